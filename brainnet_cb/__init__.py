@@ -1,0 +1,55 @@
+"""brainnet_cb: whole-brain networks of Coombes–Byrne neural masses in JAX.
+
+Conventions: ``weights[target, source]``; time in ms (neural model), lengths in
+mm, speeds in mm/ms; additive noise is an SDE term; random keys are explicit.
+"""
+
+from ._version import __version__
+from .connectome import Connectome
+from .coupling import Conductance, Coupling, Diffusive, Linear
+from .errors import (
+    BrainnetError,
+    ConnectomeError,
+    CouplingError,
+    DivergenceError,
+    IntegratorError,
+    ModelError,
+    MonitorError,
+    NoiseError,
+    SimulationError,
+)
+from .integrators import INTEGRATORS
+from .monitors import Monitor, Raw, SubSample, TemporalAverage
+from .noise import Additive
+from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
+from .simulate import prepare, simulate
+
+__all__ = [
+    "__version__",
+    "Connectome",
+    "Coupling",
+    "Linear",
+    "Diffusive",
+    "Conductance",
+    "BrainnetError",
+    "ConnectomeError",
+    "CouplingError",
+    "DivergenceError",
+    "IntegratorError",
+    "ModelError",
+    "MonitorError",
+    "NoiseError",
+    "SimulationError",
+    "INTEGRATORS",
+    "Monitor",
+    "Raw",
+    "SubSample",
+    "TemporalAverage",
+    "Additive",
+    "NodeModel",
+    "CoombesByrne",
+    "CoombesByrneStep",
+    "WhiteNoise",
+    "prepare",
+    "simulate",
+]

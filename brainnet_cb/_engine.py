@@ -1,0 +1,142 @@
+"""The pure, compiled core of a network run.
+
+One integration step is a pure function of a small carry (node state, delay
+ring buffer, current coupling input, monitor accumulators, divergence
+tracker). Steps are nested in ``lax.scan`` s, one level per distinct monitor
+period (each a multiple of the one below), so every monitor emits at its own
+rate and no full-resolution trajectory is ever stored. ``advance`` is
+compiled once per (model class, coupling class, monitors, shapes, plan) and
+reused: parameter values, weights, lags and keys are arguments, not constants.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from .delays import push, read_delayed
+from .integrators import INTEGRATORS
+from .monitors.base import COUPLING
+from .noise import increment
+
+__all__ = ["Plan", "Dynamic", "Carry", "advance", "initial_carry", "TRACE_COUNT"]
+
+# Number of times ``advance`` has been traced (i.e. compiled); read by tests.
+TRACE_COUNT = {"advance": 0}
+
+
+class Plan(NamedTuple):
+    """Static structure of a run (hashable; part of the compilation key).
+
+    ``levels`` is a tuple of ``(period_steps, monitor_indices)``, periods
+    ascending, each a multiple of the previous one.
+    """
+
+    method: str
+    send_row: int
+    port: str
+    noise_rows: tuple
+    levels: tuple
+
+
+class Dynamic(NamedTuple):
+    """Everything numeric a run needs (a pytree of arrays; traced, not static)."""
+
+    model: object
+    coupling: object
+    monitors: tuple
+    table: object
+    sigma: object
+    key: object
+    dt: object
+
+
+class Carry(NamedTuple):
+    """The scan carry: small, O(n * max_lag)."""
+
+    x: jnp.ndarray  # node state (n_states, n)
+    hist: jnp.ndarray  # ring buffer of the sent variable (max_lag + 1, n)
+    step: jnp.ndarray  # index of the current step (int32)
+    c: jnp.ndarray  # coupling input at the current step (n,)
+    monitors: tuple  # one accumulator per monitor
+    bad_step: jnp.ndarray  # first step with a non-finite state, or -1
+    bad_region: jnp.ndarray  # its first non-finite region
+
+
+def _observables(model, x, c):
+    obs = {name: x[k] for k, name in enumerate(model.states)}
+    obs[COUPLING] = c
+    return obs
+
+
+def _coupling_input(hist, step, x, dyn, plan):
+    S = read_delayed(hist, step, dyn.table)
+    return dyn.coupling.post(S, x[plan.send_row], dyn.table.strength)
+
+
+def initial_carry(x0, hist0, dyn, plan):
+    """The carry at step 0: coupling read from the initial history."""
+    step = jnp.asarray(0, jnp.int32)
+    c = _coupling_input(hist0, step, x0, dyn, plan)
+    obs = _observables(dyn.model, x0, c)
+    mon = tuple(m.init(obs, dyn.model) for m in dyn.monitors)
+    minus1 = jnp.asarray(-1, jnp.int32)
+    return Carry(x0, hist0, step, c, mon, minus1, minus1)
+
+
+def _one_step(carry: Carry, dyn: Dynamic, plan: Plan) -> Carry:
+    model = dyn.model
+    inputs = {plan.port: carry.c}
+
+    def f(y):
+        return model.dfun(y, inputs)
+
+    dW = None
+    if plan.noise_rows:
+        dW = increment(dyn.key, carry.step, plan.noise_rows, dyn.sigma, carry.x.shape, dyn.dt)
+    x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
+    step = carry.step + 1
+    hist = push(carry.hist, step, x[plan.send_row])
+    c = _coupling_input(hist, step, x, dyn, plan)
+    obs = _observables(model, x, c)
+    mon = tuple(m.update(s, obs, model) for m, s in zip(dyn.monitors, carry.monitors))
+    finite = jnp.all(jnp.isfinite(x), axis=0)
+    newly_bad = (carry.bad_step < 0) & ~jnp.all(finite)
+    bad_step = jnp.where(newly_bad, step, carry.bad_step)
+    bad_region = jnp.where(newly_bad, jnp.argmin(finite).astype(jnp.int32), carry.bad_region)
+    return Carry(x, hist, step, c, mon, bad_step, bad_region)
+
+
+def _emit(carry: Carry, dyn: Dynamic, indices, steps):
+    obs = _observables(dyn.model, carry.x, carry.c)
+    mon = list(carry.monitors)
+    samples = []
+    for i in indices:
+        mon[i], sample = dyn.monitors[i].emit(mon[i], obs, dyn.model, steps)
+        samples.append(sample)
+    return carry._replace(monitors=tuple(mon)), tuple(samples)
+
+
+def _block(carry, dyn, plan, level):
+    """Advance one period of ``level`` (-1: one step); emit that level's monitors."""
+    if level < 0:
+        return _one_step(carry, dyn, plan), ()
+    steps, indices = plan.levels[level]
+    reps = steps // (plan.levels[level - 1][0] if level > 0 else 1)
+    carry, ys = jax.lax.scan(lambda c, _: _block(c, dyn, plan, level - 1), carry, None, length=reps)
+    carry, samples = _emit(carry, dyn, indices, steps)
+    return carry, ys + (samples,)
+
+
+@partial(jax.jit, static_argnames=("plan", "n_blocks", "level"))
+def advance(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int):
+    """Run ``n_blocks`` periods of ``level``; returns the carry and the samples.
+
+    The samples are nested per level and monitor with leading axes
+    ``(n_blocks, reps, ...)``; flatten them to ``(time, variable, region)``.
+    """
+    TRACE_COUNT["advance"] += 1
+    return jax.lax.scan(lambda c, _: _block(c, dyn, plan, level), carry, None, length=n_blocks)

@@ -1,0 +1,53 @@
+"""Exception hierarchy: every user-facing error is a :class:`BrainnetError`.
+
+Each error is raised on the host, before any compilation, with a message that
+says what was received, what was expected and how to fix it.
+"""
+
+__all__ = [
+    "BrainnetError",
+    "ConnectomeError",
+    "ModelError",
+    "IntegratorError",
+    "CouplingError",
+    "NoiseError",
+    "MonitorError",
+    "SimulationError",
+    "DivergenceError",
+]
+
+
+class BrainnetError(ValueError):
+    """Base class of every error raised by brainnet_cb for bad input."""
+
+
+class ConnectomeError(BrainnetError):
+    """A structural connectivity (weights, lengths, labels, centres) is invalid."""
+
+
+class ModelError(BrainnetError):
+    """A node model, its parameters or its initial state is invalid."""
+
+
+class IntegratorError(BrainnetError):
+    """An unknown integration method or an invalid time step."""
+
+
+class CouplingError(BrainnetError):
+    """A long-range coupling is invalid or does not fit the node model."""
+
+
+class NoiseError(BrainnetError):
+    """A noise specification is invalid."""
+
+
+class MonitorError(BrainnetError):
+    """A monitor is invalid or does not fit the run (period, variables, names)."""
+
+
+class SimulationError(BrainnetError):
+    """Run-level arguments (duration, dt, speed, key, history) are invalid."""
+
+
+class DivergenceError(SimulationError, FloatingPointError):
+    """A run produced NaN or inf; the message names the first region and time."""

@@ -1,0 +1,108 @@
+"""The monitor interface: what a run records, computed inside the compiled scan.
+
+A monitor is a pytree dataclass with three pure methods, called by the engine:
+
+- ``init(obs) -> state``: its accumulator, from the observables at ``t = 0``;
+- ``update(state, obs) -> state``: after every integration step;
+- ``emit(state, obs, steps) -> (state, sample)``: at the end of every period
+  of ``steps`` integration steps.
+
+``obs`` maps observable names to arrays of shape ``(n_regions,)``: every state
+variable of the model, and ``"coupling"`` (the long-range input the node
+receives at that time). Samples are stamped with the time at the end of
+their period. A monitor also describes its output (:meth:`to_dataarrays`).
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from ..errors import MonitorError
+from ..units import to_ms
+
+__all__ = ["Monitor", "COUPLING"]
+
+COUPLING = "coupling"
+
+
+class Monitor:
+    """Base class of monitors. Subclasses are ``@pytree_dataclass`` es."""
+
+    default_name = None
+
+    def period_ms(self, dt):
+        """Sampling period in ms (``dt`` when the monitor has no ``period``)."""
+        period = getattr(self, "period", None)
+        return dt if period is None else to_ms(period, f"{type(self).__name__} period", MonitorError)
+
+    def period_steps(self, dt: float) -> int:
+        """Sampling period in integration steps; must be a whole multiple of ``dt``."""
+        period = self.period_ms(dt)
+        if not period > 0:
+            raise MonitorError(f"{type(self).__name__} period must be > 0 ms; got {period} ms.")
+        steps = round(period / dt)
+        if steps < 1 or abs(steps * dt - period) > 1e-9 * max(period, dt):
+            raise MonitorError(
+                f"{type(self).__name__} period {period} ms is not a whole multiple of "
+                f"dt = {dt} ms; use e.g. period={max(steps, 1) * dt:g} ms."
+            )
+        return steps
+
+    def observables(self, model) -> tuple:
+        """Names of the observables this monitor records, checked against ``model``."""
+        variables = getattr(self, "variables", None)
+        valid = tuple(model.states) + (COUPLING,)
+        if variables is None:
+            return tuple(model.states)
+        if isinstance(variables, str):
+            variables = (variables,)
+        bad = [v for v in variables if v not in valid]
+        if bad or not variables:
+            raise MonitorError(
+                f"{type(self).__name__} cannot record {bad or variables!r}; "
+                f"choose from {valid}."
+            )
+        return tuple(variables)
+
+    @property
+    def label(self):
+        """The monitor's name in the output (``None``: plain variable names)."""
+        return getattr(self, "name", None) or self.default_name
+
+    def output_names(self, model) -> list:
+        """Names of the data variables this monitor contributes."""
+        prefix = f"{self.label}_" if self.label else ""
+        return [prefix + v for v in self.observables(model)]
+
+    def time_dim(self) -> str:
+        return f"time_{self.label}" if self.label else "time"
+
+    def _select(self, obs, model):
+        return jnp.stack([obs[v] for v in self.observables(model)])
+
+    def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model, regions):
+        """``{name: DataArray}`` from ``samples`` of shape ``(time, variable, region)``."""
+        dim = self.time_dim()
+        out = {}
+        units = dict(model.state_units, **{COUPLING: "1"})
+        long_names = dict(getattr(model, "long_names", {}), **{COUPLING: "long-range coupling input"})
+        for k, (var, name) in enumerate(zip(self.observables(model), self.output_names(model))):
+            out[name] = xr.DataArray(
+                samples[:, k, :],
+                dims=(dim, "region"),
+                coords={dim: (dim, times_ms, {"units": "ms", "long_name": "time"}), "region": regions},
+                attrs={
+                    "units": units.get(var, "1"),
+                    "long_name": long_names.get(var, var),
+                    "monitor": self.describe(),
+                },
+            )
+        return out
+
+    def describe(self) -> str:
+        fields = ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in self.__dataclass_fields__ if getattr(self, k) is not None
+        )
+        return f"{type(self).__name__}({fields})"

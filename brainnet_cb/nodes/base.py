@@ -1,0 +1,126 @@
+"""The node-model protocol: the plug-in point of the framework.
+
+A node model is data plus one pure function. It declares
+
+- ``states``: names of its state variables, in order (rows of the state array);
+- ``state_units``: the unit of each state variable (``"1"`` for dimensionless);
+- ``initial``: the default initial value of each state variable;
+- ``sends``: the state variable that travels along the edges (``"r"``);
+- ``receives``: the input port that long-range coupling enters by default (``"v"``);
+- ``input_ports``: every input the vector field accepts (additive inputs to a
+  state's derivative, and model-specific ports such as a conductance ``"g"``);
+- ``param_ranges``: the valid closed interval of each parameter;
+- its parameters, as dataclass fields (scalars or one value per region);
+- ``dfun(x, inputs)``: the pure vector field, time in ms.
+
+Everything else (delays, coupling, integration, noise, monitors) is generic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+
+from ..errors import ModelError
+
+__all__ = ["NodeModel"]
+
+
+class NodeModel:
+    """Base class of node models (subclass and decorate with ``@pytree_dataclass``).
+
+    The state of ``n`` regions is an array ``x`` of shape ``(len(states), n)``;
+    ``dfun(x, inputs)`` returns its time derivative (1/ms) with the same shape.
+    ``inputs`` maps port names (a subset of ``input_ports``) to arrays
+    broadcastable to ``(n,)``; absent ports are zero.
+    """
+
+    states: ClassVar[tuple] = ()
+    state_units: ClassVar[dict] = {}
+    initial: ClassVar[dict] = {}
+    sends: ClassVar[str] = ""
+    receives: ClassVar[str] = ""
+    input_ports: ClassVar[tuple] = ()
+    param_ranges: ClassVar[dict] = {}
+
+    def dfun(self, x, inputs):  # pragma: no cover - abstract
+        """Vector field ``dx/dt`` (1/ms) of the state ``x`` under ``inputs``."""
+        raise NotImplementedError
+
+    @property
+    def parameters(self) -> dict:
+        """The parameters as a dict ``{name: value}`` (the dataclass fields)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def state_index(self, name: str) -> int:
+        """Row of the state variable ``name`` in the state array."""
+        if name not in self.states:
+            raise ModelError(
+                f"{type(self).__name__} has no state variable {name!r}; "
+                f"its states are {self.states}."
+            )
+        return self.states.index(name)
+
+    def validated(self, n_regions: int, dtype) -> "NodeModel":
+        """Check every parameter on the host and return a copy holding arrays.
+
+        Each parameter must be finite, inside ``param_ranges`` and a scalar or a
+        vector of one value per region.
+        """
+        values = {}
+        cls = type(self).__name__
+        for name, value in self.parameters.items():
+            try:
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise ModelError(
+                    f"{cls}.{name} must be a number or an array of {n_regions} numbers; "
+                    f"got {value!r}."
+                ) from None
+            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions):
+                raise ModelError(
+                    f"{cls}.{name} must be a scalar or have shape ({n_regions},) (one value "
+                    f"per region); got shape {arr.shape}."
+                )
+            if not np.all(np.isfinite(arr)):
+                raise ModelError(f"{cls}.{name} must be finite; got {value!r}.")
+            lo, hi = self.param_ranges.get(name, (-math.inf, math.inf))
+            if np.any(arr < lo) or np.any(arr > hi):
+                raise ModelError(
+                    f"{cls}.{name} must lie in [{lo}, {hi}]; got {value!r}."
+                )
+            values[name] = jnp.asarray(arr, dtype=dtype)
+        return type(self)(**values)
+
+    def initial_state(self, n_regions: int, dtype, overrides=None):
+        """State array ``(len(states), n_regions)`` from ``initial`` and ``overrides``.
+
+        ``overrides`` maps state names to a scalar or one value per region.
+        """
+        overrides = dict(overrides or {})
+        unknown = set(overrides) - set(self.states)
+        if unknown:
+            raise ModelError(
+                f"initial_state has unknown variables {sorted(unknown)}; "
+                f"{type(self).__name__} has states {self.states}."
+            )
+        rows = []
+        for name in self.states:
+            value = np.asarray(overrides.get(name, self.initial[name]), dtype=float)
+            if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n_regions):
+                raise ModelError(
+                    f"initial_state[{name!r}] must be a scalar or have shape "
+                    f"({n_regions},); got shape {value.shape}."
+                )
+            if not np.all(np.isfinite(value)):
+                raise ModelError(f"initial_state[{name!r}] must be finite.")
+            rows.append(np.broadcast_to(value, (n_regions,)))
+        return jnp.asarray(np.stack(rows), dtype=dtype)
+
+    def describe(self) -> dict:
+        """Parameters as plain Python values (lists for per-region arrays)."""
+        return {k: np.asarray(v).tolist() for k, v in self.parameters.items()}

@@ -1,0 +1,141 @@
+"""The Coombes–Byrne next-generation neural mass: the equations, in one place."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._pytree import pytree_dataclass
+from ..errors import ModelError
+from .base import NodeModel
+
+__all__ = ["CoombesByrne"]
+
+
+@pytree_dataclass
+class CoombesByrne(NodeModel):
+    r"""Coombes & Byrne (2019) next-generation neural mass (2D).
+
+    Exact Ott–Antonsen mean field of quadratic integrate-and-fire neurons with
+    conductance-based synapses; rate ``r`` and mean potential ``v`` are
+    dimensionless, time is in ms:
+
+    .. math::
+
+       \dot r &= \frac{\Delta}{\pi} + 2 v r - g r + r_\mathrm{ext},\\
+       \dot v &= v^2 - (\pi r)^2 + \eta + (v_\mathrm{syn} - v) g + v_\mathrm{ext},\\
+       g &= k \pi r + g_\mathrm{ext}.
+
+    Input ports: ``"r"`` and ``"v"`` add to the derivatives (long-range
+    coupling enters ``"v"`` by default); ``"g"`` adds a long-range conductance
+    to ``g`` in both places it appears (see :class:`~brainnet_cb.Conductance`).
+    With ``k = 0`` the model is Montbrió–Pazó–Roxin with ``J = 0``.
+
+    Parameters
+    ----------
+    Delta : float or array, default 1.0
+        Half-width of the Lorentzian distribution of excitabilities (>= 0).
+    eta : float or array, default 2.0
+        Mean excitability.
+    k : float or array, default 1.0
+        Synaptic conductance scale :math:`\kappa` (>= 0).
+    v_syn : float or array, default -4.0
+        Synaptic reversal potential.
+
+    Each parameter is a scalar or one value per region.
+
+    References
+    ----------
+    .. [1] S. Coombes and A. Byrne (2019). Next generation neural mass models.
+       In *Nonlinear Dynamics in Computational Neuroscience*, pp. 1-16. Springer.
+       https://doi.org/10.1007/978-3-319-71048-8_1
+    .. [2] E. Montbrió, D. Pazó, A. Roxin (2015). Macroscopic description for
+       networks of spiking neurons. Phys. Rev. X 5, 021028.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> r, v = bn.CoombesByrne().fixed_point()
+    >>> round(r, 6), round(v, 6)
+    (0.184726, -0.571409)
+    """
+
+    Delta: object = 1.0
+    eta: object = 2.0
+    k: object = 1.0
+    v_syn: object = -4.0
+
+    states: ClassVar[tuple] = ("r", "v")
+    state_units: ClassVar[dict] = {"r": "1", "v": "1"}
+    long_names: ClassVar[dict] = {"r": "population firing rate", "v": "mean membrane potential"}
+    initial: ClassVar[dict] = {"r": 0.1, "v": 0.0}
+    sends: ClassVar[str] = "r"
+    receives: ClassVar[str] = "v"
+    input_ports: ClassVar[tuple] = ("r", "v", "g")
+    param_ranges: ClassVar[dict] = {"Delta": (0.0, math.inf), "k": (0.0, math.inf)}
+
+    def dfun(self, x, inputs):
+        """Vector field (1/ms) of ``x = [r, v]`` (shape ``(2, n)``)."""
+        r, v = x[0], x[1]
+        g = self.k * jnp.pi * r + inputs.get("g", 0.0)
+        dr = self.Delta / jnp.pi + 2.0 * v * r - g * r + inputs.get("r", 0.0)
+        dv = v**2 - (jnp.pi * r) ** 2 + self.eta + (self.v_syn - v) * g + inputs.get("v", 0.0)
+        return jnp.stack([dr, dv])
+
+    def fixed_point(self, v_ext: float = 0.0, r_ext: float = 0.0):
+        r"""The fixed point ``(r*, v*)`` of one node under constant inputs.
+
+        From :math:`\dot r = 0`, :math:`v^* = k\pi r/2 - D/(2\pi r)` with
+        :math:`D = \Delta + \pi r_\mathrm{ext}`; substituting into
+        :math:`\dot v = 0` gives the quartic
+
+        .. math:: \pi^4 (k^2+4) r^4 - 4 k \pi^3 v_\mathrm{syn} r^3
+                  - 4\pi^2 \eta_e r^2 - D^2 = 0, \quad \eta_e = \eta + v_\mathrm{ext},
+
+        whose positive roots are the fixed points. Scalar parameters only.
+
+        Returns
+        -------
+        (float, float)
+            The fixed point. Raises :class:`ModelError` if there are several
+            (the bistable regime); use :meth:`fixed_points` then.
+        """
+        points = self.fixed_points(v_ext, r_ext)
+        if len(points) != 1:
+            raise ModelError(
+                f"{len(points)} fixed points for these parameters (bistable regime): "
+                f"{points}; use fixed_points() to get all of them."
+            )
+        return points[0]
+
+    def fixed_points(self, v_ext: float = 0.0, r_ext: float = 0.0):
+        """All fixed points ``[(r*, v*), ...]`` with ``r* > 0``, by increasing ``r*``."""
+        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
+        if any(a.ndim for a in p.values()):
+            raise ModelError("fixed_points() needs scalar parameters; got per-region arrays.")
+        Delta, eta, k, v_syn = (float(p[n]) for n in ("Delta", "eta", "k", "v_syn"))
+        D = Delta + math.pi * r_ext
+        pi = math.pi
+        coeffs = [pi**4 * (k**2 + 4), -4 * k * pi**3 * v_syn, -4 * pi**2 * (eta + v_ext), 0.0, -(D**2)]
+        roots = np.roots(coeffs)
+        rs = sorted(float(z.real) for z in roots if abs(z.imag) < 1e-9 and z.real > 0)
+        out = []
+        for r in rs:
+            r = self._polish(r, D, eta + v_ext, k, v_syn)
+            out.append((r, k * pi * r / 2 - D / (2 * pi * r)))
+        return out
+
+    @staticmethod
+    def _polish(r, D, eta_e, k, v_syn):
+        """Newton steps on the quartic, to full float64 accuracy."""
+        pi = math.pi
+        for _ in range(5):
+            f = pi**4 * (k**2 + 4) * r**4 - 4 * k * pi**3 * v_syn * r**3 - 4 * pi**2 * eta_e * r**2 - D**2
+            df = 4 * pi**4 * (k**2 + 4) * r**3 - 12 * k * pi**3 * v_syn * r**2 - 8 * pi**2 * eta_e * r
+            if df == 0:
+                break
+            r -= f / df
+        return r

@@ -1,0 +1,63 @@
+"""Convert public arguments to the internal units, once, at the boundary.
+
+Inside the package time is in ms (neural model), lengths in mm and speeds in
+mm/ms (= m/s). Public arguments accept :mod:`brainunit` quantities
+(``60 * u.second``, ``3 * u.mm / u.ms``) or plain numbers in the documented unit.
+"""
+
+import brainunit as u
+import numpy as np
+
+from .errors import BrainnetError
+
+__all__ = ["to_ms", "to_mm", "to_mm_per_ms", "as_plain"]
+
+
+def as_plain(value, unit, name, unit_name, error=BrainnetError):
+    """Return ``value`` as a plain float (or array) expressed in ``unit``.
+
+    Parameters
+    ----------
+    value : float, array-like or brainunit.Quantity
+        A plain number is taken to be in ``unit`` already.
+    unit : brainunit.Unit
+        The internal unit.
+    name : str
+        The argument's name, for the error message.
+    unit_name : str
+        How to spell ``unit`` in the message (e.g. ``"ms"``).
+    error : type
+        The :class:`BrainnetError` subclass to raise.
+    """
+    if isinstance(value, u.Quantity):
+        try:
+            value = value.to_decimal(unit)
+        except Exception:
+            raise error(
+                f"{name} must be a quantity with the dimension of {unit_name}; got "
+                f"{value}. Pass e.g. {name}=1.0 * u.{unit_name.replace('/', ' / u.')} "
+                f"or a plain number in {unit_name}."
+            ) from None
+    try:
+        out = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise error(
+            f"{name} must be a number in {unit_name} or a brainunit quantity; got "
+            f"{value!r} of type {type(value).__name__}."
+        ) from None
+    return float(out) if out.ndim == 0 else out
+
+
+def to_ms(value, name, error=BrainnetError):
+    """Time in milliseconds."""
+    return as_plain(value, u.ms, name, "ms", error)
+
+
+def to_mm(value, name, error=BrainnetError):
+    """Length in millimetres."""
+    return as_plain(value, u.mm, name, "mm", error)
+
+
+def to_mm_per_ms(value, name, error=BrainnetError):
+    """Speed in mm/ms (numerically equal to m/s)."""
+    return as_plain(value, u.mm / u.ms, name, "mm/ms", error)
