@@ -9,6 +9,7 @@ source -> target; the conversion happens in :meth:`Connectome.to_networkx` and
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import networkx as nx
@@ -17,9 +18,18 @@ import numpy as np
 from .errors import ConnectomeError
 from .units import to_mm
 
-__all__ = ["Connectome", "NORMALIZATIONS"]
+__all__ = ["Connectome", "NORMALIZATIONS", "SYMMETRIZATIONS"]
 
-NORMALIZATIONS = ("max", "row_sum", "none")
+NORMALIZATIONS = ("max", "row_sum", "log1p_max", "none")
+SYMMETRIZATIONS = ("mean", "max", "min")
+
+# optional per-region fields: name -> (shape suffix, kind, unit for messages)
+_REGION_FIELDS = {
+    "hemispheres": ((), "bool", "True = right hemisphere"),
+    "cortical": ((), "bool", "True = cortical region"),
+    "areas": ((), "float", "mm^2"),
+    "orientations": ((3,), "float", "unit vector (x, y, z)"),
+}
 
 
 def _square_matrix(name, value, n=None):
@@ -57,6 +67,56 @@ def _square_matrix(name, value, n=None):
     return m
 
 
+def _region_field(name, value, n):
+    """Validate an optional per-region vector (or (n, 3) array); None passes."""
+    if value is None:
+        return None
+    suffix, kind, meaning = _REGION_FIELDS[name]
+    raw = np.asarray(value)
+    if raw.shape != (n, *suffix):
+        raise ConnectomeError(
+            f"{name} must have shape {(n, *suffix)} (one entry per region: {meaning}); "
+            f"got shape {raw.shape}."
+        )
+    if kind == "bool":
+        if raw.dtype == bool:
+            out = raw.copy()
+        else:
+            try:
+                num = raw.astype(float)
+            except (TypeError, ValueError):
+                num = None
+            if num is None or not np.all((num == 0) | (num == 1)):
+                bad = raw.ravel()[:5].tolist()
+                raise ConnectomeError(
+                    f"{name} must be booleans or 0/1 ({meaning}); got values such as "
+                    f"{bad} (dtype {raw.dtype})."
+                )
+            out = num.astype(bool)
+    else:
+        try:
+            out = raw.astype(float)
+        except (TypeError, ValueError):
+            raise ConnectomeError(
+                f"{name} must be numeric ({meaning}); got dtype {raw.dtype}."
+            ) from None
+        if not np.all(np.isfinite(out)):
+            raise ConnectomeError(f"{name} must be finite; got {out[~np.isfinite(out)][0]}.")
+        if name == "areas" and np.any(out < 0):
+            raise ConnectomeError(
+                f"areas must be non-negative (mm^2); got {out[out < 0][0]} "
+                f"for region {int(np.argmax(out < 0))}."
+            )
+    out.setflags(write=False)
+    return out
+
+
+def _same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
 @dataclass(frozen=True, eq=False)
 class Connectome:
     """A validated structural connectome.
@@ -74,12 +134,21 @@ class Connectome:
         Region centres in mm.
     name : str, optional
         A name kept in the provenance of every run.
+    hemispheres : array_like of bool, shape (n,), optional
+        ``True`` for a region of the right hemisphere (TVB's convention).
+    cortical : array_like of bool, shape (n,), optional
+        ``True`` for a cortical region.
+    areas : array_like, shape (n,), optional
+        Region (surface) areas in mm^2.
+    orientations : array_like, shape (n, 3), optional
+        Average orientation of each region (unit vector, dimensionless).
 
     Raises
     ------
     ConnectomeError
         On a non-square, non-finite or negative matrix, mismatched shapes,
-        wrong label count, duplicate labels or wrong centre shape.
+        wrong label count, duplicate labels or a wrong shape of any per-region
+        field.
 
     Examples
     --------
@@ -95,6 +164,10 @@ class Connectome:
     labels: tuple = None
     centres: np.ndarray = None
     name: str = "unnamed"
+    hemispheres: np.ndarray = None
+    cortical: np.ndarray = None
+    areas: np.ndarray = None
+    orientations: np.ndarray = None
 
     def __post_init__(self):
         w = _square_matrix("weights", self.weights)
@@ -136,6 +209,8 @@ class Connectome:
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "centres", centres)
         object.__setattr__(self, "name", str(self.name))
+        for field in _REGION_FIELDS:
+            object.__setattr__(self, field, _region_field(field, getattr(self, field), n))
 
     @property
     def n_regions(self) -> int:
@@ -147,58 +222,166 @@ class Connectome:
         """Number of non-zero weights (directed edges)."""
         return int(np.count_nonzero(self.weights))
 
+    @property
+    def density(self) -> float:
+        """Fraction of the ``n * (n - 1)`` off-diagonal entries that are non-zero."""
+        n = self.n_regions
+        if n < 2:
+            return 0.0
+        off = self.weights[~np.eye(n, dtype=bool)]
+        return float(np.count_nonzero(off)) / (n * (n - 1))
+
     def __eq__(self, other):
         if not isinstance(other, Connectome):
             return NotImplemented
-        same_centres = (self.centres is None and other.centres is None) or (
-            self.centres is not None
-            and other.centres is not None
-            and np.array_equal(self.centres, other.centres)
-        )
         return (
             self.labels == other.labels
             and np.array_equal(self.weights, other.weights)
             and np.array_equal(self.lengths, other.lengths)
-            and same_centres
+            and _same(self.centres, other.centres)
+            and all(_same(getattr(self, f), getattr(other, f)) for f in _REGION_FIELDS)
         )
 
     __hash__ = None
 
+    def replace(self, **changes) -> "Connectome":
+        """Return a validated copy with some fields replaced (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
     def normalized(self, method: str = "max") -> "Connectome":
-        """Return a copy with rescaled weights.
+        """Return a copy with rescaled weights (orientation ``[target, source]`` kept).
 
         Parameters
         ----------
-        method : {"max", "row_sum", "none"}
+        method : {"max", "row_sum", "log1p_max", "none"}
             ``"max"``: ``W / max(W)`` (TVB's and the field's usual choice);
             ``"row_sum"``: each target's in-strength ``sum_j W[i, j]`` becomes 1
-            (rows with no input stay zero); ``"none"``: unchanged.
+            (rows with no input stay zero); ``"log1p_max"``: ``log(1 + W)``, then
+            divided by its maximum (compresses streamline counts spanning decades);
+            ``"none"``: unchanged.
         """
         if method not in NORMALIZATIONS:
             raise ConnectomeError(
                 f"unknown normalization {method!r}; choose one of {NORMALIZATIONS}."
             )
         w = self.weights
-        if method == "max":
+        if method == "log1p_max":
+            w = np.log1p(w)
+        if method in ("max", "log1p_max"):
             top = w.max()
             w = w / top if top > 0 else w.copy()
         elif method == "row_sum":
             s = w.sum(axis=1, keepdims=True)
             w = np.divide(w, s, out=np.zeros_like(w), where=s > 0)
-        return Connectome(w, self.lengths, self.labels, self.centres, self.name)
+        return self.replace(weights=w)
+
+    def symmetrized(self, method: str = "mean") -> "Connectome":
+        """Return a copy with ``weights == weights.T``.
+
+        Parameters
+        ----------
+        method : {"mean", "max", "min"}
+            How ``W[i, j]`` and ``W[j, i]`` combine: ``(W + W.T) / 2``,
+            ``maximum`` or ``minimum``.
+
+        Notes
+        -----
+        Lengths become symmetric too: where both directions have a length,
+        their mean (``"mean"``), maximum or minimum; where only one has a
+        non-zero length, that one (a missing direction does not halve a tract).
+        """
+        ops = {"mean": lambda a, b: (a + b) / 2, "max": np.maximum, "min": np.minimum}
+        if method not in ops:
+            raise ConnectomeError(
+                f"unknown symmetrization {method!r}; choose one of {SYMMETRIZATIONS}."
+            )
+        w, L = self.weights, self.lengths
+        both = (L > 0) & (L.T > 0)
+        lengths = np.where(both, ops[method](L, L.T), np.maximum(L, L.T))
+        return self.replace(weights=ops[method](w, w.T), lengths=lengths)
+
+    def index(self, labels) -> np.ndarray:
+        """Positions of ``labels`` in :attr:`labels` (raises on unknown labels)."""
+        if isinstance(labels, str):
+            labels = [labels]
+        labels = [str(x) for x in labels]
+        where = {label: k for k, label in enumerate(self.labels)}
+        missing = [x for x in labels if x not in where]
+        if missing:
+            raise ConnectomeError(
+                f"unknown region labels {missing} for connectome {self.name!r}; valid "
+                f"labels are {list(self.labels[:10])}{' ...' if self.n_regions > 10 else ''} "
+                f"({self.n_regions} regions; see conn.labels)."
+            )
+        return np.array([where[x] for x in labels], dtype=int)
+
+    def subset(self, labels) -> "Connectome":
+        """The sub-network of ``labels``, in the order given (also a reorder).
+
+        ``out.weights[a, b] == self.weights[index(labels[a]), index(labels[b])]``,
+        so the ``[target, source]`` orientation is kept. Per-region fields follow.
+        """
+        idx = self.index(labels)
+        if len(set(idx.tolist())) != len(idx):
+            repeated = sorted({self.labels[k] for k in idx if (idx == k).sum() > 1})
+            raise ConnectomeError(f"subset labels must be unique; repeated: {repeated}.")
+        if len(idx) == 0:
+            raise ConnectomeError("subset needs at least one label; got none.")
+        changes = {
+            "weights": self.weights[np.ix_(idx, idx)],
+            "lengths": self.lengths[np.ix_(idx, idx)],
+            "labels": tuple(self.labels[k] for k in idx),
+            "centres": None if self.centres is None else self.centres[idx],
+        }
+        for f in _REGION_FIELDS:
+            v = getattr(self, f)
+            changes[f] = None if v is None else v[idx]
+        return self.replace(**changes)
+
+    def reordered(self, labels) -> "Connectome":
+        """The same connectome with its regions in the order of ``labels``.
+
+        ``labels`` must be a permutation of :attr:`labels`.
+        """
+        labels = [str(x) for x in ([labels] if isinstance(labels, str) else labels)]
+        if sorted(labels) != sorted(self.labels):
+            missing = sorted(set(self.labels) - set(labels))
+            extra = sorted(set(labels) - set(self.labels))
+            raise ConnectomeError(
+                f"reordered needs a permutation of all {self.n_regions} labels; "
+                f"missing {missing[:10]}, unknown {extra[:10]}. Use subset() to drop regions."
+            )
+        return self.subset(labels)
+
+    def disconnected(self) -> tuple:
+        """Labels of regions with no incoming and no outgoing edge (self-loops ignored)."""
+        w = self.weights.copy()
+        np.fill_diagonal(w, 0)
+        alone = (w.sum(axis=0) == 0) & (w.sum(axis=1) == 0)
+        return tuple(self.labels[k] for k in np.flatnonzero(alone))
 
     def to_networkx(self) -> nx.DiGraph:
         """Directed graph with edges *source -> target* for every non-zero weight.
 
         Edge attributes ``weight`` and ``length`` (mm); node attributes ``label``
-        and, when known, ``centre`` (mm). Nodes are numbered ``0..n-1`` in the
-        order of :attr:`labels`; the graph attribute ``name`` is kept.
+        and, when known, ``centre`` (mm), ``hemisphere`` (True = right),
+        ``cortical``, ``area`` (mm^2) and ``orientation``. Nodes are numbered
+        ``0..n-1`` in the order of :attr:`labels`; the graph attribute ``name``
+        is kept.
         """
         g = nx.DiGraph(name=self.name)
         for i, label in enumerate(self.labels):
             attrs = {"label": label}
             if self.centres is not None:
                 attrs["centre"] = tuple(float(c) for c in self.centres[i])
+            if self.hemispheres is not None:
+                attrs["hemisphere"] = bool(self.hemispheres[i])
+            if self.cortical is not None:
+                attrs["cortical"] = bool(self.cortical[i])
+            if self.areas is not None:
+                attrs["area"] = float(self.areas[i])
+            if self.orientations is not None:
+                attrs["orientation"] = tuple(float(c) for c in self.orientations[i])
             g.add_node(i, **attrs)
         targets, sources = np.nonzero(self.weights)
         g.add_edges_from(
@@ -213,8 +396,9 @@ class Connectome:
 
         An undirected graph gives a symmetric connectome. Nodes are taken in
         ``graph.nodes`` order; a node attribute ``label`` names the region (else
-        the node itself), ``centre`` gives its centre in mm. Edges without a
-        ``length`` attribute get length 0 (no delay).
+        the node itself), ``centre`` gives its centre in mm; ``hemisphere``,
+        ``cortical``, ``area`` and ``orientation`` are read when every node has
+        them. Edges without a ``length`` attribute get length 0 (no delay).
         """
         nodes = list(graph.nodes)
         index = {node: k for k, node in enumerate(nodes)}
@@ -227,13 +411,32 @@ class Connectome:
                 w[index[t], index[s]] = data.get(weight, 1.0)
                 lengths[index[t], index[s]] = data.get(length, 0.0)
         labels = [graph.nodes[node].get("label", str(node)) for node in nodes]
-        centres = None
-        if n and all("centre" in graph.nodes[node] for node in nodes):
-            centres = np.array([graph.nodes[node]["centre"] for node in nodes], dtype=float)
-        return cls(w, lengths, labels, centres, graph.graph.get("name", "unnamed"))
+
+        def node_attr(key, dtype):
+            if n and all(key in graph.nodes[node] for node in nodes):
+                return np.array([graph.nodes[node][key] for node in nodes], dtype=dtype)
+            return None
+
+        return cls(
+            w,
+            lengths,
+            labels,
+            node_attr("centre", float),
+            graph.graph.get("name", "unnamed"),
+            hemispheres=node_attr("hemisphere", bool),
+            cortical=node_attr("cortical", bool),
+            areas=node_attr("area", float),
+            orientations=node_attr("orientation", float),
+        )
 
     def __repr__(self):
+        w, L = self.weights, self.lengths
+        nz = w[w > 0]
+        wr = f"{nz.min():.4g}..{nz.max():.4g}" if nz.size else "all zero"
+        lz = L[w > 0]
+        lr = f"{lz.min():.4g}..{lz.max():.4g} mm" if lz.size else "none"
         return (
             f"Connectome(name={self.name!r}, n_regions={self.n_regions}, "
-            f"n_edges={self.n_edges}, max_length={self.lengths.max():.4g} mm)"
+            f"n_edges={self.n_edges}, density={self.density:.3g}, "
+            f"weights[target, source] {wr}, lengths {lr}, max_length={L.max():.4g} mm)"
         )

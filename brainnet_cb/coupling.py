@@ -60,7 +60,7 @@ class Coupling:
                 )
             if not np.all(np.isfinite(arr)):
                 raise CouplingError(f"{type(self).__name__}.{f.name} must be finite; got {value!r}.")
-            values[f.name] = jnp.asarray(arr, dtype=dtype)
+            values[f.name] = jnp.asarray(np.broadcast_to(arr, (n_regions,)), dtype=dtype)
         return type(self)(**values)
 
     def describe(self) -> str:

@@ -201,6 +201,7 @@ def _validate_monitors(monitors, model, dt):
         m.observables(model)
         if "period" in m.__dataclass_fields__ and m.period is not None:
             m = dataclasses.replace(m, period=steps * dt)
+        m = m.bind(dt)
         for name in m.output_names(model):
             if name in names:
                 raise MonitorError(

@@ -50,6 +50,16 @@ class Monitor:
             )
         return steps
 
+    def bind(self, dt: float) -> "Monitor":
+        """This monitor bound to the run's step ``dt`` (ms), before compilation.
+
+        Called once per run on the host, after :meth:`period_steps`. The
+        default returns ``self``; monitors whose ``update`` needs ``dt``
+        (e.g. :class:`~brainnet_cb.Bold`, which integrates its own ODE in
+        seconds) return a copy holding what they derived from it.
+        """
+        return self
+
     def observables(self, model) -> tuple:
         """Names of the observables this monitor records, checked against ``model``."""
         variables = getattr(self, "variables", None)

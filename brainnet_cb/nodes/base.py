@@ -66,10 +66,11 @@ class NodeModel:
         return self.states.index(name)
 
     def validated(self, n_regions: int, dtype) -> "NodeModel":
-        """Check every parameter on the host and return a copy holding arrays.
+        """Check every parameter on the host; return a copy holding ``(n,)`` arrays.
 
         Each parameter must be finite, inside ``param_ranges`` and a scalar or a
-        vector of one value per region.
+        vector of one value per region; scalars are broadcast so that
+        homogeneous and heterogeneous runs share one compiled program.
         """
         values = {}
         cls = type(self).__name__
@@ -93,7 +94,8 @@ class NodeModel:
                 raise ModelError(
                     f"{cls}.{name} must lie in [{lo}, {hi}]; got {value!r}."
                 )
-            values[name] = jnp.asarray(arr, dtype=dtype)
+            # One shape for scalars and per-region values: one compiled program.
+            values[name] = jnp.asarray(np.broadcast_to(arr, (n_regions,)), dtype=dtype)
         return type(self)(**values)
 
     def initial_state(self, n_regions: int, dtype, overrides=None):
