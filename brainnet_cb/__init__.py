@@ -22,6 +22,7 @@ from .integrators import INTEGRATORS
 from .monitors import Monitor, Raw, SubSample, TemporalAverage
 from .noise import Additive
 from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
+from .output import write_netcdf
 from .simulate import prepare, simulate
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "WhiteNoise",
     "prepare",
     "simulate",
+    "write_netcdf",
 ]
