@@ -121,8 +121,6 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
        (1,)
     """
 
-    __module__ = "brainnet_cb"
-
     def __init__(
         self,
         in_size,
