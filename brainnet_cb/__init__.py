@@ -5,6 +5,7 @@ mm, speeds in mm/ms; additive noise is an SDE term; random keys are explicit.
 """
 
 from ._version import __version__
+from .atlases import atlas_info, list_atlases, load_atlas
 from .connectome import Connectome
 from .coupling import Conductance, Coupling, Diffusive, Linear
 from .errors import (
@@ -28,6 +29,9 @@ from .simulate import prepare, simulate
 __all__ = [
     "__version__",
     "Connectome",
+    "list_atlases",
+    "load_atlas",
+    "atlas_info",
     "Coupling",
     "Linear",
     "Diffusive",

@@ -1,0 +1,259 @@
+"""The Virtual Brain's connectivity layout: a zip file or a folder of text files.
+
+Files (each may also be ``.bz2``-compressed, and may sit in one sub-folder):
+``weights.txt`` (required), ``tract_lengths.txt`` (mm), ``centres.txt`` or
+``centers.txt`` (``label x y z`` per line, mm), and optional ``cortical.txt``,
+``hemispheres.txt`` (1 = right), ``areas.txt`` (mm^2) and
+``average_orientations.txt``.
+
+Orientation: TVB's coupling sums ``weights[i, j] * x_j`` over the source ``j``,
+so its matrices are ``[target, source]`` like ours; nothing is transposed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import pathlib
+import zipfile
+import zlib
+
+import numpy as np
+
+from ..connectome import Connectome
+from ..errors import ConnectomeError
+from ._common import (
+    _is_number,
+    atomic_write,
+    existing_path,
+    format_matrix,
+    lengths_or_zero,
+    parse_table,
+    split_rows,
+)
+
+__all__ = ["read_tvb", "write_tvb"]
+
+_FILES = {
+    "weights": ("weights.txt",),
+    "lengths": ("tract_lengths.txt", "tract_lengths_mm.txt"),
+    "centres": ("centres.txt", "centers.txt"),
+    "cortical": ("cortical.txt",),
+    "hemispheres": ("hemispheres.txt",),
+    "areas": ("areas.txt",),
+    "orientations": ("average_orientations.txt", "orientations.txt"),
+}
+
+
+class _Source:
+    """Uniform access to the members of a zip file or a folder, by base name."""
+
+    def __init__(self, path: pathlib.Path):
+        self.path = path
+        self.members = {}
+        if path.is_dir():
+            names = [p for p in sorted(path.rglob("*")) if p.is_file()]
+            entries = [(str(p.relative_to(path)), p) for p in names]
+        else:
+            try:
+                self.zip = zipfile.ZipFile(path)
+            except zipfile.BadZipFile:
+                raise ConnectomeError(
+                    f"'{path}' is not a readable zip archive (truncated or corrupt?); "
+                    "expected a TVB connectivity zip with weights.txt. Download or "
+                    "re-create the file."
+                ) from None
+            entries = [(n, n) for n in self.zip.namelist()
+                       if not n.endswith("/") and not n.startswith("__MACOSX")]
+        for rel, handle in entries:
+            base = pathlib.PurePosixPath(rel.replace("\\", "/")).name
+            if base.endswith(".bz2"):
+                base = base[:-4]
+            if base in self.members:
+                raise ConnectomeError(
+                    f"'{path}' holds {base} twice ({self.members[base][0]} and {rel}); "
+                    "keep one connectivity per zip or folder."
+                )
+            self.members[base] = (rel, handle)
+
+    def listing(self):
+        return sorted(rel for rel, _ in self.members.values())
+
+    def find(self, names):
+        for n in names:
+            if n in self.members:
+                return n
+        return None
+
+    def text(self, base) -> str:
+        rel, handle = self.members[base]
+        where = f"'{self.path}' member {rel}" if not self.path.is_dir() else f"'{handle}'"
+        try:
+            raw = handle.read_bytes() if self.path.is_dir() else self.zip.read(handle)
+            if rel.endswith(".bz2"):
+                raw = bz2.decompress(raw)
+            return raw.decode("utf-8")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+            raise ConnectomeError(
+                f"{where} cannot be read ({e}); the file is truncated or corrupt. "
+                "Download or re-create it."
+            ) from None
+        except UnicodeDecodeError:
+            raise ConnectomeError(f"{where} is not a UTF-8 text file.") from None
+
+    def where(self, base):
+        rel, handle = self.members[base]
+        return f"'{handle}'" if self.path.is_dir() else f"'{self.path}' member {rel}"
+
+
+def _vector(src, base, n, width=None):
+    m, header, _ = parse_table(src.text(base), src.where(base), what=base)
+    if header is not None:
+        raise ConnectomeError(f"{src.where(base)}: expected numbers only, got a header {header[:3]}.")
+    m = m.ravel() if width is None else m
+    expect = (n,) if width is None else (n, width)
+    if m.shape != expect:
+        raise ConnectomeError(
+            f"{src.where(base)} has {m.shape} values but weights.txt describes {n} regions; "
+            f"expected shape {expect}."
+        )
+    return m
+
+
+def _centres(src, base, n):
+    rows = split_rows(src.text(base))
+    labels, xyz = [], []
+    for k, tokens in rows:
+        if len(tokens) >= 4 and all(_is_number(t) for t in tokens[1:4]):
+            labels.append(tokens[0])
+            xyz.append([float(t) for t in tokens[1:4]])
+        elif len(tokens) == 3 and all(_is_number(t) for t in tokens):
+            labels.append(None)
+            xyz.append([float(t) for t in tokens])
+        elif len(tokens) == 1:
+            labels.append(tokens[0])
+        else:
+            raise ConnectomeError(
+                f"{src.where(base)}: line {k} is {' '.join(tokens)!r}; expected "
+                "'label x y z' (centre in mm), 'x y z' or a label alone."
+            )
+    if len(rows) != n:
+        raise ConnectomeError(
+            f"{src.where(base)} lists {len(rows)} regions but weights.txt has {n}; "
+            "one line per region is expected."
+        )
+    if xyz and len(xyz) != n:
+        raise ConnectomeError(f"{src.where(base)}: some lines have coordinates and some do not.")
+    if any(x is None for x in labels):
+        labels = None if all(x is None for x in labels) else labels
+        if labels is not None:
+            raise ConnectomeError(f"{src.where(base)}: some lines have a label and some do not.")
+    return labels, (np.array(xyz) if xyz else None)
+
+
+def read_tvb(path, *, name=None, missing_lengths="raise") -> Connectome:
+    """Read a TVB connectivity zip file or folder.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.zip`` (e.g. tvb-data's ``connectivity_76.zip``) or a folder.
+    name : str, optional
+        The connectome's name; default the file or folder name without suffix.
+    missing_lengths : {"raise", "zero"}
+        Without ``tract_lengths.txt``: refuse (default; delays need lengths),
+        or use zero lengths (no delays).
+
+    Returns
+    -------
+    Connectome
+        ``weights[target, source]`` (TVB's own orientation), lengths in mm,
+        labels and centres (mm) from ``centres.txt``, and cortical,
+        hemispheres, areas (mm^2) and orientations when present. Nothing is
+        cleaned: the values are the file's.
+
+    Raises
+    ------
+    ConnectomeError
+        Missing file, unreadable or truncated zip, no ``weights.txt``, ragged or
+        non-numeric rows, counts that do not match, invalid values.
+    """
+    p = existing_path(path, "TVB connectivity")
+    src = _Source(p)
+    if "weights.txt" not in src.members:
+        raise ConnectomeError(
+            f"'{p}' contains no weights.txt (found: {src.listing()}); a TVB connectivity "
+            "needs weights.txt, tract_lengths.txt and centres.txt."
+        )
+    w, header, _ = parse_table(src.text("weights.txt"), src.where("weights.txt"), what="weights")
+    n = w.shape[0]
+    found = src.find(_FILES["lengths"])
+    lengths = None
+    if found:
+        lengths, _, _ = parse_table(src.text(found), src.where(found), what="tract lengths")
+    lengths = lengths_or_zero(lengths, w.shape, f"'{p}'", "tract_lengths.txt", missing_lengths)
+    if w.shape != (n, n):
+        raise ConnectomeError(
+            f"{src.where('weights.txt')}: weights must be square (n, n); got shape {w.shape}."
+        )
+    labels, centres = None, None
+    found = src.find(_FILES["centres"])
+    if found:
+        labels, centres = _centres(src, found, n)
+    extra = {}
+    for field, kind in (("cortical", None), ("hemispheres", None), ("areas", None), ("orientations", 3)):
+        found = src.find(_FILES[field])
+        if found:
+            extra[field] = _vector(src, found, n, kind)
+    if name is None:
+        name = p.name[:-4] if p.name.lower().endswith(".zip") else p.name
+    try:
+        return Connectome(w, lengths, labels, centres, name, **extra)
+    except ConnectomeError as e:
+        raise ConnectomeError(f"'{p}': {e}") from None
+
+
+def write_tvb(conn: Connectome, path, *, overwrite=False) -> pathlib.Path:
+    """Write ``conn`` as a TVB connectivity zip; :func:`read_tvb` reads it back equal.
+
+    Matrices are written ``[target, source]`` with shortest round-trip decimals
+    (exact). ``centres.txt`` holds ``label x y z`` lines, or labels alone when
+    the centres are unknown (TVB itself requires centres). Labels must not
+    contain whitespace. The file is written atomically; an existing file is
+    replaced only with ``overwrite=True``.
+    """
+    if not isinstance(conn, Connectome):
+        raise ConnectomeError(f"write_tvb needs a Connectome; got {type(conn).__name__}.")
+    spaced = [x for x in conn.labels if len(x.split()) != 1]
+    if spaced:
+        raise ConnectomeError(
+            f"TVB's centres.txt separates fields by whitespace, so labels cannot contain "
+            f"spaces or be empty; got {spaced[:5]}. Rename them (conn.replace(labels=...))."
+        )
+    files = {
+        "weights.txt": format_matrix(conn.weights),
+        "tract_lengths.txt": format_matrix(conn.lengths),
+        "info.txt": 'weights_unit = "au"\nlength_unit = "mm"\narea_unit = "mm^2"\n'
+                    "orientation = \"weights[target, source]\"\n",
+    }
+    if conn.centres is None:
+        files["centres.txt"] = "".join(f"{x}\n" for x in conn.labels)
+    else:
+        files["centres.txt"] = "".join(
+            f"{x} {' '.join(repr(float(c)) for c in xyz)}\n" for x, xyz in zip(conn.labels, conn.centres)
+        )
+    if conn.cortical is not None:
+        files["cortical.txt"] = "".join(f"{int(b)}\n" for b in conn.cortical)
+    if conn.hemispheres is not None:
+        files["hemispheres.txt"] = "".join(f"{int(b)}\n" for b in conn.hemispheres)
+    if conn.areas is not None:
+        files["areas.txt"] = format_matrix(conn.areas[:, None])
+    if conn.orientations is not None:
+        files["average_orientations.txt"] = format_matrix(conn.orientations)
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for member, text in files.items():
+                z.writestr(member, text)
+
+    return atomic_write(path, write, overwrite)

@@ -1,0 +1,125 @@
+"""Bundled atlases: equal to tvb-data's files up to the documented cleaning."""
+
+import bz2
+import hashlib
+import io
+import importlib.util
+import pathlib
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.atlases import atlas_path
+
+SIZES = {"tvb66": 66, "tvb68": 68, "tvb76": 76, "tvb96": 96, "tvb192": 192}
+
+
+def _tvb_data_zip(n):
+    spec = importlib.util.find_spec("tvb_data")
+    if spec is None:
+        return None
+    path = pathlib.Path(spec.origin).parent / "connectivity" / f"connectivity_{n}.zip"
+    return path if path.exists() else None
+
+
+def _independent_read(path):
+    """Parse a TVB zip with zipfile + numpy only (not with brainnet_cb's reader)."""
+    out = {}
+    with zipfile.ZipFile(path) as z:
+        for member in z.namelist():
+            raw = z.read(member)
+            base = pathlib.PurePosixPath(member).name
+            if base.endswith(".bz2"):
+                raw, base = bz2.decompress(raw), base[:-4]
+            out[base] = raw.decode()
+    weights = np.loadtxt(io.StringIO(out["weights.txt"]))
+    lengths = np.loadtxt(io.StringIO(out["tract_lengths.txt"]))
+    labels = [line.split()[0] for line in out["centres.txt"].splitlines() if line.strip()]
+    centres = np.array([[float(v) for v in line.split()[1:4]]
+                        for line in out["centres.txt"].splitlines() if line.strip()])
+    return weights, lengths, labels, centres
+
+
+def test_list_atlases_and_default():
+    assert bn.list_atlases() == tuple(SIZES)
+    assert bn.load_atlas().name == "tvb76"
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_atlas_equals_tvb_data_up_to_documented_cleaning(name):
+    n = SIZES[name]
+    bundled = atlas_path(name)
+    info = bn.atlas_info(name)
+    assert hashlib.sha256(bundled.read_bytes()).hexdigest() == info.sha256
+    reference = _tvb_data_zip(n) or bundled  # tvb-data when installed (pip install .[test])
+    if reference != bundled:
+        assert hashlib.sha256(reference.read_bytes()).hexdigest() == info.sha256
+    w, L, labels, centres = _independent_read(reference)
+
+    raw = bn.load_atlas(name, clean=False)
+    assert raw.n_regions == n and list(raw.labels) == labels
+    np.testing.assert_array_equal(raw.weights, w)
+    np.testing.assert_array_equal(raw.lengths, L)
+    np.testing.assert_array_equal(raw.centres, centres)
+
+    conn = bn.load_atlas(name)
+    w_clean, L_clean = w.copy(), L.copy()
+    np.fill_diagonal(w_clean, 0)
+    np.fill_diagonal(L_clean, 0)
+    L_clean[w_clean == 0] = 0
+    np.testing.assert_array_equal(conn.weights, w_clean)
+    np.testing.assert_array_equal(conn.lengths, L_clean)
+    assert conn.labels == raw.labels and conn.name == name
+    assert conn.hemispheres.sum() == n // 2
+    # the documented diagonal count is what cleaning removed
+    assert f"({np.count_nonzero(np.diag(w))} self-weights removed)" in info.cleaning
+    assert f"({int(np.sum((L > 0) & (w == 0)))} entries)" in info.cleaning
+
+
+def test_tvb76_details_are_reported_not_dropped():
+    conn = bn.load_atlas("tvb76")
+    assert conn.disconnected() == ("rCC", "lCC")
+    assert any("rCC, lCC" in note for note in bn.atlas_info("tvb76").notes)
+    assert conn.cortical is not None and conn.areas is not None and conn.orientations.shape == (76, 3)
+    assert not np.array_equal(conn.weights, conn.weights.T)  # orientation kept
+    assert conn.hemispheres[conn.labels.index("rA1")] and not conn.hemispheres[conn.labels.index("lA1")]
+
+
+def test_tvb192_zero_length_edges_are_kept_and_counted():
+    conn = bn.load_atlas("tvb192")
+    off = ~np.eye(192, dtype=bool)
+    assert int(np.sum((conn.weights > 0) & (conn.lengths == 0) & off)) == 22
+    assert conn.disconnected() == ("lCC", "rCC")
+
+
+def test_tvb96_hemispheres_from_suffix():
+    conn = bn.load_atlas("tvb96")
+    assert conn.hemispheres[conn.labels.index("RM-V1_R")]
+    assert not conn.hemispheres[conn.labels.index("RM-V1_L")]
+
+
+def test_unknown_atlas_lists_valid_names():
+    with pytest.raises(bn.ConnectomeError, match=r"unknown atlas 'tvb77'; valid names are \('tvb66', 'tvb68', "
+                       r"'tvb76', 'tvb96', 'tvb192'\)\. Did you mean 'tvb76'\?"):
+        bn.load_atlas("tvb77")
+    with pytest.raises(bn.ConnectomeError, match=r"unknown atlas \['x'\]"):
+        bn.load_atlas(["x"])
+
+
+def test_atlas_round_trips_through_networkx():
+    conn = bn.load_atlas("tvb76")
+    assert bn.Connectome.from_networkx(conn.to_networkx()) == conn
+
+
+def test_reading_tvb192_is_fast():
+    from brainnet_cb.io import read_tvb
+
+    read_tvb(atlas_path("tvb192"))  # warm imports
+    t0 = time.perf_counter()
+    for _ in range(5):
+        read_tvb(atlas_path("tvb192"))
+    per_read = (time.perf_counter() - t0) / 5
+    assert per_read < 0.25, f"reading tvb192 took {per_read:.3f} s"

@@ -1,0 +1,100 @@
+"""Connectome: optional per-region fields, normalisation, symmetrisation, subsets, repr."""
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb import ConnectomeError
+
+
+def small():
+    w = np.array([[0.0, 2.0, 0.0], [1.0, 0.0, 4.0], [0.0, 3.0, 0.0]])  # [target, source]
+    L = np.array([[0.0, 10.0, 0.0], [20.0, 0.0, 30.0], [0.0, 40.0, 0.0]])
+    return bn.Connectome(w, L, ["a", "b", "c"], np.arange(9.0).reshape(3, 3), "small",
+                         hemispheres=[True, False, True], cortical=[1, 0, 1],
+                         areas=[1.0, 2.0, 3.0], orientations=np.eye(3))
+
+
+def test_positional_signature_is_unchanged():
+    conn = bn.Connectome([[0, 1], [0, 0]], [[0, 3], [3, 0]], ["x", "y"], None, "two")
+    assert conn.name == "two" and conn.hemispheres is None and conn.areas is None
+
+
+def test_normalizations():
+    conn = small()
+    assert conn.normalized("max").weights.max() == 1.0
+    np.testing.assert_allclose(conn.normalized("row_sum").weights.sum(axis=1), [1, 1, 1])
+    np.testing.assert_allclose(conn.normalized("log1p_max").weights, np.log1p(conn.weights) / np.log(5))
+    assert conn.normalized("none") == conn
+    assert np.array_equal(conn.normalized("max").areas, conn.areas)  # fields kept
+    with pytest.raises(ConnectomeError, match=r"unknown normalization 'l2'; choose one of \('max', "
+                       r"'row_sum', 'log1p_max', 'none'\)"):
+        conn.normalized("l2")
+
+
+def test_symmetrized_keeps_single_direction_lengths():
+    s = small().symmetrized("mean")
+    np.testing.assert_array_equal(s.weights, s.weights.T)
+    assert s.weights[0, 1] == 1.5 and s.lengths[0, 1] == 15.0
+    m = small().symmetrized("max")
+    assert m.weights[1, 2] == 4.0 and m.lengths[2, 1] == 40.0
+    with pytest.raises(ConnectomeError, match="unknown symmetrization 'avg'"):
+        small().symmetrized("avg")
+
+
+def test_subset_and_reorder_keep_orientation():
+    conn = small()
+    sub = conn.subset(["c", "b"])
+    assert sub.labels == ("c", "b")
+    assert sub.weights[1, 0] == conn.weights[1, 2] == 4.0  # source c -> target b
+    np.testing.assert_array_equal(sub.centres, conn.centres[[2, 1]])
+    assert list(sub.hemispheres) == [True, False]
+    back = conn.reordered(["c", "a", "b"]).reordered(["a", "b", "c"])
+    assert back == conn
+    with pytest.raises(ConnectomeError, match=r"unknown region labels \['z'\]"):
+        conn.subset(["a", "z"])
+    with pytest.raises(ConnectomeError, match=r"reordered needs a permutation of all 3 labels; missing \['c'\]"):
+        conn.reordered(["a", "b"])
+    with pytest.raises(ConnectomeError, match=r"subset labels must be unique; repeated: \['a'\]"):
+        conn.subset(["a", "a"])
+
+
+def test_equality_sees_every_field():
+    conn = small()
+    assert conn == small()
+    assert conn != conn.replace(areas=[1.0, 2.0, 3.5])
+    assert conn != conn.replace(hemispheres=None)
+    assert conn != conn.replace(weights=conn.weights.T)
+
+
+def test_repr_is_readable():
+    text = repr(small())
+    assert "n_regions=3" in text and "n_edges=4" in text and "density=0.667" in text
+    assert "weights[target, source] 1..4" in text and "lengths 10..40 mm" in text
+
+
+def test_disconnected_regions_are_reported():
+    w = np.zeros((3, 3))
+    w[0, 1] = 1.0
+    w[2, 2] = 5.0  # a self-loop does not connect a region
+    assert bn.Connectome(w, w).disconnected() == ("r2",)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("hemispheres", [0, 2, 1], r"hemispheres must be booleans or 0/1 \(True = right hemisphere\); got values such as \[0, 2, 1\]"),
+        ("cortical", [1, 0], r"cortical must have shape \(3,\) \(one entry per region: True = cortical region\); got shape \(2,\)"),
+        ("areas", [1.0, -2.0, 3.0], r"areas must be non-negative \(mm\^2\); got -2.0 for region 1"),
+        ("areas", [1.0, np.nan, 3.0], r"areas must be finite; got nan"),
+        ("orientations", np.ones((3, 2)), r"orientations must have shape \(3, 3\)"),
+    ],
+)
+def test_bad_region_fields(field, value, message):
+    with pytest.raises(ConnectomeError, match=message):
+        small().replace(**{field: value})
+
+
+def test_networkx_round_trip_keeps_every_field():
+    conn = small()
+    assert bn.Connectome.from_networkx(conn.to_networkx()) == conn
