@@ -21,6 +21,7 @@ from .errors import (
 )
 from .integrators import INTEGRATORS
 from .monitors import Monitor, Raw, SubSample, TemporalAverage
+from .monitors import Bold, bold_from_activity
 from .noise import Additive
 from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
 from .output import write_netcdf
@@ -50,6 +51,8 @@ __all__ = [
     "Raw",
     "SubSample",
     "TemporalAverage",
+    "Bold",
+    "bold_from_activity",
     "Additive",
     "NodeModel",
     "CoombesByrne",
