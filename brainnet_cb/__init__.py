@@ -6,6 +6,7 @@ mm, speeds in mm/ms; additive noise is an SDE term; random keys are explicit.
 
 from ._version import __version__
 from .atlases import atlas_info, list_atlases, load_atlas
+from .batch import simulate_batch
 from .connectome import Connectome
 from .coupling import Conductance, Coupling, Diffusive, Linear
 from .errors import (
@@ -60,5 +61,6 @@ __all__ = [
     "WhiteNoise",
     "prepare",
     "simulate",
+    "simulate_batch",
     "write_netcdf",
 ]

@@ -22,10 +22,10 @@ from .integrators import INTEGRATORS
 from .monitors.base import COUPLING
 from .noise import increment
 
-__all__ = ["Plan", "Dynamic", "Carry", "advance", "initial_carry", "TRACE_COUNT"]
+__all__ = ["Plan", "Dynamic", "Carry", "advance", "advance_batched", "initial_carry", "TRACE_COUNT"]
 
 # Number of times ``advance`` has been traced (i.e. compiled); read by tests.
-TRACE_COUNT = {"advance": 0}
+TRACE_COUNT = {"advance": 0, "advance_batched": 0}
 
 
 class Plan(NamedTuple):
@@ -36,7 +36,7 @@ class Plan(NamedTuple):
     """
 
     method: str
-    send_row: int
+    send_row: object  # row of the sent state variable, or None if the model derives it (sent(x))
     port: str
     noise_rows: tuple
     levels: tuple
@@ -74,7 +74,7 @@ def _observables(model, x, c):
 
 def _coupling_input(hist, step, x, dyn, plan):
     S = read_delayed(hist, step, dyn.table)
-    return dyn.coupling.post(S, x[plan.send_row], dyn.table.strength)
+    return dyn.coupling.post(S, dyn.model.sent(x), dyn.table.strength)
 
 
 def initial_carry(x0, hist0, dyn, plan):
@@ -99,7 +99,7 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan) -> Carry:
         dW = increment(dyn.key, carry.step, plan.noise_rows, dyn.sigma, carry.x.shape, dyn.dt)
     x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
     step = carry.step + 1
-    hist = push(carry.hist, step, x[plan.send_row])
+    hist = push(carry.hist, step, model.sent(x))  # default sent(x) is x[send_row]
     c = _coupling_input(hist, step, x, dyn, plan)
     obs = _observables(model, x, c)
     mon = tuple(m.update(s, obs, model) for m, s in zip(dyn.monitors, carry.monitors))
@@ -140,3 +140,23 @@ def advance(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int):
     """
     TRACE_COUNT["advance"] += 1
     return jax.lax.scan(lambda c, _: _block(c, dyn, plan, level), carry, None, length=n_blocks)
+
+
+def dyn_axes(dyn: Dynamic, axes: tuple):
+    """The ``vmap`` axes of ``dyn``: ``axes`` holds 0 or None for each of its leaves."""
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(dyn), axes)
+
+
+@partial(jax.jit, static_argnames=("plan", "n_blocks", "level", "axes"))
+def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):
+    """:func:`advance` for a batch of runs in one compiled program (``vmap``).
+
+    ``carry`` has a leading batch axis; the leaves of ``dyn`` are batched
+    where ``axes`` says 0 and shared where it says None.
+    """
+    TRACE_COUNT["advance_batched"] += 1
+
+    def one(c, d):
+        return jax.lax.scan(lambda cc, _: _block(cc, d, plan, level), c, None, length=n_blocks)
+
+    return jax.vmap(one, in_axes=(0, dyn_axes(dyn, axes)))(carry, dyn)

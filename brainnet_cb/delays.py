@@ -27,13 +27,12 @@ class DelayTable(NamedTuple):
 
     ``offsets[i, k] = source - lag * n`` (flat-buffer offset of edge ``k`` of
     target ``i``), ``weights[i, k]`` its weight (0 for padding),
-    ``strength[i] = sum_j W[i, j]``, ``length`` = ``L * n`` (flat buffer size).
+    ``strength[i] = sum_j W[i, j]``.
     """
 
     offsets: jnp.ndarray
     weights: jnp.ndarray
     strength: jnp.ndarray
-    buffer_size: int
 
 
 def compute_lags(lengths, speed: float, dt: float) -> np.ndarray:
@@ -59,7 +58,6 @@ def build_delay_table(weights, lags, dtype) -> tuple[DelayTable, int]:
             f"{(max_lag + 1) * n:,} values; increase dt or speed, or check that "
             "lengths are in mm."
         )
-    L = max_lag + 1
     k_max = max(int(exists.sum(axis=1).max()), 1)
     offsets = np.zeros((n, k_max), dtype=np.int64)
     table_w = np.zeros((n, k_max))
@@ -72,7 +70,6 @@ def build_delay_table(weights, lags, dtype) -> tuple[DelayTable, int]:
         offsets=jnp.asarray(offsets, dtype=jnp.int32),
         weights=jnp.asarray(table_w, dtype=dtype),
         strength=jnp.asarray(w.sum(axis=1), dtype=dtype),
-        buffer_size=L * n,
     )
     return table, max_lag
 
@@ -91,13 +88,13 @@ def init_history(values, max_lag: int):
 def read_delayed(hist, step, table: DelayTable):
     """``sum_k weights[i, k] * r_src(t - lag)`` for every target ``i``: shape ``(n,)``.
 
-    ``hist`` is the ring buffer ``(L, n)``; the row of step ``step`` is
-    ``step mod L``.
+    ``hist`` is the ring buffer ``(L, n)`` with ``L > max_lag``; the row of
+    step ``step`` is ``step mod L``.
     """
-    n = hist.shape[1]
+    L, n = hist.shape
     flat = hist.reshape(-1)
-    base = (step % (table.buffer_size // n)) * n
-    idx = (base + table.offsets) % table.buffer_size
+    idx = (step % L) * n + table.offsets  # in [-(L-1) n, L n): one wrap at most
+    idx = jnp.where(idx < 0, idx + L * n, idx)
     return jnp.sum(table.weights * flat[idx], axis=1)
 
 

@@ -84,6 +84,13 @@ class Run:
     speed: float
     max_lag: int
     attrs: dict
+    #: For a batch of runs: 0 / None per leaf of ``dyn`` (batched / shared).
+    axes: tuple = None
+    batch_size: int = None
+
+    @property
+    def batched(self) -> bool:
+        return self.axes is not None
 
     def execute(self, chunk_steps=None, progress=None) -> xr.Dataset:
         """Advance the run to its end and return the outputs as a Dataset."""
@@ -108,12 +115,16 @@ class Run:
                 tail -= q * period[level + 1]
         carry = self.carry
         bar = _progress_bar(self.n_steps, len(pieces), progress)
+        lead = (self.batch_size,) if self.batched else ()
         for n_blocks, level in pieces:
-            carry, ys = _engine.advance(carry, self.dyn, self.plan, n_blocks, level)
+            if self.batched:
+                carry, ys = _engine.advance_batched(carry, self.dyn, self.plan, n_blocks, level, self.axes)
+            else:
+                carry, ys = _engine.advance(carry, self.dyn, self.plan, n_blocks, level)
             for lvl, outs in enumerate(ys):
                 for idx, arr in zip(levels[lvl][1], outs):
                     arr = np.asarray(arr)
-                    samples[idx].append(arr.reshape((-1,) + arr.shape[-2:]))
+                    samples[idx].append(arr.reshape(lead + (-1,) + arr.shape[-2:]))
             self._check_finite(carry)
             if bar is not None:
                 bar.update(n_blocks * period[level + 1])
@@ -142,14 +153,18 @@ class Run:
         return target
 
     def _check_finite(self, carry):
-        bad_step = int(carry.bad_step)
-        if bad_step >= 0:
-            region = self.connectome.labels[int(carry.bad_region)]
+        bad_steps = np.atleast_1d(np.asarray(carry.bad_step))
+        bad_regions = np.atleast_1d(np.asarray(carry.bad_region))
+        hit = np.nonzero(bad_steps >= 0)[0]
+        if hit.size:
+            b = hit[np.argmin(bad_steps[hit])]
+            step, index = int(bad_steps[b]), int(bad_regions[b])
+            where = f"batch item {b}: " if self.batched else ""
             raise DivergenceError(
-                f"the run diverged: a state variable of region {region!r} (index "
-                f"{int(carry.bad_region)}) became NaN or inf at t = {bad_step * self.dt:g} ms "
-                f"(step {bad_step}). Use a smaller dt (now {self.dt:g} ms), weaker noise, "
-                "or a more stable method (e.g. 'heun' or 'rk4')."
+                f"the run diverged: {where}a state variable of region "
+                f"{self.connectome.labels[index]!r} (index {index}) became NaN or inf at "
+                f"t = {step * self.dt:g} ms (step {step}). Use a smaller dt (now {self.dt:g} ms), "
+                "weaker noise, or a more stable method (e.g. 'heun' or 'rk4')."
             )
 
     def _dataset(self, samples):
@@ -157,14 +172,19 @@ class Run:
             list(self.connectome.labels), dims="region", attrs={"long_name": "brain region"}
         )
         data = {}
+        lead = (self.batch_size,) if self.batched else ()
         for k, (period_steps, _), m in self._monitor_periods():
             arr = (
-                np.concatenate(samples[k])
+                np.concatenate(samples[k], axis=len(lead))
                 if samples[k]
-                else np.zeros((0, len(m.observables(self.model)), self.connectome.n_regions))
+                else np.zeros(lead + (0, len(m.observables(self.model)), self.connectome.n_regions))
             )
-            times = (np.arange(arr.shape[0]) + 1) * period_steps * self.dt
-            data.update(m.to_dataarrays(arr, times, self.model, regions))
+            times = (np.arange(arr.shape[len(lead)]) + 1) * period_steps * self.dt
+            if self.batched:
+                items = [m.to_dataarrays(a, times, self.model, regions) for a in arr]
+                data.update({name: xr.concat([it[name] for it in items], dim="batch") for name in items[0]})
+            else:
+                data.update(m.to_dataarrays(arr, times, self.model, regions))
         return xr.Dataset(data, attrs=dict(self.attrs))
 
     def _monitor_periods(self):
@@ -225,7 +245,7 @@ def _validate_monitors(monitors, model, dt):
 def _validate_history(history, model, n, max_lag, x0, send_row, initial_given, dtype):
     L = max_lag + 1
     if history is None:
-        return jnp.broadcast_to(x0[send_row], (L, n)).astype(dtype), x0
+        return jnp.broadcast_to(model.sent(x0), (L, n)).astype(dtype), x0
     h = np.asarray(history, dtype=float)
     if h.ndim != 2 or h.shape[1] != n or h.shape[0] < L:
         raise SimulationError(
@@ -235,6 +255,8 @@ def _validate_history(history, model, n, max_lag, x0, send_row, initial_given, d
     if not np.all(np.isfinite(h)):
         raise SimulationError("history must be finite.")
     h = h[-L:]
+    if send_row is None:  # a derived sent quantity (model.sent): the history is used as given
+        return init_history(jnp.asarray(h, dtype), max_lag), x0
     if initial_given and not np.allclose(h[-1], np.asarray(x0[send_row])):
         raise SimulationError(
             f"history[-1] is {model.sends!r} at t = 0 and must equal initial_state[{model.sends!r}]; "
@@ -296,7 +318,8 @@ def prepare(
     model_v = model.validated(n, dtype)
     port = coupling.port(model)
     coupling_v = coupling.validated(n, dtype)
-    send_row = model.state_index(model.sends)
+    model.check_protocol()
+    send_row = model.state_index(model.sends) if model.sends_state else None
     if noise is not None:
         noise_rows, sigma = noise.amplitudes(model, n, dtype)
     else:
@@ -306,7 +329,7 @@ def prepare(
     lags = compute_lags(conn.lengths, speed, dt)
     table, max_lag = build_delay_table(conn.weights, lags, dtype)
     x0 = model.initial_state(n, dtype, initial_state)
-    hist0, x0 = _validate_history(history, model, n, max_lag, x0, send_row, initial_state is not None, dtype)
+    hist0, x0 = _validate_history(history, model_v, n, max_lag, x0, send_row, initial_state is not None, dtype)
 
     plan = _engine.Plan(method, send_row, port, noise_rows, levels)
     dyn = _engine.Dynamic(

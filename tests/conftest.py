@@ -10,6 +10,9 @@ import pytest
 brainstate.environ.set(precision=64)
 jax.config.update("jax_enable_x64", True)
 
+# tests/data holds reference files (the seed module), not tests
+collect_ignore_glob = ["data/*"]
+
 _SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "golden.json"
 _LOCAL = pathlib.Path(__file__).resolve().parent / "data" / "golden.json"
 

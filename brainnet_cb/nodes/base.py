@@ -5,11 +5,17 @@ A node model is data plus one pure function. It declares
 - ``states``: names of its state variables, in order (rows of the state array);
 - ``state_units``: the unit of each state variable (``"1"`` for dimensionless);
 - ``initial``: the default initial value of each state variable;
-- ``sends``: the state variable that travels along the edges (``"r"``);
+- ``sends``: the name of what travels along the edges: a state variable
+  (``"r"``), or a quantity derived from the state that :meth:`NodeModel.sent`
+  computes (Jansen–Rit sends the firing rate :math:`S(y_1 - y_2)`);
 - ``receives``: the input port that long-range coupling enters by default (``"v"``);
 - ``input_ports``: every input the vector field accepts (additive inputs to a
   state's derivative, and model-specific ports such as a conductance ``"g"``);
 - ``param_ranges``: the valid closed interval of each parameter;
+- ``sent_units``: the unit of the sent quantity when it is not a state variable;
+- ``eeg_source``: optional, the default EEG source observable as a linear
+  combination of state variables ``{state: coefficient}`` (``{"y1": 1, "y2": -1}``
+  for Jansen–Rit); empty: the EEG monitor's own default;
 - its parameters, as dataclass fields (scalars or one value per region);
 - ``dfun(x, inputs)``: the pure vector field, time in ms.
 
@@ -46,10 +52,66 @@ class NodeModel:
     receives: ClassVar[str] = ""
     input_ports: ClassVar[tuple] = ()
     param_ranges: ClassVar[dict] = {}
+    sent_units: ClassVar[str] = "1"
+    eeg_source: ClassVar[dict] = {}
 
     def dfun(self, x, inputs):  # pragma: no cover - abstract
         """Vector field ``dx/dt`` (1/ms) of the state ``x`` under ``inputs``."""
         raise NotImplementedError
+
+    def sent(self, x):
+        """The quantity that travels along the edges, shape ``(n,)``, from the state ``x``.
+
+        The default is the state variable named by ``sends`` (the row
+        ``x[states.index(sends)]``). A model whose edges carry a function of its
+        state overrides this pure method and names the quantity in ``sends``
+        (e.g. Jansen–Rit returns the firing rate :math:`S(y_1 - y_2)`). The
+        delay buffer stores this quantity, diffusive coupling uses it as the
+        local value, and a user ``history`` gives its past values.
+        """
+        return x[self.states.index(self.sends)]
+
+    @property
+    def sends_state(self) -> bool:
+        """True if the sent quantity is a state variable (the default :meth:`sent`)."""
+        return self.sends in self.states
+
+    def check_protocol(self) -> None:
+        """Check the class-level declarations on the host; :class:`ModelError` if inconsistent."""
+        cls = type(self).__name__
+        if not self.states or len(set(self.states)) != len(self.states):
+            raise ModelError(f"{cls}.states must be a non-empty tuple of distinct names; got {self.states!r}.")
+        missing = [s for s in self.states if s not in self.initial]
+        if missing:
+            raise ModelError(
+                f"{cls}.initial has no value for the states {missing}; give every state in "
+                f"{self.states} a default initial value."
+            )
+        overridden = type(self).sent is not NodeModel.sent
+        if not self.sends or (self.sends not in self.states and not overridden):
+            raise ModelError(
+                f"{cls}.sends is {self.sends!r}, which is not one of its states {self.states}; "
+                "name a state variable, or override sent(x) to send a derived quantity."
+            )
+        if self.receives not in self.input_ports:
+            raise ModelError(
+                f"{cls}.receives is {self.receives!r}, which is not one of its input ports "
+                f"{self.input_ports}; add it to input_ports."
+            )
+        bad = [s for s in self.eeg_source if s not in self.states]
+        if bad:
+            raise ModelError(
+                f"{cls}.eeg_source names {bad}, which are not states of the model {self.states}."
+            )
+
+    def eeg_signal(self, x):
+        """The default EEG source observable ``sum_s eeg_source[s] * x[s]``, shape ``(n,)``.
+
+        ``None`` if the model declares no ``eeg_source``.
+        """
+        if not self.eeg_source:
+            return None
+        return sum(c * x[self.states.index(s)] for s, c in self.eeg_source.items())
 
     @property
     def parameters(self) -> dict:
