@@ -1,0 +1,169 @@
+"""NumPy and text matrices: ``.npz`` (one file, all fields), ``.npy``, ``.csv``, ``.tsv``, ``.txt``.
+
+Every matrix is ``[target, source]``: row ``i`` holds the inputs of region ``i``.
+Text tables may carry a header row of labels (and then a first column of the
+same labels).
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+
+from ..connectome import Connectome
+from ..errors import ConnectomeError
+from ._common import (
+    atomic_write,
+    existing_path,
+    lengths_or_zero,
+    parse_table,
+    read_label_lines,
+    read_text,
+)
+
+__all__ = ["read_npz", "write_npz", "read_matrix", "load_matrix", "MATRIX_SUFFIXES"]
+
+MATRIX_SUFFIXES = (".npy", ".csv", ".tsv", ".txt")
+_NPZ_KEYS = {
+    "weights": ("weights",),
+    "lengths": ("lengths", "tract_lengths"),
+    "labels": ("labels", "region_labels"),
+    "centres": ("centres", "centers"),
+    "hemispheres": ("hemispheres",),
+    "cortical": ("cortical",),
+    "areas": ("areas",),
+    "orientations": ("orientations", "average_orientations"),
+}
+
+
+def load_matrix(path, what="weights"):
+    """Read one matrix file; return ``(array, labels or None)``.
+
+    ``.npy``: a plain (non-pickled) array. ``.csv`` (comma), ``.tsv`` (tab),
+    ``.txt`` (whitespace): numbers, optionally with a header row of labels.
+    """
+    p = existing_path(path, what)
+    suffix = p.suffix.lower()
+    if suffix == ".npy":
+        try:
+            return np.load(p, allow_pickle=False), None
+        except ValueError as e:
+            raise ConnectomeError(
+                f"'{p}' cannot be read as a plain .npy array ({e}); pickled object arrays "
+                "are refused for safety. Save numbers with np.save(path, array)."
+            ) from None
+    if suffix not in MATRIX_SUFFIXES:
+        raise ConnectomeError(
+            f"'{p}': unsupported {what} file type {p.suffix!r}; expected one of {MATRIX_SUFFIXES}."
+        )
+    delimiter = {".csv": ",", ".tsv": "\t"}.get(suffix)
+    m, header, _ = parse_table(read_text(p), f"'{p}'", delimiter, what=what)
+    return m, header
+
+
+def _labels_arg(labels):
+    if labels is None or isinstance(labels, (list, tuple, np.ndarray)):
+        return labels
+    p = existing_path(labels, "labels")
+    return read_label_lines(read_text(p), f"'{p}'")
+
+
+def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
+                missing_lengths="raise") -> Connectome:
+    """Build a connectome from matrix files (or arrays) and an optional labels file.
+
+    Parameters
+    ----------
+    weights : path or array_like, shape (n, n)
+        ``weights[target, source]``: ``.npy``, ``.csv``, ``.tsv`` or ``.txt``.
+    lengths : path or array_like, shape (n, n), optional
+        Tract lengths in mm, same orientation and order.
+    labels : path or sequence of str, optional
+        A text file with one label per line (a ``label x y z`` line gives its
+        label), or the labels themselves. Default: the weights file's header,
+        else ``r0, r1, ...``.
+    centres : path or array_like, shape (n, 3), optional
+        Region centres in mm.
+    name : str, optional
+        Default: the weights file name without suffix.
+    missing_lengths : {"raise", "zero"}
+        Without ``lengths``: refuse (delays need lengths) or use zeros (no delays).
+    """
+    source = "weights array"
+    if isinstance(weights, (str, pathlib.Path)):
+        source = f"'{weights}'"
+        name = pathlib.Path(weights).stem if name is None else name
+        weights, header = load_matrix(weights, "weights")
+        labels = header if labels is None else labels
+    if isinstance(lengths, (str, pathlib.Path)):
+        lengths, lheader = load_matrix(lengths, "tract lengths")
+        if lheader is not None and labels is not None and list(lheader) != list(labels):
+            raise ConnectomeError(
+                f"the lengths header {list(lheader)[:3]}... differs from the weights labels "
+                f"{list(labels)[:3]}...; both matrices must use one region order."
+            )
+    lengths = lengths_or_zero(lengths, np.shape(weights), source, "the lengths argument",
+                              missing_lengths)
+    if isinstance(centres, (str, pathlib.Path)):
+        centres, _ = load_matrix(centres, "centres")
+    return Connectome(weights, lengths, _labels_arg(labels), centres,
+                      "unnamed" if name is None else name)
+
+
+def read_npz(path, *, name=None, missing_lengths="raise") -> Connectome:
+    """Read a connectome saved by :func:`write_npz` (or any ``.npz`` with a ``weights`` key).
+
+    Keys: ``weights`` (required, ``[target, source]``), ``lengths`` or
+    ``tract_lengths`` (mm), ``labels``, ``centres`` (mm), ``hemispheres``,
+    ``cortical``, ``areas`` (mm^2), ``orientations``, ``name``. Other keys are
+    ignored. Pickled object arrays are refused.
+    """
+    p = existing_path(path, "npz connectome")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            keys = list(z.files)
+            data = {}
+            for field, options in _NPZ_KEYS.items():
+                for k in options:
+                    if k in keys:
+                        data[field] = z[k]
+                        break
+            stored_name = str(z["name"]) if "name" in keys else None
+    except ValueError as e:
+        raise ConnectomeError(
+            f"'{p}' holds pickled object arrays ({e}); brainnet_cb reads plain arrays only. "
+            "Store labels as a string array (np.array(labels, dtype=str))."
+        ) from None
+    except (OSError, EOFError) as e:
+        raise ConnectomeError(f"'{p}' is not a readable .npz file ({e}).") from None
+    if "weights" not in data:
+        raise ConnectomeError(
+            f"'{p}' has no 'weights' array (keys: {keys}); save the matrix under the key "
+            "'weights' ([target, source]) and tract lengths under 'lengths' (mm)."
+        )
+    lengths = lengths_or_zero(data.pop("lengths", None), data["weights"].shape, f"'{p}'",
+                              "keys 'lengths', 'tract_lengths'", missing_lengths)
+    weights = data.pop("weights")
+    labels = data.pop("labels", None)
+    centres = data.pop("centres", None)
+    if name is None:
+        name = stored_name if stored_name is not None else p.stem
+    try:
+        return Connectome(weights, lengths, None if labels is None else labels.tolist(),
+                          centres, name, **data)
+    except ConnectomeError as e:
+        raise ConnectomeError(f"'{p}': {e}") from None
+
+
+def write_npz(conn: Connectome, path, *, overwrite=False) -> pathlib.Path:
+    """Save every field of ``conn`` in one compressed ``.npz``; :func:`read_npz` reads it back equal."""
+    if not isinstance(conn, Connectome):
+        raise ConnectomeError(f"write_npz needs a Connectome; got {type(conn).__name__}.")
+    arrays = {"weights": conn.weights, "lengths": conn.lengths,
+              "labels": np.array(conn.labels, dtype=str), "name": np.array(conn.name)}
+    for field in ("centres", "hemispheres", "cortical", "areas", "orientations"):
+        value = getattr(conn, field)
+        if value is not None:
+            arrays[field] = value
+    return atomic_write(path, lambda f: np.savez_compressed(f, **arrays), overwrite)

@@ -1,0 +1,95 @@
+"""MATLAB ``.mat`` files (v4 to v7.2, through :func:`scipy.io.loadmat`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.io
+
+from ..connectome import Connectome
+from ..errors import ConnectomeError
+from ._common import existing_path, lengths_or_zero
+
+__all__ = ["read_mat"]
+
+WEIGHT_KEYS = ("weights", "W", "SC", "sc", "connectivity", "conn")
+LENGTH_KEYS = ("tract_lengths", "lengths", "L", "distances", "dist", "tract_length")
+LABEL_KEYS = ("labels", "region_labels", "names", "roi_names")
+CENTRE_KEYS = ("centres", "centers", "coords")
+
+
+def _strings(value):
+    """A MATLAB cell array or char matrix of labels as a list of str."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US" and arr.ndim <= 1:
+        return [str(x).strip() for x in np.atleast_1d(arr)]
+    if arr.dtype.kind in "US":  # char matrix: one label per row
+        return ["".join(row).strip() for row in arr.reshape(arr.shape[0], -1)]
+    out = []
+    for item in arr.ravel():
+        item = np.asarray(item).ravel()
+        out.append("".join(str(x) for x in item).strip() if item.size else "")
+    return out
+
+
+def read_mat(path, *, weights=None, lengths=None, labels=None, centres=None, name=None,
+             missing_lengths="raise") -> Connectome:
+    """Read a connectome from a MATLAB file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.mat`` file (MATLAB v7.2 or older; v7.3 files are HDF5).
+    weights, lengths, labels, centres : str, optional
+        The variable names. Default: the first present of
+        ``weights/W/SC/sc/connectivity/conn``,
+        ``tract_lengths/lengths/L/distances/dist``, ``labels/region_labels/names``
+        and ``centres/centers/coords``.
+    name : str, optional
+        Default: the file name without suffix.
+    missing_lengths : {"raise", "zero"}
+        Without lengths: refuse (delays need them) or use zeros (no delays).
+
+    Notes
+    -----
+    The weights variable must be ``[target, source]`` (row ``i`` = inputs of
+    region ``i``); transpose it first if your lab stores ``[source, target]``.
+    """
+    p = existing_path(path, "MATLAB")
+    try:
+        data = scipy.io.loadmat(p)
+    except NotImplementedError:
+        raise ConnectomeError(
+            f"'{p}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "
+            "MATLAB with save(..., '-v7') or export the matrices to .npy/.csv."
+        ) from None
+    except (ValueError, TypeError, OSError) as e:
+        raise ConnectomeError(f"'{p}' is not a readable MATLAB file ({e}).") from None
+    keys = sorted(k for k in data if not k.startswith("__"))
+
+    def pick(explicit, options, what, required):
+        if explicit is not None:
+            if explicit not in data:
+                raise ConnectomeError(
+                    f"'{p}' has no variable {explicit!r} for the {what}; variables: {keys}."
+                )
+            return data[explicit]
+        for k in options:
+            if k in data:
+                return data[k]
+        if required:
+            raise ConnectomeError(
+                f"'{p}': no {what} variable found (tried {list(options)}); variables: {keys}. "
+                f"Name it with read_mat(path, {what}='...')."
+            )
+        return None
+
+    w = pick(weights, WEIGHT_KEYS, "weights", True)
+    L = pick(lengths, LENGTH_KEYS, "lengths", False)
+    L = lengths_or_zero(L, np.shape(w), f"'{p}'", f"variables {list(LENGTH_KEYS)}", missing_lengths)
+    lab = pick(labels, LABEL_KEYS, "labels", False)
+    cen = pick(centres, CENTRE_KEYS, "centres", False)
+    try:
+        return Connectome(w, L, None if lab is None else _strings(lab), cen,
+                          p.stem if name is None else name)
+    except ConnectomeError as e:
+        raise ConnectomeError(f"'{p}': {e}") from None

@@ -1,0 +1,269 @@
+"""Parcellation images through nibabel: NIfTI volumes and GIFTI surface label files.
+
+A parcellation maps every voxel (or vertex) to an integer region id; 0 is the
+background. Region names come from a label table: a ``{id: name}`` mapping, a
+lookup-table file (FreeSurfer ``LUT`` style ``id name [r g b a]`` lines, or a
+TSV with a header ``index name``), or the GIFTI file's own label table.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass
+
+import nibabel as nib
+import numpy as np
+
+from ..errors import ConnectomeError
+from ._common import existing_path, read_text, split_rows
+
+__all__ = ["Parcellation", "read_parcellation", "read_surface_parcellation", "read_label_table"]
+
+_SPATIAL_SCALE = {"mm": 1.0, "meter": 1000.0, "micron": 1e-3, "unknown": 1.0}
+
+
+@dataclass(frozen=True, eq=False)
+class Parcellation:
+    """Labelled regions of a volume: ids, names, centroids (mm) and volumes (mm^3).
+
+    Attributes
+    ----------
+    ids : ndarray of int, shape (n,)
+        Region ids present in the image, ascending (background excluded).
+    labels : tuple of str
+        Region names, in the order of ``ids``.
+    centroids : ndarray, shape (n, 3)
+        Centre of mass of each region's voxel centres, in world mm (through
+        ``affine``).
+    volumes : ndarray, shape (n,) or None
+        Voxel count times the voxel volume ``|det(affine[:3, :3])|``, mm^3
+        (None for a surface parcellation).
+    affine : ndarray, shape (4, 4) or None
+        Voxel index -> world mm (None for a surface parcellation).
+    data : ndarray of int
+        The id of every voxel (3-D) or vertex (1-D).
+    source : str
+        Where it came from (for messages).
+    areas : ndarray, shape (n,) or None
+        Surface area of each region in mm^2 (surface parcellations only).
+    """
+
+    ids: np.ndarray
+    labels: tuple
+    centroids: np.ndarray
+    volumes: np.ndarray
+    affine: np.ndarray
+    data: np.ndarray
+    source: str = "parcellation"
+    areas: np.ndarray = None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def lookup(self, points_mm) -> np.ndarray:
+        """Region position (0..n-1) of world points in mm; -1 for background, -2 outside the grid.
+
+        Points go through ``inv(affine)`` and are rounded to the nearest voxel centre.
+        """
+        if self.affine is None:
+            raise ConnectomeError(
+                f"{self.source} is a surface parcellation; mapping points in mm to regions "
+                "needs a volume (NIfTI) parcellation."
+            )
+        pts = np.asarray(points_mm, dtype=float).reshape(-1, 3)
+        ijk = np.rint(nib.affines.apply_affine(np.linalg.inv(self.affine), pts)).astype(np.int64)
+        inside = np.all((ijk >= 0) & (ijk < np.array(self.data.shape)), axis=1)
+        out = np.full(len(pts), -2, dtype=np.int64)
+        ids = self.data[tuple(ijk[inside].T)]
+        pos = np.searchsorted(self.ids, ids)
+        pos = np.clip(pos, 0, len(self.ids) - 1)
+        found = self.ids[pos] == ids
+        out[inside] = np.where(found, pos, -1)
+        return out
+
+
+def read_label_table(table) -> dict:
+    """A label table as ``{id: name}``: from a mapping or a lookup-table file."""
+    if table is None:
+        return None
+    if isinstance(table, dict):
+        try:
+            return {int(k): str(v) for k, v in table.items()}
+        except (TypeError, ValueError):
+            raise ConnectomeError(
+                f"a label table maps integer ids to names; got keys {list(table)[:5]}."
+            ) from None
+    p = existing_path(table, "label table")
+    out = {}
+    for k, tokens in split_rows(read_text(p)):
+        tokens = tokens if len(tokens) > 1 else tokens[0].split("\t")
+        try:
+            idx = int(tokens[0])
+        except ValueError:
+            if not out:  # a header line such as "index name"
+                continue
+            raise ConnectomeError(
+                f"'{p}' line {k}: expected 'id name ...' with an integer id; got {' '.join(tokens)!r}."
+            ) from None
+        if len(tokens) < 2:
+            raise ConnectomeError(f"'{p}' line {k}: id {idx} has no name.")
+        if idx in out:
+            raise ConnectomeError(f"'{p}' line {k}: id {idx} appears twice in the label table.")
+        out[idx] = tokens[1]
+    if not out:
+        raise ConnectomeError(f"'{p}' holds no 'id name' lines; expected a label lookup table.")
+    return out
+
+
+def _integer_ids(values, source):
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind != "f":
+        raise ConnectomeError(f"{source}: labels must be integers; got dtype {values.dtype}.")
+    bad = ~np.isfinite(values) | (values != np.round(values))
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ConnectomeError(
+            f"{source}: a parcellation needs integer region ids, but {int(bad.sum())} values "
+            f"are not integers (e.g. {values[where]} at voxel {where}). This looks like a "
+            "probability or intensity image, or one resampled with interpolation; resample "
+            "label images with nearest-neighbour interpolation."
+        )
+    return values.astype(np.int64)
+
+
+def read_parcellation(path, labels=None, *, background=0) -> Parcellation:
+    """Read a NIfTI (``.nii``/``.nii.gz``) parcellation.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A 3-D integer label image (a trailing axis of length 1 is dropped).
+    labels : dict or path, optional
+        Label table ``{id: name}`` or a lookup-table file (see module docs).
+        Ids in the table but absent from the image are ignored; ids in the
+        image but absent from the table are an error. Default: names
+        ``"region_<id>"``.
+    background : int
+        The id of unlabelled voxels (default 0).
+
+    Returns
+    -------
+    Parcellation
+        Centroids in mm through the image affine (``xyzt_units`` of metres or
+        microns are converted to mm), volumes in mm^3.
+    """
+    p = existing_path(path, "parcellation")
+    if p.name.lower().endswith(".gii"):
+        raise ConnectomeError(
+            f"'{p}' is a GIFTI surface file; read_parcellation reads NIfTI volumes. Use "
+            "read_surface_parcellation(path, surface) for a .label.gii with its .surf.gii."
+        )
+    try:
+        img = nib.load(p)
+    except Exception as e:  # nibabel raises ImageFileError, OSError, ...
+        raise ConnectomeError(f"'{p}' is not a readable NIfTI image ({type(e).__name__}: {e}).") from None
+    source = f"'{p}'"
+    data = np.asanyarray(img.dataobj)
+    if data.ndim == 4 and data.shape[3] == 1:
+        data = data[..., 0]
+    if data.ndim != 3:
+        raise ConnectomeError(
+            f"{source}: a parcellation must be a 3-D label volume; got shape {data.shape}."
+        )
+    ids_img = _integer_ids(np.asarray(data), source)
+    if (ids_img < 0).any():
+        raise ConnectomeError(f"{source}: region ids must be >= 0; got {int(ids_img.min())}.")
+    affine = np.array(img.affine, dtype=float)
+    unit = img.header.get_xyzt_units()[0] if hasattr(img.header, "get_xyzt_units") else "mm"
+    scale = _SPATIAL_SCALE.get(unit, 1.0)
+    affine[:3, :] *= scale
+    table = read_label_table(labels)
+    return _summarise(ids_img, affine, table, background, source)
+
+
+def _summarise(ids_img, affine, table, background, source) -> Parcellation:
+    flat = ids_img.ravel()
+    present = np.unique(flat)
+    present = present[present != background]
+    if present.size == 0:
+        raise ConnectomeError(f"{source}: the image holds only background ({background}); no regions.")
+    if table is not None:
+        unnamed = [int(i) for i in present if int(i) not in table]
+        if unnamed:
+            raise ConnectomeError(
+                f"{source}: region ids {unnamed[:10]} are in the image but not in the label "
+                "table; add them to the table (or set them to the background)."
+            )
+        names = tuple(table[int(i)] for i in present)
+    else:
+        names = tuple(f"region_{int(i)}" for i in present)
+    pos = np.searchsorted(present, flat)
+    pos = np.clip(pos, 0, len(present) - 1)
+    member = present[pos] == flat
+    counts = np.bincount(pos[member], minlength=len(present)).astype(float)
+    ijk = np.indices(ids_img.shape).reshape(3, -1).T[member]
+    sums = np.stack([np.bincount(pos[member], weights=ijk[:, d], minlength=len(present))
+                     for d in range(3)], axis=1)
+    mean_ijk = sums / counts[:, None]
+    centroids = nib.affines.apply_affine(affine, mean_ijk)
+    volumes = counts * abs(np.linalg.det(affine[:3, :3]))
+    for a in (present, centroids, volumes, affine, ids_img):
+        a.setflags(write=False)
+    return Parcellation(present, names, centroids, volumes, affine, ids_img, source)
+
+
+def read_surface_parcellation(path, surface, labels=None, *, background=0) -> Parcellation:
+    """Read a GIFTI label file (``.label.gii``) on its surface (``.surf.gii``).
+
+    Region names come from the file's label table (or ``labels``); centroids
+    are the mean vertex position per region (mm) and ``areas`` the region's
+    surface area (each triangle's area split equally among its 3 vertices, mm^2).
+    """
+    p = existing_path(path, "GIFTI label")
+    s = existing_path(surface, "GIFTI surface")
+    try:
+        lab = nib.load(p)
+        surf = nib.load(s)
+        ids = np.asarray(lab.darrays[0].data)
+        coords, faces = surf.agg_data(("pointset", "triangle"))
+    except Exception as e:
+        raise ConnectomeError(
+            f"'{p}' with surface '{s}' cannot be read as a GIFTI label file and surface "
+            f"({type(e).__name__}: {e})."
+        ) from None
+    source = f"'{p}'"
+    ids = _integer_ids(ids.ravel(), source)
+    coords = np.asarray(coords, dtype=float)
+    if coords.shape != (ids.size, 3):
+        raise ConnectomeError(
+            f"{source} labels {ids.size} vertices but the surface '{s}' has {coords.shape[0]}; "
+            "use the surface the labels were made on."
+        )
+    table = read_label_table(labels) if labels is not None else {
+        int(k): str(v) for k, v in lab.labeltable.get_labels_as_dict().items()}
+    present = np.unique(ids)
+    present = present[present != background]
+    if present.size == 0:
+        raise ConnectomeError(f"{source}: every vertex is background ({background}); no regions.")
+    unnamed = [int(i) for i in present if int(i) not in table]
+    if unnamed:
+        raise ConnectomeError(
+            f"{source}: region ids {unnamed[:10]} are on the surface but not in the label table."
+        )
+    pos = np.searchsorted(present, ids)
+    pos = np.clip(pos, 0, len(present) - 1)
+    member = present[pos] == ids
+    counts = np.bincount(pos[member], minlength=len(present)).astype(float)
+    centroids = np.stack([np.bincount(pos[member], weights=coords[member, d], minlength=len(present))
+                          for d in range(3)], axis=1) / counts[:, None]
+    faces = np.asarray(faces, dtype=np.int64)
+    tri = coords[faces]
+    tri_area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    vertex_area = np.zeros(len(coords))
+    for k in range(3):
+        np.add.at(vertex_area, faces[:, k], tri_area / 3)
+    areas = np.bincount(pos[member], weights=vertex_area[member], minlength=len(present))
+    names = tuple(table[int(i)] for i in present)
+    return Parcellation(present, names, centroids, None, None, ids, source, areas)
