@@ -8,6 +8,7 @@ from ._version import __version__
 from .atlases import atlas_info, list_atlases, load_atlas
 from .batch import simulate_batch
 from .connectome import Connectome
+from .graph import graph_metrics, shortest_path_lengths
 from .coupling import Conductance, Coupling, Diffusive, Linear
 from .errors import (
     BrainnetError,
@@ -34,6 +35,8 @@ __all__ = [
     "list_atlases",
     "load_atlas",
     "atlas_info",
+    "graph_metrics",
+    "shortest_path_lengths",
     "Coupling",
     "Linear",
     "Diffusive",
