@@ -24,6 +24,8 @@ from .errors import (
 from .integrators import INTEGRATORS
 from .monitors import Monitor, Raw, SubSample, TemporalAverage
 from .monitors import Bold, bold_from_activity
+from .monitors import EEG, MEG
+from . import forward
 from .noise import Additive
 from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
 from .output import write_netcdf
@@ -57,6 +59,9 @@ __all__ = [
     "TemporalAverage",
     "Bold",
     "bold_from_activity",
+    "EEG",
+    "MEG",
+    "forward",
     "Additive",
     "NodeModel",
     "CoombesByrne",

@@ -1,0 +1,18 @@
+"""Forward models: from region sources to EEG/MEG sensors (lead fields, montages)."""
+
+from .leadfield import (
+    lead_field_infinite,
+    lead_field_meg_sphere,
+    lead_field_sphere,
+    orientations_radial,
+)
+from .montage import MONTAGES, montage
+
+__all__ = [
+    "lead_field_infinite",
+    "lead_field_sphere",
+    "lead_field_meg_sphere",
+    "orientations_radial",
+    "montage",
+    "MONTAGES",
+]

@@ -1,0 +1,379 @@
+r"""EEG and MEG monitors: a lead field applied to a neural source, inside the scan.
+
+The source :math:`s_j(t)` of every region (``v`` by default; or the synaptic
+current :math:`k\pi r (v_\mathrm{syn} - v)`, or ``r``) is averaged over each
+sampling period (the anti-aliasing rule of :class:`TemporalAverage`), then
+projected: :math:`\mathrm{EEG}(t) = L\,\bar s(t)` with the lead field ``L``
+(sensors x regions). Projection and average commute, so the carry holds only
+the ``(n,)`` running sum. EEG is average-referenced by default:
+:math:`\mathrm{EEG} \leftarrow \mathrm{EEG} - \frac{1}{m}\sum_i \mathrm{EEG}_i`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from .._pytree import pytree_dataclass, static_field
+from ..connectome import Connectome
+from ..errors import MonitorError
+from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
+from ..forward.montage import MONTAGES, montage as _montage, project_to_sphere
+from ..units import to_mm
+from .base import Monitor
+from .sources import check_source, source_signal
+
+__all__ = ["EEG", "MEG"]
+
+
+def _concrete(value):
+    return isinstance(value, (np.ndarray, list, tuple, np.number, int, float))
+
+
+def _sources(sources):
+    """``(centres (n, 3) mm, orientations or None)`` from a Connectome or an array."""
+    if isinstance(sources, Connectome):
+        if sources.centres is None:
+            raise MonitorError(
+                f"connectome {sources.name!r} has no region centres; a lead field needs them. "
+                "Pass centres=... to the Connectome, or a gain matrix to bn.EEG(gain=...)."
+            )
+        return np.asarray(sources.centres, float), getattr(sources, "orientations", None)
+    x = np.asarray(to_mm(sources, "sources", MonitorError), dtype=float)
+    if x.ndim != 2 or x.shape[1] != 3:
+        raise MonitorError(
+            f"sources must be a Connectome with centres or an array of shape (n, 3) (mm); got shape {x.shape}."
+        )
+    return x, None
+
+
+def _sensors(montage, radius, centre, axes):
+    """Labels and positions (mm) on the sphere: a montage name, or ``(labels, positions)`` projected."""
+    if isinstance(montage, str):
+        return _montage(montage, radius, centre, axes)
+    try:
+        labels, positions = montage
+    except (TypeError, ValueError):
+        raise MonitorError(
+            f"montage must be one of {sorted(MONTAGES)} or a pair (labels, positions (m, 3) in mm); "
+            f"got {type(montage).__name__}."
+        ) from None
+    positions = project_to_sphere(positions, radius, centre)
+    labels = tuple(str(s) for s in labels)
+    if len(labels) != len(positions):
+        raise MonitorError(f"{len(labels)} sensor labels for {len(positions)} positions.")
+    return labels, positions
+
+
+@pytree_dataclass
+class EEG(Monitor):
+    r"""Scalp potentials :math:`L\,\bar s(t)` every ``period``, inside the scan.
+
+    Build it from a lead field you have (``bn.EEG(gain, sensors=...)``, e.g.
+    computed with MNE) or from geometry: :meth:`sphere`, :meth:`infinite`.
+    Output: ``eeg`` with dims ``(time_eeg, sensor)`` and the sensor labels
+    (and positions ``sensor_x/y/z``, if known) as coordinates; a monitor
+    named otherwise gets its own axes ``(time_{name}, sensor_{name})``, so
+    that several montages fit in one Dataset.
+
+    Parameters
+    ----------
+    gain : array_like, shape (sensors, regions)
+        Lead field ``L``: column ``j`` is the sensor signal of a unit source at
+        region ``j`` (regions in the connectome's order).
+    sensors : sequence of str, optional
+        Sensor labels (default ``"S0", "S1", ...``).
+    positions : array_like, shape (sensors, 3), optional
+        Sensor positions (mm), recorded as coordinates ``x, y, z``.
+    period : float or brainunit.Quantity, default 1.0
+        Sampling period (ms); the source is averaged over it.
+    variable : str, default "v"
+        Source: a state variable, ``"synaptic_current"`` (:math:`k\pi r (v_\mathrm{syn} - v)`)
+        or ``"coupling"``.
+    reference : "average", None or str, default "average"
+        Average reference; None (the gain's own reference, e.g. infinity); or
+        the label of a reference sensor, whose signal is subtracted.
+    units : str, default "a.u."
+        Units of the output (gain units x source units).
+    name : str, optional
+        Output name (default ``"eeg"``) and time dimension ``time_{name}``.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]],
+    ...                      centres=[[-30, 0, 40], [30, 0, 40]])
+    >>> eeg = bn.EEG.sphere(conn, "10-20", radius=90.0, sigma=0.33)
+    >>> ds = bn.simulate(bn.CoombesByrne(), conn, duration=20.0, dt=0.1, monitors=[eeg])
+    >>> ds.eeg.dims, ds.sizes["sensor"], ds.eeg.attrs["units"]
+    (('time_eeg', 'sensor'), 21, 'V')
+    """
+
+    gain: object = None
+    sensors: tuple = static_field(default=None)
+    positions: tuple = static_field(default=None)
+    period: object = static_field(default=1.0)
+    variable: str = static_field(default="v")
+    reference: object = static_field(default="average")
+    units: str = static_field(default="a.u.")
+    name: str = static_field(default=None)
+
+    default_name = "eeg"
+    _modality = "EEG"
+    _long_name = "scalp potential"
+
+    def __post_init__(self):
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        cls = type(self).__name__
+        m = None
+        if _concrete(self.gain):
+            g = np.asarray(self.gain, dtype=float)
+            if g.ndim != 2:
+                raise MonitorError(f"{cls} gain must have shape (sensors, regions); got shape {g.shape}.")
+            if not np.all(np.isfinite(g)):
+                bad = np.flatnonzero(~np.all(np.isfinite(g), axis=1))
+                raise MonitorError(
+                    f"{cls} gain must be finite; rows {bad[:10].tolist()} hold NaN or inf. "
+                    "Drop those sensors (e.g. gain[np.isfinite(gain).all(axis=1)])."
+                )
+            set_("gain", g)
+            m = g.shape[0]
+        elif hasattr(self.gain, "shape") and len(self.gain.shape) == 2:
+            m = self.gain.shape[0]
+        if self.sensors is None and m is not None:
+            set_("sensors", tuple(f"S{i}" for i in range(m)))
+        elif self.sensors is not None:
+            set_("sensors", tuple(str(s) for s in self.sensors))
+            if m is not None and len(self.sensors) != m:
+                raise MonitorError(
+                    f"{cls}: {len(self.sensors)} sensor labels for a gain with {m} rows (sensors); "
+                    "give one label per row."
+                )
+        if self.positions is not None:
+            pos = np.asarray(to_mm(self.positions, "positions", MonitorError), dtype=float)
+            if pos.ndim != 2 or pos.shape[1] != 3 or (m is not None and pos.shape[0] != m):
+                raise MonitorError(
+                    f"{cls} positions must have shape ({m}, 3) (mm, one row per sensor); got {pos.shape}."
+                )
+            set_("positions", tuple(map(tuple, pos.tolist())))
+        if not isinstance(self.variable, str):
+            raise MonitorError(f"{cls} variable must be a source name such as 'v'; got {self.variable!r}.")
+        self._check_reference()
+
+    def _check_reference(self):
+        ref = self.reference
+        if ref is None or ref == "average":
+            return
+        if not isinstance(ref, str) or self.sensors is None or ref not in self.sensors:
+            raise MonitorError(
+                f"EEG reference must be 'average', None or one of the sensor labels "
+                f"{list(self.sensors or ())[:8]}...; got {ref!r}."
+            )
+
+    # --- constructors ----------------------------------------------------------------
+    @classmethod
+    def sphere(cls, sources, montage="10-20", *, radius=90.0, sigma=0.33, centre=None, axes="RAS",
+               orientations=None, moment=1.0, **options):
+        r"""EEG of a homogeneous conducting sphere (Frank 1952; Brody 1973).
+
+        Parameters
+        ----------
+        sources : Connectome or array_like, shape (n, 3)
+            Region centres (mm); a Connectome also gives its ``orientations``.
+        montage : {"10-20", "10-10"} or (labels, positions)
+            Electrodes: a generated montage (:func:`brainnet_cb.forward.montage`),
+            or your own positions (mm), projected radially onto the sphere.
+        radius : float or brainunit.Quantity, default 90.0
+            Head radius (mm). Every source must lie inside.
+        sigma : float, default 0.33
+            Conductivity (S/m).
+        centre : array_like, shape (3,), optional
+            Sphere centre (mm); default the mean of the region centres.
+        axes : str, default "RAS"
+            Frame of the centres (see :func:`~brainnet_cb.forward.montage`;
+            "ALS" for TVB's default connectivities).
+        orientations : "radial" or array_like, shape (n, 3), optional
+            Dipole directions; default the connectome's ``orientations`` if it
+            has them, else radial from ``centre``.
+        moment : float, default 1.0
+            Dipole moment (A·m) of a unit source; output in V.
+        **options
+            ``period``, ``variable``, ``reference``, ``name``.
+        """
+        x, conn_orient = _sources(sources)
+        c = x.mean(axis=0) if centre is None else centre
+        labels, pos = _sensors(montage, radius, c, axes)
+        o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
+        gain = moment * lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c)
+        return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
+
+    @classmethod
+    def infinite(cls, sources, montage="10-20", *, radius=90.0, sigma=0.33, centre=None, axes="RAS",
+                 orientations=None, moment=1.0, **options):
+        """EEG of an infinite homogeneous medium, electrodes on a sphere (see :meth:`sphere`)."""
+        x, conn_orient = _sources(sources)
+        c = x.mean(axis=0) if centre is None else centre
+        labels, pos = _sensors(montage, radius, c, axes)
+        o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
+        gain = moment * lead_field_infinite(pos, x, o, sigma=sigma, centre=c)
+        return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
+
+    # --- host helpers ----------------------------------------------------------------
+    def referenced_gain(self) -> np.ndarray:
+        """The gain with the reference applied (host array, shape (sensors, regions))."""
+        g = np.asarray(self.gain, dtype=float)
+        return np.asarray(self._reference(g))
+
+    def _reference(self, y):
+        if self.reference == "average":
+            return y - y.mean(axis=0, keepdims=True)
+        if self.reference is None:
+            return y
+        return y - y[self.sensors.index(self.reference)][None]
+
+    # --- the monitor interface -------------------------------------------------------
+    def observables(self, model) -> tuple:
+        if self.gain is None:
+            cls = type(self).__name__
+            raise MonitorError(
+                f"{cls} needs a gain matrix of shape (sensors, regions); pass gain=..., or build it "
+                f"with {cls}.sphere(connectome, montage)."
+            )
+        return (check_source(self.variable, model, type(self).__name__),)
+
+    def output_names(self, model) -> list:
+        return [self.label]
+
+    def time_dim(self) -> str:
+        return f"time_{self.label}"
+
+    def sensor_dim(self) -> str:
+        """``"sensor"`` for the default EEG monitor, else ``"sensor_{name}"`` (own sensor axis)."""
+        return "sensor" if self.label == "eeg" else f"sensor_{self.label}"
+
+    def init(self, obs, model):
+        s = source_signal(self.variable, obs, model)
+        n = s.shape[-1]
+        if self.gain.shape[1] != n:
+            raise MonitorError(
+                f"{type(self).__name__} gain has {self.gain.shape[1]} columns (regions) but the "
+                f"connectome has {n} regions; the gain must have shape ({self.gain.shape[0]}, {n}), "
+                "columns in the connectome's region order."
+            )
+        return jnp.zeros((n,), jnp.result_type(s.dtype, float))
+
+    def update(self, state, obs, model):
+        return state + source_signal(self.variable, obs, model)
+
+    def emit(self, state, obs, model, steps):
+        y = jnp.asarray(self.gain, state.dtype) @ (state / steps)
+        return jnp.zeros_like(state), self._reference(y[:, None])[:, 0][None, :]
+
+    def describe(self) -> str:
+        shape = tuple(np.shape(self.gain))
+        return (
+            f"{type(self).__name__}(gain=<{shape[0]}x{shape[1]}>, period={self.period!r}, "
+            f"variable={self.variable!r}, reference={self.reference!r}, units={self.units!r}, "
+            f"name={self.name!r})"
+        )
+
+    def __repr__(self):
+        return self.describe()
+
+    def to_dataarrays(self, samples, times_ms, model, regions):
+        m = len(self.sensors)
+        samples = np.asarray(samples).reshape(len(times_ms), m)
+        dim, sdim = self.time_dim(), self.sensor_dim()
+        coords = {
+            dim: (dim, np.asarray(times_ms), {"units": "ms", "long_name": "time (end of sampling period)"}),
+            sdim: (sdim, list(self.sensors), {"long_name": f"{self._modality} sensor"}),
+        }
+        if self.positions is not None:
+            pos = np.asarray(self.positions)
+            for k, axis in enumerate("xyz"):
+                coords[f"{sdim}_{axis}"] = (sdim, pos[:, k], {"units": "mm", "long_name": f"sensor {axis}"})
+        attrs = {
+            "units": self.units,
+            "long_name": f"{self._long_name} ({self.variable} x lead field)",
+            "monitor": self.describe(),
+            "source": self.variable,
+            "reference": json.dumps(self.reference),
+        }
+        return {self.label: xr.DataArray(samples, dims=(dim, sdim), coords=coords, attrs=attrs)}
+
+
+@pytree_dataclass
+class MEG(EEG):
+    r"""Magnetic field :math:`L\,\bar s(t)` at MEG sensors (Sarvas 1987), inside the scan.
+
+    As :class:`EEG`, with no reference (``reference=None``) and output
+    ``meg`` with dims ``(time_meg, sensor_meg)``. Build from geometry with
+    :meth:`sphere`; radial dipoles are silent.
+    """
+
+    gain: object = None
+    sensors: tuple = static_field(default=None)
+    positions: tuple = static_field(default=None)
+    period: object = static_field(default=1.0)
+    variable: str = static_field(default="v")
+    reference: object = static_field(default=None)
+    units: str = static_field(default="a.u.")
+    name: str = static_field(default=None)
+
+    default_name = "meg"
+    _modality = "MEG"
+    _long_name = "magnetic field"
+
+    def _check_reference(self):
+        if self.reference is not None:
+            raise MonitorError(f"MEG has no reference; pass reference=None (got {self.reference!r}).")
+
+    @classmethod
+    def sphere(cls, sources, montage="10-10", *, radius=110.0, centre=None, axes="RAS", orientations=None,
+               normals="radial", moment=1.0, **options):
+        r"""MEG of a spherically symmetric conductor (Sarvas 1987).
+
+        Parameters
+        ----------
+        sources : Connectome or array_like, shape (n, 3)
+            Region centres (mm); a Connectome may give ``orientations``.
+        montage : {"10-20", "10-10"} or (labels, positions)
+            Sensor layout, placed on a sphere of ``radius`` (a helmet).
+        radius : float, default 110.0
+            Sensor sphere radius (mm); beyond every source.
+        centre : array_like, shape (3,), optional
+            Centre of the conductor (mm); default the mean of the region centres.
+        axes : str, default "RAS"
+            Frame of the centres.
+        orientations : array_like, shape (n, 3), optional
+            Dipole directions; default the connectome's. Required otherwise
+            (radial dipoles produce no field).
+        normals : "radial" or array_like, shape (m, 3)
+            Sensor directions (radial magnetometers by default).
+        moment : float, default 1.0
+            Dipole moment (A·m) of a unit source; output in T.
+        **options
+            ``period``, ``variable``, ``name``.
+        """
+        x, conn_orient = _sources(sources)
+        o = orientations if orientations is not None else conn_orient
+        if o is None or (isinstance(o, str) and o == "radial"):
+            raise MonitorError(
+                "MEG needs dipole orientations (radial dipoles are silent in a spherical "
+                "conductor): pass orientations=(n, 3) or a Connectome with orientations."
+            )
+        c = x.mean(axis=0) if centre is None else centre
+        labels, pos = _sensors(montage, radius, c, axes)
+        gain = moment * lead_field_meg_sphere(pos, x, o, normals=normals, centre=c)
+        return cls(gain=gain, sensors=labels, positions=pos, units="T", **options)
+
+    @classmethod
+    def infinite(cls, *args, **kwargs):
+        """Not available: use :meth:`sphere` (Sarvas) or a gain of your own."""
+        raise MonitorError("MEG has no infinite-medium lead field here; use bn.MEG.sphere(...) or bn.MEG(gain=...).")
+
+    def __repr__(self):
+        return self.describe()
