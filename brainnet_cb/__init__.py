@@ -29,6 +29,7 @@ from . import forward
 from .noise import Additive
 from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
 from .output import write_netcdf
+from .precision import enable_float64
 from .simulate import prepare, simulate
 
 __all__ = [
@@ -71,4 +72,5 @@ __all__ = [
     "simulate",
     "simulate_batch",
     "write_netcdf",
+    "enable_float64",
 ]

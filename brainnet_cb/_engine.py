@@ -159,4 +159,9 @@ def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level
     def one(c, d):
         return jax.lax.scan(lambda cc, _: _block(cc, d, plan, level), c, None, length=n_blocks)
 
-    return jax.vmap(one, in_axes=(0, dyn_axes(dyn, axes)))(carry, dyn)
+    return jax.vmap(one, in_axes=(CARRY_AXES, dyn_axes(dyn, axes)), out_axes=(CARRY_AXES, 0))(carry, dyn)
+
+
+#: Batch axes of the carry: the step counter is shared, so that the ring-buffer
+#: write and read keep unbatched (in-place, cheap) indices.
+CARRY_AXES = Carry(x=0, hist=0, step=None, c=0, monitors=0, bad_step=0, bad_region=0)

@@ -168,7 +168,8 @@ def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None,
     ids = {id(x) for x in batched}
     axes = tuple(0 if id(leaf) in ids else None for leaf in leaves)
     in_axes = _engine.dyn_axes(dyn, axes)
-    carry = jax.vmap(partial(_engine.initial_carry, x0, hist0, plan=run.plan), in_axes=(in_axes,))(dyn)
+    carry = jax.vmap(partial(_engine.initial_carry, x0, hist0, plan=run.plan), in_axes=(in_axes,),
+                     out_axes=_engine.CARRY_AXES)(dyn)
 
     attrs = dict(run.attrs, batch=json.dumps(sorted(values)), max_lag_steps=max_lag)
     described = model.describe()

@@ -30,6 +30,7 @@ from .integrators import get_integrator
 from .monitors import Monitor, TemporalAverage
 from .noise import Additive
 from .nodes.base import NodeModel
+from .precision import resolve_dtype
 from .units import to_mm_per_ms, to_ms
 
 __all__ = ["simulate", "Run"]
@@ -38,10 +39,6 @@ __all__ = ["simulate", "Run"]
 CHUNK_OUTPUT_BYTES = 64 * 2**20
 #: Upper bound on integration steps per compiled chunk.
 MAX_CHUNK_STEPS = 200_000
-
-
-def _default_dtype():
-    return jnp.result_type(float)
 
 
 def _check_positive_time(value, name):
@@ -310,7 +307,7 @@ def prepare(
         )
     if noise is not None and not isinstance(noise, Additive):
         raise NoiseError(f"noise must be bn.Additive(...) or None; got {noise!r}.")
-    dtype = _default_dtype() if dtype is None else jnp.dtype(dtype)
+    dtype = resolve_dtype(dtype)
     jkey, seed = _make_key(key)
 
     conn = connectome.normalized(normalize if normalize is not None else "none")

@@ -88,6 +88,8 @@ CASES = [
      bn.NoiseError, r"noise must be bn.Additive\(...\) or None; got 0.1"),
     ("bad key", lambda: run(key="seed"),
      bn.SimulationError, r"key must be an int seed or a jax.random.key; got 'seed'"),
+    ("unsupported dtype", lambda: run(dtype="int32"),
+     bn.SimulationError, r"dtype must be 'float32' or 'float64'; got 'int32'"),
     ("history of wrong shape", lambda: run(history=np.zeros((3, 3))),
      bn.SimulationError, r"history must have shape \(>= 68, 3\).*got shape \(3, 3\)"),
     ("history disagreeing with the initial state", lambda: run(history=np.zeros((68, 3)), initial_state={"r": 0.2}),
@@ -115,3 +117,17 @@ def test_each_error_class_is_distinct_and_documented():
     assert len(CASES) >= 15 and len(classes) >= 7
     for cls in classes:
         assert cls.__doc__
+
+
+def test_float64_without_x64_is_refused_not_truncated():
+    import jax
+
+    jax.config.update("jax_enable_x64", False)
+    try:
+        with pytest.raises(bn.SimulationError, match=r"Call bn.enable_float64\(\) first"):
+            run(dtype="float64")
+        ds = run(dtype="float32")
+        assert ds.r.dtype == np.float32
+    finally:
+        bn.enable_float64()
+    assert run().r.dtype == np.float64
