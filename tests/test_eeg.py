@@ -170,3 +170,42 @@ def test_gain_shape_must_match_the_connectome():
         bn.simulate(bn.CoombesByrne(), _conn(), duration=5.0, monitors=[bn.EEG(gain=np.ones((2, 4)))])
     with pytest.raises(bn.MonitorError, match=r"cannot use the source 'w'"):
         bn.simulate(bn.CoombesByrne(), _conn(), duration=5.0, monitors=[bn.EEG(gain=np.ones((2, 3)), variable="w")])
+
+
+def test_region_gain_sums_vertices_and_drops_all_nan_sensors():
+    from brainnet_cb.forward import region_gain
+
+    P = np.array([[1.0, 2, 3, 4], [np.nan] * 4, [0.5, 0.5, 1, -1]])
+    G, kept = region_gain(P, [1, 0, 1, 2], 3)
+    np.testing.assert_array_equal(kept, [True, False, True])
+    np.testing.assert_array_equal(G, [[2, 4, 4], [0.5, 1.5, -1]])
+    with pytest.raises(bn.MonitorError, match=r"region mapping values must lie in \[0, 1\]"):
+        region_gain(P, [0, 1, 2, 0], 2)
+
+
+def test_bundled_tvb76_gain():
+    from brainnet_cb.forward import load_gain
+
+    gain, sensors, positions, regions = load_gain("tvb76")
+    conn = bn.load_atlas("tvb76")
+    assert gain.shape == (63, 76) and len(sensors) == 63 and positions.shape == (63, 3)
+    assert regions == conn.labels and np.all(np.isfinite(gain))
+    assert "IO1" not in sensors and sensors[-1] == "Cz"
+    try:
+        from brainnet_cb.forward.atlas import derive_tvb_gain
+
+        ref = derive_tvb_gain()
+    except ImportError:
+        pytest.skip("tvb-data not installed")
+    np.testing.assert_array_equal(gain, ref["gain"])
+    assert sensors == tuple(ref["sensors"].tolist())
+
+
+def test_tvb76_eeg_runs_in_the_scan():
+    conn = bn.load_atlas("tvb76")
+    eeg = bn.EEG.from_atlas("tvb76", period=1.0)
+    sph = bn.EEG.sphere(conn, "10-20", radius=95.0, axes="ALS", name="eeg_sphere")
+    ds = bn.simulate(bn.CoombesByrne(), conn, duration=5.0, dt=0.1, monitors=[eeg, sph])
+    assert ds.eeg.shape == (5, 63) and ds.eeg_sphere.shape == (5, 21)
+    np.testing.assert_allclose(ds.eeg.values.sum(axis=1), 0.0, atol=1e-12 * np.abs(ds.eeg.values).max())
+    assert np.isfinite(ds.eeg_sphere.values).all()

@@ -6,7 +6,8 @@ from .leadfield import (
     lead_field_sphere,
     orientations_radial,
 )
-from .montage import MONTAGES, montage
+from .montage import MONTAGES, montage, project_to_sphere
+from .atlas import ATLAS_GAINS, load_gain, region_gain
 
 __all__ = [
     "lead_field_infinite",
@@ -15,4 +16,8 @@ __all__ = [
     "orientations_radial",
     "montage",
     "MONTAGES",
+    "project_to_sphere",
+    "ATLAS_GAINS",
+    "load_gain",
+    "region_gain",
 ]

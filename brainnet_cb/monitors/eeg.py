@@ -221,6 +221,28 @@ class EEG(Monitor):
         gain = moment * lead_field_infinite(pos, x, o, sigma=sigma, centre=c)
         return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
 
+    @classmethod
+    def from_atlas(cls, name="tvb76", **options):
+        """EEG with the gain bundled for atlas ``name`` (``"tvb76"``: 63 sensors x 76 regions).
+
+        The tvb76 gain is derived from tvb-data 3.0.0 (GPL-3.0-or-later; see
+        :mod:`brainnet_cb.forward.atlas`); its columns follow the order of
+        ``bn.load_atlas("tvb76")``, its units are TVB's arbitrary units, sensor
+        positions are in mm in TVB's frame (x anterior, y left, z superior).
+        ``**options``: ``period``, ``variable``, ``reference``, ``name``.
+
+        Examples
+        --------
+        >>> import brainnet_cb as bn
+        >>> eeg = bn.EEG.from_atlas("tvb76")
+        >>> eeg.gain.shape, eeg.sensors[:3]
+        ((63, 76), ('Fp1', 'Fp2', 'F4'))
+        """
+        from ..forward.atlas import load_gain  # noqa: PLC0415
+
+        gain, sensors, positions, _ = load_gain(name)
+        return cls(gain=gain, sensors=sensors, positions=positions, **options)
+
     # --- host helpers ----------------------------------------------------------------
     def referenced_gain(self) -> np.ndarray:
         """The gain with the reference applied (host array, shape (sensors, regions))."""
