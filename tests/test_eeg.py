@@ -209,3 +209,20 @@ def test_tvb76_eeg_runs_in_the_scan():
     assert ds.eeg.shape == (5, 63) and ds.eeg_sphere.shape == (5, 21)
     np.testing.assert_allclose(ds.eeg.values.sum(axis=1), 0.0, atol=1e-12 * np.abs(ds.eeg.values).max())
     assert np.isfinite(ds.eeg_sphere.values).all()
+
+
+def test_default_source_is_v_or_the_models_declared_eeg_source():
+    from typing import ClassVar
+
+    from brainnet_cb._pytree import pytree_dataclass
+
+    @pytree_dataclass
+    class Declared(bn.CoombesByrne):
+        eeg_source: ClassVar[dict] = {"r": 2.0, "v": -1.0}
+
+    gain = np.array([[1.0, 0.5, -1.0], [0.2, 0.1, 0.3]])
+    eeg = bn.EEG(gain=gain, period=0.1, reference=None)
+    for model, signal in [(bn.CoombesByrne(), lambda r, v: v), (Declared(), lambda r, v: 2 * r - v)]:
+        ds = bn.simulate(model, _conn(), duration=3.0, dt=0.1, monitors=[bn.Raw(name="raw"), eeg])
+        np.testing.assert_allclose(ds.eeg.values, signal(ds.raw_r.values, ds.raw_v.values) @ gain.T, rtol=1e-12)
+        assert ds.eeg.attrs["source"] == ("v" if signal(0, 1) == 1 else "eeg_source")

@@ -1,7 +1,8 @@
 r"""EEG and MEG monitors: a lead field applied to a neural source, inside the scan.
 
-The source :math:`s_j(t)` of every region (``v`` by default; or the synaptic
-current :math:`k\pi r (v_\mathrm{syn} - v)`, or ``r``) is averaged over each
+The source :math:`s_j(t)` of every region (``v`` by default, or the model's
+declared ``eeg_source``; or the synaptic current :math:`k\pi r (v_\mathrm{syn} - v)`,
+or ``r``) is averaged over each
 sampling period (the anti-aliasing rule of :class:`TemporalAverage`), then
 projected: :math:`\mathrm{EEG}(t) = L\,\bar s(t)` with the lead field ``L``
 (sensors x regions). Projection and average commute, so the carry holds only
@@ -24,7 +25,7 @@ from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead
 from ..forward.montage import MONTAGES, montage as _montage, project_to_sphere
 from ..units import to_mm
 from .base import Monitor
-from .sources import check_source, source_signal
+from .sources import check_source, default_eeg_source, source_signal
 
 __all__ = ["EEG", "MEG"]
 
@@ -90,9 +91,10 @@ class EEG(Monitor):
         Sensor positions (mm), recorded as coordinates ``x, y, z``.
     period : float or brainunit.Quantity, default 1.0
         Sampling period (ms); the source is averaged over it.
-    variable : str, default "v"
-        Source: a state variable, ``"synaptic_current"`` (:math:`k\pi r (v_\mathrm{syn} - v)`)
-        or ``"coupling"``.
+    variable : str, optional
+        Source: a state variable, ``"synaptic_current"`` (:math:`k\pi r (v_\mathrm{syn} - v)`),
+        ``"eeg_source"`` or ``"coupling"``. Default: the model's declared
+        ``eeg_source`` if it has one (e.g. ``y1 - y2`` for Jansen–Rit), else ``"v"``.
     reference : "average", None or str, default "average"
         Average reference; None (the gain's own reference, e.g. infinity); or
         the label of a reference sensor, whose signal is subtracted.
@@ -116,7 +118,7 @@ class EEG(Monitor):
     sensors: tuple = static_field(default=None)
     positions: tuple = static_field(default=None)
     period: object = static_field(default=1.0)
-    variable: str = static_field(default="v")
+    variable: str = static_field(default=None)
     reference: object = static_field(default="average")
     units: str = static_field(default="a.u.")
     name: str = static_field(default=None)
@@ -159,7 +161,7 @@ class EEG(Monitor):
                     f"{cls} positions must have shape ({m}, 3) (mm, one row per sensor); got {pos.shape}."
                 )
             set_("positions", tuple(map(tuple, pos.tolist())))
-        if not isinstance(self.variable, str):
+        if self.variable is not None and not isinstance(self.variable, str):
             raise MonitorError(f"{cls} variable must be a source name such as 'v'; got {self.variable!r}.")
         self._check_reference()
 
@@ -264,7 +266,10 @@ class EEG(Monitor):
                 f"{cls} needs a gain matrix of shape (sensors, regions); pass gain=..., or build it "
                 f"with {cls}.sphere(connectome, montage)."
             )
-        return (check_source(self.variable, model, type(self).__name__),)
+        return (check_source(self._variable(model), model, type(self).__name__),)
+
+    def _variable(self, model):
+        return self.variable if self.variable is not None else default_eeg_source(model)
 
     def output_names(self, model) -> list:
         return [self.label]
@@ -277,7 +282,7 @@ class EEG(Monitor):
         return "sensor" if self.label == "eeg" else f"sensor_{self.label}"
 
     def init(self, obs, model):
-        s = source_signal(self.variable, obs, model)
+        s = source_signal(self._variable(model), obs, model)
         n = s.shape[-1]
         if self.gain.shape[1] != n:
             raise MonitorError(
@@ -288,7 +293,7 @@ class EEG(Monitor):
         return jnp.zeros((n,), jnp.result_type(s.dtype, float))
 
     def update(self, state, obs, model):
-        return state + source_signal(self.variable, obs, model)
+        return state + source_signal(self._variable(model), obs, model)
 
     def emit(self, state, obs, model, steps):
         y = jnp.asarray(self.gain, state.dtype) @ (state / steps)
@@ -319,9 +324,9 @@ class EEG(Monitor):
                 coords[f"{sdim}_{axis}"] = (sdim, pos[:, k], {"units": "mm", "long_name": f"sensor {axis}"})
         attrs = {
             "units": self.units,
-            "long_name": f"{self._long_name} ({self.variable} x lead field)",
+            "long_name": f"{self._long_name} ({self._variable(model)} x lead field)",
             "monitor": self.describe(),
-            "source": self.variable,
+            "source": self._variable(model),
             "reference": json.dumps(self.reference),
         }
         return {self.label: xr.DataArray(samples, dims=(dim, sdim), coords=coords, attrs=attrs)}
@@ -340,7 +345,7 @@ class MEG(EEG):
     sensors: tuple = static_field(default=None)
     positions: tuple = static_field(default=None)
     period: object = static_field(default=1.0)
-    variable: str = static_field(default="v")
+    variable: str = static_field(default=None)
     reference: object = static_field(default=None)
     units: str = static_field(default="a.u.")
     name: str = static_field(default=None)

@@ -6,7 +6,9 @@ any state variable of the model (``"r"``, ``"v"``), the long-range input
 
 - ``"synaptic_current"``: :math:`I_\mathrm{syn} = k \pi r (v_\mathrm{syn} - v)`,
   the conductance-based synaptic current of the Coombes–Byrne model (needs a
-  model with states ``r``, ``v`` and parameters ``k``, ``v_syn``).
+  model with states ``r``, ``v`` and parameters ``k``, ``v_syn``);
+- ``"eeg_source"``: the linear combination of states a model declares in
+  ``NodeModel.eeg_source`` (e.g. ``y1 - y2`` for Jansen–Rit).
 """
 
 from __future__ import annotations
@@ -16,30 +18,41 @@ import jax.numpy as jnp
 from ..errors import MonitorError
 from .base import COUPLING
 
-__all__ = ["DERIVED_SOURCES", "check_source", "source_signal", "source_units"]
+__all__ = ["DERIVED_SOURCES", "check_source", "default_eeg_source", "source_signal", "source_units"]
 
 
 def _synaptic_current(obs, model):
     return model.k * jnp.pi * obs["r"] * (model.v_syn - obs["v"])
 
 
-#: Derived sources: name -> (function(obs, model), required states, required parameters, long name)
+def _has_synaptic_current(model):
+    return all(v in model.states for v in ("r", "v")) and all(hasattr(model, p) for p in ("k", "v_syn"))
+
+
+def _declared_eeg_source(obs, model):
+    return sum(c * obs[s] for s, c in model.eeg_source.items())
+
+
+#: Derived sources: name -> (function(obs, model), available(model), long name)
 DERIVED_SOURCES = {
-    "synaptic_current": (
-        _synaptic_current,
-        ("r", "v"),
-        ("k", "v_syn"),
-        "synaptic current k pi r (v_syn - v)",
+    "synaptic_current": (_synaptic_current, _has_synaptic_current, "synaptic current k pi r (v_syn - v)"),
+    "eeg_source": (
+        _declared_eeg_source,
+        lambda model: bool(getattr(model, "eeg_source", None)),
+        "the model's declared EEG source (sum of eeg_source[s] * s)",
     ),
 }
 
 
 def _available(model):
     names = list(model.states) + [COUPLING]
-    for name, (_, states, params, _) in DERIVED_SOURCES.items():
-        if all(s in model.states for s in states) and all(hasattr(model, p) for p in params):
-            names.append(name)
+    names += [name for name, (_, available, _) in DERIVED_SOURCES.items() if available(model)]
     return tuple(names)
+
+
+def default_eeg_source(model) -> str:
+    """``"eeg_source"`` if the model declares one (``NodeModel.eeg_source``), else ``"v"``."""
+    return "eeg_source" if getattr(model, "eeg_source", None) else "v"
 
 
 def check_source(name, model, owner: str) -> str:
@@ -63,7 +76,7 @@ def source_signal(name, obs, model):
 def source_units(name, model) -> tuple:
     """``(units, long_name)`` of a source, for output attributes."""
     if name in DERIVED_SOURCES:
-        return "1", DERIVED_SOURCES[name][3]
+        return "1", DERIVED_SOURCES[name][2]
     if name == COUPLING:
         return "1", "long-range coupling input"
     return model.state_units.get(name, "1"), getattr(model, "long_names", {}).get(name, name)
