@@ -28,6 +28,7 @@ from .monitors import EEG, MEG
 from . import forward
 from .noise import Additive
 from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
+from .nodes import CoombesByrne4D, JansenRit, MontbrioPazoRoxin, get_model, list_models
 from .output import write_netcdf
 from .precision import enable_float64
 from .simulate import prepare, simulate
@@ -68,6 +69,11 @@ __all__ = [
     "CoombesByrne",
     "CoombesByrneStep",
     "WhiteNoise",
+    "CoombesByrne4D",
+    "MontbrioPazoRoxin",
+    "JansenRit",
+    "get_model",
+    "list_models",
     "prepare",
     "simulate",
     "simulate_batch",

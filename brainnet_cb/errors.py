@@ -14,6 +14,8 @@ __all__ = [
     "MonitorError",
     "SimulationError",
     "DivergenceError",
+    "AnalysisError",
+    "DataError",
 ]
 
 
@@ -51,3 +53,11 @@ class SimulationError(BrainnetError):
 
 class DivergenceError(SimulationError, FloatingPointError):
     """A run produced NaN or inf; the message names the first region and time."""
+
+
+class AnalysisError(BrainnetError):
+    """An analysis (FC, FCD, KS distance, FC fit, spectra) got invalid input."""
+
+
+class DataError(BrainnetError):
+    """Empirical data (FC, time series) cannot be read or aligned to a connectome."""

