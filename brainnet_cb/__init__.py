@@ -10,6 +10,9 @@ from .batch import simulate_batch
 from .connectome import Connectome
 from .graph import graph_metrics, shortest_path_lengths
 from .coupling import Conductance, Coupling, Diffusive, Linear
+from . import analysis, analysis_jax
+from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
+from .empirical import HCP_LABELS, HCP_TR, align, as_timeseries, fc_matrix, hcp_connectome, hcp_data_dir, load_hcp, read_fc, read_timeseries
 from .errors import (
     BrainnetError,
     ConnectomeError,
@@ -20,6 +23,8 @@ from .errors import (
     MonitorError,
     NoiseError,
     SimulationError,
+    AnalysisError,
+    DataError,
 )
 from .integrators import INTEGRATORS
 from .monitors import Monitor, Raw, SubSample, TemporalAverage
@@ -79,4 +84,27 @@ __all__ = [
     "simulate_batch",
     "write_netcdf",
     "enable_float64",
+    "analysis",
+    "analysis_jax",
+    "BOLD_BAND",
+    "bandpass",
+    "fc",
+    "fc_fit",
+    "fcd",
+    "fisher_z",
+    "ks_distance",
+    "peak_frequency",
+    "spectrum",
+    "HCP_LABELS",
+    "HCP_TR",
+    "align",
+    "as_timeseries",
+    "fc_matrix",
+    "hcp_connectome",
+    "hcp_data_dir",
+    "load_hcp",
+    "read_fc",
+    "read_timeseries",
+    "AnalysisError",
+    "DataError",
 ]
