@@ -45,19 +45,17 @@ def test_batch_sweep_over_a_parameter_equals_separate_runs(name):
 
 @pytest.mark.skipif(not hasattr(bn, "EEG"), reason="bn.EEG not available")
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_eeg_monitor_projects_each_models_eeg_source(name):
-    """The in-scan EEG is the lead field times the 1-ms mean of the model's EEG source
-    (``eeg_source``: v for MPR and CB4D, y1 - y2 for Jansen-Rit), average-referenced.
-    EEG is linear, so y1 - y2 is recorded as EEG(y1) - EEG(y2)."""
+def test_eeg_monitor_projects_each_models_declared_eeg_source(name):
+    """The in-scan EEG (default source: the model's ``eeg_source``, v for MPR and CB4D,
+    y1 - y2 for Jansen-Rit) is the lead field times the 1-ms mean of that source,
+    average-referenced."""
     model, coupling, *_, noise = CASES[name]
     gain = np.random.default_rng(5).normal(size=(4, 3))
-    terms = list(model.eeg_source.items())
-    monitors = [bn.TemporalAverage(1.0)] + [bn.EEG(gain, period=1.0, variable=s, name=f"eeg_{s}") for s, _ in terms]
-    ds = bn.simulate(model, CONN, duration=100.0, dt=0.1, coupling=coupling, noise=noise, key=1, monitors=monitors)
-    eeg = sum(c * ds[f"eeg_{s}"].values for s, c in terms)
+    ds = bn.simulate(model, CONN, duration=100.0, dt=0.1, coupling=coupling, noise=noise, key=1,
+                     monitors=[bn.TemporalAverage(1.0), bn.EEG(gain, period=1.0)])
     x = np.stack([ds[s].values.T for s in model.states])  # (state, region, time): 1-ms means
-    source = np.asarray(model.eeg_signal(x))  # (region, time)
-    expected = (gain @ source).T
+    expected = (gain @ np.asarray(model.eeg_signal(x))).T
     expected -= expected.mean(axis=1, keepdims=True)
+    eeg = ds.eeg.values
     assert eeg.shape == (100, 4) and np.ptp(eeg) > 0
     np.testing.assert_allclose(eeg, expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())

@@ -30,7 +30,8 @@ class JansenRit(NodeModel):
 
     with :math:`S(u) = 2 e_0 / (1 + e^{r_s (v_0 - u)})`, :math:`C_1 = C`,
     :math:`C_2 = 0.8 C`, :math:`C_3 = C_4 = 0.25 C`. :math:`y_1 - y_2` is the
-    mean membrane potential of the pyramidal cells, the model's EEG signal.
+    mean membrane potential of the pyramidal cells, the model's EEG signal
+    (``eeg_source``: the EEG and MEG monitors record it by default).
 
     **Time in ms.** The paper states its rates per second (a = 100 /s,
     b = 50 /s, e0 = 5 /s, p = 120-320 pulses/s); here, as everywhere in
