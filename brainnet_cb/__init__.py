@@ -108,3 +108,8 @@ __all__ = [
     "AnalysisError",
     "DataError",
 ]
+from .sweep import sweep
+from .fit import fit_gradient, fit_grid
+from .errors import FitError, SweepError
+
+__all__ += ["sweep", "fit_gradient", "fit_grid", "FitError", "SweepError"]

@@ -16,6 +16,8 @@ __all__ = [
     "DivergenceError",
     "AnalysisError",
     "DataError",
+    "SweepError",
+    "FitError",
 ]
 
 
@@ -61,3 +63,11 @@ class AnalysisError(BrainnetError):
 
 class DataError(BrainnetError):
     """Empirical data (FC, time series) cannot be read or aligned to a connectome."""
+
+
+class SweepError(BrainnetError):
+    """A parameter sweep is invalid (grid names, shapes, memory budget, summaries, client)."""
+
+
+class FitError(BrainnetError):
+    """A parameter fit is invalid (parameters, bounds, optimiser, objective, target)."""

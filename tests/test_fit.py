@@ -1,0 +1,161 @@
+"""Fitting: exact differentiable runs, gradients against finite differences, recovery of a known G."""
+
+import jax
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb import _differentiable
+from brainnet_cb.fit import fc_loss
+
+
+@pytest.fixture(scope="module")
+def conn():
+    w = np.array([[0, 1, 0, 0.5], [1, 0, 1, 0], [0, 1, 0, 1], [0.5, 0, 1, 0]], float)
+    return bn.Connectome(w, np.full((4, 4), 20.0), name="ring4")
+
+
+RUN = dict(duration=2000.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=[bn.TemporalAverage(5.0)])
+FIT = dict(signal="r", discard=0.1, band=None)
+G_TRUE = 1.0
+
+
+@pytest.fixture(scope="module")
+def target(conn):
+    ds = bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=G_TRUE), **RUN)
+    return bn.fc(ds.r, discard=0.1)
+
+
+def test_differentiable_run_equals_simulate(conn):
+    mon = [bn.Bold(tr=100.0, baseline="initial", discard=200.0), bn.TemporalAverage(5.0)]
+    kw = dict(duration=1000.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=mon, key=3)
+    run = bn.prepare(bn.CoombesByrne(), conn, coupling=bn.Linear(G=0.3), **kw)
+    sim, times = _differentiable.build(run, {"G": "coupling", "eta": "model"}, "bold")
+    x, bad = jax.jit(sim)({"G": 0.7, "eta": np.linspace(1.5, 2.5, 4)})
+    one = bn.simulate(bn.CoombesByrne(eta=np.linspace(1.5, 2.5, 4)), conn, coupling=bn.Linear(G=0.7), **kw)
+    assert x.dtype == np.float64 and int(bad) == -1
+    np.testing.assert_array_equal(np.asarray(x), one.bold.values)
+    np.testing.assert_array_equal(times, one.time_bold.values)
+
+
+@pytest.mark.parametrize("loss", ["corr+rmse", "corr", "rmse"])
+def test_gradient_matches_central_difference(conn, target, loss):
+    f, p, _ = fc_loss(bn.CoombesByrne(), conn, target, init={"G": 0.6}, loss=loss, **RUN, **FIT)
+    value_and_grad = jax.jit(jax.value_and_grad(lambda q: f(q)[0]))
+    _, g = value_and_grad(p)
+    h = 1e-5
+    lo, _ = value_and_grad({"G": p["G"] - h})
+    hi, _ = value_and_grad({"G": p["G"] + h})
+    fd = (float(hi) - float(lo)) / (2 * h)
+    assert float(g["G"]) == pytest.approx(fd, rel=1e-3)
+    assert abs(fd) > 1e-4  # a gradient worth checking
+
+
+def test_checkpointing_gives_the_same_gradient(conn, target):
+    grads = []
+    for checkpoint in (True, False):
+        f, p, _ = fc_loss(bn.CoombesByrne(), conn, target, init={"G": 0.6, "eta": np.full(4, 2.0)},
+                          checkpoint=checkpoint, **RUN, **FIT)
+        grads.append(jax.jit(jax.grad(lambda q: f(q)[0]))(p))
+    for k in ("G", "eta"):
+        np.testing.assert_allclose(grads[0][k], grads[1][k], rtol=1e-10)
+
+
+def test_gradient_fit_recovers_known_G(conn, target):
+    res = bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.6}, steps=8, learning_rate=0.1,
+                          progress=False, **RUN, **FIT)
+    assert float(res.G) == pytest.approx(G_TRUE, rel=0.1)
+    assert res.loss.values[res.attrs["best_iteration"]] < 0.2 * res.loss.values[0]
+    assert np.all(np.diff(res.loss.values[:4]) < 0)  # it descends
+    assert res.G_path.values[0] == 0.6 and res.fc.dims == ("region_i", "region_j")
+    best = bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=float(res.G)), **RUN)
+    np.testing.assert_allclose(res.fc.values, bn.fc(best.r, discard=0.1).values, atol=1e-10)
+    assert float(res.corr[res.attrs["best_iteration"]]) > 0.99
+
+
+def test_gradient_fit_of_per_region_eta_lowers_the_loss(conn, target):
+    res = bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.8, "eta": np.full(4, 1.8)}, steps=4,
+                          learning_rate=0.05, bounds={"eta": (0.0, 4.0)}, progress=False, **RUN, **FIT)
+    assert res.eta.dims == ("region",) and res.eta_path.dims == ("iteration", "region")
+    assert res.loss.values[-1] < res.loss.values[0]
+
+
+def test_grid_fit_then_refinement(conn, target):
+    kw = dict(RUN, **FIT, empirical_fc=target)
+    res = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [0.0, 0.7, 1.4]}, objective="rmse",
+                      refine="grid", refine_points=5, refine_rounds=2, **kw)
+    assert res.stage.values[:3].tolist() == ["grid"] * 3 and res.grid_loss.dims == ("grid_G",)
+    assert float(res.G) == pytest.approx(G_TRUE, rel=0.1)
+    assert res.loss.min() < res.grid_loss.min()
+    nm = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [0.0, 0.7, 1.4]}, objective="corr+rmse",
+                     refine="nelder-mead", maxfev=8, **kw)
+    assert float(nm.G) == pytest.approx(G_TRUE, rel=0.1)
+    assert nm.loss.min() <= nm.grid_loss.min()
+
+
+def test_grid_fit_on_fcd_ks(conn):
+    mon = [bn.TemporalAverage(20.0)]
+    run = dict(duration=4000.0, dt=0.1, monitors=mon, noise=bn.Additive(v=0.2))
+    one = bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=2.0), **run)
+    target = bn.fcd(one.r, window=0.4, step=0.1)
+    res = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [0.0, 2.0, 6.0]}, empirical_fcd=target,
+                      objective="fcd_ks", refine=None, fcd_window=0.4, fcd_step=0.1, signal="r", band=None, **run)
+    assert float(res.G) == 2.0 and float(res.loss.min()) == 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(init={}), r"init must be a non-empty dict \{name: starting value\}"),
+        (dict(init={"J": 1.0}), r"unknown parameter 'J' in init; choose from the parameters of CoombesByrne"),
+        (dict(init={"speed": 3.0}), r"'speed' cannot be fitted by gradient .* fit it with bn.fit_grid"),
+        (dict(init={"G": np.ones(3)}), r"init\['G'\] must be a scalar \(one global value\) or have shape \(4,\) "
+                                       r"\(one value per region\); got shape \(3,\)"),
+        (dict(init={"G": np.nan}), r"init\['G'\] must be finite"),
+        (dict(init={"noise_r": 0.1}), r"the run has no noise on 'r'; pass e.g. noise=bn.Additive\(r=0.1\)"),
+        (dict(bounds={"G": (2.0, 1.0)}), r"bounds\['G'\] must have low < high"),
+        (dict(bounds={"G": (1.0, 2.0)}), r"init\['G'\] = 0.6 lies outside bounds \(1.0, 2.0\)"),
+        (dict(bounds={"eta": (0, 1)}), r"bounds given for 'eta', which is not fitted; fitted: \['G'\]"),
+        (dict(bounds={"G": 1.0}), r"bounds\['G'\] must be \(low, high\)"),
+        (dict(loss="mse"), r"loss must be one of \['corr', 'rmse', 'corr\+rmse'\]; got 'mse'"),
+        (dict(steps=0), r"steps must be a positive integer; got 0"),
+        (dict(learning_rate=-1.0), r"learning_rate must be a number > 0"),
+        (dict(optimizer="adam"), r"optimizer must be an optax.GradientTransformation"),
+        (dict(duration=2002.0), r"duration 2002 ms must be a whole multiple of the longest monitor period \(5 ms\)"),
+        (dict(signal="bold"), r"signal 'bold' is not an output of the monitors"),
+        (dict(discard=1.999), r"'r' has 0 samples after discarding 1.999 s; simulate longer"),
+        (dict(empirical_fc=np.eye(3)), r"empirical_fc has 3 regions but the connectome 'ring4' has 4"),
+    ],
+)
+def test_bad_gradient_fits_are_refused(conn, target, kwargs, message):
+    kw = dict(RUN, **FIT, init={"G": 0.6}, empirical_fc=target)
+    kw.update(kwargs)
+    emp = kw.pop("empirical_fc")
+    with pytest.raises(bn.FitError, match=message):
+        bn.fit_gradient(bn.CoombesByrne(), conn, emp, progress=False, **kw)
+
+
+def test_empirical_fc_errors_are_data_errors(conn):
+    with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric"):
+        bn.fit_gradient(bn.CoombesByrne(), conn, np.triu(np.ones((4, 4))), init={"G": 0.5}, **RUN, **FIT)
+    with pytest.raises(bn.DataError, match=r"4 connectome regions are missing from the data"):
+        bn.fit_gradient(bn.CoombesByrne(), conn, bn.fc_matrix(np.eye(4), list("abcd")), init={"G": 0.5},
+                        **RUN, **FIT)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(objective="ks"), r"objective must be one of \['corr', 'rmse', 'corr\+rmse', 'fcd_ks', 'corr\+fcd_ks'\]"),
+        (dict(objective="fcd_ks"), r"objective 'fcd_ks' needs empirical_fcd"),
+        (dict(objective="corr", empirical_fc=None), r"objective 'corr' needs empirical_fc"),
+        (dict(refine="bfgs"), r"refine must be 'grid', 'nelder-mead' or None; got 'bfgs'"),
+        (dict(refine_points=2), r"refine_points must be an integer >= 3; got 2"),
+        (dict(maxfev=0), r"maxfev must be an integer >= 1; got 0"),
+    ],
+)
+def test_bad_grid_fits_are_refused(conn, target, kwargs, message):
+    kw = dict(RUN, **FIT, grid={"G": [0.5, 1.0]}, empirical_fc=target)
+    kw.update(kwargs)
+    with pytest.raises(bn.FitError, match=message):
+        bn.fit_grid(bn.CoombesByrne(), conn, **kw)

@@ -1,0 +1,181 @@
+"""Sweeps: every member equals its own run, batches share one compiled program, Dask equals local."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import _engine
+
+
+@pytest.fixture(scope="module")
+def conn():
+    rng = np.random.default_rng(3)
+    n = 6
+    w = rng.random((n, n)) * (rng.random((n, n)) < 0.6)
+    np.fill_diagonal(w, 0)
+    return bn.Connectome((w + w.T) / 2, rng.uniform(5, 60, (n, n)), name="rand6")
+
+
+@pytest.fixture(scope="module")
+def emp(conn):
+    rng = np.random.default_rng(0)
+    return bn.fc_matrix(np.corrcoef(rng.standard_normal((40, conn.n_regions)).T), conn.labels)
+
+
+RUN = dict(duration=300.0, dt=0.1, monitors=[bn.TemporalAverage(2.0)], signal="r", band=None, discard=0.02)
+
+
+def _single(conn, G=1.0, eta=2.0, noise_v=0.1, seed=0):
+    return bn.simulate(bn.CoombesByrne(eta=eta), conn, duration=RUN["duration"], dt=RUN["dt"],
+                       monitors=RUN["monitors"], coupling=bn.Linear(G=G), noise=bn.Additive(v=noise_v), key=seed)
+
+
+def test_members_equal_individual_runs_and_summaries(conn, emp):
+    grid = {"G": [0.2, 0.9], "eta": [1.0, 2.0], "noise_v": [0.05, 0.1]}
+    before = _engine.TRACE_COUNT["advance_batched"]
+    res = bn.sweep(bn.CoombesByrne(), conn, grid, empirical_fc=emp, keep=("r", "fc"), batch_size=3,
+                   progress=False, **RUN)
+    assert _engine.TRACE_COUNT["advance_batched"] - before <= 1  # 3 batches (last padded), one program
+    assert res.attrs["batch_size"] == 3 and res.attrs["n_batches"] == 3 and res.attrs["n_runs"] == 8
+    assert res.fc_corr.dims == ("G", "eta", "noise_v") and res.raw_r.dims == ("G", "eta", "noise_v", "time", "region")
+    for G in grid["G"]:
+        for eta in grid["eta"]:
+            for s in grid["noise_v"]:
+                one = _single(conn, G, eta, s)
+                member = res.sel(G=G, eta=eta, noise_v=s)
+                np.testing.assert_array_equal(member.raw_r.values, one.r.values)
+                f = bn.fc(one.r, discard=RUN["discard"])
+                np.testing.assert_allclose(member.fc.values, f.values, rtol=0, atol=1e-12)
+                fit = bn.fc_fit(f, emp)
+                assert float(member.fc_corr) == pytest.approx(float(fit.corr), abs=1e-12)
+                assert float(member.fc_rmse) == pytest.approx(float(fit.rmse), abs=1e-12)
+                iu = np.triu_indices(conn.n_regions, 1)
+                assert float(member.fc_mean) == pytest.approx(f.values[iu].mean(), abs=1e-12)
+                x = one.r.where(one.r.time - one.r.time[0] >= RUN["discard"] * 1000 - 1e-9, drop=True)
+                g = x.mean("region")
+                assert float(member.gs_var) == pytest.approx(float(g.var()), rel=1e-12)
+                assert float(member.gs_fraction) == pytest.approx(float(g.var() / x.var("time").mean()), rel=1e-12)
+    assert not res.diverged.any()
+
+
+def test_32_G_on_tvb76_one_program_equal_to_32_runs():
+    conn = bn.load_atlas("tvb76")
+    G = np.linspace(0.0, 1.5, 32)
+    kw = dict(duration=10.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)], noise=bn.Additive(v=0.2))
+    before = _engine.TRACE_COUNT["advance_batched"]
+    res = bn.sweep(bn.CoombesByrne(), conn, {"G": G}, signal="r", band=None, keep=("r",), progress=False, **kw)
+    assert res.attrs["n_batches"] == 1 and res.attrs["batch_size"] == 32
+    assert _engine.TRACE_COUNT["advance_batched"] - before <= 1
+    for k, g in enumerate(G):
+        one = bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=g), **kw)
+        # equal to rounding: XLA contracts multiply-adds differently in batched and single code
+        # (a few ulp on 76 regions; bit for bit on the 6-region network above)
+        np.testing.assert_allclose(res.raw_r.values[k], one.r.values, rtol=1e-13, atol=0)
+
+
+def test_divergence_is_marked_per_member_without_killing_the_batch(conn):
+    res = bn.sweep(bn.CoombesByrne(), conn, {"noise_r": [0.0, 1e3], "G": [0.5]}, progress=False, **RUN)
+    assert res.diverged.values.ravel().tolist() == [False, True]
+    assert np.isnan(res.diverged_at.values[0, 0]) and 0 < res.diverged_at.values[1, 0] <= RUN["duration"]
+    assert np.isfinite(res.fc_mean.values[0, 0]) and np.isnan(res.fc_mean.values[1, 0])
+
+
+def test_user_summaries_per_region_grid_seeds_and_memory(conn):
+    n = conn.n_regions
+    eta = np.stack([np.full(n, 1.5), np.linspace(1.0, 2.0, n)])
+    summaries = {"r_mean": lambda d: d.r.mean("time"), "v_max": lambda d: float(d.v.max())}
+    res = bn.sweep(bn.CoombesByrne(), conn, {"eta": eta, "seed": [1, 2]}, summaries=summaries,
+                   noise=bn.Additive(v=0.1), memory="1 KiB", progress=False, **RUN)
+    assert res.attrs["batch_size"] == 1 and res.attrs["n_batches"] == 4  # 1 KiB holds less than one run
+    assert res.eta_value.dims == ("eta", "region") and res.r_mean.dims == ("eta", "seed", "region")
+    one = bn.simulate(bn.CoombesByrne(eta=eta[1]), conn, duration=RUN["duration"], monitors=RUN["monitors"],
+                      noise=bn.Additive(v=0.1), key=2)
+    np.testing.assert_array_equal(res.r_mean.sel(eta=1, seed=2).values, one.r.mean("time").values)
+    assert float(res.v_max.sel(eta=1, seed=2)) == float(one.v.max())
+    assert bn.sweep.__module__ == "brainnet_cb.sweep"
+
+
+def test_fcd_ks_against_an_empirical_fcd(conn):
+    mon = [bn.TemporalAverage(20.0)]
+    kw = dict(duration=4000.0, dt=0.1, monitors=mon, noise=bn.Additive(v=0.2), signal="r", band=None)
+    one = bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=0.5), duration=4000.0, monitors=mon,
+                      noise=bn.Additive(v=0.2))
+    target = bn.fcd(one.r, window=0.4, step=0.1)
+    res = bn.sweep(bn.CoombesByrne(), conn, {"G": [0.5, 3.0]}, empirical_fcd=target, fcd_window=0.4,
+                   fcd_step=0.1, progress=False, **kw)
+    assert float(res.fcd_ks.sel(G=0.5)) == 0.0  # the same run
+    assert float(res.fcd_ks.sel(G=3.0)) == pytest.approx(float(bn.ks_distance(bn.fcd(
+        bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=3.0), duration=4000.0, monitors=mon,
+                    noise=bn.Additive(v=0.2)).r, window=0.4, step=0.1), target)), abs=1e-12)
+
+
+def test_dask_local_cluster_equals_local(conn, emp):
+    distributed = pytest.importorskip("distributed")
+    grid = {"G": [0.1, 0.6, 1.2], "noise_v": [0.05, 0.2]}
+    kw = dict(empirical_fc=emp, keep=("fc",), batch_size=2, progress=False, **RUN)
+    local = bn.sweep(bn.CoombesByrne(), conn, grid, **kw)
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = bn.sweep(bn.CoombesByrne(), conn, grid, client=client, **kw)
+        workers = client.run(lambda: __import__("jax").config.jax_enable_x64)
+    assert all(workers.values())  # every worker ran in float64
+    assert remote.attrs["distributed"] == 1 and local.attrs["distributed"] == 0
+    assert remote.attrs["dtype"] == "float64" and remote.fc_corr.dtype == np.float64
+    drop = ("wall_s", "distributed")
+    xr.testing.assert_identical(local.drop_attrs(), remote.drop_attrs())
+    assert {k: v for k, v in local.attrs.items() if k not in drop} == \
+        {k: v for k, v in remote.attrs.items() if k not in drop}
+
+
+N6 = r"\(6,\)"
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        (dict(grid={}), bn.SweepError, r"grid must be a non-empty dict \{name: values\}"),
+        (dict(grid=[0.1, 0.2]), bn.SweepError, r"grid must be a non-empty dict"),
+        (dict(grid={"J": [1.0]}), bn.SweepError,
+         r"unknown parameter 'J' in grid; choose from the parameters of CoombesByrne \['Delta', 'eta', 'k', "
+         r"'v_syn'\], of Linear \['G'\], 'speed', 'seed', or 'noise_<state>' with a state of \['r', 'v'\]"),
+        (dict(grid={"noise_w": [1.0]}), bn.SweepError, r"unknown parameter 'noise_w' in grid"),
+        (dict(grid={"G": np.ones((2, 4))}), bn.SweepError,
+         r"grid\['G'\] must have shape \(k,\) \(k values\) or \(k, 6\) \(k rows of one value per region\), "
+         r"k >= 1; got shape \(2, 4\)"),
+        (dict(grid={"G": 0.5}), bn.SweepError, r"grid\['G'\] must have shape .*got shape \(\)"),
+        (dict(grid={"G": []}), bn.SweepError, r"grid\['G'\] must have shape .*got shape \(0,\)"),
+        (dict(grid={"G": np.ones((2, 6, 1))}), bn.SweepError, r"got shape \(2, 6, 1\)"),
+        (dict(grid={"speed": np.ones((2, 6))}), bn.SweepError, r"grid\['speed'\] must have shape \(k,\) \(k values\)"),
+        (dict(grid={"speed": [3.0, 0.0]}), bn.SweepError, r"grid\['speed'\] must be conduction speeds > 0"),
+        (dict(grid={"seed": [0.5]}), bn.SweepError, r"grid\['seed'\] must be integers"),
+        (dict(grid={"G": [0.1, np.nan]}), bn.SweepError, r"grid\['G'\] must be finite"),
+        (dict(grid={"G": ["a"]}), bn.SweepError, r"grid\['G'\] must be numbers"),
+        (dict(grid={"noise_v": [-0.1]}), bn.SweepError, r"grid\['noise_v'\] noise amplitudes must be >= 0"),
+        (dict(grid={"Delta": [-1.0]}), bn.ModelError, r"Delta"),
+        (dict(memory="lots"), bn.SweepError, r"memory must be a number of bytes or a string such as '2 GiB'"),
+        (dict(memory=-5), bn.SweepError, r"memory must be a positive number of bytes"),
+        (dict(batch_size=0), bn.SweepError, r"batch_size must be a positive integer; got 0"),
+        (dict(client="tcp://x"), bn.SweepError, r"client must be a dask.distributed.Client .* got str"),
+        (dict(signal="bold"), bn.SweepError, r"signal 'bold' is not an output of the monitors .* choose one of \['r', 'v'\]"),
+        (dict(keep=("eeg",)), bn.SweepError, r"keep=\['eeg'\]: \['eeg'\] are not outputs of the monitors"),
+        (dict(summaries={"m": 3}), bn.SweepError, r"summaries must be a dict \{name: function\(run_dataset\)\}"),
+        (dict(summaries={"fc_corr": len}), bn.SweepError, r"summary names \['fc_corr'\] clash"),
+        (dict(empirical_fc=np.ones((6, 5))), bn.DataError, r"empirical FC must be a square \(n, n\) matrix; got shape \(6, 5\)"),
+        (dict(empirical_fc=np.triu(np.ones((6, 6)))), bn.DataError, r"empirical FC must be symmetric"),
+        (dict(empirical_fc=np.eye(5)), bn.SweepError,
+         r"empirical_fc has 5 regions but the connectome 'rand6' has 6"),
+        (dict(empirical_fc=bn.fc_matrix(np.eye(6), list("abcdef"))), bn.DataError,
+         r"6 connectome regions are missing from the data"),
+        (dict(empirical_fcd=np.eye(30), fcd_window=1.0), bn.SweepError,
+         r"fcd_window = 1 s \(500 samples of 'r'\) is longer than the simulated series: 140 samples \(0.28 s\) "
+         r"after discarding 0.02 s. Use a shorter window or a longer duration."),
+        (dict(dt=-1.0), bn.SimulationError, r"dt must be a finite time > 0"),
+    ],
+)
+def test_bad_sweeps_are_refused(conn, kwargs, error, message):
+    kw = dict(RUN, grid={"G": [0.1, 0.2]})
+    kw.update(kwargs)
+    grid = kw.pop("grid")
+    with pytest.raises(error, match=message):
+        bn.sweep(bn.CoombesByrne(), conn, grid, progress=False, **kw)
