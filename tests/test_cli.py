@@ -1,0 +1,188 @@
+"""The brainnet-cb command: files it writes, what it refuses, what it prints."""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import cli, config, io as bnio
+
+SHORT = ["--duration", "2880", "--set", "monitors.bold.discard=0.0", "--quiet"]
+
+
+def _printed(text, label):
+    return re.search(rf"^{label}.*$", text, flags=re.M).group(0)
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    out = folder / "run.nc"
+    import io
+    from contextlib import redirect_stdout
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        rc = cli.main(["run", *SHORT, "--out", str(out)])
+    return rc, out, buf.getvalue()
+
+
+def test_run_writes_netcdf_and_png_that_match_the_api_and_the_summary(short_run):
+    rc, out, text = short_run
+    assert rc == 0
+    assert out.exists() and out.with_suffix(".png").stat().st_size > 20_000
+    with xr.open_dataset(out) as f:
+        ds = f.load()
+    # the file is the run that the Python API gives for the same configuration
+    cfg = config.apply_overrides(config.RunConfig(), ["run.duration=2880", "monitors.bold.discard=0.0",
+                                                      f"output.path={json.dumps(str(out))}"])
+    assert config.loads(ds.attrs["config"]) == cfg
+    kwargs = config.build_run(cfg)
+    expected = bn.simulate(**kwargs)
+    for name in expected.data_vars:
+        np.testing.assert_array_equal(ds[name].values, expected[name].values)
+        assert ds[name].dims == expected[name].dims
+    assert set(ds.data_vars) == {"r", "v", "bold", "eeg"}
+    assert ds.r.dtype == np.float32 and ds.sizes["time_bold"] == 4
+    # what it printed is what the file holds
+    s = cli.summarize(ds, kwargs["connectome"].normalized("max"))
+    assert _printed(text, "regions") == "regions       76"
+    assert f"r = {s['mean']:.4f}" in _printed(text, "mean rate")
+    assert f"mean {s['fc_mean']:.3f}, sd {s['fc_sd']:.3f}" in _printed(text, r"FC \(bold")
+    assert f"{float(ds.r.mean()):.4f}" in _printed(text, "mean rate")
+
+
+def test_second_run_refuses_to_overwrite_and_overwrite_replaces(short_run, capsys):
+    _, out, _ = short_run
+    before = out.stat().st_mtime_ns
+    assert cli.main(["run", *SHORT, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"brainnet-cb: error: {out} exists; pass --overwrite to replace it, or choose another --out.\n"
+    assert out.stat().st_mtime_ns == before
+    assert cli.main(["run", *SHORT, "--out", str(out), "--overwrite", "--seed", "1", "--no-figure"]) == 0
+    with xr.open_dataset(out) as f:
+        assert f.attrs["seed"] == "1"
+
+
+BAD = [
+    ("[run]\ndurashun = 5.0\n",
+     "unknown key 'run.durashun' (did you mean 'duration'?); allowed keys in [run]: duration, dt, method, seed, dtype"),
+    ("[run]\ndt = 0.0\n", "run.dt = 0.0 is out of range; allowed: 0 < dt <= 10 (ms)"),
+    ("[coupling]\nG = -0.5\n", "coupling.G = -0.5 is out of range; allowed: 0 <= G <= 1000000"),
+    ('[run]\nduration = "long"\n', 'run.duration = "long" has the wrong type (string); expected a number (ms)'),
+    ("[run]\nseed = 1.5\n", "run.seed = 1.5 has the wrong type (number); expected an integer"),
+    ('[model]\nname = "Hopf"\n', 'model.name = "Hopf" is not allowed; allowed: "CoombesByrne", '),
+    ("[model.parameters]\nDelta = -1.0\n", "model.parameters.Delta = -1.0 is out of range; allowed: 0 <= Delta"),
+    ("[model.parameters]\nbeta = 1.0\n", "unknown key 'model.parameters.beta'"),
+    ("[noise]\nw = 0.1\n", "unknown key 'noise.w'; allowed keys in [noise] (state variables of CoombesByrne): r, v"),
+    ("[monitors.bold]\nenabled = 1\n", "monitors.bold.enabled = 1 has the wrong type (integer); expected true or false"),
+    ("colour = 3\n", "unknown key 'colour'; allowed keys in the top level: run, connectome, model, coupling"),
+    ("[run\n", "is not valid TOML"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD)
+def test_bad_config_is_one_line_error_naming_key_value_and_range(tmp_path, capsys, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "x.nc")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"brainnet-cb: error: {path}: ") and err.count("\n") == 1
+    assert message in err
+    assert not (tmp_path / "x.nc").exists()
+
+
+def test_bad_config_from_the_command_line_exits_nonzero_without_traceback(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[coupling]\nspeed = 0\n")
+    proc = subprocess.run([sys.executable, "-m", "brainnet_cb", "run", str(path)], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"brainnet-cb: error: {path}: coupling.speed = 0.0 is out of range; "
+                           "allowed: 0 < speed <= 1000000 (mm/ms)\n")
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_set_override_errors_name_the_key(capsys):
+    assert cli.main(["run", "--set", "run.dtype=float16", "--print-config"]) == 2
+    assert capsys.readouterr().err == ('brainnet-cb: error: run.dtype = "float16" is not allowed; '
+                                       'allowed: "float32", "float64"\n')
+
+
+@pytest.mark.parametrize("cls, command", [(config.RunConfig, "run"), (config.SweepConfig, "sweep"),
+                                          (config.FitConfig, "fit")])
+def test_print_config_round_trips_to_the_same_run(tmp_path, capsys, cls, command):
+    assert cli.main([command, "--print-config"]) == 0
+    text = capsys.readouterr().out
+    assert config.loads(text, cls) == cls()
+    # the printed file, edited and read back, is the run the command would do
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    assert cli.main([command, str(path), "--set", "coupling.G=0.7", "--print-config"]) == 0
+    edited = config.loads(capsys.readouterr().out, cls)
+    assert edited.coupling.G == 0.7 and edited.run == cls().run
+
+
+def test_default_run_is_resting_state_on_tvb76_with_bold_and_eeg():
+    cfg = config.RunConfig()
+    kw = config.build_run(cfg)
+    assert kw["connectome"].name == "tvb76" and type(kw["model"]) is bn.CoombesByrne
+    assert kw["model"] == bn.CoombesByrne()
+    names = [type(m).__name__ for m in kw["monitors"]]
+    assert names == ["TemporalAverage", "Bold", "EEG"]
+    assert kw["monitors"][2].gain.shape == (63, 76)
+    assert cfg.run.duration == 600_000.0  # 10 min simulated: about 35-60 s on 2 cores (docs/cli.md)
+
+
+def test_info_and_atlases_list_versions_devices_models(capsys):
+    assert cli.main(["info"]) == 0
+    text = capsys.readouterr().out
+    assert f"brainnet_cb   {bn.__version__}" in text and "JAX device    " in text
+    for name in bn.list_models():
+        assert name in text
+    assert cli.main(["atlases"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in bn.list_atlases())
+
+
+def test_connectome_from_files_and_empirical_fc_in_a_sweep(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    w = rng.random((4, 4))
+    np.fill_diagonal(w, 0)
+    np.save(tmp_path / "w.npy", w)
+    np.save(tmp_path / "l.npy", np.full((4, 4), 30.0))
+    (tmp_path / "labels.txt").write_text("a\nb\nc\nd\n")
+    np.save(tmp_path / "fc.npy", np.corrcoef(rng.random((4, 50))))
+    (tmp_path / "s.toml").write_text(
+        '[connectome]\nweights = "w.npy"\nlengths = "l.npy"\nlabels = "labels.txt"\n'
+        "[run]\nduration = 4000.0\n[monitors.bold]\ntr = 200.0\ndiscard = 0.0\n"
+        '[sweep]\ngrid = { G = [0.0, 0.5] }\nempirical = "fc.npy"\nbandpass = false\n')
+    out = tmp_path / "sweep.nc"
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    with xr.open_dataset(out) as res:
+        assert res.fc_corr.dims == ("G",) and list(res.G.values) == [0.0, 0.5]
+        assert f"max {float(res.fc_corr.max()):.4f}" in text
+    assert out.with_suffix(".png").exists()
+
+
+def test_fit_command_fits_g_on_a_small_connectome(tmp_path, capsys):
+    conn = bn.Connectome([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.full((3, 3), 20.0), labels=["a", "b", "c"])
+    bnio.write_npz(conn, tmp_path / "c.npz")
+    cfg = config.loads('[connectome]\nfile = "c.npz"\n[run]\nduration = 3000.0\ndtype = "float64"\n'
+                       "[noise]\nv = 0.1\n[monitors.bold]\ntr = 100.0\ndiscard = 0.0\n", config.FitConfig)
+    target = bn.fc(bn.simulate(**{**config.build_run(cfg, tmp_path), "coupling": bn.Linear(G=1.0)}).bold)
+    np.save(tmp_path / "fc.npy", target.values)
+    (tmp_path / "f.toml").write_text(
+        '[connectome]\nfile = "c.npz"\n[run]\nduration = 3000.0\ndtype = "float64"\n[noise]\nv = 0.1\n'
+        '[monitors.bold]\ntr = 100.0\ndiscard = 0.0\n[fit]\nmethod = "grid"\nvalues = [0.0, 0.5, 1.0, 1.5]\n'
+        'loss = "rmse"\nempirical = "fc.npy"\nbandpass = false\n')
+    out = tmp_path / "fit.nc"
+    assert cli.main(["fit", str(tmp_path / "f.toml"), "--out", str(out), "--quiet"]) == 0
+    assert "best          G = 1.0000" in capsys.readouterr().out
+    assert out.exists()

@@ -1,0 +1,65 @@
+"""Plots take the xarray outputs and return labelled figures."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+pytest.importorskip("matplotlib")
+
+import brainnet_cb as bn  # noqa: E402
+from brainnet_cb import plots  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ds():
+    conn = bn.load_atlas("tvb76")
+    return bn.simulate(bn.CoombesByrne(), conn, duration=2880.0, dt=0.1, coupling=bn.Linear(G=0.5),
+                       noise=bn.Additive(v=0.1), monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=720.0),
+                                                           bn.EEG.from_atlas("tvb76")], key=0)
+
+
+def test_timeseries_draws_the_chosen_regions_with_units(ds):
+    fig = plots.timeseries(ds.r, regions=["rA1", "lV1"])
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["rA1", "lV1"]
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), ds.r.sel(region="lV1").values)
+    assert ax.get_xlabel() == "time (ms)" and ax.get_ylabel() == "population firing rate (dimensionless)"
+
+
+def test_fc_matrix_labels_every_region_and_scatter_reports_pearson(ds):
+    fc = bn.fc(ds.r)
+    fig = plots.fc_matrix(fc)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks[:3] == list(ds.region.values[[0, 2, 4]]) and len(ticks) == 38
+    other = bn.fc(ds.v)
+    fig = plots.fc_scatter(fc, other)
+    iu = np.triu_indices(76, 1)
+    r = np.corrcoef(other.values[iu], fc.values[iu])[0, 1]
+    assert fig.axes[0].get_title() == f"FC fit: r = {r:.3f} (2850 pairs)"
+
+
+def test_bold_and_eeg_panels(ds):
+    fig = plots.bold(ds, regions=3)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 3
+    assert abs(lines[0].get_ydata().mean()) < 1e-6  # region mean removed
+    fig = plots.eeg(ds, sensors=["Cz", "Fp1"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Cz", "Fp1"]
+
+
+def test_sweep_heatmap_is_a_map_over_two_swept_dims():
+    res = xr.Dataset({"fc_corr": (("G", "speed"), np.arange(6.0).reshape(2, 3))},
+                     coords={"G": [0.1, 0.2], "speed": [1.0, 2.0, 3.0]})
+    fig = plots.sweep_heatmap(res)
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("G", "speed")
+    np.testing.assert_array_equal(ax.collections[0].get_array().reshape(3, 2), res.fc_corr.values.T)
+
+
+def test_summary_has_activity_bold_eeg_and_fc_panels(ds):
+    fig = plots.summary(ds)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.startswith("population firing rate") for t in titles)
+    assert any(t.startswith("BOLD") for t in titles)
+    assert any(t.startswith("EEG, 6 of 63 sensors") for t in titles)
+    assert "FC of BOLD (76 regions, 4 volumes)" in titles
