@@ -40,6 +40,9 @@ def write_netcdf(ds: xr.Dataset, path, overwrite: bool = False) -> pathlib.Path:
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine="netcdf4")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; give it a normal file's mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

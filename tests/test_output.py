@@ -1,5 +1,7 @@
 """Outputs are written atomically and never clobbered silently."""
 
+import os
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -26,6 +28,9 @@ def test_write_netcdf_round_trips_and_refuses_to_clobber(tmp_path):
     with xr.open_dataset(path) as back:
         assert back.sizes["time"] == 2
     assert [p.name for p in tmp_path.iterdir()] == ["out.nc"]  # no temporary left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_write_into_missing_folder_is_refused(tmp_path):
