@@ -393,14 +393,15 @@ def _objective_surface(res, objective):
 
 
 def fit_grid(model, connectome, *, grid, duration, empirical_fc=None, empirical_fcd=None, objective="corr",
-             refine="grid", refine_points=5, refine_rounds=2, maxfev=40, client=None, **sweep_kwargs) -> xr.Dataset:
+             refine="grid", refine_points=4, refine_rounds=2, maxfev=40, client=None, **sweep_kwargs) -> xr.Dataset:
     r"""Fit parameters without derivatives: a coarse grid, then a local refinement.
 
     1. :func:`~brainnet_cb.sweep` over ``grid`` (vectorised, optionally on a
        dask cluster); the loss of every run from its summaries.
     2. ``refine="grid"``: ``refine_rounds`` times, a grid of ``refine_points``
-       values per swept scalar parameter spanning the neighbours of the best
-       point (each round one more sweep, so one compiled batch program), or
+       values per swept scalar parameter, evenly spaced strictly between the
+       neighbours of the best point (so none is evaluated twice; each round
+       one more sweep, one compiled batch program), or
        ``refine="nelder-mead"``: :func:`scipy.optimize.minimize` (Nelder–Mead,
        at most ``maxfev`` runs, the first simplex one grid step wide), or
        ``None``.
@@ -459,8 +460,8 @@ def fit_grid(model, connectome, *, grid, duration, empirical_fc=None, empirical_
     if refine not in ("grid", "nelder-mead", None):
         raise FitError(f"refine must be 'grid', 'nelder-mead' or None; got {refine!r}.")
     for name, v in (("refine_points", refine_points), ("refine_rounds", refine_rounds), ("maxfev", maxfev)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (3 if name == "refine_points" else 1):
-            raise FitError(f"{name} must be an integer >= {3 if name == 'refine_points' else 1}; got {v!r}.")
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (2 if name == "refine_points" else 1):
+            raise FitError(f"{name} must be an integer >= {2 if name == 'refine_points' else 1}; got {v!r}.")
     keep = tuple(sweep_kwargs.pop("keep", ())) + ("fc",)
     sweep_kwargs.pop("progress", None)
     common = dict(duration=duration, empirical_fc=empirical_fc, empirical_fcd=empirical_fcd, client=client,
@@ -491,7 +492,8 @@ def fit_grid(model, connectome, *, grid, duration, empirical_fc=None, empirical_
                 g = {}
                 for d, k in enumerate(names):
                     if k in refinable:
-                        g[k] = np.linspace(center[k] - steps[k], center[k] + steps[k], refine_points)
+                        # points strictly between the neighbours, none already evaluated
+                        g[k] = np.linspace(center[k] - steps[k], center[k] + steps[k], refine_points + 2)[1:-1]
                         if k == "G" or k.startswith("noise_"):
                             g[k] = np.unique(np.clip(g[k], 0.0, None))
                     else:
@@ -501,7 +503,7 @@ def fit_grid(model, connectome, *, grid, duration, empirical_fc=None, empirical_
                 collect(r, "refine")
                 i = int(np.argmin([rec[0] for rec in records]))
                 center.update({k: float(records[i][1][k]) for k in refinable})
-                steps = {k: 2 * steps[k] / (refine_points - 1) for k in refinable}
+                steps = {k: 2 * steps[k] / (refine_points + 1) for k in refinable}
         else:
             from scipy.optimize import minimize
 

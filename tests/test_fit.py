@@ -83,7 +83,7 @@ def test_gradient_fit_of_per_region_eta_lowers_the_loss(conn, target):
 def test_grid_fit_then_refinement(conn, target):
     kw = dict(RUN, **FIT, empirical_fc=target)
     res = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [0.0, 0.7, 1.4]}, objective="rmse",
-                      refine="grid", refine_points=5, refine_rounds=2, **kw)
+                      refine="grid", refine_points=4, refine_rounds=2, **kw)
     assert res.stage.values[:3].tolist() == ["grid"] * 3 and res.grid_loss.dims == ("grid_G",)
     assert float(res.G) == pytest.approx(G_TRUE, rel=0.1)
     assert res.loss.min() < res.grid_loss.min()
@@ -150,7 +150,7 @@ def test_empirical_fc_errors_are_data_errors(conn):
         (dict(objective="fcd_ks"), r"objective 'fcd_ks' needs empirical_fcd"),
         (dict(objective="corr", empirical_fc=None), r"objective 'corr' needs empirical_fc"),
         (dict(refine="bfgs"), r"refine must be 'grid', 'nelder-mead' or None; got 'bfgs'"),
-        (dict(refine_points=2), r"refine_points must be an integer >= 3; got 2"),
+        (dict(refine_points=1), r"refine_points must be an integer >= 2; got 1"),
         (dict(maxfev=0), r"maxfev must be an integer >= 1; got 0"),
     ],
 )
