@@ -3,6 +3,7 @@
 import jax
 import numpy as np
 import pytest
+import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb import _differentiable
@@ -61,7 +62,7 @@ def test_checkpointing_gives_the_same_gradient(conn, target):
         np.testing.assert_allclose(grads[0][k], grads[1][k], rtol=1e-10)
 
 
-def test_gradient_fit_recovers_known_G(conn, target):
+def test_gradient_fit_recovers_known_G(conn, target, tmp_path):
     res = bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.6}, steps=8, learning_rate=0.1,
                           progress=False, **RUN, **FIT)
     assert float(res.G) == pytest.approx(G_TRUE, rel=0.1)
@@ -71,6 +72,8 @@ def test_gradient_fit_recovers_known_G(conn, target):
     best = bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=float(res.G)), **RUN)
     np.testing.assert_allclose(res.fc.values, bn.fc(best.r, discard=0.1).values, atol=1e-10)
     assert float(res.corr[res.attrs["best_iteration"]]) > 0.99
+    res.to_netcdf(tmp_path / "fit.nc")
+    xr.testing.assert_identical(res, xr.load_dataset(tmp_path / "fit.nc"))
 
 
 def test_gradient_fit_of_per_region_eta_lowers_the_loss(conn, target):

@@ -31,7 +31,7 @@ def _single(conn, G=1.0, eta=2.0, noise_v=0.1, seed=0):
                        monitors=RUN["monitors"], coupling=bn.Linear(G=G), noise=bn.Additive(v=noise_v), key=seed)
 
 
-def test_members_equal_individual_runs_and_summaries(conn, emp):
+def test_members_equal_individual_runs_and_summaries(conn, emp, tmp_path):
     grid = {"G": [0.2, 0.9], "eta": [1.0, 2.0], "noise_v": [0.05, 0.1]}
     before = _engine.TRACE_COUNT["advance_batched"]
     res = bn.sweep(bn.CoombesByrne(), conn, grid, empirical_fc=emp, keep=("r", "fc"), batch_size=3,
@@ -57,6 +57,8 @@ def test_members_equal_individual_runs_and_summaries(conn, emp):
                 assert float(member.gs_var) == pytest.approx(float(g.var()), rel=1e-12)
                 assert float(member.gs_fraction) == pytest.approx(float(g.var() / x.var("time").mean()), rel=1e-12)
     assert not res.diverged.any()
+    res.to_netcdf(tmp_path / "sweep.nc")
+    xr.testing.assert_identical(res, xr.load_dataset(tmp_path / "sweep.nc"))
 
 
 def test_32_G_on_tvb76_one_program_equal_to_32_runs():
