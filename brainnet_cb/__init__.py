@@ -113,3 +113,6 @@ from .fit import fit_gradient, fit_grid
 from .errors import FitError, SweepError
 
 __all__ += ["sweep", "fit_gradient", "fit_grid", "FitError", "SweepError"]
+from .errors import CheckpointError
+
+__all__ += ["CheckpointError"]

@@ -68,7 +68,7 @@ def _classify(name, model, coupling):
 
 def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None, speed=3.0, noise=None,
                    monitors=None, key=0, method="heun", initial_state=None, history=None, normalize="max",
-                   dtype=None, chunk_steps=None, progress=None):
+                   dtype=None, chunk_steps=None, progress=None, edges="auto"):
     """Simulate a batch of ``B`` variants of one network in one compiled program.
 
     All arguments are those of :func:`~brainnet_cb.simulate`; ``batch`` maps
@@ -114,7 +114,7 @@ def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None,
     run = prepare(
         m0, connectome, duration, dt, coupling=c0, speed=first.get("speed", speed), noise=noise,
         monitors=monitors, key=int(first["seed"]) if "seed" in first else key, method=method,
-        initial_state=initial_state, history=history, normalize=normalize, dtype=dtype,
+        initial_state=initial_state, history=history, normalize=normalize, dtype=dtype, edges=edges,
     )
     dtype = run.dyn.table.weights.dtype
     dyn = run.dyn
@@ -152,7 +152,8 @@ def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None,
             raise SimulationError(f"batch['speed'] must be finite speeds > 0 (mm/ms), one per run; got {values['speed']}.")
         tables = []
         for s in values["speed"]:
-            table, lag = build_delay_table(run.connectome.weights, compute_lags(run.connectome.lengths, float(s), run.dt), dtype)
+            table, lag = build_delay_table(run.connectome.weights, compute_lags(run.connectome.lengths, float(s), run.dt),
+                                           dtype, run.attrs["edges"])
             tables.append(table)
             max_lag = max(max_lag, lag)
         offsets = jnp.stack([t.offsets for t in tables])

@@ -5,21 +5,49 @@ to the even integer), and at least 1 wherever the length is positive, so that
 lag 0 (the current value) only occurs for zero-length edges.
 
 History memory is ``(max_lag + 1) * n`` values; each step reads only the edges
-that exist, padded per target row to the largest in-degree ``K``, so the read
-is a gather of ``n * K`` values (``O(E)`` for a balanced graph) from the flat
-buffer: ``hist[(p - lag) mod L, source]`` with ``L = max_lag + 1``.
+that exist, from the flat buffer: ``hist[(p - lag) mod L, source]`` with
+``L = max_lag + 1``. Two layouts of the edges (``edges=`` of
+:func:`~brainnet_cb.simulate`):
+
+- ``"padded"`` (:class:`DelayTable`): edges padded per target row to the
+  largest in-degree ``K``; a gather of ``n * K`` values and a row sum. ``O(E)``
+  for a balanced graph, and the fastest layout there.
+- ``"segment"`` (:class:`EdgeTable`): the ``E`` edges as a flat list sorted by
+  target; a gather of ``E`` values and a sorted ``segment_sum``. ``O(E)`` for any
+  graph: a few hub targets with a huge in-degree do not inflate it.
+- ``"auto"`` (default): ``"segment"`` when padding would more than double the
+  work (``n * K > 2 E``), else ``"padded"`` (measured crossover, see
+  ``docs/performance.md``).
+
+Both give the same coupling up to the order of the floating-point sum.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .errors import SimulationError
 
-__all__ = ["DelayTable", "compute_lags", "build_delay_table", "init_history", "read_delayed", "push"]
+__all__ = [
+    "DelayTable",
+    "EdgeTable",
+    "EDGE_LAYOUTS",
+    "choose_layout",
+    "compute_lags",
+    "build_delay_table",
+    "init_history",
+    "read_delayed",
+    "push",
+]
+
+#: Accepted values of ``edges=``.
+EDGE_LAYOUTS = ("auto", "padded", "segment")
+#: ``"auto"`` takes the edge list when padding costs more than this factor.
+AUTO_PADDING_RATIO = 2.0
 
 
 class DelayTable(NamedTuple):
@@ -35,6 +63,39 @@ class DelayTable(NamedTuple):
     strength: jnp.ndarray
 
 
+class EdgeTable(NamedTuple):
+    """Flat edge list sorted by target (a pytree of arrays).
+
+    ``offsets[e] = source - lag * n`` and ``weights[e]`` of edge ``e``,
+    ``targets[e]`` its target (ascending), ``strength[i] = sum_j W[i, j]``.
+    """
+
+    offsets: jnp.ndarray
+    weights: jnp.ndarray
+    targets: jnp.ndarray
+    strength: jnp.ndarray
+
+
+def choose_layout(weights, edges: str = "auto") -> str:
+    """The edge layout for ``weights[target, source]``: ``"padded"`` or ``"segment"``.
+
+    ``"auto"`` gives ``"segment"`` when padding every target row to the
+    largest in-degree ``K`` would more than double the gathered values
+    (``n * K > 2 E``), else ``"padded"``.
+    """
+    if edges not in EDGE_LAYOUTS:
+        raise SimulationError(
+            f"edges must be one of {EDGE_LAYOUTS} (how the delayed read stores the connectome); "
+            f"got {edges!r}. Leave it at 'auto' unless benchmarking."
+        )
+    if edges != "auto":
+        return edges
+    exists = np.asarray(weights) != 0
+    n_edges = int(exists.sum())
+    k_max = int(exists.sum(axis=1).max()) if exists.size else 0
+    return "segment" if exists.shape[0] * k_max > AUTO_PADDING_RATIO * max(n_edges, 1) else "padded"
+
+
 def compute_lags(lengths, speed: float, dt: float) -> np.ndarray:
     """Integer lags in steps: ``rint(lengths / speed / dt)``, >= 1 where length > 0."""
     lengths = np.asarray(lengths, dtype=float)
@@ -43,11 +104,14 @@ def compute_lags(lengths, speed: float, dt: float) -> np.ndarray:
     return lags
 
 
-def build_delay_table(weights, lags, dtype) -> tuple[DelayTable, int]:
+def build_delay_table(weights, lags, dtype, edges: str = "padded") -> tuple[DelayTable, int]:
     """Edge table for ``weights[target, source]`` and integer ``lags``.
 
-    Returns the table and ``max_lag`` over the edges that exist.
+    ``edges`` is the layout (``"padded"``: :class:`DelayTable`; ``"segment"``:
+    :class:`EdgeTable`; ``"auto"``: :func:`choose_layout`). Returns the table
+    and ``max_lag`` over the edges that exist.
     """
+    layout = choose_layout(weights, edges)
     w = np.asarray(weights, dtype=float)
     n = w.shape[0]
     exists = w != 0
@@ -58,6 +122,18 @@ def build_delay_table(weights, lags, dtype) -> tuple[DelayTable, int]:
             f"{(max_lag + 1) * n:,} values; increase dt or speed, or check that "
             "lengths are in mm."
         )
+    if layout == "segment":
+        tgt, src = np.nonzero(exists)  # row-major: sorted by target
+        offsets = src - lags[tgt, src] * n
+        if tgt.size == 0:  # one zero-weight edge (source 0, lag 0) keeps the shapes non-empty
+            tgt, src, offsets = (np.zeros(1, np.int64),) * 3
+        table = EdgeTable(
+            offsets=jnp.asarray(offsets, dtype=jnp.int32),
+            weights=jnp.asarray(w[tgt, src], dtype=dtype),
+            targets=jnp.asarray(tgt, dtype=jnp.int32),
+            strength=jnp.asarray(w.sum(axis=1), dtype=dtype),
+        )
+        return table, max_lag
     k_max = max(int(exists.sum(axis=1).max()), 1)
     offsets = np.zeros((n, k_max), dtype=np.int64)
     table_w = np.zeros((n, k_max))
@@ -85,8 +161,11 @@ def init_history(values, max_lag: int):
     return jnp.zeros_like(values).at[rows].set(values)
 
 
-def read_delayed(hist, step, table: DelayTable):
+def read_delayed(hist, step, table):
     """``sum_k weights[i, k] * r_src(t - lag)`` for every target ``i``: shape ``(n,)``.
+
+    ``table`` is a :class:`DelayTable` (row sums) or an :class:`EdgeTable`
+    (sorted ``segment_sum``).
 
     ``hist`` is the ring buffer ``(L, n)`` with ``L > max_lag``; the row of
     step ``step`` is ``step mod L``.
@@ -95,6 +174,10 @@ def read_delayed(hist, step, table: DelayTable):
     flat = hist.reshape(-1)
     idx = (step % L) * n + table.offsets  # in [-(L-1) n, L n): one wrap at most
     idx = jnp.where(idx < 0, idx + L * n, idx)
+    if isinstance(table, EdgeTable):
+        return jax.ops.segment_sum(
+            table.weights * flat[idx], table.targets, num_segments=n, indices_are_sorted=True
+        )
     return jnp.sum(table.weights * flat[idx], axis=1)
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "DataError",
     "SweepError",
     "FitError",
+    "CheckpointError",
 ]
 
 
@@ -71,3 +72,7 @@ class SweepError(BrainnetError):
 
 class FitError(BrainnetError):
     """A parameter fit is invalid (parameters, bounds, optimiser, objective, target)."""
+
+
+class CheckpointError(BrainnetError):
+    """A checkpoint cannot be read, or belongs to another run (model, connectome, dt, ...)."""

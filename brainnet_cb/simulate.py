@@ -16,7 +16,7 @@ from . import _engine
 from ._version import __version__
 from .connectome import Connectome
 from .coupling import Coupling, Linear
-from .delays import build_delay_table, compute_lags, init_history
+from .delays import EdgeTable, build_delay_table, compute_lags, init_history
 from .errors import (
     ConnectomeError,
     CouplingError,
@@ -89,9 +89,13 @@ class Run:
     def batched(self) -> bool:
         return self.axes is not None
 
-    def execute(self, chunk_steps=None, progress=None) -> xr.Dataset:
-        """Advance the run to its end and return the outputs as a Dataset."""
-        samples = [[] for _ in self.monitors]
+    def schedule(self, chunk_steps=None) -> tuple:
+        """The pieces ``(n_blocks, level)`` the run advances by, in order.
+
+        Whole top-level periods in chunks of ``chunk_steps`` steps (default:
+        sized so that one chunk's outputs stay under 64 MiB), then the tail
+        at the lower levels.
+        """
         levels = self.plan.levels
         top = len(levels) - 1
         period = [1] + [p for p, _ in levels]  # period[level + 1]
@@ -110,25 +114,126 @@ class Run:
             if q:
                 pieces.append((q, level))
                 tail -= q * period[level + 1]
-        carry = self.carry
-        bar = _progress_bar(self.n_steps, len(pieces), progress)
+        return tuple(pieces)
+
+    def _samples_per_piece(self, piece):
+        """Samples each monitor emits in one piece ``(n_blocks, level)``."""
+        n_blocks, level = piece
+        steps = n_blocks * ([1] + [p for p, _ in self.plan.levels])[level + 1]
+        out = [0] * len(self.monitors)
+        for lvl, (p, idx) in enumerate(self.plan.levels):
+            for k in idx:
+                out[k] = steps // p if lvl <= level else 0
+        return out
+
+    def execute(self, chunk_steps=None, progress=None, *, sink=None, checkpoint=None, resume=None):
+        """Advance the run to its end and return the outputs as a Dataset.
+
+        Parameters
+        ----------
+        chunk_steps : int, optional
+            Steps per compiled chunk (see :meth:`schedule`); ignored when
+            resuming (the checkpoint's schedule is kept).
+        progress : bool, optional
+            Progress bar between chunks.
+        sink : brainnet_cb.streaming.Sink, optional
+            Receives every finished chunk's samples instead of host memory
+            (e.g. :class:`~brainnet_cb.streaming.ZarrSink`); its ``finish()``
+            is returned.
+        checkpoint : brainnet_cb.checkpoint.Checkpointer, optional
+            Saves the full state after every finished chunk.
+        resume : brainnet_cb.checkpoint.ResumeState, optional
+            Continue from a checkpoint's state (see
+            :meth:`~brainnet_cb.checkpoint.Checkpoint.restore`).
+        """
+        levels = self.plan.levels
+        period = [1] + [p for p, _ in levels]  # period[level + 1]
         lead = (self.batch_size,) if self.batched else ()
-        for n_blocks, level in pieces:
+        if resume is not None:
+            pieces, start, carry = tuple(resume.schedule), resume.piece, resume.carry
+        else:
+            pieces, start, carry = self.schedule(chunk_steps), 0, self.carry
+        if checkpoint is not None:
+            checkpoint.bind(self)
+        total = [sum(c) for c in zip(*(self._samples_per_piece(p) for p in pieces))] or [0] * len(self.monitors)
+        counts = [sum(c) for c in zip(*(self._samples_per_piece(p) for p in pieces[:start]))]
+        counts = counts or [0] * len(self.monitors)
+        steps_done = sum(nb * period[lvl + 1] for nb, lvl in pieces[:start])
+        buffers = None
+        if sink is not None:
+            full = self._samples_per_piece(pieces[0]) if pieces else [1] * len(self.monitors)
+            chunk_samples = {}
+            for k, m in enumerate(self.monitors):
+                chunk_samples[m.time_dim()] = max(chunk_samples.get(m.time_dim(), 1), full[k])
+            sink.start(self._dataset(self._empty_samples(), first=[0] * len(self.monitors)), chunk_samples,
+                       tuple(chunk_samples), None if resume is None else resume.sink_state)
+        else:
+            buffers = [None] * len(self.monitors)
+            if resume is not None and resume.samples is not None:
+                for k, arr in enumerate(resume.samples):
+                    buffers[k] = np.empty(arr.shape[: len(lead)] + (total[k],) + arr.shape[len(lead) + 1:], arr.dtype)
+                    buffers[k][(slice(None),) * len(lead) + (slice(0, counts[k]),)] = arr
+        bar = _progress_bar(self.n_steps, len(pieces) - start, progress)
+        if bar is not None and steps_done:
+            bar.update(steps_done)
+        for i in range(start, len(pieces)):
+            n_blocks, level = pieces[i]
             if self.batched:
                 carry, ys = _engine.advance_batched(carry, self.dyn, self.plan, n_blocks, level, self.axes)
             else:
                 carry, ys = _engine.advance(carry, self.dyn, self.plan, n_blocks, level)
+            chunk = [None] * len(self.monitors)
             for lvl, outs in enumerate(ys):
                 for idx, arr in zip(levels[lvl][1], outs):
                     arr = np.asarray(arr)
-                    samples[idx].append(arr.reshape(lead + (-1,) + arr.shape[-2:]))
+                    chunk[idx] = arr.reshape(lead + (-1,) + arr.shape[-2:])
             self._check_finite(carry)
+            steps_done += n_blocks * period[level + 1]
+            if sink is not None:
+                sink.append(self._dataset(self._empty_samples(chunk), first=counts), i + 1, len(pieces),
+                            steps_done * self.dt)
+            else:
+                for k, arr in enumerate(chunk):
+                    if arr is None:
+                        continue
+                    if buffers[k] is None:
+                        buffers[k] = np.empty(arr.shape[: len(lead)] + (total[k],) + arr.shape[len(lead) + 1:],
+                                              arr.dtype)
+                    m = arr.shape[len(lead)]
+                    buffers[k][(slice(None),) * len(lead) + (slice(counts[k], counts[k] + m),)] = arr
+            counts = [c + (0 if a is None else a.shape[len(lead)]) for c, a in zip(counts, chunk)]
+            if checkpoint is not None:
+                kept = None
+                if sink is None:
+                    kept = [self._filled(k, buffers[k], counts[k]) for k in range(len(self.monitors))]
+                checkpoint.save(carry, i + 1, pieces, kept, None if sink is None else sink.state())
             if bar is not None:
                 bar.update(n_blocks * period[level + 1])
         if bar is not None:
             bar.close()
         self.carry = carry
-        return self._dataset(samples)
+        if sink is not None:
+            return sink.finish()
+        return self._dataset(self._empty_samples(buffers))
+
+    def _empty_samples(self, samples=None):
+        """Per monitor: ``samples[k]``, or a zero-length array where it is None."""
+        lead = (self.batch_size,) if self.batched else ()
+        dtype = self.dyn.table.weights.dtype
+        out = []
+        for k, m in enumerate(self.monitors):
+            arr = None if samples is None else samples[k]
+            if arr is None:
+                arr = np.zeros(lead + (0, len(m.observables(self.model)), self.connectome.n_regions), dtype)
+            out.append(arr)
+        return out
+
+    def _filled(self, k, buffer, count):
+        """The first ``count`` samples of monitor ``k``'s output buffer."""
+        if buffer is None:
+            return self._empty_samples()[k]
+        lead = (self.batch_size,) if self.batched else ()
+        return buffer[(slice(None),) * len(lead) + (slice(0, count),)]
 
     def _chunk_blocks(self, n_top, p_top, chunk_steps):
         if chunk_steps is None:
@@ -164,19 +269,21 @@ class Run:
                 "weaker noise, or a more stable method (e.g. 'heun' or 'rk4')."
             )
 
-    def _dataset(self, samples):
+    def _dataset(self, samples, first=None):
+        """The Dataset of per-monitor sample arrays ``(..., time, variable, region)``.
+
+        ``first[k]`` is the index of monitor ``k``'s first sample (a chunk of
+        a streamed run); its time stamps are those of the whole run.
+        """
         regions = xr.DataArray(
             list(self.connectome.labels), dims="region", attrs={"long_name": "brain region"}
         )
         data = {}
         lead = (self.batch_size,) if self.batched else ()
         for k, (period_steps, _), m in self._monitor_periods():
-            arr = (
-                np.concatenate(samples[k], axis=len(lead))
-                if samples[k]
-                else np.zeros(lead + (0, len(m.observables(self.model)), self.connectome.n_regions))
-            )
-            times = (np.arange(arr.shape[len(lead)]) + 1) * period_steps * self.dt
+            arr = samples[k]
+            start = 0 if first is None else first[k]
+            times = (np.arange(start, start + arr.shape[len(lead)]) + 1) * period_steps * self.dt
             if self.batched:
                 items = [m.to_dataarrays(a, times, self.model, regions) for a in arr]
                 data.update({name: xr.concat([it[name] for it in items], dim="batch") for name in items[0]})
@@ -279,6 +386,7 @@ def prepare(
     history=None,
     normalize="max",
     dtype=None,
+    edges="auto",
 ) -> Run:
     """Validate everything on the host and build a :class:`Run` (no compilation)."""
     if not isinstance(model, NodeModel):
@@ -324,7 +432,7 @@ def prepare(
     bound_monitors, levels = _validate_monitors(monitors, model, dt)
 
     lags = compute_lags(conn.lengths, speed, dt)
-    table, max_lag = build_delay_table(conn.weights, lags, dtype)
+    table, max_lag = build_delay_table(conn.weights, lags, dtype, edges)
     x0 = model.initial_state(n, dtype, initial_state)
     hist0, x0 = _validate_history(history, model_v, n, max_lag, x0, send_row, initial_state is not None, dtype)
 
@@ -347,6 +455,7 @@ def prepare(
         "speed": speed,
         "speed_units": "mm/ms",
         "max_lag_steps": max_lag,
+        "edges": "segment" if isinstance(table, EdgeTable) else "padded",
         "seed": json.dumps(seed),
         "connectome": conn.name,
         "weights_normalization": normalize if normalize is not None else "none",
@@ -374,6 +483,11 @@ def simulate(
     dtype=None,
     chunk_steps=None,
     progress=None,
+    edges="auto",
+    out=None,
+    overwrite=False,
+    checkpoint=None,
+    resume_from=None,
 ) -> xr.Dataset:
     r"""Simulate a network of node models coupled through a delayed connectome.
 
@@ -422,13 +536,34 @@ def simulate(
     progress : bool, optional
         Show a progress bar between chunks (default: when on a terminal and
         there is more than one chunk).
+    edges : {"auto", "padded", "segment"}, default "auto"
+        Layout of the delayed read (:mod:`brainnet_cb.delays`): edges padded
+        per target row, or a flat edge list summed per target (for very
+        unequal in-degrees); ``"auto"`` picks by the padding overhead. Both
+        give the same result up to the order of a floating-point sum.
+    out : str or path-like, optional
+        Stream the outputs to this Zarr store chunk by chunk while the run
+        goes (:mod:`brainnet_cb.streaming`; needs ``pip install
+        brainnet-cb[stream]``); the store is readable after every chunk and
+        the returned Dataset reads from it lazily.
+    overwrite : bool, default False
+        Replace an existing ``out`` store; without it an existing one is refused.
+    checkpoint : str or path-like, optional
+        Save the full state of the run to this ``.npz`` file after every chunk
+        (:mod:`brainnet_cb.checkpoint`).
+    resume_from : str or path-like, optional
+        Continue the run saved in this checkpoint: pass the *same* arguments
+        as the interrupted run (and its ``out``); a checkpoint of another run
+        is refused. The result equals the uninterrupted run bit for bit. The
+        checkpoint keeps being updated unless ``checkpoint`` names another file.
 
     Returns
     -------
     xarray.Dataset
         One data variable per monitor and observable, dims ``(time, region)``
         (``time_{name}`` for a named monitor), time in ms at the end of each
-        sampling period; provenance in ``attrs``.
+        sampling period; provenance in ``attrs``. With ``out``, the Dataset
+        opened (lazily) from the finished store.
 
     Raises
     ------
@@ -436,6 +571,8 @@ def simulate(
         A subclass naming the bad input, before anything is compiled.
     DivergenceError
         If the state becomes NaN or inf; names the first region and time.
+    CheckpointError
+        If ``resume_from`` cannot be read or belongs to another run.
 
     Examples
     --------
@@ -461,5 +598,21 @@ def simulate(
         history=history,
         normalize=normalize,
         dtype=dtype,
+        edges=edges,
     )
-    return run.execute(chunk_steps=chunk_steps, progress=progress)
+    return _execute(run, chunk_steps, progress, out, overwrite, checkpoint, resume_from)
+
+
+def _execute(run, chunk_steps, progress, out, overwrite, checkpoint, resume_from):
+    """Run ``run`` with the streaming and checkpoint options of :func:`simulate`."""
+    from .checkpoint import Checkpointer, load_checkpoint
+    from .streaming import ZarrSink
+
+    resume = None
+    if resume_from is not None:
+        resume = load_checkpoint(resume_from).restore(run, streamed=out is not None)
+        if checkpoint is None:
+            checkpoint = resume_from
+    sink = ZarrSink(out, overwrite=overwrite, resume=resume is not None) if out is not None else None
+    saver = Checkpointer(checkpoint) if checkpoint is not None else None
+    return run.execute(chunk_steps=chunk_steps, progress=progress, sink=sink, checkpoint=saver, resume=resume)

@@ -308,7 +308,8 @@ class Bold(Monitor):
 
     # --- output ----------------------------------------------------------------------
     def to_dataarrays(self, samples, times_ms, model, regions):
-        samples = np.asarray(samples).reshape(len(times_ms), -1)
+        samples = np.asarray(samples)
+        samples = samples.reshape(len(times_ms), samples.shape[-1])  # (time, 1, n) -> (time, n), also when empty
         keep = np.asarray(times_ms) > self.discard + 1e-9 * self.tr
         dim = self.time_dim()
         c = {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v).tolist() for k, v in self.constants().items()}

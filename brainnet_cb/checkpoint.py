@@ -1,0 +1,293 @@
+"""Checkpoints: the full state of a run at a chunk boundary, and resuming from it.
+
+``bn.simulate(..., checkpoint="run.ckpt.npz")`` saves, after every finished
+chunk, everything the rest of the run depends on:
+
+- the scan carry (node state, the delay ring buffer, the step counter, the
+  coupling input, every monitor's accumulator, BOLD's haemodynamic state and
+  sums, the divergence tracker);
+- the chunk schedule and how many chunks are done;
+- the outputs so far (in-memory runs), or the lengths written to the ``out=``
+  store (streamed runs);
+- a fingerprint of everything that defines the run: the model class and its
+  parameter values, the connectome (weights, lengths, labels after
+  normalisation), the edge table (lags: ``dt`` and speed), ``dt``, speed,
+  duration, method, dtype, coupling, noise amplitudes, monitors, random key and
+  initial state / history.
+
+``bn.simulate(<the same arguments>, resume_from="run.ckpt.npz")`` rebuilds the
+run, refuses a checkpoint whose fingerprint differs (naming what differs), and
+continues with the same compiled chunk programs, so the result equals the
+uninterrupted run bit for bit (on the same machine and software: another
+brainnet_cb, JAX or device gives a warning). Noise does not get in the way:
+the increment of step ``n`` is drawn from ``fold_in(key, n)``.
+
+A checkpoint is one ``.npz`` file (NumPy arrays and a JSON header, no pickle),
+written to a temporary file in the same folder, flushed to disk and renamed
+over the old one, so a kill at any time leaves the previous or the new
+checkpoint, never a torn one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pathlib
+import tempfile
+import warnings
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._version import __version__
+from .errors import CheckpointError
+
+__all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "CHECKPOINT_FORMAT"]
+
+#: Version of the checkpoint file layout.
+CHECKPOINT_FORMAT = 1
+
+
+def _leaf_bytes(leaf):
+    if isinstance(leaf, jax.Array) and jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+        leaf = jax.random.key_data(leaf)
+    arr = np.asarray(leaf)
+    return f"{arr.dtype.str}{arr.shape}".encode() + np.ascontiguousarray(arr).tobytes()
+
+
+def _digest(*trees) -> str:
+    h = hashlib.sha256()
+    for tree in trees:
+        for leaf in jax.tree_util.tree_leaves(tree):
+            h.update(_leaf_bytes(leaf))
+    return h.hexdigest()[:16]
+
+
+def fingerprint(run) -> dict:
+    """``{component: {"describe": str, "hash": str}}`` of everything that defines ``run``.
+
+    Computed from a freshly prepared :class:`~brainnet_cb.simulate.Run`
+    (its ``carry`` is the initial one).
+    """
+    dyn, conn = run.dyn, run.connectome
+    attrs = run.attrs
+    labels = np.asarray([str(x) for x in conn.labels])
+    comps = {
+        "model": (f"{type(run.model).__name__}({attrs.get('model_parameters', '')})", _digest(dyn.model)),
+        "connectome": (
+            f"{conn.name!r}: {conn.n_regions} regions, {conn.n_edges} edges, "
+            f"normalisation {attrs.get('weights_normalization')!r}",
+            _digest(np.asarray(conn.weights), np.asarray(conn.lengths), labels.astype("U")),
+        ),
+        "edges": (f"{type(dyn.table).__name__}, max lag {run.max_lag} steps", _digest(dyn.table)),
+        "dt": (f"{run.dt!r} ms", _digest(dyn.dt)),
+        "speed": (f"{attrs.get('speed')!r} mm/ms", ""),
+        "duration": (f"{run.n_steps} steps ({run.n_steps * run.dt:g} ms)", ""),
+        "method": (run.plan.method, ""),
+        "dtype": (str(jnp.dtype(dyn.table.weights.dtype)), ""),
+        "coupling": (str(attrs.get("coupling")), _digest(dyn.coupling)),
+        "noise": (f"{attrs.get('noise')} on rows {list(run.plan.noise_rows)}", _digest(dyn.sigma)),
+        "monitors": ("; ".join(m.describe() for m in run.monitors), _digest(dyn.monitors)),
+        "key": (f"seed {attrs.get('seed')}", _digest(dyn.key)),
+        "initial state": ("initial state and delay history", _digest(run.carry)),
+        "batch": (f"batch size {run.batch_size}" if run.batched else "no batch", str(run.axes)),
+    }
+    return {k: {"describe": d, "hash": h} for k, (d, h) in comps.items()}
+
+
+class ResumeState(NamedTuple):
+    """What :meth:`Run.execute` needs to continue a checkpointed run."""
+
+    carry: object
+    piece: int
+    schedule: tuple
+    samples: tuple  # per monitor: the samples so far (in-memory runs), or None (streamed)
+    sink_state: dict  # what the sink recorded (streamed runs), or None
+
+
+def _describe_mismatch(saved, now):
+    lines = []
+    for name in now:
+        a, b = saved.get(name), now[name]
+        if a is None or a["hash"] != b["hash"] or a["describe"] != b["describe"]:
+            before = a["describe"] if a else "(absent)"
+            lines.append(f"  {name}: checkpoint {_short(before)}; this run {_short(b['describe'])}")
+    return lines
+
+
+def _short(text, width=160):
+    text = str(text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class Checkpoint:
+    """A checkpoint file read from disk (see :func:`load_checkpoint`)."""
+
+    def __init__(self, path, header, arrays):
+        self.path = pathlib.Path(path)
+        self.header = header
+        self.arrays = arrays
+
+    @property
+    def piece(self) -> int:
+        """Number of chunks done."""
+        return int(self.header["piece"])
+
+    @property
+    def streamed(self) -> bool:
+        return self.header.get("sink_state") is not None
+
+    def restore(self, run, streamed: bool) -> ResumeState:
+        """Check this checkpoint against ``run`` and return its state.
+
+        Raises
+        ------
+        CheckpointError
+            If the checkpoint belongs to another run (the message lists what
+            differs), or to a streamed run resumed without its store (or
+            the other way round).
+        """
+        now = fingerprint(run)
+        diff = _describe_mismatch(self.header["fingerprint"], now)
+        if diff:
+            raise CheckpointError(
+                f"the checkpoint {str(self.path)!r} was written by another run; these differ:\n"
+                + "\n".join(diff)
+                + "\nResume with exactly the arguments of the interrupted run (model, connectome, dt, "
+                "speed, duration, coupling, noise, monitors, key, method, dtype, initial state), or start "
+                "a new run without resume_from."
+            )
+        saved_env = self.header.get("software", {})
+        here = _software()
+        if saved_env != here:
+            warnings.warn(
+                f"the checkpoint {str(self.path)!r} was written with {saved_env}, this process runs {here}; "
+                "the resumed run continues correctly but may differ from an uninterrupted run in the last "
+                "bits.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        if self.streamed != streamed:
+            where = self.header.get("sink_state") or {}
+            raise CheckpointError(
+                f"the checkpoint {str(self.path)!r} belongs to a "
+                + (
+                    f"run streamed to out={where.get('path')!r}; pass that out= path to resume it."
+                    if self.streamed
+                    else "run kept in memory (no out=); resume it without out=, or start a new streamed run."
+                )
+            )
+        leaves, treedef = jax.tree_util.tree_flatten(run.carry)
+        n_saved = int(self.header["n_carry"])
+        restored = []
+        for k, ref in enumerate(leaves):
+            name = f"carry_{k}"
+            arr = self.arrays.get(name) if k < n_saved else None
+            ref = np.asarray(ref)
+            if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype or n_saved != len(leaves):
+                raise CheckpointError(
+                    f"the checkpoint {str(self.path)!r} holds a run state of another layout "
+                    f"(state {k}: saved {None if arr is None else (arr.shape, str(arr.dtype))}, "
+                    f"expected {(ref.shape, str(ref.dtype))}); it cannot resume this run."
+                )
+            restored.append(jnp.asarray(arr))
+        carry = jax.tree_util.tree_unflatten(treedef, restored)
+        samples = None
+        if not self.streamed:
+            samples = tuple(self.arrays[f"samples_{k}"] for k in range(len(run.monitors)))
+        schedule = tuple(tuple(int(v) for v in p) for p in self.header["schedule"])
+        return ResumeState(carry, self.piece, schedule, samples, self.header.get("sink_state"))
+
+
+def _software() -> dict:
+    dev = jax.devices()[0]
+    return {"brainnet_cb": __version__, "jax": jax.__version__, "device": f"{dev.platform} {dev.device_kind}"}
+
+
+def load_checkpoint(path) -> Checkpoint:
+    """Read a checkpoint written by :class:`Checkpointer`.
+
+    Raises
+    ------
+    CheckpointError
+        If the file does not exist or is not a brainnet_cb checkpoint.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            f"resume_from={str(path)!r} does not exist; pass the checkpoint= path of the interrupted run."
+        )
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        header = json.loads(str(arrays.pop("header")))
+    except (OSError, ValueError, KeyError) as exc:
+        raise CheckpointError(
+            f"resume_from={str(path)!r} is not a brainnet_cb checkpoint ({type(exc).__name__}: {exc})."
+        ) from None
+    if header.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"resume_from={str(path)!r} has checkpoint format {header.get('format')!r}; this brainnet_cb "
+            f"reads format {CHECKPOINT_FORMAT}. Resume it with the version that wrote it "
+            f"({header.get('software', {}).get('brainnet_cb')!r})."
+        )
+    return Checkpoint(path, header, arrays)
+
+
+class Checkpointer:
+    """Writes a run's checkpoint atomically after every finished chunk.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file (``.npz``; the suffix is added if missing).
+    """
+
+    def __init__(self, path):
+        path = pathlib.Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        if not path.parent.is_dir():
+            raise CheckpointError(
+                f"cannot write checkpoint={str(path)!r}: the folder {str(path.parent)!r} does not exist."
+            )
+        self.path = path
+        self._fingerprint = None
+
+    def bind(self, run) -> None:
+        """Fingerprint ``run`` (call before it advances: its carry must be the initial one)."""
+        self._fingerprint = fingerprint(run)
+
+    def save(self, carry, piece, schedule, samples=None, sink_state=None) -> None:
+        """Write the state after ``piece`` chunks (``samples``: per monitor, in-memory runs)."""
+        leaves = jax.tree_util.tree_leaves(carry)
+        header = {
+            "format": CHECKPOINT_FORMAT,
+            "piece": int(piece),
+            "n_pieces": len(schedule),
+            "schedule": [list(map(int, p)) for p in schedule],
+            "fingerprint": self._fingerprint,
+            "n_carry": len(leaves),
+            "sink_state": sink_state,
+            "software": _software(),
+        }
+        arrays = {f"carry_{k}": np.asarray(leaf) for k, leaf in enumerate(leaves)}
+        if samples is not None:
+            arrays.update({f"samples_{k}": np.asarray(s) for k, s in enumerate(samples)})
+        arrays["header"] = np.asarray(json.dumps(header))
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **arrays)
+                fh.flush()
+                os.fsync(fh.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; give it a normal file's mode
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)

@@ -1,0 +1,258 @@
+"""Streaming a run's outputs to a Zarr store, chunk by chunk, while it runs.
+
+``bn.simulate(..., out="run.zarr")`` writes every compiled chunk's monitor
+samples to the store as soon as the chunk is done, so a long run never holds
+its outputs in memory. The store is valid after every chunk:
+
+- it is created complete but empty (every variable with a zero-length time
+  axis, the coordinates and the provenance ``attrs``) in a temporary folder
+  that is then renamed into place, so it either does not exist or is readable;
+- each chunk appends along the time dimensions (one Zarr chunk per simulation
+  chunk, so an append never rewrites earlier data), then rewrites the
+  consolidated metadata. Zarr writes each file atomically (temporary file +
+  rename), and readers (``xarray.open_zarr``) take shapes from the consolidated
+  metadata, so a process killed mid-append leaves the store as it was after
+  the last finished chunk;
+- while the run goes on, ``attrs["stream_progress"]`` says how far it got
+  (``"37 of 100 chunks, t = 3700 ms"``); the finished store has no such
+  attribute and equals the in-memory result (``xarray.testing.assert_identical``).
+
+The store uses the Zarr v2 format (consolidated metadata is part of that
+specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
+optional dependency: ``pip install brainnet-cb[stream]``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import uuid
+
+import numpy as np
+import xarray as xr
+
+from .errors import CheckpointError, SimulationError
+
+__all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
+
+#: Store attribute present while a streamed run is unfinished.
+PROGRESS_ATTR = "stream_progress"
+#: Upper bound on the bytes of one Zarr chunk.
+ZARR_CHUNK_BYTES = 16 * 2**20
+
+
+def _zarr():
+    try:
+        import zarr
+    except ImportError:
+        raise SimulationError(
+            "out= streams the run to a Zarr store, which needs the zarr package; "
+            "install it with `pip install brainnet-cb[stream]` (or `pip install zarr`), "
+            "or leave out= unset to keep the outputs in memory."
+        ) from None
+    return zarr
+
+
+def _zarr_major(zarr) -> int:
+    return int(zarr.__version__.split(".")[0])
+
+
+def _is_zarr_store(path: pathlib.Path) -> bool:
+    return path.is_dir() and any((path / name).exists() for name in (".zgroup", ".zmetadata", "zarr.json"))
+
+
+class Sink:
+    """Where a run's chunks go instead of host memory (the hook of :meth:`Run.execute`).
+
+    The engine calls :meth:`start` once, :meth:`append` after every finished
+    chunk (with that chunk's samples as a Dataset, time stamped as in the
+    in-memory result), :meth:`state` when it writes a checkpoint, and
+    :meth:`finish` at the end, whose return value the run returns.
+    """
+
+    def start(self, template, chunk_samples, append_dims, resume_state=None):
+        """Prepare for a run whose outputs look like ``template`` (zero-length time axes).
+
+        ``chunk_samples`` maps each time dimension to its number of samples in
+        a full chunk; ``append_dims`` lists the time dimensions;
+        ``resume_state`` is what :meth:`state` returned when the checkpoint
+        being resumed was written (None for a fresh run).
+        """
+        raise NotImplementedError
+
+    def append(self, chunk, done, total, t_ms):
+        """Store the samples of finished chunk ``done`` (of ``total``), ending at ``t_ms``."""
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        """JSON-able description of what is stored (saved in checkpoints)."""
+        return {}
+
+    def finish(self):
+        """Close the sink at the end of the run; returns the run's result."""
+        raise NotImplementedError
+
+
+class ZarrSink(Sink):
+    """Append a run's outputs to a Zarr store chunk by chunk (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The store (a folder, conventionally ``*.zarr``).
+    overwrite : bool, default False
+        Replace an existing store. Without it an existing path is refused.
+        A path that exists and is not a Zarr store is never deleted.
+    resume : bool, default False
+        Continue an existing store (used by ``resume_from=``): it is cut back
+        to the lengths recorded in the checkpoint and appended to.
+    """
+
+    def __init__(self, path, overwrite: bool = False, resume: bool = False):
+        self.zarr = _zarr()
+        self.path = pathlib.Path(path)
+        self.overwrite = bool(overwrite)
+        self.resume = bool(resume)
+        self._arrays = {}
+        self._lengths = {}
+        self._group = None
+        self._append_dims = ()
+
+    # --- opening -------------------------------------------------------------------
+    def _open_group(self):
+        zarr = self.zarr
+        if _zarr_major(zarr) >= 3:
+            # never through the consolidated metadata: it is stale between appends
+            return zarr.open_group(str(self.path), mode="r+", use_consolidated=False)
+        return zarr.open_group(str(self.path), mode="r+")
+
+    def _consolidate(self):
+        self.zarr.consolidate_metadata(str(self.path))
+
+    def _create(self, template, chunk_samples):
+        path = self.path
+        if path.exists() or path.is_symlink():
+            if not self.overwrite:
+                raise SimulationError(
+                    f"out={str(path)!r} exists; pass overwrite=True to replace it, choose another "
+                    "path, or pass resume_from=<checkpoint> to continue the run that wrote it."
+                )
+            if not _is_zarr_store(path):
+                raise SimulationError(
+                    f"out={str(path)!r} exists and is not a Zarr store; it is not deleted even with "
+                    "overwrite=True. Remove it yourself or choose another path."
+                )
+            shutil.rmtree(path)
+        if not path.parent.is_dir():
+            raise SimulationError(f"cannot write out={str(path)!r}: the folder {str(path.parent)!r} does not exist.")
+        encoding = {}
+        for name, var in template.variables.items():
+            dims = [d for d in var.dims if d in chunk_samples]
+            if not dims:
+                continue
+            per_sample = int(np.prod([s for d, s in zip(var.dims, var.shape) if d != dims[0]], dtype=np.int64))
+            length = _chunk_length(chunk_samples[dims[0]], per_sample * var.dtype.itemsize)
+            encoding[name] = {"chunks": tuple(length if d == dims[0] else s for d, s in zip(var.dims, var.shape))}
+        tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+        kwargs = {"zarr_format": 2} if _zarr_major(self.zarr) >= 3 else {}
+        try:
+            template.to_zarr(str(tmp), mode="w-", encoding=encoding, consolidated=True, **kwargs)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+
+    def _reopen(self, template, resume_state):
+        path = self.path
+        if not _is_zarr_store(path):
+            raise CheckpointError(
+                f"resuming a streamed run needs its store, but out={str(path)!r} "
+                f"{'is not a Zarr store' if path.exists() else 'does not exist'}. Pass the out= "
+                f"path of the interrupted run (the checkpoint recorded {resume_state.get('path')!r})."
+            )
+        stored = xr.open_zarr(str(path), chunks=None)
+        attrs = {k: v for k, v in stored.attrs.items() if k != PROGRESS_ATTR}
+        if _canonical(attrs) != _canonical(template.attrs) or set(stored.variables) != set(template.variables):
+            raise CheckpointError(
+                f"out={str(path)!r} holds another run (its variables or provenance attrs differ from this "
+                "run's); pass the store written by the run that wrote the checkpoint."
+            )
+        lengths = resume_state.get("lengths", {})
+        for dim, length in lengths.items():
+            if stored.sizes.get(dim, 0) < length:
+                raise CheckpointError(
+                    f"out={str(path)!r} has {stored.sizes.get(dim, 0)} samples along {dim!r}, fewer than the "
+                    f"{length} the checkpoint recorded; the store is not the one the checkpoint was made with."
+                )
+        stored.close()
+        group = self._open_group()
+        for name, var in template.variables.items():
+            dims = [d for d in var.dims if d in lengths]
+            if dims:
+                arr = group[name]
+                axis = var.dims.index(dims[0])
+                shape = list(arr.shape)
+                shape[axis] = lengths[dims[0]]
+                arr.resize(tuple(shape))  # drop samples written after the checkpoint
+        self._consolidate()
+
+    # --- the Sink interface ---------------------------------------------------------
+    def start(self, template, chunk_samples, append_dims, resume_state=None):
+        self._append_dims = tuple(append_dims)
+        if self.resume:
+            self._reopen(template, resume_state or {})
+            self._lengths = dict((resume_state or {}).get("lengths", {}))
+        else:
+            self._create(template, chunk_samples)
+            self._lengths = {d: 0 for d in self._append_dims}
+        self._group = self._open_group()
+        self._arrays = {}
+        for name, var in template.variables.items():
+            dims = [d for d in var.dims if d in self._append_dims]
+            if dims:
+                self._arrays[name] = (self._group[name], var.dims.index(dims[0]), dims[0])
+
+    def append(self, chunk, done, total, t_ms):
+        for name, var in chunk.variables.items():
+            if name not in self._arrays:
+                continue
+            arr, axis, dim = self._arrays[name]
+            if var.shape[axis]:
+                arr.append(np.asarray(var.values), axis=axis)
+        for dim in self._append_dims:
+            self._lengths[dim] = self._lengths.get(dim, 0) + int(chunk.sizes.get(dim, 0))
+        self._group.attrs[PROGRESS_ATTR] = f"{done} of {total} chunks, t = {t_ms:g} ms"
+        self._consolidate()
+
+    def state(self) -> dict:
+        return {"path": str(self.path.resolve()), "lengths": dict(self._lengths)}
+
+    def finish(self):
+        if PROGRESS_ATTR in self._group.attrs:
+            del self._group.attrs[PROGRESS_ATTR]
+        self._consolidate()
+        return xr.open_zarr(str(self.path), chunks=None)
+
+
+def _chunk_length(samples: int, sample_bytes: int) -> int:
+    """Zarr chunk length along time: a divisor of ``samples`` under :data:`ZARR_CHUNK_BYTES`."""
+    samples = max(int(samples), 1)
+    cap = max(1, ZARR_CHUNK_BYTES // max(int(sample_bytes), 1))
+    if samples <= cap:
+        return samples
+    return max(d for d in range(1, cap + 1) if samples % d == 0)
+
+
+def _canonical(attrs) -> dict:
+    """Attributes as zarr stores them (JSON types), for comparison."""
+    out = {}
+    for k, v in attrs.items():
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, np.generic):
+            v = v.item()
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[k] = v
+    return out
