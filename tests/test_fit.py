@@ -162,3 +162,17 @@ def test_bad_grid_fits_are_refused(conn, target, kwargs, message):
     kw.update(kwargs)
     with pytest.raises(bn.FitError, match=message):
         bn.fit_grid(bn.CoombesByrne(), conn, **kw)
+
+
+@pytest.mark.slow
+def test_fits_recover_G_from_an_independent_noise_realisation(conn):
+    """Synthetic ground truth with *other* noise than the fits use: both paths find G* within 10 %."""
+    run = dict(duration=30000.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=[bn.TemporalAverage(5.0)])
+    target = bn.fc(bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=7.0), key=7, **run).r, discard=0.1)
+    grid = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [4.0, 5.0, 6.0, 8.0]}, empirical_fc=target,
+                       objective="rmse", refine_rounds=1, key=1, **run, **FIT)
+    assert float(grid.G) == pytest.approx(7.0, rel=0.1)
+    grad = bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 5.5}, steps=8, learning_rate=0.25,
+                           loss="rmse", bounds={"G": (0.0, 8.0)}, key=1, progress=False, **run, **FIT)
+    assert float(grad.G) == pytest.approx(7.0, rel=0.1)
+    assert grad.attrs["best_loss"] < 0.5 * grad.loss.values[0]
