@@ -9,6 +9,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+import xarray as xr
 
 from . import _engine
 from .delays import build_delay_table, compute_lags
@@ -68,7 +69,7 @@ def _classify(name, model, coupling):
 
 def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None, speed=3.0, noise=None,
                    monitors=None, key=0, method="heun", initial_state=None, history=None, normalize="max",
-                   dtype=None, chunk_steps=None, progress=None, edges="auto"):
+                   dtype=None, chunk_steps=None, progress=None, edges="auto", on_divergence="raise"):
     """Simulate a batch of ``B`` variants of one network in one compiled program.
 
     All arguments are those of :func:`~brainnet_cb.simulate`; ``batch`` maps
@@ -78,6 +79,11 @@ def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None,
     share one history buffer sized for the longest), ``"seed"`` (an int key
     per run) and ``"noise_<state>"`` (the noise amplitude on that state). A
     value may be a scalar or one value per region for each run.
+
+    ``on_divergence="keep"`` lets the other members finish when one becomes
+    NaN or inf (the default, ``"raise"``, stops with :class:`DivergenceError`);
+    the result then holds ``diverged_at`` (ms, NaN for finite runs) and
+    ``diverged_region`` per member.
 
     Returns
     -------
@@ -188,8 +194,19 @@ def simulate_batch(model, connectome, duration, dt=0.1, *, batch, coupling=None,
         attrs["noise"] = "Additive(" + ", ".join(
             f"{k}=batch" if NOISE_PREFIX + k in values else f"{k}={np.asarray(v).tolist()}" for k, v in noise.sigma.items()
         ) + ")"
-    brun = dataclasses.replace(run, dyn=dyn, carry=carry, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size)
+    if on_divergence not in ("raise", "keep"):
+        raise SimulationError(f"on_divergence must be 'raise' or 'keep'; got {on_divergence!r}.")
+    brun = dataclasses.replace(run, dyn=dyn, carry=carry, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,
+                               on_divergence=on_divergence)
     ds = brun.execute(chunk_steps=chunk_steps, progress=progress)
+    if on_divergence == "keep":
+        bad = np.asarray(brun.carry.bad_step)
+        regions = np.asarray(brun.carry.bad_region)
+        ds["diverged_at"] = xr.DataArray(np.where(bad >= 0, bad * run.dt, np.nan), dims="batch",
+                                         attrs={"units": "ms", "long_name": "time of the first NaN/inf state"})
+        ds["diverged_region"] = xr.DataArray(
+            np.array([run.connectome.labels[r] if b >= 0 else "" for b, r in zip(bad, regions)], dtype=object),
+            dims="batch", attrs={"long_name": "region of the first NaN/inf state"})
     for name, v in values.items():
         dims = ("batch",) if v.ndim == 1 else ("batch", "region")
         ds = ds.assign_coords({name: (dims, v)})

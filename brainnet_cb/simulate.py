@@ -84,6 +84,10 @@ class Run:
     #: For a batch of runs: 0 / None per leaf of ``dyn`` (batched / shared).
     axes: tuple = None
     batch_size: int = None
+    #: "raise": a non-finite state stops the run (DivergenceError); "keep": the
+    #: run goes on (a batch keeps its other members) and the caller reads
+    #: ``carry.bad_step`` / ``carry.bad_region``.
+    on_divergence: str = "raise"
 
     @property
     def batched(self) -> bool:
@@ -255,6 +259,8 @@ class Run:
         return target
 
     def _check_finite(self, carry):
+        if self.on_divergence == "keep":
+            return
         bad_steps = np.atleast_1d(np.asarray(carry.bad_step))
         bad_regions = np.atleast_1d(np.asarray(carry.bad_region))
         hit = np.nonzero(bad_steps >= 0)[0]

@@ -34,14 +34,11 @@ Sci. Rep. 7, 3095.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import inspect
 import json
 import math
 import re
 import sys
-import threading
 import time
 
 import numpy as np
@@ -52,9 +49,9 @@ from .batch import NOISE_PREFIX, simulate_batch
 from .coupling import Linear
 from .delays import compute_lags
 from .empirical import align, fc_matrix
-from .errors import AnalysisError, BrainnetError, SweepError
+from .errors import AnalysisError, SweepError
 from .precision import enable_float64
-from .simulate import Run, prepare
+from .simulate import prepare
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
 
@@ -203,32 +200,9 @@ def _member_bytes(run, max_lag):
 
 
 # ----------------------------------------------------------------------------- one batch
-_PATCH_LOCK = threading.RLock()
-
-
-@contextlib.contextmanager
-def _divergence_kept():
-    """Let a batch finish when some members diverge (their outputs hold NaN/inf).
-
-    ``Run.execute`` raises :class:`DivergenceError` for the whole batch; the
-    sweep marks the diverged members instead, so the check is suspended for
-    its own batches (under a lock).
-    """
-    with _PATCH_LOCK:
-        original = Run._check_finite
-        Run._check_finite = lambda self, carry: None
-        try:
-            yield
-        finally:
-            Run._check_finite = original
-
-
 def _simulate(task):
     kwargs = dict(task["sim"], batch=task["batch"], progress=False)
-    if "on_divergence" in inspect.signature(simulate_batch).parameters:  # engine hook, when present
-        return simulate_batch(task["model"], task["connectome"], on_divergence="keep", **kwargs)
-    with _divergence_kept():
-        return simulate_batch(task["model"], task["connectome"], **kwargs)
+    return simulate_batch(task["model"], task["connectome"], on_divergence="keep", **kwargs)
 
 
 def _first_bad(ds):

@@ -65,3 +65,17 @@ def test_bad_batches_are_refused(conn, batch, message):
 def test_an_invalid_item_is_refused_by_the_model_check(conn):
     with pytest.raises(bn.ModelError, match=r"CoombesByrne.Delta must lie in \[0.0, inf\]"):
         bn.simulate_batch(bn.CoombesByrne(), conn, batch={"Delta": [1.0, -1.0]}, **KW)
+
+
+def test_diverging_members_can_be_kept(conn):
+    kw = dict(KW, duration=200.0, monitors=[bn.TemporalAverage(1.0)], method="euler")
+    batch = {"noise_r": [0.0, 3.0, 0.0], "seed": [1, 2, 3]}
+    with pytest.raises(bn.DivergenceError, match=r"batch item 1: a state variable of region 'r\d'"):
+        bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, **kw)
+    ds = bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, on_divergence="keep", **kw)
+    at = ds.diverged_at.values
+    assert np.isnan(at[0]) and np.isnan(at[2]) and 0 < at[1] <= 200.0
+    assert ds.diverged_region.values[1] in conn.labels and ds.diverged_region.values[0] == ""
+    assert np.isfinite(ds.r.values[[0, 2]]).all()
+    one = bn.simulate(bn.CoombesByrne(), conn, key=3, **kw)
+    np.testing.assert_array_equal(ds.r.values[2], one.r.values)
