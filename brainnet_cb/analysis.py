@@ -423,7 +423,7 @@ def fcd(x, window=None, step=None, *, window_samples=None, step_samples=None, di
         for c0 in range(0, starts.size, 256):
             idx = starts[c0:c0 + 256, None] + np.arange(w)[None, :]
             win = flat[b][idx]                      # (chunk, w, n)
-            ups[c0:c0 + 256] = _corr_last(win, s, f"a window of x")[:, iu[0], iu[1]]
+            ups[c0:c0 + 256] = _corr_last(win, s, "a window of x")[:, iu[0], iu[1]]
         out[b] = _corr_last(ups.T, None, "the windows' FC")
     out = out.reshape(lead + (starts.size, starts.size))
     tcoord = s.data[s.tdim]

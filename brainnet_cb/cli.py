@@ -19,7 +19,6 @@ exits with status 2 and a one-line error, without a traceback.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import pathlib
 import sys

@@ -20,7 +20,6 @@ streamlines            :func:`read_tractography` (trk, tck)
 =====================  ==========================================  =====================
 """
 
-import pathlib
 
 from ..errors import ConnectomeError
 from ._common import existing_path

@@ -8,7 +8,6 @@ TSV with a header ``index name``), or the GIFTI file's own label table.
 
 from __future__ import annotations
 
-import pathlib
 from dataclasses import dataclass
 
 import nibabel as nib

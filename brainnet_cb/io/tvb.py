@@ -13,7 +13,6 @@ so its matrices are ``[target, source]`` like ours; nothing is transposed.
 from __future__ import annotations
 
 import bz2
-import io
 import pathlib
 import zipfile
 import zlib
