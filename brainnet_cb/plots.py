@@ -91,8 +91,12 @@ def _draw_traces(ax, da, offset=False, demean=False):
     else:
         for i, name in enumerate(da[sdim].values):
             ax.plot(t, values[:, i], lw=0.8, label=str(name))
-        label = _label(da, "signal")
-        ax.set_ylabel(f"{label},\n{sdim} mean removed" if demean else label)
+        if demean:  # a short label: a long one runs into the panel above
+            units = da.attrs.get("units")
+            label = f"{da.name or 'signal'} − {sdim} mean" + (f" ({units})" if units not in (None, "", "1") else "")
+        else:
+            label = _label(da, "signal")
+        ax.set_ylabel(label)
         if values.shape[1] <= 10:
             ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0), title=sdim)
     ax.set_xlabel(f"time ({tunits})")
