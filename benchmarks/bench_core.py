@@ -33,6 +33,9 @@ Rows:
 - ``yardstick``: a minimal hand-written ``lax.scan`` (padded per-target edge
   gather from a flat ring buffer ``hist[(p - lag) mod L, source]``, nested scan
   for the 1-ms samples); its r is compared with brainnet_cb's in float64;
+- ``yardstick batch-last``: the yardstick for 32 G with the batch axis last
+  (``hist (L*n, B)``: each gathered edge reads B contiguous values), a
+  prototype layout for the batched engine; checked against ``bn.simulate``;
 - ``bn.simulate_batch``: the public batch API with ``batch={"G": ...}``
   (whole Dataset of the 32 runs returned);
 - ``proto:`` rows are brainnet_cb with a proposed change monkeypatched in that
@@ -49,7 +52,7 @@ Rows:
 
 Usage::
 
-    python benchmarks/bench_core.py                 # every row (~5 min on 2 cores)
+    python benchmarks/bench_core.py                 # every row (~13 min on 2 idle cores)
     python benchmarks/bench_core.py --quick         # fewer rows and repeats
     python benchmarks/bench_core.py --rows bn-f64,yard-f64 --repeats 5
     python benchmarks/bench_core.py --list          # row keys
@@ -95,6 +98,7 @@ ROWS = {
     "yard-f64": ("yardstick hand-written scan", "yard", "float64", False),
     "yard-f32": ("yardstick hand-written scan", "yard", "float32", False),
     "yard-batch-f64": (f"yardstick vmap {BATCH} G (per network)", "yard_batch", "float64", False),
+    "yard-bminor-f64": (f"yardstick batch-last {BATCH} G (per network)", "yard_bminor", "float64", False),
     "cond-f64": ("proto: bn.simulate + cond argmin", "bn_cond", "float64", False),
     "jitinit-f64": ("proto: bn.simulate + jitted init carry", "bn_jitinit", "float64", False),
     "bn-f64-nofusion": ("brainnet_cb bn.simulate [nofusion]", "bn", "float64", True),
@@ -104,6 +108,7 @@ ROWS = {
     "brainmass-f32": ("brainmass Simulator (its 'heun')", "brainmass", "float32", False),
     "brainmass-f64": ("brainmass Simulator (its 'heun')", "brainmass", "float64", False),
 }
+BATCH_KINDS = ("bn_batch", "bn_simbatch", "yard_batch", "yard_bminor")
 QUICK_ROWS = ["bn-f64", "bn-f32", "bn-batch-f64", "yard-f64", "brainmass-f32"]
 
 
@@ -273,6 +278,32 @@ def patch_cond_argmin():
             lambda: carry.bad_region,
         )
         return new._replace(bad_region=bad_region)
+
+    _engine._one_step = _one_step
+
+
+def patch_sum_check():
+    """Prototype: one scalar ``isfinite(sum(x))`` per step; the argmin only on the first bad step.
+
+    A sum of finite states is non-finite only if one is NaN/inf or they overflow
+    (|x| ~ 1e308, a diverged run anyway).
+    """
+    import jax
+    import jax.numpy as jnp
+    from brainnet_cb import _engine
+
+    orig = _engine._one_step
+
+    def _one_step(carry, dyn, plan):
+        new = orig(carry, dyn, plan)  # its own bookkeeping is dropped as dead code
+        newly_bad = (carry.bad_step < 0) & ~jnp.isfinite(jnp.sum(new.x))
+        bad_step = jnp.where(newly_bad, new.step, carry.bad_step)
+        bad_region = jax.lax.cond(
+            newly_bad,
+            lambda: jnp.argmin(jnp.all(jnp.isfinite(new.x), axis=0)).astype(jnp.int32),
+            lambda: carry.bad_region,
+        )
+        return new._replace(bad_step=bad_step, bad_region=bad_region)
 
     _engine._one_step = _one_step
 
@@ -451,6 +482,49 @@ def yardstick(jax, jnp, w, lengths, dtype):
     return run, init
 
 
+def yardstick_batch_minor(jax, jnp, w, lengths, dtype):
+    """The yardstick for a batch with the batch axis LAST: ``r, v (n, B)``, ``hist (L*n, B)``.
+
+    Each gathered edge then reads one contiguous row of ``B`` values (a gather of
+    ``n * K`` slices) instead of ``B * n * K`` scattered scalars, which is what
+    ``jax.vmap`` (batch axis first) produces. A prototype for the batched engine.
+    """
+    ds = delay_structure(w, lengths)
+    n, L = w.shape[0], ds["L"]
+    src = jnp.asarray(ds["src"], jnp.int32)
+    lag = jnp.asarray(ds["lag"], jnp.int32)
+    wk = jnp.asarray(ds["w"], dtype)[:, :, None]
+    dt, pi = DT, np.pi
+
+    def f(r, v, c):
+        g = pi * r  # k = 1
+        return 1.0 / pi + 2.0 * v * r - g * r, v * v - (pi * r) ** 2 + 2.0 + (-4.0 - v) * g + c
+
+    def run(carry, G, n_samples):
+        def body(carry, _):
+            r, v, hist, p = carry
+            c = G * jnp.sum(wk * hist[((p - lag) % L) * n + src], axis=1)  # (n, B)
+            dr1, dv1 = f(r, v, c)
+            dr2, dv2 = f(r + dt * dr1, v + dt * dv1, c)
+            r = r + 0.5 * dt * (dr1 + dr2)
+            v = v + 0.5 * dt * (dv1 + dv2)
+            p = p + 1
+            hist = jax.lax.dynamic_update_slice(hist, r, ((p % L) * n, jnp.int32(0)))
+            return (r, v, hist, p), None
+
+        def sample(carry, _):
+            carry, _ = jax.lax.scan(body, carry, None, length=PERIOD_STEPS)
+            return carry, carry[0]
+
+        return jax.lax.scan(sample, carry, None, length=n_samples)
+
+    def init(b):
+        return (jnp.full((n, b), 0.1, dtype), jnp.zeros((n, b), dtype), jnp.full((L * n, b), 0.1, dtype),
+                jnp.asarray(0, jnp.int32))
+
+    return run, init
+
+
 def child_yard(npz, dtype, repeats):
     bn, jax, jnp = _jax_setup(dtype, with_bn=False)
     rss_import = rss_mb()
@@ -474,15 +548,20 @@ def child_yard(npz, dtype, repeats):
     )
 
 
-def child_yard_batch(npz, dtype, repeats):
+def child_yard_batch(npz, dtype, repeats, batch_minor=False):
     bn, jax, jnp = _jax_setup(dtype, with_bn=False)
     rss_import = rss_mb()
     w, lengths, _ = _load(npz)
-    run, init = yardstick(jax, jnp, w, lengths, jnp.dtype(dtype))
     n_samples = BATCH_CHUNK_STEPS // PERIOD_STEPS
-    chunk = jax.jit(jax.vmap(lambda c, g: run(c, g, n_samples)))
     gs = jnp.asarray(G_BATCH, dtype)
-    carry0 = jax.tree.map(lambda a: jnp.broadcast_to(a, (BATCH,) + a.shape), init())
+    if batch_minor:
+        run, init = yardstick_batch_minor(jax, jnp, w, lengths, jnp.dtype(dtype))
+        chunk = jax.jit(lambda c, g: run(c, g, n_samples))
+        carry0 = init(BATCH)
+    else:
+        run, init = yardstick(jax, jnp, w, lengths, jnp.dtype(dtype))
+        chunk = jax.jit(jax.vmap(lambda c, g: run(c, g, n_samples)))
+        carry0 = jax.tree.map(lambda a: jnp.broadcast_to(a, (BATCH,) + a.shape), init())
     out = {}
 
     def call():
@@ -491,7 +570,7 @@ def child_yard_batch(npz, dtype, repeats):
         for _ in range(N_STEPS // BATCH_CHUNK_STEPS):
             carry, r = chunk(carry, gs)
             r = np.asarray(r)
-            acc += r.sum(axis=1)
+            acc += r.sum(axis=0).T if batch_minor else r.sum(axis=1)
         out["r_mean"] = acc / (N_STEPS // PERIOD_STEPS)
         out["dtype"] = str(r.dtype)
 
@@ -582,6 +661,9 @@ def child_check(npz, repeats):
     ds_k = bn.simulate(bn.CoombesByrne(), conn, **_simulate_kwargs(bn, "float64", g=float(G_BATCH[kk])))
     res["batch_vs_single_max_abs"] = float(np.abs(rb[kk] - ds_k.r.values).max())
     res["batch_G"] = float(G_BATCH[kk])
+    runm, initm = yardstick_batch_minor(jax, jnp, w, lengths, jnp.float64)
+    _, rm = jax.jit(lambda c, g: runm(c, g, N_STEPS // PERIOD_STEPS))(initm(BATCH), gs)
+    res["bminor_vs_single_max_abs"] = float(np.abs(np.asarray(rm)[:, :, kk] - ds_k.r.values).max())
     if hasattr(bn, "simulate_batch"):
         kw = _simulate_kwargs(bn, "float64")
         kw.pop("coupling")
@@ -618,6 +700,8 @@ def run_child(args):
         res = child_yard(args.npz, dtype, args.repeats)
     elif kind == "yard_batch":
         res = child_yard_batch(args.npz, dtype, args.repeats)
+    elif kind == "yard_bminor":
+        res = child_yard_batch(args.npz, dtype, args.repeats, batch_minor=True)
     elif kind == "brainmass":
         res = child_brainmass(args.npz, dtype, args.repeats)
     else:
@@ -625,7 +709,7 @@ def run_child(args):
     res["peak_rss_mb"] = rss_mb()
     res["load"] = os.getloadavg()[0]
     if "cpu_us_per_step" not in res and "s" in CPU_BEST:
-        per = N_STEPS * (BATCH if "batch" in kind else 1)
+        per = N_STEPS * (BATCH if kind in BATCH_KINDS else 1)
         res["cpu_us_per_step"] = CPU_BEST["s"] / per * 1e6
     res["xla_flags"] = os.environ.get("XLA_FLAGS", "")
     print("RESULT " + json.dumps(res), flush=True)
@@ -761,10 +845,12 @@ def main(argv=None):
             continue
         us = res["us_per_step"]
         notes = []
-        if "batch" in kind:
+        if kind in BATCH_KINDS:
             notes.append(f"per network; {us * BATCH:.1f} us per batched step")
         if res.get("note"):
             notes.append(res["note"])
+        if res["compile_s"] < 0:
+            notes.append("first call faster than the best later one: load from other processes")
         notes.append(f"RSS after import {res['rss_import_mb']:.0f} MB")
         notes.append(f"load {res.get('load', float('nan')):.1f}")
         table.append([label, res["out_dtype"], f"{us:.2f}", f"{1e6 / us:,.0f}", f"{res['compile_s']:.2f}",
@@ -784,6 +870,8 @@ def main(argv=None):
                   f"(dtype {res['dtype']}; r in [{res['r_range'][0]:.4f}, {res['r_range'][1]:.4f}])")
             print(f"max |r_batch[G={res['batch_G']:g}] - r_bn.simulate(G={res['batch_G']:g})| = "
                   f"{res['batch_vs_single_max_abs']:.3e}")
+            print(f"max |yardstick batch-last r[G={res['batch_G']:g}] - r_bn.simulate(G={res['batch_G']:g})| = "
+                  f"{res['bminor_vs_single_max_abs']:.3e}")
             if "simbatch_vs_single_max_abs" in res:
                 print(f"max |bn.simulate_batch r[G={res['batch_G']:g}] - r_bn.simulate(G={res['batch_G']:g})| = "
                       f"{res['simbatch_vs_single_max_abs']:.3e}")

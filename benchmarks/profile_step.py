@@ -20,6 +20,8 @@ Variants:
   (``isfinite`` + ``all`` + ``argmin`` + selects);
 - ``cond argmin``: the bookkeeping's ``argmin`` in a ``lax.cond`` taken only on
   the first non-finite step;
+- ``sum check + cond argmin``: one scalar ``isfinite(sum(x))`` per step and
+  the argmin under ``lax.cond``;
 - ``dense N x N read``: every (target, source) pair gathered, for scale;
 - ``yardstick``: the hand-written scan of ``bench_core.py``.
 
@@ -108,6 +110,7 @@ def main():
         "static_mod (% constant L*n)": [static_mod],
         "no_finite": [no_finite],
         "cond argmin": [bc.patch_cond_argmin],
+        "sum check + cond argmin": [bc.patch_sum_check],
         "old_mod + no_finite": [old_mod, no_finite],
         "dense N x N read": [dense],
     }
@@ -151,7 +154,7 @@ def main():
             best[name] = min(best[name], time.perf_counter() - t0)
     print(f"# {desc}; {args.dtype}; engine only (no prepare / Dataset); best of {args.repeats}, "
           f"round-robin; 1-min load {os.getloadavg()[0]:.2f}")
-    print(f"| variant | us/step | vs yardstick | compile s |\n|---|---:|---:|---:|")
+    print("| variant | us/step | vs yardstick | compile s |\n|---|---:|---:|---:|")
     y = best["yardstick"]
     for name, t in best.items():
         us = t / bc.N_STEPS * 1e6
