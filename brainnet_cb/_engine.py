@@ -77,8 +77,9 @@ def _coupling_input(hist, step, x, dyn, plan):
     return dyn.coupling.post(S, dyn.model.sent(x), dyn.table.strength)
 
 
+@partial(jax.jit, static_argnames=("plan",))
 def initial_carry(x0, hist0, dyn, plan):
-    """The carry at step 0: coupling read from the initial history."""
+    """The carry at step 0: coupling read from the initial history (one compiled call)."""
     step = jnp.asarray(0, jnp.int32)
     c = _coupling_input(hist0, step, x0, dyn, plan)
     obs = _observables(dyn.model, x0, c)
@@ -103,10 +104,15 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan) -> Carry:
     c = _coupling_input(hist, step, x, dyn, plan)
     obs = _observables(model, x, c)
     mon = tuple(m.update(s, obs, model) for m, s in zip(dyn.monitors, carry.monitors))
-    finite = jnp.all(jnp.isfinite(x), axis=0)
-    newly_bad = (carry.bad_step < 0) & ~jnp.all(finite)
+    # One reduction per step: a sum of finite states is finite (short of overflow,
+    # which is a divergence too); the region is looked up only when it happens.
+    newly_bad = (carry.bad_step < 0) & ~jnp.isfinite(jnp.sum(x))
     bad_step = jnp.where(newly_bad, step, carry.bad_step)
-    bad_region = jnp.where(newly_bad, jnp.argmin(finite).astype(jnp.int32), carry.bad_region)
+    bad_region = jax.lax.cond(
+        newly_bad,
+        lambda: jnp.argmin(jnp.all(jnp.isfinite(x), axis=0)).astype(jnp.int32),
+        lambda: carry.bad_region,
+    )
     return Carry(x, hist, step, c, mon, bad_step, bad_region)
 
 
