@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._pytree import pytree_dataclass
+from ._checks import per_region
 from .errors import CouplingError
 
 __all__ = ["Coupling", "Linear", "Diffusive", "Conductance"]
@@ -46,20 +47,8 @@ class Coupling:
         """
         values = {}
         for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            try:
-                arr = np.asarray(value, dtype=float)
-            except (TypeError, ValueError):
-                raise CouplingError(
-                    f"{type(self).__name__}.{f.name} must be a number; got {value!r}."
-                ) from None
-            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions):
-                raise CouplingError(
-                    f"{type(self).__name__}.{f.name} must be a scalar or have shape "
-                    f"({n_regions},) (one value per target region); got shape {arr.shape}."
-                )
-            if not np.all(np.isfinite(arr)):
-                raise CouplingError(f"{type(self).__name__}.{f.name} must be finite; got {value!r}.")
+            arr = per_region(getattr(self, f.name), n_regions, f"{type(self).__name__}.{f.name}",
+                             CouplingError, per="target region")
             values[f.name] = jnp.asarray(np.broadcast_to(arr, (n_regions,)), dtype=dtype)
         return type(self)(**values)
 

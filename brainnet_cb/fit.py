@@ -50,6 +50,7 @@ import numpy as np
 import xarray as xr
 
 from . import _differentiable, analysis_jax
+from ._checks import per_region
 from ._filters import BOLD_BAND, check_length, design_bandpass
 from .coupling import Linear
 from .errors import FitError
@@ -88,17 +89,7 @@ def _check_params(init, model, coupling, n, allowed=("model", "coupling", "noise
                 f"{name!r} cannot be fitted by gradient (it changes integer delays or the random "
                 "key); sweep it with bn.sweep or fit it with bn.fit_grid."
             )
-        try:
-            arr = np.asarray(v, dtype=float)
-        except (TypeError, ValueError):
-            raise FitError(f"init[{name!r}] must be a number or one number per region; got {v!r}.") from None
-        if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n):
-            raise FitError(
-                f"init[{name!r}] must be a scalar (one global value) or have shape ({n},) (one value "
-                f"per region); got shape {arr.shape}."
-            )
-        if not np.all(np.isfinite(arr)):
-            raise FitError(f"init[{name!r}] must be finite; got {v!r}.")
+        arr = per_region(v, n, f"init[{name!r}]", FitError, scalar="a scalar (one global value)")
         kinds[name], values[name] = kind, arr
     return kinds, values
 

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._checks import per_region
 from .errors import NoiseError
 
 __all__ = ["Additive"]
@@ -59,12 +60,7 @@ class Additive:
                 raise NoiseError(
                     f"noise on {name!r}, but {type(model).__name__} has states {model.states}."
                 )
-            arr = np.asarray(value, dtype=float)
-            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions):
-                raise NoiseError(
-                    f"noise amplitude {name} must be a scalar or have shape ({n_regions},); "
-                    f"got shape {arr.shape}."
-                )
+            arr = per_region(value, n_regions, f"noise amplitude {name}", NoiseError)
             rows.append(model.states.index(name))
             values.append(np.broadcast_to(arr, (n_regions,)))
         return tuple(rows), jnp.asarray(np.stack(values), dtype=dtype)

@@ -31,6 +31,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import per_region
 from ..errors import ModelError
 
 __all__ = ["NodeModel"]
@@ -137,20 +138,7 @@ class NodeModel:
         values = {}
         cls = type(self).__name__
         for name, value in self.parameters.items():
-            try:
-                arr = np.asarray(value, dtype=float)
-            except (TypeError, ValueError):
-                raise ModelError(
-                    f"{cls}.{name} must be a number or an array of {n_regions} numbers; "
-                    f"got {value!r}."
-                ) from None
-            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions):
-                raise ModelError(
-                    f"{cls}.{name} must be a scalar or have shape ({n_regions},) (one value "
-                    f"per region); got shape {arr.shape}."
-                )
-            if not np.all(np.isfinite(arr)):
-                raise ModelError(f"{cls}.{name} must be finite; got {value!r}.")
+            arr = per_region(value, n_regions, f"{cls}.{name}", ModelError)
             lo, hi = self.param_ranges.get(name, (-math.inf, math.inf))
             if np.any(arr < lo) or np.any(arr > hi):
                 raise ModelError(
@@ -174,14 +162,7 @@ class NodeModel:
             )
         rows = []
         for name in self.states:
-            value = np.asarray(overrides.get(name, self.initial[name]), dtype=float)
-            if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n_regions):
-                raise ModelError(
-                    f"initial_state[{name!r}] must be a scalar or have shape "
-                    f"({n_regions},); got shape {value.shape}."
-                )
-            if not np.all(np.isfinite(value)):
-                raise ModelError(f"initial_state[{name!r}] must be finite.")
+            value = per_region(overrides.get(name, self.initial[name]), n_regions, f"initial_state[{name!r}]", ModelError)
             rows.append(np.broadcast_to(value, (n_regions,)))
         return jnp.asarray(np.stack(rows), dtype=dtype)
 
