@@ -72,16 +72,17 @@ def _observables(model, x, c):
     return obs
 
 
-def _coupling_input(hist, step, x, dyn, plan):
+def _coupling_input(hist, step, sent, dyn):
+    """The coupling input at ``step``: delayed weighted sum, then the coupling's ``post``."""
     S = read_delayed(hist, step, dyn.table)
-    return dyn.coupling.post(S, dyn.model.sent(x), dyn.table.strength)
+    return dyn.coupling.post(S, sent, dyn.table.strength)
 
 
 @partial(jax.jit, static_argnames=("plan",))
 def initial_carry(x0, hist0, dyn, plan):
     """The carry at step 0: coupling read from the initial history (one compiled call)."""
     step = jnp.asarray(0, jnp.int32)
-    c = _coupling_input(hist0, step, x0, dyn, plan)
+    c = _coupling_input(hist0, step, dyn.model.sent(x0), dyn)
     obs = _observables(dyn.model, x0, c)
     mon = tuple(m.init(obs, dyn.model) for m in dyn.monitors)
     minus1 = jnp.asarray(-1, jnp.int32)
@@ -100,8 +101,9 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan) -> Carry:
         dW = increment(dyn.key, carry.step, plan.noise_rows, dyn.sigma, carry.x.shape, dyn.dt)
     x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
     step = carry.step + 1
-    hist = push(carry.hist, step, model.sent(x))  # default sent(x) is x[send_row]
-    c = _coupling_input(hist, step, x, dyn, plan)
+    sent = model.sent(x)  # default: x[send_row]
+    hist = push(carry.hist, step, sent)
+    c = _coupling_input(hist, step, sent, dyn)
     obs = _observables(model, x, c)
     mon = tuple(m.update(s, obs, model) for m, s in zip(dyn.monitors, carry.monitors))
     # One reduction per step: a sum of finite states is finite (short of overflow,
