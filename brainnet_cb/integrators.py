@@ -13,12 +13,13 @@ rk2          explicit midpoint                                      2
 rk4          classical Runge–Kutta                                   4
 exp_euler    :math:`x + dt\,\varphi_1(dt\,a)\,f(x)`, ``a`` = diagonal  1
              of the Jacobian (per-variable linearisation, as in
-             the seed's ``CoombesByrneStep``)
+             brainmass ``CoombesByrneStep``)
 ===========  =====================================================  ======
 
-``heun`` is the true second-order Heun scheme. In the seed's ecosystem
-(brainstate / braintools) ``method='heun'`` names a third-order Runge–Kutta
-scheme; ours does not. With noise, ``heun`` is the stochastic Heun scheme for
+``heun`` is the true second-order Heun scheme. In the ecosystem of the
+reference implementation (brainmass ``CoombesByrneStep``; brainstate /
+braintools) ``method='heun'`` names a third-order Runge–Kutta scheme; ours
+does not. With noise, ``heun`` is the stochastic Heun scheme for
 additive noise (the same increment in predictor and corrector), ``euler`` is
 Euler–Maruyama, and the other schemes add the increment after the
 deterministic step (strong order 1 for additive noise).

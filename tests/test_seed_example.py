@@ -1,4 +1,5 @@
-"""The seed's own docstring example runs as written, with brainnet_cb for brainmass."""
+"""The docstring example of the reference implementation (brainmass ``CoombesByrneStep``)
+runs as written, with brainnet_cb for brainmass."""
 
 import ast
 import doctest
@@ -72,7 +73,7 @@ def test_batched_states_and_per_neuron_parameters():
 
 def test_step_noise_is_an_sde_term():
     """Free diffusion: with the drift cancelled by an opposite input, the variance of
-    r after time T is sigma^2 T whatever dt is (the seed's noise scaled with dt)."""
+    r after time T is sigma^2 T whatever dt is (the reference implementation's noise scaled with dt)."""
     sigma, T = 0.05, 2.0
     variances = []
     for dt in (0.1, 0.01):

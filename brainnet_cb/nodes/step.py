@@ -1,4 +1,5 @@
-"""``CoombesByrneStep``: the seed's brainstate module, on our equations and integrators."""
+"""``CoombesByrneStep``: the brainstate module of the reference implementation (brainmass
+``CoombesByrneStep``), on our equations and integrators."""
 
 from __future__ import annotations
 
@@ -58,8 +59,8 @@ def _as_noise(noise, name):
 class CoombesByrneStep(brainstate.nn.Dynamics):
     r"""Coombes–Byrne next-generation neural mass model (2D) as a brainstate module.
 
-    The seed-compatible face of :class:`~brainnet_cb.CoombesByrne` (same
-    equations, same code): firing rate :math:`r` and mean potential :math:`v`
+    The face of :class:`~brainnet_cb.CoombesByrne` compatible with the reference
+    implementation (brainmass ``CoombesByrneStep``) (same equations, same code): firing rate :math:`r` and mean potential :math:`v`
     of a population of QIF neurons with conductance-based synapses,
 
     .. math::
@@ -84,10 +85,11 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         Additive white noise on ``r`` / ``v``, as an SDE term
         :math:`\sigma\sqrt{dt}\,\xi` added to the state each step.
     method : {"exp_euler", "euler", "heun", "rk2", "rk4"}
-        ``"exp_euler"`` (default) is the seed's per-variable exponential Euler.
-        ``"heun"`` is the true 2nd-order Heun scheme; note that in the seed's
-        ecosystem (brainstate/braintools) ``method='heun'`` is a 3rd-order
-        Runge–Kutta scheme, so results differ from the seed for that name.
+        ``"exp_euler"`` (default) is the reference implementation's per-variable
+        exponential Euler.
+        ``"heun"`` is the true 2nd-order Heun scheme; note that in the reference
+        implementation's ecosystem (brainstate/braintools) ``method='heun'`` is a 3rd-order
+        Runge–Kutta scheme, so results differ from the reference for that name.
 
     Attributes
     ----------
@@ -96,7 +98,8 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
 
     Notes
     -----
-    Unlike the seed, noise is not fed through the input port (which would
+    Unlike the reference implementation (brainmass ``CoombesByrneStep``),
+    noise is not fed through the input port (which would
     scale it with ``dt`` instead of ``sqrt(dt)``).
 
     References
