@@ -2,64 +2,116 @@
 
 Conventions: ``weights[target, source]``; time in ms (neural model), lengths in
 mm, speeds in mm/ms; additive noise is an SDE term; random keys are explicit.
+
+The public names are listed once, in ``__all__`` below, grouped by topic.
+The sub-modules :mod:`brainnet_cb.io` (connectome readers and writers; needs
+nibabel) and :mod:`brainnet_cb.plots` (matplotlib figures) are attributes
+imported on first use, so ``import brainnet_cb`` stays light.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from . import analysis, analysis_jax, forward, plugins
 from ._version import __version__
+from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
 from .atlases import atlas_info, list_atlases, load_atlas
 from .batch import simulate_batch
 from .connectome import Connectome
-from .graph import graph_metrics, shortest_path_lengths
 from .coupling import Conductance, Coupling, Diffusive, Linear
-from . import analysis, analysis_jax
-from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
-from .empirical import HCP_LABELS, HCP_TR, align, as_timeseries, fc_matrix, hcp_connectome, hcp_data_dir, load_hcp, read_fc, read_timeseries
+from .empirical import (
+    HCP_LABELS,
+    HCP_TR,
+    align,
+    as_timeseries,
+    fc_matrix,
+    hcp_connectome,
+    hcp_data_dir,
+    load_hcp,
+    read_fc,
+    read_timeseries,
+)
 from .errors import (
+    AnalysisError,
     BrainnetError,
+    CheckpointError,
     ConnectomeError,
     CouplingError,
+    DataError,
     DivergenceError,
+    FitError,
     IntegratorError,
     ModelError,
     MonitorError,
     NoiseError,
     SimulationError,
-    AnalysisError,
-    DataError,
+    SweepError,
 )
+from .fit import fit_gradient, fit_grid
+from .graph import graph_metrics, shortest_path_lengths
 from .integrators import INTEGRATORS
-from .monitors import Monitor, Raw, SubSample, TemporalAverage
-from .monitors import Bold, bold_from_activity
-from .monitors import EEG, MEG
-from . import forward
+from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
+from .nodes import (
+    CoombesByrne,
+    CoombesByrne4D,
+    CoombesByrneStep,
+    JansenRit,
+    MontbrioPazoRoxin,
+    NodeModel,
+    WhiteNoise,
+    get_model,
+    list_models,
+    register_model,
+    unregister_model,
+)
 from .noise import Additive
-from .nodes import CoombesByrne, CoombesByrneStep, NodeModel, WhiteNoise
-from .nodes import CoombesByrne4D, JansenRit, MontbrioPazoRoxin, get_model, list_models
 from .output import write_netcdf
+from .plugins import node_model
 from .precision import enable_float64
 from .simulate import prepare, simulate
+from .sweep import sweep
+
+if TYPE_CHECKING:  # the lazy sub-modules, for type checkers and IDEs
+    from . import io, plots
 
 __all__ = [
     "__version__",
+    # --- running a network (run specification, simulate, batches, precision) ---
+    "simulate",
+    "prepare",
+    "simulate_batch",
+    "write_netcdf",
+    "enable_float64",
+    "INTEGRATORS",
+    # --- connectomes, atlases, graphs ---
     "Connectome",
     "list_atlases",
     "load_atlas",
     "atlas_info",
     "graph_metrics",
     "shortest_path_lengths",
+    # --- node models and the plug-in contract ---
+    "NodeModel",
+    "node_model",
+    "register_model",
+    "unregister_model",
+    "get_model",
+    "list_models",
+    "CoombesByrne",
+    "CoombesByrne4D",
+    "MontbrioPazoRoxin",
+    "JansenRit",
+    "CoombesByrneStep",
+    "WhiteNoise",
+    # --- coupling and noise ---
     "Coupling",
     "Linear",
     "Diffusive",
     "Conductance",
-    "BrainnetError",
-    "ConnectomeError",
-    "CouplingError",
-    "DivergenceError",
-    "IntegratorError",
-    "ModelError",
-    "MonitorError",
-    "NoiseError",
-    "SimulationError",
-    "INTEGRATORS",
+    "Additive",
+    # --- monitors and observation models (BOLD, EEG, MEG) ---
     "Monitor",
     "Raw",
     "SubSample",
@@ -68,24 +120,8 @@ __all__ = [
     "bold_from_activity",
     "EEG",
     "MEG",
-    "forward",
-    "Additive",
-    "NodeModel",
-    "CoombesByrne",
-    "CoombesByrneStep",
-    "WhiteNoise",
-    "CoombesByrne4D",
-    "MontbrioPazoRoxin",
-    "JansenRit",
-    "get_model",
-    "list_models",
-    "prepare",
-    "simulate",
-    "simulate_batch",
-    "write_netcdf",
-    "enable_float64",
-    "analysis",
-    "analysis_jax",
+    # --- dynamics of a node or network (fixed points, stability) ---
+    # --- analysis ---
     "BOLD_BAND",
     "bandpass",
     "fc",
@@ -95,6 +131,7 @@ __all__ = [
     "ks_distance",
     "peak_frequency",
     "spectrum",
+    # --- empirical data ---
     "HCP_LABELS",
     "HCP_TR",
     "align",
@@ -105,14 +142,46 @@ __all__ = [
     "load_hcp",
     "read_fc",
     "read_timeseries",
+    # --- sweeps and fits ---
+    "sweep",
+    "fit_gradient",
+    "fit_grid",
+    # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
+    "BrainnetError",
     "AnalysisError",
+    "CheckpointError",
+    "ConnectomeError",
+    "CouplingError",
     "DataError",
+    "DivergenceError",
+    "FitError",
+    "IntegratorError",
+    "ModelError",
+    "MonitorError",
+    "NoiseError",
+    "SimulationError",
+    "SweepError",
+    # --- sub-modules (io and plots are imported on first use) ---
+    "analysis",
+    "analysis_jax",
+    "forward",
+    "io",
+    "plots",
+    "plugins",
 ]
-from .sweep import sweep
-from .fit import fit_gradient, fit_grid
-from .errors import FitError, SweepError
 
-__all__ += ["sweep", "fit_gradient", "fit_grid", "FitError", "SweepError"]
-from .errors import CheckpointError
+#: Sub-modules imported on first attribute access (PEP 562): they pull in
+#: nibabel (io) and matplotlib (plots), which a run does not need.
+_LAZY_SUBMODULES = ("io", "plots")
 
-__all__ += ["CheckpointError"]
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -26,7 +26,14 @@ __all__ = ["Coupling", "Linear", "Diffusive", "Conductance"]
 
 
 class Coupling:
-    """Base class: ``post(S, local, strength) -> input`` into the port :meth:`port`."""
+    """Base class: ``post(S, local, strength) -> input`` into the port :meth:`port`.
+
+    A subclass (decorated with :func:`brainnet_cb.plugins.coupling`) defines
+    the pure method ``post``: ``S`` is the delayed weighted sum of the sent
+    quantity, ``local`` the region's own sent quantity, ``strength`` its
+    in-strength ``sum_j W[i, j]``. Its fields are parameters, a scalar or one
+    value per target region.
+    """
 
     port_name: ClassVar = None  # None: the model's own ``receives`` port
 

@@ -2,7 +2,8 @@
 
 A model is data (states, what it sends, which port coupling enters) plus one
 pure vector field; delays, coupling, noise, integration and monitors (BOLD,
-EEG) are generic. See docs/nodes.md for the contract.
+EEG) are generic. ``@bn.node_model`` makes the class a frozen JAX pytree
+dataclass and checks its declarations. See docs/nodes.md for the contract.
 """
 
 from typing import ClassVar
@@ -12,16 +13,15 @@ import numpy as np
 
 import brainnet_cb as bn
 from brainnet_cb import plots
-from brainnet_cb._pytree import pytree_dataclass
 from _common import duration, save
 
 
-@pytree_dataclass
+@bn.node_model
 class StuartLandau(bn.NodeModel):
     """Stuart-Landau oscillator dz/dt = (a + i omega) z - |z|^2 z, time in ms."""
 
-    a: object = -0.05                  # below the Hopf point: noise-driven damped oscillations
-    omega: object = 2 * np.pi * 0.01   # rad/ms: 10 Hz
+    a: float = -0.05                  # below the Hopf point: noise-driven damped oscillations
+    omega: float = 2 * np.pi * 0.01   # rad/ms: 10 Hz
 
     states: ClassVar[tuple] = ("x", "y")
     state_units: ClassVar[dict] = {"x": "1", "y": "1"}

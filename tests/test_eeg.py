@@ -214,9 +214,7 @@ def test_tvb76_eeg_runs_in_the_scan():
 def test_default_source_is_v_or_the_models_declared_eeg_source():
     from typing import ClassVar
 
-    from brainnet_cb._pytree import pytree_dataclass
-
-    @pytree_dataclass
+    @bn.node_model
     class Declared(bn.CoombesByrne):
         eeg_source: ClassVar[dict] = {"r": 2.0, "v": -1.0}
 

@@ -1,7 +1,11 @@
 """The model registry: built-in models by name, third-party models by entry point."""
 
+import dataclasses
 from importlib.metadata import entry_points
+from typing import ClassVar
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -69,11 +73,9 @@ def test_broken_entry_points_give_model_errors(monkeypatch):
 
 
 def test_inconsistent_declarations_are_refused_before_the_run():
-    from typing import ClassVar
+    """A class made with the plain pytree decorator is still checked before the run."""
 
-    from brainnet_cb._pytree import pytree_dataclass
-
-    @pytree_dataclass
+    @bn.plugins.pytree_dataclass
     class SendsNothing(bn.MontbrioPazoRoxin):
         sends: ClassVar[str] = "rate"
 
@@ -81,3 +83,133 @@ def test_inconsistent_declarations_are_refused_before_the_run():
     with pytest.raises(bn.ModelError, match=r"SendsNothing.sends is 'rate', which is not one of its states "
                                             r"\('r', 'v'\); name a state variable, or override sent\(x\)"):
         bn.simulate(SendsNothing(), conn, duration=1.0)
+
+
+# --- the public plug-in contract (brainnet_cb.plugins) ---
+
+
+def _leaky_namespace():
+    return dict(
+        __annotations__={"tau": float, "I": float},
+        tau=10.0,
+        I=1.0,
+        states=("x",),
+        initial={"x": 0.0},
+        sends="x",
+        receives="x",
+        input_ports=("x",),
+        dfun=lambda self, x, inputs: (-x + self.I + inputs.get("x", 0.0)) / self.tau,
+    )
+
+
+def test_node_model_makes_a_frozen_pytree_dataclass_that_runs():
+    @bn.node_model
+    class Leaky(bn.NodeModel):
+        tau: float = 10.0
+        I: float = 1.0  # noqa: E741 - the input current of the equation
+        states: ClassVar[tuple] = ("x",)
+        initial: ClassVar[dict] = {"x": 0.0}
+        sends: ClassVar[str] = "x"
+        receives: ClassVar[str] = "x"
+        input_ports: ClassVar[tuple] = ("x",)
+
+        def dfun(self, x, inputs):
+            return (-x + self.I + inputs.get("x", 0.0)) / self.tau
+
+    m = Leaky(tau=5.0)
+    assert dataclasses.is_dataclass(m) and m.parameters == {"tau": 5.0, "I": 1.0}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.tau = 1.0
+    leaves, tree = jax.tree_util.tree_flatten(m)
+    assert leaves == [5.0, 1.0] and jax.tree_util.tree_unflatten(tree, leaves) == m
+    ds = bn.simulate(m, bn.Connectome(np.zeros((2, 2)), np.zeros((2, 2))), duration=200.0, dt=0.1,
+                     monitors=[bn.TemporalAverage(10.0)], method="rk4")
+    np.testing.assert_allclose(ds.x.values[-1], 1.0 - np.exp(-200.0 / 5.0), rtol=1e-9)
+    assert "Leaky" not in bn.list_models()  # not registered unless asked
+
+
+def test_node_model_checks_the_class_when_it_is_defined():
+    with pytest.raises(bn.ModelError, match=r"@node_model decorates a subclass of brainnet_cb.NodeModel; got "
+                                            r"<class .*Plain'>. Write `class MyClass\(bn.NodeModel\)"):
+        @bn.node_model
+        class Plain:
+            pass
+    with pytest.raises(bn.ModelError, match=r"NoField does not define \['dfun'\]"):
+        @bn.node_model
+        class NoField(bn.NodeModel):
+            states: ClassVar[tuple] = ("x",)
+    with pytest.raises(bn.ModelError, match=r"Deaf.receives is 'x', which is not one of its input ports \(\); "
+                                            r"add it to input_ports"):
+        bn.node_model(type("Deaf", (bn.NodeModel,), dict(_leaky_namespace(), input_ports=())))
+
+
+def test_register_model_by_decorator_and_function():
+    Leaky = bn.node_model(register=True)(type("Leaky", (bn.NodeModel,), _leaky_namespace()))
+    try:
+        assert bn.get_model("Leaky") is Leaky
+        assert bn.list_models()["Leaky"] == f"{Leaky.__module__}:Leaky"
+        # the same class again (a notebook cell re-run) replaces it; another class is refused
+        again = bn.node_model(type("Leaky", (bn.NodeModel,), _leaky_namespace()))
+        assert bn.register_model(again) is again and bn.get_model("Leaky") is again
+        other = bn.node_model(type("Other", (bn.NodeModel,), _leaky_namespace()))
+        with pytest.raises(bn.ModelError, match=r"'Leaky' is already registered to .*:Leaky; call "
+                                                r"bn.unregister_model\('Leaky'\) first"):
+            bn.register_model(other, "Leaky")
+        bn.register_model(other, "Leaky2")
+        assert bn.get_model("Leaky2") is other
+        with pytest.raises(bn.ModelError, match=r"'CoombesByrne' is the name of a built-in model"):
+            bn.register_model(other, "CoombesByrne")
+        with pytest.raises(bn.ModelError, match="not a dataclass; decorate it with @bn.node_model"):
+            bn.register_model(type("Raw", (bn.NodeModel,), {}))
+        with pytest.raises(bn.ModelError, match="register_model takes a brainnet_cb.NodeModel subclass"):
+            bn.register_model(bn.Linear)
+    finally:
+        bn.unregister_model("Leaky")
+        bn.unregister_model("Leaky2")
+    assert "Leaky" not in bn.list_models()
+    with pytest.raises(bn.ModelError, match=r"no model is registered as 'Leaky' in this session"):
+        bn.unregister_model("Leaky")
+
+
+def test_plugin_coupling_and_monitor():
+    @bn.plugins.coupling
+    class Tanh(bn.Coupling):
+        """c_i = G tanh(S_i)."""
+
+        G: float = 1.0
+
+        def post(self, S, local, strength):
+            return self.G * jnp.tanh(S)
+
+    @bn.plugins.monitor
+    class Peak(bn.Monitor):
+        """The maximum of the observables over each period."""
+
+        period: float = bn.plugins.static_field(default=1.0)
+        variables: tuple = bn.plugins.static_field(default=None)
+        name: str = bn.plugins.static_field(default="peak")
+
+        def init(self, obs, model):
+            return jnp.full_like(self._select(obs, model), -jnp.inf)
+
+        def update(self, state, obs, model):
+            return jnp.maximum(state, self._select(obs, model))
+
+        def emit(self, state, obs, model, steps):
+            return jnp.full_like(state, -jnp.inf), state
+
+    w = np.array([[0.0, 1.0], [1.0, 0.0]])
+    conn = bn.Connectome(w, 10.0 * w)
+    ds = bn.simulate(bn.CoombesByrne(), conn, duration=20.0, dt=0.1, coupling=Tanh(G=0.5),
+                     monitors=[bn.Raw(name="raw"), Peak(period=1.0)])
+    raw = ds.raw_r.values.reshape(20, 10, 2)
+    np.testing.assert_array_equal(ds.peak_r.values, raw.max(axis=1))
+    ref = bn.simulate(bn.CoombesByrne(), conn, duration=20.0, dt=0.1, coupling=bn.Linear(G=0.5),
+                      monitors=[bn.Raw(name="raw")])
+    assert not np.array_equal(ref.raw_r.values, ds.raw_r.values)  # the tanh is used
+    with pytest.raises(bn.CouplingError, match=r"NoPost does not define \['post'\]"):
+        bn.plugins.coupling(type("NoPost", (bn.Coupling,), {}))
+    with pytest.raises(bn.MonitorError, match=r"Half does not define \['update', 'emit'\]"):
+        bn.plugins.monitor(type("Half", (bn.Monitor,), {"init": lambda self, obs, model: ()}))
+    with pytest.raises(bn.MonitorError, match=r"@monitor decorates a subclass of brainnet_cb.Monitor"):
+        bn.plugins.monitor(Tanh)

@@ -28,7 +28,12 @@ COUPLING = "coupling"
 
 
 class Monitor:
-    """Base class of monitors. Subclasses are ``@pytree_dataclass`` es."""
+    """Base class of monitors (subclass and decorate with :func:`brainnet_cb.plugins.monitor`).
+
+    A subclass defines the pure methods ``init``, ``update`` and ``emit``
+    (see the module docstring); its period, variables and name are static
+    fields (:func:`brainnet_cb.plugins.static_field`).
+    """
 
     default_name = None
 

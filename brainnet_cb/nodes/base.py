@@ -38,7 +38,7 @@ __all__ = ["NodeModel"]
 
 
 class NodeModel:
-    """Base class of node models (subclass and decorate with ``@pytree_dataclass``).
+    """Base class of node models (subclass and decorate with :func:`brainnet_cb.node_model`).
 
     The state of ``n`` regions is an array ``x`` of shape ``(len(states), n)``;
     ``dfun(x, inputs)`` returns its time derivative (1/ms) with the same shape.
@@ -77,32 +77,37 @@ class NodeModel:
         """True if the sent quantity is a state variable (the default :meth:`sent`)."""
         return self.sends in self.states
 
-    def check_protocol(self) -> None:
-        """Check the class-level declarations on the host; :class:`ModelError` if inconsistent."""
-        cls = type(self).__name__
-        if not self.states or len(set(self.states)) != len(self.states):
-            raise ModelError(f"{cls}.states must be a non-empty tuple of distinct names; got {self.states!r}.")
-        missing = [s for s in self.states if s not in self.initial]
+    @classmethod
+    def check_protocol(cls) -> None:
+        """Check the class-level declarations on the host; :class:`ModelError` if inconsistent.
+
+        Called on the class by :func:`brainnet_cb.node_model` when the class is
+        defined, and before every run (on the class or an instance alike).
+        """
+        name = cls.__name__
+        if not cls.states or len(set(cls.states)) != len(cls.states):
+            raise ModelError(f"{name}.states must be a non-empty tuple of distinct names; got {cls.states!r}.")
+        missing = [s for s in cls.states if s not in cls.initial]
         if missing:
             raise ModelError(
-                f"{cls}.initial has no value for the states {missing}; give every state in "
-                f"{self.states} a default initial value."
+                f"{name}.initial has no value for the states {missing}; give every state in "
+                f"{cls.states} a default initial value."
             )
-        overridden = type(self).sent is not NodeModel.sent
-        if not self.sends or (self.sends not in self.states and not overridden):
+        overridden = cls.sent is not NodeModel.sent
+        if not cls.sends or (cls.sends not in cls.states and not overridden):
             raise ModelError(
-                f"{cls}.sends is {self.sends!r}, which is not one of its states {self.states}; "
+                f"{name}.sends is {cls.sends!r}, which is not one of its states {cls.states}; "
                 "name a state variable, or override sent(x) to send a derived quantity."
             )
-        if self.receives not in self.input_ports:
+        if cls.receives not in cls.input_ports:
             raise ModelError(
-                f"{cls}.receives is {self.receives!r}, which is not one of its input ports "
-                f"{self.input_ports}; add it to input_ports."
+                f"{name}.receives is {cls.receives!r}, which is not one of its input ports "
+                f"{cls.input_ports}; add it to input_ports."
             )
-        bad = [s for s in self.eeg_source if s not in self.states]
+        bad = [s for s in cls.eeg_source if s not in cls.states]
         if bad:
             raise ModelError(
-                f"{cls}.eeg_source names {bad}, which are not states of the model {self.states}."
+                f"{name}.eeg_source names {bad}, which are not states of the model {cls.states}."
             )
 
     def eeg_signal(self, x):

@@ -1,6 +1,7 @@
-"""Node models by name: the built-in ones and third-party plug-ins.
+"""Node models by name: the built-in ones, models registered in this session, and plug-ins.
 
-A third-party package registers a node model (a :class:`NodeModel` subclass)
+A model defined in a script or notebook is registered by name with
+:func:`register_model` (or ``@bn.node_model(register=True)``). A third-party package registers a node model (a :class:`NodeModel` subclass)
 under the entry-point group ``brainnet_cb.nodes`` in its ``pyproject.toml``::
 
     [project.entry-points."brainnet_cb.nodes"]
@@ -8,14 +9,15 @@ under the entry-point group ``brainnet_cb.nodes`` in its ``pyproject.toml``::
 
 After ``pip install`` of that package, :func:`get_model` ``("my_model")``
 returns the class and :func:`list_models` lists it. Built-in names take
-precedence over plug-ins of the same name. Entry points are looked up with
+precedence, then models registered in the session, then entry points. Entry points are looked up with
 :mod:`importlib.metadata` at each call (no cache, so a package installed in a
 running session is found); a plug-in is imported only when it is asked for.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import dataclasses
+from importlib.metadata import EntryPoint, entry_points
 
 from ..errors import ModelError
 from .base import NodeModel
@@ -24,7 +26,7 @@ from .coombes_byrne_4d import CoombesByrne4D
 from .jansen_rit import JansenRit
 from .mpr import MontbrioPazoRoxin
 
-__all__ = ["ENTRY_POINT_GROUP", "BUILTIN_MODELS", "get_model", "list_models"]
+__all__ = ["ENTRY_POINT_GROUP", "BUILTIN_MODELS", "get_model", "list_models", "register_model", "unregister_model"]
 
 #: The entry-point group third-party node models register under.
 ENTRY_POINT_GROUP = "brainnet_cb.nodes"
@@ -38,12 +40,91 @@ BUILTIN_MODELS = {
 }
 
 
-def _plugin_entry_points() -> dict:
+#: Models registered in this session (:func:`register_model`), by name.
+_REGISTERED: dict[str, type[NodeModel]] = {}
+
+
+def _plugin_entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def list_models() -> dict:
-    """All known node models: ``{name: "builtin" or "module:Class" of the plug-in}``.
+def _where(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def register_model(cls: type[NodeModel], name: str | None = None) -> type[NodeModel]:
+    """Register the node-model class ``cls`` under ``name`` for this session.
+
+    :func:`get_model` then returns it and :func:`list_models` lists it, so
+    configuration files and the command line find it by name. A package that
+    should provide models to every session registers them by entry point
+    instead (see the module docstring).
+
+    Parameters
+    ----------
+    cls : type
+        A :class:`NodeModel` subclass made with :func:`brainnet_cb.node_model`.
+    name : str, optional
+        The name to register; default the class name. Built-in names are refused.
+        Registering a name again with the same class (the same module and
+        qualified name, e.g. a notebook cell run twice) replaces it.
+
+    Returns
+    -------
+    type
+        ``cls`` unchanged, so that ``register_model`` can be used as a decorator.
+
+    Raises
+    ------
+    ModelError
+        If ``cls`` is not a node-model dataclass, the name is a built-in one, or
+        the name is taken by another class (:func:`unregister_model` frees it).
+    """
+    if not (isinstance(cls, type) and issubclass(cls, NodeModel)):
+        raise ModelError(f"register_model takes a brainnet_cb.NodeModel subclass; got {cls!r}.")
+    if not dataclasses.is_dataclass(cls):
+        raise ModelError(
+            f"{cls.__name__} is not a dataclass; decorate it with @bn.node_model before registering it."
+        )
+    name = cls.__name__ if name is None else name
+    if not isinstance(name, str) or not name:
+        raise ModelError(f"a model name must be a non-empty string such as {cls.__name__!r}; got {name!r}.")
+    if name in BUILTIN_MODELS:
+        raise ModelError(
+            f"{name!r} is the name of a built-in model; register {cls.__name__} under another name "
+            f"(register_model(cls, name=...))."
+        )
+    old = _REGISTERED.get(name)
+    if old is not None and _where(old) != _where(cls):
+        raise ModelError(
+            f"the model name {name!r} is already registered to {_where(old)}; call "
+            f"bn.unregister_model({name!r}) first, or register {cls.__name__} under another name."
+        )
+    _REGISTERED[name] = cls
+    return cls
+
+
+def unregister_model(name: str) -> None:
+    """Remove the model registered as ``name`` by :func:`register_model`.
+
+    Raises
+    ------
+    ModelError
+        If no model was registered under that name in this session (built-in
+        models and entry points cannot be unregistered).
+    """
+    if name not in _REGISTERED:
+        raise ModelError(
+            f"no model is registered as {name!r} in this session; registered: {sorted(_REGISTERED)}."
+        )
+    del _REGISTERED[name]
+
+
+def list_models() -> dict[str, str]:
+    """All known node models: ``{name: "builtin" or "module:Class"}``.
+
+    Built-in models first, then the models registered in this session, then
+    the entry points of installed packages.
 
     Examples
     --------
@@ -52,13 +133,15 @@ def list_models() -> dict:
     ['CoombesByrne', 'CoombesByrne4D']
     """
     out = {name: "builtin" for name in BUILTIN_MODELS}
+    for name, cls in sorted(_REGISTERED.items()):
+        out.setdefault(name, _where(cls))
     for name, ep in sorted(_plugin_entry_points().items()):
         out.setdefault(name, ep.value)
     return out
 
 
-def get_model(name: str) -> type:
-    """The node-model class registered as ``name`` (built-in or plug-in).
+def get_model(name: str) -> type[NodeModel]:
+    """The node-model class registered as ``name`` (built-in, registered or plug-in).
 
     Parameters
     ----------
@@ -86,13 +169,16 @@ def get_model(name: str) -> type:
         raise ModelError(f"a model name must be a string such as 'CoombesByrne'; got {name!r}.")
     if name in BUILTIN_MODELS:
         return BUILTIN_MODELS[name]
+    if name in _REGISTERED:
+        return _REGISTERED[name]
     plugins = _plugin_entry_points()
     if name not in plugins:
-        known = sorted(set(BUILTIN_MODELS) | set(plugins))
+        known = sorted(set(BUILTIN_MODELS) | set(_REGISTERED) | set(plugins))
         raise ModelError(
             f"unknown node model {name!r}; known models are {known}. Third-party models "
             f"are found through the entry-point group {ENTRY_POINT_GROUP!r}: install the "
-            "package that provides it (pip install ...)."
+            "package that provides it (pip install ...); a model of your own is registered "
+            "with bn.register_model(cls)."
         )
     ep = plugins[name]
     try:

@@ -2,13 +2,12 @@
 
 from typing import ClassVar
 
-from brainnet_cb import NodeModel
-from brainnet_cb._pytree import pytree_dataclass
+from brainnet_cb import NodeModel, node_model
 
 __all__ = ["LeakyRate"]
 
 
-@pytree_dataclass
+@node_model
 class LeakyRate(NodeModel):
     r"""Leaky linear rate unit: :math:`\tau \dot x = -x + I + c`, time in ms.
 
@@ -17,8 +16,8 @@ class LeakyRate(NodeModel):
     :math:`G W` is below 1).
     """
 
-    tau: object = 10.0
-    I: object = 1.0
+    tau: float = 10.0
+    I: float = 1.0  # noqa: E741 - the input current of the equation
 
     states: ClassVar[tuple] = ("x",)
     state_units: ClassVar[dict] = {"x": "1"}
