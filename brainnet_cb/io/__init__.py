@@ -21,6 +21,8 @@ streamlines            :func:`read_tractography` (trk, tck)
 """
 
 
+import inspect
+
 from ..errors import ConnectomeError
 from ._common import existing_path
 from .arrays import read_matrix, read_npz, write_npz
@@ -65,15 +67,28 @@ def read_connectome(path, **kwargs):
     ``.zip``/folder -> :func:`read_tvb`, ``.npz`` -> :func:`read_npz`, ``.mat`` ->
     :func:`read_mat`, ``.graphml`` -> :func:`read_graphml`, ``.npy/.csv/.tsv/.txt``
     -> :func:`read_matrix` (the weights file; pass ``lengths=`` too). Keyword
-    arguments go to that reader.
+    arguments go to that reader, e.g. ``key=``/``lengths_key=`` (the array
+    names inside an ``.npz``; a plain ``np.savez(path, weights, lengths)`` file
+    needs neither) or ``weights=``/``lengths=`` (variable names in a ``.mat``).
+
+    Raises
+    ------
+    ConnectomeError
+        A missing path, an unknown suffix, a keyword the chosen reader does not
+        take (the message lists those it does), or the reader's own errors.
     """
     p = existing_path(path, "connectome")
-    if p.is_dir():
-        return read_tvb(p, **kwargs)
-    reader = _READERS.get(p.suffix.lower())
+    reader = read_tvb if p.is_dir() else _READERS.get(p.suffix.lower())
     if reader is None:
         raise ConnectomeError(
             f"'{p}': unknown connectome file type {p.suffix!r}; supported: a folder or "
             f"{sorted(_READERS)}. For images use read_parcellation / read_tractography."
+        )
+    accepted = list(inspect.signature(reader).parameters)[1:]  # all but the file itself
+    unknown = sorted(k for k in kwargs if k not in accepted)
+    if unknown:
+        raise ConnectomeError(
+            f"'{p.name}' is read by {reader.__name__}, which takes no {unknown}; its keywords are "
+            f"{accepted}."
         )
     return reader(p, **kwargs)

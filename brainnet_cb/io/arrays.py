@@ -1,4 +1,4 @@
-"""NumPy and text matrices: ``.npz`` (one file, all fields), ``.npy``, ``.csv``, ``.tsv``, ``.txt``.
+"""NumPy and text matrices: ``.npz`` (named fields or plain ``np.savez``), ``.npy``, ``.csv``, ``.tsv``, ``.txt``.
 
 Every matrix is ``[target, source]``: row ``i`` holds the inputs of region ``i``.
 Text tables may carry a header row of labels (and then a first column of the
@@ -8,6 +8,8 @@ same labels).
 from __future__ import annotations
 
 import pathlib
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -111,39 +113,125 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
                       "unnamed" if name is None else name)
 
 
-def read_npz(path, *, name=None, missing_lengths="raise") -> Connectome:
-    """Read a connectome saved by :func:`write_npz` (or any ``.npz`` with a ``weights`` key).
+def _npz_error(p, e):
+    if isinstance(e, ValueError) and "pickle" in str(e):
+        return ConnectomeError(
+            f"'{p}' holds pickled object arrays ({e}); brainnet_cb reads plain arrays only. "
+            "Store labels as a string array (np.array(labels, dtype=str))."
+        )
+    return ConnectomeError(
+        f"'{p}' is not a readable .npz file ({type(e).__name__}: {e}); it may be truncated or "
+        "damaged. Save it again with np.savez / bn.io.write_npz."
+    )
 
-    Keys: ``weights`` (required, ``[target, source]``), ``lengths`` or
-    ``tract_lengths`` (mm), ``labels``, ``centres`` (mm), ``hemispheres``,
-    ``cortical``, ``areas`` (mm^2), ``orientations``, ``name``. Other keys are
-    ignored. Pickled object arrays are refused.
+
+def _positional(keys):
+    """The ``arr_0, arr_1, ...`` names of a plain ``np.savez(path, a, b)`` file, in order."""
+    pos = sorted((k for k in keys if k.startswith("arr_") and k[4:].isdigit()), key=lambda k: int(k[4:]))
+    return pos if pos and len(pos) == len(keys) else []
+
+
+def read_npz(path, *, key=None, lengths_key=None, name=None, missing_lengths="raise") -> Connectome:
+    """Read a connectome from a NumPy ``.npz`` file.
+
+    Three layouts are understood:
+
+    - named fields, as :func:`write_npz` saves them: ``weights`` (required,
+      ``[target, source]``), ``lengths`` or ``tract_lengths`` (mm),
+      ``labels``, ``centres`` (mm), ``hemispheres``, ``cortical``, ``areas``
+      (mm^2), ``orientations``, ``name``; other keys are ignored;
+    - a plain ``np.savez(path, weights)`` or ``np.savez(path, weights, lengths)``:
+      ``arr_0`` is the weights, ``arr_1`` (if present) the lengths in mm;
+    - any other names: ``key=`` names the weights array and ``lengths_key=``
+      the lengths array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file.
+    key : str, optional
+        Name of the weights array ``[target, source]`` inside the file
+        (default: ``weights``, else ``arr_0`` of a positional file).
+    lengths_key : str, optional
+        Name of the tract-lengths array (mm). Default: ``lengths`` or
+        ``tract_lengths``, else ``arr_1`` of a positional file.
+    name : str, optional
+        Default: the stored ``name``, else the file name without suffix.
+    missing_lengths : {"raise", "zero"}
+        Without lengths: refuse (delays need them) or use zeros (no delays).
+
+    Returns
+    -------
+    Connectome
+
+    Raises
+    ------
+    ConnectomeError
+        A missing, damaged or pickled file; a ``key``/``lengths_key`` the file
+        lacks or no recognisable weights (the message lists the keys found);
+        missing lengths with ``missing_lengths="raise"``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from brainnet_cb.io import read_npz
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sc.npz"
+    >>> np.savez(path, np.array([[0, 1.0], [2.0, 0]]), np.array([[0, 10.0], [10.0, 0]]))
+    >>> conn = read_npz(path)
+    >>> float(conn.weights[1, 0]), float(conn.lengths[0, 1])
+    (2.0, 10.0)
     """
     p = existing_path(path, "npz connectome")
+    for arg, value in (("key", key), ("lengths_key", lengths_key)):
+        if value is not None and not isinstance(value, str):
+            raise ConnectomeError(f"{arg} must be the name (str) of an array in '{p.name}'; got {value!r}.")
     try:
         with np.load(p, allow_pickle=False) as z:
             keys = list(z.files)
+            for arg, value in (("key", key), ("lengths_key", lengths_key)):
+                if value is not None and value not in keys:
+                    raise ConnectomeError(
+                        f"'{p}' has no array {value!r} ({arg}=); its keys are {sorted(keys)}. "
+                        "Pass one of them."
+                    )
+            positional = _positional(keys)
             data = {}
             for field, options in _NPZ_KEYS.items():
                 for k in options:
                     if k in keys:
                         data[field] = z[k]
                         break
+            looked_for = "keys 'lengths', 'tract_lengths'"
+            if key is not None:
+                data["weights"] = z[key]
+                looked_for = (f"keys 'lengths', 'tract_lengths' among {sorted(keys)}; name the lengths "
+                              "array with lengths_key=")
+            elif "weights" not in data and positional:
+                if len(positional) > 2:
+                    raise ConnectomeError(
+                        f"'{p}' holds {len(positional)} unnamed arrays {positional}; only arr_0 "
+                        "(weights) and arr_1 (lengths) are understood. Pass key='arr_k' (and "
+                        "lengths_key=) to say which is which."
+                    )
+                data["weights"] = z["arr_0"]
+                if len(positional) == 2 and lengths_key is None:
+                    data["lengths"] = z["arr_1"]
+                looked_for = "arr_1 (np.savez(path, weights, lengths))"
+            if lengths_key is not None:
+                data["lengths"] = z[lengths_key]
             stored_name = str(z["name"]) if "name" in keys else None
-    except ValueError as e:
-        raise ConnectomeError(
-            f"'{p}' holds pickled object arrays ({e}); brainnet_cb reads plain arrays only. "
-            "Store labels as a string array (np.array(labels, dtype=str))."
-        ) from None
-    except (OSError, EOFError) as e:
-        raise ConnectomeError(f"'{p}' is not a readable .npz file ({e}).") from None
+    except ConnectomeError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise _npz_error(p, e) from None
     if "weights" not in data:
         raise ConnectomeError(
-            f"'{p}' has no 'weights' array (keys: {keys}); save the matrix under the key "
+            f"'{p}' has no 'weights' array (keys: {sorted(keys)}); pass key=<name of the weights "
+            "array> (and lengths_key=<name of the lengths array>), or save the matrix under the key "
             "'weights' ([target, source]) and tract lengths under 'lengths' (mm)."
         )
-    lengths = lengths_or_zero(data.pop("lengths", None), data["weights"].shape, f"'{p}'",
-                              "keys 'lengths', 'tract_lengths'", missing_lengths)
+    lengths = lengths_or_zero(data.pop("lengths", None), np.shape(data["weights"]), f"'{p}'",
+                              looked_for, missing_lengths)
     weights = data.pop("weights")
     labels = data.pop("labels", None)
     centres = data.pop("centres", None)
