@@ -1,10 +1,11 @@
 """A run as a pure, differentiable function of chosen parameters (for gradient fits).
 
-:func:`build` validates everything on the host once (:func:`brainnet_cb.prepare`)
-and returns ``simulate(params) -> samples of one monitor output``: a pure JAX
-function that substitutes ``params`` into the run's dynamic arguments
-(``dataclasses.replace`` of the model / coupling pytrees, or the noise
-amplitudes), recomputes the initial carry, and scans the engine's block
+:func:`build` takes a run validated on the host once
+(:meth:`brainnet_cb.Simulation.prepare`) and returns ``simulate(params) ->
+samples of one monitor output``: a pure JAX function that substitutes
+``params`` into the run's dynamic arguments
+(:meth:`brainnet_cb.parameters.ParameterBook.substitute`), recomputes the
+initial carry, and scans the engine's block
 (:func:`brainnet_cb._engine._block`) over the top-level monitor periods. The
 scan body is wrapped in :func:`jax.checkpoint`, so reverse-mode memory is one
 carry per top-level period (e.g. per TR) plus one period's residuals, not one
@@ -16,35 +17,13 @@ It reuses the engine's step unchanged: the values equal those of
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import _engine
-from .batch import NOISE_PREFIX
-from .simulate import prepare
+from .parameters import ParameterBook
 
-__all__ = ["build"]
-
-
-def _substitute(run, params, kinds):
-    dyn = run.dyn
-    n = run.connectome.n_regions
-    dtype = dyn.table.weights.dtype
-    model_new = {k: jnp.broadcast_to(jnp.asarray(v, dtype), (n,)) for k, v in params.items() if kinds[k] == "model"}
-    coup_new = {k: jnp.broadcast_to(jnp.asarray(v, dtype), (n,)) for k, v in params.items() if kinds[k] == "coupling"}
-    if model_new:
-        dyn = dyn._replace(model=dataclasses.replace(dyn.model, **model_new))
-    if coup_new:
-        dyn = dyn._replace(coupling=dataclasses.replace(dyn.coupling, **coup_new))
-    sigma = dyn.sigma
-    rows = [run.model.states[r] for r in run.plan.noise_rows]
-    for k, v in params.items():
-        if kinds[k] == "noise":
-            sigma = sigma.at[rows.index(k[len(NOISE_PREFIX):])].set(jnp.broadcast_to(jnp.asarray(v, dtype), (n,)))
-    return dyn._replace(sigma=sigma)
+__all__ = ["build", "output_location"]
 
 
 def output_location(run, signal):
@@ -58,11 +37,13 @@ def output_location(run, signal):
     raise KeyError(signal)
 
 
-def build(run, kinds, signal, checkpoint=True):
+def build(run, names, signal, checkpoint=True):
     """``simulate(params) -> (T, n)`` samples of ``signal`` for a prepared ``run``.
 
-    ``kinds`` maps each parameter name to ``"model"``, ``"coupling"`` or
-    ``"noise"``. The run's duration must be a whole number of the longest
+    ``names``: the parameters ``params`` will hold (any differentiable name of
+    the parameter book, :mod:`brainnet_cb.parameters`: model and coupling
+    fields, ``noise_<state>``), substituted by
+    :meth:`~brainnet_cb.parameters.ParameterBook.substitute`. The run's duration must be a whole number of the longest
     monitor period (checked by the caller). Samples the monitor would discard
     (e.g. ``Bold(discard=...)``) are dropped, as in the Dataset.
     """
@@ -78,9 +59,12 @@ def build(run, kinds, signal, checkpoint=True):
         keep = times > monitor.discard + 1e-9 * monitor.tr
     first = int(np.argmax(keep)) if keep.any() else times.size
     x0, hist0 = run.carry.x, run.carry.hist
+    book = ParameterBook(run.model, run.coupling)
+    for name in names:
+        book.lookup(name)
 
     def simulate(params):
-        dyn = _substitute(run, params, kinds)
+        dyn = book.substitute(run, params)
         carry = _engine.initial_carry(x0, hist0, dyn, plan)
 
         def body(c, _):
@@ -95,7 +79,3 @@ def build(run, kinds, signal, checkpoint=True):
 
     return simulate, times[first:]
 
-
-def prepared(model, connectome, duration, dt, **kwargs):
-    """:func:`brainnet_cb.prepare` (re-exported for the fitting module)."""
-    return prepare(model, connectome, duration, dt, **kwargs)

@@ -1,0 +1,349 @@
+r"""The parameter book: every name a run can batch, sweep or fit, and what it means.
+
+One table answers, for a :class:`~brainnet_cb.Simulation`'s model and
+coupling, what a name such as ``"G"``, ``"eta"``, ``"noise_v"``, ``"speed"``
+or ``"seed"`` addresses:
+
+=============== ============================== ============================ ===========
+name            kind / location                bounds                       per region
+=============== ============================== ============================ ===========
+a model field   ``"model"``: ``model.<name>``  the model's ``param_ranges``  yes
+a coupling      ``"coupling"``:                the coupling's               yes
+field (``G``)   ``coupling.<name>``            ``param_ranges``, else
+                                               :data:`COUPLING_RANGES`
+                                               (:math:`G \ge 0`)
+``noise_<s>``   ``"noise"``: the amplitude     :math:`\sigma_s \ge 0`        yes
+                :math:`\sigma_s` of state
+                ``s``
+``speed``       ``"speed"`` (mm/ms): integer   :math:`v > 0`                 no
+                lags :math:`\mathrm{round}(L /
+                (v\,dt))`
+``seed``        ``"seed"``: the random key     an integer                   no
+=============== ============================== ============================ ===========
+
+Model, coupling and noise parameters are *differentiable* (they enter the
+vector field or the SDE term smoothly); ``speed`` and ``seed`` are not (they
+change integer delays or the random numbers) and are swept instead.
+
+The book checks values (a grid of ``k`` values or rows, a batch of ``B``, or
+one starting value) and substitutes them into the engine's dynamic arguments:
+on the host for a batch (:meth:`ParameterBook.stack`, one leading batch axis),
+traced for the differentiable path (:meth:`ParameterBook.substitute`), or
+into a spec (:meth:`ParameterBook.apply`, an out-of-place edit). A plug-in
+node model's parameters are found from its dataclass fields and bounded by
+its ``param_ranges``: they are batchable, sweepable and fittable with no edit
+elsewhere.
+
+>>> import brainnet_cb as bn
+>>> from brainnet_cb.parameters import ParameterBook
+>>> book = ParameterBook(bn.CoombesByrne(), bn.Linear())
+>>> [(p.kind, p.bounds) for p in map(book.lookup, ["G", "Delta", "noise_v", "speed"])]
+[('coupling', (0.0, inf)), ('model', (0.0, inf)), ('noise', (0.0, inf)), ('speed', (0.0, inf))]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._checks import per_region
+from .coupling import Linear
+from .delays import build_delay_table, compute_lags
+from .errors import SimulationError, SweepError
+from .noise import Additive
+
+__all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "KINDS", "COUPLING_RANGES", "GRID", "BATCH"]
+
+#: Prefix of noise amplitudes: ``"noise_v"`` is :math:`\sigma_v`.
+NOISE_PREFIX = "noise_"
+#: What a name can address.
+KINDS = ("model", "coupling", "noise", "speed", "seed")
+#: Bounds of coupling fields whose coupling declares no ``param_ranges`` of its own. ``G >= 0`` is the
+#: fits' search domain (projection, refinement); a negative ``G`` is still a valid explicit run.
+COUPLING_RANGES = {"G": (0.0, math.inf)}
+
+_INF = (-math.inf, math.inf)
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One addressable name: its kind, where it lives, its bounds, and what values it takes.
+
+    ``bounds`` is the closed interval ``(low, high)``, except that ``speed``'s
+    lower bound is open (``low_open``).
+    """
+
+    name: str
+    kind: str
+    field: str
+    bounds: tuple = _INF
+    low_open: bool = False
+    per_region: bool = True
+    differentiable: bool = True
+
+    @property
+    def location(self) -> str:
+        """Where the value goes, e.g. ``"model.eta"``, ``"coupling.G"``, ``"noise.v"``, ``"speed"``."""
+        return {"model": f"model.{self.field}", "coupling": f"coupling.{self.field}",
+                "noise": f"noise.{self.field}", "speed": "speed", "seed": "key"}[self.kind]
+
+    def inside(self, values) -> np.ndarray:
+        """Elementwise: does ``values`` lie inside :attr:`bounds`?"""
+        v = np.asarray(values, dtype=float)
+        lo, hi = self.bounds
+        return ((v > lo) if self.low_open else (v >= lo)) & (v <= hi)
+
+
+@dataclasses.dataclass(frozen=True)
+class Phrasing:
+    """How errors about values are worded where they are given (a sweep grid, a batch, a fit's init)."""
+
+    what: str
+    error: type
+    unknown: str
+    shape_per_region: str
+    shape_global: str
+    empty: str
+    speed: str
+    noise: str
+
+
+#: A sweep's ``grid`` (k values, or k rows of one value per region).
+GRID = Phrasing(
+    "grid", SweepError,
+    unknown="unknown parameter {name!r} in grid; choose from the {choices}.",
+    shape_per_region="{label} must have shape (k,) (k values) or (k, {n}) (k rows of one value per region), "
+                     "k >= 1; got shape {shape}.",
+    shape_global="{label} must have shape (k,) (k values), k >= 1; got shape {shape}.",
+    empty="",  # an empty grid entry is a shape error
+    speed="{label} must be conduction speeds > 0 (mm/ms); got {vals!r}.",
+    noise="{label} noise amplitudes must be >= 0; got {vals!r}.",
+)
+#: :func:`~brainnet_cb.simulate_batch`'s ``batch`` (B values, zipped).
+BATCH = Phrasing(
+    "batch", SimulationError,
+    unknown="cannot batch over {name!r}; choose {choices}.",
+    shape_per_region="{label} must have shape (B,) or (B, {n}) (one value, or one per region, for each run); "
+                     "got shape {shape}.",
+    shape_global="{label} must have shape (B,) (one value for each run); got shape {shape}.",
+    empty="batch entries are empty; give at least one value per entry.",
+    speed="{label} must be finite speeds > 0 (mm/ms), one per run; got {arr}.",
+    noise="{label} noise amplitudes must be finite and >= 0.",
+)
+
+
+class ParameterBook:
+    """Every name a run of ``model`` with ``coupling`` can batch, sweep or fit.
+
+    Parameters
+    ----------
+    model : NodeModel
+        Its dataclass fields are ``"model"`` parameters, bounded by its ``param_ranges``.
+    coupling : Coupling, default ``Linear()``
+        Its fields are ``"coupling"`` parameters (``"G"``).
+    """
+
+    def __init__(self, model, coupling=None):
+        self.model = model
+        self.coupling = Linear() if coupling is None else coupling
+        self.model_fields = [f.name for f in dataclasses.fields(model)]
+        self.coupling_fields = [f.name for f in dataclasses.fields(self.coupling)]
+
+    @classmethod
+    def of(cls, spec) -> "ParameterBook":
+        """The book of a :class:`~brainnet_cb.Simulation`."""
+        return cls(spec.model, spec.coupling)
+
+    @property
+    def names(self) -> list:
+        """Every addressable name (noise amplitudes as ``noise_<state>``)."""
+        return (self.model_fields + self.coupling_fields + ["speed", "seed"]
+                + [NOISE_PREFIX + s for s in self.model.states])
+
+    def choices(self) -> str:
+        """The valid names, in words (for error messages)."""
+        states = list(self.model.states)
+        return (f"parameters of {type(self.model).__name__} {self.model_fields}, of "
+                f"{type(self.coupling).__name__} {self.coupling_fields}, 'speed', 'seed', or 'noise_<state>' "
+                f"with a state of {states} (e.g. 'noise_{states[-1]}')")
+
+    def lookup(self, name, error=SweepError, message=GRID.unknown) -> Parameter:
+        """The :class:`Parameter` ``name`` addresses; ``error`` (worded by ``message``) if none."""
+        hits = []
+        if name in self.model_fields:
+            lo, hi = self.model.param_ranges.get(name, _INF)
+            hits.append(Parameter(name, "model", name, (float(lo), float(hi))))
+        if name in self.coupling_fields:
+            ranges = {**COUPLING_RANGES, **getattr(self.coupling, "param_ranges", {})}
+            lo, hi = ranges.get(name, _INF)
+            hits.append(Parameter(name, "coupling", name, (float(lo), float(hi))))
+        if name == "speed":
+            hits.append(Parameter(name, "speed", name, (0.0, math.inf), low_open=True, per_region=False,
+                                  differentiable=False))
+        if name == "seed":
+            hits.append(Parameter(name, "seed", name, _INF, per_region=False, differentiable=False))
+        if isinstance(name, str) and name.startswith(NOISE_PREFIX) and name[len(NOISE_PREFIX):] in self.model.states:
+            hits.append(Parameter(name, "noise", name[len(NOISE_PREFIX):], (0.0, math.inf)))
+        if not hits:
+            raise error(message.format(name=name, choices=self.choices()))
+        if len(hits) > 1:
+            raise error(f"{name!r} names both a {hits[0].kind} and a {hits[1].kind} parameter "
+                        f"({hits[0].location} and {hits[1].location}); rename one of them.")
+        return hits[0]
+
+    # ------------------------------------------------------------------------- checks
+    def rows(self, p: Parameter, values, n, dtype, phrasing=GRID) -> np.ndarray:
+        """``values`` of ``p`` for several runs: shape ``(k,)`` or ``(k, n)``, each row checked.
+
+        Model and coupling rows go through the object's own check (its
+        ``param_ranges``); noise amplitudes must be ``>= 0``, speeds ``> 0``,
+        seeds integers.
+        """
+        label, error = f"{phrasing.what}[{p.name!r}]", phrasing.error
+        try:
+            arr = np.asarray(values) if p.kind == "seed" else np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise error(f"{label} must be numbers; got {values!r}.") from None
+        if arr.ndim == 1 and arr.shape[0] == 0 and phrasing.empty:
+            raise error(phrasing.empty.format(label=label, n=n, shape=arr.shape))
+        if arr.ndim == 0 or arr.ndim > 2 or (arr.ndim == 2 and (not p.per_region or arr.shape[1] != n)) \
+                or arr.shape[0] == 0:
+            text = phrasing.shape_per_region if p.per_region else phrasing.shape_global
+            raise error(text.format(label=label, n=n, shape=arr.shape))
+        if p.kind == "seed":
+            if not np.issubdtype(arr.dtype, np.integer):
+                raise error(f"{label} must be integers (one random key per run); got {values!r}.")
+            return arr
+        if not np.all(np.isfinite(arr)):
+            raise error(f"{label} must be finite; got {values!r}.")
+        if p.kind == "speed" and not np.all(p.inside(arr)):
+            raise error(phrasing.speed.format(label=label, vals=values, arr=arr))
+        if p.kind == "noise" and not np.all(p.inside(arr)):
+            raise error(phrasing.noise.format(label=label, vals=values))
+        if p.kind in ("model", "coupling"):  # the object's own checks, row by row
+            obj = self.model if p.kind == "model" else self.coupling
+            for v in arr:
+                dataclasses.replace(obj, **{p.field: v}).validated(n, dtype)
+        return arr
+
+    def point(self, p: Parameter, value, n, error, label) -> np.ndarray:
+        """One value of ``p`` (a fit's starting value): a finite scalar or one value per region."""
+        return per_region(value, n, label, error, scalar="a scalar (one global value)")
+
+    @staticmethod
+    def check_noise_row(p: Parameter, run, error, label):
+        """A noise amplitude can be substituted only where the run has noise on that state."""
+        if p.kind == "noise" and p.field not in noise_states(run):
+            raise error(f"{label}: the run has no noise on {p.field!r}; pass e.g. "
+                        f"noise=bn.Additive({p.field}=0.1) to fit its amplitude.")
+
+    # ------------------------------------------------------------------------- substitution
+    def apply(self, spec, point: dict):
+        """``spec`` with one value per name substituted (an out-of-place edit; re-validated).
+
+        Model and coupling values replace the fields, ``noise_<s>`` adds or
+        replaces :math:`\\sigma_s`, ``speed`` the speed and ``seed`` the key.
+        """
+        params = {name: self.lookup(name) for name in point}
+        by = {kind: {p.field: point[name] for name, p in params.items() if p.kind == kind} for kind in KINDS}
+        changes = {}
+        if by["model"]:
+            changes["model"] = dataclasses.replace(spec.model, **by["model"])
+        if by["coupling"]:
+            changes["coupling"] = dataclasses.replace(spec.coupling, **by["coupling"])
+        if by["noise"]:
+            sigma = dict(spec.noise.sigma) if spec.noise is not None else {}
+            sigma.update(by["noise"])
+            changes["noise"] = Additive(**sigma)
+        if "speed" in point:
+            changes["speed"] = point["speed"]
+        if "seed" in point:
+            changes["key"] = int(point["seed"])
+        return spec.replace(**changes) if changes else spec
+
+    def stack(self, run, values: dict, size: int):
+        """Host-side: ``run``'s dynamic arguments with a leading batch axis for each name in ``values``.
+
+        ``values[name]`` has shape ``(B,)`` or ``(B, n)`` (checked by
+        :meth:`rows`). Returns ``(dyn, batched_leaves, max_lag)``: the new
+        :class:`~brainnet_cb._engine.Dynamic`, the leaves that carry the batch
+        axis, and the history length the longest delay needs (``speed``).
+        """
+        params = {name: self.lookup(name) for name in values}
+        n = run.connectome.n_regions
+        dtype = run.dyn.table.weights.dtype
+        dyn, batched = run.dyn, []
+
+        def stack_validated(obj, kind):
+            names = [k for k, p in params.items() if p.kind == kind]
+            if not names:
+                return obj
+            items = [dataclasses.replace(obj, **{params[k].field: values[k][b] for k in names}).validated(n, dtype)
+                     for b in range(size)]
+            new = {params[k].field: jnp.stack([getattr(it, params[k].field) for it in items]) for k in names}
+            batched.extend(new.values())
+            return dataclasses.replace(obj, **new)
+
+        dyn = dyn._replace(model=stack_validated(dyn.model, "model"),
+                           coupling=stack_validated(dyn.coupling, "coupling"))
+        noise = [k for k, p in params.items() if p.kind == "noise"]
+        if noise:
+            rows = noise_states(run)
+            sigma = np.repeat(np.asarray(dyn.sigma)[None], size, axis=0)
+            for k in noise:
+                sigma[:, rows.index(params[k].field)] = np.broadcast_to(values[k].reshape(size, -1), (size, n))
+            dyn = dyn._replace(sigma=jnp.asarray(sigma, dtype))
+            batched.append(dyn.sigma)
+        if "seed" in values:
+            dyn = dyn._replace(key=jax.vmap(jax.random.key)(jnp.asarray(values["seed"].astype(np.int64))))
+            batched.append(dyn.key)
+        max_lag = run.max_lag
+        if "speed" in values:
+            tables = []
+            for s in values["speed"]:
+                table, lag = build_delay_table(run.connectome.weights,
+                                               compute_lags(run.connectome.lengths, float(s), run.dt),
+                                               dtype, run.attrs["edges"])
+                tables.append(table)
+                max_lag = max(max_lag, lag)
+            offsets = jnp.stack([t.offsets for t in tables])
+            dyn = dyn._replace(table=dyn.table._replace(offsets=offsets))
+            batched.append(offsets)
+        return dyn, batched, max_lag
+
+    def substitute(self, run, params: dict):
+        """Traced: ``run``'s dynamic arguments with ``params`` (scalars or ``(n,)`` arrays) substituted.
+
+        A pure function of ``params`` (``jax.grad`` goes through it): model and
+        coupling fields by ``dataclasses.replace`` of their pytrees, noise
+        amplitudes by ``sigma.at[row].set``. Only differentiable kinds.
+        """
+        dyn = run.dyn
+        n = run.connectome.n_regions
+        dtype = dyn.table.weights.dtype
+        found = {k: self.lookup(k) for k in params}
+
+        def broadcast(v):
+            return jnp.broadcast_to(jnp.asarray(v, dtype), (n,))
+
+        model_new = {p.field: broadcast(params[k]) for k, p in found.items() if p.kind == "model"}
+        coup_new = {p.field: broadcast(params[k]) for k, p in found.items() if p.kind == "coupling"}
+        if model_new:
+            dyn = dyn._replace(model=dataclasses.replace(dyn.model, **model_new))
+        if coup_new:
+            dyn = dyn._replace(coupling=dataclasses.replace(dyn.coupling, **coup_new))
+        sigma = dyn.sigma
+        rows = noise_states(run)
+        for k, p in found.items():
+            if p.kind == "noise":
+                sigma = sigma.at[rows.index(p.field)].set(broadcast(params[k]))
+        return dyn._replace(sigma=sigma)
+
+
+def noise_states(run) -> list:
+    """The state variables a prepared run has noise on, in the order of its ``sigma`` rows."""
+    return [run.model.states[r] for r in run.plan.noise_rows]
