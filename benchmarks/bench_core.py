@@ -142,7 +142,7 @@ def build_connectome(choice):
             w = np.asarray(conn.weights, float)
             lengths = np.asarray(conn.lengths, float)
             return w, lengths, list(conn.labels), "TVB 76-region (bn.load_atlas('tvb76'))"
-        except Exception as exc:  # noqa: BLE001 - fall back, say why
+        except Exception as exc:
             if choice == "tvb76":
                 raise
             why = f"{type(exc).__name__}: {exc}"
@@ -224,6 +224,7 @@ def patch_jit_initial_carry():
     program on first use, which costs compile time and memory.
     """
     import jax
+
     from brainnet_cb import _engine
 
     _engine.initial_carry = jax.jit(_engine.initial_carry, static_argnums=(3,))
@@ -265,6 +266,7 @@ def patch_cond_argmin():
     """
     import jax
     import jax.numpy as jnp
+
     from brainnet_cb import _engine
 
     orig = _engine._one_step
@@ -290,6 +292,7 @@ def patch_sum_check():
     """
     import jax
     import jax.numpy as jnp
+
     from brainnet_cb import _engine
 
     orig = _engine._one_step
@@ -777,7 +780,7 @@ def main(argv=None):
         run_child(args)
         return 0
     if args.list:
-        for k, (label, kind, dtype, nf) in ROWS.items():
+        for k, (label, _kind, dtype, _nf) in ROWS.items():
             print(f"{k:24s} {label} ({dtype})")
         return 0
     keys = args.rows.split(",") if args.rows else (QUICK_ROWS if args.quick else list(ROWS))

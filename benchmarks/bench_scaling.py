@@ -118,7 +118,7 @@ def worker(spec):
     device_peak = None
     try:
         device_peak = dev.memory_stats().get("peak_bytes_in_use")
-    except Exception:  # CPU devices have no memory_stats
+    except Exception:  # noqa: BLE001 - CPU devices have no memory_stats
         pass
     return {
         **spec,
@@ -383,7 +383,7 @@ def print_table(rows, header=True):
         if "error" in r:
             print(f"{label(r)} ERROR {r['error']}")
             continue
-        fmt = lambda k, f: (f.format(r[k]) if r.get(k) is not None else "")  # noqa: E731
+        fmt = lambda k, f: (f.format(r[k]) if r.get(k) is not None else "")  # noqa: E731, B023 - used in this iteration
         print(f"{label(r)} {r.get('layout', ''):<9} {r['dtype']:<7} {r['edges_count']:>8} "
               f"{r['us_per_step']:>9.2f} {r['steps_per_s']:>9.0f} {r['ns_per_edge']:>8.2f} "
               f"{fmt('compile_s', '{:7.1f}'):>7} {fmt('peak_rss_mib', '{:8.0f}'):>8} "

@@ -67,9 +67,9 @@ def main():
     for dtype in ("float32", "float64"):
         for noise in (None, bn.Additive(v=0.1)):
             tag = f"tvb76 heun {dtype}" + (" noise" if noise else "")
-            row(tag, tvb, steps, lambda: bn.simulate(bn.CoombesByrne(), tvb, args.duration, 0.1,
-                                                     coupling=bn.Linear(G=0.5), noise=noise, monitors=mon,
-                                                     dtype=dtype))
+            row(tag, tvb, steps, lambda noise=noise, dtype=dtype: bn.simulate(
+                bn.CoombesByrne(), tvb, args.duration, 0.1, coupling=bn.Linear(G=0.5), noise=noise,
+                monitors=mon, dtype=dtype))
     G = np.linspace(0.0, 1.0, 32)
     _, us, compile_s = timed(lambda: bn.simulate_batch(bn.CoombesByrne(), tvb, args.duration, 0.1,
                                                        batch={"G": G}, monitors=mon, dtype="float32"), steps)

@@ -35,10 +35,11 @@ import os
 import pathlib
 import sys
 import time
+
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import bench_core as bc  # noqa: E402
+import bench_core as bc
 
 
 def main():

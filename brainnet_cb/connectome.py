@@ -244,11 +244,11 @@ class Connectome:
 
     __hash__ = None
 
-    def replace(self, **changes) -> "Connectome":
+    def replace(self, **changes) -> Connectome:
         """Return a validated copy with some fields replaced (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
 
-    def normalized(self, method: str = "max") -> "Connectome":
+    def normalized(self, method: str = "max") -> Connectome:
         """Return a copy with rescaled weights (orientation ``[target, source]`` kept).
 
         Parameters
@@ -275,7 +275,7 @@ class Connectome:
             w = np.divide(w, s, out=np.zeros_like(w), where=s > 0)
         return self.replace(weights=w)
 
-    def symmetrized(self, method: str = "mean") -> "Connectome":
+    def symmetrized(self, method: str = "mean") -> Connectome:
         """Return a copy with ``weights == weights.T``.
 
         Parameters
@@ -315,7 +315,7 @@ class Connectome:
             )
         return np.array([where[x] for x in labels], dtype=int)
 
-    def subset(self, labels) -> "Connectome":
+    def subset(self, labels) -> Connectome:
         """The sub-network of ``labels``, in the order given (also a reorder).
 
         ``out.weights[a, b] == self.weights[index(labels[a]), index(labels[b])]``,
@@ -338,7 +338,7 @@ class Connectome:
             changes[f] = None if v is None else v[idx]
         return self.replace(**changes)
 
-    def reordered(self, labels) -> "Connectome":
+    def reordered(self, labels) -> Connectome:
         """The same connectome with its regions in the order of ``labels``.
 
         ``labels`` must be a permutation of :attr:`labels`.
@@ -391,7 +391,7 @@ class Connectome:
         return g
 
     @classmethod
-    def from_networkx(cls, graph: nx.Graph, weight="weight", length="length") -> "Connectome":
+    def from_networkx(cls, graph: nx.Graph, weight="weight", length="length") -> Connectome:
         """Build a connectome from a graph whose edges go *source -> target*.
 
         An undirected graph gives a symmetric connectome. Nodes are taken in

@@ -18,8 +18,8 @@ from typing import ClassVar
 import jax.numpy as jnp
 import numpy as np
 
-from ._pytree import pytree_dataclass
 from ._checks import per_region
+from ._pytree import pytree_dataclass
 from .errors import CouplingError
 
 __all__ = ["Coupling", "Linear", "Diffusive", "Conductance"]
@@ -47,7 +47,7 @@ class Coupling:
             )
         return port
 
-    def validated(self, n_regions: int, dtype) -> "Coupling":
+    def validated(self, n_regions: int, dtype) -> Coupling:
         """Check the parameters on the host; return a copy holding arrays.
 
         Each parameter must be finite and a scalar or one value per target region.

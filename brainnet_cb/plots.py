@@ -285,7 +285,8 @@ def summary(ds: xr.Dataset, regions=4, *, fc=None, title=None):
         ax.set_title(f"EEG, 6 of {da.sizes[_space_dim(da, tdim)]} sensors (last {show.sizes[tdim]} samples)")
     if fc is not None:
         source = fc.attrs.get("source", "BOLD" if "bold" in ds else activity)
-        samples = f", {fc.attrs['n_samples']} {'volumes' if source == 'BOLD' else 'samples'}" if "n_samples" in fc.attrs else ""
+        kind = "volumes" if source == "BOLD" else "samples"
+        samples = f", {fc.attrs['n_samples']} {kind}" if "n_samples" in fc.attrs else ""
         _draw_matrix(fig, fig.add_subplot(grid[:, 1]), fc,
                      f"FC of {source} ({fc.sizes[fc.dims[0]]} regions{samples})")
     fig.suptitle(title or _title(ds))

@@ -49,7 +49,8 @@ Leaky(tau=5.0, I=1.0)
 
 # No ``from __future__ import annotations`` here: the doctest above is compiled with
 # this module's future flags, and dataclasses must see its ClassVar annotations as types.
-from typing import Callable, TypeVar, overload
+from collections.abc import Callable
+from typing import TypeVar, overload
 
 from ._pytree import pytree_dataclass, static_field
 from .coupling import Coupling

@@ -44,7 +44,7 @@ ZARR_CHUNK_BYTES = 16 * 2**20
 
 def _zarr():
     try:
-        import zarr
+        import zarr  # noqa: PLC0415 - optional dependency (the stream extra)
     except ImportError:
         raise SimulationError(
             "out= streams the run to a Zarr store, which needs the zarr package; "

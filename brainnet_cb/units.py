@@ -32,7 +32,7 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError):
     if isinstance(value, u.Quantity):
         try:
             value = value.to_decimal(unit)
-        except Exception:
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
             raise error(
                 f"{name} must be a quantity with the dimension of {unit_name}; got "
                 f"{value}. Pass e.g. {name}=1.0 * u.{unit_name.replace('/', ' / u.')} "

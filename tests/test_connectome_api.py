@@ -83,8 +83,10 @@ def test_disconnected_regions_are_reported():
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("hemispheres", [0, 2, 1], r"hemispheres must be booleans or 0/1 \(True = right hemisphere\); got values such as \[0, 2, 1\]"),
-        ("cortical", [1, 0], r"cortical must have shape \(3,\) \(one entry per region: True = cortical region\); got shape \(2,\)"),
+        ("hemispheres", [0, 2, 1],
+         r"hemispheres must be booleans or 0/1 \(True = right hemisphere\); got values such as \[0, 2, 1\]"),
+        ("cortical", [1, 0],
+         r"cortical must have shape \(3,\) \(one entry per region: True = cortical region\); got shape \(2,\)"),
         ("areas", [1.0, -2.0, 3.0], r"areas must be non-negative \(mm\^2\); got -2.0 for region 1"),
         ("areas", [1.0, np.nan, 3.0], r"areas must be finite; got nan"),
         ("orientations", np.ones((3, 2)), r"orientations must have shape \(3, 3\)"),

@@ -205,7 +205,8 @@ CASES = [
     (case_pickled_npz, r"p\.npz' holds pickled object arrays"),
     (case_mat_without_weights, r"x\.mat': no weights variable found \(tried \['weights', 'W', 'SC', 'sc', "
                                r"'connectivity', 'conn'\]\); variables: \['bar', 'foo'\]"),
-    (case_mat_named_variable_missing, r"x\.mat' has no variable 'conn_matrix' for the weights; variables: \['SC', 'lengths'\]"),
+    (case_mat_named_variable_missing,
+     r"x\.mat' has no variable 'conn_matrix' for the weights; variables: \['SC', 'lengths'\]"),
     (case_graphml_some_lengths, r"g\.graphml': 1 of 2 edges have no 'length' attribute \(first: b -> c\)"),
     (case_graphml_no_lengths, r"g\.graphml': no edge has a 'length' attribute; delays need lengths in mm"),
     (case_unknown_suffix, r"c\.xlsx': unknown connectome file type '\.xlsx'; supported: a folder or"),

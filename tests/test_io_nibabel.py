@@ -104,7 +104,7 @@ def test_trk_streamlines_to_connectome(tmp_path):
 
 
 def test_tck_streamlines_to_connectome(tmp_path):
-    parc = _tract_parcellation(tmp_path)
+    _tract_parcellation(tmp_path)  # writes parc.nii.gz, read below by path
     tractogram = nib.streamlines.Tractogram(STREAMLINES, affine_to_rasmm=np.eye(4))
     nib.streamlines.save(tractogram, tmp_path / "t.tck")
     conn = bio.read_tractography(tmp_path / "t.tck", tmp_path / "parc.nii.gz",

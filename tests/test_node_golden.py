@@ -13,7 +13,8 @@ def _trajectory(method, dt, times, v_ext=0.0, model=None):
     """States at ``times`` (ms) of one node from (0.1, 0), with a constant v input."""
     model = model or bn.CoombesByrne()
     step = INTEGRATORS[method]
-    f = lambda x: model.dfun(x, {"v": v_ext})
+    def f(x):
+        return model.dfun(x, {"v": v_ext})
 
     @jax.jit
     def run(x, n):
@@ -91,7 +92,8 @@ def test_damped_ringing_period_and_decay(golden, case, v_ext):
     """Successive extrema of r are pi/omega apart and shrink by exp(pi * Re/omega)."""
     dt = 0.001
     model = bn.CoombesByrne()
-    f = lambda x: model.dfun(x, {"v": v_ext})
+    def f(x):
+        return model.dfun(x, {"v": v_ext})
 
     @jax.jit
     def run(x):

@@ -11,7 +11,9 @@ from brainnet_cb.integrators import INTEGRATORS
 
 def _settle(model, v_ext=0.0, t=200.0, dt=0.01, x0=(0.1, 0.0)):
     """One node integrated by RK4 to time t (ms) under a constant current."""
-    f = lambda x: model.dfun(x, {"v": v_ext})
+    def f(x):
+        return model.dfun(x, {"v": v_ext})
+
     step = INTEGRATORS["rk4"]
     run = jax.jit(lambda x: jax.lax.fori_loop(0, int(round(t / dt)), lambda i, y: step(f, y, dt), x))
     x = run(jnp.array([[x0[0]], [x0[1]]]))

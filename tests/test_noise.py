@@ -42,7 +42,10 @@ def test_stationary_covariance_matches_lyapunov(golden, dt):
     expected = lyapunov_covariance(golden)
     got = stationary_covariance(dt, "heun")
     np.testing.assert_allclose(np.diag(got), np.diag(expected), rtol=0.10)
-    corr = lambda S: S[0, 1] / np.sqrt(S[0, 0] * S[1, 1])
+
+    def corr(S):
+        return S[0, 1] / np.sqrt(S[0, 0] * S[1, 1])
+
     assert abs(corr(got) - corr(expected)) < 0.05
 
 

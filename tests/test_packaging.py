@@ -1,6 +1,7 @@
 """The explicit package list of pyproject.toml covers every brainnet_cb sub-package."""
 
 import pathlib
+
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

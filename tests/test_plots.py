@@ -6,8 +6,8 @@ import xarray as xr
 
 pytest.importorskip("matplotlib")
 
-import brainnet_cb as bn  # noqa: E402
-from brainnet_cb import plots  # noqa: E402
+import brainnet_cb as bn
+from brainnet_cb import plots
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,7 @@ def test_node_model_makes_a_frozen_pytree_dataclass_that_runs():
     @bn.node_model
     class Leaky(bn.NodeModel):
         tau: float = 10.0
-        I: float = 1.0  # noqa: E741 - the input current of the equation
+        I: float = 1.0
         states: ClassVar[tuple] = ("x",)
         initial: ClassVar[dict] = {"x": 0.0}
         sends: ClassVar[str] = "x"

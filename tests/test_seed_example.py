@@ -55,7 +55,8 @@ def test_right_hand_sides_carry_per_ms_units(golden):
     assert abs(dr.to_decimal(per_ms)[0]) < 1e-9 and abs(dv.to_decimal(per_ms)[0]) < 1e-9
     # away from the fixed point: the equations of science.md at (0.1, 0)
     assert float(node.dr(0.1, 0.0, 0.0).to_decimal(per_ms)) == pytest.approx(1 / np.pi - np.pi * 0.01)
-    assert float(node.dv(0.0, 0.1, 0.5).to_decimal(per_ms)) == pytest.approx(-(np.pi * 0.1) ** 2 + 2 - 4 * np.pi * 0.1 + 0.5)
+    dv = -(np.pi * 0.1) ** 2 + 2 - 4 * np.pi * 0.1 + 0.5
+    assert float(node.dv(0.0, 0.1, 0.5).to_decimal(per_ms)) == pytest.approx(dv)
 
 
 def test_batched_states_and_per_neuron_parameters():

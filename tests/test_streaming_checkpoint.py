@@ -170,7 +170,7 @@ def test_a_hundred_streamed_chunks_equal_the_in_memory_run_and_the_store_is_read
     run = bn.prepare(bn.CoombesByrne(), conn, **kw)
     assert len(run.schedule(50)) >= 100
     streamed = run.execute(chunk_steps=50, sink=CheckingSink(tmp_path / "run.zarr"))
-    assert seen[0] == (10, seen[0][1], 50, "10 of %d chunks, t = 50 ms" % seen[0][1])
+    assert seen[0] == (10, seen[0][1], 50, f"10 of {seen[0][1]} chunks, t = 50 ms")
     assert seen[-1][0] == seen[-1][1] >= 100  # 100 whole chunks and the tail pieces
     xr.testing.assert_identical(streamed.load(), memory)
     assert memory.sizes["time_bold"] == 96  # samples at t <= discard are dropped in both

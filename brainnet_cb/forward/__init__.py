@@ -1,5 +1,6 @@
 """Forward models: from region sources to EEG/MEG sensors (lead fields, montages)."""
 
+from .atlas import ATLAS_GAINS, load_gain, region_gain
 from .leadfield import (
     lead_field_infinite,
     lead_field_meg_sphere,
@@ -7,7 +8,6 @@ from .leadfield import (
     orientations_radial,
 )
 from .montage import MONTAGES, montage, project_to_sphere
-from .atlas import ATLAS_GAINS, load_gain, region_gain
 
 __all__ = [
     "lead_field_infinite",

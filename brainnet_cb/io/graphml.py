@@ -50,7 +50,7 @@ def read_graphml(path, *, name=None, missing_lengths="raise") -> Connectome:
     p = existing_path(path, "GraphML")
     try:
         g = nx.read_graphml(p)
-    except Exception as e:  # networkx raises several parser errors
+    except Exception as e:  # noqa: BLE001 - networkx raises several parser errors
         raise ConnectomeError(f"'{p}' is not a readable GraphML file ({type(e).__name__}: {e}).") from None
     if g.number_of_nodes() == 0:
         raise ConnectomeError(f"'{p}' holds a graph without nodes; a connectome needs regions.")

@@ -161,7 +161,7 @@ def read_parcellation(path, labels=None, *, background=0) -> Parcellation:
         )
     try:
         img = nib.load(p)
-    except Exception as e:  # nibabel raises ImageFileError, OSError, ...
+    except Exception as e:  # noqa: BLE001 - nibabel raises ImageFileError, OSError, ...
         raise ConnectomeError(f"'{p}' is not a readable NIfTI image ({type(e).__name__}: {e}).") from None
     source = f"'{p}'"
     data = np.asanyarray(img.dataobj)
@@ -227,7 +227,7 @@ def read_surface_parcellation(path, surface, labels=None, *, background=0) -> Pa
         surf = nib.load(s)
         ids = np.asarray(lab.darrays[0].data)
         coords, faces = surf.agg_data(("pointset", "triangle"))
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - nibabel and malformed GIFTI raise many kinds
         raise ConnectomeError(
             f"'{p}' with surface '{s}' cannot be read as a GIFTI label file and surface "
             f"({type(e).__name__}: {e})."

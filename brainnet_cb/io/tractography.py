@@ -33,7 +33,7 @@ def _load_streamlines(streamlines):
             )
         try:
             tfile = nib.streamlines.load(p)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - nibabel raises several header/format errors
             raise ConnectomeError(
                 f"'{p}' is not a readable {p.suffix} file ({type(e).__name__}: {e})."
             ) from None

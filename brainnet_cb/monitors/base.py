@@ -55,7 +55,7 @@ class Monitor:
             )
         return steps
 
-    def bind(self, dt: float) -> "Monitor":
+    def bind(self, dt: float) -> Monitor:
         """This monitor bound to the run's step ``dt`` (ms), before compilation.
 
         Called once per run on the host, after :meth:`period_steps`. The

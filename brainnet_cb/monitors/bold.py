@@ -218,7 +218,7 @@ class Bold(Monitor):
         return self.describe()
 
     # --- binding to the run ----------------------------------------------------------
-    def bind(self, dt: float) -> "Bold":
+    def bind(self, dt: float) -> Bold:
         """Fix the sub-step ``k = dt_bold / dt`` (steps) for a run with step ``dt`` (ms).
 
         With ``dt_bold`` unset, ``k`` is the largest divisor of the TR (in
@@ -312,7 +312,8 @@ class Bold(Monitor):
         samples = samples.reshape(len(times_ms), samples.shape[-1])  # (time, 1, n) -> (time, n), also when empty
         keep = np.asarray(times_ms) > self.discard + 1e-9 * self.tr
         dim = self.time_dim()
-        c = {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v).tolist() for k, v in self.constants().items()}
+        c = {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v).tolist()
+             for k, v in self.constants().items()}
         arr = xr.DataArray(
             samples[keep],
             dims=(dim, "region"),

@@ -22,7 +22,8 @@ from .._pytree import pytree_dataclass, static_field
 from ..connectome import Connectome
 from ..errors import MonitorError
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
-from ..forward.montage import MONTAGES, montage as _montage, project_to_sphere
+from ..forward.montage import MONTAGES, project_to_sphere
+from ..forward.montage import montage as _montage
 from ..units import to_mm
 from .base import Monitor
 from .sources import check_source, default_eeg_source, source_signal

@@ -133,7 +133,7 @@ class NodeModel:
             )
         return self.states.index(name)
 
-    def validated(self, n_regions: int, dtype) -> "NodeModel":
+    def validated(self, n_regions: int, dtype) -> NodeModel:
         """Check every parameter on the host; return a copy holding ``(n,)`` arrays.
 
         Each parameter must be finite, inside ``param_ranges`` and a scalar or a
@@ -167,7 +167,8 @@ class NodeModel:
             )
         rows = []
         for name in self.states:
-            value = per_region(overrides.get(name, self.initial[name]), n_regions, f"initial_state[{name!r}]", ModelError)
+            value = per_region(overrides.get(name, self.initial[name]), n_regions, f"initial_state[{name!r}]",
+                               ModelError)
             rows.append(np.broadcast_to(value, (n_regions,)))
         return jnp.asarray(np.stack(rows), dtype=dtype)
 

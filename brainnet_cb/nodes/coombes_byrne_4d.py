@@ -11,6 +11,7 @@ import numpy as np
 from .._pytree import pytree_dataclass
 from ..errors import ModelError
 from .base import NodeModel
+from .coombes_byrne import CoombesByrne
 
 __all__ = ["CoombesByrne4D"]
 
@@ -134,8 +135,6 @@ class CoombesByrne4D(NodeModel):
         (:meth:`CoombesByrne.fixed_point`, which raises :class:`ModelError` in
         the bistable regime).
         """
-        from .coombes_byrne import CoombesByrne
-
         p = self._scalars()
         r, v = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"]).fixed_point(v_ext)
         return r, v, p["k"] * math.pi * r, 0.0

@@ -1,8 +1,9 @@
 """Node models by name: the built-in ones, models registered in this session, and plug-ins.
 
 A model defined in a script or notebook is registered by name with
-:func:`register_model` (or ``@bn.node_model(register=True)``). A third-party package registers a node model (a :class:`NodeModel` subclass)
-under the entry-point group ``brainnet_cb.nodes`` in its ``pyproject.toml``::
+:func:`register_model` (or ``@bn.node_model(register=True)``). A third-party
+package registers a node model (a :class:`NodeModel` subclass) under the
+entry-point group ``brainnet_cb.nodes`` in its ``pyproject.toml``::
 
     [project.entry-points."brainnet_cb.nodes"]
     my_model = "my_package.module:MyModel"
@@ -183,7 +184,7 @@ def get_model(name: str) -> type[NodeModel]:
     ep = plugins[name]
     try:
         cls = ep.load()
-    except Exception as err:  # noqa: BLE001 - report any import failure of the plug-in
+    except Exception as err:
         raise ModelError(
             f"the node model {name!r} registered by entry point {ep.value!r} could not be "
             f"loaded: {type(err).__name__}: {err}. Reinstall or fix the package that provides it."

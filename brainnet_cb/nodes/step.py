@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-import braintools
 import brainstate
+import braintools
 import brainunit as u
 import jax.numpy as jnp
 import numpy as np
@@ -60,8 +60,9 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
     r"""Coombes–Byrne next-generation neural mass model (2D) as a brainstate module.
 
     The face of :class:`~brainnet_cb.CoombesByrne` compatible with the reference
-    implementation (brainmass ``CoombesByrneStep``) (same equations, same code): firing rate :math:`r` and mean potential :math:`v`
-    of a population of QIF neurons with conductance-based synapses,
+    implementation (brainmass ``CoombesByrneStep``), with the same equations and
+    the same code: firing rate :math:`r` and mean potential :math:`v` of a
+    population of QIF neurons with conductance-based synapses,
 
     .. math::
 

@@ -17,7 +17,7 @@ class LeakyRate(NodeModel):
     """
 
     tau: float = 10.0
-    I: float = 1.0  # noqa: E741 - the input current of the equation
+    I: float = 1.0
 
     states: ClassVar[tuple] = ("x",)
     state_units: ClassVar[dict] = {"x": "1"}
