@@ -1,4 +1,5 @@
-"""Strict test setup: float64 everywhere, golden values from shared/reference."""
+"""Strict test setup: float64 everywhere (except tests marked ``float32``), golden
+values from shared/reference."""
 
 import json
 import pathlib
@@ -25,6 +26,14 @@ def golden():
 
 
 @pytest.fixture(autouse=True)
-def _float64():
+def _precision(request):
+    """float64 for every test; a test marked ``float32`` runs with x64 off (JAX and
+    brainstate in float32, the default of a user who never calls bn.enable_float64)."""
     assert jax.config.jax_enable_x64, "tests must run in float64"
-    yield
+    if request.node.get_closest_marker("float32") is None:
+        yield
+        return
+    with jax.enable_x64(False), brainstate.environ.context(precision=32):
+        assert not jax.config.jax_enable_x64
+        yield
+    assert jax.config.jax_enable_x64, "a float32 test must leave float64 on for the others"
