@@ -1,17 +1,15 @@
 """The public plug-in contract: your own node models, couplings and monitors.
 
 brainnet_cb has three extension points, each a base class with a small
-required surface:
+required surface and a decorator:
 
-=====================  ==========================================  ==============================
-base class             required                                    decorator
-=====================  ==========================================  ==============================
-:class:`NodeModel`     class data (``states``, ``initial``,        :func:`node_model`
-                       ``sends``, ``receives``, ``input_ports``)
-                       and ``dfun(x, inputs)``
-:class:`Coupling`      ``post(S, local, strength)``                :func:`coupling`
-:class:`Monitor`       ``init``, ``update``, ``emit``              :func:`monitor`
-=====================  ==========================================  ==============================
+- :class:`NodeModel` (decorator :func:`node_model`): class data (``states``,
+  ``initial``, ``sends``, ``receives``, ``input_ports``, ...) and the pure
+  vector field ``dfun(x, inputs)``;
+- :class:`Coupling` (decorator :func:`coupling`): the pure map
+  ``post(S, local, strength)``;
+- :class:`Monitor` (decorator :func:`monitor`): the pure methods ``init``,
+  ``update`` and ``emit``.
 
 The decorator turns the subclass into a frozen dataclass that is also a JAX
 pytree: numeric fields are *arguments* of the compiled program (new values
