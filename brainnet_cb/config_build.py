@@ -1,0 +1,120 @@
+"""A configuration as Python objects: its connectome, monitors and :class:`~brainnet_cb.Simulation`."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+from .config_schema import ConfigError, ConnectomeSection, MonitorsSection, RunConfig
+from .errors import BrainnetError
+from .spec import Simulation
+
+__all__ = ["build_connectome", "build_monitors", "build_simulation", "build_run", "resolve_path"]
+
+
+def resolve_path(path, base):
+    """``path`` (``~`` expanded) relative to the folder ``base`` (the config file's), unless absolute."""
+    p = pathlib.Path(path).expanduser()
+    return p if p.is_absolute() or base is None else pathlib.Path(base) / p
+
+
+def build_connectome(section: ConnectomeSection, base=None):
+    """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
+    import brainnet_cb as bn  # noqa: PLC0415
+    from . import io  # noqa: PLC0415
+
+    if section.file and section.weights:
+        raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
+    if section.file:
+        return io.read_connectome(resolve_path(section.file, base))
+    if section.weights:
+        return io.read_matrix(
+            resolve_path(section.weights, base),
+            resolve_path(section.lengths, base) if section.lengths else None,
+            labels=resolve_path(section.labels, base) if section.labels else None,
+        )
+    if not section.atlas:
+        raise ConfigError("connectome: set atlas, file or weights (all are empty)")
+    if section.atlas == "hcp":
+        return bn.hcp_connectome()
+    return bn.load_atlas(section.atlas)
+
+
+def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
+    """The monitors a ``[monitors]`` table asks for (activity, BOLD, EEG)."""
+    import brainnet_cb as bn  # noqa: PLC0415
+    from .forward.atlas import load_gain  # noqa: PLC0415
+
+    monitors = []
+    a = section.activity
+    if a.enabled:
+        monitors.append(bn.TemporalAverage(a.period, variables=tuple(a.variables) or None))
+    if section.bold.enabled:
+        b = section.bold
+        monitors.append(bn.Bold(tr=b.tr, discard=b.discard, preset=b.preset))
+    e = section.eeg
+    if e.enabled:
+        has_gain = False
+        if atlas:
+            try:
+                load_gain(atlas)
+                has_gain = True
+            except BrainnetError:
+                has_gain = False
+        if e.gain == "atlas" and not has_gain:
+            raise ConfigError(f"monitors.eeg.gain = \"atlas\" needs a bundled atlas with an EEG gain "
+                              f"(tvb76); this run's connectome is {connectome.name!r}. "
+                              "Use gain = \"sphere\" or \"auto\"")
+        if e.gain in ("atlas", "auto") and has_gain:
+            monitors.append(bn.EEG.from_atlas(atlas, period=e.period))
+        else:
+            if connectome.centres is None and e.gain == "auto":
+                print(f"brainnet-cb: no EEG: {connectome.name!r} has no region centres for a sphere lead "
+                      "field (set monitors.eeg.enabled = false to silence this)", file=sys.stderr)
+                return monitors
+            if connectome.centres is None:
+                raise ConfigError("monitors.eeg: a sphere lead field needs region centres, and this "
+                                  "connectome has none; set monitors.eeg.enabled = false")
+            monitors.append(bn.EEG.sphere(connectome, montage=e.montage, period=e.period))
+    return monitors
+
+
+def build_simulation(cfg: RunConfig, base=None) -> Simulation:
+    """The :class:`~brainnet_cb.Simulation` that ``cfg`` describes (validated).
+
+    ``base`` is the folder relative file paths are read from (the config file's).
+    ``build_simulation(cfg).run()`` is the run ``brainnet-cb run`` performs;
+    sweeps and fits take the same spec.
+    """
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    if cfg.run.dtype == "float64":
+        bn.enable_float64()
+    conn = build_connectome(cfg.connectome, base)
+    uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
+    model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
+    coupling = {"Linear": bn.Linear, "Diffusive": bn.Diffusive, "Conductance": bn.Conductance}[cfg.coupling.kind]
+    noise = {k: v for k, v in cfg.noise.items()}
+    return Simulation(
+        model=model,
+        connectome=conn,
+        duration=cfg.run.duration,
+        dt=cfg.run.dt,
+        coupling=coupling(G=cfg.coupling.G),
+        speed=cfg.coupling.speed,
+        noise=bn.Additive(**noise) if noise else None,
+        monitors=build_monitors(cfg.monitors, conn, cfg.connectome.atlas if uses_atlas else None),
+        key=cfg.run.seed,
+        method=cfg.run.method,
+        normalize=cfg.connectome.normalize,
+        dtype=cfg.run.dtype,
+    )
+
+
+def build_run(cfg: RunConfig, base=None) -> dict:
+    """The keyword arguments of :func:`brainnet_cb.simulate` that ``cfg`` describes.
+
+    ``bn.simulate(**build_run(cfg))`` is the run ``brainnet-cb run`` performs:
+    the fields of :func:`build_simulation`'s spec.
+    """
+    return build_simulation(cfg, base).as_kwargs()

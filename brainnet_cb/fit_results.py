@@ -1,0 +1,50 @@
+"""What both fits share: the losses, their choices, and the result Dataset."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .errors import FitError
+
+__all__ = ["LOSSES", "OBJECTIVES", "loss_value", "check_choice", "result_dataset"]
+
+#: Losses of :func:`~brainnet_cb.fit_gradient` (and the FC ones of :func:`~brainnet_cb.fit_grid`).
+LOSSES = ("corr", "rmse", "corr+rmse")
+#: Objectives of :func:`~brainnet_cb.fit_grid`.
+OBJECTIVES = ("corr", "rmse", "corr+rmse", "fcd_ks", "corr+fcd_ks")
+
+
+def loss_value(name, corr, rmse, ks=None):
+    """The loss ``name`` of FC fit numbers (:math:`1 - \\rho`, RMSE, their sum; the FCD KS distance)."""
+    return {"corr": lambda: 1 - corr, "rmse": lambda: rmse, "corr+rmse": lambda: 1 - corr + rmse,
+            "fcd_ks": lambda: ks, "corr+fcd_ks": lambda: 1 - corr + ks}[name]()
+
+
+def check_choice(value, options, name):
+    """Refuse ``value`` unless it is one of ``options`` (a :class:`FitError` naming ``name``)."""
+    if not isinstance(value, str) or value not in options:
+        raise FitError(f"{name} must be one of {list(options)}; got {value!r}.")
+
+
+def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, run, attrs, extra=None):
+    """The Dataset both fits return: best parameters, loss/corr/rmse and parameter paths over ``iteration``."""
+    labels = [str(s) for s in run.connectome.labels]
+    data = {
+        "loss": ("iteration", np.asarray(losses), {"long_name": "loss", "units": "1"}),
+        "corr": ("iteration", np.asarray(corr), {"long_name": "FC fit: Pearson r of upper triangles", "units": "1"}),
+        "rmse": ("iteration", np.asarray(rmse), {"long_name": "FC fit: RMSE of upper triangles", "units": "1"}),
+        "fc": (("region_i", "region_j"), fc_best, {"long_name": "simulated FC at the best parameters", "units": "1"}),
+    }
+    if emp is not None:
+        data["empirical_fc"] = (("region_i", "region_j"), emp.values, {"long_name": "target FC", "units": "1"})
+    for k in names:
+        p = np.asarray(path[k])
+        data[f"{k}_path"] = (("iteration",) if p.ndim == 1 else ("iteration", "region"), p,
+                             {"long_name": f"{k} at each evaluation"})
+        b = np.asarray(best[k])
+        data[k] = ((), b) if b.ndim == 0 else (("region",), b)
+        data[k] = data[k] + ({"long_name": f"best {kinds[k]} parameter {k}"},)
+    data.update(extra or {})
+    coords = {"iteration": np.arange(len(losses)), "region": labels, "region_i": labels, "region_j": labels}
+    return xr.Dataset(data, coords=coords, attrs=attrs)

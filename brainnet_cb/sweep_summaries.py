@@ -1,0 +1,200 @@
+r"""The summaries of a sweep's runs: each run reduced to a few numbers as soon as its batch ends.
+
+Summaries of run :math:`m` (signal :math:`x_{ti}`, e.g. BOLD, after the
+transient; FC as :func:`brainnet_cb.fc`):
+
+- ``fc_corr``, ``fc_rmse``: :func:`brainnet_cb.fc_fit` against an empirical FC;
+- ``fcd_ks``: :func:`brainnet_cb.ks_distance` between the run's FCD and an
+  empirical FCD (Hansen et al. 2015);
+- ``fc_mean``: mean off-diagonal FC, :math:`\frac{2}{n(n-1)}\sum_{i<j} FC_{ij}`;
+- ``gs_var``: variance of the global signal :math:`g_t = \frac1n \sum_i x_{ti}`;
+- ``gs_fraction``: :math:`\mathrm{var}(g) / \frac1n\sum_i \mathrm{var}(x_i)`
+  (Deco et al. 2017);
+- ``diverged``, ``diverged_at``: whether the run produced NaN/inf and the time
+  of its first non-finite sample.
+
+See :mod:`brainnet_cb.sweep` for the references.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from . import analysis
+from .empirical import align, fc_matrix
+from .errors import AnalysisError, SweepError
+
+__all__ = ["SUMMARIES", "ATTRS", "target_fc", "signal_samples", "summarize"]
+
+#: The built-in summaries (data variables of a sweep's result).
+SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
+
+#: ``(long_name, units)`` of every built-in summary.
+ATTRS = {
+    "fc_corr": ("FC fit: Pearson r of upper triangles (simulated vs empirical)", "1"),
+    "fc_rmse": ("FC fit: RMSE of upper triangles (simulated vs empirical)", "1"),
+    "fcd_ks": ("Kolmogorov-Smirnov distance of simulated and empirical FCD", "1"),
+    "fc_mean": ("mean off-diagonal simulated FC", "1"),
+    "gs_var": ("variance of the global (region-mean) signal", "1"),
+    "gs_fraction": ("global-signal variance / mean regional variance", "1"),
+    "diverged": ("run produced NaN or inf", "1"),
+    "diverged_at": ("time of the first non-finite sample", "ms"),
+    "fc": ("simulated functional connectivity (Pearson r)", "1"),
+}
+
+
+def target_fc(empirical_fc, connectome, error):
+    """The empirical FC as a labelled DataArray in the connectome's region order (or None)."""
+    if empirical_fc is None:
+        return None
+    if isinstance(empirical_fc, xr.DataArray) and {"region_i", "region_j"} <= set(empirical_fc.dims) \
+            and "region_i" in empirical_fc.coords:
+        aligned = align(empirical_fc, connectome)
+        return fc_matrix(aligned.values, connectome.labels, source="empirical_fc")
+    m = fc_matrix(np.asarray(empirical_fc, dtype=float), source="empirical_fc")
+    if m.shape[0] != connectome.n_regions:
+        raise error(
+            f"empirical_fc has {m.shape[0]} regions but the connectome {connectome.name!r} has "
+            f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by "
+            "label with bn.align)."
+        )
+    return fc_matrix(m.values, connectome.labels, source="empirical_fc")
+
+
+def signal_samples(run, monitor, discard_s):
+    """``(samples, period_ms)``: samples of the signal left after the monitor's and the analysis' discards."""
+    period = monitor.period_steps(run.dt) * run.dt
+    total = run.n_steps // round(period / run.dt)
+    dropped = int(np.floor(getattr(monitor, "discard", 0.0) / period + 1e-9)) if hasattr(monitor, "tr") else 0
+    left = max(total - dropped, 0)
+    return max(left - int(np.ceil(discard_s * 1000.0 / period - 1e-9)), 0), period
+
+
+
+def _first_bad(ds):
+    """Per member: finite or not, and the time (ms) of the first non-finite sample."""
+    B = ds.sizes["batch"]
+    at = np.full(B, np.inf)
+    for var in ds.data_vars.values():
+        tdims = [d for d in var.dims if d.startswith("time")]
+        if not tdims:
+            continue
+        v = var.transpose("batch", tdims[0], ...).values.reshape(B, var.sizes[tdims[0]], -1)
+        bad = ~np.all(np.isfinite(v), axis=-1)  # (B, T)
+        times = np.asarray(var[tdims[0]].values, dtype=float)
+        for b in np.nonzero(bad.any(axis=1))[0]:
+            at[b] = min(at[b], times[np.argmax(bad[b])])
+    diverged = np.isfinite(at)
+    return diverged, np.where(diverged, at, np.nan)
+
+
+def _discarded(x, discard_s):
+    tdim = [d for d in x.dims if d.startswith("time")][0]
+    t = np.asarray(x[tdim].values, dtype=float) / 1000.0  # simulated time is in ms
+    return x.isel({tdim: np.nonzero(t - t[0] >= discard_s - 1e-12)[0]}), tdim
+
+
+def _per_member(fn, x, B):
+    """``fn`` on the whole batch, else member by member (NaN where it fails)."""
+    try:
+        return [np.asarray(v) for v in fn(x)]
+    except AnalysisError:
+        outs = None
+        for b in range(B):
+            try:
+                vals = [np.asarray(v) for v in fn(x.isel(batch=[b]))]
+            except AnalysisError:
+                continue
+            if outs is None:
+                outs = [np.full((B,) + v.shape[1:], np.nan) for v in vals]
+            for o, v in zip(outs, vals):
+                o[b] = v[0]
+        return outs
+
+
+def summarize(ds, settings):
+    """Reduce a batch Dataset to ``({name: array (B, ...)}, extra)`` (NaN for diverged members).
+
+    ``settings``: the analysis settings :func:`~brainnet_cb.sweep` checked (signal, discard,
+    band, targets, user summaries, kept outputs); ``extra``: dims, coords and attrs of user
+    summaries and kept outputs.
+    """
+    B = ds.sizes["batch"]
+    diverged, at = _first_bad(ds)
+    out = {"diverged": diverged, "diverged_at": at}
+    good = np.nonzero(~diverged)[0]
+
+    def put(name, values, shape=()):
+        arr = np.full((B,) + tuple(shape), np.nan)
+        if values is not None:
+            arr[good] = values
+        out[name] = arr
+
+    n = ds.sizes["region"]
+    x = ds[settings["signal"]].isel(batch=good)
+    if good.size:
+        x_d, tdim = _discarded(x, settings["discard"])
+        g = x_d.mean("region")
+        put("gs_var", g.var(tdim).values)
+        put("gs_fraction", (g.var(tdim) / x_d.var(tdim).mean("region")).values)
+
+        def fcs(xx):
+            return (analysis.fc(xx, discard=settings["discard"], band=settings["band"]),)
+
+        fc_vals = _per_member(fcs, x, good.size)
+        fc_b = fc_vals[0] if fc_vals is not None else None
+        iu = np.triu_indices(n, 1)
+        put("fc_mean", None if fc_b is None else fc_b[:, iu[0], iu[1]].mean(-1))
+        if settings["keep_fc"]:
+            put("fc", fc_b, (n, n))
+        if settings["empirical_fc"] is not None:
+            emp = settings["empirical_fc"]
+            corr = rmse = None
+            if fc_b is not None:
+                ok = np.all(np.isfinite(fc_b), axis=(-1, -2)) & (np.ptp(fc_b[:, iu[0], iu[1]], axis=-1) > 0)
+                corr, rmse = np.full(good.size, np.nan), np.full(good.size, np.nan)
+                if ok.any():
+                    fit = analysis.fc_fit(fc_b[ok], emp.values, fisher_z=settings["fisher_z"])
+                    corr[ok], rmse[ok] = fit.corr.values, fit.rmse.values
+            put("fc_corr", corr)
+            put("fc_rmse", rmse)
+        if settings["empirical_fcd"] is not None:
+            def ks(xx):
+                d = analysis.fcd(xx, window=settings["fcd_window"], step=settings["fcd_step"],
+                                 discard=settings["discard"], band=settings["band"])
+                return (analysis.ks_distance(d, settings["empirical_fcd"], k=settings["fcd_k"]).values,)
+
+            res = _per_member(ks, x, good.size)
+            put("fcd_ks", None if res is None else res[0])
+    else:
+        for name in ("gs_var", "gs_fraction", "fc_mean") + (("fc_corr", "fc_rmse") if settings["empirical_fc"] is not None else ()) \
+                + (("fcd_ks",) if settings["empirical_fcd"] is not None else ()):
+            put(name, None)
+        if settings["keep_fc"]:
+            put("fc", None, (n, n))
+    extra = {}
+    for name, fn in settings["summaries"].items():
+        rows, meta = [], None
+        for b in good:
+            value = fn(ds.isel(batch=b))
+            if isinstance(value, xr.DataArray):
+                meta = meta or (value.dims, {d: value[d].values for d in value.dims if d in value.coords},
+                                dict(value.attrs))
+            arr = np.asarray(value, dtype=float)
+            if rows and arr.shape != rows[0].shape:
+                raise SweepError(
+                    f"summary {name!r} returned shape {arr.shape} for one run and {rows[0].shape} for another; "
+                    "a summary must return the same shape for every run."
+                )
+            rows.append(arr)
+        shape = rows[0].shape if rows else ()
+        put(name, np.stack(rows) if rows else None, shape)
+        extra[name] = meta if meta is not None else (tuple(f"{name}_dim{k}" for k in range(len(shape))), {}, {})
+        extra[name] = extra[name] + (shape,)
+    for name in settings["keep"]:
+        var = ds[name]
+        out["raw_" + name] = var.values  # every member, diverged ones included
+        extra["raw_" + name] = (var.dims[1:], {d: var[d].values for d in var.dims[1:] if d in var.coords},
+                                dict(var.attrs), var.shape[1:])
+    return out, extra
