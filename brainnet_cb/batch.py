@@ -13,7 +13,8 @@ import xarray as xr
 from . import _engine
 from .errors import SimulationError
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
-from .spec import simulation, split_options, validate_history
+from .spec import simulation, split_options
+from .validation import validate_history
 
 __all__ = ["simulate_batch"]
 

@@ -29,224 +29,22 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
-import math
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
 import xarray as xr
 
-from . import _engine
-from ._version import __version__
 from .checkpoint import Checkpointer, load_checkpoint
 from .connectome import Connectome
 from .coupling import Coupling, Linear
-from .delays import EdgeTable, build_delay_table, compute_lags, init_history
-from .errors import ConnectomeError, CouplingError, ModelError, MonitorError, NoiseError, SimulationError
-from .integrators import get_integrator
-from .monitors import Bold, Monitor, TemporalAverage
+from .errors import SimulationError
+from .monitors import Monitor
 from .noise import Additive
 from .nodes.base import NodeModel
-from .precision import resolve_dtype
 from .run import Run
 from .streaming import ZarrSink
-from .units import to_mm_per_ms, to_ms
+from .validation import default_monitors, prepare_run
 
 __all__ = ["Simulation", "Execution", "default_monitors", "simulation"]
-
-#: What the FC workflows (sweeps, fits) record when the spec names no monitors.
-PURPOSES = ("run", "fc")
-
-
-def default_monitors(purpose: str = "run") -> tuple:
-    """The monitors of a :class:`Simulation` whose ``monitors`` is ``None``: the one default.
-
-    ``"run"`` (:func:`~brainnet_cb.simulate`, :func:`~brainnet_cb.prepare`,
-    :func:`~brainnet_cb.simulate_batch`, :meth:`Simulation.run`): node
-    activity averaged over 1 ms, ``(TemporalAverage(1 ms),)``. ``"fc"`` (the FC
-    workflows :func:`~brainnet_cb.sweep`, :func:`~brainnet_cb.fit_grid`,
-    :func:`~brainnet_cb.fit_gradient`, whose summaries and losses read
-    ``"bold"`` by default): ``(Bold(),)`` (TR 2 s). Pass ``monitors=`` to choose.
-    """
-    if purpose == "run":
-        return (TemporalAverage(period=1.0),)
-    if purpose == "fc":
-        return (Bold(),)
-    raise SimulationError(f"purpose must be one of {list(PURPOSES)}; got {purpose!r}.")
-
-
-# ----------------------------------------------------------------------------- host checks
-def check_positive_time(value, name):
-    """``value`` (float ms or a brainunit time) as a finite float > 0 in ms."""
-    t = to_ms(value, name, SimulationError)
-    if not isinstance(t, float) or not math.isfinite(t) or t <= 0:
-        raise SimulationError(f"{name} must be a finite time > 0 (ms); got {value!r}.")
-    return t
-
-
-def make_key(key):
-    """``(jax key, provenance)`` from an int seed, a typed key or raw ``uint32[2]`` key data."""
-    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-        return jax.random.key(int(key)), int(key)
-    if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
-        return key, np.asarray(jax.random.key_data(key)).tolist()
-    if isinstance(key, (jax.Array, np.ndarray)) and key.shape == (2,) and key.dtype == np.uint32:
-        return jax.random.wrap_key_data(jnp.asarray(key)), np.asarray(key).tolist()
-    raise SimulationError(
-        f"key must be an int seed or a jax.random.key; got {key!r}. "
-        "Pass e.g. key=0 for a reproducible run."
-    )
-
-
-def validate_monitors(monitors, model, dt):
-    """Bound monitors and their levels ``((period_steps, indices), ...)``, shortest period first."""
-    if monitors is None:
-        monitors = default_monitors("run")
-    if isinstance(monitors, Monitor):
-        monitors = (monitors,)
-    monitors = tuple(monitors)
-    bound, periods, names = [], [], {}
-    for m in monitors:
-        if not isinstance(m, Monitor):
-            raise MonitorError(
-                f"monitors must be Monitor instances (e.g. bn.TemporalAverage(1.0)); got {m!r}."
-            )
-        steps = m.period_steps(dt)
-        m.observables(model)
-        if "period" in m.__dataclass_fields__ and m.period is not None:
-            m = dataclasses.replace(m, period=steps * dt)
-        m = m.bind(dt)
-        for name in m.output_names(model):
-            if name in names:
-                raise MonitorError(
-                    f"two monitors write the output {name!r} ({names[name]} and "
-                    f"{m.describe()}); give one of them a name, e.g. name='tavg'."
-                )
-            names[name] = m.describe()
-        bound.append(m)
-        periods.append(steps)
-    levels = []
-    for p in sorted(set(periods)):
-        if levels and p % levels[-1][0]:
-            raise MonitorError(
-                f"monitor periods must each be a whole multiple of the next shorter one; "
-                f"{p * dt:g} ms is not a multiple of {levels[-1][0] * dt:g} ms."
-            )
-        levels.append((p, tuple(k for k, q in enumerate(periods) if q == p)))
-    return tuple(bound), tuple(levels)
-
-
-def validate_history(history, model, n, max_lag, x0, send_row, initial_given, dtype):
-    """``(history buffer, x0)``: the user's ``history`` (or ``x0`` held constant) for ``max_lag``."""
-    L = max_lag + 1
-    if history is None:
-        return jnp.broadcast_to(model.sent(x0), (L, n)).astype(dtype), x0
-    h = np.asarray(history, dtype=float)
-    if h.ndim != 2 or h.shape[1] != n or h.shape[0] < L:
-        raise SimulationError(
-            f"history must have shape (>= {L}, {n}): the sent variable {model.sends!r} at the "
-            f"{L} steps up to t = 0 (oldest first, max_lag = {max_lag}); got shape {h.shape}."
-        )
-    if not np.all(np.isfinite(h)):
-        raise SimulationError("history must be finite.")
-    h = h[-L:]
-    if send_row is None:  # a derived sent quantity (model.sent): the history is used as given
-        return init_history(jnp.asarray(h, dtype), max_lag), x0
-    if initial_given and not np.allclose(h[-1], np.asarray(x0[send_row])):
-        raise SimulationError(
-            f"history[-1] is {model.sends!r} at t = 0 and must equal initial_state[{model.sends!r}]; "
-            "pass only one of them, or make them agree."
-        )
-    x0 = x0.at[send_row].set(jnp.asarray(h[-1], dtype))
-    return init_history(jnp.asarray(h, dtype), max_lag), x0
-
-
-def _prepare(spec) -> Run:
-    """Validate every field of ``spec`` on the host and build its :class:`Run` (no compilation)."""
-    model, connectome, normalize = spec.model, spec.connectome, spec.normalize
-    if not isinstance(model, NodeModel):
-        raise ModelError(f"model must be a node model such as bn.CoombesByrne(); got {model!r}.")
-    if not isinstance(connectome, Connectome):
-        raise ConnectomeError(
-            f"connectome must be a bn.Connectome (e.g. bn.Connectome(weights, lengths)); "
-            f"got {type(connectome).__name__}."
-        )
-    if spec.duration is None:
-        raise SimulationError("duration is required: the simulated time (ms, or a brainunit time), "
-                              "e.g. duration=1000.0.")
-    dt = check_positive_time(spec.dt, "dt")
-    duration = check_positive_time(spec.duration, "duration")
-    n_steps = round(duration / dt)
-    if n_steps < 1 or abs(n_steps * dt - duration) > 1e-9 * duration:
-        raise SimulationError(
-            f"duration {duration:g} ms is not a whole multiple of dt = {dt:g} ms; "
-            f"use e.g. duration={max(n_steps, 1) * dt:g} ms."
-        )
-    speed = to_mm_per_ms(spec.speed, "speed", SimulationError)
-    if not isinstance(speed, float) or not math.isfinite(speed) or speed <= 0:
-        raise SimulationError(f"speed must be a finite conduction speed > 0 (mm/ms); got {speed!r}.")
-    method = spec.method
-    get_integrator(method)
-    coupling = Linear() if spec.coupling is None else spec.coupling
-    if not isinstance(coupling, Coupling):
-        raise CouplingError(
-            f"coupling must be a coupling object such as bn.Linear(G=0.5); got {coupling!r}."
-        )
-    noise = spec.noise
-    if noise is not None and not isinstance(noise, Additive):
-        raise NoiseError(f"noise must be bn.Additive(...) or None; got {noise!r}.")
-    dtype = resolve_dtype(spec.dtype)
-    jkey, seed = make_key(spec.key)
-
-    conn = connectome.normalized(normalize if normalize is not None else "none")
-    n = conn.n_regions
-    model_v = model.validated(n, dtype)
-    port = coupling.port(model)
-    coupling_v = coupling.validated(n, dtype)
-    model.check_protocol()
-    send_row = model.state_index(model.sends) if model.sends_state else None
-    if noise is not None:
-        noise_rows, sigma = noise.amplitudes(model, n, dtype)
-    else:
-        noise_rows, sigma = (), jnp.zeros((0, n), dtype)
-    bound_monitors, levels = validate_monitors(spec.monitors, model, dt)
-
-    lags = compute_lags(conn.lengths, speed, dt)
-    table, max_lag = build_delay_table(conn.weights, lags, dtype, spec.edges)
-    x0 = model.initial_state(n, dtype, spec.initial_state)
-    hist0, x0 = validate_history(spec.history, model_v, n, max_lag, x0, send_row,
-                                 spec.initial_state is not None, dtype)
-
-    plan = _engine.Plan(method, send_row, port, noise_rows, levels)
-    dyn = _engine.Dynamic(
-        model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype)
-    )
-    carry = _engine.initial_carry(x0, hist0, dyn, plan)
-    attrs = {
-        "title": "brainnet_cb network simulation",
-        "model": type(model).__name__,
-        "model_parameters": json.dumps(model.describe()),
-        "coupling": coupling.describe(),
-        "noise": repr(noise) if noise is not None else "none",
-        "method": method,
-        "dt": dt,
-        "dt_units": "ms",
-        "duration": n_steps * dt,
-        "duration_units": "ms",
-        "speed": speed,
-        "speed_units": "mm/ms",
-        "max_lag_steps": max_lag,
-        "edges": "segment" if isinstance(table, EdgeTable) else "padded",
-        "seed": json.dumps(seed),
-        "connectome": conn.name,
-        "weights_normalization": normalize if normalize is not None else "none",
-        "dtype": str(jnp.dtype(dtype)),
-        "brainnet_cb_version": __version__,
-    }
-    return Run(model_v, conn, coupling_v, bound_monitors, plan, dyn, carry, n_steps, dt, speed, max_lag, attrs)
-
 
 # ----------------------------------------------------------------------------- execution
 @dataclasses.dataclass(frozen=True)
@@ -398,7 +196,7 @@ class Simulation:
     edges: str = "auto"
 
     def __post_init__(self):
-        run = _prepare(self)  # every check, once, on the host
+        run = prepare_run(self)  # every check, once, on the host
         if self.coupling is None:
             object.__setattr__(self, "coupling", Linear())
         if isinstance(self.monitors, Monitor):
@@ -444,7 +242,7 @@ class Simulation:
         """A fresh :class:`~brainnet_cb.run.Run` of this spec (validated pieces, plan, initial carry)."""
         run = self.__dict__.get("_run")
         if run is None:  # unpickled: validate again
-            run = _prepare(self)
+            run = prepare_run(self)
             object.__setattr__(self, "_run", run)
         return dataclasses.replace(run, attrs=dict(run.attrs))
 
