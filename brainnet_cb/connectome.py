@@ -10,6 +10,7 @@ source -> target; the conversion happens in :meth:`Connectome.to_networkx` and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -300,7 +301,7 @@ class Connectome:
         lengths = np.where(both, ops[method](L, L.T), np.maximum(L, L.T))
         return self.replace(weights=ops[method](w, w.T), lengths=lengths)
 
-    def index(self, labels) -> np.ndarray:
+    def index(self, labels: Sequence[str]) -> np.ndarray:
         """Positions of ``labels`` in :attr:`labels` (raises on unknown labels)."""
         if isinstance(labels, str):
             labels = [labels]
@@ -315,7 +316,7 @@ class Connectome:
             )
         return np.array([where[x] for x in labels], dtype=int)
 
-    def subset(self, labels) -> Connectome:
+    def subset(self, labels: Sequence[str]) -> Connectome:
         """The sub-network of ``labels``, in the order given (also a reorder).
 
         ``out.weights[a, b] == self.weights[index(labels[a]), index(labels[b])]``,
@@ -338,7 +339,7 @@ class Connectome:
             changes[f] = None if v is None else v[idx]
         return self.replace(**changes)
 
-    def reordered(self, labels) -> Connectome:
+    def reordered(self, labels: Sequence[str]) -> Connectome:
         """The same connectome with its regions in the order of ``labels``.
 
         ``labels`` must be a permutation of :attr:`labels`.
@@ -391,7 +392,7 @@ class Connectome:
         return g
 
     @classmethod
-    def from_networkx(cls, graph: nx.Graph, weight="weight", length="length") -> Connectome:
+    def from_networkx(cls, graph: nx.Graph, weight: str = "weight", length: str = "length") -> Connectome:
         """Build a connectome from a graph whose edges go *source -> target*.
 
         An undirected graph gives a symmetric connectome. Nodes are taken in

@@ -13,14 +13,20 @@ brainmass do).
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import DTypeLike
 
 from ._checks import per_region
 from ._pytree import pytree_dataclass
+from ._types import Parameter
 from .errors import CouplingError
+
+if TYPE_CHECKING:
+    from .nodes.base import NodeModel
 
 __all__ = ["Coupling", "Linear", "Diffusive", "Conductance"]
 
@@ -37,7 +43,7 @@ class Coupling:
 
     port_name: ClassVar = None  # None: the model's own ``receives`` port
 
-    def port(self, model) -> str:
+    def port(self, model: NodeModel) -> str:
         """The node input port this coupling feeds; checked against the model."""
         port = self.port_name or model.receives
         if port not in model.input_ports:
@@ -47,7 +53,7 @@ class Coupling:
             )
         return port
 
-    def validated(self, n_regions: int, dtype) -> Coupling:
+    def validated(self, n_regions: int, dtype: DTypeLike) -> Coupling:
         """Check the parameters on the host; return a copy holding arrays.
 
         Each parameter must be finite and a scalar or one value per target region.
@@ -74,9 +80,9 @@ class Linear(Coupling):
         Global coupling strength (a scalar, or one value per target region).
     """
 
-    G: object = 1.0
+    G: Parameter = 1.0
 
-    def post(self, S, local, strength):
+    def post(self, S: jax.Array, local: jax.Array, strength: jax.Array) -> jax.Array:
         return self.G * S
 
 
@@ -88,9 +94,9 @@ class Diffusive(Coupling):
     zero when all regions share the same (delayed) activity.
     """
 
-    G: object = 1.0
+    G: Parameter = 1.0
 
-    def post(self, S, local, strength):
+    def post(self, S: jax.Array, local: jax.Array, strength: jax.Array) -> jax.Array:
         return self.G * (S - strength * local)
 
 
@@ -104,8 +110,8 @@ class Conductance(Coupling):
     ``"g"`` input port.
     """
 
-    G: object = 1.0
+    G: Parameter = 1.0
     port_name: ClassVar = "g"
 
-    def post(self, S, local, strength):
+    def post(self, S: jax.Array, local: jax.Array, strength: jax.Array) -> jax.Array:
         return self.G * S

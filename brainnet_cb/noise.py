@@ -5,20 +5,34 @@ r"""Additive white noise, as the diffusion term of an SDE.
 so one step adds :math:`\sigma_s \sqrt{dt}\,\xi` with :math:`\xi \sim N(0, 1)`
 (``dt`` in ms, :math:`\sigma` in units of the state per :math:`\sqrt{\mathrm{ms}}`);
 the statistics of the process do not depend on ``dt``. Random numbers come from
-an explicit key: the increment of step ``n`` uses ``fold_in(key, n)``, so the
-same key gives the same run, bit for bit, however the run is chunked.
+an explicit key, drawn in blocks of :data:`NOISE_BLOCK` steps aligned to
+absolute step numbers: block ``b`` (steps ``K b`` to ``K b + K - 1``) is one
+draw ``normal(fold_in(key, b), (K, n_noisy_states, n))`` and step ``n`` uses its
+row ``n % K``. The numbers of a step depend only on the key and the step
+number, so the same key gives the same run, bit for bit, however the run is
+chunked or wherever it is resumed (a chunk boundary inside a block included).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import DTypeLike
 
 from ._checks import per_region
 from .errors import NoiseError
 
+if TYPE_CHECKING:
+    from .nodes.base import NodeModel
+
 __all__ = ["Additive"]
+
+#: Steps per noise draw (``K``). Part of the key -> noise mapping: changing it
+#: changes every noisy realisation.
+NOISE_BLOCK = 10
 
 
 class Additive:
@@ -52,7 +66,7 @@ class Additive:
         args = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in self.sigma.items())
         return f"Additive({args})"
 
-    def amplitudes(self, model, n_regions, dtype):
+    def amplitudes(self, model: NodeModel, n_regions: int, dtype: DTypeLike) -> tuple[tuple[int, ...], jax.Array]:
         """``(rows, sigma)``: noisy state rows and their amplitudes ``(len(rows), n)``."""
         rows, values = [], []
         for name, value in self.sigma.items():
@@ -66,8 +80,15 @@ class Additive:
         return tuple(rows), jnp.asarray(np.stack(values), dtype=dtype)
 
 
-def increment(key, step, rows, sigma, shape, dt):
-    """Noise increment ``sigma sqrt(dt) xi`` of step ``step``, shape ``shape``."""
-    xi = jax.random.normal(jax.random.fold_in(key, step), sigma.shape, sigma.dtype)
-    dW = jnp.zeros(shape, sigma.dtype)
-    return dW.at[jnp.asarray(rows)].set(sigma * jnp.sqrt(dt) * xi)
+def block_increments(key, block, rows, sigma, n_states, dt):
+    """Increments ``sigma sqrt(dt) xi`` of the ``NOISE_BLOCK`` steps of block ``block``.
+
+    Shape ``(NOISE_BLOCK, n_states, n)``: the noisy state ``rows`` get
+    ``sigma * sqrt(dt) * xi`` with ``xi`` the draw
+    ``normal(fold_in(key, block), (NOISE_BLOCK,) + sigma.shape)``, the other
+    rows zeros. Row ``k`` is the increment of step ``NOISE_BLOCK * block + k``.
+    """
+    xi = jax.random.normal(jax.random.fold_in(key, block), (NOISE_BLOCK,) + sigma.shape, sigma.dtype)
+    inc = sigma * jnp.sqrt(dt) * xi
+    zero = jnp.zeros(inc.shape[:1] + inc.shape[2:], inc.dtype)
+    return jnp.stack([inc[:, rows.index(s)] if s in rows else zero for s in range(n_states)], axis=1)

@@ -8,12 +8,13 @@ import tempfile
 
 import xarray as xr
 
+from ._types import PathLike
 from .errors import BrainnetError
 
 __all__ = ["write_netcdf"]
 
 
-def write_netcdf(ds: xr.Dataset, path, overwrite: bool = False) -> pathlib.Path:
+def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pathlib.Path:
     """Write ``ds`` to NetCDF at ``path`` atomically.
 
     The data go to a temporary file in the same folder, which then replaces

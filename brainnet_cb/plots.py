@@ -17,10 +17,19 @@ pyplot state is touched, so the functions work headless; save with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 import xarray as xr
 
 from .errors import BrainnetError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Which regions or sensors to draw: the first ``k``, or a list of labels.
+Selection = int | Sequence[str]
 
 __all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary"]
 
@@ -103,7 +112,7 @@ def _draw_traces(ax, da, offset=False, demean=False):
     ax.margins(x=0)
 
 
-def timeseries(da: xr.DataArray, regions=6, *, title=None):
+def timeseries(da: xr.DataArray, regions: Selection = 6, *, title: str | None = None) -> Figure:
     """Traces of a ``(time, region)`` variable (e.g. ``ds.r``) for a few regions.
 
     Parameters
@@ -122,7 +131,8 @@ def timeseries(da: xr.DataArray, regions=6, *, title=None):
     return fig
 
 
-def bold(ds, regions=6, *, title=None, demean=True):
+def bold(ds: xr.Dataset | xr.DataArray, regions: Selection = 6, *, title: str | None = None,
+         demean: bool = True) -> Figure:
     """BOLD traces of a few regions (``ds.bold`` or a Dataset holding it); time in s.
 
     ``demean`` removes each region's mean, so that fluctuations of regions at
@@ -137,7 +147,8 @@ def bold(ds, regions=6, *, title=None, demean=True):
     return fig
 
 
-def eeg(ds, sensors=8, *, title=None, window=None):
+def eeg(ds: xr.Dataset | xr.DataArray, sensors: Selection = 8, *, title: str | None = None,
+        window: tuple[float, float] | None = None) -> Figure:
     """EEG traces, one row per sensor (offset), of ``ds.eeg`` or a Dataset holding it.
 
     ``window`` = ``(start, stop)`` in ms limits the time shown.
@@ -170,7 +181,7 @@ def _draw_matrix(fig, ax, m, title, labels=True):
     fig.colorbar(im, ax=ax, shrink=0.8, label="Pearson r")
 
 
-def fc_matrix(fc: xr.DataArray, *, title="Functional connectivity", labels=True):
+def fc_matrix(fc: xr.DataArray, *, title: str = "Functional connectivity", labels: bool = True) -> Figure:
     """An FC matrix (``bn.fc(...)``) as a heat map with region labels on both axes."""
     if fc.ndim != 2:
         raise BrainnetError(f"fc_matrix expects a square 2-d FC matrix; got dims {fc.dims}.")
@@ -179,7 +190,7 @@ def fc_matrix(fc: xr.DataArray, *, title="Functional connectivity", labels=True)
     return fig
 
 
-def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title=None):
+def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title: str | None = None) -> Figure:
     """Simulated against empirical FC, one dot per region pair (upper triangle), with Pearson r."""
     sim = np.asarray(simulated.values, dtype=float)
     emp = np.asarray(empirical.values, dtype=float)
@@ -199,7 +210,8 @@ def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title=None):
     return fig
 
 
-def sweep_heatmap(result, variable=None, *, x=None, y=None, title=None):
+def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None, *, x: str | None = None,
+                  y: str | None = None, title: str | None = None) -> Figure:
     """A sweep result over one or two swept dimensions: a line or a heat map.
 
     Parameters
@@ -236,7 +248,8 @@ def sweep_heatmap(result, variable=None, *, x=None, y=None, title=None):
     return fig
 
 
-def summary(ds: xr.Dataset, regions=4, *, fc=None, title=None):
+def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None = None,
+            title: str | None = None) -> Figure:
     """The ``brainnet-cb run`` summary figure: activity, BOLD, FC matrix and EEG panels.
 
     Panels whose data the Dataset lacks are left out. ``fc`` is the FC matrix

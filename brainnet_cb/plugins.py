@@ -99,7 +99,7 @@ def node_model(cls: type[ModelT], *, register: bool | str = False) -> type[Model
 def node_model(cls: None = None, *, register: bool | str = False) -> Callable[[type[ModelT]], type[ModelT]]: ...
 
 
-def node_model(cls=None, *, register=False):
+def node_model(cls: type[ModelT] | None = None, *, register: bool | str = False):
     """Make a :class:`NodeModel` subclass a node model: a frozen pytree dataclass, checked.
 
     Use as ``@bn.node_model`` or ``@bn.node_model(register=True)``.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import brainstate
 import jax
 import jax.numpy as jnp
+from jax.typing import DTypeLike
 
 from .errors import SimulationError
 
@@ -23,7 +24,7 @@ def enable_float64() -> None:
     jax.config.update("jax_enable_x64", True)
 
 
-def resolve_dtype(dtype):
+def resolve_dtype(dtype: DTypeLike | None) -> jnp.dtype:
     """The float dtype of a run: ``None`` means float64 if enabled, else float32."""
     if dtype is None:
         return jnp.dtype(jnp.result_type(float))

@@ -10,6 +10,7 @@ import pathlib
 
 import networkx as nx
 
+from .._types import PathLike
 from ..connectome import Connectome
 from ..errors import ConnectomeError
 from ._common import atomic_write, check_missing_lengths, existing_path
@@ -17,7 +18,7 @@ from ._common import atomic_write, check_missing_lengths, existing_path
 __all__ = ["read_graphml", "write_graphml"]
 
 
-def write_graphml(conn: Connectome, path, *, overwrite=False) -> pathlib.Path:
+def write_graphml(conn: Connectome, path: PathLike, *, overwrite: bool = False) -> pathlib.Path:
     """Write ``conn`` as GraphML; :func:`read_graphml` reads it back equal.
 
     Only edges with a non-zero weight are written, so lengths of absent
@@ -34,7 +35,7 @@ def write_graphml(conn: Connectome, path, *, overwrite=False) -> pathlib.Path:
     return atomic_write(path, lambda f: nx.write_graphml(g, f), overwrite)
 
 
-def read_graphml(path, *, name=None, missing_lengths="raise") -> Connectome:
+def read_graphml(path: PathLike, *, name: str | None = None, missing_lengths: str = "raise") -> Connectome:
     """Read a GraphML graph (edges *source -> target*) as a connectome.
 
     Nodes keep their document order. Edge attribute ``weight`` (default 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.io
 
+from .._types import PathLike
 from ..connectome import Connectome
 from ..errors import ConnectomeError
 from ._common import existing_path, lengths_or_zero
@@ -31,8 +32,8 @@ def _strings(value):
     return out
 
 
-def read_mat(path, *, weights=None, lengths=None, labels=None, centres=None, name=None,
-             missing_lengths="raise") -> Connectome:
+def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None = None, labels: str | None = None,
+             centres: str | None = None, name: str | None = None, missing_lengths: str = "raise") -> Connectome:
     """Read a connectome from a MATLAB file.
 
     Parameters

@@ -8,11 +8,13 @@ TSV with a header ``index name``), or the GIFTI file's own label table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import nibabel as nib
 import numpy as np
 
+from .._types import ArrayLike, PathLike
 from ..errors import ConnectomeError
 from ._common import existing_path, read_text, split_rows
 
@@ -57,10 +59,10 @@ class Parcellation:
     areas: np.ndarray = None
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
-    def lookup(self, points_mm) -> np.ndarray:
+    def lookup(self, points_mm: ArrayLike) -> np.ndarray:
         """Region position (0..n-1) of world points in mm; -1 for background, -2 outside the grid.
 
         Points go through ``inv(affine)`` and are rounded to the nearest voxel centre.
@@ -82,7 +84,7 @@ class Parcellation:
         return out
 
 
-def read_label_table(table) -> dict:
+def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, str] | None:
     """A label table as ``{id: name}``: from a mapping or a lookup-table file."""
     if table is None:
         return None
@@ -132,7 +134,8 @@ def _integer_ids(values, source):
     return values.astype(np.int64)
 
 
-def read_parcellation(path, labels=None, *, background=0) -> Parcellation:
+def read_parcellation(path: PathLike, labels: Mapping[int, str] | PathLike | None = None, *,
+                      background: int = 0) -> Parcellation:
     """Read a NIfTI (``.nii``/``.nii.gz``) parcellation.
 
     Parameters
@@ -213,7 +216,8 @@ def _summarise(ids_img, affine, table, background, source) -> Parcellation:
     return Parcellation(present, names, centroids, volumes, affine, ids_img, source)
 
 
-def read_surface_parcellation(path, surface, labels=None, *, background=0) -> Parcellation:
+def read_surface_parcellation(path: PathLike, surface: PathLike, labels: Mapping[int, str] | PathLike | None = None,
+                              *, background: int = 0) -> Parcellation:
     """Read a GIFTI label file (``.label.gii``) on its surface (``.surf.gii``).
 
     Region names come from the file's label table (or ``labels``); centroids

@@ -11,10 +11,12 @@ parcellation's affine to the nearest voxel.
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Mapping, Sequence
 
 import nibabel as nib
 import numpy as np
 
+from .._types import ArrayLike, PathLike
 from ..connectome import Connectome
 from ..errors import ConnectomeError
 from ._common import existing_path
@@ -44,8 +46,9 @@ def _load_streamlines(streamlines):
     return [np.asarray(s, dtype=float) for s in streamlines], None, "streamlines"
 
 
-def read_tractography(streamlines, parcellation, *, labels=None, name=None,
-                      check_space=True, return_summary=False):
+def read_tractography(streamlines: PathLike | Sequence[ArrayLike], parcellation: Parcellation | PathLike, *,
+                      labels: Mapping[int, str] | PathLike | None = None, name: str | None = None,
+                      check_space: bool = True, return_summary: bool = False) -> Connectome | tuple[Connectome, dict]:
     """Streamline-count weights and mean streamline lengths between parcels.
 
     Parameters

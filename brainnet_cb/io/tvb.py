@@ -19,6 +19,7 @@ import zlib
 
 import numpy as np
 
+from .._types import PathLike
 from ..connectome import Connectome
 from ..errors import ConnectomeError
 from ._common import (
@@ -150,7 +151,7 @@ def _centres(src, base, n):
     return labels, (np.array(xyz) if xyz else None)
 
 
-def read_tvb(path, *, name=None, missing_lengths="raise") -> Connectome:
+def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = "raise") -> Connectome:
     """Read a TVB connectivity zip file or folder.
 
     Parameters
@@ -212,7 +213,7 @@ def read_tvb(path, *, name=None, missing_lengths="raise") -> Connectome:
         raise ConnectomeError(f"'{p}': {e}") from None
 
 
-def write_tvb(conn: Connectome, path, *, overwrite=False) -> pathlib.Path:
+def write_tvb(conn: Connectome, path: PathLike, *, overwrite: bool = False) -> pathlib.Path:
     """Write ``conn`` as a TVB connectivity zip; :func:`read_tvb` reads it back equal.
 
     Matrices are written ``[target, source]`` with shortest round-trip decimals

@@ -15,6 +15,10 @@ their period. A monitor also describes its output (:meth:`to_dataarrays`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
@@ -22,9 +26,15 @@ import xarray as xr
 from ..errors import MonitorError
 from ..units import to_ms
 
-__all__ = ["Monitor", "COUPLING"]
+if TYPE_CHECKING:
+    from ..nodes.base import NodeModel
+
+__all__ = ["Monitor", "COUPLING", "Observables"]
 
 COUPLING = "coupling"
+
+#: What a monitor sees after each step: ``{state name or "coupling": array of shape (n,)}``.
+Observables = dict[str, jax.Array]
 
 
 class Monitor:
@@ -35,9 +45,9 @@ class Monitor:
     fields (:func:`brainnet_cb.plugins.static_field`).
     """
 
-    default_name = None
+    default_name: str | None = None
 
-    def period_ms(self, dt):
+    def period_ms(self, dt: float) -> float:
         """Sampling period in ms (``dt`` when the monitor has no ``period``)."""
         period = getattr(self, "period", None)
         return dt if period is None else to_ms(period, f"{type(self).__name__} period", MonitorError)
@@ -65,7 +75,7 @@ class Monitor:
         """
         return self
 
-    def observables(self, model) -> tuple:
+    def observables(self, model: NodeModel) -> tuple[str, ...]:
         """Names of the observables this monitor records, checked against ``model``."""
         variables = getattr(self, "variables", None)
         valid = tuple(model.states) + (COUPLING,)
@@ -82,11 +92,11 @@ class Monitor:
         return tuple(variables)
 
     @property
-    def label(self):
+    def label(self) -> str | None:
         """The monitor's name in the output (``None``: plain variable names)."""
         return getattr(self, "name", None) or self.default_name
 
-    def output_names(self, model) -> list:
+    def output_names(self, model: NodeModel) -> list[str]:
         """Names of the data variables this monitor contributes."""
         prefix = f"{self.label}_" if self.label else ""
         return [prefix + v for v in self.observables(model)]
@@ -97,7 +107,8 @@ class Monitor:
     def _select(self, obs, model):
         return jnp.stack([obs[v] for v in self.observables(model)])
 
-    def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model, regions):
+    def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
+                      regions: Sequence[str]) -> dict[str, xr.DataArray]:
         """``{name: DataArray}`` from ``samples`` of shape ``(time, variable, region)``."""
         dim = self.time_dim()
         out = {}

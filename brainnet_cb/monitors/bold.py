@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -32,6 +34,7 @@ import numpy as np
 import xarray as xr
 
 from .._pytree import pytree_dataclass, static_field
+from .._types import ArrayLike, Parameter, Time
 from ..errors import MonitorError
 from ..hemodynamics import (
     HEMODYNAMIC_CONSTANTS,
@@ -43,8 +46,11 @@ from ..hemodynamics import (
     rest_state,
 )
 from ..units import to_ms
-from .base import Monitor
+from .base import Monitor, Observables
 from .sources import check_source, source_signal
+
+if TYPE_CHECKING:
+    from ..nodes.base import NodeModel
 
 __all__ = ["Bold", "bold_from_activity", "DEFAULT_DT_BOLD"]
 
@@ -118,28 +124,28 @@ class Bold(Monitor):
     (('time_bold', 'region'), 4)
     """
 
-    tr: object = static_field(default=2000.0)
+    tr: Time = static_field(default=2000.0)
     variable: str = static_field(default="r")
     preset: str = static_field(default="revised_3T")
-    dt_bold: object = static_field(default=None)
+    dt_bold: Time | None = static_field(default=None)
     sampling: str = static_field(default="mean")
-    discard: object = static_field(default=0.0)
-    baseline: object = None
-    scale: object = 1.0
-    kappa: object = None
-    gamma: object = None
-    tau: object = None
-    alpha: object = None
-    E0: object = None
-    V0: object = None
-    k1: object = None
-    k2: object = None
-    k3: object = None
-    theta0: object = None
-    r0: object = None
-    TE: object = None
-    eps: object = None
-    name: str = static_field(default=None)
+    discard: Time = static_field(default=0.0)
+    baseline: Parameter | None = None
+    scale: Parameter = 1.0
+    kappa: Parameter | None = None
+    gamma: Parameter | None = None
+    tau: Parameter | None = None
+    alpha: Parameter | None = None
+    E0: Parameter | None = None
+    V0: Parameter | None = None
+    k1: Parameter | None = None
+    k2: Parameter | None = None
+    k3: Parameter | None = None
+    theta0: Parameter | None = None
+    r0: Parameter | None = None
+    TE: Parameter | None = None
+    eps: Parameter | None = None
+    name: str | None = static_field(default=None)
     baseline_mode: str = static_field(default=None)
     substeps: int = static_field(default=None)
 
@@ -188,13 +194,13 @@ class Bold(Monitor):
         """The nine model constants in use (preset + overrides); see :func:`resolve_constants`."""
         return resolve_constants(self.preset, {k: getattr(self, k) for k in HEMODYNAMIC_CONSTANTS})
 
-    def period_ms(self, dt):
+    def period_ms(self, dt: float) -> float:
         return self.tr
 
-    def observables(self, model) -> tuple:
+    def observables(self, model: NodeModel) -> tuple[str, ...]:
         return (check_source(self.variable, model, "Bold"),)
 
-    def output_names(self, model) -> list:
+    def output_names(self, model: NodeModel) -> list[str]:
         return [self.label]
 
     def time_dim(self) -> str:
@@ -250,7 +256,7 @@ class Bold(Monitor):
         return self.dt_bold / 1000.0
 
     # --- the scan --------------------------------------------------------------------
-    def init(self, obs, model):
+    def init(self, obs: Observables, model: NodeModel) -> Any:
         x = source_signal(self.variable, obs, model)
         n = x.shape[-1]
         dtype = jnp.result_type(x.dtype, float)
@@ -279,7 +285,7 @@ class Bold(Monitor):
             "base": base,
         }
 
-    def update(self, state, obs, model):
+    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
         k = self.substeps
         h = self._h_seconds()
         c = self.constants()
@@ -298,7 +304,7 @@ class Bold(Monitor):
         count = jnp.where(count == k, 0, count)
         return dict(state, acc=acc, count=count, x=x, ysum=ysum)
 
-    def emit(self, state, obs, model, steps):
+    def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
         c = self.constants()
         if self.sampling == "mean":
             y = state["ysum"] / (steps // self.substeps)
@@ -307,7 +313,8 @@ class Bold(Monitor):
         return dict(state, ysum=jnp.zeros_like(state["ysum"])), y[None, :]
 
     # --- output ----------------------------------------------------------------------
-    def to_dataarrays(self, samples, times_ms, model, regions):
+    def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
+                      regions: Sequence[str]) -> dict[str, xr.DataArray]:
         samples = np.asarray(samples)
         samples = samples.reshape(len(times_ms), samples.shape[-1])  # (time, 1, n) -> (time, n), also when empty
         keep = np.asarray(times_ms) > self.discard + 1e-9 * self.tr
@@ -385,7 +392,8 @@ def _as_signal(activity, variable, dt):
     return data, float(dt), t0, regions
 
 
-def bold_from_activity(activity, tr=2000.0, *, dt=None, variable="r", initial=None, **bold_options):
+def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time = 2000.0, *, dt: Time | None = None,
+                       variable: str = "r", initial: ArrayLike | None = None, **bold_options: Any) -> xr.DataArray:
     """BOLD from an existing activity record, by exactly the in-scan rule.
 
     The same :class:`Bold` ``update``/``emit`` functions run over the samples,

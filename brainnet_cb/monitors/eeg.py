@@ -13,20 +13,27 @@ the ``(n,)`` running sum. EEG is average-referenced by default:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
 from .._pytree import pytree_dataclass, static_field
+from .._types import ArrayLike, Length, Time
 from ..connectome import Connectome
 from ..errors import MonitorError
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
 from ..forward.montage import MONTAGES, project_to_sphere
 from ..forward.montage import montage as _montage
 from ..units import to_mm
-from .base import Monitor
+from .base import Monitor, Observables
 from .sources import check_source, default_eeg_source, source_signal
+
+if TYPE_CHECKING:
+    from ..nodes.base import NodeModel
 
 __all__ = ["EEG", "MEG"]
 
@@ -115,14 +122,14 @@ class EEG(Monitor):
     (('time_eeg', 'sensor'), 21, 'V')
     """
 
-    gain: object = None
-    sensors: tuple = static_field(default=None)
-    positions: tuple = static_field(default=None)
-    period: object = static_field(default=1.0)
-    variable: str = static_field(default=None)
-    reference: object = static_field(default="average")
+    gain: ArrayLike | None = None
+    sensors: tuple[str, ...] | None = static_field(default=None)
+    positions: tuple | None = static_field(default=None)
+    period: Time | None = static_field(default=1.0)
+    variable: str | None = static_field(default=None)
+    reference: str | None = static_field(default="average")
     units: str = static_field(default="a.u.")
-    name: str = static_field(default=None)
+    name: str | None = static_field(default=None)
 
     default_name = "eeg"
     _modality = "EEG"
@@ -178,8 +185,9 @@ class EEG(Monitor):
 
     # --- constructors ----------------------------------------------------------------
     @classmethod
-    def sphere(cls, sources, montage="10-20", *, radius=90.0, sigma=0.33, centre=None, axes="RAS",
-               orientations=None, moment=1.0, **options):
+    def sphere(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
+               radius: Length = 90.0, sigma: float = 0.33, centre: ArrayLike | None = None, axes: str = "RAS",
+               orientations: str | ArrayLike | None = None, moment: float = 1.0, **options: Any) -> EEG:
         r"""EEG of a homogeneous conducting sphere (Frank 1952; Brody 1973).
 
         Parameters
@@ -214,8 +222,9 @@ class EEG(Monitor):
         return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
 
     @classmethod
-    def infinite(cls, sources, montage="10-20", *, radius=90.0, sigma=0.33, centre=None, axes="RAS",
-                 orientations=None, moment=1.0, **options):
+    def infinite(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
+                 radius: Length = 90.0, sigma: float = 0.33, centre: ArrayLike | None = None, axes: str = "RAS",
+                 orientations: str | ArrayLike | None = None, moment: float = 1.0, **options: Any) -> EEG:
         """EEG of an infinite homogeneous medium, electrodes on a sphere (see :meth:`sphere`)."""
         x, conn_orient = _sources(sources)
         c = x.mean(axis=0) if centre is None else centre
@@ -225,7 +234,7 @@ class EEG(Monitor):
         return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
 
     @classmethod
-    def from_atlas(cls, name="tvb76", **options):
+    def from_atlas(cls, name: str = "tvb76", **options: Any) -> EEG:
         """EEG with the gain bundled for atlas ``name`` (``"tvb76"``: 63 sensors x 76 regions).
 
         The tvb76 gain is derived from tvb-data 3.0.0 (GPL-3.0-or-later; see
@@ -260,7 +269,7 @@ class EEG(Monitor):
         return y - y[self.sensors.index(self.reference)][None]
 
     # --- the monitor interface -------------------------------------------------------
-    def observables(self, model) -> tuple:
+    def observables(self, model: NodeModel) -> tuple[str, ...]:
         if self.gain is None:
             cls = type(self).__name__
             raise MonitorError(
@@ -272,7 +281,7 @@ class EEG(Monitor):
     def _variable(self, model):
         return self.variable if self.variable is not None else default_eeg_source(model)
 
-    def output_names(self, model) -> list:
+    def output_names(self, model: NodeModel) -> list[str]:
         return [self.label]
 
     def time_dim(self) -> str:
@@ -282,7 +291,7 @@ class EEG(Monitor):
         """``"sensor"`` for the default EEG monitor, else ``"sensor_{name}"`` (own sensor axis)."""
         return "sensor" if self.label == "eeg" else f"sensor_{self.label}"
 
-    def init(self, obs, model):
+    def init(self, obs: Observables, model: NodeModel) -> Any:
         s = source_signal(self._variable(model), obs, model)
         n = s.shape[-1]
         if self.gain.shape[1] != n:
@@ -293,10 +302,10 @@ class EEG(Monitor):
             )
         return jnp.zeros((n,), jnp.result_type(s.dtype, float))
 
-    def update(self, state, obs, model):
+    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
         return state + source_signal(self._variable(model), obs, model)
 
-    def emit(self, state, obs, model, steps):
+    def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
         y = jnp.asarray(self.gain, state.dtype) @ (state / steps)
         return jnp.zeros_like(state), self._reference(y[:, None])[:, 0][None, :]
 
@@ -311,7 +320,8 @@ class EEG(Monitor):
     def __repr__(self):
         return self.describe()
 
-    def to_dataarrays(self, samples, times_ms, model, regions):
+    def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
+                      regions: Sequence[str]) -> dict[str, xr.DataArray]:
         m = len(self.sensors)
         samples = np.asarray(samples).reshape(len(times_ms), m)
         dim, sdim = self.time_dim(), self.sensor_dim()
@@ -342,14 +352,14 @@ class MEG(EEG):
     :meth:`sphere`; radial dipoles are silent.
     """
 
-    gain: object = None
-    sensors: tuple = static_field(default=None)
-    positions: tuple = static_field(default=None)
-    period: object = static_field(default=1.0)
-    variable: str = static_field(default=None)
-    reference: object = static_field(default=None)
+    gain: ArrayLike | None = None
+    sensors: tuple[str, ...] | None = static_field(default=None)
+    positions: tuple | None = static_field(default=None)
+    period: Time | None = static_field(default=1.0)
+    variable: str | None = static_field(default=None)
+    reference: str | None = static_field(default=None)
     units: str = static_field(default="a.u.")
-    name: str = static_field(default=None)
+    name: str | None = static_field(default=None)
 
     default_name = "meg"
     _modality = "MEG"
@@ -360,8 +370,10 @@ class MEG(EEG):
             raise MonitorError(f"MEG has no reference; pass reference=None (got {self.reference!r}).")
 
     @classmethod
-    def sphere(cls, sources, montage="10-10", *, radius=110.0, centre=None, axes="RAS", orientations=None,
-               normals="radial", moment=1.0, **options):
+    def sphere(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-10", *,
+               radius: Length = 110.0, centre: ArrayLike | None = None, axes: str = "RAS",
+               orientations: str | ArrayLike | None = None,
+               normals: str | ArrayLike = "radial", moment: float = 1.0, **options: Any) -> MEG:
         r"""MEG of a spherically symmetric conductor (Sarvas 1987).
 
         Parameters
@@ -399,7 +411,7 @@ class MEG(EEG):
         return cls(gain=gain, sensors=labels, positions=pos, units="T", **options)
 
     @classmethod
-    def infinite(cls, *args, **kwargs):
+    def infinite(cls, *args: Any, **kwargs: Any) -> MEG:
         """Not available: use :meth:`sphere` (Sarvas) or a gain of your own."""
         raise MonitorError("MEG has no infinite-medium lead field here; use bn.MEG.sphere(...) or bn.MEG(gain=...).")
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import jax
 import jax.numpy as jnp
 
 from .._pytree import pytree_dataclass, static_field
-from .base import Monitor
+from .._types import Time
+from .base import Monitor, Observables
+
+if TYPE_CHECKING:
+    from ..nodes.base import NodeModel
 
 __all__ = ["Raw", "SubSample", "TemporalAverage"]
 
@@ -25,17 +32,17 @@ class SubSample(Monitor):
         (``"{name}_r"``, ``"time_{name}"``); needed only to tell two monitors apart.
     """
 
-    period: object = static_field(default=1.0)
-    variables: tuple = static_field(default=None)
-    name: str = static_field(default=None)
+    period: Time | None = static_field(default=1.0)
+    variables: tuple[str, ...] | None = static_field(default=None)
+    name: str | None = static_field(default=None)
 
-    def init(self, obs, model):
+    def init(self, obs: Observables, model: NodeModel) -> Any:
         return ()
 
-    def update(self, state, obs, model):
+    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
         return state
 
-    def emit(self, state, obs, model, steps):
+    def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
         return state, self._select(obs, model)
 
 
@@ -43,9 +50,9 @@ class SubSample(Monitor):
 class Raw(SubSample):
     """Every integration step (``SubSample`` with ``period = dt``)."""
 
-    period: object = static_field(default=None)
-    variables: tuple = static_field(default=None)
-    name: str = static_field(default=None)
+    period: Time | None = static_field(default=None)
+    variables: tuple[str, ...] | None = static_field(default=None)
+    name: str | None = static_field(default=None)
 
 
 @pytree_dataclass
@@ -55,15 +62,15 @@ class TemporalAverage(Monitor):
     Parameters are those of :class:`SubSample`.
     """
 
-    period: object = static_field(default=1.0)
-    variables: tuple = static_field(default=None)
-    name: str = static_field(default=None)
+    period: Time | None = static_field(default=1.0)
+    variables: tuple[str, ...] | None = static_field(default=None)
+    name: str | None = static_field(default=None)
 
-    def init(self, obs, model):
+    def init(self, obs: Observables, model: NodeModel) -> Any:
         return jnp.zeros_like(self._select(obs, model))
 
-    def update(self, state, obs, model):
+    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
         return state + self._select(obs, model)
 
-    def emit(self, state, obs, model, steps):
+    def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
         return jnp.zeros_like(state), state / steps

@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import DTypeLike
 
 from .._checks import per_region
+from .._types import ArrayLike, Inputs
 from ..errors import ModelError
 
 __all__ = ["NodeModel"]
@@ -56,11 +60,11 @@ class NodeModel:
     sent_units: ClassVar[str] = "1"
     eeg_source: ClassVar[dict] = {}
 
-    def dfun(self, x, inputs):  # pragma: no cover - abstract
+    def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:  # pragma: no cover - abstract
         """Vector field ``dx/dt`` (1/ms) of the state ``x`` under ``inputs``."""
         raise NotImplementedError
 
-    def sent(self, x):
+    def sent(self, x: jax.Array) -> jax.Array:
         """The quantity that travels along the edges, shape ``(n,)``, from the state ``x``.
 
         The default is the state variable named by ``sends`` (the row
@@ -110,7 +114,7 @@ class NodeModel:
                 f"{name}.eeg_source names {bad}, which are not states of the model {cls.states}."
             )
 
-    def eeg_signal(self, x):
+    def eeg_signal(self, x: jax.Array) -> jax.Array | None:
         """The default EEG source observable ``sum_s eeg_source[s] * x[s]``, shape ``(n,)``.
 
         ``None`` if the model declares no ``eeg_source``.
@@ -133,7 +137,7 @@ class NodeModel:
             )
         return self.states.index(name)
 
-    def validated(self, n_regions: int, dtype) -> NodeModel:
+    def validated(self, n_regions: int, dtype: DTypeLike) -> NodeModel:
         """Check every parameter on the host; return a copy holding ``(n,)`` arrays.
 
         Each parameter must be finite, inside ``param_ranges`` and a scalar or a
@@ -153,7 +157,8 @@ class NodeModel:
             values[name] = jnp.asarray(np.broadcast_to(arr, (n_regions,)), dtype=dtype)
         return type(self)(**values)
 
-    def initial_state(self, n_regions: int, dtype, overrides=None):
+    def initial_state(self, n_regions: int, dtype: DTypeLike,
+                      overrides: Mapping[str, ArrayLike] | None = None) -> jax.Array:
         """State array ``(len(states), n_regions)`` from ``initial`` and ``overrides``.
 
         ``overrides`` maps state names to a scalar or one value per region.

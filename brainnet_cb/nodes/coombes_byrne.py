@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._pytree import pytree_dataclass
+from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
 
@@ -63,10 +65,10 @@ class CoombesByrne(NodeModel):
     (0.184726, -0.571409)
     """
 
-    Delta: object = 1.0
-    eta: object = 2.0
-    k: object = 1.0
-    v_syn: object = -4.0
+    Delta: Parameter = 1.0
+    eta: Parameter = 2.0
+    k: Parameter = 1.0
+    v_syn: Parameter = -4.0
 
     states: ClassVar[tuple] = ("r", "v")
     state_units: ClassVar[dict] = {"r": "1", "v": "1"}
@@ -77,7 +79,7 @@ class CoombesByrne(NodeModel):
     input_ports: ClassVar[tuple] = ("r", "v", "g")
     param_ranges: ClassVar[dict] = {"Delta": (0.0, math.inf), "k": (0.0, math.inf)}
 
-    def dfun(self, x, inputs):
+    def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:
         """Vector field (1/ms) of ``x = [r, v]`` (shape ``(2, n)``)."""
         r, v = x[0], x[1]
         g = self.k * jnp.pi * r + inputs.get("g", 0.0)
@@ -85,7 +87,7 @@ class CoombesByrne(NodeModel):
         dv = v**2 - (jnp.pi * r) ** 2 + self.eta + (self.v_syn - v) * g + inputs.get("v", 0.0)
         return jnp.stack([dr, dv])
 
-    def fixed_point(self, v_ext: float = 0.0, r_ext: float = 0.0):
+    def fixed_point(self, v_ext: float = 0.0, r_ext: float = 0.0) -> tuple[float, float]:
         r"""The fixed point ``(r*, v*)`` of one node under constant inputs.
 
         From :math:`\dot r = 0`, :math:`v^* = k\pi r/2 - D/(2\pi r)` with
@@ -111,7 +113,7 @@ class CoombesByrne(NodeModel):
             )
         return points[0]
 
-    def fixed_points(self, v_ext: float = 0.0, r_ext: float = 0.0):
+    def fixed_points(self, v_ext: float = 0.0, r_ext: float = 0.0) -> list[tuple[float, float]]:
         """All fixed points ``[(r*, v*), ...]`` with ``r* > 0``, by increasing ``r*``."""
         p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
         if any(a.ndim for a in p.values()):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._pytree import pytree_dataclass
+from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
 from .coombes_byrne import CoombesByrne
@@ -80,11 +82,11 @@ class CoombesByrne4D(NodeModel):
     (True, False)
     """
 
-    Delta: object = 0.5
-    eta: object = 20.0
-    k: object = 1.0
-    v_syn: object = -10.0
-    alpha: object = 0.95
+    Delta: Parameter = 0.5
+    eta: Parameter = 20.0
+    k: Parameter = 1.0
+    v_syn: Parameter = -10.0
+    alpha: Parameter = 0.95
 
     states: ClassVar[tuple] = ("r", "v", "g", "q")
     state_units: ClassVar[dict] = {"r": "1", "v": "1", "g": "1", "q": "1"}
@@ -108,7 +110,7 @@ class CoombesByrne4D(NodeModel):
     }
     eeg_source: ClassVar[dict] = {"v": 1.0}
 
-    def dfun(self, x, inputs):
+    def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:
         """Vector field (1/ms) of ``x = [r, v, g, q]`` (shape ``(4, n)``)."""
         r, v, g, q = x[0], x[1], x[2], x[3]
         g_tot = g + inputs.get("g", 0.0)
@@ -127,7 +129,7 @@ class CoombesByrne4D(NodeModel):
             )
         return {k: float(v) for k, v in p.items()}
 
-    def fixed_point(self, v_ext: float = 0.0):
+    def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float, float, float]:
         r"""The fixed point ``(r*, v*, g*, q*)`` under a constant input ``v_ext``.
 
         :math:`g^* = k\pi r^*`, :math:`q^* = 0`, and :math:`(r^*, v^*)` is the

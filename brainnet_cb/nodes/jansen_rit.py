@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 
 from .._pytree import pytree_dataclass
+from .._types import ArrayLike, Inputs, Parameter
 from .base import NodeModel
 
 __all__ = ["JansenRit"]
@@ -85,15 +87,15 @@ class JansenRit(NodeModel):
     ('pyramidal_rate', 'p', {'y1': 1.0, 'y2': -1.0})
     """
 
-    A: object = 3.25
-    B: object = 22.0
-    a: object = 0.1
-    b: object = 0.05
-    C: object = 135.0
-    e0: object = 0.0025
-    v0: object = 6.0
-    r_s: object = 0.56
-    p: object = 0.22
+    A: Parameter = 3.25
+    B: Parameter = 22.0
+    a: Parameter = 0.1
+    b: Parameter = 0.05
+    C: Parameter = 135.0
+    e0: Parameter = 0.0025
+    v0: Parameter = 6.0
+    r_s: Parameter = 0.56
+    p: Parameter = 0.22
 
     states: ClassVar[tuple] = ("y0", "y1", "y2", "y3", "y4", "y5")
     state_units: ClassVar[dict] = {
@@ -123,15 +125,15 @@ class JansenRit(NodeModel):
     }
     eeg_source: ClassVar[dict] = {"y1": 1.0, "y2": -1.0}
 
-    def sigmoid(self, u):
+    def sigmoid(self, u: ArrayLike) -> jax.Array:
         r"""Potential to firing rate: :math:`S(u) = 2 e_0 / (1 + e^{r_s (v_0 - u)})` (1/ms)."""
         return 2.0 * self.e0 / (1.0 + jnp.exp(self.r_s * (self.v0 - u)))
 
-    def sent(self, x):
+    def sent(self, x: jax.Array) -> jax.Array:
         """The pyramidal firing rate :math:`S(y_1 - y_2)` (1/ms), sent along the edges."""
         return self.sigmoid(x[1] - x[2])
 
-    def dfun(self, x, inputs):
+    def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:
         """Vector field of ``x = [y0, ..., y5]`` (shape ``(6, n)``; mV/ms and mV/ms^2)."""
         y0, y1, y2, y3, y4, y5 = (x[i] for i in range(6))
         A, B, a, b, C = self.A, self.B, self.a, self.b, self.C

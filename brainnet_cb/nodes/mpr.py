@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._pytree import pytree_dataclass
+from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
 
@@ -74,10 +76,10 @@ class MontbrioPazoRoxin(NodeModel):
     (0.463251, -0.343561)
     """
 
-    tau: object = 1.0
-    Delta: object = 1.0
-    eta: object = -5.0
-    J: object = 15.0
+    tau: Parameter = 1.0
+    Delta: Parameter = 1.0
+    eta: Parameter = -5.0
+    J: Parameter = 15.0
 
     states: ClassVar[tuple] = ("r", "v")
     state_units: ClassVar[dict] = {"r": "1/ms", "v": "1"}
@@ -89,7 +91,7 @@ class MontbrioPazoRoxin(NodeModel):
     param_ranges: ClassVar[dict] = {"tau": (1e-12, math.inf), "Delta": (0.0, math.inf)}
     eeg_source: ClassVar[dict] = {"v": 1.0}
 
-    def dfun(self, x, inputs):
+    def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:
         """Vector field (1/ms) of ``x = [r, v]`` (shape ``(2, n)``)."""
         r, v = x[0], x[1]
         tau = self.tau
@@ -97,7 +99,7 @@ class MontbrioPazoRoxin(NodeModel):
         dv = (v**2 + self.eta + self.J * tau * r - (jnp.pi * tau * r) ** 2 + inputs.get("v", 0.0)) / tau
         return jnp.stack([dr, dv])
 
-    def fixed_points(self, v_ext: float = 0.0):
+    def fixed_points(self, v_ext: float = 0.0) -> list[tuple[float, float]]:
         """All fixed points ``[(r*, v*), ...]`` under a constant current ``v_ext``, by increasing ``r*``.
 
         Scalar parameters only. The roots of the quartic in :math:`R = \\pi\\tau r`
@@ -127,7 +129,7 @@ class MontbrioPazoRoxin(NodeModel):
             out.append((r, -Delta / (2.0 * math.pi * tau * r)))
         return out
 
-    def fixed_point(self, v_ext: float = 0.0):
+    def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float]:
         """The fixed point ``(r*, v*)``; :class:`ModelError` if there are several (bistable)."""
         points = self.fixed_points(v_ext)
         if len(points) != 1:
