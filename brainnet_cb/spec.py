@@ -288,7 +288,8 @@ def split_options(options) -> tuple:
 def simulation(model, connectome=None, duration=None, dt=None, *, purpose="run", **options) -> Simulation:
     """The :class:`Simulation` an entry point is called with: a spec, or a model, connectome and options.
 
-    ``simulation(spec, **changes)`` is ``spec.replace(**changes)``;
+    ``simulation(spec, **changes)`` is ``spec.replace(**changes)`` (a
+    ``connectome``, ``duration`` or ``dt`` given with a spec are changes too);
     ``simulation(model, connectome, duration, dt, **options)`` builds one.
     Without monitors, the spec gets :func:`default_monitors` of ``purpose``
     (``"run"`` or ``"fc"``). Every option is a field of :class:`Simulation`
@@ -298,12 +299,9 @@ def simulation(model, connectome=None, duration=None, dt=None, *, purpose="run",
         options["dt"] = dt
     check_names(options, Simulation.option_names(), "option")
     if isinstance(model, Simulation):
-        if connectome is not None or duration is not None:
-            raise SimulationError(
-                "a bn.Simulation already holds its connectome and duration; pass changes as keywords "
-                "(e.g. duration=...) or call spec.replace(...)."
-            )
-        spec = model.replace(**options) if options else model
+        changes = {k: v for k, v in (("connectome", connectome), ("duration", duration)) if v is not None}
+        changes.update(options)
+        spec = model.replace(**changes) if changes else model
         return spec.with_default_monitors(purpose)
     if options.get("monitors") is None:
         options["monitors"] = None if purpose == "run" else default_monitors(purpose)
