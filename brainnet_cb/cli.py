@@ -135,7 +135,7 @@ def _run(args) -> int:
     paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
     _check_free(paths, args.overwrite)
     if cfg.output.figure:
-        from . import plots  # noqa: F401, PLC0415 - fail before the run if matplotlib is missing
+        from . import plots  # noqa: PLC0415 - fail before the run if matplotlib is missing
 
         plots._figure((1, 1))
     spec = _config.build_simulation(cfg, base)
@@ -223,6 +223,7 @@ def _sweep(args) -> int:
         sys.stdout.write(_config.dumps(cfg))
         return 0
     import brainnet_cb as bn  # noqa: PLC0415
+
     from .sweep import sweep  # noqa: PLC0415
 
     out = pathlib.Path(cfg.sweep.path if args.out is None else args.out)
@@ -264,6 +265,7 @@ def _fit(args) -> int:
         sys.stdout.write(_config.dumps(cfg))
         return 0
     import brainnet_cb as bn  # noqa: PLC0415
+
     from . import fit as fitting  # noqa: PLC0415
 
     f = cfg.fit

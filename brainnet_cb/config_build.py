@@ -21,6 +21,7 @@ def resolve_path(path, base):
 def build_connectome(section: ConnectomeSection, base=None):
     """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
     import brainnet_cb as bn  # noqa: PLC0415
+
     from . import io  # noqa: PLC0415
 
     if section.file and section.weights:
@@ -43,6 +44,7 @@ def build_connectome(section: ConnectomeSection, base=None):
 def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
     """The monitors a ``[monitors]`` table asks for (activity, BOLD, EEG)."""
     import brainnet_cb as bn  # noqa: PLC0415
+
     from .forward.atlas import load_gain  # noqa: PLC0415
 
     monitors = []

@@ -157,7 +157,8 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     if run.n_steps % p_top:
         raise FitError(
             f"duration {run.n_steps * run.dt:g} ms must be a whole multiple of the longest monitor period "
-            f"({p_top * run.dt:g} ms) for a gradient fit; use e.g. duration={(run.n_steps // p_top + 1) * p_top * run.dt:g}."
+            f"({p_top * run.dt:g} ms) for a gradient fit; use e.g. "
+            f"duration={(run.n_steps // p_top + 1) * p_top * run.dt:g}."
         )
     run.signal_monitor(signal, FitError)
     emp = target_fc(empirical_fc, run.connectome, FitError)
@@ -271,7 +272,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     >>> res.loss.dims, bool(res.loss[-1] < res.loss[0]), round(float(res.G), 1)
     (('iteration',), True, 0.9)
     """
-    import optax
+    import optax  # noqa: PLC0415 - imported when a fit runs, not with the package
 
     t0 = time.perf_counter()
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
@@ -282,7 +283,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     run, kinds, emp, values = problem["run"], problem["kinds"], problem["empirical_fc"], problem["values"]
     discard_s = to_seconds(discard, "discard")
     lims = fit_bounds(bounds, values, problem["parameters"])
-    opt_name = "optax.adam(%r)" % (learning_rate,) if optimizer is None else type(optimizer).__name__
+    opt_name = f"optax.adam({learning_rate!r})" if optimizer is None else type(optimizer).__name__
     if optimizer is None:
         if not (isinstance(learning_rate, (int, float, np.floating)) and learning_rate > 0):
             raise FitError(f"learning_rate must be a number > 0; got {learning_rate!r}.")
@@ -296,7 +297,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     best = (np.inf, None, None, -1)
     bar = None
     if progress or (progress is None and sys.stderr.isatty()):
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
 
         bar = tqdm(total=steps, desc="fit", leave=False)
     for it in range(steps):

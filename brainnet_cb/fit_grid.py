@@ -177,10 +177,11 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
                 center.update({k: float(records[i][1][k]) for k in refinable})
                 steps = {k: 2 * steps[k] / (refine_points + 1) for k in refinable}
         else:
-            from scipy.optimize import minimize
+            from scipy.optimize import minimize  # noqa: PLC0415 - only for refine='nelder-mead'
 
             fixed = {k: (res[k].values[[best_idx[d]]] if f"{k}_value" not in res.coords
-                         else res[f"{k}_value"].values[[best_idx[d]]]) for d, k in enumerate(names) if k not in refinable}
+                         else res[f"{k}_value"].values[[best_idx[d]]])
+                     for d, k in enumerate(names) if k not in refinable}
             x0 = np.array([center[k] for k in refinable])
             simplex = np.vstack([x0] + [x0 + np.eye(len(x0))[i] * steps[k] for i, k in enumerate(refinable)])
 
@@ -204,9 +205,10 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
     kinds = {k: book.lookup(k).kind for k in names}
     emp = target_fc(empirical_fc, spec.connectome, FitError)
     attrs = {k: v for k, v in res.attrs.items() if k not in ("title", "wall_s", "batch_size", "n_batches", "n_runs")}
-    attrs.update(title="brainnet_cb grid fit", fitted=json.dumps(names), objective=objective if isinstance(objective, str)
-                 else getattr(objective, "__name__", "callable"), refine=str(refine), best_loss=float(losses[i]),
-                 best_iteration=i, n_evaluations=len(records), wall_s=time.perf_counter() - t0)
+    attrs.update(title="brainnet_cb grid fit", fitted=json.dumps(names),
+                 objective=objective if isinstance(objective, str) else getattr(objective, "__name__", "callable"),
+                 refine=str(refine), best_loss=float(losses[i]), best_iteration=i, n_evaluations=len(records),
+                 wall_s=time.perf_counter() - t0)
     gdims = tuple(f"grid_{k}" for k in names)
     extra = {"stage": ("iteration", np.array([r[3] for r in records]), {"long_name": "grid or refine"}),
              "grid_loss": (gdims, surf, {"long_name": "loss over the coarse grid (inf: diverged)"})}

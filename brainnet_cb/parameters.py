@@ -154,7 +154,7 @@ class ParameterBook:
         self.coupling_fields = [f.name for f in dataclasses.fields(self.coupling)]
 
     @classmethod
-    def of(cls, spec) -> "ParameterBook":
+    def of(cls, spec) -> ParameterBook:
         """The book of a :class:`~brainnet_cb.Simulation`."""
         return cls(spec.model, spec.coupling)
 

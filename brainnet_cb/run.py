@@ -295,7 +295,7 @@ def _progress_bar(total, n_pieces, progress):
     if not progress:
         return None
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
     return tqdm(total=total, unit="step", desc="brainnet_cb", leave=False)

@@ -38,8 +38,8 @@ from .connectome import Connectome
 from .coupling import Coupling, Linear
 from .errors import SimulationError
 from .monitors import Monitor
-from .noise import Additive
 from .nodes.base import NodeModel
+from .noise import Additive
 from .run import Run
 from .streaming import ZarrSink
 from .validation import default_monitors, prepare_run
@@ -229,12 +229,12 @@ class Simulation:
         """Every field as a dict (``bn.Simulation(**spec.as_kwargs())`` rebuilds the spec)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
-    def replace(self, **changes) -> "Simulation":
+    def replace(self, **changes) -> Simulation:
         """A copy with ``changes`` applied, validated again (the spec itself never changes)."""
         check_names(changes, [f.name for f in dataclasses.fields(self)], "Simulation field")
         return dataclasses.replace(self, **changes)
 
-    def with_default_monitors(self, purpose: str = "run") -> "Simulation":
+    def with_default_monitors(self, purpose: str = "run") -> Simulation:
         """This spec, with :func:`default_monitors` of ``purpose`` when it names no monitors."""
         return self if self.monitors is not None else self.replace(monitors=default_monitors(purpose))
 

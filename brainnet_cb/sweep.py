@@ -34,8 +34,6 @@ Sci. Rep. 7, 3095.
 
 from __future__ import annotations
 
-from __future__ import annotations
-
 import json
 import math
 import re
@@ -130,7 +128,7 @@ def _progress(total, progress):
         progress = sys.stderr.isatty()
     if not progress:
         return None
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
 
     return tqdm(total=total, unit="run", desc="sweep", leave=False)
 
@@ -333,7 +331,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
                 if bar is not None:
                     bar.update(min(B, total - i * B))
         else:
-            from distributed import as_completed
+            from distributed import as_completed  # noqa: PLC0415 - optional (the dask extra)
 
             futures = client.map(run_batch, tasks, pure=False)
             for _, (i, out, extra, attrs) in as_completed(futures, with_results=True):
@@ -354,7 +352,7 @@ def _assemble(results, names, values, shape, total, n, run, sweep_attrs, setting
         for k, v in out.items():
             merged.setdefault(k, []).append(v)
     extra = results[0][1]
-    for out, ex, _ in results[1:]:  # a summary may be known only from a batch with good runs
+    for _, ex, _ in results[1:]:  # a summary may be known only from a batch with good runs
         for k, v in ex.items():
             if k not in extra or (not extra[k][1] and v[1]):
                 extra[k] = v
@@ -396,6 +394,7 @@ def _assemble(results, names, values, shape, total, n, run, sweep_attrs, setting
         run_attrs.pop(k, None)
     attrs = {"title": "brainnet_cb parameter sweep", "swept": json.dumps(names), "signal": settings["signal"],
              "discard_s": settings["discard"], "band_hz": json.dumps(
-                 None if settings["band"] is None else list(analysis.BOLD_BAND if settings["band"] is True else settings["band"])),
+                 None if settings["band"] is None
+                 else list(analysis.BOLD_BAND if settings["band"] is True else settings["band"])),
              **{k: v for k, v in run_attrs.items() if k != "title"}, **sweep_attrs}
     return xr.Dataset(data, coords=coords, attrs=attrs)

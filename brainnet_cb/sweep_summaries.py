@@ -168,7 +168,8 @@ def summarize(ds, settings):
             res = _per_member(ks, x, good.size)
             put("fcd_ks", None if res is None else res[0])
     else:
-        for name in ("gs_var", "gs_fraction", "fc_mean") + (("fc_corr", "fc_rmse") if settings["empirical_fc"] is not None else ()) \
+        fc_names = ("fc_corr", "fc_rmse") if settings["empirical_fc"] is not None else ()
+        for name in ("gs_var", "gs_fraction", "fc_mean") + fc_names \
                 + (("fcd_ks",) if settings["empirical_fcd"] is not None else ()):
             put(name, None)
         if settings["keep_fc"]:

@@ -1,4 +1,4 @@
-r"""Host-side validation of a :class:`~brainnet_cb.Simulation`: every check, once, then its :class:`~brainnet_cb.run.Run`.
+r"""Host-side validation of a :class:`~brainnet_cb.Simulation`: every check, once, then its ``Run``.
 
 :func:`prepare_run` checks each field (model, connectome, time, speed,
 method, coupling, noise, dtype, key, monitors, initial state, history),
@@ -28,8 +28,8 @@ from .delays import EdgeTable, build_delay_table, compute_lags, init_history
 from .errors import ConnectomeError, CouplingError, ModelError, MonitorError, NoiseError, SimulationError
 from .integrators import get_integrator
 from .monitors import Bold, Monitor, TemporalAverage
-from .noise import Additive
 from .nodes.base import NodeModel
+from .noise import Additive
 from .precision import resolve_dtype
 from .run import Run
 from .units import to_mm_per_ms, to_ms

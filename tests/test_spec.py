@@ -8,7 +8,8 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb import _engine, config, spec as spec_module
+from brainnet_cb import _engine, config
+from brainnet_cb import spec as spec_module
 from brainnet_cb.fit import fc_loss
 from brainnet_cb.spec import Execution, Simulation, default_monitors, simulation
 
