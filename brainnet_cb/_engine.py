@@ -4,7 +4,12 @@ One integration step is a pure function of a small carry (node state, delay
 ring buffer, current coupling input, monitor accumulators, divergence
 tracker). Steps are nested in ``lax.scan`` s, one level per distinct monitor
 period (each a multiple of the one below), so every monitor emits at its own
-rate and no full-resolution trajectory is ever stored. ``advance`` is
+rate and no full-resolution trajectory is ever stored. With noise, the scans
+carry the increments of the current noise block (:data:`~brainnet_cb.noise.NOISE_BLOCK`
+steps, aligned to absolute step numbers) beside the :class:`Carry`; a new
+block is drawn when the step counter crosses a block boundary and at the start
+of every compiled call, from ``(key, step // NOISE_BLOCK)`` alone, so chunks
+and resumed runs see the same numbers. ``advance`` is
 compiled once per (model class, coupling class, monitors, shapes, plan) and
 reused: parameter values, weights, lags and keys are arguments, not constants.
 """
@@ -20,7 +25,7 @@ import jax.numpy as jnp
 from .delays import push, read_delayed
 from .integrators import INTEGRATORS
 from .monitors.base import COUPLING
-from .noise import increment
+from .noise import NOISE_BLOCK, block_increments
 
 __all__ = ["Plan", "Dynamic", "Carry", "advance", "advance_batched", "initial_carry", "TRACE_COUNT"]
 
@@ -89,16 +94,22 @@ def initial_carry(x0, hist0, dyn, plan):
     return Carry(x0, hist0, step, c, mon, minus1, minus1)
 
 
-def _one_step(carry: Carry, dyn: Dynamic, plan: Plan) -> Carry:
+def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
+    """Increments of the noise block holding ``carry.step`` (None without noise)."""
+    if not plan.noise_rows:
+        return None
+    return block_increments(dyn.key, carry.step // NOISE_BLOCK, plan.noise_rows, dyn.sigma,
+                            carry.x.shape[0], dyn.dt)
+
+
+def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
+    """One integration step; ``dW`` the step's noise increment ``(n_states, n)`` or None."""
     model = dyn.model
     inputs = {plan.port: carry.c}
 
     def f(y):
         return model.dfun(y, inputs)
 
-    dW = None
-    if plan.noise_rows:
-        dW = increment(dyn.key, carry.step, plan.noise_rows, dyn.sigma, carry.x.shape, dyn.dt)
     x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
     step = carry.step + 1
     sent = model.sent(x)  # default: x[send_row]
@@ -128,15 +139,43 @@ def _emit(carry: Carry, dyn: Dynamic, indices, steps):
     return carry._replace(monitors=tuple(mon)), tuple(samples)
 
 
-def _block(carry, dyn, plan, level):
-    """Advance one period of ``level`` (-1: one step); emit that level's monitors."""
+def _step(state, dyn: Dynamic, plan: Plan):
+    """One step of ``state = (carry, noise block)``; draws the next block at a block boundary."""
+    carry, nz = state
+    if nz is None:
+        return _one_step(carry, dyn, plan), None
+    dW = jax.lax.dynamic_index_in_dim(nz, carry.step % NOISE_BLOCK, keepdims=False)
+    carry = _one_step(carry, dyn, plan, dW)
+    nz = jax.lax.cond(carry.step % NOISE_BLOCK == 0, lambda: _noise_block(carry, dyn, plan), lambda: nz)
+    return carry, nz
+
+
+def _block_state(state, dyn, plan, level):
+    """Advance ``state = (carry, noise block)`` one period of ``level`` (-1: one step)."""
     if level < 0:
-        return _one_step(carry, dyn, plan), ()
+        return _step(state, dyn, plan), ()
     steps, indices = plan.levels[level]
     reps = steps // (plan.levels[level - 1][0] if level > 0 else 1)
-    carry, ys = jax.lax.scan(lambda c, _: _block(c, dyn, plan, level - 1), carry, None, length=reps)
-    carry, samples = _emit(carry, dyn, indices, steps)
-    return carry, ys + (samples,)
+    state, ys = jax.lax.scan(lambda s, _: _block_state(s, dyn, plan, level - 1), state, None, length=reps)
+    carry, samples = _emit(state[0], dyn, indices, steps)
+    return (carry, state[1]), ys + (samples,)
+
+
+def _block(carry, dyn, plan, level):
+    """Advance one period of ``level`` (-1: one step); emit that level's monitors.
+
+    A pure function of the :class:`Carry` (the noise block is drawn from its
+    step counter), so any sequence of calls gives the values of one long run.
+    """
+    state, ys = _block_state((carry, _noise_block(carry, dyn, plan)), dyn, plan, level)
+    return state[0], ys
+
+
+def _scan_blocks(carry, dyn, plan, n_blocks, level):
+    """``n_blocks`` periods of ``level`` in one scan (one noise draw per block of steps)."""
+    state, ys = jax.lax.scan(lambda s, _: _block_state(s, dyn, plan, level),
+                             (carry, _noise_block(carry, dyn, plan)), None, length=n_blocks)
+    return state[0], ys
 
 
 @partial(jax.jit, static_argnames=("plan", "n_blocks", "level"))
@@ -147,7 +186,7 @@ def advance(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int):
     ``(n_blocks, reps, ...)``; flatten them to ``(time, variable, region)``.
     """
     TRACE_COUNT["advance"] += 1
-    return jax.lax.scan(lambda c, _: _block(c, dyn, plan, level), carry, None, length=n_blocks)
+    return _scan_blocks(carry, dyn, plan, n_blocks, level)
 
 
 def dyn_axes(dyn: Dynamic, axes: tuple):
@@ -165,7 +204,7 @@ def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level
     TRACE_COUNT["advance_batched"] += 1
 
     def one(c, d):
-        return jax.lax.scan(lambda cc, _: _block(cc, d, plan, level), c, None, length=n_blocks)
+        return _scan_blocks(c, d, plan, n_blocks, level)
 
     return jax.vmap(one, in_axes=(CARRY_AXES, dyn_axes(dyn, axes)), out_axes=(CARRY_AXES, 0))(carry, dyn)
 
