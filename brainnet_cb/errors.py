@@ -19,6 +19,7 @@ __all__ = [
     "SweepError",
     "FitError",
     "CheckpointError",
+    "DynamicsError",
 ]
 
 
@@ -76,3 +77,7 @@ class FitError(BrainnetError):
 
 class CheckpointError(BrainnetError):
     """A checkpoint cannot be read, or belongs to another run (model, connectome, dt, ...)."""
+
+
+class DynamicsError(BrainnetError):
+    """A working-point analysis (fixed points, spectrum, critical coupling, linear FC) is invalid or failed."""

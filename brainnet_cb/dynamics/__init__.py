@@ -1,0 +1,39 @@
+"""Working-point analysis of a whole network.
+
+Where does a network sit relative to its instability, and what FC does it
+produce there? Everything here is delay-free at the fixed point (delays do not
+move a fixed point) and generic over node models and couplings:
+
+- :func:`network_fixed_points` / :func:`network_fixed_point`: fixed points of
+  the whole network from several initial states (multistability), each a
+  :class:`FixedPoint` with its spectrum;
+- :func:`network_jacobian`, :func:`network_spectrum`: the linearisation;
+  :func:`delayed_leading_eigenvalue`: the leading mode with the delays;
+- :func:`critical_coupling`: the coupling :math:`G_c` where the fixed point
+  loses stability, and how (saddle-node, branch point, Hopf); express
+  ``G`` as a fraction of it with :meth:`CriticalCoupling.relative` or
+  :func:`relative_coupling`, so that recipes transfer between connectomes;
+- :func:`linear_fc`, :func:`linear_covariance`: FC of ``r`` or of BOLD in
+  the noise-driven regime around a stable fixed point, from the Lyapunov
+  equation (milliseconds for 80 regions).
+
+Units: neural time in ms (eigenvalues in 1/ms), BOLD in s, frequencies in Hz.
+Weights ``[target, source]``, normalised exactly as :func:`brainnet_cb.simulate`
+does (``normalize="max"`` by default).
+"""
+
+from .continuation import CriticalCoupling, critical_coupling, relative_coupling
+from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
+from .spectrum import delayed_leading_eigenvalue, network_jacobian, network_spectrum
+
+__all__ = [
+    "FixedPoint",
+    "network_fixed_points",
+    "network_fixed_point",
+    "network_jacobian",
+    "network_spectrum",
+    "delayed_leading_eigenvalue",
+    "CriticalCoupling",
+    "critical_coupling",
+    "relative_coupling",
+]

@@ -1,0 +1,361 @@
+r"""Fixed points of a whole network, from several initial states (multistability).
+
+A fixed point :math:`x^*` of the delay-free network (see
+:mod:`brainnet_cb.dynamics.system`) is also a constant solution of the delayed
+network: with every history constant, :math:`r_j(t - \tau_{ij}) = r_j^*`. It is
+found by damped Newton iteration with the exact Jacobian (``jax.jacfwd``), from
+each initial state directly and, to reach the basins of the attractors, after
+integrating the delay-free network towards rest. Distinct solutions are kept
+with their spectrum; several stable ones mean multistability (e.g. the
+bistable Montbrió–Pazó–Roxin regime, Montbrió, Pazó & Roxin 2015; Rabuffo et
+al. 2021).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from ..errors import DynamicsError
+from .system import Network, build_network, in_float64, integrate, newton, relax, rhs_and_jacobian
+
+__all__ = [
+    "FixedPoint",
+    "network_fixed_points",
+    "network_fixed_point",
+    "fixed_point_at",
+    "fixed_points_of",
+    "fixed_point_of",
+    "as_state",
+]
+
+ACCEPT = 1e-8  # largest residual max|F| (1/ms) accepted as a fixed point
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class FixedPoint:
+    """One fixed point of a network with its linear stability.
+
+    Attributes
+    ----------
+    values : ndarray, shape (n_states, n)
+        The state :math:`x^*` (rows in the model's ``states`` order).
+    states, labels : tuple of str
+        State names and region labels.
+    eigenvalues : ndarray of complex
+        Eigenvalues of the delay-free Jacobian (1/ms), by decreasing real part.
+    jacobian : ndarray, shape (n_states n, n_states n)
+        The delay-free Jacobian, state-major (see :mod:`brainnet_cb.dynamics.system`).
+    residual : float
+        :math:`\\max |F(x^*)|` (1/ms).
+    start : str
+        The initial state that first reached it (``"default"``, ``"low"``,
+        ``"high"``, ``"random-3"``, ``"start-0"``, ...).
+    """
+
+    values: np.ndarray
+    states: tuple
+    labels: tuple
+    eigenvalues: np.ndarray
+    jacobian: np.ndarray
+    residual: float
+    start: str
+
+    @property
+    def max_real(self) -> float:
+        """Largest real part of the spectrum (1/ms); < 0 means linearly stable."""
+        return float(self.eigenvalues[0].real)
+
+    @property
+    def stable(self) -> bool:
+        """Linearly stable (every eigenvalue has a negative real part), delays neglected."""
+        return self.max_real < 0
+
+    @property
+    def n_unstable(self) -> int:
+        """Number of eigenvalues with a positive real part (the unstable dimension)."""
+        return int(np.sum(self.eigenvalues.real > 0))
+
+    @property
+    def leading(self) -> complex:
+        """The eigenvalue of largest real part (1/ms)."""
+        return complex(self.eigenvalues[0])
+
+    @property
+    def state(self) -> xr.DataArray:
+        """The fixed point as a labelled DataArray ``(state, region)``."""
+        return xr.DataArray(
+            self.values,
+            dims=("state", "region"),
+            coords={"state": list(self.states), "region": list(self.labels)},
+            attrs={"long_name": "network fixed point", "stable": int(self.stable),
+                   "max_real_eigenvalue_per_ms": self.max_real},
+        )
+
+    def as_initial_state(self) -> dict:
+        """``{state: array}`` for ``bn.simulate(..., initial_state=...)``: start at rest."""
+        return {s: np.array(self.values[k]) for k, s in enumerate(self.states)}
+
+    def __repr__(self):
+        kind = "stable" if self.stable else f"unstable (dim {self.n_unstable})"
+        means = ", ".join(f"{s}~{self.values[k].mean():.4g}" for k, s in enumerate(self.states))
+        return (f"FixedPoint({kind}, {means}, leading eigenvalue {self.leading:.4g} /ms, "
+                f"start={self.start!r})")
+
+
+def as_state(network: Network, value, what="start"):
+    """A state array ``(n_s, n)`` from a dict, an array or a :class:`FixedPoint`."""
+    model = network.arrays.model
+    if isinstance(value, FixedPoint):
+        value = value.values
+    if isinstance(value, dict):
+        return np.asarray(model.initial_state(network.n, jnp.float64, value), dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.shape != network.shape or not np.all(np.isfinite(arr)):
+        got = getattr(arr, "shape", type(value).__name__)
+        raise DynamicsError(
+            f"{what} must be a dict {{state: value}}, a FixedPoint or a finite array of shape "
+            f"{network.shape} (states {network.states} x regions); got {got!r}."
+        )
+    return arr
+
+
+def default_starts(network: Network, n_random: int, key) -> list:
+    """Initial states: the model's default, low and high activity, and random draws.
+
+    ``"low"``/``"high"``: the default with the sent state variable (``r``)
+    multiplied by 0.1 / 10 (set to 0 / 1 where it is 0). ``"random-k"``: per
+    region, states with a lower bound (``r >= 0``) are the default times a
+    log-uniform factor in [0.1, 10]; the others are the default plus
+    ``U(-1, 1) * max(1, |default|)``.
+    """
+    model = network.arrays.model
+    base = np.asarray(model.initial_state(network.n, jnp.float64), dtype=float)
+    starts = [("default", base)]
+    sends = type(model).sends
+    if sends in network.states:
+        k = network.states.index(sends)
+        for name, factor, fallback in (("low", 0.1, 0.0), ("high", 10.0, 1.0)):
+            x = base.copy()
+            x[k] = np.where(base[k] != 0, base[k] * factor, fallback)
+            starts.append((name, x))
+    rng = np.random.default_rng(_seed(key))
+    for j in range(n_random):
+        x = base.copy()
+        for k, s in enumerate(network.states):
+            if s in network.bounds and np.isfinite(network.bounds[s][0]):
+                lo = network.bounds[s][0]
+                gap = np.where(base[k] - lo > 0, base[k] - lo, 1.0)
+                x[k] = lo + gap * 10.0 ** rng.uniform(-1, 1, network.n)
+            else:
+                x[k] = base[k] + rng.uniform(-1, 1, network.n) * np.maximum(1.0, np.abs(base[k]))
+        starts.append((f"random-{j}", x))
+    return starts
+
+
+def _seed(key):
+    """A NumPy seed from an int or a JAX key."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool) and key >= 0:
+        return int(key)
+    try:
+        return np.asarray(jax.random.key_data(key)).ravel().tolist()
+    except (TypeError, ValueError, AttributeError):
+        raise DynamicsError(f"key must be an int seed >= 0 or a jax.random.key; got {key!r}.") from None
+
+
+@in_float64
+def fixed_point_at(network: Network, x, start="start") -> FixedPoint:
+    """The :class:`FixedPoint` record (spectrum included) of a solution ``x``."""
+    F, J = rhs_and_jacobian(jnp.asarray(x, jnp.float64), network.arrays, network.port)
+    J = np.asarray(J)
+    ev = np.linalg.eigvals(J)
+    ev = ev[np.lexsort((-ev.imag, -ev.real))]
+    return FixedPoint(np.asarray(x, dtype=float), network.states, network.labels, ev, J,
+                      float(np.max(np.abs(np.asarray(F)))), start)
+
+
+def _solve(network, x0, tol, how="newton"):
+    """Newton (``how="newton"``) or pseudo-transient continuation then Newton (``"relax"``)."""
+    x0 = jnp.asarray(x0, jnp.float64)
+    if how == "relax":
+        x0, _, _ = relax(x0, network.arrays, network.port)
+        if not bool(jnp.all(jnp.isfinite(x0))):
+            return None, float("inf")
+    x, res, _ = newton(x0, network.arrays, network.port, tol)
+    x, res = np.asarray(x), float(res)
+    return (x if res <= ACCEPT and network.in_bounds(x) else None), res
+
+
+def _relaxed(network, xs, t_rest, dt_rest):
+    steps = int(round(t_rest / dt_rest))
+    out = integrate(jnp.asarray(np.stack(xs), jnp.float64), network.arrays, network.port,
+                    float(dt_rest), steps)
+    return list(np.asarray(out))
+
+
+def _check_rest(t_rest, dt_rest):
+    for name, value, lo in (("t_rest", t_rest, 0.0), ("dt_rest", dt_rest, 1e-300)):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < lo:
+            raise DynamicsError(
+                f"{name} must be a finite number of ms ({'>= 0' if lo == 0 else '> 0'}); got {value!r}."
+            )
+
+
+@in_float64
+def fixed_points_of(network: Network, starts, *, t_rest=0.0, dt_rest=0.02, tol=1e-12) -> list:
+    """Distinct fixed points reached from ``starts`` (a list of ``(name, x0)``).
+
+    From each start: Newton directly; pseudo-transient continuation
+    (:func:`~brainnet_cb.dynamics.system.relax`: implicit-Euler pseudo-time
+    steps that follow the flow into a basin) then Newton; and, if ``t_rest``
+    > 0, Newton after ``t_rest`` ms of delay-free RK4 integration (step
+    ``dt_rest``). Solutions outside ``network.bounds`` or with a residual
+    above 1e-8 /ms are dropped; two solutions closer than
+    ``1e-6 (1 + max|x|)`` are one.
+    """
+    _check_rest(t_rest, dt_rest)
+    candidates = [(name, x, how) for name, x in starts for how in ("newton", "relax")]
+    if t_rest > 0:
+        relaxed = _relaxed(network, [x for _, x in starts], t_rest, dt_rest)
+        candidates += [(name, x, "newton") for (name, _), x in zip(starts, relaxed) if np.all(np.isfinite(x))]
+    found = []
+    for name, x0, how in candidates:
+        x, _ = _solve(network, x0, tol, how)
+        if x is None:
+            continue
+        scale = 1e-6 * (1.0 + np.max(np.abs(x)))
+        if any(np.max(np.abs(x - fp)) <= scale for fp, _ in found):
+            continue
+        found.append((x, name))
+    points = [fixed_point_at(network, x, name) for x, name in found]
+    sends = type(network.arrays.model).sends
+    k = network.states.index(sends) if sends in network.states else 0
+    return sorted(points, key=lambda p: (not p.stable, float(np.mean(p.values[k]))))
+
+
+@in_float64
+def fixed_point_of(network: Network, start=None, *, tol=1e-12) -> FixedPoint:
+    """One fixed point from ``start`` (default: the model's initial state).
+
+    Newton from ``start``; if that fails, leaves the bounds or gives an
+    unstable point, pseudo-transient continuation from ``start`` (it follows
+    the flow: the stable fixed point a run from ``start`` would settle in,
+    when there is one), then Newton; then 200 ms of delay-free RK4 at
+    0.01 ms. Raises :class:`DynamicsError` if nothing converges.
+    """
+    x0 = as_state(network, {} if start is None else start)
+    fp = None
+    for how in ("newton", "relax", "integrate"):
+        x1 = x0
+        if how == "integrate":
+            (x1,) = _relaxed(network, [x0], 200.0, 0.01)
+            if not np.all(np.isfinite(x1)):
+                continue
+        x, res = _solve(network, x1, tol, "relax" if how == "relax" else "newton")
+        if x is not None:
+            fp = fixed_point_at(network, x, "start" if how == "newton" else f"start+{how}")
+            if fp.stable:
+                break
+    if fp is None:
+        raise DynamicsError(
+            f"no fixed point found from the start (last Newton residual {res:.3g} /ms) by Newton, "
+            "pseudo-transient continuation or 200 ms of integration: the network may oscillate or "
+            "diverge at these parameters. Try another start= or network_fixed_points()."
+        )
+    return fp
+
+
+@in_float64
+def network_fixed_points(model, connectome, coupling=None, *, normalize="max", starts=None,
+                         n_random=8, key=0, t_rest=0.0, dt_rest=0.02, bounds=None) -> list:
+    r"""All fixed points of a network reachable from several initial states.
+
+    Solves :math:`F(x) = 0` for the delay-free network (delays do not move a
+    fixed point; see :mod:`brainnet_cb.dynamics.system`) by damped Newton with
+    the exact Jacobian from each initial state, directly and after
+    pseudo-transient continuation (implicit-Euler pseudo-time steps that
+    follow the flow into a basin of attraction; optionally also after
+    ``t_rest`` ms of delay-free RK4 integration), and returns the distinct
+    solutions with their spectrum. Two or more stable points mean
+    multistability. Only the points reachable from the starts are found: a
+    network of bistable nodes can have up to :math:`3^n` fixed points.
+
+    Parameters
+    ----------
+    model : NodeModel
+        Parameters scalars or one value per region.
+    connectome : Connectome
+        Weights ``[target, source]``, normalised by ``normalize`` as in
+        :func:`brainnet_cb.simulate`.
+    coupling : Coupling, default ``Linear(G=1.0)``
+    normalize : {"max", "row_sum", "log1p_max", "none"}, default "max"
+    starts : list of dict or array, optional
+        Extra initial states (``{state: value}`` or ``(n_states, n)`` arrays).
+    n_random : int, default 8
+        Random initial states (see :func:`default_starts`), seeded by ``key``.
+    key : int or jax.random.key, default 0
+    t_rest, dt_rest : float, default 0, 0.02
+        Optional delay-free RK4 relaxation before Newton (time and step, ms).
+    bounds : dict, optional
+        ``{state: (lo, hi)}`` physical ranges; default ``r >= 0`` for the
+        Coombes–Byrne family.
+
+    Returns
+    -------
+    list of FixedPoint
+        Stable ones first, then by increasing mean sent quantity (``r``).
+
+    References
+    ----------
+    .. [1] E. Montbrió, D. Pazó, A. Roxin (2015). Macroscopic description for
+       networks of spiking neurons. Phys. Rev. X 5, 021028.
+    .. [2] G. Rabuffo et al. (2021). Neuronal cascades shape whole-brain
+       functional dynamics at rest. eNeuro 8(5).
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> from brainnet_cb.dynamics import network_fixed_points
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    >>> fps = network_fixed_points(bn.CoombesByrne(), conn, bn.Linear(G=0.0))
+    >>> len(fps), fps[0].stable, round(float(fps[0].values[0, 0]), 6)
+    (1, True, 0.184726)
+    """
+    network = build_network(model, connectome, coupling, normalize=normalize, bounds=bounds)
+    if isinstance(n_random, bool) or not isinstance(n_random, (int, np.integer)) or n_random < 0:
+        raise DynamicsError(f"n_random must be an integer >= 0; got {n_random!r}.")
+    extra = [] if starts is None else starts
+    if not isinstance(extra, (list, tuple)):
+        raise DynamicsError(
+            f"starts must be a list of initial states (dicts or arrays); got {type(extra).__name__}. "
+            "Wrap a single state in a list."
+        )
+    pts = default_starts(network, int(n_random), key)
+    pts += [(f"start-{j}", as_state(network, s, f"starts[{j}]")) for j, s in enumerate(extra)]
+    return fixed_points_of(network, pts, t_rest=t_rest, dt_rest=dt_rest)
+
+
+@in_float64
+def network_fixed_point(model, connectome, coupling=None, *, normalize="max", start=None,
+                        bounds=None) -> FixedPoint:
+    """The network fixed point reached from ``start`` (default: the model's initial state).
+
+    See :func:`fixed_point_of`; arguments as in :func:`network_fixed_points`.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> from brainnet_cb.dynamics import network_fixed_point
+    >>> fp = network_fixed_point(bn.CoombesByrne(eta=-2.0), bn.load_atlas("tvb76"), bn.Linear(G=1.0))
+    >>> fp.stable, fp.state.dims
+    (True, ('state', 'region'))
+    """
+    network = build_network(model, connectome, coupling, normalize=normalize, bounds=bounds)
+    return fixed_point_of(network, start)

@@ -1,0 +1,141 @@
+"""Every bad input to brainnet_cb.dynamics raises a BrainnetError that says what it got and how to fix it."""
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.dynamics import (
+    critical_coupling,
+    delayed_leading_eigenvalue,
+    network_fixed_point,
+    network_fixed_points,
+    network_jacobian,
+    relative_coupling,
+)
+from brainnet_cb.errors import BrainnetError, DynamicsError
+
+
+@pytest.fixture(scope="module")
+def conn():
+    return bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], labels=["a", "b"])
+
+
+def test_dynamics_error_is_a_brainnet_error():
+    assert issubclass(DynamicsError, BrainnetError) and issubclass(DynamicsError, ValueError)
+
+
+def test_model_class_instead_of_instance(conn):
+    with pytest.raises(DynamicsError, match=r"model must be a node model .* Pass an instance, not the class"):
+        network_fixed_points(bn.CoombesByrne, conn)
+
+
+def test_weights_instead_of_connectome():
+    with pytest.raises(DynamicsError, match=r"connectome must be a bn.Connectome; got ndarray"):
+        network_fixed_point(bn.CoombesByrne(), np.ones((2, 2)))
+
+
+def test_coupling_not_a_coupling(conn):
+    with pytest.raises(DynamicsError, match=r"coupling must be a coupling object such as bn.Linear\(G=0.5\); got 0.5"):
+        network_fixed_point(bn.CoombesByrne(), conn, 0.5)
+
+
+def test_unknown_normalization(conn):
+    with pytest.raises(BrainnetError, match=r"unknown normalization 'maximum'"):
+        network_fixed_point(bn.CoombesByrne(), conn, normalize="maximum")
+
+
+def test_bounds_on_unknown_state(conn):
+    with pytest.raises(DynamicsError, match=r"bounds must be a dict \{state: \(lo, hi\)\} over the states"):
+        network_fixed_points(bn.CoombesByrne(), conn, bounds={"x": (0, 1)})
+
+
+def test_start_of_wrong_shape(conn):
+    with pytest.raises(DynamicsError, match=r"start must be .* of shape \(2, 2\) .* got \(3,\)"):
+        network_fixed_point(bn.CoombesByrne(), conn, start=np.ones(3))
+
+
+def test_start_with_unknown_state(conn):
+    with pytest.raises(BrainnetError, match=r"unknown variables \['x'\]"):
+        network_fixed_point(bn.CoombesByrne(), conn, start={"x": 1.0})
+
+
+def test_starts_not_a_list(conn):
+    with pytest.raises(DynamicsError, match=r"starts must be a list of initial states .* got dict"):
+        network_fixed_points(bn.CoombesByrne(), conn, starts={"r": 0.1})
+
+
+def test_negative_n_random(conn):
+    with pytest.raises(DynamicsError, match=r"n_random must be an integer >= 0; got -1"):
+        network_fixed_points(bn.CoombesByrne(), conn, n_random=-1)
+
+
+def test_bad_key(conn):
+    with pytest.raises(DynamicsError, match=r"key must be an int seed >= 0 or a jax.random.key; got 'abc'"):
+        network_fixed_points(bn.CoombesByrne(), conn, key="abc")
+
+
+def test_bad_t_rest(conn):
+    with pytest.raises(DynamicsError, match=r"t_rest must be a finite number of ms \(>= 0\); got -5"):
+        network_fixed_points(bn.CoombesByrne(), conn, t_rest=-5)
+
+
+def test_jacobian_at_wrong_shape(conn):
+    with pytest.raises(DynamicsError, match=r"at must be .* of shape \(2, 2\)"):
+        network_jacobian(bn.CoombesByrne(), conn, at=np.ones((2, 3)))
+
+
+def test_critical_coupling_needs_scalar_G(conn):
+    with pytest.raises(DynamicsError, match=r"continues a scalar global coupling G; got .*with a scalar G"):
+        critical_coupling(bn.CoombesByrne(), conn, bn.Linear(G=[1.0, 2.0]))
+
+
+def test_critical_coupling_G_max_below_start(conn):
+    with pytest.raises(DynamicsError, match=r"G_max must be > 2; got 1.0"):
+        critical_coupling(bn.CoombesByrne(), conn, G_start=2.0, G_max=1.0)
+
+
+def test_critical_coupling_from_unstable_start(conn):
+    model = bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0)
+    saddle = [p for p in network_fixed_points(model, conn, bn.Linear(G=0.0), n_random=4) if not p.stable][0]
+    with pytest.raises(DynamicsError, match=r"at G_start=0 is already unstable .* start from a stable state"):
+        critical_coupling(model, conn, start=saddle, G_max=2.0)
+
+
+def test_critical_coupling_start_not_a_fixed_point(conn):
+    model = bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0)
+    fp = network_fixed_point(model, conn, bn.Linear(G=0.0))
+    with pytest.raises(DynamicsError, match=r"start is not a fixed point at G_start .*moved by"):
+        critical_coupling(model, conn, start=fp, G_start=15.0, G_max=16.0)
+
+
+def test_critical_coupling_bad_max_points(conn):
+    with pytest.raises(DynamicsError, match=r"max_points must be an integer >= 2; got 1"):
+        critical_coupling(bn.CoombesByrne(), conn, max_points=1)
+
+
+def test_relative_coupling_needs_a_result():
+    with pytest.raises(DynamicsError, match=r"critical must be the result of critical_coupling\(\); got float"):
+        relative_coupling(1.0, 2.0)
+
+
+def test_coupling_at_needs_a_number(conn):
+    cc = critical_coupling(bn.CoombesByrne(), conn, G_max=1.0)
+    with pytest.raises(DynamicsError, match=r"fraction must be a finite number \(G / G_c\); got 'half'"):
+        cc.coupling_at("half")
+
+
+def test_delayed_bad_speed(conn):
+    with pytest.raises(DynamicsError, match=r"speed must be a finite conduction speed > 0 \(mm/ms = m/s\); got 0"):
+        delayed_leading_eigenvalue(bn.CoombesByrne(), conn, speed=0)
+
+
+def test_delayed_bad_dt(conn):
+    with pytest.raises(DynamicsError, match=r"dt must be a time step > 0 \(ms\) or None; got -0.1"):
+        delayed_leading_eigenvalue(bn.CoombesByrne(), conn, dt=-0.1)
+
+
+def test_no_fixed_point_found_is_reported():
+    # Jansen-Rit at a high input oscillates (a limit cycle); ask for a fixed point among tiny bounds
+    conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    with pytest.raises(DynamicsError, match=r"no fixed point found from the start .* Try another start="):
+        network_fixed_point(bn.CoombesByrne(), conn, bounds={"r": (0.0, 0.01)})
