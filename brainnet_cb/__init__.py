@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from . import analysis, analysis_jax, forward, plugins
 from ._version import __version__
 from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
+from .analysis.graph import graph_metrics, shortest_path_lengths
 from .atlases import atlas_info, list_atlases, load_atlas
 from .batch import simulate_batch
 from .connectome import Connectome
@@ -50,7 +51,6 @@ from .errors import (
     SweepError,
 )
 from .fit import fit_gradient, fit_grid
-from .graph import graph_metrics, shortest_path_lengths
 from .integrators import INTEGRATORS
 from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
 from .nodes import (

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.io
 import xarray as xr
 
-from ._timeseries import to_seconds
+from .analysis.timeseries import to_seconds
 from .connectome import Connectome
 from .errors import DataError
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp

@@ -49,9 +49,10 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from . import _differentiable, analysis_jax
-from ._filters import BOLD_BAND, check_length, design_bandpass
-from ._timeseries import to_seconds
+from . import _differentiable
+from .analysis import jax_twins as analysis_jax
+from .analysis.filters import BOLD_BAND, check_length, design_bandpass
+from .analysis.timeseries import to_seconds
 from .errors import FitError
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, loss_value, result_dataset

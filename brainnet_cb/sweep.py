@@ -44,7 +44,7 @@ import numpy as np
 import xarray as xr
 
 from . import analysis
-from ._timeseries import to_seconds
+from .analysis.timeseries import to_seconds
 from .batch import simulate_batch
 from .delays import compute_lags
 from .errors import SweepError

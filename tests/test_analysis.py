@@ -6,7 +6,7 @@ import xarray as xr
 from scipy import signal, stats
 
 import brainnet_cb as bn
-from brainnet_cb._filters import design_bandpass
+from brainnet_cb.analysis.filters import design_bandpass
 
 
 def _ts(values, dt=1.0, labels=None, unit="s"):

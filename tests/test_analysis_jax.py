@@ -8,7 +8,7 @@ from scipy import signal
 
 import brainnet_cb as bn
 from brainnet_cb import analysis_jax as aj
-from brainnet_cb._filters import design_bandpass
+from brainnet_cb.analysis.filters import design_bandpass
 
 
 def _series(seed, shape):

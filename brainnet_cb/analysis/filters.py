@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 
 __all__ = ["BOLD_BAND", "design_bandpass", "pad_length", "check_band"]
 

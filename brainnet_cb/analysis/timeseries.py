@@ -18,8 +18,8 @@ import brainunit as u
 import numpy as np
 import xarray as xr
 
-from .errors import AnalysisError
-from .units import as_plain
+from ..errors import AnalysisError
+from ..units import as_plain
 
 __all__ = ["Series", "as_series", "to_seconds", "seconds_per_unit", "SPACE_DIMS"]
 

@@ -1,0 +1,151 @@
+"""Helpers shared by the xarray analysis modules: correlation of columns, matrix checks,
+pair coordinates, upper triangles, the zero-phase band-pass of a series, durations in samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from scipy import signal
+
+from ..errors import AnalysisError
+from .filters import check_length, design_bandpass
+from .timeseries import space_label, to_seconds
+
+__all__ = [
+    "leading",
+    "corr_last",
+    "pair_coords_of",
+    "as_matrix_array",
+    "check_fc_matrix",
+    "upper",
+    "filtered",
+    "n_samples",
+]
+
+
+def leading(series):
+    """Dims and coords of the leading (batch) dims of a series' DataArray."""
+    x = series.data
+    dims = x.dims[:-2]
+    coords = {d: x[d] for d in dims if d in x.coords}
+    return dims, coords
+
+
+def corr_last(values, series=None, what="x"):
+    """Pearson correlation of the columns of ``values[..., T, N]`` -> ``[..., N, N]``."""
+    xc = values - values.mean(axis=-2, keepdims=True)
+    # a contiguous transpose keeps stacked matmuls on the BLAS path
+    cov = np.ascontiguousarray(np.swapaxes(xc, -1, -2)) @ xc
+    var = np.diagonal(cov, axis1=-2, axis2=-1)
+    scale = np.max(np.abs(values), axis=-2)
+    flat = var <= (1e-12 * scale) ** 2 * values.shape[-2]
+    if flat.any():
+        idx = np.argwhere(flat)[0]
+        name = space_label(series, idx[-1]) if series is not None else f"column {idx[-1]}"
+        raise AnalysisError(
+            f"{name} of {what} is constant over the samples used, so its correlation is "
+            f"undefined ({int(flat.sum())} constant series). Drop it, or check that the "
+            "simulation is not at a fixed point (add noise)."
+        )
+    sd = np.sqrt(var)
+    r = cov / (sd[..., :, None] * sd[..., None, :])
+    r = np.clip(r, -1.0, 1.0)
+    n = r.shape[-1]
+    r[..., np.arange(n), np.arange(n)] = 1.0
+    return r
+
+
+def pair_coords_of(series, suffixes=("_i", "_j")):
+    """Dims and coords for an (N, N) matrix over the space dimension of a series."""
+    s = series.sdim
+    di, dj = s + suffixes[0], s + suffixes[1]
+    coords = {}
+    lab = series.labels
+    if lab is not None:
+        attrs = dict(lab.attrs)
+        coords[di] = (di, lab.values, attrs)
+        coords[dj] = (dj, lab.values, attrs)
+    return (di, dj), coords
+
+
+def as_matrix_array(m, name):
+    """``(values, dataarray_or_None)`` of a matrix argument (DataArray or array-like)."""
+    if isinstance(m, xr.Dataset):
+        raise AnalysisError(
+            f"{name} must be a matrix (DataArray or array); got a Dataset with variables "
+            f"{sorted(map(str, m.data_vars))}."
+        )
+    da = m if isinstance(m, xr.DataArray) else None
+    try:
+        values = np.asarray(m.values if da is not None else m, dtype=float)
+    except (TypeError, ValueError):
+        raise AnalysisError(f"{name} must be numeric; got {type(m).__name__}.") from None
+    return values, da
+
+
+def check_fc_matrix(values, name, *, batch=True):
+    """Square (over the last two axes), finite and symmetric."""
+    if values.ndim < 2 or values.shape[-1] != values.shape[-2] or (not batch and values.ndim != 2):
+        want = "(..., n, n)" if batch else "(n, n)"
+        raise AnalysisError(
+            f"{name} must be a square FC matrix of shape {want}; got shape {values.shape}. "
+            "Pass the full correlation matrix, not its upper triangle."
+        )
+    if values.shape[-1] < 3:
+        raise AnalysisError(
+            f"{name} has {values.shape[-1]} regions; an FC fit needs at least 3 "
+            "(at least 3 distinct region pairs)."
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        idx = tuple(np.argwhere(bad)[0])
+        raise AnalysisError(
+            f"{name} must be finite; got {values[idx]} at {idx} ({int(bad.sum())} non-finite "
+            "entries)."
+        )
+    asym = np.abs(values - np.swapaxes(values, -1, -2))
+    if asym.max() > 1e-6 * max(1.0, np.abs(values).max()):
+        idx = tuple(int(v) for v in np.unravel_index(np.argmax(asym), asym.shape))
+        raise AnalysisError(
+            f"{name} must be symmetric (FC[i, j] == FC[j, i]); the largest difference is "
+            f"{asym.max():.3g} at {idx}. Pass a correlation matrix, or symmetrize it with "
+            "(m + m.T) / 2 if the asymmetry is rounding."
+        )
+
+
+def upper(values, k=1):
+    n = values.shape[-1]
+    iu = np.triu_indices(n, k=k)
+    return values[..., iu[0], iu[1]]
+
+
+# ----------------------------------------------------------------------------- filters
+def filtered(series, band, order, name="x"):
+    sos = design_bandpass(band, series.fs, order)
+    check_length(series.n_time, sos, name)
+    return signal.sosfiltfilt(sos, series.values, axis=-2)
+
+
+def n_samples(value, value_samples, dt, name, default=None):
+    if value is not None and value_samples is not None:
+        raise AnalysisError(
+            f"give {name} either in seconds ({name}=) or in samples ({name}_samples=), not both; "
+            f"got {name}={value!r} and {name}_samples={value_samples!r}."
+        )
+    if value_samples is not None:
+        if isinstance(value_samples, bool) or not isinstance(value_samples, (int, np.integer)) \
+                or value_samples < 1:
+            raise AnalysisError(
+                f"{name}_samples must be a positive integer number of samples (TRs for BOLD); "
+                f"got {value_samples!r}."
+            )
+        return int(value_samples)
+    if value is None:
+        value = default
+    sec = to_seconds(value, name, allow_zero=False)
+    n = int(np.rint(sec / dt))
+    if n < 1:
+        raise AnalysisError(
+            f"{name}={sec:g} s is shorter than one sample (dt = {dt:g} s); use at least {dt:g} s."
+        )
+    return n

@@ -1,0 +1,286 @@
+r"""FC and its fit to empirical FC (the NumPy/SciPy path): band-pass, Pearson FC, Fisher z,
+correlation and RMSE of upper triangles. See :mod:`brainnet_cb.analysis` for the definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from ..errors import AnalysisError
+from .common import as_matrix_array, check_fc_matrix, corr_last, filtered, leading, pair_coords_of, upper
+from .filters import BOLD_BAND, check_band
+from .timeseries import as_series, to_seconds
+
+__all__ = ["bandpass", "fisher_z", "fc", "fc_fit"]
+
+
+def bandpass(x, band=BOLD_BAND, *, order=2, time_dim=None, space_dim=None) -> xr.DataArray:
+    r"""Zero-phase Butterworth band-pass of a time series.
+
+    The filter (:func:`scipy.signal.butter`, ``order`` second-order sections)
+    runs forward and backward (:func:`scipy.signal.sosfiltfilt`, odd extension
+    of ``3 * (2 * order + 1)`` samples at each end), so it shifts no phase and
+    its magnitude response is
+
+    .. math:: |H_{ff}(f)| = |H(f)|^2 = \frac{1}{1 + \left(\frac{f^2 - f_l f_h}{f (f_h - f_l)}\right)^{2\,\mathrm{order}}}
+
+    for the analogue prototype (``H`` the Butterworth band-pass with edges
+    ``f_l``, ``f_h``; the digital design is its bilinear transform): 1 at the
+    centre :math:`\sqrt{f_l f_h}`, exactly 1/2 (-6 dB) at both edges.
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        Dims ``(..., time, region)`` with a uniform time coordinate carrying
+        ``units`` (``"ms"`` or ``"s"``).
+    band : (float, float)
+        Pass band ``(low, high)`` in Hz; default :data:`BOLD_BAND` = (0.01, 0.1).
+    order : int
+        Butterworth order (per edge).
+    time_dim, space_dim : str, optional
+        Names of the time and region dimensions when they cannot be detected.
+
+    Returns
+    -------
+    xarray.DataArray
+        Same dims, coords and attrs as ``x`` (time last but one), with
+        ``attrs["band_hz"]`` and ``attrs["filter_order"]`` added.
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> t = np.arange(2000) * 0.5                                  # s, TR = 0.5 s
+    >>> x = bn.as_timeseries(np.stack([np.sin(2 * np.pi * 0.0316 * t),   # band centre
+    ...                                np.sin(2 * np.pi * 0.4 * t)], axis=1), dt=0.5)
+    >>> y = bn.bandpass(x, (0.01, 0.1))
+    >>> np.round(y.isel(time=slice(500, 1500)).std("time").values / np.sqrt(0.5), 2)
+    array([1., 0.])
+    """
+    s = as_series(x, time_dim=time_dim, space_dim=space_dim, need_time=True)
+    out = s.data.copy(data=filtered(s, band, order))
+    low, high = check_band(band, s.fs, order)
+    out.attrs.update(band_hz=[float(low), float(high)], filter_order=int(order))
+    return out
+
+
+# ----------------------------------------------------------------------------- FC
+def fisher_z(r):
+    r"""Fisher transform :math:`z = \operatorname{artanh}(r)` of a correlation matrix.
+
+    Off-diagonal entries are transformed; the diagonal (``r = 1``, ``z = inf``)
+    becomes NaN, so that plots and ``nanmean`` ignore it. Off-diagonal entries
+    of exactly ±1 become ±inf.
+
+    Parameters
+    ----------
+    r : xarray.DataArray or array_like, shape (..., n, n)
+
+    Returns
+    -------
+    Same type as ``r``; a DataArray keeps its dims, coords and attrs
+    (``long_name`` updated).
+    """
+    values, da = as_matrix_array(r, "r")
+    if values.ndim < 2 or values.shape[-1] != values.shape[-2]:
+        raise AnalysisError(f"fisher_z needs square matrices (..., n, n); got shape {values.shape}.")
+    if np.any(np.abs(values[np.isfinite(values)]) > 1 + 1e-12):
+        raise AnalysisError(
+            f"fisher_z needs correlations in [-1, 1]; got values up to {np.nanmax(np.abs(values)):.4g}."
+        )
+    with np.errstate(divide="ignore"):
+        z = np.arctanh(np.clip(values, -1.0, 1.0))
+    n = values.shape[-1]
+    z[..., np.arange(n), np.arange(n)] = np.nan
+    if da is None:
+        return z
+    out = da.copy(data=z)
+    out.attrs["long_name"] = "Fisher z of " + da.attrs.get("long_name", "correlation")
+    out.attrs["fisher_z"] = 1
+    return out
+
+
+def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, time_dim=None,
+       space_dim=None) -> xr.DataArray:
+    r"""Functional connectivity: the Pearson correlation matrix of a time series.
+
+    .. math:: FC_{ij} = \frac{\sum_t (x_{ti} - \bar x_i)(x_{tj} - \bar x_j)}
+              {\sqrt{\sum_t (x_{ti} - \bar x_i)^2 \sum_t (x_{tj} - \bar x_j)^2}}
+
+    over the samples left after dropping the first ``discard`` seconds (the
+    transient) and, if ``band`` is given, after a zero-phase band-pass
+    (:func:`bandpass`; the transient is dropped *before* filtering).
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        Dims ``(..., time, region)``; leading dims are kept (one FC each).
+    discard : float or brainunit.Quantity
+        Transient to drop, in s (default 0). Samples with
+        ``t - t[0] < discard`` are dropped.
+    band : (float, float) or True, optional
+        Band-pass ``(low, high)`` in Hz before correlating; ``True`` means
+        (0.01, 0.1) Hz. Default: no filter.
+    order : int
+        Butterworth order of the band-pass.
+    fisher_z : bool
+        Return :func:`fisher_z` of the matrix (diagonal NaN).
+    time_dim, space_dim : str, optional
+        Names of the time and region dimensions when they cannot be detected.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(..., region_i, region_j)``, both coordinates the region labels;
+        symmetric, diagonal 1 (NaN with ``fisher_z``).
+
+    Raises
+    ------
+    AnalysisError
+        On a non-DataArray, a missing or non-uniform time coordinate (when
+        ``discard``/``band`` need it), non-finite values, a constant region, a
+        series too short for the filter, or a band outside (0, Nyquist).
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> rng = np.random.default_rng(0)
+    >>> x = bn.as_timeseries(rng.standard_normal((500, 3)), dt=0.72, labels=["a", "b", "c"])
+    >>> m = bn.fc(x)
+    >>> m.dims, bool(np.allclose(m.values, np.corrcoef(x.values.T)))
+    (('region_i', 'region_j'), True)
+    """
+    if not isinstance(fisher_z, (bool, np.bool_)):
+        raise AnalysisError(f"fisher_z must be True or False; got {fisher_z!r}.")
+    s = as_series(x, time_dim=time_dim, space_dim=space_dim, need_time=band is not None,
+                  discard=discard, min_time=3)
+    values = s.values if band is None else filtered(s, band, order)
+    r = corr_last(values, s)
+    lead_dims, lead_coords = leading(s)
+    pair_dims, pair_coords = pair_coords_of(s)
+    attrs = {"long_name": "functional connectivity (Pearson r)", "units": "1",
+             "n_samples": int(s.n_time), "discard_s": to_seconds(discard, "discard")}
+    if band is not None:
+        low, high = BOLD_BAND if band is True else (float(b) for b in band)
+        attrs.update(band_hz=[float(low), float(high)], filter_order=int(order))
+    out = xr.DataArray(r, dims=lead_dims + pair_dims, coords={**lead_coords, **pair_coords},
+                       attrs=attrs)
+    return globals()["fisher_z"](out) if fisher_z else out
+
+
+def _aligned_pair(sim_da, emp_da, emp):
+    """Reorder the empirical matrix to the simulated labels where both are labelled."""
+    if sim_da is None or emp_da is None:
+        return emp
+    sd, ed = sim_da.dims[-2:], emp_da.dims[-2:]
+    if not all(d in sim_da.coords for d in sd) or not all(d in emp_da.coords for d in ed):
+        return emp
+    sl = [str(v) for v in sim_da[sd[0]].values]
+    el = [str(v) for v in emp_da[ed[0]].values]
+    if [str(v) for v in emp_da[ed[1]].values] != el:
+        raise AnalysisError(
+            f"empirical's row and column labels differ ({ed[0]} vs {ed[1]}); an FC matrix has "
+            "the same regions in the same order on both axes."
+        )
+    if sl == el:
+        return emp
+    missing = [v for v in sl if v not in el]
+    extra = [v for v in el if v not in sl]
+    if missing or extra or len(set(el)) != len(el):
+        dup = sorted({v for v in el if el.count(v) > 1})
+        raise AnalysisError(
+            f"the region labels of simulated and empirical FC differ: missing from empirical "
+            f"{missing[:10]}{' ...' if len(missing) > 10 else ''}, not in simulated "
+            f"{extra[:10]}{' ...' if len(extra) > 10 else ''}"
+            f"{f', repeated in empirical {dup}' if dup else ''}. Align them first "
+            "(bn.align(empirical, connectome)) or simulate on the empirical regions."
+        )
+    pos = {v: i for i, v in enumerate(el)}
+    order = np.array([pos[v] for v in sl])
+    return emp[np.ix_(order, order)]
+
+
+def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
+    r"""How well a simulated FC matches an empirical one.
+
+    With :math:`u^{sim}`, :math:`u^{emp}` the upper triangles (``k = 1``) of the
+    two matrices (after :math:`z = \operatorname{artanh} r` if ``fisher_z``),
+
+    .. math:: \rho = \mathrm{corr}(u^{sim}, u^{emp}), \qquad
+              \mathrm{RMSE} = \sqrt{\tfrac{1}{P}\textstyle\sum_p (u^{sim}_p - u^{emp}_p)^2}.
+
+    Labelled matrices are matched by region label (the empirical one is
+    reordered to the simulated order).
+
+    Parameters
+    ----------
+    simulated : xarray.DataArray or array_like, shape (..., n, n)
+        Simulated FC; leading dims (sweep members) give one fit each.
+    empirical : xarray.DataArray or array_like, shape (n, n)
+        Empirical FC; square, symmetric, finite.
+    fisher_z : bool
+        Compare Fisher z values instead of correlations.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``corr`` (Pearson of upper triangles) and ``rmse``, with the leading
+        dims of ``simulated``.
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> e = np.array([[1, .5, .2], [.5, 1, .1], [.2, .1, 1]])
+    >>> fit = bn.fc_fit(e, e)
+    >>> float(fit.corr), float(fit.rmse)
+    (1.0, 0.0)
+    """
+    if not isinstance(fisher_z, (bool, np.bool_)):
+        raise AnalysisError(f"fisher_z must be True or False; got {fisher_z!r}.")
+    sim, sim_da = as_matrix_array(simulated, "simulated")
+    emp, emp_da = as_matrix_array(empirical, "empirical")
+    check_fc_matrix(sim, "simulated")
+    check_fc_matrix(emp, "empirical", batch=False)
+    if sim.shape[-1] != emp.shape[-1]:
+        raise AnalysisError(
+            f"simulated FC has {sim.shape[-1]} regions but empirical FC has {emp.shape[-1]}; "
+            "they must describe the same regions. Align the empirical data to the connectome "
+            "(bn.align) before simulating."
+        )
+    emp = _aligned_pair(sim_da, emp_da, emp)
+    us, ue = upper(sim), upper(emp)
+    if fisher_z:
+        for name, u_ in (("simulated", us), ("empirical", ue)):
+            if np.any(np.abs(u_) >= 1):
+                raise AnalysisError(
+                    f"{name} FC has off-diagonal correlations of ±1, whose Fisher z is infinite; "
+                    "use fisher_z=False or remove duplicated regions."
+                )
+        us, ue = np.arctanh(us), np.arctanh(ue)
+    if np.ptp(ue) == 0:
+        raise AnalysisError(
+            "empirical FC has identical off-diagonal values; its correlation with anything is "
+            "undefined."
+        )
+    flat = np.ptp(us, axis=-1) == 0
+    if flat.any():
+        raise AnalysisError(
+            "simulated FC has identical off-diagonal values (e.g. all 0: independent regions, or "
+            f"all 1: synchronised); the correlation is undefined ({int(flat.sum())} matrices)."
+        )
+    sc = us - us.mean(axis=-1, keepdims=True)
+    ec = ue - ue.mean()
+    corr = (sc @ ec) / np.sqrt((sc * sc).sum(-1) * (ec @ ec))
+    rmse = np.sqrt(((us - ue) ** 2).mean(-1))
+    dims = sim_da.dims[:-2] if sim_da is not None else tuple(f"dim_{k}" for k in range(sim.ndim - 2))
+    coords = {d: sim_da[d] for d in dims if d in sim_da.coords} if sim_da is not None else {}
+    scale = "Fisher z" if fisher_z else "correlation"
+    return xr.Dataset(
+        {
+            "corr": (dims, corr, {"long_name": f"FC fit: Pearson r of upper triangles ({scale})",
+                                  "units": "1"}),
+            "rmse": (dims, rmse, {"long_name": f"FC fit: RMSE of upper triangles ({scale})",
+                                  "units": "1"}),
+        },
+        coords=coords,
+        attrs={"fisher_z": int(bool(fisher_z)), "n_pairs": int(us.shape[-1])},
+    )
