@@ -24,6 +24,7 @@ does (``normalize="max"`` by default).
 
 from .continuation import CriticalCoupling, critical_coupling, relative_coupling
 from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
+from .linear import linear_covariance, linear_fc, lyapunov_covariance
 from .spectrum import delayed_leading_eigenvalue, network_jacobian, network_spectrum
 
 __all__ = [
@@ -36,4 +37,7 @@ __all__ = [
     "CriticalCoupling",
     "critical_coupling",
     "relative_coupling",
+    "linear_fc",
+    "linear_covariance",
+    "lyapunov_covariance",
 ]

@@ -1,0 +1,286 @@
+r"""A fast linearised FC predictor for the noise-driven regime around a stable fixed point.
+
+With additive white noise :math:`dx = F(x)\,dt + \sigma\, dW` (the SDE
+convention of :class:`brainnet_cb.Additive`: one step adds
+:math:`\sigma\sqrt{dt}\,\xi`), small fluctuations around a stable fixed point
+:math:`x^*` are an Ornstein–Uhlenbeck process :math:`d\xi = A \xi\, dt + \sigma\, dW`
+whose stationary covariance solves the Lyapunov equation
+
+.. math:: A \Sigma + \Sigma A^\top + Q = 0, \qquad Q = \mathrm{diag}(\sigma^2),
+
+with :math:`A` the delay-free Jacobian (1/ms; :mod:`brainnet_cb.dynamics.spectrum`).
+FC of a state variable is the correlation matrix of its block of
+:math:`\Sigma` (the linear-fluctuation picture of resting-state FC, Deco et al.
+2013). FC of BOLD passes the fluctuations through the Balloon–Windkessel model
+linearised at its operating point, the TR window mean and, optionally, the
+0.01–0.1 Hz zero-phase band-pass, all exactly (:mod:`brainnet_cb.dynamics.bold_linear`).
+
+**Delays.** They are neglected. For BOLD this is harmless: the haemodynamics
+only pass frequencies below ~0.2 Hz, where :math:`e^{-i\omega\tau} \approx 1` for
+delays of tens of ms. FC of ``r`` itself is a zero-lag correlation of
+fluctuations that decorrelate within milliseconds, so conduction delays of the
+same order change it: the ``r`` prediction is that of the delay-free network.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.linalg
+import xarray as xr
+
+from ..analysis import BOLD_BAND
+from ..errors import DynamicsError
+from ..monitors.base import COUPLING
+from ..monitors.bold import Bold
+from ..monitors.sources import check_source, source_signal
+from ..noise import Additive
+from .bold_linear import balloon_linearisation, bold_covariance, operating_point, spectral_integral, window_weights
+from .fixed_points import FixedPoint, as_state, fixed_point_of
+from .system import build_network, in_float64, rhs_and_jacobian
+
+__all__ = ["lyapunov_covariance", "noise_intensity", "linear_covariance", "linear_fc"]
+
+
+def lyapunov_covariance(A, Q):
+    r"""Stationary covariance :math:`\Sigma` with :math:`A\Sigma + \Sigma A^\top + Q = 0`.
+
+    ``A`` must be stable (every eigenvalue with a negative real part); ``Q``
+    a symmetric noise intensity (a matrix, or its diagonal as a vector).
+    Bartels–Stewart (:func:`scipy.linalg.solve_continuous_lyapunov`).
+    """
+    A = np.asarray(A, dtype=float)
+    Q = np.asarray(Q, dtype=float)
+    Q = np.diag(Q) if Q.ndim == 1 else Q
+    S = scipy.linalg.solve_continuous_lyapunov(A, -Q)
+    return (S + S.T) / 2
+
+
+def noise_intensity(noise, model, n) -> np.ndarray:
+    """:math:`\\sigma^2` per state and region, flat state-major ``(n_s n,)`` (1/ms)."""
+    if not isinstance(noise, Additive):
+        raise DynamicsError(
+            f"noise must be bn.Additive(...), the white noise that drives the fluctuations "
+            f"(e.g. bn.Additive(v=0.05)); got {noise!r}."
+        )
+    rows, sigma = noise.amplitudes(model, n, jnp.float64)
+    q = np.zeros((len(model.states), n))
+    for k, row in enumerate(rows):
+        q[row] = np.asarray(sigma[k]) ** 2
+    return q.ravel()
+
+
+def _pair_array(values, labels, attrs):
+    coords = {"region_i": ("region_i", list(labels)), "region_j": ("region_j", list(labels))}
+    return xr.DataArray(values, dims=("region_i", "region_j"), coords=coords, attrs=attrs)
+
+
+def _check_band(band, order, tr_s):
+    if band is None:
+        return None
+    if band is True:
+        band = BOLD_BAND
+    try:
+        low, high = (float(v) for v in band)
+    except (TypeError, ValueError):
+        raise DynamicsError(
+            f"band must be a pair (low, high) in Hz, e.g. {BOLD_BAND}, or True; got {band!r}."
+        ) from None
+    nyq = 0.5 / tr_s
+    if not 0 < low < high < nyq:
+        raise DynamicsError(
+            f"band must satisfy 0 < low < high < Nyquist = {nyq:g} Hz (TR {tr_s:g} s); got ({low:g}, {high:g})."
+        )
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise DynamicsError(f"order must be a positive integer (Butterworth sections); got {order!r}.")
+    return (low, high)
+
+
+def _source_map(network, variable, scale):
+    """``src(x) -> (n,)``: ``scale`` times the BOLD source of the state ``x`` (``(n_s, n)``)."""
+    a, model = network.arrays, network.arrays.model
+
+    def src(x):
+        sent = model.sent(x)
+        obs = {s: x[k] for k, s in enumerate(network.states)}
+        obs[COUPLING] = a.coupling.post(a.weights @ sent, sent, a.strength)
+        return scale * source_signal(variable, obs, model)
+
+    return src
+
+
+def _bold(network, x_star, A, q, bold, band, order, dt, initial_state):
+    """BOLD covariance ``(n, n)`` (see :mod:`brainnet_cb.dynamics.bold_linear`)."""
+    model = network.arrays.model
+    check_source(bold.variable, model, "Bold")
+    m = bold.bind(dt)
+    c = {k: float(np.asarray(v)) for k, v in m.constants().items()}
+    tr_s = m.tr / 1000.0
+    band = _check_band(band, order, tr_s)
+    n = network.n
+    scale = jnp.broadcast_to(jnp.asarray(m.scale, jnp.float64), (n,))
+    src = _source_map(network, bold.variable, scale)
+    x_star = jnp.asarray(x_star, jnp.float64)
+    if m.baseline_mode == "initial":
+        base = np.asarray(src(jnp.asarray(as_state(network, {} if initial_state is None else initial_state,
+                                                    "initial_state"))))
+    elif m.baseline_mode == "value":
+        base = np.asarray(scale) * np.broadcast_to(np.asarray(m.baseline, dtype=float), (n,))
+    else:
+        base = np.zeros(n)
+    z_star = np.asarray(src(x_star)) - base
+    Cz = np.asarray(jax.jacfwd(lambda xf: src(xf.reshape(x_star.shape)))(x_star.ravel()))
+    h_star = operating_point(z_star, c)
+    F, b, cy = balloon_linearisation(h_star, z_star, c)
+    noisy = np.flatnonzero(q)
+    L_s = np.zeros((q.size, noisy.size))
+    L_s[noisy, np.arange(noisy.size)] = np.sqrt(1000.0 * q[noisy])
+    if m.sampling == "point" and band is None:
+        J = lambda lam: np.full(np.shape(lam), 0.5, dtype=complex)  # noqa: E731 (Lyapunov)
+    else:
+        w_max = 2 * np.pi * max(5.0 / tr_s, 2.0)
+        omega = np.concatenate([[0.0], np.geomspace(2 * np.pi * 1e-5, w_max, int(100 * np.log10(w_max / 6.3e-5)))])
+        w = window_weights(omega, tr_s, m.dt_bold / 1000.0, m.sampling, band, order)
+        J = lambda lam: spectral_integral(lam, omega, w)  # noqa: E731
+    return bold_covariance(1000.0 * A, L_s, Cz, F, b, cy, J), band
+
+
+@in_float64
+def linear_covariance(model, connectome, coupling=None, noise=None, *, observable="r", bold=None, band=None,
+                      order=2, normalize="max", at=None, initial_state=None, dt=0.1) -> xr.DataArray:
+    r"""Stationary covariance of ``observable`` in the noise-driven regime (linearised).
+
+    Parameters
+    ----------
+    model, connectome, coupling, normalize
+        As in :func:`brainnet_cb.simulate` (weights ``[target, source]``,
+        normalised by :meth:`Connectome.normalized`).
+    noise : Additive
+        The white noise of the run, e.g. ``bn.Additive(v=0.05)``:
+        :math:`Q = \mathrm{diag}(\sigma^2)` (1/ms).
+    observable : str, default "r"
+        A state variable, or ``"bold"``.
+    bold : Bold, optional
+        For ``observable="bold"``: the monitor of the run (preset, constants,
+        ``tr``, ``sampling``, ``baseline``, ``scale``, source ``variable``);
+        default ``bn.Bold()``. Its ``baseline`` sets the haemodynamic
+        operating point exactly as in a run: ``None`` drives the balloon with
+        ``scale * r*`` (away from rest), ``"initial"`` with
+        ``scale * (r* - r(0))`` (rest when the run starts at the fixed point).
+    band : (float, float) or True, optional
+        Zero-phase Butterworth band-pass (Hz) of the BOLD series, as
+        ``bn.fc(bold, band=...)``; ``True`` = (0.01, 0.1).
+    order : int, default 2
+        Butterworth order of the band-pass.
+    at : FixedPoint, dict or array, optional
+        The fixed point, or a state to find it from (default: the model's
+        initial state); it must be stable.
+    initial_state : dict or FixedPoint, optional
+        The run's initial state, for ``Bold(baseline="initial")`` (default the
+        model's, as in :func:`brainnet_cb.simulate`).
+    dt : float, default 0.1
+        The run's step (ms); it only fixes the BOLD sub-step (``Bold.bind``).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(region_i, region_j)``; units: those of the observable squared.
+    """
+    fc, attrs, network = _predict(model, connectome, coupling, noise, observable, bold, band, order, normalize,
+                                  at, initial_state, dt)
+    attrs["long_name"] = f"linearised stationary covariance of {observable}"
+    return _pair_array(fc, network.labels, attrs)
+
+
+@in_float64
+def linear_fc(model, connectome, coupling=None, noise=None, *, observable="r", bold=None, band=None, order=2,
+              normalize="max", at=None, initial_state=None, dt=0.1) -> xr.DataArray:
+    r"""FC (Pearson correlation) predicted by the linearisation around a stable fixed point.
+
+    The correlation matrix of :func:`linear_covariance`:
+    :math:`FC_{ij} = \Sigma_{ij} / \sqrt{\Sigma_{ii}\Sigma_{jj}}`. Arguments as
+    there. Milliseconds for 80 regions, so ``G``, ``eta`` and noise can be
+    scanned before simulating; it agrees with long simulations while the
+    fluctuations stay small (see docs/working_point.md).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(region_i, region_j)`` labelled like :func:`brainnet_cb.fc`, diagonal 1.
+
+    References
+    ----------
+    .. [1] G. Deco et al. (2013). Resting-state functional connectivity emerges
+       from structurally and dynamically shaped slow linear fluctuations.
+       J. Neurosci. 33, 11239-11252.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> from brainnet_cb.dynamics import linear_fc
+    >>> conn = bn.load_atlas("tvb76")
+    >>> fc = linear_fc(bn.CoombesByrne(eta=-2.0), conn, bn.Linear(G=1.0), bn.Additive(v=0.05),
+    ...                observable="bold", bold=bn.Bold(tr=720.0), band=True)
+    >>> fc.dims, fc.shape
+    (('region_i', 'region_j'), (76, 76))
+    """
+    cov, attrs, network = _predict(model, connectome, coupling, noise, observable, bold, band, order, normalize,
+                                   at, initial_state, dt)
+    var = np.diag(cov)
+    if np.any(var <= 1e-14 * np.max(np.abs(var))):
+        i = int(np.argmin(var))
+        raise DynamicsError(
+            f"region {network.labels[i]!r} has no fluctuations of {observable} (variance 0): no noise reaches "
+            "it. Put noise on a state that drives it, e.g. bn.Additive(v=0.05)."
+        )
+    sd = np.sqrt(var)
+    fc = cov / np.outer(sd, sd)
+    np.fill_diagonal(fc, 1.0)
+    attrs.update(long_name=f"linearised functional connectivity of {observable} (Pearson r)", units="1")
+    return _pair_array(fc, network.labels, attrs)
+
+
+def _predict(model, connectome, coupling, noise, observable, bold, band, order, normalize, at, initial_state, dt):
+    network = build_network(model, connectome, coupling, normalize=normalize)
+    q = noise_intensity(noise, network.arrays.model, network.n)
+    if not isinstance(observable, str) or (observable != "bold" and observable not in network.states):
+        raise DynamicsError(
+            f"observable must be a state variable of {type(model).__name__} {network.states} or 'bold'; "
+            f"got {observable!r}."
+        )
+    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not np.isfinite(dt) or dt <= 0:
+        raise DynamicsError(f"dt must be the run's time step > 0 (ms); got {dt!r}.")
+    fp = at if isinstance(at, FixedPoint) and at.values.shape == network.shape else fixed_point_of(network, at)
+    _, A = rhs_and_jacobian(jnp.asarray(fp.values, jnp.float64), network.arrays, network.port)
+    A = np.asarray(A)
+    lead = np.max(np.linalg.eigvals(A).real)
+    if not lead < 0:
+        raise DynamicsError(
+            f"the fixed point is not stable (largest real eigenvalue {lead:.3g} /ms): the linear "
+            "predictor needs a stable fixed point. Lower G (see critical_coupling) or pick another at=."
+        )
+    attrs = {"observable": observable, "method": "Lyapunov equation, delay-free linearisation",
+             "max_real_eigenvalue_per_ms": float(lead), "noise": repr(noise),
+             "weights_normalization": normalize}
+    if observable == "bold":
+        cov, band = _bold(network, fp.values, A, q, Bold() if bold is None else _check_bold(bold),
+                          band, order, float(dt), initial_state)
+        if band is not None:
+            attrs.update(band_hz=list(band), filter_order=int(order))
+        return cov, attrs, network
+    if band is not None or bold is not None:
+        raise DynamicsError(
+            f"band and bold apply to observable='bold'; got observable={observable!r} with "
+            f"band={band!r}, bold={bold!r}. Drop them, or ask for observable='bold'."
+        )
+    k = network.states.index(observable)
+    S = lyapunov_covariance(A, q)
+    n = network.n
+    return S[k * n:(k + 1) * n, k * n:(k + 1) * n], attrs, network
+
+
+def _check_bold(bold):
+    if not isinstance(bold, Bold):
+        raise DynamicsError(f"bold must be a bn.Bold(...) monitor (e.g. bn.Bold(tr=720.0)); got {bold!r}.")
+    return bold
