@@ -18,11 +18,11 @@ from . import analysis, analysis_jax, forward, plugins
 from ._version import __version__
 from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
 from .analysis.graph import graph_metrics, shortest_path_lengths
-from .atlases import atlas_info, list_atlases, load_atlas
 from .batch import simulate_batch
 from .connectome import Connectome
 from .coupling import Conductance, Coupling, Diffusive, Linear
-from .empirical import (
+from .data.atlases import atlas_info, list_atlases, load_atlas
+from .data.empirical import (
     HCP_LABELS,
     HCP_TR,
     align,

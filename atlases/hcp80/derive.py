@@ -28,7 +28,7 @@ Steps (all numbers in ``README.md`` beside this script come from this run):
 
 The files are written with ``np.savez_compressed``, whose zip entries carry the
 time of writing: a re-derivation gives equal arrays but new bytes, so the
-SHA-256 sums it prints must be copied into ``brainnet_cb/empirical_data.py``.
+SHA-256 sums it prints must be copied into ``brainnet_cb/data/empirical_data.py``.
 This file is not imported by brainnet_cb; it only documents and reproduces
 the bundled files.
 """
@@ -42,7 +42,7 @@ import pathlib
 import numpy as np
 
 import brainnet_cb as bn
-from brainnet_cb.hcp import AAL2_INDEX
+from brainnet_cb.data.hcp import AAL2_INDEX
 from brainnet_cb.io import write_npz
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -98,7 +98,7 @@ def main(argv=None):
     baselines = derive(a.out)
     for g, r in baselines.items():
         print(f"corr(SC, FC_{g}) = {r:.4f}")
-    # the files' checksums, to copy into brainnet_cb/empirical_data.py (_BUNDLED) after a re-derivation
+    # the files' checksums, to copy into brainnet_cb/data/empirical_data.py (_BUNDLED) after a re-derivation
     for f in ("connectome.npz", "fc.npz", "bold.npz"):
         print(f"sha256 {f}: {hashlib.sha256((a.out / f).read_bytes()).hexdigest()}")
 

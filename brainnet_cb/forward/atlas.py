@@ -23,6 +23,7 @@ import pathlib
 
 import numpy as np
 
+from ..data.atlases import data_dir
 from ..errors import MonitorError
 
 __all__ = ["ATLAS_GAINS", "load_gain", "region_gain", "derive_tvb_gain"]
@@ -79,17 +80,11 @@ def derive_tvb_gain(tvb_data_dir=None):
     return {"gain": G, "sensors": labels[kept], "positions": positions[kept], "regions": regions}
 
 
-def _atlases_dir():
-    from ..atlases import _data_dir  # noqa: PLC0415 (avoid an import cycle)
-
-    return _data_dir()
-
-
 def load_gain(name="tvb76"):
     """The bundled gain of atlas ``name``: ``(gain, sensors, positions_mm, regions)``."""
     if name not in ATLAS_GAINS:
         raise MonitorError(f"no bundled EEG gain for {name!r}; available: {sorted(ATLAS_GAINS)}.")
-    path = _atlases_dir() / ATLAS_GAINS[name]
+    path = data_dir() / ATLAS_GAINS[name]
     if not path.exists():
         raise MonitorError(f"the bundled EEG gain file {path} is missing; reinstall brainnet_cb.")
     with np.load(path, allow_pickle=False) as f:

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 import nibabel as nib
 import numpy as np
 
-from .._types import ArrayLike, PathLike
-from ..connectome import Connectome
-from ..errors import ConnectomeError
-from ._common import existing_path
+from ..._types import ArrayLike, PathLike
+from ...connectome import Connectome
+from ...errors import ConnectomeError
+from ..files import existing_path
 from .parcellation import Parcellation, read_parcellation
 
 __all__ = ["read_tractography"]

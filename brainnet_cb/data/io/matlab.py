@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.io
 
-from .._types import PathLike
-from ..connectome import Connectome
-from ..errors import ConnectomeError
-from ._common import existing_path, lengths_or_zero
+from ..._types import PathLike
+from ...connectome import Connectome
+from ...errors import ConnectomeError
+from ..files import existing_path, lengths_or_zero
 
 __all__ = ["read_mat"]
 

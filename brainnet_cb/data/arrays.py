@@ -15,7 +15,7 @@ import numpy as np
 
 from ..connectome import Connectome
 from ..errors import ConnectomeError
-from ._common import (
+from .files import (
     atomic_write,
     existing_path,
     lengths_or_zero,

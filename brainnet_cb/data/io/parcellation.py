@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import nibabel as nib
 import numpy as np
 
-from .._types import ArrayLike, PathLike
-from ..errors import ConnectomeError
-from ._common import existing_path, read_text, split_rows
+from ..._types import ArrayLike, PathLike
+from ...errors import ConnectomeError
+from ..files import existing_path, read_text, split_rows
 
 __all__ = ["Parcellation", "read_parcellation", "read_surface_parcellation", "read_label_table"]
 

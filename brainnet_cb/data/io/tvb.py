@@ -19,14 +19,14 @@ import zlib
 
 import numpy as np
 
-from .._types import PathLike
-from ..connectome import Connectome
-from ..errors import ConnectomeError
-from ._common import (
-    _is_number,
+from ..._types import PathLike
+from ...connectome import Connectome
+from ...errors import ConnectomeError
+from ..files import (
     atomic_write,
     existing_path,
     format_matrix,
+    is_number,
     lengths_or_zero,
     parse_table,
     split_rows,
@@ -124,10 +124,10 @@ def _centres(src, base, n):
     rows = split_rows(src.text(base))
     labels, xyz = [], []
     for k, tokens in rows:
-        if len(tokens) >= 4 and all(_is_number(t) for t in tokens[1:4]):
+        if len(tokens) >= 4 and all(is_number(t) for t in tokens[1:4]):
             labels.append(tokens[0])
             xyz.append([float(t) for t in tokens[1:4]])
-        elif len(tokens) == 3 and all(_is_number(t) for t in tokens):
+        elif len(tokens) == 3 and all(is_number(t) for t in tokens):
             labels.append(None)
             xyz.append([float(t) for t in tokens])
         elif len(tokens) == 1:

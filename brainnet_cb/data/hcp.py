@@ -28,8 +28,8 @@ import numpy as np
 import scipy.io
 import xarray as xr
 
-from .connectome import Connectome
-from .errors import DataError
+from ..connectome import Connectome
+from ..errors import DataError
 
 __all__ = ["HCP_TR", "HCP_LABELS", "AAL2_INDEX", "hcp_data_dir", "load_hcp", "hcp_connectome"]
 

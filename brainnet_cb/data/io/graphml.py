@@ -10,10 +10,10 @@ import pathlib
 
 import networkx as nx
 
-from .._types import PathLike
-from ..connectome import Connectome
-from ..errors import ConnectomeError
-from ._common import atomic_write, check_missing_lengths, existing_path
+from ..._types import PathLike
+from ...connectome import Connectome
+from ...errors import ConnectomeError
+from ..files import atomic_write, check_missing_lengths, existing_path
 
 __all__ = ["read_graphml", "write_graphml"]
 

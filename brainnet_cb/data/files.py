@@ -51,7 +51,7 @@ def lengths_or_zero(lengths, weights_shape, source, looked_for, missing_lengths)
     )
 
 
-def _is_number(token: str) -> bool:
+def is_number(token: str) -> bool:
     try:
         float(token)
     except ValueError:
@@ -82,13 +82,13 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix"):
     if not rows:
         raise ConnectomeError(f"{source}: the {what} file is empty (no numeric rows).")
     header = None
-    if not all(_is_number(t) for t in rows[0][1]):
+    if not all(is_number(t) for t in rows[0][1]):
         header = rows[0][1]
         rows = rows[1:]
         if not rows:
             raise ConnectomeError(f"{source}: the {what} file has a header but no data rows.")
     row_labels = None
-    if header is not None and rows and not _is_number(rows[0][1][0]):
+    if header is not None and rows and not is_number(rows[0][1][0]):
         row_labels = [r[1][0] for r in rows]
         rows = [(k, r[1:]) for k, r in rows]
         if len(header) == len(rows[0][1]) + 1:  # a corner cell above the row labels
@@ -105,7 +105,7 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix"):
     except ValueError:
         for k, tokens in rows:
             for t in tokens:
-                if not _is_number(t):
+                if not is_number(t):
                     raise ConnectomeError(
                         f"{source}: non-numeric value {t!r} on line {k} of the {what}; "
                         "expected numbers only (labels belong in a header row/column "
@@ -138,7 +138,7 @@ def read_text(path: pathlib.Path) -> str:
 
 def read_label_lines(text: str, source: str) -> list:
     """One label per non-empty line (a TVB-style ``label x y z`` line gives its first token)."""
-    labels = [tokens[0] if len(tokens) > 1 and all(_is_number(t) for t in tokens[1:4]) else " ".join(tokens)
+    labels = [tokens[0] if len(tokens) > 1 and all(is_number(t) for t in tokens[1:4]) else " ".join(tokens)
               for _, tokens in split_rows(text)]
     if not labels:
         raise ConnectomeError(f"{source}: the labels file is empty.")

