@@ -8,7 +8,7 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb import _engine
-from brainnet_cb.hemodynamics import balloon_rk4_step, bold_signal, resolve_constants, rest_state
+from brainnet_cb.monitors.hemodynamics import balloon_rk4_step, bold_signal, resolve_constants, rest_state
 
 GOLDEN_KEY = {"classic": "friston2003", "revised_1.5T": "rbm_1p5T", "revised_3T": "rbm_3T_eps1"}
 

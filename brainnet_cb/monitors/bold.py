@@ -36,7 +36,9 @@ import xarray as xr
 from .._pytree import pytree_dataclass, static_field
 from .._types import ArrayLike, Parameter, Time
 from ..errors import MonitorError
-from ..hemodynamics import (
+from ..units import to_ms
+from .base import Monitor, Observables
+from .hemodynamics import (
     HEMODYNAMIC_CONSTANTS,
     balloon_rk4_step,
     bold_signal,
@@ -45,8 +47,6 @@ from ..hemodynamics import (
     resolve_constants,
     rest_state,
 )
-from ..units import to_ms
-from .base import Monitor, Observables
 from .sources import check_source, source_signal
 
 if TYPE_CHECKING:

@@ -52,7 +52,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .errors import MonitorError
+from ..errors import MonitorError
 
 __all__ = [
     "PRESETS",
