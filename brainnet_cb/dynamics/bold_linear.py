@@ -1,6 +1,6 @@
 r"""Linearised Balloon–Windkessel BOLD covariance of a noise-driven network (pure numerics).
 
-Time is in **seconds** here, as in :mod:`brainnet_cb.hemodynamics`; the neural
+Time is in **seconds** here, as in :mod:`brainnet_cb.monitors.hemodynamics`; the neural
 Jacobian (1/ms) and noise intensity (1/ms) are converted once: :math:`A_s =
 1000 A`, :math:`Q_s = 1000 Q` (a Wiener increment over 1 ms has variance 1 ms
 = 1000 x that over 1 s when time is counted in seconds).
@@ -65,7 +65,7 @@ import numpy as np
 from scipy import signal
 
 from ..errors import DynamicsError
-from ..hemodynamics import balloon_rhs, bold_signal
+from ..monitors.hemodynamics import balloon_rhs, bold_signal
 
 __all__ = ["operating_point", "balloon_linearisation", "window_weights", "spectral_integral", "bold_covariance"]
 
@@ -91,20 +91,24 @@ def operating_point(z, c):
     return np.stack([np.zeros_like(f), f, v, q])
 
 
+@jax.jit
+def _balloon_derivatives(h, z, c):
+    units = jnp.eye(4, dtype=h.dtype)[:, :, None] * jnp.ones_like(h[0])
+    F = jax.vmap(lambda e: jax.jvp(lambda x: balloon_rhs(x, z, c), (h,), (e,))[1], out_axes=1)(units)
+    b = jax.jvp(lambda zz: balloon_rhs(h, zz, c), (z,), (jnp.ones_like(z),))[1]
+    cy = jax.vmap(lambda e: jax.jvp(lambda x: bold_signal(x, c), (h,), (e,))[1])(units)
+    return F, b, cy, jnp.max(jnp.abs(balloon_rhs(h, z, c)))
+
+
 def balloon_linearisation(h, z, c):
     """``(F, b, cy)`` at the operating point ``h`` (``(4, n)``) and drive ``z``.
 
     ``F`` is ``(n, 4, 4)`` (1/s), ``b = d rhs / d z`` and ``cy = d y / d h`` are ``(n, 4)``.
     """
-    h = jnp.asarray(h, jnp.float64)
-    z = jnp.asarray(z, jnp.float64)
-    units = jnp.eye(4, dtype=h.dtype)[:, :, None] * jnp.ones_like(h[0])
-    F = jax.vmap(lambda e: jax.jvp(lambda x: balloon_rhs(x, z, c), (h,), (e,))[1], out_axes=1)(units)
-    b = jax.jvp(lambda zz: balloon_rhs(h, zz, c), (z,), (jnp.ones_like(z),))[1]
-    cy = jax.vmap(lambda e: jax.jvp(lambda x: bold_signal(x, c), (h,), (e,))[1])(units)
-    residual = float(jnp.max(jnp.abs(balloon_rhs(h, z, c))))
-    if residual > 1e-9:  # pragma: no cover - guards the closed form above
-        raise DynamicsError(f"the haemodynamic operating point is not at rest (residual {residual:.3g} /s).")
+    c = {k: jnp.asarray(v, jnp.float64) for k, v in c.items()}
+    F, b, cy, residual = _balloon_derivatives(jnp.asarray(h, jnp.float64), jnp.asarray(z, jnp.float64), c)
+    if float(residual) > 1e-9:  # pragma: no cover - guards the closed form of operating_point
+        raise DynamicsError(f"the haemodynamic operating point is not at rest (residual {float(residual):.3g} /s).")
     return (np.moveaxis(np.asarray(F), -1, 0), np.asarray(b).T, np.asarray(cy).T)
 
 
@@ -141,24 +145,36 @@ def spectral_integral(lam, omega, w, w_inf=0.0):
     :math:`\int \frac{-2\lambda\omega}{\omega^2+\lambda^2} = -\lambda \log(\omega^2+\lambda^2)`).
     Requires :math:`\mathrm{Re}\,\lambda < 0`.
     """
-    lam = np.asarray(lam, dtype=complex)[:, None]
-    a, b = omega[:-1][None, :], omega[1:][None, :]
-    wa, wb = w[:-1][None, :], w[1:][None, :]
+    lam = np.asarray(lam, dtype=complex)
+    total = np.empty(lam.shape, dtype=complex)
+    a, b = omega[:-1], omega[1:]
+    wa, wb = w[:-1], w[1:]
     beta = (wb - wa) / (b - a)
     alpha = wa - beta * a
-    ta, tb = a / lam, b / lam
-    near = np.abs(tb) < 0.5
-    # arctan(tb) - arctan(ta): the subtraction formula where both arguments are small
-    d_atan = np.where(near, np.arctan((b - a) / lam / (1 + ta * tb)), np.arctan(tb) - np.arctan(ta))
-    d_log = _log1p((b**2 - a**2) / (a**2 + lam**2))
-    total = np.sum(-2 * alpha * d_atan - lam * beta * d_log, axis=1)
+    # far modes (|lam| >= 20 omega_max): -2 lam / (omega^2 + lam^2) = -(2 / lam) sum_k (-omega^2 / lam^2)^k,
+    # with the exact moments int w omega^(2k) of the piecewise-linear w (truncation error < 20^-8)
+    far = np.abs(lam) >= 20 * omega[-1]
+    if np.any(far):
+        moments = [np.sum(alpha * (b ** (2 * k + 1) - a ** (2 * k + 1)) / (2 * k + 1)
+                          + beta * (b ** (2 * k + 2) - a ** (2 * k + 2)) / (2 * k + 2)) for k in range(4)]
+        lf = lam[far]
+        total[far] = -(2 / lf) * sum(mk * (-1 / lf**2) ** k for k, mk in enumerate(moments))
+    near_modes = ~far
+    if np.any(near_modes):
+        lm = lam[near_modes][:, None]
+        ta, tb = a[None, :] / lm, b[None, :] / lm
+        small = np.abs(tb) < 0.5
+        # arctan(tb) - arctan(ta): the subtraction formula where both arguments are small
+        d_atan = np.where(small, np.arctan((b - a)[None, :] / lm / (1 + ta * tb)), np.arctan(tb) - np.arctan(ta))
+        d_log = _log1p((b**2 - a**2)[None, :] / (a[None, :] ** 2 + lm**2))
+        total[near_modes] = np.sum(-2 * alpha * d_atan - lm * beta * d_log, axis=1)
     if w_inf:
         # tail: w_inf * [-2 arctan(omega / lam)] from omega_max to infinity (Re lam < 0: -> pi/2)
-        total = total + w_inf * (np.pi + 2 * np.arctan(omega[-1] / lam[:, 0]))
+        total = total + w_inf * (np.pi + 2 * np.arctan(omega[-1] / lam))
     return total / (2 * np.pi)
 
 
-def bold_covariance(A_s, L_s, Cz, F, b, cy, J):
+def bold_covariance(A_s, L_s, Cz, F, b, cy, J, eig=None):
     r"""BOLD covariance :math:`\Sigma_y` (``(n, n)``) of the augmented linear system.
 
     Parameters
@@ -172,9 +188,12 @@ def bold_covariance(A_s, L_s, Cz, F, b, cy, J):
     F, b, cy : (n, 4, 4), (n, 4), (n, 4)
         From :func:`balloon_linearisation`.
     J : callable
-        ``J(lam) -> array``: the spectral integral of the filter (1/2 for none).
+        ``J(lam) -> array``: the spectral integral of the filter (1/2 for none),
+        evaluated once per distinct eigenvalue.
+    eig : (lam, V), optional
+        The eigendecomposition of ``A_s`` if already known.
     """
-    lam, V = np.linalg.eig(A_s)
+    lam, V = np.linalg.eig(A_s) if eig is None else eig
     N_n = np.linalg.solve(V, L_s)  # modal noise of the neural modes, (N, p)
     CzV = Cz @ V  # (n, N)
     mu, Wm = np.linalg.eig(F)  # (n, 4), (n, 4, 4)
@@ -187,15 +206,16 @@ def bold_covariance(A_s, L_s, Cz, F, b, cy, J):
             "singular at exactly this working point. Move G (or eta) by a tiny amount."
         )
     kernel = 1.0 / gap  # (n, 4, N)
-    P_neural = np.einsum("im,im,imk->ik", cW, Winv_b, kernel) * CzV  # g_i(lambda_k) (Cz V)_ik
+    P_neural = np.sum((cW * Winv_b)[:, :, None] * kernel, axis=1) * CzV  # g_i(lambda_k) (Cz V)_ik
     n = Cz.shape[0]
     P_bw = np.zeros((n, n * 4), dtype=complex)
     P_bw[np.repeat(np.arange(n), 4), np.arange(4 * n)] = cW.ravel()
-    N_bw = -np.einsum("im,imk,ik,kp->imp", Winv_b, kernel, CzV, N_n).reshape(4 * n, -1)
+    N_bw = -(Winv_b[:, :, None] * np.matmul(kernel * CzV[:, None, :], N_n)).reshape(4 * n, -1)
     modes = np.concatenate([lam, mu.ravel()])
     P = np.concatenate([P_neural, P_bw], axis=1)
     Nt = np.concatenate([N_n, N_bw], axis=0)
-    Jv = J(modes)
+    distinct, where = np.unique(np.round(modes, 12), return_inverse=True)
+    Jv = np.asarray(J(distinct))[where.ravel()]
     I = (Jv[:, None] + np.conj(Jv)[None, :]) / (-modes[:, None] - np.conj(modes)[None, :])
     M = Nt @ Nt.conj().T
     cov = (P @ (M * I) @ P.conj().T).real

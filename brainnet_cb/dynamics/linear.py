@@ -24,6 +24,8 @@ same order change it: the ``r`` prediction is that of the delay-free network.
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -97,21 +99,25 @@ def _check_band(band, order, tr_s):
     return (low, high)
 
 
-def _source_map(network, variable, scale):
-    """``src(x) -> (n,)``: ``scale`` times the BOLD source of the state ``x`` (``(n_s, n)``)."""
-    a, model = network.arrays, network.arrays.model
-
-    def src(x):
-        sent = model.sent(x)
-        obs = {s: x[k] for k, s in enumerate(network.states)}
-        obs[COUPLING] = a.coupling.post(a.weights @ sent, sent, a.strength)
-        return scale * source_signal(variable, obs, model)
-
-    return src
+def _source(x, arrays, states, variable, scale):
+    """``scale`` times the BOLD source (``(n,)``) of the state ``x`` (``(n_s, n)``)."""
+    model = arrays.model
+    sent = model.sent(x)
+    obs = {s: x[k] for k, s in enumerate(states)}
+    obs[COUPLING] = arrays.coupling.post(arrays.weights @ sent, sent, arrays.strength)
+    return scale * source_signal(variable, obs, model)
 
 
-def _bold(network, x_star, A, q, bold, band, order, dt, initial_state):
-    """BOLD covariance ``(n, n)`` (see :mod:`brainnet_cb.dynamics.bold_linear`)."""
+@partial(jax.jit, static_argnames=("states", "variable"))
+def _drive(x, arrays, states, variable, scale):
+    """The source at ``x`` and its Jacobian ``(n, n_s n)`` (state-major)."""
+    f = lambda xf: _source(xf.reshape(x.shape), arrays, states, variable, scale)  # noqa: E731
+    return f(x.ravel()), jax.jacfwd(f)(x.ravel())
+
+
+def _bold(network, x_star, jac, q, bold, band, order, dt, initial_state):
+    """BOLD covariance ``(n, n)`` (see :mod:`brainnet_cb.dynamics.bold_linear`); ``jac = (A, lam, V)``."""
+    A, lam, V = jac
     model = network.arrays.model
     check_source(bold.variable, model, "Bold")
     m = bold.bind(dt)
@@ -120,17 +126,16 @@ def _bold(network, x_star, A, q, bold, band, order, dt, initial_state):
     band = _check_band(band, order, tr_s)
     n = network.n
     scale = jnp.broadcast_to(jnp.asarray(m.scale, jnp.float64), (n,))
-    src = _source_map(network, bold.variable, scale)
-    x_star = jnp.asarray(x_star, jnp.float64)
+    args = (network.arrays, network.states, bold.variable, scale)
+    z_source, Cz = (np.asarray(v) for v in _drive(jnp.asarray(x_star, jnp.float64), *args))
     if m.baseline_mode == "initial":
-        base = np.asarray(src(jnp.asarray(as_state(network, {} if initial_state is None else initial_state,
-                                                    "initial_state"))))
+        x0 = as_state(network, {} if initial_state is None else initial_state, "initial_state")
+        base = np.asarray(_drive(jnp.asarray(x0, jnp.float64), *args)[0])
     elif m.baseline_mode == "value":
         base = np.asarray(scale) * np.broadcast_to(np.asarray(m.baseline, dtype=float), (n,))
     else:
         base = np.zeros(n)
-    z_star = np.asarray(src(x_star)) - base
-    Cz = np.asarray(jax.jacfwd(lambda xf: src(xf.reshape(x_star.shape)))(x_star.ravel()))
+    z_star = z_source - base
     h_star = operating_point(z_star, c)
     F, b, cy = balloon_linearisation(h_star, z_star, c)
     noisy = np.flatnonzero(q)
@@ -140,10 +145,10 @@ def _bold(network, x_star, A, q, bold, band, order, dt, initial_state):
         J = lambda lam: np.full(np.shape(lam), 0.5, dtype=complex)  # noqa: E731 (Lyapunov)
     else:
         w_max = 2 * np.pi * max(5.0 / tr_s, 2.0)
-        omega = np.concatenate([[0.0], np.geomspace(2 * np.pi * 1e-5, w_max, int(100 * np.log10(w_max / 6.3e-5)))])
+        omega = np.concatenate([[0.0], np.geomspace(2 * np.pi * 1e-5, w_max, int(80 * np.log10(w_max / 6.3e-5)))])
         w = window_weights(omega, tr_s, m.dt_bold / 1000.0, m.sampling, band, order)
         J = lambda lam: spectral_integral(lam, omega, w)  # noqa: E731
-    return bold_covariance(1000.0 * A, L_s, Cz, F, b, cy, J), band
+    return bold_covariance(1000.0 * A, L_s, Cz, F, b, cy, J, eig=(1000.0 * lam, V)), band
 
 
 @in_float64
@@ -254,7 +259,8 @@ def _predict(model, connectome, coupling, noise, observable, bold, band, order, 
     fp = at if isinstance(at, FixedPoint) and at.values.shape == network.shape else fixed_point_of(network, at)
     _, A = rhs_and_jacobian(jnp.asarray(fp.values, jnp.float64), network.arrays, network.port)
     A = np.asarray(A)
-    lead = np.max(np.linalg.eigvals(A).real)
+    lam, V = np.linalg.eig(A)
+    lead = np.max(lam.real)
     if not lead < 0:
         raise DynamicsError(
             f"the fixed point is not stable (largest real eigenvalue {lead:.3g} /ms): the linear "
@@ -264,7 +270,7 @@ def _predict(model, connectome, coupling, noise, observable, bold, band, order, 
              "max_real_eigenvalue_per_ms": float(lead), "noise": repr(noise),
              "weights_normalization": normalize}
     if observable == "bold":
-        cov, band = _bold(network, fp.values, A, q, Bold() if bold is None else _check_bold(bold),
+        cov, band = _bold(network, fp.values, (A, lam, V), q, Bold() if bold is None else _check_bold(bold),
                           band, order, float(dt), initial_state)
         if band is not None:
             attrs.update(band_hz=list(band), filter_order=int(order))
