@@ -95,7 +95,7 @@ def initial_carry(x0, hist0, dyn, plan):
 
 
 def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
-    """Increments of the noise block holding ``carry.step`` (None without noise)."""
+    """Increments ``(NOISE_BLOCK, n_states, n)`` of the noise block holding ``carry.step`` (None without noise)."""
     if not plan.noise_rows:
         return None
     return block_increments(dyn.key, carry.step // NOISE_BLOCK, plan.noise_rows, dyn.sigma,

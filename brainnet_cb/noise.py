@@ -87,8 +87,14 @@ def block_increments(key, block, rows, sigma, n_states, dt):
     ``sigma * sqrt(dt) * xi`` with ``xi`` the draw
     ``normal(fold_in(key, block), (NOISE_BLOCK,) + sigma.shape)``, the other
     rows zeros. Row ``k`` is the increment of step ``NOISE_BLOCK * block + k``.
+
+    The normals are materialised before they are scaled
+    (``optimization_barrier``): fused with the scaling, XLA compiles a single
+    run and a batch member (``vmap``) into different floating-point code, and
+    batches would differ from single runs in the last bit.
     """
     xi = jax.random.normal(jax.random.fold_in(key, block), (NOISE_BLOCK,) + sigma.shape, sigma.dtype)
+    xi = jax.lax.optimization_barrier(xi)
     inc = sigma * jnp.sqrt(dt) * xi
     zero = jnp.zeros(inc.shape[:1] + inc.shape[2:], inc.dtype)
     return jnp.stack([inc[:, rows.index(s)] if s in rows else zero for s in range(n_states)], axis=1)
