@@ -33,6 +33,11 @@ Rows:
 - ``yardstick``: a minimal hand-written ``lax.scan`` (padded per-target edge
   gather from a flat ring buffer ``hist[(p - lag) mod L, source]``, nested scan
   for the 1-ms samples); its r is compared with brainnet_cb's in float64;
+- ``yardstick + noise drawn per 1-ms block``: the yardstick with
+  ``Additive(v=0.1)`` on ``v`` (stochastic Heun), its normals drawn once per
+  10-step block (``normal(fold_in(key, b), (10, n))``) and fed to the inner
+  scan as ``xs``; ``bn.simulate + Additive(v=0.1)`` is the project's row for it
+  (issue 13; same key, same realisation);
 - ``yardstick batch-last``: the yardstick for 32 G with the batch axis last
   (``hist (L*n, B)``: each gathered edge reads B contiguous values), a
   prototype layout for the batched engine; checked against ``bn.simulate``;
@@ -86,6 +91,8 @@ BATCH = 32
 G_BATCH = np.linspace(0.0, 1.0, BATCH)
 BATCH_CHUNK_STEPS = 10_000  # 1 s of simulated time per compiled chunk
 NOFUSION = "--xla_cpu_use_fusion_emitters=false"
+SIGMA_V = 0.1  # noisy rows: Additive(v=SIGMA_V), key NOISE_KEY
+NOISE_KEY = 0
 DEFAULT_BM_PYTHON = "/work/bench-venv/bin/python"
 
 # key: (label, kind, dtype, nofusion)
@@ -95,8 +102,12 @@ ROWS = {
     "bn-batch-f64": (f"brainnet_cb vmap {BATCH} G (per network)", "bn_batch", "float64", False),
     "bn-batch-f32": (f"brainnet_cb vmap {BATCH} G (per network)", "bn_batch", "float32", False),
     "simbatch-f64": (f"bn.simulate_batch {BATCH} G (per network)", "bn_simbatch", "float64", False),
+    "bn-noise-f64": (f"brainnet_cb bn.simulate + Additive(v={SIGMA_V})", "bn_noise", "float64", False),
+    "bn-noise-f32": (f"brainnet_cb bn.simulate + Additive(v={SIGMA_V})", "bn_noise", "float32", False),
     "yard-f64": ("yardstick hand-written scan", "yard", "float64", False),
     "yard-f32": ("yardstick hand-written scan", "yard", "float32", False),
+    "yard-noise-f64": ("yardstick + noise drawn per 1-ms block", "yard_noise", "float64", False),
+    "yard-noise-f32": ("yardstick + noise drawn per 1-ms block", "yard_noise", "float32", False),
     "yard-batch-f64": (f"yardstick vmap {BATCH} G (per network)", "yard_batch", "float64", False),
     "yard-bminor-f64": (f"yardstick batch-last {BATCH} G (per network)", "yard_bminor", "float64", False),
     "cond-f64": ("proto: bn.simulate + cond argmin", "bn_cond", "float64", False),
@@ -323,7 +334,7 @@ def _simulate_kwargs(bn, dtype, g=G):
     )
 
 
-def child_bn(npz, dtype, repeats, cond=False, jit_init=False):
+def child_bn(npz, dtype, repeats, cond=False, jit_init=False, noise=False):
     bn, jax, jnp = _jax_setup(dtype)
     rss_import = rss_mb()
     if jit_init:
@@ -334,8 +345,12 @@ def child_bn(npz, dtype, repeats, cond=False, jit_init=False):
     conn = bn.Connectome(w, lengths, labels)
     out = {}
 
+    kw = _simulate_kwargs(bn, dtype)
+    if noise:
+        kw.update(noise=bn.Additive(v=SIGMA_V), key=NOISE_KEY)
+
     def call():
-        ds = bn.simulate(bn.CoombesByrne(), conn, **_simulate_kwargs(bn, dtype))
+        ds = bn.simulate(bn.CoombesByrne(), conn, **kw)
         out["ds"] = ds
 
     first, best = _time_calls(call, repeats)
@@ -485,6 +500,54 @@ def yardstick(jax, jnp, w, lengths, dtype):
     return run, init
 
 
+def yardstick_noisy(jax, jnp, w, lengths, dtype, sigma=SIGMA_V):
+    """The yardstick with additive noise on ``v``, drawn once per ``PERIOD_STEPS`` block.
+
+    Stochastic Heun for additive noise (the same increment in predictor and
+    corrector). Block ``b`` (steps ``10 b .. 10 b + 9``) uses
+    ``normal(fold_in(key, b), (10, n)) * sigma * sqrt(dt)``.
+    """
+    ds = delay_structure(w, lengths)
+    n, L = w.shape[0], ds["L"]
+    src = jnp.asarray(ds["src"], jnp.int32)
+    lag = jnp.asarray(ds["lag"], jnp.int32)
+    wk = jnp.asarray(ds["w"], dtype)
+    Delta, eta, k, v_syn = 1.0, 2.0, 1.0, -4.0
+    dt, pi = DT, np.pi
+    K = PERIOD_STEPS
+
+    def f(r, v, c):
+        g = k * pi * r
+        return Delta / pi + 2.0 * v * r - g * r, v * v - (pi * r) ** 2 + eta + (v_syn - v) * g + c
+
+    def run(carry, G, n_samples, key):
+        scale = jnp.asarray(sigma, dtype) * jnp.sqrt(jnp.asarray(dt, dtype))
+
+        def body(carry, dw):
+            r, v, hist, p = carry
+            c = G * jnp.sum(wk * hist[((p - lag) % L) * n + src], axis=1)  # held over both stages
+            dr1, dv1 = f(r, v, c)
+            dr2, dv2 = f(r + dt * dr1, v + dt * dv1 + dw, c)
+            r = r + 0.5 * dt * (dr1 + dr2)
+            v = v + 0.5 * dt * (dv1 + dv2) + dw
+            p = p + 1
+            hist = jax.lax.dynamic_update_slice(hist, r, ((p % L) * n,))
+            return (r, v, hist, p), None
+
+        def sample(carry, b):
+            dw = scale * jax.random.normal(jax.random.fold_in(key, b), (K, n), dtype)
+            carry, _ = jax.lax.scan(body, carry, dw)
+            return carry, carry[0]
+
+        return jax.lax.scan(sample, carry, jnp.arange(n_samples, dtype=jnp.int32))
+
+    def init():
+        r0 = jnp.full((n,), 0.1, dtype)
+        return (r0, jnp.zeros((n,), dtype), jnp.full((L * n,), 0.1, dtype), jnp.asarray(0, jnp.int32))
+
+    return run, init
+
+
 def yardstick_batch_minor(jax, jnp, w, lengths, dtype):
     """The yardstick for a batch with the batch axis LAST: ``r, v (n, B)``, ``hist (L*n, B)``.
 
@@ -528,12 +591,17 @@ def yardstick_batch_minor(jax, jnp, w, lengths, dtype):
     return run, init
 
 
-def child_yard(npz, dtype, repeats):
+def child_yard(npz, dtype, repeats, noise=False):
     bn, jax, jnp = _jax_setup(dtype, with_bn=False)
     rss_import = rss_mb()
     w, lengths, _ = _load(npz)
-    run, init = yardstick(jax, jnp, w, lengths, jnp.dtype(dtype))
-    prog = jax.jit(lambda c: run(c, G, N_STEPS // PERIOD_STEPS))
+    if noise:
+        run, init = yardstick_noisy(jax, jnp, w, lengths, jnp.dtype(dtype))
+        key = jax.random.key(NOISE_KEY)
+        prog = jax.jit(lambda c: run(c, G, N_STEPS // PERIOD_STEPS, key))
+    else:
+        run, init = yardstick(jax, jnp, w, lengths, jnp.dtype(dtype))
+        prog = jax.jit(lambda c: run(c, G, N_STEPS // PERIOD_STEPS))
     carry0 = init()
     out = {}
 
@@ -699,8 +767,12 @@ def run_child(args):
         res = child_bn_batch(args.npz, dtype, args.repeats)
     elif kind == "bn_simbatch":
         res = child_bn_simbatch(args.npz, dtype, args.repeats)
+    elif kind == "bn_noise":
+        res = child_bn(args.npz, dtype, args.repeats, noise=True)
     elif kind == "yard":
         res = child_yard(args.npz, dtype, args.repeats)
+    elif kind == "yard_noise":
+        res = child_yard(args.npz, dtype, args.repeats, noise=True)
     elif kind == "yard_batch":
         res = child_yard_batch(args.npz, dtype, args.repeats)
     elif kind == "yard_bminor":
@@ -890,6 +962,12 @@ def main(argv=None):
                 ok = ratio <= 1.2 and r["compile_s"] < 3 and r["peak_rss_mb"] < 300
                 print(f"#   {key:8s}: {ratio:.2f} x yardstick, compile {r['compile_s']:.2f} s, "
                       f"peak {r['peak_rss_mb']:.0f} MB -> {'meets' if ok else 'MISSES'} the targets")
+    for dtype in ("f64", "f32"):
+        bn_n, yard_n = results.get(f"bn-noise-{dtype}"), results.get(f"yard-noise-{dtype}")
+        if bn_n and yard_n and "us_per_step" in bn_n and "us_per_step" in yard_n:
+            print(f"# issue 13: noisy W1 {dtype}: {bn_n['us_per_step'] / yard_n['us_per_step']:.2f} x the "
+                  "block-drawing yardstick (target <= 1.1; separate processes: benchmarks/bench_noise.py "
+                  "times them alternately in one)")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"connectome": info["desc"], "rows": results}, fh, indent=1)
