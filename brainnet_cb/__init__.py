@@ -18,7 +18,6 @@ from . import analysis, analysis_jax, forward, plugins
 from ._version import __version__
 from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
 from .analysis.graph import graph_metrics, shortest_path_lengths
-from .batch import simulate_batch
 from .connectome import Connectome
 from .coupling import Conductance, Coupling, Diffusive, Linear
 from .data.atlases import atlas_info, list_atlases, load_atlas
@@ -34,6 +33,7 @@ from .data.empirical import (
     read_fc,
     read_timeseries,
 )
+from .data.empirical_data import EmpiricalData, list_empirical, load_empirical
 from .errors import (
     AnalysisError,
     BrainnetError,
@@ -50,7 +50,8 @@ from .errors import (
     SimulationError,
     SweepError,
 )
-from .fit import fit_gradient, fit_grid
+from .fitting.fit import fit_gradient
+from .fitting.fit_grid import fit_grid
 from .integrators import INTEGRATORS
 from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
 from .nodes import (
@@ -67,11 +68,15 @@ from .nodes import (
     unregister_model,
 )
 from .noise import Additive
-from .output import write_netcdf
 from .plugins import node_model
 from .precision import enable_float64
-from .simulate import prepare, simulate
-from .sweep import sweep
+
+from .simulation.batch import simulate_batch
+from .simulation.output import write_netcdf
+from .simulation.parameters import Parameter, ParameterBook
+from .simulation.spec import Execution, Simulation
+from .simulation.simulate import prepare, simulate
+from .fitting.sweep import sweep
 
 if TYPE_CHECKING:  # the lazy sub-modules, for type checkers and IDEs
     from . import io, plots
@@ -79,12 +84,17 @@ if TYPE_CHECKING:  # the lazy sub-modules, for type checkers and IDEs
 __all__ = [
     "__version__",
     # --- running a network (run specification, simulate, batches, precision) ---
+    "Simulation",
+    "Execution",
     "simulate",
     "prepare",
     "simulate_batch",
     "write_netcdf",
     "enable_float64",
     "INTEGRATORS",
+    # --- parameters by name (kind, bounds, substitution: batches, sweeps, fits) ---
+    "ParameterBook",
+    "Parameter",
     # --- connectomes, atlases, graphs ---
     "Connectome",
     "list_atlases",
@@ -132,6 +142,9 @@ __all__ = [
     "peak_frequency",
     "spectrum",
     # --- empirical data ---
+    "load_empirical",
+    "list_empirical",
+    "EmpiricalData",
     "HCP_LABELS",
     "HCP_TR",
     "align",

@@ -1,6 +1,6 @@
 """``python -m brainnet_cb``: the same as the ``brainnet-cb`` command."""
 
-from .cli import main
+from .cli.commands import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

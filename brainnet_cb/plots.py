@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
+from .analysis import fc as compute_fc
 from .errors import BrainnetError
 
 if TYPE_CHECKING:
@@ -255,8 +256,6 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
     Panels whose data the Dataset lacks are left out. ``fc`` is the FC matrix
     to show (default: ``bn.fc`` of the BOLD signal, else of ``r``).
     """
-    from .analysis import fc as compute_fc  # noqa: PLC0415
-
     panels = []
     activity = next((v for v in ("r", "y0", "x") if v in ds.data_vars and "region" in ds[v].dims), None)
     if activity is None:

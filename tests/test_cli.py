@@ -10,7 +10,9 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb import cli, config, io as bnio
+from brainnet_cb import cli
+from brainnet_cb import io as bnio
+from brainnet_cb.cli import config
 
 SHORT = ["--duration", "2880", "--set", "monitors.bold.discard=0.0", "--quiet"]
 

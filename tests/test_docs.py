@@ -12,8 +12,7 @@ import sys
 
 import pytest
 
-from brainnet_cb import config
-from brainnet_cb.cli import parser
+from brainnet_cb.cli import config, parser
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CLI_MD = ROOT / "docs" / "cli.md"

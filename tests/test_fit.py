@@ -6,8 +6,8 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb import _differentiable
-from brainnet_cb.fit import fc_loss
+from brainnet_cb.fitting.fit import fc_loss
+from brainnet_cb.simulation import differentiable as _differentiable
 
 
 @pytest.fixture(scope="module")

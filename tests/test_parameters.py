@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import brainnet_cb as bn
-from brainnet_cb import _differentiable
-from brainnet_cb.fit import fit_bounds
-from brainnet_cb.parameters import BATCH, GRID, ParameterBook
-from brainnet_cb.spec import Simulation
+from brainnet_cb.fitting.fit import fit_bounds
+from brainnet_cb.simulation import differentiable as _differentiable
+from brainnet_cb.simulation.parameters import BATCH, GRID, ParameterBook
+from brainnet_cb.simulation.spec import Simulation
 
 
 @bn.node_model

@@ -8,10 +8,11 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb import _engine, config
-from brainnet_cb import spec as spec_module
-from brainnet_cb.fit import fc_loss
-from brainnet_cb.spec import Execution, Simulation, default_monitors, simulation
+from brainnet_cb import _engine
+from brainnet_cb.cli import config
+from brainnet_cb.fitting.fit import fc_loss
+from brainnet_cb.simulation import spec as spec_module
+from brainnet_cb.simulation.spec import Execution, Simulation, default_monitors, simulation
 
 N3 = np.ones((3, 3)) - np.eye(3)
 CONN = bn.Connectome(N3, 20 * N3, labels=["a", "b", "c"])

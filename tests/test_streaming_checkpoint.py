@@ -21,8 +21,8 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb.checkpoint import load_checkpoint
-from brainnet_cb.streaming import PROGRESS_ATTR, ZarrSink
+from brainnet_cb.simulation.checkpoint import load_checkpoint
+from brainnet_cb.simulation.streaming import PROGRESS_ATTR, ZarrSink
 
 pytest.importorskip("zarr")
 
@@ -44,7 +44,7 @@ def kwargs(method):
 STOP = SETUP + """
 import os, signal, sys
 import numpy as np
-from brainnet_cb import checkpoint as ck, streaming
+from brainnet_cb.simulation import checkpoint as ck, streaming
 bn.enable_float64()
 d, K = sys.argv[1], int(sys.argv[2])
 for method in sys.argv[3:]:

@@ -95,7 +95,7 @@ def test_user_summaries_per_region_grid_seeds_and_memory(conn):
                       noise=bn.Additive(v=0.1), key=2)
     np.testing.assert_array_equal(res.r_mean.sel(eta=1, seed=2).values, one.r.mean("time").values)
     assert float(res.v_max.sel(eta=1, seed=2)) == float(one.v.max())
-    assert bn.sweep.__module__ == "brainnet_cb.sweep"
+    assert bn.sweep.__module__ == "brainnet_cb.fitting.sweep"
 
 
 def test_fcd_ks_against_an_empirical_fcd(conn):

@@ -25,6 +25,7 @@ from .._pytree import pytree_dataclass, static_field
 from .._types import ArrayLike, Length, Time
 from ..connectome import Connectome
 from ..errors import MonitorError
+from ..forward.atlas import load_gain
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
 from ..forward.montage import MONTAGES, project_to_sphere
 from ..forward.montage import montage as _montage
@@ -250,8 +251,6 @@ class EEG(Monitor):
         >>> eeg.gain.shape, eeg.sensors[:3]
         ((63, 76), ('Fp1', 'Fp2', 'F4'))
         """
-        from ..forward.atlas import load_gain  # noqa: PLC0415
-
         gain, sensors, positions, _ = load_gain(name)
         return cls(gain=gain, sensors=sensors, positions=positions, **options)
 

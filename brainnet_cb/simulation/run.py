@@ -3,8 +3,8 @@
 A :class:`Run` is what :meth:`brainnet_cb.Simulation.prepare` builds once on the
 host. :meth:`Run.execute` advances it in compiled chunks
 (:func:`brainnet_cb._engine.advance`), hands every finished chunk to host
-memory or a sink (:mod:`brainnet_cb.streaming`), saves checkpoints
-(:mod:`brainnet_cb.checkpoint`) and returns the labelled Dataset.
+memory or a sink (:mod:`brainnet_cb.simulation.streaming`), saves checkpoints
+(:mod:`brainnet_cb.simulation.checkpoint`) and returns the labelled Dataset.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from . import _engine
-from .connectome import Connectome
-from .coupling import Coupling
-from .errors import DivergenceError, SimulationError
-from .nodes.base import NodeModel
+from .. import _engine
+from ..connectome import Connectome
+from ..coupling import Coupling
+from ..errors import DivergenceError, SimulationError
+from ..nodes.base import NodeModel
 
 __all__ = ["Run", "CHUNK_OUTPUT_BYTES", "MAX_CHUNK_STEPS"]
 
@@ -109,15 +109,15 @@ class Run:
             resuming (the checkpoint's schedule is kept).
         progress : bool, optional
             Progress bar between chunks.
-        sink : brainnet_cb.streaming.Sink, optional
+        sink : brainnet_cb.simulation.streaming.Sink, optional
             Receives every finished chunk's samples instead of host memory
-            (e.g. :class:`~brainnet_cb.streaming.ZarrSink`); its ``finish()``
+            (e.g. :class:`~brainnet_cb.simulation.streaming.ZarrSink`); its ``finish()``
             is returned.
-        checkpoint : brainnet_cb.checkpoint.Checkpointer, optional
+        checkpoint : brainnet_cb.simulation.checkpoint.Checkpointer, optional
             Saves the full state after every finished chunk.
-        resume : brainnet_cb.checkpoint.ResumeState, optional
+        resume : brainnet_cb.simulation.checkpoint.ResumeState, optional
             Continue from a checkpoint's state (see
-            :meth:`~brainnet_cb.checkpoint.Checkpoint.restore`).
+            :meth:`~brainnet_cb.simulation.checkpoint.Checkpoint.restore`).
         """
         levels = self.plan.levels
         period = [1] + [p for p, _ in levels]  # period[level + 1]

@@ -1,14 +1,14 @@
 """Run configurations: one schema for TOML files, the CLI and the Python API.
 
-The schema (:mod:`brainnet_cb.config_schema`) is a tree of frozen
+The schema (:mod:`brainnet_cb.cli.config_schema`) is a tree of frozen
 dataclasses. Each field carries, as metadata, its documentation, unit,
 allowed range or choices and the Python API argument it maps onto, so that
 validation (here), ``brainnet-cb run --print-config`` and the reference in
 ``docs/cli.md`` all come from one place. A validated configuration becomes a
-:class:`~brainnet_cb.Simulation` in :mod:`brainnet_cb.config_build`.
+:class:`~brainnet_cb.Simulation` in :mod:`brainnet_cb.cli.config_build`.
 
 >>> import brainnet_cb as bn
->>> from brainnet_cb.config import RunConfig, loads, dumps
+>>> from brainnet_cb.cli.config import RunConfig, loads, dumps
 >>> cfg = loads('[coupling]\\nG = 0.8\\n[run]\\nduration = 1000.0')
 >>> cfg.coupling.G, cfg.run.duration, cfg.run.dt
 (0.8, 1000.0, 0.1)
@@ -17,7 +17,7 @@ True
 >>> loads('[run]\\ndt = -1.0')
 Traceback (most recent call last):
 ...
-brainnet_cb.config_schema.ConfigError: run.dt = -1.0 is out of range; allowed: 0 < dt <= 10 (ms)
+brainnet_cb.cli.config_schema.ConfigError: run.dt = -1.0 is out of range; allowed: 0 < dt <= 10 (ms)
 """
 
 from __future__ import annotations
@@ -361,7 +361,7 @@ def _dump(obj, prefix, out):
 
 def dumps(cfg) -> str:
     """The configuration as commented TOML (what ``--print-config`` writes)."""
-    from ._version import __version__  # noqa: PLC0415
+    from .._version import __version__  # noqa: PLC0415
 
     command = {RunConfig: "run", SweepConfig: "sweep", FitConfig: "fit"}.get(type(cfg), "run")
     out = [f"# brainnet-cb {command} configuration (brainnet_cb {__version__}).",

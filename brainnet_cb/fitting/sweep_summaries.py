@@ -13,7 +13,7 @@ transient; FC as :func:`brainnet_cb.fc`):
 - ``diverged``, ``diverged_at``: whether the run produced NaN/inf and the time
   of its first non-finite sample.
 
-See :mod:`brainnet_cb.sweep` for the references.
+See :mod:`brainnet_cb.fitting.sweep` for the references.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from . import analysis
-from .data.empirical import align, fc_matrix
-from .errors import AnalysisError, SweepError
+from .. import analysis
+from ..data.empirical import align, fc_matrix
+from ..errors import AnalysisError, SweepError
 
 __all__ = ["SUMMARIES", "ATTRS", "target_fc", "signal_samples", "summarize"]
 

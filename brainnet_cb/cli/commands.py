@@ -12,7 +12,7 @@
     Versions, JAX devices and the registered node models.
 
 Configuration keys, their ranges and the Python API they map onto are in
-:mod:`brainnet_cb.config` (and ``docs/cli.md``). A bad configuration or input
+:mod:`brainnet_cb.cli.config` (and ``docs/cli.md``). A bad configuration or input
 exits with status 2 and a one-line error, without a traceback.
 """
 
@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 
+from ..errors import BrainnetError
 from . import config as _config
-from .errors import BrainnetError
 
 __all__ = ["main", "summarize"]
 
@@ -79,7 +79,7 @@ def summarize(ds, connectome=None) -> dict:
     signal (of the activity when there is no BOLD or fewer than 3 volumes),
     and, with a connectome, the correlation of FC with the symmetrised weights.
     """
-    from .analysis import fc as compute_fc  # noqa: PLC0415
+    from ..analysis import fc as compute_fc  # noqa: PLC0415
 
     out = {"regions": int(ds.sizes.get("region", 0)), "duration_ms": float(ds.attrs.get("duration", np.nan))}
     activity = next((v for v in ("r",) if v in ds), None) or next(
@@ -135,7 +135,7 @@ def _run(args) -> int:
     paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
     _check_free(paths, args.overwrite)
     if cfg.output.figure:
-        from . import plots  # noqa: PLC0415 - fail before the run if matplotlib is missing
+        from .. import plots  # noqa: PLC0415 - fail before the run if matplotlib is missing
 
         plots._figure((1, 1))
     spec = _config.build_simulation(cfg, base)
@@ -150,7 +150,7 @@ def _run(args) -> int:
     bn.write_netcdf(ds, out, overwrite=args.overwrite)
     summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
     if cfg.output.figure:
-        from . import plots  # noqa: PLC0415
+        from .. import plots  # noqa: PLC0415
 
         fig = plots.summary(ds, regions=cfg.output.regions)
         _save_figure(fig, paths[1])
@@ -224,7 +224,7 @@ def _sweep(args) -> int:
         return 0
     import brainnet_cb as bn  # noqa: PLC0415
 
-    from .sweep import sweep  # noqa: PLC0415
+    from ..fitting.sweep import sweep  # noqa: PLC0415
 
     out = pathlib.Path(cfg.sweep.path if args.out is None else args.out)
     paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
@@ -250,7 +250,7 @@ def _sweep(args) -> int:
             where = ", ".join(f"{k} = {float(da[k][int(i)]):g}" for k, i in best.items())
             print(f"{name:13s} max {float(da.max()):.4f} at {where}")
     if cfg.output.figure:
-        from . import plots  # noqa: PLC0415
+        from .. import plots  # noqa: PLC0415
 
         variable = "fc_corr" if "fc_corr" in result else "fc_mean"
         _save_figure(plots.sweep_heatmap(result, variable), paths[1])
@@ -266,7 +266,7 @@ def _fit(args) -> int:
         return 0
     import brainnet_cb as bn  # noqa: PLC0415
 
-    from . import fit as fitting  # noqa: PLC0415
+    from ..fitting import fit as fitting  # noqa: PLC0415
 
     f = cfg.fit
     out = pathlib.Path(f.path if args.out is None else args.out)

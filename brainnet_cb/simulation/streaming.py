@@ -32,7 +32,7 @@ import uuid
 import numpy as np
 import xarray as xr
 
-from .errors import CheckpointError, SimulationError
+from ..errors import CheckpointError, SimulationError
 
 __all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
 

@@ -4,7 +4,7 @@
 (:meth:`brainnet_cb.Simulation.prepare`) and returns ``simulate(params) ->
 samples of one monitor output``: a pure JAX function that substitutes
 ``params`` into the run's dynamic arguments
-(:meth:`brainnet_cb.parameters.ParameterBook.substitute`), recomputes the
+(:meth:`brainnet_cb.simulation.parameters.ParameterBook.substitute`), recomputes the
 initial carry, and scans the engine's block
 (:func:`brainnet_cb._engine._block`) over the top-level monitor periods. The
 scan body is wrapped in :func:`jax.checkpoint`, so reverse-mode memory is one
@@ -20,7 +20,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from . import _engine
+from .. import _engine
 from .parameters import ParameterBook
 
 __all__ = ["build", "output_location"]
@@ -41,9 +41,10 @@ def build(run, names, signal, checkpoint=True):
     """``simulate(params) -> (T, n)`` samples of ``signal`` for a prepared ``run``.
 
     ``names``: the parameters ``params`` will hold (any differentiable name of
-    the parameter book, :mod:`brainnet_cb.parameters`: model and coupling
+    the parameter book, :mod:`brainnet_cb.simulation.parameters`: model and coupling
     fields, ``noise_<state>``), substituted by
-    :meth:`~brainnet_cb.parameters.ParameterBook.substitute`. The run's duration must be a whole number of the longest
+    :meth:`~brainnet_cb.simulation.parameters.ParameterBook.substitute`. The run's duration must be a whole
+    number of the longest
     monitor period (checked by the caller). Samples the monitor would discard
     (e.g. ``Bold(discard=...)``) are dropped, as in the Dataset.
     """

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pathlib
 import sys
 
+from ..errors import BrainnetError
+from ..simulation.spec import Simulation
 from .config_schema import ConfigError, ConnectomeSection, MonitorsSection, RunConfig
-from .errors import BrainnetError
-from .spec import Simulation
 
 __all__ = ["build_connectome", "build_monitors", "build_simulation", "build_run", "resolve_path"]
 
@@ -22,7 +22,7 @@ def build_connectome(section: ConnectomeSection, base=None):
     """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
     import brainnet_cb as bn  # noqa: PLC0415
 
-    from . import io  # noqa: PLC0415
+    from ..data import io  # noqa: PLC0415
 
     if section.file and section.weights:
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
@@ -45,7 +45,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
     """The monitors a ``[monitors]`` table asks for (activity, BOLD, EEG)."""
     import brainnet_cb as bn  # noqa: PLC0415
 
-    from .forward.atlas import load_gain  # noqa: PLC0415
+    from ..forward.atlas import load_gain  # noqa: PLC0415
 
     monitors = []
     a = section.activity

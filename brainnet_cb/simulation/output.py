@@ -8,8 +8,8 @@ import tempfile
 
 import xarray as xr
 
-from ._types import PathLike
-from .errors import BrainnetError
+from .._types import PathLike
+from ..errors import BrainnetError
 
 __all__ = ["write_netcdf"]
 

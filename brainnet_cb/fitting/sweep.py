@@ -43,14 +43,14 @@ import time
 import numpy as np
 import xarray as xr
 
-from . import analysis
-from .analysis.timeseries import to_seconds
-from .batch import simulate_batch
-from .delays import compute_lags
-from .errors import SweepError
-from .parameters import GRID, ParameterBook
-from .precision import enable_float64
-from .spec import Simulation, simulation
+from .. import analysis
+from ..analysis.timeseries import to_seconds
+from ..delays import compute_lags
+from ..errors import SweepError
+from ..precision import enable_float64
+from ..simulation.batch import simulate_batch
+from ..simulation.parameters import GRID, ParameterBook
+from ..simulation.spec import Simulation, simulation
 from .sweep_summaries import ATTRS, SUMMARIES, signal_samples, summarize, target_fc
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
@@ -169,7 +169,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         Weights ``[target, source]`` and tract lengths (mm).
     grid : dict
         ``{name: values}``. Names: those of the parameter book
-        (:mod:`brainnet_cb.parameters`): a parameter of the model (``"eta"``,
+        (:mod:`brainnet_cb.simulation.parameters`): a parameter of the model (``"eta"``,
         ..., a plug-in model's own), a field of the coupling (``"G"``),
         ``"speed"`` (mm/ms), ``"seed"`` (an int random key per run) or
         ``"noise_<state>"`` (noise amplitude on that state). Values: shape
@@ -181,7 +181,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         a swept ``"seed"``, every run uses ``key`` (common random numbers:
         differences between runs come from the parameters, not from the
         noise). Without ``monitors``: ``[Bold(tr=2000 ms)]``
-        (:func:`~brainnet_cb.spec.default_monitors` ``("fc")``); ``signal``
+        (:func:`~brainnet_cb.simulation.spec.default_monitors` ``("fc")``); ``signal``
         must be one of their outputs.
     empirical_fc : xarray.DataArray or array_like (n, n), optional
         Target FC: gives ``fc_corr`` and ``fc_rmse``. A labelled DataArray

@@ -2,7 +2,7 @@
 
 Each field holds its documentation, unit, allowed range or choices and the
 Python API argument it maps onto (:func:`_f`), so that validation
-(:mod:`brainnet_cb.config`), ``brainnet-cb run --print-config`` and the
+(:mod:`brainnet_cb.cli.config`), ``brainnet-cb run --print-config`` and the
 reference in ``docs/cli.md`` all come from one place.
 """
 
@@ -12,7 +12,7 @@ import dataclasses
 import json
 from dataclasses import field
 
-from .errors import BrainnetError
+from ..errors import BrainnetError
 
 __all__ = ["ConfigError", "RunConfig", "SweepConfig", "FitConfig", "RunSection", "ConnectomeSection",
            "ModelSection", "CouplingSection", "ActivitySection", "BoldSection", "EEGSection", "MonitorsSection",

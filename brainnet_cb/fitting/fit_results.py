@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .errors import FitError
+from ..errors import FitError
 
 __all__ = ["LOSSES", "OBJECTIVES", "loss_value", "check_choice", "result_dataset"]
 

@@ -1,7 +1,7 @@
 r"""Fitting without derivatives: a vectorised sweep over a coarse grid, then a local refinement.
 
 For non-smooth objectives such as the FCD KS distance :math:`D_{KS}` (piecewise
-constant in the parameters). Losses as in :mod:`brainnet_cb.fit`; the result
+constant in the parameters). Losses as in :mod:`brainnet_cb.fitting.fit`; the result
 Dataset has the same layout as :func:`~brainnet_cb.fit_gradient`'s.
 
 References
@@ -18,10 +18,10 @@ import time
 import numpy as np
 import xarray as xr
 
-from .errors import FitError
+from ..errors import FitError
+from ..simulation.parameters import ParameterBook
+from ..simulation.spec import Simulation, simulation
 from .fit_results import OBJECTIVES, check_choice, loss_value, result_dataset
-from .parameters import ParameterBook
-from .spec import Simulation, simulation
 from .sweep import sweep
 from .sweep_summaries import target_fc
 
@@ -76,7 +76,7 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
     ``fit_grid(spec, grid=...)`` with a :class:`~brainnet_cb.Simulation`, or
     ``fit_grid(model, connectome, grid=..., duration=..., **options)``. The
     refinement stays inside each parameter's bounds (the parameter book,
-    :mod:`brainnet_cb.parameters`: the model's ``param_ranges``, ``G >= 0``,
+    :mod:`brainnet_cb.simulation.parameters`: the model's ``param_ranges``, ``G >= 0``,
     noise ``>= 0``, speed ``> 0``).
 
     Parameters
@@ -218,7 +218,7 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
 
 
 class _RunLabels:
-    """The bit of a Run that :func:`~brainnet_cb.fit_results.result_dataset` reads (labels)."""
+    """The bit of a Run that :func:`~brainnet_cb.fitting.fit_results.result_dataset` reads (labels)."""
 
     def __init__(self, connectome):
         self.connectome = connectome

@@ -17,7 +17,7 @@ is a :class:`~brainnet_cb.BrainnetError` raised before anything is compiled)
 and never again; :meth:`Simulation.replace` makes an edited, re-validated copy.
 
 >>> import brainnet_cb as bn
->>> from brainnet_cb.spec import Simulation
+>>> from brainnet_cb.simulation.spec import Simulation
 >>> conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]])
 >>> spec = Simulation(bn.CoombesByrne(), conn, duration=100.0, coupling=bn.Linear(G=0.5))
 >>> ds = spec.run()
@@ -33,13 +33,13 @@ from typing import Any
 
 import xarray as xr
 
+from ..connectome import Connectome
+from ..coupling import Coupling, Linear
+from ..errors import SimulationError
+from ..monitors import Monitor
+from ..nodes.base import NodeModel
+from ..noise import Additive
 from .checkpoint import Checkpointer, load_checkpoint
-from .connectome import Connectome
-from .coupling import Coupling, Linear
-from .errors import SimulationError
-from .monitors import Monitor
-from .nodes.base import NodeModel
-from .noise import Additive
 from .run import Run
 from .streaming import ZarrSink
 from .validation import default_monitors, prepare_run
@@ -66,14 +66,14 @@ class Execution:
         there is more than one chunk).
     out : str or path-like, optional
         Stream the outputs to this Zarr store chunk by chunk while the run
-        goes (:mod:`brainnet_cb.streaming`; needs ``pip install
+        goes (:mod:`brainnet_cb.simulation.streaming`; needs ``pip install
         brainnet-cb[stream]``); the store is readable after every chunk and
         the returned Dataset reads from it lazily.
     overwrite : bool, default False
         Replace an existing ``out`` store; without it an existing one is refused.
     checkpoint : str or path-like, optional
         Save the full state of the run to this ``.npz`` file after every chunk
-        (:mod:`brainnet_cb.checkpoint`).
+        (:mod:`brainnet_cb.simulation.checkpoint`).
     resume_from : str or path-like, optional
         Continue the run saved in this checkpoint: pass the *same* simulation
         as the interrupted run (and its ``out``); a checkpoint of another run
@@ -168,7 +168,7 @@ class Simulation:
     Examples
     --------
     >>> import brainnet_cb as bn
-    >>> from brainnet_cb.spec import Simulation
+    >>> from brainnet_cb.simulation.spec import Simulation
     >>> conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]])
     >>> spec = Simulation(bn.CoombesByrne(), conn, duration=100.0, noise=bn.Additive(v=0.1))
     >>> spec.dt, spec.coupling
@@ -239,7 +239,7 @@ class Simulation:
         return self if self.monitors is not None else self.replace(monitors=default_monitors(purpose))
 
     def prepare(self) -> Run:
-        """A fresh :class:`~brainnet_cb.run.Run` of this spec (validated pieces, plan, initial carry)."""
+        """A fresh :class:`~brainnet_cb.simulation.run.Run` of this spec (validated pieces, plan, initial carry)."""
         run = self.__dict__.get("_run")
         if run is None:  # unpickled: validate again
             run = prepare_run(self)

@@ -42,8 +42,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._version import __version__
-from .errors import CheckpointError
+from .._version import __version__
+from ..errors import CheckpointError
 
 __all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "CHECKPOINT_FORMAT"]
 
@@ -69,7 +69,7 @@ def _digest(*trees) -> str:
 def fingerprint(run) -> dict:
     """``{component: {"describe": str, "hash": str}}`` of everything that defines ``run``.
 
-    Computed from a freshly prepared :class:`~brainnet_cb.simulate.Run`
+    Computed from a freshly prepared :class:`~brainnet_cb.simulation.run.Run`
     (its ``carry`` is the initial one).
     """
     dyn, conn = run.dyn, run.connectome

@@ -35,7 +35,7 @@ its ``param_ranges``: they are batchable, sweepable and fittable with no edit
 elsewhere.
 
 >>> import brainnet_cb as bn
->>> from brainnet_cb.parameters import ParameterBook
+>>> from brainnet_cb.simulation.parameters import ParameterBook
 >>> book = ParameterBook(bn.CoombesByrne(), bn.Linear())
 >>> [(p.kind, p.bounds) for p in map(book.lookup, ["G", "Delta", "noise_v", "speed"])]
 [('coupling', (0.0, inf)), ('model', (0.0, inf)), ('noise', (0.0, inf)), ('speed', (0.0, inf))]
@@ -50,11 +50,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._checks import per_region
-from .coupling import Linear
-from .delays import build_delay_table, compute_lags
-from .errors import SimulationError, SweepError
-from .noise import Additive
+from .._checks import per_region
+from ..coupling import Linear
+from ..delays import build_delay_table, compute_lags
+from ..errors import SimulationError, SweepError
+from ..noise import Additive
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "KINDS", "COUPLING_RANGES", "GRID", "BATCH"]
 

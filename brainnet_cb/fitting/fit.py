@@ -49,15 +49,15 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from . import _differentiable
-from .analysis import jax_twins as analysis_jax
-from .analysis.filters import BOLD_BAND, check_length, design_bandpass
-from .analysis.timeseries import to_seconds
-from .errors import FitError
+from ..analysis import jax_twins as analysis_jax
+from ..analysis.filters import BOLD_BAND, check_length, design_bandpass
+from ..analysis.timeseries import to_seconds
+from ..errors import FitError
+from ..simulation import differentiable
+from ..simulation.parameters import ParameterBook
+from ..simulation.spec import Simulation, simulation
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, loss_value, result_dataset
-from .parameters import ParameterBook
-from .spec import Simulation, simulation
 from .sweep_summaries import target_fc
 
 __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
@@ -132,7 +132,7 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     function (``jax.grad``/``jit`` through it), ``params`` the starting values
     from ``init`` as arrays, and ``problem`` a dict with the ``spec``, the
     prepared ``run``, the parameter ``kinds`` and ``parameters`` (the book's
-    :class:`~brainnet_cb.parameters.Parameter` entries), the checked
+    :class:`~brainnet_cb.simulation.parameters.Parameter` entries), the checked
     ``values`` and the aligned ``empirical_fc``.
 
     Examples
@@ -166,8 +166,8 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     if not isinstance(fisher_z, (bool, np.bool_)):
         raise FitError(f"fisher_z must be True or False; got {fisher_z!r}.")
     discard_s = to_seconds(discard, "discard")
-    simulate, times = _differentiable.build(run, list(params), signal, checkpoint=checkpoint)
-    _, _, monitor, _ = _differentiable.output_location(run, signal)
+    simulate, times = differentiable.build(run, list(params), signal, checkpoint=checkpoint)
+    _, _, monitor, _ = differentiable.output_location(run, signal)
     tr = monitor.period_steps(run.dt) * run.dt / 1000.0
     n_drop = int(np.sum((times - times[0]) / 1000.0 < discard_s - 1e-12))
     T = times.size - n_drop
@@ -197,7 +197,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     r"""Fit parameters to an empirical FC by gradient descent through the simulation.
 
     The loss :math:`L(\theta)` of the FC of ``signal`` (after dropping
-    ``discard`` s and band-passing, :mod:`brainnet_cb.analysis_jax`) against
+    ``discard`` s and band-passing, :mod:`brainnet_cb.analysis.jax_twins`) against
     the target is differentiated with :func:`jax.value_and_grad` through the
     compiled scan (checkpointed per top-level monitor period), and ``optax``
     updates :math:`\theta`, which is then projected onto ``bounds``:
@@ -217,7 +217,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         The target FC (aligned to the connectome by label when labelled).
     init : dict
         Parameters to fit and their starting values: any differentiable name
-        of the parameter book (:mod:`brainnet_cb.parameters`): a field of the
+        of the parameter book (:mod:`brainnet_cb.simulation.parameters`): a field of the
         coupling (``"G"``), a model parameter (``"eta"``, a plug-in model's
         own) or ``"noise_<state>"``; a scalar fits one global value, an
         ``(n,)`` array one value per region.
@@ -226,7 +226,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         (``duration``, ``dt``, ``coupling``, ``noise``, ``key``, ...);
         ``duration`` a whole multiple of the longest monitor period. Without
         ``monitors``: ``[Bold(tr=2000 ms)]``
-        (:func:`~brainnet_cb.spec.default_monitors` ``("fc")``).
+        (:func:`~brainnet_cb.simulation.spec.default_monitors` ``("fc")``).
     steps : int, default 30
         Gradient evaluations (the last one is not followed by an update).
     learning_rate : float, default 0.05

@@ -20,19 +20,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _engine
-from ._version import __version__
-from .connectome import Connectome
-from .coupling import Coupling, Linear
-from .delays import EdgeTable, build_delay_table, compute_lags, init_history
-from .errors import ConnectomeError, CouplingError, ModelError, MonitorError, NoiseError, SimulationError
-from .integrators import get_integrator
-from .monitors import Bold, Monitor, TemporalAverage
-from .nodes.base import NodeModel
-from .noise import Additive
-from .precision import resolve_dtype
+from .. import _engine
+from .._version import __version__
+from ..connectome import Connectome
+from ..coupling import Coupling, Linear
+from ..delays import EdgeTable, build_delay_table, compute_lags, init_history
+from ..errors import ConnectomeError, CouplingError, ModelError, MonitorError, NoiseError, SimulationError
+from ..integrators import get_integrator
+from ..monitors import Bold, Monitor, TemporalAverage
+from ..nodes.base import NodeModel
+from ..noise import Additive
+from ..precision import resolve_dtype
+from ..units import to_mm_per_ms, to_ms
 from .run import Run
-from .units import to_mm_per_ms, to_ms
 
 __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "validate_monitors",
            "validate_history", "PURPOSES"]

@@ -16,7 +16,7 @@ __all__ = ["simulate", "prepare", "Run", "Simulation", "Execution"]
 
 
 def prepare(model, connectome=None, duration=None, dt=None, **options) -> Run:
-    """Validate everything on the host and build a :class:`~brainnet_cb.run.Run` (no compilation).
+    """Validate everything on the host and build a :class:`~brainnet_cb.simulation.run.Run` (no compilation).
 
     ``prepare(spec)`` or ``prepare(model, connectome, duration, dt, **options)``
     with the fields of :class:`~brainnet_cb.Simulation` as options; the same as

@@ -10,8 +10,8 @@ import jax
 import numpy as np
 import xarray as xr
 
-from . import _engine
-from .errors import SimulationError
+from .. import _engine
+from ..errors import SimulationError
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
 from .spec import simulation, split_options
 from .validation import validate_history
@@ -23,7 +23,8 @@ BATCH_EXECUTION = ("chunk_steps", "progress")
 
 
 def batch_values(batch, book, n, dtype):
-    """``({name: (B,) or (B, n) array}, B)``: the checked values of a batch (:data:`~brainnet_cb.parameters.BATCH`)."""
+    """``({name: (B,) or (B, n) array}, B)``: the checked values of a batch
+    (:data:`~brainnet_cb.simulation.parameters.BATCH`)."""
     if not isinstance(batch, dict) or not batch:
         raise SimulationError(
             "batch must be a non-empty dict {name: values}, e.g. batch={'G': np.linspace(0, 1, 32)}."
@@ -51,7 +52,7 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     :class:`~brainnet_cb.Simulation` and the execution options ``chunk_steps``
     and ``progress``. ``batch`` maps names to ``B`` values each (zipped, not
     crossed: use a sweep for a grid). Batchable names are those of the
-    parameter book (:mod:`brainnet_cb.parameters`): any parameter of the
+    parameter book (:mod:`brainnet_cb.simulation.parameters`): any parameter of the
     model (``"eta"``, ..., a plug-in model's own), any field of the coupling
     (``"G"``), ``"speed"`` (mm/ms; delays are rounded per run and share one
     history buffer sized for the longest), ``"seed"`` (an int key per run)

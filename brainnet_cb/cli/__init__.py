@@ -1,0 +1,12 @@
+"""The ``brainnet-cb`` command line: argparse and the commands (:mod:`~brainnet_cb.cli.commands`),
+the TOML configuration (:mod:`~brainnet_cb.cli.config`: load, dump, overrides; its schema in
+:mod:`~brainnet_cb.cli.config_schema`) and configuration -> :class:`~brainnet_cb.Simulation`
+(:mod:`~brainnet_cb.cli.config_build`).
+
+``main`` is the console script (``brainnet-cb = "brainnet_cb.cli:main"`` in pyproject.toml);
+the CLI sits on top of every other layer and nothing in the package imports it.
+"""
+
+from .commands import main, parser, summarize
+
+__all__ = ["main", "parser", "summarize"]

@@ -1,0 +1,13 @@
+"""Searching over runs: parameter sweeps and fits to empirical FC.
+
+- :mod:`~brainnet_cb.fitting.sweep` (``bn.sweep``: one compiled, vmapped program per batch,
+  optionally on a dask cluster) and :mod:`~brainnet_cb.fitting.sweep_summaries` (the per-run
+  summaries: FC correlation with a target, FCD KS distance, ...).
+- :mod:`~brainnet_cb.fitting.fit` (``bn.fit_gradient``, ``fc_loss``: gradient descent through
+  the differentiable run) and :mod:`~brainnet_cb.fitting.fit_grid` (``bn.fit_grid``: a sweep,
+  then a refinement), with :mod:`~brainnet_cb.fitting.fit_results` (losses, the result Dataset).
+
+This layer sits above :mod:`brainnet_cb.simulation` (it consumes a ``Simulation`` and the
+parameter book) and :mod:`brainnet_cb.analysis`; only the CLI sits above it. The package
+re-exports nothing, so ``brainnet_cb.fitting.sweep`` is the module, not the function.
+"""

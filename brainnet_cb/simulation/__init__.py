@@ -1,0 +1,19 @@
+"""One run, declared once, and everything that executes it.
+
+- :mod:`~brainnet_cb.simulation.spec` — ``Simulation`` (the run, frozen and validated once)
+  and ``Execution`` (chunks, progress, streaming, checkpoints);
+  :mod:`~brainnet_cb.simulation.validation` — the host-side checks that build a prepared run;
+  :mod:`~brainnet_cb.simulation.run` — ``Run``, the prepared run that executes the engine.
+- :mod:`~brainnet_cb.simulation.parameters` — the parameter book: a name -> kind, location,
+  bounds, check, substitution (used by batches, sweeps, fits and the differentiable path).
+- :mod:`~brainnet_cb.simulation.simulate` (``bn.simulate``, ``bn.prepare``),
+  :mod:`~brainnet_cb.simulation.batch` (``bn.simulate_batch``),
+  :mod:`~brainnet_cb.simulation.differentiable` (a run as a pure function for gradients).
+- Outputs: :mod:`~brainnet_cb.simulation.streaming` (the ``Sink`` protocol, ``ZarrSink``),
+  :mod:`~brainnet_cb.simulation.checkpoint`, :mod:`~brainnet_cb.simulation.output` (NetCDF).
+
+The compiled step and scans are in ``brainnet_cb._engine`` (below this package, beside the
+integrators, delays, couplings and noise it scans). The names are public from
+``brainnet_cb``; this package re-exports nothing, so ``brainnet_cb.simulation.simulate`` is
+the module, not the function.
+"""
