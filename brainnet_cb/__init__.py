@@ -71,12 +71,15 @@ from .noise import Additive
 from .plugins import node_model
 from .precision import enable_float64
 
+# bn.simulate and bn.sweep come through the modules that re-export them (simulate.py,
+# sweep.py, named like the functions), so a later `import brainnet_cb.simulate` cannot
+# rebind bn.simulate to the module
+from .simulate import prepare, simulate
 from .simulation.batch import simulate_batch
 from .simulation.output import write_netcdf
 from .simulation.parameters import Parameter, ParameterBook
 from .simulation.spec import Execution, Simulation
-from .simulation.simulate import prepare, simulate
-from .fitting.sweep import sweep
+from .sweep import sweep
 
 if TYPE_CHECKING:  # the lazy sub-modules, for type checkers and IDEs
     from . import io, plots
