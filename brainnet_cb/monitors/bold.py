@@ -7,7 +7,7 @@ Integration rule (stated once, used in the scan and offline alike):
    mean-removed and scaled, is the drive
    :math:`z = \mathrm{scale}\,(\bar x - \mathrm{baseline})`, held constant
    over the sub-step (zero-order hold of the local mean, an O(h^2) rule).
-2. The Balloon–Windkessel ODE (:mod:`brainnet_cb.hemodynamics`, seconds) then
+2. The Balloon–Windkessel ODE (:mod:`brainnet_cb.monitors.hemodynamics`, seconds) then
    advances by one classical RK4 step of :math:`h = k\,dt / 1000` s.
 3. Anti-aliasing: the sample stamped at :math:`t` is the **mean of the BOLD
    signal over the repetition window** :math:`(t - T_R, t]`, evaluated at the
@@ -70,7 +70,7 @@ class Bold(Monitor):
     r"""BOLD signal from the Balloon–Windkessel model, sampled every ``tr``.
 
     The neural source (``variable``) drives the haemodynamic model of
-    :mod:`brainnet_cb.hemodynamics` (time in seconds inside). See the module
+    :mod:`brainnet_cb.monitors.hemodynamics` (time in seconds inside). See the module
     docstring of :mod:`brainnet_cb.monitors.bold` for the integration and
     anti-aliasing rules. Output: one variable ``bold`` with dims
     ``(time_bold, region)``, dimensionless (fractional signal change), time
@@ -101,7 +101,7 @@ class Bold(Monitor):
         Multiplies the mean-removed source: :math:`z = \mathrm{scale}\,(x - \mathrm{baseline})`.
     kappa, gamma, tau, alpha, E0, V0, k1, k2, k3, theta0, r0, TE, eps : float, optional
         Override single constants of the preset (units in
-        :data:`~brainnet_cb.hemodynamics.HEMODYNAMIC_CONSTANTS`; seconds).
+        :data:`~brainnet_cb.monitors.hemodynamics.HEMODYNAMIC_CONSTANTS`; seconds).
         ``k1..k3`` not given follow from the preset's rule. These are traced
         leaves: new values reuse the compiled program.
     name : str, optional
