@@ -11,16 +11,16 @@ import pytest
 brainstate.environ.set(precision=64)
 jax.config.update("jax_enable_x64", True)
 
-# tests/data holds reference files (the seed module), not tests
-collect_ignore_glob = ["data/*"]
+# tests/reference_data holds reference files (the seed module, golden values), not tests
+collect_ignore_glob = ["reference_data/*"]
 
 _SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "golden.json"
-_LOCAL = pathlib.Path(__file__).resolve().parent / "data" / "golden.json"
+_LOCAL = pathlib.Path(__file__).resolve().parent / "reference_data" / "golden.json"
 
 
 @pytest.fixture(scope="session")
 def golden():
-    """The golden values (shared/reference/golden.json; a verbatim copy in tests/data)."""
+    """The golden values (shared/reference/golden.json; a verbatim copy in tests/reference_data)."""
     path = _SHARED if _SHARED.exists() else _LOCAL
     return json.loads(path.read_text())
 

@@ -18,7 +18,7 @@ from scipy import signal
 import brainnet_cb as bn
 from brainnet_cb.data import empirical_data as ed
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 HCP80 = ROOT / "atlases" / "hcp80"
 IU = np.triu_indices(80, k=1)
 FIT = ("101309", "102311", "102816", "131217")

@@ -12,9 +12,9 @@ import pytest
 
 import brainnet_cb as bn
 
-HERE = pathlib.Path(__file__).resolve().parent
-SHARED = HERE.parents[1] / "shared" / "reference" / "seed_coombes_byrne.py"
-SEED = SHARED if SHARED.exists() else HERE / "data" / "seed_coombes_byrne.py"
+TESTS = pathlib.Path(__file__).resolve().parents[1]
+SHARED = TESTS.parents[1] / "shared" / "reference" / "seed_coombes_byrne.py"
+SEED = SHARED if SHARED.exists() else TESTS / "reference_data" / "seed_coombes_byrne.py"
 
 
 def seed_docstring():
