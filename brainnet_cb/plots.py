@@ -32,10 +32,12 @@ if TYPE_CHECKING:
 #: Which regions or sensors to draw: the first ``k``, or a list of labels.
 Selection = int | Sequence[str]
 
-__all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary"]
+__all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary", "figure"]
 
 
-def _figure(figsize):
+def figure(figsize):
+    """An empty matplotlib ``Figure`` (constrained layout); a :class:`~brainnet_cb.BrainnetError`
+    naming the install command when matplotlib is missing."""
     try:
         from matplotlib.figure import Figure  # noqa: PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
@@ -124,7 +126,7 @@ def timeseries(da: xr.DataArray, regions: Selection = 6, *, title: str | None = 
         How many regions (spread over the atlas) or which labels.
     title : str, optional
     """
-    fig = _figure((8, 3.2))
+    fig = figure((8, 3.2))
     ax = fig.add_subplot()
     sub = _pick(da, _space_dim(da, _time_dim(da)), regions)
     _draw_traces(ax, sub)
@@ -140,7 +142,7 @@ def bold(ds: xr.Dataset | xr.DataArray, regions: Selection = 6, *, title: str | 
     different levels share one scale.
     """
     da = ds["bold"] if isinstance(ds, xr.Dataset) else ds
-    fig = _figure((8, 3.2))
+    fig = figure((8, 3.2))
     ax = fig.add_subplot()
     sub = _pick(da, _space_dim(da, _time_dim(da)), regions)
     _draw_traces(ax, sub, demean=demean)
@@ -158,7 +160,7 @@ def eeg(ds: xr.Dataset | xr.DataArray, sensors: Selection = 8, *, title: str | N
     tdim = _time_dim(da)
     if window is not None:
         da = da.sel({tdim: slice(*window)})
-    fig = _figure((8, 4))
+    fig = figure((8, 4))
     ax = fig.add_subplot()
     _draw_traces(ax, _pick(da, _space_dim(da, tdim), sensors), offset=True)
     ax.set_title(title or "EEG (average reference)")
@@ -186,7 +188,7 @@ def fc_matrix(fc: xr.DataArray, *, title: str = "Functional connectivity", label
     """An FC matrix (``bn.fc(...)``) as a heat map with region labels on both axes."""
     if fc.ndim != 2:
         raise BrainnetError(f"fc_matrix expects a square 2-d FC matrix; got dims {fc.dims}.")
-    fig = _figure((6.5, 5.5))
+    fig = figure((6.5, 5.5))
     _draw_matrix(fig, fig.add_subplot(), fc, title, labels)
     return fig
 
@@ -200,7 +202,7 @@ def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title: str |
     iu = np.triu_indices(len(sim), k=1)
     x, y = emp[iu], sim[iu]
     r = np.corrcoef(x, y)[0, 1]
-    fig = _figure((4.8, 4.5))
+    fig = figure((4.8, 4.5))
     ax = fig.add_subplot()
     ax.scatter(x, y, s=4, alpha=0.4)
     lo, hi = min(x.min(), y.min()), max(x.max(), y.max())
@@ -230,7 +232,7 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
         da = result[variable]
     dims = [d for d in da.dims if da.sizes[d] > 1] or list(da.dims)
     x = x or dims[0]
-    fig = _figure((6, 4.5))
+    fig = figure((6, 4.5))
     ax = fig.add_subplot()
     if y is None and len(dims) < 2:
         line = da.squeeze()
@@ -270,7 +272,7 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
         source = ds["bold"] if "bold" in ds and ds.sizes[ds["bold"].dims[0]] > 2 else (
             ds[activity] if activity is not None else None)
         fc = compute_fc(source) if source is not None else None
-    fig = _figure((13, 8.5))
+    fig = figure((13, 8.5))
     grid = fig.add_gridspec(3, 2, width_ratios=[1.6, 1])
     row = 0
     if "activity" in panels:

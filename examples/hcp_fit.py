@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 import brainnet_cb as bn
-from brainnet_cb.empirical_data import load_empirical
+from brainnet_cb import load_empirical
 
 
 def main(argv=None):

@@ -137,7 +137,7 @@ def _run(args) -> int:
     if cfg.output.figure:
         from .. import plots  # noqa: PLC0415 - fail before the run if matplotlib is missing
 
-        plots._figure((1, 1))
+        plots.figure((1, 1))
     spec = _config.build_simulation(cfg, base)
     conn = spec.connectome
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
