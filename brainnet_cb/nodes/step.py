@@ -12,8 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 from brainstate.nn import Param
 
-from ..errors import IntegratorError, ModelError, NoiseError
-from ..integrators import INTEGRATORS
+from ..errors import ModelError, NoiseError
+from ..integrators import exp_euler
+from .braintools_methods import resolve_step_method
 from .coombes_byrne import CoombesByrne
 
 __all__ = ["CoombesByrneStep", "WhiteNoise"]
@@ -85,12 +86,20 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
     noise_r, noise_v : WhiteNoise or float or None
         Additive white noise on ``r`` / ``v``, as an SDE term
         :math:`\sigma\sqrt{dt}\,\xi` added to the state each step.
-    method : {"exp_euler", "euler", "heun", "rk2", "rk4"}
-        ``"exp_euler"`` (default) is the reference implementation's per-variable
-        exponential Euler.
-        ``"heun"`` is the true 2nd-order Heun scheme; note that in the reference
-        implementation's ecosystem (brainstate/braintools) ``method='heun'`` is a 3rd-order
-        Runge–Kutta scheme, so results differ from the reference for that name.
+    method : str, default "exp_euler"
+        The reference implementation's names, with its meanings:
+        ``"exp_euler"`` is its per-variable exponential Euler; every other name
+        ``X`` is the step ``braintools.quad.ode_X_step``, resolved from the
+        installed braintools as the reference resolves it (``euler``,
+        ``midpoint``, ``rk2``, ``ralston2``, ``heun``, ``rk3``, ``ralston3``,
+        ``ssprk33``, ``bs32``, ``rk23``, ``rk4``, ``rk4_38``, ``rk45``,
+        ``rkf45``, ``dopri5``, ``rk45_dopri``, ``dopri8``, ``rk87_dopri`` with
+        braintools 0.3.0; see :mod:`brainnet_cb.nodes.braintools_methods`).
+        These are braintools' meanings, not the network engine's: here
+        ``"rk2"`` is the explicit trapezoid and ``"heun"`` a 3rd-order
+        Runge–Kutta scheme, while :func:`brainnet_cb.simulate`'s ``"heun"`` is
+        the 2nd-order trapezoid (braintools' ``"rk2"``) and its ``"rk2"`` the
+        explicit midpoint (braintools' ``"midpoint"``).
 
     Attributes
     ----------
@@ -99,9 +108,11 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
 
     Notes
     -----
-    Unlike the reference implementation (brainmass ``CoombesByrneStep``),
-    noise is not fed through the input port (which would
-    scale it with ``dt`` instead of ``sqrt(dt)``).
+    Without noise, every ``method`` equals the reference implementation
+    (brainmass ``CoombesByrneStep``) step for step. Unlike the reference, noise
+    is not fed through the input port (which would scale it with ``dt``
+    instead of ``sqrt(dt)``): the increment is added to the state after the
+    deterministic step (Euler–Maruyama for ``"euler"``).
 
     References
     ----------
@@ -152,10 +163,7 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         self.init_v = init_v
         self.noise_r = _as_noise(noise_r, "noise_r")
         self.noise_v = _as_noise(noise_v, "noise_v")
-        if method not in INTEGRATORS:
-            raise IntegratorError(
-                f"unknown integration method {method!r}; choose one of {sorted(INTEGRATORS)}."
-            )
+        self._ode_step = resolve_step_method(method)  # IntegratorError lists the valid names
         self.method = method
 
     def init_state(self, batch_size=None, **kwargs):
@@ -183,7 +191,8 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
     def derivative(self, state, t, r_ext, v_ext):
         """``(dr/dt, dv/dt)`` in ``1/ms`` for ``state = (r, v)``."""
         r, v = state
-        return self.dr(r, v, r_ext), self.dv(v, r, v_ext)
+        rhs = self._rhs(r, v, r_ext, v_ext)
+        return rhs[0] / u.ms, rhs[1] / u.ms
 
     def update(self, r_inp=None, v_inp=None):
         """Advance one step of ``brainstate.environ`` ``dt``; return the new ``r``.
@@ -195,20 +204,32 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
             port), held fixed over the step. ``None`` means zero.
         """
         dt = brainstate.environ.get_dt()
-        dt_ms = dt.to_decimal(u.ms) if isinstance(dt, u.Quantity) else float(dt)
-        inputs = {"r": 0.0 if r_inp is None else r_inp, "v": 0.0 if v_inp is None else v_inp}
-        node = self.node()
-        x = jnp.stack(jnp.broadcast_arrays(self.r.value, self.v.value))
-        dW = None
-        if self.noise_r is not None or self.noise_v is not None:
-            zero = jnp.zeros(x.shape[1:], x.dtype)
-            dW = jnp.stack(
-                [
-                    zero if n is None else n.increment(x.shape[1:], dt_ms).astype(x.dtype)
-                    for n in (self.noise_r, self.noise_v)
-                ]
-            )
-        x = INTEGRATORS[self.method](lambda y: node.dfun(y, inputs), x, dt_ms, dW)
-        self.r.value = x[0]
-        self.v.value = x[1]
-        return x[0]
+        dt_ms = dt.to_decimal(u.ms) if isinstance(dt, u.Quantity) else dt
+        r_inp = 0.0 if r_inp is None else r_inp
+        v_inp = 0.0 if v_inp is None else v_inp
+        r0, v0 = self.r.value, self.v.value
+        if self._ode_step is None:  # exp_euler, on the stacked state (as brainstate's per variable)
+            node = self.node()
+            x = exp_euler(lambda y: node.dfun(y, {"r": r_inp, "v": v_inp}),
+                          jnp.stack(jnp.broadcast_arrays(r0, v0)), dt_ms)
+            r, v = x[0], x[1]
+        else:  # the braintools step on (r, v), exactly as the reference calls it
+            t = brainstate.environ.get("t", 0.0 * u.ms)
+            t = t if isinstance(t, u.Quantity) else t * u.ms
+            with brainstate.environ.context(dt=dt if isinstance(dt, u.Quantity) else dt * u.ms):
+                r, v = self._ode_step(self.derivative, (r0, v0), t, r_inp, v_inp)
+            r, v = u.get_mantissa(u.maybe_decimal(r)), u.get_mantissa(u.maybe_decimal(v))
+        r, v = self._add_noise(r, v, dt_ms)
+        self.r.value = r
+        self.v.value = v
+        return r
+
+    def _add_noise(self, r, v, dt_ms):
+        """The white-noise increments ``sigma sqrt(dt) xi`` added to the stepped state."""
+        out = []
+        for x, noise in ((r, self.noise_r), (v, self.noise_v)):
+            if noise is not None:
+                shape = jnp.broadcast_shapes(jnp.shape(r), jnp.shape(v))
+                x = x + noise.increment(shape, dt_ms).astype(jnp.result_type(x))
+            out.append(x)
+        return tuple(out)

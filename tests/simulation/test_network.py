@@ -7,6 +7,7 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb import _engine
+from brainnet_cb.nodes.braintools_methods import ENGINE_EQUIVALENT
 
 
 def two_regions(length=30.0, weight=1.0):
@@ -86,9 +87,10 @@ def test_zero_coupling_reproduces_independent_single_nodes(method):
 
 @pytest.mark.parametrize("method", sorted(bn.INTEGRATORS))
 def test_engine_agrees_with_coombes_byrne_step_on_one_region(method):
+    """The engine's heun is the step module's (braintools') rk2, its rk2 the step's midpoint."""
     one = bn.Connectome(np.zeros((1, 1)), np.zeros((1, 1)))
     ds = bn.simulate(bn.CoombesByrne(eta=1.3), one, duration=5.0, dt=0.05, monitors=[bn.Raw()], method=method)
-    node = bn.CoombesByrneStep(in_size=1, eta=1.3, method=method)
+    node = bn.CoombesByrneStep(in_size=1, eta=1.3, method=ENGINE_EQUIVALENT[method])
     brainstate.nn.init_all_states(node)
     rs, vs = [], []
     with brainstate.environ.context(dt=0.05 * u.ms):
