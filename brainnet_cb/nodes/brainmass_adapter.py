@@ -1,0 +1,278 @@
+r"""brainstate / brainmass node modules as node models of the network engine.
+
+A brainmass node (``brainmass.WilsonCowanStep``, ``HopfStep``, ``JansenRitStep``,
+...) is a :class:`brainstate.nn.Dynamics` whose parameters are
+:class:`brainstate.nn.Param` attributes, whose state variables are
+:class:`brainstate.HiddenState` attributes allocated by ``init_state``, and whose
+vector field is the method ``derivative(state, t, *inputs)`` (the tuple of
+states, in the order ``init_state`` allocates them; one argument per input;
+derivatives carrying ``unit(state) / time``). :func:`brainstate_node_model`
+turns such a module into a :class:`~brainnet_cb.NodeModel` class built with the
+public contract (:func:`brainnet_cb.node_model`):
+
+- its **parameters** are the module's ``Param`` attributes (their current
+  values are the defaults, as plain numbers in the unit of that value: a
+  ``tau_E`` of ``1 * u.ms`` is the field ``tau_E = 1.0``, in ms, see
+  ``param_units``); being dataclass fields, they are batched, swept and fitted
+  like the built-in models' parameters (the parameter book,
+  :mod:`brainnet_cb.simulation.parameters`), scalars or one value per region;
+- its **states** are the module's hidden states (numbers in each state's unit,
+  ``state_units``), its **input ports** the arguments of ``derivative`` after
+  ``(state, t)``; absent ports are zero;
+- ``sends`` (a state) is the observable that travels along the edges and
+  ``receives`` (a port) the input that long-range coupling enters;
+- ``dfun(x, inputs)`` calls the module's own ``derivative`` purely: on a view
+  of the module whose parameters are the model's fields (the module itself is
+  never written), at ``t = 0`` (brainmass nodes are autonomous), and returns
+  the derivatives per ms.
+
+So the engine integrates the module's vector field with its own integrators
+(``method='rk4'`` of :func:`brainnet_cb.simulate` is ``method='rk4'`` of the
+module), with delays, coupling, noise and monitors.
+
+Examples
+--------
+>>> import brainmass                                          # doctest: +SKIP
+>>> import brainnet_cb as bn                                  # doctest: +SKIP
+>>> from brainnet_cb.nodes.brainmass_adapter import brainstate_node_model  # doctest: +SKIP
+>>> WilsonCowan = brainstate_node_model(                      # doctest: +SKIP
+...     brainmass.WilsonCowanStep, sends="rE", receives="E_ext")
+>>> ds = bn.simulate(WilsonCowan(wEE=14.0), conn, coupling=bn.Linear(G=0.1))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import brainstate
+import brainunit as u
+import jax.numpy as jnp
+import numpy as np
+from brainstate.nn import Param
+
+from ..errors import ModelError
+from ..plugins import node_model
+from .base import NodeModel
+
+__all__ = ["brainstate_node_model"]
+
+_RESERVED = set(dir(NodeModel)) | {"self"}
+
+
+class _Fixed:
+    """Stands in for a ``Param`` in the view of a module: ``value()`` returns a given value."""
+
+    __slots__ = ("_v",)
+
+    def __init__(self, v):
+        self._v = v
+
+    def value(self):
+        return self._v
+
+
+def _unitless(unit) -> bool:
+    return unit == u.UNITLESS or getattr(unit, "is_unitless", False)
+
+
+def _with_unit(value, unit):
+    return value if _unitless(unit) else u.Quantity(value, unit)
+
+
+def _mantissa_in(value, unit, what):
+    """``value`` as a plain number in ``unit``; plain numbers are taken to be in it already."""
+    if isinstance(value, u.Quantity):
+        try:
+            return value.to_decimal(unit)
+        except (u.UnitMismatchError, TypeError, ValueError) as err:
+            raise ModelError(
+                f"{what} has unit {u.get_unit(value)}, which does not convert to {unit}: {err}"
+            ) from None
+    return value
+
+
+def _scalar_or_array(value):
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim and np.all(arr == arr.flat[0]):
+        return float(arr.flat[0])
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def brainstate_node_model(
+    module: Any,
+    *,
+    sends: str | None = None,
+    receives: str | None = None,
+    name: str | None = None,
+    states: tuple[str, ...] | None = None,
+    initial: Mapping[str, float] | None = None,
+    port_units: Mapping[str, Any] | None = None,
+    param_ranges: Mapping[str, tuple[float, float]] | None = None,
+    rename: Mapping[str, str] | None = None,
+    register: bool | str = False,
+) -> type[NodeModel]:
+    r"""A node-model class whose vector field is a brainstate module's ``derivative``.
+
+    Parameters
+    ----------
+    module : brainstate.nn.Dynamics subclass or instance
+        The node module, e.g. ``brainmass.HopfStep`` or
+        ``brainmass.HopfStep(1, a=0.2)``. A class is instantiated with
+        ``in_size=1`` and its defaults; an instance's parameter values become
+        the model's defaults. Its states are allocated on a private copy
+        (``brainstate.nn.init_all_states``) to read their names, units and
+        initial values.
+    sends : str, optional
+        The state sent along the edges (the coupling observable). Default: the
+        first state.
+    receives : str, optional
+        The input port long-range coupling enters (an argument of
+        ``derivative`` after ``state, t``). Default: the first one.
+    name : str, optional
+        Class name. Default: the module's class name without a ``Step`` suffix.
+    states : tuple of str, optional
+        State names in the order of ``derivative``'s ``state`` tuple. Default:
+        the order in which ``init_state`` allocates the hidden states.
+    initial : mapping, optional
+        Default initial values (numbers in the states' units). Default: the
+        module's initialisers, read on one node (a random initialiser gives one
+        draw: pass ``initial`` or ``initial_state=`` to the run instead).
+    port_units : mapping, optional
+        Unit of each input port's values (a ``brainunit`` unit). Default: the
+        unit of the port's default in ``update``'s signature when it has one
+        (``JansenRitStep``'s ``M_inp=0 * u.mV``), else dimensionless.
+    param_ranges : mapping, optional
+        Valid closed interval of parameters (by field name), checked before a run.
+    rename : mapping, optional
+        Field names for module parameters, ``{module_name: field_name}``: a
+        parameter that shares a name with a coupling's (``G`` of
+        ``WongWangExcInhStep``) must be renamed to be swept or fitted
+        (``rename={"G": "G_node"}``).
+    register : bool or str, default False
+        Register the class by name (:func:`brainnet_cb.register_model`).
+
+    Returns
+    -------
+    type
+        A :class:`~brainnet_cb.NodeModel` subclass made with
+        :func:`brainnet_cb.node_model`; its class attribute ``module`` is the
+        template module, ``param_units`` and ``port_units`` the units,
+        ``param_attr`` maps each field to the module's parameter.
+
+    Raises
+    ------
+    ModelError
+        If the module has no ``derivative(state, t, ...)``, no hidden states or
+        parameters the contract can hold, or ``sends``/``receives``/``states``
+        name something it does not have.
+    """
+    template = module(1) if isinstance(module, type) else module
+    cls_name = name or type(template).__name__.removesuffix("Step")
+    derivative = getattr(template, "derivative", None)
+    if not callable(derivative):
+        raise ModelError(
+            f"{type(template).__name__} has no derivative(state, t, *inputs) method; "
+            "brainstate_node_model needs the module's vector field."
+        )
+    args = list(inspect.signature(derivative).parameters.values())
+    if len(args) < 2 or any(a.kind in (a.VAR_POSITIONAL, a.VAR_KEYWORD) for a in args):
+        raise ModelError(
+            f"{type(template).__name__}.derivative must take (state, t, *inputs) with named inputs; "
+            f"got {inspect.signature(derivative)}."
+        )
+    ports = tuple(a.name for a in args[2:])
+    if not ports:
+        raise ModelError(f"{type(template).__name__}.derivative takes no input; a node model needs an input port.")
+
+    # parameters: the Param attributes, as plain numbers in the unit of their value
+    params, param_units, param_attr = {}, {}, {}
+    rename = dict(rename or {})
+    for attr, value in vars(template).items():
+        if isinstance(value, Param):
+            v = value.value()
+            field = rename.pop(attr, attr)
+            param_attr[field] = attr
+            param_units[field] = u.get_unit(v)
+            params[field] = _scalar_or_array(u.get_mantissa(v))
+    if rename:
+        raise ModelError(f"rename names {sorted(rename)}, which are not parameters of {type(template).__name__}: "
+                         f"{sorted(param_attr.values())}.")
+    if not params:
+        raise ModelError(f"{type(template).__name__} has no brainstate.nn.Param parameters.")
+    clash = sorted(set(params) & _RESERVED)
+    if clash:
+        raise ModelError(f"parameters {clash} of {type(template).__name__} clash with NodeModel attributes.")
+
+    # states: allocated on a private copy of one node
+    probe = type(template).__new__(type(template))
+    probe.__dict__.update(template.__dict__)
+    brainstate.nn.init_all_states(probe)
+    hidden = {k: v.value for k, v in vars(probe).items() if isinstance(v, brainstate.HiddenState)}
+    if not hidden:
+        raise ModelError(f"{type(template).__name__}.init_state allocates no brainstate.HiddenState.")
+    order = tuple(states) if states is not None else tuple(hidden)
+    unknown = [s for s in order if s not in hidden]
+    if unknown or len(order) != len(hidden):
+        raise ModelError(f"states {list(order)} must name each hidden state of {type(template).__name__} "
+                         f"once: {list(hidden)}.")
+    state_units = {s: u.get_unit(hidden[s]) for s in order}
+    init = {s: float(np.asarray(u.get_mantissa(hidden[s])).reshape(-1)[0]) for s in order}
+    init.update({k: float(v) for k, v in (initial or {}).items()})
+
+    # input ports and their units
+    defaults = {}
+    if callable(getattr(template, "update", None)):
+        for p in inspect.signature(template.update).parameters.values():
+            if isinstance(p.default, u.Quantity):
+                defaults[p.name] = u.get_unit(p.default)
+    units_in = {p: defaults.get(p, u.UNITLESS) for p in ports}
+    units_in.update(dict(port_units or {}))
+
+    sends = sends or order[0]
+    receives = receives or ports[0]
+    if sends not in order:
+        raise ModelError(f"sends={sends!r} is not a state of {type(template).__name__}: {list(order)}.")
+    if receives not in ports:
+        raise ModelError(f"receives={receives!r} is not an input of {type(template).__name__}.derivative: "
+                         f"{list(ports)}.")
+
+    per_ms = {s: state_units[s] / u.ms for s in order}
+
+    def dfun(self, x, inputs):
+        """The module's ``derivative`` at ``x`` (rows: ``states``), per ms."""
+        view = type(template).__new__(type(template))
+        view.__dict__.update(template.__dict__)
+        for p, unit in self.param_units.items():
+            view.__dict__[param_attr[p]] = _Fixed(_with_unit(getattr(self, p), unit))
+        state = tuple(_with_unit(x[i], state_units[s]) for i, s in enumerate(order))
+        ins = [_with_unit(inputs.get(p, 0.0), units_in[p]) for p in ports]
+        out = derivative.__func__(view, state, 0.0 * u.ms, *ins)
+        rows = [_mantissa_in(d, per_ms[s], f"d{s}/dt") for d, s in zip(out, order, strict=True)]
+        return jnp.stack(jnp.broadcast_arrays(*[jnp.asarray(r, dtype=x.dtype) for r in rows]))
+
+    namespace = {
+        "__doc__": f"Node model of {type(template).__module__}.{type(template).__qualname__} "
+                   f"(brainnet_cb.brainstate_node_model): its derivative(), parameters and states.",
+        "__annotations__": {p: Any for p in params},
+        **{p: (v if np.ndim(v) == 0 else dataclasses.field(default_factory=lambda v=v: v)) for p, v in params.items()},
+        "states": order,
+        "state_units": {s: str(unit) for s, unit in state_units.items()},
+        "initial": init,
+        "sends": sends,
+        "receives": receives,
+        "input_ports": ports,
+        "param_ranges": dict(param_ranges or {}),
+        "module": template,
+        "param_units": param_units,
+        "param_attr": param_attr,
+        "port_units": units_in,
+        "dfun": dfun,
+        "__module__": __name__,
+    }
+    cls = type(cls_name, (NodeModel,), namespace)
+    cls.__qualname__ = cls_name
+    return node_model(cls, register=register)
+
