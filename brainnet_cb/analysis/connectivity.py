@@ -55,7 +55,7 @@ def bandpass(x, band=BOLD_BAND, *, order=2, time_dim=None, space_dim=None) -> xr
     >>> y = bn.bandpass(x, (0.01, 0.1))
     >>> np.round(y.isel(time=slice(500, 1500)).std("time").values / np.sqrt(0.5), 2)
     array([1., 0.])
-    """
+    """  # noqa: E501 - the magnitude response formula is one line of LaTeX
     s = as_series(x, time_dim=time_dim, space_dim=space_dim, need_time=True)
     out = s.data.copy(data=filtered(s, band, order))
     low, high = check_band(band, s.fs, order)

@@ -2,8 +2,8 @@
 
 import bz2
 import hashlib
-import io
 import importlib.util
+import io
 import pathlib
 import zipfile
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import brainnet_cb as bn
-from brainnet_cb.atlases import atlas_path
+from brainnet_cb.data.atlases import atlas_path
 
 SIZES = {"tvb66": 66, "tvb68": 68, "tvb76": 76, "tvb96": 96, "tvb192": 192}
 
