@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from . import analysis, analysis_jax, forward, plugins
+from . import analysis, analysis_jax, dynamics, forward, plugins
 from ._version import __version__
 from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
 from .analysis.graph import graph_metrics, shortest_path_lengths
@@ -34,6 +34,20 @@ from .data.empirical import (
     read_timeseries,
 )
 from .data.empirical_data import EmpiricalData, list_empirical, load_empirical
+from .dynamics import (
+    CriticalCoupling,
+    FixedPoint,
+    critical_coupling,
+    delayed_leading_eigenvalue,
+    linear_covariance,
+    linear_fc,
+    lyapunov_covariance,
+    network_fixed_point,
+    network_fixed_points,
+    network_jacobian,
+    network_spectrum,
+    relative_coupling,
+)
 from .errors import (
     AnalysisError,
     BrainnetError,
@@ -42,6 +56,7 @@ from .errors import (
     CouplingError,
     DataError,
     DivergenceError,
+    DynamicsError,
     FitError,
     IntegratorError,
     ModelError,
@@ -52,6 +67,7 @@ from .errors import (
 )
 from .fitting.fit import fit_gradient
 from .fitting.fit_grid import fit_grid
+from .fitting.working_point import fit_working_point
 from .integrators import INTEGRATORS
 from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
 from .nodes import (
@@ -67,6 +83,7 @@ from .nodes import (
     register_model,
     unregister_model,
 )
+from .nodes.brainmass_adapter import brainstate_node_model
 from .noise import Additive
 from .plugins import node_model
 from .precision import enable_float64
@@ -118,6 +135,7 @@ __all__ = [
     "JansenRit",
     "CoombesByrneStep",
     "WhiteNoise",
+    "brainstate_node_model",
     # --- coupling and noise ---
     "Coupling",
     "Linear",
@@ -134,6 +152,18 @@ __all__ = [
     "EEG",
     "MEG",
     # --- dynamics of a node or network (fixed points, stability) ---
+    "network_fixed_points",
+    "network_fixed_point",
+    "FixedPoint",
+    "network_jacobian",
+    "network_spectrum",
+    "delayed_leading_eigenvalue",
+    "critical_coupling",
+    "CriticalCoupling",
+    "relative_coupling",
+    "linear_fc",
+    "linear_covariance",
+    "lyapunov_covariance",
     # --- analysis ---
     "BOLD_BAND",
     "bandpass",
@@ -162,6 +192,7 @@ __all__ = [
     "sweep",
     "fit_gradient",
     "fit_grid",
+    "fit_working_point",
     # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
     "BrainnetError",
     "AnalysisError",
@@ -170,6 +201,7 @@ __all__ = [
     "CouplingError",
     "DataError",
     "DivergenceError",
+    "DynamicsError",
     "FitError",
     "IntegratorError",
     "ModelError",
@@ -180,6 +212,7 @@ __all__ = [
     # --- sub-modules (io and plots are imported on first use) ---
     "analysis",
     "analysis_jax",
+    "dynamics",
     "forward",
     "io",
     "plots",

@@ -1,0 +1,481 @@
+r"""One call from a connectome and an empirical FC to a fitted working point, scored out of sample.
+
+:func:`fit_working_point` is the recipe of the documentation, with no
+constant tuned to one dataset:
+
+1. **Analysis.** For each excitability :math:`\eta_0` of a model-level range,
+   the network's reference coupling :math:`G_\mathrm{ref}` from the connectome
+   itself (:func:`brainnet_cb.dynamics.critical_coupling`): the critical
+   coupling :math:`G_c` where the fixed point loses stability or, where the
+   branch stays stable (a steep but smooth rise from a low- to a high-rate
+   state), the coupling of largest susceptibility. Couplings are then scanned
+   as :math:`G = g\,G_\mathrm{ref}`, which places any connectome at the same
+   distance from its instability (Deco et al. 2013).
+2. **Linear scan.** Along each branch, the FC of the noise-driven
+   fluctuations around the stable fixed point from the linearised network
+   (:func:`brainnet_cb.dynamics.linear_fc`; milliseconds per point), scored
+   against the *fit* FC only.
+3. **Simulation of the best candidates.** The ``candidates`` best points are
+   simulated in full (nonlinear, delayed, BOLD, band-pass), each over
+   ``seeds`` noise realisations in one compiled batch, started at their fixed
+   point (no transient) and with the BOLD balloon at rest (``baseline =
+   "initial"``). The model's FC is the mean over realisations (one
+   realisation of a few minutes is a noisy estimate; fitting-by-seed
+   chases noise).
+4. **Choice and report.** The candidate with the best simulated fit score is
+   the working point. Its FC is then scored against the held-out FC (another
+   group of subjects, another half of the time series, or the held-out half
+   of the edges) — never used in any choice — beside the structural baseline
+   :math:`\mathrm{corr}(W, FC)` of both targets.
+
+Scores are Pearson correlations of the upper triangles (:math:`i < j`), as
+:func:`brainnet_cb.fc_fit`, with RMSE and mean FC beside them (a correlation
+alone can be gamed by a nearly rank-one FC).
+
+References
+----------
+Honey, C. J. et al. (2009). Predicting human resting-state functional
+connectivity from structural connectivity. PNAS 106, 2035–2040.
+Deco, G. et al. (2013). Resting-state functional connectivity emerges from
+structurally and dynamically shaped slow linear fluctuations. J. Neurosci. 33,
+11239–11252.
+Coombes, S., Byrne, Á. (2019). Next generation neural mass models. In
+*Nonlinear Dynamics in Computational Neuroscience*, Springer, 1–16.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import sys
+import time
+
+import jax
+import numpy as np
+import xarray as xr
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from .. import analysis
+from ..analysis.filters import check_length, design_bandpass
+from ..connectome import Connectome
+from ..coupling import Linear
+from ..data.empirical import align, fc_matrix
+from ..dynamics import linear_fc
+from ..errors import AnalysisError, DynamicsError, FitError
+from ..monitors import Bold
+from ..nodes import CoombesByrne
+from ..nodes.base import NodeModel
+from ..noise import Additive
+from ..simulation.batch import simulate_batch
+from ..simulation.spec import Simulation
+from ..units import to_ms
+from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc
+
+__all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "score_fc"]
+
+#: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
+#: low-rate regime, where the network has a stable low-activity state whose susceptibility to
+#: coupling can be tuned, up to the default node (eta = 2). A property of the model, not of a
+#: dataset.
+DEFAULT_EXCITABILITY = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
+#: Couplings scanned, as fractions of each branch's reference coupling G_ref.
+DEFAULT_COUPLING_FRACTIONS = tuple(np.round(np.linspace(0.5, 1.5, 21), 3))
+
+
+# ----------------------------------------------------------------------------- targets and scores
+def _target(fc, connectome, name):
+    """An empirical FC as an (n, n) array in the connectome's region order."""
+    if isinstance(fc, xr.DataArray) and {"region_i", "region_j"} <= set(fc.dims) and "region_i" in fc.coords:
+        return np.asarray(align(fc, connectome).values, dtype=float)
+    m = fc_matrix(np.asarray(fc, dtype=float), source=name)
+    if m.shape[0] != connectome.n_regions:
+        raise FitError(
+            f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
+            f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
+        )
+    return np.asarray(m.values, dtype=float)
+
+
+def _edge_masks(n, holdout, key):
+    """Boolean masks over the upper triangle (i < j): the edges fitted and the edges scored."""
+    iu = np.triu_indices(n, 1)
+    fit = np.ones(iu[0].size, bool)
+    if holdout == "edges":
+        rng = np.random.default_rng(key)
+        fit = np.zeros(iu[0].size, bool)
+        fit[rng.permutation(iu[0].size)[: iu[0].size // 2]] = True
+        return fit, ~fit
+    return fit, fit
+
+
+def score_fc(model_fc, target, mask=None) -> dict:
+    r"""Scores of a model FC against a target FC over the upper triangle (or a mask of it).
+
+    :math:`\rho = \mathrm{corr}(u^{model}, u^{target})` (Pearson, as
+    :func:`brainnet_cb.fc_fit`), :math:`\mathrm{RMSE}` of the same entries,
+    and the mean of each.
+
+    Parameters
+    ----------
+    model_fc, target : array_like, shape (n, n)
+    mask : array of bool, shape (n (n - 1) / 2,), optional
+        Which upper-triangle entries (row-major ``numpy.triu_indices(n, 1)``
+        order) to score; default all.
+
+    Returns
+    -------
+    dict
+        ``corr``, ``rmse``, ``mean_model``, ``mean_target``.
+    """
+    a, b = np.asarray(model_fc, dtype=float), np.asarray(target, dtype=float)
+    iu = np.triu_indices(a.shape[-1], 1)
+    u, w = a[iu], b[iu]
+    if mask is not None:
+        u, w = u[mask], w[mask]
+    ok = np.isfinite(u) & np.isfinite(w)
+    u, w = u[ok], w[ok]
+    corr = float(np.corrcoef(u, w)[0, 1]) if u.size > 2 and np.ptp(u) > 0 and np.ptp(w) > 0 else float("nan")
+    return {"corr": corr, "rmse": float(np.sqrt(np.mean((u - w) ** 2))) if u.size else float("nan"),
+            "mean_model": float(np.mean(u)) if u.size else float("nan"),
+            "mean_target": float(np.mean(w)) if w.size else float("nan")}
+
+
+def _sc_baseline(connectome, target, mask):
+    """corr(W, FC) over the scored entries: the structure-function baseline (Honey et al. 2009)."""
+    w = np.asarray(connectome.weights, dtype=float)
+    return score_fc((w + w.T) / 2.0, target, mask)["corr"]
+
+
+# ----------------------------------------------------------------------------- the simulation stage
+def _simulate_candidate(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, seeds, key,
+                        discard_s, band):
+    """FC of BOLD, mean over ``seeds`` realisations started at the fixed point; drift of the mean rate."""
+    # float64: weak noise moves the balloon of a quiet region by less than float32 resolves around rest
+    with jax.enable_x64(True):
+        ds = simulate_batch(
+            model, connectome, duration, dt, batch={"seed": key + np.arange(seeds)}, coupling=Linear(G=G),
+            noise=noise, monitors=[Bold(tr=tr, baseline="initial")], initial_state=fp.as_initial_state(),
+            normalize=normalize, speed=speed, on_divergence="keep", progress=False, dtype="float64",
+        )
+    ok = ~np.isfinite(ds["diverged_at"].values)
+    if not ok.any():
+        return None, 0
+    fcs = analysis.fc(ds["bold"].isel(batch=np.nonzero(ok)[0]), discard=discard_s, band=band)
+    return np.asarray(fcs.mean("batch").values), int(ok.sum())
+
+
+def _progress(total, progress):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    return tqdm(total=total, desc="fit_working_point", leave=False)
+
+
+# ----------------------------------------------------------------------------- the recipe
+def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
+                  fit_fc, fit_mask, bar):
+    """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points."""
+    shape = (values.size, scales.size, fractions.size)
+    lin_corr, lin_mean, G_grid = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    G_ref, kinds = np.full(shape[:2], np.nan), np.full(shape[:2], "failed", dtype=object)
+    points = {}
+    for i, v in enumerate(values):
+        for j, a in enumerate(scales):
+            m = dataclasses.replace(model, **{parameter: v if m_map is None else v + a * m_map})
+            try:
+                G_ref[i, j], kinds[i, j], walk = scan_branch(m, connectome, normalize, fractions, coarse)
+            except (DynamicsError, FitError):
+                walk = []
+            for k, (G, fp) in enumerate(walk):
+                G_grid[i, j, k] = G
+                if fp is None:
+                    continue
+                fc = slow_limit_fc(fp, sigma, row)
+                sc = score_fc(fc, fit_fc, fit_mask)
+                lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
+                points[(i, j, k)] = (m, G, fp, fc)
+            if bar is not None:
+                bar.update(1)
+    return lin_corr, lin_mean, G_grid, G_ref, kinds, points
+
+
+def _check_series_length(duration_ms, tr_ms, discard_s, band):
+    """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run."""
+    n = int(duration_ms // tr_ms) - int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
+    if n < 3:
+        raise FitError(f"duration {duration_ms / 1000:g} s leaves {max(n, 0)} BOLD samples after discarding "
+                       f"{discard_s:g} s; simulate longer (several minutes).")
+    if band is not None:
+        low_high = analysis.BOLD_BAND if band is True else band
+        try:
+            check_length(n, design_bandpass(low_high, 1000.0 / tr_ms, 2), "the simulated BOLD")
+        except AnalysisError as err:
+            raise FitError(f"duration {duration_ms / 1000:g} s is too short for the band-pass: {err}") from None
+        if (duration_ms / 1000.0 - discard_s) * low_high[0] < 1.0:
+            raise FitError(f"duration {duration_ms / 1000:g} s minus the {discard_s:g}-s discard is shorter than "
+                           f"one period of the band's low edge ({1 / low_high[0]:g} s); FC would be dominated by "
+                           "the filter. Simulate longer, or pass band=None.")
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise FitError(f"{name} must be an integer >= {low}; got {value!r}.")
+    return int(value)
+
+
+def _check_values(name, values):
+    arr = np.asarray(values, dtype=float) if values is not None else None
+    if arr is None or arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise FitError(f"{name} must be a non-empty 1-D sequence of finite numbers; got {values!r}.")
+    return arr
+
+
+def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
+                      fractions=None, heterogeneity=None, heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
+                      noise=None, normalize="max", speed=3.0, dt=0.1, duration=600_000.0, tr=720.0, seeds=4,
+                      candidates=3, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
+                      progress=None) -> xr.Dataset:
+    r"""Find the working point of a connectome and fit its simulated FC to an empirical FC.
+
+    The recipe of this module's docstring: a reference coupling per branch
+    from the connectome itself, a linear scan of :math:`(\eta_0, G / G_\mathrm{ref})`
+    (and of a heterogeneity scale :math:`a`, with
+    :math:`\eta_i = \eta_0 + a\, m_i` for a z-scored regional map :math:`m`),
+    full simulations of the best ``candidates`` over ``seeds`` noise
+    realisations, the choice by the simulated fit score, and the held-out
+    score of the chosen point beside the structural baseline.
+
+    Parameters
+    ----------
+    connectome : Connectome
+        Weights ``[target, source]`` and tract lengths (mm).
+    empirical_fc : xarray.DataArray or array_like (n, n)
+        The FC to fit (e.g. the mean FC of one group of subjects). Labelled
+        matrices are aligned to the connectome by label.
+    test_fc : xarray.DataArray or array_like (n, n), optional
+        The held-out FC (another group of subjects, or the other half of each
+        time series): scored, never used in a choice.
+    model : NodeModel, default ``CoombesByrne()``
+        The node model; its other parameters are kept.
+    parameter : str, default "eta"
+        The excitability parameter scanned.
+    values : sequence of float, default :data:`DEFAULT_EXCITABILITY`
+        Its values :math:`\eta_0`.
+    fractions : sequence of float, default :data:`DEFAULT_COUPLING_FRACTIONS`
+        Couplings scanned, as :math:`G / G_\mathrm{ref}`.
+    heterogeneity : {None, "strength"} or array (n,), optional
+        A regional map :math:`m` (``"strength"``: log in-strength of ``W``),
+        z-scored; scanned with ``heterogeneity_scales``.
+    noise : Additive, default ``Additive(v=0.02)``
+        Weak enough that the network stays near its fixed point (the
+        FC of the linear regime does not depend on the amplitude of noise on
+        one state only).
+    normalize, speed, dt
+        As in :func:`brainnet_cb.simulate`.
+    duration : float or brainunit.Quantity, default 600 s
+        Simulated time of each realisation (ms).
+    tr : float or brainunit.Quantity, default 720 ms
+        BOLD sampling period (the data's TR).
+    seeds : int, default 4
+        Noise realisations per candidate (their FCs are averaged).
+    candidates : int, default 3
+        Best linear points simulated (0 with ``simulate=False``).
+    discard : float, default 30
+        Seconds dropped from each BOLD series before FC.
+    band : (float, float), True or None
+        Band-pass before FC (``True`` = 0.01-0.1 Hz), as :func:`brainnet_cb.fc`.
+    holdout : {None, "edges"}
+        ``"edges"``: without ``test_fc``, fit on a random half of the
+        connections (seeded by ``key``) and score on the other half.
+    key : int
+        Seed of the first realisation (and of the edge split).
+    coarse : int, default 20
+        Points of the coarse coupling walk that finds ``G_ref``.
+    simulate : bool, default True
+        ``False`` stops after the linear scan (milliseconds per point).
+    progress : bool, optional
+        A progress bar over the stages (default: on a terminal).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``linear_corr``, ``linear_fc_mean``, ``G`` over ``(value, scale,
+        fraction)``; ``G_ref`` over ``(value, scale)``; per simulated
+        ``candidate``: its parameters and ``fit_corr``, ``test_corr``;
+        ``fc`` (simulated, seed mean, at the chosen point), ``fc_linear``,
+        ``empirical_fc`` and ``test_fc`` over ``(region_i, region_j)``.
+        ``attrs``: the chosen point (``value``, ``scale``, ``G``,
+        ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
+        ``fit_rmse``, ``test_rmse``, the baselines ``sc_baseline_fit``,
+        ``sc_baseline_test``, ``wall_s`` and the settings.
+
+    Raises
+    ------
+    FitError
+        A bad argument (before anything runs), or no stable working point.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> data = bn.load_empirical("hcp80")
+    >>> res = bn.fit_working_point(data.connectome, data.fc_fit, test_fc=data.fc_test,
+    ...                            values=[-2.0], fractions=[0.9, 1.0, 1.1], simulate=False)
+    >>> bool(res.attrs["test_corr_linear"] > res.attrs["sc_baseline_test"])
+    True
+    """
+    t0 = time.perf_counter()
+    model = CoombesByrne() if model is None else model
+    if not isinstance(model, NodeModel):
+        raise FitError(f"model must be a node model such as bn.CoombesByrne(); got {model!r}.")
+    if not isinstance(connectome, Connectome):
+        raise FitError(f"connectome must be a bn.Connectome; got {type(connectome).__name__}.")
+    fields = [f.name for f in dataclasses.fields(model)]
+    if parameter not in fields:
+        raise FitError(f"parameter {parameter!r} is not a parameter of {type(model).__name__}; choose from {fields}.")
+    if not model.sends_state:
+        raise FitError(f"{type(model).__name__} sends a derived quantity; the linear scan needs a model that "
+                       "sends one of its states (e.g. r).")
+    values = _check_values("values", DEFAULT_EXCITABILITY if values is None else values)
+    fractions = np.sort(_check_values("fractions", DEFAULT_COUPLING_FRACTIONS if fractions is None else fractions))
+    if np.any(fractions <= 0):
+        raise FitError(f"fractions must be > 0 (G / G_ref); got {fractions.tolist()}.")
+    m_map = heterogeneity_map(heterogeneity, connectome)
+    scales = np.array([0.0]) if m_map is None else _check_values("heterogeneity_scales", heterogeneity_scales)
+    noise = Additive(v=0.02) if noise is None else noise
+    if not isinstance(noise, Additive):
+        raise FitError(f"noise must be bn.Additive(...); got {noise!r}.")
+    seeds = _check_int("seeds", seeds, 1)
+    candidates = _check_int("candidates", candidates, 1)
+    coarse = _check_int("coarse", coarse, 4)
+    key = _check_int("key", key, 0)
+    if holdout not in (None, "edges"):
+        raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
+    if holdout == "edges" and test_fc is not None:
+        raise FitError("holdout='edges' scores the held-out edges of empirical_fc; pass it without test_fc "
+                       "(or drop holdout to score test_fc).")
+    fit_fc = _target(empirical_fc, connectome, "empirical_fc")
+    test = _target(test_fc, connectome, "test_fc") if test_fc is not None else None
+    n = connectome.n_regions
+    fit_mask, test_mask = _edge_masks(n, holdout, key)
+    if holdout == "edges":
+        test = fit_fc
+    duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
+    conn = connectome.normalized(normalize)
+    sigma = noise_matrix(model, noise, n)
+    row = model.state_index(model.sends)
+    if simulate:
+        _check_series_length(duration_ms, tr_ms, discard, band)
+    if simulate:  # the run's own checks, before any work
+        Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
+                   monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
+
+    bar = _progress(values.size * scales.size + (candidates if simulate else 0), progress)
+    # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing)
+    blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 else contextlib.nullcontext()
+    try:
+        with blas:
+            scan = _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse,
+                                 sigma, row, fit_fc, fit_mask, bar)
+    finally:
+        if bar is not None and not simulate:
+            bar.close()
+    lin_corr, lin_mean, G_grid, G_ref, kinds, points = scan
+    if not points:
+        raise FitError("no stable working point was found for any value; try other values= or fractions=.")
+    t_linear = time.perf_counter() - t0
+    order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
+    chosen_lin = order[0]
+
+    cands = []
+    if simulate:
+        for p in order[:candidates]:
+            m, G, fp, _ = points[p]
+            fc_sim, n_ok = _simulate_candidate(m, connectome, G, fp, noise=noise, normalize=normalize, speed=speed,
+                                               dt=dt, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
+                                               discard_s=discard, band=band)
+            s_fit = score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None else {"corr": np.nan, "rmse": np.nan}
+            cands.append((p, fc_sim, s_fit, n_ok))
+            if bar is not None:
+                bar.update(1)
+    if bar is not None and simulate:
+        bar.close()
+    if cands:
+        best = max(cands, key=lambda c: np.nan_to_num(c[2]["corr"], nan=-2.0))
+        if not np.isfinite(best[2]["corr"]):
+            raise FitError("every simulated candidate diverged or gave an undefined FC; use a smaller dt or "
+                           "weaker noise.")
+        p_best, fc_best = best[0], best[1]
+    else:
+        p_best, fc_best = chosen_lin, points[chosen_lin][3]
+    m_best, G_best, fp_best, _ = points[p_best]
+    i, j, k = p_best
+    fc_lin = np.asarray(linear_fc(m_best, connectome, Linear(G=G_best), noise, observable="bold",
+                                  bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=normalize,
+                                  at=fp_best, dt=dt).values)
+
+    attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
+             "value": float(values[i]), "scale": float(scales[j]), "G": float(G_best),
+             "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
+             "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
+                                                             else "user map"),
+             "noise": repr(noise), "normalize": normalize, "speed": float(speed), "dt": float(dt),
+             "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
+             "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
+             "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
+             "wall_linear_s": t_linear}
+    fc_model = fc_best
+    for tag, target, mask in (("fit", fit_fc, fit_mask), ("test", test, test_mask)):
+        if target is None:
+            continue
+        s = score_fc(fc_model, target, mask)
+        s_lin = score_fc(fc_lin, target, mask)
+        attrs.update({f"{tag}_corr": s["corr"], f"{tag}_rmse": s["rmse"], f"{tag}_fc_mean_model": s["mean_model"],
+                      f"{tag}_fc_mean_empirical": s["mean_target"], f"{tag}_corr_linear": s_lin["corr"],
+                      f"sc_baseline_{tag}": _sc_baseline(conn, target, mask)})
+    attrs["wall_s"] = time.perf_counter() - t0
+
+    labels = [str(s) for s in connectome.labels]
+    mat = ("region_i", "region_j")
+    data = {
+        "linear_corr": (("value", "scale", "fraction"), lin_corr,
+                        {"long_name": "FC fit (Pearson r) of the linearised network, fit target", "units": "1"}),
+        "linear_fc_mean": (("value", "scale", "fraction"), lin_mean,
+                           {"long_name": "mean FC of the linearised network", "units": "1"}),
+        "G": (("value", "scale", "fraction"), G_grid, {"long_name": "global coupling", "units": "1"}),
+        "G_ref": (("value", "scale"), G_ref, {"long_name": "reference coupling of the branch", "units": "1"}),
+        "G_ref_kind": (("value", "scale"), kinds.astype(str),
+                       {"long_name": "'lost': the stable branch ends; 'steepest': largest susceptibility"}),
+        "fc": (mat, np.asarray(fc_model), {"long_name": "model FC at the chosen point"
+                                           + (" (simulated, mean over seeds)" if cands else " (linearised)"),
+                                           "units": "1"}),
+        "fc_linear": (mat, fc_lin, {"long_name": "FC of the linearised network at the chosen point", "units": "1"}),
+        "empirical_fc": (mat, fit_fc, {"long_name": "fit target FC", "units": "1"}),
+    }
+    if test is not None and holdout is None:
+        data["test_fc"] = (mat, test, {"long_name": "held-out FC", "units": "1"})
+    if cands:
+        data.update({
+            "candidate_value": ("candidate", [float(values[c[0][0]]) for c in cands], {"long_name": parameter}),
+            "candidate_scale": ("candidate", [float(scales[c[0][1]]) for c in cands],
+                                {"long_name": "heterogeneity scale"}),
+            "candidate_fraction": ("candidate", [float(fractions[c[0][2]]) for c in cands],
+                                   {"long_name": "G / G_ref"}),
+            "candidate_G": ("candidate", [float(G_grid[c[0]]) for c in cands], {"long_name": "global coupling"}),
+            "candidate_linear_corr": ("candidate", [float(lin_corr[c[0]]) for c in cands],
+                                      {"long_name": "linear FC fit, fit target", "units": "1"}),
+            "candidate_fit_corr": ("candidate", [c[2]["corr"] for c in cands],
+                                   {"long_name": "simulated FC fit, fit target", "units": "1"}),
+            "candidate_seeds_kept": ("candidate", [c[3] for c in cands],
+                                     {"long_name": "realisations that stayed finite"}),
+        })
+        if test is not None:
+            data["candidate_test_corr"] = ("candidate", [score_fc(c[1], test, test_mask)["corr"]
+                                                         if c[1] is not None else np.nan for c in cands],
+                                           {"long_name": "simulated FC fit, held-out target", "units": "1"})
+    coords = {"value": values, "scale": scales, "fraction": fractions, "region_i": labels, "region_j": labels}
+    if cands:
+        coords["candidate"] = np.arange(len(cands))
+    return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -1,0 +1,141 @@
+"""The working-point recipe (bn.fit_working_point): scores, the linear stage, the held-out protocol, bad input."""
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.data.empirical_data import load_empirical
+from brainnet_cb.dynamics import critical_coupling, linear_fc, network_fixed_point
+from brainnet_cb.errors import FitError
+from brainnet_cb.fitting.working_point import fit_working_point, score_fc
+from brainnet_cb.fitting.working_point_scan import scan_branch, slow_limit_fc
+
+BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
+
+
+@pytest.fixture(scope="module")
+def hcp():
+    return load_empirical("hcp80")
+
+
+def _upper(a):
+    return a[np.triu_indices(a.shape[0], 1)]
+
+
+def test_score_fc_is_pearson_and_rmse_of_the_upper_triangle():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(6, 6)), rng.normal(size=(6, 6))
+    a, b = (a + a.T) / 2, (b + b.T) / 2
+    s = score_fc(a, b)
+    assert s["corr"] == pytest.approx(np.corrcoef(_upper(a), _upper(b))[0, 1], abs=1e-14)
+    assert s["rmse"] == pytest.approx(np.sqrt(np.mean((_upper(a) - _upper(b)) ** 2)), abs=1e-14)
+    mask = np.arange(15) % 2 == 0
+    assert score_fc(a, b, mask)["corr"] == pytest.approx(
+        np.corrcoef(_upper(a)[mask], _upper(b)[mask])[0, 1], abs=1e-14)
+
+
+def test_slow_limit_fc_equals_the_linearised_bold_fc_with_band_pass():
+    """S(0) = J^-1 Q J^-T against the full linearised Balloon-Windkessel model with TR mean and band-pass."""
+    conn = bn.load_atlas("tvb76")
+    model, noise = bn.CoombesByrne(eta=-2.0), bn.Additive(v=0.02)
+    cc = critical_coupling(model, conn)
+    G = 0.9 * cc.G_ref
+    fp = network_fixed_point(model, conn, bn.Linear(G=G))
+    sigma = np.zeros((2, conn.n_regions))
+    sigma[1] = 0.02
+    slow = slow_limit_fc(fp, sigma, row=0)
+    full = linear_fc(model, conn, bn.Linear(G=G), noise, observable="bold", bold=bn.Bold(tr=720.0, baseline="initial"),
+                     band=True, at=fp).values
+    assert np.allclose(np.diag(slow), 1.0)
+    assert np.corrcoef(_upper(slow), _upper(full))[0, 1] > 0.999
+
+
+def test_scan_branch_finds_the_saddle_node_of_the_bistable_down_state():
+    """Natural continuation + bisection agrees with pseudo-arclength continuation on G_c."""
+    conn = bn.load_atlas("tvb76")
+    model = bn.CoombesByrne(**BISTABLE)
+    cc = critical_coupling(model, conn)
+    assert cc.kind == "saddle-node"
+    G_ref, kind, walk = scan_branch(model, conn, "max", np.array([0.5, 0.9, 1.2]), coarse=20)
+    assert kind == "lost"
+    assert G_ref == pytest.approx(cc.G_c, rel=2e-3)
+    assert walk[0][1] is not None and walk[0][1].stable  # below G_c: the down state
+    assert walk[1][1] is not None and walk[1][1].stable
+
+
+def test_scan_branch_reference_is_where_the_mean_rate_rises_fastest(hcp):
+    model = bn.CoombesByrne(eta=-2.0)
+    fractions = np.array([0.96, 0.98, 1.0, 1.02, 1.04])
+    G_ref, kind, walk = scan_branch(model, hcp.connectome, "max", fractions, coarse=20)
+    assert kind == "steepest"
+    rates = np.array([fp.values[0].mean() for _, fp in walk])
+    Gs = np.array([G for G, _ in walk])
+    slopes = np.diff(rates) / np.diff(Gs)
+    assert np.argmax(slopes) in (1, 2)  # the steepest segment touches G_ref
+    assert np.all(np.diff(rates) > 0)
+
+
+def test_linearised_recipe_beats_the_structural_baseline_out_of_sample(hcp):
+    res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-3.0, -2.0],
+                            fractions=[0.9, 0.95, 1.0, 1.05, 1.1], simulate=False, progress=False)
+    a = res.attrs
+    assert a["sc_baseline_test"] == pytest.approx(0.3388, abs=1e-3)
+    assert a["test_corr"] > a["sc_baseline_test"] + 0.15
+    assert a["fit_corr"] > a["test_corr"]  # the fit group is the one tuned on
+    assert 0.05 < a["test_fc_mean_model"] < 0.6  # not a near rank-one FC
+    assert res.linear_corr.dims == ("value", "scale", "fraction")
+    best = float(res.linear_corr.max())
+    assert a["fit_corr"] == pytest.approx(best, abs=5e-3)  # the chosen point is the best of the scan
+
+
+def test_edge_holdout_fits_half_the_connections_and_scores_the_rest(hcp):
+    res = fit_working_point(hcp.connectome, hcp.fc_fit, holdout="edges", values=[-2.0],
+                            fractions=[0.95, 1.0, 1.05], simulate=False, progress=False, key=7)
+    a = res.attrs
+    assert a["holdout"] == "edges"
+    assert np.isfinite(a["test_corr"]) and a["test_corr"] > a["sc_baseline_test"]
+    from brainnet_cb.fitting.working_point import _edge_masks
+
+    fit, test = _edge_masks(80, "edges", 7)
+    assert not np.any(fit & test) and np.all(fit | test) and abs(fit.sum() - test.sum()) <= 1
+
+
+@pytest.mark.slow
+def test_simulated_working_point_tracks_the_linear_prediction(hcp):
+    res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0],
+                            fractions=[1.0, 1.05], candidates=1, seeds=2, duration=200_000.0, discard=20.0,
+                            progress=False)
+    a = res.attrs
+    assert a["simulated"] == 1 and int(res.candidate_seeds_kept[0]) == 2
+    assert np.corrcoef(_upper(res.fc.values), _upper(res.fc_linear.values))[0, 1] > 0.8
+    assert a["test_corr"] > a["sc_baseline_test"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(parameter="nope"), r"parameter 'nope' is not a parameter of CoombesByrne"),
+        (dict(values=[]), r"values must be a non-empty 1-D sequence"),
+        (dict(fractions=[0.0, 1.0]), r"fractions must be > 0 \(G / G_ref\)"),
+        (dict(heterogeneity="degree"), r"heterogeneity must be None, 'strength' or an array of 80 values"),
+        (dict(heterogeneity=np.ones(80)), r"the heterogeneity map is constant"),
+        (dict(heterogeneity=np.ones(3)), r"got shape \(3,\)"),
+        (dict(noise=0.1), r"noise must be bn.Additive"),
+        (dict(seeds=0), r"seeds must be an integer >= 1; got 0"),
+        (dict(holdout="time"), r"holdout must be None or 'edges'; got 'time'"),
+        (dict(duration=60_000.0), r"too short|shorter than one period"),
+        (dict(model="CB"), r"model must be a node model"),
+    ],
+)
+def test_bad_input_is_refused_before_any_work(hcp, kwargs, message):
+    with pytest.raises(FitError, match=message):
+        fit_working_point(hcp.connectome, hcp.fc_fit, progress=False, **kwargs)
+
+
+def test_targets_must_match_the_connectome(hcp):
+    with pytest.raises(FitError, match=r"empirical_fc has 3 regions but the connectome"):
+        fit_working_point(hcp.connectome, np.eye(3), progress=False)
+    with pytest.raises(FitError, match=r"pass it without test_fc"):
+        fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, holdout="edges", progress=False)
+    with pytest.raises(FitError, match=r"connectome must be a bn.Connectome"):
+        fit_working_point(np.eye(80), hcp.fc_fit, progress=False)
