@@ -20,7 +20,9 @@ run, refuses a checkpoint whose fingerprint differs (naming what differs), and
 continues with the same compiled chunk programs, so the result equals the
 uninterrupted run bit for bit (on the same machine and software: another
 brainnet_cb, JAX or device gives a warning). Noise does not get in the way:
-the increment of step ``n`` is drawn from ``fold_in(key, n)``.
+the increments of steps ``10 b .. 10 b + 9`` come from one draw of
+``fold_in(key, b)`` (:data:`brainnet_cb.noise.NOISE_BLOCK` = 10), a function of the
+key and the absolute step only.
 
 A checkpoint is one ``.npz`` file (NumPy arrays and a JSON header, no pickle),
 written to a temporary file in the same folder, flushed to disk and renamed
