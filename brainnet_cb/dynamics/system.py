@@ -32,6 +32,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..connectome import Connectome
 from ..coupling import Coupling, Linear
@@ -115,12 +116,14 @@ def in_float64(fn):
 
     Newton to 1e-12, eigenvalues near 0 and Lyapunov solves need float64; the
     public functions of :mod:`brainnet_cb.dynamics` compute in it even when a
-    session runs its simulations in float32.
+    session runs its simulations in float32. BLAS is held to one thread meanwhile.
     """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with jax.enable_x64(True):
+        # one BLAS thread: the dense solves and eigenproblems here are small, and several
+        # threads on them run 10-25x slower on a busy 2-core machine
+        with jax.enable_x64(True), threadpool_limits(limits=1, user_api="blas"):
             return fn(*args, **kwargs)
 
     return wrapper
