@@ -1,6 +1,7 @@
 """The model registry: built-in models by name, third-party models by entry point."""
 
 import dataclasses
+import pathlib
 from importlib.metadata import entry_points
 from typing import ClassVar
 
@@ -30,12 +31,29 @@ def test_unknown_name_lists_the_known_models():
         bn.get_model(bn.CoombesByrne)
 
 
-def _plugin_installed():
-    return any(ep.name == "ToyLeakyRate" for ep in entry_points(group="brainnet_cb.nodes"))
+_PLUGIN_DIR = pathlib.Path(__file__).resolve().parents[1] / "plugin_pkg"
 
 
-@pytest.mark.skipif(not _plugin_installed(), reason="pip install ./tests/plugin_pkg (done by .ci/run)")
-def test_entry_point_plugin_is_found_by_name_and_runs_a_network():
+@pytest.fixture
+def toy_plugin(tmp_path, monkeypatch):
+    """tests/plugin_pkg made visible to importlib.metadata without pip.
+
+    Unless it is pip-installed already, a ``.dist-info`` folder with the
+    package's ``entry_points.txt`` (the file pip would write from its
+    pyproject.toml) goes on ``sys.path`` beside the package itself, so the
+    registry finds it through the real entry-point machinery.
+    """
+    if not any(ep.name == "ToyLeakyRate" for ep in entry_points(group="brainnet_cb.nodes")):
+        info = tmp_path / "brainnet_cb_toy-0.1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: brainnet-cb-toy\nVersion: 0.1.0\n")
+        (info / "entry_points.txt").write_text("[brainnet_cb.nodes]\nToyLeakyRate = brainnet_cb_toy:LeakyRate\n")
+        monkeypatch.syspath_prepend(str(_PLUGIN_DIR))
+        monkeypatch.syspath_prepend(str(tmp_path))
+    assert any(ep.name == "ToyLeakyRate" for ep in entry_points(group="brainnet_cb.nodes"))
+
+
+def test_entry_point_plugin_is_found_by_name_and_runs_a_network(toy_plugin):
     """tests/plugin_pkg registers LeakyRate (tau x' = -x + I + c) as "ToyLeakyRate".
     A delayed network of it settles at the analytic fixed point x* = (1 - G W)^-1 I."""
     assert bn.list_models()["ToyLeakyRate"] == "brainnet_cb_toy:LeakyRate"
