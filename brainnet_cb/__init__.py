@@ -4,50 +4,21 @@ Conventions: ``weights[target, source]``; time in ms (neural model), lengths in
 mm, speeds in mm/ms; additive noise is an SDE term; random keys are explicit.
 
 The public names are listed once, in ``__all__`` below, grouped by topic.
-The sub-modules :mod:`brainnet_cb.io` (connectome readers and writers; needs
-nibabel) and :mod:`brainnet_cb.plots` (matplotlib figures) are attributes
-imported on first use, so ``import brainnet_cb`` stays light.
+Each is imported on first use (PEP 562): ``import brainnet_cb`` loads only the
+version and the error classes, and ``bn.simulate`` imports JAX and the engine
+when it is first touched, so the command line's ``--help`` and scripts that use
+one corner of the package (say ``bn.load_atlas`` or ``bn.io``) do not pay for
+JAX, SciPy, xarray, matplotlib or nibabel they do not use.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
-from . import analysis, analysis_jax, dynamics, forward, plugins
 from ._version import __version__
-from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
-from .analysis.graph import graph_metrics, shortest_path_lengths
-from .connectome import Connectome
-from .coupling import Conductance, Coupling, Diffusive, Linear
-from .data.atlases import atlas_info, list_atlases, load_atlas
-from .data.empirical import (
-    HCP_LABELS,
-    HCP_TR,
-    align,
-    as_timeseries,
-    fc_matrix,
-    hcp_connectome,
-    hcp_data_dir,
-    load_hcp,
-    read_fc,
-    read_timeseries,
-)
-from .data.empirical_data import EmpiricalData, list_empirical, load_empirical
-from .dynamics import (
-    CriticalCoupling,
-    FixedPoint,
-    critical_coupling,
-    delayed_leading_eigenvalue,
-    linear_covariance,
-    linear_fc,
-    lyapunov_covariance,
-    network_fixed_point,
-    network_fixed_points,
-    network_jacobian,
-    network_spectrum,
-    relative_coupling,
-)
 from .errors import (
     AnalysisError,
     BrainnetError,
@@ -65,41 +36,9 @@ from .errors import (
     SimulationError,
     SweepError,
 )
-from .fitting.fit import fit_gradient
-from .fitting.fit_grid import fit_grid
-from .fitting.working_point import fit_working_point
-from .integrators import INTEGRATORS
-from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
-from .nodes import (
-    CoombesByrne,
-    CoombesByrne4D,
-    CoombesByrneStep,
-    JansenRit,
-    MontbrioPazoRoxin,
-    NodeModel,
-    WhiteNoise,
-    get_model,
-    list_models,
-    register_model,
-    unregister_model,
-)
-from .nodes.brainmass_adapter import brainstate_node_model
-from .noise import Additive
-from .plugins import node_model
-from .precision import enable_float64
-
-# bn.simulate and bn.sweep come through the modules that re-export them (simulate.py,
-# sweep.py, named like the functions), so a later `import brainnet_cb.simulate` cannot
-# rebind bn.simulate to the module
-from .simulate import prepare, simulate
-from .simulation.batch import simulate_batch
-from .simulation.output import write_netcdf
-from .simulation.parameters import Parameter, ParameterBook
-from .simulation.spec import Execution, Simulation
-from .sweep import sweep
 
 if TYPE_CHECKING:  # the lazy sub-modules, for type checkers and IDEs
-    from . import io, plots
+    from . import analysis, analysis_jax, dynamics, forward, io, plots, plugins
 
 __all__ = [
     "__version__",
@@ -209,7 +148,7 @@ __all__ = [
     "NoiseError",
     "SimulationError",
     "SweepError",
-    # --- sub-modules (io and plots are imported on first use) ---
+    # --- sub-modules (imported on first use) ---
     "analysis",
     "analysis_jax",
     "dynamics",
@@ -219,18 +158,75 @@ __all__ = [
     "plugins",
 ]
 
-#: Sub-modules imported on first attribute access (PEP 562): they pull in
-#: nibabel (io) and matplotlib (plots), which a run does not need.
-_LAZY_SUBMODULES = ("io", "plots")
+#: Where each lazily imported public name lives: module (relative to this package)
+#: -> the names it provides. To export a new name, add it to ``__all__`` above and
+#: to its module's tuple here (a new module gets a new line).
+_LAZY_NAMES: dict[str, tuple[str, ...]] = {
+    ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fcd", "fisher_z", "ks_distance", "peak_frequency",
+                  "spectrum"),
+    ".analysis.graph": ("graph_metrics", "shortest_path_lengths"),
+    ".connectome": ("Connectome",),
+    ".coupling": ("Conductance", "Coupling", "Diffusive", "Linear"),
+    ".data.atlases": ("atlas_info", "list_atlases", "load_atlas"),
+    ".data.empirical": ("HCP_LABELS", "HCP_TR", "align", "as_timeseries", "fc_matrix", "hcp_connectome",
+                        "hcp_data_dir", "load_hcp", "read_fc", "read_timeseries"),
+    ".data.empirical_data": ("EmpiricalData", "list_empirical", "load_empirical"),
+    ".dynamics": ("CriticalCoupling", "FixedPoint", "critical_coupling", "delayed_leading_eigenvalue",
+                  "linear_covariance", "linear_fc", "lyapunov_covariance", "network_fixed_point",
+                  "network_fixed_points", "network_jacobian", "network_spectrum", "relative_coupling"),
+    ".fitting.fit": ("fit_gradient",),
+    ".fitting.fit_grid": ("fit_grid",),
+    ".fitting.working_point": ("fit_working_point",),
+    ".integrators": ("INTEGRATORS",),
+    ".monitors": ("EEG", "MEG", "Bold", "Monitor", "Raw", "SubSample", "TemporalAverage", "bold_from_activity"),
+    ".nodes": ("CoombesByrne", "CoombesByrne4D", "CoombesByrneStep", "JansenRit", "MontbrioPazoRoxin", "NodeModel",
+               "WhiteNoise", "get_model", "list_models", "register_model", "unregister_model"),
+    ".nodes.brainmass_adapter": ("brainstate_node_model",),
+    ".noise": ("Additive",),
+    ".plugins": ("node_model",),
+    ".precision": ("enable_float64",),
+    # bn.simulate and bn.sweep are the functions of the modules brainnet_cb.simulate and
+    # brainnet_cb.sweep (old paths that re-export them); see _Face.__setattr__
+    ".simulate": ("prepare", "simulate"),
+    ".simulation.batch": ("simulate_batch",),
+    ".simulation.output": ("write_netcdf",),
+    ".simulation.parameters": ("Parameter", "ParameterBook"),
+    ".simulation.spec": ("Execution", "Simulation"),
+    ".sweep": ("sweep",),
+}
+
+#: Public sub-modules, imported on first attribute access.
+_LAZY_SUBMODULES = ("analysis", "analysis_jax", "dynamics", "forward", "io", "plots", "plugins")
+
+_WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
+
+#: Public functions named like the sub-module that defines them.
+_SHADOWED = ("simulate", "sweep")
 
 
 def __getattr__(name: str):
-    if name in _LAZY_SUBMODULES:
-        module = importlib.import_module(f".{name}", __name__)
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    elif name in _LAZY_SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Face(types.ModuleType):
+    """The package module: when the import system binds the sub-module ``brainnet_cb.simulate``
+    (or ``.sweep``) to its parent on first import, ``bn.simulate`` stays the function."""
+
+    def __setattr__(self, name, value):
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face
