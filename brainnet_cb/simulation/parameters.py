@@ -19,9 +19,23 @@ field (``G``)   ``coupling.<name>``            ``param_ranges``, else
                 lags :math:`\mathrm{round}(L /
                 (v\,dt))`
 ``seed``        ``"seed"``: the random key     an integer                   no
+``<f>_scale``   ``"heterogeneity"``: the scale  none                         no
+                :math:`a` of a per-region map
+                :math:`m` of model field ``f``
 =============== ============================== ============================ ===========
 
-Model, coupling and noise parameters are *differentiable* (they enter the
+A heterogeneity scale exists only in a book given ``maps={field: m}`` (one
+value per region, e.g. the z-scored log in-strength of the connectome): the
+field then takes the per-region values
+
+.. math:: f_i = f_0 + a\, m_i,
+
+with :math:`f_0` the value of ``f`` in the same point (or the model's), so
+``eta`` and ``eta_scale`` are fitted together as an offset and a gradient
+along the map (:meth:`ParameterBook.expand`; Demirtaş et al. 2019, Deco et
+al. 2021).
+
+Model, coupling, noise and heterogeneity parameters are *differentiable* (they enter the
 vector field or the SDE term smoothly); ``speed`` and ``seed`` are not (they
 change integer delays or the random numbers) and are swept instead.
 
@@ -39,6 +53,16 @@ elsewhere.
 >>> book = ParameterBook(bn.CoombesByrne(), bn.Linear())
 >>> [(p.kind, p.bounds) for p in map(book.lookup, ["G", "Delta", "noise_v", "speed"])]
 [('coupling', (0.0, inf)), ('model', (0.0, inf)), ('noise', (0.0, inf)), ('speed', (0.0, inf))]
+>>> het = ParameterBook(bn.CoombesByrne(), maps={"eta": [-1.0, 0.0, 1.0]})
+>>> het.lookup("eta_scale").kind, het.expand({"eta": -2.0, "eta_scale": 0.5})["eta"].tolist()
+('heterogeneity', [-2.5, -2.0, -1.5])
+
+References
+----------
+Demirtaş, M. et al. (2019). Hierarchical heterogeneity across human cortex
+shapes large-scale neural dynamics. Neuron 101, 1181–1194.
+Deco, G. et al. (2021). Dynamical consequences of regional heterogeneity in
+the brain's transcriptional landscape. Sci. Adv. 7, eabf4752.
 """
 
 from __future__ import annotations
@@ -56,12 +80,15 @@ from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
 from ..noise import Additive
 
-__all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "KINDS", "COUPLING_RANGES", "GRID", "BATCH"]
+__all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
+           "BATCH"]
 
 #: Prefix of noise amplitudes: ``"noise_v"`` is :math:`\sigma_v`.
 NOISE_PREFIX = "noise_"
+#: Suffix of heterogeneity scales: ``"eta_scale"`` is :math:`a` in :math:`\eta_i = \eta_0 + a\,m_i`.
+SCALE_SUFFIX = "_scale"
 #: What a name can address.
-KINDS = ("model", "coupling", "noise", "speed", "seed")
+KINDS = ("model", "coupling", "noise", "speed", "seed", "heterogeneity")
 #: Bounds of coupling fields whose coupling declares no ``param_ranges`` of its own. ``G >= 0`` is the
 #: fits' search domain (projection, refinement); a negative ``G`` is still a valid explicit run.
 COUPLING_RANGES = {"G": (0.0, math.inf)}
@@ -89,7 +116,8 @@ class Parameter:
     def location(self) -> str:
         """Where the value goes, e.g. ``"model.eta"``, ``"coupling.G"``, ``"noise.v"``, ``"speed"``."""
         return {"model": f"model.{self.field}", "coupling": f"coupling.{self.field}",
-                "noise": f"noise.{self.field}", "speed": "speed", "seed": "key"}[self.kind]
+                "noise": f"noise.{self.field}", "speed": "speed", "seed": "key",
+                "heterogeneity": f"model.{self.field} (map scale)"}[self.kind]
 
     def inside(self, values) -> np.ndarray:
         """Elementwise: does ``values`` lie inside :attr:`bounds`?"""
@@ -145,31 +173,75 @@ class ParameterBook:
         Its dataclass fields are ``"model"`` parameters, bounded by its ``param_ranges``.
     coupling : Coupling, default ``Linear()``
         Its fields are ``"coupling"`` parameters (``"G"``).
+    maps : dict, optional
+        ``{field: m}``: a per-region map ``m`` (shape ``(n,)``, finite) for
+        model fields; each adds the ``"heterogeneity"`` parameter
+        ``"<field>_scale"`` (see :meth:`expand`).
     """
 
-    def __init__(self, model, coupling=None):
+    def __init__(self, model, coupling=None, maps=None):
         self.model = model
         self.coupling = Linear() if coupling is None else coupling
         self.model_fields = [f.name for f in dataclasses.fields(model)]
         self.coupling_fields = [f.name for f in dataclasses.fields(self.coupling)]
+        self.maps = {}
+        for field, m in ({} if maps is None else dict(maps)).items():
+            arr = np.asarray(m, dtype=float)
+            if field not in self.model_fields:
+                raise SweepError(f"a heterogeneity map is given for {field!r}, which is not a parameter of "
+                                 f"{type(model).__name__} {self.model_fields}.")
+            if arr.ndim != 1 or not np.all(np.isfinite(arr)):
+                raise SweepError(f"the heterogeneity map of {field!r} must be a finite 1-D array (one value per "
+                                 f"region); got shape {arr.shape}.")
+            self.maps[field] = arr
 
     @classmethod
-    def of(cls, spec) -> ParameterBook:
-        """The book of a :class:`~brainnet_cb.Simulation`."""
-        return cls(spec.model, spec.coupling)
+    def of(cls, spec, maps=None) -> ParameterBook:
+        """The book of a :class:`~brainnet_cb.Simulation` (with heterogeneity ``maps``, if any)."""
+        return cls(spec.model, spec.coupling, maps)
 
     @property
     def names(self) -> list:
-        """Every addressable name (noise amplitudes as ``noise_<state>``)."""
+        """Every addressable name (noise amplitudes as ``noise_<state>``, map scales as ``<field>_scale``)."""
         return (self.model_fields + self.coupling_fields + ["speed", "seed"]
-                + [NOISE_PREFIX + s for s in self.model.states])
+                + [NOISE_PREFIX + s for s in self.model.states] + [f + SCALE_SUFFIX for f in self.maps])
 
     def choices(self) -> str:
         """The valid names, in words (for error messages)."""
         states = list(self.model.states)
+        scales = f", the heterogeneity scales {[f + SCALE_SUFFIX for f in self.maps]}" if self.maps else ""
         return (f"parameters of {type(self.model).__name__} {self.model_fields}, of "
                 f"{type(self.coupling).__name__} {self.coupling_fields}, 'speed', 'seed', or 'noise_<state>' "
-                f"with a state of {states} (e.g. 'noise_{states[-1]}')")
+                f"with a state of {states} (e.g. 'noise_{states[-1]}'){scales}")
+
+    def scale_field(self, name):
+        """The model field whose map ``name`` scales (``"eta"`` for ``"eta_scale"``), or None."""
+        if isinstance(name, str) and name.endswith(SCALE_SUFFIX) and name[:-len(SCALE_SUFFIX)] in self.maps:
+            return name[:-len(SCALE_SUFFIX)]
+        return None
+
+    def expand(self, point: dict, batched: bool = False, xp=np) -> dict:
+        r"""``point`` with every heterogeneity scale turned into per-region values of its field.
+
+        .. math:: f_i = f_0 + a\, m_i
+
+        with :math:`a` = ``point["<f>_scale"]``, :math:`f_0` = ``point[f]``
+        when given (a scalar or one value per region), else the model's
+        value. ``batched``: every value has a leading batch axis (``(B,)``
+        or ``(B, n)``). ``xp=jax.numpy`` keeps it traceable.
+        """
+        fields = {self.scale_field(k) for k in point} - {None}
+        if not fields:
+            return point
+        out = {k: v for k, v in point.items() if self.scale_field(k) is None}
+        for field in fields:
+            a = xp.asarray(point[field + SCALE_SUFFIX])
+            base = xp.asarray(point[field] if field in point else getattr(self.model, field))
+            if batched:
+                a = a.reshape(-1, 1)
+                base = base.reshape(-1, 1) if field in point and base.ndim == 1 else base
+            out[field] = base + a * xp.asarray(self.maps[field])
+        return out
 
     def lookup(self, name, error=SweepError, message=GRID.unknown) -> Parameter:
         """The :class:`Parameter` ``name`` addresses; ``error`` (worded by ``message``) if none."""
@@ -188,6 +260,8 @@ class ParameterBook:
             hits.append(Parameter(name, "seed", name, _INF, per_region=False, differentiable=False))
         if isinstance(name, str) and name.startswith(NOISE_PREFIX) and name[len(NOISE_PREFIX):] in self.model.states:
             hits.append(Parameter(name, "noise", name[len(NOISE_PREFIX):], (0.0, math.inf)))
+        if self.scale_field(name) is not None:
+            hits.append(Parameter(name, "heterogeneity", self.scale_field(name), _INF, per_region=False))
         if not hits:
             raise error(message.format(name=name, choices=self.choices()))
         if len(hits) > 1:
@@ -246,8 +320,10 @@ class ParameterBook:
         """``spec`` with one value per name substituted (an out-of-place edit; re-validated).
 
         Model and coupling values replace the fields, ``noise_<s>`` adds or
-        replaces :math:`\\sigma_s`, ``speed`` the speed and ``seed`` the key.
+        replaces :math:`\\sigma_s`, ``speed`` the speed and ``seed`` the key;
+        heterogeneity scales are expanded first (:meth:`expand`).
         """
+        point = self.expand(point)
         params = {name: self.lookup(name) for name in point}
         by = {kind: {p.field: point[name] for name, p in params.items() if p.kind == kind} for kind in KINDS}
         changes = {}
@@ -270,9 +346,10 @@ class ParameterBook:
 
         ``values[name]`` has shape ``(B,)`` or ``(B, n)`` (checked by
         :meth:`rows`). Returns ``(dyn, batched_leaves, max_lag)``: the new
-        :class:`~brainnet_cb._engine.Dynamic`, the leaves that carry the batch
+        :class:`~brainnet_cb.simulation.engine.Dynamic`, the leaves that carry the batch
         axis, and the history length the longest delay needs (``speed``).
         """
+        values = self.expand(values, batched=True)
         params = {name: self.lookup(name) for name in values}
         n = run.connectome.n_regions
         dtype = run.dyn.table.weights.dtype
@@ -320,8 +397,10 @@ class ParameterBook:
 
         A pure function of ``params`` (``jax.grad`` goes through it): model and
         coupling fields by ``dataclasses.replace`` of their pytrees, noise
-        amplitudes by ``sigma.at[row].set``. Only differentiable kinds.
+        amplitudes by ``sigma.at[row].set``, heterogeneity scales expanded
+        (:meth:`expand`). Only differentiable kinds.
         """
+        params = self.expand(params, xp=jnp)
         dyn = run.dyn
         n = run.connectome.n_regions
         dtype = dyn.table.weights.dtype
