@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import pathlib
-import tempfile
 
 import numpy as np
 
+from .._destinations import write_new_file
 from ..errors import ConnectomeError
 
 MISSING_LENGTHS = ("raise", "zero")
@@ -146,28 +146,16 @@ def read_label_lines(text: str, source: str) -> list:
 
 
 def atomic_write(path, write, overwrite: bool, mode="wb") -> pathlib.Path:
-    """Write through ``write(fileobj)`` into a temporary file, then rename it to ``path``.
+    """Write through ``write(fileobj)`` into a temporary file, then give it the name ``path``.
 
-    A crash never leaves a half-written file at ``path``; an existing file is
-    only replaced with ``overwrite=True``.
+    The shared writer of :mod:`brainnet_cb._destinations` (``write_new_file``):
+    the destination is checked first (folder exists and is writable, not a
+    symbolic link, not being written), the file gets mode ``0o666`` less the
+    umask like any new file, a crash never leaves a half-written file at
+    ``path``, and an existing file is only replaced with ``overwrite=True``
+    (two writers of one new path cannot both succeed). ``mode`` is binary.
     """
-    p = pathlib.Path(os.fspath(path))
-    if p.exists() and not overwrite:
-        raise ConnectomeError(
-            f"'{p}' already exists; pass overwrite=True to replace it, or choose another path."
-        )
-    if not p.parent.exists():
-        raise ConnectomeError(f"cannot write '{p}': the folder '{p.parent}' does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, mode) as f:
-            write(f)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return p
+    return write_new_file(path, write, overwrite=overwrite, error=ConnectomeError)
 
 
 def format_matrix(m) -> str:

@@ -1,24 +1,55 @@
-"""Writing results: atomic, and never over an existing file unless asked."""
+"""Writing results: checked first, atomic, exclusive, and never over an existing file unless asked.
+
+The shared mechanism is :mod:`brainnet_cb._destinations`: the destination is
+checked before anything is written (folder exists and is writable, not a
+symbolic link, not being written by another run), the data go to a temporary
+file in the same folder that takes the final name only when complete (with
+``os.link`` for a new file, so two writers of one new path cannot both
+succeed), and a lock beside the file is held while it is written.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
-import tempfile
 
 import xarray as xr
 
+from .._destinations import WriteLock, check_destination, publish, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
 
-__all__ = ["write_netcdf"]
+__all__ = ["write_netcdf", "check_netcdf_destination"]
+
+
+def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
+                             overwrite_hint="overwrite=True") -> pathlib.Path:
+    """Check, before a run, that :func:`write_netcdf` may write ``path`` (nothing is created).
+
+    Raises
+    ------
+    BrainnetError
+        A missing or read-only folder, a symbolic link, a folder at ``path``,
+        an existing file without ``overwrite``, or a file another run is writing.
+    """
+    return check_destination(path, name=name, overwrite=overwrite, error=BrainnetError,
+                             refuse_existing=_not_a_file, overwrite_hint=overwrite_hint)
+
+
+def _not_a_file(path):
+    return "is a folder; a NetCDF result is one file. Choose a file path." if path.is_dir() else None
 
 
 def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pathlib.Path:
-    """Write ``ds`` to NetCDF at ``path`` atomically.
+    """Write ``ds`` to NetCDF at ``path`` atomically and exclusively.
 
-    The data go to a temporary file in the same folder, which then replaces
-    ``path`` in one step, so an interrupted write never leaves a partial file.
+    The data go to a temporary file in the same folder (mode ``0o666`` less
+    the umask), which then takes the name ``path`` in one step: with
+    ``os.link`` for a new file (if another writer created ``path`` meanwhile,
+    nothing is replaced, this result is kept beside it as
+    ``<stem>.pid<N>.nc`` and the error says so), with ``os.replace`` when
+    ``overwrite=True``. An interrupted write never leaves a partial file.
 
     Parameters
     ----------
@@ -30,22 +61,15 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     Raises
     ------
     BrainnetError
-        If ``path`` exists and ``overwrite`` is False, or its folder does not exist.
+        If ``path`` exists and ``overwrite`` is False, its folder does not exist
+        or is not writable, it is a symbolic link, or another run writes it.
     """
-    path = pathlib.Path(path)
-    if path.exists() and not overwrite:
-        raise BrainnetError(f"{path} exists; pass overwrite=True (or --overwrite) to replace it.")
-    if not path.parent.is_dir():
-        raise BrainnetError(f"cannot write {path}: the folder {path.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="netcdf4")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; give it a normal file's mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    path = check_netcdf_destination(path, overwrite)
+    with WriteLock(path, None, BrainnetError):
+        tmp = temporary_path(path)
+        try:
+            ds.to_netcdf(tmp, engine="netcdf4")
+            return publish(tmp, path, overwrite=overwrite, error=BrainnetError)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)

@@ -20,7 +20,7 @@ def test_write_netcdf_round_trips_and_refuses_to_clobber(tmp_path):
     with xr.open_dataset(path) as back:
         xr.testing.assert_identical(back.load(), ds)
     before = path.read_bytes()
-    with pytest.raises(bn.BrainnetError, match=r"out.nc exists; pass overwrite=True"):
+    with pytest.raises(bn.BrainnetError, match=r"out.nc' already exists; pass overwrite=True"):
         bn.write_netcdf(ds.isel(time=slice(0, 2)), path)
     assert path.read_bytes() == before
     bn.write_netcdf(ds.isel(time=slice(0, 2)), path, overwrite=True)
@@ -33,5 +33,5 @@ def test_write_netcdf_round_trips_and_refuses_to_clobber(tmp_path):
 
 
 def test_write_into_missing_folder_is_refused(tmp_path):
-    with pytest.raises(bn.BrainnetError, match=r"the folder .*nope does not exist"):
+    with pytest.raises(bn.BrainnetError, match=r"the folder .*nope' does not exist"):
         bn.write_netcdf(small_run(), tmp_path / "nope" / "out.nc")

@@ -1,0 +1,322 @@
+"""Where outputs go: checked before a run, created exclusively, locked while written.
+
+Every writer of the package (NetCDF results, Zarr stores, checkpoints, the
+connectome writers, the command line) goes through the functions here:
+
+- :func:`check_destination` before anything is simulated or compiled: the
+  folder exists and this user may write in it; the path is not a symbolic link
+  (writing would replace the link, not the file it points to); an existing
+  path is replaced only with ``overwrite=True`` and only when it is of the kind
+  the writer makes (a Zarr store, a checkpoint); no other run holds its lock.
+- :class:`WriteLock`: a run holds an exclusive ``fcntl.flock`` on
+  ``.<name>.lock`` beside its output (store, checkpoint, file) for as long as it
+  writes it, so ``overwrite=True`` from another process is refused instead of
+  deleting the output underneath it. A process killed with ``kill -9`` releases
+  its lock with its file descriptors; the lock file left behind holds nothing.
+- :func:`write_new_file` / :func:`publish`: the data go to a temporary file in
+  the same folder (created with mode ``0o666`` less the umask, as any new file),
+  which then takes the final name with ``os.link`` (fails if the name exists) or
+  ``os.replace`` (``overwrite=True``). Two writers of one new path cannot both
+  succeed: the second gets a clear error and its result is kept beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import pathlib
+import shutil
+import uuid
+
+from .errors import BrainnetError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, the other checks still apply
+    fcntl = None
+
+__all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
+           "temporary_path", "label"]
+
+
+def label(path, name=None) -> str:
+    """How a message names ``path``: ``out='/x/run.zarr'`` (an argument) or ``'/x/run.zarr'``."""
+    return f"{name}={str(path)!r}" if name else repr(str(path))
+
+
+def _as_path(path, name, error) -> pathlib.Path:
+    try:
+        return pathlib.Path(os.fspath(path))
+    except TypeError:
+        raise error(f"{name or 'the output path'} must be a str or os.PathLike; got {type(path).__name__}.") from None
+
+
+def lock_file(path) -> pathlib.Path:
+    """The lock file of an output: ``.<name>.lock`` in the same folder."""
+    path = pathlib.Path(path)
+    return path.parent / f".{path.name}.lock"
+
+
+def lock_holder(path):
+    """Process id of the run that holds the lock of ``path`` now, or None when no run writes it."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(lock_file(path), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return _pid_in(fd)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _pid_in(fd):
+    try:
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+    except OSError:
+        text = ""
+    return int(text) if text.isdigit() else "unknown"
+
+
+def _locked_message(path, name, pid) -> str:
+    who = "this process" if pid == os.getpid() else f"process {pid}"
+    return (f"{label(path, name)} is being written by another run ({who}); wait until it finishes or "
+            "choose another path. overwrite=True never replaces an output that a run is still writing.")
+
+
+def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, refuse_existing=None,
+                      existing_ok=False, overwrite_hint="overwrite=True") -> pathlib.Path:
+    """Check that a run may write ``path``; raise ``error`` naming the problem and its fix.
+
+    Called before anything is simulated, so a run is never lost to an
+    unwritable destination. Nothing is created or changed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output (a file, or a folder such as a Zarr store).
+    name : str, optional
+        The argument that named it (``"out"``, ``"checkpoint"``), for messages.
+    overwrite : bool
+        Whether an existing ``path`` may be replaced.
+    error : type
+        The :class:`~brainnet_cb.errors.BrainnetError` subclass to raise.
+    refuse_existing : callable, optional
+        ``refuse_existing(path) -> str or None``: for an existing ``path``, why
+        it must not be replaced even with ``overwrite=True`` (e.g. "is not a
+        Zarr store"), or None.
+    existing_ok : bool
+        The run continues an existing ``path`` (a resumed run): it may exist.
+    overwrite_hint : str
+        How the user asks for replacement (``"--overwrite"`` on the command line).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    BrainnetError
+        ``error``: a path that is not str/path-like, a missing or unwritable
+        folder, a symbolic link, an existing path without ``overwrite`` (or one
+        ``refuse_existing`` refuses), or a path another run is writing.
+    """
+    p = _as_path(path, name, error)
+    what = label(p, name)
+    if p.is_symlink():
+        target = os.readlink(p)
+        raise error(f"{what} is a symbolic link to {target!r}; brainnet_cb does not write through links "
+                    f"(it would replace the link, not {target!r}). Pass the real path, or remove the link.")
+    parent = p.parent
+    if not parent.is_dir():
+        raise error(f"cannot write {what}: the folder {str(parent)!r} does not exist; create it first or "
+                    "choose another path.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise error(f"cannot write {what}: this user may not write in the folder {str(parent)!r} (read-only); "
+                    "choose a writable folder or change its permissions.")
+    pid = lock_holder(p)
+    if pid is not None:
+        raise error(_locked_message(p, name, pid))
+    if p.exists() and not existing_ok:
+        reason = refuse_existing(p) if refuse_existing is not None else None
+        if reason:
+            raise error(f"{what} {reason}")
+        if not overwrite:
+            raise error(f"{what} already exists; pass {overwrite_hint} to replace it, or choose another path.")
+    return p
+
+
+class WriteLock:
+    """An exclusive advisory lock on an output, held while a run writes it.
+
+    ``with WriteLock(path, name, error): ...`` or :meth:`acquire` /
+    :meth:`release`. The lock is ``fcntl.flock`` on ``.<name>.lock`` beside
+    ``path`` (its content: the holder's process id); it is released by
+    :meth:`release`, when the object is garbage collected, or when the process
+    ends (also by ``kill -9``). Without ``fcntl`` (Windows) it does nothing.
+    """
+
+    def __init__(self, path, name=None, error=BrainnetError):
+        self.path = pathlib.Path(path)
+        self.name = name
+        self.error = error
+        self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> WriteLock:
+        """Take the lock; raise ``error`` if another run (or another object in this process) holds it."""
+        if self._fd is not None or fcntl is None:
+            return self
+        where = lock_file(self.path)
+        for _ in range(10):
+            fd = os.open(where, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                pid = _pid_in(fd)
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise self.error(_locked_message(self.path, self.name, pid)) from None
+                raise
+            try:  # the file we locked must still be the one at that name (a holder unlinks it on release)
+                same = os.stat(where).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
+                self._fd = fd
+                return self
+            os.close(fd)
+        raise self.error(_locked_message(self.path, self.name, "unknown"))  # pragma: no cover
+
+    def release(self) -> None:
+        """Drop the lock and remove its file (idempotent)."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(lock_file(self.path))
+        os.close(fd)
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+    def __del__(self):
+        with contextlib.suppress(OSError):  # never raise from a finaliser
+            self.release()
+
+
+def temporary_path(path) -> pathlib.Path:
+    """A fresh hidden name beside ``path`` (same folder, so a rename is atomic)."""
+    path = pathlib.Path(path)
+    return path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+
+
+def _kept_path(path) -> pathlib.Path:
+    path = pathlib.Path(path)
+    return path.with_name(f"{path.stem}.pid{os.getpid()}{path.suffix}")
+
+
+def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.Path:
+    """Give the finished file ``tmp`` the name ``path``: exclusively, or replacing with ``overwrite``.
+
+    Without ``overwrite`` the name is taken with ``os.link``, which fails when
+    ``path`` exists: if another writer created it meanwhile, nothing of theirs
+    is replaced, this result is kept as ``<stem>.pid<N><suffix>`` beside it and
+    ``error`` says so. With ``overwrite`` the rename replaces ``path`` in one step.
+    """
+    tmp, path = pathlib.Path(tmp), pathlib.Path(path)
+    if overwrite:
+        os.replace(tmp, path)
+        return path
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        kept = _kept_path(path)
+        try:
+            os.link(tmp, kept)
+        except OSError:
+            kept = tmp
+        raise error(
+            f"{label(path, name)} was created by another writer while this one was writing it; it was not "
+            f"replaced. This result is kept in {str(kept)!r}: rename it if it is the one you want."
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # a file system without hard links: under the run's lock, check and rename
+        if path.exists():
+            raise error(f"{label(path, name)} was created by another writer while this one was writing it; "
+                        f"it was not replaced. This result is kept in {str(tmp)!r}.") from None
+        os.replace(tmp, path)
+        return path
+    os.unlink(tmp)
+    return path
+
+
+def write_new_file(path, write, *, overwrite=False, name=None, error=BrainnetError, fsync=False,
+                   refuse_existing=None) -> pathlib.Path:
+    """Write a file through ``write(fileobj)`` safely: checked, locked, complete or absent.
+
+    :func:`check_destination`, then under :class:`WriteLock`: the bytes go to a
+    temporary file (mode ``0o666`` less the umask), optionally ``fsync``-ed,
+    which is then :func:`publish`-ed. An interrupted write leaves no file at
+    ``path``; an existing file is only replaced with ``overwrite=True``.
+    """
+    path = check_destination(path, name=name, overwrite=overwrite, error=error, refuse_existing=refuse_existing)
+    with WriteLock(path, name, error):
+        tmp = temporary_path(path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+                if fsync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            return publish(tmp, path, overwrite=overwrite, name=name, error=error)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def publish_folder(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.Path:
+    """Move the finished folder ``tmp`` (e.g. a new Zarr store) to ``path``; call it under the lock.
+
+    A new ``path`` is taken with a rename that fails on a non-empty folder. With
+    ``overwrite`` the old folder is first moved aside, the new one renamed into
+    place, then the old one deleted: ``path`` is always a complete folder.
+    """
+    tmp, path = pathlib.Path(tmp), pathlib.Path(path)
+    old = None
+    if path.exists() or path.is_symlink():
+        if not overwrite:
+            raise error(f"{label(path, name)} was created by another writer meanwhile; it was not replaced.")
+        old = temporary_path(path).with_suffix(".old")
+        os.rename(path, old)
+    try:
+        os.rename(tmp, path)
+    except OSError as exc:
+        if old is not None:  # put the old folder back
+            with contextlib.suppress(OSError):
+                os.rename(old, path)
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise error(f"{label(path, name)} was created by another writer meanwhile; it was not "
+                        "replaced.") from None
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return path
