@@ -15,14 +15,8 @@ import numpy as np
 
 from ..connectome import Connectome
 from ..errors import ConnectomeError
-from .files import (
-    atomic_write,
-    existing_path,
-    lengths_or_zero,
-    parse_table,
-    read_label_lines,
-    read_text,
-)
+from .files import atomic_write, existing_path, lengths_or_zero, read_label_lines, read_text
+from .tables import parse_table
 
 __all__ = ["read_npz", "write_npz", "read_matrix", "load_matrix", "MATRIX_SUFFIXES"]
 
@@ -43,7 +37,10 @@ def load_matrix(path, what="weights"):
     """Read one matrix file; return ``(array, labels or None)``.
 
     ``.npy``: a plain (non-pickled) array. ``.csv`` (comma), ``.tsv`` (tab),
-    ``.txt`` (whitespace): numbers, optionally with a header row of labels.
+    ``.txt`` (whitespace): numbers, optionally with a header row and/or a
+    first column of labels, read by :func:`brainnet_cb.data.tables.parse_table`
+    (a table split by another delimiter, e.g. a semicolon "CSV", is detected).
+    The labels are the header's, else the first column's.
     """
     p = existing_path(path, what)
     suffix = p.suffix.lower()
@@ -59,9 +56,8 @@ def load_matrix(path, what="weights"):
         raise ConnectomeError(
             f"'{p}': unsupported {what} file type {p.suffix!r}; expected one of {MATRIX_SUFFIXES}."
         )
-    delimiter = {".csv": ",", ".tsv": "\t"}.get(suffix)
-    m, header, _ = parse_table(read_text(p), f"'{p}'", delimiter, what=what)
-    return m, header
+    m, header, row_labels = parse_table(read_text(p), f"'{p}'", what=what, suffix=suffix)
+    return m, header if header is not None else row_labels
 
 
 def _labels_arg(labels):

@@ -29,6 +29,7 @@ from ..connectome import Connectome
 from ..errors import DataError
 from ..units import as_plain
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
+from .tables import parse_table
 
 __all__ = [
     "as_timeseries",
@@ -154,52 +155,14 @@ def _pick(arrays, key, p, kind):
     return arrays[numeric[0]]
 
 
-def _is_number(token):
+def _read_table(p, delimiter, kind):
+    """``(values, column_labels, row_labels)`` of a text table (:func:`brainnet_cb.data.tables.parse_table`)."""
     try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_table(p, delimiter):
-    """``(values, column_labels, row_labels)`` of a text table with optional header/row names."""
-    text = p.read_text()
-    rows = []
-    for k, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        sep = delimiter
-        if sep is None:
-            sep = "," if "," in s else ("\t" if "\t" in s else None)
-        tokens = [t.strip().strip('"').strip("'") for t in s.split(sep)]
-        rows.append((k, tokens))
-    if not rows:
-        raise DataError(f"'{p.name}' holds no data rows.")
-    header = None
-    if not all(_is_number(t) for t in rows[0][1] if t != ""):
-        header = rows[0][1]
-        rows = rows[1:]
-    row_labels = None
-    if rows and not all(_is_number(r[1][0]) for r in rows):
-        row_labels = [r[1][0] for r in rows]
-        rows = [(k, r[1:]) for k, r in rows]
-    if header is not None and row_labels is not None and len(header) == len(rows[0][1]) + 1:
-        header = header[1:]  # a corner cell above the row labels
-    width = len(rows[0][1]) if rows else 0
-    values = []
-    for k, tokens in rows:
-        if len(tokens) != width:
-            raise DataError(f"'{p.name}' line {k}: {len(tokens)} values, expected {width} (ragged table).")
-        try:
-            values.append([float(t) for t in tokens])
-        except ValueError:
-            bad = next(t for t in tokens if not _is_number(t))
-            raise DataError(f"'{p.name}' line {k}: {bad!r} is not a number.") from None
-    if header is not None and len(header) != width:
-        raise DataError(f"'{p.name}': the header has {len(header)} names for {width} columns.")
-    return np.array(values, dtype=float).reshape(len(values), width), header, row_labels
+        text = p.read_text()
+    except UnicodeDecodeError:
+        raise DataError(f"'{p.name}' is not a text file (it does not decode as UTF-8); expected a comma-, "
+                        "tab- or whitespace-separated table.") from None
+    return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix)
 
 
 def _read_array(p, suffix, key, delimiter, kind):
@@ -229,7 +192,7 @@ def _read_array(p, suffix, key, delimiter, kind):
                 "MATLAB with save(..., '-v7'), or read it with h5py and use as_timeseries / align."
             ) from None
         return np.asarray(_pick(arrays, key, p, kind), dtype=float), None, None
-    return _read_table(p, delimiter)
+    return _read_table(p, delimiter, kind)
 
 
 def _file_labels(given, cols, rows, n, p):

@@ -166,8 +166,10 @@ def _bad_file_cases(tmp_path):
          r"'two.mat' holds 2 2-D numeric variables among \['FC', 'SC'\]; pass key=<name>"),
         (lambda: bn.read_fc(tmp_path / "two.mat", key="X"),
          r"'two.mat' has no variable 'X'; its variables are \['FC', 'SC'\]"),
-        (lambda: bn.read_fc(tmp_path / "ragged.csv"), r"'ragged.csv' line 2: 2 values, expected 3 \(ragged table\)"),
-        (lambda: bn.read_fc(tmp_path / "word.csv"), r"'word.csv' line 2: 'oops' is not a number"),
+        (lambda: bn.read_fc(tmp_path / "ragged.csv"), r"'ragged.csv': ragged rows in the FC matrix: line 2 has 2 values, the first data row has 3 "
+                                                         r"\(read as a comma-separated table\)"),
+        (lambda: bn.read_fc(tmp_path / "word.csv"), r"'word.csv': the FC matrix file has a non-numeric cell 'oops' at row 2, "
+                                                       r"column 2 \(line 2 of the file"),
         (lambda: bn.read_fc(tmp_path / "good.npy", labels=["a"] * 5),
          r"region labels must be unique; repeated: \['a'\]"),
         (lambda: bn.read_fc(tmp_path / "dup.csv"), r"region labels must be unique; repeated: \['a'\]"),

@@ -191,7 +191,8 @@ CASES = [
     (case_zip_without_weights, r"c\.zip' contains no weights\.txt \(found: \['centres\.txt', 'tract_lengths\.txt'\]\)"),
     (case_truncated_zip, r"cut\.zip' is not a readable zip archive \(truncated or corrupt\?\)"),
     (case_ragged_rows, r"w\.txt': ragged rows in the weights: line 2 has 2 values, the first data row has 3"),
-    (case_non_numeric_cell, r"w\.csv': non-numeric value 'x' on line 2 of the weights"),
+    (case_non_numeric_cell, r"w\.csv': the weights file has a non-numeric cell 'x' at row 2, column 2 \(line 2 of the file; "
+                            r"read as a comma-separated table\); expected numbers only: fix or remove that cell"),
     (case_missing_lengths, r"w\.npz': no tract lengths found \(looked for keys 'lengths', 'tract_lengths'\); "
                            r"delays need lengths in mm\. Add them, or pass missing_lengths='zero'"),
     (case_missing_lengths_in_tvb_zip, r"c\.zip': no tract lengths found \(looked for tract_lengths\.txt\)"),

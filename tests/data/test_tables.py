@@ -1,0 +1,114 @@
+"""The one table reader of the connectome and empirical-data readers: delimiters, labels, cells."""
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb import io as bio
+from brainnet_cb.data.tables import parse_table, sniff_delimiter
+from brainnet_cb.errors import ConnectomeError, DataError
+
+LABELS = ["a", "b", "c", "d", "e", "f"]
+
+
+def _fc(n=6):
+    x = np.random.default_rng(3).standard_normal((40, n))
+    return np.round(np.corrcoef(x.T), 6)
+
+
+def _table(m, sep=",", labels=None, corner=True):
+    lines = []
+    if labels is not None:
+        lines.append(sep.join(([""] if corner else []) + labels))
+    for i, row in enumerate(m):
+        cells = [repr(float(v)) for v in row]
+        lines.append(sep.join(([labels[i]] if labels is not None else []) + cells))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("sep, suffix", [(";", ".csv"), ("\t", ".csv"), ("|", ".txt"), (",", ".txt"),
+                                         ("\t", ".tsv"), (" ", ".txt")])
+def test_any_common_delimiter_is_detected_and_read_exactly(tmp_path, sep, suffix):
+    m = _fc()
+    path = tmp_path / f"fc{suffix}"
+    path.write_text(_table(m, sep, LABELS))
+    fc = bn.read_fc(path)
+    np.testing.assert_array_equal(fc.values, m)
+    assert list(fc.region_i.values) == LABELS
+    w = np.abs(m) * (1 - np.eye(6))
+    path.write_text(_table(w, sep, LABELS))
+    conn = bio.read_matrix(path, missing_lengths="zero")  # the connectome reader: the same table reader
+    np.testing.assert_array_equal(conn.weights, w)
+    assert list(conn.labels) == LABELS
+
+
+def test_a_semicolon_csv_gives_the_same_connectome_as_a_comma_csv(tmp_path):
+    w = np.abs(_fc())
+    np.fill_diagonal(w, 0)
+    (tmp_path / "comma.csv").write_text(_table(w, ",", LABELS))
+    (tmp_path / "semi.csv").write_text(_table(w, ";", LABELS))
+    a = bio.read_matrix(tmp_path / "comma.csv", missing_lengths="zero")
+    b = bio.read_matrix(tmp_path / "semi.csv", missing_lengths="zero")
+    np.testing.assert_array_equal(a.weights, w)
+    np.testing.assert_array_equal(b.weights, w)
+    assert a.labels == b.labels == tuple(LABELS)
+
+
+def test_sniffing_prefers_the_file_types_delimiter_and_cells_that_are_numbers():
+    assert sniff_delimiter("1,2\n3,4\n", ".csv") == ","
+    assert sniff_delimiter("1;2\n3;4\n", ".csv") == ";"
+    assert sniff_delimiter("1\t2\n3\t4\n", ".csv") == "\t"
+    assert sniff_delimiter("1 2\n3 4\n", ".txt") is None
+    assert sniff_delimiter("1, 2\n3, 4\n", ".txt") == ","  # whitespace splits too, into '1,' cells
+    assert sniff_delimiter("0,5;1,25\n2,5;0,75\n", ".csv") == ";"  # decimal commas: the columns are ';'
+    assert sniff_delimiter("1,2\n3,4,5\n6,7\n", ".tsv") == "\t"  # no fit: the type's own
+
+
+@pytest.mark.parametrize("row, col", [(0, 3), (2, 0), (5, 5), (0, 0)])
+def test_a_text_cell_is_named_by_row_column_and_value_not_taken_for_a_header(tmp_path, row, col):
+    m = _fc()
+    cells = [[repr(float(v)) for v in r] for r in m]
+    cells[row][col] = "n/a"
+    (tmp_path / "fc.csv").write_text("\n".join(",".join(r) for r in cells) + "\n")
+    where = rf"at row {row + 1}, column {col + 1} \(line {row + 1} of the file; read as a comma-separated table\)"
+    with pytest.raises(DataError, match=rf"'fc.csv': the FC matrix file has a non-numeric cell 'n/a' {where}"):
+        bn.read_fc(tmp_path / "fc.csv")
+    with pytest.raises(ConnectomeError, match=rf"fc.csv': the weights file has a non-numeric cell 'n/a' {where}"):
+        bio.read_matrix(tmp_path / "fc.csv", missing_lengths="zero")
+
+
+def test_a_text_cell_in_a_labelled_table_counts_rows_and_columns_of_numbers(tmp_path):
+    m = _fc()
+    text = _table(m, ",", LABELS).splitlines()
+    cells = text[3].split(",")
+    cells[4] = "x"  # data row 3 (file line 4), number column 4 (after the label column)
+    text[3] = ",".join(cells)
+    (tmp_path / "fc.csv").write_text("\n".join(text) + "\n")
+    with pytest.raises(DataError, match=r"non-numeric cell 'x' at row 3, column 4 \(line 4 of the file"):
+        bn.read_fc(tmp_path / "fc.csv")
+
+
+def test_empty_cells_and_decimal_commas_have_their_own_messages(tmp_path):
+    (tmp_path / "gap.csv").write_text("1,0.5,0.2\n0.5,,0.1\n0.2,0.1,1\n")
+    with pytest.raises(DataError, match=r"an empty cell at row 2, column 2 \(line 2 of the file"):
+        bn.read_fc(tmp_path / "gap.csv")
+    (tmp_path / "dc.csv").write_text("1,0;0,5\n0,5;1,0\n")
+    with pytest.raises(DataError, match=r"'dc.csv': the FC matrix file uses decimal commas \('1,0' at row 1, "
+                                        r"column 1, line 1; read as a semicolon-separated table\); write numbers "
+                                        r"with a decimal point"):
+        bn.read_fc(tmp_path / "dc.csv")
+
+
+def test_ragged_rows_and_header_width_name_the_delimiter_used():
+    with pytest.raises(DataError, match=r"'x': ragged rows in the series: line 3 has 1 values, the first data "
+                                        r"row has 2 \(read as a semicolon-separated table\)"):
+        parse_table("1;2\n3;4\n5\n", "'x'", ";", "series", error=DataError)
+    with pytest.raises(ConnectomeError, match=r"the header has 3 labels but the rows have 2 values "
+                                              r"\(read as a whitespace-separated table\)"):
+        parse_table("a b c\n1 2\n3 4\n", "'x'", sniff=False)
+
+
+def test_row_labels_alone_label_a_connectome(tmp_path):
+    (tmp_path / "w.csv").write_text("a,0,1\nb,1,0\n")
+    conn = bio.read_matrix(tmp_path / "w.csv", missing_lengths="zero")
+    assert conn.labels == ("a", "b") and conn.weights[0, 1] == 1.0
