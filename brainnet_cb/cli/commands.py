@@ -19,17 +19,30 @@ exits with status 2 and a one-line error, without a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import pathlib
 import sys
 import time
 
-import numpy as np
-
 from ..errors import BrainnetError
-from . import config as _config
 
 __all__ = ["main", "summarize"]
+
+
+class _OnFirstUse:
+    """A module imported when one of its attributes is first read: ``--help``, ``info`` and
+    ``atlases`` do not load numpy, JAX or the simulation engine they do not use."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+np = _OnFirstUse("numpy")
+_config = _OnFirstUse("brainnet_cb.cli.config")  # the schema, and config_build -> simulation -> JAX
 
 
 # --- helpers ---------------------------------------------------------------------------
