@@ -12,8 +12,9 @@
 - Outputs: :mod:`~brainnet_cb.simulation.streaming` (the ``Sink`` protocol, ``ZarrSink``),
   :mod:`~brainnet_cb.simulation.checkpoint`, :mod:`~brainnet_cb.simulation.output` (NetCDF).
 
-The compiled step and scans are in ``brainnet_cb._engine`` (below this package, beside the
-integrators, delays, couplings and noise it scans). The names are public from
+The compiled step and scans are in :mod:`~brainnet_cb.simulation.engine` (it imports only
+the integrators, delays, couplings, monitors and noise it scans; ``brainnet_cb._engine`` is
+its old path, kept as an alias). The names are public from
 ``brainnet_cb``; this package re-exports nothing, so ``brainnet_cb.simulation.simulate`` is
 the module, not the function.
 """

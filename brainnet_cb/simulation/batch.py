@@ -10,8 +10,8 @@ import jax
 import numpy as np
 import xarray as xr
 
-from .. import _engine
 from ..errors import SimulationError
+from . import engine
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
 from .spec import simulation, split_options
 from .validation import validate_history
@@ -104,9 +104,9 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     leaves = jax.tree_util.tree_leaves(dyn)
     ids = {id(x) for x in batched}
     axes = tuple(0 if id(leaf) in ids else None for leaf in leaves)
-    in_axes = _engine.dyn_axes(dyn, axes)
-    carry = jax.vmap(partial(_engine.initial_carry, x0, hist0, plan=run.plan), in_axes=(in_axes,),
-                     out_axes=_engine.CARRY_AXES)(dyn)
+    in_axes = engine.dyn_axes(dyn, axes)
+    carry = jax.vmap(partial(engine.initial_carry, x0, hist0, plan=run.plan), in_axes=(in_axes,),
+                     out_axes=engine.CARRY_AXES)(dyn)
 
     attrs = _batch_attrs(run.attrs, values, book, spec, first_spec, max_lag)
     brun = dataclasses.replace(run, dyn=dyn, carry=carry, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,

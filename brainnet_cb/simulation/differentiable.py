@@ -5,8 +5,8 @@
 samples of one monitor output``: a pure JAX function that substitutes
 ``params`` into the run's dynamic arguments
 (:meth:`brainnet_cb.simulation.parameters.ParameterBook.substitute`), recomputes the
-initial carry, and scans the engine's block
-(:func:`brainnet_cb._engine._block`) over the top-level monitor periods. The
+initial carry, and scans the engine's period step
+(:func:`brainnet_cb.simulation.engine.advance_period`) over the top-level monitor periods. The
 scan body is wrapped in :func:`jax.checkpoint`, so reverse-mode memory is one
 carry per top-level period (e.g. per TR) plus one period's residuals, not one
 per integration step.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from .. import _engine
+from . import engine
 from .parameters import ParameterBook
 
 __all__ = ["build", "output_location"]
@@ -66,10 +66,10 @@ def build(run, names, signal, checkpoint=True):
 
     def simulate(params):
         dyn = book.substitute(run, params)
-        carry = _engine.initial_carry(x0, hist0, dyn, plan)
+        carry = engine.initial_carry(x0, hist0, dyn, plan)
 
         def body(c, _):
-            return _engine._block(c, dyn, plan, top)
+            return engine.advance_period(c, dyn, plan, top)
 
         if checkpoint:
             body = jax.checkpoint(body)

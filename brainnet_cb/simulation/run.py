@@ -2,7 +2,7 @@
 
 A :class:`Run` is what :meth:`brainnet_cb.Simulation.prepare` builds once on the
 host. :meth:`Run.execute` advances it in compiled chunks
-(:func:`brainnet_cb._engine.advance`), hands every finished chunk to host
+(:func:`brainnet_cb.simulation.engine.advance`), hands every finished chunk to host
 memory or a sink (:mod:`brainnet_cb.simulation.streaming`), saves checkpoints
 (:mod:`brainnet_cb.simulation.checkpoint`) and returns the labelled Dataset.
 """
@@ -16,11 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .. import _engine
 from ..connectome import Connectome
 from ..coupling import Coupling
 from ..errors import DivergenceError, SimulationError
 from ..nodes.base import NodeModel
+from . import engine
 
 __all__ = ["Run", "CHUNK_OUTPUT_BYTES", "MAX_CHUNK_STEPS"]
 
@@ -42,9 +42,9 @@ class Run:
     connectome: Connectome
     coupling: Coupling
     monitors: tuple
-    plan: _engine.Plan
-    dyn: _engine.Dynamic
-    carry: _engine.Carry
+    plan: engine.Plan
+    dyn: engine.Dynamic
+    carry: engine.Carry
     n_steps: int
     dt: float
     speed: float
@@ -152,9 +152,9 @@ class Run:
         for i in range(start, len(pieces)):
             n_blocks, level = pieces[i]
             if self.batched:
-                carry, ys = _engine.advance_batched(carry, self.dyn, self.plan, n_blocks, level, self.axes)
+                carry, ys = engine.advance_batched(carry, self.dyn, self.plan, n_blocks, level, self.axes)
             else:
-                carry, ys = _engine.advance(carry, self.dyn, self.plan, n_blocks, level)
+                carry, ys = engine.advance(carry, self.dyn, self.plan, n_blocks, level)
             chunk = [None] * len(self.monitors)
             for lvl, outs in enumerate(ys):
                 for idx, arr in zip(levels[lvl][1], outs):

@@ -20,7 +20,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _engine
 from .._version import __version__
 from ..connectome import Connectome
 from ..coupling import Coupling, Linear
@@ -32,6 +31,7 @@ from ..nodes.base import NodeModel
 from ..noise import Additive
 from ..precision import resolve_dtype
 from ..units import to_mm_per_ms, to_ms
+from . import engine
 from .run import Run
 
 __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "validate_monitors",
@@ -200,11 +200,11 @@ def prepare_run(spec) -> Run:
     hist0, x0 = validate_history(spec.history, model_v, n, max_lag, x0, send_row,
                                  spec.initial_state is not None, dtype)
 
-    plan = _engine.Plan(method, send_row, port, noise_rows, levels)
-    dyn = _engine.Dynamic(
+    plan = engine.Plan(method, send_row, port, noise_rows, levels)
+    dyn = engine.Dynamic(
         model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype)
     )
-    carry = _engine.initial_carry(x0, hist0, dyn, plan)
+    carry = engine.initial_carry(x0, hist0, dyn, plan)
     attrs = {
         "title": "brainnet_cb network simulation",
         "model": type(model).__name__,

@@ -1,0 +1,248 @@
+"""The pure, compiled core of a network run.
+
+One integration step is a pure function of a small carry (node state, delay
+ring buffer, current coupling input, monitor accumulators, divergence
+tracker). Steps are nested in ``lax.scan`` s, one level per distinct monitor
+period (each a multiple of the one below), so every monitor emits at its own
+rate and no full-resolution trajectory is ever stored. With noise, the scans
+carry the increments of the current noise block (:data:`~brainnet_cb.noise.NOISE_BLOCK`
+steps, aligned to absolute step numbers) beside the :class:`Carry`; a new
+block is drawn when the step counter crosses a block boundary and at the start
+of every compiled call, from ``(key, step // NOISE_BLOCK)`` alone, so chunks
+and resumed runs see the same numbers. ``advance`` is
+compiled once per (model class, coupling class, monitors, shapes, plan) and
+reused: parameter values, weights, lags and keys are arguments, not constants.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from ..delays import push, read_delayed
+from ..integrators import INTEGRATORS
+from ..monitors.base import COUPLING
+from ..noise import NOISE_BLOCK, block_increments
+
+__all__ = [
+    "Plan", "Dynamic", "Carry", "advance", "advance_batched", "advance_period", "initial_carry", "dyn_axes",
+    "CARRY_AXES", "TRACE_COUNT",
+]
+
+# Number of times ``advance`` has been traced (i.e. compiled); read by tests.
+TRACE_COUNT = {"advance": 0, "advance_batched": 0}
+
+
+class Plan(NamedTuple):
+    """Static structure of a run (hashable; part of the compilation key).
+
+    ``levels`` is a tuple of ``(period_steps, monitor_indices)``, periods
+    ascending, each a multiple of the previous one.
+    """
+
+    method: str
+    send_row: object  # row of the sent state variable, or None if the model derives it (sent(x))
+    port: str
+    noise_rows: tuple
+    levels: tuple
+
+
+class Dynamic(NamedTuple):
+    """Everything numeric a run needs (a pytree of arrays; traced, not static)."""
+
+    model: object
+    coupling: object
+    monitors: tuple
+    table: object
+    sigma: object
+    key: object
+    dt: object
+
+
+class Carry(NamedTuple):
+    """The scan carry: small, O(n * max_lag)."""
+
+    x: jnp.ndarray  # node state (n_states, n)
+    hist: jnp.ndarray  # ring buffer of the sent variable (max_lag + 1, n)
+    step: jnp.ndarray  # index of the current step (int32)
+    c: jnp.ndarray  # coupling input at the current step (n,)
+    monitors: tuple  # one accumulator per monitor
+    bad_step: jnp.ndarray  # first step with a non-finite state, or -1
+    bad_region: jnp.ndarray  # its first non-finite region
+
+
+def _observables(model, x, c):
+    obs = {name: x[k] for k, name in enumerate(model.states)}
+    obs[COUPLING] = c
+    return obs
+
+
+def _coupling_input(hist, step, sent, dyn):
+    """The coupling input at ``step``: delayed weighted sum, then the coupling's ``post``."""
+    S = read_delayed(hist, step, dyn.table)
+    return dyn.coupling.post(S, sent, dyn.table.strength)
+
+
+@partial(jax.jit, static_argnames=("plan",))
+def initial_carry(x0, hist0, dyn, plan):
+    """The carry at step 0: coupling read from the initial history (one compiled call)."""
+    step = jnp.asarray(0, jnp.int32)
+    c = _coupling_input(hist0, step, dyn.model.sent(x0), dyn)
+    obs = _observables(dyn.model, x0, c)
+    mon = tuple(m.init(obs, dyn.model) for m in dyn.monitors)
+    minus1 = jnp.asarray(-1, jnp.int32)
+    return Carry(x0, hist0, step, c, mon, minus1, minus1)
+
+
+def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
+    """Increments ``(NOISE_BLOCK, n_states, n)`` of the noise block holding ``carry.step`` (None without noise)."""
+    if not plan.noise_rows:
+        return None
+    return block_increments(dyn.key, carry.step // NOISE_BLOCK, plan.noise_rows, dyn.sigma,
+                            carry.x.shape[0], dyn.dt)
+
+
+def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
+    """One integration step; ``dW`` the step's noise increment ``(n_states, n)`` or None."""
+    model = dyn.model
+    inputs = {plan.port: carry.c}
+
+    def f(y):
+        return model.dfun(y, inputs)
+
+    x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
+    step = carry.step + 1
+    sent = model.sent(x)  # default: x[send_row]
+    hist = push(carry.hist, step, sent)
+    c = _coupling_input(hist, step, sent, dyn)
+    obs = _observables(model, x, c)
+    mon = tuple(m.update(s, obs, model) for m, s in zip(dyn.monitors, carry.monitors))
+    # One reduction per step: a sum of finite states is finite (short of overflow,
+    # which is a divergence too); the region is looked up only when it happens.
+    newly_bad = (carry.bad_step < 0) & ~jnp.isfinite(jnp.sum(x))
+    bad_step = jnp.where(newly_bad, step, carry.bad_step)
+    bad_region = jax.lax.cond(
+        newly_bad,
+        lambda: jnp.argmin(jnp.all(jnp.isfinite(x), axis=0)).astype(jnp.int32),
+        lambda: carry.bad_region,
+    )
+    return Carry(x, hist, step, c, mon, bad_step, bad_region)
+
+
+def _emit(carry: Carry, dyn: Dynamic, indices, steps):
+    obs = _observables(dyn.model, carry.x, carry.c)
+    mon = list(carry.monitors)
+    samples = []
+    for i in indices:
+        mon[i], sample = dyn.monitors[i].emit(mon[i], obs, dyn.model, steps)
+        samples.append(sample)
+    return carry._replace(monitors=tuple(mon)), tuple(samples)
+
+
+def _step(state, dyn: Dynamic, plan: Plan):
+    """One step of ``state = (carry, noise block)``; draws the next block at a block boundary."""
+    carry, nz = state
+    if nz is None:
+        return _one_step(carry, dyn, plan), None
+    dW = jax.lax.dynamic_index_in_dim(nz, carry.step % NOISE_BLOCK, keepdims=False)
+    carry = _one_step(carry, dyn, plan, dW)
+    nz = jax.lax.cond(carry.step % NOISE_BLOCK == 0, lambda: _noise_block(carry, dyn, plan), lambda: nz)
+    return carry, nz
+
+
+def _block_state(state, dyn, plan, level):
+    """Advance ``state = (carry, noise block)`` one period of ``level`` (-1: one step)."""
+    if level < 0:
+        return _step(state, dyn, plan), ()
+    steps, indices = plan.levels[level]
+    reps = steps // (plan.levels[level - 1][0] if level > 0 else 1)
+    state, ys = jax.lax.scan(lambda s, _: _block_state(s, dyn, plan, level - 1), state, None, length=reps)
+    carry, samples = _emit(state[0], dyn, indices, steps)
+    return (carry, state[1]), ys + (samples,)
+
+
+def advance_period(carry: Carry, dyn: Dynamic, plan: Plan, level: int):
+    """Advance one period of monitor level ``level`` and emit that level's monitors.
+
+    Not compiled by itself: the body of a scan that the caller writes (the
+    differentiable path, :mod:`brainnet_cb.simulation.differentiable`, scans it
+    under :func:`jax.checkpoint` over the top-level periods, so reverse-mode
+    memory is one carry per period).
+
+    Parameters
+    ----------
+    carry : Carry
+        The state at the start of the period (step counter ``s``).
+    dyn : Dynamic
+        The numeric arguments of the run (model, coupling, monitors, edge
+        table, noise amplitudes, key, ``dt``).
+    plan : Plan
+        The static structure; ``plan.levels[level]`` is ``(P, monitor indices)``.
+    level : int
+        Index into ``plan.levels``; the period is ``P = plan.levels[level][0]``
+        steps (``-1``: one step, no monitor emits).
+
+    Returns
+    -------
+    carry : Carry
+        The state after ``P`` steps (step counter ``s + P``).
+    samples : tuple
+        Per level ``0 .. level``, a tuple with one sample array per monitor of
+        that level, leading axes ``(P / P_level, ...)`` (the last level's: one
+        sample each).
+
+    Notes
+    -----
+    A pure function of the :class:`Carry`: the noise increments of step ``s``
+    are row ``s mod K`` of the block drawn from ``fold_in(key, s // K)``
+    (``K`` = :data:`~brainnet_cb.noise.NOISE_BLOCK`), so any sequence of calls
+    gives the values of one long run, bit for bit.
+    """
+    state, ys = _block_state((carry, _noise_block(carry, dyn, plan)), dyn, plan, level)
+    return state[0], ys
+
+
+def _scan_blocks(carry, dyn, plan, n_blocks, level):
+    """``n_blocks`` periods of ``level`` in one scan (one noise draw per block of steps)."""
+    state, ys = jax.lax.scan(lambda s, _: _block_state(s, dyn, plan, level),
+                             (carry, _noise_block(carry, dyn, plan)), None, length=n_blocks)
+    return state[0], ys
+
+
+@partial(jax.jit, static_argnames=("plan", "n_blocks", "level"))
+def advance(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int):
+    """Run ``n_blocks`` periods of ``level``; returns the carry and the samples.
+
+    The samples are nested per level and monitor with leading axes
+    ``(n_blocks, reps, ...)``; flatten them to ``(time, variable, region)``.
+    """
+    TRACE_COUNT["advance"] += 1
+    return _scan_blocks(carry, dyn, plan, n_blocks, level)
+
+
+def dyn_axes(dyn: Dynamic, axes: tuple):
+    """The ``vmap`` axes of ``dyn``: ``axes`` holds 0 or None for each of its leaves."""
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(dyn), axes)
+
+
+@partial(jax.jit, static_argnames=("plan", "n_blocks", "level", "axes"))
+def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):
+    """:func:`advance` for a batch of runs in one compiled program (``vmap``).
+
+    ``carry`` has a leading batch axis; the leaves of ``dyn`` are batched
+    where ``axes`` says 0 and shared where it says None.
+    """
+    TRACE_COUNT["advance_batched"] += 1
+
+    def one(c, d):
+        return _scan_blocks(c, d, plan, n_blocks, level)
+
+    return jax.vmap(one, in_axes=(CARRY_AXES, dyn_axes(dyn, axes)), out_axes=(CARRY_AXES, 0))(carry, dyn)
+
+
+#: Batch axes of the carry: the step counter is shared, so that the ring-buffer
+#: write and read keep unbatched (in-place, cheap) indices.
+CARRY_AXES = Carry(x=0, hist=0, step=None, c=0, monitors=0, bad_step=0, bad_region=0)
