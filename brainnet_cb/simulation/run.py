@@ -240,8 +240,9 @@ class Run:
             raise DivergenceError(
                 f"the run diverged: {where}a state variable of region "
                 f"{self.connectome.labels[index]!r} (index {index}) became NaN or inf at "
-                f"t = {step * self.dt:g} ms (step {step}). Use a smaller dt (now {self.dt:g} ms), "
-                "weaker noise, or a more stable method (e.g. 'heun' or 'rk4')."
+                f"t = {step * self.dt:g} ms (step {step}). Lower the coupling strength G (the usual "
+                f"cause: a runaway excitation), or use a smaller dt (now {self.dt:g} ms), weaker noise, or a more "
+                "stable method (e.g. 'heun' or 'rk4')."
             )
 
     def _dataset(self, samples, first=None):
