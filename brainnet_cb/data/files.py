@@ -1,4 +1,4 @@
-"""Shared helpers of the readers and writers: paths, text tables, atomic writes."""
+"""Shared helpers of the readers and writers: paths, labels files, atomic writes (text tables: :mod:`.tables`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 
 from .._destinations import write_new_file
 from ..errors import ConnectomeError
+from .tables import is_number, parse_table, split_rows  # noqa: F401 - the readers import them from here
 
 MISSING_LENGTHS = ("raise", "zero")
 
@@ -49,81 +50,6 @@ def lengths_or_zero(lengths, weights_shape, source, looked_for, missing_lengths)
         "lengths in mm. Add them, or pass missing_lengths='zero' to build a network "
         "without conduction delays."
     )
-
-
-def is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def split_rows(text: str, delimiter=None):
-    """Non-empty, non-comment lines split into tokens, with their 1-based line numbers."""
-    rows = []
-    for k, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        tokens = s.split(delimiter) if delimiter else s.split()
-        rows.append((k, [t.strip().strip('"').strip("'") for t in tokens]))
-    return rows
-
-
-def parse_table(text: str, source: str, delimiter=None, what="matrix"):
-    """Parse a numeric table; return ``(array, column_labels, row_labels)``.
-
-    A first row whose tokens are not all numbers is a header of column labels;
-    then a first column of non-numbers holds row labels. Ragged rows and
-    non-numeric cells raise :class:`ConnectomeError` naming the line.
-    """
-    rows = split_rows(text, delimiter)
-    if not rows:
-        raise ConnectomeError(f"{source}: the {what} file is empty (no numeric rows).")
-    header = None
-    if not all(is_number(t) for t in rows[0][1]):
-        header = rows[0][1]
-        rows = rows[1:]
-        if not rows:
-            raise ConnectomeError(f"{source}: the {what} file has a header but no data rows.")
-    row_labels = None
-    if header is not None and rows and not is_number(rows[0][1][0]):
-        row_labels = [r[1][0] for r in rows]
-        rows = [(k, r[1:]) for k, r in rows]
-        if len(header) == len(rows[0][1]) + 1:  # a corner cell above the row labels
-            header = header[1:]
-    width = len(rows[0][1])
-    for k, tokens in rows:
-        if len(tokens) != width:
-            raise ConnectomeError(
-                f"{source}: ragged rows in the {what}: line {k} has {len(tokens)} values, "
-                f"the first data row has {width}. Every row needs the same number of columns."
-            )
-    try:
-        values = np.array([t for _, r in rows for t in r], dtype=float)
-    except ValueError:
-        for k, tokens in rows:
-            for t in tokens:
-                if not is_number(t):
-                    raise ConnectomeError(
-                        f"{source}: non-numeric value {t!r} on line {k} of the {what}; "
-                        "expected numbers only (labels belong in a header row/column "
-                        "or a separate labels file)."
-                    ) from None
-        raise
-    matrix = values.reshape(len(rows), width)
-    if header is not None and len(header) != width:
-        raise ConnectomeError(
-            f"{source}: the header has {len(header)} labels but the rows have {width} "
-            "values; give one label per column."
-        )
-    if header is not None and row_labels is not None and list(header) != list(row_labels):
-        raise ConnectomeError(
-            f"{source}: row labels differ from column labels (first rows {row_labels[:3]}, "
-            f"columns {header[:3]}); a connectome uses one ordering for targets and sources."
-        )
-    return matrix, header, row_labels
 
 
 def read_text(path: pathlib.Path) -> str:
