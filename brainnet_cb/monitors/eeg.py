@@ -12,7 +12,6 @@ the ``(n,)`` running sum. EEG is average-referenced by default:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -337,7 +336,7 @@ class EEG(Monitor):
             "long_name": f"{self._long_name} ({self._variable(model)} x lead field)",
             "monitor": self.describe(),
             "source": self._variable(model),
-            "reference": json.dumps(self.reference),
+            "reference": "none" if self.reference is None else self.reference,  # plain text (CF)
         }
         return {self.label: xr.DataArray(samples, dims=(dim, sdim), coords=coords, attrs=attrs)}
 

@@ -22,8 +22,10 @@ class CoombesByrne(NodeModel):
     r"""Coombes & Byrne (2019) next-generation neural mass (2D).
 
     Exact Ott–Antonsen mean field of quadratic integrate-and-fire neurons with
-    conductance-based synapses; rate ``r`` and mean potential ``v`` are
-    dimensionless, time is in ms:
+    conductance-based synapses; time is in ms, the rate ``r`` in 1/ms (the
+    equations are those of :class:`~brainnet_cb.MontbrioPazoRoxin` with its membrane time
+    constant set to 1 ms, so ``r`` is labelled ``"1/ms"`` in both), the mean potential ``v``
+    is dimensionless:
 
     .. math::
 
@@ -71,7 +73,7 @@ class CoombesByrne(NodeModel):
     v_syn: Parameter = -4.0
 
     states: ClassVar[tuple] = ("r", "v")
-    state_units: ClassVar[dict] = {"r": "1", "v": "1"}
+    state_units: ClassVar[dict] = {"r": "1/ms", "v": "1"}
     long_names: ClassVar[dict] = {"r": "population firing rate", "v": "mean membrane potential"}
     initial: ClassVar[dict] = {"r": 0.1, "v": 0.0}
     sends: ClassVar[str] = "r"

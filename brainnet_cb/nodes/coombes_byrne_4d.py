@@ -25,7 +25,8 @@ class CoombesByrne4D(NodeModel):
     The conductance :math:`g` of :class:`~brainnet_cb.CoombesByrne` is no longer
     instantaneous (:math:`g = k\pi r`) but the output of an alpha-function
     synapse of rate :math:`\alpha` driven by the population rate; time in ms,
-    all variables dimensionless:
+    the rate ``r`` in 1/ms (as in :class:`~brainnet_cb.CoombesByrne`), the other variables
+    dimensionless:
 
     .. math::
 
@@ -89,7 +90,7 @@ class CoombesByrne4D(NodeModel):
     alpha: Parameter = 0.95
 
     states: ClassVar[tuple] = ("r", "v", "g", "q")
-    state_units: ClassVar[dict] = {"r": "1", "v": "1", "g": "1", "q": "1"}
+    state_units: ClassVar[dict] = {"r": "1/ms", "v": "1", "g": "1", "q": "1"}
     long_names: ClassVar[dict] = {
         "r": "population firing rate",
         "v": "mean membrane potential",

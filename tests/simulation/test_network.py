@@ -213,5 +213,5 @@ def test_netcdf_round_trip_is_exact(tmp_path):
     ds.to_netcdf(path)
     with xr.open_dataset(path) as back:
         xr.testing.assert_identical(back.load(), ds)
-    assert ds.r.attrs["units"] == "1" and ds.time.attrs["units"] == "ms"
+    assert ds.r.attrs["units"] == "1/ms" and ds.time.attrs["units"] == "ms"
     assert ds.attrs["model"] == "CoombesByrne" and ds.attrs["connectome"] == "pair"

@@ -1,0 +1,135 @@
+"""CF global attributes and time units of the outputs.
+
+Every Dataset a run returns carries the CF-1.8 global attributes that do not
+depend on the clock: ``Conventions``, ``source`` (the versions of the package
+and of its numerical stack) and ``history``. A written file adds
+``date_created`` (ISO 8601, UTC) and a timestamped ``history`` line
+(:func:`stamp`). The clock stays out of in-memory results so that two runs of
+one specification are identical, attributes included (a streamed run is
+compared with its store when it resumes).
+
+Time is in **ms** in every simulated output (the neural model's unit), with
+``units = "ms"`` on each time coordinate. :func:`time_in_seconds` returns a
+copy whose time coordinates are in s, so that ``ds.sel(time=slice(20, None))``
+means 20 s; every analysis function reads ``attrs["units"]`` and gives the
+same result on either.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+
+import xarray as xr
+
+from .._version import __version__
+from ..errors import BrainnetError
+
+__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "time_in_seconds"]
+
+#: The CF version whose attribute conventions the outputs follow.
+CONVENTIONS = "CF-1.8"
+
+_STACK = ("jax", "numpy", "xarray", "brainstate")
+
+
+def _versions() -> str:
+    parts = []
+    for name in _STACK:
+        try:
+            parts.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            continue
+    return ", ".join(parts)
+
+
+def cf_global_attrs(what: str = "network simulation") -> dict:
+    """The CF global attributes that do not depend on the clock.
+
+    Parameters
+    ----------
+    what : str
+        What produced the data, for ``history``.
+
+    Returns
+    -------
+    dict
+        ``Conventions`` (``"CF-1.8"``), ``source`` (``"brainnet_cb <version> (jax ..., numpy ...,
+        xarray ..., brainstate ...)"``) and ``history`` (``"brainnet_cb <version>: <what>"``).
+
+    Examples
+    --------
+    >>> from brainnet_cb.simulation.cf import cf_global_attrs
+    >>> a = cf_global_attrs()
+    >>> a["Conventions"], a["source"].startswith("brainnet_cb ")
+    ('CF-1.8', True)
+    """
+    return {
+        "Conventions": CONVENTIONS,
+        "source": f"brainnet_cb {__version__} ({_versions()})",
+        "history": f"brainnet_cb {__version__}: {what}",
+    }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def stamp(ds: xr.Dataset, action: str) -> xr.Dataset:
+    """A shallow copy of ``ds`` with ``date_created`` and a timestamped ``history`` line.
+
+    CF ``history`` is an audit trail, one line per action, newest last; each
+    line added here starts with an ISO 8601 UTC time. ``date_created`` is set
+    only if absent; missing ``Conventions``/``source`` are added (Datasets
+    built by sweeps, fits or by hand). ``ds`` itself is not modified.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from brainnet_cb.simulation.cf import stamp
+    >>> out = stamp(xr.Dataset(), "written to run.nc")
+    >>> out.attrs["Conventions"], out.attrs["history"].endswith("Z: written to run.nc")
+    ('CF-1.8', True)
+    """
+    if not isinstance(ds, xr.Dataset):
+        raise BrainnetError(f"stamp takes an xarray Dataset; got {type(ds).__name__}.")
+    now = _now()
+    out = ds.copy(deep=False)
+    attrs = dict(out.attrs)
+    base = cf_global_attrs()
+    attrs.setdefault("Conventions", base["Conventions"])
+    attrs.setdefault("source", base["source"])
+    attrs.setdefault("date_created", now)
+    line = f"{now}: {action}"
+    attrs["history"] = f"{attrs['history']}\n{line}" if attrs.get("history") else line
+    out.attrs = attrs
+    return out
+
+
+def time_in_seconds(data: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArray:
+    """A copy whose time coordinates in ms are in seconds.
+
+    Every coordinate whose name starts with ``time`` (``time``, ``time_bold``,
+    ``time_eeg``, ...) and whose ``units`` is ``"ms"`` is divided by 1000 and
+    labelled ``"s"``; the data, other coordinates and the attributes are
+    unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from brainnet_cb.simulation.cf import time_in_seconds
+    >>> x = xr.DataArray(np.zeros(3), dims="time",
+    ...                  coords={"time": ("time", [500.0, 1000.0, 1500.0], {"units": "ms"})})
+    >>> s = time_in_seconds(x)
+    >>> s.time.values.tolist(), s.time.attrs["units"]
+    ([0.5, 1.0, 1.5], 's')
+    """
+    if not isinstance(data, (xr.Dataset, xr.DataArray)):
+        raise BrainnetError(
+            f"time_in_seconds takes an xarray Dataset or DataArray; got {type(data).__name__}."
+        )
+    changes = {}
+    for name, coord in data.coords.items():
+        if str(name).startswith("time") and coord.attrs.get("units") == "ms":
+            changes[name] = (coord.dims, coord.values / 1000.0, dict(coord.attrs, units="s"))
+    return data.assign_coords(changes) if changes else data.copy(deep=False)

@@ -1,0 +1,46 @@
+"""CF global attributes, plain attribute values, one unit per quantity, time in seconds."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.simulation.cf import cf_global_attrs, stamp, time_in_seconds
+
+CONN = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
+
+
+def test_stamp_adds_date_and_appends_history_without_touching_the_input():
+    ds = xr.Dataset(attrs=cf_global_attrs("a test"))
+    out = stamp(stamp(ds, "first"), "second")
+    lines = out.attrs["history"].split("\n")
+    assert lines[0].startswith("brainnet_cb ") and lines[0].endswith(": a test")
+    assert lines[1].endswith("Z: first") and lines[2].endswith("Z: second")
+    assert out.attrs["date_created"] == lines[1].split("Z: ")[0] + "Z"
+    assert out.attrs["Conventions"] == "CF-1.8" and "jax " in out.attrs["source"]
+    assert "date_created" not in ds.attrs and ds.attrs["history"] == lines[0]
+    with pytest.raises(bn.BrainnetError, match="stamp takes an xarray Dataset; got ndarray"):
+        stamp(np.zeros(2), "x")
+
+
+def test_eeg_reference_is_stored_as_plain_text_and_rates_share_one_unit():
+    eeg = bn.EEG.sphere(CONN, "10-20", radius=90.0)
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=4.0, dt=0.1,
+                     monitors=[bn.TemporalAverage(1.0), eeg, bn.EEG.sphere(CONN, reference=None, name="raw")])
+    assert ds.eeg.attrs["reference"] == "average" and ds.raw.attrs["reference"] == "none"
+    mpr = bn.simulate(bn.MontbrioPazoRoxin(), CONN, duration=2.0, dt=0.1)
+    assert ds.r.attrs["units"] == mpr.r.attrs["units"] == "1/ms"
+
+
+def test_time_in_seconds_relabels_every_time_axis_and_analysis_agrees():
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=3000.0, dt=0.5, noise=bn.Additive(v=0.1), key=1,
+                     monitors=[bn.TemporalAverage(10.0), bn.Bold(tr=500.0)])
+    s = time_in_seconds(ds)
+    assert s.time.attrs["units"] == "s" and s.time_bold.attrs["units"] == "s"
+    np.testing.assert_array_equal(s.time.values, ds.time.values / 1000.0)
+    assert float(s.sel(time=slice(2.0, None)).time[0]) == 2.0  # 2 s, not 2 ms
+    np.testing.assert_array_equal(s.r.values, ds.r.values)
+    assert ds.time.attrs["units"] == "ms"  # the input is unchanged
+    np.testing.assert_allclose(bn.spectrum(s.r).values, bn.spectrum(ds.r).values, rtol=1e-12)
+    with pytest.raises(bn.BrainnetError, match="takes an xarray Dataset or DataArray; got list"):
+        time_in_seconds([1.0])
