@@ -251,27 +251,38 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
     return fig
 
 
+def _n_time(da) -> int:
+    return int(da.sizes[_time_dim(da)])
+
+
 def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None = None,
             title: str | None = None) -> Figure:
     """The ``brainnet-cb run`` summary figure: activity, BOLD, FC matrix and EEG panels.
 
-    Panels whose data the Dataset lacks are left out. ``fc`` is the FC matrix
-    to show (default: ``bn.fc`` of the BOLD signal, else of ``r``).
+    Panels whose data the Dataset lacks, or holds fewer than 2 samples of
+    (e.g. BOLD of a run no longer than its discarded transient), are left out.
+    ``fc`` is the FC matrix to show; by default ``bn.fc`` of the BOLD signal
+    when it has at least 3 volumes, else of the activity (``r``), and the
+    panel's title names the one used.
     """
     panels = []
     activity = next((v for v in ("r", "y0", "x") if v in ds.data_vars and "region" in ds[v].dims), None)
     if activity is None:
         activity = next((v for v in ds.data_vars if ds[v].dims[-1:] == ("region",) and v not in ("bold",)), None)
-    if activity is not None:
+    if activity is not None and _n_time(ds[activity]) >= 2:
         panels.append("activity")
-    if "bold" in ds:
+    if "bold" in ds and _n_time(ds["bold"]) >= 2:
         panels.append("bold")
-    if "eeg" in ds:
+    if "eeg" in ds and _n_time(ds["eeg"]) >= 2:
         panels.append("eeg")
     if fc is None:
-        source = ds["bold"] if "bold" in ds and ds.sizes[ds["bold"].dims[0]] > 2 else (
-            ds[activity] if activity is not None else None)
-        fc = compute_fc(source) if source is not None else None
+        source = None
+        if "bold" in ds and _n_time(ds["bold"]) >= 3:
+            fc, source = compute_fc(ds["bold"]), "BOLD"
+        elif activity is not None and _n_time(ds[activity]) >= 3:
+            fc, source = compute_fc(ds[activity]), activity
+    else:
+        source = fc.attrs.get("source")
     fig = figure((13, 8.5))
     grid = fig.add_gridspec(3, 2, width_ratios=[1.6, 1])
     row = 0
@@ -288,7 +299,8 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
         ax = fig.add_subplot(grid[row, 0])
         _draw_traces(ax, _pick(ds["bold"], "region", regions), demean=True)
         tr = ds["bold"].attrs.get("tr_ms")
-        ax.set_title(f"BOLD of the same regions (TR {tr:g} ms)" if tr else "BOLD of the same regions")
+        which = "of the same regions" if "activity" in panels else "of a few regions"
+        ax.set_title(f"BOLD {which} (TR {tr:g} ms)" if tr else f"BOLD {which}")
         row += 1
     if "eeg" in panels:
         ax = fig.add_subplot(grid[row, 0])
@@ -298,11 +310,11 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
         _draw_traces(ax, _pick(show, _space_dim(da, tdim), 6), offset=True)
         ax.set_title(f"EEG, 6 of {da.sizes[_space_dim(da, tdim)]} sensors (last {show.sizes[tdim]} samples)")
     if fc is not None:
-        source = fc.attrs.get("source", "BOLD" if "bold" in ds else activity)
         kind = "volumes" if source == "BOLD" else "samples"
         samples = f", {fc.attrs['n_samples']} {kind}" if "n_samples" in fc.attrs else ""
+        of = f" of {source}" if source else ""
         _draw_matrix(fig, fig.add_subplot(grid[:, 1]), fc,
-                     f"FC of {source} ({fc.sizes[fc.dims[0]]} regions{samples})")
+                     f"FC{of} ({fc.sizes[fc.dims[0]]} regions{samples})")
     fig.suptitle(title or _title(ds))
     return fig
 
