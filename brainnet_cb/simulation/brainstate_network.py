@@ -1,0 +1,255 @@
+r"""``NetworkModule``: a connectome network as a brainstate module, stepped by the user.
+
+:func:`brainnet_cb.simulate` owns its loop: it scans the engine's step in
+compiled chunks and hands back a Dataset. A brainstate program owns *its*
+loop instead: it steps modules inside :func:`brainstate.transform.for_loop`,
+composes them (a stimulus module feeding a network, a readout layer reading
+it) and trains their :class:`brainstate.ParamState` with
+``braintools.optim`` or optax. :class:`NetworkModule` is the network in that
+form: a :class:`brainstate.nn.Dynamics` whose hidden states are the engine's
+carry (node state, delay ring buffer, coupling input, step counter, current
+noise block) and whose :meth:`~NetworkModule.update` is the engine's own step
+(:mod:`brainnet_cb.simulation.engine`), unchanged. One call advances every
+region by ``dt``:
+
+.. math::
+
+   x_i(t + dt) = \Phi_{dt}\big(x_i(t);\; c_i(t) + I_i(t)\big),
+   \qquad c_i(t) = \mathrm{post}\Big(\sum_j W_{ij}\, s_j(t - \tau_{ij})\Big),
+
+with ``W[target, source]``, the sent quantity :math:`s` (``r`` for
+Coombes–Byrne), integer lags :math:`\tau_{ij} = \mathrm{round}(L_{ij} /
+(\mathrm{speed}\,dt))` steps, the coupling's ``post`` (``G S`` for
+:class:`~brainnet_cb.Linear`), the integrator :math:`\Phi` and an optional
+external input :math:`I` at the coupling port. With the same model,
+connectome, options and key, the states after ``k`` calls equal the samples
+of ``bn.simulate(..., monitors=[bn.Raw()])`` bit for bit (noise included:
+the same blocks of normals, drawn from the key and the absolute step number).
+
+Parameters named in ``trainable`` become :class:`brainstate.nn.Param`
+attributes (each holding a :class:`brainstate.ParamState`); every step reads
+their current values and substitutes them into the engine's arguments
+(:meth:`~brainnet_cb.simulation.parameters.ParameterBook.substitute`), so
+gradients flow from any loss of the trajectory to them.
+"""
+
+from __future__ import annotations
+
+import brainstate
+import brainunit as u
+import jax.numpy as jnp
+
+from .. import _engine as engine  # the engine (brainnet_cb.simulation.engine)
+from ..errors import SimulationError
+from ..monitors import Raw
+from .parameters import ParameterBook
+from .spec import Simulation
+
+__all__ = ["NetworkModule"]
+
+
+class NetworkModule(brainstate.nn.Dynamics):
+    r"""A delayed connectome network of node models as a :class:`brainstate.nn.Dynamics`.
+
+    Parameters
+    ----------
+    model : NodeModel or Simulation
+        The node model (e.g. ``bn.CoombesByrne(eta=-4.6)``), or a whole
+        :class:`~brainnet_cb.Simulation` (its ``duration`` and ``monitors``
+        are ignored: the module is stepped by its user).
+    connectome : Connectome, optional
+        Weights ``[target, source]`` and tract lengths (mm); not with a spec.
+    dt : float or brainunit.Quantity, default 0.1
+        The step (ms). Lags are rounded with it, so it is fixed at
+        construction; a different ``brainstate.environ`` ``dt`` is refused at
+        :meth:`update`.
+    trainable : sequence of str, default ()
+        Parameters to expose as :class:`brainstate.nn.Param` (attributes
+        ``param_<name>``, also in :attr:`params`): model fields
+        (``"eta"``), coupling fields (``"G"``) or noise amplitudes
+        (``"noise_v"``), as named by the parameter book
+        (:mod:`brainnet_cb.simulation.parameters`), starting from their value
+        in the spec: a scalar is one global trainable value, an array one
+        value per region. Speed and seed are not differentiable and are refused.
+    **options
+        The run options of :class:`~brainnet_cb.Simulation`: ``coupling``,
+        ``speed``, ``noise``, ``key``, ``method``, ``initial_state``,
+        ``history``, ``normalize``, ``dtype``, ``edges`` (same defaults).
+
+    Attributes
+    ----------
+    x : brainstate.HiddenState
+        Node state, shape ``(n_states, n_regions)`` (rows in ``model.states`` order).
+    hist, c, step, noise_block, bad_step, bad_region : brainstate.ShortTermState
+        The rest of the engine's carry: the ring buffer of the sent quantity
+        ``(max_lag + 1, n)``, the coupling input of the current step, the step
+        counter, the increments of the current noise block, and the first
+        non-finite step and region (``-1`` while finite).
+
+    Notes
+    -----
+    Call :func:`brainstate.nn.init_all_states` (or :meth:`init_state`) before
+    stepping, and again to restart. :meth:`init_state` reads the trainable
+    parameters (the initial coupling input depends on ``G``, the first noise
+    block on the noise amplitudes), so a loss that is differentiated should
+    call it inside the differentiated function. The module steps one network;
+    batch several with :func:`brainstate.transform.vmap` or use
+    :func:`brainnet_cb.simulate_batch`.
+
+    Examples
+    --------
+    >>> import brainstate, jax.numpy as jnp, brainnet_cb as bn
+    >>> from brainnet_cb.simulation.brainstate_network import NetworkModule
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    >>> net = NetworkModule(bn.CoombesByrne(), conn, dt=0.1, coupling=bn.Linear(G=0.5),
+    ...                     trainable=("G",))
+    >>> brainstate.nn.init_all_states(net)  # doctest: +ELLIPSIS
+    NetworkModule(...)
+    >>> r = brainstate.transform.for_loop(lambda i: net.update(), jnp.arange(1000))
+    >>> r.shape, net.t
+    ((1000, 2), 100.0)
+    """
+
+    def __init__(self, model, connectome=None, dt=0.1, *, trainable=(), **options):
+        for name in ("duration", "monitors"):
+            if name in options:
+                raise SimulationError(
+                    f"NetworkModule takes no {name!r}: it is stepped by its user (call update() in a "
+                    "brainstate.transform.for_loop) and returns the new state each step.")
+        if isinstance(model, Simulation):
+            if connectome is not None or options:
+                raise SimulationError("pass either a Simulation or (model, connectome, **options), not both.")
+            spec = model.replace(duration=model.dt, monitors=(Raw(),))
+        else:
+            spec = Simulation(model, connectome, duration=dt, dt=dt, monitors=(Raw(),), **options)
+        run = spec.prepare()
+        super().__init__(run.connectome.n_regions)
+        self.spec = spec
+        self.model = run.model
+        self.connectome = run.connectome
+        self.dt = run.dt
+        self.max_lag = run.max_lag
+        # The engine's pieces, without monitors: the module's user observes the state.
+        self._plan = run.plan._replace(levels=())
+        self._dyn = run.dyn._replace(monitors=())
+        self._x0, self._hist0 = run.carry.x, run.carry.hist
+        self._book = ParameterBook(spec.model, spec.coupling)
+        self.params = {}
+        for name in trainable:
+            p = self._book.lookup(name, SimulationError, "unknown parameter {name!r} in trainable; "
+                                                         "choose from the {choices}.")
+            if not p.differentiable:
+                raise SimulationError(
+                    f"{name!r} cannot be trainable: it changes integer delays or the random numbers, "
+                    "not a smooth parameter. Sweep it with bn.sweep instead.")
+            ParameterBook.check_noise_row(p, run, SimulationError, f"trainable {name!r}")
+            value = self._current(p)
+            param = brainstate.nn.Param(value)
+            setattr(self, f"param_{name}", param)
+            self.params[name] = param
+
+    # ------------------------------------------------------------------ pieces
+    def _current(self, p):
+        """The value of parameter ``p`` as the spec gives it (a scalar stays one global value)."""
+        spec = self.spec
+        if p.kind == "model":
+            value = getattr(spec.model, p.field)
+        elif p.kind == "coupling":
+            value = getattr(spec.coupling, p.field)
+        else:
+            value = spec.noise.sigma[p.field]
+        return jnp.asarray(u.get_mantissa(value), self._dyn.table.weights.dtype)
+
+    def dynamic(self) -> engine.Dynamic:
+        """The engine's dynamic arguments with the current values of the trainable parameters."""
+        if not self.params:
+            return self._dyn
+        values = {name: param.value() for name, param in self.params.items()}
+        return self._book.substitute(_RunView(self), values)
+
+    def _carry(self) -> engine.Carry:
+        return engine.Carry(self.x.value, self.hist.value, self.step.value, self.c.value, (),
+                            self.bad_step.value, self.bad_region.value)
+
+    # ------------------------------------------------------------------ brainstate API
+    def init_state(self, batch_size=None, **kwargs):
+        """The carry at step 0: initial state, initial history, the coupling input it gives, noise block 0."""
+        if batch_size is not None:
+            raise SimulationError(
+                f"NetworkModule steps one network; got batch_size={batch_size!r}. Batch networks with "
+                "brainstate.transform.vmap over modules, or use bn.simulate_batch.")
+        dyn = self.dynamic()
+        carry = engine.initial_carry(self._x0, self._hist0, dyn, self._plan)
+        self.x = brainstate.HiddenState(carry.x)
+        self.hist = brainstate.ShortTermState(carry.hist)
+        self.step = brainstate.ShortTermState(carry.step)
+        self.c = brainstate.ShortTermState(carry.c)
+        self.bad_step = brainstate.ShortTermState(carry.bad_step)
+        self.bad_region = brainstate.ShortTermState(carry.bad_region)
+        nz = engine._noise_block(carry, dyn, self._plan)
+        self.noise_block = brainstate.ShortTermState(nz) if nz is not None else None
+
+    def reset_state(self, batch_size=None, **kwargs):
+        """Restart from step 0 (the same as :meth:`init_state`)."""
+        self.init_state(batch_size, **kwargs)
+
+    def update(self, inp=None):
+        """Advance every region by ``dt``; return the sent quantity at the new step, shape ``(n,)``.
+
+        Parameters
+        ----------
+        inp : array-like, optional
+            External input added to the coupling input of this step (the
+            model's coupling port, ``v`` for Coombes–Byrne), a scalar or one
+            value per region; held fixed over the stages of the step like the
+            coupling.
+        """
+        self._check_dt()
+        dyn = self.dynamic()
+        carry = self._carry()
+        if inp is not None:
+            inp = u.get_mantissa(u.maybe_decimal(inp))
+            carry = carry._replace(c=carry.c + jnp.broadcast_to(jnp.asarray(inp, carry.c.dtype), carry.c.shape))
+        nz = None if self.noise_block is None else self.noise_block.value
+        carry, nz = engine._step((carry, nz), dyn, self._plan)
+        self.x.value = carry.x
+        self.hist.value = carry.hist
+        self.step.value = carry.step
+        self.c.value = carry.c
+        self.bad_step.value = carry.bad_step
+        self.bad_region.value = carry.bad_region
+        if nz is not None:
+            self.noise_block.value = nz
+        return dyn.model.sent(carry.x)
+
+    def _check_dt(self):
+        dt = brainstate.environ.get("dt", None)
+        if dt is None:
+            return
+        dt_ms = float(u.maybe_decimal(dt / u.ms)) if isinstance(dt, u.Quantity) else float(dt)
+        if abs(dt_ms - self.dt) > 1e-12 * self.dt:
+            raise SimulationError(
+                f"brainstate.environ dt is {dt_ms:g} ms but this NetworkModule was built with dt = {self.dt:g} ms "
+                "(its delays are rounded to that step); build it with the environment's dt or leave dt unset.")
+
+    # ------------------------------------------------------------------ reading the state
+    @property
+    def t(self) -> float:
+        """The time of the current step (ms), ``step * dt`` (host value; not inside a trace)."""
+        return float(self.step.value) * self.dt
+
+    def state(self, name: str):
+        """The row of the node state ``name`` (e.g. ``"v"``), shape ``(n,)``."""
+        if name not in self.model.states:
+            raise SimulationError(f"{type(self.model).__name__} has states {self.model.states}; got {name!r}.")
+        return self.x.value[self.model.states.index(name)]
+
+
+class _RunView:
+    """What :meth:`ParameterBook.substitute` reads of a run: the module's dynamic arguments."""
+
+    def __init__(self, module):
+        self.dyn = module._dyn
+        self.connectome = module.connectome
+        self.model = module.model
+        self.plan = module._plan
