@@ -42,7 +42,19 @@ __all__ = ["reading", "damage", "DAMAGE_ERRORS"]
 DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, struct.error)
 
 
-def damage(exc: BaseException) -> str:
+def _head(path, n=16) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, TypeError):
+        return b""
+
+
+#: How NumPy's files and pickles start: a zip (``.npz``), a ``.npy``, a pickle (protocol >= 2).
+_NUMPY_MAGIC = (b"PK\x03\x04", b"\x93NUMPY", b"\x80")
+
+
+def damage(exc: BaseException, path=None) -> str:
     """What a raw reading error says about the file, in plain words.
 
     Examples
@@ -61,6 +73,9 @@ def damage(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return "it ends early: the file is truncated"
     if isinstance(exc, ValueError) and "pickle" in text:
+        head = _head(path) if path is not None else b"\x80"
+        if head and not head.startswith(_NUMPY_MAGIC):  # numpy tries a pickle when the magic is unknown
+            return f"it is not a NumPy file (.npz or .npy): it starts with {head!r}"
         return ("it holds pickled Python objects, which brainnet_cb never loads "
                 "(loading them can run arbitrary code)")
     if isinstance(exc, PermissionError):
@@ -77,7 +92,7 @@ def damage(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def reading(path, what: str, error: type = BrainnetError, fix: str = ""):
+def reading(path, what: str = "", error: type = BrainnetError, fix: str = "", name=None):
     """Context manager: a raw error of a damaged file becomes ``error`` naming ``path``.
 
     Parameters
@@ -85,7 +100,10 @@ def reading(path, what: str, error: type = BrainnetError, fix: str = ""):
     path : str or path-like
         The file being read (named in the message).
     what : str
-        What the file should be, e.g. ``"resume_from="`` or ``"the .npz connectome"``.
+        What the file should be, e.g. ``"the .npz connectome"`` (before the path).
+    name : str, optional
+        The argument that named the file (``"resume_from"``): the message says
+        ``resume_from='<path>'`` instead of ``<what> '<path>'``.
     error : type, default BrainnetError
         The :class:`~brainnet_cb.errors.BrainnetError` subclass to raise.
     fix : str
@@ -114,6 +132,5 @@ def reading(path, what: str, error: type = BrainnetError, fix: str = ""):
     except BrainnetError:
         raise
     except DAMAGE_ERRORS as exc:
-        raise error(
-            f"{what} {str(os.fspath(path))!r} cannot be read: {damage(exc)}." + (f" {fix}" if fix else "")
-        ) from None
+        where = f"{name}={str(os.fspath(path))!r}" if name else f"{what} {str(os.fspath(path))!r}".strip()
+        raise error(f"{where} cannot be read: {damage(exc, path)}." + (f" {fix}" if fix else "")) from None

@@ -27,16 +27,22 @@ key and the absolute step only.
 A checkpoint is one ``.npz`` file (NumPy arrays and a JSON header, no pickle),
 written to a temporary file in the same folder, flushed to disk and renamed
 over the old one, so a kill at any time leaves the previous or the new
-checkpoint, never a torn one.
+checkpoint, never a torn one. The path is checked before the run starts
+(:func:`brainnet_cb._destinations.check_destination`): an existing file that
+is not a brainnet_cb checkpoint is never replaced, an earlier run's checkpoint
+only with ``overwrite=True`` (or when it is the one being resumed), and a run
+holds a lock on its checkpoint while it writes it. A damaged file given to
+``resume_from=`` is refused with a :class:`~brainnet_cb.errors.CheckpointError`
+saying what is wrong (:func:`brainnet_cb._safe_read.reading`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import pathlib
-import tempfile
 import warnings
 from typing import NamedTuple
 
@@ -44,10 +50,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._destinations import WriteLock, check_destination, publish, temporary_path
+from .._safe_read import DAMAGE_ERRORS, reading
 from .._version import __version__
 from ..errors import CheckpointError
 
-__all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "CHECKPOINT_FORMAT"]
+__all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_checkpoint", "CHECKPOINT_FORMAT"]
 
 #: Version of the checkpoint file layout.
 CHECKPOINT_FORMAT = 1
@@ -199,6 +207,12 @@ class Checkpoint:
         carry = jax.tree_util.tree_unflatten(treedef, restored)
         samples = None
         if not self.streamed:
+            missing = [f"samples_{k}" for k in range(len(run.monitors)) if f"samples_{k}" not in self.arrays]
+            if missing:
+                raise CheckpointError(
+                    f"the checkpoint {str(self.path)!r} lacks the outputs {missing} of this run's monitors; "
+                    "it is damaged or was written by another program. Start the run again without resume_from."
+                )
             samples = tuple(self.arrays[f"samples_{k}"] for k in range(len(run.monitors)))
         schedule = tuple(tuple(int(v) for v in p) for p in self.header["schedule"])
         return ResumeState(carry, self.piece, schedule, samples, self.header.get("sink_state"))
@@ -209,62 +223,127 @@ def _software() -> dict:
     return {"brainnet_cb": __version__, "jax": jax.__version__, "device": f"{dev.platform} {dev.device_kind}"}
 
 
+#: What a checkpoint's header must hold.
+HEADER_KEYS = ("format", "piece", "schedule", "fingerprint", "n_carry")
+_DAMAGED = (
+    "resume_from needs a brainnet_cb checkpoint (the .npz that checkpoint= writes); a checkpoint is written to "
+    "a temporary file and renamed, so a killed run never leaves a torn one: this file was damaged afterwards or "
+    "is not a brainnet_cb checkpoint. Resume from an intact copy, or start the run again without resume_from."
+)
+
+
+def _read_header(z, path) -> dict:
+    """The JSON header of an open ``.npz``; CheckpointError if it has none."""
+    if "header" not in z.files:
+        raise CheckpointError(
+            f"resume_from={str(path)!r} is not a brainnet_cb checkpoint: it holds the arrays "
+            f"{sorted(z.files)[:8]} and no 'header'. Pass the .npz that checkpoint= wrote."
+        )
+    header = json.loads(str(z["header"]))
+    if not isinstance(header, dict):
+        raise ValueError(f"the header is a {type(header).__name__}, not a JSON object")
+    return header
+
+
+def is_checkpoint(path) -> bool:
+    """Whether ``path`` is a readable brainnet_cb checkpoint (its header is read, not its arrays)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return "format" in _read_header(z, path)
+    except (CheckpointError, *DAMAGE_ERRORS):
+        return False
+
+
 def load_checkpoint(path) -> Checkpoint:
     """Read a checkpoint written by :class:`Checkpointer`.
 
     Raises
     ------
     CheckpointError
-        If the file does not exist or is not a brainnet_cb checkpoint.
+        If the file does not exist, is a folder, is damaged (truncated,
+        corrupted, pickled) or is not a brainnet_cb checkpoint; the message says
+        which.
     """
     path = pathlib.Path(path)
+    if path.is_dir():
+        raise CheckpointError(
+            f"resume_from={str(path)!r} is a folder; pass the checkpoint file (.npz) that checkpoint= wrote "
+            "(a Zarr store goes to out=)."
+        )
     if not path.is_file():
         raise CheckpointError(
             f"resume_from={str(path)!r} does not exist; pass the checkpoint= path of the interrupted run."
         )
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        header = json.loads(str(arrays.pop("header")))
-    except (OSError, ValueError, KeyError) as exc:
-        raise CheckpointError(
-            f"resume_from={str(path)!r} is not a brainnet_cb checkpoint ({type(exc).__name__}: {exc})."
-        ) from None
-    if header.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(
-            f"resume_from={str(path)!r} has checkpoint format {header.get('format')!r}; this brainnet_cb "
-            f"reads format {CHECKPOINT_FORMAT}. Resume it with the version that wrote it "
-            f"({header.get('software', {}).get('brainnet_cb')!r})."
-        )
+    with reading(path, error=CheckpointError, fix=_DAMAGED, name="resume_from"):
+        with np.load(path, allow_pickle=False) as z:
+            header = _read_header(z, path)  # before the arrays: a foreign file is refused unread
+            missing = [k for k in HEADER_KEYS if k not in header]
+            if missing:
+                raise CheckpointError(
+                    f"resume_from={str(path)!r} is not a brainnet_cb checkpoint: its header lacks {missing}. "
+                    "Pass the .npz that checkpoint= wrote."
+                )
+            if header.get("format") != CHECKPOINT_FORMAT:
+                raise CheckpointError(
+                    f"resume_from={str(path)!r} has checkpoint format {header.get('format')!r}; this brainnet_cb "
+                    f"reads format {CHECKPOINT_FORMAT}. Resume it with the version that wrote it "
+                    f"({header.get('software', {}).get('brainnet_cb')!r})."
+                )
+            arrays = {k: z[k] for k in z.files if k != "header"}
     return Checkpoint(path, header, arrays)
 
 
 class Checkpointer:
     """Writes a run's checkpoint atomically after every finished chunk.
 
+    The destination is checked when the object is made (before the run
+    compiles anything) and locked from :meth:`bind` to :meth:`close`.
+
     Parameters
     ----------
     path : str or path-like
         The checkpoint file (``.npz``; the suffix is added if missing).
+    overwrite : bool, default False
+        Replace an existing checkpoint of an earlier run. A file that is not a
+        brainnet_cb checkpoint is never replaced.
+    resume_from : str or path-like, optional
+        The checkpoint being resumed: when it is ``path``, the run goes on
+        updating it.
+
+    Raises
+    ------
+    CheckpointError
+        A missing or read-only folder, a symbolic link, an existing file that is
+        not a checkpoint, an earlier run's checkpoint without ``overwrite``, or
+        a checkpoint another run is writing.
     """
 
-    def __init__(self, path):
-        path = pathlib.Path(path)
+    def __init__(self, path, overwrite: bool = False, resume_from=None):
+        try:
+            path = pathlib.Path(os.fspath(path))
+        except TypeError:
+            raise CheckpointError(f"checkpoint must be a str or os.PathLike; got {type(path).__name__}.") from None
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
-        if not path.parent.is_dir():
-            raise CheckpointError(
-                f"cannot write checkpoint={str(path)!r}: the folder {str(path.parent)!r} does not exist."
-            )
-        self.path = path
+        resuming = resume_from is not None and _same_file(path, resume_from)
+        self.path = check_destination(path, name="checkpoint", overwrite=overwrite, error=CheckpointError,
+                                      refuse_existing=lambda p: _refuse_existing(p, overwrite), existing_ok=resuming)
+        self._replace = path.exists()  # allowed by now: the resumed checkpoint, or overwrite=True
         self._fingerprint = None
+        self._lock = WriteLock(self.path, "checkpoint", CheckpointError)
 
     def bind(self, run) -> None:
-        """Fingerprint ``run`` (call before it advances: its carry must be the initial one)."""
+        """Lock the file and fingerprint ``run`` (call before it advances: its carry must be the initial one)."""
+        self._lock.acquire()
         self._fingerprint = fingerprint(run)
+
+    def close(self) -> None:
+        """Release the lock (the checkpoint stays)."""
+        self._lock.release()
 
     def save(self, carry, piece, schedule, samples=None, sink_state=None) -> None:
         """Write the state after ``piece`` chunks (``samples``: per monitor, in-memory runs)."""
+        self._lock.acquire()
         leaves = jax.tree_util.tree_leaves(carry)
         header = {
             "format": CHECKPOINT_FORMAT,
@@ -280,16 +359,35 @@ class Checkpointer:
         if samples is not None:
             arrays.update({f"samples_{k}": np.asarray(s) for k, s in enumerate(samples)})
         arrays["header"] = np.asarray(json.dumps(header))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        tmp = temporary_path(self.path)
         try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a normal file's mode (umask)
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, **arrays)
                 fh.flush()
                 os.fsync(fh.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; give it a normal file's mode
-            os.replace(tmp, self.path)
+            publish(tmp, self.path, overwrite=self._replace, name="checkpoint", error=CheckpointError)
+            self._replace = True
         finally:
-            if os.path.exists(tmp):
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, TypeError):
+        return False
+
+
+def _refuse_existing(path, overwrite):
+    """Why an existing ``checkpoint=`` path must not be replaced (None: it may be)."""
+    if path.is_dir():
+        return "is a folder; a checkpoint is one .npz file. Choose a file path."
+    if not is_checkpoint(path):
+        return ("exists and is not a brainnet_cb checkpoint; it is never replaced, not even with overwrite=True. "
+                "Choose another checkpoint path (e.g. 'run.ckpt.npz').")
+    if not overwrite:
+        return ("holds the checkpoint of an earlier run; pass resume_from= with this path to continue that run, "
+                "overwrite=True to start again and replace it, or choose another path.")
+    return None

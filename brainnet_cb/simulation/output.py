@@ -19,8 +19,39 @@ import xarray as xr
 from .._destinations import WriteLock, check_destination, publish, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
+from .checkpoint import Checkpointer, load_checkpoint
+from .streaming import ZarrSink
 
-__all__ = ["write_netcdf", "check_netcdf_destination"]
+__all__ = ["write_netcdf", "check_netcdf_destination", "execute"]
+
+
+def execute(execution, run) -> xr.Dataset:
+    """Advance ``run`` with the options of ``execution`` (a :class:`~brainnet_cb.Execution`).
+
+    In this order: the destinations (``out`` store, ``checkpoint`` file) are
+    checked (nothing is read, created or compiled before), then
+    ``resume_from`` is read and checked against the run, then the run
+    advances holding the locks of its store and checkpoint, which are released
+    however it ends (finished, failed, interrupted).
+    """
+    checkpoint = execution.checkpoint
+    if execution.resume_from is not None and checkpoint is None:
+        checkpoint = execution.resume_from  # the resumed checkpoint keeps being updated
+    sink = saver = None
+    try:
+        if execution.out is not None:
+            sink = ZarrSink(execution.out, overwrite=execution.overwrite, resume=execution.resume_from is not None)
+        if checkpoint is not None:
+            saver = Checkpointer(checkpoint, overwrite=execution.overwrite, resume_from=execution.resume_from)
+        resume = None
+        if execution.resume_from is not None:
+            resume = load_checkpoint(execution.resume_from).restore(run, streamed=execution.out is not None)
+        return run.execute(chunk_steps=execution.chunk_steps, progress=execution.progress, sink=sink,
+                           checkpoint=saver, resume=resume)
+    finally:
+        for held in (sink, saver):
+            if held is not None:
+                held.close()
 
 
 def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,

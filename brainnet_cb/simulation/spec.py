@@ -39,9 +39,8 @@ from ..errors import SimulationError
 from ..monitors import Monitor
 from ..nodes.base import NodeModel
 from ..noise import Additive
-from .checkpoint import Checkpointer, load_checkpoint
+from . import output
 from .run import Run
-from .streaming import ZarrSink
 from .validation import default_monitors, prepare_run
 
 __all__ = ["Simulation", "Execution", "default_monitors", "simulation"]
@@ -70,7 +69,9 @@ class Execution:
         brainnet-cb[stream]``); the store is readable after every chunk and
         the returned Dataset reads from it lazily.
     overwrite : bool, default False
-        Replace an existing ``out`` store; without it an existing one is refused.
+        Replace an existing ``out`` store or an earlier run's ``checkpoint``;
+        without it an existing one is refused (a path that is not a store or a
+        checkpoint is never replaced).
     checkpoint : str or path-like, optional
         Save the full state of the run to this ``.npz`` file after every chunk
         (:mod:`brainnet_cb.simulation.checkpoint`).
@@ -90,15 +91,7 @@ class Execution:
 
     def execute(self, run: Run) -> xr.Dataset:
         """Advance the prepared ``run`` to its end with these options; return its Dataset."""
-        checkpoint, resume = self.checkpoint, None
-        if self.resume_from is not None:
-            resume = load_checkpoint(self.resume_from).restore(run, streamed=self.out is not None)
-            if checkpoint is None:
-                checkpoint = self.resume_from
-        sink = ZarrSink(self.out, overwrite=self.overwrite, resume=resume is not None) if self.out is not None else None
-        saver = Checkpointer(checkpoint) if checkpoint is not None else None
-        return run.execute(chunk_steps=self.chunk_steps, progress=self.progress, sink=sink, checkpoint=saver,
-                           resume=resume)
+        return output.execute(self, run)  # destinations checked first, locks held while writing
 
 
 # ----------------------------------------------------------------------------- the spec

@@ -14,8 +14,19 @@ its outputs in memory. The store is valid after every chunk:
   metadata, so a process killed mid-append leaves the store as it was after
   the last finished chunk;
 - while the run goes on, ``attrs["stream_progress"]`` says how far it got
-  (``"37 of 100 chunks, t = 3700 ms"``); the finished store has no such
-  attribute and equals the in-memory result (``xarray.testing.assert_identical``).
+  (``"37 of 100 chunks, t = 3700 ms"``). It is written only after the chunk's
+  data and the consolidated metadata that announces them (then consolidated
+  again), so no reader, through the consolidated metadata or the plain
+  ``.zattrs``, ever sees a progress beyond the samples the store holds. The
+  finished store has no such attribute and equals the in-memory result
+  (``xarray.testing.assert_identical``);
+- the destination is checked before the run compiles anything (folder exists
+  and is writable, not a symbolic link, an existing path replaced only with
+  ``overwrite=True`` and only if it is a Zarr store), and the run holds a lock
+  on the store (``.<name>.lock`` beside it) while it writes, so
+  ``overwrite=True`` from another process is refused instead of deleting the
+  store underneath the run. A replaced store is moved aside, the new one renamed
+  into place, and only then the old one deleted.
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
@@ -24,7 +35,6 @@ optional dependency: ``pip install brainnet-cb[stream]``.
 
 from __future__ import annotations
 
-import os
 import pathlib
 import shutil
 import uuid
@@ -32,6 +42,7 @@ import uuid
 import numpy as np
 import xarray as xr
 
+from .._destinations import WriteLock, check_destination, publish_folder
 from ..errors import CheckpointError, SimulationError
 
 __all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
@@ -111,9 +122,10 @@ class ZarrSink(Sink):
 
     def __init__(self, path, overwrite: bool = False, resume: bool = False):
         self.zarr = _zarr()
-        self.path = pathlib.Path(path)
         self.overwrite = bool(overwrite)
         self.resume = bool(resume)
+        self.path = self._check(path)
+        self._lock = WriteLock(self.path, "out", SimulationError)
         self._arrays = {}
         self._lengths = {}
         self._group = None
@@ -130,22 +142,17 @@ class ZarrSink(Sink):
     def _consolidate(self):
         self.zarr.consolidate_metadata(str(self.path))
 
+    def _check(self, path) -> pathlib.Path:
+        """:func:`~brainnet_cb._destinations.check_destination` of the store (nothing is created)."""
+        return check_destination(path, name="out", overwrite=self.overwrite, error=SimulationError,
+                                 refuse_existing=None if self.resume else _refuse_existing, existing_ok=self.resume)
+
+    def close(self) -> None:
+        """Release the store's lock (idempotent; :meth:`finish` does it too)."""
+        self._lock.release()
+
     def _create(self, template, chunk_samples):
         path = self.path
-        if path.exists() or path.is_symlink():
-            if not self.overwrite:
-                raise SimulationError(
-                    f"out={str(path)!r} exists; pass overwrite=True to replace it, choose another "
-                    "path, or pass resume_from=<checkpoint> to continue the run that wrote it."
-                )
-            if not _is_zarr_store(path):
-                raise SimulationError(
-                    f"out={str(path)!r} exists and is not a Zarr store; it is not deleted even with "
-                    "overwrite=True. Remove it yourself or choose another path."
-                )
-            shutil.rmtree(path)
-        if not path.parent.is_dir():
-            raise SimulationError(f"cannot write out={str(path)!r}: the folder {str(path.parent)!r} does not exist.")
         encoding = {}
         for name, var in template.variables.items():
             dims = [d for d in var.dims if d in chunk_samples]
@@ -158,7 +165,7 @@ class ZarrSink(Sink):
         kwargs = {"zarr_format": 2} if _zarr_major(self.zarr) >= 3 else {}
         try:
             template.to_zarr(str(tmp), mode="w-", encoding=encoding, consolidated=True, **kwargs)
-            os.replace(tmp, path)
+            publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
@@ -199,6 +206,8 @@ class ZarrSink(Sink):
 
     # --- the Sink interface ---------------------------------------------------------
     def start(self, template, chunk_samples, append_dims, resume_state=None):
+        self._check(self.path)  # again: the run may start long after the sink was made
+        self._lock.acquire()
         self._append_dims = tuple(append_dims)
         if self.resume:
             self._reopen(template, resume_state or {})
@@ -222,6 +231,7 @@ class ZarrSink(Sink):
                 arr.append(np.asarray(var.values), axis=axis)
         for dim in self._append_dims:
             self._lengths[dim] = self._lengths.get(dim, 0) + int(chunk.sizes.get(dim, 0))
+        self._consolidate()  # the data first; the progress that announces them after
         self._group.attrs[PROGRESS_ATTR] = f"{done} of {total} chunks, t = {t_ms:g} ms"
         self._consolidate()
 
@@ -232,7 +242,15 @@ class ZarrSink(Sink):
         if PROGRESS_ATTR in self._group.attrs:
             del self._group.attrs[PROGRESS_ATTR]
         self._consolidate()
+        self.close()
         return xr.open_zarr(str(self.path), chunks=None)
+
+
+def _refuse_existing(path):
+    if not _is_zarr_store(path):
+        return ("exists and is not a Zarr store; it is not deleted even with overwrite=True. Remove it yourself "
+                "or choose another path.")
+    return None
 
 
 def _chunk_length(samples: int, sample_bytes: int) -> int:
