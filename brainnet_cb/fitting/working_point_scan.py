@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -85,7 +86,8 @@ def heterogeneity_map(heterogeneity, connectome):
 
 def noise_matrix(model, noise, n):
     """Noise amplitude of every state of every region, ``(n_s, n)`` (0 where none)."""
-    rows, sigma = noise.amplitudes(model, n, np.float64)
+    with jax.enable_x64(True):  # float64 amplitudes without JAX's truncation warning
+        rows, sigma = noise.amplitudes(model, n, np.float64)
     out = np.zeros((len(model.states), n))
     for k, r in enumerate(rows):
         out[r] = np.asarray(sigma[k])

@@ -1,0 +1,52 @@
+"""``brainnet-cb fit``: its default is the working-point recipe on the bundled HCP data."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import cli
+from brainnet_cb.cli import config
+from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
+
+
+def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
+    cfg = config.FitConfig()
+    assert cfg.fit.method == "working_point"
+    assert cfg.connectome.atlas == "hcp80" and cfg.fit.empirical == "hcp80" and cfg.fit.test == "hcp80"
+    assert cfg.noise == {"v": 0.02} and cfg.run.duration == 288_000.0
+    # the scanned grid is the recipe's own default, written out so --print-config shows it
+    assert cfg.fit.excitability == list(DEFAULT_EXCITABILITY)
+    np.testing.assert_allclose(cfg.fit.fractions, DEFAULT_COUPLING_FRACTIONS, rtol=0, atol=1e-12)
+    # 400 volumes of the data's TR: a gradient fit of the same config needs whole TRs
+    assert cfg.run.duration % cfg.monitors.bold.tr == 0
+    conn = config.build_connectome(cfg.connectome)
+    assert conn.n_regions == 80
+    np.testing.assert_array_equal(conn.weights, bn.load_empirical("hcp80").connectome.weights)
+
+
+@pytest.mark.slow
+def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseline(tmp_path, capsys):
+    out = tmp_path / "fit.nc"
+    args = ["fit", "--set", "fit.excitability=[-2.0]", "--set", "fit.fractions=[1.0]", "--set", "fit.seeds=1",
+            "--set", "fit.candidates=1", "--set", "fit.bandpass=false", "--set", "monitors.bold.discard=5000.0",
+            "--duration", "36000", "--out", str(out), "--quiet"]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    with xr.open_dataset(out) as res:
+        a = dict(res.attrs)
+        assert "[fit]" in a["config"]
+    hcp = bn.load_empirical("hcp80")
+    assert a["value"] == -2.0 and a["G_over_G_ref"] == 1.0
+    assert a["sc_baseline_test"] == pytest.approx(hcp.sc_baseline("test"), abs=1e-12)
+    # the linearised working point generalises beyond the structural baseline on the held-out group
+    assert a["test_corr_linear"] > a["sc_baseline_test"] + 0.1
+    assert np.isfinite(a["test_corr"]) and a["test_corr"] > 0.2
+    assert f"held-out FC   corr {a['test_corr']:.3f}" in text and "SC baseline" in text
+
+
+def test_working_point_fit_refuses_a_coupling_it_cannot_scan(tmp_path, capsys):
+    assert cli.main(["fit", "--set", 'coupling.kind="Diffusive"', "--out", str(tmp_path / "f.nc")]) == 2
+    err = capsys.readouterr().err
+    assert 'coupling.kind = \'Diffusive\'' in err and 'method = "grid"' in err
+    assert not (tmp_path / "f.nc").exists()
