@@ -1,0 +1,194 @@
+"""Faults of streamed runs (issue 14): kill -9 mid-stream, metadata order, overwrite while another run writes.
+
+A streamed run holds a lock on its store while it writes, so ``overwrite=True``
+from another process (or another run of the same process) is refused before
+anything compiles instead of deleting the store underneath it; a run killed
+with ``kill -9`` leaves a readable store whose progress attribute never
+announces more chunks than the store holds, and its lock goes with it.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.simulation import streaming
+from brainnet_cb.simulation.run import Run
+from brainnet_cb.simulation.streaming import PROGRESS_ATTR, ZarrSink
+
+pytest.importorskip("zarr")
+
+SETUP = """
+import os, signal, sys, time
+import brainnet_cb as bn
+from brainnet_cb.simulation import streaming
+bn.enable_float64()
+conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["L", "R"], name="pair")
+kw = dict(duration=40.0, dt=0.1, coupling=bn.Linear(G=0.3), noise=bn.Additive(v=0.1), key=5, chunk_steps=50)
+"""
+N_CHUNKS, PER_CHUNK = 8, 5  # 40 ms in chunks of 50 steps; 1-ms samples
+
+
+def pair():
+    return bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["L", "R"], name="pair")
+
+
+KW = dict(duration=40.0, dt=0.1, coupling=bn.Linear(G=0.3), noise=bn.Additive(v=0.1), key=5, chunk_steps=50)
+
+# killed in chunk K after its data and their consolidated metadata are written and the progress attribute of
+# chunk K is in .zattrs, before the consolidation that announces it (the moment the old order got wrong)
+KILL = SETUP + """
+K = int(sys.argv[2])
+consolidate = streaming.ZarrSink._consolidate
+calls = []
+def killing(self):
+    calls.append(1)
+    if len(calls) == 2 * K:  # two consolidations per chunk: after the data, after the progress
+        os.kill(os.getpid(), signal.SIGKILL)
+    consolidate(self)
+streaming.ZarrSink._consolidate = killing
+bn.simulate(bn.CoombesByrne(), conn, out=sys.argv[1], **kw)
+"""
+
+
+def _views(path):
+    """(progress chunks and time length) as the consolidated metadata and as the plain .zattrs/.zarray say."""
+    meta = json.loads((path / ".zmetadata").read_text())["metadata"]
+    plain_attrs = json.loads((path / ".zattrs").read_text())
+    plain_shape = json.loads((path / "r" / ".zarray").read_text())["shape"]
+
+    def chunks(attrs):
+        return int(attrs[PROGRESS_ATTR].split(" of ")[0]) if PROGRESS_ATTR in attrs else 0
+
+    return ((chunks(meta[".zattrs"]), meta["r/.zarray"]["shape"][0]),
+            (chunks(plain_attrs), plain_shape[0]))
+
+
+def test_kill_9_mid_stream_leaves_a_store_that_never_claims_more_than_it_holds(tmp_path):
+    path, K = tmp_path / "run.zarr", 3
+    res = subprocess.run([sys.executable, "-c", textwrap.dedent(KILL), str(path), str(K)], capture_output=True,
+                         text=True, timeout=240)
+    assert res.returncode == -signal.SIGKILL, res.stderr[-3000:]
+    consolidated, plain = _views(path)
+    assert consolidated == (K - 1, K * PER_CHUNK)  # data of chunk K announced, its progress not yet
+    assert plain == (K, K * PER_CHUNK)
+    full = bn.simulate(bn.CoombesByrne(), pair(), **KW)
+    killed = xr.open_zarr(path, chunks=None).load()
+    claimed = int(killed.attrs[PROGRESS_ATTR].split(" of ")[0])  # xarray may read either view's attrs
+    assert claimed in (K - 1, K) and claimed * PER_CHUNK <= killed.sizes["time"] == K * PER_CHUNK
+    np.testing.assert_array_equal(killed.r.values, full.r.values[: K * PER_CHUNK])
+    # the lock died with the process: the store is refused as existing, replaced with overwrite=True
+    with pytest.raises(bn.SimulationError, match=r"run\.zarr' already exists; pass overwrite=True"):
+        bn.simulate(bn.CoombesByrne(), pair(), out=path, **KW)
+    again = bn.simulate(bn.CoombesByrne(), pair(), out=path, overwrite=True, **KW)
+    xr.testing.assert_identical(again.load(), full)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]  # no lock, temporary or old store left
+
+
+def test_every_reader_view_lags_the_data_at_every_metadata_write(tmp_path, monkeypatch):
+    seen = []
+    consolidate = ZarrSink._consolidate
+
+    def checking(self):
+        (c_progress, c_len), (p_progress, p_len) = _views(self.path)
+        seen.append((c_progress, c_len, p_progress, p_len))
+        # whichever view a reader takes the progress from and whichever the shapes
+        assert max(c_progress, p_progress) * PER_CHUNK <= min(c_len, p_len), seen[-1]
+        consolidate(self)
+
+    monkeypatch.setattr(ZarrSink, "_consolidate", checking)
+    bn.simulate(bn.CoombesByrne(), pair(), out=tmp_path / "run.zarr", **KW)
+    assert len(seen) == 2 * N_CHUNKS + 1
+    # before the 2nd consolidation of chunk k: the plain .zattrs already says k, the data hold k chunks
+    assert seen[1] == (0, PER_CHUNK, 1, PER_CHUNK) and seen[-2] == (N_CHUNKS - 1, 40, N_CHUNKS, 40)
+
+
+# ----------------------------------------------------------------------------- overwrite while another run writes
+HOLD = SETUP + """
+out, started, go = sys.argv[1], sys.argv[2], sys.argv[3]
+append = streaming.ZarrSink.append
+def waiting(self, chunk, done, total, t_ms):
+    append(self, chunk, done, total, t_ms)
+    if done == 1:
+        open(started, "w").write(str(os.getpid()))
+        deadline = time.time() + 120
+        while not os.path.exists(go) and time.time() < deadline:
+            time.sleep(0.01)
+streaming.ZarrSink.append = waiting
+ds = bn.simulate(bn.CoombesByrne(), conn, out=out, checkpoint=out + ".ckpt.npz", **kw)
+print(ds.sizes["time"], ds.attrs.get(streaming.PROGRESS_ATTR, "finished"))
+"""
+
+
+def test_overwrite_of_a_store_another_process_is_writing_is_refused(tmp_path, monkeypatch):
+    out, started, go = tmp_path / "run.zarr", tmp_path / "started", tmp_path / "go"
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(HOLD), str(out), str(started), str(go)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 180
+        while not started.exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert started.exists(), proc.communicate()[1][-3000:]
+        pid = int(started.read_text())
+        with monkeypatch.context() as m:
+            m.setattr(Run, "execute", lambda *a, **k: pytest.fail("advanced"))
+            with pytest.raises(bn.SimulationError, match=rf"out='.*run\.zarr' is being written by another run "
+                                                         rf"\(process {pid}\); wait until it finishes or choose "
+                                                         r"another path\. overwrite=True never replaces an output "
+                                                         r"that a run is still writing\."):
+                bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, **KW)
+            with pytest.raises(bn.CheckpointError, match=rf"checkpoint='.*run\.zarr\.ckpt\.npz' is being written by "
+                                                         rf"another run \(process {pid}\)"):
+                bn.simulate(bn.CoombesByrne(), pair(), checkpoint=f"{out}.ckpt.npz", overwrite=True, **KW)
+        assert xr.open_zarr(out, chunks=None).attrs[PROGRESS_ATTR].startswith("1 of 8 chunks")
+    finally:
+        go.touch()
+        stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert stdout.split() == ["40", "finished"]  # the writer finished with all its data
+    stored = xr.open_zarr(out, chunks=None).load()
+    xr.testing.assert_identical(stored, bn.simulate(bn.CoombesByrne(), pair(), **KW))
+
+
+def test_a_second_run_of_this_process_cannot_overwrite_the_store_being_written(tmp_path, monkeypatch):
+    out = tmp_path / "run.zarr"
+    refused = []
+    append = ZarrSink.append
+
+    def intruding(self, chunk, done, total, t_ms):
+        append(self, chunk, done, total, t_ms)
+        if done == 2:
+            with pytest.raises(bn.SimulationError, match=r"is being written by another run \(this process\)"):
+                bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, **KW)
+            refused.append(done)
+
+    monkeypatch.setattr(ZarrSink, "append", intruding)
+    ds = bn.simulate(bn.CoombesByrne(), pair(), out=out, **KW)
+    assert refused == [2] and ds.sizes["time"] == 40
+    assert not (tmp_path / ".run.zarr.lock").exists()
+
+
+def test_a_failed_run_releases_its_locks(tmp_path, monkeypatch):
+    class Stop(Exception):
+        pass
+
+    def stopping(self, chunk, done, total, t_ms):
+        raise Stop
+
+    out = tmp_path / "run.zarr"
+    with monkeypatch.context() as m:
+        m.setattr(ZarrSink, "append", stopping)
+        with pytest.raises(Stop):
+            bn.simulate(bn.CoombesByrne(), pair(), out=out, checkpoint=tmp_path / "ck.npz", **KW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]  # no lock left, no checkpoint yet
+    ds = bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, checkpoint=tmp_path / "ck.npz", **KW)
+    assert ds.sizes["time"] == 40 and streaming.PROGRESS_ATTR not in ds.attrs
+    assert os.path.exists(tmp_path / "ck.npz")
