@@ -23,7 +23,7 @@ def test_timeseries_draws_the_chosen_regions_with_units(ds):
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.get_lines()] == ["rA1", "lV1"]
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), ds.r.sel(region="lV1").values)
-    assert ax.get_xlabel() == "time (ms)" and ax.get_ylabel() == "population firing rate (dimensionless)"
+    assert ax.get_xlabel() == "time (ms)" and ax.get_ylabel() == "population firing rate (1/ms)"
 
 
 def test_fc_matrix_labels_every_region_and_scatter_reports_pearson(ds):
