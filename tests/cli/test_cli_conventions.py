@@ -1,0 +1,104 @@
+"""Command-line conventions: help, --version, one-line errors with status 2, progress only on a terminal,
+one-line warnings, ``atlases`` lists every name the configuration accepts, default configurations run."""
+
+import subprocess
+import sys
+import warnings
+
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import cli
+from brainnet_cb.cli import commands
+from brainnet_cb.cli.config_schema import ConnectomeSection
+
+
+def test_a_bare_command_prints_the_help_and_succeeds(capsys):
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: brainnet-cb [-h] [--version] {run,sweep,fit,atlases,info}")
+
+
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"brainnet-cb {bn.__version__}\n"
+
+
+def test_the_installed_command_prints_help_and_version_without_a_traceback():
+    bare = subprocess.run([sys.executable, "-m", "brainnet_cb"], capture_output=True, text=True)
+    assert bare.returncode == 0 and bare.stdout.startswith("usage: brainnet-cb") and bare.stderr == ""
+    bad = subprocess.run([sys.executable, "-m", "brainnet_cb", "rnu"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == ("brainnet-cb: error: argument {run,sweep,fit,atlases,info}: invalid choice: 'rnu' "
+                          "(choose from 'run', 'sweep', 'fit', 'atlases', 'info') (see brainnet-cb --help)\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--durashun"], "brainnet-cb: error: unrecognized arguments: --durashun (see brainnet-cb --help)\n"),
+    (["run", "--duration", "long"],
+     "brainnet-cb: error: argument --duration: invalid float value: 'long' (see brainnet-cb run --help)\n"),
+    (["sweep", "--seed", "1.5"],
+     "brainnet-cb: error: argument --seed: invalid int value: '1.5' (see brainnet-cb sweep --help)\n"),
+    (["info", "extra"], "brainnet-cb: error: unrecognized arguments: extra (see brainnet-cb --help)\n"),
+])
+def test_usage_errors_are_one_line_with_status_2(capsys, argv, message):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == message and captured.out == ""
+
+
+def test_an_unreadable_config_is_one_line_with_status_2(tmp_path, capsys):
+    assert cli.main(["run", str(tmp_path), "--print-config"]) == 2  # a folder, not a TOML file
+    err = capsys.readouterr().err
+    assert err.startswith("brainnet-cb: error: ") and err.count("\n") == 1 and str(tmp_path) in err
+
+
+class _Args:
+    def __init__(self, quiet=False, progress=False):
+        self.quiet, self.progress = quiet, progress
+
+
+@pytest.mark.parametrize("tty, quiet, progress, shown", [
+    (False, False, False, False), (True, False, False, True), (False, False, True, True),
+    (True, True, False, False), (True, True, True, False),
+])
+def test_progress_bar_only_on_a_terminal_or_when_asked(monkeypatch, tty, quiet, progress, shown):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    assert commands._progress(_Args(quiet, progress)) is shown
+
+
+def test_progress_flag_reaches_the_commands():
+    args = cli.parser().parse_args(["run", "--progress"])
+    assert args.progress and not args.quiet
+    assert not cli.parser().parse_args(["sweep"]).progress
+
+
+def test_warnings_of_a_command_are_one_line(monkeypatch, capsys):
+    def noisy(args):
+        warnings.warn("a record\n   too short", UserWarning)
+        return 0
+
+    monkeypatch.setattr(commands, "_atlases", noisy)
+    assert cli.main(["atlases"]) == 0
+    assert capsys.readouterr().err == "brainnet-cb: warning: a record too short\n"
+
+
+def test_atlases_lists_every_name_the_configuration_accepts(capsys):
+    assert cli.main(["atlases"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    accepted = [n for n in ConnectomeSection.__dataclass_fields__["atlas"].metadata["choices"]() if n]
+    assert sorted(listed) == sorted(accepted)
+    assert listed[:len(bn.list_atlases())] == list(bn.list_atlases())
+
+
+@pytest.mark.slow
+def test_the_default_sweep_runs_in_a_short_mode(tmp_path, capsys):
+    out = tmp_path / "sweep.nc"
+    rc = cli.main(["sweep", "--duration", "2880", "--set", "monitors.bold.discard=0", "--set",
+                   "sweep.bandpass=false", "--out", str(out), "--quiet"])
+    assert rc == 0
+    with xr.open_dataset(out) as res:
+        assert list(res.G.values) == [0.25, 0.5, 0.75, 1.0] and "fc_mean" in res
+        assert res.attrs["connectome"] == "tvb76"
+    assert "swept         G (4 values): 4 runs" in capsys.readouterr().out
