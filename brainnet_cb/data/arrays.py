@@ -8,11 +8,10 @@ same labels).
 from __future__ import annotations
 
 import pathlib
-import zipfile
-import zlib
 
 import numpy as np
 
+from .._safe_read import DAMAGE_ERRORS, damage
 from ..connectome import Connectome
 from ..errors import ConnectomeError
 from .files import atomic_write, existing_path, lengths_or_zero, read_label_lines, read_text
@@ -47,10 +46,10 @@ def load_matrix(path, what="weights"):
     if suffix == ".npy":
         try:
             return np.load(p, allow_pickle=False), None
-        except ValueError as e:
+        except DAMAGE_ERRORS as e:  # numpy's advice to load "unsafely using allow_pickle" is not passed on
             raise ConnectomeError(
-                f"'{p}' cannot be read as a plain .npy array ({e}); pickled object arrays "
-                "are refused for safety. Save numbers with np.save(path, array)."
+                f"'{p}' cannot be read as a plain .npy array: {damage(e, p)}. Save numbers with "
+                "np.save(path, array)."
             ) from None
     if suffix not in MATRIX_SUFFIXES:
         raise ConnectomeError(
@@ -110,11 +109,17 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
 
 
 def _npz_error(p, e):
+    # numpy's own text advises loading "unsafely using allow_pickle": never passed on
+    what = damage(e, p)
     if isinstance(e, ValueError) and "pickle" in str(e):
-        return ConnectomeError(
-            f"'{p}' holds pickled object arrays ({e}); brainnet_cb reads plain arrays only. "
-            "Store labels as a string array (np.array(labels, dtype=str))."
-        )
+        if "pickled" in what:
+            return ConnectomeError(
+                f"'{p}' holds pickled object arrays, which brainnet_cb never loads (loading them can run "
+                "arbitrary code); it reads plain arrays only. Store labels as a string array "
+                "(np.array(labels, dtype=str))."
+            )
+        return ConnectomeError(f"'{p}' is not a readable .npz file: {what}. Save the arrays with np.savez / "
+                               "bn.io.write_npz, or read a text table with read_matrix.")
     return ConnectomeError(
         f"'{p}' is not a readable .npz file ({type(e).__name__}: {e}); it may be truncated or "
         "damaged. Save it again with np.savez / bn.io.write_npz."
@@ -218,7 +223,7 @@ def read_npz(path, *, key=None, lengths_key=None, name=None, missing_lengths="ra
             stored_name = str(z["name"]) if "name" in keys else None
     except ConnectomeError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+    except DAMAGE_ERRORS as e:  # the shared list of what a damaged file raises (brainnet_cb._safe_read)
         raise _npz_error(p, e) from None
     if "weights" not in data:
         raise ConnectomeError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.io
 
+from ..._safe_read import reading
 from ..._types import PathLike
 from ...connectome import Connectome
 from ...errors import ConnectomeError
@@ -57,13 +58,16 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
     """
     p = existing_path(path, "MATLAB")
     try:
-        data = scipy.io.loadmat(p)
+        with reading(p, "the MATLAB file", ConnectomeError,
+                     fix="Save it again (MATLAB: save(path, 'weights', 'tract_lengths', '-v7')) or export the "
+                         "matrices to .npy/.csv."):
+            data = scipy.io.loadmat(p)
     except NotImplementedError:
         raise ConnectomeError(
             f"'{p}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "
             "MATLAB with save(..., '-v7') or export the matrices to .npy/.csv."
         ) from None
-    except (ValueError, TypeError, OSError) as e:
+    except TypeError as e:
         raise ConnectomeError(f"'{p}' is not a readable MATLAB file ({e}).") from None
     keys = sorted(k for k in data if not k.startswith("__"))
 

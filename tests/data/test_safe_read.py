@@ -1,0 +1,89 @@
+"""Damaged data files (issue 14): one wrapper (brainnet_cb._safe_read) names the file and what is wrong.
+
+No message passes on numpy's advice to load a file "unsafely using allow_pickle".
+"""
+
+import numpy as np
+import pytest
+import scipy.io
+
+import brainnet_cb as bn
+from brainnet_cb._safe_read import damage, reading
+from brainnet_cb.data import io as bio
+
+
+def _npy(tmp):
+    np.save(tmp / "w.npy", np.eye(40))
+    raw = (tmp / "w.npy").read_bytes()
+    (tmp / "cut.npy").write_bytes(raw[: len(raw) // 2])
+    (tmp / "empty.npy").write_bytes(b"")
+    (tmp / "text.npy").write_text("1 2\n3 4\n")
+    np.save(tmp / "objects.npy", np.array([{"a": 1}], dtype=object))
+
+
+CASES = [
+    ("cut.npy", r"cut\.npy' cannot be read as a plain \.npy array: its contents are damaged or of another layout "
+                r"\(ValueError: Failed to read all data for array\. Expected \(40, 40\) = 1600 elements"),
+    ("empty.npy", r"empty\.npy' cannot be read as a plain \.npy array: it ends early: the file is truncated\. Save "
+                  r"numbers with np\.save\(path, array\)\.$"),
+    ("text.npy", r"text\.npy' cannot be read as a plain \.npy array: it is not a NumPy file \(\.npz or \.npy\): it "
+                 r"starts with b'1 2\\n3 4\\n'\."),
+    ("objects.npy", r"objects\.npy' cannot be read as a plain \.npy array: it holds pickled Python objects, which "
+                    r"brainnet_cb never loads \(loading them can run arbitrary code\)\."),
+]
+
+
+@pytest.mark.parametrize("name, message", CASES, ids=[c[0] for c in CASES])
+def test_a_damaged_npy_matrix_is_refused_naming_what_is_wrong(tmp_path, name, message):
+    _npy(tmp_path)
+    with pytest.raises(bn.ConnectomeError, match=message) as info:
+        bio.read_matrix(tmp_path / name, missing_lengths="zero")
+    assert "allow_pickle" not in str(info.value)
+
+
+def test_a_text_file_named_npz_is_not_called_pickled(tmp_path):
+    path = tmp_path / "sc.npz"
+    path.write_text("weights,lengths\n1,2\n")
+    with pytest.raises(bn.ConnectomeError, match=r"sc\.npz' is not a readable \.npz file: it is not a NumPy file "
+                                                 r"\(\.npz or \.npy\): it starts with b'weights,lengths\\n'\. Save "
+                                                 r"the arrays with np\.savez"):
+        bio.read_npz(path)
+    np.savez(path, weights=np.eye(2), labels=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(bn.ConnectomeError, match=r"sc\.npz' holds pickled object arrays, which brainnet_cb never "
+                                                 r"loads") as info:
+        bio.read_npz(path)
+    assert "allow_pickle" not in str(info.value)
+
+
+def test_a_corrupted_compressed_mat_file_is_refused(tmp_path):
+    path = tmp_path / "sc.mat"
+    scipy.io.savemat(path, {"weights": np.eye(30), "tract_lengths": np.ones((30, 30))}, do_compression=True)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(bn.ConnectomeError, match=r"the MATLAB file '.*sc\.mat' cannot be read: its compressed data "
+                                                 r"are corrupted \(Error -3 while decompressing data"):
+        bio.read_mat(path)
+
+
+def test_a_truncated_netcdf_file_is_named_with_what_is_wrong(tmp_path):
+    import xarray as xr
+
+    path = tmp_path / "r.nc"
+    bn.write_netcdf(xr.Dataset({"x": ("t", np.arange(1000.0))}), path)
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(bn.DataError, match=r"the simulated result '.*r\.nc' cannot be read: it is truncated, damaged "
+                                           r"or of another format \(.*\)\. Write it again\.$"):
+        with reading(path, "the simulated result", bn.DataError, fix="Write it again."):
+            xr.load_dataset(path, engine="netcdf4")
+
+
+def test_damage_describes_each_raw_error():
+    import zipfile
+    import zlib
+
+    assert damage(zipfile.BadZipFile("Bad CRC-32 for file 'a.npy'")).startswith("it is corrupted: a checksum")
+    assert damage(zlib.error("Error -3")) == "its compressed data are corrupted (Error -3)"
+    assert damage(EOFError()) == "it ends early: the file is truncated"
+    assert damage(PermissionError(13, "Permission denied")) == "this user may not read it (permission denied)"
+    assert damage(KeyError("header")) == "a part it must hold is missing ('header')"
