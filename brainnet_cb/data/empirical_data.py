@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..analysis import fc as _fc
 from ..analysis import fc_fit as _fc_fit
 from ..analysis import fcd as _fcd
 from ..connectome import Connectome
@@ -302,6 +303,33 @@ class EmpiricalData:
                             f"got {subject!r}.")
         step = 3 * self.tr if step is None else step
         return _fcd(self.bold.sel(subject=subject), window=window, step=step, band=band)
+
+    def fc_half(self, half, group="all") -> xr.DataArray:
+        """Mean FC of one half of each subject's BOLD: a time split for out-of-sample fits.
+
+        Each subject's series is cut at its middle volume; the FC of the chosen
+        half (band-pass ``band_hz``, Pearson r) is computed per subject and
+        averaged over the group. Fit on ``fc_half("first")`` and score on
+        ``fc_half("second")``: the same subjects, unseen time.
+
+        Parameters
+        ----------
+        half : {"first", "second"}
+            Which half of every series.
+        group : str or sequence of str, default "all"
+            ``"fit"``, ``"test"``, ``"all"`` or subject IDs.
+        """
+        if half not in ("first", "second"):
+            raise DataError(f"half must be 'first' or 'second'; got {half!r}.")
+        subs = self._subjects(group)
+        bold = self.bold.sel(subject=list(subs))
+        mid = bold.sizes["time"] // 2
+        part = bold.isel(time=slice(None, mid) if half == "first" else slice(mid, None))
+        fcs = [np.asarray(_fc(part.sel(subject=s), band=tuple(self.band_hz)).values) for s in subs]
+        out = fc_matrix(np.mean(fcs, axis=0), self.connectome.labels,
+                        source=f"{self.name}: mean FC of the {half} half of subjects {', '.join(subs)}")
+        out.attrs.update(band_hz=list(self.band_hz), subjects=list(subs), half=half)
+        return out
 
     def connectome_of(self, subjects) -> Connectome:
         """Group SC of chosen subjects (or a group name), normalised as :attr:`connectome`.

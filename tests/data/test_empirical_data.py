@@ -193,3 +193,24 @@ def test_bundled_fc_equals_the_mean_of_neurolibs_per_subject_fc(hcp):
         np.testing.assert_allclose(fc.values, np.mean(per, axis=0), atol=1e-12)
     np.testing.assert_allclose(hcp.connectome.weights, bn.hcp_connectome(data=data).weights, rtol=1e-12)
     np.testing.assert_allclose(hcp.bold.values, data.bold.sel(subject=list(hcp.subjects)).values, rtol=1e-6)
+
+
+def test_fc_half_is_the_mean_fc_of_each_subjects_half_series():
+    data = bn.load_empirical("hcp80")
+    first, second = data.fc_half("first", "test"), data.fc_half("second", "test")
+    subs = data.subjects_test
+    # by hand: cut each series at its middle volume (1200 volumes -> 600 + 600)
+    by_hand = np.mean([bn.fc(data.bold.sel(subject=s).isel(time=slice(600, None)), band=data.band_hz).values
+                       for s in subs], axis=0)
+    np.testing.assert_allclose(second.values, by_hand, rtol=0, atol=1e-12)
+    assert first.attrs["half"] == "first" and first.attrs["subjects"] == list(subs)
+    iu = np.triu_indices(data.connectome.n_regions, 1)
+    r = np.corrcoef(first.values[iu], second.values[iu])[0, 1]
+    # unseen time of the same subjects: alike, not identical (sampling noise of 7-minute halves)
+    assert 0.7 < r < 0.95
+    np.testing.assert_allclose(np.diag(first.values), 1.0, atol=1e-12)
+
+
+def test_fc_half_refuses_an_unknown_half():
+    with pytest.raises(bn.DataError, match=r"half must be 'first' or 'second'; got 'middle'"):
+        bn.load_empirical("hcp80").fc_half("middle")
