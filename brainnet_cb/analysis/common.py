@@ -8,7 +8,7 @@ import xarray as xr
 from scipy import signal
 
 from ..errors import AnalysisError
-from .filters import check_length, design_bandpass
+from .filters import check_record
 from .timeseries import space_label, to_seconds
 
 __all__ = [
@@ -121,8 +121,7 @@ def upper(values, k=1):
 
 # ----------------------------------------------------------------------------- filters
 def filtered(series, band, order, name="x"):
-    sos = design_bandpass(band, series.fs, order)
-    check_length(series.n_time, sos, name)
+    sos = check_record(series.n_time, series.fs, band, order, name)
     return signal.sosfiltfilt(sos, series.values, axis=-2)
 
 

@@ -10,14 +10,22 @@ is the Butterworth response: 1 at the geometric centre of the band, exactly
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import signal
 
 from ..errors import AnalysisError
 
-__all__ = ["BOLD_BAND", "design_bandpass", "pad_length", "check_band"]
+__all__ = ["BOLD_BAND", "ShortRecordWarning", "design_bandpass", "pad_length", "check_band", "check_length",
+           "check_record"]
 
 BOLD_BAND = (0.01, 0.1)  # Hz: the resting-state BOLD band
+
+
+class ShortRecordWarning(UserWarning):
+    """A record is too short for the analysis asked: e.g. a series shorter than the slowest period
+    of its band-pass, whose filtered values are then mostly the filter's edge transients."""
 
 
 def check_band(band, fs, order):
@@ -75,3 +83,54 @@ def check_length(n_time, sos, name="x"):
             f"{pad} samples at each end and needs more than {pad}. Use a longer series or a "
             "lower order."
         )
+
+
+def check_record(n_time, fs, band, order=2, name="x") -> np.ndarray:
+    r"""Design the band-pass for a series of ``n_time`` samples at ``fs`` Hz and check the series fits it.
+
+    A series of :math:`T = n_\mathrm{time} / f_s` seconds cannot hold one cycle
+    of the band's lower edge :math:`f_l` when :math:`T < 1 / f_l`; its
+    zero-phase filtered values are then mostly the filter's response to the
+    series' ends (odd extension), shared by all regions, so an FC of it is
+    biased towards 1 (independent noise signals band-passed to 0.01-0.1 Hz at
+    TR 0.72 s correlate by :math:`|r| \approx 0.5` at 20 s, 0.28 at 100 s,
+    0.13 at 400 s). Such a series gives a :class:`ShortRecordWarning`; one
+    no longer than the filter's edge padding is refused (:func:`check_length`).
+
+    Parameters
+    ----------
+    n_time : int
+        Number of samples.
+    fs : float
+        Sampling rate in Hz.
+    band : (float, float) or True
+        Pass band in Hz (``True``: :data:`BOLD_BAND`).
+    order : int
+        Butterworth order per edge.
+    name : str
+        The series' name in messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The second-order sections (:func:`design_bandpass`).
+
+    Raises
+    ------
+    AnalysisError
+        A bad band or order, or a series too short for the edge padding.
+    """
+    sos = design_bandpass(band, fs, order)
+    check_length(n_time, sos, name)
+    low, _ = check_band(band, fs, order)
+    span = n_time / fs
+    if span * low < 1.0:
+        warnings.warn(
+            f"{name} spans {span:g} s ({n_time} samples), shorter than the slowest period of the band-pass "
+            f"(1 / {low:g} Hz = {1 / low:g} s): the filtered series is mostly the filter's edge transients and "
+            f"an FC of it is biased towards 1. Record at least {1 / low:g} s (several times longer for a "
+            "stable FC), or raise the band's lower edge, or do not band-pass (band=None).",
+            ShortRecordWarning,
+            stacklevel=4,  # check_record <- filtered <- bn.fc / bn.bandpass <- the caller
+        )
+    return sos

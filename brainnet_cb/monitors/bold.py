@@ -224,6 +224,27 @@ class Bold(Monitor):
         return self.describe()
 
     # --- binding to the run ----------------------------------------------------------
+    def check_duration(self, duration: float) -> None:
+        """Refuse a run of ``duration`` ms in which this monitor keeps no volume (before compilation).
+
+        Volumes are stamped at ``k * tr`` for ``k = 1 .. floor(duration / tr)``
+        and those at ``t <= discard`` are dropped; a run that keeps none
+        raises :class:`MonitorError` naming the numbers and the fix.
+        """
+        n = int(math.floor(duration / self.tr + 1e-9))
+        if n == 0:
+            raise MonitorError(
+                f"Bold tr = {self.tr:g} ms is longer than the run ({duration:g} ms): no volume would be "
+                f"recorded. Run at least one TR (duration >= {self.tr:g} ms) or choose a shorter tr."
+            )
+        dropped = min(n, int(math.floor(self.discard / self.tr + 1e-9)))
+        if dropped == n:
+            raise MonitorError(
+                f"Bold discard = {self.discard:g} ms drops every volume of a {duration:g} ms run ({n} volumes "
+                f"at TR = {self.tr:g} ms, the last at {n * self.tr:g} ms): no BOLD would be recorded. Lower "
+                f"discard below {n * self.tr:g} ms, or run at least {(dropped + 1) * self.tr:g} ms."
+            )
+
     def bind(self, dt: float) -> Bold:
         """Fix the sub-step ``k = dt_bold / dt`` (steps) for a run with step ``dt`` (ms).
 

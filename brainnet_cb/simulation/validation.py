@@ -119,6 +119,21 @@ def validate_monitors(monitors, model, dt):
     return tuple(bound), tuple(levels)
 
 
+def check_monitor_samples(monitors, n_steps, dt):
+    """Refuse monitors that would record nothing in a run of ``n_steps`` steps (a period longer
+    than the run; a monitor's own ``check_duration``, e.g. a Bold discard longer than the run)."""
+    for m in monitors:
+        steps = m.period_steps(dt)
+        if steps > n_steps:
+            raise MonitorError(
+                f"{m.describe()} samples every {steps * dt:g} ms, longer than the run ({n_steps * dt:g} ms): "
+                f"it would record nothing. Run at least {steps * dt:g} ms or choose a shorter period."
+            )
+        check = getattr(m, "check_duration", None)
+        if check is not None:
+            check(n_steps * dt)
+
+
 def validate_history(history, model, n, max_lag, x0, send_row, initial_given, dtype):
     """``(history buffer, x0)``: the user's ``history`` (or ``x0`` held constant) for ``max_lag``."""
     L = max_lag + 1
@@ -193,6 +208,7 @@ def prepare_run(spec) -> Run:
     else:
         noise_rows, sigma = (), jnp.zeros((0, n), dtype)
     bound_monitors, levels = validate_monitors(spec.monitors, model, dt)
+    check_monitor_samples(bound_monitors, n_steps, dt)
 
     lags = compute_lags(conn.lengths, speed, dt)
     table, max_lag = build_delay_table(conn.weights, lags, dtype, spec.edges)
