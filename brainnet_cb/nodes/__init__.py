@@ -1,4 +1,10 @@
-"""Node models: the protocol, the built-in models and the registry of models by name."""
+"""Node models: the protocol, the built-in models and the registry of models by name.
+
+``CoombesByrneStep`` and ``WhiteNoise`` (the brainstate face, :mod:`brainnet_cb.nodes.step`)
+are imported on first use: they need braintools, which the network engine does not.
+"""
+
+import importlib
 
 from .base import NodeModel
 from .coombes_byrne import CoombesByrne
@@ -6,7 +12,6 @@ from .coombes_byrne_4d import CoombesByrne4D
 from .jansen_rit import JansenRit
 from .mpr import MontbrioPazoRoxin
 from .registry import get_model, list_models, register_model, unregister_model
-from .step import CoombesByrneStep, WhiteNoise
 
 __all__ = [
     # the protocol (the plug-in point)
@@ -25,3 +30,18 @@ __all__ = [
     "register_model",
     "unregister_model",
 ]
+
+#: Names of :mod:`.step` imported on first attribute access (PEP 562).
+_LAZY = {"CoombesByrneStep": ".step", "WhiteNoise": ".step"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
