@@ -204,11 +204,30 @@ _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in name
 _SHADOWED = ("simulate", "sweep")
 
 
+def _import(module: str):
+    """Import the sub-module ``module``, keeping JAX's float64 switch as the user left it.
+
+    Importing brainstate (which the engine needs) switches ``jax_enable_x64`` off. When
+    the package was imported eagerly that happened at ``import brainnet_cb``; now it
+    would happen at the first ``bn.<name>``, undoing a ``jax.config.update(
+    "jax_enable_x64", True)`` made in between. So when JAX is already imported and
+    brainstate is not, the switch is put back as it was before this import.
+    """
+    if "jax" not in sys.modules or "brainstate" in sys.modules:
+        return importlib.import_module(module, __name__)
+    x64 = sys.modules["jax"].config.jax_enable_x64
+    try:
+        return importlib.import_module(module, __name__)
+    finally:
+        if sys.modules["jax"].config.jax_enable_x64 != x64:
+            sys.modules["jax"].config.update("jax_enable_x64", x64)
+
+
 def __getattr__(name: str):
     if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+        value = getattr(_import(_WHERE[name]), name)
     elif name in _LAZY_SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
+        value = _import(f".{name}")
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
