@@ -432,7 +432,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``brainnet-cb`` command; returns the exit status."""
+    """Entry point of the ``brainnet-cb`` command; returns the exit status.
+
+    Called without ``argv`` (the console script, ``python -m brainnet_cb``), the
+    commands that compile use :func:`brainnet_cb.cli.cache.compilation_cache`; called from Python with
+    ``argv``, JAX's process-wide configuration is left alone.
+    """
+    own_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     top = parser()
     if not argv:
@@ -444,6 +450,10 @@ def main(argv=None) -> int:
         args = top.parse_args(argv)
     except SystemExit as stop:  # --help, --version (0) or a usage error (2, already printed)
         return int(stop.code or 0)
+    if own_process and args.command in ("run", "sweep", "fit") and not args.print_config:
+        from .cache import compilation_cache  # noqa: PLC0415
+
+        compilation_cache()
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:

@@ -1,0 +1,96 @@
+"""Start-up: ``import brainnet_cb`` and ``brainnet-cb --help`` load nothing heavy; names resolve on first use.
+
+Each check runs in a fresh interpreter (what is imported is a property of a
+process); timings are not asserted here (benchmarks/bench_startup.py has them).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import brainnet_cb as bn
+from brainnet_cb import errors
+
+HEAVY = ("jax", "numpy", "scipy", "xarray", "pandas", "matplotlib", "brainunit", "brainstate", "braintools",
+         "networkx", "nibabel", "zarr", "dask", "netCDF4", "tqdm")
+
+
+def _python(code, **env):
+    """Run ``code`` in a fresh interpreter; its last stdout line, parsed as JSON."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, **env), check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+LOADED = (f"loaded = lambda: sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))\n")
+
+
+def test_import_and_help_load_no_heavy_package_and_a_run_loads_only_what_it_uses():
+    code = (
+        "import sys, json, contextlib, io\n" + LOADED +
+        "import brainnet_cb as bn\n"
+        "after_import = loaded()\n"
+        "from brainnet_cb.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as text:\n"
+        "    status = main(['--help'])\n"
+        "after_help = loaded()\n"
+        "bn.simulate, bn.Bold, bn.EEG, bn.load_atlas, bn.Additive, bn.CoombesByrne\n"
+        "after_run_names = loaded()\n"
+        "print(json.dumps([after_import, status, 'usage: brainnet-cb' in text.getvalue(), after_help,"
+        " after_run_names]))\n"
+    )
+    after_import, status, usage, after_help, after_run = _python(code)
+    assert after_import == []
+    assert status == 0 and usage
+    assert after_help == []
+    # the engine needs JAX, xarray and brainunit, not the brainstate face, graphs, files or plots
+    assert {"jax", "numpy", "xarray", "brainunit"} <= set(after_run)
+    assert not {"braintools", "networkx", "nibabel", "zarr", "dask", "netCDF4", "tqdm"} & set(after_run)
+
+
+def test_every_public_name_has_one_home_and_modules_named_like_functions_stay_functions():
+    """bn.simulate / bn.sweep are the functions even when their old-path modules are imported first."""
+    lazy = [name for names in bn._LAZY_NAMES.values() for name in names]
+    eager = ["__version__", *errors.__all__]
+    listed = lazy + eager + list(bn._LAZY_SUBMODULES)
+    assert sorted(listed) == sorted(bn.__all__)
+    code = (
+        "import json, types\n"
+        "import brainnet_cb.simulate, brainnet_cb.sweep\n"
+        "import brainnet_cb as bn\n"
+        "from brainnet_cb.simulation.simulate import simulate\n"
+        "from brainnet_cb.fitting.sweep import sweep\n"
+        "print(json.dumps([bn.simulate is simulate, bn.sweep is sweep,"
+        " isinstance(bn.simulate, types.ModuleType)]))\n"
+    )
+    assert _python(code) == [True, True, False]
+
+
+def test_the_first_use_keeps_the_float64_switch_the_user_set():
+    """Importing brainstate (on the first bn.<name>) switches jax_enable_x64 off; the face puts it back."""
+    code = (
+        "import json, jax\n"
+        "import brainnet_cb as bn\n"
+        "jax.config.update('jax_enable_x64', True)\n"
+        "bn.simulate\n"
+        "import brainstate\n"
+        "print(json.dumps([jax.config.jax_enable_x64]))\n"
+    )
+    assert _python(code) == [True]
+
+
+def test_compilation_cache_of_the_command(tmp_path):
+    """The command's cache folder: BRAINNET_CB_CACHE names it, "off" turns it off, JAX's own setting wins."""
+    code = (
+        "import json, jax\n"
+        "from brainnet_cb.cli.cache import compilation_cache\n"
+        "print(json.dumps([compilation_cache(), jax.config.jax_compilation_cache_dir]))\n"
+    )
+    folder = str(tmp_path / "xla")
+    assert _python(code, BRAINNET_CB_CACHE=folder) == [folder, folder]
+    assert (tmp_path / "xla").is_dir()
+    assert _python(code, BRAINNET_CB_CACHE="off") == [None, None]
+    own = str(tmp_path / "own")
+    assert _python(code, BRAINNET_CB_CACHE=folder, JAX_COMPILATION_CACHE_DIR=own) == [own, own]
