@@ -24,6 +24,7 @@ import numpy as np
 import scipy.io
 import xarray as xr
 
+from .._safe_read import reading
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome
 from ..errors import DataError
@@ -142,7 +143,8 @@ def _pick(arrays, key, p, kind):
     names = sorted(k for k in arrays if not k.startswith("__"))
     if key is not None:
         if key not in arrays:
-            raise DataError(f"'{p.name}' has no variable {key!r}; its variables are {names}.")
+            raise DataError(f"'{p.name}' has no variable {key!r}; its variables are {names}. Pass one of them "
+                            "as key=.")
         return arrays[key]
     numeric = [k for k in names if np.asarray(arrays[k]).dtype.kind in "fiub" and np.ndim(arrays[k]) == 2]
     if len(numeric) != 1:
@@ -185,7 +187,8 @@ def _read_array(p, suffix, key, delimiter, kind):
                             f"{what}.") from None
     if suffix == ".mat":
         try:
-            arrays = scipy.io.loadmat(p)
+            with reading(p, "the MATLAB file", DataError, "Save it again in MATLAB with save(path, 'FC', '-v7')."):
+                arrays = scipy.io.loadmat(p)
         except NotImplementedError:
             raise DataError(
                 f"'{p.name}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "

@@ -67,7 +67,7 @@ def read_label_lines(text: str, source: str) -> list:
     labels = [tokens[0] if len(tokens) > 1 and all(is_number(t) for t in tokens[1:4]) else " ".join(tokens)
               for _, tokens in split_rows(text)]
     if not labels:
-        raise ConnectomeError(f"{source}: the labels file is empty.")
+        raise ConnectomeError(f"{source}: the labels file is empty; write one region label per line.")
     return labels
 
 

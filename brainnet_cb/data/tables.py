@@ -74,13 +74,14 @@ def sniff_delimiter(text: str, suffix: str | None = None):
     splits into the same number (> 1) of cells and the first line into that
     number or one fewer (a header without the corner cell). Of the fitting
     candidates the one whose cells (the first line left out) are most often
-    numbers wins, the earlier on a tie; without a fit, the
-    file type's own delimiter.
+    numbers wins, the earlier on a tie; without a fit, the one that splits
+    the most lines (so that a ragged table is reported with its own
+    delimiter), else the file type's own.
     """
     own = _BY_SUFFIX.get(suffix.lower() if suffix else None)
     candidates = list(dict.fromkeys([own, ",", "\t", ";", "|", None]))
     lines = [s for _, s in _lines(text)][:200]
-    best, best_score = own, -1.0
+    best, best_score = _most_splitting(lines, candidates, own), -1.0
     for sep in candidates:
         split = [_split(s, sep) for s in lines]
         widths = [len(c) for c in split]
@@ -92,6 +93,14 @@ def sniff_delimiter(text: str, suffix: str | None = None):
         if score > best_score:
             best, best_score = sep, score
     return best
+
+
+def _most_splitting(lines, candidates, own):
+    """Without an even split: the candidate that splits the most lines (a ragged table is then reported
+    with the delimiter its author used); the file type's own on a tie."""
+    counts = {sep: sum(len(_split(s, sep)) > 1 for s in lines) for sep in candidates}
+    top = max(counts.values(), default=0)
+    return own if top == 0 or counts[own] == top else next(sep for sep in candidates if counts[sep] == top)
 
 
 def _numeric(token: str) -> bool:
@@ -147,13 +156,15 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
         delimiter = sniff_delimiter(text, suffix)
     rows = split_rows(text, delimiter)
     if not rows:
-        raise error(f"{source}: the {what} file is empty (no numeric rows).")
+        raise error(f"{source}: the {what} file is empty (no numeric rows); write the matrix into it, one row "
+                    "per line.")
     header = None
     if _mostly_text(rows[0][1]):
         header = rows[0][1]
         rows = rows[1:]
         if not rows:
-            raise error(f"{source}: the {what} file has a header but no data rows.")
+            raise error(f"{source}: the {what} file has a header but no data rows; add the rows of numbers "
+                        "below the header.")
     row_labels = None
     if _mostly_text([r[0] for _, r in rows]):
         row_labels = [r[0] for _, r in rows]
@@ -192,6 +203,7 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
     if header is not None and row_labels is not None and list(header) != list(row_labels):
         raise error(
             f"{source}: row labels differ from column labels (first rows {row_labels[:3]}, "
-            f"columns {header[:3]}); a matrix of regions uses one ordering for rows and columns."
+            f"columns {header[:3]}); a matrix of regions uses one ordering for rows and columns: write both in "
+            "the same order, or keep only the header row."
         )
     return matrix, header, row_labels

@@ -61,7 +61,8 @@ def test_sniffing_prefers_the_file_types_delimiter_and_cells_that_are_numbers():
     assert sniff_delimiter("1 2\n3 4\n", ".txt") is None
     assert sniff_delimiter("1, 2\n3, 4\n", ".txt") == ","  # whitespace splits too, into '1,' cells
     assert sniff_delimiter("0,5;1,25\n2,5;0,75\n", ".csv") == ";"  # decimal commas: the columns are ';'
-    assert sniff_delimiter("1,2\n3,4,5\n6,7\n", ".tsv") == "\t"  # no fit: the type's own
+    assert sniff_delimiter("1,2\n3,4,5\n6,7\n", ".tsv") == ","  # no fit: the one splitting most lines
+    assert sniff_delimiter("1\n2\n", ".tsv") == "\t"  # none splits: the type's own
 
 
 @pytest.mark.parametrize("row, col", [(0, 3), (2, 0), (5, 5), (0, 0)])
@@ -97,6 +98,13 @@ def test_empty_cells_and_decimal_commas_have_their_own_messages(tmp_path):
                                         r"column 1, line 1; read as a semicolon-separated table\); write numbers "
                                         r"with a decimal point"):
         bn.read_fc(tmp_path / "dc.csv")
+
+
+def test_a_ragged_table_is_reported_with_the_delimiter_its_author_used(tmp_path):
+    (tmp_path / "fc.txt").write_text("1;0.5;0.2\n0.5;1\n0.2;0.1;1\n")
+    with pytest.raises(DataError, match=r"'fc.txt': ragged rows in the FC matrix: line 2 has 2 values, the first "
+                                        r"data row has 3 \(read as a semicolon-separated table\)"):
+        bn.read_fc(tmp_path / "fc.txt")
 
 
 def test_ragged_rows_and_header_width_name_the_delimiter_used():
