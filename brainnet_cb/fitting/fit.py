@@ -58,6 +58,7 @@ from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, loss_value, result_dataset
+from .objective import check_seeds, describe_seeds, heterogeneity_maps
 from .sweep_summaries import target_fc
 
 __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
@@ -86,6 +87,8 @@ def fit_parameters(init, book, run):
                 f"{name!r} cannot be fitted by gradient (it changes integer delays or the random "
                 "key); sweep it with bn.sweep or fit it with bn.fit_grid."
             )
+        if not p.per_region and np.ndim(v) != 0:
+            raise FitError(f"init[{name!r}] must be a scalar (one global value); got shape {np.shape(v)}.")
         params[name], values[name] = p, book.point(p, v, n, FitError, f"init[{name!r}]")
     for name, p in params.items():
         book.check_noise_row(p, run, FitError, f"init[{name!r}]")
@@ -122,7 +125,7 @@ def fit_bounds(bounds, values, params):
 
 # ----------------------------------------------------------------------------- gradient
 def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse", signal="bold", discard=0.0,
-            band=True, fisher_z=False, checkpoint=True, **options):
+            band=True, fisher_z=False, checkpoint=True, seeds=None, heterogeneity=None, **options):
     r"""The FC loss as a pure, differentiable function of parameters (what :func:`fit_gradient` descends).
 
     Arguments as in :func:`fit_gradient` (``fc_loss(spec, empirical_fc, init=...)``
@@ -133,15 +136,21 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     from ``init`` as arrays, and ``problem`` a dict with the ``spec``, the
     prepared ``run``, the parameter ``kinds`` and ``parameters`` (the book's
     :class:`~brainnet_cb.simulation.parameters.Parameter` entries), the checked
-    ``values`` and the aligned ``empirical_fc``.
+    ``values``, the aligned ``empirical_fc`` and the ``book``.
+
+    With ``seeds`` the loss is that of the mean FC over the realisations,
+    :math:`\overline{FC} = \frac1S\sum_s FC^{(s)}` (one differentiable run per
+    seed, in one compiled program); with ``heterogeneity`` the book has the
+    map and ``"<field>_scale"`` is fittable (:math:`f_i = f_0 + a\,m_i`).
 
     Examples
     --------
     >>> import jax, numpy as np, brainnet_cb as bn
     >>> conn = bn.Connectome([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.full((3, 3), 20.0))
-    >>> f, p, _ = bn.fit.fc_loss(bn.CoombesByrne(), conn, np.eye(3) * 0.5 + 0.5, init={"G": 1.0},
-    ...                          duration=500.0, noise=bn.Additive(v=0.1), signal="r",
-    ...                          monitors=[bn.TemporalAverage(5.0)], band=None)
+    >>> from brainnet_cb.fitting.fit import fc_loss
+    >>> f, p, _ = fc_loss(bn.CoombesByrne(), conn, np.eye(3) * 0.5 + 0.5, init={"G": 1.0},
+    ...                   duration=500.0, noise=bn.Additive(v=0.1), signal="r",
+    ...                   monitors=[bn.TemporalAverage(5.0)], band=None)
     >>> g = jax.grad(lambda q: f(q)[0])(p)
     >>> sorted(g)
     ['G']
@@ -151,8 +160,9 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
         model, connectome, empirical_fc = model, None, connectome  # fc_loss(spec, empirical_fc)
     spec = simulation(model, connectome, purpose="fc", **options)
     run = spec.prepare()
-    book = ParameterBook.of(spec)
+    book = ParameterBook.of(spec, heterogeneity_maps(heterogeneity, spec.model, spec.connectome))
     params, values = fit_parameters(init, book, run)
+    seeds = check_seeds(seeds)
     kinds = {name: p.kind for name, p in params.items()}
     p_top = run.plan.levels[-1][0]
     if run.n_steps % p_top:
@@ -166,7 +176,10 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     if not isinstance(fisher_z, (bool, np.bool_)):
         raise FitError(f"fisher_z must be True or False; got {fisher_z!r}.")
     discard_s = to_seconds(discard, "discard")
-    simulate, times = differentiable.build(run, list(params), signal, checkpoint=checkpoint)
+    under = list(book.expand({k: values[k] for k in params}))  # what the engine substitutes (eta for eta_scale)
+    runs = [run] if seeds is None else [spec.replace(key=s).prepare() for s in seeds]
+    sims = [differentiable.build(r, under, signal, checkpoint=checkpoint) for r in runs]
+    times = sims[0][1]
     _, _, monitor, _ = differentiable.output_location(run, signal)
     tr = monitor.period_steps(run.dt) * run.dt / 1000.0
     n_drop = int(np.sum((times - times[0]) / 1000.0 < discard_s - 1e-12))
@@ -178,22 +191,32 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
         check_length(T, design_bandpass(low_high, 1.0 / tr, 2), signal)
     target = jnp.asarray(emp.values, run.dyn.table.weights.dtype)
 
-    def objective(params):
+    def one_fc(simulate, params):
         x, bad = simulate(params)
         x = x[n_drop:]
         if band is not None:
             x = analysis_jax.bandpass(x, tr, BOLD_BAND if band is True else band)
-        F = analysis_jax.fc(x)
+        return analysis_jax.fc(x), bad
+
+    def objective(params):
+        params = book.expand(params, xp=jnp)
+        if len(sims) == 1:
+            F, bad = one_fc(sims[0][0], params)
+        else:  # the mean FC over noise realisations, then the score
+            out = [one_fc(sim, params) for sim, _ in sims]
+            F = jnp.mean(jnp.stack([o[0] for o in out]), axis=0)
+            bad = jnp.max(jnp.stack([o[1] for o in out]))
         corr, rmse = analysis_jax.fc_fit(F, target, fisher_z=bool(fisher_z))
         return loss_value(loss, corr, rmse), (corr, rmse, F, bad)
 
     return objective, {k: jnp.asarray(v, run.dyn.table.weights.dtype) for k, v in values.items()}, \
-        dict(spec=spec, run=run, kinds=kinds, parameters=params, empirical_fc=emp, values=values)
+        dict(spec=spec, run=run, kinds=kinds, parameters=params, empirical_fc=emp, values=values, book=book,
+             seeds=seeds)
 
 
 def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, learning_rate=0.05, optimizer=None,
                  loss="corr+rmse", bounds=None, signal="bold", discard=0.0, band=True, fisher_z=False,
-                 checkpoint=True, progress=None, **options) -> xr.Dataset:
+                 checkpoint=True, seeds=None, heterogeneity=None, progress=None, **options) -> xr.Dataset:
     r"""Fit parameters to an empirical FC by gradient descent through the simulation.
 
     The loss :math:`L(\theta)` of the FC of ``signal`` (after dropping
@@ -219,8 +242,9 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         Parameters to fit and their starting values: any differentiable name
         of the parameter book (:mod:`brainnet_cb.simulation.parameters`): a field of the
         coupling (``"G"``), a model parameter (``"eta"``, a plug-in model's
-        own) or ``"noise_<state>"``; a scalar fits one global value, an
-        ``(n,)`` array one value per region.
+        own), ``"noise_<state>"`` or a heterogeneity scale ``"<field>_scale"``
+        (with ``heterogeneity``); a scalar fits one global value, an ``(n,)``
+        array one value per region. Several names are fitted together.
     **options
         The run options, fields of :class:`~brainnet_cb.Simulation`
         (``duration``, ``dt``, ``coupling``, ``noise``, ``key``, ...);
@@ -244,6 +268,14 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         :func:`~brainnet_cb.fc` / :func:`~brainnet_cb.fc_fit`.
     checkpoint : bool, default True
         Rematerialise each top-level period in the backward pass.
+    seeds : sequence of int, optional
+        Noise realisations: the loss is that of the mean FC over them (each
+        one differentiable run; compile time and cost grow with their number).
+        Default: the one realisation of ``key``.
+    heterogeneity : {None, "strength"}, array (n,) or dict, optional
+        A per-region map for ``eta`` (or ``{field: map}``), z-scored, as in
+        :func:`~brainnet_cb.fit_grid`: ``"<field>_scale"`` :math:`a` becomes
+        fittable, :math:`f_i = f_0 + a\,m_i`.
     progress : bool, optional
         Progress bar over steps (default: on a terminal).
 
@@ -280,7 +312,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         raise FitError(f"steps must be a positive integer; got {steps!r}.")
     objective, params, problem = fc_loss(
         model, connectome, empirical_fc, init=init, loss=loss, signal=signal, discard=discard, band=band,
-        fisher_z=fisher_z, checkpoint=checkpoint, **options)
+        fisher_z=fisher_z, checkpoint=checkpoint, seeds=seeds, heterogeneity=heterogeneity, **options)
     run, kinds, emp, values = problem["run"], problem["kinds"], problem["empirical_fc"], problem["values"]
     discard_s = to_seconds(discard, "discard")
     lims = fit_bounds(bounds, values, problem["parameters"])
@@ -329,8 +361,16 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         bar.close()
     attrs = {k: v for k, v in run.attrs.items() if k != "title"}
     attrs.update(title="brainnet_cb gradient fit", fitted=json.dumps(list(params)), loss=loss,
+                 seeds=describe_seeds(problem["seeds"]),
                  optimizer=opt_name, steps=int(steps),
                  best_loss=best[0], best_iteration=int(best[3]), signal=signal, discard_s=discard_s,
                  band_hz=json.dumps(None if band is None else list(BOLD_BAND if band is True else band)),
                  checkpoint=int(bool(checkpoint)), wall_s=time.perf_counter() - t0)
-    return result_dataset(list(params), kinds, path, losses, corrs, rmses, best[1], best[2], emp, run, attrs)
+    extra = {}
+    for field, m in problem["book"].maps.items():
+        extra[f"{field}_map"] = ("region", m, {"long_name": f"heterogeneity map of {field} (z-scored)"})
+        eff = problem["book"].expand(best[1])
+        if field in eff:
+            extra[f"{field}_effective"] = ("region", np.broadcast_to(np.asarray(eff[field]), (m.size,)),
+                                           {"long_name": f"best per-region {field} = {field} + {field}_scale * map"})
+    return result_dataset(list(params), kinds, path, losses, corrs, rmses, best[1], best[2], emp, run, attrs, extra)

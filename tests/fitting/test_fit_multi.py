@@ -112,3 +112,36 @@ def test_bad_multi_parameter_fits_are_refused(conn, target, call, kwargs, messag
             bn.fit_grid(bn.CoombesByrne(), conn, **dict(dict(grid={"G": [0.5, 1.0]}), **kwargs), **kw)
         else:
             fit_nelder_mead(bn.CoombesByrne(), conn, **kwargs, **kw)
+
+
+def test_gradient_of_the_seed_mean_loss_through_a_heterogeneity_scale(conn, target):
+    import jax
+
+    from brainnet_cb.fitting.fit import fc_loss
+
+    run = dict(RUN, duration=1000.0)
+    f, p, problem = fc_loss(bn.CoombesByrne(), conn, target, init={"G": 1.0, "eta_scale": 0.2}, loss="rmse",
+                            seeds=[3, 4], heterogeneity=M, **run, **FIT)
+    z = (M - M.mean()) / M.std()
+    fcs = [bn.fc(bn.simulate(bn.CoombesByrne(eta=2.0 + 0.2 * z), conn, coupling=bn.Linear(G=1.0), key=k,
+                             **run).r, discard=0.1).values for k in (3, 4)]
+    value_and_grad = jax.jit(jax.value_and_grad(f, has_aux=True))
+    (loss, (_, _, F, bad)), g = value_and_grad(p)
+    np.testing.assert_allclose(np.asarray(F), np.mean(fcs, axis=0), atol=1e-10)
+    assert float(loss) == pytest.approx(float(bn.fc_fit(np.mean(fcs, axis=0), target).rmse), abs=1e-10)
+    h = 1e-5
+    (lo, _), _ = value_and_grad(dict(p, eta_scale=p["eta_scale"] - h))
+    (hi, _), _ = value_and_grad(dict(p, eta_scale=p["eta_scale"] + h))
+    fd = (float(hi) - float(lo)) / (2 * h)
+    assert float(g["eta_scale"]) == pytest.approx(fd, rel=1e-3) and abs(fd) > 1e-4
+    assert problem["kinds"] == {"G": "coupling", "eta_scale": "heterogeneity"} and int(bad) == -1
+
+
+def test_gradient_fit_of_several_parameters_with_a_map(conn, target):
+    res = bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.7, "eta": 1.8, "eta_scale": 0.3},
+                          steps=3, learning_rate=0.05, loss="rmse", heterogeneity=M, progress=False,
+                          **dict(RUN, duration=1000.0), **FIT)
+    assert res.loss.values[-1] < res.loss.values[0]
+    assert res.eta_scale.dims == () and res.eta_effective.dims == ("region",)
+    z = (M - M.mean()) / M.std()
+    np.testing.assert_allclose(res.eta_effective.values, float(res.eta) + float(res.eta_scale) * z, rtol=1e-12)
