@@ -236,7 +236,7 @@ def _with(cls, **defaults):
     return dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
 
 
-_BatchRun = _with(RunSection, duration=60_000.0)
+_BatchRun = _with(RunSection, duration=120_000.0)  # 100 s of BOLD after the 20-s transient: one period of 0.01 Hz
 _BatchOutput = _with(OutputSection, figure=True)
 _HcpConnectome = _with(ConnectomeSection, atlas="hcp80")
 _FitRun = _with(RunSection, duration=288_000.0, dt=0.2)
