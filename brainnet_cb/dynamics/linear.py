@@ -133,6 +133,9 @@ def _bold(network, x_star, jac, q, bold, band, order, dt, initial_state):
         base = np.asarray(_drive(jnp.asarray(x0, jnp.float64), *args)[0])
     elif m.baseline_mode == "value":
         base = np.asarray(scale) * np.broadcast_to(np.asarray(m.baseline, dtype=float), (n,))
+    elif m.baseline_mode == "rest":  # z = scale (x - b) / |b| with b the source at the fixed point
+        base = z_source
+        Cz = Cz / np.abs(z_source / np.asarray(scale))[:, None]
     else:
         base = np.zeros(n)
     z_star = z_source - base
@@ -170,7 +173,8 @@ def linear_covariance(model, connectome, coupling=None, noise=None, *, observabl
         For ``observable="bold"``: the monitor of the run (preset, constants,
         ``tr``, ``sampling``, ``baseline``, ``scale``, source ``variable``);
         default ``bn.Bold()``. Its ``baseline`` sets the haemodynamic
-        operating point exactly as in a run: ``None`` drives the balloon with
+        operating point exactly as in a run: ``"rest"`` (the default) with
+        ``scale * (r - r*) / r*`` (rest, gain ``scale / r*``), ``None`` with
         ``scale * r*`` (away from rest), ``"initial"`` with
         ``scale * (r* - r(0))`` (rest when the run starts at the fixed point).
     band : (float, float) or True, optional

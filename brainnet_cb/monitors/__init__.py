@@ -1,7 +1,8 @@
 """Monitors: what a run records, inside the compiled scan."""
 
 from .base import COUPLING, Monitor
-from .bold import Bold, bold_from_activity
+from .bold import Bold
+from .bold_offline import bold_from_activity
 from .eeg import EEG, MEG
 from .neural import Raw, SubSample, TemporalAverage
 

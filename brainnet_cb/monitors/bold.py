@@ -3,10 +3,26 @@ r"""The BOLD monitor: Balloon–Windkessel haemodynamics inside the compiled sca
 Integration rule (stated once, used in the scan and offline alike):
 
 1. The source signal (``r`` by default) is summed over ``k`` consecutive
-   integration steps, ``k = dt_bold / dt``; its mean over that sub-step,
-   mean-removed and scaled, is the drive
-   :math:`z = \mathrm{scale}\,(\bar x - \mathrm{baseline})`, held constant
-   over the sub-step (zero-order hold of the local mean, an O(h^2) rule).
+   integration steps, ``k = dt_bold / dt``; its mean :math:`\bar x` over that
+   sub-step, normalised, is the drive :math:`z`, held constant over the
+   sub-step (zero-order hold of the local mean, an O(h^2) rule). By default
+   (``baseline="rest"``) :math:`z` is the **relative change of the source from
+   its resting level** :math:`b`,
+
+   .. math:: z = \mathrm{scale}\,\frac{\bar x - b}{|b|},
+
+   with :math:`b` the running mean of the sub-step means after ``rest_after``
+   (1 s: the initial transient is left out; the balloon rests before it), as
+   fMRI expresses BOLD in per cent of each voxel's mean. So a region whose rate
+   rises by 10 % drives :math:`z = 0.1` whatever its resting rate; with the
+   ``revised_3T`` constants a 20-s step of +5 % (+10 %) gives a 1.7 % (3.1 %)
+   BOLD response, and the haemodynamics rest at :math:`f = v = q = 1` (a raw
+   rate of 0.44 would hold the inflow at 2.4 times rest). Other rules:
+   ``baseline=None`` drives the balloon with the source itself,
+   :math:`z = \mathrm{scale}\,\bar x` (the convention of the published impulse
+   responses); a number or array subtracts it,
+   :math:`z = \mathrm{scale}\,(\bar x - \mathrm{baseline})`; ``"initial"``
+   subtracts the source at :math:`t = 0`.
 2. The Balloon–Windkessel ODE (:mod:`brainnet_cb.monitors.hemodynamics`, seconds) then
    advances by one classical RK4 step of :math:`h = k\,dt / 1000` s.
 3. Anti-aliasing: the sample stamped at :math:`t` is the **mean of the BOLD
@@ -34,7 +50,7 @@ import numpy as np
 import xarray as xr
 
 from .._pytree import pytree_dataclass, static_field
-from .._types import ArrayLike, Parameter, Time
+from .._types import Parameter, Time
 from ..errors import MonitorError
 from ..units import to_ms
 from .base import Monitor, Observables
@@ -52,7 +68,7 @@ from .sources import check_source, source_signal
 if TYPE_CHECKING:
     from ..nodes.base import NodeModel
 
-__all__ = ["Bold", "bold_from_activity", "DEFAULT_DT_BOLD"]
+__all__ = ["Bold", "DEFAULT_DT_BOLD"]
 
 #: Default upper bound of the BOLD integration step (ms); see :meth:`Bold.bind`.
 DEFAULT_DT_BOLD = 5.0
@@ -94,11 +110,20 @@ class Bold(Monitor):
     discard : float or brainunit.Quantity, default 0
         Initial transient (ms): samples stamped at ``t <= discard`` are dropped
         from the output (the model still integrates through it).
-    baseline : float, array of shape (n,), or "initial", optional
-        Subtracted from the source before scaling; ``"initial"`` uses its value
-        at ``t = 0`` (a run started at a fixed point then rests exactly).
+    baseline : "rest", float, array of shape (n,), "initial" or None, default "rest"
+        ``"rest"``: the drive is the relative change of the source from its
+        resting level, :math:`z = \mathrm{scale}\,(x - b)/|b|`, with :math:`b`
+        the running mean of the source after ``rest_after`` (for a source with
+        a positive resting level, such as a rate). A number or array is
+        subtracted, :math:`z = \mathrm{scale}\,(x - \mathrm{baseline})`;
+        ``"initial"`` subtracts the value at ``t = 0`` (a run started at a fixed
+        point then rests exactly); ``None`` drives with the source as it is.
     scale : float or array, default 1.0
-        Multiplies the mean-removed source: :math:`z = \mathrm{scale}\,(x - \mathrm{baseline})`.
+        Multiplies the normalised source (the neurovascular gain of the drive).
+    rest_after : float or brainunit.Quantity, default 1000.0
+        ``baseline="rest"`` only: the resting level is the mean of the source
+        over the sub-steps that end after this time (ms); before it the drive
+        is zero (the balloon rests through the initial transient).
     kappa, gamma, tau, alpha, E0, V0, k1, k2, k3, theta0, r0, TE, eps : float, optional
         Override single constants of the preset (units in
         :data:`~brainnet_cb.monitors.hemodynamics.HEMODYNAMIC_CONSTANTS`; seconds).
@@ -130,7 +155,7 @@ class Bold(Monitor):
     dt_bold: Time | None = static_field(default=None)
     sampling: str = static_field(default="mean")
     discard: Time = static_field(default=0.0)
-    baseline: Parameter | None = None
+    baseline: Parameter | str | None = "rest"
     scale: Parameter = 1.0
     kappa: Parameter | None = None
     gamma: Parameter | None = None
@@ -148,6 +173,7 @@ class Bold(Monitor):
     name: str | None = static_field(default=None)
     baseline_mode: str = static_field(default=None)
     substeps: int = static_field(default=None)
+    rest_after: Time = static_field(default=1000.0)
 
     default_name = "bold"
 
@@ -171,14 +197,17 @@ class Bold(Monitor):
             )
         if not isinstance(self.variable, str):
             raise MonitorError(f"Bold variable must be a source name such as 'r'; got {self.variable!r}.")
+        set_("rest_after", to_ms(self.rest_after, "Bold rest_after", MonitorError))
+        if not (isinstance(self.rest_after, float) and math.isfinite(self.rest_after) and self.rest_after >= 0):
+            raise MonitorError(f"Bold rest_after must be a finite time >= 0 (ms); got {self.rest_after!r}.")
         if isinstance(self.baseline, str):
-            if self.baseline != "initial":
+            if self.baseline not in ("initial", "rest"):
                 raise MonitorError(
-                    f"Bold baseline must be a number, an array of one value per region, "
+                    f"Bold baseline must be 'rest', a number, an array of one value per region, "
                     f"'initial' or None; got {self.baseline!r}."
                 )
+            set_("baseline_mode", self.baseline)
             set_("baseline", None)
-            set_("baseline_mode", "initial")
         elif self.baseline_mode is None:
             set_("baseline_mode", "none" if self.baseline is None else "value")
         for field in ("baseline", "scale"):
@@ -207,7 +236,7 @@ class Bold(Monitor):
         return f"time_{self.label}"
 
     def describe(self) -> str:
-        keep = [k for k in self.__dataclass_fields__ if k not in ("baseline_mode", "substeps")]
+        keep = [k for k in self.__dataclass_fields__ if k not in ("baseline_mode", "substeps", "rest_after")]
         fields = []
         for k in keep:
             v = getattr(self, k)
@@ -216,8 +245,10 @@ class Bold(Monitor):
             if k == "baseline" and np.ndim(v):
                 v = "<array>"
             fields.append(f"{k}={v!r}")
-        if self.baseline_mode == "initial":
-            fields.append("baseline='initial'")
+        if self.baseline_mode in ("initial", "rest"):
+            fields.append(f"baseline={self.baseline_mode!r}")
+        if self.baseline_mode == "rest":
+            fields.append(f"rest_after={self.rest_after!r}")
         return f"Bold({', '.join(fields)})"
 
     def __repr__(self):
@@ -298,32 +329,55 @@ class Bold(Monitor):
             raise MonitorError(
                 f"Bold scale must be a scalar or have shape ({n},); got shape {s.shape}."
             )
-        return {
+        state = {
             "acc": jnp.zeros((n,), dtype),
             "count": jnp.asarray(0, jnp.int32),
             "x": rest_state(n, dtype),
             "ysum": jnp.zeros((n,), dtype),
             "base": base,
         }
+        if self.baseline_mode == "rest":  # running sum and count of the sub-step means after rest_after
+            state.update(bsum=jnp.zeros((n,), dtype), bcount=jnp.zeros((), dtype), nsub=jnp.asarray(0, jnp.int32))
+        return state
 
     def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
         k = self.substeps
         h = self._h_seconds()
         c = self.constants()
-        acc = state["acc"] + source_signal(self.variable, obs, model)
-        count = state["count"] + 1
+        state = dict(state, acc=state["acc"] + source_signal(self.variable, obs, model), count=state["count"] + 1)
 
-        def substep(args):
-            acc, x, ysum = args
-            z = self.scale * (acc / k - state["base"])
-            x = balloon_rk4_step(x, z, h, c)
+        def substep(st):
+            st = dict(st)
+            xbar = st["acc"] / k
+            if self.baseline_mode == "rest":
+                z, st = self._relative_drive(xbar, st)
+            else:
+                z = self.scale * (xbar - st["base"])
+            st["x"] = balloon_rk4_step(st["x"], z, h, c)
             if self.sampling == "mean":
-                ysum = ysum + bold_signal(x, c)
-            return jnp.zeros_like(acc), x, ysum
+                st["ysum"] = st["ysum"] + bold_signal(st["x"], c)
+            st["acc"] = jnp.zeros_like(st["acc"])
+            st["count"] = jnp.zeros_like(st["count"])
+            return st
 
-        acc, x, ysum = jax.lax.cond(count == k, substep, lambda a: a, (acc, state["x"], state["ysum"]))
-        count = jnp.where(count == k, 0, count)
-        return dict(state, acc=acc, count=count, x=x, ysum=ysum)
+        return jax.lax.cond(state["count"] == k, substep, lambda st: st, state)
+
+    def _drive_text(self):
+        mode, v = self.baseline_mode, self.variable
+        if mode == "rest":
+            return f"scale * ({v} - rest) / |rest|, rest = running mean of {v} after {self.rest_after:g} ms"
+        return {"initial": f"scale * ({v} - {v}(t=0))", "value": f"scale * ({v} - baseline)"}.get(mode, f"scale * {v}")
+
+    def _relative_drive(self, xbar, st):
+        """``z = scale (xbar - b) / |b|``, ``b`` the running mean of the sub-step means after ``rest_after``."""
+        nsub = st["nsub"] + 1
+        on = nsub > int(math.floor(self.rest_after / self.dt_bold + 1e-9))  # this sub-step ends after rest_after
+        bsum = st["bsum"] + jnp.where(on, xbar, 0.0)
+        bcount = st["bcount"] + on.astype(bsum.dtype)
+        b = bsum / jnp.maximum(bcount, 1.0)
+        ok = (bcount > 0) & (b != 0)
+        z = jnp.where(ok, self.scale * (xbar - b) / jnp.where(ok, jnp.abs(b), 1.0), 0.0)
+        return z, dict(st, nsub=nsub, bsum=bsum, bcount=bcount)
 
     def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
         c = self.constants()
@@ -354,6 +408,7 @@ class Bold(Monitor):
                 "long_name": "BOLD signal (fractional change)",
                 "monitor": self.describe(),
                 "source": self.variable,
+                "drive": self._drive_text(),
                 "preset": self.preset,
                 "constants": json.dumps(c),
                 "tr_ms": self.tr,
@@ -367,115 +422,10 @@ class Bold(Monitor):
         return {self.label: arr}
 
 
-def _as_signal(activity, variable, dt):
-    """``(signal (T, n), dt_ms, t0_ms, regions)`` from a Dataset, DataArray or array."""
-    if isinstance(activity, xr.Dataset):
-        if variable not in activity.data_vars:
-            raise MonitorError(
-                f"the Dataset has no variable {variable!r}; its variables are "
-                f"{sorted(activity.data_vars)}. Pass variable=<name>."
-            )
-        activity = activity[variable]
-    if isinstance(activity, xr.DataArray):
-        if activity.ndim != 2 or "region" not in activity.dims:
-            raise MonitorError(
-                f"activity must have dims (time, region); got {activity.dims}."
-            )
-        activity = activity.transpose(..., "region")
-        tdim = activity.dims[0]
-        regions = activity["region"] if "region" in activity.coords else None
-        times = np.asarray(activity[tdim].values, dtype=float) if tdim in activity.coords else None
-        if times is not None:
-            units = activity[tdim].attrs.get("units", "ms")
-            factor = {"ms": 1.0, "s": 1000.0}.get(units)
-            if factor is None:
-                raise MonitorError(f"time coordinate units must be 'ms' or 's'; got {units!r}.")
-            times = times * factor
-            if times.size < 2 and dt is None:
-                raise MonitorError("cannot infer dt from fewer than 2 samples; pass dt=.")
-            if dt is None:
-                steps = np.diff(times)
-                dt = float(steps.mean())
-                if not np.allclose(steps, dt, rtol=1e-6, atol=0):
-                    raise MonitorError("activity must be sampled uniformly in time (constant dt).")
-            t0 = float(times[0]) - dt
-        else:
-            t0 = 0.0
-        data = np.asarray(activity.values)
-    else:
-        data = np.asarray(activity)
-        regions, t0 = None, 0.0
-        if data.ndim != 2:
-            raise MonitorError(f"activity must be an array of shape (time, region); got {data.shape}.")
-    if dt is None:
-        raise MonitorError("pass dt= (ms) for activity given as a plain array.")
-    dt = to_ms(dt, "dt", MonitorError)
-    return data, float(dt), t0, regions
+def __getattr__(name):
+    """``bold_from_activity`` moved to :mod:`brainnet_cb.monitors.bold_offline` (old path kept)."""
+    if name == "bold_from_activity":
+        from .bold_offline import bold_from_activity  # noqa: PLC0415 (bold_offline imports this module)
 
-
-def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time = 2000.0, *, dt: Time | None = None,
-                       variable: str = "r", initial: ArrayLike | None = None, **bold_options: Any) -> xr.DataArray:
-    """BOLD from an existing activity record, by exactly the in-scan rule.
-
-    The same :class:`Bold` ``update``/``emit`` functions run over the samples,
-    so the result equals the in-scan monitor on the same activity to float
-    tolerance. A record of step ``dt`` holds the source averaged over each
-    step (a ``Raw`` record at the run's ``dt``, or a ``TemporalAverage`` whose
-    period divides ``dt_bold``); sample ``j`` covers ``(t_j - dt, t_j]``.
-
-    Parameters
-    ----------
-    activity : xarray.Dataset, xarray.DataArray or array of shape (time, region)
-        The source signal; from a Dataset the data variable ``variable``.
-    tr : float or brainunit.Quantity, default 2000.0
-        Repetition time (ms).
-    dt : float or brainunit.Quantity, optional
-        Sampling step (ms); inferred from the time coordinate when possible.
-    variable : str, default "r"
-        Which data variable of a Dataset to use.
-    initial : array of shape (n,), optional
-        The source at ``t = 0`` for ``baseline="initial"`` (default: the first sample).
-    **bold_options
-        Any other :class:`Bold` argument (``preset``, ``dt_bold``, ``sampling``,
-        ``baseline``, ``scale``, ``discard``, constants...).
-
-    Returns
-    -------
-    xarray.DataArray
-        ``bold`` with dims ``(time_bold, region)``; incomplete final windows are dropped.
-
-    Examples
-    --------
-    >>> import numpy as np, brainnet_cb as bn
-    >>> box = np.zeros((30000, 1)); box[:1000] = 1.0        # 1 s unit box, dt = 1 ms
-    >>> y = bn.bold_from_activity(box, tr=1.0, dt=1.0, preset="classic", sampling="point")
-    >>> round(float(y.time_bold[y.argmax("time_bold")].item()), 1)  # peak at 3.376 s
-    3376.0
-    """
-    data, dt, t0, regions = _as_signal(activity, variable, dt)
-    m = Bold(tr=tr, variable="x", **bold_options).bind(dt)
-    steps = m.period_steps(dt)
-    n_windows = data.shape[0] // steps
-    n = data.shape[1]
-    if regions is None:
-        regions = xr.DataArray([str(i) for i in range(n)], dims="region")
-    if n_windows == 0:
-        samples = np.zeros((0, 1, n))
-    else:
-        x = jnp.asarray(data[: n_windows * steps], dtype=jnp.result_type(float))
-        x0 = x[0] if initial is None else jnp.asarray(initial, x.dtype)
-        samples = np.asarray(_offline(m, x.reshape(n_windows, steps, n), x0))
-    times = t0 + (np.arange(n_windows) + 1) * steps * dt
-    return m.to_dataarrays(samples, times, None, regions)[m.label]
-
-
-@jax.jit
-def _offline(m, windows, x0):
-    steps = windows.shape[1]
-
-    def window(state, xs):
-        state = jax.lax.fori_loop(0, steps, lambda i, s: m.update(s, {"x": xs[i]}, None), state)
-        return m.emit(state, None, None, steps)
-
-    _, samples = jax.lax.scan(window, m.init({"x": x0}, None), windows)
-    return samples
+        return bold_from_activity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -143,7 +143,7 @@ def test_bad_sampling_steps_are_refused(kwargs, dt, match):
         (dict(E0=1.2), r"E0 .* must be in \(0, 1\)"),
         (dict(preset="classic", theta0=40.0), r"'classic' BOLD preset has no \['theta0'\]"),
         (dict(sampling="pick"), r"sampling must be one of"),
-        (dict(baseline="mean"), r"baseline must be a number"),
+        (dict(baseline="mean"), r"baseline must be 'rest', a number"),
         (dict(tr=-5.0), r"tr must be a finite time > 0"),
         (dict(tr=1 * u.mV), r"dimension of ms"),
     ],
