@@ -23,8 +23,10 @@ import xarray as xr
 from .._pytree import pytree_dataclass, static_field
 from .._types import ArrayLike, Length, Time
 from ..connectome import Connectome
+from ..data.atlases import load_atlas
 from ..errors import MonitorError
-from ..forward.atlas import load_gain
+from ..forward.atlas import calibrated_gain, load_gain
+from ..forward.dipoles import CURRENT_DENSITY, region_moments
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
 from ..forward.montage import MONTAGES, project_to_sphere
 from ..forward.montage import montage as _montage
@@ -40,6 +42,12 @@ __all__ = ["EEG", "MEG"]
 
 def _concrete(value):
     return isinstance(value, (np.ndarray, list, tuple, np.number, int, float))
+
+
+def _moments(sources, n, current_density, moment):
+    """Dipole moment (A·m) per unit source of each region: ``current_density x area`` or ``moment``."""
+    areas = getattr(sources, "areas", None) if isinstance(sources, Connectome) else None
+    return region_moments(n, areas, current_density, moment)
 
 
 def _sources(sources):
@@ -187,8 +195,9 @@ class EEG(Monitor):
     @classmethod
     def sphere(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
                radius: Length = 90.0, sigma: float = 0.33, centre: ArrayLike | None = None, axes: str = "RAS",
-               orientations: str | ArrayLike | None = None, moment: float = 1.0, **options: Any) -> EEG:
-        r"""EEG of a homogeneous conducting sphere (Frank 1952; Brody 1973).
+               orientations: str | ArrayLike | None = None, moment: ArrayLike | None = None,
+               current_density: float = CURRENT_DENSITY, **options: Any) -> EEG:
+        r"""EEG of a homogeneous conducting sphere (Frank 1952; Brody 1973), in volts.
 
         Parameters
         ----------
@@ -209,8 +218,12 @@ class EEG(Monitor):
         orientations : "radial" or array_like, shape (n, 3), optional
             Dipole directions; default the connectome's ``orientations`` if it
             has them, else radial from ``centre``.
-        moment : float, default 1.0
-            Dipole moment (A·m) of a unit source; output in V.
+        moment : float or array_like, shape (n,), optional
+            Dipole moment (A·m) of a unit source; default ``current_density``
+            times the region's area (:mod:`brainnet_cb.forward.dipoles`).
+        current_density : float, default 1.0
+            Current dipole moment density (nA·m/mm²; Murakami & Okada 2015).
+            With the default, a unit source at a 3500 mm² region is 3.5 µA·m.
         **options
             ``period``, ``variable``, ``reference``, ``name``.
         """
@@ -218,30 +231,39 @@ class EEG(Monitor):
         c = x.mean(axis=0) if centre is None else centre
         labels, pos = _sensors(montage, radius, c, axes)
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
-        gain = moment * lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c)
+        p = _moments(sources, len(x), current_density, moment)
+        gain = lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c) * p
         return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
 
     @classmethod
     def infinite(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
                  radius: Length = 90.0, sigma: float = 0.33, centre: ArrayLike | None = None, axes: str = "RAS",
-                 orientations: str | ArrayLike | None = None, moment: float = 1.0, **options: Any) -> EEG:
-        """EEG of an infinite homogeneous medium, electrodes on a sphere (see :meth:`sphere`)."""
+                 orientations: str | ArrayLike | None = None, moment: ArrayLike | None = None,
+                 current_density: float = CURRENT_DENSITY, **options: Any) -> EEG:
+        """EEG of an infinite homogeneous medium in volts, electrodes on a sphere (see :meth:`sphere`)."""
         x, conn_orient = _sources(sources)
         c = x.mean(axis=0) if centre is None else centre
         labels, pos = _sensors(montage, radius, c, axes)
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
-        gain = moment * lead_field_infinite(pos, x, o, sigma=sigma, centre=c)
+        p = _moments(sources, len(x), current_density, moment)
+        gain = lead_field_infinite(pos, x, o, sigma=sigma, centre=c) * p
         return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
 
     @classmethod
-    def from_atlas(cls, name: str = "tvb76", **options: Any) -> EEG:
-        """EEG with the gain bundled for atlas ``name`` (``"tvb76"``: 63 sensors x 76 regions).
+    def from_atlas(cls, name: str = "tvb76", *, physical: bool = True, current_density: float = CURRENT_DENSITY,
+                   **options: Any) -> EEG:
+        """EEG with the gain bundled for atlas ``name`` (``"tvb76"``: 63 sensors x 76 regions), in volts.
 
         The tvb76 gain is derived from tvb-data 3.0.0 (GPL-3.0-or-later; see
         :mod:`brainnet_cb.forward.atlas`); its columns follow the order of
-        ``bn.load_atlas("tvb76")``, its units are TVB's arbitrary units, sensor
-        positions are in mm in TVB's frame (x anterior, y left, z superior).
-        ``**options``: ``period``, ``variable``, ``reference``, ``name``.
+        ``bn.load_atlas("tvb76")``, sensor positions are in mm in TVB's frame
+        (x anterior, y left, z superior). With ``physical=True`` (default) the
+        gain is calibrated to V per A·m (:func:`~brainnet_cb.forward.atlas.calibrated_gain`)
+        and multiplied by each region's dipole moment, ``current_density`` (nA·m/mm²)
+        times its area (:mod:`brainnet_cb.forward.dipoles`): the output is in V.
+        ``physical=False`` keeps TVB's arbitrary units (``"a.u."``), a unit
+        dipole per unit source. ``**options``: ``period``, ``variable``,
+        ``reference``, ``name``.
 
         Examples
         --------
@@ -251,7 +273,10 @@ class EEG(Monitor):
         ((63, 76), ('Fp1', 'Fp2', 'F4'))
         """
         gain, sensors, positions, _ = load_gain(name)
-        return cls(gain=gain, sensors=sensors, positions=positions, **options)
+        if not physical:
+            return cls(gain=gain, sensors=sensors, positions=positions, units="a.u.", **options)
+        gain = calibrated_gain(name)[0] * _moments(load_atlas(name), gain.shape[1], current_density, None)
+        return cls(gain=gain, sensors=sensors, positions=positions, units="V", **options)
 
     # --- host helpers ----------------------------------------------------------------
     def referenced_gain(self) -> np.ndarray:
@@ -371,8 +396,9 @@ class MEG(EEG):
     def sphere(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-10", *,
                radius: Length = 110.0, centre: ArrayLike | None = None, axes: str = "RAS",
                orientations: str | ArrayLike | None = None,
-               normals: str | ArrayLike = "radial", moment: float = 1.0, **options: Any) -> MEG:
-        r"""MEG of a spherically symmetric conductor (Sarvas 1987).
+               normals: str | ArrayLike = "radial", moment: ArrayLike | None = None,
+               current_density: float = CURRENT_DENSITY, **options: Any) -> MEG:
+        r"""MEG of a spherically symmetric conductor (Sarvas 1987), in tesla.
 
         Parameters
         ----------
@@ -391,8 +417,11 @@ class MEG(EEG):
             (radial dipoles produce no field).
         normals : "radial" or array_like, shape (m, 3)
             Sensor directions (radial magnetometers by default).
-        moment : float, default 1.0
-            Dipole moment (A·m) of a unit source; output in T.
+        moment : float or array_like, shape (n,), optional
+            Dipole moment (A·m) of a unit source; default ``current_density``
+            times the region's area (:mod:`brainnet_cb.forward.dipoles`).
+        current_density : float, default 1.0
+            Current dipole moment density (nA·m/mm²; Murakami & Okada 2015).
         **options
             ``period``, ``variable``, ``name``.
         """
@@ -405,7 +434,8 @@ class MEG(EEG):
             )
         c = x.mean(axis=0) if centre is None else centre
         labels, pos = _sensors(montage, radius, c, axes)
-        gain = moment * lead_field_meg_sphere(pos, x, o, normals=normals, centre=c)
+        gain = lead_field_meg_sphere(pos, x, o, normals=normals, centre=c) * _moments(sources, len(x),
+                                                                                      current_density, moment)
         return cls(gain=gain, sensors=labels, positions=pos, units="T", **options)
 
     @classmethod
