@@ -1,20 +1,48 @@
-r"""Additive white noise, as the diffusion term of an SDE.
+r"""Noise of a network run: additive white, Ornstein–Uhlenbeck (coloured) and multiplicative.
 
-.. math:: dx_s = f_s(x)\,dt + \sigma_s\, dW_s,
+Every class is a diffusion term of an SDE driven by independent Wiener
+processes :math:`W_s`, one per noisy state variable and region, with
+amplitudes :math:`\sigma_s` given by name (``Additive(v=0.2)``):
 
-so one step adds :math:`\sigma_s \sqrt{dt}\,\xi` with :math:`\xi \sim N(0, 1)`
-(``dt`` in ms, :math:`\sigma` in units of the state per :math:`\sqrt{\mathrm{ms}}`);
-the statistics of the process do not depend on ``dt``. Random numbers come from
-an explicit key, drawn in blocks of :data:`NOISE_BLOCK` steps aligned to
+======================  ====================================================  ===========================
+class                   SDE                                                   one step (``dt`` in ms)
+======================  ====================================================  ===========================
+:class:`Additive`       :math:`dx_s = f_s\,dt + \sigma_s\,dW_s`               the scheme's step, plus
+                                                                              :math:`\sigma_s\sqrt{dt}\,\xi`
+:class:`OrnsteinUhlenbeck`  :math:`dx_s = (f_s + \eta_s)\,dt`,                :math:`\eta` held over the
+                        :math:`d\eta_s = -\eta_s/\tau\,dt + \sigma_s\,dW_s`   step, then advanced exactly
+:class:`Multiplicative` :math:`dx_s = f_s\,dt + \sigma_s x_s\,dW_s` (Itô;      left-point diffusion
+                        Stratonovich on request)                              :math:`\sigma_s x_s \sqrt{dt}\,\xi`
+======================  ====================================================  ===========================
+
+so the statistics of the process do not depend on ``dt``. Random numbers come
+from an explicit key, drawn in blocks of :data:`NOISE_BLOCK` steps aligned to
 absolute step numbers: block ``b`` (steps ``K b`` to ``K b + K - 1``) is one
 draw ``normal(fold_in(key, b), (K, n_noisy_states, n))`` and step ``n`` uses its
 row ``n % K``. The numbers of a step depend only on the key and the step
 number, so the same key gives the same run, bit for bit, however the run is
 chunked or wherever it is resumed (a chunk boundary inside a block included).
+Every class uses the same normals for the same key: switching the class
+changes how the increments act, not which numbers are drawn.
+
+A noise class whose step needs more than an additive increment declares a
+*scheme* (:meth:`Noise.scheme`, a small static object the engine calls at
+two points: the initial carry and each step) and its traced parameters
+(:meth:`Noise.parameters`); :class:`Additive` has none and runs the engine's
+original path.
+
+References
+----------
+.. [1] P. E. Kloeden, E. Platen (1992). Numerical Solution of Stochastic
+   Differential Equations. Springer. (Itô and Stratonovich calculus, §4.9;
+   Euler–Maruyama, §9.1.)
+.. [2] D. T. Gillespie (1996). Exact numerical simulation of the
+   Ornstein–Uhlenbeck process and its integral. Phys. Rev. E 54, 2084.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import jax
@@ -24,19 +52,87 @@ from jax.typing import DTypeLike
 
 from ._checks import per_region
 from .errors import NoiseError
+from .units import to_ms
 
 if TYPE_CHECKING:
     from .nodes.base import NodeModel
 
-__all__ = ["Additive"]
+__all__ = ["Noise", "Additive", "OrnsteinUhlenbeck", "Multiplicative", "NOISE_BLOCK", "CONVENTIONS"]
 
 #: Steps per noise draw (``K``). Part of the key -> noise mapping: changing it
 #: changes every noisy realisation.
 NOISE_BLOCK = 10
+#: Block index of the draw that starts an Ornstein–Uhlenbeck process in its
+#: stationary law (the last ``uint32``; a run would need 4e10 steps to reach it).
+INITIAL_DRAW = 2**32 - 1
+#: The calculus a :class:`Multiplicative` noise is read in.
+CONVENTIONS = ("ito", "stratonovich")
 
 
-class Additive:
-    """Additive white noise on chosen state variables.
+def _check_amplitudes(cls, sigma):
+    if not sigma:
+        raise NoiseError(f"{cls}() needs at least one amplitude, e.g. {cls}(v=0.2).")
+    for name, value in sigma.items():
+        arr = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise NoiseError(f"noise amplitude {name}={value!r} must be finite and >= 0.")
+
+
+class Noise:
+    """Base class: amplitudes :math:`\\sigma_s` per noisy state variable, by name.
+
+    Subclasses set what one step does with the increments
+    :math:`\\sigma_s\\sqrt{dt}\\,\\xi` (:meth:`scheme`, :meth:`parameters`).
+    """
+
+    def __init__(self, **sigma):
+        _check_amplitudes(type(self).__name__, sigma)
+        self.sigma = dict(sigma)
+
+    def _extra(self) -> str:
+        return ""
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in self.sigma.items())
+        return f"{type(self).__name__}({self._extra()}{args})"
+
+    def replace_sigma(self, **sigma) -> Noise:
+        """The same noise with the amplitudes ``sigma`` (the other options kept)."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        _check_amplitudes(type(self).__name__, sigma)
+        new.sigma = dict(sigma)
+        return new
+
+    def amplitudes(self, model: NodeModel, n_regions: int, dtype: DTypeLike) -> tuple[tuple[int, ...], jax.Array]:
+        """``(rows, sigma)``: noisy state rows and their amplitudes ``(len(rows), n)``."""
+        rows, values = [], []
+        for name, value in self.sigma.items():
+            if name not in model.states:
+                raise NoiseError(
+                    f"noise on {name!r}, but {type(model).__name__} has states {model.states}."
+                )
+            arr = per_region(value, n_regions, f"noise amplitude {name}", NoiseError)
+            rows.append(model.states.index(name))
+            values.append(np.broadcast_to(arr, (n_regions,)))
+        return tuple(rows), jnp.asarray(np.stack(values), dtype=dtype)
+
+    def scheme(self):
+        """The static step hook of the engine (hashable), or None for a plain additive increment."""
+        return None
+
+    def parameters(self, n_regions: int, dtype: DTypeLike):
+        """Traced parameters of the scheme beyond ``sigma`` (a pytree; ``()`` if none)."""
+        return ()
+
+
+class Additive(Noise):
+    r"""Additive white noise on chosen state variables: :math:`dx_s = f_s\,dt + \sigma_s\,dW_s`.
+
+    One step adds :math:`\sigma_s\sqrt{dt}\,\xi` (``dt`` in ms, :math:`\sigma`
+    in units of the state per :math:`\sqrt{\mathrm{ms}}`): Euler–Maruyama
+    with ``method="euler"``, stochastic Heun with ``"heun"``. Itô and
+    Stratonovich readings agree for additive noise.
 
     Parameters
     ----------
@@ -51,33 +147,163 @@ class Additive:
     Additive(v=0.2)
     """
 
-    def __init__(self, **sigma):
-        if not sigma:
-            raise NoiseError("Additive() needs at least one amplitude, e.g. Additive(v=0.2).")
-        for name, value in sigma.items():
-            arr = np.asarray(value, dtype=float)
-            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-                raise NoiseError(
-                    f"noise amplitude {name}={value!r} must be finite and >= 0."
-                )
-        self.sigma = dict(sigma)
 
-    def __repr__(self):
-        args = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in self.sigma.items())
-        return f"Additive({args})"
+class OrnsteinUhlenbeck(Noise):
+    r"""Coloured noise: an Ornstein–Uhlenbeck process added to the vector field.
 
-    def amplitudes(self, model: NodeModel, n_regions: int, dtype: DTypeLike) -> tuple[tuple[int, ...], jax.Array]:
-        """``(rows, sigma)``: noisy state rows and their amplitudes ``(len(rows), n)``."""
-        rows, values = [], []
-        for name, value in self.sigma.items():
-            if name not in model.states:
-                raise NoiseError(
-                    f"noise on {name!r}, but {type(model).__name__} has states {model.states}."
-                )
-            arr = per_region(value, n_regions, f"noise amplitude {name}", NoiseError)
-            rows.append(model.states.index(name))
-            values.append(np.broadcast_to(arr, (n_regions,)))
-        return tuple(rows), jnp.asarray(np.stack(values), dtype=dtype)
+    .. math::
+
+       dx_s = \big(f_s(x) + \eta_s\big)\,dt, \qquad
+       d\eta_s = -\frac{\eta_s}{\tau}\,dt + \sigma_s\,dW_s .
+
+    Convention: :math:`\sigma_s` is the amplitude of the white noise that
+    drives :math:`\eta_s`, so :math:`\eta_s` has the stationary variance
+    :math:`\sigma_s^2 \tau / 2` and the autocorrelation
+    :math:`\langle \eta(t)\eta(t+u) \rangle = \tfrac{\sigma^2\tau}{2} e^{-|u|/\tau}`
+    (correlation time :math:`\tau`, power spectrum
+    :math:`\sigma^2 / (1/\tau^2 + \omega^2)`: white below :math:`1/(2\pi\tau)`).
+    :math:`\eta` has units of the state per ms, :math:`\sigma` of the state per
+    :math:`\mathrm{ms}^{3/2}`. As :math:`\tau \to 0` with :math:`\sigma\tau`
+    fixed, :math:`\eta\,dt` tends to white noise of amplitude :math:`\sigma\tau`
+    (``Additive(s=sigma * tau)``).
+
+    :math:`\eta` is held fixed over the stages of a step (like the coupling
+    input), then advanced with the exact update of the OU process [2]_,
+
+    .. math:: \eta_{n+1} = a\,\eta_n + \sigma \sqrt{\tfrac{\tau}{2}(1 - a^2)}\;\xi_n,
+              \qquad a = e^{-dt/\tau},
+
+    so its variance and correlation are exact at any ``dt``. It starts in its
+    stationary law: :math:`\eta_0 = \sigma\sqrt{\tau/2}\,\xi` with :math:`\xi`
+    drawn from ``fold_in(key, 2**32 - 1)`` (``initial="stationary"``), or at
+    zero (``initial="zero"``). With additive forcing the Itô and
+    Stratonovich readings agree.
+
+    Parameters
+    ----------
+    tau : float or array
+        Correlation time (ms) > 0; a scalar or one value per region.
+    initial : {"stationary", "zero"}, default "stationary"
+        Law of :math:`\eta` at ``t = 0``.
+    **sigma : float or array
+        Amplitudes per noisy state variable, by name (``v=0.05``).
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> bn.OrnsteinUhlenbeck(tau=10.0, v=0.02)
+    OrnsteinUhlenbeck(tau=10.0, v=0.02)
+    """
+
+    def __init__(self, tau, initial="stationary", **sigma):
+        arr = np.asarray(to_ms(tau, "tau", NoiseError), dtype=float)
+        if arr.ndim > 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise NoiseError(f"OrnsteinUhlenbeck tau (correlation time, ms) must be finite and > 0; got {tau!r}.")
+        if initial not in ("stationary", "zero"):
+            raise NoiseError(f"OrnsteinUhlenbeck initial must be 'stationary' or 'zero'; got {initial!r}.")
+        super().__init__(**sigma)
+        self.tau = arr.item() if arr.ndim == 0 else arr
+        self.initial = initial
+
+    def _extra(self):
+        extra = f"tau={np.asarray(self.tau).tolist()}, "
+        return extra + ("initial='zero', " if self.initial == "zero" else "")
+
+    def scheme(self):
+        return _OUScheme(self.initial == "stationary")
+
+    def parameters(self, n_regions, dtype):
+        tau = per_region(self.tau, n_regions, "OrnsteinUhlenbeck tau", NoiseError)
+        return jnp.asarray(np.broadcast_to(tau, (n_regions,)), dtype=dtype)
+
+
+class Multiplicative(Noise):
+    r"""Multiplicative (state-proportional) noise: :math:`dx_s = f_s(x)\,dt + \sigma_s x_s\,dW_s`.
+
+    Read in the **Itô** sense by default: the diffusion is evaluated at the
+    start of the step, so one step is the scheme's deterministic step plus
+    :math:`\sigma_s x_s(t_n)\sqrt{dt}\,\xi` (Euler–Maruyama for the
+    diffusion, weak order 1). For a linear drift :math:`f = \mu x` this is
+    geometric Brownian motion with :math:`E[x(t)] = x_0 e^{\mu t}`.
+
+    ``convention="stratonovich"`` reads the same equation as a Stratonovich
+    SDE (the limit of smooth, fast noise), integrated as its equivalent Itô
+    equation with the drift :math:`f_s + \tfrac12 \sigma_s^2 x_s` (the
+    Wong–Zakai correction :math:`\tfrac12 g\,\partial_x g` for
+    :math:`g = \sigma x`, added inside the scheme's stages); then
+    :math:`E[x(t)] = x_0 e^{(\mu + \sigma^2/2) t}`.
+
+    Parameters
+    ----------
+    convention : {"ito", "stratonovich"}, default "ito"
+    **sigma : float or array
+        Relative amplitudes per noisy state variable, by name (units
+        :math:`\mathrm{ms}^{-1/2}`).
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> bn.Multiplicative(r=0.1)
+    Multiplicative(r=0.1)
+    >>> bn.Multiplicative(convention="stratonovich", r=0.1)
+    Multiplicative(convention='stratonovich', r=0.1)
+    """
+
+    def __init__(self, convention="ito", **sigma):
+        if convention not in CONVENTIONS:
+            raise NoiseError(f"Multiplicative convention must be one of {list(CONVENTIONS)}; got {convention!r}.")
+        super().__init__(**sigma)
+        self.convention = convention
+
+    def _extra(self):
+        return "convention='stratonovich', " if self.convention == "stratonovich" else ""
+
+    def scheme(self):
+        return _MultiplicativeScheme(self.convention == "stratonovich")
+
+
+def _scatter(values, rows, n_states):
+    """``(len(rows), n)`` rows placed in a ``(n_states, n)`` array of zeros."""
+    zero = jnp.zeros(values.shape[1:], values.dtype)
+    return jnp.stack([values[rows.index(s)] if s in rows else zero for s in range(n_states)])
+
+
+@dataclasses.dataclass(frozen=True)
+class _OUScheme:
+    """Engine hook of :class:`OrnsteinUhlenbeck`: carries :math:`\\eta` ``(n_states, n)``."""
+
+    stationary: bool
+
+    def init(self, x0, dyn, rows):
+        """:math:`\\eta_0`: stationary draw, or zeros."""
+        if not self.stationary:
+            return jnp.zeros_like(x0)
+        xi = jax.random.normal(jax.random.fold_in(dyn.key, INITIAL_DRAW), dyn.sigma.shape, dyn.sigma.dtype)
+        return _scatter(dyn.sigma * jnp.sqrt(0.5 * dyn.noise) * xi, rows, x0.shape[0])
+
+    def step(self, f, x, eta, dW, dyn, rows):
+        """``(field, increment, eta_next)``: ``f + eta`` held fixed; exact OU update with ``dW = sigma sqrt(dt) xi``."""
+        tau = dyn.noise
+        a = jnp.exp(-dyn.dt / tau)
+        gain = jnp.sqrt(-0.5 * tau * jnp.expm1(-2.0 * dyn.dt / tau) / dyn.dt)  # sqrt(tau (1 - a^2) / (2 dt))
+        return (lambda y: f(y) + eta), None, a * eta + gain * dW
+
+
+@dataclasses.dataclass(frozen=True)
+class _MultiplicativeScheme:
+    """Engine hook of :class:`Multiplicative`: left-point diffusion, optional Stratonovich drift."""
+
+    stratonovich: bool
+
+    def init(self, x0, dyn, rows):
+        return ()
+
+    def step(self, f, x, aux, dW, dyn, rows):
+        increment = x * dW  # sigma x_n sqrt(dt) xi on the noisy rows, zero elsewhere
+        if not self.stratonovich:
+            return f, increment, aux
+        half_s2 = 0.5 * _scatter(dyn.sigma * dyn.sigma, rows, x.shape[0])
+        return (lambda y: f(y) + half_s2 * y), increment, aux
 
 
 def block_increments(key, block, rows, sigma, n_states, dt):

@@ -39,9 +39,9 @@ import brainstate
 import brainunit as u
 import jax.numpy as jnp
 
-from .. import _engine as engine  # the engine (brainnet_cb.simulation.engine)
 from ..errors import SimulationError
 from ..monitors import Raw
+from . import engine
 from .parameters import ParameterBook
 from .spec import Simulation
 
@@ -80,11 +80,13 @@ class NetworkModule(brainstate.nn.Dynamics):
     ----------
     x : brainstate.HiddenState
         Node state, shape ``(n_states, n_regions)`` (rows in ``model.states`` order).
-    hist, c, step, noise_block, bad_step, bad_region : brainstate.ShortTermState
+    hist, c, step, noise_block, noise_state, bad_step, bad_region : brainstate.ShortTermState
         The rest of the engine's carry: the ring buffer of the sent quantity
         ``(max_lag + 1, n)``, the coupling input of the current step, the step
-        counter, the increments of the current noise block, and the first
-        non-finite step and region (``-1`` while finite).
+        counter, the increments of the current noise block, the state of the
+        noise (the coloured process of :class:`~brainnet_cb.OrnsteinUhlenbeck`;
+        None for white noise), and the first non-finite step and region
+        (``-1`` while finite).
 
     Notes
     -----
@@ -168,8 +170,9 @@ class NetworkModule(brainstate.nn.Dynamics):
         return self._book.substitute(_RunView(self), values)
 
     def _carry(self) -> engine.Carry:
+        aux = () if self.noise_state is None else self.noise_state.value
         return engine.Carry(self.x.value, self.hist.value, self.step.value, self.c.value, (),
-                            self.bad_step.value, self.bad_region.value)
+                            self.bad_step.value, self.bad_region.value, aux)
 
     # ------------------------------------------------------------------ brainstate API
     def init_state(self, batch_size=None, **kwargs):
@@ -188,6 +191,8 @@ class NetworkModule(brainstate.nn.Dynamics):
         self.bad_region = brainstate.ShortTermState(carry.bad_region)
         nz = engine._noise_block(carry, dyn, self._plan)
         self.noise_block = brainstate.ShortTermState(nz) if nz is not None else None
+        empty = isinstance(carry.aux, tuple) and not carry.aux
+        self.noise_state = None if empty else brainstate.ShortTermState(carry.aux)
 
     def reset_state(self, batch_size=None, **kwargs):
         """Restart from step 0 (the same as :meth:`init_state`)."""
@@ -220,6 +225,8 @@ class NetworkModule(brainstate.nn.Dynamics):
         self.bad_region.value = carry.bad_region
         if nz is not None:
             self.noise_block.value = nz
+        if self.noise_state is not None:
+            self.noise_state.value = carry.aux
         return dyn.model.sent(carry.x)
 
     def _check_dt(self):

@@ -48,6 +48,7 @@ class Plan(NamedTuple):
     port: str
     noise_rows: tuple
     levels: tuple
+    noise_scheme: object = None  # the noise class's step hook (brainnet_cb.noise), None: additive
 
 
 class Dynamic(NamedTuple):
@@ -60,6 +61,7 @@ class Dynamic(NamedTuple):
     sigma: object
     key: object
     dt: object
+    noise: object = ()  # traced parameters of the noise scheme (e.g. OU tau)
 
 
 class Carry(NamedTuple):
@@ -72,6 +74,7 @@ class Carry(NamedTuple):
     monitors: tuple  # one accumulator per monitor
     bad_step: jnp.ndarray  # first step with a non-finite state, or -1
     bad_region: jnp.ndarray  # its first non-finite region
+    aux: object = ()  # state of the noise scheme (e.g. the OU process), () for additive noise
 
 
 def _observables(model, x, c):
@@ -94,7 +97,8 @@ def initial_carry(x0, hist0, dyn, plan):
     obs = _observables(dyn.model, x0, c)
     mon = tuple(m.init(obs, dyn.model) for m in dyn.monitors)
     minus1 = jnp.asarray(-1, jnp.int32)
-    return Carry(x0, hist0, step, c, mon, minus1, minus1)
+    aux = () if plan.noise_scheme is None else plan.noise_scheme.init(x0, dyn, plan.noise_rows)
+    return Carry(x0, hist0, step, c, mon, minus1, minus1, aux)
 
 
 def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
@@ -113,6 +117,9 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
     def f(y):
         return model.dfun(y, inputs)
 
+    aux = carry.aux
+    if plan.noise_scheme is not None:  # e.g. OU forcing in f, multiplicative dW (brainnet_cb.noise)
+        f, dW, aux = plan.noise_scheme.step(f, carry.x, aux, dW, dyn, plan.noise_rows)
     x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
     step = carry.step + 1
     sent = model.sent(x)  # default: x[send_row]
@@ -129,7 +136,7 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
         lambda: jnp.argmin(jnp.all(jnp.isfinite(x), axis=0)).astype(jnp.int32),
         lambda: carry.bad_region,
     )
-    return Carry(x, hist, step, c, mon, bad_step, bad_region)
+    return Carry(x, hist, step, c, mon, bad_step, bad_region, aux)
 
 
 def _emit(carry: Carry, dyn: Dynamic, indices, steps):
@@ -245,4 +252,4 @@ def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level
 
 #: Batch axes of the carry: the step counter is shared, so that the ring-buffer
 #: write and read keep unbatched (in-place, cheap) indices.
-CARRY_AXES = Carry(x=0, hist=0, step=None, c=0, monitors=0, bad_step=0, bad_region=0)
+CARRY_AXES = Carry(x=0, hist=0, step=None, c=0, monitors=0, bad_step=0, bad_region=0, aux=0)

@@ -334,7 +334,7 @@ class ParameterBook:
         if by["noise"]:
             sigma = dict(spec.noise.sigma) if spec.noise is not None else {}
             sigma.update(by["noise"])
-            changes["noise"] = Additive(**sigma)
+            changes["noise"] = spec.noise.replace_sigma(**sigma) if spec.noise is not None else Additive(**sigma)
         if "speed" in point:
             changes["speed"] = point["speed"]
         if "seed" in point:

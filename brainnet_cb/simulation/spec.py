@@ -38,7 +38,7 @@ from ..coupling import Coupling, Linear
 from ..errors import SimulationError
 from ..monitors import Monitor
 from ..nodes.base import NodeModel
-from ..noise import Additive
+from ..noise import Noise
 from . import output
 from .run import Run
 from .validation import default_monitors, prepare_run
@@ -126,8 +126,10 @@ class Simulation:
         ``Linear``, ``Diffusive`` or ``Conductance``.
     speed : float or brainunit.Quantity, default 3.0
         Conduction speed (mm/ms = m/s).
-    noise : Additive, optional
-        Additive white noise, an SDE term ``sigma sqrt(dt) xi`` per step.
+    noise : Noise, optional
+        ``bn.Additive`` white noise (an SDE term ``sigma sqrt(dt) xi`` per
+        step), ``bn.OrnsteinUhlenbeck`` coloured noise or ``bn.Multiplicative``
+        noise (:mod:`brainnet_cb.noise`).
     monitors : sequence of Monitor, optional
         What to record; each period a multiple of ``dt`` and of the next
         shorter period. ``None``: :func:`default_monitors` of the entry point
@@ -178,7 +180,7 @@ class Simulation:
     dt: Any = 0.1
     coupling: Coupling | None = None
     speed: Any = 3.0
-    noise: Additive | None = None
+    noise: Noise | None = None
     monitors: Any = None
     key: Any = 0
     method: str = "heun"

@@ -28,7 +28,7 @@ from ..errors import ConnectomeError, CouplingError, ModelError, MonitorError, N
 from ..integrators import get_integrator
 from ..monitors import Bold, Monitor, TemporalAverage
 from ..nodes.base import NodeModel
-from ..noise import Additive
+from ..noise import Noise
 from ..precision import resolve_dtype
 from ..units import to_mm_per_ms, to_ms
 from . import engine
@@ -191,8 +191,9 @@ def prepare_run(spec) -> Run:
             f"coupling must be a coupling object such as bn.Linear(G=0.5); got {coupling!r}."
         )
     noise = spec.noise
-    if noise is not None and not isinstance(noise, Additive):
-        raise NoiseError(f"noise must be bn.Additive(...) or None; got {noise!r}.")
+    if noise is not None and not isinstance(noise, Noise):
+        raise NoiseError(f"noise must be bn.Additive(...) or None; got {noise!r}. Coloured and multiplicative "
+                         "noise: bn.OrnsteinUhlenbeck(tau=..., v=...), bn.Multiplicative(r=...).")
     dtype = resolve_dtype(spec.dtype)
     jkey, seed = make_key(spec.key)
 
@@ -216,9 +217,10 @@ def prepare_run(spec) -> Run:
     hist0, x0 = validate_history(spec.history, model_v, n, max_lag, x0, send_row,
                                  spec.initial_state is not None, dtype)
 
-    plan = engine.Plan(method, send_row, port, noise_rows, levels)
+    plan = engine.Plan(method, send_row, port, noise_rows, levels, None if noise is None else noise.scheme())
     dyn = engine.Dynamic(
-        model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype)
+        model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype),
+        () if noise is None else noise.parameters(n, dtype),
     )
     carry = engine.initial_carry(x0, hist0, dyn, plan)
     attrs = {
