@@ -106,7 +106,7 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     axes = tuple(0 if id(leaf) in ids else None for leaf in leaves)
     in_axes = engine.dyn_axes(dyn, axes)
     carry = jax.vmap(partial(engine.initial_carry, x0, hist0, plan=run.plan), in_axes=(in_axes,),
-                     out_axes=engine.CARRY_AXES)(dyn)
+                     out_axes=engine.carry_axes(run.carry))(dyn)
 
     attrs = _batch_attrs(run.attrs, values, book, spec, first_spec, max_lag)
     brun = dataclasses.replace(run, dyn=dyn, carry=carry, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,

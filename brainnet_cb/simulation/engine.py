@@ -26,10 +26,11 @@ from ..delays import push, read_delayed
 from ..integrators import INTEGRATORS
 from ..monitors.base import COUPLING
 from ..noise import NOISE_BLOCK, block_increments
+from ..stimulus import add_stimuli
 
 __all__ = [
     "Plan", "Dynamic", "Carry", "advance", "advance_batched", "advance_period", "initial_carry", "dyn_axes",
-    "CARRY_AXES", "TRACE_COUNT",
+    "carry_axes", "TRACE_COUNT",
 ]
 
 # Number of times ``advance`` has been traced (i.e. compiled); read by tests.
@@ -62,6 +63,7 @@ class Dynamic(NamedTuple):
     key: object
     dt: object
     noise: object = ()  # traced parameters of the noise scheme (e.g. OU tau)
+    stimuli: tuple = ()  # external inputs (brainnet_cb.stimulus), each added to its port
 
 
 class Carry(NamedTuple):
@@ -112,7 +114,7 @@ def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
 def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
     """One integration step; ``dW`` the step's noise increment ``(n_states, n)`` or None."""
     model = dyn.model
-    inputs = {plan.port: carry.c}
+    inputs = add_stimuli({plan.port: carry.c}, dyn.stimuli, carry.step, dyn.dt)
 
     def f(y):
         return model.dfun(y, inputs)
@@ -239,17 +241,31 @@ def dyn_axes(dyn: Dynamic, axes: tuple):
 def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):
     """:func:`advance` for a batch of runs in one compiled program (``vmap``).
 
-    ``carry`` has a leading batch axis; the leaves of ``dyn`` are batched
-    where ``axes`` says 0 and shared where it says None.
+    ``carry`` is batched as :func:`carry_axes` says; the leaves of ``dyn`` are
+    batched where ``axes`` says 0 and shared where it says None.
     """
     TRACE_COUNT["advance_batched"] += 1
 
     def one(c, d):
         return _scan_blocks(c, d, plan, n_blocks, level)
 
-    return jax.vmap(one, in_axes=(CARRY_AXES, dyn_axes(dyn, axes)), out_axes=(CARRY_AXES, 0))(carry, dyn)
+    cax = carry_axes(carry)
+    return jax.vmap(one, in_axes=(cax, dyn_axes(dyn, axes)), out_axes=(cax, 0))(carry, dyn)
 
 
-#: Batch axes of the carry: the step counter is shared, so that the ring-buffer
-#: write and read keep unbatched (in-place, cheap) indices.
-CARRY_AXES = Carry(x=0, hist=0, step=None, c=0, monitors=0, bad_step=0, bad_region=0, aux=0)
+def carry_axes(carry: Carry) -> Carry:
+    """The ``vmap`` axes of a batched :class:`Carry` (0: one value per member, None: shared).
+
+    The step counter and the integer leaves of the monitor states (counters
+    such as :class:`~brainnet_cb.Bold`'s steps since its last sub-step) depend
+    on the step number alone, so the batch shares them: the ring-buffer write
+    and read keep unbatched (in-place, cheap) indices, and a monitor's
+    ``lax.cond`` on its counter stays a branch taken every ``k`` steps instead
+    of becoming a ``select`` that computes both sides on every step (under
+    ``vmap`` a batched predicate does). A monitor's integer state must
+    therefore not depend on the member's values. Everything else carries a
+    leading batch axis.
+    """
+    monitors = jax.tree_util.tree_map(
+        lambda leaf: None if jnp.issubdtype(jnp.result_type(leaf), jnp.integer) else 0, carry.monitors)
+    return Carry(x=0, hist=0, step=None, c=0, monitors=monitors, bad_step=0, bad_region=0, aux=0)

@@ -261,8 +261,7 @@ class Run:
             start = 0 if first is None else first[k]
             times = (np.arange(start, start + arr.shape[len(lead)]) + 1) * period_steps * self.dt
             if self.batched:
-                items = [m.to_dataarrays(a, times, self.model, regions) for a in arr]
-                data.update({name: xr.concat([it[name] for it in items], dim="batch") for name in items[0]})
+                data.update(_batched_dataarrays(m, arr, times, self.model, regions))
             else:
                 data.update(m.to_dataarrays(arr, times, self.model, regions))
         return xr.Dataset(data, attrs=dict(self.attrs))
@@ -288,6 +287,29 @@ class Run:
                 f"choose one of {sorted(names)} (add e.g. bn.Bold(tr=720.0) to monitors for 'bold')."
             )
         return names[signal]
+
+
+def _batched_dataarrays(monitor, samples, times, model, regions):
+    """``monitor.to_dataarrays`` of a batch ``samples (B, time, ...)``, in one call.
+
+    The members are laid end to end along time (a view, no copy) and labelled
+    as one long series with the time stamps repeated, so any monitor's own
+    selection by time (e.g. ``Bold(discard=...)``) applies to each member; the
+    result is cut back into ``(batch, time, ...)``. No DataArray per member, and
+    the outputs exist once (``xr.concat`` of per-member arrays copied them).
+    """
+    size = samples.shape[0]
+    flat = samples.reshape((-1,) + samples.shape[2:])
+    dim = monitor.time_dim()
+    out = {}
+    for name, da in monitor.to_dataarrays(flat, np.tile(times, size), model, regions).items():
+        per_member = da.sizes[dim] // size
+        first = da.isel({dim: slice(0, per_member)})
+        axis = da.dims.index(dim)
+        data = da.values.reshape(da.shape[:axis] + (size, per_member) + da.shape[axis + 1:])
+        out[name] = xr.DataArray(np.moveaxis(data, axis, 0), dims=("batch",) + da.dims, coords=first.coords,
+                                 attrs=da.attrs, name=da.name)
+    return out
 
 
 def _progress_bar(total, n_pieces, progress):
