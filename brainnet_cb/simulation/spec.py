@@ -152,6 +152,10 @@ class Simulation:
         per target row, or a flat edge list summed per target (for very
         unequal in-degrees); ``"auto"`` picks by the padding overhead. Both
         give the same result up to the order of a floating-point sum.
+    stimulus : Stimulus or sequence of Stimulus, optional
+        External input per region added to a model input port
+        (:mod:`brainnet_cb.stimulus`: ``Step``, ``Sinusoid``, ``PulseTrain``,
+        ``TimeSeries``), evaluated at the start of each step.
 
     Raises
     ------
@@ -189,6 +193,7 @@ class Simulation:
     normalize: str | None = "max"
     dtype: Any = None
     edges: str = "auto"
+    stimulus: Any = None
 
     def __post_init__(self):
         run = prepare_run(self)  # every check, once, on the host

@@ -30,6 +30,7 @@ from ..monitors import Bold, Monitor, TemporalAverage
 from ..nodes.base import NodeModel
 from ..noise import Noise
 from ..precision import resolve_dtype
+from ..stimulus import validate_stimuli
 from ..units import to_mm_per_ms, to_ms
 from . import engine
 from .run import Run
@@ -217,10 +218,11 @@ def prepare_run(spec) -> Run:
     hist0, x0 = validate_history(spec.history, model_v, n, max_lag, x0, send_row,
                                  spec.initial_state is not None, dtype)
 
+    stimuli = validate_stimuli(spec.stimulus, model, n, dtype)
     plan = engine.Plan(method, send_row, port, noise_rows, levels, None if noise is None else noise.scheme())
     dyn = engine.Dynamic(
         model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype),
-        () if noise is None else noise.parameters(n, dtype),
+        () if noise is None else noise.parameters(n, dtype), stimuli,
     )
     carry = engine.initial_carry(x0, hist0, dyn, plan)
     attrs = {
@@ -229,6 +231,7 @@ def prepare_run(spec) -> Run:
         "model_parameters": json.dumps(model.describe()),
         "coupling": coupling.describe(),
         "noise": repr(noise) if noise is not None else "none",
+        "stimulus": ", ".join(f"{type(s).__name__}(port={s.port!r})" for s in stimuli) or "none",
         "method": method,
         "dt": dt,
         "dt_units": "ms",

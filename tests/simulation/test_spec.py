@@ -32,7 +32,7 @@ def test_the_spec_is_frozen_and_holds_its_defaults():
     assert (s.dt, s.speed, s.key, s.method, s.normalize, s.edges) == (0.1, 3.0, 0, "heun", "max", "auto")
     assert s.coupling == bn.Linear() and s.monitors is None and s.noise is None
     assert Simulation.option_names() == ("dt", "coupling", "speed", "noise", "monitors", "key", "method",
-                                         "initial_state", "history", "normalize", "dtype", "edges")
+                                         "initial_state", "history", "normalize", "dtype", "edges", "stimulus")
     assert [f.name for f in dataclasses.fields(Execution)] == ["chunk_steps", "progress", "out", "overwrite",
                                                                 "checkpoint", "resume_from"]
     assert type(default_monitors("run")[0]) is bn.TemporalAverage and type(default_monitors("fc")[0]) is bn.Bold

@@ -1,0 +1,259 @@
+r"""External input: time-varying stimuli per region, added to a node model's input port.
+
+A stimulus is a function :math:`I_i(t)` per region ``i`` that is added to
+one input port of the node model (``port``, default the port the coupling
+enters, ``v`` for Coombes–Byrne; any port of ``model.input_ports``, e.g. ``r``):
+
+.. math:: \dot x = f\big(x;\ \mathrm{port} = c_i(t) + I_i(t)\big).
+
+Like the coupling input, the stimulus of step ``n`` is evaluated at the start
+of the step, :math:`t_n = n\,dt` (ms), and held fixed over the stages of the
+scheme. Stimuli are pytrees: amplitudes, onsets, frequencies and sampled
+values are arguments of the compiled run (a new value reuses it, a fit can
+differentiate through them), only the port and the class are static. They are
+computed inside the scan from the step number (:class:`TimeSeries` reads its
+own array), so a stimulus costs no memory per step, and chunked, resumed,
+batched and fitted runs see the same input.
+
+Pass one stimulus or a list to ``stimulus=`` of :func:`brainnet_cb.simulate`
+(any entry point taking a :class:`~brainnet_cb.Simulation`: batches, sweeps,
+fits, :class:`~brainnet_cb.simulation.brainstate_network.NetworkModule`).
+
+=====================  ===============================================================
+class                  :math:`I_i(t)` (zero outside ``onset <= t < offset``)
+=====================  ===============================================================
+:class:`Step`          :math:`a_i`
+:class:`Sinusoid`      :math:`a_i \sin(2\pi f (t - t_\mathrm{on}) / 1000 + \phi_i)` (``f`` in Hz)
+:class:`PulseTrain`    :math:`a_i` while :math:`(t - t_\mathrm{on}) \bmod T < w`
+:class:`TimeSeries`    ``values[n, i]`` at step ``n`` (an array on the run's time grid)
+=====================  ===============================================================
+
+Examples
+--------
+>>> import brainnet_cb as bn
+>>> from brainnet_cb.stimulus import PulseTrain, Sinusoid
+>>> conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]])
+>>> drive = PulseTrain(amplitude=[2.0, 0.0], period=50.0, width=5.0, onset=100.0)
+>>> ds = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, duration=300.0, stimulus=drive)
+>>> float(ds.r.sel(region=0).max()) > float(ds.r.sel(region=1).max())
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from ._checks import per_region
+from ._pytree import pytree_dataclass, static_field
+from .errors import SimulationError
+from .units import to_ms
+
+__all__ = ["Stimulus", "Step", "Sinusoid", "PulseTrain", "TimeSeries", "validate_stimuli"]
+
+
+class Stimulus:
+    """Base class: ``at(step, dt) -> (n,)``, the input of every region at step ``step``.
+
+    Subclasses are :func:`~brainnet_cb.plugins.pytree_dataclass` es with a
+    static ``port`` field; :meth:`validated` checks and broadcasts their
+    fields on the host.
+    """
+
+    port: str | None = None
+
+    def window(self, t):
+        """1 where ``onset <= t < offset``, else 0."""
+        return ((t >= self.onset) & (t < self.offset)).astype(t.dtype)
+
+    def at(self, step, dt):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _times(self, name, value, n, dtype):
+        what = f"{type(self).__name__}.{name}"
+        value = to_ms(value, what, SimulationError)
+        if name == "offset":  # +inf (never) allowed
+            arr = np.asarray(value, dtype=float)
+            per_region(np.where(arr == np.inf, 0.0, arr), n, what, SimulationError)
+        else:
+            arr = per_region(value, n, what, SimulationError)
+        return jnp.asarray(np.broadcast_to(arr, (n,)), dtype)
+
+    def validated(self, model, n: int, dtype) -> Stimulus:
+        """Checked on the host: the port exists, fields finite, scalars broadcast to ``(n,)``."""
+        port = self.port or model.receives
+        if port not in model.input_ports:
+            raise SimulationError(
+                f"{type(self).__name__} enters the port {port!r}, which {type(model).__name__} does not have; "
+                f"its input ports are {model.input_ports}. Pass port= one of them.")
+        values = {"port": port}
+        for f in dataclasses.fields(self):
+            if f.name == "port" or f.metadata.get("static"):
+                continue
+            value = getattr(self, f.name)
+            if f.name in ("onset", "offset", "period", "width"):
+                values[f.name] = self._times(f.name, value, n, dtype)
+            else:
+                arr = per_region(value, n, f"{type(self).__name__}.{f.name}", SimulationError)
+                values[f.name] = jnp.asarray(np.broadcast_to(arr, (n,)), dtype)
+        if not bool(jnp.all(values["offset"] > values["onset"])):
+            raise SimulationError(f"{type(self).__name__}: offset must be later than onset; got onset="
+                                  f"{self.onset!r}, offset={self.offset!r}.")
+        return self._checked(dataclasses.replace(self, **values))
+
+    def _checked(self, stim):
+        return stim
+
+
+@pytree_dataclass
+class Step(Stimulus):
+    r"""A constant input :math:`a_i` from ``onset`` until ``offset`` (ms).
+
+    Parameters
+    ----------
+    amplitude : float or array
+        One value, or one per region (units of the port per ms for a rate equation).
+    onset, offset : float or brainunit time
+        The window (ms); ``offset`` default: never.
+    port : str, optional
+        The input port (default: the model's coupling port).
+    """
+
+    amplitude: Any = 1.0
+    onset: Any = 0.0
+    offset: Any = math.inf
+    port: str | None = static_field(default=None)
+
+    def at(self, step, dt):
+        t = step * dt
+        return self.amplitude * self.window(t)
+
+
+@pytree_dataclass
+class Sinusoid(Stimulus):
+    r"""A sinusoid :math:`a_i \sin(2\pi f (t - t_\mathrm{on}) / 1000 + \phi_i)`, ``f`` in Hz, ``t`` in ms.
+
+    Parameters
+    ----------
+    amplitude : float or array
+    frequency : float or array
+        Hz (cycles per second).
+    phase : float or array, default 0
+        Radians at the onset.
+    onset, offset : float or brainunit time
+        The window (ms).
+    port : str, optional
+    """
+
+    amplitude: Any = 1.0
+    frequency: Any = 10.0
+    phase: Any = 0.0
+    onset: Any = 0.0
+    offset: Any = math.inf
+    port: str | None = static_field(default=None)
+
+    def at(self, step, dt):
+        t = step * dt
+        arg = 2.0 * jnp.pi * self.frequency * (t - self.onset) / 1000.0 + self.phase
+        return self.amplitude * jnp.sin(arg) * self.window(t)
+
+
+@pytree_dataclass
+class PulseTrain(Stimulus):
+    r"""Rectangular pulses of height :math:`a_i`, width ``width`` every ``period`` (ms) from ``onset``.
+
+    Parameters
+    ----------
+    amplitude : float or array
+    period, width : float or brainunit time
+        Pulse period and width (ms), ``0 < width <= period``.
+    onset, offset : float or brainunit time
+        The window (ms); the first pulse starts at ``onset``.
+    port : str, optional
+    """
+
+    amplitude: Any = 1.0
+    period: Any = 100.0
+    width: Any = 10.0
+    onset: Any = 0.0
+    offset: Any = math.inf
+    port: str | None = static_field(default=None)
+
+    def _checked(self, stim):
+        if not bool(jnp.all((stim.width > 0) & (stim.width <= stim.period))):
+            raise SimulationError(f"PulseTrain needs 0 < width <= period (ms); got width={self.width!r}, "
+                                  f"period={self.period!r}.")
+        return stim
+
+    def at(self, step, dt):
+        t = step * dt
+        # phase in steps, rounded, so that pulses land on the same steps however t is rounded
+        phase = jnp.round(jnp.mod(t - self.onset, self.period) / dt)
+        return self.amplitude * (phase < jnp.round(self.width / dt)).astype(t.dtype) * self.window(t)
+
+
+@pytree_dataclass
+class TimeSeries(Stimulus):
+    r"""An input sampled on the run's time grid: ``values[n]`` during step ``n`` (``t = n dt``).
+
+    Parameters
+    ----------
+    values : array, shape (T,) or (T, n_regions)
+        One value per step (the same for every region), or one per step and
+        region; zero after step ``T - 1``. Build it with
+        ``np.arange(T) * dt`` as the time of row ``n``.
+    port : str, optional
+    """
+
+    values: Any = None
+    port: str | None = static_field(default=None)
+
+    def validated(self, model, n, dtype):
+        port = Step(port=self.port).validated(model, n, dtype).port
+        v = np.asarray(self.values, dtype=float) if self.values is not None else np.zeros((0,))
+        if v.ndim == 1:
+            v = np.repeat(v[:, None], n, axis=1)
+        if v.ndim != 2 or v.shape[1] != n or v.shape[0] == 0:
+            raise SimulationError(
+                f"TimeSeries values must have shape (T,) or (T, {n}) (one value per step, or per step and "
+                f"region), T >= 1; got shape {np.shape(self.values)}.")
+        if not np.all(np.isfinite(v)):
+            raise SimulationError("TimeSeries values must be finite.")
+        return TimeSeries(values=jnp.asarray(v, dtype), port=port)
+
+    def at(self, step, dt):
+        T = self.values.shape[0]
+        row = self.values[jnp.minimum(step, T - 1)]
+        return jnp.where(step < T, row, jnp.zeros_like(row))
+
+
+def validate_stimuli(stimulus, model, n: int, dtype) -> tuple:
+    """``stimulus`` (None, one :class:`Stimulus` or a sequence) as a tuple of validated stimuli."""
+    if stimulus is None:
+        return ()
+    items = (stimulus,) if isinstance(stimulus, Stimulus) else stimulus
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = (items,)
+    for s in items:
+        if not isinstance(s, Stimulus):
+            raise SimulationError(
+                f"stimulus must be a brainnet_cb.stimulus object (Step, Sinusoid, PulseTrain, TimeSeries) or a "
+                f"list of them; got {s!r}.")
+    return tuple(s.validated(model, n, dtype) for s in items)
+
+
+def add_stimuli(inputs: dict, stimuli: tuple, step, dt) -> dict:
+    """``inputs`` with every stimulus added to its port (the engine's hook; ``()``: unchanged)."""
+    if not stimuli:
+        return inputs
+    inputs = dict(inputs)
+    for s in stimuli:
+        value = s.at(step, dt)
+        inputs[s.port] = inputs[s.port] + value if s.port in inputs else value
+    return inputs
