@@ -34,7 +34,7 @@ import numpy as np
 from scipy import signal
 
 from ..errors import AnalysisError
-from .filters import BOLD_BAND, check_length, design_bandpass, pad_length
+from .filters import BOLD_BAND, check_length, check_record, pad_length
 from .timeseries import to_seconds
 
 __all__ = ["fc", "upper_triangle", "fisher_z", "fc_fit", "bandpass", "sosfiltfilt"]
@@ -170,9 +170,13 @@ def bandpass(x, dt, band=BOLD_BAND, order=2, axis=-2):
         Butterworth order per edge.
     axis : int
         The time axis.
+
+    A series shorter than the band's slowest period gives a
+    :class:`~brainnet_cb.analysis.filters.ShortRecordWarning` (at trace time),
+    as :func:`brainnet_cb.fc` does.
     """
     step = to_seconds(dt, "dt", allow_zero=False)
-    sos = design_bandpass(band, 1.0 / step, order)
     if np.ndim(x) < 1:
         raise AnalysisError(f"x must have a time axis; got a scalar of shape {np.shape(x)}.")
+    sos = check_record(np.shape(x)[axis], 1.0 / step, band, order)  # warns when x is shorter than 1 / low
     return sosfiltfilt(sos, x, axis=axis)

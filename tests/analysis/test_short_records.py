@@ -36,3 +36,12 @@ def test_too_few_volumes_for_the_filter_padding_is_an_error():
     with pytest.raises(bn.AnalysisError, match=r"x has 15 samples, too few for the zero-phase band-pass: it pads "
                                                r"15 samples at each end"):
         bn.fc(_bold(15), band=True)
+
+
+def test_the_jax_band_pass_warns_like_the_numpy_one():
+    import jax.numpy as jnp
+
+    from brainnet_cb.analysis import jax_twins
+
+    with pytest.warns(ShortRecordWarning, match=r"x spans 20\.16 s \(28 samples\)"):
+        jax_twins.bandpass(jnp.asarray(_bold(28).values), 0.72)
