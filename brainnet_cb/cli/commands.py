@@ -31,6 +31,7 @@ import sys
 import time
 import warnings
 
+from .._destinations import check_destination
 from ..errors import BrainnetError
 
 __all__ = ["main", "summarize"]
@@ -78,6 +79,7 @@ def _check_free(paths, overwrite):
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
         if not p.parent.is_dir():
             raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
+        check_destination(p, overwrite=True)  # before the run: read-only folder, symbolic link, another run writing
 
 
 def _progress(args) -> bool:

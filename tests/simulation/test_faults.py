@@ -253,6 +253,13 @@ for name, call in cases.items():
         out[name] = "written"
     except bn.BrainnetError as e:
         out[name] = [type(e).__name__, str(e)]
+import contextlib, io as _io
+from brainnet_cb import cli
+err = _io.StringIO()
+with contextlib.redirect_stderr(err):
+    rc = cli.main(["run", "--duration", "2880", "--set", "monitors.bold.discard=0.0", "--quiet", "--no-figure",
+                   "--out", f"{d}/cli.nc"])
+out["cli"] = [rc, err.getvalue()]
 print(json.dumps(out))
 """
 
@@ -284,6 +291,8 @@ def test_read_only_folders_are_refused_before_the_run(tmp_path):
         what = what.format(d=folder)
         assert got[name] == [error, f"cannot write {what}: this user may not write in the folder '{folder}' "
                                     "(read-only); choose a writable folder or change its permissions."], name
+    assert got["cli"] == [2, f"brainnet-cb: error: cannot write '{folder}/cli.nc': this user may not write in the "
+                             f"folder '{folder}' (read-only); choose a writable folder or change its permissions.\n"]
     assert after == before
 
 
