@@ -3,6 +3,8 @@
 No message passes on numpy's advice to load a file "unsafely using allow_pickle".
 """
 
+import zipfile
+
 import numpy as np
 import pytest
 import scipy.io
@@ -79,7 +81,6 @@ def test_a_truncated_netcdf_file_is_named_with_what_is_wrong(tmp_path):
 
 
 def test_damage_describes_each_raw_error():
-    import zipfile
     import zlib
 
     assert damage(zipfile.BadZipFile("Bad CRC-32 for file 'a.npy'")).startswith("it is corrupted: a checksum")
@@ -87,3 +88,21 @@ def test_damage_describes_each_raw_error():
     assert damage(EOFError()) == "it ends early: the file is truncated"
     assert damage(PermissionError(13, "Permission denied")) == "this user may not read it (permission denied)"
     assert damage(KeyError("header")) == "a part it must hold is missing ('header')"
+
+
+def test_a_damaged_tvb_zip_names_the_member_and_what_is_wrong(tmp_path):
+    conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["L", "R"], name="pair")
+    path = bio.write_tvb(conn, tmp_path / "c.zip")
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("weights.txt")
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw[start + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(bn.ConnectomeError, match=r"c\.zip' member weights\.txt cannot be read: (its compressed data "
+                                                 r"are corrupted|it is corrupted: a checksum does not match)"):
+        bio.read_tvb(path)
+    path.write_bytes(b"")
+    with pytest.raises(bn.ConnectomeError, match=r"c\.zip' is not a readable zip archive \(truncated or corrupt\?\): "
+                                                 r"it is not a complete zip archive"):
+        bio.read_tvb(path)

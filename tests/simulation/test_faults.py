@@ -370,3 +370,19 @@ def test_written_files_have_a_normal_files_mode(tmp_path, umask):
         os.umask(old)
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in paths} == {p.name: oct(0o666 & ~umask) for p in paths}
     assert bio.read_npz(paths[0]) == conn
+
+
+def test_a_netcdf_file_being_written_is_not_replaced_even_with_overwrite(tmp_path):
+    from brainnet_cb._destinations import WriteLock
+
+    path = tmp_path / "out.nc"
+    ds = xr.Dataset({"x": ("t", np.arange(4.0))})
+    bn.write_netcdf(ds, path)
+    before = path.read_bytes()
+    with WriteLock(path, None, bn.BrainnetError):  # another run writing it (a second descriptor: flock refuses)
+        with pytest.raises(bn.BrainnetError, match=r"out\.nc' is being written by another run \(this process\); "
+                                                   r"wait until it finishes or choose another path"):
+            bn.write_netcdf(ds.isel(t=slice(0, 2)), path, overwrite=True)
+        assert path.read_bytes() == before
+    bn.write_netcdf(ds.isel(t=slice(0, 2)), path, overwrite=True)  # the lock released: replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nc"]

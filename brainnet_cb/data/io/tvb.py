@@ -15,10 +15,10 @@ from __future__ import annotations
 import bz2
 import pathlib
 import zipfile
-import zlib
 
 import numpy as np
 
+from ..._safe_read import DAMAGE_ERRORS, damage
 from ..._types import PathLike
 from ...connectome import Connectome
 from ...errors import ConnectomeError
@@ -57,9 +57,9 @@ class _Source:
         else:
             try:
                 self.zip = zipfile.ZipFile(path)
-            except zipfile.BadZipFile:
+            except DAMAGE_ERRORS as e:
                 raise ConnectomeError(
-                    f"'{path}' is not a readable zip archive (truncated or corrupt?); "
+                    f"'{path}' is not a readable zip archive (truncated or corrupt?): {damage(e, path)}; "
                     "expected a TVB connectivity zip with weights.txt. Download or "
                     "re-create the file."
                 ) from None
@@ -93,13 +93,13 @@ class _Source:
             if rel.endswith(".bz2"):
                 raw = bz2.decompress(raw)
             return raw.decode("utf-8")
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
-            raise ConnectomeError(
-                f"{where} cannot be read ({e}); the file is truncated or corrupt. "
-                "Download or re-create it."
-            ) from None
         except UnicodeDecodeError:
             raise ConnectomeError(f"{where} is not a UTF-8 text file.") from None
+        except DAMAGE_ERRORS as e:
+            raise ConnectomeError(
+                f"{where} cannot be read: {damage(e, None)}; the file is truncated or corrupt. "
+                "Download or re-create it."
+            ) from None
 
     def where(self, base):
         rel, handle = self.members[base]
