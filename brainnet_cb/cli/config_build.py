@@ -22,10 +22,10 @@ def build_connectome(section: ConnectomeSection, base=None):
     """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
     import brainnet_cb as bn  # noqa: PLC0415
 
-    from ..data import io  # noqa: PLC0415
-
     if section.file and section.weights:
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
+    if section.file or section.weights:  # the readers of every format load nibabel, networkx, scipy.io
+        from ..data import io  # noqa: PLC0415
     if section.file:
         return io.read_connectome(resolve_path(section.file, base))
     if section.weights:

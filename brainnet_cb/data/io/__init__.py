@@ -21,16 +21,30 @@ streamlines            :func:`read_tractography` (trk, tck)
 """
 
 
+import importlib
 import inspect
 
 from ...errors import ConnectomeError
 from ..arrays import read_matrix, read_npz, write_npz
 from ..files import existing_path
-from .graphml import read_graphml, write_graphml
-from .matlab import read_mat
-from .parcellation import Parcellation, read_label_table, read_parcellation, read_surface_parcellation
-from .tractography import read_tractography
 from .tvb import read_tvb, write_tvb
+
+#: Families whose libraries are heavy, imported on first use (PEP 562): GraphML
+#: (networkx), MATLAB (scipy.io), parcellations and streamlines (nibabel). Loading a
+#: bundled atlas reads TVB's format only and loads none of them.
+_LAZY = {
+    "read_graphml": ".graphml", "write_graphml": ".graphml", "read_mat": ".matlab",
+    "Parcellation": ".parcellation", "read_label_table": ".parcellation", "read_parcellation": ".parcellation",
+    "read_surface_parcellation": ".parcellation", "read_tractography": ".tractography",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "read_connectome",
@@ -49,15 +63,15 @@ __all__ = [
     "read_tractography",
 ]
 
-_READERS = {
-    ".zip": read_tvb,
-    ".npz": read_npz,
-    ".mat": read_mat,
-    ".graphml": read_graphml,
-    ".npy": read_matrix,
-    ".csv": read_matrix,
-    ".tsv": read_matrix,
-    ".txt": read_matrix,
+_READERS = {  # suffix -> reader (by name: some are imported on first use)
+    ".zip": "read_tvb",
+    ".npz": "read_npz",
+    ".mat": "read_mat",
+    ".graphml": "read_graphml",
+    ".npy": "read_matrix",
+    ".csv": "read_matrix",
+    ".tsv": "read_matrix",
+    ".txt": "read_matrix",
 }
 
 
@@ -78,7 +92,8 @@ def read_connectome(path, **kwargs):
         take (the message lists those it does), or the reader's own errors.
     """
     p = existing_path(path, "connectome")
-    reader = read_tvb if p.is_dir() else _READERS.get(p.suffix.lower())
+    name = "read_tvb" if p.is_dir() else _READERS.get(p.suffix.lower())
+    reader = None if name is None else globals().get(name) or __getattr__(name)
     if reader is None:
         raise ConnectomeError(
             f"'{p}': unknown connectome file type {p.suffix!r}; supported: a folder or "
@@ -92,3 +107,7 @@ def read_connectome(path, **kwargs):
             f"{accepted}."
         )
     return reader(p, **kwargs)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
