@@ -43,7 +43,7 @@ import numpy as np
 from ..errors import MonitorError
 from ..units import to_mm
 
-__all__ = ["montage", "project_to_sphere", "MONTAGES"]
+__all__ = ["montage", "project_to_sphere", "MONTAGES", "to_ras"]
 
 _EL = np.deg2rad(18.0)
 _MIDLINE = {"Fpz": 0.1, "AFz": 0.2, "Fz": 0.3, "FCz": 0.4, "Cz": 0.5, "CPz": 0.6, "Pz": 0.7, "POz": 0.8, "Oz": 0.9}
@@ -180,3 +180,16 @@ def project_to_sphere(positions, radius=90.0, centre=None):
     if np.any(norm == 0):
         raise MonitorError("a position coincides with the sphere centre and cannot be projected.")
     return c + float(to_mm(radius, "radius", MonitorError)) * d / norm
+
+
+def to_ras(positions, axes="RAS"):
+    """Positions given in the frame ``axes`` (e.g. TVB's ``"ALS"``) expressed in RAS (same unit).
+
+    Examples
+    --------
+    >>> from brainnet_cb.forward.montage import to_ras
+    >>> to_ras([[10.0, 20.0, 30.0]], "ALS").tolist()    # x anterior, y left -> x right, y anterior
+    [[-20.0, 10.0, 30.0]]
+    """
+    x = np.asarray(positions, dtype=float)
+    return x @ _axes_matrix(axes)

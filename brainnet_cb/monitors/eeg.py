@@ -28,7 +28,7 @@ from ..errors import MonitorError
 from ..forward.atlas import calibrated_gain, load_gain
 from ..forward.dipoles import CURRENT_DENSITY, region_moments
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
-from ..forward.montage import MONTAGES, project_to_sphere
+from ..forward.montage import MONTAGES, project_to_sphere, to_ras
 from ..forward.montage import montage as _montage
 from ..units import to_mm
 from .base import Monitor, Observables
@@ -118,6 +118,9 @@ class EEG(Monitor):
         Units of the output (gain units x source units).
     name : str, optional
         Output name (default ``"eeg"``) and time dimension ``time_{name}``.
+    axes : str, default "RAS"
+        Frame of ``positions`` (``"ALS"`` for TVB's; see :func:`~brainnet_cb.forward.montage`),
+        recorded as the output attribute ``sensor_axes`` (used by :func:`~brainnet_cb.forward.mne_bridge.to_mne`).
 
     Examples
     --------
@@ -138,8 +141,10 @@ class EEG(Monitor):
     reference: str | None = static_field(default="average")
     units: str = static_field(default="a.u.")
     name: str | None = static_field(default=None)
+    axes: str = static_field(default="RAS")
 
     default_name = "eeg"
+    _mne_kind = "eeg"
     _modality = "EEG"
     _long_name = "scalp potential"
 
@@ -177,6 +182,7 @@ class EEG(Monitor):
                     f"{cls} positions must have shape ({m}, 3) (mm, one row per sensor); got {pos.shape}."
                 )
             set_("positions", tuple(map(tuple, pos.tolist())))
+        to_ras(np.zeros((1, 3)), self.axes)  # a valid frame name, else MonitorError
         if self.variable is not None and not isinstance(self.variable, str):
             raise MonitorError(f"{cls} variable must be a source name such as 'v'; got {self.variable!r}.")
         self._check_reference()
@@ -233,7 +239,7 @@ class EEG(Monitor):
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
         p = _moments(sources, len(x), current_density, moment)
         gain = lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c) * p
-        return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
+        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes, **options)
 
     @classmethod
     def infinite(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
@@ -247,7 +253,7 @@ class EEG(Monitor):
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
         p = _moments(sources, len(x), current_density, moment)
         gain = lead_field_infinite(pos, x, o, sigma=sigma, centre=c) * p
-        return cls(gain=gain, sensors=labels, positions=pos, units="V", **options)
+        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes, **options)
 
     @classmethod
     def from_atlas(cls, name: str = "tvb76", *, physical: bool = True, current_density: float = CURRENT_DENSITY,
@@ -274,9 +280,35 @@ class EEG(Monitor):
         """
         gain, sensors, positions, _ = load_gain(name)
         if not physical:
-            return cls(gain=gain, sensors=sensors, positions=positions, units="a.u.", **options)
+            return cls(gain=gain, sensors=sensors, positions=positions, units="a.u.", axes="ALS", **options)
         gain = calibrated_gain(name)[0] * _moments(load_atlas(name), gain.shape[1], current_density, None)
-        return cls(gain=gain, sensors=sensors, positions=positions, units="V", **options)
+        return cls(gain=gain, sensors=sensors, positions=positions, units="V", axes="ALS", **options)
+
+    @classmethod
+    def from_mne(cls, forward: Any, parcellation: Any, connectome: Connectome | None = None, *,
+                 current_density: float = CURRENT_DENSITY, reduce: str = "mean", moment: ArrayLike | None = None,
+                 **options: Any) -> EEG:
+        """From an MNE forward solution, one column per region (needs ``mne``), in V (MEG: T).
+
+        See :func:`brainnet_cb.forward.mne_bridge.region_gain_from_forward`: the
+        fixed-orientation lead field averaged over each region's sources times
+        the region's moment (``current_density`` x the connectome's ``areas``).
+        ``parcellation``: a list of ``mne.Label`` in the connectome's region
+        order, or the region index of every source (-1: none). Sensor positions
+        are MNE's head frame (mm, ``axes="RAS"``). ``**options``: ``period``,
+        ``variable``, ``reference``, ``name``.
+        """
+        from ..forward.mne_bridge import region_gain_from_forward  # noqa: PLC0415 (optional mne)
+
+        areas = None if connectome is None else getattr(connectome, "areas", None)
+        gain, names, positions, _ = region_gain_from_forward(
+            forward, parcellation, kind=cls._mne_kind, areas=areas, current_density=current_density,
+            reduce=reduce, moment=moment)
+        if connectome is not None and gain.shape[1] != connectome.n_regions:
+            raise MonitorError(f"the parcellation has {gain.shape[1]} regions, the connectome "
+                               f"{connectome.n_regions}; give one label per region, in its order.")
+        return cls(gain=gain, sensors=names, positions=positions, units="V" if cls._mne_kind == "eeg" else "T",
+                   axes="RAS", **options)
 
     # --- host helpers ----------------------------------------------------------------
     def referenced_gain(self) -> np.ndarray:
@@ -362,6 +394,7 @@ class EEG(Monitor):
             "monitor": self.describe(),
             "source": self._variable(model),
             "reference": "none" if self.reference is None else self.reference,  # plain text (CF)
+            "sensor_axes": self.axes,
         }
         return {self.label: xr.DataArray(samples, dims=(dim, sdim), coords=coords, attrs=attrs)}
 
@@ -383,8 +416,10 @@ class MEG(EEG):
     reference: str | None = static_field(default=None)
     units: str = static_field(default="a.u.")
     name: str | None = static_field(default=None)
+    axes: str = static_field(default="RAS")
 
     default_name = "meg"
+    _mne_kind = "mag"
     _modality = "MEG"
     _long_name = "magnetic field"
 
@@ -436,7 +471,7 @@ class MEG(EEG):
         labels, pos = _sensors(montage, radius, c, axes)
         gain = lead_field_meg_sphere(pos, x, o, normals=normals, centre=c) * _moments(sources, len(x),
                                                                                       current_density, moment)
-        return cls(gain=gain, sensors=labels, positions=pos, units="T", **options)
+        return cls(gain=gain, sensors=labels, positions=pos, units="T", axes=axes, **options)
 
     @classmethod
     def infinite(cls, *args: Any, **kwargs: Any) -> MEG:

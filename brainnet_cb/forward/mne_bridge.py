@@ -1,0 +1,226 @@
+r"""MNE-Python bridge: hand a run's EEG/MEG to MNE, and use an MNE forward solution per region.
+
+Needs the optional dependency ``mne`` (``pip install "brainnet_cb[mne]"``).
+
+- :func:`to_mne` turns the EEG (or MEG) of a Dataset into an
+  :class:`mne.io.RawArray`: data in volts (tesla), the sampling rate from the
+  time axis, standard 10–10 channel names (TVB's double names ``T8/T4``,
+  ``T7/T3``, ``P8/T6``, ``P7/T5`` become ``T8``, ``T7``, ``P8``, ``P7``; names
+  outside the 10–05 system, such as TVB's cerebellar ``CB1``/``CB2``, are kept
+  with their own positions) and a :class:`mne.channels.DigMontage` in MNE's
+  head frame (metres; x right, y anterior, z up, origin at the centre of the
+  sphere fitted to the electrodes).
+- :func:`region_gain_from_forward` reduces an :class:`mne.Forward` to one
+  column per region: the forward is made fixed-orientation (normal to the
+  cortex), and region :math:`j`'s column is the **mean** of its sources'
+  columns times the region's dipole moment :math:`Q A_j`
+  (:mod:`brainnet_cb.forward.dipoles`: the moment spread evenly over its
+  sources), or (``reduce="sum"``, TVB's rule) their **sum** times ``moment``
+  per source. :meth:`brainnet_cb.EEG.from_mne` builds the monitor from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from ..errors import MonitorError
+from .atlas import standard_name
+from .dipoles import CURRENT_DENSITY, region_moments
+from .montage import to_ras
+
+__all__ = ["to_mne", "region_gain_from_forward", "mne_channel_names"]
+
+_KINDS = {"V": "eeg", "T": "mag"}
+
+
+def _mne():
+    try:
+        import mne  # noqa: PLC0415 (optional dependency)
+    except ImportError:
+        raise MonitorError(
+            "the MNE bridge needs mne; install it with pip install 'brainnet_cb[mne]' (or pip install mne)."
+        ) from None
+    return mne
+
+
+def mne_channel_names(labels: Sequence[str]) -> list[str]:
+    """Channel names MNE's standard montages know: TVB's ``"T8/T4"`` -> ``"T8"`` etc.; others unchanged."""
+    return [standard_name(str(s)) for s in labels]
+
+
+def _sphere_centre(x):
+    """Least-squares centre of the sphere through points ``x`` (k, 3)."""
+    A = np.c_[2 * x, np.ones(len(x))]
+    sol = np.linalg.lstsq(A, (x**2).sum(axis=1), rcond=None)[0]
+    return sol[:3]
+
+
+def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
+    """The EEG (or MEG) of ``ds`` as an :class:`mne.io.RawArray`.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset or DataArray
+        A run's Dataset (``ds[name]`` is used) or the DataArray itself, with
+        dims ``(time_*, sensor*)`` in ``"V"`` (EEG channels) or ``"T"``
+        (magnetometers), sampled uniformly.
+    name : str, default "eeg"
+        The data variable of a Dataset.
+
+    Returns
+    -------
+    mne.io.RawArray
+        Channel names as :func:`mne_channel_names`; the montage from the
+        sensor positions (if the monitor recorded them); an average-referenced
+        EEG is marked as referenced (no projector is added); ``first_samp``
+        from the first time stamp.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn                                        # doctest: +SKIP
+    >>> raw = to_mne(bn.simulate(..., monitors=[bn.EEG.from_atlas("tvb76")]))   # doctest: +SKIP
+    >>> raw.plot_psd()                                                  # doctest: +SKIP
+    """
+    mne = _mne()
+    da = ds
+    if isinstance(ds, xr.Dataset):
+        if name not in ds.data_vars:
+            raise MonitorError(f"the Dataset has no variable {name!r}; its variables are {sorted(ds.data_vars)}.")
+        da = ds[name]
+    if not isinstance(da, xr.DataArray) or da.ndim != 2:
+        raise MonitorError(f"to_mne takes a Dataset or a 2-D DataArray (time, sensor); got {type(da).__name__}.")
+    tdim = next((d for d in da.dims if str(d).startswith("time")), None)
+    sdim = next((d for d in da.dims if d != tdim), None)
+    units = da.attrs.get("units")
+    if tdim is None or units not in _KINDS:
+        raise MonitorError(
+            f"to_mne needs a (time, sensor) signal in V (EEG) or T (MEG); got dims {da.dims} in {units!r}. "
+            "Build the monitor in physical units (bn.EEG.sphere, bn.EEG.from_atlas, bn.EEG.from_mne)."
+        )
+    da = da.transpose(tdim, sdim)
+    t = np.asarray(da[tdim].values, dtype=float) * {"ms": 1e-3, "s": 1.0}[da[tdim].attrs.get("units", "ms")]
+    if t.size < 2 or not np.allclose(np.diff(t), t[1] - t[0], rtol=1e-6, atol=0):
+        raise MonitorError("to_mne needs at least 2 uniformly spaced samples.")
+    sfreq = 1.0 / (t[1] - t[0])
+    names = mne_channel_names(da[sdim].values)
+    if len(set(names)) != len(names):
+        raise MonitorError(f"channel names are not unique after mapping TVB aliases: {names}.")
+    kind = _KINDS[units]
+    info = mne.create_info(names, sfreq, kind)
+    raw = mne.io.RawArray(np.asarray(da.values, dtype=float).T, info, first_samp=int(round(t[0] * sfreq)),
+                          verbose=False)
+    keys = [f"{sdim}_{a}" for a in "xyz"]
+    if all(k in da.coords for k in keys):
+        pos = to_ras(np.stack([np.asarray(da[k].values, dtype=float) for k in keys], axis=1),
+                     da.attrs.get("sensor_axes", "RAS"))
+        pos = (pos - _sphere_centre(pos)) * 1e-3
+        if kind == "eeg":
+            raw.set_montage(mne.channels.make_dig_montage(ch_pos=dict(zip(names, pos)), coord_frame="head"))
+        else:
+            for ch, p in zip(raw.info["chs"], pos):
+                ch["loc"][:3] = p
+                ch["loc"][9:12] = p / np.linalg.norm(p)  # radial magnetometers
+    if kind == "eeg" and da.attrs.get("reference") in ("average",):
+        raw.set_eeg_reference([], verbose=False)  # already referenced: no average projector
+    return raw
+
+
+def _fixed(mne, forward):
+    if isinstance(forward, (str, bytes)) or hasattr(forward, "__fspath__"):
+        forward = mne.read_forward_solution(forward, verbose=False)
+    if not isinstance(forward, mne.Forward):
+        raise MonitorError(
+            f"forward must be an mne.Forward or the path of a -fwd.fif file; got {type(forward).__name__}."
+        )
+    return mne.convert_forward_solution(forward, surf_ori=True, force_fixed=True, use_cps=True, verbose=False)
+
+
+def _source_regions(fwd, parcellation, n_sources):
+    """``(region index per source (-1 = none), region names)``."""
+    if isinstance(parcellation, (list, tuple)) and parcellation and hasattr(parcellation[0], "vertices"):
+        src = fwd["src"]
+        offsets = np.cumsum([0] + [len(s["vertno"]) for s in src])
+        idx = np.full(n_sources, -1)
+        for j, label in enumerate(parcellation):
+            h = {"lh": 0, "rh": 1}.get(label.hemi)
+            if h is None or h >= len(src):
+                raise MonitorError(
+                    f"label {label.name!r} is on hemisphere {label.hemi!r}, not in the forward's sources."
+                )
+            hit = np.flatnonzero(np.isin(src[h]["vertno"], label.vertices)) + offsets[h]
+            idx[hit] = j
+        return idx, [str(lab.name) for lab in parcellation]
+    idx = np.asarray(parcellation)
+    if idx.shape != (n_sources,) or not np.issubdtype(idx.dtype, np.integer):
+        raise MonitorError(
+            f"parcellation must be a list of mne.Label (one per region) or integers, one region index per source "
+            f"(-1 = none), shape ({n_sources},); got {type(parcellation).__name__} of shape {np.shape(idx)}."
+        )
+    n = int(idx.max()) + 1 if idx.size else 0
+    return idx, [f"R{j}" for j in range(n)]
+
+
+def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=None,
+                             current_density: float = CURRENT_DENSITY, reduce: str = "mean", moment=None):
+    """Region gain ``(sensors, regions)`` from an MNE forward solution (see the module docstring).
+
+    Parameters
+    ----------
+    forward : mne.Forward or path
+    parcellation : list of mne.Label, or array of int, shape (n_sources,)
+        Regions in the connectome's order: one label each, or the region index
+        of every source (-1: in no region).
+    kind : {"eeg", "mag", "grad"}
+        Which channels of the forward to keep.
+    areas : array_like, shape (regions,), optional
+        Region areas (mm²) for the moments (default: ``CORTEX_AREA_MM2 / n``).
+    current_density : float, default 1.0
+        nA·m/mm² (Murakami & Okada 2015).
+    reduce : {"mean", "sum"}
+        ``"mean"``: mean column x region moment (V or T per unit source);
+        ``"sum"``: sum of the columns x ``moment`` (A·m per source, default 1).
+    moment : float or array, optional
+        Overrides the region moments (``"mean"``) or sets the per-source moment (``"sum"``).
+
+    Returns
+    -------
+    gain : numpy.ndarray, shape (sensors, regions)
+    names : list of str
+        Channel names.
+    positions : numpy.ndarray, shape (sensors, 3)
+        Channel positions in MNE's head frame (mm).
+    regions : list of str
+        Region names (label names, or ``R0, R1, ...``).
+    """
+    mne = _mne()
+    if reduce not in ("mean", "sum"):
+        raise MonitorError(f"reduce must be 'mean' or 'sum'; got {reduce!r}.")
+    fwd = _fixed(mne, forward)
+    picks = {"eeg": dict(meg=False, eeg=True), "mag": dict(meg="mag", eeg=False), "grad": dict(meg="grad", eeg=False)}
+    if kind not in picks:
+        raise MonitorError(f"kind must be one of {sorted(picks)}; got {kind!r}.")
+    fwd = mne.pick_types_forward(fwd, **picks[kind])
+    G = np.asarray(fwd["sol"]["data"], dtype=float)
+    if G.shape[0] == 0:
+        raise MonitorError(f"the forward solution has no {kind} channels.")
+    idx, regions = _source_regions(fwd, parcellation, G.shape[1])
+    n = len(regions)
+    if areas is not None and np.size(areas) != n:
+        raise MonitorError(f"the parcellation has {n} regions, the connectome (areas) {np.size(areas)}; "
+                           "give one label or index per region, in the connectome's order.")
+    gain = np.zeros((G.shape[0], n))
+    for j in range(n):
+        cols = np.flatnonzero(idx == j)
+        if cols.size == 0:
+            raise MonitorError(f"region {regions[j]!r} (index {j}) has no source in the forward solution.")
+        gain[:, j] = G[:, cols].mean(axis=1) if reduce == "mean" else G[:, cols].sum(axis=1)
+    if reduce == "mean":
+        gain = gain * region_moments(n, areas, current_density, moment)
+    else:
+        gain = gain * (1.0 if moment is None else region_moments(n, None, current_density, moment))
+    chs = fwd["info"]["chs"]
+    positions = np.array([ch["loc"][:3] for ch in chs]) * 1e3
+    return gain, list(fwd["info"]["ch_names"]), positions, regions
