@@ -325,10 +325,10 @@ def _fit(args) -> int:
     start = time.perf_counter()
     if f.method == "gradient":
         result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
-                                      learning_rate=f.learning_rate, loss=f.loss, band=band, progress=not args.quiet)
+                                      learning_rate=f.learning_rate, loss=f.loss, band=band, progress=_progress(args))
     else:
         result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical, objective=f.loss,
-                                  band=band, progress=not args.quiet)
+                                  band=band, progress=_progress(args))
     wall = time.perf_counter() - start
     result.attrs["config"] = _config.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
