@@ -6,8 +6,10 @@ the fixed point with the balloon at rest). G on a grid of fractions of the
 branch's reference coupling G_ref (fitting.working_point_scan.scan_branch).
 Fitted to the fit group's FC, scored on the test group's FC.
 
-1. ``fit_grid`` once per noise realisation (``key``): best G, fit and held-out score.
-2. ``fit_grid(seeds=...)``: the mean FC over the same realisations, then scored.
+One sweep over ``G x seed`` keeps every run's FC; from the same runs:
+
+1. each realisation alone: its best G, fit and held-out score;
+2. the mean FC over the realisations (what ``fit_grid(seeds=...)`` scores), then scored.
 
 Run: ``python benchmarks/seed_average.py [--minutes 5] [--seeds 4]``.
 """
@@ -39,33 +41,34 @@ Gs = np.round(G_ref * np.array([0.8, 0.9, 1.0, 1.1]), 4)
 fp = network_fixed_point(model, conn, bn.Linear(G=float(G_ref)))
 run = dict(duration=args.minutes * 60_000.0 + 20_000.0, dt=0.1, noise=bn.Additive(v=0.1),
            monitors=[bn.Bold(tr=720.0, baseline="initial")], initial_state=fp.as_initial_state(), dtype="float64")
-kw = dict(grid={"G": Gs}, empirical_fc=fit_fc, objective="corr", refine=None, discard=20.0, keep_fc=True, **run)
 iu = np.triu_indices(conn.n_regions, 1)
 print(f"{conn.n_regions} regions, G_ref = {G_ref:.3f} ({kind}), grid G = {Gs.tolist()}, "
-      f"{args.minutes:g} min of BOLD per run")
+      f"{args.minutes:g} min of BOLD per run, {args.seeds} seeds")
 
 
-def test_score(fc):
-    return float(np.corrcoef(fc[iu], test_fc.values[iu])[0, 1])
+def corr(fc, target):
+    return float(np.corrcoef(fc[iu], target.values[iu])[0, 1])
 
 
-rows = []
-for k in range(args.seeds):
-    t = time.perf_counter()
-    res = bn.fit_grid(model, conn, key=k, **kw)
-    i = int(res.attrs["best_iteration"])
-    rows.append((float(res.G), float(res.corr[i]), test_score(res.fc.values), time.perf_counter() - t))
-    print(f"seed {k}: best G {rows[-1][0]:.3f}, fit corr {rows[-1][1]:.3f}, held-out corr {rows[-1][2]:.3f}, "
-          f"corr per G {np.round(res.corr.values, 3).tolist()}, {rows[-1][3]:.0f} s")
+# One sweep over G x seed keeps every run's FC: the per-seed fits and the seed-averaged fit
+# (what fit_grid(seeds=...) scores: the mean FC over seeds, tested equal in tests/fitting) from the same runs.
 t = time.perf_counter()
-avg = bn.fit_grid(model, conn, seeds=list(range(args.seeds)), **kw)
-i = int(avg.attrs["best_iteration"])
-print(f"mean FC of {args.seeds} seeds: best G {float(avg.G):.3f}, fit corr {float(avg.corr[i]):.3f}, "
-      f"held-out corr {test_score(avg.fc.values):.3f}, corr per G {np.round(avg.corr.values, 3).tolist()}, "
-      f"{time.perf_counter() - t:.0f} s")
-r = np.array(rows)
-print(f"single seeds: fit corr {r[:, 1].mean():.3f} +- {r[:, 1].std():.3f} (range {np.ptp(r[:, 1]):.3f}), "
-      f"held-out {r[:, 2].mean():.3f} +- {r[:, 2].std():.3f}; best G in {sorted(set(r[:, 0].tolist()))}")
+res = bn.sweep(model, conn, {"G": Gs, "seed": np.arange(args.seeds)}, keep=("fc",), discard=20.0, **run)
+wall = time.perf_counter() - t
+fc = res.fc.values  # (G, seed, n, n)
+single = np.array([[corr(fc[g, s], fit_fc) for s in range(args.seeds)] for g in range(Gs.size)])
+for s in range(args.seeds):
+    g = int(np.argmax(single[:, s]))
+    print(f"seed {s}: fit corr per G {np.round(single[:, s], 3).tolist()} -> best G {Gs[g]:.3f}, "
+          f"fit {single[g, s]:.3f}, held-out {corr(fc[g, s], test_fc):.3f}")
+mean_fc = fc.mean(axis=1)
+avg = np.array([corr(mean_fc[g], fit_fc) for g in range(Gs.size)])
+g = int(np.argmax(avg))
+print(f"mean FC of {args.seeds} seeds: fit corr per G {np.round(avg, 3).tolist()} -> best G {Gs[g]:.3f}, "
+      f"fit {avg[g]:.3f}, held-out {corr(mean_fc[g], test_fc):.3f}")
+print(f"mean of the per-seed scores per G: {np.round(single.mean(axis=1), 3).tolist()} "
+      f"(spread over seeds per G: {np.round(single.std(axis=1), 3).tolist()})")
 w = np.asarray(conn.weights, float)
 print(f"SC baseline corr(W, FC): fit {np.corrcoef(w[iu], fit_fc.values[iu])[0, 1]:.3f}, "
-      f"test {np.corrcoef(w[iu], test_fc.values[iu])[0, 1]:.3f}")
+      f"test {np.corrcoef(w[iu], test_fc.values[iu])[0, 1]:.3f}; sweep wall {wall:.0f} s "
+      f"({res.attrs['n_runs']} runs, batch {res.attrs['batch_size']})")

@@ -32,7 +32,7 @@ dur = duration(120_000.0, 3_000.0)
 tr = 500.0 if not SHORT else 100.0
 monitors = [bn.TemporalAverage(10.0), bn.Bold(tr=tr, baseline="initial")]
 t0 = time.perf_counter()
-ds = bn.simulate_batch(node, conn, duration=dur, dt=0.01, batch={"eta": [-4.6, -6.0]}, coupling=bn.Linear(G=2.2),
+ds = bn.simulate_batch(node, conn, duration=dur, dt=0.01, batch={"eta": [-4.6, -6.0]}, coupling=bn.Linear(G=2.5),
                        speed=2.0, noise=bn.Additive(v=1.2), monitors=monitors, key=1,
                        initial_state={"r": float(fps[0].values[0, 0]), "v": float(fps[0].values[1, 0])})
 print(f"{dur / 1000:g} s simulated at dt = 0.01 ms (two runs in one batch): {time.perf_counter() - t0:.1f} s wall")
