@@ -19,6 +19,7 @@ import xarray as xr
 from .._destinations import WriteLock, check_destination, publish, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
+from .cf import stamp
 from .checkpoint import Checkpointer, load_checkpoint
 from .streaming import ZarrSink
 
@@ -99,7 +100,7 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     with WriteLock(path, None, BrainnetError):
         tmp = temporary_path(path)
         try:
-            ds.to_netcdf(tmp, engine="netcdf4")
+            stamp(ds, f"written to {path.name} by brainnet_cb.write_netcdf").to_netcdf(tmp, engine="netcdf4")
             return publish(tmp, path, overwrite=overwrite, error=BrainnetError)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -33,6 +33,7 @@ from ..precision import resolve_dtype
 from ..stimulus import validate_stimuli
 from ..units import to_mm_per_ms, to_ms
 from . import engine
+from .cf import cf_global_attrs
 from .run import Run
 
 __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "validate_monitors",
@@ -227,6 +228,7 @@ def prepare_run(spec) -> Run:
     carry = engine.initial_carry(x0, hist0, dyn, plan)
     attrs = {
         "title": "brainnet_cb network simulation",
+        **cf_global_attrs(),  # Conventions, source (versions), history; date_created is added on write
         "model": type(model).__name__,
         "model_parameters": json.dumps(model.describe()),
         "coupling": coupling.describe(),

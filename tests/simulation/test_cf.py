@@ -44,3 +44,12 @@ def test_time_in_seconds_relabels_every_time_axis_and_analysis_agrees():
     np.testing.assert_allclose(bn.spectrum(s.r).values, bn.spectrum(ds.r).values, rtol=1e-12)
     with pytest.raises(bn.BrainnetError, match="takes an xarray Dataset or DataArray; got list"):
         time_in_seconds([1.0])
+
+
+def test_runs_carry_cf_attributes_and_written_files_add_the_date(tmp_path):
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1)
+    assert ds.attrs["Conventions"] == "CF-1.8" and ds.attrs["source"].startswith("brainnet_cb ")
+    assert ds.attrs["history"].endswith(": network simulation") and "date_created" not in ds.attrs
+    bn.write_netcdf(ds, tmp_path / "run.nc")
+    back = xr.load_dataset(tmp_path / "run.nc")
+    assert back.attrs["date_created"].endswith("Z") and back.attrs["history"].count("\n") == 1

@@ -18,7 +18,12 @@ def test_write_netcdf_round_trips_and_refuses_to_clobber(tmp_path):
     path = tmp_path / "out.nc"
     bn.write_netcdf(ds, path)
     with xr.open_dataset(path) as back:
-        xr.testing.assert_identical(back.load(), ds)
+        back = back.load()
+    # the file adds the CF date_created and a timestamped history line; the rest is identical
+    assert back.attrs.pop("date_created").endswith("Z") and back.attrs["Conventions"] == "CF-1.8"
+    history = back.attrs.pop("history").split("\n")
+    assert history[:-1] == ds.attrs["history"].split("\n") and history[-1].endswith("by brainnet_cb.write_netcdf")
+    xr.testing.assert_identical(back.assign_attrs(history=ds.attrs["history"]), ds)
     before = path.read_bytes()
     with pytest.raises(bn.BrainnetError, match=r"out.nc' already exists; pass overwrite=True"):
         bn.write_netcdf(ds.isel(time=slice(0, 2)), path)
