@@ -190,8 +190,8 @@ class OrnsteinUhlenbeck(Noise):
 
     Examples
     --------
-    >>> import brainnet_cb as bn
-    >>> bn.OrnsteinUhlenbeck(tau=10.0, v=0.02)
+    >>> from brainnet_cb.noise import OrnsteinUhlenbeck
+    >>> OrnsteinUhlenbeck(tau=10.0, v=0.02)
     OrnsteinUhlenbeck(tau=10.0, v=0.02)
     """
 
@@ -242,10 +242,10 @@ class Multiplicative(Noise):
 
     Examples
     --------
-    >>> import brainnet_cb as bn
-    >>> bn.Multiplicative(r=0.1)
+    >>> from brainnet_cb.noise import Multiplicative
+    >>> Multiplicative(r=0.1)
     Multiplicative(r=0.1)
-    >>> bn.Multiplicative(convention="stratonovich", r=0.1)
+    >>> Multiplicative(convention="stratonovich", r=0.1)
     Multiplicative(convention='stratonovich', r=0.1)
     """
 

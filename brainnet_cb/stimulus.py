@@ -35,7 +35,8 @@ Examples
 >>> conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]])
 >>> drive = PulseTrain(amplitude=[2.0, 0.0], period=50.0, width=5.0, onset=100.0)
 >>> ds = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, duration=300.0, stimulus=drive)
->>> float(ds.r.sel(region=0).max()) > float(ds.r.sel(region=1).max())
+>>> late = ds.r.sel(time=slice(100.0, None)).max("time")  # the pulses start at 100 ms
+>>> bool(late.isel(region=0) > late.isel(region=1))
 True
 """
 

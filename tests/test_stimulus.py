@@ -97,3 +97,19 @@ def test_a_step_at_v_equals_a_shift_of_eta_and_batches_and_the_module_agree():
 def test_bad_stimuli_are_refused_before_compiling(stimulus, message):
     with pytest.raises(SimulationError, match=message):
         bn.simulate(Integrator(), ONE, duration=1.0, stimulus=stimulus)
+
+
+def test_the_differentiable_path_of_fits_sees_the_stimulus():
+    from brainnet_cb.simulation import differentiable
+
+    rng = np.random.default_rng(2)
+    w = rng.random((3, 3))
+    np.fill_diagonal(w, 0)
+    conn = bn.Connectome(w, 10 + 30 * rng.random((3, 3)))
+    spec = bn.Simulation(bn.CoombesByrne(eta=-4.6), conn, duration=20.0, monitors=[bn.Raw()],
+                         coupling=bn.Linear(G=0.3), stimulus=Sinusoid(amplitude=[1.0, 0.0, 0.5], frequency=40.0))
+    simulate, _ = differentiable.build(spec.prepare(), ["G"], "r")
+    samples, _ = simulate({"G": 0.3})
+    np.testing.assert_allclose(np.asarray(samples), spec.run().r.values, rtol=0, atol=1e-12)
+    free = spec.replace(stimulus=None).run().r.values
+    assert np.max(np.abs(free - np.asarray(samples))) > 1e-3
