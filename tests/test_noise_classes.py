@@ -173,3 +173,9 @@ def test_sweeping_an_amplitude_keeps_the_noise_class():
 def test_bad_noise_is_refused(make, message):
     with pytest.raises(NoiseError, match=message):
         make()
+
+
+def test_a_batch_over_an_amplitude_records_the_noise_class():
+    ds = bn.simulate_batch(bn.CoombesByrne(eta=-4.6), _conn(), duration=2.0, noise=OrnsteinUhlenbeck(tau=3.0, v=0.1),
+                           batch={"noise_v": [0.1, 0.2]})
+    assert ds.attrs["noise"] == "OrnsteinUhlenbeck(tau=3.0, v=batch)"

@@ -143,7 +143,8 @@ def _batch_attrs(attrs, values, book, spec, first_spec, max_lag):
         if name in values:
             attrs[name] = "batch"
     if any(kind == "noise" for kind in kinds.values()):
-        attrs["noise"] = "Additive(" + ", ".join(
+        noise = first_spec.noise
+        attrs["noise"] = f"{type(noise).__name__}({noise._extra()}" + ", ".join(
             f"{k}=batch" if NOISE_PREFIX + k in values else f"{k}={np.asarray(v).tolist()}"
             for k, v in first_spec.noise.sigma.items()
         ) + ")"
