@@ -18,6 +18,7 @@ same result on either.
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib.metadata
 
 import xarray as xr
@@ -33,6 +34,7 @@ CONVENTIONS = "CF-1.8"
 _STACK = ("jax", "numpy", "xarray", "brainstate")
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> str:
     parts = []
     for name in _STACK:

@@ -3,12 +3,25 @@
 A parcellation maps every voxel (or vertex) to an integer region id; 0 is the
 background. Region names come from a label table: a ``{id: name}`` mapping, a
 lookup-table file (FreeSurfer ``LUT`` style ``id name [r g b a]`` lines, or a
-TSV with a header ``index name``), or the GIFTI file's own label table.
+TSV with a header ``index name``), a table with ``index`` and ``name`` columns
+(nilearn's ``lut``), a list of names (nilearn's ``labels``), or the GIFTI
+file's own label table.
+
+nilearn's atlas fetchers return an image (or its path) and a list of names, and
+``read_parcellation`` takes both as they come::
+
+    atlas = nilearn.datasets.fetch_atlas_harvard_oxford("cort-maxprob-thr25-2mm")
+    parc = read_parcellation(atlas.maps, atlas.labels)
+
+A list of names is read as one name per id from 0 (``labels[i]`` names id
+``i``; the background's entry, e.g. ``"Background"``, is ignored) when it has
+an entry for every id up to the largest, else, when it has exactly one name
+per region, in ascending order of the ids (older Schaefer lists).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import nibabel as nib
@@ -117,6 +130,34 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
     return out
 
 
+def _name(x) -> str:
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
+def _sequence_table(names: Sequence, present: np.ndarray, source: str) -> dict[int, str]:
+    """``{id: name}`` from a list of names (see the module docstring for the two readings)."""
+    names = [_name(x) for x in names]
+    top = int(present.max())
+    if len(names) > top:
+        return dict(enumerate(names))
+    if len(names) == present.size:
+        return {int(i): n for i, n in zip(present, names)}
+    raise ConnectomeError(
+        f"{source}: {len(names)} label names for {present.size} regions with ids up to {top}; give one "
+        f"name per id from 0 (background first, {top + 1} names) or one per region in ascending id order "
+        f"({present.size} names), or a {{id: name}} mapping."
+    )
+
+
+def _table(labels, present, source):
+    """A label table from any accepted form (mapping, file, index/name table, list of names)."""
+    if hasattr(labels, "columns") and {"index", "name"} <= set(labels.columns):  # nilearn's lut DataFrame
+        return {int(i): _name(n) for i, n in zip(labels["index"], labels["name"])}
+    if isinstance(labels, (list, tuple, np.ndarray)):
+        return _sequence_table(labels, present, source)
+    return read_label_table(labels)
+
+
 def _integer_ids(values, source):
     if values.dtype.kind in "iu":
         return values.astype(np.int64)
@@ -134,16 +175,21 @@ def _integer_ids(values, source):
     return values.astype(np.int64)
 
 
-def read_parcellation(path: PathLike, labels: Mapping[int, str] | PathLike | None = None, *,
+def read_parcellation(path: PathLike | nib.spatialimages.SpatialImage,
+                      labels: Mapping[int, str] | Sequence[str] | PathLike | None = None, *,
                       background: int = 0) -> Parcellation:
-    """Read a NIfTI (``.nii``/``.nii.gz``) parcellation.
+    """Read a NIfTI (``.nii``/``.nii.gz``) parcellation, from a file or a nibabel image.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        A 3-D integer label image (a trailing axis of length 1 is dropped).
-    labels : dict or path, optional
-        Label table ``{id: name}`` or a lookup-table file (see module docs).
+    path : str, os.PathLike or nibabel image
+        A 3-D integer label image (a trailing axis of length 1 is dropped):
+        a file, or an image object such as the ``Nifti1Image`` of nilearn's
+        atlas fetchers.
+    labels : dict, list of str, table or path, optional
+        Label table ``{id: name}``, a list of names (nilearn's ``labels``), a
+        table with ``index`` and ``name`` columns (nilearn's ``lut``) or a
+        lookup-table file (see module docs).
         Ids in the table but absent from the image are ignored; ids in the
         image but absent from the table are an error. Default: names
         ``"region_<id>"``.
@@ -156,17 +202,20 @@ def read_parcellation(path: PathLike, labels: Mapping[int, str] | PathLike | Non
         Centroids in mm through the image affine (``xyzt_units`` of metres or
         microns are converted to mm), volumes in mm^3.
     """
-    p = existing_path(path, "parcellation")
-    if p.name.lower().endswith(".gii"):
-        raise ConnectomeError(
-            f"'{p}' is a GIFTI surface file; read_parcellation reads NIfTI volumes. Use "
-            "read_surface_parcellation(path, surface) for a .label.gii with its .surf.gii."
-        )
-    try:
-        img = nib.load(p)
-    except Exception as e:  # noqa: BLE001 - nibabel raises ImageFileError, OSError, ...
-        raise ConnectomeError(f"'{p}' is not a readable NIfTI image ({type(e).__name__}: {e}).") from None
-    source = f"'{p}'"
+    if isinstance(path, nib.spatialimages.SpatialImage):
+        img, source = path, f"the {type(path).__name__}"
+    else:
+        p = existing_path(path, "parcellation")
+        if p.name.lower().endswith(".gii"):
+            raise ConnectomeError(
+                f"'{p}' is a GIFTI surface file; read_parcellation reads NIfTI volumes. Use "
+                "read_surface_parcellation(path, surface) for a .label.gii with its .surf.gii."
+            )
+        try:
+            img = nib.load(p)
+        except Exception as e:  # noqa: BLE001 - nibabel raises ImageFileError, OSError, ...
+            raise ConnectomeError(f"'{p}' is not a readable NIfTI image ({type(e).__name__}: {e}).") from None
+        source = f"'{p}'"
     data = np.asanyarray(img.dataobj)
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
@@ -181,7 +230,9 @@ def read_parcellation(path: PathLike, labels: Mapping[int, str] | PathLike | Non
     unit = img.header.get_xyzt_units()[0] if hasattr(img.header, "get_xyzt_units") else "mm"
     scale = _SPATIAL_SCALE.get(unit, 1.0)
     affine[:3, :] *= scale
-    table = read_label_table(labels)
+    present = np.unique(ids_img)
+    present = present[present != background]
+    table = None if labels is None or present.size == 0 else _table(labels, present, source)
     return _summarise(ids_img, affine, table, background, source)
 
 
