@@ -71,7 +71,7 @@ from ..noise import Additive
 from ..simulation.batch import simulate_batch
 from ..simulation.spec import Simulation
 from ..units import to_ms
-from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc
+from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "score_fc"]
 
@@ -235,8 +235,8 @@ def _check_values(name, values):
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
                       fractions=None, heterogeneity=None, heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
-                      noise=None, normalize="max", speed=3.0, dt=0.1, duration=600_000.0, tr=720.0, seeds=4,
-                      candidates=3, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
+                      noise=None, normalize="max", speed=3.0, dt=0.2, duration=288_000.0, tr=720.0, seeds=4,
+                      candidates=2, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
                       progress=None) -> xr.Dataset:
     r"""Find the working point of a connectome and fit its simulated FC to an empirical FC.
 
@@ -273,15 +273,20 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Weak enough that the network stays near its fixed point (the
         FC of the linear regime does not depend on the amplitude of noise on
         one state only).
-    normalize, speed, dt
+    normalize, speed
         As in :func:`brainnet_cb.simulate`.
-    duration : float or brainunit.Quantity, default 600 s
-        Simulated time of each realisation (ms).
+    dt : float, default 0.2
+        The largest integration step (ms). Each candidate runs with the largest
+        ``dt / k`` that Heun's scheme keeps stable at its fixed point
+        (:func:`~brainnet_cb.fitting.working_point_scan.stable_step`; the FC
+        of BOLD does not depend on the step otherwise).
+    duration : float or brainunit.Quantity, default 288 s
+        Simulated time of each realisation (ms); 400 volumes of 720 ms.
     tr : float or brainunit.Quantity, default 720 ms
         BOLD sampling period (the data's TR).
     seeds : int, default 4
         Noise realisations per candidate (their FCs are averaged).
-    candidates : int, default 3
+    candidates : int, default 2
         Best linear points simulated (0 with ``simulate=False``).
     discard : float, default 30
         Seconds dropped from each BOLD series before FC.
@@ -393,11 +398,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if simulate:
         for p in order[:candidates]:
             m, G, fp, _ = points[p]
+            dt_c = stable_step(fp, dt)
             fc_sim, n_ok = _simulate_candidate(m, connectome, G, fp, noise=noise, normalize=normalize, speed=speed,
-                                               dt=dt, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
+                                               dt=dt_c, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
                                                discard_s=discard, band=band)
             s_fit = score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None else {"corr": np.nan, "rmse": np.nan}
-            cands.append((p, fc_sim, s_fit, n_ok))
+            cands.append((p, fc_sim, s_fit, n_ok, dt_c))
             if bar is not None:
                 bar.update(1)
     if bar is not None and simulate:
@@ -414,7 +420,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     i, j, k = p_best
     fc_lin = np.asarray(linear_fc(m_best, connectome, Linear(G=G_best), noise, observable="bold",
                                   bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=normalize,
-                                  at=fp_best, dt=dt).values)
+                                  at=fp_best, dt=stable_step(fp_best, dt)).values)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
              "value": float(values[i]), "scale": float(scales[j]), "G": float(G_best),
@@ -422,6 +428,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
                                                              else "user map"),
              "noise": repr(noise), "normalize": normalize, "speed": float(speed), "dt": float(dt),
+             "dt_chosen": float(stable_step(fp_best, dt)),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
              "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
              "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
@@ -470,6 +477,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                    {"long_name": "simulated FC fit, fit target", "units": "1"}),
             "candidate_seeds_kept": ("candidate", [c[3] for c in cands],
                                      {"long_name": "realisations that stayed finite"}),
+            "candidate_dt": ("candidate", [c[4] for c in cands], {"long_name": "integration step", "units": "ms"}),
         })
         if test is not None:
             data["candidate_test_corr"] = ("candidate", [score_fc(c[1], test, test_mask)["corr"]

@@ -22,10 +22,15 @@ from ..dynamics.fixed_points import ACCEPT, fixed_point_at, fixed_point_of
 from ..dynamics.system import build_network, in_float64, newton
 from ..errors import FitError
 
-__all__ = ["scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "MAX_CHANGE"]
+__all__ = ["scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "stable_step", "MAX_CHANGE",
+           "DAMPING_KEPT", "STEP_DIVISORS"]
 
 #: Largest relative change of the state in one continuation step (larger steps are halved).
 MAX_CHANGE = 0.05
+#: Share of each linear mode's true damping per step that Heun's step must keep (see :func:`stable_step`).
+DAMPING_KEPT = 0.5
+#: A candidate's step is the largest ``dt / k`` over these ``k`` (a whole divisor keeps TR a multiple of it).
+STEP_DIVISORS = (1, 2, 4, 5, 10, 20, 50, 100)
 
 
 def slow_limit_fc(fixed_point, sigma, row) -> np.ndarray:
@@ -82,6 +87,48 @@ def heterogeneity_map(heterogeneity, connectome):
     if not sd > 0:
         raise FitError("the heterogeneity map is constant; give a map that varies across regions.")
     return (values - values.mean()) / sd
+
+
+def stable_step(fixed_point, dt_max) -> float:
+    r"""The largest step ``dt_max / k`` at which Heun's scheme damps every linear mode of a fixed point.
+
+    For a mode :math:`\dot x = \lambda x` one Heun step multiplies :math:`x` by
+    :math:`R(h\lambda) = 1 + h\lambda + (h\lambda)^2 / 2`, the exact flow by
+    :math:`e^{h\lambda}`. The step is accepted when, for every eigenvalue of the
+    Jacobian,
+
+    .. math:: 1 - |R(h\lambda)| \ge \kappa\,\bigl(1 - e^{h\,\mathrm{Re}\,\lambda}\bigr),
+              \qquad \kappa = 0.5,
+
+    i.e. the scheme keeps at least half of the true damping of the mode. Near a
+    working point the fast modes are nearly oscillatory (large imaginary parts),
+    where Heun's stability region is narrow: a step that is safe at one
+    coupling can blow up at a slightly stronger one. The FC of slow signals
+    does not depend on the step otherwise: for additive noise, Heun's
+    zero-frequency response :math:`(I - A)^{-1} B` is exactly :math:`-J^{-1}\Sigma
+    / \sqrt{h}`, the continuous one.
+
+    Parameters
+    ----------
+    fixed_point : FixedPoint
+        A stable fixed point (its ``eigenvalues``, 1/ms).
+    dt_max : float
+        The largest step (ms); the result is ``dt_max / k``, ``k`` in :data:`STEP_DIVISORS`.
+
+    Raises
+    ------
+    FitError
+        No step down to ``dt_max / 100`` is accepted.
+    """
+    lam = np.asarray(fixed_point.eigenvalues, dtype=complex)
+    for k in STEP_DIVISORS:
+        z = (dt_max / k) * lam
+        kept = 1.0 - np.abs(1.0 + z + z * z / 2.0)
+        if np.all(kept >= DAMPING_KEPT * (1.0 - np.exp(z.real))):
+            return dt_max / k
+    raise FitError(f"no integration step down to {dt_max / STEP_DIVISORS[-1]:g} ms keeps Heun's scheme stable at "
+                   f"this working point (fastest mode {lam[np.argmax(np.abs(lam))]:.3g} /ms); check the model's "
+                   "parameters.")
 
 
 def noise_matrix(model, noise, n):
