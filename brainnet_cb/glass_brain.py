@@ -1,0 +1,85 @@
+"""Glass-brain views of a connectome or an FC matrix through nilearn (optional: ``pip install nilearn``).
+
+:func:`glass_brain` draws the edges of a region-by-region matrix (structural
+weights, or a functional connectivity from :func:`brainnet_cb.fc`) between the
+region centres on nilearn's glass brain (:func:`nilearn.plotting.plot_connectome`).
+nilearn expects MNI-like coordinates (mm; x right, y anterior, z up): centres
+in another frame are converted with ``axes`` (``"ALS"`` for TVB's bundled
+connectivities, whose x is anterior and y left). The figure is a matplotlib
+``Figure`` made without pyplot state, like those of :mod:`brainnet_cb.plots`.
+
+Examples
+--------
+>>> import brainnet_cb as bn                               # doctest: +SKIP
+>>> from brainnet_cb.glass_brain import glass_brain        # doctest: +SKIP
+>>> fig = glass_brain(bn.load_atlas("tvb76"), axes="ALS")  # doctest: +SKIP
+>>> fig.savefig("tvb76_glass_brain.png")                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .connectome import Connectome
+from .errors import BrainnetError
+from .forward.montage import to_ras
+from .plots import figure
+
+__all__ = ["glass_brain"]
+
+
+def _nilearn_plotting():
+    try:
+        from nilearn import plotting  # noqa: PLC0415 (optional dependency)
+    except ImportError:
+        raise BrainnetError(
+            "glass_brain needs nilearn; install it with pip install 'brainnet_cb[nilearn]' (or pip install nilearn)."
+        ) from None
+    return plotting
+
+
+def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connectome | None = None, *,
+                axes: str = "RAS", edge_threshold: str | float = "95%", title: str | None = None,
+                figsize=(9.0, 3.5), **options):
+    """A glass-brain view of a connectome's weights or of an FC matrix (needs nilearn).
+
+    Parameters
+    ----------
+    data : Connectome, xarray.DataArray or array, shape (n, n)
+        A connectome (its weights, ``[target, source]``, symmetrised for the
+        drawing), or a region-by-region matrix such as ``bn.fc(ds.bold)``.
+    connectome : Connectome, optional
+        Gives the region centres (mm) when ``data`` is a matrix.
+    axes : str, default "RAS"
+        Frame of the centres (``"ALS"`` for TVB's bundled atlases).
+    edge_threshold : str or float, default "95%"
+        Edges drawn: a percentile string or an absolute value (nilearn's rule).
+    title : str, optional
+    figsize : (float, float)
+    **options
+        Passed to :func:`nilearn.plotting.plot_connectome` (``node_size``, ``edge_cmap``...).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plotting = _nilearn_plotting()
+    conn = data if isinstance(data, Connectome) else connectome
+    if conn is None or conn.centres is None:
+        raise BrainnetError(
+            "glass_brain needs region centres: pass a Connectome with centres (as data, or connectome= "
+            "beside a matrix)."
+        )
+    m = np.asarray(conn.weights if isinstance(data, Connectome) else getattr(data, "values", data), dtype=float)
+    n = conn.n_regions
+    if m.shape != (n, n):
+        raise BrainnetError(f"glass_brain needs an ({n}, {n}) matrix for the connectome's {n} regions; "
+                            f"got shape {m.shape}.")
+    m = np.where(np.isfinite(m), m, 0.0)
+    m = 0.5 * (m + m.T)
+    np.fill_diagonal(m, 0.0)
+    coords = to_ras(np.asarray(conn.centres, dtype=float), axes)
+    fig = figure(figsize)
+    plotting.plot_connectome(m, coords, edge_threshold=edge_threshold, figure=fig, title=title, **options)
+    return fig
