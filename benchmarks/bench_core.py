@@ -61,6 +61,8 @@ Usage::
     python benchmarks/bench_core.py --quick         # fewer rows and repeats
     python benchmarks/bench_core.py --rows bn-f64,yard-f64 --repeats 5
     python benchmarks/bench_core.py --list          # row keys
+    python benchmarks/bench_core.py --table         # issue 13's table: project / hand-written, one process
+    python benchmarks/bench_core.py --table --table-rows "W1,batch of one" --repeats 5
 """
 
 from __future__ import annotations
@@ -842,6 +844,11 @@ def main(argv=None):
     ap.add_argument("--idle-load", type=float, default=1.0)
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--table", action="store_true",
+                    help="issue 13's table instead (benchmarks/bench_table.py): W1, W1 noisy, W2b, W3, W4, "
+                         "batch of one, sweep of 4; project vs hand-written reference alternating in one process")
+    ap.add_argument("--table-rows", help="comma-separated rows of --table (default: all)")
+    ap.add_argument("--table-dtype", default="float32", choices=("float32", "float64"))
     # internal
     ap.add_argument("--child")
     ap.add_argument("--dtype", default="float64")
@@ -850,6 +857,15 @@ def main(argv=None):
 
     if args.child:
         run_child(args)
+        return 0
+    if args.table:
+        import bench_table  # noqa: PLC0415 - beside this file
+
+        keys = args.table_rows.split(",") if args.table_rows else bench_table.ROWS
+        bad = [k for k in keys if k not in bench_table.ROWS]
+        if bad:
+            ap.error(f"unknown --table-rows {bad}; choose from {list(bench_table.ROWS)}")
+        bench_table.main(min(args.repeats, 7) if args.repeats != 7 else 3, args.table_dtype, keys)
         return 0
     if args.list:
         for k, (label, _kind, dtype, _nf) in ROWS.items():

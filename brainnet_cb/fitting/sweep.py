@@ -40,6 +40,7 @@ import re
 import sys
 import time
 
+import jax
 import numpy as np
 import xarray as xr
 
@@ -51,6 +52,7 @@ from ..precision import enable_float64
 from ..simulation.batch import simulate_batch
 from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.spec import Simulation, simulation
+from .batch_size import choose_batch_size
 from .sweep_summaries import ATTRS, SUMMARIES, signal_samples, summarize, target_fc
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
@@ -209,8 +211,12 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         Outputs to keep whole (``raw_<name>``, grid dims + time + region), and
         ``"fc"`` to keep every run's FC (``fc``).
     memory : int or str, default 2 GiB
-        Budget of one batch; ``B`` is the number of runs whose outputs and
-        state fit in it (at most ``K``; at least 1).
+        Budget of one batch. ``B`` is at most the number of runs whose outputs
+        and state fit in it (and at most ``K``; at least 1); within that, the
+        fastest per the measured cost of a batch on this backend
+        (:func:`~brainnet_cb.fitting.batch_size.choose_batch_size`: on a CPU,
+        single runs for small sweeps, batches of 8 or more for large ones; on
+        a GPU the largest batch).
     batch_size : int, optional
         Force ``B`` (overrides ``memory``).
     client : dask.distributed.Client, optional
@@ -302,7 +308,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     client = _check_client(client)
     if batch_size is None:
         budget = parse_bytes(memory)
-        B = max(1, min(total, budget // per_run))
+        B = choose_batch_size(total, max(1, budget // per_run), jax.default_backend())
         if client is not None:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
             B = min(B, math.ceil(total / workers))

@@ -1,0 +1,183 @@
+"""The table of issue 13: brainnet_cb against a hand-written reference, in one process.
+
+Run through ``python benchmarks/bench_core.py --table`` (or this file directly).
+Every row is a pair (project call, reference call) on the same inputs; both are
+called once to compile, then timed alternately ``--repeats`` times in this one
+process (so load from other processes hits both alike). Reported: the median
+wall time of each, their ratio (project / reference), and the ratio of the
+median process CPU times (all threads; less sensitive to other processes).
+
+Rows (float32, Heun, dt = 0.1 ms, tvb76 at 3 mm/ms unless said; the reference is
+``bench_core``'s hand-written ``lax.scan`` with a padded per-target edge gather):
+
+- ``W1``: 10 s, ``r`` every 1 ms, no noise;
+- ``W1 noisy``: the same with ``Additive(v=0.1)``; the reference draws its normals
+  once per 10-step block;
+- ``W2b``: 1,000 regions, 10 % dense (random positions in a 140 mm box, tract
+  length 1.2 x the distance), 1 s;
+- ``W3``: ``bn.simulate_batch`` of 32 values of G, 10 s; the reference is the
+  hand-written scan under ``jax.vmap`` over G;
+- ``W4``: 60 s with ``Bold(tr=720 ms)``; the reference adds a hand-written
+  Balloon-Windkessel RK4 sub-step every 1 ms (the project's own ``balloon_rk4_step``)
+  to its scan;
+- ``batch of one``: ``bn.simulate_batch`` with one G against ``bn.simulate``
+  (noise, BOLD, 20 s);
+- ``sweep of 4``: ``bn.sweep`` over 4 values of G (noise, BOLD, 20 s, FC
+  summaries) against four ``bn.simulate`` calls.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import bench_core as core
+
+ROWS = ("W1", "W1 noisy", "W2b", "W3", "W4", "batch of one", "sweep of 4")
+
+
+def synthetic(n=1000, density=0.1, seed=0, box=140.0):
+    """Random graph: ``density`` of the off-diagonal pairs, lengths 1.2 x the distance (mm)."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(0.0, box, (n, 3))
+    lengths = 1.2 * np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=-1)
+    w = np.where(rng.random((n, n)) < density, rng.random((n, n)), 0.0)
+    np.fill_diagonal(w, 0.0)
+    return w, lengths
+
+
+def bold_reference(jax, jnp, w, lengths, dtype, tr_ms=720.0):
+    """The yardstick scan plus a Balloon-Windkessel RK4 sub-step per 1 ms on the mean of ``r``."""
+    from brainnet_cb.monitors.hemodynamics import balloon_rk4_step, bold_signal, resolve_constants, rest_state
+
+    run_r, init = core.yardstick(jax, jnp, w, lengths, dtype)
+    c = {k: jnp.asarray(v, dtype) for k, v in resolve_constants("classic", {}).items()}
+    per_tr = round(tr_ms / core.PERIOD)
+    n = w.shape[0]
+
+    def run(carry, G, n_tr):
+        def one_ms(state, _):
+            carry, x = state
+            carry, r = run_r(carry, G, 1)  # 10 steps, r at the end of the ms
+            x = balloon_rk4_step(x, r[0] - 0.1, 1e-3, c)
+            return (carry, x), None
+
+        def one_tr(state, _):
+            state, _ = jax.lax.scan(one_ms, state, None, length=per_tr)
+            return state, bold_signal(state[1], c)
+
+        return jax.lax.scan(one_tr, (carry, rest_state(n, dtype)), None, length=n_tr)
+
+    return run, init
+
+
+def make_rows(bn, jax, jnp, dtype, keys):
+    """``{row: (project(), reference())}``: two callables per row, each blocking until done."""
+    tvb = bn.load_atlas("tvb76")
+    w, lengths = np.asarray(tvb.weights, float), np.asarray(tvb.lengths, float)
+    model = bn.CoombesByrne()
+    kw = core._simulate_kwargs(bn, dtype)
+    G = core.G
+    rows = {}
+    if "W1" in keys:
+        run, init = core.yardstick(jax, jnp, w, lengths, dtype)
+        f = jax.jit(lambda c: run(c, G, core.N_STEPS // core.PERIOD_STEPS))
+        rows["W1"] = (lambda: bn.simulate(model, tvb, **kw), lambda: jax.block_until_ready(f(init())))
+    if "W1 noisy" in keys:
+        run, init = core.yardstick_noisy(jax, jnp, w, lengths, dtype)
+        key = jax.random.key(core.NOISE_KEY)
+        f = jax.jit(lambda c: run(c, G, core.N_STEPS // core.PERIOD_STEPS, key))
+        kwn = dict(kw, noise=bn.Additive(v=core.SIGMA_V), key=core.NOISE_KEY)
+        rows["W1 noisy"] = (lambda: bn.simulate(model, tvb, **kwn), lambda: jax.block_until_ready(f(init())))
+    if "W2b" in keys:
+        w2, l2 = synthetic()
+        conn2 = bn.Connectome(w2, l2)
+        run, init = core.yardstick(jax, jnp, w2, l2, dtype)
+        f = jax.jit(lambda c: run(c, G, 1000))
+        kw2 = dict(kw, duration=1000.0)
+        rows["W2b"] = (lambda: bn.simulate(model, conn2, **kw2), lambda: jax.block_until_ready(f(init())))
+    if "W3" in keys:
+        run, init = core.yardstick(jax, jnp, w, lengths, dtype)
+        gs = jnp.asarray(core.G_BATCH, dtype)
+        f = jax.jit(jax.vmap(lambda g: run(init(), g, core.N_STEPS // core.PERIOD_STEPS)))
+        kw3 = {k: v for k, v in kw.items() if k != "coupling"}
+        rows["W3"] = (lambda: bn.simulate_batch(model, tvb, batch={"G": core.G_BATCH}, coupling=bn.Linear(), **kw3),
+                      lambda: jax.block_until_ready(f(gs)))
+    if "W4" in keys:
+        run, init = bold_reference(jax, jnp, w, lengths, dtype)
+        n_tr = round(60_000.0 / 720.0)
+        f = jax.jit(lambda c: run(c, G, n_tr))
+        kw4 = dict(kw, duration=n_tr * 720.0, monitors=[bn.Bold(tr=720.0)])
+        rows["W4"] = (lambda: bn.simulate(model, tvb, **kw4), lambda: jax.block_until_ready(f(init())))
+    noisy_bold = dict(duration=20_000.0, dt=core.DT, speed=core.SPEED, noise=bn.Additive(v=core.SIGMA_V), key=0,
+                      monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=720.0)], dtype=dtype)
+    if "batch of one" in keys:
+        rows["batch of one"] = (
+            lambda: bn.simulate_batch(model, tvb, batch={"G": [G]}, coupling=bn.Linear(), **noisy_bold),
+            lambda: bn.simulate(model, tvb, coupling=bn.Linear(G=G), **noisy_bold))
+    if "sweep of 4" in keys:
+        gs4 = [0.2, 0.4, 0.6, 0.8]
+        rows["sweep of 4"] = (
+            lambda: bn.sweep(model, tvb, {"G": gs4}, signal="bold", band=None, progress=False, **noisy_bold),
+            lambda: [bn.simulate(model, tvb, coupling=bn.Linear(G=g), **noisy_bold) for g in gs4])
+    return rows
+
+
+def measure(rows, repeats, log=sys.stderr):
+    """Per row: compile both, then ``repeats`` alternating timed calls; medians and ratios."""
+    out = {}
+    for name, (project, reference) in rows.items():
+        print(f"# {name}: compiling (load {os.getloadavg()[0]:.1f}) ...", file=log, flush=True)
+        project()
+        reference()
+        walls = {"p": [], "r": []}
+        cpus = {"p": [], "r": []}
+        for _ in range(repeats):
+            for tag, fn in (("p", project), ("r", reference)):
+                t0, c0 = time.perf_counter(), time.process_time()
+                fn()
+                walls[tag].append(time.perf_counter() - t0)
+                cpus[tag].append(time.process_time() - c0)
+        med = {k: statistics.median(v) for k, v in walls.items()}
+        cmed = {k: statistics.median(v) for k, v in cpus.items()}
+        out[name] = dict(project_s=med["p"], reference_s=med["r"], ratio=med["p"] / med["r"],
+                         cpu_ratio=cmed["p"] / cmed["r"], load=os.getloadavg()[0])
+    return out
+
+
+def format_table(results, issue=None):
+    """Markdown: row, project s, reference s, ratio (wall), ratio (CPU), load; the issue's ratio beside."""
+    issue = issue or {}
+    lines = ["| workload | project s | reference s | project / reference | (CPU time) | issue 13 (before) | load |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['project_s']:.2f} | {r['reference_s']:.2f} | **{r['ratio']:.2f}** | "
+                     f"{r['cpu_ratio']:.2f} | {issue.get(name, '')} | {r['load']:.1f} |")
+    return "\n".join(lines)
+
+
+#: The ratios in issue 13 (before this work), for the table's last column.
+ISSUE_BEFORE = {"W1": "1.15", "W1 noisy": "1.45", "W2b": "0.49", "W3": "1.11", "W4": "1.14",
+                "batch of one": "2.27", "sweep of 4": "2.21"}
+
+
+def main(repeats=3, dtype="float32", keys=ROWS):
+    bn, jax, jnp = core._jax_setup(dtype)
+    import platform
+
+    print(f"# issue 13 table ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}): {platform.machine()}, "
+          f"{os.cpu_count()} cores, python {platform.python_version()}, jax {jax.__version__}, "
+          f"backend {jax.default_backend()}, {dtype}; 1-min load at start {os.getloadavg()[0]:.1f}")
+    print(f"# medians of {repeats} alternating calls after one compiling call each")
+    results = measure(make_rows(bn, jax, jnp, jnp.dtype(dtype), keys), repeats)
+    print(format_table(results, ISSUE_BEFORE), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()
