@@ -849,6 +849,9 @@ def main(argv=None):
                          "batch of one, sweep of 4; project vs hand-written reference alternating in one process")
     ap.add_argument("--table-rows", help="comma-separated rows of --table (default: all)")
     ap.add_argument("--table-dtype", default="float32", choices=("float32", "float64"))
+    ap.add_argument("--batch-cost", metavar="SIZES",
+                    help="e.g. 2,4,8,32: rho(B), the CPU time per network-step of a batch of B over a single "
+                         "run's (the table of brainnet_cb.fitting.batch_size)")
     # internal
     ap.add_argument("--child")
     ap.add_argument("--dtype", default="float64")
@@ -858,8 +861,13 @@ def main(argv=None):
     if args.child:
         run_child(args)
         return 0
+    if args.batch_cost:
+        import bench_table  # beside this file
+
+        bench_table.batch_cost([int(b) for b in args.batch_cost.split(",")], args.table_dtype)
+        return 0
     if args.table:
-        import bench_table  # noqa: PLC0415 - beside this file
+        import bench_table  # beside this file
 
         keys = args.table_rows.split(",") if args.table_rows else bench_table.ROWS
         bad = [k for k in keys if k not in bench_table.ROWS]

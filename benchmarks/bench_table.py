@@ -127,6 +127,53 @@ def make_rows(bn, jax, jnp, dtype, keys):
     return rows
 
 
+def batch_cost(sizes, dtype="float32", repeats=3):
+    """rho(B): CPU time per network-step of the batched engine over the single engine's.
+
+    tvb76, noise, ``TemporalAverage(1 ms)`` and ``Bold(tr=720 ms)``, 3 TRs; the compiled
+    ``engine.advance_batched`` (G batched) against ``engine.advance``, alternately, best
+    of ``repeats``. The source of ``brainnet_cb.fitting.batch_size.CPU_RELATIVE_COST``.
+    """
+    bn, jax, jnp = core._jax_setup(dtype)
+    from brainnet_cb.simulation import engine
+    from brainnet_cb.simulation import run as runmod
+
+    tvb, model = bn.load_atlas("tvb76"), bn.CoombesByrne(eta=-4.6)
+    kw = dict(duration=2160.0, dt=core.DT, speed=core.SPEED, dtype=dtype, noise=bn.Additive(v=core.SIGMA_V), key=0,
+              monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=720.0)])
+    captured = {}
+    execute = runmod.Run.execute
+
+    def capture(self, *a, **k):
+        captured["run"] = self
+        return execute(self, *a, **k)
+
+    runmod.Run.execute = capture
+    try:
+        single = bn.prepare(model, tvb, coupling=bn.Linear(G=0.5), **kw)
+        top = len(single.plan.levels) - 1
+        nb = single.n_steps // single.plan.levels[top][0]
+        out = {}
+        for size in sizes:
+            bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": np.linspace(0.3, 0.6, size)}, **kw)
+            run = captured["run"]
+            calls = (lambda: jax.block_until_ready(engine.advance(single.carry, single.dyn, single.plan, nb, top)),
+                     lambda r=run: jax.block_until_ready(engine.advance_batched(r.carry, r.dyn, r.plan, nb, top,
+                                                                                r.axes)))
+            best = [np.inf, np.inf]
+            for _ in range(repeats + 1):
+                for i, fn in enumerate(calls):
+                    c0 = time.process_time()
+                    fn()
+                    best[i] = min(best[i], time.process_time() - c0)
+            out[size] = best[1] / best[0] / size
+            us = best[0] / (nb * single.plan.levels[top][0]) * 1e6
+            print(f"B = {size:4d}: rho = {out[size]:.2f} (single {us:.2f} us/step CPU)", flush=True)
+    finally:
+        runmod.Run.execute = execute
+    return out
+
+
 def measure(rows, repeats, log=sys.stderr):
     """Per row: compile both, then ``repeats`` alternating timed calls; medians and ratios."""
     out = {}

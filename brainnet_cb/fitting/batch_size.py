@@ -2,7 +2,7 @@ r"""How many runs a sweep puts in one compiled batch: memory and measured throug
 
 A batch of :math:`B` runs is one vmapped program. Its cost per simulated step,
 relative to :math:`B` single runs, was measured with ``benchmarks/bench_core.py``
-(rows ``batch-cost-B``: tvb76, Coombes–Byrne, Heun, noise and BOLD, float32):
+(``--batch-cost``: tvb76, Coombes–Byrne, Heun, noise and BOLD, float32):
 
 - on a CPU the relative cost :math:`\rho(B)` is above 1 for small batches (the
   vmapped gather and noise block cost more than the work they share) and falls
@@ -27,9 +27,9 @@ import numpy as np
 __all__ = ["CPU_RELATIVE_COST", "relative_cost", "choose_batch_size"]
 
 #: Cost of one network-step in a vmapped batch of ``B``, relative to a single run
-#: (``B = 1``), on a CPU; measured with ``python benchmarks/bench_core.py --rows
-#: batch-cost`` on the project's 2-core machine (tvb76, noise, BOLD, float32,
-#: process CPU time). Interpolated linearly in ``log2 B``, constant beyond the ends.
+#: (``B = 1``), on a CPU; measured with ``python benchmarks/bench_core.py --batch-cost
+#: 2,4,8,32`` on the project's 2-core machine (tvb76, noise, BOLD, float32, process
+#: CPU time of the compiled engine). Interpolated linearly in ``log2 B``.
 CPU_RELATIVE_COST = {1: 1.0, 2: 1.27, 4: 1.31, 8: 0.95, 32: 0.63}
 
 
