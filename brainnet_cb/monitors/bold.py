@@ -336,8 +336,8 @@ class Bold(Monitor):
             "ysum": jnp.zeros((n,), dtype),
             "base": base,
         }
-        if self.baseline_mode == "rest":  # running sum and count of the sub-step means after rest_after
-            state.update(bsum=jnp.zeros((n,), dtype), bcount=jnp.zeros((), dtype), nsub=jnp.asarray(0, jnp.int32))
+        if self.baseline_mode == "rest":  # running mean and count of the sub-step means after rest_after
+            state.update(bmean=jnp.zeros((n,), dtype), bcount=jnp.zeros((), dtype), nsub=jnp.asarray(0, jnp.int32))
         return state
 
     def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
@@ -372,12 +372,13 @@ class Bold(Monitor):
         """``z = scale (xbar - b) / |b|``, ``b`` the running mean of the sub-step means after ``rest_after``."""
         nsub = st["nsub"] + 1
         on = nsub > int(math.floor(self.rest_after / self.dt_bold + 1e-9))  # this sub-step ends after rest_after
-        bsum = st["bsum"] + jnp.where(on, xbar, 0.0)
-        bcount = st["bcount"] + on.astype(bsum.dtype)
-        b = bsum / jnp.maximum(bcount, 1.0)
+        bcount = st["bcount"] + on.astype(st["bmean"].dtype)
+        # running mean updated in place (b += (x - b) / count): no large sum to round in float32,
+        # and a constant source keeps b exactly equal to it
+        b = st["bmean"] + jnp.where(on, (xbar - st["bmean"]) / jnp.maximum(bcount, 1.0), 0.0)
         ok = (bcount > 0) & (b != 0)
         z = jnp.where(ok, self.scale * (xbar - b) / jnp.where(ok, jnp.abs(b), 1.0), 0.0)
-        return z, dict(st, nsub=nsub, bsum=bsum, bcount=bcount)
+        return z, dict(st, nsub=nsub, bmean=b, bcount=bcount)
 
     def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
         c = self.constants()

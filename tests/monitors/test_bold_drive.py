@@ -63,3 +63,10 @@ def test_the_linearised_bold_uses_the_same_relative_drive():
 def test_bad_rest_after_is_refused():
     with pytest.raises(bn.MonitorError, match=r"rest_after must be a finite time >= 0 \(ms\); got -1.0"):
         bn.Bold(rest_after=-1.0)
+
+
+@pytest.mark.float32
+def test_a_constant_source_rests_exactly_in_float32_over_a_long_run():
+    x = np.full((200_000, 2), 0.44, dtype=np.float32)  # 10 min at dt = 3 ms: 40,000 sub-steps of 15 ms
+    y = bn.bold_from_activity(x, tr=3000.0, dt=3.0, dt_bold=15.0, baseline="rest")
+    assert y.dtype == np.float32 and np.all(y.values == 0.0)
