@@ -157,8 +157,6 @@ def _run(args) -> int:
     if args.print_config:
         sys.stdout.write(_config.dumps(cfg))
         return 0
-    import brainnet_cb as bn  # noqa: PLC0415
-
     out = pathlib.Path(cfg.output.path)
     paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
     _check_free(paths, args.overwrite)
@@ -170,18 +168,18 @@ def _run(args) -> int:
     conn = spec.connectome
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
           f"{cfg.run.duration / 1000:g} s at dt = {cfg.run.dt:g} ms", file=sys.stderr)
-    start = time.perf_counter()
-    ds = spec.run(progress=_progress(args))
-    wall = time.perf_counter() - start
-    ds.attrs["wall_time_s"] = round(wall, 3)
-    ds.attrs["config"] = _config.dumps(cfg)
-    bn.write_netcdf(ds, out, overwrite=args.overwrite)
-    summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
-    if cfg.output.figure:
-        from .. import plots  # noqa: PLC0415
+    from .run_output import run_to_netcdf  # noqa: PLC0415
 
-        fig = plots.summary(ds, regions=cfg.output.regions)
-        _save_figure(fig, paths[1])
+    # streamed into the file chunk by chunk; summary and figure read what they need from it
+    ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=_progress(args),
+                             attrs={"config": _config.dumps(cfg)})
+    with ds:
+        summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
+        if cfg.output.figure:
+            from .. import plots  # noqa: PLC0415
+
+            fig = plots.summary(ds, regions=cfg.output.regions)
+            _save_figure(fig, paths[1])
     print(_format_summary(summary, wall, paths))
     return 0
 

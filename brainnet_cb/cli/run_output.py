@@ -1,0 +1,148 @@
+"""``brainnet-cb run`` streams its outputs into the NetCDF file chunk by chunk.
+
+The default run (600 s of tvb76, activity every 10 ms, EEG every 5 ms, BOLD)
+produces ~66 MB of samples; held in memory, written with ``to_netcdf`` and then
+summarised, they cost ~110 MB of peak memory on top of the engine. Here every
+finished chunk of the run (:meth:`brainnet_cb.simulation.run.Run.execute` with a
+sink) is appended to the file, so the host holds one chunk at a time; the
+summary and the figure then read what they need from the written file.
+
+The file holds the same variables, coordinates, attributes and values as
+``bn.write_netcdf`` of the in-memory Dataset (the time axes are unlimited
+dimensions, stored in chunks of one run chunk), and is published the same way:
+checked first, written to a temporary file beside it under the destination's
+lock, given its name only when complete (:mod:`brainnet_cb.simulation.output`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import time
+
+import numpy as np
+import xarray as xr
+
+from .._destinations import WriteLock, publish, temporary_path
+from ..errors import BrainnetError
+from ..simulation.output import check_netcdf_destination
+from ..simulation.streaming import Sink
+
+__all__ = ["NetCDFSink", "run_to_netcdf"]
+
+
+class NetCDFSink(Sink):
+    """Append a run's chunks to a NetCDF file whose time dimensions are unlimited.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to create (replaced if it exists; :func:`run_to_netcdf` passes a
+        fresh temporary path).
+    """
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        self._nc = None
+        self._dims = ()
+        self._count = {}
+
+    def start(self, template, chunk_samples, append_dims, resume_state=None):
+        if resume_state is not None:  # pragma: no cover - the command does not resume
+            raise BrainnetError("a NetCDF run file cannot be resumed; stream to Zarr (Execution(out=...)).")
+        import netCDF4  # noqa: PLC0415 - xarray's netcdf4 engine needs it too
+
+        self._dims = tuple(append_dims)
+        self.attrs = dict(template.attrs)
+        encoding = {}
+        for name, var in template.variables.items():
+            tdim = self._time_dim(var)
+            if tdim is not None:
+                encoding[name] = {"chunksizes": tuple(max(1, chunk_samples[tdim]) if d == tdim else var.sizes[d]
+                                                      for d in var.dims)}
+        template.to_netcdf(self.path, engine="netcdf4", unlimited_dims=list(self._dims), encoding=encoding)
+        self._nc = netCDF4.Dataset(self.path, "a")
+        self._nc.set_auto_maskandscale(False)  # raw values, as to_netcdf writes them
+        self._count = dict.fromkeys(self._dims, 0)
+
+    def _time_dim(self, var):
+        return next((d for d in var.dims if d in self._dims), None)
+
+    def append(self, chunk, done, total, t_ms):
+        grown = {}
+        for name, var in chunk.variables.items():
+            tdim = self._time_dim(var)
+            if tdim is None or var.sizes[tdim] == 0:
+                continue
+            first, m = self._count[tdim], var.sizes[tdim]
+            axis = var.dims.index(tdim)
+            index = (slice(None),) * axis + (slice(first, first + m),)
+            self._nc.variables[name][index] = np.asarray(var.values)
+            grown[tdim] = m
+        for tdim, m in grown.items():
+            self._count[tdim] += m
+
+    def set_attrs(self, attrs: dict):
+        """Set the global attributes that differ from the run's (after the run: wall time, configuration)."""
+        for key, value in attrs.items():
+            if key not in self.attrs or not np.array_equal(self.attrs[key], value):
+                self._nc.setncattr(key, value)
+
+    def close(self):
+        if self._nc is not None:
+            self._nc.close()
+            self._nc = None
+
+    def finish(self):
+        return None
+
+
+def _stamped(attrs: dict, path: pathlib.Path) -> dict:
+    """The global attributes as ``bn.write_netcdf`` writes them (its CF stamp, where it has one)."""
+    try:
+        from ..simulation.cf import stamp  # noqa: PLC0415
+    except ImportError:  # a version whose write_netcdf adds nothing
+        return attrs
+    return stamp(xr.Dataset(attrs=attrs), f"written to {path.name} by brainnet-cb run").attrs
+
+
+def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None):
+    """Run ``spec`` with its outputs streamed into the NetCDF file ``path``.
+
+    Parameters
+    ----------
+    spec : brainnet_cb.Simulation
+    path : path-like
+        The NetCDF result (checked before the run, as :func:`brainnet_cb.write_netcdf` checks it).
+    overwrite : bool, default False
+    progress : bool, optional
+        Progress bar between chunks.
+    attrs : dict, optional
+        Global attributes added after the run, after ``wall_time_s`` (the run's wall time in
+        seconds, preparation included).
+
+    Returns
+    -------
+    ds : xarray.Dataset
+        The written file, opened lazily (values are read when used; close it when done).
+    wall : float
+        The run's wall time in seconds.
+    """
+    path = check_netcdf_destination(path, overwrite)
+    start = time.perf_counter()
+    run = spec.prepare()
+    with WriteLock(path, None, BrainnetError):
+        tmp = temporary_path(path)
+        sink = NetCDFSink(tmp)
+        try:
+            run.execute(progress=progress, sink=sink)
+            wall = time.perf_counter() - start
+            sink.set_attrs(_stamped({**sink.attrs, "wall_time_s": round(wall, 3), **(attrs or {})}, path))
+            sink.close()
+            publish(tmp, path, overwrite=overwrite, error=BrainnetError)
+        finally:
+            sink.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    return xr.open_dataset(path, engine="netcdf4"), wall

@@ -1,0 +1,47 @@
+"""``brainnet-cb run`` streams its outputs into the NetCDF file: the same file as write_netcdf of the whole run."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.cli.run_output import run_to_netcdf
+from brainnet_cb.simulation import run as run_module
+from brainnet_cb.simulation.spec import Simulation
+
+
+def _spec():
+    conn = bn.Connectome([[0.0, 1.0, 0.5], [1.0, 0.0, 0.2], [0.3, 0.8, 0.0]],
+                         [[0.0, 30.0, 12.0], [30.0, 0.0, 21.0], [12.0, 21.0, 0.0]])
+    return Simulation(bn.CoombesByrne(), conn, duration=253.0, dt=0.1, coupling=bn.Linear(G=0.5), speed=3.0,
+                      noise=bn.Additive(v=0.05), key=3, method="heun",
+                      monitors=[bn.TemporalAverage(1.0), bn.TemporalAverage(5.0, variables=("r",), name="slow")])
+
+
+def test_streamed_file_equals_the_in_memory_write_bit_for_bit(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_module, "MAX_CHUNK_STEPS", 400)  # several chunks and a tail at a lower level
+    ds = _spec().run()
+    ds.attrs["wall_time_s"] = 0.0
+    ds.attrs["config"] = "x = 1\n"
+    bn.write_netcdf(ds, tmp_path / "memory.nc")
+    streamed, wall = run_to_netcdf(_spec(), tmp_path / "streamed.nc", attrs={"config": "x = 1\n"})
+    with streamed, xr.open_dataset(tmp_path / "memory.nc") as memory:
+        assert list(streamed.variables) == list(memory.variables)
+        for name in memory.variables:
+            assert streamed[name].dims == memory[name].dims, name
+            assert streamed[name].dtype == memory[name].dtype, name
+            assert streamed[name].attrs == memory[name].attrs, name
+            np.testing.assert_array_equal(streamed[name].values, memory[name].values, err_msg=name)
+        assert streamed.sizes["time"] == 253 and streamed.sizes["time_slow"] == 50
+        stamped = {"wall_time_s", "date_created", "history"}  # the moment of writing
+        assert set(streamed.attrs) == set(memory.attrs)  # (a re-set attribute moves to the end)
+        for key in set(memory.attrs) - stamped:
+            assert np.array_equal(streamed.attrs[key], memory.attrs[key]), key
+        assert streamed.attrs["wall_time_s"] == pytest.approx(wall, abs=1e-3)
+
+
+def test_an_existing_file_is_refused_before_the_run(tmp_path):
+    (tmp_path / "run.nc").write_text("keep me")
+    with pytest.raises(bn.BrainnetError, match="exists"):
+        run_to_netcdf(_spec(), tmp_path / "run.nc")
+    assert (tmp_path / "run.nc").read_text() == "keep me"
