@@ -37,7 +37,8 @@ conn = data.connectome.subset(labels)
 fit_fc, test_fc = data.fc_fit.sel(region_i=labels, region_j=labels), data.fc_test.sel(region_i=labels, region_j=labels)
 model = bn.CoombesByrne(eta=-2.0)
 G_ref, kind, _ = scan_branch(model, conn, "max", [1.0], 24)
-Gs = np.round(G_ref * np.array([0.8, 0.9, 1.0, 1.1]), 4)
+Gs = np.round(G_ref * np.array([1.0, 1.05, 1.1, 1.15]), 4)  # below G_ref the start (the fixed point at
+# G_ref) is far from the run's own fixed point and the BOLD balloon of a few regions fails in the transient (NaN)
 fp = network_fixed_point(model, conn, bn.Linear(G=float(G_ref)))
 run = dict(duration=args.minutes * 60_000.0 + 20_000.0, dt=0.1, noise=bn.Additive(v=0.1),
            monitors=[bn.Bold(tr=720.0, baseline="initial")], initial_state=fp.as_initial_state(), dtype="float64")
@@ -58,12 +59,12 @@ wall = time.perf_counter() - t
 fc = res.fc.values  # (G, seed, n, n)
 single = np.array([[corr(fc[g, s], fit_fc) for s in range(args.seeds)] for g in range(Gs.size)])
 for s in range(args.seeds):
-    g = int(np.argmax(single[:, s]))
+    g = int(np.nanargmax(single[:, s]))
     print(f"seed {s}: fit corr per G {np.round(single[:, s], 3).tolist()} -> best G {Gs[g]:.3f}, "
           f"fit {single[g, s]:.3f}, held-out {corr(fc[g, s], test_fc):.3f}")
 mean_fc = fc.mean(axis=1)
 avg = np.array([corr(mean_fc[g], fit_fc) for g in range(Gs.size)])
-g = int(np.argmax(avg))
+g = int(np.nanargmax(avg))
 print(f"mean FC of {args.seeds} seeds: fit corr per G {np.round(avg, 3).tolist()} -> best G {Gs[g]:.3f}, "
       f"fit {avg[g]:.3f}, held-out {corr(mean_fc[g], test_fc):.3f}")
 print(f"mean of the per-seed scores per G: {np.round(single.mean(axis=1), 3).tolist()} "
