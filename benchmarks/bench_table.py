@@ -82,37 +82,33 @@ def make_rows(bn, jax, jnp, dtype, keys):
     model = bn.CoombesByrne()
     kw = core._simulate_kwargs(bn, dtype)
     G = core.G
+    n_w1 = core.N_STEPS // core.PERIOD_STEPS
+
+    def scan_row(conn, kwargs, make, *args):
+        """(bn.simulate, the jitted hand-written scan ``make(...)`` from its initial carry)."""
+        run, init = make(jax, jnp, np.asarray(conn.weights, float), np.asarray(conn.lengths, float), dtype)
+        f = jax.jit(lambda c: run(c, G, *args))
+        return (lambda: bn.simulate(model, conn, **kwargs), lambda: jax.block_until_ready(f(init())))
+
     rows = {}
     if "W1" in keys:
-        run, init = core.yardstick(jax, jnp, w, lengths, dtype)
-        f = jax.jit(lambda c: run(c, G, core.N_STEPS // core.PERIOD_STEPS))
-        rows["W1"] = (lambda: bn.simulate(model, tvb, **kw), lambda: jax.block_until_ready(f(init())))
+        rows["W1"] = scan_row(tvb, kw, core.yardstick, n_w1)
     if "W1 noisy" in keys:
-        run, init = core.yardstick_noisy(jax, jnp, w, lengths, dtype)
-        key = jax.random.key(core.NOISE_KEY)
-        f = jax.jit(lambda c: run(c, G, core.N_STEPS // core.PERIOD_STEPS, key))
         kwn = dict(kw, noise=bn.Additive(v=core.SIGMA_V), key=core.NOISE_KEY)
-        rows["W1 noisy"] = (lambda: bn.simulate(model, tvb, **kwn), lambda: jax.block_until_ready(f(init())))
+        rows["W1 noisy"] = scan_row(tvb, kwn, core.yardstick_noisy, n_w1, jax.random.key(core.NOISE_KEY))
     if "W2b" in keys:
-        w2, l2 = synthetic()
-        conn2 = bn.Connectome(w2, l2)
-        run, init = core.yardstick(jax, jnp, w2, l2, dtype)
-        f = jax.jit(lambda c: run(c, G, 1000))
-        kw2 = dict(kw, duration=1000.0)
-        rows["W2b"] = (lambda: bn.simulate(model, conn2, **kw2), lambda: jax.block_until_ready(f(init())))
+        rows["W2b"] = scan_row(bn.Connectome(*synthetic()), dict(kw, duration=1000.0), core.yardstick, 1000)
     if "W3" in keys:
         run, init = core.yardstick(jax, jnp, w, lengths, dtype)
         gs = jnp.asarray(core.G_BATCH, dtype)
-        f = jax.jit(jax.vmap(lambda g: run(init(), g, core.N_STEPS // core.PERIOD_STEPS)))
+        f3 = jax.jit(jax.vmap(lambda g: run(init(), g, n_w1)))
         kw3 = {k: v for k, v in kw.items() if k != "coupling"}
         rows["W3"] = (lambda: bn.simulate_batch(model, tvb, batch={"G": core.G_BATCH}, coupling=bn.Linear(), **kw3),
-                      lambda: jax.block_until_ready(f(gs)))
+                      lambda: jax.block_until_ready(f3(gs)))
     if "W4" in keys:
-        run, init = bold_reference(jax, jnp, w, lengths, dtype)
         n_tr = round(60_000.0 / 720.0)
-        f = jax.jit(lambda c: run(c, G, n_tr))
-        kw4 = dict(kw, duration=n_tr * 720.0, monitors=[bn.Bold(tr=720.0)])
-        rows["W4"] = (lambda: bn.simulate(model, tvb, **kw4), lambda: jax.block_until_ready(f(init())))
+        rows["W4"] = scan_row(tvb, dict(kw, duration=n_tr * 720.0, monitors=[bn.Bold(tr=720.0)]), bold_reference,
+                              n_tr)
     noisy_bold = dict(duration=20_000.0, dt=core.DT, speed=core.SPEED, noise=bn.Additive(v=core.SIGMA_V), key=0,
                       monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=720.0)], dtype=dtype)
     if "batch of one" in keys:
@@ -193,6 +189,7 @@ def measure(rows, repeats, log=sys.stderr):
         cmed = {k: statistics.median(v) for k, v in cpus.items()}
         out[name] = dict(project_s=med["p"], reference_s=med["r"], ratio=med["p"] / med["r"],
                          cpu_ratio=cmed["p"] / cmed["r"], load=os.getloadavg()[0])
+        print(f"# {name}: {out[name]}", file=log, flush=True)
     return out
 
 
