@@ -68,3 +68,13 @@ def test_round_trip_through_an_mne_forward_solution():
         region_gain_from_forward(fwd, np.array([0, 0, 2, 2]))
     with pytest.raises(bn.MonitorError, match=r"the parcellation has 2 regions, the connectome \(areas\) 4"):
         bn.EEG.from_mne(fwd, np.array([0, 0, 1, 1]), CONN)
+
+
+def test_meg_goes_to_mne_as_magnetometers_in_tesla():
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=20.0, dt=0.1, noise=bn.Additive(v=0.3), key=1,
+                     monitors=[bn.MEG.sphere(CONN, "10-20", period=1.0)])
+    raw = to_mne(ds, "meg")
+    assert set(raw.get_channel_types()) == {"mag"} and raw.info["sfreq"] == 1000.0
+    np.testing.assert_array_equal(raw.get_data(), ds.meg.values.T)
+    loc = np.array([ch["loc"][:3] for ch in raw.info["chs"]])
+    np.testing.assert_allclose(np.linalg.norm(loc, axis=1), 0.110, rtol=1e-9)  # the helmet sphere, in metres
