@@ -28,9 +28,9 @@ __all__ = ["CPU_RELATIVE_COST", "relative_cost", "choose_batch_size"]
 
 #: Cost of one network-step in a vmapped batch of ``B``, relative to a single run
 #: (``B = 1``), on a CPU; measured with ``python benchmarks/bench_core.py --batch-cost
-#: 2,4,8,32`` on the project's 2-core machine (tvb76, noise, BOLD, float32, process
+#: 2,4,8,16,32`` on the project's 2-core machine (tvb76, noise, BOLD, float32, process
 #: CPU time of the compiled engine). Interpolated linearly in ``log2 B``.
-CPU_RELATIVE_COST = {1: 1.0, 2: 1.27, 4: 1.31, 8: 0.95, 32: 0.63}
+CPU_RELATIVE_COST = {1: 1.0, 2: 1.14, 4: 1.31, 8: 0.93, 16: 0.72, 32: 0.61}
 
 
 def relative_cost(batch: int, platform: str = "cpu") -> float:
