@@ -37,8 +37,68 @@ from .errors import (
     SweepError,
 )
 
-if TYPE_CHECKING:  # the lazy sub-modules, for type checkers and IDEs
+if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the API docs (mkdocstrings)
     from . import analysis, analysis_jax, dynamics, forward, io, plots, plugins
+    from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
+    from .analysis.graph import graph_metrics, shortest_path_lengths
+    from .connectome import Connectome
+    from .coupling import Conductance, Coupling, Diffusive, Linear
+    from .data.atlases import atlas_info, list_atlases, load_atlas
+    from .data.empirical import (
+        HCP_LABELS,
+        HCP_TR,
+        align,
+        as_timeseries,
+        fc_matrix,
+        hcp_connectome,
+        hcp_data_dir,
+        load_hcp,
+        read_fc,
+        read_timeseries,
+    )
+    from .data.empirical_data import EmpiricalData, list_empirical, load_empirical
+    from .dynamics import (
+        CriticalCoupling,
+        FixedPoint,
+        critical_coupling,
+        delayed_leading_eigenvalue,
+        linear_covariance,
+        linear_fc,
+        lyapunov_covariance,
+        network_fixed_point,
+        network_fixed_points,
+        network_jacobian,
+        network_spectrum,
+        relative_coupling,
+    )
+    from .fitting.fit import fit_gradient
+    from .fitting.fit_grid import fit_grid
+    from .fitting.working_point import fit_working_point
+    from .integrators import INTEGRATORS
+    from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
+    from .nodes import (
+        CoombesByrne,
+        CoombesByrne4D,
+        CoombesByrneStep,
+        JansenRit,
+        MontbrioPazoRoxin,
+        NodeModel,
+        WhiteNoise,
+        get_model,
+        list_models,
+        register_model,
+        unregister_model,
+    )
+    from .nodes.brainmass_adapter import brainstate_node_model
+    from .noise import Additive
+    from .plugins import node_model
+    from .precision import enable_float64
+    from .simulate import prepare, simulate
+    from .simulation.batch import simulate_batch
+    from .simulation.output import write_netcdf
+    from .simulation.parameters import Parameter, ParameterBook
+    from .simulation.spec import Execution, Simulation
+    from .sweep import sweep
 
 __all__ = [
     "__version__",
@@ -159,8 +219,9 @@ __all__ = [
 ]
 
 #: Where each lazily imported public name lives: module (relative to this package)
-#: -> the names it provides. To export a new name, add it to ``__all__`` above and
-#: to its module's tuple here (a new module gets a new line).
+#: -> the names it provides. To export a new name, add it to ``__all__`` above, to
+#: its module's tuple here (a new module gets a new line) and to the
+#: ``TYPE_CHECKING`` imports above (tests/test_startup.py checks that the three agree).
 _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fcd", "fisher_z", "ks_distance", "peak_frequency",
                   "spectrum"),

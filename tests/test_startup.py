@@ -4,8 +4,10 @@ Each check runs in a fresh interpreter (what is imported is a property of a
 process); timings are not asserted here (benchmarks/bench_startup.py has them).
 """
 
+import ast
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -56,6 +58,12 @@ def test_every_public_name_has_one_home_and_modules_named_like_functions_stay_fu
     eager = ["__version__", *errors.__all__]
     listed = lazy + eager + list(bn._LAZY_SUBMODULES)
     assert sorted(listed) == sorted(bn.__all__)
+    # the TYPE_CHECKING imports (what type checkers and mkdocstrings see) spell out the same table
+    tree = ast.parse(pathlib.Path(bn.__file__).read_text())
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    spelled = {(f".{n.module}" if n.module else "."): sorted(a.name for a in n.names) for n in block.body}
+    assert spelled.pop(".") == sorted(bn._LAZY_SUBMODULES)
+    assert spelled == {module: sorted(names) for module, names in bn._LAZY_NAMES.items()}
     code = (
         "import json, types\n"
         "import brainnet_cb.simulate, brainnet_cb.sweep\n"

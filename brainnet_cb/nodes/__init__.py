@@ -5,6 +5,7 @@ are imported on first use: they need braintools, which the network engine does n
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from .base import NodeModel
 from .coombes_byrne import CoombesByrne
@@ -12,6 +13,9 @@ from .coombes_byrne_4d import CoombesByrne4D
 from .jansen_rit import JansenRit
 from .mpr import MontbrioPazoRoxin
 from .registry import get_model, list_models, register_model, unregister_model
+
+if TYPE_CHECKING:  # for type checkers, IDEs and the API docs
+    from .step import CoombesByrneStep, WhiteNoise
 
 __all__ = [
     # the protocol (the plug-in point)

@@ -23,11 +23,18 @@ streamlines            :func:`read_tractography` (trk, tck)
 
 import importlib
 import inspect
+from typing import TYPE_CHECKING
 
 from ...errors import ConnectomeError
 from ..arrays import read_matrix, read_npz, write_npz
 from ..files import existing_path
 from .tvb import read_tvb, write_tvb
+
+if TYPE_CHECKING:  # for type checkers, IDEs and the API docs
+    from .graphml import read_graphml, write_graphml
+    from .matlab import read_mat
+    from .parcellation import Parcellation, read_label_table, read_parcellation, read_surface_parcellation
+    from .tractography import read_tractography
 
 #: Families whose libraries are heavy, imported on first use (PEP 562): GraphML
 #: (networkx), MATLAB (scipy.io), parcellations and streamlines (nibabel). Loading a
