@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pathlib
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import BrainnetError
-from ..simulation.spec import Simulation
 from .config_schema import ConfigError, ConnectomeSection, MonitorsSection, RunConfig
+
+if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --print-config stays light
+    from ..simulation.spec import Simulation
 
 __all__ = ["build_connectome", "build_monitors", "build_simulation", "build_run", "resolve_path"]
 
@@ -91,6 +94,8 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     sweeps and fits take the same spec.
     """
     import brainnet_cb as bn  # noqa: PLC0415
+
+    from ..simulation.spec import Simulation  # noqa: PLC0415
 
     if cfg.run.dtype == "float64":
         bn.enable_float64()
