@@ -17,7 +17,7 @@ constant tuned to one dataset:
    against the *fit* FC only.
 3. **Simulation of the best candidates.** The ``candidates`` best points are
    simulated in full (nonlinear, delayed, BOLD, band-pass), each over
-   ``seeds`` noise realisations in one compiled batch, started at their fixed
+   ``seeds`` noise realisations (one compiled program), started at their fixed
    point (no transient) and with the BOLD balloon at rest (``baseline =
    "initial"``). The model's FC is the mean over realisations (one
    realisation of a few minutes is a noisy estimate; fitting-by-seed
@@ -63,12 +63,12 @@ from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
 from ..dynamics import linear_fc
-from ..errors import AnalysisError, DynamicsError, FitError
+from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
 from ..monitors import Bold
 from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
 from ..noise import Additive
-from ..simulation.batch import simulate_batch
+from ..simulation.simulate import simulate
 from ..simulation.spec import Simulation
 from ..units import to_ms
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
@@ -151,19 +151,23 @@ def _sc_baseline(connectome, target, mask):
 # ----------------------------------------------------------------------------- the simulation stage
 def _simulate_candidate(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, seeds, key,
                         discard_s, band):
-    """FC of BOLD, mean over ``seeds`` realisations started at the fixed point; drift of the mean rate."""
-    # float64: weak noise moves the balloon of a quiet region by less than float32 resolves around rest
-    with jax.enable_x64(True):
-        ds = simulate_batch(
-            model, connectome, duration, dt, batch={"seed": key + np.arange(seeds)}, coupling=Linear(G=G),
-            noise=noise, monitors=[Bold(tr=tr, baseline="initial")], initial_state=fp.as_initial_state(),
-            normalize=normalize, speed=speed, on_divergence="keep", progress=False, dtype="float64",
-        )
-    ok = ~np.isfinite(ds["diverged_at"].values)
-    if not ok.any():
+    """FC of BOLD, mean over ``seeds`` realisations started at the fixed point; realisations kept."""
+    # one run per seed: on a CPU a batch of 2-4 members costs more per member than single runs
+    # (benchmarks/bench_core.py --batch-cost); the program is compiled once and reused
+    fcs = []
+    for k in range(seeds):
+        # float64: weak noise moves the balloon of a quiet region by less than float32 resolves around rest
+        with jax.enable_x64(True):
+            try:
+                ds = simulate(model, connectome, duration, dt, coupling=Linear(G=G), noise=noise,
+                              monitors=[Bold(tr=tr, baseline="initial")], initial_state=fp.as_initial_state(),
+                              normalize=normalize, speed=speed, key=key + k, progress=False, dtype="float64")
+            except DivergenceError:
+                continue
+        fcs.append(np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band).values))
+    if not fcs:
         return None, 0
-    fcs = analysis.fc(ds["bold"].isel(batch=np.nonzero(ok)[0]), discard=discard_s, band=band)
-    return np.asarray(fcs.mean("batch").values), int(ok.sum())
+    return np.mean(fcs, axis=0), len(fcs)
 
 
 def _progress(total, progress):
