@@ -38,8 +38,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the API docs (mkdocstrings)
-    from . import analysis, analysis_jax, dynamics, forward, io, plots, plugins
+    from . import analysis, analysis_jax, dynamics, forward, io, plots, plugins, stimulus
     from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
+    from .analysis.filters import ShortRecordWarning
     from .analysis.graph import graph_metrics, shortest_path_lengths
     from .connectome import Connectome
     from .coupling import Conductance, Coupling, Diffusive, Linear
@@ -73,7 +74,10 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     )
     from .fitting.fit import fit_gradient
     from .fitting.fit_grid import fit_grid
+    from .fitting.nelder_mead import fit_nelder_mead
     from .fitting.working_point import fit_working_point
+    from .forward.mne_bridge import to_mne
+    from .glass_brain import glass_brain
     from .integrators import INTEGRATORS
     from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
     from .nodes import (
@@ -90,11 +94,13 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
         unregister_model,
     )
     from .nodes.brainmass_adapter import brainstate_node_model
-    from .noise import Additive
+    from .noise import Additive, Multiplicative, Noise, OrnsteinUhlenbeck
     from .plugins import node_model
     from .precision import enable_float64
     from .simulate import prepare, simulate
     from .simulation.batch import simulate_batch
+    from .simulation.brainstate_network import NetworkModule
+    from .simulation.cf import time_in_seconds
     from .simulation.output import write_netcdf
     from .simulation.parameters import Parameter, ParameterBook
     from .simulation.spec import Execution, Simulation
@@ -108,7 +114,9 @@ __all__ = [
     "simulate",
     "prepare",
     "simulate_batch",
+    "NetworkModule",
     "write_netcdf",
+    "time_in_seconds",
     "enable_float64",
     "INTEGRATORS",
     # --- parameters by name (kind, bounds, substitution: batches, sweeps, fits) ---
@@ -120,6 +128,7 @@ __all__ = [
     "load_atlas",
     "atlas_info",
     "graph_metrics",
+    "glass_brain",
     "shortest_path_lengths",
     # --- node models and the plug-in contract ---
     "NodeModel",
@@ -140,7 +149,10 @@ __all__ = [
     "Linear",
     "Diffusive",
     "Conductance",
+    "Noise",
     "Additive",
+    "OrnsteinUhlenbeck",
+    "Multiplicative",
     # --- monitors and observation models (BOLD, EEG, MEG) ---
     "Monitor",
     "Raw",
@@ -150,6 +162,7 @@ __all__ = [
     "bold_from_activity",
     "EEG",
     "MEG",
+    "to_mne",
     # --- dynamics of a node or network (fixed points, stability) ---
     "network_fixed_points",
     "network_fixed_point",
@@ -173,6 +186,7 @@ __all__ = [
     "ks_distance",
     "peak_frequency",
     "spectrum",
+    "ShortRecordWarning",
     # --- empirical data ---
     "load_empirical",
     "list_empirical",
@@ -192,6 +206,7 @@ __all__ = [
     "fit_gradient",
     "fit_grid",
     "fit_working_point",
+    "fit_nelder_mead",
     # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
     "BrainnetError",
     "AnalysisError",
@@ -216,6 +231,7 @@ __all__ = [
     "io",
     "plots",
     "plugins",
+    "stimulus",
 ]
 
 #: Where each lazily imported public name lives: module (relative to this package)
@@ -225,6 +241,7 @@ __all__ = [
 _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fcd", "fisher_z", "ks_distance", "peak_frequency",
                   "spectrum"),
+    ".analysis.filters": ("ShortRecordWarning",),
     ".analysis.graph": ("graph_metrics", "shortest_path_lengths"),
     ".connectome": ("Connectome",),
     ".coupling": ("Conductance", "Coupling", "Diffusive", "Linear"),
@@ -237,19 +254,24 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
                   "network_fixed_points", "network_jacobian", "network_spectrum", "relative_coupling"),
     ".fitting.fit": ("fit_gradient",),
     ".fitting.fit_grid": ("fit_grid",),
+    ".fitting.nelder_mead": ("fit_nelder_mead",),
     ".fitting.working_point": ("fit_working_point",),
+    ".forward.mne_bridge": ("to_mne",),
+    ".glass_brain": ("glass_brain",),
     ".integrators": ("INTEGRATORS",),
     ".monitors": ("EEG", "MEG", "Bold", "Monitor", "Raw", "SubSample", "TemporalAverage", "bold_from_activity"),
     ".nodes": ("CoombesByrne", "CoombesByrne4D", "CoombesByrneStep", "JansenRit", "MontbrioPazoRoxin", "NodeModel",
                "WhiteNoise", "get_model", "list_models", "register_model", "unregister_model"),
     ".nodes.brainmass_adapter": ("brainstate_node_model",),
-    ".noise": ("Additive",),
+    ".noise": ("Additive", "Multiplicative", "Noise", "OrnsteinUhlenbeck"),
     ".plugins": ("node_model",),
     ".precision": ("enable_float64",),
     # bn.simulate and bn.sweep are the functions of the modules brainnet_cb.simulate and
     # brainnet_cb.sweep (old paths that re-export them); see _Face.__setattr__
     ".simulate": ("prepare", "simulate"),
     ".simulation.batch": ("simulate_batch",),
+    ".simulation.brainstate_network": ("NetworkModule",),
+    ".simulation.cf": ("time_in_seconds",),
     ".simulation.output": ("write_netcdf",),
     ".simulation.parameters": ("Parameter", "ParameterBook"),
     ".simulation.spec": ("Execution", "Simulation"),
@@ -257,7 +279,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 #: Public sub-modules, imported on first attribute access.
-_LAZY_SUBMODULES = ("analysis", "analysis_jax", "dynamics", "forward", "io", "plots", "plugins")
+_LAZY_SUBMODULES = ("analysis", "analysis_jax", "dynamics", "forward", "io", "plots", "plugins", "stimulus")
 
 _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 
