@@ -129,7 +129,8 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None):
     Returns
     -------
     ds : xarray.Dataset
-        The written file, opened lazily (values are read when used; close it when done).
+        The written file, opened lazily (values are read from the file each time they are
+        used, not kept; close it when done).
     wall : float
         The run's wall time in seconds.
     """
@@ -149,4 +150,5 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None):
             sink.close()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-    return xr.open_dataset(path, engine="netcdf4"), wall
+    # cache=False: values read for the summary are not kept while the figure is drawn
+    return xr.open_dataset(path, engine="netcdf4", cache=False), wall
