@@ -16,6 +16,7 @@ import numpy as np
 import brainnet_cb as bn
 from brainnet_cb import plots
 from brainnet_cb.dynamics import network_fixed_points
+
 from _common import SHORT, duration, save
 
 node = bn.MontbrioPazoRoxin(Delta=0.7, eta=-4.6, J=14.5)

@@ -11,6 +11,7 @@ import numpy as np
 
 import brainnet_cb as bn
 from brainnet_cb import plots
+
 from _common import SHORT, duration, save
 
 try:

@@ -2,6 +2,7 @@
 
 import brainnet_cb as bn
 from brainnet_cb import plots
+
 from _common import duration, save
 
 conn = bn.load_atlas("tvb76")

@@ -12,6 +12,7 @@ import numpy as np
 
 import brainnet_cb as bn
 from brainnet_cb import io, plots
+
 from _common import duration, save
 
 folder = pathlib.Path(tempfile.mkdtemp())

@@ -10,6 +10,7 @@ import numpy as np
 import brainnet_cb as bn
 from brainnet_cb import plots
 from brainnet_cb.sweep import sweep
+
 from _common import SHORT, duration, save
 
 conn = bn.load_atlas("tvb76")

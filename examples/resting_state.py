@@ -7,6 +7,7 @@ import numpy as np
 
 import brainnet_cb as bn
 from brainnet_cb import plots
+
 from _common import duration, save
 
 conn = bn.load_atlas("tvb76")  # weights[target, source], lengths in mm

@@ -23,7 +23,6 @@ from contextlib import redirect_stderr, redirect_stdout
 import brainunit as u
 import numpy as np
 import pytest
-import scipy.io
 import xarray as xr
 
 import brainnet_cb as bn
@@ -113,7 +112,7 @@ def _io_case(make):
 CASES += [(f"io: {make.__name__[5:]}", _io_case(make), ConnectomeError, message) for make, message in _IO.CASES]
 with tempfile.TemporaryDirectory() as _scratch:  # the messages only; each case writes its files again
     _EMP_MESSAGES = [message for _, message in _EMP._bad_file_cases(pathlib.Path(_scratch))]
-CASES += [(f"empirical: {k}", (lambda k: lambda tmp: _EMP._bad_file_cases(tmp)[k][0])(k), DataError, message)
+CASES += [(f"empirical: {k}", (lambda k: lambda tmp: _EMP._bad_file_cases(tmp)[k][0])(k), DataError, message)  # noqa: B023 - k is bound by the outer lambda
           for k, message in enumerate(_EMP_MESSAGES)]
 
 # ----------------------------------------------------------------------------- tables (files)

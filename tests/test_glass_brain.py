@@ -8,7 +8,7 @@ import brainnet_cb as bn
 pytest.importorskip("nilearn")
 pytest.importorskip("matplotlib")
 
-from brainnet_cb.glass_brain import glass_brain  # noqa: E402
+from brainnet_cb.glass_brain import glass_brain
 
 
 def test_glass_brain_draws_the_strongest_edges_between_region_centres_in_mni_axes():

@@ -8,7 +8,7 @@ import xarray as xr
 
 pytest.importorskip("matplotlib")
 
-from brainnet_cb import plots  # noqa: E402
+from brainnet_cb import plots
 
 LABELS = ["a", "b", "c", "d"]
 

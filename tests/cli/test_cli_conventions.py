@@ -76,7 +76,7 @@ def test_progress_flag_reaches_the_commands():
 
 def test_warnings_of_a_command_are_one_line(monkeypatch, capsys):
     def noisy(args):
-        warnings.warn("a record\n   too short", UserWarning)
+        warnings.warn("a record\n   too short", UserWarning, stacklevel=2)
         return 0
 
     monkeypatch.setattr(commands, "_atlases", noisy)

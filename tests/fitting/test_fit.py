@@ -57,7 +57,7 @@ def test_checkpointing_gives_the_same_gradient(conn, target):
     for checkpoint in (True, False):
         f, p, _ = fc_loss(bn.CoombesByrne(), conn, target, init={"G": 0.6, "eta": np.full(4, 2.0)},
                           checkpoint=checkpoint, **RUN, **FIT)
-        grads.append(jax.jit(jax.grad(lambda q: f(q)[0]))(p))
+        grads.append(jax.jit(jax.grad(lambda q, f=f: f(q)[0]))(p))
     for k in ("G", "eta"):
         np.testing.assert_allclose(grads[0][k], grads[1][k], rtol=1e-10)
 
