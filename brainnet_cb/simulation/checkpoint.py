@@ -12,8 +12,9 @@ chunk, everything the rest of the run depends on:
 - a fingerprint of everything that defines the run: the model class and its
   parameter values, the connectome (weights, lengths, labels after
   normalisation), the edge table (lags: ``dt`` and speed), ``dt``, speed,
-  duration, method, dtype, coupling, noise amplitudes, monitors, random key and
-  initial state / history.
+  duration, method, dtype, coupling, noise (class, amplitudes, parameters and
+  the block size of its draws), stimuli, monitors, random key and initial
+  state / history.
 
 ``bn.simulate(<the same arguments>, resume_from="run.ckpt.npz")`` rebuilds the
 run, refuses a checkpoint whose fingerprint differs (naming what differs), and
@@ -54,6 +55,7 @@ from .._destinations import WriteLock, check_destination, publish, temporary_pat
 from .._safe_read import DAMAGE_ERRORS, reading
 from .._version import __version__
 from ..errors import CheckpointError
+from ..noise import NOISE_BLOCK
 
 __all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_checkpoint", "CHECKPOINT_FORMAT"]
 
@@ -99,7 +101,9 @@ def fingerprint(run) -> dict:
         "method": (run.plan.method, ""),
         "dtype": (str(jnp.dtype(dyn.table.weights.dtype)), ""),
         "coupling": (str(attrs.get("coupling")), _digest(dyn.coupling)),
-        "noise": (f"{attrs.get('noise')} on rows {list(run.plan.noise_rows)}", _digest(dyn.sigma)),
+        "noise": (f"{attrs.get('noise')} on rows {list(run.plan.noise_rows)}, drawn in blocks of {NOISE_BLOCK} "
+                  "steps", _digest(dyn.sigma, dyn.noise)),
+        "stimulus": (str(attrs.get("stimulus", "none")), _digest(dyn.stimuli)),
         "monitors": ("; ".join(m.describe() for m in run.monitors), _digest(dyn.monitors)),
         "key": (f"seed {attrs.get('seed')}", _digest(dyn.key)),
         "initial state": ("initial state and delay history", _digest(run.carry)),

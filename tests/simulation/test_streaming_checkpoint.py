@@ -212,6 +212,8 @@ def small_checkpoint(tmp_path_factory):
         (dict(dt=0.05), "dt"),
         (dict(coupling=bn.Linear(G=0.31)), "coupling"),
         (dict(noise=bn.Additive(v=0.2)), "noise"),
+        (dict(noise=bn.OrnsteinUhlenbeck(tau=3.0, v=0.1)), "noise"),
+        (dict(stimulus=bn.stimulus.Step(amplitude=0.5, onset=5.0, port="v")), "stimulus"),
         (dict(key=1), "key"),
         (dict(method="rk4"), "method"),
         (dict(dtype="float32"), "dtype"),
