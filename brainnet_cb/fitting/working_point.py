@@ -402,7 +402,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if simulate:
         for p in order[:candidates]:
             m, G, fp, _ = points[p]
-            dt_c = stable_step(fp, dt)
+            dt_c = stable_step(fp, dt, tr_ms)
             fc_sim, n_ok = _simulate_candidate(m, connectome, G, fp, noise=noise, normalize=normalize, speed=speed,
                                                dt=dt_c, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
                                                discard_s=discard, band=band)
@@ -424,7 +424,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     i, j, k = p_best
     fc_lin = np.asarray(linear_fc(m_best, connectome, Linear(G=G_best), noise, observable="bold",
                                   bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=normalize,
-                                  at=fp_best, dt=stable_step(fp_best, dt)).values)
+                                  at=fp_best, dt=stable_step(fp_best, dt, tr_ms)).values)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
              "value": float(values[i]), "scale": float(scales[j]), "G": float(G_best),
@@ -432,7 +432,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
                                                              else "user map"),
              "noise": repr(noise), "normalize": normalize, "speed": float(speed), "dt": float(dt),
-             "dt_chosen": float(stable_step(fp_best, dt)),
+             "dt_chosen": float(stable_step(fp_best, dt, tr_ms)),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
              "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
              "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),

@@ -29,8 +29,8 @@ __all__ = ["scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", 
 MAX_CHANGE = 0.05
 #: Share of each linear mode's true damping per step that Heun's step must keep (see :func:`stable_step`).
 DAMPING_KEPT = 0.5
-#: A candidate's step is the largest ``dt / k`` over these ``k`` (a whole divisor keeps TR a multiple of it).
-STEP_DIVISORS = (1, 2, 4, 5, 10, 20, 50, 100)
+#: A candidate's step is the largest ``dt / k`` over these ``k`` that leaves TR a whole multiple of it.
+STEP_DIVISORS = (1, 1.25, 1.6, 2, 2.5, 4, 5, 8, 10, 20, 50, 100)
 
 
 def slow_limit_fc(fixed_point, sigma, row) -> np.ndarray:
@@ -89,7 +89,7 @@ def heterogeneity_map(heterogeneity, connectome):
     return (values - values.mean()) / sd
 
 
-def stable_step(fixed_point, dt_max) -> float:
+def stable_step(fixed_point, dt_max, tr=None) -> float:
     r"""The largest step ``dt_max / k`` at which Heun's scheme damps every linear mode of a fixed point.
 
     For a mode :math:`\dot x = \lambda x` one Heun step multiplies :math:`x` by
@@ -114,6 +114,9 @@ def stable_step(fixed_point, dt_max) -> float:
         A stable fixed point (its ``eigenvalues``, 1/ms).
     dt_max : float
         The largest step (ms); the result is ``dt_max / k``, ``k`` in :data:`STEP_DIVISORS`.
+    tr : float, optional
+        A sampling period (ms) the step must divide (the BOLD TR); ``k`` that
+        would not leave it a whole multiple of the step are skipped.
 
     Raises
     ------
@@ -122,6 +125,8 @@ def stable_step(fixed_point, dt_max) -> float:
     """
     lam = np.asarray(fixed_point.eigenvalues, dtype=complex)
     for k in STEP_DIVISORS:
+        if tr is not None and abs(tr * k / dt_max - round(tr * k / dt_max)) > 1e-9 * tr * k / dt_max:
+            continue
         z = (dt_max / k) * lam
         kept = 1.0 - np.abs(1.0 + z + z * z / 2.0)
         if np.all(kept >= DAMPING_KEPT * (1.0 - np.exp(z.real))):
