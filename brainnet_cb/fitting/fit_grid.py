@@ -23,6 +23,7 @@ from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .fit_results import OBJECTIVES, check_choice, result_dataset
 from .objective import Scorer, check_seeds, describe_seeds, heterogeneity_maps
+from .simplex import simplex_search
 
 __all__ = ["fit_grid"]
 
@@ -266,8 +267,6 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
                 if bar is not None:
                     bar.update(1)
         else:
-            from .nelder_mead import simplex_search  # noqa: PLC0415 - the module imports this one
-
             simplex_search(scorer, records, names, fixed, refinable, center, steps, book, maxfev, bar)
         if bar is not None:
             bar.close()
