@@ -53,4 +53,4 @@ def test_the_batch_shares_the_step_counter_and_the_monitors_integer_counters(con
     assert axes.step is None and axes.x == 0 and axes.hist == 0 and axes.bad_step == 0
     average, bold = axes.monitors
     assert average == 0
-    assert bold["count"] is None and bold["nsub"] is None and bold["acc"] == 0 and bold["bsum"] == 0
+    assert bold["count"] is None and bold["nsub"] is None and bold["acc"] == 0 and bold["bmean"] == 0
