@@ -402,7 +402,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if simulate:
         for p in order[:candidates]:
             m, G, fp, _ = points[p]
-            dt_c = stable_step(fp, dt, tr_ms)
+            try:
+                dt_c = stable_step(fp, dt, tr_ms)
+            except FitError:  # no usable step: the candidate is reported, not simulated
+                cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
+                continue
             fc_sim, n_ok = _simulate_candidate(m, connectome, G, fp, noise=noise, normalize=normalize, speed=speed,
                                                dt=dt_c, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
                                                discard_s=discard, band=band)
@@ -422,9 +426,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         p_best, fc_best = chosen_lin, points[chosen_lin][3]
     m_best, G_best, fp_best, _ = points[p_best]
     i, j, k = p_best
+    dt_best = next((c[4] for c in cands if c[0] == p_best), None) or stable_step(fp_best, dt, tr_ms)
     fc_lin = np.asarray(linear_fc(m_best, connectome, Linear(G=G_best), noise, observable="bold",
                                   bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=normalize,
-                                  at=fp_best, dt=stable_step(fp_best, dt, tr_ms)).values)
+                                  at=fp_best, dt=dt_best).values)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
              "value": float(values[i]), "scale": float(scales[j]), "G": float(G_best),
@@ -432,7 +437,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
                                                              else "user map"),
              "noise": repr(noise), "normalize": normalize, "speed": float(speed), "dt": float(dt),
-             "dt_chosen": float(stable_step(fp_best, dt, tr_ms)),
+             "dt_chosen": float(dt_best),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
              "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
              "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
