@@ -3,10 +3,11 @@
 Prints a table: time per step (compile excluded), compile time, for the TVB
 76-region connectome (dt = 0.1 ms, 10 s, Heun, r every 1 ms), with and without
 noise, float32 and float64, a batch of 32 coupling strengths in one program,
-and a synthetic 2,000-region 2 %-dense connectome; and checks that the
-accelerator's float64 result equals the CPU's.
+a noisy sweep of 1,024 members (32 G x 32 seeds) in one program, and a
+synthetic 2,000-region 2 %-dense connectome; and checks that the accelerator's
+float64 result equals the CPU's.
 
-    python benchmarks/gpu_check.py [--out results.json]
+    python benchmarks/gpu_check.py [--out results.json] [--members 1024]
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=None)
     parser.add_argument("--duration", type=float, default=10_000.0)
+    parser.add_argument("--members", type=int, default=1024, help="members of the noisy sweep (one program)")
+    parser.add_argument("--sweep-duration", type=float, default=1000.0, help="ms of each sweep member")
     args = parser.parse_args()
     dev = jax.devices()[0]
     print(f"jax {jax.__version__} on {dev.platform} ({dev.device_kind}); python {platform.python_version()}")
@@ -76,6 +79,16 @@ def main():
     rows.append({"case": "tvb76 batch of 32 G float32", "us_per_step": us, "us_per_step_per_network": us / 32,
                  "compile_s": compile_s})
     print(f"{'tvb76 batch 32 G float32 (per net)':<34} {76:>6} {tvb.n_edges:>7} {us / 32:>10.2f} {compile_s:>9.2f}")
+    # a noisy sweep in one program: G x seed, each member its own noise realisation
+    members = args.members
+    G_sweep = np.repeat(np.linspace(0.0, 1.0, 32), -(-members // 32))[:members]
+    _, us, compile_s = timed(lambda: bn.simulate_batch(
+        bn.CoombesByrne(), tvb, args.sweep_duration, 0.1, batch={"G": G_sweep, "seed": np.arange(members)},
+        noise=bn.Additive(v=0.1), monitors=mon, dtype="float32"), round(args.sweep_duration / 0.1))
+    rows.append({"case": f"tvb76 noisy sweep of {members} float32", "us_per_step": us,
+                 "us_per_step_per_network": us / members, "compile_s": compile_s})
+    print(f"{f'tvb76 noisy sweep {members} (per net)':<34} {76:>6} {tvb.n_edges:>7} {us / members:>10.3f} "
+          f"{compile_s:>9.2f}", flush=True)
     big_steps = round(1000.0 / 0.1)
     row("synthetic 2000 2% heun float32", big, big_steps,
         lambda: bn.simulate(bn.CoombesByrne(), big, 1000.0, 0.1, coupling=bn.Linear(G=0.5), monitors=mon,
