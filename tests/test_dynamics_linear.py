@@ -186,7 +186,8 @@ def test_band_needs_bold(conn4):
 
 
 def test_band_beyond_nyquist(conn4):
-    with pytest.raises(DynamicsError, match=r"band must satisfy 0 < low < high < Nyquist = 0.25 Hz .* \(0.01, 0.3\)"):
+    with pytest.raises(DynamicsError, match=r"band must satisfy 0 < low < high < Nyquist frequency; got band=\(0.01, 0.3\) Hz "
+                       r"and Nyquist = 0.25 Hz"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="bold", band=(0.01, 0.3))
 
 

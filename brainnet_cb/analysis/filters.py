@@ -28,25 +28,28 @@ class ShortRecordWarning(UserWarning):
     of its band-pass, whose filtered values are then mostly the filter's edge transients."""
 
 
-def check_band(band, fs, order):
-    """Return ``(low, high)`` in Hz after checking it against the Nyquist frequency."""
+def check_band(band, fs, order, error=AnalysisError):
+    """Return ``(low, high)`` in Hz after checking it against the Nyquist frequency.
+
+    ``error`` is the exception class raised (the caller's ``BrainnetError``).
+    """
     if band is True:
         band = BOLD_BAND
     try:
         low, high = (float(v) for v in band)
     except (TypeError, ValueError):
-        raise AnalysisError(
-            f"band must be a pair (low, high) in Hz, e.g. {BOLD_BAND}; got {band!r}."
+        raise error(
+            f"band must be a pair (low, high) in Hz, e.g. {BOLD_BAND}, or True; got {band!r}."
         ) from None
     nyq = fs / 2
     if not (0 < low < high < nyq):
-        raise AnalysisError(
+        raise error(
             f"band must satisfy 0 < low < high < Nyquist frequency; got band=({low:g}, {high:g}) Hz "
             f"and Nyquist = {nyq:g} Hz (sampling interval {1 / fs:g} s). Choose a band inside "
             "(0, Nyquist) or sample more often."
         )
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise AnalysisError(f"order must be a positive integer (sections of the Butterworth); got {order!r}.")
+        raise error(f"order must be a positive integer (Butterworth sections); got {order!r}.")
     return low, high
 
 

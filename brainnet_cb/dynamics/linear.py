@@ -32,7 +32,7 @@ import numpy as np
 import scipy.linalg
 import xarray as xr
 
-from ..analysis import BOLD_BAND
+from ..analysis.filters import check_band
 from ..errors import DynamicsError
 from ..monitors.base import COUPLING
 from ..monitors.bold import Bold
@@ -78,27 +78,6 @@ def _pair_array(values, labels, attrs):
     return xr.DataArray(values, dims=("region_i", "region_j"), coords=coords, attrs=attrs)
 
 
-def _check_band(band, order, tr_s):
-    if band is None:
-        return None
-    if band is True:
-        band = BOLD_BAND
-    try:
-        low, high = (float(v) for v in band)
-    except (TypeError, ValueError):
-        raise DynamicsError(
-            f"band must be a pair (low, high) in Hz, e.g. {BOLD_BAND}, or True; got {band!r}."
-        ) from None
-    nyq = 0.5 / tr_s
-    if not 0 < low < high < nyq:
-        raise DynamicsError(
-            f"band must satisfy 0 < low < high < Nyquist = {nyq:g} Hz (TR {tr_s:g} s); got ({low:g}, {high:g})."
-        )
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise DynamicsError(f"order must be a positive integer (Butterworth sections); got {order!r}.")
-    return (low, high)
-
-
 def _source(x, arrays, states, variable, scale):
     """``scale`` times the BOLD source (``(n,)``) of the state ``x`` (``(n_s, n)``)."""
     model = arrays.model
@@ -123,7 +102,7 @@ def _bold(network, x_star, jac, q, bold, band, order, dt, initial_state):
     m = bold.bind(dt)
     c = {k: float(np.asarray(v)) for k, v in m.constants().items()}
     tr_s = m.tr / 1000.0
-    band = _check_band(band, order, tr_s)
+    band = None if band is None else check_band(band, 1.0 / tr_s, order, error=DynamicsError)
     n = network.n
     scale = jnp.broadcast_to(jnp.asarray(m.scale, jnp.float64), (n,))
     args = (network.arrays, network.states, bold.variable, scale)
