@@ -4,9 +4,9 @@
 are imported on first use: they need braintools, which the network engine does not.
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_getattr
 from .base import NodeModel
 from .coombes_byrne import CoombesByrne
 from .coombes_byrne_4d import CoombesByrne4D
@@ -39,12 +39,7 @@ __all__ = [
 _LAZY = {"CoombesByrneStep": ".step", "WhiteNoise": ".step"}
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

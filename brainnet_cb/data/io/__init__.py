@@ -21,10 +21,10 @@ streamlines            :func:`read_tractography` (trk, tck)
 """
 
 
-import importlib
 import inspect
 from typing import TYPE_CHECKING
 
+from ..._lazy import lazy_getattr
 from ...errors import ConnectomeError
 from ..arrays import read_matrix, read_npz, write_npz
 from ..files import existing_path
@@ -46,12 +46,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
     "read_connectome",
