@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import FitError
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
-from .fit_results import OBJECTIVES, check_choice, result_dataset
+from .fit_results import OBJECTIVES, check_choice, check_int, result_dataset
 from .objective import Scorer, check_seeds, describe_seeds, heterogeneity_maps
 from .simplex import simplex_search
 
@@ -128,11 +128,6 @@ class Records:
                               _RunLabels(spec.connectome), attrs, data)
 
 
-def _check_int(name, v, low):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise FitError(f"{name} must be an integer >= {low}; got {v!r}.")
-
-
 # ----------------------------------------------------------------------------- the grid fit
 def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=None, objective="corr",
              refine="grid", refine_points=4, refine_rounds=2, maxfev=40, seeds=None, heterogeneity=None,
@@ -230,7 +225,7 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
     if refine not in ("grid", "nelder-mead", None):
         raise FitError(f"refine must be 'grid', 'nelder-mead' or None; got {refine!r}.")
     for name, v in (("refine_points", refine_points), ("refine_rounds", refine_rounds), ("maxfev", maxfev)):
-        _check_int(name, v, 2 if name == "refine_points" else 1)
+        check_int(name, v, 2 if name == "refine_points" else 1)
     if not isinstance(keep_fc, (bool, np.bool_)):
         raise FitError(f"keep_fc must be True or False; got {keep_fc!r}.")
     spec, book, scorer = setup(model, connectome, objective, empirical_fc, empirical_fcd, seeds, heterogeneity,

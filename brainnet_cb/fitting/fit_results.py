@@ -27,6 +27,13 @@ def check_choice(value, options, name):
         raise FitError(f"{name} must be one of {list(options)}; got {value!r}.")
 
 
+def check_int(name, value, low) -> int:
+    """``value`` as an int, refused (a :class:`FitError` naming ``name``) unless an integer ``>= low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise FitError(f"{name} must be an integer >= {low}; got {value!r}.")
+    return int(value)
+
+
 def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, run, attrs, extra=None):
     """The Dataset both fits return: best parameters, loss/corr/rmse and parameter paths over ``iteration``."""
     labels = [str(s) for s in run.connectome.labels]

@@ -28,7 +28,8 @@ import numpy as np
 
 from ..errors import FitError
 from .fit import INIT_UNKNOWN, fit_bounds
-from .fit_grid import Records, _check_int, progress_bar, setup
+from .fit_grid import Records, progress_bar, setup
+from .fit_results import check_int
 from .simplex import simplex_search
 
 __all__ = ["fit_nelder_mead", "simplex_search"]
@@ -90,7 +91,7 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
     (True, 'nelder-mead')
     """
     t0 = time.perf_counter()
-    _check_int("maxfev", maxfev, 1)
+    check_int("maxfev", maxfev, 1)
     if not isinstance(init, dict) or not init:
         raise FitError(f"init must be a non-empty dict {{name: starting value}} of the parameters to fit, e.g. "
                        f"init={{'G': 0.5, 'eta': -2.0}}; got {init!r}.")

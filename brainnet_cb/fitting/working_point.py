@@ -71,6 +71,7 @@ from ..noise import Additive
 from ..simulation.simulate import simulate
 from ..simulation.spec import Simulation
 from ..units import to_ms
+from .fit_results import check_int
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "score_fc"]
@@ -224,12 +225,6 @@ def _check_series_length(duration_ms, tr_ms, discard_s, band):
                            "the filter. Simulate longer, or pass band=None.")
 
 
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise FitError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
-
-
 def _check_values(name, values):
     arr = np.asarray(values, dtype=float) if values is not None else None
     if arr is None or arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
@@ -356,10 +351,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     noise = Additive(v=0.02) if noise is None else noise
     if not isinstance(noise, Additive):
         raise FitError(f"noise must be bn.Additive(...); got {noise!r}.")
-    seeds = _check_int("seeds", seeds, 1)
-    candidates = _check_int("candidates", candidates, 1)
-    coarse = _check_int("coarse", coarse, 4)
-    key = _check_int("key", key, 0)
+    seeds = check_int("seeds", seeds, 1)
+    candidates = check_int("candidates", candidates, 1)
+    coarse = check_int("coarse", coarse, 4)
+    key = check_int("key", key, 0)
     if holdout not in (None, "edges"):
         raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
     if holdout == "edges" and test_fc is not None:
