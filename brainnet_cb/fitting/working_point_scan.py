@@ -19,6 +19,7 @@ import numpy as np
 
 from ..coupling import Linear
 from ..dynamics.fixed_points import ACCEPT, fixed_point_at, fixed_point_of
+from ..dynamics.linear import noise_intensity
 from ..dynamics.system import build_network, in_float64, newton
 from ..errors import FitError
 
@@ -139,11 +140,8 @@ def stable_step(fixed_point, dt_max, tr=None) -> float:
 def noise_matrix(model, noise, n):
     """Noise amplitude of every state of every region, ``(n_s, n)`` (0 where none)."""
     with jax.enable_x64(True):  # float64 amplitudes without JAX's truncation warning
-        rows, sigma = noise.amplitudes(model, n, np.float64)
-    out = np.zeros((len(model.states), n))
-    for k, r in enumerate(rows):
-        out[r] = np.asarray(sigma[k])
-    return out
+        intensity = noise_intensity(noise, model, n)  # sigma^2, state-major
+    return np.sqrt(intensity).reshape(len(model.states), n)  # sqrt(x^2) == |x| exactly in IEEE arithmetic
 
 
 def _open_loop_scale(network, model):
