@@ -9,14 +9,21 @@ Needs the optional dependency ``mne`` (``pip install "brainnet_cb[mne]"``).
   outside the 10–05 system, such as TVB's cerebellar ``CB1``/``CB2``, are kept
   with their own positions) and a :class:`mne.channels.DigMontage` in MNE's
   head frame (metres; x right, y anterior, z up, origin at the centre of the
-  sphere fitted to the electrodes).
+  sphere fitted to the electrodes). MEG channels are radial point
+  magnetometers (``FIFFV_COIL_POINT_MAGNETOMETER``, the sensors of
+  :meth:`brainnet_cb.MEG.sphere`) with the device frame equal to the head
+  frame, so the Info goes straight to :func:`mne.make_forward_solution`.
 - :func:`region_gain_from_forward` reduces an :class:`mne.Forward` to one
   column per region: the forward is made fixed-orientation (normal to the
   cortex), and region :math:`j`'s column is the **mean** of its sources'
   columns times the region's dipole moment :math:`Q A_j`
   (:mod:`brainnet_cb.forward.dipoles`: the moment spread evenly over its
   sources), or (``reduce="sum"``, TVB's rule) their **sum** times ``moment``
-  per source. :meth:`brainnet_cb.EEG.from_mne` builds the monitor from it.
+  per source. :meth:`brainnet_cb.EEG.from_mne` (EEG channels, V) and
+  :meth:`brainnet_cb.MEG.from_mne` (magnetometers, T) build the monitor from
+  it. MNE stores a fixed-orientation gain in single precision
+  (:func:`mne.convert_forward_solution` casts it to float32), so such a gain
+  agrees with a float64 one to about 1e-7 of its largest entry.
 """
 
 from __future__ import annotations
@@ -58,6 +65,32 @@ def _sphere_centre(x):
     return sol[:3]
 
 
+def _coil_frame(normal):
+    """Orthonormal ``(ex, ey, ez)`` with ``ez`` along ``normal``: a coil's frame in ``ch["loc"][3:12]``."""
+    ez = normal / np.linalg.norm(normal)
+    ex = np.cross([0.0, 0.0, 1.0] if abs(ez[2]) < 0.9 else [1.0, 0.0, 0.0], ez)
+    ex /= np.linalg.norm(ex)
+    return np.concatenate([ex, np.cross(ez, ex), ez])
+
+
+def _point_magnetometers(mne, info, pos):
+    r"""Make ``info``'s channels the monitor's sensors: radial point magnetometers at ``pos`` (m, head frame).
+
+    :meth:`brainnet_cb.MEG.sphere` measures :math:`B \cdot u` at a point, so the
+    channels are ``FIFFV_COIL_POINT_MAGNETOMETER`` (not MNE's default square
+    ``VV_MAG_T3`` coil, 21 mm: its field, integrated over the coil, differs by
+    up to 4 % of the largest at a 110 mm helmet),
+    with a full coil frame (MNE leaves ``ex``/``ey`` NaN) and the device frame
+    equal to the head frame (``dev_head_t`` the identity), so that
+    :func:`mne.make_forward_solution` can use the Info as it is.
+    """
+    for ch, p in zip(info["chs"], pos):
+        ch["loc"][:3] = p
+        ch["loc"][3:12] = _coil_frame(p)  # radial magnetometers
+        ch["coil_type"] = mne.io.constants.FIFF.FIFFV_COIL_POINT_MAGNETOMETER
+    info["dev_head_t"] = mne.transforms.Transform("meg", "head")
+
+
 def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
     """The EEG (or MEG) of ``ds`` as an :class:`mne.io.RawArray`.
 
@@ -75,8 +108,9 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
     mne.io.RawArray
         Channel names as :func:`mne_channel_names`; the montage from the
         sensor positions (if the monitor recorded them); an average-referenced
-        EEG is marked as referenced (no projector is added); ``first_samp``
-        from the first time stamp.
+        EEG is marked as referenced (no projector is added); MEG channels
+        are radial point magnetometers at the recorded positions (``dev_head_t``
+        the identity); ``first_samp`` from the first time stamp.
 
     Examples
     --------
@@ -120,9 +154,7 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
         if kind == "eeg":
             raw.set_montage(mne.channels.make_dig_montage(ch_pos=dict(zip(names, pos)), coord_frame="head"))
         else:
-            for ch, p in zip(raw.info["chs"], pos):
-                ch["loc"][:3] = p
-                ch["loc"][9:12] = p / np.linalg.norm(p)  # radial magnetometers
+            _point_magnetometers(mne, raw.info, pos)
     if kind == "eeg" and da.attrs.get("reference") in ("average",):
         raw.set_eeg_reference([], verbose=False)  # already referenced: no average projector
     return raw
@@ -191,21 +223,35 @@ def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=
     names : list of str
         Channel names.
     positions : numpy.ndarray, shape (sensors, 3)
-        Channel positions in MNE's head frame (mm).
+        Channel positions in MNE's head frame (mm; MEG sensors moved there
+        from the device frame with the forward's ``dev_head_t``).
+
+    Raises
+    ------
+    MonitorError
+        If the forward has no channels of ``kind`` (e.g. an EEG-only forward
+        given to :meth:`brainnet_cb.MEG.from_mne`), a region has no source,
+        or the parcellation does not match ``areas``.
     regions : list of str
         Region names (label names, or ``R0, R1, ...``).
     """
     mne = _mne()
     if reduce not in ("mean", "sum"):
         raise MonitorError(f"reduce must be 'mean' or 'sum'; got {reduce!r}.")
-    fwd = _fixed(mne, forward)
     picks = {"eeg": dict(meg=False, eeg=True), "mag": dict(meg="mag", eeg=False), "grad": dict(meg="grad", eeg=False)}
     if kind not in picks:
         raise MonitorError(f"kind must be one of {sorted(picks)}; got {kind!r}.")
+    fwd = _fixed(mne, forward)
+    types = fwd["info"].get_channel_types()
+    if kind not in types:
+        have = ", ".join(f"{types.count(t)} {t}" for t in sorted(set(types))) or "none"
+        raise MonitorError(
+            f"the forward solution has no {kind} channels (it has {have}). Use bn.EEG.from_mne for EEG "
+            "and bn.MEG.from_mne for magnetometers, with a forward computed for those channels "
+            "(mne.make_forward_solution(..., eeg=True) or (..., meg=True))."
+        )
     fwd = mne.pick_types_forward(fwd, **picks[kind])
     G = np.asarray(fwd["sol"]["data"], dtype=float)
-    if G.shape[0] == 0:
-        raise MonitorError(f"the forward solution has no {kind} channels.")
     idx, regions = _source_regions(fwd, parcellation, G.shape[1])
     n = len(regions)
     if areas is not None and np.size(areas) != n:
@@ -221,6 +267,8 @@ def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=
         gain = gain * region_moments(n, areas, current_density, moment)
     else:
         gain = gain * (1.0 if moment is None else region_moments(n, None, current_density, moment))
-    chs = fwd["info"]["chs"]
-    positions = np.array([ch["loc"][:3] for ch in chs]) * 1e3
+    positions = np.array([ch["loc"][:3] for ch in fwd["info"]["chs"]])
+    if kind != "eeg" and fwd["info"]["dev_head_t"] is not None:  # MEG sensors sit in the device frame
+        positions = mne.transforms.apply_trans(fwd["info"]["dev_head_t"], positions)
+    positions = positions * 1e3
     return gain, list(fwd["info"]["ch_names"]), positions, regions

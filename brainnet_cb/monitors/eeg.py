@@ -405,7 +405,8 @@ class MEG(EEG):
 
     As :class:`EEG`, with no reference (``reference=None``) and output
     ``meg`` with dims ``(time_meg, sensor_meg)``. Build from geometry with
-    :meth:`sphere`; radial dipoles are silent.
+    :meth:`sphere` (radial dipoles are silent), or from an MNE forward solution
+    with :meth:`from_mne` (its magnetometers, in T).
     """
 
     gain: ArrayLike | None = None

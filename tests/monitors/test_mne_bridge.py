@@ -1,4 +1,4 @@
-"""MNE bridge: a run's EEG as an mne RawArray, and an MNE forward solution per region (round trip)."""
+"""MNE bridge: a run's EEG/MEG as an mne RawArray, and an MNE forward solution per region (round trips)."""
 
 import numpy as np
 import pytest
@@ -37,13 +37,13 @@ def test_tvb_names_map_to_the_standard_montage_and_raw_is_in_volts():
                            monitors=[bn.EEG.from_atlas("tvb76", physical=False)]))
 
 
-def _forward(raw):
-    """An MNE forward solution: a homogeneous sphere, one fixed dipole per region centre."""
+def _forward(info):
+    """An MNE forward solution for the EEG of ``info``: a homogeneous sphere, one fixed dipole per region centre."""
     nn = ORIENT / np.linalg.norm(ORIENT, axis=1)[:, None]
     src = mne.setup_volume_source_space(pos=dict(rr=CENTRES * 1e-3, nn=nn))
     sphere = mne.make_sphere_model(r0=(0.0, 0.0, 0.0), head_radius=0.09, relative_radii=(0.999, 1.0),
                                    sigmas=(0.33, 0.33))
-    return mne.make_forward_solution(raw.info, trans=None, src=src, bem=sphere, eeg=True, meg=False)
+    return mne.make_forward_solution(info, trans=None, src=src, bem=sphere, eeg=True, meg=False)
 
 
 def test_round_trip_through_an_mne_forward_solution():
@@ -51,7 +51,7 @@ def test_round_trip_through_an_mne_forward_solution():
     ds = bn.simulate(bn.CoombesByrne(), CONN, duration=50.0, dt=0.1, noise=bn.Additive(v=0.3), key=2,
                      monitors=[eeg, bn.Raw(name="raw")])
     raw = to_mne(ds)
-    fwd = _forward(raw)
+    fwd = _forward(raw.info)
     back = bn.EEG.from_mne(fwd, np.arange(4), CONN, period=1.0)
     assert back.units == "V" and list(back.sensors) == list(eeg.sensors)
     np.testing.assert_allclose(back.gain, eeg.gain, rtol=1e-5, atol=1e-5 * np.abs(eeg.gain).max())
@@ -78,3 +78,45 @@ def test_meg_goes_to_mne_as_magnetometers_in_tesla():
     np.testing.assert_array_equal(raw.get_data(), ds.meg.values.T)
     loc = np.array([ch["loc"][:3] for ch in raw.info["chs"]])
     np.testing.assert_allclose(np.linalg.norm(loc, axis=1), 0.110, rtol=1e-9)  # the helmet sphere, in metres
+    # radial point magnetometers, as MEG.sphere measures B . u at a point: a full coil frame, ez outward
+    assert {ch["coil_type"] for ch in raw.info["chs"]} == {mne.io.constants.FIFF.FIFFV_COIL_POINT_MAGNETOMETER}
+    frame = np.array([ch["loc"][3:12] for ch in raw.info["chs"]]).reshape(-1, 3, 3)
+    np.testing.assert_allclose(frame @ frame.transpose(0, 2, 1), np.broadcast_to(np.eye(3), frame.shape), atol=1e-12)
+    np.testing.assert_allclose(frame[:, 2], loc / np.linalg.norm(loc, axis=1)[:, None], atol=1e-12)
+
+
+def _meg_forward(info):
+    """An MNE forward for the magnetometers of ``info``: one fixed dipole per region centre, Sarvas' sphere."""
+    nn = ORIENT / np.linalg.norm(ORIENT, axis=1)[:, None]
+    src = mne.setup_volume_source_space(pos=dict(rr=CENTRES * 1e-3, nn=nn))
+    sphere = mne.make_sphere_model(r0=(0.0, 0.0, 0.0), head_radius=None)  # MEG: only the centre matters
+    return mne.make_forward_solution(info, trans=None, src=src, bem=sphere, meg=True, eeg=False)
+
+
+def test_meg_round_trip_through_an_mne_forward_solution():
+    # radial dipoles are silent in MEG: every region's orientation has a tangential part (|cos| <= 0.8)
+    cos = np.sum(ORIENT * CENTRES, axis=1) / np.linalg.norm(ORIENT, axis=1) / np.linalg.norm(CENTRES, axis=1)
+    assert np.abs(cos).max() <= 0.8
+    meg = bn.MEG.sphere(CONN, "10-20", centre=[0, 0, 0], period=1.0)
+    run = dict(duration=20.0, dt=0.1, noise=bn.Additive(v=0.3), key=1)
+    ds = bn.simulate(bn.CoombesByrne(), CONN, monitors=[meg], **run)
+    fwd = _meg_forward(to_mne(ds, "meg").info)
+    back = bn.MEG.from_mne(fwd, np.arange(4), CONN, period=1.0)
+    assert back.units == "T" and back.reference is None and list(back.sensors) == list(meg.sensors)
+    np.testing.assert_allclose(back.positions, meg.positions, rtol=0, atol=1e-9)  # mm, the same frame
+    # MNE's Sarvas field of the same dipoles (moment = 1 nA m/mm2 x area), sign included. MNE keeps a
+    # fixed-orientation gain in float32, so agreement is to single precision (measured: 3.6e-8 of the max)
+    scale = np.abs(meg.gain).max()
+    assert 1e-12 < scale < 1e-10  # T per unit source: a few pT
+    np.testing.assert_allclose(back.gain, meg.gain, rtol=0, atol=2e-7 * scale)
+    again = bn.simulate(bn.CoombesByrne(), CONN, monitors=[back], **run)
+    assert again.meg.attrs["units"] == "T"
+    np.testing.assert_allclose(again.meg.values, ds.meg.values, rtol=0, atol=2e-7 * np.abs(ds.meg.values).max())
+    # a forward of the wrong modality is refused, naming what it has
+    with pytest.raises(bn.MonitorError, match=r"the forward solution has no eeg channels \(it has 21 mag\)\. "
+                                              r"Use bn\.EEG\.from_mne for EEG and bn\.MEG\.from_mne for magnetometers"):
+        bn.EEG.from_mne(fwd, np.arange(4), CONN)
+    eeg = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1,
+                      monitors=[bn.EEG.sphere(CONN, "10-20", radius=90.0, centre=[0, 0, 0])])
+    with pytest.raises(bn.MonitorError, match=r"the forward solution has no mag channels \(it has 21 eeg\)"):
+        bn.MEG.from_mne(_forward(to_mne(eeg).info), np.arange(4), CONN)
