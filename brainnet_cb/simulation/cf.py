@@ -4,9 +4,13 @@ Every Dataset a run returns carries the CF-1.8 global attributes that do not
 depend on the clock: ``Conventions``, ``source`` (the versions of the package
 and of its numerical stack) and ``history``. A written file adds
 ``date_created`` (ISO 8601, UTC) and a timestamped ``history`` line
-(:func:`stamp`). The clock stays out of in-memory results so that two runs of
-one specification are identical, attributes included (a streamed run is
-compared with its store when it resumes).
+(:func:`stamp`): a NetCDF file of :func:`~brainnet_cb.write_netcdf` and the
+finished Zarr store of a streamed run (``bn.simulate(..., out="run.zarr")``)
+alike. The clock stays out of in-memory results so that two runs of one
+specification are identical, attributes included; :func:`unstamp` takes the
+stamp off again, so that a file compares with the run that wrote it
+(``xarray.testing.assert_identical(unstamp(xr.open_zarr(path)), ds)``), as a
+resumed stream is compared with its store.
 
 Time is in **ms** in every simulated output (the neural model's unit), with
 ``units = "ms"`` on each time coordinate. :func:`time_in_seconds` returns a
@@ -20,18 +24,21 @@ from __future__ import annotations
 import datetime
 import functools
 import importlib.metadata
+import re
 
 import xarray as xr
 
 from .._version import __version__
 from ..errors import BrainnetError
 
-__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "time_in_seconds"]
+__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds"]
 
 #: The CF version whose attribute conventions the outputs follow.
 CONVENTIONS = "CF-1.8"
 
 _STACK = ("jax", "numpy", "xarray", "brainstate")
+#: A ``history`` line written by :func:`stamp`: it starts with an ISO 8601 UTC time.
+_STAMPED_LINE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z: ")
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,6 +111,36 @@ def stamp(ds: xr.Dataset, action: str) -> xr.Dataset:
     attrs.setdefault("date_created", now)
     line = f"{now}: {action}"
     attrs["history"] = f"{attrs['history']}\n{line}" if attrs.get("history") else line
+    out.attrs = attrs
+    return out
+
+
+def unstamp(ds: xr.Dataset) -> xr.Dataset:
+    """A shallow copy of ``ds`` without what :func:`stamp` added: the Dataset as the run returned it.
+
+    Drops ``date_created`` and every ``history`` line that starts with an ISO
+    8601 UTC time (``history`` itself if no line is left). ``Conventions`` and
+    ``source``, which every run's Dataset carries, are kept. Use it to compare
+    a written file or a finished Zarr store with the in-memory result.
+    ``ds`` itself is not modified.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from brainnet_cb.simulation.cf import cf_global_attrs, stamp, unstamp
+    >>> ds = xr.Dataset(attrs=cf_global_attrs())
+    >>> xr.testing.assert_identical(unstamp(stamp(ds, "written to run.nc")), ds)
+    """
+    if not isinstance(ds, xr.Dataset):
+        raise BrainnetError(f"unstamp takes an xarray Dataset; got {type(ds).__name__}.")
+    out = ds.copy(deep=False)
+    attrs = {k: v for k, v in out.attrs.items() if k != "date_created"}
+    if isinstance(attrs.get("history"), str):
+        kept = [line for line in attrs["history"].split("\n") if not _STAMPED_LINE.match(line)]
+        if kept:
+            attrs["history"] = "\n".join(kept)
+        else:
+            del attrs["history"]
     out.attrs = attrs
     return out
 

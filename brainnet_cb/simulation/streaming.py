@@ -17,9 +17,16 @@ its outputs in memory. The store is valid after every chunk:
   (``"37 of 100 chunks, t = 3700 ms"``). It is written only after the chunk's
   data and the consolidated metadata that announces them (then consolidated
   again), so no reader, through the consolidated metadata or the plain
-  ``.zattrs``, ever sees a progress beyond the samples the store holds. The
-  finished store has no such attribute and equals the in-memory result
-  (``xarray.testing.assert_identical``);
+  ``.zattrs``, ever sees a progress beyond the samples the store holds;
+- the finished store has no such attribute and carries the CF global
+  attributes of a file written by :func:`~brainnet_cb.write_netcdf`
+  (:func:`~brainnet_cb.simulation.cf.stamp`: ``date_created`` and a
+  timestamped ``history`` line, ``"... written to run.zarr by brainnet_cb
+  (streamed with out=)"``), set in the same metadata write that removes the
+  progress. Without that stamp it equals the in-memory result:
+  ``xarray.testing.assert_identical(cf.unstamp(store), ds)``. A resumed run
+  compares the store with its own provenance the same way, and its finishing
+  line says ``"(streamed with out=, resumed)"``;
 - the destination is checked before the run compiles anything (folder exists
   and is writable, not a symbolic link, an existing path replaced only with
   ``overwrite=True`` and only if it is a Zarr store), and the run holds a lock
@@ -44,6 +51,7 @@ import xarray as xr
 
 from .._destinations import WriteLock, check_destination, publish_folder
 from ..errors import CheckpointError, SimulationError
+from .cf import stamp, unstamp
 
 __all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
 
@@ -179,7 +187,7 @@ class ZarrSink(Sink):
                 f"path of the interrupted run (the checkpoint recorded {resume_state.get('path')!r})."
             )
         stored = xr.open_zarr(str(path), chunks=None)
-        attrs = {k: v for k, v in stored.attrs.items() if k != PROGRESS_ATTR}
+        attrs = {k: v for k, v in unstamp(stored).attrs.items() if k != PROGRESS_ATTR}  # a finished store's stamp
         if _canonical(attrs) != _canonical(template.attrs) or set(stored.variables) != set(template.variables):
             raise CheckpointError(
                 f"out={str(path)!r} holds another run (its variables or provenance attrs differ from this "
@@ -239,8 +247,10 @@ class ZarrSink(Sink):
         return {"path": str(self.path.resolve()), "lengths": dict(self._lengths)}
 
     def finish(self):
-        if PROGRESS_ATTR in self._group.attrs:
-            del self._group.attrs[PROGRESS_ATTR]
+        attrs = {k: v for k, v in self._group.attrs.asdict().items() if k != PROGRESS_ATTR}
+        how = "streamed with out=, resumed" if self.resume else "streamed with out="
+        attrs = stamp(xr.Dataset(attrs=attrs), f"written to {self.path.name} by brainnet_cb ({how})").attrs
+        self._group.attrs.put(attrs)  # one write: the progress goes as the CF stamp comes
         self._consolidate()
         self.close()
         return xr.open_zarr(str(self.path), chunks=None)

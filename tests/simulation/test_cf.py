@@ -1,11 +1,13 @@
-"""CF global attributes, plain attribute values, one unit per quantity, time in seconds."""
+"""CF global attributes (runs, written files, streamed stores), plain attribute values, one unit per quantity, time in seconds."""
+
+import datetime
 
 import numpy as np
 import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb.simulation.cf import cf_global_attrs, stamp, time_in_seconds
+from brainnet_cb.simulation.cf import cf_global_attrs, stamp, time_in_seconds, unstamp
 
 CONN = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
 
@@ -53,3 +55,43 @@ def test_runs_carry_cf_attributes_and_written_files_add_the_date(tmp_path):
     bn.write_netcdf(ds, tmp_path / "run.nc")
     back = xr.load_dataset(tmp_path / "run.nc")
     assert back.attrs["date_created"].endswith("Z") and back.attrs["history"].count("\n") == 1
+
+
+def test_unstamp_takes_off_exactly_what_stamp_added():
+    ds = xr.Dataset({"x": ("t", np.arange(3.0))}, attrs=cf_global_attrs("a test"))
+    twice = stamp(stamp(ds, "first"), "second")
+    xr.testing.assert_identical(unstamp(twice), ds)
+    assert "date_created" in twice.attrs and twice.attrs["history"].count("\n") == 2  # the input is unchanged
+    bare = unstamp(stamp(xr.Dataset(), "written"))
+    assert set(bare.attrs) == {"Conventions", "source"}  # no history line left: no history
+    kept = xr.Dataset(attrs={"history": "made by hand\n2026-01-01: not a stamp"})
+    assert unstamp(kept).attrs == kept.attrs
+    with pytest.raises(bn.BrainnetError, match="unstamp takes an xarray Dataset; got DataArray"):
+        unstamp(xr.DataArray([1.0]))
+
+
+def test_a_streamed_store_carries_the_cf_attributes_of_a_written_file(tmp_path):
+    pytest.importorskip("zarr")
+    kw = dict(duration=10.0, dt=0.1, noise=bn.Additive(v=0.1), key=3, chunk_steps=40)
+    memory = bn.simulate(bn.CoombesByrne(), CONN, **kw)
+    bn.write_netcdf(memory, tmp_path / "run.nc")
+    nc = xr.load_dataset(tmp_path / "run.nc").attrs
+    store = bn.simulate(bn.CoombesByrne(), CONN, out=tmp_path / "run.zarr", checkpoint=tmp_path / "ck.npz", **kw)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    zarr_attrs = xr.open_zarr(tmp_path / "run.zarr", chunks=None).attrs  # what another reader sees
+    assert dict(store.attrs) == dict(zarr_attrs)
+    # the same global attributes as the NetCDF file; only the moment and the action of the writing differ
+    assert set(zarr_attrs) == set(nc)
+    for key in ("Conventions", "source"):
+        assert zarr_attrs[key] == nc[key]
+    assert zarr_attrs["date_created"].endswith("Z") and zarr_attrs["date_created"] <= now
+    first, last = zarr_attrs["history"].split("\n")
+    assert first == nc["history"].split("\n")[0] == memory.attrs["history"]
+    assert last == f"{zarr_attrs['date_created']}: written to run.zarr by brainnet_cb (streamed with out=)"
+    xr.testing.assert_identical(unstamp(store.load()), memory)
+    # resuming a finished stream compares the store with the run without the stamp, and says so in history
+    again = bn.simulate(bn.CoombesByrne(), CONN, out=tmp_path / "run.zarr", resume_from=tmp_path / "ck.npz", **kw)
+    lines = again.attrs["history"].split("\n")
+    assert lines[:2] == [first, last] and lines[2].endswith("by brainnet_cb (streamed with out=, resumed)")
+    assert again.attrs["date_created"] == zarr_attrs["date_created"]  # set once, when the store was first finished
+    xr.testing.assert_identical(unstamp(again.load()), memory)
