@@ -31,6 +31,7 @@ import sys
 
 from .config_build import build_connectome, build_monitors, build_run, build_simulation, resolve_path
 from .config_schema import (
+    NOISE_KINDS,
     ActivitySection,
     BoldSection,
     ConfigError,
@@ -189,6 +190,43 @@ def _number_or_list(key, value):
     return float(value)
 
 
+def _check_noise(table: dict, cls, model_name: str) -> dict:
+    """The [noise] table checked: amplitudes per state variable, ``kind`` and (OrnsteinUhlenbeck) ``tau``."""
+    kind = table.get("kind", "Additive")
+    if kind not in NOISE_KINDS:
+        raise ConfigError(f"noise.kind = {_show(kind)} is not one of {', '.join(map(json.dumps, NOISE_KINDS))}")
+    noise = {"kind": kind} if "kind" in table else {}
+    if "tau" in table:
+        if kind != "OrnsteinUhlenbeck":
+            raise ConfigError('noise.tau is the correlation time of coloured noise; set noise.kind = '
+                              '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise')
+        tau = table["tau"]
+        if isinstance(tau, bool) or not isinstance(tau, (int, float)):
+            raise ConfigError(f"noise.tau = {_show(tau)} has the wrong type ({_type_name(tau)}); expected a number")
+        if not (0 < tau < math.inf):
+            raise ConfigError(f"noise.tau = {_show(tau)} is out of range; allowed: 0 < tau < inf (ms)")
+        noise["tau"] = float(tau)
+    elif kind == "OrnsteinUhlenbeck":
+        raise ConfigError('noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), '
+                          "e.g. tau = 2000.0")
+    for key, value in table.items():
+        if key in ("kind", "tau"):
+            continue
+        full = f"noise.{key}"
+        if key not in cls.states:
+            raise _unknown(full, ["kind", "tau", *cls.states],
+                           f"[noise] (kind, tau and the state variables of {model_name})")
+        value = _number_or_list(full, value)
+        arr = value if isinstance(value, list) else [value]
+        if any(not (v >= 0) or math.isinf(v) for v in arr):
+            raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: 0 <= {key} < inf")
+        noise[key] = value
+    if len(noise) > ("kind" in noise) + ("tau" in noise) or kind == "Additive":
+        return noise
+    raise ConfigError(f'noise.kind = "{kind}" with no amplitude; give sigma per state variable '
+                      f"(e.g. v = 0.003), or leave the [noise] table empty for no noise")
+
+
 def _check_tables(cfg: RunConfig) -> RunConfig:
     """Validate the open tables (model parameters, noise) against the chosen model."""
     import brainnet_cb as bn  # noqa: PLC0415
@@ -208,16 +246,7 @@ def _check_tables(cfg: RunConfig) -> RunConfig:
                         lo_open=False, hi_open=False, unit=None)
             raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: {range_text(key, meta)}")
         checked[key] = value
-    noise = {}
-    for key, value in cfg.noise.items():
-        full = f"noise.{key}"
-        if key not in cls.states:
-            raise _unknown(full, list(cls.states), f"[noise] (state variables of {cfg.model.name})")
-        value = _number_or_list(full, value)
-        arr = value if isinstance(value, list) else [value]
-        if any(not (v >= 0) or math.isinf(v) for v in arr):
-            raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: 0 <= {key} < inf")
-        noise[key] = value
+    noise = _check_noise(cfg.noise, cls, cfg.model.name)
     model = dataclasses.replace(cfg.model, parameters=checked)
     cfg = dataclasses.replace(cfg, model=model, noise=noise)
     if isinstance(cfg, SweepConfig):
@@ -326,7 +355,7 @@ def _comment(f):
         extra.append("range: " + range_text(f.name, {**meta, "unit": None}))
     choices = meta.get("choices")
     if meta.get("shown"):
-        extra.append("one of: " + meta["shown"])
+        extra.append(("one of: " if choices is not None else "allowed: ") + meta["shown"])
     elif choices is not None:
         choices = choices() if callable(choices) else choices
         extra.append("one of: " + ", ".join(json.dumps(c) for c in choices))

@@ -12,7 +12,7 @@ from .config_schema import ConfigError, ConnectomeSection, MonitorsSection, RunC
 if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --print-config stays light
     from ..simulation.spec import Simulation
 
-__all__ = ["build_connectome", "build_monitors", "build_simulation", "build_run", "resolve_path"]
+__all__ = ["build_connectome", "build_monitors", "build_noise", "build_simulation", "build_run", "resolve_path"]
 
 
 def resolve_path(path, base):
@@ -103,7 +103,6 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
     model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
     coupling = {"Linear": bn.Linear, "Diffusive": bn.Diffusive, "Conductance": bn.Conductance}[cfg.coupling.kind]
-    noise = {k: v for k, v in cfg.noise.items()}
     return Simulation(
         model=model,
         connectome=conn,
@@ -111,13 +110,25 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
         dt=cfg.run.dt,
         coupling=coupling(G=cfg.coupling.G),
         speed=cfg.coupling.speed,
-        noise=bn.Additive(**noise) if noise else None,
+        noise=build_noise(cfg.noise),
         monitors=build_monitors(cfg.monitors, conn, cfg.connectome.atlas if uses_atlas else None),
         key=cfg.run.seed,
         method=cfg.run.method,
         normalize=cfg.connectome.normalize,
         dtype=cfg.run.dtype,
     )
+
+
+def build_noise(table: dict):
+    """The noise of a checked [noise] table: ``bn.Additive``, ``bn.OrnsteinUhlenbeck`` or None (no amplitude)."""
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    sigma = {k: v for k, v in table.items() if k not in ("kind", "tau")}
+    if not sigma:
+        return None
+    if table.get("kind", "Additive") == "OrnsteinUhlenbeck":
+        return bn.OrnsteinUhlenbeck(table["tau"], **sigma)
+    return bn.Additive(**sigma)
 
 
 def build_run(cfg: RunConfig, base=None) -> dict:

@@ -51,6 +51,35 @@ def _choices(name):
     return get
 
 
+def _with(cls, **defaults):
+    """A copy of section ``cls`` with other defaults (same keys and metadata)."""
+    fields = []
+    for f in dataclasses.fields(cls):
+        if f.name in defaults:
+            value = defaults[f.name]
+            if f.metadata.get("section"):
+                new = dataclasses.field(default_factory=type(value), metadata={**f.metadata, "section": type(value)})
+            elif isinstance(value, (dict, list)):
+                new = dataclasses.field(default_factory=lambda d=value: json.loads(json.dumps(d)), metadata=f.metadata)
+            else:
+                new = dataclasses.field(default=value, metadata=f.metadata)
+        elif f.default is not dataclasses.MISSING:
+            new = dataclasses.field(default=f.default, metadata=f.metadata)
+        else:
+            new = dataclasses.field(default_factory=f.default_factory, metadata=f.metadata)
+        fields.append((f.name, f.type, new))
+    return dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
+
+
+#: The [noise] table: amplitudes per state variable, plus the reserved keys ``kind`` and ``tau``.
+NOISE_KINDS = ("Additive", "OrnsteinUhlenbeck")
+NOISE_DOC = ("Noise: sigma per state variable (empty table: no noise). kind = \"Additive\": white, an SDE term "
+             "sigma sqrt(dt) N(0, 1); kind = \"OrnsteinUhlenbeck\": coloured, an OU process of correlation time "
+             "tau (ms) added to the state's derivative (sigma in state/ms^1.5).")
+NOISE_API = "bn.Additive(**sigma) / bn.OrnsteinUhlenbeck(tau, **sigma)"
+NOISE_SHOWN = "kind: " + ", ".join(f'"{k}"' for k in NOISE_KINDS) + "; tau > 0 (OrnsteinUhlenbeck); sigma >= 0"
+
+
 # --- the schema ------------------------------------------------------------------------
 
 
@@ -150,16 +179,26 @@ class OutputSection:
     regions: int = _f(4, "How many regions the figure's activity panel shows.", lo=1, hi=1000)
 
 
+#: The resting state of ``brainnet-cb run`` on tvb76 (docs/observations.md, "The default resting state"):
+#: eta = -2 and G = 1.52, the coupling where the network's mean rate rises fastest with G
+#: (``bn.dynamics.critical_coupling(bn.CoombesByrne(eta=-2), bn.load_atlas("tvb76")).G_ref`` = 1.516),
+#: driven by slow (tau = 2 s) fluctuations of the input; dt = 0.2 ms keeps Heun stable there
+#: (``brainnet_cb.fitting.working_point_scan.stable_step``).
+_RestRun = _with(RunSection, dt=0.2)
+_RestModel = _with(ModelSection, parameters={**_CB_DEFAULTS, "eta": -2.0})
+_RestCoupling = _with(CouplingSection, G=1.52)
+
+
 @dataclasses.dataclass(frozen=True)
 class RunConfig:
     """A ``brainnet-cb run`` configuration; ``RunConfig()`` is the default run."""
 
-    run: RunSection = _section(RunSection, "Duration, step, scheme, seed, precision")
+    run: _RestRun = _section(_RestRun, "Duration, step, scheme, seed, precision")
     connectome: ConnectomeSection = _section(ConnectomeSection, "Structural connectome")
-    model: ModelSection = _section(ModelSection, "Node model")
-    coupling: CouplingSection = _section(CouplingSection, "Long-range coupling")
-    noise: dict = _f({"v": 0.3}, "Additive white noise: sigma per state variable (empty table: no noise); "
-                     "an SDE term sigma sqrt(dt) N(0, 1).", api="bn.Additive(**noise)")
+    model: _RestModel = _section(_RestModel, "Node model")
+    coupling: _RestCoupling = _section(_RestCoupling, "Long-range coupling")
+    noise: dict = _f({"kind": "OrnsteinUhlenbeck", "tau": 2000.0, "v": 0.003}, NOISE_DOC, api=NOISE_API,
+                     shown=NOISE_SHOWN)
     monitors: MonitorsSection = _section(MonitorsSection, "What the run records")
     output: OutputSection = _section(OutputSection, "Files")
 
@@ -220,22 +259,6 @@ class FitSection:
     path: str = _f("brainnet_cb_fit.nc", "NetCDF output of the fit.", api="bn.write_netcdf")
 
 
-def _with(cls, **defaults):
-    """A copy of section ``cls`` with other defaults (same keys and metadata)."""
-    fields = []
-    for f in dataclasses.fields(cls):
-        if f.name in defaults:
-            value = defaults[f.name]
-            new = dataclasses.field(default_factory=type(value), metadata={**f.metadata, "section": type(value)}) \
-                if f.metadata.get("section") else dataclasses.field(default=value, metadata=f.metadata)
-        elif f.default is not dataclasses.MISSING:
-            new = dataclasses.field(default=f.default, metadata=f.metadata)
-        else:
-            new = dataclasses.field(default_factory=f.default_factory, metadata=f.metadata)
-        fields.append((f.name, f.type, new))
-    return dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
-
-
 _BatchRun = _with(RunSection, duration=120_000.0)  # 100 s of BOLD after the 20-s transient: one period of 0.01 Hz
 _BatchOutput = _with(OutputSection, figure=True)
 _HcpConnectome = _with(ConnectomeSection, atlas="hcp80")
@@ -249,6 +272,9 @@ class SweepConfig(RunConfig):
     """A ``brainnet-cb sweep`` configuration: a run plus a ``[sweep]`` table."""
 
     run: _BatchRun = _section(_BatchRun, "Duration of each run, step, scheme, seed, precision")
+    model: ModelSection = _section(ModelSection, "Node model")
+    coupling: CouplingSection = _section(CouplingSection, "Long-range coupling")
+    noise: dict = _f({"v": 0.3}, NOISE_DOC, api=NOISE_API, shown=NOISE_SHOWN)
     monitors: _BatchMonitors = _section(_BatchMonitors, "What each run records (the sweep summarises BOLD)")
     output: _BatchOutput = _section(_BatchOutput, "Files")
     sweep: SweepSection = _section(SweepSection, "Grid and objective")
@@ -260,8 +286,10 @@ class FitConfig(RunConfig):
 
     connectome: _HcpConnectome = _section(_HcpConnectome, "Structural connectome")
     run: _FitRun = _section(_FitRun, "Duration of each run (400 volumes of 720 ms), step, scheme, seed, precision")
+    model: ModelSection = _section(ModelSection, "Node model")
+    coupling: CouplingSection = _section(CouplingSection, "Long-range coupling")
     noise: dict = _f({"v": 0.02}, "Additive white noise: sigma per state variable; weak, so the network stays "
-                     "near its working point.", api="bn.Additive(**noise)")
+                     "near its working point.", api="bn.Additive(**noise)", shown=NOISE_SHOWN)
     monitors: _BatchMonitors = _section(_BatchMonitors, "What each run records (the fit uses BOLD)")
     output: _BatchOutput = _section(_BatchOutput, "Files")
     fit: FitSection = _section(FitSection, "What to fit and how")

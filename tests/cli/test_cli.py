@@ -13,6 +13,7 @@ import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb import io as bnio
 from brainnet_cb.cli import config
+from brainnet_cb.cli.config import build_simulation
 
 SHORT = ["--duration", "2880", "--set", "monitors.bold.discard=0.0", "--quiet"]
 
@@ -81,7 +82,19 @@ BAD = [
     ('[model]\nname = "Hopf"\n', 'model.name = "Hopf" is not allowed; allowed: "CoombesByrne", '),
     ("[model.parameters]\nDelta = -1.0\n", "model.parameters.Delta = -1.0 is out of range; allowed: 0 <= Delta"),
     ("[model.parameters]\nbeta = 1.0\n", "unknown key 'model.parameters.beta'"),
-    ("[noise]\nw = 0.1\n", "unknown key 'noise.w'; allowed keys in [noise] (state variables of CoombesByrne): r, v"),
+    ("[noise]\nw = 0.1\n",
+     "unknown key 'noise.w'; allowed keys in [noise] (kind, tau and the state variables of CoombesByrne): kind, tau, r, v"),
+    ('[noise]\nkind = "Pink"\nv = 0.1\n', 'noise.kind = "Pink" is not one of "Additive", "OrnsteinUhlenbeck"'),
+    ("[noise]\ntau = 100.0\nv = 0.1\n",
+     'noise.tau is the correlation time of coloured noise; set noise.kind = "OrnsteinUhlenbeck" to use it'),
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\nv = 0.1\n',
+     'noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), e.g. tau = 2000.0'),
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = -5.0\nv = 0.1\n',
+     "noise.tau = -5.0 is out of range; allowed: 0 < tau < inf (ms)"),
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = "slow"\nv = 0.1\n',
+     'noise.tau = "slow" has the wrong type (string); expected a number'),
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 50.0\n',
+     'noise.kind = "OrnsteinUhlenbeck" with no amplitude; give sigma per state variable (e.g. v = 0.003)'),
     ("[monitors.bold]\nenabled = 1\n", "monitors.bold.enabled = 1 has the wrong type (integer); expected true or false"),
     ("colour = 3\n", "unknown key 'colour'; allowed keys in the top level: run, connectome, model, coupling"),
     ("[run\n", "is not valid TOML"),
@@ -134,11 +147,26 @@ def test_default_run_is_resting_state_on_tvb76_with_bold_and_eeg():
     cfg = config.RunConfig()
     kw = config.build_run(cfg)
     assert kw["connectome"].name == "tvb76" and type(kw["model"]) is bn.CoombesByrne
-    assert kw["model"] == bn.CoombesByrne()
+    assert kw["model"] == bn.CoombesByrne(eta=-2.0)
     names = [type(m).__name__ for m in kw["monitors"]]
     assert names == ["TemporalAverage", "Bold", "EEG"]
     assert kw["monitors"][2].gain.shape == (63, 76)
-    assert cfg.run.duration == 600_000.0  # 10 min simulated: about 35-60 s on 2 cores (docs/cli.md)
+    assert cfg.run.duration == 600_000.0  # 10 min simulated
+    assert isinstance(kw["noise"], bn.OrnsteinUhlenbeck) and kw["noise"].tau == 2000.0
+
+
+def test_default_run_sits_at_the_connectomes_reference_coupling_with_a_stable_step():
+    """G = 1.52 is tvb76's G_ref at eta = -2 (steepest rise of the mean rate), and dt = 0.2 ms keeps Heun
+    stable there; the slowest relaxation is what lets the slow input reach the BOLD band."""
+    from brainnet_cb.fitting.working_point_scan import stable_step
+
+    kw = config.build_run(config.RunConfig())
+    critical = bn.dynamics.critical_coupling(kw["model"], kw["connectome"])
+    assert critical.kind == "none"  # no bifurcation at eta = -2: G_ref is where the rate rises fastest
+    assert kw["coupling"].G == pytest.approx(critical.G_ref, rel=0.01)
+    point = bn.dynamics.network_fixed_point(kw["model"], kw["connectome"], kw["coupling"])
+    assert point.stable and -0.3 < point.max_real < -0.2  # 1/ms: the slowest mode along the branch
+    assert stable_step(point, 0.2, tr=720.0) == kw["dt"] == 0.2
 
 
 def test_info_and_atlases_list_versions_devices_models(capsys):
@@ -188,3 +216,16 @@ def test_fit_command_fits_g_on_a_small_connectome(tmp_path, capsys):
     assert cli.main(["fit", str(tmp_path / "f.toml"), "--out", str(out), "--quiet"]) == 0
     assert "best          G = 1.0000" in capsys.readouterr().out
     assert out.exists()
+
+
+def test_noise_table_builds_white_or_coloured_noise():
+    """[noise] kind/tau: Additive by default, OrnsteinUhlenbeck with its tau; the default run is coloured."""
+    default = build_simulation(config.RunConfig())
+    assert isinstance(default.noise, bn.OrnsteinUhlenbeck)
+    assert default.noise.tau == 2000.0 and default.noise.sigma == {"v": 0.003}
+    white = build_simulation(config.loads("[noise]\nv = 0.3\n"))  # a table replaces the default one
+    assert type(white.noise) is bn.Additive and white.noise.sigma == {"v": 0.3}
+    silent = build_simulation(config.loads("[noise]\n"))
+    assert silent.noise is None
+    nudged = build_simulation(config.apply_overrides(config.RunConfig(), ["noise.v=0.01"]))
+    assert isinstance(nudged.noise, bn.OrnsteinUhlenbeck) and nudged.noise.sigma == {"v": 0.01}
