@@ -100,7 +100,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .simulate import prepare, simulate
     from .simulation.batch import simulate_batch
     from .simulation.brainstate_network import NetworkModule
-    from .simulation.cf import time_in_seconds
+    from .simulation.cf import time_in_seconds, unstamp
     from .simulation.output import write_netcdf
     from .simulation.parameters import Parameter, ParameterBook
     from .simulation.spec import Execution, Simulation
@@ -117,6 +117,7 @@ __all__ = [
     "NetworkModule",
     "write_netcdf",
     "time_in_seconds",
+    "unstamp",
     "enable_float64",
     "INTEGRATORS",
     # --- parameters by name (kind, bounds, substitution: batches, sweeps, fits) ---
@@ -271,7 +272,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".simulate": ("prepare", "simulate"),
     ".simulation.batch": ("simulate_batch",),
     ".simulation.brainstate_network": ("NetworkModule",),
-    ".simulation.cf": ("time_in_seconds",),
+    ".simulation.cf": ("time_in_seconds", "unstamp"),
     ".simulation.output": ("write_netcdf",),
     ".simulation.parameters": ("Parameter", "ParameterBook"),
     ".simulation.spec": ("Execution", "Simulation"),
