@@ -850,8 +850,9 @@ def main(argv=None):
     ap.add_argument("--table-rows", help="comma-separated rows of --table (default: all)")
     ap.add_argument("--table-dtype", default="float32", choices=("float32", "float64"))
     ap.add_argument("--batch-cost", metavar="SIZES",
-                    help="e.g. 2,4,8,32: rho(B), the CPU time per network-step of a batch of B over a single "
-                         "run's (the table of brainnet_cb.fitting.batch_size)")
+                    help="e.g. 1,2,4,8,32: rho(B), the CPU time per network-step of a batch of B over a single "
+                         "run's: the vmapped engine (the table of brainnet_cb.simulation.batch_cost) and, end "
+                         "to end, bn.simulate_batch (vectorize='auto' and True) against B bn.simulate calls")
     # internal
     ap.add_argument("--child")
     ap.add_argument("--dtype", default="float64")

@@ -123,14 +123,19 @@ def make_rows(bn, jax, jnp, dtype, keys):
     return rows
 
 
-def batch_cost(sizes, dtype="float32", repeats=3):
-    """rho(B): CPU time per network-step of the batched engine over the single engine's.
+def batch_cost(sizes, dtype="float32", repeats=3, end_to_end=True):
+    """rho(B): CPU time per network-step of a batch of B over B single runs.
 
-    tvb76, noise, ``TemporalAverage(1 ms)`` and ``Bold(tr=720 ms)``, 3 TRs; the compiled
-    ``engine.advance_batched`` (G batched) against ``engine.advance``, alternately, best
-    of ``repeats``. The source of ``brainnet_cb.fitting.batch_size.CPU_RELATIVE_COST``.
+    tvb76, noise, ``TemporalAverage(1 ms)`` and ``Bold(tr=720 ms)``, 3 TRs, G batched.
+    Engine: the compiled ``engine.advance_batched`` (one vmapped program) against
+    ``engine.advance``, alternately, best of ``repeats`` -- the source of
+    ``brainnet_cb.simulation.batch_cost.CPU_RELATIVE_COST``. End to end (``end_to_end``):
+    ``bn.simulate_batch`` as a user calls it (``vectorize="auto"``, and ``True``) against
+    B ``bn.simulate`` calls, alternately, best of ``max(repeats, 2)`` (the first call of
+    each compiles). Prints a markdown table, one line per B, and returns ``{B: {column: rho}}``.
     """
     bn, jax, jnp = core._jax_setup(dtype)
+    from brainnet_cb.simulation import batch_cost as cost
     from brainnet_cb.simulation import engine
     from brainnet_cb.simulation import run as runmod
 
@@ -144,6 +149,18 @@ def batch_cost(sizes, dtype="float32", repeats=3):
         captured["run"] = self
         return execute(self, *a, **k)
 
+    def best_cpu(calls, reps):
+        best = [np.inf] * len(calls)
+        for _ in range(reps):
+            for i, fn in enumerate(calls):
+                c0 = time.process_time()
+                fn()
+                best[i] = min(best[i], time.process_time() - c0)
+        return best
+
+    print(f"# load {os.getloadavg()[0]:.1f}; rho = CPU time of the batch / (B x one run's)", flush=True)
+    print("|    B | engine, vmapped | simulate_batch auto | simulate_batch vmapped | auto path |", flush=True)
+    print("|---:|---:|---:|---:|---|", flush=True)
     runmod.Run.execute = capture
     try:
         single = bn.prepare(model, tvb, coupling=bn.Linear(G=0.5), **kw)
@@ -151,23 +168,40 @@ def batch_cost(sizes, dtype="float32", repeats=3):
         nb = single.n_steps // single.plan.levels[top][0]
         out = {}
         for size in sizes:
-            bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": np.linspace(0.3, 0.6, size)}, **kw)
+            gs = np.linspace(0.3, 0.6, size)
+            bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": gs}, vectorize=True, **kw)
             run = captured["run"]
             calls = (lambda: jax.block_until_ready(engine.advance(single.carry, single.dyn, single.plan, nb, top)),
                      lambda r=run: jax.block_until_ready(engine.advance_batched(r.carry, r.dyn, r.plan, nb, top,
                                                                                 r.axes)))
-            best = [np.inf, np.inf]
-            for _ in range(repeats + 1):
-                for i, fn in enumerate(calls):
-                    c0 = time.process_time()
-                    fn()
-                    best[i] = min(best[i], time.process_time() - c0)
-            out[size] = best[1] / best[0] / size
-            us = best[0] / (nb * single.plan.levels[top][0]) * 1e6
-            print(f"B = {size:4d}: rho = {out[size]:.2f} (single {us:.2f} us/step CPU)", flush=True)
+            best = best_cpu(calls, repeats + 1)
+            row = {"engine": best[1] / best[0] / size}
+            if end_to_end:
+                e2e = (lambda g=gs: [bn.simulate(model, tvb, coupling=bn.Linear(G=x), **kw) for x in g],
+                       lambda g=gs: bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": g}, **kw),
+                       lambda g=gs: bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": g},
+                                                      vectorize=True, **kw))
+                best = best_cpu(e2e, max(repeats, 2))
+                row.update(auto=best[1] / best[0], vmapped=best[2] / best[0])
+            out[size] = row
+            path = "one by one" if cost.run_one_by_one(size, jax.default_backend()) else "vmapped"
+            cells = [f"{row[k]:.2f}" if k in row else "" for k in ("engine", "auto", "vmapped")]
+            print(f"| {size:4d} | " + " | ".join(cells) + f" | {path} |", flush=True)
+        print(f"# single run: engine {best_us(single, nb, top, calls[0]):.2f} us/step CPU; "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         runmod.Run.execute = execute
     return out
+
+
+def best_us(single, nb, top, call, reps=3):
+    """Best process CPU time per step (us) of the single run's compiled engine."""
+    best = np.inf
+    for _ in range(reps):
+        c0 = time.process_time()
+        call()
+        best = min(best, time.process_time() - c0)
+    return best / (nb * single.plan.levels[top][0]) * 1e6
 
 
 def measure(rows, repeats, log=sys.stderr):

@@ -1,83 +1,13 @@
-r"""How many runs a sweep puts in one compiled batch: memory and measured throughput.
+"""How many runs a sweep puts in one compiled batch: memory and measured throughput.
 
-A batch of :math:`B` runs is one vmapped program. Its cost per simulated step,
-relative to :math:`B` single runs, was measured with ``benchmarks/bench_core.py``
-(``--batch-cost``: tvb76, Coombes–Byrne, Heun, noise and BOLD, float32):
-
-- on a CPU the relative cost :math:`\rho(B)` is above 1 for small batches (the
-  vmapped gather and noise block cost more than the work they share) and falls
-  below 1 from :math:`B \approx 8` (:data:`CPU_RELATIVE_COST`);
-- on an accelerator a single small network is launch-bound, so the cost of a
-  batch hardly grows with :math:`B`: the largest batch that fits is fastest.
-
-For :math:`K` runs and a memory cap :math:`B_\mathrm{mem}`,
-:func:`choose_batch_size` takes the :math:`B \le \min(K, B_\mathrm{mem})` that
-minimises the estimated time :math:`\lceil K / B \rceil\, B\, \rho(B)` (the
-last batch is padded to :math:`B`), the largest such :math:`B` on ties. On a CPU
-:math:`B` stays within the measured sizes: no gain was measured beyond them,
-and the compile time grows with :math:`B`.
+The rule and the measured costs live beside the batch engine, in
+:mod:`brainnet_cb.simulation.batch_cost` (:func:`~brainnet_cb.simulate_batch`
+asks the same rule whether to run its members one by one); this module is
+where the sweeps (:func:`~brainnet_cb.sweep`) take them from.
 """
 
 from __future__ import annotations
 
-import math
+from ..simulation.batch_cost import CPU_RELATIVE_COST, choose_batch_size, relative_cost, run_one_by_one
 
-import numpy as np
-
-__all__ = ["CPU_RELATIVE_COST", "relative_cost", "choose_batch_size"]
-
-#: Cost of one network-step in a vmapped batch of ``B``, relative to a single run
-#: (``B = 1``), on a CPU; measured with ``python benchmarks/bench_core.py --batch-cost
-#: 2,4,8,16,32`` on the project's 2-core machine (tvb76, noise, BOLD, float32, process
-#: CPU time of the compiled engine). Interpolated linearly in ``log2 B``.
-CPU_RELATIVE_COST = {1: 1.0, 2: 1.14, 4: 1.31, 8: 0.93, 16: 0.72, 32: 0.61}
-
-
-def relative_cost(batch: int, platform: str = "cpu") -> float:
-    """:math:`\\rho(B)`: cost per network-step of a batch of ``batch`` over a single run's.
-
-    ``platform`` is JAX's backend name (``jax.default_backend()``); anything
-    but ``"cpu"`` is treated as an accelerator, where :math:`\\rho(B) = 1/B`
-    (a batch costs about what one run costs).
-    """
-    if platform != "cpu":
-        return 1.0 / batch
-    sizes = np.array(sorted(CPU_RELATIVE_COST), float)
-    costs = np.array([CPU_RELATIVE_COST[int(b)] for b in sizes])
-    return float(np.interp(math.log2(batch), np.log2(sizes), costs))
-
-
-def choose_batch_size(total: int, memory_cap: int, platform: str = "cpu") -> int:
-    """The batch size of a sweep of ``total`` runs: the fastest that fits in memory.
-
-    Parameters
-    ----------
-    total : int
-        Number of runs ``K``.
-    memory_cap : int
-        The largest ``B`` whose outputs and state fit in the memory budget.
-    platform : str
-        JAX backend (``"cpu"``, ``"gpu"``, ``"tpu"``).
-
-    Returns
-    -------
-    int
-        ``B`` in ``[1, min(K, memory_cap)]`` (on a CPU also at most the
-        largest measured size, 32) minimising
-        ``ceil(K / B) * B * relative_cost(B)``; the largest on ties.
-
-    Examples
-    --------
-    >>> choose_batch_size(4, 1000, "cpu"), choose_batch_size(64, 1000, "cpu"), choose_batch_size(64, 1000, "gpu")
-    (1, 32, 64)
-    """
-    top = max(1, min(int(total), int(memory_cap)))
-    if platform == "cpu":  # no gain measured beyond the table; compile time grows with B
-        top = min(top, max(CPU_RELATIVE_COST))
-    candidates = set(range(1, min(top, 256) + 1)) | {top} | {2**k for k in range(top.bit_length())}
-    best, best_cost = 1, math.inf
-    for b in sorted(candidates):
-        cost = math.ceil(total / b) * b * relative_cost(b, platform)
-        if cost <= best_cost * (1 + 1e-12):
-            best, best_cost = b, min(cost, best_cost)
-    return best
+__all__ = ["CPU_RELATIVE_COST", "relative_cost", "choose_batch_size", "run_one_by_one"]

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from functools import partial
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
 from ..errors import SimulationError
 from . import engine
+from .batch_cost import run_one_by_one
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
 from .spec import simulation, split_options
 from .validation import validate_history
 
-__all__ = ["simulate_batch"]
+__all__ = ["simulate_batch", "execute_one_by_one", "VECTORIZE"]
 
 #: The execution options a batch takes (it neither streams nor checkpoints).
 BATCH_EXECUTION = ("chunk_steps", "progress")
+#: The values of ``simulate_batch(vectorize=...)``.
+VECTORIZE = (True, False, "auto")
 
 
 def batch_values(batch, book, n, dtype):
@@ -44,8 +49,8 @@ def batch_values(batch, book, n, dtype):
 
 
 def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_divergence="raise",
-                   **options) -> xr.Dataset:
-    """Simulate a batch of ``B`` variants of one network in one compiled program.
+                   vectorize="auto", **options) -> xr.Dataset:
+    """Simulate a batch of ``B`` variants of one network, in one compiled program or one by one.
 
     ``simulate_batch(spec, batch=...)`` or ``simulate_batch(model, connectome,
     duration, dt, batch=..., **options)``, with the run options of
@@ -63,6 +68,21 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     NaN or inf (the default, ``"raise"``, stops with :class:`DivergenceError`);
     the result then holds ``diverged_at`` (ms, NaN for finite runs) and
     ``diverged_region`` per member.
+
+    ``vectorize`` says how the members run. ``True``: one compiled program
+    for the whole batch (``jax.vmap`` over the members). ``False``: one member
+    after another through the single-run engine of :func:`~brainnet_cb.simulate`
+    (advanced in lockstep, chunk by chunk, so a divergence stops the batch at
+    the same chunk as the vectorised program). ``"auto"`` (default): one by one
+    where that is measured to be faster, the rule by which a sweep picks its
+    batch size (:func:`~brainnet_cb.simulation.batch_cost.run_one_by_one`): on a
+    CPU for batches of up to 7 members (the vectorised program costs more per
+    member than a single run there), vectorised for larger batches and on an
+    accelerator; a batch of one always runs as the single run. The result has
+    the same dims, coords and attrs either way; run one by one, every member
+    equals :func:`~brainnet_cb.simulate` of that member bit for bit; the
+    vectorised program may differ from it in the last bits (seen on tvb76:
+    XLA compiles the vmapped delayed-coupling sum into different code).
 
     Returns
     -------
@@ -85,6 +105,9 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
                               f"checkpoints); its execution options are {list(BATCH_EXECUTION)}.")
     if on_divergence not in ("raise", "keep"):
         raise SimulationError(f"on_divergence must be 'raise' or 'keep'; got {on_divergence!r}.")
+    if not any(vectorize is v for v in VECTORIZE):
+        raise SimulationError(f"vectorize must be True (one vmapped program), False (the members one by one) "
+                              f"or 'auto' (the faster on this backend); got {vectorize!r}.")
     spec = simulation(model, connectome, duration, dt, **sim_options)
     book = ParameterBook.of(spec)
     n = spec.connectome.n_regions
@@ -104,14 +127,17 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     leaves = jax.tree_util.tree_leaves(dyn)
     ids = {id(x) for x in batched}
     axes = tuple(0 if id(leaf) in ids else None for leaf in leaves)
-    in_axes = engine.dyn_axes(dyn, axes)
-    carry = jax.vmap(partial(engine.initial_carry, x0, hist0, plan=run.plan), in_axes=(in_axes,),
-                     out_axes=engine.carry_axes(run.carry))(dyn)
-
     attrs = _batch_attrs(run.attrs, values, book, spec, first_spec, max_lag)
-    brun = dataclasses.replace(run, dyn=dyn, carry=carry, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,
+    brun = dataclasses.replace(run, dyn=dyn, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,
                                on_divergence=on_divergence)
-    ds = brun.execute(chunk_steps=exe.get("chunk_steps"), progress=exe.get("progress"))
+    if vectorize == "auto":
+        vectorize = not run_one_by_one(size, jax.default_backend())
+    if vectorize:
+        brun.carry = jax.vmap(partial(engine.initial_carry, x0, hist0, plan=run.plan),
+                              in_axes=(engine.dyn_axes(dyn, axes),), out_axes=engine.carry_axes(run.carry))(dyn)
+        ds = brun.execute(chunk_steps=exe.get("chunk_steps"), progress=exe.get("progress"))
+    else:
+        ds = execute_one_by_one(brun, x0, hist0, chunk_steps=exe.get("chunk_steps"), progress=exe.get("progress"))
     if on_divergence == "keep":
         bad = np.asarray(brun.carry.bad_step)
         regions = np.asarray(brun.carry.bad_region)
@@ -124,6 +150,73 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
         dims = ("batch",) if v.ndim == 1 else ("batch", "region")
         ds = ds.assign_coords({name: (dims, v)})
     return ds
+
+
+def execute_one_by_one(brun, x0, hist0, chunk_steps=None, progress=None) -> xr.Dataset:
+    """Execute a batched :class:`~brainnet_cb.simulation.run.Run` member by member with the single-run engine.
+
+    Member ``b`` takes row ``b`` of every batched leaf of ``brun.dyn`` (the
+    others are shared), starts from :func:`~brainnet_cb.simulation.engine.initial_carry`
+    of ``(x0, hist0)`` and is advanced by :func:`~brainnet_cb.simulation.engine.advance`,
+    the compiled program of :func:`~brainnet_cb.simulate`. The members go in
+    lockstep over ``brun.schedule(chunk_steps)``; after every chunk the batch
+    is checked for divergence as the vectorised batch is. The outputs fill
+    ``(B, time, ...)`` buffers and are labelled as the vectorised batch's;
+    ``brun.carry`` ends as the batched carry (members stacked as
+    :func:`~brainnet_cb.simulation.engine.carry_axes` says).
+    """
+    plan, size = brun.plan, brun.batch_size
+    leaves, treedef = jax.tree_util.tree_flatten(brun.dyn)
+    dyns = [jax.tree_util.tree_unflatten(treedef, [leaf[b] if ax == 0 else leaf for leaf, ax in zip(leaves, brun.axes)])
+            for b in range(size)]
+    carries = [engine.initial_carry(x0, hist0, d, plan=plan) for d in dyns]
+    pieces = brun.schedule(chunk_steps)
+    per_piece = [brun._samples_per_piece(p) for p in pieces]
+    total = [sum(c) for c in zip(*per_piece)] or [0] * len(brun.monitors)
+    buffers, counts = [None] * len(brun.monitors), [0] * len(brun.monitors)
+    period = [1] + [p for p, _ in plan.levels]
+    bar = _bar(size * brun.n_steps, size * len(pieces), progress)
+    for (n_blocks, level), got in zip(pieces, per_piece):
+        outputs = []
+        for b in range(size):  # dispatch every member, then copy (the copies overlap the later members)
+            carries[b], ys = engine.advance(carries[b], dyns[b], plan, n_blocks, level)
+            outputs.append(ys)
+        for b, ys in enumerate(outputs):
+            for lvl, outs in enumerate(ys):
+                for k, arr in zip(plan.levels[lvl][1], outs):
+                    arr = np.asarray(arr)
+                    arr = arr.reshape((-1,) + arr.shape[-2:])
+                    if buffers[k] is None:
+                        buffers[k] = np.empty((size, total[k]) + arr.shape[1:], arr.dtype)
+                    buffers[k][b, counts[k]: counts[k] + arr.shape[0]] = arr
+            if bar is not None:
+                bar.update(n_blocks * period[level + 1])
+        counts = [c + g for c, g in zip(counts, got)]
+        brun._check_finite(carries[0]._replace(bad_step=np.stack([np.asarray(c.bad_step) for c in carries]),
+                                               bad_region=np.stack([np.asarray(c.bad_region) for c in carries])))
+    if bar is not None:
+        bar.close()
+    brun.carry = _stack(carries)
+    return brun._dataset(brun._empty_samples(buffers))
+
+
+def _stack(carries):
+    """The batched carry of the members' ``carries`` (shared leaves from the first member)."""
+    def stack(ax, *members):
+        return members[0] if ax is None else jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *members)
+
+    return jax.tree_util.tree_map(stack, engine.carry_axes(carries[0]), *carries, is_leaf=lambda x: x is None)
+
+
+def _bar(total, n_calls, progress):
+    """A progress bar over ``total`` member-steps, or None (default: several calls and a terminal)."""
+    if progress is None:
+        progress = n_calls > 1 and sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
+
+    return tqdm(total=total, unit="step", desc="brainnet_cb batch", leave=False)
 
 
 def _batch_attrs(attrs, values, book, spec, first_spec, max_lag):

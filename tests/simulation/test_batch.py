@@ -18,11 +18,13 @@ def conn():
 KW = dict(duration=23.7, dt=0.1, monitors=[bn.TemporalAverage(1.0), bn.Raw(name="raw")])
 
 
-def test_batch_equals_individual_runs_bit_for_bit(conn):
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_batch_equals_individual_runs_bit_for_bit(conn, vectorize):
     batch = {"G": [0.1, 0.5, 0.9], "eta": [1.0, 2.0, -1.0], "speed": [2.0, 3.0, 5.0], "seed": [1, 2, 3],
              "noise_v": [0.1, 0.2, 0.0]}
     noise = bn.Additive(v=0.3, r=0.01)
-    ds = bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, noise=noise, chunk_steps=40, **KW)
+    ds = bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, noise=noise, chunk_steps=40, vectorize=vectorize,
+                           **KW)
     assert ds.raw_r.dims == ("batch", "time_raw", "region")
     np.testing.assert_array_equal(ds.G.values, batch["G"])
     assert ds.attrs["coupling"] == "Linear(G=batch)" and ds.attrs["noise"] == "Additive(v=batch, r=0.01)"
@@ -37,10 +39,10 @@ def test_batch_equals_individual_runs_bit_for_bit(conn):
 def test_per_region_values_and_no_recompile_for_new_values(conn):
     n = conn.n_regions
     eta = np.stack([np.linspace(0, 1, n), np.linspace(1, 2, n)])
-    a = bn.simulate_batch(bn.CoombesByrne(), conn, batch={"eta": eta, "G": [0.2, 0.4]}, **KW)
+    a = bn.simulate_batch(bn.CoombesByrne(), conn, batch={"eta": eta, "G": [0.2, 0.4]}, vectorize=True, **KW)
     assert a.eta.dims == ("batch", "region")
     before = _engine.TRACE_COUNT["advance_batched"]
-    b = bn.simulate_batch(bn.CoombesByrne(), conn, batch={"eta": eta + 0.5, "G": [0.3, 0.1]}, **KW)
+    b = bn.simulate_batch(bn.CoombesByrne(), conn, batch={"eta": eta + 0.5, "G": [0.3, 0.1]}, vectorize=True, **KW)
     assert _engine.TRACE_COUNT["advance_batched"] == before
     one = bn.simulate(bn.CoombesByrne(eta=eta[1] + 0.5), conn, coupling=bn.Linear(G=0.1), **KW)
     np.testing.assert_array_equal(b.r.values[1], one.r.values)
@@ -67,12 +69,13 @@ def test_an_invalid_item_is_refused_by_the_model_check(conn):
         bn.simulate_batch(bn.CoombesByrne(), conn, batch={"Delta": [1.0, -1.0]}, **KW)
 
 
-def test_diverging_members_can_be_kept(conn):
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_diverging_members_can_be_kept(conn, vectorize):
     kw = dict(KW, duration=200.0, monitors=[bn.TemporalAverage(1.0)], method="euler")
     batch = {"noise_r": [0.0, 3.0, 0.0], "seed": [1, 2, 3]}
     with pytest.raises(bn.DivergenceError, match=r"batch item 1: a state variable of region 'r\d'"):
-        bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, **kw)
-    ds = bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, on_divergence="keep", **kw)
+        bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, vectorize=vectorize, **kw)
+    ds = bn.simulate_batch(bn.CoombesByrne(), conn, batch=batch, on_divergence="keep", vectorize=vectorize, **kw)
     at = ds.diverged_at.values
     assert np.isnan(at[0]) and np.isnan(at[2]) and 0 < at[1] <= 200.0
     assert ds.diverged_region.values[1] in conn.labels and ds.diverged_region.values[0] == ""

@@ -28,9 +28,10 @@ def _single(conn, G, seed):
     return bn.simulate(bn.CoombesByrne(eta=-1.0), conn, coupling=bn.Linear(G=G), key=seed, **KW)
 
 
-def test_members_with_noise_and_bold_equal_single_runs_bit_for_bit(conn):
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_members_with_noise_and_bold_equal_single_runs_bit_for_bit(conn, vectorize):
     gs, seeds = [0.2, 0.9, 0.5], [4, 4, 9]
-    ds = bn.simulate_batch(bn.CoombesByrne(eta=-1.0), conn, batch={"G": gs, "seed": seeds}, **KW)
+    ds = bn.simulate_batch(bn.CoombesByrne(eta=-1.0), conn, batch={"G": gs, "seed": seeds}, vectorize=vectorize, **KW)
     assert ds.bold.dims == ("batch", "time_bold", "region") and ds.sizes["time_bold"] == 5
     for b in range(3):
         one = _single(conn, gs[b], seeds[b])
@@ -39,9 +40,10 @@ def test_members_with_noise_and_bold_equal_single_runs_bit_for_bit(conn):
     assert not np.array_equal(ds.bold.values[0], ds.bold.values[1])  # G differs, same noise
 
 
-def test_a_batch_of_one_is_the_single_run(conn):
+@pytest.mark.parametrize("vectorize", [True, False, "auto"])
+def test_a_batch_of_one_is_the_single_run(conn, vectorize):
     ds = bn.simulate_batch(bn.CoombesByrne(eta=-1.0), conn, coupling=bn.Linear(), batch={"G": [0.7]},
-                           key=3, **KW)
+                           key=3, vectorize=vectorize, **KW)
     one = _single(conn, 0.7, 3)
     for name in one.data_vars:
         xr.testing.assert_identical(ds[name].isel(batch=0).drop_vars("G"), one[name])
