@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
-from .analysis import fc as compute_fc
 from .errors import BrainnetError
 
 if TYPE_CHECKING:
@@ -276,6 +275,8 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
     if "eeg" in ds and _n_time(ds["eeg"]) >= 2:
         panels.append("eeg")
     if fc is None:
+        from .analysis import fc as compute_fc  # noqa: PLC0415 - SciPy: not loaded by `import brainnet_cb.plots`
+
         source = None
         if "bold" in ds and _n_time(ds["bold"]) >= 3:
             fc, source = compute_fc(ds["bold"]), "BOLD"

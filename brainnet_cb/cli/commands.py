@@ -33,6 +33,7 @@ import warnings
 
 from .._destinations import check_destination
 from ..errors import BrainnetError
+from .summary import summarize
 
 __all__ = ["main", "summarize"]
 
@@ -99,39 +100,6 @@ def _save_figure(fig, path: pathlib.Path):
     tmp.replace(path)
 
 
-def summarize(ds, connectome=None) -> dict:
-    """The numbers ``brainnet-cb run`` prints, computed from its Dataset.
-
-    Mean rate over all regions and samples of ``r`` (or the first activity
-    variable); FC statistics over the upper triangle of ``bn.fc`` of the BOLD
-    signal (of the activity when there is no BOLD or fewer than 3 volumes),
-    and, with a connectome, the correlation of FC with the symmetrised weights.
-    """
-    from ..analysis import fc as compute_fc  # noqa: PLC0415
-
-    out = {"regions": int(ds.sizes.get("region", 0)), "duration_ms": float(ds.attrs.get("duration", np.nan))}
-    activity = next((v for v in ("r",) if v in ds), None) or next(
-        (v for v in ds.data_vars if ds[v].dims[-1:] == ("region",) and v != "bold"), None)
-    if activity is not None:
-        values = np.asarray(ds[activity].values, dtype=float)
-        out.update(activity=activity, mean=float(values.mean()), min=float(values.min()), max=float(values.max()))
-    source = None
-    if "bold" in ds and ds.sizes[ds["bold"].dims[0]] >= 3:
-        source = "bold"
-    elif activity is not None and ds.sizes[ds[activity].dims[0]] >= 3:
-        source = activity
-    if source is not None:
-        fc = np.asarray(compute_fc(ds[source]).values, dtype=float)
-        iu = np.triu_indices(len(fc), k=1)
-        upper = fc[iu]
-        out.update(fc_source=source, fc_samples=int(ds.sizes[ds[source].dims[0]]),
-                   fc_mean=float(np.nanmean(upper)), fc_sd=float(np.nanstd(upper)))
-        if connectome is not None:
-            w = np.asarray(connectome.weights, dtype=float)
-            out["sc_fc"] = float(np.corrcoef((w + w.T)[iu], upper)[0, 1])
-    return out
-
-
 def _format_summary(s, wall, paths) -> str:
     lines = [f"regions       {s['regions']}"]
     lines.append(f"simulated     {s['duration_ms'] / 1000:g} s in {wall:.1f} s wall time")
@@ -173,15 +141,33 @@ def _run(args) -> int:
     # streamed into the file chunk by chunk; summary and figure read what they need from it
     ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=_progress(args),
                              attrs={"config": _config.dumps(cfg)})
+    own_process = getattr(args, "own_process", False)
+    if own_process:
+        _forget_programs()
     with ds:
         summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
         if cfg.output.figure:
             from .. import plots  # noqa: PLC0415
+            from .run_output import release_free_memory  # noqa: PLC0415
 
+            if own_process:
+                release_free_memory()  # the summary's slices of r, before the figure's buffers
             fig = plots.summary(ds, regions=cfg.output.regions)
             _save_figure(fig, paths[1])
     print(_format_summary(summary, wall, paths))
     return 0
+
+
+def _forget_programs():
+    """The run is over: drop JAX's compiled programs and caches (~50 MB for the default run) and hand
+    the freed heap back before the summary and the figure. Only in the command's own process: a
+    Python caller keeps its caches."""
+    import jax  # noqa: PLC0415
+
+    from .run_output import release_free_memory  # noqa: PLC0415
+
+    jax.clear_caches()
+    release_free_memory()
 
 
 #: What ``connectome.atlas`` names beyond the bundled atlases load (``brainnet-cb atlases`` lists them).
@@ -450,6 +436,7 @@ def main(argv=None) -> int:
         args = top.parse_args(argv)
     except SystemExit as stop:  # --help, --version (0) or a usage error (2, already printed)
         return int(stop.code or 0)
+    args.own_process = own_process
     if own_process and args.command in ("run", "sweep", "fit") and not args.print_config:
         from .cache import compilation_cache  # noqa: PLC0415
 

@@ -38,6 +38,28 @@ def test_streamed_file_equals_the_in_memory_write_bit_for_bit(tmp_path, monkeypa
         for key in set(memory.attrs) - stamped:
             assert np.array_equal(streamed.attrs[key], memory.attrs[key]), key
         assert streamed.attrs["wall_time_s"] == pytest.approx(wall, abs=1e-3)
+    # the encoding too (fill values, units of the time axes, string types), as netCDF stores it
+    netCDF4 = pytest.importorskip("netCDF4")
+    with netCDF4.Dataset(tmp_path / "streamed.nc") as a, netCDF4.Dataset(tmp_path / "memory.nc") as b:
+        assert a.data_model == b.data_model == "NETCDF4"
+        for name, var in b.variables.items():
+            got = a.variables[name]
+            assert got.dtype == var.dtype and got.dimensions == var.dimensions, name
+            assert got.ncattrs() == var.ncattrs(), name
+            for key in var.ncattrs():
+                np.testing.assert_equal(got.getncattr(key), var.getncattr(key), err_msg=f"{name}.{key}")
+        assert {d for d, dim in a.dimensions.items() if dim.isunlimited()} == {"time", "time_slow"}
+
+
+def test_the_written_file_opened_for_the_summary_reads_the_run(tmp_path):
+    from brainnet_cb.cli.run_output import open_result
+
+    ds = _spec().run()
+    bn.write_netcdf(ds, tmp_path / "run.nc")
+    with open_result(tmp_path / "run.nc") as lazy:
+        for name in ds.data_vars:
+            np.testing.assert_array_equal(lazy[name].values, ds[name].values, err_msg=name)
+        np.testing.assert_array_equal(lazy["r"].isel(time=slice(-7, None)).values, ds["r"].values[-7:])
 
 
 def test_an_existing_file_is_refused_before_the_run(tmp_path):
