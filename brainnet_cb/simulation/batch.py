@@ -1,4 +1,5 @@
-"""Many runs of one network in one compiled program (``vmap`` over a batch axis)."""
+"""Many runs of one network: one compiled program (``vmap`` over a batch axis), or the members one by one
+through the single-run engine where that is faster (small batches on a CPU), with the same result Dataset."""
 
 from __future__ import annotations
 
