@@ -139,11 +139,9 @@ def _run(args) -> int:
     from .run_output import run_to_netcdf  # noqa: PLC0415
 
     # streamed into the file chunk by chunk; summary and figure read what they need from it
+    own_process = getattr(args, "own_process", False)  # a Python caller keeps JAX's caches
     ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=_progress(args),
-                             attrs={"config": _config.dumps(cfg)})
-    own_process = getattr(args, "own_process", False)
-    if own_process:
-        _forget_programs()
+                             attrs={"config": _config.dumps(cfg)}, forget_programs=own_process)
     with ds:
         summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
         if cfg.output.figure:
@@ -156,18 +154,6 @@ def _run(args) -> int:
             _save_figure(fig, paths[1])
     print(_format_summary(summary, wall, paths))
     return 0
-
-
-def _forget_programs():
-    """The run is over: drop JAX's compiled programs and caches (~50 MB for the default run) and hand
-    the freed heap back before the summary and the figure. Only in the command's own process: a
-    Python caller keeps its caches."""
-    import jax  # noqa: PLC0415
-
-    from .run_output import release_free_memory  # noqa: PLC0415
-
-    jax.clear_caches()
-    release_free_memory()
 
 
 #: What ``connectome.atlas`` names beyond the bundled atlases load (``brainnet-cb atlases`` lists them).

@@ -18,13 +18,16 @@ def _spec():
                       monitors=[bn.TemporalAverage(1.0), bn.TemporalAverage(5.0, variables=("r",), name="slow")])
 
 
-def test_streamed_file_equals_the_in_memory_write_bit_for_bit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("forget_programs", [False, True])
+def test_streamed_file_equals_the_in_memory_write_bit_for_bit(tmp_path, monkeypatch, forget_programs):
     monkeypatch.setattr(run_module, "MAX_CHUNK_STEPS", 400)  # several chunks and a tail at a lower level
     ds = _spec().run()
     ds.attrs["wall_time_s"] = 0.0
     ds.attrs["config"] = "x = 1\n"
     bn.write_netcdf(ds, tmp_path / "memory.nc")
-    streamed, wall = run_to_netcdf(_spec(), tmp_path / "streamed.nc", attrs={"config": "x = 1\n"})
+    # forget_programs (the command's own process): JAX's caches dropped before and after the run
+    streamed, wall = run_to_netcdf(_spec(), tmp_path / "streamed.nc", attrs={"config": "x = 1\n"},
+                                   forget_programs=forget_programs)
     with streamed, xr.open_dataset(tmp_path / "memory.nc") as memory:
         assert list(streamed.variables) == list(memory.variables)
         for name in memory.variables:
