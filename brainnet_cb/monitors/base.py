@@ -11,6 +11,20 @@ A monitor is a pytree dataclass with three pure methods, called by the engine:
 variable of the model, and ``"coupling"`` (the long-range input the node
 receives at that time). Samples are stamped with the time at the end of
 their period. A monitor also describes its output (:meth:`to_dataarrays`).
+
+A monitor whose ``update`` branches every few steps (e.g. :class:`~brainnet_cb.Bold`'s
+Balloon sub-step, a ``lax.cond`` on a step count) may split it into two more
+pure methods and say how often the second one is due:
+
+- ``settle_steps``: the branch's period in steps (``None``: no split);
+- ``accumulate(state, obs) -> state``: the per-step, branch-free part;
+- ``settle(state, obs) -> state``: the rest, due after every ``settle_steps``
+  steps counted from step 0;
+
+with ``update = settle(accumulate(...))``. Where ``settle_steps`` equals the
+period of a monitor level of the run, the engine calls ``accumulate`` every
+step and ``settle`` at the end of every period of that level (no per-step
+branch); elsewhere it calls ``update``. Both give the same numbers.
 """
 
 from __future__ import annotations

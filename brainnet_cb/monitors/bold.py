@@ -340,11 +340,20 @@ class Bold(Monitor):
             state.update(bmean=jnp.zeros((n,), dtype), bcount=jnp.zeros((), dtype), nsub=jnp.asarray(0, jnp.int32))
         return state
 
-    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
+    @property
+    def settle_steps(self) -> int | None:
+        """Steps per Balloon sub-step (``k``): :meth:`settle` runs after every ``k`` steps."""
+        return self.substeps
+
+    def accumulate(self, state: Any, obs: Observables, model: NodeModel) -> Any:
+        """The branch-free part of :meth:`update`: add this step's source to the sub-step sum."""
+        return dict(state, acc=state["acc"] + source_signal(self.variable, obs, model), count=state["count"] + 1)
+
+    def settle(self, state: Any, obs: Observables, model: NodeModel) -> Any:
+        """The Balloon sub-step, once ``k`` steps are summed (a ``lax.cond`` on the count)."""
         k = self.substeps
         h = self._h_seconds()
         c = self.constants()
-        state = dict(state, acc=state["acc"] + source_signal(self.variable, obs, model), count=state["count"] + 1)
 
         def substep(st):
             st = dict(st)
@@ -361,6 +370,10 @@ class Bold(Monitor):
             return st
 
         return jax.lax.cond(state["count"] == k, substep, lambda st: st, state)
+
+    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
+        """:meth:`accumulate`, then :meth:`settle` (the engine calls them apart where it can)."""
+        return self.settle(self.accumulate(state, obs, model), obs, model)
 
     def _drive_text(self):
         mode, v = self.baseline_mode, self.variable

@@ -111,8 +111,30 @@ def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
                             carry.x.shape[0], dyn.dt)
 
 
-def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
-    """One integration step; ``dW`` the step's noise increment ``(n_states, n)`` or None."""
+def _settled(dyn: Dynamic, plan: Plan, level: int) -> tuple:
+    """``(monitor index, level)`` of the monitors whose ``settle`` runs at the end of that level's periods.
+
+    A monitor with ``settle_steps`` equal to the period of a level ``<= level``
+    (the first such level) is settled there; its per-step call is then
+    ``accumulate`` alone, without ``update``'s branch (see
+    :mod:`brainnet_cb.monitors.base`). Level periods start at multiples of
+    their length (the run schedules whole periods from step 0), so the
+    settles fall on the steps where ``update`` would have branched.
+    """
+    out = []
+    periods = [p for p, _ in plan.levels[: level + 1]]
+    for i, m in enumerate(dyn.monitors):
+        k = getattr(m, "settle_steps", None)
+        if k and k in periods:
+            out.append((i, periods.index(k)))
+    return tuple(out)
+
+
+def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None, settled: tuple = ()) -> Carry:
+    """One integration step; ``dW`` the step's noise increment ``(n_states, n)`` or None.
+
+    ``settled``: :func:`_settled` of the enclosing loop (those monitors only ``accumulate``).
+    """
     model = dyn.model
     inputs = add_stimuli({plan.port: carry.c}, dyn.stimuli, carry.step, dyn.dt)
 
@@ -128,7 +150,9 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None) -> Carry:
     hist = push(carry.hist, step, sent)
     c = _coupling_input(hist, step, sent, dyn)
     obs = _observables(model, x, c)
-    mon = tuple(m.update(s, obs, model) for m, s in zip(dyn.monitors, carry.monitors))
+    quiet = {i for i, _ in settled}
+    mon = tuple(m.accumulate(s, obs, model) if i in quiet else m.update(s, obs, model)
+                for i, (m, s) in enumerate(zip(dyn.monitors, carry.monitors)))
     # One reduction per step: a sum of finite states is finite (short of overflow,
     # which is a divergence too); the region is looked up only when it happens.
     newly_bad = (carry.bad_step < 0) & ~jnp.isfinite(jnp.sum(x))
@@ -151,25 +175,42 @@ def _emit(carry: Carry, dyn: Dynamic, indices, steps):
     return carry._replace(monitors=tuple(mon)), tuple(samples)
 
 
-def _step(state, dyn: Dynamic, plan: Plan):
+def _step(state, dyn: Dynamic, plan: Plan, settled: tuple = ()):
     """One step of ``state = (carry, noise block)``; draws the next block at a block boundary."""
     carry, nz = state
     if nz is None:
-        return _one_step(carry, dyn, plan), None
+        return _one_step(carry, dyn, plan, settled=settled), None
     dW = jax.lax.dynamic_index_in_dim(nz, carry.step % NOISE_BLOCK, keepdims=False)
-    carry = _one_step(carry, dyn, plan, dW)
+    carry = _one_step(carry, dyn, plan, dW, settled)
     nz = jax.lax.cond(carry.step % NOISE_BLOCK == 0, lambda: _noise_block(carry, dyn, plan), lambda: nz)
     return carry, nz
 
 
-def _block_state(state, dyn, plan, level):
-    """Advance ``state = (carry, noise block)`` one period of ``level`` (-1: one step)."""
+def _settle(carry: Carry, dyn: Dynamic, indices):
+    """Call ``settle`` of the monitors ``indices`` (the end of a period of their level)."""
+    if not indices:
+        return carry
+    obs = _observables(dyn.model, carry.x, carry.c)
+    mon = list(carry.monitors)
+    for i in indices:
+        mon[i] = dyn.monitors[i].settle(mon[i], obs, dyn.model)
+    return carry._replace(monitors=tuple(mon))
+
+
+def _block_state(state, dyn, plan, level, settled=None):
+    """Advance ``state = (carry, noise block)`` one period of ``level`` (-1: one step).
+
+    ``settled``: :func:`_settled` of the outermost call (computed there when None).
+    """
+    if settled is None:
+        settled = _settled(dyn, plan, level)
     if level < 0:
-        return _step(state, dyn, plan), ()
+        return _step(state, dyn, plan, settled), ()
     steps, indices = plan.levels[level]
     reps = steps // (plan.levels[level - 1][0] if level > 0 else 1)
-    state, ys = jax.lax.scan(lambda s, _: _block_state(s, dyn, plan, level - 1), state, None, length=reps)
-    carry, samples = _emit(state[0], dyn, indices, steps)
+    state, ys = jax.lax.scan(lambda s, _: _block_state(s, dyn, plan, level - 1, settled), state, None, length=reps)
+    carry = _settle(state[0], dyn, [i for i, lv in settled if lv == level])
+    carry, samples = _emit(carry, dyn, indices, steps)
     return (carry, state[1]), ys + (samples,)
 
 
