@@ -123,13 +123,24 @@ def make_rows(bn, jax, jnp, dtype, keys):
     return rows
 
 
+#: XLA options per compiled batch program (``jax.jit(..., compiler_options=...)``), measured by
+#: ``--batch-cost``: on a 2-core CPU shared with other jobs, XLA's parallel task assigner splits
+#: the vmapped coupling gather across threads from B = 4 on (~20 us of thread hand-off per
+#: step), and the YNNPACK reduce fusion sums the coupling in another order than the single
+#: run (members differ from ``bn.simulate`` in the last bit on tvb76).
+TUNED_CPU_OPTIONS = {"xla_disable_hlo_passes": "cpu-parallel-task-assigner",
+                     "xla_cpu_experimental_ynn_fusion_type": ""}
+
+
 def batch_cost(sizes, dtype="float32", repeats=3, end_to_end=True):
     """rho(B): CPU time per network-step of a batch of B over B single runs.
 
     tvb76, noise, ``TemporalAverage(1 ms)`` and ``Bold(tr=720 ms)``, 3 TRs, G batched.
     Engine: the compiled ``engine.advance_batched`` (one vmapped program) against
     ``engine.advance``, alternately, best of ``repeats`` -- the source of
-    ``brainnet_cb.simulation.batch_cost.CPU_RELATIVE_COST``. End to end (``end_to_end``):
+    ``brainnet_cb.simulation.batch_cost.CPU_RELATIVE_COST``; beside it the same program
+    compiled with :data:`TUNED_CPU_OPTIONS` (a candidate engine change: no intra-op
+    splitting of the step's small loops, no YNNPACK reduce fusion). End to end (``end_to_end``):
     ``bn.simulate_batch`` as a user calls it (``vectorize="auto"``, and ``True``) against
     B ``bn.simulate`` calls, alternately, best of ``max(repeats, 2)`` (the first call of
     each compiles). Prints a markdown table, one line per B, and returns ``{B: {column: rho}}``.
@@ -159,8 +170,11 @@ def batch_cost(sizes, dtype="float32", repeats=3, end_to_end=True):
         return best
 
     print(f"# load {os.getloadavg()[0]:.1f}; rho = CPU time of the batch / (B x one run's)", flush=True)
-    print("|    B | engine, vmapped | simulate_batch auto | simulate_batch vmapped | auto path |", flush=True)
-    print("|---:|---:|---:|---:|---|", flush=True)
+    tuned = jax.jit(engine.advance_batched.__wrapped__, static_argnames=("plan", "n_blocks", "level", "axes"),
+                    compiler_options=TUNED_CPU_OPTIONS)
+    print("|    B | engine, vmapped | engine, vmapped, tuned | simulate_batch auto | simulate_batch vmapped "
+          "| auto path |", flush=True)
+    print("|---:|---:|---:|---:|---:|---|", flush=True)
     runmod.Run.execute = capture
     try:
         single = bn.prepare(model, tvb, coupling=bn.Linear(G=0.5), **kw)
@@ -173,9 +187,10 @@ def batch_cost(sizes, dtype="float32", repeats=3, end_to_end=True):
             run = captured["run"]
             calls = (lambda: jax.block_until_ready(engine.advance(single.carry, single.dyn, single.plan, nb, top)),
                      lambda r=run: jax.block_until_ready(engine.advance_batched(r.carry, r.dyn, r.plan, nb, top,
-                                                                                r.axes)))
+                                                                                r.axes)),
+                     lambda r=run: jax.block_until_ready(tuned(r.carry, r.dyn, r.plan, nb, top, r.axes)))
             best = best_cpu(calls, repeats + 1)
-            row = {"engine": best[1] / best[0] / size}
+            row = {"engine": best[1] / best[0] / size, "tuned": best[2] / best[0] / size}
             if end_to_end:
                 e2e = (lambda g=gs: [bn.simulate(model, tvb, coupling=bn.Linear(G=x), **kw) for x in g],
                        lambda g=gs: bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": g}, **kw),
@@ -185,7 +200,7 @@ def batch_cost(sizes, dtype="float32", repeats=3, end_to_end=True):
                 row.update(auto=best[1] / best[0], vmapped=best[2] / best[0])
             out[size] = row
             path = "one by one" if cost.run_one_by_one(size, jax.default_backend()) else "vmapped"
-            cells = [f"{row[k]:.2f}" if k in row else "" for k in ("engine", "auto", "vmapped")]
+            cells = [f"{row[k]:.2f}" if k in row else "" for k in ("engine", "tuned", "auto", "vmapped")]
             print(f"| {size:4d} | " + " | ".join(cells) + f" | {path} |", flush=True)
         print(f"# single run: engine {best_us(single, nb, top, calls[0]):.2f} us/step CPU; "
               f"load {os.getloadavg()[0]:.1f}", flush=True)
