@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import signal
 
 from ..errors import AnalysisError
 from .filters import check_record
@@ -122,6 +121,8 @@ def upper(values, k=1):
 # ----------------------------------------------------------------------------- filters
 def filtered(series, band, order, name="x"):
     sos = check_record(series.n_time, series.fs, band, order, name)
+    from scipy import signal  # noqa: PLC0415 - SciPy loads on first use (~44 MB)
+
     return signal.sosfiltfilt(sos, series.values, axis=-2)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import signal
 
 from ..errors import AnalysisError
 
@@ -66,6 +65,8 @@ def design_bandpass(band, fs, order=2) -> np.ndarray:
         Butterworth order per edge; the band-pass has ``2 * order`` poles.
     """
     low, high = check_band(band, fs, order)
+    from scipy import signal  # noqa: PLC0415 - SciPy loads on first use (~44 MB)
+
     return signal.butter(int(order), [low, high], btype="bandpass", fs=fs, output="sos")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import signal
 
 from ..errors import AnalysisError
 from .common import leading, n_samples
@@ -62,6 +61,8 @@ def spectrum(x, *, segment=None, segment_samples=None, discard=0.0, detrend="con
             )
     if detrend not in ("constant", "linear", False):
         raise AnalysisError(f"detrend must be 'constant', 'linear' or False; got {detrend!r}.")
+    from scipy import signal  # noqa: PLC0415 - SciPy loads on first use (~44 MB)
+
     f, p = signal.welch(s.values, fs=s.fs, nperseg=L, detrend=detrend, axis=-2)
     lead_dims, lead_coords = leading(s)
     coords = {**lead_coords, "frequency": ("frequency", f, {"units": "Hz", "long_name": "frequency"})}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
 from ..errors import AnalysisError
 from .common import as_matrix_array, corr_last, filtered, leading, n_samples, upper
@@ -190,6 +189,8 @@ def ks_distance(a, b, *, k: int = 1) -> xr.DataArray:
             f"b must be one matrix (q, q) or one 1-D sample; got leading dims {lead_b}. "
             "Compare against one reference at a time."
         )
+    from scipy import stats  # noqa: PLC0415 - SciPy loads on first use (~44 MB)
+
     d = np.array([stats.ks_2samp(row, vb[0]).statistic for row in va]).reshape(lead)
     return xr.DataArray(d, dims=dims, coords=coords,
                         attrs={"long_name": "Kolmogorov-Smirnov distance", "units": "1", "k": int(k)})
