@@ -104,8 +104,11 @@ def _format_summary(s, wall, paths) -> str:
     lines = [f"regions       {s['regions']}"]
     lines.append(f"simulated     {s['duration_ms'] / 1000:g} s in {wall:.1f} s wall time")
     if "mean" in s:
-        lines.append(f"mean rate     {s['activity']} = {s['mean']:.4f} (dimensionless; min {s['min']:.4f}, "
-                     f"max {s['max']:.4f})")
+        units = s.get("units", "")
+        unit = f" {units}" if units not in ("", "1") else ""
+        what = units if units not in ("", "1") else "dimensionless"
+        lines.append(f"mean rate     {s['activity']} = {s['mean']:.4f}{unit} (min {s['min']:.4f}, "
+                     f"max {s['max']:.4f}; {what})")
     if "fc_mean" in s:
         line = (f"FC ({s['fc_source']}, {s['fc_samples']} samples)  mean {s['fc_mean']:.3f}, "
                 f"sd {s['fc_sd']:.3f}")
@@ -319,9 +322,13 @@ def _fit_working_point(cfg, base, out, args) -> int:
     if cfg.coupling.kind != "Linear":
         raise BrainnetError(f"fit.method = \"working_point\" scans a Linear coupling; got coupling.kind = "
                             f"{cfg.coupling.kind!r}. Set coupling.kind = \"Linear\" or use method = \"grid\".")
-    if not cfg.noise:
+    if not _config.build_noise(cfg.noise):
         raise BrainnetError("fit.method = \"working_point\" needs noise (an empty [noise] table has none); "
                             "set e.g. noise.v = 0.02.")
+    if cfg.noise.get("kind", "Additive") != "Additive":
+        raise BrainnetError("fit.method = \"working_point\" predicts FC for white noise (its linear stage); "
+                            f"got noise.kind = {cfg.noise['kind']!r}. Remove noise.kind and noise.tau, "
+                            "or use method = \"grid\".")
     conn = _config.build_connectome(cfg.connectome, base)
     model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
     empirical = _empirical(f.empirical, conn, base, group="fit")
@@ -330,7 +337,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
     test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test")
     result = bn.fit_working_point(
         conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
-        heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=bn.Additive(**cfg.noise),
+        heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates, discard=cfg.monitors.bold.discard / 1000.0,
         band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,

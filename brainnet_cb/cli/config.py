@@ -29,7 +29,7 @@ import math
 import pathlib
 import sys
 
-from .config_build import build_connectome, build_monitors, build_run, build_simulation, resolve_path
+from .config_build import build_connectome, build_monitors, build_noise, build_run, build_simulation, resolve_path
 from .config_schema import (
     NOISE_KINDS,
     ActivitySection,
@@ -68,6 +68,7 @@ __all__ = [
     "build_simulation",
     "build_connectome",
     "build_monitors",
+    "build_noise",
     "resolve_path",
     "ActivitySection",
     "BoldSection",

@@ -109,7 +109,7 @@ def summarize(ds, connectome=None) -> dict:
     -------
     dict
         ``regions``, ``duration_ms``; ``activity``, ``mean``, ``min``, ``max``
-        (dimensionless rates); ``fc_source``, ``fc_samples``, ``fc_mean``,
+        and ``units`` (the activity's ``units`` attribute); ``fc_source``, ``fc_samples``, ``fc_mean``,
         ``fc_sd`` and ``sc_fc`` where they apply.
     """
     import numpy as np  # noqa: PLC0415
@@ -119,7 +119,8 @@ def summarize(ds, connectome=None) -> dict:
     if activity is not None:
         da = ds[activity]
         total, low, high = pairwise_sum(_c_order_reader(da), da.size)
-        out.update(activity=activity, mean=float(np.float64(total) / da.size), min=low, max=high)
+        out.update(activity=activity, mean=float(np.float64(total) / da.size), min=low, max=high,
+                   units=str(da.attrs.get("units", "")))
     source = None
     if "bold" in ds and ds.sizes[ds["bold"].dims[0]] >= 3:
         source = "bold"

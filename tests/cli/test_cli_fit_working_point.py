@@ -50,3 +50,17 @@ def test_working_point_fit_refuses_a_coupling_it_cannot_scan(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'coupling.kind = \'Diffusive\'' in err and 'method = "grid"' in err
     assert not (tmp_path / "f.nc").exists()
+
+
+@pytest.mark.parametrize("table, message", [
+    ('kind = "OrnsteinUhlenbeck"\ntau = 2000.0\nv = 0.02\n',
+     'fit.method = "working_point" predicts FC for white noise (its linear stage); got noise.kind = '
+     "'OrnsteinUhlenbeck'. Remove noise.kind and noise.tau, or use method = \"grid\"."),
+    ("", 'fit.method = "working_point" needs noise (an empty [noise] table has none); set e.g. noise.v = 0.02.'),
+])
+def test_fit_working_point_refuses_noise_its_linear_stage_cannot_predict(tmp_path, capsys, table, message):
+    path = tmp_path / "fit.toml"
+    path.write_text("[noise]\n" + table)
+    assert cli.main(["fit", str(path), "--out", str(tmp_path / "fit.nc"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"brainnet-cb: error: {message}\n"
+    assert not (tmp_path / "fit.nc").exists()
