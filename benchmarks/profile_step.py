@@ -38,7 +38,7 @@ timed round-robin; median and best µs/step (wall), best process-CPU µs/step:
 
 - ``engine (HEAD)``: as it is;
 - ``before``: the engine as before issue 13's step work: the noise block drawn
-  by ``jax.random.normal`` (JAX's out-of-line, rolled Threefry loop) and
+  by ``jax.random.fold_in`` and ``jax.random.normal`` (JAX's rolled Threefry loop) and
   ``Bold``'s sub-step as a ``lax.cond`` in every step's update (same numbers);
 - ``no noise`` / ``no Bold`` / ``no EEG``: one component left out (what it costs);
 - ``no divergence check``: the per-step ``isfinite`` bookkeeping's results dropped;
@@ -84,7 +84,7 @@ def patch_before():
     from brainnet_cb import noise
     from brainnet_cb.simulation import engine
 
-    noise.normal = jax.random.normal
+    noise.normal, noise.fold_in = jax.random.normal, jax.random.fold_in
     engine._settled = lambda dyn, plan, level: ()
 
 
@@ -98,10 +98,11 @@ def main_job(args):
     from brainnet_cb.simulation import engine
 
     conn = bn.load_atlas("tvb76").normalized("max")
-    orig = dict(normal=noise.normal, settled=engine._settled, one=engine._one_step, nb=engine._noise_block)
+    orig = dict(normal=noise.normal, fold_in=noise.fold_in, settled=engine._settled, one=engine._one_step,
+                nb=engine._noise_block)
 
     def reset():
-        noise.normal, engine._settled = orig["normal"], orig["settled"]
+        noise.normal, noise.fold_in, engine._settled = orig["normal"], orig["fold_in"], orig["settled"]
         engine._one_step, engine._noise_block = orig["one"], orig["nb"]
 
     def no_div():

@@ -59,7 +59,8 @@ from .units import to_ms
 if TYPE_CHECKING:
     from .nodes.base import NodeModel
 
-__all__ = ["Noise", "Additive", "OrnsteinUhlenbeck", "Multiplicative", "NOISE_BLOCK", "CONVENTIONS", "normal"]
+__all__ = ["Noise", "Additive", "OrnsteinUhlenbeck", "Multiplicative", "NOISE_BLOCK", "CONVENTIONS", "normal",
+           "fold_in"]
 
 #: Steps per noise draw (``K``). Part of the key -> noise mapping: changing it
 #: changes every noisy realisation.
@@ -316,13 +317,13 @@ def block_increments(key, block, rows, sigma, n_states, dt):
     ``normal(fold_in(key, block), (NOISE_BLOCK,) + sigma.shape)``, the other
     rows zeros. Row ``k`` is the increment of step ``NOISE_BLOCK * block + k``.
 
-    The normals come from :func:`normal` (``jax.random.normal``, bit for
-    bit, with the Threefry hash inlined). They are materialised before they are scaled
+    The normals come from :func:`normal` and :func:`fold_in` (``jax.random``'s,
+    bit for bit, with the Threefry hash inlined). They are materialised before they are scaled
     (``optimization_barrier``): fused with the scaling, XLA compiles a single
     run and a batch member (``vmap``) into different floating-point code, and
     batches would differ from single runs in the last bit.
     """
-    xi = normal(jax.random.fold_in(key, block), (NOISE_BLOCK,) + sigma.shape, sigma.dtype)
+    xi = normal(fold_in(key, block), (NOISE_BLOCK,) + sigma.shape, sigma.dtype)
     xi = jax.lax.optimization_barrier(xi)
     inc = sigma * jnp.sqrt(dt) * xi
     zero = jnp.zeros(inc.shape[:1] + inc.shape[2:], inc.dtype)
@@ -376,6 +377,25 @@ _INLINE_THREEFRY = jax.extend.random.define_prng_impl(
     fold_in=_THREEFRY.fold_in, name="threefry2x32_inline", tag="fry_inline")
 
 
+def _inline(key) -> bool:
+    """True for a Threefry key (its hash can be inlined)."""
+    return str(jax.random.key_impl(key)) == _THREEFRY.name
+
+
+def fold_in(key, data):
+    """``jax.random.fold_in(key, data)``, bit for bit, faster on CPU for Threefry keys.
+
+    For a Threefry key ``(k1, k2)`` the new key is the hash of the word pair
+    ``(0, uint32(data))`` under ``(k1, k2)`` (JAX's definition), computed inline
+    (see the comment above :func:`_threefry2x32`).
+    """
+    if not _inline(key):
+        return jax.random.fold_in(key, data)
+    k = jax.random.key_data(key)
+    h1, h2 = _threefry2x32(k[..., 0], k[..., 1], jnp.uint32(0), jnp.asarray(data).astype(jnp.uint32))
+    return jax.random.wrap_key_data(jnp.stack([h1, h2], axis=-1), impl=_THREEFRY)
+
+
 def normal(key, shape, dtype):
     """``jax.random.normal(key, shape, dtype)``, bit for bit, faster on CPU for Threefry keys.
 
@@ -394,6 +414,6 @@ def normal(key, shape, dtype):
         transform on the same bits; the Threefry hash is written inline so that
         XLA fuses it, see the comment above).
     """
-    if str(jax.random.key_impl(key)) != _THREEFRY.name or not jax.config.jax_threefry_partitionable:
+    if not _inline(key) or not jax.config.jax_threefry_partitionable:
         return jax.random.normal(key, shape, dtype)
     return jax.random.normal(jax.random.wrap_key_data(jax.random.key_data(key), impl=_INLINE_THREEFRY), shape, dtype)

@@ -1,4 +1,4 @@
-"""The noise draw (brainnet_cb.noise.normal) gives jax.random.normal's numbers bit for bit.
+"""The noise draw (brainnet_cb.noise.fold_in, .normal) gives jax.random's numbers bit for bit.
 
 The engine's normals define the key -> noise mapping of every noisy run; the
 inlined Threefry hash is only a faster way to compute them.
@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from brainnet_cb.noise import NOISE_BLOCK, block_increments, normal
+from brainnet_cb.noise import NOISE_BLOCK, block_increments, fold_in, normal
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -50,3 +50,22 @@ def test_block_increments_scale_the_normals_of_the_block():
     assert inc.shape == (NOISE_BLOCK, 2, 3)
     np.testing.assert_array_equal(np.asarray(inc[:, 0]), 0.0)
     np.testing.assert_allclose(np.asarray(inc[:, 1]), np.asarray(sigma[0] * np.sqrt(dt) * xi[:, 0]), rtol=1e-15)
+
+
+@pytest.mark.parametrize("seed", [0, 5, 2**31 - 1])
+def test_fold_in_is_jax_random_fold_in_bit_for_bit(seed):
+    key = jax.random.key(seed)
+    for block in (0, 1, 17, 2**31 - 1, -1):
+        want = jax.random.key_data(jax.random.fold_in(key, jnp.int32(block)))
+        got = jax.random.key_data(jax.jit(fold_in)(key, jnp.int32(block)))
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    keys = jax.vmap(jax.random.key)(jnp.arange(3) + seed % 7)
+    want = jax.random.key_data(jax.vmap(lambda k: jax.random.fold_in(k, 9))(keys))
+    got = jax.random.key_data(jax.jit(jax.vmap(lambda k: fold_in(k, 9)))(keys))
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_fold_in_of_other_implementations_is_jax_random_fold_in():
+    key = jax.random.key(0, impl="rbg")
+    np.testing.assert_array_equal(np.asarray(jax.random.key_data(fold_in(key, 3))),
+                                  np.asarray(jax.random.key_data(jax.random.fold_in(key, 3))))
