@@ -130,11 +130,14 @@ def test_chunks_resume_batch_and_network_module_equal_the_plain_run(noise, tmp_p
     monkeypatch.setattr(ck.Checkpointer, "save", save)
     resumed = bn.simulate(model, conn, noise=noise, chunk_steps=37, resume_from=ckpt, **KW)
     np.testing.assert_array_equal(resumed.v.values, whole.v.values)
-    batch = bn.simulate_batch(model, conn, noise=noise, batch={"G": [0.4, 0.2]}, **KW)
-    # multiplicative: the increment depends on the member's state, so XLA vectorises it over the
-    # batch and may contract a multiply-add differently (measured: <= 2 ulp); OU: bit for bit
-    atol = 1e-14 if isinstance(noise, Multiplicative) else 0.0
-    np.testing.assert_allclose(batch.v.values[0], whole.v.values, rtol=0, atol=atol)
+    for vectorize in (True, False):  # the vmapped program and the members one by one
+        batch = bn.simulate_batch(model, conn, noise=noise, batch={"G": [0.4, 0.2]}, vectorize=vectorize, **KW)
+        # vmapped multiplicative: the increment depends on the member's state, so XLA vectorises it over
+        # the batch and may contract a multiply-add differently (measured: <= 2 ulp); OU, or one by one:
+        # bit for bit
+        atol = 1e-14 if vectorize and isinstance(noise, Multiplicative) else 0.0
+        np.testing.assert_allclose(batch.v.values[0], whole.v.values, rtol=0, atol=atol,
+                                   err_msg=f"vectorize={vectorize}")
     net = NetworkModule(model, conn, noise=noise, coupling=bn.Linear(G=0.4), key=5)
     brainstate.nn.init_all_states(net)
     brainstate.transform.for_loop(lambda i: net.update(), jnp.arange(417))

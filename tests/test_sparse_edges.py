@@ -82,10 +82,11 @@ def test_a_hub_graph_runs_on_the_edge_list_with_the_padded_result():
     np.testing.assert_allclose(auto.coupling, padded.coupling, rtol=1e-12, atol=1e-13)
 
 
-def test_batched_speeds_on_the_edge_list_equal_single_runs():
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_batched_speeds_on_the_edge_list_equal_single_runs(vectorize):
     conn = synthetic(60, 0.1, hubs=2)
     ds = bn.simulate_batch(bn.CoombesByrne(), conn, 20.0, batch={"speed": [2.0, 6.0]}, edges="segment",
-                           coupling=bn.Linear(G=0.5))
+                           coupling=bn.Linear(G=0.5), vectorize=vectorize)
     for b, s in enumerate([2.0, 6.0]):
         one = bn.simulate(bn.CoombesByrne(), conn, 20.0, speed=s, edges="segment", coupling=bn.Linear(G=0.5))
         np.testing.assert_array_equal(ds.r.isel(batch=b).values, one.r.values)

@@ -76,9 +76,10 @@ def test_a_step_at_v_equals_a_shift_of_eta_and_batches_and_the_module_agree():
     driven = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, stimulus=Step(amplitude=0.5), **kw)
     shifted = bn.simulate(bn.CoombesByrne(eta=-4.1), conn, **kw)
     np.testing.assert_allclose(driven.r.values, shifted.r.values, rtol=0, atol=1e-12)
-    batch = bn.simulate_batch(bn.CoombesByrne(eta=-4.6), conn, stimulus=Step(amplitude=0.5),
-                              batch={"G": [0.3, 0.1]}, **kw)
-    np.testing.assert_array_equal(batch.r.values[0], driven.r.values)
+    for vectorize in (True, False):  # the vmapped program and the members one by one
+        batch = bn.simulate_batch(bn.CoombesByrne(eta=-4.6), conn, stimulus=Step(amplitude=0.5),
+                                  batch={"G": [0.3, 0.1]}, vectorize=vectorize, **kw)
+        np.testing.assert_array_equal(batch.r.values[0], driven.r.values, err_msg=f"vectorize={vectorize}")
     net = NetworkModule(bn.CoombesByrne(eta=-4.6), conn, coupling=bn.Linear(G=0.3), method="rk4",
                         stimulus=Step(amplitude=0.5))
     brainstate.nn.init_all_states(net)

@@ -109,10 +109,11 @@ def test_small_network_equals_a_hand_written_step():
     np.testing.assert_allclose(ds.rE.values, np.array(rE), rtol=0, atol=1e-10)
 
 
-def test_parameters_are_batched_like_built_in_ones():
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_parameters_are_batched_like_built_in_ones(vectorize):
     Hopf, _ = adapted("HopfStep")
     kw = dict(duration=2.0, dt=0.05, method="rk4", monitors=[bn.Raw()])
-    batch = bn.simulate_batch(Hopf(), ONE, batch={"a": [0.1, 0.6]}, **kw)
+    batch = bn.simulate_batch(Hopf(), ONE, batch={"a": [0.1, 0.6]}, vectorize=vectorize, **kw)
     for j, a in enumerate([0.1, 0.6]):
         single = bn.simulate(Hopf(a=a), ONE, **kw)
         np.testing.assert_allclose(batch.x.values[j, :, 0], single.x.values[:, 0], rtol=0, atol=1e-14)
@@ -126,10 +127,11 @@ def test_a_parameter_named_like_the_couplings_is_renamed_to_be_swept():
                                 rename={"G": "G_node"})
     assert WW2().G_node == WW().G and WW2.param_attr["G_node"] == "G" and not hasattr(WW2(), "G")
     kw = dict(duration=3.0, dt=0.1, method="rk4", monitors=[bn.Raw()], initial_state={"S_e": 0.2})
-    batch = bn.simulate_batch(WW2(), ONE, batch={"G_node": [0.5, 3.0]}, **kw)
-    for j, g in enumerate([0.5, 3.0]):
-        np.testing.assert_allclose(batch.S_e.values[j], bn.simulate(WW(G=g), ONE, **kw).S_e.values,
-                                   rtol=0, atol=1e-14)
+    singles = [bn.simulate(WW(G=g), ONE, **kw).S_e.values for g in (0.5, 3.0)]
+    for vectorize in (True, False):  # the vmapped program and the members one by one
+        batch = bn.simulate_batch(WW2(), ONE, batch={"G_node": [0.5, 3.0]}, vectorize=vectorize, **kw)
+        for j, single in enumerate(singles):
+            np.testing.assert_allclose(batch.S_e.values[j], single, rtol=0, atol=1e-14, err_msg=f"vectorize={vectorize}")
     with pytest.raises(bn.ModelError, match=r"rename names \['H'\], which are not parameters"):
         brainstate_node_model(brainmass.WongWangExcInhStep, rename={"H": "x"})
 

@@ -32,14 +32,18 @@ def test_bold_monitor_runs_on_each_model(name):
 
 
 @pytest.mark.skipif(not hasattr(bn, "simulate_batch"), reason="bn.simulate_batch not available")
+@pytest.mark.parametrize("vectorize", [True, False])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_batch_sweep_over_a_parameter_equals_separate_runs(name):
+def test_batch_sweep_over_a_parameter_equals_separate_runs(name, vectorize):
     model, coupling, _, param, values, noise = CASES[name]
     kw = dict(duration=200.0, dt=0.1, coupling=coupling, noise=noise, key=4, monitors=[bn.TemporalAverage(5.0)])
-    ds = bn.simulate_batch(model, CONN, batch={param: values}, **kw)
+    ds = bn.simulate_batch(model, CONN, batch={param: values}, vectorize=vectorize, **kw)
     var = model.states[0]
     one = bn.simulate(type(model)(**dict(model.parameters, **{param: values[1]})), CONN, **kw)
-    np.testing.assert_allclose(ds[var].values[1], one[var].values, rtol=1e-9, atol=1e-12)
+    if vectorize:  # the vmapped program may round differently (measured: CoombesByrne4D, <= 5 ulp)
+        np.testing.assert_allclose(ds[var].values[1], one[var].values, rtol=1e-9, atol=1e-12)
+    else:  # one by one: the single-run engine itself
+        np.testing.assert_array_equal(ds[var].values[1], one[var].values)
     assert np.ptp(ds[var].values[:, -1].mean(-1)) > 0  # the parameter matters
 
 

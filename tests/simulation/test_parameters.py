@@ -120,13 +120,16 @@ def test_fit_bounds_come_from_the_book():
 
 def test_a_plug_in_parameter_is_batchable_and_sweepable():
     batch = {"a": [0.8, 1.0, 1.5], "I": np.stack([np.full(4, 0.5), np.linspace(0, 1, 4), np.ones(4)])}
-    ds = bn.simulate_batch(LeakyGain(), CONN, batch=batch, **RUN)
-    assert ds.a.dims == ("batch",) and ds.I.dims == ("batch", "region")
-    assert ds.attrs["model_parameters"] == '{"tau": 10.0, "a": "batch", "I": "batch"}'
-    for b in range(3):
-        one = bn.simulate(LeakyGain(a=batch["a"][b], I=batch["I"][b]), CONN, **RUN)
-        # equal to rounding: XLA contracts the division by tau differently in batched and single code
-        np.testing.assert_allclose(ds.x.values[b], one.x.values, rtol=1e-13, atol=0)
+    ones = [bn.simulate(LeakyGain(a=batch["a"][b], I=batch["I"][b]), CONN, **RUN).x.values for b in range(3)]
+    for vectorize in (True, False):  # the vmapped program and the members one by one
+        ds = bn.simulate_batch(LeakyGain(), CONN, batch=batch, vectorize=vectorize, **RUN)
+        assert ds.a.dims == ("batch",) and ds.I.dims == ("batch", "region")
+        assert ds.attrs["model_parameters"] == '{"tau": 10.0, "a": "batch", "I": "batch"}'
+        for b, one in enumerate(ones):
+            if vectorize:  # equal to rounding: XLA contracts the division by tau differently in vmapped code
+                np.testing.assert_allclose(ds.x.values[b], one, rtol=1e-13, atol=0)
+            else:  # one by one: the single-run engine itself
+                np.testing.assert_array_equal(ds.x.values[b], one)
     with pytest.raises(bn.ModelError, match=r"LeakyGain.a must lie in \[0.5, inf\]"):
         bn.simulate_batch(LeakyGain(), CONN, batch={"a": [1.0, 0.1]}, **RUN)
     res = bn.sweep(LeakyGain(), CONN, {"a": [0.8, 1.5], "G": [0.1, 0.3]}, signal="x", band=None, keep=("x",),
