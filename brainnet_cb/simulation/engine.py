@@ -30,7 +30,7 @@ from ..stimulus import add_stimuli
 
 __all__ = [
     "Plan", "Dynamic", "Carry", "advance", "advance_batched", "advance_period", "initial_carry", "dyn_axes",
-    "carry_axes", "TRACE_COUNT",
+    "carry_axes", "TRACE_COUNT", "CPU_BATCH_OPTIONS",
 ]
 
 # Number of times ``advance`` has been traced (i.e. compiled); read by tests.
@@ -278,13 +278,17 @@ def dyn_axes(dyn: Dynamic, axes: tuple):
     return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(dyn), axes)
 
 
-@partial(jax.jit, static_argnames=("plan", "n_blocks", "level", "axes"))
-def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):
-    """:func:`advance` for a batch of runs in one compiled program (``vmap``).
+#: XLA options of the batch program on a CPU. Under ``vmap`` XLA's parallel task assigner
+#: splits the step's small gather across threads from a batch of 4 on (on a 2-core CPU ~20 us
+#: of thread hand-off per step), and the YNNPACK reduce fusion sums the delayed coupling in
+#: another order than the single-run program, so members differed from ``simulate`` in the
+#: last bits. Without both passes every batch size costs at most its B single runs
+#: (``benchmarks/bench_core.py --batch-cost``) and members equal single runs bit for bit.
+CPU_BATCH_OPTIONS = {"xla_disable_hlo_passes": "cpu-parallel-task-assigner",
+                     "xla_cpu_experimental_ynn_fusion_type": ""}
 
-    ``carry`` is batched as :func:`carry_axes` says; the leaves of ``dyn`` are
-    batched where ``axes`` says 0 and shared where it says None.
-    """
+
+def _advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):
     TRACE_COUNT["advance_batched"] += 1
 
     def one(c, d):
@@ -292,6 +296,25 @@ def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level
 
     cax = carry_axes(carry)
     return jax.vmap(one, in_axes=(cax, dyn_axes(dyn, axes)), out_axes=(cax, 0))(carry, dyn)
+
+
+_BATCH_STATIC = ("plan", "n_blocks", "level", "axes")
+_advance_batched_cpu = jax.jit(_advance_batched, static_argnames=_BATCH_STATIC, compiler_options=CPU_BATCH_OPTIONS)
+_advance_batched_accelerator = jax.jit(_advance_batched, static_argnames=_BATCH_STATIC)
+
+
+def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):
+    """:func:`advance` for a batch of runs in one compiled program (``vmap``).
+
+    ``carry`` is batched as :func:`carry_axes` says; the leaves of ``dyn`` are
+    batched where ``axes`` says 0 and shared where it says None. On a CPU the
+    program is compiled with :data:`CPU_BATCH_OPTIONS`.
+    """
+    compiled = _advance_batched_cpu if jax.default_backend() == "cpu" else _advance_batched_accelerator
+    return compiled(carry, dyn, plan, n_blocks, level, axes)
+
+
+advance_batched.__wrapped__ = _advance_batched  # the traced function, as for the jitted ``advance``
 
 
 def carry_axes(carry: Carry) -> Carry:

@@ -71,8 +71,9 @@ def test_the_final_state_equals_the_per_step_branch(monkeypatch):
     np.testing.assert_array_equal(np.asarray(fast.x), np.asarray(slow.x))
 
 
-def test_settled_batches_equal_the_per_step_branch(monkeypatch):
-    kw = dict(KW, duration=400.0, monitors=_monitors(), batch={"G": [0.3, 0.6], "seed": [1, 2]})
+@pytest.mark.parametrize("vectorize", [True, False])
+def test_settled_batches_equal_the_per_step_branch(monkeypatch, vectorize):
+    kw = dict(KW, duration=400.0, monitors=_monitors(), batch={"G": [0.3, 0.6], "seed": [1, 2]}, vectorize=vectorize)
     kw.pop("key")
     fast = bn.simulate_batch(bn.CoombesByrne(), _conn(), **kw)
     _per_step(monkeypatch)
