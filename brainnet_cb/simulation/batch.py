@@ -81,9 +81,12 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     member than a single run there), vectorised for larger batches and on an
     accelerator; a batch of one always runs as the single run. The result has
     the same dims, coords and attrs either way; run one by one, every member
-    equals :func:`~brainnet_cb.simulate` of that member bit for bit; the
-    vectorised program may differ from it in the last bits (seen on tvb76:
-    XLA compiles the vmapped delayed-coupling sum into different code).
+    equals :func:`~brainnet_cb.simulate` of that member bit for bit. The
+    vectorised program does too for batched coupling strengths, speeds, seeds
+    and noise amplitudes (on a CPU it is compiled with
+    :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`, tested on tvb76);
+    a batched node parameter can round differently by a few ulp, since XLA may
+    contract multiply-adds differently in vectorised code.
 
     Returns
     -------
