@@ -83,10 +83,11 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     the same dims, coords and attrs either way; run one by one, every member
     equals :func:`~brainnet_cb.simulate` of that member bit for bit. The
     vectorised program does too for batched coupling strengths, speeds, seeds
-    and noise amplitudes (on a CPU it is compiled with
+    and additive-noise amplitudes (on a CPU it is compiled with
     :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`, tested on tvb76);
-    a batched node parameter can round differently by a few ulp, since XLA may
-    contract multiply-adds differently in vectorised code.
+    a batched node parameter or multiplicative noise can round differently by
+    a few ulp, since XLA may contract multiply-adds differently in vectorised
+    code.
 
     Returns
     -------
