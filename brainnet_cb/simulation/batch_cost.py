@@ -5,9 +5,12 @@ A batch of :math:`B` runs is one vmapped program (:func:`~brainnet_cb.simulate_b
 relative to :math:`B` single runs, was measured with ``benchmarks/bench_core.py``
 (``--batch-cost``: tvb76, Coombes–Byrne, Heun, noise and BOLD, float32):
 
-- on a CPU the relative cost :math:`\rho(B)` is above 1 for small batches (the
-  vmapped gather and noise block cost more than the work they share) and falls
-  below 1 from :math:`B \approx 8` (:data:`CPU_RELATIVE_COST`);
+- on a CPU the relative cost :math:`\rho(B)` is 0.8--0.9 for every batch size
+  (:data:`CPU_RELATIVE_COST`), with the batch program compiled with
+  :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`. (Without them XLA's
+  parallel task assigner split the vmapped gather over threads from
+  :math:`B = 4`, and small batches cost more than their single runs:
+  :math:`\rho` = 1.14, 1.31 at :math:`B` = 2, 4);
 - on an accelerator a single small network is launch-bound, so the cost of a
   batch hardly grows with :math:`B`: the largest batch that fits is fastest.
 
@@ -35,7 +38,7 @@ __all__ = ["CPU_RELATIVE_COST", "relative_cost", "choose_batch_size", "run_one_b
 #: (``B = 1``), on a CPU; measured with ``python benchmarks/bench_core.py --batch-cost
 #: 2,4,8,16,32`` on the project's 2-core machine (tvb76, noise, BOLD, float32, process
 #: CPU time of the compiled engine). Interpolated linearly in ``log2 B``.
-CPU_RELATIVE_COST = {1: 1.0, 2: 1.14, 4: 1.31, 8: 0.93, 16: 0.72, 32: 0.61}
+CPU_RELATIVE_COST = {1: 1.0, 2: 0.91, 4: 0.91, 8: 0.89, 16: 0.86, 32: 0.82}
 
 
 def relative_cost(batch: int, platform: str = "cpu") -> float:
@@ -74,7 +77,7 @@ def choose_batch_size(total: int, memory_cap: int, platform: str = "cpu") -> int
     Examples
     --------
     >>> choose_batch_size(4, 1000, "cpu"), choose_batch_size(64, 1000, "cpu"), choose_batch_size(64, 1000, "gpu")
-    (1, 32, 64)
+    (4, 32, 64)
     """
     top = max(1, min(int(total), int(memory_cap)))
     if platform == "cpu":  # no gain measured beyond the table; compile time grows with B
@@ -100,6 +103,6 @@ def run_one_by_one(batch: int, platform: str = "cpu") -> bool:
     Examples
     --------
     >>> run_one_by_one(1), run_one_by_one(4, "cpu"), run_one_by_one(16, "cpu"), run_one_by_one(4, "gpu")
-    (True, True, False, False)
+    (True, False, False, False)
     """
     return choose_batch_size(batch, batch, platform) == 1

@@ -39,14 +39,18 @@ def test_one_by_one_is_the_vectorised_dataset_with_single_run_members(conn):
             np.testing.assert_array_equal(fast[name].values[b], one[name].values)
 
 
-def test_auto_runs_small_cpu_batches_one_by_one_and_large_ones_vectorised(conn, monkeypatch):
+def test_auto_follows_the_measured_cost(conn, monkeypatch):
     kw = dict(KW, duration=20.0, monitors=[bn.TemporalAverage(1.0)])
     calls = []
     monkeypatch.setattr(engine, "advance_batched", lambda *a, **k: calls.append("vmap") or _vmapped(*a, **k))
+    bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": [0.5]}, **kw)
+    assert calls == []  # a batch of one: the single run
     bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": np.linspace(0, 1, 3)}, **kw)
-    assert calls == []  # 3 members on a CPU: one by one (rho(3) > 1)
-    bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": np.linspace(0, 1, 16)}, **kw)
-    assert calls == ["vmap"]  # 16 members: one vectorised program (rho(16) < 1)
+    assert calls == ["vmap"]  # 3 members: one vectorised program (rho(3) = 0.91 < 1 on a CPU)
+    monkeypatch.setitem(batch_cost.CPU_RELATIVE_COST, 2, 1.3)
+    monkeypatch.setitem(batch_cost.CPU_RELATIVE_COST, 4, 1.3)
+    bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": np.linspace(0, 1, 3)}, **kw)
+    assert calls == ["vmap"]  # where batches are measured dearer (rho(3) = 1.3): one by one
 
 
 def test_the_auto_rule_is_the_sweeps_batch_size_rule():
