@@ -77,17 +77,15 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     the same chunk as the vectorised program). ``"auto"`` (default): one by one
     where that is measured to be faster, the rule by which a sweep picks its
     batch size (:func:`~brainnet_cb.simulation.batch_cost.run_one_by_one`; with
-    the costs measured on a 2-core CPU every batch of two or more runs
-    vectorised, there and on an accelerator); a batch of one always runs as
-    the single run. The result has
+    the costs measured on a 2-core CPU, batches of 3 or more vectorised there,
+    of 2 or more on an accelerator); a batch of one always runs as the single
+    run. The result has
     the same dims, coords and attrs either way; run one by one, every member
     equals :func:`~brainnet_cb.simulate` of that member bit for bit. The
-    vectorised program agrees to rounding: XLA may contract the multiply-adds
-    of batched values differently (measured: at most a few ulp in float64);
-    on a CPU it is compiled with
-    :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`, so that the
-    delayed-coupling sum is the single run's (on tvb76 with batched ``G`` and
-    additive noise the members are bit for bit the single runs; tested).
+    vectorised program agrees to rounding (a few ulp): XLA compiles the
+    batched delayed-coupling sum and the multiply-adds of batched values into
+    other code than the single run's (see
+    :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`).
 
     Returns
     -------

@@ -5,12 +5,12 @@ A batch of :math:`B` runs is one vmapped program (:func:`~brainnet_cb.simulate_b
 relative to :math:`B` single runs, was measured with ``benchmarks/bench_core.py``
 (``--batch-cost``: tvb76, Coombes–Byrne, Heun, noise and BOLD, float32):
 
-- on a CPU the relative cost :math:`\rho(B)` is 0.8--0.9 for every batch size
-  (:data:`CPU_RELATIVE_COST`), with the batch program compiled with
-  :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`. (Without them XLA's
-  parallel task assigner split the vmapped gather over threads from
-  :math:`B = 4`, and small batches cost more than their single runs:
-  :math:`\rho` = 1.14, 1.31 at :math:`B` = 2, 4);
+- on a CPU (:data:`CPU_RELATIVE_COST`; the batch program compiled with
+  :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`) a batch of 2 costs
+  more than its two single runs (:math:`\rho = 1.21`), and from :math:`B = 4` on
+  less (0.79 at 4, 0.49 at 32). With XLA's default options the parallel task
+  assigner split the vmapped gather over threads from :math:`B = 4`, and
+  batches of up to 7 cost more than their single runs (1.14, 1.31 at 2, 4);
 - on an accelerator a single small network is launch-bound, so the cost of a
   batch hardly grows with :math:`B`: the largest batch that fits is fastest.
 
@@ -38,7 +38,7 @@ __all__ = ["CPU_RELATIVE_COST", "relative_cost", "choose_batch_size", "run_one_b
 #: (``B = 1``), on a CPU; measured with ``python benchmarks/bench_core.py --batch-cost
 #: 2,4,8,16,32`` on the project's 2-core machine (tvb76, noise, BOLD, float32, process
 #: CPU time of the compiled engine). Interpolated linearly in ``log2 B``.
-CPU_RELATIVE_COST = {1: 1.0, 2: 0.91, 4: 0.91, 8: 0.89, 16: 0.86, 32: 0.82}
+CPU_RELATIVE_COST = {1: 1.0, 2: 1.21, 4: 0.79, 8: 0.57, 16: 0.51, 32: 0.49}
 
 
 def relative_cost(batch: int, platform: str = "cpu") -> float:
@@ -102,7 +102,7 @@ def run_one_by_one(batch: int, platform: str = "cpu") -> bool:
 
     Examples
     --------
-    >>> run_one_by_one(1), run_one_by_one(4, "cpu"), run_one_by_one(16, "cpu"), run_one_by_one(4, "gpu")
+    >>> run_one_by_one(2, "cpu"), run_one_by_one(4, "cpu"), run_one_by_one(16, "cpu"), run_one_by_one(2, "gpu")
     (True, False, False, False)
     """
     return choose_batch_size(batch, batch, platform) == 1

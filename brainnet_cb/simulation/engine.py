@@ -279,13 +279,15 @@ def dyn_axes(dyn: Dynamic, axes: tuple):
 
 
 #: XLA options of the batch program on a CPU. Under ``vmap`` XLA's parallel task assigner
-#: splits the step's small gather across threads from a batch of 4 on (on a 2-core CPU ~20 us
-#: of thread hand-off per step), and the YNNPACK reduce fusion sums the delayed coupling in
-#: another order than the single-run program, so members differed from ``simulate`` in the
-#: last bits. Without both passes every batch size costs at most its B single runs
-#: (``benchmarks/bench_core.py --batch-cost``) and members equal single runs bit for bit.
-CPU_BATCH_OPTIONS = {"xla_disable_hlo_passes": "cpu-parallel-task-assigner",
-                     "xla_cpu_experimental_ynn_fusion_type": ""}
+#: splits the step's small gather across threads from a batch of 4 on: on a 2-core CPU that
+#: costs ~20 us of thread hand-off per step, and without it a batch costs less than its single
+#: runs in CPU and in wall time at every measured size (``benchmarks/bench_core.py
+#: --batch-cost``). XLA's YNNPACK reduce fusion, kept for its speed on large batches, sums
+#: the delayed coupling in another order than the single-run program, so members agree with
+#: ``simulate`` to rounding (1 ulp in float32 on tvb76); ``simulate_batch(vectorize=False)``
+#: runs them bit for bit. (Also disabling it, ``xla_cpu_experimental_ynn_fusion_type=""``,
+#: gives bit-identical members at 1.45x the wall time of a 32-member batch.)
+CPU_BATCH_OPTIONS = {"xla_disable_hlo_passes": "cpu-parallel-task-assigner"}
 
 
 def _advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple):

@@ -9,12 +9,12 @@ from brainnet_cb.fitting.batch_size import CPU_RELATIVE_COST, choose_batch_size,
 
 
 def test_on_a_cpu_a_sweep_runs_in_the_cheapest_measured_batch():
-    assert relative_cost(1) == 1.0 and relative_cost(4) == CPU_RELATIVE_COST[4] < 1
-    assert relative_cost(3) == pytest.approx(0.91)  # linear in log2 B between the measured 2 and 4
-    assert [choose_batch_size(k, 10**6, "cpu") for k in (1, 4, 7, 8, 32, 64)] == [1, 4, 7, 8, 32, 32]
-    # three batches of 11 (33 x rho(11) = 28.9) beat 32 + a padded 32 (52.5) and 2 x 17 (29.1)
-    assert choose_batch_size(33, 10**6, "cpu") == 11
-    assert choose_batch_size(64, 5, "cpu") == 4  # memory caps B at 5: 16 x 4 x 0.91 beats 13 x 5 x 0.907
+    assert relative_cost(1) == 1.0 and relative_cost(2) == CPU_RELATIVE_COST[2] > 1 > relative_cost(4)
+    # linear in log2 B between the measured 2 and 4
+    assert relative_cost(3) == pytest.approx(1.21 + (0.79 - 1.21) * (np.log2(3) - 1))
+    assert [choose_batch_size(k, 10**6, "cpu") for k in (1, 2, 3, 4, 7, 8, 32, 64)] == [1, 1, 3, 4, 7, 8, 32, 32]
+    assert choose_batch_size(33, 10**6, "cpu") == 17  # two batches of 17 (one padded run) beat 32 + 1
+    assert choose_batch_size(64, 5, "cpu") == 5  # memory caps B at 5
 
 
 def test_the_rule_picks_the_minimum_of_the_estimated_time():

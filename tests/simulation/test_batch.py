@@ -85,16 +85,21 @@ def test_diverging_members_can_be_kept(conn, vectorize):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_vmapped_members_equal_single_runs_bit_for_bit_on_tvb76(dtype):
-    """The 26 %-dense tvb76 with noise and BOLD: on a CPU the batch program is compiled without XLA's
-    YNNPACK reduce fusion (engine.CPU_BATCH_OPTIONS), which summed the delayed coupling in another order
-    than the single run (members differed by up to 3e-8 in float32, 6e-17 in float64)."""
+def test_vmapped_members_equal_single_runs_to_rounding_on_tvb76(dtype):
+    """The 26 %-dense tvb76 with noise and BOLD: XLA's YNNPACK reduce fusion sums the delayed coupling of
+    the batch program in another order than the single run's (engine.CPU_BATCH_OPTIONS keeps it for its
+    speed), so vmapped members agree to rounding; run one by one they are the single runs bit for bit."""
     tvb = bn.load_atlas("tvb76")
     kw = dict(duration=1440.0, dt=0.1, dtype=dtype, noise=bn.Additive(v=0.1), key=0,
               monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=720.0, discard=0.0)])
     gs = [0.3, 0.6]
-    ds = bn.simulate_batch(bn.CoombesByrne(eta=-4.6), tvb, coupling=bn.Linear(), batch={"G": gs}, vectorize=True, **kw)
+    model = bn.CoombesByrne(eta=-4.6)
+    vmapped = bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": gs}, vectorize=True, **kw)
+    singly = bn.simulate_batch(model, tvb, coupling=bn.Linear(), batch={"G": gs}, vectorize=False, **kw)
+    eps = float(np.finfo(dtype).eps)
     for b, g in enumerate(gs):
-        one = bn.simulate(bn.CoombesByrne(eta=-4.6), tvb, coupling=bn.Linear(G=g), **kw)
+        one = bn.simulate(model, tvb, coupling=bn.Linear(G=g), **kw)
         for name in ("r", "v", "bold"):
-            np.testing.assert_array_equal(ds[name].values[b], one[name].values)
+            np.testing.assert_array_equal(singly[name].values[b], one[name].values)
+            np.testing.assert_allclose(vmapped[name].values[b], one[name].values, rtol=64 * eps,
+                                       atol=4 * eps * float(np.abs(one[name].values).max()))
