@@ -327,7 +327,7 @@ def _cli_case(argv_of, config=None, files=None):
     return setup
 
 
-CLI_CASES = [(f"config: {' '.join(text.split())[:40]}",
+CLI_CASES = [(f"config: {' '.join(text.split())[:60]}",
               _cli_case(lambda tmp: ["run", str(tmp / "c.toml"), "--out", str(tmp / "x.nc")], config=text),
               re.escape(message))
              for text, message in _CLI.BAD]
