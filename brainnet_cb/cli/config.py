@@ -11,7 +11,7 @@ validation (here), ``brainnet-cb run --print-config`` and the reference in
 >>> from brainnet_cb.cli.config import RunConfig, loads, dumps
 >>> cfg = loads('[coupling]\\nG = 0.8\\n[run]\\nduration = 1000.0')
 >>> cfg.coupling.G, cfg.run.duration, cfg.run.dt
-(0.8, 1000.0, 0.1)
+(0.8, 1000.0, 0.2)
 >>> loads(dumps(cfg)) == cfg
 True
 >>> loads('[run]\\ndt = -1.0')
