@@ -31,6 +31,7 @@ import sys
 
 from .config_build import build_connectome, build_monitors, build_noise, build_run, build_simulation, resolve_path
 from .config_schema import (
+    NOISE_KEYS,
     NOISE_KINDS,
     ActivitySection,
     BoldSection,
@@ -211,18 +212,18 @@ def _check_noise(table: dict, cls, model_name: str) -> dict:
         raise ConfigError('noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), '
                           "e.g. tau = 2000.0")
     for key, value in table.items():
-        if key in ("kind", "tau"):
+        if key in NOISE_KEYS:
             continue
         full = f"noise.{key}"
         if key not in cls.states:
-            raise _unknown(full, ["kind", "tau", *cls.states],
+            raise _unknown(full, [*NOISE_KEYS, *cls.states],
                            f"[noise] (kind, tau and the state variables of {model_name})")
         value = _number_or_list(full, value)
         arr = value if isinstance(value, list) else [value]
         if any(not (v >= 0) or math.isinf(v) for v in arr):
             raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: 0 <= {key} < inf")
         noise[key] = value
-    if len(noise) > ("kind" in noise) + ("tau" in noise) or kind == "Additive":
+    if kind == "Additive" or any(key not in NOISE_KEYS for key in noise):
         return noise
     raise ConfigError(f'noise.kind = "{kind}" with no amplitude; give sigma per state variable '
                       f"(e.g. v = 0.003), or leave the [noise] table empty for no noise")

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..errors import BrainnetError
-from .config_schema import ConfigError, ConnectomeSection, MonitorsSection, RunConfig
+from .config_schema import NOISE_KEYS, ConfigError, ConnectomeSection, MonitorsSection, RunConfig
 
 if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --print-config stays light
     from ..simulation.spec import Simulation
@@ -123,7 +123,7 @@ def build_noise(table: dict):
     """The noise of a checked [noise] table: ``bn.Additive``, ``bn.OrnsteinUhlenbeck`` or None (no amplitude)."""
     import brainnet_cb as bn  # noqa: PLC0415
 
-    sigma = {k: v for k, v in table.items() if k not in ("kind", "tau")}
+    sigma = {k: v for k, v in table.items() if k not in NOISE_KEYS}
     if not sigma:
         return None
     if table.get("kind", "Additive") == "OrnsteinUhlenbeck":

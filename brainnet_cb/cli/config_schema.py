@@ -73,6 +73,7 @@ def _with(cls, **defaults):
 
 #: The [noise] table: amplitudes per state variable, plus the reserved keys ``kind`` and ``tau``.
 NOISE_KINDS = ("Additive", "OrnsteinUhlenbeck")
+NOISE_KEYS = ("kind", "tau")  # the reserved keys; every other key is a state variable
 NOISE_DOC = ("Noise: sigma per state variable (empty table: no noise). kind = \"Additive\": white, an SDE term "
              "sigma sqrt(dt) N(0, 1); kind = \"OrnsteinUhlenbeck\": coloured, an OU process of correlation time "
              "tau (ms) added to the state's derivative (sigma in state/ms^1.5).")
