@@ -174,7 +174,7 @@ def execute_one_by_one(brun, x0, hist0, chunk_steps=None, progress=None) -> xr.D
             for b in range(size)]
     carries = [engine.initial_carry(x0, hist0, d, plan=plan) for d in dyns]
     pieces = brun.schedule(chunk_steps)
-    per_piece = [brun._samples_per_piece(p) for p in pieces]
+    per_piece = [brun.samples_per_piece(p) for p in pieces]
     total = [sum(c) for c in zip(*per_piece)] or [0] * len(brun.monitors)
     buffers, counts = [None] * len(brun.monitors), [0] * len(brun.monitors)
     period = [1] + [p for p, _ in plan.levels]
@@ -195,12 +195,12 @@ def execute_one_by_one(brun, x0, hist0, chunk_steps=None, progress=None) -> xr.D
             if bar is not None:
                 bar.update(n_blocks * period[level + 1])
         counts = [c + g for c, g in zip(counts, got)]
-        brun._check_finite(carries[0]._replace(bad_step=np.stack([np.asarray(c.bad_step) for c in carries]),
+        brun.check_finite(carries[0]._replace(bad_step=np.stack([np.asarray(c.bad_step) for c in carries]),
                                                bad_region=np.stack([np.asarray(c.bad_region) for c in carries])))
     if bar is not None:
         bar.close()
     brun.carry = _stack(carries)
-    return brun._dataset(brun._empty_samples(buffers))
+    return brun.to_dataset(brun.empty_samples(buffers))
 
 
 def _stack(carries):

@@ -89,7 +89,7 @@ class Run:
                 tail -= q * period[level + 1]
         return tuple(pieces)
 
-    def _samples_per_piece(self, piece):
+    def samples_per_piece(self, piece):
         """Samples each monitor emits in one piece ``(n_blocks, level)``."""
         n_blocks, level = piece
         steps = n_blocks * ([1] + [p for p, _ in self.plan.levels])[level + 1]
@@ -128,17 +128,17 @@ class Run:
             pieces, start, carry = self.schedule(chunk_steps), 0, self.carry
         if checkpoint is not None:
             checkpoint.bind(self)
-        total = [sum(c) for c in zip(*(self._samples_per_piece(p) for p in pieces))] or [0] * len(self.monitors)
-        counts = [sum(c) for c in zip(*(self._samples_per_piece(p) for p in pieces[:start]))]
+        total = [sum(c) for c in zip(*(self.samples_per_piece(p) for p in pieces))] or [0] * len(self.monitors)
+        counts = [sum(c) for c in zip(*(self.samples_per_piece(p) for p in pieces[:start]))]
         counts = counts or [0] * len(self.monitors)
         steps_done = sum(nb * period[lvl + 1] for nb, lvl in pieces[:start])
         buffers = None
         if sink is not None:
-            full = self._samples_per_piece(pieces[0]) if pieces else [1] * len(self.monitors)
+            full = self.samples_per_piece(pieces[0]) if pieces else [1] * len(self.monitors)
             chunk_samples = {}
             for k, m in enumerate(self.monitors):
                 chunk_samples[m.time_dim()] = max(chunk_samples.get(m.time_dim(), 1), full[k])
-            sink.start(self._dataset(self._empty_samples(), first=[0] * len(self.monitors)), chunk_samples,
+            sink.start(self.to_dataset(self.empty_samples(), first=[0] * len(self.monitors)), chunk_samples,
                        tuple(chunk_samples), None if resume is None else resume.sink_state)
         else:
             buffers = [None] * len(self.monitors)
@@ -160,10 +160,10 @@ class Run:
                 for idx, arr in zip(levels[lvl][1], outs):
                     arr = np.asarray(arr)
                     chunk[idx] = arr.reshape(lead + (-1,) + arr.shape[-2:])
-            self._check_finite(carry)
+            self.check_finite(carry)
             steps_done += n_blocks * period[level + 1]
             if sink is not None:
-                sink.append(self._dataset(self._empty_samples(chunk), first=counts), i + 1, len(pieces),
+                sink.append(self.to_dataset(self.empty_samples(chunk), first=counts), i + 1, len(pieces),
                             steps_done * self.dt)
             else:
                 for k, arr in enumerate(chunk):
@@ -187,9 +187,9 @@ class Run:
         self.carry = carry
         if sink is not None:
             return sink.finish()
-        return self._dataset(self._empty_samples(buffers))
+        return self.to_dataset(self.empty_samples(buffers))
 
-    def _empty_samples(self, samples=None):
+    def empty_samples(self, samples=None):
         """Per monitor: ``samples[k]``, or a zero-length array where it is None."""
         lead = (self.batch_size,) if self.batched else ()
         dtype = self.dyn.table.weights.dtype
@@ -204,7 +204,7 @@ class Run:
     def _filled(self, k, buffer, count):
         """The first ``count`` samples of monitor ``k``'s output buffer."""
         if buffer is None:
-            return self._empty_samples()[k]
+            return self.empty_samples()[k]
         lead = (self.batch_size,) if self.batched else ()
         return buffer[(slice(None),) * len(lead) + (slice(0, count),)]
 
@@ -227,7 +227,11 @@ class Run:
                 return nb
         return target
 
-    def _check_finite(self, carry):
+    def check_finite(self, carry):
+        """Raise the divergence error if ``carry`` (single or batched) records a non-finite state.
+
+        Nothing is raised with ``on_divergence="keep"`` (the batch reports it per member instead).
+        """
         if self.on_divergence == "keep":
             return
         bad_steps = np.atleast_1d(np.asarray(carry.bad_step))
@@ -245,7 +249,7 @@ class Run:
                 "stable method (e.g. 'heun' or 'rk4')."
             )
 
-    def _dataset(self, samples, first=None):
+    def to_dataset(self, samples, first=None):
         """The Dataset of per-monitor sample arrays ``(..., time, variable, region)``.
 
         ``first[k]`` is the index of monitor ``k``'s first sample (a chunk of
