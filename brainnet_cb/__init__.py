@@ -288,23 +288,30 @@ _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in name
 _SHADOWED = ("simulate", "sweep")
 
 
+def _x64():
+    """JAX's float64 switch, or None while JAX is not loaded."""
+    return sys.modules["jax"].config.jax_enable_x64 if "jax" in sys.modules else None
+
+
 def _import(module: str):
     """Import the sub-module ``module``, keeping JAX's float64 switch as the user left it.
 
-    Importing brainstate (which the engine needs) switches ``jax_enable_x64`` off. When
-    the package was imported eagerly that happened at ``import brainnet_cb``; now it
-    would happen at the first ``bn.<name>``, undoing a ``jax.config.update(
-    "jax_enable_x64", True)`` made in between. So when JAX is already imported and
-    brainstate is not, the switch is put back as it was before this import.
+    Importing brainstate switches ``jax_enable_x64`` off. The engine does not import
+    it (runs in float32 never need it), so a user who turns float64 on with
+    ``jax.config.update("jax_enable_x64", True)`` and imports brainstate later (for
+    a brainstate model, brainmass) would lose the switch. So once the sub-module has
+    loaded JAX, brainstate is imported here too, and the switch is put back as it was.
     """
-    if "jax" not in sys.modules or "brainstate" in sys.modules:
-        return importlib.import_module(module, __name__)
-    x64 = sys.modules["jax"].config.jax_enable_x64
+    x64 = _x64()
     try:
-        return importlib.import_module(module, __name__)
+        out = importlib.import_module(module, __name__)
+        x64 = _x64() if x64 is None else x64  # as JAX started (JAX_ENABLE_X64)
+        if "jax" in sys.modules and "brainstate" not in sys.modules:
+            importlib.import_module("brainstate")
     finally:
-        if sys.modules["jax"].config.jax_enable_x64 != x64:
+        if x64 is not None and _x64() != x64:
             sys.modules["jax"].config.update("jax_enable_x64", x64)
+    return out
 
 
 def __getattr__(name: str):

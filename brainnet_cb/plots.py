@@ -17,21 +17,37 @@ pyplot state is touched, so the functions work headless; save with
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from .errors import BrainnetError
 
 if TYPE_CHECKING:
+    import xarray as xr
     from matplotlib.figure import Figure
 
 #: Which regions or sensors to draw: the first ``k``, or a list of labels.
 Selection = int | Sequence[str]
 
-__all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary", "figure"]
+__all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary", "figure",
+           "check_matplotlib"]
+
+
+#: The error of a figure asked for without matplotlib installed.
+_NO_MATPLOTLIB = "brainnet_cb.plots needs matplotlib; install it with pip install \"brainnet-cb[plots]\"."
+
+
+def check_matplotlib() -> None:
+    """Raise the install hint (a :class:`~brainnet_cb.BrainnetError`) if matplotlib is not installed.
+
+    Looks for the package without importing it, so that a command can fail before
+    its run without paying matplotlib's import until the figure is drawn.
+    """
+    if importlib.util.find_spec("matplotlib") is None:
+        raise BrainnetError(_NO_MATPLOTLIB)
 
 
 def figure(figsize):
@@ -40,9 +56,7 @@ def figure(figsize):
     try:
         from matplotlib.figure import Figure  # noqa: PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
-        raise BrainnetError(
-            "brainnet_cb.plots needs matplotlib; install it with pip install \"brainnet-cb[plots]\"."
-        ) from None
+        raise BrainnetError(_NO_MATPLOTLIB) from None
     return Figure(figsize=figsize, layout="constrained")
 
 
@@ -140,6 +154,8 @@ def bold(ds: xr.Dataset | xr.DataArray, regions: Selection = 6, *, title: str | 
     ``demean`` removes each region's mean, so that fluctuations of regions at
     different levels share one scale.
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     da = ds["bold"] if isinstance(ds, xr.Dataset) else ds
     fig = figure((8, 3.2))
     ax = fig.add_subplot()
@@ -155,6 +171,8 @@ def eeg(ds: xr.Dataset | xr.DataArray, sensors: Selection = 8, *, title: str | N
 
     ``window`` = ``(start, stop)`` in ms limits the time shown.
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     da = ds["eeg"] if isinstance(ds, xr.Dataset) else ds
     tdim = _time_dim(da)
     if window is not None:
@@ -225,6 +243,8 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
     x, y : str, optional
         Dimensions on the axes (default: the first two).
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     da = result
     if isinstance(result, xr.Dataset):
         variable = variable or next(iter(result.data_vars))

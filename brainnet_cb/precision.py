@@ -1,14 +1,14 @@
 """Floating-point precision of runs.
 
 JAX computes in float32 unless ``jax_enable_x64`` is on, and importing
-brainstate can switch it off again; :func:`enable_float64` sets both JAX's and
-brainstate's switches. A run that asks for float64 while it is off is refused
-rather than silently computed in float32.
+brainstate can switch it off again; :func:`enable_float64` imports brainstate and
+sets both JAX's and brainstate's switches (so a later ``import brainstate`` keeps
+float64). A run that asks for float64 while it is off is refused rather than
+silently computed in float32. Runs in float32 do not import brainstate.
 """
 
 from __future__ import annotations
 
-import brainstate
 import jax
 import jax.numpy as jnp
 from jax.typing import DTypeLike
@@ -20,6 +20,8 @@ __all__ = ["enable_float64", "resolve_dtype"]
 
 def enable_float64() -> None:
     """Compute in float64 from now on (JAX ``jax_enable_x64`` and brainstate precision 64)."""
+    import brainstate  # noqa: PLC0415 - only a float64 session needs its switch
+
     brainstate.environ.set(precision=64)
     jax.config.update("jax_enable_x64", True)
 

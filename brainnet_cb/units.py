@@ -5,7 +5,8 @@ mm/ms (= m/s). Public arguments accept :mod:`brainunit` quantities
 (``60 * u.second``, ``3 * u.mm / u.ms``) or plain numbers in the documented unit.
 """
 
-import brainunit as u
+import sys
+
 import numpy as np
 
 from .errors import BrainnetError
@@ -20,8 +21,8 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError):
     ----------
     value : float, array-like or brainunit.Quantity
         A plain number is taken to be in ``unit`` already.
-    unit : brainunit.Unit
-        The internal unit.
+    unit : str
+        The internal unit, as brainunit names it: ``"ms"``, or a quotient ``"mm / ms"``.
     name : str
         The argument's name, for the error message.
     unit_name : str
@@ -29,9 +30,9 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError):
     error : type
         The :class:`BrainnetError` subclass to raise.
     """
-    if isinstance(value, u.Quantity):
+    if _is_quantity(value):
         try:
-            value = value.to_decimal(unit)
+            value = value.to_decimal(_unit(unit))
         except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
             raise error(
                 f"{name} must be a quantity with the dimension of {unit_name}; got "
@@ -48,16 +49,30 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError):
     return float(out) if out.ndim == 0 else out
 
 
+def _is_quantity(value) -> bool:
+    """Whether ``value`` is a brainunit quantity; only an imported brainunit can have made one."""
+    return any(mod is not None and isinstance(value, mod.Quantity)
+               for mod in (sys.modules.get("brainunit"), sys.modules.get("saiunit")))
+
+
+def _unit(spec: str):
+    """The brainunit unit named ``spec`` (``"ms"``, ``"mm / ms"``)."""
+    import brainunit as u  # noqa: PLC0415 - loaded only to convert a quantity
+
+    num, _, den = (part.strip() for part in spec.partition("/"))
+    return getattr(u, num) / getattr(u, den) if den else getattr(u, num)
+
+
 def to_ms(value, name, error=BrainnetError):
     """Time in milliseconds."""
-    return as_plain(value, u.ms, name, "ms", error)
+    return as_plain(value, "ms", name, "ms", error)
 
 
 def to_mm(value, name, error=BrainnetError):
     """Length in millimetres."""
-    return as_plain(value, u.mm, name, "mm", error)
+    return as_plain(value, "mm", name, "mm", error)
 
 
 def to_mm_per_ms(value, name, error=BrainnetError):
     """Speed in mm/ms (numerically equal to m/s)."""
-    return as_plain(value, u.mm / u.ms, name, "mm/ms", error)
+    return as_plain(value, "mm / ms", name, "mm/ms", error)

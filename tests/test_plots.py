@@ -1,5 +1,7 @@
 """Plots take the xarray outputs and return labelled figures."""
 
+import sys
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -63,3 +65,11 @@ def test_summary_has_activity_bold_eeg_and_fc_panels(ds):
     assert any(t.startswith("BOLD") for t in titles)
     assert any(t.startswith("EEG, 6 of 63 sensors") for t in titles)
     assert "FC of BOLD (76 regions, 4 volumes)" in titles
+
+
+def test_a_missing_matplotlib_is_named_before_anything_is_drawn(monkeypatch):
+    """check_matplotlib looks for the package without importing it; absent, it names the install."""
+    plots.check_matplotlib()  # installed here: no error
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # what the import system reports for a missing one
+    with pytest.raises(bn.BrainnetError, match=r'needs matplotlib; install it with pip install "brainnet-cb\[plots\]"'):
+        plots.check_matplotlib()

@@ -89,6 +89,49 @@ def test_the_first_use_keeps_the_float64_switch_the_user_set():
     assert _python(code) == [True]
 
 
+def test_float64_set_after_the_first_use_survives_a_later_brainstate_import():
+    """The engine does not need brainstate; the face imports it at the first bn.<name> that loads JAX."""
+    code = (
+        "import json, sys\n"
+        "import brainnet_cb as bn\n"
+        "bn.simulate\n"
+        "loaded = 'brainstate' in sys.modules\n"
+        "import jax\n"
+        "jax.config.update('jax_enable_x64', True)\n"
+        "import brainstate\n"
+        "print(json.dumps([loaded, jax.config.jax_enable_x64]))\n"
+    )
+    assert _python(code) == [True, True]
+
+
+def test_the_main_job_compiles_before_it_allocates_outputs_and_never_loads_brainstate(tmp_path):
+    """`brainnet-cb run` (float32): its programs compile before xarray, the file or a figure library
+    load (the compiler's transient memory then sets no peak on top of them), and the run path
+    imports sub-modules, not the face, so brainstate and brainunit stay unloaded."""
+    out = tmp_path / "run.nc"
+    code = (
+        "import json, sys, contextlib, io\n" + LOADED +
+        "from brainnet_cb.simulation import engine\n"
+        "seen = []\n"
+        "compile_advance = engine.compile_advance\n"
+        "def recording(*args, **kwargs):\n"
+        "    seen.append(loaded())\n"
+        "    return compile_advance(*args, **kwargs)\n"
+        "engine.compile_advance = recording\n"
+        "from brainnet_cb.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main(['run', '--duration', '3000', '--set', 'monitors.bold.discard=0', '--out', {str(out)!r},"
+        " '--quiet'])\n"
+        "print(json.dumps([status, seen, loaded()]))\n"
+    )
+    status, seen, at_end = _python(code, BRAINNET_CB_CACHE="off")
+    assert status == 0 and out.exists() and out.with_suffix(".png").exists()
+    assert len(seen) >= 2  # the top-level chunk and the tail: compiled up front, then found in JAX's cache
+    assert not {"xarray", "pandas", "netCDF4", "matplotlib", "scipy", "brainstate", "brainunit"} & set(seen[0])
+    assert {"xarray", "netCDF4", "matplotlib"} <= set(at_end)
+    assert not {"brainstate", "brainunit"} & set(at_end)
+
+
 def test_compilation_cache_of_the_command(tmp_path):
     """The command's cache folder: BRAINNET_CB_CACHE names it, "off" turns it off, JAX's own setting wins."""
     code = (

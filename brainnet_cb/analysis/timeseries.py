@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import brainunit as u
 import numpy as np
 import xarray as xr
 
@@ -52,7 +51,7 @@ def to_seconds(value, name, *, allow_zero=True, error=AnalysisError) -> float:
     """A duration in seconds: a plain number (in s) or a brainunit time quantity."""
     if value is None:
         raise error(f"{name} must be a duration in s (or a brainunit quantity); got None.")
-    out = as_plain(value, u.second, name, "second", error)
+    out = as_plain(value, "second", name, "second", error)
     if np.ndim(out) != 0:
         raise error(f"{name} must be one duration; got an array of shape {np.shape(out)}.")
     out = float(out)

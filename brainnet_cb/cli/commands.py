@@ -132,9 +132,11 @@ def _run(args) -> int:
     paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
     _check_free(paths, args.overwrite)
     if cfg.output.figure:
-        from .. import plots  # noqa: PLC0415 - fail before the run if matplotlib is missing
+        # fail before the run if matplotlib is missing; the run path imports modules, not the face
+        # (``bn.<name>`` also loads brainstate, which a run in float32 does not need)
+        from ..plots import check_matplotlib  # noqa: PLC0415
 
-        plots.figure((1, 1))
+        check_matplotlib()
     spec = _config.build_simulation(cfg, base)
     conn = spec.connectome
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
@@ -148,12 +150,12 @@ def _run(args) -> int:
     with ds:
         summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
         if cfg.output.figure:
-            from .. import plots  # noqa: PLC0415
+            from ..plots import summary as summary_figure  # noqa: PLC0415
             from .run_output import release_free_memory  # noqa: PLC0415
 
             if own_process:
                 release_free_memory()  # the summary's slices of r, before the figure's buffers
-            fig = plots.summary(ds, regions=cfg.output.regions)
+            fig = summary_figure(ds, regions=cfg.output.regions)
             _save_figure(fig, paths[1])
     print(_format_summary(summary, wall, paths))
     return 0

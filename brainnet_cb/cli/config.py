@@ -231,9 +231,9 @@ def _check_noise(table: dict, cls, model_name: str) -> dict:
 
 def _check_tables(cfg: RunConfig) -> RunConfig:
     """Validate the open tables (model parameters, noise) against the chosen model."""
-    import brainnet_cb as bn  # noqa: PLC0415
+    from ..nodes import get_model  # noqa: PLC0415 - the engine is not imported by --print-config
 
-    cls = bn.get_model(cfg.model.name)
+    cls = get_model(cfg.model.name)
     params = [f.name for f in dataclasses.fields(cls)]
     checked = {}
     for key, value in cfg.model.parameters.items():

@@ -23,8 +23,6 @@ def resolve_path(path, base):
 
 def build_connectome(section: ConnectomeSection, base=None):
     """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
-    import brainnet_cb as bn  # noqa: PLC0415
-
     if section.file and section.weights:
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
     if section.file or section.weights:  # the readers of every format load nibabel, networkx, scipy.io
@@ -40,25 +38,30 @@ def build_connectome(section: ConnectomeSection, base=None):
     if not section.atlas:
         raise ConfigError("connectome: set atlas, file or weights (all are empty)")
     if section.atlas == "hcp":
-        return bn.hcp_connectome()
+        from ..data.empirical import hcp_connectome  # noqa: PLC0415
+
+        return hcp_connectome()
     if section.atlas == "hcp80":
-        return bn.load_empirical("hcp80").connectome
-    return bn.load_atlas(section.atlas)
+        from ..data.empirical_data import load_empirical  # noqa: PLC0415
+
+        return load_empirical("hcp80").connectome
+    from ..data.atlases import load_atlas  # noqa: PLC0415
+
+    return load_atlas(section.atlas)
 
 
 def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
     """The monitors a ``[monitors]`` table asks for (activity, BOLD, EEG)."""
-    import brainnet_cb as bn  # noqa: PLC0415
-
     from ..forward.atlas import load_gain  # noqa: PLC0415
+    from ..monitors import EEG, Bold, TemporalAverage  # noqa: PLC0415
 
     monitors = []
     a = section.activity
     if a.enabled:
-        monitors.append(bn.TemporalAverage(a.period, variables=tuple(a.variables) or None))
+        monitors.append(TemporalAverage(a.period, variables=tuple(a.variables) or None))
     if section.bold.enabled:
         b = section.bold
-        monitors.append(bn.Bold(tr=b.tr, discard=b.discard, preset=b.preset))
+        monitors.append(Bold(tr=b.tr, discard=b.discard, preset=b.preset))
     e = section.eeg
     if e.enabled:
         has_gain = False
@@ -73,7 +76,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
                               f"(tvb76); this run's connectome is {connectome.name!r}. "
                               "Use gain = \"sphere\" or \"auto\"")
         if e.gain in ("atlas", "auto") and has_gain:
-            monitors.append(bn.EEG.from_atlas(atlas, period=e.period))
+            monitors.append(EEG.from_atlas(atlas, period=e.period))
         else:
             if connectome.centres is None and e.gain == "auto":
                 print(f"brainnet-cb: no EEG: {connectome.name!r} has no region centres for a sphere lead "
@@ -82,7 +85,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
             if connectome.centres is None:
                 raise ConfigError("monitors.eeg: a sphere lead field needs region centres, and this "
                                   "connectome has none; set monitors.eeg.enabled = false")
-            monitors.append(bn.EEG.sphere(connectome, montage=e.montage, period=e.period))
+            monitors.append(EEG.sphere(connectome, montage=e.montage, period=e.period))
     return monitors
 
 
@@ -93,16 +96,17 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     ``build_simulation(cfg).run()`` is the run ``brainnet-cb run`` performs;
     sweeps and fits take the same spec.
     """
-    import brainnet_cb as bn  # noqa: PLC0415
-
+    from ..coupling import Conductance, Diffusive, Linear  # noqa: PLC0415
+    from ..nodes import get_model  # noqa: PLC0415
+    from ..precision import enable_float64  # noqa: PLC0415
     from ..simulation.spec import Simulation  # noqa: PLC0415
 
     if cfg.run.dtype == "float64":
-        bn.enable_float64()
+        enable_float64()
     conn = build_connectome(cfg.connectome, base)
     uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
-    model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
-    coupling = {"Linear": bn.Linear, "Diffusive": bn.Diffusive, "Conductance": bn.Conductance}[cfg.coupling.kind]
+    model = get_model(cfg.model.name)(**cfg.model.parameters)
+    coupling = {"Linear": Linear, "Diffusive": Diffusive, "Conductance": Conductance}[cfg.coupling.kind]
     return Simulation(
         model=model,
         connectome=conn,
@@ -121,14 +125,14 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
 
 def build_noise(table: dict):
     """The noise of a checked [noise] table: ``bn.Additive``, ``bn.OrnsteinUhlenbeck`` or None (no amplitude)."""
-    import brainnet_cb as bn  # noqa: PLC0415
+    from ..noise import Additive, OrnsteinUhlenbeck  # noqa: PLC0415
 
     sigma = {k: v for k, v in table.items() if k not in NOISE_KEYS}
     if not sigma:
         return None
     if table.get("kind", "Additive") == "OrnsteinUhlenbeck":
-        return bn.OrnsteinUhlenbeck(table["tau"], **sigma)
-    return bn.Additive(**sigma)
+        return OrnsteinUhlenbeck(table["tau"], **sigma)
+    return Additive(**sigma)
 
 
 def build_run(cfg: RunConfig, base=None) -> dict:

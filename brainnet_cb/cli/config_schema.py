@@ -40,12 +40,14 @@ def _choices(name):
     """Choices computed at validation time (registries may grow)."""
 
     def get():
-        import brainnet_cb as bn  # noqa: PLC0415
+        from ..data.atlases import list_atlases  # noqa: PLC0415
+        from ..integrators import INTEGRATORS  # noqa: PLC0415
+        from ..nodes import list_models  # noqa: PLC0415
 
         return {
-            "atlas": lambda: ("",) + tuple(bn.list_atlases()) + ("hcp", "hcp80"),
-            "model": lambda: tuple(bn.list_models()),
-            "method": lambda: tuple(bn.INTEGRATORS),
+            "atlas": lambda: ("",) + tuple(list_atlases()) + ("hcp", "hcp80"),
+            "model": lambda: tuple(list_models()),
+            "method": lambda: tuple(INTEGRATORS),
         }[name]()
 
     return get

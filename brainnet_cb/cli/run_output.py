@@ -22,14 +22,17 @@ import functools
 import os
 import pathlib
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from .._destinations import WriteLock, publish, temporary_path
 from ..errors import BrainnetError
 from ..simulation.output import check_netcdf_destination
 from ..simulation.streaming import Sink
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["NetCDFSink", "open_result", "release_free_memory", "run_to_netcdf"]
 
@@ -47,9 +50,9 @@ def release_free_memory() -> None:
 
     Compiling (or loading) the run's programs allocates and frees ~100-150 MB in small
     pieces; glibc keeps the freed pages mapped, so they count in the resident set until
-    reused. The command calls this once the programs have run their first chunk and
-    again after the run, so that the summary and the figure start from what is live.
-    No value changes.
+    reused. The command calls this once the run's programs are compiled (before the file
+    and its buffers exist), after every chunk and after the run, so that each phase starts
+    from what is live. No value changes.
     """
     trim = _malloc_trim()
     if trim is not None:
@@ -76,6 +79,7 @@ class NetCDFSink(Sink):
         if resume_state is not None:  # pragma: no cover - the command does not resume
             raise BrainnetError("a NetCDF run file cannot be resumed; stream to Zarr (Execution(out=...)).")
         import netCDF4  # noqa: PLC0415 - xarray's netcdf4 engine needs it too
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
         self._dims = tuple(append_dims)
         self.attrs = dict(template.attrs)
@@ -97,7 +101,7 @@ class NetCDFSink(Sink):
             # which held ~100 MB of written chunks by the end of the default run)
             var.set_var_chunk_cache(size=0, nelems=0, preemption=1.0)
         self._count = dict.fromkeys(self._dims, 0)
-        release_free_memory()  # what preparing the run freed, before its first program
+        release_free_memory()  # what building the file freed, before the first chunk
 
     def _time_dim(self, var):
         return next((d for d in var.dims if d in self._dims), None)
@@ -115,7 +119,7 @@ class NetCDFSink(Sink):
             grown[tdim] = m
         for tdim, m in grown.items():
             self._count[tdim] += m
-        release_free_memory()  # what loading or compiling the chunk's program freed (~1 ms)
+        release_free_memory()  # what the chunk's samples and their Dataset held (~1 ms)
 
     def set_attrs(self, attrs: dict):
         """Set the global attributes that differ from the run's (after the run: wall time, configuration)."""
@@ -134,6 +138,8 @@ class NetCDFSink(Sink):
 
 def _stamped(attrs: dict, path: pathlib.Path) -> dict:
     """The global attributes as ``bn.write_netcdf`` writes them (its CF stamp, where it has one)."""
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     try:
         from ..simulation.cf import stamp  # noqa: PLC0415
     except ImportError:  # a version whose write_netcdf adds nothing
@@ -183,6 +189,8 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     run = spec.prepare()
     if forget_programs:
         _forget_programs()
+    run.compile()  # every program of the run, before the file, its buffers and xarray exist
+    release_free_memory()  # what compiling freed (~100 MB), before they are allocated
     with WriteLock(path, None, BrainnetError):
         tmp = temporary_path(path)
         sink = NetCDFSink(tmp)
@@ -212,6 +220,7 @@ def open_result(path) -> xr.Dataset:
     kept every chunk of ``r`` the summary read). Closing the Dataset closes the file.
     """
     import netCDF4  # noqa: PLC0415
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
     nc = netCDF4.Dataset(path, "r")
     try:

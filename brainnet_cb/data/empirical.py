@@ -19,7 +19,6 @@ import pathlib
 import zipfile
 import zlib
 
-import brainunit as u
 import numpy as np
 import scipy.io
 import xarray as xr
@@ -113,7 +112,7 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     if layout == "region_time":
         v = v.T
     step = to_seconds(dt, "dt", allow_zero=False, error=DataError)
-    start = as_plain(t0, u.second, "t0", "second", DataError)
+    start = as_plain(t0, "second", "t0", "second", DataError)
     if np.ndim(start) != 0 or not np.isfinite(start):
         raise DataError(f"t0 must be one finite time in s; got {t0!r}.")
     lab = _labels(labels, v.shape[1], "as_timeseries")

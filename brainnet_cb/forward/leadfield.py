@@ -51,7 +51,6 @@ References
 
 from __future__ import annotations
 
-import brainunit as u
 import numpy as np
 
 from ..errors import MonitorError
@@ -86,7 +85,7 @@ def _points(value, name, n=None):
 
 
 def _sigma(sigma):
-    s = as_plain(sigma, u.siemens / u.meter, "sigma", "S/m", MonitorError)
+    s = as_plain(sigma, "siemens / meter", "sigma", "S/m", MonitorError)
     if not (np.ndim(s) == 0 and np.isfinite(s) and s > 0):
         raise MonitorError(
             f"conductivity sigma must be a finite number > 0 (S/m; e.g. 0.33 for the head); got {sigma!r}."

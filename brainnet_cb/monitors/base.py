@@ -35,12 +35,13 @@ from typing import TYPE_CHECKING
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from ..errors import MonitorError
 from ..units import to_ms
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from ..nodes.base import NodeModel
 
 __all__ = ["Monitor", "COUPLING", "Observables"]
@@ -124,6 +125,8 @@ class Monitor:
     def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
                       regions: Sequence[str]) -> dict[str, xr.DataArray]:
         """``{name: DataArray}`` from ``samples`` of shape ``(time, variable, region)``."""
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
         dim = self.time_dim()
         out = {}
         units = dict(model.state_units, **{COUPLING: "1"})

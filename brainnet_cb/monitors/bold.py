@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from .._pytree import pytree_dataclass, static_field
 from .._types import Parameter, Time
@@ -66,6 +65,8 @@ from .hemodynamics import (
 from .sources import check_source, source_signal
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from ..nodes.base import NodeModel
 
 __all__ = ["Bold", "DEFAULT_DT_BOLD"]
@@ -404,6 +405,8 @@ class Bold(Monitor):
     # --- output ----------------------------------------------------------------------
     def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
                       regions: Sequence[str]) -> dict[str, xr.DataArray]:
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
         samples = np.asarray(samples)
         samples = samples.reshape(len(times_ms), samples.shape[-1])  # (time, 1, n) -> (time, n), also when empty
         keep = np.asarray(times_ms) > self.discard + 1e-9 * self.tr

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from .._types import ArrayLike, Time
 from ..errors import MonitorError
 from ..units import to_ms
 from .bold import Bold
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 __all__ = ["bold_from_activity"]
 
 
 def _as_signal(activity, variable, dt):
     """``(signal (T, n), dt_ms, t0_ms, regions)`` from a Dataset, DataArray or array."""
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     if isinstance(activity, xr.Dataset):
         if variable not in activity.data_vars:
             raise MonitorError(
@@ -106,6 +110,8 @@ def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time
     >>> round(float(y.time_bold[y.argmax("time_bold")].item()), 1)  # peak at 3.376 s
     3376.0
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     data, dt, t0, regions = _as_signal(activity, variable, dt)
     bold_options.setdefault("baseline", None)
     m = Bold(tr=tr, variable="x", **bold_options).bind(dt)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from .._pytree import pytree_dataclass, static_field
 from .._types import ArrayLike, Length, Time
@@ -35,6 +34,8 @@ from .base import Monitor, Observables
 from .sources import check_source, default_eeg_source, source_signal
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from ..nodes.base import NodeModel
 
 __all__ = ["EEG", "MEG"]
@@ -377,6 +378,8 @@ class EEG(Monitor):
 
     def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
                       regions: Sequence[str]) -> dict[str, xr.DataArray]:
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
         m = len(self.sensors)
         samples = np.asarray(samples).reshape(len(times_ms), m)
         dim, sdim = self.time_dim(), self.sensor_dim()

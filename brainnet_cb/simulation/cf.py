@@ -25,11 +25,13 @@ import datetime
 import functools
 import importlib.metadata
 import re
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from .._version import __version__
 from ..errors import BrainnetError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds"]
 
@@ -100,6 +102,8 @@ def stamp(ds: xr.Dataset, action: str) -> xr.Dataset:
     >>> out.attrs["Conventions"], out.attrs["history"].endswith("Z: written to run.nc")
     ('CF-1.8', True)
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     if not isinstance(ds, xr.Dataset):
         raise BrainnetError(f"stamp takes an xarray Dataset; got {type(ds).__name__}.")
     now = _now()
@@ -131,6 +135,8 @@ def unstamp(ds: xr.Dataset) -> xr.Dataset:
     >>> ds = xr.Dataset(attrs=cf_global_attrs())
     >>> xr.testing.assert_identical(unstamp(stamp(ds, "written to run.nc")), ds)
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     if not isinstance(ds, xr.Dataset):
         raise BrainnetError(f"unstamp takes an xarray Dataset; got {type(ds).__name__}.")
     out = ds.copy(deep=False)
@@ -163,6 +169,8 @@ def time_in_seconds(data: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArra
     >>> s.time.values.tolist(), s.time.attrs["units"]
     ([0.5, 1.0, 1.5], 's')
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     if not isinstance(data, (xr.Dataset, xr.DataArray)):
         raise BrainnetError(
             f"time_in_seconds takes an xarray Dataset or DataArray; got {type(data).__name__}."

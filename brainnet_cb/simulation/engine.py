@@ -30,7 +30,7 @@ from ..stimulus import add_stimuli
 
 __all__ = [
     "Plan", "Dynamic", "Carry", "advance", "advance_batched", "advance_period", "initial_carry", "dyn_axes",
-    "carry_axes", "TRACE_COUNT", "CPU_BATCH_OPTIONS",
+    "carry_axes", "TRACE_COUNT", "CPU_BATCH_OPTIONS", "compile_advance",
 ]
 
 # Number of times ``advance`` has been traced (i.e. compiled); read by tests.
@@ -312,11 +312,28 @@ def advance_batched(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level
     batched where ``axes`` says 0 and shared where it says None. On a CPU the
     program is compiled with :data:`CPU_BATCH_OPTIONS`.
     """
-    compiled = _advance_batched_cpu if jax.default_backend() == "cpu" else _advance_batched_accelerator
-    return compiled(carry, dyn, plan, n_blocks, level, axes)
+    return _batched_program()(carry, dyn, plan, n_blocks, level, axes)
+
+
+def _batched_program():
+    """The jitted batch program of the default backend (a CPU's carries :data:`CPU_BATCH_OPTIONS`)."""
+    return _advance_batched_cpu if jax.default_backend() == "cpu" else _advance_batched_accelerator
 
 
 advance_batched.__wrapped__ = _advance_batched  # the traced function, as for the jitted ``advance``
+
+
+def compile_advance(carry: Carry, dyn: Dynamic, plan: Plan, n_blocks: int, level: int, axes: tuple | None = None):
+    """Compile :func:`advance` (or :func:`advance_batched` when ``axes`` is given) without running it.
+
+    The program is the one the call with the same arguments runs: JAX's jit cache keeps
+    it, so that call then neither traces nor compiles (or loads it from the persistent
+    compilation cache) again.
+    """
+    if axes is None:
+        advance.lower(carry, dyn, plan, n_blocks, level).compile()
+    else:
+        _batched_program().lower(carry, dyn, plan, n_blocks, level, axes).compile()
 
 
 def carry_axes(carry: Carry) -> Carry:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from .._destinations import WriteLock, check_destination, publish, temporary_path
 from .._types import PathLike
@@ -22,6 +21,9 @@ from ..errors import BrainnetError
 from .cf import stamp
 from .checkpoint import Checkpointer, load_checkpoint
 from .streaming import ZarrSink
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["write_netcdf", "check_netcdf_destination", "execute"]
 

@@ -14,7 +14,6 @@ import sys
 
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from ..connectome import Connectome
 from ..coupling import Coupling
@@ -99,6 +98,23 @@ class Run:
                 out[k] = steps // p if lvl <= level else 0
         return out
 
+    def compile(self, pieces=None, carry=None) -> None:
+        """Compile the program of every distinct piece of ``pieces`` (default: :meth:`schedule`) now.
+
+        A piece ``(n_blocks, level)`` is one program, compiled for the state ``carry``
+        (default: the run's); JAX's jit cache keeps it, so running the pieces then
+        neither compiles nor loads from the persistent cache.
+        :meth:`execute` calls this before it allocates the outputs (the sink's file, its
+        buffers, xarray): compiling a monitored run's program needs ~100 MB of
+        transient memory on a CPU, and compiling a tail program at the end of the run,
+        on top of what the run holds by then, would set the run's peak.
+        """
+        pieces = self.schedule() if pieces is None else pieces
+        carry = self.carry if carry is None else carry
+        axes = self.axes if self.batched else None
+        for n_blocks, level in dict.fromkeys(pieces):
+            engine.compile_advance(carry, self.dyn, self.plan, n_blocks, level, axes)
+
     def execute(self, chunk_steps=None, progress=None, *, sink=None, checkpoint=None, resume=None):
         """Advance the run to its end and return the outputs as a Dataset.
 
@@ -126,6 +142,7 @@ class Run:
             pieces, start, carry = tuple(resume.schedule), resume.piece, resume.carry
         else:
             pieces, start, carry = self.schedule(chunk_steps), 0, self.carry
+        self.compile(pieces[start:], carry)
         if checkpoint is not None:
             checkpoint.bind(self)
         total = [sum(c) for c in zip(*(self.samples_per_piece(p) for p in pieces))] or [0] * len(self.monitors)
@@ -255,6 +272,8 @@ class Run:
         ``first[k]`` is the index of monitor ``k``'s first sample (a chunk of
         a streamed run); its time stamps are those of the whole run.
         """
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
         regions = xr.DataArray(
             list(self.connectome.labels), dims="region", attrs={"long_name": "brain region"}
         )
@@ -302,6 +321,8 @@ def _batched_dataarrays(monitor, samples, times, model, regions):
     result is cut back into ``(batch, time, ...)``. No DataArray per member, and
     the outputs exist once (``xr.concat`` of per-member arrays copied them).
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
     size = samples.shape[0]
     flat = samples.reshape((-1,) + samples.shape[2:])
     dim = monitor.time_dim()

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from typing import Any
-
-import xarray as xr
+from typing import TYPE_CHECKING, Any
 
 from ..connectome import Connectome
 from ..coupling import Coupling, Linear
@@ -42,6 +40,9 @@ from ..noise import Noise
 from . import output
 from .run import Run
 from .validation import default_monitors, prepare_run
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["Simulation", "Execution", "default_monitors", "simulation"]
 

@@ -47,7 +47,6 @@ import shutil
 import uuid
 
 import numpy as np
-import xarray as xr
 
 from .._destinations import WriteLock, check_destination, publish_folder
 from ..errors import CheckpointError, SimulationError
@@ -179,6 +178,8 @@ class ZarrSink(Sink):
                 shutil.rmtree(tmp)
 
     def _reopen(self, template, resume_state):
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
         path = self.path
         if not _is_zarr_store(path):
             raise CheckpointError(
@@ -247,6 +248,8 @@ class ZarrSink(Sink):
         return {"path": str(self.path.resolve()), "lengths": dict(self._lengths)}
 
     def finish(self):
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
         attrs = {k: v for k, v in self._group.attrs.asdict().items() if k != PROGRESS_ATTR}
         how = "streamed with out=, resumed" if self.resume else "streamed with out="
         attrs = stamp(xr.Dataset(attrs=attrs), f"written to {self.path.name} by brainnet_cb ({how})").attrs
