@@ -27,9 +27,9 @@ the main thread's progress marked at the command's phases:
 - ``start-up``: imports, configuration, the matplotlib check;
 - ``build_simulation``: atlas, model, monitors, EEG gain (JAX's CPU client starts);
 - ``prepare``: the run's plan and initial state;
-- ``first chunk``: the NetCDF file created, the chunk program lowered and compiled (cold)
-  or loaded (warm), the chunk run and written;
-- ``other chunks``: the rest of the run (the tail program compiled or loaded at the end);
+- ``first chunk``: every program of the run compiled (cold) or loaded (warm) first
+  (``Run.compile``), then the NetCDF file created and the first chunk run and written;
+- ``other chunks``: the rest of the run;
 - ``summary``: programs dropped, the file read in slices, FC of BOLD;
 - ``figure``: the summary figure drawn and saved.
 

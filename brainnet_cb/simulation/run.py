@@ -103,11 +103,11 @@ class Run:
 
         A piece ``(n_blocks, level)`` is one program, compiled for the state ``carry``
         (default: the run's); JAX's jit cache keeps it, so running the pieces then
-        neither compiles nor loads from the persistent cache.
-        :meth:`execute` calls this before it allocates the outputs (the sink's file, its
-        buffers, xarray): compiling a monitored run's program needs ~100 MB of
-        transient memory on a CPU, and compiling a tail program at the end of the run,
-        on top of what the run holds by then, would set the run's peak.
+        neither compiles nor loads from the persistent cache. ``brainnet-cb run`` calls
+        this before :meth:`execute` allocates the outputs (the file, its buffers,
+        xarray): compiling a monitored run's program needs ~100 MB of transient memory
+        on a CPU, and compiling the tail program at the end of the run, on top of what
+        the run holds by then, set the command's peak.
         """
         pieces = self.schedule() if pieces is None else pieces
         carry = self.carry if carry is None else carry
@@ -142,7 +142,6 @@ class Run:
             pieces, start, carry = tuple(resume.schedule), resume.piece, resume.carry
         else:
             pieces, start, carry = self.schedule(chunk_steps), 0, self.carry
-        self.compile(pieces[start:], carry)
         if checkpoint is not None:
             checkpoint.bind(self)
         total = [sum(c) for c in zip(*(self.samples_per_piece(p) for p in pieces))] or [0] * len(self.monitors)
