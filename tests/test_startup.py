@@ -126,7 +126,7 @@ def test_the_main_job_compiles_before_it_allocates_outputs_and_never_loads_brain
     )
     status, seen, at_end = _python(code, BRAINNET_CB_CACHE="off")
     assert status == 0 and out.exists() and out.with_suffix(".png").exists()
-    assert len(seen) >= 2  # the top-level chunk and the tail: compiled up front, then found in JAX's cache
+    assert len(seen) == 2  # 3 s at TR 720 ms: 4 BOLD periods in one chunk, then a 120-ms tail; each compiled once
     assert not {"xarray", "pandas", "netCDF4", "matplotlib", "scipy", "brainstate", "brainunit"} & set(seen[0])
     assert {"xarray", "netCDF4", "matplotlib"} <= set(at_end)
     assert not {"brainstate", "brainunit"} & set(at_end)

@@ -98,22 +98,20 @@ class Run:
                 out[k] = steps // p if lvl <= level else 0
         return out
 
-    def compile(self, pieces=None, carry=None) -> None:
-        """Compile the program of every distinct piece of ``pieces`` (default: :meth:`schedule`) now.
+    def compile(self, chunk_steps=None) -> None:
+        """Compile now the programs that :meth:`execute` with the same ``chunk_steps`` will run.
 
-        A piece ``(n_blocks, level)`` is one program, compiled for the state ``carry``
-        (default: the run's); JAX's jit cache keeps it, so running the pieces then
-        neither compiles nor loads from the persistent cache. ``brainnet-cb run`` calls
-        this before :meth:`execute` allocates the outputs (the file, its buffers,
-        xarray): compiling a monitored run's program needs ~100 MB of transient memory
-        on a CPU, and compiling the tail program at the end of the run, on top of what
-        the run holds by then, set the command's peak.
+        Each distinct piece ``(n_blocks, level)`` of :meth:`schedule` is one program;
+        JAX's jit cache keeps it, so :meth:`execute` then neither compiles nor loads
+        from the persistent cache. ``brainnet-cb run`` calls this before
+        :meth:`execute` allocates the outputs (the file, its buffers, xarray):
+        compiling a monitored run's program needs ~100 MB of transient memory on a
+        CPU, and compiling the tail program at the end of the run, on top of what the
+        run holds by then, set the command's peak.
         """
-        pieces = self.schedule() if pieces is None else pieces
-        carry = self.carry if carry is None else carry
         axes = self.axes if self.batched else None
-        for n_blocks, level in dict.fromkeys(pieces):
-            engine.compile_advance(carry, self.dyn, self.plan, n_blocks, level, axes)
+        for n_blocks, level in dict.fromkeys(self.schedule(chunk_steps)):
+            engine.compile_advance(self.carry, self.dyn, self.plan, n_blocks, level, axes)
 
     def execute(self, chunk_steps=None, progress=None, *, sink=None, checkpoint=None, resume=None):
         """Advance the run to its end and return the outputs as a Dataset.
