@@ -4,6 +4,15 @@ Numeric fields are pytree leaves, so a model, a coupling or a monitor can be
 passed *as an argument* to a compiled function: new parameter values reuse the
 compiled program, and ``vmap`` can batch over them. Fields declared with
 ``static_field()`` are part of the compilation key instead.
+
+The classes are registered as custom pytree nodes, not through
+``jax.tree_util.register_dataclass``: JAX (0.10) compares the structures of two
+registered dataclasses without their types, so ``tree_structure(A()) ==
+tree_structure(B())`` for two classes with the same number of leaves and equal
+static fields (``Linear`` and ``Diffusive``, say). Their hashes differ, so
+``jax.jit`` finds the other class's program only when the two hashes meet in
+its cache's table, and then runs it without an error. A custom node's
+structure includes its type.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import dataclasses
 from typing import Any, TypeVar
 
 import jax
+from jax.tree_util import GetAttrKey
 
 T = TypeVar("T", bound=type)
 
@@ -24,6 +34,26 @@ def static_field(**kwargs: Any) -> Any:
 
 
 def pytree_dataclass(cls: T) -> T:
-    """Make ``cls`` a frozen dataclass registered as a JAX pytree."""
+    """Make ``cls`` a frozen dataclass registered as a JAX pytree.
+
+    Fields are leaves (children) unless declared with :func:`static_field`,
+    which makes them part of the tree structure (the "aux data"). The structure
+    also holds the class itself, so two classes never share a compiled program.
+    """
     cls = dataclasses.dataclass(frozen=True)(cls)
-    return jax.tree_util.register_dataclass(cls)
+    fields = dataclasses.fields(cls)
+    data = tuple(f.name for f in fields if not f.metadata.get("static", False))
+    meta = tuple(f.name for f in fields if f.metadata.get("static", False))
+    keys = tuple(GetAttrKey(name) for name in data)
+
+    def flatten(x):
+        return tuple(getattr(x, name) for name in data), tuple(getattr(x, name) for name in meta)
+
+    def flatten_with_keys(x):
+        return tuple(zip(keys, (getattr(x, name) for name in data))), tuple(getattr(x, name) for name in meta)
+
+    def unflatten(static, leaves):
+        return cls(**dict(zip(meta, static)), **dict(zip(data, leaves)))
+
+    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
+    return cls
