@@ -83,7 +83,7 @@ def as_matrix_array(m, name):
 
 
 def check_fc_matrix(values, name, *, batch=True):
-    """Square (over the last two axes), finite and symmetric."""
+    """Square (over the last two axes), finite and symmetric off the diagonal (the diagonal is not data)."""
     if values.ndim < 2 or values.shape[-1] != values.shape[-2] or (not batch and values.ndim != 2):
         want = "(..., n, n)" if batch else "(n, n)"
         raise AnalysisError(
@@ -95,14 +95,16 @@ def check_fc_matrix(values, name, *, batch=True):
             f"{name} has {values.shape[-1]} regions; an FC fit needs at least 3 "
             "(at least 3 distinct region pairs)."
         )
-    bad = ~np.isfinite(values)
+    off = ~np.eye(values.shape[-1], dtype=bool)
+    bad = ~np.isfinite(values) & off
     if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
+        idx = tuple(int(k) for k in np.argwhere(bad)[0])
         raise AnalysisError(
-            f"{name} must be finite; got {values[idx]} at {idx} ({int(bad.sum())} non-finite "
+            f"{name} must be finite off the diagonal; got {values[idx]} at {idx} ({int(bad.sum())} non-finite "
             "entries)."
         )
-    asym = np.abs(values - np.swapaxes(values, -1, -2))
+    with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
+        asym = np.where(off, np.abs(values - np.swapaxes(values, -1, -2)), 0.0)
     if asym.max() > 1e-6 * max(1.0, np.abs(values).max()):
         idx = tuple(int(v) for v in np.unravel_index(np.argmax(asym), asym.shape))
         raise AnalysisError(

@@ -215,11 +215,15 @@ def _check_square_symmetric(m, source):
             "Pass the full matrix, not an upper triangle or a time series (see read_timeseries)."
         )
     bad = ~np.isfinite(m)
+    np.fill_diagonal(bad, False)  # the diagonal is not data (NaN or, after Fisher's z, inf in some toolboxes)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise DataError(f"empirical FC must be finite; got {m[i, j]} at [{i}, {j}] from {source} "
-                        f"({int(bad.sum())} non-finite entries).")
-    diff = np.abs(m - m.T)
+        raise DataError(f"empirical FC must be finite off the diagonal; got {m[i, j]} at [{i}, {j}] from {source} "
+                        f"({int(bad.sum())} non-finite entries). Drop the regions without data from the FC "
+                        "and the connectome (Connectome.subset), or fill them.")
+    with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
+        diff = np.abs(m - m.T)
+    np.fill_diagonal(diff, 0.0)
     if diff.max() > 1e-6 * max(1.0, np.abs(m).max()):
         i, j = np.unravel_index(np.argmax(diff), diff.shape)
         raise DataError(
@@ -235,10 +239,15 @@ def fc_matrix(values, labels=None, *, source="the array") -> xr.DataArray:
     For an empirical FC held in memory, or the structural weights when they
     serve as the structure-function baseline (``bn.fc_fit(bn.fc_matrix(conn.weights,
     conn.labels), empirical_fc)``). Raises :class:`DataError` on a non-square,
-    non-finite or non-symmetric matrix or bad labels.
+    non-finite or non-symmetric matrix or bad labels. The diagonal is not
+    data: a non-finite one (NaN from some toolboxes, ``inf`` after Fisher's
+    z) is set to 1 in the returned matrix; off-diagonal entries must be finite.
     """
     m = np.array(values, dtype=float)
     _check_square_symmetric(m, source)
+    diagonal = np.diagonal(m)
+    if not np.all(np.isfinite(diagonal)):
+        np.fill_diagonal(m, np.where(np.isfinite(diagonal), diagonal, 1.0))
     lab = _labels(labels, m.shape[0], source)
     coords = {}
     if lab is not None:

@@ -89,7 +89,7 @@ DEFAULT_COUPLING_FRACTIONS = tuple(np.round(np.linspace(0.5, 1.5, 21), 3))
 def _target(fc, connectome, name):
     """An empirical FC as an (n, n) array in the connectome's region order."""
     if isinstance(fc, xr.DataArray) and {"region_i", "region_j"} <= set(fc.dims) and "region_i" in fc.coords:
-        return np.asarray(align(fc, connectome).values, dtype=float)
+        fc = align(fc, connectome).values
     m = fc_matrix(np.asarray(fc, dtype=float), source=name)
     if m.shape[0] != connectome.n_regions:
         raise FitError(

