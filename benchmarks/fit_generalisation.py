@@ -14,6 +14,8 @@ Variants:
 - ``hcp80-fitSC``: SC of the fit group's subjects only -> test group;
 - ``hcp80-left``: the 40 left-hemisphere regions (a subset parcellation);
 - ``hcp80-rowsum``: weights normalised by row sums instead of the maximum;
+- ``hcp80-logcounts``: ``log(1 + 10^4 W)``, the log of streamline-count-like weights
+  (strong and weak connections squeezed together; the weight exponent restores them);
 - ``hcp80-edges``: FC of all subjects, fit on half of the connections, scored on the rest.
 
 Usage::
@@ -51,6 +53,8 @@ def variants(data):
         "hcp80-left": dict(connectome=conn.subset([conn.labels[i] for i in left]), empirical_fc=_sub(fit, left),
                            test_fc=_sub(test, left)),
         "hcp80-rowsum": dict(connectome=conn, empirical_fc=fit, test_fc=test, normalize="row_sum"),
+        "hcp80-logcounts": dict(connectome=conn.replace(weights=np.log1p(1e4 * np.asarray(conn.weights))),
+                                empirical_fc=fit, test_fc=test),
         "hcp80-edges": dict(connectome=conn, empirical_fc=all_fc, holdout="edges"),
     }
 
@@ -75,19 +79,19 @@ def main():
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], a["test_corr_linear"],
                      a["test_corr"] if a["simulated"] else float("nan"), a["test_corr"] - a["sc_baseline_test"],
                      a["fit_corr"], a["test_fc_mean_model"], a["test_fc_mean_empirical"], a["value"],
-                     a["G_over_G_ref"], time.perf_counter() - t0))
+                     a["G_over_G_ref"], a["weight_exponent"], time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     setting = "linear stage only" if args.linear else \
         f"{args.candidates} candidates x {args.seeds} seeds x {args.duration:g} s"
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"brainnet_cb {bn.__version__}; {setting}")
     head = ("variant", "n", "SC base", "lin test", "sim test", "margin", "fit", "meanFC", "meanFC emp",
-            "eta0", "G/Gref", "wall s")
+            "eta0", "G/Gref", "W exponent", "wall s")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
         print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:9]] + [f"{r[9]:g}", f"{r[10]:.2f}",
-                                                                               f"{r[11]:.0f}"]))
+                                                                               f"{r[11]:g}", f"{r[12]:.0f}"]))
 
 
 if __name__ == "__main__":

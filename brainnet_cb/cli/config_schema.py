@@ -249,6 +249,9 @@ class FitSection:
     fractions: list = _f([round(0.5 + 0.05 * k, 3) for k in range(21)],
                          "Couplings scanned as G / G_ref (method = working_point).",
                          api="bn.fit_working_point(fractions=...)", items="number")
+    weight_exponents: list = _f([0.5, 1.0, 2.0, 3.0], "Exponents gamma of the normalised weights scanned, W ** gamma "
+                                "(method = working_point); the best linear fit keeps one. [1.0]: the weights as given.",
+                                api="bn.fit_working_point(weight_exponents=...)", items="number")
     heterogeneity: str = _f("none", "Regional map of eta0 (method = working_point): none, or strength (z-scored "
                             "log in-strength, its scale scanned).", choices=("none", "strength"),
                             api="bn.fit_working_point(heterogeneity=...)")

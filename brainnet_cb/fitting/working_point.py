@@ -14,7 +14,11 @@ constant tuned to one dataset:
 2. **Linear scan.** Along each branch, the FC of the noise-driven
    fluctuations around the stable fixed point from the linearised network
    (:func:`brainnet_cb.dynamics.linear_fc`; milliseconds per point), scored
-   against the *fit* FC only.
+   against the *fit* FC only. The scan is repeated for the normalised weights
+   raised to each of a few exponents :math:`W^\gamma`: structural weights come
+   as streamline counts, densities or log counts, whose contrast between
+   strong and weak connections differs by orders of magnitude, and the
+   exponent with the best fit score sets that contrast from the fit FC alone.
 3. **Simulation of the best candidates.** The ``candidates`` best points are
    simulated in full (nonlinear, delayed, BOLD, band-pass), each over
    ``seeds`` noise realisations (one compiled program), started at their fixed
@@ -74,7 +78,8 @@ from ..units import to_ms
 from .fit_results import check_int
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
-__all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "score_fc"]
+__all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
+           "score_fc"]
 
 #: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
 #: low-rate regime, where the network has a stable low-activity state whose susceptibility to
@@ -83,6 +88,9 @@ __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTI
 DEFAULT_EXCITABILITY = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
 #: Couplings scanned, as fractions of each branch's reference coupling G_ref.
 DEFAULT_COUPLING_FRACTIONS = tuple(np.round(np.linspace(0.5, 1.5, 21), 3))
+#: Exponents gamma of the normalised weights scanned (W ** gamma): from compressed (0.5) to
+#: sharpened (3) contrast between strong and weak connections, whatever the data's weight convention.
+DEFAULT_WEIGHT_EXPONENTS = (0.5, 1.0, 2.0, 3.0)
 
 
 # ----------------------------------------------------------------------------- targets and scores
@@ -207,6 +215,20 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
     return lin_corr, lin_mean, G_grid, G_ref, kinds, points
 
 
+def _weighted(connectome, normalize, exponent):
+    """The connectome whose normalised weights are raised to ``exponent``, and the normalisation to pass on.
+
+    ``exponent == 1`` returns the connectome as given. Otherwise the weights
+    are normalised by ``normalize`` first, raised to the power, and then
+    renormalised the same way downstream (a maximum stays 1, rows sum to 1).
+    """
+    if exponent == 1.0:
+        return connectome, normalize
+    w = np.asarray(connectome.normalized(normalize).weights, dtype=float) ** exponent
+    return connectome.replace(weights=w), ("row_sum" if normalize == "row_sum" else
+                                           "none" if normalize in ("none", None) else "max")
+
+
 def _check_series_length(duration_ms, tr_ms, discard_s, band):
     """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run."""
     n = int(duration_ms // tr_ms) - int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
@@ -233,7 +255,8 @@ def _check_values(name, values):
 
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
-                      fractions=None, heterogeneity=None, heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
+                      fractions=None, weight_exponents=None, heterogeneity=None,
+                      heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
                       noise=None, normalize="max", speed=3.0, dt=0.2, duration=288_000.0, tr=720.0, seeds=4,
                       candidates=2, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
                       progress=None) -> xr.Dataset:
@@ -265,6 +288,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Its values :math:`\eta_0`.
     fractions : sequence of float, default :data:`DEFAULT_COUPLING_FRACTIONS`
         Couplings scanned, as :math:`G / G_\mathrm{ref}`.
+    weight_exponents : sequence of float, default :data:`DEFAULT_WEIGHT_EXPONENTS`
+        Exponents :math:`\gamma > 0` of the normalised weights: the linear scan
+        runs on :math:`W^\gamma` for each, and the exponent of the best linear
+        fit score is kept for the rest of the recipe (``[1.0]``: the weights as
+        given). The structural baseline always uses the weights as given.
     heterogeneity : {None, "strength"} or array (n,), optional
         A regional map :math:`m` (``"strength"``: log in-strength of ``W``),
         z-scored; scanned with ``heterogeneity_scales``.
@@ -307,12 +335,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     -------
     xarray.Dataset
         ``linear_corr``, ``linear_fc_mean``, ``G`` over ``(value, scale,
-        fraction)``; ``G_ref`` over ``(value, scale)``; per simulated
+        fraction)`` and ``G_ref`` over ``(value, scale)``, at the chosen weight
+        exponent; ``exponent_linear_corr`` (the best linear fit score of each
+        exponent) over ``weight_exponent``; per simulated
         ``candidate``: its parameters and ``fit_corr``, ``test_corr``;
         ``fc`` (simulated, seed mean, at the chosen point), ``fc_linear``,
         ``empirical_fc`` and ``test_fc`` over ``(region_i, region_j)``.
-        ``attrs``: the chosen point (``value``, ``scale``, ``G``,
-        ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
+        ``attrs``: the chosen point (``weight_exponent``, ``value``, ``scale``,
+        ``G``, ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
         ``fit_rmse``, ``test_rmse``, the baselines ``sc_baseline_fit``,
         ``sc_baseline_test``, ``wall_s`` and the settings.
 
@@ -326,7 +356,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     >>> import brainnet_cb as bn
     >>> data = bn.load_empirical("hcp80")
     >>> res = bn.fit_working_point(data.connectome, data.fc_fit, test_fc=data.fc_test,
-    ...                            values=[-2.0], fractions=[0.9, 1.0, 1.1], simulate=False)
+    ...                            values=[-2.0], fractions=[0.9, 1.0, 1.1], weight_exponents=[1.0],
+    ...                            simulate=False)
     >>> bool(res.attrs["test_corr_linear"] > res.attrs["sc_baseline_test"])
     True
     """
@@ -346,6 +377,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     fractions = np.sort(_check_values("fractions", DEFAULT_COUPLING_FRACTIONS if fractions is None else fractions))
     if np.any(fractions <= 0):
         raise FitError(f"fractions must be > 0 (G / G_ref); got {fractions.tolist()}.")
+    exponents = np.unique(_check_values("weight_exponents",
+                                        DEFAULT_WEIGHT_EXPONENTS if weight_exponents is None else weight_exponents))
+    if np.any(exponents <= 0):
+        raise FitError(f"weight_exponents must be > 0 (W ** gamma of the normalised weights); "
+                       f"got {exponents.tolist()}.")
     m_map = heterogeneity_map(heterogeneity, connectome)
     scales = np.array([0.0]) if m_map is None else _check_values("heterogeneity_scales", heterogeneity_scales)
     noise = Additive(v=0.02) if noise is None else noise
@@ -367,7 +403,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if holdout == "edges":
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
-    conn = connectome.normalized(normalize)
+    conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
+    user_normalize = normalize
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
     if simulate:
@@ -376,19 +413,25 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
                    monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
 
-    bar = _progress(values.size * scales.size + (candidates if simulate else 0), progress)
+    bar = _progress(exponents.size * values.size * scales.size + (candidates if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing)
     blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 else contextlib.nullcontext()
+    scans, best_per_exponent = [], np.full(exponents.size, np.nan)
     try:
         with blas:
-            scan = _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse,
-                                 sigma, row, fit_fc, fit_mask, bar)
+            for e, exponent in enumerate(exponents):
+                conn_e, norm_e = _weighted(connectome, normalize, float(exponent))
+                scans.append(_linear_stage(model, parameter, values, scales, m_map, fractions, conn_e, norm_e,
+                                           coarse, sigma, row, fit_fc, fit_mask, bar) + (conn_e, norm_e))
+                if scans[-1][5]:
+                    best_per_exponent[e] = np.nanmax(scans[-1][0])
     finally:
         if bar is not None and not simulate:
             bar.close()
-    lin_corr, lin_mean, G_grid, G_ref, kinds, points = scan
-    if not points:
+    if not any(scan[5] for scan in scans):
         raise FitError("no stable working point was found for any value; try other values= or fractions=.")
+    e_best = int(np.argmax(np.nan_to_num(best_per_exponent, nan=-2.0)))
+    lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize = scans[e_best]
     t_linear = time.perf_counter() - t0
     order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
     chosen_lin = order[0]
@@ -427,11 +470,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                   at=fp_best, dt=dt_best).values)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
-             "value": float(values[i]), "scale": float(scales[j]), "G": float(G_best),
+             "weight_exponent": float(exponents[e_best]), "value": float(values[i]), "scale": float(scales[j]),
+             "G": float(G_best),
              "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
                                                              else "user map"),
-             "noise": repr(noise), "normalize": normalize, "speed": float(speed), "dt": float(dt),
+             "noise": repr(noise), "normalize": user_normalize, "speed": float(speed), "dt": float(dt),
              "dt_chosen": float(dt_best),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
              "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
@@ -487,7 +531,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             data["candidate_test_corr"] = ("candidate", [score_fc(c[1], test, test_mask)["corr"]
                                                          if c[1] is not None else np.nan for c in cands],
                                            {"long_name": "simulated FC fit, held-out target", "units": "1"})
-    coords = {"value": values, "scale": scales, "fraction": fractions, "region_i": labels, "region_j": labels}
+    data["exponent_linear_corr"] = ("weight_exponent", best_per_exponent,
+                                    {"long_name": "best FC fit of the linearised network at each weight exponent, "
+                                                  "fit target", "units": "1"})
+    coords = {"value": values, "scale": scales, "fraction": fractions, "weight_exponent": exponents,
+              "region_i": labels, "region_j": labels}
     if cands:
         coords["candidate"] = np.arange(len(cands))
     return xr.Dataset(data, coords=coords, attrs=attrs)

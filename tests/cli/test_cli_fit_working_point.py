@@ -7,7 +7,11 @@ import xarray as xr
 import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import config
-from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
+from brainnet_cb.fitting.working_point import (
+    DEFAULT_COUPLING_FRACTIONS,
+    DEFAULT_EXCITABILITY,
+    DEFAULT_WEIGHT_EXPONENTS,
+)
 
 
 def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
@@ -18,6 +22,7 @@ def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
     # the scanned grid is the recipe's own default, written out so --print-config shows it
     assert cfg.fit.excitability == list(DEFAULT_EXCITABILITY)
     np.testing.assert_allclose(cfg.fit.fractions, DEFAULT_COUPLING_FRACTIONS, rtol=0, atol=1e-12)
+    assert cfg.fit.weight_exponents == list(DEFAULT_WEIGHT_EXPONENTS)
     # 400 volumes of the data's TR: a gradient fit of the same config needs whole TRs
     assert cfg.run.duration % cfg.monitors.bold.tr == 0
     conn = config.build_connectome(cfg.connectome)
@@ -37,7 +42,7 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
         a = dict(res.attrs)
         assert "[fit]" in a["config"]
     hcp = bn.load_empirical("hcp80")
-    assert a["value"] == -2.0 and a["G_over_G_ref"] == 1.0
+    assert a["value"] == -2.0 and a["G_over_G_ref"] == 1.0 and a["weight_exponent"] == 1.0  # HCP as given
     assert a["sc_baseline_test"] == pytest.approx(hcp.sc_baseline("test"), abs=1e-12)
     # the linearised working point generalises beyond the structural baseline on the held-out group
     assert a["test_corr_linear"] > a["sc_baseline_test"] + 0.1
