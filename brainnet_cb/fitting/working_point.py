@@ -404,7 +404,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
     conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
-    user_normalize = normalize
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
     if simulate:
@@ -431,7 +430,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if not any(scan[5] for scan in scans):
         raise FitError("no stable working point was found for any value; try other values= or fractions=.")
     e_best = int(np.argmax(np.nan_to_num(best_per_exponent, nan=-2.0)))
-    lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize = scans[e_best]
+    lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = scans[e_best]  # at the kept exponent
     t_linear = time.perf_counter() - t0
     order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
     chosen_lin = order[0]
@@ -445,7 +444,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             except FitError:  # no usable step: the candidate is reported, not simulated
                 cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
                 continue
-            fc_sim, n_ok = _simulate_candidate(m, connectome, G, fp, noise=noise, normalize=normalize, speed=speed,
+            fc_sim, n_ok = _simulate_candidate(m, conn_w, G, fp, noise=noise, normalize=norm_w, speed=speed,
                                                dt=dt_c, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
                                                discard_s=discard, band=band)
             s_fit = score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None else {"corr": np.nan, "rmse": np.nan}
@@ -465,8 +464,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     m_best, G_best, fp_best, _ = points[p_best]
     i, j, k = p_best
     dt_best = next((c[4] for c in cands if c[0] == p_best), None) or stable_step(fp_best, dt, tr_ms)
-    fc_lin = np.asarray(linear_fc(m_best, connectome, Linear(G=G_best), noise, observable="bold",
-                                  bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=normalize,
+    fc_lin = np.asarray(linear_fc(m_best, conn_w, Linear(G=G_best), noise, observable="bold",
+                                  bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=norm_w,
                                   at=fp_best, dt=dt_best).values)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
@@ -475,7 +474,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
                                                              else "user map"),
-             "noise": repr(noise), "normalize": user_normalize, "speed": float(speed), "dt": float(dt),
+             "noise": repr(noise), "normalize": normalize, "speed": float(speed), "dt": float(dt),
              "dt_chosen": float(dt_best),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
              "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
