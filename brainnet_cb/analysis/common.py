@@ -105,7 +105,7 @@ def check_fc_matrix(values, name, *, batch=True):
         )
     with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
         asym = np.where(off, np.abs(values - np.swapaxes(values, -1, -2)), 0.0)
-    if asym.max() > 1e-6 * max(1.0, np.abs(values).max()):
+    if asym.max() > 1e-6 * max(1.0, np.abs(np.where(off, values, 0.0)).max()):
         idx = tuple(int(v) for v in np.unravel_index(np.argmax(asym), asym.shape))
         raise AnalysisError(
             f"{name} must be symmetric (FC[i, j] == FC[j, i]); the largest difference is "

@@ -224,7 +224,7 @@ def _check_square_symmetric(m, source):
     with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
         diff = np.abs(m - m.T)
     np.fill_diagonal(diff, 0.0)
-    if diff.max() > 1e-6 * max(1.0, np.abs(m).max()):
+    if diff.max() > 1e-6 * max(1.0, np.abs(np.where(np.eye(len(m), dtype=bool), 0.0, m)).max()):
         i, j = np.unravel_index(np.argmax(diff), diff.shape)
         raise DataError(
             f"empirical FC must be symmetric; FC[{i}, {j}] = {m[i, j]:.6g} but FC[{j}, {i}] = "

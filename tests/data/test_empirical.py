@@ -98,6 +98,12 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
         bn.fc_matrix(one_region_missing)
     with pytest.raises(bn.AnalysisError, match=r"empirical must be finite off the diagonal; got nan at \(0, 2\)"):
         bn.fc_fit(sim, one_region_missing)
+    asymmetric = inf_diag.copy()
+    asymmetric[0, 1] += 0.1  # an infinite diagonal does not hide an asymmetry
+    with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric; FC\[0, 1\]"):
+        bn.fc_matrix(asymmetric)
+    with pytest.raises(bn.AnalysisError, match=r"empirical must be symmetric"):
+        bn.fc_fit(sim, asymmetric)
 
 
 def test_read_timeseries_infers_the_layout_and_stamps_time_in_seconds(tmp_path):
