@@ -356,6 +356,10 @@ def _fit_working_point(cfg, base, out, args) -> int:
         if f"{tag}_corr" in a:
             print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "
                   f"SC baseline {a[f'sc_baseline_{tag}']:.3f})")
+            if f"{tag}_corr_between" in a:
+                print(f"{'':<13} within / between hemispheres {a[f'{tag}_corr_within']:.3f} / "
+                      f"{a[f'{tag}_corr_between']:.3f} (SC baseline {a[f'sc_baseline_{tag}_within']:.3f} / "
+                      f"{a[f'sc_baseline_{tag}_between']:.3f})")
     print(f"written       {out}")
     return 0
 

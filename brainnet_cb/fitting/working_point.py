@@ -151,6 +151,22 @@ def score_fc(model_fc, target, mask=None) -> dict:
             "mean_target": float(np.mean(w)) if w.size else float("nan")}
 
 
+def _hemisphere_pairs(connectome) -> dict:
+    """Masks over the upper triangle: pairs within one hemisphere, pairs across; empty without hemispheres.
+
+    Interhemispheric FC is nearly as strong as within-hemisphere FC while the
+    SC between hemispheres is an order of magnitude weaker, so the two parts
+    are scored apart.
+    """
+    h = getattr(connectome, "hemispheres", None)
+    if h is None:
+        return {}
+    h = np.asarray(h, dtype=bool)
+    i, j = np.triu_indices(h.size, 1)
+    same = h[i] == h[j]
+    return {"within": same, "between": ~same} if same.any() and (~same).any() else {}
+
+
 def _sc_baseline(connectome, target, mask):
     """corr(W, FC) over the scored entries: the structure-function baseline (Honey et al. 2009)."""
     w = np.asarray(connectome.weights, dtype=float)
@@ -344,7 +360,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``attrs``: the chosen point (``weight_exponent``, ``value``, ``scale``,
         ``G``, ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
         ``fit_rmse``, ``test_rmse``, the baselines ``sc_baseline_fit``,
-        ``sc_baseline_test``, ``wall_s`` and the settings.
+        ``sc_baseline_test``, ``wall_s`` and the settings. With the
+        connectome's hemispheres known, the same scores and baselines over the
+        pairs within one hemisphere and across the two: ``test_corr_within``,
+        ``test_corr_between``, ``sc_baseline_test_within``, ... (the pairs
+        across are the hard part: strong FC over weak SC).
 
     Raises
     ------
@@ -489,6 +509,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         attrs.update({f"{tag}_corr": s["corr"], f"{tag}_rmse": s["rmse"], f"{tag}_fc_mean_model": s["mean_model"],
                       f"{tag}_fc_mean_empirical": s["mean_target"], f"{tag}_corr_linear": s_lin["corr"],
                       f"sc_baseline_{tag}": _sc_baseline(conn, target, mask)})
+        for part, pairs in _hemisphere_pairs(connectome).items():
+            attrs.update({f"{tag}_corr_{part}": score_fc(fc_model, target, mask & pairs)["corr"],
+                          f"sc_baseline_{tag}_{part}": _sc_baseline(conn, target, mask & pairs)})
     attrs["wall_s"] = time.perf_counter() - t0
 
     labels = [str(s) for s in connectome.labels]

@@ -48,6 +48,8 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     assert a["test_corr_linear"] > a["sc_baseline_test"] + 0.1
     assert np.isfinite(a["test_corr"]) and a["test_corr"] > 0.2
     assert f"held-out FC   corr {a['test_corr']:.3f}" in text and "SC baseline" in text
+    assert (f"within / between hemispheres {a['test_corr_within']:.3f} / {a['test_corr_between']:.3f} "
+            f"(SC baseline {a['sc_baseline_test_within']:.3f} / {a['sc_baseline_test_between']:.3f})") in text
 
 
 def test_working_point_fit_refuses_a_coupling_it_cannot_scan(tmp_path, capsys):

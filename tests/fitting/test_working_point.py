@@ -7,7 +7,7 @@ import brainnet_cb as bn
 from brainnet_cb.data.empirical_data import load_empirical
 from brainnet_cb.dynamics import critical_coupling, linear_fc, network_fixed_point
 from brainnet_cb.errors import FitError
-from brainnet_cb.fitting.working_point import fit_working_point, score_fc
+from brainnet_cb.fitting.working_point import _hemisphere_pairs, fit_working_point, score_fc
 from brainnet_cb.fitting.working_point_scan import scan_branch, slow_limit_fc
 
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
@@ -86,6 +86,20 @@ def test_linearised_recipe_beats_the_structural_baseline_out_of_sample(hcp):
     assert res.linear_corr.dims == ("value", "scale", "fraction")
     best = float(res.linear_corr.max())
     assert a["fit_corr"] == pytest.approx(best, abs=5e-3)  # the chosen point is the best of the scan
+    # across the hemispheres (strong FC over weak SC) the model beats the baseline too
+    iu = np.triu_indices(80, 1)
+    right = np.asarray(hcp.connectome.hemispheres)
+    across = right[iu[0]] != right[iu[1]]
+    w = np.asarray(hcp.connectome.normalized("max").weights)
+    target, model = np.asarray(hcp.fc_test)[iu], res.fc.values[iu]
+    for part, pairs in (("within", ~across), ("between", across)):
+        assert a[f"test_corr_{part}"] == pytest.approx(np.corrcoef(model[pairs], target[pairs])[0, 1], abs=1e-12)
+        assert a[f"sc_baseline_test_{part}"] == pytest.approx(
+            np.corrcoef(((w + w.T) / 2)[iu][pairs], target[pairs])[0, 1], abs=1e-12)
+    assert a["sc_baseline_test_between"] == pytest.approx(0.2542, abs=1e-3)
+    assert a["test_corr_between"] > a["sc_baseline_test_between"] + 0.15
+    left = [lab for lab, r in zip(hcp.connectome.labels, right) if not r]
+    assert _hemisphere_pairs(hcp.connectome.subset(left)) == {}  # one hemisphere: nothing to split
 
 
 def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp):
