@@ -50,7 +50,8 @@ def pytree_dataclass(cls: T) -> T:
         return tuple(getattr(x, name) for name in data), tuple(getattr(x, name) for name in meta)
 
     def flatten_with_keys(x):
-        return tuple(zip(keys, (getattr(x, name) for name in data))), tuple(getattr(x, name) for name in meta)
+        leaves, static = flatten(x)
+        return tuple(zip(keys, leaves)), static
 
     def unflatten(static, leaves):
         return cls(**dict(zip(meta, static)), **dict(zip(data, leaves)))

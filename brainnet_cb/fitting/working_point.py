@@ -435,20 +435,19 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     bar = _progress(exponents.size * values.size * scales.size + (candidates if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing)
     blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 else contextlib.nullcontext()
-    scans, best_per_exponent = [], np.full(exponents.size, np.nan)
+    scans = []  # per exponent: (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
     try:
         with blas:
-            for e, exponent in enumerate(exponents):
+            for exponent in exponents:
                 conn_e, norm_e = _weighted(connectome, normalize, float(exponent))
                 scans.append(_linear_stage(model, parameter, values, scales, m_map, fractions, conn_e, norm_e,
                                            coarse, sigma, row, fit_fc, fit_mask, bar) + (conn_e, norm_e))
-                if scans[-1][5]:
-                    best_per_exponent[e] = np.nanmax(scans[-1][0])
     finally:
         if bar is not None and not simulate:
             bar.close()
-    if not any(scan[5] for scan in scans):
+    if not any(points for _, _, _, _, _, points, _, _ in scans):
         raise FitError("no stable working point was found for any value; try other values= or fractions=.")
+    best_per_exponent = np.array([np.nanmax(corr) if points else np.nan for corr, _, _, _, _, points, _, _ in scans])
     e_best = int(np.argmax(np.nan_to_num(best_per_exponent, nan=-2.0)))
     lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = scans[e_best]  # at the kept exponent
     t_linear = time.perf_counter() - t0
