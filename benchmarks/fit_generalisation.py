@@ -5,7 +5,8 @@ tuned to a dataset) on the bundled HCP group data and on connectomes built
 from it, fits on one FC and scores on another that the recipe never saw, and
 prints a table: regions, SC-FC baseline on the held-out target, the linearised
 model's held-out score, the simulated model's held-out score, the margin over
-the baseline, mean FC, wall time.
+the baseline, mean FC, the chosen point (eta0, G / G_ref, weight exponent,
+homotopic weight), the held-out score across hemispheres, wall time.
 
 Variants:
 
@@ -79,19 +80,21 @@ def main():
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], a["test_corr_linear"],
                      a["test_corr"] if a["simulated"] else float("nan"), a["test_corr"] - a["sc_baseline_test"],
                      a["fit_corr"], a["test_fc_mean_model"], a["test_fc_mean_empirical"], a["value"],
-                     a["G_over_G_ref"], a["weight_exponent"], time.perf_counter() - t0))
+                     a["G_over_G_ref"], a["weight_exponent"], a["homotopic_weight"], a["test_corr_between"]
+                     if "test_corr_between" in a else float("nan"), time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     setting = "linear stage only" if args.linear else \
         f"{args.candidates} candidates x {args.seeds} seeds x {args.duration:g} s"
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"brainnet_cb {bn.__version__}; {setting}")
     head = ("variant", "n", "SC base", "lin test", "sim test", "margin", "fit", "meanFC", "meanFC emp",
-            "eta0", "G/Gref", "W exponent", "wall s")
+            "eta0", "G/Gref", "W exponent", "homotopic", "test across", "wall s")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
         print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:9]] + [f"{r[9]:g}", f"{r[10]:.2f}",
-                                                                               f"{r[11]:g}", f"{r[12]:.0f}"]))
+                                                                               f"{r[11]:g}", f"{r[12]:g}",
+                                                                               f"{r[13]:.3f}", f"{r[14]:.0f}"]))
 
 
 if __name__ == "__main__":

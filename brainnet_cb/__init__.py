@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .fitting.working_point import fit_working_point
     from .forward.mne_bridge import to_mne
     from .glass_brain import glass_brain
+    from .homotopic import add_homotopic, homotopic_pairs
     from .integrators import INTEGRATORS
     from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
     from .nodes import (
@@ -131,6 +132,8 @@ __all__ = [
     "graph_metrics",
     "glass_brain",
     "shortest_path_lengths",
+    "homotopic_pairs",
+    "add_homotopic",
     # --- node models and the plug-in contract ---
     "NodeModel",
     "node_model",
@@ -259,6 +262,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.working_point": ("fit_working_point",),
     ".forward.mne_bridge": ("to_mne",),
     ".glass_brain": ("glass_brain",),
+    ".homotopic": ("add_homotopic", "homotopic_pairs"),
     ".integrators": ("INTEGRATORS",),
     ".monitors": ("EEG", "MEG", "Bold", "Monitor", "Raw", "SubSample", "TemporalAverage", "bold_from_activity"),
     ".nodes": ("CoombesByrne", "CoombesByrne4D", "CoombesByrneStep", "JansenRit", "MontbrioPazoRoxin", "NodeModel",

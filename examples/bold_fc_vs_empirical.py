@@ -2,11 +2,12 @@
 
 The group structural connectome of ``bn.load_empirical("hcp80")`` drives the
 Coombes-Byrne network at its working point: the linear stage of
-``bn.fit_working_point`` picks the excitability eta0 and the coupling
-G / G_ref from the connectome and the FC of the fit group of subjects (seconds,
-no simulation). One noisy run started at the network's fixed point is then
-compared with the FC of the held-out test group, beside the
-structure-function baseline corr(SC, FC).
+``bn.fit_working_point`` picks the excitability eta0, the coupling G / G_ref,
+the weight exponent and the weight of connections between homotopic regions
+from the connectome and the FC of the fit group of subjects (no simulation).
+One noisy run started at the network's fixed point is then compared with the
+FC of the held-out test group, beside the structure-function baseline
+corr(SC, FC).
 """
 
 import numpy as np
@@ -28,11 +29,15 @@ a = wp.attrs
 print(f"working point: eta0 = {a['value']:g}, G = {a['G']:.3f} = {a['G_over_G_ref']:g} G_ref "
       f"(linear prediction: fit group {a['fit_corr_linear']:.3f}, test group {a['test_corr_linear']:.3f})")
 
+# the structure of the chosen point: normalised weights at the kept exponent, with homotopic connections
+fitted = conn.replace(weights=wp.weights.values, lengths=wp.lengths.values)
+print(f"weights W ** {a['weight_exponent']:g}, homotopic connections {a['homotopic_weight']:g} x max(W) between "
+      f"{a['homotopic_pairs']} pairs of regions")
 model, coupling = bn.CoombesByrne(eta=a["value"]), bn.Linear(G=a["G"])
-fp = bn.network_fixed_point(model, conn, coupling)
-ds = bn.simulate(model, conn, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
+fp = bn.network_fixed_point(model, fitted, coupling, normalize="none")
+ds = bn.simulate(model, fitted, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
                  noise=bn.Additive(v=0.02), monitors=[bn.Bold(tr=720.0, baseline="initial")],
-                 initial_state=fp.as_initial_state(), key=0, dtype="float64")
+                 initial_state=fp.as_initial_state(), normalize="none", key=0, dtype="float64")
 sim = bn.fc(ds.bold, discard=duration(30.0, 5.0), band=None if SHORT else (0.01, 0.1))
 fit = bn.fc_fit(sim, hcp.fc_test)
 print(f"one {ds.bold.sizes['time_bold']}-volume run: FC fit to the held-out group r = {float(fit['corr']):.3f}, "

@@ -339,7 +339,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
     test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test")
     result = bn.fit_working_point(
         conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
-        weight_exponents=f.weight_exponents,
+        weight_exponents=f.weight_exponents, homotopic_weights=f.homotopic_weights,
         heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates, discard=cfg.monitors.bold.discard / 1000.0,
@@ -352,6 +352,9 @@ def _fit_working_point(cfg, base, out, args) -> int:
     print(f"fitted        working point of {conn.n_regions} regions in {a['wall_s']:.1f} s wall time")
     print(f"chosen        eta0 = {a['value']:g}, G = {a['G']:.4g} ({a['G_over_G_ref']:g} x G_ref = {a['G_ref']:.4g}, "
           f"{a['G_ref_kind']}), weights W ** {a['weight_exponent']:g}")
+    if a["homotopic_pairs"]:
+        print(f"{'':<13} homotopic connections {a['homotopic_weight']:g} x max(W) between "
+              f"{a['homotopic_pairs']} pairs of regions")
     for tag, name in (("fit", "fit FC"), ("test", "held-out FC")):
         if f"{tag}_corr" in a:
             print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "

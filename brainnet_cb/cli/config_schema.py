@@ -252,6 +252,10 @@ class FitSection:
     weight_exponents: list = _f([0.5, 1.0, 2.0, 3.0], "Exponents gamma of the normalised weights scanned, W ** gamma "
                                 "(method = working_point); the best linear fit keeps one. [1.0]: the weights as given.",
                                 api="bn.fit_working_point(weight_exponents=...)", items="number")
+    homotopic_weights: list = _f([0.0, 0.5, 1.0, 2.0], "Weights h of connections added between homotopic regions, "
+                                 "fractions of the largest weight (method = working_point); the best linear fit "
+                                 "keeps one. [0.0]: none added.",
+                                 api="bn.fit_working_point(homotopic_weights=...)", items="number")
     heterogeneity: str = _f("none", "Regional map of eta0 (method = working_point): none, or strength (z-scored "
                             "log in-strength, its scale scanned).", choices=("none", "strength"),
                             api="bn.fit_working_point(heterogeneity=...)")

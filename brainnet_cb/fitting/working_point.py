@@ -19,6 +19,10 @@ constant tuned to one dataset:
    as streamline counts, densities or log counts, whose contrast between
    strong and weak connections differs by orders of magnitude, and the
    exponent with the best fit score sets that contrast from the fit FC alone.
+   At that exponent the scan is repeated with connections of a few weights
+   :math:`h` added between homotopic regions (:func:`brainnet_cb.add_homotopic`):
+   tractography misses most of them while their FC is among the strongest,
+   and the weight with the best fit score is kept (:math:`h = 0` included).
 3. **Simulation of the best candidates.** The ``candidates`` best points are
    simulated in full (nonlinear, delayed, BOLD, band-pass), each over
    ``seeds`` noise realisations (one compiled program), started at their fixed
@@ -68,6 +72,7 @@ from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
 from ..dynamics import linear_fc
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
+from ..homotopic import add_homotopic, homotopic_pairs
 from ..monitors import Bold
 from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
@@ -79,7 +84,7 @@ from .fit_results import check_int
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
-           "score_fc"]
+           "DEFAULT_HOMOTOPIC_WEIGHTS", "score_fc"]
 
 #: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
 #: low-rate regime, where the network has a stable low-activity state whose susceptibility to
@@ -91,6 +96,9 @@ DEFAULT_COUPLING_FRACTIONS = tuple(np.round(np.linspace(0.5, 1.5, 21), 3))
 #: Exponents gamma of the normalised weights scanned (W ** gamma): from compressed (0.5) to
 #: sharpened (3) contrast between strong and weak connections, whatever the data's weight convention.
 DEFAULT_WEIGHT_EXPONENTS = (0.5, 1.0, 2.0, 3.0)
+#: Weights h of the connections added between homotopic regions, as fractions of the largest
+#: (normalised, exponentiated) weight: none, up to twice the strongest tract.
+DEFAULT_HOMOTOPIC_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 
 
 # ----------------------------------------------------------------------------- targets and scores
@@ -245,6 +253,19 @@ def _weighted(connectome, normalize, exponent):
                                            "none" if normalize in ("none", None) else "max")
 
 
+def _with_homotopic(connectome, normalize, weight, pairs):
+    """The connectome with homotopic connections of ``weight`` added to its normalised weights, and its normalisation.
+
+    ``weight == 0`` returns them unchanged. The weights are normalised first (so
+    that ``weight`` is a fraction of the largest), then renormalised the same
+    way downstream (a maximum stays the scale, rows sum to 1).
+    """
+    if weight == 0.0:
+        return connectome, normalize
+    out = add_homotopic(connectome.normalized(normalize), weight, pairs)
+    return out, ("row_sum" if normalize == "row_sum" else "none" if normalize in ("none", None) else "max")
+
+
 def _check_series_length(duration_ms, tr_ms, discard_s, band):
     """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run."""
     n = int(duration_ms // tr_ms) - int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
@@ -271,7 +292,7 @@ def _check_values(name, values):
 
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
-                      fractions=None, weight_exponents=None, heterogeneity=None,
+                      fractions=None, weight_exponents=None, homotopic_weights=None, heterogeneity=None,
                       heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
                       noise=None, normalize="max", speed=3.0, dt=0.2, duration=288_000.0, tr=720.0, seeds=4,
                       candidates=2, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
@@ -309,6 +330,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         runs on :math:`W^\gamma` for each, and the exponent of the best linear
         fit score is kept for the rest of the recipe (``[1.0]``: the weights as
         given). The structural baseline always uses the weights as given.
+    homotopic_weights : sequence of float, default :data:`DEFAULT_HOMOTOPIC_WEIGHTS`
+        Weights :math:`h \ge 0` of connections added between homotopic regions
+        (:func:`brainnet_cb.add_homotopic`, pairs from
+        :func:`brainnet_cb.homotopic_pairs`), as fractions of the largest
+        weight: at the kept exponent the linear scan runs once per weight, and
+        the weight of the best linear fit score is kept (``[0.0]``: none added).
+        Without homotopic pairs (one hemisphere, or labels and centres that
+        pair no regions) nothing is added.
     heterogeneity : {None, "strength"} or array (n,), optional
         A regional map :math:`m` (``"strength"``: log in-strength of ``W``),
         z-scored; scanned with ``heterogeneity_scales``.
@@ -352,12 +381,20 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     xarray.Dataset
         ``linear_corr``, ``linear_fc_mean``, ``G`` over ``(value, scale,
         fraction)`` and ``G_ref`` over ``(value, scale)``, at the chosen weight
-        exponent; ``exponent_linear_corr`` (the best linear fit score of each
-        exponent) over ``weight_exponent``; per simulated
+        exponent and homotopic weight; ``exponent_linear_corr`` (the best
+        linear fit score of each exponent) over ``weight_exponent`` and
+        ``homotopic_linear_corr`` (of each homotopic weight, at the kept
+        exponent; NaN where not scanned) over ``homotopic_weight``; per simulated
         ``candidate``: its parameters and ``fit_corr``, ``test_corr``;
         ``fc`` (simulated, seed mean, at the chosen point), ``fc_linear``,
-        ``empirical_fc`` and ``test_fc`` over ``(region_i, region_j)``.
-        ``attrs``: the chosen point (``weight_exponent``, ``value``, ``scale``,
+        ``empirical_fc`` and ``test_fc`` over ``(region_i, region_j)``, and
+        the structural ``weights`` and ``lengths`` the chosen point refers to
+        (normalised, at the kept exponent, with the homotopic connections:
+        ``connectome.replace(weights=res.weights.values,
+        lengths=res.lengths.values)`` simulated with ``normalize="none"``
+        reproduces it).
+        ``attrs``: the chosen point (``weight_exponent``, ``homotopic_weight``
+        and the number of ``homotopic_pairs``, ``value``, ``scale``,
         ``G``, ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
         ``fit_rmse``, ``test_rmse``, the baselines ``sc_baseline_fit``,
         ``sc_baseline_test``, ``wall_s`` and the settings. With the
@@ -397,6 +434,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     fractions = np.sort(_check_values("fractions", DEFAULT_COUPLING_FRACTIONS if fractions is None else fractions))
     if np.any(fractions <= 0):
         raise FitError(f"fractions must be > 0 (G / G_ref); got {fractions.tolist()}.")
+    homotopic = np.unique(_check_values("homotopic_weights", DEFAULT_HOMOTOPIC_WEIGHTS if homotopic_weights is None
+                                        else homotopic_weights))
+    if np.any(homotopic < 0):
+        raise FitError(f"homotopic_weights must be >= 0 (fractions of the largest weight); "
+                       f"got {homotopic.tolist()}.")
     exponents = np.unique(_check_values("weight_exponents",
                                         DEFAULT_WEIGHT_EXPONENTS if weight_exponents is None else weight_exponents))
     if np.any(exponents <= 0):
@@ -432,7 +474,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
                    monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
 
-    bar = _progress(exponents.size * values.size * scales.size + (candidates if simulate else 0), progress)
+    pairs = homotopic_pairs(connectome)
+    added = homotopic[homotopic > 0] if len(pairs) else np.array([])
+    bar = _progress((exponents.size + added.size) * values.size * scales.size + (candidates if simulate else 0),
+                    progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing)
     blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 else contextlib.nullcontext()
     scans = []  # per exponent: (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
@@ -442,14 +487,27 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 conn_e, norm_e = _weighted(connectome, normalize, float(exponent))
                 scans.append(_linear_stage(model, parameter, values, scales, m_map, fractions, conn_e, norm_e,
                                            coarse, sigma, row, fit_fc, fit_mask, bar) + (conn_e, norm_e))
+            if not any(sc[5] for sc in scans):
+                raise FitError("no stable working point was found for any value; try other values= or fractions=.")
+            best_per_exponent = np.array([np.nanmax(sc[0]) if sc[5] else np.nan for sc in scans])
+            e_best = int(np.argmax(np.nan_to_num(best_per_exponent, nan=-2.0)))
+            # at the kept exponent: homotopic connections of each weight (h = 0 is the exponent's own scan)
+            h_scans = {0.0: scans[e_best]} if (0.0 in homotopic or not added.size) else {}
+            for h in added:
+                conn_h, norm_h = _with_homotopic(scans[e_best][6], scans[e_best][7], float(h), pairs)
+                h_scans[float(h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_h,
+                                                  norm_h, coarse, sigma, row, fit_fc, fit_mask, bar) + (conn_h,
+                                                                                                         norm_h)
     finally:
         if bar is not None and not simulate:
             bar.close()
-    if not any(points for _, _, _, _, _, points, _, _ in scans):
+    best_per_weight = np.array([np.nanmax(h_scans[float(h)][0]) if float(h) in h_scans and h_scans[float(h)][5]
+                                else np.nan for h in homotopic])
+    h_best = float(homotopic[int(np.argmax(np.nan_to_num(best_per_weight, nan=-2.0)))]) if len(pairs) else 0.0
+    # at the kept exponent and homotopic weight
+    lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = h_scans[h_best]
+    if not points:
         raise FitError("no stable working point was found for any value; try other values= or fractions=.")
-    best_per_exponent = np.array([np.nanmax(corr) if points else np.nan for corr, _, _, _, _, points, _, _ in scans])
-    e_best = int(np.argmax(np.nan_to_num(best_per_exponent, nan=-2.0)))
-    lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = scans[e_best]  # at the kept exponent
     t_linear = time.perf_counter() - t0
     order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
     chosen_lin = order[0]
@@ -488,7 +546,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                   at=fp_best, dt=dt_best).values)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
-             "weight_exponent": float(exponents[e_best]), "value": float(values[i]), "scale": float(scales[j]),
+             "weight_exponent": float(exponents[e_best]), "homotopic_weight": h_best,
+             "homotopic_pairs": len(pairs), "value": float(values[i]), "scale": float(scales[j]),
              "G": float(G_best),
              "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
@@ -515,6 +574,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
 
     labels = [str(s) for s in connectome.labels]
     mat = ("region_i", "region_j")
+    fitted = conn_w.normalized(norm_w)
     data = {
         "linear_corr": (("value", "scale", "fraction"), lin_corr,
                         {"long_name": "FC fit (Pearson r) of the linearised network, fit target", "units": "1"}),
@@ -529,6 +589,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                            "units": "1"}),
         "fc_linear": (mat, fc_lin, {"long_name": "FC of the linearised network at the chosen point", "units": "1"}),
         "empirical_fc": (mat, fit_fc, {"long_name": "fit target FC", "units": "1"}),
+        "weights": (mat, np.asarray(fitted.weights), {
+            "long_name": "structural weights of the chosen point [target, source]: normalised, raised to the "
+                         "weight exponent, with the homotopic connections (simulate them with normalize='none')",
+            "units": "1"}),
+        "lengths": (mat, np.asarray(fitted.lengths), {"long_name": "tract lengths of the chosen point "
+                                                                   "[target, source]", "units": "mm"}),
     }
     if test is not None and holdout is None:
         data["test_fc"] = (mat, test, {"long_name": "held-out FC", "units": "1"})
@@ -555,7 +621,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     data["exponent_linear_corr"] = ("weight_exponent", best_per_exponent,
                                     {"long_name": "best FC fit of the linearised network at each weight exponent, "
                                                   "fit target", "units": "1"})
+    data["homotopic_linear_corr"] = ("homotopic_weight", best_per_weight,
+                                     {"long_name": "best FC fit of the linearised network with homotopic connections "
+                                                   "of each weight, at the kept exponent, fit target", "units": "1"})
     coords = {"value": values, "scale": scales, "fraction": fractions, "weight_exponent": exponents,
+              "homotopic_weight": homotopic,
               "region_i": labels, "region_j": labels}
     if cands:
         coords["candidate"] = np.arange(len(cands))

@@ -10,6 +10,7 @@ from brainnet_cb.cli import config
 from brainnet_cb.fitting.working_point import (
     DEFAULT_COUPLING_FRACTIONS,
     DEFAULT_EXCITABILITY,
+    DEFAULT_HOMOTOPIC_WEIGHTS,
     DEFAULT_WEIGHT_EXPONENTS,
 )
 
@@ -23,6 +24,7 @@ def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
     assert cfg.fit.excitability == list(DEFAULT_EXCITABILITY)
     np.testing.assert_allclose(cfg.fit.fractions, DEFAULT_COUPLING_FRACTIONS, rtol=0, atol=1e-12)
     assert cfg.fit.weight_exponents == list(DEFAULT_WEIGHT_EXPONENTS)
+    assert cfg.fit.homotopic_weights == list(DEFAULT_HOMOTOPIC_WEIGHTS)
     # 400 volumes of the data's TR: a gradient fit of the same config needs whole TRs
     assert cfg.run.duration % cfg.monitors.bold.tr == 0
     conn = config.build_connectome(cfg.connectome)
@@ -48,6 +50,8 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     assert a["test_corr_linear"] > a["sc_baseline_test"] + 0.1
     assert np.isfinite(a["test_corr"]) and a["test_corr"] > 0.2
     assert f"held-out FC   corr {a['test_corr']:.3f}" in text and "SC baseline" in text
+    assert a["homotopic_pairs"] == 40 and a["homotopic_weight"] in (0.0, 0.5, 1.0, 2.0)
+    assert f"homotopic connections {a['homotopic_weight']:g} x max(W) between 40 pairs of regions" in text
     assert (f"within / between hemispheres {a['test_corr_within']:.3f} / {a['test_corr_between']:.3f} "
             f"(SC baseline {a['sc_baseline_test_within']:.3f} / {a['sc_baseline_test_between']:.3f})") in text
 
