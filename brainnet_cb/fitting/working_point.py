@@ -56,8 +56,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import numpy as np
@@ -182,25 +184,39 @@ def _sc_baseline(connectome, target, mask):
 
 
 # ----------------------------------------------------------------------------- the simulation stage
-def _simulate_candidate(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, seeds, key,
-                        discard_s, band):
-    """FC of BOLD, mean over ``seeds`` realisations started at the fixed point; realisations kept."""
-    # one run per seed: on a CPU a batch of 2-4 members costs more per member than single runs
-    # (benchmarks/bench_core.py --batch-cost); the program is compiled once and reused
-    fcs = []
-    for k in range(seeds):
-        # float64: weak noise moves the balloon of a quiet region by less than float32 resolves around rest
-        with jax.enable_x64(True):
-            try:
-                ds = simulate(model, connectome, duration, dt, coupling=Linear(G=G), noise=noise,
-                              monitors=[Bold(tr=tr, baseline="initial")], initial_state=fp.as_initial_state(),
-                              normalize=normalize, speed=speed, key=key + k, progress=False, dtype="float64")
-            except DivergenceError:
-                continue
-        fcs.append(np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band).values))
-    if not fcs:
-        return None, 0
-    return np.mean(fcs, axis=0), len(fcs)
+def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, key, discard_s, band):
+    """FC of BOLD of one realisation started at the fixed point, or None where it diverged.
+
+    One run per seed: on a CPU a batch of 2-4 members costs more per member than
+    single runs (``benchmarks/bench_core.py --batch-cost``); runs of one candidate
+    share one compiled program.
+    """
+    # float64: weak noise moves the balloon of a quiet region by less than float32 resolves around rest
+    # (a thread's own setting: realisations run side by side)
+    with jax.enable_x64(True):
+        try:
+            ds = simulate(model, connectome, duration, dt, coupling=Linear(G=G), noise=noise,
+                          monitors=[Bold(tr=tr, baseline="initial")], initial_state=fp.as_initial_state(),
+                          normalize=normalize, speed=speed, key=key, progress=False, dtype="float64")
+        except DivergenceError:
+            return None
+    return np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band).values)
+
+
+def _side_by_side(fn, jobs, workers):
+    """``[fn(job) for job in jobs]``, run by ``workers`` threads (JAX and LAPACK release the GIL), in order."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [fn(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="fit_working_point") as pool:
+        return list(pool.map(fn, jobs))
+
+
+def _default_workers():
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _progress(total, progress):
@@ -213,29 +229,39 @@ def _progress(total, progress):
 
 # ----------------------------------------------------------------------------- the recipe
 def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
-                  fit_fc, fit_mask, bar):
-    """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points."""
+                  fit_fc, fit_mask, bar, workers):
+    """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points.
+
+    The branches of the ``(value, scale)`` pairs are independent and run side by side.
+    """
     shape = (values.size, scales.size, fractions.size)
     lin_corr, lin_mean, G_grid = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     G_ref, kinds = np.full(shape[:2], np.nan), np.full(shape[:2], "failed", dtype=object)
     points = {}
-    for i, v in enumerate(values):
-        for j, a in enumerate(scales):
-            m = dataclasses.replace(model, **{parameter: v if m_map is None else v + a * m_map})
-            try:
-                G_ref[i, j], kinds[i, j], walk = scan_branch(m, connectome, normalize, fractions, coarse)
-            except (DynamicsError, FitError):
-                walk = []
-            for k, (G, fp) in enumerate(walk):
-                G_grid[i, j, k] = G
-                if fp is None:
-                    continue
-                fc = slow_limit_fc(fp, sigma, row)
-                sc = score_fc(fc, fit_fc, fit_mask)
-                lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
-                points[(i, j, k)] = (m, G, fp, fc)
-            if bar is not None:
-                bar.update(1)
+
+    def branch(ij):
+        i, j = ij
+        v, a = values[i], scales[j]
+        m = dataclasses.replace(model, **{parameter: v if m_map is None else v + a * m_map})
+        try:
+            G_r, kind, walk = scan_branch(m, connectome, normalize, fractions, coarse)
+        except (DynamicsError, FitError):
+            G_r, kind, walk = np.nan, "failed", []
+        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row) for _, fp in walk]
+        if bar is not None:
+            bar.update(1)
+        return m, G_r, kind, walk, fcs
+
+    jobs = [(i, j) for i in range(values.size) for j in range(scales.size)]
+    for (i, j), (m, G_r, kind, walk, fcs) in zip(jobs, _side_by_side(branch, jobs, workers)):
+        G_ref[i, j], kinds[i, j] = G_r, kind
+        for k, ((G, fp), fc) in enumerate(zip(walk, fcs)):
+            G_grid[i, j, k] = G
+            if fp is None:
+                continue
+            sc = score_fc(fc, fit_fc, fit_mask)
+            lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
+            points[(i, j, k)] = (m, G, fp, fc)
     return lin_corr, lin_mean, G_grid, G_ref, kinds, points
 
 
@@ -296,7 +322,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                       heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
                       noise=None, normalize="max", speed=3.0, dt=0.2, duration=288_000.0, tr=720.0, seeds=4,
                       candidates=2, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
-                      progress=None) -> xr.Dataset:
+                      workers=None, progress=None) -> xr.Dataset:
     r"""Find the working point of a connectome and fit its simulated FC to an empirical FC.
 
     The recipe of this module's docstring: a reference coupling per branch
@@ -373,6 +399,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Points of the coarse coupling walk that finds ``G_ref``.
     simulate : bool, default True
         ``False`` stops after the linear scan (milliseconds per point).
+    workers : int, optional
+        Threads that run the branches of the linear scan, and then the
+        realisations of the candidates, side by side (default: the CPUs this
+        process may use; 1: one after the other). The results do not depend
+        on it.
     progress : bool, optional
         A progress bar over the stages (default: on a terminal).
 
@@ -452,6 +483,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     seeds = check_int("seeds", seeds, 1)
     candidates = check_int("candidates", candidates, 1)
     coarse = check_int("coarse", coarse, 4)
+    workers = _default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
     if holdout not in (None, "edges"):
         raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
@@ -476,17 +508,19 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
 
     pairs = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(pairs) else np.array([])
-    bar = _progress((exponents.size + added.size) * values.size * scales.size + (candidates if simulate else 0),
-                    progress)
-    # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing)
-    blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 else contextlib.nullcontext()
+    bar = _progress((exponents.size + added.size) * values.size * scales.size
+                    + (candidates * seeds if simulate else 0), progress)
+    # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
+    # branches side by side, one each
+    blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 or workers > 1 \
+        else contextlib.nullcontext()
     scans = []  # per exponent: (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
     try:
         with blas:
             for exponent in exponents:
                 conn_e, norm_e = _weighted(connectome, normalize, float(exponent))
                 scans.append(_linear_stage(model, parameter, values, scales, m_map, fractions, conn_e, norm_e,
-                                           coarse, sigma, row, fit_fc, fit_mask, bar) + (conn_e, norm_e))
+                                           coarse, sigma, row, fit_fc, fit_mask, bar, workers) + (conn_e, norm_e))
             if not any(sc[5] for sc in scans):
                 raise FitError("no stable working point was found for any value; try other values= or fractions=.")
             best_per_exponent = np.array([np.nanmax(sc[0]) if sc[5] else np.nan for sc in scans])
@@ -496,8 +530,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             for h in added:
                 conn_h, norm_h = _with_homotopic(scans[e_best][6], scans[e_best][7], float(h), pairs)
                 h_scans[float(h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_h,
-                                                  norm_h, coarse, sigma, row, fit_fc, fit_mask, bar) + (conn_h,
-                                                                                                         norm_h)
+                                                  norm_h, coarse, sigma, row, fit_fc, fit_mask, bar,
+                                                  workers) + (conn_h, norm_h)
     finally:
         if bar is not None and not simulate:
             bar.close()
@@ -514,20 +548,35 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
 
     cands = []
     if simulate:
+        steps = {}
         for p in order[:candidates]:
-            m, G, fp, _ = points[p]
             try:
-                dt_c = stable_step(fp, dt, tr_ms)
+                steps[p] = stable_step(points[p][2], dt, tr_ms)
             except FitError:  # no usable step: the candidate is reported, not simulated
-                cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
-                continue
-            fc_sim, n_ok = _simulate_candidate(m, conn_w, G, fp, noise=noise, normalize=norm_w, speed=speed,
-                                               dt=dt_c, duration=duration_ms, tr=tr_ms, seeds=seeds, key=key,
-                                               discard_s=discard, band=band)
-            s_fit = score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None else {"corr": np.nan, "rmse": np.nan}
-            cands.append((p, fc_sim, s_fit, n_ok, dt_c))
+                steps[p] = None
+                if bar is not None:
+                    bar.update(seeds)
+
+        def realisation(job):
+            p, k = job
+            m, G, fp, _ = points[p]
+            fc_k = _simulate_seed(m, conn_w, G, fp, noise=noise, normalize=norm_w, speed=speed, dt=steps[p],
+                                  duration=duration_ms, tr=tr_ms, key=key + k, discard_s=discard, band=band)
             if bar is not None:
                 bar.update(1)
+            return fc_k
+
+        # every realisation of every candidate side by side; the FC of a candidate is the mean of its seeds
+        jobs = [(p, k) for p in order[:candidates] if steps[p] is not None for k in range(seeds)]
+        done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
+        for p in order[:candidates]:
+            if steps[p] is None:
+                cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
+                continue
+            fcs = [done[(p, k)] for k in range(seeds) if done[(p, k)] is not None]
+            fc_sim = np.mean(fcs, axis=0) if fcs else None
+            s_fit = score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None else {"corr": np.nan, "rmse": np.nan}
+            cands.append((p, fc_sim, s_fit, len(fcs), steps[p]))
     if bar is not None and simulate:
         bar.close()
     if cands:

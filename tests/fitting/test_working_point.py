@@ -192,6 +192,23 @@ def test_without_homotopic_pairs_nothing_is_added(hcp):
     assert np.array_equal(res.weights.values, sub.normalized("max").weights)
 
 
+def test_branches_and_realisations_side_by_side_give_the_same_result(hcp):
+    """workers= only changes how many threads run the independent branches and realisations."""
+    labels = list(hcp.connectome.labels[:20])  # 10 homotopic pairs (Precentral_L, Precentral_R, ...): quick
+    sub = hcp.connectome.subset(labels)
+    fit, test = (fc.sel(region_i=labels, region_j=labels) for fc in (hcp.fc_fit, hcp.fc_test))
+    kw = dict(test_fc=test, values=[-3.0, -2.0], fractions=[1.0, 1.05], weight_exponents=[1.0],
+              homotopic_weights=[0.0, 1.0], candidates=2, seeds=2, duration=10_000.0, discard=2.0, band=None,
+              progress=False)
+    one = fit_working_point(sub, fit, workers=1, **kw)
+    two = fit_working_point(sub, fit, workers=2, **kw)
+    assert one.attrs["homotopic_pairs"] == 10
+    for name in ("linear_corr", "G", "G_ref", "fc", "fc_linear", "candidate_fit_corr", "candidate_seeds_kept",
+                 "homotopic_linear_corr", "weights"):
+        np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
+    assert int(one.candidate_seeds_kept[0]) == 2  # the first candidate's two realisations, averaged
+
+
 @pytest.mark.slow
 def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0],
@@ -222,6 +239,8 @@ def test_simulated_working_point_tracks_the_linear_prediction(hcp):
         (dict(heterogeneity=np.ones(3)), r"got shape \(3,\)"),
         (dict(noise=0.1), r"noise must be bn.Additive"),
         (dict(seeds=0), r"seeds must be an integer >= 1; got 0"),
+        (dict(workers=0), r"workers must be an integer >= 1; got 0"),
+        (dict(workers=2.0), r"workers must be an integer >= 1; got 2.0"),
         (dict(holdout="time"), r"holdout must be None or 'edges'; got 'time'"),
         (dict(duration=60_000.0), r"too short|shorter than one period"),
         (dict(model="CB"), r"model must be a node model"),
