@@ -32,7 +32,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ..connectome import Connectome
 from ..coupling import Coupling, Linear
@@ -123,10 +123,23 @@ def in_float64(fn):
     def wrapper(*args, **kwargs):
         # one BLAS thread: the dense solves and eigenproblems here are small, and several
         # threads on them run 10-25x slower on a busy 2-core machine
-        with jax.enable_x64(True), threadpool_limits(limits=1, user_api="blas"):
+        with jax.enable_x64(True), one_blas_thread():
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """threadpoolctl's view of the BLAS libraries, found once (a new view reads the process's maps: ~2 ms)."""
+    import scipy.linalg  # noqa: F401, PLC0415 (SciPy's own BLAS loaded first, so that the view holds it)
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which NumPy's and SciPy's BLAS run one thread (``threadpoolctl``)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 def state_bounds(model) -> dict:

@@ -64,7 +64,6 @@ from concurrent.futures import ThreadPoolExecutor
 import jax
 import numpy as np
 import xarray as xr
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from .. import analysis
@@ -73,6 +72,7 @@ from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
 from ..dynamics import linear_fc
+from ..dynamics.system import one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
 from ..homotopic import add_homotopic, homotopic_pairs
 from ..monitors import Bold
@@ -512,8 +512,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     + (candidates * seeds if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
     # branches side by side, one each
-    blas = threadpool_limits(limits=1, user_api="blas") if len(model.states) * n <= 512 or workers > 1 \
-        else contextlib.nullcontext()
+    blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
     scans = []  # per exponent: (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
     try:
         with blas:

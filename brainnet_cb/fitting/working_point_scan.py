@@ -163,12 +163,17 @@ def _open_loop_scale(network, model):
     return 1.0 / rho if rho > 0 else float("inf"), fp0
 
 
-def _solve_near(network, G, x_prev):
-    """The stable fixed point at ``G`` reached by Newton from ``x_prev``, or None."""
+def _solve_near(network, G, x_prev, max_change=math.inf):
+    """The stable fixed point at ``G`` reached by Newton from ``x_prev`` within ``max_change`` of it, or None.
+
+    The change is checked before the spectrum (the eigenvalues are most of a step's cost).
+    """
     net = network.with_strength(float(G))
     x, res, _ = newton(jnp.asarray(x_prev, jnp.float64), net.arrays, net.port, 1e-12)
     x = np.asarray(x)
     if not (float(res) <= ACCEPT and net.in_bounds(x)):
+        return None
+    if np.max(np.abs(x - x_prev)) > max_change * (1.0 + np.max(np.abs(x_prev))):
         return None
     fp = fixed_point_at(net, x, "continuation")
     return fp if fp.stable else None
@@ -192,10 +197,8 @@ def _walk(network, Gs, start, G_start, max_change=MAX_CHANGE, max_halvings=14):
         step = G - G_cur
         while not lost and G_cur < G:
             target = min(G, G_cur + step)
-            fp = _solve_near(network, target, fp_cur.values)
-            ok = fp is not None and (np.max(np.abs(fp.values - fp_cur.values))
-                                     <= max_change * (1.0 + np.max(np.abs(fp_cur.values))))
-            if ok:
+            fp = _solve_near(network, target, fp_cur.values, max_change)
+            if fp is not None:
                 G_cur, fp_cur = target, fp
                 step *= 1.5
             elif step > min_step:
