@@ -69,7 +69,7 @@ def _readings(label):
 
 def _pairs_from_labels(labels, hemispheres):
     """Pairs of labels that read as the same stem, one left and one right (a stem with more is ambiguous)."""
-    by_stem = {}  # stem -> {side: set of region indices}, and the best rule rank that gave it
+    by_stem = {}  # stem -> [best rule rank that read it, left region indices, right region indices]
     for k, label in enumerate(labels):
         for rank, side, stem in _readings(label):
             if hemispheres is not None and bool(hemispheres[k]) != side:
