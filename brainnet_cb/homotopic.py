@@ -37,7 +37,7 @@ import numpy as np
 from .connectome import Connectome
 from .errors import ConnectomeError
 
-__all__ = ["homotopic_pairs", "add_homotopic"]
+__all__ = ["homotopic_pairs", "add_homotopic", "hemispheres_from_labels"]
 
 _TOKENS = {"l": False, "lh": False, "left": False, "r": True, "rh": True, "right": True}
 _SEP = r"[_\-. ]"
@@ -85,6 +85,24 @@ def _pairs_from_labels(labels, hemispheres):
             pairs.append((i, j))
             used.update((i, j))
     return pairs
+
+
+def hemispheres_from_labels(labels) -> np.ndarray | None:
+    """``True`` for a right-hemisphere label, from its hemisphere token; None unless every label reads one way.
+
+    A connectome read from a plain matrix file has labels but no hemispheres;
+    labels such as ``Precentral_L`` or ``lA1`` still say them. Every label must
+    carry a token, every reading of a label must name the same side (TVB's
+    ``rPUL.L`` reads both ways), and both sides must occur.
+    """
+    sides = []
+    for label in labels:
+        read = {side for _, side, _ in _readings(str(label))}
+        if len(read) != 1:
+            return None
+        sides.append(read.pop())
+    out = np.array(sides, dtype=bool)
+    return out if out.any() and not out.all() else None
 
 
 def _pairs_from_centres(centres, hemispheres):

@@ -316,3 +316,16 @@ def test_an_empty_pairs_array_of_the_wrong_shape_is_refused():
     )
     with pytest.raises(ConnectomeError, match=f"^{re.escape(message)}$"):
         add_homotopic(_tiny(["A_L", "A_R", "B_L", "B_R"]), 0.5, pairs=np.zeros((0, 3), int))
+
+
+def test_hemispheres_from_labels_reads_every_token_or_nothing():
+    from brainnet_cb.homotopic import hemispheres_from_labels
+
+    for name in ("tvb66", "tvb68", "tvb76", "tvb96", "hcp80"):
+        conn = _load(name)
+        np.testing.assert_array_equal(hemispheres_from_labels(conn.labels), conn.hemispheres)
+    # tvb192's rPUL.L reads both ways (a right 'PUL.L', a left 'rPUL'): not said by its labels
+    assert hemispheres_from_labels(bn.load_atlas("tvb192").labels) is None
+    assert hemispheres_from_labels(["A_L", "B_L", "thalamus"]) is None  # a label without a token
+    assert hemispheres_from_labels(["A_L", "B_L"]) is None  # one side only
+    np.testing.assert_array_equal(hemispheres_from_labels(["ctx-rh-x", "Left-Thalamus"]), [True, False])

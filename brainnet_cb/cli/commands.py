@@ -344,7 +344,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates, discard=cfg.monitors.bold.discard / 1000.0,
         band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
-        progress=_progress(args),
+        workers=f.workers or None, progress=_progress(args),
     )
     result.attrs["config"] = _config.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)

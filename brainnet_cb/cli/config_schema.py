@@ -263,6 +263,9 @@ class FitSection:
                     api="bn.fit_working_point(seeds=...)")
     candidates: int = _f(2, "Best linear points simulated (method = working_point).", lo=1, hi=1000,
                          api="bn.fit_working_point(candidates=...)")
+    workers: int = _f(0, "Threads running the linear branches and the realisations side by side (method = "
+                      "working_point); 0: the CPUs the process may use.", lo=0, hi=1024,
+                      api="bn.fit_working_point(workers=...)")
     holdout: str = _f("none", "edges: without a test FC, fit half of the connections and score the rest.",
                       choices=("none", "edges"), api="bn.fit_working_point(holdout=...)")
     bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.fit_working_point(band=...)")

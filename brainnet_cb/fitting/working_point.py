@@ -74,7 +74,7 @@ from ..data.empirical import align, fc_matrix
 from ..dynamics import linear_fc
 from ..dynamics.system import one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
-from ..homotopic import add_homotopic, homotopic_pairs
+from ..homotopic import add_homotopic, hemispheres_from_labels, homotopic_pairs
 from ..monitors import Bold
 from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
@@ -166,9 +166,13 @@ def _hemisphere_pairs(connectome) -> dict:
 
     Interhemispheric FC is nearly as strong as within-hemisphere FC while the
     SC between hemispheres is an order of magnitude weaker, so the two parts
-    are scored apart.
+    are scored apart. Without ``connectome.hemispheres``, from the labels'
+    hemisphere tokens when every label has one
+    (:func:`~brainnet_cb.homotopic.hemispheres_from_labels`).
     """
     h = getattr(connectome, "hemispheres", None)
+    if h is None:  # e.g. read from a matrix file: the labels may still say it
+        h = hemispheres_from_labels(connectome.labels)
     if h is None:
         return {}
     h = np.asarray(h, dtype=bool)
@@ -429,7 +433,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``G``, ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
         ``fit_rmse``, ``test_rmse``, the baselines ``sc_baseline_fit``,
         ``sc_baseline_test``, ``wall_s`` and the settings. With the
-        connectome's hemispheres known, the same scores and baselines over the
+        connectome's hemispheres known (or said by every label's hemisphere
+        token), the same scores and baselines over the
         pairs within one hemisphere and across the two: ``test_corr_within``,
         ``test_corr_between``, ``sc_baseline_test_within``, ... (the pairs
         across are the hard part: strong FC over weak SC).

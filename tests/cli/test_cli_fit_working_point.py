@@ -25,6 +25,7 @@ def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
     np.testing.assert_allclose(cfg.fit.fractions, DEFAULT_COUPLING_FRACTIONS, rtol=0, atol=1e-12)
     assert cfg.fit.weight_exponents == list(DEFAULT_WEIGHT_EXPONENTS)
     assert cfg.fit.homotopic_weights == list(DEFAULT_HOMOTOPIC_WEIGHTS)
+    assert cfg.fit.workers == 0  # all the CPUs the process may use
     # 400 volumes of the data's TR: a gradient fit of the same config needs whole TRs
     assert cfg.run.duration % cfg.monitors.bold.tr == 0
     conn = config.build_connectome(cfg.connectome)
@@ -36,6 +37,7 @@ def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
 def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseline(tmp_path, capsys):
     out = tmp_path / "fit.nc"
     args = ["fit", "--set", "fit.excitability=[-2.0]", "--set", "fit.fractions=[1.0]", "--set", "fit.seeds=1",
+            "--set", "fit.workers=1",
             "--set", "fit.candidates=1", "--set", "fit.bandpass=false", "--set", "monitors.bold.discard=5000.0",
             "--duration", "36000", "--out", str(out), "--quiet"]
     assert cli.main(args) == 0

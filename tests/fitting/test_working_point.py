@@ -101,6 +101,11 @@ def test_linearised_recipe_beats_the_structural_baseline_out_of_sample(hcp):
     assert a["test_corr_between"] > a["sc_baseline_test_between"] + 0.15
     left = [lab for lab, r in zip(hcp.connectome.labels, right) if not r]
     assert _hemisphere_pairs(hcp.connectome.subset(left)) == {}  # one hemisphere: nothing to split
+    # a connectome without hemispheres (read from a matrix file) whose labels say them: the same split
+    unlabelled = hcp.connectome.replace(hemispheres=None)
+    for part, pairs in _hemisphere_pairs(unlabelled).items():
+        assert np.array_equal(pairs, ~across if part == "within" else across)
+    assert _hemisphere_pairs(unlabelled.replace(labels=[f"r{k}" for k in range(80)])) == {}
 
 
 def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp):
