@@ -279,21 +279,21 @@ def _weighted(connectome, normalize, exponent):
     if exponent == 1.0:
         return connectome, normalize
     w = np.asarray(connectome.normalized(normalize).weights, dtype=float) ** exponent
-    return connectome.replace(weights=w), ("row_sum" if normalize == "row_sum" else
-                                           "none" if normalize in ("none", None) else "max")
+    return connectome.replace(weights=w), _renormalisation(normalize)
 
 
 def _with_homotopic(connectome, normalize, weight, pairs):
-    """The connectome with homotopic connections of ``weight`` added to its normalised weights, and its normalisation.
+    """The connectome with homotopic connections of ``weight > 0`` added to its normalised weights; its normalisation.
 
-    ``weight == 0`` returns them unchanged. The weights are normalised first (so
-    that ``weight`` is a fraction of the largest), then renormalised the same
-    way downstream (a maximum stays the scale, rows sum to 1).
+    The weights are normalised first (so that ``weight`` is a fraction of the
+    largest), then renormalised the same way downstream (:func:`_renormalisation`).
     """
-    if weight == 0.0:
-        return connectome, normalize
-    out = add_homotopic(connectome.normalized(normalize), weight, pairs)
-    return out, ("row_sum" if normalize == "row_sum" else "none" if normalize in ("none", None) else "max")
+    return add_homotopic(connectome.normalized(normalize), weight, pairs), _renormalisation(normalize)
+
+
+def _renormalisation(normalize):
+    """The normalisation that keeps already normalised weights as they are scaled: rows sum to 1, or a maximum."""
+    return "row_sum" if normalize == "row_sum" else "none" if normalize in ("none", None) else "max"
 
 
 def _check_series_length(duration_ms, tr_ms, discard_s, band):
