@@ -511,8 +511,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
                    monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
 
-    pairs = homotopic_pairs(connectome)
-    added = homotopic[homotopic > 0] if len(pairs) else np.array([])
+    homologues = homotopic_pairs(connectome)
+    added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     bar = _progress((exponents.size + added.size) * values.size * scales.size
                     + (candidates * seeds if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
@@ -532,7 +532,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             # at the kept exponent: homotopic connections of each weight (h = 0 is the exponent's own scan)
             h_scans = {0.0: scans[e_best]} if (0.0 in homotopic or not added.size) else {}
             for h in added:
-                conn_h, norm_h = _with_homotopic(scans[e_best][6], scans[e_best][7], float(h), pairs)
+                conn_h, norm_h = _with_homotopic(scans[e_best][6], scans[e_best][7], float(h), homologues)
                 h_scans[float(h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_h,
                                                   norm_h, coarse, sigma, row, fit_fc, fit_mask, bar,
                                                   workers) + (conn_h, norm_h)
@@ -541,7 +541,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             bar.close()
     best_per_weight = np.array([np.nanmax(h_scans[float(h)][0]) if float(h) in h_scans and h_scans[float(h)][5]
                                 else np.nan for h in homotopic])
-    h_best = float(homotopic[int(np.argmax(np.nan_to_num(best_per_weight, nan=-2.0)))]) if len(pairs) else 0.0
+    h_best = float(homotopic[int(np.argmax(np.nan_to_num(best_per_weight, nan=-2.0)))]) if len(homologues) else 0.0
     # at the kept exponent and homotopic weight
     lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = h_scans[h_best]
     if not points:
@@ -600,7 +600,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
              "weight_exponent": float(exponents[e_best]), "homotopic_weight": h_best,
-             "homotopic_pairs": len(pairs), "value": float(values[i]), "scale": float(scales[j]),
+             "homotopic_pairs": len(homologues), "value": float(values[i]), "scale": float(scales[j]),
              "G": float(G_best),
              "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
              "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
@@ -612,6 +612,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
              "wall_linear_s": t_linear}
     fc_model = fc_best
+    halves = _hemisphere_pairs(connectome)
     for tag, target, mask in (("fit", fit_fc, fit_mask), ("test", test, test_mask)):
         if target is None:
             continue
@@ -620,9 +621,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         attrs.update({f"{tag}_corr": s["corr"], f"{tag}_rmse": s["rmse"], f"{tag}_fc_mean_model": s["mean_model"],
                       f"{tag}_fc_mean_empirical": s["mean_target"], f"{tag}_corr_linear": s_lin["corr"],
                       f"sc_baseline_{tag}": _sc_baseline(conn, target, mask)})
-        for part, pairs in _hemisphere_pairs(connectome).items():
-            attrs.update({f"{tag}_corr_{part}": score_fc(fc_model, target, mask & pairs)["corr"],
-                          f"sc_baseline_{tag}_{part}": _sc_baseline(conn, target, mask & pairs)})
+        for part, in_part in halves.items():
+            attrs.update({f"{tag}_corr_{part}": score_fc(fc_model, target, mask & in_part)["corr"],
+                          f"sc_baseline_{tag}_{part}": _sc_baseline(conn, target, mask & in_part)})
     attrs["wall_s"] = time.perf_counter() - t0
 
     labels = [str(s) for s in connectome.labels]

@@ -163,7 +163,7 @@ def _open_loop_scale(network, model):
     return 1.0 / rho if rho > 0 else float("inf"), fp0
 
 
-def _solve_near(network, G, x_prev, max_change=math.inf):
+def _solve_near(network, G, x_prev, max_change):
     """The stable fixed point at ``G`` reached by Newton from ``x_prev`` within ``max_change`` of it, or None.
 
     The change is checked before the spectrum (the eigenvalues are most of a step's cost).
