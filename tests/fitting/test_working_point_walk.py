@@ -1,0 +1,79 @@
+"""The continuation of fit_working_point's linear stage: stability by sign(det J), confirmed by the spectrum.
+
+Along a stable branch the walk accepts points on the sign of det J (an LU
+factorisation) and computes the spectrum only at checkpoints. A fold flips the
+sign; a Hopf bifurcation does not, so a checkpoint past it must send the walk
+back over the stretch with the spectrum at every step. The walks must be the
+same, bit for bit, as walks that compute the spectrum at every step.
+"""
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.coupling import Linear
+from brainnet_cb.data.empirical_data import load_empirical
+from brainnet_cb.dynamics import critical_coupling
+from brainnet_cb.dynamics.fixed_points import fixed_point_of
+from brainnet_cb.dynamics.system import build_network, in_float64
+from brainnet_cb.fitting.working_point_scan import _det_sign, _open_loop_scale, _walk, scan_branch
+
+BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
+HOPF_4D = dict(eta=3.0, Delta=0.5, alpha=0.95, v_syn=-10.0, k=1.0)  # below the node's own Hopf at eta 3.93
+
+
+def _tvb24():
+    conn = bn.load_atlas("tvb76")
+    return conn.subset(list(conn.labels[:24]))
+
+
+def _branch(which):
+    if which == "steepest":
+        return bn.CoombesByrne(eta=-2.0), load_empirical("hcp80").connectome
+    if which == "fold":
+        return bn.CoombesByrne(**BISTABLE), bn.load_atlas("tvb76")
+    return bn.CoombesByrne4D(**HOPF_4D), _tvb24()
+
+
+def test_scan_branch_stops_at_a_hopf_bifurcation_that_the_determinant_cannot_see():
+    """A complex pair crossing the imaginary axis keeps sign(det J); the spectrum at the checkpoints finds it."""
+    model, conn = _branch("hopf")
+    cc = critical_coupling(model, conn)
+    assert cc.kind == "hopf"
+    G_ref, kind, walk = scan_branch(model, conn, "max", np.array([0.5, 0.99, 1.01]), coarse=20)
+    assert kind == "lost"
+    assert G_ref == pytest.approx(cc.G_c, rel=2e-3)
+    assert walk[1][1] is not None and walk[1][1].stable and walk[1][1].leading.imag != 0
+    assert walk[2][1] is None
+
+
+@pytest.mark.parametrize("which", ["steepest", "fold", "hopf"])
+@in_float64
+def test_walks_with_checkpoints_are_the_walks_with_the_spectrum_at_every_step(which):
+    model, conn = _branch(which)
+    network = build_network(model, conn, Linear(), normalize="max")
+    g_open, fp0 = _open_loop_scale(network, model)
+    Gs = np.linspace(0.0, 1.2 * g_open, 21)[1:]
+    every, G_every = _walk(network, Gs, fp0, 0.0, confirm="every step")
+    if which != "steepest":
+        assert every[-1] is None  # the branch is lost before 1.2 x the open-loop scale
+    for confirm in ("each", "end"):
+        walk, G_last = _walk(network, Gs, fp0, 0.0, confirm=confirm)
+        assert G_last == G_every
+        assert [p is None for p in walk] == [p is None for p in every]
+        for p, q in zip(walk, every):
+            if q is not None:
+                assert np.array_equal(p.values, q.values)
+                if confirm == "each":
+                    assert np.array_equal(p.eigenvalues, q.eigenvalues)
+
+
+@in_float64
+def test_the_sign_of_det_j_at_a_stable_point_counts_its_real_eigenvalues():
+    """sign det J = (-1)^m for a stable J with m real eigenvalues: the invariant the walk relies on."""
+    network = build_network(bn.CoombesByrne(eta=-2.0), bn.load_atlas("tvb76"), Linear(), normalize="max")
+    for G in (0.0, 0.5, 1.0):
+        fp = fixed_point_of(network.with_strength(G))
+        assert fp.stable
+        m = int(np.sum(np.abs(fp.eigenvalues.imag) == 0))
+        assert _det_sign(fp) == (-1.0) ** m
