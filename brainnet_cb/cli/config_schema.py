@@ -259,10 +259,10 @@ class FitSection:
     heterogeneity: str = _f("none", "Regional map of eta0 (method = working_point): none, or strength (z-scored "
                             "log in-strength, its scale scanned).", choices=("none", "strength"),
                             api="bn.fit_working_point(heterogeneity=...)")
-    seeds: int = _f(4, "Noise realisations per simulated candidate (method = working_point).", lo=1, hi=1000,
+    seeds: int = _f(8, "Noise realisations per simulated candidate (method = working_point).", lo=1, hi=1000,
                     api="bn.fit_working_point(seeds=...)")
-    candidates: int = _f(2, "Best linear points simulated (method = working_point).", lo=1, hi=1000,
-                         api="bn.fit_working_point(candidates=...)")
+    candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "
+                            "working_point).", lo=1, hi=1000, api="bn.fit_working_point(candidates=...)")
     workers: int = _f(0, "Threads running the linear branches and the realisations side by side (method = "
                       "working_point); 0: the CPUs the process may use.", lo=0, hi=1024,
                       api="bn.fit_working_point(workers=...)")

@@ -227,6 +227,17 @@ def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     assert a["test_corr"] > a["sc_baseline_test"]
 
 
+def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_then_the_error_says_so(hcp):
+    """Noise far outside the linear regime blows every run up: the best point, then the next two, then an error."""
+    keep = list(hcp.connectome.labels[:20])
+    with pytest.raises(FitError, match=r"every simulated candidate \(3: the best points of the linear scan\) "
+                                       r"diverged or gave an undefined FC; use a smaller dt or weaker noise"):
+        fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep), values=[-2.0],
+                          fractions=[1.0, 1.05, 1.1, 1.15], weight_exponents=[1.0], homotopic_weights=[0.0],
+                          seeds=1, candidates=1, duration=40_000.0, discard=5.0, band=None,
+                          noise=bn.Additive(v=1e3), progress=False)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
