@@ -289,6 +289,14 @@ def scan_branch(model, connectome, normalize, fractions, coarse):
     branch is lost or, where it never is, where the mean sent variable rises
     fastest with ``G`` (largest susceptibility, :func:`_steepest`). Returns ``(G_ref, kind, points)``
     with ``points`` a list of ``(G, FixedPoint or None)``.
+
+    Where the branch is lost, the points at ``G >= G_ref`` are None: the last
+    stable point lies within the walk's resolution of the bifurcation, where
+    the linearisation has an eigenvalue near zero. Its predicted FC is
+    dominated by that slow mode's shape (on the bistable regime on tvb76, the
+    top eigenvalue of the FC carries 68 % of its trace at the fold, 3 % at
+    0.9 ``G_ref``), which can still correlate with an empirical FC, while a
+    noisy run there escapes from the branch.
     """
     network = build_network(model, connectome, Linear(), normalize=normalize)
     g_open, fp0 = _open_loop_scale(network, model)
@@ -305,6 +313,8 @@ def scan_branch(model, connectome, normalize, fractions, coarse):
     below = [(g, fp) for g, fp in zip(G_coarse, walk) if fp is not None and g <= Gs[0]]
     g0, fp_start = below[-1] if below else (0.0, fp0)
     fine, _ = _walk(network, Gs, fp_start, g0)
+    if kind == "lost":  # the fold itself: a zero eigenvalue, fluctuations without bound; not a working point
+        fine = [None if G >= G_ref else fp for G, fp in zip(Gs, fine)]
     return G_ref, kind, list(zip(Gs.tolist(), fine))
 
 

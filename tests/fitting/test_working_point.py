@@ -202,7 +202,7 @@ def test_branches_and_realisations_side_by_side_give_the_same_result(hcp):
     labels = list(hcp.connectome.labels[:20])  # 10 homotopic pairs (Precentral_L, Precentral_R, ...): quick
     sub = hcp.connectome.subset(labels)
     fit, test = (fc.sel(region_i=labels, region_j=labels) for fc in (hcp.fc_fit, hcp.fc_test))
-    kw = dict(test_fc=test, values=[-3.0, -2.0], fractions=[1.0, 1.05], weight_exponents=[1.0],
+    kw = dict(test_fc=test, values=[-3.0, -2.0], fractions=[0.95, 1.0], weight_exponents=[1.0],
               homotopic_weights=[0.0, 1.0], candidates=2, seeds=2, duration=10_000.0, discard=2.0, band=None,
               progress=False)
     one = fit_working_point(sub, fit, workers=1, **kw)

@@ -16,7 +16,7 @@ from brainnet_cb.data.empirical_data import load_empirical
 from brainnet_cb.dynamics import critical_coupling
 from brainnet_cb.dynamics.fixed_points import fixed_point_of
 from brainnet_cb.dynamics.system import build_network, in_float64
-from brainnet_cb.fitting.working_point_scan import _det_sign, _open_loop_scale, _walk, scan_branch
+from brainnet_cb.fitting.working_point_scan import _det_sign, _open_loop_scale, _walk, scan_branch, slow_limit_fc
 
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
 HOPF_4D = dict(eta=3.0, Delta=0.5, alpha=0.95, v_syn=-10.0, k=1.0)  # below the node's own Hopf at eta 3.93
@@ -77,3 +77,22 @@ def test_the_sign_of_det_j_at_a_stable_point_counts_its_real_eigenvalues():
         assert fp.stable
         m = int(np.sum(np.abs(fp.eigenvalues.imag) == 0))
         assert _det_sign(fp) == (-1.0) ** m
+
+
+@in_float64
+def test_the_fold_itself_is_not_offered_as_a_working_point():
+    """At the last stable point before a fold one slow mode carries the slow-limit FC (the trap of a
+    near-zero eigenvalue); scan_branch returns None there and keeps the points below it."""
+    model, conn = _branch("fold")
+    G_ref, kind, walk = scan_branch(model, conn, "max", np.array([0.9, 1.0]), coarse=20)
+    assert kind == "lost"
+    below, at = walk[0][1], walk[1][1]
+    assert below is not None and below.stable and at is None
+    network = build_network(model, conn, Linear(), normalize="max")
+    last, G_last = _walk(network, np.array([G_ref]), below, 0.9 * G_ref)
+    assert G_last == pytest.approx(G_ref, rel=1e-9) and last[0] is not None and last[0].stable
+    assert abs(last[0].max_real) < 0.02 * abs(below.max_real)  # critical slowing down at the fold
+    sigma = np.zeros((2, conn.n_regions))
+    sigma[1] = 0.02
+    share = [np.linalg.eigvalsh(slow_limit_fc(fp, sigma, 0))[-1] / conn.n_regions for fp in (below, last[0])]
+    assert share[1] > 0.5 and share[0] < 0.05  # measured 0.68 at the fold, 0.03 at 0.9 G_ref
