@@ -76,7 +76,7 @@ from ..dynamics import linear_fc
 from ..dynamics.system import one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
 from ..homotopic import add_homotopic, hemispheres_from_labels, homotopic_pairs
-from ..monitors import Bold
+from ..monitors import Bold, TemporalAverage
 from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
 from ..noise import Additive
@@ -206,6 +206,28 @@ def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, dur
         except DivergenceError:
             return None
     return np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band).values)
+
+
+def _decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
+    """Whether a small kick off the fixed point dies out in the delayed network (one noise-free run).
+
+    The linear stage judges stability from the delay-free Jacobian; transmission
+    delays can destabilise the same fixed point. The state is scaled by
+    ``1 + kick`` at ``t = 0`` and the largest distance of the sent variable from
+    the fixed point over the last tenth of ``horizon`` ms is compared with the
+    first tenth: it must have shrunk.
+    """
+    start = {s: v * (1.0 + kick) for s, v in fp.as_initial_state().items()}
+    with jax.enable_x64(True):
+        try:
+            ds = simulate(model, connectome, horizon, dt, coupling=Linear(G=G), initial_state=start,
+                          monitors=[TemporalAverage(horizon / 10.0)], normalize=normalize, speed=speed,
+                          progress=False, dtype="float64")
+        except DivergenceError:
+            return False
+    sent = np.asarray(ds[model.sends].values)
+    gap = np.max(np.abs(sent - fp.values[model.state_index(model.sends)][None, :]), axis=1)
+    return bool(np.isfinite(gap).all() and gap[-1] < gap[0])
 
 
 def _side_by_side(fn, jobs, workers):
@@ -573,7 +595,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 bar.update(1)
             return fc_k
 
-        steps = {}
+        steps, delay_stable = {}, {}
         for attempt in range(3):  # the best linear points; the next ones only where all of them diverged
             batch = order[attempt * candidates:(attempt + 1) * candidates]
             if attempt and bar is not None:
@@ -582,6 +604,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 try:
                     steps[p] = stable_step(points[p][2], dt, tr_ms)
                 except FitError:  # no usable step: the candidate is reported, not simulated
+                    steps[p] = None
+                m, G, fp, _ = points[p]
+                delay_stable[p] = steps[p] is not None and _decays_with_delays(
+                    m, conn_w, G, fp, normalize=norm_w, speed=speed, dt=steps[p])
+                if not delay_stable[p]:  # the candidate is reported, not simulated
                     steps[p] = None
                     if bar is not None:
                         bar.update(seeds)
@@ -686,6 +713,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             "candidate_seeds_kept": ("candidate", [c[3] for c in cands],
                                      {"long_name": "realisations that stayed finite"}),
             "candidate_dt": ("candidate", [c[4] for c in cands], {"long_name": "integration step", "units": "ms"}),
+            "candidate_delay_stable": ("candidate", [delay_stable[c[0]] for c in cands],
+                                       {"long_name": "a small kick off the fixed point dies out with the delays "
+                                                     "(else, or without a stable step, not simulated)"}),
         })
         if test is not None:
             data["candidate_test_corr"] = ("candidate", [score_fc(c[1], test, test_mask)["corr"]

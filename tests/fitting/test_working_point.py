@@ -227,6 +227,21 @@ def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     assert a["test_corr"] > a["sc_baseline_test"]
 
 
+def test_a_candidate_that_the_delays_destabilise_is_not_simulated_and_the_next_linear_point_is(hcp):
+    """On 20 hcp80 regions with homotopic connections, eta0 = -2 at 1.05 G_ref is stable without delays (the
+    linear stage's Jacobian) but a 0.1 % kick grows with the tract delays; the next linear point is taken."""
+    keep = list(hcp.connectome.labels[:20])
+    res = fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
+                            values=[-2.0], fractions=[1.0, 1.05], weight_exponents=[1.0], homotopic_weights=[1.0],
+                            seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None, progress=False)
+    lin = res.linear_corr.values[0, 0]
+    assert lin[1] > lin[0]  # the linear stage prefers 1.05 G_ref
+    assert res.candidate_fraction.values.tolist() == [1.05, 1.0]
+    assert res.candidate_delay_stable.values.tolist() == [False, True]
+    assert res.candidate_seeds_kept.values.tolist() == [0, 1]
+    assert res.attrs["G_over_G_ref"] == 1.0 and np.isfinite(res.attrs["fit_corr"])
+
+
 def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_then_the_error_says_so(hcp):
     """Noise far outside the linear regime blows every run up: the best point, then the next two, then an error."""
     keep = list(hcp.connectome.labels[:20])
