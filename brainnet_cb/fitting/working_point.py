@@ -30,7 +30,10 @@ constant tuned to one dataset:
    rest (``baseline = "initial"``). The model's FC is the mean over
    realisations: one realisation of a few minutes is a noisy estimate, and
    the mean converges to the linearised network's FC as the simulated time
-   grows (fitting-by-seed chases noise).
+   grows (fitting-by-seed chases noise). A candidate is first kicked off its
+   fixed point and run without noise: one whose kick grows with the tract
+   delays (which the linear stage ignores) is not simulated, and the next
+   linear point takes its place.
 4. **Choice and report.** The candidate with the best simulated fit score is
    the working point. Its FC is then scored against the held-out FC (another
    group of subjects, another half of the time series, or the held-out half
