@@ -15,7 +15,9 @@ move a fixed point) and generic over node models and couplings:
   :func:`relative_coupling`, so that recipes transfer between connectomes;
 - :func:`linear_fc`, :func:`linear_covariance`: FC of ``r`` or of BOLD in
   the noise-driven regime around a stable fixed point, from the Lyapunov
-  equation (milliseconds for 80 regions).
+  equation (milliseconds for 80 regions);
+- :func:`linearised_model`: the linearised network as a node model, whose runs
+  share a run's noise (a control variate for simulated FC).
 
 Units: neural time in ms (eigenvalues in 1/ms), BOLD in s, frequencies in Hz.
 Weights ``[target, source]``, normalised exactly as :func:`brainnet_cb.simulate`
@@ -26,6 +28,7 @@ from .continuation import CriticalCoupling, critical_coupling, relative_coupling
 from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
 from .linear import linear_covariance, linear_fc, lyapunov_covariance
 from .spectrum import delayed_leading_eigenvalue, network_jacobian, network_spectrum
+from .tangent import linearised_model
 
 __all__ = [
     "FixedPoint",
@@ -40,4 +43,5 @@ __all__ = [
     "linear_fc",
     "linear_covariance",
     "lyapunov_covariance",
+    "linearised_model",
 ]
