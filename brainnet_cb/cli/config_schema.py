@@ -259,8 +259,11 @@ class FitSection:
     heterogeneity: str = _f("none", "Regional map of eta0 (method = working_point): none, or strength (z-scored "
                             "log in-strength, its scale scanned).", choices=("none", "strength"),
                             api="bn.fit_working_point(heterogeneity=...)")
-    seeds: int = _f(8, "Noise realisations per simulated candidate (method = working_point).", lo=1, hi=1000,
+    seeds: int = _f(2, "Noise realisations per simulated candidate (method = working_point).", lo=1, hi=1000,
                     api="bn.fit_working_point(seeds=...)")
+    control_variate: bool = _f(True, "Pair each realisation with the linearised network on the same noise; the "
+                               "model FC is the linearised FC plus their mean difference, without sampling noise "
+                               "(method = working_point).", api="bn.fit_working_point(control_variate=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "
                             "working_point).", lo=1, hi=1000, api="bn.fit_working_point(candidates=...)")
     workers: int = _f(0, "Threads running the linear branches and the realisations side by side (method = "

@@ -27,10 +27,13 @@ constant tuned to one dataset:
    (default: the best one) are simulated in full (nonlinear, delayed, BOLD,
    band-pass), each over ``seeds`` noise realisations (one compiled program),
    started at their fixed point (no transient) and with the BOLD balloon at
-   rest (``baseline = "initial"``). The model's FC is the mean over
-   realisations: one realisation of a few minutes is a noisy estimate, and
-   the mean converges to the linearised network's FC as the simulated time
-   grows (fitting-by-seed chases noise). A candidate is first kicked off its
+   rest (``baseline = "initial"``). One realisation of a few minutes is a
+   noisy estimate of the model's FC (fitting-by-seed chases noise), so each
+   realisation is paired with a run of the linearised network
+   (:func:`brainnet_cb.linearised_model`) driven by the same noise, whose
+   expected FC is known exactly: the model's FC is the linearised FC plus the
+   mean difference of the pairs, the nonlinear and delay correction without
+   the sampling noise (a control variate). A candidate is first kicked off its
    fixed point and run without noise: one whose kick grows with the tract
    delays (which the linear stage ignores) is not simulated, and the next
    linear point takes its place.
@@ -75,7 +78,7 @@ from ..analysis.filters import check_length, design_bandpass
 from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
-from ..dynamics import linear_fc
+from ..dynamics import linear_fc, linearised_model
 from ..dynamics.system import one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
 from ..homotopic import add_homotopic, hemispheres_from_labels, homotopic_pairs
@@ -208,7 +211,16 @@ def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, dur
                           normalize=normalize, speed=speed, key=key, progress=False, dtype="float64")
         except DivergenceError:
             return None
+    if not np.isfinite(ds["bold"].values).all():  # a finite state can still drive the balloon out of its domain
+        return None
     return np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band).values)
+
+
+def _exact_fc(model, connectome, G, fp, noise, tr, band, normalize, dt):
+    """The linearised network's FC of BOLD at ``fp``: the asymptotic FC of a run, without sampling noise."""
+    return np.asarray(linear_fc(model, connectome, Linear(G=G), noise, observable="bold",
+                                bold=Bold(tr=tr, baseline="initial"), band=band, normalize=normalize, at=fp,
+                                dt=dt).values)
 
 
 def _decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
@@ -350,9 +362,9 @@ def _check_values(name, values):
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
                       fractions=None, weight_exponents=None, homotopic_weights=None, heterogeneity=None,
                       heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
-                      noise=None, normalize="max", speed=3.0, dt=0.2, duration=288_000.0, tr=720.0, seeds=8,
-                      candidates=1, discard=30.0, band=True, holdout=None, key=0, coarse=20, simulate=True,
-                      workers=None, progress=None) -> xr.Dataset:
+                      noise=None, normalize="max", speed=3.0, dt=0.2, duration=288_000.0, tr=720.0, seeds=2,
+                      candidates=1, control_variate=True, discard=30.0, band=True, holdout=None, key=0, coarse=20,
+                      simulate=True, workers=None, progress=None) -> xr.Dataset:
     r"""Find the working point of a connectome and fit its simulated FC to an empirical FC.
 
     The recipe of this module's docstring: a reference coupling per branch
@@ -412,11 +424,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Simulated time of each realisation (ms); 400 volumes of 720 ms.
     tr : float or brainunit.Quantity, default 720 ms
         BOLD sampling period (the data's TR).
-    seeds : int, default 8
-        Noise realisations per candidate (their FCs are averaged). The
-        simulated FC converges to the linearised one as :math:`1/\sqrt{T}` of
-        the simulated time: on hcp80, 1, 2, 4 and 8 realisations of 288 s
-        correlate 0.71, 0.82, 0.90 and 0.95 with it.
+    seeds : int, default 2
+        Noise realisations per candidate. Without the control variate their
+        FCs are averaged, and the mean converges to the linearised FC as
+        :math:`1/\sqrt{T}` of the simulated time: on hcp80, 1, 2, 4 and 8
+        realisations of 288 s correlate 0.71, 0.82, 0.90 and 0.95 with it.
     candidates : int, default 1
         Best linear points simulated; the one with the best simulated fit
         score is kept. Where every realisation of every candidate diverges,
@@ -424,6 +436,18 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Differences between neighbouring candidates are usually smaller than
         the sampling noise of their simulated scores, so by default the
         simulation time goes to the best linear point alone.
+    control_variate : bool, default True
+        Run each realisation twice with the same key: the model, and its
+        linearisation at the fixed point (:func:`brainnet_cb.linearised_model`,
+        delays, coupling, BOLD and band-pass as the model's), which makes
+        almost the same sampling error while its expected FC is known exactly
+        (:func:`brainnet_cb.dynamics.linear_fc`). The model's FC is then
+        :math:`FC_\mathrm{lin} + \frac1K \sum_k (FC_k - FC_k^\mathrm{twin})`,
+        clipped to [-1, 1]: the linearised FC plus the measured nonlinear and
+        delay correction, without the sampling noise of a finite run (on
+        hcp80 the per-edge RMS of :math:`FC_k - FC_k^\mathrm{twin}` is 0.001,
+        of :math:`FC_k - FC_\mathrm{lin}` 0.15). ``False``: the plain mean
+        of the realisations, at half the cost per realisation.
     discard : float, default 30
         Seconds dropped from each BOLD series before FC.
     band : (float, float), True or None
@@ -455,7 +479,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``homotopic_linear_corr`` (of each homotopic weight, at the kept
         exponent; NaN where not scanned) over ``homotopic_weight``; per simulated
         ``candidate``: its parameters and ``fit_corr``, ``test_corr``;
-        ``fc`` (simulated, seed mean, at the chosen point), ``fc_linear``,
+        ``fc`` (simulated, at the chosen point: with the control variate, the
+        linearised FC plus the measured correction; else the seed mean),
+        ``fc_runs`` (the plain mean FC of the realisations), ``fc_linear``,
         ``empirical_fc`` and ``test_fc`` over ``(region_i, region_j)``, and
         the structural ``weights`` and ``lengths`` the chosen point refers to
         (normalised, at the kept exponent, with the homotopic connections:
@@ -466,9 +492,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         and the number of ``homotopic_pairs``, ``value``, ``scale``,
         ``G``, ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,
         ``fit_rmse``, ``test_rmse``, the baselines ``sc_baseline_fit``,
-        ``sc_baseline_test``, ``sim_linear_corr`` (how closely the simulated
-        FC, a finite-time estimate, follows the linearised network's
-        asymptotic FC at the chosen point: sampling noise and nonlinearity),
+        ``sc_baseline_test``, ``sim_linear_corr`` (how closely the mean FC of
+        the realisations, a finite-time estimate, follows the linearised
+        network's asymptotic FC at the chosen point: sampling noise and
+        nonlinearity), ``correction_rms`` (with the control variate: the
+        RMS over pairs of regions of the mean of :math:`FC_k - FC_k^\mathrm{twin}`,
+        the nonlinear and delay correction to the linearised FC),
         ``wall_s`` and the settings. With the
         connectome's hemispheres known (or said by every label's hemisphere
         token), the same scores and baselines over the
@@ -524,6 +553,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         raise FitError(f"noise must be bn.Additive(...); got {noise!r}.")
     seeds = check_int("seeds", seeds, 1)
     candidates = check_int("candidates", candidates, 1)
+    if not isinstance(control_variate, bool | np.bool_):
+        raise FitError(f"control_variate must be True or False; got {control_variate!r}.")
+    runs = 2 if control_variate else 1  # per realisation: the model, and its linearised twin
     coarse = check_int("coarse", coarse, 4)
     workers = _default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
@@ -551,7 +583,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     homologues = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     bar = _progress((exponents.size + added.size) * values.size * scales.size
-                    + (candidates * seeds if simulate else 0), progress)
+                    + (candidates * seeds * runs if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
@@ -590,19 +622,20 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     cands = []
     if simulate:
         def realisation(job):
-            p, k = job
+            p, k, twin = job
             m, G, fp, _ = points[p]
-            fc_k = _simulate_seed(m, conn_w, G, fp, noise=noise, normalize=norm_w, speed=speed, dt=steps[p],
-                                  duration=duration_ms, tr=tr_ms, key=key + k, discard_s=discard, band=band)
+            fc_k = _simulate_seed(twins[p] if twin else m, conn_w, G, fp, noise=noise, normalize=norm_w,
+                                  speed=speed, dt=steps[p], duration=duration_ms, tr=tr_ms, key=key + k,
+                                  discard_s=discard, band=band)
             if bar is not None:
                 bar.update(1)
             return fc_k
 
-        steps, delay_stable = {}, {}
+        steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
         for attempt in range(3):  # the best linear points; the next ones only where all of them diverged
             batch = order[attempt * candidates:(attempt + 1) * candidates]
             if attempt and bar is not None:
-                bar.total += len(batch) * seeds
+                bar.total += len(batch) * seeds * runs
             for p in batch:
                 try:
                     steps[p] = stable_step(points[p][2], dt, tr_ms)
@@ -614,16 +647,26 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 if not delay_stable[p]:  # the candidate is reported, not simulated
                     steps[p] = None
                     if bar is not None:
-                        bar.update(seeds)
-            # every realisation of every candidate side by side; the FC of a candidate is the mean of its seeds
-            jobs = [(p, k) for p in batch if steps[p] is not None for k in range(seeds)]
+                        bar.update(seeds * runs)
+                elif control_variate:
+                    twins[p] = linearised_model(m, conn_w, Linear(G=G), at=fp, normalize=norm_w)
+                    exact[p] = _exact_fc(m, conn_w, G, fp, noise, tr_ms, band, norm_w, steps[p])
+            # every realisation of every candidate side by side
+            jobs = [(p, k, twin) for p in batch if steps[p] is not None for k in range(seeds)
+                    for twin in (False, True)[:runs]]
             done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
             for p in batch:
                 if steps[p] is None:
                     cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
                     continue
-                fcs = [done[(p, k)] for k in range(seeds) if done[(p, k)] is not None]
-                fc_sim = np.mean(fcs, axis=0) if fcs else None
+                kept = [k for k in range(seeds) if all(done[(p, k, t)] is not None for t in (False, True)[:runs])]
+                fcs = [done[(p, k, False)] for k in kept]
+                runs_mean[p] = np.mean(fcs, axis=0) if fcs else None
+                if control_variate and fcs:
+                    corrections[p] = np.mean([done[(p, k, False)] - done[(p, k, True)] for k in kept], axis=0)
+                    fc_sim = np.clip(exact[p] + corrections[p], -1.0, 1.0)
+                else:
+                    fc_sim = runs_mean[p]
                 s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
                          else {"corr": np.nan, "rmse": np.nan})
                 cands.append((p, fc_sim, s_fit, len(fcs), steps[p]))
@@ -642,9 +685,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     m_best, G_best, fp_best, _ = points[p_best]
     i, j, k = p_best
     dt_best = next((c[4] for c in cands if c[0] == p_best), None) or stable_step(fp_best, dt, tr_ms)
-    fc_lin = np.asarray(linear_fc(m_best, conn_w, Linear(G=G_best), noise, observable="bold",
-                                  bold=Bold(tr=tr_ms, baseline="initial"), band=band, normalize=norm_w,
-                                  at=fp_best, dt=dt_best).values)
+    fc_lin = exact[p_best] if cands and p_best in exact else _exact_fc(m_best, conn_w, G_best, fp_best, noise,
+                                                                       tr_ms, band, norm_w, dt_best)
+    fc_runs = runs_mean[p_best] if cands else None
+    iu = np.triu_indices(n, 1)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
              "weight_exponent": float(exponents[e_best]), "homotopic_weight": h_best,
@@ -658,7 +702,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
              "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
              "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
-             "sim_linear_corr": score_fc(fc_best, fc_lin)["corr"] if cands else float("nan"),
+             "control_variate": int(bool(cands) and control_variate),
+             "sim_linear_corr": score_fc(fc_runs, fc_lin)["corr"] if cands else float("nan"),
+             "correction_rms": (float(np.sqrt(np.mean(corrections[p_best][iu] ** 2)))
+                                if cands and p_best in corrections else float("nan")),
              "wall_linear_s": t_linear}
     fc_model = fc_best
     halves = _hemisphere_pairs(connectome)
@@ -687,9 +734,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         "G_ref": (("value", "scale"), G_ref, {"long_name": "reference coupling of the branch", "units": "1"}),
         "G_ref_kind": (("value", "scale"), kinds.astype(str),
                        {"long_name": "'lost': the stable branch ends; 'steepest': largest susceptibility"}),
-        "fc": (mat, np.asarray(fc_model), {"long_name": "model FC at the chosen point"
-                                           + (" (simulated, mean over seeds)" if cands else " (linearised)"),
-                                           "units": "1"}),
+        "fc": (mat, np.asarray(fc_model), {"long_name": "model FC at the chosen point" + (
+            " (linearised FC + mean over seeds of simulated minus linearised twin)" if attrs["control_variate"]
+            else " (simulated, mean over seeds)" if cands else " (linearised)"), "units": "1"}),
         "fc_linear": (mat, fc_lin, {"long_name": "FC of the linearised network at the chosen point", "units": "1"}),
         "empirical_fc": (mat, fit_fc, {"long_name": "fit target FC", "units": "1"}),
         "weights": (mat, np.asarray(fitted.weights), {
@@ -699,6 +746,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         "lengths": (mat, np.asarray(fitted.lengths), {"long_name": "tract lengths of the chosen point "
                                                                    "[target, source]", "units": "mm"}),
     }
+    if cands:
+        data["fc_runs"] = (mat, np.asarray(fc_runs), {"long_name": "mean FC of the simulated realisations at the "
+                                                                   "chosen point", "units": "1"})
     if test is not None and holdout is None:
         data["test_fc"] = (mat, test, {"long_name": "held-out FC", "units": "1"})
     if cands:

@@ -26,6 +26,7 @@ def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
     assert cfg.fit.weight_exponents == list(DEFAULT_WEIGHT_EXPONENTS)
     assert cfg.fit.homotopic_weights == list(DEFAULT_HOMOTOPIC_WEIGHTS)
     assert cfg.fit.workers == 0  # all the CPUs the process may use
+    assert cfg.fit.seeds == 2 and cfg.fit.control_variate is True and cfg.fit.candidates == 1
     # 400 volumes of the data's TR: a gradient fit of the same config needs whole TRs
     assert cfg.run.duration % cfg.monitors.bold.tr == 0
     conn = config.build_connectome(cfg.connectome)
@@ -54,6 +55,9 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     assert f"held-out FC   corr {a['test_corr']:.3f}" in text and "SC baseline" in text
     assert a["homotopic_pairs"] == 40 and a["homotopic_weight"] in (0.0, 0.5, 1.0, 2.0)
     assert f"homotopic connections {a['homotopic_weight']:g} x max(W) between 40 pairs of regions" in text
+    assert a["control_variate"] == 1 and 0 < a["correction_rms"] < 0.05
+    assert ("simulated     1 realisation, each beside its linearised twin: nonlinear and delay correction to the "
+            f"linear FC {a['correction_rms']:.4f} RMS") in text
     assert (f"within / between hemispheres {a['test_corr_within']:.3f} / {a['test_corr_between']:.3f} "
             f"(SC baseline {a['sc_baseline_test_within']:.3f} / {a['sc_baseline_test_between']:.3f})") in text
 

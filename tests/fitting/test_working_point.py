@@ -214,6 +214,29 @@ def test_branches_and_realisations_side_by_side_give_the_same_result(hcp):
     assert int(one.candidate_seeds_kept[0]) == 2  # the first candidate's two realisations, averaged
 
 
+def test_control_variate_is_the_linear_fc_plus_the_measured_correction(hcp):
+    """Each realisation is paired with the linearised twin on the same noise: the model's FC is FC_lin plus the mean
+    difference of the pairs. The model's own runs are the same bit for bit with and without the twin."""
+    labels = list(hcp.connectome.labels[:20])
+    sub = hcp.connectome.subset(labels)
+    fit = hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    kw = dict(values=[-2.0], fractions=[1.0], weight_exponents=[1.0], homotopic_weights=[0.0], seeds=2,
+              duration=80_000.0, discard=2.0, band=None, progress=False)
+    cv = fit_working_point(sub, fit, **kw)
+    plain = fit_working_point(sub, fit, control_variate=False, **kw)
+    np.testing.assert_array_equal(cv.fc_runs.values, plain.fc_runs.values)
+    np.testing.assert_array_equal(plain.fc.values, plain.fc_runs.values)
+    assert cv.attrs["control_variate"] == 1 and plain.attrs["control_variate"] == 0
+    assert np.isnan(plain.attrs["correction_rms"])
+    u = _upper
+    # 78 s of BOLD per run: the runs scatter around FC_lin, the corrected FC does not (measured 0.903 and 0.9998)
+    assert np.corrcoef(u(cv.fc_runs.values), u(cv.fc_linear.values))[0, 1] < 0.95
+    assert np.corrcoef(u(cv.fc.values), u(cv.fc_linear.values))[0, 1] > 0.999
+    rms = np.sqrt(np.mean((u(cv.fc.values) - u(cv.fc_linear.values)) ** 2))
+    np.testing.assert_allclose(cv.attrs["correction_rms"], rms, rtol=1e-12)
+    assert rms < 0.02  # measured 0.0076
+
+
 @pytest.mark.slow
 def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0],
@@ -223,7 +246,9 @@ def test_simulated_working_point_tracks_the_linear_prediction(hcp):
                             progress=False)
     a = res.attrs
     assert a["simulated"] == 1 and int(res.candidate_seeds_kept[0]) == 2
-    assert np.corrcoef(_upper(res.fc.values), _upper(res.fc_linear.values))[0, 1] > 0.8
+    # the realisations themselves follow the linear prediction; with their twins the sampling noise is gone
+    assert np.corrcoef(_upper(res.fc_runs.values), _upper(res.fc_linear.values))[0, 1] > 0.8
+    assert np.corrcoef(_upper(res.fc.values), _upper(res.fc_linear.values))[0, 1] > 0.99
     assert a["test_corr"] > a["sc_baseline_test"]
 
 
@@ -270,6 +295,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(heterogeneity=np.ones(3)), r"got shape \(3,\)"),
         (dict(noise=0.1), r"noise must be bn.Additive"),
         (dict(seeds=0), r"seeds must be an integer >= 1; got 0"),
+        (dict(control_variate="yes"), r"control_variate must be True or False; got 'yes'"),
         (dict(workers=0), r"workers must be an integer >= 1; got 0"),
         (dict(workers=2.0), r"workers must be an integer >= 1; got 2.0"),
         (dict(holdout="time"), r"holdout must be None or 'edges'; got 'time'"),
