@@ -204,7 +204,7 @@ def test_branches_and_realisations_side_by_side_give_the_same_result(hcp):
     fit, test = (fc.sel(region_i=labels, region_j=labels) for fc in (hcp.fc_fit, hcp.fc_test))
     kw = dict(test_fc=test, values=[-3.0, -2.0], fractions=[0.95, 1.0], weight_exponents=[1.0],
               homotopic_weights=[0.0, 1.0], candidates=2, seeds=2, duration=10_000.0, discard=2.0, band=None,
-              progress=False)
+              control_variate=False, progress=False)  # the twins' determinism: the control-variate test
     one = fit_working_point(sub, fit, workers=1, **kw)
     two = fit_working_point(sub, fit, workers=2, **kw)
     assert one.attrs["homotopic_pairs"] == 10
@@ -241,14 +241,11 @@ def test_control_variate_is_the_linear_fc_plus_the_measured_correction(hcp):
 def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0],
                             fractions=[1.0, 1.05], weight_exponents=[1.0], homotopic_weights=[0.0], candidates=1,
-                            seeds=2,
-                            duration=200_000.0, discard=20.0,
-                            progress=False)
+                            seeds=2, control_variate=False, duration=200_000.0, discard=20.0, progress=False)
     a = res.attrs
     assert a["simulated"] == 1 and int(res.candidate_seeds_kept[0]) == 2
-    # the realisations themselves follow the linear prediction; with their twins the sampling noise is gone
-    assert np.corrcoef(_upper(res.fc_runs.values), _upper(res.fc_linear.values))[0, 1] > 0.8
-    assert np.corrcoef(_upper(res.fc.values), _upper(res.fc_linear.values))[0, 1] > 0.99
+    # the plain realisations themselves follow the linear prediction
+    assert np.corrcoef(_upper(res.fc.values), _upper(res.fc_linear.values))[0, 1] > 0.8
     assert a["test_corr"] > a["sc_baseline_test"]
 
 
@@ -275,7 +272,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep), values=[-2.0],
                           fractions=[1.0, 1.05, 1.1, 1.15], weight_exponents=[1.0], homotopic_weights=[0.0],
                           seeds=1, candidates=1, duration=40_000.0, discard=5.0, band=None,
-                          noise=bn.Additive(v=1e3), progress=False)
+                          noise=bn.Additive(v=1e3), control_variate=False, progress=False)
 
 
 @pytest.mark.parametrize(
