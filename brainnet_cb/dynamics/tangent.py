@@ -28,9 +28,10 @@ equation (:func:`~brainnet_cb.dynamics.linear_fc`). The estimate
    \widehat{FC} = FC_\mathrm{lin} + \frac{1}{K}\sum_{k=1}^{K}
    \big(FC_k - FC_k^\mathrm{twin}\big)
 
-has the model's expectation (to the finite-sample bias of a correlation,
-which the difference also cancels to first order) and only the variance of
-the nonlinear and delay corrections, which vanish with the noise amplitude.
+estimates the model's asymptotic FC (the finite-sample bias of a
+correlation, which model and twin share, cancels in the difference to first
+order) with only the variance of the nonlinear and delay corrections, which
+vanish with the noise amplitude.
 
 References
 ----------
