@@ -124,16 +124,16 @@ def linearised_model(model, connectome, coupling=None, *, at=None, normalize="ma
         for t, other in enumerate(states):
             values[f"local_{name}_{other}"] = parts.local[s, t]
     twin = _twin_class(type(model), network.port)(**{k: np.asarray(v) for k, v in values.items()})
-    _check_linear(twin, network, coupling, connectome, normalize, x)
+    _check_linear(twin, network, x)
     return twin
 
 
-def _check_linear(twin, network, coupling, connectome, normalize, x):
+def _check_linear(twin, network, x):
     """The twin's network field at ``x* + d`` must be ``A d`` (a coupling nonlinear in ``S`` breaks this)."""
-    twin_net = build_network(twin, connectome, coupling, normalize=normalize)
+    arrays = network.arrays._replace(model=twin.validated(network.n, jnp.float64))  # the same weights and coupling
     d = 1e-3 * (1.0 + jnp.abs(x)) * jnp.cos(jnp.arange(x.size, dtype=jnp.float64).reshape(x.shape))
-    f1 = network_rhs(x + d, twin_net.arrays, twin_net.port)
-    f2 = network_rhs(x + 2.0 * d, twin_net.arrays, twin_net.port)
+    f1 = network_rhs(x + d, arrays, network.port)
+    f2 = network_rhs(x + 2.0 * d, arrays, network.port)
     gap = float(jnp.max(jnp.abs(f2 - 2.0 * f1)))
     scale = float(jnp.max(jnp.abs(f1)))
     if not gap <= 1e-8 * max(scale, 1e-12) + 1e-13:

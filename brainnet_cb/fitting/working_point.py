@@ -555,7 +555,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     candidates = check_int("candidates", candidates, 1)
     if not isinstance(control_variate, bool | np.bool_):
         raise FitError(f"control_variate must be True or False; got {control_variate!r}.")
-    runs = 2 if control_variate else 1  # per realisation: the model, and its linearised twin
+    pair = (False, True) if control_variate else (False,)  # per realisation: the model (and its linearised twin)
+    runs = len(pair)
     coarse = check_int("coarse", coarse, 4)
     workers = _default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
@@ -652,14 +653,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     twins[p] = linearised_model(m, conn_w, Linear(G=G), at=fp, normalize=norm_w)
                     exact[p] = _exact_fc(m, conn_w, G, fp, noise, tr_ms, band, norm_w, steps[p])
             # every realisation of every candidate side by side
-            jobs = [(p, k, twin) for p in batch if steps[p] is not None for k in range(seeds)
-                    for twin in (False, True)[:runs]]
+            jobs = [(p, k, twin) for p in batch if steps[p] is not None for k in range(seeds) for twin in pair]
             done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
             for p in batch:
                 if steps[p] is None:
                     cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
                     continue
-                kept = [k for k in range(seeds) if all(done[(p, k, t)] is not None for t in (False, True)[:runs])]
+                kept = [k for k in range(seeds) if all(done[(p, k, t)] is not None for t in pair)]
                 fcs = [done[(p, k, False)] for k in kept]
                 runs_mean[p] = np.mean(fcs, axis=0) if fcs else None
                 if control_variate and fcs:
@@ -764,7 +764,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             "candidate_fit_corr": ("candidate", [c[2]["corr"] for c in cands],
                                    {"long_name": "simulated FC fit, fit target", "units": "1"}),
             "candidate_seeds_kept": ("candidate", [c[3] for c in cands],
-                                     {"long_name": "realisations that stayed finite"}),
+                                     {"long_name": "realisations that stayed finite (with the control variate: "
+                                                   "they and their twins)"}),
             "candidate_dt": ("candidate", [c[4] for c in cands], {"long_name": "integration step", "units": "ms"}),
             "candidate_delay_stable": ("candidate", [delay_stable[c[0]] for c in cands],
                                        {"long_name": "a small kick off the fixed point dies out with the delays "
