@@ -3,8 +3,9 @@
 The group structural connectome of ``bn.load_empirical("hcp80")`` drives the
 Coombes-Byrne network at its working point: the linear stage of
 ``bn.fit_working_point`` picks the excitability eta0, the coupling G / G_ref,
-the weight exponent and the weight of connections between homotopic regions
-from the connectome and the FC of the fit group of subjects (no simulation).
+the weight exponent, the weight of connections between homotopic regions and
+the noise amplitude of every region from the connectome and the FC of the fit
+group of subjects (no simulation).
 One noisy run started at the network's fixed point is then compared with the
 FC of the held-out test group, beside the structure-function baseline
 corr(SC, FC). A second run of the linearised network on the same noise
@@ -36,10 +37,13 @@ print(f"working point: eta0 = {a['value']:g}, G = {a['G']:.3f} = {a['G_over_G_re
 fitted = conn.replace(weights=wp.weights.values, lengths=wp.lengths.values)
 print(f"weights W ** {a['weight_exponent']:g}, homotopic connections {a['homotopic_weight']:g} x max(W) between "
       f"{a['homotopic_pairs']} pairs of regions")
+# the noise of every region, fitted to the fit group (the most driven region gets the recipe's 0.02)
+noise = bn.Additive(v=0.02 * wp.noise_scale.values)
+print(f"noise amplitudes {float(wp.noise_scale.min()):.3f} to 1 x 0.02 (median {float(wp.noise_scale.median()):.3f})")
 model, coupling = bn.CoombesByrne(eta=a["value"]), bn.Linear(G=a["G"])
 fp = bn.network_fixed_point(model, fitted, coupling, normalize="none")
 ds = bn.simulate(model, fitted, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
-                 noise=bn.Additive(v=0.02), monitors=[bn.Bold(tr=720.0, baseline="initial")],
+                 noise=noise, monitors=[bn.Bold(tr=720.0, baseline="initial")],
                  initial_state=fp.as_initial_state(), normalize="none", key=0, dtype="float64")
 band = None if SHORT else (0.01, 0.1)
 sim = bn.fc(ds.bold, discard=duration(30.0, 5.0), band=band)
@@ -53,9 +57,9 @@ save(plots.fc_scatter(sim, hcp.fc_test, title=f"held-out group: r = {float(fit['
 # the same noise through the linearised network: a control variate for the run's sampling error
 twin = bn.linearised_model(model, fitted, coupling, at=fp, normalize="none")
 ds_twin = bn.simulate(twin, fitted, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
-                      noise=bn.Additive(v=0.02), monitors=[bn.Bold(tr=720.0, baseline="initial")],
+                      noise=noise, monitors=[bn.Bold(tr=720.0, baseline="initial")],
                       normalize="none", key=0, dtype="float64")
-exact = bn.linear_fc(model, fitted, coupling, bn.Additive(v=0.02), observable="bold",
+exact = bn.linear_fc(model, fitted, coupling, noise, observable="bold",
                      bold=bn.Bold(tr=720.0, baseline="initial"), band=band, normalize="none", at=fp,
                      dt=a["dt_chosen"])
 corrected = exact + sim - bn.fc(ds_twin.bold, discard=duration(30.0, 5.0), band=band)

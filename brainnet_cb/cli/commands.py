@@ -343,7 +343,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
         heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
-        control_variate=f.control_variate, discard=cfg.monitors.bold.discard / 1000.0,
+        control_variate=f.control_variate, regional_noise=f.regional_noise, discard=cfg.monitors.bold.discard / 1000.0,
         band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
         workers=f.workers or None, progress=_progress(args),
     )
@@ -356,6 +356,10 @@ def _fit_working_point(cfg, base, out, args) -> int:
     if a["homotopic_pairs"]:
         print(f"{'':<13} homotopic connections {a['homotopic_weight']:g} x max(W) between "
               f"{a['homotopic_pairs']} pairs of regions")
+    if a["regional_noise"]:
+        scale = result["noise_scale"]
+        print(f"{'':<13} noise of each region fitted to the fit FC: amplitudes {float(scale.min()):.3g} to 1 x the "
+              f"given (median {float(scale.median()):.3g}), shrinkage {a['noise_shrinkage']:g} (cross-validated)")
     if a["control_variate"]:
         print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
               f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")

@@ -264,6 +264,9 @@ class FitSection:
     control_variate: bool = _f(True, "Pair each realisation with the linearised network on the same noise; the "
                                "model FC is the linearised FC plus their mean difference, without sampling noise "
                                "(method = working_point).", api="bn.fit_working_point(control_variate=...)")
+    regional_noise: bool = _f(True, "Fit a noise variance per region at the chosen point to the fit FC (its "
+                              "shrinkage cross-validated) before simulating (method = working_point); false: the "
+                              "same noise everywhere.", api="bn.fit_working_point(regional_noise=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "
                             "working_point).", lo=1, hi=1000, api="bn.fit_working_point(candidates=...)")
     workers: int = _f(0, "Threads running the linear branches and the realisations side by side (method = "

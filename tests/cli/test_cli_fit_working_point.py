@@ -45,6 +45,7 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     text = capsys.readouterr().out
     with xr.open_dataset(out) as res:
         a = dict(res.attrs)
+        res_scale = res["noise_scale"].values
         assert "[fit]" in a["config"]
     hcp = bn.load_empirical("hcp80")
     assert a["value"] == -2.0 and a["G_over_G_ref"] == 1.0 and a["weight_exponent"] == 1.0  # HCP as given
@@ -56,6 +57,9 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     assert a["homotopic_pairs"] == 40 and a["homotopic_weight"] in (0.0, 0.5, 1.0, 2.0)
     assert f"homotopic connections {a['homotopic_weight']:g} x max(W) between 40 pairs of regions" in text
     assert a["control_variate"] == 1 and 0 < a["correction_rms"] < 0.05
+    assert a["regional_noise"] == 1 and res_scale.max() == 1.0
+    assert (f"noise of each region fitted to the fit FC: amplitudes {res_scale.min():.3g} to 1 x the given (median "
+            f"{np.median(res_scale):.3g}), shrinkage {a['noise_shrinkage']:g} (cross-validated)") in text
     assert ("simulated     1 realisation, each beside its linearised twin: nonlinear and delay correction to the "
             f"linear FC {a['correction_rms']:.4f} RMS") in text
     assert (f"within / between hemispheres {a['test_corr_within']:.3f} / {a['test_corr_between']:.3f} "

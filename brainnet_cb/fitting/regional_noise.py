@@ -1,0 +1,213 @@
+r"""Per-region noise amplitudes fitted to an empirical FC in the slow limit of the linearised network.
+
+Around a stable fixed point with Jacobian :math:`J`, the linearised network
+driven by white noise of variance :math:`q_k` on state :math:`k` has the
+zero-frequency covariance of its observed state (the FC of BOLD in the slow
+limit, :func:`brainnet_cb.fitting.working_point_scan.slow_limit_fc`)
+
+.. math::
+
+   S(0) = B\,\mathrm{diag}(q)\,B^\top, \qquad B = [J^{-1}]_{r,\cdot},
+
+the rows of :math:`J^{-1}` of the observed state. A regional factor
+:math:`f_i = e^{u_i}` multiplying the noise variance of every noisy state of
+region :math:`i` keeps :math:`S` linear in :math:`f`, so the FC
+:math:`\mathrm{corr}(S(f))` and its gradient cost one matrix product. The
+factors are fitted to maximise the Pearson correlation :math:`\rho` of the
+upper triangles with the target FC, less the gap between their means and a
+shrinkage of the spread of the factors,
+
+.. math::
+
+   \max_u\; \rho\big(FC(u),\,FC^\mathrm{emp}\big)
+   - \big|\overline{FC(u)} - \overline{FC^\mathrm{emp}}\big|
+   - \lambda\,\overline{(u - \bar u)^2},
+   \qquad FC(u) = \mathrm{corr}\,S(e^u),
+
+and :math:`\lambda` is chosen by two-fold cross-validation over the fitted
+connections (:func:`choose_shrinkage`). The mean term keeps the fit off a
+nearly rank-one FC: by correlation alone, a few strongly driven regions
+whose fluctuations spread through the whole network (mean FC far above the
+data's) can score well and generalise badly. Correlations do not depend on a
+common scale of :math:`f`; the fitted factors are scaled so that the
+largest is 1 (no region is driven harder than the noise given).
+
+Regions differ in how strongly they are driven (their input from outside the
+network, their own fluctuations): a homogeneous noise cannot express that,
+and the slow-limit FC of a network whose every region receives the same
+noise is a smooth function of the connectome alone. Fitting the input
+variances beside the network is the noise half of the MOU model of
+Gilson et al. (2016); regional heterogeneity of the noise is among the
+parameters that most raise the fit of whole-brain models (Kong et al. 2021).
+
+References
+----------
+Gilson, M. et al. (2016). Estimation of directed effective connectivity from
+fMRI functional connectivity hints at asymmetries of cortical connectome.
+PLoS Comput. Biol. 12, e1004762.
+Kong, X. et al. (2021). Sensory-motor cortices shape functional connectivity
+dynamics in the human brain. Nat. Commun. 12, 6373.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.optimize
+
+__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "fit_regional_noise", "choose_shrinkage",
+           "DEFAULT_SHRINKAGES"]
+
+#: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
+#: to a nearly homogeneous noise (the spread falls ~20-fold between 0 and 1).
+DEFAULT_SHRINKAGES = (0.0, 1e-3, 1e-2, 1e-1, 1.0)
+#: Width (in units of FC) below which the gap of the means is smoothed: |d| ~ sqrt(d^2 + 0.01^2).
+_SMOOTH = 0.01
+#: Bounds of the log variance factors (a factor e^16 ~ 1e7 between the most and least driven region).
+_LOG_BOUND = 8.0
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionalNoise:
+    """Fitted variance factors of the noise of every region, and how they were chosen.
+
+    Attributes
+    ----------
+    factors : ndarray (n,)
+        :math:`f_i` in (0, 1], the largest 1: the noise variance of region
+        ``i`` relative to the noise given (amplitudes scale by
+        :math:`\\sqrt{f_i}`).
+    shrinkage : float
+        The :math:`\\lambda` used.
+    cv_corr : dict
+        Cross-validated fit score (mean over the two folds) per shrinkage tried.
+    """
+
+    factors: np.ndarray
+    shrinkage: float
+    cv_corr: dict
+
+    @property
+    def amplitude_scale(self) -> np.ndarray:
+        """:math:`\\sqrt{f_i}`: the factor of every noise amplitude of region ``i``."""
+        return np.sqrt(self.factors)
+
+    def apply(self, noise, model, n):
+        """``noise`` (an ``Additive``) with every amplitude of region ``i`` scaled by :math:`\\sqrt{f_i}`."""
+        scale = self.amplitude_scale
+        return noise.replace_sigma(**{s: np.broadcast_to(np.asarray(v, dtype=float), (n,)) * scale
+                                      for s, v in noise.sigma.items()})
+
+
+def slow_limit_response(fixed_point, sigma, row):
+    """``B`` (the rows of :math:`J^{-1}` of the observed state, ``(n, n_s n)``) and the variances ``q`` (``n_s n``).
+
+    Parameters as in :func:`brainnet_cb.fitting.working_point_scan.slow_limit_fc`.
+    """
+    J = np.asarray(fixed_point.jacobian, dtype=float)
+    n = fixed_point.values.shape[1]
+    return np.linalg.inv(J)[row * n:(row + 1) * n], np.asarray(sigma, dtype=float).reshape(-1) ** 2
+
+
+def regional_fc(B, q, factors):
+    r"""The slow-limit FC :math:`\mathrm{corr}(B\,\mathrm{diag}(q \cdot f)\,B^\top)` for regional factors ``f`` (n,)."""
+    n = B.shape[0]
+    S = (B * (q * np.tile(np.asarray(factors, dtype=float), q.size // n))) @ B.T
+    d = np.sqrt(np.clip(np.diag(S), 1e-300, None))
+    return S / np.outer(d, d)
+
+
+@jax.jit
+def _loss(u, B, q, target, weights, shrinkage):
+    """Minus the weighted Pearson correlation of the upper triangles, plus the gap of their means and the shrinkage."""
+    n = B.shape[0]
+    S = (B * (q * jnp.tile(jnp.exp(u), q.size // n))) @ B.T
+    d = jnp.sqrt(jnp.diag(S))
+    iu = jnp.triu_indices(n, 1)
+    x = (S / jnp.outer(d, d))[iu]
+    mx, my = weights @ x, weights @ target
+    x, y = x - mx, target - my
+    rho = (weights * x) @ y / jnp.sqrt(((weights * x) @ x) * ((weights * y) @ y))
+    gap = jnp.sqrt((mx - my) ** 2 + _SMOOTH ** 2)  # |mx - my|, smoothed within 0.01 for the quasi-Newton steps
+    return -rho + gap + shrinkage * jnp.mean((u - jnp.mean(u)) ** 2)
+
+
+_loss_and_grad = jax.jit(jax.value_and_grad(_loss))
+
+
+def fit_regional_noise(B, q, target, mask, shrinkage) -> np.ndarray:
+    r"""Log variance factors :math:`u` (n,) that maximise the fit to ``target`` over ``mask`` (module doc), largest 0.
+
+    Parameters
+    ----------
+    B, q : from :func:`slow_limit_response`
+    target : array (n, n)
+        The FC to fit.
+    mask : array of bool (n (n - 1) / 2,)
+        The upper-triangle entries (``numpy.triu_indices(n, 1)`` order) fitted;
+        non-finite target entries are left out.
+    shrinkage : float
+        :math:`\lambda \ge 0`.
+
+    Returns
+    -------
+    ndarray (n,)
+        Starts from the homogeneous noise (``u = 0``); L-BFGS-B within
+        :math:`|u| \le 8`, float64 gradients from JAX.
+    """
+    n = B.shape[0]
+    y = np.asarray(target, dtype=float)[np.triu_indices(n, 1)]
+    use = np.asarray(mask, bool) & np.isfinite(y)
+    w = use / use.sum()
+    with jax.enable_x64(True):
+        args = (jnp.asarray(B), jnp.asarray(q), jnp.asarray(np.where(use, y, 0.0)), jnp.asarray(w),
+                jnp.asarray(float(shrinkage)))
+
+        def fun(u):
+            value, grad = _loss_and_grad(jnp.asarray(u), *args)
+            return float(value), np.asarray(grad, dtype=float)
+
+        res = scipy.optimize.minimize(fun, np.zeros(n), jac=True, method="L-BFGS-B",
+                                      bounds=[(-_LOG_BOUND, _LOG_BOUND)] * n)
+    return res.x - np.max(res.x)
+
+
+def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -> RegionalNoise:
+    """Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
+
+    The fitted connections are split at random (seeded by ``key``) into two
+    halves; for each shrinkage the factors are fitted on one half and scored
+    (Pearson correlation) on the other, both ways. The shrinkage of the best
+    mean score (on a tie, the larger) is refitted on all of ``mask``. With
+    fewer fitted connections than twice the number of regions (networks of
+    fewer than 5 regions) there is too little to validate a factor per
+    region: the noise stays uniform (factors 1, shrinkage ``inf``).
+
+    Returns
+    -------
+    RegionalNoise
+    """
+    n = B.shape[0]
+    iu = np.triu_indices(n, 1)
+    y = np.asarray(target, dtype=float)[iu]
+    mask = np.asarray(mask, bool) & np.isfinite(y)
+    idx = np.nonzero(mask)[0]
+    if idx.size < 2 * n:
+        return RegionalNoise(np.ones(n), float("inf"), {})
+    fold = np.random.default_rng(key).permutation(idx.size) % 2
+    cv = {}
+    for lam in shrinkages:
+        scores = []
+        for f in (0, 1):
+            train = np.zeros(mask.size, bool)
+            train[idx[fold == f]] = True
+            held = np.zeros(mask.size, bool)
+            held[idx[fold != f]] = True
+            x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam)))[iu]
+            scores.append(float(np.corrcoef(x[held], y[held])[0, 1]) if np.ptp(x[held]) > 0 else np.nan)
+        cv[float(lam)] = float(np.mean(scores))
+    best = max(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam))
+    return RegionalNoise(np.exp(fit_regional_noise(B, q, target, mask, best)), best, cv)

@@ -1,0 +1,119 @@
+"""Per-region noise fitted in the slow limit (brainnet_cb.fitting.regional_noise): gradient, recovery, shrinkage."""
+
+import jax
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.dynamics import network_fixed_point
+from brainnet_cb.fitting.regional_noise import (
+    _loss,
+    _loss_and_grad,
+    choose_shrinkage,
+    fit_regional_noise,
+    regional_fc,
+    slow_limit_response,
+)
+from brainnet_cb.fitting.working_point_scan import slow_limit_fc
+
+
+@pytest.fixture(scope="module")
+def response():
+    """``B``, ``q`` of 24 tvb76 regions at a stable fixed point near the working point (noise on v)."""
+    conn = bn.load_atlas("tvb76")
+    conn = conn.subset(list(conn.labels[:24]))
+    fp = network_fixed_point(bn.CoombesByrne(eta=-2.0), conn, bn.Linear(G=1.5))
+    assert fp.stable
+    sigma = np.zeros((2, 24))
+    sigma[1] = 0.02
+    return fp, sigma, slow_limit_response(fp, sigma, row=0)
+
+
+def _upper(a):
+    return a[np.triu_indices(a.shape[0], 1)]
+
+
+def test_uniform_factors_give_the_slow_limit_fc(response):
+    fp, sigma, (B, q) = response
+    assert np.allclose(regional_fc(B, q, np.ones(24)), slow_limit_fc(fp, sigma, 0), atol=1e-13)
+    # a common scale of the factors leaves the FC as it is; a regional one does not
+    f = np.exp(np.random.default_rng(0).normal(size=24))
+    assert np.allclose(regional_fc(B, q, 7.0 * f), regional_fc(B, q, f), atol=1e-13)
+    assert np.max(np.abs(regional_fc(B, q, f) - regional_fc(B, q, np.ones(24)))) > 0.05
+
+
+def test_gradient_matches_central_differences(response):
+    _, _, (B, q) = response
+    rng = np.random.default_rng(1)
+    target = regional_fc(B, q, np.exp(rng.normal(size=24)))
+    w = np.full(24 * 23 // 2, 1.0 / (24 * 23 // 2))
+    with jax.enable_x64(True):
+        u = rng.normal(scale=0.5, size=24)
+        args = (B, q, _upper(target), w, 0.05)
+        _, grad = _loss_and_grad(u, *args)
+        h = 1e-6
+        for i in (0, 7, 23):
+            e = np.zeros(24)
+            e[i] = h
+            fd = (float(_loss(u + e, *args)) - float(_loss(u - e, *args))) / (2 * h)
+            assert float(grad[i]) == pytest.approx(fd, rel=1e-6, abs=1e-10)
+
+
+def test_planted_factors_are_recovered_up_to_their_scale(response):
+    """A target made by known factors is fitted exactly (corr 1), and the factors come back (largest 1)."""
+    _, _, (B, q) = response
+    f_true = np.exp(np.random.default_rng(2).normal(scale=0.8, size=24))
+    target = regional_fc(B, q, f_true)
+    u = fit_regional_noise(B, q, target, np.ones(24 * 23 // 2, bool), shrinkage=0.0)
+    assert np.max(u) == 0.0
+    fitted = regional_fc(B, q, np.exp(u))
+    assert np.corrcoef(_upper(fitted), _upper(target))[0, 1] > 1 - 1e-8
+    assert np.max(np.abs(u - np.log(f_true / f_true.max()))) < 1e-2
+
+
+def test_shrinkage_pulls_the_factors_together(response):
+    _, _, (B, q) = response
+    target = regional_fc(B, q, np.exp(np.random.default_rng(3).normal(scale=0.8, size=24)))
+    mask = np.ones(24 * 23 // 2, bool)
+    spread = [np.std(fit_regional_noise(B, q, target, mask, lam)) for lam in (0.0, 0.01, 0.1, 1.0, 10.0)]
+    assert all(a > b for a, b in zip(spread, spread[1:])), spread
+    assert spread[-1] < 0.05 * spread[0]
+
+
+def test_cross_validation_keeps_the_planted_factors_and_shrinks_noise(response):
+    """An exact regional target keeps no shrinkage; a uniform FC plus independent noise keeps the largest."""
+    _, _, (B, q) = response
+    mask = np.ones(24 * 23 // 2, bool)
+    planted = regional_fc(B, q, np.exp(np.random.default_rng(4).normal(scale=0.8, size=24)))
+    res = choose_shrinkage(B, q, planted, mask, key=0)
+    assert res.shrinkage == 0.0
+    assert res.cv_corr[0.0] > 1 - 1e-6
+    assert res.factors.max() == 1.0
+    uniform = regional_fc(B, q, np.ones(24))
+    rng = np.random.default_rng(5)
+    e = rng.normal(scale=0.03, size=(24, 24))  # as large as the spread of the uniform FC (0.032)
+    res = choose_shrinkage(B, q, uniform + (e + e.T) / 2, mask, key=0)
+    assert res.shrinkage == 1.0
+    assert np.std(np.log(res.factors)) < 0.1
+
+
+def test_apply_scales_every_amplitude_of_a_region():
+    from brainnet_cb.fitting.regional_noise import RegionalNoise
+
+    rn = RegionalNoise(np.array([1.0, 0.25, 0.04]), 0.0, {})
+    noise = rn.apply(bn.Additive(r=0.01, v=np.array([0.2, 0.2, 0.1])), bn.CoombesByrne(), 3)
+    assert np.allclose(noise.sigma["v"], [0.2, 0.1, 0.02])
+    assert np.allclose(noise.sigma["r"], [0.01, 0.005, 0.002])
+
+
+def test_too_few_connections_to_validate_keep_the_noise_uniform():
+    """4 regions give 6 connections, fewer than twice the 4 factors: nothing to cross-validate them on."""
+    conn = bn.load_atlas("tvb76")
+    conn = conn.subset(list(conn.labels[:4]))
+    fp = network_fixed_point(bn.CoombesByrne(eta=-2.0), conn, bn.Linear(G=1.0))
+    sigma = np.zeros((2, 4))
+    sigma[1] = 0.02
+    B, q = slow_limit_response(fp, sigma, row=0)
+    target = regional_fc(B, q, np.array([1.0, 0.1, 0.5, 0.2]))
+    res = choose_shrinkage(B, q, target, np.ones(6, bool))
+    assert np.array_equal(res.factors, np.ones(4)) and res.shrinkage == np.inf and res.cv_corr == {}
