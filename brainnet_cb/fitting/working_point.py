@@ -23,11 +23,12 @@ constant tuned to one dataset:
    :math:`h` added between homotopic regions (:func:`brainnet_cb.add_homotopic`):
    tractography misses most of them while their FC is among the strongest,
    and the weight with the best fit score is kept (:math:`h = 0` included).
-   At the best point, a noise variance per region is fitted to the fit FC in
-   the same slow limit (:mod:`brainnet_cb.fitting.regional_noise`: its
-   correlation, with the mean FC kept near the data's and the spread of the
-   variances shrunk by a cross-validated amount): regions differ in how
-   strongly they are driven, which a uniform noise cannot express.
+   At each point to be simulated (by default the best), a noise variance
+   per region is fitted to the fit FC in the same slow limit
+   (:mod:`brainnet_cb.fitting.regional_noise`: its correlation, with the
+   mean FC kept near the data's and the spread of the variances shrunk by a
+   cross-validated amount): regions differ in how strongly they are driven,
+   which a uniform noise cannot express.
 3. **Simulation of the best candidates.** The ``candidates`` best points
    (default: the best one) are simulated in full (nonlinear, delayed, BOLD,
    band-pass), each over ``seeds`` noise realisations (one compiled program),

@@ -223,7 +223,8 @@ def test_without_homotopic_pairs_nothing_is_added(hcp):
     sub = c.subset(left)
     keep = c.index(left)
     fit = hcp.fc_fit.isel(region_i=keep, region_j=keep)
-    kw = dict(values=[-2.0], fractions=[1.0, 1.05], weight_exponents=[1.0], simulate=False, progress=False)
+    kw = dict(values=[-2.0], fractions=[1.0, 1.05], weight_exponents=[1.0], regional_noise=False, simulate=False,
+              progress=False)
     res = fit_working_point(sub, fit, **kw)
     plain = fit_working_point(sub, fit, homotopic_weights=[0.0], **kw)
     assert res.attrs["homotopic_pairs"] == 0 and res.attrs["homotopic_weight"] == 0.0
@@ -239,7 +240,8 @@ def test_branches_and_realisations_side_by_side_give_the_same_result(hcp):
     fit, test = (fc.sel(region_i=labels, region_j=labels) for fc in (hcp.fc_fit, hcp.fc_test))
     kw = dict(test_fc=test, values=[-3.0, -2.0], fractions=[0.95, 1.0], weight_exponents=[1.0],
               homotopic_weights=[0.0, 1.0], candidates=2, seeds=2, duration=10_000.0, discard=2.0, band=None,
-              control_variate=False, progress=False)  # the twins' determinism: the control-variate test
+              control_variate=False, regional_noise=False,
+              progress=False)  # the twins' determinism: the control-variate test; the noise fit: its own tests
     one = fit_working_point(sub, fit, workers=1, **kw)
     two = fit_working_point(sub, fit, workers=2, **kw)
     assert one.attrs["homotopic_pairs"] == 10
@@ -256,7 +258,7 @@ def test_control_variate_is_the_linear_fc_plus_the_measured_correction(hcp):
     sub = hcp.connectome.subset(labels)
     fit = hcp.fc_fit.sel(region_i=labels, region_j=labels)
     kw = dict(values=[-2.0], fractions=[1.0], weight_exponents=[1.0], homotopic_weights=[0.0], seeds=2,
-              duration=80_000.0, discard=2.0, band=None, progress=False)
+              duration=80_000.0, discard=2.0, band=None, regional_noise=False, progress=False)
     cv = fit_working_point(sub, fit, **kw)
     plain = fit_working_point(sub, fit, control_variate=False, **kw)
     np.testing.assert_array_equal(cv.fc_runs.values, plain.fc_runs.values)
@@ -276,7 +278,8 @@ def test_control_variate_is_the_linear_fc_plus_the_measured_correction(hcp):
 def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0],
                             fractions=[1.0, 1.05], weight_exponents=[1.0], homotopic_weights=[0.0], candidates=1,
-                            seeds=2, control_variate=False, duration=200_000.0, discard=20.0, progress=False)
+                            seeds=2, control_variate=False, regional_noise=False, duration=200_000.0, discard=20.0,
+                            progress=False)
     a = res.attrs
     assert a["simulated"] == 1 and int(res.candidate_seeds_kept[0]) == 2
     # the plain realisations themselves follow the linear prediction
@@ -290,7 +293,8 @@ def test_a_candidate_that_the_delays_destabilise_is_not_simulated_and_the_next_l
     keep = list(hcp.connectome.labels[:20])
     res = fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
                             values=[-2.0], fractions=[1.0, 1.05], weight_exponents=[1.0], homotopic_weights=[1.0],
-                            seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None, progress=False)
+                            seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None, regional_noise=False,
+                            progress=False)
     lin = res.linear_corr.values[0, 0]
     assert lin[1] > lin[0]  # the linear stage prefers 1.05 G_ref
     assert res.candidate_fraction.values.tolist() == [1.05, 1.0]
@@ -307,7 +311,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep), values=[-2.0],
                           fractions=[1.0, 1.05, 1.1, 1.15], weight_exponents=[1.0], homotopic_weights=[0.0],
                           seeds=1, candidates=1, duration=40_000.0, discard=5.0, band=None,
-                          noise=bn.Additive(v=1e3), control_variate=False, progress=False)
+                          noise=bn.Additive(v=1e3), control_variate=False, regional_noise=False, progress=False)
 
 
 @pytest.mark.parametrize(
