@@ -62,7 +62,7 @@ __all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "fit_regional_
            "DEFAULT_SHRINKAGES"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
-#: to a nearly homogeneous noise (the spread falls ~20-fold between 0 and 1).
+#: to a nearly uniform noise.
 DEFAULT_SHRINKAGES = (0.0, 1e-3, 1e-2, 1e-1, 1.0)
 #: Width (in units of FC) below which the gap of the means is smoothed: |d| ~ sqrt(d^2 + 0.01^2).
 _SMOOTH = 0.01
@@ -95,7 +95,7 @@ class RegionalNoise:
         """:math:`\\sqrt{f_i}`: the factor of every noise amplitude of region ``i``."""
         return np.sqrt(self.factors)
 
-    def apply(self, noise, model, n):
+    def apply(self, noise, n):
         """``noise`` (an ``Additive``) with every amplitude of region ``i`` scaled by :math:`\\sqrt{f_i}`."""
         scale = self.amplitude_scale
         return noise.replace_sigma(**{s: np.broadcast_to(np.asarray(v, dtype=float), (n,)) * scale

@@ -652,7 +652,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             return noise
         if p not in regional:
             regional[p] = choose_shrinkage(*slow_limit_response(points[p][2], sigma, row), fit_fc, fit_mask, key=key)
-        return regional[p].apply(noise, model, n)
+        return regional[p].apply(noise, n)
 
     cands = []
     if simulate:

@@ -101,7 +101,7 @@ def test_apply_scales_every_amplitude_of_a_region():
     from brainnet_cb.fitting.regional_noise import RegionalNoise
 
     rn = RegionalNoise(np.array([1.0, 0.25, 0.04]), 0.0, {})
-    noise = rn.apply(bn.Additive(r=0.01, v=np.array([0.2, 0.2, 0.1])), bn.CoombesByrne(), 3)
+    noise = rn.apply(bn.Additive(r=0.01, v=np.array([0.2, 0.2, 0.1])), 3)
     assert np.allclose(noise.sigma["v"], [0.2, 0.1, 0.02])
     assert np.allclose(noise.sigma["r"], [0.01, 0.005, 0.002])
 
