@@ -358,8 +358,12 @@ def _fit_working_point(cfg, base, out, args) -> int:
               f"{a['homotopic_pairs']} pairs of regions")
     if a["regional_noise"]:
         scale = result["noise_scale"]
-        print(f"{'':<13} noise of each region fitted to the fit FC: amplitudes {float(scale.min()):.3g} to 1 x the "
-              f"given (median {float(scale.median()):.3g}), shrinkage {a['noise_shrinkage']:g} (cross-validated)")
+        if a["noise_shrinkage"] == float("inf"):
+            print(f"{'':<13} noise of each region: uniform (too few connections to fit one variance per region)")
+        else:
+            print(f"{'':<13} noise of each region fitted to the fit FC: amplitudes {float(scale.min()):.3g} to 1 x "
+                  f"the given (median {float(scale.median()):.3g}), shrinkage {a['noise_shrinkage']:g} "
+                  "(cross-validated)")
     if a["control_variate"]:
         print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
               f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")

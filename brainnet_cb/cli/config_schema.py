@@ -264,7 +264,7 @@ class FitSection:
     control_variate: bool = _f(True, "Pair each realisation with the linearised network on the same noise; the "
                                "model FC is the linearised FC plus their mean difference, without sampling noise "
                                "(method = working_point).", api="bn.fit_working_point(control_variate=...)")
-    regional_noise: bool = _f(True, "Fit a noise variance per region at the chosen point to the fit FC (its "
+    regional_noise: bool = _f(True, "Fit a noise variance per region to the fit FC at each simulated point (its "
                               "shrinkage cross-validated) before simulating (method = working_point); false: the "
                               "same noise everywhere.", api="bn.fit_working_point(regional_noise=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "

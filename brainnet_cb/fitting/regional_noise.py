@@ -37,8 +37,8 @@ network, their own fluctuations): a homogeneous noise cannot express that,
 and the slow-limit FC of a network whose every region receives the same
 noise is a smooth function of the connectome alone. Fitting the input
 variances beside the network is the noise half of the MOU model of
-Gilson et al. (2016); regional heterogeneity of the noise is among the
-parameters that most raise the fit of whole-brain models (Kong et al. 2021).
+Gilson et al. (2016); regionally heterogeneous parameters raise the fit of
+whole-brain models beyond the homogeneous ceiling (Kong et al. 2021).
 
 References
 ----------
@@ -156,11 +156,19 @@ def fit_regional_noise(B, q, target, mask, shrinkage) -> np.ndarray:
     -------
     ndarray (n,)
         Starts from the homogeneous noise (``u = 0``); L-BFGS-B within
-        :math:`|u| \le 8`, float64 gradients from JAX.
+        :math:`|u| \le 8` (before the shift that makes the largest 0),
+        float64 gradients from JAX.
+
+    Raises
+    ------
+    ValueError
+        ``mask`` leaves no finite target entry to fit.
     """
     n = B.shape[0]
     y = np.asarray(target, dtype=float)[np.triu_indices(n, 1)]
     use = np.asarray(mask, bool) & np.isfinite(y)
+    if not use.any():
+        raise ValueError("mask leaves no finite entry of target to fit the regional noise to.")
     w = use / use.sum()
     with jax.enable_x64(True):
         args = (jnp.asarray(B), jnp.asarray(q), jnp.asarray(np.where(use, y, 0.0)), jnp.asarray(w),
@@ -182,9 +190,10 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -
     halves; for each shrinkage the factors are fitted on one half and scored
     (Pearson correlation) on the other, both ways. The shrinkage of the best
     mean score (on a tie, the larger) is refitted on all of ``mask``. With
-    fewer fitted connections than twice the number of regions (networks of
-    fewer than 5 regions) there is too little to validate a factor per
-    region: the noise stays uniform (factors 1, shrinkage ``inf``).
+    fewer usable fitted connections than twice the number of regions (fewer
+    than 5 regions with every connection fitted, 9 with half of them) there
+    is too little to validate a factor per region: the noise stays uniform
+    (factors 1, shrinkage ``inf``).
 
     Returns
     -------

@@ -86,8 +86,8 @@ def test_cross_validation_keeps_the_planted_factors_and_shrinks_noise(response):
     mask = np.ones(24 * 23 // 2, bool)
     planted = regional_fc(B, q, np.exp(np.random.default_rng(4).normal(scale=0.8, size=24)))
     res = choose_shrinkage(B, q, planted, mask, key=0)
-    assert res.shrinkage == 0.0
-    assert res.cv_corr[0.0] > 1 - 1e-6
+    assert res.shrinkage <= 1e-3  # 0 and 1e-3 differ by the optimiser's tolerance there
+    assert res.cv_corr[0.0] > 1 - 1e-6 and res.cv_corr[0.0] >= max(res.cv_corr.values()) - 1e-5
     assert res.factors.max() == 1.0
     uniform = regional_fc(B, q, np.ones(24))
     rng = np.random.default_rng(5)
@@ -117,3 +117,5 @@ def test_too_few_connections_to_validate_keep_the_noise_uniform():
     target = regional_fc(B, q, np.array([1.0, 0.1, 0.5, 0.2]))
     res = choose_shrinkage(B, q, target, np.ones(6, bool))
     assert np.array_equal(res.factors, np.ones(4)) and res.shrinkage == np.inf and res.cv_corr == {}
+    with pytest.raises(ValueError, match="mask leaves no finite entry of target"):
+        fit_regional_noise(B, q, target, np.zeros(6, bool), 0.0)
