@@ -23,6 +23,7 @@ from ..dynamics.fixed_points import ACCEPT, fixed_point_at, fixed_point_of
 from ..dynamics.linear import noise_intensity
 from ..dynamics.system import build_network, in_float64, newton, rhs_and_jacobian
 from ..errors import FitError
+from .regional_noise import regional_fc, slow_limit_response
 
 __all__ = ["scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "stable_step", "MAX_CHANGE",
            "DAMPING_KEPT", "STEP_DIVISORS"]
@@ -60,13 +61,8 @@ def slow_limit_fc(fixed_point, sigma, row) -> np.ndarray:
     -------
     ndarray, shape (n, n)
     """
-    J = np.asarray(fixed_point.jacobian, dtype=float)
-    n = fixed_point.values.shape[1]
-    q = np.asarray(sigma, dtype=float).reshape(-1) ** 2
-    Ai = np.linalg.inv(J)[row * n:(row + 1) * n]  # the rows of J^{-1} of the observed state
-    S = (Ai * q) @ Ai.T
-    d = np.sqrt(np.clip(np.diag(S), 1e-300, None))
-    return S / np.outer(d, d)
+    B, q = slow_limit_response(fixed_point, sigma, row)
+    return regional_fc(B, q, np.ones(B.shape[0]))  # the same noise in every region
 
 
 def heterogeneity_map(heterogeneity, connectome):

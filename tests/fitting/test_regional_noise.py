@@ -33,11 +33,19 @@ def _upper(a):
     return a[np.triu_indices(a.shape[0], 1)]
 
 
-def test_uniform_factors_give_the_slow_limit_fc(response):
+def test_regional_fc_is_the_correlation_of_the_slow_limit_covariance(response):
+    """corr(J^-1 Q' J^-T) with every amplitude of region i scaled by sqrt(f_i), solved without the explicit inverse."""
     fp, sigma, (B, q) = response
-    assert np.allclose(regional_fc(B, q, np.ones(24)), slow_limit_fc(fp, sigma, 0), atol=1e-13)
-    # a common scale of the factors leaves the FC as it is; a regional one does not
+    J = np.asarray(fp.jacobian)
     f = np.exp(np.random.default_rng(0).normal(size=24))
+    for factors in (np.ones(24), f):
+        amplitude = sigma * np.sqrt(factors)[None, :]  # (states, regions): the noise of each region scaled
+        X = np.linalg.solve(J, np.diag(amplitude.reshape(-1)))[:24]  # rows of r
+        S = X @ X.T
+        expected = S / np.sqrt(np.outer(np.diag(S), np.diag(S)))
+        assert np.allclose(regional_fc(B, q, factors), expected, rtol=0, atol=1e-10)
+    assert np.array_equal(regional_fc(B, q, np.ones(24)), slow_limit_fc(fp, sigma, 0))  # the scan's uniform case
+    # a common scale of the factors leaves the FC as it is; a regional one does not
     assert np.allclose(regional_fc(B, q, 7.0 * f), regional_fc(B, q, f), atol=1e-13)
     assert np.max(np.abs(regional_fc(B, q, f) - regional_fc(B, q, np.ones(24)))) > 0.05
 
