@@ -343,7 +343,8 @@ def _fit_working_point(cfg, base, out, args) -> int:
         heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
-        control_variate=f.control_variate, regional_noise=f.regional_noise, discard=cfg.monitors.bold.discard / 1000.0,
+        control_variate=f.control_variate, regional_noise=f.regional_noise,
+        effective_connectivity=f.effective_connectivity, discard=cfg.monitors.bold.discard / 1000.0,
         band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
         workers=f.workers or None, progress=_progress(args),
     )
@@ -364,6 +365,18 @@ def _fit_working_point(cfg, base, out, args) -> int:
             print(f"{'':<13} noise of each region fitted to the fit FC: amplitudes {float(scale.min()):.3g} to 1 x "
                   f"the given (median {float(scale.median()):.3g}), shrinkage {a['noise_shrinkage']:g} "
                   "(cross-validated)")
+    if a["effective_connectivity"]:
+        if a["connection_shrinkage"] == float("inf"):
+            print(f"{'':<13} connection weights: the structural ones (refining them did not raise the "
+                  "cross-validated fit, or too few connections)")
+        else:
+            import numpy as np  # noqa: PLC0415
+
+            w, w0 = result["weights"].values, result["structural_weights"].values
+            ratio = w[w0 > 0] / w0[w0 > 0]
+            print(f"{'':<13} {ratio.size} connection weights refined to the fit FC: x {ratio.min():.3g} to "
+                  f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
+                  f"{a['connection_shrinkage']:g} (cross-validated)")
     if a["control_variate"]:
         print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
               f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")

@@ -267,6 +267,10 @@ class FitSection:
     regional_noise: bool = _f(True, "Fit a noise variance per region to the fit FC at each simulated point (its "
                               "shrinkage cross-validated) before simulating (method = working_point); false: the "
                               "same noise everywhere.", api="bn.fit_working_point(regional_noise=...)")
+    effective_connectivity: bool = _f(True, "Refine the weight of every existing connection (symmetric, with the "
+                                      "regional noise, how far from the tracts cross-validated) to the fit FC at "
+                                      "each simulated point (method = working_point); false: the structural "
+                                      "weights.", api="bn.fit_working_point(effective_connectivity=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "
                             "working_point).", lo=1, hi=1000, api="bn.fit_working_point(candidates=...)")
     workers: int = _f(0, "Threads running the linear branches and the realisations side by side (method = "

@@ -40,6 +40,7 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     args = ["fit", "--set", "fit.excitability=[-2.0]", "--set", "fit.fractions=[1.0]", "--set", "fit.seeds=1",
             "--set", "fit.workers=1",
             "--set", "fit.candidates=1", "--set", "fit.bandpass=false", "--set", "monitors.bold.discard=5000.0",
+            "--set", "fit.effective_connectivity=false",  # its own test below, on 20 regions
             "--duration", "36000", "--out", str(out), "--quiet"]
     assert cli.main(args) == 0
     text = capsys.readouterr().out
@@ -58,12 +59,45 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
     assert f"homotopic connections {a['homotopic_weight']:g} x max(W) between 40 pairs of regions" in text
     assert a["control_variate"] == 1 and 0 < a["correction_rms"] < 0.05
     assert a["regional_noise"] == 1 and res_scale.max() == 1.0
+    assert a["effective_connectivity"] == 0 and "connection weights" not in text
     assert (f"noise of each region fitted to the fit FC: amplitudes {res_scale.min():.3g} to 1 x the given (median "
             f"{np.median(res_scale):.3g}), shrinkage {a['noise_shrinkage']:g} (cross-validated)") in text
     assert ("simulated     1 realisation, each beside its linearised twin: nonlinear and delay correction to the "
             f"linear FC {a['correction_rms']:.4f} RMS") in text
     assert (f"within / between hemispheres {a['test_corr_within']:.3f} / {a['test_corr_between']:.3f} "
             f"(SC baseline {a['sc_baseline_test_within']:.3f} / {a['sc_baseline_test_between']:.3f})") in text
+
+
+def test_fit_command_refines_the_connection_weights_and_scores_held_out_connections(tmp_path, capsys):
+    """20 hcp80 regions from files, half of the connections held out: the refined weights are said and written."""
+    hcp = bn.load_empirical("hcp80")
+    labels = list(hcp.connectome.labels[:20])
+    sub = hcp.connectome.subset(labels)
+    np.save(tmp_path / "w.npy", np.asarray(sub.weights))
+    np.save(tmp_path / "l.npy", np.asarray(sub.lengths))
+    (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n")
+    np.save(tmp_path / "fc.npy", hcp.fc_fit.sel(region_i=labels, region_j=labels).values)
+    out = tmp_path / "fit.nc"
+    sets = {"connectome.atlas": '""', "connectome.weights": '"w.npy"', "connectome.lengths": '"l.npy"',
+            "connectome.labels": '"labels.txt"', "fit.empirical": '"fc.npy"', "fit.test": '""',
+            "fit.holdout": '"edges"', "fit.excitability": "[-2.0]", "fit.fractions": "[1.0, 1.05]",
+            "fit.weight_exponents": "[1.0]", "fit.homotopic_weights": "[1.0]", "fit.seeds": "1",
+            "fit.workers": "1", "fit.bandpass": "false", "monitors.bold.discard": "5000.0"}
+    (tmp_path / "fit.toml").write_text("")
+    args = ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
+            "--duration", "36000", "--out", str(out), "--quiet"]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    with xr.open_dataset(out) as res:
+        a = dict(res.attrs)
+        w, w0 = res["weights"].values, res["structural_weights"].values
+    assert a["effective_connectivity"] == 1 and np.isfinite(a["connection_shrinkage"])
+    ratio = w[w0 > 0] / w0[w0 > 0]
+    assert (f"{ratio.size} connection weights refined to the fit FC: x {ratio.min():.3g} to {ratio.max():.3g} of "
+            f"the tracts' (median {np.median(ratio):.3g}), shrinkage {a['connection_shrinkage']:g} "
+            "(cross-validated)") in text
+    # the held-out connections (never fitted) are predicted well beyond the structural baseline
+    assert a["test_corr_linear"] > a["test_corr_linear_structural"] + 0.1 > a["sc_baseline_test"] + 0.2
 
 
 def test_working_point_fit_refuses_a_coupling_it_cannot_scan(tmp_path, capsys):

@@ -1,0 +1,410 @@
+r"""Connection weights refined to an empirical FC in the slow limit of the linearised network (effective connectivity).
+
+Tractography measures the existence of a connection better than its
+strength: streamline counts depend on tract length, curvature and
+crossing fibres, and the weights a recipe can tune globally (an exponent,
+homotopic connections) leave every connection's own error in place. Around a
+stable fixed point the slow-limit FC of the linearised network
+(:mod:`brainnet_cb.fitting.regional_noise`) is a smooth function of the
+weights, so each existing connection can be scaled to the FC, as the
+optimal structural connectivity of Deco et al. (2014) and the effective
+connectivity of the MOU model (Gilson et al. 2016) do:
+
+.. math::
+
+   W'_{ij} = W_{ij}\,e^{e_{ij}}, \qquad e_{ij} = e_{ji},
+
+on the connections of the structural connectome only (:math:`W_{ij} + W_{ji}
+> 0`: none is created), jointly with the log variance factors :math:`u` of
+the regional noise. A zero-lag FC is symmetric, so only the symmetric part
+of the weights is identifiable from it: the modulation is symmetric.
+
+**The working point is held.** New weights change every region's mean input
+:math:`c_i` at the fixed point; the excitability :math:`\eta_i` of each region
+(a parameter that adds to the coupling input, as :math:`\eta` of
+Coombes–Byrne and Montbrió–Pazó–Roxin) takes up the change,
+:math:`\eta'_i = \eta_i - (c'_i - c_i)`, so the fixed point, and with it every
+region's own dynamics, stays exactly the one the scan chose: the weights
+redistribute the fluctuations, not the operating point. (Letting the rates
+move instead brings some regions to where their fast ringing, amplified by
+the transmission delays that the slow limit ignores, grows: on hcp80 every
+such refinement was unstable with the delays, every held one stable.)
+
+The fit maximises
+
+.. math::
+
+   \rho\big(FC(u, e),\,FC^\mathrm{emp}\big)
+   - \big|\overline{FC(u, e)} - \overline{FC^\mathrm{emp}}\big|
+   - \lambda_u\,\overline{(u - \bar u)^2} - \lambda_e\,\overline{e^2},
+
+with :math:`\lambda_u` the regional noise's own and :math:`\lambda_e` (how
+far the weights may leave the structural ones) chosen by two-fold
+cross-validation over the fitted connections, :math:`\lambda_e = \infty` (the
+structural weights kept) among the choices (:func:`choose_connection_shrinkage`).
+A step whose Jacobian changes the sign of its determinant (a real
+eigenvalue crossing zero) is refused and the line search backs off; the
+result's stability is confirmed from the spectrum (where a complex pair
+crossed unseen, the fit is redone with the spectrum at every step).
+
+References
+----------
+Deco, G. et al. (2014). Identification of optimal structural connectivity
+using functional connectivity and neural modeling. J. Neurosci. 34,
+7910–7916.
+Gilson, M. et al. (2016). Estimation of directed effective connectivity from
+fMRI functional connectivity hints at asymmetries of cortical connectome.
+PLoS Comput. Biol. 12, e1004762.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.optimize
+
+from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
+from ..dynamics.system import Network, _jac, in_float64
+from .regional_noise import _LOG_BOUND, _SMOOTH, RegionalNoise, fit_regional_noise, regional_fc, slow_limit_response
+
+__all__ = ["EffectiveConnectivity", "fit_effective_connectivity", "choose_connection_shrinkage",
+           "check_input_parameter", "DEFAULT_CONNECTION_SHRINKAGES"]
+
+#: Shrinkages :math:`\lambda_e` of the log modulations of the weights tried by
+#: :func:`choose_connection_shrinkage` (from the largest down, beside infinity: the structural weights kept).
+DEFAULT_CONNECTION_SHRINKAGES = (1.0, 0.3, 0.1, 0.03, 0.01)
+#: Bound of every log modulation: a connection is scaled by at most e^4 ~ 55 either way.
+_MODULATION_BOUND = 4.0
+#: Most L-BFGS-B iterations of one fit (80 regions converge in 300-2000).
+_MAX_ITERATIONS = 2000
+#: Value returned for a refused step (a destabilised fixed point): the line search backs off.
+_REFUSED = 1e3
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class EffectiveConnectivity:
+    """Weights, excitabilities and regional noise fitted jointly to an FC, and how far the weights were let move.
+
+    Attributes
+    ----------
+    weights : ndarray (n, n)
+        :math:`W'` ``[target, source]``, in the units of the network's
+        (normalised) weights.
+    log_modulation : ndarray (n, n)
+        :math:`e_{ij}` (symmetric; 0 where there is no connection).
+    values : ndarray (n,)
+        The input parameter of every region (:math:`\\eta'_i`) that keeps the
+        fixed point where it was.
+    noise : RegionalNoise or None
+        The regional noise refitted with the weights (its shrinkage as given);
+        None where the noise is the same in every region.
+    fixed_point : FixedPoint
+        The fixed point (the same state) with its Jacobian for :math:`W'`.
+    shrinkage : float
+        The :math:`\\lambda_e` used (``inf``: the structural weights kept).
+    cv_corr : dict
+        Cross-validated fit score (mean over the two folds) per shrinkage
+        tried, ``inf`` included.
+    refused : tuple of float
+        Shrinkages of better scores whose refit on all connections was not
+        stable or was refused by ``accept`` (see :func:`choose_connection_shrinkage`).
+    """
+
+    weights: np.ndarray
+    log_modulation: np.ndarray
+    values: np.ndarray
+    noise: RegionalNoise | None
+    fixed_point: FixedPoint
+    shrinkage: float
+    cv_corr: dict
+    refused: tuple = ()
+
+    def __repr__(self):
+        on = self.weights > 0
+        spread = float(np.std(self.log_modulation[on])) if on.any() else 0.0
+        noise = "none (uniform)" if self.noise is None else format(self.noise.shrinkage, "g")
+        return (f"EffectiveConnectivity(shrinkage={self.shrinkage:g}, {int(on.sum())} connections, "
+                f"sd of log modulation {spread:.3g}, noise shrinkage {noise})")
+
+
+def _pairs(weights):
+    """Upper-triangle pairs ``(i, j)`` joined by a connection either way."""
+    w = np.asarray(weights, dtype=float)
+    i, j = np.triu_indices(w.shape[0], 1)
+    on = (w + w.T)[i, j] > 0
+    return i[on], j[on]
+
+
+def _input(arrays, x):
+    """The coupling input of every region at the state ``x`` (``(n,)``)."""
+    sent = arrays.model.sent(x)
+    return arrays.coupling.post(arrays.weights @ sent, sent, arrays.strength)
+
+
+def _modulated(arrays, parameter, x, pi, pj, e):
+    r"""``arrays`` with :math:`W \circ e^{E}` (``E`` symmetric from ``e``) and the parameter that holds ``x``."""
+    weights = arrays.weights
+    n = weights.shape[0]
+    E = jnp.zeros((n, n), weights.dtype).at[pi, pj].set(e)
+    w = weights * jnp.exp(E + E.T)
+    new = arrays._replace(weights=w, strength=jnp.sum(w, axis=1))
+    value = getattr(arrays.model, parameter) - (_input(new, x) - _input(arrays, x))
+    return new._replace(model=dataclasses.replace(arrays.model, **{parameter: value}))
+
+
+@partial(jax.jit, static_argnames=("parameter", "port", "row"))
+def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e):
+    """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
+    ns, n = x.shape
+    u, e = params[:n], params[n:]
+    J = _jac(x, _modulated(arrays, parameter, x, pi, pj, e), port)
+    B = jnp.linalg.inv(J)[row * n:(row + 1) * n]
+    S = (B * (q * jnp.tile(jnp.exp(u), ns))) @ B.T
+    d = jnp.sqrt(jnp.diag(S))
+    iu = jnp.triu_indices(n, 1)
+    fc = (S / jnp.outer(d, d))[iu]
+    mx, my = w @ fc, w @ target
+    fc, y = fc - mx, target - my
+    rho = (w * fc) @ y / jnp.sqrt(((w * fc) @ fc) * ((w * y) @ y))
+    gap = jnp.sqrt((mx - my) ** 2 + _SMOOTH**2)
+    spread_u = jnp.mean((u - jnp.mean(u)) ** 2)
+    loss = -rho + gap + lam_u * spread_u + lam_e * (jnp.mean(e**2) if e.size else 0.0)
+    return loss, jnp.linalg.slogdet(J)[0]
+
+
+_loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True), static_argnames=("parameter", "port", "row"))
+
+
+class _Objective:
+    """The loss for scipy, refusing steps that destabilise the fixed point."""
+
+    def __init__(self, network, fixed_point, parameter, row, q, target, w, lam_u, lam_e, spectrum_each_step):
+        self.network, self.parameter, self.row = network, parameter, row
+        self.pi, self.pj = (jnp.asarray(k) for k in _pairs(np.asarray(network.arrays.weights)))
+        self.x = jnp.asarray(fixed_point.values, jnp.float64)
+        self.sign = float(np.linalg.slogdet(np.asarray(fixed_point.jacobian))[0])
+        self.args = (jnp.asarray(q), jnp.asarray(target), jnp.asarray(w), jnp.asarray(float(lam_u)),
+                     jnp.asarray(float(lam_e)))
+        self.spectrum_each_step = spectrum_each_step
+
+    def arrays(self, e):
+        return _modulated(self.network.arrays, self.parameter, self.x, self.pi, self.pj, jnp.asarray(e))
+
+    def __call__(self, p):
+        n = self.x.shape[1]
+        (value, sign), grad = _loss_and_grad(jnp.asarray(p), self.x, self.network.arrays, self.parameter,
+                                             self.network.port, self.row, self.pi, self.pj, *self.args)
+        if float(sign) != self.sign or not np.isfinite(float(value)):
+            return _REFUSED, np.zeros_like(p)
+        if self.spectrum_each_step:
+            J = _jac(self.x, self.arrays(p[n:]), self.network.port)
+            if np.max(np.linalg.eigvals(np.asarray(J)).real) >= 0:
+                return _REFUSED, np.zeros_like(p)
+        return float(value), np.asarray(grad, dtype=float)
+
+
+@in_float64
+def check_input_parameter(network: Network, parameter, x) -> None:
+    """Raise ValueError unless ``parameter`` adds to the coupling input of the model at the state ``x``.
+
+    The refinement holds the fixed point by moving ``parameter`` against the
+    change of each region's input; that needs
+    :math:`f(x;\\,\\theta + \\delta,\\, c) = f(x;\\,\\theta,\\, c + \\delta)`.
+    """
+    arrays = network.arrays
+    model = arrays.model
+    if not hasattr(model, parameter):
+        raise ValueError(f"{type(model).__name__} has no parameter {parameter!r}.")
+    x = jnp.asarray(x, jnp.float64)
+    c = _input(arrays, x)
+    shifted = dataclasses.replace(model, **{parameter: getattr(model, parameter) + 0.25})
+    a = np.asarray(shifted.dfun(x, {network.port: c}))
+    b = np.asarray(model.dfun(x, {network.port: c + 0.25}))
+    if not np.allclose(a, b, rtol=1e-12, atol=1e-12):
+        raise ValueError(f"{type(model).__name__}'s {parameter!r} does not add to its coupling input "
+                         f"({network.port!r}), so it cannot hold the fixed point while the weights change; "
+                         "scan a parameter that does (eta of CoombesByrne or MontbrioPazoRoxin), or keep the "
+                         "structural weights.")
+
+
+@in_float64
+def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask, *,
+                               noise_shrinkage, shrinkage, start=None):
+    r"""Log noise factors ``u`` (n,), log modulations ``E`` (n, n) and excitabilities of the best fit (module doc).
+
+    Parameters
+    ----------
+    network : Network
+        :func:`brainnet_cb.dynamics.system.build_network` at the coupling of
+        the point (``with_strength(G)``).
+    fixed_point : FixedPoint
+        Its stable fixed point with the structural weights (held).
+    parameter : str
+        The model's parameter that adds to the coupling input (``"eta"``;
+        :func:`check_input_parameter`).
+    sigma : array, shape (n_s, n)
+        Noise amplitude of every state of every region (0 where none).
+    row : int
+        Index of the observed (sent) state.
+    target : array (n, n)
+        The FC to fit.
+    mask : array of bool (n (n - 1) / 2,)
+        The upper-triangle entries fitted; non-finite target entries are left out.
+    noise_shrinkage : float or None
+        :math:`\lambda_u`; ``None``: the same noise in every region
+        (:math:`u = 0`, not fitted).
+    shrinkage : float
+        :math:`\lambda_e` (``inf``: the weights kept, the noise alone fitted).
+    start : array (n + n_pairs,), optional
+        Initial ``(u, e)`` (a fit at a neighbouring shrinkage); default:
+        ``u`` of the noise fitted alone and ``e = 0``.
+
+    Returns
+    -------
+    (u, E, values, FixedPoint, params)
+        ``u`` shifted so that its largest is 0, ``E`` symmetric, the
+        parameter of every region, the fixed point (its state as given, its
+        Jacobian for the new weights; stable) and the raw parameters. Where
+        no stable refinement is found, the structural weights (``E = 0``).
+
+    Raises
+    ------
+    ValueError
+        ``mask`` leaves no finite entry of ``target`` to fit.
+    """
+    n = fixed_point.values.shape[1]
+    iu = np.triu_indices(n, 1)
+    y = np.asarray(target, dtype=float)[iu]
+    use = np.asarray(mask, bool) & np.isfinite(y)
+    if not use.any():
+        raise ValueError("mask leaves no finite entry of target to fit the connection weights to.")
+    B, q = slow_limit_response(fixed_point, sigma, row)
+    pi, _ = _pairs(np.asarray(network.arrays.weights))
+    uniform = noise_shrinkage is None
+    u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage)
+    values0 = np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (n,)).copy()
+    structural = (u_alone, np.zeros((n, n)), values0, fixed_point, np.concatenate([u_alone, np.zeros(pi.size)]))
+    if not np.isfinite(shrinkage) or pi.size == 0:
+        return structural
+    start = structural[4] if start is None else start
+    w = use / use.sum()
+    bound_u = 0.0 if uniform else _LOG_BOUND
+    bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * pi.size
+    for spectrum_each_step in (False, True):
+        objective = _Objective(network, fixed_point, parameter, row, q, np.where(use, y, 0.0), w,
+                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step)
+        res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
+                                      bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
+        p = res.x
+        a = objective.arrays(p[n:])
+        fp = fixed_point_at(dataclasses.replace(network, arrays=a), fixed_point.values, "effective connectivity")
+        if fp.stable and fp.residual <= ACCEPT:
+            break
+    else:  # no stable refinement: the structural weights
+        return structural
+    E = np.zeros((n, n))
+    E[_pairs(np.asarray(network.arrays.weights))] = p[n:]
+    return p[:n] - np.max(p[:n]), E + E.T, np.asarray(getattr(a.model, parameter), dtype=float), fp, p
+
+
+def _fc_of(fp, sigma, row, u):
+    B, q = slow_limit_response(fp, sigma, row)
+    return regional_fc(B, q, np.exp(u))
+
+
+def _corr(x, y):
+    return float(np.corrcoef(x, y)[0, 1]) if np.ptp(x) > 0 else float("nan")
+
+
+@in_float64
+def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask,
+                                noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
+                                accept=None) -> EffectiveConnectivity:
+    r"""Weights and regional noise fitted to ``target`` over ``mask``, :math:`\lambda_e` chosen by two-fold CV.
+
+    The fitted connections are split at random (seeded by ``key``, the same
+    split as :func:`~brainnet_cb.fitting.regional_noise.choose_shrinkage`)
+    into two halves; for each :math:`\lambda_e` the weights and noise are
+    fitted on one half and scored (Pearson correlation) on the other, both
+    ways, starting from :math:`\lambda_e = \infty` (the structural weights,
+    the noise alone fitted) and going down, each fit started from the
+    previous one. The first finite shrinkage whose mean score falls below
+    the previous one ends the search (the smaller ones fit the noise of the
+    folds, and take longest). The shrinkage of the best mean score (on a
+    tie, the larger) is refitted on all of ``mask``, started from its fit on
+    the first fold. Where the refit is not stable or ``accept`` refuses it,
+    the shrinkage of the next best score is refitted, down to the structural
+    weights. Without connections, or with fewer usable fitted connections
+    than twice the number of regions, the weights are kept (``shrinkage = inf``).
+
+    Parameters
+    ----------
+    network, fixed_point, parameter, sigma, row, target, mask
+        As in :func:`fit_effective_connectivity`.
+    noise : RegionalNoise or None
+        The noise fitted alone (:func:`~brainnet_cb.fitting.regional_noise.choose_shrinkage`):
+        its shrinkage :math:`\lambda_u` is kept and the factors are refitted
+        with the weights. ``None``: the same noise in every region.
+    key : int
+        Seed of the split.
+    shrinkages : sequence of float
+        The finite :math:`\lambda_e > 0` tried (from the largest down).
+    accept : callable, optional
+        ``accept(weights, values, fixed_point) -> bool``: whether a refit on
+        all of ``mask`` may be used (default: every stable refit).
+
+    Returns
+    -------
+    EffectiveConnectivity
+    """
+    n = fixed_point.values.shape[1]
+    iu = np.triu_indices(n, 1)
+    y = np.asarray(target, dtype=float)[iu]
+    mask = np.asarray(mask, bool) & np.isfinite(y)
+    idx = np.nonzero(mask)[0]
+    weights = np.asarray(network.arrays.weights, dtype=float)
+    values0 = np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (n,)).copy()
+    lam_u = None if noise is None else noise.shrinkage
+
+    def kept(cv, refused=()):
+        return EffectiveConnectivity(weights, np.zeros((n, n)), values0, noise, fixed_point, float("inf"), cv,
+                                     tuple(refused))
+
+    if idx.size < 2 * n or _pairs(weights)[0].size == 0 or not (noise is None or np.isfinite(noise.shrinkage)):
+        return kept({})
+    fold = np.random.default_rng(key).permutation(idx.size) % 2
+    splits = []
+    for f in (0, 1):
+        train = np.zeros(mask.size, bool)
+        train[idx[fold == f]] = True
+        held = np.zeros(mask.size, bool)
+        held[idx[fold != f]] = True
+        splits.append((train, held))
+    starts, cv, path = [None, None], {}, {}
+    for lam in [float("inf"), *sorted((float(s) for s in shrinkages), reverse=True)]:
+        scores = []
+        for f, (train, held) in enumerate(splits):
+            u, _, _, fp, starts[f] = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target,
+                                                                train, noise_shrinkage=lam_u, shrinkage=lam,
+                                                                start=starts[f])
+            path.setdefault(lam, starts[f])
+            scores.append(_corr(_fc_of(fp, sigma, row, u)[iu][held], y[held]))
+        cv[lam] = float(np.mean(scores))
+        if len(cv) > 2 and not cv[lam] > list(cv.values())[-2]:  # past the best: smaller ones fit the folds' noise
+            break
+    refused = []
+    for best in sorted(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam), reverse=True):
+        if not np.isfinite(best):
+            break
+        u, E, values, fp, _ = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
+                                                         noise_shrinkage=lam_u, shrinkage=best,
+                                                         start=path[best])  # from the first fold's fit
+        if E.any() and (accept is None or accept(weights * np.exp(E), values, fp)):
+            refined = None if noise is None else RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
+            return EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, best, cv, tuple(refused))
+        refused.append(best)
+    return kept(cv, refused)
