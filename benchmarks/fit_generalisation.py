@@ -4,13 +4,14 @@ Runs :func:`brainnet_cb.fit_working_point` with its defaults (no constant
 tuned to a dataset) on the bundled HCP group data and on connectomes built
 from it, fits on one FC and scores on another that the recipe never saw, and
 prints a table: regions, SC-FC baseline on the held-out target, the linearised
-model's held-out score at the chosen point with the same noise in every region
-and with the noise fitted per region, the simulated model's held-out score, the margin over
+model's held-out score at the chosen point with the same noise in every region,
+with the noise fitted per region on the structural weights, and with the weights
+refined too (the recipe's), the simulated model's held-out score, the margin over
 the baseline, mean FC, the chosen point (eta0, G / G_ref, weight exponent,
 homotopic weight), the held-out score across hemispheres, the RMS of the
 nonlinear and delay correction that the simulation measured (control
-variate), the shrinkage of the regional noise kept by its cross-validation,
-wall time.
+variate), the shrinkages of the regional noise and of the connection weights
+kept by their cross-validation, wall time.
 
 Variants:
 
@@ -115,6 +116,7 @@ def main():
     p.add_argument("--no-control-variate", action="store_true",
                    help="the plain mean of the realisations, without their linearised twins")
     p.add_argument("--no-regional-noise", action="store_true", help="the same noise in every region")
+    p.add_argument("--no-effective-connectivity", action="store_true", help="the structural weights")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
@@ -129,15 +131,17 @@ def main():
             given["control_variate"] = False
         if args.no_regional_noise:
             given["regional_noise"] = False
+        if args.no_effective_connectivity:
+            given["effective_connectivity"] = False
         res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
         a = res.attrs
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], a["test_corr_linear_uniform_noise"],
-                     a["test_corr_linear"],
+                     a["test_corr_linear_structural"], a["test_corr_linear"],
                      a["test_corr"] if a["simulated"] else float("nan"), a["test_corr"] - a["sc_baseline_test"],
                      a["fit_corr"], a["test_fc_mean_model"], a["test_fc_mean_empirical"], a["value"],
                      a["G_over_G_ref"], a["weight_exponent"], a["homotopic_weight"], a["test_corr_between"]
                      if "test_corr_between" in a else float("nan"), a.get("correction_rms", float("nan")),
-                     a["noise_shrinkage"], time.perf_counter() - t0))
+                     a["noise_shrinkage"], a["connection_shrinkage"], time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     if not rows:
         raise SystemExit(f"no variant ran: --only {args.only} names none of those available (the gw variants "
@@ -147,15 +151,15 @@ def main():
          + (", each beside its linearised twin (control variate)" if res.attrs["control_variate"] else ""))
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"brainnet_cb {bn.__version__}; {setting}")
-    head = ("variant", "n", "SC base", "lin test uniform noise", "lin test", "sim test", "margin", "fit", "meanFC",
-            "meanFC emp", "eta0", "G/Gref", "W exponent", "homotopic", "test across", "correction RMS",
-            "noise shrinkage", "wall s")
+    head = ("variant", "n", "SC base", "lin test uniform noise", "lin test structural", "lin test", "sim test",
+            "margin", "fit", "meanFC", "meanFC emp", "eta0", "G/Gref", "W exponent", "homotopic", "test across",
+            "correction RMS", "noise shrinkage", "connection shrinkage", "wall s")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
-        print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:10]]
-                         + [f"{r[10]:g}", f"{r[11]:.2f}", f"{r[12]:g}", f"{r[13]:g}", f"{r[14]:.3f}", f"{r[15]:.4f}",
-                            f"{r[16]:g}", f"{r[17]:.0f}"]))
+        print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:11]]
+                         + [f"{r[11]:g}", f"{r[12]:.2f}", f"{r[13]:g}", f"{r[14]:g}", f"{r[15]:.3f}", f"{r[16]:.4f}",
+                            f"{r[17]:g}", f"{r[18]:g}", f"{r[19]:.0f}"]))
 
 
 if __name__ == "__main__":

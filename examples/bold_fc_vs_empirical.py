@@ -3,9 +3,11 @@
 The group structural connectome of ``bn.load_empirical("hcp80")`` drives the
 Coombes-Byrne network at its working point: the linear stage of
 ``bn.fit_working_point`` picks the excitability eta0, the coupling G / G_ref,
-the weight exponent, the weight of connections between homotopic regions and
-the noise amplitude of every region from the connectome and the FC of the fit
-group of subjects (no simulation).
+the weight exponent, the weight of connections between homotopic regions, the
+noise amplitude of every region and the weight of every connection (refined
+from the tracts', with the excitability of every region holding its fixed
+point) from the connectome and the FC of the fit group of subjects (no
+simulation; in short mode, the structural weights).
 One noisy run started at the network's fixed point is then compared with the
 FC of the held-out test group, beside the structure-function baseline
 corr(SC, FC). A second run of the linearised network on the same noise
@@ -28,19 +30,27 @@ print(f"structure-function baseline corr(SC, FC): fit group {hcp.sc_baseline('fi
       f"test group {hcp.sc_baseline('test'):.3f}")
 
 wp = bn.fit_working_point(conn, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0] if SHORT else None,
-                          simulate=False, progress=False)
+                          effective_connectivity=not SHORT, simulate=False, progress=False)
 a = wp.attrs
 print(f"working point: eta0 = {a['value']:g}, G = {a['G']:.3f} = {a['G_over_G_ref']:g} G_ref "
       f"(linear prediction: fit group {a['fit_corr_linear']:.3f}, test group {a['test_corr_linear']:.3f})")
 
-# the structure of the chosen point: normalised weights at the kept exponent, with homotopic connections
+# the structure of the chosen point: normalised weights at the kept exponent, with homotopic connections,
+# refined to the fit group
 fitted = conn.replace(weights=wp.weights.values, lengths=wp.lengths.values)
 print(f"weights W ** {a['weight_exponent']:g}, homotopic connections {a['homotopic_weight']:g} x max(W) between "
       f"{a['homotopic_pairs']} pairs of regions")
 # the noise of every region, fitted to the fit group (the most driven region gets the recipe's 0.02)
 noise = bn.Additive(v=0.02 * wp.noise_scale.values)
 print(f"noise amplitudes {float(wp.noise_scale.min()):.3f} to 1 x 0.02 (median {float(wp.noise_scale.median()):.3f})")
-model, coupling = bn.CoombesByrne(eta=a["value"]), bn.Linear(G=a["G"])
+if "excitability" in wp:  # refined weights: the excitability of every region that holds the fixed point
+    ratio = wp.weights.values[wp.structural_weights.values > 0] / wp.structural_weights.values[
+        wp.structural_weights.values > 0]
+    print(f"connection weights x {ratio.min():.3g} to {ratio.max():.3g} of the tracts' (median "
+          f"{np.median(ratio):.3g}); eta of the regions {float(wp.excitability.min()):.2f} to "
+          f"{float(wp.excitability.max()):.2f}")
+eta = wp.excitability.values if "excitability" in wp else a["value"]
+model, coupling = bn.CoombesByrne(eta=eta), bn.Linear(G=a["G"])
 fp = bn.network_fixed_point(model, fitted, coupling, normalize="none")
 ds = bn.simulate(model, fitted, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
                  noise=noise, monitors=[bn.Bold(tr=720.0, baseline="initial")],

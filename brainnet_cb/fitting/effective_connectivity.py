@@ -274,8 +274,10 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     Raises
     ------
     ValueError
-        ``mask`` leaves no finite entry of ``target`` to fit.
+        ``mask`` leaves no finite entry of ``target`` to fit, or ``parameter``
+        does not add to the coupling input (:func:`check_input_parameter`).
     """
+    check_input_parameter(network, parameter, fixed_point.values)
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]
@@ -332,9 +334,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     fitted on one half and scored (Pearson correlation) on the other, both
     ways, starting from :math:`\lambda_e = \infty` (the structural weights,
     the noise alone fitted) and going down, each fit started from the
-    previous one. The first finite shrinkage whose mean score falls below
-    the previous one ends the search (the smaller ones fit the noise of the
-    folds, and take longest). The shrinkage of the best mean score (on a
+    previous one. From the second finite shrinkage on, the first whose mean
+    score is not above the previous one's ends the search (the smaller ones
+    fit the noise of the folds, and take longest). The shrinkage of the best mean score (on a
     tie, the larger) is refitted on all of ``mask``, started from its fit on
     the first fold. Where the refit is not stable or ``accept`` refuses it,
     the shrinkage of the next best score is refitted, down to the structural
@@ -360,7 +362,13 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     Returns
     -------
     EffectiveConnectivity
+
+    Raises
+    ------
+    ValueError
+        ``parameter`` does not add to the coupling input (:func:`check_input_parameter`).
     """
+    check_input_parameter(network, parameter, fixed_point.values)
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]

@@ -343,3 +343,9 @@ def test_only_a_parameter_that_adds_to_the_input_can_hold_the_fixed_point(case):
             check_input_parameter(network, parameter, x)
     with pytest.raises(ValueError, match="has no parameter"):
         check_input_parameter(network, "G_nonexistent", x)
+    # the fits check it themselves, before any work
+    args = (case["network"], case["fp"], "k", case["sigma"], ROW, case["target"], ALL)
+    with pytest.raises(ValueError, match="CoombesByrne's 'k' does not add to its coupling input"):
+        fit_effective_connectivity(*args, noise_shrinkage=0.0, shrinkage=0.01)
+    with pytest.raises(ValueError, match="CoombesByrne's 'k' does not add to its coupling input"):
+        choose_connection_shrinkage(*args, None)
