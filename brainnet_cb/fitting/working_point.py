@@ -489,7 +489,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     candidates : int, default 1
         Best linear points simulated; the one with the best simulated fit
         score is kept. Where every realisation of every candidate diverges,
-        the next best linear points are simulated (up to twice more).
+        the next best linear points are simulated (up to twice more), and
+        then, with ``effective_connectivity``, the best ones again on the
+        structural weights (``candidate_refined`` says which run how; on
+        hcp80's edge half-split the refined networks at the two best points
+        diverged under noise and the third point was kept).
         Differences between neighbouring candidates are usually smaller than
         the sampling noise of their simulated scores, so by default the
         simulation time goes to the best linear point alone.
@@ -549,7 +553,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         point runs with ``bn.Additive(v=0.02 * res.noise_scale.values)`` for
         the default noise) and ``noise_shrinkage_cv`` over ``shrinkage``;
         with ``effective_connectivity``, ``weights`` are the refined ones,
-        ``structural_weights`` the scanned ones, ``excitability`` over
+        ``structural_weights`` the scanned ones (``connection_shrinkage``
+        ``inf`` where the structural weights were kept), ``excitability`` over
         ``region`` the ``parameter`` of every region (the point runs with
         ``bn.CoombesByrne(eta=res.excitability.values)``) and
         ``connection_shrinkage_cv`` over ``connection_shrinkage``.
@@ -586,8 +591,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     >>> data = bn.load_empirical("hcp80")
     >>> res = bn.fit_working_point(data.connectome, data.fc_fit, test_fc=data.fc_test,
     ...                            values=[-2.0], fractions=[0.9, 1.0, 1.1], weight_exponents=[1.0],
-    ...                            simulate=False)
-    >>> bool(res.attrs["test_corr_linear"] > res.attrs["sc_baseline_test"])
+    ...                            homotopic_weights=[1.0], simulate=False)
+    >>> a = res.attrs
+    >>> bool(a["test_corr_linear"] > a["test_corr_linear_structural"] > a["sc_baseline_test"])
     True
     """
     t0 = time.perf_counter()
@@ -701,16 +707,17 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
     chosen_lin = order[0]
     setups = {}  # per point: what it runs with (its regional noise, its refined weights), fitted once
+    refine = {"on": bool(effective_connectivity)}  # off for the last resort: the structural weights
 
     def setup_at(p):
         """The connectome, normalisation, fixed point and noise of point ``p``, and its fits (``_Setup``)."""
-        if p not in setups:
+        if (p, refine["on"]) not in setups:
             m, G, fp, _ = points[p]
             B, q = slow_limit_response(fp, sigma, row)
             alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key) if regional_noise else None
             fc_structural = regional_fc(B, q, alone.factors) if regional_noise else points[p][3]
             ec = None
-            if effective_connectivity:
+            if refine["on"]:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
                 refined_conn = conn_w.normalized(norm_w)
@@ -735,8 +742,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
             B_p, q_p = slow_limit_response(fp_p, sigma, row)
             fc_slow = regional_fc(B_p, q_p, np.ones(n) if fitted_noise is None else fitted_noise.factors)
-            setups[p] = _Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, fc_slow, fc_structural)
-        return setups[p]
+            setups[(p, refine["on"])] = _Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, fc_slow,
+                                               fc_structural)
+        return setups[(p, refine["on"])]
 
     cands = []
     if simulate:
@@ -752,9 +760,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             return fc_k
 
         steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
-        for attempt in range(3):  # the best linear points; the next ones only where all of them diverged
+        # the best linear points; the next ones only where all of them diverged; as a last resort, with refined
+        # weights, the best ones again on the structural weights
+        plan = [(a, True) for a in range(3)] + ([(0, False)] if effective_connectivity else [])
+        for attempt, as_configured in plan:
+            refine["on"] = bool(effective_connectivity) and as_configured
             batch = order[attempt * candidates:(attempt + 1) * candidates]
-            if attempt and bar is not None:
+            if (attempt or not as_configured) and bar is not None:
                 bar.total += len(batch) * seeds * runs
             for p in batch:
                 su = setup_at(p)
@@ -763,9 +775,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 except FitError:  # no usable step: the candidate is reported, not simulated
                     steps[p] = None
                 m, G = su.model, points[p][1]
-                delay_stable[p] = steps[p] is not None and _decays_with_delays(
+                delay_stable[(p, refine["on"])] = steps[p] is not None and _decays_with_delays(
                     m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[p])
-                if not delay_stable[p]:  # the candidate is reported, not simulated
+                if not delay_stable[(p, refine["on"])]:  # the candidate is reported, not simulated
                     steps[p] = None
                     if bar is not None:
                         bar.update(seeds * runs)
@@ -780,7 +792,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
             for p in batch:
                 if steps[p] is None:
-                    cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan))
+                    cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine["on"]))
                     continue
                 kept = [k for k in range(seeds) if all(done[(p, k, t)] is not None for t in pair)]
                 fcs = [done[(p, k, False)] for k in kept]
@@ -792,7 +804,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     fc_sim = runs_mean[p]
                 s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
                          else {"corr": np.nan, "rmse": np.nan})
-                cands.append((p, fc_sim, s_fit, len(fcs), steps[p]))
+                cands.append((p, fc_sim, s_fit, len(fcs), steps[p], refine["on"]))
             if any(np.isfinite(c[2]["corr"]) for c in cands):
                 break
     if bar is not None and simulate:
@@ -803,14 +815,16 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             raise FitError(f"every simulated candidate ({len(cands)}: the best points of the linear scan) diverged "
                            "or gave an undefined FC; use a smaller dt or weaker noise.")
         p_best, fc_best = best[0], best[1]
+        refine["on"] = best[5]
     else:
+        refine["on"] = bool(effective_connectivity)
         p_best = chosen_lin
         fc_best = setup_at(p_best).fc_slow  # the slow limit of the linear scan, with the point's fitted noise/weights
     G_best = points[p_best][1]
     best_setup = setup_at(p_best)
     m_best = best_setup.model
     i, j, k = p_best
-    dt_best = next((c[4] for c in cands if c[0] == p_best), None) or stable_step(best_setup.fixed_point, dt, tr_ms)
+    dt_best = best[4] if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
     fc_lin = exact[p_best] if cands and p_best in exact else _exact_fc(
         m_best, best_setup.connectome, G_best, best_setup.fixed_point, best_setup.noise, tr_ms, band,
         best_setup.normalize, dt_best)
@@ -827,7 +841,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "noise": repr(noise), "regional_noise": int(bool(regional_noise)),
              "noise_shrinkage": best_setup.fitted_noise.shrinkage if regional_noise else float("nan"),
              "effective_connectivity": int(bool(effective_connectivity)),
-             "connection_shrinkage": best_setup.ec.shrinkage if best_setup.ec is not None else float("nan"),
+             "connection_shrinkage": (best_setup.ec.shrinkage if best_setup.ec is not None
+                                      else float("inf") if effective_connectivity else float("nan")),
              "normalize": normalize, "speed": float(speed), "dt": float(dt),
              "dt_chosen": float(dt_best),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
@@ -917,7 +932,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                      {"long_name": "realisations that stayed finite (with the control variate: "
                                                    "they and their twins)"}),
             "candidate_dt": ("candidate", [c[4] for c in cands], {"long_name": "integration step", "units": "ms"}),
-            "candidate_delay_stable": ("candidate", [delay_stable[c[0]] for c in cands],
+            "candidate_refined": ("candidate", [bool(c[5]) for c in cands],
+                                  {"long_name": "with the effective connectivity fitted (where it kept the "
+                                                "structural weights, connection_shrinkage is inf); false: the "
+                                                "last resort on the structural weights"}),
+            "candidate_delay_stable": ("candidate", [delay_stable[(c[0], c[5])] for c in cands],
                                        {"long_name": "a small kick off the fixed point dies out with the delays "
                                                      "(else, or without a stable step, not simulated)"}),
         })

@@ -352,16 +352,19 @@ def test_a_candidate_that_the_delays_destabilise_is_not_simulated_and_the_next_l
     assert res.attrs["regional_noise"] == 1 and np.isfinite(res.attrs["noise_shrinkage"])
 
 
-def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_then_the_error_says_so(hcp):
-    """Noise far outside the linear regime blows every run up: the best point, then the next two, then an error."""
+@pytest.mark.parametrize("refined, tried", [(False, 3), (True, 4)])
+def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_then_the_error_says_so(hcp, refined,
+                                                                                                   tried):
+    """Noise far outside the linear regime blows every run up: the best point, then the next two, then (with
+    refined weights) the best point on the structural weights, then an error."""
     keep = list(hcp.connectome.labels[:20])
-    with pytest.raises(FitError, match=r"every simulated candidate \(3: the best points of the linear scan\) "
+    with pytest.raises(FitError, match=rf"every simulated candidate \({tried}: the best points of the linear scan\) "
                                        r"diverged or gave an undefined FC; use a smaller dt or weaker noise"):
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep), values=[-2.0],
                           fractions=[1.0, 1.05, 1.1, 1.15], weight_exponents=[1.0], homotopic_weights=[0.0],
                           seeds=1, candidates=1, duration=40_000.0, discard=5.0, band=None,
                           noise=bn.Additive(v=1e3), control_variate=False, regional_noise=False,
-                          effective_connectivity=False, progress=False)
+                          effective_connectivity=refined, progress=False)
 
 
 @pytest.mark.parametrize(
