@@ -69,7 +69,15 @@ import scipy.optimize
 
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
 from ..dynamics.system import Network, _jac, in_float64
-from .regional_noise import _LOG_BOUND, _SMOOTH, RegionalNoise, fit_regional_noise, regional_fc, slow_limit_response
+from .regional_noise import (
+    _LOG_BOUND,
+    RegionalNoise,
+    fit_regional_noise,
+    misfit,
+    regional_fc,
+    slow_limit_response,
+    spread,
+)
 
 __all__ = ["EffectiveConnectivity", "fit_effective_connectivity", "choose_connection_shrinkage",
            "check_input_parameter", "DEFAULT_CONNECTION_SHRINKAGES"]
@@ -159,20 +167,11 @@ def _modulated(arrays, parameter, x, pi, pj, e):
 @partial(jax.jit, static_argnames=("parameter", "port", "row"))
 def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e):
     """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
-    ns, n = x.shape
+    n = x.shape[1]
     u, e = params[:n], params[n:]
     J = _jac(x, _modulated(arrays, parameter, x, pi, pj, e), port)
     B = jnp.linalg.inv(J)[row * n:(row + 1) * n]
-    S = (B * (q * jnp.tile(jnp.exp(u), ns))) @ B.T
-    d = jnp.sqrt(jnp.diag(S))
-    iu = jnp.triu_indices(n, 1)
-    fc = (S / jnp.outer(d, d))[iu]
-    mx, my = w @ fc, w @ target
-    fc, y = fc - mx, target - my
-    rho = (w * fc) @ y / jnp.sqrt(((w * fc) @ fc) * ((w * y) @ y))
-    gap = jnp.sqrt((mx - my) ** 2 + _SMOOTH**2)
-    spread_u = jnp.mean((u - jnp.mean(u)) ** 2)
-    loss = -rho + gap + lam_u * spread_u + lam_e * (jnp.mean(e**2) if e.size else 0.0)
+    loss = misfit(u, B, q, target, w) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
     return loss, jnp.linalg.slogdet(J)[0]
 
 

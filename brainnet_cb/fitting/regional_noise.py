@@ -58,8 +58,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.optimize
 
-__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "fit_regional_noise", "choose_shrinkage",
-           "DEFAULT_SHRINKAGES"]
+__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "misfit", "spread", "fit_regional_noise",
+           "choose_shrinkage", "DEFAULT_SHRINKAGES"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
 #: to a nearly uniform noise.
@@ -120,9 +120,9 @@ def regional_fc(B, q, factors):
     return S / np.outer(d, d)
 
 
-@jax.jit
-def _loss(u, B, q, target, weights, shrinkage):
-    """Minus the weighted Pearson correlation of the upper triangles, plus the gap of their means and the shrinkage."""
+def misfit(u, B, q, target, weights):
+    """Minus the weighted Pearson correlation of the upper triangles of :math:`FC(u)` and ``target``, plus the gap
+    of their means (traceable by JAX; the loss of the module doc without its shrinkage)."""
     n = B.shape[0]
     S = (B * (q * jnp.tile(jnp.exp(u), q.size // n))) @ B.T
     d = jnp.sqrt(jnp.diag(S))
@@ -132,7 +132,18 @@ def _loss(u, B, q, target, weights, shrinkage):
     x, y = x - mx, target - my
     rho = (weights * x) @ y / jnp.sqrt(((weights * x) @ x) * ((weights * y) @ y))
     gap = jnp.sqrt((mx - my) ** 2 + _SMOOTH ** 2)  # |mx - my|, smoothed within 0.01 for the quasi-Newton steps
-    return -rho + gap + shrinkage * jnp.mean((u - jnp.mean(u)) ** 2)
+    return -rho + gap
+
+
+def spread(u):
+    """The variance of the log factors, :math:`\\overline{(u - \bar u)^2}` (what the shrinkage weighs)."""
+    return jnp.mean((u - jnp.mean(u)) ** 2)
+
+
+@jax.jit
+def _loss(u, B, q, target, weights, shrinkage):
+    """:func:`misfit` plus the shrinkage of the spread of ``u``."""
+    return misfit(u, B, q, target, weights) + shrinkage * spread(u)
 
 
 _loss_and_grad = jax.jit(jax.value_and_grad(_loss))
