@@ -77,6 +77,7 @@ from .regional_noise import (
     regional_fc,
     slow_limit_response,
     spread,
+    two_folds,
 )
 
 __all__ = ["EffectiveConnectivity", "fit_effective_connectivity", "choose_connection_shrinkage",
@@ -383,14 +384,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
 
     if idx.size < 2 * n or _pairs(weights)[0].size == 0 or not (noise is None or np.isfinite(noise.shrinkage)):
         return kept({})
-    fold = np.random.default_rng(key).permutation(idx.size) % 2
-    splits = []
-    for f in (0, 1):
-        train = np.zeros(mask.size, bool)
-        train[idx[fold == f]] = True
-        held = np.zeros(mask.size, bool)
-        held[idx[fold != f]] = True
-        splits.append((train, held))
+    splits = two_folds(idx, mask.size, key)
     starts, cv, path = [None, None], {}, {}
     for lam in [float("inf"), *sorted((float(s) for s in shrinkages), reverse=True)]:
         scores = []

@@ -194,6 +194,20 @@ def fit_regional_noise(B, q, target, mask, shrinkage) -> np.ndarray:
     return res.x - np.max(res.x)
 
 
+def two_folds(idx, size, key):
+    """``[(train, held), (held, train)]``: boolean masks of length ``size`` splitting the entries ``idx`` in two at
+    random (seeded by ``key``)."""
+    fold = np.random.default_rng(key).permutation(idx.size) % 2
+    splits = []
+    for f in (0, 1):
+        train = np.zeros(size, bool)
+        train[idx[fold == f]] = True
+        held = np.zeros(size, bool)
+        held[idx[fold != f]] = True
+        splits.append((train, held))
+    return splits
+
+
 def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -> RegionalNoise:
     """Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
 
@@ -217,15 +231,10 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -
     idx = np.nonzero(mask)[0]
     if idx.size < 2 * n:
         return RegionalNoise(np.ones(n), float("inf"), {})
-    fold = np.random.default_rng(key).permutation(idx.size) % 2
     cv = {}
     for lam in shrinkages:
         scores = []
-        for f in (0, 1):
-            train = np.zeros(mask.size, bool)
-            train[idx[fold == f]] = True
-            held = np.zeros(mask.size, bool)
-            held[idx[fold != f]] = True
+        for train, held in two_folds(idx, mask.size, key):
             x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam)))[iu]
             scores.append(float(np.corrcoef(x[held], y[held])[0, 1]) if np.ptp(x[held]) > 0 else np.nan)
         cv[float(lam)] = float(np.mean(scores))
