@@ -336,9 +336,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     the noise alone fitted) and going down, each fit started from the
     previous one. From the second finite shrinkage on, the first whose mean
     score is not above the previous one's ends the search (the smaller ones
-    fit the noise of the folds, and take longest). The shrinkage of the best mean score (on a
-    tie, the larger) is refitted on all of ``mask``, started from its fit on
-    the first fold. Where the refit is not stable or ``accept`` refuses it,
+    fit the noise of the folds, and take longest). The shrinkage of the best
+    mean score (on a tie, the larger) is refitted on all of ``mask``, started
+    from its fit on the first fold. Where the refit is not stable or ``accept`` refuses it,
     the shrinkage of the next best score is refitted, down to the structural
     weights. Without connections, or with fewer usable fitted connections
     than twice the number of regions, the weights are kept (``shrinkage = inf``).
@@ -356,8 +356,8 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     shrinkages : sequence of float
         The finite :math:`\lambda_e > 0` tried (from the largest down).
     accept : callable, optional
-        ``accept(weights, values, fixed_point) -> bool``: whether a refit on
-        all of ``mask`` may be used (default: every stable refit).
+        ``accept(candidate: EffectiveConnectivity) -> bool``: whether a refit
+        on all of ``mask`` may be used (default: every stable refit).
 
     Returns
     -------
@@ -404,8 +404,10 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         u, E, values, fp, _ = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
                                                          noise_shrinkage=lam_u, shrinkage=best,
                                                          start=path[best])  # from the first fold's fit
-        if E.any() and (accept is None or accept(weights * np.exp(E), values, fp)):
+        if E.any():
             refined = None if noise is None else RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
-            return EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, best, cv, tuple(refused))
+            candidate = EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, best, cv, tuple(refused))
+            if accept is None or accept(candidate):
+                return candidate
         refused.append(best)
     return kept(cv, refused)

@@ -272,8 +272,8 @@ def test_cross_validation_is_deterministic_in_its_key(case, chosen):
 def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
     calls = []
 
-    def accept(weights, values, fixed_point):
-        calls.append((weights, values, fixed_point))
+    def accept(candidate):
+        calls.append(candidate)
         return False
 
     res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
@@ -285,17 +285,19 @@ def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
     assert np.array_equal(res.values, np.full(N, ETA))
     assert res.fixed_point is case["fp"] and res.noise is NOISE
     assert len(calls) == 2
-    # accept sees each refit: its weights, the eta holding the state, its fixed point
-    W, values, fp = calls[0]
-    assert np.array_equal(W, chosen.weights) and np.array_equal(values, chosen.values)
-    for W, values, fp in calls:
-        assert not np.array_equal(W, case["A"])
-        _check_held(case, W, values, fp)
+    # accept sees each refit: its weights, the eta holding the state, its fixed point, its noise and shrinkage
+    first = calls[0]
+    assert np.array_equal(first.weights, chosen.weights) and np.array_equal(first.values, chosen.values)
+    assert np.array_equal(first.noise.factors, chosen.noise.factors) and first.shrinkage == chosen.shrinkage
+    assert [c.shrinkage for c in calls] == [0.01, 1.0] and calls[1].refused == (0.01,)
+    for c in calls:
+        assert not np.array_equal(c.weights, case["A"])
+        _check_held(case, c.weights, c.values, c.fixed_point)
 
 
 def test_accept_refusing_the_best_refit_uses_the_next_best(case, chosen):
-    def accept(weights, values, fixed_point):
-        return not np.array_equal(weights, chosen.weights)
+    def accept(candidate):
+        return not np.array_equal(candidate.weights, chosen.weights)
 
     res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
                                       NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept)
