@@ -148,6 +148,11 @@ def _pairs(weights):
     return i[on], j[on]
 
 
+def _scanned_values(network, parameter):
+    """The model's ``parameter`` in every region, ``(n,)``, as the network was built."""
+    return np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (network.n,)).copy()
+
+
 def _input(arrays, x):
     """The coupling input of every region at the state ``x`` (``(n,)``)."""
     sent = arrays.model.sent(x)
@@ -182,9 +187,9 @@ _loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True), static_argname
 class _Objective:
     """The loss for scipy, refusing steps that destabilise the fixed point."""
 
-    def __init__(self, network, fixed_point, parameter, row, q, target, w, lam_u, lam_e, spectrum_each_step):
+    def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step):
         self.network, self.parameter, self.row = network, parameter, row
-        self.pi, self.pj = (jnp.asarray(k) for k in _pairs(np.asarray(network.arrays.weights)))
+        self.pi, self.pj = (jnp.asarray(k) for k in pairs)
         self.x = jnp.asarray(fixed_point.values, jnp.float64)
         self.sign = float(np.linalg.slogdet(np.asarray(fixed_point.jacobian))[0])
         self.args = (jnp.asarray(q), jnp.asarray(target), jnp.asarray(w), jnp.asarray(float(lam_u)),
@@ -285,19 +290,20 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     if not use.any():
         raise ValueError("mask leaves no finite entry of target to fit the connection weights to.")
     B, q = slow_limit_response(fixed_point, sigma, row)
-    pi, _ = _pairs(np.asarray(network.arrays.weights))
+    pairs = _pairs(np.asarray(network.arrays.weights))
+    n_pairs = pairs[0].size
     uniform = noise_shrinkage is None
     u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage)
-    values0 = np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (n,)).copy()
-    structural = (u_alone, np.zeros((n, n)), values0, fixed_point, np.concatenate([u_alone, np.zeros(pi.size)]))
-    if not np.isfinite(shrinkage) or pi.size == 0:
+    structural = (u_alone, np.zeros((n, n)), _scanned_values(network, parameter), fixed_point,
+                  np.concatenate([u_alone, np.zeros(n_pairs)]))
+    if not np.isfinite(shrinkage) or n_pairs == 0:
         return structural
     start = structural[4] if start is None else start
     w = use / use.sum()
     bound_u = 0.0 if uniform else _LOG_BOUND
-    bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * pi.size
+    bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * n_pairs
     for spectrum_each_step in (False, True):
-        objective = _Objective(network, fixed_point, parameter, row, q, np.where(use, y, 0.0), w,
+        objective = _Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
                                0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step)
         res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
                                       bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
@@ -309,7 +315,7 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     else:  # no stable refinement: the structural weights
         return structural
     E = np.zeros((n, n))
-    E[_pairs(np.asarray(network.arrays.weights))] = p[n:]
+    E[pairs] = p[n:]
     return p[:n] - np.max(p[:n]), E + E.T, np.asarray(getattr(a.model, parameter), dtype=float), fp, p
 
 
@@ -375,7 +381,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     mask = np.asarray(mask, bool) & np.isfinite(y)
     idx = np.nonzero(mask)[0]
     weights = np.asarray(network.arrays.weights, dtype=float)
-    values0 = np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (n,)).copy()
+    values0 = _scanned_values(network, parameter)
     lam_u = None if noise is None else noise.shrinkage
 
     def kept(cv, refused=()):

@@ -220,7 +220,7 @@ class _Setup(NamedTuple):
     noise: Additive  # with the regional amplitudes
     fitted_noise: RegionalNoise | None  # None: the same noise everywhere
     ec: EffectiveConnectivity | None  # None: not fitted
-    fc_slow: np.ndarray  # the slow-limit FC it gives
+    kicked: bool  # its refinement already passed the delayed kick (_runs_near): the candidate need not repeat it
     fc_structural: np.ndarray  # the slow-limit FC of the structural weights with the noise fitted alone
 
 
@@ -742,31 +742,30 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key) if regional_noise else None
             fc_structural = regional_fc(B, q, alone.factors) if regional_noise else points[p][3]
             ec = None
+            scanned = conn_w.normalized(norm_w)
             if refine["on"]:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
-                refined_conn = conn_w.normalized(norm_w)
 
                 def usable(candidate):  # the slow limit ignores the delays and the nonlinearity: run it
                     m_c = dataclasses.replace(m, **{parameter: candidate.values})
-                    conn_c = refined_conn.replace(weights=candidate.weights)
+                    conn_c = scanned.replace(weights=candidate.weights)
                     noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
                     return _runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
                                       key=key)
 
                 ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
                                                  key=key, accept=usable if simulate else None)
-            if ec is not None and np.isfinite(ec.shrinkage):
+            refined = ec is not None and np.isfinite(ec.shrinkage)
+            if refined:
                 m_p = dataclasses.replace(m, **{parameter: ec.values})
-                conn_p, norm_p, fp_p, fitted_noise = (conn_w.normalized(norm_w).replace(weights=ec.weights), "none",
-                                                      ec.fixed_point, ec.noise)
+                conn_p, norm_p = scanned.replace(weights=ec.weights), "none"
+                fp_p, fitted_noise = ec.fixed_point, ec.noise
             else:
                 m_p, conn_p, norm_p, fp_p, fitted_noise = m, conn_w, norm_w, fp, alone
             run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
-            B_p, q_p = slow_limit_response(fp_p, sigma, row)
-            fc_slow = regional_fc(B_p, q_p, np.ones(n) if fitted_noise is None else fitted_noise.factors)
-            setups[(p, refine["on"])] = _Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, fc_slow,
-                                               fc_structural)
+            setups[(p, refine["on"])] = _Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec,
+                                               refined and simulate, fc_structural)
         return setups[(p, refine["on"])]
 
     cands = []
@@ -798,8 +797,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 except FitError:  # no usable step: the candidate is reported, not simulated
                     steps[p] = None
                 m, G = su.model, points[p][1]
-                delay_stable[(p, refine["on"])] = steps[p] is not None and _decays_with_delays(
-                    m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[p])
+                delay_stable[(p, refine["on"])] = steps[p] is not None and (su.kicked or _decays_with_delays(
+                    m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[p]))
                 if not delay_stable[(p, refine["on"])]:  # the candidate is reported, not simulated
                     steps[p] = None
                     if bar is not None:
@@ -842,7 +841,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     else:
         refine["on"] = bool(effective_connectivity)
         p_best = chosen_lin
-        fc_best = setup_at(p_best).fc_slow  # the slow limit of the linear scan, with the point's fitted noise/weights
+        su = setup_at(p_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
+        fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
+                              np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors)
     G_best = points[p_best][1]
     best_setup = setup_at(p_best)
     m_best = best_setup.model

@@ -176,7 +176,7 @@ def test_the_gradient_is_that_of_the_loss_at_the_held_state(case, fits):
     target = case["target"][IU]
     w = ALL / ALL.sum()
     q = slow_limit_response(case["fp"], case["sigma"], ROW)[1]
-    obj = _Objective(case["network"], case["fp"], "eta", ROW, q, target, w, 0.1, 0.01, False)
+    obj = _Objective(case["network"], case["fp"], "eta", ROW, _pairs(case["A"]), q, target, w, 0.1, 0.01, False)
     p = 0.5 * p0  # away from the optimum, where the gradient is not ~0
     value, grad = obj(p)
     assert value < 1.0  # not a refused step
