@@ -9,6 +9,7 @@ import xarray as xr
 from ..errors import AnalysisError
 from .common import as_matrix_array, check_fc_matrix, corr_last, filtered, leading, pair_coords_of, upper
 from .filters import BOLD_BAND, check_band
+from .global_signal import regress_global_signal
 from .timeseries import as_series, to_seconds
 
 __all__ = ["bandpass", "fisher_z", "fc", "fc_fit"]
@@ -99,8 +100,8 @@ def fisher_z(r):
     return out
 
 
-def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, time_dim=None,
-       space_dim=None) -> xr.DataArray:
+def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_signal: bool = False,
+       time_dim=None, space_dim=None) -> xr.DataArray:
     r"""Functional connectivity: the Pearson correlation matrix of a time series.
 
     .. math:: FC_{ij} = \frac{\sum_t (x_{ti} - \bar x_i)(x_{tj} - \bar x_j)}
@@ -108,7 +109,10 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, time_dim=N
 
     over the samples left after dropping the first ``discard`` seconds (the
     transient) and, if ``band`` is given, after a zero-phase band-pass
-    (:func:`bandpass`; the transient is dropped *before* filtering).
+    (:func:`bandpass`; the transient is dropped *before* filtering); with
+    ``global_signal=True``, of the residuals after global signal regression
+    (:func:`~brainnet_cb.analysis.global_signal.regress_global_signal`, after
+    the band-pass).
 
     Parameters
     ----------
@@ -124,6 +128,8 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, time_dim=N
         Butterworth order of the band-pass.
     fisher_z : bool
         Return :func:`fisher_z` of the matrix (diagonal NaN).
+    global_signal : bool
+        Regress the mean of all regions out of each region first (GSR).
     time_dim, space_dim : str, optional
         Names of the time and region dimensions when they cannot be detected.
 
@@ -149,11 +155,14 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, time_dim=N
     >>> m.dims, bool(np.allclose(m.values, np.corrcoef(x.values.T)))
     (('region_i', 'region_j'), True)
     """
-    if not isinstance(fisher_z, (bool, np.bool_)):
-        raise AnalysisError(f"fisher_z must be True or False; got {fisher_z!r}.")
+    for name, flag in (("fisher_z", fisher_z), ("global_signal", global_signal)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise AnalysisError(f"{name} must be True or False; got {flag!r}.")
     s = as_series(x, time_dim=time_dim, space_dim=space_dim, need_time=band is not None,
                   discard=discard, min_time=3)
     values = s.values if band is None else filtered(s, band, order)
+    if global_signal:
+        values = regress_global_signal(values)
     r = corr_last(values, s)
     lead_dims, lead_coords = leading(s)
     pair_dims, pair_coords = pair_coords_of(s)
@@ -162,6 +171,8 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, time_dim=N
     if band is not None:
         low, high = BOLD_BAND if band is True else (float(b) for b in band)
         attrs.update(band_hz=[float(low), float(high)], filter_order=int(order))
+    if global_signal:
+        attrs["global_signal_regression"] = 1
     out = xr.DataArray(r, dims=lead_dims + pair_dims, coords={**lead_coords, **pair_coords},
                        attrs=attrs)
     return globals()["fisher_z"](out) if fisher_z else out

@@ -344,7 +344,9 @@ def _fit_working_point(cfg, base, out, args) -> int:
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
         control_variate=f.control_variate, regional_noise=f.regional_noise,
-        effective_connectivity=f.effective_connectivity, discard=cfg.monitors.bold.discard / 1000.0,
+        effective_connectivity=f.effective_connectivity,
+        global_signal={"auto": "auto", "true": True, "false": False}[f.global_signal],
+        discard=cfg.monitors.bold.discard / 1000.0,
         band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
         workers=f.workers or None, progress=_progress(args),
     )
@@ -377,6 +379,8 @@ def _fit_working_point(cfg, base, out, args) -> int:
             print(f"{'':<13} {ratio.size} connection weights refined to the fit FC: x {ratio.min():.3g} to "
                   f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
                   f"{a['connection_shrinkage']:g} (cross-validated)")
+    if a["global_signal_regression"]:
+        print(f"{'':<13} global signal regressed out of every model FC, as out of the empirical FC")
     if a["control_variate"]:
         print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
               f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")

@@ -170,25 +170,28 @@ def _modulated(arrays, parameter, x, pi, pj, e):
     return new._replace(model=dataclasses.replace(arrays.model, **{parameter: value}))
 
 
-@partial(jax.jit, static_argnames=("parameter", "port", "row"))
-def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e):
+@partial(jax.jit, static_argnames=("parameter", "port", "row", "global_signal"))
+def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e, global_signal=False):
     """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
     n = x.shape[1]
     u, e = params[:n], params[n:]
     J = _jac(x, _modulated(arrays, parameter, x, pi, pj, e), port)
     B = jnp.linalg.inv(J)[row * n:(row + 1) * n]
-    loss = misfit(u, B, q, target, w) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
+    loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
     return loss, jnp.linalg.slogdet(J)[0]
 
 
-_loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True), static_argnames=("parameter", "port", "row"))
+_loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True),
+                         static_argnames=("parameter", "port", "row", "global_signal"))
 
 
 class _Objective:
     """The loss for scipy, refusing steps that destabilise the fixed point."""
 
-    def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step):
+    def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step,
+                 global_signal=False):
         self.network, self.parameter, self.row = network, parameter, row
+        self.global_signal = bool(global_signal)
         self.pi, self.pj = (jnp.asarray(k) for k in pairs)
         self.x = jnp.asarray(fixed_point.values, jnp.float64)
         self.sign = float(np.linalg.slogdet(np.asarray(fixed_point.jacobian))[0])
@@ -202,7 +205,8 @@ class _Objective:
     def __call__(self, p):
         n = self.x.shape[1]
         (value, sign), grad = _loss_and_grad(jnp.asarray(p), self.x, self.network.arrays, self.parameter,
-                                             self.network.port, self.row, self.pi, self.pj, *self.args)
+                                             self.network.port, self.row, self.pi, self.pj, *self.args,
+                                             global_signal=self.global_signal)
         if float(sign) != self.sign or not np.isfinite(float(value)):
             return _REFUSED, np.zeros_like(p)
         if self.spectrum_each_step:
@@ -238,7 +242,7 @@ def check_input_parameter(network: Network, parameter, x) -> None:
 
 @in_float64
 def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask, *,
-                               noise_shrinkage, shrinkage, start=None):
+                               noise_shrinkage, shrinkage, start=None, global_signal=False):
     r"""Log noise factors ``u`` (n,), log modulations ``E`` (n, n) and excitabilities of the best fit (module doc).
 
     Parameters
@@ -267,6 +271,9 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     start : array (n + n_pairs,), optional
         Initial ``(u, e)`` (a fit at a neighbouring shrinkage); default:
         ``u`` of the noise fitted alone and ``e = 0``.
+    global_signal : bool
+        Fit the FC after global signal regression
+        (:func:`~brainnet_cb.fitting.regional_noise.regional_fc`).
 
     Returns
     -------
@@ -293,7 +300,7 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     pairs = _pairs(np.asarray(network.arrays.weights))
     n_pairs = pairs[0].size
     uniform = noise_shrinkage is None
-    u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage)
+    u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
     structural = (u_alone, np.zeros((n, n)), _scanned_values(network, parameter), fixed_point,
                   np.concatenate([u_alone, np.zeros(n_pairs)]))
     if not np.isfinite(shrinkage) or n_pairs == 0:
@@ -304,7 +311,7 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * n_pairs
     for spectrum_each_step in (False, True):
         objective = _Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
-                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step)
+                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal)
         res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
                                       bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
         p = res.x
@@ -319,9 +326,9 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     return p[:n] - np.max(p[:n]), E + E.T, np.asarray(getattr(a.model, parameter), dtype=float), fp, p
 
 
-def _fc_of(fp, sigma, row, u):
+def _fc_of(fp, sigma, row, u, global_signal=False):
     B, q = slow_limit_response(fp, sigma, row)
-    return regional_fc(B, q, np.exp(u))
+    return regional_fc(B, q, np.exp(u), global_signal)
 
 
 def _corr(x, y):
@@ -331,7 +338,7 @@ def _corr(x, y):
 @in_float64
 def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask,
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
-                                accept=None) -> EffectiveConnectivity:
+                                accept=None, global_signal=False) -> EffectiveConnectivity:
     r"""Weights and regional noise fitted to ``target`` over ``mask``, :math:`\lambda_e` chosen by two-fold CV.
 
     The fitted connections are split at random (seeded by ``key``, the same
@@ -364,6 +371,8 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     accept : callable, optional
         ``accept(candidate: EffectiveConnectivity) -> bool``: whether a refit
         on all of ``mask`` may be used (default: every stable refit).
+    global_signal : bool
+        Fit and score the FC after global signal regression.
 
     Returns
     -------
@@ -397,9 +406,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         for f, (train, held) in enumerate(splits):
             u, _, _, fp, starts[f] = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target,
                                                                 train, noise_shrinkage=lam_u, shrinkage=lam,
-                                                                start=starts[f])
+                                                                start=starts[f], global_signal=global_signal)
             path.setdefault(lam, starts[f])
-            scores.append(_corr(_fc_of(fp, sigma, row, u)[iu][held], y[held]))
+            scores.append(_corr(_fc_of(fp, sigma, row, u, global_signal)[iu][held], y[held]))
         cv[lam] = float(np.mean(scores))
         if len(cv) > 2 and not cv[lam] > list(cv.values())[-2]:  # past the best: smaller ones fit the folds' noise
             break
@@ -409,7 +418,8 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
             break
         u, E, values, fp, _ = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
                                                          noise_shrinkage=lam_u, shrinkage=best,
-                                                         start=path[best])  # from the first fold's fit
+                                                         start=path[best],  # from the first fold's fit
+                                                         global_signal=global_signal)
         if E.any():
             refined = None if noise is None else RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
             candidate = EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, best, cv, tuple(refused))

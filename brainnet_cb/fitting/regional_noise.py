@@ -58,6 +58,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.optimize
 
+from ..analysis.global_signal import remove_global_covariance
+
 __all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "misfit", "spread", "fit_regional_noise",
            "choose_shrinkage", "DEFAULT_SHRINKAGES"]
 
@@ -112,19 +114,28 @@ def slow_limit_response(fixed_point, sigma, row):
     return np.linalg.inv(J)[row * n:(row + 1) * n], np.asarray(sigma, dtype=float).reshape(-1) ** 2
 
 
-def regional_fc(B, q, factors):
-    r"""The slow-limit FC :math:`\mathrm{corr}(B\,\mathrm{diag}(q \cdot f)\,B^\top)` for regional factors ``f`` (n,)."""
+def regional_fc(B, q, factors, global_signal=False):
+    r"""The slow-limit FC :math:`\mathrm{corr}(B\,\mathrm{diag}(q \cdot f)\,B^\top)` for regional factors ``f`` (n,).
+
+    ``global_signal=True``: of the covariance after global signal regression
+    (:func:`~brainnet_cb.analysis.global_signal.remove_global_covariance`).
+    """
     n = B.shape[0]
     S = (B * (q * np.tile(np.asarray(factors, dtype=float), q.size // n))) @ B.T
+    if global_signal:
+        S = remove_global_covariance(S)
     d = np.sqrt(np.clip(np.diag(S), 1e-300, None))
     return S / np.outer(d, d)
 
 
-def misfit(u, B, q, target, weights):
+def misfit(u, B, q, target, weights, global_signal=False):
     """Minus the weighted Pearson correlation of the upper triangles of :math:`FC(u)` and ``target``, plus the gap
-    of their means (traceable by JAX; the loss of the module doc without its shrinkage)."""
+    of their means (traceable by JAX; the loss of the module doc without its shrinkage); ``global_signal`` as in
+    :func:`regional_fc`."""
     n = B.shape[0]
     S = (B * (q * jnp.tile(jnp.exp(u), q.size // n))) @ B.T
+    if global_signal:
+        S = remove_global_covariance(S, jnp)
     d = jnp.sqrt(jnp.diag(S))
     iu = jnp.triu_indices(n, 1)
     x = (S / jnp.outer(d, d))[iu]
@@ -140,16 +151,15 @@ def spread(u):
     return jnp.mean((u - jnp.mean(u)) ** 2)
 
 
-@jax.jit
-def _loss(u, B, q, target, weights, shrinkage):
+def _loss(u, B, q, target, weights, shrinkage, global_signal=False):
     """:func:`misfit` plus the shrinkage of the spread of ``u``."""
-    return misfit(u, B, q, target, weights) + shrinkage * spread(u)
+    return misfit(u, B, q, target, weights, global_signal) + shrinkage * spread(u)
 
 
-_loss_and_grad = jax.jit(jax.value_and_grad(_loss))
+_loss_and_grad = jax.jit(jax.value_and_grad(_loss), static_argnames=("global_signal",))
 
 
-def fit_regional_noise(B, q, target, mask, shrinkage) -> np.ndarray:
+def fit_regional_noise(B, q, target, mask, shrinkage, global_signal=False) -> np.ndarray:
     r"""Log variance factors :math:`u` (n,) that maximise the fit to ``target`` over ``mask`` (module doc), largest 0.
 
     Parameters
@@ -162,6 +172,8 @@ def fit_regional_noise(B, q, target, mask, shrinkage) -> np.ndarray:
         non-finite target entries are left out.
     shrinkage : float
         :math:`\lambda \ge 0`.
+    global_signal : bool
+        Fit the FC after global signal regression (:func:`regional_fc`).
 
     Returns
     -------
@@ -186,7 +198,7 @@ def fit_regional_noise(B, q, target, mask, shrinkage) -> np.ndarray:
                 jnp.asarray(float(shrinkage)))
 
         def fun(u):
-            value, grad = _loss_and_grad(jnp.asarray(u), *args)
+            value, grad = _loss_and_grad(jnp.asarray(u), *args, global_signal=bool(global_signal))
             return float(value), np.asarray(grad, dtype=float)
 
         res = scipy.optimize.minimize(fun, np.zeros(n), jac=True, method="L-BFGS-B",
@@ -208,7 +220,7 @@ def two_folds(idx, size, key):
     return splits
 
 
-def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -> RegionalNoise:
+def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, global_signal=False) -> RegionalNoise:
     """Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
 
     The fitted connections are split at random (seeded by ``key``) into two
@@ -218,7 +230,7 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -
     fewer usable fitted connections than twice the number of regions (fewer
     than 5 regions with every connection fitted, 9 with half of them) there
     is too little to validate a factor per region: the noise stays uniform
-    (factors 1, shrinkage ``inf``).
+    (factors 1, shrinkage ``inf``). ``global_signal`` as in :func:`regional_fc`.
 
     Returns
     -------
@@ -235,8 +247,9 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES) -
     for lam in shrinkages:
         scores = []
         for train, held in two_folds(idx, mask.size, key):
-            x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam)))[iu]
+            x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam, global_signal)),
+                            global_signal)[iu]
             scores.append(float(np.corrcoef(x[held], y[held])[0, 1]) if np.ptp(x[held]) > 0 else np.nan)
         cv[float(lam)] = float(np.mean(scores))
     best = max(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam))
-    return RegionalNoise(np.exp(fit_regional_noise(B, q, target, mask, best)), best, cv)
+    return RegionalNoise(np.exp(fit_regional_noise(B, q, target, mask, best, global_signal)), best, cv)

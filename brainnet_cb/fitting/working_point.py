@@ -88,10 +88,11 @@ from tqdm.auto import tqdm
 
 from .. import analysis
 from ..analysis.filters import check_length, design_bandpass
+from ..analysis.global_signal import looks_global_signal_regressed, remove_global_covariance
 from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
-from ..dynamics import delayed_unstable_roots, linear_fc, linearised_model
+from ..dynamics import delayed_unstable_roots, linear_covariance, linear_fc, linearised_model
 from ..dynamics.fixed_points import FixedPoint
 from ..dynamics.system import build_network, one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
@@ -138,6 +139,15 @@ def _target(fc, connectome, name):
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
     return np.asarray(m.values, dtype=float)
+
+
+def _fitted_only(fc, mask):
+    """``fc`` with NaN wherever ``mask`` (over the upper triangle) leaves an entry out of the fit."""
+    n = fc.shape[0]
+    iu = np.triu_indices(n, 1)
+    out = np.full((n, n), np.nan)
+    out[iu] = np.where(mask, fc[iu], np.nan)
+    return np.fmax(out, out.T)
 
 
 def _edge_masks(n, holdout, key):
@@ -226,7 +236,8 @@ class _Setup(NamedTuple):
 
 
 
-def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, key, discard_s, band):
+def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, key, discard_s, band,
+                   global_signal=False):
     """FC of BOLD of one realisation started at the fixed point, or None where it diverged.
 
     One run per seed: on a CPU a batch of 2-4 members costs more per member than
@@ -244,14 +255,24 @@ def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, dur
             return None
     if not np.isfinite(ds["bold"].values).all():  # a finite state can still drive the balloon out of its domain
         return None
-    return np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band).values)
+    return np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band, global_signal=global_signal).values)
 
 
-def _exact_fc(model, connectome, G, fp, noise, tr, band, normalize, dt):
-    """The linearised network's FC of BOLD at ``fp``: the asymptotic FC of a run, without sampling noise."""
-    return np.asarray(linear_fc(model, connectome, Linear(G=G), noise, observable="bold",
-                                bold=Bold(tr=tr, baseline="initial"), band=band, normalize=normalize, at=fp,
-                                dt=dt).values)
+def _exact_fc(model, connectome, G, fp, noise, tr, band, normalize, dt, global_signal=False):
+    """The linearised network's FC of BOLD at ``fp``: the asymptotic FC of a run, without sampling noise.
+
+    The runs start at ``fp`` with the balloon at rest (``Bold(baseline="initial")``), so the linearisation's
+    haemodynamic operating point is rest in every region too (``initial_state=fp``).
+    """
+    if not global_signal:
+        return np.asarray(linear_fc(model, connectome, Linear(G=G), noise, observable="bold",
+                                    bold=Bold(tr=tr, baseline="initial"), band=band, normalize=normalize, at=fp,
+                                    initial_state=fp, dt=dt).values)
+    cov = remove_global_covariance(np.asarray(linear_covariance(
+        model, connectome, Linear(G=G), noise, observable="bold", bold=Bold(tr=tr, baseline="initial"), band=band,
+        normalize=normalize, at=fp, initial_state=fp, dt=dt).values))
+    sd = np.sqrt(np.diag(cov))
+    return cov / np.outer(sd, sd)
 
 
 def _decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
@@ -341,7 +362,7 @@ def _progress(total, progress):
 
 # ----------------------------------------------------------------------------- the recipe
 def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
-                  fit_fc, fit_mask, bar, workers):
+                  fit_fc, fit_mask, bar, workers, global_signal):
     """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points.
 
     The branches of the ``(value, scale)`` pairs are independent and run side by side.
@@ -359,7 +380,7 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
             G_r, kind, walk = scan_branch(m, connectome, normalize, fractions, coarse)
         except (DynamicsError, FitError):
             G_r, kind, walk = np.nan, "failed", []
-        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row) for _, fp in walk]
+        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal) for _, fp in walk]
         if bar is not None:
             bar.update(1)
         return m, G_r, kind, walk, fcs
@@ -432,7 +453,8 @@ def _check_values(name, values):
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
                       fractions=None, weight_exponents=None, homotopic_weights=None, heterogeneity=None,
                       heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
-                      noise=None, regional_noise=True, effective_connectivity=True, normalize="max", speed=3.0,
+                      noise=None, regional_noise=True, effective_connectivity=True, global_signal="auto",
+                      normalize="max", speed=3.0,
                       dt=0.2, duration=288_000.0,
                       tr=720.0, seeds=2, candidates=1, control_variate=True, discard=30.0, band=True, holdout=None,
                       key=0, coarse=20, simulate=True, workers=None, progress=None) -> xr.Dataset:
@@ -512,6 +534,16 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         (``holdout="edges"``) from 0.87 to 0.94.
         Needs a ``parameter`` that adds to the coupling input (``eta``).
         ``False``: the structural weights.
+    global_signal : bool or "auto", default "auto"
+        Whether ``empirical_fc`` was computed after global signal regression
+        (GSR, :mod:`brainnet_cb.analysis.global_signal`); if so, every model
+        FC (slow limit, linearised, simulated) is computed after the same
+        regression, :math:`C - (C\mathbf 1)(C\mathbf 1)^\top / \mathbf 1^\top C \mathbf 1`
+        on covariances and on the simulated BOLD. ``"auto"``: when the fitted
+        entries of ``empirical_fc`` have a negative mean, which FC after GSR
+        has and which the network's excitatory coupling cannot produce
+        otherwise (hcp80 after GSR: held out 0.41 without, 0.75 with, in the
+        linear stage).
     normalize, speed
         As in :func:`brainnet_cb.simulate`.
     dt : float, default 0.2
@@ -588,7 +620,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         (normalised, at the kept exponent, with the homotopic connections:
         ``connectome.replace(weights=res.weights.values,
         lengths=res.lengths.values)`` simulated with ``normalize="none"``
-        reproduces it); with ``regional_noise``, ``noise_scale`` over
+        from its fixed point reproduces it; so does ``bn.linear_fc`` with
+        ``observable="bold"``, ``bold=bn.Bold(tr=tr, baseline="initial")``,
+        ``at`` and ``initial_state`` the fixed point); with ``regional_noise``, ``noise_scale`` over
         ``region`` (the factor of every noise amplitude of the region: the
         point runs with ``bn.Additive(v=0.02 * res.noise_scale.values)`` for
         the default noise) and ``noise_shrinkage_cv`` over ``shrinkage``;
@@ -689,6 +723,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     test = _target(test_fc, connectome, "test_fc") if test_fc is not None else None
     n = connectome.n_regions
     fit_mask, test_mask = _edge_masks(n, holdout, key)
+    if isinstance(global_signal, bool | np.bool_):
+        gsr = bool(global_signal)
+    elif isinstance(global_signal, str) and global_signal == "auto":
+        gsr = looks_global_signal_regressed(_fitted_only(fit_fc, fit_mask))
+    else:
+        raise FitError(f"global_signal must be True, False or 'auto'; got {global_signal!r}.")
     if holdout == "edges":
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
@@ -721,7 +761,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             for exponent in exponents:
                 conn_e, norm_e = _weighted(connectome, normalize, float(exponent))
                 scans.append(_linear_stage(model, parameter, values, scales, m_map, fractions, conn_e, norm_e,
-                                           coarse, sigma, row, fit_fc, fit_mask, bar, workers) + (conn_e, norm_e))
+                                           coarse, sigma, row, fit_fc, fit_mask, bar, workers, gsr)
+                             + (conn_e, norm_e))
             if not any(sc[5] for sc in scans):
                 raise FitError("no stable working point was found for any value; try other values= or fractions=.")
             best_per_exponent = np.array([np.nanmax(sc[0]) if sc[5] else np.nan for sc in scans])
@@ -732,7 +773,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                 conn_h, norm_h = _with_homotopic(scans[e_best][6], scans[e_best][7], float(h), homologues)
                 h_scans[float(h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_h,
                                                   norm_h, coarse, sigma, row, fit_fc, fit_mask, bar,
-                                                  workers) + (conn_h, norm_h)
+                                                  workers, gsr) + (conn_h, norm_h)
     finally:
         if bar is not None and not simulate:
             bar.close()
@@ -754,8 +795,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         if (p, refine["on"]) not in setups:
             m, G, fp, _ = points[p]
             B, q = slow_limit_response(fp, sigma, row)
-            alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key) if regional_noise else None
-            fc_structural = regional_fc(B, q, alone.factors) if regional_noise else points[p][3]
+            alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
+            fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p][3]
             ec = None
             scanned = conn_w.normalized(norm_w)
             if refine["on"]:
@@ -770,7 +811,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                       key=key)
 
                 ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
-                                                 key=key, accept=usable if simulate else None)
+                                                 key=key, accept=usable if simulate else None, global_signal=gsr)
             refined = ec is not None and np.isfinite(ec.shrinkage)
             if refined:
                 m_p = dataclasses.replace(m, **{parameter: ec.values})
@@ -791,7 +832,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             su = setup_at(p)
             fc_k = _simulate_seed(twins[p] if twin else su.model, su.connectome, G, su.fixed_point, noise=su.noise,
                                   normalize=su.normalize, speed=speed, dt=steps[p], duration=duration_ms, tr=tr_ms,
-                                  key=key + k, discard_s=discard, band=band)
+                                  key=key + k, discard_s=discard, band=band, global_signal=gsr)
             if bar is not None:
                 bar.update(1)
             return fc_k
@@ -823,7 +864,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     twins[p] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point,
                                                 normalize=su.normalize)
                     exact[p] = _exact_fc(m, su.connectome, G, su.fixed_point, su.noise, tr_ms, band, su.normalize,
-                                         steps[p])
+                                         steps[p], gsr)
             # every realisation of every candidate side by side
             jobs = [(p, k, twin) for p in batch if steps[p] is not None for k in range(seeds) for twin in pair]
             done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
@@ -858,7 +899,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         p_best = chosen_lin
         su = setup_at(p_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
         fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
-                              np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors)
+                              np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
     G_best = points[p_best][1]
     best_setup = setup_at(p_best)
     m_best = best_setup.model
@@ -866,7 +907,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     dt_best = best[4] if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
     fc_lin = exact[p_best] if cands and p_best in exact else _exact_fc(
         m_best, best_setup.connectome, G_best, best_setup.fixed_point, best_setup.noise, tr_ms, band,
-        best_setup.normalize, dt_best)
+        best_setup.normalize, dt_best, gsr)
     fc_runs = runs_mean[p_best] if cands else None
     iu = np.triu_indices(n, 1)
 
@@ -880,6 +921,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "noise": repr(noise), "regional_noise": int(bool(regional_noise)),
              "noise_shrinkage": best_setup.fitted_noise.shrinkage if regional_noise else float("nan"),
              "effective_connectivity": int(bool(effective_connectivity)),
+             "global_signal_regression": int(gsr),
              "connection_shrinkage": (best_setup.ec.shrinkage if best_setup.ec is not None
                                       else float("inf") if effective_connectivity else float("nan")),
              "normalize": normalize, "speed": float(speed), "dt": float(dt),

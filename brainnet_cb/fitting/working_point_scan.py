@@ -36,7 +36,7 @@ DAMPING_KEPT = 0.5
 STEP_DIVISORS = (1, 1.25, 1.6, 2, 2.5, 4, 5, 8, 10, 20, 50, 100)
 
 
-def slow_limit_fc(fixed_point, sigma, row) -> np.ndarray:
+def slow_limit_fc(fixed_point, sigma, row, global_signal=False) -> np.ndarray:
     r"""FC of slow signals (BOLD) driven by noise around a stable fixed point, in the slow limit.
 
     For the linearised network :math:`\dot{\delta x} = J\,\delta x + \Sigma\,\xi`
@@ -56,13 +56,16 @@ def slow_limit_fc(fixed_point, sigma, row) -> np.ndarray:
         Noise amplitude of every state of every region (0 where none).
     row : int
         Index of the observed state (``r``).
+    global_signal : bool
+        The FC after global signal regression
+        (:func:`~brainnet_cb.fitting.regional_noise.regional_fc`).
 
     Returns
     -------
     ndarray, shape (n, n)
     """
     B, q = slow_limit_response(fixed_point, sigma, row)
-    return regional_fc(B, q, np.ones(B.shape[0]))  # the same noise in every region
+    return regional_fc(B, q, np.ones(B.shape[0]), global_signal)  # the same noise in every region
 
 
 def heterogeneity_map(heterogeneity, connectome):

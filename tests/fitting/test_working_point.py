@@ -178,9 +178,11 @@ def test_homotopic_connections_restore_the_fc_across_hemispheres(hcp):
     assert np.allclose(scanned.weights.values, expected / expected.max(), rtol=0, atol=1e-15)  # then normalised
     w = scanned.weights.values
     fitted = hcp.connectome.replace(weights=w, lengths=scanned.lengths.values)
-    fc = linear_fc(bn.CoombesByrne(eta=a["value"]), fitted, bn.Linear(G=a["G"]), bn.Additive(v=0.02),
-                   observable="bold", bold=bn.Bold(tr=720.0, baseline="initial"), band=True, normalize="none",
-                   dt=a["dt_chosen"]).values
+    model = bn.CoombesByrne(eta=a["value"])
+    rest = network_fixed_point(model, fitted, bn.Linear(G=a["G"]), normalize="none")  # where the runs start
+    fc = linear_fc(model, fitted, bn.Linear(G=a["G"]), bn.Additive(v=0.02), observable="bold",
+                   bold=bn.Bold(tr=720.0, baseline="initial"), band=True, normalize="none", at=rest,
+                   initial_state=rest, dt=a["dt_chosen"]).values
     assert np.allclose(fc, scanned.fc_linear.values, atol=1e-10)
 
 
@@ -211,9 +213,11 @@ def test_regional_noise_raises_the_held_out_score_and_the_result_reproduces_its_
     assert a["noise_shrinkage"] == float(cv.shrinkage[kept])  # the best cross-validated score; on a tie the larger
     # the documented reproduction: the point's structure with the fitted amplitudes
     fitted = hcp.connectome.replace(weights=regional.weights.values, lengths=regional.lengths.values)
-    fc = linear_fc(bn.CoombesByrne(eta=a["value"]), fitted, bn.Linear(G=a["G"]), bn.Additive(v=0.02 * scale),
-                   observable="bold", bold=bn.Bold(tr=720.0, baseline="initial"), band=True, normalize="none",
-                   dt=a["dt_chosen"]).values
+    model = bn.CoombesByrne(eta=a["value"])
+    rest = network_fixed_point(model, fitted, bn.Linear(G=a["G"]), normalize="none")  # where the runs start
+    fc = linear_fc(model, fitted, bn.Linear(G=a["G"]), bn.Additive(v=0.02 * scale), observable="bold",
+                   bold=bn.Bold(tr=720.0, baseline="initial"), band=True, normalize="none", at=rest,
+                   initial_state=rest, dt=a["dt_chosen"]).values
     assert np.allclose(fc, regional.fc_linear.values, atol=1e-10)
     assert score_fc(fc, hcp.fc_test)["corr"] == pytest.approx(a["test_corr_linear"], abs=1e-12)
 
@@ -259,7 +263,8 @@ def test_effective_connectivity_raises_the_score_of_held_out_connections_and_rep
     assert np.allclose(held.values, scanned.values, rtol=0, atol=1e-9)  # the same working point
     fc = linear_fc(model, fitted, bn.Linear(G=a["G"]),
                    bn.Additive(v=0.02 * refined.noise_scale.values), observable="bold",
-                   bold=bn.Bold(tr=720.0, baseline="initial"), band=True, normalize="none", dt=a["dt_chosen"]).values
+                   bold=bn.Bold(tr=720.0, baseline="initial"), band=True, normalize="none", at=held,
+                   initial_state=held, dt=a["dt_chosen"]).values  # the runs start at the fixed point
     assert np.allclose(fc, refined.fc_linear.values, atol=1e-10)
 
 
