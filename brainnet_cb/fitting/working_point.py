@@ -542,8 +542,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         on covariances and on the simulated BOLD. ``"auto"``: when the fitted
         entries of ``empirical_fc`` have a negative mean, which FC after GSR
         has and which the network's excitatory coupling cannot produce
-        otherwise (hcp80 after GSR: held out 0.41 without, 0.75 with, in the
-        linear stage).
+        otherwise (hcp80's group FCs after GSR: held out 0.414 without, 0.575
+        with, the structural weights kept; after GSR the slow limit of refined
+        weights overrates them: 0.753 against 0.545 for their linearised
+        BOLD FC).
     normalize, speed
         As in :func:`brainnet_cb.simulate`.
     dt : float, default 0.2
