@@ -271,9 +271,10 @@ class FitSection:
                                       "regional noise, how far from the tracts cross-validated) to the fit FC at "
                                       "each simulated point (method = working_point); false: the structural "
                                       "weights.", api="bn.fit_working_point(effective_connectivity=...)")
-    global_signal: str = _f("auto", "Whether the empirical FC was computed after global signal regression; if so, "
-                            "every model FC is regressed the same way (method = working_point). auto: when the "
-                            "fit FC's mean is negative.", choices=("auto", "true", "false"),
+    global_signal: str = _f("false", "Whether the empirical FC was computed after global signal regression; if "
+                            "so, every model FC is regressed the same way and the structural weights are kept "
+                            "(method = working_point). auto: when the fit FC's mean is negative.",
+                            choices=("false", "true", "auto"),
                             api="bn.fit_working_point(global_signal=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "
                             "working_point).", lo=1, hi=1000, api="bn.fit_working_point(candidates=...)")

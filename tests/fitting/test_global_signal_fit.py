@@ -31,8 +31,8 @@ def test_fc_after_gsr_is_recognised_and_modelled_the_same_way(gsr_data):
     0.64 held out (its linearised BOLD FC agrees with its slow limit), the unregressed model 0.33."""
     conn, fit, test = gsr_data
     assert np.mean(fit.values[np.triu_indices(20, 1)]) < 0
-    auto = fit_working_point(conn, fit, test_fc=test, **KW)
-    plain = fit_working_point(conn, fit, test_fc=test, global_signal=False, **KW)
+    auto = fit_working_point(conn, fit, test_fc=test, global_signal="auto", **KW)
+    plain = fit_working_point(conn, fit, test_fc=test, **KW)
     a, b = auto.attrs, plain.attrs
     assert a["global_signal_regression"] == 1 and b["global_signal_regression"] == 0
     assert a["test_corr"] > b["test_corr"] + 0.2
@@ -46,3 +46,10 @@ def test_bad_global_signal_is_refused(gsr_data):
     conn, fit, _ = gsr_data
     with pytest.raises(FitError, match=r"global_signal must be True, False or 'auto'; got 'maybe'\."):
         fit_working_point(conn, fit, global_signal="maybe", **KW)
+
+
+def test_after_gsr_the_structural_weights_are_kept(gsr_data):
+    conn, fit, test = gsr_data
+    res = fit_working_point(conn, fit, test_fc=test, **{**KW, "effective_connectivity": True, "global_signal": True})
+    assert res.attrs["global_signal_regression"] == 1 and res.attrs["effective_connectivity"] == 0
+    assert "structural_weights" not in res
