@@ -272,8 +272,8 @@ class FitSection:
                                       "each simulated point (method = working_point); false: the structural "
                                       "weights.", api="bn.fit_working_point(effective_connectivity=...)")
     global_signal: str = _f("false", "Whether the empirical FC was computed after global signal regression; if "
-                            "so, every model FC is regressed the same way and the structural weights are kept "
-                            "(method = working_point). auto: when the fit FC's mean is negative.",
+                            "so, every model FC is regressed the same way (method = working_point). auto: when the "
+                            "fit FC's mean is negative.",
                             choices=("false", "true", "auto"),
                             api="bn.fit_working_point(global_signal=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "

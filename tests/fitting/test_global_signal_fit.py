@@ -48,8 +48,14 @@ def test_bad_global_signal_is_refused(gsr_data):
         fit_working_point(conn, fit, global_signal="maybe", **KW)
 
 
-def test_after_gsr_the_structural_weights_are_kept(gsr_data):
+def test_refined_weights_after_gsr_keep_the_slow_limit_valid(gsr_data):
+    """Refined after GSR, every mode stays faster than 1 Hz, so the slow limit and the linearised BOLD FC agree.
+
+    (Without that bound, a mode came near zero: 0.668 held out in the slow limit, 0.565 with the linearised
+    BOLD FC; with it, 0.666 and 0.666.)
+    """
     conn, fit, test = gsr_data
     res = fit_working_point(conn, fit, test_fc=test, **{**KW, "effective_connectivity": True, "global_signal": True})
-    assert res.attrs["global_signal_regression"] == 1 and res.attrs["effective_connectivity"] == 0
-    assert "structural_weights" not in res
+    a = res.attrs
+    assert a["global_signal_regression"] == 1 and a["effective_connectivity"] == 1
+    assert a["test_corr_linear"] == pytest.approx(a["test_corr"], abs=0.01)
