@@ -33,6 +33,7 @@ import scipy.linalg
 import xarray as xr
 
 from ..analysis.filters import check_band
+from ..analysis.global_signal import remove_global_covariance
 from ..errors import DynamicsError
 from ..monitors.base import COUPLING
 from ..monitors.bold import Bold
@@ -183,13 +184,17 @@ def linear_covariance(model, connectome, coupling=None, noise=None, *, observabl
 
 @in_float64
 def linear_fc(model, connectome, coupling=None, noise=None, *, observable="r", bold=None, band=None, order=2,
-              normalize="max", at=None, initial_state=None, dt=0.1) -> xr.DataArray:
+              normalize="max", at=None, initial_state=None, dt=0.1, global_signal=False) -> xr.DataArray:
     r"""FC (Pearson correlation) predicted by the linearisation around a stable fixed point.
 
     The correlation matrix of :func:`linear_covariance`:
     :math:`FC_{ij} = \Sigma_{ij} / \sqrt{\Sigma_{ii}\Sigma_{jj}}`. Arguments as
-    there. Milliseconds for 80 regions, so ``G``, ``eta`` and noise can be
-    scanned before simulating; it agrees with long simulations while the
+    there; ``global_signal=True``: of
+    :math:`\Sigma - (\Sigma\mathbf 1)(\Sigma\mathbf 1)^\top / \mathbf 1^\top \Sigma \mathbf 1`,
+    the covariance after global signal regression, as
+    ``bn.fc(..., global_signal=True)`` computes from a series. Milliseconds
+    for 80 regions, so ``G``, ``eta`` and noise can be scanned before
+    simulating; it agrees with long simulations while the
     fluctuations stay small (see docs/working_point.md).
 
     Returns
@@ -215,6 +220,9 @@ def linear_fc(model, connectome, coupling=None, noise=None, *, observable="r", b
     """
     cov, attrs, network = _predict(model, connectome, coupling, noise, observable, bold, band, order, normalize,
                                    at, initial_state, dt)
+    if global_signal:
+        cov = remove_global_covariance(cov)
+        attrs["global_signal_regression"] = 1
     var = np.diag(cov)
     if np.any(var <= 1e-14 * np.max(np.abs(var))):
         i = int(np.argmin(var))

@@ -88,11 +88,11 @@ from tqdm.auto import tqdm
 
 from .. import analysis
 from ..analysis.filters import check_length, design_bandpass
-from ..analysis.global_signal import looks_global_signal_regressed, remove_global_covariance
+from ..analysis.global_signal import looks_global_signal_regressed
 from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
-from ..dynamics import delayed_unstable_roots, linear_covariance, linear_fc, linearised_model
+from ..dynamics import delayed_unstable_roots, linear_fc, linearised_model
 from ..dynamics.fixed_points import FixedPoint
 from ..dynamics.system import build_network, one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
@@ -264,15 +264,9 @@ def _exact_fc(model, connectome, G, fp, noise, tr, band, normalize, dt, global_s
     The runs start at ``fp`` with the balloon at rest (``Bold(baseline="initial")``), so the linearisation's
     haemodynamic operating point is rest in every region too (``initial_state=fp``).
     """
-    if not global_signal:
-        return np.asarray(linear_fc(model, connectome, Linear(G=G), noise, observable="bold",
-                                    bold=Bold(tr=tr, baseline="initial"), band=band, normalize=normalize, at=fp,
-                                    initial_state=fp, dt=dt).values)
-    cov = remove_global_covariance(np.asarray(linear_covariance(
-        model, connectome, Linear(G=G), noise, observable="bold", bold=Bold(tr=tr, baseline="initial"), band=band,
-        normalize=normalize, at=fp, initial_state=fp, dt=dt).values))
-    sd = np.sqrt(np.diag(cov))
-    return cov / np.outer(sd, sd)
+    return np.asarray(linear_fc(model, connectome, Linear(G=G), noise, observable="bold",
+                                bold=Bold(tr=tr, baseline="initial"), band=band, normalize=normalize, at=fp,
+                                initial_state=fp, dt=dt, global_signal=global_signal).values)
 
 
 def _decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
