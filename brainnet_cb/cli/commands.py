@@ -370,7 +370,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
     if a["effective_connectivity"]:
         if a["connection_shrinkage"] == float("inf"):
             print(f"{'':<13} connection weights: the structural ones (refining them did not raise the "
-                  "cross-validated fit, or too few connections)")
+                  "cross-validated fit, every refinement grew with the delays, or too few connections)")
         else:
             import numpy as np  # noqa: PLC0415
 
@@ -378,7 +378,9 @@ def _fit_working_point(cfg, base, out, args) -> int:
             ratio = w[w0 > 0] / w0[w0 > 0]
             print(f"{'':<13} {ratio.size} connection weights refined to the fit FC: x {ratio.min():.3g} to "
                   f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
-                  f"{a['connection_shrinkage']:g} (cross-validated)")
+                  f"{a['connection_shrinkage']:g} (cross-validated)"
+                  + (f", scaled back to {a['connection_modulation_fraction']:g} of the refit (the whole refit "
+                     "grew with the delays)" if a["connection_modulation_fraction"] < 1 else ""))
     if a["global_signal_regression"]:
         print(f"{'':<13} global signal regressed out of every model FC, as out of the empirical FC")
     if a["control_variate"]:

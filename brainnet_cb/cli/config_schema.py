@@ -271,9 +271,9 @@ class FitSection:
                                       "regional noise, how far from the tracts cross-validated) to the fit FC at "
                                       "each simulated point (method = working_point); false: the structural "
                                       "weights.", api="bn.fit_working_point(effective_connectivity=...)")
-    global_signal: str = _f("false", "Whether the empirical FC was computed after global signal regression; if "
+    global_signal: str = _f("auto", "Whether the empirical FC was computed after global signal regression; if "
                             "so, every model FC is regressed the same way (method = working_point). auto: when the "
-                            "fit FC's mean is negative.",
+                            "fit FC's mean is negative, as FC after the regression has.",
                             choices=("false", "true", "auto"),
                             api="bn.fit_working_point(global_signal=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "

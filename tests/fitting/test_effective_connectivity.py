@@ -21,6 +21,7 @@ from brainnet_cb.coupling import Linear
 from brainnet_cb.dynamics.fixed_points import fixed_point_at, fixed_point_of
 from brainnet_cb.dynamics.system import build_network
 from brainnet_cb.fitting.effective_connectivity import (
+    BACKOFF_FRACTIONS,
     DEFAULT_CONNECTION_SHRINKAGES,
     _modulated,
     _Objective,
@@ -280,19 +281,55 @@ def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
                                       NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept)
     assert res.cv_corr == chosen.cv_corr
     assert res.refused == (0.01, 1.0)  # every finite shrinkage tried, by decreasing CV score
-    assert res.shrinkage == np.inf
+    assert res.shrinkage == np.inf and res.modulation_fraction == 1.0
     assert np.array_equal(res.weights, case["A"]) and not res.log_modulation.any()
     assert np.array_equal(res.values, np.full(N, ETA))
     assert res.fixed_point is case["fp"] and res.noise is NOISE
-    assert len(calls) == 2
-    # accept sees each refit: its weights, the eta holding the state, its fixed point, its noise and shrinkage
+    # accept sees each refit (its weights, the eta holding the state, its fixed point, its noise and shrinkage),
+    # then the best one scaled back toward the structural weights, largest fraction first
+    assert len(calls) == 2 + len(BACKOFF_FRACTIONS)
     first = calls[0]
     assert np.array_equal(first.weights, chosen.weights) and np.array_equal(first.values, chosen.values)
     assert np.array_equal(first.noise.factors, chosen.noise.factors) and first.shrinkage == chosen.shrinkage
-    assert [c.shrinkage for c in calls] == [0.01, 1.0] and calls[1].refused == (0.01,)
+    assert [c.shrinkage for c in calls] == [0.01, 1.0] + [0.01] * len(BACKOFF_FRACTIONS)
+    assert calls[1].refused == (0.01,)
+    assert [c.modulation_fraction for c in calls] == [1.0, 1.0, *BACKOFF_FRACTIONS]
     for c in calls:
         assert not np.array_equal(c.weights, case["A"])
         _check_held(case, c.weights, c.values, c.fixed_point)
+    for c in calls[2:]:
+        assert c.refused == (0.01, 1.0)
+        assert np.allclose(c.log_modulation, c.modulation_fraction * first.log_modulation, rtol=0, atol=1e-15)
+
+
+def test_accept_refusing_every_full_refit_scales_the_best_back(case, chosen):
+    """Where every refit is refused (on hcp80 after global signal regression: 36 modes growing with the delays),
+    the best one scaled back by the largest accepted fraction is used: the state held, the noise refitted to
+    its weights, and the fit score between the structural weights' and the full refit's."""
+    def accept(candidate):
+        return candidate.modulation_fraction < 0.6
+
+    res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
+                                      NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept)
+    assert res.modulation_fraction == 0.5 and res.shrinkage == chosen.shrinkage == 0.01
+    assert res.refused == (0.01, 1.0) and res.cv_corr == chosen.cv_corr
+    assert np.allclose(res.log_modulation, 0.5 * chosen.log_modulation, rtol=0, atol=1e-15)
+    assert np.allclose(res.weights, case["A"] * np.exp(res.log_modulation), rtol=1e-14, atol=0)
+    _check_held(case, res.weights, res.values, res.fixed_point)
+    # eta holds the state halfway in the weights: the same as a network built with them (Linear: c = G W r)
+    assert np.allclose(res.values, _held(case["A"], res.weights, case["fp"].values[0]), rtol=0, atol=1e-12)
+    # the noise is the one fitted alone to the scaled-back weights, not the full refit's
+    B, q = slow_limit_response(res.fixed_point, case["sigma"], ROW)
+    assert np.allclose(np.log(res.noise.factors), fit_regional_noise(B, q, case["target"], ALL, 0.0), atol=1e-12)
+    assert not np.allclose(res.noise.factors, chosen.noise.factors, atol=1e-3)
+    assert res.noise.shrinkage == NOISE.shrinkage
+    target = case["target"][IU]
+    structural = _corr(_fc(case, fit_regional_noise(*slow_limit_response(case["fp"], case["sigma"], ROW),
+                                                    case["target"], ALL, 0.0), case["fp"]), target)
+    half = _corr(_fc(case, np.log(res.noise.factors), res.fixed_point), target)
+    full = _corr(_fc(case, np.log(chosen.noise.factors), chosen.fixed_point), target)
+    assert structural + 0.02 < half < full - 0.005  # 0.960, 0.989, 0.9998
+    assert "x0.5 of the refit" in repr(res)
 
 
 def test_accept_refusing_the_best_refit_uses_the_next_best(case, chosen):

@@ -31,8 +31,8 @@ def test_fc_after_gsr_is_recognised_and_modelled_the_same_way(gsr_data):
     0.64 held out (its linearised BOLD FC agrees with its slow limit), the unregressed model 0.33."""
     conn, fit, test = gsr_data
     assert np.mean(fit.values[np.triu_indices(20, 1)]) < 0
-    auto = fit_working_point(conn, fit, test_fc=test, global_signal="auto", **KW)
-    plain = fit_working_point(conn, fit, test_fc=test, **KW)
+    auto = fit_working_point(conn, fit, test_fc=test, **KW)  # "auto", the default
+    plain = fit_working_point(conn, fit, test_fc=test, global_signal=False, **KW)
     a, b = auto.attrs, plain.attrs
     assert a["global_signal_regression"] == 1 and b["global_signal_regression"] == 0
     assert a["test_corr"] > b["test_corr"] + 0.2
@@ -40,6 +40,19 @@ def test_fc_after_gsr_is_recognised_and_modelled_the_same_way(gsr_data):
     assert a["test_corr_linear"] == pytest.approx(a["test_corr"], abs=0.01)
     fc_model = auto.fc.values
     assert abs(np.mean(fc_model[np.triu_indices(20, 1)]) - a["fit_fc_mean_empirical"]) < 0.05
+
+
+def test_fc_without_gsr_is_fitted_as_it_is_by_default():
+    """The default "auto" leaves an FC with a positive mean alone: bit for bit the fit with global_signal=False."""
+    hcp = bn.load_empirical("hcp80")
+    labels = list(hcp.connectome.labels[:20])
+    conn, fit = hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    assert np.mean(fit.values[np.triu_indices(20, 1)]) > 0.2
+    auto = fit_working_point(conn, fit, **KW)
+    plain = fit_working_point(conn, fit, global_signal=False, **KW)
+    assert auto.attrs["global_signal_regression"] == 0
+    assert np.array_equal(auto.fc.values, plain.fc.values)
+    assert auto.attrs["fit_corr"] == plain.attrs["fit_corr"]
 
 
 def test_bad_global_signal_is_refused(gsr_data):
