@@ -378,8 +378,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     weights are kept. (After global signal regression on hcp80 every refit
     pushed its slowest mode to the bound and had 44 modes growing with the
     delays; three quarters of it had none and scored 0.670 held out against
-    0.575 with the structural weights.) Without connections, or with fewer usable fitted connections
-    than twice the number of regions, the weights are kept (``shrinkage = inf``).
+    0.575 with the structural weights.) Without connections, or with fewer
+    usable fitted connections than twice the number of regions, the weights
+    are kept (``shrinkage = inf``).
 
     Parameters
     ----------
@@ -455,13 +456,14 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     if best_refused is not None:  # every refit refused: the best one, scaled back toward the structural weights
         for fraction in BACKOFF_FRACTIONS:
             candidate = _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, best_refused,
-                                     fraction, global_signal)
-            if candidate is not None and accept(dataclasses.replace(candidate, refused=tuple(refused))):
-                return dataclasses.replace(candidate, refused=tuple(refused))
+                                     fraction, global_signal, tuple(refused))
+            if candidate is not None and accept(candidate):
+                return candidate
     return kept(cv, refused)
 
 
-def _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, refit, fraction, global_signal):
+def _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, refit, fraction, global_signal,
+                 refused):
     r"""``refit`` with its log modulation scaled by ``fraction`` (the fixed point held, the regional noise refitted
     alone to the new weights), or None where that network is not stable with every mode faster than
     :data:`SLOWEST_DECAY`."""
@@ -478,4 +480,4 @@ def _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, refi
         noise = RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
     return dataclasses.replace(refit, weights=np.asarray(network.arrays.weights, dtype=float) * np.exp(E),
                                log_modulation=E, values=np.asarray(getattr(arrays.model, parameter), dtype=float),
-                               noise=noise, fixed_point=fp, modulation_fraction=float(fraction))
+                               noise=noise, fixed_point=fp, refused=refused, modulation_fraction=float(fraction))
