@@ -171,6 +171,8 @@ def main():
     p.add_argument("--no-regional-noise", action="store_true", help="the same noise in every region")
     p.add_argument("--no-effective-connectivity", action="store_true", help="the structural weights")
     p.add_argument("--subject", type=int, default=0, help="index of the subject of the *-subject variants")
+    p.add_argument("--global-signal", choices=("auto", "true", "false"), default="auto",
+                   help="fit_working_point(global_signal=...): 'false' fits FC after GSR as it is")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
@@ -187,6 +189,7 @@ def main():
             given["regional_noise"] = False
         if args.no_effective_connectivity:
             given["effective_connectivity"] = False
+        given["global_signal"] = {"auto": "auto", "true": True, "false": False}[args.global_signal]
         res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
         a = res.attrs
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], _copy_score(kw),
