@@ -375,7 +375,8 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     :data:`BACKOFF_FRACTIONS` (largest first; the fixed point held, the
     regional noise refitted alone), and the first that is stable and
     accepted is used (``modulation_fraction = f``); else the structural
-    weights are kept. (After global signal regression on hcp80 every refit
+    weights are kept. (On hcp80's group FC after global signal
+    regression, each raw series regressed before the band-pass, every refit
     pushed its slowest mode to the bound and had 44 modes growing with the
     delays; nine tenths of it had none and scored 0.686 held out against
     0.575 with the structural weights.) Without connections, or with fewer

