@@ -157,6 +157,11 @@ class EffectiveConnectivity:
                 f"sd of log modulation {spread:.3g}{kept}, noise shrinkage {noise})")
 
 
+def _usable(fp: FixedPoint) -> bool:
+    """Whether a refinement's fixed point holds (Newton residual) with every mode faster than :data:`SLOWEST_DECAY`."""
+    return bool(fp.max_real < -SLOWEST_DECAY and fp.residual <= ACCEPT)
+
+
 def _pairs(weights):
     """Upper-triangle pairs ``(i, j)`` joined by a connection either way."""
     w = np.asarray(weights, dtype=float)
@@ -334,7 +339,7 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
         p = res.x
         a = objective.arrays(p[n:])
         fp = fixed_point_at(dataclasses.replace(network, arrays=a), fixed_point.values, "effective connectivity")
-        if fp.max_real < -SLOWEST_DECAY and fp.residual <= ACCEPT:  # stable, every mode faster than 1 Hz
+        if _usable(fp):
             break
     else:  # no stable refinement: the structural weights
         return structural
@@ -473,7 +478,7 @@ def _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, refi
     x = jnp.asarray(fixed_point.values, jnp.float64)
     arrays = _modulated(network.arrays, parameter, x, jnp.asarray(pi), jnp.asarray(pj), jnp.asarray(E[pi, pj]))
     fp = fixed_point_at(dataclasses.replace(network, arrays=arrays), fixed_point.values, "effective connectivity")
-    if not (fp.max_real < -SLOWEST_DECAY and fp.residual <= ACCEPT):
+    if not _usable(fp):
         return None
     noise = refit.noise
     if noise is not None:

@@ -303,7 +303,7 @@ def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
 
 
 def test_accept_refusing_every_full_refit_scales_the_best_back(case, chosen):
-    """Where every refit is refused (on hcp80 after global signal regression: 36 modes growing with the delays),
+    """Where every refit is refused (on hcp80 after global signal regression: 44 modes growing with the delays),
     the best one scaled back by the largest accepted fraction is used: the state held, the noise refitted to
     its weights, and the fit score between the structural weights' and the full refit's."""
     def accept(candidate):
