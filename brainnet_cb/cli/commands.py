@@ -339,7 +339,8 @@ def _fit_working_point(cfg, base, out, args) -> int:
     test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test")
     result = bn.fit_working_point(
         conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
-        weight_exponents=f.weight_exponents, homotopic_weights=f.homotopic_weights,
+        weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
+        homotopic_weights=f.homotopic_weights,
         heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
         normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
         tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,

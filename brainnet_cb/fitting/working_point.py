@@ -18,7 +18,9 @@ constant tuned to one dataset:
    raised to each of a few exponents :math:`W^\gamma`: structural weights come
    as streamline counts, densities or log counts, whose contrast between
    strong and weak connections differs by orders of magnitude, and the
-   exponent with the best fit score sets that contrast from the fit FC alone.
+   exponent with the best fit score sets that contrast from the fit FC alone
+   (where that score is best at the largest or smallest exponent, the scan
+   goes on past it until the score peaks: log counts need about 6).
    At that exponent the scan is repeated with connections of a few weights
    :math:`h` added between homotopic regions (:func:`brainnet_cb.add_homotopic`):
    tractography misses most of them while their FC is among the strongest,
@@ -110,7 +112,7 @@ from .regional_noise import RegionalNoise, choose_shrinkage, regional_fc, slow_l
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
-           "DEFAULT_HOMOTOPIC_WEIGHTS", "score_fc"]
+           "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP", "MAX_EXPONENT_EXTENSIONS", "score_fc"]
 
 #: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
 #: low-rate regime, where the network has a stable low-activity state whose susceptibility to
@@ -122,6 +124,11 @@ DEFAULT_COUPLING_FRACTIONS = tuple(np.round(np.linspace(0.5, 1.5, 21), 3))
 #: Exponents gamma of the normalised weights scanned (W ** gamma): from compressed (0.5) to
 #: sharpened (3) contrast between strong and weak connections, whatever the data's weight convention.
 DEFAULT_WEIGHT_EXPONENTS = (0.5, 1.0, 2.0, 3.0)
+#: Where the default exponents' best linear fit score lies at the largest (smallest) of them, the scan goes on
+#: to that exponent times (divided by) this factor, until the score peaks inside the scanned range...
+EXPONENT_STEP = 1.5
+#: ... or this many exponents have been added (down to 0.5 / 1.5^4 ~ 0.1, up to 3 * 1.5^4 ~ 15).
+MAX_EXPONENT_EXTENSIONS = 4
 #: Weights h of the connections added between homotopic regions, as fractions of the largest
 #: (normalised, exponentiated) weight: none, up to twice the strongest tract.
 DEFAULT_HOMOTOPIC_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
@@ -412,6 +419,30 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
     return lin_corr, lin_mean, G_grid, G_ref, kinds, points
 
 
+def _best_score(scan):
+    """The best linear fit score of one scan (NaN where it found no stable point)."""
+    return float(np.nanmax(scan[0])) if scan[5] else float("nan")
+
+
+def _extension_step(exponents, best):
+    r"""The factor to scan past an end of ``exponents`` where ``best`` is that end, else None.
+
+    Where the best linear fit score lies at the largest (smallest) of two or
+    more exponents, the exponents beyond are scanned, :data:`EXPONENT_STEP`
+    times larger (smaller) each, while the score rises: weights given as log
+    counts need :math:`\gamma \approx 7` to regain the contrast of the counts
+    (hcp80: fit score 0.600 at 3, 0.653 at 6), which no fixed range covers
+    for every weight convention.
+    """
+    if len(exponents) < 2:
+        return None
+    if best == float(np.max(exponents)):
+        return EXPONENT_STEP
+    if best == float(np.min(exponents)):
+        return 1.0 / EXPONENT_STEP
+    return None
+
+
 def _weighted(connectome, normalize, exponent):
     """The connectome whose normalised weights are raised to ``exponent``, and the normalisation to pass on.
 
@@ -465,7 +496,8 @@ def _check_values(name, values):
 
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
-                      fractions=None, weight_exponents=None, homotopic_weights=None, heterogeneity=None,
+                      fractions=None, weight_exponents=None, extend_exponents=True, homotopic_weights=None,
+                      heterogeneity=None,
                       heterogeneity_scales=(-1.0, -0.5, 0.0, 0.5, 1.0),
                       noise=None, regional_noise=True, effective_connectivity=True, global_signal="auto",
                       normalize="max", speed=3.0,
@@ -505,6 +537,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         runs on :math:`W^\gamma` for each, and the exponent of the best linear
         fit score is kept for the rest of the recipe (``[1.0]``: the weights as
         given). The structural baseline always uses the weights as given.
+    extend_exponents : bool, default True
+        Where the best linear fit score of two or more ``weight_exponents``
+        lies at the largest (smallest) of them, scan exponents
+        :data:`EXPONENT_STEP` times larger (smaller) too, until it lies inside,
+        at most :data:`MAX_EXPONENT_EXTENSIONS` of them: no fixed range suits
+        every weight convention (weights given as ``log(1 + 10^4 W)`` on hcp80
+        need 6.75; held-out score of the linear stage 0.735 -> 0.79).
+        ``False``: ``weight_exponents`` as given.
     homotopic_weights : sequence of float, default :data:`DEFAULT_HOMOTOPIC_WEIGHTS`
         Weights :math:`h \ge 0` of connections added between homotopic regions
         (:func:`brainnet_cb.add_homotopic`, pairs from
@@ -625,7 +665,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``linear_corr``, ``linear_fc_mean``, ``G`` over ``(value, scale,
         fraction)`` and ``G_ref`` over ``(value, scale)``, at the chosen weight
         exponent and homotopic weight; ``exponent_linear_corr`` (the best
-        linear fit score of each exponent) over ``weight_exponent`` and
+        linear fit score of each exponent scanned, over the homotopic weights
+        scanned at it: none but ``h = 0`` except at the kept exponent and
+        those added by ``extend_exponents``) over ``weight_exponent`` and
         ``homotopic_linear_corr`` (of each homotopic weight, at the kept
         exponent; NaN where not scanned) over ``homotopic_weight``; per simulated
         ``candidate``: its parameters and ``fit_corr``, ``test_corr``;
@@ -716,6 +758,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if np.any(exponents <= 0):
         raise FitError(f"weight_exponents must be > 0 (W ** gamma of the normalised weights); "
                        f"got {exponents.tolist()}.")
+    if not isinstance(extend_exponents, bool | np.bool_):
+        raise FitError(f"extend_exponents must be True or False; got {extend_exponents!r}.")
     m_map = heterogeneity_map(heterogeneity, connectome)
     scales = np.array([0.0]) if m_map is None else _check_values("heterogeneity_scales", heterogeneity_scales)
     noise = Additive(v=0.02) if noise is None else noise
@@ -775,33 +819,61 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
-    scans = []  # per exponent: (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
+    # per (exponent, homotopic weight): (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
+    scans = {}
+    allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
+
+    def weights_scan(exponent, h):
+        conn_w, norm_w = _weighted(connectome, normalize, exponent)
+        if h > 0:
+            conn_w, norm_w = _with_homotopic(conn_w, norm_w, h, homologues)
+        if (exponent, h) not in scans:
+            scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w, norm_w,
+                                                 coarse, sigma, row, fit_fc, fit_mask, bar, workers, gsr) \
+                + (conn_w, norm_w)
+        return _best_score(scans[(exponent, h)])
+
+    def kept():  # the best scanned (exponent, homotopic weight); ties to the first scanned
+        keys = [k for k in scans if k[1] in allowed]
+        return keys[int(np.argmax([np.nan_to_num(_best_score(scans[k]), nan=-2.0) for k in keys]))]
+
     try:
         with blas:
-            for exponent in exponents:
-                conn_e, norm_e = _weighted(connectome, normalize, float(exponent))
-                scans.append(_linear_stage(model, parameter, values, scales, m_map, fractions, conn_e, norm_e,
-                                           coarse, sigma, row, fit_fc, fit_mask, bar, workers, gsr)
-                             + (conn_e, norm_e))
-            if not any(sc[5] for sc in scans):
+            for exponent in exponents:  # the weight exponents, without homotopic connections
+                weights_scan(float(exponent), 0.0)
+            if not any(sc[5] for sc in scans.values()):
                 raise FitError("no stable working point was found for any value; try other values= or fractions=.")
-            best_per_exponent = np.array([np.nanmax(sc[0]) if sc[5] else np.nan for sc in scans])
-            e_best = int(np.argmax(np.nan_to_num(best_per_exponent, nan=-2.0)))
-            # at the kept exponent: homotopic connections of each weight (h = 0 is the exponent's own scan)
-            h_scans = {0.0: scans[e_best]} if (0.0 in homotopic or not added.size) else {}
-            for h in added:
-                conn_h, norm_h = _with_homotopic(scans[e_best][6], scans[e_best][7], float(h), homologues)
-                h_scans[float(h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_h,
-                                                  norm_h, coarse, sigma, row, fit_fc, fit_mask, bar,
-                                                  workers, gsr) + (conn_h, norm_h)
+            e_best = max(scans, key=lambda k: np.nan_to_num(_best_score(scans[k]), nan=-2.0))[0]
+            for h in added:  # at the kept exponent: homotopic connections of each weight
+                weights_scan(e_best, float(h))
+            e_best, h_best = kept()
+            step = _extension_step(exponents, e_best) if extend_exponents else None
+            if step is not None:  # best at an end of the range: follow the score past it at the kept h
+                e_new = e_best
+                for _ in range(MAX_EXPONENT_EXTENSIONS):
+                    if bar is not None:
+                        bar.total += values.size * scales.size
+                        bar.refresh()
+                    if not weights_scan(e_new * step, h_best) > weights_scan(e_new, h_best):
+                        break
+                    e_new *= step
+                if e_new != e_best:  # moved: the other homotopic weights at the new exponent
+                    for h in sorted(allowed - {h_best}):
+                        if bar is not None:
+                            bar.total += values.size * scales.size
+                            bar.refresh()
+                        weights_scan(e_new, h)
+                    e_best, h_best = kept()
     finally:
         if bar is not None and not simulate:
             bar.close()
-    best_per_weight = np.array([np.nanmax(h_scans[float(h)][0]) if float(h) in h_scans and h_scans[float(h)][5]
-                                else np.nan for h in homotopic])
-    h_best = float(homotopic[int(np.argmax(np.nan_to_num(best_per_weight, nan=-2.0)))]) if len(homologues) else 0.0
+    exponents = np.array(sorted({k[0] for k in scans}))
+    best_per_exponent = np.array([max((_best_score(sc) for k, sc in scans.items() if k[0] == e),
+                                      key=lambda v: np.nan_to_num(v, nan=-2.0)) for e in exponents])
+    best_per_weight = np.array([_best_score(scans[(e_best, float(h))]) if (e_best, float(h)) in scans else np.nan
+                                for h in homotopic])
     # at the kept exponent and homotopic weight
-    lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = h_scans[h_best]
+    lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = scans[(e_best, h_best)]
     if not points:
         raise FitError("no stable working point was found for any value; try other values= or fractions=.")
     t_linear = time.perf_counter() - t0
@@ -940,7 +1012,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     iu = np.triu_indices(n, 1)
 
     attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
-             "weight_exponent": float(exponents[e_best]), "homotopic_weight": h_best,
+             "weight_exponent": float(e_best), "homotopic_weight": h_best,
              "homotopic_pairs": len(homologues), "value": float(values[i]), "scale": float(scales[j]),
              "G": float(G_best),
              "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
@@ -1061,8 +1133,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                                          if c[1] is not None else np.nan for c in cands],
                                            {"long_name": "simulated FC fit, held-out target", "units": "1"})
     data["exponent_linear_corr"] = ("weight_exponent", best_per_exponent,
-                                    {"long_name": "best FC fit of the linearised network at each weight exponent, "
-                                                  "fit target", "units": "1"})
+                                    {"long_name": "best FC fit of the linearised network at each weight exponent "
+                                                  "(over the homotopic weights scanned at it), fit target",
+                                     "units": "1"})
     data["homotopic_linear_corr"] = ("homotopic_weight", best_per_weight,
                                      {"long_name": "best FC fit of the linearised network with homotopic connections "
                                                    "of each weight, at the kept exponent, fit target", "units": "1"})

@@ -12,6 +12,8 @@ from brainnet_cb.fitting.working_point import (
     DEFAULT_EXCITABILITY,
     DEFAULT_HOMOTOPIC_WEIGHTS,
     DEFAULT_WEIGHT_EXPONENTS,
+    EXPONENT_STEP,
+    MAX_EXPONENT_EXTENSIONS,
 )
 
 
@@ -24,6 +26,9 @@ def test_fit_default_is_the_working_point_on_the_bundled_hcp_groups():
     assert cfg.fit.excitability == list(DEFAULT_EXCITABILITY)
     np.testing.assert_allclose(cfg.fit.fractions, DEFAULT_COUPLING_FRACTIONS, rtol=0, atol=1e-12)
     assert cfg.fit.weight_exponents == list(DEFAULT_WEIGHT_EXPONENTS)
+    assert cfg.fit.extend_exponents is True
+    doc = type(cfg.fit).__dataclass_fields__["extend_exponents"].metadata["doc"]  # its help states the constants
+    assert f"{EXPONENT_STEP:g} times larger" in doc and f"at most {MAX_EXPONENT_EXTENSIONS} more" in doc
     assert cfg.fit.homotopic_weights == list(DEFAULT_HOMOTOPIC_WEIGHTS)
     assert cfg.fit.workers == 0  # all the CPUs the process may use
     assert cfg.fit.seeds == 2 and cfg.fit.control_variate is True and cfg.fit.candidates == 1

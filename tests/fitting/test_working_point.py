@@ -7,7 +7,14 @@ import brainnet_cb as bn
 from brainnet_cb.data.empirical_data import load_empirical
 from brainnet_cb.dynamics import critical_coupling, linear_fc, network_fixed_point
 from brainnet_cb.errors import FitError
-from brainnet_cb.fitting.working_point import _hemisphere_pairs, fit_working_point, score_fc
+from brainnet_cb.fitting.working_point import (
+    EXPONENT_STEP,
+    MAX_EXPONENT_EXTENSIONS,
+    _extension_step,
+    _hemisphere_pairs,
+    fit_working_point,
+    score_fc,
+)
 from brainnet_cb.fitting.working_point_scan import scan_branch, slow_limit_fc
 
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
@@ -120,7 +127,7 @@ def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp
     logged = bn.Connectome(np.log1p(np.asarray(c.weights) * 1e4), c.lengths, labels=c.labels)
     kw = dict(test_fc=hcp.fc_test, values=[-2.0], fractions=[0.9, 0.95, 1.0, 1.05, 1.1], homotopic_weights=[0.0],
               regional_noise=False, effective_connectivity=False, simulate=False, progress=False)
-    scanned = fit_working_point(logged, hcp.fc_fit, weight_exponents=[1.0, 2.0, 3.0], **kw)
+    scanned = fit_working_point(logged, hcp.fc_fit, weight_exponents=[1.0, 2.0, 3.0], extend_exponents=False, **kw)
     as_given = fit_working_point(logged, hcp.fc_fit, weight_exponents=[1.0], **kw)
     a, b = scanned.attrs, as_given.attrs
     assert a["weight_exponent"] == 3.0 and b["weight_exponent"] == 1.0
@@ -131,6 +138,41 @@ def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp
     assert a["sc_baseline_test"] == b["sc_baseline_test"]  # the baseline uses the weights as given
     assert a["test_corr"] > b["test_corr"] + 0.03  # chosen on the fit group, better on the held-out one
     assert a["test_corr"] > a["sc_baseline_test"] + 0.05
+
+
+def test_the_default_exponent_scan_goes_on_past_its_end_until_the_fit_score_peaks(hcp):
+    """Log counts need gamma > 3; the default scan (largest 3) follows its best score up by 1.5 at a time.
+
+    On hcp80 at eta -2 the linear fit score of log(1 + 10^4 W) ** gamma rises
+    up to 3 and peaks inside the extended range; the exponent it keeps scores
+    better on the held-out group than 3 does.
+    """
+    c = hcp.connectome
+    logged = bn.Connectome(np.log1p(np.asarray(c.weights) * 1e4), c.lengths, labels=c.labels)
+    kw = dict(test_fc=hcp.fc_test, values=[-2.0], fractions=[0.9, 0.95, 1.0, 1.05, 1.1], homotopic_weights=[0.0],
+              regional_noise=False, effective_connectivity=False, simulate=False, progress=False)
+    extended = fit_working_point(logged, hcp.fc_fit, **kw)
+    at_three = fit_working_point(logged, hcp.fc_fit, extend_exponents=False, **kw)
+    scanned = extended.weight_exponent.values
+    assert scanned[:4].tolist() == [0.5, 1.0, 2.0, 3.0] and at_three.weight_exponent.values.tolist() == [0.5, 1.0, 2.0, 3.0]
+    assert np.allclose(scanned[4:], 3.0 * EXPONENT_STEP ** np.arange(1, scanned.size - 3))
+    assert 1 <= scanned.size - 4 <= MAX_EXPONENT_EXTENSIONS
+    scores = extended.exponent_linear_corr.values
+    assert np.allclose(scores[:4], at_three.exponent_linear_corr.values, atol=1e-12)  # the same scans
+    best = int(np.argmax(scores))
+    assert 3 < best < scanned.size - 1  # past 3, and a peak inside: the last one added scores lower
+    assert extended.attrs["weight_exponent"] == scanned[best]
+    assert extended.attrs["test_corr"] > at_three.attrs["test_corr"] + 0.01
+
+
+@pytest.mark.parametrize("exponents, best, step", [
+    ([0.5, 1.0, 2.0, 3.0], 3.0, EXPONENT_STEP),  # best at the largest: scan larger ones
+    ([0.5, 1.0, 2.0, 3.0], 0.5, 1 / EXPONENT_STEP),  # at the smallest: smaller ones
+    ([0.5, 1.0, 2.0, 3.0], 1.0, None),  # inside: the range holds the peak
+    ([1.0], 1.0, None),  # one exponent: the weights as given, nothing to follow
+])
+def test_the_scan_is_extended_only_past_the_end_where_the_best_score_lies(exponents, best, step):
+    assert _extension_step(np.array(exponents), best) == (None if step is None else pytest.approx(step, rel=1e-15))
 
 
 def test_edge_holdout_fits_half_the_connections_and_scores_the_rest(hcp):
@@ -415,6 +457,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(weight_exponents=[1.0, 0.0]), r"weight_exponents must be > 0 \(W \*\* gamma of the normalised "
                                             r"weights\); got \[0.0, 1.0\]"),
         (dict(weight_exponents=[np.nan]), r"weight_exponents must be a non-empty 1-D sequence of finite numbers"),
+        (dict(extend_exponents="yes"), r"extend_exponents must be True or False; got 'yes'"),
         (dict(homotopic_weights=[0.0, -0.5]), r"homotopic_weights must be >= 0 \(fractions of the largest weight\); "
                                               r"got \[-0.5, 0.0\]"),
         (dict(homotopic_weights=[np.inf]), r"homotopic_weights must be a non-empty 1-D sequence of finite numbers"),
