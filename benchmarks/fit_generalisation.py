@@ -81,17 +81,6 @@ def _copy_score(kw):
     return float(np.corrcoef(np.asarray(kw["empirical_fc"])[iu], np.asarray(kw["test_fc"])[iu])[0, 1])
 
 
-def _gsr_fc(data, subjects, half=None):
-    """Mean FC of ``subjects`` after global signal regression of each one's band-passed series (or of one half)."""
-    fcs = []
-    for s in subjects:
-        bold = data.bold.sel(subject=s)
-        mid = bold.sizes["time"] // 2
-        part = bold if half is None else bold.isel(time=slice(None, mid) if half == "first" else slice(mid, None))
-        fcs.append(np.asarray(bn.fc(part, band=tuple(data.band_hz), global_signal=True).values))
-    return bn.fc_matrix(np.mean(fcs, axis=0), data.connectome.labels)
-
-
 def variants(data, subject=0):
     conn, fit, test = data.connectome, data.fc_fit, data.fc_test
     left = np.nonzero(~np.asarray(conn.hemispheres, bool))[0]
@@ -111,10 +100,10 @@ def variants(data, subject=0):
                               test_fc=data.fc_half("second", [one])),
         "hcp80-subject-others": dict(connectome=conn, empirical_fc=data.fc([one]),
                                      test_fc=data.fc([s for s in data.subjects if s != one])),
-        "hcp80-gsr": dict(connectome=conn, empirical_fc=_gsr_fc(data, data.subjects_fit),
-                          test_fc=_gsr_fc(data, data.subjects_test)),
-        "hcp80-subject-gsr": dict(connectome=conn, empirical_fc=_gsr_fc(data, [one], "first"),
-                                  test_fc=_gsr_fc(data, [one], "second")),
+        "hcp80-gsr": dict(connectome=conn, empirical_fc=data.fc("fit", global_signal=True),
+                          test_fc=data.fc("test", global_signal=True)),
+        "hcp80-subject-gsr": dict(connectome=conn, empirical_fc=data.fc_half("first", [one], global_signal=True),
+                                  test_fc=data.fc_half("second", [one], global_signal=True)),
     }
 
 

@@ -242,17 +242,39 @@ class EmpiricalData:
                             f"or subject IDs from {list(self.subjects)}.")
         return tuple(chosen)
 
-    def fc(self, group="fit") -> xr.DataArray:
+    def fc(self, group="fit", *, global_signal=False) -> xr.DataArray:
         """Mean FC of a group (``"fit"``, ``"test"``, ``"all"``) or of chosen subject IDs.
 
         The plain mean of the per-subject Pearson FCs (not Fisher-z averaged),
         as ``fc_fit``/``fc_test`` are.
+
+        Parameters
+        ----------
+        group : str or sequence of str, default "fit"
+            ``"fit"``, ``"test"``, ``"all"`` or subject IDs.
+        global_signal : bool, default False
+            The FC after global signal regression: each subject's band-passed
+            series regressed on the mean of all regions
+            (``bn.fc(..., band=band_hz, global_signal=True)``, computed from
+            :attr:`bold`), then averaged; its entries have a mean near 0.
         """
         subs = self._subjects(group)
+        if global_signal:
+            return self._bold_fc(self.bold.sel(subject=list(subs)), subs, "", True)
         m = self.fc_subjects.sel(subject=list(subs)).mean("subject").values
         out = fc_matrix(m, self.connectome.labels,
                         source=f"{self.name}: mean FC of subjects {', '.join(subs)}")
-        out.attrs.update(band_hz=list(self.band_hz), subjects=list(subs))
+        out.attrs.update(band_hz=list(self.band_hz), subjects=list(subs), global_signal=0)
+        return out
+
+    def _bold_fc(self, bold, subs, what, global_signal):
+        """Mean over ``subs`` of the FC of each one's series in ``bold`` (band-pass ``band_hz``)."""
+        fcs = [np.asarray(_fc(bold.sel(subject=s), band=tuple(self.band_hz), global_signal=global_signal).values)
+               for s in subs]
+        after = " after global signal regression" if global_signal else ""
+        out = fc_matrix(np.mean(fcs, axis=0), self.connectome.labels,
+                        source=f"{self.name}: mean FC{what} of subjects {', '.join(subs)}{after}")
+        out.attrs.update(band_hz=list(self.band_hz), subjects=list(subs), global_signal=int(bool(global_signal)))
         return out
 
     def sc_baseline(self, group="test") -> float:
@@ -304,7 +326,7 @@ class EmpiricalData:
         step = 3 * self.tr if step is None else step
         return _fcd(self.bold.sel(subject=subject), window=window, step=step, band=band)
 
-    def fc_half(self, half, group="all") -> xr.DataArray:
+    def fc_half(self, half, group="all", *, global_signal=False) -> xr.DataArray:
         """Mean FC of one half of each subject's BOLD: a time split for out-of-sample fits.
 
         Each subject's series is cut at its middle volume; the FC of the chosen
@@ -318,6 +340,9 @@ class EmpiricalData:
             Which half of every series.
         group : str or sequence of str, default "all"
             ``"fit"``, ``"test"``, ``"all"`` or subject IDs.
+        global_signal : bool, default False
+            The FC after global signal regression of each half series (as
+            :meth:`fc`).
         """
         if half not in ("first", "second"):
             raise DataError(f"half must be 'first' or 'second'; got {half!r}.")
@@ -325,10 +350,8 @@ class EmpiricalData:
         bold = self.bold.sel(subject=list(subs))
         mid = bold.sizes["time"] // 2
         part = bold.isel(time=slice(None, mid) if half == "first" else slice(mid, None))
-        fcs = [np.asarray(_fc(part.sel(subject=s), band=tuple(self.band_hz)).values) for s in subs]
-        out = fc_matrix(np.mean(fcs, axis=0), self.connectome.labels,
-                        source=f"{self.name}: mean FC of the {half} half of subjects {', '.join(subs)}")
-        out.attrs.update(band_hz=list(self.band_hz), subjects=list(subs), half=half)
+        out = self._bold_fc(part, subs, f" of the {half} half", global_signal)
+        out.attrs["half"] = half
         return out
 
     def connectome_of(self, subjects) -> Connectome:

@@ -211,6 +211,26 @@ def test_fc_half_is_the_mean_fc_of_each_subjects_half_series():
     np.testing.assert_allclose(np.diag(first.values), 1.0, atol=1e-12)
 
 
+def test_group_and_half_fc_after_global_signal_regression_regress_each_subjects_series():
+    data = bn.load_empirical("hcp80")
+    subs = data.subjects_test
+    gsr = data.fc("test", global_signal=True)
+    by_hand = np.mean([bn.fc(data.bold.sel(subject=s), band=data.band_hz, global_signal=True).values for s in subs],
+                      axis=0)
+    np.testing.assert_allclose(gsr.values, by_hand, rtol=0, atol=1e-12)
+    second = data.fc_half("second", "test", global_signal=True)
+    by_hand = np.mean([bn.fc(data.bold.sel(subject=s).isel(time=slice(600, None)), band=data.band_hz,
+                             global_signal=True).values for s in subs], axis=0)
+    np.testing.assert_allclose(second.values, by_hand, rtol=0, atol=1e-12)
+    iu = np.triu_indices(data.connectome.n_regions, 1)
+    plain = data.fc("test")
+    # the regression removes the shared fluctuation: mean FC 0.41 -> below 0, the pattern kept
+    assert plain.values[iu].mean() > 0.3 and -0.05 < gsr.values[iu].mean() < 0.0
+    assert 0.5 < np.corrcoef(plain.values[iu], gsr.values[iu])[0, 1] < 0.95
+    assert gsr.attrs["global_signal"] == 1 and plain.attrs["global_signal"] == 0 and second.attrs["half"] == "second"
+    assert "after global signal regression" in gsr.attrs["source"]
+
+
 def test_fc_half_refuses_an_unknown_half():
     with pytest.raises(bn.DataError, match=r"half must be 'first' or 'second'; got 'middle'"):
         bn.load_empirical("hcp80").fc_half("middle")
