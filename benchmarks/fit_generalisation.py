@@ -23,6 +23,8 @@ Variants:
 - ``hcp80-rowsum``: weights normalised by row sums instead of the maximum;
 - ``hcp80-logcounts``: ``log(1 + 10^4 W)``, the log of streamline-count-like weights
   (strong and weak connections squeezed together; the weight exponent restores them);
+- ``hcp80-top15``: the 15 % strongest connections only (a thresholded SC, as many pipelines
+  give it: the refinement cannot add a connection that is missing);
 - ``hcp80-edges``: FC of all subjects, fit on half of the connections, scored on the rest;
 - ``hcp80-subject``: one subject (``--subject``, default the first, 101309): the FC of the first half of its
   series -> the FC of the second half (the same subject, unseen time);
@@ -73,6 +75,13 @@ def _sub(fc, keep):
     return fc.isel(region_i=keep, region_j=keep)
 
 
+def _strongest(weights, share):
+    """``weights`` with all but the ``share`` strongest of its connections set to 0."""
+    w = np.asarray(weights, dtype=float).copy()
+    w[w < np.quantile(w[w > 0], 1.0 - share)] = 0.0
+    return w
+
+
 def _copy_score(kw):
     """Correlation of the fit FC itself with the held-out FC (upper triangles); NaN without a test FC."""
     if kw.get("test_fc") is None:
@@ -95,6 +104,8 @@ def variants(data, subject=0):
         "hcp80-rowsum": dict(connectome=conn, empirical_fc=fit, test_fc=test, normalize="row_sum"),
         "hcp80-logcounts": dict(connectome=conn.replace(weights=np.log1p(1e4 * np.asarray(conn.weights))),
                                 empirical_fc=fit, test_fc=test),
+        "hcp80-top15": dict(connectome=conn.replace(weights=_strongest(conn.weights, 0.15)), empirical_fc=fit,
+                            test_fc=test),
         "hcp80-edges": dict(connectome=conn, empirical_fc=all_fc, holdout="edges"),
         "hcp80-subject": dict(connectome=conn, empirical_fc=data.fc_half("first", [one]),
                               test_fc=data.fc_half("second", [one])),
