@@ -75,7 +75,7 @@ import numpy as np
 import scipy.optimize
 
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
-from ..dynamics.system import Network, _jac, in_float64
+from ..dynamics.system import Network, _inverse_rows_checked, _jac, _operator, in_float64, jacobian_parts
 from .regional_noise import (
     _LOG_BOUND,
     RegionalNoise,
@@ -197,10 +197,11 @@ def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, 
     """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
     n = x.shape[1]
     u, e = params[:n], params[n:]
-    J = _jac(x, _modulated(arrays, parameter, x, pi, pj, e), port)
-    B = jnp.linalg.inv(J)[row * n:(row + 1) * n]
+    new = _modulated(arrays, parameter, x, pi, pj, e)
+    # the rows of J^{-1} and sign det J from one n x n factorisation (dense where it fails its check)
+    B, sign, _, _ = _inverse_rows_checked(_operator(jacobian_parts(x, new, port), new.weights), row)
     loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
-    return loss, jnp.linalg.slogdet(J)[0]
+    return loss, sign
 
 
 _loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True),
