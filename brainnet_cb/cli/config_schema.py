@@ -252,9 +252,9 @@ class FitSection:
     weight_exponents: list = _f([0.5, 1.0, 2.0, 3.0], "Exponents gamma of the normalised weights scanned, W ** gamma "
                                 "(method = working_point); the best linear fit keeps one. [1.0]: the weights as given.",
                                 api="bn.fit_working_point(weight_exponents=...)", items="number")
-    extend_exponents: bool = _f(True, "Where the best linear fit lies at the largest (smallest) weight exponent, "
-                                "scan exponents 1.5 times larger (smaller) until it lies inside, at most 4 more "
-                                "(method = working_point); false: weight_exponents as given.",
+    extend_exponents: bool = _f(True, "Where the best linear fit lies at the largest weight exponent, scan "
+                                "exponents 1.5 times larger while it rises, at most 4 more (method = "
+                                "working_point); false: weight_exponents as given.",
                                 api="bn.fit_working_point(extend_exponents=...)")
     homotopic_weights: list = _f([0.0, 0.5, 1.0, 2.0], "Weights h of connections added between homotopic regions, "
                                  "fractions of the largest weight (method = working_point); the best linear fit "

@@ -10,7 +10,7 @@ from brainnet_cb.errors import FitError
 from brainnet_cb.fitting.working_point import (
     EXPONENT_STEP,
     MAX_EXPONENT_EXTENSIONS,
-    _extension_step,
+    _extends,
     _hemisphere_pairs,
     fit_working_point,
     score_fc,
@@ -174,14 +174,14 @@ def test_the_default_exponent_scan_goes_on_past_its_end_until_the_fit_score_peak
     assert a["test_corr"] > at_three.attrs["test_corr"] + 0.05
 
 
-@pytest.mark.parametrize("exponents, best, step", [
-    ([0.5, 1.0, 2.0, 3.0], 3.0, EXPONENT_STEP),  # best at the largest: scan larger ones
-    ([0.5, 1.0, 2.0, 3.0], 0.5, 1 / EXPONENT_STEP),  # at the smallest: smaller ones
-    ([0.5, 1.0, 2.0, 3.0], 1.0, None),  # inside: the range holds the peak
-    ([1.0], 1.0, None),  # one exponent: the weights as given, nothing to follow
+@pytest.mark.parametrize("exponents, best, extends", [
+    ([0.5, 1.0, 2.0, 3.0], 3.0, True),  # best at the largest: scan larger ones
+    ([0.5, 1.0, 2.0, 3.0], 0.5, False),  # at the smallest: not below (W ** gamma -> the binary graph)
+    ([0.5, 1.0, 2.0, 3.0], 1.0, False),  # inside: the range holds the peak
+    ([1.0], 1.0, False),  # one exponent: the weights as given, nothing to follow
 ])
-def test_the_scan_is_extended_only_past_the_end_where_the_best_score_lies(exponents, best, step):
-    assert _extension_step(np.array(exponents), best) == (None if step is None else pytest.approx(step, rel=1e-15))
+def test_the_scan_is_extended_only_past_the_largest_exponent_where_the_best_score_lies(exponents, best, extends):
+    assert _extends(np.array(exponents), best) is extends
 
 
 def test_edge_holdout_fits_half_the_connections_and_scores_the_rest(hcp):
