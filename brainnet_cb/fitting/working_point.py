@@ -822,11 +822,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     scans = {}
     allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
 
-    def weights_scan(exponent, h):
-        conn_w, norm_w = _weighted(connectome, normalize, exponent)
-        if h > 0:
-            conn_w, norm_w = _with_homotopic(conn_w, norm_w, h, homologues)
+    def weights_scan(exponent, h):  # the scan of W ** exponent with homotopic connections of weight h (once)
         if (exponent, h) not in scans:
+            conn_w, norm_w = _weighted(connectome, normalize, exponent)
+            if h > 0:
+                conn_w, norm_w = _with_homotopic(conn_w, norm_w, h, homologues)
             scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w, norm_w,
                                                  coarse, sigma, row, fit_fc, fit_mask, bar, workers, gsr) \
                 + (conn_w, norm_w)
