@@ -177,6 +177,13 @@ def _resolve(name):
     return folder, name, description, sums
 
 
+def _check_global_signal(value) -> bool:
+    """``value`` if it is True or False, else a :class:`DataError` naming it."""
+    if not isinstance(value, bool | np.bool_):
+        raise DataError(f"global_signal must be True or False; got {value!r}.")
+    return bool(value)
+
+
 @dataclass(frozen=True)
 class EmpiricalData:
     """A group connectome with the FC (and BOLD) of two disjoint groups of subjects.
@@ -259,7 +266,7 @@ class EmpiricalData:
             :attr:`bold`), then averaged; its entries have a mean near 0.
         """
         subs = self._subjects(group)
-        if global_signal:
+        if _check_global_signal(global_signal):
             return self._bold_fc(self.bold.sel(subject=list(subs)), subs, "", True)
         m = self.fc_subjects.sel(subject=list(subs)).mean("subject").values
         out = fc_matrix(m, self.connectome.labels,
@@ -346,6 +353,7 @@ class EmpiricalData:
         """
         if half not in ("first", "second"):
             raise DataError(f"half must be 'first' or 'second'; got {half!r}.")
+        _check_global_signal(global_signal)
         subs = self._subjects(group)
         bold = self.bold.sel(subject=list(subs))
         mid = bold.sizes["time"] // 2

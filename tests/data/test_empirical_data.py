@@ -231,6 +231,14 @@ def test_group_and_half_fc_after_global_signal_regression_regress_each_subjects_
     assert "after global signal regression" in gsr.attrs["source"]
 
 
+def test_global_signal_must_be_true_or_false():
+    data = bn.load_empirical("hcp80")
+    with pytest.raises(bn.DataError, match=r"global_signal must be True or False; got 'yes'"):
+        data.fc("test", global_signal="yes")
+    with pytest.raises(bn.DataError, match=r"global_signal must be True or False; got 1"):
+        data.fc_half("first", global_signal=1)
+
+
 def test_fc_half_refuses_an_unknown_half():
     with pytest.raises(bn.DataError, match=r"half must be 'first' or 'second'; got 'middle'"):
         bn.load_empirical("hcp80").fc_half("middle")
