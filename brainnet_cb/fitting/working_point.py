@@ -440,6 +440,19 @@ def _extends(exponents, best) -> bool:
     return len(exponents) >= 2 and best == float(np.max(exponents))
 
 
+def _same_weights(connectome, normalize, scans):
+    """The scan among ``scans`` of a network with the same normalised weights as ``connectome``, else None.
+
+    Binary weights (or weights with one value per row, normalised by row sums)
+    are the same network at every exponent: scanned once.
+    """
+    w = np.asarray(connectome.normalized(normalize).weights)
+    for sc in scans:
+        if np.array_equal(np.asarray(sc[6].normalized(sc[7]).weights), w):
+            return sc
+    return None
+
+
 def _weighted(connectome, normalize, exponent):
     """The connectome whose normalised weights are raised to ``exponent``, and the normalisation to pass on.
 
@@ -827,9 +840,15 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             conn_w, norm_w = _weighted(connectome, normalize, exponent)
             if h > 0:
                 conn_w, norm_w = _with_homotopic(conn_w, norm_w, h, homologues)
-            scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w, norm_w,
-                                                 coarse, sigma, row, fit_fc, fit_mask, bar, workers, gsr) \
-                + (conn_w, norm_w)
+            same = _same_weights(conn_w, norm_w, [sc for k, sc in scans.items() if k[1] == h])
+            if same is not None:  # e.g. binary weights: every exponent gives the same network
+                if bar is not None:
+                    bar.update(values.size * scales.size)
+                scans[(exponent, h)] = same
+            else:
+                scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w,
+                                                     norm_w, coarse, sigma, row, fit_fc, fit_mask, bar, workers,
+                                                     gsr) + (conn_w, norm_w)
         return _best_score(scans[(exponent, h)])
 
     def kept():  # the best scanned (exponent, homotopic weight); ties to the first scanned

@@ -174,6 +174,26 @@ def test_the_default_exponent_scan_goes_on_past_its_end_until_the_fit_score_peak
     assert a["test_corr"] > at_three.attrs["test_corr"] + 0.05
 
 
+def test_binary_weights_are_scanned_once_for_every_exponent(hcp, monkeypatch):
+    """W ** gamma of 0/1 weights is the same network: one linear scan serves all exponents, bit for bit."""
+    import brainnet_cb.fitting.working_point as wp
+
+    c = hcp.connectome
+    w = np.asarray(c.weights)
+    binary = c.replace(weights=(w >= np.quantile(w[w > 0], 0.7)).astype(float))
+    kw = dict(test_fc=hcp.fc_test, values=[-2.0], fractions=[0.95, 1.0, 1.05], homotopic_weights=[0.0],
+              regional_noise=False, effective_connectivity=False, simulate=False, progress=False)
+    calls = []
+    real = wp._linear_stage
+    monkeypatch.setattr(wp, "_linear_stage", lambda *a, **k: calls.append(a[6]) or real(*a, **k))
+    every = fit_working_point(binary, hcp.fc_fit, **kw)
+    assert len(calls) == 1  # 0.5, 1, 2, 3: one network
+    one = fit_working_point(binary, hcp.fc_fit, weight_exponents=[0.5], **kw)
+    assert np.all(every.exponent_linear_corr.values == one.exponent_linear_corr.values[0])
+    assert every.attrs["weight_exponent"] == 0.5 and every.attrs["test_corr"] == one.attrs["test_corr"]
+    np.testing.assert_array_equal(every.linear_corr.values, one.linear_corr.values)
+
+
 @pytest.mark.parametrize("exponents, best, extends", [
     ([0.5, 1.0, 2.0, 3.0], 3.0, True),  # best at the largest: scan larger ones
     ([0.5, 1.0, 2.0, 3.0], 0.5, False),  # at the smallest: not below (W ** gamma -> the binary graph)
