@@ -835,8 +835,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     scans = {}
     allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
 
-    def weights_scan(exponent, h):  # the scan of W ** exponent with homotopic connections of weight h (once)
+    def weights_scan(exponent, h, extra=False):  # the scan of W ** exponent, homotopic weight h (once)
         if (exponent, h) not in scans:
+            if extra and bar is not None:  # a scan the progress bar did not count on
+                bar.total += values.size * scales.size
+                bar.refresh()
             conn_w, norm_w = _weighted(connectome, normalize, exponent)
             if h > 0:
                 conn_w, norm_w = _with_homotopic(conn_w, norm_w, h, homologues)
@@ -868,18 +871,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             if extend_exponents and _extends(exponents, e_best):  # follow the score up at the kept h
                 e_new = e_best
                 for _ in range(MAX_EXPONENT_EXTENSIONS):
-                    if bar is not None:
-                        bar.total += values.size * scales.size
-                        bar.refresh()
-                    if not weights_scan(e_new * EXPONENT_STEP, h_best) > weights_scan(e_new, h_best):
+                    if not weights_scan(e_new * EXPONENT_STEP, h_best, extra=True) > weights_scan(e_new, h_best):
                         break
                     e_new *= EXPONENT_STEP
                 if e_new != e_best:  # moved: the other homotopic weights at the new exponent
                     for h in sorted(allowed - {h_best}):
-                        if bar is not None:
-                            bar.total += values.size * scales.size
-                            bar.refresh()
-                        weights_scan(e_new, h)
+                        weights_scan(e_new, h, extra=True)
                     e_best, h_best = kept()
     finally:
         if bar is not None and not simulate:

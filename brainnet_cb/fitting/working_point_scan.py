@@ -180,17 +180,15 @@ class _Provisional:
     sign: float
 
 
-def _det_sign(point, network=None):
+def _det_sign(point, network):
     r"""The sign of :math:`\det J` at an accepted point (a :class:`FixedPoint` or :class:`_Provisional`).
 
-    With the ``network`` of the point (at its coupling) the sign of a :class:`FixedPoint` comes from the
-    structure of the Jacobian (:func:`~brainnet_cb.dynamics.system.jacobian_slogdet`, an ``n x n`` LU),
-    else from its dense Jacobian.
+    ``network`` is the point's network at its coupling: the sign of a
+    :class:`FixedPoint` comes from the structure of the Jacobian
+    (:func:`~brainnet_cb.dynamics.system.jacobian_slogdet`, an ``n x n`` LU).
     """
     if isinstance(point, _Provisional):
         return point.sign
-    if network is None:
-        return float(np.linalg.slogdet(point.jacobian)[0])
     return _sign_at(network, point.values)
 
 

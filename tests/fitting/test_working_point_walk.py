@@ -76,7 +76,7 @@ def test_the_sign_of_det_j_at_a_stable_point_counts_its_real_eigenvalues():
         fp = fixed_point_of(network.with_strength(G))
         assert fp.stable
         m = int(np.sum(np.abs(fp.eigenvalues.imag) == 0))
-        assert _det_sign(fp) == (-1.0) ** m
+        assert _det_sign(fp, network.with_strength(G)) == (-1.0) ** m  # structured, as the walk uses it
 
 
 @in_float64
