@@ -227,6 +227,41 @@ def _sc_baseline(connectome, target, mask):
     return score_fc((w + w.T) / 2.0, target, mask)["corr"]
 
 
+# ----------------------------------------------------------------------------- records of the recipe
+class _Point(NamedTuple):
+    """A stable point of the linear scan."""
+
+    model: NodeModel  # with the scanned excitability (and heterogeneity scale)
+    G: float  # global coupling
+    fixed_point: FixedPoint
+    fc: np.ndarray  # slow-limit FC with the same noise in every region
+
+
+class _Scan(NamedTuple):
+    """The linear scan of one network (one weight exponent and homotopic weight) over ``(value, scale, fraction)``."""
+
+    lin_corr: np.ndarray  # (values, scales, fractions): linear fit score, NaN where no stable point
+    lin_mean: np.ndarray  # mean slow-limit FC of the model
+    G_grid: np.ndarray  # couplings
+    G_ref: np.ndarray  # (values, scales): reference coupling of each branch
+    kinds: np.ndarray  # (values, scales): how the reference coupling was found
+    points: dict  # (i, j, k) -> _Point, the stable points
+    connectome: Connectome | None  # the scanned network (its weights raised, homotopic connections added)
+    normalize: str | None  # its normalisation
+
+
+class _Candidate(NamedTuple):
+    """A point of the linear scan simulated (or reported without simulation) by the simulation stage."""
+
+    point: tuple  # (i, j, k) of the linear scan
+    fc: np.ndarray | None  # simulated FC (with the control variate), None where it was not simulated
+    fit_score: dict  # score_fc against the fit FC ("corr" NaN where not simulated or diverged)
+    seeds_kept: int  # realisations that did not diverge
+    dt: float  # integration step, NaN where not simulated
+    refined: bool  # with refined weights (else on the structural ones)
+    tracked: bool  # the runs stayed in the linear regime that chose the point (they tracked their twin)
+
+
 # ----------------------------------------------------------------------------- the simulation stage
 class _Setup(NamedTuple):
     """What a point runs with once its noise (and weights) are fitted to the fit FC."""
@@ -415,13 +450,13 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
                 continue
             sc = score_fc(fc, fit_fc, fit_mask)
             lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
-            points[(i, j, k)] = (m, G, fp, fc)
-    return lin_corr, lin_mean, G_grid, G_ref, kinds, points
+            points[(i, j, k)] = _Point(m, G, fp, fc)
+    return _Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
 
 
 def _best_score(scan):
     """The best linear fit score of one scan (NaN where it found no stable point)."""
-    return float(np.nanmax(scan[0])) if scan[5] else float("nan")
+    return float(np.nanmax(scan.lin_corr)) if scan.points else float("nan")
 
 
 def _extends(exponents, best) -> bool:
@@ -448,7 +483,7 @@ def _same_weights(connectome, normalize, scans):
     """
     w = np.asarray(connectome.normalized(normalize).weights)
     for sc in scans:
-        if np.array_equal(np.asarray(sc[6].normalized(sc[7]).weights), w):
+        if np.array_equal(np.asarray(sc.connectome.normalized(sc.normalize).weights), w):
             return sc
     return None
 
@@ -831,8 +866,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
-    # per (exponent, homotopic weight): (lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
-    scans = {}
+    scans = {}  # per (exponent, homotopic weight): its _Scan
     allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
 
     def weights_scan(exponent, h, extra=False):  # the scan of W ** exponent, homotopic weight h (once)
@@ -851,7 +885,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             else:
                 scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w,
                                                      norm_w, coarse, sigma, row, fit_fc, fit_mask, bar, workers,
-                                                     gsr) + (conn_w, norm_w)
+                                                     gsr)
         return _best_score(scans[(exponent, h)])
 
     def kept():  # the best scanned (exponent, homotopic weight); ties to the first scanned
@@ -862,7 +896,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         with blas:
             for exponent in exponents:  # the weight exponents, without homotopic connections
                 weights_scan(float(exponent), 0.0)
-            if not any(sc[5] for sc in scans.values()):
+            if not any(sc.points for sc in scans.values()):
                 raise FitError("no stable working point was found for any value; try other values= or fractions=.")
             e_best = max(scans, key=lambda k: np.nan_to_num(_best_score(scans[k]), nan=-2.0))[0]
             for h in added:  # at the kept exponent: homotopic connections of each weight
@@ -902,7 +936,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             m, G, fp, _ = points[p]
             B, q = slow_limit_response(fp, sigma, row)
             alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
-            fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p][3]
+            fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc
             ec = None
             scanned = conn_w.normalized(norm_w)
             if refine["on"]:
@@ -935,7 +969,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         def realisation(job):
             c, k, twin = job
             p = c[0]
-            G = points[p][1]
+            G = points[p].G
             su = setup_at(p)
             fc_k = _simulate_seed(twins[c] if twin else su.model, su.connectome, G, su.fixed_point, noise=su.noise,
                                   normalize=su.normalize, speed=speed, dt=steps[c], duration=duration_ms, tr=tr_ms,
@@ -961,7 +995,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     steps[c] = stable_step(su.fixed_point, dt, tr_ms)
                 except FitError:  # no usable step: the candidate is reported, not simulated
                     steps[c] = None
-                m, G = su.model, points[p][1]
+                m, G = su.model, points[p].G
                 delay_stable[c] = steps[c] is not None and (su.kicked or _decays_with_delays(
                     m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[c]))
                 if not delay_stable[c]:  # the candidate is reported, not simulated
@@ -981,7 +1015,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             for p in batch:
                 c = (p, refine["on"])
                 if steps[c] is None:
-                    cands.append((p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine["on"], False))
+                    cands.append(_Candidate(p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine["on"],
+                                            False))
                     continue
                 kept = [k for k in range(seeds) if all(done[(c, k, t)] is not None for t in pair)]
                 fcs = [done[(c, k, False)] for k in kept]
@@ -995,29 +1030,29 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     fc_sim = runs_mean[c]
                 s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
                          else {"corr": np.nan, "rmse": np.nan})
-                cands.append((p, fc_sim, s_fit, len(fcs), steps[c], refine["on"], tracked))
-            if any(np.isfinite(cand[2]["corr"]) and cand[6] for cand in cands):
+                cands.append(_Candidate(p, fc_sim, s_fit, len(fcs), steps[c], refine["on"], tracked))
+            if any(np.isfinite(cand.fit_score["corr"]) and cand.tracked for cand in cands):
                 break
     if bar is not None and simulate:
         bar.close()
     if cands:
-        best = max(cands, key=lambda c: np.nan_to_num(c[2]["corr"], nan=-2.0))
-        if not np.isfinite(best[2]["corr"]):
+        best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
+        if not np.isfinite(best.fit_score["corr"]):
             raise FitError(f"every simulated candidate ({len(cands)}: the best points of the linear scan) diverged "
                            "or gave an undefined FC; use a smaller dt or weaker noise.")
-        p_best, fc_best = best[0], best[1]
-        refine["on"] = best[5]
+        p_best, fc_best = best.point, best.fc
+        refine["on"] = best.refined
     else:
         refine["on"] = bool(effective_connectivity)
         p_best = chosen_lin
         su = setup_at(p_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
         fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
                               np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
-    G_best = points[p_best][1]
+    G_best = points[p_best].G
     best_setup = setup_at(p_best)
     m_best = best_setup.model
     i, j, k = p_best
-    dt_best = best[4] if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
+    dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
     c_best = (p_best, refine["on"])
     fc_lin = exact[c_best] if cands and c_best in exact else _exact_fc(
         m_best, best_setup.connectome, G_best, best_setup.fixed_point, best_setup.noise, tr_ms, band,
@@ -1059,7 +1094,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         s_lin = score_fc(fc_lin, target, mask)
         attrs.update({f"{tag}_corr": s["corr"], f"{tag}_rmse": s["rmse"], f"{tag}_fc_mean_model": s["mean_model"],
                       f"{tag}_fc_mean_empirical": s["mean_target"], f"{tag}_corr_linear": s_lin["corr"],
-                      f"{tag}_corr_linear_uniform_noise": score_fc(points[p_best][3], target, mask)["corr"],
+                      f"{tag}_corr_linear_uniform_noise": score_fc(points[p_best].fc, target, mask)["corr"],
                       f"{tag}_corr_linear_structural": score_fc(best_setup.fc_structural, target, mask)["corr"],
                       f"sc_baseline_{tag}": _sc_baseline(conn, target, mask)})
         for part, in_part in halves.items():
@@ -1115,36 +1150,36 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         data["test_fc"] = (mat, test, {"long_name": "held-out FC", "units": "1"})
     if cands:
         data.update({
-            "candidate_value": ("candidate", [float(values[c[0][0]]) for c in cands], {"long_name": parameter}),
-            "candidate_scale": ("candidate", [float(scales[c[0][1]]) for c in cands],
+            "candidate_value": ("candidate", [float(values[c.point[0]]) for c in cands], {"long_name": parameter}),
+            "candidate_scale": ("candidate", [float(scales[c.point[1]]) for c in cands],
                                 {"long_name": "heterogeneity scale"}),
-            "candidate_fraction": ("candidate", [float(fractions[c[0][2]]) for c in cands],
+            "candidate_fraction": ("candidate", [float(fractions[c.point[2]]) for c in cands],
                                    {"long_name": "G / G_ref"}),
-            "candidate_G": ("candidate", [float(G_grid[c[0]]) for c in cands], {"long_name": "global coupling"}),
-            "candidate_linear_corr": ("candidate", [float(lin_corr[c[0]]) for c in cands],
+            "candidate_G": ("candidate", [float(G_grid[c.point]) for c in cands], {"long_name": "global coupling"}),
+            "candidate_linear_corr": ("candidate", [float(lin_corr[c.point]) for c in cands],
                                       {"long_name": "linear FC fit, fit target", "units": "1"}),
-            "candidate_fit_corr": ("candidate", [c[2]["corr"] for c in cands],
+            "candidate_fit_corr": ("candidate", [c.fit_score["corr"] for c in cands],
                                    {"long_name": "simulated FC fit, fit target", "units": "1"}),
-            "candidate_seeds_kept": ("candidate", [c[3] for c in cands],
+            "candidate_seeds_kept": ("candidate", [c.seeds_kept for c in cands],
                                      {"long_name": "realisations that stayed finite (with the control variate: "
                                                    "they and their twins)"}),
-            "candidate_dt": ("candidate", [c[4] for c in cands], {"long_name": "integration step", "units": "ms"}),
-            "candidate_refined": ("candidate", [bool(c[5]) for c in cands],
+            "candidate_dt": ("candidate", [c.dt for c in cands], {"long_name": "integration step", "units": "ms"}),
+            "candidate_refined": ("candidate", [bool(c.refined) for c in cands],
                                   {"long_name": "with the effective connectivity fitted (where it kept the "
                                                 "structural weights, connection_shrinkage is inf); false: the "
                                                 "last resort on the structural weights"}),
-            "candidate_linear_regime": ("candidate", [bool(c[6]) for c in cands], {
+            "candidate_linear_regime": ("candidate", [bool(c.tracked) for c in cands], {
                 "long_name": "the mean FC of the realisations correlates with their linearised twins' at least "
                              f"{LINEAR_REGIME_CORR} (else the next points are simulated too; the best simulated "
                              "fit of all is kept)"}),
-            "candidate_delay_stable": ("candidate", [delay_stable[(c[0], c[5])] for c in cands],
+            "candidate_delay_stable": ("candidate", [delay_stable[(c.point, c.refined)] for c in cands],
                                        {"long_name": "no growing mode with the delays, and a small kick off the "
                                                      "fixed point dies out (else, or without a stable step, not "
                                                      "simulated)"}),
         })
         if test is not None:
-            data["candidate_test_corr"] = ("candidate", [score_fc(c[1], test, test_mask)["corr"]
-                                                         if c[1] is not None else np.nan for c in cands],
+            data["candidate_test_corr"] = ("candidate", [score_fc(c.fc, test, test_mask)["corr"]
+                                                         if c.fc is not None else np.nan for c in cands],
                                            {"long_name": "simulated FC fit, held-out target", "units": "1"})
     data["exponent_linear_corr"] = ("weight_exponent", best_per_exponent,
                                     {"long_name": "best FC fit of the linearised network at each weight exponent "
