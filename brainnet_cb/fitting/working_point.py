@@ -246,8 +246,8 @@ class _Scan(NamedTuple):
     G_ref: np.ndarray  # (values, scales): reference coupling of each branch
     kinds: np.ndarray  # (values, scales): how the reference coupling was found
     points: dict  # (i, j, k) -> _Point, the stable points
-    connectome: Connectome | None  # the scanned network (its weights raised, homotopic connections added)
-    normalize: str | None  # its normalisation
+    connectome: Connectome  # the scanned network (its weights raised, homotopic connections added)
+    normalize: str  # its normalisation
 
 
 class _Candidate(NamedTuple):
