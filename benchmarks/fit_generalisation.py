@@ -48,9 +48,10 @@ Variants:
   two independent sets of HCP subjects that BrainSpace ships ("main" and "holdout" group) and
   the FCs of three single subjects. It has no structural connectome, so the SC is a surrogate
   built from geometry alone, the exponential distance rule ``W = exp(-d / 20 mm)`` of the
-  Euclidean distances ``d`` between region centres (Ercsey-Ravasz et al. 2013; Roberts et al.
-  2016), with ``d`` as tract lengths; the centres are the means of each region's vertices on
-  BrainSpace's conte69 surfaces (read with nibabel), and they pair the homotopic regions. The
+  Euclidean distances ``d`` between region centres (``bn.distance_rule_connectome``;
+  Ercsey-Ravasz et al. 2013; Roberts et al. 2016), with ``d`` as tract lengths; the centres
+  are the means of each region's vertices on BrainSpace's conte69 surfaces (read with
+  nibabel), and they pair the homotopic regions. The
   weight exponent scans the decay length (``exp(-d / 10 mm)`` gave the same network at exponent
   0.5). ``schaefer100-edr``: main group -> holdout group (a replication: the two correlate
   0.997); ``-edges``: the main group's FC, fit on half of the connections, scored on the rest;
@@ -197,11 +198,9 @@ def _schaefer_connectome(base, scale, decay_mm=20.0):
     regions = range(1, scale + 1)
     centres = np.array([vertices[parcels == k].mean(axis=0) for k in regions])
     right = np.array([np.mean(np.nonzero(parcels == k)[0] >= parcels.size // 2) > 0.5 for k in regions])
-    distance = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=-1)
-    weights = np.exp(-distance / decay_mm)
-    np.fill_diagonal(weights, 0.0)
-    return bn.Connectome(weights, distance, labels=[f"schaefer{scale}_{k}" for k in regions], centres=centres,
-                         hemispheres=right, name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
+    return bn.distance_rule_connectome(centres, decay_mm, labels=[f"schaefer{scale}_{k}" for k in regions],
+                                       hemispheres=right,
+                                       name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
 
 
 def schaefer_variants(subject=0):

@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
         read_timeseries,
     )
     from .data.empirical_data import EmpiricalData, list_empirical, load_empirical
+    from .distance_rule import distance_rule_connectome
     from .dynamics import (
         CriticalCoupling,
         FixedPoint,
@@ -136,6 +137,7 @@ __all__ = [
     "shortest_path_lengths",
     "homotopic_pairs",
     "add_homotopic",
+    "distance_rule_connectome",
     # --- node models and the plug-in contract ---
     "NodeModel",
     "node_model",
@@ -267,6 +269,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.nelder_mead": ("fit_nelder_mead",),
     ".fitting.working_point": ("fit_working_point",),
     ".forward.mne_bridge": ("to_mne",),
+    ".distance_rule": ("distance_rule_connectome",),
     ".glass_brain": ("glass_brain",),
     ".homotopic": ("add_homotopic", "homotopic_pairs"),
     ".integrators": ("INTEGRATORS",),

@@ -292,6 +292,24 @@ CASES += [
      ConnectomeError, r"weights"),
     ("arg: load an unknown atlas", _const(lambda: bn.load_atlas("tvb77")), ConnectomeError, r"tvb77"),
     ("arg: load unknown empirical data", _const(lambda: bn.load_empirical("hcp81")), DataError, r"hcp81"),
+    ("arg: distance rule with 2-D centres", _const(lambda: bn.distance_rule_connectome(np.ones((3, 2)), 20.0)),
+     ConnectomeError, r"centres must have shape \(n, 3\) with n >= 2 regions; got shape \(3, 2\)"),
+    ("arg: distance rule with one region", _const(lambda: bn.distance_rule_connectome([[0, 0, 0]], 20.0)),
+     ConnectomeError, r"centres must have shape \(n, 3\) with n >= 2 regions; got shape \(1, 3\)"),
+    ("arg: distance rule with a NaN centre",
+     _const(lambda: bn.distance_rule_connectome([[0, 0, 0], [1, np.nan, 0]], 20.0)),
+     ConnectomeError, r"centres must be finite; region 1 has \[1.0, nan, 0.0\]"),
+    ("arg: distance rule with two regions at one centre",
+     _const(lambda: bn.distance_rule_connectome([[0, 0, 0], [5, 0, 0], [5, 0, 0]], 20.0)), ConnectomeError,
+     r"regions 1 and 2 share the centre \[5.0, 0.0, 0.0\]: their connection would have weight 1 and no delay"),
+    ("arg: distance rule decay 0", _const(lambda: bn.distance_rule_connectome(np.eye(3), 0.0)), ConnectomeError,
+     r"decay must be a finite length > 0 \(mm\); got 0.0"),
+    ("arg: distance rule decay -5", _const(lambda: bn.distance_rule_connectome(np.eye(3), -5)), ConnectomeError,
+     r"decay must be a finite length > 0 \(mm\); got -5"),
+    ("arg: distance rule decay inf", _const(lambda: bn.distance_rule_connectome(np.eye(3), np.inf)),
+     ConnectomeError, r"decay must be a finite length > 0 \(mm\); got inf"),
+    ("arg: distance rule decay per region", _const(lambda: bn.distance_rule_connectome(np.eye(3), [1.0, 2.0])),
+     ConnectomeError, r"decay must be a finite length > 0 \(mm\); got \[1.0, 2.0\]"),
 ]
 
 # ----------------------------------------------------------------------------- units
@@ -313,6 +331,11 @@ CASES += [
      DataError, r"dt"),
     ("units: as_timeseries t0 in mV", _const(lambda: bn.as_timeseries(np.ones((5, 2)), 1.0, t0=1 * u.mV)),
      DataError, r"t0"),
+    ("units: distance rule decay in seconds", _const(lambda: bn.distance_rule_connectome(np.eye(3), 2 * u.second)),
+     ConnectomeError, r"decay must be a quantity with the dimension of mm"),
+    ("units: distance rule centres in seconds",
+     _const(lambda: bn.distance_rule_connectome(np.eye(3) * u.second, 20.0)), ConnectomeError,
+     r"centres must be a quantity with the dimension of mm"),
 ]
 
 
