@@ -606,11 +606,7 @@ def newton(x0, arrays: NetworkArrays, port: str, tol=1e-12, max_iter: int = 60):
 
     def body(c):
         it, x, fx, nf, _ = c
-        parts = jacobian_parts(x.reshape(shape), arrays, port)
-        if shape[1] < _STRUCTURED_MIN_REGIONS:
-            dx = jnp.linalg.solve(assemble_jacobian(parts, arrays.weights), -fx)
-        else:
-            dx = _solve_checked(_operator(parts, arrays.weights), -fx.reshape(shape))[0].ravel()
+        dx = _jacobian_solve(jacobian_parts(x.reshape(shape), arrays, port), arrays.weights, -fx, shape)
 
         def bt_cond(s):
             t, _, _, nfn = s
@@ -636,6 +632,18 @@ def newton(x0, arrays: NetworkArrays, port: str, tol=1e-12, max_iter: int = 60):
     return x.reshape(shape), nf, it
 
 
+def _jacobian_solve(parts, weights, rhs, shape, h=None):
+    """:math:`(J - I/h)^{-1}` ``rhs`` (``J`` alone where ``h`` is None), flat; structured from
+    :data:`_STRUCTURED_MIN_REGIONS` regions (:func:`_solve_checked`), dense below."""
+    if shape[1] < _STRUCTURED_MIN_REGIONS:
+        J = assemble_jacobian(parts, weights)
+        return jnp.linalg.solve(J if h is None else J - jnp.eye(J.shape[0], dtype=J.dtype) / h, rhs)
+    op = _operator(parts, weights)
+    if h is not None:
+        op = op._replace(local=op.local - jnp.eye(shape[0], dtype=op.local.dtype)[:, :, None] / h)
+    return _solve_checked(op, rhs.reshape(shape))[0].ravel()
+
+
 @partial(jax.jit, static_argnames=("port", "max_iter"))
 def relax(x0, arrays: NetworkArrays, port: str, h0=0.05, tol=1e-10, max_iter: int = 500):
     r"""Pseudo-transient continuation from ``x0`` towards a stable fixed point.
@@ -657,7 +665,6 @@ def relax(x0, arrays: NetworkArrays, port: str, h0=0.05, tol=1e-10, max_iter: in
     shape = x0.shape
     f = partial(_flat_rhs, arrays=arrays, port=port, shape=shape)
     norm = lambda v: jnp.max(jnp.abs(v))  # noqa: E731
-    eye_local = jnp.eye(shape[0], dtype=x0.dtype)[:, :, None]
 
     def cond(c):
         it, _, _, nf, h = c
@@ -665,13 +672,8 @@ def relax(x0, arrays: NetworkArrays, port: str, h0=0.05, tol=1e-10, max_iter: in
 
     def body(c):
         it, x, fx, nf, h = c
-        parts = jacobian_parts(x.reshape(shape), arrays, port)
-        if shape[1] < _STRUCTURED_MIN_REGIONS:
-            step = jnp.linalg.solve(jnp.eye(x0.size, dtype=x0.dtype) / h - assemble_jacobian(parts, arrays.weights), fx)
-        else:
-            op = _operator(parts, arrays.weights)
-            shifted = op._replace(local=eye_local / h - op.local, port=-op.port)  # I/h - J: blocks and coupling
-            step = _solve_checked(shifted, fx.reshape(shape))[0].ravel()
+        # (I/h - J) step = F, solved as (J - I/h) step = -F
+        step = _jacobian_solve(jacobian_parts(x.reshape(shape), arrays, port), arrays.weights, -fx, shape, h)
         xn = x + step
         fn = f(xn)
         nfn = norm(fn)
