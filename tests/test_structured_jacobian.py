@@ -31,6 +31,7 @@ from brainnet_cb.dynamics.system import (
     relax,
     rhs_and_jacobian,
     structured_inverse_rows,
+    structured_inverse_rows_slogdet,
     structured_slogdet,
     structured_solve,
 )
@@ -98,6 +99,9 @@ def test_structured_results_equal_dense_lapack_on_stable_networks(name):
         assert bool(structured) and float(s) == sign_ref and abs(float(ld) - logdet_ref) < RTOL * abs(logdet_ref)
         assert _rel(B, inv[row * n:(row + 1) * n]) < RTOL
         assert _rel(structured_inverse_rows(parts, W, row), inv[row * n:(row + 1) * n]) < RTOL
+        B_pub, s_pub, ld_pub = structured_inverse_rows_slogdet(parts, W, row)  # the same factorisation
+        assert np.array_equal(np.asarray(B_pub), np.asarray(B))
+        assert (float(s_pub), float(ld_pub)) == (float(s), float(ld))
 
 
 @in_float64
@@ -145,6 +149,9 @@ def test_a_singular_local_block_falls_back_to_the_dense_factorisation(eps):
         B, s, _, structured = _inverse_rows_checked(op, row)
         assert not bool(structured) and float(s) == sign_ref
         assert _rel(B, inv[row * n:(row + 1) * n]) < 1e-12
+        B_pub, s_pub, ld_pub = structured_inverse_rows_slogdet(bad, W, row)  # the dense fallback, sign included
+        assert float(s_pub) == sign_ref and abs(float(ld_pub) - logdet_ref) < 1e-12 * abs(logdet_ref)
+        assert _rel(B_pub, inv[row * n:(row + 1) * n]) < 1e-12
 
 
 @in_float64

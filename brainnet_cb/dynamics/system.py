@@ -51,6 +51,7 @@ __all__ = [
     "structured_solve",
     "structured_slogdet",
     "structured_inverse_rows",
+    "structured_inverse_rows_slogdet",
     "jacobian_slogdet",
     "rhs_and_jacobian",
     "full_jacobian",
@@ -557,8 +558,19 @@ def structured_inverse_rows(parts: JacobianParts, weights, row: int):
     Differentiable by JAX (the slow-limit FC of the effective-connectivity fit
     is).
     """
-    B, _, _, _ = _inverse_rows_checked(_operator(parts, weights), row)
+    B, _, _ = structured_inverse_rows_slogdet(parts, weights, row)
     return B
+
+
+def structured_inverse_rows_slogdet(parts: JacobianParts, weights, row: int):
+    r"""``(B, sign, log|det J|)``: :func:`structured_inverse_rows` and :func:`structured_slogdet` from one
+    factorisation (both checked as there; dense ``inv`` and ``slogdet`` together where the check fails).
+
+    The sign of the determinant tells a fit whether a step took a real
+    eigenvalue of :math:`J` across zero. Differentiable by JAX in ``B``.
+    """
+    B, sign, logdet, _ = _inverse_rows_checked(_operator(parts, weights), row)
+    return B, sign, logdet
 
 
 @partial(jax.jit, static_argnames=("port",))

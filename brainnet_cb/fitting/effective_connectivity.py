@@ -75,7 +75,13 @@ import numpy as np
 import scipy.optimize
 
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
-from ..dynamics.system import Network, _inverse_rows_checked, _jac, _operator, in_float64, jacobian_parts
+from ..dynamics.system import (
+    Network,
+    assemble_jacobian,
+    in_float64,
+    jacobian_parts,
+    structured_inverse_rows_slogdet,
+)
 from .regional_noise import (
     _LOG_BOUND,
     RegionalNoise,
@@ -199,7 +205,7 @@ def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, 
     u, e = params[:n], params[n:]
     new = _modulated(arrays, parameter, x, pi, pj, e)
     # the rows of J^{-1} and sign det J from one n x n factorisation (dense where it fails its check)
-    B, sign, _, _ = _inverse_rows_checked(_operator(jacobian_parts(x, new, port), new.weights), row)
+    B, sign, _ = structured_inverse_rows_slogdet(jacobian_parts(x, new, port), new.weights, row)
     loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
     return loss, sign
 
@@ -233,7 +239,8 @@ class _Objective:
         if float(sign) != self.sign or not np.isfinite(float(value)):
             return _REFUSED, np.zeros_like(p)
         if self.spectrum_each_step:
-            J = _jac(self.x, self.arrays(p[n:]), self.network.port)
+            a = self.arrays(p[n:])
+            J = assemble_jacobian(jacobian_parts(self.x, a, self.network.port), a.weights)
             if np.max(np.linalg.eigvals(np.asarray(J)).real) >= -SLOWEST_DECAY:
                 return _REFUSED, np.zeros_like(p)
         return float(value), np.asarray(grad, dtype=float)
