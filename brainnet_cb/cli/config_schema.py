@@ -282,8 +282,9 @@ class FitSection:
                             api="bn.fit_working_point(global_signal=...)")
     candidates: int = _f(1, "Best linear points simulated; the best simulated fit is kept (method = "
                             "working_point).", lo=1, hi=1000, api="bn.fit_working_point(candidates=...)")
-    workers: int = _f(0, "Threads running the linear branches and the realisations side by side (method = "
-                      "working_point); 0: the CPUs the process may use.", lo=0, hi=1024,
+    workers: int = _f(0, "Threads running the linear branches, the cross-validation folds of the refined weights "
+                      "and the realisations side by side (method = working_point); 0: the CPUs the process may use.",
+                      lo=0, hi=1024,
                       api="bn.fit_working_point(workers=...)")
     holdout: str = _f("none", "edges: without a test FC, fit half of the connections and score the rest.",
                       choices=("none", "edges"), api="bn.fit_working_point(holdout=...)")

@@ -77,10 +77,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import jax
@@ -109,6 +107,7 @@ from ..units import to_ms
 from .effective_connectivity import EffectiveConnectivity, check_input_parameter, choose_connection_shrinkage
 from .fit_results import check_int
 from .regional_noise import RegionalNoise, choose_shrinkage, regional_fc, slow_limit_response
+from .side_by_side import default_workers, side_by_side
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
@@ -392,22 +391,6 @@ def _runs_near(model, connectome, G, fp, noise, *, speed, dt, tr, key, duration=
     return bool(np.isfinite(np.asarray(ds[model.sends].values)).all())
 
 
-def _side_by_side(fn, jobs, workers):
-    """``[fn(job) for job in jobs]``, run by ``workers`` threads (JAX and LAPACK release the GIL), in order."""
-    if workers <= 1 or len(jobs) <= 1:
-        return [fn(job) for job in jobs]
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)), thread_name_prefix="fit_working_point") as pool:
-        return list(pool.map(fn, jobs))
-
-
-def _default_workers():
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _progress(total, progress):
     if progress is None:
         progress = sys.stderr.isatty()
@@ -442,7 +425,7 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
         return m, G_r, kind, walk, fcs
 
     jobs = [(i, j) for i in range(values.size) for j in range(scales.size)]
-    for (i, j), (m, G_r, kind, walk, fcs) in zip(jobs, _side_by_side(branch, jobs, workers)):
+    for (i, j), (m, G_r, kind, walk, fcs) in zip(jobs, side_by_side(branch, jobs, workers, "fit_working_point")):
         G_ref[i, j], kinds[i, j] = G_r, kind
         for k, ((G, fp), fc) in enumerate(zip(walk, fcs)):
             G_grid[i, j, k] = G
@@ -699,10 +682,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     simulate : bool, default True
         ``False`` stops after the linear scan (milliseconds per point).
     workers : int, optional
-        Threads that run the branches of the linear scan, and then the
-        realisations of the candidates, side by side (default: the CPUs this
-        process may use; 1: one after the other). The results do not depend
-        on it.
+        Threads that run the branches of the linear scan, the two
+        cross-validation folds of the refined weights, and the realisations of
+        the candidates side by side (default: the CPUs this process may use;
+        1: one after the other). The results do not depend on it.
     progress : bool, optional
         A progress bar over the stages (default: on a terminal).
 
@@ -823,7 +806,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     pair = (False, True) if control_variate else (False,)  # per realisation: the model (and its linearised twin)
     runs = len(pair)
     coarse = check_int("coarse", coarse, 4)
-    workers = _default_workers() if workers is None else check_int("workers", workers, 1)
+    workers = default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
     if holdout not in (None, "edges"):
         raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
@@ -951,7 +934,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                       key=key)
 
                 ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
-                                                 key=key, accept=usable if simulate else None, global_signal=gsr)
+                                                 key=key, accept=usable if simulate else None, global_signal=gsr,
+                                                 workers=workers)
             refined = ec is not None and np.isfinite(ec.shrinkage)
             if refined:
                 m_p = dataclasses.replace(m, **{parameter: ec.values})
@@ -1011,7 +995,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             # every realisation of every candidate side by side
             jobs = [((p, refine["on"]), k, twin) for p in batch if steps[(p, refine["on"])] is not None
                     for k in range(seeds) for twin in pair]
-            done = dict(zip(jobs, _side_by_side(realisation, jobs, workers)))
+            done = dict(zip(jobs, side_by_side(realisation, jobs, workers, "fit_working_point")))
             for p in batch:
                 c = (p, refine["on"])
                 if steps[c] is None:
