@@ -76,10 +76,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import sys
 import time
-from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -93,10 +91,9 @@ from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
 from ..dynamics import delayed_unstable_roots, linear_fc, linearised_model
-from ..dynamics.fixed_points import FixedPoint
 from ..dynamics.system import build_network, one_blas_thread
 from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
-from ..homotopic import add_homotopic, hemispheres_from_labels, homotopic_pairs
+from ..homotopic import add_homotopic, homotopic_pairs
 from ..monitors import Bold, TemporalAverage
 from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
@@ -104,10 +101,22 @@ from ..noise import Additive
 from ..simulation.simulate import simulate
 from ..simulation.spec import Simulation
 from ..units import to_ms
-from .effective_connectivity import EffectiveConnectivity, check_input_parameter, choose_connection_shrinkage
+from .effective_connectivity import check_input_parameter, choose_connection_shrinkage
 from .fit_results import check_int
-from .regional_noise import RegionalNoise, choose_shrinkage, regional_fc, slow_limit_response
+from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
 from .side_by_side import default_workers, side_by_side
+from .working_point_result import (
+    Candidate,
+    LinearStage,
+    Options,
+    Outcome,
+    Scan,
+    ScanPoint,
+    Setup,
+    Targets,
+    result_dataset,
+    score_fc,
+)
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
@@ -168,115 +177,7 @@ def _edge_masks(n, holdout, key):
     return fit, fit
 
 
-def score_fc(model_fc, target, mask=None) -> dict:
-    r"""Scores of a model FC against a target FC over the upper triangle (or a mask of it).
-
-    :math:`\rho = \mathrm{corr}(u^{model}, u^{target})` (Pearson, as
-    :func:`brainnet_cb.fc_fit`), :math:`\mathrm{RMSE}` of the same entries,
-    and the mean of each.
-
-    Parameters
-    ----------
-    model_fc, target : array_like, shape (n, n)
-    mask : array of bool, shape (n (n - 1) / 2,), optional
-        Which upper-triangle entries (row-major ``numpy.triu_indices(n, 1)``
-        order) to score; default all.
-
-    Returns
-    -------
-    dict
-        ``corr``, ``rmse``, ``mean_model``, ``mean_target``.
-    """
-    a, b = np.asarray(model_fc, dtype=float), np.asarray(target, dtype=float)
-    iu = np.triu_indices(a.shape[-1], 1)
-    u, w = a[iu], b[iu]
-    if mask is not None:
-        u, w = u[mask], w[mask]
-    ok = np.isfinite(u) & np.isfinite(w)
-    u, w = u[ok], w[ok]
-    corr = float(np.corrcoef(u, w)[0, 1]) if u.size > 2 and np.ptp(u) > 0 and np.ptp(w) > 0 else float("nan")
-    return {"corr": corr, "rmse": float(np.sqrt(np.mean((u - w) ** 2))) if u.size else float("nan"),
-            "mean_model": float(np.mean(u)) if u.size else float("nan"),
-            "mean_target": float(np.mean(w)) if w.size else float("nan")}
-
-
-def _hemisphere_pairs(connectome) -> dict:
-    """Masks over the upper triangle: pairs within one hemisphere, pairs across; empty without hemispheres.
-
-    Interhemispheric FC is nearly as strong as within-hemisphere FC while the
-    SC between hemispheres is an order of magnitude weaker, so the two parts
-    are scored apart. Without ``connectome.hemispheres``, from the labels'
-    hemisphere tokens when every label has one
-    (:func:`~brainnet_cb.homotopic.hemispheres_from_labels`).
-    """
-    h = getattr(connectome, "hemispheres", None)
-    if h is None:  # e.g. read from a matrix file: the labels may still say it
-        h = hemispheres_from_labels(connectome.labels)
-    if h is None:
-        return {}
-    h = np.asarray(h, dtype=bool)
-    i, j = np.triu_indices(h.size, 1)
-    same = h[i] == h[j]
-    return {"within": same, "between": ~same} if same.any() and (~same).any() else {}
-
-
-def _sc_baseline(connectome, target, mask):
-    """corr(W, FC) over the scored entries: the structure-function baseline (Honey et al. 2009)."""
-    w = np.asarray(connectome.weights, dtype=float)
-    return score_fc((w + w.T) / 2.0, target, mask)["corr"]
-
-
-# ----------------------------------------------------------------------------- records of the recipe
-class _Point(NamedTuple):
-    """A stable point of the linear scan."""
-
-    model: NodeModel  # with the scanned excitability (and heterogeneity scale)
-    G: float  # global coupling
-    fixed_point: FixedPoint
-    fc: np.ndarray  # slow-limit FC with the same noise in every region
-
-
-class _Scan(NamedTuple):
-    """The linear scan of one network (one weight exponent and homotopic weight) over ``(value, scale, fraction)``."""
-
-    lin_corr: np.ndarray  # (values, scales, fractions): linear fit score, NaN where no stable point
-    lin_mean: np.ndarray  # mean slow-limit FC of the model
-    G_grid: np.ndarray  # couplings
-    G_ref: np.ndarray  # (values, scales): reference coupling of each branch
-    kinds: np.ndarray  # (values, scales): how the reference coupling was found
-    points: dict  # (i, j, k) -> _Point, the stable points
-    connectome: Connectome  # the scanned network (its weights raised, homotopic connections added)
-    normalize: str  # its normalisation
-
-
-class _Candidate(NamedTuple):
-    """A point of the linear scan simulated (or reported without simulation) by the simulation stage."""
-
-    point: tuple  # (i, j, k) of the linear scan
-    fc: np.ndarray | None  # simulated FC (with the control variate), None where it was not simulated
-    fit_score: dict  # score_fc against the fit FC ("corr" NaN where not simulated or diverged)
-    seeds_kept: int  # realisations that did not diverge
-    dt: float  # integration step, NaN where not simulated
-    refined: bool  # with refined weights (else on the structural ones)
-    tracked: bool  # the runs stayed in the linear regime that chose the point (they tracked their twin)
-
-
 # ----------------------------------------------------------------------------- the simulation stage
-class _Setup(NamedTuple):
-    """What a point runs with once its noise (and weights) are fitted to the fit FC."""
-
-    model: NodeModel  # with the excitability of every region that holds the fixed point under refined weights
-    connectome: Connectome  # with the refined weights (already normalised: normalize "none") or as scanned
-    normalize: str
-    fixed_point: FixedPoint  # of the refined weights
-    noise: Additive  # with the regional amplitudes
-    fitted_noise: RegionalNoise | None  # None: the same noise everywhere
-    ec: EffectiveConnectivity | None  # None: not fitted
-    kicked: bool  # its refinement already passed the delay checks (_runs_near): the candidate need not repeat them
-    fc_structural: np.ndarray  # the slow-limit FC of the structural weights with the noise fitted alone
-
-
-
 def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, key, discard_s, band,
                    global_signal=False):
     """FC of BOLD of one realisation started at the fixed point, or None where it diverged.
@@ -433,8 +334,8 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
                 continue
             sc = score_fc(fc, fit_fc, fit_mask)
             lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
-            points[(i, j, k)] = _Point(m, G, fp, fc)
-    return _Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
+            points[(i, j, k)] = ScanPoint(m, G, fp, fc)
+    return Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
 
 
 def _best_score(scan):
@@ -849,7 +750,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
-    scans = {}  # per (exponent, homotopic weight): its _Scan
+    scans = {}  # per (exponent, homotopic weight): its Scan
     allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
 
     def weights_scan(exponent, h, extra=False):  # the scan of W ** exponent, homotopic weight h (once)
@@ -904,25 +805,27 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     best_per_weight = np.array([_best_score(scans[(e_best, float(h))]) if (e_best, float(h)) in scans else np.nan
                                 for h in homotopic])
     # at the kept exponent and homotopic weight
-    lin_corr, lin_mean, G_grid, G_ref, kinds, points, conn_w, norm_w = scans[(e_best, h_best)]
+    kept_scan = scans[(e_best, h_best)]
+    lin_corr, points, conn_w, norm_w = kept_scan.lin_corr, kept_scan.points, kept_scan.connectome, kept_scan.normalize
     if not points:
         raise FitError("no stable working point was found for any value; try other values= or fractions=.")
     t_linear = time.perf_counter() - t0
     order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
     chosen_lin = order[0]
-    setups = {}  # per point: what it runs with (its regional noise, its refined weights), fitted once
-    refine = {"on": bool(effective_connectivity)}  # off for the last resort: the structural weights
+    setups = {}  # per (point, refined): what it runs with (its regional noise, its refined weights), fitted once
 
-    def setup_at(p):
-        """The connectome, normalisation, fixed point and noise of point ``p``, and its fits (``_Setup``)."""
-        if (p, refine["on"]) not in setups:
+    def setup_at(c):
+        """The connectome, normalisation, fixed point and noise of ``c = (point, refined)``, and its fits
+        (``Setup``); ``refined`` False: on the structural weights (the last resort)."""
+        if c not in setups:
+            p, refine = c
             m, G, fp, _ = points[p]
             B, q = slow_limit_response(fp, sigma, row)
             alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
             fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc
             ec = None
             scanned = conn_w.normalized(norm_w)
-            if refine["on"]:
+            if refine:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
 
@@ -944,17 +847,16 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             else:
                 m_p, conn_p, norm_p, fp_p, fitted_noise = m, conn_w, norm_w, fp, alone
             run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
-            setups[(p, refine["on"])] = _Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec,
-                                               refined and simulate, fc_structural)
-        return setups[(p, refine["on"])]
+            setups[c] = Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, refined and simulate,
+                              fc_structural)
+        return setups[c]
 
     cands = []
     if simulate:
         def realisation(job):
             c, k, twin = job
-            p = c[0]
-            G = points[p].G
-            su = setup_at(p)
+            G = points[c[0]].G
+            su = setup_at(c)
             fc_k = _simulate_seed(twins[c] if twin else su.model, su.connectome, G, su.fixed_point, noise=su.noise,
                                   normalize=su.normalize, speed=speed, dt=steps[c], duration=duration_ms, tr=tr_ms,
                                   key=key + k, discard_s=discard, band=band, global_signal=gsr)
@@ -968,13 +870,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         # best simulated fit of all those simulated is kept.
         plan = [(a, True) for a in range(3)] + ([(0, False)] if effective_connectivity else [])
         for attempt, as_configured in plan:
-            refine["on"] = bool(effective_connectivity) and as_configured
+            refine = bool(effective_connectivity) and as_configured
             batch = order[attempt * candidates:(attempt + 1) * candidates]
             if (attempt or not as_configured) and bar is not None:
                 bar.total += len(batch) * seeds * runs
             for p in batch:
-                c = (p, refine["on"])  # a point with refined weights, or on the structural ones
-                su = setup_at(p)
+                c = (p, refine)  # a point with refined weights, or on the structural ones
+                su = setup_at(c)
                 try:
                     steps[c] = stable_step(su.fixed_point, dt, tr_ms)
                 except FitError:  # no usable step: the candidate is reported, not simulated
@@ -993,13 +895,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     exact[c] = _exact_fc(m, su.connectome, G, su.fixed_point, su.noise, tr_ms, band, su.normalize,
                                          steps[c], gsr)
             # every realisation of every candidate side by side
-            jobs = [((p, refine["on"]), k, twin) for p in batch if steps[(p, refine["on"])] is not None
+            jobs = [((p, refine), k, twin) for p in batch if steps[(p, refine)] is not None
                     for k in range(seeds) for twin in pair]
             done = dict(zip(jobs, side_by_side(realisation, jobs, workers, "fit_working_point")))
             for p in batch:
-                c = (p, refine["on"])
+                c = (p, refine)
                 if steps[c] is None:
-                    cands.append(_Candidate(p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine["on"],
+                    cands.append(Candidate(p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine,
                                             False))
                     continue
                 kept = [k for k in range(seeds) if all(done[(c, k, t)] is not None for t in pair)]
@@ -1014,7 +916,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     fc_sim = runs_mean[c]
                 s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
                          else {"corr": np.nan, "rmse": np.nan})
-                cands.append(_Candidate(p, fc_sim, s_fit, len(fcs), steps[c], refine["on"], tracked))
+                cands.append(Candidate(p, fc_sim, s_fit, len(fcs), steps[c], refine, tracked))
             if any(np.isfinite(cand.fit_score["corr"]) and cand.tracked for cand in cands):
                 break
     if bar is not None and simulate:
@@ -1024,161 +926,24 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         if not np.isfinite(best.fit_score["corr"]):
             raise FitError(f"every simulated candidate ({len(cands)}: the best points of the linear scan) diverged "
                            "or gave an undefined FC; use a smaller dt or weaker noise.")
-        p_best, fc_best = best.point, best.fc
-        refine["on"] = best.refined
+        c_best, fc_best = (best.point, best.refined), best.fc
     else:
-        refine["on"] = bool(effective_connectivity)
-        p_best = chosen_lin
-        su = setup_at(p_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
+        c_best = (chosen_lin, bool(effective_connectivity))
+        su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
         fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
                               np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
-    G_best = points[p_best].G
-    best_setup = setup_at(p_best)
-    m_best = best_setup.model
-    i, j, k = p_best
+    p_best, best_setup = c_best[0], setup_at(c_best)
     dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
-    c_best = (p_best, refine["on"])
     fc_lin = exact[c_best] if cands and c_best in exact else _exact_fc(
-        m_best, best_setup.connectome, G_best, best_setup.fixed_point, best_setup.noise, tr_ms, band,
-        best_setup.normalize, dt_best, gsr)
-    fc_runs = runs_mean[c_best] if cands else None
-    iu = np.triu_indices(n, 1)
-
-    attrs = {"title": "brainnet_cb working-point fit", "model": type(model).__name__, "parameter": parameter,
-             "weight_exponent": float(e_best), "homotopic_weight": h_best,
-             "homotopic_pairs": len(homologues), "value": float(values[i]), "scale": float(scales[j]),
-             "G": float(G_best),
-             "G_ref": float(G_ref[i, j]), "G_ref_kind": str(kinds[i, j]), "G_over_G_ref": float(fractions[k]),
-             "heterogeneity": "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str)
-                                                             else "user map"),
-             "noise": repr(noise), "regional_noise": int(bool(regional_noise)),
-             "noise_shrinkage": best_setup.fitted_noise.shrinkage if regional_noise else float("nan"),
-             "effective_connectivity": int(bool(effective_connectivity)),
-             "global_signal_regression": int(gsr),
-             "connection_shrinkage": (best_setup.ec.shrinkage if best_setup.ec is not None
-                                      else float("inf") if effective_connectivity else float("nan")),
-             "connection_modulation_fraction": (best_setup.ec.modulation_fraction if best_setup.ec is not None
-                                                and np.isfinite(best_setup.ec.shrinkage) else float("nan")),
-             "normalize": normalize, "speed": float(speed), "dt": float(dt),
-             "dt_chosen": float(dt_best),
-             "duration_ms": float(duration_ms), "tr_ms": float(tr_ms), "seeds": seeds, "discard_s": float(discard),
-             "band_hz": json.dumps(None if band is None else list(analysis.BOLD_BAND if band is True else band)),
-             "holdout": "none" if holdout is None else holdout, "key": key, "simulated": int(bool(cands)),
-             "control_variate": int(bool(cands) and control_variate),
-             "sim_linear_corr": score_fc(fc_runs, fc_lin)["corr"] if cands else float("nan"),
-             "correction_rms": (float(np.sqrt(np.mean(corrections[c_best][iu] ** 2)))
-                                if cands and c_best in corrections else float("nan")),
-             "wall_linear_s": t_linear}
-    fc_model = fc_best
-    halves = _hemisphere_pairs(connectome)
-    for tag, target, mask in (("fit", fit_fc, fit_mask), ("test", test, test_mask)):
-        if target is None:
-            continue
-        s = score_fc(fc_model, target, mask)
-        s_lin = score_fc(fc_lin, target, mask)
-        attrs.update({f"{tag}_corr": s["corr"], f"{tag}_rmse": s["rmse"], f"{tag}_fc_mean_model": s["mean_model"],
-                      f"{tag}_fc_mean_empirical": s["mean_target"], f"{tag}_corr_linear": s_lin["corr"],
-                      f"{tag}_corr_linear_uniform_noise": score_fc(points[p_best].fc, target, mask)["corr"],
-                      f"{tag}_corr_linear_structural": score_fc(best_setup.fc_structural, target, mask)["corr"],
-                      f"sc_baseline_{tag}": _sc_baseline(conn, target, mask)})
-        for part, in_part in halves.items():
-            attrs.update({f"{tag}_corr_{part}": score_fc(fc_model, target, mask & in_part)["corr"],
-                          f"sc_baseline_{tag}_{part}": _sc_baseline(conn, target, mask & in_part)})
-    attrs["wall_s"] = time.perf_counter() - t0
-
-    labels = [str(s) for s in connectome.labels]
-    mat = ("region_i", "region_j")
-    fitted = best_setup.connectome.normalized(best_setup.normalize)
-    data = {
-        "linear_corr": (("value", "scale", "fraction"), lin_corr,
-                        {"long_name": "FC fit (Pearson r) of the linearised network, fit target", "units": "1"}),
-        "linear_fc_mean": (("value", "scale", "fraction"), lin_mean,
-                           {"long_name": "mean FC of the linearised network", "units": "1"}),
-        "G": (("value", "scale", "fraction"), G_grid, {"long_name": "global coupling", "units": "1"}),
-        "G_ref": (("value", "scale"), G_ref, {"long_name": "reference coupling of the branch", "units": "1"}),
-        "G_ref_kind": (("value", "scale"), kinds.astype(str),
-                       {"long_name": "'lost': the stable branch ends; 'steepest': largest susceptibility"}),
-        "fc": (mat, np.asarray(fc_model), {"long_name": "model FC at the chosen point" + (
-            " (linearised FC + mean over seeds of simulated minus linearised twin)" if attrs["control_variate"]
-            else " (simulated, mean over seeds)" if cands else " (linearised)"), "units": "1"}),
-        "fc_linear": (mat, fc_lin, {"long_name": "FC of the linearised network at the chosen point", "units": "1"}),
-        "empirical_fc": (mat, fit_fc, {"long_name": "fit target FC", "units": "1"}),
-        "weights": (mat, np.asarray(fitted.weights), {
-            "long_name": "structural weights of the chosen point [target, source]: normalised, raised to the "
-                         "weight exponent, with the homotopic connections (simulate them with normalize='none')",
-            "units": "1"}),
-        "lengths": (mat, np.asarray(fitted.lengths), {"long_name": "tract lengths of the chosen point "
-                                                                   "[target, source]", "units": "mm"}),
-    }
-    if best_setup.ec is not None:
-        data["excitability"] = ("region", np.asarray(best_setup.ec.values), {
-            "long_name": f"{parameter} of each region at the chosen point: with refined weights, the value that "
-                         "holds its fixed point (the scanned value otherwise)", "units": "1"})
-        data["structural_weights"] = (mat, np.asarray(conn_w.normalized(norm_w).weights), {
-            "long_name": "structural weights of the chosen point before the effective-connectivity fit: normalised, "
-                         "raised to the weight exponent, with the homotopic connections", "units": "1"})
-        data["connection_shrinkage_cv"] = ("connection_shrinkage", list(best_setup.ec.cv_corr.values()), {
-            "long_name": "two-fold cross-validated linear fit score of the effective connectivity per shrinkage "
-                         "(inf: the structural weights), fit target", "units": "1"})
-    if regional_noise:
-        data["noise_scale"] = ("region", best_setup.fitted_noise.amplitude_scale, {
-            "long_name": "factor of every noise amplitude of the region at the chosen point, fitted to the fit FC "
-                         "(largest 1): bn.Additive(v=sigma * noise_scale)", "units": "1"})
-        data["noise_shrinkage_cv"] = ("shrinkage", list(best_setup.fitted_noise.cv_corr.values()), {
-            "long_name": "two-fold cross-validated linear fit score of the regional noise per shrinkage, fit target",
-            "units": "1"})
-    if cands:
-        data["fc_runs"] = (mat, np.asarray(fc_runs), {"long_name": "mean FC of the simulated realisations at the "
-                                                                   "chosen point", "units": "1"})
-    if test is not None and holdout is None:
-        data["test_fc"] = (mat, test, {"long_name": "held-out FC", "units": "1"})
-    if cands:
-        data.update({
-            "candidate_value": ("candidate", [float(values[c.point[0]]) for c in cands], {"long_name": parameter}),
-            "candidate_scale": ("candidate", [float(scales[c.point[1]]) for c in cands],
-                                {"long_name": "heterogeneity scale"}),
-            "candidate_fraction": ("candidate", [float(fractions[c.point[2]]) for c in cands],
-                                   {"long_name": "G / G_ref"}),
-            "candidate_G": ("candidate", [float(G_grid[c.point]) for c in cands], {"long_name": "global coupling"}),
-            "candidate_linear_corr": ("candidate", [float(lin_corr[c.point]) for c in cands],
-                                      {"long_name": "linear FC fit, fit target", "units": "1"}),
-            "candidate_fit_corr": ("candidate", [c.fit_score["corr"] for c in cands],
-                                   {"long_name": "simulated FC fit, fit target", "units": "1"}),
-            "candidate_seeds_kept": ("candidate", [c.seeds_kept for c in cands],
-                                     {"long_name": "realisations that stayed finite (with the control variate: "
-                                                   "they and their twins)"}),
-            "candidate_dt": ("candidate", [c.dt for c in cands], {"long_name": "integration step", "units": "ms"}),
-            "candidate_refined": ("candidate", [bool(c.refined) for c in cands],
-                                  {"long_name": "with the effective connectivity fitted (where it kept the "
-                                                "structural weights, connection_shrinkage is inf); false: the "
-                                                "last resort on the structural weights"}),
-            "candidate_linear_regime": ("candidate", [bool(c.tracked) for c in cands], {
-                "long_name": "the mean FC of the realisations correlates with their linearised twins' at least "
-                             f"{LINEAR_REGIME_CORR} (else the next points are simulated too; the best simulated "
-                             "fit of all is kept)"}),
-            "candidate_delay_stable": ("candidate", [delay_stable[(c.point, c.refined)] for c in cands],
-                                       {"long_name": "no growing mode with the delays, and a small kick off the "
-                                                     "fixed point dies out (else, or without a stable step, not "
-                                                     "simulated)"}),
-        })
-        if test is not None:
-            data["candidate_test_corr"] = ("candidate", [score_fc(c.fc, test, test_mask)["corr"]
-                                                         if c.fc is not None else np.nan for c in cands],
-                                           {"long_name": "simulated FC fit, held-out target", "units": "1"})
-    data["exponent_linear_corr"] = ("weight_exponent", best_per_exponent,
-                                    {"long_name": "best FC fit of the linearised network at each weight exponent "
-                                                  "(over the homotopic weights scanned at it), fit target",
-                                     "units": "1"})
-    data["homotopic_linear_corr"] = ("homotopic_weight", best_per_weight,
-                                     {"long_name": "best FC fit of the linearised network with homotopic connections "
-                                                   "of each weight, at the kept exponent, fit target", "units": "1"})
-    coords = {"value": values, "scale": scales, "fraction": fractions, "weight_exponent": exponents,
-              "homotopic_weight": homotopic,
-              "region_i": labels, "region_j": labels}
-    if regional_noise:
-        coords.update({"region": labels, "shrinkage": list(best_setup.fitted_noise.cv_corr)})
-    if best_setup.ec is not None:
-        coords["connection_shrinkage"] = list(best_setup.ec.cv_corr)
-    if cands:
-        coords["candidate"] = np.arange(len(cands))
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+        best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,
+        band, best_setup.normalize, dt_best, gsr)
+    options = Options(model, parameter, values, scales, fractions, exponents, homotopic,
+                      "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str) else "user map"),
+                      noise, regional_noise, effective_connectivity, gsr, normalize, speed, dt, duration_ms, tr_ms,
+                      seeds, discard, band, holdout, key, control_variate)
+    targets = Targets(connectome, conn, fit_fc, fit_mask, test, test_mask)
+    linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent, best_per_weight,
+                         t_linear)
+    outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, runs_mean[c_best] if cands else None,
+                      corrections.get(c_best) if cands else None, cands, delay_stable if cands else {})
+    return result_dataset(options, targets, linear, outcome, LINEAR_REGIME_CORR, t0)

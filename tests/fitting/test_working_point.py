@@ -11,10 +11,10 @@ from brainnet_cb.fitting.working_point import (
     EXPONENT_STEP,
     MAX_EXPONENT_EXTENSIONS,
     _extends,
-    _hemisphere_pairs,
     fit_working_point,
     score_fc,
 )
+from brainnet_cb.fitting.working_point_result import hemisphere_pairs
 from brainnet_cb.fitting.working_point_scan import scan_branch, slow_limit_fc
 
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
@@ -109,12 +109,12 @@ def test_linearised_recipe_beats_the_structural_baseline_out_of_sample(hcp):
     assert a["sc_baseline_test_between"] == pytest.approx(0.2542, abs=1e-3)
     assert a["test_corr_between"] > a["sc_baseline_test_between"] + 0.15
     left = [lab for lab, r in zip(hcp.connectome.labels, right) if not r]
-    assert _hemisphere_pairs(hcp.connectome.subset(left)) == {}  # one hemisphere: nothing to split
+    assert hemisphere_pairs(hcp.connectome.subset(left)) == {}  # one hemisphere: nothing to split
     # a connectome without hemispheres (read from a matrix file) whose labels say them: the same split
     unlabelled = hcp.connectome.replace(hemispheres=None)
-    for part, pairs in _hemisphere_pairs(unlabelled).items():
+    for part, pairs in hemisphere_pairs(unlabelled).items():
         assert np.array_equal(pairs, ~across if part == "within" else across)
-    assert _hemisphere_pairs(unlabelled.replace(labels=[f"r{k}" for k in range(80)])) == {}
+    assert hemisphere_pairs(unlabelled.replace(labels=[f"r{k}" for k in range(80)])) == {}
 
 
 def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp):
