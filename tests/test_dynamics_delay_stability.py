@@ -115,11 +115,11 @@ def test_marginal_local_block_is_refused():
 
 
 def test_the_working_point_fit_refuses_a_point_with_growing_delayed_modes_before_any_run(monkeypatch):
-    from brainnet_cb.fitting import working_point
+    from brainnet_cb.fitting import working_point_simulation as stage
 
     model = bn.CoombesByrne(**LOW_DISPERSION)
     stable = network_fixed_point(model, PAIR, bn.Linear(G=4.0))
-    assert working_point._decays_with_delays(model, PAIR, 4.0, stable, normalize="max", speed=10.0, dt=0.01)
+    assert stage.decays_with_delays(model, PAIR, 4.0, stable, normalize="max", speed=10.0, dt=0.01)
     growing = network_fixed_point(model, PAIR, bn.Linear(G=8.0))
-    monkeypatch.setattr(working_point, "simulate", lambda *a, **k: pytest.fail("the point was simulated"))
-    assert not working_point._decays_with_delays(model, PAIR, 8.0, growing, normalize="max", speed=10.0, dt=0.01)
+    monkeypatch.setattr(stage, "simulate", lambda *a, **k: pytest.fail("the point was simulated"))
+    assert not stage.decays_with_delays(model, PAIR, 8.0, growing, normalize="max", speed=10.0, dt=0.01)

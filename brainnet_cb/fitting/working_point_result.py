@@ -132,7 +132,7 @@ class Setup(NamedTuple):
     noise: Additive  # with the regional amplitudes
     fitted_noise: RegionalNoise | None  # None: the same noise everywhere
     ec: EffectiveConnectivity | None  # None: not fitted
-    kicked: bool  # its refinement already passed the delay checks (_runs_near): the candidate need not repeat them
+    kicked: bool  # its refinement already passed the delay checks (runs_near): the candidate need not repeat them
     fc_structural: np.ndarray  # the slow-limit FC of the structural weights with the noise fitted alone
 
 

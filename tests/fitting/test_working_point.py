@@ -404,7 +404,7 @@ def test_runs_outside_the_linear_regime_send_the_fit_to_the_next_points_and_the_
     """Near a stable fixed point each run tracks its linearised twin (the same noise); where the runs of the
     chosen point do not, the next linear points and the structural weights are simulated as well, and the best
     simulated fit of all of them is kept, with the records of its own setup."""
-    import brainnet_cb.fitting.working_point as wp
+    import brainnet_cb.fitting.working_point_simulation as stage
 
     labels = list(hcp.connectome.labels[:20])
     sub = hcp.connectome.subset(labels)
@@ -413,7 +413,7 @@ def test_runs_outside_the_linear_regime_send_the_fit_to_the_next_points_and_the_
               duration=30_000.0, discard=2.0, band=None, progress=False)
     default = fit_working_point(sub, fit, **kw)
     assert default.candidate_linear_regime.values.tolist() == [True]  # one point simulated: its runs tracked
-    monkeypatch.setattr(wp, "LINEAR_REGIME_CORR", 1.5)  # no run can pass: every attempt is simulated
+    monkeypatch.setattr(stage, "LINEAR_REGIME_CORR", 1.5)  # no run can pass: every attempt is simulated
     res = fit_working_point(sub, fit, **kw)
     assert res.candidate_linear_regime.values.tolist() == [False] * 4
     assert res.candidate_refined.values.tolist() == [True, True, True, False]  # the last: the best point again
