@@ -61,6 +61,14 @@ Scores are Pearson correlations of the upper triangles (:math:`i < j`), as
 :func:`brainnet_cb.fc_fit`, with RMSE and mean FC beside them (a correlation
 alone can be gamed by a nearly rank-one FC).
 
+This module holds the call and its linear stage; the branches are walked in
+:mod:`~brainnet_cb.fitting.working_point_scan`, the regional noise and the
+weights fitted in :mod:`~brainnet_cb.fitting.regional_noise` and
+:mod:`~brainnet_cb.fitting.effective_connectivity`, the candidates simulated
+in :mod:`~brainnet_cb.fitting.working_point_simulation` (step 3), and the
+result scored and labelled in :mod:`~brainnet_cb.fitting.working_point_result`
+(step 4).
+
 References
 ----------
 Honey, C. J. et al. (2009). Predicting human resting-state functional
