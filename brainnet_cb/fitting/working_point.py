@@ -727,9 +727,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
                                       key=key)
 
+                waiting = bar is not None and simulate  # the bar stands still meanwhile: minutes on 200+ regions
+                if waiting:
+                    bar.set_postfix_str("refining the connection weights (cross-validated)")
                 ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
                                                  key=key, accept=usable if simulate else None, global_signal=gsr,
                                                  workers=workers)
+                if waiting:
+                    bar.set_postfix_str("")
             refined = ec is not None and np.isfinite(ec.shrinkage)
             if refined:
                 m_p = dataclasses.replace(m, **{parameter: ec.values})
