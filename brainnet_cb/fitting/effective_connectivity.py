@@ -417,9 +417,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     workers : int
         Threads fitting the two folds side by side (1: one after the
         other). The folds are independent, so the result is the same bit for
-        bit; two threads save 20-30 % of the wall time on a 2-core CPU (the
-        linear algebra of one fold already uses both cores in part), more
-        where there are more cores.
+        bit; on a 2-core CPU two threads took a quarter off the refinement of
+        hcp80 (one fold's linear algebra already keeps part of the second
+        core busy).
 
     Returns
     -------

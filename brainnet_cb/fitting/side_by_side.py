@@ -1,4 +1,4 @@
-"""Independent jobs of a fit run by a few threads (JAX, LAPACK and SciPy's L-BFGS-B release the GIL)."""
+"""Independent jobs of a fit run by a few threads (JAX and LAPACK release the GIL while they compute)."""
 
 from __future__ import annotations
 
