@@ -596,7 +596,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         raise FitError(f"regional_noise must be True or False; got {regional_noise!r}.")
     if not isinstance(effective_connectivity, bool | np.bool_):
         raise FitError(f"effective_connectivity must be True or False; got {effective_connectivity!r}.")
-    runs = 2 if control_variate else 1  # per realisation: the model (and its linearised twin)
     coarse = check_int("coarse", coarse, 4)
     workers = default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
@@ -633,11 +632,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if simulate:  # the run's own checks, before any work
         Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
                    monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
+    run = RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate)
 
     homologues = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     bar = _progress((exponents.size + added.size) * values.size * scales.size
-                    + (candidates * seeds * runs if simulate else 0), progress)
+                    + (candidates * run.runs if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
@@ -748,7 +748,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         return setups[c]
 
     if simulate:
-        run = RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate)
         sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
                                   effective_connectivity=effective_connectivity, workers=workers, bar=bar)
     else:
@@ -779,6 +778,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     targets = Targets(connectome, conn, fit_fc, fit_mask, test, test_mask)
     linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent, best_per_weight,
                          t_linear)
-    outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean[c_best] if cands else None,
+    outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
     return result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)

@@ -48,6 +48,16 @@ class RunSettings(NamedTuple):
     seeds: int  # realisations per candidate
     control_variate: bool  # each realisation paired with its linearised twin
 
+    @property
+    def pair(self) -> tuple:
+        """The runs of one realisation, ``twin`` flags: the model (and, with the control variate, its twin)."""
+        return (False, True) if self.control_variate else (False,)
+
+    @property
+    def runs(self) -> int:
+        """Runs per candidate: realisations times :attr:`pair` (the units of the progress bar)."""
+        return self.seeds * len(self.pair)
+
 
 class Simulated(NamedTuple):
     """What the simulation stage measured, per ``(point, refined)`` simulated."""
@@ -85,7 +95,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
     bar : tqdm, optional
         Progress, one unit per realisation (and twin).
     """
-    pair = (False, True) if run.control_variate else (False,)  # per realisation: the model (and its twin)
+    pair = run.pair
     steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
     cands = []
 
@@ -109,7 +119,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         refine = bool(effective_connectivity) and as_configured
         batch = order[attempt * candidates:(attempt + 1) * candidates]
         if (attempt or not as_configured) and bar is not None:
-            bar.total += len(batch) * run.seeds * len(pair)
+            bar.total += len(batch) * run.runs
         for p in batch:
             c = (p, refine)  # a point with refined weights, or on the structural ones
             su = setup_at(c)
@@ -123,7 +133,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
             if not delay_stable[c]:  # the candidate is reported, not simulated
                 steps[c] = None
                 if bar is not None:
-                    bar.update(run.seeds * len(pair))
+                    bar.update(run.runs)
                 continue
             if run.control_variate:
                 twins[c] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point,
