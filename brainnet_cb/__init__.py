@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     )
     from .fitting.fit import fit_gradient
     from .fitting.fit_grid import fit_grid
+    from .fitting.fitted_simulation import fitted_simulation
     from .fitting.nelder_mead import fit_nelder_mead
     from .fitting.working_point import fit_working_point
     from .forward.mne_bridge import to_mne
@@ -216,6 +217,7 @@ __all__ = [
     "fit_gradient",
     "fit_grid",
     "fit_working_point",
+    "fitted_simulation",
     "fit_nelder_mead",
     # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
     "BrainnetError",
@@ -268,6 +270,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.fit_grid": ("fit_grid",),
     ".fitting.nelder_mead": ("fit_nelder_mead",),
     ".fitting.working_point": ("fit_working_point",),
+    ".fitting.fitted_simulation": ("fitted_simulation",),
     ".forward.mne_bridge": ("to_mne",),
     ".distance_rule": ("distance_rule_connectome",),
     ".glass_brain": ("glass_brain",),

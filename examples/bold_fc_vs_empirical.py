@@ -35,13 +35,13 @@ a = wp.attrs
 print(f"working point: eta0 = {a['value']:g}, G = {a['G']:.3f} = {a['G_over_G_ref']:g} G_ref "
       f"(linear prediction: fit group {a['fit_corr_linear']:.3f}, test group {a['test_corr_linear']:.3f})")
 
-# the structure of the chosen point: normalised weights at the kept exponent, with homotopic connections,
-# refined to the fit group
-fitted = conn.replace(weights=wp.weights.values, lengths=wp.lengths.values)
+# the run of the chosen point (float64, from its fixed point, with the fit's step and BOLD monitor): normalised
+# weights at the kept exponent, with homotopic connections, refined to the fit group; the noise of every region
+# fitted to the fit group (the most driven region gets the recipe's 0.02); the excitability of every region
+spec = bn.fitted_simulation(wp, duration=duration(288_000.0, 36_000.0))
+model, fitted, coupling, noise = spec.model, spec.connectome, spec.coupling, spec.noise
 print(f"weights W ** {a['weight_exponent']:g}, homotopic connections {a['homotopic_weight']:g} x max(W) between "
       f"{a['homotopic_pairs']} pairs of regions")
-# the noise of every region, fitted to the fit group (the most driven region gets the recipe's 0.02)
-noise = bn.Additive(v=0.02 * wp.noise_scale.values)
 print(f"noise amplitudes {float(wp.noise_scale.min()):.3f} to 1 x 0.02 (median {float(wp.noise_scale.median()):.3f})")
 if "excitability" in wp:  # refined weights: the excitability of every region that holds the fixed point
     ratio = wp.weights.values[wp.structural_weights.values > 0] / wp.structural_weights.values[
@@ -49,12 +49,8 @@ if "excitability" in wp:  # refined weights: the excitability of every region th
     print(f"connection weights x {ratio.min():.3g} to {ratio.max():.3g} of the tracts' (median "
           f"{np.median(ratio):.3g}); eta of the regions {float(wp.excitability.min()):.2f} to "
           f"{float(wp.excitability.max()):.2f}")
-eta = wp.excitability.values if "excitability" in wp else a["value"]
-model, coupling = bn.CoombesByrne(eta=eta), bn.Linear(G=a["G"])
-fp = bn.network_fixed_point(model, fitted, coupling, normalize="none")
-ds = bn.simulate(model, fitted, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
-                 noise=noise, monitors=[bn.Bold(tr=720.0, baseline="initial")],
-                 initial_state=fp.as_initial_state(), normalize="none", key=0, dtype="float64")
+ds = spec.run()
+fp = bn.network_fixed_point(model, fitted, coupling, normalize="none", start=spec.initial_state)
 band = None if SHORT else (0.01, 0.1)
 sim = bn.fc(ds.bold, discard=duration(30.0, 5.0), band=band)
 fit = bn.fc_fit(sim, hcp.fc_test)
@@ -66,9 +62,7 @@ save(plots.fc_scatter(sim, hcp.fc_test, title=f"held-out group: r = {float(fit['
 
 # the same noise through the linearised network: a control variate for the run's sampling error
 twin = bn.linearised_model(model, fitted, coupling, at=fp, normalize="none")
-ds_twin = bn.simulate(twin, fitted, duration=duration(288_000.0, 36_000.0), dt=a["dt_chosen"], coupling=coupling,
-                      noise=noise, monitors=[bn.Bold(tr=720.0, baseline="initial")],
-                      normalize="none", key=0, dtype="float64")
+ds_twin = spec.replace(model=twin, initial_state=None).run()  # the twin's state is the deviation from fp: 0
 exact = bn.linear_fc(model, fitted, coupling, noise, observable="bold",
                      bold=bn.Bold(tr=720.0, baseline="initial"), band=band, normalize="none", at=fp,
                      dt=a["dt_chosen"])

@@ -513,7 +513,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``inf`` where the structural weights were kept), ``excitability`` over
         ``region`` the ``parameter`` of every region (the point runs with
         ``bn.CoombesByrne(eta=res.excitability.values)``) and
-        ``connection_shrinkage_cv`` over ``connection_shrinkage``.
+        ``connection_shrinkage_cv`` over ``connection_shrinkage``;
+        ``fixed_point`` over ``(state, region)``, where every run starts.
+        With the attributes ``model_parameters`` and ``noise_amplitudes``
+        (JSON: the model's parameters and the noise amplitudes of every
+        region at the chosen point), what :func:`~brainnet_cb.fitted_simulation`
+        needs to run the chosen point again.
         ``attrs``: the chosen point (``weight_exponent``, ``homotopic_weight``
         and the number of ``homotopic_pairs``, ``value``, ``scale``,
         ``G``, ``G_over_G_ref``), the scores ``fit_corr``, ``test_corr``,

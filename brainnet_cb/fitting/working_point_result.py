@@ -234,7 +234,9 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
              "sim_linear_corr": score_fc(out.fc_runs, out.fc_linear)["corr"] if cands else float("nan"),
              "correction_rms": (float(np.sqrt(np.mean(out.correction[iu] ** 2)))
                                 if cands and out.correction is not None else float("nan")),
-             "wall_linear_s": lin.wall_s}
+             "wall_linear_s": lin.wall_s,
+             "model_parameters": _json_values(best_setup.model.parameters),
+             "noise_amplitudes": _json_values(best_setup.noise.sigma)}
     halves = hemisphere_pairs(t.connectome)
     for tag, target, mask in (("fit", t.fit_fc, t.fit_mask), ("test", t.test_fc, t.test_mask)):
         if target is None:
@@ -275,6 +277,9 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
             "units": "1"}),
         "lengths": (mat, np.asarray(fitted.lengths), {"long_name": "tract lengths of the chosen point "
                                                                    "[target, source]", "units": "mm"}),
+        "fixed_point": (("state", "region"), np.asarray(best_setup.fixed_point.values, dtype=float), {
+            "long_name": "the network's fixed point at the chosen point: every run of the fit starts there",
+            "units": "1"}),
     }
     if best_setup.ec is not None:
         data["excitability"] = ("region", np.asarray(best_setup.ec.values), {
@@ -309,14 +314,21 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
                                                    "of each weight, at the kept exponent, fit target", "units": "1"})
     coords = {"value": o.values, "scale": o.scales, "fraction": o.fractions, "weight_exponent": o.exponents,
               "homotopic_weight": o.homotopic,
-              "region_i": labels, "region_j": labels}
+              "region_i": labels, "region_j": labels, "region": labels,
+              "state": list(best_setup.fixed_point.states)}
     if o.regional_noise:
-        coords.update({"region": labels, "shrinkage": list(best_setup.fitted_noise.cv_corr)})
+        coords["shrinkage"] = list(best_setup.fitted_noise.cv_corr)
     if best_setup.ec is not None:
         coords["connection_shrinkage"] = list(best_setup.ec.cv_corr)
     if cands:
         coords["candidate"] = np.arange(len(cands))
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _json_values(values: dict) -> str:
+    """``{name: scalar or array}`` as JSON (arrays as lists); Python's float repr makes the round trip exact."""
+    return json.dumps({k: (float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float).tolist())
+                       for k, v in values.items()})
 
 
 def _candidate_variables(o: Options, t: Targets, scan: Scan, cands, delay_stable, linear_regime_corr) -> dict:

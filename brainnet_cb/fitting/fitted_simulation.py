@@ -1,0 +1,131 @@
+r"""The run of a fitted working point, declared once: a :class:`~brainnet_cb.Simulation` from a fit's result.
+
+:func:`~brainnet_cb.fit_working_point` chooses a point (excitability of every
+region, coupling :math:`G`, weights, noise amplitude of every region) and
+simulates it from the network's fixed point. Its result records all of it;
+:func:`fitted_simulation` turns the result (as returned, or read back from
+its NetCDF file) into the spec of that run, so the fitted model can be run
+again, longer, with other monitors or other noise realisations:
+
+.. math::
+
+   \dot x_i = f(x_i;\,\theta_i,\; c_i), \qquad
+   c_i(t) = G \sum_j W'_{ij}\, r_j(t - L_{ij} / \mathrm{speed}),
+
+with :math:`\theta_i` the model's parameters of region :math:`i` at the
+chosen point (the excitability that holds its fixed point where the weights
+were refined), :math:`W'` the weights of the chosen point (normalised, raised
+to the weight exponent, with the homotopic connections, refined where the
+fit refined them: run with ``normalize="none"``), additive noise with the
+amplitude of every region as fitted, started at the fixed point with the
+balloon at rest. Realisation :math:`k` of the fit ran with ``key = key + k``;
+the spec runs the first (``key`` of the result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..connectome import Connectome
+from ..coupling import Linear
+from ..errors import FitError
+from ..monitors import Bold
+from ..noise import Additive
+from ..simulation.spec import Simulation, check_names
+
+__all__ = ["fitted_simulation"]
+
+_TITLE = "brainnet_cb working-point fit"
+#: What a result must hold: attributes, then variables.
+_ATTRS = ("model", "model_parameters", "noise_amplitudes", "G", "speed", "dt_chosen", "duration_ms", "tr_ms", "key")
+_VARIABLES = ("weights", "lengths", "fixed_point")
+
+
+def _check_result(result) -> None:
+    if not isinstance(result, xr.Dataset):
+        raise FitError(f"fitted_simulation needs the xarray.Dataset that bn.fit_working_point returns (or its NetCDF "
+                       f"file read with xarray.open_dataset); got {type(result).__name__}.")
+    if result.attrs.get("title") != _TITLE:
+        raise FitError(f"this Dataset is not a result of bn.fit_working_point (its title is "
+                       f"{result.attrs.get('title')!r}, not {_TITLE!r}).")
+    missing = [a for a in _ATTRS if a not in result.attrs] + [v for v in _VARIABLES if v not in result]
+    if missing:
+        raise FitError(f"this fit result lacks {', '.join(missing)}: it was written by an older brainnet_cb; "
+                       "run bn.fit_working_point again to record its chosen point.")
+
+
+def _values(text: str) -> dict:
+    return {k: (np.asarray(v, dtype=float) if isinstance(v, list) else float(v)) for k, v in json.loads(text).items()}
+
+
+def fitted_simulation(result: xr.Dataset, *, model_class: type | None = None, **options) -> Simulation:
+    """The run of the working point that ``result`` chose, as a :class:`~brainnet_cb.Simulation` spec.
+
+    Parameters
+    ----------
+    result : xarray.Dataset
+        What :func:`~brainnet_cb.fit_working_point` returned, or its NetCDF
+        file read back (``xarray.open_dataset``).
+    model_class : type, optional
+        The node-model class, where it is not registered under the name the
+        result records (``result.attrs["model"]``; default
+        :func:`~brainnet_cb.get_model` of that name).
+    **options
+        Fields of the spec to set instead of the fit's (``duration``,
+        ``monitors``, ``key``, ``dtype``, ...; :meth:`Simulation.replace`).
+
+    Returns
+    -------
+    Simulation
+        The model with the parameters of every region at the chosen point,
+        the connectome of its ``weights`` and ``lengths`` (``normalize="none"``),
+        ``Linear(G)``, the fit's conduction ``speed``, ``Additive`` noise with
+        the amplitude of every region, ``dt`` the step the fit's runs took,
+        ``duration`` one run of the fit, ``monitors`` ``Bold(tr,
+        baseline="initial")``, ``initial_state`` the fixed point, ``key`` the
+        key of the fit's first realisation and ``dtype="float64"`` (the fit's
+        runs are float64: weak noise moves a quiet region's balloon by less
+        than float32 resolves; call :func:`~brainnet_cb.enable_float64`
+        first, or pass ``dtype="float32"``). The FC of its BOLD
+        (``bn.fc(ds.bold, discard=result.discard_s, band=...)``) is the fit's
+        first realisation.
+
+    Raises
+    ------
+    FitError
+        ``result`` is not a result of ``fit_working_point``, or lacks what
+        the run needs (written by an older version).
+    ModelError
+        No model is registered under the recorded name (pass ``model_class``).
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> res = bn.fit_working_point(conn, fc_fit, test_fc=fc_test)   # doctest: +SKIP
+    >>> bn.enable_float64()                                          # doctest: +SKIP
+    >>> ds = bn.fitted_simulation(res, duration=600_000.0).run()     # doctest: +SKIP
+    """
+    _check_result(result)
+    check_names(options, [f.name for f in dataclasses.fields(Simulation)], "Simulation field", FitError)
+    a = result.attrs
+    if model_class is None:
+        from ..nodes.registry import get_model  # noqa: PLC0415 - the registry loads plug-ins on first use
+
+        model_class = get_model(str(a["model"]))
+    model = model_class(**_values(a["model_parameters"]))
+    labels = [str(s) for s in result["region_i"].values]
+    connectome = Connectome(result["weights"].values, result["lengths"].values, labels=labels,
+                            name="fitted working point")
+    states = [str(s) for s in result["state"].values]
+    spec = dict(model=model, connectome=connectome, duration=float(a["duration_ms"]), dt=float(a["dt_chosen"]),
+                coupling=Linear(G=float(a["G"])), speed=float(a["speed"]),
+                noise=Additive(**_values(a["noise_amplitudes"])),
+                monitors=[Bold(tr=float(a["tr_ms"]), baseline="initial")], key=int(a["key"]),
+                initial_state={s: np.asarray(result["fixed_point"].values[k]) for k, s in enumerate(states)},
+                normalize="none", dtype="float64")
+    spec.update(options)
+    return Simulation(**spec)

@@ -1,0 +1,94 @@
+"""bn.fitted_simulation: the fitted working point as a Simulation spec that reruns the fit's own realisation."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.data.empirical_data import load_empirical
+from brainnet_cb.errors import FitError, ModelError
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A 20-region fit with every per-region part on: refined weights, the excitability that holds each region's
+    fixed point, regional noise, homotopic connections; one realisation (its FC is ``fc_runs``)."""
+    hcp = load_empirical("hcp80")
+    labels = list(hcp.connectome.labels[:20])
+    fit, test = (fc.sel(region_i=labels, region_j=labels) for fc in (hcp.fc_fit, hcp.fc_test))
+    return bn.fit_working_point(hcp.connectome.subset(labels), fit, test_fc=test, values=[-2.0],
+                                fractions=[1.0, 1.05], weight_exponents=[1.0], homotopic_weights=[0.0, 1.0],
+                                seeds=1, duration=20_000.0, discard=2.0, band=None, control_variate=False,
+                                progress=False)
+
+
+def _fc(spec, res):
+    return bn.fc(spec.run(progress=False).bold, discard=res.attrs["discard_s"], band=None).values
+
+
+def test_the_spec_reruns_the_fits_realisation_bit_for_bit(fitted):
+    res = fitted
+    # the point exercises every per-region part of the spec
+    assert np.isfinite(res.attrs["connection_shrinkage"]) and res.attrs["homotopic_weight"] > 0
+    spec = bn.fitted_simulation(res)
+    assert np.ptp(spec.noise.sigma["v"]) > 0 and np.ptp(spec.model.eta) > 0
+    np.testing.assert_array_equal(spec.model.eta, res.excitability.values)
+    np.testing.assert_array_equal(spec.connectome.weights, res.weights.values)
+    np.testing.assert_array_equal(spec.noise.sigma["v"], 0.02 * res.noise_scale.values)
+    assert (spec.dt, spec.duration, spec.coupling.G, spec.normalize) == (res.attrs["dt_chosen"], 20_000.0,
+                                                                        res.attrs["G"], "none")
+    np.testing.assert_array_equal(_fc(spec, res), res.fc_runs.values)
+
+
+def test_the_spec_starts_at_the_fixed_point_of_the_fitted_network(fitted):
+    spec = bn.fitted_simulation(fitted)
+    fp = bn.network_fixed_point(spec.model, spec.connectome, spec.coupling, normalize="none",
+                                start=spec.initial_state)
+    np.testing.assert_allclose(fp.values, fitted.fixed_point.values, rtol=0, atol=1e-10)
+    assert fp.stable
+
+
+def test_a_result_read_back_from_netcdf_gives_the_same_spec(fitted, tmp_path):
+    path = tmp_path / "fit.nc"
+    fitted.to_netcdf(path)
+    with xr.open_dataset(path) as back:
+        a, b = bn.fitted_simulation(fitted), bn.fitted_simulation(back.load())
+    for name in ("Delta", "eta", "k", "v_syn"):
+        np.testing.assert_array_equal(getattr(a.model, name), getattr(b.model, name), err_msg=name)
+    np.testing.assert_array_equal(a.connectome.weights, b.connectome.weights)
+    np.testing.assert_array_equal(a.connectome.lengths, b.connectome.lengths)
+    np.testing.assert_array_equal(a.noise.sigma["v"], b.noise.sigma["v"])
+    for s in ("r", "v"):
+        np.testing.assert_array_equal(a.initial_state[s], b.initial_state[s])
+    assert (a.dt, a.duration, a.coupling.G, a.speed, a.key, a.monitors) == (b.dt, b.duration, b.coupling.G, b.speed,
+                                                                          b.key, b.monitors)
+
+
+def test_options_replace_the_fits_run_settings(fitted):
+    spec = bn.fitted_simulation(fitted, duration=1_000.0, key=7, monitors=[bn.TemporalAverage(1.0)])
+    assert (spec.duration, spec.key) == (1_000.0, 7)
+    assert isinstance(spec.monitors[0], bn.TemporalAverage)
+    with pytest.raises(FitError, match=r"unknown Simulation field 'durashun' \(did you mean 'duration'\?\)"):
+        bn.fitted_simulation(fitted, durashun=1_000.0)
+
+
+def test_the_model_class_comes_from_the_registry_or_the_caller(fitted):
+    renamed = fitted.assign_attrs(model="MyCoombesByrne")
+    with pytest.raises(ModelError, match="MyCoombesByrne"):
+        bn.fitted_simulation(renamed)
+    spec = bn.fitted_simulation(renamed, model_class=bn.CoombesByrne)
+    np.testing.assert_array_equal(spec.model.eta, fitted.excitability.values)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda res: res.fc, r"needs the xarray.Dataset that bn.fit_working_point returns .*got DataArray"),
+    (lambda res: res.assign_attrs(title="something else"), r"not a result of bn.fit_working_point \(its title is "
+                                                          r"'something else'"),
+    (lambda res: res.drop_vars("fixed_point"), r"lacks fixed_point: it was written by an older brainnet_cb"),
+    (lambda res: xr.Dataset(attrs={k: v for k, v in res.attrs.items() if k not in ("model_parameters",
+                                                                                    "noise_amplitudes")}),
+     r"lacks model_parameters, noise_amplitudes, weights, lengths, fixed_point"),
+])
+def test_what_is_not_a_complete_fit_result_is_refused(fitted, make, message):
+    with pytest.raises(FitError, match=message):
+        bn.fitted_simulation(make(fitted))
