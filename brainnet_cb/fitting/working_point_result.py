@@ -278,8 +278,8 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
         "lengths": (mat, np.asarray(fitted.lengths), {"long_name": "tract lengths of the chosen point "
                                                                    "[target, source]", "units": "mm"}),
         "fixed_point": (("state", "region"), np.asarray(best_setup.fixed_point.values, dtype=float), {
-            "long_name": "the network's fixed point at the chosen point: every run of the fit starts there",
-            "units": "1"}),
+            "long_name": "the network's fixed point at the chosen point (each state in the model's units): every run "
+                         "of the fit starts there"}),
     }
     if best_setup.ec is not None:
         data["excitability"] = ("region", np.asarray(best_setup.ec.values), {
