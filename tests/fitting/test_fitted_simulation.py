@@ -6,7 +6,7 @@ import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.data.empirical_data import load_empirical
-from brainnet_cb.errors import FitError, ModelError
+from brainnet_cb.errors import FitError, ModelError, SimulationError
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +92,14 @@ def test_the_model_class_comes_from_the_registry_or_the_caller(fitted):
 def test_what_is_not_a_complete_fit_result_is_refused(fitted, make, message):
     with pytest.raises(FitError, match=message):
         bn.fitted_simulation(make(fitted))
+
+
+@pytest.mark.float32
+def test_in_float32_mode_the_spec_asks_for_float64_or_takes_float32(fitted):
+    """The fit's runs are float64; in a float32 session the spec says so, and dtype="float32" runs there."""
+    with pytest.raises(SimulationError, match=r"float64 was asked for .*Call bn.enable_float64\(\) first"):
+        bn.fitted_simulation(fitted)
+    spec = bn.fitted_simulation(fitted, dtype="float32", duration=100.0, monitors=[bn.TemporalAverage(1.0)])
+    ds = spec.run(progress=False)
+    assert ds.r.dtype == np.float32
+    np.testing.assert_allclose(ds.r.values[0], fitted.fixed_point.sel(state="r").values, rtol=1e-3)
