@@ -90,9 +90,11 @@ def fitted_simulation(result: xr.Dataset, *, model_class: type | None = None, **
         key of the fit's first realisation and ``dtype="float64"`` (the fit's
         runs are float64: weak noise moves a quiet region's balloon by less
         than float32 resolves; call :func:`~brainnet_cb.enable_float64`
-        first, or pass ``dtype="float32"``). The FC of its BOLD
-        (``bn.fc(ds.bold, discard=result.discard_s, band=...)``) is the fit's
-        first realisation.
+        first, or pass ``dtype="float32"``). The FC of its BOLD, computed as
+        the fit computed it (``bn.fc(ds.bold, discard=result.discard_s,
+        band=bn.BOLD_BAND)`` for the default band-pass, with
+        ``global_signal=True`` where ``result.global_signal_regression``), is
+        the FC of the fit's first realisation, bit for bit.
 
     Raises
     ------
