@@ -396,7 +396,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
                       f"{a[f'{tag}_corr_between']:.3f} (SC baseline {a[f'sc_baseline_{tag}_within']:.3f} / "
                       f"{a[f'sc_baseline_{tag}_between']:.3f})")
     print(f"written       {out}")
-    print(f"run it again  bn.fitted_simulation(xarray.open_dataset({str(out)!r})).run()")
+    print(f"run it again  bn.fitted_simulation({str(out)!r}).run()")
     return 0
 
 

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import pathlib
 
 import numpy as np
 import xarray as xr
 
+from .._safe_read import reading
 from ..connectome import Connectome
 from ..coupling import Linear
 from ..errors import FitError
@@ -45,10 +48,21 @@ _ATTRS = ("model", "model_parameters", "noise_amplitudes", "G", "speed", "dt_cho
 _VARIABLES = ("weights", "lengths", "fixed_point")
 
 
+def _read(path) -> xr.Dataset:
+    """The fit result in the NetCDF file ``path``, loaded (the file closed again)."""
+    p = pathlib.Path(os.fspath(path))
+    if not p.is_file():
+        raise FitError(f"fit result file not found: '{p}'. Check the path (brainnet-cb fit writes "
+                       "brainnet_cb_fit.nc unless --out says otherwise).")
+    with reading(p, "the fit result", FitError, "Write it again: brainnet-cb fit, or bn.write_netcdf(res, path)."):
+        with xr.open_dataset(p) as ds:
+            return ds.load()
+
+
 def _check_result(result) -> None:
     if not isinstance(result, xr.Dataset):
-        raise FitError(f"fitted_simulation needs the xarray.Dataset that bn.fit_working_point returns (or its NetCDF "
-                       f"file read with xarray.open_dataset); got {type(result).__name__}.")
+        raise FitError(f"fitted_simulation needs the xarray.Dataset that bn.fit_working_point returns, or the path "
+                       f"of its NetCDF file; got {type(result).__name__}.")
     if result.attrs.get("title") != _TITLE:
         raise FitError(f"this Dataset is not a result of bn.fit_working_point (its title is "
                        f"{result.attrs.get('title')!r}, not {_TITLE!r}).")
@@ -62,14 +76,16 @@ def _values(text: str) -> dict:
     return {k: (np.asarray(v, dtype=float) if isinstance(v, list) else float(v)) for k, v in json.loads(text).items()}
 
 
-def fitted_simulation(result: xr.Dataset, *, model_class: type | None = None, **options) -> Simulation:
+def fitted_simulation(result: xr.Dataset | str | os.PathLike, *, model_class: type | None = None,
+                      **options) -> Simulation:
     """The run of the working point that ``result`` chose, as a :class:`~brainnet_cb.Simulation` spec.
 
     Parameters
     ----------
-    result : xarray.Dataset
+    result : xarray.Dataset or path
         What :func:`~brainnet_cb.fit_working_point` returned, or its NetCDF
-        file read back (``xarray.open_dataset``).
+        file (the path, or the file read back with ``xarray.open_dataset``;
+        ``brainnet-cb fit`` writes one).
     model_class : type, optional
         The node-model class, where it is not registered under the name the
         result records (``result.attrs["model"]``; default
@@ -100,7 +116,8 @@ def fitted_simulation(result: xr.Dataset, *, model_class: type | None = None, **
     ------
     FitError
         ``result`` is not a result of ``fit_working_point``, or lacks what
-        the run needs (written by an older version).
+        the run needs (written by an older version); its file is missing or
+        damaged.
     ModelError
         No model is registered under the recorded name (pass ``model_class``).
 
@@ -111,6 +128,8 @@ def fitted_simulation(result: xr.Dataset, *, model_class: type | None = None, **
     >>> bn.enable_float64()                                          # doctest: +SKIP
     >>> ds = bn.fitted_simulation(res, duration=600_000.0).run()     # doctest: +SKIP
     """
+    if isinstance(result, (str, os.PathLike)):
+        result = _read(result)
     _check_result(result)
     check_names(options, [f.name for f in dataclasses.fields(Simulation)], "Simulation field", FitError)
     a = result.attrs

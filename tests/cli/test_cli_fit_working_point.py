@@ -53,10 +53,11 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
         a = dict(res.attrs)
         res_scale = res["noise_scale"].values
         assert "[fit]" in a["config"]
-        # the file runs the chosen point again: its one realisation, bit for bit
-        ds = bn.fitted_simulation(res).run(progress=False)
-        np.testing.assert_array_equal(bn.fc(ds.bold, discard=a["discard_s"]).values, res["fc_runs"].values)
-    assert f"run it again  bn.fitted_simulation(xarray.open_dataset({str(out)!r})).run()" in text
+        fc_runs = res["fc_runs"].values
+    # the file runs the chosen point again: its one realisation, bit for bit
+    ds = bn.fitted_simulation(out).run(progress=False)
+    np.testing.assert_array_equal(bn.fc(ds.bold, discard=a["discard_s"]).values, fc_runs)
+    assert f"run it again  bn.fitted_simulation({str(out)!r}).run()" in text
     hcp = bn.load_empirical("hcp80")
     assert a["value"] == -2.0 and a["G_over_G_ref"] == 1.0 and a["weight_exponent"] == 1.0  # HCP as given
     assert a["sc_baseline_test"] == pytest.approx(hcp.sc_baseline("test"), abs=1e-12)

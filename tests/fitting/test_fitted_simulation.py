@@ -48,11 +48,17 @@ def test_the_spec_starts_at_the_fixed_point_of_the_fitted_network(fitted):
     assert fp.stable
 
 
-def test_a_result_read_back_from_netcdf_gives_the_same_spec(fitted, tmp_path):
+def test_the_results_netcdf_file_by_path_or_read_back_gives_the_same_spec(fitted, tmp_path):
     path = tmp_path / "fit.nc"
     fitted.to_netcdf(path)
     with xr.open_dataset(path) as back:
         a, b = bn.fitted_simulation(fitted), bn.fitted_simulation(back.load())
+    _same_spec(a, b)
+    _same_spec(a, bn.fitted_simulation(path))  # the path itself
+    _same_spec(a, bn.fitted_simulation(str(path)))
+
+
+def _same_spec(a, b):
     for name in ("Delta", "eta", "k", "v_syn"):
         np.testing.assert_array_equal(getattr(a.model, name), getattr(b.model, name), err_msg=name)
     np.testing.assert_array_equal(a.connectome.weights, b.connectome.weights)
@@ -81,7 +87,8 @@ def test_the_model_class_comes_from_the_registry_or_the_caller(fitted):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda res: res.fc, r"needs the xarray.Dataset that bn.fit_working_point returns .*got DataArray"),
+    (lambda res: res.fc, r"needs the xarray.Dataset that bn.fit_working_point returns, or the path of its NetCDF "
+                         r"file; got DataArray"),
     (lambda res: res.assign_attrs(title="something else"), r"not a result of bn.fit_working_point \(its title is "
                                                           r"'something else'"),
     (lambda res: res.drop_vars("fixed_point"), r"lacks fixed_point: it was written by an older brainnet_cb"),
@@ -103,3 +110,14 @@ def test_in_float32_mode_the_spec_asks_for_float64_or_takes_float32(fitted):
     ds = spec.run(progress=False)
     assert ds.r.dtype == np.float32
     np.testing.assert_allclose(ds.r.values[0], fitted.fixed_point.sel(state="r").values, rtol=1e-3)
+
+
+def test_a_missing_or_damaged_file_is_refused_naming_it(fitted, tmp_path):
+    missing = tmp_path / "nowhere.nc"
+    with pytest.raises(FitError, match=r"fit result file not found: '.*nowhere.nc'. Check the path"):
+        bn.fitted_simulation(missing)
+    path = tmp_path / "fit.nc"
+    fitted.to_netcdf(path)
+    path.write_bytes(path.read_bytes()[:2000])  # truncated
+    with pytest.raises(FitError, match=r"the fit result '.*fit.nc' cannot be read: .*Write it again: brainnet-cb fit"):
+        bn.fitted_simulation(path)
