@@ -14,16 +14,16 @@ from .tables import is_number, parse_table, split_rows  # noqa: F401 - the reade
 MISSING_LENGTHS = ("raise", "zero")
 
 
-def existing_path(path, what="connectome") -> pathlib.Path:
-    """``path`` as a :class:`pathlib.Path` that exists, else a clear error."""
+def existing_path(path, what="connectome", error: type = ConnectomeError) -> pathlib.Path:
+    """``path`` as a :class:`pathlib.Path` that exists, else a clear ``error`` naming ``what`` it should be."""
     try:
         p = pathlib.Path(os.fspath(path))
     except TypeError:
-        raise ConnectomeError(
+        raise error(
             f"{what} path must be a str or os.PathLike; got {type(path).__name__}."
         ) from None
     if not p.exists():
-        raise ConnectomeError(f"{what} file not found: '{p}'. Check the path and the working directory.")
+        raise error(f"{what} file not found: '{p}'. Check the path and the working directory.")
     return p
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import pathlib
 
 import numpy as np
 import xarray as xr
@@ -35,6 +34,7 @@ import xarray as xr
 from .._safe_read import reading
 from ..connectome import Connectome
 from ..coupling import Linear
+from ..data.files import existing_path
 from ..errors import FitError
 from ..monitors import Bold
 from ..noise import Additive
@@ -50,10 +50,7 @@ _VARIABLES = ("weights", "lengths", "fixed_point")
 
 def _read(path) -> xr.Dataset:
     """The fit result in the NetCDF file ``path``, loaded (the file closed again)."""
-    p = pathlib.Path(os.fspath(path))
-    if not p.is_file():
-        raise FitError(f"fit result file not found: '{p}'. Check the path (brainnet-cb fit writes "
-                       "brainnet_cb_fit.nc unless --out says otherwise).")
+    p = existing_path(path, "fit result", FitError)
     with reading(p, "the fit result", FitError, "Write it again: brainnet-cb fit, or bn.write_netcdf(res, path)."):
         with xr.open_dataset(p) as ds:
             return ds.load()
