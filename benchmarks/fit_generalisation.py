@@ -42,9 +42,11 @@ Variants:
   the reverse); ``gw-subject`` and ``gw-subject-others``: one subject (``--subject``), as the
   ``hcp80-subject`` variants (355 volumes: halves of 177 and 178); ``gw-gsr`` and
   ``gw-gsr-swapped``: ``gw`` and ``gw-swapped`` after global signal regression.
-- ``schaefer100-edr``, ``schaefer100-edr-edges``, ``schaefer100-edr-subject``, ``schaefer200-edr-edges``
+- ``schaefer100-edr``, ``schaefer100-edr-edges``, ``schaefer100-edr-subject``, ``schaefer200-edr-edges``,
+  and, only when named in ``--only`` (the linear stage alone takes half an hour each on 2 cores),
+  ``schaefer400-edr`` and ``schaefer400-edr-edges``
   (when BrainSpace's data files are installed: ``pip install --no-deps brainspace``): another
-  parcellation, the 100 (200) cortical regions of Schaefer et al. 2018, with the group FCs of
+  parcellation, the 100 (200, 400) cortical regions of Schaefer et al. 2018, with the group FCs of
   two independent sets of HCP subjects that BrainSpace ships ("main" and "holdout" group) and
   the FCs of three single subjects. It has no structural connectome, so the SC is a surrogate
   built from geometry alone, the exponential distance rule ``W = exp(-d / 20 mm)`` of the
@@ -54,8 +56,9 @@ Variants:
   nibabel), and they pair the homotopic regions. The
   weight exponent scans the decay length (``exp(-d / 10 mm)`` gave the same network at exponent
   0.5). ``schaefer100-edr``: main group -> holdout group (a replication: the two correlate
-  0.997); ``-edges``: the main group's FC, fit on half of the connections, scored on the rest;
-  ``-subject``: main group -> the FC of one single subject (``--subject`` 0-2).
+  0.997; ``schaefer400-edr`` likewise on 400 regions); ``-edges``: the main group's FC, fit
+  on half of the connections, scored on the rest; ``-subject``: main group -> the FC of one
+  single subject (``--subject`` 0-2).
 
 The column "fit FC on test" is the correlation of the fit FC itself with the
 held-out FC: what copying the data would score, roughly the ceiling of a
@@ -203,8 +206,9 @@ def _schaefer_connectome(base, scale, decay_mm=20.0):
                                        name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
 
 
-def schaefer_variants(subject=0):
-    """BrainSpace's HCP group FCs on Schaefer's 100 and 200 cortical regions, with an SC built from distances."""
+def schaefer_variants(subject=0, named_only=False):
+    """BrainSpace's HCP group FCs on Schaefer's 100 and 200 (``named_only``: and 400) cortical regions, with an SC
+    built from distances."""
     base = _brainspace_dir()
     if base is None:
         return {}
@@ -223,6 +227,10 @@ def schaefer_variants(subject=0):
                                               test_fc=np.loadtxt(singles[subject], delimiter=","))
     out["schaefer200-edr-edges"] = dict(connectome=conn200, empirical_fc=group_fc("main_group", 200),
                                         holdout="edges")
+    if named_only:  # half an hour each for the linear stage on 2 cores: run when named
+        conn400, main400 = _schaefer_connectome(base, 400), group_fc("main_group", 400)
+        out["schaefer400-edr"] = dict(connectome=conn400, empirical_fc=main400, test_fc=group_fc("holdout_group", 400))
+        out["schaefer400-edr-edges"] = dict(connectome=conn400, empirical_fc=main400, holdout="edges")
     return out
 
 
@@ -243,7 +251,8 @@ def main():
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
-    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject)}
+    large = bool(args.only) and any(name.startswith("schaefer400") for name in args.only)
+    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject, large)}
     for name, kw in every.items():
         if args.only and name not in args.only:
             continue

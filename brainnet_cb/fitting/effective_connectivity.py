@@ -369,7 +369,7 @@ def _corr(x, y):
 @in_float64
 def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask,
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
-                                accept=None, global_signal=False, workers=1) -> EffectiveConnectivity:
+                                accept=None, global_signal=False, workers=1, report=None) -> EffectiveConnectivity:
     r"""Weights and regional noise fitted to ``target`` over ``mask``, :math:`\lambda_e` chosen by two-fold CV.
 
     The fitted connections are split at random (seeded by ``key``, the same
@@ -420,6 +420,12 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         bit; on a 2-core CPU two threads took a quarter off the refinement of
         hcp80 (one fold's linear algebra already keeps part of the second
         core busy).
+    report : callable, optional
+        ``report(shrinkage, cv_score)``, called after the two folds of each
+        :math:`\lambda_e` (``inf`` first) with its mean held-out score (the
+        ``cv_scores`` entry), and ``report(shrinkage, None)`` before each
+        refit on all of ``mask``: a progress bar's hook (on 400 regions a
+        fold of one :math:`\lambda_e` takes minutes).
 
     Returns
     -------
@@ -460,12 +466,16 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         (starts[0], score0), (starts[1], score1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
         path[lam] = starts[0]
         cv[lam] = float(np.mean([score0, score1]))
+        if report is not None:
+            report(lam, cv[lam])
         if len(cv) > 2 and not cv[lam] > list(cv.values())[-2]:  # past the best: smaller ones fit the folds' noise
             break
     refused, best_refused = [], None
     for best in sorted(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam), reverse=True):
         if not np.isfinite(best):
             break
+        if report is not None:
+            report(best, None)
         u, E, values, fp, _ = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
                                                          noise_shrinkage=lam_u, shrinkage=best,
                                                          start=path[best],  # from the first fold's fit

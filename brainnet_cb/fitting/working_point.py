@@ -192,6 +192,24 @@ def _progress(total, progress):
     return tqdm(total=total, desc="fit_working_point", leave=False)
 
 
+def _refinement_report(bar):
+    """The ``report`` hook of :func:`choose_connection_shrinkage` that shows its cross-validated path in ``bar``
+    (None without a bar)."""
+    if bar is None:
+        return None
+    path = []
+
+    def report(shrinkage, cv_score):
+        if cv_score is None:
+            bar.set_postfix_str(f"refitting the connection weights at lambda_e={shrinkage:g} "
+                                f"(held-out corr by lambda_e: {', '.join(path)})")
+        else:
+            path.append(f"{shrinkage:g}: {cv_score:.3f}")
+            bar.set_postfix_str(f"refining the connection weights, held-out corr by lambda_e: {', '.join(path)}")
+
+    return report
+
+
 # ----------------------------------------------------------------------------- the recipe
 def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
                   fit_fc, fit_mask, bar, workers, global_signal):
@@ -692,9 +710,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     for h in sorted(allowed - {h_best}):
                         weights_scan(e_new, h, extra=True)
                     e_best, h_best = kept()
-    finally:
-        if bar is not None and not simulate:
+    except BaseException:
+        if bar is not None:
             bar.close()
+        raise
     exponents = np.array(sorted({k[0] for k in scans}))
     best_per_exponent = np.array([max((_best_score(sc) for k, sc in scans.items() if k[0] == e),
                                       key=lambda v: np.nan_to_num(v, nan=-2.0)) for e in exponents])
@@ -732,13 +751,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
                                       key=key)
 
-                waiting = bar is not None and simulate  # the bar stands still meanwhile: minutes on 200+ regions
-                if waiting:
-                    bar.set_postfix_str("refining the connection weights (cross-validated)")
                 ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
                                                  key=key, accept=usable if simulate else None, global_signal=gsr,
-                                                 workers=workers)
-                if waiting:
+                                                 workers=workers, report=_refinement_report(bar))
+                if bar is not None:
                     bar.set_postfix_str("")
             refined = ec is not None and np.isfinite(ec.shrinkage)
             if refined:
@@ -752,26 +768,28 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                               fc_structural)
         return setups[c]
 
-    if simulate:
-        sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
-                                  effective_connectivity=effective_connectivity, workers=workers, bar=bar)
-    else:
-        sim = Simulated([], {}, {}, {}, {})
-    cands = sim.candidates
-    if bar is not None and simulate:
-        bar.close()
-    if cands:
-        best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
-        if not np.isfinite(best.fit_score["corr"]):
-            raise FitError(f"every simulated candidate ({len(cands)}: the best points of the linear scan) diverged "
-                           "or gave an undefined FC; use a smaller dt or weaker noise.")
-        c_best, fc_best = (best.point, best.refined), best.fc
-    else:
-        c_best = (chosen_lin, bool(effective_connectivity))
-        su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
-        fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
-                              np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
-    p_best, best_setup = c_best[0], setup_at(c_best)
+    try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)
+        if simulate:
+            sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
+                                      effective_connectivity=effective_connectivity, workers=workers, bar=bar)
+        else:
+            sim = Simulated([], {}, {}, {}, {})
+        cands = sim.candidates
+        if cands:
+            best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
+            if not np.isfinite(best.fit_score["corr"]):
+                raise FitError(f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
+                               "diverged or gave an undefined FC; use a smaller dt or weaker noise.")
+            c_best, fc_best = (best.point, best.refined), best.fc
+        else:
+            c_best = (chosen_lin, bool(effective_connectivity))
+            su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
+            fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
+                                  np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
+        p_best, best_setup = c_best[0], setup_at(c_best)
+    finally:
+        if bar is not None:
+            bar.close()
     dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
     fc_lin = sim.exact[c_best] if c_best in sim.exact else exact_fc(
         best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,

@@ -263,11 +263,14 @@ def test_cross_validation_is_deterministic_in_its_key_whatever_the_threads(case,
     assert np.array_equal(again.fixed_point.eigenvalues, chosen.fixed_point.eigenvalues)
     assert again.cv_corr == chosen.cv_corr
     # another split, other scores; the default shrinkages (key 1: inf, 1, 0.3, 0.1 rising, 0.03 falls: stop)
-    other = choose_connection_shrinkage(*args, key=1)
+    reports = []
+    other = choose_connection_shrinkage(*args, key=1, report=lambda lam, score: reports.append((lam, score)))
     _check_search(other.cv_corr, DEFAULT_CONNECTION_SHRINKAGES)
     assert len(other.cv_corr) < len(DEFAULT_CONNECTION_SHRINKAGES) + 1  # the early stop happened
     assert other.cv_corr[np.inf] != chosen.cv_corr[np.inf]
     assert other.shrinkage == max(other.cv_corr, key=other.cv_corr.get)
+    # the hook saw the path as it went (each shrinkage and its score, in the order tried), then the one refit
+    assert reports == [*other.cv_corr.items(), (other.shrinkage, None)]
 
 
 def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
@@ -277,9 +280,12 @@ def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
         calls.append(candidate)
         return False
 
+    reports = []
     res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
-                                      NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept)
+                                      NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept,
+                                      report=lambda lam, score: reports.append((lam, score)))
     assert res.cv_corr == chosen.cv_corr
+    assert reports == [*chosen.cv_corr.items(), (0.01, None), (1.0, None)]  # each refit announced
     assert res.refused == (0.01, 1.0)  # every finite shrinkage tried, by decreasing CV score
     assert res.shrinkage == np.inf and res.modulation_fraction == 1.0
     assert np.array_equal(res.weights, case["A"]) and not res.log_modulation.any()

@@ -294,7 +294,7 @@ def test_regional_noise_raises_the_held_out_score_and_the_result_reproduces_its_
     assert score_fc(fc, hcp.fc_test)["corr"] == pytest.approx(a["test_corr_linear"], abs=1e-12)
 
 
-def test_effective_connectivity_raises_the_score_of_held_out_connections_and_reproduces_its_fc(hcp):
+def test_effective_connectivity_raises_the_score_of_held_out_connections_and_reproduces_its_fc(hcp, capsys):
     """Weights refined to half the connections predict the other half (never fitted) better than the tracts.
 
     On 20 hcp80 regions (eta0 = -2, homotopic weight 1, the linear stage),
@@ -307,7 +307,8 @@ def test_effective_connectivity_raises_the_score_of_held_out_connections_and_rep
     fit = hcp.fc_fit.sel(region_i=labels, region_j=labels)
     kw = dict(values=[-2.0], fractions=[1.0, 1.05], weight_exponents=[1.0], homotopic_weights=[1.0],
               holdout="edges", key=3, simulate=False, progress=False)
-    refined = fit_working_point(sub, fit, **kw)
+    refined = fit_working_point(sub, fit, **{**kw, "progress": True})
+    shown = capsys.readouterr().err  # the bar stays open through the refinement and shows its path
     plain = fit_working_point(sub, fit, effective_connectivity=False, **kw)
     a, b = refined.attrs, plain.attrs
     assert a["effective_connectivity"] == 1 and b["effective_connectivity"] == 0 and "structural_weights" not in plain
@@ -319,6 +320,9 @@ def test_effective_connectivity_raises_the_score_of_held_out_connections_and_rep
     cv = refined.connection_shrinkage_cv
     kept = max(range(cv.size), key=lambda k: (cv.values[k], float(cv.connection_shrinkage[k])))
     assert np.isfinite(a["connection_shrinkage"]) and a["connection_shrinkage"] == float(cv.connection_shrinkage[kept])
+    path = ", ".join(f"{lam:g}: {score:.3f}" for lam, score in zip(cv.connection_shrinkage.values, cv.values))
+    assert f"refitting the connection weights at lambda_e={a['connection_shrinkage']:g} " \
+           f"(held-out corr by lambda_e: {path})" in shown
     # symmetric modulations of the existing connections only
     w, w0 = refined.weights.values, refined.structural_weights.values
     assert np.array_equal(w > 0, w0 > 0)
