@@ -423,7 +423,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     report : callable, optional
         ``report(shrinkage, cv_score)``, called after the two folds of each
         :math:`\lambda_e` (``inf`` first) with its mean held-out score (the
-        ``cv_scores`` entry), and ``report(shrinkage, None)`` before each
+        ``cv_corr`` entry), and ``report(shrinkage, None)`` before each
         refit on all of ``mask``: a progress bar's hook (on 400 regions a
         fold of one :math:`\lambda_e` takes minutes).
 
