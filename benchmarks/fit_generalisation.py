@@ -206,8 +206,8 @@ def _schaefer_connectome(base, scale, decay_mm=20.0):
                                        name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
 
 
-def schaefer_variants(subject=0, named_only=False):
-    """BrainSpace's HCP group FCs on Schaefer's 100 and 200 (``named_only``: and 400) cortical regions, with an SC
+def schaefer_variants(subject=0, with_400=False):
+    """BrainSpace's HCP group FCs on Schaefer's 100 and 200 (``with_400``: and 400) cortical regions, with an SC
     built from distances."""
     base = _brainspace_dir()
     if base is None:
@@ -227,7 +227,7 @@ def schaefer_variants(subject=0, named_only=False):
                                               test_fc=np.loadtxt(singles[subject], delimiter=","))
     out["schaefer200-edr-edges"] = dict(connectome=conn200, empirical_fc=group_fc("main_group", 200),
                                         holdout="edges")
-    if named_only:  # half an hour each for the linear stage on 2 cores: run when named
+    if with_400:  # half an hour each for the linear stage on 2 cores: run when named
         conn400, main400 = _schaefer_connectome(base, 400), group_fc("main_group", 400)
         out["schaefer400-edr"] = dict(connectome=conn400, empirical_fc=main400, test_fc=group_fc("holdout_group", 400))
         out["schaefer400-edr-edges"] = dict(connectome=conn400, empirical_fc=main400, holdout="edges")
@@ -251,8 +251,8 @@ def main():
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
-    large = bool(args.only) and any(name.startswith("schaefer400") for name in args.only)
-    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject, large)}
+    with_400 = bool(args.only) and any(name.startswith("schaefer400") for name in args.only)
+    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject, with_400)}
     for name, kw in every.items():
         if args.only and name not in args.only:
             continue
