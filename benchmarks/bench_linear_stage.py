@@ -16,6 +16,14 @@ both alike), median of ``--repeats``:
 - ``sign``: ``structured_slogdet`` against ``numpy.linalg.slogdet``;
 - ``rows``: ``structured_inverse_rows`` (rows of ``r``) against
   ``numpy.linalg.inv(J)[rows]``;
+- ``grad``: the value and gradient, by the weights, of
+  ``sum(probe * rows**2)`` (what the effective-connectivity fit
+  differentiates): through the hand-written derivative of
+  ``structured_inverse_rows``, against JAX's derivative of
+  ``jnp.linalg.inv(J)[rows]`` (in the ``numpy`` column: NumPy has no
+  derivative) and JAX's derivative through the structured factorisation
+  itself (its LU and triangular solves; in the ``jax dense`` column, what
+  the fit used before 2026-12-04);
 
 and prints the median times (ms), the ratios dense / structured of the
 medians (the speed-up; dense LAPACK via NumPy is the reference) and of the
@@ -48,6 +56,8 @@ import numpy as np
 
 import brainnet_cb as bn
 from brainnet_cb.dynamics.system import (
+    _inverse_rows_factored,
+    _operator,
     assemble_jacobian,
     build_network,
     jacobian_parts,
@@ -85,14 +95,28 @@ def case(n):
     return parts, net.arrays.weights, J, f, float(res)
 
 
+def _gradients(parts, n):
+    """Value and gradient by the weights of ``sum(probe * B**2)``: hand-written, dense autodiff, LU autodiff."""
+    probe = jnp.asarray(np.random.default_rng(2).normal(size=(n, 2 * n)))
+
+    def loss(inverse_rows):
+        return jax.jit(jax.value_and_grad(lambda w: jnp.sum(probe * inverse_rows(w) ** 2)))
+
+    return (loss(lambda w: structured_inverse_rows(parts, w, 0)),
+            loss(lambda w: jnp.linalg.inv(assemble_jacobian(parts, w))[:n]),
+            loss(lambda w: _inverse_rows_factored(_operator(parts, w), 0)[0]))
+
+
 def _calls(n, solve, sign, rows, dense_jax):
     """``{op: (structured, numpy dense, jax dense or None)}``: argument-free calls on the n-region case."""
     parts, W, J, f, _ = case(n)
     fj, Jj = jnp.asarray(f), jnp.asarray(J)
+    hand, dense_grad, lu_grad = _gradients(parts, n)
     return {
         "solve": (lambda: solve(parts, W, fj), lambda: np.linalg.solve(J, f), lambda: dense_jax(Jj, fj)),
         "sign": (lambda: sign(parts, W), lambda: np.linalg.slogdet(J), None),
         "rows": (lambda: rows(parts, W, row=0), lambda: np.linalg.inv(J)[:n], None),
+        "grad": (lambda: hand(W)[1], lambda: dense_grad(W)[1], lambda: lu_grad(W)[1]),
     }
 
 
