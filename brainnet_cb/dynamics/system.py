@@ -458,6 +458,7 @@ def _inverse_rows_factored(op: _Structured, row: int):
     return B, sign, logdet, ok, fac
 
 
+@partial(jax.custom_vjp, nondiff_argnums=(1,))
 def _inverse_rows_checked(op: _Structured, row: int):
     r"""``(B, sign, log|det|, structured)``: the rows of :math:`A^{-1}` of state ``row``, ``(n, n_s n)``, and
     :math:`\mathrm{slogdet}\,A`, from one factorisation; checked by :math:`B (A v) = v_\mathrm{row}` for the probe
@@ -466,11 +467,6 @@ def _inverse_rows_checked(op: _Structured, row: int):
     Differentiable in ``B`` by :func:`_inverse_rows_vjp` (the sign, the log-determinant and the flag carry no
     derivative).
     """
-    return _inverse_rows_differentiable(op, row)
-
-
-@partial(jax.custom_vjp, nondiff_argnums=(1,))
-def _inverse_rows_differentiable(op: _Structured, row: int):
     return _inverse_rows_factored(op, row)[:4]
 
 
@@ -513,7 +509,7 @@ def _inverse_rows_vjp(row: int, residuals, cotangents):
                         sent=-jnp.einsum("kbj,kj->bj", Y, B_port @ op.coupling)),)
 
 
-_inverse_rows_differentiable.defvjp(_inverse_rows_forward, _inverse_rows_vjp)
+_inverse_rows_checked.defvjp(_inverse_rows_forward, _inverse_rows_vjp)
 
 
 def structured_solve(parts: JacobianParts, weights, f):
