@@ -79,7 +79,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .fitting.fit_grid import fit_grid
     from .fitting.fitted_simulation import fitted_simulation
     from .fitting.nelder_mead import fit_nelder_mead
-    from .fitting.working_point import fit_working_point
+    from .fitting.working_point import UnrelatedTargetWarning, fit_working_point
     from .forward.mne_bridge import to_mne
     from .glass_brain import glass_brain
     from .homotopic import add_homotopic, homotopic_pairs
@@ -217,6 +217,7 @@ __all__ = [
     "fit_gradient",
     "fit_grid",
     "fit_working_point",
+    "UnrelatedTargetWarning",
     "fitted_simulation",
     "fit_nelder_mead",
     # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
@@ -269,7 +270,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.fit": ("fit_gradient",),
     ".fitting.fit_grid": ("fit_grid",),
     ".fitting.nelder_mead": ("fit_nelder_mead",),
-    ".fitting.working_point": ("fit_working_point",),
+    ".fitting.working_point": ("fit_working_point", "UnrelatedTargetWarning"),
     ".fitting.fitted_simulation": ("fitted_simulation",),
     ".forward.mne_bridge": ("to_mne",),
     ".distance_rule": ("distance_rule_connectome",),

@@ -86,6 +86,7 @@ import contextlib
 import dataclasses
 import sys
 import time
+import warnings
 
 import jax
 import numpy as np
@@ -121,13 +122,15 @@ from .working_point_result import (
     Setup,
     Targets,
     result_dataset,
+    sc_baseline,
     score_fc,
 )
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 from .working_point_simulation import RunSettings, Simulated, exact_fc, runs_near, simulate_candidates
 
-__all__ = ["fit_working_point", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS",
-           "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP", "MAX_EXPONENT_EXTENSIONS", "score_fc"]
+__all__ = ["fit_working_point", "UnrelatedTargetWarning", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS",
+           "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP", "MAX_EXPONENT_EXTENSIONS",
+           "score_fc"]
 
 #: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
 #: low-rate regime, where the network has a stable low-activity state whose susceptibility to
@@ -150,6 +153,11 @@ DEFAULT_HOMOTOPIC_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 
 
 # ----------------------------------------------------------------------------- targets and scores
+class UnrelatedTargetWarning(UserWarning):
+    """The structural weights do not correlate positively with the FC to fit: usually an FC in another region
+    order than the connectome (an unlabelled array), or weights that are distances."""
+
+
 def _target(fc, connectome, name):
     """An empirical FC as an (n, n) array in the connectome's region order."""
     if isinstance(fc, xr.DataArray) and {"region_i", "region_j"} <= set(fc.dims) and "region_i" in fc.coords:
@@ -161,6 +169,33 @@ def _target(fc, connectome, name):
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
     return np.asarray(m.values, dtype=float)
+
+
+def _check_spread(fc, mask, name, role):
+    """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are all equal: no correlation with them."""
+    entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
+    if entries.size < 2 or np.ptp(entries) == 0:
+        raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
+                       "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
+                       "bn.read_fc or bn.fc_matrix of a correlation matrix).")
+
+
+def _warn_if_unrelated(connectome, fit_fc, mask):
+    r"""Warn where the structural weights do not correlate positively with the fitted FC.
+
+    Stronger tracts go with stronger FC in every published connectome
+    (:math:`\mathrm{corr}(W, FC) \approx 0.2`-:math:`0.5`, Honey et al. 2009,
+    also after global signal regression); a correlation at or below zero
+    usually means the FC lists its regions in another order than the
+    connectome (an unlabelled array), or that the weights are distances.
+    """
+    rho = sc_baseline(connectome, fit_fc, mask)
+    if not rho > 0:
+        warnings.warn(f"the structural weights correlate {rho:.3f} with empirical_fc over the fitted pairs (<= 0; "
+                      "usually 0.2-0.5): is the FC in the connectome's region order? Pass it labelled "
+                      "(bn.read_fc(path, labels=...) or bn.fc_matrix(m, labels)) to align it by label, and "
+                      "check that the weights are tract strengths, not distances.", UnrelatedTargetWarning,
+                      stacklevel=3)
 
 
 def _fitted_only(fc, mask):
@@ -565,7 +600,15 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     Raises
     ------
     FitError
-        A bad argument (before anything runs), or no stable working point.
+        A bad argument (before anything runs; e.g. an FC with the same value
+        at every fitted or scored pair), or no stable working point.
+
+    Warns
+    -----
+    UnrelatedTargetWarning
+        The structural weights correlate at or below zero with
+        ``empirical_fc`` over the fitted pairs: usually an unlabelled FC in
+        another region order than the connectome.
 
     Examples
     --------
@@ -631,6 +674,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     test = _target(test_fc, connectome, "test_fc") if test_fc is not None else None
     n = connectome.n_regions
     fit_mask, test_mask = _edge_masks(n, holdout, key)
+    _check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
+    if test is not None:
+        _check_spread(test, test_mask, "test_fc", "scored")
+    _warn_if_unrelated(connectome, fit_fc, fit_mask)
     if isinstance(global_signal, bool | np.bool_):
         gsr = bool(global_signal)
     elif isinstance(global_signal, str) and global_signal == "auto":

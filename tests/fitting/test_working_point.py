@@ -1,5 +1,7 @@
 """The working-point recipe (bn.fit_working_point): scores, the linear stage, the held-out protocol, bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,8 @@ from brainnet_cb.errors import FitError
 from brainnet_cb.fitting.working_point import (
     EXPONENT_STEP,
     MAX_EXPONENT_EXTENSIONS,
+    UnrelatedTargetWarning,
+    _edge_masks,
     _extends,
     fit_working_point,
     score_fc,
@@ -525,3 +529,39 @@ def test_targets_must_match_the_connectome(hcp):
         fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, holdout="edges", progress=False)
     with pytest.raises(FitError, match=r"connectome must be a bn.Connectome"):
         fit_working_point(np.eye(80), hcp.fc_fit, progress=False)
+
+
+def _constant(n, value=0.3):
+    m = np.full((n, n), value)
+    np.fill_diagonal(m, 1.0)
+    return m
+
+
+def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
+    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.3\) at every fitted pair of regions, "
+                                       r"so its correlation with any model FC is undefined"):
+        fit_working_point(hcp.connectome, _constant(80), test_fc=hcp.fc_test, progress=False)
+    with pytest.raises(FitError, match=r"test_fc has the same value \(0.3\) at every scored pair"):
+        fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=_constant(80), progress=False)
+    # held-out edges: the fitted half alone is checked (here constant, the other half not)
+    fit_mask, _ = _edge_masks(80, "edges", 0)
+    fc = np.asarray(hcp.fc_fit, dtype=float).copy()
+    iu = np.triu_indices(80, 1)
+    fc[iu[0][fit_mask], iu[1][fit_mask]] = fc[iu[1][fit_mask], iu[0][fit_mask]] = 0.25
+    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.25\) at every fitted pair"):
+        fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
+
+
+def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
+    order = np.random.default_rng(0).permutation(80)
+    shuffled = np.asarray(hcp.fc_fit, dtype=float)[np.ix_(order, order)]  # unlabelled: cannot be aligned
+    # the warning comes before the run's own checks (here a series too short to band-pass), so before any work
+    with pytest.warns(UnrelatedTargetWarning, match=r"the structural weights correlate -0\.025 with empirical_fc "
+                                                    r"over the fitted pairs \(<= 0; usually 0\.2-0\.5\): is the FC "
+                                                    r"in the connectome's region order\?"):
+        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+            fit_working_point(hcp.connectome, shuffled, duration=60_000.0, progress=False)
+    with warnings.catch_warnings():  # the FC in its own order (SC-FC 0.30): no warning
+        warnings.simplefilter("error", UnrelatedTargetWarning)
+        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+            fit_working_point(hcp.connectome, hcp.fc_fit, duration=60_000.0, progress=False)
