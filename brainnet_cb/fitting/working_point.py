@@ -174,7 +174,10 @@ def _target(fc, connectome, name):
 def _check_spread(fc, mask, name, role):
     """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are all equal: no correlation with them."""
     entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
-    if entries.size < 2 or np.ptp(entries) == 0:
+    if entries.size < 2:
+        raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 2 "
+                       "(a connectome of 3 regions or more).")
+    if np.ptp(entries) == 0:
         raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
                        "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
                        "bn.read_fc or bn.fc_matrix of a correlation matrix).")
@@ -183,14 +186,16 @@ def _check_spread(fc, mask, name, role):
 def _warn_if_unrelated(connectome, fit_fc, mask):
     r"""Warn where the structural weights do not correlate positively with the fitted FC.
 
-    Stronger tracts go with stronger FC in every published connectome
-    (:math:`\mathrm{corr}(W, FC) \approx 0.2`-:math:`0.5`, Honey et al. 2009,
-    also after global signal regression); a correlation at or below zero
-    usually means the FC lists its regions in another order than the
-    connectome (an unlabelled array), or that the weights are distances.
+    Stronger tracts go with stronger FC: :math:`\mathrm{corr}(W, FC)` is
+    about 0.2-0.5 in published connectomes (Honey et al. 2009), also after
+    global signal regression (0.37 on hcp80's fit group). A correlation at
+    or below zero usually means the FC lists its regions in another order
+    than the connectome (an unlabelled array), or that the weights are
+    distances. Weights without spread (an undefined correlation) are not
+    flagged.
     """
     rho = sc_baseline(connectome, fit_fc, mask)
-    if not rho > 0:
+    if np.isfinite(rho) and rho <= 0:
         warnings.warn(f"the structural weights correlate {rho:.3f} with empirical_fc over the fitted pairs (<= 0; "
                       "usually 0.2-0.5): is the FC in the connectome's region order? Pass it labelled "
                       "(bn.read_fc(path, labels=...) or bn.fc_matrix(m, labels)) to align it by label, and "

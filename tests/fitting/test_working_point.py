@@ -550,6 +550,10 @@ def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
     fc[iu[0][fit_mask], iu[1][fit_mask]] = fc[iu[1][fit_mask], iu[0][fit_mask]] = 0.25
     with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.25\) at every fitted pair"):
         fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
+    two = bn.Connectome(weights=[[0.0, 1.0], [1.0, 0.0]], lengths=[[0.0, 30.0], [30.0, 0.0]])
+    with pytest.raises(FitError, match=r"empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
+                                       r"least 2 \(a connectome of 3 regions or more\)"):
+        fit_working_point(two, [[1.0, 0.4], [0.4, 1.0]], progress=False)
 
 
 def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
