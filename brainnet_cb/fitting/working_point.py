@@ -682,7 +682,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     _check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
     if test is not None:
         _check_spread(test, test_mask, "test_fc", "scored")
-    _warn_if_unrelated(connectome, fit_fc, fit_mask)
     if isinstance(global_signal, bool | np.bool_):
         gsr = bool(global_signal)
     elif isinstance(global_signal, str) and global_signal == "auto":
@@ -693,6 +692,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
     conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
+    _warn_if_unrelated(conn, fit_fc, fit_mask)  # the correlation reported as sc_baseline_fit
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
     if effective_connectivity:  # the refinement holds the fixed point through the scanned parameter
