@@ -276,7 +276,8 @@ def main():
                      a["fit_corr"], a["test_fc_mean_model"], a["test_fc_mean_empirical"], a["value"],
                      a["G_over_G_ref"], a["weight_exponent"], a["homotopic_weight"], a["test_corr_between"]
                      if "test_corr_between" in a else float("nan"), a.get("correction_rms", float("nan")),
-                     a["noise_shrinkage"], a["connection_shrinkage"], time.perf_counter() - t0))
+                     a["noise_shrinkage"], a["connection_shrinkage"], a.get("connection_share", float("nan")),
+                     time.perf_counter() - t0))
         print(f"{name}: done in {rows[-1][-1]:.0f} s", flush=True)
     if not rows:
         raise SystemExit(f"no variant ran: --only {args.only} names none of those available (the gw variants "
@@ -289,13 +290,13 @@ def main():
           f"brainnet_cb {bn.__version__}; {setting}")
     head = ("variant", "n", "SC base", "fit FC on test", "lin test uniform noise", "lin test structural", "lin test",
             "sim test", "margin", "fit", "meanFC", "meanFC emp", "eta0", "G/Gref", "W exponent", "homotopic",
-            "test across", "correction RMS", "noise shrinkage", "connection shrinkage", "wall s")
+            "test across", "correction RMS", "noise shrinkage", "connection shrinkage", "connection share", "wall s")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for r in rows:
         print(" | ".join([r[0], str(r[1])] + [f"{x:.3f}" for x in r[2:12]]
                          + [f"{r[12]:g}", f"{r[13]:.2f}", f"{r[14]:g}", f"{r[15]:g}", f"{r[16]:.3f}", f"{r[17]:.4f}",
-                            f"{r[18]:g}", f"{r[19]:g}", f"{r[20]:.0f}"]))
+                            f"{r[18]:g}", f"{r[19]:g}", f"{r[20]:g}", f"{r[21]:.0f}"]))
 
 
 if __name__ == "__main__":

@@ -377,7 +377,9 @@ def _fit_working_point(cfg, base, out, args) -> int:
 
             w, w0 = result["weights"].values, result["structural_weights"].values
             ratio = w[w0 > 0] / w0[w0 > 0]
-            print(f"{'':<13} {ratio.size} connection weights refined to the fit FC: x {ratio.min():.3g} to "
+            share = a.get("connection_share", 1.0)
+            which = "" if share == 1 else f", those of the strongest {share:g} of the connected pairs,"
+            print(f"{'':<13} {ratio.size} connection weights{which} refined to the fit FC: x {ratio.min():.3g} to "
                   f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
                   f"{a['connection_shrinkage']:g} (cross-validated)"
                   + (f", scaled back to {a['connection_modulation_fraction']:g} of the refit (the whole refit "

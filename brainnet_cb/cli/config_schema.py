@@ -271,10 +271,11 @@ class FitSection:
     regional_noise: bool = _f(True, "Fit a noise variance per region to the fit FC at each simulated point (its "
                               "shrinkage cross-validated) before simulating (method = working_point); false: the "
                               "same noise everywhere.", api="bn.fit_working_point(regional_noise=...)")
-    effective_connectivity: bool = _f(True, "Refine the weight of every existing connection (symmetric, with the "
-                                      "regional noise, how far from the tracts cross-validated) to the fit FC at "
-                                      "each simulated point (method = working_point); false: the structural "
-                                      "weights.", api="bn.fit_working_point(effective_connectivity=...)")
+    effective_connectivity: bool = _f(True, "Refine the weights of the existing connections (symmetric, with the "
+                                      "regional noise; how far from the tracts, and whether all connections or "
+                                      "the strongest half, cross-validated) to the fit FC at each simulated point "
+                                      "(method = working_point); false: the structural weights.",
+                                      api="bn.fit_working_point(effective_connectivity=...)")
     global_signal: str = _f("auto", "Whether the empirical FC was computed after global signal regression; if "
                             "so, every model FC is regressed the same way (method = working_point). auto: when the "
                             "fit FC's mean is negative, as FC after the regression has.",

@@ -237,15 +237,17 @@ def _refinement_report(bar):
     (None without a bar)."""
     if bar is None:
         return None
-    path = []
+    paths = {}
 
-    def report(shrinkage, cv_score):
+    def report(share, shrinkage, cv_score):
+        path = paths.setdefault(share, [])
+        pairs = "all connections" if share == 1 else f"the strongest {share:g} of the connections"
         if cv_score is None:
-            bar.set_postfix_str(f"refitting the connection weights at lambda_e={shrinkage:g} "
+            bar.set_postfix_str(f"refitting {pairs} at lambda_e={shrinkage:g} "
                                 f"(held-out corr by lambda_e: {', '.join(path)})")
         else:
             path.append(f"{shrinkage:g}: {cv_score:.3f}")
-            bar.set_postfix_str(f"refining the connection weights, held-out corr by lambda_e: {', '.join(path)}")
+            bar.set_postfix_str(f"refining {pairs}, held-out corr by lambda_e: {', '.join(path)}")
 
     return report
 
@@ -453,12 +455,15 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         On hcp80 the held-out score of the linear stage rises from 0.61 to
         0.72. ``False``: the same noise in every region.
     effective_connectivity : bool, default True
-        Refine the weight of every existing connection at each simulated
+        Refine the weights of the existing connections at each simulated
         candidate (and at the chosen point), jointly with the regional noise:
         :math:`W'_{ij} = W_{ij} e^{e_{ij}}`, :math:`e` symmetric, fitted to
         the fit FC in the slow limit with a shrinkage of :math:`e` chosen by
         two-fold cross-validation over the fitted connections (the
-        structural weights among the choices), and ``parameter`` of every
+        structural weights among the choices) on all connections and on the
+        strongest half (:math:`W_{ij} + W_{ji}` at or above its median; the
+        others kept structural), the share whose best cross-validated score
+        is higher kept, and ``parameter`` of every
         region moved so that the fixed point stays the scanned one
         (:func:`brainnet_cb.fitting.effective_connectivity.choose_connection_shrinkage`).
         A refinement that the tract delays destabilise (a growing mode of the
@@ -571,7 +576,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``inf`` where the structural weights were kept), ``excitability`` over
         ``region`` the ``parameter`` of every region (the point runs with
         ``bn.CoombesByrne(eta=res.excitability.values)``) and
-        ``connection_shrinkage_cv`` over ``connection_shrinkage``;
+        ``connection_shrinkage_cv`` over ``connection_shrinkage`` (at the
+        share of the connections refined) and ``connection_share_cv`` over
+        ``connection_share`` (the best of each share's path);
         ``fixed_point`` over ``(state, region)``, where every run starts.
         With the attributes ``model_parameters`` and ``noise_amplitudes``
         (JSON: the model's parameters and the noise amplitudes of every
@@ -595,6 +602,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         (``inf``: the structural weights kept), ``connection_modulation_fraction``
         (1, or less where every refit was refused with the delays and one was
         scaled back toward the structural weights; NaN without refined
+        weights), ``connection_share`` (the share of the connections whose
+        weights were refined, the strongest: 1 or 0.5; NaN without refined
         weights), ``wall_s`` and the settings. With the
         connectome's hemispheres known (or said by every label's hemisphere
         token), the same scores and baselines over the

@@ -224,6 +224,8 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
                                       else float("inf") if o.effective_connectivity else float("nan")),
              "connection_modulation_fraction": (best_setup.ec.modulation_fraction if best_setup.ec is not None
                                                 and np.isfinite(best_setup.ec.shrinkage) else float("nan")),
+             "connection_share": (best_setup.ec.share if best_setup.ec is not None
+                                  and np.isfinite(best_setup.ec.shrinkage) else float("nan")),
              "normalize": o.normalize, "speed": float(o.speed), "dt": float(o.dt),
              "dt_chosen": float(out.dt),
              "duration_ms": float(o.duration_ms), "tr_ms": float(o.tr_ms), "seeds": o.seeds,
@@ -290,7 +292,13 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
                          "raised to the weight exponent, with the homotopic connections", "units": "1"})
         data["connection_shrinkage_cv"] = ("connection_shrinkage", list(best_setup.ec.cv_corr.values()), {
             "long_name": "two-fold cross-validated linear fit score of the effective connectivity per shrinkage "
-                         "(inf: the structural weights), fit target", "units": "1"})
+                         "(inf: the structural weights), fit target, at the share of the connections refined",
+            "units": "1"})
+        if best_setup.ec.share_cv_corr:
+            data["connection_share_cv"] = ("connection_share", list(best_setup.ec.share_cv_corr.values()), {
+                "long_name": "best two-fold cross-validated linear fit score of the effective connectivity over the "
+                             "finite shrinkages, per share of the connections refined (the strongest by "
+                             "W_ij + W_ji; 1: all), fit target", "units": "1"})
     if o.regional_noise:
         data["noise_scale"] = ("region", best_setup.fitted_noise.amplitude_scale, {
             "long_name": "factor of every noise amplitude of the region at the chosen point, fitted to the fit FC "
@@ -320,6 +328,8 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
         coords["shrinkage"] = list(best_setup.fitted_noise.cv_corr)
     if best_setup.ec is not None:
         coords["connection_shrinkage"] = list(best_setup.ec.cv_corr)
+        if best_setup.ec.share_cv_corr:
+            coords["connection_share"] = list(best_setup.ec.share_cv_corr)
     if cands:
         coords["candidate"] = np.arange(len(cands))
     return xr.Dataset(data, coords=coords, attrs=attrs)
