@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
     from .analysis.filters import ShortRecordWarning
     from .analysis.graph import graph_metrics, shortest_path_lengths
-    from .connectome import Connectome
+    from .connectome import Connectome, TractLengthWarning
     from .coupling import Conductance, Coupling, Diffusive, Linear
     from .data.atlases import atlas_info, list_atlases, load_atlas
     from .data.empirical import (
@@ -130,6 +130,7 @@ __all__ = [
     "Parameter",
     # --- connectomes, atlases, graphs ---
     "Connectome",
+    "TractLengthWarning",
     "list_atlases",
     "load_atlas",
     "atlas_info",
@@ -256,7 +257,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
                   "spectrum"),
     ".analysis.filters": ("ShortRecordWarning",),
     ".analysis.graph": ("graph_metrics", "shortest_path_lengths"),
-    ".connectome": ("Connectome",),
+    ".connectome": ("Connectome", "TractLengthWarning"),
     ".coupling": ("Conductance", "Coupling", "Diffusive", "Linear"),
     ".data.atlases": ("atlas_info", "list_atlases", "load_atlas"),
     ".data.empirical": ("HCP_LABELS", "HCP_TR", "align", "as_timeseries", "fc_matrix", "hcp_connectome",

@@ -10,6 +10,7 @@ source -> target; the conversion happens in :meth:`Connectome.to_networkx` and
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,12 +18,33 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ConnectomeError
-from .units import to_mm
+from .units import _is_quantity, to_mm
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Connectome", "NORMALIZATIONS", "SYMMETRIZATIONS"]
+__all__ = ["Connectome", "TractLengthWarning", "NORMALIZATIONS", "SYMMETRIZATIONS"]
+
+
+class TractLengthWarning(UserWarning):
+    """Tract lengths given as plain numbers whose longest is under 1 mm: most likely metres, read as mm.
+
+    Tract lengths are in mm; the longest tracts of a human brain run
+    100-250 mm (0.1-0.25 m), and the conduction delays are
+    ``lengths / speed``, so lengths in metres read as mm make every delay a
+    thousand times too short. A :mod:`brainunit` quantity (``lengths *
+    u.meter``) is converted and never warns.
+    """
+
+
+def _warn_if_metres(lengths):
+    """Warn (:class:`TractLengthWarning`) where the longest of plain-number tract lengths is in (0, 1) mm."""
+    longest = float(np.max(lengths))
+    if 0.0 < longest < 1.0:
+        warnings.warn(TractLengthWarning(
+            f"the longest tract length is {longest:.4g} mm, shorter than any tract between brain regions: lengths "
+            "are read in mm. If they are in metres, pass lengths * 1000, or lengths * u.meter (brainunit) to have "
+            "them converted."), stacklevel=4)
 
 NORMALIZATIONS = ("max", "row_sum", "log1p_max", "none")
 SYMMETRIZATIONS = ("mean", "max", "min")
@@ -131,7 +153,9 @@ class Connectome:
         Connection strengths, ``weights[target, source]``; finite, non-negative.
     lengths : array_like or brainunit.Quantity, shape (n, n)
         Tract lengths in mm (``lengths[target, source]``); finite, non-negative.
-        Conduction delays are ``lengths / speed``.
+        Conduction delays are ``lengths / speed``. Plain numbers whose
+        longest is under 1 mm (metres, most likely) raise a
+        :class:`TractLengthWarning`; a quantity is converted.
     labels : sequence of str, optional
         One unique name per region. Default ``"r0", "r1", ...``.
     centres : array_like, shape (n, 3), optional
@@ -153,6 +177,11 @@ class Connectome:
         On a non-square, non-finite or negative matrix, mismatched shapes,
         wrong label count, duplicate labels or a wrong shape of any per-region
         field.
+
+    Warns
+    -----
+    TractLengthWarning
+        Plain-number ``lengths`` whose longest is in (0, 1) mm.
 
     Examples
     --------
@@ -180,6 +209,8 @@ class Connectome:
             raise ConnectomeError("weights must describe at least one region; got shape (0, 0).")
         lengths = to_mm(self.lengths, "lengths", ConnectomeError)
         length = _square_matrix("lengths", lengths, n)
+        if not _is_quantity(self.lengths):
+            _warn_if_metres(length)
         labels = self.labels
         if labels is None:
             labels = tuple(f"r{i}" for i in range(n))

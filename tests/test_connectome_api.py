@@ -100,3 +100,29 @@ def test_bad_region_fields(field, value, message):
 def test_networkx_round_trip_keeps_every_field():
     conn = small()
     assert bn.Connectome.from_networkx(conn.to_networkx()) == conn
+
+
+def test_tract_lengths_in_metres_are_flagged_and_a_quantity_is_converted():
+    """Tract lengths are read in mm: plain numbers whose longest is under 1 mm are metres, most likely (hcp80's
+    longest tract, 248 mm, is 0.248 m), and warn; the same numbers as a quantity in metres are converted."""
+    import warnings
+
+    import brainunit as u
+
+    conn = small()
+    metres = conn.lengths / 1000.0
+    message = ("the longest tract length is 0.04 mm, shorter than any tract between brain regions: lengths are read "
+               "in mm. If they are in metres, pass lengths * 1000, or lengths * u.meter (brainunit) to have them "
+               "converted.")
+    with pytest.warns(bn.TractLengthWarning) as caught:
+        read_as_mm = bn.Connectome(conn.weights, metres)
+    assert [str(w.message) for w in caught] == [message]
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    assert np.array_equal(read_as_mm.lengths, metres)  # warned, not changed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        converted = bn.Connectome(conn.weights, metres * u.meter)
+        bn.Connectome(conn.weights, conn.lengths)  # mm
+        bn.Connectome(conn.weights, np.zeros((3, 3)))  # no delays at all
+        bn.Connectome(conn.weights, np.where(conn.lengths > 0, 1.0, 0.0))  # 1 mm: not flagged
+    np.testing.assert_allclose(converted.lengths, conn.lengths, rtol=1e-12)
