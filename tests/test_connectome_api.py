@@ -1,5 +1,8 @@
-"""Connectome: optional per-region fields, normalisation, symmetrisation, subsets, repr."""
+"""Connectome: optional per-region fields, normalisation, symmetrisation, subsets, repr, units of lengths."""
 
+import warnings
+
+import brainunit as u
 import numpy as np
 import pytest
 
@@ -105,10 +108,6 @@ def test_networkx_round_trip_keeps_every_field():
 def test_tract_lengths_in_metres_are_flagged_and_a_quantity_is_converted():
     """Tract lengths are read in mm: plain numbers whose longest is under 1 mm are metres, most likely (hcp80's
     longest tract, 248 mm, is 0.248 m), and warn; the same numbers as a quantity in metres are converted."""
-    import warnings
-
-    import brainunit as u
-
     conn = small()
     metres = conn.lengths / 1000.0
     message = ("the longest tract length is 0.04 mm, shorter than any tract between brain regions: lengths are read "
