@@ -125,3 +125,12 @@ def test_tract_lengths_in_metres_are_flagged_and_a_quantity_is_converted():
         bn.Connectome(conn.weights, np.zeros((3, 3)))  # no delays at all
         bn.Connectome(conn.weights, np.where(conn.lengths > 0, 1.0, 0.0))  # 1 mm: not flagged
     np.testing.assert_allclose(converted.lengths, conn.lengths, rtol=1e-12)
+    # copies of a connectome already flagged (or made from a quantity) stay quiet; metres put into a copy of one in
+    # mm are flagged at the caller's line
+    short = bn.Connectome(conn.weights, conn.lengths / 1000.0 * u.mm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        short.normalized(), short.subset(["r0", "r1"]), short.symmetrized(), read_as_mm.replace(name="again")
+    with pytest.warns(bn.TractLengthWarning) as caught:
+        conn.replace(lengths=metres)
+    assert [str(w.message) for w in caught] == [message] and caught[0].filename == __file__

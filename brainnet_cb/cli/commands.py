@@ -376,9 +376,11 @@ def _fit_working_point(cfg, base, out, args) -> int:
             import numpy as np  # noqa: PLC0415
 
             w, w0 = result["weights"].values, result["structural_weights"].values
-            ratio = w[w0 > 0] / w0[w0 > 0]
             share = a.get("connection_share", 1.0)
-            which = "" if share == 1 else f", those of the strongest {share:g} of the connected pairs,"
+            on = (w0 > 0) if share == 1 else (w0 > 0) & (w != w0)  # a share < 1: the refined connections only
+            ratio = w[on] / w0[on]
+            which = "" if share == 1 else (f" of the {int(np.sum(w0 > 0))} (those of the strongest {share:g} of "
+                                           "the connected pairs)")
             print(f"{'':<13} {ratio.size} connection weights{which} refined to the fit FC: x {ratio.min():.3g} to "
                   f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
                   f"{a['connection_shrinkage']:g} (cross-validated)"

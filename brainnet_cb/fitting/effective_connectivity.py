@@ -344,9 +344,12 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     Raises
     ------
     ValueError
-        ``mask`` leaves no finite entry of ``target`` to fit, or ``parameter``
-        does not add to the coupling input (:func:`check_input_parameter`).
+        ``mask`` leaves no finite entry of ``target`` to fit, ``parameter``
+        does not add to the coupling input (:func:`check_input_parameter`),
+        or ``share`` is not in (0, 1].
     """
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"share must be a share of the connected pairs in (0, 1]; got {share!r}.")
     check_input_parameter(network, parameter, fixed_point.values)
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
@@ -420,10 +423,10 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     FC's noise: on Schaefer's 200 regions with an SC from the distance rule
     and half of the connections held out, refining the strongest half
     scored 0.821 on the held-out half against 0.768 with all pairs. On
-    hcp80's tractography the folds keep all pairs for one hemisphere, a
-    thresholded SC and FC after global signal regression (where the half
-    scored lower held out), and pick the half on other variants by
-    0.001-0.009 of two-fold score. On that share, the shrinkage of the
+    hcp80's tractography the folds keep all pairs on seven variants (among
+    them one hemisphere, a thresholded SC and FC after global signal
+    regression, where the half scored lower held out) and pick the half on
+    five by 0.001-0.009 of two-fold score. On that share, the shrinkage of the
     best mean score (on a tie, the larger) is refitted on all of ``mask``,
     started from its fit on the first fold. Where the refit is not stable or ``accept`` refuses it,
     the shrinkage of the next best score is refitted. Where ``accept``
@@ -432,7 +435,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     :data:`BACKOFF_FRACTIONS` (largest first; the fixed point held, the
     regional noise refitted alone), and the first that is stable and
     accepted is used (``modulation_fraction = f``); else the structural
-    weights are kept. (On hcp80's group FC after global signal
+    weights are kept. Refits and scale-backs stay within the chosen share. (On hcp80's group FC after global signal
     regression, each raw series regressed before the band-pass, every refit
     pushed its slowest mode to the bound and had 44 modes growing with the
     delays; nine tenths of it had none and scored 0.686 held out against
