@@ -510,10 +510,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     for share in shares:
         cvs[share], paths[share] = _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits,
                                                    lam_u, shrinkages, share, global_signal, workers, report)
-    share_cv = {f: max((np.nan_to_num(v, nan=-2.0) for lam, v in cvs[f].items() if np.isfinite(lam)), default=-2.0)
+    share_cv = {f: max((v for lam, v in cvs[f].items() if np.isfinite(lam) and np.isfinite(v)), default=float("nan"))
                 for f in shares}
-    share = max(shares, key=lambda f: (share_cv[f], f))  # the best path; on a tie, the larger share
-    share_cv = {f: float(share_cv[f]) if share_cv[f] > -2.0 else float("nan") for f in shares}
+    share = max(shares, key=lambda f: (np.nan_to_num(share_cv[f], nan=-2.0), f))  # the best; on a tie the larger
     cv, path = cvs[share], paths[share]
     refused, best_refused = [], None
     for best in sorted(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam), reverse=True):
