@@ -418,7 +418,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     (all of them, and the strongest half by :math:`W_{ij} + W_{ji}` by
     default; the same split, the same :math:`\lambda_e = \infty`), and the
     share whose path reaches the best mean score at a finite shrinkage is
-    kept (on a tie, the larger share). On a dense connectome the weak
+    kept (on a tie, the larger share). A share that selects the same pairs
+    as a larger one (tied weights, as in a binary SC) shares its path
+    rather than walking it again. On a dense connectome the weak
     connections' own errors are the ones the folds cannot tell from the
     FC's noise: on Schaefer's 200 regions with an SC from the distance rule
     and half of the connections held out, refining the strongest half
@@ -468,7 +470,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         core busy).
     report : callable, optional
         ``report(share, shrinkage, cv_score)``, called after the two folds of
-        each :math:`\lambda_e` of each share's path (``inf`` first) with its
+        each :math:`\lambda_e` of each path walked (``inf`` first) with its
         mean held-out score, and ``report(share, shrinkage, None)``
         before each refit on all of ``mask``: a progress bar's hook (on 400
         regions a fold of one :math:`\lambda_e` takes minutes).
@@ -506,8 +508,13 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     if idx.size < 2 * n or _pairs(weights)[0].size == 0 or not (noise is None or np.isfinite(noise.shrinkage)):
         return kept({})
     splits = two_folds(idx, mask.size, key)
-    cvs, paths = {}, {}
+    cvs, paths, walked = {}, {}, {}
     for share in shares:
+        pairs = tuple(map(tuple, _pairs(weights, share)))
+        if pairs in walked:  # tied pair weights (a binary SC): the same pairs as a larger share, the same path
+            cvs[share], paths[share] = cvs[walked[pairs]], paths[walked[pairs]]
+            continue
+        walked[pairs] = share
         cvs[share], paths[share] = _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits,
                                                    lam_u, shrinkages, share, global_signal, workers, report)
     share_cv = {f: max((v for lam, v in cvs[f].items() if np.isfinite(lam) and np.isfinite(v)), default=float("nan"))

@@ -473,6 +473,27 @@ def test_cross_validation_refines_the_strongest_half_where_the_weak_connections_
     _check_held(c, backed.weights, backed.values, backed.fixed_point)
 
 
+def test_a_share_selecting_the_same_pairs_as_a_larger_one_is_not_walked_again(case):
+    """Equal weights on every connection (a binary SC): "at or above the median" selects every connected pair, so
+    the half's path would repeat the all-pairs path; it is taken from it, and the result is that of all pairs."""
+    network = _network(0.6 * (case["A"] + case["A"].T > 0), case["L"])
+    fp = fixed_point_of(network)
+    assert fp.stable
+    args = (network, fp, "eta", case["sigma"], ROW, case["target"], ALL, NOISE)
+    assert all(np.array_equal(a, b) for a, b in zip(_pairs(network.arrays.weights, 0.5),
+                                                     _pairs(network.arrays.weights)))
+    reports = []
+    res = choose_connection_shrinkage(*args, key=0, shrinkages=(1.0, 0.1), report=lambda *a: reports.append(a))
+    alone = choose_connection_shrinkage(*args, key=0, shrinkages=(1.0, 0.1), shares=(1.0,))
+    # one path walked (inf, 1, 0.1); the structural weights validate best here (0.741, 0.719 at 0.1): no refit
+    assert reports == [(1.0, lam, score) for lam, score in res.cv_corr.items()]
+    assert list(res.cv_corr) == [np.inf, 1.0, 0.1] and res.shrinkage == np.inf and res.share == 1.0
+    assert res.share_cv_corr == {1.0: alone.share_cv_corr[1.0], 0.5: alone.share_cv_corr[1.0]}
+    assert res.cv_corr == alone.cv_corr
+    assert np.array_equal(res.weights, alone.weights) and np.array_equal(res.values, alone.values)
+    assert np.array_equal(res.noise.factors, alone.noise.factors)
+
+
 def test_too_little_to_validate_or_nothing_to_modulate_keeps_the_weights(case):
     network, fp, sigma, target = case["network"], case["fp"], case["sigma"], case["target"]
     few = np.zeros(IU[0].size, bool)
