@@ -4,6 +4,7 @@ pair coordinates, upper triangles, the zero-phase band-pass of a series, duratio
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd  # imported by xarray in any case
 import xarray as xr
 
 from ..errors import AnalysisError
@@ -15,6 +16,7 @@ __all__ = [
     "corr_last",
     "pair_coords_of",
     "as_matrix_array",
+    "labelled_matrix",
     "check_fc_matrix",
     "upper",
     "filtered",
@@ -67,8 +69,53 @@ def pair_coords_of(series, suffixes=("_i", "_j")):
     return (di, dj), coords
 
 
+def _frame_labels(frame, name, error):
+    """The region labels of a DataFrame: its columns, its index, or both where they agree; None for 0..n-1 on
+    both (``pandas.DataFrame(array)``)."""
+
+    def named(index):
+        return not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1)
+
+    rows, cols = [str(v) for v in frame.index], [str(v) for v in frame.columns]
+    if named(frame.index) and named(frame.columns) and rows != cols:
+        raise error(f"{name}: the row labels {rows[:3]}... differ from the column labels {cols[:3]}...; an FC "
+                    "matrix lists the same regions in the same order on both axes.")
+    return cols if named(frame.columns) else rows if named(frame.index) else None
+
+
+def labelled_matrix(m, name, error=AnalysisError):
+    """A square matrix argument as a DataArray ``(region_i, region_j)`` carrying its region labels, or ``m``
+    unchanged where it carries none.
+
+    Labels come from a pandas DataFrame (its columns, or its index; where
+    both are given they must agree) or from the coordinates of a 2-D
+    DataArray whatever its dims are called (an FC from another toolbox,
+    e.g. dims ``("roi", "roi2")``; where one dim has them, both axes take
+    them). A DataArray with dims ``(region_i, region_j)`` is returned as it is.
+    """
+    if isinstance(m, pd.DataFrame):
+        labels = _frame_labels(m, name, error)
+        if labels is None:
+            return m.to_numpy()
+        values = m.to_numpy()
+    elif isinstance(m, xr.DataArray) and m.ndim == 2 and m.dims != ("region_i", "region_j"):
+        found = [[str(v) for v in m[d].values] for d in m.dims if d in m.coords]
+        if not found:
+            return m
+        if len(found) == 2 and found[0] != found[1]:
+            raise error(f"{name}: the labels of its dims {m.dims[0]!r} and {m.dims[1]!r} differ; an FC matrix "
+                        "lists the same regions in the same order on both axes.")
+        labels, values = found[0], m.values
+    else:
+        return m
+    return xr.DataArray(np.asarray(values), dims=("region_i", "region_j"),
+                        coords={"region_i": labels, "region_j": labels}, attrs=getattr(m, "attrs", {}))
+
+
 def as_matrix_array(m, name):
-    """``(values, dataarray_or_None)`` of a matrix argument (DataArray or array-like)."""
+    """``(values, dataarray_or_None)`` of a matrix argument (DataArray, DataFrame or array-like)."""
+    if isinstance(m, pd.DataFrame):
+        m = labelled_matrix(m, name)
     if isinstance(m, xr.Dataset):
         raise AnalysisError(
             f"{name} must be a matrix (DataArray or array); got a Dataset with variables "

@@ -226,8 +226,9 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     ----------
     simulated : xarray.DataArray or array_like, shape (..., n, n)
         Simulated FC; leading dims (sweep members) give one fit each.
-    empirical : xarray.DataArray or array_like, shape (n, n)
-        Empirical FC; square, symmetric, finite.
+    empirical : xarray.DataArray, pandas.DataFrame or array_like, shape (n, n)
+        Empirical FC; square, symmetric, finite (a DataFrame's region labels,
+        its columns and/or index, are matched like a DataArray's).
     fisher_z : bool
         Compare Fisher z values instead of correlations.
 

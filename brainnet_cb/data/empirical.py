@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import warnings
 import zipfile
 import zlib
 
@@ -24,8 +25,9 @@ import scipy.io
 import xarray as xr
 
 from .._safe_read import reading
+from ..analysis.common import labelled_matrix
 from ..analysis.timeseries import to_seconds
-from ..connectome import Connectome
+from ..connectome import Connectome, _caller_stacklevel
 from ..errors import DataError
 from ..units import as_plain
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
@@ -37,6 +39,8 @@ __all__ = [
     "read_fc",
     "read_timeseries",
     "align",
+    "target_fc",
+    "CovarianceWarning",
     "HCP_TR",
     "HCP_LABELS",
     "hcp_data_dir",
@@ -422,6 +426,10 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
             parts.append(f"{len(surplus)} data regions are not in the connectome: {surplus}")
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")
+        if missing and list(connectome.labels) == [f"r{i}" for i in range(connectome.n_regions)]:
+            hint = ("The connectome has the default labels r0, r1, ... (it was made without labels=): give it "
+                    "the data's region labels (conn.replace(labels=...)), or pass data in the connectome's "
+                    "region order without labels")
         raise DataError(
             f"data ({n_data} regions) does not match connectome {connectome.name!r} "
             f"({connectome.n_regions} regions): " + "; ".join(parts) + f". {hint}."
@@ -429,3 +437,73 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
     pos = {v: i for i, v in enumerate(have)}
     idx = [pos[v] for v in want]
     return data.isel({d: idx for d in dims})
+
+
+class CovarianceWarning(UserWarning):
+    """An FC to fit that is not a correlation matrix (nor its Fisher z): a covariance, or another unnormalised
+    matrix, where simulated FC is a correlation."""
+
+
+#: Off the diagonal, a correlation's Fisher z stays below this (r = 0.9999); beyond it an FC is not a correlation.
+LARGEST_FISHER_Z = 5.0
+
+
+def _warn_if_covariance(m, name):
+    """Warn (:class:`CovarianceWarning`) where the diagonal of ``m`` differs between regions or an entry off it
+    is beyond :data:`LARGEST_FISHER_Z` in size."""
+    d = np.diagonal(m)
+    largest = float(np.max(np.abs(m[~np.eye(m.shape[0], dtype=bool)]), initial=0.0))
+    if np.ptp(d) > 1e-6 * max(1.0, float(np.max(np.abs(d)))):
+        what = f"a diagonal from {d.min():.4g} to {d.max():.4g}, where a correlation matrix has 1 at every region"
+    elif largest > LARGEST_FISHER_Z:
+        what = (f"entries up to {largest:.4g} in size off the diagonal, where a correlation is within [-1, 1] "
+                f"and its Fisher z within +-{LARGEST_FISHER_Z:g}")
+    else:
+        return
+    warnings.warn(CovarianceWarning(
+        f"{name} has {what}: it looks like a covariance. Simulated FC is a correlation, and fits compare their "
+        "values, means and spreads: pass the correlation matrix (np.corrcoef of the series, or bn.fc)."),
+        stacklevel=_caller_stacklevel())
+
+
+def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError) -> xr.DataArray:
+    """An FC to fit or score, in the connectome's region order and labelled with its labels.
+
+    Labelled input is aligned by label (:func:`align`): an xarray.DataArray
+    with dims ``(region_i, region_j)`` and their labels, a 2-D DataArray
+    with labels on dims of other names, or a pandas DataFrame with region
+    labels as its columns and/or index. Unlabelled input (an array, a
+    DataFrame indexed 0..n-1) must list the connectome's regions in its
+    order. A diagonal that differs between regions, or entries off it
+    beyond :data:`LARGEST_FISHER_Z` in size (a covariance), are warned
+    about (:class:`CovarianceWarning`).
+
+    Parameters
+    ----------
+    fc : xarray.DataArray, pandas.DataFrame, array_like (n, n) or None
+        None: None is returned.
+    connectome : Connectome
+    name : str
+        The argument's name in messages.
+    error : type
+        The exception raised where the number of regions differs from the connectome's.
+
+    Raises
+    ------
+    DataError
+        A matrix that is not square, symmetric and finite off the diagonal,
+        or labels that do not match the connectome's (:func:`align`).
+    """
+    if fc is None:
+        return None
+    fc = labelled_matrix(fc, name, DataError)
+    if isinstance(fc, xr.DataArray) and fc.dims == ("region_i", "region_j") and "region_i" in fc.coords:
+        fc = align(fc, connectome)
+    m = fc_matrix(np.asarray(fc, dtype=float), source=name)
+    if m.shape[0] != connectome.n_regions:
+        raise error(
+            f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
+            f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
+        )
+    _warn_if_covariance(m.values, name)
+    return fc_matrix(m.values, connectome.labels, source=name)

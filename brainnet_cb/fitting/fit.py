@@ -52,6 +52,7 @@ import xarray as xr
 from ..analysis import jax_twins as analysis_jax
 from ..analysis.filters import BOLD_BAND, check_length, design_bandpass
 from ..analysis.timeseries import to_seconds
+from ..data.empirical import target_fc
 from ..errors import FitError
 from ..simulation import differentiable
 from ..simulation.parameters import ParameterBook
@@ -59,7 +60,6 @@ from ..simulation.spec import Simulation, simulation
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, loss_value, result_dataset
 from .objective import check_seeds, describe_seeds, heterogeneity_maps
-from .sweep_summaries import target_fc
 
 __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
 
@@ -172,7 +172,7 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
             f"duration={(run.n_steps // p_top + 1) * p_top * run.dt:g}."
         )
     run.signal_monitor(signal, FitError)
-    emp = target_fc(empirical_fc, run.connectome, FitError)
+    emp = target_fc(empirical_fc, run.connectome, error=FitError)
     if not isinstance(fisher_z, (bool, np.bool_)):
         raise FitError(f"fisher_z must be True or False; got {fisher_z!r}.")
     discard_s = to_seconds(discard, "discard")
@@ -236,8 +236,9 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     model, connectome
         As in :func:`~brainnet_cb.simulate` (or a whole spec as ``model``;
         then ``empirical_fc`` is the second argument).
-    empirical_fc : xarray.DataArray or array_like (n, n)
-        The target FC (aligned to the connectome by label when labelled).
+    empirical_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n)
+        The target FC (aligned to the connectome by label when labelled:
+        a DataArray with labelled dims, a DataFrame with region labels).
     init : dict
         Parameters to fit and their starting values: any differentiable name
         of the parameter book (:mod:`brainnet_cb.simulation.parameters`): a field of the

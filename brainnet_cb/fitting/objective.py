@@ -36,12 +36,12 @@ import numpy as np
 import xarray as xr
 
 from .. import analysis
-from ..data.empirical import as_timeseries
+from ..data.empirical import as_timeseries, target_fc
 from ..errors import AnalysisError, FitError
 from ..simulation.parameters import GRID
 from .fit_results import loss_value
 from .sweep import sweep
-from .sweep_summaries import signal_samples, target_fc
+from .sweep_summaries import signal_samples
 from .working_point_scan import heterogeneity_map
 
 __all__ = ["Scorer", "heterogeneity_maps", "fc_numbers", "check_seeds"]
@@ -132,7 +132,7 @@ class Scorer:
 
     def __init__(self, spec, book, objective, empirical_fc, empirical_fcd, seeds, sweep_kwargs, client=None):
         self.spec, self.book, self.objective, self.seeds = spec, book, objective, seeds
-        self.emp = target_fc(empirical_fc, spec.connectome, FitError)
+        self.emp = target_fc(empirical_fc, spec.connectome, error=FitError)
         self.empirical_fcd = empirical_fcd
         self.kw = dict(sweep_kwargs)
         self.kw.setdefault("keep", ())

@@ -46,6 +46,7 @@ import xarray as xr
 
 from .. import analysis
 from ..analysis.timeseries import to_seconds
+from ..data.empirical import target_fc
 from ..delays import compute_lags
 from ..errors import SweepError
 from ..precision import enable_float64
@@ -53,7 +54,7 @@ from ..simulation.batch import simulate_batch
 from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .batch_size import choose_batch_size
-from .sweep_summaries import ATTRS, SUMMARIES, signal_samples, summarize, target_fc
+from .sweep_summaries import ATTRS, SUMMARIES, signal_samples, summarize
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
 
@@ -185,9 +186,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         noise). Without ``monitors``: ``[Bold(tr=2000 ms)]``
         (:func:`~brainnet_cb.simulation.spec.default_monitors` ``("fc")``); ``signal``
         must be one of their outputs.
-    empirical_fc : xarray.DataArray or array_like (n, n), optional
-        Target FC: gives ``fc_corr`` and ``fc_rmse``. A labelled DataArray
-        ``(region_i, region_j)`` is aligned to the connectome by label.
+    empirical_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n), optional
+        Target FC: gives ``fc_corr`` and ``fc_rmse``. A labelled matrix (a
+        DataArray with labelled dims, a DataFrame with region labels) is
+        aligned to the connectome by label.
     empirical_fcd : xarray.DataArray or array_like, optional
         Target FCD (a matrix or 1-D values, e.g. :func:`brainnet_cb.fcd` of
         empirical BOLD with the same window and step): gives ``fcd_ks``.
@@ -281,7 +283,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     if clash:
         raise SweepError(f"summary names {clash} clash with built-in summaries {list(SUMMARIES)} or grid "
                          "names; rename them.")
-    emp = target_fc(empirical_fc, run.connectome, SweepError)
+    emp = target_fc(empirical_fc, run.connectome, error=SweepError)
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
     if empirical_fcd is not None:

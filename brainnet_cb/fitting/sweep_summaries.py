@@ -22,10 +22,9 @@ import numpy as np
 import xarray as xr
 
 from .. import analysis
-from ..data.empirical import align, fc_matrix
 from ..errors import AnalysisError, SweepError
 
-__all__ = ["SUMMARIES", "ATTRS", "target_fc", "signal_samples", "summarize"]
+__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "summarize"]
 
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
@@ -42,24 +41,6 @@ ATTRS = {
     "diverged_at": ("time of the first non-finite sample", "ms"),
     "fc": ("simulated functional connectivity (Pearson r)", "1"),
 }
-
-
-def target_fc(empirical_fc, connectome, error):
-    """The empirical FC as a labelled DataArray in the connectome's region order (or None)."""
-    if empirical_fc is None:
-        return None
-    if isinstance(empirical_fc, xr.DataArray) and {"region_i", "region_j"} <= set(empirical_fc.dims) \
-            and "region_i" in empirical_fc.coords:
-        aligned = align(empirical_fc, connectome)
-        return fc_matrix(aligned.values, connectome.labels, source="empirical_fc")
-    m = fc_matrix(np.asarray(empirical_fc, dtype=float), source="empirical_fc")
-    if m.shape[0] != connectome.n_regions:
-        raise error(
-            f"empirical_fc has {m.shape[0]} regions but the connectome {connectome.name!r} has "
-            f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by "
-            "label with bn.align)."
-        )
-    return fc_matrix(m.values, connectome.labels, source="empirical_fc")
 
 
 def signal_samples(run, monitor, discard_s):

