@@ -91,14 +91,18 @@ def labelled_matrix(m, name, error=AnalysisError):
     both are given they must agree) or from the coordinates of a 2-D
     DataArray whatever its dims are called (an FC from another toolbox,
     e.g. dims ``("roi", "roi2")``; where one dim has them, both axes take
-    them). A DataArray with dims ``(region_i, region_j)`` is returned as it is.
+    them). A DataArray with dims ``(region_i, region_j)``, and a matrix that
+    is not square, are returned as they are (a DataFrame as its array).
     """
     if isinstance(m, pd.DataFrame):
+        if m.shape[0] != m.shape[1]:  # not a matrix over regions (a time series?): refused as such downstream
+            return m.to_numpy()
         labels = _frame_labels(m, name, error)
         if labels is None:
             return m.to_numpy()
         values = m.to_numpy()
-    elif isinstance(m, xr.DataArray) and m.ndim == 2 and m.dims != ("region_i", "region_j"):
+    elif isinstance(m, xr.DataArray) and m.ndim == 2 and m.dims != ("region_i", "region_j") \
+            and m.shape[0] == m.shape[1]:
         found = [[str(v) for v in m[d].values] for d in m.dims if d in m.coords]
         if not found:
             return m

@@ -177,6 +177,11 @@ def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
                             conn, name="test_fc")
     with pytest.raises(bn.DataError, match=r"1 connectome regions are missing from the data: \['rB'\]"):
         empirical.target_fc(pd.DataFrame(m, index=LABELS[:4] + ["zz"], columns=LABELS[:4] + ["zz"]), conn)
+    series = np.random.default_rng(3).standard_normal((40, 5))  # a time series is not an FC, labelled or not
+    for fc in (pd.DataFrame(series, columns=LABELS), xr.DataArray(series, dims=("time", "roi"),
+                                                                    coords={"roi": LABELS})):
+        with pytest.raises(bn.DataError, match=r"empirical FC must be a square \(n, n\) matrix; got shape \(40, 5\)"):
+            empirical.target_fc(fc, conn)
     with pytest.raises(ValueError, match=r"test_fc has 4 regions but the connectome 'toy' has 5"):
         empirical.target_fc(_fc(n=4), conn, name="test_fc", error=ValueError)
 
