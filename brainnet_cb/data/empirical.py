@@ -21,6 +21,7 @@ import zipfile
 import zlib
 
 import numpy as np
+import pandas as pd
 import scipy.io
 import xarray as xr
 
@@ -363,9 +364,11 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
 
     Parameters
     ----------
-    data : xarray.DataArray
+    data : xarray.DataArray or pandas.DataFrame
         A time series with a ``region`` dim, or an FC matrix with dims
-        ``(region_i, region_j)``, labelled.
+        ``(region_i, region_j)``, labelled; or an FC matrix as a DataFrame
+        whose columns and/or index name the regions (e.g.
+        ``pandas.read_csv(path, index_col=0)``).
     connectome : Connectome
         The regions to simulate; the result follows ``connectome.labels``.
     extra : {"raise", "drop"}
@@ -386,9 +389,16 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         raise DataError(f"extra must be 'raise' or 'drop'; got {extra!r}.")
     if not isinstance(connectome, Connectome):
         raise DataError(f"connectome must be a bn.Connectome; got {type(connectome).__name__}.")
+    if isinstance(data, pd.DataFrame):
+        if data.shape[0] != data.shape[1]:
+            raise DataError(f"a DataFrame is aligned as an FC matrix, square; got shape {data.shape}. For a time "
+                            "series, bn.as_timeseries(frame.to_numpy(), dt, labels=list(frame.columns)).")
+        data = labelled_matrix(data, "data", DataError)
+        if not isinstance(data, xr.DataArray):  # no labels: refused below as such
+            data = xr.DataArray(data, dims=("region_i", "region_j"))
     if not isinstance(data, xr.DataArray):
         raise DataError(
-            f"data must be an xarray.DataArray (from read_fc, read_timeseries or as_timeseries); "
+            f"data must be an xarray.DataArray or a pandas.DataFrame (from read_fc, read_timeseries or as_timeseries); "
             f"got {type(data).__name__}."
         )
     if "region_i" in data.dims and "region_j" in data.dims:

@@ -139,6 +139,15 @@ def test_align_reorders_fc_and_timeseries_to_the_connectome():
     np.testing.assert_allclose(bn.align(ts, _conn()).values, v, atol=0)
 
 
+def test_align_reads_the_labels_of_a_dataframe():
+    m = _fc()
+    perm = [2, 4, 0, 1, 3]
+    names = [LABELS[p] for p in perm]
+    got = bn.align(pd.DataFrame(m[np.ix_(perm, perm)], index=names, columns=names), _conn())
+    assert got.dims == ("region_i", "region_j") and list(got.region_i.values) == LABELS
+    np.testing.assert_array_equal(got.values, m)
+
+
 def test_align_drops_extra_regions_only_when_asked():
     m = _fc(n=6)
     data = empirical.fc_matrix(m, LABELS + ["extra"])
@@ -242,7 +251,12 @@ def _bad_align_cases():
          r"data has repeated region labels \['lA'\]"),
         (lambda: bn.align(xr.DataArray(np.ones((3, 5)), dims=("time", "roi")), _conn()),
          r"expected a 'region' dim \(time series\) or \('region_i', 'region_j'\)"),
-        (lambda: bn.align(m, _conn()), r"data must be an xarray.DataArray .* got ndarray"),
+        (lambda: bn.align(m, _conn()), r"data must be an xarray.DataArray or a pandas.DataFrame .* got ndarray"),
+        (lambda: bn.align(pd.DataFrame(m), _conn()),
+         r"data has no region labels, so it cannot be aligned to the connectome by label"),
+        (lambda: bn.align(pd.DataFrame(np.ones((3, 5)), columns=LABELS), _conn()),
+         r"a DataFrame is aligned as an FC matrix, square; got shape \(3, 5\)\. For a time series, "
+         r"bn.as_timeseries\(frame.to_numpy\(\), dt, labels=list\(frame.columns\)\)"),
         (lambda: bn.align(empirical.fc_matrix(m, LABELS), m), r"connectome must be a bn.Connectome; got ndarray"),
         (lambda: bn.align(empirical.fc_matrix(m, LABELS), _conn(), extra="keep"), r"extra must be 'raise' or 'drop'"),
     ]
