@@ -275,10 +275,11 @@ def _refinement_report(bar):
 
 # ----------------------------------------------------------------------------- the recipe
 def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
-                  fit_fc, fit_mask, bar, workers, global_signal):
+                  fit_fc, fit_mask, bar, workers, global_signal, failures=None):
     """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points.
 
-    The branches of the ``(value, scale)`` pairs are independent and run side by side.
+    The branches of the ``(value, scale)`` pairs are independent and run side by side. Why a branch failed is
+    appended to ``failures`` (a list, ``(i, j, branch, message)``) where one is given.
     """
     shape = (values.size, scales.size, fractions.size)
     lin_corr, lin_mean, G_grid = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
@@ -291,8 +292,10 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
         m = dataclasses.replace(model, **{parameter: v if m_map is None else v + a * m_map})
         try:
             G_r, kind, walk = scan_branch(m, connectome, normalize, fractions, coarse)
-        except (DynamicsError, FitError):
+        except (DynamicsError, FitError) as err:
             G_r, kind, walk = np.nan, "failed", []
+            if failures is not None:
+                failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
         fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal) for _, fp in walk]
         if bar is not None:
             bar.update(1)
@@ -309,6 +312,14 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
             lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
             points[(i, j, k)] = ScanPoint(m, G, fp, fc)
     return Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
+
+
+def _failures(failures):
+    """Why the branches failed, each reason once with the branches it stopped (in the order of the scan)."""
+    by_reason = {}
+    for _, _, branch, reason in sorted(failures):
+        by_reason.setdefault(reason, {})[branch] = None
+    return "".join(f" {', '.join(branches)}: {reason}" for reason, branches in by_reason.items())
 
 
 def _best_score(scan):
@@ -757,6 +768,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
     scans = {}  # per (exponent, homotopic weight): its Scan
+    failures = []  # why branches of the scans failed
     allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
 
     def weights_scan(exponent, h, extra=False):  # the scan of W ** exponent, homotopic weight h (once)
@@ -775,7 +787,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             else:
                 scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w,
                                                      norm_w, coarse, sigma, row, fit_fc, fit_mask, bar, workers,
-                                                     gsr)
+                                                     gsr, failures)
         return _best_score(scans[(exponent, h)])
 
     def kept():  # the best scanned (exponent, homotopic weight); ties to the first scanned
@@ -787,7 +799,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             for exponent in exponents:  # the weight exponents, without homotopic connections
                 weights_scan(float(exponent), 0.0)
             if not any(sc.points for sc in scans.values()):
-                raise FitError("no stable working point was found for any value; try other values= or fractions=.")
+                why = _failures(failures)
+                raise FitError("no stable working point was found for any value; try other values= or "
+                               f"fractions=.{why}")
             e_best = max(scans, key=lambda k: np.nan_to_num(_best_score(scans[k]), nan=-2.0))[0]
             for h in added:  # at the kept exponent: homotopic connections of each weight
                 weights_scan(e_best, float(h))

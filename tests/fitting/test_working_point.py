@@ -1,7 +1,9 @@
 """The working-point recipe (bn.fit_working_point): scores, the linear stage, the held-out protocol, bad input."""
 
 import warnings
+from typing import ClassVar
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -607,3 +609,31 @@ def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
         warnings.simplefilter("error", UnrelatedTargetWarning)
         with pytest.raises(FitError, match=r"too short|shorter than one period"):
             fit_working_point(hcp.connectome, hcp.fc_fit, duration=60_000.0, progress=False)
+
+
+@bn.node_model
+class _Unreached(bn.NodeModel):
+    """Two relaxing variables: the input drives y, x is sent and never feels it (dx/dt = b - x, dy/dt = c - y)."""
+
+    b: float = 0.5
+    states: ClassVar[tuple] = ("x", "y")
+    state_units: ClassVar[dict] = {"x": "1", "y": "1"}
+    long_names: ClassVar[dict] = {"x": "sent", "y": "driven"}
+    initial: ClassVar[dict] = {"x": 0.5, "y": 0.0}
+    sends: ClassVar[str] = "x"
+    receives: ClassVar[str] = "y"
+    input_ports: ClassVar[tuple] = ("y",)
+
+    def dfun(self, x, inputs):
+        return jnp.stack([self.b - x[0], inputs.get("y", 0.0) - x[1]])
+
+
+def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
+    with pytest.raises(FitError, match=r"no stable working point was found for any value; try other values= or "
+                                       r"fractions=\. b=0\.5, b=1: _Unreached at these parameters has no positive "
+                                       r"feedback through the coupling \(open-loop gain <= 0\): there is no "
+                                       r"working point to find\.$"):
+        fit_working_point(hcp.connectome, hcp.fc_fit, model=_Unreached(), parameter="b", values=[0.5, 1.0],
+                          noise=bn.Additive(y=0.01),
+                          weight_exponents=[1.0], homotopic_weights=[0.0], effective_connectivity=False,
+                          simulate=False, progress=False)
