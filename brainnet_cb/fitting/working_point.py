@@ -476,7 +476,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     noise : Additive, default ``Additive(v=0.02)``
         Weak enough that the network stays near its fixed point (the
         FC of the linear regime does not depend on the amplitude of noise on
-        one state only).
+        one state only). A model without a state ``v`` needs its own.
     regional_noise : bool, default True
         Fit a factor per region to the noise variance at each simulated
         candidate (and at the chosen point): the maximum over
@@ -706,6 +706,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         raise FitError(f"extend_exponents must be True or False; got {extend_exponents!r}.")
     m_map = heterogeneity_map(heterogeneity, connectome)
     scales = np.array([0.0]) if m_map is None else _check_values("heterogeneity_scales", heterogeneity_scales)
+    if noise is None and "v" not in model.states:
+        raise FitError(f"the default noise is on 'v', which {type(model).__name__} does not have (its states: "
+                       f"{', '.join(model.states)}); pass noise=bn.Additive(<state>=0.02) on the state that "
+                       "receives the coupling.")
     noise = Additive(v=0.02) if noise is None else noise
     if not isinstance(noise, Additive):
         raise FitError(f"noise must be bn.Additive(...); got {noise!r}.")

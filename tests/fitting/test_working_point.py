@@ -629,6 +629,9 @@ class _Unreached(bn.NodeModel):
 
 
 def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
+    with pytest.raises(FitError, match=r"the default noise is on 'v', which _Unreached does not have \(its states: "
+                                       r"x, y\); pass noise=bn.Additive\(<state>=0.02\) on the state that receives"):
+        fit_working_point(hcp.connectome, hcp.fc_fit, model=_Unreached(), parameter="b", progress=False)
     with pytest.raises(FitError, match=r"no stable working point was found for any value; try other values= or "
                                        r"fractions=\. b=0\.5, b=1: _Unreached at these parameters has no positive "
                                        r"feedback through the coupling \(open-loop gain <= 0\): there is no "
