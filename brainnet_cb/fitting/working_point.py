@@ -322,6 +322,21 @@ def _failures(failures):
     return "".join(f" {', '.join(branches)}: {reason}" for reason, branches in by_reason.items())
 
 
+def _all_failed(cands, delay_stable):
+    """Why no simulated candidate gave a fit score: diverged runs, or points the tract delays destabilise."""
+    unstable = sum(not ok for ok in delay_stable.values())
+    head = f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
+    delays = ("unstable with the tract delays (a mode grows through them at that coupling, which the linear "
+              "stage does not see)")
+    if unstable == len(cands):
+        return (head + f"is {delays}; scan weaker couplings (fractions= below the kept ones), or check that the "
+                "tract lengths are in mm.")
+    if unstable:
+        return (head + f"diverged, gave an undefined FC or was {delays} ({unstable} of them); use a smaller dt or "
+                "weaker noise, or weaker couplings (fractions=).")
+    return head + "diverged or gave an undefined FC; use a smaller dt or weaker noise."
+
+
 def _best_score(scan):
     """The best linear fit score of one scan (NaN where it found no stable point)."""
     return float(np.nanmax(scan.lin_corr)) if scan.points else float("nan")
@@ -888,8 +903,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         if cands:
             best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
             if not np.isfinite(best.fit_score["corr"]):
-                raise FitError(f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
-                               "diverged or gave an undefined FC; use a smaller dt or weaker noise.")
+                raise FitError(_all_failed(cands, sim.delay_stable))
             c_best, fc_best = (best.point, best.refined), best.fc
         else:
             c_best = (chosen_lin, bool(effective_connectivity))

@@ -481,6 +481,14 @@ def test_a_candidate_that_the_delays_destabilise_is_not_simulated_and_the_next_l
     assert res.attrs["G_over_G_ref"] == 1.0 and np.isfinite(res.attrs["fit_corr"])
     # the noise of every region was fitted at the point simulated (20 regions: 190 connections, enough)
     assert res.attrs["regional_noise"] == 1 and np.isfinite(res.attrs["noise_shrinkage"])
+    # without the next point, the error says what stopped the candidate
+    with pytest.raises(FitError, match=r"every simulated candidate \(1: the best points of the linear scan\) is "
+                                       r"unstable with the tract delays \(a mode grows through them at that "
+                                       r"coupling, which the linear stage does not see\); scan weaker couplings"):
+        fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
+                          values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[1.0],
+                          seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None,
+                          effective_connectivity=False, progress=False)
 
 
 @pytest.mark.parametrize("refined, tried", [(False, 3), (True, 4)])
