@@ -41,7 +41,7 @@ __all__ = [
     "read_timeseries",
     "align",
     "target_fc",
-    "CovarianceWarning",
+    "FCScaleWarning",
     "HCP_TR",
     "HCP_LABELS",
     "hcp_data_dir",
@@ -449,31 +449,43 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
     return data.isel({d: idx for d in dims})
 
 
-class CovarianceWarning(UserWarning):
-    """An FC to fit that is not a correlation matrix (nor its Fisher z): a covariance, or another unnormalised
-    matrix, where simulated FC is a correlation."""
+class FCScaleWarning(UserWarning):
+    """An FC to fit that is not on the scale of a correlation: a covariance (or another unnormalised matrix), or
+    Fisher z values, where simulated FC is a correlation."""
 
 
 #: Off the diagonal, a correlation's Fisher z stays below this (r = 0.9999); beyond it an FC is not a correlation.
 LARGEST_FISHER_Z = 5.0
 
 
-def _warn_if_covariance(m, name):
-    """Warn (:class:`CovarianceWarning`) where the diagonal of ``m`` differs between regions or an entry off it
-    is beyond :data:`LARGEST_FISHER_Z` in size."""
+def _warn_if_not_correlation(m, name):
+    r"""Warn (:class:`FCScaleWarning`) where ``m`` is not on a correlation's scale.
+
+    A covariance: a finite diagonal that differs between regions, or entries
+    off it beyond :data:`LARGEST_FISHER_Z` in size. Fisher z values
+    (:math:`\operatorname{artanh} r`): an infinite diagonal, or entries off
+    it beyond 1 in size.
+    """
     d = np.diagonal(m)
+    finite = d[np.isfinite(d)]
     largest = float(np.max(np.abs(m[~np.eye(m.shape[0], dtype=bool)]), initial=0.0))
-    if np.ptp(d) > 1e-6 * max(1.0, float(np.max(np.abs(d)))):
-        what = f"a diagonal from {d.min():.4g} to {d.max():.4g}, where a correlation matrix has 1 at every region"
+    fix = ("Simulated FC is a correlation, and fits compare their values, means and spreads: pass the correlation "
+           "matrix")
+    if finite.size and np.ptp(finite) > 1e-6 * max(1.0, float(np.max(np.abs(finite)))):
+        what = f"a diagonal from {finite.min():.4g} to {finite.max():.4g}, where a correlation matrix has 1"
     elif largest > LARGEST_FISHER_Z:
-        what = (f"entries up to {largest:.4g} in size off the diagonal, where a correlation is within [-1, 1] "
-                f"and its Fisher z within +-{LARGEST_FISHER_Z:g}")
+        what = (f"entries up to {largest:.4g} in size off the diagonal, where a correlation is within [-1, 1] and "
+                f"its Fisher z within +-{LARGEST_FISHER_Z:g}")
+    elif np.all(np.isposinf(d)) or largest > 1.0:
+        where = "an infinite diagonal" if np.all(np.isposinf(d)) else f"entries up to {largest:.4g} in size"
+        warnings.warn(FCScaleWarning(
+            f"{name} has {where}: it looks like Fisher z values (artanh of correlations). {fix}, np.tanh of "
+            "these."), stacklevel=_caller_stacklevel())
+        return
     else:
         return
-    warnings.warn(CovarianceWarning(
-        f"{name} has {what}: it looks like a covariance. Simulated FC is a correlation, and fits compare their "
-        "values, means and spreads: pass the correlation matrix (np.corrcoef of the series, or bn.fc)."),
-        stacklevel=_caller_stacklevel())
+    warnings.warn(FCScaleWarning(f"{name} has {what}: it looks like a covariance. {fix} (np.corrcoef of the "
+                                 "series, or bn.fc)."), stacklevel=_caller_stacklevel())
 
 
 def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError) -> xr.DataArray:
@@ -484,9 +496,8 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
     with labels on dims of other names, or a pandas DataFrame with region
     labels as its columns and/or index. Unlabelled input (an array, a
     DataFrame indexed 0..n-1) must list the connectome's regions in its
-    order. A diagonal that differs between regions, or entries off it
-    beyond :data:`LARGEST_FISHER_Z` in size (a covariance), are warned
-    about (:class:`CovarianceWarning`).
+    order. A matrix not on a correlation's scale (a covariance, Fisher z
+    values) is warned about (:class:`FCScaleWarning`) and kept as it is.
 
     Parameters
     ----------
@@ -509,11 +520,12 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
     fc = labelled_matrix(fc, name, DataError)
     if isinstance(fc, xr.DataArray) and fc.dims == ("region_i", "region_j") and "region_i" in fc.coords:
         fc = align(fc, connectome)
-    m = fc_matrix(np.asarray(fc, dtype=float), source=name)
+    given = np.asarray(fc, dtype=float)
+    m = fc_matrix(given, source=name)
     if m.shape[0] != connectome.n_regions:
         raise error(
             f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
-    _warn_if_covariance(m.values, name)
+    _warn_if_not_correlation(given, name)
     return fc_matrix(m.values, connectome.labels, source=name)

@@ -675,10 +675,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         The structural weights correlate at or below zero with
         ``empirical_fc`` over the fitted pairs: usually an unlabelled FC in
         another region order than the connectome.
-    CovarianceWarning
-        ``empirical_fc`` or ``test_fc`` is not a correlation matrix (nor
-        its Fisher z): a diagonal that differs between regions, or entries
-        beyond 5 in size.
+    FCScaleWarning
+        ``empirical_fc`` or ``test_fc`` is not on a correlation's scale: a
+        covariance (a diagonal that differs between regions, or entries
+        beyond 5 in size), or Fisher z values (an infinite diagonal, or
+        entries beyond 1 in size). Simulated FC is a correlation.
 
     Examples
     --------

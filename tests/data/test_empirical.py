@@ -205,25 +205,36 @@ def test_fc_fit_aligns_a_labelled_dataframe_by_label():
     assert float(bn.fc_fit(sim, frame).corr) != float(bn.fc_fit(m, other[np.ix_(perm, perm)]).corr)
 
 
-def test_a_covariance_as_target_fc_is_warned_about_at_the_callers_line():
+def test_an_fc_not_on_a_correlations_scale_is_warned_about_at_the_callers_line():
     m, conn = _fc(), _conn()
     sd = np.array([0.5, 1.0, 2.0, 3.0, 4.0])
-    with pytest.warns(bn.CovarianceWarning, match=r"empirical_fc has a diagonal from 0\.25 to 16, where a "
-                                                  r"correlation matrix has 1 at every region: it looks like a "
-                                                  r"covariance\.") as caught:
+    with pytest.warns(bn.FCScaleWarning, match=r"empirical_fc has a diagonal from 0\.25 to 16, where a correlation "
+                                               r"matrix has 1: it looks like a covariance\. Simulated FC is a "
+                                               r"correlation") as caught:
         got = empirical.target_fc(m * np.outer(sd, sd), conn)
     assert caught[0].filename == __file__
     np.testing.assert_array_equal(got.values, m * np.outer(sd, sd))  # warned, not changed
     largest = 250.0 * np.max(np.abs(m - np.eye(5)))  # 70.44
-    with pytest.warns(bn.CovarianceWarning, match=rf"entries up to {largest:.4g} in size off the diagonal, where a "
-                                                  r"correlation is within \[-1, 1\] and its Fisher z within \+-5"):
+    with pytest.warns(bn.FCScaleWarning, match=rf"entries up to {largest:.4g} in size off the diagonal, where a "
+                                               r"correlation is within \[-1, 1\] and its Fisher z within \+-5: it "
+                                               r"looks like a covariance"):
         empirical.target_fc(250.0 * m, conn)  # the same diagonal everywhere (250)
-    fisher = np.arctanh(np.clip(m, -0.999, 0.999))  # its diagonal arctanh(0.999) = 3.8 everywhere
+    z = np.arctanh(m - np.eye(5))
+    np.fill_diagonal(z, np.inf)
+    with pytest.warns(bn.FCScaleWarning, match=r"test_fc has an infinite diagonal: it looks like Fisher z values "
+                                               r"\(artanh of correlations\)\. Simulated FC is a correlation, .*: "
+                                               r"pass the correlation matrix, np\.tanh of these\."):
+        got = empirical.target_fc(z, conn, name="test_fc")
+    np.testing.assert_array_equal(got.values, np.where(np.eye(5, dtype=bool), 1.0, z))  # off the diagonal as given
+    strong = 1.2 * np.ones((5, 5))  # entries beyond 1: no correlation
+    with pytest.warns(bn.FCScaleWarning, match=r"empirical_fc has entries up to 1\.2 in size: it looks like Fisher z"):
+        empirical.target_fc(strong, conn)
+    clipped = np.arctanh(np.clip(m, -0.999, 0.999))  # weak z values, their diagonal arctanh(0.999) = 3.8: r-like
     nan_diagonal = m.copy()
     np.fill_diagonal(nan_diagonal, np.nan)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", bn.CovarianceWarning)
-        for fc in (m, fisher, nan_diagonal, m - np.eye(5)):  # a correlation, its Fisher z, diagonals of NaN or 0
+        warnings.simplefilter("error", bn.FCScaleWarning)
+        for fc in (m, clipped, nan_diagonal, m - np.eye(5)):  # a correlation, diagonals of 3.8, NaN or 0
             empirical.target_fc(fc, conn)
 
 
