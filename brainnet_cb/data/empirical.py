@@ -491,10 +491,11 @@ def _warn_if_not_correlation(m, name):
 def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError) -> xr.DataArray:
     """An FC to fit or score, in the connectome's region order and labelled with its labels.
 
-    Labelled input is aligned by label (:func:`align`): an xarray.DataArray
-    with dims ``(region_i, region_j)`` and their labels, a 2-D DataArray
-    with labels on dims of other names, or a pandas DataFrame with region
-    labels as its columns and/or index. Unlabelled input (an array, a
+    Labelled input is aligned by label (:func:`align`; regions the
+    connectome lacks are left out): an xarray.DataArray with dims
+    ``(region_i, region_j)`` and their labels, a 2-D DataArray with labels
+    on dims of other names, or a pandas DataFrame with region labels as its
+    columns and/or index. Unlabelled input (an array, a
     DataFrame indexed 0..n-1) must list the connectome's regions in its
     order. A matrix not on a correlation's scale (a covariance, Fisher z
     values) is warned about (:class:`FCScaleWarning`) and kept as it is.
@@ -519,7 +520,7 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
         return None
     fc = labelled_matrix(fc, name, DataError)
     if isinstance(fc, xr.DataArray) and fc.dims == ("region_i", "region_j") and "region_i" in fc.coords:
-        fc = align(fc, connectome)
+        fc = align(fc, connectome, extra="drop")
     given = np.asarray(fc, dtype=float)
     m = fc_matrix(given, source=name)
     if m.shape[0] != connectome.n_regions:

@@ -450,7 +450,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         The FC to fit (e.g. the mean FC of one group of subjects). Labelled
         matrices (a DataArray with labelled dims, a DataFrame with region
         labels as columns and/or index) are aligned to the connectome by
-        label; an unlabelled one must follow the connectome's region order.
+        label (regions it lacks are left out: the FC of a whole atlas fits a
+        connectome of part of it); an unlabelled one must follow the
+        connectome's region order.
     test_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n), optional
         The held-out FC (another group of subjects, or the other half of each
         time series): scored, never used in a choice.

@@ -172,6 +172,10 @@ def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
         xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names, "roi2": names}),
         xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names}),  # one axis labelled: both take it
     ]
+    whole = np.corrcoef(np.random.default_rng(0).standard_normal((6, 40)))  # one region more than the connectome
+    wider = empirical.fc_matrix(whole[np.ix_([5, *perm], [5, *perm])], ["extra", *names])
+    got = empirical.target_fc(wider, conn)  # the connectome's regions, by label; the one it lacks left out
+    np.testing.assert_array_equal(got.values, whole[:5, :5])
     for fc in labelled:
         got = empirical.target_fc(fc, conn)
         assert got.dims == ("region_i", "region_j") and list(got.region_j.values) == LABELS
