@@ -97,7 +97,7 @@ from tqdm.auto import tqdm
 from .. import analysis
 from ..analysis.filters import check_length, design_bandpass
 from ..analysis.global_signal import looks_global_signal_regressed
-from ..connectome import Connectome
+from ..connectome import Connectome, _caller_stacklevel
 from ..coupling import Linear
 from ..data.empirical import target_fc
 from ..dynamics.system import build_network, one_blas_thread
@@ -129,9 +129,9 @@ from .working_point_result import (
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 from .working_point_simulation import RunSettings, Simulated, exact_fc, runs_near, simulate_candidates
 
-__all__ = ["fit_working_point", "UnrelatedTargetWarning", "DEFAULT_EXCITABILITY", "DEFAULT_COUPLING_FRACTIONS",
-           "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP", "MAX_EXPONENT_EXTENSIONS",
-           "score_fc"]
+__all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "DEFAULT_EXCITABILITY",
+           "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
+           "MAX_EXPONENT_EXTENSIONS", "score_fc"]
 
 #: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
 #: low-rate regime, where the network has a stable low-activity state whose susceptibility to
@@ -222,6 +222,27 @@ def _check_structure(connectome):
         raise FitError(f"the connectome {connectome.name!r} has the same weight ({off[0]:.6g}) between every pair "
                        f"of regions ({what}): every region is alike, and so is the model's FC at every pair. Pass "
                        "the weighted SC.")
+
+
+class ScanEdgeWarning(UserWarning):
+    """The working point chosen lies at an edge of the scanned excitabilities, heterogeneity scales or couplings:
+    the best may lie beyond them."""
+
+
+def _warn_if_at_an_edge(point, parameter, values, scales, fractions):
+    """Warn (:class:`ScanEdgeWarning`) where the chosen ``(value, scale, fraction)`` indices ``point`` lie at the
+    lowest or highest of a scanned range of two or more (``scales``: None without a heterogeneity map)."""
+    edges = []
+    for index, grid, what, option in ((point[0], values, parameter, "values"),
+                                      (point[1], scales, "the heterogeneity scale", "heterogeneity_scales"),
+                                      (point[2], fractions, "G / G_ref", "fractions")):
+        if grid is not None and len(grid) > 1 and index in (0, len(grid) - 1):
+            side = "lowest" if index == 0 else "highest"
+            edges.append((f"{what} = {grid[index]:g} (the {side} of {option}=)", option))
+    if edges:
+        warnings.warn(ScanEdgeWarning(
+            f"the working point chosen lies at an edge of the scan: {', '.join(e for e, _ in edges)}; the best may "
+            f"lie beyond it: widen {' and '.join(o + '=' for _, o in edges)} to see."), stacklevel=_caller_stacklevel())
 
 
 def _fitted_only(fc, mask):
@@ -677,6 +698,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         The structural weights correlate at or below zero with
         ``empirical_fc`` over the fitted pairs: usually an unlabelled FC in
         another region order than the connectome.
+    ScanEdgeWarning
+        The working point chosen lies at the lowest or highest of
+        ``values``, ``heterogeneity_scales`` or ``fractions`` (of two or
+        more): the best may lie beyond.
     FCScaleWarning
         ``empirical_fc`` or ``test_fc`` is not on a correlation's scale: a
         covariance (a diagonal that differs between regions, or entries
@@ -930,4 +955,5 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                          t_linear)
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
+    _warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
     return result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)

@@ -648,3 +648,24 @@ def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
                           noise=bn.Additive(y=0.01),
                           weight_exponents=[1.0], homotopic_weights=[0.0], effective_connectivity=False,
                           simulate=False, progress=False)
+
+
+def test_a_working_point_at_an_edge_of_the_scan_is_warned_about(hcp):
+    """hcp80's linear fit peaks at eta0 = -2, 1.05 G_ref (docs' table): inside (-3, -2, -1) x (0.95, 1.05, 1.1),
+    at the edges of (-2, -1) x (1.0, 1.05)."""
+    quick = dict(weight_exponents=[1.0], homotopic_weights=[1.0], regional_noise=False,
+                 effective_connectivity=False, simulate=False, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.ScanEdgeWarning)
+        res = fit_working_point(hcp.connectome, hcp.fc_fit, values=[-3.0, -2.0, -1.0], fractions=[0.95, 1.05, 1.1],
+                                **quick)
+    assert (res.attrs["value"], res.attrs["G_over_G_ref"]) == (-2.0, 1.05)
+    with pytest.warns(bn.ScanEdgeWarning, match=r"^the working point chosen lies at an edge of the scan: eta = -2 "
+                                                r"\(the lowest of values=\), G / G_ref = 1.05 \(the highest of "
+                                                r"fractions=\); the best may lie beyond it: widen values= and "
+                                                r"fractions= to see\.$") as caught:
+        fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0, -1.0], fractions=[1.0, 1.05], **quick)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():  # one value, one fraction: nothing to widen that the caller did not fix
+        warnings.simplefilter("error", bn.ScanEdgeWarning)
+        fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0], fractions=[1.05], **quick)
