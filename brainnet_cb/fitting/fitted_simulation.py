@@ -81,7 +81,7 @@ def fitted_simulation(result: xr.Dataset | str | os.PathLike, *, model_class: ty
     ----------
     result : xarray.Dataset or path
         What :func:`~brainnet_cb.fit_working_point` returned, or its NetCDF
-        file (the path, or the file read back with ``xarray.open_dataset``;
+        file (the path, or the file read back with ``xarray.load_dataset``;
         ``brainnet-cb fit`` writes one).
     model_class : type, optional
         The node-model class, where it is not registered under the name the
