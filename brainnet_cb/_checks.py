@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import sys
+
 import numpy as np
 
-__all__ = ["per_region"]
+__all__ = ["per_region", "caller_stacklevel"]
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):
@@ -24,3 +28,16 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
     if not np.all(np.isfinite(arr)):
         raise error(f"{what} must be finite; got {value!r}.")
     return arr
+
+
+_INTERNAL = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(dataclasses.__file__))
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` of the first frame outside brainnet_cb and the standard library's dataclasses (whose
+    generated ``__init__`` is compiled from ``"<string>"``)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_INTERNAL)
+                                 or (frame.f_code.co_filename, frame.f_code.co_name) == ("<string>", "__init__")):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
-import os
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._checks import caller_stacklevel
 from .errors import ConnectomeError
 from .units import _is_quantity, to_mm
 
@@ -42,19 +41,6 @@ class TractLengthWarning(UserWarning):
 
 #: Set while a copy is derived from a connectome whose lengths were already under 1 mm (checked at its making).
 _COPY_OF_SHORT = contextvars.ContextVar("copy_of_short", default=False)
-_INTERNAL = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(dataclasses.__file__))
-
-
-def _caller_stacklevel():
-    """The ``stacklevel`` of the first frame outside brainnet_cb and the standard library's dataclasses (whose
-    generated ``__init__`` is compiled from ``"<string>"``)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_INTERNAL)
-                                 or (frame.f_code.co_filename, frame.f_code.co_name) == ("<string>", "__init__")):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _warn_if_metres(lengths):
     """Warn (:class:`TractLengthWarning`) where the longest of plain-number tract lengths is in (0, 1) mm."""
     longest = float(np.max(lengths))
@@ -62,7 +48,7 @@ def _warn_if_metres(lengths):
         warnings.warn(TractLengthWarning(
             f"the longest tract length is {longest:.4g} mm, shorter than any tract between brain regions: lengths "
             "are read in mm. If they are in metres, pass lengths * 1000, or lengths * u.meter (brainunit) to have "
-            "them converted."), stacklevel=_caller_stacklevel())
+            "them converted."), stacklevel=caller_stacklevel())
 
 NORMALIZATIONS = ("max", "row_sum", "log1p_max", "none")
 SYMMETRIZATIONS = ("mean", "max", "min")

@@ -70,11 +70,11 @@ def pair_coords_of(series, suffixes=("_i", "_j")):
 
 
 def _frame_labels(frame, name, error):
-    """The region labels of a DataFrame: its columns, its index, or both where they agree; None for 0..n-1 on
-    both (``pandas.DataFrame(array)``)."""
+    """The region labels of a DataFrame: its columns, its index, or both where they agree; None where both are
+    the positions 0..n-1 (``pandas.DataFrame(array)``, also written to CSV and read back)."""
 
     def named(index):
-        return not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1)
+        return [str(v) for v in index] != [str(k) for k in range(len(index))]
 
     rows, cols = [str(v) for v in frame.index], [str(v) for v in frame.columns]
     if named(frame.index) and named(frame.columns) and rows != cols:
@@ -88,14 +88,18 @@ def labelled_matrix(m, name, error=AnalysisError):
     unchanged where it carries none.
 
     Labels come from a pandas DataFrame (its columns, or its index; where
-    both are given they must agree) or from the coordinates of a 2-D
+    both are given they must agree; the positions 0..n-1 are no labels) or from the coordinates of a 2-D
     DataArray whatever its dims are called (an FC from another toolbox,
     e.g. dims ``("roi", "roi2")``; where one dim has them, both axes take
     them). A DataArray with dims ``(region_i, region_j)``, and a matrix that
     is not square, are returned as they are (a DataFrame as its array).
     """
     if isinstance(m, pd.DataFrame):
-        if m.shape[0] != m.shape[1]:  # not a matrix over regions (a time series?): refused as such downstream
+        rows, cols = m.shape
+        if cols == rows + 1 and rows and not pd.api.types.is_numeric_dtype(m.iloc[:, 0]):
+            raise error(f"{name}: a DataFrame of {rows} rows and {cols} columns whose first column holds names "
+                        f"({m.iloc[0, 0]!r}, ...): read the file with pandas.read_csv(path, index_col=0).")
+        if rows != cols:  # not a matrix over regions (a time series?): refused as such downstream
             return m.to_numpy()
         labels = _frame_labels(m, name, error)
         if labels is None:

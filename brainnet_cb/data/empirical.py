@@ -25,10 +25,11 @@ import pandas as pd
 import scipy.io
 import xarray as xr
 
+from .._checks import caller_stacklevel
 from .._safe_read import reading
 from ..analysis.common import labelled_matrix
 from ..analysis.timeseries import to_seconds
-from ..connectome import Connectome, _caller_stacklevel
+from ..connectome import Connectome
 from ..errors import DataError
 from ..units import as_plain
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
@@ -366,8 +367,9 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
     ----------
     data : xarray.DataArray or pandas.DataFrame
         A time series with a ``region`` dim, or an FC matrix with dims
-        ``(region_i, region_j)``, labelled; or an FC matrix as a DataFrame
-        whose columns and/or index name the regions (e.g.
+        ``(region_i, region_j)``, labelled (an FC whose two dims have other
+        names and carry the labels is read the same way); or an FC matrix
+        as a DataFrame whose columns and/or index name the regions (e.g.
         ``pandas.read_csv(path, index_col=0)``).
     connectome : Connectome
         The regions to simulate; the result follows ``connectome.labels``.
@@ -396,6 +398,8 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         data = labelled_matrix(data, "data", DataError)
         if not isinstance(data, xr.DataArray):  # no labels: refused below as such
             data = xr.DataArray(data, dims=("region_i", "region_j"))
+    elif isinstance(data, xr.DataArray) and data.ndim == 2 and not {"region", "time"} & set(data.dims):
+        data = labelled_matrix(data, "data", DataError)  # an FC with labelled dims of other names
     if not isinstance(data, xr.DataArray):
         raise DataError(
             f"data must be an xarray.DataArray or a pandas.DataFrame (from read_fc, read_timeseries or as_timeseries); "
@@ -464,7 +468,7 @@ def _warn_if_not_correlation(m, name):
     A covariance: a finite diagonal that differs between regions, or entries
     off it beyond :data:`LARGEST_FISHER_Z` in size. Fisher z values
     (:math:`\operatorname{artanh} r`): an infinite diagonal, or entries off
-    it beyond 1 in size.
+    it beyond 1 in size (by more than round-off, 1e-6).
     """
     d = np.diagonal(m)
     finite = d[np.isfinite(d)]
@@ -476,16 +480,16 @@ def _warn_if_not_correlation(m, name):
     elif largest > LARGEST_FISHER_Z:
         what = (f"entries up to {largest:.4g} in size off the diagonal, where a correlation is within [-1, 1] and "
                 f"its Fisher z within +-{LARGEST_FISHER_Z:g}")
-    elif np.all(np.isposinf(d)) or largest > 1.0:
+    elif np.all(np.isposinf(d)) or largest > 1.0 + 1e-6:
         where = "an infinite diagonal" if np.all(np.isposinf(d)) else f"entries up to {largest:.4g} in size"
         warnings.warn(FCScaleWarning(
             f"{name} has {where}: it looks like Fisher z values (artanh of correlations). {fix}, np.tanh of "
-            "these."), stacklevel=_caller_stacklevel())
+            "these."), stacklevel=caller_stacklevel())
         return
     else:
         return
     warnings.warn(FCScaleWarning(f"{name} has {what}: it looks like a covariance. {fix} (np.corrcoef of the "
-                                 "series, or bn.fc)."), stacklevel=_caller_stacklevel())
+                                 "series, or bn.fc)."), stacklevel=caller_stacklevel())
 
 
 def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError) -> xr.DataArray:

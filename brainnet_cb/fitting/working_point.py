@@ -95,9 +95,10 @@ from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
 from .. import analysis
+from .._checks import caller_stacklevel
 from ..analysis.filters import check_length, design_bandpass
 from ..analysis.global_signal import looks_global_signal_regressed
-from ..connectome import Connectome, _caller_stacklevel
+from ..connectome import Connectome
 from ..coupling import Linear
 from ..data.empirical import target_fc
 from ..dynamics.system import build_network, one_blas_thread
@@ -122,6 +123,7 @@ from .working_point_result import (
     ScanPoint,
     Setup,
     Targets,
+    has_spread,
     result_dataset,
     sc_baseline,
     score_fc,
@@ -171,7 +173,7 @@ def _check_spread(fc, mask, name, role):
     if entries.size < 2:
         raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 2 "
                        "(a connectome of 3 regions or more).")
-    if np.ptp(entries) == 0:
+    if not has_spread(entries):
         raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
                        "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
                        "bn.read_fc or bn.fc_matrix of a correlation matrix).")
@@ -197,8 +199,9 @@ def _warn_if_unrelated(connectome, fit_fc, mask):
                       stacklevel=3)
 
 
-def _check_structure(connectome):
-    """Raise FitError where the weights leave no working point to find, or every pair of regions alike.
+def _check_structure(connectome, alike=True):
+    """Raise FitError where the weights leave no working point to find, or (``alike``: no heterogeneity map and
+    no homotopic connections added) every pair of regions alike.
 
     Without a closed loop of connections (every weight 0, or one triangle of
     a symmetric matrix: a directed acyclic graph) the coupling feeds nothing
@@ -216,7 +219,7 @@ def _check_structure(connectome):
                        "coupling feeds nothing back, so there is no working point to find. Pass the full weight "
                        "matrix (conn.symmetrized('max') fills the other triangle of a stored triangle).")
     off = w[~np.eye(w.shape[0], dtype=bool)]
-    if np.ptp(off) == 0 and np.ptp(np.diagonal(w)) == 0:
+    if alike and not has_spread(off) and not has_spread(np.diagonal(w)):
         what = ("no connection between two regions" if off[0] == 0 else
                 "a complete graph with equal weights, e.g. a dense SC binarised")
         raise FitError(f"the connectome {connectome.name!r} has the same weight ({off[0]:.6g}) between every pair "
@@ -236,13 +239,13 @@ def _warn_if_at_an_edge(point, parameter, values, scales, fractions):
     for index, grid, what, option in ((point[0], values, parameter, "values"),
                                       (point[1], scales, "the heterogeneity scale", "heterogeneity_scales"),
                                       (point[2], fractions, "G / G_ref", "fractions")):
-        if grid is not None and len(grid) > 1 and index in (0, len(grid) - 1):
-            side = "lowest" if index == 0 else "highest"
+        if grid is not None and len(grid) > 1 and grid[index] in (np.min(grid), np.max(grid)):
+            side = "lowest" if grid[index] == np.min(grid) else "highest"
             edges.append((f"{what} = {grid[index]:g} (the {side} of {option}=)", option))
     if edges:
         warnings.warn(ScanEdgeWarning(
             f"the working point chosen lies at an edge of the scan: {', '.join(e for e, _ in edges)}; the best may "
-            f"lie beyond it: widen {' and '.join(o + '=' for _, o in edges)} to see."), stacklevel=_caller_stacklevel())
+            f"lie beyond it: widen {' and '.join(o + '=' for _, o in edges)} to see."), stacklevel=caller_stacklevel())
 
 
 def _fitted_only(fc, mask):
@@ -343,19 +346,24 @@ def _failures(failures):
     return "".join(f" {', '.join(branches)}: {reason}" for reason, branches in by_reason.items())
 
 
-def _all_failed(cands, delay_stable):
-    """Why no simulated candidate gave a fit score: diverged runs, or points the tract delays destabilise."""
-    unstable = sum(not ok for ok in delay_stable.values())
+def _all_failed(cands, delay_stable, no_step):
+    """Why no simulated candidate gave a fit score: diverged runs, points the tract delays destabilise, or points
+    without a usable integration step."""
+    unstable = sum(not ok and c not in no_step for c, ok in delay_stable.items())
+    ran = len(cands) - unstable - len(no_step)
     head = f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
-    delays = ("unstable with the tract delays (a mode grows through them at that coupling, which the linear "
-              "stage does not see)")
-    if unstable == len(cands):
-        return (head + f"is {delays}; scan weaker couplings (fractions= below the kept ones), or check that the "
-                "tract lengths are in mm.")
-    if unstable:
-        return (head + f"diverged, gave an undefined FC or was {delays} ({unstable} of them); use a smaller dt or "
-                "weaker noise, or weaker couplings (fractions=).")
-    return head + "diverged or gave an undefined FC; use a smaller dt or weaker noise."
+    why = {"diverged": (ran, "diverged or gave an undefined FC", "use a smaller dt or weaker noise"),
+           "delays": (unstable, "is unstable with the tract delays (a mode grows through them at that coupling, "
+                                "which the linear stage does not see)",
+                      "scan weaker couplings (fractions= below the kept ones), or check that the tract lengths "
+                      "are in mm"),
+           "step": (len(no_step), "has no integration step down to dt / 100 that keeps Heun's scheme stable",
+                    "check the model's parameters")}
+    if any(count == len(cands) for count, _, _ in why.values()):
+        _, what, advice = next(v for v in why.values() if v[0] == len(cands))
+        return f"{head}{what}; {advice}."
+    return head + "failed: " + "; ".join(f"{count} {what}: {advice}" for count, what, advice in why.values()
+                                         if count) + "."
 
 
 def _best_score(scan):
@@ -791,7 +799,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
     conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
-    _check_structure(conn)
+    homologues = homotopic_pairs(connectome)
+    added = homotopic[homotopic > 0] if len(homologues) else np.array([])
+    _check_structure(conn, alike=m_map is None and not added.size)
     _warn_if_unrelated(conn, fit_fc, fit_mask)  # the correlation reported as sc_baseline_fit
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
@@ -809,8 +819,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                    monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
     run = RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate)
 
-    homologues = homotopic_pairs(connectome)
-    added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     bar = _progress((exponents.size + added.size) * values.size * scales.size
                     + (candidates * run.runs if simulate else 0), progress)
     # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
@@ -878,7 +886,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     kept_scan = scans[(e_best, h_best)]
     lin_corr, points, conn_w, norm_w = kept_scan.lin_corr, kept_scan.points, kept_scan.connectome, kept_scan.normalize
     if not points:
-        raise FitError("no stable working point was found for any value; try other values= or fractions=.")
+        raise FitError("no stable working point was found for any value; try other values= or "
+                       f"fractions=.{_failures(failures)}")
     t_linear = time.perf_counter() - t0
     order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
     chosen_lin = order[0]
@@ -933,7 +942,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         if cands:
             best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
             if not np.isfinite(best.fit_score["corr"]):
-                raise FitError(_all_failed(cands, sim.delay_stable))
+                raise FitError(_all_failed(cands, sim.delay_stable, sim.no_step))
             c_best, fc_best = (best.point, best.refined), best.fc
         else:
             c_best = (chosen_lin, bool(effective_connectivity))

@@ -24,12 +24,12 @@ from ..noise import Additive
 from .effective_connectivity import EffectiveConnectivity
 from .regional_noise import RegionalNoise
 
-__all__ = ["score_fc", "hemisphere_pairs", "sc_baseline", "ScanPoint", "Scan", "Candidate", "Setup", "Options",
-           "Targets", "LinearStage", "Outcome", "result_dataset"]
+__all__ = ["score_fc", "has_spread", "hemisphere_pairs", "sc_baseline", "ScanPoint", "Scan", "Candidate", "Setup",
+           "Options", "Targets", "LinearStage", "Outcome", "result_dataset"]
 
 
 # ----------------------------------------------------------------------------- scores
-def _spread(u) -> bool:
+def has_spread(u) -> bool:
     """Whether the entries ``u`` differ by more than round-off (a relative 1e-9): else a correlation is undefined."""
     return bool(np.ptp(u) > 1e-9 * np.max(np.abs(u)))
 
@@ -61,7 +61,7 @@ def score_fc(model_fc, target, mask=None) -> dict:
         u, w = u[mask], w[mask]
     ok = np.isfinite(u) & np.isfinite(w)
     u, w = u[ok], w[ok]
-    corr = float(np.corrcoef(u, w)[0, 1]) if u.size > 2 and _spread(u) and _spread(w) else float("nan")
+    corr = float(np.corrcoef(u, w)[0, 1]) if u.size > 2 and has_spread(u) and has_spread(w) else float("nan")
     return {"corr": corr, "rmse": float(np.sqrt(np.mean((u - w) ** 2))) if u.size else float("nan"),
             "mean_model": float(np.mean(u)) if u.size else float("nan"),
             "mean_target": float(np.mean(w)) if w.size else float("nan")}

@@ -67,6 +67,7 @@ class Simulated(NamedTuple):
     exact: dict  # -> the linearised network's exact BOLD FC (with the control variate)
     runs_mean: dict  # -> mean FC of the realisations (None where all diverged)
     corrections: dict  # -> mean simulated minus linearised FC of the realisations (control variate)
+    no_step: frozenset = frozenset()  # those without a usable integration step (not delay_stable either)
 
 
 def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSettings, *, candidates,
@@ -97,6 +98,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
     """
     pair = run.pair
     steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
+    no_step = set()
     cands = []
 
     def realisation(job):
@@ -127,6 +129,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
                 steps[c] = stable_step(su.fixed_point, run.dt, run.tr_ms)
             except FitError:  # no usable step: the candidate is reported, not simulated
                 steps[c] = None
+                no_step.add(c)
             m, G = su.model, points[p].G
             delay_stable[c] = steps[c] is not None and (su.kicked or decays_with_delays(
                 m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=run.speed, dt=steps[c]))
@@ -164,7 +167,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
             cands.append(Candidate(p, fc_sim, s_fit, len(fcs), steps[c], refine, tracked))
         if any(np.isfinite(cand.fit_score["corr"]) and cand.tracked for cand in cands):
             break
-    return Simulated(cands, delay_stable, exact, runs_mean, corrections)
+    return Simulated(cands, delay_stable, exact, runs_mean, corrections, frozenset(no_step))
 
 
 # ----------------------------------------------------------------------------- one candidate

@@ -143,9 +143,11 @@ def test_align_reads_the_labels_of_a_dataframe():
     m = _fc()
     perm = [2, 4, 0, 1, 3]
     names = [LABELS[p] for p in perm]
-    got = bn.align(pd.DataFrame(m[np.ix_(perm, perm)], index=names, columns=names), _conn())
-    assert got.dims == ("region_i", "region_j") and list(got.region_i.values) == LABELS
-    np.testing.assert_array_equal(got.values, m)
+    for data in (pd.DataFrame(m[np.ix_(perm, perm)], index=names, columns=names),
+                 xr.DataArray(m[np.ix_(perm, perm)], dims=("roi", "roi2"), coords={"roi": names, "roi2": names})):
+        got = bn.align(data, _conn())
+        assert got.dims == ("region_i", "region_j") and list(got.region_i.values) == LABELS
+        np.testing.assert_array_equal(got.values, m)
 
 
 def test_align_drops_extra_regions_only_when_asked():
@@ -180,8 +182,13 @@ def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
         got = empirical.target_fc(fc, conn)
         assert got.dims == ("region_i", "region_j") and list(got.region_j.values) == LABELS
         np.testing.assert_array_equal(got.values, m)
-    for fc in (m, pd.DataFrame(m), xr.DataArray(m, dims=("a", "b"))):  # unlabelled: the connectome's order
+    round_trip = pd.DataFrame(m).rename(columns=str)  # a DataFrame written to CSV and read back: '0', '1', ...
+    for fc in (m, pd.DataFrame(m), round_trip, xr.DataArray(m, dims=("a", "b"))):  # unlabelled: in order
         np.testing.assert_array_equal(empirical.target_fc(fc, conn).values, m)
+    with pytest.raises(bn.DataError, match=r"empirical_fc: a DataFrame of 5 rows and 6 columns whose first column "
+                                           r"holds names \('lA', \.\.\.\): read the file with "
+                                           r"pandas\.read_csv\(path, index_col=0\)"):
+        empirical.target_fc(pd.DataFrame(m, index=LABELS).reset_index(), conn)  # read without index_col=0
     with pytest.raises(bn.DataError, match=r"empirical_fc: the row labels \['lC', 'rB', 'lA'\]\.\.\. differ from "
                                            r"the column labels \['lA', 'lB', 'lC'\]\.\.\."):
         empirical.target_fc(pd.DataFrame(shuffled, index=names, columns=LABELS), conn)
@@ -230,6 +237,11 @@ def test_an_fc_not_on_a_correlations_scale_is_warned_about_at_the_callers_line()
                                                r"pass the correlation matrix, np\.tanh of these\."):
         got = empirical.target_fc(z, conn, name="test_fc")
     np.testing.assert_array_equal(got.values, np.where(np.eye(5, dtype=bool), 1.0, z))  # off the diagonal as given
+    duplicated = m.copy()
+    duplicated[0, 1] = duplicated[1, 0] = 1.0 + 1e-12  # two copies of one region, unclipped: round-off, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.FCScaleWarning)
+        empirical.target_fc(duplicated, conn)
     strong = 1.2 * np.ones((5, 5))  # entries beyond 1: no correlation
     with pytest.warns(bn.FCScaleWarning, match=r"empirical_fc has entries up to 1\.2 in size: it looks like Fisher z"):
         empirical.target_fc(strong, conn)

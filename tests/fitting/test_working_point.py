@@ -17,6 +17,7 @@ from brainnet_cb.fitting.working_point import (
     UnrelatedTargetWarning,
     _edge_masks,
     _extends,
+    _warn_if_at_an_edge,
     fit_working_point,
     score_fc,
 )
@@ -591,10 +592,16 @@ def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refuse
     ]
     for connectome, message in cases:  # before the run's own checks (a series too short), so before any work
         with pytest.raises(FitError, match=message):
-            fit_working_point(connectome, hcp.fc_fit, duration=60_000.0, progress=False)
+            fit_working_point(connectome, hcp.fc_fit, duration=60_000.0, homotopic_weights=[0.0], progress=False)
+    # regions made unlike by a heterogeneity map or by homotopic connections (the default weights): not refused
+    complete = conn.replace(weights=1.0 - np.eye(80))
+    for options in (dict(heterogeneity=np.arange(80.0), homotopic_weights=[0.0]), {}):
+        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+            fit_working_point(complete, hcp.fc_fit, duration=60_000.0, progress=False, **options)
     with pytest.raises(FitError, match=r"has the same weight \(0\) between every pair of regions \(no connection "
                                        r"between two regions\)"):  # self-connections only: regions alike
-        fit_working_point(conn.replace(weights=np.eye(80)), hcp.fc_fit, progress=False)
+        fit_working_point(conn.replace(weights=np.eye(80)), hcp.fc_fit, homotopic_weights=[0.0],
+                          duration=60_000.0, progress=False)
     # the triangle filled in is the SC again; one closed loop (a connection back) is enough
     back = np.triu(w)
     back[1, 0] = back[0, 1]
@@ -666,6 +673,12 @@ def test_a_working_point_at_an_edge_of_the_scan_is_warned_about(hcp):
                                                 r"fractions= to see\.$") as caught:
         fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0, -1.0], fractions=[1.0, 1.05], **quick)
     assert caught[0].filename == __file__
+    # by value, in whatever order the values come
+    with pytest.warns(bn.ScanEdgeWarning, match=r"eta = -3 \(the lowest of values=\)"):
+        _warn_if_at_an_edge((1, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.ScanEdgeWarning)
+        _warn_if_at_an_edge((2, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
     with warnings.catch_warnings():  # one value, one fraction: nothing to widen that the caller did not fix
         warnings.simplefilter("error", bn.ScanEdgeWarning)
         fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0], fractions=[1.05], **quick)
