@@ -699,7 +699,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         A bad argument (before anything runs; e.g. an FC with the same value
         at every fitted or scored pair, a connectome without a closed loop of
         connections, such as one triangle of a symmetric matrix, or with the
-        same weight between every pair of regions), or no stable working
+        same weight between every pair of regions where no heterogeneity map
+        or homotopic connections set them apart), or no stable working
         point.
 
     Warns
