@@ -88,11 +88,14 @@ def labelled_matrix(m, name, error=AnalysisError):
     unchanged where it carries none.
 
     Labels come from a pandas DataFrame (its columns, or its index; where
-    both are given they must agree; the positions 0..n-1 are no labels) or from the coordinates of a 2-D
-    DataArray whatever its dims are called (an FC from another toolbox,
-    e.g. dims ``("roi", "roi2")``; where one dim has them, both axes take
-    them). A DataArray with dims ``(region_i, region_j)``, and a matrix that
-    is not square, are returned as they are (a DataFrame as its array).
+    both are given they must agree; the positions 0..n-1 are no labels) or
+    from the coordinates of a 2-D DataArray whatever its dims are called (an
+    FC from another toolbox, e.g. dims ``("roi", "roi2")``; where one dim
+    has them, both axes take them). A DataArray with dims
+    ``(region_i, region_j)``, and a matrix that is not square, are returned
+    as they are (a DataFrame as its array). A DataFrame of n rows and n + 1
+    columns whose first column holds names (a CSV read without
+    ``index_col=0``) raises ``error``.
     """
     if isinstance(m, pd.DataFrame):
         rows, cols = m.shape

@@ -392,10 +392,11 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
     if not isinstance(connectome, Connectome):
         raise DataError(f"connectome must be a bn.Connectome; got {type(connectome).__name__}.")
     if isinstance(data, pd.DataFrame):
-        if data.shape[0] != data.shape[1]:
-            raise DataError(f"a DataFrame is aligned as an FC matrix, square; got shape {data.shape}. For a time "
+        shape = data.shape
+        data = labelled_matrix(data, "data", DataError)  # names in a first column: refused with the fix
+        if shape[0] != shape[1]:
+            raise DataError(f"a DataFrame is aligned as an FC matrix, square; got shape {shape}. For a time "
                             "series, bn.as_timeseries(frame.to_numpy(), dt, labels=list(frame.columns)).")
-        data = labelled_matrix(data, "data", DataError)
         if not isinstance(data, xr.DataArray):  # no labels: refused below as such
             data = xr.DataArray(data, dims=("region_i", "region_j"))
     elif isinstance(data, xr.DataArray) and data.ndim == 2 and not {"region", "time"} & set(data.dims):

@@ -281,6 +281,9 @@ def _bad_align_cases():
         (lambda: bn.align(m, _conn()), r"data must be an xarray.DataArray or a pandas.DataFrame .* got ndarray"),
         (lambda: bn.align(pd.DataFrame(m), _conn()),
          r"data has no region labels, so it cannot be aligned to the connectome by label"),
+        (lambda: bn.align(pd.DataFrame(m, index=LABELS).reset_index(), _conn()),
+         r"data: a DataFrame of 5 rows and 6 columns whose first column holds names \('lA', \.\.\.\): read the "
+         r"file with pandas\.read_csv\(path, index_col=0\)"),
         (lambda: bn.align(pd.DataFrame(np.ones((3, 5)), columns=LABELS), _conn()),
          r"a DataFrame is aligned as an FC matrix, square; got shape \(3, 5\)\. For a time series, "
          r"bn.as_timeseries\(frame.to_numpy\(\), dt, labels=list\(frame.columns\)\)"),
