@@ -628,7 +628,7 @@ def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
 
 @bn.node_model
 class _Unreached(bn.NodeModel):
-    """Two relaxing variables: the input drives y, x is sent and never feels it (dx/dt = b - x, dy/dt = c - y)."""
+    """Two relaxing variables: the input drives y, x is sent and never feels it (dx/dt = b - x, dy/dt = input - y)."""
 
     b: float = 0.5
     states: ClassVar[tuple] = ("x", "y")
