@@ -92,8 +92,8 @@ def labelled_matrix(m, name, error=AnalysisError):
     from the coordinates of a 2-D DataArray whatever its dims are called (an
     FC from another toolbox, e.g. dims ``("roi", "roi2")``; where one dim
     has them, both axes take them). A DataArray with dims
-    ``(region_i, region_j)``, and a matrix that is not square, are returned
-    as they are (a DataFrame as its array). A DataFrame of n rows and n + 1
+    ``(region_i, region_j)`` labelled on both, and a matrix that is not
+    square, are returned as they are (a DataFrame as its array). A DataFrame of n rows and n + 1
     columns whose first column holds names (a CSV read without
     ``index_col=0``) raises ``error``.
     """
@@ -108,10 +108,9 @@ def labelled_matrix(m, name, error=AnalysisError):
         if labels is None:
             return m.to_numpy()
         values = m.to_numpy()
-    elif isinstance(m, xr.DataArray) and m.ndim == 2 and m.dims != ("region_i", "region_j") \
-            and m.shape[0] == m.shape[1]:
+    elif isinstance(m, xr.DataArray) and m.ndim == 2 and m.shape[0] == m.shape[1]:
         found = [[str(v) for v in m[d].values] for d in m.dims if d in m.coords]
-        if not found:
+        if not found or (m.dims == ("region_i", "region_j") and len(found) == 2):
             return m
         if len(found) == 2 and found[0] != found[1]:
             raise error(f"{name}: the labels of its dims {m.dims[0]!r} and {m.dims[1]!r} differ; an FC matrix "

@@ -400,7 +400,7 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         if not isinstance(data, xr.DataArray):  # no labels: refused below as such
             data = xr.DataArray(data, dims=("region_i", "region_j"))
     elif isinstance(data, xr.DataArray) and data.ndim == 2 and not {"region", "time"} & set(data.dims):
-        data = labelled_matrix(data, "data", DataError)  # an FC with labelled dims of other names
+        data = labelled_matrix(data, "data", DataError)  # an FC with labelled dims of other names, or on one axis
     if not isinstance(data, xr.DataArray):
         raise DataError(
             f"data must be an xarray.DataArray or a pandas.DataFrame (from read_fc, read_timeseries or as_timeseries); "

@@ -173,6 +173,7 @@ def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
         pd.DataFrame(shuffled, index=names),
         xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names, "roi2": names}),
         xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names}),  # one axis labelled: both take it
+        xr.DataArray(shuffled, dims=("region_i", "region_j"), coords={"region_j": names}),
     ]
     whole = np.corrcoef(np.random.default_rng(0).standard_normal((6, 40)))  # one region more than the connectome
     wider = empirical.fc_matrix(whole[np.ix_([5, *perm], [5, *perm])], ["extra", *names])
