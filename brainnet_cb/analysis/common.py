@@ -73,14 +73,12 @@ def _frame_labels(frame, name, error):
     """The region labels of a DataFrame: its columns, its index, or both where they agree; None where both are
     the positions 0..n-1 (``pandas.DataFrame(array)``, also written to CSV and read back)."""
 
-    def named(index):
-        return [str(v) for v in index] != [str(k) for k in range(len(index))]
-
     rows, cols = [str(v) for v in frame.index], [str(v) for v in frame.columns]
-    if named(frame.index) and named(frame.columns) and rows != cols:
+    positions = [str(k) for k in range(len(rows))]  # the frame is square
+    if positions != rows and positions != cols and rows != cols:
         raise error(f"{name}: the row labels {rows[:3]}... differ from the column labels {cols[:3]}...; an FC "
                     "matrix lists the same regions in the same order on both axes.")
-    return cols if named(frame.columns) else rows if named(frame.index) else None
+    return cols if cols != positions else rows if rows != positions else None
 
 
 def labelled_matrix(m, name, error=AnalysisError):

@@ -474,23 +474,21 @@ def _warn_if_not_correlation(m, name):
     d = np.diagonal(m)
     finite = d[np.isfinite(d)]
     largest = float(np.max(np.abs(m[~np.eye(m.shape[0], dtype=bool)]), initial=0.0))
-    fix = ("Simulated FC is a correlation, and fits compare their values, means and spreads: pass the correlation "
-           "matrix")
     if finite.size and np.ptp(finite) > 1e-6 * max(1.0, float(np.max(np.abs(finite)))):
         what = f"a diagonal from {finite.min():.4g} to {finite.max():.4g}, where a correlation matrix has 1"
+        looks, fix = "a covariance", " (np.corrcoef of the series, or bn.fc)"
     elif largest > LARGEST_FISHER_Z:
         what = (f"entries up to {largest:.4g} in size off the diagonal, where a correlation is within [-1, 1] and "
                 f"its Fisher z within +-{LARGEST_FISHER_Z:g}")
+        looks, fix = "a covariance", " (np.corrcoef of the series, or bn.fc)"
     elif np.all(np.isposinf(d)) or largest > 1.0 + 1e-6:
-        where = "an infinite diagonal" if np.all(np.isposinf(d)) else f"entries up to {largest:.4g} in size"
-        warnings.warn(FCScaleWarning(
-            f"{name} has {where}: it looks like Fisher z values (artanh of correlations). {fix}, np.tanh of "
-            "these."), stacklevel=caller_stacklevel())
-        return
+        what = "an infinite diagonal" if np.all(np.isposinf(d)) else f"entries up to {largest:.4g} in size"
+        looks, fix = "Fisher z values (artanh of correlations)", ", np.tanh of these"
     else:
         return
-    warnings.warn(FCScaleWarning(f"{name} has {what}: it looks like a covariance. {fix} (np.corrcoef of the "
-                                 "series, or bn.fc)."), stacklevel=caller_stacklevel())
+    warnings.warn(FCScaleWarning(
+        f"{name} has {what}: it looks like {looks}. Simulated FC is a correlation, and fits compare their values, "
+        f"means and spreads: pass the correlation matrix{fix}."), stacklevel=caller_stacklevel())
 
 
 def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError) -> xr.DataArray:

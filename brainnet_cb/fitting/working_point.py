@@ -352,18 +352,16 @@ def _all_failed(cands, delay_stable, no_step):
     unstable = sum(not ok and c not in no_step for c, ok in delay_stable.items())
     ran = len(cands) - unstable - len(no_step)
     head = f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
-    why = {"diverged": (ran, "diverged or gave an undefined FC", "use a smaller dt or weaker noise"),
-           "delays": (unstable, "is unstable with the tract delays (a mode grows through them at that coupling, "
-                                "which the linear stage does not see)",
-                      "scan weaker couplings (fractions= below the kept ones), or check that the tract lengths "
-                      "are in mm"),
-           "step": (len(no_step), "has no integration step down to dt / 100 that keeps Heun's scheme stable",
-                    "check the model's parameters")}
-    if any(count == len(cands) for count, _, _ in why.values()):
-        _, what, advice = next(v for v in why.values() if v[0] == len(cands))
-        return f"{head}{what}; {advice}."
-    return head + "failed: " + "; ".join(f"{count} {what}: {advice}" for count, what, advice in why.values()
-                                         if count) + "."
+    why = [(ran, "diverged or gave an undefined FC", "use a smaller dt or weaker noise"),
+           (unstable, "is unstable with the tract delays (a mode grows through them at that coupling, which the "
+                      "linear stage does not see)",
+            "scan weaker couplings (fractions= below the kept ones), or check that the tract lengths are in mm"),
+           (len(no_step), "has no integration step down to dt / 100 that keeps Heun's scheme stable",
+            "check the model's parameters")]
+    for count, what, advice in why:
+        if count == len(cands):
+            return f"{head}{what}; {advice}."
+    return head + "failed: " + "; ".join(f"{count} {what}: {advice}" for count, what, advice in why if count) + "."
 
 
 def _best_score(scan):
