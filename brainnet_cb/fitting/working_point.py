@@ -346,17 +346,29 @@ def _failures(failures):
     return "".join(f" {', '.join(branches)}: {reason}" for reason, branches in by_reason.items())
 
 
-def _all_failed(cands, delay_stable, no_step):
+def _delays_only(cands, sim):
+    """Whether every candidate was passed over without a run (the tract delays destabilise it, or it has no
+    usable integration step): a property of the scan's points, which another scan may not share."""
+    return not any(sim.delay_stable[(c.point, c.refined)] for c in cands)
+
+
+def _all_failed(cands, delay_stable, no_step, passed_over=(), last=None):
     """Why no simulated candidate gave a fit score: diverged runs, points the tract delays destabilise, or points
-    without a usable integration step."""
-    unstable = sum(not ok and c not in no_step for c, ok in delay_stable.items())
-    ran = len(cands) - unstable - len(no_step)
+    without a usable integration step (and the scans passed over before this one for the delays)."""
+    keys = [(c.point, c.refined) for c in cands]
+    stepless = sum(c in no_step for c in keys)
+    unstable = sum(not delay_stable[c] for c in keys) - stepless
+    ran = len(cands) - unstable - stepless
     head = f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
+    if passed_over:  # (weight exponent, homotopic weight) of each scan
+        head = (f"every candidate of the better scans ({', '.join(f'({e:g}, {h:g})' for e, h in passed_over)}: "
+                "weight exponent, homotopic weight) was unstable with the tract delays; of the next, "
+                f"({last[0]:g}, {last[1]:g}), every simulated candidate ({len(cands)}) ")
     why = [(ran, "diverged or gave an undefined FC", "use a smaller dt or weaker noise"),
            (unstable, "is unstable with the tract delays (a mode grows through them at that coupling, which the "
                       "linear stage does not see)",
             "scan weaker couplings (fractions= below the kept ones), or check that the tract lengths are in mm"),
-           (len(no_step), "has no integration step down to dt / 100 that keeps Heun's scheme stable",
+           (stepless, "has no integration step down to dt / 100 that keeps Heun's scheme stable",
             "check the model's parameters")]
     for count, what, advice in why:
         if count == len(cands):
@@ -588,7 +600,15 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         score is kept. Where every realisation of every candidate diverges,
         the next best linear points are simulated (up to twice more), and
         then, with ``effective_connectivity``, the best ones again on the
-        structural weights (``candidate_refined`` says which run how).
+        structural weights (``candidate_refined`` says which run how). A
+        candidate that the tract delays destabilise (or without a usable
+        step) is reported without a run; where none of those gave a score,
+        the scan's next points are walked down its linear order, those
+        unstable with the delays on the structural weights passed over,
+        and up to three more batches simulated; where the delays
+        destabilise every candidate of the kept weight exponent and
+        homotopic weight, the next best of those scanned is simulated
+        instead (``scans_passed_over``).
         Differences between neighbouring candidates are usually smaller than
         the sampling noise of their simulated scores, so by default the
         simulation time goes to the best linear point alone.
@@ -684,7 +704,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         scaled back toward the structural weights; NaN without refined
         weights), ``connection_share`` (the share of the connections whose
         weights were refined, the strongest: 1 or 0.5; NaN without refined
-        weights), ``wall_s`` and the settings. With the
+        weights), ``scans_passed_over`` (JSON: the ``[exponent, homotopic
+        weight]`` of better linear scans whose every candidate the tract
+        delays destabilised; ``[]`` as a rule), ``wall_s`` and the settings. With the
         connectome's hemispheres known (or said by every label's hemisphere
         token), the same scores and baselines over the
         pairs within one hemisphere and across the two: ``test_corr_within``,
@@ -879,79 +901,99 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     exponents = np.array(sorted({k[0] for k in scans}))
     best_per_exponent = np.array([max((_best_score(sc) for k, sc in scans.items() if k[0] == e),
                                       key=lambda v: np.nan_to_num(v, nan=-2.0)) for e in exponents])
-    best_per_weight = np.array([_best_score(scans[(e_best, float(h))]) if (e_best, float(h)) in scans else np.nan
-                                for h in homotopic])
-    # at the kept exponent and homotopic weight
-    kept_scan = scans[(e_best, h_best)]
-    lin_corr, points, conn_w, norm_w = kept_scan.lin_corr, kept_scan.points, kept_scan.connectome, kept_scan.normalize
-    if not points:
+    if not scans[(e_best, h_best)].points:
+        if bar is not None:
+            bar.close()
         raise FitError("no stable working point was found for any value; try other values= or "
                        f"fractions=.{_failures(failures)}")
     t_linear = time.perf_counter() - t0
-    order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
-    chosen_lin = order[0]
-    setups = {}  # per (point, refined): what it runs with (its regional noise, its refined weights), fitted once
 
-    def setup_at(c):
-        """The connectome, normalisation, fixed point and noise of ``c = (point, refined)``, and its fits
-        (``Setup``); ``refined`` False: on the structural weights (the last resort)."""
-        if c not in setups:
-            p, refine = c
-            m, G, fp, _ = points[p]
-            B, q = slow_limit_response(fp, sigma, row)
-            alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
-            fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc
-            ec = None
-            scanned = conn_w.normalized(norm_w)
-            if refine:
-                with jax.enable_x64(True):
-                    network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
+    def setups_for(scan):
+        """``setup_at`` of the points of ``scan``, each fitted once."""
+        points, conn_w, norm_w = scan.points, scan.connectome, scan.normalize
+        setups = {}  # per (point, refined): what it runs with (its regional noise, its refined weights)
 
-                def usable(candidate):  # the slow limit ignores the delays and the nonlinearity: run it
-                    m_c = dataclasses.replace(m, **{parameter: candidate.values})
-                    conn_c = scanned.replace(weights=candidate.weights)
-                    noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
-                    return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
-                                      key=key)
+        def setup_at(c):
+            """The connectome, normalisation, fixed point and noise of ``c = (point, refined)``, and its fits
+            (``Setup``); ``refined`` False: on the structural weights (the last resort)."""
+            if c not in setups:
+                p, refine = c
+                m, G, fp, _ = points[p]
+                B, q = slow_limit_response(fp, sigma, row)
+                alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
+                fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc
+                ec = None
+                scanned = conn_w.normalized(norm_w)
+                if refine:
+                    with jax.enable_x64(True):
+                        network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
 
-                ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
-                                                 key=key, accept=usable if simulate else None, global_signal=gsr,
-                                                 workers=workers, report=_refinement_report(bar))
-                if bar is not None:
-                    bar.set_postfix_str("")
-            refined = ec is not None and np.isfinite(ec.shrinkage)
-            if refined:
-                m_p = dataclasses.replace(m, **{parameter: ec.values})
-                conn_p, norm_p = scanned.replace(weights=ec.weights), "none"
-                fp_p, fitted_noise = ec.fixed_point, ec.noise
-            else:
-                m_p, conn_p, norm_p, fp_p, fitted_noise = m, conn_w, norm_w, fp, alone
-            run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
-            setups[c] = Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, refined and simulate,
-                              fc_structural)
-        return setups[c]
+                    def usable(candidate):  # the slow limit ignores the delays and the nonlinearity: run it
+                        m_c = dataclasses.replace(m, **{parameter: candidate.values})
+                        conn_c = scanned.replace(weights=candidate.weights)
+                        noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
+                        return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
+                                          key=key)
 
+                    ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
+                                                     key=key, accept=usable if simulate else None, global_signal=gsr,
+                                                     workers=workers, report=_refinement_report(bar))
+                    if bar is not None:
+                        bar.set_postfix_str("")
+                refined = ec is not None and np.isfinite(ec.shrinkage)
+                if refined:
+                    m_p = dataclasses.replace(m, **{parameter: ec.values})
+                    conn_p, norm_p = scanned.replace(weights=ec.weights), "none"
+                    fp_p, fitted_noise = ec.fixed_point, ec.noise
+                else:
+                    m_p, conn_p, norm_p, fp_p, fitted_noise = m, conn_w, norm_w, fp, alone
+                run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
+                setups[c] = Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, refined and simulate,
+                                  fc_structural)
+            return setups[c]
+
+        return setup_at
+
+    # the kept scan; where the tract delays destabilise every candidate of it, the next best scan's
+    ranked = [(e_best, h_best)] + sorted((k for k in scans if k[1] in allowed and k != (e_best, h_best)
+                                          and scans[k].points),
+                                         key=lambda k: -np.nan_to_num(_best_score(scans[k]), nan=-2.0))
+    passed_over = []  # (exponent, homotopic weight) of the scans whose candidates the delays destabilised
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)
-        if simulate:
-            sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
-                                      effective_connectivity=effective_connectivity, workers=workers, bar=bar)
-        else:
-            sim = Simulated([], {}, {}, {}, {})
-        cands = sim.candidates
-        if cands:
-            best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
-            if not np.isfinite(best.fit_score["corr"]):
-                raise FitError(_all_failed(cands, sim.delay_stable, sim.no_step))
-            c_best, fc_best = (best.point, best.refined), best.fc
-        else:
-            c_best = (chosen_lin, bool(effective_connectivity))
-            su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
-            fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
-                                  np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
-        p_best, best_setup = c_best[0], setup_at(c_best)
+        for e_best, h_best in ranked:
+            kept_scan = scans[(e_best, h_best)]
+            lin_corr, points = kept_scan.lin_corr, kept_scan.points
+            order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
+            chosen_lin = order[0]
+            setup_at = setups_for(kept_scan)
+            if passed_over and bar is not None:
+                bar.total += candidates * run.runs
+            if simulate:
+                sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
+                                          effective_connectivity=effective_connectivity, workers=workers, bar=bar)
+            else:
+                sim = Simulated([], {}, {}, {}, {})
+            cands = sim.candidates
+            if cands:
+                best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
+                if not np.isfinite(best.fit_score["corr"]):
+                    if _delays_only(cands, sim) and (e_best, h_best) != ranked[-1]:
+                        passed_over.append((e_best, h_best))
+                        continue
+                    raise FitError(_all_failed(cands, sim.delay_stable, sim.no_step, passed_over, (e_best, h_best)))
+                c_best, fc_best = (best.point, best.refined), best.fc
+            else:
+                c_best = (chosen_lin, bool(effective_connectivity))
+                su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
+                fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
+                                      np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
+            p_best, best_setup = c_best[0], setup_at(c_best)
+            break
     finally:
         if bar is not None:
             bar.close()
+    best_per_weight = np.array([_best_score(scans[(e_best, float(h))]) if (e_best, float(h)) in scans else np.nan
+                                for h in homotopic])
     dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
     fc_lin = sim.exact[c_best] if c_best in sim.exact else exact_fc(
         best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,
@@ -962,7 +1004,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                       seeds, discard, band, holdout, key, control_variate)
     targets = Targets(connectome, conn, fit_fc, fit_mask, test, test_mask)
     linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent, best_per_weight,
-                         t_linear)
+                         t_linear, tuple(passed_over))
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
     _warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)

@@ -191,6 +191,7 @@ class LinearStage(NamedTuple):
     best_per_exponent: np.ndarray  # best linear fit score per exponent scanned
     best_per_weight: np.ndarray  # best linear fit score per homotopic weight at the kept exponent
     wall_s: float
+    passed_over: tuple = ()  # (exponent, homotopic weight) of better scans whose candidates the delays destabilised
 
 
 class Outcome(NamedTuple):
@@ -243,6 +244,7 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
              "correction_rms": (float(np.sqrt(np.mean(out.correction[iu] ** 2)))
                                 if cands and out.correction is not None else float("nan")),
              "wall_linear_s": lin.wall_s,
+             "scans_passed_over": json.dumps([[float(e), float(h)] for e, h in lin.passed_over]),
              "model_parameters": _json_values(best_setup.model.parameters),
              "noise_amplitudes": _json_values(best_setup.noise.sigma)}
     halves = hemisphere_pairs(t.connectome)

@@ -6,7 +6,10 @@ band-pass) over a few noise realisations, each paired with its linearised twin
 on the same noise (a control variate: the model's FC is the twin's exact FC
 plus their mean difference). Where every candidate diverged or left the linear
 regime that chose it, the next points are simulated, and as a last resort the
-best ones again on the structural weights (:func:`simulate_candidates`).
+best ones again on the structural weights; where the tract delays destabilised
+every one of those (none ran), the scan's next points are walked down its
+linear order, those the delays destabilise passed over without a run
+(:func:`simulate_candidates`).
 """
 
 from __future__ import annotations
@@ -74,6 +77,12 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
                         effective_connectivity, workers, bar=None) -> Simulated:
     """Simulate the best points of the linear scan until one stays in its linear regime (module doc).
 
+    Up to :data:`ATTEMPTS` batches of ``candidates`` points, best first (then,
+    with ``effective_connectivity``, the first batch on the structural
+    weights); where not one of them passed the delay checks, the points after
+    them that pass on the structural weights (refined where the refinement
+    passes too), up to :data:`ATTEMPTS` more batches.
+
     Parameters
     ----------
     order : list of tuple
@@ -113,44 +122,34 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
             bar.update(1)
         return fc_k
 
-    # the best linear points; the next ones only where all of them diverged or left the linear regime that
-    # chose them; as a last resort, with refined weights, the best ones again on the structural weights. The
-    # best simulated fit of all those simulated is kept.
-    plan = [(a, True) for a in range(ATTEMPTS)] + ([(0, False)] if effective_connectivity else [])
-    for attempt, as_configured in plan:
-        refine = bool(effective_connectivity) and as_configured
-        batch = order[attempt * candidates:(attempt + 1) * candidates]
-        if (attempt or not as_configured) and bar is not None:
-            bar.total += len(batch) * run.runs
-        for p in batch:
-            c = (p, refine)  # a point with refined weights, or on the structural ones
-            su = setup_at(c)
-            try:
-                steps[c] = stable_step(su.fixed_point, run.dt, run.tr_ms)
-            except FitError:  # no usable step: the candidate is reported, not simulated
-                steps[c] = None
-                no_step.add(c)
-            m, G = su.model, points[p].G
-            delay_stable[c] = steps[c] is not None and (su.kicked or decays_with_delays(
-                m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=run.speed, dt=steps[c]))
-            if not delay_stable[c]:  # the candidate is reported, not simulated
-                steps[c] = None
-                if bar is not None:
-                    bar.update(run.runs)
-                continue
-            if run.control_variate:
-                twins[c] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point,
-                                            normalize=su.normalize)
-                exact[c] = exact_fc(m, su.connectome, G, su.fixed_point, su.noise, run.tr_ms, run.band,
-                                    su.normalize, steps[c], run.global_signal)
-        # every realisation of every candidate side by side
-        jobs = [((p, refine), k, twin) for p in batch if steps[(p, refine)] is not None
-                for k in range(run.seeds) for twin in pair]
+    def check(c):
+        """Whether the candidate ``c = (point, refined)`` passes the delay checks (then its step and twin are
+        prepared); one that does not is reported, not simulated."""
+        su = setup_at(c)
+        try:
+            steps[c] = stable_step(su.fixed_point, run.dt, run.tr_ms)
+        except FitError:  # no usable step
+            steps[c] = None
+            no_step.add(c)
+        m, G = su.model, points[c[0]].G
+        delay_stable[c] = steps[c] is not None and (su.kicked or decays_with_delays(
+            m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=run.speed, dt=steps[c]))
+        if not delay_stable[c]:
+            steps[c] = None
+            return False
+        if run.control_variate:
+            twins[c] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point, normalize=su.normalize)
+            exact[c] = exact_fc(m, su.connectome, G, su.fixed_point, su.noise, run.tr_ms, run.band, su.normalize,
+                                steps[c], run.global_signal)
+        return True
+
+    def run_checked(batch):
+        """Every realisation of every checked candidate of ``batch`` side by side; each candidate reported."""
+        jobs = [(c, k, twin) for c in batch if steps[c] is not None for k in range(run.seeds) for twin in pair]
         done = dict(zip(jobs, side_by_side(realisation, jobs, workers, "fit_working_point")))
-        for p in batch:
-            c = (p, refine)
+        for c in batch:
             if steps[c] is None:
-                cands.append(Candidate(p, None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, refine, False))
+                cands.append(Candidate(c[0], None, {"corr": np.nan, "rmse": np.nan}, 0, np.nan, c[1], False))
                 continue
             kept = [k for k in range(run.seeds) if all(done[(c, k, t)] is not None for t in pair)]
             fcs = [done[(c, k, False)] for k in kept]
@@ -164,8 +163,50 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
                 fc_sim = runs_mean[c]
             s_fit = (score_fc(fc_sim, fit_fc, fit_mask) if fc_sim is not None
                      else {"corr": np.nan, "rmse": np.nan})
-            cands.append(Candidate(p, fc_sim, s_fit, len(fcs), steps[c], refine, tracked))
-        if any(np.isfinite(cand.fit_score["corr"]) and cand.tracked for cand in cands):
+            cands.append(Candidate(c[0], fc_sim, s_fit, len(fcs), steps[c], c[1], tracked))
+
+    def scored():  # a candidate with a fit score that stayed in its linear regime
+        return any(np.isfinite(cand.fit_score["corr"]) and cand.tracked for cand in cands)
+
+    # the best linear points; the next ones only where all of them diverged or left the linear regime that
+    # chose them; as a last resort, with refined weights, the best ones again on the structural weights. The
+    # best simulated fit of all those simulated is kept.
+    plan = [(a, True) for a in range(ATTEMPTS)] + ([(0, False)] if effective_connectivity else [])
+    for attempt, as_configured in plan:
+        refine = bool(effective_connectivity) and as_configured
+        batch = [(p, refine) for p in order[attempt * candidates:(attempt + 1) * candidates]]
+        if (attempt or not as_configured) and bar is not None:
+            bar.total += len(batch) * run.runs
+        for c in batch:
+            if not check(c) and bar is not None:
+                bar.update(run.runs)
+        run_checked(batch)
+        if scored():
+            break
+    if any(delay_stable.values()):
+        return Simulated(cands, delay_stable, exact, runs_mean, corrections, frozenset(no_step))
+    # none ran (the delays destabilised them all): on down the linear order, points the delays destabilise on the
+    # structural weights passed over without a run, batches simulated as above
+    rest = iter(order[ATTEMPTS * candidates:])
+    for _ in range(ATTEMPTS):
+        batch = []
+        for p in rest:
+            if not check((p, False)):
+                run_checked([(p, False)])  # reported
+                continue
+            if effective_connectivity and not check((p, True)):  # refined where that passes the checks too
+                run_checked([(p, True)])  # reported
+                batch.append((p, False))
+            else:
+                batch.append((p, bool(effective_connectivity)))
+            if len(batch) == candidates:
+                break
+        if not batch:
+            break
+        if bar is not None:
+            bar.total += len(batch) * run.runs
+        run_checked(batch)
+        if scored():
             break
     return Simulated(cands, delay_stable, exact, runs_mean, corrections, frozenset(no_step))
 

@@ -1,5 +1,6 @@
 """The working-point recipe (bn.fit_working_point): scores, the linear stage, the held-out protocol, bad input."""
 
+import json
 import warnings
 from typing import ClassVar
 
@@ -488,6 +489,48 @@ def test_a_candidate_that_the_delays_destabilise_is_not_simulated_and_the_next_l
                                        r"coupling, which the linear stage does not see\); scan weaker couplings"):
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
                           values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[1.0],
+                          seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None,
+                          effective_connectivity=False, progress=False)
+
+
+def test_where_the_delays_destabilise_every_candidate_tried_the_scan_is_walked_on_to_a_stable_point(hcp):
+    """On the 20 regions above, 1.02-1.14 G_ref are all unstable with the tract delays (measured at 1.02, 1.04,
+    ..., 1.14) and the linear stage ranks them first: the three batches tried are passed over without a run, and
+    the walk goes on down the linear order to 0.95 G_ref, which passes and runs (the old plan gave up)."""
+    keep = list(hcp.connectome.labels[:20])
+    res = fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
+                            values=[-2.0], fractions=[0.95, 1.04, 1.06, 1.08], weight_exponents=[1.0],
+                            homotopic_weights=[1.0], seeds=1, candidates=1, duration=10_000.0, discard=2.0,
+                            band=None, effective_connectivity=False, progress=False)
+    lin = res.linear_corr.values[0, 0]
+    assert np.all(np.diff(lin) > 0)  # the linear order: 1.08, 1.06, 1.04, 0.95
+    assert res.candidate_fraction.values.tolist() == [1.08, 1.06, 1.04, 0.95]
+    assert res.candidate_delay_stable.values.tolist() == [False, False, False, True]
+    assert res.candidate_seeds_kept.values.tolist() == [0, 0, 0, 1]
+    assert res.attrs["G_over_G_ref"] == 0.95 and res.attrs["fit_corr"] == res.candidate_fit_corr.values[3]
+    assert res.attrs["scans_passed_over"] == "[]"
+
+
+def test_where_the_delays_destabilise_every_candidate_of_the_kept_scan_the_next_best_scan_is_simulated(hcp):
+    """At 1.05 G_ref the homotopic connections (h = 1) fit better in the linear stage, but that point is unstable
+    with the delays (above); the scan without them (h = 0) is simulated instead, and the result says so."""
+    keep = list(hcp.connectome.labels[:20])
+    res = fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
+                            values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[0.0, 1.0],
+                            seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None,
+                            effective_connectivity=False, progress=False)
+    assert res.homotopic_linear_corr.values[1] > res.homotopic_linear_corr.values[0]
+    assert res.attrs["homotopic_weight"] == 0.0 and json.loads(res.attrs["scans_passed_over"]) == [[1.0, 1.0]]
+    assert res.candidate_delay_stable.values.tolist() == [True]
+    assert np.isfinite(res.attrs["fit_corr"]) and res.attrs["fit_corr"] == res.candidate_fit_corr.values[0]
+    # its linear scan is the one reported
+    assert res.attrs["G"] == res.G.values[0, 0, 0]
+    # with homotopic connections of weight 1 or 2, both unstable there: the error names the scans
+    with pytest.raises(FitError, match=r"every candidate of the better scans \(\(1, 2\): weight exponent, homotopic "
+                                       r"weight\) was unstable with the tract delays; of the next, \(1, 1\), every "
+                                       r"simulated candidate \(1\) is unstable with the tract delays"):
+        fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
+                          values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[1.0, 2.0],
                           seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None,
                           effective_connectivity=False, progress=False)
 
