@@ -214,23 +214,36 @@ def _file_labels(given, cols, rows, n, p):
     return _labels(given if given is not None else found, n, f"'{p.name}'")
 
 
-def _check_square_symmetric(m, source):
+#: How a refused missing pair is explained where the caller can keep missing pairs (``missing=True``).
+KEEP_MISSING = ("; or pass missing=True to keep them as missing pairs (NaN), which bn.fit_working_point leaves "
+                "out of its fit and its scores")
+
+
+def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
+    """Refuse a matrix that is not square, symmetric and finite off the diagonal (``missing``: NaN allowed off it
+    in symmetric pairs, a missing pair; ``hint`` ends the message of a refused NaN)."""
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise DataError(
             f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}. "
             "Pass the full matrix, not an upper triangle or a time series (see read_timeseries)."
         )
-    bad = ~np.isfinite(m)
-    np.fill_diagonal(bad, False)  # the diagonal is not data (NaN or, after Fisher's z, inf in some toolboxes)
+    off = ~np.eye(len(m), dtype=bool)  # the diagonal is not data (NaN or, after Fisher's z, inf in some toolboxes)
+    gap = np.isnan(m) & off
+    bad = ~np.isfinite(m) & off & ~(gap if missing else False)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise DataError(f"empirical FC must be finite off the diagonal; got {m[i, j]} at [{i}, {j}] from {source} "
                         f"({int(bad.sum())} non-finite entries). Drop the regions without data from the FC "
-                        "and the connectome (Connectome.subset), or fill them.")
+                        f"and the connectome (Connectome.subset), or fill them{'' if np.isinf(m[i, j]) else hint}.")
+    if (gap != gap.T).any():
+        i, j = np.argwhere(gap != gap.T)[0]
+        raise DataError(f"empirical FC must be symmetric; FC[{i}, {j}] = {m[i, j]:.6g} but FC[{j}, {i}] = "
+                        f"{m[j, i]:.6g} (from {source}): a missing pair is missing both ways (NaN at [i, j] and "
+                        "[j, i]).")
     with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
         diff = np.abs(m - m.T)
-    np.fill_diagonal(diff, 0.0)
-    if diff.max() > 1e-6 * max(1.0, np.abs(np.where(np.eye(len(m), dtype=bool), 0.0, m)).max()):
+    diff[~off | gap] = 0.0
+    if diff.max() > 1e-6 * max(1.0, np.abs(np.where(~off | gap, 0.0, m)).max()):
         i, j = np.unravel_index(np.argmax(diff), diff.shape)
         raise DataError(
             f"empirical FC must be symmetric; FC[{i}, {j}] = {m[i, j]:.6g} but FC[{j}, {i}] = "
@@ -239,7 +252,7 @@ def _check_square_symmetric(m, source):
         )
 
 
-def fc_matrix(values, labels=None, *, source="the array") -> xr.DataArray:
+def fc_matrix(values, labels=None, *, source="the array", missing=False, hint=KEEP_MISSING) -> xr.DataArray:
     """Wrap a square, symmetric matrix as a labelled DataArray ``(region_i, region_j)``.
 
     For an empirical FC held in memory, or the structural weights when they
@@ -247,10 +260,15 @@ def fc_matrix(values, labels=None, *, source="the array") -> xr.DataArray:
     conn.labels), empirical_fc)``). Raises :class:`DataError` on a non-square,
     non-finite or non-symmetric matrix or bad labels. The diagonal is not
     data: a non-finite one (NaN from some toolboxes, ``inf`` after Fisher's
-    z) is set to 1 in the returned matrix; off-diagonal entries must be finite.
+    z) is set to 1 in the returned matrix; off-diagonal entries must be
+    finite, except that with ``missing=True`` NaN marks a missing pair (NaN
+    at ``[i, j]`` and ``[j, i]``: a region without signal, a pair a study
+    left out), kept as NaN for :func:`brainnet_cb.fit_working_point`, which
+    leaves missing pairs out of its fit and its scores. (``hint``: how a
+    refused NaN is explained; internal.)
     """
     m = np.array(values, dtype=float)
-    _check_square_symmetric(m, source)
+    _check_square_symmetric(m, source, missing, hint)
     diagonal = np.diagonal(m)
     if not np.all(np.isfinite(diagonal)):
         np.fill_diagonal(m, np.where(np.isfinite(diagonal), diagonal, 1.0))
@@ -263,7 +281,7 @@ def fc_matrix(values, labels=None, *, source="the array") -> xr.DataArray:
                                "source": str(source)})
 
 
-def read_fc(path, *, labels=None, key=None, delimiter=None) -> xr.DataArray:
+def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr.DataArray:
     """Read an empirical FC matrix.
 
     Parameters
@@ -281,6 +299,11 @@ def read_fc(path, *, labels=None, key=None, delimiter=None) -> xr.DataArray:
         refused with the list of the file's variables).
     delimiter : str, optional
         Column separator of a text file (default: detected).
+    missing : bool, default False
+        Keep NaN off the diagonal as missing pairs (NaN at ``[i, j]`` and
+        ``[j, i]``; e.g. the row and column of a region without signal), as
+        :func:`fc_matrix` does; :func:`brainnet_cb.fit_working_point` leaves
+        them out of its fit and its scores. ``False``: refused.
 
     Returns
     -------
@@ -291,15 +314,15 @@ def read_fc(path, *, labels=None, key=None, delimiter=None) -> xr.DataArray:
     ------
     DataError
         A missing file, an unknown type, a non-square, non-symmetric or
-        non-finite matrix, or labels of the wrong number, repeated or
-        contradicting the file's own.
+        non-finite matrix (NaN allowed with ``missing=True``), or labels of
+        the wrong number, repeated or contradicting the file's own.
     """
     p, suffix = _path(path)
     m, cols, rows = _read_array(p, suffix, key, delimiter, "FC matrix")
     m = np.asarray(m, dtype=float)
-    _check_square_symmetric(m, f"'{p.name}'")
+    _check_square_symmetric(m, f"'{p.name}'", missing)
     lab = _file_labels(labels, cols, rows, m.shape[0], p)
-    return fc_matrix(m, lab, source=str(p))
+    return fc_matrix(m, lab, source=str(p), missing=missing)
 
 
 def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=None,
@@ -473,7 +496,8 @@ def _warn_if_not_correlation(m, name):
     """
     d = np.diagonal(m)
     finite = d[np.isfinite(d)]
-    largest = float(np.max(np.abs(m[~np.eye(m.shape[0], dtype=bool)]), initial=0.0))
+    off = m[~np.eye(m.shape[0], dtype=bool)]
+    largest = float(np.max(np.abs(off[~np.isnan(off)]), initial=0.0))  # NaN: a missing pair
     if finite.size and np.ptp(finite) > 1e-6 * max(1.0, float(np.max(np.abs(finite)))):
         what = f"a diagonal from {finite.min():.4g} to {finite.max():.4g}, where a correlation matrix has 1"
         looks, fix = "a covariance", " (np.corrcoef of the series, or bn.fc)"
@@ -491,7 +515,12 @@ def _warn_if_not_correlation(m, name):
         f"means and spreads: pass the correlation matrix{fix}."), stacklevel=caller_stacklevel())
 
 
-def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError) -> xr.DataArray:
+#: How a refused missing pair is explained by the fits that need every pair.
+EVERY_PAIR = ("; this fit needs every pair (bn.fit_working_point leaves missing pairs out of its fit and its "
+              "scores)")
+
+
+def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError, missing=False) -> xr.DataArray:
     """An FC to fit or score, in the connectome's region order and labelled with its labels.
 
     Labelled input is aligned by label (:func:`align`; regions the
@@ -512,12 +541,16 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
         The argument's name in messages.
     error : type
         The exception raised where the number of regions differs from the connectome's.
+    missing : bool
+        Keep NaN off the diagonal as missing pairs (:func:`fc_matrix`);
+        ``False``: refused, saying that the fit needs every pair.
 
     Raises
     ------
     DataError
-        A matrix that is not square, symmetric and finite off the diagonal,
-        or labels that do not match the connectome's (:func:`align`).
+        A matrix that is not square, symmetric and finite off the diagonal
+        (but for missing pairs, with ``missing``), or labels that do not
+        match the connectome's (:func:`align`).
     """
     if fc is None:
         return None
@@ -525,11 +558,11 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
     if isinstance(fc, xr.DataArray) and fc.dims == ("region_i", "region_j") and "region_i" in fc.coords:
         fc = align(fc, connectome, extra="drop")
     given = np.asarray(fc, dtype=float)
-    m = fc_matrix(given, source=name)
+    m = fc_matrix(given, source=name, missing=missing, hint=EVERY_PAIR)
     if m.shape[0] != connectome.n_regions:
         raise error(
             f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
     _warn_if_not_correlation(given, name)
-    return fc_matrix(m.values, connectome.labels, source=name)
+    return fc_matrix(m.values, connectome.labels, source=name, missing=missing)

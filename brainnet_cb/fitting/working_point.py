@@ -162,9 +162,14 @@ class UnrelatedTargetWarning(UserWarning):
 
 
 def _target(fc, connectome, name):
-    """An empirical FC as an (n, n) array in the connectome's region order
+    """An empirical FC as an (n, n) array in the connectome's region order, NaN at missing pairs
     (:func:`~brainnet_cb.data.empirical.target_fc`)."""
-    return np.asarray(target_fc(fc, connectome, name=name, error=FitError).values, dtype=float)
+    return np.asarray(target_fc(fc, connectome, name=name, error=FitError, missing=True).values, dtype=float)
+
+
+def _present(fc):
+    """Upper-triangle mask (``numpy.triu_indices`` order) of the pairs ``fc`` has: not missing (NaN)."""
+    return np.isfinite(fc[np.triu_indices(fc.shape[0], 1)])
 
 
 def _check_spread(fc, mask, name, role):
@@ -172,7 +177,7 @@ def _check_spread(fc, mask, name, role):
     entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
     if entries.size < 2:
         raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 2 "
-                       "(a connectome of 3 regions or more).")
+                       "(a connectome of 3 regions or more, with fewer pairs missing: NaN).")
     if not has_spread(entries):
         raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
                        "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
@@ -491,10 +496,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         labels as columns and/or index) are aligned to the connectome by
         label (regions it lacks are left out: the FC of a whole atlas fits a
         connectome of part of it); an unlabelled one must follow the
-        connectome's region order.
+        connectome's region order. NaN off the diagonal marks a missing pair
+        (at ``[i, j]`` and ``[j, i]``; a region without signal has a row and
+        column of them): it is neither fitted nor scored, and its regions
+        stay in the network (``bn.read_fc(path, missing=True)`` reads them).
     test_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n), optional
         The held-out FC (another group of subjects, or the other half of each
-        time series): scored, never used in a choice.
+        time series): scored, never used in a choice; its missing pairs are
+        not scored.
     model : NodeModel, default ``CoombesByrne()``
         The node model; its other parameters are kept.
     parameter : str, default "eta"
@@ -807,6 +816,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     test = _target(test_fc, connectome, "test_fc") if test_fc is not None else None
     n = connectome.n_regions
     fit_mask, test_mask = _edge_masks(n, holdout, key)
+    fit_mask = fit_mask & _present(fit_fc)  # missing pairs are neither fitted nor scored
+    test_mask = test_mask & _present(fit_fc if test is None else test)
     _check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
     if test is not None:
         _check_spread(test, test_mask, "test_fc", "scored")

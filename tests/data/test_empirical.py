@@ -70,6 +70,24 @@ def test_read_fc_from_every_format_gives_the_same_labelled_matrix(tmp_path):
     assert "region_i" not in unlabelled.coords
 
 
+def test_a_region_without_signal_is_read_as_missing_pairs_where_asked(tmp_path):
+    """np.corrcoef of a flat series gives its region a row and column of NaN: refused by default (saying how to
+    keep them), kept as missing pairs with missing=True, every other entry and the labels as written."""
+    m = _fc()
+    m[3, :] = m[:, 3] = np.nan
+    path = _csv(tmp_path / "fc.csv", m, LABELS)
+    with pytest.raises(bn.DataError, match=r"got nan at \[0, 3\] from 'fc.csv' \(8 non-finite entries\).* or pass "
+                                           r"missing=True to keep them as missing pairs"):
+        bn.read_fc(path)
+    got = bn.read_fc(path, missing=True)
+    assert list(got.region_i.values) == LABELS
+    off = ~np.eye(5, dtype=bool)
+    np.testing.assert_array_equal(np.isnan(got.values), np.isnan(m) & off)  # the diagonal (NaN) set to 1
+    assert got.values[3, 3] == 1.0
+    present = ~np.isnan(m)
+    np.testing.assert_allclose(got.values[present], m[present], rtol=0, atol=1e-15)
+
+
 def test_a_non_finite_diagonal_is_not_data(tmp_path):
     """NaN (some toolboxes) or inf (Fisher's z of 1) on the diagonal: read, scored on the off-diagonal entries."""
     m = _fc()
@@ -98,8 +116,29 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
                                            r"from the array \(8 non-finite entries\)\. Drop the regions without "
                                            r"data from the FC and the connectome \(Connectome.subset\), or fill them"):
         bn.fc_matrix(one_region_missing)
+    with pytest.raises(bn.DataError, match=r"or fill them; or pass missing=True to keep them as missing pairs "
+                                           r"\(NaN\), which bn.fit_working_point leaves out of its fit and its "
+                                           r"scores\.$"):
+        bn.fc_matrix(one_region_missing)
     with pytest.raises(bn.AnalysisError, match=r"empirical must be finite off the diagonal; got nan at \(0, 2\)"):
         bn.fc_fit(sim, one_region_missing)
+    # kept as missing pairs where asked: NaN off the diagonal, every other entry as given
+    kept = bn.fc_matrix(one_region_missing, missing=True).values
+    others = np.arange(5) != 2
+    assert np.isnan(kept[2, others]).all() and np.isnan(kept[others, 2]).all() and kept[2, 2] == 1.0
+    np.testing.assert_array_equal(kept[np.ix_(others, others)][~np.eye(4, dtype=bool)],
+                                  m[np.ix_(others, others)][~np.eye(4, dtype=bool)])
+    one_way = m.copy()
+    one_way[0, 3] = np.nan
+    with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric; FC\[0, 3\] = nan but FC\[3, 0\] = "
+                                           r".*a missing pair is missing both ways \(NaN at \[i, j\] and \[j, i\]\)"):
+        bn.fc_matrix(one_way, missing=True)
+    infinite = m.copy()
+    infinite[0, 3] = infinite[3, 0] = np.inf  # not a missing pair: refused, without the hint
+    with pytest.raises(bn.DataError, match=r"got inf at \[0, 3\] from the array \(2 non-finite entries\)\. Drop the "
+                                           r"regions without data from the FC and the connectome "
+                                           r"\(Connectome.subset\), or fill them\.$"):
+        bn.fc_matrix(infinite, missing=True)
     asymmetric = inf_diag.copy()
     asymmetric[0, 1] += 0.1  # an infinite diagonal does not hide an asymmetry
     with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric; FC\[0, 1\]"):

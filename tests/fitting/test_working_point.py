@@ -615,8 +615,39 @@ def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
         fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
     two = bn.Connectome(weights=[[0.0, 1.0], [1.0, 0.0]], lengths=[[0.0, 30.0], [30.0, 0.0]])
     with pytest.raises(FitError, match=r"empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
-                                       r"least 2 \(a connectome of 3 regions or more\)"):
+                                       r"least 2 \(a connectome of 3 regions or more, with fewer pairs missing: NaN\)"):
         fit_working_point(two, [[1.0, 0.4], [0.4, 1.0]], progress=False)
+
+
+def test_missing_pairs_are_neither_fitted_nor_scored_and_their_region_is_still_simulated(hcp):
+    """A region without signal in the fit FC (a row and column of NaN) and one pair missing from the test FC: the
+    scores and the structural baseline are those of the pairs present (computed here with numpy); the region
+    keeps its place in the network and its model FC."""
+    keep = list(hcp.connectome.labels[:20])
+    conn = hcp.connectome.subset(keep)
+    fit = hcp.fc_fit.sel(region_i=keep, region_j=keep).values.copy()
+    test = hcp.fc_test.sel(region_i=keep, region_j=keep).values.copy()
+    fit[4, :] = fit[:, 4] = np.nan
+    test[7, 9] = test[9, 7] = np.nan
+    with pytest.raises(bn.DataError, match=r"got nan at \[0, 4\] from empirical_fc \(38 non-finite entries\).*this "
+                                           r"fit needs every pair \(bn.fit_working_point leaves missing pairs out"):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [0.1]}, duration=10.0, signal="r", band=None,
+                 monitors=[bn.TemporalAverage(1.0)], empirical_fc=fit, progress=False)
+    res = fit_working_point(conn, fit, test_fc=test, values=[-2.0], fractions=[0.9, 1.0], weight_exponents=[1.0],
+                            homotopic_weights=[0.0], simulate=False, progress=False)
+    iu = np.triu_indices(20, 1)
+    model = res.fc.values[iu]
+    assert np.isfinite(res.fc.values).all()
+    sc = np.asarray(conn.weights)
+    sc = (sc + sc.T)[iu]
+    for tag, target in (("fit", fit[iu]), ("test", test[iu])):
+        present = np.isfinite(target)
+        assert present.sum() == (171 if tag == "fit" else 189)
+        np.testing.assert_allclose(res.attrs[f"{tag}_corr"], np.corrcoef(model[present], target[present])[0, 1],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(res.attrs[f"sc_baseline_{tag}"],
+                                   np.corrcoef(sc[present], target[present])[0, 1], rtol=1e-12)
+    assert np.isnan(res.empirical_fc.values[4, np.arange(20) != 4]).all()
 
 
 def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refused_before_any_work(hcp):
