@@ -137,8 +137,9 @@ def as_matrix_array(m, name):
     return values, da
 
 
-def check_fc_matrix(values, name, *, batch=True):
-    """Square (over the last two axes), finite and symmetric off the diagonal (the diagonal is not data)."""
+def check_fc_matrix(values, name, *, batch=True, missing=False):
+    """Square (over the last two axes), finite and symmetric off the diagonal (the diagonal is not data);
+    ``missing``: NaN allowed off the diagonal in symmetric pairs (a missing pair)."""
     if values.ndim < 2 or values.shape[-1] != values.shape[-2] or (not batch and values.ndim != 2):
         want = "(..., n, n)" if batch else "(n, n)"
         raise AnalysisError(
@@ -151,16 +152,22 @@ def check_fc_matrix(values, name, *, batch=True):
             "(at least 3 distinct region pairs)."
         )
     off = ~np.eye(values.shape[-1], dtype=bool)
-    bad = ~np.isfinite(values) & off
+    gap = np.isnan(values) & off if missing else np.zeros(values.shape, bool)
+    bad = ~np.isfinite(values) & off & ~gap
     if bad.any():
         idx = tuple(int(k) for k in np.argwhere(bad)[0])
         raise AnalysisError(
             f"{name} must be finite off the diagonal; got {values[idx]} at {idx} ({int(bad.sum())} non-finite "
             "entries)."
         )
+    one_way = gap != np.swapaxes(gap, -1, -2)
+    if one_way.any():
+        idx = tuple(int(k) for k in np.argwhere(one_way)[0])
+        raise AnalysisError(f"{name} has a missing pair (NaN) one way only, at {idx}: a missing pair is NaN at "
+                            "[i, j] and [j, i].")
     with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
-        asym = np.where(off, np.abs(values - np.swapaxes(values, -1, -2)), 0.0)
-    if asym.max() > 1e-6 * max(1.0, np.abs(np.where(off, values, 0.0)).max()):
+        asym = np.where(off & ~gap, np.abs(values - np.swapaxes(values, -1, -2)), 0.0)
+    if asym.max() > 1e-6 * max(1.0, np.abs(np.where(off & ~gap, values, 0.0)).max()):
         idx = tuple(int(v) for v in np.unravel_index(np.argmax(asym), asym.shape))
         raise AnalysisError(
             f"{name} must be symmetric (FC[i, j] == FC[j, i]); the largest difference is "

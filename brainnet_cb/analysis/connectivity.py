@@ -227,8 +227,11 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     simulated : xarray.DataArray or array_like, shape (..., n, n)
         Simulated FC; leading dims (sweep members) give one fit each.
     empirical : xarray.DataArray, pandas.DataFrame or array_like, shape (n, n)
-        Empirical FC; square, symmetric, finite (a DataFrame's region labels,
-        its columns and/or index, are matched like a DataArray's).
+        Empirical FC; square and symmetric (a DataFrame's region labels,
+        its columns and/or index, are matched like a DataArray's). NaN off
+        the diagonal marks a missing pair (at ``[i, j]`` and ``[j, i]``;
+        :func:`brainnet_cb.read_fc` with ``missing=True``): the scores use the
+        pairs present (``n_pairs``).
     fisher_z : bool
         Compare Fisher z values instead of correlations.
 
@@ -236,7 +239,7 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     -------
     xarray.Dataset
         ``corr`` (Pearson of upper triangles) and ``rmse``, with the leading
-        dims of ``simulated``.
+        dims of ``simulated``; attribute ``n_pairs``, the pairs scored.
 
     Examples
     --------
@@ -251,7 +254,7 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     sim, sim_da = as_matrix_array(simulated, "simulated")
     emp, emp_da = as_matrix_array(empirical, "empirical")
     check_fc_matrix(sim, "simulated")
-    check_fc_matrix(emp, "empirical", batch=False)
+    check_fc_matrix(emp, "empirical", batch=False, missing=True)
     if sim.shape[-1] != emp.shape[-1]:
         raise AnalysisError(
             f"simulated FC has {sim.shape[-1]} regions but empirical FC has {emp.shape[-1]}; "
@@ -260,6 +263,11 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
         )
     emp = _aligned_pair(sim_da, emp_da, emp)
     us, ue = upper(sim), upper(emp)
+    present = ~np.isnan(ue)  # missing pairs are not scored
+    us, ue = us[..., present], ue[present]
+    if ue.size < 2:
+        raise AnalysisError(f"empirical FC has {ue.size} pair(s) of regions present (the others missing: NaN); a "
+                            "correlation needs at least 2.")
     if fisher_z:
         for name, u_ in (("simulated", us), ("empirical", ue)):
             if np.any(np.abs(u_) >= 1):

@@ -215,8 +215,8 @@ def _file_labels(given, cols, rows, n, p):
 
 
 #: How a refused missing pair is explained where the caller can keep missing pairs (``missing=True``).
-KEEP_MISSING = ("; or pass missing=True to keep them as missing pairs (NaN), which bn.fit_working_point leaves "
-                "out of its fit and its scores")
+KEEP_MISSING = ("; or pass missing=True to keep them as missing pairs (NaN), which bn.fit_working_point, "
+                "bn.sweep, bn.fit_grid, bn.fit_nelder_mead and bn.fc_fit leave out")
 
 
 def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
@@ -516,8 +516,8 @@ def _warn_if_not_correlation(m, name):
 
 
 #: How a refused missing pair is explained by the fits that need every pair.
-EVERY_PAIR = ("; this fit needs every pair (bn.fit_working_point leaves missing pairs out of its fit and its "
-              "scores)")
+EVERY_PAIR = ("; this fit needs every pair (bn.fit_working_point, bn.sweep, bn.fit_grid and bn.fit_nelder_mead "
+              "leave missing pairs out)")
 
 
 def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError, missing=False) -> xr.DataArray:

@@ -238,7 +238,9 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         then ``empirical_fc`` is the second argument).
     empirical_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n)
         The target FC (aligned to the connectome by label when labelled:
-        a DataArray with labelled dims, a DataFrame with region labels).
+        a DataArray with labelled dims, a DataFrame with region labels),
+        every pair present (:func:`~brainnet_cb.fit_grid` and
+        :func:`~brainnet_cb.fit_working_point` take missing pairs, NaN).
     init : dict
         Parameters to fit and their starting values: any differentiable name
         of the parameter book (:mod:`brainnet_cb.simulation.parameters`): a field of the

@@ -83,10 +83,13 @@ def check_seeds(seeds, grid=None):
 
 
 def fc_numbers(F, emp, fisher_z=False):
-    r"""``(corr, rmse)`` of FCs ``F`` (..., n, n) against ``emp`` (n, n): upper triangles, as :func:`bn.fc_fit`."""
+    r"""``(corr, rmse)`` of FCs ``F`` (..., n, n) against ``emp`` (n, n): upper triangles, as :func:`bn.fc_fit`
+    (the pairs ``emp`` has: NaN marks a missing pair)."""
     n = emp.shape[-1]
     iu = np.triu_indices(n, 1)
     u, e = np.asarray(F, dtype=float)[..., iu[0], iu[1]], np.asarray(emp, dtype=float)[iu]
+    present = ~np.isnan(e)
+    u, e = u[..., present], e[present]
     if fisher_z:
         u, e = np.arctanh(np.clip(u, -1 + 1e-15, 1 - 1e-15)), np.arctanh(np.clip(e, -1 + 1e-15, 1 - 1e-15))
     uc, ec = u - u.mean(-1, keepdims=True), e - e.mean()
@@ -132,7 +135,7 @@ class Scorer:
 
     def __init__(self, spec, book, objective, empirical_fc, empirical_fcd, seeds, sweep_kwargs, client=None):
         self.spec, self.book, self.objective, self.seeds = spec, book, objective, seeds
-        self.emp = target_fc(empirical_fc, spec.connectome, error=FitError)
+        self.emp = target_fc(empirical_fc, spec.connectome, error=FitError, missing=True)
         self.empirical_fcd = empirical_fcd
         self.kw = dict(sweep_kwargs)
         self.kw.setdefault("keep", ())

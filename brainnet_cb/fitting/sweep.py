@@ -189,7 +189,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     empirical_fc : xarray.DataArray, pandas.DataFrame or array_like (n, n), optional
         Target FC: gives ``fc_corr`` and ``fc_rmse``. A labelled matrix (a
         DataArray with labelled dims, a DataFrame with region labels) is
-        aligned to the connectome by label.
+        aligned to the connectome by label. NaN off the diagonal marks a
+        missing pair (at ``[i, j]`` and ``[j, i]``), which is not scored.
     empirical_fcd : xarray.DataArray or array_like, optional
         Target FCD (a matrix or 1-D values, e.g. :func:`brainnet_cb.fcd` of
         empirical BOLD with the same window and step): gives ``fcd_ks``.
@@ -283,7 +284,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     if clash:
         raise SweepError(f"summary names {clash} clash with built-in summaries {list(SUMMARIES)} or grid "
                          "names; rename them.")
-    emp = target_fc(empirical_fc, run.connectome, error=SweepError)
+    emp = target_fc(empirical_fc, run.connectome, error=SweepError, missing=True)
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
     if empirical_fcd is not None:

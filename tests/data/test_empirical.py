@@ -117,11 +117,27 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
                                            r"data from the FC and the connectome \(Connectome.subset\), or fill them"):
         bn.fc_matrix(one_region_missing)
     with pytest.raises(bn.DataError, match=r"or fill them; or pass missing=True to keep them as missing pairs "
-                                           r"\(NaN\), which bn.fit_working_point leaves out of its fit and its "
-                                           r"scores\.$"):
+                                           r"\(NaN\), which bn.fit_working_point, bn.sweep, bn.fit_grid, "
+                                           r"bn.fit_nelder_mead and bn.fc_fit leave out\.$"):
         bn.fc_matrix(one_region_missing)
-    with pytest.raises(bn.AnalysisError, match=r"empirical must be finite off the diagonal; got nan at \(0, 2\)"):
-        bn.fc_fit(sim, one_region_missing)
+    # bn.fc_fit scores the pairs present: those of the four other regions
+    others = np.arange(5) != 2
+    got, alone = bn.fc_fit(sim, one_region_missing), bn.fc_fit(sim[np.ix_(others, others)], m[np.ix_(others, others)])
+    assert got.attrs["n_pairs"] == alone.attrs["n_pairs"] == 6
+    np.testing.assert_allclose([float(got.corr), float(got.rmse)], [float(alone.corr), float(alone.rmse)],
+                               rtol=1e-14)
+    one_way_nan = nan_diag.copy()
+    one_way_nan[0, 3] = np.nan
+    with pytest.raises(bn.AnalysisError, match=r"empirical has a missing pair \(NaN\) one way only, at \(0, 3\): a "
+                                               r"missing pair is NaN at \[i, j\] and \[j, i\]"):
+        bn.fc_fit(sim, one_way_nan)
+    with pytest.raises(bn.AnalysisError, match=r"simulated must be finite off the diagonal; got nan at \(0, 2\)"):
+        bn.fc_fit(one_region_missing, sim)  # a simulated FC has every pair
+    nearly_empty = np.full((3, 3), np.nan)
+    nearly_empty[0, 1] = nearly_empty[1, 0] = 0.3
+    with pytest.raises(bn.AnalysisError, match=r"empirical FC has 1 pair\(s\) of regions present \(the others "
+                                               r"missing: NaN\); a correlation needs at least 2"):
+        bn.fc_fit(sim[:3, :3], nearly_empty)
     # kept as missing pairs where asked: NaN off the diagonal, every other entry as given
     kept = bn.fc_matrix(one_region_missing, missing=True).values
     others = np.arange(5) != 2

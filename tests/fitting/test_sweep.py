@@ -112,6 +112,31 @@ def test_fcd_ks_against_an_empirical_fcd(conn):
                     noise=bn.Additive(v=0.2)).r, window=0.4, step=0.1), target)), abs=1e-12)
 
 
+def test_missing_pairs_of_the_target_are_not_scored(conn, emp):
+    """A region without signal (NaN row and column): each member's fc_corr and fc_rmse are bn.fc_fit's over the
+    other regions' pairs, in the sweep and in fit_grid's objective."""
+    missing = emp.values.copy()
+    missing[2, :] = missing[:, 2] = np.nan
+    target = bn.fc_matrix(missing, conn.labels, missing=True)
+    grid = {"G": [0.2, 0.9]}
+    res = bn.sweep(bn.CoombesByrne(), conn, grid, empirical_fc=target, keep=("fc",), progress=False, **RUN)
+    others = [k for k in range(conn.n_regions) if k != 2]
+    for G in grid["G"]:
+        member = res.sel(G=G)
+        alone = bn.fc_fit(member.fc.values[np.ix_(others, others)], emp.values[np.ix_(others, others)])
+        assert alone.attrs["n_pairs"] == 10
+        assert float(member.fc_corr) == pytest.approx(float(alone.corr), abs=1e-12)
+        assert float(member.fc_rmse) == pytest.approx(float(alone.rmse), abs=1e-12)
+    fit = bn.fit_grid(bn.CoombesByrne(), conn, grid=grid, empirical_fc=target, progress=False, **RUN)
+    alone = bn.fc_fit(fit.fc.values[np.ix_(others, others)], emp.values[np.ix_(others, others)])
+    best = fit.attrs["best_iteration"]
+    assert float(fit.corr[best]) == pytest.approx(float(alone.corr), abs=1e-12)
+    assert fit.attrs["best_loss"] == pytest.approx(1 - float(alone.corr), abs=1e-12)
+    with pytest.raises(bn.DataError, match=r"this fit needs every pair \(bn.fit_working_point, bn.sweep, bn.fit_grid "
+                                          r"and bn.fit_nelder_mead leave missing pairs out\)"):
+        bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.5}, steps=1, progress=False, **RUN)
+
+
 def test_dask_local_cluster_equals_local(conn, emp):
     distributed = pytest.importorskip("distributed")
     grid = {"G": [0.1, 0.6, 1.2], "noise_v": [0.05, 0.2]}
