@@ -252,7 +252,7 @@ def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
         )
 
 
-def fc_matrix(values, labels=None, *, source="the array", missing=False, hint=KEEP_MISSING) -> xr.DataArray:
+def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.DataArray:
     """Wrap a square, symmetric matrix as a labelled DataArray ``(region_i, region_j)``.
 
     For an empirical FC held in memory, or the structural weights when they
@@ -264,9 +264,13 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False, hint=KE
     finite, except that with ``missing=True`` NaN marks a missing pair (NaN
     at ``[i, j]`` and ``[j, i]``: a region without signal, a pair a study
     left out), kept as NaN for :func:`brainnet_cb.fit_working_point`, which
-    leaves missing pairs out of its fit and its scores. (``hint``: how a
-    refused NaN is explained; internal.)
+    leaves missing pairs out of its fit and its scores.
     """
+    return _fc_matrix(values, labels, source, missing, KEEP_MISSING)
+
+
+def _fc_matrix(values, labels, source, missing, hint):
+    """:func:`fc_matrix`, a refused NaN explained by ``hint``."""
     m = np.array(values, dtype=float)
     _check_square_symmetric(m, source, missing, hint)
     diagonal = np.diagonal(m)
@@ -558,7 +562,7 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
     if isinstance(fc, xr.DataArray) and fc.dims == ("region_i", "region_j") and "region_i" in fc.coords:
         fc = align(fc, connectome, extra="drop")
     given = np.asarray(fc, dtype=float)
-    m = fc_matrix(given, source=name, missing=missing, hint=EVERY_PAIR)
+    m = _fc_matrix(given, None, name, missing, EVERY_PAIR)
     if m.shape[0] != connectome.n_regions:
         raise error(
             f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
