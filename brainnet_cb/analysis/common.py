@@ -81,6 +81,14 @@ def _frame_labels(frame, name, error):
     return cols if cols != positions else rows if rows != positions else None
 
 
+def _is_number(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def labelled_matrix(m, name, error=AnalysisError):
     """A square matrix argument as a DataArray ``(region_i, region_j)`` carrying its region labels, or ``m``
     unchanged where it carries none.
@@ -116,7 +124,12 @@ def labelled_matrix(m, name, error=AnalysisError):
         labels, values = found[0], m.values
     else:
         return m
-    return xr.DataArray(np.asarray(values), dims=("region_i", "region_j"),
+    try:  # an object-dtype frame (e.g. numbers read as text) becomes numbers
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise error(f"{name} must hold numbers; its entries include "
+                    f"{next(v for v in np.ravel(values) if not _is_number(v))!r}.") from None
+    return xr.DataArray(values, dims=("region_i", "region_j"),
                         coords={"region_i": labels, "region_j": labels}, attrs=getattr(m, "attrs", {}))
 
 

@@ -203,6 +203,14 @@ def test_align_reads_the_labels_of_a_dataframe():
         got = bn.align(data, _conn())
         assert got.dims == ("region_i", "region_j") and list(got.region_i.values) == LABELS
         np.testing.assert_array_equal(got.values, m)
+    # numbers held as objects (a frame built from text) come out as numbers; a word is refused
+    text = pd.DataFrame(m[np.ix_(perm, perm)], index=names, columns=names).astype(object)
+    got = bn.align(text, _conn())
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got.values, m)
+    text.iloc[1, 3] = "n/a"
+    with pytest.raises(bn.DataError, match=r"data must hold numbers; its entries include 'n/a'"):
+        bn.align(text, _conn())
 
 
 def test_align_drops_extra_regions_only_when_asked():
