@@ -222,6 +222,12 @@ KEEP_MISSING = ("; or pass missing=True to keep them as missing pairs (NaN), whi
 def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
     """Refuse a matrix that is not square, symmetric and finite off the diagonal (``missing``: NaN allowed off it
     in symmetric pairs, a missing pair; ``hint`` ends the message of a refused NaN)."""
+    if m.ndim == 3 and m.shape[1] == m.shape[2]:
+        raise DataError(
+            f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}, a stack of "
+            f"{m.shape[0]} FCs (one per subject?). Pass their group mean (e.g. fc.mean(axis=0), or "
+            "fc.mean('subject') of a DataArray), or fit each one."
+        )
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise DataError(
             f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}. "

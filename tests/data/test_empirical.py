@@ -88,6 +88,13 @@ def test_a_region_without_signal_is_read_as_missing_pairs_where_asked(tmp_path):
     np.testing.assert_allclose(got.values[present], m[present], rtol=0, atol=1e-15)
 
 
+def test_a_stack_of_per_subject_fcs_is_refused_saying_how_to_pass_one():
+    stack = np.stack([_fc(seed=s) for s in range(3)])
+    with pytest.raises(bn.DataError, match=r"got shape \(3, 5, 5\) from the array, a stack of 3 FCs \(one per "
+                                           r"subject\?\)\. Pass their group mean \(e\.g\. fc\.mean\(axis=0\)"):
+        bn.fc_matrix(stack)
+
+
 def test_a_non_finite_diagonal_is_not_data(tmp_path):
     """NaN (some toolboxes) or inf (Fisher's z of 1) on the diagonal: read, scored on the off-diagonal entries."""
     m = _fc()
