@@ -265,9 +265,9 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     us, ue = upper(sim), upper(emp)
     present = ~np.isnan(ue)  # missing pairs are not scored
     us, ue = us[..., present], ue[present]
-    if ue.size < 2:
+    if ue.size < 3:
         raise AnalysisError(f"empirical FC has {ue.size} pair(s) of regions present (the others missing: NaN); a "
-                            "correlation needs at least 2.")
+                            "correlation needs at least 3.")
     if fisher_z:
         for name, u_ in (("simulated", us), ("empirical", ue)):
             if np.any(np.abs(u_) >= 1):

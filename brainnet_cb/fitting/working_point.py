@@ -175,8 +175,8 @@ def _present(fc):
 def _check_spread(fc, mask, name, role):
     """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are all equal: no correlation with them."""
     entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
-    if entries.size < 2:
-        raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 2 "
+    if entries.size < 3:
+        raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 3 "
                        "(a connectome of 3 regions or more, with fewer pairs missing: NaN).")
     if not has_spread(entries):
         raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
@@ -367,7 +367,8 @@ def _all_failed(cands, delay_stable, no_step, passed_over=(), last=None):
     head = f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
     if passed_over:  # (weight exponent, homotopic weight) of each scan
         head = (f"every candidate of the better scans ({', '.join(f'({e:g}, {h:g})' for e, h in passed_over)}: "
-                "weight exponent, homotopic weight) was unstable with the tract delays; of the next, "
+                "weight exponent, homotopic weight) was unstable with the tract delays or had no usable "
+                "integration step; of the next, "
                 f"({last[0]:g}, {last[1]:g}), every simulated candidate ({len(cands)}) ")
     why = [(ran, "diverged or gave an undefined FC", "use a smaller dt or weaker noise"),
            (unstable, "is unstable with the tract delays (a mode grows through them at that coupling, which the "
@@ -616,8 +617,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         unstable with the delays on the structural weights passed over,
         and up to three more batches simulated; where the delays
         destabilise every candidate of the kept weight exponent and
-        homotopic weight, the next best of those scanned is simulated
-        instead (``scans_passed_over``).
+        homotopic weight (or leave it no usable step), the next best of
+        those scanned is simulated instead (``scans_passed_over``).
         Differences between neighbouring candidates are usually smaller than
         the sampling noise of their simulated scores, so by default the
         simulation time goes to the best linear point alone.
@@ -715,7 +716,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         weights were refined, the strongest: 1 or 0.5; NaN without refined
         weights), ``scans_passed_over`` (JSON: the ``[exponent, homotopic
         weight]`` of better linear scans whose every candidate the tract
-        delays destabilised; ``[]`` as a rule), ``wall_s`` and the settings. With the
+        delays destabilised or left without a usable step; ``[]`` as a rule), ``wall_s`` and the settings. With the
         connectome's hemispheres known (or said by every label's hemisphere
         token), the same scores and baselines over the
         pairs within one hemisphere and across the two: ``test_corr_within``,
@@ -966,9 +967,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         return setup_at
 
     # the kept scan; where the tract delays destabilise every candidate of it, the next best scan's
-    ranked = [(e_best, h_best)] + sorted((k for k in scans if k[1] in allowed and k != (e_best, h_best)
-                                          and scans[k].points),
-                                         key=lambda k: -np.nan_to_num(_best_score(scans[k]), nan=-2.0))
+    ranked = [(e_best, h_best)]
+    for k in sorted((k for k in scans if k[1] in allowed and scans[k].points),
+                    key=lambda k: -np.nan_to_num(_best_score(scans[k]), nan=-2.0)):
+        if all(scans[k] is not scans[r] for r in ranked):  # one network under several keys (binary weights)
+            ranked.append(k)
     passed_over = []  # (exponent, homotopic weight) of the scans whose candidates the delays destabilised
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)
         for e_best, h_best in ranked:

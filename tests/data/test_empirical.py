@@ -143,7 +143,7 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
     nearly_empty = np.full((3, 3), np.nan)
     nearly_empty[0, 1] = nearly_empty[1, 0] = 0.3
     with pytest.raises(bn.AnalysisError, match=r"empirical FC has 1 pair\(s\) of regions present \(the others "
-                                               r"missing: NaN\); a correlation needs at least 2"):
+                                               r"missing: NaN\); a correlation needs at least 3"):
         bn.fc_fit(sim[:3, :3], nearly_empty)
     # kept as missing pairs where asked: NaN off the diagonal, every other entry as given
     kept = bn.fc_matrix(one_region_missing, missing=True).values
@@ -153,6 +153,10 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
                                   m[np.ix_(others, others)][~np.eye(4, dtype=bool)])
     one_way = m.copy()
     one_way[0, 3] = np.nan
+    with pytest.raises(bn.DataError, match=r"got nan at \[0, 3\] from the array \(1 non-finite entries\)\. Drop the "
+                                           r"regions without data from the FC and the connectome "
+                                           r"\(Connectome.subset\), or fill them\.$"):
+        bn.fc_matrix(one_way)  # missing=True would not take it either: no hint
     with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric; FC\[0, 3\] = nan but FC\[3, 0\] = "
                                            r".*a missing pair is missing both ways \(NaN at \[i, j\] and \[j, i\]\)"):
         bn.fc_matrix(one_way, missing=True)

@@ -132,6 +132,18 @@ def test_missing_pairs_of_the_target_are_not_scored(conn, emp):
     best = fit.attrs["best_iteration"]
     assert float(fit.corr[best]) == pytest.approx(float(alone.corr), abs=1e-12)
     assert fit.attrs["best_loss"] == pytest.approx(1 - float(alone.corr), abs=1e-12)
+    # too few pairs present, or one value at all of them: refused before any run (a SweepError, not the
+    # AnalysisError of the summaries after the first batch)
+    sparse = np.full((6, 6), np.nan)
+    sparse[0, 1] = sparse[1, 0] = 0.2
+    sparse[2, 3] = sparse[3, 2] = 0.4
+    np.fill_diagonal(sparse, 1.0)
+    flat = np.where(np.isnan(missing), np.nan, 0.3)
+    for target_fc, message in ((sparse, r"empirical_fc has 2 pair\(s\) of regions present \(the others missing: NaN\); "
+                                        r"a correlation needs at least 3"),
+                               (flat, r"empirical_fc has the same value \(0.3\) at every pair present")):
+        with pytest.raises(bn.SweepError, match=message):
+            bn.sweep(bn.CoombesByrne(), conn, {"G": [0.5]}, empirical_fc=target_fc, progress=False, **RUN)
     with pytest.raises(bn.DataError, match=r"this fit needs every pair \(bn.fit_working_point, bn.sweep, bn.fit_grid "
                                           r"and bn.fit_nelder_mead leave missing pairs out\)"):
         bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.5}, steps=1, progress=False, **RUN)

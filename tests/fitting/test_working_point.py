@@ -523,11 +523,13 @@ def test_where_the_delays_destabilise_every_candidate_of_the_kept_scan_the_next_
     assert res.attrs["homotopic_weight"] == 0.0 and json.loads(res.attrs["scans_passed_over"]) == [[1.0, 1.0]]
     assert res.candidate_delay_stable.values.tolist() == [True]
     assert np.isfinite(res.attrs["fit_corr"]) and res.attrs["fit_corr"] == res.candidate_fit_corr.values[0]
-    # its linear scan is the one reported
+    # its linear scan (h = 0) is the one reported
+    assert np.nanmax(res.linear_corr.values) == res.homotopic_linear_corr.values[0]
     assert res.attrs["G"] == res.G.values[0, 0, 0]
     # with homotopic connections of weight 1 or 2, both unstable there: the error names the scans
     with pytest.raises(FitError, match=r"every candidate of the better scans \(\(1, 2\): weight exponent, homotopic "
-                                       r"weight\) was unstable with the tract delays; of the next, \(1, 1\), every "
+                                       r"weight\) was unstable with the tract delays or had no usable integration "
+                                       r"step; of the next, \(1, 1\), every "
                                        r"simulated candidate \(1\) is unstable with the tract delays"):
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
                           values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[1.0, 2.0],
@@ -615,7 +617,7 @@ def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
         fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
     two = bn.Connectome(weights=[[0.0, 1.0], [1.0, 0.0]], lengths=[[0.0, 30.0], [30.0, 0.0]])
     with pytest.raises(FitError, match=r"empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
-                                       r"least 2 \(a connectome of 3 regions or more, with fewer pairs missing: NaN\)"):
+                                       r"least 3 \(a connectome of 3 regions or more, with fewer pairs missing: NaN\)"):
         fit_working_point(two, [[1.0, 0.4], [0.4, 1.0]], progress=False)
 
 
