@@ -200,6 +200,14 @@ def test_connectome_from_files_and_empirical_fc_in_a_sweep(tmp_path, capsys):
         assert res.fc_corr.dims == ("G",) and list(res.G.values) == [0.0, 0.5]
         assert f"max {float(res.fc_corr.max()):.4f}" in text
     assert out.with_suffix(".png").exists()
+    # region d without signal: its pairs missing (NaN), the other three scored
+    fc = np.load(tmp_path / "fc.npy")
+    fc[3, :] = fc[:, 3] = np.nan
+    np.save(tmp_path / "fc.npy", fc)
+    gap = tmp_path / "gap.nc"
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(gap), "--quiet"]) == 0
+    with xr.open_dataset(gap) as res:
+        assert np.isfinite(res.fc_corr.values).all()
 
 
 def test_fit_command_fits_g_on_a_small_connectome(tmp_path, capsys):
