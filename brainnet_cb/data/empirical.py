@@ -270,8 +270,9 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.D
     z) is set to 1 in the returned matrix; off-diagonal entries must be
     finite, except that with ``missing=True`` NaN marks a missing pair (NaN
     at ``[i, j]`` and ``[j, i]``: a region without signal, a pair a study
-    left out), kept as NaN for :func:`brainnet_cb.fit_working_point`, which
-    leaves missing pairs out of its fit and its scores.
+    left out), kept as NaN for the fits that leave missing pairs out
+    (:func:`brainnet_cb.fit_working_point`, ``sweep``, ``fit_grid``,
+    ``fit_nelder_mead``, ``fc_fit``).
     """
     return _fc_matrix(values, labels, source, missing, KEEP_MISSING)
 
@@ -313,8 +314,8 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
     missing : bool, default False
         Keep NaN off the diagonal as missing pairs (NaN at ``[i, j]`` and
         ``[j, i]``; e.g. the row and column of a region without signal), as
-        :func:`fc_matrix` does; :func:`brainnet_cb.fit_working_point` leaves
-        them out of its fit and its scores. ``False``: refused.
+        :func:`fc_matrix` does; :func:`brainnet_cb.fit_working_point` and
+        the sweeps and grid fits leave them out. ``False``: refused.
 
     Returns
     -------
