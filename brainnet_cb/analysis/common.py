@@ -16,6 +16,7 @@ __all__ = [
     "corr_last",
     "pair_coords_of",
     "as_matrix_array",
+    "has_spread",
     "labelled_matrix",
     "check_fc_matrix",
     "upper",
@@ -79,6 +80,11 @@ def _frame_labels(frame, name, error):
         raise error(f"{name}: the row labels {rows[:3]}... differ from the column labels {cols[:3]}...; an FC "
                     "matrix lists the same regions in the same order on both axes.")
     return cols if cols != positions else rows if rows != positions else None
+
+
+def has_spread(u) -> bool:
+    """Whether the entries ``u`` differ by more than round-off (a relative 1e-9): else a correlation is undefined."""
+    return bool(np.ptp(u) > 1e-9 * np.max(np.abs(u)))
 
 
 def _is_number(v) -> bool:

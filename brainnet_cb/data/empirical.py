@@ -27,7 +27,7 @@ import xarray as xr
 
 from .._checks import caller_stacklevel
 from .._safe_read import reading
-from ..analysis.common import labelled_matrix
+from ..analysis.common import has_spread, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome
 from ..errors import DataError
@@ -583,7 +583,7 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
         if present.size < 3:
             raise error(f"{name} has {present.size} pair(s) of regions present (the others missing: NaN); a "
                         "correlation needs at least 3.")
-        if not np.ptp(present) > 1e-9 * np.max(np.abs(present)):
+        if not has_spread(present):
             raise error(f"{name} has the same value ({present[0]:.6g}) at every pair present (the others missing: "
                         "NaN), so its correlation with any model FC is undefined.")
     return fc_matrix(m.values, connectome.labels, source=name, missing=missing)

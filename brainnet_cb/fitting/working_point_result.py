@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from .. import analysis
+from ..analysis.common import has_spread
 from ..connectome import Connectome
 from ..dynamics.fixed_points import FixedPoint
 from ..homotopic import hemispheres_from_labels
@@ -29,11 +30,6 @@ __all__ = ["score_fc", "has_spread", "hemisphere_pairs", "sc_baseline", "ScanPoi
 
 
 # ----------------------------------------------------------------------------- scores
-def has_spread(u) -> bool:
-    """Whether the entries ``u`` differ by more than round-off (a relative 1e-9): else a correlation is undefined."""
-    return bool(np.ptp(u) > 1e-9 * np.max(np.abs(u)))
-
-
 def score_fc(model_fc, target, mask=None) -> dict:
     r"""Scores of a model FC against a target FC over the upper triangle (or a mask of it).
 

@@ -123,28 +123,31 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         return fc_k
 
     def check(c):
-        """Whether the candidate ``c = (point, refined)`` passes the delay checks (then its step and twin are
-        prepared); one that does not is reported, not simulated."""
+        """Whether the candidate ``c = (point, refined)`` passes the delay checks (then its step is set); one
+        that does not is reported, not simulated."""
         su = setup_at(c)
         try:
             steps[c] = stable_step(su.fixed_point, run.dt, run.tr_ms)
         except FitError:  # no usable step
             steps[c] = None
             no_step.add(c)
-        m, G = su.model, points[c[0]].G
         delay_stable[c] = steps[c] is not None and (su.kicked or decays_with_delays(
-            m, su.connectome, G, su.fixed_point, normalize=su.normalize, speed=run.speed, dt=steps[c]))
+            su.model, su.connectome, points[c[0]].G, su.fixed_point, normalize=su.normalize, speed=run.speed,
+            dt=steps[c]))
         if not delay_stable[c]:
             steps[c] = None
-            return False
-        if run.control_variate:
-            twins[c] = linearised_model(m, su.connectome, Linear(G=G), at=su.fixed_point, normalize=su.normalize)
-            exact[c] = exact_fc(m, su.connectome, G, su.fixed_point, su.noise, run.tr_ms, run.band, su.normalize,
-                                steps[c], run.global_signal)
-        return True
+        return delay_stable[c]
 
     def run_checked(batch):
-        """Every realisation of every checked candidate of ``batch`` side by side; each candidate reported."""
+        """Every realisation of every checked candidate of ``batch`` side by side (with the control variate,
+        each twin and exact FC prepared first); each candidate reported."""
+        for c in batch:
+            if run.control_variate and steps[c] is not None:
+                su, G = setup_at(c), points[c[0]].G
+                twins[c] = linearised_model(su.model, su.connectome, Linear(G=G), at=su.fixed_point,
+                                            normalize=su.normalize)
+                exact[c] = exact_fc(su.model, su.connectome, G, su.fixed_point, su.noise, run.tr_ms, run.band,
+                                    su.normalize, steps[c], run.global_signal)
         jobs = [(c, k, twin) for c in batch if steps[c] is not None for k in range(run.seeds) for twin in pair]
         done = dict(zip(jobs, side_by_side(realisation, jobs, workers, "fit_working_point")))
         for c in batch:
