@@ -527,12 +527,28 @@ def _warn_if_not_correlation(m, name):
         f"means and spreads: pass the correlation matrix{fix}."), stacklevel=caller_stacklevel())
 
 
+def _check_correlatable(fc, name, error):
+    """Raise ``error`` where the pairs ``fc`` has (upper triangle, NaN missing) are fewer than 3 or all equal."""
+    pairs = fc[np.triu_indices(fc.shape[0], 1)]
+    present = pairs[~np.isnan(pairs)]
+    some = present.size < pairs.size
+    if present.size < 3:
+        which = "pair(s) of regions present (the others missing: NaN)" if some else "pair(s) of regions"
+        raise error(f"{name} has {present.size} {which}; a correlation needs at least 3.")
+    if not has_spread(present):
+        every = "pair present (the others missing: NaN)" if some else "pair of regions"
+        raise error(f"{name} has the same value ({present[0]:.6g}) at every {every}, so its correlation with any "
+                    "model FC is undefined; pass the FC matrix of the data (e.g. bn.read_fc or bn.fc_matrix of a "
+                    "correlation matrix).")
+
+
 #: How a refused missing pair is explained by the fits that need every pair.
 EVERY_PAIR = ("; this fit needs every pair (bn.fit_working_point, bn.sweep, bn.fit_grid and bn.fit_nelder_mead "
               "leave missing pairs out)")
 
 
-def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError, missing=False) -> xr.DataArray:
+def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataError, missing=False,
+              correlated=True) -> xr.DataArray:
     """An FC to fit or score, in the connectome's region order and labelled with its labels.
 
     Labelled input is aligned by label (:func:`align`; regions the
@@ -556,6 +572,11 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
     missing : bool
         Keep NaN off the diagonal as missing pairs (:func:`fc_matrix`);
         ``False``: refused, saying that the fit needs every pair.
+    correlated : bool
+        The fit scores its correlation with the model's FC: refused (``error``)
+        where it has fewer than 3 pairs of regions (present) or the same
+        value at all of them, before any run. ``False`` (a fit of the
+        RMSE alone) takes such a target.
 
     Raises
     ------
@@ -577,13 +598,6 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
     _warn_if_not_correlation(given, name)
-    present = m.values[np.triu_indices(m.shape[0], 1)]
-    if np.isnan(present).any():  # missing pairs: enough left to score, before any run
-        present = present[~np.isnan(present)]
-        if present.size < 3:
-            raise error(f"{name} has {present.size} pair(s) of regions present (the others missing: NaN); a "
-                        "correlation needs at least 3.")
-        if not has_spread(present):
-            raise error(f"{name} has the same value ({present[0]:.6g}) at every pair present (the others missing: "
-                        "NaN), so its correlation with any model FC is undefined.")
+    if correlated:
+        _check_correlatable(m.values, name, error)
     return fc_matrix(m.values, connectome.labels, source=name, missing=missing)

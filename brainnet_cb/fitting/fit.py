@@ -172,7 +172,7 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
             f"duration={(run.n_steps // p_top + 1) * p_top * run.dt:g}."
         )
     run.signal_monitor(signal, FitError)
-    emp = target_fc(empirical_fc, run.connectome, error=FitError)
+    emp = target_fc(empirical_fc, run.connectome, error=FitError, correlated=loss != "rmse")
     if not isinstance(fisher_z, (bool, np.bool_)):
         raise FitError(f"fisher_z must be True or False; got {fisher_z!r}.")
     discard_s = to_seconds(discard, "discard")
@@ -294,7 +294,9 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     ------
     FitError
         Unknown or non-differentiable parameters, bad shapes, bounds, loss,
-        optimiser or steps; a run that diverges during the fit.
+        optimiser or steps; a target whose correlation is undefined (one
+        value at every pair) with a loss that scores it (``loss="rmse"``
+        takes it); a run that diverges during the fit.
 
     Examples
     --------

@@ -173,11 +173,13 @@ def _present(fc):
 
 
 def _check_spread(fc, mask, name, role):
-    """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are all equal: no correlation with them."""
+    """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are fewer than 3 or all equal: no
+    correlation with them (the whole matrix is checked by :func:`_target`; this checks the half of ``holdout``)."""
     entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
     if entries.size < 3:
         raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 3 "
-                       "(a connectome of 3 regions or more, with fewer pairs missing: NaN).")
+                       "(holdout='edges' fits one half of the pairs present and scores the other: pass a larger "
+                       "network, or test_fc without holdout).")
     if not has_spread(entries):
         raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
                        "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
@@ -820,8 +822,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     fit_mask = fit_mask & _present(fit_fc)  # missing pairs are neither fitted nor scored
     test_mask = test_mask & _present(fit_fc if test is None else test)
     _check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
-    if test is not None:
-        _check_spread(test, test_mask, "test_fc", "scored")
+    if test is not None or holdout == "edges":
+        _check_spread(fit_fc if test is None else test, test_mask, "empirical_fc" if test is None else "test_fc",
+                      "scored")
     if isinstance(global_signal, bool | np.bool_):
         gsr = bool(global_signal)
     elif isinstance(global_signal, str) and global_signal == "auto":

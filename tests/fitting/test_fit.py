@@ -128,6 +128,9 @@ def test_grid_fit_on_fcd_ks(conn):
         (dict(signal="bold"), r"signal 'bold' is not an output of the monitors"),
         (dict(discard=1.999), r"'r' has 0 samples after discarding 1.999 s; simulate longer"),
         (dict(empirical_fc=np.eye(3)), r"empirical_fc has 3 regions but the connectome 'ring4' has 4"),
+        (dict(empirical_fc=np.where(np.eye(4, dtype=bool), 1.0, 0.3)),
+         r"empirical_fc has the same value \(0.3\) at every pair of regions, so its correlation with any model FC "
+         r"is undefined"),
     ],
 )
 def test_bad_gradient_fits_are_refused(conn, target, kwargs, message):
@@ -136,6 +139,17 @@ def test_bad_gradient_fits_are_refused(conn, target, kwargs, message):
     emp = kw.pop("empirical_fc")
     with pytest.raises(bn.FitError, match=message):
         bn.fit_gradient(bn.CoombesByrne(), conn, emp, progress=False, **kw)
+
+
+def test_an_rmse_fit_takes_a_target_with_one_value_at_every_pair(conn):
+    """No correlation to score, but the RMSE to a uniform FC level is defined: loss="rmse" fits it."""
+    flat = np.where(np.eye(4, dtype=bool), 1.0, 0.3)
+    res = bn.fit_gradient(bn.CoombesByrne(), conn, flat, init={"G": 0.6}, steps=1, loss="rmse", progress=False,
+                          **RUN, **FIT)
+    upper = res.fc.values[np.triu_indices(4, 1)]
+    assert np.isnan(float(res.corr[0]))
+    assert float(res.rmse[0]) == pytest.approx(np.sqrt(np.mean((upper - 0.3) ** 2)), rel=1e-5)
+    assert float(res.loss[0]) == float(res.rmse[0])
 
 
 def test_empirical_fc_errors_are_data_errors(conn):

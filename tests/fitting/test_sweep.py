@@ -141,7 +141,9 @@ def test_missing_pairs_of_the_target_are_not_scored(conn, emp):
     flat = np.where(np.isnan(missing), np.nan, 0.3)
     for target_fc, message in ((sparse, r"empirical_fc has 2 pair\(s\) of regions present \(the others missing: NaN\); "
                                         r"a correlation needs at least 3"),
-                               (flat, r"empirical_fc has the same value \(0.3\) at every pair present")):
+                               (flat, r"empirical_fc has the same value \(0.3\) at every pair present"),
+                               (np.where(np.eye(6, dtype=bool), 1.0, 0.3), r"empirical_fc has the same value "
+                                                                            r"\(0.3\) at every pair of regions,")):
         with pytest.raises(bn.SweepError, match=message):
             bn.sweep(bn.CoombesByrne(), conn, {"G": [0.5]}, empirical_fc=target_fc, progress=False, **RUN)
     with pytest.raises(bn.DataError, match=r"this fit needs every pair \(bn.fit_working_point, bn.sweep, bn.fit_grid "

@@ -603,10 +603,10 @@ def _constant(n, value=0.3):
 
 
 def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
-    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.3\) at every fitted pair of regions, "
+    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.3\) at every pair of regions, "
                                        r"so its correlation with any model FC is undefined"):
         fit_working_point(hcp.connectome, _constant(80), test_fc=hcp.fc_test, progress=False)
-    with pytest.raises(FitError, match=r"test_fc has the same value \(0.3\) at every scored pair"):
+    with pytest.raises(FitError, match=r"test_fc has the same value \(0.3\) at every pair of regions"):
         fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=_constant(80), progress=False)
     # held-out edges: the fitted half alone is checked (here constant, the other half not)
     fit_mask, _ = _edge_masks(80, "edges", 0)
@@ -615,9 +615,16 @@ def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
     fc[iu[0][fit_mask], iu[1][fit_mask]] = fc[iu[1][fit_mask], iu[0][fit_mask]] = 0.25
     with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.25\) at every fitted pair"):
         fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
-    two = bn.Connectome(weights=[[0.0, 1.0], [1.0, 0.0]], lengths=[[0.0, 30.0], [30.0, 0.0]])
+    fc = np.asarray(hcp.fc_fit, dtype=float).copy()
+    fc[iu[0][~fit_mask], iu[1][~fit_mask]] = fc[iu[1][~fit_mask], iu[0][~fit_mask]] = 0.25
+    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.25\) at every scored pair"):
+        fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
+    three = bn.Connectome(weights=1.0 - np.eye(3), lengths=30.0 * (1.0 - np.eye(3)))
     with pytest.raises(FitError, match=r"empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
-                                       r"least 3 \(a connectome of 3 regions or more, with fewer pairs missing: NaN\)"):
+                                       r"least 3 \(holdout='edges' fits one half of the pairs present"):
+        fit_working_point(three, [[1.0, 0.4, 0.2], [0.4, 1.0, 0.3], [0.2, 0.3, 1.0]], holdout="edges", progress=False)
+    two = bn.Connectome(weights=[[0.0, 1.0], [1.0, 0.0]], lengths=[[0.0, 30.0], [30.0, 0.0]])
+    with pytest.raises(FitError, match=r"empirical_fc has 1 pair\(s\) of regions; a correlation needs at least 3"):
         fit_working_point(two, [[1.0, 0.4], [0.4, 1.0]], progress=False)
 
 
