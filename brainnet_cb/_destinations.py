@@ -268,6 +268,11 @@ def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.
     return path
 
 
+def _folder_for_a_file(path):
+    """Why a file writer must not replace ``path``: it is a folder (``os.replace`` cannot put a file there)."""
+    return "is a folder; the output is one file: choose a file path." if path.is_dir() else None
+
+
 def write_new_file(path, write, *, overwrite=False, name=None, error=BrainnetError, fsync=False,
                    refuse_existing=None) -> pathlib.Path:
     """Write a file through ``write(fileobj)`` safely: checked, locked, complete or absent.
@@ -275,9 +280,12 @@ def write_new_file(path, write, *, overwrite=False, name=None, error=BrainnetErr
     :func:`check_destination`, then under :class:`WriteLock`: the bytes go to a
     temporary file (mode ``0o666`` less the umask), optionally ``fsync``-ed,
     which is then :func:`publish`-ed. An interrupted write leaves no file at
-    ``path``; an existing file is only replaced with ``overwrite=True``.
+    ``path``; an existing file is only replaced with ``overwrite=True``, and
+    a folder never (nor what ``refuse_existing`` refuses).
     """
-    path = check_destination(path, name=name, overwrite=overwrite, error=error, refuse_existing=refuse_existing)
+    path = check_destination(path, name=name, overwrite=overwrite, error=error,
+                             refuse_existing=lambda p: _folder_for_a_file(p) or (
+                                 refuse_existing(p) if refuse_existing is not None else None))
     with WriteLock(path, name, error):
         tmp = temporary_path(path)
         try:

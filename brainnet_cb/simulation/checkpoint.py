@@ -327,6 +327,9 @@ class Checkpointer:
             path = pathlib.Path(os.fspath(path))
         except TypeError:
             raise CheckpointError(f"checkpoint must be a str or os.PathLike; got {type(path).__name__}.") from None
+        if path.name in ("", ".", ".."):
+            raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "
+                                  f"e.g. {str(path / 'run.npz')!r}.")
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
         resuming = resume_from is not None and _same_file(path, resume_from)

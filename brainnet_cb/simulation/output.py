@@ -95,14 +95,27 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     Raises
     ------
     BrainnetError
-        If ``path`` exists and ``overwrite`` is False, its folder does not exist
-        or is not writable, it is a symbolic link, or another run writes it.
+        If ``ds`` is not a Dataset, ``path`` exists and ``overwrite`` is False,
+        its folder does not exist or is not writable, it is a symbolic link,
+        another run writes it, or NetCDF cannot hold an attribute or variable
+        of ``ds`` (nothing is left at ``path`` then).
     """
+    import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
+    if not isinstance(ds, xr.Dataset):
+        fix = (f"; pass da.to_dataset(name={ds.name or 'fc'!r})" if isinstance(ds, xr.DataArray) else "")
+        raise BrainnetError(f"write_netcdf takes an xarray.Dataset; got {type(ds).__name__}{fix}.")
     path = check_netcdf_destination(path, overwrite)
     with WriteLock(path, None, BrainnetError):
         tmp = temporary_path(path)
         try:
-            stamp(ds, f"written to {path.name} by brainnet_cb.write_netcdf").to_netcdf(tmp, engine="netcdf4")
+            try:
+                stamp(ds, f"written to {path.name} by brainnet_cb.write_netcdf").to_netcdf(tmp, engine="netcdf4")
+            except (TypeError, ValueError) as err:
+                raise BrainnetError(
+                    f"cannot write {str(path)!r} as NetCDF: {err} (NetCDF attributes are strings, numbers or "
+                    "arrays of them: json.dumps a dict, drop a None; variables hold numbers, strings or times)."
+                ) from err
             return publish(tmp, path, overwrite=overwrite, error=BrainnetError)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -221,6 +221,44 @@ def test_symbolic_links_are_never_written_through(tmp_path, no_run):
         assert listing(tmp_path) + listing(real) == before
 
 
+def test_a_folder_is_never_replaced_by_a_file_even_with_overwrite(tmp_path, no_run):
+    ds = xr.Dataset({"x": ("t", np.arange(3.0))})
+    writers = [(lambda p: bio.write_npz(pair(), p, overwrite=True), bn.ConnectomeError, "is a folder; the output "
+                "is one file: choose a file path"),
+               (lambda p: bio.write_tvb(pair(), p, overwrite=True), bn.ConnectomeError, "is a folder; the output "
+                "is one file: choose a file path"),
+               (lambda p: bio.write_graphml(pair(), p, overwrite=True), bn.ConnectomeError, "is a folder; the "
+                "output is one file: choose a file path"),
+               (lambda p: bn.write_netcdf(ds, p, overwrite=True), bn.BrainnetError, "is a folder; a NetCDF result "
+                "is one file")]
+    for k, (write, error, message) in enumerate(writers):
+        folder = tmp_path / f"out{k}"
+        folder.mkdir()
+        (folder / "keep.txt").write_text("mine")
+        with pytest.raises(error, match=rf"'.*out{k}' {message}"):
+            write(folder)
+        assert listing(folder)[0][0] == "keep.txt" and (folder / "keep.txt").read_text() == "mine"
+    with pytest.raises(bn.CheckpointError, match=r"checkpoint='\.' is a folder; a checkpoint is one file: pass its "
+                                                 r"path, e.g. 'run.npz'"):
+        bn.simulate(bn.CoombesByrne(), pair(), checkpoint=".", **KW)
+
+
+def test_what_netcdf_cannot_hold_is_refused_and_nothing_is_left(tmp_path):
+    ds = xr.Dataset({"x": ("t", np.arange(3.0))})
+    cases = [(ds.assign_attrs(note=None), r"Invalid value for attr 'note': None"),
+             (ds.assign_attrs(options={"G": 0.5}), r"Invalid value for attr 'options'"),
+             (ds.assign(o=("t", np.array([object(), 1, "a"], dtype=object))), r"unable to infer dtype on variable "
+                                                                               r"'o'")]
+    for k, (bad, reason) in enumerate(cases):
+        with pytest.raises(bn.BrainnetError, match=rf"cannot write '.*bad{k}\.nc' as NetCDF: {reason}.*\(NetCDF "
+                                                   r"attributes are strings, numbers or arrays of them"):
+            bn.write_netcdf(bad, tmp_path / f"bad{k}.nc")
+    with pytest.raises(bn.BrainnetError, match=r"write_netcdf takes an xarray.Dataset; got DataArray; pass "
+                                               r"da.to_dataset\(name='x'\)"):
+        bn.write_netcdf(ds.x, tmp_path / "x.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
 # ----------------------------------------------------------------------------- read-only folders
 READ_ONLY = """
 import json, os, sys
