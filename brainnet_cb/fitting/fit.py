@@ -148,7 +148,8 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     >>> import jax, numpy as np, brainnet_cb as bn
     >>> conn = bn.Connectome([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.full((3, 3), 20.0))
     >>> from brainnet_cb.fitting.fit import fc_loss
-    >>> f, p, _ = fc_loss(bn.CoombesByrne(), conn, np.eye(3) * 0.5 + 0.5, init={"G": 1.0},
+    >>> target = np.array([[1.0, 0.6, 0.3], [0.6, 1.0, 0.5], [0.3, 0.5, 1.0]])
+    >>> f, p, _ = fc_loss(bn.CoombesByrne(), conn, target, init={"G": 1.0},
     ...                   duration=500.0, noise=bn.Additive(v=0.1), signal="r",
     ...                   monitors=[bn.TemporalAverage(5.0)], band=None)
     >>> g = jax.grad(lambda q: f(q)[0])(p)

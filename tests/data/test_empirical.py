@@ -317,7 +317,8 @@ def test_an_fc_not_on_a_correlations_scale_is_warned_about_at_the_callers_line()
     with warnings.catch_warnings():
         warnings.simplefilter("error", bn.FCScaleWarning)
         empirical.target_fc(duplicated, conn)
-    strong = 1.2 * np.ones((5, 5))  # entries beyond 1: no correlation
+    strong = np.full((5, 5), 1.2)  # entries beyond 1: no correlation
+    strong[0, 1] = strong[1, 0] = 1.1
     with pytest.warns(bn.FCScaleWarning, match=r"empirical_fc has entries up to 1\.2 in size: it looks like Fisher z"):
         empirical.target_fc(strong, conn)
     clipped = np.arctanh(np.clip(m, -0.999, 0.999))  # weak z values, their diagonal arctanh(0.999) = 3.8: r-like
