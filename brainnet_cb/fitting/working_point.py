@@ -346,11 +346,25 @@ def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome
 
 
 def _failures(failures):
-    """Why the branches failed, each reason once with the branches it stopped (in the order of the scan)."""
+    """Why the branches failed, each reason once with the branches it stopped (in the order of the scan).
+
+    ``failures``: ``(i, j, branch, reason, (exponent, h))`` of every scan. A
+    branch that failed for a reason at some of the scanned weights only
+    names them (``eta=-2 (weight exponent 3)``).
+    """
+    scans = {f[4] for f in failures}
     by_reason = {}
-    for _, _, branch, reason in sorted(failures):
-        by_reason.setdefault(reason, {})[branch] = None
-    return "".join(f" {', '.join(branches)}: {reason}" for reason, branches in by_reason.items())
+    for _, _, branch, reason, scan in sorted(failures):
+        by_reason.setdefault(reason, {}).setdefault(branch, []).append(scan)
+
+    def where(branch, at):
+        if len(at) == len(scans):
+            return branch
+        scanned = (f"weight exponent {e:g}" + (f", homotopic weight {h:g}" if h else "") for e, h in at)
+        return f"{branch} ({'; '.join(scanned)})"
+
+    return "".join(f" {', '.join(where(b, at) for b, at in branches.items())}: {reason}"
+                   for reason, branches in by_reason.items())
 
 
 def _delays_only(cands, sim):
@@ -861,7 +875,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     # branches side by side, one each
     blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
     scans = {}  # per (exponent, homotopic weight): its Scan
-    failures = []  # why branches of the scans failed
+    failures = []  # why branches of the scans failed: (i, j, branch, reason, (exponent, h))
     allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
 
     def weights_scan(exponent, h, extra=False):  # the scan of W ** exponent, homotopic weight h (once)
@@ -878,9 +892,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                     bar.update(values.size * scales.size)
                 scans[(exponent, h)] = same
             else:
+                failed = []
                 scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w,
                                                      norm_w, coarse, sigma, row, fit_fc, fit_mask, bar, workers,
-                                                     gsr, failures)
+                                                     gsr, failed)
+                failures.extend((*f, (exponent, h)) for f in failed)
         return _best_score(scans[(exponent, h)])
 
     def kept():  # the best scanned (exponent, homotopic weight); ties to the first scanned

@@ -18,6 +18,7 @@ from brainnet_cb.fitting.working_point import (
     UnrelatedTargetWarning,
     _edge_masks,
     _extends,
+    _failures,
     _warn_if_at_an_edge,
     fit_working_point,
     score_fc,
@@ -732,8 +733,17 @@ def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
                                        r"working point to find\.$"):
         fit_working_point(hcp.connectome, hcp.fc_fit, model=_Unreached(), parameter="b", values=[0.5, 1.0],
                           noise=bn.Additive(y=0.01),
-                          weight_exponents=[1.0], homotopic_weights=[0.0], effective_connectivity=False,
-                          simulate=False, progress=False)
+                          weight_exponents=[1.0, 2.0], homotopic_weights=[0.0], effective_connectivity=False,
+                          simulate=False, progress=False)  # the same at both exponents: said once, unqualified
+
+
+def test_a_branch_that_failed_at_some_scanned_weights_only_names_them():
+    fold, lost = "the branch ends in a fold", "lost"
+    failures = [(0, 0, "eta=-2", fold, (1.0, 0.0)), (0, 0, "eta=-2", fold, (2.0, 0.0)),
+                (1, 0, "eta=-1", fold, (2.0, 0.0)), (1, 0, "eta=-1", lost, (1.0, 0.0)),
+                (0, 0, "eta=-2", fold, (2.0, 1.0)), (1, 0, "eta=-1", fold, (2.0, 1.0))]
+    assert _failures(failures) == (" eta=-2, eta=-1 (weight exponent 2; weight exponent 2, homotopic weight 1): "
+                                   "the branch ends in a fold eta=-1 (weight exponent 1): lost")
 
 
 def test_a_working_point_at_an_edge_of_the_scan_is_warned_about(hcp):
