@@ -161,7 +161,9 @@ class Connectome:
         longest is under 1 mm (metres, most likely) raise a
         :class:`TractLengthWarning`; a quantity is converted.
     labels : sequence of str, optional
-        One unique name per region. Default ``"r0", "r1", ...``.
+        One unique, non-blank name per region; surrounding blanks are
+        removed (as the file readers remove them), so ``" a"`` is ``"a"``.
+        Default ``"r0", "r1", ...``.
     centres : array_like, shape (n, 3), optional
         Region centres in mm.
     name : str, optional
@@ -179,7 +181,7 @@ class Connectome:
     ------
     ConnectomeError
         On a non-square, non-finite or negative matrix, mismatched shapes,
-        wrong label count, duplicate labels or a wrong shape of any per-region
+        wrong label count, duplicate or blank labels or a wrong shape of any per-region
         field.
 
     Warns
@@ -222,8 +224,14 @@ class Connectome:
             raise ConnectomeError(
                 f"labels must be a sequence of {n} strings, not a single string {labels!r}."
             )
-        else:
-            labels = tuple(str(x) for x in np.asarray(labels, dtype=object).ravel())
+        else:  # surrounding blanks removed, as the file readers remove them from a file's labels
+            labels = tuple(str(x).strip() for x in np.asarray(labels, dtype=object).ravel())
+        empty = [k for k, x in enumerate(labels) if not x]
+        if empty:
+            raise ConnectomeError(
+                f"labels must not be empty or blank; got {len(empty)} at position(s) {empty[:10]}. Give every "
+                "region a name."
+            )
         if len(labels) != n:
             raise ConnectomeError(
                 f"labels must have one entry per region: got {len(labels)} labels for "

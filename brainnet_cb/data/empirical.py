@@ -55,13 +55,22 @@ _SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".mat")
 
 
 # ----------------------------------------------------------------------------- labels
+def _label_strings(labels):
+    """``labels`` as a tuple of str, surrounding blanks removed (as the file readers remove them)."""
+    return tuple(str(v).strip() for v in np.asarray(labels, dtype=object).ravel())
+
+
 def _labels(labels, n, what):
-    """Validated tuple of ``n`` unique string labels (or None)."""
+    """Validated tuple of ``n`` unique, non-blank string labels, blanks around them removed (or None)."""
     if labels is None:
         return None
     if isinstance(labels, str):
         raise DataError(f"labels must be a sequence of {n} strings, not the single string {labels!r}.")
-    out = tuple(str(v) for v in np.asarray(labels, dtype=object).ravel())
+    out = _label_strings(labels)
+    empty = [k for k, v in enumerate(out) if not v]
+    if empty:
+        raise DataError(f"{what}: region labels must not be empty or blank; got {len(empty)} at position(s) "
+                        f"{empty[:10]}. Give every region a name.")
     if len(out) != n:
         raise DataError(f"{what}: got {len(out)} labels for {n} regions; give one label per region.")
     dup = sorted({v for v in out if out.count(v) > 1})
@@ -208,9 +217,9 @@ def _file_labels(given, cols, rows, n, p):
     if cols is not None and rows is not None and list(cols) != list(rows):
         raise DataError(f"'{p.name}': the row labels differ from the column labels; an FC matrix "
                         "lists the same regions in the same order on both axes.")
-    if given is not None and found is not None and list(map(str, given)) != list(found):
+    if given is not None and found is not None and list(_label_strings(given)) != list(found):
         raise DataError(f"'{p.name}' names its regions {list(found)[:5]}...; labels= gives "
-                        f"{list(map(str, given))[:5]}.... Pass one or the other.")
+                        f"{list(_label_strings(given))[:5]}.... Pass one or the other.")
     return _labels(given if given is not None else found, n, f"'{p.name}'")
 
 
@@ -382,9 +391,9 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
         raise DataError(f"layout must be one of {LAYOUTS}; got {layout!r}.")
     found = cols if layout == "time_region" else rows
     n = v.shape[1] if layout == "time_region" else v.shape[0]
-    if labels is not None and found is not None and list(map(str, labels)) != list(found):
+    if labels is not None and found is not None and list(_label_strings(labels)) != list(found):
         raise DataError(f"'{p.name}' names its regions {list(found)[:5]}...; labels= gives "
-                        f"{list(map(str, labels))[:5]}.... Pass one or the other.")
+                        f"{list(_label_strings(labels))[:5]}.... Pass one or the other.")
     lab = _labels(labels if labels is not None else found, n, f"'{p.name}'")
     bad = ~np.isfinite(v)
     if bad.any():

@@ -17,6 +17,13 @@ A row (column) is a header (labels) when more than half of its non-empty
 cells are not numbers. A table of numbers with one stray text cell is
 therefore still a table of numbers, and the error names that cell (row,
 column, value and file line) instead of mistaking its row for a header.
+
+A first line that starts with an empty cell over a first column of the
+integers 0, 1, ..., N-1 is pandas' ``df.to_csv(path)`` with its default
+index: that column is dropped. A first line and first column that hold the
+same distinct integers in ascending order under an empty corner cell are
+region ids (``pd.DataFrame(fc, index=ids, columns=ids).to_csv(path)``) and
+become the labels. Empty labels are refused.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ __all__ = ["DELIMITER_NAMES", "is_number", "split_rows", "sniff_delimiter", "par
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar", None: "whitespace"}
 _BY_SUFFIX = {".csv": ",", ".tsv": "\t"}
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+([eE][-+]?\d+)?$")
+_INTEGER = re.compile(r"^[-+]?\d+$")
 
 
 def is_number(token: str) -> bool:
@@ -113,6 +121,55 @@ def _mostly_text(cells) -> bool:
     return bool(cells) and 2 * sum(not _numeric(t) for t in cells) > len(cells)
 
 
+def _is_positions(cells) -> bool:
+    """Whether ``cells`` are the integers 0, 1, ..., n-1 in order, as pandas writes its default index."""
+    return bool(cells) and all(t == str(k) for k, t in enumerate(cells))
+
+
+def _index_column(rows):
+    """A first column that is an index, not data: ``(header, row_labels, rows, found)``.
+
+    Two layouts whose first line starts with an empty cell (or lacks that
+    cell, whitespace-separated), over a first column of numbers:
+
+    - pandas' default index, the integers 0..N-1 (``df.to_csv(path)``): the
+      column is dropped, the first line is the header (no labels where it
+      is itself 0, 1, ...);
+    - numeric region ids, the same in the header and the first column (an FC
+      ``pd.DataFrame(fc, index=ids, columns=ids).to_csv(path)``): they are
+      the labels.
+
+    Otherwise ``found`` is false and the rows come back as they are.
+    """
+    if len(rows) < 2:
+        return None, None, rows, False
+    first, body = rows[0][1], rows[1:]
+    width = len(body[0][1])
+    if width < 2 or any(len(r) != width for _, r in body):
+        return None, None, rows, False
+    if first[0] == "" and len(first) == width:
+        cells = first[1:]
+    elif len(first) == width - 1 and _mostly_text(first):  # whitespace-separated: the empty corner is lost
+        cells = first
+    else:
+        return None, None, rows, False
+    column = [r[0] for _, r in body]
+    data = [(k, r[1:]) for k, r in body]
+    if _is_positions(column):
+        return (None if _is_positions(cells) else cells), None, data, True
+    if cells == column and _ascending_ids(cells):
+        return cells, column, data, True
+    return None, None, rows, False
+
+
+def _ascending_ids(cells) -> bool:
+    """Distinct integers in ascending order, as region ids are listed (an atlas's 1, 2, ... or 11101, ...)."""
+    if not all(_INTEGER.match(t) for t in cells):
+        return False
+    ids = [int(t) for t in cells]
+    return all(a < b for a, b in zip(ids, ids[1:]))
+
+
 def _how(delimiter) -> str:
     return f"read as a {DELIMITER_NAMES.get(delimiter, repr(delimiter))}-separated table"
 
@@ -158,19 +215,30 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
     if not rows:
         raise error(f"{source}: the {what} file is empty (no numeric rows); write the matrix into it, one row "
                     "per line.")
-    header = None
-    if _mostly_text(rows[0][1]):
+    header, row_labels, rows, done = _index_column(rows)
+    if not done and _mostly_text(rows[0][1]):
         header = rows[0][1]
         rows = rows[1:]
         if not rows:
             raise error(f"{source}: the {what} file has a header but no data rows; add the rows of numbers "
                         "below the header.")
-    row_labels = None
-    if _mostly_text([r[0] for _, r in rows]):
+    if not done and _mostly_text([r[0] for _, r in rows]):
         row_labels = [r[0] for _, r in rows]
         rows = [(k, r[1:]) for k, r in rows]
     if header is not None and row_labels is not None and len(header) == len(rows[0][1]) + 1:
         header = header[1:]  # the corner cell above the row labels
+    if header is not None and row_labels is None and header[0] == "" and len(header) == len(rows[0][1]):
+        column = [r[0] for _, r in rows]
+        raise error(
+            f"{source}: the header's first cell is empty, as above an index column, but the first column holds "
+            f"{column[:3]}..., neither region labels nor the row numbers 0, 1, 2, ... of a pandas index; remove "
+            "that column (pandas: df.to_csv(path, index=False)) or give it a label."
+        )
+    for labels, where in ((header, "header"), (row_labels, "first column")):
+        empty = [j for j, t in enumerate(labels or (), start=1) if t == ""]
+        if empty:
+            raise error(f"{source}: the {what} file's {where} has an empty label at position {empty[0]}; give "
+                        "every region a label.")
     width = len(rows[0][1])
     for k, tokens in rows:
         if len(tokens) != width:
@@ -189,10 +257,15 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
                     "pd.read_csv(path, sep=';', decimal=',').to_csv(new_path, index=False)."
                 )
             cell = "an empty cell" if t == "" else f"a non-numeric cell {t!r}"
+            fix = ("fix or remove that cell (labels belong in a header row, a first column or a separate labels "
+                   "file)")
+            if t == "" and i == j == 1 and header is None and row_labels is None and len(rows) > 1:
+                fix = ("if the first row and column are region ids, they are read as labels only when they are the "
+                       "same distinct integers in ascending order in both, else write them as text (e.g. "
+                       "'r10') or remove them and pass labels=; if not, fill that cell")
             raise error(
                 f"{source}: the {what} file has {cell} at row {i}, column {j} (line {k} of the file; "
-                f"{_how(delimiter)}); expected numbers only: fix or remove that cell (labels belong in a "
-                "header row, a first column or a separate labels file)."
+                f"{_how(delimiter)}); expected numbers only: {fix}."
             )
     matrix = np.array([[float(t) for t in r] for _, r in rows], dtype=float).reshape(len(rows), width)
     if header is not None and len(header) != width:

@@ -1,6 +1,7 @@
 """The one table reader of the connectome and empirical-data readers: delimiters, labels, cells."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import brainnet_cb as bn
@@ -120,3 +121,78 @@ def test_row_labels_alone_label_a_connectome(tmp_path):
     (tmp_path / "w.csv").write_text("a,0,1\nb,1,0\n")
     conn = bio.read_matrix(tmp_path / "w.csv", missing_lengths="zero")
     assert conn.labels == ("a", "b") and conn.weights[0, 1] == 1.0
+
+
+# ----------------------------------------------------------------------------- pandas' index column
+@pytest.mark.parametrize("sep, suffix", [(",", ".csv"), ("\t", ".tsv"), (" ", ".txt")])
+def test_pandas_default_index_column_is_dropped_from_a_time_series(tmp_path, sep, suffix):
+    x = np.random.default_rng(4).standard_normal((50, 3))
+    pd.DataFrame(x, columns=["a", "b", "c"]).to_csv(tmp_path / f"ts{suffix}", sep=sep)
+    ts = bn.read_timeseries(tmp_path / f"ts{suffix}", 0.72)
+    assert ts.shape == (50, 3) and list(ts.region.values) == ["a", "b", "c"]
+    np.testing.assert_allclose(ts.values, x)
+
+
+def test_pandas_default_index_and_numeric_region_ids_of_an_fc(tmp_path):
+    m = _fc()
+    pd.DataFrame(m).to_csv(tmp_path / "plain.csv")  # index and columns 0..n-1: positions, no labels
+    fc = bn.read_fc(tmp_path / "plain.csv")
+    np.testing.assert_allclose(fc.values, m)
+    assert "region_i" not in fc.coords
+    pd.DataFrame(m, columns=LABELS).to_csv(tmp_path / "cols.csv")  # labels above a default index
+    assert list(bn.read_fc(tmp_path / "cols.csv").region_i.values) == LABELS
+    pd.DataFrame(m, index=LABELS, columns=LABELS).to_csv(tmp_path / "both.csv")
+    assert list(bn.read_fc(tmp_path / "both.csv").region_i.values) == LABELS
+    ids = [11, 12, 21, 22, 31, 32]
+    pd.DataFrame(m, index=ids, columns=ids).to_csv(tmp_path / "ids.csv")  # an atlas's region ids, both axes
+    fc = bn.read_fc(tmp_path / "ids.csv")
+    np.testing.assert_allclose(fc.values, m)
+    assert list(fc.region_i.values) == list(fc.region_j.values) == [str(i) for i in ids]
+    w = np.abs(m) * (1 - np.eye(6))
+    pd.DataFrame(w, index=ids, columns=ids).to_csv(tmp_path / "w.csv")
+    conn = bio.read_matrix(tmp_path / "w.csv", missing_lengths="zero")
+    assert conn.labels == tuple(str(i) for i in ids)
+    np.testing.assert_allclose(conn.weights, w)
+
+
+def test_an_empty_corner_over_a_column_that_is_no_index_is_refused(tmp_path):
+    x = np.random.default_rng(4).standard_normal((5, 3))
+    pd.DataFrame(x, columns=["a", "b", "c"], index=0.72 * np.arange(1, 6)).to_csv(tmp_path / "ts.csv")
+    with pytest.raises(DataError, match=r"'ts.csv': the header's first cell is empty, as above an index column, "
+                                        r"but the first column holds \['0.72', '1.44', '2.16'\]\.\.\., neither "
+                                        r"region labels nor the row numbers 0, 1, 2, \.\.\. of a pandas index"):
+        bn.read_timeseries(tmp_path / "ts.csv", 0.72)
+    (tmp_path / "gap.csv").write_text("a,,c\n1,2,3\n4,5,6\n")
+    with pytest.raises(DataError, match=r"'gap.csv': the time series file's header has an empty label at "
+                                        r"position 2; give every region a label"):
+        bn.read_timeseries(tmp_path / "gap.csv", 0.72)
+    m = _fc(4)  # ids not ascending: not taken for ids, and the message says so
+    pd.DataFrame(m, index=[3, 1, 2, 4], columns=[3, 1, 2, 4]).to_csv(tmp_path / "ids.csv")
+    with pytest.raises(DataError, match=r"an empty cell at row 1, column 1 \(line 1 of the file; read as a "
+                                        r"comma-separated table\); expected numbers only: if the first row and "
+                                        r"column are region ids, they are read as labels only when"):
+        bn.read_fc(tmp_path / "ids.csv")
+
+
+@pytest.mark.parametrize("bad", ["", "  "])
+def test_empty_labels_are_refused_wherever_labels_are_taken(bad):
+    m = _fc(3)
+    with pytest.raises(DataError, match=r"the array: region labels must not be empty or blank; got 1 at "
+                                        r"position\(s\) \[1\]\. Give every region a name"):
+        bn.fc_matrix(m, ["a", bad, "c"])
+    with pytest.raises(DataError, match=r"as_timeseries: region labels must not be empty or blank"):
+        bn.as_timeseries(np.ones((4, 3)), 1.0, labels=["a", bad, "c"])
+    with pytest.raises(ConnectomeError, match=r"labels must not be empty or blank; got 1 at position\(s\) \[1\]"):
+        bn.Connectome(np.ones((3, 3)), np.ones((3, 3)), ["a", bad, "c"])
+
+
+def test_blanks_around_labels_are_removed_as_the_file_readers_remove_them(tmp_path):
+    m = _fc(3)
+    assert bn.Connectome(np.ones((3, 3)), np.ones((3, 3)), [" a", "b ", "c"]).labels == ("a", "b", "c")
+    assert list(bn.fc_matrix(m, [" a", "b ", "c"]).region_i.values) == ["a", "b", "c"]
+    with pytest.raises(ConnectomeError, match=r"labels must be unique; repeated: \['a'\]"):
+        bn.Connectome(np.ones((3, 3)), np.ones((3, 3)), ["a", " a", "c"])
+    with pytest.raises(DataError, match=r"region labels must be unique; repeated: \['a'\]"):
+        bn.fc_matrix(m, ["a", "a ", "c"])
+    (tmp_path / "fc.csv").write_text(_table(m, ",", [" a", "b", "c"]))
+    assert list(bn.read_fc(tmp_path / "fc.csv", labels=["a", " b", "c"]).region_i.values) == ["a", "b", "c"]
