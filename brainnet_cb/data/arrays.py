@@ -77,8 +77,9 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
     lengths : path or array_like, shape (n, n), optional
         Tract lengths in mm, same orientation and order.
     labels : path or sequence of str, optional
-        A text file with one label per line (a ``label x y z`` line gives its
-        label), or the labels themselves. Default: the weights file's header,
+        A text file with one label per line (a ``label x y z`` line, a label
+        and exactly three numbers, gives its label; ``"Area 1"`` is kept
+        whole), or the labels themselves. Default: the weights file's header,
         else ``r0, r1, ...``.
     centres : path or array_like, shape (n, 3), optional
         Region centres in mm.

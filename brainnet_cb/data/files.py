@@ -62,10 +62,23 @@ def read_text(path: pathlib.Path) -> str:
         ) from None
 
 
+def _label_of(tokens) -> str:
+    """The label of one line: a TVB-style centre line ``label x y z`` (a label, then exactly three numbers) gives
+    the words before the numbers; any other line is the label itself (``"Area 1"``, ``"Area 1 2"``)."""
+    numbers = len(tokens) - next((k for k in range(len(tokens), 0, -1) if not is_number(tokens[k - 1])), 0)
+    if numbers == 3 and len(tokens) > 3:
+        return " ".join(tokens[:-3])
+    return " ".join(tokens)
+
+
 def read_label_lines(text: str, source: str) -> list:
-    """One label per non-empty line (a TVB-style ``label x y z`` line gives its first token)."""
-    labels = [tokens[0] if len(tokens) > 1 and all(is_number(t) for t in tokens[1:4]) else " ".join(tokens)
-              for _, tokens in split_rows(text)]
+    """One label per non-empty line, its words joined by one space.
+
+    A line of a label and then exactly three numbers is a TVB-style centre
+    line ``label x y z`` and gives the label (the words before the numbers);
+    a label ending in one or two numbers (``"Area 1"``) is kept whole.
+    """
+    labels = [_label_of(tokens) for _, tokens in split_rows(text)]
     if not labels:
         raise ConnectomeError(f"{source}: the labels file is empty; write one region label per line.")
     return labels

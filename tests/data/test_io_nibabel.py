@@ -130,3 +130,18 @@ def test_tck_in_another_space_is_refused(tmp_path):
     with pytest.raises(bn.ConnectomeError, match=r"only 0 of 12 streamline end points fall inside the "
                        r"parcellation's grid \(10, 10, 10\)"):
         bio.read_tractography(tmp_path / "s.tck", parc)
+
+
+def test_lookup_table_names_may_hold_spaces_and_numbers(tmp_path):
+    (tmp_path / "lut.txt").write_text("0 Unknown 0 0 0 0\n1 Left A 220 20 10 0\n2 Area 2 0 0 0 0\n3 Right_B\n")
+    assert bio.read_label_table(tmp_path / "lut.txt") == {0: "Unknown", 1: "Left A", 2: "Area 2", 3: "Right_B"}
+    (tmp_path / "lut.tsv").write_text("index\tname\n1\tLeft A\n2\tRegion 2\n")
+    assert bio.read_label_table(tmp_path / "lut.tsv") == {1: "Left A", 2: "Region 2"}
+
+
+def test_a_lookup_table_that_names_two_ids_alike_is_refused(tmp_path):
+    (tmp_path / "lut.txt").write_text("1 Left A 0 0 0 0\n2 Left A 1 1 1 0\n3 B 0 0 0 0\n")
+    with pytest.raises(bn.ConnectomeError, match=r"lut\.txt': the label table gives one name to several ids: "
+                                                 r"'Left A' for ids \[1, 2\] \(lines \[1, 2\]\)\. Each region needs "
+                                                 r"its own name"):
+        bio.read_label_table(tmp_path / "lut.txt")

@@ -120,3 +120,10 @@ def test_writers_are_atomic_and_refuse_overwrite(conn, tmp_path):
     bio.write_npz(conn.normalized(), path, overwrite=True)
     assert bio.read_npz(path) == conn.normalized()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz"]  # no temporary left behind
+
+
+def test_a_labels_file_keeps_labels_that_end_in_numbers(tmp_path):
+    w = np.ones((4, 4))
+    (tmp_path / "labels.txt").write_text("Area 1\nArea 2\nOther 3 4\nR_x 1.5 -2 30\n")
+    conn = bio.read_matrix(w, w, labels=tmp_path / "labels.txt")
+    assert conn.labels == ("Area 1", "Area 2", "Other 3 4", "R_x")  # only 'label x y z' is a centre line

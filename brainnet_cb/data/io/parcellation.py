@@ -29,7 +29,7 @@ import numpy as np
 
 from ..._types import ArrayLike, PathLike
 from ...errors import ConnectomeError
-from ..files import existing_path, read_text, split_rows
+from ..files import existing_path, is_number, read_text, split_rows
 
 __all__ = ["Parcellation", "read_parcellation", "read_surface_parcellation", "read_label_table"]
 
@@ -98,7 +98,28 @@ class Parcellation:
 
 
 def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, str] | None:
-    """A label table as ``{id: name}``: from a mapping or a lookup-table file."""
+    """A label table as ``{id: name}``: from a mapping or a lookup-table file.
+
+    Parameters
+    ----------
+    table : dict, str, os.PathLike or None
+        A ``{id: name}`` mapping, or a lookup-table file: FreeSurfer's
+        ``id name R G B A`` lines (the name is every word between the id and
+        the four colour numbers, so it may hold spaces: ``1 Left A 0 0 0 0``
+        names id 1 ``"Left A"``), ``id name`` lines, or a tab-separated table
+        (one field per cell) with an optional header line such as
+        ``index<TAB>name``.
+
+    Returns
+    -------
+    dict of int to str or None
+
+    Raises
+    ------
+    ConnectomeError
+        A missing file, a line without an integer id or a name, an id listed
+        twice, or one name given to several ids (listed with their lines).
+    """
     if table is None:
         return None
     if isinstance(table, dict):
@@ -109,9 +130,11 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
                 f"a label table maps integer ids to names; got keys {list(table)[:5]}."
             ) from None
     p = existing_path(table, "label table")
-    out = {}
-    for k, tokens in split_rows(read_text(p)):
-        tokens = tokens if len(tokens) > 1 else tokens[0].split("\t")
+    text = read_text(p)
+    rows = split_rows(text, "\t")
+    tabbed = all(len(tokens) > 1 for _, tokens in rows)  # a TSV: one field per cell, a name may hold spaces
+    out, line = {}, {}
+    for k, tokens in rows if tabbed else split_rows(text):
         try:
             idx = int(tokens[0])
         except ValueError:
@@ -120,14 +143,40 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
             raise ConnectomeError(
                 f"'{p}' line {k}: expected 'id name ...' with an integer id; got {' '.join(tokens)!r}."
             ) from None
-        if len(tokens) < 2:
+        name = _lut_name(tokens, tabbed)
+        if not name:
             raise ConnectomeError(f"'{p}' line {k}: id {idx} has no name.")
         if idx in out:
             raise ConnectomeError(f"'{p}' line {k}: id {idx} appears twice in the label table.")
-        out[idx] = tokens[1]
+        out[idx], line[idx] = name, k
     if not out:
         raise ConnectomeError(f"'{p}' holds no 'id name' lines; expected a label lookup table.")
+    _refuse_repeated_names(out, f"'{p}'", line)
     return out
+
+
+def _lut_name(tokens, tabbed) -> str:
+    """The name of a lookup-table line ``id name [R G B A]``: the words between the id and the four colour
+    numbers of FreeSurfer's format (``1 Left A 0 0 0 0`` names id 1 ``"Left A"``), else all words after the
+    id; of a tab-separated line, its second field."""
+    if tabbed:
+        return tokens[1].strip()
+    if len(tokens) >= 6 and all(is_number(t) for t in tokens[-4:]):
+        return " ".join(tokens[1:-4])
+    return " ".join(tokens[1:])
+
+
+def _refuse_repeated_names(table, source, line):
+    """Refuse a label table that gives two ids one name (the regions could not be told apart)."""
+    ids = {}
+    for idx, name in table.items():
+        ids.setdefault(name, []).append(idx)
+    repeated = {name: found for name, found in ids.items() if len(found) > 1}
+    if repeated:
+        listed = "; ".join(f"{name!r} for ids {found} (lines {[line[i] for i in found]})"
+                           for name, found in list(repeated.items())[:5])
+        raise ConnectomeError(f"{source}: the label table gives one name to several ids: {listed}. Each region "
+                              "needs its own name: fix the table.")
 
 
 def _name(x) -> str:
