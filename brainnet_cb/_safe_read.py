@@ -92,7 +92,7 @@ def damage(exc: BaseException, path=None) -> str:
 
 
 @contextlib.contextmanager
-def reading(path, what: str = "", error: type = BrainnetError, fix: str = "", name=None):
+def reading(path, what: str = "", error: type = BrainnetError, fix: str = "", name=None, also: tuple = ()):
     """Context manager: a raw error of a damaged file becomes ``error`` naming ``path``.
 
     Parameters
@@ -108,6 +108,12 @@ def reading(path, what: str = "", error: type = BrainnetError, fix: str = "", na
         The :class:`~brainnet_cb.errors.BrainnetError` subclass to raise.
     fix : str
         The advice appended to the message (how to get a good file).
+    also : tuple of exception types
+        What the library reading this kind of file raises on a damaged one
+        besides :data:`DAMAGE_ERRORS` (e.g. ``scipy.io.loadmat``'s
+        ``MatReadError`` and ``IndexError``); reported as "it is damaged or
+        truncated". Wrap the library call alone, so that these errors from
+        other code are not taken for damage.
 
     Raises
     ------
@@ -131,6 +137,8 @@ def reading(path, what: str = "", error: type = BrainnetError, fix: str = "", na
         yield
     except BrainnetError:
         raise
-    except DAMAGE_ERRORS as exc:
+    except DAMAGE_ERRORS + tuple(also) as exc:
         where = f"{name}={str(os.fspath(path))!r}" if name else f"{what} {str(os.fspath(path))!r}".strip()
-        raise error(f"{where} cannot be read: {damage(exc, path)}." + (f" {fix}" if fix else "")) from None
+        said = (damage(exc, path) if isinstance(exc, DAMAGE_ERRORS) else
+                f"it is damaged or truncated ({type(exc).__name__}: {exc})")
+        raise error(f"{where} cannot be read: {said}." + (f" {fix}" if fix else "")) from None

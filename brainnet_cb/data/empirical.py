@@ -33,6 +33,7 @@ from ..connectome import Connectome
 from ..errors import DataError
 from ..units import as_plain
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
+from .io.matlab import MAT_DAMAGE_ERRORS
 from .tables import parse_table
 
 __all__ = [
@@ -201,7 +202,8 @@ def _read_array(p, suffix, key, delimiter, kind):
                             f"{what}.") from None
     if suffix == ".mat":
         try:
-            with reading(p, "the MATLAB file", DataError, "Save it again in MATLAB with save(path, 'FC', '-v7')."):
+            with reading(p, "the MATLAB file", DataError, "Save it again in MATLAB with save(path, 'FC', '-v7').",
+                         also=MAT_DAMAGE_ERRORS):
                 arrays = scipy.io.loadmat(p)
         except NotImplementedError:
             raise DataError(

@@ -106,3 +106,16 @@ def test_a_damaged_tvb_zip_names_the_member_and_what_is_wrong(tmp_path):
     with pytest.raises(bn.ConnectomeError, match=r"c\.zip' is not a readable zip archive \(truncated or corrupt\?\): "
                                                  r"it is not a complete zip archive"):
         bio.read_tvb(path)
+
+
+@pytest.mark.parametrize("raw, said", [(b"", r"MatReadError: Mat file appears to be truncated"),
+                                       (b"MATLAB 5.0 garbage" * 3, r"IndexError: index out of range")])
+def test_an_empty_or_garbled_mat_file_is_refused_as_damaged(tmp_path, raw, said):
+    path = tmp_path / "x.mat"
+    path.write_bytes(raw)
+    with pytest.raises(bn.DataError, match=rf"the MATLAB file '.*x\.mat' cannot be read: it is damaged or truncated "
+                                           rf"\({said}\)\. Save it again in MATLAB"):
+        bn.read_fc(path)
+    with pytest.raises(bn.ConnectomeError, match=rf"the MATLAB file '.*x\.mat' cannot be read: it is damaged or "
+                                                 rf"truncated \({said}\)\. Save it again"):
+        bio.read_connectome(path)

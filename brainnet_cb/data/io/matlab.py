@@ -11,7 +11,12 @@ from ...connectome import Connectome
 from ...errors import ConnectomeError
 from ..files import existing_path, lengths_or_zero
 
-__all__ = ["read_mat"]
+__all__ = ["read_mat", "MAT_DAMAGE_ERRORS"]
+
+#: What :func:`scipy.io.loadmat` raises on a damaged, truncated or foreign file besides the shared
+#: :data:`brainnet_cb._safe_read.DAMAGE_ERRORS` (an empty file: ``MatReadError``; garbage after a MATLAB
+#: header: ``IndexError`` or ``TypeError``); caught around ``loadmat`` alone.
+MAT_DAMAGE_ERRORS = (scipy.io.matlab.MatReadError, IndexError, TypeError, UnboundLocalError)
 
 WEIGHT_KEYS = ("weights", "W", "SC", "sc", "connectivity", "conn")
 LENGTH_KEYS = ("tract_lengths", "lengths", "L", "distances", "dist", "tract_length")
@@ -60,15 +65,13 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
     try:
         with reading(p, "the MATLAB file", ConnectomeError,
                      fix="Save it again (MATLAB: save(path, 'weights', 'tract_lengths', '-v7')) or export the "
-                         "matrices to .npy/.csv."):
+                         "matrices to .npy/.csv.", also=MAT_DAMAGE_ERRORS):
             data = scipy.io.loadmat(p)
     except NotImplementedError:
         raise ConnectomeError(
             f"'{p}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "
             "MATLAB with save(..., '-v7') or export the matrices to .npy/.csv."
         ) from None
-    except TypeError as e:
-        raise ConnectomeError(f"'{p}' is not a readable MATLAB file ({e}).") from None
     keys = sorted(k for k in data if not k.startswith("__"))
 
     def pick(explicit, options, what, required):
