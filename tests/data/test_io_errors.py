@@ -124,6 +124,13 @@ def case_graphml_no_lengths(tmp):
     return lambda: bio.read_graphml(tmp / "g.graphml")
 
 
+def case_graphml_weight_not_a_number(tmp):
+    g = nx.DiGraph()
+    g.add_edge("a", "b", weight="x", length=3.0)
+    nx.write_graphml(g, tmp / "g.graphml")
+    return lambda: bio.read_connectome(tmp / "g.graphml")
+
+
 def case_unknown_suffix(tmp):
     (tmp / "c.xlsx").write_text("")
     return lambda: bio.read_connectome(tmp / "c.xlsx")
@@ -210,6 +217,8 @@ CASES = [
      r"x\.mat' has no variable 'conn_matrix' for the weights; variables: \['SC', 'lengths'\]"),
     (case_graphml_some_lengths, r"g\.graphml': 1 of 2 edges have no 'length' attribute \(first: b -> c\)"),
     (case_graphml_no_lengths, r"g\.graphml': no edge has a 'length' attribute; delays need lengths in mm"),
+    (case_graphml_weight_not_a_number, r"g\.graphml': edge a -> b has weight='x', which is not a number; every "
+                                       r"edge's 'weight' must be a number"),
     (case_unknown_suffix, r"c\.xlsx': unknown connectome file type '\.xlsx'; supported: a folder or"),
     (case_file_not_found, r"connectome file not found: '.*nope\.zip'"),
     (case_overwrite_refused, r"c\.npz' already exists; pass overwrite=True to replace it"),
