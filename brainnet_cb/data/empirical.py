@@ -317,8 +317,51 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.D
     left out), kept as NaN for the fits that leave missing pairs out
     (:func:`brainnet_cb.fit_working_point`, ``sweep``, ``fit_grid``,
     ``fit_nelder_mead``, ``fc_fit``).
+
+    A labelled input keeps its labels: a pandas DataFrame's columns and/or
+    index (not the positions 0..n-1), a DataArray's coordinates (dims
+    ``(region_i, region_j)`` or any others). With ``labels=`` too, the
+    matrix is reordered to them where they are the same regions, and
+    refused (naming the difference) where they are not.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, brainnet_cb as bn
+    >>> df = pd.DataFrame([[1.0, 0.2], [0.2, 1.0]], index=["L", "R"], columns=["L", "R"])
+    >>> bn.fc_matrix(df, ["R", "L"]).region_i.values.tolist()
+    ['R', 'L']
     """
+    values, labels = _own_labels(values, labels, source)
     return _fc_matrix(values, labels, source, missing, KEEP_MISSING)
+
+
+def _own_labels(values, labels, source):
+    """``(values, labels)``: a labelled matrix's own labels, the matrix reordered to ``labels`` where both are
+    given (the same regions), refused where they differ."""
+    if not isinstance(values, (pd.DataFrame, xr.DataArray)):
+        return values, labels
+    m = labelled_matrix(values, source, DataError)
+    if (not isinstance(m, xr.DataArray) or m.ndim != 2 or m.shape[0] != m.shape[1]
+            or not all(d in m.coords for d in m.dims)):  # no labels, or not a matrix (refused as such below)
+        return (m.values if isinstance(m, xr.DataArray) else m), labels
+    rows, cols = (_label_strings(m[d].values) for d in m.dims)
+    if rows != cols:
+        raise DataError(f"{source}: its row labels {list(rows[:3])}... differ from its column labels "
+                        f"{list(cols[:3])}...; an FC matrix lists the same regions in the same order on both axes.")
+    own = _labels(rows, len(rows), source)
+    if labels is None:
+        return m.values, own
+    given = _labels(labels, len(own), source)
+    if given == own:
+        return m.values, own
+    if set(given) != set(own):
+        lacking = [v for v in own if v not in set(given)]
+        extra = [v for v in given if v not in set(own)]
+        raise DataError(f"{source} carries its own region labels, and labels= names other regions: its "
+                        f"{lacking} are not in labels=, and labels= has {extra}, which it lacks. Pass labels= with "
+                        "its regions (in any order, to reorder it), or leave labels= out.")
+    idx = [own.index(v) for v in given]
+    return m.values[np.ix_(idx, idx)], given
 
 
 def _fc_matrix(values, labels, source, missing, hint):

@@ -495,3 +495,32 @@ def test_contents_that_are_not_numbers_are_refused_naming_where(tmp_path):
                                            r"array or struct\?\), not numbers \(e\.g\. \['a'\]\); an FC matrix must "
                                            r"hold numbers\. Pass key= of a numeric variable"):
         bn.read_fc(tmp_path / "cell.mat", key="C")
+
+
+# ----------------------------------------------------------------------------- fc_matrix of labelled input
+def test_fc_matrix_keeps_a_labelled_inputs_labels_and_reorders_to_labels_given():
+    m = _fc()
+    frame = pd.DataFrame(m, index=LABELS, columns=LABELS)
+    for labelled in (frame, xr.DataArray(m, dims=("roi", "roi2"), coords={"roi": LABELS}),
+                     empirical.fc_matrix(m, LABELS)):
+        fc = bn.fc_matrix(labelled)
+        assert list(fc.region_i.values) == list(fc.region_j.values) == LABELS
+        np.testing.assert_array_equal(fc.values, m)
+        back = bn.fc_matrix(labelled, LABELS[::-1])
+        assert list(back.region_i.values) == LABELS[::-1]
+        np.testing.assert_array_equal(back.values, m[::-1, ::-1])
+        assert float(back.sel(region_i="lA", region_j="rA")) == m[0, 3]
+    assert "region_i" not in bn.fc_matrix(pd.DataFrame(m)).coords  # positions 0..n-1 are no labels
+
+
+def test_fc_matrix_refuses_labels_that_contradict_the_inputs_own():
+    m = _fc()
+    frame = pd.DataFrame(m, index=LABELS, columns=LABELS)
+    with pytest.raises(bn.DataError, match=r"^fc carries its own region labels, and labels= names other regions: "
+                                           r"its \['rA'\] are not in labels=, and labels= has \['zz'\], which it "
+                                           r"lacks\. Pass labels= with its regions"):
+        bn.fc_matrix(frame, LABELS[:3] + ["zz"] + LABELS[4:], source="fc")
+    odd = xr.DataArray(m, dims=("region_i", "region_j"), coords={"region_i": LABELS, "region_j": LABELS[::-1]})
+    with pytest.raises(bn.DataError, match=r"^the array: its row labels \['lA', 'lB', 'lC'\]\.\.\. differ from its "
+                                           r"column labels \['rB', 'rA', 'lC'\]\.\.\."):
+        bn.fc_matrix(odd)
