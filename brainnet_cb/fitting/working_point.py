@@ -940,9 +940,25 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     t_linear = time.perf_counter() - t0
 
     def setups_for(scan):
-        """``setup_at`` of the points of ``scan``, each fitted once."""
+        """``setup_at`` and ``structure_at`` of the points of ``scan``, each fitted once."""
         points, conn_w, norm_w = scan.points, scan.connectome, scan.normalize
         setups = {}  # per (point, refined): what it runs with (its regional noise, its refined weights)
+        alone_fits = {}  # per point: its noise fitted alone and that fit's FC (its structural and refined setups')
+
+        def fitted_alone(p):
+            if p not in alone_fits:
+                B, q = slow_limit_response(points[p].fixed_point, sigma, row)
+                alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
+                alone_fits[p] = alone, (regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc)
+            return alone_fits[p]
+
+        def structure_at(c):
+            """What the delay checks of ``c`` read (model, connectome, normalisation, fixed point, ``kicked``): on
+            the structural weights without fitting the noise, refined through :func:`setup_at`."""
+            if c[1]:
+                return setup_at(c)
+            m, _, fp, _ = points[c[0]]
+            return Setup(m, conn_w, norm_w, fp, None, None, None, False, None)
 
         def setup_at(c):
             """The connectome, normalisation, fixed point and noise of ``c = (point, refined)``, and its fits
@@ -950,9 +966,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             if c not in setups:
                 p, refine = c
                 m, G, fp, _ = points[p]
-                B, q = slow_limit_response(fp, sigma, row)
-                alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
-                fc_structural = regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc
+                alone, fc_structural = fitted_alone(p)
                 ec = None
                 scanned = conn_w.normalized(norm_w)
                 if refine:
@@ -983,7 +997,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                                   fc_structural)
             return setups[c]
 
-        return setup_at
+        return setup_at, structure_at
 
     # the kept scan; where the tract delays destabilise every candidate of it, the next best scan's
     ranked = [(e_best, h_best)]
@@ -998,12 +1012,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             lin_corr, points = kept_scan.lin_corr, kept_scan.points
             order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
             chosen_lin = order[0]
-            setup_at = setups_for(kept_scan)
+            setup_at, structure_at = setups_for(kept_scan)
             if passed_over and bar is not None:
                 bar.total += candidates * run.runs
             if simulate:
                 sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
-                                          effective_connectivity=effective_connectivity, workers=workers, bar=bar)
+                                          effective_connectivity=effective_connectivity, workers=workers, bar=bar,
+                                          structure_at=structure_at)
             else:
                 sim = Simulated([], {}, {}, {}, {})
             cands = sim.candidates

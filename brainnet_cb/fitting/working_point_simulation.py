@@ -74,7 +74,7 @@ class Simulated(NamedTuple):
 
 
 def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSettings, *, candidates,
-                        effective_connectivity, workers, bar=None) -> Simulated:
+                        effective_connectivity, workers, bar=None, structure_at=None) -> Simulated:
     """Simulate the best points of the linear scan until one stays in its linear regime (module doc).
 
     Up to :data:`ATTEMPTS` batches of ``candidates`` points, best first (then,
@@ -104,6 +104,11 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         Threads running the realisations side by side.
     bar : tqdm, optional
         Progress, one unit per realisation (and twin).
+    structure_at : callable, optional
+        ``structure_at((point, refined))``: the fields of its ``Setup`` that
+        the delay checks read (model, connectome, normalisation, fixed point,
+        ``kicked``), without the fits a point that fails them does not need;
+        default ``setup_at``.
     """
     pair = run.pair
     steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
@@ -125,7 +130,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
     def check(c):
         """Whether the candidate ``c = (point, refined)`` passes the delay checks (then its step is set); one
         that does not is reported, not simulated."""
-        su = setup_at(c)
+        su = (structure_at or setup_at)(c)
         try:
             steps[c] = stable_step(su.fixed_point, run.dt, run.tr_ms)
         except FitError:  # no usable step
