@@ -26,7 +26,7 @@ import scipy.io
 import xarray as xr
 
 from .._checks import caller_stacklevel
-from .._safe_read import reading
+from .._safe_read import damage, reading
 from ..analysis.common import has_spread, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome
@@ -176,6 +176,8 @@ def _path(path):
         p = pathlib.Path(os.fspath(path))
     except TypeError:
         raise DataError(f"path must be a str or os.PathLike; got {type(path).__name__}.") from None
+    if p.is_dir():
+        raise DataError(f"'{p}' is a folder, not a file; pass the data file itself.")
     if not p.is_file():
         raise DataError(f"file not found: '{p}'. Check the path and the working directory.")
     suffix = p.suffix.lower()
@@ -210,6 +212,8 @@ def _read_table(p, delimiter, kind):
     except UnicodeDecodeError:
         raise DataError(f"'{p.name}' is not a text file (it does not decode as UTF-8); expected a comma-, "
                         "tab- or whitespace-separated table.") from None
+    except OSError as err:  # no permission
+        raise DataError(f"'{p}' cannot be read: {damage(err, p)}.") from None
     return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix)
 
 
@@ -218,8 +222,9 @@ def _read_array(p, suffix, key, delimiter, kind):
     if suffix == ".npy":
         try:
             return np.load(p, allow_pickle=False), None, None
-        except ValueError as err:
-            raise DataError(f"cannot read '{p.name}' as a numeric .npy array: {err}.") from None
+        except (ValueError, OSError, EOFError) as err:  # numpy's advice to load "unsafely" is not passed on
+            raise DataError(f"cannot read '{p.name}' as a numeric .npy array: {damage(err, p)}. Save numbers "
+                            "with np.save(path, array).") from None
     if suffix == ".npz":
         try:
             with np.load(p, allow_pickle=False) as z:

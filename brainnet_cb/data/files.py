@@ -8,14 +8,27 @@ import pathlib
 import numpy as np
 
 from .._destinations import write_new_file
+from .._safe_read import damage
 from ..errors import ConnectomeError
 from .tables import is_number, parse_table, split_rows  # noqa: F401 - the readers import them from here
 
 MISSING_LENGTHS = ("raise", "zero")
 
 
-def existing_path(path, what="connectome", error: type = ConnectomeError) -> pathlib.Path:
-    """``path`` as a :class:`pathlib.Path` that exists, else a clear ``error`` naming ``what`` it should be."""
+def existing_path(path, what="connectome", error: type = ConnectomeError, *, folder: bool = False) -> pathlib.Path:
+    """``path`` as a :class:`pathlib.Path` that exists, else a clear ``error`` naming ``what`` it should be.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        What the file is, for messages (``"labels"``, ``"MATLAB"``).
+    error : type
+        The :class:`~brainnet_cb.errors.BrainnetError` subclass to raise.
+    folder : bool, default False
+        Whether a folder is accepted (TVB's layout); else a folder is refused
+        as one.
+    """
     try:
         p = pathlib.Path(os.fspath(path))
     except TypeError:
@@ -24,6 +37,8 @@ def existing_path(path, what="connectome", error: type = ConnectomeError) -> pat
         ) from None
     if not p.exists():
         raise error(f"{what} file not found: '{p}'. Check the path and the working directory.")
+    if p.is_dir() and not folder:
+        raise error(f"{what} path '{p}' is a folder, not a file; pass the file itself.")
     return p
 
 
@@ -53,6 +68,7 @@ def lengths_or_zero(lengths, weights_shape, source, looked_for, missing_lengths)
 
 
 def read_text(path: pathlib.Path) -> str:
+    """The text of ``path``; a file that is not UTF-8 text, or cannot be read, is refused (:class:`ConnectomeError`)."""
     try:
         return path.read_text()
     except UnicodeDecodeError:
@@ -60,6 +76,8 @@ def read_text(path: pathlib.Path) -> str:
             f"'{path}' is not a text file (it does not decode as UTF-8); expected a "
             "whitespace-, comma- or tab-separated table."
         ) from None
+    except OSError as e:  # a folder, no permission
+        raise ConnectomeError(f"'{path}' cannot be read: {damage(e, path)}.") from None
 
 
 def _label_of(tokens) -> str:

@@ -393,6 +393,8 @@ def _bad_file_cases(tmp_path):
     _csv(tmp_path / "dup.csv", m, ["a", "b", "a", "c", "d"])
     return [
         (lambda: bn.read_fc(tmp_path / "missing.npy"), r"file not found: '.*missing.npy'"),
+        (lambda: bn.read_fc(tmp_path), r"^'.*' is a folder, not a file; pass the data file itself\.$"),
+        (lambda: bn.read_timeseries(tmp_path, 0.72), r"^'.*' is a folder, not a file; pass the data file itself"),
         (lambda: bn.read_fc(tmp_path / "fc.xlsx"), r"unknown file type '.xlsx'; expected one of"),
         (lambda: bn.read_fc(tmp_path / "rect.npy"),
          r"empirical FC must be a square \(n, n\) matrix; got shape \(5, 4\)"),

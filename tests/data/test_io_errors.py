@@ -131,6 +131,23 @@ def case_graphml_weight_not_a_number(tmp):
     return lambda: bio.read_connectome(tmp / "g.graphml")
 
 
+def case_weights_path_is_a_folder(tmp):
+    (tmp / "w.csv").mkdir()
+    (tmp / "l.csv").write_text(_text(L))
+    return lambda: bio.read_matrix(tmp / "w.csv", tmp / "l.csv")
+
+
+def case_labels_path_is_a_folder(tmp):
+    (tmp / "labels").mkdir()
+    return lambda: bio.read_matrix(W, L, labels=tmp / "labels")
+
+
+def case_label_table_is_a_folder(tmp):
+    nib.save(nib.Nifti1Image(np.ones((2, 2, 2), np.int16), np.eye(4)), tmp / "p.nii.gz")
+    (tmp / "lut").mkdir()
+    return lambda: bio.read_parcellation(tmp / "p.nii.gz", tmp / "lut")
+
+
 def case_unknown_suffix(tmp):
     (tmp / "c.xlsx").write_text("")
     return lambda: bio.read_connectome(tmp / "c.xlsx")
@@ -219,6 +236,9 @@ CASES = [
     (case_graphml_no_lengths, r"g\.graphml': no edge has a 'length' attribute; delays need lengths in mm"),
     (case_graphml_weight_not_a_number, r"g\.graphml': edge a -> b has weight='x', which is not a number; every "
                                        r"edge's 'weight' must be a number"),
+    (case_weights_path_is_a_folder, r"^weights path '.*w\.csv' is a folder, not a file; pass the file itself\.$"),
+    (case_labels_path_is_a_folder, r"^labels path '.*labels' is a folder, not a file; pass the file itself\.$"),
+    (case_label_table_is_a_folder, r"^label table path '.*lut' is a folder, not a file; pass the file itself\.$"),
     (case_unknown_suffix, r"c\.xlsx': unknown connectome file type '\.xlsx'; supported: a folder or"),
     (case_file_not_found, r"connectome file not found: '.*nope\.zip'"),
     (case_overwrite_refused, r"c\.npz' already exists; pass overwrite=True to replace it"),

@@ -93,7 +93,7 @@ def read_connectome(path, **kwargs):
         A missing path, an unknown suffix, a keyword the chosen reader does not
         take (the message lists those it does), or the reader's own errors.
     """
-    p = existing_path(path, "connectome")
+    p = existing_path(path, "connectome", folder=True)
     name = "read_tvb" if p.is_dir() else _READERS.get(p.suffix.lower())
     reader = None if name is None else globals().get(name) or __getattr__(name)
     if reader is None:

@@ -178,7 +178,7 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
         Missing file, unreadable or truncated zip, no ``weights.txt``, ragged or
         non-numeric rows, counts that do not match, invalid values.
     """
-    p = existing_path(path, "TVB connectivity")
+    p = existing_path(path, "TVB connectivity", folder=True)
     src = _Source(p)
     if "weights.txt" not in src.members:
         raise ConnectomeError(
