@@ -79,7 +79,8 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
     labels : path or sequence of str, optional
         A text file with one label per line (a ``label x y z`` line, a label
         and exactly three numbers, gives its label; ``"Area 1"`` is kept
-        whole), or the labels themselves. Default: the weights file's header,
+        whole), or the labels themselves. A weights file with a header names
+        its regions itself: ``labels=`` that differ from it are refused. Default: the weights file's header,
         else ``r0, r1, ...``.
     centres : path or array_like, shape (n, 3), optional
         Region centres in mm.
@@ -89,10 +90,17 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
         Without ``lengths``: refuse (delays need lengths) or use zeros (no delays).
     """
     source = "weights array"
+    labels = _labels_arg(labels)
     if isinstance(weights, (str, pathlib.Path)):
         source = f"'{weights}'"
         name = pathlib.Path(weights).stem if name is None else name
         weights, header = load_matrix(weights, "weights")
+        given = None if labels is None else [str(v).strip() for v in np.asarray(labels, dtype=object).ravel()]
+        if header is not None and given is not None and given != list(header):
+            raise ConnectomeError(
+                f"{source} names its regions {list(header)[:5]}...; labels= gives {given[:5]}.... Pass one or "
+                "the other (the file's header, or labels= with a file without one)."
+            )
         labels = header if labels is None else labels
     if isinstance(lengths, (str, pathlib.Path)):
         lengths, lheader = load_matrix(lengths, "tract lengths")
@@ -105,7 +113,7 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
                               missing_lengths)
     if isinstance(centres, (str, pathlib.Path)):
         centres, _ = load_matrix(centres, "centres")
-    return Connectome(weights, lengths, _labels_arg(labels), centres,
+    return Connectome(weights, lengths, labels, centres,
                       "unnamed" if name is None else name)
 
 

