@@ -70,8 +70,17 @@ def check_positive_time(value, name):
 
 
 def make_key(key):
-    """``(jax key, provenance)`` from an int seed, a typed key or raw ``uint32[2]`` key data."""
+    """``(jax key, provenance)`` from an int seed, a typed key or raw ``uint32[2]`` key data.
+
+    An int seed is a 64-bit integer, ``-2**63 <= key < 2**63`` (what ``jax.random.key`` takes); one outside
+    is refused (JAX raised an OverflowError).
+    """
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        if not -(2**63) <= int(key) < 2**63:
+            raise SimulationError(
+                f"key must be an int seed of 64 bits (-2**63 <= key < 2**63) or a jax.random.key; got {key!r}. "
+                "Pass e.g. key=0 for a reproducible run."
+            )
         return jax.random.key(int(key)), int(key)
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         return key, np.asarray(jax.random.key_data(key)).tolist()

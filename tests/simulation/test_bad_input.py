@@ -88,6 +88,9 @@ CASES = [
      bn.NoiseError, r"noise must be bn.Additive\(...\) or None; got 0.1"),
     ("bad key", lambda: run(key="seed"),
      bn.SimulationError, r"key must be an int seed or a jax.random.key; got 'seed'"),
+    ("seed beyond 64 bits", lambda: run(key=2**70),
+     bn.SimulationError, r"^key must be an int seed of 64 bits \(-2\*\*63 <= key < 2\*\*63\) or a jax.random.key; "
+                         r"got 1180591620717411303424\. Pass e.g\. key=0 for a reproducible run\.$"),
     ("unsupported dtype", lambda: run(dtype="int32"),
      bn.SimulationError, r"dtype must be 'float32' or 'float64'; got 'int32'"),
     ("history of wrong shape", lambda: run(history=np.zeros((3, 3))),
