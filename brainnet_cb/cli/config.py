@@ -287,13 +287,39 @@ def loads(text: str, cls=RunConfig, source: str = "config"):
 
 
 def load(path, cls=RunConfig):
-    """Read and validate a TOML configuration file."""
+    """Read and validate a TOML configuration file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TOML file (UTF-8 text, as TOML requires; a leading byte-order mark is dropped).
+    cls : type, optional
+        The configuration class: :class:`RunConfig`, :class:`SweepConfig` or :class:`FitConfig`.
+
+    Returns
+    -------
+    RunConfig, SweepConfig or FitConfig
+        The validated configuration.
+
+    Raises
+    ------
+    ConfigError
+        The path is missing or a folder, the file is not UTF-8 text or not valid TOML, or a key or value is
+        refused (the message starts with the file's path).
+    """
     p = pathlib.Path(path)
+    how = "`brainnet-cb run --print-config > run.toml`"
+    if p.is_dir():
+        raise ConfigError(f"config file {str(p)!r} is a folder; give a TOML file, e.g. one written by {how}")
     if not p.is_file():
-        raise ConfigError(f"config file {str(p)!r} does not exist; write one with "
-                          "`brainnet-cb run --print-config > run.toml`")
+        raise ConfigError(f"config file {str(p)!r} does not exist; write one with {how}")
     try:
-        return loads(p.read_text(), cls, source=str(p))
+        text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is dropped
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config file {str(p)!r} is not UTF-8 text (byte {err.start}), so not a TOML file; "
+                          f"give a TOML file, e.g. one written by {how}") from None
+    try:
+        return loads(text, cls, source=str(p))
     except ConfigError as err:
         raise ConfigError(f"{p}: {err}") from None
 

@@ -6,7 +6,7 @@ import pathlib
 import sys
 from typing import TYPE_CHECKING
 
-from ..errors import BrainnetError
+from ..errors import BrainnetError, ConnectomeError
 from .config_schema import NOISE_KEYS, ConfigError, ConnectomeSection, MonitorsSection, RunConfig
 
 if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --print-config stays light
@@ -25,15 +25,24 @@ def build_connectome(section: ConnectomeSection, base=None):
     """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
     if section.file and section.weights:
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
+    if section.weights and not section.lengths and section.missing_lengths == "raise":
+        raise ConfigError("connectome.weights is set without connectome.lengths; delays need tract lengths (mm). "
+                          'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
+                          "without conduction delays")
     if section.file or section.weights:  # the readers of every format load nibabel, networkx, scipy.io
         from ..data import io  # noqa: PLC0415
     if section.file:
-        return io.read_connectome(resolve_path(section.file, base))
+        try:
+            return io.read_connectome(resolve_path(section.file, base), missing_lengths=section.missing_lengths)
+        except ConnectomeError as err:  # the reader's fix names its Python argument: say the key instead
+            raise ConnectomeError(str(err).replace("pass missing_lengths='zero'",
+                                                   'set connectome.missing_lengths = "zero"')) from None
     if section.weights:
         return io.read_matrix(
             resolve_path(section.weights, base),
             resolve_path(section.lengths, base) if section.lengths else None,
             labels=resolve_path(section.labels, base) if section.labels else None,
+            missing_lengths=section.missing_lengths,
         )
     if not section.atlas:
         raise ConfigError("connectome: set atlas, file or weights (all are empty)")

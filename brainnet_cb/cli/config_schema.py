@@ -94,8 +94,9 @@ class RunSection:
                    api="bn.simulate(dt=...)")
     method: str = _f("heun", "Integration scheme (stochastic Heun / Euler-Maruyama with noise).",
                      choices=_choices("method"), api="bn.simulate(method=...)")
-    seed: int = _f(0, "Random seed; the same seed gives the same run, bit for bit.", lo=0,
-                   api="bn.simulate(key=...)")
+    seed: int = _f(0, "Random seed; the same seed gives the same run, bit for bit (32 bits: a float32 run's "
+                   "random key holds no more, so a larger seed would repeat a smaller one's run).", lo=0,
+                   hi=2**32 - 1, api="bn.simulate(key=...)")
     dtype: str = _f("float32", "Floating-point precision (float64 calls bn.enable_float64()).",
                     choices=("float32", "float64"), api="bn.simulate(dtype=...)")
 
@@ -111,6 +112,9 @@ class ConnectomeSection:
                       api="bn.io.read_matrix(weights)")
     lengths: str = _f("", "Tract lengths file (mm), same order as weights.", api="bn.io.read_matrix(lengths=...)")
     labels: str = _f("", "Region labels file, one per line.", api="bn.io.read_matrix(labels=...)")
+    missing_lengths: str = _f("raise", "Without tract lengths (weights without lengths, or a file that has none): "
+                              "raise refuses (delays need lengths); zero runs without conduction delays.",
+                              choices=("raise", "zero"), api="bn.io.read_connectome(missing_lengths=...)")
     normalize: str = _f("max", "Weight normalisation before the run.", choices=("max", "row_sum", "none"),
                         api="bn.simulate(normalize=...)")
 
@@ -331,6 +335,8 @@ class FitConfig(RunConfig):
 
 
 def _num(x):
+    if isinstance(x, int):
+        return str(x)  # exact: a seed's bound is 4294967295, not 4.29497e+09
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e7 else f"{x:g}"
 
 

@@ -1,0 +1,131 @@
+"""What the command line refuses before any run: outputs it would lose or cannot name, config files that are not
+TOML text, seeds a random key cannot hold, and the fixes it suggests name configuration keys."""
+
+import argparse
+
+import numpy as np
+import pytest
+
+from brainnet_cb import cli
+from brainnet_cb.cli import commands, config
+from brainnet_cb.cli.config_schema import ConfigError
+
+HOW = "`brainnet-cb run --print-config > run.toml`"
+
+
+def _error(capsys):
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    return captured.err.removeprefix("brainnet-cb: error: ").rstrip("\n")
+
+
+@pytest.mark.parametrize("command, name, fix", [
+    ("run", "same.png", "pass --no-figure"), ("run", "same.PNG", "pass --no-figure"),
+    ("sweep", "same.png", "--set output.figure=false"),
+])
+def test_an_output_the_summary_figure_would_overwrite_is_refused_before_the_run(tmp_path, capsys, command, name,
+                                                                               fix):
+    out = tmp_path / name
+    assert cli.main([command, "--out", str(out), "--quiet"]) == 2
+    assert _error(capsys) == (f"the output path (--out) {str(out)!r} ends in .png: the summary figure (the "
+                              f"output's name with .png) would overwrite the data; give a .nc name, e.g. --out "
+                              f"{tmp_path / 'same.nc'}, or {fix}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_png_output_is_taken_without_the_figure_and_the_figure_goes_beside_a_nc_output(tmp_path):
+    args = argparse.Namespace(out=None, out_key="output.path", command="run")
+    assert commands._output_paths(str(tmp_path / "a.png"), args, figure=False) == [tmp_path / "a.png"]
+    assert commands._output_paths(str(tmp_path / "a.nc"), args, figure=True) == [tmp_path / "a.nc",
+                                                                                 tmp_path / "a.png"]
+    with pytest.raises(ConfigError, match=r"^the output path \(output.path\) '.*a.png' ends in .png: "):
+        commands._output_paths(str(tmp_path / "a.png"), args, figure=True)
+
+
+@pytest.mark.parametrize("command, example", [("run", "run.nc"), ("sweep", "sweep.nc"), ("fit", "fit.nc")])
+def test_an_empty_or_folder_output_is_refused_before_the_run(tmp_path, capsys, command, example):
+    assert cli.main([command, "--out", "", "--quiet"]) == 2
+    assert _error(capsys) == f"the output path (--out) is empty; give a NetCDF file name, e.g. --out {example}"
+    assert cli.main([command, "--out", str(tmp_path), "--overwrite", "--quiet"]) == 2
+    assert _error(capsys) == (f"the output path (--out) {str(tmp_path)!r} is a folder; give a NetCDF file name, "
+                              f"e.g. --out {tmp_path / example}")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command, cls, key", [("run", config.RunConfig, "output"), ("sweep", config.SweepConfig,
+                                                                                      "sweep"),
+                                               ("fit", config.FitConfig, "fit")])
+def test_the_printed_config_writes_where_out_says(capsys, command, cls, key):
+    assert cli.main([command, "--out", "elsewhere.nc", "--print-config"]) == 0
+    printed = config.loads(capsys.readouterr().out, cls)
+    assert getattr(printed, key).path == "elsewhere.nc"
+    assert printed == config.apply_overrides(cls(), [f'{key}.path="elsewhere.nc"'])
+
+
+def test_a_config_that_is_not_utf8_text_or_is_a_folder_is_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bin.toml").write_bytes(b"\xff\xfe")
+    assert cli.main(["run", "bin.toml", "--print-config"]) == 2
+    assert _error(capsys) == ("config file 'bin.toml' is not UTF-8 text (byte 0), so not a TOML file; give a TOML "
+                              f"file, e.g. one written by {HOW}")
+    (tmp_path / "somedir").mkdir()
+    assert cli.main(["sweep", "somedir"]) == 2
+    assert _error(capsys) == f"config file 'somedir' is a folder; give a TOML file, e.g. one written by {HOW}"
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf[run]\nseed = 3\n")  # a byte-order mark: still the file
+    assert config.load("bom.toml").run.seed == 3
+
+
+@pytest.mark.parametrize("seed", ["99999999999999999999999", "4294967296"])
+def test_a_seed_the_random_key_cannot_hold_is_refused(capsys, seed):
+    assert cli.main(["run", "--seed", seed, "--print-config"]) == 2
+    assert _error(capsys) == f"run.seed = {seed} is out of range; allowed: 0 <= seed <= 4294967295"
+    assert config.loads("[run]\nseed = 4294967295\n").run.seed == 2**32 - 1
+
+
+def _matrices(folder):
+    rng = np.random.default_rng(0)
+    w = rng.random((4, 4))
+    np.fill_diagonal(w, 0)
+    np.save(folder / "w.npy", w)
+    np.savez(folder / "w.npz", weights=w)
+    np.save(folder / "l.npy", np.full((4, 4), 30.0))
+
+
+def test_weights_without_lengths_name_the_key_that_runs_without_delays(tmp_path, capsys):
+    _matrices(tmp_path)
+    (tmp_path / "s.toml").write_text('[connectome]\nweights = "w.npy"\n[sweep]\ngrid = { G = [0.5] }\n')
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "s.nc")]) == 2
+    assert _error(capsys) == ("connectome.weights is set without connectome.lengths; delays need tract lengths (mm). "
+                              'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
+                              "without conduction delays")
+    (tmp_path / "f.toml").write_text('[connectome]\nfile = "w.npz"\n')
+    assert cli.main(["run", str(tmp_path / "f.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    assert _error(capsys) == (f"'{tmp_path / 'w.npz'}': no tract lengths found (looked for keys 'lengths', "
+                              "'tract_lengths'); delays need lengths in mm. Add them, or set "
+                              'connectome.missing_lengths = "zero" to build a network without conduction delays.')
+    for table in ('weights = "w.npy"', 'file = "w.npz"'):
+        section = config.loads(f'[connectome]\n{table}\nmissing_lengths = "zero"\n').connectome
+        conn = config.build_connectome(section, tmp_path)
+        assert conn.n_regions == 4 and not np.any(conn.lengths)
+    with pytest.raises(ConfigError, match='^connectome.missing_lengths = "none" is not allowed; allowed: "raise", '
+                                          '"zero"$'):
+        config.loads('[connectome]\nmissing_lengths = "none"\n')
+
+
+def test_a_labelled_fc_against_a_connectome_without_labels_names_the_labels_key(tmp_path, capsys):
+    _matrices(tmp_path)
+    fc = np.corrcoef(np.random.default_rng(1).random((4, 50)))
+    (tmp_path / "fc.csv").write_text(",a,b,c,d\n" + "".join(
+        f"{name}," + ",".join(f"{v:.6f}" for v in row) + "\n" for name, row in zip("abcd", fc)))
+    (tmp_path / "s.toml").write_text('[connectome]\nweights = "w.npy"\nlengths = "l.npy"\n'
+                                     '[sweep]\ngrid = { G = [0.5] }\nempirical = "fc.csv"\n')
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "s.nc")]) == 2
+    assert _error(capsys).endswith(
+        "The connectome has the default labels r0, r1, ... (connectome.labels is empty): set connectome.labels to "
+        "a file of the FC's region labels, one per line, or give the FC without labels (e.g. a .npy file) in the "
+        "connectome's region order.")
+    (tmp_path / "labels.txt").write_text("a\nb\nc\nd\n")
+    section = config.loads('[connectome]\nweights = "w.npy"\nlengths = "l.npy"\nlabels = "labels.txt"\n').connectome
+    aligned = commands._empirical("fc.csv", config.build_connectome(section, tmp_path), tmp_path)
+    np.testing.assert_allclose(aligned.values, fc, atol=1e-6)
+    assert not (tmp_path / "s.nc").exists()
