@@ -109,7 +109,7 @@ from ..nodes import CoombesByrne
 from ..nodes.base import NodeModel
 from ..noise import Additive
 from ..simulation.spec import Simulation
-from ..units import to_ms
+from ..units import to_mm_per_ms, to_ms
 from . import working_point_simulation as simulation_stage
 from .effective_connectivity import check_input_parameter, choose_connection_shrinkage
 from .fit_results import check_int
@@ -605,7 +605,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         groups swapped, 0.523 / 0.611.
     normalize, speed
         As in :func:`brainnet_cb.simulate`.
-    dt : float, default 0.2
+    dt : float or brainunit.Quantity, default 0.2
         The largest integration step (ms). Each candidate runs with the largest
         ``dt / k`` that Heun's scheme keeps stable at its fixed point
         (:func:`~brainnet_cb.fitting.working_point_scan.stable_step`; the FC
@@ -848,6 +848,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if holdout == "edges":
         test = fit_fc
     duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
+    dt, speed = to_ms(dt, "dt", FitError), to_mm_per_ms(speed, "speed", FitError)
     conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
     homologues = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])

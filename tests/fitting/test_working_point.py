@@ -737,6 +737,26 @@ def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
                           simulate=False, progress=False)  # the same at both exponents: said once, unqualified
 
 
+def test_speed_and_step_as_quantities_equal_plain_numbers(hcp):
+    """speed in m/s and dt in ms as brainunit quantities: the same fit as 3.0 mm/ms and 0.2 ms (they failed after
+    the linear stage: a quantity reached the result's attributes and the step's stability bound)."""
+    import brainunit as u
+
+    labels = list(hcp.connectome.labels[:10])
+    fc = hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    quick = dict(values=[-2.0], weight_exponents=[1.0], homotopic_weights=[0.0], effective_connectivity=False,
+                 simulate=False, progress=False)
+    plain = fit_working_point(hcp.connectome.subset(labels), fc, speed=3.0, dt=0.2, **quick)
+    units = fit_working_point(hcp.connectome.subset(labels), fc, speed=3 * u.meter / u.second, dt=200 * u.usecond,
+                              **quick)
+    assert plain.attrs["speed"] == units.attrs["speed"] == 3.0 and units.attrs["dt"] == plain.attrs["dt"]
+    for name in plain.data_vars:
+        np.testing.assert_array_equal(units[name].values, plain[name].values, err_msg=name)
+    with pytest.raises(FitError, match=r"speed must be a quantity with the dimension of mm/ms; got 3 ms\. Pass "
+                                       r"e\.g\. speed=1\.0 \* u\.mm / u\.ms"):
+        fit_working_point(hcp.connectome.subset(labels), fc, speed=3 * u.ms, **quick)
+
+
 def test_a_branch_that_failed_at_some_scanned_weights_only_names_them():
     fold, lost = "the branch ends in a fold", "lost"
     failures = [(0, 0, "eta=-2", fold, (1.0, 0.0)), (0, 0, "eta=-2", fold, (2.0, 0.0)),
