@@ -131,7 +131,7 @@ from .working_point_result import (
 from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
 from .working_point_simulation import RunSettings, Simulated, exact_fc, runs_near, simulate_candidates
 
-__all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "DEFAULT_EXCITABILITY",
+__all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "DEFAULT_EXCITABILITY",
            "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]
 
@@ -253,6 +253,34 @@ def _warn_if_at_an_edge(point, parameter, values, scales, fractions):
         warnings.warn(ScanEdgeWarning(
             f"the working point chosen lies at an edge of the scan: {', '.join(e for e, _ in edges)}; the best may "
             f"lie beyond it: widen {' and '.join(o + '=' for _, o in edges)} to see."), stacklevel=caller_stacklevel())
+
+
+class FCLevelWarning(UserWarning):
+    """The model FC of the working point chosen has a mean far from the fitted FC's: its correlation may come
+    from a regime whose pattern, but not level, matches the data."""
+
+
+#: The model's mean FC over the fitted pairs may differ from the data's by up to this factor either way before
+#: :class:`FCLevelWarning` (data with a mean FC of at least :data:`LEVEL_MIN_MEAN`: not after GSR).
+LEVEL_FACTOR = 2.0
+LEVEL_MIN_MEAN = 0.1
+
+
+def _warn_if_level_off(fc_model, fit_fc, fit_mask):
+    """Warn (:class:`FCLevelWarning`) where the mean of ``fc_model`` over the fitted pairs is below
+    1 / :data:`LEVEL_FACTOR` or above :data:`LEVEL_FACTOR` times the fitted FC's (a mean of at least
+    :data:`LEVEL_MIN_MEAN`)."""
+    s = score_fc(fc_model, fit_fc, fit_mask)
+    model, data = s["mean_model"], s["mean_target"]
+    if not (data >= LEVEL_MIN_MEAN and np.isfinite(model)) or data / LEVEL_FACTOR <= model <= data * LEVEL_FACTOR:
+        return
+    regime = "weak" if model < data else "strong"
+    warnings.warn(FCLevelWarning(
+        f"the working point chosen has a model FC of mean {model:.3f} over the fitted pairs against the data's "
+        f"{data:.3f}: its correlation ({s['corr']:.3f}) may come from a regime of {regime} coupling whose pattern, "
+        "but not level, matches the data. Compare the scan's linear_corr with its linear_fc_mean, and where a "
+        "point with a closer mean scores nearly as well, fit around it (values=, fractions=)."),
+        stacklevel=caller_stacklevel())
 
 
 def _fitted_only(fc, mask):
@@ -759,6 +787,12 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         The working point chosen lies at the lowest or highest of
         ``values``, ``heterogeneity_scales`` or ``fractions`` (of two or
         more): the best may lie beyond.
+    FCLevelWarning
+        The model FC of the working point chosen has a mean over the fitted
+        pairs below half or above twice the data's (a data mean of 0.1 or
+        more): its correlation may come from a regime whose pattern, but not
+        level, matches the data (10 hcp80 regions, one excitability and
+        one weight exponent: 0.047 against 0.525).
     FCScaleWarning
         ``empirical_fc`` or ``test_fc`` is not on a correlation's scale: a
         covariance (a diagonal that differs between regions, or entries
@@ -1057,4 +1091,5 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
     _warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
+    _warn_if_level_off(fc_best, fit_fc, fit_mask)
     return result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)

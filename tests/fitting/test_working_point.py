@@ -737,6 +737,25 @@ def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
                           simulate=False, progress=False)  # the same at both exponents: said once, unqualified
 
 
+def test_a_working_point_whose_mean_fc_is_far_from_the_datas_is_warned_about(hcp):
+    """10 hcp80 regions, one excitability and one exponent: the scan keeps 0.5 G_ref (the linear stage's corr 0.626
+    with uniform noise; 0.620 at 1.5 G_ref) with a mean FC a tenth of the data's."""
+    labels = list(hcp.connectome.labels[:10])
+    fc = hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    quick = dict(weight_exponents=[1.0], homotopic_weights=[0.0], effective_connectivity=False, simulate=False,
+                 progress=False)
+    with pytest.warns(bn.FCLevelWarning, match=r"^the working point chosen has a model FC of mean 0\.04\d over the "
+                                               r"fitted pairs against the data's 0\.525: its correlation \(0\.\d+\) "
+                                               r"may come from a regime of weak coupling") as caught:
+        res = fit_working_point(hcp.connectome.subset(labels), fc, values=[-2.0], **quick)
+    assert res.attrs["fit_fc_mean_model"] < res.attrs["fit_fc_mean_empirical"] / 2
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():  # hcp80 (0.37 against 0.41 in the docs' table): no warning
+        warnings.simplefilter("error", bn.FCLevelWarning)
+        res = fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0], fractions=[1.05], **quick)
+    assert res.attrs["fit_fc_mean_empirical"] / 2 <= res.attrs["fit_fc_mean_model"]
+
+
 def test_speed_and_step_as_quantities_equal_plain_numbers(hcp):
     """speed in m/s and dt in ms as brainunit quantities: the same fit as 3.0 mm/ms and 0.2 ms (they failed after
     the linear stage: a quantity reached the result's attributes and the step's stability bound)."""
