@@ -582,7 +582,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         pair no regions) nothing is added.
     heterogeneity : {None, "strength"} or array (n,), optional
         A regional map :math:`m` (``"strength"``: log in-strength of ``W``),
-        z-scored; scanned with ``heterogeneity_scales``.
+        z-scored; scanned with ``heterogeneity_scales``. An array in the
+        connectome's region order, or labelled by region (a pandas Series,
+        a 1-D DataArray: put in that order by label).
     noise : Additive, default ``Additive(v=0.02)``
         Weak enough that the network stays near its fixed point (the
         FC of the linear regime does not depend on the amplitude of noise on

@@ -24,7 +24,7 @@ from brainnet_cb.fitting.working_point import (
     score_fc,
 )
 from brainnet_cb.fitting.working_point_result import hemisphere_pairs
-from brainnet_cb.fitting.working_point_scan import scan_branch, slow_limit_fc
+from brainnet_cb.fitting.working_point_scan import heterogeneity_map, scan_branch, slow_limit_fc
 
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
 
@@ -754,6 +754,26 @@ def test_a_working_point_whose_mean_fc_is_far_from_the_datas_is_warned_about(hcp
         warnings.simplefilter("error", bn.FCLevelWarning)
         res = fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0], fractions=[1.05], **quick)
     assert res.attrs["fit_fc_mean_empirical"] / 2 <= res.attrs["fit_fc_mean_model"]
+
+
+def test_a_labelled_heterogeneity_map_is_put_in_the_connectomes_order_by_label(hcp):
+    """A map as a pandas Series or DataArray labelled by region, in another order, was used by position."""
+    import pandas as pd
+    import xarray as xr
+
+    conn = hcp.connectome.subset(list(hcp.connectome.labels[:6]))
+    values = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0])
+    expected = (values - values.mean()) / values.std()
+    shuffled = pd.Series(values, index=list(conn.labels)).iloc[[3, 0, 5, 1, 4, 2]]
+    np.testing.assert_allclose(heterogeneity_map(shuffled, conn), expected, rtol=1e-15)
+    as_xr = xr.DataArray(shuffled.to_numpy(), dims="region", coords={"region": list(shuffled.index)})
+    np.testing.assert_allclose(heterogeneity_map(as_xr, conn), expected, rtol=1e-15)
+    np.testing.assert_allclose(heterogeneity_map(pd.Series(values), conn), expected, rtol=1e-15)  # positions
+    other = pd.Series(values, index=[f"x{k}" for k in range(6)])
+    with pytest.raises(FitError, match=r"the heterogeneity map is labelled by region, but its labels are not the "
+                                       r"connectome's regions once each \(missing \['Precentral_L', .*\); label it with "
+                                       r"connectome.labels, or pass a plain array"):
+        heterogeneity_map(other, conn)
 
 
 def test_speed_and_step_as_quantities_equal_plain_numbers(hcp):
