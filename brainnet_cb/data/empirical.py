@@ -27,7 +27,7 @@ import xarray as xr
 
 from .._checks import caller_stacklevel
 from .._safe_read import damage, reading
-from ..analysis.common import has_spread, labelled_matrix
+from ..analysis.common import _is_number, has_spread, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome
 from ..errors import DataError
@@ -101,14 +101,6 @@ def _numbers(values, source, what, fix="Convert it to numbers first."):
     if isinstance(example, np.ndarray):
         held, example = "arrays as entries (a MATLAB cell array or struct?)", example.tolist()
     raise DataError(f"{source} holds {held}, not numbers (e.g. {example!r}); {what} must hold numbers. {fix}")
-
-
-def _is_number(v) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _region_coord(labels):
