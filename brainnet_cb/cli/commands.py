@@ -256,18 +256,11 @@ def _info(args) -> int:
 
 def _align(fc, conn):
     """``bn.align(fc, conn)``, its fix for a connectome without labels named as the configuration's key."""
-    import brainnet_cb as bn  # noqa: PLC0415
+    from ..data.empirical import _align as align  # noqa: PLC0415
 
-    try:
-        return bn.align(fc, conn)
-    except bn.DataError as err:
-        text = str(err)
-        cut = text.find(" The connectome has the default labels r0, r1, ...")
-        if cut < 0 or "conn.replace(labels=...)" not in text:
-            raise
-        raise bn.DataError(text[:cut] + " The connectome has the default labels r0, r1, ... (connectome.labels is "
-                           "empty): set connectome.labels to a file of the FC's region labels, one per line, or "
-                           "give the FC without labels (e.g. a .npy file) in the connectome's region order.") from None
+    return align(fc, conn, "raise", "(connectome.labels is empty): set connectome.labels to a file of the FC's "
+                 "region labels, one per line, or give the FC without labels (e.g. a .npy file) in the connectome's "
+                 "region order")
 
 
 def _empirical(source, conn, base, group="fit"):

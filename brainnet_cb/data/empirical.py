@@ -506,6 +506,17 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         Data without labels, repeated labels, connectome regions missing from
         the data (all listed), or extra data regions with ``extra="raise"``.
     """
+    return _align(data, connectome, extra, UNLABELLED_FIX)
+
+
+#: How a user gives a connectome made without labels the data's labels (in :func:`align`'s refusal).
+UNLABELLED_FIX = ("(it was made without labels=): give it the data's region labels (conn.replace(labels=...)), or "
+                  "pass data in the connectome's region order without labels")
+
+
+def _align(data, connectome, extra, unlabelled_fix):
+    """:func:`align`; ``unlabelled_fix`` says how to label a connectome with the default labels (the command line
+    names its configuration key)."""
     if extra not in ("raise", "drop"):
         raise DataError(f"extra must be 'raise' or 'drop'; got {extra!r}.")
     if not isinstance(connectome, Connectome):
@@ -561,9 +572,7 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")
         if missing and list(connectome.labels) == [f"r{i}" for i in range(connectome.n_regions)]:
-            hint = ("The connectome has the default labels r0, r1, ... (it was made without labels=): give it "
-                    "the data's region labels (conn.replace(labels=...)), or pass data in the connectome's "
-                    "region order without labels")
+            hint = f"The connectome has the default labels r0, r1, ... {unlabelled_fix}"
         raise DataError(
             f"data ({n_data} regions) does not match connectome {connectome.name!r} "
             f"({connectome.n_regions} regions): " + "; ".join(parts) + f". {hint}."
