@@ -266,18 +266,17 @@ LEVEL_FACTOR = 2.0
 LEVEL_MIN_MEAN = 0.1
 
 
-def _warn_if_level_off(fc_model, fit_fc, fit_mask):
-    """Warn (:class:`FCLevelWarning`) where the mean of ``fc_model`` over the fitted pairs is below
-    1 / :data:`LEVEL_FACTOR` or above :data:`LEVEL_FACTOR` times the fitted FC's (a mean of at least
-    :data:`LEVEL_MIN_MEAN`)."""
-    s = score_fc(fc_model, fit_fc, fit_mask)
-    model, data = s["mean_model"], s["mean_target"]
+def _warn_if_level_off(attrs):
+    """Warn (:class:`FCLevelWarning`) where a result's model FC has a mean over the fitted pairs (its ``attrs``
+    ``fit_fc_mean_model``) below 1 / :data:`LEVEL_FACTOR` or above :data:`LEVEL_FACTOR` times the fitted FC's
+    (a mean of at least :data:`LEVEL_MIN_MEAN`)."""
+    model, data, corr = attrs["fit_fc_mean_model"], attrs["fit_fc_mean_empirical"], attrs["fit_corr"]
     if not (data >= LEVEL_MIN_MEAN and np.isfinite(model)) or data / LEVEL_FACTOR <= model <= data * LEVEL_FACTOR:
         return
     regime = "weak" if model < data else "strong"
     warnings.warn(FCLevelWarning(
         f"the working point chosen has a model FC of mean {model:.3f} over the fitted pairs against the data's "
-        f"{data:.3f}: its correlation ({s['corr']:.3f}) may come from a regime of {regime} coupling whose pattern, "
+        f"{data:.3f}: its correlation ({corr:.3f}) may come from a regime of {regime} coupling whose pattern, "
         "but not level, matches the data. Compare the scan's linear_corr with its linear_fc_mean, and where a "
         "point with a closer mean scores nearly as well, fit around it (values=, fractions=)."),
         stacklevel=caller_stacklevel())
@@ -1093,5 +1092,6 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
     _warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
-    _warn_if_level_off(fc_best, fit_fc, fit_mask)
-    return result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)
+    result = result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)
+    _warn_if_level_off(result.attrs)
+    return result
