@@ -6,7 +6,7 @@ import pathlib
 import sys
 from typing import TYPE_CHECKING
 
-from ..errors import BrainnetError, ConnectomeError
+from ..errors import BrainnetError
 from .config_schema import NOISE_KEYS, ConfigError, ConnectomeSection, MonitorsSection, RunConfig
 
 if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --print-config stays light
@@ -22,30 +22,56 @@ def resolve_path(path, base):
 
 
 def build_connectome(section: ConnectomeSection, base=None):
-    """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names."""
+    """The :class:`~brainnet_cb.Connectome` a ``[connectome]`` table names.
+
+    ``file`` may be a weights matrix itself (``.npy/.csv/.tsv/.txt``): then it is
+    read as ``weights`` is, with ``lengths`` and ``labels``. Beside any other
+    file (which holds its own lengths and labels) those keys are refused, not
+    ignored.
+    """
     if section.file and section.weights:
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
-    if section.weights and not section.lengths and section.missing_lengths == "raise":
-        raise ConfigError("connectome.weights is set without connectome.lengths; delays need tract lengths (mm). "
-                          'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
-                          "without conduction delays")
-    if section.file or section.weights:  # the readers of every format load nibabel, networkx, scipy.io
-        from ..data import io  # noqa: PLC0415
-    if section.file:
+    if not (section.file or section.weights):
+        return _bundled(section)
+    from ..data import io  # noqa: PLC0415 - the readers of every format load nibabel, networkx, scipy.io
+    from ..data.arrays import MATRIX_SUFFIXES  # noqa: PLC0415
+    from ..data.files import MissingLengthsError  # noqa: PLC0415
+
+    key = "weights" if section.weights else "file"
+    matrix = section.weights or section.file
+    if key == "file" and pathlib.Path(matrix).suffix.lower() not in MATRIX_SUFFIXES:
+        beside = [f"connectome.{k}" for k in ("lengths", "labels") if getattr(section, k)]
+        if beside:
+            raise ConfigError(f"{' and '.join(beside)} {'are' if len(beside) > 1 else 'is'} read beside a "
+                              f"weights matrix only; connectome.file = {section.file!r} holds its own tract "
+                              f"lengths and labels. Remove {' and '.join(beside)}, or give the matrices as "
+                              "connectome.weights, connectome.lengths and connectome.labels")
         try:
             return io.read_connectome(resolve_path(section.file, base), missing_lengths=section.missing_lengths)
-        except ConnectomeError as err:  # the reader's fix names its Python argument: say the key instead
-            raise ConnectomeError(str(err).replace("pass missing_lengths='zero'",
-                                                   'set connectome.missing_lengths = "zero"')) from None
-    if section.weights:
-        return io.read_matrix(
-            resolve_path(section.weights, base),
-            resolve_path(section.lengths, base) if section.lengths else None,
-            labels=resolve_path(section.labels, base) if section.labels else None,
-            missing_lengths=section.missing_lengths,
-        )
+        except MissingLengthsError as err:  # the reader's fix names its Python argument: say the key instead
+            raise MissingLengthsError.at(err.source, err.what, 'set connectome.missing_lengths = "zero"') from None
+    if not section.lengths and section.missing_lengths == "raise":
+        raise ConfigError(f"connectome.{key} is set without connectome.lengths; delays need tract lengths (mm). "
+                          'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
+                          "without conduction delays")
+    return io.read_matrix(
+        resolve_path(matrix, base),
+        resolve_path(section.lengths, base) if section.lengths else None,
+        labels=resolve_path(section.labels, base) if section.labels else None,
+        missing_lengths=section.missing_lengths,
+    )
+
+
+def _bundled(section: ConnectomeSection):
+    """The bundled atlas ``connectome.atlas`` names (``hcp``, ``hcp80`` or one of ``brainnet-cb atlases``)."""
     if not section.atlas:
         raise ConfigError("connectome: set atlas, file or weights (all are empty)")
+    beside = [f"connectome.{k}" for k in ("lengths", "labels") if getattr(section, k)]
+    if beside:
+        raise ConfigError(f"{' and '.join(beside)} {'are' if len(beside) > 1 else 'is'} read beside a weights "
+                          f"matrix only, and neither connectome.weights nor connectome.file is set (the atlas "
+                          f"{section.atlas!r} has its own). Set connectome.weights to the weights file, or "
+                          f"remove {' and '.join(beside)}")
     if section.atlas == "hcp":
         from ..data.empirical import hcp_connectome  # noqa: PLC0415
 

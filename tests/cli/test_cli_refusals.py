@@ -3,6 +3,7 @@ TOML text, seeds a random key cannot hold, and the fixes it suggests name config
 
 import argparse
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -110,6 +111,54 @@ def test_weights_without_lengths_name_the_key_that_runs_without_delays(tmp_path,
     with pytest.raises(ConfigError, match='^connectome.missing_lengths = "none" is not allowed; allowed: "raise", '
                                           '"zero"$'):
         config.loads('[connectome]\nmissing_lengths = "none"\n')
+
+
+def test_a_graphml_without_lengths_names_the_key_too(tmp_path, capsys):
+    g = nx.DiGraph()
+    g.add_edge("a", "b", weight=1.0)
+    g.add_edge("b", "a", weight=0.5)
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    (tmp_path / "g.toml").write_text('[connectome]\nfile = "g.graphml"\n')
+    assert cli.main(["run", str(tmp_path / "g.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    assert _error(capsys) == (f"'{tmp_path / 'g.graphml'}': no tract lengths found (no edge has a 'length' "
+                              "attribute); delays need lengths in mm. Add them, or set "
+                              'connectome.missing_lengths = "zero" to build a network without conduction delays.')
+
+
+def test_a_weights_matrix_as_connectome_file_reads_its_lengths_and_labels(tmp_path):
+    _matrices(tmp_path)
+    (tmp_path / "labels.txt").write_text("a\nb\nc\nd\n")
+    section = config.loads('[connectome]\nfile = "w.npy"\nlengths = "l.npy"\nlabels = "labels.txt"\n').connectome
+    conn = config.build_connectome(section, tmp_path)
+    np.testing.assert_array_equal(conn.weights, np.load(tmp_path / "w.npy"))
+    np.testing.assert_array_equal(conn.lengths, np.load(tmp_path / "l.npy"))
+    assert list(conn.labels) == ["a", "b", "c", "d"]
+    section = config.loads('[connectome]\nfile = "w.npy"\n').connectome
+    with pytest.raises(ConfigError, match="^connectome.file is set without connectome.lengths; delays need tract "):
+        config.build_connectome(section, tmp_path)
+
+
+@pytest.mark.parametrize("table, message", [
+    ('file = "w.npz"\nlabels = "labels.txt"',
+     "connectome.labels is read beside a weights matrix only; connectome.file = 'w.npz' holds its own tract "
+     "lengths and labels. Remove connectome.labels, or give the matrices as connectome.weights, "
+     "connectome.lengths and connectome.labels"),
+    ('file = "w.npz"\nlengths = "l.npy"\nlabels = "labels.txt"',
+     "connectome.lengths and connectome.labels are read beside a weights matrix only; connectome.file = 'w.npz' "
+     "holds its own tract lengths and labels. Remove connectome.lengths and connectome.labels, or give the "
+     "matrices as connectome.weights, connectome.lengths and connectome.labels"),
+    ('lengths = "l.npy"',
+     "connectome.lengths is read beside a weights matrix only, and neither connectome.weights nor connectome.file "
+     "is set (the atlas 'tvb76' has its own). Set connectome.weights to the weights file, or remove "
+     "connectome.lengths"),
+])
+def test_lengths_or_labels_that_would_be_ignored_are_refused(tmp_path, capsys, table, message):
+    _matrices(tmp_path)
+    (tmp_path / "labels.txt").write_text("a\nb\nc\nd\n")
+    (tmp_path / "c.toml").write_text(f"[connectome]\n{table}\n")
+    assert cli.main(["run", str(tmp_path / "c.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    assert _error(capsys) == message
+    assert not (tmp_path / "r.nc").exists()
 
 
 def test_a_labelled_fc_against_a_connectome_without_labels_names_the_labels_key(tmp_path, capsys):

@@ -238,7 +238,8 @@ CASES = [
     (case_mat_named_variable_missing,
      r"x\.mat' has no variable 'conn_matrix' for the weights; variables: \['SC', 'lengths'\]"),
     (case_graphml_some_lengths, r"g\.graphml': 1 of 2 edges have no 'length' attribute \(first: b -> c\)"),
-    (case_graphml_no_lengths, r"g\.graphml': no edge has a 'length' attribute; delays need lengths in mm"),
+    (case_graphml_no_lengths, r"g\.graphml': no tract lengths found \(no edge has a 'length' attribute\); delays need "
+                             r"lengths in mm\. Add them, or pass missing_lengths='zero'"),
     (case_graphml_weight_not_a_number, r"g\.graphml': edge a -> b has weight='x', which is not a number; every "
                                        r"edge's 'weight' must be a number"),
     (case_weights_path_is_a_folder, r"^weights path '.*w\.csv' is a folder, not a file; pass the file itself\.$"),

@@ -13,7 +13,7 @@ import networkx as nx
 from ..._types import PathLike
 from ...connectome import Connectome
 from ...errors import ConnectomeError
-from ..files import atomic_write, check_missing_lengths, existing_path
+from ..files import MissingLengthsError, atomic_write, check_missing_lengths, existing_path
 
 __all__ = ["read_graphml", "write_graphml"]
 
@@ -64,10 +64,7 @@ def read_graphml(path: PathLike, *, name: str | None = None, missing_lengths: st
                 f"(first: {without[0][0]} -> {without[0][1]}); give every edge a length in mm."
             )
         if missing_lengths == "raise":
-            raise ConnectomeError(
-                f"'{p}': no edge has a 'length' attribute; delays need lengths in mm. Add "
-                "them, or pass missing_lengths='zero' to build a network without conduction delays."
-            )
+            raise MissingLengthsError.at(f"'{p}'", "no edge has a 'length' attribute")
     for _, attrs in g.nodes(data=True):
         if all(k in attrs for k in "xyz"):
             attrs["centre"] = (attrs.pop("x"), attrs.pop("y"), attrs.pop("z"))
