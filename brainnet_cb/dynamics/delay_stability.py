@@ -63,7 +63,7 @@ import numpy as np
 
 from ..errors import DynamicsError
 from .fixed_points import FixedPoint
-from .spectrum import _delays, point_of
+from .spectrum import _delays, delay_args, point_of
 from .system import JacobianParts, build_network, in_float64, jacobian_parts
 
 __all__ = ["delayed_unstable_roots", "unstable_root_count"]
@@ -206,9 +206,9 @@ def delayed_unstable_roots(model, connectome, coupling=None, *, speed=3.0, dt=No
     ----------
     model, connectome, coupling, normalize
         As in :func:`brainnet_cb.simulate`.
-    speed : float, default 3.0
+    speed : float or brainunit.Quantity, default 3.0
         Conduction speed (mm/ms); :math:`\tau_{ij} = L_{ij} / \mathrm{speed}` (ms).
-    dt : float, optional
+    dt : float or brainunit.Quantity, optional
         If given, delays rounded to whole steps as the simulation does.
     at : FixedPoint, dict or array, optional
         The state to linearise at (default: the fixed point reached from the
@@ -227,6 +227,7 @@ def delayed_unstable_roots(model, connectome, coupling=None, *, speed=3.0, dt=No
     >>> delayed_unstable_roots(bn.CoombesByrne(), conn, bn.Linear(G=0.5))
     0
     """
+    delay_args(speed, dt)  # before the fixed-point solve and its compilation
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = at.values if isinstance(at, FixedPoint) else point_of(network, at)
     parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)

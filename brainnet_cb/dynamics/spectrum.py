@@ -43,6 +43,7 @@ import xarray as xr
 
 from ..delays import compute_lags
 from ..errors import DynamicsError
+from ..units import to_mm_per_ms, to_ms
 from .fixed_points import FixedPoint, as_state, fixed_point_of
 from .system import Network, assemble_jacobian, build_network, in_float64, jacobian_parts
 
@@ -128,14 +129,25 @@ def network_spectrum(model, connectome, coupling=None, *, at=None, normalize="ma
     )
 
 
-def _delays(network: Network, speed, dt):
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not np.isfinite(speed) or speed <= 0:
+def delay_args(speed, dt):
+    """``(speed in mm/ms, dt in ms or None)`` checked: plain numbers (NumPy scalars too) in those units, or
+    brainunit quantities (``3 * u.meter / u.second``, ``0.1 * u.ms``), as :func:`brainnet_cb.simulate` takes them."""
+    v = to_mm_per_ms(speed, "speed", DynamicsError) if not isinstance(speed, bool) else None
+    if not (isinstance(v, float) and np.isfinite(v) and v > 0):
         raise DynamicsError(f"speed must be a finite conduction speed > 0 (mm/ms = m/s); got {speed!r}.")
     if dt is None:
-        return network.lengths / float(speed)
-    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not np.isfinite(dt) or dt <= 0:
+        return v, None
+    step = to_ms(dt, "dt", DynamicsError) if not isinstance(dt, bool) else None
+    if not (isinstance(step, float) and np.isfinite(step) and step > 0):
         raise DynamicsError(f"dt must be a time step > 0 (ms) or None; got {dt!r}.")
-    return compute_lags(network.lengths, float(speed), float(dt)) * float(dt)
+    return v, step
+
+
+def _delays(network: Network, speed, dt):
+    speed, dt = delay_args(speed, dt)
+    if dt is None:
+        return network.lengths / speed
+    return compute_lags(network.lengths, speed, dt) * dt
 
 
 @in_float64
@@ -155,9 +167,9 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
 
     Parameters
     ----------
-    speed : float, default 3.0
+    speed : float or brainunit.Quantity, default 3.0
         Conduction speed (mm/ms); :math:`\tau_{ij} = L_{ij} / \mathrm{speed}` (ms).
-    dt : float, optional
+    dt : float or brainunit.Quantity, optional
         If given, delays rounded to whole steps as the simulation does
         (:func:`brainnet_cb.delays.compute_lags`).
     at : FixedPoint, dict or array, optional
@@ -168,6 +180,7 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     complex
         The root (1/ms); ``.real > 0`` means this mode is unstable with delays.
     """
+    delay_args(speed, dt)  # before any solve or compilation
     network = build_network(model, connectome, coupling, normalize=normalize)
     if isinstance(at, FixedPoint):
         x = at.values
