@@ -9,8 +9,8 @@ import xarray as xr
 from ..errors import AnalysisError
 from .common import as_matrix_array, check_fc_matrix, corr_last, filtered, leading, pair_coords_of, upper
 from .filters import BOLD_BAND, check_band
-from .global_signal import regress_global_signal
-from .timeseries import as_series, to_seconds
+from .global_signal import regress_global_signal_checked
+from .timeseries import as_series, space_label, to_seconds
 
 __all__ = ["bandpass", "fisher_z", "fc", "fc_fit"]
 
@@ -112,7 +112,8 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
     (:func:`bandpass`; the transient is dropped *before* filtering); with
     ``global_signal=True``, of the residuals after global signal regression
     (:func:`~brainnet_cb.analysis.global_signal.regress_global_signal`, after
-    the band-pass).
+    the band-pass; refused where it is undefined: one region, regions that
+    cancel, a region that is a multiple of the global signal).
 
     Parameters
     ----------
@@ -162,7 +163,7 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
                   discard=discard, min_time=3)
     values = s.values if band is None else filtered(s, band, order)
     if global_signal:
-        values = regress_global_signal(values)
+        values = regress_global_signal_checked(values, "x", lambda k: space_label(s, k))
     r = corr_last(values, s)
     lead_dims, lead_coords = leading(s)
     pair_dims, pair_coords = pair_coords_of(s)

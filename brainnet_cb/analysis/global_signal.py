@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["remove_global_covariance", "regress_global_signal", "looks_global_signal_regressed"]
+from ..errors import AnalysisError
+
+__all__ = ["remove_global_covariance", "regress_global_signal", "regress_global_signal_checked",
+           "looks_global_signal_regressed"]
 
 
 def remove_global_covariance(cov, xp=np):
@@ -49,6 +52,40 @@ def regress_global_signal(values):
     g = xc.mean(axis=-1, keepdims=True)
     beta = (g * xc).sum(axis=-2, keepdims=True) / (g * g).sum(axis=-2, keepdims=True)
     return xc - g * beta
+
+
+def regress_global_signal_checked(values, name="x", label=None):
+    """:func:`regress_global_signal` of ``values[..., T, n]``, refusing a series where it is undefined.
+
+    One region is its own global signal; a global signal that is 0 at every
+    sample (regions that cancel, e.g. ``x`` and ``-x``) has no regression
+    coefficient (0 / 0); a region that is a multiple of the global signal
+    (e.g. all regions equal) leaves only round-off, whose correlations mean
+    nothing. ``label(k)`` names region ``k`` in messages.
+    """
+    n = values.shape[-1]
+    if n < 2:
+        raise AnalysisError(f"global signal regression needs at least 2 regions; {name} has {n}, which is its own "
+                            "global signal (nothing is left after regressing it out). Use global_signal=False.")
+    xc = values - values.mean(axis=-2, keepdims=True)
+    power = (xc**2).sum(axis=-2)  # (..., n): each region's power before the regression
+    dead = ~((xc.mean(axis=-1) ** 2).sum(axis=-1) > 1e-24 * power.mean(axis=-1))
+    if dead.any():
+        raise AnalysisError(
+            f"the global signal of {name} (the mean of its {n} regions) is 0 at every sample: the regions cancel "
+            "out (e.g. one is the negative of another), so global signal regression is undefined (0 / 0). Use "
+            f"global_signal=False.{f' ({int(dead.sum())} of {dead.size} series.)' if dead.size > 1 else ''}"
+        )
+    out = regress_global_signal(values)
+    gone = ((out**2).sum(axis=-2) <= 1e-20 * power) & (power > 0)  # a constant region is reported downstream
+    if gone.any():
+        k = int(np.argwhere(gone)[0][-1])
+        raise AnalysisError(
+            f"{label(k) if label else f'region {k}'} of {name} is a multiple of the global signal (the mean of "
+            f"the regions; e.g. all regions equal), so nothing but round-off is left of it after global signal "
+            f"regression ({int(gone.sum())} such series). Drop it, or use global_signal=False."
+        )
+    return out
 
 
 def looks_global_signal_regressed(fc) -> bool:

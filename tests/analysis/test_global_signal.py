@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.analysis.global_signal import (
@@ -61,3 +62,24 @@ def test_fc_after_gsr_is_recognised_and_fc_without_it_is_not():
 def test_bad_flag_is_refused():
     with pytest.raises(AnalysisError, match=r"global_signal must be True or False; got 'yes'\."):
         bn.fc(_series(), global_signal="yes")
+
+
+def test_gsr_of_regions_that_cancel_is_refused_not_an_fc_of_nan():
+    v = _series(2, n=4).values.copy()
+    v[:, 1], v[:, 3] = -v[:, 0], -v[:, 2]  # the mean of the regions is 0 at every sample
+    x = bn.as_timeseries(v, dt=0.72)
+    with pytest.raises(AnalysisError, match=r"global signal of x \(the mean of its 4 regions\) is 0 at every sample"):
+        bn.fc(x, global_signal=True)
+    both = xr.concat([_series(3, n=4), x.assign_coords(region=_series(3, n=4).region)], dim="subject")
+    with pytest.raises(AnalysisError, match=r"regression is undefined .*\(1 of 2 series\.\)"):
+        bn.fc(both, global_signal=True)
+
+
+def test_gsr_of_one_region_or_of_copies_of_the_global_signal_says_why():
+    with pytest.raises(AnalysisError, match=r"needs at least 2 regions; x has 1, which is its own global signal"):
+        bn.fc(_series(n=1), global_signal=True)
+    v = _series(n=3).values.copy()
+    v[:, 1] = 2.0 * v[:, 0]
+    v[:, 2] = 3.0 * v[:, 0]  # every region a multiple of the mean: only round-off is left
+    with pytest.raises(AnalysisError, match=r"region 'r0' of x is a multiple of the global signal .*\(3 such series\)"):
+        bn.fc(bn.as_timeseries(v, dt=0.72, labels=["r0", "r1", "r2"]), global_signal=True)
