@@ -211,13 +211,25 @@ def fc_matrix(fc: xr.DataArray, *, title: str = "Functional connectivity", label
 
 
 def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title: str | None = None) -> Figure:
-    """Simulated against empirical FC, one dot per region pair (upper triangle), with Pearson r."""
-    sim = np.asarray(simulated.values, dtype=float)
-    emp = np.asarray(empirical.values, dtype=float)
+    """Simulated against empirical FC, one dot per region pair (upper triangle), with Pearson r.
+
+    Labelled matrices (DataArrays, DataFrames) are paired by region label as
+    in :func:`brainnet_cb.fc_fit` (the empirical one put in the simulated
+    order; different regions are refused); pairs missing (NaN) in either are
+    left out.
+    """
+    from .analysis.common import as_matrix_array, labelled_matrix  # noqa: PLC0415 - pandas/xarray on first use
+    from .analysis.connectivity import _aligned_pair  # noqa: PLC0415
+
+    sim, sim_da = as_matrix_array(labelled_matrix(simulated, "simulated"), "simulated")
+    emp, emp_da = as_matrix_array(labelled_matrix(empirical, "empirical"), "empirical")
     if sim.shape != emp.shape or sim.ndim != 2:
         raise BrainnetError(f"fc_scatter needs two FC matrices of one shape; got {sim.shape} and {emp.shape}.")
+    emp = _aligned_pair(sim_da, emp_da, emp)
     iu = np.triu_indices(len(sim), k=1)
     x, y = emp[iu], sim[iu]
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
     r = np.corrcoef(x, y)[0, 1]
     fig = figure((4.8, 4.5))
     ax = fig.add_subplot()

@@ -73,3 +73,19 @@ def test_a_missing_matplotlib_is_named_before_anything_is_drawn(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # what the import system reports for a missing one
     with pytest.raises(bn.BrainnetError, match=r'needs matplotlib; install it with pip install "brainnet-cb\[plots\]"'):
         plots.check_matplotlib()
+
+
+def test_fc_scatter_pairs_labelled_matrices_by_region_not_by_position():
+    rng = np.random.default_rng(0)
+    labels = [f"r{k}" for k in range(6)]
+    x = bn.as_timeseries(rng.standard_normal((300, 6)) + rng.standard_normal((300, 1)), dt=0.72, labels=labels)
+    fc = bn.fc(x)
+    shuffled = fc.isel(region_i=[5, 3, 1, 0, 2, 4], region_j=[5, 3, 1, 0, 2, 4])  # same matrix, other order
+    fig = plots.fc_scatter(fc, shuffled)
+    assert fig.axes[0].get_title() == "FC fit: r = 1.000 (15 pairs)"
+    assert float(bn.fc_fit(fc, shuffled).corr) == pytest.approx(1.0)
+    with pytest.raises(bn.BrainnetError, match=r"region labels of simulated and empirical FC differ"):
+        plots.fc_scatter(fc, shuffled.assign_coords(region_i=list("abcdef"), region_j=list("abcdef")))
+    missing = fc.values.copy()
+    missing[0, 1] = missing[1, 0] = np.nan  # a missing pair (bn.read_fc(missing=True))
+    assert plots.fc_scatter(fc, missing).axes[0].get_title() == "FC fit: r = 1.000 (14 pairs)"
