@@ -48,7 +48,9 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     ----------
     data : Connectome, xarray.DataArray or array, shape (n, n)
         A connectome (its weights, ``[target, source]``, symmetrised for the
-        drawing), or a region-by-region matrix such as ``bn.fc(ds.bold)``.
+        drawing), or a region-by-region matrix such as ``bn.fc(ds.bold)``; a
+        labelled one (DataArray, DataFrame) is put in the connectome's region
+        order by label (other regions are refused).
     connectome : Connectome, optional
         Gives the region centres (mm) when ``data`` is a matrix.
     axes : str, default "RAS"
@@ -71,7 +73,8 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
             "glass_brain needs region centres: pass a Connectome with centres (as data, or connectome= "
             "beside a matrix)."
         )
-    m = np.asarray(conn.weights if isinstance(data, Connectome) else getattr(data, "values", data), dtype=float)
+    m = conn.weights if isinstance(data, Connectome) else _in_connectome_order(data, conn)
+    m = np.asarray(getattr(m, "values", m), dtype=float)
     n = conn.n_regions
     if m.shape != (n, n):
         raise BrainnetError(f"glass_brain needs an ({n}, {n}) matrix for the connectome's {n} regions; "
@@ -83,3 +86,27 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     fig = figure(figsize)
     plotting.plot_connectome(m, coords, edge_threshold=edge_threshold, figure=fig, title=title, **options)
     return fig
+
+
+def _in_connectome_order(data, conn):
+    """A labelled matrix reordered to ``conn.labels``; an unlabelled one as it is (by position)."""
+    from .analysis.common import labelled_matrix  # noqa: PLC0415 - pandas on first use
+
+    m = labelled_matrix(data, "data", BrainnetError)
+    if not isinstance(m, xr.DataArray) or m.ndim != 2 or not all(d in m.coords for d in m.dims):
+        return m
+    labels = [str(v) for v in m[m.dims[0]].values]
+    want = [str(v) for v in conn.labels]
+    if labels == want:
+        return m
+    missing, extra = [v for v in want if v not in labels], [v for v in labels if v not in want]
+    if missing or extra or len(set(labels)) != len(labels):
+        more = {k: " ..." if len(v) > 5 else "" for k, v in (("m", missing), ("e", extra))}
+        raise BrainnetError(
+            f"glass_brain: the matrix's region labels differ from the connectome's: missing {missing[:5]}"
+            f"{more['m']}, not in the connectome {extra[:5]}{more['e']}. "
+            "Pass the connectome the matrix was computed on (or conn.subset(labels))."
+        )
+    pos = {v: k for k, v in enumerate(labels)}
+    order = [pos[v] for v in want]
+    return m.values[np.ix_(order, order)]
