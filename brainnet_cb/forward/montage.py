@@ -129,6 +129,23 @@ def _axes_matrix(axes):
     return M
 
 
+def _centre_mm(centre):
+    """The sphere centre (mm) as a ``(3,)`` array; the origin for None."""
+    if centre is None:
+        return np.zeros(3)
+    c = np.asarray(to_mm(centre, "centre", MonitorError), dtype=float)
+    if c.size != 3 or c.ndim > 2 or not np.all(np.isfinite(c)):
+        raise MonitorError(f"centre must be one finite point (x, y, z) in mm; got {centre!r} (shape {c.shape}).")
+    return c.reshape(3)
+
+
+def _radius_mm(radius):
+    R = to_mm(radius, "radius", MonitorError)
+    if not (np.ndim(R) == 0 and np.isfinite(R) and R > 0):
+        raise MonitorError(f"radius must be a finite length > 0 (mm); got {radius!r}.")
+    return float(R)
+
+
 def montage(name="10-20", radius=90.0, centre=None, axes="RAS"):
     """Electrode labels and positions (mm) of a standard montage on a sphere.
 
@@ -160,10 +177,8 @@ def montage(name="10-20", radius=90.0, centre=None, axes="RAS"):
     """
     if name not in MONTAGES:
         raise MonitorError(f"unknown montage {name!r}; choose one of {sorted(MONTAGES)}.")
-    R = to_mm(radius, "radius", MonitorError)
-    if not (np.ndim(R) == 0 and np.isfinite(R) and R > 0):
-        raise MonitorError(f"radius must be a finite length > 0 (mm); got {radius!r}.")
-    c = np.zeros(3) if centre is None else np.asarray(to_mm(centre, "centre", MonitorError), dtype=float)
+    R = _radius_mm(radius)
+    c = _centre_mm(centre)
     M = _axes_matrix(axes)
     labels = MONTAGES[name]
     return labels, c + R * np.stack([M @ _UNIT[k] for k in labels])
@@ -174,12 +189,13 @@ def project_to_sphere(positions, radius=90.0, centre=None):
     x = np.asarray(to_mm(positions, "positions", MonitorError), dtype=float)
     if x.ndim != 2 or x.shape[1] != 3 or not np.all(np.isfinite(x)):
         raise MonitorError(f"positions must be a finite array of shape (m, 3) in mm; got shape {x.shape}.")
-    c = np.zeros(3) if centre is None else np.asarray(to_mm(centre, "centre", MonitorError), dtype=float)
+    c = _centre_mm(centre)
+    R = _radius_mm(radius)
     d = x - c
     norm = np.linalg.norm(d, axis=1, keepdims=True)
     if np.any(norm == 0):
         raise MonitorError("a position coincides with the sphere centre and cannot be projected.")
-    return c + float(to_mm(radius, "radius", MonitorError)) * d / norm
+    return c + R * d / norm
 
 
 def to_ras(positions, axes="RAS"):
@@ -192,4 +208,6 @@ def to_ras(positions, axes="RAS"):
     [[-20.0, 10.0, 30.0]]
     """
     x = np.asarray(positions, dtype=float)
+    if x.ndim not in (1, 2) or x.shape[-1] != 3:
+        raise MonitorError(f"positions must be points (x, y, z), shape (3,) or (m, 3); got shape {x.shape}.")
     return x @ _axes_matrix(axes)
