@@ -80,7 +80,13 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .fitting.fit_grid import fit_grid
     from .fitting.fitted_simulation import fitted_simulation
     from .fitting.nelder_mead import fit_nelder_mead
-    from .fitting.working_point import FCLevelWarning, ScanEdgeWarning, UnrelatedTargetWarning, fit_working_point
+    from .fitting.working_point import (
+        FCLevelWarning,
+        IsolatedRegionWarning,
+        ScanEdgeWarning,
+        UnrelatedTargetWarning,
+        fit_working_point,
+    )
     from .forward.mne_bridge import to_mne
     from .glass_brain import glass_brain
     from .homotopic import add_homotopic, homotopic_pairs
@@ -222,6 +228,7 @@ __all__ = [
     "fit_working_point",
     "UnrelatedTargetWarning",
     "ScanEdgeWarning",
+    "IsolatedRegionWarning",
     "FCLevelWarning",
     "fitted_simulation",
     "fit_nelder_mead",
@@ -275,7 +282,8 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.fit": ("fit_gradient",),
     ".fitting.fit_grid": ("fit_grid",),
     ".fitting.nelder_mead": ("fit_nelder_mead",),
-    ".fitting.working_point": ("fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning"),
+    ".fitting.working_point": ("fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning",
+                              "IsolatedRegionWarning"),
     ".fitting.fitted_simulation": ("fitted_simulation",),
     ".forward.mne_bridge": ("to_mne",),
     ".distance_rule": ("distance_rule_connectome",),

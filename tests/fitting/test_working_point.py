@@ -756,6 +756,31 @@ def test_a_working_point_whose_mean_fc_is_far_from_the_datas_is_warned_about(hcp
     assert res.attrs["fit_fc_mean_empirical"] / 2 <= res.attrs["fit_fc_mean_model"]
 
 
+def test_a_region_without_connections_is_named_unless_a_homotopic_one_reaches_it(hcp):
+    """An uncoupled region's model FC is exactly 0 with every other region (its fluctuations are its own); the fit
+    said nothing. Its homotopic connection (Frontal_Sup_2_R is among the 10 regions) couples it again."""
+    labels = list(hcp.connectome.labels[:10])
+    w = hcp.connectome.subset(labels).weights.copy()
+    w[2, :] = w[:, 2] = 0.0
+    conn = hcp.connectome.subset(labels).replace(weights=w)
+    fc = hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    quick = dict(values=[-2.0], weight_exponents=[1.0], effective_connectivity=False, simulate=False,
+                 progress=False)
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^region 'Frontal_Sup_2_L' has no connection to another "
+                                                      r"region of 'hcp80 .*': the model's FC of its pairs is 0 at "
+                                                      r"every working point, and 9 of the fitted pairs are among "
+                                                      r"them\.") as caught:
+        res = fit_working_point(conn, fc, homotopic_weights=[0.0], **quick)
+    assert caught[0].filename == __file__
+    i = labels.index("Frontal_Sup_2_L")
+    np.testing.assert_array_equal(np.delete(res["fc"].values[i], i), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.IsolatedRegionWarning)
+        res = fit_working_point(conn, fc, homotopic_weights=[1.0], **quick)
+    assert res.attrs["homotopic_weight"] == 1.0
+    assert abs(res["fc"].values[i, labels.index("Frontal_Sup_2_R")]) > 0.01
+
+
 def test_a_labelled_heterogeneity_map_is_put_in_the_connectomes_order_by_label(hcp):
     """A map as a pandas Series or DataArray labelled by region, in another order, was used by position."""
     import pandas as pd

@@ -1,0 +1,183 @@
+"""What :func:`~brainnet_cb.fitting.working_point.fit_working_point` checks of its inputs, and the warnings it gives.
+
+Refused before any work (:class:`~brainnet_cb.errors.FitError`): a target FC
+without spread, a connectome with no closed loop of connections or every
+pair alike. Warned: weights that do not correlate with the FC
+(:class:`UnrelatedTargetWarning`), a working point at an edge of the scan
+(:class:`ScanEdgeWarning`), a model FC whose level is far from the data's
+(:class:`FCLevelWarning`), regions that no connection reaches at the
+working point (:class:`IsolatedRegionWarning`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from .._checks import caller_stacklevel
+from ..data.empirical import target_fc
+from ..errors import FitError
+from .working_point_result import has_spread, sc_baseline
+
+__all__ = ["UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning"]
+
+
+class UnrelatedTargetWarning(UserWarning):
+    """The structural weights do not correlate positively with the FC to fit: usually an FC in another region
+    order than the connectome (an unlabelled array), or weights that are distances."""
+
+
+def _target(fc, connectome, name):
+    """An empirical FC as an (n, n) array in the connectome's region order, NaN at missing pairs
+    (:func:`~brainnet_cb.data.empirical.target_fc`)."""
+    return np.asarray(target_fc(fc, connectome, name=name, error=FitError, missing=True).values, dtype=float)
+
+
+def _present(fc):
+    """Upper-triangle mask (``numpy.triu_indices`` order) of the pairs ``fc`` has: not missing (NaN)."""
+    return np.isfinite(fc[np.triu_indices(fc.shape[0], 1)])
+
+
+def _check_spread(fc, mask, name, role):
+    """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are fewer than 3 or all equal: no
+    correlation with them (the whole matrix is checked by :func:`_target`; this checks the half of ``holdout``)."""
+    entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
+    if entries.size < 3:
+        raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 3 "
+                       "(holdout='edges' fits one half of the pairs present and scores the other: pass a larger "
+                       "network, or test_fc without holdout).")
+    if not has_spread(entries):
+        raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
+                       "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
+                       "bn.read_fc or bn.fc_matrix of a correlation matrix).")
+
+
+def _warn_if_unrelated(connectome, fit_fc, mask):
+    r"""Warn where the structural weights do not correlate positively with the fitted FC.
+
+    Stronger tracts go with stronger FC: :math:`\mathrm{corr}(W, FC)` is
+    about 0.2-0.5 in published connectomes (Honey et al. 2009), also after
+    global signal regression (0.37 on hcp80's fit group). A correlation at
+    or below zero usually means the FC lists its regions in another order
+    than the connectome (an unlabelled array), or that the weights are
+    distances. Weights without spread (an undefined correlation) are not
+    flagged.
+    """
+    rho = sc_baseline(connectome, fit_fc, mask)
+    if np.isfinite(rho) and rho <= 0:
+        warnings.warn(f"the structural weights correlate {rho:.3f} with empirical_fc over the fitted pairs (<= 0; "
+                      "usually 0.2-0.5): is the FC in the connectome's region order? Pass it labelled "
+                      "(bn.read_fc(path, labels=...) or bn.fc_matrix(m, labels)) to align it by label, and "
+                      "check that the weights are tract strengths, not distances.", UnrelatedTargetWarning,
+                      stacklevel=3)
+
+
+def _check_structure(connectome, alike=True):
+    """Raise FitError where the weights leave no working point to find, or (``alike``: no heterogeneity map and
+    no homotopic connections added) every pair of regions alike.
+
+    Without a closed loop of connections (every weight 0, or one triangle of
+    a symmetric matrix: a directed acyclic graph) the coupling feeds nothing
+    back and the network's fixed point never loses stability. With the same
+    weight on every pair (a binarised complete graph) every region is
+    alike, and so is the model's FC at every pair: no correlation with an
+    empirical FC.
+    """
+    w = np.asarray(connectome.weights, dtype=float)
+    n_strong, _ = connected_components(w != 0, directed=True, connection="strong")
+    if n_strong == w.shape[0] and not np.diagonal(w).any():  # no cycle: every region a component of its own
+        what = "every weight is 0" if not w.any() else (
+            "its connections form a directed acyclic graph, e.g. one triangle of a symmetric matrix")
+        raise FitError(f"the connectome {connectome.name!r} has no closed loop of connections ({what}): the "
+                       "coupling feeds nothing back, so there is no working point to find. Pass the full weight "
+                       "matrix (conn.symmetrized('max') fills the other triangle of a stored triangle).")
+    off = w[~np.eye(w.shape[0], dtype=bool)]
+    if alike and not has_spread(off) and not has_spread(np.diagonal(w)):
+        what = ("no connection between two regions" if off[0] == 0 else
+                "a complete graph with equal weights, e.g. a dense SC binarised")
+        raise FitError(f"the connectome {connectome.name!r} has the same weight ({off[0]:.6g}) between every pair "
+                       f"of regions ({what}): every region is alike, and so is the model's FC at every pair. Pass "
+                       "the weighted SC.")
+
+
+class ScanEdgeWarning(UserWarning):
+    """The working point chosen lies at an edge of the scanned excitabilities, heterogeneity scales or couplings:
+    the best may lie beyond them."""
+
+
+def _warn_if_at_an_edge(point, parameter, values, scales, fractions):
+    """Warn (:class:`ScanEdgeWarning`) where the chosen ``(value, scale, fraction)`` indices ``point`` lie at the
+    lowest or highest of a scanned range of two or more (``scales``: None without a heterogeneity map)."""
+    edges = []
+    for index, grid, what, option in ((point[0], values, parameter, "values"),
+                                      (point[1], scales, "the heterogeneity scale", "heterogeneity_scales"),
+                                      (point[2], fractions, "G / G_ref", "fractions")):
+        if grid is not None and len(grid) > 1 and grid[index] in (np.min(grid), np.max(grid)):
+            side = "lowest" if grid[index] == np.min(grid) else "highest"
+            edges.append((f"{what} = {grid[index]:g} (the {side} of {option}=)", option))
+    if edges:
+        warnings.warn(ScanEdgeWarning(
+            f"the working point chosen lies at an edge of the scan: {', '.join(e for e, _ in edges)}; the best may "
+            f"lie beyond it: widen {' and '.join(o + '=' for _, o in edges)} to see."), stacklevel=caller_stacklevel())
+
+
+class FCLevelWarning(UserWarning):
+    """The model FC of the working point chosen has a mean far from the fitted FC's: its correlation may come
+    from a regime whose pattern, but not level, matches the data."""
+
+
+#: The model's mean FC over the fitted pairs may differ from the data's by up to this factor either way before
+#: :class:`FCLevelWarning` (data with a mean FC of at least :data:`LEVEL_MIN_MEAN`: not after GSR).
+LEVEL_FACTOR = 2.0
+LEVEL_MIN_MEAN = 0.1
+
+
+def _warn_if_level_off(attrs):
+    """Warn (:class:`FCLevelWarning`) where a result's model FC has a mean over the fitted pairs (its ``attrs``
+    ``fit_fc_mean_model``) below 1 / :data:`LEVEL_FACTOR` or above :data:`LEVEL_FACTOR` times the fitted FC's
+    (a mean of at least :data:`LEVEL_MIN_MEAN`)."""
+    model, data, corr = attrs["fit_fc_mean_model"], attrs["fit_fc_mean_empirical"], attrs["fit_corr"]
+    if not (data >= LEVEL_MIN_MEAN and np.isfinite(model)) or data / LEVEL_FACTOR <= model <= data * LEVEL_FACTOR:
+        return
+    regime = "weak" if model < data else "strong"
+    warnings.warn(FCLevelWarning(
+        f"the working point chosen has a model FC of mean {model:.3f} over the fitted pairs against the data's "
+        f"{data:.3f}: its correlation ({corr:.3f}) may come from a regime of {regime} coupling whose pattern, "
+        "but not level, matches the data. Compare the scan's linear_corr with its linear_fc_mean, and where a "
+        "point with a closer mean scores nearly as well, fit around it (values=, fractions=)."),
+        stacklevel=caller_stacklevel())
+
+
+class IsolatedRegionWarning(UserWarning):
+    """Regions that no connection reaches at the working point chosen: the model's FC of their pairs is 0."""
+
+
+def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
+    """Warn (:class:`IsolatedRegionWarning`) where regions of ``connectome`` have no connection to another region,
+    in or out, and no homotopic one (``homotopic_weight > 0`` connects each region of ``pairs``).
+
+    An uncoupled region's fluctuations are its own: the model's FC between it
+    and any other region is 0 at every working point, whatever its
+    parameters, while the data's is usually not.
+    """
+    w = np.array(connectome.weights, dtype=float)
+    np.fill_diagonal(w, 0.0)
+    alone = ~(w.any(axis=0) | w.any(axis=1))
+    if homotopic_weight > 0 and len(pairs):
+        alone[np.asarray(pairs).ravel()] = False
+    if not alone.any():
+        return
+    n = alone.size
+    i, j = np.triu_indices(n, 1)
+    fitted = int(np.count_nonzero(fit_mask & (alone[i] | alone[j])))
+    names = [str(label) for label in np.asarray(connectome.labels)[alone]]
+    shown = ", ".join(repr(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    which = f"region {shown} has" if len(names) == 1 else f"{len(names)} regions ({shown}) have"
+    warnings.warn(IsolatedRegionWarning(
+        f"{which} no connection to another region of {connectome.name!r}: the model's FC of "
+        f"{'its' if len(names) == 1 else 'their'} pairs is 0 at every working point, and {fitted} of the fitted "
+        "pairs are among them. Drop such regions from the connectome and the FC (connectome.subset(labels) and "
+        "the FC of those labels), or give them connections (homotopic_weights= with labels that pair the "
+        "hemispheres)."), stacklevel=caller_stacklevel())
