@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["per_region", "caller_stacklevel"]
+__all__ = ["per_region", "region_labels", "by_label", "caller_stacklevel"]
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):
@@ -28,6 +28,57 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
     if not np.all(np.isfinite(arr)):
         raise error(f"{what} must be finite; got {value!r}.")
     return arr
+
+
+def region_labels(value):
+    """The labels of a value labelled by region, as strings; None for an unlabelled one.
+
+    A pandas Series' index, or the coordinate of a 1-D xarray DataArray's
+    dimension. Pandas' default positions ``0 .. n-1`` are no labels.
+    """
+    if type(value).__module__.split(".")[0] == "pandas" and getattr(value, "ndim", None) == 1:
+        index = value.index
+    elif type(value).__module__.split(".")[0] == "xarray" and getattr(value, "ndim", None) == 1:
+        dim = value.dims[0]
+        if dim not in value.coords:
+            return None
+        index = value[dim].values
+    else:
+        return None
+    labels = [str(v).strip() for v in index]
+    return None if labels == [str(k) for k in range(len(labels))] else labels
+
+
+def by_label(value, labels, what, error):
+    """``value`` in the order of the connectome's region ``labels`` when it is labelled by region.
+
+    A pandas Series or a 1-D DataArray whose labels are the connectome's
+    regions, once each, is reordered by label (a map written in another
+    region order would otherwise be used by position); labels that name other
+    regions are refused with ``error``; anything else is returned unchanged.
+    """
+    given = region_labels(value)
+    if given is None:
+        return value
+    labels = [str(v) for v in labels]
+    if len(given) == len(labels) and len(set(given)) == len(given) and set(given) == set(labels):
+        position = {v: k for k, v in enumerate(given)}
+        try:
+            return np.asarray(value, dtype=float)[[position[v] for v in labels]]
+        except (TypeError, ValueError):
+            return value  # per_region says what is wrong with the values
+    unknown = [v for v in given if v not in set(labels)]
+    missing = [v for v in labels if v not in set(given)]
+    repeated = sorted({v for v in given if given.count(v) > 1})
+    raise error(
+        f"{what} is labelled by region, but its labels are not the connectome's {len(labels)} regions once each "
+        f"({len(given)} labels; unknown {_few(unknown)}, missing {_few(missing)}, repeated {_few(repeated)}); "
+        "label it with connectome.labels, or pass a plain array in the connectome's region order."
+    )
+
+
+def _few(names, k=5):
+    return f"{names[:k]}{' ...' if len(names) > k else ''}"
 
 
 _INTERNAL = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(dataclasses.__file__))

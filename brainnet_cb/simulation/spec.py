@@ -38,6 +38,7 @@ from ..monitors import Monitor
 from ..nodes.base import NodeModel
 from ..noise import Noise
 from . import output
+from .labelled import align_by_label
 from .run import Run
 from .validation import default_monitors, prepare_run
 
@@ -141,6 +142,10 @@ class Simulation:
         Integration scheme (stochastic Heun / Euler–Maruyama with noise).
     initial_state : dict, optional
         ``{state: scalar or (n,) array}``; default the model's ``initial``.
+        A per-region value given as a pandas Series or a 1-D DataArray labelled
+        by region (here, in a model or coupling parameter, a noise amplitude or
+        a stimulus) is put in the connectome's order by label, and the spec
+        keeps it so; labels naming other regions are refused.
     history : array, shape (>= max_lag + 1, n), optional
         The sent variable at the steps up to ``t = 0``, oldest first; default
         the initial state held constant.
@@ -198,6 +203,8 @@ class Simulation:
 
     def __post_init__(self):
         run = prepare_run(self)  # every check, once, on the host
+        for name, value in align_by_label(self, self.connectome.labels).items():
+            object.__setattr__(self, name, value)  # values labelled by region, kept in the connectome's order
         if self.coupling is None:
             object.__setattr__(self, "coupling", Linear())
         if isinstance(self.monitors, Monitor):

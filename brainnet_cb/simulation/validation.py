@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import types
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
@@ -34,6 +36,7 @@ from ..stimulus import validate_stimuli
 from ..units import to_mm_per_ms, to_ms
 from . import engine
 from .cf import cf_global_attrs
+from .labelled import align_by_label
 from .run import Run
 
 __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "validate_monitors",
@@ -170,16 +173,87 @@ def validate_history(history, model, n, max_lag, x0, send_row, initial_given, dt
     return init_history(jnp.asarray(h, dtype), max_lag), x0
 
 
+def check_vector_field(model, x0, ports):
+    """Refuse a model whose ``dfun`` or ``sent`` returns the wrong shape or dtype (traced abstractly, not compiled).
+
+    ``dfun(x, inputs)`` (``inputs``: zeros at ``ports``, the ports the run
+    feeds) must return one array of the state's shape ``(len(states), n)``
+    (a one-state model may return anything that broadcasts to it, e.g.
+    ``(n,)``) and a dtype the state's keeps: a vector ``(n,)`` of a
+    multi-state model would be broadcast over every state variable, a tuple
+    of rows fails inside the integrator. ``sent(x)`` must return ``(n,)``. The
+    answer is cached per model class, static fields, state shape, dtype and ports.
+    """
+    statics = tuple((f.name, getattr(model, f.name)) for f in dataclasses.fields(model) if f.metadata.get("static"))
+    key = (type(model), statics, tuple(x0.shape), str(x0.dtype), tuple(ports))
+    try:
+        if key in _CHECKED_FIELDS:
+            return
+    except TypeError:  # an unhashable static field: checked every time
+        key = None
+    name, (k, n) = type(model).__name__, x0.shape
+    fix = f"it must return one {x0.dtype} array of shape {(k, n)}, one row per state {model.states}"
+    try:
+        out, sent = jax.eval_shape(lambda m, x: (m.dfun(x, {p: jnp.zeros(n, x.dtype) for p in ports}), m.sent(x)),
+                                   model, x0)
+    except TypeError as err:  # e.g. a tuple of rows multiplied by dt inside the integrator
+        raise ModelError(f"{name}.dfun(x, inputs) fails on a state of shape {(k, n)} ({err}); {fix} "
+                         "(e.g. jnp.stack(rows)).") from err
+    if not _fits(out, (k, n), x0.dtype, k == 1 or getattr(out, "shape", ())[:1] == (k,)):
+        raise ModelError(f"{name}.dfun(x, inputs) returns {_kind(out)} for {n} regions; {fix} (e.g. jnp.stack(rows)).")
+    if not _fits(sent, (n,), None, getattr(sent, "ndim", 2) <= 1):
+        raise ModelError(f"{name}.sent(x) returns {_kind(sent)}; it must return one array of shape ({n},), "
+                         "the sent quantity of each region.")
+    if key is not None:
+        _CHECKED_FIELDS.add(key)
+
+
+def _fits(got, shape, dtype, rows_ok) -> bool:
+    """Whether the abstract value ``got`` broadcasts to ``shape`` (with ``rows_ok``) and keeps ``dtype``."""
+    if not isinstance(got, jax.ShapeDtypeStruct) or not rows_ok:
+        return False
+    try:
+        if np.broadcast_shapes(got.shape, shape) != shape:
+            return False
+    except ValueError:
+        return False
+    return dtype is None or jnp.promote_types(got.dtype, dtype) == dtype
+
+
+def _kind(got) -> str:
+    return f"an array of shape {got.shape} and dtype {got.dtype}" if hasattr(got, "shape") else type(got).__name__
+
+
+#: Keys of the vector fields :func:`check_vector_field` has accepted.
+_CHECKED_FIELDS = set()
+
+
 def prepare_run(spec) -> Run:
     """Validate every field of ``spec`` on the host and build its :class:`Run` (no compilation)."""
     model, connectome, normalize = spec.model, spec.connectome, spec.normalize
     if not isinstance(model, NodeModel):
         raise ModelError(f"model must be a node model such as bn.CoombesByrne(); got {model!r}.")
+    if not dataclasses.is_dataclass(model):
+        raise ModelError(
+            f"{type(model).__name__} subclasses bn.NodeModel but is not a node model class: decorate it with "
+            "@bn.node_model (which makes it a frozen dataclass whose fields are its parameters)."
+        )
     if not isinstance(connectome, Connectome):
         raise ConnectomeError(
             f"connectome must be a bn.Connectome (e.g. bn.Connectome(weights, lengths)); "
             f"got {type(connectome).__name__}."
         )
+    if spec.initial_state is not None and not isinstance(spec.initial_state, Mapping):
+        raise ModelError(
+            f"initial_state must be a dict {{state: a scalar or one value per region}} over the states "
+            f"{model.states} (e.g. {{{model.states[0]!r}: 0.1}}); got {type(spec.initial_state).__name__}"
+            f"{f' of shape {np.shape(spec.initial_state)}' if hasattr(spec.initial_state, 'shape') else ''}."
+        )
+    aligned = align_by_label(spec, connectome.labels)  # values labelled by region, in the connectome's order
+    if aligned:
+        spec = types.SimpleNamespace(**{**{f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)},
+                                        **aligned})
+        model = spec.model
     if spec.duration is None:
         raise SimulationError("duration is required: the simulated time (ms, or a brainunit time), "
                               "e.g. duration=1000.0.")
@@ -229,6 +303,7 @@ def prepare_run(spec) -> Run:
                                  spec.initial_state is not None, dtype)
 
     stimuli = validate_stimuli(spec.stimulus, model, n, dtype)
+    check_vector_field(model_v, x0, dict.fromkeys((port, *(s.port for s in stimuli))))
     plan = engine.Plan(method, send_row, port, noise_rows, levels, None if noise is None else noise.scheme())
     dyn = engine.Dynamic(
         model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype),
