@@ -35,7 +35,8 @@ def bandpass(x, band=BOLD_BAND, *, order=2, time_dim=None, space_dim=None) -> xr
         Dims ``(..., time, region)`` with a uniform time coordinate carrying
         ``units`` (``"ms"`` or ``"s"``).
     band : (float, float)
-        Pass band ``(low, high)`` in Hz; default :data:`BOLD_BAND` = (0.01, 0.1).
+        Pass band ``(low, high)`` in Hz (or brainunit frequencies); default
+        :data:`BOLD_BAND` = (0.01, 0.1).
     order : int
         Butterworth order (per edge).
     time_dim, space_dim : str, optional
@@ -123,8 +124,9 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
         Transient to drop, in s (default 0). Samples with
         ``t - t[0] < discard`` are dropped.
     band : (float, float) or True, optional
-        Band-pass ``(low, high)`` in Hz before correlating; ``True`` means
-        (0.01, 0.1) Hz. Default: no filter.
+        Band-pass ``(low, high)`` in Hz (or brainunit frequencies,
+        ``(0.01 * u.Hz, 0.1 * u.Hz)``) before correlating; ``True`` means
+        (0.01, 0.1) Hz. Default (None): no filter.
     order : int
         Butterworth order of the band-pass.
     fisher_z : bool
@@ -170,7 +172,7 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
     attrs = {"long_name": "functional connectivity (Pearson r)", "units": "1",
              "n_samples": int(s.n_time), "discard_s": to_seconds(discard, "discard")}
     if band is not None:
-        low, high = BOLD_BAND if band is True else (float(b) for b in band)
+        low, high = check_band(band, s.fs, order)
         attrs.update(band_hz=[float(low), float(high)], filter_order=int(order))
     if global_signal:
         attrs["global_signal_regression"] = 1

@@ -15,9 +15,10 @@ import warnings
 import numpy as np
 
 from ..errors import AnalysisError
+from ..units import _is_quantity, as_plain
 
-__all__ = ["BOLD_BAND", "ShortRecordWarning", "design_bandpass", "pad_length", "check_band", "check_length",
-           "check_record"]
+__all__ = ["BOLD_BAND", "ShortRecordWarning", "design_bandpass", "pad_length", "band_pair", "check_band",
+           "check_length", "check_record"]
 
 BOLD_BAND = (0.01, 0.1)  # Hz: the resting-state BOLD band
 
@@ -27,19 +28,33 @@ class ShortRecordWarning(UserWarning):
     of its band-pass, whose filtered values are then mostly the filter's edge transients."""
 
 
+def band_pair(band, error=AnalysisError, true_is_bold=True):
+    """``(low, high)`` as floats in Hz: a pair of numbers (Hz) or of brainunit frequencies (``0.01 * u.Hz``), or
+    a frequency quantity of two values; ``True`` is :data:`BOLD_BAND` when ``true_is_bold``."""
+    if band is True and true_is_bold:
+        band = BOLD_BAND
+    try:
+        if _is_quantity(band):
+            band = as_plain(band, "Hz", "band", "Hz", error)
+        low, high = (as_plain(v, "Hz", "band", "Hz", error) if _is_quantity(v) else float(v) for v in band)
+    except error:  # a quantity of another dimension: as_plain's message
+        raise
+    except (TypeError, ValueError):
+        no_filter = " (band=None: no band-pass)" if band is False else ""
+        raise error(
+            f"band must be a pair (low, high) in Hz, e.g. {BOLD_BAND}{', or True' if true_is_bold else ''}; "
+            f"got {band!r}{no_filter}."
+        ) from None
+    return low, high
+
+
 def check_band(band, fs, order, error=AnalysisError):
     """Return ``(low, high)`` in Hz after checking it against the Nyquist frequency.
 
-    ``error`` is the exception class raised (the caller's ``BrainnetError``).
+    ``band`` is as :func:`band_pair` takes it; ``error`` is the exception
+    class raised (the caller's ``BrainnetError``).
     """
-    if band is True:
-        band = BOLD_BAND
-    try:
-        low, high = (float(v) for v in band)
-    except (TypeError, ValueError):
-        raise error(
-            f"band must be a pair (low, high) in Hz, e.g. {BOLD_BAND}, or True; got {band!r}."
-        ) from None
+    low, high = band_pair(band, error)
     nyq = fs / 2
     if not (0 < low < high < nyq):
         raise error(

@@ -7,6 +7,7 @@ import xarray as xr
 
 from ..errors import AnalysisError
 from .common import leading, n_samples
+from .filters import band_pair
 from .timeseries import as_series
 
 __all__ = ["spectrum", "peak_frequency"]
@@ -85,7 +86,8 @@ def peak_frequency(x, *, band=None, **spectrum_kwargs) -> xr.DataArray:
         A time series (its :func:`spectrum` is computed with
         ``spectrum_kwargs``) or a spectrum with a ``frequency`` dim.
     band : (float, float), optional
-        Search only ``low <= f <= high`` (Hz). Default: every frequency above 0.
+        Search only ``low <= f <= high`` (Hz, or brainunit frequencies).
+        Default: every frequency above 0.
 
     Returns
     -------
@@ -105,10 +107,7 @@ def peak_frequency(x, *, band=None, **spectrum_kwargs) -> xr.DataArray:
     if band is None:
         mask = f > 0
     else:
-        try:
-            low, high = (float(v) for v in band)
-        except (TypeError, ValueError):
-            raise AnalysisError(f"band must be a pair (low, high) in Hz; got {band!r}.") from None
+        low, high = band_pair(band, true_is_bold=False)
         mask = (f >= low) & (f <= high)
     if not mask.any():
         raise AnalysisError(

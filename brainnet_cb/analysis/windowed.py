@@ -8,7 +8,7 @@ import xarray as xr
 
 from ..errors import AnalysisError
 from .common import as_matrix_array, corr_last, filtered, leading, n_samples, upper
-from .filters import BOLD_BAND
+from .filters import check_band
 from .timeseries import as_series, to_seconds
 
 __all__ = ["fcd", "ks_distance"]
@@ -116,7 +116,7 @@ def fcd(x, window=None, step=None, *, window_samples=None, step_samples=None, di
              "window_samples": int(w), "step_samples": int(st), "window_s": w * s.dt,
              "step_s": st * s.dt, "discard_s": to_seconds(discard, "discard")}
     if band is not None:
-        low, high = BOLD_BAND if band is True else (float(b) for b in band)
+        low, high = check_band(band, s.fs, order)
         attrs.update(band_hz=[float(low), float(high)], filter_order=int(order))
     return xr.DataArray(out, dims=lead_dims + ("window_i", "window_j"), coords=coords, attrs=attrs)
 
