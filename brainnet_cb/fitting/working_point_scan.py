@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import by_label
 from ..coupling import Linear
 from ..dynamics.fixed_points import ACCEPT, fixed_point_at, fixed_point_of
 from ..dynamics.linear import noise_intensity
@@ -68,27 +69,6 @@ def slow_limit_fc(fixed_point, sigma, row, global_signal=False) -> np.ndarray:
     return regional_fc(B, q, np.ones(B.shape[0]), global_signal)  # the same noise in every region
 
 
-def _by_label(values, connectome):
-    """A map labelled by region (a pandas Series' index, a 1-D DataArray's coordinate) in the connectome's order;
-    anything else as it is. Labels naming other regions are refused."""
-    index = getattr(values, "index", None)  # pandas.Series
-    if index is None and getattr(values, "ndim", 0) == 1 and getattr(values, "dims", None):  # xarray.DataArray
-        dim = values.dims[0]
-        index = values[dim].values if dim in values.coords else None
-    if index is None or len(index) != connectome.n_regions:
-        return values
-    labels = [str(v).strip() for v in index]
-    if labels == [str(k) for k in range(len(labels))]:  # pandas' default positions: no labels
-        return values
-    if set(labels) != set(connectome.labels) or len(set(labels)) != len(labels):
-        lacking = [v for v in connectome.labels if v not in set(labels)]
-        raise FitError(f"the heterogeneity map is labelled by region, but its labels are not the connectome's "
-                       f"regions once each (missing {lacking[:5]}{' ...' if len(lacking) > 5 else ''}); label it "
-                       "with connectome.labels, or pass a plain array in the connectome's region order.")
-    position = {v: k for k, v in enumerate(labels)}
-    return np.asarray(values, dtype=float)[[position[v] for v in connectome.labels]]
-
-
 def heterogeneity_map(heterogeneity, connectome):
     """A z-scored map (n,) from ``"strength"`` (log in-strength of W) or a user vector (a labelled one, a pandas
     Series or a DataArray, in the connectome's region order by label); None for none."""
@@ -102,7 +82,8 @@ def heterogeneity_map(heterogeneity, connectome):
         s = np.asarray(connectome.weights, dtype=float).sum(axis=1)
         values = np.log(np.clip(s, np.min(s[s > 0]) if np.any(s > 0) else 1.0, None))
     else:
-        values = np.asarray(_by_label(heterogeneity, connectome), dtype=float)
+        values = np.asarray(by_label(heterogeneity, connectome.labels, "the heterogeneity map", FitError),
+                            dtype=float)
         if values.shape != (n,) or not np.all(np.isfinite(values)):
             raise FitError(f"heterogeneity must be None, 'strength' or a finite array of shape ({n},) "
                            f"(one value per region); got shape {values.shape}.")

@@ -796,8 +796,8 @@ def test_a_labelled_heterogeneity_map_is_put_in_the_connectomes_order_by_label(h
     np.testing.assert_allclose(heterogeneity_map(pd.Series(values), conn), expected, rtol=1e-15)  # positions
     other = pd.Series(values, index=[f"x{k}" for k in range(6)])
     with pytest.raises(FitError, match=r"the heterogeneity map is labelled by region, but its labels are not the "
-                                       r"connectome's regions once each \(missing \['Precentral_L', .*\); label it with "
-                                       r"connectome.labels, or pass a plain array"):
+                                       r"connectome's 6 regions once each \(6 labels; unknown \['x0', .*\] \.\.\., missing "
+                                       r"\['Precentral_L', .*\] \.\.\., repeated \[\]\); label it with connectome.labels, or pass a plain array"):
         heterogeneity_map(other, conn)
 
 
