@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from ..analysis.timeseries import seconds_per_unit
 from ..errors import MonitorError
 from .atlas import standard_name
 from .dipoles import CURRENT_DENSITY, region_moments
@@ -41,6 +42,9 @@ from .montage import to_ras
 __all__ = ["to_mne", "region_gain_from_forward", "mne_channel_names"]
 
 _KINDS = {"V": "eeg", "T": "mag"}
+#: Units of a signal -> (SI unit, factor to it): MNE takes volts and tesla.
+_SCALE = {"V": ("V", 1.0), "T": ("T", 1.0), "mV": ("V", 1e-3), "uV": ("V", 1e-6), "µV": ("V", 1e-6),
+          "μV": ("V", 1e-6), "nV": ("V", 1e-9), "pT": ("T", 1e-12), "fT": ("T", 1e-15)}
 
 
 def _mne():
@@ -99,7 +103,9 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
     ds : xarray.Dataset or DataArray
         A run's Dataset (``ds[name]`` is used) or the DataArray itself, with
         dims ``(time_*, sensor*)`` in ``"V"`` (EEG channels) or ``"T"``
-        (magnetometers), sampled uniformly.
+        (magnetometers), or ``"mV"``, ``"uV"``/``"µV"``, ``"nV"``, ``"pT"``,
+        ``"fT"`` (converted: MNE holds volts and tesla), sampled uniformly
+        (time in ms or s, its ``units`` attribute).
     name : str, default "eeg"
         The data variable of a Dataset.
 
@@ -125,26 +131,37 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
             raise MonitorError(f"the Dataset has no variable {name!r}; its variables are {sorted(ds.data_vars)}.")
         da = ds[name]
     if not isinstance(da, xr.DataArray) or da.ndim != 2:
-        raise MonitorError(f"to_mne takes a Dataset or a 2-D DataArray (time, sensor); got {type(da).__name__}.")
+        got = f"a DataArray with dims {da.dims}" if isinstance(da, xr.DataArray) else type(da).__name__
+        raise MonitorError(f"to_mne takes a Dataset or a 2-D DataArray (time, sensor); got {got}. Select one "
+                           "trial or sweep member first (e.g. da.isel(trial=0)).")
     tdim = next((d for d in da.dims if str(d).startswith("time")), None)
     sdim = next((d for d in da.dims if d != tdim), None)
     units = da.attrs.get("units")
-    if tdim is None or units not in _KINDS:
+    if tdim is None or not isinstance(units, str) or units not in _SCALE:
         raise MonitorError(
             f"to_mne needs a (time, sensor) signal in V (EEG) or T (MEG); got dims {da.dims} in {units!r}. "
-            "Build the monitor in physical units (bn.EEG.sphere, bn.EEG.from_atlas, bn.EEG.from_mne)."
+            f"Signals in {', '.join(u for u in _SCALE if u not in _KINDS)} are converted; build the monitor in "
+            "physical units (bn.EEG.sphere, bn.EEG.from_atlas, bn.EEG.from_mne)."
         )
+    unit, scale = _SCALE[units]
     da = da.transpose(tdim, sdim)
-    t = np.asarray(da[tdim].values, dtype=float) * {"ms": 1e-3, "s": 1.0}[da[tdim].attrs.get("units", "ms")]
-    if t.size < 2 or not np.allclose(np.diff(t), t[1] - t[0], rtol=1e-6, atol=0):
-        raise MonitorError("to_mne needs at least 2 uniformly spaced samples.")
+    tunits = da[tdim].attrs.get("units", "ms") if tdim in da.coords else None
+    if tunits is None:
+        raise MonitorError(f"to_mne needs the sampling times: {tdim!r} has no coordinate. Assign one in ms or s, "
+                           f"e.g. da.assign_coords({tdim}=(({tdim!r},), times, {{'units': 's'}})).")
+    t = np.asarray(da[tdim].values, dtype=float) * seconds_per_unit(tunits, tdim, MonitorError)
+    if t.size < 2 or not np.allclose(np.diff(t), t[1] - t[0], rtol=1e-6, atol=0) or t[1] <= t[0]:
+        steps = np.diff(t)
+        got = f"intervals from {steps.min():g} s to {steps.max():g} s" if steps.size else f"{t.size} sample(s)"
+        raise MonitorError(f"to_mne needs at least 2 uniformly spaced, increasing samples along {tdim!r}; got {got}.")
     sfreq = 1.0 / (t[1] - t[0])
     names = mne_channel_names(da[sdim].values)
     if len(set(names)) != len(names):
         raise MonitorError(f"channel names are not unique after mapping TVB aliases: {names}.")
-    kind = _KINDS[units]
+    kind = _KINDS[unit]
     info = mne.create_info(names, sfreq, kind)
-    raw = mne.io.RawArray(np.asarray(da.values, dtype=float).T, info, first_samp=int(round(t[0] * sfreq)),
+    data = np.asarray(da.values, dtype=float).T
+    raw = mne.io.RawArray(data if scale == 1.0 else data * scale, info, first_samp=int(round(t[0] * sfreq)),
                           verbose=False)
     keys = [f"{sdim}_{a}" for a in "xyz"]
     if all(k in da.coords for k in keys):
