@@ -83,6 +83,7 @@ def fisher_z(r):
     (``long_name`` updated).
     """
     values, da = as_matrix_array(r, "r")
+    _not_z_already(da, "r", "fisher_z")
     if values.ndim < 2 or values.shape[-1] != values.shape[-2]:
         raise AnalysisError(f"fisher_z needs square matrices (..., n, n); got shape {values.shape}.")
     if np.any(np.abs(values[np.isfinite(values)]) > 1 + 1e-12):
@@ -99,6 +100,14 @@ def fisher_z(r):
     out.attrs["long_name"] = "Fisher z of " + da.attrs.get("long_name", "correlation")
     out.attrs["fisher_z"] = 1
     return out
+
+
+def _not_z_already(da, name, what):
+    """Refuse a matrix that :func:`fisher_z` made (``attrs["fisher_z"] == 1``) where it would be transformed again."""
+    if da is not None and da.attrs.get("fisher_z") == 1:
+        raise AnalysisError(f"{name} is already Fisher z (attrs['fisher_z'] = 1, from bn.fc(..., fisher_z=True) or "
+                            f"bn.fisher_z); {what} would transform it twice. Pass the correlations (bn.fc(...)), or "
+                            "use fisher_z=False with two Fisher-z matrices.")
 
 
 def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_signal: bool = False,
@@ -272,6 +281,8 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
         raise AnalysisError(f"empirical FC has {ue.size} pair(s) of regions present (the others missing: NaN); a "
                             "correlation needs at least 3.")
     if fisher_z:
+        _not_z_already(sim_da, "simulated", "fisher_z=True")
+        _not_z_already(emp_da, "empirical", "fisher_z=True")
         for name, u_ in (("simulated", us), ("empirical", ue)):
             if np.any(np.abs(u_) >= 1):
                 raise AnalysisError(

@@ -45,3 +45,4 @@ def test_a_band_of_periods_or_false_says_what_to_pass():
     with pytest.raises(AnalysisError, match=r"band must be a pair \(low, high\) in Hz, .* got False \(band=None: no "
                                             r"band-pass\)"):
         bn.fc(_x(), band=False)
+
