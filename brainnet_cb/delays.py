@@ -99,7 +99,9 @@ def choose_layout(weights, edges: str = "auto") -> str:
 def compute_lags(lengths, speed: float, dt: float) -> np.ndarray:
     """Integer lags in steps: ``rint(lengths / speed / dt)``, >= 1 where length > 0."""
     lengths = np.asarray(lengths, dtype=float)
-    lags = np.rint(lengths / (speed * dt)).astype(np.int64)
+    with np.errstate(over="ignore"):  # a tiny speed: clipped below, then refused by build_delay_table's cap
+        steps = lengths / (speed * dt)
+    lags = np.rint(np.minimum(steps, 2.0**62)).astype(np.int64)  # not past int64 (a wrapped, negative lag)
     lags = np.where(lengths > 0, np.maximum(lags, 1), 0)
     return lags
 

@@ -76,7 +76,13 @@ def _check_amplitudes(cls, sigma):
     if not sigma:
         raise NoiseError(f"{cls}() needs at least one amplitude, e.g. {cls}(v=0.2).")
     for name, value in sigma.items():
-        arr = np.asarray(value, dtype=float)
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):  # e.g. a brainunit quantity, a string
+            raise NoiseError(
+                f"noise amplitude {name}={value!r} must be a plain number or one per region, in units of the state "
+                f"per sqrt(ms) (a brainunit quantity is not converted); got {type(value).__name__}."
+            ) from None
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise NoiseError(f"noise amplitude {name}={value!r} must be finite and >= 0.")
 

@@ -236,7 +236,7 @@ def validate_stimuli(stimulus, model, n: int, dtype) -> tuple:
     """``stimulus`` (None, one :class:`Stimulus` or a sequence) as a tuple of validated stimuli."""
     if stimulus is None:
         return ()
-    items = (stimulus,) if isinstance(stimulus, Stimulus) else stimulus
+    items = (stimulus,) if isinstance(stimulus, (Stimulus, str, bytes, dict)) else stimulus
     try:
         items = tuple(items)
     except TypeError:

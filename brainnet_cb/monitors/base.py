@@ -74,11 +74,16 @@ class Monitor:
             raise MonitorError(f"{type(self).__name__} period must be > 0 ms; got {period} ms.")
         steps = round(period / dt)
         if steps < 1 or abs(steps * dt - period) > 1e-9 * max(period, dt):
+            field = getattr(self, "period_field", "period")
             raise MonitorError(
-                f"{type(self).__name__} period {period} ms is not a whole multiple of "
-                f"dt = {dt} ms; use e.g. period={max(steps, 1) * dt:g} ms."
+                f"{type(self).__name__} {field} {period} ms is not a whole multiple of "
+                f"dt = {dt} ms; use e.g. {field}={max(steps, 1) * dt:g} ms{self._period_hint(period)}."
             )
         return steps
+
+    def _period_hint(self, period: float) -> str:
+        """More advice for a period that is not a multiple of ``dt`` (e.g. one given in seconds)."""
+        return ""
 
     def bind(self, dt: float) -> Monitor:
         """This monitor bound to the run's step ``dt`` (ms), before compilation.

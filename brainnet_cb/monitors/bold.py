@@ -177,6 +177,12 @@ class Bold(Monitor):
     rest_after: Time = static_field(default=1000.0)
 
     default_name = "bold"
+    period_field = "tr"
+
+    def _period_hint(self, period: float) -> str:
+        if period < 100.0:  # a TR of a fraction of a second is one given in seconds
+            return f" (tr is in ms: a TR of {period:g} s is tr={period * 1000:g} or tr={period:g} * u.second)"
+        return ""
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)

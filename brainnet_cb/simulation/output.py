@@ -38,23 +38,37 @@ def execute(execution, run) -> xr.Dataset:
     however it ends (finished, failed, interrupted).
     """
     checkpoint = execution.checkpoint
-    if execution.resume_from is not None and checkpoint is None:
-        checkpoint = execution.resume_from  # the resumed checkpoint keeps being updated
+    resume_from = _with_suffix(execution.resume_from)
+    if resume_from is not None and checkpoint is None:
+        checkpoint = resume_from  # the resumed checkpoint keeps being updated
     sink = saver = None
     try:
         if execution.out is not None:
             sink = ZarrSink(execution.out, overwrite=execution.overwrite, resume=execution.resume_from is not None)
         if checkpoint is not None:
-            saver = Checkpointer(checkpoint, overwrite=execution.overwrite, resume_from=execution.resume_from)
+            saver = Checkpointer(checkpoint, overwrite=execution.overwrite, resume_from=resume_from)
         resume = None
-        if execution.resume_from is not None:
-            resume = load_checkpoint(execution.resume_from).restore(run, streamed=execution.out is not None)
+        if resume_from is not None:
+            resume = load_checkpoint(resume_from).restore(run, streamed=execution.out is not None)
         return run.execute(chunk_steps=execution.chunk_steps, progress=execution.progress, sink=sink,
                            checkpoint=saver, resume=resume)
     finally:
         for held in (sink, saver):
             if held is not None:
                 held.close()
+
+
+def _with_suffix(resume_from):
+    """``resume_from``, or its ``.npz`` file when only that exists (``checkpoint=`` adds the suffix when missing)."""
+    if resume_from is None:
+        return None
+    try:
+        path = pathlib.Path(os.fspath(resume_from))
+    except TypeError:
+        return resume_from  # load_checkpoint says what is wrong
+    if path.suffix != ".npz" and path.name and not path.exists() and path.with_name(path.name + ".npz").is_file():
+        return path.with_name(path.name + ".npz")
+    return resume_from
 
 
 def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,

@@ -267,7 +267,7 @@ def prepare_run(spec) -> Run:
         )
     speed = to_mm_per_ms(spec.speed, "speed", SimulationError)
     if not isinstance(speed, float) or not math.isfinite(speed) or speed <= 0:
-        raise SimulationError(f"speed must be a finite conduction speed > 0 (mm/ms); got {speed!r}.")
+        raise SimulationError(f"speed must be a finite conduction speed > 0 (mm/ms); got {spec.speed!r}.")
     method = spec.method
     get_integrator(method)
     coupling = Linear() if spec.coupling is None else spec.coupling

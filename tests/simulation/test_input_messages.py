@@ -1,0 +1,60 @@
+"""Unusual but plausible inputs: refused with a message naming what was given, or accepted as meant."""
+
+import brainunit as u
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.delays import compute_lags
+
+N3 = np.ones((3, 3)) - np.eye(3)
+CONN = bn.Connectome(N3, 20 * N3)
+
+
+def spec(**kw):
+    return bn.Simulation(bn.CoombesByrne(), CONN, kw.pop("duration", 10.0), **kw)
+
+
+@pytest.mark.parametrize("sigma, kind", [(0.1 * u.mV, "Quantity"), ("0.1v", "str")])
+def test_a_noise_amplitude_that_is_not_a_number_is_a_noise_error(sigma, kind):
+    with pytest.raises(bn.NoiseError, match=rf"noise amplitude v=.* must be a plain number or one per region, in "
+                                            rf"units of the state per sqrt\(ms\).*got {kind}"):
+        bn.Additive(v=sigma)  # was a TypeError from NumPy
+
+
+def test_speed_none_is_named_not_shown_as_nan():
+    with pytest.raises(bn.SimulationError, match=r"speed must be a finite conduction speed > 0 \(mm/ms\); got None"):
+        spec(speed=None)
+
+
+def test_a_vanishing_speed_is_refused_not_wrapped_to_a_one_step_delay():
+    lags = compute_lags(20 * N3, 1e-300, 0.1)  # 2e302 steps: int64 wrapped it to a negative lag, then 1
+    assert lags.max() == 2**62 and lags.min() == 0
+    with pytest.raises(bn.SimulationError, match="the longest delay is 4611686018427387904 steps"):
+        spec(speed=1e-300)
+
+
+def test_a_bold_tr_given_in_seconds_is_refused_with_the_unit_hint():
+    with pytest.raises(bn.MonitorError, match=r"Bold tr 0.72 ms is not a whole multiple of dt = 0.1 ms; use e.g. "
+                                              r"tr=0.7 ms \(tr is in ms: a TR of 0.72 s is tr=720 or "
+                                              r"tr=0.72 \* u.second\)"):
+        spec(duration=2000.0, monitors=[bn.Bold(tr=0.72)])
+    with pytest.raises(bn.MonitorError, match=r"Bold tr 725.05 ms is not a whole multiple of dt = 0.1 ms; use e.g. "
+                                              r"tr=725 ms\.$"):
+        spec(duration=2000.0, monitors=[bn.Bold(tr=725.05)])
+
+
+@pytest.mark.parametrize("stimulus", ["step", {"v": 1.0}])
+def test_a_stimulus_that_is_a_string_or_dict_is_shown_whole(stimulus):
+    with pytest.raises(bn.SimulationError, match=rf"stimulus must be a brainnet_cb.stimulus object .*; got "
+                                                 rf"{repr(stimulus).replace('{', '.').replace('}', '.')}\.$"):
+        spec(stimulus=stimulus)  # showed its first character or key ('s', 'v')
+
+
+def test_resume_from_the_path_given_to_checkpoint_without_its_suffix(tmp_path):
+    kw = dict(duration=20.0, chunk_steps=50)
+    first = bn.simulate(bn.CoombesByrne(), CONN, checkpoint=tmp_path / "run", **kw)
+    assert (tmp_path / "run.npz").is_file() and not (tmp_path / "run").exists()
+    again = bn.simulate(bn.CoombesByrne(), CONN, resume_from=tmp_path / "run", **kw)  # was refused (no run.npz)
+    xr.testing.assert_identical(again, first)
