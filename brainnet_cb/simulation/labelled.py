@@ -2,11 +2,12 @@
 
 A model or coupling parameter, a noise amplitude, an initial state or a
 stimulus field given as a pandas Series or a 1-D xarray DataArray labelled by
-region (e.g. a map read from a table in another region order) is reordered by
-label to the connectome's regions (:func:`brainnet_cb._checks.by_label`);
-labels naming other regions are refused. Unlabelled values (numbers, lists,
-NumPy arrays, a Series with pandas' default positions) are used by position,
-as before.
+region (e.g. a map read from a table in another region order), and a
+TimeSeries or a history given as a 2-D DataArray with a labelled ``region``
+dimension, are reordered by label to the connectome's regions
+(:func:`brainnet_cb._checks.by_label`); labels naming other regions are
+refused. Unlabelled values (numbers, lists, NumPy arrays, a Series with
+pandas' default positions) are used by position, as before.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def align_by_label(spec, labels) -> dict:
     """``{field: value}``: the fields of ``spec`` with a labelled per-region value, put in ``labels``' order.
 
     Only the fields that hold a labelled value are returned (``model``,
-    ``coupling``, ``noise``, ``initial_state``, ``stimulus``); an empty dict
+    ``coupling``, ``noise``, ``initial_state``, ``stimulus``, ``history``); an empty dict
     when there is none.
     """
     out = {}
@@ -49,6 +50,9 @@ def align_by_label(spec, labels) -> dict:
     stimulus = _stimuli(spec.stimulus, labels)
     if stimulus is not None:
         out["stimulus"] = stimulus
+    history = _series_by_label(spec.history, labels, "history")
+    if history is not spec.history:
+        out["history"] = history
     return out
 
 
@@ -79,7 +83,7 @@ def _stimuli(stimulus, labels):
     new = []
     for s in items:
         if isinstance(s, TimeSeries):
-            values = _series_by_label(s.values, labels)
+            values = _series_by_label(s.values, labels, "TimeSeries values")
             new.append(s if values is s.values else dataclasses.replace(s, values=values))
         elif dataclasses.is_dataclass(s):
             new.append(_fields(s, labels, SimulationError, skip=("port",)) or s)
@@ -90,13 +94,13 @@ def _stimuli(stimulus, labels):
     return new[0] if isinstance(stimulus, Stimulus) else type(items)(new)
 
 
-def _series_by_label(values, labels):
-    """TimeSeries values: a DataArray with a labelled ``region`` dimension as ``(time, region)`` in order."""
+def _series_by_label(values, labels, what):
+    """A series (TimeSeries values, a history): a 2-D DataArray with a labelled ``region`` dimension as
+    ``(time, region)`` in the connectome's order; anything else unchanged."""
     dims = getattr(values, "dims", None)
     if type(values).__module__.split(".")[0] != "xarray" or not dims or "region" not in dims:
         return values
     if len(dims) != 2 or "region" not in values.coords:
         return values
-    order = by_label(values["region"].copy(data=np.arange(values.sizes["region"])), labels,
-                     "TimeSeries values", SimulationError)
+    order = by_label(values["region"].copy(data=np.arange(values.sizes["region"])), labels, what, SimulationError)
     return np.asarray(values.transpose(..., "region"), dtype=float)[:, np.asarray(order, dtype=int)]

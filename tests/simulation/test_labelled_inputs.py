@@ -70,3 +70,11 @@ def test_labels_of_other_regions_are_refused(make, error, message):
     other = pd.Series([1.0, 2.0, 3.0], index=["A", "B", "D"])
     with pytest.raises(error, match=message + r".*unknown \['D'\], missing \['C'\]"):
         make(other)
+
+
+def test_a_labelled_history_is_reordered_and_put_time_first():
+    values = xr.DataArray(np.tile([1.0, 2.0, 3.0], (101, 1)).T, dims=("region", "time"),
+                          coords={"region": ["C", "B", "A"]})
+    s = spec(history=values, dt=0.2, speed=1.0)  # max lag 100 steps
+    assert s.history.shape == (101, 3) and s.history[0].tolist() == IN_ORDER.tolist()
+    assert np.asarray(s.prepare().carry.x)[0].tolist() == IN_ORDER.tolist()  # r(0) = history[-1]
