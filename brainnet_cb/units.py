@@ -14,29 +14,34 @@ from .errors import BrainnetError
 __all__ = ["to_ms", "to_mm", "to_mm_per_ms", "as_plain"]
 
 
-def as_plain(value, unit, name, unit_name, error=BrainnetError):
+def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
     """Return ``value`` as a plain float (or array) expressed in ``unit``.
 
     Parameters
     ----------
     value : float, array-like or brainunit.Quantity
         A plain number is taken to be in ``unit`` already.
-    unit : str
-        The internal unit, as brainunit names it: ``"ms"``, or a quotient ``"mm / ms"``.
+    unit : str or callable
+        The internal unit, as brainunit names it: ``"ms"``, or a quotient
+        ``"mm / ms"``; or, for products and powers, a function of the
+        :mod:`brainunit` module returning the unit (``lambda u: u.mm**2``),
+        called only when ``value`` is a quantity.
     name : str
         The argument's name, for the error message.
     unit_name : str
         How to spell ``unit`` in the message (e.g. ``"ms"``).
     error : type
         The :class:`BrainnetError` subclass to raise.
+    example : str, optional
+        The quantity the message suggests (default ``1.0 * u.<unit_name>``).
     """
     if _is_quantity(value):
         try:
-            value = value.to_decimal(_unit(unit))
+            value = value.to_decimal(_unit(unit) if isinstance(unit, str) else unit(_brainunit()))
         except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
             raise error(
                 f"{name} must be a quantity with the dimension of {unit_name}; got "
-                f"{value}. Pass e.g. {name}=1.0 * u.{unit_name.replace('/', ' / u.')} "
+                f"{value}. Pass e.g. {name}={example or '1.0 * u.' + unit_name.replace('/', ' / u.')} "
                 f"or a plain number in {unit_name}."
             ) from None
     try:
@@ -55,10 +60,15 @@ def _is_quantity(value) -> bool:
                for mod in (sys.modules.get("brainunit"), sys.modules.get("saiunit")))
 
 
-def _unit(spec: str):
-    """The brainunit unit named ``spec`` (``"ms"``, ``"mm / ms"``)."""
+def _brainunit():
     import brainunit as u  # noqa: PLC0415 - loaded only to convert a quantity
 
+    return u
+
+
+def _unit(spec: str):
+    """The brainunit unit named ``spec`` (``"ms"``, ``"mm / ms"``)."""
+    u = _brainunit()
     num, _, den = (part.strip() for part in spec.partition("/"))
     return getattr(u, num) / getattr(u, den) if den else getattr(u, num)
 

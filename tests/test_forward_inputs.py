@@ -32,3 +32,22 @@ def test_to_ras_refuses_points_without_three_coordinates():
     with pytest.raises(MonitorError, match=r"positions must be points \(x, y, z\), shape \(3,\) or \(m, 3\); got shape \(2,\)"):
         to_ras([1.0, 2.0], "ALS")
     assert to_ras([[10.0, 20.0, 30.0]], "ALS").tolist() == [[-20.0, 10.0, 30.0]]
+
+
+def test_dipole_moments_take_areas_densities_and_moments_as_quantities():
+    """Quantities raised brainunit's TypeError (also through EEG.sphere(current_density=...)); 10 cm^2 is 1000 mm^2,
+    1e-9 A m / mm^2 is 1 nA m / mm^2."""
+    import brainunit as u
+
+    from brainnet_cb.forward.dipoles import region_moments
+
+    plain = region_moments(2, areas=[1000.0, 0.0])
+    np.testing.assert_allclose(region_moments(2, areas=np.array([10.0, 0.0]) * u.cmeter**2), plain, rtol=1e-15)
+    np.testing.assert_allclose(region_moments(2, areas=[1000.0, 0.0],
+                                              current_density=1e-9 * u.amp * u.meter / u.mm**2), plain, rtol=1e-15)
+    np.testing.assert_allclose(region_moments(2, moment=2.0 * u.uamp * u.meter), [2e-6, 2e-6], rtol=1e-15)
+    with pytest.raises(MonitorError, match=r"^areas must be a quantity with the dimension of mm²; got \[1\. 2\.\] mm\. "
+                                           r"Pass e\.g\. areas=areas \* u\.mm\*\*2 or a plain number in mm²\.$"):
+        region_moments(2, areas=[1.0, 2.0] * u.mm)
+    with pytest.raises(MonitorError, match=r"^current_density must be a quantity with the dimension of nA·m/mm²"):
+        region_moments(2, current_density=1.0 * u.mA)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MonitorError
+from ..units import as_plain
 
 __all__ = ["CURRENT_DENSITY", "CORTEX_AREA_MM2", "region_moments"]
 
@@ -49,11 +50,12 @@ def region_moments(n: int, areas=None, current_density: float = CURRENT_DENSITY,
     n : int
         Number of regions.
     areas : array_like, shape (n,), optional
-        Region areas (mm², >= 0); default ``CORTEX_AREA_MM2 / n`` each.
+        Region areas (mm², >= 0, or a brainunit quantity of area); default
+        ``CORTEX_AREA_MM2 / n`` each.
     current_density : float, default 1.0
-        Current dipole moment density (nA·m/mm², > 0).
+        Current dipole moment density (nA·m/mm², > 0, or a quantity).
     moment : float or array_like, optional
-        The moment itself (A·m per unit source), overriding the rule.
+        The moment itself (A·m per unit source, or a quantity), overriding the rule.
 
     Examples
     --------
@@ -62,14 +64,16 @@ def region_moments(n: int, areas=None, current_density: float = CURRENT_DENSITY,
     [1e-06, 0.0]
     """
     if moment is not None:
-        m = np.asarray(moment, dtype=float)
+        m = np.asarray(as_plain(moment, lambda u: u.amp * u.meter, "moment", "A·m", MonitorError,
+                                "1e-6 * u.amp * u.meter"), dtype=float)
         if m.ndim > 1 or (m.ndim == 1 and m.shape[0] != n) or not np.all(np.isfinite(m)):
             raise MonitorError(
                 f"moment must be a finite number or one value per region (shape ({n},)), in A·m per unit "
                 f"source; got {moment!r}."
             )
         return np.broadcast_to(m, (n,)).astype(float)
-    q = np.asarray(current_density, dtype=float)
+    q = np.asarray(as_plain(current_density, lambda u: u.nA * u.meter / u.mm**2, "current_density", "nA·m/mm²",
+                            MonitorError, "1.0 * u.nA * u.meter / u.mm**2"), dtype=float)
     if q.ndim or not np.isfinite(q) or q <= 0:
         raise MonitorError(
             f"current_density must be a number > 0 (nA·m/mm²; Murakami & Okada 2015: about 1); "
@@ -78,7 +82,8 @@ def region_moments(n: int, areas=None, current_density: float = CURRENT_DENSITY,
     if areas is None:
         a = np.full(n, CORTEX_AREA_MM2 / n)
     else:
-        a = np.asarray(areas, dtype=float)
+        a = np.asarray(as_plain(areas, lambda u: u.mm**2, "areas", "mm²", MonitorError, "areas * u.mm**2"),
+                       dtype=float)
         if a.shape != (n,) or not np.all(np.isfinite(a)) or np.any(a < 0):
             raise MonitorError(
                 f"areas must be {n} finite values >= 0 (mm², one per region); got shape {a.shape}."
