@@ -267,7 +267,9 @@ def fixed_point_of(network: Network, start=None, *, tol=1e-12) -> FixedPoint:
         raise DynamicsError(
             f"no fixed point found from the start (last Newton residual {res:.3g} /ms) by Newton, "
             "pseudo-transient continuation or 200 ms of integration: the network may oscillate or "
-            "diverge at these parameters. Try another start= or network_fixed_points()."
+            "diverge at these parameters, or sit at a saddle-node where its fixed point is lost (a "
+            "coupling at or past critical_coupling(...).G_c). Try another start=, a smaller coupling, or "
+            "network_fixed_points()."
         )
     return fp
 
