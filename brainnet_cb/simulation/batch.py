@@ -17,7 +17,7 @@ from ..errors import SimulationError
 from . import engine
 from .batch_cost import run_one_by_one
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
-from .spec import simulation, split_options
+from .spec import Execution, simulation, split_options
 from .validation import validate_history
 
 __all__ = ["simulate_batch", "execute_one_by_one", "VECTORIZE"]
@@ -106,6 +106,7 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     if unsupported:
         raise SimulationError(f"simulate_batch does not take {unsupported} (it neither streams nor "
                               f"checkpoints); its execution options are {list(BATCH_EXECUTION)}.")
+    Execution(**exe)  # chunk_steps, progress: checked as for a single run
     if on_divergence not in ("raise", "keep"):
         raise SimulationError(f"on_divergence must be 'raise' or 'keep'; got {on_divergence!r}.")
     if not any(vectorize is v for v in VECTORIZE):

@@ -15,6 +15,8 @@ import os
 import pathlib
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .._destinations import WriteLock, check_destination, publish, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
@@ -119,6 +121,8 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     if not isinstance(ds, xr.Dataset):
         fix = (f"; pass da.to_dataset(name={ds.name or 'fc'!r})" if isinstance(ds, xr.DataArray) else "")
         raise BrainnetError(f"write_netcdf takes an xarray.Dataset; got {type(ds).__name__}{fix}.")
+    if not isinstance(overwrite, (bool, np.bool_)):  # a string such as "no" is truthy
+        raise BrainnetError(f"overwrite must be True or False (True replaces an existing file); got {overwrite!r}.")
     path = check_netcdf_destination(path, overwrite)
     with WriteLock(path, None, BrainnetError):
         tmp = temporary_path(path)

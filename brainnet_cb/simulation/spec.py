@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import numbers
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..connectome import Connectome
 from ..coupling import Coupling, Linear
@@ -90,6 +93,16 @@ class Execution:
     overwrite: bool = False
     checkpoint: Any = None
     resume_from: Any = None
+
+    def __post_init__(self):
+        check_flag(self.overwrite, "overwrite", "True replaces an existing store or checkpoint")
+        if self.progress is not None:
+            check_flag(self.progress, "progress", "or None: shown on a terminal when the run has several chunks")
+        steps = self.chunk_steps
+        if steps is not None and (isinstance(steps, (bool, np.bool_)) or not isinstance(steps, numbers.Real)
+                                  or not steps >= 1 or not float(steps).is_integer()):
+            raise SimulationError(f"chunk_steps must be a whole number of steps >= 1 (or None: chunks sized to "
+                                  f"keep one chunk's outputs under 64 MiB); got {steps!r}.")
 
     def execute(self, run: Run) -> xr.Dataset:
         """Advance the prepared ``run`` to its end with these options; return its Dataset."""
@@ -263,6 +276,12 @@ class Simulation:
         """
         execution = _execution(execution, options)
         return execution.execute(self.prepare())
+
+
+def check_flag(value, name, meaning, error=SimulationError):
+    """Refuse a ``value`` of the flag ``name`` that is not a bool (a string such as ``"no"`` is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise error(f"{name} must be True or False ({meaning}); got {value!r}.")
 
 
 def check_names(given, allowed, what, error=SimulationError):

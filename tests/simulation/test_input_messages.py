@@ -58,3 +58,34 @@ def test_resume_from_the_path_given_to_checkpoint_without_its_suffix(tmp_path):
     assert (tmp_path / "run.npz").is_file() and not (tmp_path / "run").exists()
     again = bn.simulate(bn.CoombesByrne(), CONN, resume_from=tmp_path / "run", **kw)  # was refused (no run.npz)
     xr.testing.assert_identical(again, first)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(overwrite="no"), r"overwrite must be True or False \(True replaces an existing store or checkpoint\); "
+                           r"got 'no'"),  # a truthy string: it replaced the store
+    (dict(progress="yes"), r"progress must be True or False .*; got 'yes'"),
+    (dict(chunk_steps="100"), r"chunk_steps must be a whole number of steps >= 1 .*; got '100'"),  # TypeError
+    (dict(chunk_steps=0), r"chunk_steps must be a whole number of steps >= 1 .*; got 0"),  # silently 1 period
+    (dict(chunk_steps=2.5), r"chunk_steps must be a whole number of steps >= 1 .*; got 2.5"),
+])
+def test_execution_options_of_the_wrong_kind_are_refused(options, message):
+    with pytest.raises(bn.SimulationError, match=message):
+        bn.simulate(bn.CoombesByrne(), CONN, 10.0, **options)
+    if "overwrite" not in options:
+        with pytest.raises(bn.SimulationError, match=message):
+            bn.simulate_batch(bn.CoombesByrne(), CONN, 10.0, batch={"G": [0.0, 1.0]}, **options)
+
+
+def test_a_string_overwrite_does_not_replace_a_netcdf_file(tmp_path):
+    ds = xr.Dataset({"x": ("t", [1.0])})
+    path = bn.write_netcdf(ds, tmp_path / "a.nc")
+    with pytest.raises(bn.BrainnetError, match=r"overwrite must be True or False .*; got 'False'"):
+        bn.write_netcdf(ds.assign(x=("t", [2.0])), path, overwrite="False")
+    with xr.open_dataset(path) as back:
+        assert back.x.values.tolist() == [1.0]
+
+
+def test_whole_execution_options_still_run():
+    ds = bn.simulate(bn.CoombesByrne(), CONN, 10.0, chunk_steps=np.int64(50), progress=np.bool_(False),
+                     overwrite=False)
+    xr.testing.assert_identical(ds, bn.simulate(bn.CoombesByrne(), CONN, 10.0, chunk_steps=50.0))
