@@ -89,7 +89,7 @@ def fit_parameters(init, book, run):
             )
         if not p.per_region and np.ndim(v) != 0:
             raise FitError(f"init[{name!r}] must be a scalar (one global value); got shape {np.shape(v)}.")
-        params[name], values[name] = p, book.point(p, v, n, FitError, f"init[{name!r}]")
+        params[name], values[name] = p, book.point(p, v, n, FitError, f"init[{name!r}]", run.connectome.labels)
     for name, p in params.items():
         book.check_noise_row(p, run, FitError, f"init[{name!r}]")
     return params, values

@@ -230,7 +230,7 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
         raise FitError(f"keep_fc must be True or False; got {keep_fc!r}.")
     spec, book, scorer = setup(model, connectome, objective, empirical_fc, empirical_fcd, seeds, heterogeneity,
                                client, sweep_kwargs, grid)
-    scorer.check(grid)
+    grid = scorer.check(grid)  # labelled per-region rows in the connectome's order
     ev = scorer.evaluate(grid, progress=progress)
     res = ev["sweep"]
     names = list(grid)

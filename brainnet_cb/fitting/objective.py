@@ -38,7 +38,7 @@ import xarray as xr
 from .. import analysis
 from ..data.empirical import as_timeseries, target_fc
 from ..errors import AnalysisError, FitError
-from ..simulation.parameters import GRID
+from ..simulation.parameters import GRID, aligned_rows
 from .fit_results import loss_value
 from .sweep import sweep
 from .sweep_summaries import signal_samples
@@ -198,11 +198,18 @@ class Scorer:
         return sgrid, axes
 
     def check(self, grid):
-        """Every grid entry checked by the book (a :class:`FitError` naming the problem)."""
+        """Every grid entry checked by the book (a :class:`FitError` naming the problem).
+
+        Returns the grid with rows labelled by region in the connectome's order
+        (:func:`~brainnet_cb.simulation.parameters.aligned_rows`).
+        """
         if not isinstance(grid, dict) or not grid:
             raise FitError(f"grid must be a non-empty dict {{name: values}}, e.g. grid={{'G': [0.5, 1.0]}}; "
                            f"got {grid!r}.")
         dtype = self.spec.prepare().dyn.table.weights.dtype
+        labels = self.spec.connectome.labels
+        grid = {name: aligned_rows(vals, labels, f"grid[{name!r}]", FitError)
+                if self.book.lookup(name, FitError, GRID.unknown).per_region else vals for name, vals in grid.items()}
         for name, vals in grid.items():
             p = self.book.lookup(name, FitError, GRID.unknown)
             if p.kind == "heterogeneity":
@@ -212,6 +219,7 @@ class Scorer:
                 if arr.ndim == 2:
                     raise FitError(f"grid[{name!r}] must be scalars (k,) when {name + '_scale'!r} is swept with "
                                    "it (the map gives the per-region values).")
+        return grid
 
     def evaluate(self, grid, progress=False):
         """Losses and scores over the cartesian product of ``grid`` (shape = the grid's sizes, in order).

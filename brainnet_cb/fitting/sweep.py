@@ -81,8 +81,9 @@ def parse_bytes(value, error=SweepError, name="memory"):
 
 
 
-def grid_values(grid, book, n, dtype):
-    """``{name: (kind, values)}``: each value array ``(k,)`` or ``(k, n)``, checked by the parameter book."""
+def grid_values(grid, book, n, dtype, labels=None):
+    """``{name: (kind, values)}``: each value array ``(k,)`` or ``(k, n)``, checked by the parameter book
+    (rows labelled by region put in the order of the connectome's ``labels``)."""
     if not isinstance(grid, dict) or not grid:
         raise SweepError(
             f"grid must be a non-empty dict {{name: values}}, e.g. grid={{'G': np.linspace(0, 2, 32)}}; "
@@ -91,7 +92,7 @@ def grid_values(grid, book, n, dtype):
     out = {}
     for name, vals in grid.items():
         p = book.lookup(name, SweepError, GRID.unknown)
-        out[name] = (p.kind, book.rows(p, vals, n, dtype, GRID))
+        out[name] = (p.kind, book.rows(p, vals, n, dtype, GRID, labels))
     return out
 
 
@@ -264,7 +265,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     run = spec.prepare()
     n = run.connectome.n_regions
     dtype_name = str(np.dtype(run.dyn.table.weights.dtype))
-    values = grid_values(grid, ParameterBook.of(spec), n, run.dyn.table.weights.dtype)
+    values = grid_values(grid, ParameterBook.of(spec), n, run.dyn.table.weights.dtype, run.connectome.labels)
     names = list(values)
 
     # Analysis settings.

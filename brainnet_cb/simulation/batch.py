@@ -28,9 +28,10 @@ BATCH_EXECUTION = ("chunk_steps", "progress")
 VECTORIZE = (True, False, "auto")
 
 
-def batch_values(batch, book, n, dtype):
+def batch_values(batch, book, n, dtype, labels=None):
     """``({name: (B,) or (B, n) array}, B)``: the checked values of a batch
-    (:data:`~brainnet_cb.simulation.parameters.BATCH`)."""
+    (:data:`~brainnet_cb.simulation.parameters.BATCH`; rows labelled by region put in the order of
+    ``labels``)."""
     if not isinstance(batch, dict) or not batch:
         raise SimulationError(
             "batch must be a non-empty dict {name: values}, e.g. batch={'G': np.linspace(0, 1, 32)}."
@@ -38,7 +39,7 @@ def batch_values(batch, book, n, dtype):
     values, size = {}, None
     for name, vals in batch.items():
         p = book.lookup(name, SimulationError, BATCH.unknown)
-        arr = book.rows(p, vals, n, dtype, BATCH)
+        arr = book.rows(p, vals, n, dtype, BATCH, labels)
         if size is not None and arr.shape[0] != size:
             raise SimulationError(
                 f"every batch entry must have the same length (the batch size); "
@@ -115,7 +116,7 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     spec = simulation(model, connectome, duration, dt, **sim_options)
     book = ParameterBook.of(spec)
     n = spec.connectome.n_regions
-    values, size = batch_values(batch, book, n, spec.prepare().dyn.table.weights.dtype)
+    values, size = batch_values(batch, book, n, spec.prepare().dyn.table.weights.dtype, spec.connectome.labels)
 
     # The first item, through the ordinary validation; then every value stacked along a batch axis.
     first_spec = book.apply(spec, {name: v[0] for name, v in values.items()})

@@ -74,14 +74,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import per_region
+from .._checks import by_label, per_region, region_labels
 from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
 from ..noise import Additive
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
-           "BATCH"]
+           "BATCH", "aligned_rows"]
 
 #: Prefix of noise amplitudes: ``"noise_v"`` is :math:`\sigma_v`.
 NOISE_PREFIX = "noise_"
@@ -270,14 +270,17 @@ class ParameterBook:
         return hits[0]
 
     # ------------------------------------------------------------------------- checks
-    def rows(self, p: Parameter, values, n, dtype, phrasing=GRID) -> np.ndarray:
+    def rows(self, p: Parameter, values, n, dtype, phrasing=GRID, labels=None) -> np.ndarray:
         """``values`` of ``p`` for several runs: shape ``(k,)`` or ``(k, n)``, each row checked.
 
         Model and coupling rows go through the object's own check (its
         ``param_ranges``); noise amplitudes must be ``>= 0``, speeds ``> 0``,
-        seeds integers.
+        seeds integers. With the connectome's region ``labels``, rows labelled
+        by region are put in its order first (:func:`aligned_rows`).
         """
         label, error = f"{phrasing.what}[{p.name!r}]", phrasing.error
+        if labels is not None and p.per_region:
+            values = aligned_rows(values, labels, label, error)
         try:
             arr = np.asarray(values) if p.kind == "seed" else np.asarray(values, dtype=float)
         except (TypeError, ValueError):
@@ -304,8 +307,14 @@ class ParameterBook:
                 dataclasses.replace(obj, **{p.field: v}).validated(n, dtype)
         return arr
 
-    def point(self, p: Parameter, value, n, error, label) -> np.ndarray:
-        """One value of ``p`` (a fit's starting value): a finite scalar or one value per region."""
+    def point(self, p: Parameter, value, n, error, label, labels=None) -> np.ndarray:
+        """One value of ``p`` (a fit's starting value): a finite scalar or one value per region.
+
+        With the connectome's region ``labels``, a value labelled by region (a
+        pandas Series, a 1-D DataArray) is put in its order first.
+        """
+        if labels is not None:
+            value = by_label(value, labels, label, error)
         return per_region(value, n, label, error, scalar="a scalar (one global value)")
 
     @staticmethod
@@ -421,6 +430,47 @@ class ParameterBook:
             if p.kind == "noise":
                 sigma = sigma.at[rows.index(p.field)].set(broadcast(params[k]))
         return dyn._replace(sigma=sigma)
+
+
+def aligned_rows(values, labels, label, error):
+    """Rows of per-region values labelled by region, in the order of the connectome's ``labels``.
+
+    Labelled rows are a pandas DataFrame whose columns are region labels, a
+    DataArray with a ``region`` dimension (one row, or rows along its other
+    dimension), a sequence of pandas Series / 1-D DataArrays labelled by
+    region, or one such Series, which is one row (``(1, n)``): all are
+    reordered by label, as :func:`~brainnet_cb.simulate` reorders a labelled
+    per-region parameter (:func:`brainnet_cb._checks.by_label`; labels that
+    are not the connectome's regions once each are refused with ``error``).
+    Anything else (numbers, plain arrays, a Series of ``k`` values not
+    labelled by region) is returned unchanged.
+    """
+    labels = [str(v) for v in labels]
+    module = type(values).__module__.split(".")[0]
+    if module == "pandas" and getattr(values, "ndim", None) == 2:
+        columns = _positions(values.columns)
+        if region_labels(columns) is None:
+            return values
+        return np.asarray(values)[:, np.asarray(by_label(columns, labels, f"{label} (its columns)", error), int)]
+    if module == "xarray" and "region" in getattr(values, "dims", ()) and values.ndim in (1, 2):
+        rows = values.transpose(..., "region")
+        order = np.arange(rows.sizes["region"])
+        if "region" in rows.coords:
+            order = by_label(rows["region"].copy(data=order), labels, label, error)
+        return np.asarray(rows.values, dtype=float).reshape(-1, rows.sizes["region"])[:, np.asarray(order, int)]
+    given = region_labels(values)
+    if given is not None and sorted(given) == sorted(labels):
+        return np.asarray(by_label(values, labels, label, error), dtype=float)[None, :]  # one row
+    if isinstance(values, (list, tuple)) and any(region_labels(v) is not None for v in values):
+        return [by_label(v, labels, f"{label}[{k}]", error) for k, v in enumerate(values)]
+    return values
+
+
+def _positions(index):
+    """``0 .. m-1`` labelled by ``index`` (a pandas Series), to find the order of labelled columns."""
+    import pandas as pd  # noqa: PLC0415 - only for labelled values, which come from pandas
+
+    return pd.Series(np.arange(len(index)), index=index)
 
 
 def noise_states(run) -> list:

@@ -1,0 +1,56 @@
+"""Sweeps and fits given unusual but legitimate inputs: labelled rows, seeds, repeated values, targets."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+
+RUN = dict(duration=100.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=[bn.TemporalAverage(5.0)])
+FIT = dict(signal="r", band=None)
+
+
+@pytest.fixture(scope="module")
+def conn():
+    w = np.array([[0, 1, 0, 0.5], [1, 0, 1, 0], [0, 1, 0, 1], [0.5, 0, 1, 0]])
+    return bn.Connectome(w, np.full((4, 4), 20.0), labels=["A", "B", "C", "D"])
+
+
+@pytest.fixture(scope="module")
+def target(conn):
+    return bn.fc(bn.simulate(bn.CoombesByrne(), conn, coupling=bn.Linear(G=1.0), **RUN).r)
+
+
+ETA = np.array([1.0, 1.5, 2.0, 2.5])  # in the connectome's order A, B, C, D
+BACKWARDS = list("DCBA")
+
+
+def test_rows_labelled_by_region_follow_the_connectome_order(conn, target):
+    plain = bn.sweep(bn.CoombesByrne(), conn, {"eta": [ETA]}, **RUN, **FIT)
+    labelled = [
+        pd.DataFrame([ETA[::-1]], columns=BACKWARDS),
+        [pd.Series(ETA[::-1], index=BACKWARDS)],
+        pd.Series(ETA[::-1], index=BACKWARDS),  # one row
+        xr.DataArray([ETA[::-1]], dims=("k", "region"), coords={"region": BACKWARDS}),
+    ]
+    for rows in labelled:
+        res = bn.sweep(bn.CoombesByrne(), conn, {"eta": rows}, **RUN, **FIT)
+        np.testing.assert_array_equal(res.eta_value.values, [ETA])
+        np.testing.assert_array_equal(res.fc_mean.values, plain.fc_mean.values)
+    batch = bn.simulate_batch(bn.CoombesByrne(), conn, batch={"eta": [pd.Series(ETA[::-1], index=BACKWARDS)]},
+                              duration=10.0)
+    np.testing.assert_array_equal(batch.eta.values, [ETA])
+    grid = bn.fit_grid(bn.CoombesByrne(), conn, grid={"eta": pd.DataFrame([ETA[::-1]], columns=BACKWARDS)},
+                       empirical_fc=target, refine=None, **RUN, **FIT)
+    np.testing.assert_array_equal(grid.eta.values, ETA)
+    grad = bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"eta": pd.Series(ETA[::-1], index=BACKWARDS)},
+                           steps=1, **RUN, **FIT)
+    np.testing.assert_array_equal(grad.eta_path.values[0], ETA)
+
+
+def test_rows_labelled_with_other_regions_are_refused(conn):
+    rows = pd.DataFrame([ETA], columns=["A", "B", "C", "X"])
+    with pytest.raises(bn.SweepError, match=r"grid\['eta'\] \(its columns\) is labelled by region, but its labels "
+                                            r"are not the connectome's 4 regions once each .*unknown \['X'\]"):
+        bn.sweep(bn.CoombesByrne(), conn, {"eta": rows}, **RUN, **FIT)
