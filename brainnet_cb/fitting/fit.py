@@ -58,7 +58,7 @@ from ..simulation import differentiable
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .fit_grid import fit_grid
-from .fit_results import LOSSES, OBJECTIVES, check_choice, loss_value, result_dataset
+from .fit_results import LOSSES, OBJECTIVES, check_choice, check_options, loss_value, result_dataset
 from .objective import check_seeds, describe_seeds, heterogeneity_maps
 
 __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
@@ -157,6 +157,7 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     ['G']
     """
     check_choice(loss, LOSSES, "loss")
+    check_options(options, (fit_gradient, fc_loss))  # a misspelt keyword of the fit, named as such
     if isinstance(model, Simulation) and empirical_fc is None:
         model, connectome, empirical_fc = model, None, connectome  # fc_loss(spec, empirical_fc)
     spec = simulation(model, connectome, purpose="fc", **options)

@@ -21,9 +21,10 @@ import numpy as np
 from ..errors import FitError
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
-from .fit_results import OBJECTIVES, check_choice, check_int, result_dataset
+from .fit_results import OBJECTIVES, check_choice, check_int, check_options, result_dataset
 from .objective import Scorer, check_seeds, describe_seeds, heterogeneity_maps
 from .simplex import simplex_search
+from .sweep import sweep
 
 __all__ = ["fit_grid"]
 
@@ -51,8 +52,13 @@ def check_objective(objective, empirical_fc, empirical_fcd):
 
 
 def setup(model, connectome, objective, empirical_fc, empirical_fcd, seeds, heterogeneity, client, sweep_kwargs,
-          grid=None):
-    """``(spec, book, scorer)`` of a derivative-free fit: every argument checked before anything runs."""
+          grid=None, caller=None):
+    """``(spec, book, scorer)`` of a derivative-free fit: every argument checked before anything runs.
+
+    ``caller``: the entry point (``fit_grid``, ``fit_nelder_mead``), whose name and parameters an unknown
+    keyword is checked against (beside the run options and the sweep's).
+    """
+    check_options(sweep_kwargs, (caller or fit_grid, sweep), FitError, exclude=() if caller is None else ("grid",))
     check_objective(objective, empirical_fc, empirical_fcd)
     seeds = check_seeds(seeds, grid)
     sweep_kwargs = dict(sweep_kwargs)

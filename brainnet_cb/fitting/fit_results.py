@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import xarray as xr
 
 from ..errors import FitError
+from ..simulation.spec import Simulation, check_names
 
-__all__ = ["LOSSES", "OBJECTIVES", "loss_value", "check_choice", "result_dataset"]
+__all__ = ["LOSSES", "OBJECTIVES", "loss_value", "check_choice", "check_options", "result_dataset"]
 
 #: Losses of :func:`~brainnet_cb.fit_gradient` (and the FC ones of :func:`~brainnet_cb.fit_grid`).
 LOSSES = ("corr", "rmse", "corr+rmse")
@@ -25,6 +28,19 @@ def check_choice(value, options, name):
     """Refuse ``value`` unless it is one of ``options`` (a :class:`FitError` naming ``name``)."""
     if not isinstance(value, str) or value not in options:
         raise FitError(f"{name} must be one of {list(options)}; got {value!r}.")
+
+
+def check_options(options, functions, error=FitError, exclude=()):
+    """Refuse a keyword that is neither a run option (a field of :class:`~brainnet_cb.Simulation`) nor a
+    parameter of ``functions`` (the entry point first; but ``exclude``), with a close match when there is one.
+
+    A misspelt parameter of a sweep or a fit lands in its ``**options``; refused here, it is named as an
+    option of that entry point, not as an unknown field of the simulation.
+    """
+    own = [name for f in functions for name, p in inspect.signature(f).parameters.items()
+           if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in ("model", "connectome", *exclude)]
+    allowed = list(dict.fromkeys(own + ["duration", *Simulation.option_names()]))
+    check_names(options, allowed, f"bn.{functions[0].__name__} option", error)
 
 
 def check_int(name, value, low) -> int:

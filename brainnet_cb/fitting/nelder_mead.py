@@ -96,7 +96,7 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
         raise FitError(f"init must be a non-empty dict {{name: starting value}} of the parameters to fit, e.g. "
                        f"init={{'G': 0.5, 'eta': -2.0}}; got {init!r}.")
     spec, book, scorer = setup(model, connectome, objective, empirical_fc, empirical_fcd, seeds, heterogeneity,
-                               client, sweep_kwargs)
+                               client, sweep_kwargs, caller=fit_nelder_mead)
     params, values = {}, {}
     for name, v in init.items():
         p = book.lookup(name, FitError, INIT_UNKNOWN)

@@ -54,6 +54,7 @@ from ..simulation.batch import simulate_batch
 from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .batch_size import choose_batch_size
+from .fit_results import check_options
 from .sweep_summaries import ATTRS, SUMMARIES, signal_samples, summarize
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
@@ -260,6 +261,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     t_start = time.perf_counter()
     if isinstance(model, Simulation) and grid is None:
         model, connectome, grid = model, None, connectome  # sweep(spec, grid)
+    check_options(options, (sweep,), SweepError)  # a misspelt keyword of the sweep, named as such
     # Everything but the grid through the ordinary validation, before anything is compiled.
     spec = simulation(model, connectome, purpose="fc", **options)
     run = spec.prepare()

@@ -54,3 +54,20 @@ def test_rows_labelled_with_other_regions_are_refused(conn):
     with pytest.raises(bn.SweepError, match=r"grid\['eta'\] \(its columns\) is labelled by region, but its labels "
                                             r"are not the connectome's 4 regions once each .*unknown \['X'\]"):
         bn.sweep(bn.CoombesByrne(), conn, {"eta": rows}, **RUN, **FIT)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda c, t: bn.sweep(bn.CoombesByrne(), c, {"G": [1.0]}, batchsize=1, **RUN, **FIT), bn.SweepError,
+     r"unknown bn.sweep option 'batchsize' \(did you mean 'batch_size'\?\); choose from \['grid', "),
+    (lambda c, t: bn.fit_grid(bn.CoombesByrne(), c, grid={"G": [1.0]}, empirical_fc=t, refine_round=1, **RUN, **FIT),
+     bn.FitError, r"unknown bn.fit_grid option 'refine_round' \(did you mean 'refine_rounds'\?\)"),
+    (lambda c, t: bn.fit_nelder_mead(bn.CoombesByrne(), c, init={"G": 1.0}, empirical_fc=t, max_fev=2, **RUN, **FIT),
+     bn.FitError, r"unknown bn.fit_nelder_mead option 'max_fev' \(did you mean 'maxfev'\?\)"),
+    (lambda c, t: bn.fit_nelder_mead(bn.CoombesByrne(), c, init={"G": 1.0}, empirical_fc=t, grid={"G": [1.0]},
+                                     **RUN, **FIT), bn.FitError, r"unknown bn.fit_nelder_mead option 'grid'"),
+    (lambda c, t: bn.fit_gradient(bn.CoombesByrne(), c, t, init={"G": 1.0}, step=2, **RUN, **FIT),
+     bn.FitError, r"unknown bn.fit_gradient option 'step' \(did you mean 'steps'\?\)"),
+])
+def test_a_misspelt_keyword_is_named_as_an_option_of_the_entry_point(conn, target, call, error, message):
+    with pytest.raises(error, match=message):
+        call(conn, target)
