@@ -70,16 +70,44 @@ def heterogeneity_maps(heterogeneity, model, connectome) -> dict:
 
 
 def check_seeds(seeds, grid=None):
-    """The seeds as a tuple of ints (or None), refused next to a grid over ``"seed"``."""
+    """The seeds as a tuple of ints (or None), refused next to a grid over ``"seed"``.
+
+    A single int is refused: ``fit_working_point(seeds=2)`` counts realisations, here the
+    seeds are the keys themselves. Seeds that give JAX the same key (without 64-bit
+    integers JAX keeps the low 32 bits of a seed) would be the same realisation twice.
+    """
     if seeds is None:
         return None
-    arr = np.atleast_1d(np.asarray(seeds))
+    if np.ndim(seeds) == 0:
+        raise FitError(f"seeds must be a sequence of random keys, one per noise realisation; got {seeds!r}. "
+                       f"Pass seeds=range({seeds!r}) for {seeds!r} realisations or seeds=[{seeds!r}] for the one "
+                       f"of key {seeds!r}." if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool)
+                       else f"seeds must be a sequence of distinct integers, e.g. seeds=range(4); got {seeds!r}.")
+    arr = np.asarray(seeds)
     if arr.ndim != 1 or arr.size < 1 or not np.issubdtype(arr.dtype, np.integer) or np.unique(arr).size != arr.size:
         raise FitError(f"seeds must be distinct integers (one random key per noise realisation), e.g. "
                        f"seeds=range(4); got {seeds!r}.")
     if grid is not None and "seed" in grid:
         raise FitError("give seeds= (realisations averaged at every point) or a grid over 'seed', not both.")
-    return tuple(int(s) for s in arr)
+    seeds = tuple(int(s) for s in arr)
+    same_key(seeds, FitError, "seeds")
+    return seeds
+
+
+def same_key(seeds, error, what):
+    """Refuse seeds of which two give JAX the same random key (the same noise realisation)."""
+    import jax  # noqa: PLC0415 - only to compare the keys the seeds make
+
+    first = {}
+    for s in seeds:
+        if not -(2**63) <= s < 2**63:
+            raise error(f"{what} must be 64-bit integers (-2**63 <= seed < 2**63); got {s}.")
+        data = tuple(np.asarray(jax.random.key_data(jax.random.key(s))).tolist())
+        if data in first:
+            raise error(f"{what} {first[data]} and {s} give the same random key, so the same noise realisation "
+                        "(without 64-bit integers, bn.enable_float64(), JAX keeps the low 32 bits of a seed); "
+                        "use seeds in 0 .. 2**32 - 1, e.g. range(4).")
+        first[data] = s
 
 
 def fc_numbers(F, emp, fisher_z=False):
