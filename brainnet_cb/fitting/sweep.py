@@ -55,7 +55,7 @@ from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .batch_size import choose_batch_size
 from .fit_results import check_options
-from .sweep_summaries import ATTRS, SUMMARIES, signal_samples, summarize
+from .sweep_summaries import ATTRS, SUMMARIES, check_fcd_target, signal_samples, summarize
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
 
@@ -195,7 +195,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         missing pair (at ``[i, j]`` and ``[j, i]``), which is not scored.
     empirical_fcd : xarray.DataArray or array_like, optional
         Target FCD (a matrix or 1-D values, e.g. :func:`brainnet_cb.fcd` of
-        empirical BOLD with the same window and step): gives ``fcd_ks``.
+        empirical BOLD with the same window and step): gives ``fcd_ks``. One
+        of :func:`brainnet_cb.fcd` records its window, which must be
+        ``fcd_window`` (to within a sample); one with region dims (an FC) is
+        refused.
     signal : str, default "bold"
         The output the summaries use.
     discard : float or brainunit.Quantity, default 0
@@ -246,8 +249,9 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     SweepError
         An unknown parameter name, a grid value of the wrong shape, a bad
         memory budget, batch size, client, signal or kept output, an FCD window
-        longer than the series; the errors of :func:`~brainnet_cb.simulate`
-        for the other arguments, before anything runs.
+        longer than the series or unlike the target FCD's, a misspelt keyword;
+        the errors of :func:`~brainnet_cb.simulate` for the other arguments,
+        before anything runs.
 
     Examples
     --------
@@ -291,9 +295,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
     if empirical_fcd is not None:
+        w = int(np.rint(to_seconds(fcd_window, "fcd_window") * 1000.0 / period_ms))
+        check_fcd_target(empirical_fcd, w * period_ms / 1000.0, period_ms / 1000.0)
         analysis.ks_distance(empirical_fcd, empirical_fcd, k=fcd_k)  # checks it (AnalysisError)
         emp_fcd = empirical_fcd
-        w = int(np.rint(to_seconds(fcd_window, "fcd_window") * 1000.0 / period_ms))
         if w > samples:
             raise SweepError(
                 f"fcd_window = {to_seconds(fcd_window, 'fcd_window'):g} s ({w} samples of {signal!r}) is "

@@ -24,7 +24,7 @@ import xarray as xr
 from .. import analysis
 from ..errors import AnalysisError, SweepError
 
-__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "summarize"]
+__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "summarize", "check_fcd_target"]
 
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
@@ -51,6 +51,31 @@ def signal_samples(run, monitor, discard_s):
     left = max(total - dropped, 0)
     return max(left - int(np.ceil(discard_s * 1000.0 / period - 1e-9)), 0), period
 
+
+
+def check_fcd_target(empirical_fcd, window_s, sample_s):
+    """Refuse an empirical FCD that is an FC, or that was computed with another window than the runs' FCDs.
+
+    ``window_s``: the runs' FCD window (s, a whole number of samples of ``sample_s`` s). An FCD of
+    :func:`brainnet_cb.fcd` records its window (``attrs["window_s"]``, ``"window_samples"``); the
+    two windows must agree to within one sample of either series, since the spread of FCD
+    values shrinks as the window grows: a KS distance between FCDs of other windows measures the
+    windows, not the dynamics.
+    """
+    dims = tuple(str(d) for d in getattr(empirical_fcd, "dims", ()))
+    if any(d.startswith("region") for d in dims):
+        raise SweepError(f"empirical_fcd has dims {dims}: that is an FC (region by region), not an FCD (window by "
+                         "window); pass bn.fcd(empirical_bold, window=..., step=...) as empirical_fcd and the FC as "
+                         "empirical_fc.")
+    attrs = getattr(empirical_fcd, "attrs", {})
+    if "window_s" not in attrs:
+        return
+    emp = float(attrs["window_s"])
+    emp_sample = emp / float(attrs["window_samples"]) if attrs.get("window_samples") else 0.0
+    if abs(emp - window_s) > max(emp_sample, sample_s) + 1e-9:
+        raise SweepError(f"empirical_fcd was computed with {emp:g}-s windows (its attrs window_s) and the runs' "
+                         f"FCDs would use {window_s:g}-s windows; pass fcd_window={emp:g} (and its fcd_step) so "
+                         "that the KS distance compares the dynamics, not the windows.")
 
 
 def _first_bad(ds):

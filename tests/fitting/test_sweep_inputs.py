@@ -93,3 +93,20 @@ def test_seeds_that_make_the_same_key_are_refused(conn, target):
                                **RUN, **FIT)
     with pytest.raises(bn.FitError, match=r"seeds must be 64-bit integers"):
         bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, seeds=[2**63, 2**63 + 1], **RUN, **FIT)
+
+
+def test_an_fcd_target_must_be_an_fcd_of_the_same_window(conn, target):
+    one = bn.simulate(bn.CoombesByrne(), conn, duration=400.0, noise=bn.Additive(v=0.1),
+                      monitors=[bn.TemporalAverage(10.0)])
+    run = dict(RUN, duration=400.0)
+    with pytest.raises(bn.SweepError, match=r"empirical_fcd has dims \('region_i', 'region_j'\): that is an FC"):
+        bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, empirical_fcd=target,
+                    objective="corr+fcd_ks", fcd_window=0.1, **run, **FIT)
+    fcd = bn.fcd(one.r, window=0.1, step=0.02)  # 10 samples of 10 ms
+    with pytest.raises(bn.SweepError, match=r"empirical_fcd was computed with 0.1-s windows \(its attrs window_s\) "
+                                            r"and the runs' FCDs would use 0.2-s windows; pass fcd_window=0.1"):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fcd=fcd, fcd_window=0.2, **run, **FIT)
+    # the same window sampled at 5 ms by the runs, 10 ms by the target: compared
+    res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fcd=fcd, fcd_window=0.1, fcd_step=0.02,
+                   **run, **FIT)
+    assert 0.0 < res.fcd_ks.item() < 1.0
