@@ -244,11 +244,11 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
     records = Records(names)
     records.add(ev, "grid")
     values = ev["values"]
-    refinable = [k for k in names if k != "seed" and values[k].ndim == 1 and values[k].size > 1]
+    refinable = [k for k in names if k != "seed" and values[k].ndim == 1 and np.unique(values[k]).size > 1]
     if refine is not None and refinable and np.isfinite(surf).any():
         best_idx = np.unravel_index(np.argmin(surf), surf.shape)
         center = {k: float(values[k][best_idx[d]]) for d, k in enumerate(names) if k in refinable}
-        steps = {k: float(np.min(np.diff(np.sort(values[k])))) for k in refinable}
+        steps = {k: float(np.min(np.diff(np.unique(values[k])))) for k in refinable}  # a repeated value: no step
         fixed = {k: values[k][[best_idx[d]]] for d, k in enumerate(names) if k not in refinable}
         bar = progress_bar(progress, refine_rounds if refine == "grid" else maxfev, "refine")
         if refine == "grid":

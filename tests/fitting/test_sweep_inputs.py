@@ -110,3 +110,13 @@ def test_an_fcd_target_must_be_an_fcd_of_the_same_window(conn, target):
     res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fcd=fcd, fcd_window=0.1, fcd_step=0.02,
                    **run, **FIT)
     assert 0.0 < res.fcd_ks.item() < 1.0
+
+
+def test_a_repeated_grid_value_does_not_shrink_the_refinement_to_a_point(conn, target):
+    res = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0, 2.0]}, empirical_fc=target, objective="rmse",
+                      refine_rounds=1, refine_points=2, **RUN, **FIT)
+    # the neighbours of the best point G = 1 are 0 and 2 (step 1, not 0): 2 new points strictly between them
+    np.testing.assert_allclose(res.G_path.values, [1.0, 1.0, 2.0, 2 / 3, 4 / 3])
+    assert list(res.stage.values) == ["grid"] * 3 + ["refine"] * 2
+    same = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0]}, empirical_fc=target, **RUN, **FIT)
+    assert list(same.stage.values) == ["grid", "grid"]  # one distinct value: nothing to refine around
