@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._checks import caller_stacklevel
+from ._matrix_labels import in_one_order
 from .errors import ConnectomeError
 from .units import _is_quantity, to_mm
 
@@ -165,6 +166,10 @@ class Connectome:
     ----------
     weights : array_like, shape (n, n)
         Connection strengths, ``weights[target, source]``; finite, non-negative.
+        A pandas DataFrame or 2-D DataArray labelled by region (e.g.
+        ``pandas.read_csv(path, index_col=0)``) gives the labels (unless
+        ``labels`` is given: then it is put in that order by label); labelled
+        ``lengths`` are put in the same order.
     lengths : array_like or brainunit.Quantity, shape (n, n)
         Tract lengths in mm (``lengths[target, source]``); finite, non-negative.
         Conduction delays are ``lengths / speed``. Plain numbers whose
@@ -219,15 +224,15 @@ class Connectome:
     orientations: np.ndarray = None
 
     def __post_init__(self):
-        w = _square_matrix("weights", self.weights)
+        weights, given_lengths, labels = in_one_order(self.weights, self.lengths, self.labels)
+        w = _square_matrix("weights", weights)
         n = w.shape[0]
         if n == 0:
             raise ConnectomeError("weights must describe at least one region; got shape (0, 0).")
-        lengths = to_mm(self.lengths, "lengths", ConnectomeError)
+        lengths = to_mm(given_lengths, "lengths", ConnectomeError)
         length = _square_matrix("lengths", lengths, n)
-        if not _is_quantity(self.lengths):
+        if not _is_quantity(given_lengths):
             _warn_if_metres(length)
-        labels = self.labels
         if labels is None:
             labels = tuple(f"r{i}" for i in range(n))
         elif isinstance(labels, str):

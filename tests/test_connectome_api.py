@@ -134,3 +134,36 @@ def test_tract_lengths_in_metres_are_flagged_and_a_quantity_is_converted():
     with pytest.warns(bn.TractLengthWarning) as caught:
         conn.replace(lengths=metres)
     assert [str(w.message) for w in caught] == [message] and caught[0].filename == __file__
+
+
+def test_weights_labelled_by_region_give_the_labels_and_one_order():
+    """A DataFrame read with index_col=0 lost its labels (r0, r1, ...); labelled lengths in another order were
+    used by position. Now every labelled matrix is put in one order by label."""
+    import pandas as pd
+    import xarray as xr
+
+    w = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]])
+    L = 10.0 * w + 5.0
+    np.fill_diagonal(L, 0.0)
+    names = ["A", "B", "C"]
+    frame = pd.DataFrame(w, index=names, columns=names)
+    conn = bn.Connectome(frame, L)
+    assert conn.labels == ("A", "B", "C") and np.array_equal(conn.weights, w) and np.array_equal(conn.lengths, L)
+    perm = [2, 0, 1]
+    shuffled = frame.iloc[perm, perm]
+    by_label = bn.Connectome(shuffled, pd.DataFrame(L, index=names, columns=names), labels=names)
+    assert np.array_equal(by_label.weights, w) and np.array_equal(by_label.lengths, L)
+    own = bn.Connectome(shuffled, L[np.ix_(perm, perm)])  # unlabelled lengths: in the weights' own order
+    assert own.labels == ("C", "A", "B") and np.array_equal(own.reordered(names).lengths, L)
+    moved = bn.Connectome(shuffled, L[np.ix_(perm, perm)], labels=names)  # and moved with them
+    assert np.array_equal(moved.weights, w) and np.array_equal(moved.lengths, L)
+    dims = xr.DataArray(w, dims=("target", "source"), coords={"target": names, "source": names})
+    assert bn.Connectome(dims, L).labels == ("A", "B", "C")
+    with pytest.raises(bn.ConnectomeError, match=r"^weights: the row labels \['A', 'B', 'C'\]\.\.\. differ from the "
+                                                 r"column labels \['C', 'B', 'A'\]\.\.\.; a connectivity matrix "):
+        bn.Connectome(pd.DataFrame(w, index=names, columns=names[::-1]), L)
+    with pytest.raises(bn.ConnectomeError, match=r"^lengths carries region labels and weights does not: pass labels="):
+        bn.Connectome(w, pd.DataFrame(L, index=names, columns=names))
+    with pytest.raises(bn.ConnectomeError, match=r"^weights is labelled by region, but its labels are not the "
+                                                 r"connectome's 3 regions once each \(unknown \['C'\], missing \['X'\]\)"):
+        bn.Connectome(frame, L, labels=["A", "B", "X"])

@@ -70,15 +70,15 @@ def pair_coords_of(series, suffixes=("_i", "_j")):
     return (di, dj), coords
 
 
-def _frame_labels(frame, name, error):
+def _frame_labels(frame, name, error, kind="an FC matrix"):
     """The region labels of a DataFrame: its columns, its index, or both where they agree; None where both are
     the positions 0..n-1 (``pandas.DataFrame(array)``, also written to CSV and read back)."""
 
     rows, cols = [str(v) for v in frame.index], [str(v) for v in frame.columns]
     positions = [str(k) for k in range(len(rows))]  # the frame is square
     if positions != rows and positions != cols and rows != cols:
-        raise error(f"{name}: the row labels {rows[:3]}... differ from the column labels {cols[:3]}...; an FC "
-                    "matrix lists the same regions in the same order on both axes.")
+        raise error(f"{name}: the row labels {rows[:3]}... differ from the column labels {cols[:3]}...; {kind} "
+                    "lists the same regions in the same order on both axes.")
     return cols if cols != positions else rows if rows != positions else None
 
 
@@ -95,7 +95,7 @@ def _is_number(v) -> bool:
     return True
 
 
-def labelled_matrix(m, name, error=AnalysisError):
+def labelled_matrix(m, name, error=AnalysisError, kind="an FC matrix"):
     """A square matrix argument as a DataArray ``(region_i, region_j)`` carrying its region labels, or ``m``
     unchanged where it carries none.
 
@@ -107,7 +107,7 @@ def labelled_matrix(m, name, error=AnalysisError):
     ``(region_i, region_j)`` labelled on both, and a matrix that is not
     square, are returned as they are (a DataFrame as its array). A DataFrame of n rows and n + 1
     columns whose first column holds names (a CSV read without
-    ``index_col=0``) raises ``error``.
+    ``index_col=0``) raises ``error``. ``kind`` names the matrix in messages.
     """
     if isinstance(m, pd.DataFrame):
         rows, cols = m.shape
@@ -116,7 +116,7 @@ def labelled_matrix(m, name, error=AnalysisError):
                         f"({m.iloc[0, 0]!r}, ...): read the file with pandas.read_csv(path, index_col=0).")
         if rows != cols:  # not a matrix over regions (a time series?): refused as such downstream
             return m.to_numpy()
-        labels = _frame_labels(m, name, error)
+        labels = _frame_labels(m, name, error, kind)
         if labels is None:
             return m.to_numpy()
         values = m.to_numpy()
@@ -125,7 +125,7 @@ def labelled_matrix(m, name, error=AnalysisError):
         if not found or (m.dims == ("region_i", "region_j") and len(found) == 2):
             return m
         if len(found) == 2 and found[0] != found[1]:
-            raise error(f"{name}: the labels of its dims {m.dims[0]!r} and {m.dims[1]!r} differ; an FC matrix "
+            raise error(f"{name}: the labels of its dims {m.dims[0]!r} and {m.dims[1]!r} differ; {kind} "
                         "lists the same regions in the same order on both axes.")
         labels, values = found[0], m.values
     else:
