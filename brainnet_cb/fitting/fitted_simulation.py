@@ -43,6 +43,9 @@ from ..simulation.spec import Simulation, check_names
 __all__ = ["fitted_simulation"]
 
 _TITLE = "brainnet_cb working-point fit"
+#: The titles of the other fits' results, and the fits.
+_OTHER_FITS = {"brainnet_cb grid fit": "bn.fit_grid", "brainnet_cb Nelder-Mead fit": "bn.fit_nelder_mead",
+               "brainnet_cb gradient fit": "bn.fit_gradient"}
 #: What a result must hold: attributes, then variables.
 _ATTRS = ("model", "model_parameters", "noise_amplitudes", "G", "speed", "dt_chosen", "duration_ms", "tr_ms", "key")
 _VARIABLES = ("weights", "lengths", "fixed_point")
@@ -60,9 +63,19 @@ def _check_result(result) -> None:
     if not isinstance(result, xr.Dataset):
         raise FitError(f"fitted_simulation needs the xarray.Dataset that bn.fit_working_point returns, or the path "
                        f"of its NetCDF file; got {type(result).__name__}.")
-    if result.attrs.get("title") != _TITLE:
-        raise FitError(f"this Dataset is not a result of bn.fit_working_point (its title is "
-                       f"{result.attrs.get('title')!r}, not {_TITLE!r}).")
+    title = result.attrs.get("title")
+    if title in _OTHER_FITS:
+        maps = [str(v)[:-len("_map")] for v in result.data_vars if str(v).endswith("_map")]
+        with_maps = (f"maps={{{', '.join(f'{f!r}: res.{f}_map.values' for f in maps)}}}" if maps else "")
+        raise FitError(
+            f"this Dataset is a result of {_OTHER_FITS[title]}, which records the values it fitted "
+            f"({result.attrs.get('fitted', '[]')}) but not the run they were fitted in; fitted_simulation "
+            "rebuilds the run of bn.fit_working_point only. Put the fitted values into the simulation you fitted: "
+            f"bn.ParameterBook.of(spec{', ' + with_maps if maps else ''}).apply(spec, {{k: res[k].values for k in "
+            "json.loads(res.attrs['fitted'])}).")
+    if title != _TITLE:
+        raise FitError(f"this Dataset is not a result of bn.fit_working_point (its title is {title!r}, not "
+                       f"{_TITLE!r}).")
     missing = [a for a in _ATTRS if a not in result.attrs] + [v for v in _VARIABLES if v not in result]
     if missing:
         raise FitError(f"this fit result lacks {', '.join(missing)}: it was written by an older brainnet_cb; "

@@ -120,3 +120,25 @@ def test_a_repeated_grid_value_does_not_shrink_the_refinement_to_a_point(conn, t
     assert list(res.stage.values) == ["grid"] * 3 + ["refine"] * 2
     same = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0]}, empirical_fc=target, **RUN, **FIT)
     assert list(same.stage.values) == ["grid", "grid"]  # one distinct value: nothing to refine around
+
+
+def test_fitted_simulation_of_another_fit_says_how_to_run_its_best_point(conn, target, tmp_path):
+    spec = bn.Simulation(bn.CoombesByrne(), conn, **RUN)
+    res = bn.fit_grid(spec, grid={"G": [0.5, 1.0], "eta_scale": [0.0, 0.5]}, heterogeneity=np.arange(4.0),
+                      empirical_fc=target, refine=None, **FIT)
+    bn.write_netcdf(res, tmp_path / "grid.nc")
+    for given in (res, tmp_path / "grid.nc"):
+        with pytest.raises(bn.FitError, match=r"a result of bn.fit_grid, which records the values it fitted "
+                                              r"\(\[\"G\", \"eta_scale\"\]\) but not the run .*"
+                                              r"bn.ParameterBook.of\(spec, maps=\{'eta': res.eta_map.values\}\)"):
+            bn.fitted_simulation(given)
+    # the recipe it gives runs the best point
+    import json
+
+    best = bn.ParameterBook.of(spec, maps={"eta": res.eta_map.values}).apply(
+        spec, {k: res[k].values for k in json.loads(res.attrs["fitted"])})
+    assert float(best.coupling.G) == float(res.G)
+    np.testing.assert_allclose(best.model.eta, res.eta_effective.values)
+    grad = bn.fit_gradient(spec, target, init={"G": 0.9}, steps=1, **FIT)
+    with pytest.raises(bn.FitError, match=r"a result of bn.fit_gradient.*bn.ParameterBook.of\(spec\).apply"):
+        bn.fitted_simulation(grad)
