@@ -44,6 +44,11 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
                 f"{value}. Pass e.g. {name}={example or '1.0 * u.' + unit_name.replace('/', ' / u.')} "
                 f"or a plain number in {unit_name}."
             ) from None
+    if isinstance(value, (str, bytes, bool, np.bool_)):  # NumPy would read "0.1" as 0.1 and True as 1
+        raise error(
+            f"{name} must be a number in {unit_name} or a brainunit quantity; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
     try:
         out = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

@@ -89,3 +89,13 @@ def test_whole_execution_options_still_run():
     ds = bn.simulate(bn.CoombesByrne(), CONN, 10.0, chunk_steps=np.int64(50), progress=np.bool_(False),
                      overwrite=False)
     xr.testing.assert_identical(ds, bn.simulate(bn.CoombesByrne(), CONN, 10.0, chunk_steps=50.0))
+
+
+@pytest.mark.parametrize("field, value, kind", [("dt", "0.1", "str"), ("duration", True, "bool"),
+                                                ("speed", b"3", "bytes")])
+def test_a_time_or_speed_given_as_text_or_a_bool_is_refused(field, value, kind):
+    """NumPy read "0.1" as 0.1 ms and True as a 1-ms run; neither is a number of the unit."""
+    unit = "mm/ms" if field == "speed" else "ms"
+    with pytest.raises(bn.SimulationError, match=rf"^{field} must be a number in {unit} or a brainunit quantity; got "
+                                              rf".* of type {kind}\.$"):
+        bn.Simulation(bn.CoombesByrne(), bn.load_atlas("tvb76"), **{"duration": 100.0, "dt": 0.1, field: value})
