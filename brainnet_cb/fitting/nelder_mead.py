@@ -102,7 +102,11 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
         p = book.lookup(name, FitError, INIT_UNKNOWN)
         if p.kind == "seed":
             raise FitError("'seed' cannot be fitted; average over realisations with seeds=[...] instead.")
-        arr = np.asarray(v, dtype=float)
+        v = book.plain(p, v, f"init[{name!r}]", FitError)  # a brainunit speed in mm/ms; no strings, booleans
+        try:
+            arr = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            arr = np.asarray(np.nan)
         if arr.ndim != 0 or not np.isfinite(arr):
             raise FitError(f"init[{name!r}] must be a finite scalar (Nelder-Mead fits global values; fit "
                            f"per-region values with bn.fit_gradient or a heterogeneity scale); got {v!r}.")

@@ -38,7 +38,7 @@ import xarray as xr
 from .. import analysis
 from ..data.empirical import as_timeseries, target_fc
 from ..errors import AnalysisError, FitError
-from ..simulation.parameters import GRID, aligned_rows
+from ..simulation.parameters import GRID
 from .fit_results import loss_value
 from .sweep import sweep
 from .sweep_summaries import signal_samples
@@ -228,26 +228,24 @@ class Scorer:
     def check(self, grid):
         """Every grid entry checked by the book (a :class:`FitError` naming the problem).
 
-        Returns the grid with rows labelled by region in the connectome's order
-        (:func:`~brainnet_cb.simulation.parameters.aligned_rows`).
+        Returns the checked grid: arrays ``(k,)`` or ``(k, n)`` (rows labelled by region in the
+        connectome's order, speeds in mm/ms; :meth:`~brainnet_cb.simulation.parameters.ParameterBook.rows`).
         """
         if not isinstance(grid, dict) or not grid:
             raise FitError(f"grid must be a non-empty dict {{name: values}}, e.g. grid={{'G': [0.5, 1.0]}}; "
                            f"got {grid!r}.")
         dtype = self.spec.prepare().dyn.table.weights.dtype
         labels = self.spec.connectome.labels
-        grid = {name: aligned_rows(vals, labels, f"grid[{name!r}]", FitError)
-                if self.book.lookup(name, FitError, GRID.unknown).per_region else vals for name, vals in grid.items()}
+        checked = {}
         for name, vals in grid.items():
             p = self.book.lookup(name, FitError, GRID.unknown)
-            if p.kind == "heterogeneity":
-                self.book.rows(p, vals, self.n, dtype)
+            checked[name] = vals = self.book.rows(p, vals, self.n, dtype, GRID, labels)
             if p.kind == "model" and self.book.scale_field(name + "_scale") and name + "_scale" in grid:
                 arr = np.asarray(vals, dtype=float)
                 if arr.ndim == 2:
                     raise FitError(f"grid[{name!r}] must be scalars (k,) when {name + '_scale'!r} is swept with "
                                    "it (the map gives the per-region values).")
-        return grid
+        return checked
 
     def evaluate(self, grid, progress=False):
         """Losses and scores over the cartesian product of ``grid`` (shape = the grid's sizes, in order).

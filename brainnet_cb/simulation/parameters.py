@@ -79,6 +79,7 @@ from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
 from ..noise import Additive
+from ..units import to_mm_per_ms
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
            "BATCH", "aligned_rows"]
@@ -281,6 +282,7 @@ class ParameterBook:
         label, error = f"{phrasing.what}[{p.name!r}]", phrasing.error
         if labels is not None and p.per_region:
             values = aligned_rows(values, labels, label, error)
+        values = self.plain(p, values, label, error)
         try:
             arr = np.asarray(values) if p.kind == "seed" else np.asarray(values, dtype=float)
         except (TypeError, ValueError):
@@ -307,6 +309,18 @@ class ParameterBook:
                 dataclasses.replace(obj, **{p.field: v}).validated(n, dtype)
         return arr
 
+    @staticmethod
+    def plain(p: Parameter, values, label, error):
+        """``values`` of ``p`` as plain numbers: a brainunit speed in mm/ms (as the run's ``speed=``
+        takes it); strings and booleans refused (NumPy would read ``"0.5"`` as 0.5 and True as 1)."""
+        try:
+            kind = np.asarray(values).dtype.kind
+        except (TypeError, ValueError):
+            kind = "O"
+        if kind in "bUS" and p.kind != "seed":  # a seed's own check says it must be an integer
+            raise error(f"{label} must be numbers; got {values!r}.")
+        return to_mm_per_ms(values, label, error) if p.kind == "speed" else values
+
     def point(self, p: Parameter, value, n, error, label, labels=None) -> np.ndarray:
         """One value of ``p`` (a fit's starting value): a finite scalar or one value per region.
 
@@ -315,7 +329,7 @@ class ParameterBook:
         """
         if labels is not None:
             value = by_label(value, labels, label, error)
-        return per_region(value, n, label, error, scalar="a scalar (one global value)")
+        return per_region(self.plain(p, value, label, error), n, label, error, scalar="a scalar (one global value)")
 
     @staticmethod
     def check_noise_row(p: Parameter, run, error, label):

@@ -142,3 +142,34 @@ def test_fitted_simulation_of_another_fit_says_how_to_run_its_best_point(conn, t
     grad = bn.fit_gradient(spec, target, init={"G": 0.9}, steps=1, **FIT)
     with pytest.raises(bn.FitError, match=r"a result of bn.fit_gradient.*bn.ParameterBook.of\(spec\).apply"):
         bn.fitted_simulation(grad)
+
+
+def test_speeds_as_quantities_and_no_strings_or_booleans(conn, target):
+    import brainunit as u
+
+    plain = bn.sweep(bn.CoombesByrne(), conn, {"speed": [1.0, 2.0]}, **RUN, **FIT)
+    quantity = bn.sweep(bn.CoombesByrne(), conn, {"speed": [100.0, 200.0] * u.cm / u.second}, **RUN, **FIT)
+    np.testing.assert_array_equal(quantity.speed.values, [1.0, 2.0])  # mm/ms, as the run's own speed=
+    np.testing.assert_array_equal(quantity.fc_mean.values, plain.fc_mean.values)
+    grid = bn.fit_grid(bn.CoombesByrne(), conn, grid={"speed": [1.0, 2.0] * u.meter / u.second}, empirical_fc=target,
+                       refine=None, **RUN, **FIT)
+    np.testing.assert_array_equal(grid.grid_speed.values, [1.0, 2.0])
+    nm = bn.fit_nelder_mead(bn.CoombesByrne(), conn, init={"speed": 2.0 * u.meter / u.second}, empirical_fc=target,
+                            maxfev=1, **RUN, **FIT)
+    assert float(nm.speed_path[0]) == 2.0
+    with pytest.raises(bn.SweepError, match=r"grid\['speed'\] must be a quantity with the dimension of mm/ms"):
+        bn.sweep(bn.CoombesByrne(), conn, {"speed": [1.0] * u.second}, **RUN, **FIT)
+    for call, error, message in [
+        (lambda: bn.sweep(bn.CoombesByrne(), conn, {"G": [True, False]}, **RUN, **FIT), bn.SweepError,
+         r"grid\['G'\] must be numbers; got \[True, False\]"),
+        (lambda: bn.sweep(bn.CoombesByrne(), conn, {"speed": ["1", "2"]}, **RUN, **FIT), bn.SweepError,
+         r"grid\['speed'\] must be numbers; got \['1', '2'\]"),
+        (lambda: bn.simulate_batch(bn.CoombesByrne(), conn, batch={"noise_v": ["0.1"]}, **RUN), bn.SimulationError,
+         r"batch\['noise_v'\] must be numbers"),
+        (lambda: bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": "0.5"}, **RUN, **FIT), bn.FitError,
+         r"init\['G'\] must be numbers; got '0.5'"),
+        (lambda: bn.fit_nelder_mead(bn.CoombesByrne(), conn, init={"G": True}, empirical_fc=target, **RUN, **FIT),
+         bn.FitError, r"init\['G'\] must be numbers; got True"),
+    ]:
+        with pytest.raises(error, match=message):
+            call()
