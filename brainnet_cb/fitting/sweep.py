@@ -248,7 +248,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     ------
     SweepError
         An unknown parameter name, a grid value of the wrong shape, a bad
-        memory budget, batch size, client, signal or kept output, an FCD window
+        memory budget, batch size, client, signal or kept output, fewer than 3
+        samples of the signal after ``discard``, an FCD window
         longer than the series or unlike the target FCD's, a misspelt keyword;
         the errors of :func:`~brainnet_cb.simulate` for the other arguments,
         before anything runs.
@@ -294,6 +295,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     emp = target_fc(empirical_fc, run.connectome, error=SweepError, missing=True)
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
+    if samples < 3:  # every summary would be NaN (and a fit's every point +inf)
+        raise SweepError(f"{signal!r} has {samples} samples (one every {period_ms:g} ms) after discarding "
+                         f"{discard_s:g} s of the {run.n_steps * run.dt / 1000.0:g}-s run; an FC needs at least 3: "
+                         "simulate longer or discard less.")
     if empirical_fcd is not None:
         w = int(np.rint(to_seconds(fcd_window, "fcd_window") * 1000.0 / period_ms))
         check_fcd_target(empirical_fcd, w * period_ms / 1000.0, period_ms / 1000.0)

@@ -173,3 +173,11 @@ def test_speeds_as_quantities_and_no_strings_or_booleans(conn, target):
     ]:
         with pytest.raises(error, match=message):
             call()
+
+
+def test_a_discard_that_leaves_too_few_samples_is_refused_before_running(conn, target):
+    message = r"'r' has 1 samples \(one every 5 ms\) after discarding 0.095 s of the 0.1-s run; an FC needs at least 3"
+    with pytest.raises(bn.SweepError, match=message):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, discard=0.095, **RUN, **FIT)
+    with pytest.raises(bn.SweepError, match=message):  # was: "every run diverged ... widen the grid"
+        bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, discard=0.095, **RUN, **FIT)
