@@ -14,6 +14,7 @@ al. 2021).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -47,7 +48,9 @@ class FixedPoint:
     states, labels : tuple of str
         State names and region labels.
     eigenvalues : ndarray of complex
-        Eigenvalues of the delay-free Jacobian (1/ms), by decreasing real part.
+        Eigenvalues of the delay-free Jacobian (1/ms), by decreasing real part
+        (computed from ``jacobian`` when first read: an eigenvalue problem of
+        ``n_states n``, the costliest part of a point on large networks).
     jacobian : ndarray, shape (n_states n, n_states n)
         The delay-free Jacobian, state-major (see :mod:`brainnet_cb.dynamics.system`).
     residual : float
@@ -60,10 +63,14 @@ class FixedPoint:
     values: np.ndarray
     states: tuple
     labels: tuple
-    eigenvalues: np.ndarray
     jacobian: np.ndarray
     residual: float
     start: str
+
+    @functools.cached_property
+    def eigenvalues(self) -> np.ndarray:
+        ev = np.linalg.eigvals(self.jacobian)
+        return ev[np.lexsort((-ev.imag, -ev.real))]
 
     @property
     def max_real(self) -> float:
@@ -172,12 +179,9 @@ def _seed(key):
 
 @in_float64
 def fixed_point_at(network: Network, x, start="start") -> FixedPoint:
-    """The :class:`FixedPoint` record (spectrum included) of a solution ``x``."""
+    """The :class:`FixedPoint` record of a solution ``x`` (its spectrum computed when first read)."""
     F, J = rhs_and_jacobian(jnp.asarray(x, jnp.float64), network.arrays, network.port)
-    J = np.asarray(J)
-    ev = np.linalg.eigvals(J)
-    ev = ev[np.lexsort((-ev.imag, -ev.real))]
-    return FixedPoint(np.asarray(x, dtype=float), network.states, network.labels, ev, J,
+    return FixedPoint(np.asarray(x, dtype=float), network.states, network.labels, np.asarray(J),
                       float(np.max(np.abs(np.asarray(F)))), start)
 
 

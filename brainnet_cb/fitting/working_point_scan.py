@@ -255,7 +255,8 @@ def _advance(network, G, G_cur, fp_cur, min_step, max_change, cheap):
     return G_cur, fp_cur, lost
 
 
-def _walk(network, Gs, start, G_start, max_change=MAX_CHANGE, max_halvings=14, confirm="each"):
+def _walk(network, Gs, start, G_start, max_change=MAX_CHANGE, max_halvings=14, confirm="each",
+          recheck="every step", min_step=None):
     r"""Stable fixed points along increasing ``Gs``, followed continuously; None where the branch is lost.
 
     Natural-parameter continuation: from the current point, Newton at the next
@@ -273,10 +274,11 @@ def _walk(network, Gs, start, G_start, max_change=MAX_CHANGE, max_halvings=14, c
     may be returned provisional). Where a checkpoint is unstable, a complex
     pair crossed the imaginary axis unseen: the stretch since the previous
     checkpoint is walked again with the spectrum at every step (as
-    ``confirm="every step"`` does throughout), so the result is the same.
+    ``confirm="every step"`` does throughout), so the result is the same;
+    where the end is, the whole walk again with ``confirm=recheck``.
     """
-    span = max(float(np.max(Gs)) - float(G_start), 1e-9 * max(1.0, abs(float(G_start))))
-    min_step = 2.0**-max_halvings * span / len(Gs)  # a fold is approached geometrically: stop there
+    if min_step is None:
+        min_step = _min_step(Gs, G_start, max_halvings)
     cheap = confirm != "every step"
     out, G_cur, fp_cur, lost = [], float(G_start), start, False
     for n_done, G in enumerate(Gs, 1):
@@ -286,13 +288,19 @@ def _walk(network, Gs, start, G_start, max_change=MAX_CHANGE, max_halvings=14, c
                 fp_ok = _confirmed(network, fp_new)
                 if fp_ok is None:  # unstable unseen: walk again with the spectrum at every step
                     if confirm != "each":
-                        return _walk(network, Gs, start, G_start, max_change, max_halvings, "every step")
+                        return _walk(network, Gs, start, G_start, max_change, max_halvings, recheck, min_step=min_step)
                     G_new, fp_new, lost_new = _advance(network, G, G_cur, fp_cur, min_step, max_change, False)
                 else:
                     fp_new = fp_ok
             G_cur, fp_cur, lost = G_new, fp_new, lost_new
         out.append(None if lost else fp_cur)
     return out, G_cur
+
+
+def _min_step(Gs, G_start, max_halvings=14):
+    """The smallest step of a walk over ``Gs`` from ``G_start``: a fold is approached geometrically, stop there."""
+    span = max(float(np.max(Gs)) - float(G_start), 1e-9 * max(1.0, abs(float(G_start))))
+    return 2.0**-max_halvings * span / len(Gs)
 
 
 @in_float64
@@ -327,10 +335,20 @@ def scan_branch(model, connectome, normalize, fractions, coarse):
     Gs = np.asarray(fractions, dtype=float) * G_ref
     below = [(g, fp) for g, fp in zip(G_coarse, walk) if fp is not None and g <= Gs[0]]
     g0, fp_start = below[-1] if below else (0.0, fp0)
-    fine, _ = _walk(network, Gs, fp_start, g0)
-    if kind == "lost":  # the fold itself: a zero eigenvalue, fluctuations without bound; not a working point
-        fine = [None if G >= G_ref else fp for G, fp in zip(Gs, fine)]
+    # at and past a lost branch's end (the fold itself: a zero eigenvalue, fluctuations without bound) no working
+    # point; the rest is confirmed by the spectrum at its end (the walk again, point by point, where that fails)
+    walked = Gs[Gs < G_ref] if kind == "lost" else Gs
+    fine = _walk(network, walked, fp_start, g0, confirm="end", recheck="each",
+                 min_step=_min_step(Gs, g0))[0] if walked.size else []
+    fine = [_fixed_point(network, fp) for fp in fine] + [None] * (Gs.size - walked.size)
     return G_ref, kind, list(zip(Gs.tolist(), fine))
+
+
+def _fixed_point(network, point):
+    """An accepted point of a walk as a :class:`FixedPoint` (spectrum computed when first read); None as None."""
+    if not isinstance(point, _Provisional):
+        return point
+    return fixed_point_at(network.with_strength(point.G), point.values, "continuation")
 
 
 def _mean_sent(fp, network):

@@ -68,6 +68,34 @@ def test_walks_with_checkpoints_are_the_walks_with_the_spectrum_at_every_step(wh
                     assert np.array_equal(p.eigenvalues, q.eigenvalues)
 
 
+@pytest.mark.parametrize("which", ["steepest", "fold", "hopf"])
+@in_float64
+def test_scan_branch_computes_a_spectrum_only_where_read_and_finds_the_points_of_the_fully_checked_walk(which):
+    """The couplings of a branch are confirmed by the spectrum at the last one below a lost branch's end (the walk
+    again, point by point, where that fails): the points, and their spectra once read, are those of a walk with the
+    spectrum at every step; only the last point's spectrum has been computed."""
+    model, conn = _branch(which)
+    fractions = np.round(np.linspace(0.5, 1.5, 21), 3)
+    G_ref, kind, points = scan_branch(model, conn, "max", fractions, coarse=20)
+    assert kind == ("steepest" if which == "steepest" else "lost")
+    network = build_network(model, conn, Linear(), normalize="max")
+    g_open, fp0 = _open_loop_scale(network, model)
+    G_coarse = np.linspace(0.0, 1.2 * g_open, 21)[1:]
+    coarse, _ = _walk(network, G_coarse, fp0, 0.0, confirm="every step")
+    Gs = fractions * G_ref
+    g0, start = ([(0.0, fp0)] + [(g, fp) for g, fp in zip(G_coarse, coarse) if fp is not None and g <= Gs[0]])[-1]
+    every, _ = _walk(network, Gs, start, g0, confirm="every step", min_step=2.0**-14 * (Gs[-1] - g0) / Gs.size)
+    kept = [(G, fp) for (G, fp), q in zip(points, every) if fp is not None]
+    assert len(kept) == sum(q is not None and (G < G_ref or kind == "steepest") for G, q in zip(Gs, every)) >= 10
+    assert [G for G, _ in points] == Gs.tolist()
+    for (G, fp), q in zip(points, every):
+        if fp is None:
+            continue
+        assert np.array_equal(fp.values, q.values) and np.array_equal(fp.jacobian, q.jacobian)
+        assert ("eigenvalues" in vars(fp)) == (G == kept[-1][0])  # not computed before it is read
+        assert np.array_equal(fp.eigenvalues, q.eigenvalues) and fp.stable
+
+
 @in_float64
 def test_the_sign_of_det_j_at_a_stable_point_counts_its_real_eigenvalues():
     """sign det J = (-1)^m for a stable J with m real eigenvalues: the invariant the walk relies on."""
