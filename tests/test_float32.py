@@ -94,3 +94,25 @@ def test_float32_noise_and_bold_are_reproducible():
     assert float(ds.v.std("time").min()) > 1e-3  # the noise is there
     np.testing.assert_array_equal(ds.v.values, again.v.values)
     np.testing.assert_array_equal(ds.bold.values, again.bold.values)
+
+
+@pytest.mark.float32
+def test_every_64_bit_seed_has_its_own_noise_in_float32_as_in_float64():
+    """Without 64-bit integers JAX keeps a seed's low 32 bits: key=2**32 ran seed 0's noise and key=-1 that of
+    2**32 - 1, in bn.simulate and in a batch over "seed". Keys are now made as in float64: a seed has the same key
+    in both precisions, and seeds below 2**32 keep the key (and the noise) they had."""
+    model, conn = _two_free_nodes()
+    kw = dict(duration=5.0, dt=0.1, noise=bn.Additive(v=0.3), monitors=[bn.Raw()])
+    seeds = [0, 2**32, -1, 2**32 - 1, 7]
+    runs = {s: bn.simulate(model, conn, key=s, **kw).v.values for s in seeds}
+    assert not any(np.array_equal(runs[a], runs[b]) for a in seeds for b in seeds if a < b)
+    batch = bn.simulate_batch(model, conn, batch={"seed": seeds}, **kw)
+    for k, s in enumerate(seeds):
+        assert np.array_equal(batch.v.isel(batch=k).values, runs[s])
+    make_key = bn.simulation.validation.make_key
+    for s in seeds:  # the key of float64
+        with jax.enable_x64(True):
+            key64 = jax.random.key_data(jax.random.key(s))
+        assert np.array_equal(jax.random.key_data(make_key(s)[0]), key64)
+    for s in (0, 2**32 - 1, 7):  # below 2**32: the key JAX always gave
+        assert np.array_equal(jax.random.key_data(make_key(s)[0]), jax.random.key_data(jax.random.key(s)))

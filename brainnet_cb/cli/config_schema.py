@@ -94,9 +94,9 @@ class RunSection:
                    api="bn.simulate(dt=...)")
     method: str = _f("heun", "Integration scheme (stochastic Heun / Euler-Maruyama with noise).",
                      choices=_choices("method"), api="bn.simulate(method=...)")
-    seed: int = _f(0, "Random seed; the same seed gives the same run, bit for bit (32 bits: a float32 run's "
-                   "random key holds no more, so a larger seed would repeat a smaller one's run).", lo=0,
-                   hi=2**32 - 1, api="bn.simulate(key=...)")
+    seed: int = _f(0, "Random seed; the same seed gives the same run, bit for bit (a 64-bit integer: every "
+                   "seed has its own random key, in float32 as in float64).", lo=0, hi=2**63 - 1,
+                   api="bn.simulate(key=...)")
     dtype: str = _f("float32", "Floating-point precision (float64 calls bn.enable_float64()).",
                     choices=("float32", "float64"), api="bn.simulate(dtype=...)")
 

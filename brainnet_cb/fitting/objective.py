@@ -73,8 +73,8 @@ def check_seeds(seeds, grid=None):
     """The seeds as a tuple of ints (or None), refused next to a grid over ``"seed"``.
 
     A single int is refused: ``fit_working_point(seeds=2)`` counts realisations, here the
-    seeds are the keys themselves. Seeds that give JAX the same key (without 64-bit
-    integers JAX keeps the low 32 bits of a seed) would be the same realisation twice.
+    seeds are the keys themselves (distinct 64-bit seeds give distinct keys, with or
+    without 64-bit integers: :func:`brainnet_cb.simulation.validation.seed_keys`).
     """
     if seeds is None:
         return None
@@ -90,24 +90,15 @@ def check_seeds(seeds, grid=None):
     if grid is not None and "seed" in grid:
         raise FitError("give seeds= (realisations averaged at every point) or a grid over 'seed', not both.")
     seeds = tuple(int(s) for s in arr)
-    same_key(seeds, FitError, "seeds")
+    _check_64_bits(seeds, FitError, "seeds")
     return seeds
 
 
-def same_key(seeds, error, what):
-    """Refuse seeds of which two give JAX the same random key (the same noise realisation)."""
-    import jax  # noqa: PLC0415 - only to compare the keys the seeds make
-
-    first = {}
+def _check_64_bits(seeds, error, what):
+    """Refuse seeds that are not 64-bit integers (what a random key is made from)."""
     for s in seeds:
         if not -(2**63) <= s < 2**63:
             raise error(f"{what} must be 64-bit integers (-2**63 <= seed < 2**63); got {s}.")
-        data = tuple(np.asarray(jax.random.key_data(jax.random.key(s))).tolist())
-        if data in first:
-            raise error(f"{what} {first[data]} and {s} give the same random key, so the same noise realisation "
-                        "(without 64-bit integers, bn.enable_float64(), JAX keeps the low 32 bits of a seed); "
-                        "use seeds in 0 .. 2**32 - 1, e.g. range(4).")
-        first[data] = s
 
 
 def fc_numbers(F, emp, fisher_z=False):

@@ -70,7 +70,6 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -80,6 +79,7 @@ from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
 from ..noise import Additive
 from ..units import to_mm_per_ms
+from .validation import seed_keys
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
            "BATCH", "aligned_rows"]
@@ -399,7 +399,7 @@ class ParameterBook:
             dyn = dyn._replace(sigma=jnp.asarray(sigma, dtype))
             batched.append(dyn.sigma)
         if "seed" in values:
-            dyn = dyn._replace(key=jax.vmap(jax.random.key)(jnp.asarray(values["seed"].astype(np.int64))))
+            dyn = dyn._replace(key=seed_keys(values["seed"]))
             batched.append(dyn.key)
         max_lag = run.max_lag
         if "speed" in values:

@@ -39,7 +39,7 @@ from .cf import cf_global_attrs
 from .labelled import align_by_label
 from .run import Run
 
-__all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "validate_monitors",
+__all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "seed_keys", "validate_monitors",
            "validate_history", "PURPOSES"]
 
 #: What the FC workflows (sweeps, fits) record when the spec names no monitors.
@@ -72,11 +72,23 @@ def check_positive_time(value, name):
     return t
 
 
+def seed_keys(seeds):
+    """The JAX keys of int seeds (1-D), the same with 64-bit integers on or off.
+
+    ``jax.random.key(seed)`` keeps only the low 32 bits of a seed where 64-bit
+    integers are off (float32 runs): 2**32 gave seed 0's key, -1 that of
+    2**32 - 1. Made with them on, every 64-bit seed has its own key, and a
+    seed in 0 .. 2**32 - 1 the key it always had.
+    """
+    with jax.enable_x64(True):
+        return jax.vmap(jax.random.key)(jnp.asarray(np.asarray(seeds, dtype=np.int64)))
+
+
 def make_key(key):
     """``(jax key, provenance)`` from an int seed, a typed key or raw ``uint32[2]`` key data.
 
     An int seed is a 64-bit integer, ``-2**63 <= key < 2**63`` (what ``jax.random.key`` takes); one outside
-    is refused (JAX raised an OverflowError).
+    is refused (JAX raised an OverflowError). Its key does not depend on the precision (:func:`seed_keys`).
     """
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         if not -(2**63) <= int(key) < 2**63:
@@ -84,7 +96,7 @@ def make_key(key):
                 f"key must be an int seed of 64 bits (-2**63 <= key < 2**63) or a jax.random.key; got {key!r}. "
                 "Pass e.g. key=0 for a reproducible run."
             )
-        return jax.random.key(int(key)), int(key)
+        return seed_keys([int(key)])[0], int(key)
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         return key, np.asarray(jax.random.key_data(key)).tolist()
     if isinstance(key, (jax.Array, np.ndarray)) and key.shape == (2,) and key.dtype == np.uint32:

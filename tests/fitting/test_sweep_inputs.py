@@ -81,16 +81,7 @@ def test_seeds_are_keys_not_a_count(conn, target):
         bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 1.0}, seeds=2, **RUN, **FIT)
 
 
-def test_seeds_that_make_the_same_key_are_refused(conn, target):
-    import jax
-
-    same = np.array_equal(jax.random.key_data(jax.random.key(0)), jax.random.key_data(jax.random.key(2**32)))
-    assert same == (not jax.config.jax_enable_x64)  # 32-bit JAX keeps the low 32 bits of a seed
-    if same:
-        with pytest.raises(bn.FitError, match=r"seeds 0 and 4294967296 give the same random key, so the same noise "
-                                              r"realisation"):
-            bn.fit_nelder_mead(bn.CoombesByrne(), conn, init={"G": 1.0}, empirical_fc=target, seeds=[0, 2**32],
-                               **RUN, **FIT)
+def test_seeds_outside_64_bits_are_refused(conn, target):
     with pytest.raises(bn.FitError, match=r"seeds must be 64-bit integers"):
         bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, seeds=[2**63, 2**63 + 1], **RUN, **FIT)
 
