@@ -52,7 +52,7 @@ import numpy as np
 from ._checks import per_region
 from ._pytree import pytree_dataclass, static_field
 from .errors import SimulationError
-from .units import to_ms
+from .units import as_plain, to_ms
 
 __all__ = ["Stimulus", "Step", "Sinusoid", "PulseTrain", "TimeSeries", "validate_stimuli"]
 
@@ -98,6 +98,10 @@ class Stimulus:
             value = getattr(self, f.name)
             if f.name in ("onset", "offset", "period", "width"):
                 values[f.name] = self._times(f.name, value, n, dtype)
+            elif f.name == "frequency":  # Hz, or a brainunit frequency
+                what = f"{type(self).__name__}.frequency"
+                arr = per_region(as_plain(value, "Hz", what, "Hz", SimulationError), n, what, SimulationError)
+                values[f.name] = jnp.asarray(np.broadcast_to(arr, (n,)), dtype)
             else:
                 arr = per_region(value, n, f"{type(self).__name__}.{f.name}", SimulationError)
                 values[f.name] = jnp.asarray(np.broadcast_to(arr, (n,)), dtype)
@@ -141,7 +145,7 @@ class Sinusoid(Stimulus):
     Parameters
     ----------
     amplitude : float or array
-    frequency : float or array
+    frequency : float, array or brainunit frequency
         Hz (cycles per second).
     phase : float or array, default 0
         Radians at the onset.

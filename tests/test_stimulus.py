@@ -114,3 +114,15 @@ def test_the_differentiable_path_of_fits_sees_the_stimulus():
     np.testing.assert_allclose(np.asarray(samples), spec.run().r.values, rtol=0, atol=1e-12)
     free = spec.replace(stimulus=None).run().r.values
     assert np.max(np.abs(free - np.asarray(samples))) > 1e-3
+
+
+def test_a_sinusoid_takes_its_frequency_as_a_brainunit_quantity():
+    """0.05 / ms is 50 Hz (a quantity raised a TypeError); a frequency of the wrong dimension is named."""
+    import brainunit as u
+
+    plain, _ = _inputs(Sinusoid(amplitude=0.7, frequency=50.0, phase=0.3, onset=2.0))
+    quantity, _ = _inputs(Sinusoid(amplitude=0.7, frequency=0.05 / u.ms, phase=0.3, onset=2.0))
+    np.testing.assert_allclose(quantity, plain, rtol=1e-12, atol=1e-15)
+    with pytest.raises(SimulationError, match=r"^Sinusoid\.frequency must be a quantity with the dimension of Hz; "
+                                              r"got 50\. ms"):
+        bn.simulate(Integrator(), ONE, duration=5.0, stimulus=Sinusoid(frequency=50.0 * u.ms), **KW)
