@@ -337,11 +337,10 @@ def scan_branch(model, connectome, normalize, fractions, coarse):
     g0, fp_start = below[-1] if below else (0.0, fp0)
     # at and past a lost branch's end (the fold itself: a zero eigenvalue, fluctuations without bound) no working
     # point; the rest is confirmed by the spectrum at its end (the walk again, point by point, where that fails)
-    walked = Gs[Gs < G_ref] if kind == "lost" else Gs
-    fine = _walk(network, walked, fp_start, g0, confirm="end", recheck="each",
-                 min_step=_min_step(Gs, g0))[0] if walked.size else []
-    fine = [_fixed_point(network, fp) for fp in fine] + [None] * (Gs.size - walked.size)
-    return G_ref, kind, list(zip(Gs.tolist(), fine))
+    walked = Gs < G_ref if kind == "lost" else np.ones(Gs.size, dtype=bool)
+    fine = iter(_walk(network, Gs[walked], fp_start, g0, confirm="end", recheck="each",
+                      min_step=_min_step(Gs, g0))[0] if walked.any() else [])
+    return G_ref, kind, [(G, _fixed_point(network, next(fine)) if w else None) for G, w in zip(Gs.tolist(), walked)]
 
 
 def _fixed_point(network, point):
