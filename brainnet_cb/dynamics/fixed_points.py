@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DynamicsError
-from .system import Network, build_network, in_float64, integrate, newton, relax, rhs_and_jacobian
+from .system import Network, build_network, in_float64, integrate, newton, one_blas_thread, relax, rhs_and_jacobian
 
 __all__ = [
     "FixedPoint",
@@ -69,7 +69,8 @@ class FixedPoint:
 
     @functools.cached_property
     def eigenvalues(self) -> np.ndarray:
-        ev = np.linalg.eigvals(self.jacobian)
+        with one_blas_thread():  # as the dynamics' functions compute (:func:`~.system.in_float64`)
+            ev = np.linalg.eigvals(self.jacobian)
         return ev[np.lexsort((-ev.imag, -ev.real))]
 
     @property

@@ -294,6 +294,9 @@ def _walk(network, Gs, start, G_start, max_change=MAX_CHANGE, max_halvings=14, c
                     fp_new = fp_ok
             G_cur, fp_cur, lost = G_new, fp_new, lost_new
         out.append(None if lost else fp_cur)
+    # the last point reached, where the last couplings did not move the walk (repeated): confirmed too
+    if cheap and confirm != "each" and isinstance(fp_cur, _Provisional) and _confirmed(network, fp_cur) is None:
+        return _walk(network, Gs, start, G_start, max_change, max_halvings, recheck, min_step=min_step)
     return out, G_cur
 
 

@@ -97,6 +97,20 @@ def test_scan_branch_computes_a_spectrum_only_where_read_and_finds_the_points_of
 
 
 @in_float64
+def test_a_walk_confirmed_at_its_end_confirms_the_last_point_reached_when_the_last_couplings_repeat():
+    """Past a Hopf bifurcation with the last coupling repeated, the end was never walked to, so never confirmed:
+    the points past it came back unstable (max Re 0.0076 /ms), not None."""
+    model, conn = _branch("hopf")
+    network = build_network(model, conn, Linear(), normalize="max")
+    _, fp0 = _open_loop_scale(network, model)
+    Gs = np.array([0.5, 1.05, 1.05]) * critical_coupling(model, conn).G_c
+    every, _ = _walk(network, Gs, fp0, 0.0, confirm="every step")
+    end, _ = _walk(network, Gs, fp0, 0.0, confirm="end", recheck="each")
+    assert [p is None for p in end] == [p is None for p in every] == [False, True, True]
+    assert np.array_equal(end[0].values, every[0].values)
+
+
+@in_float64
 def test_the_sign_of_det_j_at_a_stable_point_counts_its_real_eigenvalues():
     """sign det J = (-1)^m for a stable J with m real eigenvalues: the invariant the walk relies on."""
     network = build_network(bn.CoombesByrne(eta=-2.0), bn.load_atlas("tvb76"), Linear(), normalize="max")
