@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["per_region", "region_labels", "by_label", "caller_stacklevel"]
+__all__ = ["per_region", "region_labels", "indexed_by_numbers", "by_label", "caller_stacklevel"]
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):
@@ -30,23 +30,35 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
     return arr
 
 
+def _index(value):
+    """The index of a pandas Series, or the coordinate of a 1-D DataArray's dimension; None for anything else."""
+    module = type(value).__module__.split(".")[0]
+    if module == "pandas":
+        import pandas as pd  # noqa: PLC0415 - loaded already: value is a pandas object
+
+        return value.index if isinstance(value, pd.Series) else None  # not a pandas array or Index
+    if module == "xarray" and getattr(value, "ndim", None) == 1:
+        dim = value.dims[0]
+        return value[dim].values if dim in value.coords else None
+    return None
+
+
 def region_labels(value):
     """The labels of a value labelled by region, as strings; None for an unlabelled one.
 
     A pandas Series' index, or the coordinate of a 1-D xarray DataArray's
     dimension. Pandas' default positions ``0 .. n-1`` are no labels.
     """
-    if type(value).__module__.split(".")[0] == "pandas" and getattr(value, "ndim", None) == 1:
-        index = value.index
-    elif type(value).__module__.split(".")[0] == "xarray" and getattr(value, "ndim", None) == 1:
-        dim = value.dims[0]
-        if dim not in value.coords:
-            return None
-        index = value[dim].values
-    else:
+    index = _index(value)
+    if index is None:
         return None
     labels = [str(v).strip() for v in index]
     return None if labels == [str(k) for k in range(len(labels))] else labels
+
+
+def indexed_by_numbers(value) -> bool:
+    """Whether ``value``'s index holds numbers (row numbers of a sorted or filtered table), not names."""
+    return np.asarray(_index(value)).dtype.kind in "iuf"
 
 
 def by_label(value, labels, what, error):
@@ -55,7 +67,9 @@ def by_label(value, labels, what, error):
     A pandas Series or a 1-D DataArray whose labels are the connectome's
     regions, once each, is reordered by label (a map written in another
     region order would otherwise be used by position); labels that name other
-    regions are refused with ``error``; anything else is returned unchanged.
+    regions are refused with ``error``; anything else is returned unchanged,
+    so is a value indexed by numbers that are not the regions' labels (the
+    row numbers of a sorted or filtered table: used by position).
     """
     given = region_labels(value)
     if given is None:
@@ -67,6 +81,8 @@ def by_label(value, labels, what, error):
             return np.asarray(value, dtype=float)[[position[v] for v in labels]]
         except (TypeError, ValueError):
             return value  # per_region says what is wrong with the values
+    if indexed_by_numbers(value):
+        return value
     unknown = [v for v in given if v not in set(labels)]
     missing = [v for v in labels if v not in set(given)]
     repeated = sorted({v for v in given if given.count(v) > 1})

@@ -73,7 +73,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import by_label, per_region, region_labels
+from .._checks import by_label, indexed_by_numbers, per_region, region_labels
 from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
@@ -455,9 +455,11 @@ def aligned_rows(values, labels, label, error):
     region, or one such Series, which is one row (``(1, n)``): all are
     reordered by label, as :func:`~brainnet_cb.simulate` reorders a labelled
     per-region parameter (:func:`brainnet_cb._checks.by_label`; labels that
-    are not the connectome's regions once each are refused with ``error``).
-    Anything else (numbers, plain arrays, a Series of ``k`` values not
-    labelled by region) is returned unchanged.
+    are not the connectome's regions once each are refused with ``error``,
+    also those of a Series of ``n`` values labelled by names). Anything else
+    (numbers, plain arrays, a DataArray whose ``region`` dimension has no
+    coordinate, a Series of ``k`` values indexed by numbers) is returned
+    unchanged.
     """
     labels = [str(v) for v in labels]
     module = type(values).__module__.split(".")[0]
@@ -466,15 +468,14 @@ def aligned_rows(values, labels, label, error):
         if region_labels(columns) is None:
             return values
         return np.asarray(values)[:, np.asarray(by_label(columns, labels, f"{label} (its columns)", error), int)]
-    if module == "xarray" and "region" in getattr(values, "dims", ()) and values.ndim in (1, 2):
+    if module == "xarray" and "region" in getattr(values, "coords", ()) and values.ndim in (1, 2):
         rows = values.transpose(..., "region")
-        order = np.arange(rows.sizes["region"])
-        if "region" in rows.coords:
-            order = by_label(rows["region"].copy(data=order), labels, label, error)
+        order = by_label(rows["region"].copy(data=np.arange(rows.sizes["region"])), labels, label, error)
         return np.asarray(rows.values, dtype=float).reshape(-1, rows.sizes["region"])[:, np.asarray(order, int)]
     given = region_labels(values)
-    if given is not None and sorted(given) == sorted(labels):
-        return np.asarray(by_label(values, labels, label, error), dtype=float)[None, :]  # one row
+    named = given is not None and len(given) == len(labels) and not indexed_by_numbers(values)
+    if given is not None and (sorted(given) == sorted(labels) or named):
+        return np.asarray(by_label(values, labels, label, error), dtype=float)[None, :]  # one row (or refused)
     if isinstance(values, (list, tuple)) and any(region_labels(v) is not None for v in values):
         return [by_label(v, labels, f"{label}[{k}]", error) for k, v in enumerate(values)]
     return values

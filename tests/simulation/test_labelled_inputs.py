@@ -58,6 +58,18 @@ def test_unlabelled_values_are_used_by_position_as_before():
     assert spec(model=bn.CoombesByrne(eta=positional)).prepare().model.eta.tolist() == [1.0, 2.0, 3.0]
     bare = xr.DataArray([1.0, 2.0, 3.0], dims="region")
     assert spec(coupling=bn.Linear(G=bare)).prepare().coupling.G.tolist() == [1.0, 2.0, 3.0]
+    numbered = [pd.Series([1.0, 2.0, 3.0], index=[1, 2, 3]),  # row numbers, e.g. of a sorted or filtered table
+                pd.Series([1.0, 2.0, 3.0], index=[0, 2, 1]),
+                xr.DataArray([1.0, 2.0, 3.0], dims="roi", coords={"roi": [10, 11, 12]}),
+                pd.array([1.0, 2.0, 3.0]), pd.Index([1.0, 2.0, 3.0])]  # no index at all (an AttributeError)
+    for eta in numbered:
+        assert spec(model=bn.CoombesByrne(eta=eta)).prepare().model.eta.tolist() == [1.0, 2.0, 3.0]
+    run = dict(duration=1.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)], progress=False)
+    batch = bn.simulate_batch(bn.CoombesByrne(), CONN, batch={"eta": bare}, **run)
+    assert batch.sizes["batch"] == 3  # three runs of one eta each, as before: a dim name alone is no label
+    with pytest.raises(bn.SimulationError, match=r"batch\['eta'\] is labelled by region, .*unknown \['X'\]"):
+        bn.simulate_batch(bn.CoombesByrne(), CONN, batch={"eta": pd.Series([1.0, 2.0, 3.0], index=["A", "B", "X"])},
+                          **run)  # a misspelt region: not three scalar values
 
 
 @pytest.mark.parametrize("make, error, message", [
