@@ -28,11 +28,22 @@ def _labelled(value, name):
     if len(dims) != 2 or not all(d in m.coords for d in dims):
         return getattr(m, "values", m), None
     rows, cols = ([str(v).strip() for v in m[d].values] for d in dims)
+    if rows == cols == [str(k) for k in range(len(rows))]:  # positions 0 .. n-1, as a DataFrame's default index
+        return m.values, None
     if rows != cols:
         raise ConnectomeError(f"{name}: its row labels {rows[:3]}... differ from its column labels {cols[:3]}...; a "
                               "connectivity matrix [target, source] lists the same regions in the same order on both "
                               "axes.")
     return m.values, rows
+
+
+def _numbers(labels) -> bool:
+    """Whether every label reads as a number (region ids such as 1 .. n, not names)."""
+    try:
+        [float(v) for v in labels]
+    except ValueError:
+        return False
+    return True
 
 
 def _positions(own, order, name):
@@ -42,7 +53,7 @@ def _positions(own, order, name):
         missing = [v for v in order if v not in set(own)]
         raise ConnectomeError(f"{name} is labelled by region, but its labels are not the connectome's {len(order)} "
                               f"regions once each (unknown {unknown[:5]}, missing {missing[:5]}); label it with the "
-                              "same regions, or pass a plain array in the connectome's order.")
+                              f"same regions, or pass a plain array ({name}.to_numpy()) in the connectome's order.")
     where = {v: k for k, v in enumerate(own)}
     return [where[v] for v in order]
 
@@ -58,9 +69,14 @@ def in_one_order(weights, lengths, labels):
     """
     weights, w_own = _labelled(weights, "weights")
     lengths, l_own = _labelled(lengths, "lengths")
-    if w_own is None and l_own is None:
-        return weights, lengths, labels
     given = None if labels is None or isinstance(labels, str) else [str(v).strip() for v in np.ravel(labels)]
+    if (w_own is None and l_own is None) or isinstance(labels, str) or (given and len(set(given)) < len(given)):
+        return weights, lengths, labels  # nothing to order, or labels the Connectome refuses as they are
+    if given is not None:  # numbers that are not the regions' names (e.g. 1 .. n): positions, as before
+        w_own, l_own = (None if own is None or (_numbers(own) and set(own) != set(given)) else own
+                        for own in (w_own, l_own))
+        if w_own is None and l_own is None:
+            return weights, lengths, labels
     if w_own is None and given is None:
         raise ConnectomeError("lengths carries region labels and weights does not: pass labels= (the regions of "
                               "weights' rows, in order), or weights labelled by region too.")

@@ -165,5 +165,15 @@ def test_weights_labelled_by_region_give_the_labels_and_one_order():
     with pytest.raises(bn.ConnectomeError, match=r"^lengths carries region labels and weights does not: pass labels="):
         bn.Connectome(w, pd.DataFrame(L, index=names, columns=names))
     with pytest.raises(bn.ConnectomeError, match=r"^weights is labelled by region, but its labels are not the "
-                                                 r"connectome's 3 regions once each \(unknown \['C'\], missing \['X'\]\)"):
+                                                 r"connectome's 3 regions once each \(unknown \['C'\], missing \['X'\]\); "
+                                                 r".* or pass a plain array \(weights.to_numpy\(\)\)"):
         bn.Connectome(frame, L, labels=["A", "B", "X"])
+    ids = pd.DataFrame(w, index=[1, 2, 3], columns=[1, 2, 3])  # region ids: labels, or positions beside labels=
+    assert bn.Connectome(ids, L).labels == ("1", "2", "3")
+    assert bn.Connectome(ids, L, labels=names).labels == ("A", "B", "C")
+    numbered = xr.DataArray(w, coords={"dim_0": range(3), "dim_1": range(3)})  # positions, as a default index
+    assert bn.Connectome(numbered, L).labels == ("r0", "r1", "r2")
+    with pytest.raises(bn.ConnectomeError, match=r"^labels must be a sequence of 3 strings, not a single string"):
+        bn.Connectome(frame, L, labels="ABC")
+    with pytest.raises(bn.ConnectomeError, match=r"^labels must be unique; repeated: \['A'\]"):
+        bn.Connectome(frame, L, labels=["A", "A", "B"])
