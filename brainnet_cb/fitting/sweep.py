@@ -249,7 +249,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     SweepError
         An unknown parameter name, a grid value of the wrong shape, a bad
         memory budget, batch size, client, signal or kept output, fewer than 3
-        samples of the signal after ``discard``, an FCD window
+        samples of the signal after ``discard`` where a target FC/FCD or
+        ``keep=["fc"]`` needs them, an FCD window
         longer than the series or unlike the target FCD's, a misspelt keyword;
         the errors of :func:`~brainnet_cb.simulate` for the other arguments,
         before anything runs.
@@ -295,7 +296,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     emp = target_fc(empirical_fc, run.connectome, error=SweepError, missing=True)
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
-    if samples < 3:  # every summary would be NaN (and a fit's every point +inf)
+    if samples < 3 and (empirical_fc is not None or empirical_fcd is not None or "fc" in keep):
+        # every score would be NaN (and a fit's every point +inf); a sweep of diverged / kept outputs needs none
         raise SweepError(f"{signal!r} has {samples} samples (one every {period_ms:g} ms) after discarding "
                          f"{discard_s:g} s of the {run.n_steps * run.dt / 1000.0:g}-s run; an FC needs at least 3: "
                          "simulate longer or discard less.")

@@ -172,3 +172,9 @@ def test_a_discard_that_leaves_too_few_samples_is_refused_before_running(conn, t
         bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, discard=0.095, **RUN, **FIT)
     with pytest.raises(bn.SweepError, match=message):  # was: "every run diverged ... widen the grid"
         bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, discard=0.095, **RUN, **FIT)
+
+
+def test_a_sweep_that_needs_no_fc_runs_on_a_short_signal(conn):
+    """A stability map (which runs diverge, and when) needs no samples after the discard: it is not refused."""
+    res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0, 2.0]}, discard=0.095, **RUN, **FIT)
+    assert res["diverged"].values.tolist() == [False, False] and np.all(np.isnan(res["fc_mean"].values))
