@@ -36,7 +36,7 @@ def band_pair(band, error=AnalysisError, true_is_bold=True):
     try:
         if _is_quantity(band):
             band = as_plain(band, "Hz", "band", "Hz", error)
-        low, high = (as_plain(v, "Hz", "band", "Hz", error) if _is_quantity(v) else float(v) for v in band)
+        low, high = (as_plain(v, "Hz", "band", "Hz", error) if _is_quantity(v) else _number(v) for v in band)
     except error:  # a quantity of another dimension: as_plain's message
         raise
     except (TypeError, ValueError):
@@ -46,6 +46,13 @@ def band_pair(band, error=AnalysisError, true_is_bold=True):
             f"got {band!r}{no_filter}."
         ) from None
     return low, high
+
+
+def _number(v) -> float:
+    """``v`` as a float; text and bools are no frequencies (``float("0.01")`` would read one)."""
+    if isinstance(v, (str, bytes, bool, np.bool_)):
+        raise TypeError(v)
+    return float(v)
 
 
 def check_band(band, fs, order, error=AnalysisError):

@@ -46,3 +46,13 @@ def test_a_band_of_periods_or_false_says_what_to_pass():
                                             r"band-pass\)"):
         bn.fc(_x(), band=False)
 
+
+
+@pytest.mark.parametrize("band", [("0.01", 0.1), (True, 0.1), (0.01, b"0.1")])
+def test_a_band_of_text_or_bools_is_refused(band):
+    """float("0.01") read text as a frequency and True as 1 Hz."""
+    from brainnet_cb.analysis.filters import band_pair
+
+    with pytest.raises(bn.AnalysisError, match=r"^band must be a pair \(low, high\) in Hz, e\.g\. \(0\.01, 0\.1\), "
+                                               r"or True; got"):
+        band_pair(band)
