@@ -137,6 +137,30 @@ class NodeModel:
             )
         return self.states.index(name)
 
+    def _checked_scalars(self, method: str, **inputs: float) -> dict[str, float]:
+        """The scalar parameters and the constant ``inputs`` as floats, checked as a run checks them.
+
+        For the host analyses of one node (``fixed_points``, ``jacobian``): every
+        value finite and each parameter inside ``param_ranges``, else
+        :class:`ModelError` naming the value, the valid interval and ``method``
+        (a run refuses the same model before it starts). Per-region arrays are
+        refused by the caller first.
+        """
+        cls = type(self).__name__
+        out = {}
+        for name, value in {**self.parameters, **inputs}.items():
+            what = f"{cls}.{name}" if name in self.parameters else f"the input {name}"
+            x = float(np.asarray(value, dtype=float))
+            lo, hi = self.param_ranges.get(name, (-math.inf, math.inf)) if name in self.parameters else (
+                -math.inf, math.inf)
+            if not math.isfinite(x) or x < lo or x > hi:
+                valid = f"finite and in [{lo}, {hi}]" if name in self.param_ranges else "finite"
+                raise ModelError(
+                    f"{cls}.{method}() needs {what} {valid} (a run refuses this model too); got {value!r}."
+                )
+            out[name] = x
+        return out
+
     def validated(self, n_regions: int, dtype: DTypeLike) -> NodeModel:
         """Check every parameter on the host; return a copy holding ``(n,)`` arrays.
 

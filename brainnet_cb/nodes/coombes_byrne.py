@@ -120,7 +120,8 @@ class CoombesByrne(NodeModel):
         p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
         if any(a.ndim for a in p.values()):
             raise ModelError("fixed_points() needs scalar parameters; got per-region arrays.")
-        Delta, eta, k, v_syn = (float(p[n]) for n in ("Delta", "eta", "k", "v_syn"))
+        c = self._checked_scalars("fixed_points", v_ext=v_ext, r_ext=r_ext)
+        Delta, eta, k, v_syn = (c[n] for n in ("Delta", "eta", "k", "v_syn"))
         D = Delta + math.pi * r_ext
         pi = math.pi
         coeffs = [pi**4 * (k**2 + 4), -4 * k * pi**3 * v_syn, -4 * pi**2 * (eta + v_ext), 0.0, -(D**2)]

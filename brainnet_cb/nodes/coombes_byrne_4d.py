@@ -128,7 +128,7 @@ class CoombesByrne4D(NodeModel):
                 "fixed_point() and jacobian() need scalar parameters; got per-region arrays. "
                 "Call them on a model with one value per parameter."
             )
-        return {k: float(v) for k, v in p.items()}
+        return self._checked_scalars("fixed_point")
 
     def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float, float, float]:
         r"""The fixed point ``(r*, v*, g*, q*)`` under a constant input ``v_ext``.

@@ -111,7 +111,8 @@ class MontbrioPazoRoxin(NodeModel):
                 "fixed_points() needs scalar parameters; got per-region arrays. "
                 "Call it on a model with one value per parameter."
             )
-        tau, Delta, eta, J = (float(p[n]) for n in ("tau", "Delta", "eta", "J"))
+        c = self._checked_scalars("fixed_points", v_ext=v_ext)
+        tau, Delta, eta, J = (c[n] for n in ("tau", "Delta", "eta", "J"))
         eta_e = eta + v_ext
         coeffs = [4.0, -4.0 * J / math.pi, -4.0 * eta_e, 0.0, -(Delta**2)]
         out = []

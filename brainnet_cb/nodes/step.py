@@ -8,6 +8,7 @@ from collections.abc import Callable
 import brainstate
 import braintools
 import brainunit as u
+import jax
 import jax.numpy as jnp
 import numpy as np
 from brainstate.nn import Param
@@ -35,7 +36,14 @@ class WhiteNoise:
     """
 
     def __init__(self, sigma: float):
-        if not np.all(np.isfinite(sigma)) or np.any(np.asarray(sigma) < 0):
+        try:
+            arr = np.asarray(sigma, dtype=float)
+        except (TypeError, ValueError):
+            raise NoiseError(
+                f"WhiteNoise sigma must be a number >= 0 or an array of them (one per unit); got {sigma!r} "
+                f"of type {type(sigma).__name__}."
+            ) from None
+        if isinstance(sigma, (str, bytes, bool, np.bool_)) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise NoiseError(f"WhiteNoise sigma must be finite and >= 0; got {sigma!r}.")
         self.sigma = sigma
 
@@ -52,9 +60,58 @@ def _as_noise(noise, name):
         return noise
     if isinstance(noise, (int, float)) and not isinstance(noise, bool):
         return WhiteNoise(float(noise))
+    if isinstance(noise, (np.ndarray, np.number, jax.Array)) and np.asarray(noise).dtype.kind in "iuf":
+        return WhiteNoise(noise)  # one amplitude per unit, as WhiteNoise(array) takes it
     raise NoiseError(
-        f"{name} must be None, a float amplitude or bn.WhiteNoise(sigma); got {noise!r}."
+        f"{name} must be None, a float amplitude, an array of amplitudes or bn.WhiteNoise(sigma); got {noise!r}."
     )
+
+
+def _concrete_numbers(value):
+    """``value`` as a float array when it is a plain number or array (not a Param, a tracer or a callable)."""
+    if isinstance(value, jax.core.Tracer) or isinstance(value, (str, bytes)):
+        return None
+    if isinstance(value, (int, float, list, tuple, np.ndarray, np.number, jax.Array)):
+        try:
+            return np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _check_parameter(name, value, varshape):
+    """Refuse, before any step, a parameter the equations cannot take: :class:`ModelError`.
+
+    A quantity with a unit (the model is dimensionless), a plain array whose
+    shape does not broadcast to the population ``varshape``, a value that is not
+    finite, or a ``Delta`` / ``k`` below 0 (the ranges of :class:`CoombesByrne`).
+    Params, ParamStates and initialisers pass to ``Param.init`` unchanged.
+    """
+    if isinstance(value, u.Quantity) and not _dimensionless(value):
+        raise ModelError(
+            f"CoombesByrneStep {name} is dimensionless (time in ms); got {value} with unit "
+            f"{u.get_unit(value)}. Pass a plain number, e.g. {name}={float(np.ravel(u.get_mantissa(value))[0])!r}."
+        )
+    arr = _concrete_numbers(u.get_mantissa(u.maybe_decimal(value)) if isinstance(value, u.Quantity) else value)
+    if arr is None:
+        return
+    try:
+        np.broadcast_shapes(arr.shape, tuple(varshape))
+    except ValueError:
+        raise ModelError(
+            f"CoombesByrneStep {name} has shape {arr.shape}, which does not broadcast to the population "
+            f"shape {tuple(varshape)} (in_size); pass a scalar or one value per unit."
+        ) from None
+    if not np.all(np.isfinite(arr)):
+        raise ModelError(f"CoombesByrneStep {name} must be finite; got {value!r}.")
+    lo, hi = CoombesByrne.param_ranges.get(name, (-np.inf, np.inf))
+    if np.any(arr < lo) or np.any(arr > hi):
+        raise ModelError(f"CoombesByrneStep {name} must lie in [{lo}, {hi}] (as CoombesByrne's); got {value!r}.")
+
+
+def _dimensionless(q) -> bool:
+    unit = u.get_unit(q)
+    return unit == u.UNITLESS or getattr(unit, "is_unitless", False) or u.get_dim(q).is_dimensionless
 
 
 class CoombesByrneStep(brainstate.nn.Dynamics):
@@ -150,10 +207,10 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         method: str = "exp_euler",
     ):
         super().__init__(in_size)
-        self.Delta = Param.init(Delta, self.varshape)
-        self.eta = Param.init(eta, self.varshape)
-        self.k = Param.init(k, self.varshape)
-        self.v_syn = Param.init(v_syn, self.varshape)
+        values = {"Delta": Delta, "eta": eta, "k": k, "v_syn": v_syn}
+        for name, value in values.items():
+            _check_parameter(name, value, self.varshape)
+            setattr(self, name, Param.init(value, self.varshape))
         for name, init in (("init_r", init_r), ("init_v", init_v)):
             if not callable(init):
                 raise ModelError(
