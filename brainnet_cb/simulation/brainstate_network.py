@@ -137,6 +137,8 @@ class NetworkModule(brainstate.nn.Dynamics):
         self._x0, self._hist0 = run.carry.x, run.carry.hist
         self._book = ParameterBook(spec.model, spec.coupling)
         self.params = {}
+        if isinstance(trainable, str):  # one name, not its letters
+            trainable = (trainable,)
         for name in trainable:
             p = self._book.lookup(name, SimulationError, "unknown parameter {name!r} in trainable; "
                                                          "choose from the {choices}.")
@@ -210,10 +212,15 @@ class NetworkModule(brainstate.nn.Dynamics):
             coupling.
         """
         self._check_dt()
+        self._check_initialised()
         dyn = self.dynamic()
         carry = self._carry()
         if inp is not None:
             inp = u.get_mantissa(u.maybe_decimal(inp))
+            if jnp.ndim(inp) > 1 or jnp.size(inp) not in (1, carry.c.shape[-1]):
+                raise SimulationError(
+                    f"update(inp) takes a scalar or one value per region ({carry.c.shape[-1]}); got shape "
+                    f"{jnp.shape(inp)}.")
             carry = carry._replace(c=carry.c + jnp.broadcast_to(jnp.asarray(inp, carry.c.dtype), carry.c.shape))
         nz = None if self.noise_block is None else self.noise_block.value
         carry, nz = engine._step((carry, nz), dyn, self._plan)
@@ -229,6 +236,12 @@ class NetworkModule(brainstate.nn.Dynamics):
             self.noise_state.value = carry.aux
         return dyn.model.sent(carry.x)
 
+    def _check_initialised(self):
+        if not hasattr(self, "x"):
+            raise SimulationError(
+                "this NetworkModule has no state yet; call brainstate.nn.init_all_states(net) (or net.init_state()) "
+                "before net.update() or net.t.")
+
     def _check_dt(self):
         dt = brainstate.environ.get("dt", None)
         if dt is None:
@@ -243,12 +256,14 @@ class NetworkModule(brainstate.nn.Dynamics):
     @property
     def t(self) -> float:
         """The time of the current step (ms), ``step * dt`` (host value; not inside a trace)."""
+        self._check_initialised()
         return float(self.step.value) * self.dt
 
     def state(self, name: str):
         """The row of the node state ``name`` (e.g. ``"v"``), shape ``(n,)``."""
         if name not in self.model.states:
             raise SimulationError(f"{type(self.model).__name__} has states {self.model.states}; got {name!r}.")
+        self._check_initialised()
         return self.x.value[self.model.states.index(name)]
 
 
