@@ -128,8 +128,25 @@ def _describe_mismatch(saved, now):
         a, b = saved.get(name), now[name]
         if a is None or a["hash"] != b["hash"] or a["describe"] != b["describe"]:
             before = a["describe"] if a else "(absent)"
-            lines.append(f"  {name}: checkpoint {_short(before)}; this run {_short(b['describe'])}")
+            line = f"  {name}: checkpoint {_short(before)}; this run {_short(b['describe'])}"
+            if a is not None and a["describe"] == b["describe"]:  # same summary: say what else it covers
+                line += f" (same summary, different values: {_HIDDEN.get(name, 'its arrays')} differ)"
+            lines.append(line)
     return lines
+
+
+#: What a component's hash covers beyond its summary, for a mismatch whose summaries read the same.
+_HIDDEN = {
+    "model": "per-region parameter values",
+    "connectome": "weights, tract lengths or region labels",
+    "edges": "the edge table (lags)",
+    "coupling": "per-region coupling values",
+    "noise": "per-region noise amplitudes",
+    "stimulus": "the stimulus arrays",
+    "monitors": "the monitors' arrays (e.g. an EEG gain or a BOLD baseline)",
+    "key": "the random key",
+    "initial state": "the initial state (initial_state=), the delay history (history=) or the monitors' start",
+}
 
 
 def _short(text, width=160):
@@ -327,7 +344,7 @@ class Checkpointer:
             path = pathlib.Path(os.fspath(path))
         except TypeError:
             raise CheckpointError(f"checkpoint must be a str or os.PathLike; got {type(path).__name__}.") from None
-        if path.name in ("", ".", ".."):
+        if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder
             raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "
                                   f"e.g. {str(path / 'run.npz')!r}.")
         if path.suffix != ".npz":

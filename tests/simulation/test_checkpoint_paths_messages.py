@@ -1,0 +1,45 @@
+"""checkpoint= naming a folder, and a resume refused where the summaries of what differs read the same."""
+
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.simulation import checkpoint as ck
+
+CONN = bn.Connectome(weights=[[0, 1, 0], [1, 0, 1], [0, 1, 0]], lengths=[[0, 30, 0], [30, 0, 10], [0, 10, 0]])
+KW = dict(duration=10.0, dt=0.1, chunk_steps=50)
+
+
+def test_a_checkpoint_path_that_is_a_folder_is_refused_not_written_beside_it(tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    with pytest.raises(bn.CheckpointError, match=r"is a folder; a checkpoint is one file: pass its path, e\.g\. .*runs/run\.npz"):
+        bn.simulate(bn.CoombesByrne(), CONN, checkpoint=folder, **KW)
+    assert not (tmp_path / "runs.npz").exists()  # was: the checkpoint written to runs.npz, outside the folder
+
+
+@pytest.fixture
+def saved(tmp_path):
+    path = tmp_path / "ck.npz"
+    bn.simulate(bn.CoombesByrne(), CONN, checkpoint=path, **KW)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, hint",
+    [
+        (dict(initial_state={"r": 0.2}), r"initial state: .* \(same summary, different values: the initial state "
+                                         r"\(initial_state=\), the delay history \(history=\)"),
+        (dict(conn=bn.Connectome(weights=CONN.weights, lengths=CONN.lengths, labels=["a", "b", "c"])),
+         r"connectome: .* \(same summary, different values: weights, tract lengths or region labels differ\)"),
+    ],
+)
+def test_a_mismatch_whose_summaries_read_the_same_says_what_differs(saved, change, hint):
+    conn = change.pop("conn", CONN)
+    with pytest.raises(bn.CheckpointError, match=f"(?s)written by another run; these differ:.*{hint}"):
+        bn.simulate(bn.CoombesByrne(), conn, resume_from=saved, **dict(KW, **change))
+
+
+def test_a_mismatch_with_different_summaries_is_worded_as_before():
+    saved = {"dt": {"describe": "0.1 ms", "hash": "a"}}
+    now = {"dt": {"describe": "0.05 ms", "hash": "b"}}
+    assert ck._describe_mismatch(saved, now) == ["  dt: checkpoint 0.1 ms; this run 0.05 ms"]
