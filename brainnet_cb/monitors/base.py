@@ -109,6 +109,12 @@ class Monitor:
                 f"{type(self).__name__} cannot record {bad or variables!r}; "
                 f"choose from {valid}."
             )
+        twice = sorted({v for v in variables if list(variables).count(v) > 1})
+        if twice:
+            raise MonitorError(
+                f"{type(self).__name__} variables name {twice} more than once ({tuple(variables)!r}); "
+                f"list each observable once, e.g. variables={tuple(dict.fromkeys(variables))!r}."
+            )
         return tuple(variables)
 
     @property
