@@ -63,7 +63,8 @@ def _as_noise(noise, name):
     if isinstance(noise, (np.ndarray, np.number, jax.Array)) and np.asarray(noise).dtype.kind in "iuf":
         return WhiteNoise(noise)  # one amplitude per unit, as WhiteNoise(array) takes it
     raise NoiseError(
-        f"{name} must be None, a float amplitude, an array of amplitudes or bn.WhiteNoise(sigma); got {noise!r}."
+        f"{name} must be None, a float amplitude or bn.WhiteNoise(sigma) (or an array of amplitudes, one per unit); "
+        f"got {noise!r}."
     )
 
 
