@@ -18,6 +18,8 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
     received and what is expected: one value, or one value per ``per``.
     """
     try:
+        if np.asarray(value).dtype.kind in "USb":  # NumPy would read "3.25" as 3.25 and True as 1
+            raise TypeError(value)
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise error(f"{what} must be a number or one number per {per}; got {value!r}.") from None

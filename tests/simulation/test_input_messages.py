@@ -99,3 +99,14 @@ def test_a_time_or_speed_given_as_text_or_a_bool_is_refused(field, value, kind):
     with pytest.raises(bn.SimulationError, match=rf"^{field} must be a number in {unit} or a brainunit quantity; got "
                                               rf".* of type {kind}\.$"):
         bn.Simulation(bn.CoombesByrne(), bn.load_atlas("tvb76"), **{"duration": 100.0, "dt": 0.1, field: value})
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: bn.JansenRit(A="3.25"), r"^JansenRit\.A must be a number or one number per region; got '3\.25'\.$"),
+    (lambda: bn.CoombesByrne(eta=True), r"^CoombesByrne\.eta must be a number or one number per region; got True\.$"),
+    (lambda: bn.CoombesByrne(eta=["1", "2"]), r"^CoombesByrne\.eta must be a number or one number per region"),
+])
+def test_a_parameter_given_as_text_or_a_bool_is_refused(make, message):
+    """NumPy read "3.25" as 3.25 and True as 1: a run went ahead with them."""
+    with pytest.raises(bn.ModelError, match=message):
+        bn.Simulation(make(), bn.load_atlas("tvb76"), duration=10.0, dt=0.1)
