@@ -18,6 +18,8 @@ structure includes its type.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
 from typing import Any, TypeVar
 
 import jax
@@ -42,6 +44,7 @@ def pytree_dataclass(cls: T) -> T:
     """
     cls = dataclasses.dataclass(frozen=True)(cls)
     fields = dataclasses.fields(cls)
+    _name_unknown_fields(cls, tuple(f.name for f in fields if f.init))
     data = tuple(f.name for f in fields if not f.metadata.get("static", False))
     meta = tuple(f.name for f in fields if f.metadata.get("static", False))
     keys = tuple(GetAttrKey(name) for name in data)
@@ -58,3 +61,21 @@ def pytree_dataclass(cls: T) -> T:
 
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
     return cls
+
+
+def _name_unknown_fields(cls, names):
+    """Make ``cls(...)`` with a keyword that is none of its fields say which fields it has, and the closest one
+    (the dataclass said only "unexpected keyword argument")."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        unknown = [k for k in kwargs if k not in names]
+        if unknown:
+            close = [n for n in names if n.lower() == unknown[0].lower()] or difflib.get_close_matches(
+                unknown[0], names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{hint}; its fields are {list(names)}.")
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__

@@ -110,3 +110,15 @@ def test_a_parameter_given_as_text_or_a_bool_is_refused(make, message):
     """NumPy read "3.25" as 3.25 and True as 1: a run went ahead with them."""
     with pytest.raises(bn.ModelError, match=message):
         bn.Simulation(make(), bn.load_atlas("tvb76"), duration=10.0, dt=0.1)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: bn.JansenRit(AA=3.0), r"^JansenRit has no field 'AA' \(did you mean 'A'\?\); its fields are \['A', "),
+    (lambda: bn.CoombesByrne(Eta=1.0), r"^CoombesByrne has no field 'Eta' \(did you mean 'eta'\?\); its fields are "
+                                       r"\['Delta', 'eta', 'k', 'v_syn'\]\.$"),
+    (lambda: bn.Linear(g=1.0), r"^Linear has no field 'g' \(did you mean 'G'\?\); its fields are \['G'\]\.$"),
+])
+def test_a_misspelt_field_names_the_fields_and_the_closest(make, message):
+    """The dataclass said only "got an unexpected keyword argument"."""
+    with pytest.raises(TypeError, match=message):
+        make()
