@@ -275,16 +275,8 @@ def is_checkpoint(path) -> bool:
         return False
 
 
-def load_checkpoint(path) -> Checkpoint:
-    """Read a checkpoint written by :class:`Checkpointer`.
-
-    Raises
-    ------
-    CheckpointError
-        If the file does not exist, is a folder, is damaged (truncated,
-        corrupted, pickled) or is not a brainnet_cb checkpoint; the message says
-        which.
-    """
+def _resumable(path) -> pathlib.Path:
+    """``resume_from`` as a path to a file, else CheckpointError (a folder, nothing there)."""
     path = pathlib.Path(path)
     if path.is_dir():
         raise CheckpointError(
@@ -295,6 +287,20 @@ def load_checkpoint(path) -> Checkpoint:
         raise CheckpointError(
             f"resume_from={str(path)!r} does not exist; pass the checkpoint= path of the interrupted run."
         )
+    return path
+
+
+def load_checkpoint(path) -> Checkpoint:
+    """Read a checkpoint written by :class:`Checkpointer`.
+
+    Raises
+    ------
+    CheckpointError
+        If the file does not exist, is a folder, is damaged (truncated,
+        corrupted, pickled) or is not a brainnet_cb checkpoint; the message says
+        which.
+    """
+    path = _resumable(path)
     with reading(path, error=CheckpointError, fix=_DAMAGED, name="resume_from"):
         with np.load(path, allow_pickle=False) as z:
             header = _read_header(z, path)  # before the arrays: a foreign file is refused unread
@@ -344,6 +350,8 @@ class Checkpointer:
             path = pathlib.Path(os.fspath(path))
         except TypeError:
             raise CheckpointError(f"checkpoint must be a str or os.PathLike; got {type(path).__name__}.") from None
+        if resume_from is not None and path == pathlib.Path(os.fspath(resume_from)):
+            _resumable(path)  # the resumed file, kept up to date: named as resume_from where it is no file
         if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder
             raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "
                                   f"e.g. {str(path / 'run.npz')!r}.")
