@@ -94,7 +94,11 @@ class Noise:
     :math:`\\sigma_s\\sqrt{dt}\\,\\xi` (:meth:`scheme`, :meth:`parameters`).
     """
 
-    def __init__(self, **sigma):
+    def __init__(self, *args, **sigma):
+        if args:  # Additive(0.01): which state is noisy is not said
+            raise NoiseError(f"{type(self).__name__} takes its amplitudes by state name, e.g. "
+                             f"{type(self).__name__}(v=0.01) for noise on v; got the positional value(s) "
+                             f"{', '.join(map(repr, args))}.")
         _check_amplitudes(type(self).__name__, sigma)
         self.sigma = dict(sigma)
 

@@ -42,6 +42,7 @@ optional dependency: ``pip install brainnet-cb[stream]``.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import uuid
@@ -58,6 +59,9 @@ __all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
 PROGRESS_ATTR = "stream_progress"
 #: Upper bound on the bytes of one Zarr chunk.
 ZARR_CHUNK_BYTES = 16 * 2**20
+
+#: Suffixes of a NetCDF file: not a name for the Zarr store ``out=`` streams to (a folder).
+NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
 
 
 def _zarr():
@@ -151,6 +155,11 @@ class ZarrSink(Sink):
 
     def _check(self, path) -> pathlib.Path:
         """:func:`~brainnet_cb._destinations.check_destination` of the store (nothing is created)."""
+        if isinstance(path, (str, os.PathLike)) and pathlib.Path(path).suffix.lower() in NETCDF_SUFFIXES:
+            raise SimulationError(
+                f"out={str(path)!r} names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. "
+                f"{str(pathlib.Path(path).with_suffix('.zarr'))!r}); for a NetCDF file, write the returned Dataset: "
+                f"bn.write_netcdf(ds, {str(path)!r}).")
         return check_destination(path, name="out", overwrite=self.overwrite, error=SimulationError,
                                  refuse_existing=None if self.resume else _refuse_existing, existing_ok=self.resume)
 

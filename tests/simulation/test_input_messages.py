@@ -122,3 +122,19 @@ def test_a_misspelt_field_names_the_fields_and_the_closest(make, message):
     """The dataclass said only "got an unexpected keyword argument"."""
     with pytest.raises(TypeError, match=message):
         make()
+
+
+def test_a_netcdf_name_for_the_streamed_store_is_refused_with_the_writer_to_use(tmp_path):
+    """out= streams to a Zarr store (a folder): 'run.nc' made a folder of that name, which NetCDF readers refuse."""
+    with pytest.raises(bn.SimulationError, match=r"^out='.*run\.nc' names a NetCDF file, but out= streams the run to "
+                                                 r"a Zarr store \(a folder, e\.g\. '.*run\.zarr'\); for a NetCDF file, "
+                                                 r"write the returned Dataset: bn\.write_netcdf\(ds, '.*run\.nc'\)\.$"):
+        bn.simulate(bn.CoombesByrne(), bn.load_atlas("tvb76"), duration=1.0, dt=0.1, out=tmp_path / "run.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_amplitude_without_its_state_is_refused_naming_the_form():
+    """Additive(0.01) raised "Noise.__init__() takes 1 positional argument but 2 were given"."""
+    with pytest.raises(bn.NoiseError, match=r"^Additive takes its amplitudes by state name, e\.g\. Additive\(v=0\.01\) "
+                                            r"for noise on v; got the positional value\(s\) 0\.01\.$"):
+        bn.Additive(0.01)
