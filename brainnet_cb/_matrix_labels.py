@@ -46,7 +46,7 @@ def _numbers(labels) -> bool:
     return True
 
 
-def _positions(own, order, name):
+def _order_in(own, order, name):
     """Where each region of ``order`` is in ``own`` (the same regions, once each), else ConnectomeError."""
     if len(own) != len(order) or set(own) != set(order) or len(set(own)) != len(own):
         unknown = [v for v in own if v not in set(order)]
@@ -82,12 +82,12 @@ def in_one_order(weights, lengths, labels):
                               "weights' rows, in order), or weights labelled by region too.")
     order = given or w_own
     if w_own is not None:
-        idx = _positions(w_own, order, "weights")
+        idx = _order_in(w_own, order, "weights")
         weights = np.asarray(weights)[np.ix_(idx, idx)]
         if l_own is None and np.shape(lengths) == np.shape(weights):
             lengths = lengths[np.ix_(idx, idx)] if hasattr(lengths, "to_decimal") else np.asarray(lengths)[
                 np.ix_(idx, idx)]
     if l_own is not None:
-        idx = _positions(l_own, order, "lengths")
+        idx = _order_in(l_own, order, "lengths")
         lengths = np.asarray(lengths)[np.ix_(idx, idx)]
     return weights, lengths, tuple(order) if given is None else labels

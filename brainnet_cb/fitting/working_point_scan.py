@@ -228,7 +228,7 @@ def _confirmed(network, point):
     """``point`` as a :class:`FixedPoint` if its spectrum says it is stable, else None."""
     if not isinstance(point, _Provisional):
         return point
-    fp = fixed_point_at(network.with_strength(point.G), point.values, "continuation")
+    fp = _fixed_point(network, point)
     return fp if fp.stable else None
 
 
