@@ -116,11 +116,19 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
             if connectome.centres is None and e.gain == "auto":
                 print(f"brainnet-cb: no EEG: {connectome.name!r} has no region centres for a sphere lead "
                       "field (set monitors.eeg.enabled = false to silence this)", file=sys.stderr)
-                return monitors
+                return _some(monitors)
             if connectome.centres is None:
                 raise ConfigError("monitors.eeg: a sphere lead field needs region centres, and this "
                                   "connectome has none; set monitors.eeg.enabled = false")
             monitors.append(EEG.sphere(connectome, montage=e.montage, period=e.period))
+    return _some(monitors)
+
+
+def _some(monitors: list) -> list:
+    """``monitors``, refused when empty (every monitor disabled: the run would record nothing)."""
+    if not monitors:
+        raise ConfigError("[monitors] records nothing: monitors.activity, monitors.bold and monitors.eeg are all "
+                          "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true")
     return monitors
 
 

@@ -148,7 +148,8 @@ class Simulation:
     monitors : sequence of Monitor, optional
         What to record; each period a multiple of ``dt`` and of the next
         shorter period. ``None``: :func:`default_monitors` of the entry point
-        (``TemporalAverage(1 ms)`` for a run, ``Bold()`` for sweeps and fits).
+        (``TemporalAverage(1 ms)`` for a run, ``Bold()`` for sweeps and fits);
+        an empty sequence is refused (the run would record nothing).
     key : int or jax.random.key, default 0
         Random key; the same key gives the same run, bit for bit.
     method : {"heun", "euler", "rk2", "rk4", "exp_euler"}, default "heun"

@@ -108,12 +108,21 @@ def make_key(key):
 
 
 def validate_monitors(monitors, model, dt):
-    """Bound monitors and their levels ``((period_steps, indices), ...)``, shortest period first."""
+    """Bound monitors and their levels ``((period_steps, indices), ...)``, shortest period first.
+
+    ``None`` is the default (:func:`default_monitors` ``("run")``); an empty sequence is refused (the run
+    would record nothing).
+    """
     if monitors is None:
         monitors = default_monitors("run")
     if isinstance(monitors, Monitor):
         monitors = (monitors,)
     monitors = tuple(monitors)
+    if not monitors:
+        raise MonitorError(
+            "monitors is empty: a run records nothing without at least one monitor. Pass one, e.g. "
+            "monitors=[bn.TemporalAverage(1.0)], or omit monitors for the default."
+        )
     bound, periods, names = [], [], {}
     for m in monitors:
         if not isinstance(m, Monitor):

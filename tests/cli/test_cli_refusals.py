@@ -178,3 +178,12 @@ def test_a_labelled_fc_against_a_connectome_without_labels_names_the_labels_key(
     aligned = commands._empirical("fc.csv", config.build_connectome(section, tmp_path), tmp_path)
     np.testing.assert_allclose(aligned.values, fc, atol=1e-6)
     assert not (tmp_path / "s.nc").exists()
+
+
+def test_a_config_with_every_monitor_disabled_is_refused_before_the_run(tmp_path, capsys):
+    off = "[monitors.activity]\nenabled = false\n[monitors.bold]\nenabled = false\n[monitors.eeg]\nenabled = false\n"
+    (tmp_path / "c.toml").write_text(off)
+    assert cli.main(["run", str(tmp_path / "c.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    assert _error(capsys) == ("[monitors] records nothing: monitors.activity, monitors.bold and monitors.eeg are all "
+                              "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true")
+    assert not (tmp_path / "r.nc").exists()

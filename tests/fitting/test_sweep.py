@@ -212,6 +212,8 @@ N6 = r"\(6,\)"
          r"fcd_window = 1 s \(500 samples of 'r'\) is longer than the simulated series: 140 samples \(0.28 s\) "
          r"after discarding 0.02 s. Use a shorter window or a longer duration."),
         (dict(dt=-1.0), bn.SimulationError, r"dt must be a finite time > 0"),
+        (dict(monitors=[]), bn.MonitorError, r"^monitors is empty: a run records nothing without at least one "
+                                             r"monitor\. Pass one, e\.g\. monitors=\[bn\.TemporalAverage\(1\.0\)\]"),
     ],
 )
 def test_bad_sweeps_are_refused(conn, kwargs, error, message):

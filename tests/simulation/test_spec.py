@@ -89,6 +89,10 @@ BAD = [
     (dict(noise=0.1), bn.NoiseError, r"noise must be bn.Additive\(...\) or None; got 0.1"),
     (dict(noise=bn.Additive(x=0.1)), bn.NoiseError, r"noise on 'x', but CoombesByrne has states"),
     (dict(monitors=["raw"]), bn.MonitorError, r"monitors must be Monitor instances"),
+    (dict(monitors=[]), bn.MonitorError,
+     r"^monitors is empty: a run records nothing without at least one monitor\. Pass one, e\.g\. "
+     r"monitors=\[bn\.TemporalAverage\(1\.0\)\], or omit monitors for the default\.$"),
+    (dict(monitors=()), bn.MonitorError, r"^monitors is empty: a run records nothing"),
     (dict(monitors=[bn.TemporalAverage(0.25)]), bn.MonitorError,
      r"TemporalAverage period 0.25 ms is not a whole multiple of dt = 0.1 ms"),
     (dict(key="seed"), bn.SimulationError, r"key must be an int seed or a jax.random.key; got 'seed'"),
