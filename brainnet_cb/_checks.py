@@ -8,7 +8,8 @@ import sys
 
 import numpy as np
 
-__all__ = ["per_region", "region_labels", "indexed_by_numbers", "by_label", "caller_stacklevel"]
+__all__ = ["per_region", "region_labels", "indexed_by_numbers", "same_regions", "label_order", "by_label",
+           "caller_stacklevel"]
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):
@@ -63,36 +64,60 @@ def indexed_by_numbers(value) -> bool:
     return np.asarray(_index(value)).dtype.kind in "iuf"
 
 
+def same_regions(found, wanted) -> bool:
+    """Whether ``found`` lists the labels of ``wanted`` once each, and no others (in any order)."""
+    found, wanted = list(found), list(wanted)
+    return len(found) == len(wanted) and len(set(found)) == len(found) and set(found) == set(wanted)
+
+
+def label_order(found, wanted, what, error, fix, whose="the connectome's"):
+    """Positions ``p`` with ``found[p[k]] == wanted[k]``: where each wanted label is among the labels found.
+
+    The one reordering by label behind labelled inputs (a per-region value,
+    a weights or lengths matrix, an empirical FC, a matrix to draw): ``found``
+    must list the labels of ``wanted`` once each (:func:`same_regions`),
+    else ``error`` names ``what``, its unknown, missing and repeated labels
+    and ``fix`` (how to label it or pass it instead); ``whose`` names the
+    owner of the wanted labels. Labels are compared as given: callers turn
+    them into strings and apply their own rules for numbers (positions).
+    """
+    found, wanted = list(found), list(wanted)
+    if same_regions(found, wanted):
+        where = {v: k for k, v in enumerate(found)}
+        return [where[v] for v in wanted]
+    unknown = [v for v in found if v not in set(wanted)]
+    missing = [v for v in wanted if v not in set(found)]
+    repeated = sorted({v for v in found if found.count(v) > 1})
+    raise error(
+        f"{what} is labelled by region, but its labels are not {whose} {len(wanted)} regions once each "
+        f"({len(found)} labels; unknown {_few(unknown)}, missing {_few(missing)}, repeated {_few(repeated)}); "
+        f"{fix}."
+    )
+
+
 def by_label(value, labels, what, error):
     """``value`` in the order of the connectome's region ``labels`` when it is labelled by region.
 
     A pandas Series or a 1-D DataArray whose labels are the connectome's
     regions, once each, is reordered by label (a map written in another
     region order would otherwise be used by position); labels that name other
-    regions are refused with ``error``; anything else is returned unchanged,
-    so is a value indexed by numbers that are not the regions' labels (the
-    row numbers of a sorted or filtered table: used by position).
+    regions are refused with ``error`` (:func:`label_order`); anything else is
+    returned unchanged, so is a value indexed by numbers that are not the
+    regions' labels (the row numbers of a sorted or filtered table: used by
+    position).
     """
     given = region_labels(value)
     if given is None:
         return value
     labels = [str(v) for v in labels]
-    if len(given) == len(labels) and len(set(given)) == len(given) and set(given) == set(labels):
-        position = {v: k for k, v in enumerate(given)}
-        try:
-            return np.asarray(value, dtype=float)[[position[v] for v in labels]]
-        except (TypeError, ValueError):
-            return value  # per_region says what is wrong with the values
-    if indexed_by_numbers(value):
+    if not same_regions(given, labels) and indexed_by_numbers(value):
         return value
-    unknown = [v for v in given if v not in set(labels)]
-    missing = [v for v in labels if v not in set(given)]
-    repeated = sorted({v for v in given if given.count(v) > 1})
-    raise error(
-        f"{what} is labelled by region, but its labels are not the connectome's {len(labels)} regions once each "
-        f"({len(given)} labels; unknown {_few(unknown)}, missing {_few(missing)}, repeated {_few(repeated)}); "
-        "label it with connectome.labels, or pass a plain array in the connectome's region order."
-    )
+    order = label_order(given, labels, what, error, "label it with connectome.labels, or pass a plain array in "
+                                                    "the connectome's region order")
+    try:
+        return np.asarray(value, dtype=float)[order]
+    except (TypeError, ValueError):
+        return value  # per_region says what is wrong with the values
 
 
 def _few(names, k=5):

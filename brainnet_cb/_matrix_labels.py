@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import label_order
 from .errors import ConnectomeError
 
 __all__ = ["in_one_order"]
@@ -48,14 +49,8 @@ def _numbers(labels) -> bool:
 
 def _order_in(own, order, name):
     """Where each region of ``order`` is in ``own`` (the same regions, once each), else ConnectomeError."""
-    if len(own) != len(order) or set(own) != set(order) or len(set(own)) != len(own):
-        unknown = [v for v in own if v not in set(order)]
-        missing = [v for v in order if v not in set(own)]
-        raise ConnectomeError(f"{name} is labelled by region, but its labels are not the connectome's {len(order)} "
-                              f"regions once each (unknown {unknown[:5]}, missing {missing[:5]}); label it with the "
-                              f"same regions, or pass a plain array ({name}.to_numpy()) in the connectome's order.")
-    where = {v: k for k, v in enumerate(own)}
-    return [where[v] for v in order]
+    return label_order(own, order, name, ConnectomeError, f"label it with the same regions, or pass a plain array "
+                                                          f"({name}.to_numpy()) in the connectome's order")
 
 
 def in_one_order(weights, lengths, labels):

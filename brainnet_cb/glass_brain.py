@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ._checks import label_order
 from .connectome import Connectome
 from .errors import BrainnetError
 from .forward.montage import to_ras
@@ -99,14 +100,6 @@ def _in_connectome_order(data, conn):
     want = [str(v) for v in conn.labels]
     if labels == want:
         return m
-    missing, extra = [v for v in want if v not in labels], [v for v in labels if v not in want]
-    if missing or extra or len(set(labels)) != len(labels):
-        more = {k: " ..." if len(v) > 5 else "" for k, v in (("m", missing), ("e", extra))}
-        raise BrainnetError(
-            f"glass_brain: the matrix's region labels differ from the connectome's: missing {missing[:5]}"
-            f"{more['m']}, not in the connectome {extra[:5]}{more['e']}. "
-            "Pass the connectome the matrix was computed on (or conn.subset(labels))."
-        )
-    pos = {v: k for k, v in enumerate(labels)}
-    order = [pos[v] for v in want]
+    order = label_order(labels, want, "glass_brain's data", BrainnetError,
+                        "pass the connectome the matrix was computed on (or conn.subset(labels))")
     return m.values[np.ix_(order, order)]

@@ -165,7 +165,8 @@ def test_weights_labelled_by_region_give_the_labels_and_one_order():
     with pytest.raises(bn.ConnectomeError, match=r"^lengths carries region labels and weights does not: pass labels="):
         bn.Connectome(w, pd.DataFrame(L, index=names, columns=names))
     with pytest.raises(bn.ConnectomeError, match=r"^weights is labelled by region, but its labels are not the "
-                                                 r"connectome's 3 regions once each \(unknown \['C'\], missing \['X'\]\); "
+                                                 r"connectome's 3 regions once each \(3 labels; unknown \['C'\], missing \['X'\], "
+                                                 r"repeated \[\]\); "
                                                  r".* or pass a plain array \(weights.to_numpy\(\)\)"):
         bn.Connectome(frame, L, labels=["A", "B", "X"])
     ids = pd.DataFrame(w, index=[1, 2, 3], columns=[1, 2, 3])  # region ids: labels, or positions beside labels=

@@ -43,6 +43,7 @@ def test_a_labelled_fc_in_another_order_is_drawn_in_the_connectomes_order(drawn)
 
 def test_a_matrix_of_other_regions_is_refused(drawn):
     fc = bn.fc(bn.as_timeseries(np.random.default_rng(0).standard_normal((200, 3)), dt=1.0, labels=["a", "b", "x"]))
-    with pytest.raises(bn.BrainnetError, match=r"region labels differ from the connectome's: missing \['c'\], "
-                                               r"not in the connectome \['x'\]"):
+    with pytest.raises(bn.BrainnetError, match=r"glass_brain's data is labelled by region, but its labels "
+                                               r"are not the connectome's 3 regions once each \(3 labels; unknown "
+                                               r"\['x'\], missing \['c'\], repeated \[\]\); pass the connectome"):
         gb.glass_brain(fc, _conn())

@@ -84,7 +84,8 @@ def test_fc_scatter_pairs_labelled_matrices_by_region_not_by_position():
     fig = plots.fc_scatter(fc, shuffled)
     assert fig.axes[0].get_title() == "FC fit: r = 1.000 (15 pairs)"
     assert float(bn.fc_fit(fc, shuffled).corr) == pytest.approx(1.0)
-    with pytest.raises(bn.BrainnetError, match=r"region labels of simulated and empirical FC differ"):
+    with pytest.raises(bn.BrainnetError, match=r"empirical is labelled by region, but its labels are not the "
+                                                r"simulated FC's 6 regions once each \(6 labels; unknown \['a', "):
         plots.fc_scatter(fc, shuffled.assign_coords(region_i=list("abcdef"), region_j=list("abcdef")))
     missing = fc.values.copy()
     missing[0, 1] = missing[1, 0] = np.nan  # a missing pair (bn.read_fc(missing=True))

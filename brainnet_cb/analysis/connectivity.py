@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .._checks import label_order
 from ..errors import AnalysisError
 from .common import as_matrix_array, check_fc_matrix, corr_last, filtered, leading, pair_coords_of, upper
 from .filters import BOLD_BAND, check_band
@@ -206,19 +207,8 @@ def _aligned_pair(sim_da, emp_da, emp):
         )
     if sl == el:
         return emp
-    missing = [v for v in sl if v not in el]
-    extra = [v for v in el if v not in sl]
-    if missing or extra or len(set(el)) != len(el):
-        dup = sorted({v for v in el if el.count(v) > 1})
-        raise AnalysisError(
-            f"the region labels of simulated and empirical FC differ: missing from empirical "
-            f"{missing[:10]}{' ...' if len(missing) > 10 else ''}, not in simulated "
-            f"{extra[:10]}{' ...' if len(extra) > 10 else ''}"
-            f"{f', repeated in empirical {dup}' if dup else ''}. Align them first "
-            "(bn.align(empirical, connectome)) or simulate on the empirical regions."
-        )
-    pos = {v: i for i, v in enumerate(el)}
-    order = np.array([pos[v] for v in sl])
+    order = label_order(el, sl, "empirical", AnalysisError, "align it first (bn.align(empirical, connectome)) or "
+                        "simulate on the empirical regions", whose="the simulated FC's")
     return emp[np.ix_(order, order)]
 
 

@@ -335,7 +335,8 @@ def _bad_cases():
         (lambda: bn.fc_fit(np.eye(4), np.eye(4)), r"empirical FC has identical off-diagonal values"),
         (lambda: bn.fc_fit(np.full((4, 4), np.nan), asym), r"simulated must be finite"),
         (lambda: bn.fc_fit(bn.fc(g), bn.fc(g).assign_coords(region_i=list("abcx"), region_j=list("abcx"))),
-         r"missing from empirical \['d'\], not in simulated \['x'\]"),
+         r"empirical is labelled by region, but its labels are not the simulated FC's 4 regions once each "
+         r"\(4 labels; unknown \['x'\], missing \['d'\], repeated \[\]\); align it first \(bn.align"),
         (lambda: bn.fc_fit(np.ones((4, 4)) * 0.5 + 0.5 * np.eye(4), bn.fc(g), fisher_z=False),
          r"simulated FC has identical off-diagonal values"),
         (lambda: bn.fc_fit(np.ones((4, 4)), bn.fc(g), fisher_z=True), r"simulated FC has off-diagonal correlations of ±1"),
