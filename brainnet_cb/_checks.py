@@ -85,9 +85,10 @@ def label_order(found, wanted, what, error, fix, whose="the connectome's"):
     if same_regions(found, wanted):
         where = {v: k for k, v in enumerate(found)}
         return [where[v] for v in wanted]
-    unknown = [v for v in found if v not in set(wanted)]
-    missing = [v for v in wanted if v not in set(found)]
-    repeated = sorted({v for v in found if found.count(v) > 1})
+    known, given = set(wanted), set(found)
+    unknown = [v for v in found if v not in known]
+    missing = [v for v in wanted if v not in given]
+    repeated = sorted({v for v in given if found.count(v) > 1})
     raise error(
         f"{what} is labelled by region, but its labels are not {whose} {len(wanted)} regions once each "
         f"({len(found)} labels; unknown {_few(unknown)}, missing {_few(missing)}, repeated {_few(repeated)}); "
