@@ -91,7 +91,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .glass_brain import glass_brain
     from .homotopic import add_homotopic, homotopic_pairs
     from .integrators import INTEGRATORS
-    from .monitors import EEG, MEG, Bold, Monitor, Raw, SubSample, TemporalAverage, bold_from_activity
+    from .monitors import EEG, MEG, Bold, Monitor, Raw, ShortTRWarning, SubSample, TemporalAverage, bold_from_activity
     from .nodes import (
         CoombesByrne,
         CoombesByrne4D,
@@ -176,6 +176,7 @@ __all__ = [
     "SubSample",
     "TemporalAverage",
     "Bold",
+    "ShortTRWarning",
     "bold_from_activity",
     "EEG",
     "MEG",
@@ -290,7 +291,8 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".glass_brain": ("glass_brain",),
     ".homotopic": ("add_homotopic", "homotopic_pairs"),
     ".integrators": ("INTEGRATORS",),
-    ".monitors": ("EEG", "MEG", "Bold", "Monitor", "Raw", "SubSample", "TemporalAverage", "bold_from_activity"),
+    ".monitors": ("EEG", "MEG", "Bold", "Monitor", "Raw", "ShortTRWarning", "SubSample", "TemporalAverage",
+                  "bold_from_activity"),
     ".nodes": ("CoombesByrne", "CoombesByrne4D", "CoombesByrneStep", "JansenRit", "MontbrioPazoRoxin", "NodeModel",
                "WhiteNoise", "get_model", "list_models", "register_model", "unregister_model"),
     ".nodes.brainmass_adapter": ("brainstate_node_model",),

@@ -1,9 +1,10 @@
 """Monitors: what a run records, inside the compiled scan."""
 
 from .base import COUPLING, Monitor
-from .bold import Bold
+from .bold import Bold, ShortTRWarning
 from .bold_offline import bold_from_activity
 from .eeg import EEG, MEG
 from .neural import Raw, SubSample, TemporalAverage
 
-__all__ = ["Monitor", "Raw", "SubSample", "TemporalAverage", "COUPLING", "Bold", "bold_from_activity", "EEG", "MEG"]
+__all__ = ["Monitor", "Raw", "SubSample", "TemporalAverage", "COUPLING", "Bold", "ShortTRWarning", "bold_from_activity",
+           "EEG", "MEG"]

@@ -41,6 +41,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +50,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import caller_stacklevel
 from .._pytree import pytree_dataclass, static_field
 from .._types import Parameter, Time
 from ..errors import MonitorError
-from ..units import to_ms
+from ..units import _is_quantity, to_ms
 from .base import Monitor, Observables
 from .hemodynamics import (
     HEMODYNAMIC_CONSTANTS,
@@ -69,10 +72,26 @@ if TYPE_CHECKING:
 
     from ..nodes.base import NodeModel
 
-__all__ = ["Bold", "DEFAULT_DT_BOLD"]
+__all__ = ["Bold", "ShortTRWarning", "DEFAULT_DT_BOLD", "SHORT_TR_MS"]
 
 #: Default upper bound of the BOLD integration step (ms); see :meth:`Bold.bind`.
 DEFAULT_DT_BOLD = 5.0
+
+#: A plain-number ``tr`` below this (ms) raises :class:`ShortTRWarning`: a TR given in seconds, most likely.
+SHORT_TR_MS = 100.0
+
+
+class ShortTRWarning(UserWarning):
+    """A BOLD ``tr`` given as a plain number under 100 ms: most likely seconds, read as ms.
+
+    ``tr`` is in ms; scanners sample every 0.4-3 s (400-3000 ms), and the
+    haemodynamic response lasts seconds, so ``Bold(tr=0.72)`` (a TR of 0.72 s
+    written in seconds) samples every 0.72 ms. Where ``dt`` divides it the run
+    goes through. A :mod:`brainunit` quantity (``0.72 * u.second``) is
+    converted and never warns; a short TR chosen on purpose (a test of a few
+    hundred ms) can be kept quiet with ``warnings.simplefilter("ignore",
+    bn.ShortTRWarning)``.
+    """
 
 _SAMPLING = ("mean", "point")
 
@@ -80,6 +99,18 @@ _SAMPLING = ("mean", "point")
 def _concrete(value):
     """True for host numbers/arrays (not tracers nor placeholders)."""
     return isinstance(value, (int, float, np.ndarray, np.number, list, tuple)) and not isinstance(value, bool)
+
+
+def _copied() -> bool:
+    """Whether the Bold being made is a copy of one already checked (``dataclasses.replace``, a pytree unflatten)."""
+    frame = sys._getframe(2)  # __post_init__ <- the dataclass's __init__ (and its wrapper) <- their caller
+    while frame is not None and frame.f_code.co_name == "__init__":
+        frame = frame.f_back
+    if frame is None:
+        return False
+    caller = frame.f_code
+    return (caller.co_name in ("replace", "_replace") and caller.co_filename == dataclasses.__file__) or (
+        caller.co_name == "unflatten" and caller.co_filename.endswith("_pytree.py"))
 
 
 @pytree_dataclass
@@ -97,7 +128,9 @@ class Bold(Monitor):
     ----------
     tr : float or brainunit.Quantity, default 2000.0
         Repetition time (ms; e.g. ``0.72 * u.second``). A whole multiple of
-        ``dt`` and of ``dt_bold``.
+        ``dt`` and of ``dt_bold``. A plain number under 100 ms (a TR in
+        seconds, most likely) warns (:class:`ShortTRWarning`); a quantity
+        never does.
     variable : str, default "r"
         Source: a state variable, ``"coupling"`` or ``"synaptic_current"``.
     preset : {"revised_3T", "revised_1.5T", "classic"}
@@ -132,6 +165,11 @@ class Bold(Monitor):
         leaves: new values reuse the compiled program.
     name : str, optional
         Output name (default ``"bold"``) and time dimension ``time_{name}``.
+
+    Warns
+    -----
+    ShortTRWarning
+        A plain-number ``tr`` under 100 ms (``tr=0.72`` meant as 0.72 s).
 
     References
     ----------
@@ -186,9 +224,15 @@ class Bold(Monitor):
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        plain = not _is_quantity(self.tr)
         set_("tr", to_ms(self.tr, "Bold tr", MonitorError))
         if not (isinstance(self.tr, float) and math.isfinite(self.tr) and self.tr > 0):
             raise MonitorError(f"Bold tr must be a finite time > 0 (ms); got {self.tr!r}.")
+        if plain and self.tr < SHORT_TR_MS and self.substeps is None and not _copied():
+            warnings.warn(ShortTRWarning(
+                f"Bold tr = {self.tr:g} ms is shorter than any scanner's TR: tr is in ms. If {self.tr:g} is in "
+                f"seconds, write tr={self.tr * 1000:g} or tr={self.tr:g} * u.second (brainunit)."),
+                stacklevel=caller_stacklevel())
         if self.dt_bold is not None:
             set_("dt_bold", to_ms(self.dt_bold, "Bold dt_bold", MonitorError))
             if not (isinstance(self.dt_bold, float) and self.dt_bold > 0):

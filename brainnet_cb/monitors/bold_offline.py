@@ -82,7 +82,8 @@ def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time
     activity : xarray.Dataset, xarray.DataArray or array of shape (time, region)
         The source signal; from a Dataset the data variable ``variable``.
     tr : float or brainunit.Quantity, default 2000.0
-        Repetition time (ms).
+        Repetition time (ms); a plain number under 100 ms warns
+        (:class:`~brainnet_cb.ShortTRWarning`), a quantity never does.
     dt : float or brainunit.Quantity, optional
         Sampling step (ms); inferred from the time coordinate when possible.
     variable : str, default "r"
@@ -104,9 +105,9 @@ def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time
 
     Examples
     --------
-    >>> import numpy as np, brainnet_cb as bn
+    >>> import numpy as np, brainunit as u, brainnet_cb as bn
     >>> box = np.zeros((30000, 1)); box[:1000] = 1.0        # 1 s unit box, dt = 1 ms
-    >>> y = bn.bold_from_activity(box, tr=1.0, dt=1.0, preset="classic", sampling="point")
+    >>> y = bn.bold_from_activity(box, tr=1 * u.ms, dt=1.0, preset="classic", sampling="point")  # every ms
     >>> round(float(y.time_bold[y.argmax("time_bold")].item()), 1)  # peak at 3.376 s
     3376.0
     """

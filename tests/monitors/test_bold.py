@@ -1,5 +1,8 @@
 """The Balloon–Windkessel BOLD monitor against the golden values of shared/reference."""
 
+import dataclasses
+import warnings
+
 import brainunit as u
 import jax
 import jax.numpy as jnp
@@ -8,6 +11,7 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb import _engine
+from brainnet_cb.monitors import ShortTRWarning
 from brainnet_cb.monitors.hemodynamics import balloon_rk4_step, bold_signal, resolve_constants, rest_state
 
 GOLDEN_KEY = {"classic": "friston2003", "revised_1.5T": "rbm_1p5T", "revised_3T": "rbm_3T_eps1"}
@@ -17,7 +21,8 @@ def _box_response(preset, dt_bold=1.0):
     """BOLD response to a 1-s unit box starting at t = 0, sampled every dt_bold (point)."""
     box = np.zeros((30_000, 1))
     box[:1000] = 1.0  # input over (0, 1] s at dt = 1 ms
-    y = bn.bold_from_activity(box, tr=dt_bold, dt=1.0, preset=preset, dt_bold=dt_bold, sampling="point")
+    # a TR of dt_bold (1-5 ms, the impulse response point by point): given as a quantity, which never warns
+    y = bn.bold_from_activity(box, tr=dt_bold * u.ms, dt=1.0, preset=preset, dt_bold=dt_bold, sampling="point")
     assert y.dtype == np.float64
     return y.time_bold.values / 1000.0, y.values[:, 0]
 
@@ -83,7 +88,7 @@ def test_in_scan_equals_offline():
 def test_window_mean_is_the_mean_of_substep_values():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(6000, 2))
-    point = bn.bold_from_activity(x, tr=5.0, dt=1.0, dt_bold=5.0, sampling="point")
+    point = bn.bold_from_activity(x, tr=5.0 * u.ms, dt=1.0, dt_bold=5.0, sampling="point")
     mean = bn.bold_from_activity(x, tr=500.0, dt=1.0, dt_bold=5.0)
     np.testing.assert_allclose(mean.values, point.values.reshape(12, 100, 2).mean(axis=1), rtol=1e-12)
     assert "mean over the TR window" in mean.attrs["sampling"]
@@ -119,7 +124,7 @@ def test_new_constant_values_reuse_the_compiled_program():
 def test_default_bold_step_divides_the_tr():
     assert bn.Bold(tr=720.0).bind(0.1).substeps == 50  # 5 ms
     assert bn.Bold(tr=737.0).bind(0.1).substeps == 22  # 2.2 ms: largest divisor <= 5 ms
-    assert bn.Bold(tr=1.0, dt_bold=0.5).bind(0.5).substeps == 1
+    assert bn.Bold(tr=1.0 * u.ms, dt_bold=0.5).bind(0.5).substeps == 1
 
 
 @pytest.mark.parametrize(
@@ -156,6 +161,28 @@ def test_bad_bold_arguments_are_refused(kwargs, match):
 def test_region_mismatch_and_unknown_source():
     conn = _two_nodes()
     with pytest.raises(bn.MonitorError, match=r"baseline must be a scalar or have shape \(2,\).*got shape \(3,\)"):
-        bn.simulate(bn.CoombesByrne(), conn, duration=10.0, monitors=[bn.Bold(tr=10.0, baseline=np.zeros(3))])
+        bn.simulate(bn.CoombesByrne(), conn, duration=10.0, monitors=[bn.Bold(tr=10.0 * u.ms, baseline=np.zeros(3))])
     with pytest.raises(bn.MonitorError, match=r"cannot use the source 'q'.*choose one of"):
-        bn.simulate(bn.CoombesByrne(), conn, duration=10.0, monitors=[bn.Bold(tr=10.0, variable="q")])
+        bn.simulate(bn.CoombesByrne(), conn, duration=10.0, monitors=[bn.Bold(tr=10.0 * u.ms, variable="q")])
+
+
+def test_a_plain_tr_under_100_ms_warns_that_tr_is_in_ms_once_where_it_is_written():
+    message = (r"^Bold tr = 0\.72 ms is shorter than any scanner's TR: tr is in ms\. If 0\.72 is in seconds, write "
+               r"tr=720 or tr=0\.72 \* u\.second \(brainunit\)\.$")
+    with pytest.warns(bn.ShortTRWarning, match=message) as record:
+        bold = bn.Bold(tr=0.72)
+    assert len(record) == 1 and record[0].filename == __file__  # points at the line that wrote it
+    assert issubclass(bn.ShortTRWarning, UserWarning) and ShortTRWarning is bn.ShortTRWarning
+    conn = _two_nodes()
+    with pytest.warns(bn.ShortTRWarning) as record:  # dt divides it: the run goes through, warned once
+        ds = bn.simulate(bn.CoombesByrne(), conn, duration=1.44, dt=0.04, monitors=[bn.Bold(tr=0.72)])
+    assert len(record) == 1 and ds.sizes["time_bold"] == 2
+    with pytest.warns(bn.ShortTRWarning, match=r"^Bold tr = 50 ms .* write tr=50000 or tr=50 \* u\.second"):
+        bn.bold_from_activity(np.ones((100, 1)), tr=50.0, dt=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for tr in (720.0, 100.0, 0.72 * u.second, 50.0 * u.ms):  # ms from 100 on, and quantities, never warn
+            bn.Bold(tr=tr)
+        dataclasses.replace(bold, discard=0.0)  # copies of a Bold already made do not warn again
+        jax.tree_util.tree_map(lambda leaf: leaf, bold)
+        bold.bind(0.04)

@@ -1,6 +1,7 @@
 """The batch path of issue 13: members equal single runs bit for bit with noise and BOLD,
 a batch of one is the single run, the outputs are labelled as before."""
 
+import brainunit as u
 import numpy as np
 import pytest
 import xarray as xr
@@ -21,7 +22,7 @@ def conn():
 # BOLD every 50 ms from sub-steps of 1 ms (a counter in the monitor state), the first
 # TR discarded, resting level after 20 ms; TemporalAverage every 1 ms; noise drawn in blocks of 10 steps.
 KW = dict(duration=300.0, dt=0.1, noise=bn.Additive(v=0.2, r=0.005),
-          monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=50.0, dt_bold=1.0, discard=50.0, rest_after=20.0)])
+          monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=50.0 * u.ms, dt_bold=1.0, discard=50.0, rest_after=20.0)])
 
 
 def _single(conn, G, seed):

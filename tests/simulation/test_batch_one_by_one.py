@@ -2,6 +2,7 @@
 the vectorised batch's Dataset (dims, coords, attrs) with every member equal to its single run;
 ``"auto"`` takes the path the measured batch cost says is faster."""
 
+import brainunit as u
 import numpy as np
 import pytest
 import xarray as xr
@@ -22,7 +23,7 @@ def conn():
 # Two monitor levels (1 ms averages, BOLD every 40 ms from 1-ms sub-steps), noise, batched speed
 # (one history buffer sized for the slowest member) and seeds; chunks of 200 steps (4 chunks + a tail).
 KW = dict(duration=170.3, dt=0.1, noise=bn.Additive(v=0.2), chunk_steps=200,
-          monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=40.0, dt_bold=1.0, rest_after=10.0)])
+          monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=40.0 * u.ms, dt_bold=1.0, rest_after=10.0)])
 BATCH = {"G": [0.2, 0.9, 0.5], "speed": [2.0, 6.0, 3.0], "seed": [4, 5, 9]}
 _vmapped = engine.advance_batched
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 
+import brainunit as u
 import numpy as np
 import pytest
 import xarray as xr
@@ -33,13 +34,14 @@ N_CHUNKS = 8
 
 # The run of the resume tests: noise, delays (tvb76 at 3 mm/ms) and BOLD on.
 SETUP = """
+import brainunit as u
 import brainnet_cb as bn
 conn = bn.load_atlas("tvb76")
 
 def kwargs(method):
     return dict(duration=400.0, dt=0.1, coupling=bn.Linear(G=0.5), speed=3.0, method=method,
                 noise=bn.Additive(r=0.002, v=0.05), key=7, chunk_steps=500,
-                monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=50.0, baseline="initial")])
+                monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=50.0 * u.ms, baseline="initial")])
 """
 
 STOP = SETUP + """
@@ -158,7 +160,7 @@ def test_a_hundred_streamed_chunks_equal_the_in_memory_run_and_the_store_is_read
     conn = bn.load_atlas("tvb68")
     kw = dict(duration=500.3, dt=0.1, coupling=bn.Linear(G=0.4), noise=bn.Additive(v=0.05), key=3,
               monitors=[bn.TemporalAverage(1.0, variables=("r", "coupling")), bn.SubSample(5.0, name="sub"),
-                        bn.Bold(tr=5.0, baseline="initial", discard=20.0)])
+                        bn.Bold(tr=5.0 * u.ms, baseline="initial", discard=20.0)])
     memory = bn.simulate(bn.CoombesByrne(), conn, **kw)
 
     seen = []
