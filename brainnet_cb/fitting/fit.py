@@ -98,7 +98,9 @@ def fit_parameters(init, book, run):
 def fit_bounds(bounds, values, params):
     """``{name: (low, high)}``: the parameter book's bounds, replaced by the user's ``bounds``.
 
-    Every starting value must lie inside its bounds.
+    A user's bound of ``None`` is the parameter's own (its domain's end); bounds reaching outside the
+    parameter's domain (e.g. ``G`` below 0, where every point scores ``+inf``) are refused. Every starting
+    value must lie inside its bounds.
     """
     given = {} if bounds is None else bounds
     if not isinstance(given, dict):
@@ -107,12 +109,20 @@ def fit_bounds(bounds, values, params):
     for name, b in given.items():
         if name not in values:
             raise FitError(f"bounds given for {name!r}, which is not fitted; fitted: {list(values)}.")
+        low, high = params[name].bounds
         try:
-            lo, hi = (-np.inf if b[0] is None else float(b[0])), (np.inf if b[1] is None else float(b[1]))
+            lo, hi = (low if b[0] is None else float(b[0])), (high if b[1] is None else float(b[1]))
         except (TypeError, ValueError, IndexError):
             raise FitError(f"bounds[{name!r}] must be (low, high) (None for no bound); got {b!r}.") from None
         if not lo < hi:
             raise FitError(f"bounds[{name!r}] must have low < high; got {b!r}.")
+        if lo < low or hi > high:
+            inside = tuple(float(v) if np.isfinite(v) else None for v in (max(lo, low), min(hi, high)))
+            where = "" if params[name].location == name else f" ({params[name].location})"
+            raise FitError(
+                f"bounds[{name!r}] = {b!r} reach outside the domain of {name!r}{where}, {_interval(params[name])}, "
+                f"the values a fit searches. Give bounds inside it, e.g. "
+                f"bounds={{{name!r}: {inside!r}}} (None for the domain's own end).")
         out[name] = (lo, hi)
     for name, init in values.items():
         lo, hi = out.get(name, params[name].bounds)
@@ -121,6 +131,13 @@ def fit_bounds(bounds, values, params):
             raise FitError(f"init[{name!r}] = {init.tolist()} lies outside bounds {shown!r}.")
         out[name] = (lo, hi)
     return {name: out[name] for name in values}
+
+
+def _interval(p) -> str:
+    """The domain of parameter ``p`` in interval notation, e.g. ``[0, inf)``, ``(0, inf)``."""
+    lo, hi = p.bounds
+    left = "(" if p.low_open or not np.isfinite(lo) else "["
+    return f"{left}{lo:g}, {hi:g}{']' if np.isfinite(hi) else ')'}"
 
 
 # ----------------------------------------------------------------------------- gradient
@@ -266,7 +283,9 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         :math:`1 - \rho + \mathrm{RMSE}`, :math:`1 - \rho` or RMSE.
     bounds : dict, optional
         ``{name: (low, high)}``; default the parameter book's bounds (the
-        model's ``param_ranges``, ``G >= 0``, noise ``>= 0``).
+        model's ``param_ranges``, ``G >= 0``, noise ``>= 0``), which are also
+        the domain: bounds reaching outside it are refused; ``None`` for an
+        end is the domain's own.
     signal, discard, band, fisher_z
         The output to correlate, the transient to drop (s), the band-pass
         (Hz; ``True`` = 0.01–0.1) and the Fisher transform, as in

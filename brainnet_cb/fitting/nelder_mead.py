@@ -60,7 +60,10 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
         or 0.1 where :math:`x_0 = 0`).
     bounds : dict, optional
         ``{name: (low, high)}``; default the parameter book's bounds (the
-        model's ``param_ranges``, ``G >= 0``, noise ``>= 0``, speed ``> 0``).
+        model's ``param_ranges``, ``G >= 0``, noise ``>= 0``, speed ``> 0``),
+        which are also the domain: bounds reaching outside it (where every
+        point would score :math:`+\infty`) are refused; ``None`` for an end is
+        the domain's own.
     empirical_fc, empirical_fcd, objective, seeds, heterogeneity, keep_fc, client
         As in :func:`~brainnet_cb.fit_grid`.
     maxfev : int, default 60

@@ -118,6 +118,9 @@ def test_grid_fit_on_fcd_ks(conn):
         (dict(init={"noise_r": 0.1}), r"the run has no noise on 'r'; pass e.g. noise=bn.Additive\(r=0.1\)"),
         (dict(bounds={"G": (2.0, 1.0)}), r"bounds\['G'\] must have low < high"),
         (dict(bounds={"G": (1.0, 2.0)}), r"init\['G'\] = 0.6 lies outside bounds \(1.0, 2.0\)"),
+        (dict(bounds={"G": (-1.0, 2.0)}), r"^bounds\['G'\] = \(-1\.0, 2\.0\) reach outside the domain of 'G' "
+                                          r"\(coupling\.G\), \[0, inf\), the values a fit searches\. Give bounds "
+                                          r"inside it, e\.g\. bounds=\{'G': \(0\.0, 2\.0\)\}"),
         (dict(bounds={"eta": (0, 1)}), r"bounds given for 'eta', which is not fitted; fitted: \['G'\]"),
         (dict(bounds={"G": 1.0}), r"bounds\['G'\] must be \(low, high\)"),
         (dict(loss="mse"), r"loss must be one of \['corr', 'rmse', 'corr\+rmse'\]; got 'mse'"),

@@ -102,6 +102,15 @@ def test_edges_option_and_progress_reach_the_sweeps(conn, target, capsys):
         ("nm", dict(init={"G": np.ones(4)}), r"init\['G'\] must be a finite scalar"),
         ("nm", dict(init={"seed": 1}), r"'seed' cannot be fitted; average over realisations with seeds="),
         ("nm", dict(init={"G": 0.5}, bounds={"G": (1.0, 2.0)}), r"init\['G'\] = 0.5 lies outside bounds"),
+        ("nm", dict(init={"G": 0.5}, bounds={"G": (-1.0, 2.0)}),
+         r"^bounds\['G'\] = \(-1\.0, 2\.0\) reach outside the domain of 'G' \(coupling\.G\), \[0, inf\), the values "
+         r"a fit searches\. Give bounds inside it, e\.g\. bounds=\{'G': \(0\.0, 2\.0\)\} \(None for the domain's "
+         r"own end\)\.$"),
+        ("nm", dict(init={"Delta": 1.0}, bounds={"Delta": (-0.5, None)}),
+         r"^bounds\['Delta'\] = \(-0\.5, None\) reach outside the domain of 'Delta' \(model\.Delta\), \[0, inf\), "
+         r".* e\.g\. bounds=\{'Delta': \(0\.0, None\)\}"),
+        ("nm", dict(init={"speed": 3.0}, bounds={"speed": (-1.0, 10.0)}),
+         r"^bounds\['speed'\] = \(-1\.0, 10\.0\) reach outside the domain of 'speed', \(0, inf\), "),
         ("nm", dict(init={"G": 0.5}, step={"eta": 0.1}), r"step must map fitted names \['G'\] to widths > 0"),
     ],
 )

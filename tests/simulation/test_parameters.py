@@ -114,6 +114,11 @@ def test_fit_bounds_come_from_the_book():
     values = {"a": np.asarray(1.0), "G": np.asarray(0.5), "I": np.asarray(-1.0)}
     assert fit_bounds(None, values, params) == {"a": (0.5, math.inf), "G": (0.0, math.inf), "I": (-math.inf, math.inf)}
     assert fit_bounds({"I": (-2, None)}, values, params)["I"] == (-2.0, math.inf)
+    assert fit_bounds({"G": (None, 2)}, values, params)["G"] == (0.0, 2.0)  # None: the domain's own end
+    assert fit_bounds({"a": (0.5, 3)}, values, params)["a"] == (0.5, 3.0)  # the domain's end itself is inside
+    with pytest.raises(bn.FitError, match=r"^bounds\['a'\] = \(0\.1, 3\) reach outside the domain of 'a' "
+                                          r"\(model\.a\), \[0\.5, inf\), .* bounds=\{'a': \(0\.5, 3\.0\)\}"):
+        fit_bounds({"a": (0.1, 3)}, values, params)
     with pytest.raises(bn.FitError, match=r"init\['a'\] = 0.4 lies outside bounds \(0.5, inf\)"):
         fit_bounds(None, dict(values, a=np.asarray(0.4)), params)
 
