@@ -22,9 +22,10 @@ import numpy as np
 import xarray as xr
 
 from .. import analysis
+from ..analysis.filters import check_band, design_bandpass, pad_length
 from ..errors import AnalysisError, SweepError
 
-__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "summarize", "check_fcd_target"]
+__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "check_band_fits", "summarize", "check_fcd_target"]
 
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
@@ -51,6 +52,23 @@ def signal_samples(run, monitor, discard_s):
     left = max(total - dropped, 0)
     return max(left - int(np.ceil(discard_s * 1000.0 / period - 1e-9)), 0), period
 
+
+def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s):
+    """Refuse a band-pass that the signal's series cannot take (every FC of the sweep would be NaN).
+
+    The band must lie below the Nyquist frequency of the signal's sampling
+    period, and the ``samples`` left after the discards must outnumber the
+    zero-phase filter's edge padding (:func:`~brainnet_cb.analysis.filters.pad_length`).
+    """
+    if band is None:
+        return
+    sos = design_bandpass(check_band(band, 1000.0 / period_ms, 2, SweepError), 1000.0 / period_ms, 2)
+    pad = pad_length(sos)
+    if samples <= pad:
+        raise SweepError(f"band={band!r}: the zero-phase band-pass pads {pad} samples at each end and needs more "
+                         f"than {pad} samples of {signal!r}; it has {samples} (one every {period_ms:g} ms) after "
+                         f"discarding {discard_s:g} s of the {duration_s:g}-s run. Simulate longer, discard less, "
+                         "or pass band=None (no band-pass).")
 
 
 def check_fcd_target(empirical_fcd, window_s, sample_s):

@@ -174,6 +174,24 @@ def test_a_discard_that_leaves_too_few_samples_is_refused_before_running(conn, t
         bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, discard=0.095, **RUN, **FIT)
 
 
+def test_a_band_the_signal_cannot_take_is_refused_before_running(conn, target):
+    """A band above the signal's Nyquist frequency, or a series shorter than the band-pass' edge padding,
+    gave NaN for every score (a fit: 'every run diverged or gave an undefined FC ... widen the grid')."""
+    short = dict(RUN, monitors=[bn.TemporalAverage(1.0)], duration=40.0)
+    with pytest.raises(bn.SweepError, match=r"band=\(1.0, 60.0\): the zero-phase band-pass pads 15 samples at each "
+                                            r"end and needs more than 15 samples of 'r'; it has 10 \(one every 1 ms\) "
+                                            r"after discarding 0.03 s of the 0.04-s run. Simulate longer, discard less"):
+        bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, signal="r", band=(1.0, 60.0),
+                    discard=0.03, **short)
+    with pytest.raises(bn.SweepError, match=r"0 < low < high < Nyquist frequency; got band=\(1, 150\) Hz and "
+                                            r"Nyquist = 100 Hz"):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, signal="r", band=(1.0, 150.0), **RUN)
+    with pytest.warns(bn.ShortRecordWarning):  # 16 samples: filtered, scored
+        res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, signal="r", band=(1.0, 60.0),
+                       discard=0.024, **short)
+    assert np.isfinite(res["fc_corr"].values).all()
+
+
 def test_a_sweep_that_needs_no_fc_runs_on_a_short_signal(conn):
     """A stability map (which runs diverge, and when) needs no samples after the discard: it is not refused."""
     res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0, 2.0]}, discard=0.095, **RUN, **FIT)
