@@ -180,6 +180,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         ``"noise_<state>"`` (noise amplitude on that state). Values: shape
         ``(k,)``, or ``(k, n)`` for per-region values (the dimension is then an
         index ``0..k-1`` and the values are in the coordinate ``<name>_value``).
+        The ``k`` values of a name must be distinct (a repeat is refused).
     **options
         The run options, fields of :class:`~brainnet_cb.Simulation`
         (``duration``, ``dt``, ``coupling``, ``noise``, ``key``, ...). Without

@@ -139,6 +139,8 @@ class Phrasing:
     empty: str
     speed: str
     noise: str
+    #: A value given twice (a grid's axis is a set of values); empty: repeats allowed (a batch's members).
+    repeated: str = ""
 
 
 #: A sweep's ``grid`` (k values, or k rows of one value per region).
@@ -151,6 +153,8 @@ GRID = Phrasing(
     empty="",  # an empty grid entry is a shape error
     speed="{label} must be conduction speeds > 0 (mm/ms); got {vals!r}.",
     noise="{label} noise amplitudes must be >= 0; got {vals!r}.",
+    repeated="{label} repeats {repeats}: each value of a grid is one coordinate of the result (a repeat is run "
+             "again for nothing, and .sel cannot pick it). Give each value once, e.g. {label} = {once}.",
 )
 #: :func:`~brainnet_cb.simulate_batch`'s ``batch`` (B values, zipped).
 BATCH = Phrasing(
@@ -276,7 +280,8 @@ class ParameterBook:
 
         Model and coupling rows go through the object's own check (its
         ``param_ranges``); noise amplitudes must be ``>= 0``, speeds ``> 0``,
-        seeds integers. With the connectome's region ``labels``, rows labelled
+        seeds integers; a grid's values ``(k,)`` must be distinct (a batch's
+        may repeat). With the connectome's region ``labels``, rows labelled
         by region are put in its order first (:func:`aligned_rows`).
         """
         label, error = f"{phrasing.what}[{p.name!r}]", phrasing.error
@@ -296,9 +301,11 @@ class ParameterBook:
         if p.kind == "seed":
             if not np.issubdtype(arr.dtype, np.integer):
                 raise error(f"{label} must be integers (one random key per run); got {values!r}.")
+            _check_repeats(arr, label, phrasing)
             return arr
         if not np.all(np.isfinite(arr)):
             raise error(f"{label} must be finite; got {values!r}.")
+        _check_repeats(arr, label, phrasing)
         if p.kind == "speed" and not np.all(p.inside(arr)):
             raise error(phrasing.speed.format(label=label, vals=values, arr=arr))
         if p.kind == "noise" and not np.all(p.inside(arr)):
@@ -444,6 +451,20 @@ class ParameterBook:
             if p.kind == "noise":
                 sigma = sigma.at[rows.index(p.field)].set(broadcast(params[k]))
         return dyn._replace(sigma=sigma)
+
+
+def _check_repeats(arr, label, phrasing):
+    """Refuse a value given twice in the values ``arr`` ``(k,)`` of a grid (``phrasing.repeated``); rows
+    ``(k, n)`` (one value per region, an index coordinate) and a batch's members are not checked."""
+    if not phrasing.repeated or arr.ndim != 1:
+        return
+    values, counts = np.unique(arr, return_counts=True)
+    if np.all(counts == 1):
+        return
+    repeats = ", ".join(f"{v.item()!r} ({c} times)" for v, c in zip(values, counts) if c > 1)
+    once = list(dict.fromkeys(v.item() for v in arr))
+    raise phrasing.error(phrasing.repeated.format(label=label, repeats=repeats,
+                                                  once=once if len(once) <= 8 else f"np.unique({label})"))
 
 
 def aligned_rows(values, labels, label, error):

@@ -191,6 +191,11 @@ N6 = r"\(6,\)"
         (dict(grid={"speed": [3.0, 0.0]}), bn.SweepError, r"grid\['speed'\] must be conduction speeds > 0"),
         (dict(grid={"seed": [0.5]}), bn.SweepError, r"grid\['seed'\] must be integers"),
         (dict(grid={"G": [0.1, np.nan]}), bn.SweepError, r"grid\['G'\] must be finite"),
+        (dict(grid={"G": [0.1, 0.1, 0.2]}), bn.SweepError,
+         r"^grid\['G'\] repeats 0\.1 \(2 times\): each value of a grid is one coordinate of the result \(a repeat "
+         r"is run again for nothing, and \.sel cannot pick it\)\. Give each value once, e\.g\. grid\['G'\] = "
+         r"\[0\.1, 0\.2\]\.$"),
+        (dict(grid={"seed": [3, 1, 3]}), bn.SweepError, r"^grid\['seed'\] repeats 3 \(2 times\): .* = \[3, 1\]\.$"),
         (dict(grid={"G": ["a"]}), bn.SweepError, r"grid\['G'\] must be numbers"),
         (dict(grid={"noise_v": [-0.1]}), bn.SweepError, r"grid\['noise_v'\] noise amplitudes must be >= 0"),
         (dict(grid={"Delta": [-1.0]}), bn.ModelError, r"Delta"),

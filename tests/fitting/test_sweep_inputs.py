@@ -103,14 +103,22 @@ def test_an_fcd_target_must_be_an_fcd_of_the_same_window(conn, target):
     assert 0.0 < res.fcd_ks.item() < 1.0
 
 
-def test_a_repeated_grid_value_does_not_shrink_the_refinement_to_a_point(conn, target):
-    res = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0, 2.0]}, empirical_fc=target, objective="rmse",
-                      refine_rounds=1, refine_points=2, **RUN, **FIT)
-    # the neighbours of the best point G = 1 are 0 and 2 (step 1, not 0): 2 new points strictly between them
-    np.testing.assert_allclose(res.G_path.values, [1.0, 1.0, 2.0, 2 / 3, 4 / 3])
-    assert list(res.stage.values) == ["grid"] * 3 + ["refine"] * 2
-    same = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0]}, empirical_fc=target, **RUN, **FIT)
-    assert list(same.stage.values) == ["grid", "grid"]  # one distinct value: nothing to refine around
+def test_a_repeated_grid_value_is_refused_before_running(conn, target):
+    """A value given twice was run twice, and gave the result a repeated coordinate that .sel cannot pick."""
+    with pytest.raises(bn.SweepError, match=r"^grid\['G'\] repeats 1\.0 \(2 times\): each value of a grid is one "
+                                            r"coordinate of the result \(a repeat is run again for nothing, and \.sel "
+                                            r"cannot pick it\)\. Give each value once, e\.g\. grid\['G'\] = "
+                                            r"\[1\.0, 2\.0\]\.$"):
+        bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0, 2.0]}, empirical_fc=target, **RUN, **FIT)
+    with pytest.raises(bn.SweepError, match=r"^grid\['G'\] repeats 1\.0 \(3 times\): .* grid\['G'\] = \[1\.0\]\.$"):
+        bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0, 1.0, 1.0]}, empirical_fc=target, **RUN, **FIT)
+    with pytest.raises(bn.SweepError, match=r"^grid\['eta'\] repeats -1\.0 \(2 times\), 2\.0 \(2 times\): "):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0], "eta": [2.0, -1.0, 2.0, -1.0]}, **RUN, **FIT)
+    with pytest.raises(bn.SweepError, match=r"^grid\['G'\] repeats 0\.0 \(2 times\): .* e\.g\. "
+                                            r"grid\['G'\] = np\.unique\(grid\['G'\]\)\.$"):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [*np.linspace(0.0, 1.0, 9), 0.0]}, **RUN, **FIT)
+    batch = bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": [1.0, 1.0], "seed": [1, 2]}, duration=10.0)
+    assert list(batch.G.values) == [1.0, 1.0]  # a batch's members are zipped: a value may repeat
 
 
 def test_fitted_simulation_of_another_fit_says_how_to_run_its_best_point(conn, target, tmp_path):
