@@ -248,7 +248,7 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
     if refine is not None and refinable and np.isfinite(surf).any():
         best_idx = np.unravel_index(np.argmin(surf), surf.shape)
         center = {k: float(values[k][best_idx[d]]) for d, k in enumerate(names) if k in refinable}
-        steps = {k: float(np.min(np.diff(np.unique(values[k])))) for k in refinable}  # a repeated value: no step
+        steps = {k: float(np.min(np.diff(np.unique(values[k])))) for k in refinable}  # sorted: any order given
         fixed = {k: values[k][[best_idx[d]]] for d, k in enumerate(names) if k not in refinable}
         bar = progress_bar(progress, refine_rounds if refine == "grid" else maxfev, "refine")
         if refine == "grid":
