@@ -50,7 +50,7 @@ import numpy as np
 import xarray as xr
 
 from ..analysis import jax_twins as analysis_jax
-from ..analysis.filters import BOLD_BAND, check_length, design_bandpass
+from ..analysis.filters import BOLD_BAND
 from ..analysis.timeseries import to_seconds
 from ..data.empirical import target_fc
 from ..errors import FitError
@@ -60,6 +60,7 @@ from ..simulation.spec import Simulation, simulation
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, check_options, loss_value, result_dataset
 from .objective import check_seeds, describe_seeds, heterogeneity_maps
+from .sweep_summaries import check_band_fits
 
 __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
 
@@ -205,9 +206,7 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     T = times.size - n_drop
     if T < 3:
         raise FitError(f"{signal!r} has {T} samples after discarding {discard_s:g} s; simulate longer.")
-    if band is not None:
-        low_high = BOLD_BAND if band is True else band
-        check_length(T, design_bandpass(low_high, 1.0 / tr, 2), signal)
+    check_band_fits(band, T, tr * 1000.0, signal, discard_s, run.n_steps * run.dt / 1000.0, FitError)
     target = jnp.asarray(emp.values, run.dyn.table.weights.dtype)
 
     def one_fc(simulate, params):

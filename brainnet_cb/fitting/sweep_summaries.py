@@ -53,22 +53,23 @@ def signal_samples(run, monitor, discard_s):
     return max(left - int(np.ceil(discard_s * 1000.0 / period - 1e-9)), 0), period
 
 
-def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s):
-    """Refuse a band-pass that the signal's series cannot take (every FC of the sweep would be NaN).
+def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s, error=SweepError):
+    """Refuse, before any run, a band-pass that the signal's series cannot take (every FC would be NaN).
 
     The band must lie below the Nyquist frequency of the signal's sampling
     period, and the ``samples`` left after the discards must outnumber the
-    zero-phase filter's edge padding (:func:`~brainnet_cb.analysis.filters.pad_length`).
+    zero-phase filter's edge padding (:func:`~brainnet_cb.analysis.filters.pad_length`);
+    ``error``: the caller's exception class.
     """
     if band is None:
         return
-    sos = design_bandpass(check_band(band, 1000.0 / period_ms, 2, SweepError), 1000.0 / period_ms, 2)
+    sos = design_bandpass(check_band(band, 1000.0 / period_ms, 2, error), 1000.0 / period_ms, 2)
     pad = pad_length(sos)
     if samples <= pad:
-        raise SweepError(f"band={band!r}: the zero-phase band-pass pads {pad} samples at each end and needs more "
-                         f"than {pad} samples of {signal!r}; it has {samples} (one every {period_ms:g} ms) after "
-                         f"discarding {discard_s:g} s of the {duration_s:g}-s run. Simulate longer, discard less, "
-                         "or pass band=None (no band-pass).")
+        raise error(f"band={band!r}: the zero-phase band-pass pads {pad} samples at each end and needs more "
+                    f"than {pad} samples of {signal!r}; it has {samples} (one every {period_ms:g} ms) after "
+                    f"discarding {discard_s:g} s of the {duration_s:g}-s run. Simulate longer, discard less, "
+                    "or pass band=None (no band-pass).")
 
 
 def check_fcd_target(empirical_fcd, window_s, sample_s):

@@ -191,6 +191,12 @@ def test_a_band_the_signal_cannot_take_is_refused_before_running(conn, target):
                                             r"after discarding 0.03 s of the 0.04-s run. Simulate longer, discard less"):
         bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [1.0]}, empirical_fc=target, signal="r", band=(1.0, 60.0),
                     discard=0.03, **short)
+    with pytest.raises(bn.FitError, match=r"band=\(1.0, 60.0\): .* it has 10 \(one every 1 ms\) after discarding "
+                                          r"0.03 s of the 0.04-s run. Simulate longer, discard less, or pass band=None"):
+        bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.5}, signal="r", band=(1.0, 60.0),
+                        discard=0.03, **short)  # was an AnalysisError that said to lower the filter's order
+    with pytest.raises(bn.FitError, match=r"Nyquist = 100 Hz"):
+        bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.5}, signal="r", band=(1.0, 150.0), **RUN)
     with pytest.raises(bn.SweepError, match=r"0 < low < high < Nyquist frequency; got band=\(1, 150\) Hz and "
                                             r"Nyquist = 100 Hz"):
         bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, signal="r", band=(1.0, 150.0), **RUN)
