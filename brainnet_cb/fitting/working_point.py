@@ -93,7 +93,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from .. import analysis
-from ..analysis.filters import check_length, design_bandpass
+from ..analysis.filters import check_band, check_length, design_bandpass
 from ..analysis.global_signal import looks_global_signal_regressed
 from ..connectome import Connectome
 from ..coupling import Linear
@@ -377,8 +377,9 @@ def _check_series_length(duration_ms, tr_ms, discard_s, band):
                        f"{discard_s:g} s; simulate longer (several minutes).")
     if band is not None:
         low_high = analysis.BOLD_BAND if band is True else band
+        sos = design_bandpass(check_band(low_high, 1000.0 / tr_ms, 2, FitError), 1000.0 / tr_ms, 2)
         try:
-            check_length(n, design_bandpass(low_high, 1000.0 / tr_ms, 2), "the simulated BOLD")
+            check_length(n, sos, "the simulated BOLD")
         except AnalysisError as err:
             raise FitError(f"duration {duration_ms / 1000:g} s is too short for the band-pass: {err}") from None
         if (duration_ms / 1000.0 - discard_s) * low_high[0] < 1.0:

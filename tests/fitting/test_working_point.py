@@ -580,6 +580,8 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(workers=2.0), r"workers must be an integer >= 1; got 2.0"),
         (dict(holdout="time"), r"holdout must be None or 'edges'; got 'time'"),
         (dict(duration=60_000.0), r"too short|shorter than one period"),
+        (dict(band=(0.01, 1.0)), r"^band must satisfy 0 < low < high < Nyquist frequency; got band=\(0.01, 1\) Hz "
+                                 r"and Nyquist = 0.694444 Hz"),  # was: "duration 288 s is too short for the band-pass"
         (dict(model="CB"), r"model must be a node model"),
     ],
 )
