@@ -117,10 +117,14 @@ def check_record(n_time, fs, band, order=2, name="x") -> np.ndarray:
     A series of :math:`T = n_\mathrm{time} / f_s` seconds cannot hold one cycle
     of the band's lower edge :math:`f_l` when :math:`T < 1 / f_l`; its
     zero-phase filtered values are then mostly the filter's response to the
-    series' ends (odd extension), shared by all regions, so an FC of it is
-    biased towards 1 (independent noise signals band-passed to 0.01-0.1 Hz at
-    TR 0.72 s correlate by :math:`|r| \approx 0.5` at 20 s, 0.28 at 100 s,
-    0.13 at 400 s). Such a series gives a :class:`ShortRecordWarning`; one
+    series' ends (odd extension): a transient of the same shape in every
+    region, its size and sign set by each region's own end values. An FC of it
+    has spuriously large correlations of either sign, not a bias towards +1:
+    independent noise signals band-passed to 0.01-0.1 Hz at TR 0.72 s
+    correlate by a median :math:`|r| \approx 0.5` at 20 s, 0.28 at 100 s,
+    0.13 at 400 s, with a mean :math:`r \approx 0` (windows of the same
+    lengths cut from a long filtered record, without the edge transients:
+    0.41, 0.16, 0.08). Such a series gives a :class:`ShortRecordWarning`; one
     no longer than the filter's edge padding is refused (:func:`check_length`).
 
     Parameters
@@ -154,8 +158,9 @@ def check_record(n_time, fs, band, order=2, name="x") -> np.ndarray:
         warnings.warn(
             f"{name} spans {span:g} s ({n_time} samples), shorter than the slowest period of the band-pass "
             f"(1 / {low:g} Hz = {1 / low:g} s): the filtered series is mostly the filter's edge transients and "
-            f"an FC of it is biased towards 1. Record at least {1 / low:g} s (several times longer for a "
-            "stable FC), or raise the band's lower edge, or do not band-pass (band=None).",
+            f"an FC of it has spuriously large correlations of either sign. Record at least {1 / low:g} s "
+            "(several times longer for a stable FC), or raise the band's lower edge, or do not band-pass "
+            "(band=None).",
             ShortRecordWarning,
             stacklevel=4,  # check_record <- filtered <- bn.fc / bn.bandpass <- the caller
         )
