@@ -13,10 +13,22 @@ same numbers as the NumPy/SciPy path (tests pin the agreement):
 - :func:`fc_fit` — Pearson correlation and RMSE of upper triangles, as
   :func:`brainnet_cb.fc_fit`.
 
-Example: a loss for fitting a simulated BOLD ``x`` (``(T, n)``, TR ``dt``) to
-an empirical FC ``emp``::
+Example: the FC of a BOLD ``v`` (``(T, n)``, TR 0.72 s) after a transient of
+20 s, as :func:`brainnet_cb.fc` computes it: the transient is dropped *before*
+the band-pass (filtering first and then dropping gives another FC, with the
+transient's edge response in it); ``1 - fc_fit(F, emp)[0]`` is then a loss for
+fitting an empirical FC ``emp``.
 
-    loss = 1 - fc_fit(fc(bandpass(x, dt)[n_discard:]), emp)[0]
+>>> import numpy as np, jax.numpy as jnp, brainnet_cb as bn
+>>> from brainnet_cb.analysis import jax_twins as aj
+>>> v = np.random.default_rng(0).standard_normal((300, 4)).cumsum(0)
+>>> n_discard = 28                                     # samples with t < 20 s
+>>> F = aj.fc(aj.bandpass(jnp.asarray(v)[n_discard:], 0.72))
+>>> want = bn.fc(bn.as_timeseries(v, dt=0.72), discard=20, band=True).values
+>>> bool(np.allclose(F, want, atol=1e-4))
+True
+>>> bool(np.allclose(aj.fc(aj.bandpass(jnp.asarray(v), 0.72)[n_discard:]), want, atol=1e-4))
+False
 
 References
 ----------
