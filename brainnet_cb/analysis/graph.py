@@ -3,7 +3,9 @@
 The connectome becomes a directed graph with edges *source -> target*
 (:meth:`Connectome.to_networkx`); results are labelled xarray objects.
 With ``weights[target, source]``: the in-strength of region ``i`` is the row
-sum ``sum_j W[i, j]`` and its out-strength the column sum ``sum_j W[j, i]``.
+sum ``sum_{j != i} W[i, j]`` and its out-strength the column sum
+``sum_{j != i} W[j, i]``. A self-connection (the diagonal ``W[i, i]``) is no
+edge: degrees, strengths, clustering and paths all leave it out.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ def graph_metrics(conn: Connectome) -> xr.Dataset:
         Dimension ``region``; variables ``in_degree``, ``out_degree`` (edge
         counts), ``in_strength``, ``out_strength`` (sums of weights, the
         weights' units) and ``clustering`` (networkx's weighted clustering of a
-        directed graph, Fagiolo 2007, with weights divided by the largest one;
-        self-loops ignored).
+        directed graph, Fagiolo 2007, with weights divided by the largest one).
+        Self-loops (the diagonal of the weights) are left out of all five.
 
     Examples
     --------

@@ -26,6 +26,23 @@ def test_strength_and_degree_follow_orientation():
     assert m.in_strength.attrs["units"] == "weights" and list(m.region.values) == ["a", "b", "c"]
 
 
+
+def test_a_self_connection_is_no_edge_for_degree_strength_or_clustering():
+    # The module doc's sums run over j != i; references: the off-diagonal sums and counts, and the metrics
+    # of the same connectome without its diagonal.
+    rng = np.random.default_rng(4)
+    w = rng.random((6, 6)) * (rng.random((6, 6)) < 0.5)
+    np.fill_diagonal(w, 0.0)
+    L = np.full((6, 6), 30.0)
+    loops = w.copy()
+    loops[[1, 3], [1, 3]] = [0.7, 5.0]            # 5.0: also the largest weight, which clustering divides by
+    m, ref = bn.graph_metrics(bn.Connectome(loops, L)), bn.graph_metrics(bn.Connectome(w, L))
+    np.testing.assert_array_equal(m.in_strength, w.sum(1))
+    np.testing.assert_array_equal(m.out_strength, w.sum(0))
+    np.testing.assert_array_equal(m.in_degree, (w > 0).sum(1))
+    np.testing.assert_array_equal(m.out_degree, (w > 0).sum(0))
+    np.testing.assert_allclose(m.clustering, ref.clustering, rtol=1e-12)
+
 def test_clustering_is_networkx():
     conn = bn.load_atlas("tvb76")
     expected = nx.clustering(conn.to_networkx(), weight="weight")
