@@ -466,13 +466,23 @@ class Connectome:
         ``graph.nodes`` order; a node attribute ``label`` names the region (else
         the node itself), ``centre`` gives its centre in mm; ``hemisphere``,
         ``cortical``, ``area`` and ``orientation`` are read when every node has
-        them. Edges without a ``length`` attribute get length 0 (no delay).
+        them (``hemisphere`` and ``cortical`` as booleans or 0/1: ``"L"``/``"R"`` are refused, not read
+        as True). Edges without a ``length`` attribute get length 0 (no delay). Parallel edges of a
+        multigraph are refused (merge them first).
         """
         nodes = list(graph.nodes)
         index = {node: k for k, node in enumerate(nodes)}
         n = len(nodes)
         w = np.zeros((n, n))
         lengths = np.zeros((n, n))
+        if graph.is_multigraph():  # parallel edges: one matrix entry cannot hold two weights
+            parallel = next(((s, t) for s, t in graph.edges() if graph.number_of_edges(s, t) > 1), None)
+            if parallel is not None:
+                s, t = parallel
+                raise ConnectomeError(
+                    f"the graph has {graph.number_of_edges(s, t)} parallel edges {s} -> {t} (a multigraph); a "
+                    "connectome holds one weight and one length per pair of regions. Merge them first (e.g. sum "
+                    "the weights and average the lengths) into a graph without parallel edges (nx.DiGraph).")
         for src, dst, data in graph.edges(data=True):
             pairs = [(src, dst)] if graph.is_directed() else [(src, dst), (dst, src)]
             value = {key: _edge_number(data, key, default, src, dst) for key, default in ((weight, 1.0), (length, 0.0))}
@@ -483,8 +493,11 @@ class Connectome:
 
         def node_attr(key, dtype):
             if n and all(key in graph.nodes[node] for node in nodes):
+                values = [graph.nodes[node][key] for node in nodes]
+                if dtype is bool:  # checked as booleans or 0/1 by the constructor: bool("L") or bool(2) is True
+                    return np.array(values)
                 try:
-                    return np.array([graph.nodes[node][key] for node in nodes], dtype=dtype)
+                    return np.array(values, dtype=dtype)
                 except (TypeError, ValueError):
                     raise ConnectomeError(f"node attribute {key!r} must be numbers (one per node); got "
                                           f"{[graph.nodes[node][key] for node in nodes][:5]}.") from None

@@ -1,0 +1,47 @@
+"""Inputs that were once read into wrong numbers or labels without an error, and are now refused or read right."""
+
+import networkx as nx
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb import io as bio
+from brainnet_cb.errors import ConnectomeError
+
+
+def _graph_with_hemispheres(values):
+    g = nx.DiGraph()
+    for node, value in zip("ab", values):
+        g.add_node(node, hemisphere=value)
+    g.add_edge("a", "b", weight=1.0, length=10.0)
+    return g
+
+
+@pytest.mark.parametrize("values, shown", [(("L", "R"), r"\['L', 'R'\]"), (("false", "true"), r"\['false', 'true'\]"),
+                                           ((0, 2), r"\[0, 2\]")])
+def test_graphml_hemispheres_that_are_not_booleans_are_refused(values, shown, tmp_path):
+    """bool("L") and bool("false") are True: every region was read as right-hemisphere."""
+    nx.write_graphml(_graph_with_hemispheres(values), tmp_path / "g.graphml")
+    with pytest.raises(ConnectomeError, match=r"hemispheres must be booleans or 0/1 \(True = right hemisphere\); "
+                                              rf"got values such as {shown}"):
+        bio.read_graphml(tmp_path / "g.graphml")
+
+
+def test_graphml_boolean_hemispheres_still_read(tmp_path):
+    nx.write_graphml(_graph_with_hemispheres((False, True)), tmp_path / "g.graphml")
+    assert bio.read_graphml(tmp_path / "g.graphml").hemispheres.tolist() == [False, True]
+
+
+def test_graphml_parallel_edges_are_refused(tmp_path):
+    """A multigraph's second edge a -> b replaced the first one's weight."""
+    g = nx.MultiDiGraph()
+    g.add_edge("a", "b", weight=1.0, length=10.0)
+    g.add_edge("a", "b", weight=2.0, length=20.0)
+    nx.write_graphml(g, tmp_path / "m.graphml")
+    with pytest.raises(ConnectomeError, match=r"'.*m\.graphml': the graph has 2 parallel edges a -> b \(a multigraph\)"):
+        bio.read_graphml(tmp_path / "m.graphml")
+
+
+def test_multigraph_without_parallel_edges_still_reads():
+    g = nx.MultiDiGraph()
+    g.add_edge("a", "b", weight=1.0, length=10.0)
+    assert bn.Connectome.from_networkx(g).weights.tolist() == [[0.0, 0.0], [1.0, 0.0]]
