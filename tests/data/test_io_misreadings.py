@@ -1,7 +1,10 @@
 """Inputs that were once read into wrong numbers or labels without an error, and are now refused or read right."""
 
 import networkx as nx
+import numpy as np
 import pytest
+import scipy.io
+import scipy.sparse
 
 import brainnet_cb as bn
 from brainnet_cb import io as bio
@@ -45,3 +48,33 @@ def test_multigraph_without_parallel_edges_still_reads():
     g = nx.MultiDiGraph()
     g.add_edge("a", "b", weight=1.0, length=10.0)
     assert bn.Connectome.from_networkx(g).weights.tolist() == [[0.0, 0.0], [1.0, 0.0]]
+
+
+W = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 4.0], [5.0, 6.0, 0.0]])
+L = 10.0 * W
+
+
+@pytest.mark.parametrize("variables, what, names", [
+    ({"SC": W, "W": W.T, "lengths": L}, "weights", r"\['W', 'SC'\]"),
+    ({"SC": W, "tract_lengths": L, "dist": 2 * L}, "lengths", r"\['tract_lengths', 'dist'\]"),
+])
+def test_mat_with_two_differing_candidate_variables_is_refused(variables, what, names, tmp_path):
+    """'W' was taken over 'SC' (the first of the names tried) without a word, whichever the user meant."""
+    scipy.io.savemat(tmp_path / "sc.mat", variables)
+    with pytest.raises(ConnectomeError, match=rf"holds several {what} variables that differ, {names}; name the one "
+                                              rf"to read: read_mat\(path, {what}="):
+        bio.read_mat(tmp_path / "sc.mat")
+    second = names.split("'")[3]
+    chosen = bio.read_mat(tmp_path / "sc.mat", **{what: second})
+    assert np.array_equal(chosen.weights if what == "weights" else chosen.lengths, variables[second])
+
+
+def test_mat_with_one_matrix_under_two_names_reads(tmp_path):
+    scipy.io.savemat(tmp_path / "sc.mat", {"SC": W, "W": W, "lengths": L})
+    assert np.array_equal(bio.read_mat(tmp_path / "sc.mat").weights, W)
+
+
+def test_mat_sparse_weights_read_as_the_full_matrix(tmp_path):
+    scipy.io.savemat(tmp_path / "sc.mat", {"SC": scipy.sparse.csc_matrix(W), "lengths": scipy.sparse.csc_matrix(L)})
+    conn = bio.read_mat(tmp_path / "sc.mat")
+    assert np.array_equal(conn.weights, W) and np.array_equal(conn.lengths, L)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.io
+import scipy.sparse
 
 from ..._safe_read import reading
 from ..._types import PathLike
@@ -38,6 +39,20 @@ def _strings(value):
     return out
 
 
+def _dense(value):
+    """A MATLAB sparse matrix (``sparse(W)``, read by scipy as a sparse array) as a dense one; others unchanged."""
+    return value.toarray() if scipy.sparse.issparse(value) else value
+
+
+def _same(a, b) -> bool:
+    """Whether two variables hold the same values (the same matrix saved under two names)."""
+    a, b = _dense(a), _dense(b)
+    try:
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
+
+
 def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None = None, labels: str | None = None,
              centres: str | None = None, name: str | None = None, missing_lengths: str = "raise") -> Connectome:
     """Read a connectome from a MATLAB file.
@@ -47,10 +62,12 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
     path : str or os.PathLike
         A ``.mat`` file (MATLAB v7.2 or older; v7.3 files are HDF5).
     weights, lengths, labels, centres : str, optional
-        The variable names. Default: the first present of
+        The variable names. Default: the one present of
         ``weights/W/SC/sc/connectivity/conn``,
         ``tract_lengths/lengths/L/distances/dist``, ``labels/region_labels/names``
-        and ``centres/centers/coords``.
+        and ``centres/centers/coords``; where several of one list are present and differ (``SC`` and
+        ``W``), the file is refused until the name is given. A sparse matrix (MATLAB ``sparse``) is
+        read as the full matrix.
     name : str, optional
         Default: the file name without suffix.
     missing_lengths : {"raise", "zero"}
@@ -80,10 +97,17 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
                 raise ConnectomeError(
                     f"'{p}' has no variable {explicit!r} for the {what}; variables: {keys}."
                 )
-            return data[explicit]
-        for k in options:
-            if k in data:
-                return data[k]
+            return _dense(data[explicit])
+        found = [k for k in options if k in data]
+        same = (lambda a, b: _strings(a) == _strings(b)) if what == "labels" else _same
+        if len(found) > 1 and not all(same(data[found[0]], data[k]) for k in found[1:]):
+            raise ConnectomeError(
+                f"'{p}' holds several {what} variables that differ, {found}; name the one to read: "
+                f"read_mat(path, {what}='{found[0]}') or {what}='{found[1]}' (the command line reads a .mat file "
+                "by these names only: export the right matrix to .npy and set connectome.weights/lengths)."
+            )
+        if found:
+            return _dense(data[found[0]])
         if required:
             raise ConnectomeError(
                 f"'{p}': no {what} variable found (tried {list(options)}); variables: {keys}. "
