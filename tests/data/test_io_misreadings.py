@@ -78,3 +78,24 @@ def test_mat_sparse_weights_read_as_the_full_matrix(tmp_path):
     scipy.io.savemat(tmp_path / "sc.mat", {"SC": scipy.sparse.csc_matrix(W), "lengths": scipy.sparse.csc_matrix(L)})
     conn = bio.read_mat(tmp_path / "sc.mat")
     assert np.array_equal(conn.weights, W) and np.array_equal(conn.lengths, L)
+
+
+def test_complex_weights_are_refused_not_cast_to_their_real_part(tmp_path):
+    scipy.io.savemat(tmp_path / "sc.mat", {"SC": W + 1j * W, "lengths": L})
+    with pytest.raises(ConnectomeError, match=r"weights must be real numbers; got complex entries such as \(1\+1j\)"):
+        bio.read_mat(tmp_path / "sc.mat")
+    with pytest.raises(ConnectomeError, match=r"lengths must be real numbers; got complex entries such as 10j"):
+        bn.Connectome(W, L + 1j * np.eye(3) * 10)
+    assert np.array_equal(bn.Connectome(W + 0j, L).weights, W)  # a zero imaginary part loses nothing
+
+
+def test_complex_fc_and_time_series_are_refused(tmp_path):
+    fc = np.array([[1.0, 0.2], [0.2, 1.0]])
+    with pytest.raises(bn.DataError, match=r"the array holds complex numbers \(e\.g\. \(1\+1j\)\), whose imaginary "
+                                           r"part would be dropped; an FC matrix must hold real numbers"):
+        bn.fc_matrix(fc + 1j * fc)
+    np.save(tmp_path / "fc.npy", fc + 1j * fc)
+    with pytest.raises(bn.DataError, match=r"'fc\.npy' holds complex numbers"):
+        bn.read_fc(tmp_path / "fc.npy")
+    with pytest.raises(bn.DataError, match=r"values holds complex numbers .*a time series must hold real numbers"):
+        bn.as_timeseries(np.exp(1j * np.arange(8.0))[:, None], dt=0.72)
