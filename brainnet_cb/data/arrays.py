@@ -59,6 +59,31 @@ def load_matrix(path, what="weights"):
     return m, header if header is not None else row_labels
 
 
+def _centres_file(path, labels):
+    """``(centres, labels)`` from a centres file: ``x y z`` rows, or rows of a label and ``x y z`` (TVB's
+    centres.txt, or a table with a header such as ``label,x,y,z``). Its labels name the regions where nothing
+    else does; where the weights' labels are known, they must be the same, in the same order."""
+    p = existing_path(path, "centres")
+    if p.suffix.lower() == ".npy":
+        return load_matrix(p, "centres")[0], labels
+    if p.suffix.lower() not in MATRIX_SUFFIXES:
+        raise ConnectomeError(
+            f"'{p}': unsupported centres file type {p.suffix!r}; expected one of {MATRIX_SUFFIXES}."
+        )
+    centres, _, rows = parse_table(read_text(p), f"'{p}'", what="centres", suffix=p.suffix.lower(), square=False)
+    if rows is None:
+        return centres, labels
+    known = None if labels is None else [str(v).strip() for v in np.asarray(labels, dtype=object).ravel()]
+    if known is not None and known != list(rows):
+        differ = next((k for k, (a, b) in enumerate(zip(known, rows)) if a != b), min(len(known), len(rows)))
+        raise ConnectomeError(
+            f"'{p}' lists its centres for regions {list(rows)[:5]}..., but the weights' regions are "
+            f"{known[:5]}... (first difference at position {differ}); the centres file must list the same "
+            "regions in the weights' order."
+        )
+    return centres, (list(rows) if labels is None else labels)
+
+
 def _labels_arg(labels):
     if labels is None or isinstance(labels, (list, tuple, np.ndarray)):
         return labels
@@ -83,7 +108,10 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
         its regions itself: ``labels=`` that differ from it are refused. Default: the weights file's header,
         else ``r0, r1, ...``.
     centres : path or array_like, shape (n, 3), optional
-        Region centres in mm.
+        Region centres in mm: ``x y z`` rows, or rows ``label x y z`` (TVB's
+        ``centres.txt``; a header such as ``label,x,y,z`` is allowed), whose
+        labels name the regions when nothing else does and must otherwise
+        equal the weights' labels, in order.
     name : str, optional
         Default: the weights file name without suffix.
     missing_lengths : {"raise", "zero"}
@@ -112,7 +140,7 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
     lengths = lengths_or_zero(lengths, np.shape(weights), source, "the lengths argument",
                               missing_lengths)
     if isinstance(centres, (str, pathlib.Path)):
-        centres, _ = load_matrix(centres, "centres")
+        centres, labels = _centres_file(centres, labels)
     return Connectome(weights, lengths, labels, centres,
                       "unnamed" if name is None else name)
 

@@ -175,7 +175,7 @@ def _how(delimiter) -> str:
 
 
 def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=ConnectomeError,
-                suffix: str | None = None, sniff: bool = True):
+                suffix: str | None = None, sniff: bool = True, square: bool = True):
     """Parse a numeric table; return ``(array, column_labels, row_labels)``.
 
     Parameters
@@ -195,6 +195,11 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
         The file's suffix; it decides the preferred delimiter.
     sniff : bool
         Detect the delimiter when none is given.
+    square : bool
+        Whether rows and columns are the same regions (a matrix of regions), so
+        that row labels must equal the column labels; ``False`` for a table of
+        one row per region (centres: a first column of labels under a header
+        such as ``label,x,y,z``).
 
     Returns
     -------
@@ -273,7 +278,7 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
             f"{source}: the header has {len(header)} labels but the rows have {width} values "
             f"({_how(delimiter)}); give one label per column."
         )
-    if header is not None and row_labels is not None and list(header) != list(row_labels):
+    if square and header is not None and row_labels is not None and list(header) != list(row_labels):
         raise error(
             f"{source}: row labels differ from column labels (first rows {row_labels[:3]}, "
             f"columns {header[:3]}); a matrix of regions uses one ordering for rows and columns: write both in "

@@ -99,3 +99,31 @@ def test_complex_fc_and_time_series_are_refused(tmp_path):
         bn.read_fc(tmp_path / "fc.npy")
     with pytest.raises(bn.DataError, match=r"values holds complex numbers .*a time series must hold real numbers"):
         bn.as_timeseries(np.exp(1j * np.arange(8.0))[:, None], dt=0.72)
+
+
+def _csv(path, m):
+    path.write_text("".join(",".join(repr(float(x)) for x in row) + "\n" for row in m))
+    return path
+
+
+def test_read_matrix_centres_file_in_another_order_than_the_weights_is_refused(tmp_path):
+    """The labels of a 'label x y z' centres file were dropped: a file in another order gave every region another
+    region's centre."""
+    (tmp_path / "w.csv").write_text("a,b,c\n" + "".join(",".join(map(str, r)) + "\n" for r in W))
+    _csv(tmp_path / "l.csv", L)
+    (tmp_path / "centres.txt").write_text("c 7 8 9\nb 4 5 6\na 1 2 3\n")
+    with pytest.raises(ConnectomeError, match=r"'.*centres\.txt' lists its centres for regions \['c', 'b', 'a'\]\.\.\., "
+                                              r"but the weights' regions are \['a', 'b', 'c'\]\.\.\. \(first difference "
+                                              r"at position 0\)"):
+        bio.read_matrix(tmp_path / "w.csv", tmp_path / "l.csv", centres=tmp_path / "centres.txt")
+
+
+def test_read_matrix_centres_file_labels_name_unlabelled_weights(tmp_path):
+    _csv(tmp_path / "w.csv", W)
+    _csv(tmp_path / "l.csv", L)
+    (tmp_path / "centres.csv").write_text("label,x,y,z\nc,7,8,9\nb,4,5,6\na,1,2,3\n")  # was refused: 'row labels differ'
+    conn = bio.read_matrix(tmp_path / "w.csv", tmp_path / "l.csv", centres=tmp_path / "centres.csv")
+    assert conn.labels == ("c", "b", "a") and conn.centres[0].tolist() == [7.0, 8.0, 9.0]
+    (tmp_path / "xyz.csv").write_text("x,y,z\n1,2,3\n4,5,6\n7,8,9\n")
+    conn = bio.read_matrix(tmp_path / "w.csv", tmp_path / "l.csv", labels=["p", "q", "r"], centres=tmp_path / "xyz.csv")
+    assert conn.labels == ("p", "q", "r") and conn.centres[2].tolist() == [7.0, 8.0, 9.0]
