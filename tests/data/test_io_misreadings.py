@@ -1,5 +1,7 @@
 """Inputs that were once read into wrong numbers or labels without an error, and are now refused or read right."""
 
+import zipfile
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -127,3 +129,50 @@ def test_read_matrix_centres_file_labels_name_unlabelled_weights(tmp_path):
     (tmp_path / "xyz.csv").write_text("x,y,z\n1,2,3\n4,5,6\n7,8,9\n")
     conn = bio.read_matrix(tmp_path / "w.csv", tmp_path / "l.csv", labels=["p", "q", "r"], centres=tmp_path / "xyz.csv")
     assert conn.labels == ("p", "q", "r") and conn.centres[2].tolist() == [7.0, 8.0, 9.0]
+
+
+def _tvb(path, members):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return path
+
+
+_W_TXT = "0 1 2\n3 0 4\n5 6 0\n"
+_L_TXT = "0 10 20\n30 0 40\n50 60 0\n"
+_C_TXT = "a 1 2 3\nb 4 5 6\nc 7 8 9\n"
+
+
+def test_tvb_weights_header_in_another_order_than_centres_is_refused(tmp_path):
+    """The header of weights.txt was dropped and centres.txt's labels were used, whatever order the matrix was in."""
+    z = _tvb(tmp_path / "c.zip", {"weights.txt": "b a c\n" + _W_TXT, "tract_lengths.txt": _L_TXT,
+                                  "centres.txt": _C_TXT})
+    with pytest.raises(ConnectomeError, match=r"member weights\.txt names its regions \['b', 'a', 'c'\]\.\.\., but "
+                                              r"'.*c\.zip' member centres\.txt lists \['a', 'b', 'c'\]\.\.\.; every file "
+                                              r"of a connectivity must list the regions in one order"):
+        bio.read_tvb(z)
+    z = _tvb(tmp_path / "l.zip", {"weights.txt": _W_TXT, "tract_lengths.txt": "c b a\n" + _L_TXT,
+                                  "centres.txt": _C_TXT})
+    with pytest.raises(ConnectomeError, match=r"member tract_lengths\.txt names its regions \['c', 'b', 'a'\]"):
+        bio.read_tvb(z)
+
+
+def test_tvb_weights_header_names_regions_without_centres(tmp_path):
+    z = _tvb(tmp_path / "c.zip", {"weights.txt": "b a c\n" + _W_TXT, "tract_lengths.txt": _L_TXT})
+    assert bio.read_tvb(z).labels == ("b", "a", "c")
+    z = _tvb(tmp_path / "s.zip", {"weights.txt": "a b c\n" + _W_TXT, "tract_lengths.txt": _L_TXT,
+                                  "centres.txt": _C_TXT})
+    assert bio.read_tvb(z).labels == ("a", "b", "c")
+
+
+@pytest.mark.parametrize("member, text, word, meaning", [
+    ("hemispheres.txt", "L\nR\nL\n", "L", r"1 = right hemisphere, 0 = left"),
+    ("cortical.txt", "True\nFalse\nTrue\n", "True", r"1 = cortical region, 0 = not"),
+])
+def test_tvb_per_region_file_with_words_names_the_word(member, text, word, meaning, tmp_path):
+    """Was 'row labels differ from column labels (first rows ['R', 'L'], columns [])'."""
+    z = _tvb(tmp_path / "c.zip", {"weights.txt": _W_TXT, "tract_lengths.txt": _L_TXT, "centres.txt": _C_TXT,
+                                  member: text})
+    with pytest.raises(ConnectomeError, match=rf"member {member}: line 1 holds '{word}'; expected numbers only, one "
+                                              rf"line per region in the order of weights\.txt \({meaning}\)"):
+        bio.read_tvb(z)

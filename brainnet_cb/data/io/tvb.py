@@ -106,8 +106,22 @@ class _Source:
         return f"'{handle}'" if self.path.is_dir() else f"'{self.path}' member {rel}"
 
 
+#: What the values of TVB's per-region files mean, for messages.
+_MEANING = {"hemispheres.txt": "1 = right hemisphere, 0 = left", "cortical.txt": "1 = cortical region, 0 = not",
+            "areas.txt": "area in mm^2", "average_orientations.txt": "x y z of a unit vector",
+            "orientations.txt": "x y z of a unit vector"}
+
+
 def _vector(src, base, n, width=None):
-    m, header, _ = parse_table(src.text(base), src.where(base), what=base)
+    text = src.text(base)
+    for k, tokens in split_rows(text):
+        word = next((t for t in tokens if not is_number(t)), None)
+        if word is not None:  # "L"/"R", "True"/"False": numbers only, one line per region
+            raise ConnectomeError(
+                f"{src.where(base)}: line {k} holds {word!r}; expected numbers only, one line per region in the "
+                f"order of weights.txt ({_MEANING.get(base, 'numbers')})."
+            )
+    m, header, _ = parse_table(text, src.where(base), what=base)
     if header is not None:
         raise ConnectomeError(f"{src.where(base)}: expected numbers only, got a header {header[:3]}.")
     m = m.ravel() if width is None else m
@@ -124,7 +138,7 @@ def _centres(src, base, n):
     rows = split_rows(src.text(base))
     labels, xyz = [], []
     for k, tokens in rows:
-        if len(tokens) >= 4 and all(is_number(t) for t in tokens[1:4]):
+        if len(tokens) >= 4 and all(is_number(t) for t in tokens[1:4]):  # tvb66 ends its lines with 'None'
             labels.append(tokens[0])
             xyz.append([float(t) for t in tokens[1:4]])
         elif len(tokens) == 3 and all(is_number(t) for t in tokens):
@@ -149,6 +163,21 @@ def _centres(src, base, n):
         if labels is not None:
             raise ConnectomeError(f"{src.where(base)}: some lines have a label and some do not.")
     return labels, (np.array(xyz) if xyz else None)
+
+
+def _one_order(src, named, reference=None):
+    """The region labels the files give (``named``: file -> labels or None), refused where two files differ (a
+    matrix whose header lists the regions in another order than centres.txt); ``reference`` first."""
+    given = [(f, list(v)) for f, v in named.items() if v is not None]
+    given.sort(key=lambda item: item[0] != reference)
+    for f, labels in given[1:]:
+        if labels != given[0][1]:
+            first, ref = given[0]
+            raise ConnectomeError(
+                f"{src.where(f)} names its regions {labels[:5]}..., but {src.where(first)} lists "
+                f"{ref[:5]}...; every file of a connectivity must list the regions in one order."
+            )
+    return tuple(given[0][1]) if given else None
 
 
 def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = "raise") -> Connectome:
@@ -185,12 +214,14 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
             f"'{p}' contains no weights.txt (found: {src.listing()}); a TVB connectivity "
             "needs weights.txt, tract_lengths.txt and centres.txt."
         )
-    w, header, _ = parse_table(src.text("weights.txt"), src.where("weights.txt"), what="weights")
+    w, header, rows = parse_table(src.text("weights.txt"), src.where("weights.txt"), what="weights")
+    named = {"weights.txt": header if header is not None else rows}  # region labels a matrix file gives itself
     n = w.shape[0]
     found = src.find(_FILES["lengths"])
     lengths = None
     if found:
-        lengths, _, _ = parse_table(src.text(found), src.where(found), what="tract lengths")
+        lengths, header, rows = parse_table(src.text(found), src.where(found), what="tract lengths")
+        named[found] = header if header is not None else rows
     lengths = lengths_or_zero(lengths, w.shape, f"'{p}'", "tract_lengths.txt", missing_lengths)
     if w.shape != (n, n):
         raise ConnectomeError(
@@ -200,6 +231,8 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
     found = src.find(_FILES["centres"])
     if found:
         labels, centres = _centres(src, found, n)
+        named[found] = labels
+    labels = _one_order(src, named) if labels is None else _one_order(src, named, found)
     extra = {}
     for field, kind in (("cortical", None), ("hemispheres", None), ("areas", None), ("orientations", 3)):
         found = src.find(_FILES[field])
