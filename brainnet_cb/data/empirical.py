@@ -225,18 +225,37 @@ def _read_table(p, delimiter, kind):
     return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix)
 
 
+#: Names of a variable of region labels beside the data in a .npz or .mat file (those :func:`read_mat` reads).
+LABEL_VARIABLES = ("labels", "region_labels", "names", "roi_names")
+
+
+def _stored_labels(arrays, p):
+    """``(variable, labels)`` of the region labels a .npz / .mat file stores beside its data (a variable of
+    :data:`LABEL_VARIABLES` holding text), else ``(None, None)``."""
+    from .io.matlab import _strings  # noqa: PLC0415 - MATLAB char matrices and cell arrays as str
+
+    for name in LABEL_VARIABLES:
+        if name in arrays:
+            value = np.asarray(arrays[name])
+            if value.dtype.kind in "USO":
+                return name, list(_strings(value))
+    return None, None
+
+
 def _read_array(p, suffix, key, delimiter, kind):
-    """``(values, column_labels, row_labels)`` from any supported file."""
+    """``(values, column_labels, row_labels, stored)`` from any supported file; ``stored`` is ``(variable,
+    labels)`` of a .npz / .mat file's variable of region labels, or ``(None, None)``."""
     if suffix == ".npy":
         try:
-            return np.load(p, allow_pickle=False), None, None
+            return np.load(p, allow_pickle=False), None, None, (None, None)
         except (ValueError, OSError, EOFError) as err:  # numpy's advice to load "unsafely" is not passed on
             raise DataError(f"cannot read '{p.name}' as a numeric .npy array: {damage(err, p)}. Save numbers "
                             "with np.save(path, array).") from None
     if suffix == ".npz":
         try:
             with np.load(p, allow_pickle=False) as z:
-                return np.asarray(_pick(dict(z), key, p, kind)), None, None
+                arrays = dict(z)
+                return np.asarray(_pick(arrays, key, p, kind)), None, None, _stored_labels(arrays, p)
         except DataError:
             raise
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
@@ -256,8 +275,18 @@ def _read_array(p, suffix, key, delimiter, kind):
             ) from None
         where = f"'{p.name}'" + (f" variable {key!r}" if key is not None else "")
         return (_numbers(_pick(arrays, key, p, kind), where, _A.get(kind, f"a {kind}"),
-                         "Pass key= of a numeric variable, or convert this one to numbers in MATLAB."), None, None)
-    return _read_table(p, delimiter, kind)
+                         "Pass key= of a numeric variable, or convert this one to numbers in MATLAB."), None, None,
+                _stored_labels(arrays, p))
+    return (*_read_table(p, delimiter, kind), (None, None))
+
+
+def _stored_count(stored, n, p, variable):
+    """The labels of a file's variable ``variable``, refused where they are not one per region."""
+    if len(stored) != n:
+        raise DataError(f"'{p.name}' stores {len(stored)} region labels in its variable {variable!r} for {n} regions; "
+                        "store one label per region, in the order of the data (or remove that variable and pass "
+                        "labels=).")
+    return stored
 
 
 def _file_labels(given, cols, rows, n, p):
@@ -408,7 +437,9 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
         Variable inside ``.npz``/``.mat``. Not needed when the file holds one
         2-D numeric array, e.g. a plain ``np.savez(path, fc)`` (key ``arr_0``);
         with several, ``key="arr_1"`` etc. picks one (an unknown key is
-        refused with the list of the file's variables).
+        refused with the list of the file's variables). A text variable
+        ``labels``, ``region_labels``, ``names`` or ``roi_names`` beside it
+        gives the region labels (as a CSV header does).
     delimiter : str, optional
         Column separator of a text file (default: detected).
     missing : bool, default False
@@ -430,9 +461,11 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
         the wrong number, repeated or contradicting the file's own.
     """
     p, suffix = _path(path)
-    m, cols, rows = _read_array(p, suffix, key, delimiter, "FC matrix")
+    m, cols, rows, (variable, stored) = _read_array(p, suffix, key, delimiter, "FC matrix")
     m = _numbers(m, f"'{p.name}'", "an FC matrix")
     _check_square_symmetric(m, f"'{p.name}'", missing)
+    if stored is not None:
+        cols = _stored_count(stored, m.shape[0], p, variable)
     lab = _file_labels(labels, cols, rows, m.shape[0], p)
     return fc_matrix(m, lab, source=str(p), missing=missing)
 
@@ -462,10 +495,18 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
         Dims ``(time, region)``; time from 0 in steps of ``tr``, in s.
     """
     p, suffix = _path(path)
-    v, cols, rows = _read_array(p, suffix, key, delimiter, "time series")
+    v, cols, rows, (variable, stored) = _read_array(p, suffix, key, delimiter, "time series")
     v = _numbers(v, f"'{p.name}'", "a time series")
     if v.ndim != 2:
         raise DataError(f"a time series must be 2-D (time, region); got shape {v.shape} from '{p.name}'.")
+    if stored is not None:  # a variable of region labels beside the series: the labels= the file gives itself
+        if labels is not None and list(_label_strings(labels)) != stored:
+            raise DataError(f"'{p.name}' stores its region labels {stored[:5]}... in its variable {variable!r}; "
+                            f"labels= gives {list(_label_strings(labels))[:5]}.... Pass one or the other.")
+        if len(stored) not in v.shape:
+            raise DataError(f"'{p.name}' stores {len(stored)} region labels in its variable {variable!r}, but its "
+                            f"series has shape {v.shape}; store one label per region.")
+        labels = stored
     if layout is None:
         if cols is not None:
             layout = "time_region"

@@ -176,3 +176,34 @@ def test_tvb_per_region_file_with_words_names_the_word(member, text, word, meani
     with pytest.raises(ConnectomeError, match=rf"member {member}: line 1 holds '{word}'; expected numbers only, one "
                                               rf"line per region in the order of weights\.txt \({meaning}\)"):
         bio.read_tvb(z)
+
+
+_FC = np.array([[1.0, 0.2, 0.3], [0.2, 1.0, 0.4], [0.3, 0.4, 1.0]])
+
+
+def test_read_fc_takes_the_labels_an_npz_or_mat_file_stores(tmp_path):
+    """A 'labels' variable beside the FC was ignored: the FC came back unlabelled and was taken in the connectome's
+    order, whatever order the file's regions were in."""
+    conn = bn.Connectome(np.ones((3, 3)) - np.eye(3), np.full((3, 3), 10.0), ["a", "b", "c"])
+    np.savez(tmp_path / "fc.npz", fc=_FC, labels=np.array(["c", "a", "b"]))
+    scipy.io.savemat(tmp_path / "fc.mat", {"FC": _FC, "names": np.array(["c", "a", "b"], dtype=object)})
+    for name in ("fc.npz", "fc.mat"):
+        fc = bn.read_fc(tmp_path / name)
+        assert fc.region_i.values.tolist() == ["c", "a", "b"]
+        assert bn.align(fc, conn).sel(region_i="a", region_j="b").item() == 0.4
+    with pytest.raises(bn.DataError, match=r"'fc\.npz' names its regions \['c', 'a', 'b'\]\.\.\.; labels= gives "
+                                           r"\['a', 'b', 'c'\]\.\.\.\. Pass one or the other"):
+        bn.read_fc(tmp_path / "fc.npz", labels=["a", "b", "c"])
+    np.savez(tmp_path / "short.npz", fc=_FC, labels=np.array(["c", "a"]))
+    with pytest.raises(bn.DataError, match=r"'short\.npz' stores 2 region labels in its variable 'labels' for 3 "
+                                           r"regions"):
+        bn.read_fc(tmp_path / "short.npz")
+
+
+def test_read_timeseries_takes_the_labels_an_npz_file_stores(tmp_path):
+    np.savez(tmp_path / "ts.npz", bold=np.arange(30.0).reshape(10, 3), labels=np.array(["c", "a", "b"]))
+    ts = bn.read_timeseries(tmp_path / "ts.npz", 0.72)
+    assert ts.region.values.tolist() == ["c", "a", "b"] and ts.sel(region="a").values[1] == 4.0
+    with pytest.raises(bn.DataError, match=r"'ts\.npz' stores its region labels \['c', 'a', 'b'\]\.\.\. in its "
+                                           r"variable 'labels'; labels= gives \['a', 'b', 'c'\]"):
+        bn.read_timeseries(tmp_path / "ts.npz", 0.72, labels=["a", "b", "c"])
