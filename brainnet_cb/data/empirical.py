@@ -319,6 +319,9 @@ def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
             f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}. "
             "Pass the full matrix, not an upper triangle or a time series (see read_timeseries)."
         )
+    if m.shape[0] == 0:
+        raise DataError(f"empirical FC must describe at least one region; got an empty matrix, shape {m.shape}, "
+                        f"from {source}.")
     off = ~np.eye(len(m), dtype=bool)  # the diagonal is not data (NaN or, after Fisher's z, inf in some toolboxes)
     gap = np.isnan(m) & off
     bad = ~np.isfinite(m) & off & ~(gap if missing else False)

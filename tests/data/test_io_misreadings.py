@@ -207,3 +207,10 @@ def test_read_timeseries_takes_the_labels_an_npz_file_stores(tmp_path):
     with pytest.raises(bn.DataError, match=r"'ts\.npz' stores its region labels \['c', 'a', 'b'\]\.\.\. in its "
                                            r"variable 'labels'; labels= gives \['a', 'b', 'c'\]"):
         bn.read_timeseries(tmp_path / "ts.npz", 0.72, labels=["a", "b", "c"])
+
+
+def test_empty_fc_is_refused_by_name():
+    """Was numpy's 'zero-size array to reduction operation maximum which has no identity'."""
+    with pytest.raises(bn.DataError, match=r"empirical FC must describe at least one region; got an empty matrix, "
+                                           r"shape \(0, 0\), from the array"):
+        bn.fc_matrix(np.zeros((0, 0)))
