@@ -214,3 +214,11 @@ def test_empty_fc_is_refused_by_name():
     with pytest.raises(bn.DataError, match=r"empirical FC must describe at least one region; got an empty matrix, "
                                            r"shape \(0, 0\), from the array"):
         bn.fc_matrix(np.zeros((0, 0)))
+
+
+def test_label_table_as_csv_reads(tmp_path):
+    """A comma-separated table (pandas' lut.to_csv(path, index=False)) was 'holds no 'id name' lines'."""
+    (tmp_path / "lut.csv").write_text("index,name,color\n0,Background,#000000\n1,Left A,#ff0000\n5,C,#00ff00\n")
+    assert bio.read_label_table(tmp_path / "lut.csv") == {0: "Background", 1: "Left A", 5: "C"}
+    (tmp_path / "fs.txt").write_text("1 Left,A 0 0 0 0\n2 B 0 0 0 0\n")  # FreeSurfer's layout is kept
+    assert bio.read_label_table(tmp_path / "fs.txt") == {1: "Left,A", 2: "B"}

@@ -106,9 +106,9 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
         A ``{id: name}`` mapping, or a lookup-table file: FreeSurfer's
         ``id name R G B A`` lines (the name is every word between the id and
         the four colour numbers, so it may hold spaces: ``1 Left A 0 0 0 0``
-        names id 1 ``"Left A"``), ``id name`` lines, or a tab-separated table
-        (one field per cell) with an optional header line such as
-        ``index<TAB>name``.
+        names id 1 ``"Left A"``), ``id name`` lines, or a tab- or
+        comma-separated table (one field per cell) with an optional header
+        line such as ``index<TAB>name`` or ``index,name``.
 
     Returns
     -------
@@ -133,6 +133,11 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
     text = read_text(p)
     rows = split_rows(text, "\t")
     tabbed = all(len(tokens) > 1 for _, tokens in rows)  # a TSV: one field per cell, a name may hold spaces
+    if not tabbed:  # a CSV (pandas' lut.to_csv): every line "id,name[,...]" below an optional header
+        cells = split_rows(text, ",")
+        if cells and all(len(tokens) > 1 for _, tokens in cells) and all(
+                tokens[0].lstrip("-").isdigit() for _, tokens in cells[1:]):
+            rows, tabbed = cells, True
     out, line = {}, {}
     for k, tokens in rows if tabbed else split_rows(text):
         try:
