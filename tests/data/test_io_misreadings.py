@@ -10,6 +10,7 @@ import scipy.sparse
 
 import brainnet_cb as bn
 from brainnet_cb import io as bio
+from brainnet_cb.data.io.parcellation import read_label_table
 from brainnet_cb.errors import ConnectomeError
 
 
@@ -222,3 +223,15 @@ def test_label_table_as_csv_reads(tmp_path):
     assert bio.read_label_table(tmp_path / "lut.csv") == {0: "Background", 1: "Left A", 5: "C"}
     (tmp_path / "fs.txt").write_text("1 Left,A 0 0 0 0\n2 B 0 0 0 0\n")  # FreeSurfer's layout is kept
     assert bio.read_label_table(tmp_path / "fs.txt") == {1: "Left,A", 2: "B"}
+
+
+def test_label_table_with_rgb_colours_and_no_alpha_reads_the_names(tmp_path):
+    """'id name R G B' lines (no alpha) named region 1 'Left A 255 0 0': the colours became part of the name."""
+    (tmp_path / "rgb.txt").write_text("# id name R G B\n0 Unknown 0 0 0\n1 Left A 255 0 0\n2 B 0 255 0\n")
+    assert read_label_table(tmp_path / "rgb.txt") == {0: "Unknown", 1: "Left A", 2: "B"}
+    (tmp_path / "rgba.txt").write_text("0 Unknown 0 0 0 0\n1 Left A 255 0 0 0\n2 B 0 255 0 0\n")
+    assert read_label_table(tmp_path / "rgba.txt") == {0: "Unknown", 1: "Left A", 2: "B"}
+    (tmp_path / "names.txt").write_text("1 Area 3 4 5\n2 B\n")  # not every line ends in three colours: names
+    assert read_label_table(tmp_path / "names.txt") == {1: "Area 3 4 5", 2: "B"}
+    (tmp_path / "big.txt").write_text("1 A 300 0 0\n2 B 1 2 3\n")  # 300 is no colour
+    assert read_label_table(tmp_path / "big.txt") == {1: "A 300 0 0", 2: "B 1 2 3"}

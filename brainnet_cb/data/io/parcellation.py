@@ -106,7 +106,8 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
         A ``{id: name}`` mapping, or a lookup-table file: FreeSurfer's
         ``id name R G B A`` lines (the name is every word between the id and
         the four colour numbers, so it may hold spaces: ``1 Left A 0 0 0 0``
-        names id 1 ``"Left A"``), ``id name`` lines, or a tab- or
+        names id 1 ``"Left A"``), ``id name R G B`` lines (every line ending
+        in three colour numbers 0-255), ``id name`` lines, or a tab- or
         comma-separated table (one field per cell) with an optional header
         line such as ``index<TAB>name`` or ``index,name``.
 
@@ -139,7 +140,9 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
                 tokens[0].lstrip("-").isdigit() for _, tokens in cells[1:]):
             rows, tabbed = cells, True
     out, line = {}, {}
-    for k, tokens in rows if tabbed else split_rows(text):
+    rows = rows if tabbed else split_rows(text)
+    rgb = not tabbed and _rgb_table(rows)
+    for k, tokens in rows:
         try:
             idx = int(tokens[0])
         except ValueError:
@@ -148,7 +151,7 @@ def read_label_table(table: Mapping[int, str] | PathLike | None) -> dict[int, st
             raise ConnectomeError(
                 f"'{p}' line {k}: expected 'id name ...' with an integer id; got {' '.join(tokens)!r}."
             ) from None
-        name = _lut_name(tokens, tabbed)
+        name = " ".join(tokens[1:-3]) if rgb else _lut_name(tokens, tabbed)
         if not name:
             raise ConnectomeError(f"'{p}' line {k}: id {idx} has no name.")
         if idx in out:
@@ -169,6 +172,15 @@ def _lut_name(tokens, tabbed) -> str:
     if len(tokens) >= 6 and all(is_number(t) for t in tokens[-4:]):
         return " ".join(tokens[1:-4])
     return " ".join(tokens[1:])
+
+
+def _rgb_table(rows) -> bool:
+    """Whether a space-separated table is ``id name R G B`` (colours without FreeSurfer's alpha): no line has
+    four colour numbers, and every line with an integer id ends in three integers in 0-255 after a name."""
+    lines = [tokens for _, tokens in rows if tokens[0].lstrip("-").isdigit()]
+    colour = lambda t: t.isdigit() and int(t) <= 255  # noqa: E731
+    return bool(lines) and not any(len(t) >= 6 and all(is_number(c) for c in t[-4:]) for t in lines) and all(
+        len(t) >= 5 and all(colour(c) for c in t[-3:]) for t in lines)
 
 
 def _refuse_repeated_names(table, source, line):
