@@ -31,7 +31,7 @@ from ..analysis.common import _is_number, has_spread, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome
 from ..errors import DataError
-from ..units import as_plain
+from ..units import _is_quantity, as_plain
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
 from .io.matlab import MAT_DAMAGE_ERRORS
 from .tables import parse_table
@@ -44,6 +44,7 @@ __all__ = [
     "align",
     "target_fc",
     "FCScaleWarning",
+    "SamplingIntervalWarning",
     "HCP_TR",
     "HCP_LABELS",
     "hcp_data_dir",
@@ -131,7 +132,8 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     values : array_like, shape (time, region)
         The samples (``layout="region_time"`` for ``(region, time)``).
     dt : float or brainunit.Quantity
-        Sampling interval (the TR for BOLD), in s.
+        Sampling interval (the TR for BOLD), in s; a plain number of 60 or
+        more (a TR in ms, most likely) warns (:class:`SamplingIntervalWarning`).
     labels : sequence of str, optional
         One unique label per region; default: no region coordinate.
     t0 : float or brainunit.Quantity
@@ -167,6 +169,10 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     if layout == "region_time":
         v = v.T
     step = to_seconds(dt, "dt", allow_zero=False, error=DataError)
+    if step >= LONG_SAMPLING_S and not _is_quantity(dt):
+        warnings.warn(SamplingIntervalWarning(
+            f"a sampling interval of {step:g} s: the times of an empirical series are in s. If {step:g} is in ms, "
+            f"pass {step / 1000:g} (or {step:g} * u.ms, brainunit)."), stacklevel=caller_stacklevel())
     start = as_plain(t0, "second", "t0", "second", DataError)
     if np.ndim(start) != 0 or not np.isfinite(start):
         raise DataError(f"t0 must be one finite time in s; got {t0!r}.")
@@ -640,6 +646,22 @@ def _align(data, connectome, extra, unlabelled_fix):
     pos = {v: i for i, v in enumerate(have)}
     idx = [pos[v] for v in want]
     return data.isel({d: idx for d in dims})
+
+
+class SamplingIntervalWarning(UserWarning):
+    """A plain-number sampling interval of an empirical series of a minute or more: most likely ms, read as s.
+
+    Empirical series are timed in seconds (``bn.as_timeseries(x, dt=0.72)``,
+    ``bn.read_timeseries(path, tr=0.72)``, as ``load_empirical`` gives them),
+    while a simulation's times are in ms; ``tr=720`` (a TR of 0.72 s written
+    in ms) samples every 12 minutes, and every band-pass or FCD window in Hz or
+    s then reads the wrong frequencies. A :mod:`brainunit` quantity
+    (``720 * u.ms``) is converted and never warns.
+    """
+
+
+#: A plain-number sampling interval (s) at or above this gives :class:`SamplingIntervalWarning`.
+LONG_SAMPLING_S = 60.0
 
 
 class FCScaleWarning(UserWarning):

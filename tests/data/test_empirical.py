@@ -3,6 +3,7 @@
 import importlib.util
 import warnings
 
+import brainunit as u
 import numpy as np
 import pandas as pd
 import pytest
@@ -191,6 +192,21 @@ def test_read_timeseries_infers_the_layout_and_stamps_time_in_seconds(tmp_path):
         assert got.time.attrs["units"] == "s"
     # and the analysis reads it directly
     np.testing.assert_allclose(bn.fc(a).values, np.corrcoef(v.T), atol=1e-12)
+
+
+def test_a_sampling_interval_in_ms_warns(tmp_path):
+    """tr=720 (a TR of 0.72 s in ms) timed the series in 12-minute steps without a word."""
+    np.save(tmp_path / "tc.npy", np.random.default_rng(1).standard_normal((30, 5)))
+    with pytest.warns(bn.SamplingIntervalWarning, match=r"^a sampling interval of 720 s: the times of an empirical "
+                                                        r"series are in s\. If 720 is in ms, pass 0\.72 \(or "
+                                                        r"720 \* u\.ms, brainunit\)\.$") as record:
+        bn.read_timeseries(tmp_path / "tc.npy", tr=720, layout="time_region")
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bn.as_timeseries(np.zeros((4, 2)), dt=59.0)           # slow, but possible
+        x = bn.as_timeseries(np.zeros((4, 2)), dt=720 * u.ms)  # a quantity says its unit
+    np.testing.assert_allclose(x.time.values, [0.0, 0.72, 1.44, 2.16])
 
 
 # ----------------------------------------------------------------------------- alignment
