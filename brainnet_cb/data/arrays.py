@@ -118,6 +118,7 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
         Without ``lengths``: refuse (delays need lengths) or use zeros (no delays).
     """
     source = "weights array"
+    labels_file = None if labels is None or isinstance(labels, (list, tuple, np.ndarray)) else labels
     labels = _labels_arg(labels)
     if isinstance(weights, (str, pathlib.Path)):
         source = f"'{weights}'"
@@ -141,6 +142,12 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
                               missing_lengths)
     if isinstance(centres, (str, pathlib.Path)):
         centres, labels = _centres_file(centres, labels)
+    if labels_file is not None and labels is not None and len(labels) != np.shape(weights)[0]:
+        raise ConnectomeError(
+            f"'{labels_file}' holds {len(labels)} labels (one per line: {list(labels)[:3]}...) for the "
+            f"{np.shape(weights)[0]} regions of {source}; give one label per line, one line per region in the "
+            "weights' order (a header line is read as a label: remove it)."
+        )
     return Connectome(weights, lengths, labels, centres,
                       "unnamed" if name is None else name)
 

@@ -228,7 +228,8 @@ CASES = [
     (case_non_square_file, r"weights must be square \(n, n\); got shape \(3, 4\)"),
     (case_nan_in_file, r"weights must be finite; got nan at \[target=1, source=2\]"),
     (case_negative_length_in_zip, r"c\.zip': lengths must be non-negative; got -5\.0 at \[target=0, source=1\]"),
-    (case_label_count_mismatch, r"labels must have one entry per region: got 2 labels for 3 regions"),
+    (case_label_count_mismatch, r"labels\.txt' holds 2 labels \(one per line: \['a', 'b'\]\.\.\.\) for the 3 "
+                                r"regions of weights array; give one label per line"),
     (case_duplicate_labels_in_zip, r"c\.zip': labels must be unique; repeated: \['a'\]"),
     (case_centres_count_mismatch, r"member centres\.txt lists 2 regions but weights\.txt has 3"),
     (case_header_differs_from_row_labels, r"row labels differ from column labels"),

@@ -235,3 +235,16 @@ def test_label_table_with_rgb_colours_and_no_alpha_reads_the_names(tmp_path):
     assert read_label_table(tmp_path / "names.txt") == {1: "Area 3 4 5", 2: "B"}
     (tmp_path / "big.txt").write_text("1 A 300 0 0\n2 B 1 2 3\n")  # 300 is no colour
     assert read_label_table(tmp_path / "big.txt") == {1: "A 300 0 0", 2: "B 1 2 3"}
+
+
+def test_a_labels_file_of_another_length_is_named(tmp_path):
+    """A header line in labels.txt gave 'labels must have one entry per region: got 4 labels for 3 regions'."""
+    np.savetxt(tmp_path / "w.csv", np.ones((3, 3)) - np.eye(3), delimiter=",")
+    (tmp_path / "labels.txt").write_text("name\nA\nB\nC\n")
+    with pytest.raises(ConnectomeError, match=r"labels.txt' holds 4 labels \(one per line: \['name', 'A', 'B'\]\.\.\.\) "
+                                              r"for the 3 regions of '.*w.csv'; .* \(a header line is read as a "
+                                              r"label: remove it\)\.$"):
+        bio.read_matrix(tmp_path / "w.csv", labels=tmp_path / "labels.txt", missing_lengths="zero")
+    (tmp_path / "labels.txt").write_text("A\nB\nC\n")
+    assert bio.read_matrix(tmp_path / "w.csv", labels=tmp_path / "labels.txt", missing_lengths="zero").labels == (
+        "A", "B", "C")
