@@ -1,0 +1,160 @@
+"""Independent checks of documented claims of brainnet_cb.dynamics, against references written from first principles."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.optimize
+import scipy.signal
+
+import brainnet_cb as bn
+from brainnet_cb.dynamics import critical_coupling, linear_covariance, network_fixed_point
+from brainnet_cb.monitors.hemodynamics import balloon_rhs, bold_signal
+
+
+def _cb_rhs(x, W, G, p):
+    """Coombes–Byrne network (node docstring), state-major x = [r, v], W[target, source], bn.Linear into v."""
+    n = W.shape[0]
+    r, v = x[:n], x[n:]
+    g = p["k"] * np.pi * r
+    dr = p["Delta"] / np.pi + 2 * v * r - g * r
+    dv = v**2 - (np.pi * r) ** 2 + p["eta"] + (p["v_syn"] - v) * g + G * (W @ r)
+    return np.concatenate([dr, dv])
+
+
+def _fd_jacobian(f, x, h=1e-6):
+    return np.stack([(f(x + e) - f(x - e)) / (2 * h) for e in np.eye(x.size) * h], axis=1)
+
+
+def _balloon(c):
+    """Rest of the balloon (z = 0) and its linearisation by finite differences of the monitor's equations."""
+    cj = {k: jnp.asarray(v, jnp.float64) for k, v in c.items()}
+    rhs = lambda h, z: np.asarray(balloon_rhs(jnp.asarray(h).reshape(4, 1), jnp.asarray([z]), cj)).ravel()  # noqa: E731
+    y = lambda h: float(np.asarray(bold_signal(jnp.asarray(h).reshape(4, 1), cj))[0])  # noqa: E731
+    h0 = scipy.optimize.root(lambda h: rhs(h, 0.0), np.array([0.1, 1.1, 1.1, 1.1]), tol=1e-14).x
+    F = _fd_jacobian(lambda h: rhs(h, 0.0), h0, 1e-7)
+    b = (rhs(h0, 1e-6) - rhs(h0, -1e-6)) / 2e-6
+    cy = np.array([(y(h0 + e) - y(h0 - e)) / 2e-7 for e in np.eye(4) * 1e-7])
+    return F, b, cy
+
+
+def _sampled_filtered_bold_covariance(M, Q, C, tr, h, m, band, lags=4000):
+    """Zero-lag covariance of y filtered as the monitor and bn.fc do, in the time domain (no spectra).
+
+    The sample at t_k is the mean of y at m sub-step ends t_k - j h (j < m); the TR series is then filtered
+    forward and backward by the Butterworth band-pass: for an infinite series, a convolution with the
+    autocorrelation g of the causal impulse response, so the output covariance is sum_d rho(d) R(d) with rho
+    the autocorrelation of g and R(d) = Cov(Y_{k+d}, Y_k) = (1/m^2) sum_{j,l} C e^{M (d tr - j h + l h)} S C^T.
+    """
+    S = scipy.linalg.solve_continuous_lyapunov(M, -Q)
+    Eh = scipy.linalg.expm(M * h)
+    P = [np.eye(M.shape[0])]
+    for _ in range(1, m):
+        P.append(Eh @ P[-1])
+    R0 = m * (C @ S @ C.T)
+    for d in range(1, m):
+        X = C @ P[d] @ S @ C.T
+        R0 = R0 + (m - d) * (X + X.T)
+    R0 /= m * m
+    S1 = sum(P)
+    K = scipy.linalg.expm(M * (tr - (m - 1) * h)) @ S1 @ S1 @ S / (m * m)
+    ET = scipy.linalg.expm(M * tr)
+    sos = scipy.signal.butter(2, list(band), btype="bandpass", fs=1 / tr, output="sos")
+    imp = np.zeros(20000)
+    imp[0] = 1.0
+    g = np.correlate(*(2 * [scipy.signal.sosfilt(sos, imp)]), "full")
+    gf = np.fft.rfft(np.r_[g, np.zeros(g.size)])
+    rho = np.fft.irfft(gf * np.conj(gf))[:lags + 1]
+    out = rho[0] * R0
+    for d in range(1, lags + 1):
+        X = C @ K @ C.T
+        out = out + rho[d] * (X + X.T)
+        K = ET @ K
+    return out
+
+
+def test_bold_window_aliasing_and_band_pass_equal_a_time_domain_computation():
+    sampling = "mean"
+    # claim (docs/working_point.md, bold_linear): the TR window mean, the TR sampling (aliasing included) and the
+    # zero-phase band-pass (power |H|^4) are applied exactly. Reference: autocovariances of the augmented linear
+    # system sampled as the monitor samples, filtered by the impulse response of the filter (no window_weights).
+    rng = np.random.default_rng(5)
+    n = 3
+    w = rng.uniform(0, 1, (n, n)) ** 2
+    np.fill_diagonal(w, 0)
+    w[0, 2] = 2.0  # asymmetric: W[target, source]
+    conn = bn.Connectome(weights=w, lengths=np.zeros((n, n)))
+    p = dict(Delta=1.0, eta=-2.0, k=1.0, v_syn=-4.0)
+    model, G, sig = bn.CoombesByrne(**p), 4.0, 0.05
+    fp = network_fixed_point(model, conn, bn.Linear(G=G))
+    bold = bn.Bold(tr=720.0, baseline="initial", sampling=sampling)
+    band = (0.01, 0.1)
+    cov = linear_covariance(model, conn, bn.Linear(G=G), bn.Additive(v=sig), observable="bold", bold=bold,
+                            band=band, at=fp, initial_state=fp, dt=0.1).values
+    with jax.enable_x64(True):
+        c = {k: float(np.asarray(v)) for k, v in bold.bind(0.1).constants().items()}
+        F, b, cy = _balloon(c)
+    A = _fd_jacobian(lambda x: _cb_rhs(x, w / w.max(), G, p), fp.values.ravel())
+    N = 2 * n  # seconds: A_s = 1000 A, Q_s = 1000 sigma^2 (one step adds sigma sqrt(dt) xi, dt in ms)
+    M = np.zeros((N + 4 * n, N + 4 * n))
+    M[:N, :N] = 1000.0 * A
+    Q = np.zeros_like(M)
+    Q[n:N, n:N] = 1000.0 * sig**2 * np.eye(n)
+    C = np.zeros((n, N + 4 * n))
+    for i in range(n):
+        s = slice(N + 4 * i, N + 4 * i + 4)
+        M[s, s] = F
+        M[s, i] = b  # drive z = r - r(0) (baseline "initial", started at the fixed point)
+        C[i, s] = cy
+    h = bold.bind(0.1).dt_bold / 1000.0
+    m = int(round(0.72 / h)) if sampling == "mean" else 1
+    ref = _sampled_filtered_bold_covariance(M, Q, C, 0.72, h, m, band)
+    # the predictor integrates the filter's power on a grid (piecewise linear): 1e-4 of the covariance
+    np.testing.assert_allclose(cov, ref, rtol=0, atol=2e-4 * np.abs(ref).max())
+    assert np.abs(ref - ref.T).max() < 1e-12 * np.abs(ref).max()
+
+
+def test_hopf_of_a_symmetric_pair_with_conductance_coupling():
+    # claim (continuation): kind "hopf" where a complex pair crosses, frequency |Im lambda| / 2 pi in Hz (time in
+    # ms). Reference: the synchronous state of the pair is one node with g_ext = G r (scalar root), and the
+    # pair's Jacobian splits into the in-phase (+) and anti-phase (-) 2x2 blocks; G_c is the first zero of the
+    # largest real part, found by brentq.
+    p = dict(Delta=0.8440761010035063, eta=6.244389632076677, k=1.063198855426843, v_syn=2.4637428937208483)
+    model = bn.CoombesByrne(**p)
+    conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    cc = critical_coupling(model, conn, bn.Conductance())
+
+    def node(y, G):  # one node of the synchronous state: g = k pi r + G r
+        r, v = y
+        g = (p["k"] * np.pi + G) * r
+        return np.array([p["Delta"] / np.pi + 2 * v * r - g * r,
+                         v**2 - (np.pi * r) ** 2 + p["eta"] + (p["v_syn"] - v) * g])
+
+    state = {"y": np.array(model.fixed_point())}
+
+    def leading(G):
+        y = scipy.optimize.fsolve(node, state["y"], args=(G,), xtol=1e-12)
+        state["y"] = y
+        r, v = y
+        g = (p["k"] * np.pi + G) * r
+        local = np.array([[2 * v - 2 * p["k"] * np.pi * r - G * r, 2 * r],
+                          [-2 * np.pi**2 * r + (p["v_syn"] - v) * p["k"] * np.pi, 2 * v - g]])
+        coupling = G * np.array([-r, p["v_syn"] - v])  # d f / d r_other through g
+        ev = np.concatenate([np.linalg.eigvals(local + sign * np.c_[coupling, [0, 0]]) for sign in (1, -1)])
+        return ev[np.argmax(ev.real)]
+
+    grid = np.arange(0.0, 6.0, 0.05)
+    mu = [leading(G).real for G in grid]
+    k = int(np.argmax(np.asarray(mu) >= 0))
+    assert k > 0
+    state["y"] = np.array(model.fixed_point())
+    for G in grid[:k]:
+        leading(G)
+    G_c = scipy.optimize.brentq(lambda G: leading(G).real, grid[k - 1], grid[k], xtol=1e-13)
+    lam = leading(G_c)
+    assert cc.kind == "hopf"
+    assert cc.G_c == pytest.approx(G_c, rel=1e-7)
+    assert cc.frequency == pytest.approx(abs(lam.imag) / (2 * math.pi) * 1000.0, rel=1e-6)
