@@ -89,8 +89,18 @@ class NodeModel:
         defined, and before every run (on the class or an instance alike).
         """
         name = cls.__name__
+        for attr in ("states", "input_ports"):  # ("x") is the string "x": its letters would be the names
+            value = getattr(cls, attr)
+            if not isinstance(value, (tuple, list)) or not all(isinstance(s, str) for s in value):
+                comma = f" (a one-name tuple needs a comma: ({value!r},))" if isinstance(value, str) else ""
+                raise ModelError(f"{name}.{attr} must be a tuple of names; got {value!r}{comma}.")
         if not cls.states or len(set(cls.states)) != len(cls.states):
             raise ModelError(f"{name}.states must be a non-empty tuple of distinct names; got {cls.states!r}.")
+        for attr in ("initial", "state_units", "long_names"):  # a misspelt state would be silently unused
+            unknown = [s for s in getattr(cls, attr, {}) if s not in cls.states]
+            if unknown:
+                raise ModelError(f"{name}.{attr} names {unknown}, which are not states of the model {cls.states}.")
+        cls._check_param_ranges()
         missing = [s for s in cls.states if s not in cls.initial]
         if missing:
             raise ModelError(
@@ -113,6 +123,31 @@ class NodeModel:
             raise ModelError(
                 f"{name}.eeg_source names {bad}, which are not states of the model {cls.states}."
             )
+
+    @classmethod
+    def _check_param_ranges(cls) -> None:
+        """``param_ranges`` maps parameters (dataclass fields) to ``(low, high)`` numbers with ``low <= high``.
+
+        A misspelt name would leave its parameter unchecked without a word.
+        """
+        name = cls.__name__
+        fields = [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) else None
+        for key, bounds in cls.param_ranges.items():
+            if fields is not None and key not in fields:
+                raise ModelError(
+                    f"{name}.param_ranges names {key!r}, which is not a parameter of the model {fields}; "
+                    "a misspelt name would leave its parameter unchecked."
+                )
+            try:
+                lo, hi = (float(b) for b in bounds)
+                ok = not (math.isnan(lo) or math.isnan(hi)) and lo <= hi
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ModelError(
+                    f"{name}.param_ranges[{key!r}] must be a pair (low, high) of numbers with low <= high "
+                    f"(math.inf for no bound); got {bounds!r}."
+                )
 
     def eeg_signal(self, x: jax.Array) -> jax.Array | None:
         """The default EEG source observable ``sum_s eeg_source[s] * x[s]``, shape ``(n,)``.
