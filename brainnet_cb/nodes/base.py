@@ -201,11 +201,17 @@ class NodeModel:
 
         Each parameter must be finite, inside ``param_ranges`` and a scalar or a
         vector of one value per region; scalars are broadcast so that
-        homogeneous and heterogeneous runs share one compiled program.
+        homogeneous and heterogeneous runs share one compiled program. Fields
+        declared with :func:`~brainnet_cb.plugins.static_field` are kept as
+        they are (they are part of the compilation key, not arrays).
         """
         values = {}
         cls = type(self).__name__
+        static = {f.name for f in dataclasses.fields(self) if f.metadata.get("static", False)}
         for name, value in self.parameters.items():
+            if name in static:  # part of the compilation key (static_field): kept as it is, not a number per region
+                values[name] = value
+                continue
             arr = per_region(value, n_regions, f"{cls}.{name}", ModelError)
             lo, hi = self.param_ranges.get(name, (-math.inf, math.inf))
             if np.any(arr < lo) or np.any(arr > hi):
