@@ -12,6 +12,11 @@ A node model is data plus one pure function. It declares
 - ``input_ports``: every input the vector field accepts (additive inputs to a
   state's derivative, and model-specific ports such as a conductance ``"g"``);
 - ``param_ranges``: the valid closed interval of each parameter;
+- ``param_units``: optional, the unit of each parameter (``"ms"``, ``"1/ms"``,
+  ``"mV"``; absent: dimensionless). A parameter given as a :mod:`brainunit`
+  quantity is converted to a plain number in that unit when the model is made
+  (``JansenRit(a=100 / u.second).a == 0.1``); a quantity of another dimension is
+  refused with a :class:`ModelError`;
 - ``sent_units``: the unit of the sent quantity when it is not a state variable;
 - ``eeg_source``: optional, the default EEG source observable as a linear
   combination of state variables ``{state: coefficient}`` (``{"y1": 1, "y2": -1}``
@@ -37,6 +42,7 @@ from jax.typing import DTypeLike
 from .._checks import per_region
 from .._types import ArrayLike, Inputs
 from ..errors import ModelError
+from ..units import _is_quantity
 
 __all__ = ["NodeModel"]
 
@@ -57,8 +63,46 @@ class NodeModel:
     receives: ClassVar[str] = ""
     input_ports: ClassVar[tuple] = ()
     param_ranges: ClassVar[dict] = {}
+    param_units: ClassVar[dict] = {}
     sent_units: ClassVar[str] = "1"
     eeg_source: ClassVar[dict] = {}
+
+    def __post_init__(self) -> None:
+        """Parameters given as brainunit quantities become plain numbers in their ``param_units``."""
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if _is_quantity(value):
+                object.__setattr__(self, field.name, self._in_unit(field.name, value))
+
+    @staticmethod
+    def _unitless():
+        import brainunit as u  # noqa: PLC0415 - loaded already: a quantity was given
+
+        return u.UNITLESS
+
+    @classmethod
+    def _in_unit(cls, name: str, value):
+        """The quantity ``value`` of parameter ``name`` as a number in ``param_units[name]`` (else dimensionless)."""
+        import brainunit as u  # noqa: PLC0415 - loaded already: value is a quantity
+
+        spec = cls.param_units.get(name, "1")
+        unit = u.parse_unit(spec) if isinstance(spec, str) else spec
+        try:
+            out = value.to_decimal(unit)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            if name in cls.param_units and str(spec) != "1":
+                fix = f"a quantity with the dimension of {spec}, or a plain number in {spec}"
+            else:
+                declared = "" if name in cls.param_units else " (its class declares no unit in param_units)"
+                fix = f"a plain number{declared}"
+            raise ModelError(
+                f"{cls.__name__}.{name} is {'in ' + str(spec) if str(spec) != '1' else 'dimensionless'}; got "
+                f"{value} (unit {u.get_unit(value)}). Pass {fix}."
+            ) from None
+        if isinstance(out, jax.core.Tracer):
+            return out
+        arr = np.asarray(out, dtype=float)
+        return float(arr) if arr.ndim == 0 else arr
 
     def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:  # pragma: no cover - abstract
         """Vector field ``dx/dt`` (1/ms) of the state ``x`` under ``inputs``."""
@@ -185,6 +229,12 @@ class NodeModel:
         out = {}
         for name, value in {**self.parameters, **inputs}.items():
             what = f"{cls}.{name}" if name in self.parameters else f"the input {name}"
+            if _is_quantity(value):  # an input (parameters are plain numbers since __post_init__)
+                try:
+                    value = value.to_decimal(type(self)._unitless())
+                except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+                    raise ModelError(f"{cls}.{method}() needs {what} as a plain number (it is dimensionless); "
+                                     f"got {value}.") from None
             x = float(np.asarray(value, dtype=float))
             lo, hi = self.param_ranges.get(name, (-math.inf, math.inf)) if name in self.parameters else (
                 -math.inf, math.inf)

@@ -80,6 +80,7 @@ class CoombesByrne(NodeModel):
     receives: ClassVar[str] = "v"
     input_ports: ClassVar[tuple] = ("r", "v", "g")
     param_ranges: ClassVar[dict] = {"Delta": (0.0, math.inf), "k": (0.0, math.inf)}
+    param_units: ClassVar[dict] = {"Delta": "1", "eta": "1", "k": "1", "v_syn": "1"}
 
     def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:
         """Vector field (1/ms) of ``x = [r, v]`` (shape ``(2, n)``)."""

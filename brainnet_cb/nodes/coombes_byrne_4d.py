@@ -109,6 +109,7 @@ class CoombesByrne4D(NodeModel):
         "k": (0.0, math.inf),
         "alpha": (1e-12, math.inf),
     }
+    param_units: ClassVar[dict] = {"Delta": "1", "eta": "1", "k": "1", "v_syn": "1", "alpha": "1/ms"}
     eeg_source: ClassVar[dict] = {"v": 1.0}
 
     def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:

@@ -123,6 +123,9 @@ class JansenRit(NodeModel):
         "e0": (0.0, math.inf),
         "r_s": (0.0, math.inf),
     }
+    param_units: ClassVar[dict] = {
+        "A": "mV", "B": "mV", "a": "1/ms", "b": "1/ms", "C": "1", "e0": "1/ms", "v0": "mV", "r_s": "1/mV", "p": "1/ms",
+    }
     eeg_source: ClassVar[dict] = {"y1": 1.0, "y2": -1.0}
 
     def sigmoid(self, u: ArrayLike) -> jax.Array:

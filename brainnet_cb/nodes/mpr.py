@@ -89,6 +89,7 @@ class MontbrioPazoRoxin(NodeModel):
     receives: ClassVar[str] = "v"
     input_ports: ClassVar[tuple] = ("r", "v")
     param_ranges: ClassVar[dict] = {"tau": (1e-12, math.inf), "Delta": (0.0, math.inf)}
+    param_units: ClassVar[dict] = {"tau": "ms", "Delta": "1", "eta": "1", "J": "1"}
     eeg_source: ClassVar[dict] = {"v": 1.0}
 
     def dfun(self, x: jax.Array, inputs: Inputs) -> jax.Array:
