@@ -23,6 +23,7 @@ import functools
 from typing import Any, TypeVar
 
 import jax
+import numpy as np
 from jax.tree_util import GetAttrKey
 
 T = TypeVar("T", bound=type)
@@ -42,8 +43,11 @@ def pytree_dataclass(cls: T) -> T:
     which makes them part of the tree structure (the "aux data"). The structure
     also holds the class itself, so two classes never share a compiled program.
     """
+    own_eq = "__eq__" in cls.__dict__
     cls = dataclasses.dataclass(frozen=True)(cls)
     fields = dataclasses.fields(cls)
+    if not own_eq:  # the dataclass's == compared field tuples: an array field raised "truth value ... ambiguous"
+        cls.__eq__ = _fields_equal
     _name_unknown_fields(cls, tuple(f.name for f in fields if f.init))
     data = tuple(f.name for f in fields if not f.metadata.get("static", False))
     meta = tuple(f.name for f in fields if f.metadata.get("static", False))
@@ -61,6 +65,38 @@ def pytree_dataclass(cls: T) -> T:
 
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
     return cls
+
+
+def _fields_equal(self, other):
+    """``self == other``: the same class and every field equal (arrays by shape and values)."""
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return all(_equal(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self) if f.compare)
+
+
+def _equal(a, b) -> bool:
+    """Whether two field values are equal: numbers, arrays (same shape and values), tuples, lists, dicts."""
+    if a is b:
+        return True
+    if isinstance(a, jax.core.Tracer) or isinstance(b, jax.core.Tracer):
+        return False  # no concrete value to compare
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and not (
+            _numeric(a) and _numeric(b)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    try:
+        same = a == b
+        if isinstance(same, bool):
+            return same
+        return np.shape(a) == np.shape(b) and bool(np.all(same))
+    except Exception:  # noqa: BLE001 - values that do not compare are not equal
+        return False
+
+
+def _numeric(seq) -> bool:
+    """Whether a list or tuple holds numbers only (one value per region, compared as an array)."""
+    return all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in seq)
 
 
 def _name_unknown_fields(cls, names):
