@@ -136,7 +136,7 @@ class MontbrioPazoRoxin(NodeModel):
         points = self.fixed_points(v_ext)
         if not points:  # only when Delta = 0: then r = 0 is invariant
             raise ModelError(
-                f"no fixed point with r* > 0 for these parameters: with Delta = 0 the rate r = 0 is "
+                "no fixed point with r* > 0 for these parameters: with Delta = 0 the rate r = 0 is "
                 "invariant, and its fixed points (r* = 0, v* = +-sqrt(-(eta + v_ext)) where eta + v_ext <= 0) "
                 "are not found by fixed_points(), which lists those with r* > 0; give Delta > 0."
             )
