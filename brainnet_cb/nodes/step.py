@@ -97,17 +97,54 @@ def _check_parameter(name, value, varshape):
     if arr is None:
         return
     try:
-        np.broadcast_shapes(arr.shape, tuple(varshape))
+        fits = np.broadcast_shapes(arr.shape, tuple(varshape)) == tuple(varshape)  # (2, 1) made r (2, 2)
     except ValueError:
+        fits = False
+    if not fits:
         raise ModelError(
             f"CoombesByrneStep {name} has shape {arr.shape}, which does not broadcast to the population "
             f"shape {tuple(varshape)} (in_size); pass a scalar or one value per unit."
-        ) from None
+        )
     if not np.all(np.isfinite(arr)):
         raise ModelError(f"CoombesByrneStep {name} must be finite; got {value!r}.")
     lo, hi = CoombesByrne.param_ranges.get(name, (-np.inf, np.inf))
     if np.any(arr < lo) or np.any(arr > hi):
         raise ModelError(f"CoombesByrneStep {name} must lie in [{lo}, {hi}] (as CoombesByrne's); got {value!r}.")
+
+
+def _broadcasts_to(shape, target) -> bool:
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _checked_input(name, value, state_shape):
+    """An input of :meth:`CoombesByrneStep.update` as a number or array that broadcasts to the state's shape.
+
+    ``None`` is 0; a dimensionless quantity is its number; a quantity with a
+    unit, or a shape that would not broadcast to the state (or would enlarge
+    it), is a :class:`ModelError` (they failed inside the step with jax's or
+    brainunit's message, or changed the state's shape).
+    """
+    if value is None:
+        return 0.0
+    if isinstance(value, u.Quantity):
+        if not _dimensionless(value):
+            raise ModelError(
+                f"CoombesByrneStep.update {name} is a plain number (added to the derivative, per ms); got "
+                f"{value} with unit {u.get_unit(value)}. Pass a plain number or array."
+            )
+        value = u.get_mantissa(u.maybe_decimal(value))
+    if isinstance(value, (str, bytes)):
+        raise ModelError(f"CoombesByrneStep.update {name} must be a number or an array; got {value!r}.")
+    shape = jnp.shape(value) if isinstance(value, jax.Array) else np.shape(value)
+    if not _broadcasts_to(shape, state_shape):
+        raise ModelError(
+            f"CoombesByrneStep.update {name} has shape {shape}, which does not broadcast to the state "
+            f"shape {tuple(state_shape)}; pass a scalar or one value per unit."
+        )
+    return value if isinstance(value, (int, float)) else jnp.asarray(value)  # a list too
 
 
 def _dimensionless(q) -> bool:
@@ -211,6 +248,8 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         values = {"Delta": Delta, "eta": eta, "k": k, "v_syn": v_syn}
         for name, value in values.items():
             _check_parameter(name, value, self.varshape)
+            if isinstance(value, u.Quantity):  # dimensionless (checked): its number, scale applied
+                value = u.get_mantissa(u.maybe_decimal(value))
             setattr(self, name, Param.init(value, self.varshape))
         for name, init in (("init_r", init_r), ("init_v", init_v)):
             if not callable(init):
@@ -221,6 +260,13 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         self.init_v = init_v
         self.noise_r = _as_noise(noise_r, "noise_r")
         self.noise_v = _as_noise(noise_v, "noise_v")
+        for name, noise in (("noise_r", self.noise_r), ("noise_v", self.noise_v)):
+            shape = np.shape(noise.sigma) if noise is not None else ()
+            if not _broadcasts_to(shape, self.varshape):
+                raise NoiseError(
+                    f"{name} has amplitudes of shape {shape}, which does not broadcast to the population shape "
+                    f"{tuple(self.varshape)} (in_size); pass a scalar or one amplitude per unit."
+                )
         self._ode_step = resolve_step_method(method)  # IntegratorError lists the valid names
         self.method = method
 
@@ -263,9 +309,9 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         """
         dt = brainstate.environ.get_dt()
         dt_ms = dt.to_decimal(u.ms) if isinstance(dt, u.Quantity) else dt
-        r_inp = 0.0 if r_inp is None else r_inp
-        v_inp = 0.0 if v_inp is None else v_inp
         r0, v0 = self.r.value, self.v.value
+        r_inp = _checked_input("r_inp", r_inp, jnp.shape(r0))
+        v_inp = _checked_input("v_inp", v_inp, jnp.shape(v0))
         if self._ode_step is None:  # exp_euler, on the stacked state (as brainstate's per variable)
             node = self.node()
             x = exp_euler(lambda y: node.dfun(y, {"r": r_inp, "v": v_inp}),
