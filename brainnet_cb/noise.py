@@ -53,6 +53,7 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from ._checks import per_region
+from ._pytree import _equal
 from .errors import NoiseError
 from .units import to_ms
 
@@ -104,6 +105,16 @@ class Noise:
 
     def _extra(self) -> str:
         return ""
+
+    def __eq__(self, other):
+        """The same class, options and amplitudes (arrays by shape and values); it was identity."""
+        if type(other) is not type(self):
+            return NotImplemented
+        mine, theirs = vars(self), vars(other)
+        return mine.keys() == theirs.keys() and all(_equal(mine[k], theirs[k]) for k in mine)
+
+    def __hash__(self):
+        return hash((type(self), tuple(sorted(self.sigma))))  # equal noises have the same noisy states
 
     def __repr__(self):
         args = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in self.sigma.items())
