@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 
-__all__ = ["per_region", "region_labels", "indexed_by_numbers", "same_regions", "label_order", "by_label",
-           "caller_stacklevel"]
+__all__ = ["per_region", "real_numbers", "region_labels", "indexed_by_numbers", "same_regions", "label_order",
+           "by_label", "caller_stacklevel"]
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):
@@ -31,6 +31,29 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
     if not np.all(np.isfinite(arr)):
         raise error(f"{what} must be finite; got {value!r}.")
     return arr
+
+
+def real_numbers(value, name, error, what="it"):
+    """``value``, as its real part where it is complex with a zero imaginary part.
+
+    Complex entries with a non-zero imaginary part (an analytic signal, a
+    spectrum) raise ``error`` naming ``name``: a cast to float would drop that
+    part without an error. ``what`` says what must hold real numbers (``"an FC
+    matrix"``). A value that is not an array at all is returned as it is, for
+    the caller to refuse.
+    """
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        return value
+    if raw.dtype.kind != "c":
+        return value
+    if np.any(raw.imag):
+        example = raw.ravel()[np.flatnonzero(raw.imag)[0]]
+        raise error(f"{name} holds complex numbers (e.g. {example}), whose imaginary part would be dropped; "
+                    f"{what} must hold real numbers. Pass its real part or modulus (m.real, np.abs(m)), "
+                    "whichever the data mean.")
+    return raw.real
 
 
 def _index(value):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._checks import caller_stacklevel
+from ._checks import caller_stacklevel, real_numbers
 from ._matrix_labels import in_one_order
 from .errors import ConnectomeError
 from .units import _is_quantity, to_mm
@@ -63,26 +63,8 @@ _REGION_FIELDS = {
 }
 
 
-def _refuse_complex(name, value):
-    """``value``, its real part where it is complex with no imaginary part; complex with a non-zero imaginary part
-    is refused, where a cast to float would drop that part without an error."""
-    try:
-        raw = np.asarray(value)
-    except (TypeError, ValueError):  # not an array at all: refused as such by the caller
-        return value
-    if raw.dtype.kind != "c":
-        return value
-    if np.any(raw.imag):
-        raise ConnectomeError(
-            f"{name} must be real numbers; got complex entries such as {raw.ravel()[np.flatnonzero(raw.imag)[0]]}, "
-            "whose imaginary part would be dropped. Pass the real values (e.g. np.abs(m) or m.real, whichever your "
-            "data mean)."
-        )
-    return raw.real
-
-
 def _square_matrix(name, value, n=None):
-    value = _refuse_complex(name, value)
+    value = real_numbers(value, name, ConnectomeError)
     try:
         m = np.array(value, dtype=float)
     except (TypeError, ValueError):
@@ -248,7 +230,7 @@ class Connectome:
         n = w.shape[0]
         if n == 0:
             raise ConnectomeError("weights must describe at least one region; got shape (0, 0).")
-        lengths = to_mm(_refuse_complex("lengths", given_lengths), "lengths", ConnectomeError)
+        lengths = to_mm(real_numbers(given_lengths, "lengths", ConnectomeError), "lengths", ConnectomeError)
         length = _square_matrix("lengths", lengths, n)
         if not _is_quantity(given_lengths):
             _warn_if_metres(length)
@@ -276,7 +258,8 @@ class Connectome:
             raise ConnectomeError(f"labels must be unique; repeated: {repeated}.")
         centres = self.centres
         if centres is not None:
-            centres = np.array(to_mm(_refuse_complex("centres", centres), "centres", ConnectomeError), dtype=float)
+            centres = real_numbers(centres, "centres", ConnectomeError)
+            centres = np.array(to_mm(centres, "centres", ConnectomeError), dtype=float)
             if centres.shape != (n, 3):
                 raise ConnectomeError(
                     f"centres must have shape ({n}, 3) (x, y, z in mm per region); "

@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.io
 import xarray as xr
 
-from .._checks import caller_stacklevel
+from .._checks import caller_stacklevel, real_numbers
 from .._safe_read import damage, reading
 from ..analysis.common import _is_number, has_spread, labelled_matrix
 from ..analysis.timeseries import to_seconds
@@ -82,27 +82,13 @@ def _labels(labels, n, what):
     return out
 
 
-def _refuse_complex(values, source, what):
-    """Refuse (:class:`DataError`) complex ``values`` with a non-zero imaginary part, which a cast to float would
-    drop without an error (an analytic signal, a spectrum)."""
-    try:
-        raw = np.asarray(values)
-    except (TypeError, ValueError):
-        return
-    if raw.dtype.kind == "c" and np.any(raw.imag):
-        example = raw.ravel()[np.flatnonzero(raw.imag)[0]]
-        raise DataError(f"{source} holds complex numbers (e.g. {example}), whose imaginary part would be dropped; "
-                        f"{what} must hold real numbers. Pass its real part or modulus (m.real, np.abs(m)), "
-                        "whichever the data mean.")
-
-
 def _numbers(values, source, what, fix="Convert it to numbers first."):
     """``values`` as a float array (a copy); refused (:class:`DataError`) where they are not numbers.
 
     ``source`` names them in the message, ``what`` says what they should be
     (``"an FC matrix"``) and ``fix`` ends it.
     """
-    _refuse_complex(values, source, what)
+    values = real_numbers(values, source, DataError, what)
     try:
         return np.array(values, dtype=float)
     except (TypeError, ValueError):
@@ -157,7 +143,7 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     """
     if layout not in LAYOUTS:
         raise DataError(f"layout must be one of {LAYOUTS}; got {layout!r}.")
-    _refuse_complex(values, "values", "a time series")
+    values = real_numbers(values, "values", DataError, "a time series")
     try:
         v = np.array(values, dtype=float)
     except (TypeError, ValueError):
