@@ -87,6 +87,22 @@ def has_spread(u) -> bool:
     return bool(np.ptp(u) > 1e-9 * np.max(np.abs(u)))
 
 
+def check_correlatable(entries, name, error, *, pairs="pair(s) of regions", every="pair of regions", fix=""):
+    """Raise ``error`` where the FC ``entries`` (pairs of regions) are fewer than 3 or all equal.
+
+    No correlation with them is defined. ``name`` names the FC, ``pairs`` and
+    ``every`` say which pairs were counted (``"fitted pair(s) of regions"``),
+    and ``fix`` ends the message on too few pairs.
+    """
+    entries = np.asarray(entries)
+    if entries.size < 3:
+        raise error(f"{name} has {entries.size} {pairs}; a correlation needs at least 3{fix}.")
+    if not has_spread(entries):
+        raise error(f"{name} has the same value ({entries[0]:.6g}) at every {every}, so its correlation with any "
+                    "model FC is undefined; pass the FC matrix of the data (e.g. bn.read_fc or bn.fc_matrix of a "
+                    "correlation matrix).")
+
+
 def _is_number(v) -> bool:
     try:
         float(v)

@@ -27,7 +27,7 @@ import xarray as xr
 
 from .._checks import caller_stacklevel, real_numbers
 from .._safe_read import damage, reading
-from ..analysis.common import _is_number, has_spread, labelled_matrix
+from ..analysis.common import _is_number, check_correlatable, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome
 from ..errors import DataError
@@ -692,15 +692,11 @@ def _check_correlatable(fc, name, error):
     """Raise ``error`` where the pairs ``fc`` has (upper triangle, NaN missing) are fewer than 3 or all equal."""
     pairs = fc[np.triu_indices(fc.shape[0], 1)]
     present = pairs[~np.isnan(pairs)]
-    some = present.size < pairs.size
-    if present.size < 3:
-        which = "pair(s) of regions present (the others missing: NaN)" if some else "pair(s) of regions"
-        raise error(f"{name} has {present.size} {which}; a correlation needs at least 3.")
-    if not has_spread(present):
-        every = "pair present (the others missing: NaN)" if some else "pair of regions"
-        raise error(f"{name} has the same value ({present[0]:.6g}) at every {every}, so its correlation with any "
-                    "model FC is undefined; pass the FC matrix of the data (e.g. bn.read_fc or bn.fc_matrix of a "
-                    "correlation matrix).")
+    if present.size < pairs.size:
+        check_correlatable(present, name, error, pairs="pair(s) of regions present (the others missing: NaN)",
+                           every="pair present (the others missing: NaN)")
+    else:
+        check_correlatable(present, name, error)
 
 
 #: How a refused missing pair is explained by the fits that need every pair.

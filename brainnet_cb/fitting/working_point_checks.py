@@ -17,6 +17,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from .._checks import caller_stacklevel
+from ..analysis.common import check_correlatable
 from ..data.empirical import target_fc
 from ..errors import FitError
 from .working_point_result import has_spread, sc_baseline
@@ -43,15 +44,10 @@ def _present(fc):
 def _check_spread(fc, mask, name, role):
     """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are fewer than 3 or all equal: no
     correlation with them (the whole matrix is checked by :func:`_target`; this checks the half of ``holdout``)."""
-    entries = fc[np.triu_indices(fc.shape[0], 1)][mask]
-    if entries.size < 3:
-        raise FitError(f"{name} has {entries.size} {role} pair(s) of regions; a correlation needs at least 3 "
-                       "(holdout='edges' fits one half of the pairs present and scores the other: pass a larger "
-                       "network, or test_fc without holdout).")
-    if not has_spread(entries):
-        raise FitError(f"{name} has the same value ({entries[0]:.6g}) at every {role} pair of regions, so its "
-                       "correlation with any model FC is undefined; pass the FC matrix of the data (e.g. "
-                       "bn.read_fc or bn.fc_matrix of a correlation matrix).")
+    check_correlatable(fc[np.triu_indices(fc.shape[0], 1)][mask], name, FitError,
+                       pairs=f"{role} pair(s) of regions", every=f"{role} pair of regions",
+                       fix=" (holdout='edges' fits one half of the pairs present and scores the other: pass a larger "
+                           "network, or test_fc without holdout)")
 
 
 def _warn_if_unrelated(connectome, fit_fc, mask):
