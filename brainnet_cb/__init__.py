@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .connectome import Connectome, TractLengthWarning
     from .coupling import Conductance, Coupling, Diffusive, Linear
     from .data.atlases import atlas_info, list_atlases, load_atlas
+    from .data.bold_image import read_bold_image
     from .data.empirical import (
         HCP_LABELS,
         HCP_TR,
@@ -224,6 +225,7 @@ __all__ = [
     "load_hcp",
     "read_fc",
     "read_timeseries",
+    "read_bold_image",
     # --- sweeps and fits ---
     "sweep",
     "fit_gradient",
@@ -276,6 +278,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".data.atlases": ("atlas_info", "list_atlases", "load_atlas"),
     ".data.empirical": ("HCP_LABELS", "HCP_TR", "FCScaleWarning", "SamplingIntervalWarning", "align", "as_timeseries",
                         "fc_matrix", "hcp_connectome", "hcp_data_dir", "load_hcp", "read_fc", "read_timeseries"),
+    ".data.bold_image": ("read_bold_image",),
     ".data.empirical_data": ("EmpiricalData", "list_empirical", "load_empirical"),
     ".dynamics": ("CriticalCoupling", "FixedPoint", "critical_coupling", "delayed_leading_eigenvalue",
                   "delayed_unstable_roots",

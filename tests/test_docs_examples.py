@@ -49,6 +49,12 @@ _np.savez("lab.npz", SC=weights, D=lengths)
 _np.savez("fc.npz", fc_group=_h.fc_fit.values)
 '''
 
+_BOLD_IMAGE_FILES = _CONNECTOME_FILES + '''
+_b = _nib.Nifti1Image(_np.random.default_rng(0).normal(size=(10, 10, 10, 50)).astype(_np.float32), _affine)
+_b.header.set_zooms((2.0, 2.0, 2.0, 0.72))
+_nib.save(_b, "sub-01_bold.nii.gz")
+'''
+
 _FC_WITH_A_MISSING_REGION = '''
 _m = _h.fc_fit.values.copy(); _m[10, :] = _np.nan; _m[:, 10] = _np.nan
 _np.savetxt("fc.csv", _m, delimiter=",")
@@ -75,15 +81,15 @@ _atlas = _types.SimpleNamespace(maps=_nib.Nifti1Image(_d, _np.diag([2.0, 2.0, 2.
 
 BEFORE = {
     "connectomes.md": {1: _CONNECTOME_FILES},
-    "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _FC_WITH_A_MISSING_REGION, 5: _FC_LABELLED_IN_ANOTHER_ORDER,
-                          6: "my_labels = list(_h.connectome.labels)"},
+    "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _BOLD_IMAGE_FILES, 5: _FC_WITH_A_MISSING_REGION,
+                          6: _FC_LABELLED_IN_ANOTHER_ORDER, 7: "my_labels = list(_h.connectome.labels)"},
     "observations.md": {1: _EEG_RUN, 2: _LOCAL_ATLAS},
 }
 
 SHORTER = {
     "empirical_data.md": {2: [("duration=330_480.0", "duration=50_000.0"),
                               ('grid={"G": [8.5, 9.0, 9.5]},', 'grid={"G": [8.5, 9.0, 9.5]}, refine=None,')],
-                          4: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
+                          5: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
     "observations.md": {2: [("from nilearn import datasets\n", ""),
                             ('datasets.fetch_atlas_harvard_oxford("cort-maxprob-thr25-2mm")', "_atlas")]},
     "performance.md": {1: [("duration=30 * 60_000.0", "duration=20_000.0")],
