@@ -55,6 +55,19 @@ _b.header.set_zooms((2.0, 2.0, 2.0, 0.72))
 _nib.save(_b, "sub-01_bold.nii.gz")
 '''
 
+_CIFTI_FILES = '''
+from nibabel.cifti2 import cifti2_axes as _ax
+_bm = _ax.BrainModelAxis.from_surface(_np.arange(20), 20, name="CortexLeft")
+_series = _ax.SeriesAxis(0.0, 0.72, 50, unit="second")
+_x = _np.random.default_rng(1).normal(size=(50, 20))
+_nib.save(_nib.Cifti2Image(_x, header=(_series, _bm)), "rest.dtseries.nii")
+_table = {0: ("???", (0, 0, 0, 0)), 1: ("L_V1", (1, 0, 0, 1)), 2: ("L_V2", (0, 1, 0, 1))}
+_nib.save(_nib.Cifti2Image(_np.repeat([[1, 2]], 10, axis=1).astype(_np.int32),
+                           header=(_ax.LabelAxis(["parc"], [_table]), _bm)), "atlas.dlabel.nii")
+_parcels = _ax.ParcelsAxis.from_brain_models([("L_V1", _bm[:10]), ("L_V2", _bm[10:])])
+_nib.save(_nib.Cifti2Image(_x[:, :2], header=(_series, _parcels)), "rest.ptseries.nii")
+'''
+
 _FC_WITH_A_MISSING_REGION = '''
 _m = _h.fc_fit.values.copy(); _m[10, :] = _np.nan; _m[:, 10] = _np.nan
 _np.savetxt("fc.csv", _m, delimiter=",")
@@ -81,15 +94,15 @@ _atlas = _types.SimpleNamespace(maps=_nib.Nifti1Image(_d, _np.diag([2.0, 2.0, 2.
 
 BEFORE = {
     "connectomes.md": {1: _CONNECTOME_FILES},
-    "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _BOLD_IMAGE_FILES, 5: _FC_WITH_A_MISSING_REGION,
-                          6: _FC_LABELLED_IN_ANOTHER_ORDER, 7: "my_labels = list(_h.connectome.labels)"},
+    "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _BOLD_IMAGE_FILES, 5: _CIFTI_FILES, 6: _FC_WITH_A_MISSING_REGION,
+                          7: _FC_LABELLED_IN_ANOTHER_ORDER, 8: "my_labels = list(_h.connectome.labels)"},
     "observations.md": {1: _EEG_RUN, 2: _LOCAL_ATLAS},
 }
 
 SHORTER = {
     "empirical_data.md": {2: [("duration=330_480.0", "duration=50_000.0"),
                               ('grid={"G": [8.5, 9.0, 9.5]},', 'grid={"G": [8.5, 9.0, 9.5]}, refine=None,')],
-                          5: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
+                          6: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
     "observations.md": {2: [("from nilearn import datasets\n", ""),
                             ('datasets.fetch_atlas_harvard_oxford("cort-maxprob-thr25-2mm")', "_atlas")]},
     "performance.md": {1: [("duration=30 * 60_000.0", "duration=20_000.0")],

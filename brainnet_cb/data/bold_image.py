@@ -28,6 +28,7 @@ import nibabel as nib
 import numpy as np
 import scipy.sparse
 import xarray as xr
+from nibabel.cifti2 import cifti2_axes
 
 from .._types import PathLike
 from ..errors import DataError
@@ -44,49 +45,66 @@ _TIME_SCALE = {"sec": 1.0, "msec": 1e-3, "usec": 1e-6, "unknown": 1.0}
 _BLOCK_BYTES = 256 * 2**20
 
 
-def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage,
-                    parcellation: Parcellation | PathLike | nib.spatialimages.SpatialImage,
+def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage | nib.Cifti2Image,
+                    parcellation: Parcellation | PathLike | nib.spatialimages.SpatialImage | nib.Cifti2Image = None,
                     labels=None, *, tr=None, background: int = 0) -> xr.DataArray:
-    r"""The mean BOLD signal of every region of a parcellation, from a 4-D image.
+    r"""The mean BOLD signal of every region of a parcellation, from a 4-D NIfTI or a CIFTI-2 image.
 
     :math:`y_k(t) = |R_k|^{-1} \sum_{v \in R_k} x_v(t)`, with :math:`R_k` the
-    image's voxels whose centres fall in region :math:`k` (the parcellation's
-    nearest voxel, in world mm through both affines: the atlas may be on
-    another grid than the image, e.g. 1 mm against 2 mm).
+    image's voxels (or grayordinates) in region :math:`k`:
+
+    - a 4-D NIfTI image with a volume parcellation: the voxels whose centres
+      fall in the region (the parcellation's nearest voxel, in world mm
+      through both affines: the atlas may be on another grid than the image,
+      e.g. 1 mm against 2 mm);
+    - a CIFTI-2 dense time series (``.dtseries.nii``, HCP's grayordinates)
+      with a dense label file (``.dlabel.nii``): the grayordinates (surface
+      vertices and subcortical voxels, matched by structure and vertex or
+      voxel) that carry the region's key;
+    - a CIFTI-2 parcellated time series (``.ptseries.nii``): its parcels are
+      the regions already (no ``parcellation``).
 
     Parameters
     ----------
     bold : str, os.PathLike or nibabel image
-        A 4-D image ``(x, y, z, time)``: a ``.nii``/``.nii.gz`` file or an
-        image object (nilearn's ``Nifti1Image``). It is read in blocks of
-        volumes, so a long run need not fit in memory as float64.
+        A 4-D ``.nii``/``.nii.gz`` image ``(x, y, z, time)``, a
+        ``.dtseries.nii`` or ``.ptseries.nii`` file, or such an image object
+        (nilearn's ``Nifti1Image``, a ``Cifti2Image``). It is read in blocks
+        of volumes, so a long run need not fit in memory as float64.
     parcellation : Parcellation, str, os.PathLike or nibabel image
-        The regions: a :class:`~brainnet_cb.io.Parcellation` from
+        For a NIfTI image: a :class:`~brainnet_cb.io.Parcellation` from
         :func:`brainnet_cb.io.read_parcellation`, or what that function reads
         (a 3-D label image), with ``labels`` and ``background`` passed to it.
+        For a dense CIFTI image: a ``.dlabel.nii`` file or ``Cifti2Image``
+        with one label map (its label table names the regions). None for a
+        parcellated one.
     labels : dict, list of str, table or path, optional
-        The label table of a ``parcellation`` given as an image or a file (see
-        :func:`brainnet_cb.io.read_parcellation`); a ``Parcellation`` has its own.
+        The label table of a NIfTI ``parcellation`` given as an image or a file
+        (see :func:`brainnet_cb.io.read_parcellation`); a ``Parcellation`` and
+        a ``.dlabel.nii`` have their own.
     tr : float or brainunit.Quantity, optional
-        Repetition time in s. Default: the image header's (``pixdim[4]`` in
-        the unit of its ``xyzt_units``; "unknown" is read as s).
+        Repetition time in s. Default: the image's (NIfTI: ``pixdim[4]`` in the
+        unit of its ``xyzt_units``, "unknown" read as s; CIFTI: the series
+        axis' step).
     background : int, default 0
-        The id of unlabelled voxels of a ``parcellation`` image.
+        The id (NIfTI) or key (CIFTI) of unlabelled voxels or grayordinates.
 
     Returns
     -------
     xarray.DataArray
         Dims ``(time, region)``, time in s from 0, the regions in the order of
-        the parcellation's ids with its labels (``attrs["source"]`` names the
-        image, ``attrs["voxels"]`` the number of voxels averaged per region).
+        the parcellation's ids (keys) with its labels. ``attrs["source"]``
+        names the image, ``attrs["averaged"]`` counts the voxels or
+        grayordinates averaged per region.
 
     Raises
     ------
     DataError
-        An image that is not 4-D (or has one volume), a header without a
-        repetition time and no ``tr``, a surface parcellation, regions with no
-        voxel of the image's grid (smaller than its voxels, or outside its
-        field of view), or non-finite voxel values in a region.
+        An image that is not a time series (a 3-D image, one volume, a CIFTI
+        file of another kind), a header without a repetition time and no
+        ``tr``, a surface or multi-map parcellation, regions with no voxel or
+        grayordinate of the image (smaller than its voxels, or outside its
+        field of view), or non-finite values in a region.
 
     Examples
     --------
@@ -100,6 +118,8 @@ def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage,
     (['A', 'B'], [1.0, 2.0, 3.0], 0.72)
     """
     img, source = _image(bold)
+    if isinstance(img, nib.Cifti2Image):
+        return _read_cifti(img, source, parcellation, labels, tr, background)
     if len(img.shape) != 4 or img.shape[3] < 2:
         raise DataError(f"{source} must be a 4-D image (x, y, z, time) with two or more volumes; got shape "
                         f"{img.shape}. A single volume has no time series.")
@@ -107,41 +127,160 @@ def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage,
     step = _repetition_time(img, tr, source)
     grid = img.shape[:3]
     region = _regions_of_voxels(parc, grid, _affine_mm(img))
-    voxels = np.bincount(region[region >= 0], minlength=len(parc.ids))
-    empty = np.flatnonzero(voxels == 0)
-    if empty.size:
-        names = [parc.labels[k] for k in empty]
-        raise DataError(f"{len(names)} region(s) of {parc.source} have no voxel in the grid {grid} of {source}: "
-                        f"{names[:10]}{' ...' if len(names) > 10 else ''} (smaller than its voxels, or outside its "
-                        "field of view). Set their voxels to the background in the parcellation, or use an image "
-                        "on a finer grid.")
-    inside = np.flatnonzero(region >= 0)
-    average = scipy.sparse.csr_matrix((1.0 / voxels[region[inside]], (region[inside], inside)),
-                                      shape=(len(parc.ids), region.size))
+    where = (f"no voxel in the grid {grid} of {source}", "smaller than its voxels, or outside its field of view",
+             "Set their voxels to the background in the parcellation, or use an image on a finer grid")
     n_time = img.shape[3]
+
+    def volumes(start, stop):
+        return np.asarray(img.dataobj[..., start:stop], dtype=float).reshape(region.size, stop - start, order="C")
+
+    series, averaged = _region_means(volumes, n_time, region, parc.labels, f"{parc.source}", where, source)
+    return _labelled(series, step, parc.labels, source, averaged)
+
+
+def _region_means(read, n_time, region, names, parc_source, where, source):
+    """The mean of the samples (voxels, grayordinates) of each region at every time, read in blocks.
+
+    ``read(start, stop)`` gives the samples ``(n_samples, stop - start)``;
+    ``region`` is the region position of each sample, -1 for none.
+    """
+    averaged = np.bincount(region[region >= 0], minlength=len(names))
+    empty = np.flatnonzero(averaged == 0)
+    if empty.size:
+        lost = [names[k] for k in empty]
+        raise DataError(f"{len(lost)} region(s) of {parc_source} have {where[0]}: {lost[:10]}"
+                        f"{' ...' if len(lost) > 10 else ''} ({where[1]}). {where[2]}.")
+    inside = np.flatnonzero(region >= 0)
+    average = scipy.sparse.csr_matrix((1.0 / averaged[region[inside]], (region[inside], inside)),
+                                      shape=(len(names), region.size))
     per_block = max(1, _BLOCK_BYTES // (8 * region.size))
-    series = np.empty((n_time, len(parc.ids)))
+    series = np.empty((n_time, len(names)))
     for start in range(0, n_time, per_block):
         stop = min(n_time, start + per_block)
-        block = np.asarray(img.dataobj[..., start:stop], dtype=float)
-        series[start:stop] = (average @ block.reshape(region.size, stop - start, order="C")).T
+        series[start:stop] = (average @ read(start, stop)).T
     bad = ~np.isfinite(series).all(axis=0)
     if bad.any():
-        names = [parc.labels[k] for k in np.flatnonzero(bad)]
-        raise DataError(f"{source} has non-finite values (NaN or inf) in voxels of {len(names)} region(s): "
-                        f"{names[:10]}{' ...' if len(names) > 10 else ''}. Mask or fill them in the image first.")
-    out = as_timeseries(series, dt=step, labels=list(parc.labels), long_name="BOLD signal (mean over the region)")
-    out.attrs.update(source=source, voxels=voxels.astype(np.int64))
+        named = [names[k] for k in np.flatnonzero(bad)]
+        raise DataError(f"{source} has non-finite values (NaN or inf) in {len(named)} region(s): "
+                        f"{named[:10]}{' ...' if len(named) > 10 else ''}. Mask or fill them in the image first.")
+    return series, averaged
+
+
+def _labelled(series, step, names, source, averaged=None):
+    out = as_timeseries(series, dt=step, labels=list(names), long_name="BOLD signal (mean over the region)")
+    out.attrs["source"] = source
+    if averaged is not None:
+        out.attrs["averaged"] = averaged.astype(np.int64)
     return out
 
 
-def _image(bold):
-    """The image and how to name it in messages."""
-    if isinstance(bold, nib.spatialimages.SpatialImage):
-        return bold, f"the BOLD {type(bold).__name__}"
-    if not isinstance(bold, str | os.PathLike):
-        raise DataError(f"bold must be a 4-D NIfTI file or a nibabel image; got {type(bold).__name__}.")
-    p = existing_path(bold, "BOLD image", DataError)
+def _read_cifti(img, source, parcellation, labels, tr, background):
+    """Region means of a CIFTI-2 dense time series over a dense label file, or a parcellated series as it is."""
+    series_axis, columns = img.header.get_axis(0), img.header.get_axis(1)
+    if not isinstance(series_axis, cifti2_axes.SeriesAxis) or img.shape[0] < 2:
+        raise DataError(f"{source} is a CIFTI-2 {type(series_axis).__name__} file, not a time series of two or more "
+                        "samples; pass a dense (.dtseries.nii) or parcellated (.ptseries.nii) time series.")
+    if labels is not None:
+        raise DataError("labels name the regions of a NIfTI parcellation; a CIFTI label file (.dlabel.nii) names "
+                        "its own.")
+    step = _cifti_step(series_axis, tr, source)
+    if isinstance(columns, cifti2_axes.ParcelsAxis):
+        if parcellation is not None:
+            raise DataError(f"{source} is parcellated already (.ptseries.nii: one column per parcel); pass no "
+                            "parcellation.")
+        values = np.asarray(img.dataobj, dtype=float)
+        if not np.isfinite(values).all():
+            named = [str(columns.name[k]) for k in np.flatnonzero(~np.isfinite(values).all(axis=0))]
+            raise DataError(f"{source} has non-finite values (NaN or inf) in {len(named)} parcel(s): {named[:10]}.")
+        return _labelled(values, step, [str(n) for n in columns.name], source)
+    if not isinstance(columns, cifti2_axes.BrainModelAxis):
+        raise DataError(f"{source}'s columns are a {type(columns).__name__}, not grayordinates or parcels.")
+    if parcellation is None:
+        raise DataError(f"{source} is a dense time series (grayordinates); pass the parcellation as a dense label "
+                        "file (.dlabel.nii).")
+    label_img, parc_source = _image(parcellation, "parcellation")
+    if not isinstance(label_img, nib.Cifti2Image) or not isinstance(label_img.header.get_axis(0),
+                                                                    cifti2_axes.LabelAxis):
+        raise DataError(f"a CIFTI dense time series is parcellated by a CIFTI dense label file (.dlabel.nii); got "
+                        f"{parc_source}.")
+    maps = label_img.header.get_axis(0)
+    if len(maps) != 1:
+        raise DataError(f"{parc_source} holds {len(maps)} label maps ({[str(n) for n in maps.name]}); pass a file "
+                        "with the one map to use.")
+    keys = np.asarray(label_img.dataobj, dtype=float)[0]
+    if not np.array_equal(keys, np.round(keys)):
+        raise DataError(f"{parc_source}: label keys must be whole numbers.")
+    keys = keys.astype(np.int64)
+    all_keys = np.unique(keys[keys != background])  # the regions: every key the label file uses, ascending
+    table = maps.label[0]
+    unnamed = [int(k) for k in all_keys if int(k) not in table]
+    if unnamed:
+        raise DataError(f"{parc_source}: keys {unnamed[:10]} are in the map but not in its label table.")
+    names = [str(table[int(k)][0]) for k in all_keys]
+    keys = _keys_on(columns, label_img.header.get_axis(1), keys, background, parc_source, source)
+    region = np.full(keys.size, -1, np.int64)
+    member = keys != background
+    region[member] = np.searchsorted(all_keys, keys[member])
+    where = (f"no grayordinate of {source}", "their structures or vertices are not in the time series",
+             "Use the label file of the series' grayordinates (e.g. 91k for HCP's)")
+
+    def samples(start, stop):
+        return np.asarray(img.dataobj[start:stop], dtype=float).T
+
+    series, averaged = _region_means(samples, img.shape[0], region, names, parc_source, where, source)
+    return _labelled(series, step, names, source, averaged)
+
+
+def _cifti_step(axis, tr, source):
+    if tr is not None:
+        return tr
+    if str(axis.unit).upper() != "SECOND":
+        raise DataError(f"{source}'s series axis is in {axis.unit}, not time; pass tr=... (s) if its samples are a "
+                        "time series.")
+    if not np.isfinite(axis.step) or axis.step <= 0:
+        raise DataError(f"{source}'s series axis gives no repetition time (step {axis.step:g}); pass tr=... in s.")
+    return float(axis.step)
+
+
+def _keys_on(series_models, label_models, keys, background, parc_source, source):
+    """The label key of every grayordinate of the series (``background`` where the label file has none).
+
+    Grayordinates are matched by structure and vertex (surfaces) or voxel
+    (volumes), whatever their order in the two files.
+    """
+    out = np.full(len(series_models), background, np.int64)
+    label_names = np.asarray(label_models.name)
+    series_names = np.asarray(series_models.name)
+    for structure in np.unique(series_names):
+        theirs, ours = label_names == structure, series_names == structure
+        if not theirs.any():
+            continue
+        if series_models.surface_mask[ours].all():
+            n_theirs, n_ours = label_models.nvertices[structure], series_models.nvertices[structure]
+            if n_theirs != n_ours:
+                raise DataError(f"{parc_source}'s {structure} has {n_theirs} vertices, {source}'s {n_ours}: they "
+                                "are on different meshes.")
+            on_mesh = np.full(n_ours, background, np.int64)
+            on_mesh[label_models.vertex[theirs]] = keys[theirs]
+            out[ours] = on_mesh[series_models.vertex[ours]]
+        else:
+            if not np.allclose(series_models.affine, label_models.affine) or \
+                    tuple(series_models.volume_shape) != tuple(label_models.volume_shape):
+                raise DataError(f"{parc_source}'s {structure} voxels are on another grid than {source}'s.")
+            shape = tuple(series_models.volume_shape)
+            in_volume = np.full(int(np.prod(shape)), background, np.int64)
+            in_volume[np.ravel_multi_index(label_models.voxel[theirs].T, shape)] = keys[theirs]
+            out[ours] = in_volume[np.ravel_multi_index(series_models.voxel[ours].T, shape)]
+    return out
+
+
+def _image(image, what="bold"):
+    """The image (NIfTI, CIFTI-2, ...) and how to name it in messages."""
+    if isinstance(image, nib.spatialimages.SpatialImage | nib.Cifti2Image):
+        return image, f"the {'BOLD ' if what == 'bold' else ''}{type(image).__name__}"
+    if not isinstance(image, str | os.PathLike):
+        raise DataError(f"{what} must be a NIfTI or CIFTI-2 file or a nibabel image; got {type(image).__name__}.")
+    p = existing_path(image, "BOLD image" if what == "bold" else what, DataError)
     try:
         return nib.load(p, keep_file_open=True), f"'{p}'"  # blocks read on, not from the start of a .gz
     except Exception as e:  # noqa: BLE001 - nibabel raises ImageFileError, OSError, ...

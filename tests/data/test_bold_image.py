@@ -4,6 +4,7 @@ import nibabel as nib
 import nibabel.processing
 import numpy as np
 import pytest
+from nibabel.cifti2 import cifti2_axes
 
 import brainnet_cb as bn
 from brainnet_cb.data import bold_image
@@ -45,7 +46,7 @@ def test_region_means_of_a_written_image_are_the_regions_signals(tmp_path):
     assert y.dims == ("time", "region") and y.region.values.tolist() == ["ctx-lh-A", "ctx-rh-A", "Thalamus"]
     np.testing.assert_allclose(y.values, signals, rtol=0, atol=1e-12)  # background (sd 50) does not leak in
     np.testing.assert_allclose(y.time.values, 0.72 * np.arange(40), rtol=1e-12)
-    assert y.time.attrs["units"] == "s" and y.attrs["voxels"].tolist() == [int((ids == i).sum()) for i in (3, 5, 9)]
+    assert y.time.attrs["units"] == "s" and y.attrs["averaged"].tolist() == [int((ids == i).sum()) for i in (3, 5, 9)]
 
 
 def test_an_atlas_on_a_finer_grid_gives_the_means_of_nibabels_nearest_resampling():
@@ -116,7 +117,7 @@ def test_bad_inputs_are_named(tmp_path):
         bn.read_bold_image(nib.Nifti1Image(np.zeros(ids.shape), AFFINE_2MM), parc)
     with pytest.raises(DataError, match=r"BOLD image file not found: '.*missing\.nii\.gz'"):
         bn.read_bold_image(tmp_path / "missing.nii.gz", parc)
-    with pytest.raises(DataError, match=r"bold must be a 4-D NIfTI file or a nibabel image; got ndarray"):
+    with pytest.raises(DataError, match=r"bold must be a NIfTI or CIFTI-2 file or a nibabel image; got ndarray"):
         bn.read_bold_image(np.zeros((2, 2, 2, 3)), parc)
     with pytest.raises(DataError, match=r"a Parcellation has its own"):
         bn.read_bold_image(img, parc, NAMES)
@@ -132,5 +133,98 @@ def test_bad_inputs_are_named(tmp_path):
         bn.read_bold_image(img, nib.Nifti1Image(small, affine_1mm), NAMES)
     data = np.asarray(img.dataobj).copy()
     data[np.argwhere(ids == 5)[0][0], np.argwhere(ids == 5)[0][1], np.argwhere(ids == 5)[0][2], 2] = np.nan
-    with pytest.raises(DataError, match=r"non-finite values \(NaN or inf\) in voxels of 1 region\(s\): \['ctx-rh-A'\]"):
+    with pytest.raises(DataError, match=r"non-finite values \(NaN or inf\) in 1 region\(s\): \['ctx-rh-A'\]"):
         bn.read_bold_image(nib.Nifti1Image(data, AFFINE_2MM), parc)
+
+
+# ----------------------------------------------------------------------------- CIFTI-2
+CIFTI_TABLE = {0: ("???", (0, 0, 0, 0)), 1: ("L_A", (1, 0, 0, 1)), 2: ("L_B", (0, 1, 0, 1)),
+               3: ("R_A", (0, 0, 1, 1)), 4: ("THAL_L", (1, 1, 0, 1))}
+THALAMUS = np.array([[1, 1, 1], [1, 2, 1], [2, 1, 1]])
+
+
+def _series_models():
+    """The series' grayordinates: left cortex without its medial wall (vertices 10, 11), right cortex, thalamus."""
+    mask = np.zeros((4, 4, 4), bool)
+    mask[tuple(THALAMUS.T)] = True
+    return (cifti2_axes.BrainModelAxis.from_surface(np.arange(10), 12, name="CortexLeft")
+            + cifti2_axes.BrainModelAxis.from_surface(np.arange(8), 8, name="CortexRight")
+            + cifti2_axes.BrainModelAxis.from_mask(mask, name="ThalamusLeft", affine=np.diag([2.0, 2, 2, 1])))
+
+
+def _label_file(path, maps=1):
+    """A dense label file on the whole left mesh (medial wall unlabelled) and the same right cortex and thalamus."""
+    mask = np.zeros((4, 4, 4), bool)
+    mask[tuple(THALAMUS.T)] = True
+    models = (cifti2_axes.BrainModelAxis.from_surface(np.arange(12), 12, name="CortexLeft")
+              + cifti2_axes.BrainModelAxis.from_surface(np.arange(8), 8, name="CortexRight")
+              + cifti2_axes.BrainModelAxis.from_mask(mask, name="ThalamusLeft", affine=np.diag([2.0, 2, 2, 1])))
+    keys = np.array([1] * 5 + [2] * 5 + [0, 0] + [3] * 8 + [4] * 3)
+    axis = cifti2_axes.LabelAxis([f"map{k}" for k in range(maps)], [CIFTI_TABLE] * maps)
+    img = nib.Cifti2Image(np.tile(keys, (maps, 1)).astype(np.int32), header=(axis, models))
+    img.nifti_header.set_intent("ConnDenseLabel")
+    nib.save(img, path)
+    return keys
+
+
+def test_a_dense_cifti_series_is_averaged_over_the_grayordinates_of_each_label(tmp_path):
+    rng = np.random.default_rng(6)
+    models = _series_models()
+    keys = _label_file(tmp_path / "parc.dlabel.nii")
+    series_keys = np.concatenate([keys[:10], keys[12:]])  # the series has no medial-wall vertices
+    signals = rng.normal(size=(30, 4))
+    x = rng.normal(size=(30, len(models)))
+    for k in range(4):
+        members = series_keys == k + 1
+        x[:, members] = signals[:, [k]] + x[:, members] - x[:, members].mean(axis=1, keepdims=True)
+    img = nib.Cifti2Image(x, header=(cifti2_axes.SeriesAxis(0.0, 0.72, 30, unit="second"), models))
+    img.nifti_header.set_intent("ConnDenseSeries")
+    nib.save(img, tmp_path / "rest.dtseries.nii")
+    y = bn.read_bold_image(tmp_path / "rest.dtseries.nii", tmp_path / "parc.dlabel.nii")
+    assert y.region.values.tolist() == ["L_A", "L_B", "R_A", "THAL_L"]
+    np.testing.assert_allclose(y.values, signals, rtol=0, atol=1e-12)
+    assert float(y.time[1]) == 0.72 and y.attrs["averaged"].tolist() == [5, 5, 8, 3]
+
+
+def test_a_parcellated_cifti_series_is_read_as_its_parcels(tmp_path):
+    rng = np.random.default_rng(7)
+    models = _series_models()
+    parcels = cifti2_axes.ParcelsAxis.from_brain_models([("V1_L", models[:5]), ("V1_R", models[10:18])])
+    x = rng.normal(size=(12, 2))
+    img = nib.Cifti2Image(x, header=(cifti2_axes.SeriesAxis(0.0, 2.0, 12, unit="second"), parcels))
+    img.nifti_header.set_intent("ConnParcelSries")
+    nib.save(img, tmp_path / "rest.ptseries.nii")
+    y = bn.read_bold_image(tmp_path / "rest.ptseries.nii")
+    assert y.region.values.tolist() == ["V1_L", "V1_R"] and float(y.time[1]) == 2.0
+    assert np.array_equal(y.values, x)
+
+
+def test_cifti_inputs_that_do_not_fit_are_named(tmp_path):
+    rng = np.random.default_rng(8)
+    models = _series_models()
+    dense = nib.Cifti2Image(rng.normal(size=(5, len(models))),
+                            header=(cifti2_axes.SeriesAxis(0.0, 0.72, 5, unit="second"), models))
+    _label_file(tmp_path / "two.dlabel.nii", maps=2)
+    with pytest.raises(DataError, match=r"holds 2 label maps \(\['map0', 'map1'\]\); pass a file with the one"):
+        bn.read_bold_image(dense, tmp_path / "two.dlabel.nii")
+    with pytest.raises(DataError, match=r"is a dense time series \(grayordinates\); pass the parcellation as a dense "
+                                        r"label file"):
+        bn.read_bold_image(dense)
+    with pytest.raises(DataError, match=r"parcellated by a CIFTI dense label file \(\.dlabel\.nii\); got the "
+                                        r"Nifti1Image"):
+        bn.read_bold_image(dense, nib.Nifti1Image(np.ones((4, 4, 4), np.int16), np.eye(4)))
+    scalars = nib.Cifti2Image(rng.normal(size=(2, len(models))), header=(cifti2_axes.ScalarAxis(["a", "b"]), models))
+    with pytest.raises(DataError, match=r"is a CIFTI-2 ScalarAxis file, not a time series"):
+        bn.read_bold_image(scalars, tmp_path / "two.dlabel.nii")
+    other_mesh = cifti2_axes.BrainModelAxis.from_surface(np.arange(10), 32492, name="CortexLeft")
+    on_other_mesh = nib.Cifti2Image(rng.normal(size=(5, 10)),
+                                    header=(cifti2_axes.SeriesAxis(0.0, 0.72, 5, unit="second"), other_mesh))
+    _label_file(tmp_path / "parc.dlabel.nii")
+    with pytest.raises(DataError, match=r"CORTEX_LEFT has 12 vertices, the BOLD Cifti2Image's 32492: they are on "
+                                        r"different meshes"):
+        bn.read_bold_image(on_other_mesh, tmp_path / "parc.dlabel.nii")
+    left_only = nib.Cifti2Image(rng.normal(size=(5, 10)),
+                                header=(cifti2_axes.SeriesAxis(0.0, 0.72, 5, unit="second"), models[:10]))
+    with pytest.raises(DataError, match=r"2 region\(s\) of '.*parc\.dlabel\.nii' have no grayordinate of the BOLD "
+                                        r"Cifti2Image: \['R_A', 'THAL_L'\]"):
+        bn.read_bold_image(left_only, tmp_path / "parc.dlabel.nii")
