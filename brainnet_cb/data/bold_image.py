@@ -1,8 +1,9 @@
-r"""Region time series from a 4-D BOLD image and a parcellation, through nibabel.
+r"""Region time series from a BOLD image (4-D NIfTI or CIFTI-2) and a parcellation, through nibabel.
 
 The empirical side of a fit starts from a preprocessed fMRI run (a 4-D NIfTI
-image) and the atlas the connectome was built on. :func:`read_bold_image`
-averages the image's voxels over each region of the parcellation,
+image, or HCP's CIFTI-2 grayordinates) and the atlas the connectome was built
+on. :func:`read_bold_image` averages the image's voxels (grayordinates) over
+each region of the parcellation,
 
 .. math::
 
@@ -10,7 +11,8 @@ averages the image's voxels over each region of the parcellation,
 
 where :math:`R_k` is the set of the image's voxels whose centres lie in
 region :math:`k` (nearest voxel of the parcellation, so an atlas on another
-grid needs no resampling beforehand), and labels the result with the
+grid needs no resampling beforehand; for CIFTI, the grayordinates carrying
+the region's key in a ``.dlabel.nii``), and labels the result with the
 parcellation's region names and the image's repetition time. The series is
 ready for :func:`brainnet_cb.fc` and is aligned by label to a connectome made
 from the same parcellation (:func:`brainnet_cb.io.read_tractography`).
