@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -528,3 +529,29 @@ class Connectome:
             f"n_edges={self.n_edges}, density={self.density:.3g}, "
             f"weights[target, source] {wr}, lengths {lr}, max_length={L.max():.4g} mm)"
         )
+
+
+def require_connectome(value, error, name: str = "connectome") -> Connectome:
+    """``value`` if it is a :class:`Connectome`, else ``error`` saying how to make one from what was given.
+
+    An atlas name (``"tvb76"``) points to :func:`brainnet_cb.load_atlas`, another
+    string or path to :func:`brainnet_cb.io.read_connectome`, a matrix to
+    ``bn.Connectome(weights, lengths)``.
+    """
+    if isinstance(value, Connectome):
+        return value
+    got = type(value).__name__
+    if isinstance(value, str | os.PathLike):
+        from .data.atlases import list_atlases  # noqa: PLC0415 - only on this error path (atlases import this module)
+
+        text = os.fspath(value)
+        got += f" {text!r}"
+        if text in list_atlases():
+            fix = f"load the bundled atlas with bn.load_atlas({text!r})"
+        else:
+            fix = f"read a connectome file with bn.io.read_connectome({text!r})"
+    elif getattr(value, "ndim", None) == 2:
+        fix = "make one from a weights matrix with bn.Connectome(weights, lengths)"
+    else:
+        fix = "build one with bn.Connectome(weights, lengths), bn.load_atlas('tvb76') or bn.io.read_connectome(path)"
+    raise error(f"{name} must be a bn.Connectome; got {got}: {fix}.")

@@ -178,3 +178,18 @@ def test_weights_labelled_by_region_give_the_labels_and_one_order():
         bn.Connectome(frame, L, labels="ABC")
     with pytest.raises(bn.ConnectomeError, match=r"^labels must be unique; repeated: \['A'\]"):
         bn.Connectome(frame, L, labels=["A", "A", "B"])
+
+
+@pytest.mark.parametrize(("given", "fix"), [
+    ("tvb76", r"got str 'tvb76': load the bundled atlas with bn\.load_atlas\('tvb76'\)"),
+    ("my_sc.zip", r"got str 'my_sc\.zip': read a connectome file with bn\.io\.read_connectome\('my_sc\.zip'\)"),
+    (np.ones((3, 3)), r"got ndarray: make one from a weights matrix with bn\.Connectome\(weights, lengths\)"),
+    ({"weights": 1}, r"got dict: build one with bn\.Connectome\(weights, lengths\), bn\.load_atlas\('tvb76'\)"),
+])
+def test_a_connectome_given_as_something_else_is_refused_with_the_way_to_make_one(given, fix):
+    with pytest.raises(bn.ConnectomeError, match=r"connectome must be a bn\.Connectome; " + fix):
+        bn.simulate(bn.CoombesByrne(), given, duration=10.0)
+    with pytest.raises(bn.FitError, match=r"connectome must be a bn\.Connectome; " + fix):
+        bn.fit_working_point(given, np.eye(3))
+    with pytest.raises(bn.errors.DynamicsError, match=r"connectome must be a bn\.Connectome; " + fix):
+        bn.critical_coupling(bn.CoombesByrne(), given)

@@ -29,7 +29,7 @@ from .._checks import caller_stacklevel, real_numbers
 from .._safe_read import damage, reading
 from ..analysis.common import _is_number, check_correlatable, labelled_matrix
 from ..analysis.timeseries import to_seconds
-from ..connectome import Connectome
+from ..connectome import Connectome, require_connectome
 from ..errors import DataError
 from ..units import _is_quantity, as_plain
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
@@ -571,8 +571,7 @@ def _align(data, connectome, extra, unlabelled_fix):
     names its configuration key)."""
     if extra not in ("raise", "drop"):
         raise DataError(f"extra must be 'raise' or 'drop'; got {extra!r}.")
-    if not isinstance(connectome, Connectome):
-        raise DataError(f"connectome must be a bn.Connectome; got {type(connectome).__name__}.")
+    require_connectome(connectome, DataError)
     if isinstance(data, pd.DataFrame):
         shape = data.shape
         data = labelled_matrix(data, "data", DataError)  # names in a first column: refused with the fix

@@ -34,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from ..connectome import Connectome
+from ..connectome import require_connectome
 from ..coupling import Coupling, Linear
 from ..errors import DynamicsError
 from ..nodes import CoombesByrne, CoombesByrne4D, MontbrioPazoRoxin
@@ -186,11 +186,7 @@ def build_network(model, connectome, coupling=None, *, normalize="max", bounds=N
             f"model must be a node model such as bn.CoombesByrne(eta=-2.0); got {model!r}. "
             "Pass an instance, not the class."
         )
-    if not isinstance(connectome, Connectome):
-        raise DynamicsError(
-            f"connectome must be a bn.Connectome; got {type(connectome).__name__}. "
-            "Build one with bn.Connectome(weights, lengths) or bn.load_atlas('tvb76')."
-        )
+    require_connectome(connectome, DynamicsError)
     coupling = Linear() if coupling is None else coupling
     if not isinstance(coupling, Coupling):
         raise DynamicsError(

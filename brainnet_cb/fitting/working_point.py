@@ -95,7 +95,7 @@ from tqdm.auto import tqdm
 from .. import analysis
 from ..analysis.filters import check_band, check_length, design_bandpass
 from ..analysis.global_signal import looks_global_signal_regressed
-from ..connectome import Connectome
+from ..connectome import require_connectome
 from ..coupling import Linear
 from ..dynamics.system import build_network, one_blas_thread
 from ..errors import AnalysisError, DynamicsError, FitError
@@ -703,8 +703,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     model = CoombesByrne() if model is None else model
     if not isinstance(model, NodeModel):
         raise FitError(f"model must be a node model such as bn.CoombesByrne(); got {model!r}.")
-    if not isinstance(connectome, Connectome):
-        raise FitError(f"connectome must be a bn.Connectome; got {type(connectome).__name__}.")
+    require_connectome(connectome, FitError)
     fields = [f.name for f in dataclasses.fields(model)]
     if parameter not in fields:
         raise FitError(f"parameter {parameter!r} is not a parameter of {type(model).__name__}; choose from {fields}.")

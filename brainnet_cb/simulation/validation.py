@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._version import __version__
-from ..connectome import Connectome
+from ..connectome import require_connectome
 from ..coupling import Coupling, Linear
 from ..delays import EdgeTable, build_delay_table, compute_lags, init_history
 from ..errors import ConnectomeError, CouplingError, ModelError, MonitorError, NoiseError, SimulationError
@@ -259,11 +259,7 @@ def prepare_run(spec) -> Run:
             f"{type(model).__name__} subclasses bn.NodeModel but is not a node model class: decorate it with "
             "@bn.node_model (which makes it a frozen dataclass whose fields are its parameters)."
         )
-    if not isinstance(connectome, Connectome):
-        raise ConnectomeError(
-            f"connectome must be a bn.Connectome (e.g. bn.Connectome(weights, lengths)); "
-            f"got {type(connectome).__name__}."
-        )
+    require_connectome(connectome, ConnectomeError)
     if spec.initial_state is not None and not isinstance(spec.initial_state, Mapping):
         raise ModelError(
             f"initial_state must be a dict {{state: a scalar or one value per region}} over the states "
