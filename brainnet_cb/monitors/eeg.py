@@ -29,7 +29,7 @@ from ..forward.dipoles import CURRENT_DENSITY, region_moments
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
 from ..forward.montage import MONTAGES, project_to_sphere, to_ras
 from ..forward.montage import montage as _montage
-from ..units import to_mm
+from ..units import _is_quantity, to_mm
 from .base import Monitor, Observables
 from .sources import check_source, default_eeg_source, source_signal
 
@@ -42,6 +42,9 @@ __all__ = ["EEG", "MEG"]
 
 
 def _concrete(value):
+    """A gain given on the host (numbers, or a JAX array that is not a tracer of a transformation)."""
+    if isinstance(value, jax.Array):
+        return not isinstance(value, jax.core.Tracer)
     return isinstance(value, (np.ndarray, list, tuple, np.number, int, float))
 
 
@@ -153,10 +156,19 @@ class EEG(Monitor):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         cls = type(self).__name__
         m = None
+        if _is_quantity(self.gain):
+            raise MonitorError(
+                f"{cls} gain must be plain numbers, with their unit in units=...; got a quantity in "
+                f"{self.gain.unit}. Pass e.g. gain=L.mantissa, units='V' (the gain maps one unit of the "
+                "source to the sensor signal)."
+            )
         if _concrete(self.gain):
             g = np.asarray(self.gain, dtype=float)
-            if g.ndim != 2:
-                raise MonitorError(f"{cls} gain must have shape (sensors, regions); got shape {g.shape}.")
+            if g.ndim != 2 or 0 in g.shape:
+                raise MonitorError(
+                    f"{cls} gain must have shape (sensors, regions); got shape {g.shape}"
+                    + (" (one row per sensor, one column per region: none may be empty)." if g.ndim == 2 else ".")
+                )
             if not np.all(np.isfinite(g)):
                 bad = np.flatnonzero(~np.all(np.isfinite(g), axis=1))
                 raise MonitorError(
@@ -170,11 +182,24 @@ class EEG(Monitor):
         if self.sensors is None and m is not None:
             set_("sensors", tuple(f"S{i}" for i in range(m)))
         elif self.sensors is not None:
+            if isinstance(self.sensors, str):
+                raise MonitorError(
+                    f"{cls} sensors must be a sequence of labels, one per gain row; got the string "
+                    f"{self.sensors!r} (for one sensor pass [{self.sensors!r}])."
+                )
             set_("sensors", tuple(str(s) for s in self.sensors))
             if m is not None and len(self.sensors) != m:
+                hint = (" The gain looks transposed (regions x sensors): pass gain.T."
+                        if len(self.sensors) == self.gain.shape[1] else "")
                 raise MonitorError(
                     f"{cls}: {len(self.sensors)} sensor labels for a gain with {m} rows (sensors); "
-                    "give one label per row."
+                    f"give one label per row.{hint}"
+                )
+            dup = sorted({s for s in self.sensors if self.sensors.count(s) > 1})
+            if dup:
+                raise MonitorError(
+                    f"{cls} sensor labels must be unique (they name the output's sensor axis and the "
+                    f"reference); {dup[:8]} occur more than once. Rename or drop the repeated sensors."
                 )
         if self.positions is not None:
             pos = np.asarray(to_mm(self.positions, "positions", MonitorError), dtype=float)
@@ -182,8 +207,17 @@ class EEG(Monitor):
                 raise MonitorError(
                     f"{cls} positions must have shape ({m}, 3) (mm, one row per sensor); got {pos.shape}."
                 )
+            if not np.all(np.isfinite(pos)):
+                bad = np.flatnonzero(~np.all(np.isfinite(pos), axis=1))
+                raise MonitorError(
+                    f"{cls} positions must be finite; rows {bad[:10].tolist()} (sensors "
+                    f"{[self.sensors[i] for i in bad[:10]] if self.sensors else []}) hold NaN or inf. "
+                    "Give every sensor a position, or positions=None."
+                )
             set_("positions", tuple(map(tuple, pos.tolist())))
         to_ras(np.zeros((1, 3)), self.axes)  # a valid frame name, else MonitorError
+        if not isinstance(self.units, str) or not self.units:
+            raise MonitorError(f"{cls} units must be a non-empty string such as 'V' or 'a.u.'; got {self.units!r}.")
         if self.variable is not None and not isinstance(self.variable, str):
             raise MonitorError(f"{cls} variable must be a source name such as 'v'; got {self.variable!r}.")
         self._check_reference()
@@ -351,10 +385,13 @@ class EEG(Monitor):
         s = source_signal(self._variable(model), obs, model)
         n = s.shape[-1]
         if self.gain.shape[1] != n:
+            transposed = self.gain.shape[0] == n
+            want = f"(sensors, {n})" if transposed else f"({self.gain.shape[0]}, {n})"
+            hint = " It looks transposed (regions x sensors): pass gain.T." if transposed else ""
             raise MonitorError(
                 f"{type(self).__name__} gain has {self.gain.shape[1]} columns (regions) but the "
-                f"connectome has {n} regions; the gain must have shape ({self.gain.shape[0]}, {n}), "
-                "columns in the connectome's region order."
+                f"connectome has {n} regions; the gain must have shape {want}, "
+                f"columns in the connectome's region order.{hint}"
             )
         return jnp.zeros((n,), jnp.result_type(s.dtype, float))
 

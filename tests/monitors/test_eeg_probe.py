@@ -1,0 +1,61 @@
+"""A user's own lead field for bn.EEG: what is refused at construction, before any run, and why."""
+
+import brainunit as u
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+
+CONN = bn.Connectome(weights=[[0, 1, 0.5], [1, 0, 0.2], [0.3, 1, 0]], lengths=[[0, 30, 40], [30, 0, 50], [40, 50, 0]],
+                     centres=[[-30.0, 10, 40], [30, -10, 35], [0, -40, 20]])
+GAIN = np.random.default_rng(0).normal(size=(5, 3))  # 5 sensors x 3 regions
+
+
+def test_a_jax_gain_with_nan_is_refused_as_a_numpy_one_is():
+    # a jnp gain skipped every check: the run produced an all-NaN EEG without a word
+    bad = jnp.asarray(GAIN).at[1, 2].set(jnp.nan)
+    with pytest.raises(bn.MonitorError, match=r"gain must be finite; rows \[1\] hold NaN or inf"):
+        bn.EEG(gain=bad)
+    # a finite jnp gain gives the same EEG as the numpy one
+    run = dict(duration=5.0, dt=0.1, key=0)
+    a = bn.simulate(bn.CoombesByrne(), CONN, monitors=[bn.EEG(gain=jnp.asarray(GAIN))], **run).eeg.values
+    b = bn.simulate(bn.CoombesByrne(), CONN, monitors=[bn.EEG(gain=GAIN)], **run).eeg.values
+    np.testing.assert_array_equal(a, b)
+
+
+def test_a_transposed_gain_is_named_as_such():
+    # regions x sensors: the old message asked for a (3, 3) gain
+    with pytest.raises(bn.MonitorError, match=r"must have shape \(sensors, 3\).*looks transposed .*pass gain\.T"):
+        bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, monitors=[bn.EEG(gain=GAIN.T)])
+    with pytest.raises(bn.MonitorError, match=r"5 sensor labels for a gain with 3 rows.*looks transposed"):
+        bn.EEG(gain=GAIN.T, sensors=list("abcde"))
+
+
+def test_repeated_sensor_labels_are_refused():
+    # two "Cz": the sensor axis and reference="Cz" were ambiguous (the first one was used)
+    with pytest.raises(bn.MonitorError, match=r"sensor labels must be unique .*\['Cz'\] occur more than once"):
+        bn.EEG(gain=GAIN, sensors=["Cz", "Cz", "Fz", "Pz", "Oz"], reference="Cz")
+    with pytest.raises(bn.MonitorError, match=r"\['a'\] occur more than once"):
+        bn.EEG.sphere(CONN, (["a", "a"], [[0, 0, 90.0], [0, 90.0, 0]]))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(gain=GAIN * u.volt), r"gain must be plain numbers, with their unit in units=\.\.\.; got a quantity in V"),
+    (dict(gain=np.ones((0, 3))), r"got shape \(0, 3\) \(one row per sensor, one column per region"),
+    (dict(gain=GAIN, sensors="abcde"), r"sensors must be a sequence of labels.*got the string 'abcde'"),
+    (dict(gain=GAIN, positions=np.full((5, 3), np.nan)), r"positions must be finite; rows \[0, 1, 2, 3, 4\]"),
+    (dict(gain=GAIN, units=None), r"units must be a non-empty string such as 'V' or 'a\.u\.'; got None"),
+])
+def test_inputs_that_were_accepted_silently_are_refused(kwargs, match):
+    # a quantity's unit was dropped (output "a.u."); an empty gain, a label string split into characters,
+    # NaN positions (a NaN montage in MNE) and units=None (not writable to netCDF) all went through
+    with pytest.raises(bn.MonitorError, match=match):
+        bn.EEG(**kwargs)
+
+
+def test_average_reference_output_sums_to_zero_over_sensors_at_every_sample():
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=20.0, dt=0.1, noise=bn.Additive(v=0.3), key=1,
+                     monitors=[bn.EEG(gain=GAIN, period=0.5)])
+    y = ds.eeg.values
+    np.testing.assert_allclose(y.sum(axis=1), 0.0, atol=1e-13 * np.abs(y).max())
