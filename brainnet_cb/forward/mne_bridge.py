@@ -114,7 +114,9 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
     mne.io.RawArray
         Channel names as :func:`mne_channel_names`; the montage from the
         sensor positions (if the monitor recorded them); an average-referenced
-        EEG is marked as referenced (no projector is added); MEG channels
+        EEG gets MNE's average-reference projector, not applied (a no-op on
+        data that already sum to zero over the channels: ``get_data()`` is
+        the monitor's output), so that MNE's inverse solvers accept it; MEG channels
         are radial point magnetometers at the recorded positions (``dev_head_t``
         the identity); ``first_samp`` from the first time stamp.
 
@@ -173,7 +175,9 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
         else:
             _point_magnetometers(mne, raw.info, pos)
     if kind == "eeg" and da.attrs.get("reference") in ("average",):
-        raw.set_eeg_reference([], verbose=False)  # already referenced: no average projector
+        # MNE's average-reference projector, not applied: the data already sum to zero over the channels, so it
+        # changes nothing, and MNE's inverse (which refuses a "custom" reference) accepts them
+        raw.set_eeg_reference("average", projection=True, verbose=False)
     return raw
 
 

@@ -1,0 +1,58 @@
+"""A run's EEG in MNE: sampling rate, volts, channel types, and MNE's inverse accepts the average reference."""
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.forward.mne_bridge import to_mne
+
+mne = pytest.importorskip("mne")
+mne.set_log_level("ERROR")
+
+CENTRES = np.array([[-30.0, 0, 40], [30.0, 0, 40], [0, 30.0, 30], [0, -30.0, 35]])
+ORIENT = np.array([[0, 0, 1.0], [1.0, 0, 0], [0, 1.0, 0], [0.6, 0, 0.8]])
+CONN = bn.Connectome(weights=np.ones((4, 4)) - np.eye(4), lengths=30 * (np.ones((4, 4)) - np.eye(4)),
+                     centres=CENTRES, orientations=ORIENT, areas=[2000.0, 3000.0, 2500.0, 1500.0])
+
+
+def _run(period=1.0, reference="average", duration=50.0):
+    eeg = bn.EEG.sphere(CONN, "10-20", radius=90.0, centre=[0, 0, 0], period=period, reference=reference)
+    return bn.simulate(bn.CoombesByrne(), CONN, duration=duration, dt=0.1, noise=bn.Additive(v=0.3), key=2,
+                       monitors=[eeg])
+
+
+@pytest.mark.parametrize("period, sfreq", [(0.1, 10000.0), (0.5, 2000.0), (2.0, 500.0), (4.0, 250.0)])
+def test_sampling_rate_volts_and_times_match_the_monitor(period, sfreq):
+    ds = _run(period, duration=20 * period)
+    raw = to_mne(ds)
+    assert raw.info["sfreq"] == sfreq  # 1 / period, ms -> Hz
+    assert set(raw.get_channel_types()) == {"eeg"}
+    assert {ch["unit"] for ch in raw.info["chs"]} == {mne.io.constants.FIFF.FIFF_UNIT_V}
+    np.testing.assert_array_equal(raw.get_data(), ds.eeg.values.T)  # the monitor's volts, unscaled
+    np.testing.assert_allclose(raw.times + raw.first_time, ds.time_eeg.values * 1e-3, rtol=1e-12)  # ms -> s
+
+
+def _inverse(raw):
+    nn = ORIENT / np.linalg.norm(ORIENT, axis=1)[:, None]
+    src = mne.setup_volume_source_space(pos=dict(rr=CENTRES * 1e-3, nn=nn))
+    sphere = mne.make_sphere_model(r0=(0.0, 0.0, 0.0), head_radius=0.09, relative_radii=(0.999, 1.0),
+                                   sigmas=(0.33, 0.33))
+    fwd = mne.make_forward_solution(raw.info, trans=None, src=src, bem=sphere, eeg=True, meg=False)
+    return mne.minimum_norm.make_inverse_operator(raw.info, fwd, mne.make_ad_hoc_cov(raw.info), fixed=True)
+
+
+def test_average_referenced_eeg_can_be_source_localised_in_mne():
+    ds = _run()
+    raw = to_mne(ds)
+    # it was marked as a custom reference, and apply_inverse raised "Custom EEG reference is not allowed"
+    assert raw.info["custom_ref_applied"] == mne.io.constants.FIFF.FIFFV_MNE_CUSTOM_REF_OFF
+    assert [p["desc"] for p in raw.info["projs"]] == ["Average EEG reference"]
+    np.testing.assert_array_equal(raw.get_data(), ds.eeg.values.T)  # the projector is not applied
+    y = ds.eeg.values.T
+    projected = raw.copy().apply_proj().get_data()
+    np.testing.assert_allclose(projected, y, rtol=0, atol=1e-12 * np.abs(y).max())  # and changes nothing
+    stc = mne.minimum_norm.apply_inverse_raw(raw, _inverse(raw), lambda2=1.0 / 9.0)
+    assert stc.data.shape == (4, ds.sizes["time_eeg"]) and np.all(np.isfinite(stc.data))
+    # a single-sensor reference is left to the user (no projector claimed)
+    r = to_mne(_run(reference="Cz", duration=5.0))
+    assert r.info["projs"] == [] and r.info["custom_ref_applied"] == mne.io.constants.FIFF.FIFFV_MNE_CUSTOM_REF_OFF
