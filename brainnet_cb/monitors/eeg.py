@@ -71,6 +71,20 @@ def _sources(sources):
     return x, None
 
 
+def _check_label_order(regions, connectome):
+    """Refuse mne.Labels whose names are connectome regions at other places (columns in the wrong order)."""
+    order = [str(x) for x in (connectome.labels or ())]
+    where = {name: j for j, name in enumerate(order)}
+    wrong = [(j, r) for j, r in enumerate(regions) if r in where and where[r] != j]
+    if wrong:
+        j, r = wrong[0]
+        raise MonitorError(
+            f"the labels are not in the connectome's region order: label {j} is {r!r}, region {where[r]} of "
+            f"the connectome ({len(wrong)} label(s) out of place). Reorder them, e.g. "
+            "by_name = {lab.name: lab for lab in labels}; [by_name[n] for n in connectome.labels]."
+        )
+
+
 def _sensors(montage, radius, centre, axes):
     """Labels and positions (mm) on the sphere: a montage name, or ``(labels, positions)`` projected."""
     if isinstance(montage, str):
@@ -329,19 +343,24 @@ class EEG(Monitor):
         fixed-orientation lead field averaged over each region's sources times
         the region's moment (``current_density`` x the connectome's ``areas``).
         ``parcellation``: a list of ``mne.Label`` in the connectome's region
-        order, or the region index of every source (-1: none). Sensor positions
+        order (a label named as a connectome region must sit at that region's
+        place, else :class:`MonitorError`), or the region index of every source
+        (-1: none). Sensor positions
         are MNE's head frame (mm, ``axes="RAS"``). ``**options``: ``period``,
         ``variable``, ``reference``, ``name``.
         """
         from ..forward.mne_bridge import region_gain_from_forward  # noqa: PLC0415 (optional mne)
 
         areas = None if connectome is None else getattr(connectome, "areas", None)
-        gain, names, positions, _ = region_gain_from_forward(
+        gain, names, positions, regions = region_gain_from_forward(
             forward, parcellation, kind=cls._mne_kind, areas=areas, current_density=current_density,
             reduce=reduce, moment=moment)
         if connectome is not None and gain.shape[1] != connectome.n_regions:
             raise MonitorError(f"the parcellation has {gain.shape[1]} regions, the connectome "
                                f"{connectome.n_regions}; give one label per region, in its order.")
+        if connectome is not None and isinstance(parcellation, (list, tuple)) and parcellation \
+                and hasattr(parcellation[0], "vertices"):
+            _check_label_order(regions, connectome)
         return cls(gain=gain, sensors=names, positions=positions, units="V" if cls._mne_kind == "eeg" else "T",
                    axes="RAS", **options)
 

@@ -32,13 +32,18 @@ def test_sampling_rate_volts_and_times_match_the_monitor(period, sfreq):
     np.testing.assert_allclose(raw.times + raw.first_time, ds.time_eeg.values * 1e-3, rtol=1e-12)  # ms -> s
 
 
-def _inverse(raw):
+def _forward(info):
+    """MNE's EEG forward of a homogeneous sphere, one fixed dipole per region centre (sources in region order)."""
     nn = ORIENT / np.linalg.norm(ORIENT, axis=1)[:, None]
     src = mne.setup_volume_source_space(pos=dict(rr=CENTRES * 1e-3, nn=nn))
     sphere = mne.make_sphere_model(r0=(0.0, 0.0, 0.0), head_radius=0.09, relative_radii=(0.999, 1.0),
                                    sigmas=(0.33, 0.33))
-    fwd = mne.make_forward_solution(raw.info, trans=None, src=src, bem=sphere, eeg=True, meg=False)
-    return mne.minimum_norm.make_inverse_operator(raw.info, fwd, mne.make_ad_hoc_cov(raw.info), fixed=True)
+    return mne.make_forward_solution(info, trans=None, src=src, bem=sphere, eeg=True, meg=False)
+
+
+def _inverse(raw):
+    return mne.minimum_norm.make_inverse_operator(raw.info, _forward(raw.info), mne.make_ad_hoc_cov(raw.info),
+                                                  fixed=True)
 
 
 def test_average_referenced_eeg_can_be_source_localised_in_mne():
@@ -56,3 +61,17 @@ def test_average_referenced_eeg_can_be_source_localised_in_mne():
     # a single-sensor reference is left to the user (no projector claimed)
     r = to_mne(_run(reference="Cz", duration=5.0))
     assert r.info["projs"] == [] and r.info["custom_ref_applied"] == mne.io.constants.FIFF.FIFFV_MNE_CUSTOM_REF_OFF
+
+
+def test_mne_labels_out_of_the_connectomes_order_are_refused():
+    conn = bn.Connectome(weights=CONN.weights, lengths=CONN.lengths, centres=CENTRES, orientations=ORIENT,
+                         areas=CONN.areas, labels=["A", "B", "C", "D"])
+    eeg = bn.EEG.sphere(conn, "10-20", radius=90.0, centre=[0, 0, 0])
+    fwd = _forward(to_mne(bn.simulate(bn.CoombesByrne(), conn, duration=2.0, dt=0.1, monitors=[eeg])).info)
+    labels = {n: mne.Label(vertices=np.array([i]), hemi="lh", name=n) for i, n in enumerate("ABCD")}
+    good = bn.EEG.from_mne(fwd, [labels[n] for n in "ABCD"], conn)
+    np.testing.assert_allclose(good.gain, eeg.gain, rtol=0, atol=1e-6 * np.abs(eeg.gain).max())  # float32 in MNE
+    # the same labels shuffled gave columns (and areas) of other regions, off by 180 % of the largest entry
+    with pytest.raises(bn.MonitorError, match=r"not in the connectome's region order: label 0 is 'B', region 1 of "
+                                              r"the connectome \(4 label\(s\) out of place\)\. Reorder them"):
+        bn.EEG.from_mne(fwd, [labels[n] for n in "BADC"], conn)
