@@ -8,6 +8,14 @@ projected: :math:`\mathrm{EEG}(t) = L\,\bar s(t)` with the lead field ``L``
 (sensors x regions). Projection and average commute, so the carry holds only
 the ``(n,)`` running sum. EEG is average-referenced by default:
 :math:`\mathrm{EEG} \leftarrow \mathrm{EEG} - \frac{1}{m}\sum_i \mathrm{EEG}_i`.
+
+Units: the gain maps one unit of the source to the sensor signal. Built from
+geometry, an atlas or MNE, it holds each region's current dipole moment per
+unit of the source, :math:`Q A_j` (:mod:`brainnet_cb.forward.dipoles`), and
+the output is in V (MEG: T). The Coombes–Byrne ``v`` is dimensionless, so
+that moment per unit of ``v`` is a modelling assumption (default
+:math:`Q` = 1 nA·m/mm²): the volts scale linearly with it. The output's
+attributes say so (``source_units``, ``comment``).
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from ..forward.montage import MONTAGES, project_to_sphere, to_ras
 from ..forward.montage import montage as _montage
 from ..units import _is_quantity, to_mm
 from .base import Monitor, Observables
-from .sources import check_source, default_eeg_source, source_signal
+from .sources import check_source, default_eeg_source, source_signal, source_units
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -69,6 +77,22 @@ def _sources(sources):
             f"sources must be a Connectome with centres or an array of shape (n, 3) (mm); got shape {x.shape}."
         )
     return x, None
+
+
+def _scale_comment(units, source, source_unit):
+    """What the output's ``units`` mean: the gain maps one unit of the source to the sensor signal."""
+    text = f"gain (sensor signal per unit of the source) x source {source!r} ({source_unit})"
+    if units == "a.u.":
+        return text + "; arbitrary units (the gain has no physical unit)."
+    text += (
+        f". The gain holds each region's current dipole moment per unit of {source!r} (bn.EEG.sphere, "
+        ".infinite, .from_atlas, .from_mne: current dipole moment density x area, by default "
+        "1 nA·m/mm², Murakami & Okada 2015)."
+    )
+    if source_unit == "1":
+        text += (f" {source!r} has no physical unit: the moment per unit of it is an assumption, and the "
+                 f"output in {units} scales linearly with it.")
+    return text
 
 
 def _check_label_order(regions, connectome):
@@ -133,7 +157,11 @@ class EEG(Monitor):
         Average reference; None (the gain's own reference, e.g. infinity); or
         the label of a reference sensor, whose signal is subtracted.
     units : str, default "a.u."
-        Units of the output (gain units x source units).
+        Units of the output: the gain maps one unit of the source to the
+        sensor signal. The output records ``source_units`` and a ``comment``
+        saying so; the constructors give ``"V"`` (MEG: ``"T"``) with each
+        region's dipole moment per unit of the source in the gain, an assumed
+        scale when the source (e.g. the Coombes–Byrne ``v``) is dimensionless.
     name : str, optional
         Output name (default ``"eeg"``) and time dimension ``time_{name}``.
     axes : str, default "RAS"
@@ -447,11 +475,15 @@ class EEG(Monitor):
             pos = np.asarray(self.positions)
             for k, axis in enumerate("xyz"):
                 coords[f"{sdim}_{axis}"] = (sdim, pos[:, k], {"units": "mm", "long_name": f"sensor {axis}"})
+        source = self._variable(model)
+        source_unit = source_units(source, model)[0]
         attrs = {
             "units": self.units,
-            "long_name": f"{self._long_name} ({self._variable(model)} x lead field)",
+            "long_name": f"{self._long_name} ({source} x lead field)",
             "monitor": self.describe(),
-            "source": self._variable(model),
+            "source": source,
+            "source_units": source_unit,
+            "comment": _scale_comment(self.units, source, source_unit),
             "reference": "none" if self.reference is None else self.reference,  # plain text (CF)
             "sensor_axes": self.axes,
         }

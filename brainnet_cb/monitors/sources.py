@@ -73,10 +73,23 @@ def source_signal(name, obs, model):
     return DERIVED_SOURCES[name][0](obs, model)
 
 
+def _state_unit(model, name) -> str:
+    return str(getattr(model, "state_units", {}).get(name, "1"))
+
+
 def source_units(name, model) -> tuple:
-    """``(units, long_name)`` of a source, for output attributes."""
-    if name in DERIVED_SOURCES:
-        return "1", DERIVED_SOURCES[name][2]
+    r"""``(units, long_name)`` of a source, for output attributes.
+
+    ``"synaptic_current"`` (:math:`k \pi r (v_\mathrm{syn} - v)`, ``k`` dimensionless) has the
+    units of ``r`` times those of ``v`` (Coombes–Byrne: ``"1/ms"``, a rate of change of ``v``);
+    ``"eeg_source"`` those of its states when they share one, else ``"a.u."``.
+    """
+    if name == "synaptic_current":
+        r, v = _state_unit(model, "r"), _state_unit(model, "v")
+        return (r if v == "1" else f"({r}) ({v})"), DERIVED_SOURCES[name][2]
+    if name == "eeg_source":
+        units = {_state_unit(model, s) for s in getattr(model, "eeg_source", {})}
+        return (units.pop() if len(units) == 1 else "a.u."), DERIVED_SOURCES[name][2]
     if name == COUPLING:
         return "1", "long-range coupling input"
-    return model.state_units.get(name, "1"), getattr(model, "long_names", {}).get(name, name)
+    return _state_unit(model, name), getattr(model, "long_names", {}).get(name, name)
