@@ -20,7 +20,8 @@ attributes say so (``source_units``, ``comment``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -77,6 +78,25 @@ def _sources(sources):
             f"sources must be a Connectome with centres or an array of shape (n, 3) (mm); got shape {x.shape}."
         )
     return x, None
+
+
+def _refuse_non_array_gain(gain, cls):
+    """A file name, an MNE Forward or an image as ``gain``: say how to make it the array it must be."""
+    if isinstance(gain, (str, bytes, os.PathLike)):
+        raise MonitorError(
+            f"{cls} gain must be an array (sensors, regions), not a file name ({gain!r}); load it first, "
+            f"e.g. gain=np.load(path), or an MNE -fwd.fif file with bn.{cls}.from_mne(path, parcellation, connectome)."
+        )
+    if isinstance(gain, Mapping):  # mne.Forward is a dict
+        raise MonitorError(
+            f"{cls} gain must be an array (sensors, regions); got a {type(gain).__name__}. For an MNE forward "
+            f"solution use bn.{cls}.from_mne(forward, parcellation, connectome) (one column per region)."
+        )
+    if hasattr(gain, "get_fdata"):  # a nibabel image
+        raise MonitorError(
+            f"{cls} gain must be an array (sensors, regions); got a {type(gain).__name__}. Pass its data, "
+            "e.g. gain=np.asarray(img.dataobj).reshape(n_sensors, n_regions), in the connectome's region order."
+        )
 
 
 def _scale_comment(units, source, source_unit):
@@ -198,6 +218,7 @@ class EEG(Monitor):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         cls = type(self).__name__
         m = None
+        _refuse_non_array_gain(self.gain, cls)
         if _is_quantity(self.gain):
             raise MonitorError(
                 f"{cls} gain must be plain numbers, with their unit in units=...; got a quantity in "

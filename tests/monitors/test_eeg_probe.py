@@ -59,3 +59,28 @@ def test_average_reference_output_sums_to_zero_over_sensors_at_every_sample():
                      monitors=[bn.EEG(gain=GAIN, period=0.5)])
     y = ds.eeg.values
     np.testing.assert_allclose(y.sum(axis=1), 0.0, atol=1e-13 * np.abs(y).max())
+
+
+def test_a_file_name_an_mne_forward_or_an_image_as_gain_says_how_to_load_it(tmp_path):
+    # each was stored as the gain and failed later with IndexError / a JAX TypeError
+    mne = pytest.importorskip("mne")
+    nib = pytest.importorskip("nibabel")
+    path = tmp_path / "leadfield.npy"
+    np.save(path, GAIN)
+    with pytest.raises(bn.MonitorError, match=r"not a file name \(.*leadfield\.npy'\); load it first, e\.g\. "
+                                              r"gain=np\.load\(path\)"):
+        bn.EEG(gain=str(path))
+    with pytest.raises(bn.MonitorError, match=r"not a file name"):
+        bn.MEG(gain=path)
+    with pytest.raises(bn.MonitorError, match=r"got a Forward\. For an MNE forward solution use "
+                                              r"bn\.EEG\.from_mne\(forward, parcellation, connectome\)"):
+        bn.EEG(gain=mne.Forward())
+    img = nib.Nifti1Image(GAIN.reshape(5, 3, 1).astype(np.float32), np.eye(4))
+    with pytest.raises(bn.MonitorError, match=r"got a Nifti1Image\. Pass its data, e\.g\. gain=np\.asarray\(img\.dataobj\)"):
+        bn.EEG(gain=img)
+    # the loaded array is what it takes
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[bn.EEG(gain=np.load(path), period=0.1),
+                                                                                 bn.Raw(name="raw")])
+    v = ds.raw_v.values
+    np.testing.assert_allclose(ds.eeg.values, (v @ GAIN.T) - (v @ GAIN.T).mean(axis=1, keepdims=True), rtol=1e-12,
+                               atol=1e-14 * np.abs(v @ GAIN.T).max())
