@@ -467,11 +467,13 @@ class Connectome:
 
         An undirected graph gives a symmetric connectome. Nodes are taken in
         ``graph.nodes`` order; a node attribute ``label`` names the region (else
-        the node itself), ``centre`` gives its centre in mm; ``hemisphere``,
-        ``cortical``, ``area`` and ``orientation`` are read when every node has
-        them (``hemisphere`` and ``cortical`` as booleans or 0/1: ``"L"``/``"R"`` are refused, not read
-        as True). Edges without a ``length`` attribute get length 0 (no delay). Parallel edges of a
-        multigraph are refused (merge them first).
+        the node itself), ``centre`` gives its centre in mm; ``centre``,
+        ``hemisphere``, ``cortical``, ``area`` and ``orientation`` are read
+        when every node has them, and refused when only some have them
+        (``hemisphere`` and ``cortical`` as booleans or 0/1: ``"L"``/``"R"``
+        are refused, not read as True). Edges without a ``length`` attribute
+        get length 0 (no delay). Parallel edges of a multigraph are refused
+        (merge them first).
         """
         nodes = list(graph.nodes)
         index = {node: k for k, node in enumerate(nodes)}
@@ -495,7 +497,15 @@ class Connectome:
         labels = [graph.nodes[node].get("label", str(node)) for node in nodes]
 
         def node_attr(key, dtype):
-            if n and all(key in graph.nodes[node] for node in nodes):
+            lacking = [node for node in nodes if key not in graph.nodes[node]]
+            if lacking and len(lacking) < n:  # a connectome holds it for every region or none: say, not drop it
+                where = {"centre": " (GraphML: x, y and z)", "orientation": " (GraphML: ox, oy and oz)"}.get(key, "")
+                raise ConnectomeError(
+                    f"node attribute {key!r}{where} is on {n - len(lacking)} of the {n} nodes; nodes without it: "
+                    f"{lacking[:5]}{' ...' if len(lacking) > 5 else ''}. A connectome holds it for every region or "
+                    f"none: give it to every node, or remove it from all (for v in g: g.nodes[v].pop({key!r}, None))."
+                )
+            if n and not lacking:
                 values = [graph.nodes[node][key] for node in nodes]
                 if dtype is bool:  # checked as booleans or 0/1 by the constructor: bool("L") or bool(2) is True
                     return np.array(values)

@@ -38,6 +38,27 @@ def test_graphml_boolean_hemispheres_still_read(tmp_path):
     assert bio.read_graphml(tmp_path / "g.graphml").hemispheres.tolist() == [False, True]
 
 
+def test_graphml_attributes_on_some_nodes_only_are_refused_not_dropped(tmp_path):
+    """Centres on two of three nodes (or a node with x and y but no z) gave a connectome without centres."""
+    g = nx.DiGraph()
+    g.add_node("a", x=1.0, y=2.0, z=3.0, area=10.0)
+    g.add_node("b", x=4.0, y=5.0, area=20.0)
+    g.add_node("c", x=7.0, y=8.0, z=9.0, area=30.0)
+    g.add_edge("a", "b", weight=1.0, length=10.0)
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    with pytest.raises(ConnectomeError, match=r"node attribute 'centre' \(GraphML: x, y and z\) is on 2 of the 3 nodes; "
+                                              r"nodes without it: \['b'\]"):
+        bio.read_graphml(tmp_path / "g.graphml")
+    g.nodes["b"]["z"] = 6.0
+    del g.nodes["c"]["area"]
+    with pytest.raises(ConnectomeError, match=r"node attribute 'area' is on 2 of the 3 nodes; nodes without it: "
+                                              r"\['c'\]\. A connectome holds it for every region or none"):
+        bn.Connectome.from_networkx(g)
+    del g.nodes["a"]["area"], g.nodes["b"]["area"]
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    assert bio.read_graphml(tmp_path / "g.graphml").centres.tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+
+
 def test_graphml_parallel_edges_are_refused(tmp_path):
     """A multigraph's second edge a -> b replaced the first one's weight."""
     g = nx.MultiDiGraph()
