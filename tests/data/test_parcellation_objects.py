@@ -35,6 +35,9 @@ def test_a_list_of_names_one_per_id_from_background_or_one_per_region():
     assert read_parcellation(img, schaefer_old).labels == ("x", "y", "z")
     lut = pd.DataFrame({"index": [0, 1, 2, 5], "name": ["Background", "p", "q", "r"]})  # nilearn's lut
     assert read_parcellation(img, lut).labels == ("p", "q", "r")
+    twice = pd.DataFrame({"index": [0, 1, 2, 2, 5], "name": ["Background", "p", "q", "q2", "r"]})  # took the last
+    with pytest.raises(bn.ConnectomeError, match=r"the Nifti1Image: the label table lists ids \[2\] more than once"):
+        read_parcellation(img, twice)
     assert read_parcellation(img, {1: "u", 2: "v", 5: "w"}).labels == ("u", "v", "w")
     with pytest.raises(bn.ConnectomeError, match=r"the Nifti1Image: 4 label names for 3 regions with ids up to 5; "
                                                  r"give one name per id from 0 \(background first, 6 names\)"):

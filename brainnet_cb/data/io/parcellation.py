@@ -218,7 +218,12 @@ def _sequence_table(names: Sequence, present: np.ndarray, source: str) -> dict[i
 def _table(labels, present, source):
     """A label table from any accepted form (mapping, file, index/name table, list of names)."""
     if hasattr(labels, "columns") and {"index", "name"} <= set(labels.columns):  # nilearn's lut DataFrame
-        return {int(i): _name(n) for i, n in zip(labels["index"], labels["name"])}
+        ids = [int(i) for i in labels["index"]]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ConnectomeError(f"{source}: the label table lists ids {repeated[:10]} more than once (its 'index' "
+                                  "column); each id names one region: fix the table.")
+        return dict(zip(ids, (_name(n) for n in labels["name"])))
     if isinstance(labels, (list, tuple, np.ndarray)):
         return _sequence_table(labels, present, source)
     return read_label_table(labels)
