@@ -48,6 +48,12 @@ def test_tvb_folder_layout_and_centers_spelling(conn, tmp_path):
         z.extractall(tmp_path / "folder" / "inner")
     (tmp_path / "folder" / "inner" / "centres.txt").rename(tmp_path / "folder" / "inner" / "centers.txt")
     assert bio.read_connectome(tmp_path / "folder") == conn
+    centers = (tmp_path / "folder" / "inner" / "centers.txt").read_text()
+    (tmp_path / "folder" / "inner" / "centres.txt").write_text(centers)  # both spellings, the same: read
+    assert bio.read_connectome(tmp_path / "folder") == conn
+    (tmp_path / "folder" / "inner" / "centres.txt").write_text(centers.replace(" ", " 1", 1))  # another centre
+    with pytest.raises(bn.ConnectomeError, match=r"holds both centres\.txt and centers\.txt, which differ"):
+        bio.read_connectome(tmp_path / "folder")  # centres.txt was read, centers.txt ignored
 
 
 def test_npz_round_trip(conn, tmp_path):

@@ -80,10 +80,14 @@ class _Source:
         return sorted(rel for rel, _ in self.members.values())
 
     def find(self, names):
-        for n in names:
-            if n in self.members:
-                return n
-        return None
+        """The first of the alternative names present; two that differ are refused (which one is meant?)."""
+        present = [n for n in names if n in self.members]
+        for other in present[1:]:
+            if self.text(other) != self.text(present[0]):
+                raise ConnectomeError(
+                    f"'{self.path}' holds both {present[0]} and {other}, which differ; they are two names for one "
+                    "file: keep the one that belongs to this connectivity.")
+        return present[0] if present else None
 
     def text(self, base) -> str:
         rel, handle = self.members[base]
