@@ -185,12 +185,23 @@ def montage(name="10-20", radius=90.0, centre=None, axes="RAS"):
 
 
 def project_to_sphere(positions, radius=90.0, centre=None):
-    """Project positions (mm) radially onto the sphere of ``radius`` around ``centre``."""
+    """Project positions (mm) radially onto the sphere of ``radius`` around ``centre``.
+
+    Positions that span less than 1 % of the radius (e.g. an MNE montage in
+    metres read as mm) are refused: they would project to almost one point.
+    """
     x = np.asarray(to_mm(positions, "positions", MonitorError), dtype=float)
     if x.ndim != 2 or x.shape[1] != 3 or not np.all(np.isfinite(x)):
         raise MonitorError(f"positions must be a finite array of shape (m, 3) in mm; got shape {x.shape}.")
     c = _centre_mm(centre)
     R = _radius_mm(radius)
+    spread = 2 * np.linalg.norm(x - x.mean(axis=0), axis=1).max() if len(x) > 1 else np.inf
+    if spread < 0.01 * R:
+        raise MonitorError(
+            f"the {len(x)} positions span only {spread:.3g} mm, on a sphere of radius {R:g} mm: they would all "
+            "project to almost one point. Positions are in mm; multiply positions in metres (MNE's montages) "
+            "by 1000, or pass brainunit quantities."
+        )
     d = x - c
     norm = np.linalg.norm(d, axis=1, keepdims=True)
     if np.any(norm == 0):

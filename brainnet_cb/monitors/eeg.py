@@ -277,6 +277,12 @@ class EEG(Monitor):
                     f"{[self.sensors[i] for i in bad[:10]] if self.sensors else []}) hold NaN or inf. "
                     "Give every sensor a position, or positions=None."
                 )
+            spread = np.ptp(pos, axis=0).max() if len(pos) > 1 else np.inf
+            if spread < 1.0:
+                raise MonitorError(
+                    f"{cls} positions span only {spread:.3g} mm; they are in mm (multiply positions in metres, "
+                    "such as MNE's, by 1000, or pass brainunit quantities)."
+                )
             set_("positions", tuple(map(tuple, pos.tolist())))
         to_ras(np.zeros((1, 3)), self.axes)  # a valid frame name, else MonitorError
         if not isinstance(self.units, str) or not self.units:

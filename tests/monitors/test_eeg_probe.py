@@ -84,3 +84,24 @@ def test_a_file_name_an_mne_forward_or_an_image_as_gain_says_how_to_load_it(tmp_
     v = ds.raw_v.values
     np.testing.assert_allclose(ds.eeg.values, (v @ GAIN.T) - (v @ GAIN.T).mean(axis=1, keepdims=True), rtol=1e-12,
                                atol=1e-14 * np.abs(v @ GAIN.T).max())
+
+
+def test_sensor_positions_in_metres_are_refused_not_collapsed_onto_one_point():
+    # MNE montages hold metres: read as mm and projected from the region centres' mean, 10 electrodes
+    # landed within 0.08 degrees of each other, every one seeing the same potential
+    rng = np.random.default_rng(3)
+    cap = rng.normal(size=(10, 3))
+    cap[:, 2] = np.abs(cap[:, 2])
+    cap = 0.09 * cap / np.linalg.norm(cap, axis=1, keepdims=True)  # metres, upper hemisphere
+    labels = [f"E{i}" for i in range(10)]
+    for build in (bn.EEG.sphere, bn.EEG.infinite):
+        with pytest.raises(bn.MonitorError, match=r"the 10 positions span only 0\.\d+ mm, on a sphere of radius 90 mm.*"
+                                                  r"multiply positions in metres \(MNE's montages\) by 1000"):
+            build(CONN, (labels, cap))
+    with pytest.raises(bn.MonitorError, match=r"positions span only 0\.\d+ mm; they are in mm"):
+        bn.EEG(gain=np.ones((10, 3)), sensors=labels, positions=cap)
+    # the same cap in mm, or as a quantity in metres, is taken, with the electrodes where they were
+    a = bn.EEG.sphere(CONN, (labels, cap * 1e3), centre=[0, 0, 0])
+    b = bn.EEG.sphere(CONN, (labels, cap * u.meter), centre=[0, 0, 0])
+    np.testing.assert_allclose(np.asarray(a.positions), cap * 1e3, rtol=1e-12)
+    np.testing.assert_array_equal(a.gain, b.gain)
