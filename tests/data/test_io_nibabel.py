@@ -58,6 +58,10 @@ def test_surface_parcellation(tmp_path):
     assert parc.labels == ("A", "B")
     np.testing.assert_allclose(parc.centroids, [[2 / 3, 2 / 3, 0], [32 / 3, 2 / 3, 0]], atol=1e-6)
     np.testing.assert_allclose(parc.areas, [2.0, 2.0])
+    labels.darrays.append(nib.gifti.GiftiDataArray(np.array([2, 2, 2, 1, 1, 1], np.int32), intent="NIFTI_INTENT_LABEL"))
+    nib.save(labels, tmp_path / "two.label.gii")  # the second map was ignored
+    with pytest.raises(bn.ConnectomeError, match=r"two\.label\.gii' holds 2 label arrays; a parcellation is one"):
+        bio.read_surface_parcellation(tmp_path / "two.label.gii", tmp_path / "s.surf.gii")
 
 
 # tractography: 10^3 voxels of 2 mm, voxel (i, j, k) centre at 2 * ijk - 10 mm

@@ -351,7 +351,8 @@ def read_surface_parcellation(path: PathLike, surface: PathLike, labels: Mapping
     try:
         lab = nib.load(p)
         surf = nib.load(s)
-        ids = np.asarray(lab.darrays[0].data)
+        maps = len(lab.darrays)
+        ids = np.asarray(lab.darrays[0].data) if maps == 1 else None
         coords, faces = surf.agg_data(("pointset", "triangle"))
     except Exception as e:  # noqa: BLE001 - nibabel and malformed GIFTI raise many kinds
         raise ConnectomeError(
@@ -359,6 +360,10 @@ def read_surface_parcellation(path: PathLike, surface: PathLike, labels: Mapping
             f"({type(e).__name__}: {e})."
         ) from None
     source = f"'{p}'"
+    if maps != 1:
+        raise ConnectomeError(f"{source} holds {maps} label arrays; a parcellation is one: pass a file with the "
+                              "one to use (e.g. nib.gifti.GiftiImage(darrays=[img.darrays[k]], "
+                              "labeltable=img.labeltable)).")
     ids = _integer_ids(ids.ravel(), source)
     coords = np.asarray(coords, dtype=float)
     if coords.shape != (ids.size, 3):
