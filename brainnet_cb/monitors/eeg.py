@@ -477,9 +477,10 @@ class EEG(Monitor):
         return jnp.zeros_like(state), self._reference(y[:, None])[:, 0][None, :]
 
     def describe(self) -> str:
-        shape = tuple(np.shape(self.gain))
+        shape = tuple(np.shape(self.gain)) if self.gain is not None else ()
+        gain = f"<{shape[0]}x{shape[1]}>" if len(shape) == 2 else "None"
         return (
-            f"{type(self).__name__}(gain=<{shape[0]}x{shape[1]}>, period={self.period!r}, "
+            f"{type(self).__name__}(gain={gain}, period={self.period!r}, "
             f"variable={self.variable!r}, reference={self.reference!r}, units={self.units!r}, "
             f"name={self.name!r})"
         )

@@ -105,3 +105,11 @@ def test_sensor_positions_in_metres_are_refused_not_collapsed_onto_one_point():
     b = bn.EEG.sphere(CONN, (labels, cap * u.meter), centre=[0, 0, 0])
     np.testing.assert_allclose(np.asarray(a.positions), cap * 1e3, rtol=1e-12)
     np.testing.assert_array_equal(a.gain, b.gain)
+
+
+def test_a_monitor_without_a_gain_can_be_shown_and_says_what_it_needs():
+    # repr raised IndexError (the shape of None), e.g. when a notebook displayed it or an error message named it
+    assert repr(bn.EEG()).startswith("EEG(gain=None, period=1.0") and str(bn.MEG()).startswith("MEG(gain=None")
+    assert repr(bn.EEG(gain=GAIN)).startswith("EEG(gain=<5x3>")
+    with pytest.raises(bn.MonitorError, match=r"EEG needs a gain matrix of shape \(sensors, regions\)"):
+        bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, monitors=[bn.EEG()])
