@@ -204,13 +204,23 @@ def _source_regions(fwd, parcellation, n_sources):
                     f"label {label.name!r} is on hemisphere {label.hemi!r}, not in the forward's sources."
                 )
             hit = np.flatnonzero(np.isin(src[h]["vertno"], label.vertices)) + offsets[h]
+            taken = hit[idx[hit] >= 0]
+            if taken.size:
+                raise MonitorError(
+                    f"labels {parcellation[idx[taken[0]]].name!r} and {label.name!r} share {taken.size} source(s) "
+                    "of the forward; a source belongs to one region. Make the labels disjoint (e.g. "
+                    "label_b - label_a) or use a parcellation without overlaps."
+                )
             idx[hit] = j
         return idx, [str(lab.name) for lab in parcellation]
     idx = np.asarray(parcellation)
-    if idx.shape != (n_sources,) or not np.issubdtype(idx.dtype, np.integer):
+    if idx.shape != (n_sources,) or not np.issubdtype(idx.dtype, np.integer) or (idx.size and idx.min() < -1):
+        got = f"{type(parcellation).__name__} of shape {np.shape(idx)}, dtype {idx.dtype}"
+        if idx.shape == (n_sources,) and np.issubdtype(idx.dtype, np.integer):
+            got += f", with {int(idx.min())}"
         raise MonitorError(
             f"parcellation must be a list of mne.Label (one per region) or integers, one region index per source "
-            f"(-1 = none), shape ({n_sources},); got {type(parcellation).__name__} of shape {np.shape(idx)}."
+            f"(-1 = none), shape ({n_sources},); got {got}."
         )
     n = int(idx.max()) + 1 if idx.size else 0
     return idx, [f"R{j}" for j in range(n)]

@@ -75,3 +75,21 @@ def test_mne_labels_out_of_the_connectomes_order_are_refused():
     with pytest.raises(bn.MonitorError, match=r"not in the connectome's region order: label 0 is 'B', region 1 of "
                                               r"the connectome \(4 label\(s\) out of place\)\. Reorder them"):
         bn.EEG.from_mne(fwd, [labels[n] for n in "BADC"], conn)
+
+
+def test_overlapping_labels_and_indices_below_minus_one_are_refused():
+    from brainnet_cb.forward.mne_bridge import region_gain_from_forward
+
+    fwd = _forward(to_mne(_run(duration=2.0)).info)
+    a = mne.Label(vertices=np.array([0, 1]), hemi="lh", name="A")
+    b = mne.Label(vertices=np.array([1, 2, 3]), hemi="lh", name="B")
+    # source 1 silently went to B (the later label), and A lost it
+    with pytest.raises(bn.MonitorError, match=r"labels 'A' and 'B' share 1 source\(s\) of the forward"):
+        region_gain_from_forward(fwd, [a, b])
+    g, *_ = region_gain_from_forward(fwd, [a, b - a], moment=1.0)
+    G = np.asarray(mne.convert_forward_solution(fwd, force_fixed=True, surf_ori=True)["sol"]["data"], float)
+    np.testing.assert_allclose(g, np.c_[G[:, :2].mean(axis=1), G[:, 2:].mean(axis=1)], rtol=1e-12)
+    # -2 was taken as "in no region" (only -1 means that)
+    with pytest.raises(bn.MonitorError, match=r"\(-1 = none\), shape \(4,\); got ndarray of shape \(4,\), dtype int64, "
+                                              r"with -2"):
+        region_gain_from_forward(fwd, np.array([-2, 0, 1, 2]))
