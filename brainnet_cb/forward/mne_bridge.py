@@ -244,7 +244,8 @@ def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=
         nA·m/mm² (Murakami & Okada 2015).
     reduce : {"mean", "sum"}
         ``"mean"``: mean column x region moment (V or T per unit source);
-        ``"sum"``: sum of the columns x ``moment`` (A·m per source, default 1).
+        ``"sum"``: sum of the columns x ``moment`` (A·m per source; default 1, i.e. TVB's unit
+        dipoles, which :meth:`brainnet_cb.EEG.from_mne` labels ``"a.u."``).
     moment : float or array, optional
         Overrides the region moments (``"mean"``) or sets the per-source moment (``"sum"``).
 

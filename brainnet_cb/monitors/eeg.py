@@ -403,6 +403,12 @@ class EEG(Monitor):
         (-1: none). Sensor positions
         are MNE's head frame (mm, ``axes="RAS"``). ``**options``: ``period``,
         ``variable``, ``reference``, ``name``.
+
+        ``reduce="sum"`` (TVB's rule: the sum of the sources' columns times
+        ``moment`` per source) without ``moment`` sums unit dipoles, as TVB does,
+        in arbitrary units: the output is labelled ``"a.u."`` (a moment of
+        1 A·m per source would give volts, not microvolts). Pass ``moment``
+        (A·m per source) for V.
         """
         from ..forward.mne_bridge import region_gain_from_forward  # noqa: PLC0415 (optional mne)
 
@@ -416,7 +422,10 @@ class EEG(Monitor):
         if connectome is not None and isinstance(parcellation, (list, tuple)) and parcellation \
                 and hasattr(parcellation[0], "vertices"):
             _check_label_order(regions, connectome)
-        return cls(gain=gain, sensors=names, positions=positions, units="V" if cls._mne_kind == "eeg" else "T",
+        units = "V" if cls._mne_kind == "eeg" else "T"
+        if reduce == "sum" and moment is None:  # unit dipoles per source (TVB): no physical moment
+            units = "a.u."
+        return cls(gain=gain, sensors=names, positions=positions, units=units,
                    axes="RAS", **options)
 
     # --- host helpers ----------------------------------------------------------------

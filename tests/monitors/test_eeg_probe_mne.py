@@ -93,3 +93,20 @@ def test_overlapping_labels_and_indices_below_minus_one_are_refused():
     with pytest.raises(bn.MonitorError, match=r"\(-1 = none\), shape \(4,\); got ndarray of shape \(4,\), dtype int64, "
                                               r"with -2"):
         region_gain_from_forward(fwd, np.array([-2, 0, 1, 2]))
+
+
+def test_tvbs_sum_of_unit_dipoles_is_not_labelled_volts():
+    fwd = _forward(to_mne(_run(duration=2.0)).info)
+    mean = bn.EEG.from_mne(fwd, np.arange(4), CONN)
+    tvb = bn.EEG.from_mne(fwd, np.arange(4), CONN, reduce="sum")
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=50.0, dt=0.1, noise=bn.Additive(v=0.3), key=0,
+                     monitors=[mean, bn.EEG(gain=tvb.gain, sensors=tvb.sensors, units=tvb.units, name="tvb")])
+    # 1 A m per source: an EEG of volts (measured sd 12 V) was labelled "V"; the mean rule gives tens of uV
+    assert mean.units == "V" and 1e-6 < ds.eeg.values[10:].std(axis=0).mean() < 1e-4
+    assert tvb.units == "a.u." and ds.tvb.attrs["units"] == "a.u." and ds.tvb.values[10:].std(axis=0).mean() > 1.0
+    with pytest.raises(bn.MonitorError, match=r"in V \(EEG\) or T \(MEG\); got .* in 'a\.u\.'"):
+        to_mne(ds, "tvb")
+    # with a moment per source it is volts again, the numbers unchanged by the label
+    own = bn.EEG.from_mne(fwd, np.arange(4), CONN, reduce="sum", moment=2e-6)
+    assert own.units == "V"
+    np.testing.assert_allclose(own.gain, tvb.gain * 2e-6, rtol=1e-12)
