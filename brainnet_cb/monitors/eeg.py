@@ -293,6 +293,11 @@ class EEG(Monitor):
 
     def _check_reference(self):
         ref = self.reference
+        if ref is not None and self.sensors is not None and len(self.sensors) == 1:
+            raise MonitorError(
+                f"EEG with one sensor ({self.sensors[0]!r}) and reference={ref!r} would be zero at every "
+                "sample (a sensor minus itself); pass reference=None (the gain's own reference)."
+            )
         if ref is None or ref == "average":
             return
         if not isinstance(ref, str) or self.sensors is None or ref not in self.sensors:

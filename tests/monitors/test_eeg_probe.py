@@ -113,3 +113,16 @@ def test_a_monitor_without_a_gain_can_be_shown_and_says_what_it_needs():
     assert repr(bn.EEG(gain=GAIN)).startswith("EEG(gain=<5x3>")
     with pytest.raises(bn.MonitorError, match=r"EEG needs a gain matrix of shape \(sensors, regions\)"):
         bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, monitors=[bn.EEG()])
+
+
+def test_one_sensor_with_a_reference_is_refused_not_recorded_as_zeros():
+    # the default average reference of a single electrode subtracted it from itself: an all-zero EEG
+    top = (["top"], [[0, 0, 90.0]])
+    with pytest.raises(bn.MonitorError, match=r"one sensor \('top'\) and reference='average' would be zero at every "
+                                              r"sample .*pass reference=None"):
+        bn.EEG.sphere([[0, 0, 70.0]], top, radius=90.0, centre=[0, 0, 0], orientations=[[0, 0, 1.0]])
+    with pytest.raises(bn.MonitorError, match=r"reference='S0' would be zero"):
+        bn.EEG(gain=[[1.0, 2.0, 3.0]], reference="S0")
+    one = bn.EEG(gain=[[1.0, 2.0, 3.0]], reference=None, period=0.1)
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[one, bn.Raw(name="raw")])
+    np.testing.assert_allclose(ds.eeg.values[:, 0], ds.raw_v.values @ [1.0, 2.0, 3.0], rtol=1e-12)
