@@ -57,9 +57,14 @@ class Coupling:
         """Check the parameters on the host; return a copy holding arrays.
 
         Each parameter must be finite and a scalar or one value per target region.
+        Fields declared with :func:`~brainnet_cb.plugins.static_field` are kept
+        as they are (they are part of the compilation key, not arrays).
         """
         values = {}
         for f in dataclasses.fields(self):
+            if f.metadata.get("static", False):  # part of the compilation key (static_field), not a number
+                values[f.name] = getattr(self, f.name)
+                continue
             arr = per_region(getattr(self, f.name), n_regions, f"{type(self).__name__}.{f.name}",
                              CouplingError, per="target region")
             values[f.name] = jnp.asarray(np.broadcast_to(arr, (n_regions,)), dtype=dtype)

@@ -1,0 +1,72 @@
+"""Plug-in couplings and monitors written as a user would: the documented contract holds.
+
+A coupling ``post(S, local, strength)`` is checked against a NumPy reference of
+``c_i = post(sum_j W[i, j] r_j(t - tau_ij), r_i(t), sum_j W[i, j])``; static
+fields of a coupling work as documented; methods that cannot take the engine's
+arguments and monitor fields that must be static are refused when the class
+is defined, with the project's errors.
+"""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+
+W = np.array([[0.0, 1.0, 0.5], [0.3, 0.0, 2.0], [1.0, 0.7, 0.0]])  # W[target, source]
+L = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 0.5], [2.0, 0.5, 0.0]])  # mm; at 1 mm/ms and dt 0.1: lags 5..20 steps
+CONN = bn.Connectome(W, L)
+
+
+@bn.plugins.coupling
+class SigmoidDiffusive(bn.Coupling):
+    """c_i = G tanh(a (S_i - s_i r_i)) / a: a saturating diffusive coupling."""
+
+    G: float = 1.0
+    a: float = 2.0
+
+    def post(self, S, local, strength):
+        return self.G * jnp.tanh(self.a * (S - strength * local)) / self.a
+
+
+@bn.plugins.coupling
+class Shaped(bn.Coupling):
+    """c_i = G tanh(S_i) or G S_i, chosen by a static field (part of the compile key)."""
+
+    G: float = 1.0
+    shape: str = bn.plugins.static_field(default="tanh")
+
+    def post(self, S, local, strength):
+        return self.G * (jnp.tanh(S) if self.shape == "tanh" else S)
+
+
+def test_plugin_coupling_equals_a_numpy_reference_with_delays():
+    dt, speed, G, a = 0.1, 1.0, np.array([0.4, 0.8, 1.2]), 1.5
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=10.0, dt=dt, speed=speed, normalize="none",
+                     coupling=SigmoidDiffusive(G=G, a=a), dtype="float64",
+                     monitors=[bn.Raw(variables=("r", "coupling"))])
+    r0 = np.asarray(bn.CoombesByrne().initial_state(3, "float64"))[0]
+    hist = np.vstack([r0, ds.r.values])  # row k: r at t = k dt (a constant history before t = 0)
+    lag = np.rint(L / speed / dt).astype(int)
+    assert sorted(set(lag[W != 0])) == [5, 10, 20]
+    strength = W.sum(axis=1)
+    ref = np.empty_like(ds.coupling.values)
+    for k in range(ref.shape[0]):  # sample k is stamped t = (k + 1) dt
+        S = np.array([sum(W[i, j] * hist[max(k + 1 - lag[i, j], 0), j] for j in range(3)) for i in range(3)])
+        ref[k] = G * np.tanh(a * (S - strength * hist[k + 1])) / a
+    # the same sums in another order: float64 rounding only
+    np.testing.assert_allclose(ds.coupling.values, ref, rtol=0, atol=1e-14)
+
+
+def test_a_static_field_of_a_plugin_coupling_is_kept_and_chooses_the_program():
+    kw = dict(duration=5.0, dt=0.1, noise=bn.Additive(v=0.05), key=2, monitors=[bn.Raw()])
+    tanh = bn.simulate(bn.CoombesByrne(), CONN, coupling=Shaped(G=0.5), **kw)
+    linear = bn.simulate(bn.CoombesByrne(), CONN, coupling=Shaped(G=0.5, shape="linear"), **kw)
+    builtin = bn.simulate(bn.CoombesByrne(), CONN, coupling=bn.Linear(G=0.5), **kw)
+    np.testing.assert_array_equal(linear.r.values, builtin.r.values)  # shape="linear" is Linear, bit for bit
+    assert not np.array_equal(tanh.r.values, linear.r.values)
+    assert tanh.attrs["coupling"] == "Shaped(G=0.5, shape=tanh)"
+    batch = bn.simulate_batch(bn.CoombesByrne(), CONN, batch={"G": [0.5, 0.2]}, coupling=Shaped(), **kw)
+    np.testing.assert_array_equal(batch.r.isel(batch=0).values, tanh.r.values)
+    with pytest.raises(bn.CouplingError, match=r"Shaped.G must be finite"):
+        bn.simulate(bn.CoombesByrne(), CONN, coupling=Shaped(G=np.nan), **kw)
