@@ -47,6 +47,7 @@ Leaky(tau=5.0, I=1.0)
 
 # No ``from __future__ import annotations`` here: the doctest above is compiled with
 # this module's future flags, and dataclasses must see its ClassVar annotations as types.
+import inspect
 from collections.abc import Callable
 from typing import TypeVar, overload
 
@@ -89,6 +90,23 @@ def _check_methods(cls: type, names: tuple[str, ...], base: type, error: type[Ex
         raise error(
             f"{cls.__name__} does not define {missing}; a {base.__name__} needs the pure methods {list(names)}."
         )
+
+
+def _check_signatures(cls: type, signatures: dict[str, tuple[str, ...]], error: type[Exception]) -> None:
+    """Each method in ``signatures`` must accept the arguments the engine passes it, by position."""
+    for name, args in signatures.items():
+        method = getattr(cls, name)
+        try:
+            sig = inspect.signature(method)
+        except (TypeError, ValueError):  # a builtin or C callable: nothing to check
+            continue
+        try:
+            sig.bind(None, *args)  # None: the instance
+        except TypeError:
+            raise error(
+                f"{cls.__name__}.{name}{sig} cannot take the arguments the engine passes it; "
+                f"define it as `def {name}(self, {', '.join(args)}):`."
+            ) from None
 
 
 @overload
@@ -154,10 +172,12 @@ def coupling(cls: type[CouplingT]) -> type[CouplingT]:
     Raises
     ------
     CouplingError
-        If ``cls`` is not a :class:`Coupling` subclass or does not define ``post``.
+        If ``cls`` is not a :class:`Coupling` subclass, does not define
+        ``post``, or its ``post`` cannot take ``(S, local, strength)``.
     """
     _check_subclass(cls, Coupling, "coupling", CouplingError)
     _check_methods(cls, ("post",), Coupling, CouplingError)
+    _check_signatures(cls, {"post": ("S", "local", "strength")}, CouplingError)
     return pytree_dataclass(cls)
 
 
@@ -173,8 +193,11 @@ def monitor(cls: type[MonitorT]) -> type[MonitorT]:
     Raises
     ------
     MonitorError
-        If ``cls`` is not a :class:`Monitor` subclass or lacks one of the three methods.
+        If ``cls`` is not a :class:`Monitor` subclass, or lacks one of the three
+        methods or one cannot take the arguments above.
     """
     _check_subclass(cls, Monitor, "monitor", MonitorError)
     _check_methods(cls, ("init", "update", "emit"), Monitor, MonitorError)
+    _check_signatures(cls, {"init": ("obs", "model"), "update": ("state", "obs", "model"),
+                            "emit": ("state", "obs", "model", "steps")}, MonitorError)
     return pytree_dataclass(cls)

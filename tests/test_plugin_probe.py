@@ -70,3 +70,31 @@ def test_a_static_field_of_a_plugin_coupling_is_kept_and_chooses_the_program():
     np.testing.assert_array_equal(batch.r.isel(batch=0).values, tanh.r.values)
     with pytest.raises(bn.CouplingError, match=r"Shaped.G must be finite"):
         bn.simulate(bn.CoombesByrne(), CONN, coupling=Shaped(G=np.nan), **kw)
+
+
+def test_plugin_methods_that_cannot_take_the_engines_arguments_are_refused_at_definition():
+    with pytest.raises(bn.CouplingError, match=r"OneArg.post\(self, S\) cannot take the arguments the engine "
+                                               r"passes it; define it as `def post\(self, S, local, strength\):`"):
+        @bn.plugins.coupling
+        class OneArg(bn.Coupling):
+            def post(self, S):
+                return S
+    with pytest.raises(bn.MonitorError, match=r"NoModel.init\(self, obs\) cannot take .*"
+                                              r"`def init\(self, obs, model\):`"):
+        @bn.plugins.monitor
+        class NoModel(bn.Monitor):
+            def init(self, obs):
+                return ()
+
+            def update(self, state, obs, model):
+                return state
+
+            def emit(self, state, obs, model, steps):
+                return state, self._select(obs, model)
+
+    @bn.plugins.coupling
+    class Flexible(bn.Coupling):  # *args and an extra keyword with a default are fine
+        def post(self, S, *rest, scale=1.0):
+            return scale * S
+
+    assert Flexible().post(1.0, 2.0, 3.0) == 1.0
