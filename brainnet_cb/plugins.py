@@ -47,6 +47,7 @@ Leaky(tau=5.0, I=1.0)
 
 # No ``from __future__ import annotations`` here: the doctest above is compiled with
 # this module's future flags, and dataclasses must see its ClassVar annotations as types.
+import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import TypeVar, overload
@@ -107,6 +108,20 @@ def _check_signatures(cls: type, signatures: dict[str, tuple[str, ...]], error: 
                 f"{cls.__name__}.{name}{sig} cannot take the arguments the engine passes it; "
                 f"define it as `def {name}(self, {', '.join(args)}):`."
             ) from None
+
+
+def _check_static_fields(cls: type, names: tuple[str, ...], error: type[Exception]) -> None:
+    """Fields in ``names`` must be declared with :func:`static_field` (they are part of the compilation key)."""
+    plain = [f for f in dataclasses.fields(cls) if f.name in names and not f.metadata.get("static", False)]
+    if plain:
+        examples = "; ".join(
+            f"{f.name} = bn.plugins.static_field(default={f.default!r})" if f.default is not dataclasses.MISSING
+            else f"{f.name} = bn.plugins.static_field()" for f in plain)
+        plain = [f.name for f in plain]
+        raise error(
+            f"{cls.__name__} declares {plain} as plain fields; {list(names)} "
+            f"are static (part of the compilation key, not arrays): write `{examples}`."
+        )
 
 
 @overload
@@ -193,11 +208,14 @@ def monitor(cls: type[MonitorT]) -> type[MonitorT]:
     Raises
     ------
     MonitorError
-        If ``cls`` is not a :class:`Monitor` subclass, or lacks one of the three
-        methods or one cannot take the arguments above.
+        If ``cls`` is not a :class:`Monitor` subclass, lacks one of the three
+        methods or one cannot take the arguments above, or it declares
+        ``period``, ``variables`` or ``name`` as a plain (not static) field.
     """
     _check_subclass(cls, Monitor, "monitor", MonitorError)
     _check_methods(cls, ("init", "update", "emit"), Monitor, MonitorError)
     _check_signatures(cls, {"init": ("obs", "model"), "update": ("state", "obs", "model"),
                             "emit": ("state", "obs", "model", "steps")}, MonitorError)
-    return pytree_dataclass(cls)
+    cls = pytree_dataclass(cls)
+    _check_static_fields(cls, ("period", "variables", "name"), MonitorError)
+    return cls

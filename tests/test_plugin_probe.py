@@ -98,3 +98,23 @@ def test_plugin_methods_that_cannot_take_the_engines_arguments_are_refused_at_de
             return scale * S
 
     assert Flexible().post(1.0, 2.0, 3.0) == 1.0
+
+
+def test_monitor_period_variables_name_declared_as_plain_fields_are_refused():
+    with pytest.raises(bn.MonitorError, match=r"Peak declares \['period', 'name'\] as plain fields; "
+                                              r".*period = bn.plugins.static_field\(default=1.0\); "
+                                              r"name = bn.plugins.static_field\(default='peak'\)"):
+        @bn.plugins.monitor
+        class Peak(bn.Monitor):
+            period: float = 1.0
+            variables: tuple = bn.plugins.static_field(default=None)
+            name: str = "peak"
+
+            def init(self, obs, model):
+                return jnp.full_like(self._select(obs, model), -jnp.inf)
+
+            def update(self, state, obs, model):
+                return jnp.maximum(state, self._select(obs, model))
+
+            def emit(self, state, obs, model, steps):
+                return jnp.full_like(state, -jnp.inf), state
