@@ -68,11 +68,50 @@ class Coupling:
             arr = per_region(getattr(self, f.name), n_regions, f"{type(self).__name__}.{f.name}",
                              CouplingError, per="target region")
             values[f.name] = jnp.asarray(np.broadcast_to(arr, (n_regions,)), dtype=dtype)
-        return type(self)(**values)
+        out = type(self)(**values)
+        _check_post(jax.tree_util.tree_structure(out), n_regions, jnp.dtype(dtype), out)
+        return out
 
     def describe(self) -> str:
         args = ", ".join(f"{f.name}={np.asarray(getattr(self, f.name)).tolist()}" for f in dataclasses.fields(self))
         return f"{type(self).__name__}({args})"
+
+
+_POST_CHECKED: set = set()  # (tree structure, n, dtype) whose post gave one real value per region
+
+
+def _check_post(structure, n: int, dtype, coupling: Coupling) -> None:
+    """Trace ``post`` once per structure (no compilation): it must give one real number per target region.
+
+    A post returning another shape or a complex input fails (or broadcasts the node
+    state to a matrix) deep inside the compiled scan; this says so before the run.
+    """
+    key = (structure, n, dtype)
+    try:
+        if key in _POST_CHECKED:
+            return
+    except TypeError:  # a static field that cannot be hashed: check every time
+        key = None
+    vec = jax.ShapeDtypeStruct((n,), dtype)
+    name = type(coupling).__name__
+    try:
+        out = jax.eval_shape(lambda c, S, local, strength: c.post(S, local, strength), coupling, vec, vec, vec)
+    except Exception as exc:  # the user's code failed on arrays of shape (n,)
+        raise CouplingError(
+            f"{name}.post(S, local, strength) failed on arrays of shape ({n},) (one value per target "
+            f"region): {type(exc).__name__}: {exc}"
+        ) from exc
+    shape = getattr(out, "shape", None)
+    kind = np.dtype(getattr(out, "dtype", np.float64)).kind
+    if shape not in ((), (1,), (n,)) or kind not in "fiub":
+        what = f"shape {shape}, dtype {out.dtype}" if shape is not None else repr(out)
+        raise CouplingError(
+            f"{name}.post(S, local, strength) must return one real number per target region (shape "
+            f"({n},), like S); it returns {what}. Reduce it to shape ({n},), e.g. with .sum(axis=...) or "
+            f"the real part."
+        )
+    if key is not None:
+        _POST_CHECKED.add(key)
 
 
 @pytree_dataclass

@@ -118,3 +118,42 @@ def test_monitor_period_variables_name_declared_as_plain_fields_are_refused():
 
             def emit(self, state, obs, model, steps):
                 return jnp.full_like(state, -jnp.inf), state
+
+
+@bn.plugins.coupling
+class Odd(bn.Coupling):
+    """c = G f(S, local), with f a static field (a careless post)."""
+
+    G: float = 1.0
+    f: object = bn.plugins.static_field(default=None)
+
+    def post(self, S, local, strength):
+        return self.G * self.f(S, local)
+
+
+@pytest.mark.parametrize(("f", "message"), [
+    (lambda S, local: S[:, None], r"it returns shape \(3, 3\), dtype float64"),  # would make the state a matrix
+    (lambda S, local: jnp.stack([S, local]), r"it returns shape \(2, 3\), dtype float64"),
+    (lambda S, local: S.astype(jnp.complex128), r"it returns shape \(3,\), dtype complex128"),
+    (lambda S, local: S[:2], r"failed on arrays of shape \(3,\) \(one value per target region\): "
+                             r"TypeError: mul got incompatible"),
+])
+def test_a_post_that_does_not_give_one_real_value_per_region_is_refused_before_the_run(f, message):
+    with pytest.raises(bn.CouplingError, match=r"Odd.post\(S, local, strength\) .*" + message):
+        bn.simulate(bn.CoombesByrne(), CONN, duration=1.0, dt=0.1, coupling=Odd(f=f))
+
+
+def test_a_post_giving_one_value_for_all_regions_still_runs():
+    @bn.plugins.coupling
+    class MeanField(bn.Coupling):
+        """Every region receives G times the mean of S (a scalar, broadcast by the engine)."""
+
+        G: float = 1.0
+
+        def post(self, S, local, strength):
+            return self.G * S.mean()
+
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=1.0, dt=0.1, coupling=MeanField(G=0.5),
+                     monitors=[bn.Raw(variables=("coupling",))])
+    c = ds.coupling.values
+    np.testing.assert_array_equal(c, np.repeat(c[:, :1], 3, axis=1))
