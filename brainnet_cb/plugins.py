@@ -188,12 +188,22 @@ def coupling(cls: type[CouplingT]) -> type[CouplingT]:
     ------
     CouplingError
         If ``cls`` is not a :class:`Coupling` subclass, does not define
-        ``post``, or its ``post`` cannot take ``(S, local, strength)``.
+        ``post``, or its ``post`` cannot take ``(S, local, strength)``, or it
+        annotates ``port_name`` as a field instead of a ``ClassVar``.
     """
     _check_subclass(cls, Coupling, "coupling", CouplingError)
     _check_methods(cls, ("post",), Coupling, CouplingError)
     _check_signatures(cls, {"post": ("S", "local", "strength")}, CouplingError)
-    return pytree_dataclass(cls)
+    cls = pytree_dataclass(cls)
+    port = next((f for f in dataclasses.fields(cls) if f.name == "port_name"), None)
+    if port is not None:
+        raise CouplingError(
+            f"{cls.__name__} annotates port_name as a field (port_name: {getattr(port.type, '__name__', port.type)}), "
+            f"so it would be a parameter; "
+            f"it is a class declaration: write `port_name: ClassVar = {port.default!r}` "
+            f"(from typing import ClassVar)."
+        )
+    return cls
 
 
 def monitor(cls: type[MonitorT]) -> type[MonitorT]:

@@ -120,6 +120,18 @@ def test_monitor_period_variables_name_declared_as_plain_fields_are_refused():
                 return jnp.full_like(state, -jnp.inf), state
 
 
+def test_port_name_annotated_as_a_field_is_refused_saying_classvar():
+    with pytest.raises(bn.CouplingError, match=r"ToG annotates port_name as a field \(port_name: str\), so it would "
+                                               r"be a parameter; .*write `port_name: ClassVar = 'g'`"):
+        @bn.plugins.coupling
+        class ToG(bn.Coupling):
+            G: float = 1.0
+            port_name: str = "g"
+
+            def post(self, S, local, strength):
+                return self.G * S
+
+
 @bn.plugins.coupling
 class Odd(bn.Coupling):
     """c = G f(S, local), with f a static field (a careless post)."""
