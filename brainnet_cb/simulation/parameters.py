@@ -112,6 +112,9 @@ class Parameter:
     low_open: bool = False
     per_region: bool = True
     differentiable: bool = True
+    #: A field declared with :func:`~brainnet_cb.plugins.static_field`: part of the compiled program, not a
+    #: number the engine can vary (it cannot be batched, swept, fitted or trained).
+    static: bool = False
 
     @property
     def location(self) -> str:
@@ -253,11 +256,15 @@ class ParameterBook:
         hits = []
         if name in self.model_fields:
             lo, hi = self.model.param_ranges.get(name, _INF)
-            hits.append(Parameter(name, "model", name, (float(lo), float(hi))))
+            static = _is_static(self.model, name)
+            hits.append(Parameter(name, "model", name, (float(lo), float(hi)), differentiable=not static,
+                                  static=static))
         if name in self.coupling_fields:
             ranges = {**COUPLING_RANGES, **getattr(self.coupling, "param_ranges", {})}
             lo, hi = ranges.get(name, _INF)
-            hits.append(Parameter(name, "coupling", name, (float(lo), float(hi))))
+            static = _is_static(self.coupling, name)
+            hits.append(Parameter(name, "coupling", name, (float(lo), float(hi)), differentiable=not static,
+                                  static=static))
         if name == "speed":
             hits.append(Parameter(name, "speed", name, (0.0, math.inf), low_open=True, per_region=False,
                                   differentiable=False))
@@ -316,10 +323,11 @@ class ParameterBook:
                 dataclasses.replace(obj, **{p.field: v}).validated(n, dtype)
         return arr
 
-    @staticmethod
-    def plain(p: Parameter, values, label, error):
+    def plain(self, p: Parameter, values, label, error):
         """``values`` of ``p`` as plain numbers: a brainunit speed in mm/ms (as the run's ``speed=``
-        takes it); strings and booleans refused (NumPy would read ``"0.5"`` as 0.5 and True as 1)."""
+        takes it); strings and booleans refused (NumPy would read ``"0.5"`` as 0.5 and True as 1), and so
+        is any value of a static field (:meth:`check_not_static`)."""
+        self.check_not_static(p, label, error)
         try:
             kind = np.asarray(values).dtype.kind
         except (TypeError, ValueError):
@@ -327,6 +335,24 @@ class ParameterBook:
         if kind in "bUS" and p.kind != "seed":  # a seed's own check says it must be an integer
             raise error(f"{label} must be numbers; got {values!r}.")
         return to_mm_per_ms(values, label, error) if p.kind == "speed" else values
+
+    def check_not_static(self, p: Parameter, label, error):
+        """Refuse values for a static field (:func:`~brainnet_cb.plugins.static_field`) with ``error``.
+
+        Such a field is part of the compiled program (a Python value such as
+        an integer order, kept as it is by ``validated``); a batch, a grid or
+        a fit would pass it floats or arrays. Each value is its own run.
+        """
+        if not p.static:
+            return
+        obj = self.model if p.kind == "model" else self.coupling
+        cls = type(obj).__name__
+        raise error(
+            f"{label}: {cls}.{p.field} is a static field (declared with bn.plugins.static_field): it is part of "
+            f"the compiled program, so changing it recompiles, and it cannot be batched, swept or fitted as "
+            f"numbers. Run one bn.simulate per value instead, e.g. for each v: bn.simulate(dataclasses.replace("
+            f"{p.kind}, {p.field}=v), ...)."
+        )
 
     def point(self, p: Parameter, value, n, error, label, labels=None) -> np.ndarray:
         """One value of ``p`` (a fit's starting value): a finite scalar or one value per region.
@@ -451,6 +477,11 @@ class ParameterBook:
             if p.kind == "noise":
                 sigma = sigma.at[rows.index(p.field)].set(broadcast(params[k]))
         return dyn._replace(sigma=sigma)
+
+
+def _is_static(obj, name) -> bool:
+    """Is field ``name`` of the dataclass ``obj`` declared with :func:`~brainnet_cb.plugins.static_field`?"""
+    return any(f.name == name and f.metadata.get("static", False) for f in dataclasses.fields(obj))
 
 
 def _check_repeats(arr, label, phrasing):
