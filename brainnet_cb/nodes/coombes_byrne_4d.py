@@ -122,14 +122,35 @@ class CoombesByrne4D(NodeModel):
         dq = self.alpha * (self.k * jnp.pi * r - g - 2.0 * q)
         return jnp.stack([dr, dv, dg, dq])
 
-    def _scalars(self):
+    def _scalars(self, method: str, v_ext) -> dict[str, float]:
+        """The scalar parameters and ``v_ext`` as floats, checked; errors name ``method`` (the one called)."""
         p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
         if any(a.ndim for a in p.values()):
             raise ModelError(
-                "fixed_point() and jacobian() need scalar parameters; got per-region arrays. "
-                "Call them on a model with one value per parameter."
+                f"CoombesByrne4D.{method}() needs scalar parameters; got per-region arrays. "
+                "Call it on a model with one value per parameter."
             )
-        return self._checked_scalars("fixed_point")
+        return self._checked_scalars(method, v_ext=v_ext)
+
+    def _fixed_point(self, v_ext, method: str) -> tuple[float, float, float, float]:
+        p = self._scalars(method, v_ext)
+        two_d = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"])
+        points = two_d.fixed_points(p["v_ext"])
+        if not points:  # only when Delta = 0: then r = 0 is invariant
+            raise ModelError(
+                f"CoombesByrne4D.{method}(): no fixed point with r* > 0 for these parameters: with Delta = 0 the "
+                "rate r = 0 is invariant, and its fixed points (r* = 0, v* = +-sqrt(-(eta + v_ext)) where "
+                "eta + v_ext <= 0, g* = q* = 0) are not the ones this method analyses; give Delta > 0."
+            )
+        if len(points) != 1:  # CoombesByrne.fixed_point's message named fixed_points(), which this class lacks
+            raise ModelError(
+                f"CoombesByrne4D.{method}() needs one fixed point; these parameters give {len(points)} (r*, v*) "
+                f"(bistable regime): {points}. CoombesByrne4D has no fixed_points(): its fixed points are those "
+                f"of bn.CoombesByrne(Delta={p['Delta']!r}, eta={p['eta']!r}, k={p['k']!r}, "
+                f"v_syn={p['v_syn']!r}).fixed_points(v_ext={p['v_ext']!r}), with g* = k*pi*r* and q* = 0."
+            )
+        r, v = points[0]
+        return r, v, p["k"] * math.pi * r, 0.0
 
     def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float, float, float]:
         r"""The fixed point ``(r*, v*, g*, q*)`` under a constant input ``v_ext``.
@@ -139,9 +160,7 @@ class CoombesByrne4D(NodeModel):
         (:meth:`CoombesByrne.fixed_point`, which raises :class:`ModelError` in
         the bistable regime).
         """
-        p = self._scalars()
-        r, v = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"]).fixed_point(v_ext)
-        return r, v, p["k"] * math.pi * r, 0.0
+        return self._fixed_point(v_ext, "fixed_point")
 
     def jacobian(self, v_ext: float = 0.0) -> np.ndarray:
         r"""The Jacobian (4 x 4, 1/ms) of one node at its fixed point.
@@ -155,8 +174,11 @@ class CoombesByrne4D(NodeModel):
            \alpha k\pi & 0 & -\alpha & -2\alpha
            \end{pmatrix}
         """
-        p = self._scalars()
-        r, v, g, _ = self.fixed_point(v_ext)
+        return self._jacobian(v_ext, "jacobian")
+
+    def _jacobian(self, v_ext, method: str) -> np.ndarray:
+        p = self._scalars(method, v_ext)
+        r, v, g, _ = self._fixed_point(v_ext, method)
         a = p["alpha"]
         return np.array(
             [
@@ -169,9 +191,12 @@ class CoombesByrne4D(NodeModel):
 
     def eigenvalues(self, v_ext: float = 0.0) -> np.ndarray:
         """Eigenvalues of :meth:`jacobian`, by decreasing real part."""
-        ev = np.linalg.eigvals(self.jacobian(v_ext))
+        return self._eigenvalues(v_ext, "eigenvalues")
+
+    def _eigenvalues(self, v_ext, method: str) -> np.ndarray:
+        ev = np.linalg.eigvals(self._jacobian(v_ext, method))
         return ev[np.argsort(-ev.real)]
 
     def is_stable(self, v_ext: float = 0.0) -> bool:
         """True if every eigenvalue at the fixed point has a negative real part."""
-        return bool(self.eigenvalues(v_ext)[0].real < 0)
+        return bool(self._eigenvalues(v_ext, "is_stable")[0].real < 0)

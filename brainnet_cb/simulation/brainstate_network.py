@@ -35,9 +35,13 @@ gradients flow from any loss of the trajectory to them.
 
 from __future__ import annotations
 
+import math
+
 import brainstate
 import brainunit as u
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..errors import SimulationError
 from ..monitors import Raw
@@ -70,7 +74,8 @@ class NetworkModule(brainstate.nn.Dynamics):
         (``"noise_v"``), as named by the parameter book
         (:mod:`brainnet_cb.simulation.parameters`), starting from their value
         in the spec: a scalar is one global trainable value, an array one
-        value per region. Speed and seed are not differentiable and are refused.
+        value per region. Speed and seed are not differentiable and are refused,
+        and so is a field declared with :func:`~brainnet_cb.plugins.static_field`.
     **options
         The run options of :class:`~brainnet_cb.Simulation`: ``coupling``,
         ``speed``, ``noise``, ``key``, ``method``, ``initial_state``,
@@ -142,6 +147,7 @@ class NetworkModule(brainstate.nn.Dynamics):
         for name in trainable:
             p = self._book.lookup(name, SimulationError, "unknown parameter {name!r} in trainable; "
                                                          "choose from the {choices}.")
+            self._book.check_not_static(p, f"trainable {name!r}", SimulationError)
             if not p.differentiable:
                 raise SimulationError(
                     f"{name!r} cannot be trainable: it changes integer delays or the random numbers, "
@@ -209,18 +215,24 @@ class NetworkModule(brainstate.nn.Dynamics):
             External input added to the coupling input of this step (the
             model's coupling port, ``v`` for Coombes–Byrne), a scalar or one
             value per region; held fixed over the stages of the step like the
-            coupling.
+            coupling. A brainunit quantity is read in the port's unit
+            (dimensionless for Coombes-Byrne; a dimensionless quantity is its
+            number).
+
+        Raises
+        ------
+        SimulationError
+            If ``inp`` is not real numbers (a string, complex), has another
+            shape, has a unit of another dimension, or (when it is a concrete
+            value, not a tracer of a ``for_loop`` or ``jit``) is NaN or inf;
+            checked before the step is traced.
         """
         self._check_dt()
         self._check_initialised()
         dyn = self.dynamic()
         carry = self._carry()
         if inp is not None:
-            inp = u.get_mantissa(u.maybe_decimal(inp))
-            if jnp.ndim(inp) > 1 or jnp.size(inp) not in (1, carry.c.shape[-1]):
-                raise SimulationError(
-                    f"update(inp) takes a scalar or one value per region ({carry.c.shape[-1]}); got shape "
-                    f"{jnp.shape(inp)}.")
+            inp = self._checked_input(inp, carry.c.shape[-1])
             carry = carry._replace(c=carry.c + jnp.broadcast_to(jnp.asarray(inp, carry.c.dtype), carry.c.shape))
         nz = None if self.noise_block is None else self.noise_block.value
         carry, nz = engine._step((carry, nz), dyn, self._plan)
@@ -235,6 +247,62 @@ class NetworkModule(brainstate.nn.Dynamics):
         if self.noise_state is not None:
             self.noise_state.value = carry.aux
         return dyn.model.sent(carry.x)
+
+    def _port_unit(self):
+        """The unit of the coupling port's input, as declared (a string such as ``"1/ms"``, or a unit): the
+        model's ``port_units`` (brainstate adapters) or ``param_units`` entry for the port (Jansen-Rit's
+        ``p``), else ``"1"`` (dimensionless)."""
+        port = self.model.receives
+        return (getattr(self.model, "port_units", None) or {}).get(port, self.model.param_units.get(port, "1"))
+
+    def _checked_input(self, inp, n):
+        """``inp`` of :meth:`update` as a plain number or array, checked before it enters the step.
+
+        A brainunit quantity must have the dimension of the coupling port
+        (dimensionless for Coombes-Byrne) and is read in its unit; the
+        values must be real numbers of shape ``()``, ``(1,)`` or ``(n,)``;
+        concrete values (not tracers of a ``for_loop`` or ``jit``) must be
+        finite. :class:`SimulationError` otherwise (a string raised
+        brainunit's TypeError, NaN ran silently, ``1 mV`` was read as 1).
+        """
+        port = f"{type(self.model).__name__}'s coupling port {self.model.receives!r}"
+        if isinstance(inp, u.Quantity):
+            spec = self._port_unit()
+            unit = u.parse_unit(spec) if isinstance(spec, str) else spec
+            try:
+                inp = inp.to_decimal(unit)
+            except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+                plain = unit.is_unitless
+                got = "a traced value" if isinstance(u.get_mantissa(inp), jax.core.Tracer) else str(inp)
+                raise SimulationError(
+                    f"update(inp) is added to {port}, which is {'dimensionless' if plain else f'in {spec}'}; got "
+                    f"{got} with unit {u.get_unit(inp)}. Pass "
+                    f"{'a plain number' if plain else f'a plain number in {spec} or a quantity of that dimension'}."
+                ) from None
+        if isinstance(inp, (str, bytes)):
+            raise SimulationError(f"update(inp) must be a number or an array (one value per region, {n}); got "
+                                  f"{inp!r}. Convert it first, e.g. update(float(inp)).")
+        if isinstance(inp, jax.core.Tracer):  # inside a for_loop / jit: shape and dtype only
+            shape, kind, values = inp.shape, inp.dtype.kind, None
+        else:
+            try:
+                values = np.asarray(inp)
+            except (TypeError, ValueError):
+                values = np.asarray(inp, dtype=object)
+            shape, kind = values.shape, values.dtype.kind
+        if kind not in "biuf":
+            raise SimulationError(f"update(inp) must be real numbers (one value per region, {n}); got {inp!r} "
+                                  f"(dtype {values.dtype if values is not None else inp.dtype}).")
+        if len(shape) > 1 or math.prod(shape) not in (1, n):
+            raise SimulationError(
+                f"update(inp) takes a scalar or one value per region ({n}); got shape {tuple(shape)}.")
+        if values is not None and not np.all(np.isfinite(values)):
+            bad = np.flatnonzero(~np.isfinite(np.ravel(values)))
+            where = "" if values.size == 1 else f" at region index {bad.tolist()[:8]}"
+            raise SimulationError(
+                f"update(inp) must be finite; got {np.ravel(values)[bad[0]].item()!r}{where}. A NaN or inf input makes "
+                "every region non-finite from this step on; pass finite values (0 for no input).")
+        return inp
 
     def _check_initialised(self):
         if not hasattr(self, "x"):

@@ -1,0 +1,124 @@
+"""NetworkModule.update's input is checked before it enters the step (and CoombesByrne4D names the method called).
+
+A string raised brainunit's TypeError, a NaN or inf ran silently (every region NaN from then on), and a
+quantity with a unit was read as its number (``1 mV`` as 1 on a dimensionless port). Each is now a
+SimulationError naming the input and the fix; a tracer (the input of a for_loop body) keeps its shape and
+unit checks, its values are not read.
+"""
+
+import dataclasses
+from typing import ClassVar
+
+import brainstate
+import brainunit as u
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.simulation.brainstate_network import NetworkModule
+
+CONN = bn.Connectome(weights=[[0, 1, 0], [1, 0, 1], [0, 1, 0]], lengths=[[0, 30, 0], [30, 0, 10], [0, 10, 0]])
+
+
+def _net(model=None, **opts):
+    net = NetworkModule(bn.CoombesByrne(eta=-4.6) if model is None else model, CONN, coupling=bn.Linear(G=0.3),
+                        **opts)
+    brainstate.nn.init_all_states(net)
+    return net
+
+
+@pytest.mark.parametrize("inp, match", [
+    ("1", r"update\(inp\) must be a number or an array \(one value per region, 3\); got '1'. Convert it first"),
+    (float("nan"), r"update\(inp\) must be finite; got nan. A NaN or inf input makes every region non-finite"),
+    (np.array([0.1, np.inf, 0.0]), r"must be finite; got inf at region index \[1\]"),
+    (1 * u.mV, r"added to CoombesByrne's coupling port 'v', which is dimensionless; got 1 mV with unit mV. "
+               r"Pass a plain number"),
+    (1 + 2j, r"must be real numbers \(one value per region, 3\); got \(1\+2j\) \(dtype complex128\)"),
+    ([0.1, "a", 0.0], r"must be real numbers"),
+])
+def test_a_bad_input_is_refused_and_the_state_is_untouched(inp, match):
+    net = _net()
+    before = np.asarray(net.x.value).copy()
+    with pytest.raises(bn.SimulationError, match=match):
+        net.update(inp)  # was: TypeError ("1"), NaN everywhere (nan, inf), read as 1 (1 mV), ComplexWarning
+    np.testing.assert_array_equal(np.asarray(net.x.value), before)
+    assert net.t == 0.0
+
+
+def test_good_inputs_are_unchanged_and_a_dimensionless_quantity_is_its_number():
+    """0.5, [0.5]*3 and 0.5 (unitless quantity) step alike, bit for bit; the input moves the rates."""
+    runs = [_net() for _ in range(4)]
+    out = [np.asarray(net.update(inp)) for net, inp in zip(runs, (0.5, [0.5, 0.5, 0.5], 0.5 * u.UNITLESS, 0.0))]
+    np.testing.assert_array_equal(out[0], out[1])
+    np.testing.assert_array_equal(out[0], out[2])
+    assert np.all(out[0] > out[3])  # a positive drive on v raises r
+
+
+def test_a_quantity_is_read_in_the_unit_of_the_port():
+    """Jansen-Rit's port p is in 1/ms: 100 Hz is 0.1 (it was read as 100), and mV is refused."""
+    a, b = _net(bn.JansenRit()), _net(bn.JansenRit())
+    np.testing.assert_array_equal(np.asarray(a.update(100 * u.Hz)), np.asarray(b.update(0.1)))
+    with pytest.raises(bn.SimulationError, match=r"coupling port 'p', which is in 1/ms; got 1 mV with unit mV. Pass "
+                                                 r"a plain number in 1/ms or a quantity of that dimension"):
+        a.update(1 * u.mV)
+
+
+def test_traced_inputs_in_a_for_loop_keep_their_shape_and_unit_checks():
+    net, ref = _net(), _net()
+    drive = brainstate.transform.for_loop(lambda i: net.update(0.01 * i * u.UNITLESS), jnp.arange(50))
+    plain = brainstate.transform.for_loop(lambda i: ref.update(0.01 * i), jnp.arange(50))
+    np.testing.assert_array_equal(np.asarray(drive), np.asarray(plain))
+    with pytest.raises(bn.SimulationError, match=r"dimensionless; got a traced value with unit mV"):
+        brainstate.transform.for_loop(lambda i: net.update(0.01 * i * u.mV), jnp.arange(5))
+    with pytest.raises(bn.SimulationError, match=r"scalar or one value per region \(3\); got shape \(5,\)"):
+        brainstate.transform.for_loop(lambda i: net.update(jnp.ones(5) * i), jnp.arange(5))
+    with pytest.raises(bn.SimulationError, match=r"must be finite; got nan"):  # a constant in the body: concrete
+        brainstate.transform.for_loop(lambda i: net.update(jnp.nan), jnp.arange(5))
+    jitted = brainstate.transform.jit(lambda x: net.update(x))  # a traced argument: values not read, no error
+    assert np.isfinite(np.asarray(jitted(jnp.full(3, 0.1)))).all()
+
+
+@pytest.mark.parametrize("method", ["fixed_point", "jacobian", "eigenvalues", "is_stable"])
+def test_coombes_byrne_4d_errors_name_the_method_called(method):
+    """jacobian(), eigenvalues() and is_stable() said "CoombesByrne4D.fixed_point() needs ..."; the
+    bistable case said "use fixed_points()", which CoombesByrne4D does not have."""
+    with pytest.raises(bn.ModelError, match=rf"CoombesByrne4D.{method}\(\) needs CoombesByrne4D.alpha finite and in"):
+        getattr(bn.CoombesByrne4D(alpha=0.0), method)()
+    with pytest.raises(bn.ModelError, match=rf"CoombesByrne4D.{method}\(\) needs the input v_ext finite"):
+        getattr(bn.CoombesByrne4D(), method)(float("nan"))  # was: "CoombesByrne.fixed_points() needs ..."
+    bistable = bn.CoombesByrne4D(eta=-20.0, k=1.0, v_syn=10.0, Delta=0.5)
+    with pytest.raises(bn.ModelError, match=rf"CoombesByrne4D.{method}\(\) needs one fixed point; these parameters "
+                                            r"give 3 .*has no fixed_points\(\): its fixed points are those of "
+                                            r"bn.CoombesByrne\(Delta=0.5, eta=-20.0, k=1.0, v_syn=10.0\)"):
+        getattr(bistable, method)()
+    two_d = bn.CoombesByrne(eta=-20.0, k=1.0, v_syn=10.0, Delta=0.5).fixed_points()
+    assert len(two_d) == 3  # the pointer in the message is a working call
+    four = bn.CoombesByrne4D(eta=3.0)
+    r, v, g, q = four.fixed_point()  # a valid point: the 2D model's, with g* = k pi r*, q* = 0
+    assert (r, v) == bn.CoombesByrne(Delta=four.Delta, eta=3.0, k=four.k, v_syn=four.v_syn).fixed_point()
+    assert g == pytest.approx(four.k * np.pi * r) and q == 0.0
+
+
+def test_a_static_field_cannot_be_trainable():
+    """It was refused as "it changes integer delays or the random numbers"; it is a static field."""
+    @bn.node_model
+    class _Poly(bn.NodeModel):
+        tau: float = 10.0
+        order: int = bn.plugins.static_field(default=2)
+        states: ClassVar[tuple] = ("x",)
+        initial: ClassVar[dict] = {"x": 0.5}
+        sends: ClassVar[str] = "x"
+        receives: ClassVar[str] = "x"
+        input_ports: ClassVar[tuple] = ("x",)
+
+        def dfun(self, x, inputs):
+            return -sum(x ** (k + 1) for k in range(self.order)) / self.tau
+
+    two = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 10], [10, 0]])
+    with pytest.raises(bn.SimulationError, match=r"trainable 'order': _Poly.order is a static field \(declared with "
+                                                 r"bn.plugins.static_field\): it is part of the compiled program"):
+        NetworkModule(_Poly(order=1), two, trainable="order")
+    net = NetworkModule(dataclasses.replace(_Poly(), order=1), two, trainable="tau")  # the other field trains
+    brainstate.nn.init_all_states(net)
+    assert float(net.update()[0]) == pytest.approx(0.5 * np.exp(-0.01), rel=1e-6)  # dx/dt = -x / tau, one 0.1 ms step
