@@ -144,6 +144,12 @@ class NetworkModule(brainstate.nn.Dynamics):
         self.params = {}
         if isinstance(trainable, str):  # one name, not its letters
             trainable = (trainable,)
+        elif trainable is None:
+            trainable = ()
+        elif not isinstance(trainable, (list, tuple, set, frozenset)):
+            raise SimulationError(
+                f"trainable must be a parameter name or a sequence of names, e.g. trainable=('G', 'eta'); got "
+                f"{trainable!r}.")
         for name in trainable:
             p = self._book.lookup(name, SimulationError, "unknown parameter {name!r} in trainable; "
                                                          "choose from the {choices}.")
@@ -175,6 +181,12 @@ class NetworkModule(brainstate.nn.Dynamics):
         if not self.params:
             return self._dyn
         values = {name: param.value() for name, param in self.params.items()}
+        n = self.connectome.n_regions
+        for name, v in values.items():  # a shape is known in a trace too: checked before substitute broadcasts
+            if jnp.shape(v) not in ((), (1,), (n,)):
+                raise SimulationError(
+                    f"param_{name} holds shape {jnp.shape(v)}; {name} takes a scalar (one global value) or one "
+                    f"value per region ({n}). Set it with net.param_{name}.set_value(...) of one of those shapes.")
         return self._book.substitute(_RunView(self), values)
 
     def _carry(self) -> engine.Carry:

@@ -122,3 +122,21 @@ def test_a_static_field_cannot_be_trainable():
     net = NetworkModule(dataclasses.replace(_Poly(), order=1), two, trainable="tau")  # the other field trains
     brainstate.nn.init_all_states(net)
     assert float(net.update()[0]) == pytest.approx(0.5 * np.exp(-0.01), rel=1e-6)  # dx/dt = -x / tau, one 0.1 ms step
+
+
+def test_trainable_none_and_a_mis_shaped_parameter_value_are_refused_by_message():
+    """trainable=None raised "'NoneType' object is not iterable"; a ParamState set to 5 values on 3 regions
+    raised jax's "Incompatible types for broadcasting" from inside the step."""
+    assert NetworkModule(bn.CoombesByrne(), CONN, trainable=None).params == {}
+    with pytest.raises(bn.SimulationError, match=r"trainable must be a parameter name or a sequence of names"):
+        NetworkModule(bn.CoombesByrne(), CONN, trainable=5)
+    net = _net(trainable="eta")
+    before = np.asarray(net.x.value).copy()
+    net.param_eta.set_value(jnp.ones(5))
+    with pytest.raises(bn.SimulationError, match=r"param_eta holds shape \(5,\); eta takes a scalar \(one global "
+                                                 r"value\) or one value per region \(3\)"):
+        net.update()
+    np.testing.assert_array_equal(np.asarray(net.x.value), before)
+    net.param_eta.set_value(jnp.full(3, -4.6))  # per region, the spec's value: the same step as the scalar
+    ref = _net()
+    np.testing.assert_array_equal(np.asarray(net.update()), np.asarray(ref.update()))
