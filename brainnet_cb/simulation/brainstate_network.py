@@ -337,7 +337,12 @@ class NetworkModule(brainstate.nn.Dynamics):
     def t(self) -> float:
         """The time of the current step (ms), ``step * dt`` (host value; not inside a trace)."""
         self._check_initialised()
-        return float(self.step.value) * self.dt
+        step = self.step.value
+        if isinstance(step, jax.core.Tracer):
+            raise SimulationError(
+                "net.t is a host value (a Python float) and cannot be read inside a brainstate for_loop or jit; "
+                "there use the traced time net.step.value * net.dt, or read net.t after the loop.")
+        return float(step) * self.dt
 
     def state(self, name: str):
         """The row of the node state ``name`` (e.g. ``"v"``), shape ``(n,)``."""

@@ -140,3 +140,15 @@ def test_trainable_none_and_a_mis_shaped_parameter_value_are_refused_by_message(
     net.param_eta.set_value(jnp.full(3, -4.6))  # per region, the spec's value: the same step as the scalar
     ref = _net()
     np.testing.assert_array_equal(np.asarray(net.update()), np.asarray(ref.update()))
+
+
+def test_reading_t_inside_a_for_loop_says_to_use_the_traced_step():
+    """It raised jax's ConcretizationTypeError from float(tracer)."""
+    net = _net()
+    with pytest.raises(bn.SimulationError, match=r"net.t is a host value .* use the traced time "
+                                                 r"net.step.value \* net.dt"):
+        brainstate.transform.for_loop(lambda i: (net.update(), net.t)[0], jnp.arange(3))
+    net.init_state()
+    times = brainstate.transform.for_loop(lambda i: (net.update(), net.step.value * net.dt)[1], jnp.arange(3))
+    np.testing.assert_allclose(np.asarray(times), [0.1, 0.2, 0.3], rtol=1e-12)
+    assert net.t == pytest.approx(0.3)
