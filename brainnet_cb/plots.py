@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import BrainnetError
+from .errors import AnalysisError, BrainnetError, SweepError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -69,6 +69,9 @@ def _label(da, fallback):
 
 
 def _time_dim(da):
+    if not hasattr(da, "dims") or not hasattr(da, "attrs"):
+        raise BrainnetError(f"expected an xarray DataArray with a time dimension (e.g. ds.r); got "
+                            f"{type(da).__name__}. Wrap an array as xr.DataArray(x, dims=('time', 'region')).")
     dims = [d for d in da.dims if str(d).startswith("time")]
     if not dims:
         raise BrainnetError(f"expected a time series with a time dimension; got dims {da.dims}.")
@@ -78,23 +81,54 @@ def _time_dim(da):
 def _space_dim(da, tdim):
     dims = [d for d in da.dims if d != tdim]
     if len(dims) != 1:
-        raise BrainnetError(f"expected dims (time, region or sensor); got {da.dims}.")
+        extra = [d for d in dims if d not in ("region", "sensor")] or dims[1:]
+        pick = ", ".join(f"{d}=0" for d in extra)
+        raise BrainnetError(f"expected dims (time, region or sensor); got {da.dims}. Draw one member at a "
+                            f"time: pass da.isel({pick}) (or .sel by its coordinate).")
     return dims[0]
 
 
 def _pick(da, dim, which):
+    """The ``which`` entries of ``dim``: a count spread over it, labels, or positions (ints)."""
     if which is None:
         return da
-    if isinstance(which, int):
-        n = da.sizes[dim]
-        idx = np.unique(np.linspace(0, n - 1, min(which, n)).round().astype(int))
+    n = da.sizes[dim]
+    if isinstance(which, (bool, np.bool_)):
+        raise BrainnetError(f"a {dim} selection is a count or a list of labels/positions; got {which!r}.")
+    if isinstance(which, (int, np.integer)):
+        if which < 1:
+            raise BrainnetError(f"asked to draw {which} {dim}s; ask for at least 1 (of {n}), or a list of labels.")
+        idx = np.unique(np.linspace(0, n - 1, min(int(which), n)).round().astype(int))
         return da.isel({dim: idx})
-    return da.sel({dim: list(which)})
+    if isinstance(which, str):  # one label, not its characters
+        which = [which]
+    which = list(which)
+    if not which:
+        raise BrainnetError(f"the {dim} selection is empty; pass a count (e.g. 6) or at least one label.")
+    if all(isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in which):
+        bad = [int(w) for w in which if not -n <= w < n]
+        if bad:
+            raise BrainnetError(f"{dim} positions {bad} are out of range for {n} {dim}s (0..{n - 1}).")
+        return da.isel({dim: [int(w) for w in which]})
+    if dim not in da.coords:
+        raise BrainnetError(f"cannot select {dim}s by label: the data has no {dim!r} coordinate; pass "
+                            f"positions (e.g. [0, 3]) or a count instead.")
+    labels = [str(v) for v in da[dim].values]
+    missing = [w for w in which if str(w) not in labels]
+    if missing:
+        import difflib  # noqa: PLC0415 - only for this error
+
+        close = sorted({c for w in missing for c in difflib.get_close_matches(str(w), labels, n=3)})
+        hint = f"; close labels: {close}" if close else f"; labels are e.g. {labels[:5]}"
+        raise BrainnetError(f"{dim} labels {missing} are not in the data ({n} {dim}s){hint}.")
+    return da.isel({dim: [labels.index(str(w)) for w in which]})
 
 
 def _time_axis(da, tdim):
+    if tdim not in da.coords:  # no time coordinate: positions, not times
+        return np.arange(da.sizes[tdim], dtype=float), "samples"
     t = np.asarray(da[tdim].values, dtype=float)
-    units = da[tdim].attrs.get("units", "ms")
+    units = da[tdim].attrs.get("units")
     if units == "ms" and t.size and t[-1] > 20_000:
         return t / 1000.0, "s"
     return t, units
@@ -124,7 +158,7 @@ def _draw_traces(ax, da, offset=False, demean=False):
         ax.set_ylabel(label)
         if values.shape[1] <= 10:
             ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0), title=sdim)
-    ax.set_xlabel(f"time ({tunits})")
+    ax.set_xlabel(f"time ({tunits})" if tunits else "time")
     ax.margins(x=0)
 
 
@@ -143,7 +177,7 @@ def timeseries(da: xr.DataArray, regions: Selection = 6, *, title: str | None = 
     ax = fig.add_subplot()
     sub = _pick(da, _space_dim(da, _time_dim(da)), regions)
     _draw_traces(ax, sub)
-    ax.set_title(title or f"{da.attrs.get('long_name', da.name)}")
+    ax.set_title(title or str(da.attrs.get("long_name", da.name) or "signal"))
     return fig
 
 
@@ -156,7 +190,7 @@ def bold(ds: xr.Dataset | xr.DataArray, regions: Selection = 6, *, title: str | 
     """
     import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
-    da = ds["bold"] if isinstance(ds, xr.Dataset) else ds
+    da = _variable(ds, "bold", "bn.Bold(tr=...)") if isinstance(ds, xr.Dataset) else ds
     fig = figure((8, 3.2))
     ax = fig.add_subplot()
     sub = _pick(da, _space_dim(da, _time_dim(da)), regions)
@@ -173,7 +207,7 @@ def eeg(ds: xr.Dataset | xr.DataArray, sensors: Selection = 8, *, title: str | N
     """
     import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
-    da = ds["eeg"] if isinstance(ds, xr.Dataset) else ds
+    da = _variable(ds, "eeg", "bn.EEG.from_atlas(...)") if isinstance(ds, xr.Dataset) else ds
     tdim = _time_dim(da)
     if window is not None:
         da = da.sel({tdim: slice(*window)})
@@ -184,9 +218,27 @@ def eeg(ds: xr.Dataset | xr.DataArray, sensors: Selection = 8, *, title: str | N
     return fig
 
 
+def _variable(ds, name, monitor):
+    if name not in ds.data_vars:
+        raise BrainnetError(f"the Dataset has no {name!r} variable (it holds {list(ds.data_vars)}); run with "
+                            f"the {monitor} monitor, or pass the DataArray to draw.")
+    return ds[name]
+
+
+def _fc_label(m):
+    """The colour/axis label of an FC: Pearson r, or Fisher z for ``bn.fc(..., fisher_z=True)``."""
+    attrs = getattr(m, "attrs", {})
+    return "Fisher z" if attrs.get("fisher_z") or "fisher z" in str(attrs.get("long_name", "")).lower() else "Pearson r"
+
+
 def _draw_matrix(fig, ax, m, title, labels=True):
     values = np.asarray(m.values, dtype=float)
-    lim = np.nanmax(np.abs(values[~np.eye(len(values), dtype=bool)])) if len(values) > 1 else 1.0
+    off = values[~np.eye(len(values), dtype=bool)]
+    finite = off[np.isfinite(off)]
+    lim = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+    n_missing = (off.size - finite.size) // 2
+    if n_missing:  # drawn blank: say so, not a silent hole
+        title = f"{title}\n{n_missing} of {off.size // 2} pairs missing (NaN, blank)"
     im = ax.imshow(values, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
     names = [str(x) for x in m[m.dims[0]].values]
     n = len(names)
@@ -198,13 +250,21 @@ def _draw_matrix(fig, ax, m, title, labels=True):
     ax.set_xlabel(m.dims[1])
     ax.set_ylabel(m.dims[0])
     ax.set_title(title)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="Pearson r")
+    fig.colorbar(im, ax=ax, shrink=0.8, label=_fc_label(m))
 
 
 def fc_matrix(fc: xr.DataArray, *, title: str = "Functional connectivity", labels: bool = True) -> Figure:
     """An FC matrix (``bn.fc(...)``) as a heat map with region labels on both axes."""
-    if fc.ndim != 2:
-        raise BrainnetError(f"fc_matrix expects a square 2-d FC matrix; got dims {fc.dims}.")
+    if not hasattr(fc, "dims"):
+        import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
+
+        fc = np.asarray(fc)
+        if fc.ndim == 2:
+            fc = xr.DataArray(fc, dims=("region_i", "region_j"))
+    if fc.ndim != 2 or fc.shape[0] != fc.shape[1]:
+        extra = [d for d in fc.dims if not str(d).startswith("region")]
+        fix = f" Draw one member: fc.isel({', '.join(f'{d}=0' for d in extra)})." if extra else ""
+        raise BrainnetError(f"fc_matrix expects a square 2-d FC matrix; got dims {fc.dims}, shape {fc.shape}.{fix}")
     fig = figure((6.5, 5.5))
     _draw_matrix(fig, fig.add_subplot(), fc, title, labels)
     return fig
@@ -230,21 +290,29 @@ def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title: str |
     x, y = emp[iu], sim[iu]
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
+    left_out = int(keep.size - keep.sum())
+    if x.size < 3:
+        raise AnalysisError(f"fc_scatter needs at least 3 region pairs present (finite) in both FCs; got {x.size} "
+                            f"of {keep.size} ({left_out} missing, NaN, in either).")
     r = np.corrcoef(x, y)[0, 1]
     fig = figure((4.8, 4.5))
     ax = fig.add_subplot()
     ax.scatter(x, y, s=4, alpha=0.4)
     lo, hi = min(x.min(), y.min()), max(x.max(), y.max())
     ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--")
-    ax.set_xlabel("empirical FC (Pearson r)")
-    ax.set_ylabel("simulated FC (Pearson r)")
+    ax.set_xlabel(f"empirical FC ({_fc_label(empirical)})")
+    ax.set_ylabel(f"simulated FC ({_fc_label(simulated)})")
+    if left_out:  # said on the figure, not a silent drop
+        ax.text(0.98, 0.02, f"{left_out} of {keep.size} pairs missing (NaN), left out", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize="small", color="0.3")
     ax.set_title(title or f"FC fit: r = {r:.3f} ({len(x)} pairs)")
     return fig
 
 
 def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None, *, x: str | None = None,
                   y: str | None = None, title: str | None = None) -> Figure:
-    """A sweep result over one or two swept dimensions: a line or a heat map.
+    """A sweep result over one, two or three swept dimensions: a line, a heat map, or one heat map per
+    value of the third (up to 12, on one colour scale); more are refused (pick a value with ``.sel``).
 
     Parameters
     ----------
@@ -253,16 +321,35 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
     variable : str, optional
         Data variable of a Dataset (default: the first).
     x, y : str, optional
-        Dimensions on the axes (default: the first two).
+        Dimensions on the axes (default: the first two); a third is one panel per value.
     """
     import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
     da = result
     if isinstance(result, xr.Dataset):
         variable = variable or next(iter(result.data_vars))
+        if variable not in result.data_vars:
+            raise SweepError(f"sweep_heatmap: no variable {variable!r} in the result; it holds "
+                             f"{list(result.data_vars)}.")
         da = result[variable]
     dims = [d for d in da.dims if da.sizes[d] > 1] or list(da.dims)
-    x = x or dims[0]
+    for name, d in (("x", x), ("y", y)):
+        if d is not None and d not in da.dims:
+            raise SweepError(f"sweep_heatmap: {name}={d!r} is not a dimension of {da.name or 'the result'}; "
+                             f"its dimensions are {list(da.dims)}.")
+    x = x or next((d for d in dims if d != y), dims[0])
+    if x == y:
+        raise SweepError(f"sweep_heatmap: x and y are both {x!r}; pick two different dimensions.")
+    if y is None and len(dims) >= 2:
+        y = next(d for d in dims if d != x)
+    hidden = [d for d in dims if d not in (x, y)]
+    if len(hidden) == 1 and da.sizes[hidden[0]] <= _MAX_FACETS:
+        return _facets(da, x, y, hidden[0], title)
+    if hidden:
+        raise SweepError(f"sweep_heatmap draws up to 3 swept dimensions (the third as one panel per value, at most "
+                         f"{_MAX_FACETS}); {da.name or 'the result'} varies over {dims} "
+                         f"({', '.join(f'{d}: {da.sizes[d]}' for d in dims)}), and {hidden} would be hidden. Pick a "
+                         f"value, e.g. result.sel({hidden[-1]}=...) or .isel({hidden[-1]}=0), or one figure per value.")
     fig = figure((6, 4.5))
     ax = fig.add_subplot()
     if y is None and len(dims) < 2:
@@ -271,7 +358,6 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
         ax.set_xlabel(x)
         ax.set_ylabel(_label(da, "value"))
     else:
-        y = y or [d for d in dims if d != x][0]
         rest = [d for d in da.dims if d not in (x, y)]
         grid = da.isel({d: 0 for d in rest}).transpose(y, x) if rest else da.transpose(y, x)
         mesh = ax.pcolormesh(grid[x].values, grid[y].values, grid.values, shading="nearest")
@@ -279,6 +365,45 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
         ax.set_xlabel(x)
         ax.set_ylabel(y)
     ax.set_title(title or f"{da.name or 'sweep'} over {', '.join(dims)}")
+    return fig
+
+
+#: The most panels of a third swept dimension that :func:`sweep_heatmap` draws.
+_MAX_FACETS = 12
+
+
+def _value(v):
+    try:
+        return f"{float(v):g}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _facets(da, x, y, facet, title):
+    """One heat map of ``(y, x)`` per value of ``facet``, on one colour scale."""
+    k = da.sizes[facet]
+    ncols = min(k, 4)
+    nrows = -(-k // ncols)
+    fig = figure((3.2 * ncols + 1.2, 2.8 * nrows + 0.6))
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+    rest = {d: 0 for d in da.dims if d not in (x, y, facet)}
+    values = np.asarray(da.values, dtype=float)
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    mesh = None
+    for i, ax in enumerate(axes.flat):
+        if i >= k:
+            ax.set_visible(False)
+            continue
+        grid = da.isel({facet: i, **rest}).transpose(y, x)
+        mesh = ax.pcolormesh(grid[x].values, grid[y].values, grid.values, shading="nearest", vmin=lo, vmax=hi)
+        ax.set_title(f"{facet} = {_value(da[facet].values[i]) if facet in da.coords else i}", fontsize="medium")
+        if i // ncols == nrows - 1 or i + ncols >= k:
+            ax.set_xlabel(x)
+        if i % ncols == 0:
+            ax.set_ylabel(y)
+    fig.colorbar(mesh, ax=axes, label=_label(da, "value"))
+    fig.suptitle(title or f"{da.name or 'sweep'} over {x}, {y}; one panel per {facet}")
     return fig
 
 
@@ -306,6 +431,13 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
         panels.append("bold")
     if "eeg" in ds and _n_time(ds["eeg"]) >= 2:
         panels.append("eeg")
+    for name in (activity, "bold", "eeg"):  # one run: a batch member is chosen by the caller
+        if name in ds.data_vars:
+            _space_dim(ds[name], _time_dim(ds[name]))
+    if not panels and fc is None:
+        raise BrainnetError(f"summary has nothing to draw: the Dataset holds no time series of at least 2 "
+                            f"samples by region or sensor (variables {list(ds.data_vars)}); pass the output "
+                            f"of bn.simulate, or fc= to draw an FC alone.")
     if fc is None:
         from .analysis import fc as compute_fc  # noqa: PLC0415 - SciPy: not loaded by `import brainnet_cb.plots`
 
