@@ -51,7 +51,8 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
         A connectome (its weights, ``[target, source]``, symmetrised for the
         drawing), or a region-by-region matrix such as ``bn.fc(ds.bold)``; a
         labelled one (DataArray, DataFrame) is put in the connectome's region
-        order by label (other regions are refused).
+        order by label (other regions are refused). Missing (NaN) pairs are
+        not drawn; a matrix without any finite non-zero pair is refused.
     connectome : Connectome, optional
         Gives the region centres (mm) when ``data`` is a matrix.
     axes : str, default "RAS"
@@ -80,9 +81,12 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     if m.shape != (n, n):
         raise BrainnetError(f"glass_brain needs an ({n}, {n}) matrix for the connectome's {n} regions; "
                             f"got shape {m.shape}.")
-    m = np.where(np.isfinite(m), m, 0.0)
+    m = np.where(np.isfinite(m), m, 0.0)  # a missing (NaN) pair: no edge
     m = 0.5 * (m + m.T)
     np.fill_diagonal(m, 0.0)
+    if not np.any(m):
+        raise BrainnetError("glass_brain has no edge to draw: every off-diagonal value is 0 or missing (NaN); "
+                            "pass a matrix with at least one finite, non-zero pair.")
     coords = to_ras(np.asarray(conn.centres, dtype=float), axes)
     fig = figure(figsize)
     plotting.plot_connectome(m, coords, edge_threshold=edge_threshold, figure=fig, title=title, **options)
