@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-#: Which regions or sensors to draw: the first ``k``, or a list of labels.
-Selection = int | Sequence[str]
+#: Which regions or sensors to draw: ``k`` spread over them, one label, or a list of labels or of positions.
+Selection = int | str | Sequence[str] | Sequence[int]
 
 __all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary", "figure",
            "check_matplotlib"]
@@ -169,8 +169,10 @@ def timeseries(da: xr.DataArray, regions: Selection = 6, *, title: str | None = 
     ----------
     da : xarray.DataArray
         Dims ``(time, region)``.
-    regions : int or list of str, default 6
-        How many regions (spread over the atlas) or which labels.
+    regions : int, str, list of str or list of int, default 6
+        How many regions (spread over the atlas; at most all of them), which
+        label(s), or which positions. A label not in the data is refused
+        naming the close ones.
     title : str, optional
     """
     fig = figure((8, 3.2))
