@@ -60,3 +60,12 @@ def test_the_advice_works_and_the_other_fields_still_batch():
     assert ends[1] < ends[0]  # the x^2 term decays faster
     ds = bn.simulate_batch(model, CONN, batch={"tau": [5.0, 10.0]}, **opts)
     np.testing.assert_allclose(ds.x.values[:, -1, 0], 0.5 * np.exp([-1.0, -0.5]), rtol=1e-5)
+
+
+def test_a_static_field_in_a_nelder_mead_fit_is_refused_by_the_book():
+    """The book's check of a fit's starting value refuses it too (each simplex point would recompile)."""
+    conn = bn.Connectome(weights=[[0, 1, 0], [1, 0, 1], [0, 1, 0]], lengths=[[0, 30, 0], [30, 0, 10], [0, 10, 0]])
+    fc = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.3], [0.5, 0.3, 1.0]])
+    with pytest.raises(bn.FitError, match=r"init\['order'\]: " + STATIC):
+        bn.fit_nelder_mead(_Poly(order=1), conn, init={"order": 1}, empirical_fc=fc, duration=5.0,
+                           monitors=[bn.Bold(variable="x", tr=1.0)], coupling=bn.Linear(G=0.1), band=None)
