@@ -28,12 +28,17 @@ from jax.tree_util import GetAttrKey
 
 T = TypeVar("T", bound=type)
 
-__all__ = ["pytree_dataclass", "static_field"]
+__all__ = ["pytree_dataclass", "static_field", "static_names"]
 
 
 def static_field(**kwargs: Any) -> Any:
     """A dataclass field that is static (hashable, part of the jit cache key)."""
     return dataclasses.field(metadata={"static": True}, **kwargs)
+
+
+def static_names(obj) -> frozenset[str]:
+    """The names of the fields of the dataclass (or dataclass type) ``obj`` declared with :func:`static_field`."""
+    return frozenset(f.name for f in dataclasses.fields(obj) if f.metadata.get("static", False))
 
 
 def pytree_dataclass(cls: T) -> T:
@@ -49,8 +54,9 @@ def pytree_dataclass(cls: T) -> T:
     if not own_eq:  # the dataclass's == compared field tuples: an array field raised "truth value ... ambiguous"
         cls.__eq__ = _fields_equal
     _name_unknown_fields(cls, tuple(f.name for f in fields if f.init))
-    data = tuple(f.name for f in fields if not f.metadata.get("static", False))
-    meta = tuple(f.name for f in fields if f.metadata.get("static", False))
+    static = static_names(cls)
+    data = tuple(f.name for f in fields if f.name not in static)
+    meta = tuple(f.name for f in fields if f.name in static)
     keys = tuple(GetAttrKey(name) for name in data)
 
     def flatten(x):

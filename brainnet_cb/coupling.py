@@ -21,7 +21,7 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from ._checks import per_region
-from ._pytree import pytree_dataclass
+from ._pytree import pytree_dataclass, static_names
 from ._types import Parameter
 from .errors import CouplingError
 
@@ -61,8 +61,9 @@ class Coupling:
         as they are (they are part of the compilation key, not arrays).
         """
         values = {}
+        static = static_names(self)
         for f in dataclasses.fields(self):
-            if f.metadata.get("static", False):  # part of the compilation key (static_field), not a number
+            if f.name in static:  # part of the compilation key (static_field), not a number
                 values[f.name] = getattr(self, f.name)
                 continue
             arr = per_region(getattr(self, f.name), n_regions, f"{type(self).__name__}.{f.name}",

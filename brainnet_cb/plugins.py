@@ -52,7 +52,7 @@ import inspect
 from collections.abc import Callable
 from typing import TypeVar, overload
 
-from ._pytree import pytree_dataclass, static_field
+from ._pytree import pytree_dataclass, static_field, static_names
 from .coupling import Coupling
 from .errors import CouplingError, ModelError, MonitorError
 from .monitors.base import Monitor
@@ -112,7 +112,7 @@ def _check_signatures(cls: type, signatures: dict[str, tuple[str, ...]], error: 
 
 def _check_static_fields(cls: type, names: tuple[str, ...], error: type[Exception]) -> None:
     """Fields in ``names`` must be declared with :func:`static_field` (they are part of the compilation key)."""
-    plain = [f for f in dataclasses.fields(cls) if f.name in names and not f.metadata.get("static", False)]
+    plain = [f for f in dataclasses.fields(cls) if f.name in names and f.name not in static_names(cls)]
     if plain:
         examples = "; ".join(
             f"{f.name} = bn.plugins.static_field(default={f.default!r})" if f.default is not dataclasses.MISSING

@@ -40,6 +40,7 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from .._checks import per_region
+from .._pytree import static_names
 from .._types import ArrayLike, Inputs
 from ..errors import ModelError
 from ..units import _is_quantity
@@ -257,7 +258,7 @@ class NodeModel:
         """
         values = {}
         cls = type(self).__name__
-        static = {f.name for f in dataclasses.fields(self) if f.metadata.get("static", False)}
+        static = static_names(self)
         for name, value in self.parameters.items():
             if name in static:  # part of the compilation key (static_field): kept as it is, not a number per region
                 values[name] = value

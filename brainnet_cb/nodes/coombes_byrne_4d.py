@@ -132,8 +132,8 @@ class CoombesByrne4D(NodeModel):
             )
         return self._checked_scalars(method, v_ext=v_ext)
 
-    def _fixed_point(self, v_ext, method: str) -> tuple[float, float, float, float]:
-        p = self._scalars(method, v_ext)
+    def _fixed_point(self, p: dict[str, float], method: str) -> tuple[float, float, float, float]:
+        """The fixed point for the checked scalars ``p`` of :meth:`_scalars`."""
         two_d = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"])
         points = two_d.fixed_points(p["v_ext"])
         if not points:  # only when Delta = 0: then r = 0 is invariant
@@ -160,7 +160,7 @@ class CoombesByrne4D(NodeModel):
         (:meth:`CoombesByrne.fixed_point`, which raises :class:`ModelError` in
         the bistable regime).
         """
-        return self._fixed_point(v_ext, "fixed_point")
+        return self._fixed_point(self._scalars("fixed_point", v_ext), "fixed_point")
 
     def jacobian(self, v_ext: float = 0.0) -> np.ndarray:
         r"""The Jacobian (4 x 4, 1/ms) of one node at its fixed point.
@@ -178,7 +178,7 @@ class CoombesByrne4D(NodeModel):
 
     def _jacobian(self, v_ext, method: str) -> np.ndarray:
         p = self._scalars(method, v_ext)
-        r, v, g, _ = self._fixed_point(v_ext, method)
+        r, v, g, _ = self._fixed_point(p, method)
         a = p["alpha"]
         return np.array(
             [

@@ -74,6 +74,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import by_label, indexed_by_numbers, per_region, region_labels
+from .._pytree import static_names
 from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
@@ -256,13 +257,13 @@ class ParameterBook:
         hits = []
         if name in self.model_fields:
             lo, hi = self.model.param_ranges.get(name, _INF)
-            static = _is_static(self.model, name)
+            static = name in static_names(self.model)
             hits.append(Parameter(name, "model", name, (float(lo), float(hi)), differentiable=not static,
                                   static=static))
         if name in self.coupling_fields:
             ranges = {**COUPLING_RANGES, **getattr(self.coupling, "param_ranges", {})}
             lo, hi = ranges.get(name, _INF)
-            static = _is_static(self.coupling, name)
+            static = name in static_names(self.coupling)
             hits.append(Parameter(name, "coupling", name, (float(lo), float(hi)), differentiable=not static,
                                   static=static))
         if name == "speed":
@@ -477,11 +478,6 @@ class ParameterBook:
             if p.kind == "noise":
                 sigma = sigma.at[rows.index(p.field)].set(broadcast(params[k]))
         return dyn._replace(sigma=sigma)
-
-
-def _is_static(obj, name) -> bool:
-    """Is field ``name`` of the dataclass ``obj`` declared with :func:`~brainnet_cb.plugins.static_field`?"""
-    return any(f.name == name and f.metadata.get("static", False) for f in dataclasses.fields(obj))
 
 
 def _check_repeats(arr, label, phrasing):
