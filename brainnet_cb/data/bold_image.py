@@ -190,11 +190,10 @@ def _read_cifti(img, source, parcellation, labels, tr, background):
         if parcellation is not None:
             raise DataError(f"{source} is parcellated already (.ptseries.nii: one column per parcel); pass no "
                             "parcellation.")
-        values = np.asarray(img.dataobj, dtype=float)
-        if not np.isfinite(values).all():
-            named = [str(columns.name[k]) for k in np.flatnonzero(~np.isfinite(values).all(axis=0))]
-            raise DataError(f"{source} has non-finite values (NaN or inf) in {len(named)} parcel(s): {named[:10]}.")
-        return _labelled(values, step, [str(n) for n in columns.name], source)
+        names = [str(n) for n in columns.name]
+        series, _ = _region_means(lambda start, stop: np.asarray(img.dataobj[start:stop], dtype=float).T,
+                                  img.shape[0], np.arange(len(names)), names, source, None, source)
+        return _labelled(series, step, names, source)
     if not isinstance(columns, cifti2_axes.BrainModelAxis):
         raise DataError(f"{source}'s columns are a {type(columns).__name__}, not grayordinates or parcels.")
     if parcellation is None:
@@ -226,10 +225,8 @@ def _read_cifti(img, source, parcellation, labels, tr, background):
     where = (f"no grayordinate of {source}", "their structures or vertices are not in the time series",
              "Use the label file of the series' grayordinates (e.g. 91k for HCP's)")
 
-    def samples(start, stop):
-        return np.asarray(img.dataobj[start:stop], dtype=float).T
-
-    series, averaged = _region_means(samples, img.shape[0], region, names, parc_source, where, source)
+    series, averaged = _region_means(lambda start, stop: np.asarray(img.dataobj[start:stop], dtype=float).T,
+                                     img.shape[0], region, names, parc_source, where, source)
     return _labelled(series, step, names, source, averaged)
 
 
