@@ -37,3 +37,27 @@ def _precision(request):
         assert not jax.config.jax_enable_x64
         yield
     assert jax.config.jax_enable_x64, "a float32 test must leave float64 on for the others"
+
+
+@pytest.fixture(scope="session")
+def poly_model():
+    """A plug-in node model with a static field: dx/dt = -(x + x^2 + ... + x^order) / tau, where ``order`` is a
+    Python int for ``range()`` (a float or an array in it fails)."""
+    from typing import ClassVar
+
+    import brainnet_cb as bn
+
+    @bn.node_model
+    class _Poly(bn.NodeModel):
+        tau: float = 10.0
+        order: int = bn.plugins.static_field(default=2)
+        states: ClassVar[tuple] = ("x",)
+        initial: ClassVar[dict] = {"x": 0.5}
+        sends: ClassVar[str] = "x"
+        receives: ClassVar[str] = "x"
+        input_ports: ClassVar[tuple] = ("x",)
+
+        def dfun(self, x, inputs):
+            return -sum(x ** (k + 1) for k in range(self.order)) / self.tau
+
+    return _Poly

@@ -74,29 +74,13 @@ def test_valid_declarations_still_run():
     assert ds.x.attrs["units"] == "mV" and np.all(ds.x.values > 0)
 
 
-@bn.node_model
-class _Polynomial(bn.NodeModel):
-    """dx/dt = -(x + x^2 + ... + x^order) / tau: ``order`` is a static field (a Python int for range())."""
-
-    tau: float = 10.0
-    order: int = bn.plugins.static_field(default=2)
-    states: ClassVar[tuple] = ("x",)
-    initial: ClassVar[dict] = {"x": 0.5}
-    sends: ClassVar[str] = "x"
-    receives: ClassVar[str] = "x"
-    input_ports: ClassVar[tuple] = ("x",)
-
-    def dfun(self, x, inputs):
-        return -sum(x ** (k + 1) for k in range(self.order)) / self.tau
-
-
-def test_a_static_field_stays_a_python_value_in_runs_and_batches():
+def test_a_static_field_stays_a_python_value_in_runs_and_batches(poly_model):
     """validated() made it a float array: range(order) failed, and a batch raised jax's "arrays cannot be
     passed as metadata fields"."""
-    assert _Polynomial(order=1).validated(2, np.float32).order == 1
-    ds = bn.simulate(_Polynomial(order=1), CONN, duration=5.0, coupling=bn.Linear(G=0.0), monitors=[bn.Raw()],
+    assert poly_model(order=1).validated(2, np.float32).order == 1
+    ds = bn.simulate(poly_model(order=1), CONN, duration=5.0, coupling=bn.Linear(G=0.0), monitors=[bn.Raw()],
                      method="rk4")
     np.testing.assert_allclose(ds.x.values[-1], 0.5 * np.exp(-0.5), rtol=1e-5)
-    ds = bn.simulate_batch(_Polynomial(order=1), CONN, duration=5.0, batch={"tau": [5.0, 10.0]},
+    ds = bn.simulate_batch(poly_model(order=1), CONN, duration=5.0, batch={"tau": [5.0, 10.0]},
                            coupling=bn.Linear(G=0.0), monitors=[bn.Raw()], method="rk4")
     np.testing.assert_allclose(ds.x.values[:, -1, 0], 0.5 * np.exp([-1.0, -0.5]), rtol=1e-5)

@@ -7,7 +7,6 @@ unit checks, its values are not read.
 """
 
 import dataclasses
-from typing import ClassVar
 
 import brainstate
 import brainunit as u
@@ -100,26 +99,13 @@ def test_coombes_byrne_4d_errors_name_the_method_called(method):
     assert g == pytest.approx(four.k * np.pi * r) and q == 0.0
 
 
-def test_a_static_field_cannot_be_trainable():
+def test_a_static_field_cannot_be_trainable(poly_model):
     """It was refused as "it changes integer delays or the random numbers"; it is a static field."""
-    @bn.node_model
-    class _Poly(bn.NodeModel):
-        tau: float = 10.0
-        order: int = bn.plugins.static_field(default=2)
-        states: ClassVar[tuple] = ("x",)
-        initial: ClassVar[dict] = {"x": 0.5}
-        sends: ClassVar[str] = "x"
-        receives: ClassVar[str] = "x"
-        input_ports: ClassVar[tuple] = ("x",)
-
-        def dfun(self, x, inputs):
-            return -sum(x ** (k + 1) for k in range(self.order)) / self.tau
-
     two = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 10], [10, 0]])
     with pytest.raises(bn.SimulationError, match=r"trainable 'order': _Poly.order is a static field \(declared with "
                                                  r"bn.plugins.static_field\): it is part of the compiled program"):
-        NetworkModule(_Poly(order=1), two, trainable="order")
-    net = NetworkModule(dataclasses.replace(_Poly(), order=1), two, trainable="tau")  # the other field trains
+        NetworkModule(poly_model(order=1), two, trainable="order")
+    net = NetworkModule(dataclasses.replace(poly_model(), order=1), two, trainable="tau")  # the other field trains
     brainstate.nn.init_all_states(net)
     assert float(net.update()[0]) == pytest.approx(0.5 * np.exp(-0.01), rel=1e-6)  # dx/dt = -x / tau, one 0.1 ms step
 
