@@ -321,7 +321,8 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
     result : xarray.Dataset or DataArray
         Output of a sweep, one dimension per swept parameter.
     variable : str, optional
-        Data variable of a Dataset (default: the first).
+        Data variable of a Dataset (default: ``fc_corr`` where the sweep was
+        scored against an empirical FC, else ``fc_mean``, else the first).
     x, y : str, optional
         Dimensions on the axes (default: the first two); a third is one panel per value.
     """
@@ -329,7 +330,8 @@ def sweep_heatmap(result: xr.Dataset | xr.DataArray, variable: str | None = None
 
     da = result
     if isinstance(result, xr.Dataset):
-        variable = variable or next(iter(result.data_vars))
+        variable = variable or next((v for v in ("fc_corr", "fc_mean") if v in result.data_vars),
+                                    next(iter(result.data_vars)))
         if variable not in result.data_vars:
             raise SweepError(f"sweep_heatmap: no variable {variable!r} in the result; it holds "
                              f"{list(result.data_vars)}.")

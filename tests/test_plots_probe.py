@@ -133,6 +133,16 @@ def test_sweep_heatmap_draws_a_third_swept_dimension_as_panels_and_refuses_to_hi
     np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), res.fc_corr.sel(eta=2.0, speed=3.0))
 
 
+def test_sweep_heatmap_draws_the_fit_score_by_default_not_the_first_variable():
+    """A sweep's first variable is ``diverged`` (all False): the default map was a flat field of zeros."""
+    score = np.arange(6.0).reshape(2, 3)
+    res = xr.Dataset({"diverged": (("G", "speed"), np.zeros((2, 3), bool)), "fc_mean": (("G", "speed"), -score),
+                      "fc_corr": (("G", "speed"), score)}, coords={"G": [0.1, 0.2], "speed": [1.0, 2.0, 3.0]})
+    for data, expected in ((res, score), (res.drop_vars("fc_corr"), -score)):
+        fig = plots.sweep_heatmap(data)
+        np.testing.assert_array_equal(fig.axes[0].collections[0].get_array().reshape(3, 2), expected.T)
+
+
 @pytest.mark.parametrize("kwargs, words", [({"variable": "nope"}, "no variable 'nope'"),
                                            ({"x": "nope"}, "x='nope' is not a dimension"),
                                            ({"x": "G", "y": "G"}, "both 'G'")])

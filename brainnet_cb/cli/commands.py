@@ -325,10 +325,32 @@ def _sweep(args) -> int:
         from .. import plots  # noqa: PLC0415
 
         variable = "fc_corr" if "fc_corr" in result else "fc_mean"
-        _save_figure(plots.sweep_heatmap(result, variable), paths[1])
+        da, at = _drawable_slice(result[variable], plots._MAX_FACETS)
+        title = f"{variable} at its maximum over {at}" if at else None
+        if at:
+            print(f"figure        {variable} at {at} (its maximum over those; the figure shows 3 swept dimensions "
+                  f"at most)")
+        _save_figure(plots.sweep_heatmap(da, title=title), paths[1])
     for p in paths:
         print(f"written       {p}")
     return 0
+
+
+def _drawable_slice(da, max_panels):
+    """``(da, where)``: a sweep variable cut to what ``plots.sweep_heatmap`` draws.
+
+    Up to two swept dimensions, and a third of at most ``max_panels`` values,
+    are kept; every further one is set where ``da`` is largest (``where``
+    names those values, empty when nothing was cut).
+    """
+    dims = [d for d in da.dims if da.sizes[d] > 1]
+    keep = dims[:3] if len(dims) >= 3 and da.sizes[dims[2]] <= max_panels else dims[:2]
+    rest = [d for d in dims if d not in keep]
+    if not rest:
+        return da, ""
+    best = da.fillna(-np.inf).argmax(...)
+    at = {d: int(best[d]) for d in rest}
+    return da.isel(at), ", ".join(f"{d} = {float(da[d][i]):g}" for d, i in at.items())
 
 
 def _fit(args) -> int:

@@ -83,6 +83,7 @@ def fit_parameters(init, book, run):
     params, values = {}, {}
     for name, v in init.items():
         p = book.lookup(name, FitError, INIT_UNKNOWN)
+        book.check_not_static(p, f"init[{name!r}]", FitError)
         if not p.differentiable:
             raise FitError(
                 f"{name!r} cannot be fitted by gradient (it changes integer delays or the random "

@@ -210,6 +210,42 @@ def test_connectome_from_files_and_empirical_fc_in_a_sweep(tmp_path, capsys):
         assert np.isfinite(res.fc_corr.values).all()
 
 
+def test_a_sweep_over_four_parameters_draws_its_best_slice(tmp_path, capsys):
+    """Over four swept parameters the figure failed after the NetCDF was written (the heat map draws three)."""
+    rng = np.random.default_rng(1)
+    w = rng.random((4, 4))
+    np.fill_diagonal(w, 0)
+    bnio.write_npz(bn.Connectome(w, np.full((4, 4), 30.0), labels=list("abcd")), tmp_path / "c.npz")
+    np.save(tmp_path / "fc.npy", np.corrcoef(rng.random((4, 50))))
+    (tmp_path / "s.toml").write_text(
+        '[connectome]\nfile = "c.npz"\n[run]\nduration = 2000.0\n[monitors.bold]\ntr = 200.0\ndiscard = 0.0\n'
+        '[sweep]\ngrid = { G = [0.0, 0.5], eta = [-5.0, -4.0], Delta = [0.5, 1.0], k = [0.5, 1.0] }\n'
+        'empirical = "fc.npy"\nbandpass = false\n')
+    out = tmp_path / "sweep.nc"
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    with xr.open_dataset(out) as res:
+        best = res.fc_corr.where(np.isfinite(res.fc_corr), -np.inf).argmax(...)
+        k = float(res.k[int(best["k"])])
+    assert f"figure        fc_corr at k = {k:g} (its maximum over those" in text
+    assert out.with_suffix(".png").exists()
+
+
+def test_the_drawable_slice_keeps_three_dims_and_sets_the_rest_at_the_maximum():
+    from brainnet_cb.cli.commands import _drawable_slice
+
+    da = xr.DataArray(np.arange(32.0).reshape(2, 2, 2, 4), dims=("a", "b", "c", "d"),
+                      coords={"a": [0, 1], "b": [0, 1], "c": [0, 1], "d": [10, 20, 30, 40]})
+    da[0, 1, 0, 2] = 99.0
+    cut, at = _drawable_slice(da, 12)
+    assert at == "d = 30" and cut.dims == ("a", "b", "c")
+    np.testing.assert_array_equal(cut.values, da.values[..., 2])
+    cut, at = _drawable_slice(da.isel(d=0), 1)  # a third dimension of more values than panels is set too
+    assert at == "c = 1" and cut.dims == ("a", "b")
+    cut, at = _drawable_slice(da.isel(c=0, d=0), 12)
+    assert at == "" and cut.identical(da.isel(c=0, d=0))
+
+
 def test_fit_command_fits_g_on_a_small_connectome(tmp_path, capsys):
     conn = bn.Connectome([[0, 1, 0], [1, 0, 1], [0, 1, 0]], np.full((3, 3), 20.0), labels=["a", "b", "c"])
     bnio.write_npz(conn, tmp_path / "c.npz")

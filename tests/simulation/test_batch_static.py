@@ -52,3 +52,12 @@ def test_a_static_field_in_a_nelder_mead_fit_is_refused_by_the_book(poly_model):
     with pytest.raises(bn.FitError, match=r"init\['order'\]: " + STATIC):
         bn.fit_nelder_mead(poly_model(order=1), conn, init={"order": 1}, empirical_fc=fc, duration=5.0,
                            monitors=[bn.Bold(variable="x", tr=1.0)], coupling=bn.Linear(G=0.1), band=None)
+
+
+def test_a_static_field_in_a_gradient_fit_is_refused_by_the_book(poly_model):
+    """fit_gradient said 'sweep it with bn.sweep', which refuses static fields too; now the book's message."""
+    conn = bn.Connectome(weights=[[0, 1, 0], [1, 0, 1], [0, 1, 0]], lengths=[[0, 30, 0], [30, 0, 10], [0, 10, 0]])
+    fc = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.3], [0.5, 0.3, 1.0]])
+    with pytest.raises(bn.FitError, match=r"init\['order'\]: " + STATIC):
+        bn.fit_gradient(poly_model(order=1), conn, init={"order": 1}, empirical_fc=fc, duration=5.0,
+                        monitors=[bn.Bold(variable="x", tr=1.0)], coupling=bn.Linear(G=0.1), band=None)
