@@ -13,6 +13,7 @@ from .._pytree import pytree_dataclass
 from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
+from .quartic import positive_roots
 
 __all__ = ["CoombesByrne"]
 
@@ -132,22 +133,4 @@ class CoombesByrne(NodeModel):
         D = Delta + math.pi * r_ext
         pi = math.pi
         coeffs = [pi**4 * (k**2 + 4), -4 * k * pi**3 * v_syn, -4 * pi**2 * (eta + v_ext), 0.0, -(D**2)]
-        roots = np.roots(coeffs)
-        rs = sorted(float(z.real) for z in roots if abs(z.imag) < 1e-9 and z.real > 0)
-        out = []
-        for r in rs:
-            r = self._polish(r, D, eta + v_ext, k, v_syn)
-            out.append((r, k * pi * r / 2 - D / (2 * pi * r)))
-        return out
-
-    @staticmethod
-    def _polish(r, D, eta_e, k, v_syn):
-        """Newton steps on the quartic, to full float64 accuracy."""
-        pi = math.pi
-        for _ in range(5):
-            f = pi**4 * (k**2 + 4) * r**4 - 4 * k * pi**3 * v_syn * r**3 - 4 * pi**2 * eta_e * r**2 - D**2
-            df = 4 * pi**4 * (k**2 + 4) * r**3 - 12 * k * pi**3 * v_syn * r**2 - 8 * pi**2 * eta_e * r
-            if df == 0:
-                break
-            r -= f / df
-        return r
+        return [(r, k * pi * r / 2 - D / (2 * pi * r)) for r in positive_roots(coeffs)]

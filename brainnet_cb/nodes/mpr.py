@@ -13,6 +13,7 @@ from .._pytree import pytree_dataclass
 from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
+from .quartic import positive_roots
 
 __all__ = ["MontbrioPazoRoxin"]
 
@@ -104,7 +105,8 @@ class MontbrioPazoRoxin(NodeModel):
         """All fixed points ``[(r*, v*), ...]`` under a constant current ``v_ext``, by increasing ``r*``.
 
         Scalar parameters only. The roots of the quartic in :math:`R = \\pi\\tau r`
-        (class docstring) are polished by Newton steps to float64 accuracy.
+        (class docstring) are polished to float64 accuracy; a double root (the
+        saddle-node) is listed once.
         """
         p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
         if any(a.ndim for a in p.values()):
@@ -116,20 +118,7 @@ class MontbrioPazoRoxin(NodeModel):
         tau, Delta, eta, J = (c[n] for n in ("tau", "Delta", "eta", "J"))
         eta_e = eta + v_ext
         coeffs = [4.0, -4.0 * J / math.pi, -4.0 * eta_e, 0.0, -(Delta**2)]
-        out = []
-        for z in sorted(np.roots(coeffs), key=lambda z: z.real):
-            if abs(z.imag) > 1e-9 or z.real <= 0:
-                continue
-            R = float(z.real)
-            for _ in range(5):
-                f = 4 * R**4 - 4 * J / math.pi * R**3 - 4 * eta_e * R**2 - Delta**2
-                df = 16 * R**3 - 12 * J / math.pi * R**2 - 8 * eta_e * R
-                if df == 0:
-                    break
-                R -= f / df
-            r = R / (math.pi * tau)
-            out.append((r, -Delta / (2.0 * math.pi * tau * r)))
-        return out
+        return [(R / (math.pi * tau), -Delta / (2.0 * R)) for R in positive_roots(coeffs)]
 
     def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float]:
         """The fixed point ``(r*, v*)``; :class:`ModelError` if there are several (bistable)."""
