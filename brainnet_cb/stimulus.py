@@ -50,7 +50,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._checks import per_region
-from ._pytree import pytree_dataclass, static_field
+from ._pytree import pytree_dataclass, static_field, static_names
 from .errors import SimulationError
 from .units import as_plain, to_ms
 
@@ -92,8 +92,9 @@ class Stimulus:
                 f"{type(self).__name__} enters the port {port!r}, which {type(model).__name__} does not have; "
                 f"its input ports are {model.input_ports}. Pass port= one of them.")
         values = {"port": port}
+        static = static_names(self)
         for f in dataclasses.fields(self):
-            if f.name == "port" or f.metadata.get("static"):
+            if f.name == "port" or f.name in static:
                 continue
             value = getattr(self, f.name)
             if f.name in ("onset", "offset", "period", "width"):

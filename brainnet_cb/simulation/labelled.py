@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .._checks import by_label
+from .._pytree import static_names
 from ..errors import CouplingError, ModelError, NoiseError, SimulationError
 
 __all__ = ["align_by_label"]
@@ -63,9 +64,9 @@ def _mapping(values, labels, what, error):
 
 def _fields(obj, labels, error, skip=()):
     """``obj`` with its labelled dataclass fields reordered; None when none is labelled."""
-    changes = {}
+    changes, static = {}, static_names(obj)
     for f in dataclasses.fields(obj):
-        if f.name in skip or f.metadata.get("static"):
+        if f.name in skip or f.name in static:
             continue
         value = getattr(obj, f.name)
         new = by_label(value, labels, f"{type(obj).__name__}.{f.name}", error)

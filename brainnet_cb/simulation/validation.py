@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._pytree import static_names
 from .._version import __version__
 from ..connectome import require_connectome
 from ..coupling import Coupling, Linear
@@ -205,7 +206,7 @@ def check_vector_field(model, x0, ports):
     of rows fails inside the integrator. ``sent(x)`` must return ``(n,)``. The
     answer is cached per model class, static fields, state shape, dtype and ports.
     """
-    statics = tuple((f.name, getattr(model, f.name)) for f in dataclasses.fields(model) if f.metadata.get("static"))
+    statics = tuple((name, getattr(model, name)) for name in sorted(static_names(model)))
     key = (type(model), statics, tuple(x0.shape), str(x0.dtype), tuple(ports))
     try:
         if key in _CHECKED_FIELDS:
