@@ -363,7 +363,9 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names, the sub-modules and the module's dunders (not ``sys``, ``importlib``, ...)."""
+    dunders = {n for n in globals() if n.startswith("__") and n.endswith("__")}
+    return sorted(set(__all__) | set(_LAZY_SUBMODULES) | {"errors"} | dunders)
 
 
 class _Face(types.ModuleType):

@@ -19,6 +19,9 @@ def test_all_is_unique_and_every_name_resolves():
     assert {"io", "plots", "plugins", "node_model", "register_model", "NodeModel", "Coupling", "Monitor"} <= set(
         bn.__all__)
     assert set(bn.__all__) <= set(dir(bn))
+    # tab completion offered the package's own imports (bn.sys, bn.importlib, bn.types, bn.annotations)
+    public = {name for name in dir(bn) if not name.startswith("__") or name == "__version__"}
+    assert public == set(bn.__all__) | {"analysis", "analysis_jax", "dynamics", "errors", "forward", "stimulus"}
 
 
 def test_io_and_plots_are_imported_on_first_use():
