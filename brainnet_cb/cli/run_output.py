@@ -28,6 +28,7 @@ import numpy as np
 
 from .._destinations import WriteLock, publish, temporary_path
 from ..errors import BrainnetError
+from ..simulation.cf import without_coordinate_fill
 from ..simulation.output import check_netcdf_destination
 from ..simulation.streaming import Sink
 
@@ -83,12 +84,15 @@ class NetCDFSink(Sink):
 
         self._dims = tuple(append_dims)
         self.attrs = dict(template.attrs)
+        template = without_coordinate_fill(template)  # no _FillValue on time, time_bold, ... (CF), as write_netcdf
         encoding = {}
         for name, var in template.variables.items():
             tdim = self._time_dim(var)
             if tdim is not None:
                 encoding[name] = {"chunksizes": tuple(max(1, chunk_samples[tdim]) if d == tdim else var.sizes[d]
                                                       for d in var.dims)}
+            if "_FillValue" in var.encoding:  # an encoding given here replaces the variable's
+                encoding.setdefault(name, {})["_FillValue"] = var.encoding["_FillValue"]
         # what template.to_netcdf(engine="netcdf4") writes, through a store on our own handle: to_netcdf
         # looks for a dask scheduler (importing dask and distributed, ~20 MB, where they are installed)
         self._nc = netCDF4.Dataset(self.path, "w", format="NETCDF4")

@@ -10,7 +10,9 @@ alike. The clock stays out of in-memory results so that two runs of one
 specification are identical, attributes included; :func:`unstamp` takes the
 stamp off again, so that a file compares with the run that wrote it
 (``xarray.testing.assert_identical(unstamp(xr.open_zarr(path)), ds)``), as a
-resumed stream is compared with its store.
+resumed stream is compared with its store. A NetCDF file (written or streamed
+by ``brainnet-cb run``) has no ``_FillValue`` on its coordinate variables, which
+CF forbids there (:func:`without_coordinate_fill`).
 
 Time is in **ms** in every simulated output (the neural model's unit), with
 ``units = "ms"`` on each time coordinate. :func:`time_in_seconds` returns a
@@ -33,7 +35,7 @@ from ..errors import BrainnetError
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds"]
+__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds", "without_coordinate_fill"]
 
 #: The CF version whose attribute conventions the outputs follow.
 CONVENTIONS = "CF-1.8"
@@ -148,6 +150,34 @@ def unstamp(ds: xr.Dataset) -> xr.Dataset:
         else:
             del attrs["history"]
     out.attrs = attrs
+    return out
+
+
+def without_coordinate_fill(ds: xr.Dataset) -> xr.Dataset:
+    """A shallow copy of ``ds`` whose float coordinate variables are written without ``_FillValue``.
+
+    CF 1.8 (section 2.5.1 and Appendix A) allows no missing data in a
+    coordinate variable (a 1-D variable named after its dimension: ``time``,
+    ``time_bold``, a swept parameter, ...) and no ``_FillValue`` attribute on
+    it; xarray writes ``_FillValue = NaN`` on every float variable unless its
+    encoding says ``None``. This sets that encoding on the coordinate
+    variables only; auxiliary coordinates (``sensor_x``, ...) and data
+    variables keep their fill value, the values do not change. ``ds`` itself
+    is not modified.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from brainnet_cb.simulation.cf import without_coordinate_fill
+    >>> ds = xr.Dataset({"r": ("time", [0.1, 0.2])}, coords={"time": ("time", [1.0, 2.0], {"units": "ms"})})
+    >>> without_coordinate_fill(ds).time.encoding, ds.time.encoding
+    ({'_FillValue': None}, {})
+    """
+    out = ds.copy(deep=False)
+    for name in out.dims:
+        var = out.variables.get(name)
+        if var is not None and var.dims == (name,) and var.dtype.kind == "f":
+            var.encoding["_FillValue"] = None
     return out
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from .._destinations import WriteLock, check_destination, publish, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
-from .cf import stamp
+from .cf import stamp, without_coordinate_fill
 from .checkpoint import Checkpointer, load_checkpoint
 from .streaming import ZarrSink
 
@@ -128,7 +128,8 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
         tmp = temporary_path(path)
         try:
             try:
-                stamp(ds, f"written to {path.name} by brainnet_cb.write_netcdf").to_netcdf(tmp, engine="netcdf4")
+                stamped = stamp(ds, f"written to {path.name} by brainnet_cb.write_netcdf")
+                without_coordinate_fill(stamped).to_netcdf(tmp, engine="netcdf4")
             except (TypeError, ValueError) as err:
                 raise BrainnetError(
                     f"cannot write {str(path)!r} as NetCDF: {err} (NetCDF attributes are strings, numbers or "

@@ -95,3 +95,25 @@ def test_a_streamed_store_carries_the_cf_attributes_of_a_written_file(tmp_path):
     assert lines[:2] == [first, last] and lines[2].endswith("by brainnet_cb (streamed with out=, resumed)")
     assert again.attrs["date_created"] == zarr_attrs["date_created"]  # set once, when the store was first finished
     xr.testing.assert_identical(unstamp(again.load()), memory)
+
+
+def test_coordinate_variables_are_written_without_a_fill_value(tmp_path):
+    # CF 1.8 section 2.5.1 / Appendix A: _FillValue is not allowed on a coordinate variable (xarray adds NaN)
+    netCDF4 = pytest.importorskip("netCDF4")
+    from brainnet_cb.cli.run_output import run_to_netcdf
+    from brainnet_cb.simulation.spec import Simulation
+
+    spec = Simulation(bn.CoombesByrne(), CONN, duration=6.0, dt=0.1,
+                      monitors=[bn.TemporalAverage(1.0), bn.EEG.sphere(CONN, "10-20", radius=90.0)])
+    ds = spec.run()
+    bn.write_netcdf(ds, tmp_path / "memory.nc")
+    run_to_netcdf(spec, tmp_path / "streamed.nc")[0].close()
+    assert ds.time.encoding == {} and ds.time_eeg.encoding == {}  # the Dataset written is unchanged
+    for name in ("memory.nc", "streamed.nc"):
+        with netCDF4.Dataset(tmp_path / name) as nc:
+            attrs = {k: set(v.ncattrs()) for k, v in nc.variables.items()}
+            assert attrs["time"] == attrs["time_eeg"] == {"units", "long_name"}, name
+            assert "_FillValue" in attrs["r"] and "_FillValue" in attrs["sensor_x"], name  # data, auxiliary coords
+    back = xr.load_dataset(tmp_path / "memory.nc")
+    np.testing.assert_array_equal(back.time.values, np.arange(1.0, 7.0))
+    xr.testing.assert_identical(unstamp(back), ds)
