@@ -213,7 +213,13 @@ def monitor(cls: type[MonitorT]) -> type[MonitorT]:
     ``init(obs, model) -> state``, ``update(state, obs, model) -> state`` after
     every step and ``emit(state, obs, model, steps) -> (state, sample)`` at the
     end of each period. Its period, variables and name are static fields
-    (:func:`static_field`); see :mod:`brainnet_cb.monitors.base`.
+    (:func:`static_field`); see :mod:`brainnet_cb.monitors.base`. The sample
+    has shape ``(len(variables), n_regions)``, or what the monitor's
+    ``sample_shape(model, n_regions)`` declares (override it together with
+    ``to_dataarrays``); ``update`` and ``emit`` return a state laid out as
+    ``init``'s. Each run checks both on the host before compiling
+    (a :class:`MonitorError` naming the method, the shape returned and the
+    shape expected).
 
     Raises
     ------

@@ -4,7 +4,8 @@ A coupling ``post(S, local, strength)`` is checked against a NumPy reference of
 ``c_i = post(sum_j W[i, j] r_j(t - tau_ij), r_i(t), sum_j W[i, j])``; static
 fields of a coupling work as documented; methods that cannot take the engine's
 arguments and monitor fields that must be static are refused when the class
-is defined, with the project's errors.
+is defined, with the project's errors; a monitor whose ``emit`` sample or
+carried state does not fit the engine is refused before anything is compiled.
 """
 
 import jax.numpy as jnp
@@ -169,3 +170,83 @@ def test_a_post_giving_one_value_for_all_regions_still_runs():
                      monitors=[bn.Raw(variables=("coupling",))])
     c = ds.coupling.values
     np.testing.assert_array_equal(c, np.repeat(c[:, :1], 3, axis=1))
+
+
+@bn.plugins.monitor
+class Peaks(bn.Monitor):
+    """The maximum of the observables over each period, its sample made by ``f(state)`` (a careless emit)."""
+
+    period: float = bn.plugins.static_field(default=1.0)
+    variables: tuple = bn.plugins.static_field(default=None)
+    name: str = bn.plugins.static_field(default="peak")
+    f: object = bn.plugins.static_field(default=None)
+    g: object = bn.plugins.static_field(default=None)  # what update makes of the new state
+
+    def init(self, obs, model):
+        return jnp.full_like(self._select(obs, model), -jnp.inf)
+
+    def update(self, state, obs, model):
+        new = jnp.maximum(state, self._select(obs, model))
+        return new if self.g is None else self.g(new)
+
+    def emit(self, state, obs, model, steps):
+        return jnp.full_like(state, -jnp.inf), (state if self.f is None else self.f(state))
+
+
+@pytest.mark.parametrize(("f", "g", "message"), [
+    (lambda s: s.max(axis=0), None,  # one value per region: the run stored garbage past the first row
+     r"^Peaks.emit\(state, obs, model, steps\) returns as its sample an array of shape \(3,\) and dtype float64; "
+     r"expected shape \(2, 3\) \(one row per recorded observable \('r', 'v'\), one column per region\)\. "
+     r"Return the sample in that shape \(e\.g\. jnp\.stack\(rows\), or x\[None, :\] for one row\), or, for "
+     r"another layout, override sample_shape and to_dataarrays\.$"),
+    (lambda s: s.T, None, r"^Peaks.emit\(.*\) returns as its sample an array of shape \(3, 2\) and dtype float64; "
+                          r"expected shape \(2, 3\)"),
+    (lambda s: (s[0], s[1]), None, r"^Peaks.emit\(.*\) returns as its sample tuple; expected shape \(2, 3\)"),
+    (None, lambda s: s[0], r"^Peaks.update\(state, obs, model\) returns a state laid out as float64\[3\], but init "
+                           r"made float64\[2, 3\]; the state is carried from one step to the next"),
+    (None, lambda s: s @ jnp.ones(2), r"^Peaks.update\(state, obs, model\) failed on observables of shape \(3,\) "
+                                      r"\(one value per region\): TypeError: dot_general requires contracting"),
+])
+def test_a_monitor_whose_methods_do_not_fit_the_engine_is_refused_before_compiling(monkeypatch, f, g, message):
+    ok = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[Peaks(f=lambda s: s + 0.0)])
+    assert ok.peak_r.shape == (2, 3)
+    from brainnet_cb.simulation import engine
+
+    def compiled(*args, **kwargs):
+        raise AssertionError("compiled before the monitor was checked")
+
+    monkeypatch.setattr(engine, "initial_carry", compiled)  # the first compiled call of a run
+    with pytest.raises(bn.MonitorError, match=message):
+        bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[Peaks(f=f, g=g)])
+
+
+def test_a_monitor_with_its_own_sample_shape_runs():
+    @bn.plugins.monitor
+    class Mean(bn.Monitor):
+        """The network mean of ``r`` at the end of each period: one value per sample."""
+
+        period: float = bn.plugins.static_field(default=1.0)
+        name: str = bn.plugins.static_field(default="mean")
+        cols: int = bn.plugins.static_field(default=1)  # what sample_shape declares
+
+        def init(self, obs, model):
+            return ()
+
+        def update(self, state, obs, model):
+            return state
+
+        def emit(self, state, obs, model, steps):
+            return state, obs["r"].mean()[None, None]
+
+        def sample_shape(self, model, n_regions):
+            return (1, self.cols)
+
+        def to_dataarrays(self, samples, times_ms, model, regions):
+            import xarray as xr
+            return {"mean_r": xr.DataArray(np.asarray(samples)[:, 0, 0], dims=("time_mean",))}
+
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[bn.Raw(name="raw"), Mean()])
+    np.testing.assert_allclose(ds.mean_r.values, ds.raw_r.values[9::10].mean(axis=1), rtol=0, atol=1e-15)
+    with pytest.raises(bn.MonitorError, match=r"^Mean.emit\(.*\) returns as its sample an array of shape \(1, 1\) "
+                                              r"and dtype float64; expected shape \(1, 2\) \(Mean.sample_shape\)\. "):
+        bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[Mean(cols=2)])

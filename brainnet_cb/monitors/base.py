@@ -5,7 +5,13 @@ A monitor is a pytree dataclass with three pure methods, called by the engine:
 - ``init(obs) -> state``: its accumulator, from the observables at ``t = 0``;
 - ``update(state, obs) -> state``: after every integration step;
 - ``emit(state, obs, steps) -> (state, sample)``: at the end of every period
-  of ``steps`` integration steps.
+  of ``steps`` integration steps; the sample has shape
+  ``(len(variables), n_regions)`` (:meth:`Monitor.sample_shape`).
+
+``update`` and ``emit`` return a state of the structure, shapes and dtypes
+``init`` made. A run traces the three methods once on the host, before
+compiling, and refuses a monitor that breaks either rule, naming the method,
+the shape it returned and the one expected.
 
 ``obs`` maps observable names to arrays of shape ``(n_regions,)``: every state
 variable of the model, and ``"coupling"`` (the long-range input the node
@@ -129,6 +135,15 @@ class Monitor:
 
     def time_dim(self) -> str:
         return f"time_{self.label}" if self.label else "time"
+
+    def sample_shape(self, model: NodeModel, n_regions: int) -> tuple[int, ...]:
+        """Shape of the sample ``emit`` returns: ``(len(observables), n_regions)``, one row per observable.
+
+        A monitor whose samples are laid out otherwise (e.g. :class:`~brainnet_cb.EEG`: one row of
+        sensors) overrides it together with :meth:`to_dataarrays`. Every run checks ``emit``
+        against it before compiling (:func:`~brainnet_cb.simulation.validation.check_monitor_outputs`).
+        """
+        return (len(self.observables(model)), n_regions)
 
     def _select(self, obs, model):
         return jnp.stack([obs[v] for v in self.observables(model)])

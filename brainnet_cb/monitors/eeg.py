@@ -465,6 +465,10 @@ class EEG(Monitor):
     def time_dim(self) -> str:
         return f"time_{self.label}"
 
+    def sample_shape(self, model: NodeModel, n_regions: int) -> tuple[int, ...]:
+        """One row of sensors, ``(1, sensors)``."""
+        return (1, int(np.shape(self.gain)[0]))
+
     def sensor_dim(self) -> str:
         """``"sensor"`` for the default EEG monitor, else ``"sensor_{name}"`` (own sensor axis)."""
         return "sensor" if self.label == "eeg" else f"sensor_{self.label}"

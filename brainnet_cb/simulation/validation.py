@@ -27,7 +27,15 @@ from .._version import __version__
 from ..connectome import require_connectome
 from ..coupling import Coupling, Linear
 from ..delays import EdgeTable, build_delay_table, compute_lags, init_history
-from ..errors import ConnectomeError, CouplingError, ModelError, MonitorError, NoiseError, SimulationError
+from ..errors import (
+    BrainnetError,
+    ConnectomeError,
+    CouplingError,
+    ModelError,
+    MonitorError,
+    NoiseError,
+    SimulationError,
+)
 from ..integrators import get_integrator
 from ..monitors import Bold, Monitor, TemporalAverage
 from ..nodes.base import NodeModel
@@ -41,7 +49,7 @@ from .labelled import align_by_label
 from .run import Run
 
 __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "seed_keys", "validate_monitors",
-           "validate_history", "PURPOSES"]
+           "check_monitor_outputs", "validate_history", "PURPOSES"]
 
 #: What the FC workflows (sweeps, fits) record when the spec names no monitors.
 PURPOSES = ("run", "fc")
@@ -250,6 +258,88 @@ def _kind(got) -> str:
 _CHECKED_FIELDS = set()
 
 
+def check_monitor_outputs(monitors, levels, model, x0):
+    """Refuse a monitor whose ``init``/``update``/``emit`` do not fit the engine (traced abstractly, not compiled).
+
+    Each monitor's three methods are traced once, in the order the engine calls
+    them, on observables of shape ``(n,)``: ``update`` and ``emit`` must give back
+    a state of the shapes and dtypes ``init`` made (it is carried through the
+    scan), and the sample of ``emit`` must have the monitor's
+    :meth:`~brainnet_cb.Monitor.sample_shape` exactly (``(len(variables), n)``
+    by default): a sample of another shape failed, or was stored wrongly,
+    only after the run. An error raised by the monitor's own checks (a
+    :class:`~brainnet_cb.BrainnetError`) is passed on as it is. The answer is
+    cached per monitor (class, static fields, array shapes), model class and
+    static fields, region count and dtype.
+    """
+    n, dtype = x0.shape[1], x0.dtype
+    steps = {k: p for p, idx in levels for k in idx}
+    for k, m in enumerate(monitors):
+        try:
+            leaves = tuple((np.shape(v), str(jnp.result_type(v))) for v in jax.tree_util.tree_leaves(m))
+            key = (jax.tree_util.tree_structure(m), leaves, jax.tree_util.tree_structure(model), n, str(dtype),
+                   steps[k])
+            if key in _CHECKED_MONITORS:
+                continue
+        except TypeError:  # a static field that cannot be hashed, a leaf that is no array: checked every time
+            key = None
+        _check_monitor(m, model, x0, steps[k])
+        if key is not None:
+            _CHECKED_MONITORS.add(key)
+
+
+def _check_monitor(m, model, x0, steps):
+    name, n = type(m).__name__, x0.shape[1]
+    calls = {"init": "init(obs, model)", "update": "update(state, obs, model)",
+             "emit": "emit(state, obs, model, steps)"}
+    stage = ["init"]
+
+    def trace(x):
+        obs = engine._observables(model, x, x[0])  # as the engine builds them; coupling: (n,)
+        state = m.init(obs, model)
+        stage[0] = "update"
+        updated = m.update(state, obs, model)
+        stage[0] = "emit"
+        emitted, sample = m.emit(updated, obs, model, steps)
+        return state, updated, emitted, sample
+
+    try:
+        state, updated, emitted, sample = jax.eval_shape(trace, x0)
+    except BrainnetError:
+        raise
+    except Exception as exc:  # the user's code failed on observables of shape (n,)
+        raise MonitorError(
+            f"{name}.{calls[stage[0]]} failed on observables of shape ({n},) (one value per region): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    for method, got in (("update", updated), ("emit", emitted)):
+        if _layout(got) != _layout(state):
+            raise MonitorError(
+                f"{name}.{calls[method]} returns a state laid out as {_layout(got)}, but init made "
+                f"{_layout(state)}; the state is carried from one step to the next, so {method} must return "
+                "one of the same structure, shapes and dtypes (e.g. jnp.zeros_like(state) to reset it)."
+            )
+    want = tuple(m.sample_shape(model, n))
+    layout = (f"one row per recorded observable {m.observables(model)}, one column per region"
+              if type(m).sample_shape is Monitor.sample_shape else f"{name}.sample_shape")
+    if getattr(sample, "shape", None) != want:
+        raise MonitorError(
+            f"{name}.{calls['emit']} returns as its sample {_kind(sample)}; expected shape {want} ({layout}). "
+            "Return the sample in that shape (e.g. jnp.stack(rows), or x[None, :] for one row), or, for "
+            "another layout, override sample_shape and to_dataarrays."
+        )
+
+
+def _layout(tree):
+    """A state's structure with the shape and dtype of each array: what the scan's carry must keep."""
+    return jax.tree_util.tree_map(lambda v: f"{getattr(v, 'dtype', type(v).__name__)}{list(getattr(v, 'shape', ()))}",
+                                  tree)
+
+
+#: Keys of the monitors :func:`check_monitor_outputs` has accepted.
+_CHECKED_MONITORS = set()
+
+
 def prepare_run(spec) -> Run:
     """Validate every field of ``spec`` on the host and build its :class:`Run` (no compilation)."""
     model, connectome, normalize = spec.model, spec.connectome, spec.normalize
@@ -322,6 +412,7 @@ def prepare_run(spec) -> Run:
 
     stimuli = validate_stimuli(spec.stimulus, model, n, dtype)
     check_vector_field(model_v, x0, dict.fromkeys((port, *(s.port for s in stimuli))))
+    check_monitor_outputs(bound_monitors, levels, model_v, x0)
     plan = engine.Plan(method, send_row, port, noise_rows, levels, None if noise is None else noise.scheme())
     dyn = engine.Dynamic(
         model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype),
