@@ -22,6 +22,7 @@ import functools
 import os
 import pathlib
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +30,7 @@ import numpy as np
 from .._destinations import WriteLock, publish, temporary_path
 from ..errors import BrainnetError
 from ..simulation.cf import without_coordinate_fill
-from ..simulation.output import check_netcdf_destination
+from ..simulation.output import check_netcdf_destination, netcdf_attr_problem
 from ..simulation.streaming import Sink
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
         The run's wall time in seconds.
     """
     path = check_netcdf_destination(path, overwrite)
+    _check_attrs(attrs)  # before the run: NetCDF must be able to hold them at its end
     start = time.perf_counter()
     run = spec.prepare()
     if forget_programs:
@@ -214,6 +216,19 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     else:
         release_free_memory()  # what the run's buffers held
     return open_result(path), wall
+
+
+def _check_attrs(attrs) -> None:
+    if attrs is None:
+        return
+    if not isinstance(attrs, Mapping):
+        raise BrainnetError(f"attrs must be a dict of global attributes (name -> str or number); got "
+                            f"{type(attrs).__name__}. Nothing was run.")
+    for key, value in attrs.items():
+        reason = (f"has a name of type {type(key).__name__}; attribute names are strings" if not isinstance(key, str)
+                  else netcdf_attr_problem(key, value))
+        if reason:
+            raise BrainnetError(f"attrs[{key!r}] {reason}. Nothing was run.")
 
 
 def open_result(path) -> xr.Dataset:

@@ -11,6 +11,7 @@ succeed), and a lock beside the file is held while it is written.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import pathlib
 from typing import TYPE_CHECKING
@@ -27,7 +28,7 @@ from .streaming import ZarrSink
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["write_netcdf", "check_netcdf_destination", "execute"]
+__all__ = ["write_netcdf", "check_netcdf_destination", "check_netcdf_attrs", "netcdf_attr_problem", "execute"]
 
 
 def execute(execution, run) -> xr.Dataset:
@@ -91,6 +92,110 @@ def _not_a_file(path):
     return "is a folder; a NetCDF result is one file. Choose a file path." if path.is_dir() else None
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _item_problem(item):
+    """Why one element of a list attribute cannot be stored (None when it can)."""
+    if item is None:
+        return "None"
+    if isinstance(item, (bool, np.bool_, dict, list, tuple, np.ndarray)):
+        return type(item).__name__
+    if isinstance(item, (str, bytes)):
+        return None
+    if isinstance(item, (int, float, np.integer, np.floating)) and not isinstance(item, np.timedelta64):
+        return "int beyond 64 bits" if isinstance(item, int) and not _INT64[0] <= item <= _INT64[1] else None
+    return type(item).__name__
+
+
+def netcdf_attr_problem(key, value) -> str | None:
+    """Why NetCDF cannot hold ``value`` as the attribute ``key``, with the fix; None when it can.
+
+    NetCDF attributes are a string, a number, or a 1-D list/array of numbers or
+    of strings. Refused, each with its fix: a dict (``json.dumps``), None, a
+    bool (NetCDF has no boolean), a quantity (a number in a stated unit, the unit
+    in ``<key>_units``), a date or time (ISO 8601 text), a complex number, an
+    integer beyond 64 bits, an array of more than one dimension or of bools,
+    objects or complex numbers, and a list that nests, holds such items or mixes
+    numbers with strings (NetCDF would store every item as text).
+    """
+    if isinstance(value, (str, bytes)):
+        return None
+    shown = _short(value)
+    if isinstance(value, dict):
+        return f"is a dict ({shown}); store it as JSON text: json.dumps(value)"
+    if value is None:
+        return "is None; NetCDF has no empty attribute: drop it, or store a string such as 'none'"
+    if isinstance(value, (bool, np.bool_)):
+        return (f"is a bool ({value}); NetCDF has no boolean attribute: store int(value) (1 or 0) or "
+                "str(value)")
+    if type(value).__module__.split(".")[0] in ("brainunit", "saiunit", "pint") or hasattr(value, "mantissa"):
+        return (f"is a quantity ({value}); NetCDF attributes are plain numbers: store the number in a stated unit "
+                f"and the unit beside it, e.g. {key}=float(value / u.ms), {key}_units='ms' (as dt and dt_units)")
+    if isinstance(value, (datetime.date, datetime.time, np.datetime64, np.timedelta64, datetime.timedelta)):
+        return f"is a date or time ({shown}); store it as ISO 8601 text: str(value)"
+    if isinstance(value, (complex, np.complexfloating)):
+        return f"is complex ({shown}); store value.real and value.imag as two attributes"
+    if isinstance(value, (int, np.integer)):
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            return f"is an integer beyond 64 bits ({shown}); store it as text: str(value)"
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None
+    if isinstance(value, np.ndarray):
+        if value.ndim > 1:
+            return (f"is a {value.ndim}-D array of shape {value.shape}; NetCDF attributes are 1-D: store "
+                    "json.dumps(value.tolist()), or a data variable")
+        if value.dtype.kind not in "iufSU":
+            return (f"is an array of {value.dtype} ({shown}); NetCDF attributes hold numbers or strings: store "
+                    "json.dumps(value.tolist()) or value.astype(int)")
+        return None
+    if isinstance(value, (list, tuple)):
+        kinds = {_item_problem(item) for item in value}
+        bad = sorted(k for k in kinds if k is not None)
+        if bad:
+            return (f"is a {type(value).__name__} holding {', '.join(bad)} items ({shown}); NetCDF attributes are "
+                    "1-D lists of numbers or of strings: store json.dumps(value)")
+        if any(isinstance(v, (str, bytes)) for v in value) and not all(isinstance(v, (str, bytes)) for v in value):
+            return (f"is a {type(value).__name__} mixing numbers and strings ({shown}); NetCDF would store every "
+                    "item as text: store one kind, or json.dumps(value)")
+        return None
+    return (f"is a {type(value).__name__} ({shown}); NetCDF attributes are strings, numbers or 1-D lists of them: "
+            "store str(value) or json.dumps(...)")
+
+
+def check_netcdf_attrs(ds: xr.Dataset, what: str) -> None:
+    """Raise :class:`BrainnetError` naming every attribute of ``ds`` (global, coordinate, variable) NetCDF cannot
+    hold, and every variable of a type it has no type for (complex, float16); ``what`` starts the message."""
+    problems = []
+    for key, value in ds.attrs.items():
+        if isinstance(key, str) and not key.startswith("_"):  # _FillValue & co.: xarray's own
+            reason = netcdf_attr_problem(key, value)
+            if reason:
+                problems.append(f"the attribute {key!r} of the Dataset {reason}")
+    for name, var in ds.variables.items():
+        kind = "coordinate" if name in ds.coords else "variable"
+        if var.dtype.kind == "c":
+            problems.append(f"the {kind} {name!r} is complex ({var.dtype}), which NetCDF has no type for: write its "
+                            f"real and imaginary parts as two variables ({name}_real, {name}_imag) or np.abs")
+        elif var.dtype == np.float16:
+            problems.append(f"the {kind} {name!r} is float16, which NetCDF has no type for: cast it with "
+                            f".astype('float32')")
+        for key, value in var.attrs.items():
+            if isinstance(key, str) and not key.startswith("_"):
+                reason = netcdf_attr_problem(key, value)
+                if reason:
+                    problems.append(f"the attribute {key!r} of the {kind} {name!r} {reason}")
+    if problems:
+        more = f" ({len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
+        raise BrainnetError(f"{what}: {problems[0]}.{more}")
+
+
 def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pathlib.Path:
     """Write ``ds`` to NetCDF at ``path`` atomically and exclusively.
 
@@ -114,7 +219,12 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
         If ``ds`` is not a Dataset, ``path`` exists and ``overwrite`` is False,
         its folder does not exist or is not writable, it is a symbolic link,
         another run writes it, or NetCDF cannot hold an attribute or variable
-        of ``ds`` (nothing is left at ``path`` then).
+        of ``ds`` (nothing is left at ``path`` then). Attributes and variable
+        types are checked before anything is written
+        (:func:`check_netcdf_attrs`): the message names each attribute (of the
+        Dataset, a coordinate or a variable) and its fix, e.g. ``json.dumps``
+        a dict, drop a None, ``int`` a bool, a quantity as a number plus
+        ``<name>_units``.
     """
     import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
@@ -124,6 +234,7 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     if not isinstance(overwrite, (bool, np.bool_)):  # a string such as "no" is truthy
         raise BrainnetError(f"overwrite must be True or False (True replaces an existing file); got {overwrite!r}.")
     path = check_netcdf_destination(path, overwrite)
+    check_netcdf_attrs(ds, f"cannot write {str(path)!r} as NetCDF (nothing was written)")
     with WriteLock(path, None, BrainnetError):
         tmp = temporary_path(path)
         try:

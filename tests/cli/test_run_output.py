@@ -70,3 +70,22 @@ def test_an_existing_file_is_refused_before_the_run(tmp_path):
     with pytest.raises(bn.BrainnetError, match="exists"):
         run_to_netcdf(_spec(), tmp_path / "run.nc")
     assert (tmp_path / "run.nc").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ({"config": {"x": 1}}, "attrs['config'] is a dict ({'x': 1}); store it as JSON text: json.dumps(value). "
+     "Nothing was run."),
+    ({"quiet": True}, "attrs['quiet'] is a bool (True); NetCDF has no boolean attribute: store int(value) (1 or 0) "
+     "or str(value). Nothing was run."),
+    ({1: "x"}, "attrs[1] has a name of type int; attribute names are strings. Nothing was run."),
+    ("config", "attrs must be a dict of global attributes (name -> str or number); got str. Nothing was run."),
+])
+def test_attributes_netcdf_cannot_hold_are_refused_before_the_run(tmp_path, monkeypatch, attrs, message):
+    def no_run(self):
+        raise AssertionError("the run was prepared")
+
+    monkeypatch.setattr(Simulation, "prepare", no_run)
+    with pytest.raises(bn.BrainnetError) as err:
+        run_to_netcdf(_spec(), tmp_path / "run.nc", attrs=attrs)
+    assert str(err.value) == message
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,8 @@
 
 import os
 
+import brainunit as u
+import numpy as np
 import pytest
 import xarray as xr
 
@@ -40,3 +42,55 @@ def test_write_netcdf_round_trips_and_refuses_to_clobber(tmp_path):
 def test_write_into_missing_folder_is_refused(tmp_path):
     with pytest.raises(bn.BrainnetError, match=r"the folder .*nope' does not exist"):
         bn.write_netcdf(small_run(), tmp_path / "nope" / "out.nc")
+
+
+QUANTITY = "is a quantity (3 ms); NetCDF attributes are plain numbers: store the number in a stated unit and the unit " \
+           "beside it, e.g. extra=float(value / u.ms), extra_units='ms' (as dt and dt_units)"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda ds: ds.assign_attrs(extra={"a": 1}),
+     "the attribute 'extra' of the Dataset is a dict ({'a': 1}); store it as JSON text: json.dumps(value)."),
+    (lambda ds: ds.assign_attrs(extra=None), "the attribute 'extra' of the Dataset is None; NetCDF has no empty "
+     "attribute: drop it, or store a string such as 'none'."),
+    (lambda ds: ds.assign_attrs(extra=np.bool_(True)), "the attribute 'extra' of the Dataset is a bool (True); "
+     "NetCDF has no boolean attribute: store int(value) (1 or 0) or str(value)."),
+    (lambda ds: ds.assign_attrs(extra=3 * u.ms), f"the attribute 'extra' of the Dataset {QUANTITY}."),
+    (lambda ds: ds.assign_attrs(extra=[1, "a"]), "the attribute 'extra' of the Dataset is a list mixing numbers and "
+     "strings ([1, 'a']); NetCDF would store every item as text: store one kind, or json.dumps(value)."),
+    (lambda ds: ds.assign_attrs(extra=(True, None)), "the attribute 'extra' of the Dataset is a tuple holding "
+     "None, bool items ((True, None)); NetCDF attributes are 1-D lists of numbers or of strings: store "
+     "json.dumps(value)."),
+    (lambda ds: ds.assign_attrs(extra=np.eye(2)), "the attribute 'extra' of the Dataset is a 2-D array of shape "
+     "(2, 2); NetCDF attributes are 1-D: store json.dumps(value.tolist()), or a data variable."),
+    (lambda ds: ds.assign_attrs(extra=np.datetime64("2020-01-01")), "the attribute 'extra' of the Dataset is a date "
+     "or time (np.datetime64('2020-01-01')); store it as ISO 8601 text: str(value)."),
+    (lambda ds: ds.assign(r=ds.r.assign_attrs(cfg={})), "the attribute 'cfg' of the variable 'r' is a dict ({}); "
+     "store it as JSON text: json.dumps(value)."),
+    (lambda ds: ds.assign(z=ds.r * 1j), "the variable 'z' is complex (complex128), which NetCDF has no type for: "
+     "write its real and imaginary parts as two variables (z_real, z_imag) or np.abs."),
+    (lambda ds: ds.assign(r=ds.r.astype(np.float16), v=ds.v.assign_attrs(x=None)),
+     "the variable 'r' is float16, which NetCDF has no type for: cast it with .astype('float32'). (1 more: the "
+     "attribute 'x' of the variable 'v' is None; NetCDF has no empty attribute: drop it, or store a string such as "
+     "'none')"),
+])
+def test_what_netcdf_cannot_hold_is_named_with_its_fix_and_nothing_is_written(tmp_path, change, message):
+    ds = small_run().astype(np.float64)
+    path = bn.write_netcdf(ds.isel(time=slice(0, 3)), tmp_path / "out.nc")
+    before = path.read_bytes()
+    for target in (tmp_path / "new.nc", path):
+        with pytest.raises(bn.BrainnetError) as err:
+            bn.write_netcdf(change(ds), target, overwrite=True)
+        assert str(err.value) == f"cannot write {str(target)!r} as NetCDF (nothing was written): {message}"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.nc"] and path.read_bytes() == before
+
+
+def test_attributes_netcdf_holds_round_trip(tmp_path):
+    ds = small_run().assign_attrs(n=np.uint64(5), big=2**62, names=["a", "b"], values=(1, 2.5), empty=[],
+                                  raw=b"x", vector=np.arange(3))
+    bn.write_netcdf(ds, tmp_path / "out.nc")
+    back = xr.load_dataset(tmp_path / "out.nc").attrs
+    assert back["n"] == 5 and back["big"] == 2**62 and back["names"] == ["a", "b"] and back["raw"] == "x"
+    np.testing.assert_array_equal(back["values"], [1.0, 2.5])
+    np.testing.assert_array_equal(back["vector"], [0, 1, 2])
+    assert back["empty"].size == 0
