@@ -47,9 +47,12 @@ def label(path, name=None) -> str:
 
 def _as_path(path, name, error) -> pathlib.Path:
     try:
-        return pathlib.Path(os.fspath(path))
+        text = os.fspath(path)
     except TypeError:
         raise error(f"{name or 'the output path'} must be a str or os.PathLike; got {type(path).__name__}.") from None
+    if not text:  # pathlib reads '' as '.', the current folder
+        raise error(f"{name or 'the output path'} is empty; give the name of the file or folder to write.")
+    return pathlib.Path(text)
 
 
 def lock_file(path) -> pathlib.Path:

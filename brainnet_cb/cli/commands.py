@@ -96,7 +96,8 @@ def _output_paths(path: str, args, figure: bool) -> list:
     Raises
     ------
     ConfigError
-        An empty path, a folder, or a NetCDF name that the figure's would equal (a ``.png`` output).
+        An empty path, a folder, a Zarr store's name (``.zarr``), or a NetCDF name that the figure's would
+        equal (a ``.png`` output).
     """
     where = "--out" if args.out is not None else args.out_key
     example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
@@ -106,6 +107,11 @@ def _output_paths(path: str, args, figure: bool) -> list:
     if out.is_dir() or not out.name:
         raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
                           f"--out {out / example}")
+    from ..simulation.output import netcdf_suffix_problem  # noqa: PLC0415 - the run's modules, when it runs
+
+    problem = netcdf_suffix_problem(out)
+    if problem:  # refused before a sweep or fit, not when its result is written
+        raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}")
     if not figure:
         return [out]
     if out.suffix.lower() == ".png":  # _figure_path(out) == out (or the same file on a case-blind disk)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._destinations import WriteLock, check_destination, publish, temporary_path
+from .._destinations import WriteLock, check_destination, label, publish, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
 from .cf import stamp, without_coordinate_fill
@@ -81,11 +81,31 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
     Raises
     ------
     BrainnetError
-        A missing or read-only folder, a symbolic link, a folder at ``path``,
-        an existing file without ``overwrite``, or a file another run is writing.
+        An empty path or one ending in ``.zarr`` (a Zarr store's name), a
+        missing or read-only folder, a symbolic link, a folder at ``path``, an
+        existing file without ``overwrite``, or a file another run is writing.
     """
+    problem = netcdf_suffix_problem(path)
+    if problem:
+        shown = label(path, name)
+        raise BrainnetError(f"{shown} {problem}, or write a Zarr store with ds.to_zarr({str(path)!r}) (a run "
+                            f"streams into one with bn.simulate(..., out={str(path)!r})).")
     return check_destination(path, name=name, overwrite=overwrite, error=BrainnetError,
                              refuse_existing=_not_a_file, overwrite_hint=overwrite_hint)
+
+
+def netcdf_suffix_problem(path) -> str | None:
+    """Why ``path`` is no name for a NetCDF file (it ends in ``.zarr``, a Zarr store's), with the NetCDF name; or None.
+
+    The mirror of ``out=``, which refuses a NetCDF name for the Zarr store it streams to.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        return None  # check_destination says what is wrong
+    p = pathlib.Path(os.fspath(path))
+    if p.suffix.lower() != ".zarr":
+        return None
+    return (f"ends in {p.suffix}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "
+            f"name it {str(p.with_suffix('.nc'))!r}")
 
 
 def _not_a_file(path):

@@ -53,6 +53,15 @@ def test_an_empty_or_folder_output_is_refused_before_the_run(tmp_path, capsys, c
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["run", "sweep", "fit"])
+def test_a_zarr_store_name_is_refused_before_the_run(tmp_path, capsys, command):
+    out = tmp_path / "result.zarr"
+    assert cli.main([command, "--out", str(out), "--quiet"]) == 2
+    assert _error(capsys) == (f"the output path (--out) {str(out)!r} ends in .zarr, the suffix of a Zarr store (a "
+                              f"folder), but a NetCDF result is one file; name it {str(tmp_path / 'result.nc')!r}")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("command, cls, key", [("run", config.RunConfig, "output"), ("sweep", config.SweepConfig,
                                                                                       "sweep"),
                                                ("fit", config.FitConfig, "fit")])

@@ -89,3 +89,14 @@ def test_attributes_netcdf_cannot_hold_are_refused_before_the_run(tmp_path, monk
         run_to_netcdf(_spec(), tmp_path / "run.nc", attrs=attrs)
     assert str(err.value) == message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_zarr_name_is_refused_before_the_run(tmp_path, monkeypatch):
+    def no_run(self):
+        raise AssertionError("the run was prepared")
+
+    monkeypatch.setattr(Simulation, "prepare", no_run)
+    with pytest.raises(bn.BrainnetError, match=r"^'.*run\.zarr' ends in \.zarr, the suffix of a Zarr store \(a "
+                                               r"folder\), but a NetCDF result is one file; name it '.*run\.nc'"):
+        run_to_netcdf(_spec(), tmp_path / "run.zarr")
+    assert list(tmp_path.iterdir()) == []

@@ -10,9 +10,12 @@ import xarray as xr
 import brainnet_cb as bn
 
 
+def small_conn():
+    return bn.Connectome([[0, 1], [1, 0]], [[0, 10], [10, 0]], labels=["L", "R"], name="pair")
+
+
 def small_run():
-    conn = bn.Connectome([[0, 1], [1, 0]], [[0, 10], [10, 0]], labels=["L", "R"], name="pair")
-    return bn.simulate(bn.CoombesByrne(), conn, duration=5.0, dt=0.1)
+    return bn.simulate(bn.CoombesByrne(), small_conn(), duration=5.0, dt=0.1)
 
 
 def test_write_netcdf_round_trips_and_refuses_to_clobber(tmp_path):
@@ -94,3 +97,23 @@ def test_attributes_netcdf_holds_round_trip(tmp_path):
     np.testing.assert_array_equal(back["values"], [1.0, 2.5])
     np.testing.assert_array_equal(back["vector"], [0, 1, 2])
     assert back["empty"].size == 0
+
+
+def test_an_empty_path_or_a_zarr_name_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ds = small_run()
+    with pytest.raises(bn.BrainnetError) as err:
+        bn.write_netcdf(ds, "")
+    assert str(err.value) == "the output path is empty; give the name of the file or folder to write."
+    with pytest.raises(bn.SimulationError, match=r"^out is empty; give the name of the file or folder to write\.$"):
+        bn.simulate(bn.CoombesByrne(), small_conn(), duration=5.0, dt=0.1, out="")
+    for name in ("run.zarr", "run.ZARR"):
+        with pytest.raises(bn.BrainnetError) as err:
+            bn.write_netcdf(ds, tmp_path / name)
+        path = str(tmp_path / name)
+        assert str(err.value) == (
+            f"{path!r} ends in {name[3:]}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "
+            f"name it {str(tmp_path / 'run.nc')!r}, or write a Zarr store with ds.to_zarr({path!r}) (a run streams "
+            f"into one with bn.simulate(..., out={path!r})).")
+    assert list(tmp_path.iterdir()) == []
+    bn.write_netcdf(ds, tmp_path / "run.zarr.nc")  # only the last suffix counts
