@@ -91,6 +91,17 @@ class Monitor:
         """More advice for a period that is not a multiple of ``dt`` (e.g. one given in seconds)."""
         return ""
 
+    def aligned_to(self, labels: Sequence[str]) -> Monitor:
+        """This monitor with what it holds per region in the order of the connectome's region ``labels``.
+
+        Called on the host before a run is validated, with the other inputs
+        labelled by region (:func:`~brainnet_cb.simulation.labelled.align_by_label`).
+        The default returns ``self``; a monitor that holds labelled per-region
+        data (:class:`~brainnet_cb.EEG`'s ``regions``) reorders it by label, or
+        refuses labels that name other regions.
+        """
+        return self
+
     def bind(self, dt: float) -> Monitor:
         """This monitor bound to the run's step ``dt`` (ms), before compilation.
 

@@ -20,6 +20,7 @@ attributes say so (``source_units``, ``comment``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import label_order
 from .._pytree import pytree_dataclass, static_field
 from .._types import ArrayLike, Length, Time
 from ..connectome import Connectome
@@ -61,6 +63,11 @@ def _moments(sources, n, current_density, moment):
     """Dipole moment (A·m) per unit source of each region: ``current_density x area`` or ``moment``."""
     areas = getattr(sources, "areas", None) if isinstance(sources, Connectome) else None
     return region_moments(n, areas, current_density, moment)
+
+
+def _regions(sources):
+    """The labels of the gain's columns: a Connectome's region labels; None for an array of centres."""
+    return tuple(str(x) for x in sources.labels) if isinstance(sources, Connectome) else None
 
 
 def _sources(sources):
@@ -162,7 +169,7 @@ class EEG(Monitor):
     ----------
     gain : array_like, shape (sensors, regions)
         Lead field ``L``: column ``j`` is the sensor signal of a unit source at
-        region ``j`` (regions in the connectome's order).
+        region ``j`` (regions in the connectome's order, or labelled by ``regions``).
     sensors : sequence of str, optional
         Sensor labels (default ``"S0", "S1", ...``).
     positions : array_like, shape (sensors, 3), optional
@@ -187,6 +194,17 @@ class EEG(Monitor):
     axes : str, default "RAS"
         Frame of ``positions`` (``"ALS"`` for TVB's; see :func:`~brainnet_cb.forward.montage`),
         recorded as the output attribute ``sensor_axes`` (used by :func:`~brainnet_cb.forward.mne_bridge.to_mne`).
+    regions : sequence of str, optional
+        Labels of the gain's columns (one per column, each once). A run
+        checks them against the connectome's labels before compiling: in the
+        same order the gain is used as it is (bit for bit); the same regions
+        in another order, the columns are put in the connectome's order by
+        label (as every input labelled by region is); other regions are
+        refused, naming the unknown and missing ones. ``None`` (default): the
+        columns are taken to be in the connectome's order, unchecked. The
+        constructors fill it in where they know the regions (:meth:`sphere`
+        and :meth:`infinite` of a Connectome, :meth:`from_atlas`,
+        :meth:`from_mne` with a connectome).
 
     Examples
     --------
@@ -208,6 +226,7 @@ class EEG(Monitor):
     units: str = static_field(default="a.u.")
     name: str | None = static_field(default=None)
     axes: str = static_field(default="RAS")
+    regions: tuple[str, ...] | None = static_field(default=None)
 
     default_name = "eeg"
     _mne_kind = "eeg"
@@ -284,12 +303,55 @@ class EEG(Monitor):
                     "such as MNE's, by 1000, or pass brainunit quantities)."
                 )
             set_("positions", tuple(map(tuple, pos.tolist())))
+        if self.regions is not None:
+            self._check_regions(cls)
         to_ras(np.zeros((1, 3)), self.axes)  # a valid frame name, else MonitorError
         if not isinstance(self.units, str) or not self.units:
             raise MonitorError(f"{cls} units must be a non-empty string such as 'V' or 'a.u.'; got {self.units!r}.")
         if self.variable is not None and not isinstance(self.variable, str):
             raise MonitorError(f"{cls} variable must be a source name such as 'v'; got {self.variable!r}.")
         self._check_reference()
+
+    def _check_regions(self, cls):
+        """``regions``: a sequence of distinct labels, one per gain column, kept as a tuple of str."""
+        try:
+            if isinstance(self.regions, str):
+                raise TypeError
+            regions = tuple(str(r) for r in self.regions)
+        except TypeError:
+            raise MonitorError(
+                f"{cls} regions must be a sequence of region labels, one per gain column (e.g. "
+                f"regions=connectome.labels); got {self.regions!r}."
+            ) from None
+        object.__setattr__(self, "regions", regions)
+        cols = np.shape(self.gain)[1] if len(np.shape(self.gain)) == 2 else None
+        if cols is not None and len(regions) != cols:
+            raise MonitorError(
+                f"{cls}: {len(regions)} region labels for a gain with {cols} columns (regions); give one "
+                "label per column, in the columns' order."
+            )
+        dup = sorted({r for r in regions if regions.count(r) > 1})
+        if dup:
+            raise MonitorError(
+                f"{cls} region labels must be unique (one per gain column); {dup[:8]} occur more than once."
+            )
+
+    def aligned_to(self, labels: Sequence[str]) -> EEG:
+        """This monitor with the gain's columns in the order of the connectome's region ``labels``.
+
+        Unchanged without ``regions`` or when they are ``labels`` in that order;
+        the same regions in another order: the columns reordered by label
+        (:func:`~brainnet_cb._checks.label_order`); other regions: :class:`MonitorError`
+        naming the unknown and missing labels.
+        """
+        labels = tuple(str(x) for x in labels)
+        if self.regions is None or self.gain is None or self.regions == labels:
+            return self
+        cls = type(self).__name__
+        order = label_order(self.regions, labels, f"{cls} gain", MonitorError,
+                            f"build the gain of this connectome's regions (e.g. bn.{cls}.sphere(connectome)), "
+                            "or pass one with regions= naming its columns")
+        return dataclasses.replace(self, gain=self.gain[:, np.asarray(order)], regions=labels)
 
     def _check_reference(self):
         ref = self.reference
@@ -340,7 +402,8 @@ class EEG(Monitor):
             Current dipole moment density (nA·m/mm²; Murakami & Okada 2015).
             With the default, a unit source at a 3500 mm² region is 3.5 µA·m.
         **options
-            ``period``, ``variable``, ``reference``, ``name``.
+            ``period``, ``variable``, ``reference``, ``name``. The columns of a
+            Connectome's gain are labelled with its regions (``regions``).
         """
         x, conn_orient = _sources(sources)
         c = x.mean(axis=0) if centre is None else centre
@@ -348,7 +411,8 @@ class EEG(Monitor):
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
         p = _moments(sources, len(x), current_density, moment)
         gain = lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c) * p
-        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes, **options)
+        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes,
+                   **{"regions": _regions(sources), **options})
 
     @classmethod
     def infinite(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
@@ -362,7 +426,8 @@ class EEG(Monitor):
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
         p = _moments(sources, len(x), current_density, moment)
         gain = lead_field_infinite(pos, x, o, sigma=sigma, centre=c) * p
-        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes, **options)
+        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes,
+                   **{"regions": _regions(sources), **options})
 
     @classmethod
     def from_atlas(cls, name: str = "tvb76", *, physical: bool = True, current_density: float = CURRENT_DENSITY,
@@ -377,8 +442,10 @@ class EEG(Monitor):
         and multiplied by each region's dipole moment, ``current_density`` (nA·m/mm²)
         times its area (:mod:`brainnet_cb.forward.dipoles`): the output is in V.
         ``physical=False`` keeps TVB's arbitrary units (``"a.u."``), a unit
-        dipole per unit source. ``**options``: ``period``, ``variable``,
-        ``reference``, ``name``.
+        dipole per unit source. The columns are labelled with the atlas's
+        regions (``regions``): a run puts them in its connectome's order by
+        label, and refuses a connectome of other regions. ``**options``:
+        ``period``, ``variable``, ``reference``, ``name``.
 
         Examples
         --------
@@ -387,7 +454,8 @@ class EEG(Monitor):
         >>> eeg.gain.shape, eeg.sensors[:3]
         ((63, 76), ('Fp1', 'Fp2', 'F4'))
         """
-        gain, sensors, positions, _ = load_gain(name)
+        gain, sensors, positions, regions = load_gain(name)
+        options = {"regions": regions, **options}
         if not physical:
             return cls(gain=gain, sensors=sensors, positions=positions, units="a.u.", axes="ALS", **options)
         gain = calibrated_gain(name)[0] * _moments(load_atlas(name), gain.shape[1], current_density, None)
@@ -405,7 +473,10 @@ class EEG(Monitor):
         ``parcellation``: a list of ``mne.Label`` in the connectome's region
         order (a label named as a connectome region must sit at that region's
         place, else :class:`MonitorError`), or the region index of every source
-        (-1: none). Sensor positions
+        (-1: none). With ``connectome``, the columns are labelled with its
+        regions (``regions``), so a run on the same regions in another order
+        reorders them by label; without it they are unlabelled (MNE label names
+        need not be the connectome's labels). Sensor positions
         are MNE's head frame (mm, ``axes="RAS"``). ``**options``: ``period``,
         ``variable``, ``reference``, ``name``.
 
@@ -430,6 +501,8 @@ class EEG(Monitor):
         units = "V" if cls._mne_kind == "eeg" else "T"
         if reduce == "sum" and moment is None:  # unit dipoles per source (TVB): no physical moment
             units = "a.u."
+        if connectome is not None:  # the columns follow the connectome's regions (checked above)
+            options = {"regions": _regions(connectome), **options}
         return cls(gain=gain, sensors=names, positions=positions, units=units,
                    axes="RAS", **options)
 
@@ -555,6 +628,7 @@ class MEG(EEG):
     units: str = static_field(default="a.u.")
     name: str | None = static_field(default=None)
     axes: str = static_field(default="RAS")
+    regions: tuple[str, ...] | None = static_field(default=None)
 
     default_name = "meg"
     _mne_kind = "mag"
@@ -609,7 +683,8 @@ class MEG(EEG):
         labels, pos = _sensors(montage, radius, c, axes)
         gain = lead_field_meg_sphere(pos, x, o, normals=normals, centre=c) * _moments(sources, len(x),
                                                                                       current_density, moment)
-        return cls(gain=gain, sensors=labels, positions=pos, units="T", axes=axes, **options)
+        return cls(gain=gain, sensors=labels, positions=pos, units="T", axes=axes,
+                   **{"regions": _regions(sources), **options})
 
     @classmethod
     def infinite(cls, *args: Any, **kwargs: Any) -> MEG:

@@ -2,10 +2,11 @@
 
 A model or coupling parameter, a noise amplitude, an initial state or a
 stimulus field given as a pandas Series or a 1-D xarray DataArray labelled by
-region (e.g. a map read from a table in another region order), and a
-TimeSeries or a history given as a 2-D DataArray with a labelled ``region``
-dimension, are reordered by label to the connectome's regions
-(:func:`brainnet_cb._checks.by_label`); labels naming other regions are
+region (e.g. a map read from a table in another region order), a TimeSeries
+or a history given as a 2-D DataArray with a labelled ``region`` dimension,
+and an EEG/MEG gain whose columns are labelled (``regions=``), are reordered
+by label to the connectome's regions (:func:`brainnet_cb._checks.by_label`,
+:meth:`brainnet_cb.Monitor.aligned_to`); labels naming other regions are
 refused. Unlabelled values (numbers, lists, NumPy arrays, a Series with
 pandas' default positions) are used by position, as before.
 """
@@ -20,6 +21,7 @@ import numpy as np
 from .._checks import by_label
 from .._pytree import static_names
 from ..errors import CouplingError, ModelError, NoiseError, SimulationError
+from ..monitors.base import Monitor
 
 __all__ = ["align_by_label"]
 
@@ -28,7 +30,7 @@ def align_by_label(spec, labels) -> dict:
     """``{field: value}``: the fields of ``spec`` with a labelled per-region value, put in ``labels``' order.
 
     Only the fields that hold a labelled value are returned (``model``,
-    ``coupling``, ``noise``, ``initial_state``, ``stimulus``, ``history``); an empty dict
+    ``coupling``, ``noise``, ``initial_state``, ``stimulus``, ``history``, ``monitors``); an empty dict
     when there is none.
     """
     out = {}
@@ -54,7 +56,22 @@ def align_by_label(spec, labels) -> dict:
     history = _series_by_label(spec.history, labels, "history")
     if history is not spec.history:
         out["history"] = history
+    monitors = _monitors(spec.monitors, labels)
+    if monitors is not None:
+        out["monitors"] = monitors
     return out
+
+
+def _monitors(monitors, labels):
+    """The monitors with their labelled per-region data in ``labels``' order (:meth:`Monitor.aligned_to`);
+    None when none changes."""
+    items = (monitors,) if isinstance(monitors, Monitor) else monitors
+    if not isinstance(items, (list, tuple)):
+        return None  # validate_monitors says what is wrong
+    new = [m.aligned_to(labels) if isinstance(m, Monitor) else m for m in items]
+    if all(a is b for a, b in zip(new, items)):
+        return None
+    return new[0] if isinstance(monitors, Monitor) else type(items)(new)
 
 
 def _mapping(values, labels, what, error):

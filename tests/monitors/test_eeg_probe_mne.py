@@ -70,6 +70,8 @@ def test_mne_labels_out_of_the_connectomes_order_are_refused():
     fwd = _forward(to_mne(bn.simulate(bn.CoombesByrne(), conn, duration=2.0, dt=0.1, monitors=[eeg])).info)
     labels = {n: mne.Label(vertices=np.array([i]), hemi="lh", name=n) for i, n in enumerate("ABCD")}
     good = bn.EEG.from_mne(fwd, [labels[n] for n in "ABCD"], conn)
+    assert good.regions == eeg.regions == ("A", "B", "C", "D")  # the columns carry the connectome's labels
+    assert bn.EEG.from_mne(fwd, [labels[n] for n in "ABCD"]).regions is None  # MNE's names need not be its labels
     np.testing.assert_allclose(good.gain, eeg.gain, rtol=0, atol=1e-6 * np.abs(eeg.gain).max())  # float32 in MNE
     # the same labels shuffled gave columns (and areas) of other regions, off by 180 % of the largest entry
     with pytest.raises(bn.MonitorError, match=r"not in the connectome's region order: label 0 is 'B', region 1 of "
