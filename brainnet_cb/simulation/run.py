@@ -10,6 +10,7 @@ memory or a sink (:mod:`brainnet_cb.simulation.streaming`), saves checkpoints
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 
 import jax.numpy as jnp
@@ -211,7 +212,7 @@ class Run:
         for k, m in enumerate(self.monitors):
             arr = None if samples is None else samples[k]
             if arr is None:
-                arr = np.zeros(lead + (0, len(m.observables(self.model)), self.connectome.n_regions), dtype)
+                arr = np.zeros(lead + (0, *m.sample_shape(self.model, self.connectome.n_regions)), dtype)
             out.append(arr)
         return out
 
@@ -227,7 +228,7 @@ class Run:
             itemsize = jnp.dtype(self.dyn.table.weights.dtype).itemsize
             n = self.connectome.n_regions
             per_step = sum(
-                len(m.observables(self.model)) * n * itemsize / p
+                math.prod(m.sample_shape(self.model, n)) * itemsize / p
                 for p, idx in self.plan.levels
                 for m in (self.monitors[i] for i in idx)
             )
