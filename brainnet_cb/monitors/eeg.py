@@ -21,8 +21,7 @@ attributes say so (``source_units``, ``comment``).
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -36,12 +35,21 @@ from ..connectome import Connectome
 from ..data.atlases import load_atlas
 from ..errors import MonitorError
 from ..forward.atlas import calibrated_gain, load_gain
-from ..forward.dipoles import CURRENT_DENSITY, region_moments
+from ..forward.dipoles import CURRENT_DENSITY
 from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
-from ..forward.montage import MONTAGES, project_to_sphere, to_ras
-from ..forward.montage import montage as _montage
+from ..forward.montage import to_ras
 from ..units import _is_quantity, to_mm
 from .base import Monitor, Observables
+from .eeg_inputs import (
+    check_label_order,
+    dipole_moments,
+    is_concrete,
+    refuse_non_array_gain,
+    scale_comment,
+    sensor_positions,
+    source_labels,
+    source_positions,
+)
 from .sources import check_source, default_eeg_source, source_signal, source_units
 
 if TYPE_CHECKING:
@@ -50,108 +58,6 @@ if TYPE_CHECKING:
     from ..nodes.base import NodeModel
 
 __all__ = ["EEG", "MEG"]
-
-
-def _concrete(value):
-    """A gain given on the host (numbers, or a JAX array that is not a tracer of a transformation)."""
-    if isinstance(value, jax.Array):
-        return not isinstance(value, jax.core.Tracer)
-    return isinstance(value, (np.ndarray, list, tuple, np.number, int, float))
-
-
-def _moments(sources, n, current_density, moment):
-    """Dipole moment (A·m) per unit source of each region: ``current_density x area`` or ``moment``."""
-    areas = getattr(sources, "areas", None) if isinstance(sources, Connectome) else None
-    return region_moments(n, areas, current_density, moment)
-
-
-def _regions(sources):
-    """The labels of the gain's columns: a Connectome's region labels; None for an array of centres."""
-    return tuple(str(x) for x in sources.labels) if isinstance(sources, Connectome) else None
-
-
-def _sources(sources):
-    """``(centres (n, 3) mm, orientations or None)`` from a Connectome or an array."""
-    if isinstance(sources, Connectome):
-        if sources.centres is None:
-            raise MonitorError(
-                f"connectome {sources.name!r} has no region centres; a lead field needs them. "
-                "Pass centres=... to the Connectome, or a gain matrix to bn.EEG(gain=...)."
-            )
-        return np.asarray(sources.centres, float), getattr(sources, "orientations", None)
-    x = np.asarray(to_mm(sources, "sources", MonitorError), dtype=float)
-    if x.ndim != 2 or x.shape[1] != 3:
-        raise MonitorError(
-            f"sources must be a Connectome with centres or an array of shape (n, 3) (mm); got shape {x.shape}."
-        )
-    return x, None
-
-
-def _refuse_non_array_gain(gain, cls):
-    """A file name, an MNE Forward or an image as ``gain``: say how to make it the array it must be."""
-    if isinstance(gain, (str, bytes, os.PathLike)):
-        raise MonitorError(
-            f"{cls} gain must be an array (sensors, regions), not a file name ({gain!r}); load it first, "
-            f"e.g. gain=np.load(path), or an MNE -fwd.fif file with bn.{cls}.from_mne(path, parcellation, connectome)."
-        )
-    if isinstance(gain, Mapping):  # mne.Forward is a dict
-        raise MonitorError(
-            f"{cls} gain must be an array (sensors, regions); got a {type(gain).__name__}. For an MNE forward "
-            f"solution use bn.{cls}.from_mne(forward, parcellation, connectome) (one column per region)."
-        )
-    if hasattr(gain, "get_fdata"):  # a nibabel image
-        raise MonitorError(
-            f"{cls} gain must be an array (sensors, regions); got a {type(gain).__name__}. Pass its data, "
-            "e.g. gain=np.asarray(img.dataobj).reshape(n_sensors, n_regions), in the connectome's region order."
-        )
-
-
-def _scale_comment(units, source, source_unit):
-    """What the output's ``units`` mean: the gain maps one unit of the source to the sensor signal."""
-    text = f"gain (sensor signal per unit of the source) x source {source!r} ({source_unit})"
-    if units == "a.u.":
-        return text + "; arbitrary units (the gain has no physical unit)."
-    text += (
-        f". The gain holds each region's current dipole moment per unit of {source!r} (bn.EEG.sphere, "
-        ".infinite, .from_atlas, .from_mne: current dipole moment density x area, by default "
-        "1 nA·m/mm², Murakami & Okada 2015)."
-    )
-    if source_unit == "1":
-        text += (f" {source!r} has no physical unit: the moment per unit of it is an assumption, and the "
-                 f"output in {units} scales linearly with it.")
-    return text
-
-
-def _check_label_order(regions, connectome):
-    """Refuse mne.Labels whose names are connectome regions at other places (columns in the wrong order)."""
-    order = [str(x) for x in (connectome.labels or ())]
-    where = {name: j for j, name in enumerate(order)}
-    wrong = [(j, r) for j, r in enumerate(regions) if r in where and where[r] != j]
-    if wrong:
-        j, r = wrong[0]
-        raise MonitorError(
-            f"the labels are not in the connectome's region order: label {j} is {r!r}, region {where[r]} of "
-            f"the connectome ({len(wrong)} label(s) out of place). Reorder them, e.g. "
-            "by_name = {lab.name: lab for lab in labels}; [by_name[n] for n in connectome.labels]."
-        )
-
-
-def _sensors(montage, radius, centre, axes):
-    """Labels and positions (mm) on the sphere: a montage name, or ``(labels, positions)`` projected."""
-    if isinstance(montage, str):
-        return _montage(montage, radius, centre, axes)
-    try:
-        labels, positions = montage
-    except (TypeError, ValueError):
-        raise MonitorError(
-            f"montage must be one of {sorted(MONTAGES)} or a pair (labels, positions (m, 3) in mm); "
-            f"got {type(montage).__name__}."
-        ) from None
-    positions = project_to_sphere(positions, radius, centre)
-    labels = tuple(str(s) for s in labels)
-    if len(labels) != len(positions):
-        raise MonitorError(f"{len(labels)} sensor labels for {len(positions)} positions.")
-    return labels, positions
 
 
 @pytree_dataclass
@@ -237,14 +143,14 @@ class EEG(Monitor):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         cls = type(self).__name__
         m = None
-        _refuse_non_array_gain(self.gain, cls)
+        refuse_non_array_gain(self.gain, cls)
         if _is_quantity(self.gain):
             raise MonitorError(
                 f"{cls} gain must be plain numbers, with their unit in units=...; got a quantity in "
                 f"{self.gain.unit}. Pass e.g. gain=L.mantissa, units='V' (the gain maps one unit of the "
                 "source to the sensor signal)."
             )
-        if _concrete(self.gain):
+        if is_concrete(self.gain):
             g = np.asarray(self.gain, dtype=float)
             if g.ndim != 2 or 0 in g.shape:
                 raise MonitorError(
@@ -405,14 +311,14 @@ class EEG(Monitor):
             ``period``, ``variable``, ``reference``, ``name``. The columns of a
             Connectome's gain are labelled with its regions (``regions``).
         """
-        x, conn_orient = _sources(sources)
+        x, conn_orient = source_positions(sources)
         c = x.mean(axis=0) if centre is None else centre
-        labels, pos = _sensors(montage, radius, c, axes)
+        labels, pos = sensor_positions(montage, radius, c, axes)
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
-        p = _moments(sources, len(x), current_density, moment)
+        p = dipole_moments(sources, len(x), current_density, moment)
         gain = lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c) * p
         return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes,
-                   **{"regions": _regions(sources), **options})
+                   **{"regions": source_labels(sources), **options})
 
     @classmethod
     def infinite(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
@@ -420,14 +326,14 @@ class EEG(Monitor):
                  orientations: str | ArrayLike | None = None, moment: ArrayLike | None = None,
                  current_density: float = CURRENT_DENSITY, **options: Any) -> EEG:
         """EEG of an infinite homogeneous medium in volts, electrodes on a sphere (see :meth:`sphere`)."""
-        x, conn_orient = _sources(sources)
+        x, conn_orient = source_positions(sources)
         c = x.mean(axis=0) if centre is None else centre
-        labels, pos = _sensors(montage, radius, c, axes)
+        labels, pos = sensor_positions(montage, radius, c, axes)
         o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
-        p = _moments(sources, len(x), current_density, moment)
+        p = dipole_moments(sources, len(x), current_density, moment)
         gain = lead_field_infinite(pos, x, o, sigma=sigma, centre=c) * p
         return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes,
-                   **{"regions": _regions(sources), **options})
+                   **{"regions": source_labels(sources), **options})
 
     @classmethod
     def from_atlas(cls, name: str = "tvb76", *, physical: bool = True, current_density: float = CURRENT_DENSITY,
@@ -458,7 +364,7 @@ class EEG(Monitor):
         options = {"regions": regions, **options}
         if not physical:
             return cls(gain=gain, sensors=sensors, positions=positions, units="a.u.", axes="ALS", **options)
-        gain = calibrated_gain(name)[0] * _moments(load_atlas(name), gain.shape[1], current_density, None)
+        gain = calibrated_gain(name)[0] * dipole_moments(load_atlas(name), gain.shape[1], current_density, None)
         return cls(gain=gain, sensors=sensors, positions=positions, units="V", axes="ALS", **options)
 
     @classmethod
@@ -497,12 +403,12 @@ class EEG(Monitor):
                                f"{connectome.n_regions}; give one label per region, in its order.")
         if connectome is not None and isinstance(parcellation, (list, tuple)) and parcellation \
                 and hasattr(parcellation[0], "vertices"):
-            _check_label_order(regions, connectome)
+            check_label_order(regions, connectome)
         units = "V" if cls._mne_kind == "eeg" else "T"
         if reduce == "sum" and moment is None:  # unit dipoles per source (TVB): no physical moment
             units = "a.u."
         if connectome is not None:  # the columns follow the connectome's regions (checked above)
-            options = {"regions": _regions(connectome), **options}
+            options = {"regions": source_labels(connectome), **options}
         return cls(gain=gain, sensors=names, positions=positions, units=units,
                    axes="RAS", **options)
 
@@ -602,7 +508,7 @@ class EEG(Monitor):
             "monitor": self.describe(),
             "source": source,
             "source_units": source_unit,
-            "comment": _scale_comment(self.units, source, source_unit),
+            "comment": scale_comment(self.units, source, source_unit),
             "reference": "none" if self.reference is None else self.reference,  # plain text (CF)
             "sensor_axes": self.axes,
         }
@@ -672,7 +578,7 @@ class MEG(EEG):
         **options
             ``period``, ``variable``, ``name``.
         """
-        x, conn_orient = _sources(sources)
+        x, conn_orient = source_positions(sources)
         o = orientations if orientations is not None else conn_orient
         if o is None or (isinstance(o, str) and o == "radial"):
             raise MonitorError(
@@ -680,11 +586,11 @@ class MEG(EEG):
                 "conductor): pass orientations=(n, 3) or a Connectome with orientations."
             )
         c = x.mean(axis=0) if centre is None else centre
-        labels, pos = _sensors(montage, radius, c, axes)
-        gain = lead_field_meg_sphere(pos, x, o, normals=normals, centre=c) * _moments(sources, len(x),
+        labels, pos = sensor_positions(montage, radius, c, axes)
+        gain = lead_field_meg_sphere(pos, x, o, normals=normals, centre=c) * dipole_moments(sources, len(x),
                                                                                       current_density, moment)
         return cls(gain=gain, sensors=labels, positions=pos, units="T", axes=axes,
-                   **{"regions": _regions(sources), **options})
+                   **{"regions": source_labels(sources), **options})
 
     @classmethod
     def infinite(cls, *args: Any, **kwargs: Any) -> MEG:
