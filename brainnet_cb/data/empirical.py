@@ -14,27 +14,20 @@
 
 from __future__ import annotations
 
-import os
-import pathlib
 import warnings
-import zipfile
-import zlib
 
 import numpy as np
 import pandas as pd
-import scipy.io
 import xarray as xr
 
 from .._checks import caller_stacklevel, real_numbers
-from .._safe_read import damage, reading
-from ..analysis.common import _is_number, check_correlatable, labelled_matrix
+from ..analysis.common import check_correlatable, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome, require_connectome
 from ..errors import DataError
 from ..units import _is_quantity, as_plain
+from .array_files import checked_stored_labels, data_file, numeric_values, read_array
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
-from .io.matlab import MAT_DAMAGE_ERRORS
-from .tables import parse_table
 
 __all__ = [
     "as_timeseries",
@@ -53,8 +46,6 @@ __all__ = [
 ]
 
 LAYOUTS = ("time_region", "region_time")
-_A = {"FC matrix": "an FC matrix"}  # what a file holds, with its article
-_SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".mat")
 
 
 # ----------------------------------------------------------------------------- labels
@@ -80,29 +71,6 @@ def _labels(labels, n, what):
     if dup:
         raise DataError(f"{what}: region labels must be unique; repeated: {dup}.")
     return out
-
-
-def _numbers(values, source, what, fix="Convert it to numbers first."):
-    """``values`` as a float array (a copy); refused (:class:`DataError`) where they are not numbers.
-
-    ``source`` names them in the message, ``what`` says what they should be
-    (``"an FC matrix"``) and ``fix`` ends it.
-    """
-    values = real_numbers(values, source, DataError, what)
-    try:
-        return np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        pass
-    try:
-        raw = np.asarray(values, dtype=object)
-    except (TypeError, ValueError):  # ragged nested sequences
-        raise DataError(f"{source} is not a table of numbers (rows of different lengths?); {what} must hold "
-                        "numbers in rows of one length.") from None
-    example = next((v for v in raw.ravel() if not _is_number(v)), None)
-    held = "text" if isinstance(example, str) else "entries that are not numbers"
-    if isinstance(example, np.ndarray):
-        held, example = "arrays as entries (a MATLAB cell array or struct?)", example.tolist()
-    raise DataError(f"{source} holds {held}, not numbers (e.g. {example!r}); {what} must hold numbers. {fix}")
 
 
 def _region_coord(labels):
@@ -171,116 +139,6 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
 
 
 # ----------------------------------------------------------------------------- files
-def _path(path):
-    try:
-        p = pathlib.Path(os.fspath(path))
-    except TypeError:
-        raise DataError(f"path must be a str or os.PathLike; got {type(path).__name__}.") from None
-    if p.is_dir():
-        raise DataError(f"'{p}' is a folder, not a file; pass the data file itself.")
-    if not p.is_file():
-        raise DataError(f"file not found: '{p}'. Check the path and the working directory.")
-    suffix = p.suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise DataError(f"cannot read '{p.name}': unknown file type {suffix!r}; expected one of {_SUFFIXES}.")
-    return p, suffix
-
-
-def _pick(arrays, key, p, kind):
-    """One array from a dict of named arrays (npz / mat)."""
-    names = sorted(k for k in arrays if not k.startswith("__"))
-    if key is not None:
-        if key not in arrays:
-            raise DataError(f"'{p.name}' has no variable {key!r}; its variables are {names}. Pass one of them "
-                            "as key=.")
-        return arrays[key]
-    numeric = [k for k in names if np.asarray(arrays[k]).dtype.kind in "fiub" and np.ndim(arrays[k]) == 2]
-    if len(numeric) != 1:
-        shapes = ", ".join(f"{k!r} {np.shape(arrays[k])}" for k in names)
-        raise DataError(
-            f"'{p.name}' holds {len(numeric)} 2-D numeric variables among {names}; pass key=<name> "
-            f"to say which one is the {kind} (shapes: {shapes}; a plain np.savez(path, a, b) names "
-            "them 'arr_0', 'arr_1', ...)."
-        )
-    return arrays[numeric[0]]
-
-
-def _read_table(p, delimiter, kind):
-    """``(values, column_labels, row_labels)`` of a text table (:func:`brainnet_cb.data.tables.parse_table`)."""
-    try:
-        text = p.read_text()
-    except UnicodeDecodeError:
-        raise DataError(f"'{p.name}' is not a text file (it does not decode as UTF-8); expected a comma-, "
-                        "tab- or whitespace-separated table.") from None
-    except OSError as err:  # no permission
-        raise DataError(f"'{p}' cannot be read: {damage(err, p)}.") from None
-    return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix)
-
-
-#: Names of a variable of region labels beside the data in a .npz or .mat file (those :func:`read_mat` reads).
-LABEL_VARIABLES = ("labels", "region_labels", "names", "roi_names")
-
-
-def _stored_labels(arrays, p):
-    """``(variable, labels)`` of the region labels a .npz / .mat file stores beside its data (a variable of
-    :data:`LABEL_VARIABLES` holding text), else ``(None, None)``."""
-    from .io.matlab import _strings  # noqa: PLC0415 - MATLAB char matrices and cell arrays as str
-
-    for name in LABEL_VARIABLES:
-        if name in arrays:
-            value = np.asarray(arrays[name])
-            if value.dtype.kind in "USO":
-                return name, list(_strings(value))
-    return None, None
-
-
-def _read_array(p, suffix, key, delimiter, kind):
-    """``(values, column_labels, row_labels, stored)`` from any supported file; ``stored`` is ``(variable,
-    labels)`` of a .npz / .mat file's variable of region labels, or ``(None, None)``."""
-    if suffix == ".npy":
-        try:
-            return np.load(p, allow_pickle=False), None, None, (None, None)
-        except (ValueError, OSError, EOFError) as err:  # numpy's advice to load "unsafely" is not passed on
-            raise DataError(f"cannot read '{p.name}' as a numeric .npy array: {damage(err, p)}. Save numbers "
-                            "with np.save(path, array).") from None
-    if suffix == ".npz":
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                arrays = dict(z)
-                return np.asarray(_pick(arrays, key, p, kind)), None, None, _stored_labels(arrays, p)
-        except DataError:
-            raise
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-            what = ("holds pickled object arrays, which are refused; save plain numeric arrays"
-                    if "pickle" in str(err) else "may be truncated or damaged; save it again with np.savez")
-            raise DataError(f"cannot read '{p.name}' as a .npz file ({type(err).__name__}: {err}); it "
-                            f"{what}.") from None
-    if suffix == ".mat":
-        try:
-            with reading(p, "the MATLAB file", DataError, "Save it again in MATLAB with save(path, 'FC', '-v7').",
-                         also=MAT_DAMAGE_ERRORS):
-                arrays = scipy.io.loadmat(p)
-        except NotImplementedError:
-            raise DataError(
-                f"'{p.name}' is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in "
-                "MATLAB with save(..., '-v7'), or read it with h5py and use as_timeseries / align."
-            ) from None
-        where = f"'{p.name}'" + (f" variable {key!r}" if key is not None else "")
-        return (_numbers(_pick(arrays, key, p, kind), where, _A.get(kind, f"a {kind}"),
-                         "Pass key= of a numeric variable, or convert this one to numbers in MATLAB."), None, None,
-                _stored_labels(arrays, p))
-    return (*_read_table(p, delimiter, kind), (None, None))
-
-
-def _stored_count(stored, n, p, variable):
-    """The labels of a file's variable ``variable``, refused where they are not one per region."""
-    if len(stored) != n:
-        raise DataError(f"'{p.name}' stores {len(stored)} region labels in its variable {variable!r} for {n} regions; "
-                        "store one label per region, in the order of the data (or remove that variable and pass "
-                        "labels=).")
-    return stored
-
-
 def _file_labels(given, cols, rows, n, p):
     found = cols if cols is not None else rows
     if cols is not None and rows is not None and list(cols) != list(rows):
@@ -403,7 +261,7 @@ def _own_labels(values, labels, source):
 
 def _fc_matrix(values, labels, source, missing, hint):
     """:func:`fc_matrix`, a refused NaN explained by ``hint``."""
-    m = _numbers(values, source, "an FC matrix")
+    m = numeric_values(values, source, "an FC matrix")
     _check_square_symmetric(m, source, missing, hint)
     diagonal = np.diagonal(m)
     if not np.all(np.isfinite(diagonal)):
@@ -455,12 +313,12 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
         non-finite matrix (NaN allowed with ``missing=True``), or labels of
         the wrong number, repeated or contradicting the file's own.
     """
-    p, suffix = _path(path)
-    m, cols, rows, (variable, stored) = _read_array(p, suffix, key, delimiter, "FC matrix")
-    m = _numbers(m, f"'{p.name}'", "an FC matrix")
+    p, suffix = data_file(path)
+    m, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "FC matrix")
+    m = numeric_values(m, f"'{p.name}'", "an FC matrix")
     _check_square_symmetric(m, f"'{p.name}'", missing)
     if stored is not None:
-        cols = _stored_count(stored, m.shape[0], p, variable)
+        cols = checked_stored_labels(stored, m.shape[0], p, variable)
     lab = _file_labels(labels, cols, rows, m.shape[0], p)
     return fc_matrix(m, lab, source=str(p), missing=missing)
 
@@ -489,9 +347,9 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
     xarray.DataArray
         Dims ``(time, region)``; time from 0 in steps of ``tr``, in s.
     """
-    p, suffix = _path(path)
-    v, cols, rows, (variable, stored) = _read_array(p, suffix, key, delimiter, "time series")
-    v = _numbers(v, f"'{p.name}'", "a time series")
+    p, suffix = data_file(path)
+    v, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "time series")
+    v = numeric_values(v, f"'{p.name}'", "a time series")
     if v.ndim != 2:
         raise DataError(f"a time series must be 2-D (time, region); got shape {v.shape} from '{p.name}'.")
     if stored is not None:  # a variable of region labels beside the series: the labels= the file gives itself
