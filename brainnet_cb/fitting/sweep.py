@@ -274,7 +274,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     run = spec.prepare()
     n = run.connectome.n_regions
     dtype_name = str(np.dtype(run.dyn.table.weights.dtype))
-    values = grid_values(grid, ParameterBook.of(spec), n, run.dyn.table.weights.dtype, run.connectome.labels)
+    book = ParameterBook.of(spec)
+    values = grid_values(grid, book, n, run.dyn.table.weights.dtype, run.connectome.labels)
     names = list(values)
 
     # Analysis settings.
@@ -370,10 +371,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
             bar.close()
     return _assemble(results, names, values, shape, total, n, run, dict(
         batch_size=B, n_batches=n_batches, n_runs=total, bytes_per_run=per_run,
-        wall_s=time.perf_counter() - t_start, distributed=int(client is not None)), settings)
+        wall_s=time.perf_counter() - t_start, distributed=int(client is not None)), settings, book)
 
 
-def _assemble(results, names, values, shape, total, n, run, sweep_attrs, settings):
+def _assemble(results, names, values, shape, total, n, run, sweep_attrs, settings, book):
     merged = {}
     for out, _, _ in results:
         for k, v in out.items():
@@ -387,11 +388,12 @@ def _assemble(results, names, values, shape, total, n, run, sweep_attrs, setting
     region = [str(s) for s in run.connectome.labels]
     for k in names:
         kind, arr = values[k]
+        attrs = book.coordinate_attrs(k, "swept")  # long_name "swept <kind> parameter <k>", units if declared
         if arr.ndim == 1:
-            coords[k] = (k, arr, {"long_name": f"swept {kind} parameter {k}"})
+            coords[k] = (k, arr, attrs)
         else:
             coords[k] = (k, np.arange(arr.shape[0]), {"long_name": f"index of the swept per-region {k}"})
-            coords[f"{k}_value"] = ((k, "region"), arr, {"long_name": f"swept per-region {k}"})
+            coords[f"{k}_value"] = ((k, "region"), arr, dict(attrs, long_name=f"swept per-region {k}"))
             coords["region"] = ("region", region)
     data = {}
     for k, pieces in merged.items():

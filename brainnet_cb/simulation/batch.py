@@ -153,7 +153,7 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
             dims="batch", attrs={"long_name": "region of the first NaN/inf state"})
     for name, v in values.items():
         dims = ("batch",) if v.ndim == 1 else ("batch", "region")
-        ds = ds.assign_coords({name: (dims, v)})
+        ds = ds.assign_coords({name: (dims, v, book.coordinate_attrs(name, "batched"))})
     return ds
 
 

@@ -282,6 +282,22 @@ class ParameterBook:
                         f"({hits[0].location} and {hits[1].location}); rename one of them.")
         return hits[0]
 
+    def coordinate_attrs(self, name, verb: str) -> dict:
+        """CF attributes of the coordinate holding the values of ``name`` in a batch or sweep.
+
+        ``long_name`` (``"<verb> <kind> parameter <name>"``, e.g. ``"swept model parameter eta"``) and, where the
+        unit is declared, ``units``: a model's (or coupling's) ``param_units``, ``mm/ms`` for ``speed``, ``1``
+        for a heterogeneity map scale. A noise amplitude or a seed gets none.
+        """
+        p = self.lookup(name)
+        declared = {"model": getattr(self.model, "param_units", None),
+                    "coupling": getattr(self.coupling, "param_units", None)}.get(p.kind) or {}
+        units = {"speed": "mm/ms", "heterogeneity": "1"}.get(p.kind, declared.get(p.field))
+        attrs = {"long_name": f"{verb} {p.kind} parameter {name}"}
+        if units is not None:
+            attrs["units"] = str(units)
+        return attrs
+
     # ------------------------------------------------------------------------- checks
     def rows(self, p: Parameter, values, n, dtype, phrasing=GRID, labels=None) -> np.ndarray:
         """``values`` of ``p`` for several runs: shape ``(k,)`` or ``(k, n)``, each row checked.

@@ -117,3 +117,20 @@ def test_coordinate_variables_are_written_without_a_fill_value(tmp_path):
     back = xr.load_dataset(tmp_path / "memory.nc")
     np.testing.assert_array_equal(back.time.values, np.arange(1.0, 7.0))
     xr.testing.assert_identical(unstamp(back), ds)
+
+
+def test_batched_and_swept_parameters_carry_long_name_and_declared_units(tmp_path):
+    mpr = bn.MontbrioPazoRoxin()
+    ds = bn.simulate_batch(mpr, CONN, duration=2.0, dt=0.1, batch={"tau": [1.0, 2.0], "speed": [3.0, 6.0],
+                                                                    "G": [0.0, 0.1]})
+    assert ds.tau.attrs == {"long_name": "batched model parameter tau", "units": "ms"}
+    assert ds.speed.attrs == {"long_name": "batched speed parameter speed", "units": "mm/ms"}
+    assert ds.G.attrs == {"long_name": "batched coupling parameter G"}  # Linear declares no unit for G
+    bn.write_netcdf(ds, tmp_path / "batch.nc")
+    assert xr.load_dataset(tmp_path / "batch.nc").tau.attrs == ds.tau.attrs
+    three = bn.Connectome(weights=[[0, 1, 0.5], [1, 0, 0.2], [0.5, 0.2, 0]],
+                          lengths=[[0, 30, 20], [30, 0, 25], [20, 25, 0]])
+    sw = bn.sweep(mpr, three, grid={"tau": [1.0, 2.0], "G": [0.0, 0.1]}, empirical_fc=[[1, 0.2, 0.5], [0.2, 1, 0.1], [0.5, 0.1, 1]],
+                  signal="r", band=None, duration=30.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)])
+    assert sw.tau.attrs == {"long_name": "swept model parameter tau", "units": "ms"}
+    assert sw.G.attrs == {"long_name": "swept coupling parameter G"}
