@@ -29,13 +29,16 @@ import importlib.metadata
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .._version import __version__
 from ..errors import BrainnetError
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds", "without_coordinate_fill"]
+__all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds", "without_coordinate_fill",
+           "sample_times"]
 
 #: The CF version whose attribute conventions the outputs follow.
 CONVENTIONS = "CF-1.8"
@@ -151,6 +154,25 @@ def unstamp(ds: xr.Dataset) -> xr.Dataset:
             del attrs["history"]
     out.attrs = attrs
     return out
+
+
+def sample_times(first: int, count: int, period_steps: int, dt: float) -> np.ndarray:
+    """Time stamps in ms of samples ``first .. first + count - 1`` of a monitor (each at the end of its period).
+
+    ``(k + 1) * period_steps * dt``, rounded to 1e-9 ms: the product carries
+    the binary error of ``dt`` (3 steps of 0.1 ms are 0.30000000000000004 ms),
+    which made ``ds.sel(time=0.3)`` a KeyError; rounded, each stamp is the float
+    nearest the decimal time (exact products, such as 10 x 0.1 = 1.0, are
+    unchanged). The coordinate is a label: the integration uses ``dt`` itself.
+
+    Examples
+    --------
+    >>> from brainnet_cb.simulation.cf import sample_times
+    >>> sample_times(0, 4, 3, 0.1).tolist()
+    [0.3, 0.6, 0.9, 1.2]
+    """
+    k = np.arange(first, first + count, dtype=np.float64) + 1
+    return np.round(k * period_steps * dt, 9)
 
 
 def without_coordinate_fill(ds: xr.Dataset) -> xr.Dataset:

@@ -21,6 +21,7 @@ import jax
 import numpy as np
 
 from . import engine
+from .cf import sample_times
 from .parameters import ParameterBook
 
 __all__ = ["build", "output_location"]
@@ -54,7 +55,7 @@ def build(run, names, signal, checkpoint=True):
     n_top = run.n_steps // p_top
     level, pos, monitor, row = output_location(run, signal)
     period_steps = plan.levels[level][0]
-    times = (np.arange(run.n_steps // period_steps) + 1) * period_steps * run.dt
+    times = sample_times(0, run.n_steps // period_steps, period_steps, run.dt)  # the Dataset's stamps
     keep = np.ones(times.size, bool)
     if hasattr(monitor, "tr") and getattr(monitor, "discard", 0.0):
         keep = times > monitor.discard + 1e-9 * monitor.tr

@@ -21,6 +21,7 @@ from ..coupling import Coupling
 from ..errors import DivergenceError, SimulationError
 from ..nodes.base import NodeModel
 from . import engine
+from .cf import sample_times
 
 __all__ = ["Run", "CHUNK_OUTPUT_BYTES", "MAX_CHUNK_STEPS"]
 
@@ -280,7 +281,7 @@ class Run:
         for k, (period_steps, _), m in self._monitor_periods():
             arr = samples[k]
             start = 0 if first is None else first[k]
-            times = (np.arange(start, start + arr.shape[len(lead)]) + 1) * period_steps * self.dt
+            times = sample_times(start, arr.shape[len(lead)], period_steps, self.dt)
             if self.batched:
                 data.update(_batched_dataarrays(m, arr, times, self.model, regions))
             else:

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb.simulation.cf import cf_global_attrs, stamp, time_in_seconds, unstamp
+from brainnet_cb.simulation.cf import cf_global_attrs, sample_times, stamp, time_in_seconds, unstamp
 
 CONN = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
 
@@ -134,3 +134,16 @@ def test_batched_and_swept_parameters_carry_long_name_and_declared_units(tmp_pat
                   signal="r", band=None, duration=30.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)])
     assert sw.tau.attrs == {"long_name": "swept model parameter tau", "units": "ms"}
     assert sw.G.attrs == {"long_name": "swept coupling parameter G"}
+
+
+def test_time_stamps_are_the_decimal_times_whatever_the_chunks(tmp_path):
+    # 3 steps of 0.1 ms were 0.30000000000000004 ms: ds.sel(time=0.3) raised KeyError
+    kw = dict(duration=6.0, dt=0.1, monitors=[bn.TemporalAverage(0.3), bn.EEG.sphere(CONN, period=0.9, radius=90.0)])
+    ds = bn.simulate(bn.CoombesByrne(), CONN, **kw)
+    assert ds.time.values.tolist() == [round(0.3 * k, 1) for k in range(1, 21)]
+    assert ds.time_eeg.values.tolist() == [0.9, 1.8, 2.7, 3.6, 4.5, 5.4]
+    assert ds.r.sel(time=1.2).shape == (2,) and ds.eeg.sel(time_eeg=2.7).shape == (ds.sizes["sensor"],)
+    assert ds.r.attrs["monitor"] == "TemporalAverage(period=0.3)"
+    chunked = bn.simulate(bn.CoombesByrne(), CONN, chunk_steps=21, **kw)  # the stamps of later chunks too
+    xr.testing.assert_identical(chunked, ds)
+    assert sample_times(5, 2, 3, 0.1).tolist() == [1.8, 2.1]
