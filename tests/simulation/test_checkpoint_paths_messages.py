@@ -17,6 +17,14 @@ def test_a_checkpoint_path_that_is_a_folder_is_refused_not_written_beside_it(tmp
     assert not (tmp_path / "runs.npz").exists()  # was: the checkpoint written to runs.npz, outside the folder
 
 
+def test_an_empty_checkpoint_path_is_refused_as_empty(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # '' was read as '.', the current folder: "checkpoint='.' is a folder"
+    with pytest.raises(bn.CheckpointError) as err:
+        bn.simulate(bn.CoombesByrne(), CONN, checkpoint="", **KW)
+    assert str(err.value) == "checkpoint is empty; give the name of the file to write, e.g. 'run.npz'."
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture
 def saved(tmp_path):
     path = tmp_path / "ck.npz"
