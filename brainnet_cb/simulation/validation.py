@@ -107,6 +107,12 @@ def make_key(key):
             )
         return seed_keys([int(key)])[0], int(key)
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.shape != ():
+            raise SimulationError(
+                f"key must be one jax.random.key (shape ()); got an array of {key.size} keys, shape {key.shape}. "
+                "Pass one of them (e.g. keys[0]) for one run, or int seeds to simulate_batch or sweep as "
+                "batch={'seed': [...]} for one run per seed."
+            )
         return key, np.asarray(jax.random.key_data(key)).tolist()
     if isinstance(key, (jax.Array, np.ndarray)) and key.shape == (2,) and key.dtype == np.uint32:
         return jax.random.wrap_key_data(jnp.asarray(key)), np.asarray(key).tolist()

@@ -1,6 +1,7 @@
 """Every bad input raises its own clear error, on the host, before compilation."""
 
 import brainunit as u
+import jax
 import numpy as np
 import pytest
 
@@ -91,6 +92,11 @@ CASES = [
     ("seed beyond 64 bits", lambda: run(key=2**70),
      bn.SimulationError, r"^key must be an int seed of 64 bits \(-2\*\*63 <= key < 2\*\*63\) or a jax.random.key; "
                          r"got 1180591620717411303424\. Pass e.g\. key=0 for a reproducible run\.$"),
+    ("an array of keys for one run", lambda: run(key=jax.random.split(jax.random.key(5), 3)),
+     bn.SimulationError, r"^key must be one jax\.random\.key \(shape \(\)\); got an array of 3 keys, shape \(3,\)\. "
+                         r"Pass one of them \(e\.g\. keys\[0\]\) for one run, or int seeds to simulate_batch or sweep"),
+    ("one key in an array", lambda: run(key=jax.random.split(jax.random.key(5), 1)),
+     bn.SimulationError, r"got an array of 1 keys, shape \(1,\)"),
     ("unsupported dtype", lambda: run(dtype="int32"),
      bn.SimulationError, r"dtype must be 'float32' or 'float64'; got 'int32'"),
     ("history of wrong shape", lambda: run(history=np.zeros((3, 3))),
