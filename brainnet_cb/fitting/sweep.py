@@ -318,7 +318,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
             )
     settings = dict(signal=signal, discard=discard_s, band=band, fisher_z=fisher_z, empirical_fc=emp,
                     empirical_fcd=emp_fcd, fcd_window=fcd_window, fcd_step=fcd_step, fcd_k=fcd_k,
-                    summaries=dict(summaries), keep=tuple(k for k in keep if k != "fc"), keep_fc="fc" in keep)
+                    summaries=dict(summaries), keep=tuple(k for k in keep if k != "fc"), keep_fc="fc" in keep,
+                    signal_units=run.to_dataset(run.empty_samples())[signal].attrs.get("units", "1"))
 
     # Batches.
     shape = tuple(values[k][1].shape[0] for k in names)
@@ -414,6 +415,9 @@ def _assemble(results, names, values, shape, total, n, run, sweep_attrs, setting
         else:
             dims = tuple(names)
             attrs = ATTRS.get(k, (k, "1"))
+            if k == "gs_var":  # the square of the signal's unit: (1/ms)^2 for r, 1 for BOLD
+                u = settings["signal_units"]
+                attrs = (attrs[0], "1" if u == "1" else f"({u})^2")
         if k == "diverged":
             arr = arr.astype(bool)
         data[k] = (dims, arr, {"long_name": attrs[0], "units": attrs[1]})

@@ -30,7 +30,7 @@ __all__ = ["SUMMARIES", "ATTRS", "signal_samples", "check_band_fits", "summarize
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
 
-#: ``(long_name, units)`` of every built-in summary.
+#: ``(long_name, units)`` of every built-in summary (``gs_var``: the sweep writes the square of the signal's unit).
 ATTRS = {
     "fc_corr": ("FC fit: Pearson r of upper triangles (simulated vs empirical)", "1"),
     "fc_rmse": ("FC fit: RMSE of upper triangles (simulated vs empirical)", "1"),

@@ -134,6 +134,7 @@ def test_batched_and_swept_parameters_carry_long_name_and_declared_units(tmp_pat
                   signal="r", band=None, duration=30.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)])
     assert sw.tau.attrs == {"long_name": "swept model parameter tau", "units": "ms"}
     assert sw.G.attrs == {"long_name": "swept coupling parameter G"}
+    assert sw.gs_var.attrs["units"] == "(1/ms)^2" and sw.fc_corr.attrs["units"] == "1"  # was "1": var of r
 
 
 def test_time_stamps_are_the_decimal_times_whatever_the_chunks(tmp_path):
