@@ -63,11 +63,26 @@ __all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_
 CHECKPOINT_FORMAT = 1
 
 
+def _key_impl(leaf) -> str | None:
+    """The generator of a typed key other than JAX's default Threefry (``"rbg"``, ...); None otherwise.
+
+    Keys of two generators can hold the same data (``rbg`` and ``unsafe_rbg``: ``[0, 5, 0, 5]`` for
+    seed 5) and draw other numbers; Threefry keys are named by their data alone, as in files written
+    before the generator was recorded.
+    """
+    if isinstance(leaf, jax.Array) and jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+        impl = str(jax.random.key_impl(leaf))
+        return None if impl == "threefry2x32" else impl  # JAX's name of its default generator
+    return None
+
+
 def _leaf_bytes(leaf):
+    impl = _key_impl(leaf)
     if isinstance(leaf, jax.Array) and jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key):
         leaf = jax.random.key_data(leaf)
     arr = np.asarray(leaf)
-    return f"{arr.dtype.str}{arr.shape}".encode() + np.ascontiguousarray(arr).tobytes()
+    name = f"key<{impl}>" if impl else ""
+    return f"{name}{arr.dtype.str}{arr.shape}".encode() + np.ascontiguousarray(arr).tobytes()
 
 
 def _digest(*trees) -> str:
@@ -105,7 +120,8 @@ def fingerprint(run) -> dict:
                   "steps", _digest(dyn.sigma, dyn.noise)),
         "stimulus": (str(attrs.get("stimulus", "none")), _digest(dyn.stimuli)),
         "monitors": ("; ".join(m.describe() for m in run.monitors), _digest(dyn.monitors)),
-        "key": (f"seed {attrs.get('seed')}", _digest(dyn.key)),
+        "key": (f"seed {attrs.get('seed')}" + (f" ({impl} key)" if (impl := _key_impl(dyn.key)) else ""),
+                _digest(dyn.key)),
         "initial state": ("initial state and delay history", _digest(run.carry)),
         "batch": (f"batch size {run.batch_size}" if run.batched else "no batch", str(run.axes)),
     }

@@ -1,0 +1,62 @@
+"""A checkpoint names its random key's generator: a resume with another generator's key is refused.
+
+``jax.random.key(5, impl="rbg")`` and ``jax.random.key(5, impl="unsafe_rbg")`` hold the same data,
+``[0, 5, 0, 5]``, and draw other numbers; a checkpoint that kept only the data let one resume the
+other, which gave a run equal to neither.
+"""
+
+import hashlib
+
+import jax
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.simulation import checkpoint as ck
+
+N = 4
+W = np.ones((N, N)) - np.eye(N)
+CONN = bn.Connectome(W, 12.0 * W)
+KW = dict(duration=20.3, dt=0.1, coupling=bn.Linear(G=0.3), speed=3.0, noise=bn.Additive(v=0.2),
+          monitors=[bn.TemporalAverage(0.3)], chunk_steps=37)
+
+
+def _interrupted(path, key, monkeypatch):
+    """Run with ``key``, stopped after the second chunk (63 steps: inside a noise block)."""
+    save = ck.Checkpointer.save
+
+    def stopping_save(self, carry, piece, *args, **kwargs):
+        save(self, carry, piece, *args, **kwargs)
+        if piece == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
+    with pytest.raises(KeyboardInterrupt):
+        bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=key, checkpoint=path, **KW)
+    monkeypatch.setattr(ck.Checkpointer, "save", save)
+
+
+def test_a_checkpoint_of_an_rbg_key_refuses_an_unsafe_rbg_key_and_resumes_its_own(tmp_path, monkeypatch):
+    rbg, unsafe = jax.random.key(5, impl="rbg"), jax.random.key(5, impl="unsafe_rbg")
+    np.testing.assert_array_equal(jax.random.key_data(rbg), jax.random.key_data(unsafe))  # same data
+    path = tmp_path / "run.ckpt.npz"
+    _interrupted(path, rbg, monkeypatch)
+    message = (r"(?s)was written by another run; these differ:\n"
+               r"  key: checkpoint seed \[0, 5, 0, 5\] \(rbg key\); this run seed \[0, 5, 0, 5\] \(unsafe_rbg key\)\n")
+    with pytest.raises(bn.CheckpointError, match=message):
+        bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=unsafe, resume_from=path, **KW)
+    straight = bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=rbg, **KW)
+    resumed = bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=rbg, resume_from=path, **KW)
+    for name in straight.data_vars:
+        assert straight[name].values.tobytes() == resumed[name].values.tobytes(), name
+
+
+def test_a_threefry_key_is_named_by_its_data_as_before():
+    """Checkpoints written before the generator was recorded still resume: the key's summary and hash
+    of a (default) Threefry key are those of its data alone."""
+    key = jax.random.key(5)
+    run = bn.prepare(bn.CoombesByrne(eta=-4.6), CONN, key=key, **{k: v for k, v in KW.items() if k != "chunk_steps"})
+    got = ck.fingerprint(run)["key"]
+    data = np.asarray(jax.random.key_data(key))
+    old = hashlib.sha256(f"{data.dtype.str}{data.shape}".encode() + data.tobytes()).hexdigest()[:16]
+    assert got == {"describe": "seed [0, 5]", "hash": old}
