@@ -131,7 +131,8 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     if np.ndim(start) != 0 or not np.isfinite(start):
         raise DataError(f"t0 must be one finite time in s; got {t0!r}.")
     lab = _labels(labels, v.shape[1], "as_timeseries")
-    coords = {"time": ("time", start + step * np.arange(v.shape[0]), {"units": "s", "long_name": "time"})}
+    times = np.round(start + step * np.arange(v.shape[0]), 9)  # 2.88, 3.6 (not 3.5999999999999996): sel works
+    coords = {"time": ("time", times, {"units": "s", "long_name": "time"})}
     if lab is not None:
         coords["region"] = _region_coord(lab)
     return xr.DataArray(v, dims=("time", "region"), coords=coords,

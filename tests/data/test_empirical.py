@@ -209,6 +209,13 @@ def test_a_sampling_interval_in_ms_warns(tmp_path):
     np.testing.assert_allclose(x.time.values, [0.0, 0.72, 1.44, 2.16])
 
 
+def test_sample_times_are_the_decimal_times():
+    # 0.72 * 5 is 3.5999999999999996: x.sel(time=3.6) raised KeyError
+    x = bn.as_timeseries(np.zeros((10, 2)), dt=0.72, t0=0.1)
+    assert x.time.values.tolist() == [0.1, 0.82, 1.54, 2.26, 2.98, 3.7, 4.42, 5.14, 5.86, 6.58]
+    assert bn.as_timeseries(np.zeros((7, 1)), dt=0.72).sel(time=3.6).shape == (1,)
+
+
 # ----------------------------------------------------------------------------- alignment
 def test_align_reorders_fc_and_timeseries_to_the_connectome():
     m = _fc()
