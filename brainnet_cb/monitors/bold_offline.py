@@ -127,7 +127,7 @@ def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time
         x = jnp.asarray(data[: n_windows * steps], dtype=jnp.result_type(float))
         x0 = x[0] if initial is None else jnp.asarray(initial, x.dtype)
         samples = np.asarray(_offline(m, x.reshape(n_windows, steps, n), x0))
-    times = t0 + (np.arange(n_windows) + 1) * steps * dt
+    times = np.round(t0 + (np.arange(n_windows) + 1) * steps * dt, 9)  # decimal stamps, as a run's (cf.sample_times)
     return m.to_dataarrays(samples, times, None, regions)[m.label]
 
 

@@ -148,3 +148,11 @@ def test_time_stamps_are_the_decimal_times_whatever_the_chunks(tmp_path):
     chunked = bn.simulate(bn.CoombesByrne(), CONN, chunk_steps=21, **kw)  # the stamps of later chunks too
     xr.testing.assert_identical(chunked, ds)
     assert sample_times(5, 2, 3, 0.1).tolist() == [1.8, 2.1]
+
+
+def test_offline_bold_stamps_are_the_decimal_times():
+    x = xr.DataArray(np.full((30, 2), 0.1), dims=("time", "region"),
+                     coords={"time": ("time", np.round(0.7 * np.arange(1, 31), 9), {"units": "ms"})})
+    with pytest.warns(bn.ShortTRWarning):
+        bold = bn.bold_from_activity(x, tr=2.1)  # 3 samples of 0.7 ms: 2.0999999999999996 before
+    assert bold.time_bold.values.tolist()[:4] == [2.1, 4.2, 6.3, 8.4]
