@@ -32,8 +32,11 @@ its outputs in memory. The store is valid after every chunk:
   ``overwrite=True`` and only if it is a Zarr store), and the run holds a lock
   on the store (``.<name>.lock`` beside it) while it writes, so
   ``overwrite=True`` from another process is refused instead of deleting the
-  store underneath the run. A replaced store is moved aside, the new one renamed
-  into place, and only then the old one deleted.
+  store underneath the run. A replaced store is moved aside and the new one
+  renamed into place; the old one is deleted once the new one holds the run's
+  first chunk, and put back if the run fails before (a model that diverges at
+  once, an interrupt): a failed ``overwrite=True`` never loses the old result
+  to an empty store.
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
@@ -141,6 +144,7 @@ class ZarrSink(Sink):
         self._lengths = {}
         self._group = None
         self._append_dims = ()
+        self._old = None  # the store overwrite=True replaces, until the new one holds a chunk
 
     # --- opening -------------------------------------------------------------------
     def _open_group(self):
@@ -164,8 +168,15 @@ class ZarrSink(Sink):
                                  refuse_existing=None if self.resume else _refuse_existing, existing_ok=self.resume)
 
     def close(self) -> None:
-        """Release the store's lock (idempotent; :meth:`finish` does it too)."""
-        self._lock.release()
+        """Release the store's lock (idempotent; :meth:`finish` does it too).
+
+        Closed before the run stored its first chunk (it failed), a store that
+        ``overwrite=True`` was replacing is put back as it was.
+        """
+        try:
+            self._restore_old()
+        finally:
+            self._lock.release()
 
     def _create(self, template, chunk_samples):
         path = self.path
@@ -181,10 +192,31 @@ class ZarrSink(Sink):
         kwargs = {"zarr_format": 2} if _zarr_major(self.zarr) >= 3 else {}
         try:
             template.to_zarr(str(tmp), mode="w-", encoding=encoding, consolidated=True, **kwargs)
-            publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError)
+            if self.overwrite and path.exists():  # kept aside until the new store holds a chunk (_drop_old)
+                self._old = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
+                os.rename(path, self._old)
+            try:
+                publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError)
+            except BaseException:
+                self._restore_old()
+                raise
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
+
+    def _drop_old(self):
+        """Delete the replaced store (the new one holds a finished chunk)."""
+        old, self._old = self._old, None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _restore_old(self):
+        """Put the replaced store back (the run failed before its first chunk was stored)."""
+        old, self._old = self._old, None
+        if old is not None:
+            if self.path.exists():
+                shutil.rmtree(self.path)
+            os.rename(old, self.path)
 
     def _reopen(self, template, resume_state):
         import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
@@ -252,6 +284,7 @@ class ZarrSink(Sink):
         self._consolidate()  # the data first; the progress that announces them after
         self._group.attrs[PROGRESS_ATTR] = f"{done} of {total} chunks, t = {t_ms:g} ms"
         self._consolidate()
+        self._drop_old()
 
     def state(self) -> dict:
         return {"path": str(self.path.resolve()), "lengths": dict(self._lengths)}
@@ -264,6 +297,7 @@ class ZarrSink(Sink):
         attrs = stamp(xr.Dataset(attrs=attrs), f"written to {self.path.name} by brainnet_cb ({how})").attrs
         self._group.attrs.put(attrs)  # one write: the progress goes as the CF stamp comes
         self._consolidate()
+        self._drop_old()
         self.close()
         return xr.open_zarr(str(self.path), chunks=None)
 

@@ -193,3 +193,35 @@ def test_a_failed_run_releases_its_locks(tmp_path, monkeypatch):
     ds = bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, checkpoint=tmp_path / "ck.npz", **KW)
     assert ds.sizes["time"] == 40 and streaming.PROGRESS_ATTR not in ds.attrs
     assert os.path.exists(tmp_path / "ck.npz")
+
+
+def test_a_run_that_fails_before_its_first_chunk_leaves_the_replaced_store_as_it_was(tmp_path):
+    out = tmp_path / "run.zarr"
+    first = bn.simulate(bn.CoombesByrne(), pair(), out=out, **KW).load()
+    with pytest.raises(bn.DivergenceError, match=r"became NaN or inf at t = 0\.4 ms"):  # was: an empty store left
+        bn.simulate(bn.CoombesByrne(eta=1e6), pair(), out=out, overwrite=True, **KW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]  # no lock, no store kept aside
+    with xr.open_zarr(out, chunks=None) as back:
+        xr.testing.assert_identical(back.load(), first)
+
+
+def test_the_replaced_store_goes_once_the_new_one_holds_a_chunk(tmp_path, monkeypatch):
+    out = tmp_path / "run.zarr"
+    bn.simulate(bn.CoombesByrne(), pair(), out=out, **KW)
+    append = ZarrSink.append
+
+    class Stop(Exception):
+        pass
+
+    def second_fails(self, chunk, done, total, t_ms):
+        if done == 2:
+            raise Stop
+        append(self, chunk, done, total, t_ms)
+
+    monkeypatch.setattr(ZarrSink, "append", second_fails)
+    with pytest.raises(Stop):
+        bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, **dict(KW, key=9))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]
+    with xr.open_zarr(out, chunks=None) as back:  # the new run's first chunk: the old store is gone
+        assert back.sizes["time"] == KW["chunk_steps"] // 10 and back.attrs["seed"] == "9"
+        assert back.attrs[PROGRESS_ATTR].startswith("1 of ")
