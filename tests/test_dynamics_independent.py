@@ -11,7 +11,13 @@ import scipy.optimize
 import scipy.signal
 
 import brainnet_cb as bn
-from brainnet_cb.dynamics import critical_coupling, linear_covariance, network_fixed_point
+from brainnet_cb.dynamics import (
+    critical_coupling,
+    delayed_leading_eigenvalue,
+    delayed_unstable_roots,
+    linear_covariance,
+    network_fixed_point,
+)
 from brainnet_cb.monitors.hemodynamics import balloon_rhs, bold_signal
 
 
@@ -158,3 +164,25 @@ def test_hopf_of_a_symmetric_pair_with_conductance_coupling():
     assert cc.kind == "hopf"
     assert cc.G_c == pytest.approx(G_c, rel=1e-7)
     assert cc.frequency == pytest.approx(abs(lam.imag) / (2 * math.pi) * 1000.0, rel=1e-6)
+
+
+def test_a_fixed_point_of_other_parameters_is_a_start_not_the_point():
+    """at=FixedPoint of G = 0.5 for a network at G = 1 (the docs' 'neighbouring parameter set') was used as it was:
+    the covariance linearised 0.025 away from rest (1 % off) and the delayed root there."""
+    W = np.array([[0, 1, 0.5, 0.2], [0.8, 0, 0.3, 0.6], [0.4, 0.9, 0, 0.7], [0.1, 0.5, 1, 0]])
+    conn = bn.Connectome(weights=W, lengths=30 * (W > 0))
+    model, p = bn.CoombesByrne(eta=-2.0), {"Delta": 1.0, "eta": -2.0, "k": 1.0, "v_syn": -4.0}
+    near = network_fixed_point(model, conn, bn.Linear(G=0.5))
+    f = lambda x: _cb_rhs(x, W, 1.0, p)  # noqa: E731
+    x = scipy.optimize.fsolve(f, near.values.ravel(), xtol=1e-14)
+    assert np.max(np.abs(f(x))) < 1e-12 and np.max(np.abs(x - near.values.ravel())) > 0.02
+    q = np.r_[np.zeros(4), np.full(4, 0.05**2)]
+    ref = scipy.linalg.solve_continuous_lyapunov(_fd_jacobian(f, x), -np.diag(q))[:4, :4]
+    got = linear_covariance(model, conn, bn.Linear(G=1.0), bn.Additive(v=0.05), at=near).values
+    np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-7 * np.max(np.abs(ref)))
+    here = network_fixed_point(model, conn, bn.Linear(G=1.0))
+    assert delayed_leading_eigenvalue(model, conn, bn.Linear(G=1.0), speed=100.0, at=near) == pytest.approx(
+        delayed_leading_eigenvalue(model, conn, bn.Linear(G=1.0), speed=100.0, at=here), abs=1e-10)
+    pair = network_fixed_point(model, bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]]))
+    with pytest.raises(bn.DynamicsError, match=r"at must be .* shape \(2, 4\) .*; got \(2, 2\)"):
+        delayed_unstable_roots(model, conn, bn.Linear(G=1.0), at=pair)

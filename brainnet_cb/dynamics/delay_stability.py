@@ -62,7 +62,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..errors import DynamicsError
-from .fixed_points import FixedPoint
+from .fixed_points import FixedPoint, fixed_point_near
 from .spectrum import _delays, delay_args, point_of
 from .system import JacobianParts, build_network, in_float64, jacobian_parts
 
@@ -212,7 +212,9 @@ def delayed_unstable_roots(model, connectome, coupling=None, *, speed=3.0, dt=No
         If given, delays rounded to whole steps as the simulation does.
     at : FixedPoint, dict or array, optional
         The state to linearise at (default: the fixed point reached from the
-        model's initial state).
+        model's initial state). A :class:`FixedPoint` of other parameters
+        (``max |F| > 1e-8`` /ms here) is a start from which this network's
+        fixed point is solved; a dict or an array is used as it is.
 
     Returns
     -------
@@ -229,6 +231,6 @@ def delayed_unstable_roots(model, connectome, coupling=None, *, speed=3.0, dt=No
     """
     delay_args(speed, dt)  # before the fixed-point solve and its compilation
     network = build_network(model, connectome, coupling, normalize=normalize)
-    x = at.values if isinstance(at, FixedPoint) else point_of(network, at)
+    x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
     parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)
     return unstable_root_count(parts, network.arrays.weights, _delays(network, speed, dt))

@@ -31,6 +31,7 @@ __all__ = [
     "fixed_point_at",
     "fixed_points_of",
     "fixed_point_of",
+    "fixed_point_near",
     "as_state",
 ]
 
@@ -280,6 +281,26 @@ def fixed_point_of(network: Network, start=None, *, tol=1e-12) -> FixedPoint:
             "network_fixed_points()."
         )
     return fp
+
+
+@in_float64
+def fixed_point_near(network: Network, at, what="at") -> FixedPoint:
+    """The fixed point of ``network`` that ``at`` names or leads to.
+
+    A :class:`FixedPoint` that is one of this network (``max |F| <= 1e-8`` /ms)
+    is returned as it is; any other ``at`` (a :class:`FixedPoint` of a
+    neighbouring parameter set, a dict, an array; ``None``: the model's
+    initial state) is a start for :func:`fixed_point_of`, so that a
+    linearisation never sits at a point that is not at rest.
+    """
+    if at is not None:
+        x = as_state(network, at, what)  # wrong shape / non-finite: refused, naming ``what``
+        if isinstance(at, FixedPoint):
+            F, _ = rhs_and_jacobian(jnp.asarray(x, jnp.float64), network.arrays, network.port)
+            if float(np.max(np.abs(np.asarray(F)))) <= ACCEPT:
+                return at
+        return fixed_point_of(network, x)
+    return fixed_point_of(network)
 
 
 @in_float64

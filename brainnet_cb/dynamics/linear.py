@@ -40,7 +40,7 @@ from ..monitors.bold import Bold
 from ..monitors.sources import check_source, source_signal
 from ..noise import Additive
 from .bold_linear import balloon_linearisation, bold_covariance, operating_point, spectral_integral, window_weights
-from .fixed_points import FixedPoint, as_state, fixed_point_of
+from .fixed_points import as_state, fixed_point_near
 from .system import build_network, in_float64, rhs_and_jacobian
 
 __all__ = ["lyapunov_covariance", "noise_intensity", "linear_covariance", "linear_fc"]
@@ -164,7 +164,9 @@ def linear_covariance(model, connectome, coupling=None, noise=None, *, observabl
         Butterworth order of the band-pass.
     at : FixedPoint, dict or array, optional
         The fixed point, or a state to find it from (default: the model's
-        initial state); it must be stable.
+        initial state); it must be stable. A :class:`FixedPoint` of a
+        neighbouring parameter set (``max |F| > 1e-8`` /ms here) is such a
+        start, not the point.
     initial_state : dict or FixedPoint, optional
         The run's initial state, for ``Bold(baseline="initial")`` (default the
         model's, as in :func:`brainnet_cb.simulate`).
@@ -247,7 +249,7 @@ def _predict(model, connectome, coupling, noise, observable, bold, band, order, 
         )
     if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not np.isfinite(dt) or dt <= 0:
         raise DynamicsError(f"dt must be the run's time step > 0 (ms); got {dt!r}.")
-    fp = at if isinstance(at, FixedPoint) and at.values.shape == network.shape else fixed_point_of(network, at)
+    fp = fixed_point_near(network, at)  # a FixedPoint of other parameters is a start, not the point
     _, A = rhs_and_jacobian(jnp.asarray(fp.values, jnp.float64), network.arrays, network.port)
     A = np.asarray(A)
     lam, V = np.linalg.eig(A)

@@ -44,7 +44,7 @@ import xarray as xr
 from ..delays import compute_lags
 from ..errors import DynamicsError
 from ..units import to_mm_per_ms, to_ms
-from .fixed_points import FixedPoint, as_state, fixed_point_of
+from .fixed_points import FixedPoint, as_state, fixed_point_near, fixed_point_of
 from .system import Network, assemble_jacobian, build_network, in_float64, jacobian_parts
 
 __all__ = ["network_jacobian", "network_spectrum", "delayed_leading_eigenvalue", "point_of"]
@@ -173,7 +173,9 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
         If given, delays rounded to whole steps as the simulation does
         (:func:`brainnet_cb.delays.compute_lags`).
     at : FixedPoint, dict or array, optional
-        The fixed point (default: from the model's initial state).
+        The fixed point (default: from the model's initial state). A
+        :class:`FixedPoint` of other parameters (``max |F| > 1e-8`` /ms here)
+        is a start from which this network's fixed point is solved.
 
     Returns
     -------
@@ -182,10 +184,7 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     """
     delay_args(speed, dt)  # before any solve or compilation
     network = build_network(model, connectome, coupling, normalize=normalize)
-    if isinstance(at, FixedPoint):
-        x = at.values
-    else:
-        x = point_of(network, at)
+    x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
     tau = _delays(network, speed, dt)
     parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)
     W = np.asarray(network.arrays.weights)
