@@ -139,12 +139,19 @@ def netcdf_attr_problem(key, value) -> str | None:
     NetCDF attributes are a string, a number, or a 1-D list/array of numbers or
     of strings. Refused, each with its fix: a dict (``json.dumps``), None, a
     bool (NetCDF has no boolean), a quantity (a number in a stated unit, the unit
-    in ``<key>_units``), a date or time (ISO 8601 text), a complex number, an
+    in ``<key>_units``), a date or time (ISO 8601 text), text holding a NUL
+    character, a name that is empty or has a ``/``, a complex number, an
     integer beyond 64 bits, an array of more than one dimension or of bools,
     objects or complex numbers, and a list that nests, holds such items or mixes
     numbers with strings (NetCDF would store every item as text).
     """
+    if isinstance(key, str) and ("/" in key or not key):
+        return ("has a name NetCDF refuses (empty, or with a '/', its group separator): rename it, e.g. "
+                f"{key.replace('/', '_') or 'note'!r}")
     if isinstance(value, (str, bytes)):
+        if (b"\x00" if isinstance(value, bytes) else "\x00") in value:
+            return (f"holds a NUL character ({_short(value)}), where NetCDF would cut the text short: remove it, "
+                    "e.g. value.replace('\\x00', '')")
         return None
     shown = _short(value)
     if isinstance(value, dict):
@@ -192,12 +199,16 @@ def netcdf_attr_problem(key, value) -> str | None:
 def check_netcdf_attrs(ds: xr.Dataset, what: str) -> None:
     """Raise :class:`BrainnetError` naming every attribute of ``ds`` (global, coordinate, variable) NetCDF cannot
     hold, and every variable of a type it has no type for (complex, float16); ``what`` starts the message."""
+    def problem(key, value):
+        if not isinstance(key, str):
+            return f"has a name of type {type(key).__name__}; attribute names are strings"
+        return None if key.startswith("_") else netcdf_attr_problem(key, value)  # _FillValue & co.: xarray's
+
     problems = []
     for key, value in ds.attrs.items():
-        if isinstance(key, str) and not key.startswith("_"):  # _FillValue & co.: xarray's own
-            reason = netcdf_attr_problem(key, value)
-            if reason:
-                problems.append(f"the attribute {key!r} of the Dataset {reason}")
+        reason = problem(key, value)
+        if reason:
+            problems.append(f"the attribute {key!r} of the Dataset {reason}")
     for name, var in ds.variables.items():
         kind = "coordinate" if name in ds.coords else "variable"
         if var.dtype.kind == "c":
@@ -207,10 +218,9 @@ def check_netcdf_attrs(ds: xr.Dataset, what: str) -> None:
             problems.append(f"the {kind} {name!r} is float16, which NetCDF has no type for: cast it with "
                             f".astype('float32')")
         for key, value in var.attrs.items():
-            if isinstance(key, str) and not key.startswith("_"):
-                reason = netcdf_attr_problem(key, value)
-                if reason:
-                    problems.append(f"the attribute {key!r} of the {kind} {name!r} {reason}")
+            reason = problem(key, value)
+            if reason:
+                problems.append(f"the attribute {key!r} of the {kind} {name!r} {reason}")
     if problems:
         more = f" ({len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
         raise BrainnetError(f"{what}: {problems[0]}.{more}")

@@ -68,6 +68,10 @@ QUANTITY = "is a quantity (3 ms); NetCDF attributes are plain numbers: store the
      "(2, 2); NetCDF attributes are 1-D: store json.dumps(value.tolist()), or a data variable."),
     (lambda ds: ds.assign_attrs(extra=np.datetime64("2020-01-01")), "the attribute 'extra' of the Dataset is a date "
      "or time (np.datetime64('2020-01-01')); store it as ISO 8601 text: str(value)."),
+    (lambda ds: ds.assign_attrs({"G/eta": 1.0}), "the attribute 'G/eta' of the Dataset has a name NetCDF refuses "
+     "(empty, or with a '/', its group separator): rename it, e.g. 'G_eta'."),  # was netCDF4's raw AttributeError
+    (lambda ds: ds.assign_attrs(note="a\x00b"), "the attribute 'note' of the Dataset holds a NUL character "
+     "('a\\x00b'), where NetCDF would cut the text short: remove it, e.g. value.replace('\\x00', '')."),  # was 'a'
     (lambda ds: ds.assign(r=ds.r.assign_attrs(cfg={})), "the attribute 'cfg' of the variable 'r' is a dict ({}); "
      "store it as JSON text: json.dumps(value)."),
     (lambda ds: ds.assign(z=ds.r * 1j), "the variable 'z' is complex (complex128), which NetCDF has no type for: "
