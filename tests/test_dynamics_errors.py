@@ -7,6 +7,7 @@ import brainnet_cb as bn
 from brainnet_cb.dynamics import (
     critical_coupling,
     delayed_leading_eigenvalue,
+    lyapunov_covariance,
     network_fixed_point,
     network_fixed_points,
     network_jacobian,
@@ -139,3 +140,23 @@ def test_no_fixed_point_found_is_reported():
     conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
     with pytest.raises(DynamicsError, match=r"no fixed point found from the start .* Try another start="):
         network_fixed_point(bn.CoombesByrne(), conn, bounds={"r": (0.0, 0.01)})
+
+
+@pytest.mark.parametrize(
+    ("A", "Q", "message"),
+    [
+        ([[1.0, 0.0], [0.0, -1.0]], [1.0, 1.0],
+         r"A is not stable \(largest real part of an eigenvalue 1\): .* Linearise at a stable fixed point"),
+        ([[-1.0 + 1j, 0.0], [0.0, -1.0]], [1.0, 1.0], r"A must hold real, finite numbers; got complex values"),
+        ([[np.nan, 0.0], [0.0, -1.0]], [1.0, 1.0], r"A must hold real, finite numbers; got non-finite"),
+        (np.ones((2, 3)), [1.0, 1.0], r"A must be a square matrix \(m, m\); got shape \(2, 3\)"),
+        (-np.eye(3), [1.0, 1.0], r"Q must have shape \(3,\) \(its diagonal\) or \(3, 3\) to match A; got shape \(2,\)"),
+        (-np.eye(2), [-1.0, 1.0], r"Q must be a symmetric positive semidefinite noise intensity"),
+        (-np.eye(2), [[1.0, 0.5], [0.0, 1.0]], r"Q must be a symmetric positive semidefinite"),
+    ],
+)
+def test_lyapunov_covariance_refuses_what_has_no_stationary_covariance(A, Q, message):
+    """An unstable A gave a 'covariance' with a negative variance ([[-0.5, 0], [0, 0.5]]), a complex A lost its
+    imaginary part silently, a negative Q was solved; wrong shapes gave SciPy's messages."""
+    with pytest.raises(DynamicsError, match=message):
+        lyapunov_covariance(A, Q)

@@ -49,15 +49,61 @@ __all__ = ["lyapunov_covariance", "noise_intensity", "linear_covariance", "linea
 def lyapunov_covariance(A, Q):
     r"""Stationary covariance :math:`\Sigma` with :math:`A\Sigma + \Sigma A^\top + Q = 0`.
 
-    ``A`` must be stable (every eigenvalue with a negative real part); ``Q``
-    a symmetric noise intensity (a matrix, or its diagonal as a vector).
-    Bartels–Stewart (:func:`scipy.linalg.solve_continuous_lyapunov`).
+    ``A`` must be real and stable (every eigenvalue with a negative real
+    part: otherwise no stationary covariance exists); ``Q`` a real symmetric
+    positive semidefinite noise intensity (a matrix, or its diagonal as a
+    vector). Bartels–Stewart (:func:`scipy.linalg.solve_continuous_lyapunov`).
+    Raises :class:`DynamicsError` for anything else, before solving.
     """
-    A = np.asarray(A, dtype=float)
-    Q = np.asarray(Q, dtype=float)
-    Q = np.diag(Q) if Q.ndim == 1 else Q
+    A, Q = _checked_lyapunov(A, Q)
+    return _lyapunov(A, Q)
+
+
+def _lyapunov(A, Q):
+    """:func:`lyapunov_covariance` without its checks (``A`` stable, ``Q`` a matrix: the caller's)."""
     S = scipy.linalg.solve_continuous_lyapunov(A, -Q)
     return (S + S.T) / 2
+
+
+def _checked_lyapunov(A, Q):
+    """``(A, Q)`` as float arrays, ``Q`` a matrix; :class:`DynamicsError` naming what is wrong."""
+    arrays = {}
+    for name, value in (("A", A), ("Q", Q)):
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):
+            arr = np.asarray(None)
+        if arr.dtype.kind not in "biuf" or not np.all(np.isfinite(arr)):
+            kind = "complex" if arr.dtype.kind == "c" else "non-finite or non-numeric"
+            raise DynamicsError(
+                f"lyapunov_covariance: {name} must hold real, finite numbers; got {kind} values "
+                f"(dtype {arr.dtype}). Pass the real Jacobian (1/ms) and noise intensity sigma**2."
+            )
+        arrays[name] = arr.astype(float)
+    A, Q = arrays["A"], arrays["Q"]
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise DynamicsError(f"lyapunov_covariance: A must be a square matrix (m, m); got shape {A.shape}.")
+    m = A.shape[0]
+    if Q.shape not in ((m,), (m, m)):
+        raise DynamicsError(
+            f"lyapunov_covariance: Q must have shape ({m},) (its diagonal) or ({m}, {m}) to match A; "
+            f"got shape {Q.shape}."
+        )
+    Q = np.diag(Q) if Q.ndim == 1 else Q
+    scale = max(float(np.max(np.abs(Q))), np.finfo(float).tiny)
+    if np.max(np.abs(Q - Q.T)) > 1e-12 * scale or np.min(np.linalg.eigvalsh((Q + Q.T) / 2)) < -1e-12 * scale:
+        raise DynamicsError(
+            "lyapunov_covariance: Q must be a symmetric positive semidefinite noise intensity (sigma**2 >= 0 on "
+            "its diagonal); got a matrix that is not. Pass the squared amplitudes."
+        )
+    lead = float(np.max(np.linalg.eigvals(A).real)) if m else -1.0
+    if not lead < 0:
+        raise DynamicsError(
+            f"lyapunov_covariance: A is not stable (largest real part of an eigenvalue {lead:.3g}): "
+            "fluctuations grow and no stationary covariance exists. Linearise at a stable fixed point "
+            "(FixedPoint.stable; lower G below critical_coupling)."
+        )
+    return A, Q
 
 
 def noise_intensity(noise, model, n) -> np.ndarray:
@@ -274,7 +320,7 @@ def _predict(model, connectome, coupling, noise, observable, bold, band, order, 
             f"band={band!r}, bold={bold!r}. Drop them, or ask for observable='bold'."
         )
     k = network.states.index(observable)
-    S = lyapunov_covariance(A, q)
+    S = _lyapunov(A, np.diag(q))  # A checked stable above
     n = network.n
     return S[k * n:(k + 1) * n, k * n:(k + 1) * n], attrs, network
 
