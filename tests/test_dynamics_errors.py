@@ -1,5 +1,6 @@
 """Every bad input to brainnet_cb.dynamics raises a BrainnetError that says what it got and how to fix it."""
 
+import brainunit as u
 import numpy as np
 import pytest
 
@@ -7,6 +8,7 @@ import brainnet_cb as bn
 from brainnet_cb.dynamics import (
     critical_coupling,
     delayed_leading_eigenvalue,
+    linear_fc,
     lyapunov_covariance,
     network_fixed_point,
     network_fixed_points,
@@ -160,3 +162,26 @@ def test_lyapunov_covariance_refuses_what_has_no_stationary_covariance(A, Q, mes
     imaginary part silently, a negative Q was solved; wrong shapes gave SciPy's messages."""
     with pytest.raises(DynamicsError, match=message):
         lyapunov_covariance(A, Q)
+
+
+def test_linear_fc_takes_dt_as_a_quantity_like_simulate():
+    """dt=0.1 * u.ms was refused ('dt must be the run's time step > 0 (ms); got Quantity(0.1, "ms")') where
+    bn.simulate and delayed_unstable_roots take it; a zero step and a length are refused by name."""
+    conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    args = (bn.CoombesByrne(eta=-2.0), conn, bn.Linear(G=1.0), bn.Additive(v=0.05))
+    bold = {"observable": "bold", "bold": bn.Bold(tr=720.0)}
+    plain = linear_fc(*args, dt=0.1, **bold).values
+    np.testing.assert_array_equal(linear_fc(*args, dt=0.1 * u.ms, **bold).values, plain)
+    with pytest.raises(DynamicsError, match=r"dt must be the run's time step > 0 \(ms\); got Quantity\(0\., .ms.\)"):
+        linear_fc(*args, dt=0.0 * u.ms, **bold)
+    with pytest.raises(DynamicsError, match=r"dt must be a quantity with the dimension of ms; got 0.1 mm"):
+        linear_fc(*args, dt=0.1 * u.mm, **bold)
+
+
+def test_relative_coupling_refuses_what_is_not_a_coupling_strength(conn):
+    """relative_coupling(nan, cc) returned nan and relative_coupling('1', cc) read the string as 1.0."""
+    cc = critical_coupling(bn.CoombesByrne(), conn, G_max=1.0)
+    assert relative_coupling([0.5, 1.0], cc) == pytest.approx(np.array([0.5, 1.0]) / cc.G_ref, rel=1e-15)
+    for bad in (float("nan"), "1", 1 + 1j, True):
+        with pytest.raises(DynamicsError, match=r"G must be a finite coupling strength \(a number or an array"):
+            relative_coupling(bad, cc)

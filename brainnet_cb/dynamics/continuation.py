@@ -94,7 +94,13 @@ class CriticalCoupling:
 
     def relative(self, G):
         """``G / G_ref``: the coupling as a fraction of the critical one (see :attr:`G_ref`)."""
-        return np.asarray(G, dtype=float) / self.G_ref
+        g = np.asarray(G) if isinstance(G, (int, float, np.number, np.ndarray, list, tuple)) else np.asarray(None)
+        if g.dtype.kind not in "iuf" or not np.all(np.isfinite(g)):
+            raise DynamicsError(
+                f"G must be a finite coupling strength (a number or an array of numbers); got {G!r}. "
+                "Pass the G of bn.Linear(G=...), e.g. relative_coupling(0.8, cc)."
+            )
+        return g.astype(float) / self.G_ref
 
     def coupling_at(self, fraction):
         """``fraction * G_ref``: the ``G`` at a given fraction of the critical coupling."""

@@ -39,6 +39,7 @@ from ..monitors.base import COUPLING
 from ..monitors.bold import Bold
 from ..monitors.sources import check_source, source_signal
 from ..noise import Additive
+from ..units import to_ms
 from .bold_linear import balloon_linearisation, bold_covariance, operating_point, spectral_integral, window_weights
 from .fixed_points import as_state, fixed_point_near
 from .system import build_network, in_float64, rhs_and_jacobian
@@ -216,7 +217,7 @@ def linear_covariance(model, connectome, coupling=None, noise=None, *, observabl
     initial_state : dict or FixedPoint, optional
         The run's initial state, for ``Bold(baseline="initial")`` (default the
         model's, as in :func:`brainnet_cb.simulate`).
-    dt : float, default 0.1
+    dt : float or brainunit.Quantity, default 0.1
         The run's step (ms); it only fixes the BOLD sub-step (``Bold.bind``).
 
     Returns
@@ -293,8 +294,10 @@ def _predict(model, connectome, coupling, noise, observable, bold, band, order, 
             f"observable must be a state variable of {type(model).__name__} {network.states} or 'bold'; "
             f"got {observable!r}."
         )
-    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not np.isfinite(dt) or dt <= 0:
+    step = None if isinstance(dt, bool) else to_ms(dt, "dt", DynamicsError)
+    if not (isinstance(step, float) and np.isfinite(step) and step > 0):
         raise DynamicsError(f"dt must be the run's time step > 0 (ms); got {dt!r}.")
+    dt = step
     fp = fixed_point_near(network, at)  # a FixedPoint of other parameters is a start, not the point
     _, A = rhs_and_jacobian(jnp.asarray(fp.values, jnp.float64), network.arrays, network.port)
     A = np.asarray(A)
