@@ -185,3 +185,12 @@ def test_relative_coupling_refuses_what_is_not_a_coupling_strength(conn):
     for bad in (float("nan"), "1", 1 + 1j, True):
         with pytest.raises(DynamicsError, match=r"G must be a finite coupling strength \(a number or an array"):
             relative_coupling(bad, cc)
+
+
+def test_a_complex_or_non_finite_start_is_refused_by_what_it_holds(conn):
+    """A complex start array was cut to its real part (NumPy's ComplexWarning) and solved; a NaN start of the right
+    shape was refused with 'got (2, 2)', the very shape asked for."""
+    with pytest.raises(DynamicsError, match=r"finite real array of shape \(2, 2\) .*; got ndarray of dtype complex128\."):
+        network_fixed_point(bn.CoombesByrne(), conn, start=np.ones((2, 2)) * (0.1 + 1j))
+    with pytest.raises(DynamicsError, match=r"at must be .*; got non-finite values \(NaN or inf\)\."):
+        network_jacobian(bn.CoombesByrne(), conn, at=np.full((2, 2), np.nan))

@@ -124,14 +124,19 @@ def as_state(network: Network, value, what="start"):
     if isinstance(value, dict):
         return np.asarray(model.initial_state(network.n, jnp.float64, value), dtype=float)
     try:
-        arr = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
     except (TypeError, ValueError):
-        arr = None
+        raw = None
+    # real numbers only: a complex start is refused, not cut to its real part
+    arr = raw.astype(float) if raw is not None and raw.dtype.kind in "biuf" else None
     if arr is None or arr.shape != network.shape or not np.all(np.isfinite(arr)):
-        got = getattr(arr, "shape", type(value).__name__)
+        if arr is None:
+            got = f"{type(value).__name__} of dtype {raw.dtype}" if raw is not None else type(value).__name__
+        else:
+            got = repr(arr.shape) if arr.shape != network.shape else "non-finite values (NaN or inf)"
         raise DynamicsError(
-            f"{what} must be a dict {{state: value}}, a FixedPoint or a finite array of shape "
-            f"{network.shape} (states {network.states} x regions); got {got!r}."
+            f"{what} must be a dict {{state: value}}, a FixedPoint or a finite real array of shape "
+            f"{network.shape} (states {network.states} x regions); got {got}."
         )
     return arr
 
