@@ -52,7 +52,7 @@ def _as_path(path, name, error) -> pathlib.Path:
         raise error(f"{name or 'the output path'} must be a str or os.PathLike; got {type(path).__name__}.") from None
     if not text:  # pathlib reads '' as '.', the current folder
         raise error(f"{name or 'the output path'} is empty; give the name of the file or folder to write.")
-    return pathlib.Path(text)
+    return pathlib.Path(os.fsdecode(text))  # a bytes path too, as open() takes it
 
 
 def lock_file(path) -> pathlib.Path:

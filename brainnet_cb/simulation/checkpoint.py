@@ -368,7 +368,7 @@ class Checkpointer:
             raise CheckpointError(f"checkpoint must be a str or os.PathLike; got {type(path).__name__}.") from None
         if not text:  # pathlib reads '' as '.', the current folder
             raise CheckpointError("checkpoint is empty; give the name of the file to write, e.g. 'run.npz'.")
-        path = pathlib.Path(text)
+        path = pathlib.Path(os.fsdecode(text))  # a bytes path too
         if resume_from is not None and path == pathlib.Path(os.fspath(resume_from)):
             _resumable(path)  # the resumed file, kept up to date: named as resume_from where it is no file
         if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder

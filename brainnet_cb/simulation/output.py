@@ -87,9 +87,9 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
     """
     problem = netcdf_suffix_problem(path)
     if problem:
-        shown = label(path, name)
-        raise BrainnetError(f"{shown} {problem}, or write a Zarr store with ds.to_zarr({str(path)!r}) (a run "
-                            f"streams into one with bn.simulate(..., out={str(path)!r})).")
+        text = os.fsdecode(path)
+        raise BrainnetError(f"{label(text, name)} {problem}, or write a Zarr store with ds.to_zarr({text!r}) (a run "
+                            f"streams into one with bn.simulate(..., out={text!r})).")
     return check_destination(path, name=name, overwrite=overwrite, error=BrainnetError,
                              refuse_existing=_not_a_file, overwrite_hint=overwrite_hint)
 
@@ -99,9 +99,9 @@ def netcdf_suffix_problem(path) -> str | None:
 
     The mirror of ``out=``, which refuses a NetCDF name for the Zarr store it streams to.
     """
-    if not isinstance(path, (str, os.PathLike)):
+    if not isinstance(path, (str, bytes, os.PathLike)):
         return None  # check_destination says what is wrong
-    p = pathlib.Path(os.fspath(path))
+    p = pathlib.Path(os.fsdecode(path))
     if p.suffix.lower() != ".zarr":
         return None
     return (f"ends in {p.suffix}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "

@@ -121,3 +121,13 @@ def test_an_empty_path_or_a_zarr_name_is_refused_before_anything_is_written(tmp_
             f"into one with bn.simulate(..., out={path!r})).")
     assert list(tmp_path.iterdir()) == []
     bn.write_netcdf(ds, tmp_path / "run.zarr.nc")  # only the last suffix counts
+
+
+def test_a_bytes_path_is_written_like_its_text(tmp_path):
+    ds = small_run()
+    assert bn.write_netcdf(ds, os.fsencode(tmp_path / "run.nc")) == tmp_path / "run.nc"  # was pathlib's TypeError
+    with pytest.raises(bn.BrainnetError, match=r"run\.zarr' ends in \.zarr, the suffix of a Zarr store"):
+        bn.write_netcdf(ds, os.fsencode(tmp_path / "run.zarr"))
+    assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]
+    bn.simulate(bn.CoombesByrne(), small_conn(), duration=5.0, dt=0.1, checkpoint=os.fsencode(tmp_path / "ck"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.npz", "run.nc"]
