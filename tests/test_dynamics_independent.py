@@ -17,6 +17,7 @@ from brainnet_cb.dynamics import (
     delayed_unstable_roots,
     linear_covariance,
     network_fixed_point,
+    network_fixed_points,
 )
 from brainnet_cb.monitors.hemodynamics import balloon_rhs, bold_signal
 
@@ -186,3 +187,29 @@ def test_a_fixed_point_of_other_parameters_is_a_start_not_the_point():
     pair = network_fixed_point(model, bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]]))
     with pytest.raises(bn.DynamicsError, match=r"at must be .* shape \(2, 4\) .*; got \(2, 2\)"):
         delayed_unstable_roots(model, conn, bn.Linear(G=1.0), at=pair)
+
+
+W3 = np.array([[0.0, 1.0, 0.4], [0.7, 0.0, 0.9], [0.3, 0.6, 0.0]])
+
+
+def test_every_stable_mixed_state_of_three_bistable_regions_is_found():
+    """Three bistable regions (Delta 0.7, eta -4.6, v_syn 5) at G = 0.3 have 2^3 stable states (each region down or
+    up); the default starts found 4 of them (down, up, two mixes). Reference: SciPy's root from each mix of the
+    node's closed-form down/up states (CoombesByrne.fixed_points), stability from finite differences."""
+    p = {"Delta": 0.7, "eta": -4.6, "k": 1.0, "v_syn": 5.0}
+    model = bn.CoombesByrne(**{k: v for k, v in p.items() if k != "k"})
+    (r_lo, v_lo), _, (r_hi, v_hi) = model.fixed_points()
+    f = lambda x: _cb_rhs(x, W3, 0.3, p)  # noqa: E731
+    ref = []
+    for bits in np.ndindex(2, 2, 2):
+        b = np.array(bits)
+        sol = scipy.optimize.root(f, np.r_[np.where(b, r_hi, r_lo), np.where(b, v_hi, v_lo)], tol=1e-13)
+        assert sol.success and np.max(np.abs(f(sol.x))) < 1e-12
+        assert np.max(np.linalg.eigvals(_fd_jacobian(f, sol.x)).real) < 0
+        ref.append(sol.x)
+    conn = bn.Connectome(weights=W3, lengths=30 * (W3 > 0))
+    fps = network_fixed_points(model, conn, bn.Linear(G=0.3))
+    stable = [fp.values.ravel() for fp in fps if fp.stable]
+    assert len(stable) == 8
+    for x in ref:
+        assert min(np.max(np.abs(s - x)) for s in stable) < 1e-9

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 ACCEPT = 1e-8  # largest residual max|F| (1/ms) accepted as a fixed point
+#: Largest network for which :func:`default_starts` adds every low/high mix across regions (2^n - 2 starts).
+MIXED_MAX_REGIONS = 6
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -145,7 +148,11 @@ def default_starts(network: Network, n_random: int, key) -> list:
     """Initial states: the model's default, low and high activity, and random draws.
 
     ``"low"``/``"high"``: the default with the sent state variable (``r``)
-    multiplied by 0.1 / 10 (set to 0 / 1 where it is 0). ``"random-k"``: per
+    multiplied by 0.1 / 10 (set to 0 / 1 where it is 0). ``"mixed-011"``
+    (networks of at most :data:`MIXED_MAX_REGIONS` regions): each region low
+    (``0``) or high (``1``), every mix (the mixed states of bistable nodes,
+    which random draws reach rarely: 4 of the 8 stable states of 3 bistable
+    regions from the 11 other starts). ``"random-k"``: per
     region, states with a lower bound (``r >= 0``) are the default times a
     log-uniform factor in [0.1, 10]; the others are the default plus
     ``U(-1, 1) * max(1, |default|)``.
@@ -156,10 +163,18 @@ def default_starts(network: Network, n_random: int, key) -> list:
     sends = type(model).sends
     if sends in network.states:
         k = network.states.index(sends)
+        levels = {}
         for name, factor, fallback in (("low", 0.1, 0.0), ("high", 10.0, 1.0)):
             x = base.copy()
             x[k] = np.where(base[k] != 0, base[k] * factor, fallback)
+            levels[name] = x[k]
             starts.append((name, x))
+        if 2 <= network.n <= MIXED_MAX_REGIONS:
+            for bits in itertools.product((0, 1), repeat=network.n):
+                if 0 < sum(bits) < network.n:
+                    x = base.copy()
+                    x[k] = np.where(np.array(bits) == 1, levels["high"], levels["low"])
+                    starts.append(("mixed-" + "".join(map(str, bits)), x))
     rng = np.random.default_rng(_seed(key))
     for j in range(n_random):
         x = base.copy()
@@ -321,7 +336,9 @@ def network_fixed_points(model, connectome, coupling=None, *, normalize="max", s
     ``t_rest`` ms of delay-free RK4 integration), and returns the distinct
     solutions with their spectrum. Two or more stable points mean
     multistability. Only the points reachable from the starts are found: a
-    network of bistable nodes can have up to :math:`3^n` fixed points.
+    network of bistable nodes can have up to :math:`3^n` fixed points (up to
+    6 regions, every mix of low and high activity across regions is a start,
+    so that mixed stable states are found; see :func:`default_starts`).
 
     Parameters
     ----------
