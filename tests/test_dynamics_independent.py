@@ -213,3 +213,35 @@ def test_every_stable_mixed_state_of_three_bistable_regions_is_found():
     assert len(stable) == 8
     for x in ref:
         assert min(np.max(np.abs(s - x)) for s in stable) < 1e-9
+
+
+def _mode_winding(Lm, g, tau, s, R=40.0):
+    """Roots with Re > 0 of (lam - L11)(lam - L22) - L12 (L21 + s g e^{-lam tau}) (a symmetric pair's mode s = +-1,
+    written out by hand), by the winding of that function along the half disc of radius R."""
+    arc = R * np.exp(1j * np.linspace(-np.pi / 2, np.pi / 2, 20001))
+    axis = 1j * np.linspace(R, -R, int(400 * R * tau))
+    lam = np.concatenate([arc, axis])
+    f = (lam - Lm[0, 0]) * (lam - Lm[1, 1]) - Lm[0, 1] * (Lm[1, 0] + s * g * np.exp(-lam * tau))
+    turns = np.diff(np.unwrap(np.angle(f))).sum() / (2 * np.pi)
+    assert abs(turns - round(turns)) < 1e-6
+    return int(round(turns))
+
+
+def test_delayed_leading_eigenvalue_is_a_root_but_not_the_verdict_on_stability():
+    """Two symmetric regions whose delay-free focus is stable; with 13.3 ms delays 10 roots of the characteristic
+    equation (counted by hand from the two decoupled modes) have Re > 0, while the continued leading root has
+    Re < 0 (the caveat in delayed_leading_eigenvalue's docstring)."""
+    p = {"Delta": 0.911, "eta": 2.293, "k": 1.0, "v_syn": 0.0}
+    model, G, tau = bn.CoombesByrne(Delta=0.911, eta=2.293, v_syn=0.0), 20.4878, 40.0 / 3.0
+    conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 40], [40, 0]])
+    fp = network_fixed_point(model, conn, bn.Linear(G=G))
+    (r, r2), (v, _) = fp.values
+    assert fp.stable and r == pytest.approx(r2, abs=1e-12)
+    Lm = np.array([[2 * v - 2 * np.pi * r, 2 * r],
+                   [-2 * np.pi**2 * r + (p["v_syn"] - v) * np.pi, 2 * v - np.pi * r]])  # d(dr, dv)/d(r, v)
+    assert sum(_mode_winding(Lm, G, tau, s) for s in (1, -1)) == 10
+    assert delayed_unstable_roots(model, conn, bn.Linear(G=G), speed=3.0, at=fp) == 10
+    lam = delayed_leading_eigenvalue(model, conn, bn.Linear(G=G), speed=3.0, at=fp)
+    residual = min(abs((lam - Lm[0, 0]) * (lam - Lm[1, 1]) - Lm[0, 1] * (Lm[1, 0] + s * G * np.exp(-lam * tau)))
+                   for s in (1, -1))
+    assert residual < 1e-9 and lam.real == pytest.approx(-0.0213, abs=5e-4)

@@ -163,7 +163,12 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     crossing does not depend on the delays); a complex one moves. The check
     is meaningful for modes near the imaginary axis: for a strongly damped
     mode :math:`e^{-\lambda\tau}` grows like :math:`e^{|\mathrm{Re}\,\lambda|\,\tau}`
-    and the continued root says little about stability.
+    and the continued root says little about stability. Nor does a negative
+    real part mean that the delayed network is stable: roots that the delays
+    create can lie to the right of this one (two regions, ``Delta 0.911,
+    eta 2.293, v_syn 0``, ``G = 20.49``, 40 mm at 3 mm/ms: this root
+    :math:`-0.021 + 8.44i` /ms, while 10 roots have :math:`\mathrm{Re}\,\lambda > 0`
+    and a kicked run grows). Count those with :func:`delayed_unstable_roots`.
 
     Parameters
     ----------
