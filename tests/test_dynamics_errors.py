@@ -194,3 +194,10 @@ def test_a_complex_or_non_finite_start_is_refused_by_what_it_holds(conn):
         network_fixed_point(bn.CoombesByrne(), conn, start=np.ones((2, 2)) * (0.1 + 1j))
     with pytest.raises(DynamicsError, match=r"at must be .*; got non-finite values \(NaN or inf\)\."):
         network_jacobian(bn.CoombesByrne(), conn, at=np.full((2, 2), np.nan))
+
+
+def test_numpy_integers_are_numbers_for_the_critical_coupling(conn):
+    """cc.coupling_at(np.int64(1)) was refused as 'not a finite number', as was G_max=np.int64(2)."""
+    cc = critical_coupling(bn.CoombesByrne(), conn, G_max=np.int64(2))
+    np.testing.assert_array_equal(cc.branch.G.values, critical_coupling(bn.CoombesByrne(), conn, G_max=2.0).branch.G.values)
+    assert cc.coupling_at(np.int64(1)) == cc.G_ref

@@ -104,7 +104,7 @@ class CriticalCoupling:
 
     def coupling_at(self, fraction):
         """``fraction * G_ref``: the ``G`` at a given fraction of the critical coupling."""
-        number = isinstance(fraction, (int, float, np.floating)) and not isinstance(fraction, bool)
+        number = isinstance(fraction, (int, float, np.floating, np.integer)) and not isinstance(fraction, bool)
         if not number or not np.isfinite(fraction):
             raise DynamicsError(f"fraction must be a finite number (G / G_c); got {fraction!r}.")
         return float(fraction) * self.G_ref
@@ -210,7 +210,8 @@ def _newton_only(network, x0):
 
 
 def _check_number(name, value, lo=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if not number or not np.isfinite(value):
         raise DynamicsError(f"{name} must be a finite number; got {value!r}.")
     if lo is not None and value <= lo:
         raise DynamicsError(f"{name} must be > {lo:g}; got {value!r}.")
