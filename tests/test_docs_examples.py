@@ -68,6 +68,20 @@ _parcels = _ax.ParcelsAxis.from_brain_models([("L_V1", _bm[:10]), ("L_V2", _bm[1
 _nib.save(_nib.Cifti2Image(_x[:, :2], header=(_series, _parcels)), "rest.ptseries.nii")
 '''
 
+_GIFTI_FILES = '''
+_g = _nib.gifti
+_lut = _g.GiftiLabelTable()
+for _k, _n in {0: "unknown", 1: "bankssts", 2: "cuneus"}.items():
+    _l = _g.GiftiLabel(key=_k, red=0.5, green=0.5, blue=0.5, alpha=1.0); _l.label = _n; _lut.labels.append(_l)
+for _hemi in ("lh", "rh"):
+    _x = _np.random.default_rng(2).normal(size=(20, 50)).astype(_np.float32)
+    _nib.save(_g.GiftiImage(darrays=[_g.GiftiDataArray(_x[:, _t], intent="NIFTI_INTENT_TIME_SERIES")
+                                     for _t in range(50)]), f"{_hemi}.func.gii")
+    _keys = _np.repeat([0, 1, 2, 2], 5).astype(_np.int32)
+    _nib.save(_g.GiftiImage(labeltable=_lut, darrays=[_g.GiftiDataArray(_keys, intent="NIFTI_INTENT_LABEL")]),
+              f"{_hemi}.aparc.label.gii")
+'''
+
 _FC_WITH_A_MISSING_REGION = '''
 _m = _h.fc_fit.values.copy(); _m[10, :] = _np.nan; _m[:, 10] = _np.nan
 _np.savetxt("fc.csv", _m, delimiter=",")
@@ -94,15 +108,16 @@ _atlas = _types.SimpleNamespace(maps=_nib.Nifti1Image(_d, _np.diag([2.0, 2.0, 2.
 
 BEFORE = {
     "connectomes.md": {1: _CONNECTOME_FILES},
-    "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _BOLD_IMAGE_FILES, 5: _CIFTI_FILES, 6: _FC_WITH_A_MISSING_REGION,
-                          7: _FC_LABELLED_IN_ANOTHER_ORDER, 8: "my_labels = list(_h.connectome.labels)"},
+    "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _BOLD_IMAGE_FILES, 5: _CIFTI_FILES, 6: _GIFTI_FILES,
+                          7: _FC_WITH_A_MISSING_REGION, 8: _FC_LABELLED_IN_ANOTHER_ORDER,
+                          9: "my_labels = list(_h.connectome.labels)"},
     "observations.md": {1: _EEG_RUN, 2: _LOCAL_ATLAS},
 }
 
 SHORTER = {
     "empirical_data.md": {2: [("duration=330_480.0", "duration=50_000.0"),
                               ('grid={"G": [8.5, 9.0, 9.5]},', 'grid={"G": [8.5, 9.0, 9.5]}, refine=None,')],
-                          6: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
+                          7: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
     "observations.md": {2: [("from nilearn import datasets\n", ""),
                             ('datasets.fetch_atlas_harvard_oxford("cort-maxprob-thr25-2mm")', "_atlas")]},
     "performance.md": {1: [("duration=30 * 60_000.0", "duration=20_000.0")],

@@ -228,3 +228,189 @@ def test_cifti_inputs_that_do_not_fit_are_named(tmp_path):
     with pytest.raises(DataError, match=r"2 region\(s\) of '.*parc\.dlabel\.nii' have no grayordinate of the BOLD "
                                         r"Cifti2Image: \['R_A', 'THAL_L'\]"):
         bn.read_bold_image(left_only, tmp_path / "parc.dlabel.nii")
+
+
+# ----------------------------------------------------------------------------- GIFTI
+LH_TABLE = {0: "???", 1: "A", 2: "B", 7: "Medial_Wall", 9: "unused"}  # 9: in the table, on no vertex
+RH_TABLE = {0: "Unknown", 1: "A", 3: "C"}
+LH_KEYS = np.array([1, 1, 1, 1, 2, 2, 2, 2, 2, 0, 0, 7])  # 12 vertices, 3 of them medial wall
+RH_KEYS = np.array([3, 3, 1, 1, 1, 3, 3, 0, 1, 3])  # 10 vertices
+
+
+def _label_gii(keys, table, structure=None):
+    labels = nib.gifti.GiftiLabelTable()
+    for key, name in table.items():
+        label = nib.gifti.GiftiLabel(key=key, red=0.5, green=0.5, blue=0.5, alpha=1.0)
+        label.label = name
+        labels.labels.append(label)
+    meta = nib.gifti.GiftiMetaData(AnatomicalStructurePrimary=structure) if structure else None
+    return nib.gifti.GiftiImage(labeltable=labels, meta=meta, darrays=[nib.gifti.GiftiDataArray(
+        keys.astype(np.int32), intent="NIFTI_INTENT_LABEL", datatype="NIFTI_TYPE_INT32")])
+
+
+def _func_gii(x, time_step=None, two_d=False, structure=None):
+    """x (vertex, time) as one 1-D float32 array per time point (or one 2-D array), TimeStep (ms) on the first."""
+    meta = {} if time_step is None else {"TimeStep": time_step}
+    x = np.asarray(x, np.float32)  # GIFTI's one float type
+    cols = [x] if two_d else [x[:, t] for t in range(x.shape[1])]
+    arrays = [nib.gifti.GiftiDataArray(c, intent="NIFTI_INTENT_TIME_SERIES", datatype="NIFTI_TYPE_FLOAT32",
+                                       meta=nib.gifti.GiftiMetaData(**(meta if k == 0 else {})))
+              for k, c in enumerate(cols)]
+    file_meta = nib.gifti.GiftiMetaData(AnatomicalStructurePrimary=structure) if structure else None
+    return nib.gifti.GiftiImage(darrays=arrays, meta=file_meta)
+
+
+def _vertex_series(keys, signals, rng):
+    """Each region's vertices: its signal plus a pattern with zero mean over the region; elsewhere NaN and noise."""
+    x = rng.normal(scale=50.0, size=(keys.size, signals.shape[0]))
+    x[keys == 0, 0] = np.nan  # the medial wall's NaN must not reach any region
+    for k, key in enumerate(sorted(set(keys.tolist()) - {0, 7})):
+        inside = keys == key
+        pattern = rng.normal(size=(int(inside.sum()), signals.shape[0]))
+        x[inside] = signals[:, k] + pattern - pattern.mean(axis=0)
+    return x
+
+
+def test_gifti_series_of_both_hemispheres_are_averaged_over_each_labels_vertices(tmp_path):
+    rng = np.random.default_rng(9)
+    lh_signals, rh_signals = rng.normal(size=(25, 2)), rng.normal(size=(25, 2))
+    lh, rh = _vertex_series(LH_KEYS, lh_signals, rng), _vertex_series(RH_KEYS, rh_signals, rng)
+    nib.save(_func_gii(lh, "720.000000", structure="CortexLeft"), tmp_path / "lh.func.gii")
+    nib.save(_func_gii(rh, "720.000000"), tmp_path / "rh.func.gii")
+    nib.save(_label_gii(LH_KEYS, LH_TABLE, "CortexLeft"), tmp_path / "lh.label.gii")
+    nib.save(_label_gii(RH_KEYS, RH_TABLE), tmp_path / "rh.label.gii")
+    y = bn.read_bold_image({"left": tmp_path / "lh.func.gii", "right": tmp_path / "rh.func.gii"},
+                           {"right": tmp_path / "rh.label.gii", "left": tmp_path / "lh.label.gii"})
+    # "A" is in both hemispheres, so every region takes FreeSurfer's hemisphere prefix; key 7 is the medial wall
+    assert y.region.values.tolist() == ["ctx-lh-A", "ctx-lh-B", "ctx-rh-A", "ctx-rh-C"]
+    lh32, rh32 = lh.astype(np.float32).astype(float), rh.astype(np.float32).astype(float)  # the values in the files
+    expected = np.stack([x[keys == k].mean(axis=0) for x, keys, k in
+                         ((lh32, LH_KEYS, 1), (lh32, LH_KEYS, 2), (rh32, RH_KEYS, 1), (rh32, RH_KEYS, 3))], axis=1)
+    np.testing.assert_allclose(y.values, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(y.values, np.hstack([lh_signals, rh_signals]), rtol=0, atol=1e-5)
+    assert float(y.time[1]) == 0.72 and y.time.attrs["units"] == "s"
+    assert y.attrs["averaged"].tolist() == [4, 5, 4, 5]
+
+
+def test_a_2d_gifti_array_and_distinct_names_are_read_as_they_are(tmp_path, monkeypatch):
+    rng = np.random.default_rng(10)
+    signals = rng.normal(size=(8, 2))
+    lh = _vertex_series(LH_KEYS, signals, rng)
+    table = {0: "???", 1: "L_A", 2: "L_B", 7: "Medial_Wall"}
+    rh_table = {0: "???", 1: "R_A", 3: "R_C"}
+    data = {"left": _func_gii(lh, two_d=True), "right": _func_gii(rng.normal(size=(10, 8)), two_d=True)}
+    parc = {"left": _label_gii(LH_KEYS, table), "right": _label_gii(RH_KEYS, rh_table)}
+    y = bn.read_bold_image(data, parc, tr=2.0)
+    assert y.region.values.tolist() == ["L_A", "L_B", "R_A", "R_C"] and float(y.time[1]) == 2.0
+    lh32 = lh.astype(np.float32).astype(float)
+    np.testing.assert_allclose(y.values[:, :2], np.stack([lh32[LH_KEYS == k].mean(axis=0) for k in (1, 2)], axis=1),
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(y.values[:, :2], signals, rtol=0, atol=1e-5)
+    assert y.attrs["source"] == "the left BOLD GiftiImage and the right BOLD GiftiImage"
+    left = bn.read_bold_image({"left": data["left"]}, {"left": parc["left"]}, tr=2.0)  # one hemisphere
+    assert left.region.values.tolist() == ["L_A", "L_B"] and np.array_equal(left.values, y.values[:, :2])
+    monkeypatch.setattr(bold_image, "_BLOCK_BYTES", 1)  # one time point per block
+    assert np.array_equal(bn.read_bold_image(data, parc, tr=2.0).values, y.values)
+    per_time = {"left": _func_gii(lh), "right": _func_gii(data["right"].darrays[0].data)}
+    assert np.array_equal(bn.read_bold_image(per_time, parc, tr=2.0).values, y.values)
+
+
+def test_a_surface_parcellation_object_parcellates_a_gifti_series(tmp_path):
+    rng = np.random.default_rng(11)
+    signals = rng.normal(size=(6, 2))
+    lh = _vertex_series(LH_KEYS, signals, rng)
+    coords = rng.normal(size=(12, 3)).astype(np.float32)
+    faces = np.array([[k, k + 1, k + 2] for k in range(10)], np.int32)
+    nib.save(nib.gifti.GiftiImage(darrays=[nib.gifti.GiftiDataArray(coords, intent="NIFTI_INTENT_POINTSET"),
+                                           nib.gifti.GiftiDataArray(faces, intent="NIFTI_INTENT_TRIANGLE")]),
+             tmp_path / "lh.surf.gii")
+    nib.save(_label_gii(LH_KEYS, {0: "???", 1: "A", 2: "B", 7: "Medial_Wall"}), tmp_path / "lh.label.gii")
+    parc = bn.io.read_surface_parcellation(tmp_path / "lh.label.gii", tmp_path / "lh.surf.gii")
+    y = bn.read_bold_image({"left": _func_gii(lh)}, {"left": parc}, tr=0.8)
+    assert y.region.values.tolist() == ["A", "B"]
+    lh32 = lh.astype(np.float32).astype(float)
+    np.testing.assert_allclose(y.values, np.stack([lh32[LH_KEYS == k].mean(axis=0) for k in (1, 2)], axis=1),
+                               rtol=0, atol=1e-12)
+
+
+def test_gifti_inputs_that_do_not_fit_are_named(tmp_path):
+    rng = np.random.default_rng(12)
+    lh, rh = rng.normal(size=(12, 4)), rng.normal(size=(10, 4))
+    lh_labels, rh_labels = _label_gii(LH_KEYS, LH_TABLE), _label_gii(RH_KEYS, RH_TABLE)
+    both = {"left": lh_labels, "right": rh_labels}
+    series = {"left": _func_gii(lh, "2000"), "right": _func_gii(rh, "2000")}
+
+    def refused(match, data=series, parc=both, **kw):
+        with pytest.raises(DataError, match=match):
+            bn.read_bold_image(data, parc, **kw)
+
+    refused(r"a GIFTI time series is given by hemisphere, \{'left': \.\.\., 'right': \.\.\.\} \(one or both\); got "
+            r"the keys \['lh'\]", {"lh": series["left"]})
+    refused(r"a GIFTI time series of \['left', 'right'\] is parcellated by one label file \(\.label\.gii\) per "
+            r"hemisphere, \{'left': \.\.\., 'right': \.\.\.\}; got the keys \['left'\]", parc={"left": lh_labels})
+    refused(r"a GIFTI time series of \['left', 'right'\] is parcellated by one label file \(\.label\.gii\) per "
+            r"hemisphere, \{'left': \.\.\., 'right': \.\.\.\}; got str", parc="lh.label.gii")
+    refused(r"labels name the regions of a NIfTI parcellation; a GIFTI label file \(\.label\.gii\) names its own",
+            labels={1: "A"})
+    nib.save(series["left"], tmp_path / "lh.func.gii")
+    with pytest.raises(DataError, match=r"bold is '.*lh\.func\.gii', a GIFTI file of one hemisphere; pass a GIFTI "
+                                        r"time series and its label files by hemisphere: bn\.read_bold_image\("):
+        bn.read_bold_image(tmp_path / "lh.func.gii", tmp_path / "lh.label.gii")
+    with pytest.raises(DataError, match=r"bold is a GiftiImage, a GIFTI file of one hemisphere"):
+        bn.read_bold_image(series["left"], lh_labels)
+    refused(r"'lh\.aparc\.annot' is a FreeSurfer \.annot file, which is not read here; convert it to GIFTI first "
+            r"\(mris_convert --annot", parc={"left": "lh.aparc.annot", "right": rh_labels})
+    refused(r"the right parcellation must be a GIFTI label file \(\.label\.gii\), a GiftiImage or a surface "
+            r"Parcellation; got ndarray", parc={"left": lh_labels, "right": RH_KEYS})
+    refused(r"the left BOLD series must be a GIFTI file \(\.func\.gii\) or a GiftiImage; got ndarray",
+            {"left": lh, "right": series["right"]})
+    refused(r"left BOLD GIFTI file not found: '.*missing\.func\.gii'",
+            {"left": tmp_path / "missing.func.gii", "right": series["right"]})
+    refused(r"the left BOLD GiftiImage has 12 vertices and its labels, the left label GiftiImage, 10: they are on "
+            r"different meshes "
+            r"\(e\.g\. fsaverage5 against fsaverage\)", parc={"left": rh_labels, "right": rh_labels})
+    refused(r"the left BOLD GiftiImage is a label file \(NIFTI_INTENT_LABEL\), not a time series",
+            {"left": lh_labels, "right": series["right"]})
+    refused(r"the right BOLD GiftiImage holds 1 time point; a time series needs two or more",
+            {"left": series["left"], "right": _func_gii(rh[:, :1])})
+    ragged = nib.gifti.GiftiImage(darrays=[nib.gifti.GiftiDataArray(lh[:, 0].astype(np.float32)),
+                                          nib.gifti.GiftiDataArray(lh[:5, 1].astype(np.float32))])
+    refused(r"the left BOLD GiftiImage holds 2 data arrays of shapes \[\(12,\), \(5,\)\]; a GIFTI time series is one "
+            r"1-D array \(a value per vertex\) per time point, or one 2-D array \(vertex, time\)",
+            {"left": ragged, "right": series["right"]})
+    refused(r"the hemispheres' time series have different lengths: \{'left': 4, 'right': 3\} time points",
+            {"left": series["left"], "right": _func_gii(rh[:, :3], "2000")})
+    refused(r"no repetition time in the left BOLD GiftiImage or the right BOLD GiftiImage \(no TimeStep "
+            r"metadata, or 0\); pass tr=\.\.\. in s \(e\.g\. tr=0\.72\)", {"left": _func_gii(lh, "0.000000"),
+                                                                            "right": _func_gii(rh)})
+    refused(r"the left BOLD GiftiImage's TimeStep metadata is '0\.72': read in ms \(FreeSurfer's unit\) that is no "
+            r"repetition time of BOLD \(under 50 ms; a value in s\?\); pass tr=\.\.\. in s",
+            {"left": _func_gii(lh, "0.72"), "right": series["right"]})
+    refused(r"the right BOLD GiftiImage's TimeStep metadata is 'two', not a number; pass tr=\.\.\. in s",
+            {"left": series["left"], "right": _func_gii(rh, "two")})
+    refused(r"the hemispheres' TimeStep metadata disagree \(\{'the left BOLD GiftiImage': 2000\.0, 'the right BOLD "
+            r"GiftiImage': 720\.0\}, ms\); pass tr=\.\.\. in s", {"left": series["left"], "right": _func_gii(rh, "720")})
+    assert float(bn.read_bold_image({"left": series["left"], "right": _func_gii(rh, "720")}, both, tr=1.0).time[1]) \
+        == 1.0  # tr overrides the files' TimeStep
+    refused(r"the right BOLD GiftiImage is given as the right hemisphere but its AnatomicalStructurePrimary is "
+            r"CortexLeft; swap the files", {"left": series["left"], "right": _func_gii(rh, "2000", structure="CortexLeft")})
+    refused(r"the left label GiftiImage is given as the left hemisphere but its AnatomicalStructurePrimary is CortexRight",
+            parc={"left": _label_gii(LH_KEYS, LH_TABLE, "CortexRight"), "right": rh_labels})
+    refused(r"the left label GiftiImage: keys \[2, 7\] are on the mesh but not in its label table",
+            parc={"left": _label_gii(LH_KEYS, {0: "???", 1: "A"}), "right": rh_labels})
+    refused(r"the left label GiftiImage: the label table gives one name to several keys: \['A'\]; each region needs its own",
+            parc={"left": _label_gii(LH_KEYS, {0: "???", 1: "A", 2: "A", 7: "x"}), "right": rh_labels})
+    refused(r"the left label GiftiImage: every vertex is background \(key 0\) or medial wall; no regions",
+            parc={"left": _label_gii(np.where(LH_KEYS > 0, 7, 0), LH_TABLE), "right": rh_labels})
+    with pytest.raises(bn.ConnectomeError, match=r"the GiftiImage holds 2 label arrays; a parcellation is one"):
+        two = _label_gii(LH_KEYS, LH_TABLE)
+        two.add_gifti_data_array(two.darrays[0])
+        bn.read_bold_image(series, {"left": two, "right": rh_labels})
+    with pytest.raises(bn.ConnectomeError, match=r"left GIFTI label file not found: '.*lh\.label\.gii'"):
+        bn.read_bold_image(series, {"left": tmp_path / "lh.label.gii", "right": rh_labels})
+    nan = lh.copy()
+    nan[5, 2] = np.nan  # a vertex of region B
+    refused(r"the time series \(the left BOLD GiftiImage, the right BOLD GiftiImage\) has non-finite values \(NaN or "
+            r"inf\) in 1 "
+            r"region\(s\): \['ctx-lh-B'\]\. Mask or fill them", {"left": _func_gii(nan, "2000"),
+                                                                 "right": series["right"]})

@@ -338,6 +338,35 @@ def _summarise(ids_img, affine, table, background, source) -> Parcellation:
     return Parcellation(present, names, centroids, volumes, affine, ids_img, source)
 
 
+def _gifti_labels(path: PathLike | nib.gifti.GiftiImage, what: str = "GIFTI label") -> tuple:
+    """The vertex keys of a one-map GIFTI label file (``.label.gii``), its label table and its name for messages.
+
+    Returns ``(keys, table, source, image)``: ``keys`` the integer key of
+    every vertex (1-D), ``table`` the file's ``{key: name}``, ``source`` how
+    to name the file in messages, ``image`` the ``GiftiImage`` (for its
+    metadata). From a file or a ``GiftiImage``.
+    """
+    if isinstance(path, nib.gifti.GiftiImage):
+        lab, source = path, "the GiftiImage"
+    else:
+        p = existing_path(path, what)
+        try:
+            lab = nib.load(p)
+        except Exception as e:  # noqa: BLE001 - nibabel and malformed GIFTI raise many kinds
+            raise ConnectomeError(f"'{p}' cannot be read as a GIFTI label file ({type(e).__name__}: {e}).") from None
+        source = f"'{p}'"
+        if not isinstance(lab, nib.gifti.GiftiImage):
+            raise ConnectomeError(f"{source} is a {type(lab).__name__}, not a GIFTI label file (.label.gii).")
+    maps = len(lab.darrays)
+    if maps != 1:
+        raise ConnectomeError(f"{source} holds {maps} label arrays; a parcellation is one: pass a file with the "
+                              "one to use (e.g. nib.gifti.GiftiImage(darrays=[img.darrays[k]], "
+                              "labeltable=img.labeltable)).")
+    keys = _integer_ids(np.asarray(lab.darrays[0].data).ravel(), source)
+    table = {int(k): str(v) for k, v in lab.labeltable.get_labels_as_dict().items()}
+    return keys, table, source, lab
+
+
 def read_surface_parcellation(path: PathLike, surface: PathLike, labels: Mapping[int, str] | PathLike | None = None,
                               *, background: int = 0) -> Parcellation:
     """Read a GIFTI label file (``.label.gii``) on its surface (``.surf.gii``).
@@ -346,33 +375,20 @@ def read_surface_parcellation(path: PathLike, surface: PathLike, labels: Mapping
     are the mean vertex position per region (mm) and ``areas`` the region's
     surface area (each triangle's area split equally among its 3 vertices, mm^2).
     """
-    p = existing_path(path, "GIFTI label")
+    ids, table, source, _ = _gifti_labels(path)
     s = existing_path(surface, "GIFTI surface")
     try:
-        lab = nib.load(p)
-        surf = nib.load(s)
-        maps = len(lab.darrays)
-        ids = np.asarray(lab.darrays[0].data) if maps == 1 else None
-        coords, faces = surf.agg_data(("pointset", "triangle"))
+        coords, faces = nib.load(s).agg_data(("pointset", "triangle"))
     except Exception as e:  # noqa: BLE001 - nibabel and malformed GIFTI raise many kinds
-        raise ConnectomeError(
-            f"'{p}' with surface '{s}' cannot be read as a GIFTI label file and surface "
-            f"({type(e).__name__}: {e})."
-        ) from None
-    source = f"'{p}'"
-    if maps != 1:
-        raise ConnectomeError(f"{source} holds {maps} label arrays; a parcellation is one: pass a file with the "
-                              "one to use (e.g. nib.gifti.GiftiImage(darrays=[img.darrays[k]], "
-                              "labeltable=img.labeltable)).")
-    ids = _integer_ids(ids.ravel(), source)
+        raise ConnectomeError(f"'{s}' cannot be read as a GIFTI surface ({type(e).__name__}: {e}).") from None
     coords = np.asarray(coords, dtype=float)
     if coords.shape != (ids.size, 3):
         raise ConnectomeError(
             f"{source} labels {ids.size} vertices but the surface '{s}' has {coords.shape[0]}; "
             "use the surface the labels were made on."
         )
-    table = read_label_table(labels) if labels is not None else {
-        int(k): str(v) for k, v in lab.labeltable.get_labels_as_dict().items()}
+    if labels is not None:
+        table = read_label_table(labels)
     present = np.unique(ids)
     present = present[present != background]
     if present.size == 0:
