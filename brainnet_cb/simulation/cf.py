@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["CONVENTIONS", "cf_global_attrs", "stamp", "unstamp", "time_in_seconds", "without_coordinate_fill",
-           "sample_times"]
+           "sample_times", "decimal_times"]
 
 #: The CF version whose attribute conventions the outputs follow.
 CONVENTIONS = "CF-1.8"
@@ -159,7 +159,7 @@ def unstamp(ds: xr.Dataset) -> xr.Dataset:
 def sample_times(first: int, count: int, period_steps: int, dt: float) -> np.ndarray:
     """Time stamps in ms of samples ``first .. first + count - 1`` of a monitor (each at the end of its period).
 
-    ``(k + 1) * period_steps * dt``, rounded to 1e-9 ms: the product carries
+    ``(k + 1) * period_steps * dt``, rounded to 1e-9 ms (:func:`decimal_times`): the product carries
     the binary error of ``dt`` (3 steps of 0.1 ms are 0.30000000000000004 ms),
     which made ``ds.sel(time=0.3)`` a KeyError; rounded, each stamp is the float
     nearest the decimal time (exact products, such as 10 x 0.1 = 1.0, are
@@ -172,7 +172,28 @@ def sample_times(first: int, count: int, period_steps: int, dt: float) -> np.nda
     [0.3, 0.6, 0.9, 1.2]
     """
     k = np.arange(first, first + count, dtype=np.float64) + 1
-    return np.round(k * period_steps * dt, 9)
+    return decimal_times(k * period_steps * dt)
+
+
+def decimal_times(times) -> np.ndarray:
+    """``times`` with the binary error of a product such as ``k * dt`` taken off: each rounded to 1e-9 (of its unit).
+
+    A value is rounded only where that moves it by at most ``1e-12`` of itself
+    (a few units in the last place: 0.30000000000000004 becomes 0.3); a time
+    that is no decimal to 1e-9, such as a multiple of ``dt = 1/30`` ms, is kept
+    as it is, so that it stays a whole multiple of ``dt`` (the check of a
+    monitor's period allows ``1e-9`` of it). Beyond about 7e6 (2 hours in ms)
+    the rounding can no longer reach the nearest float of every decimal.
+
+    Examples
+    --------
+    >>> from brainnet_cb.simulation.cf import decimal_times
+    >>> decimal_times([3 * 0.1, 2 / 30]).tolist()
+    [0.3, 0.06666666666666667]
+    """
+    times = np.asarray(times, dtype=np.float64)
+    rounded = np.round(times, 9)
+    return np.where(np.abs(rounded - times) <= 1e-12 * np.abs(times), rounded, times)
 
 
 def without_coordinate_fill(ds: xr.Dataset) -> xr.Dataset:

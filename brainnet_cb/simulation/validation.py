@@ -44,7 +44,7 @@ from ..precision import resolve_dtype
 from ..stimulus import validate_stimuli
 from ..units import to_mm_per_ms, to_ms
 from . import engine
-from .cf import cf_global_attrs
+from .cf import cf_global_attrs, decimal_times
 from .labelled import align_by_label
 from .run import Run
 
@@ -147,7 +147,7 @@ def validate_monitors(monitors, model, dt):
         steps = m.period_steps(dt)
         m.observables(model)
         if "period" in m.__dataclass_fields__ and m.period is not None:
-            m = dataclasses.replace(m, period=round(steps * dt, 9))  # 0.3, not 0.30000000000000004 (describe)
+            m = dataclasses.replace(m, period=float(decimal_times(steps * dt)))  # 0.3, not 0.30000000000000004
         m = m.bind(dt)
         for name in m.output_names(model):
             if name in names:

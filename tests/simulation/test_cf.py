@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb.simulation.cf import cf_global_attrs, sample_times, stamp, time_in_seconds, unstamp
+from brainnet_cb.simulation.cf import cf_global_attrs, decimal_times, sample_times, stamp, time_in_seconds, unstamp
 
 CONN = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
 
@@ -148,6 +148,15 @@ def test_time_stamps_are_the_decimal_times_whatever_the_chunks(tmp_path):
     chunked = bn.simulate(bn.CoombesByrne(), CONN, chunk_steps=21, **kw)  # the stamps of later chunks too
     xr.testing.assert_identical(chunked, ds)
     assert sample_times(5, 2, 3, 0.1).tolist() == [1.8, 2.1]
+
+
+def test_a_dt_that_is_no_decimal_keeps_its_multiples():
+    # rounding to 1e-9 ms made TemporalAverage(2 dt) with dt = 1/30 ms "not a whole multiple of dt" (0.066666667)
+    dt = 1 / 30
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=4 * dt, dt=dt, monitors=[bn.TemporalAverage(2 * dt)])
+    assert ds.time.values.tolist() == [2 * dt, 4 * dt]
+    assert ds.r.attrs["monitor"] == f"TemporalAverage(period={2 * dt})"
+    assert decimal_times([3 * 0.1, 2 / 30, 0.0, 3.6e6 + 3 * 0.1]).tolist() == [0.3, 2 / 30, 0.0, 3600000.3]
 
 
 def test_offline_bold_stamps_are_the_decimal_times():
