@@ -245,3 +245,18 @@ def test_delayed_leading_eigenvalue_is_a_root_but_not_the_verdict_on_stability()
     residual = min(abs((lam - Lm[0, 0]) * (lam - Lm[1, 1]) - Lm[0, 1] * (Lm[1, 0] + s * G * np.exp(-lam * tau)))
                    for s in (1, -1))
     assert residual < 1e-9 and lam.real == pytest.approx(-0.0213, abs=5e-4)
+
+
+def test_a_stable_branch_ends_at_G_max_not_past_it():
+    """critical_coupling(..., G_max=5) continued to G = 5.23 and reported G_slowest = 5.23, outside the range asked
+    for (2 -> 2.09, 0.5 -> 0.546); the last step now ends at G_max, where the slowest rate of this monotone branch
+    is (from SciPy's root and a finite-difference spectrum there)."""
+    W = np.array([[0, 1, 0.5], [1, 0, 0.2], [0.3, 0.4, 0]])
+    conn = bn.Connectome(weights=W, lengths=30 * (W > 0))
+    p = {"Delta": 1.0, "eta": -2.0, "k": 1.0, "v_syn": -4.0}
+    cc = critical_coupling(bn.CoombesByrne(eta=-2.0), conn, G_max=5.0)
+    assert cc.kind == "none" and cc.G_reached == 5.0 and float(cc.branch.G[-1]) == 5.0 and cc.G_slowest == 5.0
+    f = lambda x: _cb_rhs(x, W, 5.0, p)  # noqa: E731
+    x = scipy.optimize.fsolve(f, cc.fixed_point.values.ravel(), xtol=1e-14)
+    assert np.max(np.abs(x - cc.fixed_point.values.ravel())) < 1e-9
+    assert cc.slowest_rate == pytest.approx(np.max(np.linalg.eigvals(_fd_jacobian(f, x)).real), abs=1e-7)

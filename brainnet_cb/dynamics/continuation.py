@@ -339,15 +339,25 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
             s_best, lam_best, u_best = _golden(prev[0], prev[1], prev[3] + h, arrays, port, shape)
             if lam_best.real >= 0:
                 return _bisect(network, prev[0], prev[1], s_best, prev[2], t, tol, rec, normalize, slowest)
-            if lam_best.real > slowest[0]:
+            if lam_best.real > slowest[0] and float(u_best[-1]) <= G_max:
                 slowest = (lam_best.real, float(u_best[-1]), u_best)
         prev = (u, t, lam, h)
         u, t, lam = u_new, t_new, lam_new
-        if lam.real > slowest[0]:
+        if lam.real > slowest[0] and float(u[-1]) <= G_max:
             slowest = (lam.real, float(u[-1]), u)
         if float(u[-1]) > G_max or float(u[-1]) < G_start - 1e-12:
             break
         h = min(h * (1.5 if int(it) <= 3 else 1.0 if int(it) <= 6 else 0.5), h_max)
+    if float(u[-1]) > G_max:
+        # the last step passed G_max: end the branch there (it stayed stable, so it has no fold to pass)
+        end = network.with_strength(G_max)
+        x, res, _ = newton(jnp.asarray(u[:-1]).reshape(shape), end.arrays, end.port)
+        if float(res) <= _accept(u):
+            u = jnp.concatenate([jnp.asarray(x).ravel(), jnp.asarray([G_max])])
+            lam = _leading(u, arrays, port, shape)
+            rec[-1] = (G_max, lam.real, mean_sent(u))
+            if lam.real > slowest[0]:
+                slowest = (lam.real, G_max, u)
     fp = fixed_point_at(network.with_strength(float(u[-1])), np.asarray(u[:-1]).reshape(shape), "continuation")
     return CriticalCoupling(math.inf, "none", math.nan, lam, fp, _branch(rec), normalize,
                             slowest[1], slowest[0], float(u[-1]))
