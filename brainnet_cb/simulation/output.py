@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import os
 import pathlib
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -113,6 +114,8 @@ def _not_a_file(path):
 
 
 _INT64 = (-(2**63), 2**63 - 1)
+#: A name netCDF-C accepts (its NC_check_name), but for the trailing space: a NUL would cut it short silently.
+_NETCDF_NAME = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff][^\x00-\x1f\x7f/]*")
 
 
 def _short(value) -> str:
@@ -140,14 +143,16 @@ def netcdf_attr_problem(key, value) -> str | None:
     of strings. Refused, each with its fix: a dict (``json.dumps``), None, a
     bool (NetCDF has no boolean), a quantity (a number in a stated unit, the unit
     in ``<key>_units``), a date or time (ISO 8601 text), text holding a NUL
-    character, a name that is empty or has a ``/``, a complex number, an
+    character, a name netCDF refuses (empty, starting with other than a letter,
+    digit or ``_``, holding a ``/`` or a control character, ending in a space), a complex number, an
     integer beyond 64 bits, an array of more than one dimension or of bools,
     objects or complex numbers, and a list that nests, holds such items or mixes
     numbers with strings (NetCDF would store every item as text).
     """
-    if isinstance(key, str) and ("/" in key or not key):
-        return ("has a name NetCDF refuses (empty, or with a '/', its group separator): rename it, e.g. "
-                f"{key.replace('/', '_') or 'note'!r}")
+    if isinstance(key, str) and not (_NETCDF_NAME.fullmatch(key) and not key.endswith(" ")):
+        fix = re.sub(r"[^A-Za-z0-9_\x80-\U0010ffff]+", "_", key).strip("_") or "note"
+        return ("has a name NetCDF refuses (a name starts with a letter, digit or '_' and holds no '/', its group "
+                f"separator, no control character and no trailing space): rename it, e.g. {fix!r}")
     if isinstance(value, (str, bytes)):
         if (b"\x00" if isinstance(value, bytes) else "\x00") in value:
             return (f"holds a NUL character ({_short(value)}), where NetCDF would cut the text short: remove it, "

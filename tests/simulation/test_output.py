@@ -51,6 +51,10 @@ QUANTITY = "is a quantity (3 ms); NetCDF attributes are plain numbers: store the
            "beside it, e.g. extra=float(value / u.ms), extra_units='ms' (as dt and dt_units)"
 
 
+BAD_NAME = "has a name NetCDF refuses (a name starts with a letter, digit or '_' and holds no '/', its group " \
+           "separator, no control character and no trailing space): rename it, e.g."
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda ds: ds.assign_attrs(extra={"a": 1}),
      "the attribute 'extra' of the Dataset is a dict ({'a': 1}); store it as JSON text: json.dumps(value)."),
@@ -68,8 +72,12 @@ QUANTITY = "is a quantity (3 ms); NetCDF attributes are plain numbers: store the
      "(2, 2); NetCDF attributes are 1-D: store json.dumps(value.tolist()), or a data variable."),
     (lambda ds: ds.assign_attrs(extra=np.datetime64("2020-01-01")), "the attribute 'extra' of the Dataset is a date "
      "or time (np.datetime64('2020-01-01')); store it as ISO 8601 text: str(value)."),
-    (lambda ds: ds.assign_attrs({"G/eta": 1.0}), "the attribute 'G/eta' of the Dataset has a name NetCDF refuses "
-     "(empty, or with a '/', its group separator): rename it, e.g. 'G_eta'."),  # was netCDF4's raw AttributeError
+    (lambda ds: ds.assign_attrs({"G/eta": 1.0}), f"the attribute 'G/eta' of the Dataset {BAD_NAME} 'G_eta'."),
+    # those three were netCDF4's raw AttributeError 'Name contains illegal characters'
+    (lambda ds: ds.assign_attrs({" G": 1.0}), f"the attribute ' G' of the Dataset {BAD_NAME} 'G'."),
+    (lambda ds: ds.assign_attrs({"-G\n": 1.0}), f"the attribute '-G\\n' of the Dataset {BAD_NAME} 'G'."),
+    (lambda ds: ds.assign_attrs({"G\x00eta": 1.0}), f"the attribute 'G\\x00eta' of the Dataset {BAD_NAME} "
+     "'G_eta'."),  # was cut to 'G' in the file
     (lambda ds: ds.assign_attrs(note="a\x00b"), "the attribute 'note' of the Dataset holds a NUL character "
      "('a\\x00b'), where NetCDF would cut the text short: remove it, e.g. value.replace('\\x00', '')."),  # was 'a'
     (lambda ds: ds.assign(r=ds.r.assign_attrs(cfg={})), "the attribute 'cfg' of the variable 'r' is a dict ({}); "
