@@ -201,3 +201,16 @@ def test_numpy_integers_are_numbers_for_the_critical_coupling(conn):
     cc = critical_coupling(bn.CoombesByrne(), conn, G_max=np.int64(2))
     np.testing.assert_array_equal(cc.branch.G.values, critical_coupling(bn.CoombesByrne(), conn, G_max=2.0).branch.G.values)
     assert cc.coupling_at(np.int64(1)) == cc.G_ref
+
+
+def test_relaxation_times_take_quantities_like_every_time_argument(conn):
+    """t_rest=10 * u.ms was refused ('must be a finite number of ms; got Quantity(10, "ms")'); it is converted
+    once (0.01 s = 10 ms gives the same points), and a length is refused by its dimension."""
+    model = bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0)
+    plain = network_fixed_points(model, conn, bn.Linear(G=0.3), n_random=0, t_rest=10.0, dt_rest=0.05)
+    timed = network_fixed_points(model, conn, bn.Linear(G=0.3), n_random=0, t_rest=0.01 * u.second,
+                                 dt_rest=0.05 * u.ms)
+    assert [p.start for p in timed] == [p.start for p in plain]
+    np.testing.assert_array_equal(np.stack([p.values for p in timed]), np.stack([p.values for p in plain]))
+    with pytest.raises(DynamicsError, match=r"dt_rest must be a quantity with the dimension of ms; got 0.05 mm"):
+        network_fixed_points(model, conn, t_rest=10.0, dt_rest=0.05 * u.mm)

@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DynamicsError
+from ..units import to_ms
 from .system import Network, build_network, in_float64, integrate, newton, one_blas_thread, relax, rhs_and_jacobian
 
 __all__ = [
@@ -227,11 +228,16 @@ def _relaxed(network, xs, t_rest, dt_rest):
 
 
 def _check_rest(t_rest, dt_rest):
+    """``(t_rest, dt_rest)`` in ms: plain numbers, or brainunit times (``50 * u.ms``) converted once."""
+    out = []
     for name, value, lo in (("t_rest", t_rest, 0.0), ("dt_rest", dt_rest, 1e-300)):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < lo:
+        ms = None if isinstance(value, (bool, np.bool_)) else to_ms(value, name, DynamicsError)
+        if not (isinstance(ms, float) and np.isfinite(ms) and ms >= lo):
             raise DynamicsError(
                 f"{name} must be a finite number of ms ({'>= 0' if lo == 0 else '> 0'}); got {value!r}."
             )
+        out.append(ms)
+    return out
 
 
 @in_float64
@@ -246,7 +252,7 @@ def fixed_points_of(network: Network, starts, *, t_rest=0.0, dt_rest=0.02, tol=1
     above 1e-8 /ms are dropped; two solutions closer than
     ``1e-6 (1 + max|x|)`` are one.
     """
-    _check_rest(t_rest, dt_rest)
+    t_rest, dt_rest = _check_rest(t_rest, dt_rest)
     candidates = [(name, x, how) for name, x in starts for how in ("newton", "relax")]
     if t_rest > 0:
         relaxed = _relaxed(network, [x for _, x in starts], t_rest, dt_rest)
@@ -354,7 +360,7 @@ def network_fixed_points(model, connectome, coupling=None, *, normalize="max", s
     n_random : int, default 8
         Random initial states (see :func:`default_starts`), seeded by ``key``.
     key : int or jax.random.key, default 0
-    t_rest, dt_rest : float, default 0, 0.02
+    t_rest, dt_rest : float or brainunit.Quantity, default 0, 0.02
         Optional delay-free RK4 relaxation before Newton (time and step, ms).
     bounds : dict, optional
         ``{state: (lo, hi)}`` physical ranges; default ``r >= 0`` for the
