@@ -493,7 +493,7 @@ def _gifti_hemisphere(hemi, data, labels, background):
                         "region needs its own name.")
     pos = np.clip(np.searchsorted(regions, keys), 0, regions.size - 1)
     return {"read": read, "n_time": n_time, "region": np.where(regions[pos] == keys, pos, -1), "names": names,
-            "source": source, "label_source": label_source, "time_step": _time_step(img, source)}
+            "source": source, "label_source": label_source, "image": img}
 
 
 def _gifti(image, hemi):
@@ -547,8 +547,8 @@ def _time_step(img, source):
 
 
 def _gifti_step(parts):
-    """The repetition time in s from the hemispheres' TimeStep (ms), which must agree."""
-    steps = {part["source"]: part["time_step"] for part in parts.values()}
+    """The repetition time in s from the hemispheres' TimeStep (ms), which must agree (read only without ``tr``)."""
+    steps = {part["source"]: _time_step(part["image"], part["source"]) for part in parts.values()}
     if all(v is None for v in steps.values()):
         raise DataError(f"no repetition time in {' or '.join(steps)} (no TimeStep metadata, or 0); pass tr=... in "
                         "s (e.g. tr=0.72).")

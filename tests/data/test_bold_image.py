@@ -392,6 +392,9 @@ def test_gifti_inputs_that_do_not_fit_are_named(tmp_path):
             r"GiftiImage': 720\.0\}, ms\); pass tr=\.\.\. in s", {"left": series["left"], "right": _func_gii(rh, "720")})
     assert float(bn.read_bold_image({"left": series["left"], "right": _func_gii(rh, "720")}, both, tr=1.0).time[1]) \
         == 1.0  # tr overrides the files' TimeStep
+    for bad in ("0.72", "two"):  # tr= is the fix those refusals name: it was refused again by the same message
+        assert float(bn.read_bold_image({"left": _func_gii(lh, bad), "right": series["right"]}, both, tr=0.72)
+                     .time[1]) == 0.72
     refused(r"the right BOLD GiftiImage is given as the right hemisphere but its AnatomicalStructurePrimary is "
             r"CortexLeft; swap the files", {"left": series["left"], "right": _func_gii(rh, "2000", structure="CortexLeft")})
     refused(r"the left label GiftiImage is given as the left hemisphere but its AnatomicalStructurePrimary is CortexRight",
