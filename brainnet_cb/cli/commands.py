@@ -318,6 +318,11 @@ def _sweep(args) -> int:
     out = paths[0]
     _check_free(paths, args.overwrite)
     spec = _config.build_simulation(cfg, base)
+    outputs = [name for m in spec.monitors for name in m.output_names(spec.model)]
+    if cfg.sweep.signal not in outputs:
+        hint = "" if "bold" in outputs else '; "bold" needs monitors.bold.enabled = true'
+        raise ConfigError(f"sweep.signal = {json.dumps(cfg.sweep.signal)} is not an output of this run; choose one "
+                          f"of {', '.join(map(json.dumps, outputs))}{hint}")
     empirical = _empirical(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
     result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
@@ -421,6 +426,7 @@ def _fit_working_point(cfg, base, out, args) -> int:
                             f"got noise.kind = {cfg.noise['kind']!r}. Remove noise.kind and noise.tau, "
                             "or use method = \"grid\".")
     conn = _config.build_connectome(cfg.connectome, base)
+    _config.check_per_region(cfg, conn)
     model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
     empirical = _empirical(f.empirical, conn, base, group="fit")
     if empirical is None:

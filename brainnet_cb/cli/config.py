@@ -36,6 +36,7 @@ from .config_build import (
     build_noise,
     build_run,
     build_simulation,
+    check_per_region,
     existing_path,
     resolve_path,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "build_noise",
     "resolve_path",
     "existing_path",
+    "check_per_region",
     "ActivitySection",
     "BoldSection",
     "ConnectomeSection",

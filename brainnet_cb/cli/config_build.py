@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --pr
     from ..simulation.spec import Simulation
 
 __all__ = ["build_connectome", "build_monitors", "build_noise", "build_simulation", "build_run", "resolve_path",
-           "existing_path"]
+           "existing_path", "check_per_region"]
 
 
 def resolve_path(path, base):
@@ -162,6 +162,21 @@ def _some(monitors: list) -> list:
     return monitors
 
 
+def check_per_region(cfg: RunConfig, connectome) -> None:
+    """Refuse, by key, a per-region list (model parameter, noise amplitude, sweep grid row) whose length is not
+    the connectome's number of regions, before the model or the engine sees it."""
+    n = connectome.n_regions
+    lists = [(f"model.parameters.{k}", v) for k, v in cfg.model.parameters.items()]
+    lists += [(f"noise.{k}", v) for k, v in cfg.noise.items() if k not in NOISE_KEYS]
+    grid = getattr(getattr(cfg, "sweep", None), "grid", {})
+    lists += [(f"sweep.grid.{k} (row {i + 1})", row) for k, rows in grid.items() for i, row in enumerate(rows)]
+    for key, value in lists:
+        if isinstance(value, list) and len(value) != n:
+            values = f"{len(value)} value{'s' if len(value) != 1 else ''}"
+            raise ConfigError(f"{key} has {values}, and the connectome {connectome.name!r} has {n} "
+                              f"regions; give one number, or a list of one value per region ({n} values)")
+
+
 def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     """The :class:`~brainnet_cb.Simulation` that ``cfg`` describes (validated).
 
@@ -177,6 +192,7 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     if cfg.run.dtype == "float64":
         enable_float64()
     conn = build_connectome(cfg.connectome, base)
+    check_per_region(cfg, conn)
     uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
     model = get_model(cfg.model.name)(**cfg.model.parameters)
     coupling = {"Linear": Linear, "Diffusive": Diffusive, "Conductance": Conductance}[cfg.coupling.kind]

@@ -169,3 +169,33 @@ def test_atlases_lists_every_name_in_one_column_layout(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[-2:]] == ["hcp", "hcp80"]
     assert len({line.index(" regions") for line in lines}) == 1  # the region counts end in one column
+
+
+@pytest.mark.parametrize("command, overrides, message", [
+    ("run", ["model.parameters.eta=[-1.0, -2.0]"], "model.parameters.eta has 2 values"),
+    ("run", ["noise={v = [0.1, 0.2, 0.3, 0.4, 0.5]}"], "noise.v has 5 values"),
+    ("sweep", ["sweep.grid={eta = [[1.0, 2.0, 3.0, 4.0], [0.0]]}"], "sweep.grid.eta (row 2) has 1 value"),
+    ("fit", ["model.parameters.eta=[-1.0, -2.0]"], "model.parameters.eta has 2 values"),  # working point
+])
+def test_a_per_region_list_of_another_length_is_refused_by_key_before_the_run(matrices, capsys, command, overrides,
+                                                                              message):
+    argv = [command, "--set", f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}", "--set",
+            f"connectome.lengths={str(matrices / 'data' / 'l.npy')!r}", "--out", str(matrices / "out.nc"), "--quiet"]
+    for item in overrides:
+        argv += ["--set", item]
+    assert cli.main(argv) == 2
+    assert _error(capsys).endswith(f"{message}, and the connectome 'w' has 4 regions; give one number, or a list of "
+                                   "one value per region (4 values)")
+    assert not (matrices / "out.nc").exists()
+
+
+def test_a_sweep_signal_the_run_does_not_record_is_refused_by_key(matrices, capsys):
+    argv = ["sweep", "--set", f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}", "--set",
+            f"connectome.lengths={str(matrices / 'data' / 'l.npy')!r}", "--out", str(matrices / "out.nc"), "--quiet"]
+    assert cli.main([*argv, "--set", "sweep.signal=r"]) == 2
+    assert _error(capsys) == 'sweep.signal = "r" is not an output of this run; choose one of "bold"'
+    assert cli.main([*argv, "--set", "sweep.signal=activity", "--set", "monitors.bold.enabled=false", "--set",
+                     "monitors.activity.enabled=true"]) == 2
+    assert _error(capsys) == ('sweep.signal = "activity" is not an output of this run; choose one of "r", "v"; '
+                              '"bold" needs monitors.bold.enabled = true')
+    assert not (matrices / "out.nc").exists()
