@@ -36,6 +36,7 @@ def _interrupted(path, key, monkeypatch):
     monkeypatch.setattr(ck.Checkpointer, "save", save)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_an_rbg_key_refuses_an_unsafe_rbg_key_and_resumes_its_own(tmp_path, monkeypatch):
     rbg, unsafe = jax.random.key(5, impl="rbg"), jax.random.key(5, impl="unsafe_rbg")
     np.testing.assert_array_equal(jax.random.key_data(rbg), jax.random.key_data(unsafe))  # same data

@@ -31,6 +31,7 @@ def _kw(noise):
                           bn.EEG(GAIN, sensors=("a", "b", "c"), period=4.2), bn.Bold(tr=25.2, rest_after=10.0)])
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")  # a TR of 25.2 ms keeps the test short
 def test_chunks_and_a_resume_in_the_tail_equal_the_whole_run_with_every_output(tmp_path, monkeypatch):
     # OU: its coloured process rides in the carry and the checkpoint (multiplicative noise, measured the
