@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pathlib
 import sys
 import time
@@ -122,8 +123,14 @@ def _output_paths(path: str, args, figure: bool) -> list:
     return [out, _figure_path(out)]
 
 
-def _check_free(paths, overwrite):
+def _check_free(paths, overwrite, config=None):
+    """Refuse, before the run, an output that exists (without ``overwrite``), whose folder is missing, that is the
+    configuration file ``config`` being read, or that :func:`check_destination` refuses."""
     for p in paths:
+        if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
+            raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
+                                "would replace it, --overwrite or not. Choose another --out, e.g. --out "
+                                f"{p.with_suffix('.nc')}")
         if p.exists() and not overwrite:
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
         if not p.parent.is_dir():
@@ -178,7 +185,7 @@ def _run(args) -> int:
         return 0
     paths = _output_paths(cfg.output.path, args, cfg.output.figure)
     out = paths[0]
-    _check_free(paths, args.overwrite)
+    _check_free(paths, args.overwrite, args.config)
     if cfg.output.figure:
         # fail before the run if matplotlib is missing; the run path imports modules, not the face
         # (``bn.<name>`` also loads brainstate, which a run in float32 does not need)
@@ -316,7 +323,7 @@ def _sweep(args) -> int:
 
     paths = _output_paths(cfg.sweep.path, args, cfg.output.figure)
     out = paths[0]
-    _check_free(paths, args.overwrite)
+    _check_free(paths, args.overwrite, args.config)
     spec = _config.build_simulation(cfg, base)
     outputs = [name for m in spec.monitors for name in m.output_names(spec.model)]
     if cfg.sweep.signal not in outputs:
@@ -381,7 +388,7 @@ def _fit(args) -> int:
         return 0
     f = cfg.fit
     out, = _output_paths(f.path, args, figure=False)
-    _check_free([out], args.overwrite)
+    _check_free([out], args.overwrite, args.config)
     if f.method == "working_point":
         return _fit_working_point(cfg, base, out, args)
     import brainnet_cb as bn  # noqa: PLC0415
@@ -586,7 +593,12 @@ def main(argv=None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
-            return args.func(args)
+            status = args.func(args)
+            sys.stdout.flush()  # a reader that closed the pipe is found here, not in Python's flush at exit
+            return status
+        except BrokenPipeError:  # stdout closed early (brainnet-cb run --print-config | head): stop quietly
+            _silence_stdout()
+            return 141  # 128 + SIGPIPE, what the shell reports for a tool stopped the same way
         except (BrainnetError, OSError) as err:
             message = str(err).splitlines()[0] if str(err) else type(err).__name__
             print(f"brainnet-cb: error: {message}", file=sys.stderr)
@@ -594,6 +606,15 @@ def main(argv=None) -> int:
         except KeyboardInterrupt:  # pragma: no cover - interactive
             print("brainnet-cb: interrupted", file=sys.stderr)
             return 130
+
+
+def _silence_stdout():
+    """Point stdout at the null device, so that Python's flush at exit finds no closed pipe to complain of."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a Python caller's captured stdout)
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

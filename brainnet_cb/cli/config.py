@@ -327,6 +327,12 @@ def _parameter_unknown(cfg, name, names) -> ConfigError:
 
 def from_dict(data: dict, cls=RunConfig):
     """Build and validate a configuration from a (TOML-parsed) dict."""
+    command = {SweepConfig: "sweep", FitConfig: "fit"}.get(cls, "run")
+    for table in ("sweep", "fit"):
+        if isinstance(data, dict) and table in data and table != command:
+            raise ConfigError(f"unknown key {table!r}: a [{table}] table is read by `brainnet-cb {table}`, not "
+                              f"`brainnet-cb {command}`; give this file to `brainnet-cb {table}`, or remove the "
+                              f"[{table}] table")
     model = data.get("model")
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.

@@ -2,6 +2,9 @@
 empirical FC that does not fit the connectome, a swept or fitted name no run parameter has, a default noise
 table left beside another model; and what ``--help`` and ``atlases`` show."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -199,3 +202,35 @@ def test_a_sweep_signal_the_run_does_not_record_is_refused_by_key(matrices, caps
     assert _error(capsys) == ('sweep.signal = "activity" is not an output of this run; choose one of "r", "v"; '
                               '"bold" needs monitors.bold.enabled = true')
     assert not (matrices / "out.nc").exists()
+
+
+@pytest.mark.parametrize("command, table, other", [("run", "sweep", "[sweep]\ngrid = {G = [1.0]}\n"),
+                                                   ("sweep", "fit", "[run]\nseed = 1\n\n[fit]\nsteps = 3\n"),
+                                                   ("fit", "sweep", "[sweep]\nbandpass = false\n")])
+def test_a_config_of_another_command_says_which_command_reads_it(tmp_path, capsys, command, table, other):
+    path = tmp_path / "other.toml"
+    path.write_text(other)
+    assert cli.main([command, str(path), "--print-config"]) == 2
+    line = other.splitlines().index(f"[{table}]") + 1
+    assert _error(capsys) == (f"{path}:{line}: unknown key {table!r}: a [{table}] table is read by `brainnet-cb "
+                              f"{table}`, not `brainnet-cb {command}`; give this file to `brainnet-cb {table}`, or "
+                              f"remove the [{table}] table")
+
+
+def test_a_reader_that_closes_the_pipe_stops_the_command_quietly(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "brainnet_cb", "run", "--print-config"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path)
+    proc.stdout.close()  # as `brainnet-cb run --print-config | head -0` does, before the command writes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and err == ""  # was "brainnet-cb: error: [Errno 32] Broken pipe"
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "fit"])
+def test_the_config_file_itself_is_no_output_even_with_overwrite(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "c.toml"
+    path.write_text("[run]\nseed = 1\n")
+    assert cli.main([command, "c.toml", "--out", "./c.toml", "--overwrite", "--quiet"]) == 2
+    assert _error(capsys) == ("c.toml is the configuration file this command reads; writing the result there would "
+                              "replace it, --overwrite or not. Choose another --out, e.g. --out c.nc")
+    assert path.read_text() == "[run]\nseed = 1\n"
