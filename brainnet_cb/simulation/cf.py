@@ -172,28 +172,33 @@ def sample_times(first: int, count: int, period_steps: int, dt: float) -> np.nda
     [0.3, 0.6, 0.9, 1.2]
     """
     k = np.arange(first, first + count, dtype=np.float64) + 1
-    return decimal_times(k * period_steps * dt)
+    return decimal_times(k * period_steps * dt, dt)
 
 
-def decimal_times(times) -> np.ndarray:
-    """``times`` with the binary error of a product such as ``k * dt`` taken off: each rounded to 1e-9 (of its unit).
+def decimal_times(times, step: float, *more: float) -> np.ndarray:
+    """``times`` made of a decimal ``step`` (and offsets ``more``), rounded to 1e-9 (of their unit); else as given.
 
-    A value is rounded only where that moves it by at most ``1e-12`` of itself
-    (a few units in the last place: 0.30000000000000004 becomes 0.3); a time
-    that is no decimal to 1e-9, such as a multiple of ``dt = 1/30`` ms, is kept
-    as it is, so that it stays a whole multiple of ``dt`` (the check of a
-    monitor's period allows ``1e-9`` of it). Beyond about 7e6 (2 hours in ms)
-    the rounding can no longer reach the nearest float of every decimal.
+    A product such as ``3 * 0.1`` carries the binary error of the step
+    (0.30000000000000004), which made ``ds.sel(time=0.3)`` a KeyError: where
+    ``step`` and every value of ``more`` are decimals to 1e-9 (within 1e-12
+    of the largest of them), each time is rounded to the float nearest its decimal
+    value (up to about 7e6, 2 hours in ms). Other steps (``dt = 1/30`` ms, a
+    sampling rate of 2048 Hz) keep their exact multiples: rounded, a
+    monitor's period would no longer be a whole multiple of ``dt`` and the
+    intervals of a series no longer equal. The decision rests on the step
+    alone, so a run's stamps do not depend on how it is chunked.
 
     Examples
     --------
     >>> from brainnet_cb.simulation.cf import decimal_times
-    >>> decimal_times([3 * 0.1, 2 / 30]).tolist()
-    [0.3, 0.06666666666666667]
+    >>> decimal_times([3 * 0.1, 12 * 0.1], 0.1).tolist(), decimal_times([2 / 30], 1 / 30).tolist()
+    ([0.3, 1.2], [0.06666666666666667])
     """
     times = np.asarray(times, dtype=np.float64)
-    rounded = np.round(times, 9)
-    return np.where(np.abs(rounded - times) <= 1e-12 * np.abs(times), rounded, times)
+    values = [float(x) for x in (step, *more)]
+    scale = max(abs(x) for x in values)  # an offset of -1e-17 (0.7 - 0.7000000000000001) is 0
+    decimal = all(abs(round(x, 9) - x) <= 1e-12 * scale for x in values)
+    return np.round(times, 9) if decimal else times
 
 
 def without_coordinate_fill(ds: xr.Dataset) -> xr.Dataset:

@@ -147,7 +147,7 @@ def validate_monitors(monitors, model, dt):
         steps = m.period_steps(dt)
         m.observables(model)
         if "period" in m.__dataclass_fields__ and m.period is not None:
-            m = dataclasses.replace(m, period=float(decimal_times(steps * dt)))  # 0.3, not 0.30000000000000004
+            m = dataclasses.replace(m, period=float(decimal_times(steps * dt, dt)))  # 0.3, not 0.30000000000000004
         m = m.bind(dt)
         for name in m.output_names(model):
             if name in names:

@@ -216,6 +216,16 @@ def test_sample_times_are_the_decimal_times():
     assert bn.as_timeseries(np.zeros((7, 1)), dt=0.72).sel(time=3.6).shape == (1,)
 
 
+def test_a_step_that_is_no_decimal_keeps_equal_intervals():
+    # at 2048 Hz the stamps rounded to 1e-9 s had intervals 0.000488281 and 0.000488282 s: band-pass FC refused
+    # the series as "not sampled uniformly"
+    x = np.random.default_rng(3).normal(size=(4096, 2))
+    for dt in (1 / 2048, 1 / 3000):
+        ts = bn.as_timeseries(x, dt=dt)
+        assert ts.time.values.tolist() == (dt * np.arange(4096)).tolist()
+        assert bn.fc(ts, band=(1.0, 40.0)).shape == (2, 2)
+
+
 # ----------------------------------------------------------------------------- alignment
 def test_align_reorders_fc_and_timeseries_to_the_connectome():
     m = _fc()

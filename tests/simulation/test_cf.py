@@ -156,7 +156,8 @@ def test_a_dt_that_is_no_decimal_keeps_its_multiples():
     ds = bn.simulate(bn.CoombesByrne(), CONN, duration=4 * dt, dt=dt, monitors=[bn.TemporalAverage(2 * dt)])
     assert ds.time.values.tolist() == [2 * dt, 4 * dt]
     assert ds.r.attrs["monitor"] == f"TemporalAverage(period={2 * dt})"
-    assert decimal_times([3 * 0.1, 2 / 30, 0.0, 3.6e6 + 3 * 0.1]).tolist() == [0.3, 2 / 30, 0.0, 3600000.3]
+    assert decimal_times([3 * 0.1, 0.0, 3.6e6 + 3 * 0.1], 0.1).tolist() == [0.3, 0.0, 3600000.3]
+    assert decimal_times([2 / 30, 3e4 / 30 + 1 / 30], 1 / 30).tolist() == [2 / 30, 3e4 / 30 + 1 / 30]
 
 
 def test_offline_bold_stamps_are_the_decimal_times():
