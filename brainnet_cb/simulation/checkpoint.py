@@ -57,7 +57,8 @@ from .._version import __version__
 from ..errors import CheckpointError
 from ..noise import NOISE_BLOCK
 
-__all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_checkpoint", "CHECKPOINT_FORMAT"]
+__all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_checkpoint", "resume_path",
+           "CHECKPOINT_FORMAT"]
 
 #: Version of the checkpoint file layout.
 CHECKPOINT_FORMAT = 1
@@ -291,9 +292,20 @@ def is_checkpoint(path) -> bool:
         return False
 
 
+def resume_path(value) -> pathlib.Path:
+    """``resume_from`` as a path (str, bytes or os.PathLike), else CheckpointError (another type, empty)."""
+    try:
+        text = os.fspath(value)
+    except TypeError:
+        raise CheckpointError(f"resume_from must be a str or os.PathLike; got {type(value).__name__}.") from None
+    if not text:  # pathlib reads '' as '.', the current folder
+        raise CheckpointError("resume_from is empty; pass the checkpoint= path of the interrupted run.")
+    return pathlib.Path(os.fsdecode(text))  # a bytes path too, as checkpoint= takes it
+
+
 def _resumable(path) -> pathlib.Path:
     """``resume_from`` as a path to a file, else CheckpointError (a folder, nothing there)."""
-    path = pathlib.Path(path)
+    path = resume_path(path)
     if path.is_dir():
         raise CheckpointError(
             f"resume_from={str(path)!r} is a folder; pass the checkpoint file (.npz) that checkpoint= wrote "
@@ -369,7 +381,7 @@ class Checkpointer:
         if not text:  # pathlib reads '' as '.', the current folder
             raise CheckpointError("checkpoint is empty; give the name of the file to write, e.g. 'run.npz'.")
         path = pathlib.Path(os.fsdecode(text))  # a bytes path too
-        if resume_from is not None and path == pathlib.Path(os.fspath(resume_from)):
+        if resume_from is not None and path == resume_path(resume_from):
             _resumable(path)  # the resumed file, kept up to date: named as resume_from where it is no file
         if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder
             raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "

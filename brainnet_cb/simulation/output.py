@@ -23,7 +23,7 @@ from .._destinations import WriteLock, check_destination, label, publish, tempor
 from .._types import PathLike
 from ..errors import BrainnetError
 from .cf import stamp, without_coordinate_fill
-from .checkpoint import Checkpointer, load_checkpoint
+from .checkpoint import Checkpointer, load_checkpoint, resume_path
 from .streaming import ZarrSink
 
 if TYPE_CHECKING:
@@ -66,10 +66,7 @@ def _with_suffix(resume_from):
     """``resume_from``, or its ``.npz`` file when only that exists (``checkpoint=`` adds the suffix when missing)."""
     if resume_from is None:
         return None
-    try:
-        path = pathlib.Path(os.fspath(resume_from))
-    except TypeError:
-        return resume_from  # load_checkpoint says what is wrong
+    path = resume_path(resume_from)  # refuses another type, or an empty path, naming resume_from
     if path.suffix != ".npz" and path.name and not path.exists() and path.with_name(path.name + ".npz").is_file():
         return path.with_name(path.name + ".npz")
     return resume_from

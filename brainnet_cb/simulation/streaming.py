@@ -159,7 +159,9 @@ class ZarrSink(Sink):
 
     def _check(self, path) -> pathlib.Path:
         """:func:`~brainnet_cb._destinations.check_destination` of the store (nothing is created)."""
-        if isinstance(path, (str, os.PathLike)) and pathlib.Path(path).suffix.lower() in NETCDF_SUFFIXES:
+        if isinstance(path, (str, bytes, os.PathLike)) and pathlib.Path(os.fsdecode(path)).suffix.lower() in \
+                NETCDF_SUFFIXES:
+            path = os.fsdecode(path)  # a bytes path named as text
             raise SimulationError(
                 f"out={str(path)!r} names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. "
                 f"{str(pathlib.Path(path).with_suffix('.zarr'))!r}); for a NetCDF file, write the returned Dataset: "

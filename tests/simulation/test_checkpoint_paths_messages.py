@@ -25,6 +25,19 @@ def test_an_empty_checkpoint_path_is_refused_as_empty(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_resume_from_takes_a_bytes_path_and_refuses_an_empty_one_or_a_number(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    whole = bn.simulate(bn.CoombesByrne(), CONN, checkpoint="ck.npz", **KW)
+    resumed = bn.simulate(bn.CoombesByrne(), CONN, resume_from=b"ck.npz", **KW)  # was pathlib's raw TypeError
+    assert resumed.r.values.tolist() == whole.r.values.tolist()
+    with pytest.raises(bn.CheckpointError) as err:  # '' was read as '.': "resume_from='.' is a folder"
+        bn.simulate(bn.CoombesByrne(), CONN, resume_from="", **KW)
+    assert str(err.value) == "resume_from is empty; pass the checkpoint= path of the interrupted run."
+    with pytest.raises(bn.CheckpointError) as err:  # was pathlib's raw TypeError
+        bn.simulate(bn.CoombesByrne(), CONN, resume_from=5, **KW)
+    assert str(err.value) == "resume_from must be a str or os.PathLike; got int."
+
+
 @pytest.fixture
 def saved(tmp_path):
     path = tmp_path / "ck.npz"

@@ -139,3 +139,7 @@ def test_a_bytes_path_is_written_like_its_text(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]
     bn.simulate(bn.CoombesByrne(), small_conn(), duration=5.0, dt=0.1, checkpoint=os.fsencode(tmp_path / "ck"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.npz", "run.nc"]
+    with pytest.raises(bn.SimulationError, match=r"^out='.*new\.nc' names a NetCDF file, but out= streams the run to "
+                                                 r"a Zarr store"):  # was written as a Zarr store named new.nc
+        bn.simulate(bn.CoombesByrne(), small_conn(), duration=5.0, dt=0.1, out=os.fsencode(tmp_path / "new.nc"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.npz", "run.nc"]
