@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import warnings
 from typing import NamedTuple
 
@@ -139,11 +140,25 @@ class ResumeState(NamedTuple):
     sink_state: dict  # what the sink recorded (streamed runs), or None
 
 
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+def _same_summary(a: str, b: str) -> bool:
+    """Two summaries alike but for numbers within 1e-12 of each other: a checkpoint written before periods
+    were stamped as decimals reads ``TemporalAverage(period=0.30000000000000004)`` where a run now reads 0.3."""
+    if a == b:
+        return True
+    if _NUMBER.split(a) != _NUMBER.split(b):
+        return False
+    x, y = (np.array([float(v) for v in _NUMBER.findall(t)]) for t in (a, b))
+    return x.shape == y.shape and bool(np.all(np.abs(x - y) <= 1e-12 * np.maximum(np.abs(x), np.abs(y))))
+
+
 def _describe_mismatch(saved, now):
     lines = []
     for name in now:
         a, b = saved.get(name), now[name]
-        if a is None or a["hash"] != b["hash"] or a["describe"] != b["describe"]:
+        if a is None or a["hash"] != b["hash"] or not _same_summary(a["describe"], b["describe"]):
             before = a["describe"] if a else "(absent)"
             line = f"  {name}: checkpoint {_short(before)}; this run {_short(b['describe'])}"
             if a is not None and a["describe"] == b["describe"]:  # same summary: say what else it covers

@@ -64,3 +64,17 @@ def test_a_mismatch_with_different_summaries_is_worded_as_before():
     saved = {"dt": {"describe": "0.1 ms", "hash": "a"}}
     now = {"dt": {"describe": "0.05 ms", "hash": "b"}}
     assert ck._describe_mismatch(saved, now) == ["  dt: checkpoint 0.1 ms; this run 0.05 ms"]
+
+
+def test_a_summary_written_before_decimal_periods_still_matches():
+    # a checkpoint of TemporalAverage(0.3) at dt 0.1 written before the period was stamped as 0.3 was refused:
+    # "monitors: checkpoint TemporalAverage(period=0.30000000000000004); this run TemporalAverage(period=0.3)"
+    def header(text):
+        return {"monitors": {"hash": "h", "describe": text}}
+
+    now = header("TemporalAverage(period=0.3); Bold(tr=720.0)")
+    assert ck._describe_mismatch(header("TemporalAverage(period=0.30000000000000004); Bold(tr=720.0)"), now) == []
+    assert ck._describe_mismatch(header("TemporalAverage(period=0.4); Bold(tr=720.0)"), now) == [
+        "  monitors: checkpoint TemporalAverage(period=0.4); Bold(tr=720.0); this run TemporalAverage(period=0.3); "
+        "Bold(tr=720.0)"]
+    assert ck._describe_mismatch(header("SubSample(period=0.3); Bold(tr=720.0)"), now) != []
