@@ -1,8 +1,10 @@
 """Every bad input to brainnet_cb.dynamics raises a BrainnetError that says what it got and how to fix it."""
 
 import brainunit as u
+import jax.numpy as jnp
 import numpy as np
 import pytest
+import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.dynamics import (
@@ -151,7 +153,8 @@ def test_no_fixed_point_found_is_reported():
          r"A is not stable \(largest real part of an eigenvalue 1\): .* Linearise at a stable fixed point"),
         ([[-1.0 + 1j, 0.0], [0.0, -1.0]], [1.0, 1.0], r"A must hold real, finite numbers; got complex values"),
         ([[np.nan, 0.0], [0.0, -1.0]], [1.0, 1.0], r"A must hold real, finite numbers; got non-finite"),
-        (np.ones((2, 3)), [1.0, 1.0], r"A must be a square matrix \(m, m\); got shape \(2, 3\)"),
+        (np.ones((2, 3)), [1.0, 1.0], r"A must be a square matrix \(m, m\), m >= 1; got shape \(2, 3\)"),
+        (np.ones((0, 0)), [], r"A must be a square matrix \(m, m\), m >= 1; got shape \(0, 0\)"),  # NumPy's max
         (-np.eye(3), [1.0, 1.0], r"Q must have shape \(3,\) \(its diagonal\) or \(3, 3\) to match A; got shape \(2,\)"),
         (-np.eye(2), [-1.0, 1.0], r"Q must be a symmetric positive semidefinite noise intensity"),
         (-np.eye(2), [[1.0, 0.5], [0.0, 1.0]], r"Q must be a symmetric positive semidefinite"),
@@ -182,6 +185,9 @@ def test_relative_coupling_refuses_what_is_not_a_coupling_strength(conn):
     """relative_coupling(nan, cc) returned nan and relative_coupling('1', cc) read the string as 1.0."""
     cc = critical_coupling(bn.CoombesByrne(), conn, G_max=1.0)
     assert relative_coupling([0.5, 1.0], cc) == pytest.approx(np.array([0.5, 1.0]) / cc.G_ref, rel=1e-15)
+    sweep_G = xr.DataArray([0.5, 1.0], dims="G")  # a sweep's coordinate, and a JAX array, were refused
+    for G in (sweep_G, jnp.asarray([0.5, 1.0])):
+        assert relative_coupling(G, cc) == pytest.approx(np.array([0.5, 1.0]) / cc.G_ref, rel=1e-6)
     for bad in (float("nan"), "1", 1 + 1j, True):
         with pytest.raises(DynamicsError, match=r"G must be a finite coupling strength \(a number or an array"):
             relative_coupling(bad, cc)

@@ -94,7 +94,10 @@ class CriticalCoupling:
 
     def relative(self, G):
         """``G / G_ref``: the coupling as a fraction of the critical one (see :attr:`G_ref`)."""
-        g = np.asarray(G) if isinstance(G, (int, float, np.number, np.ndarray, list, tuple)) else np.asarray(None)
+        try:  # numbers, lists, NumPy / JAX arrays, a DataArray such as a sweep's G coordinate
+            g = np.asarray(None if isinstance(G, (str, bytes)) else G)
+        except (TypeError, ValueError):
+            g = np.asarray(None)
         if g.dtype.kind not in "iuf" or not np.all(np.isfinite(g)):
             raise DynamicsError(
                 f"G must be a finite coupling strength (a number or an array of numbers); got {G!r}. "

@@ -82,8 +82,8 @@ def _checked_lyapunov(A, Q):
             )
         arrays[name] = arr.astype(float)
     A, Q = arrays["A"], arrays["Q"]
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise DynamicsError(f"lyapunov_covariance: A must be a square matrix (m, m); got shape {A.shape}.")
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise DynamicsError(f"lyapunov_covariance: A must be a square matrix (m, m), m >= 1; got shape {A.shape}.")
     m = A.shape[0]
     if Q.shape not in ((m,), (m, m)):
         raise DynamicsError(
