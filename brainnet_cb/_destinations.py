@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "label"]
+           "temporary_path", "label", "as_path"]
 
 
 def label(path, name=None) -> str:
@@ -45,13 +45,15 @@ def label(path, name=None) -> str:
     return f"{name}={str(path)!r}" if name else repr(str(path))
 
 
-def _as_path(path, name, error) -> pathlib.Path:
+def as_path(path, name, error, empty_fix="give the name of the file or folder to write") -> pathlib.Path:
+    """``path`` (str, bytes or os.PathLike) as a Path; ``error`` naming ``name`` for another type or an empty one
+    (which pathlib would read as ``'.'``, the current folder), ending with ``empty_fix``."""
     try:
         text = os.fspath(path)
     except TypeError:
         raise error(f"{name or 'the output path'} must be a str or os.PathLike; got {type(path).__name__}.") from None
-    if not text:  # pathlib reads '' as '.', the current folder
-        raise error(f"{name or 'the output path'} is empty; give the name of the file or folder to write.")
+    if not text:
+        raise error(f"{name or 'the output path'} is empty; {empty_fix}.")
     return pathlib.Path(os.fsdecode(text))  # a bytes path too, as open() takes it
 
 
@@ -131,7 +133,7 @@ def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, 
         folder, a symbolic link, an existing path without ``overwrite`` (or one
         ``refuse_existing`` refuses), or a path another run is writing.
     """
-    p = _as_path(path, name, error)
+    p = as_path(path, name, error)
     what = label(p, name)
     if p.is_symlink():
         target = os.readlink(p)

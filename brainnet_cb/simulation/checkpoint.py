@@ -52,7 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._destinations import WriteLock, check_destination, publish, temporary_path
+from .._destinations import WriteLock, as_path, check_destination, publish, temporary_path
 from .._safe_read import DAMAGE_ERRORS, reading
 from .._version import __version__
 from ..errors import CheckpointError
@@ -309,13 +309,7 @@ def is_checkpoint(path) -> bool:
 
 def resume_path(value) -> pathlib.Path:
     """``resume_from`` as a path (str, bytes or os.PathLike), else CheckpointError (another type, empty)."""
-    try:
-        text = os.fspath(value)
-    except TypeError:
-        raise CheckpointError(f"resume_from must be a str or os.PathLike; got {type(value).__name__}.") from None
-    if not text:  # pathlib reads '' as '.', the current folder
-        raise CheckpointError("resume_from is empty; pass the checkpoint= path of the interrupted run.")
-    return pathlib.Path(os.fsdecode(text))  # a bytes path too, as checkpoint= takes it
+    return as_path(value, "resume_from", CheckpointError, "pass the checkpoint= path of the interrupted run")
 
 
 def _resumable(path) -> pathlib.Path:
@@ -389,13 +383,7 @@ class Checkpointer:
     """
 
     def __init__(self, path, overwrite: bool = False, resume_from=None):
-        try:
-            text = os.fspath(path)
-        except TypeError:
-            raise CheckpointError(f"checkpoint must be a str or os.PathLike; got {type(path).__name__}.") from None
-        if not text:  # pathlib reads '' as '.', the current folder
-            raise CheckpointError("checkpoint is empty; give the name of the file to write, e.g. 'run.npz'.")
-        path = pathlib.Path(os.fsdecode(text))  # a bytes path too
+        path = as_path(path, "checkpoint", CheckpointError, "give the name of the file to write, e.g. 'run.npz'")
         if resume_from is not None and path == resume_path(resume_from):
             _resumable(path)  # the resumed file, kept up to date: named as resume_from where it is no file
         if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder
