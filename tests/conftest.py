@@ -1,6 +1,7 @@
 """Strict test setup: float64 everywhere (except tests marked ``float32``), golden
 values from shared/reference."""
 
+import contextlib
 import json
 import pathlib
 
@@ -61,3 +62,31 @@ def poly_model():
             return -sum(x ** (k + 1) for k in range(self.order)) / self.tau
 
     return _Poly
+
+
+@pytest.fixture
+def stop_after_chunk(monkeypatch):
+    """``with stop_after_chunk(n) as steps:`` a checkpointed run in the block stops (KeyboardInterrupt, expected)
+    right after chunk ``n``'s checkpoint is saved, as an interrupted run does; ``steps`` gets the step it stopped at."""
+    from brainnet_cb.simulation import checkpoint as ck
+
+    save = ck.Checkpointer.save
+
+    @contextlib.contextmanager
+    def stop(piece):
+        steps = []
+
+        def stopping_save(self, carry, saved, *args, **kwargs):
+            save(self, carry, saved, *args, **kwargs)
+            if saved == piece:
+                steps.append(int(carry.step))
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                yield steps
+        finally:
+            monkeypatch.setattr(ck.Checkpointer, "save", save)
+
+    return stop

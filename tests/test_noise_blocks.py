@@ -12,7 +12,6 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb import _engine
-from brainnet_cb import checkpoint as ck
 from brainnet_cb.noise import NOISE_BLOCK, block_increments
 
 K = NOISE_BLOCK
@@ -62,28 +61,14 @@ def test_engine_pieces_of_any_length_give_one_long_scan():
     np.testing.assert_array_equal(np.asarray(carry.hist), np.asarray(one.hist))
 
 
-def test_a_resume_inside_a_noise_block_equals_the_uninterrupted_run(tmp_path, monkeypatch):
+def test_a_resume_inside_a_noise_block_equals_the_uninterrupted_run(tmp_path, stop_after_chunk):
     conn = _conn()
     kw = dict(KW, chunk_steps=36)
     straight = bn.simulate(bn.CoombesByrne(), conn, **kw)
 
-    class Stop(Exception):
-        pass
-
-    save = ck.Checkpointer.save
-    stopped_at = []
-
-    def stopping_save(self, carry, piece, *args, **kwargs):
-        save(self, carry, piece, *args, **kwargs)
-        if piece == 2:
-            stopped_at.append(int(carry.step))
-            raise Stop
-
-    monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
     path = tmp_path / "run.ckpt.npz"
-    with pytest.raises(Stop):
+    with stop_after_chunk(2) as stopped_at:
         bn.simulate(bn.CoombesByrne(), conn, checkpoint=path, **kw)
-    monkeypatch.setattr(ck.Checkpointer, "save", save)
     assert stopped_at == [72] and 72 % K != 0  # the interruption is inside block 7
     resumed = bn.simulate(bn.CoombesByrne(), conn, resume_from=path, **kw)
     for name in straight.data_vars:

@@ -10,7 +10,6 @@ import pytest
 import brainnet_cb as bn
 from brainnet_cb.errors import NoiseError
 from brainnet_cb.noise import Additive, Multiplicative, OrnsteinUhlenbeck
-from brainnet_cb.simulation import checkpoint as ck
 from brainnet_cb.simulation.brainstate_network import NetworkModule
 from brainnet_cb.simulation.parameters import ParameterBook
 
@@ -108,7 +107,7 @@ KW = dict(duration=41.7, dt=0.1, coupling=bn.Linear(G=0.4), key=5, monitors=[bn.
 
 
 @pytest.mark.parametrize("noise", [OrnsteinUhlenbeck(tau=2.0, v=0.1), Multiplicative(r=0.2, v=0.1)])
-def test_chunks_resume_batch_and_network_module_equal_the_plain_run(noise, tmp_path, monkeypatch):
+def test_chunks_resume_batch_and_network_module_equal_the_plain_run(noise, tmp_path, stop_after_chunk):
     """The coloured process rides in the carry: chunks, a checkpoint resume, a batch member and
     the brainstate module all give the plain run bit for bit."""
     conn, model = _conn(), bn.CoombesByrne(eta=-4.6)
@@ -117,17 +116,8 @@ def test_chunks_resume_batch_and_network_module_equal_the_plain_run(noise, tmp_p
     parts = bn.simulate(model, conn, noise=noise, chunk_steps=37, **KW)
     np.testing.assert_array_equal(parts.v.values, whole.v.values)
     ckpt = tmp_path / "run.ckpt.npz"
-    save = ck.Checkpointer.save
-
-    def stopping_save(self, carry, piece, *args, **kwargs):
-        save(self, carry, piece, *args, **kwargs)
-        if piece == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
-    with pytest.raises(KeyboardInterrupt):
+    with stop_after_chunk(2):
         bn.simulate(model, conn, noise=noise, chunk_steps=37, checkpoint=ckpt, **KW)
-    monkeypatch.setattr(ck.Checkpointer, "save", save)
     resumed = bn.simulate(model, conn, noise=noise, chunk_steps=37, resume_from=ckpt, **KW)
     np.testing.assert_array_equal(resumed.v.values, whole.v.values)
     for vectorize in (True, False):  # the vmapped program and the members one by one

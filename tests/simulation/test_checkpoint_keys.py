@@ -21,27 +21,18 @@ KW = dict(duration=20.3, dt=0.1, coupling=bn.Linear(G=0.3), speed=3.0, noise=bn.
           monitors=[bn.TemporalAverage(0.3)], chunk_steps=37)
 
 
-def _interrupted(path, key, monkeypatch):
+def _interrupted(path, key, stop_after_chunk):
     """Run with ``key``, stopped after the second chunk (63 steps: inside a noise block)."""
-    save = ck.Checkpointer.save
-
-    def stopping_save(self, carry, piece, *args, **kwargs):
-        save(self, carry, piece, *args, **kwargs)
-        if piece == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
-    with pytest.raises(KeyboardInterrupt):
+    with stop_after_chunk(2):
         bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=key, checkpoint=path, **KW)
-    monkeypatch.setattr(ck.Checkpointer, "save", save)
 
 
 @pytest.mark.slow
-def test_a_checkpoint_of_an_rbg_key_refuses_an_unsafe_rbg_key_and_resumes_its_own(tmp_path, monkeypatch):
+def test_a_checkpoint_of_an_rbg_key_refuses_an_unsafe_rbg_key_and_resumes_its_own(tmp_path, stop_after_chunk):
     rbg, unsafe = jax.random.key(5, impl="rbg"), jax.random.key(5, impl="unsafe_rbg")
     np.testing.assert_array_equal(jax.random.key_data(rbg), jax.random.key_data(unsafe))  # same data
     path = tmp_path / "run.ckpt.npz"
-    _interrupted(path, rbg, monkeypatch)
+    _interrupted(path, rbg, stop_after_chunk)
     message = (r"(?s)was written by another run; these differ:\n"
                r"  key: checkpoint seed \[0, 5, 0, 5\] \(rbg key\); this run seed \[0, 5, 0, 5\] \(unsafe_rbg key\)\n")
     with pytest.raises(bn.CheckpointError, match=message):

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import brainnet_cb as bn
-from brainnet_cb import checkpoint as ck
 from brainnet_cb.noise import NOISE_BLOCK
 from brainnet_cb.stimulus import PulseTrain, Step
 
@@ -33,7 +32,7 @@ def _kw(noise):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")  # a TR of 25.2 ms keeps the test short
-def test_chunks_and_a_resume_in_the_tail_equal_the_whole_run_with_every_output(tmp_path, monkeypatch):
+def test_chunks_and_a_resume_in_the_tail_equal_the_whole_run_with_every_output(tmp_path, stop_after_chunk):
     # OU: its coloured process rides in the carry and the checkpoint (multiplicative noise, measured the
     # same way on tvb76 with EEG.from_atlas, is equal too; one class keeps the test short)
     model, kw = bn.CoombesByrne(eta=-4.6), _kw(bn.OrnsteinUhlenbeck(tau=2.0, v=0.2))
@@ -46,18 +45,10 @@ def test_chunks_and_a_resume_in_the_tail_equal_the_whole_run_with_every_output(t
     whole = bn.simulate(model, CONN, chunk_steps=10_000, **kw)
     assert set(whole.data_vars) == {"r", "v", "sub_r", "sub_v", "eeg", "bold"}
     parts = bn.simulate(model, CONN, chunk_steps=37, **kw)
-    save = ck.Checkpointer.save
-
-    def stopping_save(self, carry, piece, *args, **kwargs):
-        save(self, carry, piece, *args, **kwargs)
-        if piece == 4:  # after the first tail piece, at step 798
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
     path = tmp_path / "run.ckpt.npz"
-    with pytest.raises(KeyboardInterrupt):
+    with stop_after_chunk(4) as stopped:  # after the first tail piece
         bn.simulate(model, CONN, chunk_steps=37, checkpoint=path, **kw)
-    monkeypatch.setattr(ck.Checkpointer, "save", save)
+    assert stopped == [798]
     resumed = bn.simulate(model, CONN, chunk_steps=37, resume_from=path, **kw)
     for name in whole.data_vars:
         assert np.all(np.isfinite(whole[name].values)) and np.ptp(whole[name].values) > 0, name
