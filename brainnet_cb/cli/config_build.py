@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 import sys
 from typing import TYPE_CHECKING
@@ -196,6 +197,8 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
     model = get_model(cfg.model.name)(**cfg.model.parameters)
     coupling = {"Linear": Linear, "Diffusive": Diffusive, "Conductance": Conductance}[cfg.coupling.kind]
+    monitors = build_monitors(cfg.monitors, conn, cfg.connectome.atlas if uses_atlas else None)
+    _check_bold_duration(cfg, monitors)
     return Simulation(
         model=model,
         connectome=conn,
@@ -204,12 +207,37 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
         coupling=coupling(G=cfg.coupling.G),
         speed=cfg.coupling.speed,
         noise=build_noise(cfg.noise),
-        monitors=build_monitors(cfg.monitors, conn, cfg.connectome.atlas if uses_atlas else None),
+        monitors=monitors,
         key=cfg.run.seed,
         method=cfg.run.method,
         normalize=cfg.connectome.normalize,
         dtype=cfg.run.dtype,
     )
+
+
+def _check_bold_duration(cfg: RunConfig, monitors) -> None:
+    """A BOLD monitor that would keep no volume of the run, refused naming the keys (``--duration 2000`` beside
+    the default 20-s discard) rather than the Python arguments."""
+    from ..errors import MonitorError  # noqa: PLC0415
+    from ..monitors import Bold  # noqa: PLC0415
+
+    if not any(isinstance(m, Bold) for m in monitors):
+        return
+    b, duration = cfg.monitors.bold, cfg.run.duration
+    try:
+        next(m for m in monitors if isinstance(m, Bold)).check_duration(duration)
+    except MonitorError:
+        off = "; or monitors.bold.enabled = false for no BOLD"
+        if duration < b.tr:
+            raise ConfigError(f"monitors.bold.tr = {b.tr:g} is longer than the run (run.duration = {duration:g}; "
+                              f"ms): no BOLD volume would be recorded. Set run.duration >= {b.tr:g} (--duration) "
+                              f"or a shorter monitors.bold.tr{off}") from None
+        n = math.floor(duration / b.tr + 1e-9)
+        need = (math.floor(b.discard / b.tr + 1e-9) + 1) * b.tr
+        raise ConfigError(f"monitors.bold.discard = {b.discard:g} drops every BOLD volume of the run (run.duration "
+                          f"= {duration:g}; {n} volumes at TR = {b.tr:g}, the last at {n * b.tr:g}; ms): set "
+                          f"monitors.bold.discard below {n * b.tr:g} (e.g. --set monitors.bold.discard=0), or "
+                          f"run.duration >= {need:g} (--duration){off}") from None
 
 
 def build_noise(table: dict):

@@ -234,3 +234,28 @@ def test_the_config_file_itself_is_no_output_even_with_overwrite(tmp_path, capsy
     assert _error(capsys) == ("c.toml is the configuration file this command reads; writing the result there would "
                               "replace it, --overwrite or not. Choose another --out, e.g. --out c.nc")
     assert path.read_text() == "[run]\nseed = 1\n"
+
+
+def test_a_run_too_short_for_its_bold_monitor_is_refused_by_key_with_the_duration_that_keeps_a_volume(matrices,
+                                                                                                     capsys):
+    argv = ["run", "--set", f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}", "--set",
+            f"connectome.lengths={str(matrices / 'data' / 'l.npy')!r}", "--set", "monitors.eeg.enabled=false",
+            "--out", str(matrices / "out.nc"), "--quiet"]
+    assert cli.main([*argv, "--duration", "2000"]) == 2
+    assert _error(capsys) == (
+        "monitors.bold.discard = 20000 drops every BOLD volume of the run (run.duration = 2000; 2 volumes at TR = "
+        "720, the last at 1440; ms): set monitors.bold.discard below 1440 (e.g. --set monitors.bold.discard=0), or "
+        "run.duration >= 20160 (--duration); or monitors.bold.enabled = false for no BOLD")
+    assert cli.main([*argv, "--duration", "500"]) == 2
+    assert _error(capsys) == (
+        "monitors.bold.tr = 720 is longer than the run (run.duration = 500; ms): no BOLD volume would be recorded. "
+        "Set run.duration >= 720 (--duration) or a shorter monitors.bold.tr; or monitors.bold.enabled = false for "
+        "no BOLD")
+    assert not (matrices / "out.nc").exists()
+    # the duration named is the first that keeps a volume (27 volumes of 720 ms lie within the 20-s discard)
+    cfg = config.apply_overrides(RunConfig(), [f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}",
+                                               f"connectome.lengths={str(matrices / 'data' / 'l.npy')!r}",
+                                               "monitors.eeg.enabled=false"])
+    with pytest.raises(ConfigError, match=r"27 volumes at TR = 720, the last at 19440; .*run.duration >= 20160"):
+        config.build_simulation(config.apply_overrides(cfg, ["run.duration=20159.0"]))
+    assert config.build_simulation(config.apply_overrides(cfg, ["run.duration=20160.0"])).duration == 20160.0
