@@ -12,7 +12,7 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb.dynamics.fixed_points import fixed_point_of
-from brainnet_cb.dynamics.system import (
+from brainnet_cb.dynamics.structured import (
     _STRUCTURED_MIN_REGIONS,
     STRUCTURED_TOL,
     _backward_error,
@@ -23,6 +23,12 @@ from brainnet_cb.dynamics.system import (
     _operator,
     _slogdet_checked,
     _solve_checked,
+    structured_inverse_rows,
+    structured_inverse_rows_slogdet,
+    structured_slogdet,
+    structured_solve,
+)
+from brainnet_cb.dynamics.system import (
     assemble_jacobian,
     build_network,
     in_float64,
@@ -31,10 +37,6 @@ from brainnet_cb.dynamics.system import (
     newton,
     relax,
     rhs_and_jacobian,
-    structured_inverse_rows,
-    structured_inverse_rows_slogdet,
-    structured_slogdet,
-    structured_solve,
 )
 
 RTOL = 1e-10

@@ -79,13 +79,8 @@ import numpy as np
 import scipy.optimize
 
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
-from ..dynamics.system import (
-    Network,
-    assemble_jacobian,
-    in_float64,
-    jacobian_parts,
-    structured_inverse_rows_slogdet,
-)
+from ..dynamics.structured import structured_inverse_rows_slogdet
+from ..dynamics.system import Network, assemble_jacobian, in_float64, jacobian_parts
 from .regional_noise import (
     _LOG_BOUND,
     RegionalNoise,
