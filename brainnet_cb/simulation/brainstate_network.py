@@ -96,12 +96,15 @@ class NetworkModule(brainstate.nn.Dynamics):
     Notes
     -----
     Call :func:`brainstate.nn.init_all_states` (or :meth:`init_state`) before
-    stepping, and again to restart. :meth:`init_state` reads the trainable
+    stepping, and again to restart; the states are allocated when the module
+    is built and a restart sets their values in place (a loop compiled before
+    steps the restarted states). :meth:`init_state` reads the trainable
     parameters (the initial coupling input depends on ``G``, the first noise
     block on the noise amplitudes), so a loss that is differentiated should
     call it inside the differentiated function. The module steps one network;
-    batch several with :func:`brainstate.transform.vmap` or use
-    :func:`brainnet_cb.simulate_batch`.
+    batch several with ``brainstate.transform.vmap(run, out_states=net.states())``
+    over a function that sets the parameters, calls :meth:`init_state` and
+    steps, or use :func:`brainnet_cb.simulate_batch`.
 
     Examples
     --------
@@ -163,6 +166,7 @@ class NetworkModule(brainstate.nn.Dynamics):
             param = brainstate.nn.Param(value)
             setattr(self, f"param_{name}", param)
             self.params[name] = param
+        self._allocate_states()
 
     # ------------------------------------------------------------------ pieces
     def _current(self, p):
@@ -196,23 +200,46 @@ class NetworkModule(brainstate.nn.Dynamics):
 
     # ------------------------------------------------------------------ brainstate API
     def init_state(self, batch_size=None, **kwargs):
-        """The carry at step 0: initial state, initial history, the coupling input it gives, noise block 0."""
+        """The carry at step 0: initial state, initial history, the coupling input it gives, noise block 0.
+
+        The states are allocated once, when the module is built, and this
+        sets their values in place: a program compiled before (a
+        ``brainstate.transform.jit`` of a loop of :meth:`update`) steps the
+        restarted states, and a call inside a traced function (a loss under
+        ``brainstate.transform.grad``, a ``vmap``) leaves live states behind,
+        not tracers of that trace.
+        """
         if batch_size is not None:
             raise SimulationError(
                 f"NetworkModule steps one network; got batch_size={batch_size!r}. Batch networks with "
                 "brainstate.transform.vmap over modules, or use bn.simulate_batch.")
-        dyn = self.dynamic()
+        for name, value in self._initial_values(self.dynamic()).items():
+            getattr(self, name).value = value
+        self._initialised = True
+
+    def _initial_values(self, dyn):
+        """The values of the states at step 0 for the dynamic arguments ``dyn`` (name -> array)."""
         carry = engine.initial_carry(self._x0, self._hist0, dyn, self._plan)
-        self.x = brainstate.HiddenState(carry.x)
-        self.hist = brainstate.ShortTermState(carry.hist)
-        self.step = brainstate.ShortTermState(carry.step)
-        self.c = brainstate.ShortTermState(carry.c)
-        self.bad_step = brainstate.ShortTermState(carry.bad_step)
-        self.bad_region = brainstate.ShortTermState(carry.bad_region)
+        values = dict(x=carry.x, hist=carry.hist, step=carry.step, c=carry.c, bad_step=carry.bad_step,
+                      bad_region=carry.bad_region)
         nz = engine._noise_block(carry, dyn, self._plan)
-        self.noise_block = brainstate.ShortTermState(nz) if nz is not None else None
-        empty = isinstance(carry.aux, tuple) and not carry.aux
-        self.noise_state = None if empty else brainstate.ShortTermState(carry.aux)
+        if nz is not None:
+            values["noise_block"] = nz
+        if not (isinstance(carry.aux, tuple) and not carry.aux):
+            values["noise_state"] = carry.aux
+        return values
+
+    def _allocate_states(self):
+        """Create the state objects once, with the spec's step-0 values (before any trace): ``init_state``
+        only sets their values, so it may be called inside ``jit``/``grad``/``vmap`` (a state created in a
+        trace would hold a dead tracer afterwards, and a compiled loop would keep stepping the old objects)."""
+        values = self._initial_values(self._dyn)
+        self.x = brainstate.HiddenState(values["x"])
+        for name in ("hist", "step", "c", "bad_step", "bad_region"):
+            setattr(self, name, brainstate.ShortTermState(values[name]))
+        self.noise_block = brainstate.ShortTermState(values["noise_block"]) if "noise_block" in values else None
+        self.noise_state = brainstate.ShortTermState(values["noise_state"]) if "noise_state" in values else None
+        self._initialised = False
 
     def reset_state(self, batch_size=None, **kwargs):
         """Restart from step 0 (the same as :meth:`init_state`)."""
@@ -317,7 +344,7 @@ class NetworkModule(brainstate.nn.Dynamics):
         return inp
 
     def _check_initialised(self):
-        if not hasattr(self, "x"):
+        if not getattr(self, "_initialised", False):
             raise SimulationError(
                 "this NetworkModule has no state yet; call brainstate.nn.init_all_states(net) (or net.init_state()) "
                 "before net.update() or net.t.")
