@@ -49,12 +49,13 @@ from typing import Any
 
 import brainstate
 import brainunit as u
+import jax
 import jax.numpy as jnp
 import numpy as np
 from brainstate.nn import Param
 
 from ..errors import ModelError
-from ..plugins import node_model
+from ..plugins import node_model, register_model
 from .base import NodeModel
 
 __all__ = ["brainstate_node_model"]
@@ -167,9 +168,26 @@ def brainstate_node_model(
     ModelError
         If the module has no ``derivative(state, t, ...)``, no hidden states or
         parameters the contract can hold, or ``sends``/``receives``/``states``
-        name something it does not have.
+        name something it does not have; if building it (a class, with
+        ``in_size=1``) or its ``init_state`` fails, or a hidden state is more
+        than one number per node; or if its ``derivative``, traced once on the
+        initial state of one node with an input at ``receives`` (as the engine
+        traces it), fails (an input unit other than ``port_units`` says, a
+        Python branch on a value), returns other than one derivative per state
+        in the unit of that state per time, or reads or writes a brainstate
+        state itself (the compiled run would keep the value it had when traced).
     """
-    template = module(1) if isinstance(module, type) else module
+    if isinstance(module, type):
+        try:
+            template = module(1)
+        except Exception as err:
+            raise ModelError(
+                f"brainstate_node_model builds {module.__name__}(1) to read its contract, and that failed: "
+                f"{_first_line(err)}. Pass an instance built as it needs (brainstate_node_model({module.__name__}"
+                "(1, ...)))."
+            ) from err
+    else:
+        template = module
     cls_name = name or type(template).__name__.removesuffix("Step")
     derivative = getattr(template, "derivative", None)
     if not callable(derivative):
@@ -209,10 +227,20 @@ def brainstate_node_model(
     # states: allocated on a private copy of one node
     probe = type(template).__new__(type(template))
     probe.__dict__.update(template.__dict__)
-    brainstate.nn.init_all_states(probe)
+    try:
+        brainstate.nn.init_all_states(probe)
+    except Exception as err:
+        raise ModelError(f"{type(template).__name__}.init_state fails on one node: {_first_line(err)}.") from err
     hidden = {k: v.value for k, v in vars(probe).items() if isinstance(v, brainstate.HiddenState)}
     if not hidden:
         raise ModelError(f"{type(template).__name__}.init_state allocates no brainstate.HiddenState.")
+    node_shape = tuple(getattr(template, "varshape", ()))
+    for k, v in hidden.items():  # one number per node: a vector state was read as its first entry
+        if tuple(np.shape(v)) != node_shape:
+            raise ModelError(
+                f"hidden state {k!r} of {type(template).__name__} has shape {tuple(np.shape(v))} for a population "
+                f"of shape {node_shape}; a node model's state is one number per node (split a vector state into "
+                "one HiddenState per component).")
     order = tuple(states) if states is not None else tuple(hidden)
     unknown = [s for s in order if s not in hidden]
     if unknown or len(order) != len(hidden):
@@ -250,7 +278,13 @@ def brainstate_node_model(
         state = tuple(_with_unit(x[i], state_units[s]) for i, s in enumerate(order))
         ins = [_with_unit(inputs.get(p, 0.0), units_in[p]) for p in ports]
         out = derivative.__func__(view, state, 0.0 * u.ms, *ins)
-        rows = [_mantissa_in(d, per_ms[s], f"d{s}/dt") for d, s in zip(out, order, strict=True)]
+        if not isinstance(out, (tuple, list)) or len(out) != len(order):
+            got = f"{len(out)} values" if isinstance(out, (tuple, list)) else type(out).__name__
+            raise ModelError(
+                f"{type(template).__name__}.derivative returns {got}; it must return a tuple of one derivative per "
+                f"state, in the order of {order}.")
+        rows = [_mantissa_in(d, per_ms[s], f"{type(template).__name__}.derivative's d{s}/dt")
+                for d, s in zip(out, order, strict=True)]
         return jnp.stack(jnp.broadcast_arrays(*[jnp.asarray(r, dtype=x.dtype) for r in rows]))
 
     namespace = {
@@ -274,5 +308,63 @@ def brainstate_node_model(
     }
     cls = type(cls_name, (NodeModel,), namespace)
     cls.__qualname__ = cls_name
-    return node_model(cls, register=register)
+    cls = node_model(cls, register=False)
+    _probe(cls, template, receives, units_in[receives])
+    if register:
+        register_model(cls, None if register is True else register)
+    return cls
+
+
+def _first_line(err) -> str:
+    """``err`` as ``"Type: message"`` on one line (whitespace collapsed, at most 300 characters)."""
+    text = err.args[0] if isinstance(err, KeyError) and err.args else err
+    text = " ".join(str(text).split())
+    text = text if len(text) <= 300 else text[:297] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _probe(cls, template, receives, port_unit):
+    """Refuse, before any run, a module whose ``derivative`` fails on its initial state or is not pure.
+
+    ``dfun`` is traced abstractly (:func:`jax.eval_shape`, as the engine traces
+    it) on the default initial state of one node with an input at ``receives``.
+    A failure (brainunit's unit mismatch of an input whose unit differs from the
+    declared one, a Python branch on a state value) is a :class:`ModelError`
+    naming the module, and so is a ``derivative`` that reads or writes a
+    brainstate state other than its arguments (a hidden state read as
+    ``self.x.value``, a delay buffer): the engine would take the value it had
+    when the program was traced as a constant.
+    """
+    name, model = type(template).__name__, cls()
+    x0 = jnp.asarray([[model.initial[s]] for s in model.states], dtype=float)
+    with brainstate.StateTraceStack() as trace:
+        try:
+            jax.eval_shape(lambda x, c: model.dfun(x, {receives: c}), x0, jnp.zeros(1, x0.dtype))
+        except ModelError:
+            raise
+        except Exception as err:
+            unit = "dimensionless" if _unitless(port_unit) else f"in {port_unit}"
+            kind = type(err).__name__
+            if "Unit" in kind or "Dimension" in kind:
+                fix = (f"if the port carries a unit, pass port_units={{{receives!r}: <unit>}}; each derivative "
+                       "must be in the unit of its state per time")
+            elif isinstance(err, jax.errors.JAXTypeError):
+                fix = "a Python branch on a state or input value must be jnp.where (the engine traces derivative)"
+            else:
+                fix = "derivative must take its states from the `state` argument and its inputs from its arguments"
+            raise ModelError(
+                f"{name}.derivative fails on its initial state {dict(model.initial)} with an input at "
+                f"{receives!r} ({unit}): {_first_line(err)}. Fix: {fix}."
+            ) from err
+        finally:
+            touched = list(trace.get_read_states()) + list(trace.get_write_states())
+            if trace.get_write_states():
+                trace.recovery_original_values()
+    if touched:
+        owners = {id(v): k for k, v in vars(template).items()}
+        names = sorted({owners.get(id(st), type(st).__name__) for st in touched})
+        raise ModelError(
+            f"{name}.derivative reads brainstate state {names} itself: the engine would keep the value it had "
+            "when the run was compiled. A node's vector field takes its states from the `state` argument, its "
+            "parameters from brainstate.nn.Param attributes and its inputs from its arguments.")
 
