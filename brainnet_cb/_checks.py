@@ -9,7 +9,36 @@ import sys
 import numpy as np
 
 __all__ = ["per_region", "real_numbers", "region_labels", "indexed_by_numbers", "same_regions", "label_order",
-           "by_label", "caller_stacklevel"]
+           "by_label", "caller_stacklevel", "refuse_tracers"]
+
+#: What to use instead of building a run inside a JAX transformation.
+TRACED_RUN_FIX = (
+    "a run is checked, compiled and labelled on the host, so bn.simulate, bn.Simulation and bn.simulate_batch "
+    "cannot be called inside jax.jit, jax.grad or jax.vmap. Differentiate with "
+    "brainnet_cb.fitting.fit.fc_loss (a pure JAX objective of the parameters) or "
+    "NetworkModule(..., trainable=...) under brainstate.transform.grad; run a batch of values with "
+    "bn.simulate_batch(..., batch={...}) called outside the transformation.")
+
+
+def refuse_tracers(fields, error):
+    """Raise ``error`` if a leaf of any value of ``fields`` (``{name: value}``) is a JAX tracer.
+
+    Called first by the entry points that build a run on the host: a traced
+    value failed later with a message that a number was not a number
+    (``CoombesByrne.eta must be a number ...; got JitTracer(~float64[])``).
+    """
+    import jax  # noqa: PLC0415 - only the entry points that build a run call this
+
+    for name, value in fields.items():
+        try:
+            leaves = jax.tree_util.tree_flatten_with_path(value)[0]
+        except Exception:  # noqa: BLE001 - an object jax cannot flatten holds no tracer we could name
+            continue
+        for path, leaf in leaves:
+            if isinstance(leaf, jax.core.Tracer):
+                where = name + jax.tree_util.keystr(path)
+                raise error(f"{where} is a JAX tracer ({type(leaf).__name__} of shape {leaf.shape}): "
+                            f"{TRACED_RUN_FIX}")
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):

@@ -151,7 +151,9 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     or ``fc_loss(model, connectome, empirical_fc, init=..., **options)``).
     Returns ``(objective, params, problem)``:
     ``objective(params) -> (loss, (corr, rmse, fc, bad_step))`` is a pure JAX
-    function (``jax.grad``/``jit`` through it), ``params`` the starting values
+    function (``jax.grad``, ``jax.jit`` and ``jax.vmap`` through it; a name it
+    cannot take, or a value that is not a scalar or one per region, is a
+    :class:`~brainnet_cb.FitError` even under ``jit``), ``params`` the starting values
     from ``init`` as arrays, and ``problem`` a dict with the ``spec``, the
     prepared ``run``, the parameter ``kinds`` and ``parameters`` (the book's
     :class:`~brainnet_cb.simulation.parameters.Parameter` entries), the checked
@@ -217,7 +219,10 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
             x = analysis_jax.bandpass(x, tr, BOLD_BAND if band is True else band)
         return analysis_jax.fc(x), bad
 
+    n_regions = run.connectome.n_regions
+
     def objective(params):
+        _check_point(params, book, n_regions)
         params = book.expand(params, xp=jnp)
         if len(sims) == 1:
             F, bad = one_fc(sims[0][0], params)
@@ -231,6 +236,21 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     return objective, {k: jnp.asarray(v, run.dyn.table.weights.dtype) for k, v in values.items()}, \
         dict(spec=spec, run=run, kinds=kinds, parameters=params, empirical_fc=emp, values=values, book=book,
              seeds=seeds)
+
+
+def _check_point(params, book, n):
+    """The names and shapes of ``objective(params)`` (known under ``jit``/``vmap`` too), checked before the
+    engine broadcasts them: a value of another length failed inside with JAX's 'Incompatible types for
+    broadcasting'."""
+    if not isinstance(params, dict):
+        raise FitError(f"objective(params) takes a dict {{name: value}} like the params fc_loss returns; got "
+                       f"{type(params).__name__}.")
+    for name, value in params.items():
+        p = book.lookup(name, FitError, "objective(params): unknown parameter {name!r}; choose from the {choices}.")
+        shape = tuple(jnp.shape(value))
+        if shape not in (((), (n,)) if p.per_region else ((),)):
+            takes = f"a scalar or one value per region ({n},)" if p.per_region else "a scalar"
+            raise FitError(f"objective(params): {name!r} has shape {shape}; it takes {takes}.")
 
 
 def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, learning_rate=0.05, optimizer=None,

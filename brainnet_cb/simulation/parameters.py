@@ -73,7 +73,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import by_label, indexed_by_numbers, per_region, region_labels
+from .._checks import by_label, indexed_by_numbers, per_region, refuse_tracers, region_labels
 from .._pytree import static_names
 from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
@@ -309,6 +309,7 @@ class ParameterBook:
         by region are put in its order first (:func:`aligned_rows`).
         """
         label, error = f"{phrasing.what}[{p.name!r}]", phrasing.error
+        refuse_tracers({label: values}, error)
         if labels is not None and p.per_region:
             values = aligned_rows(values, labels, label, error)
         values = self.plain(p, values, label, error)

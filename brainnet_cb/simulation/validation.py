@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import refuse_tracers
 from .._pytree import static_names
 from .._version import __version__
 from ..connectome import require_connectome
@@ -348,6 +349,8 @@ _CHECKED_MONITORS = set()
 
 def prepare_run(spec) -> Run:
     """Validate every field of ``spec`` on the host and build its :class:`Run` (no compilation)."""
+    refuse_tracers({f.name: getattr(spec, f.name) for f in dataclasses.fields(spec) if f.name != "connectome"},
+                   SimulationError)
     model, connectome, normalize = spec.model, spec.connectome, spec.normalize
     if not isinstance(model, NodeModel):
         raise ModelError(f"model must be a node model such as bn.CoombesByrne(); got {model!r}.")
