@@ -250,6 +250,8 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
             _check_parameter(name, value, self.varshape)
             if isinstance(value, u.Quantity):  # dimensionless (checked): its number, scale applied
                 value = u.get_mantissa(u.maybe_decimal(value))
+            if isinstance(value, (list, tuple)):  # one value per unit (checked): Param.init takes arrays only
+                value = np.asarray(value, dtype=float)
             setattr(self, name, Param.init(value, self.varshape))
         for name, init in (("init_r", init_r), ("init_v", init_v)):
             if not callable(init):
@@ -274,6 +276,23 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         """Allocate the ``r`` and ``v`` hidden states (optional leading batch axis)."""
         self.r = brainstate.HiddenState.init(self.init_r, self.varshape, batch_size)
         self.v = brainstate.HiddenState.init(self.init_v, self.varshape, batch_size)
+
+    def reset_state(self, batch_size=None, **kwargs):
+        """Set ``r`` and ``v`` back to their initialisers, in place (:func:`brainstate.nn.reset_all_states`).
+
+        The state objects are kept, so a loop compiled before the reset and a
+        loss that resets them under ``brainstate.transform.grad`` see the
+        restart (the reference, which has no ``reset_state``, is not restarted
+        by ``reset_all_states``). Without ``batch_size`` the current batch axis
+        is kept. Before :meth:`init_state` it allocates the states.
+        """
+        if not isinstance(getattr(self, "r", None), brainstate.State):
+            self.init_state(batch_size, **kwargs)
+            return
+        if batch_size is None and jnp.ndim(self.r.value) > len(self.varshape):
+            batch_size = jnp.shape(self.r.value)[0]
+        self.r.value = braintools.init.param(self.init_r, self.varshape, batch_size)
+        self.v.value = braintools.init.param(self.init_v, self.varshape, batch_size)
 
     def node(self) -> CoombesByrne:
         """The pure :class:`CoombesByrne` model holding this module's parameters."""
