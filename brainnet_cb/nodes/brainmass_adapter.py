@@ -174,8 +174,9 @@ def brainstate_node_model(
         initial state of one node with an input at ``receives`` (as the engine
         traces it), fails (an input unit other than ``port_units`` says, a
         Python branch on a value), returns other than one derivative per state
-        in the unit of that state per time, or reads or writes a brainstate
-        state itself (the compiled run would keep the value it had when traced).
+        in the unit of that state per time, reads or writes a brainstate
+        state itself (the compiled run would keep the value it had when traced),
+        or depends on ``t`` (the engine calls it at ``t = 0``).
     """
     if isinstance(module, type):
         try:
@@ -271,13 +272,17 @@ def brainstate_node_model(
 
     def dfun(self, x, inputs):
         """The module's ``derivative`` at ``x`` (rows: ``states``), per ms."""
+        return derivative_at(self, x, inputs, 0.0)
+
+    def derivative_at(self, x, inputs, t_ms):
+        """The module's ``derivative`` at ``x`` and time ``t_ms`` (ms), per ms."""
         view = type(template).__new__(type(template))
         view.__dict__.update(template.__dict__)
         for p, unit in self.param_units.items():
             view.__dict__[param_attr[p]] = _Fixed(_with_unit(getattr(self, p), unit))
         state = tuple(_with_unit(x[i], state_units[s]) for i, s in enumerate(order))
         ins = [_with_unit(inputs.get(p, 0.0), units_in[p]) for p in ports]
-        out = derivative.__func__(view, state, 0.0 * u.ms, *ins)
+        out = derivative.__func__(view, state, t_ms * u.ms, *ins)
         if not isinstance(out, (tuple, list)) or len(out) != len(order):
             got = f"{len(out)} values" if isinstance(out, (tuple, list)) else type(out).__name__
             raise ModelError(
@@ -309,7 +314,7 @@ def brainstate_node_model(
     cls = type(cls_name, (NodeModel,), namespace)
     cls.__qualname__ = cls_name
     cls = node_model(cls, register=False)
-    _probe(cls, template, receives, units_in[receives])
+    _probe(cls, template, receives, units_in[receives], derivative_at)
     if register:
         register_model(cls, None if register is True else register)
     return cls
@@ -323,7 +328,7 @@ def _first_line(err) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-def _probe(cls, template, receives, port_unit):
+def _probe(cls, template, receives, port_unit, derivative_at):
     """Refuse, before any run, a module whose ``derivative`` fails on its initial state or is not pure.
 
     ``dfun`` is traced abstractly (:func:`jax.eval_shape`, as the engine traces
@@ -333,7 +338,9 @@ def _probe(cls, template, receives, port_unit):
     naming the module, and so is a ``derivative`` that reads or writes a
     brainstate state other than its arguments (a hidden state read as
     ``self.x.value``, a delay buffer): the engine would take the value it had
-    when the program was traced as a constant.
+    when the program was traced as a constant. So is a ``derivative`` that
+    depends on ``t`` (evaluated at 0 and 7.3 ms): the engine integrates an
+    autonomous vector field and calls it at ``t = 0``.
     """
     name, model = type(template).__name__, cls()
     x0 = jnp.asarray([[model.initial[s]] for s in model.states], dtype=float)
@@ -367,4 +374,12 @@ def _probe(cls, template, receives, port_unit):
             f"{name}.derivative reads brainstate state {names} itself: the engine would keep the value it had "
             "when the run was compiled. A node's vector field takes its states from the `state` argument, its "
             "parameters from brainstate.nn.Param attributes and its inputs from its arguments.")
+    drive = {receives: jnp.zeros(1, x0.dtype)}
+    at0, later = (np.asarray(derivative_at(model, x0, drive, t)) for t in (0.0, 7.3))
+    if not np.array_equal(at0, later, equal_nan=True):
+        raise ModelError(
+            f"{name}.derivative depends on t (on the initial state it gives {at0.ravel().tolist()} at t = 0 and "
+            f"{later.ravel().tolist()} at t = 7.3 ms); the engine integrates an autonomous vector field and calls it "
+            "at t = 0. Give a time-varying drive as a stimulus instead (brainnet_cb.stimulus, e.g. "
+            f"Sinusoid(..., port={receives!r})).")
 

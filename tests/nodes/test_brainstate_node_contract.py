@@ -121,6 +121,16 @@ def test_a_derivative_that_reads_its_modules_state_is_refused():
     np.testing.assert_array_equal(np.asarray(node.x.value), [0.3])  # the probe left the module as it was
 
 
+def test_a_derivative_that_depends_on_time_is_refused():
+    """The engine calls derivative at t = 0 (was: a forced oscillator silently ran unforced)."""
+    forced = _variant(lambda self, state, t, inp_x, inp_y: (
+        (state[0] + u.math.sin(t / u.ms) + inp_x) / u.ms, (state[0] - state[1]) / u.ms))
+    with pytest.raises(bn.ModelError, match=r"Node.derivative depends on t \(on the initial state it gives "
+                       r"\[0.3, 0.4\] at t = 0 and \[1.15043662\d*, 0.4\] at t = 7.3 ms\); the engine integrates an "
+                       r"autonomous vector field .* Sinusoid\(..., port='inp_x'\)"):
+        brainstate_node_model(forced, sends="x", receives="inp_x")
+
+
 def test_brainmass_modules_that_need_more_are_refused_with_the_fix():
     brainmass = pytest.importorskip("brainmass")
     # r is in Hz, so the rate port r_ext is too (was: brainunit's UnitMismatchError while the run was traced)
