@@ -28,7 +28,7 @@ CASES = {
 }
 ONE = bn.Connectome(np.zeros((1, 1)), np.zeros((1, 1)))
 # engine integrator -> the same scheme among the module's (braintools) methods
-SAME = {"rk4": "rk4", "heun": "rk2", "euler": "euler"}
+SAME = {"rk4": "rk4", "heun": "rk2", "euler": "euler", "exp_euler": "exp_euler"}
 
 
 def adapted(name):
@@ -52,7 +52,7 @@ def module_trajectory(module, method, dt, steps, inputs=()):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-@pytest.mark.parametrize("method", ["rk4", "heun"])
+@pytest.mark.parametrize("method", ["rk4", "heun", "exp_euler"])
 def test_single_node_equals_the_module(name, method):
     model_cls, module = adapted(name)
     _, _, _, dt, steps = CASES[name]
