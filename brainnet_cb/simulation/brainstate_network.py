@@ -372,11 +372,12 @@ class NetworkModule(brainstate.nn.Dynamics):
         return float(step) * self.dt
 
     def state(self, name: str):
-        """The row of the node state ``name`` (e.g. ``"v"``), shape ``(n,)``."""
+        """The row of the node state ``name`` (e.g. ``"v"``), shape ``(n,)`` (``(members, n)`` after a ``vmap``
+        that wrote the states back with a batch axis)."""
         if name not in self.model.states:
             raise SimulationError(f"{type(self.model).__name__} has states {self.model.states}; got {name!r}.")
         self._check_initialised()
-        return self.x.value[self.model.states.index(name)]
+        return self.x.value[..., self.model.states.index(name), :]
 
 
 class _RunView:

@@ -69,3 +69,5 @@ def test_vmap_over_a_trainable_parameter_equals_one_run_per_value():
         np.testing.assert_array_equal(np.asarray(out[j]), _reference(G).r.values)
     assert net.x.value.shape == (2, 2, 2)  # (member, state, region): each member's last state
     np.testing.assert_array_equal(np.asarray(net.x.value[1, 1]), _reference(0.9).v.values[-1])
+    # was: net.state("v") returned x[1], the whole state of member 1
+    np.testing.assert_array_equal(np.asarray(net.state("v")), [_reference(G).v.values[-1] for G in Gs])
