@@ -377,7 +377,8 @@ def relax(x0, arrays: NetworkArrays, port: str, h0=0.05, tol=1e-10, max_iter: in
     Implicit-Euler steps of the delay-free flow with a growing pseudo-time
     step :math:`h` (ms), :math:`(I/h - J)\,\delta = F(x)`, :math:`x \leftarrow
     x + \delta` (:math:`I/h - J` is block diagonal plus low rank as :math:`J`
-    is: solved as in :func:`~brainnet_cb.dynamics.structured.structured_solve` from 32 regions), with the switched-evolution-relaxation rule
+    is: solved as in :func:`~brainnet_cb.dynamics.structured.structured_solve` from 32 regions), with the
+    switched-evolution-relaxation rule
     :math:`h \leftarrow h\,\|F_\mathrm{old}\| / \|F_\mathrm{new}\|` (a step that
     makes the state non-finite is refused and :math:`h` quartered). Small
     steps follow the trajectory into the basin of an attractor; as
