@@ -92,6 +92,9 @@ def sweep_command(args) -> int:
     for name in ("fc_corr", "fc_mean"):
         if name in result:
             da = result[name]
+            if bool(da.isnull().all()):
+                print(f"{name:13s} NaN in every run (no FC: see the warning)")
+                continue
             best = da.fillna(-np.inf).argmax(...)
             where = ", ".join(f"{k} = {float(da[k][int(i)]):g}" for k, i in best.items())
             print(f"{name:13s} max {float(da.max()):.4f} at {where}")

@@ -55,7 +55,15 @@ from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.spec import Simulation, simulation
 from .batch_size import choose_batch_size
 from .fit_results import check_options
-from .sweep_summaries import ATTRS, SUMMARIES, check_band_fits, check_fcd_target, signal_samples, summarize
+from .sweep_summaries import (
+    ATTRS,
+    SUMMARIES,
+    check_band_fits,
+    check_fcd_target,
+    signal_samples,
+    summarize,
+    warn_if_no_fc,
+)
 
 __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
 
@@ -305,6 +313,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
                          "simulate longer or discard less.")
     if empirical_fc is not None or empirical_fcd is not None or "fc" in keep:
         check_band_fits(band, samples, period_ms, signal, discard_s, run.n_steps * run.dt / 1000.0)
+    else:  # fc_mean alone depends on the FC: a sweep of other outputs still runs
+        warn_if_no_fc(band, samples, period_ms, signal, discard_s, run.n_steps * run.dt / 1000.0)
     if empirical_fcd is not None:
         w = int(np.rint(to_seconds(fcd_window, "fcd_window") * 1000.0 / period_ms))
         check_fcd_target(empirical_fcd, w * period_ms / 1000.0, period_ms / 1000.0)

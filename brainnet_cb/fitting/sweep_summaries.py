@@ -18,14 +18,18 @@ See :mod:`brainnet_cb.fitting.sweep` for the references.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
 from .. import analysis
-from ..analysis.filters import check_band, design_bandpass, pad_length
+from .._checks import caller_stacklevel
+from ..analysis.filters import ShortRecordWarning, check_band, design_bandpass, pad_length
 from ..errors import AnalysisError, SweepError
 
-__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "check_band_fits", "summarize", "check_fcd_target"]
+__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "check_band_fits", "warn_if_no_fc", "summarize",
+           "check_fcd_target"]
 
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
@@ -70,6 +74,27 @@ def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s, err
                     f"than {pad} samples of {signal!r}; it has {samples} (one every {period_ms:g} ms) after "
                     f"discarding {discard_s:g} s of the {duration_s:g}-s run. Simulate longer, discard less, "
                     "or pass band=None (no band-pass).")
+
+
+def warn_if_no_fc(band, samples, period_ms, signal, discard_s, duration_s):
+    """Warn, before any run, where the signal's series cannot give an FC, so that ``fc_mean`` would be NaN in every
+    run: fewer than 3 samples after the discards, or a band-pass it cannot take (:func:`check_band_fits`).
+
+    A sweep without an FC target still runs (its ``diverged``, ``gs_var`` and user summaries need no FC); the
+    :class:`~brainnet_cb.ShortRecordWarning` says why ``fc_mean`` is empty and how to get it.
+    """
+    problem = None
+    if samples < 3:
+        problem = (f"{signal!r} has {samples} samples (one every {period_ms:g} ms) after discarding {discard_s:g} s "
+                   f"of the {duration_s:g}-s run; an FC needs at least 3: simulate longer or discard less.")
+    else:
+        try:
+            check_band_fits(band, samples, period_ms, signal, discard_s, duration_s)
+        except SweepError as err:
+            problem = str(err)
+    if problem:
+        warnings.warn(f"fc_mean will be NaN in every run: {problem}", ShortRecordWarning,
+                      stacklevel=caller_stacklevel())
 
 
 def check_fcd_target(empirical_fcd, window_s, sample_s):

@@ -102,3 +102,16 @@ def test_the_default_sweep_runs_in_a_short_mode(tmp_path, capsys):
         assert list(res.G.values) == [0.25, 0.5, 0.75, 1.0] and "fc_mean" in res
         assert res.attrs["connectome"] == "tvb76"
     assert "swept         G (4 values): 4 runs" in capsys.readouterr().out
+
+
+def test_a_sweep_whose_bold_is_too_short_for_its_band_says_so(tmp_path, capsys):
+    """Four volumes cannot take the 0.01-0.1 Hz band-pass: the warning says so before the runs, and the summary
+    says fc_mean is NaN in every run (it printed 'fc_mean max nan at G = 0.25')."""
+    rc = cli.main(["sweep", "--duration", "2880", "--set", "monitors.bold.discard=0", "--set", "sweep.grid.G=[0.5]",
+                   "--out", str(tmp_path / "sweep.nc"), "--quiet", "--set", "output.figure=false"])
+    assert rc == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("brainnet-cb: warning: fc_mean will be NaN in every run: band=True: the zero-phase "
+                          "band-pass pads 15 samples at each end and needs more than 15 samples of 'bold'; it has 4 "
+                          "(one every 720 ms) after discarding 0 s of the 2.88-s run.")
+    assert "fc_mean       NaN in every run (no FC: see the warning)\n" in out

@@ -207,6 +207,16 @@ def test_a_band_the_signal_cannot_take_is_refused_before_running(conn, target):
 
 
 def test_a_sweep_that_needs_no_fc_runs_on_a_short_signal(conn):
-    """A stability map (which runs diverge, and when) needs no samples after the discard: it is not refused."""
-    res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0, 2.0]}, discard=0.095, **RUN, **FIT)
+    """A stability map (which runs diverge, and when) needs no samples after the discard: it is not refused, and a
+    warning says before the runs why fc_mean will be NaN (it was NaN without a word)."""
+    with pytest.warns(bn.ShortRecordWarning, match=r"^fc_mean will be NaN in every run: 'r' has 1 samples \(one "
+                                                   r"every 5 ms\) after discarding 0.095 s of the 0.1-s run; an FC "
+                                                   r"needs at least 3: simulate longer or discard less.$"):
+        res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0, 2.0]}, discard=0.095, **RUN, **FIT)
     assert res["diverged"].values.tolist() == [False, False] and np.all(np.isnan(res["fc_mean"].values))
+    with pytest.warns(bn.ShortRecordWarning, match=r"^fc_mean will be NaN in every run: band=True: the zero-phase "
+                                                   r"band-pass pads \d+ samples at each end and needs more than \d+ "
+                                                   r"samples of 'r'; it has 14 \(one every 5 ms\)") as record:
+        res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, signal="r", band=True, **dict(RUN, duration=70.0))
+    assert record[0].filename == __file__  # the caller's line
+    assert res["diverged"].values.tolist() == [False] and np.isnan(res["fc_mean"].values).all()
