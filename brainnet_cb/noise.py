@@ -55,7 +55,7 @@ from jax.typing import DTypeLike
 from ._checks import per_region
 from ._pytree import _equal
 from .errors import NoiseError
-from .units import to_ms
+from .units import _brainunit, _is_quantity, to_ms
 
 if TYPE_CHECKING:
     from .nodes.base import NodeModel
@@ -77,15 +77,25 @@ def _check_amplitudes(cls, sigma):
     if not sigma:
         raise NoiseError(f"{cls}() needs at least one amplitude, e.g. {cls}(v=0.2).")
     for name, value in sigma.items():
+        if _is_quantity(value):  # converted once the model (the unit of the state) is known: Noise.resolved
+            value = value.mantissa
         try:
+            if isinstance(value, (str, bytes, bool, np.bool_)):  # NumPy would read "0.1" as 0.1 and True as 1
+                raise TypeError(value)
             arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):  # e.g. a brainunit quantity, a string
+        except (TypeError, ValueError):
             raise NoiseError(
-                f"noise amplitude {name}={value!r} must be a plain number or one per region, in units of the state "
-                f"per sqrt(ms) (a brainunit quantity is not converted); got {type(value).__name__}."
+                f"noise amplitude {name}={value!r} must be a number or one per region, in units of the state "
+                f"per sqrt(ms), or a brainunit quantity of that dimension; got {type(value).__name__}."
             ) from None
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise NoiseError(f"noise amplitude {name}={value!r} must be finite and >= 0.")
+            raise NoiseError(f"noise amplitude {name}={sigma[name]!r} must be finite and >= 0.")
+
+
+def _unit_text(spec) -> str:
+    """A state unit as the messages write it: ``""`` for dimensionless, else ``"mV "``."""
+    text = str(spec).strip()
+    return "" if text in ("1", "") else f"{text} "
 
 
 class Noise:
@@ -117,7 +127,8 @@ class Noise:
         return hash((type(self), tuple(sorted(self.sigma))))  # equal noises have the same noisy states
 
     def __repr__(self):
-        args = ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in self.sigma.items())
+        args = ", ".join(f"{k}={v!r}" if _is_quantity(v) else f"{k}={np.asarray(v).tolist()}"
+                         for k, v in self.sigma.items())
         return f"{type(self).__name__}({self._extra()}{args})"
 
     def replace_sigma(self, **sigma) -> Noise:
@@ -128,10 +139,63 @@ class Noise:
         new.sigma = dict(sigma)
         return new
 
-    def amplitudes(self, model: NodeModel, n_regions: int, dtype: DTypeLike) -> tuple[tuple[int, ...], jax.Array]:
-        """``(rows, sigma)``: noisy state rows and their amplitudes ``(len(rows), n)``."""
-        rows, values = [], []
+    #: Power of the ms in the unit of an amplitude: the state per ms**time_power (``Additive``: 1/2).
+    time_power = 0.5
+    #: Whether the unit of an amplitude contains the unit of its state (not for ``Multiplicative``).
+    per_state = True
+
+    def amplitude_unit(self, model: NodeModel, name: str) -> str:
+        """The unit of the amplitude of state ``name`` of ``model``, as text (``"1/sqrt(ms)"``, ``"mV/sqrt(ms)"``)."""
+        state = _unit_text(getattr(model, "state_units", {}).get(name, "1")).strip() if self.per_state else ""
+        ms = "sqrt(ms)" if self.time_power == 0.5 else f"ms^{self.time_power:g}"
+        if not state:
+            return f"1/{ms}"
+        return f"{state}/{ms}" if state.isidentifier() else f"({state})/{ms}"
+
+    def _example(self, model: NodeModel, name: str) -> str:
+        """A quantity of the amplitude's unit for the messages (``0.05 / u.ms**0.5``, ``0.05 * u.mV / u.ms**0.5``)."""
+        state = _unit_text(getattr(model, "state_units", {}).get(name, "1")).strip() if self.per_state else ""
+        if not state or state.isidentifier():
+            return f"{'0.05 * u.' + state if state else '0.05'} / u.ms**{self.time_power:g}"
+        num, _, den = state.replace(" ", "").partition("/")
+        if num == "1" and den.isidentifier():  # 1/ms -> 0.05 / u.ms / u.ms**0.5
+            return f"0.05 / u.{den} / u.ms**{self.time_power:g}"
+        return f"0.05 * u.parse_unit({state!r}) / u.ms**{self.time_power:g}"
+
+    def resolved(self, model: NodeModel) -> Noise:
+        """This noise with every brainunit amplitude converted to a plain number in :meth:`amplitude_unit`.
+
+        A quantity of another dimension is a :class:`NoiseError` naming the
+        amplitude, what was given and the unit it needs. Plain numbers are
+        kept as they are (already in that unit); ``self`` is returned when no
+        amplitude is a quantity.
+        """
+        if not any(_is_quantity(v) for v in self.sigma.values()):
+            return self
+        u = _brainunit()
+        sigma = {}
         for name, value in self.sigma.items():
+            if not _is_quantity(value) or name not in model.states:  # an unknown state: amplitudes() says so
+                sigma[name] = value
+                continue
+            spec = getattr(model, "state_units", {}).get(name, "1") if self.per_state else "1"
+            unit = (u.parse_unit(spec) if isinstance(spec, str) else spec) * u.ms ** -self.time_power
+            try:
+                out = np.asarray(value.to_decimal(unit), dtype=float)
+            except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+                want = self.amplitude_unit(model, name)
+                raise NoiseError(
+                    f"noise amplitude {name} of {type(self).__name__} on {type(model).__name__}.{name} must have the "
+                    f"dimension of {want}; got {value} (unit {u.get_unit(value)}). Pass e.g. "
+                    f"{type(self).__name__}({name}={self._example(model, name)}) or a plain number in {want}."
+                ) from None
+            sigma[name] = float(out) if out.ndim == 0 else out
+        return self.replace_sigma(**sigma)
+
+    def amplitudes(self, model: NodeModel, n_regions: int, dtype: DTypeLike) -> tuple[tuple[int, ...], jax.Array]:
+        """``(rows, sigma)``: noisy state rows and their amplitudes ``(len(rows), n)``, in :meth:`amplitude_unit`."""
+        rows, values = [], []
+        for name, value in self.resolved(model).sigma.items():
             if name not in model.states:
                 raise NoiseError(
                     f"noise on {name!r}, but {type(model).__name__} has states {model.states}."
@@ -153,16 +217,27 @@ class Noise:
 class Additive(Noise):
     r"""Additive white noise on chosen state variables: :math:`dx_s = f_s\,dt + \sigma_s\,dW_s`.
 
-    One step adds :math:`\sigma_s\sqrt{dt}\,\xi` (``dt`` in ms, :math:`\sigma`
-    in units of the state per :math:`\sqrt{\mathrm{ms}}`): Euler–Maruyama
+    One step adds :math:`\sigma_s\sqrt{dt}\,\xi` (``dt`` in ms): Euler–Maruyama
     with ``method="euler"``, stochastic Heun with ``"heun"``. Itô and
     Stratonovich readings agree for additive noise.
 
+    Units: :math:`dW` has the unit :math:`\sqrt{\mathrm{ms}}` (its variance
+    over a step is ``dt``), so :math:`\sigma_s` has the unit of the state per
+    :math:`\sqrt{\mathrm{ms}}`: :math:`1/\sqrt{\mathrm{ms}}` for the
+    dimensionless ``v`` of Coombes–Byrne, :math:`\mathrm{mV}/\sqrt{\mathrm{ms}}`
+    for a Jansen–Rit potential. A plain number is read in that unit; a
+    brainunit quantity of that dimension is converted once the model is known
+    (``v=0.05 / u.ms**0.5`` is ``v=0.05``; ``v=0.05 / u.second**0.5`` is
+    ``v=0.05 / sqrt(1000)``), and one of another dimension (``v=0.05 * u.ms``)
+    is a :class:`~brainnet_cb.errors.NoiseError` naming the amplitude, before
+    anything is compiled.
+
     Parameters
     ----------
-    **sigma : float or array
+    **sigma : float, array or brainunit.Quantity
         One amplitude per noisy state variable, by name: ``Additive(v=0.2)``
-        or ``Additive(r=0.01, v=0.2)``; a scalar or one value per region.
+        or ``Additive(r=0.01, v=0.2)``; a scalar or one value per region
+        (state per sqrt(ms)).
 
     Examples
     --------
@@ -205,12 +280,14 @@ class OrnsteinUhlenbeck(Noise):
 
     Parameters
     ----------
-    tau : float or array
+    tau : float, array or brainunit time
         Correlation time (ms) > 0; a scalar or one value per region.
     initial : {"stationary", "zero"}, default "stationary"
         Law of :math:`\eta` at ``t = 0``.
-    **sigma : float or array
-        Amplitudes per noisy state variable, by name (``v=0.05``).
+    **sigma : float, array or brainunit.Quantity
+        Amplitudes per noisy state variable, by name (``v=0.05``), in the
+        state per :math:`\mathrm{ms}^{3/2}` (``v=0.05 / u.ms**1.5`` for a
+        dimensionless state; another dimension is a ``NoiseError``).
 
     Examples
     --------
@@ -219,8 +296,10 @@ class OrnsteinUhlenbeck(Noise):
     OrnsteinUhlenbeck(tau=10.0, v=0.02)
     """
 
+    time_power = 1.5  # sigma drives eta (state per ms): the state per ms**1.5
+
     def __init__(self, tau, initial="stationary", **sigma):
-        arr = np.asarray(to_ms(tau, "tau", NoiseError), dtype=float)
+        arr = np.asarray(to_ms(tau, "OrnsteinUhlenbeck tau", NoiseError), dtype=float)
         if arr.ndim > 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise NoiseError(f"OrnsteinUhlenbeck tau (correlation time, ms) must be finite and > 0; got {tau!r}.")
         if initial not in ("stationary", "zero"):
@@ -260,9 +339,10 @@ class Multiplicative(Noise):
     Parameters
     ----------
     convention : {"ito", "stratonovich"}, default "ito"
-    **sigma : float or array
-        Relative amplitudes per noisy state variable, by name (units
-        :math:`\mathrm{ms}^{-1/2}`).
+    **sigma : float, array or brainunit.Quantity
+        Relative amplitudes per noisy state variable, by name, in
+        :math:`\mathrm{ms}^{-1/2}` whatever the unit of the state
+        (``r=0.1 / u.ms**0.5``; another dimension is a ``NoiseError``).
 
     Examples
     --------
@@ -272,6 +352,8 @@ class Multiplicative(Noise):
     >>> Multiplicative(convention="stratonovich", r=0.1)
     Multiplicative(convention='stratonovich', r=0.1)
     """
+
+    per_state = False  # sigma x dW: sigma is in 1/sqrt(ms) whatever the unit of x
 
     def __init__(self, convention="ito", **sigma):
         if convention not in CONVENTIONS:

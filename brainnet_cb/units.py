@@ -41,7 +41,7 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
         except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
             raise error(
                 f"{name} must be a quantity with the dimension of {unit_name}; got "
-                f"{value}. Pass e.g. {name}={example or '1.0 * u.' + unit_name.replace('/', ' / u.')} "
+                f"{value}. Pass e.g. {_call(name, example or '1.0 * u.' + unit_name.replace('/', ' / u.'))} "
                 f"or a plain number in {unit_name}."
             ) from None
     if isinstance(value, (str, bytes, bool, np.bool_)):  # NumPy would read "0.1" as 0.1 and True as 1
@@ -57,6 +57,16 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
             f"{value!r} of type {type(value).__name__}."
         ) from None
     return float(out) if out.ndim == 0 else out
+
+
+def _call(name: str, example: str) -> str:
+    """How to pass ``example`` as ``name``: ``dt=...``; ``Bold(tr=...)`` for the names ``"Bold tr"`` and
+    ``"Bold.tr"`` (a class and its argument), which ``Bold tr=...`` would not write."""
+    for sep in (" ", "."):
+        head, found, arg = name.rpartition(sep)
+        if found and head.isidentifier() and arg.isidentifier():
+            return f"{head}({arg}={example})"
+    return f"{name}={example}"
 
 
 def _is_quantity(value) -> bool:

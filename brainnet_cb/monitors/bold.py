@@ -54,7 +54,7 @@ from .._checks import caller_stacklevel
 from .._pytree import pytree_dataclass, static_field
 from .._types import Parameter, Time
 from ..errors import MonitorError
-from ..units import _is_quantity, to_ms
+from ..units import _is_quantity, as_plain, to_ms
 from .base import Monitor, Observables
 from .hemodynamics import (
     HEMODYNAMIC_CONSTANTS,
@@ -225,7 +225,7 @@ class Bold(Monitor):
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         plain = not _is_quantity(self.tr)
-        set_("tr", to_ms(self.tr, "Bold tr", MonitorError))
+        set_("tr", as_plain(self.tr, "ms", "Bold tr", "ms", MonitorError, "0.72 * u.second"))
         if not (isinstance(self.tr, float) and math.isfinite(self.tr) and self.tr > 0):
             raise MonitorError(f"Bold tr must be a finite time > 0 (ms); got {self.tr!r}.")
         if plain and self.tr < SHORT_TR_MS and self.substeps is None and not _copied():

@@ -216,6 +216,8 @@ class Simulation:
     stimulus: Any = None
 
     def __post_init__(self):
+        if isinstance(self.noise, Noise) and isinstance(self.model, NodeModel):  # quantity amplitudes -> numbers
+            object.__setattr__(self, "noise", self.noise.resolved(self.model))
         run = prepare_run(self)  # every check, once, on the host
         for name, value in align_by_label(self, self.connectome.labels).items():
             object.__setattr__(self, name, value)  # values labelled by region, kept in the connectome's order

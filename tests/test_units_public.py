@@ -1,0 +1,125 @@
+"""Physical units at the public boundary: a brainunit quantity gives the plain-number result (bit for bit where
+the conversion is exact), and one of the wrong dimension is refused before compiling, naming the argument."""
+
+import brainunit as u
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.errors import NoiseError
+
+PAIR = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+CB = bn.CoombesByrne()
+
+
+def _run(noise, model=CB, **kw):
+    return bn.simulate(model, PAIR, duration=kw.pop("duration", 5.0), dt=0.1, key=0, noise=noise,
+                       monitors=[bn.Raw()], **kw)
+
+
+def _no_compile(monkeypatch):
+    """Make the first compiled call of a run (its initial carry) fail: a refusal must come before it."""
+    from brainnet_cb.simulation import engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled before the refusal")
+
+    monkeypatch.setattr(engine, "initial_carry", refuse)
+
+
+# --- noise amplitudes: the state per sqrt(ms) -----------------------------------------------------------------------
+
+def test_additive_amplitude_in_one_over_sqrt_ms_is_the_plain_number_bit_for_bit():
+    plain = _run(bn.Additive(v=0.05))
+    quantity = _run(bn.Additive(v=0.05 / u.ms**0.5))
+    np.testing.assert_array_equal(quantity.v.values, plain.v.values)
+    assert quantity.attrs["noise"] == plain.attrs["noise"] == "Additive(v=0.05)"
+    assert float(np.abs(plain.v.values - _run(None).v.values).max()) > 1e-3  # the noise acts
+
+
+def test_additive_amplitude_per_sqrt_second_is_divided_by_sqrt_1000():
+    noise = bn.Additive(v=np.sqrt(1000.0) * 0.05 / u.second**0.5).resolved(CB)
+    assert noise.sigma["v"] == pytest.approx(0.05, rel=1e-15)
+
+
+def test_per_region_amplitudes_as_a_quantity_array():
+    plain = _run(bn.Additive(v=[0.05, 0.1]))
+    quantity = _run(bn.Additive(v=np.array([0.05, 0.1]) / u.ms**0.5))
+    np.testing.assert_array_equal(quantity.v.values, plain.v.values)
+
+
+def test_the_amplitude_unit_follows_the_unit_of_the_state():
+    jr = bn.JansenRit()
+    plain = _run(bn.Additive(y1=0.05), jr, duration=2.0)
+    quantity = _run(bn.Additive(y1=50 * u.uvolt / u.ms**0.5), jr, duration=2.0)  # 50 uV/sqrt(ms) = 0.05 mV/sqrt(ms)
+    np.testing.assert_allclose(quantity.y1.values, plain.y1.values, rtol=1e-13, atol=0)
+    with pytest.raises(NoiseError, match=r"^noise amplitude y1 of Additive on JansenRit\.y1 must have the dimension "
+                                         r"of mV/sqrt\(ms\); got 0\.05 1 / ms\^0\.5 \(unit 1 / ms\^0\.5\)\. Pass e\.g\. "
+                                         r"Additive\(y1=0\.05 \* u\.mV / u\.ms\*\*0\.5\) or a plain number in "
+                                         r"mV/sqrt\(ms\)\.$"):
+        _run(bn.Additive(y1=0.05 / u.ms**0.5), jr)
+
+
+def test_a_time_as_noise_amplitude_is_refused_before_compiling(monkeypatch):
+    _no_compile(monkeypatch)
+    with pytest.raises(NoiseError, match=r"^noise amplitude v of Additive on CoombesByrne\.v must have the dimension "
+                                         r"of 1/sqrt\(ms\); got 0\.05 ms \(unit ms\)\. Pass e\.g\. "
+                                         r"Additive\(v=0\.05 / u\.ms\*\*0\.5\) or a plain number in 1/sqrt\(ms\)\.$"):
+        _run(bn.Additive(v=0.05 * u.ms))
+    with pytest.raises(NoiseError, match=r"^noise amplitude r of Additive on CoombesByrne\.r must have the dimension "
+                                         r"of \(1/ms\)/sqrt\(ms\); got 0\.05 ms \(unit ms\)\. Pass e\.g\. "
+                                         r"Additive\(r=0\.05 / u\.ms / u\.ms\*\*0\.5\)"):
+        _run(bn.Additive(r=0.05 * u.ms))
+
+
+def test_ornstein_uhlenbeck_amplitude_is_the_state_per_ms_to_the_three_halves():
+    plain = _run(bn.OrnsteinUhlenbeck(tau=5.0, v=0.05))
+    quantity = _run(bn.OrnsteinUhlenbeck(tau=5 * u.ms, v=0.05 / u.ms**1.5))
+    np.testing.assert_array_equal(quantity.v.values, plain.v.values)
+    with pytest.raises(NoiseError, match=r"^noise amplitude v of OrnsteinUhlenbeck on CoombesByrne\.v must have the "
+                                         r"dimension of 1/ms\^1\.5; got 0\.05 1 / ms\^0\.5"):
+        _run(bn.OrnsteinUhlenbeck(tau=5.0, v=0.05 / u.ms**0.5))
+    with pytest.raises(NoiseError, match=r"^OrnsteinUhlenbeck tau must be a quantity with the dimension of ms; got "
+                                         r"5 mV\. Pass e\.g\. OrnsteinUhlenbeck\(tau=1\.0 \* u\.ms\)"):
+        bn.OrnsteinUhlenbeck(tau=5 * u.mV, v=0.05)
+
+
+def test_multiplicative_amplitude_is_per_sqrt_ms_whatever_the_state():
+    plain = _run(bn.Multiplicative(r=0.1))
+    quantity = _run(bn.Multiplicative(r=0.1 / u.ms**0.5))
+    np.testing.assert_array_equal(quantity.r.values, plain.r.values)
+    with pytest.raises(NoiseError, match=r"^noise amplitude r of Multiplicative on CoombesByrne\.r must have the "
+                                         r"dimension of 1/sqrt\(ms\); got 0\.1 kHz \(unit kHz\)"):
+        _run(bn.Multiplicative(r=0.1 / u.ms))
+
+
+def test_a_negative_quantity_amplitude_is_refused_at_construction():
+    with pytest.raises(NoiseError, match=r"^noise amplitude v=.*-0\.1.* must be finite and >= 0\.$"):
+        bn.Additive(v=-0.1 / u.ms**0.5)
+
+
+def test_the_linear_theory_takes_a_quantity_amplitude():
+    model = bn.CoombesByrne(eta=-5.0)
+    plain = np.asarray(bn.linear_covariance(model, PAIR, noise=bn.Additive(v=0.05)))
+    per_s = np.asarray(bn.linear_covariance(model, PAIR, noise=bn.Additive(v=np.sqrt(1000.0) * 0.05 / u.second**0.5)))
+    np.testing.assert_allclose(per_s, plain, rtol=1e-12, atol=0)
+    assert np.abs(plain).max() > 0  # the covariance grows as sigma^2: a wrong factor would show
+
+
+# --- messages: the example is a call that runs -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: bn.Bold(tr=720 * u.mV), r"^Bold tr must be a quantity with the dimension of ms; got 720 mV\. Pass e\.g\. "
+                                     r"Bold\(tr=0\.72 \* u\.second\) or a plain number in ms\.$"),
+    (lambda: bn.simulate(CB, PAIR, duration=5.0, monitors=[
+        bn.TemporalAverage(1 * u.mV)]), r"^TemporalAverage period must be a quantity with the dimension of ms; got "
+                                        r"1 mV\. Pass e\.g\. TemporalAverage\(period=1\.0 \* u\.ms\) or a plain "
+                                        r"number in ms\.$"),
+    (lambda: bn.simulate(CB, PAIR, duration=5.0, stimulus=bn.stimulus.Sinusoid(frequency=40 * u.ms)),
+     r"^Sinusoid\.frequency must be a quantity with the dimension of Hz; got 40 ms\. Pass e\.g\. "
+     r"Sinusoid\(frequency=1\.0 \* u\.Hz\) or a plain number in Hz\.$"),
+])
+def test_a_wrong_dimension_names_the_argument_and_a_call_that_works(make, message, monkeypatch):
+    _no_compile(monkeypatch)
+    with pytest.raises(bn.BrainnetError, match=message):
+        make()
