@@ -26,7 +26,7 @@ Weights ``[target, source]``, normalised exactly as :func:`brainnet_cb.simulate`
 does (``normalize="max"`` by default).
 """
 
-from .continuation import CriticalCoupling, critical_coupling, relative_coupling
+from .continuation import CouplingRangeWarning, CriticalCoupling, critical_coupling, relative_coupling
 from .delay_stability import delayed_unstable_roots
 from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
 from .linear import linear_covariance, linear_fc, lyapunov_covariance
@@ -42,6 +42,7 @@ __all__ = [
     "delayed_leading_eigenvalue",
     "delayed_unstable_roots",
     "CriticalCoupling",
+    "CouplingRangeWarning",
     "critical_coupling",
     "relative_coupling",
     "linear_fc",

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from functools import partial
 
 import jax
@@ -43,7 +44,11 @@ from ..errors import DynamicsError
 from .fixed_points import FixedPoint, fixed_point_at, fixed_point_of
 from .system import NetworkArrays, build_network, in_float64, network_rhs, newton, rhs_and_jacobian
 
-__all__ = ["CriticalCoupling", "critical_coupling", "relative_coupling"]
+__all__ = ["CouplingRangeWarning", "CriticalCoupling", "critical_coupling", "relative_coupling"]
+
+
+class CouplingRangeWarning(UserWarning):
+    """:func:`critical_coupling` found a loss of stability just past ``G_max``, outside the scanned range."""
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -262,6 +267,23 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
     CriticalCoupling
         ``.G_c``, ``.kind``, ``.frequency`` (Hz), ``.eigenvalue``,
         ``.fixed_point``, ``.branch``; ``.relative(G)`` = ``G / G_c``.
+        ``G_c`` always lies in ``[G_start, G_max]``; a branch stable up to
+        ``G_max`` gives ``G_c = inf`` and ``kind = "none"``.
+
+    Raises
+    ------
+    DynamicsError
+        When the normalised weights are all zero: ``G`` multiplies nothing,
+        so no ``G_c`` exists (before, ``G_c = inf`` and ``G_slowest = 0``
+        came back without a word); and for bad arguments.
+
+    Warns
+    -----
+    CouplingRangeWarning
+        When the continuation step that passes ``G_max`` also crosses into
+        instability and the crossing lies past ``G_max``: the result is then
+        that of the scanned range (stable up to ``G_max``, ``G_c = inf``) and
+        the warning names the crossing's ``G`` and asks for a larger ``G_max``.
 
     References
     ----------
@@ -290,8 +312,14 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
             "Pass a coupling with a scalar G (its value is replaced), e.g. bn.Linear()."
         )
     G_start = _check_number("G_start", G_start)
+    w = np.asarray(build_network(model, connectome, coupling, normalize=normalize).arrays.weights)
+    if not np.any(w):
+        raise DynamicsError(
+            f"critical_coupling needs a connectome with connections; all {w.shape[0]}x{w.shape[-1]} "
+            "weights are zero, so G multiplies nothing and no G_c exists. Pass a connectome with "
+            "non-zero weights (bn.load_atlas(...)), or study the uncoupled node with network_fixed_points()."
+        )
     if G_max is None:
-        w = np.asarray(build_network(model, connectome, coupling, normalize=normalize).arrays.weights)
         rho = float(np.max(np.abs(np.linalg.eigvals(w))))
         G_max = G_start + 50.0 / rho if rho > 0 else G_start + 50.0
     G_max = _check_number("G_max", G_max, lo=G_start)
@@ -320,6 +348,7 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
     rec = [(G_start, lam.real, mean_sent(u))]
     prev = None  # (u, t, lam, h) of the point before u, for locating maxima of max_real
     slowest = (lam.real, G_start, u)
+    past = False  # whether the step over G_max crossed (the crossing lies past the scanned range)
     while len(rec) < max_points:
         u_new, res, it = _correct(u + h * t, t, arrays, port, shape)
         ok = float(res) <= _accept(u_new)
@@ -336,12 +365,20 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
         t_new = _tangent(u_new, t, arrays, port, shape)
         rec.append((float(u_new[-1]), lam_new.real, mean_sent(u_new)))
         if lam_new.real >= 0:
-            return _bisect(network, u, t, h, lam, t_new, tol, rec, normalize, slowest)
+            found = _bisect(network, u, t, h, lam, t_new, tol, rec, normalize, slowest)
+            if found.G_c <= G_max:
+                return found
+            past = _warn_past(found, G_max)  # the step over G_max crossed: stable up to G_max
+            break
         if prev is not None and lam.real > prev[2].real and lam.real > lam_new.real:
             # a local maximum of max_real around u: refine it; it may touch 0
             s_best, lam_best, u_best = _golden(prev[0], prev[1], prev[3] + h, arrays, port, shape)
             if lam_best.real >= 0:
-                return _bisect(network, prev[0], prev[1], s_best, prev[2], t, tol, rec, normalize, slowest)
+                found = _bisect(network, prev[0], prev[1], s_best, prev[2], t, tol, rec, normalize, slowest)
+                if found.G_c <= G_max:
+                    return found
+                past = _warn_past(found, G_max)
+                break
             if lam_best.real > slowest[0] and float(u_best[-1]) <= G_max:
                 slowest = (lam_best.real, float(u_best[-1]), u_best)
         prev = (u, t, lam, h)
@@ -351,8 +388,9 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
         if float(u[-1]) > G_max or float(u[-1]) < G_start - 1e-12:
             break
         h = min(h * (1.5 if int(it) <= 3 else 1.0 if int(it) <= 6 else 0.5), h_max)
-    if float(u[-1]) > G_max:
-        # the last step passed G_max: end the branch there (it stayed stable, so it has no fold to pass)
+    if past or float(u[-1]) > G_max:
+        # the last step passed G_max: end the branch there (stable up to G_max, so no fold to pass;
+        # when the step crossed past G_max, u is the last stable point before G_max)
         end = network.with_strength(G_max)
         x, res, _ = newton(jnp.asarray(u[:-1]).reshape(shape), end.arrays, end.port)
         if float(res) <= _accept(u):
@@ -361,9 +399,20 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
             rec[-1] = (G_max, lam.real, mean_sent(u))
             if lam.real > slowest[0]:
                 slowest = (lam.real, G_max, u)
+        elif past:
+            rec.pop()  # the unstable point past G_max is no part of the scanned branch
     fp = fixed_point_at(network.with_strength(float(u[-1])), np.asarray(u[:-1]).reshape(shape), "continuation")
     return CriticalCoupling(math.inf, "none", math.nan, lam, fp, _branch(rec), normalize,
                             slowest[1], slowest[0], float(u[-1]))
+
+
+def _warn_past(found, G_max):
+    """Warn that the crossing found by the step over ``G_max`` lies outside the scanned range."""
+    warnings.warn(
+        f"the fixed point loses stability ({found.kind}) at G={found.G_c:.6g}, past G_max={G_max:.6g}: "
+        f"reported as stable up to G_max (G_c=inf, kind='none'). Raise G_max above {found.G_c:.6g} "
+        "to have it reported as G_c.", CouplingRangeWarning, stacklevel=4)
+    return True
 
 
 def _golden(u0, t0, span, arrays, port, shape, iters=40):
