@@ -65,16 +65,34 @@ __all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_
 CHECKPOINT_FORMAT = 1
 
 
+def _impl_name(spec) -> str:
+    """The name of a generator as :func:`jax.random.key_impl` gives it, whatever JAX's version.
+
+    JAX 0.10 gives the name itself (``"threefry2x32"``); earlier versions a ``PRNGSpec`` whose
+    ``str`` is the generator's short tag (``"fry"``) and whose ``PRNGImpl`` has a ``name``.
+    """
+    if isinstance(spec, str):
+        return spec
+    name = getattr(getattr(spec, "_impl", spec), "name", None)
+    return name if isinstance(name, str) else str(spec)
+
+
+def _is_threefry(name) -> bool:
+    """Whether ``name`` is JAX's default Threefry generator (its ``PRNGImpl.name``, or this JAX's name of it)."""
+    return name == "threefry2x32" or name == _impl_name(jax.random.key_impl(jax.random.key(0, impl="threefry2x32")))
+
+
 def _key_impl(leaf) -> str | None:
     """The generator of a typed key other than JAX's default Threefry (``"rbg"``, ...); None otherwise.
 
     Keys of two generators can hold the same data (``rbg`` and ``unsafe_rbg``: ``[0, 5, 0, 5]`` for
     seed 5) and draw other numbers; Threefry keys are named by their data alone, as in files written
-    before the generator was recorded.
+    before the generator was recorded. The generator is known by its name (:func:`_impl_name`), not
+    by the ``str`` of what :func:`jax.random.key_impl` returns, which differs between JAX versions.
     """
     if isinstance(leaf, jax.Array) and jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key):
-        impl = str(jax.random.key_impl(leaf))
-        return None if impl == "threefry2x32" else impl  # JAX's name of its default generator
+        impl = _impl_name(jax.random.key_impl(leaf))
+        return None if _is_threefry(impl) else impl
     return None
 
 

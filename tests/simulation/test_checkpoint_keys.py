@@ -52,3 +52,47 @@ def test_a_threefry_key_is_named_by_its_data_as_before():
     data = np.asarray(jax.random.key_data(key))
     old = hashlib.sha256(f"{data.dtype.str}{data.shape}".encode() + data.tobytes()).hexdigest()[:16]
     assert got == {"describe": "seed [0, 5]", "hash": old}
+
+
+class _PRNGImpl:
+    """What JAX before 0.10 named a generator: ``PRNGImpl(name="threefry2x32", tag="fry")``, ``str`` its tag."""
+
+    def __init__(self, name, tag):
+        self.name, self.tag = name, tag
+
+    def __str__(self):
+        return self.tag
+
+
+class _PRNGSpec:
+    """What ``jax.random.key_impl`` returned before JAX 0.10: ``str`` is the tag, the name is on ``_impl``."""
+
+    def __init__(self, impl):
+        self._impl = impl
+
+    def __str__(self):
+        return str(self._impl)
+
+
+_TAGS = {"threefry2x32": "fry", "rbg": "rbg", "unsafe_rbg": "urbg"}
+
+
+def test_a_threefry_checkpoint_resumes_bit_for_bit_whatever_jax_calls_its_generator(tmp_path, stop_after_chunk,
+                                                                                     monkeypatch):
+    # compared str(key_impl(key)) == "threefry2x32": where key_impl gave a PRNGSpec ('fry'), a Threefry
+    # key was hashed as 'key<fry>' and the checkpoint written by this very run was refused
+    path = tmp_path / "run.ckpt.npz"
+    _interrupted(path, 5, stop_after_chunk)
+    straight = bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=5, **KW)
+    real = jax.random.key_impl
+    spec = lambda key: _PRNGSpec(_PRNGImpl(real(key), _TAGS[real(key)]))  # noqa: E731
+    monkeypatch.setattr(jax.random, "key_impl", spec)
+    assert str(jax.random.key_impl(jax.random.key(5))) == "fry"
+    assert ck._key_impl(jax.random.key(5)) is None
+    assert ck._key_impl(jax.random.key(5, impl="unsafe_rbg")) == "unsafe_rbg"
+    resumed = bn.simulate(bn.CoombesByrne(eta=-4.6), CONN, key=5, resume_from=path, **KW)
+    for name in straight.data_vars:
+        assert straight[name].values.tobytes() == resumed[name].values.tobytes(), name
+    run = bn.prepare(bn.CoombesByrne(eta=-4.6), CONN, key=jax.random.key(5),
+                     **{k: v for k, v in KW.items() if k != "chunk_steps"})
+    assert ck.fingerprint(run)["key"]["describe"] == "seed [0, 5]"
