@@ -285,7 +285,9 @@ class ParameterBook:
     def coordinate_attrs(self, name, verb: str) -> dict:
         """CF attributes of the coordinate holding the values of ``name`` in a batch or sweep.
 
-        ``long_name`` (``"<verb> <kind> parameter <name>"``, e.g. ``"swept model parameter eta"``) and, where the
+        ``long_name`` (``"<verb> <kind> parameter <name>"``, e.g. ``"swept model parameter eta"``;
+        ``"batched random seed"``, ``"batched conduction speed"``, ``"swept scale of the eta map (eta_scale)"``
+        for a seed, the speed and a heterogeneity map scale) and, where the
         unit is declared, ``units``: a model's (or coupling's) ``param_units``, ``mm/ms`` for ``speed``, ``1``
         for a heterogeneity map scale. A noise amplitude or a seed gets none.
         """
@@ -293,7 +295,9 @@ class ParameterBook:
         declared = {"model": getattr(self.model, "param_units", None),
                     "coupling": getattr(self.coupling, "param_units", None)}.get(p.kind) or {}
         units = {"speed": "mm/ms", "heterogeneity": "1"}.get(p.kind, declared.get(p.field))
-        attrs = {"long_name": f"{verb} {p.kind} parameter {name}"}
+        attrs = {"long_name": {"seed": f"{verb} random seed", "speed": f"{verb} conduction speed",
+                               "heterogeneity": f"{verb} scale of the {p.field} map ({name})",
+                               }.get(p.kind, f"{verb} {p.kind} parameter {name}")}
         if units is not None:
             attrs["units"] = str(units)
         return attrs

@@ -8,6 +8,7 @@ import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.simulation.cf import cf_global_attrs, decimal_times, sample_times, stamp, time_in_seconds, unstamp
+from brainnet_cb.simulation.parameters import ParameterBook
 
 CONN = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
 
@@ -124,7 +125,7 @@ def test_batched_and_swept_parameters_carry_long_name_and_declared_units(tmp_pat
     ds = bn.simulate_batch(mpr, CONN, duration=2.0, dt=0.1, batch={"tau": [1.0, 2.0], "speed": [3.0, 6.0],
                                                                     "G": [0.0, 0.1]})
     assert ds.tau.attrs == {"long_name": "batched model parameter tau", "units": "ms"}
-    assert ds.speed.attrs == {"long_name": "batched speed parameter speed", "units": "mm/ms"}
+    assert ds.speed.attrs == {"long_name": "batched conduction speed", "units": "mm/ms"}  # was "speed parameter speed"
     assert ds.G.attrs == {"long_name": "batched coupling parameter G"}  # Linear declares no unit for G
     bn.write_netcdf(ds, tmp_path / "batch.nc")
     assert xr.load_dataset(tmp_path / "batch.nc").tau.attrs == ds.tau.attrs
@@ -135,6 +136,17 @@ def test_batched_and_swept_parameters_carry_long_name_and_declared_units(tmp_pat
     assert sw.tau.attrs == {"long_name": "swept model parameter tau", "units": "ms"}
     assert sw.G.attrs == {"long_name": "swept coupling parameter G"}
     assert sw.gs_var.attrs["units"] == "(1/ms)^2" and sw.fc_corr.attrs["units"] == "1"  # was "1": var of r
+
+
+def test_a_batched_seed_and_a_map_scale_read_naturally():
+    # the seed read "batched seed parameter seed", a map scale "swept heterogeneity parameter eta_scale"
+    ds = bn.simulate_batch(bn.CoombesByrne(), CONN, duration=1.0, dt=0.1, noise=bn.Additive(v=0.1),
+                           batch={"seed": [1, 2], "noise_v": [0.1, 0.2]})
+    assert ds.seed.attrs == {"long_name": "batched random seed"}  # a seed has no unit
+    assert ds.noise_v.attrs["long_name"] == "batched noise parameter noise_v"  # as before
+    book = ParameterBook(bn.CoombesByrne(), maps={"eta": [0.5, -0.5]})
+    assert book.coordinate_attrs("eta_scale", "swept") == {"long_name": "swept scale of the eta map (eta_scale)",
+                                                           "units": "1"}
 
 
 def test_time_stamps_are_the_decimal_times_whatever_the_chunks(tmp_path):
