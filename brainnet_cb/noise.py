@@ -144,23 +144,53 @@ class Noise:
     #: Whether the unit of an amplitude contains the unit of its state (not for ``Multiplicative``).
     per_state = True
 
-    def amplitude_unit(self, model: NodeModel, name: str) -> str:
+    @classmethod
+    def _state_unit(cls, model: NodeModel, name: str) -> str:
+        return _unit_text(getattr(model, "state_units", {}).get(name, "1")).strip() if cls.per_state else ""
+
+    @classmethod
+    def amplitude_unit(cls, model: NodeModel, name: str) -> str:
         """The unit of the amplitude of state ``name`` of ``model``, as text (``"1/sqrt(ms)"``, ``"mV/sqrt(ms)"``)."""
-        state = _unit_text(getattr(model, "state_units", {}).get(name, "1")).strip() if self.per_state else ""
-        ms = "sqrt(ms)" if self.time_power == 0.5 else f"ms^{self.time_power:g}"
+        state = cls._state_unit(model, name)
+        ms = "sqrt(ms)" if cls.time_power == 0.5 else f"ms^{cls.time_power:g}"
         if not state:
             return f"1/{ms}"
         return f"{state}/{ms}" if state.isidentifier() else f"({state})/{ms}"
 
-    def _example(self, model: NodeModel, name: str) -> str:
+    @classmethod
+    def _example(cls, model: NodeModel, name: str) -> str:
         """A quantity of the amplitude's unit for the messages (``0.05 / u.ms**0.5``, ``0.05 * u.mV / u.ms**0.5``)."""
-        state = _unit_text(getattr(model, "state_units", {}).get(name, "1")).strip() if self.per_state else ""
+        state = cls._state_unit(model, name)
         if not state or state.isidentifier():
-            return f"{'0.05 * u.' + state if state else '0.05'} / u.ms**{self.time_power:g}"
+            return f"{'0.05 * u.' + state if state else '0.05'} / u.ms**{cls.time_power:g}"
         num, _, den = state.replace(" ", "").partition("/")
         if num == "1" and den.isidentifier():  # 1/ms -> 0.05 / u.ms / u.ms**0.5
-            return f"0.05 / u.{den} / u.ms**{self.time_power:g}"
-        return f"0.05 * u.parse_unit({state!r}) / u.ms**{self.time_power:g}"
+            return f"0.05 / u.{den} / u.ms**{cls.time_power:g}"
+        return f"0.05 * u.parse_unit({state!r}) / u.ms**{cls.time_power:g}"
+
+    @classmethod
+    def plain_amplitude(cls, model: NodeModel, name: str, value, label=None, error=NoiseError):
+        """``value`` (a number, array or brainunit quantity) as plain numbers in :meth:`amplitude_unit`.
+
+        A quantity of another dimension raises ``error``, whose message starts
+        with ``label`` (default: the amplitude and the state it acts on).
+        Values that are no quantity are returned as they are.
+        """
+        if not _is_quantity(value):
+            return value
+        u = _brainunit()
+        spec = getattr(model, "state_units", {}).get(name, "1") if cls.per_state else "1"
+        unit = (u.parse_unit(spec) if isinstance(spec, str) else spec) * u.ms ** -cls.time_power
+        try:
+            out = np.asarray(value.to_decimal(unit), dtype=float)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            want = cls.amplitude_unit(model, name)
+            head = label or f"noise amplitude {name} of {cls.__name__} on {type(model).__name__}.{name}"
+            raise error(
+                f"{head} must have the dimension of {want}; got {value} (unit {u.get_unit(value)}). Pass e.g. "
+                f"{cls.__name__}({name}={cls._example(model, name)}) or a plain number in {want}."
+            ) from None
+        return float(out) if out.ndim == 0 else out
 
     def resolved(self, model: NodeModel) -> Noise:
         """This noise with every brainunit amplitude converted to a plain number in :meth:`amplitude_unit`.
@@ -172,25 +202,9 @@ class Noise:
         """
         if not any(_is_quantity(v) for v in self.sigma.values()):
             return self
-        u = _brainunit()
-        sigma = {}
-        for name, value in self.sigma.items():
-            if not _is_quantity(value) or name not in model.states:  # an unknown state: amplitudes() says so
-                sigma[name] = value
-                continue
-            spec = getattr(model, "state_units", {}).get(name, "1") if self.per_state else "1"
-            unit = (u.parse_unit(spec) if isinstance(spec, str) else spec) * u.ms ** -self.time_power
-            try:
-                out = np.asarray(value.to_decimal(unit), dtype=float)
-            except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
-                want = self.amplitude_unit(model, name)
-                raise NoiseError(
-                    f"noise amplitude {name} of {type(self).__name__} on {type(model).__name__}.{name} must have the "
-                    f"dimension of {want}; got {value} (unit {u.get_unit(value)}). Pass e.g. "
-                    f"{type(self).__name__}({name}={self._example(model, name)}) or a plain number in {want}."
-                ) from None
-            sigma[name] = float(out) if out.ndim == 0 else out
-        return self.replace_sigma(**sigma)
+        return self.replace_sigma(**{  # an unknown state: amplitudes() says so
+            name: self.plain_amplitude(model, name, value) if name in model.states else value
+            for name, value in self.sigma.items()})
 
     def amplitudes(self, model: NodeModel, n_regions: int, dtype: DTypeLike) -> tuple[tuple[int, ...], jax.Array]:
         """``(rows, sigma)``: noisy state rows and their amplitudes ``(len(rows), n)``, in :meth:`amplitude_unit`."""

@@ -4,9 +4,10 @@ the conversion is exact), and one of the wrong dimension is refused before compi
 import brainunit as u
 import numpy as np
 import pytest
+from xarray import testing as xr_testing
 
 import brainnet_cb as bn
-from brainnet_cb.errors import NoiseError
+from brainnet_cb.errors import NoiseError, SimulationError
 
 PAIR = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
 CB = bn.CoombesByrne()
@@ -123,3 +124,68 @@ def test_a_wrong_dimension_names_the_argument_and_a_call_that_works(make, messag
     _no_compile(monkeypatch)
     with pytest.raises(bn.BrainnetError, match=message):
         make()
+
+
+# --- batches, sweeps and fits: values as the run takes them -----------------------------------------------------------
+
+N3 = np.ones((3, 3)) - np.eye(3)
+TRIANGLE = bn.Connectome(N3, 20 * N3)
+MPR = bn.MontbrioPazoRoxin()  # tau in ms (param_units)
+QUICK = dict(duration=20.0, dt=0.1, noise=bn.Additive(v=0.01), key=0, monitors=[bn.TemporalAverage(1.0)])
+
+
+def test_a_batch_of_quantities_is_the_batch_of_plain_numbers():
+    plain = bn.simulate_batch(MPR, TRIANGLE, batch={"tau": [1.0, 2.0], "noise_v": [0.01, 0.02]}, **QUICK)
+    for batch in ({"tau": np.array([1.0, 2.0]) * u.ms, "noise_v": np.array([0.01, 0.02]) / u.ms**0.5},
+                  {"tau": [1.0 * u.ms, 0.002 * u.second], "noise_v": [0.01 / u.ms**0.5, 0.02 / u.ms**0.5]}):
+        quantity = bn.simulate_batch(MPR, TRIANGLE, batch=batch, **QUICK)
+        np.testing.assert_array_equal(quantity.r.values, plain.r.values)
+        np.testing.assert_array_equal(quantity.tau.values, [1.0, 2.0])
+    assert quantity.tau.attrs == {"long_name": "batched model parameter tau", "units": "ms"}
+    assert quantity.noise_v.attrs == {"long_name": "batched noise parameter noise_v", "units": "1/sqrt(ms)"}
+
+
+@pytest.mark.parametrize("batch, message", [
+    ({"tau": np.array([1.0, 2.0]) * u.mV},
+     r"^batch\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got \[1\. 2\.\] mV \(unit mV\)\. Pass quantities with the "
+     r"dimension of ms or plain numbers in ms\.$"),
+    ({"eta": np.array([1.0, 2.0]) * u.ms},
+     r"^batch\['eta'\]: MontbrioPazoRoxin\.eta is dimensionless; got \[1\. 2\.\] ms \(unit ms\)\. Pass plain "
+     r"numbers\.$"),
+    ({"noise_v": np.array([0.01, 0.02]) * u.ms},
+     r"^batch\['noise_v'\] must have the dimension of 1/sqrt\(ms\); got \[0\.01 0\.02\] ms \(unit ms\)\. Pass e\.g\. "
+     r"Additive\(v=0\.05 / u\.ms\*\*0\.5\) or a plain number in 1/sqrt\(ms\)\.$"),
+])
+def test_a_batch_of_the_wrong_dimension_is_named_before_compiling(batch, message, monkeypatch):
+    from brainnet_cb.simulation.parameters import ParameterBook
+
+    def refuse(*args, **kwargs):  # the batched program is built from the stacked values
+        raise AssertionError("the batched program was built before the refusal")
+
+    monkeypatch.setattr(ParameterBook, "stack", refuse)
+    with pytest.raises(SimulationError, match=message):
+        bn.simulate_batch(MPR, TRIANGLE, batch=batch, **QUICK)
+
+
+def test_a_sweep_over_a_quantity_grid_labels_its_coordinates():
+    kw = dict(QUICK, duration=100.0, signal="r", band=None)
+    plain = bn.sweep(MPR, TRIANGLE, {"tau": [1.0, 2.0], "noise_v": [0.01, 0.02]}, **kw)
+    quantity = bn.sweep(MPR, TRIANGLE, {"tau": [0.001, 0.002] * u.second, "noise_v": [0.01, 0.02] / u.ms**0.5}, **kw)
+    xr_testing.assert_identical(quantity.drop_attrs(), plain.drop_attrs())
+    assert quantity.tau.attrs["units"] == "ms" and quantity.noise_v.attrs["units"] == "1/sqrt(ms)"
+    with pytest.raises(bn.SweepError, match=r"^grid\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got \[1\. 2\.\] mV"):
+        bn.sweep(MPR, TRIANGLE, {"tau": [1.0, 2.0] * u.mV}, **kw)
+
+
+def test_nelder_mead_takes_init_bounds_and_step_as_quantities():
+    fc = np.array([[1, 0.3, 0.2], [0.3, 1, 0.1], [0.2, 0.1, 1]])
+    kw = dict(QUICK, duration=50.0, signal="r", band=None, empirical_fc=fc, maxfev=3)
+    plain = bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5}, bounds={"tau": (1.0, 2.0)}, step={"tau": 0.2}, **kw)
+    quantity = bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5 * u.ms}, bounds={"tau": (1 * u.ms, 0.002 * u.second)},
+                                  step={"tau": 200 * u.usecond}, **kw)
+    xr_testing.assert_identical(quantity.drop_attrs(), plain.drop_attrs())
+    assert quantity.attrs.keys() == plain.attrs.keys()
+    with pytest.raises(bn.FitError, match=r"^bounds\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got 1 mV"):
+        bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5}, bounds={"tau": (1 * u.mV, 2.0)}, **kw)
+    with pytest.raises(bn.FitError, match=r"^step\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got 0\.2 mV"):
+        bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5}, step={"tau": 0.2 * u.mV}, **kw)

@@ -57,6 +57,7 @@ from ..errors import FitError
 from ..simulation import differentiable
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
+from ..units import _is_quantity
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, check_options, loss_value, result_dataset
 from .objective import check_seeds, describe_seeds, heterogeneity_maps
@@ -97,12 +98,13 @@ def fit_parameters(init, book, run):
     return params, values
 
 
-def fit_bounds(bounds, values, params):
+def fit_bounds(bounds, values, params, book=None):
     """``{name: (low, high)}``: the parameter book's bounds, replaced by the user's ``bounds``.
 
     A user's bound of ``None`` is the parameter's own (its domain's end); bounds reaching outside the
     parameter's domain (e.g. ``G`` below 0, where every point scores ``+inf``) are refused. Every starting
-    value must lie inside its bounds.
+    value must lie inside its bounds. With the parameter ``book``, an end given as a brainunit quantity is
+    converted as the parameter's values are (``(1 * u.ms, 2 * u.ms)`` for a ``tau`` in ms).
     """
     given = {} if bounds is None else bounds
     if not isinstance(given, dict):
@@ -113,7 +115,11 @@ def fit_bounds(bounds, values, params):
             raise FitError(f"bounds given for {name!r}, which is not fitted; fitted: {list(values)}.")
         low, high = params[name].bounds
         try:
-            lo, hi = (low if b[0] is None else float(b[0])), (high if b[1] is None else float(b[1]))
+            ends = [book.plain(params[name], e, f"bounds[{name!r}]", FitError)
+                    if book is not None and _is_quantity(e) else e for e in b[:2]] + list(b[2:])
+            lo, hi = (low if ends[0] is None else float(ends[0])), (high if ends[1] is None else float(ends[1]))
+        except FitError:  # a quantity of the wrong dimension: the book's message
+            raise
         except (TypeError, ValueError, IndexError):
             raise FitError(f"bounds[{name!r}] must be (low, high) (None for no bound); got {b!r}.") from None
         if not lo < hi:
@@ -361,7 +367,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         fisher_z=fisher_z, checkpoint=checkpoint, seeds=seeds, heterogeneity=heterogeneity, **options)
     run, kinds, emp, values = problem["run"], problem["kinds"], problem["empirical_fc"], problem["values"]
     discard_s = to_seconds(discard, "discard")
-    lims = fit_bounds(bounds, values, problem["parameters"])
+    lims = fit_bounds(bounds, values, problem["parameters"], problem["book"])
     opt_name = f"optax.adam({learning_rate!r})" if optimizer is None else type(optimizer).__name__
     if optimizer is None:
         if not (isinstance(learning_rate, (int, float, np.floating)) and learning_rate > 0):

@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from ..errors import FitError
+from ..units import _is_quantity
 from .fit import INIT_UNKNOWN, fit_bounds
 from .fit_grid import Records, progress_bar, setup
 from .fit_results import check_int
@@ -114,12 +115,14 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
             raise FitError(f"init[{name!r}] must be a finite scalar (Nelder-Mead fits global values; fit "
                            f"per-region values with bn.fit_gradient or a heterogeneity scale); got {v!r}.")
         params[name], values[name] = p, arr
-    limits = fit_bounds(bounds, values, params)
+    limits = fit_bounds(bounds, values, params, book)
     for name, v in values.items():
         if not params[name].inside(v):
             raise FitError(f"init[{name!r}] = {float(v)!r} lies outside the parameter's domain {params[name].bounds}.")
     steps = {k: float(0.2 * abs(v) if v != 0 else 0.1) for k, v in values.items()}
     for k, w in (step or {}).items():
+        if k in values and _is_quantity(w):  # a width in the parameter's unit, as init takes it
+            w = book.plain(params[k], w, f"step[{k!r}]", FitError)
         if k not in values or not (np.isscalar(w) and float(w) > 0):
             raise FitError(f"step must map fitted names {list(values)} to widths > 0; got {step!r}.")
         steps[k] = float(w)

@@ -79,7 +79,7 @@ from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SimulationError, SweepError
 from ..noise import Additive
-from ..units import to_mm_per_ms
+from ..units import _brainunit, _is_quantity, to_mm_per_ms
 from .validation import seed_keys
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
@@ -186,11 +186,15 @@ class ParameterBook:
         ``{field: m}``: a per-region map ``m`` (shape ``(n,)``, finite) for
         model fields; each adds the ``"heterogeneity"`` parameter
         ``"<field>_scale"`` (see :meth:`expand`).
+    noise : Noise, optional
+        The run's noise: its class sets the unit of the ``"noise"``
+        amplitudes (default ``Additive``: the state per sqrt(ms)).
     """
 
-    def __init__(self, model, coupling=None, maps=None):
+    def __init__(self, model, coupling=None, maps=None, noise=None):
         self.model = model
         self.coupling = Linear() if coupling is None else coupling
+        self.noise_class = Additive if noise is None else type(noise)
         self.model_fields = [f.name for f in dataclasses.fields(model)]
         self.coupling_fields = [f.name for f in dataclasses.fields(self.coupling)]
         self.maps = {}
@@ -207,7 +211,7 @@ class ParameterBook:
     @classmethod
     def of(cls, spec, maps=None) -> ParameterBook:
         """The book of a :class:`~brainnet_cb.Simulation` (with heterogeneity ``maps``, if any)."""
-        return cls(spec.model, spec.coupling, maps)
+        return cls(spec.model, spec.coupling, maps, spec.noise)
 
     @property
     def names(self) -> list:
@@ -289,12 +293,15 @@ class ParameterBook:
         ``"batched random seed"``, ``"batched conduction speed"``, ``"swept scale of the eta map (eta_scale)"``
         for a seed, the speed and a heterogeneity map scale) and, where the
         unit is declared, ``units``: a model's (or coupling's) ``param_units``, ``mm/ms`` for ``speed``, ``1``
-        for a heterogeneity map scale. A noise amplitude or a seed gets none.
+        for a heterogeneity map scale, the amplitude unit of the noise class for a noise amplitude
+        (``1/sqrt(ms)`` for ``Additive`` on a dimensionless state). A seed gets none.
         """
         p = self.lookup(name)
         declared = {"model": getattr(self.model, "param_units", None),
                     "coupling": getattr(self.coupling, "param_units", None)}.get(p.kind) or {}
         units = {"speed": "mm/ms", "heterogeneity": "1"}.get(p.kind, declared.get(p.field))
+        if p.kind == "noise":
+            units = self.noise_class.amplitude_unit(self.model, p.field)
         attrs = {"long_name": {"seed": f"{verb} random seed", "speed": f"{verb} conduction speed",
                                "heterogeneity": f"{verb} scale of the {p.field} map ({name})",
                                }.get(p.kind, f"{verb} {p.kind} parameter {name}")}
@@ -346,17 +353,39 @@ class ParameterBook:
         return arr
 
     def plain(self, p: Parameter, values, label, error):
-        """``values`` of ``p`` as plain numbers: a brainunit speed in mm/ms (as the run's ``speed=``
-        takes it); strings and booleans refused (NumPy would read ``"0.5"`` as 0.5 and True as 1), and so
-        is any value of a static field (:meth:`check_not_static`)."""
+        """``values`` of ``p`` as plain numbers: brainunit quantities (an array of them, or a list of quantities)
+        converted as the run takes them (a speed in mm/ms, a model or coupling field in its ``param_units``, a
+        noise amplitude in its noise class's :meth:`~brainnet_cb.noise.Noise.amplitude_unit`), a quantity of
+        another dimension refused with ``error``; strings and booleans refused (NumPy would read ``"0.5"`` as
+        0.5 and True as 1), and so is any value of a static field (:meth:`check_not_static`)."""
         self.check_not_static(p, label, error)
+        values = _without_units(values, lambda q: self._in_unit(p, q, label, error))
         try:
             kind = np.asarray(values).dtype.kind
         except (TypeError, ValueError):
             kind = "O"
         if kind in "bUS" and p.kind != "seed":  # a seed's own check says it must be an integer
             raise error(f"{label} must be numbers; got {values!r}.")
-        return to_mm_per_ms(values, label, error) if p.kind == "speed" else values
+        return values
+
+    def _in_unit(self, p: Parameter, value, label, error):
+        """The quantity ``value`` of ``p`` as plain numbers in the unit the run takes it in."""
+        if p.kind == "speed":
+            return to_mm_per_ms(value, label, error)
+        if p.kind == "noise":
+            return self.noise_class.plain_amplitude(self.model, p.field, value, label, error)
+        owner = {"model": self.model, "coupling": self.coupling}.get(p.kind)
+        spec = (getattr(owner, "param_units", None) or {}).get(p.field, "1") if owner is not None else "1"
+        u = _brainunit()
+        try:
+            out = np.asarray(value.to_decimal(u.parse_unit(spec) if isinstance(spec, str) else spec), dtype=float)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            where = f"{type(owner).__name__}.{p.field}" if owner is not None else p.name
+            unit = "dimensionless" if str(spec) == "1" else f"in {spec}"
+            fix = "plain numbers" if str(spec) == "1" else f"quantities with the dimension of {spec} or plain " \
+                                                             f"numbers in {spec}"
+            raise error(f"{label}: {where} is {unit}; got {value} (unit {u.get_unit(value)}). Pass {fix}.") from None
+        return float(out) if out.ndim == 0 else out
 
     def check_not_static(self, p: Parameter, label, error):
         """Refuse values for a static field (:func:`~brainnet_cb.plugins.static_field`) with ``error``.
@@ -560,3 +589,16 @@ def _positions(index):
 def noise_states(run) -> list:
     """The state variables a prepared run has noise on, in the order of its ``sigma`` rows."""
     return [run.model.states[r] for r in run.plan.noise_rows]
+
+
+def _without_units(values, convert):
+    """``values`` with every brainunit quantity in it (the whole, or items of a list or tuple) ``convert`` ed."""
+    if _is_quantity(values):
+        return convert(values)
+    if isinstance(values, (list, tuple)) and _holds_quantity(values):
+        return [_without_units(v, convert) for v in values]
+    return values
+
+
+def _holds_quantity(values) -> bool:
+    return any(_is_quantity(v) or (isinstance(v, (list, tuple)) and _holds_quantity(v)) for v in values)
