@@ -37,12 +37,47 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "label", "as_path"]
+           "temporary_path", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
+
+#: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
+NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
+ZARR_SUFFIXES = (".zarr",)
 
 
 def label(path, name=None) -> str:
     """How a message names ``path``: ``out='/x/run.zarr'`` (an argument) or ``'/x/run.zarr'``."""
     return f"{name}={str(path)!r}" if name else repr(str(path))
+
+
+def suffix_problem(path, kind: str) -> str | None:
+    """Why ``path`` is no name for a ``kind`` output, as it ends in the other format's suffix; or None.
+
+    ``kind`` is ``"netcdf"`` (one file, written by :func:`brainnet_cb.write_netcdf` and the command line) or
+    ``"zarr"`` (a store, a folder, streamed by ``out=``). The one check of both writers: a NetCDF name ending
+    in ``.zarr`` and a Zarr store named like a NetCDF file (:data:`NETCDF_SUFFIXES`) are refused, the case of
+    the suffix ignored. The text follows the path in the caller's message::
+
+        'run.zarr' ends in .zarr, the suffix of a Zarr store (a folder), but a NetCDF result is one file; ...
+        out='run.nc' names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. 'run.zarr'); ...
+
+    A path that is no ``str``, ``bytes`` or ``os.PathLike`` gives None: :func:`check_destination` says what
+    is wrong with it.
+    """
+    if kind not in ("netcdf", "zarr"):
+        raise ValueError(f"kind must be 'netcdf' or 'zarr'; got {kind!r}.")
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return None
+    text = os.fsdecode(path)  # a bytes path named as text
+    p = pathlib.Path(text)
+    suffix = p.suffix.lower()
+    if kind == "netcdf" and suffix in ZARR_SUFFIXES:
+        return (f"ends in {p.suffix}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "
+                f"name it {str(p.with_suffix('.nc'))!r}")
+    if kind == "zarr" and suffix in NETCDF_SUFFIXES:
+        return (f"names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. "
+                f"{str(p.with_suffix('.zarr'))!r}); for a NetCDF file, write the returned Dataset: "
+                f"bn.write_netcdf(ds, {text!r})")
+    return None
 
 
 def as_path(path, name, error, empty_fix="give the name of the file or folder to write") -> pathlib.Path:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._destinations import WriteLock, check_destination, label, publish, temporary_path
+from .._destinations import WriteLock, check_destination, label, publish, suffix_problem, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
 from .cf import stamp, without_coordinate_fill
@@ -95,15 +95,10 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
 def netcdf_suffix_problem(path) -> str | None:
     """Why ``path`` is no name for a NetCDF file (it ends in ``.zarr``, a Zarr store's), with the NetCDF name; or None.
 
-    The mirror of ``out=``, which refuses a NetCDF name for the Zarr store it streams to.
+    :func:`~brainnet_cb._destinations.suffix_problem` with ``"netcdf"``: the one check that also refuses a
+    NetCDF name for the Zarr store ``out=`` streams to.
     """
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        return None  # check_destination says what is wrong
-    p = pathlib.Path(os.fsdecode(path))
-    if p.suffix.lower() != ".zarr":
-        return None
-    return (f"ends in {p.suffix}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "
-            f"name it {str(p.with_suffix('.nc'))!r}")
+    return suffix_problem(path, "netcdf")
 
 
 def _not_a_file(path):

@@ -52,7 +52,7 @@ import uuid
 
 import numpy as np
 
-from .._destinations import WriteLock, check_destination, publish_folder
+from .._destinations import WriteLock, check_destination, publish_folder, suffix_problem
 from ..errors import CheckpointError, SimulationError
 from .cf import stamp, unstamp
 
@@ -62,10 +62,6 @@ __all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
 PROGRESS_ATTR = "stream_progress"
 #: Upper bound on the bytes of one Zarr chunk.
 ZARR_CHUNK_BYTES = 16 * 2**20
-
-#: Suffixes of a NetCDF file: not a name for the Zarr store ``out=`` streams to (a folder).
-NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
-
 
 def _zarr():
     try:
@@ -159,13 +155,9 @@ class ZarrSink(Sink):
 
     def _check(self, path) -> pathlib.Path:
         """:func:`~brainnet_cb._destinations.check_destination` of the store (nothing is created)."""
-        if isinstance(path, (str, bytes, os.PathLike)) and pathlib.Path(os.fsdecode(path)).suffix.lower() in \
-                NETCDF_SUFFIXES:
-            path = os.fsdecode(path)  # a bytes path named as text
-            raise SimulationError(
-                f"out={str(path)!r} names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. "
-                f"{str(pathlib.Path(path).with_suffix('.zarr'))!r}); for a NetCDF file, write the returned Dataset: "
-                f"bn.write_netcdf(ds, {str(path)!r}).")
+        problem = suffix_problem(path, "zarr")  # the one check write_netcdf makes too (with "netcdf")
+        if problem:
+            raise SimulationError(f"out={os.fsdecode(path)!r} {problem}.")
         return check_destination(path, name="out", overwrite=self.overwrite, error=SimulationError,
                                  refuse_existing=None if self.resume else _refuse_existing, existing_ok=self.resume)
 
