@@ -36,7 +36,11 @@ its outputs in memory. The store is valid after every chunk:
   renamed into place; the old one is deleted once the new one holds the run's
   first chunk, and put back if the run fails before (a model that diverges at
   once, an interrupt): a failed ``overwrite=True`` never loses the old result
-  to an empty store.
+  to an empty store. A process killed outright (``kill -9``, out of memory) in
+  that window cannot put it back: the previous store stays in the hidden
+  folder ``.<name>.<id>.old`` beside the path. Nothing deletes or moves it; the
+  next run writing to that path warns (:class:`LeftoverStoreWarning`, naming
+  the folder and what it holds) until the user restores or deletes it.
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
@@ -49,6 +53,7 @@ import os
 import pathlib
 import shutil
 import uuid
+import warnings
 
 import numpy as np
 
@@ -56,7 +61,7 @@ from .._destinations import WriteLock, check_destination, publish_folder, suffix
 from ..errors import CheckpointError, SimulationError
 from .cf import stamp, unstamp
 
-__all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR"]
+__all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR", "LeftoverStoreWarning", "leftover_stores"]
 
 #: Store attribute present while a streamed run is unfinished.
 PROGRESS_ATTR = "stream_progress"
@@ -77,6 +82,36 @@ def _zarr():
 
 def _zarr_major(zarr) -> int:
     return int(zarr.__version__.split(".")[0])
+
+
+class LeftoverStoreWarning(UserWarning):
+    """A store that a killed ``overwrite=True`` run moved aside (``.<name>.<id>.old``) lies beside ``out=``."""
+
+
+def leftover_stores(path) -> list:
+    """The hidden folders ``.<name>.<id>.old`` beside ``path``: stores moved aside by an ``overwrite=True`` run.
+
+    A run puts its moved-aside store back or deletes it itself; one found while no run holds the path's lock
+    was left by a process killed in between, and holds the store that run was replacing.
+    """
+    path = pathlib.Path(path)
+    head = f".{path.name}."
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if p.name.startswith(head) and p.name.endswith(".old")
+                  and len(p.name) > len(head) + len(".old") and p.is_dir() and not p.is_symlink())
+
+
+def _warn_leftovers(path):
+    for old in leftover_stores(path):
+        state = "does not exist" if not path.exists() else "is there"
+        warnings.warn(
+            f"{str(old)!r} holds the store that was at out={str(path)!r} before a run with overwrite=True "
+            f"replaced it and was killed before it could delete or restore it (the previous result; it is kept, "
+            f"and {path.name!r} {state}). To put it back: remove {path.name!r}, then rename {old.name!r} to "
+            f"{path.name!r}; if you no longer need it, delete {old.name!r}.", LeftoverStoreWarning, stacklevel=4)
 
 
 def _is_zarr_store(path: pathlib.Path) -> bool:
@@ -124,7 +159,10 @@ class ZarrSink(Sink):
         The store (a folder, conventionally ``*.zarr``).
     overwrite : bool, default False
         Replace an existing store. Without it an existing path is refused.
-        A path that exists and is not a Zarr store is never deleted.
+        A path that exists and is not a Zarr store is never deleted. A
+        store moved aside by an earlier ``overwrite=True`` run that was killed
+        (``.<name>.<id>.old``) is kept and named in a
+        :class:`LeftoverStoreWarning`.
     resume : bool, default False
         Continue an existing store (used by ``resume_from=``): it is cut back
         to the lengths recorded in the checkpoint and appended to.
@@ -135,6 +173,7 @@ class ZarrSink(Sink):
         self.overwrite = bool(overwrite)
         self.resume = bool(resume)
         self.path = self._check(path)
+        _warn_leftovers(self.path)  # before the run: the store a killed overwrite=True run moved aside
         self._lock = WriteLock(self.path, "out", SimulationError)
         self._arrays = {}
         self._lengths = {}

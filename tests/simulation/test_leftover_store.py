@@ -1,0 +1,61 @@
+"""A store that a killed overwrite=True run moved aside (.<name>.<id>.old) is named by the next run, and kept."""
+
+import re
+
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.simulation.cf import unstamp
+from brainnet_cb.simulation.streaming import LeftoverStoreWarning, ZarrSink, leftover_stores
+
+pytest.importorskip("zarr")
+
+CONN = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["L", "R"], name="pair")
+KW = dict(duration=4.0, dt=0.1, chunk_steps=20)
+
+
+def _killed_in_its_first_chunk(path, monkeypatch):
+    """The state a SIGKILL during the first chunk of an overwrite=True run leaves: the old store moved aside
+    (nothing put it back), the new, empty store at ``path``."""
+    def killed(self, *args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(ZarrSink, "append", killed)
+        m.setattr(ZarrSink, "_restore_old", lambda self: None)  # a killed process runs no clean-up
+        with pytest.raises(KeyboardInterrupt):
+            bn.simulate(bn.CoombesByrne(eta=-4.0), CONN, out=path, overwrite=True, **KW)
+
+
+def test_the_store_a_killed_overwrite_moved_aside_is_named_and_kept(tmp_path, monkeypatch):
+    path = tmp_path / "run.zarr"
+    previous = bn.simulate(bn.CoombesByrne(), CONN, out=path, **KW).load()
+    _killed_in_its_first_chunk(path, monkeypatch)
+    [old] = leftover_stores(path)
+    assert re.fullmatch(r"\.run\.zarr\.[0-9a-f]{8}\.old", old.name)
+    assert xr.open_zarr(path, chunks=None).sizes["time"] == 0  # the killed run's empty store
+    message = (f"{str(old)!r} holds the store that was at out={str(path)!r} before a run with overwrite=True "
+               f"replaced it and was killed before it could delete or restore it (the previous result; it is kept, "
+               f"and 'run.zarr' is there). To put it back: remove 'run.zarr', then rename {old.name!r} to "
+               f"'run.zarr'; if you no longer need it, delete {old.name!r}.")
+    with pytest.warns(LeftoverStoreWarning) as record:  # was: not a word, and the folder stayed hidden
+        again = bn.simulate(bn.CoombesByrne(), CONN, out=path, overwrite=True, **KW)
+    assert [str(w.message) for w in record] == [message]
+    xr.testing.assert_identical(unstamp(again.load()), unstamp(previous))
+    assert leftover_stores(path) == [old]  # never deleted: it holds the previous result
+    xr.testing.assert_identical(xr.open_zarr(old, chunks=None).load(), previous)
+    path_gone = tmp_path / "gone.zarr"  # killed between moving the old store aside and renaming the new one in
+    (tmp_path / ".gone.zarr.0123abcd.old").mkdir()
+    with pytest.warns(LeftoverStoreWarning, match=r"and 'gone\.zarr' does not exist\)\. To put it back"):
+        bn.simulate(bn.CoombesByrne(), CONN, out=path_gone, **KW)
+
+
+def test_a_run_without_leftovers_warns_nothing(tmp_path, recwarn):
+    path = tmp_path / "run.zarr"
+    (tmp_path / ".run.zarr.lock").touch()
+    (tmp_path / ".other.zarr.0123abcd.old").mkdir()  # another store's
+    (tmp_path / ".run.zarr.old").mkdir()  # no id: not written by a run
+    bn.simulate(bn.CoombesByrne(), CONN, out=path, **KW)
+    bn.simulate(bn.CoombesByrne(), CONN, out=path, overwrite=True, **KW)
+    assert leftover_stores(path) == [] and not [w for w in recwarn if w.category is LeftoverStoreWarning]
