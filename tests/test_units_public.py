@@ -105,6 +105,8 @@ def test_the_linear_theory_takes_a_quantity_amplitude():
     per_s = np.asarray(bn.linear_covariance(model, PAIR, noise=bn.Additive(v=np.sqrt(1000.0) * 0.05 / u.second**0.5)))
     np.testing.assert_allclose(per_s, plain, rtol=1e-12, atol=0)
     assert np.abs(plain).max() > 0  # the covariance grows as sigma^2: a wrong factor would show
+    fc = bn.linear_fc(model, PAIR, noise=bn.Additive(v=0.05 / u.ms**0.5))
+    assert fc.attrs["noise"] == "Additive(v=0.05)"  # as a run shows it (was the quantity's repr)
 
 
 # --- messages: the example is a call that runs -----------------------------------------------------------------------
@@ -189,3 +191,20 @@ def test_nelder_mead_takes_init_bounds_and_step_as_quantities():
         bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5}, bounds={"tau": (1 * u.mV, 2.0)}, **kw)
     with pytest.raises(bn.FitError, match=r"^step\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got 0\.2 mV"):
         bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5}, step={"tau": 0.2 * u.mV}, **kw)
+
+
+def test_the_working_point_fit_takes_a_quantity_noise_amplitude():
+    from brainnet_cb.fitting.working_point import fit_working_point
+
+    hcp = bn.load_empirical("hcp80")
+    labels = list(hcp.connectome.labels[:6])
+    fc = hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    quick = dict(values=[-2.0], weight_exponents=[1.0], homotopic_weights=[0.0], effective_connectivity=False,
+                 simulate=False, progress=False)
+    plain = fit_working_point(hcp.connectome.subset(labels), fc, noise=bn.Additive(v=0.02), **quick)
+    units = fit_working_point(hcp.connectome.subset(labels), fc, noise=bn.Additive(v=0.02 / u.ms**0.5), **quick)
+    for name in plain.data_vars:
+        np.testing.assert_array_equal(units[name].values, plain[name].values, err_msg=name)
+    with pytest.raises(NoiseError, match=r"^noise amplitude v of Additive on CoombesByrne\.v must have the dimension "
+                                         r"of 1/sqrt\(ms\); got 0\.02 mV"):
+        fit_working_point(hcp.connectome.subset(labels), fc, noise=bn.Additive(v=0.02 * u.mV), **quick)

@@ -289,6 +289,7 @@ def linear_fc(model, connectome, coupling=None, noise=None, *, observable="r", b
 def _predict(model, connectome, coupling, noise, observable, bold, band, order, normalize, at, initial_state, dt):
     network = build_network(model, connectome, coupling, normalize=normalize)
     q = noise_intensity(noise, network.arrays.model, network.n)
+    noise = noise.resolved(network.arrays.model)  # quantity amplitudes as numbers, as a run's attrs show them
     if not isinstance(observable, str) or (observable != "bold" and observable not in network.states):
         raise DynamicsError(
             f"observable must be a state variable of {type(model).__name__} {network.states} or 'bold'; "

@@ -735,6 +735,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     noise = Additive(v=0.02) if noise is None else noise
     if not isinstance(noise, Additive):
         raise FitError(f"noise must be bn.Additive(...); got {noise!r}.")
+    noise = noise.resolved(model)  # quantity amplitudes as numbers (state per sqrt(ms)), before any solve
     seeds = check_int("seeds", seeds, 1)
     candidates = check_int("candidates", candidates, 1)
     if not isinstance(control_variate, bool | np.bool_):
