@@ -47,11 +47,15 @@ _SCALE = {"V": ("V", 1.0), "T": ("T", 1.0), "mV": ("V", 1e-3), "uV": ("V", 1e-6)
           "μV": ("V", 1e-6), "nV": ("V", 1e-9), "pT": ("T", 1e-12), "fT": ("T", 1e-15)}
 
 
+class MissingMNEError(MonitorError, ImportError):
+    """mne is not installed: a :class:`~brainnet_cb.MonitorError` and an :class:`ImportError` naming the extra."""
+
+
 def _mne():
     try:
         import mne  # noqa: PLC0415 (optional dependency)
     except ImportError:
-        raise MonitorError(
+        raise MissingMNEError(
             "the MNE bridge needs mne; install it with pip install 'brainnet_cb[mne]' (or pip install mne)."
         ) from None
     return mne
@@ -118,7 +122,19 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
         data that already sum to zero over the channels: ``get_data()`` is
         the monitor's output), so that MNE's inverse solvers accept it; MEG channels
         are radial point magnetometers at the recorded positions (``dev_head_t``
-        the identity); ``first_samp`` from the first time stamp.
+        the identity); ``sfreq`` ``1 / period`` (``1000 / period`` Hz for a
+        period in ms); ``first_samp`` the first time stamp in periods (it
+        must be a whole number of them: MNE counts samples from time 0, so a
+        shifted time axis is refused rather than moved); no ``meas_date``
+        and no annotations (a simulation has no recording date).
+
+    Raises
+    ------
+    MonitorError
+        A signal per region (BOLD, a neural monitor: not sensors), one in
+        other units than those above, not 2-D, or not sampled uniformly.
+    MissingMNEError
+        mne is not installed (also an :class:`ImportError`).
 
     Examples
     --------
@@ -139,6 +155,14 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
     tdim = next((d for d in da.dims if str(d).startswith("time")), None)
     sdim = next((d for d in da.dims if d != tdim), None)
     units = da.attrs.get("units")
+    if tdim is not None and sdim is not None and str(sdim).startswith("region"):
+        what = f"{name!r}" if isinstance(ds, xr.Dataset) else "the DataArray"
+        raise MonitorError(
+            f"to_mne takes EEG or MEG sensors; {what} has dims {da.dims}: a signal per region (BOLD, a neural "
+            "monitor), not per sensor. Record the sensors with bn.EEG or bn.MEG, or give MNE the regions as 'misc' "
+            f"channels yourself: mne.io.RawArray(da.values.T, mne.create_info([str(r) for r in da[{sdim!r}].values], "
+            "sfreq, 'misc'))."
+        )
     if tdim is None or not isinstance(units, str) or units not in _SCALE:
         raise MonitorError(
             f"to_mne needs a (time, sensor) signal in V (EEG) or T (MEG); got dims {da.dims} in {units!r}. "
@@ -157,13 +181,22 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
         got = f"intervals from {steps.min():g} s to {steps.max():g} s" if steps.size else f"{t.size} sample(s)"
         raise MonitorError(f"to_mne needs at least 2 uniformly spaced, increasing samples along {tdim!r}; got {got}.")
     sfreq = 1.0 / (t[1] - t[0])
+    mean = (t[-1] - t[0]) / (t.size - 1)
+    first = t[0] / mean  # MNE counts samples from 0: the first stamp must be a whole number of periods
+    if abs(first - round(first)) > 1e-3:  # (a thousandth of a period: the rounding of stamps far from 0)
+        off = (first - round(first)) * mean / seconds_per_unit(tunits, tdim, MonitorError)
+        raise MonitorError(
+            f"to_mne needs sample times on multiples of the sampling period ({mean * 1e3:.12g} ms): MNE counts "
+            f"samples from time 0 (first_samp); {tdim!r} starts at {t[0] * 1e3:.12g} ms, {off:.12g} {tunits} off "
+            f"the grid. Shift the times: da.assign_coords({tdim}=da[{tdim!r}] - {off:.12g})."
+        )
     names = mne_channel_names(da[sdim].values)
     if len(set(names)) != len(names):
         raise MonitorError(f"channel names are not unique after mapping TVB aliases: {names}.")
     kind = _KINDS[unit]
     info = mne.create_info(names, sfreq, kind)
     data = np.asarray(da.values, dtype=float).T
-    raw = mne.io.RawArray(data if scale == 1.0 else data * scale, info, first_samp=int(round(t[0] * sfreq)),
+    raw = mne.io.RawArray(data if scale == 1.0 else data * scale, info, first_samp=int(round(first)),
                           verbose=False)
     keys = [f"{sdim}_{a}" for a in "xyz"]
     if all(k in da.coords for k in keys):
