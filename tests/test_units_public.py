@@ -208,3 +208,29 @@ def test_the_working_point_fit_takes_a_quantity_noise_amplitude():
     with pytest.raises(NoiseError, match=r"^noise amplitude v of Additive on CoombesByrne\.v must have the dimension "
                                          r"of 1/sqrt\(ms\); got 0\.02 mV"):
         fit_working_point(hcp.connectome.subset(labels), fc, noise=bn.Additive(v=0.02 * u.mV), **quick)
+
+
+# --- the brainstate face: CoombesByrneStep(noise_v=...) ---------------------------------------------------------------
+
+def _step_run(**kw):
+    import brainstate
+
+    with brainstate.environ.context(dt=0.1 * u.ms):
+        brainstate.random.seed(0)
+        module = bn.CoombesByrneStep(2, **kw)
+        brainstate.nn.init_all_states(module)
+        return np.asarray([np.asarray(module.update()) for _ in range(10)])
+
+
+def test_coombes_byrne_step_takes_quantity_noise_amplitudes():
+    plain = _step_run(noise_v=0.05)
+    np.testing.assert_array_equal(_step_run(noise_v=0.05 / u.ms**0.5), plain)
+    np.testing.assert_array_equal(_step_run(noise_v=bn.WhiteNoise(0.05 / u.ms**0.5)), plain)
+    assert np.abs(plain - _step_run()).max() > 1e-4  # the noise acts
+    np.testing.assert_array_equal(_step_run(noise_r=0.01 / u.ms**1.5), _step_run(noise_r=0.01))  # r is in 1/ms
+    with pytest.raises(NoiseError, match=r"^noise_v amplitude must have the dimension of 1/sqrt\(ms\) \(the state per "
+                                         r"sqrt\(ms\)\); got 0\.05 ms\. Pass e\.g\. noise_v=0\.05 / u\.ms\*\*0\.5 or a "
+                                         r"plain number in 1/sqrt\(ms\)\.$"):
+        bn.CoombesByrneStep(2, noise_v=0.05 * u.ms)
+    with pytest.raises(NoiseError, match=r"^noise_r amplitude must have the dimension of 1/ms\^1\.5"):
+        bn.CoombesByrneStep(2, noise_r=bn.WhiteNoise(0.01 / u.ms**0.5))

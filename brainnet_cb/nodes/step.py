@@ -31,13 +31,17 @@ class WhiteNoise:
 
     Parameters
     ----------
-    sigma : float
-        Amplitude, in units of the state per :math:`\sqrt{\mathrm{ms}}`.
+    sigma : float, array or brainunit.Quantity
+        Amplitude, in units of the state per :math:`\sqrt{\mathrm{ms}}`
+        (:math:`dx = f\,dt + \sigma\,dW`, :math:`dW` in :math:`\sqrt{\mathrm{ms}}`).
+        A quantity is converted by :class:`CoombesByrneStep`, which knows the
+        state: ``noise_v`` in :math:`1/\sqrt{\mathrm{ms}}` (``0.05 / u.ms**0.5``),
+        ``noise_r`` in :math:`\mathrm{ms}^{-3/2}` (``r`` is in 1/ms).
     """
 
     def __init__(self, sigma: float):
         try:
-            arr = np.asarray(sigma, dtype=float)
+            arr = np.asarray(u.get_mantissa(sigma) if isinstance(sigma, u.Quantity) else sigma, dtype=float)
         except (TypeError, ValueError):
             raise NoiseError(
                 f"WhiteNoise sigma must be a number >= 0 or an array of them (one per unit); got {sigma!r} "
@@ -55,7 +59,24 @@ class WhiteNoise:
         return f"WhiteNoise(sigma={self.sigma!r})"
 
 
+#: The unit of a noise amplitude of :class:`CoombesByrneStep`, by argument: the state's unit per sqrt(ms).
+_AMPLITUDE_UNITS = {"noise_r": ("1/ms^1.5", lambda: u.ms**-1.5, "0.05 / u.ms**1.5"),
+                    "noise_v": ("1/sqrt(ms)", lambda: u.ms**-0.5, "0.05 / u.ms**0.5")}
+
+
 def _as_noise(noise, name):
+    if isinstance(noise, u.Quantity):
+        noise = WhiteNoise(noise)
+    if isinstance(noise, WhiteNoise) and isinstance(noise.sigma, u.Quantity):
+        text, unit, example = _AMPLITUDE_UNITS[name]
+        try:
+            sigma = np.asarray(noise.sigma.to_decimal(unit()), dtype=float)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            raise NoiseError(
+                f"{name} amplitude must have the dimension of {text} (the state per sqrt(ms)); got {noise.sigma}. "
+                f"Pass e.g. {name}={example} or a plain number in {text}."
+            ) from None
+        return WhiteNoise(float(sigma) if sigma.ndim == 0 else sigma)
     if noise is None or isinstance(noise, WhiteNoise):
         return noise
     if isinstance(noise, (int, float)) and not isinstance(noise, bool):
