@@ -21,13 +21,17 @@ Needs the optional dependency ``mne`` (``pip install "brainnet_cb[mne]"``).
   sources), or (``reduce="sum"``, TVB's rule) their **sum** times ``moment``
   per source. :meth:`brainnet_cb.EEG.from_mne` (EEG channels, V) and
   :meth:`brainnet_cb.MEG.from_mne` (magnetometers, T) build the monitor from
-  it. MNE stores a fixed-orientation gain in single precision
-  (:func:`mne.convert_forward_solution` casts it to float32), so such a gain
-  agrees with a float64 one to about 1e-7 of its largest entry.
+  it. The normal components are taken from the forward's free-orientation
+  solution in float64 (:func:`mne.convert_forward_solution` with
+  ``force_fixed=True`` would cast them to float32): the gain is the forward's
+  ``G[:, 3k:3k+3] @ n_k`` to rounding. A forward computed fixed is used as it
+  is (float32 if MNE stored it so). A volume source space (``"vol"``: no
+  cortical normals) is refused.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -214,14 +218,41 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg"):
     return raw
 
 
-def _fixed(mne, forward):
+def _forward(mne, forward):
     if isinstance(forward, (str, bytes)) or hasattr(forward, "__fspath__"):
         forward = mne.read_forward_solution(forward, verbose=False)
     if not isinstance(forward, mne.Forward):
         raise MonitorError(
             f"forward must be an mne.Forward or the path of a -fwd.fif file; got {type(forward).__name__}."
         )
-    return mne.convert_forward_solution(forward, surf_ori=True, force_fixed=True, use_cps=True, verbose=False)
+    return forward
+
+
+def _fixed_gain(mne, fwd):
+    """``(forward, gain)``: the fixed-orientation gain (channels, sources), normal to the cortex, in float64.
+
+    MNE's ``convert_forward_solution(force_fixed=True)`` casts the gain to
+    float32; the same normal components are the third column of each source
+    in the surface-oriented free solution, which MNE keeps in float64.
+    """
+    fixed = fwd["_orig_source_ori"] == mne.io.constants.FIFF.FIFFV_MNE_FIXED_ORI
+    if not fixed and any(s["type"] == "vol" for s in fwd["src"]):
+        raise MonitorError(
+            "the forward solution's source space is a volume grid ('vol'): its sources have no cortical normal, "
+            "so the fixed orientation the regions' dipoles need is undefined. Use a surface source space "
+            "(mne.setup_source_space), or a discrete one with the dipoles' orientations "
+            "(mne.setup_volume_source_space(pos=dict(rr=..., nn=...)))."
+        )
+    nn = np.concatenate([s["nn"][s["vertno"]] for s in fwd["src"]]) if not fixed else None
+    if nn is not None and len(nn) > 1 and np.all(nn == [0.0, 0.0, 1.0]):
+        warnings.warn(
+            "every source of the forward solution has the normal (0, 0, 1), MNE's placeholder for a grid made "
+            "without an MRI (mne.setup_volume_source_space(sphere=...)): the gain is that of vertical dipoles. "
+            "Give the orientations with mne.setup_volume_source_space(pos=dict(rr=..., nn=...)).",
+            UserWarning, stacklevel=4)
+    fwd = mne.convert_forward_solution(fwd, surf_ori=True, force_fixed=False, use_cps=True, verbose=False)
+    G = np.asarray(fwd["sol"]["data"], dtype=float)
+    return fwd, (G if fixed else G[:, 2::3])
 
 
 def _source_regions(fwd, parcellation, n_sources):
@@ -306,7 +337,7 @@ def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=
     picks = {"eeg": dict(meg=False, eeg=True), "mag": dict(meg="mag", eeg=False), "grad": dict(meg="grad", eeg=False)}
     if kind not in picks:
         raise MonitorError(f"kind must be one of {sorted(picks)}; got {kind!r}.")
-    fwd = _fixed(mne, forward)
+    fwd = _forward(mne, forward)
     types = fwd["info"].get_channel_types()
     if kind not in types:
         have = ", ".join(f"{types.count(t)} {t}" for t in sorted(set(types))) or "none"
@@ -315,8 +346,7 @@ def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=
             "and bn.MEG.from_mne for magnetometers, with a forward computed for those channels "
             "(mne.make_forward_solution(..., eeg=True) or (..., meg=True))."
         )
-    fwd = mne.pick_types_forward(fwd, **picks[kind])
-    G = np.asarray(fwd["sol"]["data"], dtype=float)
+    fwd, G = _fixed_gain(mne, mne.pick_types_forward(fwd, **picks[kind]))
     idx, regions = _source_regions(fwd, parcellation, G.shape[1])
     n = len(regions)
     if areas is not None and np.size(areas) != n:

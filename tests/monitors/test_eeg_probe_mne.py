@@ -72,7 +72,7 @@ def test_mne_labels_out_of_the_connectomes_order_are_refused():
     good = bn.EEG.from_mne(fwd, [labels[n] for n in "ABCD"], conn)
     assert good.regions == eeg.regions == ("A", "B", "C", "D")  # the columns carry the connectome's labels
     assert bn.EEG.from_mne(fwd, [labels[n] for n in "ABCD"]).regions is None  # MNE's names need not be its labels
-    np.testing.assert_allclose(good.gain, eeg.gain, rtol=0, atol=1e-6 * np.abs(eeg.gain).max())  # float32 in MNE
+    np.testing.assert_allclose(good.gain, eeg.gain, rtol=0, atol=1e-6 * np.abs(eeg.gain).max())  # MNE's EEG sphere
     # the same labels shuffled gave columns (and areas) of other regions, off by 180 % of the largest entry
     with pytest.raises(bn.MonitorError, match=r"not in the connectome's region order: label 0 is 'B', region 1 of "
                                               r"the connectome \(4 label\(s\) out of place\)\. Reorder them"):
@@ -89,7 +89,8 @@ def test_overlapping_labels_and_indices_below_minus_one_are_refused():
     with pytest.raises(bn.MonitorError, match=r"labels 'A' and 'B' share 1 source\(s\) of the forward"):
         region_gain_from_forward(fwd, [a, b])
     g, *_ = region_gain_from_forward(fwd, [a, b - a], moment=1.0)
-    G = np.asarray(mne.convert_forward_solution(fwd, force_fixed=True, surf_ori=True)["sol"]["data"], float)
+    nn = ORIENT / np.linalg.norm(ORIENT, axis=1)[:, None]  # the sources' normals: each column dotted with them
+    G = np.einsum("cki,ki->ck", fwd["sol"]["data"].reshape(-1, 4, 3), nn)  # float64, as numpy gives it
     np.testing.assert_allclose(g, np.c_[G[:, :2].mean(axis=1), G[:, 2:].mean(axis=1)], rtol=1e-12)
     # -2 was taken as "in no region" (only -1 means that)
     with pytest.raises(bn.MonitorError, match=r"\(-1 = none\), shape \(4,\); got ndarray of shape \(4,\), dtype int64, "

@@ -1,16 +1,22 @@
-"""MNE bridge with real MNE objects: to_mne's time axis and refusals."""
+"""MNE bridge with real MNE objects: to_mne's time axis and refusals, from_mne's float64 gain and source spaces."""
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
 import xarray as xr
 
 import brainnet_cb as bn
-from brainnet_cb.forward.mne_bridge import to_mne
+from brainnet_cb.forward.mne_bridge import region_gain_from_forward, to_mne
 
 mne = pytest.importorskip("mne")
 mne.set_log_level("ERROR")
+
+NAMES = ["Fp1", "Fp2", "Cz", "O1", "O2", "T7", "T8", "Pz"]
+CENTRES = np.array([[-30.0, 0, 40], [30.0, 0, 40], [0, 30.0, 30], [0, -30.0, 35], [10, 10, 50]])
+NORMALS = np.array([[0, 0, 1.0], [1.0, 0, 0], [0, 1.0, 0], [0.6, 0, 0.8], [0.3, 0.4, 0.5]])
+NORMALS = NORMALS / np.linalg.norm(NORMALS, axis=1)[:, None]
 
 
 def _eeg(times_ms, units="V"):
@@ -50,6 +56,61 @@ def test_bold_is_refused_as_a_signal_per_region_with_a_call_that_works():
         to_mne(ds, "bold")
     raw = mne.io.RawArray(ds.bold.values.T, mne.create_info([str(r) for r in ds.bold["region"].values], 200.0, "misc"))
     assert raw.ch_names == ["A", "B"] and raw.get_channel_types() == ["misc", "misc"]
+
+
+def _forward(src):
+    info = mne.create_info(NAMES, 1000.0, "eeg")
+    info.set_montage("standard_1020")
+    sphere = mne.make_sphere_model(r0=(0.0, 0.0, 0.0), head_radius=0.09)
+    return mne.make_forward_solution(info, trans=None, src=src, bem=sphere, eeg=True, meg=False)
+
+
+def _discrete():
+    return _forward(mne.setup_volume_source_space(pos=dict(rr=CENTRES * 1e-3, nn=NORMALS)))
+
+
+def test_the_gain_is_the_forwards_normal_components_in_float64():
+    fwd = _discrete()
+    assert fwd["sol"]["data"].shape == (8, 15)  # free orientation: three columns per source
+    G = np.einsum("cki,ki->ck", fwd["sol"]["data"].reshape(8, 5, 3), NORMALS)  # numpy, float64
+    g, names, _, regions = region_gain_from_forward(fwd, np.array([1, 0, 1, -1, 0]), moment=1.0)
+    assert names == NAMES and regions == ["R0", "R1"]
+    # MNE's force_fixed cast the normal components to float32: 1.3e-7 of the largest entry off numpy's
+    np.testing.assert_allclose(g, np.c_[G[:, [1, 4]].mean(axis=1), G[:, [0, 2]].mean(axis=1)], rtol=0,
+                               atol=1e-12 * np.abs(G).max())
+    fixed = mne.convert_forward_solution(fwd, force_fixed=True, surf_ori=True)  # the same from a fixed forward
+    g_fixed, *_ = region_gain_from_forward(fixed, np.array([1, 0, 1, -1, 0]), moment=1.0)
+    np.testing.assert_array_equal(g_fixed, g)
+    one = bn.EEG.from_mne(fwd, np.arange(5), moment=2e-6)  # per region: the normal column x its moment
+    np.testing.assert_allclose(one.gain, G * 2e-6, rtol=0, atol=1e-12 * np.abs(G).max() * 2e-6)
+
+
+def test_a_volume_grid_is_refused_and_vertical_placeholder_normals_warn():
+    fwd = _discrete()
+    fwd["src"][0]["type"] = "vol"  # what mne.setup_volume_source_space(mri=...) makes: MNE raised a ValueError
+    with pytest.raises(bn.MonitorError, match=r"source space is a volume grid \('vol'\): its sources have no "
+                                              r"cortical normal.*pos=dict\(rr=\.\.\., nn=\.\.\.\)"):
+        bn.EEG.from_mne(fwd, np.arange(5))
+    grid = _forward(mne.setup_volume_source_space(pos=dict(rr=CENTRES * 1e-3, nn=np.tile([0.0, 0, 1], (5, 1)))))
+    with pytest.warns(UserWarning, match=r"every source of the forward solution has the normal \(0, 0, 1\), MNE's "
+                                         r"placeholder.*the gain is that of vertical dipoles"):
+        bn.EEG.from_mne(grid, np.arange(5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bn.EEG.from_mne(_discrete(), np.arange(5))  # real normals: no warning
+
+
+def test_labels_order_regions_and_a_region_without_sources_is_named():
+    fwd = _discrete()
+    labels = [mne.Label(vertices=np.array(v), hemi="lh", name=n) for v, n in [([4], "X"), ([0, 2], "Y"), ([1], "Z")]]
+    g, _, _, regions = region_gain_from_forward(fwd, labels, moment=1.0)
+    G = np.einsum("cki,ki->ck", fwd["sol"]["data"].reshape(8, 5, 3), NORMALS)
+    assert regions == ["X", "Y", "Z"]  # the labels' order, not the sources'
+    np.testing.assert_allclose(g, np.c_[G[:, 4], G[:, [0, 2]].mean(axis=1), G[:, 1]], rtol=0,
+                               atol=1e-12 * np.abs(G).max())
+    empty = mne.Label(vertices=np.array([7, 9]), hemi="lh", name="W")  # vertices the forward does not have
+    with pytest.raises(bn.MonitorError, match=r"region 'W' \(index 3\) has no source in the forward solution"):
+        region_gain_from_forward(fwd, [*labels, empty])
 
 
 def test_without_mne_the_error_is_an_import_error_naming_the_extra(monkeypatch):
