@@ -30,12 +30,17 @@ from .plots import figure
 __all__ = ["glass_brain"]
 
 
+class MissingNilearnError(BrainnetError, ImportError):
+    """nilearn (or matplotlib) is not installed: a :class:`~brainnet_cb.BrainnetError` and an :class:`ImportError`."""
+
+
 def _nilearn_plotting():
     try:
         from nilearn import plotting  # noqa: PLC0415 (optional dependency)
-    except ImportError:
-        raise BrainnetError(
-            "glass_brain needs nilearn; install it with pip install 'brainnet_cb[nilearn]' (or pip install nilearn)."
+    except ImportError as e:
+        raise MissingNilearnError(
+            "glass_brain needs nilearn and matplotlib; install them with pip install 'brainnet_cb[nilearn]' (or "
+            f"pip install nilearn matplotlib). Importing nilearn.plotting failed: {e}"
         ) from None
     return plotting
 
@@ -67,6 +72,16 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    MissingNilearnError
+        nilearn or matplotlib is not installed (an :class:`ImportError`, and a
+        :class:`~brainnet_cb.BrainnetError`): the message names the extra,
+        ``pip install 'brainnet_cb[nilearn]'``.
+    BrainnetError
+        No region centres, a matrix of another shape or of other regions, or
+        no edge to draw.
     """
     plotting = _nilearn_plotting()
     conn = data if isinstance(data, Connectome) else connectome
