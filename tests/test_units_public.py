@@ -234,3 +234,29 @@ def test_coombes_byrne_step_takes_quantity_noise_amplitudes():
         bn.CoombesByrneStep(2, noise_v=0.05 * u.ms)
     with pytest.raises(NoiseError, match=r"^noise_r amplitude must have the dimension of 1/ms\^1\.5"):
         bn.CoombesByrneStep(2, noise_r=bn.WhiteNoise(0.01 / u.ms**0.5))
+
+
+# --- empirical series: tr in s --------------------------------------------------------------------------------------
+
+def test_read_timeseries_takes_tr_as_a_quantity_and_names_tr_when_it_is_not_a_time(tmp_path):
+    path = tmp_path / "ts.csv"
+    np.savetxt(path, np.arange(12.0).reshape(4, 3), delimiter=",")
+    plain = bn.read_timeseries(path, tr=0.72, layout="time_region")
+    quantity = bn.read_timeseries(path, tr=720 * u.ms, layout="time_region")
+    xr_testing.assert_identical(quantity, plain)
+    assert plain.time.attrs["units"] == "s" and plain.time.values.tolist() == [0.0, 0.72, 1.44, 2.16]
+    with pytest.raises(bn.DataError, match=r"^tr must be a quantity with the dimension of second; got 720 mV\. Pass "
+                                           r"e\.g\. tr=1\.0 \* u\.second or a plain number in second\.$"):
+        bn.read_timeseries(path, tr=720 * u.mV, layout="time_region")  # the message named dt
+
+
+def test_read_bold_image_names_tr_when_it_is_not_a_time():
+    import nibabel as nib
+
+    atlas = np.zeros((4, 4, 4), np.int16)
+    atlas[:2], atlas[2:] = 1, 2
+    parc = bn.io.read_parcellation(nib.Nifti1Image(atlas, np.eye(4)), {1: "A", 2: "B"})
+    img = nib.Nifti1Image(np.ones((4, 4, 4, 3)), np.eye(4))
+    assert float(bn.read_bold_image(img, parc, tr=720 * u.ms).time[1]) == 0.72
+    with pytest.raises(bn.DataError, match=r"^tr must be a quantity with the dimension of second; got 0\.72 mV"):
+        bn.read_bold_image(img, parc, tr=0.72 * u.mV)

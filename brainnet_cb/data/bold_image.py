@@ -35,7 +35,9 @@ import xarray as xr
 from nibabel.cifti2 import cifti2_axes
 
 from .._types import PathLike
+from ..analysis.timeseries import to_seconds
 from ..errors import DataError
+from ..units import _is_quantity
 from .empirical import as_timeseries
 from .files import existing_path
 from .io.parcellation import _SPATIAL_SCALE, Parcellation, read_parcellation
@@ -157,6 +159,8 @@ def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage | nib.Cifti2
     >>> y.region.values.tolist(), y.sel(region="A").values.tolist(), float(y.time[1])
     (['A', 'B'], [1.0, 2.0, 3.0], 0.72)
     """
+    if _is_quantity(tr):  # a quantity of another dimension is named tr here (as_timeseries calls it dt)
+        to_seconds(tr, "tr", allow_zero=False, error=DataError)
     if isinstance(bold, Mapping):
         from .bold_gifti import read_gifti  # noqa: PLC0415 - shares this module's block reader
 

@@ -349,6 +349,8 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
     xarray.DataArray
         Dims ``(time, region)``; time from 0 in steps of ``tr``, in s.
     """
+    if _is_quantity(tr):  # a quantity of another dimension is named tr here (as_timeseries calls it dt)
+        to_seconds(tr, "tr", allow_zero=False, error=DataError)
     p, suffix = data_file(path)
     v, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "time series")
     v = numeric_values(v, f"'{p.name}'", "a time series")
