@@ -5,6 +5,7 @@ from .bold import Bold, ShortTRWarning
 from .bold_offline import bold_from_activity
 from .eeg import EEG, MEG
 from .neural import Raw, SubSample, TemporalAverage
+from .sources import source_variable
 
 __all__ = ["Monitor", "Raw", "SubSample", "TemporalAverage", "COUPLING", "Bold", "ShortTRWarning", "bold_from_activity",
-           "EEG", "MEG"]
+           "EEG", "MEG", "source_variable"]

@@ -34,6 +34,10 @@ Integration rule (stated once, used in the scan and offline alike):
 
 Only the sub-step accumulator, the four haemodynamic states and the window
 sum are carried: memory is O(n), independent of the run length.
+
+The output names its source in the attribute ``source_variable`` (``"r"``);
+files of brainnet_cb 0.1.0 called it ``source``, CF's name for how the data
+were made, and :func:`~brainnet_cb.monitors.source_variable` reads both.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ from .hemodynamics import (
     resolve_constants,
     rest_state,
 )
-from .sources import check_source, source_signal
+from .sources import SOURCE_ATTR, check_source, source_signal
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -474,7 +478,7 @@ class Bold(Monitor):
                 "units": "1",
                 "long_name": "BOLD signal (fractional change)",
                 "monitor": self.describe(),
-                "source": self.variable,
+                SOURCE_ATTR: self.variable,  # not "source": CF's name for how the data were made
                 "drive": self._drive_text(),
                 "preset": self.preset,
                 "constants": json.dumps(c),

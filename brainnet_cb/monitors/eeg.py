@@ -15,7 +15,9 @@ unit of the source, :math:`Q A_j` (:mod:`brainnet_cb.forward.dipoles`), and
 the output is in V (MEG: T). The Coombes–Byrne ``v`` is dimensionless, so
 that moment per unit of ``v`` is a modelling assumption (default
 :math:`Q` = 1 nA·m/mm²): the volts scale linearly with it. The output's
-attributes say so (``source_units``, ``comment``).
+attributes say so (``source_variable``, the source's name, and its
+``source_units``, ``comment``; files of brainnet_cb 0.1.0 called the first
+``source``, which :func:`~brainnet_cb.monitors.source_variable` still reads).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from .eeg_inputs import (
     source_labels,
     source_positions,
 )
-from .sources import check_source, default_eeg_source, source_signal, source_units
+from .sources import SOURCE_ATTR, check_source, default_eeg_source, source_signal, source_units
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -506,7 +508,7 @@ class EEG(Monitor):
             "units": self.units,
             "long_name": f"{self._long_name} ({source} x lead field)",
             "monitor": self.describe(),
-            "source": source,
+            SOURCE_ATTR: source,  # not "source": CF's name for how the data were made
             "source_units": source_unit,
             "comment": scale_comment(self.units, source, source_unit),
             "reference": "none" if self.reference is None else self.reference,  # plain text (CF)

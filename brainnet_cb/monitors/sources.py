@@ -9,6 +9,12 @@ any state variable of the model (``"r"``, ``"v"``), the long-range input
   model with states ``r``, ``v`` and parameters ``k``, ``v_syn``);
 - ``"eeg_source"``: the linear combination of states a model declares in
   ``NodeModel.eeg_source`` (e.g. ``y1 - y2`` for Jansen–Rit).
+
+A BOLD, EEG or MEG output names its source in the variable attribute
+``source_variable`` (EEG/MEG also ``source_units``). Older files (brainnet_cb
+0.1.0) called it ``source``, the name CF gives to the method of production of
+the data (the global ``source``, ``"brainnet_cb 0.1.0 (jax ...)"``);
+:func:`source_variable` reads both.
 """
 
 from __future__ import annotations
@@ -18,7 +24,32 @@ import jax.numpy as jnp
 from ..errors import MonitorError
 from .base import COUPLING
 
-__all__ = ["DERIVED_SOURCES", "check_source", "default_eeg_source", "source_signal", "source_units"]
+__all__ = ["DERIVED_SOURCES", "SOURCE_ATTR", "check_source", "default_eeg_source", "source_signal", "source_units",
+           "source_variable"]
+
+#: The output attribute naming a BOLD / EEG / MEG output's source (``source`` in files of brainnet_cb 0.1.0).
+SOURCE_ATTR = "source_variable"
+
+
+def source_variable(da):
+    """The source (``"r"``, ``"v"``, ``"eeg_source"``, ...) a BOLD, EEG or MEG output was computed from.
+
+    Reads the ``source_variable`` attribute, or in a file written before it was so named (brainnet_cb 0.1.0)
+    the ``source`` attribute of a variable a monitor wrote (it has a ``monitor`` attribute; ``source`` elsewhere,
+    e.g. on an empirical FC, is where the data came from, as in CF). None when neither is there.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> source_variable(xr.DataArray(0.0, attrs={"source_variable": "r"}))
+    'r'
+    >>> source_variable(xr.DataArray(0.0, attrs={"monitor": "Bold(...)", "source": "v"}))  # an old file
+    'v'
+    """
+    attrs = getattr(da, "attrs", {})
+    if SOURCE_ATTR in attrs:
+        return attrs[SOURCE_ATTR]
+    return attrs.get("source") if "monitor" in attrs else None
 
 
 def _synaptic_current(obs, model):

@@ -223,4 +223,4 @@ def test_default_source_is_v_or_the_models_declared_eeg_source():
     for model, signal in [(bn.CoombesByrne(), lambda r, v: v), (Declared(), lambda r, v: 2 * r - v)]:
         ds = bn.simulate(model, _conn(), duration=3.0, dt=0.1, monitors=[bn.Raw(name="raw"), eeg])
         np.testing.assert_allclose(ds.eeg.values, signal(ds.raw_r.values, ds.raw_v.values) @ gain.T, rtol=1e-12)
-        assert ds.eeg.attrs["source"] == ("v" if signal(0, 1) == 1 else "eeg_source")
+        assert ds.eeg.attrs["source_variable"] == ("v" if signal(0, 1) == 1 else "eeg_source")

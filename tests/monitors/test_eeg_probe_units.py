@@ -32,7 +32,7 @@ def test_units_attributes_say_the_volts_rest_on_an_assumed_moment_per_unit_of_v(
            bn.MEG.sphere(CONN, orientations=[1.0, 0, 0])]
     ds = bn.simulate(bn.CoombesByrne(), CONN, duration=3.0, dt=0.1, monitors=mon)
     a = ds.eeg.attrs
-    assert a["units"] == "V" and a["source"] == "v" and a["source_units"] == "1"  # numbers and units unchanged
+    assert a["units"] == "V" and a["source_variable"] == "v" and a["source_units"] == "1"  # numbers and units unchanged
     assert "current dipole moment per unit of 'v'" in a["comment"]
     assert "'v' has no physical unit: the moment per unit of it is an assumption" in a["comment"]
     assert ds.meg.attrs["units"] == "T" and "output in T scales linearly" in ds.meg.attrs["comment"]

@@ -1,0 +1,30 @@
+"""BOLD / EEG outputs name their source in ``source_variable`` (CF keeps ``source`` for how data were made)."""
+
+import numpy as np
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb.monitors import source_variable
+
+CONN = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
+
+
+def test_outputs_name_their_source_in_source_variable_and_old_files_still_read(tmp_path):
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=2000.0, dt=0.1,
+                     monitors=[bn.Bold(tr=500.0), bn.EEG(gain=np.ones((2, 2)), period=1.0, variable="r")])
+    # was attrs["source"] = "r": the name CF gives to the global "brainnet_cb 0.1.0 (jax ...)"
+    assert ds.bold.attrs["source_variable"] == "r" and "source" not in ds.bold.attrs
+    assert ds.eeg.attrs["source_variable"] == "r" and "source" not in ds.eeg.attrs
+    assert ds.attrs["source"].startswith("brainnet_cb ")  # the global one, untouched
+    bn.write_netcdf(ds, tmp_path / "new.nc")
+    old = ds.copy()
+    for name in ("bold", "eeg"):  # as brainnet_cb 0.1.0 wrote them
+        attrs = dict(old[name].attrs)
+        attrs["source"] = attrs.pop("source_variable")
+        old[name].attrs = attrs
+    bn.write_netcdf(old, tmp_path / "old.nc")
+    for path in ("new.nc", "old.nc"):
+        back = xr.load_dataset(tmp_path / path)
+        assert [source_variable(back[n]) for n in ("bold", "eeg")] == ["r", "r"], path
+    fc = xr.DataArray(np.eye(2), attrs={"source": "fc.csv"})  # provenance, not a source variable
+    assert source_variable(fc) is None and source_variable(np.zeros(2)) is None
