@@ -7,7 +7,7 @@ import pytest
 from xarray import testing as xr_testing
 
 import brainnet_cb as bn
-from brainnet_cb.errors import NoiseError, SimulationError
+from brainnet_cb.errors import MonitorError, NoiseError, SimulationError
 
 PAIR = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
 CB = bn.CoombesByrne()
@@ -260,3 +260,24 @@ def test_read_bold_image_names_tr_when_it_is_not_a_time():
     assert float(bn.read_bold_image(img, parc, tr=720 * u.ms).time[1]) == 0.72
     with pytest.raises(bn.DataError, match=r"^tr must be a quantity with the dimension of second; got 0\.72 mV"):
         bn.read_bold_image(img, parc, tr=0.72 * u.mV)
+
+
+def test_sweep_checks_fcd_window_and_step_even_when_no_fcd_is_scored():
+    kw = dict(QUICK, signal="r", band=None)
+    for value, message in ((200 * u.mV, r"^fcd_window must be a quantity with the dimension of second; got 200 mV\. "
+                                        r"Pass e\.g\. fcd_window=1\.0 \* u\.second or a plain number in second\.$"),
+                           (-1.0, r"^fcd_window must be a finite, positive duration in s; got -1\.0\.$")):
+        with pytest.raises(bn.SweepError, match=message):  # both were accepted and ignored
+            bn.sweep(MPR, TRIANGLE, {"tau": [1.0, 2.0]}, fcd_window=value, **kw)
+    with pytest.raises(bn.SweepError, match=r"^fcd_step must be a quantity with the dimension of second; got 1 mV"):
+        bn.sweep(MPR, TRIANGLE, {"tau": [1.0, 2.0]}, fcd_step=1 * u.mV, **kw)
+
+
+def test_the_conductivity_message_suggests_a_quantity_brainunit_has():
+    sub = bn.load_atlas("tvb76")
+    sub = sub.subset(list(sub.labels[:4]))
+    np.testing.assert_array_equal(bn.EEG.sphere(sub, radius=9 * u.cmeter, sigma=0.33 * u.siemens / u.meter).gain,
+                                  bn.EEG.sphere(sub, radius=90.0, sigma=0.33).gain)
+    with pytest.raises(MonitorError, match=r"^sigma must be a quantity with the dimension of S/m; got 9 ms\. Pass e\.g\. "
+                                           r"sigma=0\.33 \* u\.siemens / u\.meter or a plain number in S/m\.$"):
+        bn.EEG.sphere(sub, sigma=9 * u.ms)  # it suggested u.S / u.m, which brainunit does not have

@@ -289,6 +289,9 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     # Analysis settings.
     sig_mon = run.signal_monitor(signal, SweepError)
     discard_s = to_seconds(discard, "discard")
+    to_seconds(fcd_window, "fcd_window", allow_zero=False, error=SweepError)  # checked even if no FCD is scored
+    if fcd_step is not None:
+        to_seconds(fcd_step, "fcd_step", allow_zero=False, error=SweepError)
     keep = (keep,) if isinstance(keep, str) else tuple(keep)
     outputs = list(run.outputs())
     bad_keep = [k for k in keep if k != "fc" and k not in outputs]

@@ -85,7 +85,7 @@ def _points(value, name, n=None):
 
 
 def _sigma(sigma):
-    s = as_plain(sigma, "siemens / meter", "sigma", "S/m", MonitorError)
+    s = as_plain(sigma, "siemens / meter", "sigma", "S/m", MonitorError, "0.33 * u.siemens / u.meter")
     if not (np.ndim(s) == 0 and np.isfinite(s) and s > 0):
         raise MonitorError(
             f"conductivity sigma must be a finite number > 0 (S/m; e.g. 0.33 for the head); got {sigma!r}."
