@@ -119,3 +119,19 @@ def test_without_mne_the_error_is_an_import_error_naming_the_extra(monkeypatch):
                                           r"'brainnet_cb\[mne\]'") as err:
         to_mne(_eeg(0.1 * np.arange(1, 5)))
     assert isinstance(err.value, bn.MonitorError)  # as before
+
+
+def test_positions_from_an_mne_forward_go_back_in_its_head_frame():
+    fwd = _discrete()
+    conn = bn.Connectome(weights=np.ones((5, 5)) - np.eye(5), lengths=30 * (np.ones((5, 5)) - np.eye(5)),
+                         centres=CENTRES)
+    ds = bn.simulate(bn.CoombesByrne(), conn, duration=3.0, dt=0.1, monitors=[bn.EEG.from_mne(fwd, np.arange(5))])
+    loc = np.array([ch["loc"][:3] for ch in fwd["info"]["chs"]])
+    kept = to_mne(ds, frame="head")
+    np.testing.assert_allclose(np.array([ch["loc"][:3] for ch in kept.info["chs"]]), loc, rtol=0, atol=1e-15)
+    # the default moves the origin to the centre of the electrodes' sphere: here by 4.6 cm
+    moved = np.array([ch["loc"][:3] for ch in to_mne(ds).info["chs"]])
+    assert 0.03 < np.abs(moved - loc).max() < 0.06
+    with pytest.raises(bn.MonitorError, match=r"frame must be 'fitted' \(origin at the centre of the sensors' "
+                                              r"sphere\) or 'head' .*; got 'mni'"):
+        to_mne(ds, frame="mni")
