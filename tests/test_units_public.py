@@ -281,3 +281,29 @@ def test_the_conductivity_message_suggests_a_quantity_brainunit_has():
     with pytest.raises(MonitorError, match=r"^sigma must be a quantity with the dimension of S/m; got 9 ms\. Pass e\.g\. "
                                            r"sigma=0\.33 \* u\.siemens / u\.meter or a plain number in S/m\.$"):
         bn.EEG.sphere(sub, sigma=9 * u.ms)  # it suggested u.S / u.m, which brainunit does not have
+
+
+# --- Bold: haemodynamic constants in s, 1/s or dimensionless ---------------------------------------------------------
+
+def test_bold_constants_as_quantities_are_the_plain_constants():
+    assert bn.Bold(tr=720.0, tau=980 * u.ms, TE=30 * u.ms, kappa=0.00064 / u.ms) == \
+        bn.Bold(tr=720.0, tau=0.98, TE=0.03, kappa=0.64)
+    stim = bn.stimulus.Step(amplitude=0.5, onset=100.0, offset=600.0)
+    run = lambda **kw: bn.simulate(bn.CoombesByrne(eta=-5.0), PAIR, duration=2000.0, stimulus=stim, key=0,  # noqa: E731
+                                   monitors=[bn.Bold(tr=500.0, baseline="initial", **kw)])
+    plain, quantity = run(tau=0.98, TE=0.03), run(tau=0.98 * u.second, TE=30 * u.ms)
+    np.testing.assert_array_equal(quantity.bold.values, plain.bold.values)
+    assert np.abs(plain.bold.values).max() > 1e-4 and quantity.bold.attrs["constants"] == plain.bold.attrs["constants"]
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(tau=1 * u.mV), r"^Bold tau \(haemodynamic transit time\) is in s; got 1 mV \(unit mV\)\. Pass e\.g\. "
+                         r"Bold\(tau=2 \* u\.second\) or a plain number in s\.$"),
+    (dict(theta0=3 * u.ms), r"^Bold theta0 \(.*\) is in 1/s; got 3 ms \(unit ms\)\. Pass e\.g\. "
+                            r"Bold\(theta0=80\.6 / u\.second\) or a plain number in 1/s\.$"),
+    (dict(alpha=1 * u.mV), r"^Bold alpha \(Grubb's exponent\) is dimensionless; got 1 mV \(unit mV\)\. Pass a plain "
+                           r"number\.$"),
+])
+def test_a_bold_constant_of_the_wrong_dimension_is_named_at_construction(kw, message):
+    with pytest.raises(MonitorError, match=message):  # a quantity failed inside the trace with a TypeError
+        bn.Bold(tr=720.0, **kw)

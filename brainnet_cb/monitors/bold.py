@@ -58,10 +58,11 @@ from .._checks import caller_stacklevel
 from .._pytree import pytree_dataclass, static_field
 from .._types import Parameter, Time
 from ..errors import MonitorError
-from ..units import _is_quantity, as_plain, to_ms
+from ..units import _brainunit, _is_quantity, as_plain, to_ms
 from .base import Monitor, Observables
 from .hemodynamics import (
     HEMODYNAMIC_CONSTANTS,
+    PRESETS,
     balloon_rk4_step,
     bold_signal,
     check_constants,
@@ -103,6 +104,24 @@ _SAMPLING = ("mean", "point")
 def _concrete(value):
     """True for host numbers/arrays (not tracers nor placeholders)."""
     return isinstance(value, (int, float, np.ndarray, np.number, list, tuple)) and not isinstance(value, bool)
+
+
+def _constant_in_unit(name, value, unit, meaning):
+    """The haemodynamic constant ``name`` given as a brainunit quantity, as a number in its ``unit`` (s, 1/s, 1)."""
+    u = _brainunit()
+    try:
+        out = np.asarray(value.to_decimal(u.parse_unit(unit)), dtype=float)
+    except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+        if unit == "1":
+            what, fix = "dimensionless", "a plain number"
+        else:
+            typical = PRESETS["revised_3T"].get(name, PRESETS["classic"].get(name, 1.0))
+            what = f"in {unit}"
+            fix = (f"e.g. Bold({name}={typical:g} {'* u.second' if unit == 's' else '/ u.second'}) or a plain "
+                   f"number in {unit}")
+        raise MonitorError(f"Bold {name} ({meaning}) is {what}; got {value} (unit {u.get_unit(value)}). "
+                           f"Pass {fix}.") from None
+    return float(out) if out.ndim == 0 else out
 
 
 def _copied() -> bool:
@@ -269,6 +288,9 @@ class Bold(Monitor):
             value = getattr(self, field)
             if _concrete(value) and not np.all(np.isfinite(np.asarray(value, dtype=float))):
                 raise MonitorError(f"Bold {field} must be finite; got {value!r}.")
+        for k, (unit, meaning, _) in HEMODYNAMIC_CONSTANTS.items():  # quantities as numbers in s, 1/s or 1
+            if _is_quantity(getattr(self, k)):
+                set_(k, _constant_in_unit(k, getattr(self, k), unit, meaning))
         overrides = {k: getattr(self, k) for k in HEMODYNAMIC_CONSTANTS}
         check_constants({k: v for k, v in overrides.items() if _concrete(v)})
         resolve_constants(self.preset, {k: v for k, v in overrides.items() if v is not None})
