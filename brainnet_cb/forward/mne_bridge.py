@@ -268,19 +268,32 @@ def _fixed_gain(mne, fwd):
     return fwd, (G if fixed else G[:, 2::3])
 
 
+def _is_label(x):
+    """An mne.Label (vertices on one hemisphere) or BiHemiLabel (a label on each)."""
+    return (hasattr(x, "vertices") and hasattr(x, "hemi")) or (hasattr(x, "lh") and hasattr(x, "rh"))
+
+
 def _source_regions(fwd, parcellation, n_sources):
     """``(region index per source (-1 = none), region names)``."""
-    if isinstance(parcellation, (list, tuple)) and parcellation and hasattr(parcellation[0], "vertices"):
+    if isinstance(parcellation, (list, tuple)) and parcellation and _is_label(parcellation[0]):
         src = fwd["src"]
         offsets = np.cumsum([0] + [len(s["vertno"]) for s in src])
         idx = np.full(n_sources, -1)
         for j, label in enumerate(parcellation):
-            h = {"lh": 0, "rh": 1}.get(label.hemi)
-            if h is None or h >= len(src):
+            if not _is_label(label):
                 raise MonitorError(
-                    f"label {label.name!r} is on hemisphere {label.hemi!r}, not in the forward's sources."
+                    f"parcellation item {j} is a {type(label).__name__}, not an mne.Label; give one mne.Label (or "
+                    "BiHemiLabel) per region, or the region index of every source."
                 )
-            hit = np.flatnonzero(np.isin(src[h]["vertno"], label.vertices)) + offsets[h]
+            hit = []
+            for part in (label.lh, label.rh) if hasattr(label, "lh") else (label,):  # a BiHemiLabel: both
+                h = {"lh": 0, "rh": 1}.get(part.hemi)
+                if h is None or h >= len(src):
+                    raise MonitorError(
+                        f"label {label.name!r} is on hemisphere {part.hemi!r}, not in the forward's sources."
+                    )
+                hit.append(np.flatnonzero(np.isin(src[h]["vertno"], part.vertices)) + offsets[h])
+            hit = np.concatenate(hit)
             taken = hit[idx[hit] >= 0]
             if taken.size:
                 raise MonitorError(
@@ -311,8 +324,9 @@ def region_gain_from_forward(forward, parcellation, *, kind: str = "eeg", areas=
     ----------
     forward : mne.Forward or path
     parcellation : list of mne.Label, or array of int, shape (n_sources,)
-        Regions in the connectome's order: one label each, or the region index
-        of every source (-1: in no region).
+        Regions in the connectome's order: one label each (an
+        ``mne.BiHemiLabel`` takes its sources on both hemispheres), or the
+        region index of every source (-1: in no region).
     kind : {"eeg", "mag", "grad"}
         Which channels of the forward to keep.
     areas : array_like, shape (regions,), optional

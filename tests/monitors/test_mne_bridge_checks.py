@@ -135,3 +135,20 @@ def test_positions_from_an_mne_forward_go_back_in_its_head_frame():
     with pytest.raises(bn.MonitorError, match=r"frame must be 'fitted' \(origin at the centre of the sensors' "
                                               r"sphere\) or 'head' .*; got 'mni'"):
         to_mne(ds, frame="mni")
+
+
+def test_a_label_on_both_hemispheres_takes_both_and_a_non_label_is_named():
+    fwd = _discrete()
+    fwd["src"] = mne.SourceSpaces([fwd["src"][0], fwd["src"][0].copy()])  # two "hemispheres" of 5 sources each
+    fwd["src"][0]["vertno"] = fwd["src"][0]["vertno"][:3]
+    fwd["src"][1]["vertno"] = fwd["src"][1]["vertno"][3:]
+    for s in fwd["src"]:
+        s["nuse"] = len(s["vertno"])
+    a = mne.Label(vertices=np.array([0, 1]), hemi="lh", name="A")
+    b = mne.Label(vertices=np.array([3]), hemi="rh", name="B")
+    g, *_ = region_gain_from_forward(fwd, [a + b, mne.Label(vertices=np.array([2]), hemi="lh", name="C")], moment=1.0)
+    G = np.einsum("cki,ki->ck", fwd["sol"]["data"].reshape(8, 5, 3), NORMALS)
+    # a BiHemiLabel was refused as "a list of shape (1,), dtype object"
+    np.testing.assert_allclose(g, np.c_[G[:, [0, 1, 3]].mean(axis=1), G[:, 2]], rtol=0, atol=1e-12 * np.abs(G).max())
+    with pytest.raises(bn.MonitorError, match=r"parcellation item 1 is a str, not an mne\.Label"):  # AttributeError
+        region_gain_from_forward(fwd, [a, "B"])
