@@ -43,6 +43,7 @@ from ..forward.montage import to_ras
 from ..units import _is_quantity, to_mm
 from .base import Monitor, Observables
 from .eeg_inputs import (
+    cf_units,
     check_label_order,
     dipole_moments,
     is_concrete,
@@ -97,6 +98,11 @@ class EEG(Monitor):
         saying so; the constructors give ``"V"`` (MEG: ``"T"``) with each
         region's dipole moment per unit of the source in the gain, an assumed
         scale when the source (e.g. the Coombes–Byrne ``v``) is dimensionless.
+        ``"a.u."`` (arbitrary units, a gain of no physical unit) is written
+        to the output's attributes as ``units: "1"`` (CF's dimensionless; no
+        udunits string means "arbitrary"), its ``comment`` ending
+        ``"arbitrary units (the gain has no physical unit)."``; files of
+        brainnet_cb 0.1.0 said ``"a.u."``.
     name : str, optional
         Output name (default ``"eeg"``) and time dimension ``time_{name}``.
     axes : str, default "RAS"
@@ -349,9 +355,9 @@ class EEG(Monitor):
         gain is calibrated to V per A·m (:func:`~brainnet_cb.forward.atlas.calibrated_gain`)
         and multiplied by each region's dipole moment, ``current_density`` (nA·m/mm²)
         times its area (:mod:`brainnet_cb.forward.dipoles`): the output is in V.
-        ``physical=False`` keeps TVB's arbitrary units (``"a.u."``), a unit
-        dipole per unit source. The columns are labelled with the atlas's
-        regions (``regions``): a run puts them in its connectome's order by
+        ``physical=False`` keeps TVB's arbitrary units (``"a.u."``; the
+        output's ``units`` attribute is ``"1"``), a unit dipole per unit source.
+        The columns are labelled with the atlas's regions (``regions``): a run puts them in its connectome's order by
         label, and refuses a connectome of other regions. ``**options``:
         ``period``, ``variable``, ``reference``, ``name``.
 
@@ -390,7 +396,8 @@ class EEG(Monitor):
 
         ``reduce="sum"`` (TVB's rule: the sum of the sources' columns times
         ``moment`` per source) without ``moment`` sums unit dipoles, as TVB does,
-        in arbitrary units: the output is labelled ``"a.u."`` (a moment of
+        in arbitrary units: the monitor's units are ``"a.u."`` (the output's
+        ``units`` attribute ``"1"``, its comment "arbitrary units"; a moment of
         1 A·m per source would give volts, not microvolts). Pass ``moment``
         (A·m per source) for V.
         """
@@ -505,7 +512,7 @@ class EEG(Monitor):
         source = self._variable(model)
         source_unit = source_units(source, model)[0]
         attrs = {
-            "units": self.units,
+            "units": cf_units(self.units),  # "a.u." is no udunits string: "1", the comment says arbitrary
             "long_name": f"{self._long_name} ({source} x lead field)",
             "monitor": self.describe(),
             SOURCE_ATTR: source,  # not "source": CF's name for how the data were made

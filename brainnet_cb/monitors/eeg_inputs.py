@@ -76,10 +76,20 @@ def refuse_non_array_gain(gain, cls):
         )
 
 
+#: The monitors' name for arbitrary units (a gain of no physical unit): not a udunits string.
+ARBITRARY = "a.u."
+
+
+def cf_units(units):
+    """The output's ``units`` attribute for a monitor's ``units``: ``"1"`` for :data:`ARBITRARY`, CF's dimensionless
+    (udunits has no arbitrary unit; :func:`scale_comment` says the units are arbitrary), else ``units`` itself."""
+    return "1" if units == ARBITRARY else units
+
+
 def scale_comment(units, source, source_unit):
     """What the output's ``units`` mean: the gain maps one unit of the source to the sensor signal."""
     text = f"gain (sensor signal per unit of the source) x source {source!r} ({source_unit})"
-    if units == "a.u.":
+    if units == ARBITRARY:
         return text + "; arbitrary units (the gain has no physical unit)."
     text += (
         f". The gain holds each region's current dipole moment per unit of {source!r} (bn.EEG.sphere, "

@@ -38,7 +38,7 @@ def test_units_attributes_say_the_volts_rest_on_an_assumed_moment_per_unit_of_v(
     assert ds.meg.attrs["units"] == "T" and "output in T scales linearly" in ds.meg.attrs["comment"]
     # k pi r (v_syn - v): a rate of change of v, 1/ms (it was labelled dimensionless)
     b = ds.isyn.attrs
-    assert b["units"] == "a.u." and b["source_units"] == "1/ms" and b["comment"].endswith("arbitrary units "
+    assert b["units"] == "1" and b["source_units"] == "1/ms" and b["comment"].endswith("arbitrary units "
                                                                                           "(the gain has no physical unit).")
     assert source_units("synaptic_current", bn.CoombesByrne())[0] == "1/ms"
     assert source_units("r", bn.CoombesByrne())[0] == "1/ms" and source_units("v", bn.CoombesByrne())[0] == "1"

@@ -1,4 +1,5 @@
-"""BOLD / EEG outputs name their source in ``source_variable`` (CF keeps ``source`` for how data were made)."""
+"""CF attributes of BOLD / EEG outputs: the source in ``source_variable`` (CF keeps ``source`` for how data were
+made), arbitrary units written as ``units: "1"`` (udunits has no "a.u.")."""
 
 import numpy as np
 import xarray as xr
@@ -28,3 +29,18 @@ def test_outputs_name_their_source_in_source_variable_and_old_files_still_read(t
         assert [source_variable(back[n]) for n in ("bold", "eeg")] == ["r", "r"], path
     fc = xr.DataArray(np.eye(2), attrs={"source": "fc.csv"})  # provenance, not a source variable
     assert source_variable(fc) is None and source_variable(np.zeros(2)) is None
+
+
+def test_arbitrary_units_are_written_as_cf_dimensionless_and_the_comment_says_arbitrary(tmp_path):
+    eeg = bn.EEG(gain=np.ones((2, 2)), period=1.0)  # the default: a gain of no physical unit
+    tvb = bn.EEG.from_atlas("tvb76", physical=False)
+    assert eeg.units == tvb.units == "a.u."  # the monitors' word for it, as before
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=4.0, dt=0.1, monitors=[eeg])
+    a = ds.eeg.attrs
+    assert a["units"] == "1"  # was "a.u.", which no udunits parser reads
+    assert a["comment"] == ("gain (sensor signal per unit of the source) x source 'v' (1); arbitrary units (the gain "
+                            "has no physical unit).")
+    bn.write_netcdf(ds, tmp_path / "eeg.nc")
+    assert xr.load_dataset(tmp_path / "eeg.nc").eeg.attrs["units"] == "1"
+    volts = bn.simulate(bn.CoombesByrne(), CONN, duration=4.0, dt=0.1, monitors=[bn.EEG.sphere(CONN, radius=90.0)])
+    assert volts.eeg.attrs["units"] == "V"
