@@ -307,3 +307,23 @@ def test_bold_constants_as_quantities_are_the_plain_constants():
 def test_a_bold_constant_of_the_wrong_dimension_is_named_at_construction(kw, message):
     with pytest.raises(MonitorError, match=message):  # a quantity failed inside the trace with a TypeError
         bn.Bold(tr=720.0, **kw)
+
+
+# --- initial state and history: in the unit of the state ------------------------------------------------------------
+
+def test_initial_state_and_history_as_quantities_in_the_unit_of_the_state():
+    run = lambda **kw: bn.simulate(CB, PAIR, duration=5.0, dt=0.1, monitors=[bn.Raw()], key=0, **kw)  # noqa: E731
+    plain = run(initial_state={"r": 0.2, "v": -1.0})
+    np.testing.assert_array_equal(run(initial_state={"r": 0.2 / u.ms, "v": -1.0}).r.values, plain.r.values)
+    np.testing.assert_array_equal(run(initial_state={"r": 200 * u.Hz, "v": -1.0 * u.UNITLESS}).r.values,
+                                  plain.r.values)
+    with pytest.raises(bn.ModelError, match=r"^initial_state\['r'\]: CoombesByrne\.r is in 1/ms; got 0\.2 mV \(unit "
+                                            r"mV\)\. Pass a plain number in 1/ms or a quantity of that dimension\.$"):
+        run(initial_state={"r": 0.2 * u.mV})
+    h = np.linspace(0.1, 0.2, 101)[:, None] * np.ones(2)  # 30 mm at 3 mm/ms: a lag of 100 steps
+    np.testing.assert_array_equal(run(history=h / u.ms).r.values, run(history=h).r.values)
+    with pytest.raises(SimulationError, match=r"^history holds the sent quantity 'r' of CoombesByrne, in 1/ms; got a "
+                                              r"quantity in mV \(shape \(101, 2\)\)\. Pass plain numbers in 1/ms"):
+        run(history=h * u.mV)  # was NumPy's TypeError
+    with pytest.raises(SimulationError, match=r"^history must be numbers \('r' in 1/ms, shape \(steps, 2\)\); got str"):
+        run(history="x")

@@ -277,7 +277,10 @@ class NodeModel:
                       overrides: Mapping[str, ArrayLike] | None = None) -> jax.Array:
         """State array ``(len(states), n_regions)`` from ``initial`` and ``overrides``.
 
-        ``overrides`` maps state names to a scalar or one value per region.
+        ``overrides`` maps state names to a scalar or one value per region,
+        plain numbers in the state's ``state_units`` or brainunit quantities
+        of that dimension (``{"r": 200 * u.Hz}`` is ``{"r": 0.2}`` for a rate
+        in 1/ms).
         """
         overrides = dict(overrides or {})
         unknown = set(overrides) - set(self.states)
@@ -288,10 +291,27 @@ class NodeModel:
             )
         rows = []
         for name in self.states:
-            value = per_region(overrides.get(name, self.initial[name]), n_regions, f"initial_state[{name!r}]",
-                               ModelError)
+            value = overrides.get(name, self.initial[name])
+            if _is_quantity(value):
+                value = self._state_in_unit(name, value)
+            value = per_region(value, n_regions, f"initial_state[{name!r}]", ModelError)
             rows.append(np.broadcast_to(value, (n_regions,)))
         return jnp.asarray(np.stack(rows), dtype=dtype)
+
+    @classmethod
+    def _state_in_unit(cls, name: str, value):
+        """The quantity ``value`` of state ``name`` as numbers in ``state_units[name]`` (dimensionless if none)."""
+        import brainunit as u  # noqa: PLC0415 - loaded already: value is a quantity
+
+        spec = getattr(cls, "state_units", {}).get(name, "1")
+        try:
+            out = np.asarray(value.to_decimal(u.parse_unit(spec) if isinstance(spec, str) else spec), dtype=float)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            what = "dimensionless" if str(spec) == "1" else f"in {spec}"
+            fix = "a plain number" if str(spec) == "1" else f"a plain number in {spec} or a quantity of that dimension"
+            raise ModelError(f"initial_state[{name!r}]: {cls.__name__}.{name} is {what}; got {value} (unit "
+                             f"{u.get_unit(value)}). Pass {fix}.") from None
+        return float(out) if out.ndim == 0 else out
 
     def describe(self) -> dict:
         """Parameters as plain Python values (lists for per-region arrays)."""

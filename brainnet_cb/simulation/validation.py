@@ -43,7 +43,7 @@ from ..nodes.base import NodeModel
 from ..noise import Noise
 from ..precision import resolve_dtype
 from ..stimulus import validate_stimuli
-from ..units import to_mm_per_ms, to_ms
+from ..units import _is_quantity, to_mm_per_ms, to_ms
 from . import engine
 from .cf import cf_global_attrs, decimal_times
 from .labelled import align_by_label
@@ -190,7 +190,22 @@ def validate_history(history, model, n, max_lag, x0, send_row, initial_given, dt
     L = max_lag + 1
     if history is None:
         return jnp.broadcast_to(model.sent(x0), (L, n)).astype(dtype), x0
-    h = np.asarray(history, dtype=float)
+    unit = model.state_units.get(model.sends, "1") if model.sends in model.states else model.sent_units
+    if _is_quantity(history):  # in the unit of the sent quantity (1/ms for a rate r)
+        import brainunit as u  # noqa: PLC0415 - loaded already: history is a quantity
+
+        try:
+            history = history.to_decimal(u.parse_unit(unit) if isinstance(unit, str) else unit)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            raise SimulationError(
+                f"history holds the sent quantity {model.sends!r} of {type(model).__name__}, in {unit}; got a "
+                f"quantity in {u.get_unit(history)} (shape {np.shape(history)}). Pass plain numbers in {unit} or "
+                f"a quantity of that dimension.") from None
+    try:
+        h = np.asarray(history, dtype=float)
+    except (TypeError, ValueError):
+        raise SimulationError(f"history must be numbers ({model.sends!r} in {unit}, shape (steps, {n})); got "
+                              f"{type(history).__name__}.") from None
     if h.ndim != 2 or h.shape[1] != n or h.shape[0] < L:
         raise SimulationError(
             f"history must have shape (>= {L}, {n}): the sent variable {model.sends!r} at the "
