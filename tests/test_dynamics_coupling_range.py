@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import brainnet_cb as bn
-from brainnet_cb.dynamics import CouplingRangeWarning, critical_coupling
+from brainnet_cb.dynamics import CouplingRangeWarning, CriticalCoupling, critical_coupling
 from brainnet_cb.errors import DynamicsError
 
 BISTABLE = bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0)
@@ -35,3 +35,15 @@ def test_a_crossing_past_G_max_is_not_reported_as_G_c():
     # and above the fold the crossing is G_c, inside the range
     cc = critical_coupling(BISTABLE, PAIR, start=DOWN, G_max=19.5)
     assert cc.kind == "saddle-node" and cc.G_c == pytest.approx(19.49345, abs=1e-5) and cc.G_c <= 19.5
+
+
+def test_a_branch_most_susceptible_at_G_0_gives_no_reference_coupling():
+    # G_ref = G_slowest = 0 (coupling only stabilises the branch): relative(G) was G / 0 = inf with a NumPy warning
+    cc = CriticalCoupling(math.inf, "none", math.nan, complex(-1.0), None, None, "max", 0.0, -1.0, 5.0)
+    message = (r"^no reference coupling: the branch is stable up to G=5 and its slowest point is G_slowest=0 "
+               r"\(coupling only stabilises it\), so G / G_ref is undefined\. Scan a higher G_max, or compare raw "
+               r"couplings\.$")
+    with pytest.raises(DynamicsError, match=message):
+        cc.relative(0.5)
+    with pytest.raises(DynamicsError, match=message):
+        cc.coupling_at(0.9)

@@ -108,14 +108,23 @@ class CriticalCoupling:
                 f"G must be a finite coupling strength (a number or an array of numbers); got {G!r}. "
                 "Pass the G of bn.Linear(G=...), e.g. relative_coupling(0.8, cc)."
             )
-        return g.astype(float) / self.G_ref
+        return g.astype(float) / self._nonzero_ref()
+
+    def _nonzero_ref(self):
+        if self.G_ref == 0:
+            raise DynamicsError(
+                f"no reference coupling: the branch is stable up to G={self.G_reached:.6g} and its slowest point "
+                "is G_slowest=0 (coupling only stabilises it), so G / G_ref is undefined. Scan a higher G_max, "
+                "or compare raw couplings."
+            )
+        return self.G_ref
 
     def coupling_at(self, fraction):
         """``fraction * G_ref``: the ``G`` at a given fraction of the critical coupling."""
         number = isinstance(fraction, (int, float, np.floating, np.integer)) and not isinstance(fraction, bool)
         if not number or not np.isfinite(fraction):
             raise DynamicsError(f"fraction must be a finite number (G / G_c); got {fraction!r}.")
-        return float(fraction) * self.G_ref
+        return float(fraction) * self._nonzero_ref()
 
     def __repr__(self):
         freq = f", frequency={self.frequency:.4g} Hz" if self.kind == "hopf" else ""
