@@ -22,6 +22,13 @@ matplotlib.use("Agg")
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 RUN_ELSEWHERE = {"nodes.md", "cli.md"}
 FIT_SHORTER = ", duration=130_000.0, seeds=1)"  # 100 s after the discard: one period of 0.01 Hz
+# The refinement of the weights (effective_connectivity=True, about half of the recipe's time on hcp80) runs in
+# quickstart.md's call, the same call as sweeps_and_fits.md's, and in the doctest of bn.fit_working_point; on
+# missing pairs, in tests/fitting/test_working_point.py. The other pages run the same call without it.
+NO_REFINEMENT = ", effective_connectivity=False"
+# ... and sweeps_and_fits.md without the linearised twin of each run too (half of the runs' time; quickstart.md's
+# call has it)
+NO_TWIN = ", control_variate=False"
 
 # the reader's own data, made from the bundled atlases before block k of a page
 _CONNECTOME_FILES = '''
@@ -117,13 +124,15 @@ BEFORE = {
 SHORTER = {
     "empirical_data.md": {2: [("duration=330_480.0", "duration=50_000.0"),
                               ('grid={"G": [8.5, 9.0, 9.5]},', 'grid={"G": [8.5, 9.0, 9.5]}, refine=None,')],
-                          7: [("bn.fit_working_point(conn, fc)", "bn.fit_working_point(conn, fc, simulate=False)")]},
+                          7: [("bn.fit_working_point(conn, fc)",
+                               "bn.fit_working_point(conn, fc, simulate=False" + NO_REFINEMENT + ")")]},
     "observations.md": {2: [("from nilearn import datasets\n", ""),
                             ('datasets.fetch_atlas_harvard_oxford("cort-maxprob-thr25-2mm")', "_atlas")]},
     "performance.md": {1: [("duration=30 * 60_000.0", "duration=20_000.0")],
                        2: [("duration=30 * 60_000.0", "duration=20_000.0")]},
     "quickstart.md": {3: [("test_fc=hcp.fc_test)", "test_fc=hcp.fc_test" + FIT_SHORTER)]},
-    "sweeps_and_fits.md": {1: [("test_fc=data.fc_test)", "test_fc=data.fc_test" + FIT_SHORTER)],
+    "sweeps_and_fits.md": {1: [("test_fc=data.fc_test)",
+                                "test_fc=data.fc_test" + NO_REFINEMENT + NO_TWIN + FIT_SHORTER)],
                            2: [("duration=1_200_000.0", "duration=20_000.0")]},
     "working_point.md": {1: [("60_000.0", "20_000.0")]},
 }
