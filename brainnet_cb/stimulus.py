@@ -220,7 +220,12 @@ class TimeSeries(Stimulus):
 
     def validated(self, model, n, dtype):
         port = Step(port=self.port).validated(model, n, dtype).port
-        v = np.asarray(self.values, dtype=float) if self.values is not None else np.zeros((0,))
+        try:
+            v = np.asarray(self.values, dtype=float) if self.values is not None else np.zeros((0,))
+        except (TypeError, ValueError):  # text, or a brainunit quantity (the amplitudes of a stimulus are numbers)
+            raise SimulationError(
+                f"TimeSeries values must be plain numbers in the unit of the port {port!r} (as Step.amplitude); "
+                f"got {type(self.values).__name__} {_head(self.values)}.") from None
         if v.ndim == 1:
             v = np.repeat(v[:, None], n, axis=1)
         if v.ndim != 2 or v.shape[1] != n or v.shape[0] == 0:
@@ -235,6 +240,14 @@ class TimeSeries(Stimulus):
         T = self.values.shape[0]
         row = self.values[jnp.minimum(step, T - 1)]
         return jnp.where(step < T, row, jnp.zeros_like(row))
+
+
+def _head(values) -> str:
+    """A short view of ``values`` for a message: its unit if it is a quantity, else its first items."""
+    unit = getattr(values, "unit", None)
+    if unit is not None:
+        return f"in {unit}"
+    return repr(np.asarray(values, dtype=object).ravel()[:3].tolist())
 
 
 def validate_stimuli(stimulus, model, n: int, dtype) -> tuple:

@@ -327,3 +327,10 @@ def test_initial_state_and_history_as_quantities_in_the_unit_of_the_state():
         run(history=h * u.mV)  # was NumPy's TypeError
     with pytest.raises(SimulationError, match=r"^history must be numbers \('r' in 1/ms, shape \(steps, 2\)\); got str"):
         run(history="x")
+
+
+def test_a_time_series_stimulus_of_quantities_or_text_is_a_simulation_error():
+    for values, got in ((np.ones(10) / u.ms, r"Quantity in kHz"), (np.array(["a"] * 10), r"ndarray \['a', 'a', 'a'\]")):
+        with pytest.raises(SimulationError, match=r"^TimeSeries values must be plain numbers in the unit of the port "
+                                                  rf"'v' \(as Step\.amplitude\); got {got}\.$"):  # NumPy's errors
+            bn.simulate(CB, PAIR, duration=2.0, stimulus=bn.stimulus.TimeSeries(values=values))
