@@ -101,6 +101,8 @@ def test_structured_results_equal_dense_lapack_on_stable_networks(name):
         B, s, ld, structured = _inverse_rows_checked(op, row)
         assert bool(structured) and float(s) == sign_ref and abs(float(ld) - logdet_ref) < RTOL * abs(logdet_ref)
         assert _rel(B, inv[row * n:(row + 1) * n]) < RTOL
+        if row not in (0, ns - 1):  # the public wrappers of _inverse_rows_checked: at the first and last row (each
+            continue                # call outside jit compiles its lax.cond anew: ~2 s a call, 6 rows for jr)
         assert _rel(structured_inverse_rows(parts, W, row), inv[row * n:(row + 1) * n]) < RTOL
         B_pub, s_pub, ld_pub = structured_inverse_rows_slogdet(parts, W, row)  # the same factorisation
         assert np.array_equal(np.asarray(B_pub), np.asarray(B))

@@ -540,9 +540,16 @@ def test_where_the_delays_destabilise_every_candidate_of_the_kept_scan_the_next_
 
 @pytest.mark.parametrize("refined, tried", [(False, 3), (True, 4)])
 def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_then_the_error_says_so(hcp, refined,
-                                                                                                   tried):
+                                                                                                   tried, monkeypatch):
     """Noise far outside the linear regime blows every run up: the best point, then the next two, then (with
-    refined weights) the best point on the structural weights, then an error."""
+    refined weights) the best point on the structural weights, then an error.
+
+    Every refinement diverges in its 10-s check too, and is then scaled back toward the structural weights: one
+    fraction here, not the nine of BACKOFF_FRACTIONS (each a 10-s run; the whole sequence is
+    tests/fitting/test_effective_connectivity.py's), to the same structural weights and the same candidates."""
+    import brainnet_cb.fitting.effective_connectivity as ec
+
+    monkeypatch.setattr(ec, "BACKOFF_FRACTIONS", (0.5,))
     keep = list(hcp.connectome.labels[:20])
     with pytest.raises(FitError, match=rf"every simulated candidate \({tried}: the best points of the linear scan\) "
                                        r"diverged or gave an undefined FC; use a smaller dt or weaker noise"):
