@@ -187,6 +187,8 @@ def test_nelder_mead_takes_init_bounds_and_step_as_quantities():
                                   step={"tau": 200 * u.usecond}, **kw)
     xr_testing.assert_identical(quantity.drop_attrs(), plain.drop_attrs())
     assert quantity.attrs.keys() == plain.attrs.keys()
+    assert quantity.tau.attrs == {"long_name": "best model parameter tau", "units": "ms"}
+    assert quantity.tau_path.attrs == {"long_name": "tau at each evaluation", "units": "ms"}
     with pytest.raises(bn.FitError, match=r"^bounds\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got 1 mV"):
         bn.fit_nelder_mead(MPR, TRIANGLE, init={"tau": 1.5}, bounds={"tau": (1 * u.mV, 2.0)}, **kw)
     with pytest.raises(bn.FitError, match=r"^step\['tau'\]: MontbrioPazoRoxin\.tau is in ms; got 0\.2 mV"):
@@ -334,3 +336,14 @@ def test_a_time_series_stimulus_of_quantities_or_text_is_a_simulation_error():
         with pytest.raises(SimulationError, match=r"^TimeSeries values must be plain numbers in the unit of the port "
                                                   rf"'v' \(as Step\.amplitude\); got {got}\.$"):  # NumPy's errors
             bn.simulate(CB, PAIR, duration=2.0, stimulus=bn.stimulus.TimeSeries(values=values))
+
+
+def test_a_grid_fit_labels_its_grid_and_fitted_values_with_their_units():
+    fc = np.array([[1, 0.3, 0.2], [0.3, 1, 0.1], [0.2, 0.1, 1]])
+    kw = dict(QUICK, duration=50.0, signal="r", band=None, empirical_fc=fc, refine=None)
+    res = bn.fit_grid(MPR, TRIANGLE, grid={"tau": [1.0, 1.5] * u.ms, "noise_v": [0.01, 0.02] / u.ms**0.5}, **kw)
+    plain = bn.fit_grid(MPR, TRIANGLE, grid={"tau": [1.0, 1.5], "noise_v": [0.01, 0.02]}, **kw)
+    xr_testing.assert_identical(res.drop_attrs(), plain.drop_attrs())
+    assert res.grid_tau.attrs == {"long_name": "coarse-grid values of the model parameter tau", "units": "ms"}
+    assert res.grid_noise_v.attrs["units"] == res.noise_v.attrs["units"] == "1/sqrt(ms)"
+    assert res.tau.attrs["units"] == "ms" and res.grid_tau.values.tolist() == [1.0, 1.5]

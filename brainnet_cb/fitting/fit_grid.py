@@ -131,7 +131,7 @@ class Records:
         data.update(extra or {})
         return result_dataset(self.names, kinds, path, [r["loss"] for r in rows], [r["corr"] for r in rows],
                               [r["rmse"] for r in rows], rows[i]["point"], rows[i]["fc"], scorer.emp,
-                              _RunLabels(spec.connectome), attrs, data)
+                              _RunLabels(spec.connectome), attrs, data, book)
 
 
 # ----------------------------------------------------------------------------- the grid fit
@@ -278,8 +278,10 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
     extra = {"grid_loss": (gdims, surf, {"long_name": "loss over the coarse grid (inf: diverged)"})}
     ds = records.dataset(spec, book, scorer, "brainnet_cb grid fit", attrs, keep_fc, extra)
     ds.attrs["wall_s"] = time.perf_counter() - t0
-    return ds.assign_coords({g: (g, values[k] if values[k].ndim == 1 else np.arange(values[k].shape[0]))
-                             for g, k in zip(gdims, names)})
+    return ds.assign_coords({  # a global grid's values with their unit; per-region rows by their index
+        g: (g, values[k], book.coordinate_attrs(k, "coarse-grid values of the")) if values[k].ndim == 1 else
+        (g, np.arange(values[k].shape[0]), {"long_name": f"row of the coarse grid of {k} (one value per region)"})
+        for g, k in zip(gdims, names)})
 
 
 class _RunLabels:

@@ -50,8 +50,13 @@ def check_int(name, value, low) -> int:
     return int(value)
 
 
-def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, run, attrs, extra=None):
-    """The Dataset both fits return: best parameters, loss/corr/rmse and parameter paths over ``iteration``."""
+def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, run, attrs, extra=None, book=None):
+    """The Dataset both fits return: best parameters, loss/corr/rmse and parameter paths over ``iteration``.
+
+    With the parameter ``book``, a fitted parameter and its path carry its ``units`` where one is declared
+    (:meth:`~brainnet_cb.simulation.parameters.ParameterBook.coordinate_attrs`: ``ms`` for MPR's ``tau``,
+    ``1/sqrt(ms)`` for ``noise_v``).
+    """
     labels = [str(s) for s in run.connectome.labels]
     data = {
         "loss": ("iteration", np.asarray(losses), {"long_name": "loss", "units": "1"}),
@@ -62,12 +67,13 @@ def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, r
     if emp is not None:
         data["empirical_fc"] = (("region_i", "region_j"), emp.values, {"long_name": "target FC", "units": "1"})
     for k in names:
+        unit = {} if book is None else {u: v for u, v in book.coordinate_attrs(k, "").items() if u == "units"}
         p = np.asarray(path[k])
         data[f"{k}_path"] = (("iteration",) if p.ndim == 1 else ("iteration", "region"), p,
-                             {"long_name": f"{k} at each evaluation"})
+                             {"long_name": f"{k} at each evaluation", **unit})
         b = np.asarray(best[k])
         data[k] = ((), b) if b.ndim == 0 else (("region",), b)
-        data[k] = data[k] + ({"long_name": f"best {kinds[k]} parameter {k}"},)
+        data[k] = data[k] + ({"long_name": f"best {kinds[k]} parameter {k}", **unit},)
     data.update(extra or {})
     coords = {"iteration": np.arange(len(losses)), "region": labels, "region_i": labels, "region_j": labels}
     return xr.Dataset(data, coords=coords, attrs=attrs)
