@@ -122,7 +122,7 @@ BEFORE = {
 }
 
 SHORTER = {
-    "empirical_data.md": {2: [("duration=330_480.0", "duration=50_000.0"),
+    "empirical_data.md": {2: [("duration=330_480.0, discard=30.0", "duration=25_000.0, discard=5.0"),  # 20 s of FC
                               ('grid={"G": [8.5, 9.0, 9.5]},', 'grid={"G": [8.5, 9.0, 9.5]}, refine=None,')],
                           7: [("bn.fit_working_point(conn, fc)",
                                "bn.fit_working_point(conn, fc, simulate=False" + NO_REFINEMENT + ")")]},
