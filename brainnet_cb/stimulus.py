@@ -6,6 +6,12 @@ enters, ``v`` for Coombes–Byrne; any port of ``model.input_ports``, e.g. ``r``
 
 .. math:: \dot x = f\big(x;\ \mathrm{port} = c_i(t) + I_i(t)\big).
 
+The stimulus is in the unit of the port's input, the unit of the coupling
+input it is added to: dimensionless for the ``v`` port of Coombes–Byrne,
+where it adds to the excitability :math:`\eta` (the model is written with a
+membrane time constant of 1 ms; ``fixed_point(v_ext=...)`` reads it the same
+way), and in the unit a plug-in model's ``port_units`` declares.
+
 Like the coupling input, the stimulus of step ``n`` is evaluated at the start
 of the step, :math:`t_n = n\,dt` (ms), and held fixed over the stages of the
 scheme. Stimuli are pytrees: amplitudes, onsets, frequencies and sampled
@@ -122,7 +128,8 @@ class Step(Stimulus):
     Parameters
     ----------
     amplitude : float or array
-        One value, or one per region (units of the port per ms for a rate equation).
+        One value, or one per region, in the unit of the port's input
+        (dimensionless for Coombes–Byrne's ``v``, like ``eta``; module doc).
     onset, offset : float or brainunit time
         The window (ms); ``offset`` default: never.
     port : str, optional
