@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import xarray as xr
 
@@ -103,9 +105,40 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
         raise BrainnetError("glass_brain has no edge to draw: every off-diagonal value is 0 or missing (NaN); "
                             "pass a matrix with at least one finite, non-zero pair.")
     coords = to_ras(np.asarray(conn.centres, dtype=float), axes)
+    threshold = _edge_threshold(m, edge_threshold)
     fig = figure(figsize)
-    plotting.plot_connectome(m, coords, edge_threshold=edge_threshold, figure=fig, title=title, **options)
+    plotting.plot_connectome(m, coords, edge_threshold=threshold, figure=fig, title=title, **options)
     return fig
+
+
+def _edge_threshold(m, edge_threshold):
+    r"""nilearn's edge threshold of the symmetric ``m``, keeping at least its strongest edges.
+
+    A percentile string is nilearn's rule, the percentile of :math:`|m_{ij}|`
+    over the pairs :math:`i > j` plus :math:`10^{-5}`, capped at the largest
+    :math:`|m_{ij}|`: where the strongest edges are tied (a binary connectome,
+    two regions), nilearn's threshold lay above all of them, and it drew no
+    edge and then failed in its colour bar (``'GlassBrainAxes' object has no
+    attribute 'cmap'``). A number above the largest :math:`|m_{ij}|` is refused.
+    """
+    top = float(np.max(np.abs(m[np.tril_indices_from(m, -1)])))
+    if isinstance(edge_threshold, str) and edge_threshold.endswith("%"):
+        try:
+            q = float(edge_threshold[:-1])
+        except ValueError:
+            q = math.nan
+        if not 0.0 <= q <= 100.0:
+            raise BrainnetError(f"edge_threshold={edge_threshold!r} must be a percentile from '0%' to '100%' (e.g. "
+                                "'95%': the strongest 5 % of the pairs) or a number.")
+        values = np.abs(m[np.tril_indices_from(m, -1)])
+        return min(float(np.percentile(values, q)) + 1e-5, top)
+    if isinstance(edge_threshold, (bool, np.bool_)) or not isinstance(edge_threshold, (int, float, np.number)):
+        raise BrainnetError(f"edge_threshold must be a percentile string such as '95%' or a number; got "
+                            f"{edge_threshold!r}.")
+    if not float(edge_threshold) <= top:
+        raise BrainnetError(f"edge_threshold={edge_threshold!r} lies above the largest value drawn, {top:.6g}: no "
+                            f"edge would be drawn. Pass a value up to {top:.6g} or a percentile such as '95%'.")
+    return edge_threshold
 
 
 def _in_connectome_order(data, conn):

@@ -328,7 +328,7 @@ CASES += [
     ("units: read_timeseries tr in mV", lambda tmp: (np.save(tmp / "ts.npy", np.ones((5, 2))),
                                                      lambda: bn.read_timeseries(tmp / "ts.npy", 1 * u.mV,
                                                                                 layout="time_region"))[1],
-     DataError, r"dt"),
+     DataError, r"^tr must be a quantity with the dimension of second; got 1 mV"),
     ("units: as_timeseries t0 in mV", _const(lambda: bn.as_timeseries(np.ones((5, 2)), 1.0, t0=1 * u.mV)),
      DataError, r"t0"),
     ("units: distance rule decay in seconds", _const(lambda: bn.distance_rule_connectome(np.eye(3), 2 * u.second)),

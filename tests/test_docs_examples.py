@@ -187,5 +187,5 @@ def test_page_examples_run(page, tmp_path, monkeypatch):
 def test_every_page_with_examples_is_run():
     assert set(BEFORE) | set(SHORTER) <= set(pages_with_examples())
     assert "quickstart.md" in pages_with_examples() and "connectomes.md" in pages_with_examples()
-    assert len(pages_with_examples()) == 7
+    assert len(pages_with_examples()) == 8
     assert np.sum([len(python_blocks(p)) for p in pages_with_examples()]) >= 20

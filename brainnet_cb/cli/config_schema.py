@@ -77,8 +77,8 @@ def _with(cls, **defaults):
 NOISE_KINDS = ("Additive", "OrnsteinUhlenbeck")
 NOISE_KEYS = ("kind", "tau")  # the reserved keys; every other key is a state variable
 NOISE_DOC = ("Noise: sigma per state variable (empty table: no noise). kind = \"Additive\": white, an SDE term "
-             "sigma sqrt(dt) N(0, 1) (sigma in state/sqrt(ms)); kind = \"OrnsteinUhlenbeck\": coloured, an OU process of correlation time "
-             "tau (ms) added to the state's derivative (sigma in state/ms^1.5).")
+             "sigma sqrt(dt) N(0, 1) (sigma in state/sqrt(ms)); kind = \"OrnsteinUhlenbeck\": coloured, an OU "
+             "process of correlation time tau (ms) added to the state's derivative (sigma in state/ms^1.5).")
 NOISE_API = "bn.Additive(**sigma) / bn.OrnsteinUhlenbeck(tau, **sigma)"
 NOISE_SHOWN = "kind: " + ", ".join(f'"{k}"' for k in NOISE_KINDS) + "; tau > 0 (OrnsteinUhlenbeck); sigma >= 0"
 
