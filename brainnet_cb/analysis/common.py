@@ -33,13 +33,18 @@ def leading(series):
     return dims, coords
 
 
-def corr_last(values, series=None, what="x"):
-    """Pearson correlation of the columns of ``values[..., T, N]`` -> ``[..., N, N]``."""
+def corr_last(values, series=None, what="x", scale=None):
+    """Pearson correlation of the columns of ``values[..., T, N]`` -> ``[..., N, N]``.
+
+    A column whose spread is below ``1e-12`` of ``scale`` (``[..., N]``; default its own largest absolute
+    value) is refused as constant: pass the unfiltered series' ``max |x|`` where ``values`` is band-passed,
+    whose output of a constant region is round-off (~1e-28) with a spread of its own."""
     xc = values - values.mean(axis=-2, keepdims=True)
     # a contiguous transpose keeps stacked matmuls on the BLAS path
     cov = np.ascontiguousarray(np.swapaxes(xc, -1, -2)) @ xc
     var = np.diagonal(cov, axis1=-2, axis2=-1)
-    scale = np.max(np.abs(values), axis=-2)
+    if scale is None:
+        scale = np.max(np.abs(values), axis=-2)
     flat = var <= (1e-12 * scale) ** 2 * values.shape[-2]
     if flat.any():
         idx = np.argwhere(flat)[0]

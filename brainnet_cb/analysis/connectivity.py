@@ -176,7 +176,8 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
     values = s.values if band is None else filtered(s, band, order)
     if global_signal:
         values = regress_global_signal_checked(values, "x", lambda k: space_label(s, k))
-    r = corr_last(values, s)
+    # a constant region band-passes to round-off: judge its spread against the unfiltered series
+    r = corr_last(values, s, scale=None if band is None else np.max(np.abs(s.values), axis=-2))
     lead_dims, lead_coords = leading(s)
     pair_dims, pair_coords = pair_coords_of(s)
     attrs = {"long_name": "functional connectivity (Pearson r)", "units": "1",

@@ -190,5 +190,8 @@ def bandpass(x, dt, band=BOLD_BAND, order=2, axis=-2):
     step = to_seconds(dt, "dt", allow_zero=False)
     if np.ndim(x) < 1:
         raise AnalysisError(f"x must have a time axis; got a scalar of shape {np.shape(x)}.")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -np.ndim(x) <= axis < np.ndim(x):
+        raise AnalysisError(f"axis={axis!r} is not an axis of x (shape {np.shape(x)}); x is (..., time, region) "
+                            "with time at axis=-2 by default: pass axis=0 (or -1) for a 1-D series.")
     sos = check_record(np.shape(x)[axis], 1.0 / step, band, order)  # warns when x is shorter than 1 / low
     return sosfiltfilt(sos, x, axis=axis)

@@ -93,6 +93,7 @@ def fcd(x, window=None, step=None, *, window_samples=None, step_samples=None, di
     values = s.values if band is None else filtered(s, band, order)
     lead = values.shape[:-2]
     flat = values.reshape((-1, T, n))
+    raw = s.values.reshape((-1, T, n))  # a constant region band-passes to round-off: judge spreads against x
     iu = np.triu_indices(n, k=1)
     out = np.empty((flat.shape[0], starts.size, starts.size))
     for b in range(flat.shape[0]):
@@ -100,7 +101,8 @@ def fcd(x, window=None, step=None, *, window_samples=None, step_samples=None, di
         for c0 in range(0, starts.size, 256):
             idx = starts[c0:c0 + 256, None] + np.arange(w)[None, :]
             win = flat[b][idx]                      # (chunk, w, n)
-            ups[c0:c0 + 256] = corr_last(win, s, "a window of x")[:, iu[0], iu[1]]
+            scale = None if band is None else np.max(np.abs(raw[b][idx]), axis=-2)
+            ups[c0:c0 + 256] = corr_last(win, s, "a window of x", scale)[:, iu[0], iu[1]]
         out[b] = corr_last(ups.T, None, "the windows' FC")
     out = out.reshape(lead + (starts.size, starts.size))
     tcoord = s.data[s.tdim]
