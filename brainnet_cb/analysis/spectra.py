@@ -94,6 +94,12 @@ def peak_frequency(x, *, band=None, **spectrum_kwargs) -> xr.DataArray:
     xarray.DataArray
         Dims ``(..., region)``, in Hz; accurate to the resolution ``fs / L``
         (``attrs["resolution_hz"]``).
+
+    Raises
+    ------
+    AnalysisError
+        No frequency in ``band``, or a region with no power there (a
+        constant region), whose peak is undefined.
     """
     if isinstance(x, xr.DataArray) and "frequency" in x.dims:
         if spectrum_kwargs:
@@ -115,6 +121,18 @@ def peak_frequency(x, *, band=None, **spectrum_kwargs) -> xr.DataArray:
             f"{f.max():g} Hz in steps of {f[1] - f[0] if f.size > 1 else 0:g} Hz."
         )
     sub = psd.isel(frequency=np.flatnonzero(mask))
+    top = sub.max("frequency")
+    dead = np.asarray(top <= 1e-20 * float(psd.max()))  # all 0 (a constant region): idxmax would pick the first f
+    if dead.any():
+        k = np.argwhere(dead)[0]
+        last = top.dims[-1] if top.dims else None
+        who = (f"{last} {top[last].values[k[-1]]}" if last in top.coords else f"{last} {k[-1]}") if last else "x"
+        where = "above 0 Hz" if band is None else f"in band=({low:g}, {high:g}) Hz"
+        raise AnalysisError(
+            f"{who} has no power {where} (a constant region's spectrum is 0), so its peak frequency is undefined "
+            f"({int(dead.sum())} such series). Drop it, or check that the simulation is not at a fixed point "
+            "(add noise)."
+        )
     peak = sub.idxmax("frequency")
     peak.attrs = {"long_name": "peak frequency", "units": "Hz",
                   "resolution_hz": float(psd.attrs.get("resolution_hz", f[1] - f[0]))}

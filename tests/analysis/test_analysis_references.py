@@ -137,3 +137,18 @@ def test_constant_region_is_refused_after_a_band_pass():
 def test_jax_bandpass_names_a_bad_axis():
     with pytest.raises(AnalysisError, match=r"axis=-2 is not an axis of x \(shape \(40,\)\).*pass axis=0"):
         aj.bandpass(np.zeros(40), DT)
+
+
+def test_peak_frequency_refuses_a_constant_region():
+    # its spectrum is 0 everywhere and idxmax returned the first frequency above 0 (0.00694 Hz at TR 0.72 s)
+    v = np.random.default_rng(0).standard_normal((200, 4))
+    v[:, 2] = 0.1
+    x = bn.as_timeseries(v, dt=DT, labels=["a", "b", "c", "d"])
+    msg = (r"region c has no power in band=\(0.1, 0.3\) Hz \(a constant region's spectrum is 0\), so its peak "
+           r"frequency is undefined \(1 such series\)\. Drop it")
+    with pytest.raises(AnalysisError, match=msg):
+        bn.peak_frequency(x, band=(0.1, 0.3))
+    with pytest.raises(AnalysisError, match="region c has no power above 0 Hz"):
+        bn.peak_frequency(bn.spectrum(x))
+    peaks = bn.peak_frequency(x.isel(region=[0, 1, 3]))
+    np.testing.assert_allclose(peaks.values, [0.22222222, 0.34722222, 0.17361111], rtol=0, atol=1e-8)
