@@ -12,7 +12,7 @@ import json
 import pathlib
 import sys
 
-from .._destinations import check_destination
+from .._destinations import check_destination, suffix_problem
 from ..errors import BrainnetError
 from .config_schema import ConfigError
 
@@ -88,9 +88,8 @@ def output_paths(path: str, args, figure: bool) -> list:
     if out.is_dir() or not out.name:
         raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
                           f"--out {out / example}")
-    from ..simulation.output import netcdf_suffix_problem  # noqa: PLC0415 - the run's modules, when it runs
 
-    problem = netcdf_suffix_problem(out)
+    problem = suffix_problem(out, "netcdf")
     if problem:  # refused before a sweep or fit, not when its result is written
         raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}")
     if not figure:

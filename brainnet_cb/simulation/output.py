@@ -83,22 +83,13 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
         missing or read-only folder, a symbolic link, a folder at ``path``, an
         existing file without ``overwrite``, or a file another run is writing.
     """
-    problem = netcdf_suffix_problem(path)
+    problem = suffix_problem(path, "netcdf")
     if problem:
         text = os.fsdecode(path)
         raise BrainnetError(f"{label(text, name)} {problem}, or write a Zarr store with ds.to_zarr({text!r}) (a run "
                             f"streams into one with bn.simulate(..., out={text!r})).")
     return check_destination(path, name=name, overwrite=overwrite, error=BrainnetError,
                              refuse_existing=_not_a_file, overwrite_hint=overwrite_hint)
-
-
-def netcdf_suffix_problem(path) -> str | None:
-    """Why ``path`` is no name for a NetCDF file (it ends in ``.zarr``, a Zarr store's), with the NetCDF name; or None.
-
-    :func:`~brainnet_cb._destinations.suffix_problem` with ``"netcdf"``: the one check that also refuses a
-    NetCDF name for the Zarr store ``out=`` streams to.
-    """
-    return suffix_problem(path, "netcdf")
 
 
 def _not_a_file(path):

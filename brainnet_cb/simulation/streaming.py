@@ -57,6 +57,7 @@ import warnings
 
 import numpy as np
 
+from .._checks import caller_stacklevel
 from .._destinations import WriteLock, check_destination, publish_folder, suffix_problem
 from ..errors import CheckpointError, SimulationError
 from .cf import stamp, unstamp
@@ -111,7 +112,8 @@ def _warn_leftovers(path):
             f"{str(old)!r} holds the store that was at out={str(path)!r} before a run with overwrite=True "
             f"replaced it and was killed before it could delete or restore it (the previous result; it is kept, "
             f"and {path.name!r} {state}). To put it back: remove {path.name!r}, then rename {old.name!r} to "
-            f"{path.name!r}; if you no longer need it, delete {old.name!r}.", LeftoverStoreWarning, stacklevel=4)
+            f"{path.name!r}; if you no longer need it, delete {old.name!r}.", LeftoverStoreWarning,
+            stacklevel=caller_stacklevel())
 
 
 def _is_zarr_store(path: pathlib.Path) -> bool:

@@ -6,7 +6,6 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb._destinations import suffix_problem
-from brainnet_cb.simulation.output import netcdf_suffix_problem
 
 CONN = bn.Connectome([[0, 1], [1, 0]], [[0, 10], [10, 0]], labels=["L", "R"], name="pair")
 
@@ -22,7 +21,6 @@ def test_the_one_check_words_both_refusals():
         assert suffix_problem(ok, kind) is None, (ok, kind)
     assert [suffix_problem(f"run{s}", "zarr") is not None for s in (".nc", ".nc4", ".netcdf", ".cdf", ".CDF")] == \
         [True] * 5
-    assert netcdf_suffix_problem("run.zarr") == suffix_problem("run.zarr", "netcdf")  # the command line's name for it
     with pytest.raises(ValueError, match=r"^kind must be 'netcdf' or 'zarr'; got 'nc'\.$"):
         suffix_problem("run.nc", "nc")
 
