@@ -38,7 +38,22 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the API docs (mkdocstrings)
-    from . import analysis, analysis_jax, dynamics, forward, io, plots, plugins, stimulus
+    from . import (
+        analysis,
+        analysis_jax,
+        cli,
+        data,
+        dynamics,
+        fitting,
+        forward,
+        io,
+        monitors,
+        nodes,
+        plots,
+        plugins,
+        simulation,
+        stimulus,
+    )
     from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
     from .analysis.filters import ShortRecordWarning
     from .analysis.graph import graph_metrics, shortest_path_lengths
@@ -253,14 +268,20 @@ __all__ = [
     "NoiseError",
     "SimulationError",
     "SweepError",
-    # --- sub-modules (imported on first use) ---
+    # --- sub-packages and sub-modules (imported on first use) ---
     "analysis",
     "analysis_jax",
+    "cli",
+    "data",
     "dynamics",
+    "fitting",
     "forward",
     "io",
+    "monitors",
+    "nodes",
     "plots",
     "plugins",
+    "simulation",
     "stimulus",
 ]
 
@@ -316,8 +337,12 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".sweep": ("sweep",),
 }
 
-#: Public sub-modules, imported on first attribute access.
-_LAZY_SUBMODULES = ("analysis", "analysis_jax", "dynamics", "forward", "io", "plots", "plugins", "stimulus")
+#: Public sub-packages and sub-modules, imported on first attribute access (``bn.monitors``,
+#: ``bn.nodes``, ...), so that they do not depend on what happened to be imported before.
+#: Every sub-package belongs here (tests/test_startup.py checks it); the old import paths
+#: (``brainnet_cb.atlases``, ``brainnet_cb.batch``, ...) do not.
+_LAZY_SUBMODULES = ("analysis", "analysis_jax", "cli", "data", "dynamics", "fitting", "forward", "io", "monitors",
+                    "nodes", "plots", "plugins", "simulation", "stimulus")
 
 _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 

@@ -76,6 +76,33 @@ def test_every_public_name_has_one_home_and_modules_named_like_functions_stay_fu
     assert _python(code) == [True, True, False]
 
 
+def test_every_sub_package_is_an_attribute_of_a_fresh_import_and_is_listed_by_dir():
+    """``bn.monitors`` (and every other sub-package) on a fresh ``import brainnet_cb`` was an AttributeError
+    until something else had imported it; each now imports on first use, loading nothing heavy before."""
+    folders = sorted(p.name for p in pathlib.Path(bn.__file__).parent.iterdir()
+                     if (p / "__init__.py").is_file() and not p.name.startswith("_"))
+    assert {"cli", "data", "fitting", "monitors", "nodes", "simulation"} <= set(folders)
+    assert set(folders) <= set(bn._LAZY_SUBMODULES)
+    code = (
+        "import sys, json, types\n" + LOADED +
+        "import brainnet_cb as bn\n"
+        f"names = {folders!r}\n"
+        "listed = [n for n in names if n in dir(bn)]\n"
+        "before = loaded()\n"
+        "got = {}\n"
+        "for n in names:\n"
+        "    try:\n"
+        "        got[n] = getattr(bn, n).__name__\n"
+        "    except AttributeError as error:\n"
+        "        got[n] = str(error)\n"
+        "print(json.dumps([listed, before, got]))\n"
+    )
+    listed, before, got = _python(code)
+    assert listed == folders
+    assert before == []
+    assert got == {name: f"brainnet_cb.{name}" for name in folders}
+
+
 def test_the_first_use_keeps_the_float64_switch_the_user_set():
     """Importing brainstate (on the first bn.<name>) switches jax_enable_x64 off; the face puts it back."""
     code = (
