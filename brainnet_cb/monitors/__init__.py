@@ -3,7 +3,8 @@
 from .base import COUPLING, Monitor
 from .bold import Bold, ShortTRWarning
 from .bold_offline import bold_from_activity
-from .eeg import EEG, MEG
+from .eeg import EEG
+from .meg import MEG
 from .neural import Raw, SubSample, TemporalAverage
 from .sources import source_variable
 

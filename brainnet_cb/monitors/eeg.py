@@ -18,6 +18,10 @@ that moment per unit of ``v`` is a modelling assumption (default
 attributes say so (``source_variable``, the source's name, and its
 ``source_units``, ``comment``; files of brainnet_cb 0.1.0 called the first
 ``source``, which :func:`~brainnet_cb.monitors.source_variable` still reads).
+
+The constructors (``sphere``, ``infinite``, ``from_atlas``, ``from_mne``) are
+in :mod:`brainnet_cb.monitors.eeg_constructors`, :class:`MEG` in
+:mod:`brainnet_cb.monitors.meg` (also importable from here).
 """
 
 from __future__ import annotations
@@ -32,27 +36,13 @@ import numpy as np
 
 from .._checks import label_order
 from .._pytree import pytree_dataclass, static_field
-from .._types import ArrayLike, Length, Time
-from ..connectome import Connectome
-from ..data.atlases import load_atlas
+from .._types import ArrayLike, Time
 from ..errors import MonitorError
-from ..forward.atlas import calibrated_gain, load_gain
-from ..forward.dipoles import CURRENT_DENSITY
-from ..forward.leadfield import lead_field_infinite, lead_field_meg_sphere, lead_field_sphere
 from ..forward.montage import to_ras
 from ..units import _is_quantity, to_mm
 from .base import Monitor, Observables
-from .eeg_inputs import (
-    cf_units,
-    check_label_order,
-    dipole_moments,
-    is_concrete,
-    refuse_non_array_gain,
-    scale_comment,
-    sensor_positions,
-    source_labels,
-    source_positions,
-)
+from .eeg_constructors import LeadFieldConstructors
+from .eeg_inputs import cf_units, is_concrete, refuse_non_array_gain, scale_comment
 from .sources import SOURCE_ATTR, check_source, default_eeg_source, source_signal, source_units
 
 if TYPE_CHECKING:
@@ -60,11 +50,11 @@ if TYPE_CHECKING:
 
     from ..nodes.base import NodeModel
 
-__all__ = ["EEG", "MEG"]
+__all__ = ["EEG", "MEG"]  # noqa: F822 - MEG through __getattr__ below
 
 
 @pytree_dataclass
-class EEG(Monitor):
+class EEG(Monitor, LeadFieldConstructors):
     r"""Scalp potentials :math:`L\,\bar s(t)` every ``period``, inside the scan.
 
     Build it from a lead field you have (``bn.EEG(gain, sensors=...)``, e.g.
@@ -282,144 +272,6 @@ class EEG(Monitor):
                 f"{list(self.sensors or ())[:8]}...; got {ref!r}."
             )
 
-    # --- constructors ----------------------------------------------------------------
-    @classmethod
-    def sphere(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
-               radius: Length = 90.0, sigma: float = 0.33, centre: ArrayLike | None = None, axes: str = "RAS",
-               orientations: str | ArrayLike | None = None, moment: ArrayLike | None = None,
-               current_density: float = CURRENT_DENSITY, **options: Any) -> EEG:
-        r"""EEG of a homogeneous conducting sphere (Frank 1952; Brody 1973), in volts.
-
-        Parameters
-        ----------
-        sources : Connectome or array_like, shape (n, 3)
-            Region centres (mm); a Connectome also gives its ``orientations``.
-        montage : {"10-20", "10-10"} or (labels, positions)
-            Electrodes: a generated montage (:func:`brainnet_cb.forward.montage`),
-            or your own positions (mm), projected radially onto the sphere.
-        radius : float or brainunit.Quantity, default 90.0
-            Head radius (mm). Every source must lie inside.
-        sigma : float, default 0.33
-            Conductivity (S/m).
-        centre : array_like, shape (3,), optional
-            Sphere centre (mm); default the mean of the region centres.
-        axes : str, default "RAS"
-            Frame of the centres (see :func:`~brainnet_cb.forward.montage`;
-            "ALS" for TVB's default connectivities).
-        orientations : "radial" or array_like, shape (n, 3), optional
-            Dipole directions; default the connectome's ``orientations`` if it
-            has them, else radial from ``centre``.
-        moment : float or array_like, shape (n,), optional
-            Dipole moment (A·m) of a unit source; default ``current_density``
-            times the region's area (:mod:`brainnet_cb.forward.dipoles`).
-        current_density : float, default 1.0
-            Current dipole moment density (nA·m/mm²; Murakami & Okada 2015).
-            With the default, a unit source at a 3500 mm² region is 3.5 µA·m.
-        **options
-            ``period``, ``variable``, ``reference``, ``name``. The columns of a
-            Connectome's gain are labelled with its regions (``regions``).
-        """
-        x, conn_orient = source_positions(sources)
-        c = x.mean(axis=0) if centre is None else centre
-        labels, pos = sensor_positions(montage, radius, c, axes)
-        o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
-        p = dipole_moments(sources, len(x), current_density, moment)
-        gain = lead_field_sphere(pos, x, o, radius=radius, sigma=sigma, centre=c) * p
-        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes,
-                   **{"regions": source_labels(sources), **options})
-
-    @classmethod
-    def infinite(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-20", *,
-                 radius: Length = 90.0, sigma: float = 0.33, centre: ArrayLike | None = None, axes: str = "RAS",
-                 orientations: str | ArrayLike | None = None, moment: ArrayLike | None = None,
-                 current_density: float = CURRENT_DENSITY, **options: Any) -> EEG:
-        """EEG of an infinite homogeneous medium in volts, electrodes on a sphere (see :meth:`sphere`)."""
-        x, conn_orient = source_positions(sources)
-        c = x.mean(axis=0) if centre is None else centre
-        labels, pos = sensor_positions(montage, radius, c, axes)
-        o = orientations if orientations is not None else (conn_orient if conn_orient is not None else "radial")
-        p = dipole_moments(sources, len(x), current_density, moment)
-        gain = lead_field_infinite(pos, x, o, sigma=sigma, centre=c) * p
-        return cls(gain=gain, sensors=labels, positions=pos, units="V", axes=axes,
-                   **{"regions": source_labels(sources), **options})
-
-    @classmethod
-    def from_atlas(cls, name: str = "tvb76", *, physical: bool = True, current_density: float = CURRENT_DENSITY,
-                   **options: Any) -> EEG:
-        """EEG with the gain bundled for atlas ``name`` (``"tvb76"``: 63 sensors x 76 regions), in volts.
-
-        The tvb76 gain is derived from tvb-data 3.0.0 (GPL-3.0-or-later; see
-        :mod:`brainnet_cb.forward.atlas`); its columns follow the order of
-        ``bn.load_atlas("tvb76")``, sensor positions are in mm in TVB's frame
-        (x anterior, y left, z superior). With ``physical=True`` (default) the
-        gain is calibrated to V per A·m (:func:`~brainnet_cb.forward.atlas.calibrated_gain`)
-        and multiplied by each region's dipole moment, ``current_density`` (nA·m/mm²)
-        times its area (:mod:`brainnet_cb.forward.dipoles`): the output is in V.
-        ``physical=False`` keeps TVB's arbitrary units (``"a.u."``; the
-        output's ``units`` attribute is ``"1"``), a unit dipole per unit source.
-        The columns are labelled with the atlas's regions (``regions``): a run puts them in its connectome's order by
-        label, and refuses a connectome of other regions. ``**options``:
-        ``period``, ``variable``, ``reference``, ``name``.
-
-        Examples
-        --------
-        >>> import brainnet_cb as bn
-        >>> eeg = bn.EEG.from_atlas("tvb76")
-        >>> eeg.gain.shape, eeg.sensors[:3]
-        ((63, 76), ('Fp1', 'Fp2', 'F4'))
-        """
-        gain, sensors, positions, regions = load_gain(name)
-        options = {"regions": regions, **options}
-        if not physical:
-            return cls(gain=gain, sensors=sensors, positions=positions, units="a.u.", axes="ALS", **options)
-        gain = calibrated_gain(name)[0] * dipole_moments(load_atlas(name), gain.shape[1], current_density, None)
-        return cls(gain=gain, sensors=sensors, positions=positions, units="V", axes="ALS", **options)
-
-    @classmethod
-    def from_mne(cls, forward: Any, parcellation: Any, connectome: Connectome | None = None, *,
-                 current_density: float = CURRENT_DENSITY, reduce: str = "mean", moment: ArrayLike | None = None,
-                 **options: Any) -> EEG:
-        """From an MNE forward solution, one column per region (needs ``mne``), in V (MEG: T).
-
-        See :func:`brainnet_cb.forward.mne_bridge.region_gain_from_forward`: the
-        fixed-orientation lead field averaged over each region's sources times
-        the region's moment (``current_density`` x the connectome's ``areas``).
-        ``parcellation``: a list of ``mne.Label`` in the connectome's region
-        order (a label named as a connectome region must sit at that region's
-        place, else :class:`MonitorError`), or the region index of every source
-        (-1: none). With ``connectome``, the columns are labelled with its
-        regions (``regions``), so a run on the same regions in another order
-        reorders them by label; without it they are unlabelled (MNE label names
-        need not be the connectome's labels). Sensor positions
-        are MNE's head frame (mm, ``axes="RAS"``). ``**options``: ``period``,
-        ``variable``, ``reference``, ``name``.
-
-        ``reduce="sum"`` (TVB's rule: the sum of the sources' columns times
-        ``moment`` per source) without ``moment`` sums unit dipoles, as TVB does,
-        in arbitrary units: the monitor's units are ``"a.u."`` (the output's
-        ``units`` attribute ``"1"``, its comment "arbitrary units"; a moment of
-        1 A·m per source would give volts, not microvolts). Pass ``moment``
-        (A·m per source) for V.
-        """
-        from ..forward.mne_bridge import region_gain_from_forward  # noqa: PLC0415 (optional mne)
-
-        areas = None if connectome is None else getattr(connectome, "areas", None)
-        gain, names, positions, regions = region_gain_from_forward(
-            forward, parcellation, kind=cls._mne_kind, areas=areas, current_density=current_density,
-            reduce=reduce, moment=moment)
-        if connectome is not None and gain.shape[1] != connectome.n_regions:
-            raise MonitorError(f"the parcellation has {gain.shape[1]} regions, the connectome "
-                               f"{connectome.n_regions}; give one label per region, in its order.")
-        if connectome is not None and isinstance(parcellation, (list, tuple)) and parcellation \
-                and hasattr(parcellation[0], "vertices"):
-            check_label_order(regions, connectome)
-        units = "V" if cls._mne_kind == "eeg" else "T"
-        if reduce == "sum" and moment is None:  # unit dipoles per source (TVB): no physical moment
-            units = "a.u."
-        if connectome is not None:  # the columns follow the connectome's regions (checked above)
-            options = {"regions": source_labels(connectome), **options}
-        return cls(gain=gain, sensors=names, positions=positions, units=units,
-                   axes="RAS", **options)
 
     # --- host helpers ----------------------------------------------------------------
     def referenced_gain(self) -> np.ndarray:
@@ -524,87 +376,10 @@ class EEG(Monitor):
         return {self.label: xr.DataArray(samples, dims=(dim, sdim), coords=coords, attrs=attrs)}
 
 
-@pytree_dataclass
-class MEG(EEG):
-    r"""Magnetic field :math:`L\,\bar s(t)` at MEG sensors (Sarvas 1987), inside the scan.
+def __getattr__(name):
+    """``MEG``, which lives in :mod:`brainnet_cb.monitors.meg` (it subclasses EEG, so it is imported on access)."""
+    if name == "MEG":
+        from .meg import MEG  # noqa: PLC0415 - meg imports this module
 
-    As :class:`EEG`, with no reference (``reference=None``) and output
-    ``meg`` with dims ``(time_meg, sensor_meg)``. Build from geometry with
-    :meth:`sphere` (radial dipoles are silent), or from an MNE forward solution
-    with :meth:`from_mne` (its magnetometers, in T).
-    """
-
-    gain: ArrayLike | None = None
-    sensors: tuple[str, ...] | None = static_field(default=None)
-    positions: tuple | None = static_field(default=None)
-    period: Time | None = static_field(default=1.0)
-    variable: str | None = static_field(default=None)
-    reference: str | None = static_field(default=None)
-    units: str = static_field(default="a.u.")
-    name: str | None = static_field(default=None)
-    axes: str = static_field(default="RAS")
-    regions: tuple[str, ...] | None = static_field(default=None)
-
-    default_name = "meg"
-    _mne_kind = "mag"
-    _modality = "MEG"
-    _long_name = "magnetic field"
-
-    def _check_reference(self):
-        if self.reference is not None:
-            raise MonitorError(f"MEG has no reference; pass reference=None (got {self.reference!r}).")
-
-    @classmethod
-    def sphere(cls, sources: Connectome | ArrayLike, montage: str | tuple[Sequence[str], ArrayLike] = "10-10", *,
-               radius: Length = 110.0, centre: ArrayLike | None = None, axes: str = "RAS",
-               orientations: str | ArrayLike | None = None,
-               normals: str | ArrayLike = "radial", moment: ArrayLike | None = None,
-               current_density: float = CURRENT_DENSITY, **options: Any) -> MEG:
-        r"""MEG of a spherically symmetric conductor (Sarvas 1987), in tesla.
-
-        Parameters
-        ----------
-        sources : Connectome or array_like, shape (n, 3)
-            Region centres (mm); a Connectome may give ``orientations``.
-        montage : {"10-20", "10-10"} or (labels, positions)
-            Sensor layout, placed on a sphere of ``radius`` (a helmet).
-        radius : float, default 110.0
-            Sensor sphere radius (mm); beyond every source.
-        centre : array_like, shape (3,), optional
-            Centre of the conductor (mm); default the mean of the region centres.
-        axes : str, default "RAS"
-            Frame of the centres.
-        orientations : array_like, shape (n, 3), optional
-            Dipole directions; default the connectome's. Required otherwise
-            (radial dipoles produce no field).
-        normals : "radial" or array_like, shape (m, 3)
-            Sensor directions (radial magnetometers by default).
-        moment : float or array_like, shape (n,), optional
-            Dipole moment (A·m) of a unit source; default ``current_density``
-            times the region's area (:mod:`brainnet_cb.forward.dipoles`).
-        current_density : float, default 1.0
-            Current dipole moment density (nA·m/mm²; Murakami & Okada 2015).
-        **options
-            ``period``, ``variable``, ``name``.
-        """
-        x, conn_orient = source_positions(sources)
-        o = orientations if orientations is not None else conn_orient
-        if o is None or (isinstance(o, str) and o == "radial"):
-            raise MonitorError(
-                "MEG needs dipole orientations (radial dipoles are silent in a spherical "
-                "conductor): pass orientations=(n, 3) or a Connectome with orientations."
-            )
-        c = x.mean(axis=0) if centre is None else centre
-        labels, pos = sensor_positions(montage, radius, c, axes)
-        gain = lead_field_meg_sphere(pos, x, o, normals=normals, centre=c) * dipole_moments(sources, len(x),
-                                                                                      current_density, moment)
-        return cls(gain=gain, sensors=labels, positions=pos, units="T", axes=axes,
-                   **{"regions": source_labels(sources), **options})
-
-    @classmethod
-    def infinite(cls, *args: Any, **kwargs: Any) -> MEG:
-        """Not available: use :meth:`sphere` (Sarvas) or a gain of your own."""
-        raise MonitorError("MEG has no infinite-medium lead field here; use bn.MEG.sphere(...) or bn.MEG(gain=...).")
-
-    def __repr__(self):
-        return self.describe()
+        return MEG
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
