@@ -5,7 +5,9 @@
   :mod:`~brainnet_cb.simulation.validation` — the host-side checks that build a prepared run;
   :mod:`~brainnet_cb.simulation.run` — ``Run``, the prepared run that executes the engine.
 - :mod:`~brainnet_cb.simulation.parameters` — the parameter book: a name -> kind, location,
-  bounds, check, substitution (used by batches, sweeps, fits and the differentiable path).
+  bounds, check, substitution (used by batches, sweeps, fits and the differentiable path);
+  :mod:`~brainnet_cb.simulation.parameter_kinds` (``Parameter``, the kinds, the error wordings)
+  and :mod:`~brainnet_cb.simulation.parameter_values` (given values: labelled rows, units) beside it.
 - :mod:`~brainnet_cb.simulation.simulate` (``bn.simulate``, ``bn.prepare``),
   :mod:`~brainnet_cb.simulation.batch` (``bn.simulate_batch``),
   :mod:`~brainnet_cb.simulation.differentiable` (a run as a pure function for gradients).

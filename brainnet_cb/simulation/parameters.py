@@ -63,6 +63,11 @@ Demirtaş, M. et al. (2019). Hierarchical heterogeneity across human cortex
 shapes large-scale neural dynamics. Neuron 101, 1181–1194.
 Deco, G. et al. (2021). Dynamical consequences of regional heterogeneity in
 the brain's transcriptional landscape. Sci. Adv. 7, eabf4752.
+
+The :class:`Parameter` record, the kinds and the error wordings (:data:`GRID`,
+:data:`BATCH`) are in :mod:`brainnet_cb.simulation.parameter_kinds`; the helpers
+for given values (:func:`aligned_rows`, :func:`noise_states`) in
+:mod:`brainnet_cb.simulation.parameter_values`. Both are importable from here.
 """
 
 from __future__ import annotations
@@ -73,104 +78,19 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import by_label, indexed_by_numbers, per_region, refuse_tracers, region_labels
+from .._checks import by_label, per_region, refuse_tracers
 from .._pytree import static_names
 from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
-from ..errors import SimulationError, SweepError
+from ..errors import SweepError
 from ..noise import Additive
-from ..units import _brainunit, _is_quantity, to_mm_per_ms
+from ..units import _brainunit, to_mm_per_ms
+from .parameter_kinds import _INF, BATCH, COUPLING_RANGES, GRID, KINDS, NOISE_PREFIX, SCALE_SUFFIX, Parameter
+from .parameter_values import _check_repeats, _without_units, aligned_rows, noise_states
 from .validation import seed_keys
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
            "BATCH", "aligned_rows"]
-
-#: Prefix of noise amplitudes: ``"noise_v"`` is :math:`\sigma_v`.
-NOISE_PREFIX = "noise_"
-#: Suffix of heterogeneity scales: ``"eta_scale"`` is :math:`a` in :math:`\eta_i = \eta_0 + a\,m_i`.
-SCALE_SUFFIX = "_scale"
-#: What a name can address.
-KINDS = ("model", "coupling", "noise", "speed", "seed", "heterogeneity")
-#: Bounds of coupling fields whose coupling declares no ``param_ranges`` of its own. ``G >= 0`` is the
-#: fits' search domain (projection, refinement); a negative ``G`` is still a valid explicit run.
-COUPLING_RANGES = {"G": (0.0, math.inf)}
-
-_INF = (-math.inf, math.inf)
-
-
-@dataclasses.dataclass(frozen=True)
-class Parameter:
-    """One addressable name: its kind, where it lives, its bounds, and what values it takes.
-
-    ``bounds`` is the closed interval ``(low, high)``, except that ``speed``'s
-    lower bound is open (``low_open``).
-    """
-
-    name: str
-    kind: str
-    field: str
-    bounds: tuple = _INF
-    low_open: bool = False
-    per_region: bool = True
-    differentiable: bool = True
-    #: A field declared with :func:`~brainnet_cb.plugins.static_field`: part of the compiled program, not a
-    #: number the engine can vary (it cannot be batched, swept, fitted or trained).
-    static: bool = False
-
-    @property
-    def location(self) -> str:
-        """Where the value goes, e.g. ``"model.eta"``, ``"coupling.G"``, ``"noise.v"``, ``"speed"``."""
-        return {"model": f"model.{self.field}", "coupling": f"coupling.{self.field}",
-                "noise": f"noise.{self.field}", "speed": "speed", "seed": "key",
-                "heterogeneity": f"model.{self.field} (map scale)"}[self.kind]
-
-    def inside(self, values) -> np.ndarray:
-        """Elementwise: does ``values`` lie inside :attr:`bounds`?"""
-        v = np.asarray(values, dtype=float)
-        lo, hi = self.bounds
-        return ((v > lo) if self.low_open else (v >= lo)) & (v <= hi)
-
-
-@dataclasses.dataclass(frozen=True)
-class Phrasing:
-    """How errors about values are worded where they are given (a sweep grid, a batch, a fit's init)."""
-
-    what: str
-    error: type
-    unknown: str
-    shape_per_region: str
-    shape_global: str
-    empty: str
-    speed: str
-    noise: str
-    #: A value given twice (a grid's axis is a set of values); empty: repeats allowed (a batch's members).
-    repeated: str = ""
-
-
-#: A sweep's ``grid`` (k values, or k rows of one value per region).
-GRID = Phrasing(
-    "grid", SweepError,
-    unknown="unknown parameter {name!r} in grid; choose from the {choices}.",
-    shape_per_region="{label} must have shape (k,) (k values) or (k, {n}) (k rows of one value per region), "
-                     "k >= 1; got shape {shape}.",
-    shape_global="{label} must have shape (k,) (k values), k >= 1; got shape {shape}.",
-    empty="",  # an empty grid entry is a shape error
-    speed="{label} must be conduction speeds > 0 (mm/ms); got {vals!r}.",
-    noise="{label} noise amplitudes must be >= 0; got {vals!r}.",
-    repeated="{label} repeats {repeats}: each value of a grid is one coordinate of the result (a repeat is run "
-             "again for nothing, and .sel cannot pick it). Give each value once, e.g. {label} = {once}.",
-)
-#: :func:`~brainnet_cb.simulate_batch`'s ``batch`` (B values, zipped).
-BATCH = Phrasing(
-    "batch", SimulationError,
-    unknown="cannot batch over {name!r}; choose {choices}.",
-    shape_per_region="{label} must have shape (B,) or (B, {n}) (one value, or one per region, for each run); "
-                     "got shape {shape}.",
-    shape_global="{label} must have shape (B,) (one value for each run); got shape {shape}.",
-    empty="batch entries are empty; give at least one value per entry.",
-    speed="{label} must be finite speeds > 0 (mm/ms), one per run; got {arr}.",
-    noise="{label} noise amplitudes must be finite and >= 0.",
-)
 
 
 class ParameterBook:
@@ -529,76 +449,3 @@ class ParameterBook:
                 sigma = sigma.at[rows.index(p.field)].set(broadcast(params[k]))
         return dyn._replace(sigma=sigma)
 
-
-def _check_repeats(arr, label, phrasing):
-    """Refuse a value given twice in the values ``arr`` ``(k,)`` of a grid (``phrasing.repeated``); rows
-    ``(k, n)`` (one value per region, an index coordinate) and a batch's members are not checked."""
-    if not phrasing.repeated or arr.ndim != 1:
-        return
-    values, counts = np.unique(arr, return_counts=True)
-    if np.all(counts == 1):
-        return
-    repeats = ", ".join(f"{v.item()!r} ({c} times)" for v, c in zip(values, counts) if c > 1)
-    once = list(dict.fromkeys(v.item() for v in arr))
-    raise phrasing.error(phrasing.repeated.format(label=label, repeats=repeats,
-                                                  once=once if len(once) <= 8 else f"np.unique({label})"))
-
-
-def aligned_rows(values, labels, label, error):
-    """Rows of per-region values labelled by region, in the order of the connectome's ``labels``.
-
-    Labelled rows are a pandas DataFrame whose columns are region labels, a
-    DataArray with a ``region`` dimension (one row, or rows along its other
-    dimension), a sequence of pandas Series / 1-D DataArrays labelled by
-    region, or one such Series, which is one row (``(1, n)``): all are
-    reordered by label, as :func:`~brainnet_cb.simulate` reorders a labelled
-    per-region parameter (:func:`brainnet_cb._checks.by_label`; labels that
-    are not the connectome's regions once each are refused with ``error``,
-    also those of a Series of ``n`` values labelled by names). Anything else
-    (numbers, plain arrays, a DataArray whose ``region`` dimension has no
-    coordinate, a Series of ``k`` values indexed by numbers) is returned
-    unchanged.
-    """
-    labels = [str(v) for v in labels]
-    module = type(values).__module__.split(".")[0]
-    if module == "pandas" and getattr(values, "ndim", None) == 2:
-        columns = _positions(values.columns)
-        if region_labels(columns) is None:
-            return values
-        return np.asarray(values)[:, np.asarray(by_label(columns, labels, f"{label} (its columns)", error), int)]
-    if module == "xarray" and "region" in getattr(values, "coords", ()) and values.ndim in (1, 2):
-        rows = values.transpose(..., "region")
-        order = by_label(rows["region"].copy(data=np.arange(rows.sizes["region"])), labels, label, error)
-        return np.asarray(rows.values, dtype=float).reshape(-1, rows.sizes["region"])[:, np.asarray(order, int)]
-    given = region_labels(values)
-    named = given is not None and len(given) == len(labels) and not indexed_by_numbers(values)
-    if given is not None and (sorted(given) == sorted(labels) or named):
-        return np.asarray(by_label(values, labels, label, error), dtype=float)[None, :]  # one row (or refused)
-    if isinstance(values, (list, tuple)) and any(region_labels(v) is not None for v in values):
-        return [by_label(v, labels, f"{label}[{k}]", error) for k, v in enumerate(values)]
-    return values
-
-
-def _positions(index):
-    """``0 .. m-1`` labelled by ``index`` (a pandas Series), to find the order of labelled columns."""
-    import pandas as pd  # noqa: PLC0415 - only for labelled values, which come from pandas
-
-    return pd.Series(np.arange(len(index)), index=index)
-
-
-def noise_states(run) -> list:
-    """The state variables a prepared run has noise on, in the order of its ``sigma`` rows."""
-    return [run.model.states[r] for r in run.plan.noise_rows]
-
-
-def _without_units(values, convert):
-    """``values`` with every brainunit quantity in it (the whole, or items of a list or tuple) ``convert`` ed."""
-    if _is_quantity(values):
-        return convert(values)
-    if isinstance(values, (list, tuple)) and _holds_quantity(values):
-        return [_without_units(v, convert) for v in values]
-    return values
-
-
-def _holds_quantity(values) -> bool:
-    return any(_is_quantity(v) or (isinstance(v, (list, tuple)) and _holds_quantity(v)) for v in values)
