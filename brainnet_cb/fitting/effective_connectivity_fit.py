@@ -1,0 +1,242 @@
+r"""One refinement of the connection weights at a given shrinkage: :func:`fit_effective_connectivity`.
+
+The weights of the connected pairs are scaled by :math:`e^{e_{ij}}` (``e``
+symmetric), the excitability of every region moved so that the fixed point
+is held, and the log modulations fitted jointly with the regional noise by
+L-BFGS-B on the slow-limit FC; a step that changes the sign of the
+Jacobian's determinant is refused. The equations, the score and the reasons
+are in the docstring of :mod:`brainnet_cb.fitting.effective_connectivity`,
+which chooses the shrinkage and the share of the pairs by cross-validation
+(:func:`~brainnet_cb.fitting.effective_connectivity.choose_connection_shrinkage`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.optimize
+
+from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
+from ..dynamics.structured import structured_inverse_rows_slogdet
+from ..dynamics.system import Network, assemble_jacobian, in_float64, jacobian_parts
+from .regional_noise import _LOG_BOUND, fit_regional_noise, misfit, slow_limit_response, spread
+
+__all__ = ["fit_effective_connectivity", "check_input_parameter", "SLOWEST_DECAY"]
+
+#: Bound of every log modulation: a connection is scaled by at most e^4 ~ 55 either way.
+_MODULATION_BOUND = 4.0
+#: Most L-BFGS-B iterations of one fit (80 regions converge in 300-2000).
+_MAX_ITERATIONS = 2000
+#: Value returned for a refused step (a destabilised fixed point): the line search backs off.
+_REFUSED = 1e3
+#: Every mode of a refinement decays faster than this (1/ms; 2 pi x 1 Hz): the slow limit's validity (module doc).
+SLOWEST_DECAY = 2 * np.pi * 1e-3
+
+
+def _usable(fp: FixedPoint) -> bool:
+    """Whether a refinement's fixed point holds (Newton residual) with every mode faster than :data:`SLOWEST_DECAY`."""
+    return bool(fp.max_real < -SLOWEST_DECAY and fp.residual <= ACCEPT)
+
+
+def _pairs(weights, share=1.0):
+    """Upper-triangle pairs ``(i, j)`` joined by a connection either way; of them, where ``share < 1``, those
+    whose :math:`W_{ij} + W_{ji}` is at or above its ``1 - share`` quantile over the connected pairs."""
+    w = np.asarray(weights, dtype=float)
+    i, j = np.triu_indices(w.shape[0], 1)
+    both = (w + w.T)[i, j]
+    on = both > 0
+    if share < 1 and on.any():
+        on &= both >= np.quantile(both[on], 1.0 - share)
+    return i[on], j[on]
+
+
+def _scanned_values(network, parameter):
+    """The model's ``parameter`` in every region, ``(n,)``, as the network was built."""
+    return np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (network.n,)).copy()
+
+
+def _input(arrays, x):
+    """The coupling input of every region at the state ``x`` (``(n,)``)."""
+    sent = arrays.model.sent(x)
+    return arrays.coupling.post(arrays.weights @ sent, sent, arrays.strength)
+
+
+def _modulated(arrays, parameter, x, pi, pj, e):
+    r"""``arrays`` with :math:`W \circ e^{E}` (``E`` symmetric from ``e``) and the parameter that holds ``x``."""
+    weights = arrays.weights
+    n = weights.shape[0]
+    E = jnp.zeros((n, n), weights.dtype).at[pi, pj].set(e)
+    w = weights * jnp.exp(E + E.T)
+    new = arrays._replace(weights=w, strength=jnp.sum(w, axis=1))
+    value = getattr(arrays.model, parameter) - (_input(new, x) - _input(arrays, x))
+    return new._replace(model=dataclasses.replace(arrays.model, **{parameter: value}))
+
+
+@partial(jax.jit, static_argnames=("parameter", "port", "row", "global_signal"))
+def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e, global_signal=False):
+    """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
+    n = x.shape[1]
+    u, e = params[:n], params[n:]
+    new = _modulated(arrays, parameter, x, pi, pj, e)
+    # the rows of J^{-1} and sign det J from one n x n factorisation (dense where it fails its check)
+    B, sign, _ = structured_inverse_rows_slogdet(jacobian_parts(x, new, port), new.weights, row)
+    loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
+    return loss, sign
+
+
+_loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True),
+                         static_argnames=("parameter", "port", "row", "global_signal"))
+
+
+class _Objective:
+    """The loss for scipy, refusing steps that destabilise the fixed point."""
+
+    def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step,
+                 global_signal=False):
+        self.network, self.parameter, self.row = network, parameter, row
+        self.global_signal = bool(global_signal)
+        self.pi, self.pj = (jnp.asarray(k) for k in pairs)
+        self.x = jnp.asarray(fixed_point.values, jnp.float64)
+        self.sign = float(np.linalg.slogdet(np.asarray(fixed_point.jacobian))[0])
+        self.args = (jnp.asarray(q), jnp.asarray(target), jnp.asarray(w), jnp.asarray(float(lam_u)),
+                     jnp.asarray(float(lam_e)))
+        self.spectrum_each_step = spectrum_each_step
+
+    def arrays(self, e):
+        return _modulated(self.network.arrays, self.parameter, self.x, self.pi, self.pj, jnp.asarray(e))
+
+    def __call__(self, p):
+        n = self.x.shape[1]
+        (value, sign), grad = _loss_and_grad(jnp.asarray(p), self.x, self.network.arrays, self.parameter,
+                                             self.network.port, self.row, self.pi, self.pj, *self.args,
+                                             global_signal=self.global_signal)
+        if float(sign) != self.sign or not np.isfinite(float(value)):
+            return _REFUSED, np.zeros_like(p)
+        if self.spectrum_each_step:
+            a = self.arrays(p[n:])
+            J = assemble_jacobian(jacobian_parts(self.x, a, self.network.port), a.weights)
+            if np.max(np.linalg.eigvals(np.asarray(J)).real) >= -SLOWEST_DECAY:
+                return _REFUSED, np.zeros_like(p)
+        return float(value), np.asarray(grad, dtype=float)
+
+
+@in_float64
+def check_input_parameter(network: Network, parameter, x) -> None:
+    """Raise ValueError unless ``parameter`` adds to the coupling input of the model at the state ``x``.
+
+    The refinement holds the fixed point by moving ``parameter`` against the
+    change of each region's input; that needs
+    :math:`f(x;\\,\\theta + \\delta,\\, c) = f(x;\\,\\theta,\\, c + \\delta)`.
+    """
+    arrays = network.arrays
+    model = arrays.model
+    if not hasattr(model, parameter):
+        raise ValueError(f"{type(model).__name__} has no parameter {parameter!r}.")
+    x = jnp.asarray(x, jnp.float64)
+    c = _input(arrays, x)
+    shifted = dataclasses.replace(model, **{parameter: getattr(model, parameter) + 0.25})
+    a = np.asarray(shifted.dfun(x, {network.port: c}))
+    b = np.asarray(model.dfun(x, {network.port: c + 0.25}))
+    if not np.allclose(a, b, rtol=1e-12, atol=1e-12):
+        raise ValueError(f"{type(model).__name__}'s {parameter!r} does not add to its coupling input "
+                         f"({network.port!r}), so it cannot hold the fixed point while the weights change; "
+                         "scan a parameter that does (eta of CoombesByrne or MontbrioPazoRoxin), or keep the "
+                         "structural weights.")
+
+
+@in_float64
+def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask, *,
+                               noise_shrinkage, shrinkage, start=None, global_signal=False, share=1.0):
+    r"""Log noise factors ``u`` (n,), log modulations ``E`` (n, n) and excitabilities of the best fit (module doc).
+
+    Parameters
+    ----------
+    network : Network
+        :func:`brainnet_cb.dynamics.system.build_network` at the coupling of
+        the point (``with_strength(G)``).
+    fixed_point : FixedPoint
+        Its stable fixed point with the structural weights (held).
+    parameter : str
+        The model's parameter that adds to the coupling input (``"eta"``;
+        :func:`check_input_parameter`).
+    sigma : array, shape (n_s, n)
+        Noise amplitude of every state of every region (0 where none).
+    row : int
+        Index of the observed (sent) state.
+    target : array (n, n)
+        The FC to fit.
+    mask : array of bool (n (n - 1) / 2,)
+        The upper-triangle entries fitted; non-finite target entries are left out.
+    noise_shrinkage : float or None
+        :math:`\lambda_u`; ``None``: the same noise in every region
+        (:math:`u = 0`, not fitted).
+    shrinkage : float
+        :math:`\lambda_e` (``inf``: the weights kept, the noise alone fitted).
+    start : array (n + n_pairs,), optional
+        Initial ``(u, e)`` (a fit at a neighbouring shrinkage); default:
+        ``u`` of the noise fitted alone and ``e = 0``.
+    global_signal : bool
+        Fit the FC after global signal regression
+        (:func:`~brainnet_cb.fitting.regional_noise.regional_fc`).
+    share : float in (0, 1]
+        The share of the connected pairs modulated: the strongest by
+        :math:`W_{ij} + W_{ji}` (at or above its :math:`1 - \text{share}`
+        quantile); the others keep their structural weights. 1: all of them.
+
+    Returns
+    -------
+    (u, E, values, FixedPoint, params)
+        ``u`` shifted so that its largest is 0, ``E`` symmetric, the
+        parameter of every region, the fixed point (its state as given, its
+        Jacobian for the new weights; stable) and the raw parameters. Where
+        no stable refinement is found, the structural weights (``E = 0``).
+
+    Raises
+    ------
+    ValueError
+        ``mask`` leaves no finite entry of ``target`` to fit, ``parameter``
+        does not add to the coupling input (:func:`check_input_parameter`),
+        or ``share`` is not in (0, 1].
+    """
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"share must be a share of the connected pairs in (0, 1]; got {share!r}.")
+    check_input_parameter(network, parameter, fixed_point.values)
+    n = fixed_point.values.shape[1]
+    iu = np.triu_indices(n, 1)
+    y = np.asarray(target, dtype=float)[iu]
+    use = np.asarray(mask, bool) & np.isfinite(y)
+    if not use.any():
+        raise ValueError("mask leaves no finite entry of target to fit the connection weights to.")
+    B, q = slow_limit_response(fixed_point, sigma, row)
+    pairs = _pairs(np.asarray(network.arrays.weights), share)
+    n_pairs = pairs[0].size
+    uniform = noise_shrinkage is None
+    u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
+    structural = (u_alone, np.zeros((n, n)), _scanned_values(network, parameter), fixed_point,
+                  np.concatenate([u_alone, np.zeros(n_pairs)]))
+    if not np.isfinite(shrinkage) or n_pairs == 0:
+        return structural
+    start = structural[4] if start is None else start
+    w = use / use.sum()
+    bound_u = 0.0 if uniform else _LOG_BOUND
+    bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * n_pairs
+    for spectrum_each_step in (False, True):
+        objective = _Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
+                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal)
+        res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
+                                      bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
+        p = res.x
+        a = objective.arrays(p[n:])
+        fp = fixed_point_at(dataclasses.replace(network, arrays=a), fixed_point.values, "effective connectivity")
+        if _usable(fp):
+            break
+    else:  # no stable refinement: the structural weights
+        return structural
+    E = np.zeros((n, n))
+    E[pairs] = p[n:]
+    return p[:n] - np.max(p[:n]), E + E.T, np.asarray(getattr(a.model, parameter), dtype=float), fp, p
+
