@@ -1,0 +1,141 @@
+"""The open tables of a configuration checked against the chosen model: parameters, noise, grid, fit.
+
+:func:`_check_tables` checks ``[model.parameters]`` against the model's
+fields and ``param_ranges``, the ``[noise]`` table (kind, tau, one amplitude
+per state variable), the recorded variables, and the names a sweep's grid or
+a fit varies. It imports the node registry (and, for a sweep or a fit, the
+couplings) on first use, so ``--print-config`` loads no engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+
+from .config_schema import NOISE_KEYS, NOISE_KINDS, ConfigError, FitConfig, RunConfig, SweepConfig, range_text
+from .config_toml import _toml_value
+from .config_values import _number_or_list, _show, _type_name, _unknown
+
+
+def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
+    """The [noise] table checked: amplitudes per state variable, ``kind`` and (OrnsteinUhlenbeck) ``tau``.
+
+    ``default`` is the configuration's default table (``(model name, table)``): one that names a state
+    variable of that model only, left as it was beside another model, is refused as the default it is.
+    """
+    kind = table.get("kind", "Additive")
+    if kind not in NOISE_KINDS:
+        raise ConfigError(f"noise.kind = {_show(kind)} is not one of {', '.join(map(json.dumps, NOISE_KINDS))}")
+    noise = {"kind": kind} if "kind" in table else {}
+    if "tau" in table:
+        if kind != "OrnsteinUhlenbeck":
+            raise ConfigError('noise.tau is the correlation time of coloured noise; set noise.kind = '
+                              '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise')
+        tau = table["tau"]
+        if isinstance(tau, bool) or not isinstance(tau, (int, float)):
+            raise ConfigError(f"noise.tau = {_show(tau)} has the wrong type ({_type_name(tau)}); expected a number")
+        if not (0 < tau < math.inf):
+            raise ConfigError(f"noise.tau = {_show(tau)} is out of range; allowed: 0 < tau < inf (ms)")
+        noise["tau"] = float(tau)
+    elif kind == "OrnsteinUhlenbeck":
+        raise ConfigError('noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), '
+                          "e.g. tau = 2000.0")
+    for key, value in table.items():
+        if key in NOISE_KEYS:
+            continue
+        full = f"noise.{key}"
+        if key not in cls.states and default is not None and table == default[1]:
+            shown = ", ".join(f"{k} = {_toml_value(v)}" for k, v in table.items())
+            raise ConfigError(f"the default [noise] table ({shown}) is {default[0]}'s: {key!r} is not a state "
+                              f"variable of {model_name} ({', '.join(cls.states)}). Give {model_name} a [noise] "
+                              f"table of sigma per state variable (e.g. noise = {{{cls.states[0]} = 0.01}}), or an "
+                              "empty one for no noise (noise = {})")
+        if key not in cls.states:
+            raise _unknown(full, [*NOISE_KEYS, *cls.states],
+                           f"[noise] (kind, tau and the state variables of {model_name})")
+        value = _number_or_list(full, value)
+        arr = value if isinstance(value, list) else [value]
+        if any(not (v >= 0) or math.isinf(v) for v in arr):
+            raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: 0 <= {key} < inf")
+        noise[key] = value
+    if kind == "Additive" or any(key not in NOISE_KEYS for key in noise):
+        return noise
+    raise ConfigError(f'noise.kind = "{kind}" with no amplitude; give sigma per state variable '
+                      f"(e.g. v = 0.003), or leave the [noise] table empty for no noise")
+
+
+def _check_tables(cfg: RunConfig) -> RunConfig:
+    """Validate the open tables (model parameters, noise) against the chosen model."""
+    from ..nodes import get_model  # noqa: PLC0415 - the engine is not imported by --print-config
+
+    cls = get_model(cfg.model.name)
+    params = [f.name for f in dataclasses.fields(cls)]
+    checked = {}
+    for key, value in cfg.model.parameters.items():
+        full = f"model.parameters.{key}"
+        if key not in params:
+            raise _unknown(full, params, f"[model.parameters] (parameters of {cfg.model.name})")
+        value = _number_or_list(full, value)
+        lo, hi = cls.param_ranges.get(key, (-math.inf, math.inf))
+        arr = value if isinstance(value, list) else [value]
+        if any(not (lo <= v <= hi) or math.isnan(v) for v in arr):
+            meta = dict(lo=None if lo == -math.inf else lo, hi=None if hi == math.inf else hi,
+                        lo_open=False, hi_open=False, unit=None)
+            raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: {range_text(key, meta)}")
+        checked[key] = value
+    default = type(cfg)()
+    noise = _check_noise(cfg.noise, cls, cfg.model.name, (default.model.name, default.noise))
+    activity = cfg.monitors.activity
+    unknown = [v for v in activity.variables if v not in (*cls.states, "coupling")]
+    if unknown:
+        raise ConfigError(f"monitors.activity.variables = {_toml_value(activity.variables)} names "
+                          f"{', '.join(map(repr, unknown))}, not a state variable of {cfg.model.name}; choose from "
+                          f"{', '.join(map(json.dumps, (*cls.states, 'coupling')))} (or [] for all)")
+    model = dataclasses.replace(cfg.model, parameters=checked)
+    cfg = dataclasses.replace(cfg, model=model, noise=noise)
+    if isinstance(cfg, (SweepConfig, FitConfig)):
+        from ..coupling import Conductance, Diffusive, Linear  # noqa: PLC0415
+
+        coupling = {"Linear": Linear, "Diffusive": Diffusive, "Conductance": Conductance}[cfg.coupling.kind]
+        names = [*params, *(f.name for f in dataclasses.fields(coupling)), "speed", "seed",
+                 *(f"noise_{s}" for s in cls.states)]
+        asked = cfg.sweep.grid if isinstance(cfg, SweepConfig) else (
+            [] if cfg.fit.method == "working_point" else [cfg.fit.parameter])
+        for key in asked:
+            if key not in names:
+                raise _parameter_unknown(cfg, key, names)
+    if isinstance(cfg, SweepConfig):
+        grid = {}
+        for key, value in cfg.sweep.grid.items():
+            ok = isinstance(value, list) and value and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                or isinstance(v, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in v)
+                for v in value)
+            if not ok:
+                raise ConfigError(f"sweep.grid.{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                                  "expected a non-empty list of numbers (or of per-region lists)")
+            grid[key] = value
+        if not grid:
+            raise ConfigError("sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0]")
+        cfg = dataclasses.replace(cfg, sweep=dataclasses.replace(cfg.sweep, grid=grid))
+    return cfg
+
+
+def _parameter_unknown(cfg, name, names) -> ConfigError:
+    """A swept (``sweep.grid``) or fitted (``fit.parameter``) name that no run parameter has, refused by key."""
+    key = f"sweep.grid.{name}" if isinstance(cfg, SweepConfig) else "fit.parameter"
+    shown = f"{key} = {json.dumps(name)}" if key == "fit.parameter" else key
+    for section in ("run", "connectome", "coupling", "monitors", "output"):
+        obj = getattr(cfg, section)
+        if name in {f.name for f in dataclasses.fields(obj)}:
+            return ConfigError(f"{shown}: {section}.{name} is one setting of the whole "
+                               f"{'sweep' if isinstance(cfg, SweepConfig) else 'fit'}, not a parameter it can "
+                               f"vary; set {section}.{name} instead and run once per value. Parameters: "
+                               f"{', '.join(names)}")
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigError(f"{shown} is not a parameter of the run{hint}; choose a parameter of {cfg.model.name}, of "
+                       f"the {cfg.coupling.kind} coupling, speed, seed or noise_<state>: {', '.join(names)}")
+

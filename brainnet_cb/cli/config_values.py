@@ -1,0 +1,121 @@
+"""Configuration values checked against the schema: types, ranges, choices, unknown keys.
+
+:func:`_build` turns a (TOML-parsed) dict into a configuration class of
+:mod:`brainnet_cb.cli.config_schema`, checking every value against its
+field's metadata; a refusal names the key, the value, its type and what is
+allowed (an unknown key: the closest allowed one and the list). Used by
+:mod:`brainnet_cb.cli.config` (reading) and :mod:`brainnet_cb.cli.config_tables`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+
+from .config_schema import ConfigError, range_text
+
+
+def _type_name(value):
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
+            dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _show(value):
+    return json.dumps(value) if isinstance(value, (str, bool)) else repr(value)
+
+
+def _check_number(key, value, meta, name, integer=False):
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok:
+        want = "an integer" if integer else "a number"
+        unit = f" ({meta['unit']})" if meta.get("unit") else ""
+        raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                          f"expected {want}{unit}")
+    value = value if integer else float(value)
+    lo, hi = meta.get("lo"), meta.get("hi")
+    bad = (not integer and math.isnan(value)) \
+        or (lo is not None and (value < lo or (meta["lo_open"] and value == lo))) \
+        or (hi is not None and (value > hi or (meta["hi_open"] and value == hi)))
+    if bad:
+        raise ConfigError(f"{key} = {_show(value)} is out of range; allowed: {range_text(name, meta)}")
+    return value
+
+
+def _check_value(key, value, f):
+    meta, name = f.metadata, f.name
+    if f.type in ("float", float):
+        return _check_number(key, value, meta, name)
+    if f.type in ("int", int):
+        return _check_number(key, value, meta, name, integer=True)
+    if f.type in ("bool", bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                              "expected true or false")
+        return value
+    if f.type in ("str", str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                              "expected a string")
+        choices = meta.get("choices")
+        choices = choices() if callable(choices) else choices
+        if choices is not None and value not in choices:
+            shown = ", ".join(json.dumps(c) for c in choices)
+            raise ConfigError(f"{key} = {_show(value)} is not allowed; allowed: {shown}")
+        return value
+    if f.type in ("list", list):
+        if meta["items"] == "number":
+            if not isinstance(value, list) or not value or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                                  "expected a non-empty list of numbers")
+            return [float(v) for v in value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                              "expected a list of strings")
+        return list(value)
+    if f.type in ("dict", dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                              "expected a table")
+        return dict(value)
+    raise TypeError(f"unsupported config field type {f.type!r}")  # pragma: no cover
+
+
+def _unknown(key, allowed, section):
+    close = difflib.get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    where = section if section.startswith("[") else (f"[{section}]" if section else "the top level")
+    return ConfigError(f"unknown key {key!r}{hint}; allowed keys in {where}: {', '.join(allowed)}")
+
+
+def _build(cls, data, prefix=""):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.')} = {_show(data)} has the wrong type "
+                          f"({_type_name(data)}); expected a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            raise _unknown(prefix + key, list(fields), prefix.rstrip("."))
+    values = {}
+    for key, value in data.items():
+        f = fields[key]
+        if f.metadata.get("section"):
+            values[key] = _build(f.metadata["section"], value, prefix + key + ".")
+        else:
+            values[key] = _check_value(prefix + key, value, f)
+    return cls(**values)
+
+
+def _number_or_list(key, value):
+    if isinstance(value, list):
+        if not value or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            raise ConfigError(f"{key} = {_show(value)} has the wrong type (list); expected a number "
+                              "or a non-empty list of numbers (one per region)")
+        return [float(v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                          "expected a number or a list of numbers (one per region)")
+    return float(value)
+
