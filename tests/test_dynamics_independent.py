@@ -227,10 +227,27 @@ def _mode_winding(Lm, g, tau, s, R=40.0):
     return int(round(turns))
 
 
-def test_delayed_leading_eigenvalue_is_a_root_but_not_the_verdict_on_stability():
+def _breda_rightmost(A, B, tau, M=200):
+    """Rightmost eigenvalue of x' = A x + B x(t - tau) from the full pseudospectral matrix of Breda, Maset &
+    Vermiglio (2005): every state at M + 1 Chebyshev points of [-tau, 0], Lagrange interpolation written out."""
+    d = A.shape[0]
+    x = np.cos(np.pi * np.arange(M + 1) / M)
+    c = np.r_[2.0, np.ones(M - 1), 2.0] * (-1.0) ** np.arange(M + 1)
+    Dm = np.outer(c, 1 / c) / (x[:, None] - x[None, :] + np.eye(M + 1))
+    Dm = (Dm - np.diag(Dm.sum(axis=1))) * 2 / tau
+    gen = np.zeros(((M + 1) * d, (M + 1) * d))
+    gen[d:] = np.kron(Dm[1:], np.eye(d))
+    gen[:d, :d] = A
+    gen[:d, -d:] += B  # x(t - tau) is the last node
+    ev = np.linalg.eigvals(gen)
+    return ev[np.lexsort((-ev.imag, -ev.real))][0]
+
+
+def test_delayed_leading_eigenvalue_is_the_rightmost_root_of_a_delay_destabilised_pair():
     """Two symmetric regions whose delay-free focus is stable; with 13.3 ms delays 10 roots of the characteristic
-    equation (counted by hand from the two decoupled modes) have Re > 0, while the continued leading root has
-    Re < 0 (the caveat in delayed_leading_eigenvalue's docstring)."""
+    equation (counted by hand from the two decoupled modes) have Re > 0. delayed_leading_eigenvalue followed the
+    delay-free focus by Newton to -0.0213 + 8.44i /ms (a stable verdict); it now returns the rightmost root
+    +0.00155 + 11.68i /ms, a root of the written-out mode equation equal to the pseudospectral reference."""
     p = {"Delta": 0.911, "eta": 2.293, "k": 1.0, "v_syn": 0.0}
     model, G, tau = bn.CoombesByrne(Delta=0.911, eta=2.293, v_syn=0.0), 20.4878, 40.0 / 3.0
     conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 40], [40, 0]])
@@ -244,7 +261,11 @@ def test_delayed_leading_eigenvalue_is_a_root_but_not_the_verdict_on_stability()
     lam = delayed_leading_eigenvalue(model, conn, bn.Linear(G=G), speed=3.0, at=fp)
     residual = min(abs((lam - Lm[0, 0]) * (lam - Lm[1, 1]) - Lm[0, 1] * (Lm[1, 0] + s * G * np.exp(-lam * tau)))
                    for s in (1, -1))
-    assert residual < 1e-9 and lam.real == pytest.approx(-0.0213, abs=5e-4)
+    # each mode s = +-1 is x' = Lm x + s G e_2 e_1^T x(t - tau)
+    ref = max((_breda_rightmost(Lm, np.array([[0.0, 0.0], [s * G, 0.0]]), tau) for s in (1, -1)),
+              key=lambda z: z.real)
+    assert residual < 1e-9 and abs(lam - ref) < 1e-7
+    assert lam.real == pytest.approx(0.0015526, abs=1e-6) and lam.imag == pytest.approx(11.681885, abs=1e-5)
 
 
 def test_a_stable_branch_ends_at_G_max_not_past_it():
