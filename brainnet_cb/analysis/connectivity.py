@@ -111,6 +111,45 @@ def _not_z_already(da, name, what):
                             "use fisher_z=False with two Fisher-z matrices.")
 
 
+#: How far an off-diagonal entry of an FC may lie outside [-1, 1] before it is refused: the round-off of a
+#: correlation computed in float32 (~1e-7), far below what a covariance or a structural matrix gives.
+CORRELATION_TOLERANCE = 1e-6
+
+
+def check_correlations(values, name, *, fisher_z=False):
+    """Refuse off-diagonal entries of the FC matrices ``values`` (``(..., n, n)``, NaN = a missing pair) outside
+    [-1, 1] beyond :data:`CORRELATION_TOLERANCE`, and, with ``fisher_z``, entries of ±1 (their z is infinite).
+
+    An entry outside the range is not a correlation: most likely a covariance (``np.cov``,
+    ``bn.linear_covariance``) or a structural matrix passed where an FC was wanted. The message
+    names the argument ``name``, the first offending value and its position, and the fix.
+    """
+    values = np.asarray(values)
+    n = values.shape[-1]
+    off = ~np.eye(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        size = np.where(off & ~np.isnan(values), np.abs(values), 0.0)
+    outside = size > 1.0 + CORRELATION_TOLERANCE
+    if outside.any():
+        idx = tuple(int(k) for k in np.argwhere(outside)[0])
+        raise AnalysisError(
+            f"{name} must be a correlation matrix (off-diagonal entries in [-1, 1]); got {values[idx]:.8g} at "
+            f"{list(idx)} ({int(outside.sum())} entries outside, the largest |x| = {size.max():.8g}). A covariance "
+            "(np.cov, bn.linear_covariance)? Pass correlations: bn.fc(timeseries), bn.linear_fc(...). Fisher z "
+            "values? Pass the correlations with fisher_z=True. A structural matrix as a baseline? Scale it "
+            "first, w / abs(w).max() (its correlation score is unchanged)."
+        )
+    if fisher_z:
+        one = size >= 1.0
+        if one.any():
+            idx = tuple(int(k) for k in np.argwhere(one)[0])
+            raise AnalysisError(
+                f"{name} FC has off-diagonal correlations of ±1 ({values[idx]:.8g} at {list(idx)}, "
+                f"{int(one.sum())} entries), whose Fisher z is infinite; use fisher_z=False or remove "
+                "duplicated regions."
+            )
+
+
 def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_signal: bool = False,
        time_dim=None, space_dim=None) -> xr.DataArray:
     r"""Functional connectivity: the Pearson correlation matrix of a time series.
@@ -223,7 +262,11 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
               \mathrm{RMSE} = \sqrt{\tfrac{1}{P}\textstyle\sum_p (u^{sim}_p - u^{emp}_p)^2}.
 
     Labelled matrices are matched by region label (the empirical one is
-    reordered to the simulated order).
+    reordered to the simulated order). Both are correlation matrices:
+    matrices made by :func:`fisher_z` (``attrs["fisher_z"] = 1``) are
+    compared as they are with ``fisher_z=False``, and a structural matrix
+    used as a baseline is scaled into [-1, 1] first (``w / abs(w).max()``;
+    the correlation score does not change).
 
     Parameters
     ----------
@@ -244,6 +287,14 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
         ``corr`` (Pearson of upper triangles) and ``rmse``, with the leading
         dims of ``simulated``; attribute ``n_pairs``, the pairs scored.
 
+    Raises
+    ------
+    AnalysisError
+        An off-diagonal entry outside [-1, 1] beyond round-off (1e-6), naming
+        the argument, the value and its position (a covariance passed by
+        mistake, say); with ``fisher_z=True``, an entry of ±1 (its z is
+        infinite); a matrix that is not square, finite and symmetric.
+
     Examples
     --------
     >>> import numpy as np, brainnet_cb as bn
@@ -258,6 +309,9 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     emp, emp_da = as_matrix_array(empirical, "empirical")
     check_fc_matrix(sim, "simulated")
     check_fc_matrix(emp, "empirical", batch=False, missing=True)
+    for name, values, da in (("simulated", sim, sim_da), ("empirical", emp, emp_da)):
+        if da is None or da.attrs.get("fisher_z") != 1:  # Fisher z values (bn.fisher_z) are compared as they are
+            check_correlations(values, name, fisher_z=fisher_z)
     if sim.shape[-1] != emp.shape[-1]:
         raise AnalysisError(
             f"simulated FC has {sim.shape[-1]} regions but empirical FC has {emp.shape[-1]}; "
@@ -274,12 +328,6 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     if fisher_z:
         _not_z_already(sim_da, "simulated", "fisher_z=True")
         _not_z_already(emp_da, "empirical", "fisher_z=True")
-        for name, u_ in (("simulated", us), ("empirical", ue)):
-            if np.any(np.abs(u_) >= 1):
-                raise AnalysisError(
-                    f"{name} FC has off-diagonal correlations of ±1, whose Fisher z is infinite; "
-                    "use fisher_z=False or remove duplicated regions."
-                )
         us, ue = np.arctanh(us), np.arctanh(ue)
     if np.ptp(ue) == 0:
         raise AnalysisError(

@@ -46,6 +46,7 @@ import numpy as np
 from scipy import signal
 
 from ..errors import AnalysisError
+from .connectivity import check_correlations
 from .filters import BOLD_BAND, check_length, check_record, pad_length
 from .timeseries import to_seconds
 
@@ -114,7 +115,17 @@ def fc_fit(simulated, empirical, fisher_z: bool = False):
     Returns
     -------
     (corr, rmse) : tuple of arrays with the leading shape of ``simulated``
+
+    A concrete (not traced) argument is checked as :func:`brainnet_cb.fc_fit`
+    checks it: off-diagonal entries outside [-1, 1] (a covariance, say) raise
+    :class:`~brainnet_cb.AnalysisError`, and so, with ``fisher_z``, do entries
+    of ±1 in ``empirical`` (infinite z; in a simulated FC they give an infinite
+    loss, traced or not). A traced argument (the simulated FC under
+    ``jax.grad``) cannot be checked without a host round trip, and is not.
     """
+    for name, values in (("simulated", simulated), ("empirical", empirical)):
+        if not isinstance(values, jax.core.Tracer) and np.ndim(values) >= 2:
+            check_correlations(values, name, fisher_z=fisher_z and name == "empirical")
     us = upper_triangle(_float(simulated))
     ue = upper_triangle(_float(empirical))
     if fisher_z:
