@@ -9,8 +9,9 @@ Needs the optional dependency ``mne`` (``pip install "brainnet_cb[mne]"``).
   outside the 10–05 system, such as TVB's cerebellar ``CB1``/``CB2``, are kept
   with their own positions) and a :class:`mne.channels.DigMontage` in MNE's
   head frame (metres; x right, y anterior, z up, origin at the centre of the
-  sphere fitted to the electrodes, or, with ``frame="head"``, the positions
-  as they are: those of a monitor built by ``from_mne``). MEG channels are radial point
+  sphere fitted to the electrodes, or, with ``frame="head"`` or data whose
+  ``sensor_frame`` attribute is ``"head"``, the positions as they are: those
+  of a monitor built by ``from_mne``). MEG channels are radial point
   magnetometers (``FIFFV_COIL_POINT_MAGNETOMETER``, the sensors of
   :meth:`brainnet_cb.MEG.sphere`) with the device frame equal to the head
   frame, so the Info goes straight to :func:`mne.make_forward_solution`.
@@ -104,7 +105,12 @@ def _point_magnetometers(mne, info, pos):
     info["dev_head_t"] = mne.transforms.Transform("meg", "head")
 
 
-def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str = "fitted"):
+#: The output attribute that says where a monitor's sensor positions sit: ``"head"`` for MNE's head frame
+#: (what :func:`to_mne` keeps); any other value, or none, for a frame whose origin is not MNE's.
+FRAME_ATTR = "sensor_frame"
+
+
+def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | None = None):
     """The EEG (or MEG) of ``ds`` as an :class:`mne.io.RawArray`.
 
     Parameters
@@ -117,7 +123,7 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str = "fi
         (time in ms or s, its ``units`` attribute).
     name : str, default "eeg"
         The data variable of a Dataset.
-    frame : {"fitted", "head"}, default "fitted"
+    frame : {None, "fitted", "head"}, default None
         Where the sensor positions' origin goes. ``"fitted"``: to the centre of
         the sphere fitted to the sensors (positions of an atlas or a generated
         montage, whose origin is not MNE's). ``"head"``: the positions are MNE
@@ -125,7 +131,9 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str = "fi
         or :meth:`brainnet_cb.MEG.from_mne`) and are kept, so that the Info
         gives back the forward's geometry (moved to the fitted centre, the
         electrodes of a 10-20 montage shifted by 4.6 cm and a forward recomputed
-        from them differed by 35 % of the largest gain entry).
+        from them differed by 35 % of the largest gain entry). ``None``: from
+        the data, ``"head"`` where its attribute ``sensor_frame`` is ``"head"``,
+        else ``"fitted"``.
 
     Returns
     -------
@@ -157,9 +165,10 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str = "fi
     >>> raw.plot_psd()                                                  # doctest: +SKIP
     """
     mne = _mne()
-    if frame not in ("fitted", "head"):
-        raise MonitorError(f"frame must be 'fitted' (origin at the centre of the sensors' sphere) or 'head' (MNE "
-                           f"head-frame positions, as from bn.EEG.from_mne, kept); got {frame!r}.")
+    if frame not in (None, "fitted", "head"):
+        raise MonitorError(f"frame must be 'fitted' (origin at the centre of the sensors' sphere), 'head' (MNE "
+                           f"head-frame positions, as from bn.EEG.from_mne, kept) or None (from the data's "
+                           f"{FRAME_ATTR!r} attribute); got {frame!r}.")
     da = ds
     if isinstance(ds, xr.Dataset):
         if name not in ds.data_vars:
@@ -219,6 +228,8 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str = "fi
     if all(k in da.coords for k in keys):
         pos = to_ras(np.stack([np.asarray(da[k].values, dtype=float) for k in keys], axis=1),
                      da.attrs.get("sensor_axes", "RAS"))
+        if frame is None:
+            frame = "head" if da.attrs.get(FRAME_ATTR) == "head" else "fitted"
         pos = (pos if frame == "head" else pos - _sphere_centre(pos)) * 1e-3
         if kind == "eeg":
             raw.set_montage(mne.channels.make_dig_montage(ch_pos=dict(zip(names, pos)), coord_frame="head"))

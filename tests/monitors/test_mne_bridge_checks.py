@@ -129,12 +129,35 @@ def test_positions_from_an_mne_forward_go_back_in_its_head_frame():
     loc = np.array([ch["loc"][:3] for ch in fwd["info"]["chs"]])
     kept = to_mne(ds, frame="head")
     np.testing.assert_allclose(np.array([ch["loc"][:3] for ch in kept.info["chs"]]), loc, rtol=0, atol=1e-15)
-    # the default moves the origin to the centre of the electrodes' sphere: here by 4.6 cm
-    moved = np.array([ch["loc"][:3] for ch in to_mne(ds).info["chs"]])
+    # "fitted" moves the origin to the centre of the electrodes' sphere: here by 4.6 cm
+    moved = np.array([ch["loc"][:3] for ch in to_mne(ds, frame="fitted").info["chs"]])
     assert 0.03 < np.abs(moved - loc).max() < 0.06
     with pytest.raises(bn.MonitorError, match=r"frame must be 'fitted' \(origin at the centre of the sensors' "
-                                              r"sphere\) or 'head' .*; got 'mni'"):
+                                              r"sphere\), 'head' .* or None \(from the data's 'sensor_frame' "
+                                              r"attribute\); got 'mni'"):
         to_mne(ds, frame="mni")
+
+
+def test_the_default_frame_is_the_one_the_data_record():
+    """frame=None (the default) keeps positions the data mark as MNE's head frame (attrs["sensor_frame"] = "head");
+    the default was "fitted" whatever the data said, moving from_mne's electrodes by 4.6 cm."""
+    fwd = _discrete()
+    conn = bn.Connectome(weights=np.ones((5, 5)) - np.eye(5), lengths=30 * (np.ones((5, 5)) - np.eye(5)),
+                         centres=CENTRES)
+    ds = bn.simulate(bn.CoombesByrne(), conn, duration=3.0, dt=0.1, monitors=[bn.EEG.from_mne(fwd, np.arange(5))])
+    loc = np.array([ch["loc"][:3] for ch in fwd["info"]["chs"]])
+    head = ds.eeg.assign_attrs(sensor_frame="head")
+    other = ds.eeg.copy()
+    other.attrs.pop("sensor_frame", None)
+
+    def positions(da, **frame):
+        return np.array([ch["loc"][:3] for ch in to_mne(da, **frame).info["chs"]])
+
+    np.testing.assert_allclose(positions(head), loc, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(positions(other), positions(other, frame="fitted"))
+    assert 0.03 < np.abs(positions(other) - loc).max() < 0.06
+    np.testing.assert_array_equal(positions(head, frame="fitted"), positions(other))  # an explicit choice wins
+    np.testing.assert_array_equal(positions(other, frame="head"), positions(head))
 
 
 def test_a_label_on_both_hemispheres_takes_both_and_a_non_label_is_named():
