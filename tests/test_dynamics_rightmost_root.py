@@ -161,3 +161,26 @@ def test_bad_newton_settings_are_refused(kw, msg):
     conn = bn.Connectome(weights=W3, lengths=L3)
     with pytest.raises(DynamicsError, match=msg):
         delayed_leading_eigenvalue(bn.CoombesByrne(), conn, **kw)
+
+
+@pytest.mark.parametrize("model, coupling", [(bn.CoombesByrne(Delta=0.1, eta=1.0), bn.Diffusive(G=6.0)),
+                                             (bn.CoombesByrne(Delta=0.1, eta=1.0), bn.Conductance(G=2.0)),
+                                             (bn.CoombesByrne4D(), bn.Linear(G=2.0)),
+                                             (bn.MontbrioPazoRoxin(), bn.Linear(G=3.0)),
+                                             (bn.JansenRit(), bn.Linear(G=1.0))])
+def test_other_models_and_couplings_equal_the_full_pseudospectral_reference(model, coupling):
+    """The history of the sent variable alone (pseudospectral_generator) loses nothing: the rightmost root equals
+    that of the full discretisation (every state at every node) of x' = A0 x + sum_k B_k x(t - tau_k), A0 and B_k
+    the delay-free Jacobian's local and coupling parts (a coupling's local term, Diffusive's -G r_i, undelayed)."""
+    conn = bn.Connectome(weights=W3, lengths=L3)
+    network = build_network(model, conn, coupling)
+    fp = network_fixed_point(model, conn, coupling)
+    parts = in_float64(jacobian_parts)(jnp.asarray(fp.values, jnp.float64), network.arrays, network.port)
+    Wn = np.asarray(network.arrays.weights)
+    A0 = -spectrum._char_matrix(spectrum._numpy_parts(parts), np.zeros_like(Wn), 0.0, 0 * Wn)[0]
+    coupled = spectrum._numpy_parts(parts._replace(local=0 * parts.local, b=0 * parts.b))
+    terms = [(-spectrum._char_matrix(coupled, Wn * (L3 / 3.0 == t), 0.0, 0 * Wn)[0], float(t))
+             for t in np.unique(L3[Wn != 0] / 3.0)]
+    ref = _breda(A0, terms, 80)[0]
+    lam = delayed_leading_eigenvalue(model, conn, coupling, at=fp)
+    assert abs(lam - complex(ref.real, abs(ref.imag))) < 1e-9
