@@ -123,6 +123,7 @@ from .working_point_checks import (
     _warn_if_at_an_edge,
     _warn_if_isolated,
     _warn_if_level_off,
+    _warn_if_not_held_out,
     _warn_if_unrelated,
 )
 from .working_point_result import (
@@ -777,6 +778,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     _check_structure(conn, alike=m_map is None and not added.size)
     _warn_if_unrelated(conn, fit_fc, fit_mask)  # the correlation reported as sc_baseline_fit
+    if test_fc is not None:
+        _warn_if_not_held_out(fit_fc, test, test_mask)
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
     if effective_connectivity:  # the refinement holds the fixed point through the scanned parameter

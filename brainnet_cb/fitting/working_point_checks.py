@@ -6,7 +6,8 @@ pair alike. Warned: weights that do not correlate with the FC
 (:class:`UnrelatedTargetWarning`), a working point at an edge of the scan
 (:class:`ScanEdgeWarning`), a model FC whose level is far from the data's
 (:class:`FCLevelWarning`), regions that no connection reaches at the
-working point (:class:`IsolatedRegionWarning`).
+working point, or groups of regions that none joins (:class:`IsolatedRegionWarning`), a ``test_fc`` equal to
+the fitted FC (:class:`NotHeldOutWarning`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..data.empirical import target_fc
 from ..errors import FitError
 from .working_point_result import has_spread, sc_baseline
 
-__all__ = ["UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning"]
+__all__ = ["UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning", "NotHeldOutWarning"]
 
 
 class UnrelatedTargetWarning(UserWarning):
@@ -147,33 +148,80 @@ def _warn_if_level_off(attrs):
 
 
 class IsolatedRegionWarning(UserWarning):
-    """Regions that no connection reaches at the working point chosen: the model's FC of their pairs is 0."""
+    """Regions that no connection reaches at the working point chosen, or groups of regions with no connection
+    between them: the model's FC of their pairs (between the groups) is 0."""
+
+
+def _groups(connectome, homotopic_weight, pairs):
+    """The connected components of the working point's network (weakly connected: a connection either way couples
+    two regions), homotopic connections included where ``homotopic_weight > 0``: a label per region."""
+    w = np.array(connectome.weights, dtype=float) != 0
+    np.fill_diagonal(w, False)
+    if homotopic_weight > 0 and len(pairs):
+        p = np.asarray(pairs)
+        w[p[:, 0], p[:, 1]] = w[p[:, 1], p[:, 0]] = True
+    return connected_components(w, directed=True, connection="weak")[1]
+
+
+def _named(names):
+    return ", ".join(repr(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
     """Warn (:class:`IsolatedRegionWarning`) where regions of ``connectome`` have no connection to another region,
-    in or out, and no homotopic one (``homotopic_weight > 0`` connects each region of ``pairs``).
+    in or out, and no homotopic one (``homotopic_weight > 0`` connects each region of ``pairs``), or where the
+    other regions fall into two or more groups with no connection between them.
 
     An uncoupled region's fluctuations are its own: the model's FC between it
     and any other region is 0 at every working point, whatever its
-    parameters, while the data's is usually not.
+    parameters, while the data's is usually not. So is the model's FC
+    between two groups of regions that no connection joins (a connectome
+    whose hemispheres lost every callosal tract, with no homotopic
+    connection added).
     """
-    w = np.array(connectome.weights, dtype=float)
-    np.fill_diagonal(w, 0.0)
-    alone = ~(w.any(axis=0) | w.any(axis=1))
-    if homotopic_weight > 0 and len(pairs):
-        alone[np.asarray(pairs).ravel()] = False
-    if not alone.any():
-        return
+    group = _groups(connectome, homotopic_weight, pairs)
+    size = np.bincount(group)
+    alone = size[group] == 1
     n = alone.size
     i, j = np.triu_indices(n, 1)
-    fitted = int(np.count_nonzero(fit_mask & (alone[i] | alone[j])))
-    names = [str(label) for label in np.asarray(connectome.labels)[alone]]
-    shown = ", ".join(repr(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    which = f"region {shown} has" if len(names) == 1 else f"{len(names)} regions ({shown}) have"
-    warnings.warn(IsolatedRegionWarning(
-        f"{which} no connection to another region of {connectome.name!r}: the model's FC of "
-        f"{'its' if len(names) == 1 else 'their'} pairs is 0 at every working point, and {fitted} of the fitted "
-        "pairs are among them. Drop such regions from the connectome and the FC (connectome.subset(labels) and "
-        "the FC of those labels), or give them connections (homotopic_weights= with labels that pair the "
-        "hemispheres)."), stacklevel=caller_stacklevel())
+    labels = [str(label) for label in np.asarray(connectome.labels)]
+    if alone.any():
+        fitted = int(np.count_nonzero(fit_mask & (alone[i] | alone[j])))
+        names = [x for x, a in zip(labels, alone) if a]
+        which = f"region {_named(names)} has" if len(names) == 1 else f"{len(names)} regions ({_named(names)}) have"
+        warnings.warn(IsolatedRegionWarning(
+            f"{which} no connection to another region of {connectome.name!r}: the model's FC of "
+            f"{'its' if len(names) == 1 else 'their'} pairs is 0 at every working point, and {fitted} of the fitted "
+            "pairs are among them. Drop such regions from the connectome and the FC (connectome.subset(labels) and "
+            "the FC of those labels), or give them connections (homotopic_weights= with labels that pair the "
+            "hemispheres)."), stacklevel=caller_stacklevel())
+    big = np.flatnonzero(size > 1)
+    if big.size > 1:
+        between = ~alone[i] & ~alone[j] & (group[i] != group[j])
+        fitted = int(np.count_nonzero(fit_mask & between))
+        first = [labels[int(np.flatnonzero(group == g)[0])] for g in big]
+        warnings.warn(IsolatedRegionWarning(
+            f"the regions of {connectome.name!r} fall into {big.size} groups with no connection between them "
+            f"({', '.join(str(s) for s in size[big])} regions; the groups of {_named(first)}): the model's FC "
+            f"between the groups is 0 at every working point, and {fitted} of the fitted pairs are between them. "
+            "Connect them (homotopic_weights= with labels that pair the hemispheres, or the tracts the "
+            "connectome lacks), or fit each group on its own (connectome.subset(labels) and the FC of those "
+            "labels)."), stacklevel=caller_stacklevel())
+
+
+class NotHeldOutWarning(UserWarning):
+    """``test_fc`` equals the FC fitted on the pairs it scores: its score (``test_corr``) is a fit score, not a
+    held-out one."""
+
+
+def _warn_if_not_held_out(fit_fc, test_fc, test_mask):
+    """Warn (:class:`NotHeldOutWarning`) where ``test_fc`` equals ``fit_fc`` (to 1e-6, float32 copies included)
+    on every pair it scores: the held-out score would be the fit score, and its lead over the structural baseline
+    no evidence of generalisation."""
+    iu = np.triu_indices(fit_fc.shape[0], 1)
+    a, b = fit_fc[iu][test_mask], test_fc[iu][test_mask]
+    if a.size and np.allclose(a, b, rtol=0.0, atol=1e-6, equal_nan=True):
+        warnings.warn(NotHeldOutWarning(
+            "test_fc equals empirical_fc on every pair it scores: test_corr is then the fit score, not a held-out "
+            "one. Pass the FC of other subjects (or of the other half of each time series) as test_fc, or "
+            "holdout='edges' to score connections never fitted."), stacklevel=caller_stacklevel())

@@ -6,10 +6,10 @@ band-pass) over a few noise realisations, each paired with its linearised twin
 on the same noise (a control variate: the model's FC is the twin's exact FC
 plus their mean difference). Where every candidate diverged or left the linear
 regime that chose it, the next points are simulated, and as a last resort the
-best ones again on the structural weights; where the tract delays destabilised
-every one of those (none ran), the scan's next points are walked down its
-linear order, those the delays destabilise passed over without a run
-(:func:`simulate_candidates`).
+best ones again on the structural weights; where none of those gave a score
+and the tract delays destabilised any of them (the others diverged), the
+scan's next points are walked down its linear order, those the delays
+destabilise passed over without a run (:func:`simulate_candidates`).
 """
 
 from __future__ import annotations
@@ -79,9 +79,11 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
 
     Up to :data:`ATTEMPTS` batches of ``candidates`` points, best first (then,
     with ``effective_connectivity``, the first batch on the structural
-    weights); where not one of them passed the delay checks, the points after
-    them that pass on the structural weights (refined where the refinement
-    passes too), up to :data:`ATTEMPTS` more batches.
+    weights); where none of them gave a score and not every one passed the
+    delay checks (every one diverging is the noise's or the step's doing:
+    then no more), the points after them that pass on the structural weights
+    (refined where the refinement passes too), up to :data:`ATTEMPTS` more
+    batches.
 
     Parameters
     ----------
@@ -191,10 +193,12 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         run_checked(batch)
         if scored():
             break
-    if any(delay_stable.values()):
+    if any(np.isfinite(cand.fit_score["corr"]) for cand in cands) or all(delay_stable.values()):
         return Simulated(cands, delay_stable, exact, runs_mean, corrections, frozenset(no_step))
-    # none ran (the delays destabilised them all): on down the linear order, points the delays destabilise on the
-    # structural weights passed over without a run, batches simulated as above
+    # none gave a score, and the delays destabilised some of them (or all: none ran; a refinement that passed the
+    # delay checks at a point the delays destabilise on the structural weights diverged, e.g. on a directed SC):
+    # on down the linear order, points the delays destabilise on the structural weights passed over without a
+    # run, batches simulated as above
     rest = iter(order[ATTEMPTS * candidates:])
     for _ in range(ATTEMPTS):
         batch = []

@@ -1,0 +1,97 @@
+"""bn.fit_working_point on unusual but legitimate inputs: what the recipe says where its score cannot be trusted."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.data.empirical_data import load_empirical
+from brainnet_cb.fitting.working_point import fit_working_point
+from brainnet_cb.fitting.working_point_checks import NotHeldOutWarning
+
+QUICK = dict(values=[-2.0], fractions=[1.0], weight_exponents=[1.0], regional_noise=False,
+             effective_connectivity=False, simulate=False, progress=False)
+
+
+@pytest.fixture(scope="module")
+def hcp():
+    return load_empirical("hcp80")
+
+
+@pytest.fixture(scope="module")
+def ten(hcp):
+    labels = list(hcp.connectome.labels[:10])  # left and right alternate: homotopic pairs (0, 1), ..., (8, 9)
+    return (hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels),
+            hcp.fc_test.sel(region_i=labels, region_j=labels))
+
+
+def test_groups_of_regions_that_no_connection_joins_are_named(ten):
+    """Regions 0-4 and 5-9 with no connection between them: the model's FC between the groups is exactly 0 at every
+    working point (25 of the 45 fitted pairs), and the fit said nothing. The homotopic pair (4, 5) joins them."""
+    conn, fc, _ = ten
+    w = conn.weights.copy()
+    w[:5, 5:] = w[5:, :5] = 0.0
+    conn = conn.replace(weights=w)
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 .*' fall into 2 groups with no "
+                                                      r"connection between them \(5, 5 regions; the groups of "
+                                                      r"'Precentral_L', 'Frontal_Mid_2_R'\): the model's FC between "
+                                                      r"the groups is 0 at every working point, and 25 of the fitted "
+                                                      r"pairs are between them\.") as caught:
+        res = fit_working_point(conn, fc, homotopic_weights=[0.0], **QUICK)
+    assert caught[0].filename == __file__
+    np.testing.assert_array_equal(res["fc"].values[:5, 5:], 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.IsolatedRegionWarning)
+        res = fit_working_point(conn, fc, homotopic_weights=[1.0], **QUICK)
+    assert np.all(np.abs(res["fc"].values[:5, 5:]) > 1e-3)
+
+
+def test_a_test_fc_equal_to_the_fitted_one_is_not_called_held_out(ten):
+    """The same FC (or its float32 copy) as empirical_fc and test_fc: test_corr equals fit_corr, a fit score."""
+    conn, fc, fc_test = ten
+    for test in (fc, fc.values.astype(np.float32)):
+        with pytest.warns(NotHeldOutWarning, match=r"^test_fc equals empirical_fc on every pair it scores: "
+                                                   r"test_corr is then the fit score, not a held-out one\.") as caught:
+            res = fit_working_point(conn, fc, test_fc=test, homotopic_weights=[0.0], **QUICK)
+        assert caught[0].filename == __file__
+        assert res.attrs["test_corr"] == pytest.approx(res.attrs["fit_corr"], abs=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NotHeldOutWarning)
+        fit_working_point(conn, fc, test_fc=fc_test, homotopic_weights=[0.0], **QUICK)
+
+
+def test_where_refinements_diverge_at_points_the_delays_destabilise_the_scan_is_walked_on(monkeypatch):
+    """On a directed SC (10 hcp80 regions, upper triangle x2, lower x0.5) the linear stage ranks 1.3-1.5 G_ref first;
+    the delays destabilise them on the structural weights, their refined weights pass the delay checks but diverge,
+    and the fit stopped with 'every simulated candidate (4) failed' although 0.5 G_ref runs (held out 0.682 against
+    the baseline's 0.511). Where none gave a score and the delays stopped some, the walk goes on down the order.
+    The stage's control flow, with the checks and runs stubbed: p0-p2 as above, p3 runs."""
+    from types import SimpleNamespace
+
+    import brainnet_cb.fitting.working_point_simulation as ws
+
+    fit_fc = np.array([[1.0, 0.5, 0.2, 0.1], [0.5, 1.0, 0.3, 0.2], [0.2, 0.3, 1.0, 0.6], [0.1, 0.2, 0.6, 1.0]])
+    order = [(0, 0, k) for k in range(5)]
+    points = {p: SimpleNamespace(G=1.0) for p in order}
+
+    def setup_at(c):
+        return SimpleNamespace(fixed_point=c, kicked=False, model=None, connectome=None, normalize="none", noise=None)
+
+    monkeypatch.setattr(ws, "stable_step", lambda fp, dt, tr: dt)
+    # the structural weights of p0-p2 are unstable with the delays, their refinements and every p3+ pass
+    monkeypatch.setattr(ws, "decays_with_delays", lambda model, conn, G, fp, **kw: fp[1] or fp[0][2] >= 3)
+    # the refinements of p0-p2 diverge, p3 runs
+    monkeypatch.setattr(ws, "simulate_seed", lambda model, conn, G, fp, **kw: fit_fc if fp[0][2] >= 3 else None)
+    run = ws.RunSettings(3.0, 0.2, 720.0, 144_000.0, 30.0, True, False, 0, 1, False)
+    sim = ws.simulate_candidates(order, points, setup_at, fit_fc, np.ones(6, bool), run, candidates=1,
+                                 effective_connectivity=True, workers=1)
+    tried = [(c.point[2], c.refined) for c in sim.candidates]
+    assert tried == [(0, True), (1, True), (2, True), (0, False), (3, True)]
+    assert [c.seeds_kept for c in sim.candidates] == [0, 0, 0, 0, 1]
+    assert sim.candidates[-1].fit_score["corr"] == pytest.approx(1.0)
+    # every candidate delay-stable and diverged (the noise's doing): no walk
+    monkeypatch.setattr(ws, "decays_with_delays", lambda *a, **kw: True)
+    sim = ws.simulate_candidates(order, points, setup_at, fit_fc, np.ones(6, bool), run, candidates=1,
+                                 effective_connectivity=True, workers=1)
+    assert [(c.point[2], c.refined) for c in sim.candidates] == [(0, True), (1, True), (2, True), (0, False)]
