@@ -5,6 +5,8 @@ pseudospectral matrix of Breda, Maset & Vermiglio (2005) with every state at eve
 rate of a linear delayed simulation (Heun, method of steps).
 """
 
+import warnings
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -184,3 +186,12 @@ def test_other_models_and_couplings_equal_the_full_pseudospectral_reference(mode
     ref = _breda(A0, terms, 80)[0]
     lam = delayed_leading_eigenvalue(model, conn, coupling, at=fp)
     assert abs(lam - complex(ref.real, abs(ref.imag))) < 1e-9
+
+
+def test_diverging_newton_starts_are_dropped_silently():
+    """Starts whose Newton iterates run far left (e^{-lambda tau} overflows) are dropped without NumPy warnings."""
+    parts, W, T = _scalar(-1.0, -3.0, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert spectrum._newton(tuple(np.asarray(p, dtype=float) for p in parts), W, 100.0 * T, complex(-40.0),
+                                np.ones(1), 1e-12, 50) is None

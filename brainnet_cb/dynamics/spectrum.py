@@ -193,6 +193,11 @@ def _char_matrix(parts, weights, lam, tau):
 
 def _newton(parts, weights, tau, lam, v, tol, max_iter):
     """Newton on ``T(lam) v = 0, u^H v = 1`` (``u = v`` at the start); the root or None."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging start is dropped, not reported
+        return _newton_steps(parts, weights, tau, lam, v, tol, max_iter)
+
+
+def _newton_steps(parts, weights, tau, lam, v, tol, max_iter):
     v = np.asarray(v, dtype=complex)
     v = v / np.linalg.norm(v)
     u = v.copy()
@@ -205,9 +210,9 @@ def _newton(parts, weights, tau, lam, v, tol, max_iter):
             step = np.linalg.solve(M, -r)
         except np.linalg.LinAlgError:
             return None
-        v, lam = v + step[:N], lam + step[N]
-        if not np.isfinite(lam):
+        if not np.all(np.isfinite(step)):
             return None
+        v, lam = v + step[:N], lam + step[N]
         if abs(step[N]) <= tol * max(1.0, abs(lam)):
             T, _ = _char_matrix(parts, weights, lam, tau)
             ok = np.linalg.norm(T @ v) <= 1e-8 * max(1.0, np.linalg.norm(T, 2)) * np.linalg.norm(v)
