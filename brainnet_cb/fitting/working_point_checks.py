@@ -163,8 +163,8 @@ def _groups(connectome, homotopic_weight, pairs):
     return connected_components(w, directed=True, connection="weak")[1]
 
 
-def _named(names):
-    return ", ".join(repr(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+def _named(names, show=repr):
+    return ", ".join(show(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
@@ -202,8 +202,9 @@ def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
         first = [labels[int(np.flatnonzero(group == g)[0])] for g in big]
         warnings.warn(IsolatedRegionWarning(
             f"the regions of {connectome.name!r} fall into {big.size} groups with no connection between them "
-            f"({', '.join(str(s) for s in size[big])} regions; the groups of {_named(first)}): the model's FC "
-            f"between the groups is 0 at every working point, and {fitted} of the fitted pairs are between them. "
+            f"({_named(sorted(size[big].tolist(), reverse=True), str)} regions; the groups of {_named(first)}): "
+            f"the model's FC between the groups is 0 at every working point, and {fitted} of the fitted pairs are "
+            "between them. "
             "Connect them (homotopic_weights= with labels that pair the hemispheres, or the tracts the "
             "connectome lacks), or fit each group on its own (connectome.subset(labels) and the FC of those "
             "labels)."), stacklevel=caller_stacklevel())
