@@ -121,6 +121,7 @@ from .working_point_checks import (
     _present,
     _target,
     _warn_if_at_an_edge,
+    _warn_if_below_baseline,
     _warn_if_isolated,
     _warn_if_level_off,
     _warn_if_not_held_out,
@@ -986,4 +987,5 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     _warn_if_isolated(conn, h_best, homologues, fit_mask)
     result = result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)
     _warn_if_level_off(result.attrs)
+    _warn_if_below_baseline(result.attrs)
     return result

@@ -7,7 +7,8 @@ pair alike. Warned: weights that do not correlate with the FC
 (:class:`ScanEdgeWarning`), a model FC whose level is far from the data's
 (:class:`FCLevelWarning`), regions that no connection reaches at the
 working point, or groups of regions that none joins (:class:`IsolatedRegionWarning`), a ``test_fc`` equal to
-the fitted FC (:class:`NotHeldOutWarning`).
+the fitted FC (:class:`NotHeldOutWarning`), a held-out score (or, without a held-out FC, a fit score) below the
+structural baseline (:class:`BelowBaselineWarning`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from ..data.empirical import target_fc
 from ..errors import FitError
 from .working_point_result import has_spread, sc_baseline
 
-__all__ = ["UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning", "NotHeldOutWarning"]
+__all__ = ["UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning", "NotHeldOutWarning",
+           "BelowBaselineWarning"]
 
 
 class UnrelatedTargetWarning(UserWarning):
@@ -226,3 +228,28 @@ def _warn_if_not_held_out(fit_fc, test_fc, test_mask):
             "test_fc equals empirical_fc on every pair it scores: test_corr is then the fit score, not a held-out "
             "one. Pass the FC of other subjects (or of the other half of each time series) as test_fc, or "
             "holdout='edges' to score connections never fitted."), stacklevel=caller_stacklevel())
+
+
+class BelowBaselineWarning(UserWarning):
+    """The working point's FC correlates less with the held-out FC (without one: the fitted FC) than the structural
+    weights themselves do: the fit adds nothing to corr(SC, FC)."""
+
+
+def _warn_if_below_baseline(attrs):
+    r"""Warn (:class:`BelowBaselineWarning`) where a result's held-out score ``test_corr`` (without a held-out FC:
+    its ``fit_corr``) lies below the structural baseline :math:`\mathrm{corr}(W, FC)` of the same pairs.
+
+    A fit is worth reporting where it clearly exceeds that baseline; one below it (a scan restricted to a weak
+    regime, the weights in another convention or region order than the FC) was reported without a word.
+    """
+    tag = "test" if "test_corr" in attrs else "fit"
+    score, baseline = attrs[f"{tag}_corr"], attrs[f"sc_baseline_{tag}"]
+    if not (np.isfinite(score) and np.isfinite(baseline)) or score >= baseline:
+        return
+    what = "the held-out FC (test_corr)" if tag == "test" else "the fitted FC (fit_corr; no held-out FC given)"
+    warnings.warn(BelowBaselineWarning(
+        f"the working point's FC correlates {score:.3f} with {what}, below the structural baseline corr(SC, FC) of "
+        f"{baseline:.3f} on the same pairs: the model predicts it less well than the weights themselves. Widen the "
+        "scan (values=, fractions=, weight_exponents=, homotopic_weights=), keep regional_noise= and "
+        "effective_connectivity= on, and check that the weights are tract strengths in the FC's region order."),
+        stacklevel=caller_stacklevel())

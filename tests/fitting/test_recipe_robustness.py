@@ -95,3 +95,26 @@ def test_where_refinements_diverge_at_points_the_delays_destabilise_the_scan_is_
     sim = ws.simulate_candidates(order, points, setup_at, fit_fc, np.ones(6, bool), run, candidates=1,
                                  effective_connectivity=True, workers=1)
     assert [(c.point[2], c.refined) for c in sim.candidates] == [(0, True), (1, True), (2, True), (0, False)]
+
+
+def test_a_score_below_the_structural_baseline_is_said(hcp):
+    """On 6 hcp80 regions a scan restricted to eta0 = 2 at 0.5 G_ref scores 0.446 held out against corr(SC, FC) =
+    0.518 (fit 0.252 against 0.321), reported without a word; with homotopic connections of weight 1, 0.845."""
+    labels = list(hcp.connectome.labels[:6])
+    conn = hcp.connectome.subset(labels)
+    fc, fc_test = (f.sel(region_i=labels, region_j=labels) for f in (hcp.fc_fit, hcp.fc_test))
+    quick = dict(QUICK, values=[2.0], fractions=[0.5], homotopic_weights=[0.0])
+    with pytest.warns(bn.fitting.working_point_checks.BelowBaselineWarning,
+                      match=r"^the working point's FC correlates 0\.446 with the held-out FC \(test_corr\), below the "
+                            r"structural baseline corr\(SC, FC\) of 0\.518 on the same pairs: the model predicts it "
+                            r"less well than the weights themselves\.") as caught:
+        fit_working_point(conn, fc, test_fc=fc_test, **quick)
+    assert caught[0].filename == __file__
+    with pytest.warns(bn.fitting.working_point_checks.BelowBaselineWarning,
+                      match=r"^the working point's FC correlates 0\.252 with the fitted FC \(fit_corr; no held-out "
+                            r"FC given\), below the structural baseline corr\(SC, FC\) of 0\.321 on the same pairs"):
+        fit_working_point(conn, fc, **quick)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.fitting.working_point_checks.BelowBaselineWarning)
+        res = fit_working_point(conn, fc, test_fc=fc_test, **dict(quick, homotopic_weights=[1.0]))
+    assert res.attrs["test_corr"] > res.attrs["sc_baseline_test"]
