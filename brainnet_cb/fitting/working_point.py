@@ -112,8 +112,10 @@ from .fit_results import check_int
 from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
 from .side_by_side import default_workers, side_by_side
 from .working_point_checks import (
+    BelowBaselineWarning,
     FCLevelWarning,
     IsolatedRegionWarning,
+    NotHeldOutWarning,
     ScanEdgeWarning,
     UnrelatedTargetWarning,
     _check_spread,
@@ -142,6 +144,7 @@ from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, sl
 from .working_point_simulation import RunSettings, Simulated, exact_fc, runs_near, simulate_candidates
 
 __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning",
+           "NotHeldOutWarning", "BelowBaselineWarning",
            "DEFAULT_EXCITABILITY",
            "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]

@@ -7,8 +7,7 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb.data.empirical_data import load_empirical
-from brainnet_cb.fitting.working_point import fit_working_point
-from brainnet_cb.fitting.working_point_checks import NotHeldOutWarning
+from brainnet_cb.fitting.working_point import BelowBaselineWarning, NotHeldOutWarning, fit_working_point
 
 QUICK = dict(values=[-2.0], fractions=[1.0], weight_exponents=[1.0], regional_noise=False,
              effective_connectivity=False, simulate=False, progress=False)
@@ -104,17 +103,17 @@ def test_a_score_below_the_structural_baseline_is_said(hcp):
     conn = hcp.connectome.subset(labels)
     fc, fc_test = (f.sel(region_i=labels, region_j=labels) for f in (hcp.fc_fit, hcp.fc_test))
     quick = dict(QUICK, values=[2.0], fractions=[0.5], homotopic_weights=[0.0])
-    with pytest.warns(bn.fitting.working_point_checks.BelowBaselineWarning,
+    with pytest.warns(BelowBaselineWarning,
                       match=r"^the working point's FC correlates 0\.446 with the held-out FC \(test_corr\), below the "
                             r"structural baseline corr\(SC, FC\) of 0\.518 on the same pairs: the model predicts it "
                             r"less well than the weights themselves\.") as caught:
         fit_working_point(conn, fc, test_fc=fc_test, **quick)
     assert caught[0].filename == __file__
-    with pytest.warns(bn.fitting.working_point_checks.BelowBaselineWarning,
+    with pytest.warns(BelowBaselineWarning,
                       match=r"^the working point's FC correlates 0\.252 with the fitted FC \(fit_corr; no held-out "
                             r"FC given\), below the structural baseline corr\(SC, FC\) of 0\.321 on the same pairs"):
         fit_working_point(conn, fc, **quick)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", bn.fitting.working_point_checks.BelowBaselineWarning)
+        warnings.simplefilter("error", BelowBaselineWarning)
         res = fit_working_point(conn, fc, test_fc=fc_test, **dict(quick, homotopic_weights=[1.0]))
     assert res.attrs["test_corr"] > res.attrs["sc_baseline_test"]
