@@ -13,7 +13,8 @@ import pytest
 import scipy.special
 
 import brainnet_cb as bn
-from brainnet_cb.dynamics import delayed_leading_eigenvalue, delayed_unstable_roots, network_fixed_point, spectrum
+from brainnet_cb.dynamics import delayed_leading_eigenvalue, delayed_unstable_roots, network_fixed_point
+from brainnet_cb.dynamics import delayed_roots as roots
 from brainnet_cb.dynamics.system import JacobianParts, build_network, in_float64, jacobian_parts
 from brainnet_cb.errors import DynamicsError
 
@@ -34,7 +35,7 @@ def _scalar(a, b, tau):
 def test_scalar_dde_root_is_the_principal_lambert_w_branch(a, b, tau):
     """lambda = a + W_0(b tau e^{-a tau}) / tau is the rightmost root for real a, b (Shinozaki & Mori 2006)."""
     parts, W, T = _scalar(a, b, tau)
-    lam, info = spectrum.rightmost_root(parts, W, T)
+    lam, info = roots.rightmost_root(parts, W, T)
     ref = a + complex(scipy.special.lambertw(b * tau * np.exp(-a * tau), 0)) / tau
     assert abs(lam - complex(ref.real, abs(ref.imag))) < 1e-12
     assert info["missed"] == 0 and info["confirmed"] == "rightmost"
@@ -45,8 +46,8 @@ def test_a_complex_rightmost_root_is_found_where_the_delay_free_start_is_real():
     the rightmost root is the unstable pair 0.2140 +- 2.0958i."""
     parts, W, T = _scalar(-1.0, -3.0, 1.0)
     np_parts = tuple(np.asarray(p, dtype=float) for p in parts)
-    assert spectrum._newton(np_parts, W, T, complex(-4.0), np.ones(1), 1e-12, 50) is None
-    lam, _ = spectrum.rightmost_root(parts, W, T)
+    assert roots._newton(np_parts, W, T, complex(-4.0), np.ones(1), 1e-12, 50) is None
+    lam, _ = roots.rightmost_root(parts, W, T)
     assert lam.real == pytest.approx(0.214004, abs=1e-6) and lam.imag == pytest.approx(2.095819, abs=1e-6)
 
 
@@ -123,7 +124,7 @@ def test_three_regions_three_delays_unstable_where_the_continued_root_said_stabl
     # the former method: Newton from the leading delay-free eigenpair converges to a stable root
     free, vecs = np.linalg.eig(A + sum(B for B, _ in terms))
     k = int(np.lexsort((-free.imag, -free.real))[0])
-    old = spectrum._newton(tuple(np.asarray(p, dtype=float) for p in _parts(model, conn, G, fp)),
+    old = roots._newton(tuple(np.asarray(p, dtype=float) for p in _parts(model, conn, G, fp)),
                            W3 / W3.max(), L3 / 3.0, complex(free[k]), vecs[:, k], 1e-12, 50)
     assert old.real == pytest.approx(-0.04260, abs=1e-4) and np.abs(old - ref).min() < 1e-7
 
@@ -145,13 +146,14 @@ def test_zero_delays_give_the_delay_free_leading_eigenvalue():
 def test_a_root_that_cannot_be_confirmed_as_rightmost_warns(monkeypatch):
     """Newton started from the leading delay-free eigenvalue alone (the former method): the argument principle
     counts the roots right of the one found and a DelayedRootWarning names how many."""
-    monkeypatch.setattr(spectrum, "_PS_STARTS", 0)
-    monkeypatch.setattr(spectrum, "_FREE_STARTS", 1)
+    monkeypatch.setattr(roots, "_PS_STARTS", 0)
+    monkeypatch.setattr(roots, "_LINE_STARTS", 0)
+    monkeypatch.setattr(roots, "_FREE_STARTS", 1)
     model, G = bn.CoombesByrne(Delta=LIGHT["Delta"], eta=LIGHT["eta"]), 8.0
     conn = bn.Connectome(weights=W3, lengths=L3)
     ref = _breda(*_by_hand(network_fixed_point(model, conn, bn.Linear(G=G)), G), 60)
     assert int(np.sum(ref.real > -0.0425985 + 1e-6)) == 18  # the roots right of the continued one
-    with pytest.warns(spectrum.DelayedRootWarning, match=r"-0.0425985\+2.30015j /ms, is not confirmed: 18 root"):
+    with pytest.warns(roots.DelayedRootWarning, match=r"-0.0425985\+2.30015j /ms, is not confirmed: 18 root"):
         lam = delayed_leading_eigenvalue(model, conn, bn.Linear(G=G))
     assert lam.real == pytest.approx(-0.04260, abs=1e-4)
 
@@ -179,9 +181,9 @@ def test_other_models_and_couplings_equal_the_full_pseudospectral_reference(mode
     fp = network_fixed_point(model, conn, coupling)
     parts = in_float64(jacobian_parts)(jnp.asarray(fp.values, jnp.float64), network.arrays, network.port)
     Wn = np.asarray(network.arrays.weights)
-    A0 = -spectrum._char_matrix(spectrum._numpy_parts(parts), np.zeros_like(Wn), 0.0, 0 * Wn)[0]
-    coupled = spectrum._numpy_parts(parts._replace(local=0 * parts.local, b=0 * parts.b))
-    terms = [(-spectrum._char_matrix(coupled, Wn * (L3 / 3.0 == t), 0.0, 0 * Wn)[0], float(t))
+    A0 = -roots._char_matrix(roots._numpy_parts(parts), np.zeros_like(Wn), 0.0, 0 * Wn)[0]
+    coupled = roots._numpy_parts(parts._replace(local=0 * parts.local, b=0 * parts.b))
+    terms = [(-roots._char_matrix(coupled, Wn * (L3 / 3.0 == t), 0.0, 0 * Wn)[0], float(t))
              for t in np.unique(L3[Wn != 0] / 3.0)]
     ref = _breda(A0, terms, 80)[0]
     lam = delayed_leading_eigenvalue(model, conn, coupling, at=fp)
@@ -193,5 +195,30 @@ def test_diverging_newton_starts_are_dropped_silently():
     parts, W, T = _scalar(-1.0, -3.0, 1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert spectrum._newton(tuple(np.asarray(p, dtype=float) for p in parts), W, 100.0 * T, complex(-40.0),
+        assert roots._newton(tuple(np.asarray(p, dtype=float) for p in parts), W, 100.0 * T, complex(-40.0),
                                 np.ones(1), 1e-12, 50) is None
+
+
+def test_a_high_frequency_root_missed_by_the_discretisation_is_found_along_the_counted_line(monkeypatch):
+    """16 TVB regions of a lightly damped node, G = 16, delays 3.3-34 ms: the rightmost root -0.02937 + 35.958i /ms
+    lies beyond what a Chebyshev order of 48 resolves; the argument principle counts roots right of the candidates'
+    best, and Newton from the minima of |F| along that line finds it (a simple zero of det T: winding 1 on a small
+    circle). Without those line starts a DelayedRootWarning is raised."""
+    conn = bn.load_atlas("tvb76")
+    conn = conn.subset(list(conn.labels[:16]))
+    model, coupling = bn.CoombesByrne(Delta=0.1, eta=1.0), bn.Linear(G=16.0)
+    fp = network_fixed_point(model, conn, coupling)
+    lam = delayed_leading_eigenvalue(model, conn, coupling, at=fp)
+    assert lam.real == pytest.approx(-0.0293712, abs=1e-6) and lam.imag == pytest.approx(35.958279, abs=1e-5)
+    network = build_network(model, conn, coupling)
+    parts = roots._numpy_parts(in_float64(jacobian_parts)(jnp.asarray(fp.values), network.arrays, network.port))
+    W = np.asarray(network.arrays.weights)
+    tau = np.where(W != 0, np.asarray(network.lengths) / 3.0, 0.0)
+    z = lam + 1e-3 * np.exp(1j * np.linspace(0, 2 * np.pi, 801))
+    sign = np.array([np.linalg.slogdet(roots._char_matrix(parts, W, x, tau)[0])[0] for x in z])
+    assert np.sum(np.angle(sign[1:] / sign[:-1])) / (2 * np.pi) == pytest.approx(1.0, abs=1e-9)
+    assert delayed_unstable_roots(model, conn, coupling, at=fp) == 0
+    monkeypatch.setattr(roots, "_LINE_STARTS", 0)
+    monkeypatch.setattr(roots, "_PS_DIM", (800, 800))  # no finer retry
+    with pytest.warns(roots.DelayedRootWarning, match=r"is not confirmed: \d+ root\(s\) lie further right"):
+        delayed_leading_eigenvalue(model, conn, coupling, at=fp)
