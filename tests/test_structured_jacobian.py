@@ -5,13 +5,15 @@ ones to round-off on stable networks of every node model and coupling kind, and 
 path exactly where the local blocks make the reduction unsound.
 """
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import brainnet_cb as bn
-from brainnet_cb.dynamics.fixed_points import fixed_point_of
+from brainnet_cb.dynamics.fixed_points import as_state, fixed_point_at, fixed_point_of
 from brainnet_cb.dynamics.structured import (
     _STRUCTURED_MIN_REGIONS,
     STRUCTURED_TOL,
@@ -32,6 +34,7 @@ from brainnet_cb.dynamics.system import (
     assemble_jacobian,
     build_network,
     in_float64,
+    integrate,
     jacobian_parts,
     jacobian_slogdet,
     newton,
@@ -64,13 +67,42 @@ def _stable_case(name, n=40, seed=0):
     """(network, parts, dense J) at the stable fixed point of a seeded random network."""
     model, coupling = CASES[name]
     network = build_network(model(), _connectome(n, seed), coupling())
-    fp = fixed_point_of(network)
+    if name in UNSTABLE_OK:
+        # fixed_point_of's last stage, 200 ms of delay-free RK4 at 0.01 ms then Newton, directly (the same point):
+        # its Newton and pseudo-transient continuation from the start fail on this oscillating network, and the
+        # latter costs a compilation of its own (~10 s at 40 regions)
+        x1 = integrate(jnp.asarray(as_state(network, {}), jnp.float64)[None], network.arrays, network.port,
+                       0.01, 20_000)[0]
+        x, _, _ = newton(x1, network.arrays, network.port, 1e-12)
+        fp = fixed_point_at(network, x, "start+integrate")
+    else:
+        fp = fixed_point_of(network)
     assert (fp.stable or name in UNSTABLE_OK) and fp.residual < 1e-10
     x = jnp.asarray(fp.values, jnp.float64)
     parts = jacobian_parts(x, network.arrays, network.port)
     J = np.asarray(assemble_jacobian(parts, network.arrays.weights))
     np.testing.assert_allclose(J, fp.jacobian, rtol=0, atol=1e-14 * np.max(np.abs(J)))
     return network, parts, J
+
+
+@jax.jit
+def _checked_results(parts, W, f):
+    """Every checked result of one Jacobian and every public wrapper of them, in one compiled call (outside jit
+    each call compiles its lax.cond anew, ~2 s a call): the solve of ``f`` ``(n_s, n)`` (private, public, public
+    with ``f`` flat), the slogdet (private, public) and, at every row, the inverse rows (private, public, public
+    with the slogdet)."""
+    ns = parts.port.shape[0]
+    op = _operator(parts, W)
+    return {
+        "solve": _solve_checked(op, f),
+        "solve_public": structured_solve(parts, W, f),
+        "solve_flat": structured_solve(parts, W, f.ravel()),
+        "slogdet": _slogdet_checked(op),
+        "slogdet_public": structured_slogdet(parts, W),
+        "rows": [_inverse_rows_checked(op, row) for row in range(ns)],
+        "rows_public": [structured_inverse_rows(parts, W, row) for row in range(ns)],
+        "rows_slogdet_public": [structured_inverse_rows_slogdet(parts, W, row) for row in range(ns)],
+    }
 
 
 def _rel(a, b):
@@ -83,28 +115,27 @@ def test_structured_results_equal_dense_lapack_on_stable_networks(name):
     network, parts, J = _stable_case(name)
     W = network.arrays.weights
     ns, n = parts.port.shape
-    op = _operator(parts, W)
     rng = np.random.default_rng(1)
     f = rng.normal(size=ns * n)
-    x, structured = _solve_checked(op, jnp.asarray(f.reshape(ns, n)))
+    r = _checked_results(parts, W, jnp.asarray(f.reshape(ns, n)))
+    x, structured = r["solve"]
     assert bool(structured)  # the n x n path, not the fallback
     x_ref = np.linalg.solve(J, f)
     assert _rel(x.ravel(), x_ref) < RTOL
-    assert _rel(structured_solve(parts, W, jnp.asarray(f)), x_ref) < RTOL  # flat right-hand side
-    sign, logdet, structured = _slogdet_checked(op)
+    assert _rel(r["solve_flat"], x_ref) < RTOL  # flat right-hand side
+    assert np.array_equal(np.asarray(r["solve_public"]), np.asarray(x))
+    sign, logdet, structured = r["slogdet"]
     sign_ref, logdet_ref = np.linalg.slogdet(J)
     assert bool(structured) and float(sign) == sign_ref
     assert abs(float(logdet) - logdet_ref) < RTOL * abs(logdet_ref)
-    assert tuple(map(float, structured_slogdet(parts, W))) == (float(sign), float(logdet))
+    assert tuple(map(float, r["slogdet_public"])) == (float(sign), float(logdet))
     inv = np.linalg.inv(J)
     for row in range(ns):
-        B, s, ld, structured = _inverse_rows_checked(op, row)
+        B, s, ld, structured = r["rows"][row]
         assert bool(structured) and float(s) == sign_ref and abs(float(ld) - logdet_ref) < RTOL * abs(logdet_ref)
         assert _rel(B, inv[row * n:(row + 1) * n]) < RTOL
-        if row not in (0, ns - 1):  # the public wrappers of _inverse_rows_checked: at the first and last row (each
-            continue                # call outside jit compiles its lax.cond anew: ~2 s a call, 6 rows for jr)
-        assert _rel(structured_inverse_rows(parts, W, row), inv[row * n:(row + 1) * n]) < RTOL
-        B_pub, s_pub, ld_pub = structured_inverse_rows_slogdet(parts, W, row)  # the same factorisation
+        assert _rel(r["rows_public"][row], inv[row * n:(row + 1) * n]) < RTOL
+        B_pub, s_pub, ld_pub = r["rows_slogdet_public"][row]  # the same factorisation
         assert np.array_equal(np.asarray(B_pub), np.asarray(B))
         assert (float(s_pub), float(ld_pub)) == (float(s), float(ld))
 
@@ -139,24 +170,26 @@ def test_a_singular_local_block_falls_back_to_the_dense_factorisation(eps):
     bad = _singular_block(parts, 7, scale=float(np.max(np.abs(parts.local))), eps=eps)
     J = np.asarray(assemble_jacobian(bad, W))
     assert np.linalg.cond(J) < 1e8
-    op = _operator(bad, W)
     f = np.random.default_rng(4).normal(size=(ns, n))
-    x, structured = _solve_checked(op, jnp.asarray(f))
+    r = _checked_results(bad, W, jnp.asarray(f))
+    x, structured = r["solve"]
     assert not bool(structured)
     assert _rel(x.ravel(), np.linalg.solve(J, f.ravel())) < 1e-12
-    assert np.array_equal(np.asarray(structured_solve(bad, W, jnp.asarray(f))), np.asarray(x))
-    sign, logdet, structured = _slogdet_checked(op)
+    assert np.array_equal(np.asarray(r["solve_public"]), np.asarray(x))
+    sign, logdet, structured = r["slogdet"]
     sign_ref, logdet_ref = np.linalg.slogdet(J)
     assert not bool(structured)
     assert float(sign) == sign_ref and abs(float(logdet) - logdet_ref) < 1e-12 * abs(logdet_ref)
+    assert tuple(map(float, r["slogdet_public"])) == (float(sign), float(logdet))
     inv = np.linalg.inv(J)
     for row in range(ns):
-        B, s, _, structured = _inverse_rows_checked(op, row)
+        B, s, _, structured = r["rows"][row]
         assert not bool(structured) and float(s) == sign_ref
         assert _rel(B, inv[row * n:(row + 1) * n]) < 1e-12
-        B_pub, s_pub, ld_pub = structured_inverse_rows_slogdet(bad, W, row)  # the dense fallback, sign included
+        B_pub, s_pub, ld_pub = r["rows_slogdet_public"][row]  # the dense fallback, sign included
         assert float(s_pub) == sign_ref and abs(float(ld_pub) - logdet_ref) < 1e-12 * abs(logdet_ref)
         assert _rel(B_pub, inv[row * n:(row + 1) * n]) < 1e-12
+        assert np.array_equal(np.asarray(r["rows_public"][row]), np.asarray(B_pub))
 
 
 @in_float64
@@ -172,11 +205,12 @@ def test_an_ill_conditioned_local_block_is_caught_by_the_backward_error():
     assert bool(fac.local_ok)
     f = jnp.asarray(np.random.default_rng(6).normal(size=(ns, n)))
     assert float(_backward_error(op, _factored_solve(op, fac, f), f)) > 1e3 * STRUCTURED_TOL
-    x, structured = _solve_checked(op, f)
+    r = _checked_results(bad, W, f)
+    x, structured = r["solve"]
     J = np.asarray(assemble_jacobian(bad, W))
     assert not bool(structured)
     assert _rel(x.ravel(), np.linalg.solve(J, np.asarray(f).ravel())) < 1e-12
-    assert not bool(_slogdet_checked(op)[2]) and not bool(_inverse_rows_checked(op, 0)[3])
+    assert not bool(r["slogdet"][2]) and not any(bool(rows[3]) for rows in r["rows"])
 
 
 @in_float64
@@ -188,12 +222,12 @@ def test_a_local_block_whose_determinant_underflows_falls_back():
     ns, n = parts.port.shape
     tiny = parts._replace(local=parts.local.at[:, :, 4].multiply(1e-200))
     J = np.asarray(assemble_jacobian(tiny, W))
-    f = jnp.ones((ns, n))
-    x, structured = _solve_checked(_operator(tiny, W), f)
+    r = _checked_results(tiny, W, jnp.ones((ns, n)))
+    x, structured = r["solve"]
     assert not bool(structured)
     assert np.all(np.isfinite(np.asarray(x)))
     assert _rel(x.ravel(), np.linalg.solve(J, np.ones(ns * n))) < 1e-12
-    sign, logdet, structured = _slogdet_checked(_operator(tiny, W))
+    sign, logdet, structured = r["slogdet"]
     sign_ref, logdet_ref = np.linalg.slogdet(J)
     assert not bool(structured) and float(sign) == sign_ref
     assert abs(float(logdet) - logdet_ref) < 1e-12 * abs(logdet_ref)
@@ -206,18 +240,20 @@ def test_gradients_through_the_structured_inverse_rows_equal_the_dense_ones():
     W = network.arrays.weights
     n = W.shape[0]
     probe = jnp.asarray(np.random.default_rng(9).normal(size=(n, 2 * n)))
-
-    def structured(scale):
-        return jnp.sum(probe * structured_inverse_rows(parts, W * scale, 0) ** 2)
-
-    def dense(scale):
-        return jnp.sum(probe * jnp.linalg.inv(assemble_jacobian(parts, W * scale))[:n] ** 2)
-
-    g, g_ref = jax.grad(structured)(1.0), jax.grad(dense)(1.0)
-    assert abs(float(g) - float(g_ref)) < 1e-9 * abs(float(g_ref))
     bad = _singular_block(parts, 2, scale=float(np.max(np.abs(parts.local))))
-    g_bad = jax.grad(lambda s: jnp.sum(probe * structured_inverse_rows(bad, W * s, 0) ** 2))(1.0)
-    g_bad_ref = jax.grad(lambda s: jnp.sum(probe * jnp.linalg.inv(assemble_jacobian(bad, W * s))[:n] ** 2))(1.0)
+
+    @jax.jit  # the four derivatives in one compiled call (outside jit each lax.cond compiles anew)
+    def grads(parts, bad, W, probe):
+        def structured(p, scale):
+            return jnp.sum(probe * structured_inverse_rows(p, W * scale, 0) ** 2)
+
+        def dense(p, scale):
+            return jnp.sum(probe * jnp.linalg.inv(assemble_jacobian(p, W * scale))[:n] ** 2)
+
+        return tuple(jax.grad(partial(fn, p))(1.0) for p in (parts, bad) for fn in (structured, dense))
+
+    g, g_ref, g_bad, g_bad_ref = grads(parts, bad, W, probe)
+    assert abs(float(g) - float(g_ref)) < 1e-9 * abs(float(g_ref))
     assert abs(float(g_bad) - float(g_bad_ref)) < 1e-8 * abs(float(g_bad_ref))
 
 
@@ -233,11 +269,21 @@ def test_the_derivative_of_the_inverse_rows_by_every_part_equals_the_dense_one(n
     if not structured:
         parts = _singular_block(parts, 3, scale=float(np.max(np.abs(parts.local))))
     op = _operator(parts, network.arrays.weights)
-    assert bool(_inverse_rows_checked(op, ns - 1)[3]) is structured
     probe = jnp.asarray(np.random.default_rng(13).normal(size=(n, ns * n)))
-    for row in (0, ns - 1):
-        g = jax.grad(lambda o, row=row: jnp.sum(probe * _inverse_rows_checked(o, row)[0] ** 2))(op)
-        g_ref = jax.grad(lambda o, row=row: jnp.sum(probe * jnp.linalg.inv(_dense(o))[row * n:(row + 1) * n] ** 2))(op)
+
+    @jax.jit  # every derivative in one compiled call (outside jit each lax.cond compiles anew)
+    def grads(op, probe):
+        out = {}
+        for row in (0, ns - 1):
+            g = jax.grad(lambda o, row=row: jnp.sum(probe * _inverse_rows_checked(o, row)[0] ** 2))(op)
+            g_ref = jax.grad(lambda o, row=row: jnp.sum(probe * jnp.linalg.inv(_dense(o))[row * n:(row + 1) * n]
+                                                        ** 2))(op)
+            out[row] = (g, g_ref)
+        return _inverse_rows_checked(op, ns - 1)[3], out
+
+    flag, out = grads(op, probe)
+    assert bool(flag) is structured
+    for g, g_ref in out.values():
         for part, ref in zip(g, g_ref, strict=True):  # (a part may have no derivative at all: 0 == 0)
             assert np.max(np.abs(part - ref)) <= 1e-9 * np.max(np.abs(ref))
 
