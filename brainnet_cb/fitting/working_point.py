@@ -783,6 +783,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     _check_structure(conn, alike=m_map is None and not added.size)
     _warn_if_unrelated(conn, fit_fc, fit_mask)  # the correlation reported as sc_baseline_fit
     if test_fc is not None:
+        _warn_if_unrelated(conn, test, test_mask, "test_fc", "scored")
         _warn_if_not_held_out(fit_fc, test, test_mask)
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)

@@ -53,8 +53,9 @@ def _check_spread(fc, mask, name, role):
                            "network, or test_fc without holdout)")
 
 
-def _warn_if_unrelated(connectome, fit_fc, mask):
-    r"""Warn where the structural weights do not correlate positively with the fitted FC.
+def _warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitted"):
+    r"""Warn where the structural weights do not correlate positively with the fitted FC (``name``: the FC, ``role``:
+    its pairs; ``"test_fc"``, ``"scored"`` for the held-out FC).
 
     Stronger tracts go with stronger FC: :math:`\mathrm{corr}(W, FC)` is
     about 0.2-0.5 in published connectomes (Honey et al. 2009), also after
@@ -66,7 +67,7 @@ def _warn_if_unrelated(connectome, fit_fc, mask):
     """
     rho = sc_baseline(connectome, fit_fc, mask)
     if np.isfinite(rho) and rho <= 0:
-        warnings.warn(f"the structural weights correlate {rho:.3f} with empirical_fc over the fitted pairs (<= 0; "
+        warnings.warn(f"the structural weights correlate {rho:.3f} with {name} over the {role} pairs (<= 0; "
                       "usually 0.2-0.5): is the FC in the connectome's region order? Pass it labelled "
                       "(bn.read_fc(path, labels=...) or bn.fc_matrix(m, labels)) to align it by label, and "
                       "check that the weights are tract strengths, not distances.", UnrelatedTargetWarning,
@@ -244,8 +245,8 @@ def _warn_if_below_baseline(attrs):
     """
     tag = "test" if "test_corr" in attrs else "fit"
     score, baseline = attrs[f"{tag}_corr"], attrs[f"sc_baseline_{tag}"]
-    if not (np.isfinite(score) and np.isfinite(baseline)) or score >= baseline:
-        return
+    if not (np.isfinite(score) and np.isfinite(baseline)) or score >= baseline or baseline <= 0:
+        return  # a baseline at or below 0: UnrelatedTargetWarning said so
     what = "the held-out FC (test_corr)" if tag == "test" else "the fitted FC (fit_corr; no held-out FC given)"
     warnings.warn(BelowBaselineWarning(
         f"the working point's FC correlates {score:.3f} with {what}, below the structural baseline corr(SC, FC) of "

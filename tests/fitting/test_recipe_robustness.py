@@ -7,7 +7,12 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb.data.empirical_data import load_empirical
-from brainnet_cb.fitting.working_point import BelowBaselineWarning, NotHeldOutWarning, fit_working_point
+from brainnet_cb.fitting.working_point import (
+    BelowBaselineWarning,
+    NotHeldOutWarning,
+    UnrelatedTargetWarning,
+    fit_working_point,
+)
 
 QUICK = dict(values=[-2.0], fractions=[1.0], weight_exponents=[1.0], regional_noise=False,
              effective_connectivity=False, simulate=False, progress=False)
@@ -117,3 +122,19 @@ def test_a_score_below_the_structural_baseline_is_said(hcp):
         warnings.simplefilter("error", BelowBaselineWarning)
         res = fit_working_point(conn, fc, test_fc=fc_test, **dict(quick, homotopic_weights=[1.0]))
     assert res.attrs["test_corr"] > res.attrs["sc_baseline_test"]
+
+
+def test_a_held_out_fc_in_another_region_order_is_named(ten):
+    """test_fc as a plain array in another order than the connectome (the .values of a permuted DataArray): only the
+    fitted FC was checked, and a test_corr below a baseline of -0.137 came with no word of the order."""
+    conn, fc, fc_test = ten
+    perm = np.random.default_rng(1).permutation(conn.n_regions)
+    shuffled = fc_test.isel(region_i=perm, region_j=perm).values
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit_working_point(conn, fc, test_fc=shuffled, homotopic_weights=[0.0], **QUICK)
+    assert res.attrs["sc_baseline_test"] == pytest.approx(-0.137, abs=5e-4)
+    ours = [w for w in caught if issubclass(w.category, (UnrelatedTargetWarning, BelowBaselineWarning))]
+    assert [(w.category, w.filename) for w in ours] == [(UnrelatedTargetWarning, __file__)]
+    assert str(ours[0].message).startswith("the structural weights correlate -0.137 with test_fc over the scored pairs "
+                                           "(<= 0; usually 0.2-0.5): is the FC in the connectome's region order?")
