@@ -83,7 +83,7 @@ def _newton_steps(parts, weights, tau, lam, v, tol, max_iter):
         v, lam = v + step[:N], lam + step[N]
         if abs(step[N]) <= tol * max(1.0, abs(lam)):
             T, _ = _char_matrix(parts, weights, lam, tau)
-            ok = np.linalg.norm(T @ v) <= 1e-8 * max(1.0, np.linalg.norm(T, 2)) * np.linalg.norm(v)
+            ok = np.linalg.norm(T @ v) <= 1e-8 * max(1.0, np.linalg.norm(T)) * np.linalg.norm(v)  # Frobenius: no SVD
             return complex(lam) if ok else None
     return None
 
