@@ -8,7 +8,9 @@ move a fixed point) and generic over node models and couplings:
   the whole network from several initial states (multistability), each a
   :class:`FixedPoint` with its spectrum;
 - :func:`network_jacobian`, :func:`network_spectrum`: the linearisation;
-  :func:`delayed_leading_eigenvalue`: the leading mode with the delays;
+  :func:`delayed_leading_eigenvalue`: the rightmost root of the delayed
+  characteristic equation (:class:`DelayedRootWarning` where it cannot be
+  confirmed as rightmost);
   :func:`delayed_unstable_roots`: how many modes grow with the delays (every
   root of the delayed characteristic equation in the right half-plane);
 - :func:`critical_coupling`: the coupling :math:`G_c` where the fixed point
@@ -28,6 +30,7 @@ does (``normalize="max"`` by default).
 
 from .continuation import CouplingRangeWarning, CriticalCoupling, critical_coupling, relative_coupling
 from .delay_stability import delayed_unstable_roots
+from .delayed_roots import DelayedRootWarning
 from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
 from .linear import linear_covariance, linear_fc, lyapunov_covariance
 from .spectrum import delayed_leading_eigenvalue, network_jacobian, network_spectrum
@@ -40,6 +43,7 @@ __all__ = [
     "network_jacobian",
     "network_spectrum",
     "delayed_leading_eigenvalue",
+    "DelayedRootWarning",
     "delayed_unstable_roots",
     "CriticalCoupling",
     "CouplingRangeWarning",

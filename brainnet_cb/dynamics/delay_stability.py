@@ -32,10 +32,11 @@ half-plane, the system being of retarded type), their number is
    \Big[\arg F(i\omega)\Big]_{\omega = 0}^{\omega = \infty},
 
 the phase followed continuously (:math:`F(-i\omega) = \overline{F(i\omega)}`
-gives the negative half of the axis). Unlike following one eigenvalue
-(:func:`~brainnet_cb.dynamics.delayed_leading_eigenvalue`), this counts every
-mode, however slowly it grows: a delay-destabilised mode that a short kicked
-run would miss is counted as well.
+gives the negative half of the axis). Where
+:func:`~brainnet_cb.dynamics.delayed_leading_eigenvalue` locates the
+rightmost root (and uses this count, on a shifted line, to confirm it), this
+counts every mode, however slowly it grows: a delay-destabilised mode that a
+short kicked run would miss is counted as well.
 
 The phase is sampled on a grid fine enough that no delay turns by more than
 :math:`\pi/8` between samples and refined wherever it jumps by more than
