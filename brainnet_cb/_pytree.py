@@ -5,6 +5,11 @@ passed *as an argument* to a compiled function: new parameter values reuse the
 compiled program, and ``vmap`` can batch over them. Fields declared with
 ``static_field()`` are part of the compilation key instead.
 
+A numeric field given as a list or tuple of numbers (one value per region,
+``Linear(G=[0.5, 0.8])``) becomes a float NumPy array when the object is made,
+before its ``__post_init__`` runs: the methods then compute with it outside a
+run too, and it is one leaf, not one per entry.
+
 The classes are registered as custom pytree nodes, not through
 ``jax.tree_util.register_dataclass``: JAX (0.10) compares the structures of two
 registered dataclasses without their types, so ``tree_structure(A()) ==
@@ -47,8 +52,11 @@ def pytree_dataclass(cls: T) -> T:
     Fields are leaves (children) unless declared with :func:`static_field`,
     which makes them part of the tree structure (the "aux data"). The structure
     also holds the class itself, so two classes never share a compiled program.
+    Lists and tuples of numbers given to the other fields become float arrays
+    (see :func:`numbers_as_array`) before the class's own ``__post_init__``.
     """
     own_eq = "__eq__" in cls.__dict__
+    _convert_numbers_first(cls)
     cls = dataclasses.dataclass(frozen=True)(cls)
     fields = dataclasses.fields(cls)
     if not own_eq:  # the dataclass's == compared field tuples: an array field raised "truth value ... ambiguous"
@@ -71,6 +79,42 @@ def pytree_dataclass(cls: T) -> T:
 
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
     return cls
+
+
+def _convert_numbers_first(cls) -> None:
+    """Give ``cls`` a ``__post_init__`` that turns its non-static fields holding lists or tuples of numbers
+    into float arrays, then runs the ``__post_init__`` it had (its own or inherited), if any.
+
+    Without it, ``bn.Linear(G=[0.5, 0.8]).post(S, local, strength)`` failed with "unsupported operand type(s)
+    for *: 'list' and 'ArrayImpl'" (a run worked: it converts the parameters when it checks them), and the
+    list was one pytree leaf per entry.
+    """
+    before = getattr(cls, "__post_init__", None)
+
+    def __post_init__(self) -> None:
+        """Lists and tuples of numbers in non-static fields become float arrays; then the class's own step."""
+        static = static_names(self)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (list, tuple)) and f.name not in static:
+                object.__setattr__(self, f.name, numbers_as_array(value))
+        if before is not None:
+            before(self)
+
+    cls.__post_init__ = __post_init__
+
+
+def numbers_as_array(value):
+    """A list or tuple of real numbers (possibly nested) as a float NumPy array; anything else as it is.
+
+    Booleans, strings, quantities, traced values and ragged lists are left for the host checks of a run
+    (:func:`~brainnet_cb._checks.per_region`), which name the parameter and what it must be.
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged, or traced values (TracerArrayConversionError is a TypeError)
+        return value
+    return arr.astype(float) if arr.dtype.kind in "iuf" else value
 
 
 def _fields_equal(self, other):

@@ -126,8 +126,8 @@ def _constant_in_unit(name, value, unit, meaning):
 
 def _copied() -> bool:
     """Whether the Bold being made is a copy of one already checked (``dataclasses.replace``, a pytree unflatten)."""
-    frame = sys._getframe(2)  # __post_init__ <- the dataclass's __init__ (and its wrapper) <- their caller
-    while frame is not None and frame.f_code.co_name == "__init__":
+    frame = sys._getframe(1)  # __post_init__ (and pytree_dataclass's) <- the dataclass's __init__ (and its wrapper)
+    while frame is not None and frame.f_code.co_name in ("__init__", "__post_init__"):
         frame = frame.f_back
     if frame is None:
         return False
@@ -438,7 +438,7 @@ class Bold(Monitor):
             if self.baseline_mode == "rest":
                 z, st = self._relative_drive(xbar, st)
             else:
-                z = self.scale * (xbar - st["base"])
+                z = jnp.asarray(self.scale, xbar.dtype) * (xbar - st["base"])  # a float64 array: no promotion
             st["x"] = balloon_rk4_step(st["x"], z, h, c)
             if self.sampling == "mean":
                 st["ysum"] = st["ysum"] + bold_signal(st["x"], c)
@@ -467,7 +467,7 @@ class Bold(Monitor):
         # and a constant source keeps b exactly equal to it
         b = st["bmean"] + jnp.where(on, (xbar - st["bmean"]) / jnp.maximum(bcount, 1.0), 0.0)
         ok = (bcount > 0) & (b != 0)
-        z = jnp.where(ok, self.scale * (xbar - b) / jnp.where(ok, jnp.abs(b), 1.0), 0.0)
+        z = jnp.where(ok, jnp.asarray(self.scale, xbar.dtype) * (xbar - b) / jnp.where(ok, jnp.abs(b), 1.0), 0.0)
         return z, dict(st, nsub=nsub, bmean=b, bcount=bcount)
 
     def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:

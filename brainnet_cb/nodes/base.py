@@ -69,20 +69,15 @@ class NodeModel:
     eeg_source: ClassVar[dict] = {}
 
     def __post_init__(self) -> None:
-        """Parameters given as brainunit quantities become plain numbers in their ``param_units``; lists and
-        tuples of numbers (one value per region) become float arrays.
+        """Parameters given as brainunit quantities become plain numbers in their ``param_units``.
 
-        Without the second, ``CoombesByrne(eta=[-5.0, -4.0]).dfun(x, {})`` failed with "unsupported operand
-        type(s) for +: 'ArrayImpl' and 'list'" (a run worked: it converts the parameters when it checks them),
-        and the list was two pytree leaves instead of one array.
+        Lists and tuples of numbers (one value per region) are float arrays by now: every
+        :func:`~brainnet_cb.plugins.pytree_dataclass` converts them before its ``__post_init__``.
         """
-        static = static_names(self)
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if _is_quantity(value):
                 object.__setattr__(self, field.name, self._in_unit(field.name, value))
-            elif isinstance(value, (list, tuple)) and field.name not in static:
-                object.__setattr__(self, field.name, _numbers_as_array(value))
 
     @staticmethod
     def _unitless():
@@ -326,15 +321,3 @@ class NodeModel:
         """Parameters as plain Python values (lists for per-region arrays)."""
         return {k: np.asarray(v).tolist() for k, v in self.parameters.items()}
 
-
-def _numbers_as_array(value):
-    """A list or tuple of real numbers (possibly nested) as a float NumPy array; anything else as it is.
-
-    Booleans, strings, quantities and ragged lists are left for the host checks of a run
-    (:func:`~brainnet_cb._checks.per_region`), which name the parameter and what it must be.
-    """
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):  # ragged
-        return value
-    return arr.astype(float) if arr.dtype.kind in "iuf" else value
