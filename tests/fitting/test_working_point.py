@@ -1,5 +1,6 @@
 """The working-point recipe (bn.fit_working_point): scores, the linear stage, the held-out protocol, bad input."""
 
+import functools
 import json
 import warnings
 from typing import ClassVar
@@ -546,10 +547,15 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
 
     Every refinement diverges in its 10-s check too, and is then scaled back toward the structural weights: one
     fraction here, not the nine of BACKOFF_FRACTIONS (each a 10-s run; the whole sequence is
-    tests/fitting/test_effective_connectivity.py's), to the same structural weights and the same candidates."""
+    tests/fitting/test_effective_connectivity.py's), to the same structural weights and the same candidates; and
+    each refinement walks one share of the connections and two shrinkages, not the default two shares and up to
+    five (the choice of share and shrinkage is that file's; here every refinement only has to diverge)."""
     import brainnet_cb.fitting.effective_connectivity as ec
+    import brainnet_cb.fitting.working_point as wp
 
     monkeypatch.setattr(ec, "BACKOFF_FRACTIONS", (0.5,))
+    monkeypatch.setattr(wp, "choose_connection_shrinkage",
+                        functools.partial(wp.choose_connection_shrinkage, shrinkages=(0.3, 0.1), shares=(1.0,)))
     keep = list(hcp.connectome.labels[:20])
     with pytest.raises(FitError, match=rf"every simulated candidate \({tried}: the best points of the linear scan\) "
                                        r"diverged or gave an undefined FC; use a smaller dt or weaker noise"):
