@@ -695,10 +695,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
 
     Examples
     --------
+    The linear stage and its refinement on the first 40 regions of hcp80 (20
+    left/right pairs; the labelled FCs of all 80 are aligned to them by label):
+
     >>> import brainnet_cb as bn
     >>> data = bn.load_empirical("hcp80")
-    >>> res = bn.fit_working_point(data.connectome, data.fc_fit, test_fc=data.fc_test,
-    ...                            values=[-2.0], fractions=[0.9, 1.0, 1.1], weight_exponents=[1.0],
+    >>> conn = data.connectome.subset(data.connectome.labels[:40])
+    >>> res = bn.fit_working_point(conn, data.fc_fit, test_fc=data.fc_test,
+    ...                            values=[-2.0], fractions=[0.6, 0.7, 0.8], weight_exponents=[1.0],
     ...                            homotopic_weights=[1.0], simulate=False)
     >>> a = res.attrs
     >>> bool(a["test_corr_linear"] > a["test_corr_linear_structural"] > a["sc_baseline_test"])
