@@ -105,8 +105,9 @@ def _point_magnetometers(mne, info, pos):
     info["dev_head_t"] = mne.transforms.Transform("meg", "head")
 
 
-#: The output attribute that says where a monitor's sensor positions sit: ``"head"`` for MNE's head frame
-#: (what :func:`to_mne` keeps); any other value, or none, for a frame whose origin is not MNE's.
+#: The output attribute that says where a monitor's sensor positions sit, the EEG's or MEG's ``frame``:
+#: ``"head"`` for MNE's head frame (what :func:`to_mne` keeps; ``from_mne`` monitors), ``"fitted"``, any other
+#: value or none (files of runs before the attribute) for a frame whose origin is not MNE's.
 FRAME_ATTR = "sensor_frame"
 
 
@@ -132,7 +133,8 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
         gives back the forward's geometry (moved to the fitted centre, the
         electrodes of a 10-20 montage shifted by 4.6 cm and a forward recomputed
         from them differed by 35 % of the largest gain entry). ``None``: from
-        the data, ``"head"`` where its attribute ``sensor_frame`` is ``"head"``,
+        the data, ``"head"`` where its attribute ``sensor_frame`` is ``"head"``
+        (the monitors of ``from_mne`` write it; their ``frame`` field),
         else ``"fitted"``.
 
     Returns

@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["EEG", "MEG"]  # noqa: F822 - MEG through __getattr__ below
 
+#: The values of :attr:`EEG.frame`: ``"fitted"`` (origin of the positions' own), ``"head"`` (MNE's head frame).
+FRAMES = ("fitted", "head")
+
 
 @pytree_dataclass
 class EEG(Monitor, LeadFieldConstructors):
@@ -109,6 +112,13 @@ class EEG(Monitor, LeadFieldConstructors):
         constructors fill it in where they know the regions (:meth:`sphere`
         and :meth:`infinite` of a Connectome, :meth:`from_atlas`,
         :meth:`from_mne` with a connectome).
+    frame : {"fitted", "head"}, default "fitted"
+        Where the origin of ``positions`` is, recorded as the output attribute
+        ``sensor_frame``: ``"head"`` for MNE head-frame coordinates (what
+        :meth:`from_mne` gives), which :func:`~brainnet_cb.forward.mne_bridge.to_mne`
+        keeps; ``"fitted"`` for any other origin (an atlas's, a generated
+        montage's), which ``to_mne`` moves to the centre of the sphere fitted
+        to the sensors.
 
     Examples
     --------
@@ -131,6 +141,7 @@ class EEG(Monitor, LeadFieldConstructors):
     name: str | None = static_field(default=None)
     axes: str = static_field(default="RAS")
     regions: tuple[str, ...] | None = static_field(default=None)
+    frame: str = static_field(default="fitted")
 
     default_name = "eeg"
     _mne_kind = "eeg"
@@ -210,6 +221,11 @@ class EEG(Monitor, LeadFieldConstructors):
         if self.regions is not None:
             self._check_regions(cls)
         to_ras(np.zeros((1, 3)), self.axes)  # a valid frame name, else MonitorError
+        if self.frame not in FRAMES:
+            raise MonitorError(
+                f"{cls} frame must be 'fitted' (positions with an origin of their own: an atlas's, a montage's) "
+                f"or 'head' (MNE head-frame positions, as bn.{cls}.from_mne gives); got {self.frame!r}."
+            )
         if not isinstance(self.units, str) or not self.units:
             raise MonitorError(f"{cls} units must be a non-empty string such as 'V' or 'a.u.'; got {self.units!r}.")
         if self.variable is not None and not isinstance(self.variable, str):
@@ -372,6 +388,7 @@ class EEG(Monitor, LeadFieldConstructors):
             "comment": scale_comment(self.units, source, source_unit),
             "reference": "none" if self.reference is None else self.reference,  # plain text (CF)
             "sensor_axes": self.axes,
+            "sensor_frame": self.frame,  # to_mne keeps "head" positions, fits a sphere to others (FRAME_ATTR)
         }
         return {self.label: xr.DataArray(samples, dims=(dim, sdim), coords=coords, attrs=attrs)}
 

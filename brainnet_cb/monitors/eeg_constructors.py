@@ -143,7 +143,8 @@ class LeadFieldConstructors:
         regions (``regions``), so a run on the same regions in another order
         reorders them by label; without it they are unlabelled (MNE label names
         need not be the connectome's labels). Sensor positions
-        are MNE's head frame (mm, ``axes="RAS"``). ``**options``: ``period``,
+        are MNE's head frame (mm, ``axes="RAS"``, ``frame="head"``: :func:`~brainnet_cb.forward.mne_bridge.to_mne`
+        keeps them). ``**options``: ``period``,
         ``variable``, ``reference``, ``name``.
 
         ``reduce="sum"`` (TVB's rule: the sum of the sources' columns times
@@ -171,5 +172,5 @@ class LeadFieldConstructors:
         if connectome is not None:  # the columns follow the connectome's regions (checked above)
             options = {"regions": source_labels(connectome), **options}
         return cls(gain=gain, sensors=names, positions=positions, units=units,
-                   axes="RAS", **options)
+                   axes="RAS", **{"frame": "head", **options})
 

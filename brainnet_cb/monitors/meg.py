@@ -42,6 +42,7 @@ class MEG(EEG):
     name: str | None = static_field(default=None)
     axes: str = static_field(default="RAS")
     regions: tuple[str, ...] | None = static_field(default=None)
+    frame: str = static_field(default="fitted")
 
     default_name = "meg"
     _mne_kind = "mag"

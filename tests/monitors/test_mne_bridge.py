@@ -117,7 +117,7 @@ def test_meg_round_trip_through_an_mne_forward_solution():
     assert 1e-12 < scale < 1e-10  # T per unit source: a few pT
     np.testing.assert_allclose(back.gain, meg.gain, rtol=0, atol=1e-12 * scale)
     again = bn.simulate(bn.CoombesByrne(), CONN, monitors=[back], **run)
-    assert again.meg.attrs["units"] == "T"
+    assert again.meg.attrs["units"] == "T" and again.meg.attrs["sensor_frame"] == "head"  # to_mne keeps them
     np.testing.assert_allclose(again.meg.values, ds.meg.values, rtol=0, atol=2e-7 * np.abs(ds.meg.values).max())
     # a forward of the wrong modality is refused, naming what it has
     with pytest.raises(bn.MonitorError, match=r"the forward solution has no eeg channels \(it has 21 mag\)\. "
