@@ -427,8 +427,14 @@ def test_runs_outside_the_linear_regime_send_the_fit_to_the_next_points_and_the_
     """Near a stable fixed point each run tracks its linearised twin (the same noise); where the runs of the
     chosen point do not, the next linear points and the structural weights are simulated as well, and the best
     simulated fit of all of them is kept, with the records of its own setup."""
+    import brainnet_cb.fitting.working_point as wp
     import brainnet_cb.fitting.working_point_simulation as stage
 
+    # each refinement walks the shrinkages down to 0.1 on all pairs: what the default walk (both shares, down to
+    # 0.03) chooses at the first candidate, whose refinement is then the default's; the choice itself is
+    # tests/fitting/test_effective_connectivity.py's
+    monkeypatch.setattr(wp, "choose_connection_shrinkage",
+                        functools.partial(wp.choose_connection_shrinkage, shrinkages=(1.0, 0.3, 0.1), shares=(1.0,)))
     labels = list(hcp.connectome.labels[:20])
     sub = hcp.connectome.subset(labels)
     fit = hcp.fc_fit.sel(region_i=labels, region_j=labels)
