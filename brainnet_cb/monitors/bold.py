@@ -38,6 +38,12 @@ sum are carried: memory is O(n), independent of the run length.
 The output names its source in the attribute ``source_variable`` (``"r"``);
 files of brainnet_cb 0.1.0 called it ``source``, CF's name for how the data
 were made, and :func:`~brainnet_cb.monitors.source_variable` reads both.
+
+This module holds :class:`Bold` (its fields, host checks, description,
+binding to a run and output); the methods the scan calls are in
+:mod:`brainnet_cb.monitors.bold_scan` (:class:`~brainnet_cb.monitors.bold_scan.BoldScan`,
+a base of Bold), the host-side helpers (:data:`DEFAULT_DT_BOLD`,
+:class:`ShortTRWarning`, quantities) in :mod:`brainnet_cb.monitors.bold_inputs`.
 """
 
 from __future__ import annotations
@@ -45,32 +51,35 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .._checks import caller_stacklevel
 from .._pytree import pytree_dataclass, static_field
 from .._types import Parameter, Time
 from ..errors import MonitorError
-from ..units import _brainunit, _is_quantity, as_plain, to_ms
-from .base import Monitor, Observables
+from ..units import _is_quantity, as_plain, to_ms
+from .base import Monitor
+from .bold_inputs import (
+    _SAMPLING,
+    DEFAULT_DT_BOLD,
+    SHORT_TR_MS,
+    ShortTRWarning,
+    _concrete,
+    _constant_in_unit,
+    _copied,
+)
+from .bold_scan import BoldScan
 from .hemodynamics import (
     HEMODYNAMIC_CONSTANTS,
-    PRESETS,
-    balloon_rk4_step,
-    bold_signal,
     check_constants,
     check_preset,
     resolve_constants,
-    rest_state,
 )
-from .sources import SOURCE_ATTR, check_source, source_signal
+from .sources import SOURCE_ATTR, check_source
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -79,65 +88,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Bold", "ShortTRWarning", "DEFAULT_DT_BOLD", "SHORT_TR_MS"]
 
-#: Default upper bound of the BOLD integration step (ms); see :meth:`Bold.bind`.
-DEFAULT_DT_BOLD = 5.0
-
-#: A plain-number ``tr`` below this (ms) raises :class:`ShortTRWarning`: a TR given in seconds, most likely.
-SHORT_TR_MS = 100.0
-
-
-class ShortTRWarning(UserWarning):
-    """A BOLD ``tr`` given as a plain number under 100 ms: most likely seconds, read as ms.
-
-    ``tr`` is in ms; scanners sample every 0.4-3 s (400-3000 ms), and the
-    haemodynamic response lasts seconds, so ``Bold(tr=0.72)`` (a TR of 0.72 s
-    written in seconds) samples every 0.72 ms. Where ``dt`` divides it the run
-    goes through. A :mod:`brainunit` quantity (``0.72 * u.second``) is
-    converted and never warns; a short TR chosen on purpose (a test of a few
-    hundred ms) can be kept quiet with ``warnings.simplefilter("ignore",
-    bn.ShortTRWarning)``.
-    """
-
-_SAMPLING = ("mean", "point")
-
-
-def _concrete(value):
-    """True for host numbers/arrays (not tracers nor placeholders)."""
-    return isinstance(value, (int, float, np.ndarray, np.number, list, tuple)) and not isinstance(value, bool)
-
-
-def _constant_in_unit(name, value, unit, meaning):
-    """The haemodynamic constant ``name`` given as a brainunit quantity, as a number in its ``unit`` (s, 1/s, 1)."""
-    u = _brainunit()
-    try:
-        out = np.asarray(value.to_decimal(u.parse_unit(unit)), dtype=float)
-    except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
-        if unit == "1":
-            what, fix = "dimensionless", "a plain number"
-        else:
-            typical = PRESETS["revised_3T"].get(name, PRESETS["classic"].get(name, 1.0))
-            what = f"in {unit}"
-            fix = (f"e.g. Bold({name}={typical:g} {'* u.second' if unit == 's' else '/ u.second'}) or a plain "
-                   f"number in {unit}")
-        raise MonitorError(f"Bold {name} ({meaning}) is {what}; got {value} (unit {u.get_unit(value)}). "
-                           f"Pass {fix}.") from None
-    return float(out) if out.ndim == 0 else out
-
-
-def _copied() -> bool:
-    """Whether the Bold being made is a copy of one already checked (``dataclasses.replace``, a pytree unflatten)."""
-    frame = sys._getframe(1)  # __post_init__ (and pytree_dataclass's) <- the dataclass's __init__ (and its wrapper)
-    while frame is not None and frame.f_code.co_name in ("__init__", "__post_init__"):
-        frame = frame.f_back
-    if frame is None:
-        return False
-    caller = frame.f_code
-    return (caller.co_name in ("replace", "_replace") and caller.co_filename == dataclasses.__file__) or (
-        caller.co_name == "unflatten" and caller.co_filename.endswith("_pytree.py"))
-
 
 @pytree_dataclass
-class Bold(Monitor):
+class Bold(Monitor, BoldScan):
     r"""BOLD signal from the Balloon–Windkessel model, sampled every ``tr``.
 
     The neural source (``variable``) drives the haemodynamic model of
@@ -383,100 +336,6 @@ class Bold(Monitor):
         if self.substeps is None:
             raise MonitorError("Bold must be bound to a run's dt first (Bold.bind(dt)).")
         return self.dt_bold / 1000.0
-
-    # --- the scan --------------------------------------------------------------------
-    def init(self, obs: Observables, model: NodeModel) -> Any:
-        x = source_signal(self.variable, obs, model)
-        n = x.shape[-1]
-        dtype = jnp.result_type(x.dtype, float)
-        if self.baseline_mode == "initial":
-            base = jnp.asarray(x, dtype)
-        elif self.baseline_mode == "value":
-            b = jnp.asarray(self.baseline, dtype)
-            if b.ndim > 1 or (b.ndim == 1 and b.shape[0] != n):
-                raise MonitorError(
-                    f"Bold baseline must be a scalar or have shape ({n},) (one value per region); "
-                    f"got shape {b.shape}."
-                )
-            base = jnp.broadcast_to(b, (n,))
-        else:
-            base = jnp.zeros((n,), dtype)
-        s = jnp.asarray(self.scale, dtype)
-        if s.ndim > 1 or (s.ndim == 1 and s.shape[0] != n):
-            raise MonitorError(
-                f"Bold scale must be a scalar or have shape ({n},); got shape {s.shape}."
-            )
-        state = {
-            "acc": jnp.zeros((n,), dtype),
-            "count": jnp.asarray(0, jnp.int32),
-            "x": rest_state(n, dtype),
-            "ysum": jnp.zeros((n,), dtype),
-            "base": base,
-        }
-        if self.baseline_mode == "rest":  # running mean and count of the sub-step means after rest_after
-            state.update(bmean=jnp.zeros((n,), dtype), bcount=jnp.zeros((), dtype), nsub=jnp.asarray(0, jnp.int32))
-        return state
-
-    @property
-    def settle_steps(self) -> int | None:
-        """Steps per Balloon sub-step (``k``): :meth:`settle` runs after every ``k`` steps."""
-        return self.substeps
-
-    def accumulate(self, state: Any, obs: Observables, model: NodeModel) -> Any:
-        """The branch-free part of :meth:`update`: add this step's source to the sub-step sum."""
-        return dict(state, acc=state["acc"] + source_signal(self.variable, obs, model), count=state["count"] + 1)
-
-    def settle(self, state: Any, obs: Observables, model: NodeModel) -> Any:
-        """The Balloon sub-step, once ``k`` steps are summed (a ``lax.cond`` on the count)."""
-        k = self.substeps
-        h = self._h_seconds()
-        c = self.constants()
-
-        def substep(st):
-            st = dict(st)
-            xbar = st["acc"] / k
-            if self.baseline_mode == "rest":
-                z, st = self._relative_drive(xbar, st)
-            else:
-                z = jnp.asarray(self.scale, xbar.dtype) * (xbar - st["base"])  # a float64 array: no promotion
-            st["x"] = balloon_rk4_step(st["x"], z, h, c)
-            if self.sampling == "mean":
-                st["ysum"] = st["ysum"] + bold_signal(st["x"], c)
-            st["acc"] = jnp.zeros_like(st["acc"])
-            st["count"] = jnp.zeros_like(st["count"])
-            return st
-
-        return jax.lax.cond(state["count"] == k, substep, lambda st: st, state)
-
-    def update(self, state: Any, obs: Observables, model: NodeModel) -> Any:
-        """:meth:`accumulate`, then :meth:`settle` (the engine calls them apart where it can)."""
-        return self.settle(self.accumulate(state, obs, model), obs, model)
-
-    def _drive_text(self):
-        mode, v = self.baseline_mode, self.variable
-        if mode == "rest":
-            return f"scale * ({v} - rest) / |rest|, rest = running mean of {v} after {self.rest_after:g} ms"
-        return {"initial": f"scale * ({v} - {v}(t=0))", "value": f"scale * ({v} - baseline)"}.get(mode, f"scale * {v}")
-
-    def _relative_drive(self, xbar, st):
-        """``z = scale (xbar - b) / |b|``, ``b`` the running mean of the sub-step means after ``rest_after``."""
-        nsub = st["nsub"] + 1
-        on = nsub > int(math.floor(self.rest_after / self.dt_bold + 1e-9))  # this sub-step ends after rest_after
-        bcount = st["bcount"] + on.astype(st["bmean"].dtype)
-        # running mean updated in place (b += (x - b) / count): no large sum to round in float32,
-        # and a constant source keeps b exactly equal to it
-        b = st["bmean"] + jnp.where(on, (xbar - st["bmean"]) / jnp.maximum(bcount, 1.0), 0.0)
-        ok = (bcount > 0) & (b != 0)
-        z = jnp.where(ok, jnp.asarray(self.scale, xbar.dtype) * (xbar - b) / jnp.where(ok, jnp.abs(b), 1.0), 0.0)
-        return z, dict(st, nsub=nsub, bmean=b, bcount=bcount)
-
-    def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
-        c = self.constants()
-        if self.sampling == "mean":
-            y = state["ysum"] / (steps // self.substeps)
-        else:
-            y = bold_signal(state["x"], c)
-        return dict(state, ysum=jnp.zeros_like(state["ysum"])), y[None, :]
 
     # --- output ----------------------------------------------------------------------
     def to_dataarrays(self, samples: np.ndarray, times_ms: np.ndarray, model: NodeModel,
