@@ -103,3 +103,17 @@ def test_bold_scale_per_region_list_runs_in_both_precisions(dtype):
     assert per_region.dtype == np.dtype(dtype) and per_region.shape == (4, 2)
     np.testing.assert_array_equal(per_region, scalar)
     np.testing.assert_array_equal(run(np.array([2.0, 2.0])), scalar)
+
+
+def test_bold_per_region_haemodynamic_constants_run_in_float32():
+    """Was: Bold(kappa=[0.65, 0.6]) (or a float64 array) failed a float32 run: "cond branches must have equal output
+    types" (the Balloon state promoted to float64). Scalars keep their float32 numbers bit for bit."""
+    conn = bn.Connectome(weights=np.array([[0.0, 1.0], [1.0, 0.0]]), lengths=np.array([[0.0, 10.0], [10.0, 0.0]]))
+    run = lambda dtype, **constants: bn.simulate(  # noqa: E731
+        bn.CoombesByrne(eta=-4.6), conn, duration=2000.0, dt=0.1, dtype=dtype, key=0,
+        monitors=[bn.Bold(tr=500.0, baseline=None, **constants)]).bold.values
+    per_region = run("float32", kappa=[0.6, 0.6])
+    assert per_region.dtype == np.float32
+    np.testing.assert_array_equal(run("float64", kappa=[0.6, 0.6]), run("float64", kappa=0.6))
+    scalar = run("float32", kappa=0.6)  # derived constants computed in float64 first: may differ by ulps (0 here)
+    np.testing.assert_allclose(per_region, scalar, rtol=0, atol=1e-5 * np.abs(scalar).max())

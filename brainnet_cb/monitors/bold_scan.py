@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..errors import MonitorError
 from .base import Observables
@@ -31,6 +32,14 @@ class BoldScan:
     They read Bold's fields (``variable``, ``scale``, ``baseline``, ``baseline_mode``,
     ``sampling``, ``substeps``, ``dt_bold``, ``rest_after``) and its ``constants()``.
     """
+
+    def _constants_as(self, dtype) -> dict:
+        """``constants()`` with per-region arrays in the run's ``dtype``; scalars as they are (bit for bit).
+
+        A float64 array (``kappa=[0.65, 0.6]``) promoted a float32 run's Balloon state to float64, and the
+        sub-step's ``lax.cond`` refused its branches ("cond branches must have equal output types").
+        """
+        return {k: v if np.ndim(v) == 0 else jnp.asarray(v, dtype) for k, v in self.constants().items()}
 
     # --- the scan --------------------------------------------------------------------
     def init(self, obs: Observables, model: NodeModel) -> Any:
@@ -78,7 +87,7 @@ class BoldScan:
         """The Balloon sub-step, once ``k`` steps are summed (a ``lax.cond`` on the count)."""
         k = self.substeps
         h = self._h_seconds()
-        c = self.constants()
+        c = self._constants_as(state["ysum"].dtype)
 
         def substep(st):
             st = dict(st)
@@ -119,7 +128,7 @@ class BoldScan:
         return z, dict(st, nsub=nsub, bmean=b, bcount=bcount)
 
     def emit(self, state: Any, obs: Observables, model: NodeModel, steps: int) -> tuple[Any, jax.Array]:
-        c = self.constants()
+        c = self._constants_as(state["ysum"].dtype)
         if self.sampling == "mean":
             y = state["ysum"] / (steps // self.substeps)
         else:
