@@ -58,7 +58,10 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
             f"{what} must be {scalar} or have shape ({n},) (one value per {per}); got shape {arr.shape}."
         )
     if not np.all(np.isfinite(arr)):
-        raise error(f"{what} must be finite; got {value!r}.")
+        if arr.ndim == 0:
+            raise error(f"{what} must be finite; got {float(arr)!r}.")
+        i = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise error(f"{what} must be finite; got {float(arr[i])!r} at {per} index {i}.")
     return arr
 
 
