@@ -98,8 +98,10 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .fitting.fitted_simulation import fitted_simulation
     from .fitting.nelder_mead import fit_nelder_mead
     from .fitting.working_point import (
+        BelowBaselineWarning,
         FCLevelWarning,
         IsolatedRegionWarning,
+        NotHeldOutWarning,
         ScanEdgeWarning,
         UnrelatedTargetWarning,
         fit_working_point,
@@ -250,6 +252,8 @@ __all__ = [
     "ScanEdgeWarning",
     "IsolatedRegionWarning",
     "FCLevelWarning",
+    "NotHeldOutWarning",
+    "BelowBaselineWarning",
     "fitted_simulation",
     "fit_nelder_mead",
     # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
@@ -310,7 +314,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.fit_grid": ("fit_grid",),
     ".fitting.nelder_mead": ("fit_nelder_mead",),
     ".fitting.working_point": ("fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning",
-                              "IsolatedRegionWarning"),
+                              "IsolatedRegionWarning", "NotHeldOutWarning", "BelowBaselineWarning"),
     ".fitting.fitted_simulation": ("fitted_simulation",),
     ".forward.mne_bridge": ("to_mne",),
     ".distance_rule": ("distance_rule_connectome",),

@@ -671,8 +671,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     -----
     UnrelatedTargetWarning
         The structural weights correlate at or below zero with
-        ``empirical_fc`` over the fitted pairs: usually an unlabelled FC in
-        another region order than the connectome.
+        ``empirical_fc`` (or ``test_fc``) over the fitted (scored) pairs:
+        usually an unlabelled FC in another region order than the connectome.
     ScanEdgeWarning
         The working point chosen lies at the lowest or highest of
         ``values``, ``heterogeneity_scales`` or ``fractions`` (of two or
@@ -685,8 +685,16 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         one weight exponent: 0.047 against 0.525).
     IsolatedRegionWarning
         Regions with no connection to another region, and no homotopic one
-        at the working point chosen: the model's FC of their pairs is 0,
-        whatever its parameters.
+        at the working point chosen, or groups of regions with no connection
+        between them: the model's FC of their pairs (of the pairs between the
+        groups) is 0, whatever its parameters.
+    NotHeldOutWarning
+        ``test_fc`` equals ``empirical_fc`` on the pairs it scores: ``test_corr``
+        is then a fit score, not a held-out one.
+    BelowBaselineWarning
+        The held-out score (without ``test_fc``: the fit score) is below the
+        structure-function baseline corr(SC, FC): the fit adds nothing to the
+        structural weights themselves.
     FCScaleWarning
         ``empirical_fc`` or ``test_fc`` is not on a correlation's scale: a
         covariance (a diagonal that differs between regions, or entries
