@@ -176,7 +176,8 @@ class Connectome:
         Tract lengths in mm (``lengths[target, source]``); finite, non-negative.
         Conduction delays are ``lengths / speed``. Plain numbers whose
         longest is under 1 mm (metres, most likely) raise a
-        :class:`TractLengthWarning`; a quantity is converted.
+        :class:`TractLengthWarning`; a quantity is converted. Without tract
+        lengths pass ``np.zeros_like(weights)``: no conduction delays.
     labels : sequence of str, optional
         One unique, non-blank name per region; surrounding blanks are
         removed (as the file readers remove them), so ``" a"`` is ``"a"``.
@@ -231,7 +232,18 @@ class Connectome:
         n = w.shape[0]
         if n == 0:
             raise ConnectomeError("weights must describe at least one region; got shape (0, 0).")
+        if given_lengths is None:  # the fix read_connectome(missing_lengths=...) gives, in this call's terms
+            raise ConnectomeError(
+                "lengths is None: no tract lengths given; delays need lengths in mm. Pass them, or "
+                "lengths=np.zeros_like(weights) to build a network without conduction delays."
+            )
         lengths = to_mm(real_numbers(given_lengths, "lengths", ConnectomeError), "lengths", ConnectomeError)
+        if np.ndim(lengths) == 0:  # a number (to_mm refuses anything else that is not an array)
+            raise ConnectomeError(
+                f"lengths must be the ({n}, {n}) matrix of tract lengths in mm; got the single number {lengths}. "
+                "For one length L on every edge pass np.full_like(weights, L); for no conduction delays "
+                "np.zeros_like(weights)."
+            )
         length = _square_matrix("lengths", lengths, n)
         if not _is_quantity(given_lengths):
             _warn_if_metres(length)

@@ -105,6 +105,24 @@ def test_networkx_round_trip_keeps_every_field():
     assert bn.Connectome.from_networkx(conn.to_networkx()) == conn
 
 
+def test_weights_without_lengths_are_refused_with_the_zero_lengths_fix():
+    """No tract lengths (None) or one number in their place: the refusal says what to pass, zeros for no delays
+    (as read_connectome's missing lengths do), not that a scalar of shape () is not square."""
+    w = small().weights
+    with pytest.raises(ConnectomeError) as none:
+        bn.Connectome(w, None)
+    assert str(none.value) == ("lengths is None: no tract lengths given; delays need lengths in mm. Pass them, or "
+                               "lengths=np.zeros_like(weights) to build a network without conduction delays.")
+    for number, shown in ((0, "0.0"), (30.0, "30.0"), (3 * u.cmeter, "30.0")):  # a quantity: shown in mm
+        with pytest.raises(ConnectomeError) as scalar:
+            bn.Connectome(w, number)
+        assert str(scalar.value) == (
+            f"lengths must be the (3, 3) matrix of tract lengths in mm; got the single number {shown}. "
+            "For one length L on every edge pass np.full_like(weights, L); for no conduction delays "
+            "np.zeros_like(weights).")
+    assert bn.Connectome(w, np.zeros_like(w)).lengths.max() == 0.0  # the fix the message gives is accepted
+
+
 def test_tract_lengths_in_metres_are_flagged_and_a_quantity_is_converted():
     """Tract lengths are read in mm: plain numbers whose longest is under 1 mm are metres, most likely (hcp80's
     longest tract, 248 mm, is 0.248 m), and warn; the same numbers as a quantity in metres are converted."""
