@@ -44,9 +44,20 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
     return _align(data, connectome, extra, UNLABELLED_FIX)
 
 
-#: How a user gives a connectome made without labels the data's labels (in :func:`align`'s refusal).
-UNLABELLED_FIX = ("(it was made without labels=): give it the data's region labels (conn.replace(labels=...)), or "
-                  "pass data in the connectome's region order without labels")
+#: How a user gives a connectome made without labels the data's labels (in :func:`align`'s refusal); ``{labels}``
+#: and ``{values}`` are filled with the expressions that give the data's labels and its unlabelled values.
+UNLABELLED_FIX = ("(it was made without labels=): give it the data's region labels, conn.replace(labels={labels}), "
+                  "or, if the data is already in the connectome's region order, pass it without labels ({values})")
+
+#: How many names a refusal lists where the connectome has the default labels (every name then mismatches).
+_FEW = 5
+
+
+def _few(names):
+    """``names`` as a list, the first :data:`_FEW` of them then ``and N more`` where there are more."""
+    if len(names) <= _FEW:
+        return str(names)
+    return f"{str(names[:_FEW])[:-1]}, ... and {len(names) - _FEW} more]"
 
 
 def _align(data, connectome, extra, unlabelled_fix):
@@ -55,7 +66,8 @@ def _align(data, connectome, extra, unlabelled_fix):
     if extra not in ("raise", "drop"):
         raise DataError(f"extra must be 'raise' or 'drop'; got {extra!r}.")
     require_connectome(connectome, DataError)
-    if isinstance(data, pd.DataFrame):
+    frame = isinstance(data, pd.DataFrame)
+    if frame:
         shape = data.shape
         data = labelled_matrix(data, "data", DataError)  # names in a first column: refused with the fix
         if shape[0] != shape[1]:
@@ -98,15 +110,20 @@ def _align(data, connectome, extra, unlabelled_fix):
     missing = [v for v in want if v not in set(have)]
     surplus = [v for v in have if v not in set(want)]
     if missing or (surplus and extra == "raise"):
+        default = bool(missing) and want == [f"r{i}" for i in range(connectome.n_regions)]
+        listed = _few if default else str  # with the default labels every name mismatches: a few tell it all
         parts = []
         if missing:
-            parts.append(f"{len(missing)} connectome regions are missing from the data: {missing}")
+            parts.append(f"{len(missing)} connectome regions are missing from the data: {listed(missing)}")
         if surplus and (extra == "raise" or missing):  # with regions missing, the extra ones may be them misnamed
-            parts.append(f"{len(surplus)} data regions are not in the connectome: {surplus}")
+            parts.append(f"{len(surplus)} data regions are not in the connectome: {listed(surplus)}")
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")
-        if missing and list(connectome.labels) == [f"r{i}" for i in range(connectome.n_regions)]:
-            hint = f"The connectome has the default labels r0, r1, ... {unlabelled_fix}"
+        if default:
+            labels, values = (("list(frame.columns)", "frame.to_numpy()") if frame else
+                              (f"data.{dims[0]}.values", "data.values"))
+            hint = ("The connectome has the default labels r0, r1, ... "
+                    + unlabelled_fix.format(labels=labels, values=values))
         raise DataError(
             f"data ({n_data} regions) does not match connectome {connectome.name!r} "
             f"({connectome.n_regions} regions): " + "; ".join(parts) + f". {hint}."

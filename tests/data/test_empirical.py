@@ -371,6 +371,35 @@ def test_labelled_data_for_a_connectome_with_default_labels_says_so():
         bn.align(empirical.fc_matrix(_fc(), LABELS), bare)
 
 
+def test_a_labelled_fc_against_default_labels_lists_a_few_names_and_names_both_fixes():
+    """A connectome made without labels (r0, r1, ...) and a labelled FC share no name: the refusal lists a few
+    of each, not all, and names the call that labels the connectome and the unlabelled values; both fixes work."""
+    labels = [f"roi_{k}" for k in range(8)]
+    w = np.ones((8, 8)) - np.eye(8)
+    bare = bn.Connectome(weights=w, lengths=10 * w)
+    fc = empirical.fc_matrix(_fc(n=8), labels)
+    head = ("data (8 regions) does not match connectome 'unnamed' (8 regions): 8 connectome regions are missing "
+            "from the data: ['r0', 'r1', 'r2', 'r3', 'r4', ... and 3 more]; 8 data regions are not in the "
+            "connectome: ['roi_0', 'roi_1', 'roi_2', 'roi_3', 'roi_4', ... and 3 more]. The connectome has the "
+            "default labels r0, r1, ... (it was made without labels=): give it the data's region labels, ")
+    with pytest.raises(bn.DataError) as labelled:
+        bn.align(fc, bare)
+    assert str(labelled.value) == head + (
+        "conn.replace(labels=data.region_i.values), or, if the data is already in the connectome's region order, "
+        "pass it without labels (data.values).")
+    with pytest.raises(bn.DataError) as frame:
+        bn.align(fc.to_pandas(), bare)
+    assert str(frame.value) == head + (
+        "conn.replace(labels=list(frame.columns)), or, if the data is already in the connectome's region order, "
+        "pass it without labels (frame.to_numpy()).")
+    with pytest.raises(bn.DataError) as target:  # the fit's target is aligned the same way
+        empirical.target_fc(fc, bare)
+    assert str(target.value) == str(labelled.value)
+    relabelled = bare.replace(labels=fc.region_i.values)
+    np.testing.assert_array_equal(bn.align(fc, relabelled).values, fc.values)
+    np.testing.assert_array_equal(empirical.target_fc(fc.values, bare).values, fc.values)
+
+
 def _bad_align_cases():
     m = _fc()
     return [
