@@ -116,13 +116,14 @@ def _not_z_already(da, name, what):
 CORRELATION_TOLERANCE = 1e-6
 
 
-def check_correlations(values, name, *, fisher_z=False):
+def check_correlations(values, name, *, fisher_z=False, check_range=True):
     """Refuse off-diagonal entries of the FC matrices ``values`` (``(..., n, n)``, NaN = a missing pair) outside
     [-1, 1] beyond :data:`CORRELATION_TOLERANCE`, and, with ``fisher_z``, entries of ±1 (their z is infinite).
 
     An entry outside the range is not a correlation: most likely a covariance (``np.cov``,
     ``bn.linear_covariance``) or a structural matrix passed where an FC was wanted. The message
     names the argument ``name``, the first offending value and its position, and the fix.
+    ``check_range=False`` keeps only the ±1 check of ``fisher_z``.
     """
     values = np.asarray(values)
     n = values.shape[-1]
@@ -130,7 +131,7 @@ def check_correlations(values, name, *, fisher_z=False):
     with np.errstate(invalid="ignore"):
         size = np.where(off & ~np.isnan(values), np.abs(values), 0.0)
     outside = size > 1.0 + CORRELATION_TOLERANCE
-    if outside.any():
+    if check_range and outside.any():
         idx = tuple(int(k) for k in np.argwhere(outside)[0])
         raise AnalysisError(
             f"{name} must be a correlation matrix (off-diagonal entries in [-1, 1]); got {values[idx]:.8g} at "
@@ -252,7 +253,7 @@ def _aligned_pair(sim_da, emp_da, emp):
     return emp[np.ix_(order, order)]
 
 
-def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
+def fc_fit(simulated, empirical, *, fisher_z: bool = False, check_range: bool = True) -> xr.Dataset:
     r"""How well a simulated FC matches an empirical one.
 
     With :math:`u^{sim}`, :math:`u^{emp}` the upper triangles (``k = 1``) of the
@@ -280,6 +281,11 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
         pairs present (``n_pairs``).
     fisher_z : bool
         Compare Fisher z values instead of correlations.
+    check_range : bool
+        Refuse off-diagonal entries outside [-1, 1] (default). ``False``
+        scores the matrices as they are: a target that a fit has already
+        checked and warned about (:class:`~brainnet_cb.FCScaleWarning`), or
+        a matrix on another scale on purpose.
 
     Returns
     -------
@@ -290,7 +296,7 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     Raises
     ------
     AnalysisError
-        An off-diagonal entry outside [-1, 1] beyond round-off (1e-6), naming
+        With ``check_range``, an off-diagonal entry outside [-1, 1] beyond round-off (1e-6), naming
         the argument, the value and its position (a covariance passed by
         mistake, say); with ``fisher_z=True``, an entry of ±1 (its z is
         infinite); a matrix that is not square, finite and symmetric.
@@ -303,15 +309,16 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False) -> xr.Dataset:
     >>> float(fit.corr), float(fit.rmse)
     (1.0, 0.0)
     """
-    if not isinstance(fisher_z, (bool, np.bool_)):
-        raise AnalysisError(f"fisher_z must be True or False; got {fisher_z!r}.")
+    for flag, value in (("fisher_z", fisher_z), ("check_range", check_range)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise AnalysisError(f"{flag} must be True or False; got {value!r}.")
     sim, sim_da = as_matrix_array(simulated, "simulated")
     emp, emp_da = as_matrix_array(empirical, "empirical")
     check_fc_matrix(sim, "simulated")
     check_fc_matrix(emp, "empirical", batch=False, missing=True)
     for name, values, da in (("simulated", sim, sim_da), ("empirical", emp, emp_da)):
         if da is None or da.attrs.get("fisher_z") != 1:  # Fisher z values (bn.fisher_z) are compared as they are
-            check_correlations(values, name, fisher_z=fisher_z)
+            check_correlations(values, name, fisher_z=fisher_z, check_range=check_range)
     if sim.shape[-1] != emp.shape[-1]:
         raise AnalysisError(
             f"simulated FC has {sim.shape[-1]} regions but empirical FC has {emp.shape[-1]}; "

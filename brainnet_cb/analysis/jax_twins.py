@@ -99,7 +99,7 @@ def _pearson(a, b):
     return (ac * bc).sum(-1) / jnp.sqrt((ac * ac).sum(-1) * (bc * bc).sum(-1))
 
 
-def fc_fit(simulated, empirical, fisher_z: bool = False):
+def fc_fit(simulated, empirical, fisher_z: bool = False, check_range: bool = True):
     r"""Pearson correlation and RMSE of the upper triangles (``k = 1``) of two FCs.
 
     .. math:: \rho = \mathrm{corr}(u^{sim}, u^{emp}), \qquad
@@ -111,6 +111,9 @@ def fc_fit(simulated, empirical, fisher_z: bool = False):
     empirical : array, shape (n, n) (or broadcastable)
     fisher_z : bool (static)
         Compare :math:`\operatorname{artanh}` of the triangles.
+    check_range : bool (static)
+        Refuse concrete off-diagonal entries outside [-1, 1] (default);
+        ``False`` scores them as they are (a target already checked).
 
     Returns
     -------
@@ -125,7 +128,7 @@ def fc_fit(simulated, empirical, fisher_z: bool = False):
     """
     for name, values in (("simulated", simulated), ("empirical", empirical)):
         if not isinstance(values, jax.core.Tracer) and np.ndim(values) >= 2:
-            check_correlations(values, name, fisher_z=fisher_z and name == "empirical")
+            check_correlations(values, name, fisher_z=fisher_z and name == "empirical", check_range=check_range)
     us = upper_triangle(_float(simulated))
     ue = upper_triangle(_float(empirical))
     if fisher_z:

@@ -205,7 +205,8 @@ def summarize(ds, settings):
                 ok = np.all(np.isfinite(fc_b), axis=(-1, -2)) & (np.ptp(fc_b[:, iu[0], iu[1]], axis=-1) > 0)
                 corr, rmse = np.full(good.size, np.nan), np.full(good.size, np.nan)
                 if ok.any():
-                    fit = analysis.fc_fit(fc_b[ok], emp.values, fisher_z=settings["fisher_z"])
+                    fit = analysis.fc_fit(fc_b[ok], emp.values, fisher_z=settings["fisher_z"],
+                                          check_range=False)  # target_fc warned (FCScaleWarning)
                     corr[ok], rmse[ok] = fit.corr.values, fit.rmse.values
             put("fc_corr", corr)
             put("fc_rmse", rmse)

@@ -74,3 +74,14 @@ def test_the_jax_twin_refuses_a_concrete_covariance_and_leaves_a_traced_simulate
     assert float(rmse) == pytest.approx(float(want.rmse), abs=1e-12)
     grad = jax.grad(lambda s: aj.fc_fit(s, OTHER)[0])(jnp.asarray(R))
     assert grad.shape == (3, 3) and bool(jnp.all(jnp.isfinite(grad)))
+
+
+def test_check_range_false_scores_the_matrices_as_they_are():
+    got = bn.fc_fit(COV, OTHER, check_range=False)
+    iu = np.triu_indices(3, 1)
+    assert float(got.corr) == pytest.approx(np.corrcoef(COV[iu], OTHER[iu])[0, 1], abs=1e-14)
+    assert float(got.rmse) == pytest.approx(np.sqrt(np.mean((COV[iu] - OTHER[iu]) ** 2)), abs=1e-14)
+    corr, rmse = aj.fc_fit(jnp.asarray(COV), OTHER, check_range=False)
+    assert float(corr) == pytest.approx(float(got.corr), abs=1e-12)
+    with pytest.raises(bn.AnalysisError, match=r"^check_range must be True or False; got 'no'\.$"):
+        bn.fc_fit(R, OTHER, check_range="no")

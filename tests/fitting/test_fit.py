@@ -155,6 +155,18 @@ def test_an_rmse_fit_takes_a_target_with_one_value_at_every_pair(conn):
     assert float(res.loss[0]) == float(res.rmse[0])
 
 
+def test_a_target_on_another_scale_is_warned_about_and_fitted_not_refused_at_trace_time(conn):
+    """target_fc warns (FCScaleWarning) and keeps a covariance-like target; the JAX twin of fc_fit, which
+    refuses a concrete covariance, must not then refuse it when the objective is traced."""
+    base = np.where(np.eye(4, dtype=bool), 1.0, 0.3) + np.triu(np.full((4, 4), 0.1), 1) * np.arange(4)
+    base = np.triu(base) + np.triu(base, 1).T
+    with pytest.warns(bn.FCScaleWarning, match=r"it looks like a covariance"):
+        res = bn.fit_gradient(bn.CoombesByrne(), conn, 250.0 * base, init={"G": 0.6}, steps=1, loss="corr",
+                              progress=False, **RUN, **FIT)
+    upper = res.fc.values[np.triu_indices(4, 1)]
+    assert float(res.corr[0]) == pytest.approx(np.corrcoef(upper, base[np.triu_indices(4, 1)])[0, 1], abs=1e-5)
+
+
 def test_empirical_fc_errors_are_data_errors(conn):
     with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric"):
         bn.fit_gradient(bn.CoombesByrne(), conn, np.triu(np.ones((4, 4))), init={"G": 0.5}, **RUN, **FIT)

@@ -227,3 +227,19 @@ def test_bad_sweeps_are_refused(conn, kwargs, error, message):
     grid = kw.pop("grid")
     with pytest.raises(error, match=message):
         bn.sweep(bn.CoombesByrne(), conn, grid, progress=False, **kw)
+
+
+def test_a_target_on_another_scale_is_warned_about_once_and_scored_not_refused_after_the_runs(conn, emp):
+    # fc_fit refuses a covariance it is given directly; a sweep's target went through target_fc, which warns
+    # (FCScaleWarning) and keeps it: the runs' scores must not then fail at the end (a correlation's score does
+    # not see the scale; the RMSE does)
+    kw = dict(RUN, duration=60.0)
+    scaled = emp * 250.0
+    with pytest.warns(bn.FCScaleWarning, match=r"off the diagonal, where a correlation is within \[-1, 1\] and its "
+                                               r"Fisher z within \+-5: it looks like a covariance"):
+        res = bn.sweep(bn.CoombesByrne(), conn, {"G": [0.5]}, empirical_fc=scaled, keep=("fc",), progress=False,
+                       **kw)
+    f = res.fc.isel(G=0)
+    want = bn.fc_fit(f, scaled, check_range=False)
+    assert float(res.fc_corr.isel(G=0)) == pytest.approx(float(bn.fc_fit(f, emp).corr), abs=1e-12)
+    assert float(res.fc_rmse.isel(G=0)) == pytest.approx(float(want.rmse), abs=1e-12)
