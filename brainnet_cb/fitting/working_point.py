@@ -118,6 +118,7 @@ from .working_point_checks import (
     NotHeldOutWarning,
     ScanEdgeWarning,
     UnrelatedTargetWarning,
+    _by_label,
     _check_spread,
     _check_structure,
     _present,
@@ -280,6 +281,16 @@ def _failures(failures):
 
     return "".join(f" {', '.join(where(b, at) for b, at in branches.items())}: {reason}"
                    for reason, branches in by_reason.items())
+
+
+def _past_the_loss(scans, fractions):
+    """Why ``fractions`` at or above 1 gave no point: a branch that loses stability does so at its ``G_ref``
+    (``kind`` "lost"), so its fixed point is unstable at ``G >= G_ref`` by construction; "" where none did."""
+    if not (fractions >= 1).any() or not any((sc.kinds == "lost").any() for sc in scans.values()):
+        return ""
+    at = ", ".join(f"{f:g}" for f in fractions[fractions >= 1])
+    return (f" G_ref is where the branch loses stability: fractions at or above 1 (here {at}) are past it, so pass "
+            "fractions below 1 for a stable working point, e.g. fractions=[0.7, 0.8, 0.9].")
 
 
 def _delays_only(cands, sim):
@@ -793,9 +804,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     homologues = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     _check_structure(conn, alike=m_map is None and not added.size)
-    _warn_if_unrelated(conn, fit_fc, fit_mask)  # the correlation reported as sc_baseline_fit
+    _warn_if_unrelated(conn, fit_fc, fit_mask, by_label=_by_label(empirical_fc))  # reported as sc_baseline_fit
     if test_fc is not None:
-        _warn_if_unrelated(conn, test, test_mask, "test_fc", "scored")
+        _warn_if_unrelated(conn, test, test_mask, "test_fc", "scored", by_label=_by_label(test_fc, "test_fc"))
         _warn_if_not_held_out(fit_fc, test, test_mask)
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
@@ -852,7 +863,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             for exponent in exponents:  # the weight exponents, without homotopic connections
                 weights_scan(float(exponent), 0.0)
             if not any(sc.points for sc in scans.values()):
-                why = _failures(failures)
+                why = _failures(failures) + _past_the_loss(scans, fractions)
                 raise FitError("no stable working point was found for any value; try other values= or "
                                f"fractions=.{why}")
             e_best = max(scans, key=lambda k: np.nan_to_num(_best_score(scans[k]), nan=-2.0))[0]
@@ -880,7 +891,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         if bar is not None:
             bar.close()
         raise FitError("no stable working point was found for any value; try other values= or "
-                       f"fractions=.{_failures(failures)}")
+                       f"fractions=.{_failures(failures)}{_past_the_loss({0: scans[(e_best, h_best)]}, fractions)}")
     t_linear = time.perf_counter() - t0
 
     def setups_for(scan):

@@ -16,16 +16,22 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import xarray as xr
 from scipy.sparse.csgraph import connected_components
 
 from .._checks import caller_stacklevel
-from ..analysis.common import check_correlatable
+from ..analysis.common import check_correlatable, labelled_matrix
 from ..data.empirical import target_fc
 from ..errors import FitError
 from .working_point_result import has_spread, sc_baseline
 
 __all__ = ["UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning", "NotHeldOutWarning",
            "BelowBaselineWarning"]
+
+
+#: Pairs of regions below which even corr(W, FC) = 0.5 lies within chance (2 / sqrt(n) > 0.5): a correlation at
+#: or below 0 there is not laid to the FC's region order or the weights.
+FEW_PAIRS = 16
 
 
 class UnrelatedTargetWarning(UserWarning):
@@ -53,25 +59,43 @@ def _check_spread(fc, mask, name, role):
                            "network, or test_fc without holdout)")
 
 
-def _warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitted"):
+def _by_label(fc, name="empirical_fc"):
+    """Whether ``fc`` carries region labels, so that :func:`_target` aligns it to the connectome by label."""
+    m = labelled_matrix(fc, name, FitError)
+    return isinstance(m, xr.DataArray) and m.dims == ("region_i", "region_j") and "region_i" in m.coords
+
+
+def _warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitted", by_label=False):
     r"""Warn where the structural weights do not correlate positively with the fitted FC (``name``: the FC, ``role``:
-    its pairs; ``"test_fc"``, ``"scored"`` for the held-out FC).
+    its pairs; ``"test_fc"``, ``"scored"`` for the held-out FC; ``by_label``: it was aligned by its labels).
 
     Stronger tracts go with stronger FC: :math:`\mathrm{corr}(W, FC)` is
     about 0.2-0.5 in published connectomes (Honey et al. 2009), also after
     global signal regression (0.37 on hcp80's fit group). A correlation at
     or below zero usually means the FC lists its regions in another order
     than the connectome (an unlabelled array), or that the weights are
-    distances. Weights without spread (an undefined correlation) are not
-    flagged.
+    distances. A labelled FC was aligned by label: its order is not named.
+    Over fewer than :data:`FEW_PAIRS` pairs even 0.5 is within chance
+    (:math:`|r| < 2/\sqrt{n}`), and a correlation within chance is said to
+    be so, not laid to either cause. Weights without spread (an undefined
+    correlation) are not flagged.
     """
     rho = sc_baseline(connectome, fit_fc, mask)
-    if np.isfinite(rho) and rho <= 0:
-        warnings.warn(f"the structural weights correlate {rho:.3f} with {name} over the {role} pairs (<= 0; "
-                      "usually 0.2-0.5): is the FC in the connectome's region order? Pass it labelled "
-                      "(bn.read_fc(path, labels=...) or bn.fc_matrix(m, labels)) to align it by label, and "
-                      "check that the weights are tract strengths, not distances.", UnrelatedTargetWarning,
-                      stacklevel=3)
+    if not (np.isfinite(rho) and rho <= 0):
+        return
+    head = f"the structural weights correlate {rho:.3f} with {name} over the {role} pairs (<= 0; usually 0.2-0.5)"
+    pairs = int(np.count_nonzero(mask))
+    if pairs < FEW_PAIRS and abs(rho) < 2.0 / np.sqrt(pairs):
+        text = (f"{head}, within chance over {pairs} pairs (|r| < 2/sqrt({pairs}) = {2.0 / np.sqrt(pairs):.3f}): too "
+                "few pairs for it to say anything of the FC or the weights.")
+    elif by_label:
+        text = (f"{head}; {name} was aligned to the connectome by its labels, so its region order is not the cause: "
+                "check that the weights are tract strengths, not distances.")
+    else:
+        text = (f"{head}: is the FC in the connectome's region order? Pass it labelled (bn.read_fc(path, labels=...) "
+                "or bn.fc_matrix(m, labels)) to align it by label, and check that the weights are tract strengths, "
+                "not distances.")
+    warnings.warn(text, UnrelatedTargetWarning, stacklevel=3)
 
 
 def _check_structure(connectome, alike=True):

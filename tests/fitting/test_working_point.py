@@ -727,6 +727,50 @@ def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
             fit_working_point(hcp.connectome, hcp.fc_fit, duration=60_000.0, progress=False)
 
 
+def test_a_labelled_fc_or_a_few_pairs_are_not_blamed_on_the_region_order(hcp):
+    """A labelled FC is aligned by label, so its order cannot be wrong; over 4 regions (6 pairs) corr(SC, FC) of
+    -0.178 is within chance (2/sqrt(6) = 0.816): both were met with 'is the FC in the connectome's region order?'."""
+    order = np.random.default_rng(0).permutation(80)
+    mislabelled = hcp.fc_fit.copy(data=np.asarray(hcp.fc_fit, dtype=float)[np.ix_(order, order)])  # labels kept
+    with pytest.warns(UnrelatedTargetWarning, match=r"^the structural weights correlate -0\.025 with empirical_fc over "
+                                                    r"the fitted pairs \(<= 0; usually 0\.2-0\.5\); empirical_fc was "
+                                                    r"aligned to the connectome by its labels, so its region order is "
+                                                    r"not the cause: check that the weights are tract strengths, not "
+                                                    r"distances\.$"):
+        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+            fit_working_point(hcp.connectome, mislabelled, duration=60_000.0, progress=False)
+    labels = list(hcp.connectome.labels[:4])
+    conn, fc = hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    for given in (fc, fc.values):  # labelled or not: within chance, no cause named
+        with pytest.warns(UnrelatedTargetWarning, match=r"^the structural weights correlate -0\.178 with empirical_fc "
+                                                        r"over the fitted pairs \(<= 0; usually 0\.2-0\.5\), within "
+                                                        r"chance over 6 pairs \(\|r\| < 2/sqrt\(6\) = 0\.816\): too few "
+                                                        r"pairs for it to say anything of the FC or the weights\.$"):
+            with pytest.raises(FitError, match=r"too short|shorter than one period"):
+                fit_working_point(conn, given, duration=60_000.0, progress=False)
+
+
+def test_fractions_at_the_end_of_a_lost_branch_are_said_to_be_past_it(hcp):
+    """fractions=[1.0] where the branch loses stability at G_ref: no stable point by construction, and the error
+    only said 'try other fractions='."""
+    labels = list(hcp.connectome.labels[:4])
+    conn, fc = hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnrelatedTargetWarning)  # over 6 pairs: within chance
+        warnings.simplefilter("ignore", bn.ScanEdgeWarning)  # 0.7, the lowest fraction, is the best
+        with pytest.raises(FitError, match=r"^no stable working point was found for any value; try other values= or "
+                                           r"fractions=\. G_ref is where the branch loses stability: fractions at or "
+                                           r"above 1 \(here 1\) are past it, so pass fractions below 1 for a stable "
+                                           r"working point, e\.g\. fractions=\[0\.7, 0\.8, 0\.9\]\.$"):
+            fit_working_point(conn, fc, values=[-2.0], fractions=[1.0], weight_exponents=[1.0],
+                              homotopic_weights=[0.0], regional_noise=False, effective_connectivity=False,
+                              simulate=False, progress=False)
+        res = fit_working_point(conn, fc, values=[-2.0], fractions=[0.7, 0.8, 0.9], weight_exponents=[1.0],
+                                homotopic_weights=[0.0], regional_noise=False, effective_connectivity=False,
+                                simulate=False, progress=False)  # the suggested fractions have a working point
+    assert res.attrs["G_over_G_ref"] < 1
+
+
 @bn.node_model
 class _Unreached(bn.NodeModel):
     """Two relaxing variables: the input drives y, x is sent and never feels it (dx/dt = b - x, dy/dt = input - y)."""
