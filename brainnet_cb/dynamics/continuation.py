@@ -46,6 +46,10 @@ from .system import NetworkArrays, build_network, in_float64, network_rhs, newto
 
 __all__ = ["CouplingRangeWarning", "CriticalCoupling", "critical_coupling", "relative_coupling"]
 
+#: The residual (/ms) to which :func:`~brainnet_cb.dynamics.system.newton` converges here: its default, passed
+#: as a value so that every caller shares one compilation.
+_NEWTON_TOL = 1e-12
+
 
 class CouplingRangeWarning(UserWarning):
     """:func:`critical_coupling` found a loss of stability just past ``G_max``, outside the scanned range."""
@@ -215,7 +219,9 @@ def _leading(u, arrays, port, shape):
 
 def _newton_only(network, x0):
     """Newton from ``x0``; refuse if it does not converge or moves far (x0 is not a fixed point here)."""
-    x, res, _ = newton(jnp.asarray(x0, jnp.float64), network.arrays, network.port)
+    # tol passed (as fixed_point_of and the working-point scan do), not defaulted: jit keys a call that leaves a
+    # default out apart from one that passes it, and compiled newton a second time (1.5 s from 32 regions)
+    x, res, _ = newton(jnp.asarray(x0, jnp.float64), network.arrays, network.port, _NEWTON_TOL)
     x = np.asarray(x)
     moved = float(np.max(np.abs(x - x0))) if np.all(np.isfinite(x)) else np.inf
     if not float(res) <= 1e-8 or moved > 0.05 * (1.0 + float(np.max(np.abs(x0)))):
@@ -401,7 +407,7 @@ def critical_coupling(model, connectome, coupling=None, *, normalize="max", G_st
         # the last step passed G_max: end the branch there (stable up to G_max, so no fold to pass;
         # when the step crossed past G_max, u is the last stable point before G_max)
         end = network.with_strength(G_max)
-        x, res, _ = newton(jnp.asarray(u[:-1]).reshape(shape), end.arrays, end.port)
+        x, res, _ = newton(jnp.asarray(u[:-1]).reshape(shape), end.arrays, end.port, _NEWTON_TOL)
         if float(res) <= _accept(u):
             u = jnp.concatenate([jnp.asarray(x).ravel(), jnp.asarray([G_max])])
             lam = _leading(u, arrays, port, shape)
