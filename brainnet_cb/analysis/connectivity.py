@@ -137,8 +137,8 @@ def check_correlations(values, name, *, fisher_z=False, check_range=True):
             f"{name} must be a correlation matrix (off-diagonal entries in [-1, 1]); got {values[idx]:.8g} at "
             f"{list(idx)} ({int(outside.sum())} entries outside, the largest |x| = {size.max():.8g}). A covariance "
             "(np.cov, bn.linear_covariance)? Pass correlations: bn.fc(timeseries), bn.linear_fc(...). Fisher z "
-            "values? Pass the correlations with fisher_z=True. A structural matrix as a baseline? Scale it "
-            "first, w / abs(w).max() (its correlation score is unchanged)."
+            "values? Pass the correlations with fisher_z=True. A structural matrix as a baseline, or a matrix "
+            "on another scale on purpose? Pass check_range=False."
         )
     if fisher_z:
         one = size >= 1.0
@@ -266,8 +266,7 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False, check_range: bool = 
     reordered to the simulated order). Both are correlation matrices:
     matrices made by :func:`fisher_z` (``attrs["fisher_z"] = 1``) are
     compared as they are with ``fisher_z=False``, and a structural matrix
-    used as a baseline is scaled into [-1, 1] first (``w / abs(w).max()``;
-    the correlation score does not change).
+    used as a baseline is scored with ``check_range=False``.
 
     Parameters
     ----------

@@ -289,13 +289,11 @@ class EmpiricalData:
 
         The Pearson correlation of the upper triangles of ``connectome.weights``
         and of the group's mean FC; a fitted model should beat it. The weights
-        are scaled by their largest magnitude first (the correlation does not
-        change; weights above 1 are not refused as an FC out of range).
+        are not a correlation: weights above 1 are scored as they are
+        (``check_range=False``).
         """
-        w = np.asarray(self.connectome.weights, dtype=float)
-        peak = float(np.abs(w).max())
-        sc = fc_matrix(w / peak if peak > 0 else w, self.connectome.labels, source="group SC")
-        return float(_fc_fit(sc, self.fc(group)).corr)
+        sc = fc_matrix(self.connectome.weights, self.connectome.labels, source="group SC")
+        return float(_fc_fit(sc, self.fc(group), check_range=False).corr)
 
     @functools.cached_property
     def bold(self) -> xr.DataArray:

@@ -68,10 +68,9 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.D
     """Wrap a square, symmetric matrix as a labelled DataArray ``(region_i, region_j)``.
 
     For an empirical FC held in memory, or the structural weights when they
-    serve as the structure-function baseline (``w = conn.weights``, then
-    ``bn.fc_fit(bn.fc_matrix(w / abs(w).max(), conn.labels), empirical_fc)``:
-    ``fc_fit`` takes values in [-1, 1], and the scaling leaves the
-    correlation unchanged). Raises :class:`DataError` on a non-square,
+    serve as the structure-function baseline (``bn.fc_fit(bn.fc_matrix(
+    conn.weights, conn.labels), empirical_fc, check_range=False)``: weights
+    are not correlations and may exceed 1). Raises :class:`DataError` on a non-square,
     non-finite or non-symmetric matrix or bad labels. The diagonal is not
     data: a non-finite one (NaN from some toolboxes, ``inf`` after Fisher's
     z) is set to 1 in the returned matrix; off-diagonal entries must be
