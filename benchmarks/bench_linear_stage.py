@@ -55,17 +55,14 @@ import jax.numpy as jnp
 import numpy as np
 
 import brainnet_cb as bn
-from brainnet_cb.dynamics.system import (
+from brainnet_cb.dynamics.structured import (
     _inverse_rows_factored,
     _operator,
-    assemble_jacobian,
-    build_network,
-    jacobian_parts,
-    newton,
     structured_inverse_rows,
     structured_slogdet,
     structured_solve,
 )
+from brainnet_cb.dynamics.system import assemble_jacobian, build_network, jacobian_parts, newton
 
 
 def synthetic(n, seed=0):

@@ -272,5 +272,16 @@ def main(repeats=3, dtype="float32", keys=ROWS):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    main()
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Issue 13's table: brainnet_cb against a hand-written reference, "
+                                             "alternating in one process (also: bench_core.py --table).")
+    ap.add_argument("--repeats", type=int, default=3, help="timed alternating calls per row (default 3)")
+    ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    ap.add_argument("--rows", help=f"comma-separated rows (default: all of {', '.join(ROWS)})")
+    args = ap.parse_args()
+    keys = args.rows.split(",") if args.rows else ROWS
+    unknown = [k for k in keys if k not in ROWS]
+    if unknown:
+        ap.error(f"unknown --rows {unknown}; choose from {list(ROWS)}")
+    main(args.repeats, args.dtype, keys)
