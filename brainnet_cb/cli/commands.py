@@ -24,6 +24,7 @@ Configuration keys, their ranges and the Python API they map onto are in
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import warnings
@@ -181,6 +182,58 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+#: What each command does, its defaults and units, and examples: the description and epilog of its ``--help``.
+_HELP = {
+    "run": ("Simulate a whole-brain network and write a NetCDF file (the Dataset of bn.simulate) and a summary PNG "
+            "beside it, then print a summary. Without CONFIG: 10 min of resting state on the bundled tvb76 "
+            "connectome (Coombes-Byrne nodes, linear delayed coupling, noise), recording node activity, BOLD "
+            "and EEG. Times are in ms, lengths in mm; every configuration key is listed by --print-config "
+            "and in docs/cli.md.",
+            "examples:\n"
+            "  brainnet-cb run --duration 60000 --out rest.nc      # 1 min of simulated time\n"
+            "  brainnet-cb run --print-config > run.toml           # the default configuration, commented\n"
+            "  brainnet-cb run run.toml --set coupling.G=0.8 --set connectome.atlas=tvb68\n"),
+    "sweep": ("Run a grid of simulations in one compiled batch (bn.sweep) and write their FC summaries as a NetCDF "
+              "file with a heat-map PNG beside it. The grid is the [sweep.grid] table: parameter = list of values "
+              "(a model parameter, G, speed, seed or noise_<state>); without CONFIG, G = [0.25, 0.5, 0.75, 1.0] "
+              "for 2 min each on tvb76. Times in ms.",
+              "examples:\n"
+              "  brainnet-cb sweep --print-config > sweep.toml       # edit [sweep.grid], then:\n"
+              "  brainnet-cb sweep sweep.toml --out sweep.nc\n"
+              "  brainnet-cb sweep --set 'sweep.grid.G=[0.5, 1.0, 1.5]' --duration 60000\n"),
+    "fit": ("Fit the model to empirical functional connectivity (FC) and write the result as a NetCDF file. "
+            "Without CONFIG: the working-point recipe (bn.fit_working_point) on the bundled 80-region HCP data "
+            "(hcp80), fitted to one group of subjects and scored on the other beside the structural baseline. "
+            "fit.method = \"grid\" or \"gradient\" fits one parameter (bn.fit_grid / bn.fit_gradient). "
+            "Times in ms.",
+            "examples:\n"
+            "  brainnet-cb fit --out fit.nc\n"
+            "  brainnet-cb fit --print-config > fit.toml           # edit the [fit] table, then:\n"
+            "  brainnet-cb fit fit.toml --set fit.method=grid --set 'fit.values=[0.5, 1.0, 1.5]'\n"),
+    "atlases": ("List every name connectome.atlas accepts (bn.load_atlas): the bundled connectomes with their "
+                "number of regions, then the HCP connectomes.",
+                "example:\n  brainnet-cb atlases\n  brainnet-cb run --set connectome.atlas=tvb68\n"),
+    "info": ("Print the versions of brainnet_cb and its dependencies, the JAX backend and devices, whether float64 "
+             "is on, the registered node models (plug-ins included) and the bundled atlases: what a bug report "
+             "needs.",
+             "example:\n  brainnet-cb info\n"),
+}
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, the examples (text with line breaks) kept line by line, the description wrapped."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _add_command(sub, name, help):
+    description, epilog = _HELP[name]
+    return sub.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=_Formatter)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``brainnet-cb`` (documented in docs/cli.md)."""
     from .._version import __version__  # noqa: PLC0415
@@ -188,25 +241,46 @@ def parser() -> argparse.ArgumentParser:
     top = _Parser(
         prog="brainnet-cb",
         description="Whole-brain network simulation with Coombes-Byrne neural masses. "
-                    "Options without a command (e.g. brainnet-cb --duration 60000) apply to `run`.",
+                    "Options without a command (e.g. brainnet-cb --duration 60000) apply to `run`. "
+                    "`brainnet-cb COMMAND --help` describes each command.",
+        epilog="examples:\n"
+               "  brainnet-cb run --duration 60000 --out rest.nc   # 1 min of resting state on tvb76\n"
+               "  brainnet-cb run --print-config > run.toml        # the configuration to edit\n"
+               "  brainnet-cb fit                                  # fit to the bundled HCP FC\n",
+        formatter_class=_Formatter,
     )
     top.add_argument("--version", action="version", version=f"brainnet-cb {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="{run,sweep,fit,atlases,info}")
-    run = sub.add_parser("run", help="simulate (default: resting state on tvb76 with BOLD and EEG)",
-                         description="Simulate and write a NetCDF file and a summary PNG beside it.")
+    sub = top.add_subparsers(dest="command", metavar="{run,sweep,fit,atlases,info}", parser_class=_Parser)
+    run = _add_command(sub, "run", "simulate (default: resting state on tvb76 with BOLD and EEG)")
     _common(run, "NetCDF output (= --set output.path=...; the PNG gets the same name with .png)", RunConfig)
     run.add_argument("--no-figure", action="store_true", help="no summary PNG")
     run.set_defaults(func=_run, out_key="output.path")
-    sw = sub.add_parser("sweep", help="a parameter sweep from a CONFIG with a [sweep] table")
+    sw = _add_command(sub, "sweep", "a parameter sweep from a CONFIG with a [sweep] table")
     _common(sw, "NetCDF output (= --set sweep.path=...; the heat map PNG gets the same name with .png)",
             SweepConfig)
     sw.set_defaults(func=sweep_command, no_figure=False, out_key="sweep.path")
-    ft = sub.add_parser("fit", help="fit the model to empirical FC (default: working point, bundled HCP data)")
+    ft = _add_command(sub, "fit", "fit the model to empirical FC (default: working point, bundled HCP data)")
     _common(ft, "NetCDF output (= --set fit.path=...)", FitConfig)
     ft.set_defaults(func=fit_command, no_figure=False, out_key="fit.path")
-    sub.add_parser("atlases", help="list the bundled connectomes").set_defaults(func=_atlases)
-    sub.add_parser("info", help="versions, JAX devices, node models").set_defaults(func=_info)
+    _add_command(sub, "atlases", "list the bundled connectomes").set_defaults(func=_atlases)
+    _add_command(sub, "info", "versions, JAX devices, node models").set_defaults(func=_info)
+    top.commands = sub.choices  # name -> its parser: an unknown option is refused by its command's parser
     return top
+
+
+def _parse(top, argv):
+    """``top.parse_args(argv)``, an unknown option refused by the command it was given to (its ``--help`` named,
+    and the closest option suggested) rather than by ``brainnet-cb`` itself."""
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        command = top.commands.get(getattr(args, "command", None))
+        if command is None:
+            top.error(f"unrecognized arguments: {' '.join(extra)}")
+        options = [o for action in command._actions for o in action.option_strings if o.startswith("--")]
+        close = difflib.get_close_matches(extra[0].split("=", 1)[0], options, n=1)
+        hint = f" (did you mean {close[0]}?)" if close and extra[0].startswith("-") else ""
+        command.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
 
 
 def main(argv=None) -> int:
@@ -225,7 +299,7 @@ def main(argv=None) -> int:
     if argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["run"] + argv
     try:
-        args = top.parse_args(argv)
+        args = _parse(top, argv)
     except SystemExit as stop:  # --help, --version (0) or a usage error (2, already printed)
         return int(stop.code or 0)
     args.own_process = own_process

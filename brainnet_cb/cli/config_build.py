@@ -23,8 +23,9 @@ def resolve_path(path, base):
     return p if p.is_absolute() or base is None else pathlib.Path(base) / p
 
 
-def existing_path(key: str, value: str, base=None) -> pathlib.Path:
-    """``value`` resolved (:func:`resolve_path`), refused naming ``key`` where nothing is there.
+def existing_path(key: str, value: str, base=None, folder: bool = False) -> pathlib.Path:
+    """``value`` resolved (:func:`resolve_path`), refused naming ``key`` where nothing is there, or a folder
+    where a file is expected (``folder=False``).
 
     Parameters
     ----------
@@ -34,12 +35,14 @@ def existing_path(key: str, value: str, base=None) -> pathlib.Path:
         The path as configured.
     base : str or pathlib.Path, optional
         The config file's folder (None: no config file, the working folder).
+    folder : bool
+        Whether a folder is accepted (``connectome.file``: a TVB connectivity folder).
 
     Raises
     ------
     ConfigError
-        Nothing at the resolved path; the message names the key, the path read and the folder relative
-        paths are read from.
+        Nothing at the resolved path, or a folder where a file is expected; the message names the key, the
+        path read and the folder relative paths are read from.
     """
     path = resolve_path(value, base)
     if not path.exists():
@@ -48,6 +51,8 @@ def existing_path(key: str, value: str, base=None) -> pathlib.Path:
         relative = "" if pathlib.Path(value).expanduser().is_absolute() else f" (relative paths are read from {where})"
         raise ConfigError(f"{key} = {value!r}: no such file {str(path)!r}{relative}; give the path of an existing "
                           "file")
+    if path.is_dir() and not folder:
+        raise ConfigError(f"{key} = {value!r} is a folder ({str(path)!r}); give the path of a file in it")
     return path
 
 
@@ -76,17 +81,20 @@ def build_connectome(section: ConnectomeSection, base=None):
                               f"weights matrix only; connectome.file = {section.file!r} holds its own tract "
                               f"lengths and labels. Remove {' and '.join(beside)}, or give the matrices as "
                               "connectome.weights, connectome.lengths and connectome.labels")
+        path = existing_path("connectome.file", section.file, base, folder=True)
         try:
-            return io.read_connectome(existing_path("connectome.file", section.file, base),
-                                      missing_lengths=section.missing_lengths)
+            return io.read_connectome(path, missing_lengths=section.missing_lengths)
         except MissingLengthsError as err:  # the reader's fix names its Python argument: say the key instead
             raise MissingLengthsError.at(err.source, err.what, 'set connectome.missing_lengths = "zero"') from None
+        except BrainnetError as err:  # e.g. a folder without weights.txt: say which key named it
+            raise ConfigError(f"connectome.file = {section.file!r}: {err}") from None
+    path = existing_path(f"connectome.{key}", matrix, base)  # a missing weights file before its missing lengths
     if not section.lengths and section.missing_lengths == "raise":
         raise ConfigError(f"connectome.{key} is set without connectome.lengths; delays need tract lengths (mm). "
                           'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
                           "without conduction delays")
     return io.read_matrix(
-        existing_path(f"connectome.{key}", matrix, base),
+        path,
         existing_path("connectome.lengths", section.lengths, base) if section.lengths else None,
         labels=existing_path("connectome.labels", section.labels, base) if section.labels else None,
         missing_lengths=section.missing_lengths,

@@ -16,7 +16,7 @@ import math
 
 from .config_schema import NOISE_KEYS, NOISE_KINDS, ConfigError, FitConfig, RunConfig, SweepConfig, range_text
 from .config_toml import _toml_value
-from .config_values import _number_or_list, _show, _type_name, _unknown
+from .config_values import _closest, _number_or_list, _show, _type_name, _unknown
 
 
 def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
@@ -27,7 +27,9 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
     """
     kind = table.get("kind", "Additive")
     if kind not in NOISE_KINDS:
-        raise ConfigError(f"noise.kind = {_show(kind)} is not one of {', '.join(map(json.dumps, NOISE_KINDS))}")
+        hint = _closest(kind, NOISE_KINDS) if isinstance(kind, str) else ""
+        raise ConfigError(f"noise.kind = {_show(kind)} is not allowed{hint}; allowed: "
+                          f"{', '.join(map(json.dumps, NOISE_KINDS))}")
     noise = {"kind": kind} if "kind" in table else {}
     if "tau" in table:
         if kind != "OrnsteinUhlenbeck":
@@ -109,6 +111,9 @@ def _check_tables(cfg: RunConfig) -> RunConfig:
     if isinstance(cfg, SweepConfig):
         grid = {}
         for key, value in cfg.sweep.grid.items():
+            if value == []:
+                raise ConfigError(f"sweep.grid.{key} = [] is empty; give the values to sweep, e.g. "
+                                  f"sweep.grid.{key} = [0.5, 1.0]")
             ok = isinstance(value, list) and value and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool)
                 or isinstance(v, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in v)

@@ -62,11 +62,13 @@ def _check_value(key, value, f):
         choices = choices() if callable(choices) else choices
         if choices is not None and value not in choices:
             shown = ", ".join(json.dumps(c) for c in choices)
-            raise ConfigError(f"{key} = {_show(value)} is not allowed; allowed: {shown}")
+            raise ConfigError(f"{key} = {_show(value)} is not allowed{_closest(value, choices)}; allowed: {shown}")
         return value
     if f.type in ("list", list):
         if meta["items"] == "number":
-            if not isinstance(value, list) or not value or not all(
+            if value == []:
+                raise ConfigError(f"{key} = [] is empty; expected a non-empty list of numbers, e.g. {key} = [0.5, 1.0]")
+            if not isinstance(value, list) or not all(
                     isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
                                   "expected a non-empty list of numbers")
@@ -81,6 +83,13 @@ def _check_value(key, value, f):
                               "expected a table")
         return dict(value)
     raise TypeError(f"unsupported config field type {f.type!r}")  # pragma: no cover
+
+
+def _closest(value, choices) -> str:
+    """`` (did you mean "X"?)`` for a misspelt choice (another case first, then the closest spelling), else ``""``."""
+    same = [c for c in choices if c and c.lower() == value.lower()]
+    close = same or difflib.get_close_matches(value, [c for c in choices if c], n=1)
+    return f" (did you mean {json.dumps(close[0])}?)" if close else ""
 
 
 def _unknown(key, allowed, section):
@@ -110,7 +119,10 @@ def _build(cls, data, prefix=""):
 
 def _number_or_list(key, value):
     if isinstance(value, list):
-        if not value or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        if not value:
+            raise ConfigError(f"{key} = [] is empty; expected a number or a non-empty list of numbers (one per "
+                              "region)")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             raise ConfigError(f"{key} = {_show(value)} has the wrong type (list); expected a number "
                               "or a non-empty list of numbers (one per region)")
         return [float(v) for v in value]

@@ -85,7 +85,8 @@ BAD = [
     ("[model.parameters]\nbeta = 1.0\n", 2, "unknown key 'model.parameters.beta'"),
     ("[noise]\nw = 0.1\n", 2,
      "unknown key 'noise.w'; allowed keys in [noise] (kind, tau and the state variables of CoombesByrne): kind, tau, r, v"),
-    ('[noise]\nkind = "Pink"\nv = 0.1\n', 2, 'noise.kind = "Pink" is not one of "Additive", "OrnsteinUhlenbeck"'),
+    ('[noise]\nkind = "Pink"\nv = 0.1\n', 2, 'noise.kind = "Pink" is not allowed; allowed: "Additive", '
+     '"OrnsteinUhlenbeck"'),
     ("[noise]\ntau = 100.0\nv = 0.1\n", 2,
      'noise.tau is the correlation time of coloured noise; set noise.kind = "OrnsteinUhlenbeck" to use it'),
     ('[noise]\nkind = "OrnsteinUhlenbeck"\nv = 0.1\n', 2,
@@ -127,8 +128,8 @@ def test_bad_config_from_the_command_line_exits_nonzero_without_traceback(tmp_pa
 
 def test_set_override_errors_name_the_key(capsys):
     assert cli.main(["run", "--set", "run.dtype=float16", "--print-config"]) == 2
-    assert capsys.readouterr().err == ('brainnet-cb: error: run.dtype = "float16" is not allowed; '
-                                       'allowed: "float32", "float64"\n')
+    assert capsys.readouterr().err == ('brainnet-cb: error: run.dtype = "float16" is not allowed (did you mean '
+                                       '"float64"?); allowed: "float32", "float64"\n')
 
 
 @pytest.mark.parametrize("cls, command", [(config.RunConfig, "run"), (config.SweepConfig, "sweep"),

@@ -40,7 +40,7 @@ def matrices(tmp_path):
      "unknown key 'rnu' (did you mean 'run'?); allowed keys in the top level: run, connectome, model, coupling, "
      "noise, monitors, output"),
     ("run", 'run.seed = 1\n[connectome]\natlas = "tvb77"\n', 3,
-     'connectome.atlas = "tvb77" is not allowed; allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", '
+     'connectome.atlas = "tvb77" is not allowed (did you mean "tvb76"?); allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", '
      '"hcp80"'),
     ("run", "[model.parameters]\neta = 1.0\netaa = 1.0\n", 3,
      "unknown key 'model.parameters.etaa' (did you mean 'eta'?); allowed keys in [model.parameters] (parameters of "

@@ -35,17 +35,34 @@ def test_the_installed_command_prints_help_and_version_without_a_traceback():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["run", "--durashun"], "brainnet-cb: error: unrecognized arguments: --durashun (see brainnet-cb --help)\n"),
+    (["run", "--durashun"],
+     "brainnet-cb: error: unrecognized arguments: --durashun (did you mean --duration?) (see brainnet-cb run --help)\n"),
+    (["--sett", "coupling.G=1"],  # options without a command are run's (coupling.G=1 is taken as its CONFIG)
+     "brainnet-cb: error: unrecognized arguments: --sett (did you mean --set?) (see brainnet-cb run --help)\n"),
     (["run", "--duration", "long"],
      "brainnet-cb: error: argument --duration: invalid float value: 'long' (see brainnet-cb run --help)\n"),
     (["sweep", "--seed", "1.5"],
      "brainnet-cb: error: argument --seed: invalid int value: '1.5' (see brainnet-cb sweep --help)\n"),
-    (["info", "extra"], "brainnet-cb: error: unrecognized arguments: extra (see brainnet-cb --help)\n"),
+    (["info", "extra"], "brainnet-cb: error: unrecognized arguments: extra (see brainnet-cb info --help)\n"),
 ])
 def test_usage_errors_are_one_line_with_status_2(capsys, argv, message):
     assert cli.main(argv) == 2
     captured = capsys.readouterr()
     assert captured.err == message and captured.out == ""
+
+
+@pytest.mark.parametrize("command, says", [
+    ("run", "Simulate a whole-brain network"), ("sweep", "Run a grid of simulations"),
+    ("fit", "Fit the model to empirical functional connectivity"), ("atlases", "List every name connectome.atlas"),
+    ("info", "Print the versions of brainnet_cb"),
+])
+def test_every_command_help_says_what_it_does_and_gives_an_example(capsys, command, says):
+    assert cli.main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    description = text.split("\n\n")[1]
+    assert " ".join(description.split()).startswith(says)
+    examples = text[text.index("\nexample") + 1:].splitlines()[1:]
+    assert examples and all(line.startswith("  brainnet-cb ") for line in examples)
 
 
 def test_an_unreadable_config_is_one_line_with_status_2(tmp_path, capsys):

@@ -196,3 +196,48 @@ def test_a_config_with_every_monitor_disabled_is_refused_before_the_run(tmp_path
     assert _error(capsys) == ("[monitors] records nothing: monitors.activity, monitors.bold and monitors.eeg are all "
                               "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true")
     assert not (tmp_path / "r.nc").exists()
+
+
+@pytest.mark.parametrize("table, message", [
+    ('file = "empty"', "connectome.file = 'empty': '{empty}' contains no weights.txt (found: []); a TVB "
+                       "connectivity needs weights.txt, tract_lengths.txt and centres.txt."),
+    ('weights = "empty"\nmissing_lengths = "zero"', "connectome.weights = 'empty' is a folder ('{empty}'); give the "
+                                                    "path of a file in it"),
+    ('weights = "w.npy"\nlengths = "empty"', "connectome.lengths = 'empty' is a folder ('{empty}'); give the path of "
+                                             "a file in it"),
+    # the missing weights file is named first, not the lengths the user has not got to yet
+    ('weights = "nothere.npy"', "connectome.weights = 'nothere.npy': no such file '{folder}/nothere.npy' (relative "
+                                "paths are read from the config file's folder, {folder}); give the path of an "
+                                "existing file"),
+])
+def test_a_connectome_path_that_is_a_folder_or_missing_is_refused_naming_its_key(tmp_path, capsys, table, message):
+    _matrices(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "c.toml").write_text(f"[connectome]\n{table}\n")
+    assert cli.main(["run", str(tmp_path / "c.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    assert _error(capsys) == message.format(empty=tmp_path / "empty", folder=tmp_path)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("coupling.kind=linear", 'coupling.kind = "linear" is not allowed (did you mean "Linear"?); allowed: "Linear", '
+                             '"Diffusive", "Conductance"'),
+    ("model.name=CoomesByrne", 'model.name = "CoomesByrne" is not allowed (did you mean "CoombesByrne"?); allowed: '
+                               '"CoombesByrne", "CoombesByrne4D", "MontbrioPazoRoxin", "JansenRit"'),
+    ("noise.kind=additive", 'noise.kind = "additive" is not allowed (did you mean "Additive"?); allowed: '
+                            '"Additive", "OrnsteinUhlenbeck"'),
+    ("model.parameters.eta=[]", "model.parameters.eta = [] is empty; expected a number or a non-empty list of numbers "
+                                "(one per region)"),
+])
+def test_a_misspelt_choice_or_an_empty_list_is_named_with_the_fix(capsys, override, message):
+    assert cli.main(["run", "--set", override, "--print-config"]) == 2
+    assert _error(capsys) == message
+
+
+@pytest.mark.parametrize("command, override, message", [
+    ("sweep", "sweep.grid.G=[]", "sweep.grid.G = [] is empty; give the values to sweep, e.g. sweep.grid.G = [0.5, 1.0]"),
+    ("fit", "fit.values=[]", "fit.values = [] is empty; expected a non-empty list of numbers, e.g. fit.values = [0.5, "
+                             "1.0]"),
+])
+def test_an_empty_list_of_values_is_called_empty(capsys, command, override, message):
+    assert cli.main([command, "--set", override, "--print-config"]) == 2
+    assert _error(capsys) == message
