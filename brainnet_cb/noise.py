@@ -53,7 +53,7 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from ._checks import per_region
-from ._pytree import _equal
+from ._pytree import _equal, numbers_as_array
 from .errors import NoiseError
 from .units import _brainunit, _is_quantity, to_ms
 
@@ -73,23 +73,51 @@ INITIAL_DRAW = 2**32 - 1
 CONVENTIONS = ("ito", "stratonovich")
 
 
-def _check_amplitudes(cls, sigma):
+def _checked_amplitudes(cls, sigma) -> dict:
+    """``sigma`` checked, each list or tuple of numbers as a float array (as the node models convert theirs).
+
+    A list and ``np.asarray`` of it then give the same noise (repr, ``==``, a
+    run's numbers); booleans, strings and nested lists are refused here, on
+    the host; the number of regions is checked once the connectome is known
+    (:meth:`Noise.amplitudes`).
+    """
     if not sigma:
         raise NoiseError(f"{cls}() needs at least one amplitude, e.g. {cls}(v=0.2).")
+    out = {}
     for name, value in sigma.items():
-        if _is_quantity(value):  # converted once the model (the unit of the state) is known: Noise.resolved
-            value = value.mantissa
+        value = numbers_as_array(value) if isinstance(value, (list, tuple)) else value
+        plain = value.mantissa if _is_quantity(value) else value  # converted with the model: Noise.resolved
         try:
-            if isinstance(value, (str, bytes, bool, np.bool_)):  # NumPy would read "0.1" as 0.1 and True as 1
+            if isinstance(plain, (str, bytes, bool, np.bool_)) or (  # NumPy would read "0.1" as 0.1, True as 1
+                    isinstance(plain, (list, tuple, np.ndarray)) and np.asarray(plain).dtype.kind in "USb"):
                 raise TypeError(value)
-            arr = np.asarray(value, dtype=float)
+            arr = np.asarray(plain, dtype=float)
         except (TypeError, ValueError):
             raise NoiseError(
                 f"noise amplitude {name}={value!r} must be a number or one per region, in units of the state "
-                f"per sqrt(ms), or a brainunit quantity of that dimension; got {type(value).__name__}."
+                f"per sqrt(ms), or a brainunit quantity of that dimension; got {_kind(value)}.{_one_quantity(value)}"
             ) from None
+        if arr.ndim > 1:
+            raise NoiseError(f"noise amplitude {name} of {cls} must be a number or one per region (a flat list or "
+                             f"1-D array); got shape {arr.shape}.")
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise NoiseError(f"noise amplitude {name}={sigma[name]!r} must be finite and >= 0.")
+        out[name] = value
+    return out
+
+
+def _one_quantity(value) -> str:
+    """The fix for a list of quantities (one quantity of an array is what the class takes), else ``""``."""
+    if isinstance(value, (list, tuple)) and any(_is_quantity(v) for v in value):
+        return " Give one quantity of an array instead, e.g. np.array([0.05, 0.1]) / u.ms**0.5."
+    return ""
+
+
+def _kind(value) -> str:
+    """What ``value`` is, for the messages: ``list``, or ``list of bool`` for a sequence."""
+    if isinstance(value, (list, tuple)) and value:
+        return f"{type(value).__name__} of {', '.join(sorted({type(v).__name__ for v in value}))}"
+    return type(value).__name__
 
 
 def _unit_text(spec) -> str:
@@ -110,8 +138,7 @@ class Noise:
             raise NoiseError(f"{type(self).__name__} takes its amplitudes by state name, e.g. "
                              f"{type(self).__name__}(v=0.01) for noise on v; got the positional value(s) "
                              f"{', '.join(map(repr, args))}.")
-        _check_amplitudes(type(self).__name__, sigma)
-        self.sigma = dict(sigma)
+        self.sigma = _checked_amplitudes(type(self).__name__, sigma)
 
     def _extra(self) -> str:
         return ""
@@ -135,8 +162,7 @@ class Noise:
         """The same noise with the amplitudes ``sigma`` (the other options kept)."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        _check_amplitudes(type(self).__name__, sigma)
-        new.sigma = dict(sigma)
+        new.sigma = _checked_amplitudes(type(self).__name__, sigma)
         return new
 
     #: Power of the ms in the unit of an amplitude: the state per ms**time_power (``Additive``: 1/2).
@@ -214,7 +240,7 @@ class Noise:
                 raise NoiseError(
                     f"noise on {name!r}, but {type(model).__name__} has states {model.states}."
                 )
-            arr = per_region(value, n_regions, f"noise amplitude {name}", NoiseError)
+            arr = per_region(value, n_regions, f"noise amplitude {name} of {type(self).__name__}", NoiseError)
             rows.append(model.states.index(name))
             values.append(np.broadcast_to(arr, (n_regions,)))
         return tuple(rows), jnp.asarray(np.stack(values), dtype=dtype)
@@ -248,10 +274,13 @@ class Additive(Noise):
 
     Parameters
     ----------
-    **sigma : float, array or brainunit.Quantity
+    **sigma : float, list, array or brainunit.Quantity
         One amplitude per noisy state variable, by name: ``Additive(v=0.2)``
         or ``Additive(r=0.01, v=0.2)``; a scalar or one value per region
-        (state per sqrt(ms)).
+        (state per sqrt(ms)). A list or tuple of numbers is a float array
+        (``Additive(v=[0.1, 0.2])`` is ``Additive(v=np.array([0.1, 0.2]))``);
+        its length is checked against the connectome when the run is
+        specified (:class:`~brainnet_cb.Simulation`), before compiling.
 
     Examples
     --------
@@ -294,11 +323,11 @@ class OrnsteinUhlenbeck(Noise):
 
     Parameters
     ----------
-    tau : float, array or brainunit time
+    tau : float, list, array or brainunit time
         Correlation time (ms) > 0; a scalar or one value per region.
     initial : {"stationary", "zero"}, default "stationary"
         Law of :math:`\eta` at ``t = 0``.
-    **sigma : float, array or brainunit.Quantity
+    **sigma : float, list, array or brainunit.Quantity
         Amplitudes per noisy state variable, by name (``v=0.05``), in the
         state per :math:`\mathrm{ms}^{3/2}` (``v=0.05 / u.ms**1.5`` for a
         dimensionless state; another dimension is a ``NoiseError``).
@@ -313,6 +342,9 @@ class OrnsteinUhlenbeck(Noise):
     time_power = 1.5  # sigma drives eta (state per ms): the state per ms**1.5
 
     def __init__(self, tau, initial="stationary", **sigma):
+        if isinstance(tau, (list, tuple)) and np.asarray(numbers_as_array(tau)).dtype.kind in "USb":
+            raise NoiseError(f"OrnsteinUhlenbeck tau must be a number in ms, one per region or a brainunit "
+                             f"quantity; got {tau!r} ({_kind(tau)}).")
         arr = np.asarray(to_ms(tau, "OrnsteinUhlenbeck tau", NoiseError), dtype=float)
         if arr.ndim > 1 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise NoiseError(f"OrnsteinUhlenbeck tau (correlation time, ms) must be finite and > 0; got {tau!r}.")
@@ -353,7 +385,7 @@ class Multiplicative(Noise):
     Parameters
     ----------
     convention : {"ito", "stratonovich"}, default "ito"
-    **sigma : float, array or brainunit.Quantity
+    **sigma : float, list, array or brainunit.Quantity
         Relative amplitudes per noisy state variable, by name, in
         :math:`\mathrm{ms}^{-1/2}` whatever the unit of the state
         (``r=0.1 / u.ms**0.5``; another dimension is a ``NoiseError``).

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 from brainstate.nn import Param
 
+from .._pytree import numbers_as_array
 from ..errors import ModelError, NoiseError
 from ..integrators import exp_euler
 from .braintools_methods import resolve_step_method
@@ -31,8 +32,9 @@ class WhiteNoise:
 
     Parameters
     ----------
-    sigma : float, array or brainunit.Quantity
-        Amplitude, in units of the state per :math:`\sqrt{\mathrm{ms}}`
+    sigma : float, array, list or brainunit.Quantity
+        Amplitude (a list of numbers, one per unit, is a float array), in units
+        of the state per :math:`\sqrt{\mathrm{ms}}`
         (:math:`dx = f\,dt + \sigma\,dW`, :math:`dW` in :math:`\sqrt{\mathrm{ms}}`).
         A quantity is converted by :class:`CoombesByrneStep`, which knows the
         state: ``noise_v`` in :math:`1/\sqrt{\mathrm{ms}}` (``0.05 / u.ms**0.5``),
@@ -40,7 +42,11 @@ class WhiteNoise:
     """
 
     def __init__(self, sigma: float):
+        if isinstance(sigma, (list, tuple)):  # one amplitude per unit, as an array (a list failed in update)
+            sigma = numbers_as_array(sigma)
         try:
+            if isinstance(sigma, (list, tuple)):  # booleans, strings, a ragged list: NumPy would read True as 1
+                raise TypeError(sigma)
             arr = np.asarray(u.get_mantissa(sigma) if isinstance(sigma, u.Quantity) else sigma, dtype=float)
         except (TypeError, ValueError):
             raise NoiseError(
@@ -81,11 +87,13 @@ def _as_noise(noise, name):
         return noise
     if isinstance(noise, (int, float)) and not isinstance(noise, bool):
         return WhiteNoise(float(noise))
+    if isinstance(noise, (list, tuple)):
+        noise = numbers_as_array(noise)
     if isinstance(noise, (np.ndarray, np.number, jax.Array)) and np.asarray(noise).dtype.kind in "iuf":
         return WhiteNoise(noise)  # one amplitude per unit, as WhiteNoise(array) takes it
     raise NoiseError(
-        f"{name} must be None, a float amplitude or bn.WhiteNoise(sigma) (or an array of amplitudes, one per unit); "
-        f"got {noise!r}."
+        f"{name} must be None, a float amplitude or bn.WhiteNoise(sigma) (or a list or array of amplitudes, one "
+        f"per unit); got {noise!r}."
     )
 
 
@@ -199,7 +207,7 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         (2.0), conductance scale (1.0), synaptic reversal potential (-4.0).
     init_r, init_v : callable
         Initialisers of ``r`` (default ``Constant(0.1)``) and ``v`` (``Constant(0.0)``).
-    noise_r, noise_v : WhiteNoise or float or None
+    noise_r, noise_v : WhiteNoise, float, list or array of floats (one per unit), or None
         Additive white noise on ``r`` / ``v``, as an SDE term
         :math:`\sigma\sqrt{dt}\,\xi` added to the state each step.
     method : str, default "exp_euler"
