@@ -117,12 +117,37 @@ def _check_post(structure, n: int, dtype, coupling: Coupling) -> None:
 
 @pytree_dataclass
 class Linear(Coupling):
-    r"""Linear current coupling: :math:`c_i = G\,S_i`, into ``v`` for Coombes–Byrne.
+    r"""Linear current coupling: the delayed weighted sum of the sources, scaled by ``G``.
+
+    .. math:: c_i(t) = G_i\,S_i(t) = G_i \sum_j W_{ij}\, r_j(t - \tau_{ij}),
+              \qquad \tau_{ij} = L_{ij} / \mathrm{speed},
+
+    with ``W[target, source]`` (normalised by its largest weight unless the run's
+    ``normalize`` says otherwise) and the lags rounded to whole steps. ``c_i``
+    enters the model's coupling port, ``v`` for Coombes–Byrne
+    (:math:`\dot v_i = \dots + c_i`), as in TVB's linear coupling of its
+    ``CoombesByrne2D`` model [1]_.
 
     Parameters
     ----------
     G : float or array, default 1.0
-        Global coupling strength (a scalar, or one value per target region).
+        Global coupling strength: a scalar, or one value per target region
+        (a list is made an array). Dimensionless: ``S`` has the unit of the
+        sent rate ``r`` (1/ms) and ``c`` that of ``dv/dt`` (1/ms).
+
+    References
+    ----------
+    .. [1] P. Sanz Leon et al. (2013). The Virtual Brain: a simulator of primate
+       brain network dynamics. *Frontiers in Neuroinformatics* 7, 10.
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    >>> ds = bn.simulate(bn.CoombesByrne(), conn, duration=20.0, dt=0.1,
+    ...                  coupling=bn.Linear(G=0.5), speed=3.0)  # 10 ms delays
+    >>> bn.Linear(G=0.5).post(np.array([1.0, 0.2]), None, None)  # c = G S
+    array([0.5, 0.1])
     """
 
     G: Parameter = 1.0
@@ -133,10 +158,30 @@ class Linear(Coupling):
 
 @pytree_dataclass
 class Diffusive(Coupling):
-    r"""Diffusive coupling: :math:`c_i = G \sum_j W_{ij} (r_j(t-\tau_{ij}) - r_i(t))`.
+    r"""Diffusive (difference) coupling: :math:`c_i = G \sum_j W_{ij} (r_j(t-\tau_{ij}) - r_i(t))`.
 
-    Equal to :math:`G (S_i - s_i r_i)` with the in-strength :math:`s_i = \sum_j W_{ij}`;
-    zero when all regions share the same (delayed) activity.
+    Equal to :math:`G (S_i - s_i r_i)` with the in-strength :math:`s_i = \sum_j W_{ij}`
+    (``W[target, source]``); zero when all regions share the same (delayed)
+    activity. TVB calls it ``Difference`` [1]_. It enters the model's coupling
+    port (``v`` for Coombes–Byrne).
+
+    Parameters
+    ----------
+    G : float or array, default 1.0
+        Global coupling strength: a scalar, or one value per target region;
+        dimensionless (as for :class:`Linear`).
+
+    References
+    ----------
+    .. [1] P. Sanz Leon et al. (2013). The Virtual Brain: a simulator of primate
+       brain network dynamics. *Frontiers in Neuroinformatics* 7, 10.
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> S, r, strength = np.array([1.0, 0.5]), np.array([0.2, 0.4]), np.array([1.0, 1.0])
+    >>> bn.Diffusive(G=2.0).post(S, r, strength)  # G (S - s r)
+    array([1.6, 0.2])
     """
 
     G: Parameter = 1.0
@@ -149,10 +194,31 @@ class Diffusive(Coupling):
 class Conductance(Coupling):
     r"""Conductance-based coupling: the long-range term adds to the synaptic conductance.
 
-    For Coombes–Byrne, :math:`g_i = k\pi r_i + G S_i`, which enters both the
-    :math:`-g r` and the :math:`(v_\mathrm{syn} - v) g` terms, so excitatory
-    or inhibitory action depends on :math:`v_\mathrm{syn}`. Needs a model with a
-    ``"g"`` input port.
+    For Coombes–Byrne [1]_, :math:`g_i = k\pi r_i + G S_i` with
+    :math:`S_i = \sum_j W_{ij}\, r_j(t - \tau_{ij})` (``W[target, source]``),
+    which enters both the :math:`-g r` and the :math:`(v_\mathrm{syn} - v) g`
+    terms, so excitatory or inhibitory action depends on :math:`v_\mathrm{syn}`.
+    Needs a model with a ``"g"`` input port (``bn.CoombesByrne`` has one).
+
+    Parameters
+    ----------
+    G : float or array, default 1.0
+        Global coupling strength: a scalar, or one value per target region;
+        in the unit of the model's ``k`` (:math:`G S_i` adds to :math:`k\pi r_i`).
+
+    References
+    ----------
+    .. [1] S. Coombes and Á. Byrne (2019). Next generation neural mass models.
+       In *Nonlinear Dynamics in Computational Neuroscience*, pp. 1-16. Springer.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    >>> ds = bn.simulate(bn.CoombesByrne(), conn, duration=20.0, dt=0.1,
+    ...                  coupling=bn.Conductance(G=0.5), speed=3.0)
+    >>> ds.r.dims
+    ('time', 'region')
     """
 
     G: Parameter = 1.0

@@ -12,7 +12,7 @@ For each regime it sweeps the global coupling G and the noise on v with bn.sweep
 triangles, RMSE), the FCD KS distance, and where the network interacts (mean FC, the
 global-signal fraction of the variance), and whether it diverged.
 
-Regimes (science.md section 3):
+Regimes:
 - "default": the seed's node (Delta=1, eta=2, v_syn=-4): one stable focus per node;
   FC is noise-driven and weak at every G.
 - "bistable": Delta=0.7, eta=-4.6, v_syn=5: bistable nodes. On this connectome the

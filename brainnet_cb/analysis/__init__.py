@@ -12,7 +12,7 @@ labelled DataArray. Leading dims (subjects, sweep members) are kept. Durations a
 seconds or :mod:`brainunit` quantities. The differentiable twin of the pieces a
 fit needs is :mod:`brainnet_cb.analysis.jax_twins`.
 
-Definitions (``science.md`` §6):
+Definitions:
 
 - FC: :math:`FC_{ij} = \mathrm{corr}(x_i, x_j)` (Pearson) over the samples left
   after the transient, optionally band-passed (zero phase) first.

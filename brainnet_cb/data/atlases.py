@@ -215,6 +215,12 @@ def load_atlas(name: str = DEFAULT_ATLAS, *, clean: bool = True) -> Connectome:
     ConnectomeError
         For an unknown name (the message lists the valid ones).
 
+    References
+    ----------
+    .. [1] P. Sanz Leon et al. (2013). The Virtual Brain: a simulator of primate
+       brain network dynamics. *Frontiers in Neuroinformatics* 7, 10 (the
+       connectivities of tvb-data, GPL-3.0).
+
     Examples
     --------
     >>> import brainnet_cb as bn

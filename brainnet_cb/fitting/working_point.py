@@ -712,6 +712,16 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         beyond 5 in size), or Fisher z values (an infinite diagonal, or
         entries beyond 1 in size). Simulated FC is a correlation.
 
+    References
+    ----------
+    .. [1] G. Deco et al. (2013). Resting-state functional connectivity emerges
+       from structurally and dynamically shaped slow linear fluctuations.
+       *J. Neurosci.* 33, 11239–11252 (the working point near the instability,
+       FC from the linearised network).
+    .. [2] C. J. Honey et al. (2009). Predicting human resting-state functional
+       connectivity from structural connectivity. *PNAS* 106, 2035–2040 (the
+       structure-function baseline).
+
     Examples
     --------
     The linear stage and its refinement on the first 40 regions of hcp80 (20

@@ -120,6 +120,14 @@ class EEG(Monitor, LeadFieldConstructors):
         montage's), which ``to_mne`` moves to the centre of the sphere fitted
         to the sensors.
 
+    References
+    ----------
+    .. [1] E. Frank (1952). Electric potential produced by two point current
+       sources in a homogeneous conducting sphere. *J. Appl. Phys.* 23, 1225–1228.
+    .. [2] D. A. Brody, F. H. Terry, R. E. Ideker (1973). Eccentric dipole in a
+       spherical medium: generalized expression for surface potentials.
+       *IEEE Trans. Biomed. Eng.* 20, 141–143.
+
     Examples
     --------
     >>> import brainnet_cb as bn

@@ -71,6 +71,15 @@ def simulate(model, connectome=None, duration=None, dt=None, **options) -> xr.Da
     CheckpointError
         If ``resume_from`` cannot be read or belongs to another run.
 
+    References
+    ----------
+    .. [1] S. Coombes and Á. Byrne (2019). Next generation neural mass models.
+       In *Nonlinear Dynamics in Computational Neuroscience*, pp. 1-16. Springer.
+    .. [2] P. Sanz Leon et al. (2013). The Virtual Brain: a simulator of primate
+       brain network dynamics. *Frontiers in Neuroinformatics* 7, 10.
+    .. [3] P. E. Kloeden and E. Platen (1992). *Numerical Solution of Stochastic
+       Differential Equations*. Springer (Euler–Maruyama, stochastic Heun).
+
     Examples
     --------
     >>> import numpy as np, brainnet_cb as bn
