@@ -44,9 +44,9 @@ def _format_summary(s, wall, paths) -> str:
     if "mean" in s:
         units = s.get("units", "")
         unit = f" {units}" if units not in ("", "1") else ""
-        what = units if units not in ("", "1") else "dimensionless"
+        what = "" if unit else "; dimensionless"  # the unit once, after the mean
         lines.append(f"mean rate     {s['activity']} = {s['mean']:.4f}{unit} (min {s['min']:.4f}, "
-                     f"max {s['max']:.4f}; {what})")
+                     f"max {s['max']:.4f}{what})")
     if "fc_mean" in s:
         line = (f"FC ({s['fc_source']}, {s['fc_samples']} samples)  mean {s['fc_mean']:.3f}, "
                 f"sd {s['fc_sd']:.3f}")

@@ -56,6 +56,8 @@ def test_run_writes_netcdf_and_png_that_match_the_api_and_the_summary(short_run)
     s = cli.summarize(ds, kwargs["connectome"].normalized("max"))
     assert _printed(text, "regions") == "regions       76"
     assert f"r = {s['mean']:.4f} 1/ms (min" in _printed(text, "mean rate")  # the unit of the file's r
+    assert _printed(text, "mean rate") == (f"mean rate     r = {s['mean']:.4f} 1/ms (min {s['min']:.4f}, "
+                                           f"max {s['max']:.4f})")  # the unit once
     assert ds.r.attrs["units"] == s["units"] == "1/ms"
     assert f"mean {s['fc_mean']:.3f}, sd {s['fc_sd']:.3f}" in _printed(text, r"FC \(bold")
     assert f"{float(ds.r.mean()):.4f}" in _printed(text, "mean rate")
