@@ -19,7 +19,25 @@ __all__ = ["enable_float64", "resolve_dtype"]
 
 
 def enable_float64() -> None:
-    """Compute in float64 from now on (JAX ``jax_enable_x64`` and brainstate precision 64)."""
+    """Compute in float64 from now on (JAX ``jax_enable_x64`` and brainstate precision 64).
+
+    Call it once, before building arrays or running: runs whose ``dtype`` is
+    not given are float64 afterwards (float32 before). Both switches are set
+    because importing brainstate can reset ``jax_enable_x64``; setting only
+    JAX's would leave a run silently in float32. A run can also ask for
+    ``dtype="float64"`` itself.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp, brainnet_cb as bn
+    >>> bn.enable_float64()  # doctest: +SKIP
+    >>> jnp.asarray(1.0).dtype  # doctest: +SKIP
+    dtype('float64')
+    """
     import brainstate  # noqa: PLC0415 - only a float64 session needs its switch
 
     brainstate.environ.set(precision=64)

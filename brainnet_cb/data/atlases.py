@@ -155,7 +155,33 @@ def _check_name(name) -> AtlasInfo:
 
 
 def atlas_info(name: str = DEFAULT_ATLAS) -> AtlasInfo:
-    """Source, units, licence, citation, cleaning and notes of a bundled atlas."""
+    """Source, units, licence, citation, cleaning and notes of a bundled atlas.
+
+    Parameters
+    ----------
+    name : str, default "tvb76"
+        One of :func:`list_atlases`.
+
+    Returns
+    -------
+    AtlasInfo
+        ``name``, ``n_regions``, ``file``, ``sha256``, and the free text
+        ``description``, ``source``, ``units`` (weights in TVB's arbitrary
+        units; lengths, centres in mm), ``cleaning``, ``licence``,
+        ``citation`` and ``notes``.
+
+    Raises
+    ------
+    ConnectomeError
+        For an unknown name (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> info = bn.atlas_info("tvb68")
+    >>> info.n_regions, info.licence
+    (68, 'GPL-3.0-or-later (atlases/tvb/LICENSE)')
+    """
     return _check_name(name)
 
 

@@ -139,7 +139,26 @@ class CriticalCoupling:
 
 
 def relative_coupling(G, critical: CriticalCoupling):
-    """``G / G_c`` for a :class:`CriticalCoupling` result (scalar or array)."""
+    """``G / G_ref``: a coupling as a fraction of the critical (reference) one.
+
+    Parameters
+    ----------
+    G : float or array_like
+        Coupling strength(s), the ``G`` of ``bn.Linear(G=...)``.
+    critical : CriticalCoupling
+        The result of :func:`critical_coupling` for the same model and connectome.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``G / critical.G_ref`` (same shape as ``G``); 1 is the instability
+        (or the steepest rise, where the branch stays stable).
+
+    Raises
+    ------
+    DynamicsError
+        If ``critical`` is not a :class:`CriticalCoupling` or ``G`` is not finite.
+    """
     if not isinstance(critical, CriticalCoupling):
         raise DynamicsError(
             f"critical must be the result of critical_coupling(); got {type(critical).__name__}."

@@ -54,7 +54,43 @@ def lyapunov_covariance(A, Q):
     part: otherwise no stationary covariance exists); ``Q`` a real symmetric
     positive semidefinite noise intensity (a matrix, or its diagonal as a
     vector). Bartels–Stewart (:func:`scipy.linalg.solve_continuous_lyapunov`).
-    Raises :class:`DynamicsError` for anything else, before solving.
+    For the linearised network :math:`\dot x = A x + B\,\xi(t)` driven by
+    white noise, :math:`Q = B B^\top` and :math:`\Sigma` is the covariance of
+    the stationary fluctuations (Deco et al. 2013).
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n)
+        The Jacobian (1/ms), real, every eigenvalue with a negative real part.
+    Q : array_like, shape (n, n) or (n,)
+        Noise intensity (the state squared per ms), symmetric positive
+        semidefinite, or its diagonal.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+        :math:`\Sigma`, symmetric, in the state's unit squared.
+
+    Raises
+    ------
+    DynamicsError
+        For an unstable, complex, non-square or non-finite ``A``, or a ``Q``
+        that is not symmetric positive semidefinite, before solving.
+
+    References
+    ----------
+    .. [1] R. H. Bartels, G. W. Stewart (1972). Solution of the matrix equation
+       AX + XB = C. *Communications of the ACM* 15, 820–826.
+    .. [2] G. Deco et al. (2013). Resting-state functional connectivity emerges
+       from structurally and dynamically shaped slow linear fluctuations.
+       *J. Neurosci.* 33, 11239–11252.
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> bn.lyapunov_covariance(np.diag([-1.0, -2.0]), [2.0, 4.0])  # Q_ii / (2 |a_ii|)
+    array([[1., 0.],
+           [0., 1.]])
     """
     A, Q = _checked_lyapunov(A, Q)
     return _lyapunov(A, Q)

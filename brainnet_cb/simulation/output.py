@@ -227,9 +227,17 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     Parameters
     ----------
     ds : xarray.Dataset
+        What to write, e.g. the result of :func:`~brainnet_cb.simulate`
+        (a DataArray such as an FC: ``da.to_dataset(name="fc")``).
     path : str or path-like
+        The NetCDF file (``.nc``); its folder must exist.
     overwrite : bool, default False
         Replace an existing file. Without it an existing file is refused.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written. ``xarray.load_dataset(path)`` reads it back.
 
     Raises
     ------
