@@ -102,14 +102,18 @@ def output_paths(path: str, args, figure: bool) -> list:
     return [out, figure_path(out)]
 
 
-def check_free(paths, overwrite, config=None):
+def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
     """Refuse, before the run, an output that exists (without ``overwrite``), whose folder is missing, that is the
-    configuration file ``config`` being read, or that :func:`check_destination` refuses."""
-    for p in paths:
+    configuration file ``config`` being read, or that :func:`check_destination` refuses; ``paths[1]``, if given, is
+    the summary figure, which ``no_figure`` (the command's switch) leaves out."""
+    for i, p in enumerate(paths):
         if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
             raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
                                 "would replace it, --overwrite or not. Choose another --out, e.g. --out "
                                 f"{p.with_suffix('.nc')}")
+        if p.exists() and not overwrite and i == 1:
+            raise BrainnetError(f"{p} exists; pass --overwrite to replace it, choose another --out, or pass "
+                                f"{no_figure} (it is the summary figure of {paths[0]}).")
         if p.exists() and not overwrite:
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
         if not p.parent.is_dir():

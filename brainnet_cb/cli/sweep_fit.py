@@ -69,7 +69,7 @@ def sweep_command(args) -> int:
 
     paths = output_paths(cfg.sweep.path, args, cfg.output.figure)
     out = paths[0]
-    check_free(paths, args.overwrite, args.config)
+    check_free(paths, args.overwrite, args.config, no_figure="--set output.figure=false")
     spec = configuration.build_simulation(cfg, base)
     outputs = [name for m in spec.monitors for name in m.output_names(spec.model)]
     if cfg.sweep.signal not in outputs:

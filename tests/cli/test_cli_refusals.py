@@ -241,3 +241,13 @@ def test_a_misspelt_choice_or_an_empty_list_is_named_with_the_fix(capsys, overri
 def test_an_empty_list_of_values_is_called_empty(capsys, command, override, message):
     assert cli.main([command, "--set", override, "--print-config"]) == 2
     assert _error(capsys) == message
+
+
+@pytest.mark.parametrize("command, fix", [("run", "--no-figure"), ("sweep", "--set output.figure=false")])
+def test_an_existing_summary_figure_is_named_as_the_figure_with_the_switch_that_leaves_it_out(tmp_path, capsys,
+                                                                                               command, fix):
+    (tmp_path / "x.png").write_text("keep")
+    assert cli.main([command, "--out", str(tmp_path / "x.nc"), "--quiet"]) == 2
+    assert _error(capsys) == (f"{tmp_path / 'x.png'} exists; pass --overwrite to replace it, choose another --out, "
+                              f"or pass {fix} (it is the summary figure of {tmp_path / 'x.nc'}).")
+    assert (tmp_path / "x.png").read_text() == "keep" and not (tmp_path / "x.nc").exists()
