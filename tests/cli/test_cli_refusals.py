@@ -221,6 +221,8 @@ def test_a_connectome_path_that_is_a_folder_or_missing_is_refused_naming_its_key
 @pytest.mark.parametrize("override, message", [
     ("coupling.kind=linear", 'coupling.kind = "linear" is not allowed (did you mean "Linear"?); allowed: "Linear", '
                              '"Diffusive", "Conductance"'),
+    ("connectome.atlas=tvb67", 'connectome.atlas = "tvb67" is not allowed (did you mean "tvb66" or "tvb68"?); '
+                               'allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", "hcp80"'),
     ("model.name=CoomesByrne", 'model.name = "CoomesByrne" is not allowed (did you mean "CoombesByrne"?); allowed: '
                                '"CoombesByrne", "CoombesByrne4D", "MontbrioPazoRoxin", "JansenRit"'),
     ("noise.kind=additive", 'noise.kind = "additive" is not allowed (did you mean "Additive"?); allowed: '

@@ -108,6 +108,28 @@ def test_unknown_atlas_lists_valid_names():
         bn.load_atlas(["x"])
 
 
+@pytest.mark.parametrize("name, meant", [
+    ("tvb67", "'tvb66' or 'tvb68'"),  # names count regions: the nearest counts, not the closest spelling (tvb96)
+    ("TVB76", "'tvb76'"), ("tvb_76", "'tvb76'"), ("76", "'tvb76'"), ("tvb19", "'tvb192'"),
+])
+def test_a_misspelt_atlas_is_matched_by_its_count_of_regions(name, meant):
+    with pytest.raises(bn.ConnectomeError) as err:
+        bn.load_atlas(name)
+    assert str(err.value) == (f"unknown atlas {name!r}; valid names are ('tvb66', 'tvb68', 'tvb76', 'tvb96', "
+                              f"'tvb192'). Did you mean {meant}? To read your own file use "
+                              "brainnet_cb.io.read_connectome(path).")
+
+
+def test_the_hcp_names_of_the_command_line_say_how_python_loads_them():
+    with pytest.raises(bn.ConnectomeError) as err:
+        bn.load_atlas("hcp80")
+    assert str(err.value) == ("'hcp80' is not an atlas of load_atlas (those are ('tvb66', 'tvb68', 'tvb76', 'tvb96', "
+                              "'tvb192')): the bundled 80-region HCP connectome comes with its empirical FC; load it "
+                              "with bn.load_empirical('hcp80').connectome.")
+    with pytest.raises(bn.ConnectomeError, match=r"^'hcp' is not an atlas of load_atlas .*bn\.hcp_connectome\(\)"):
+        bn.load_atlas("hcp")
+
+
 def test_atlas_round_trips_through_networkx():
     conn = bn.load_atlas("tvb76")
     assert bn.Connectome.from_networkx(conn.to_networkx()) == conn
