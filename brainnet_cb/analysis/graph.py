@@ -30,6 +30,12 @@ def _check(conn):
 def graph_metrics(conn: Connectome) -> xr.Dataset:
     """Per-region degree, strength and clustering.
 
+    Parameters
+    ----------
+    conn : Connectome
+        Weights ``[target, source]``: ``in_*`` counts a region's row (what it
+        receives), ``out_*`` its column (what it sends).
+
     Returns
     -------
     xarray.Dataset

@@ -103,13 +103,29 @@ def network_jacobian(model, connectome, coupling=None, *, at=None, normalize="ma
 
 @in_float64
 def network_spectrum(model, connectome, coupling=None, *, at=None, normalize="max") -> xr.DataArray:
-    """Eigenvalues of the delay-free Jacobian (1/ms), by decreasing real part.
+    r"""Eigenvalues of the delay-free Jacobian (1/ms), by decreasing real part.
+
+    The eigenvalues :math:`\lambda` of :func:`network_jacobian` at ``at``: the
+    point is stable where every :math:`\mathrm{Re}\,\lambda < 0`; a pair
+    :math:`\lambda = a \pm i\omega` rings at :math:`\omega / 2\pi`, decaying
+    at the rate :math:`-a`. Delays are left out (their effect on stability:
+    :mod:`brainnet_cb.dynamics.delay_stability`).
+
+    Parameters
+    ----------
+    model, connectome, coupling, normalize
+        As in :func:`brainnet_cb.simulate` (weights ``[target, source]``,
+        normalised by :meth:`Connectome.normalized`; ``coupling`` default
+        ``Linear(G=1.0)``).
+    at : FixedPoint, dict or array (n_states, n), optional
+        Where to linearise; default the fixed point reached from the model's
+        initial state (:func:`~brainnet_cb.dynamics.network_fixed_point`).
 
     Returns
     -------
     xarray.DataArray
         Complex, dim ``mode``, with the coordinate ``frequency``
-        (:math:`|\\mathrm{Im}\\,\\lambda| / 2\\pi`, Hz) and ``attrs``
+        (:math:`|\mathrm{Im}\,\lambda| / 2\pi`, Hz) and ``attrs``
         ``max_real`` and ``stable``.
 
     Examples

@@ -55,38 +55,53 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     """Simulate a batch of ``B`` variants of one network, in one compiled program or one by one.
 
     ``simulate_batch(spec, batch=...)`` or ``simulate_batch(model, connectome,
-    duration, dt, batch=..., **options)``, with the run options of
-    :class:`~brainnet_cb.Simulation` and the execution options ``chunk_steps``
-    and ``progress``. ``batch`` maps names to ``B`` values each (zipped, not
-    crossed: use a sweep for a grid). Batchable names are those of the
-    parameter book (:mod:`brainnet_cb.simulation.parameters`): any parameter of the
-    model (``"eta"``, ..., a plug-in model's own), any field of the coupling
-    (``"G"``), ``"speed"`` (mm/ms; delays are rounded per run and share one
-    history buffer sized for the longest), ``"seed"`` (an int key per run)
-    and ``"noise_<state>"`` (the noise amplitude on that state). A value may
-    be a scalar or one value per region for each run.
+    duration, dt, batch=..., **options)``: every member is the run
+    :func:`~brainnet_cb.simulate` would make with its values substituted.
 
-    ``on_divergence="keep"`` lets the other members finish when one becomes
-    NaN or inf (the default, ``"raise"``, stops with :class:`DivergenceError`);
-    the result then holds ``diverged_at`` (ms, NaN for finite runs) and
-    ``diverged_region`` per member.
-
-    ``vectorize`` says how the members run. ``True``: one compiled program
-    for the whole batch (``jax.vmap`` over the members). ``False``: one member
-    after another through the single-run engine of :func:`~brainnet_cb.simulate`
-    (advanced in lockstep, chunk by chunk, so a divergence stops the batch at
-    the same chunk as the vectorised program). ``"auto"`` (default): one by one
-    where that is measured to be faster, the rule by which a sweep picks its
-    batch size (:func:`~brainnet_cb.simulation.batch_cost.run_one_by_one`; with
-    the costs measured on a 2-core CPU, batches of 3 or more vectorised there,
-    of 2 or more on an accelerator); a batch of one always runs as the single
-    run. The result has
-    the same dims, coords and attrs either way; run one by one, every member
-    equals :func:`~brainnet_cb.simulate` of that member bit for bit. The
-    vectorised program agrees to rounding (a few ulp): XLA compiles the
-    batched delayed-coupling sum and the multiply-adds of batched values into
-    other code than the single run's (see
-    :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`).
+    Parameters
+    ----------
+    model : NodeModel or Simulation
+        The node model (e.g. ``bn.CoombesByrne()``), or a whole spec.
+    connectome : Connectome
+        Weights ``[target, source]`` and tract lengths (mm).
+    duration, dt : float or brainunit.Quantity
+        Simulated time and step (ms), as for :func:`~brainnet_cb.simulate`.
+    batch : dict of str to sequence
+        Names mapped to ``B`` values each (zipped, not crossed: use a sweep
+        for a grid). Batchable names are those of the parameter book
+        (:mod:`brainnet_cb.simulation.parameters`): any parameter of the
+        model (``"eta"``, ..., a plug-in model's own), any field of the
+        coupling (``"G"``), ``"speed"`` (mm/ms; delays are rounded per run
+        and share one history buffer sized for the longest), ``"seed"`` (an
+        int key per run) and ``"noise_<state>"`` (the noise amplitude on that
+        state). A value may be a scalar or one value per region for each run.
+    on_divergence : {"raise", "keep"}, default "raise"
+        ``"keep"`` lets the other members finish when one becomes NaN or inf
+        (``"raise"`` stops with :class:`DivergenceError`); the result then
+        holds ``diverged_at`` (ms, NaN for finite runs) and
+        ``diverged_region`` per member.
+    vectorize : bool or "auto", default "auto"
+        How the members run. ``True``: one compiled program for the whole
+        batch (``jax.vmap`` over the members). ``False``: one member after
+        another through the single-run engine of :func:`~brainnet_cb.simulate`
+        (advanced in lockstep, chunk by chunk, so a divergence stops the batch
+        at the same chunk as the vectorised program). ``"auto"``: one by one
+        where that is measured to be faster, the rule by which a sweep picks
+        its batch size (:func:`~brainnet_cb.simulation.batch_cost.run_one_by_one`;
+        with the costs measured on a 2-core CPU, batches of 3 or more
+        vectorised there, of 2 or more on an accelerator); a batch of one
+        always runs as the single run. The result has the same dims, coords
+        and attrs either way; run one by one, every member equals
+        :func:`~brainnet_cb.simulate` of that member bit for bit. The
+        vectorised program agrees to rounding (a few ulp): XLA compiles the
+        batched delayed-coupling sum and the multiply-adds of batched values
+        into other code than the single run's (see
+        :data:`~brainnet_cb.simulation.engine.CPU_BATCH_OPTIONS`).
+    **options
+        The run options of :class:`~brainnet_cb.Simulation` (``coupling``,
+        ``speed``, ``noise``, ``monitors``, ``key``, ...) and the execution
+        options ``chunk_steps`` and ``progress`` (a batch neither streams nor
+        checkpoints).
 
     Returns
     -------
