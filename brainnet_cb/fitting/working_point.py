@@ -698,7 +698,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         Regions with no connection to another region, and no homotopic one
         at the working point chosen, or groups of regions with no connection
         between them: the model's FC of their pairs (of the pairs between the
-        groups) is 0, whatever its parameters.
+        groups) is 0, whatever its parameters. After global signal regression
+        it is not 0 but the regression's negative artefact, whose mean and range
+        at the chosen point the message gives (hcp80 with the hemispheres
+        disconnected: mean -0.26 between them).
     NotHeldOutWarning
         ``test_fc`` equals ``empirical_fc`` on the pairs it scores: ``test_corr``
         is then a fit score, not a held-out one.
@@ -1021,7 +1024,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
     _warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
-    _warn_if_isolated(conn, h_best, homologues, fit_mask)
+    _warn_if_isolated(conn, h_best, homologues, fit_mask, fc_best if gsr else None)
     result = result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)
     _warn_if_level_off(result.attrs)
     _warn_if_below_baseline(result.attrs)

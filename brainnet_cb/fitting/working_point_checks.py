@@ -176,7 +176,8 @@ def _warn_if_level_off(attrs):
 
 class IsolatedRegionWarning(UserWarning):
     """Regions that no connection reaches at the working point chosen, or groups of regions with no connection
-    between them: the model's FC of their pairs (between the groups) is 0."""
+    between them: the model's FC of their pairs (between the groups) is 0; after global signal regression it is
+    the regression's negative artefact instead, whatever the parameters make of its size."""
 
 
 def _groups(connectome, homotopic_weight, pairs):
@@ -194,8 +195,8 @@ def _named(names, show=repr):
     return ", ".join(show(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
-    """Warn (:class:`IsolatedRegionWarning`) where regions of ``connectome`` have no connection to another region,
+def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask, fc_after_gsr=None):
+    r"""Warn (:class:`IsolatedRegionWarning`) where regions of ``connectome`` have no connection to another region,
     in or out, and no homotopic one (``homotopic_weight > 0`` connects each region of ``pairs``), or where the
     other regions fall into two or more groups with no connection between them.
 
@@ -205,6 +206,17 @@ def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
     between two groups of regions that no connection joins (a connectome
     whose hemispheres lost every callosal tract, with no homotopic
     connection added).
+
+    After global signal regression (``fc_after_gsr``: the model FC of the
+    working point chosen, regressed as the data) those pairs are not 0: the
+    regression, :math:`C - (C\mathbf 1)(C\mathbf 1)^\top / \mathbf 1^\top C \mathbf 1`,
+    gives the pair ``(i, j)`` of uncorrelated regions the covariance
+    :math:`-(C\mathbf 1)_i (C\mathbf 1)_j / \mathbf 1^\top C \mathbf 1`,
+    negative where the regions' covariances are positive. The message then
+    gives the mean and range of those FC values at the chosen point
+    (hcp80, hemispheres without callosal tracts: mean -0.26 between them,
+    -0.70 to -0.003; 10 regions in two groups of 5: -0.39; one region
+    without connections among 10: -0.033).
     """
     group = _groups(connectome, homotopic_weight, pairs)
     size = np.bincount(group)
@@ -215,10 +227,17 @@ def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
     if alone.any():
         fitted = int(np.count_nonzero(fit_mask & (alone[i] | alone[j])))
         names = [x for x, a in zip(labels, alone) if a]
-        which = f"region {_named(names)} has" if len(names) == 1 else f"{len(names)} regions ({_named(names)}) have"
+        one = len(names) == 1
+        which = f"region {_named(names)} has" if one else f"{len(names)} regions ({_named(names)}) have"
+        if fc_after_gsr is None:
+            what = f"the model's FC of {'its' if one else 'their'} pairs is 0 at every working point, and"
+        else:
+            what = (f"the model's fluctuations of {'this region' if one else 'these regions'} are uncorrelated "
+                    f"with every other region's at every working point; after the global signal regression "
+                    f"(global_signal) the FC of {'its' if one else 'their'} pairs is not 0 but the regression's "
+                    f"negative artefact ({_spread(fc_after_gsr, alone[i] | alone[j])} at the chosen point).")
         warnings.warn(IsolatedRegionWarning(
-            f"{which} no connection to another region of {connectome.name!r}: the model's FC of "
-            f"{'its' if len(names) == 1 else 'their'} pairs is 0 at every working point, and {fitted} of the fitted "
+            f"{which} no connection to another region of {connectome.name!r}: {what} {fitted} of the fitted "
             "pairs are among them. Drop such regions from the connectome and the FC (connectome.subset(labels) and "
             "the FC of those labels), or give them connections (homotopic_weights= with labels that pair the "
             "hemispheres)."), stacklevel=caller_stacklevel())
@@ -227,14 +246,26 @@ def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask):
         between = ~alone[i] & ~alone[j] & (group[i] != group[j])
         fitted = int(np.count_nonzero(fit_mask & between))
         first = [labels[int(np.flatnonzero(group == g)[0])] for g in big]
+        if fc_after_gsr is None:
+            what = "the model's FC between the groups is 0 at every working point, and"
+        else:
+            what = ("the model's fluctuations in different groups are uncorrelated at every working point; after the "
+                    "global signal regression (global_signal) their FC is not 0 but the regression's negative "
+                    f"artefact ({_spread(fc_after_gsr, between)} at the chosen point).")
         warnings.warn(IsolatedRegionWarning(
             f"the regions of {connectome.name!r} fall into {big.size} groups with no connection between them "
             f"({_named(sorted(size[big].tolist(), reverse=True), str)} regions; the groups of {_named(first)}): "
-            f"the model's FC between the groups is 0 at every working point, and {fitted} of the fitted pairs are "
-            "between them. "
+            f"{what} {fitted} of the fitted pairs are between them. "
             "Connect them (homotopic_weights= with labels that pair the hemispheres, or the tracts the "
             "connectome lacks), or fit each group on its own (connectome.subset(labels) and the FC of those "
             "labels)."), stacklevel=caller_stacklevel())
+
+
+def _spread(fc, pairs) -> str:
+    """``"mean -0.393, from -0.691 to -0.029"``: the FC of the upper-triangle ``pairs`` (a mask over
+    ``triu_indices``)."""
+    values = np.asarray(fc, dtype=float)[np.triu_indices(len(fc), 1)][pairs]
+    return f"mean {values.mean():.3f}, from {values.min():.3f} to {values.max():.3f}"
 
 
 class NotHeldOutWarning(UserWarning):

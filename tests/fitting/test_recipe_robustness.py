@@ -51,6 +51,46 @@ def test_groups_of_regions_that_no_connection_joins_are_named(ten):
     assert np.all(np.abs(res["fc"].values[:5, 5:]) > 1e-3)
 
 
+def test_after_global_signal_regression_the_groups_fc_is_called_the_regressions_negative_artefact(ten):
+    """With global_signal=True the model FC is regressed as the data: between two groups that no connection joins
+    it is not 0 but -(C1)_i (C1)_j / 1'C1 over the variances (mean -0.393 here); the warning said it was 0."""
+    conn, fc, _ = ten
+    w = conn.weights.copy()
+    w[:5, 5:] = w[5:, :5] = 0.0
+    conn = conn.replace(weights=w)
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 .*' fall into 2 groups with no "
+                                                      r"connection between them \(5, 5 regions; the groups of "
+                                                      r"'Precentral_L', 'Frontal_Mid_2_R'\): the model's fluctuations "
+                                                      r"in different groups are uncorrelated at every working point; "
+                                                      r"after the global signal regression \(global_signal\) their "
+                                                      r"FC is not 0 but the regression's negative artefact \(mean "
+                                                      r"-0\.393, from -0\.691 to -0\.029 at the chosen point\)\. 25 "
+                                                      r"of the fitted pairs are between them\. Connect them") as caught:
+        res = fit_working_point(conn, fc, homotopic_weights=[0.0], global_signal=True, **QUICK)
+    assert caught[0].filename == __file__ and res.attrs["global_signal_regression"] == 1
+    between = res["fc"].values[:5, 5:]
+    assert np.all(between < 0) and f"{between.mean():.3f}, from {between.min():.3f} to {between.max():.3f}" in str(
+        caught[0].message)
+
+
+def test_after_global_signal_regression_an_isolated_regions_fc_is_called_the_regressions_negative_artefact(ten):
+    """One region without connections among 10, global_signal=True: its model FC is -0.033 on average, not 0."""
+    conn, fc, _ = ten
+    w = conn.weights.copy()
+    w[2, :] = w[:, 2] = 0.0
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^region 'Frontal_Sup_2_L' has no connection to another "
+                                                      r"region of 'hcp80 .*': the model's fluctuations of this region "
+                                                      r"are uncorrelated with every other region's at every working "
+                                                      r"point; after the global signal regression \(global_signal\) "
+                                                      r"the FC of its pairs is not 0 but the regression's negative "
+                                                      r"artefact \(mean -0\.033, from -0\.078 to -0\.006 at the "
+                                                      r"chosen point\)\. 9 of the fitted pairs are among them\. "
+                                                      r"Drop such regions") as caught:
+        res = fit_working_point(conn.replace(weights=w), fc, homotopic_weights=[0.0], global_signal=True, **QUICK)
+    others = np.delete(res["fc"].values[2], 2)
+    assert np.all(others < 0) and f"mean {others.mean():.3f}, from {others.min():.3f}" in str(caught[0].message)
+
+
 def test_a_test_fc_equal_to_the_fitted_one_is_not_called_held_out(ten):
     """The same FC (or its float32 copy) as empirical_fc and test_fc: test_corr equals fit_corr, a fit score."""
     conn, fc, fc_test = ten
