@@ -30,6 +30,33 @@ class MEG(EEG):
     ``meg`` with dims ``(time_meg, sensor_meg)``. Build from geometry with
     :meth:`sphere` (radial dipoles are silent), or from an MNE forward solution
     with :meth:`from_mne` (its magnetometers, in T).
+
+    Parameters
+    ----------
+    gain : array_like, shape (sensors, regions)
+        Lead field ``L``: column ``j`` is the field at each sensor of a unit
+        source at region ``j`` (regions in the connectome's order, or
+        labelled by ``regions``).
+    sensors, positions, period, variable, units, name, axes, regions, frame
+        As for :class:`EEG` (positions in mm, ``period`` in ms); the
+        constructors give ``units="T"``.
+    reference : None
+        MEG has no reference; anything else is refused.
+
+    References
+    ----------
+    .. [1] J. Sarvas (1987). Basic mathematical and electromagnetic concepts of
+       the biomagnetic inverse problem. *Phys. Med. Biol.* 32, 11–22.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]],
+    ...                      centres=[[-30, 0, 40], [30, 0, 40]])
+    >>> meg = bn.MEG.sphere(conn, "10-20", orientations=[[1, 0, 0], [0, 1, 0]])
+    >>> ds = bn.simulate(bn.CoombesByrne(), conn, duration=20.0, dt=0.1, monitors=[meg])
+    >>> ds.meg.dims, ds.meg.attrs["units"]
+    (('time_meg', 'sensor_meg'), 'T')
     """
 
     gain: ArrayLike | None = None
