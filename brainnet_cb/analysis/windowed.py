@@ -55,6 +55,12 @@ def fcd(x, window=None, step=None, *, window_samples=None, step_samples=None, di
         regions, a window in which a region is constant, or the errors of
         :func:`fc`.
 
+    References
+    ----------
+    .. [1] E. C. A. Hansen, D. Battaglia, A. Spiegler, G. Deco, V. K. Jirsa (2015).
+       Functional connectivity dynamics: modeling the switching behavior of the
+       resting state. *NeuroImage* 105, 525–535.
+
     Examples
     --------
     >>> import numpy as np, brainnet_cb as bn
@@ -174,6 +180,12 @@ def ks_distance(a, b, *, k: int = 1) -> xr.DataArray:
     -------
     xarray.DataArray
         The distance, with ``a``'s leading dims.
+
+    References
+    ----------
+    .. [1] E. C. A. Hansen, D. Battaglia, A. Spiegler, G. Deco, V. K. Jirsa (2015).
+       Functional connectivity dynamics: modeling the switching behavior of the
+       resting state. *NeuroImage* 105, 525–535 (FCDs compared by their KS distance).
 
     Examples
     --------
