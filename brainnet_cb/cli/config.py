@@ -63,9 +63,9 @@ from .config_schema import (
     SweepSection,
     range_text,
 )
-from .config_tables import _check_tables
+from .config_tables import check_tables
 from .config_toml import dumps, reference_rows  # noqa: F401 - reference_rows: importable from here as before
-from .config_values import _build
+from .config_values import build_config
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -117,7 +117,7 @@ def from_dict(data: dict, cls=RunConfig):
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.
         data = {**data, "model": {**model, "parameters": {}}}
-    return _check_tables(_build(cls, data))
+    return check_tables(build_config(cls, data))
 
 
 def loads(text: str, cls=RunConfig, source: str = "config"):
@@ -164,7 +164,10 @@ def load(path, cls=RunConfig):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{p}: not valid TOML: {err}") from None
+        other = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".ini": "INI", ".cfg": "INI"}.get(p.suffix.lower())
+        hint = (f"; {p.name} looks like {other}, but a configuration is TOML, e.g. one written by {how}" if other
+                else "")
+        raise ConfigError(f"{p}: not valid TOML: {err}{hint}") from None
     try:
         return from_dict(data, cls)
     except ConfigError as err:

@@ -253,3 +253,11 @@ def test_an_existing_summary_figure_is_named_as_the_figure_with_the_switch_that_
     assert _error(capsys) == (f"{tmp_path / 'x.png'} exists; pass --overwrite to replace it, choose another --out, "
                               f"or pass {fix} (it is the summary figure of {tmp_path / 'x.nc'}).")
     assert (tmp_path / "x.png").read_text() == "keep" and not (tmp_path / "x.nc").exists()
+
+
+def test_a_json_config_is_told_that_configurations_are_toml(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    path.write_text('{"run": {"duration": 100}}\n')
+    assert cli.main(["run", str(path), "--print-config"]) == 2
+    assert _error(capsys) == (f"{path}: not valid TOML: Invalid statement (at line 1, column 1); c.json looks like "
+                              f"JSON, but a configuration is TOML, e.g. one written by {HOW}")
