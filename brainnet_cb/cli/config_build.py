@@ -236,16 +236,19 @@ def _check_bold_duration(cfg: RunConfig, monitors) -> None:
         next(m for m in monitors if isinstance(m, Bold)).check_duration(duration)
     except MonitorError:
         off = "; or monitors.bold.enabled = false for no BOLD"
+        need = b.tr if duration < b.tr else (math.floor(b.discard / b.tr + 1e-9) + 1) * b.tr
+        # a duration written in seconds (--duration 600 for 10 min) is the likeliest cause: say so where it fixes it
+        seconds = (f". run.duration is in ms: {duration:g} s is --duration {duration * 1000:.15g}"
+                   if duration * 1000 >= need and duration * 1000 <= 1e8 else "")
         if duration < b.tr:
             raise ConfigError(f"monitors.bold.tr = {b.tr:g} is longer than the run (run.duration = {duration:g}; "
                               f"ms): no BOLD volume would be recorded. Set run.duration >= {b.tr:g} (--duration) "
-                              f"or a shorter monitors.bold.tr{off}") from None
+                              f"or a shorter monitors.bold.tr{off}{seconds}") from None
         n = math.floor(duration / b.tr + 1e-9)
-        need = (math.floor(b.discard / b.tr + 1e-9) + 1) * b.tr
         raise ConfigError(f"monitors.bold.discard = {b.discard:g} drops every BOLD volume of the run (run.duration "
                           f"= {duration:g}; {n} volumes at TR = {b.tr:g}, the last at {n * b.tr:g}; ms): set "
                           f"monitors.bold.discard below {n * b.tr:g} (e.g. --set monitors.bold.discard=0), or "
-                          f"run.duration >= {need:g} (--duration){off}") from None
+                          f"run.duration >= {need:g} (--duration){off}{seconds}") from None
 
 
 def build_noise(table: dict):

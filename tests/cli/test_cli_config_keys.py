@@ -245,12 +245,13 @@ def test_a_run_too_short_for_its_bold_monitor_is_refused_by_key_with_the_duratio
     assert _error(capsys) == (
         "monitors.bold.discard = 20000 drops every BOLD volume of the run (run.duration = 2000; 2 volumes at TR = "
         "720, the last at 1440; ms): set monitors.bold.discard below 1440 (e.g. --set monitors.bold.discard=0), or "
-        "run.duration >= 20160 (--duration); or monitors.bold.enabled = false for no BOLD")
+        "run.duration >= 20160 (--duration); or monitors.bold.enabled = false for no BOLD. run.duration is in ms: "
+        "2000 s is --duration 2000000")
     assert cli.main([*argv, "--duration", "500"]) == 2
     assert _error(capsys) == (
         "monitors.bold.tr = 720 is longer than the run (run.duration = 500; ms): no BOLD volume would be recorded. "
         "Set run.duration >= 720 (--duration) or a shorter monitors.bold.tr; or monitors.bold.enabled = false for "
-        "no BOLD")
+        "no BOLD. run.duration is in ms: 500 s is --duration 500000")
     assert not (matrices / "out.nc").exists()
     # the duration named is the first that keeps a volume (27 volumes of 720 ms lie within the 20-s discard)
     cfg = config.apply_overrides(RunConfig(), [f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}",
