@@ -57,8 +57,8 @@ import numpy as np
 import brainnet_cb as bn
 from brainnet_cb.dynamics.structured import (
     _inverse_rows_factored,
-    _operator,
     structured_inverse_rows,
+    structured_operator,
     structured_slogdet,
     structured_solve,
 )
@@ -101,7 +101,7 @@ def _gradients(parts, n):
 
     return (loss(lambda w: structured_inverse_rows(parts, w, 0)),
             loss(lambda w: jnp.linalg.inv(assemble_jacobian(parts, w))[:n]),
-            loss(lambda w: _inverse_rows_factored(_operator(parts, w), 0)[0]))
+            loss(lambda w: _inverse_rows_factored(structured_operator(parts, w), 0)[0]))
 
 
 def _calls(n, solve, sign, rows, dense_jax):

@@ -121,10 +121,11 @@ def _fields_equal(self, other):
     """``self == other``: the same class and every field equal (arrays by shape and values)."""
     if other.__class__ is not self.__class__:
         return NotImplemented
-    return all(_equal(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self) if f.compare)
+    return all(values_equal(getattr(self, f.name), getattr(other, f.name))
+               for f in dataclasses.fields(self) if f.compare)
 
 
-def _equal(a, b) -> bool:
+def values_equal(a, b) -> bool:
     """Whether two field values are equal: numbers, arrays (same shape and values), tuples, lists, dicts."""
     if a is b:
         return True
@@ -132,9 +133,9 @@ def _equal(a, b) -> bool:
         return False  # no concrete value to compare
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and not (
             _numeric(a) and _numeric(b)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_equal, a, b))
+        return type(a) is type(b) and len(a) == len(b) and all(map(values_equal, a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
     try:
         same = a == b
         if isinstance(same, bool):

@@ -22,7 +22,7 @@ import numpy as np
 from ._checks import caller_stacklevel, real_numbers
 from ._matrix_labels import in_one_order
 from .errors import ConnectomeError
-from .units import _is_quantity, to_mm
+from .units import is_quantity, to_mm
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -245,7 +245,7 @@ class Connectome:
                 "np.zeros_like(weights)."
             )
         length = _square_matrix("lengths", lengths, n)
-        if not _is_quantity(given_lengths):
+        if not is_quantity(given_lengths):
             _warn_if_metres(length)
         if labels is None:
             labels = tuple(f"r{i}" for i in range(n))

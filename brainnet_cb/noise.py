@@ -53,9 +53,9 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from ._checks import per_region
-from ._pytree import _equal, numbers_as_array
+from ._pytree import numbers_as_array, values_equal
 from .errors import NoiseError
-from .units import _brainunit, _is_quantity, to_ms
+from .units import brainunit_module, is_quantity, to_ms
 
 if TYPE_CHECKING:
     from .nodes.base import NodeModel
@@ -86,7 +86,7 @@ def _checked_amplitudes(cls, sigma) -> dict:
     out = {}
     for name, value in sigma.items():
         value = numbers_as_array(value) if isinstance(value, (list, tuple)) else value
-        plain = value.mantissa if _is_quantity(value) else value  # converted with the model: Noise.resolved
+        plain = value.mantissa if is_quantity(value) else value  # converted with the model: Noise.resolved
         try:
             if isinstance(plain, (str, bytes, bool, np.bool_)) or (  # NumPy would read "0.1" as 0.1, True as 1
                     isinstance(plain, (list, tuple, np.ndarray)) and np.asarray(plain).dtype.kind in "USb"):
@@ -108,7 +108,7 @@ def _checked_amplitudes(cls, sigma) -> dict:
 
 def _one_quantity(value) -> str:
     """The fix for a list of quantities (one quantity of an array is what the class takes), else ``""``."""
-    if isinstance(value, (list, tuple)) and any(_is_quantity(v) for v in value):
+    if isinstance(value, (list, tuple)) and any(is_quantity(v) for v in value):
         return " Give one quantity of an array instead, e.g. np.array([0.05, 0.1]) / u.ms**0.5."
     return ""
 
@@ -148,13 +148,13 @@ class Noise:
         if type(other) is not type(self):
             return NotImplemented
         mine, theirs = vars(self), vars(other)
-        return mine.keys() == theirs.keys() and all(_equal(mine[k], theirs[k]) for k in mine)
+        return mine.keys() == theirs.keys() and all(values_equal(mine[k], theirs[k]) for k in mine)
 
     def __hash__(self):
         return hash((type(self), tuple(sorted(self.sigma))))  # equal noises have the same noisy states
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" if _is_quantity(v) else f"{k}={np.asarray(v).tolist()}"
+        args = ", ".join(f"{k}={v!r}" if is_quantity(v) else f"{k}={np.asarray(v).tolist()}"
                          for k, v in self.sigma.items())
         return f"{type(self).__name__}({self._extra()}{args})"
 
@@ -202,9 +202,9 @@ class Noise:
         with ``label`` (default: the amplitude and the state it acts on).
         Values that are no quantity are returned as they are.
         """
-        if not _is_quantity(value):
+        if not is_quantity(value):
             return value
-        u = _brainunit()
+        u = brainunit_module()
         spec = getattr(model, "state_units", {}).get(name, "1") if cls.per_state else "1"
         unit = (u.parse_unit(spec) if isinstance(spec, str) else spec) * u.ms ** -cls.time_power
         try:
@@ -226,7 +226,7 @@ class Noise:
         kept as they are (already in that unit); ``self`` is returned when no
         amplitude is a quantity.
         """
-        if not any(_is_quantity(v) for v in self.sigma.values()):
+        if not any(is_quantity(v) for v in self.sigma.values()):
             return self
         return self.replace_sigma(**{  # an unknown state: amplitudes() says so
             name: self.plain_amplitude(model, name, value) if name in model.states else value

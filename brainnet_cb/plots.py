@@ -281,13 +281,13 @@ def fc_scatter(simulated: xr.DataArray, empirical: xr.DataArray, *, title: str |
     left out.
     """
     from .analysis.common import as_matrix_array, labelled_matrix  # noqa: PLC0415 - pandas/xarray on first use
-    from .analysis.connectivity import _aligned_pair  # noqa: PLC0415
+    from .analysis.connectivity import aligned_pair  # noqa: PLC0415
 
     sim, sim_da = as_matrix_array(labelled_matrix(simulated, "simulated"), "simulated")
     emp, emp_da = as_matrix_array(labelled_matrix(empirical, "empirical"), "empirical")
     if sim.shape != emp.shape or sim.ndim != 2:
         raise BrainnetError(f"fc_scatter needs two FC matrices of one shape; got {sim.shape} and {emp.shape}.")
-    emp = _aligned_pair(sim_da, emp_da, emp)
+    emp = aligned_pair(sim_da, emp_da, emp)
     iu = np.triu_indices(len(sim), k=1)
     x, y = emp[iu], sim[iu]
     keep = np.isfinite(x) & np.isfinite(y)

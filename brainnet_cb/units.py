@@ -35,9 +35,9 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
     example : str, optional
         The quantity the message suggests (default ``1.0 * u.<unit_name>``).
     """
-    if _is_quantity(value):
+    if is_quantity(value):
         try:
-            value = value.to_decimal(_unit(unit) if isinstance(unit, str) else unit(_brainunit()))
+            value = value.to_decimal(_unit(unit) if isinstance(unit, str) else unit(brainunit_module()))
         except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
             raise error(
                 f"{name} must be a quantity with the dimension of {unit_name}; got "
@@ -69,13 +69,13 @@ def _call(name: str, example: str) -> str:
     return f"{name}={example}"
 
 
-def _is_quantity(value) -> bool:
+def is_quantity(value) -> bool:
     """Whether ``value`` is a brainunit quantity; only an imported brainunit can have made one."""
     return any(mod is not None and isinstance(value, mod.Quantity)
                for mod in (sys.modules.get("brainunit"), sys.modules.get("saiunit")))
 
 
-def _brainunit():
+def brainunit_module():
     import brainunit as u  # noqa: PLC0415 - loaded only to convert a quantity
 
     return u
@@ -83,7 +83,7 @@ def _brainunit():
 
 def _unit(spec: str):
     """The brainunit unit named ``spec`` (``"ms"``, ``"mm / ms"``)."""
-    u = _brainunit()
+    u = brainunit_module()
     num, _, den = (part.strip() for part in spec.partition("/"))
     return getattr(u, num) / getattr(u, den) if den else getattr(u, num)
 

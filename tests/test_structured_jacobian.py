@@ -15,18 +15,18 @@ import pytest
 import brainnet_cb as bn
 from brainnet_cb.dynamics.fixed_points import as_state, fixed_point_at, fixed_point_of
 from brainnet_cb.dynamics.structured import (
-    _STRUCTURED_MIN_REGIONS,
+    STRUCTURED_MIN_REGIONS,
     STRUCTURED_TOL,
     _backward_error,
     _dense,
     _factor,
     _factored_solve,
     _inverse_rows_checked,
-    _operator,
     _slogdet_checked,
-    _solve_checked,
+    solve_checked,
     structured_inverse_rows,
     structured_inverse_rows_slogdet,
+    structured_operator,
     structured_slogdet,
     structured_solve,
 )
@@ -92,9 +92,9 @@ def _checked_results(parts, W, f):
     with ``f`` flat), the slogdet (private, public) and, at every row, the inverse rows (private, public, public
     with the slogdet)."""
     ns = parts.port.shape[0]
-    op = _operator(parts, W)
+    op = structured_operator(parts, W)
     return {
-        "solve": _solve_checked(op, f),
+        "solve": solve_checked(op, f),
         "solve_public": structured_solve(parts, W, f),
         "solve_flat": structured_solve(parts, W, f.ravel()),
         "slogdet": _slogdet_checked(op),
@@ -200,7 +200,7 @@ def test_an_ill_conditioned_local_block_is_caught_by_the_backward_error():
     W = network.arrays.weights
     ns, n = parts.port.shape
     bad = _singular_block(parts, 3, scale=float(np.max(np.abs(parts.local))), eps=1e-6)  # det ~ (1e-6)^2 scale^2
-    op = _operator(bad, W)
+    op = structured_operator(bad, W)
     fac = _factor(op)
     assert bool(fac.local_ok)
     f = jnp.asarray(np.random.default_rng(6).normal(size=(ns, n)))
@@ -268,7 +268,7 @@ def test_the_derivative_of_the_inverse_rows_by_every_part_equals_the_dense_one(n
     ns, n = parts.port.shape
     if not structured:
         parts = _singular_block(parts, 3, scale=float(np.max(np.abs(parts.local))))
-    op = _operator(parts, network.arrays.weights)
+    op = structured_operator(parts, network.arrays.weights)
     probe = jnp.asarray(np.random.default_rng(13).normal(size=(n, ns * n)))
 
     @jax.jit  # every derivative in one compiled call (outside jit each lax.cond compiles anew)
@@ -291,8 +291,8 @@ def test_the_derivative_of_the_inverse_rows_by_every_part_equals_the_dense_one(n
 @pytest.mark.parametrize("name", ["cb-linear", "cb-diffusive", "mpr-linear"])
 @in_float64
 def test_newton_and_relax_reach_the_fixed_point_from_a_perturbed_state(name):
-    assert 40 >= _STRUCTURED_MIN_REGIONS
-    network, _, _ = _stable_case(name, n=40, seed=10)  # >= _STRUCTURED_MIN_REGIONS: the structured steps
+    assert 40 >= STRUCTURED_MIN_REGIONS
+    network, _, _ = _stable_case(name, n=40, seed=10)  # >= STRUCTURED_MIN_REGIONS: the structured steps
     fp = fixed_point_of(network)
     x0 = jnp.asarray(fp.values * (1.0 + 0.05 * np.random.default_rng(11).normal(size=fp.values.shape)))
     x, res, _ = newton(x0, network.arrays, network.port, 1e-13)

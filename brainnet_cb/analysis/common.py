@@ -108,7 +108,7 @@ def check_correlatable(entries, name, error, *, pairs="pair(s) of regions", ever
                     "correlation matrix).")
 
 
-def _is_number(v) -> bool:
+def is_number(v) -> bool:
     try:
         float(v)
     except (TypeError, ValueError):
@@ -155,7 +155,7 @@ def labelled_matrix(m, name, error=AnalysisError, kind="an FC matrix"):
         values = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise error(f"{name} must hold numbers; its entries include "
-                    f"{next(v for v in np.ravel(values) if not _is_number(v))!r}.") from None
+                    f"{next(v for v in np.ravel(values) if not is_number(v))!r}.") from None
     return xr.DataArray(values, dims=("region_i", "region_j"),
                         coords={"region_i": labels, "region_j": labels}, attrs=getattr(m, "attrs", {}))
 

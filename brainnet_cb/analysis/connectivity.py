@@ -232,7 +232,7 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
     return globals()["fisher_z"](out) if fisher_z else out
 
 
-def _aligned_pair(sim_da, emp_da, emp):
+def aligned_pair(sim_da, emp_da, emp):
     """Reorder the empirical matrix to the simulated labels where both are labelled."""
     if sim_da is None or emp_da is None:
         return emp
@@ -324,7 +324,7 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False, check_range: bool = 
             "they must describe the same regions. Align the empirical data to the connectome "
             "(bn.align) before simulating."
         )
-    emp = _aligned_pair(sim_da, emp_da, emp)
+    emp = aligned_pair(sim_da, emp_da, emp)
     us, ue = upper(sim), upper(emp)
     present = ~np.isnan(ue)  # missing pairs are not scored
     us, ue = us[..., present], ue[present]

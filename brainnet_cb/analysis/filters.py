@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ..errors import AnalysisError
-from ..units import _is_quantity, as_plain
+from ..units import as_plain, is_quantity
 
 __all__ = ["BOLD_BAND", "ShortRecordWarning", "design_bandpass", "pad_length", "band_pair", "check_band",
            "check_length", "check_record"]
@@ -34,9 +34,9 @@ def band_pair(band, error=AnalysisError, true_is_bold=True):
     if band is True and true_is_bold:
         band = BOLD_BAND
     try:
-        if _is_quantity(band):
+        if is_quantity(band):
             band = as_plain(band, "Hz", "band", "Hz", error)
-        low, high = (as_plain(v, "Hz", "band", "Hz", error) if _is_quantity(v) else _number(v) for v in band)
+        low, high = (as_plain(v, "Hz", "band", "Hz", error) if is_quantity(v) else _number(v) for v in band)
     except error:  # a quantity of another dimension: as_plain's message
         raise
     except (TypeError, ValueError):

@@ -63,9 +63,9 @@ from .config_schema import (
     SweepSection,
     range_text,
 )
-from .config_tables import _check_tables
+from .config_tables import check_tables
 from .config_toml import dumps, reference_rows  # noqa: F401 - reference_rows: importable from here as before
-from .config_values import _build
+from .config_values import build_config
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -117,7 +117,7 @@ def from_dict(data: dict, cls=RunConfig):
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.
         data = {**data, "model": {**model, "parameters": {}}}
-    return _check_tables(_build(cls, data))
+    return check_tables(build_config(cls, data))
 
 
 def loads(text: str, cls=RunConfig, source: str = "config"):

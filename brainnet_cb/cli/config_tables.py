@@ -1,6 +1,6 @@
 """The open tables of a configuration checked against the chosen model: parameters, noise, grid, fit.
 
-:func:`_check_tables` checks ``[model.parameters]`` against the model's
+:func:`check_tables` checks ``[model.parameters]`` against the model's
 fields and ``param_ranges``, the ``[noise]`` table (kind, tau, one amplitude
 per state variable), the recorded variables, and the names a sweep's grid or
 a fit varies. It imports the node registry (and, for a sweep or a fit, the
@@ -15,8 +15,8 @@ import json
 import math
 
 from .config_schema import NOISE_KEYS, NOISE_KINDS, ConfigError, FitConfig, RunConfig, SweepConfig, range_text
-from .config_toml import _toml_value
-from .config_values import _closest, _number_or_list, _show, _type_name, _unknown
+from .config_toml import toml_value
+from .config_values import closest_names, number_or_list, show_value, type_name, unknown_key
 
 
 def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
@@ -27,8 +27,8 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
     """
     kind = table.get("kind", "Additive")
     if kind not in NOISE_KINDS:
-        hint = _closest(kind, NOISE_KINDS) if isinstance(kind, str) else ""
-        raise ConfigError(f"noise.kind = {_show(kind)} is not allowed{hint}; allowed: "
+        hint = closest_names(kind, NOISE_KINDS) if isinstance(kind, str) else ""
+        raise ConfigError(f"noise.kind = {show_value(kind)} is not allowed{hint}; allowed: "
                           f"{', '.join(map(json.dumps, NOISE_KINDS))}")
     noise = {"kind": kind} if "kind" in table else {}
     if "tau" in table:
@@ -37,9 +37,9 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
                               '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise')
         tau = table["tau"]
         if isinstance(tau, bool) or not isinstance(tau, (int, float)):
-            raise ConfigError(f"noise.tau = {_show(tau)} has the wrong type ({_type_name(tau)}); expected a number")
+            raise ConfigError(f"noise.tau = {show_value(tau)} has the wrong type ({type_name(tau)}); expected a number")
         if not (0 < tau < math.inf):
-            raise ConfigError(f"noise.tau = {_show(tau)} is out of range; allowed: 0 < tau < inf (ms)")
+            raise ConfigError(f"noise.tau = {show_value(tau)} is out of range; allowed: 0 < tau < inf (ms)")
         noise["tau"] = float(tau)
     elif kind == "OrnsteinUhlenbeck":
         raise ConfigError('noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), '
@@ -49,18 +49,18 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
             continue
         full = f"noise.{key}"
         if key not in cls.states and default is not None and table == default[1]:
-            shown = ", ".join(f"{k} = {_toml_value(v)}" for k, v in table.items())
+            shown = ", ".join(f"{k} = {toml_value(v)}" for k, v in table.items())
             raise ConfigError(f"the default [noise] table ({shown}) is {default[0]}'s: {key!r} is not a state "
                               f"variable of {model_name} ({', '.join(cls.states)}). Give {model_name} a [noise] "
                               f"table of sigma per state variable (e.g. noise = {{{cls.states[0]} = 0.01}}), or an "
                               "empty one for no noise (noise = {})")
         if key not in cls.states:
-            raise _unknown(full, [*NOISE_KEYS, *cls.states],
+            raise unknown_key(full, [*NOISE_KEYS, *cls.states],
                            f"[noise] (kind, tau and the state variables of {model_name})")
-        value = _number_or_list(full, value)
+        value = number_or_list(full, value)
         arr = value if isinstance(value, list) else [value]
         if any(not (v >= 0) or math.isinf(v) for v in arr):
-            raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: 0 <= {key} < inf")
+            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: 0 <= {key} < inf")
         noise[key] = value
     if kind == "Additive" or any(key not in NOISE_KEYS for key in noise):
         return noise
@@ -68,7 +68,7 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
                       f"(e.g. v = 0.003), or leave the [noise] table empty for no noise")
 
 
-def _check_tables(cfg: RunConfig) -> RunConfig:
+def check_tables(cfg: RunConfig) -> RunConfig:
     """Validate the open tables (model parameters, noise) against the chosen model."""
     from ..nodes import get_model  # noqa: PLC0415 - the engine is not imported by --print-config
 
@@ -78,21 +78,21 @@ def _check_tables(cfg: RunConfig) -> RunConfig:
     for key, value in cfg.model.parameters.items():
         full = f"model.parameters.{key}"
         if key not in params:
-            raise _unknown(full, params, f"[model.parameters] (parameters of {cfg.model.name})")
-        value = _number_or_list(full, value)
+            raise unknown_key(full, params, f"[model.parameters] (parameters of {cfg.model.name})")
+        value = number_or_list(full, value)
         lo, hi = cls.param_ranges.get(key, (-math.inf, math.inf))
         arr = value if isinstance(value, list) else [value]
         if any(not (lo <= v <= hi) or math.isnan(v) for v in arr):
             meta = dict(lo=None if lo == -math.inf else lo, hi=None if hi == math.inf else hi,
                         lo_open=False, hi_open=False, unit=None)
-            raise ConfigError(f"{full} = {_show(value)} is out of range; allowed: {range_text(key, meta)}")
+            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: {range_text(key, meta)}")
         checked[key] = value
     default = type(cfg)()
     noise = _check_noise(cfg.noise, cls, cfg.model.name, (default.model.name, default.noise))
     activity = cfg.monitors.activity
     unknown = [v for v in activity.variables if v not in (*cls.states, "coupling")]
     if unknown:
-        raise ConfigError(f"monitors.activity.variables = {_toml_value(activity.variables)} names "
+        raise ConfigError(f"monitors.activity.variables = {toml_value(activity.variables)} names "
                           f"{', '.join(map(repr, unknown))}, not a state variable of {cfg.model.name}; choose from "
                           f"{', '.join(map(json.dumps, (*cls.states, 'coupling')))} (or [] for all)")
     model = dataclasses.replace(cfg.model, parameters=checked)
@@ -119,7 +119,7 @@ def _check_tables(cfg: RunConfig) -> RunConfig:
                 or isinstance(v, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in v)
                 for v in value)
             if not ok:
-                raise ConfigError(f"sweep.grid.{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                raise ConfigError(f"sweep.grid.{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                                   "expected a non-empty list of numbers (or of per-region lists)")
             grid[key] = value
         if not grid:

@@ -16,7 +16,7 @@ from .config_schema import FitConfig, RunConfig, SweepConfig, range_text
 
 __all__ = ["dumps", "reference_rows"]
 
-def _toml_value(value):
+def toml_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -26,7 +26,7 @@ def _toml_value(value):
     if isinstance(value, (int, str)):
         return json.dumps(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")  # pragma: no cover
 
 
@@ -57,7 +57,7 @@ def _dump(obj, prefix, out):
     tables = [f for f in dataclasses.fields(obj) if f.metadata.get("section") or f.type in ("dict", dict)]
     for f in scalars:
         out.extend(_comment(f))
-        out.append(f"{f.name} = {_toml_value(getattr(obj, f.name))}")
+        out.append(f"{f.name} = {toml_value(getattr(obj, f.name))}")
     for f in tables:
         name = prefix + f.name
         value = getattr(obj, f.name)
@@ -70,7 +70,7 @@ def _dump(obj, prefix, out):
             out.extend(_comment(f))
             out.append(f"[{name}]")
             for k, v in value.items():
-                out.append(f"{k} = {_toml_value(v)}")
+                out.append(f"{k} = {toml_value(v)}")
 
 
 def dumps(cfg) -> str:
@@ -103,8 +103,8 @@ def reference_rows(cls=RunConfig, prefix="") -> list:
         elif meta.get("choices") is not None:
             ch = meta["choices"]
             allowed = ", ".join(json.dumps(c) for c in (ch() if callable(ch) else ch))
-        rows.append((key, _toml_value(getattr(obj, f.name)) if not isinstance(getattr(obj, f.name), dict)
-                     else "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in getattr(obj, f.name).items()) + "}",
+        rows.append((key, toml_value(getattr(obj, f.name)) if not isinstance(getattr(obj, f.name), dict)
+                     else "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in getattr(obj, f.name).items()) + "}",
                      meta.get("unit") or "", allowed, meta.get("api") or "", meta["doc"]))
     return rows
 

@@ -1,6 +1,6 @@
 """Configuration values checked against the schema: types, ranges, choices, unknown keys.
 
-:func:`_build` turns a (TOML-parsed) dict into a configuration class of
+:func:`build_config` turns a (TOML-parsed) dict into a configuration class of
 :mod:`brainnet_cb.cli.config_schema`, checking every value against its
 field's metadata; a refusal names the key, the value, its type and what is
 allowed (an unknown key: the closest allowed one and the list). Used by
@@ -17,12 +17,12 @@ import math
 from .config_schema import ConfigError, range_text
 
 
-def _type_name(value):
+def type_name(value):
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
             dict: "table"}.get(type(value), type(value).__name__)
 
 
-def _show(value):
+def show_value(value):
     return json.dumps(value) if isinstance(value, (str, bool)) else repr(value)
 
 
@@ -31,7 +31,7 @@ def _check_number(key, value, meta, name, integer=False):
     if isinstance(value, bool) or not ok:
         want = "an integer" if integer else "a number"
         unit = f" ({meta['unit']})" if meta.get("unit") else ""
-        raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+        raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                           f"expected {want}{unit}")
     value = value if integer else float(value)
     lo, hi = meta.get("lo"), meta.get("hi")
@@ -39,7 +39,7 @@ def _check_number(key, value, meta, name, integer=False):
         or (lo is not None and (value < lo or (meta["lo_open"] and value == lo))) \
         or (hi is not None and (value > hi or (meta["hi_open"] and value == hi)))
     if bad:
-        raise ConfigError(f"{key} = {_show(value)} is out of range; allowed: {range_text(name, meta)}")
+        raise ConfigError(f"{key} = {show_value(value)} is out of range; allowed: {range_text(name, meta)}")
     return value
 
 
@@ -51,19 +51,19 @@ def _check_value(key, value, f):
         return _check_number(key, value, meta, name, integer=True)
     if f.type in ("bool", bool):
         if not isinstance(value, bool):
-            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+            raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                               "expected true or false")
         return value
     if f.type in ("str", str):
         if not isinstance(value, str):
-            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+            raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                               "expected a string")
         choices = meta.get("choices")
         choices = choices() if callable(choices) else choices
         if choices is not None and value not in choices:
             shown = ", ".join(json.dumps(c) for c in choices)
-            hint = _closest_atlas(value, choices) if name == "atlas" else _closest(value, choices)
-            raise ConfigError(f"{key} = {_show(value)} is not allowed{hint}; allowed: {shown}")
+            hint = _closest_atlas(value, choices) if name == "atlas" else closest_names(value, choices)
+            raise ConfigError(f"{key} = {show_value(value)} is not allowed{hint}; allowed: {shown}")
         return value
     if f.type in ("list", list):
         if meta["items"] == "number":
@@ -71,22 +71,22 @@ def _check_value(key, value, f):
                 raise ConfigError(f"{key} = [] is empty; expected a non-empty list of numbers, e.g. {key} = [0.5, 1.0]")
             if not isinstance(value, list) or not all(
                     isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-                raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+                raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                                   "expected a non-empty list of numbers")
             return [float(v) for v in value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+            raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                               "expected a list of strings")
         return list(value)
     if f.type in ("dict", dict):
         if not isinstance(value, dict):
-            raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+            raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                               "expected a table")
         return dict(value)
     raise TypeError(f"unsupported config field type {f.type!r}")  # pragma: no cover
 
 
-def _closest(value, choices) -> str:
+def closest_names(value, choices) -> str:
     """`` (did you mean "X"?)`` for a misspelt choice (another case first, then the closest spelling), else ``""``."""
     same = [c for c in choices if c and c.lower() == value.lower()]
     close = same or difflib.get_close_matches(value, [c for c in choices if c], n=1)
@@ -94,49 +94,49 @@ def _closest(value, choices) -> str:
 
 
 def _closest_atlas(value, choices) -> str:
-    """:func:`_closest` for an atlas name: names count regions, so ``"tvb67"`` means ``tvb66`` or ``tvb68``."""
+    """:func:`closest_names` for an atlas name: names count regions, so ``"tvb67"`` means ``tvb66`` or ``tvb68``."""
     from ..data.atlases import closest_atlases  # noqa: PLC0415 - the data layer, on a refusal only
 
     close = closest_atlases(value, choices)
     return f" (did you mean {' or '.join(json.dumps(c) for c in close)}?)" if close else ""
 
 
-def _unknown(key, allowed, section):
+def unknown_key(key, allowed, section):
     close = difflib.get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     where = section if section.startswith("[") else (f"[{section}]" if section else "the top level")
     return ConfigError(f"unknown key {key!r}{hint}; allowed keys in {where}: {', '.join(allowed)}")
 
 
-def _build(cls, data, prefix=""):
+def build_config(cls, data, prefix=""):
     if not isinstance(data, dict):
-        raise ConfigError(f"{prefix.rstrip('.')} = {_show(data)} has the wrong type "
-                          f"({_type_name(data)}); expected a table")
+        raise ConfigError(f"{prefix.rstrip('.')} = {show_value(data)} has the wrong type "
+                          f"({type_name(data)}); expected a table")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in fields:
-            raise _unknown(prefix + key, list(fields), prefix.rstrip("."))
+            raise unknown_key(prefix + key, list(fields), prefix.rstrip("."))
     values = {}
     for key, value in data.items():
         f = fields[key]
         if f.metadata.get("section"):
-            values[key] = _build(f.metadata["section"], value, prefix + key + ".")
+            values[key] = build_config(f.metadata["section"], value, prefix + key + ".")
         else:
             values[key] = _check_value(prefix + key, value, f)
     return cls(**values)
 
 
-def _number_or_list(key, value):
+def number_or_list(key, value):
     if isinstance(value, list):
         if not value:
             raise ConfigError(f"{key} = [] is empty; expected a number or a non-empty list of numbers (one per "
                               "region)")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            raise ConfigError(f"{key} = {_show(value)} has the wrong type (list); expected a number "
+            raise ConfigError(f"{key} = {show_value(value)} has the wrong type (list); expected a number "
                               "or a non-empty list of numbers (one per region)")
         return [float(v) for v in value]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key} = {_show(value)} has the wrong type ({_type_name(value)}); "
+        raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                           "expected a number or a list of numbers (one per region)")
     return float(value)
 

@@ -15,7 +15,7 @@ __all__ = ["sweep_command", "fit_command", "empirical_fc", "drawable_slice"]
 
 def align_fc(fc, conn):
     """``bn.align(fc, conn)``, its fix for a connectome without labels named as the configuration's key."""
-    from ..data.empirical import _align as align  # noqa: PLC0415
+    from ..data.alignment import align_with_fix as align  # noqa: PLC0415
 
     return align(fc, conn, "raise", "(connectome.labels is empty): set connectome.labels to a file of the FC's "
                  "region labels, one per line, or give the FC without labels (e.g. a .npy file) in the connectome's "

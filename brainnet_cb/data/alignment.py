@@ -41,7 +41,7 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
         Data without labels, repeated labels, connectome regions missing from
         the data (all listed), or extra data regions with ``extra="raise"``.
     """
-    return _align(data, connectome, extra, UNLABELLED_FIX)
+    return align_with_fix(data, connectome, extra, UNLABELLED_FIX)
 
 
 #: How a user gives a connectome made without labels the data's labels (in :func:`align`'s refusal); ``{labels}``
@@ -60,7 +60,7 @@ def _few(names):
     return f"{str(names[:_FEW])[:-1]}, ... and {len(names) - _FEW} more]"
 
 
-def _align(data, connectome, extra, unlabelled_fix):
+def align_with_fix(data, connectome, extra, unlabelled_fix):
     """:func:`align`; ``unlabelled_fix`` says how to label a connectome with the default labels (the command line
     names its configuration key)."""
     if extra not in ("raise", "drop"):

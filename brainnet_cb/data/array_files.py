@@ -19,7 +19,7 @@ import scipy.io
 
 from .._checks import real_numbers
 from .._safe_read import damage, reading
-from ..analysis.common import _is_number
+from ..analysis.common import is_number
 from ..errors import DataError
 from .io.matlab import MAT_DAMAGE_ERRORS
 from .tables import parse_table
@@ -46,7 +46,7 @@ def numeric_values(values, source, what, fix="Convert it to numbers first."):
     except (TypeError, ValueError):  # ragged nested sequences
         raise DataError(f"{source} is not a table of numbers (rows of different lengths?); {what} must hold "
                         "numbers in rows of one length.") from None
-    example = next((v for v in raw.ravel() if not _is_number(v)), None)
+    example = next((v for v in raw.ravel() if not is_number(v)), None)
     held = "text" if isinstance(example, str) else "entries that are not numbers"
     if isinstance(example, np.ndarray):
         held, example = "arrays as entries (a MATLAB cell array or struct?)", example.tolist()
@@ -107,13 +107,13 @@ LABEL_VARIABLES = ("labels", "region_labels", "names", "roi_names")
 def stored_labels(arrays, p):
     """``(variable, labels)`` of the region labels a .npz / .mat file stores beside its data (a variable of
     :data:`LABEL_VARIABLES` holding text), else ``(None, None)``."""
-    from .io.matlab import _strings  # noqa: PLC0415 - MATLAB char matrices and cell arrays as str
+    from .io.matlab import cell_strings  # noqa: PLC0415 - MATLAB char matrices and cell arrays as str
 
     for name in LABEL_VARIABLES:
         if name in arrays:
             value = np.asarray(arrays[name])
             if value.dtype.kind in "USO":
-                return name, list(_strings(value))
+                return name, list(cell_strings(value))
     return None, None
 
 

@@ -16,9 +16,9 @@ import nibabel as nib
 import numpy as np
 
 from ..errors import DataError
-from .bold_image import _labelled, _region_means
+from .bold_image import labelled_bold, region_means
 from .files import existing_path
-from .io.parcellation import Parcellation, _gifti_labels
+from .io.parcellation import Parcellation, gifti_labels
 
 __all__ = ["read_gifti"]
 
@@ -69,8 +69,8 @@ def read_gifti(bold, parcellation, labels, tr, background):
     label_sources = " and ".join(parts[h]["label_source"] for h in hemis)
     where = ("no vertex", "their keys are not on the meshes", "Use the label files of the series' meshes")
     subject = sources if len(hemis) == 1 else f"the time series ({', '.join(parts[h]['source'] for h in hemis)})"
-    series, averaged = _region_means(read, n_time[hemis[0]], region, names, label_sources, where, subject)
-    return _labelled(series, step, names, sources, averaged)
+    series, averaged = region_means(read, n_time[hemis[0]], region, names, label_sources, where, subject)
+    return labelled_bold(series, step, names, sources, averaged)
 
 
 def _gifti_hemisphere(hemi, data, labels, background):
@@ -108,7 +108,7 @@ def _gifti_hemisphere(hemi, data, labels, background):
         raise DataError(f"'{os.fspath(labels)}' is a FreeSurfer .annot file, which is not read here; convert it to "
                         "GIFTI first (mris_convert --annot lh.aparc.annot lh.white lh.aparc.label.gii).")
     elif isinstance(labels, str | os.PathLike | nib.gifti.GiftiImage):
-        keys, table, label_source, label_img = _gifti_labels(labels, f"{hemi} GIFTI label")
+        keys, table, label_source, label_img = gifti_labels(labels, f"{hemi} GIFTI label")
         if isinstance(labels, nib.gifti.GiftiImage):
             label_source = f"the {hemi} label GiftiImage"
         label_meta = _meta(label_img)

@@ -37,10 +37,10 @@ from nibabel.cifti2 import cifti2_axes
 from .._types import PathLike
 from ..analysis.timeseries import to_seconds
 from ..errors import DataError
-from ..units import _is_quantity
+from ..units import is_quantity
 from .empirical import as_timeseries
 from .files import existing_path
-from .io.parcellation import _SPATIAL_SCALE, Parcellation, read_parcellation
+from .io.parcellation import SPATIAL_SCALE, Parcellation, read_parcellation
 
 __all__ = ["read_bold_image"]
 
@@ -159,7 +159,7 @@ def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage | nib.Cifti2
     >>> y.region.values.tolist(), y.sel(region="A").values.tolist(), float(y.time[1])
     (['A', 'B'], [1.0, 2.0, 3.0], 0.72)
     """
-    if _is_quantity(tr):  # a quantity of another dimension is named tr here (as_timeseries calls it dt)
+    if is_quantity(tr):  # a quantity of another dimension is named tr here (as_timeseries calls it dt)
         to_seconds(tr, "tr", allow_zero=False, error=DataError)
     if isinstance(bold, Mapping):
         from .bold_gifti import read_gifti  # noqa: PLC0415 - shares this module's block reader
@@ -182,11 +182,11 @@ def read_bold_image(bold: PathLike | nib.spatialimages.SpatialImage | nib.Cifti2
     def volumes(start, stop):
         return np.asarray(img.dataobj[..., start:stop], dtype=float).reshape(region.size, stop - start, order="C")
 
-    series, averaged = _region_means(volumes, n_time, region, parc.labels, f"{parc.source}", where, source)
-    return _labelled(series, step, parc.labels, source, averaged)
+    series, averaged = region_means(volumes, n_time, region, parc.labels, f"{parc.source}", where, source)
+    return labelled_bold(series, step, parc.labels, source, averaged)
 
 
-def _region_means(read, n_time, region, names, parc_source, where, source):
+def region_means(read, n_time, region, names, parc_source, where, source):
     """The mean of the samples (voxels, grayordinates) of each region at every time, read in blocks.
 
     ``read(start, stop)`` gives the samples ``(n_samples, stop - start)``;
@@ -214,7 +214,7 @@ def _region_means(read, n_time, region, names, parc_source, where, source):
     return series, averaged
 
 
-def _labelled(series, step, names, source, averaged=None):
+def labelled_bold(series, step, names, source, averaged=None):
     out = as_timeseries(series, dt=step, labels=list(names), long_name="BOLD signal (mean over the region)")
     out.attrs["source"] = source
     if averaged is not None:
@@ -237,9 +237,9 @@ def _read_cifti(img, source, parcellation, labels, tr, background):
             raise DataError(f"{source} is parcellated already (.ptseries.nii: one column per parcel); pass no "
                             "parcellation.")
         names = [str(n) for n in columns.name]
-        series, _ = _region_means(lambda start, stop: np.asarray(img.dataobj[start:stop], dtype=float).T,
+        series, _ = region_means(lambda start, stop: np.asarray(img.dataobj[start:stop], dtype=float).T,
                                   img.shape[0], np.arange(len(names)), names, source, None, source)
-        return _labelled(series, step, names, source)
+        return labelled_bold(series, step, names, source)
     if not isinstance(columns, cifti2_axes.BrainModelAxis):
         raise DataError(f"{source}'s columns are a {type(columns).__name__}, not grayordinates or parcels.")
     if parcellation is None:
@@ -271,9 +271,9 @@ def _read_cifti(img, source, parcellation, labels, tr, background):
     where = (f"no grayordinate of {source}", "their structures or vertices are not in the time series",
              "Use the label file of the series' grayordinates (e.g. 91k for HCP's)")
 
-    series, averaged = _region_means(lambda start, stop: np.asarray(img.dataobj[start:stop], dtype=float).T,
+    series, averaged = region_means(lambda start, stop: np.asarray(img.dataobj[start:stop], dtype=float).T,
                                      img.shape[0], region, names, parc_source, where, source)
-    return _labelled(series, step, names, source, averaged)
+    return labelled_bold(series, step, names, source, averaged)
 
 
 def _cifti_step(axis, tr, source):
@@ -375,7 +375,7 @@ def _affine_mm(img):
     """The image's voxel -> world affine in mm (its ``xyzt_units`` of metres or microns converted)."""
     affine = np.array(img.affine, dtype=float)
     unit = img.header.get_xyzt_units()[0] if hasattr(img.header, "get_xyzt_units") else "mm"
-    affine[:3, :] *= _SPATIAL_SCALE.get(unit, 1.0)
+    affine[:3, :] *= SPATIAL_SCALE.get(unit, 1.0)
     return affine
 
 

@@ -22,7 +22,7 @@ Each job lives in its own module, re-exported here: region labels
 
 from __future__ import annotations
 
-from .alignment import _align, align  # noqa: F401 (_align: the command line's alignment)
+from .alignment import align
 from .empirical_files import read_fc, read_timeseries
 from .fc_matrices import fc_matrix
 from .fit_target import FCScaleWarning, target_fc

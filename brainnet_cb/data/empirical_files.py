@@ -12,10 +12,10 @@ import xarray as xr
 
 from ..analysis.timeseries import to_seconds
 from ..errors import DataError
-from ..units import _is_quantity
+from ..units import is_quantity
 from .array_files import checked_stored_labels, data_file, numeric_values, read_array
-from .fc_matrices import _check_square_symmetric, fc_matrix
-from .region_labels import _label_strings, _labels
+from .fc_matrices import check_square_symmetric, fc_matrix
+from .region_labels import checked_labels, label_strings
 from .timeseries import LAYOUTS, as_timeseries
 
 
@@ -24,10 +24,10 @@ def _file_labels(given, cols, rows, n, p):
     if cols is not None and rows is not None and list(cols) != list(rows):
         raise DataError(f"'{p.name}': the row labels differ from the column labels; an FC matrix "
                         "lists the same regions in the same order on both axes.")
-    if given is not None and found is not None and list(_label_strings(given)) != list(found):
+    if given is not None and found is not None and list(label_strings(given)) != list(found):
         raise DataError(f"'{p.name}' names its regions {list(found)[:5]}...; labels= gives "
-                        f"{list(_label_strings(given))[:5]}.... Pass one or the other.")
-    return _labels(given if given is not None else found, n, f"'{p.name}'")
+                        f"{list(label_strings(given))[:5]}.... Pass one or the other.")
+    return checked_labels(given if given is not None else found, n, f"'{p.name}'")
 
 
 def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr.DataArray:
@@ -71,7 +71,7 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
     p, suffix = data_file(path)
     m, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "FC matrix")
     m = numeric_values(m, f"'{p.name}'", "an FC matrix")
-    _check_square_symmetric(m, f"'{p.name}'", missing)
+    check_square_symmetric(m, f"'{p.name}'", missing)
     if stored is not None:
         cols = checked_stored_labels(stored, m.shape[0], p, variable)
     lab = _file_labels(labels, cols, rows, m.shape[0], p)
@@ -102,7 +102,7 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
     xarray.DataArray
         Dims ``(time, region)``; time from 0 in steps of ``tr``, in s.
     """
-    if _is_quantity(tr):  # a quantity of another dimension is named tr here (as_timeseries calls it dt)
+    if is_quantity(tr):  # a quantity of another dimension is named tr here (as_timeseries calls it dt)
         to_seconds(tr, "tr", allow_zero=False, error=DataError)
     p, suffix = data_file(path)
     v, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "time series")
@@ -110,9 +110,9 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
     if v.ndim != 2:
         raise DataError(f"a time series must be 2-D (time, region); got shape {v.shape} from '{p.name}'.")
     if stored is not None:  # a variable of region labels beside the series: the labels= the file gives itself
-        if labels is not None and list(_label_strings(labels)) != stored:
+        if labels is not None and list(label_strings(labels)) != stored:
             raise DataError(f"'{p.name}' stores its region labels {stored[:5]}... in its variable {variable!r}; "
-                            f"labels= gives {list(_label_strings(labels))[:5]}.... Pass one or the other.")
+                            f"labels= gives {list(label_strings(labels))[:5]}.... Pass one or the other.")
         if len(stored) not in v.shape:
             raise DataError(f"'{p.name}' stores {len(stored)} region labels in its variable {variable!r}, but its "
                             f"series has shape {v.shape}; store one label per region.")
@@ -133,10 +133,10 @@ def read_timeseries(path, tr, *, labels=None, key=None, layout=None, delimiter=N
         raise DataError(f"layout must be one of {LAYOUTS}; got {layout!r}.")
     found = cols if layout == "time_region" else rows
     n = v.shape[1] if layout == "time_region" else v.shape[0]
-    if labels is not None and found is not None and list(_label_strings(labels)) != list(found):
+    if labels is not None and found is not None and list(label_strings(labels)) != list(found):
         raise DataError(f"'{p.name}' names its regions {list(found)[:5]}...; labels= gives "
-                        f"{list(_label_strings(labels))[:5]}.... Pass one or the other.")
-    lab = _labels(labels if labels is not None else found, n, f"'{p.name}'")
+                        f"{list(label_strings(labels))[:5]}.... Pass one or the other.")
+    lab = checked_labels(labels if labels is not None else found, n, f"'{p.name}'")
     bad = ~np.isfinite(v)
     if bad.any():
         raise DataError(f"'{p.name}' holds {int(bad.sum())} non-finite values; a time series must be finite.")

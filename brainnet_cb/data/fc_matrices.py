@@ -14,14 +14,14 @@ import xarray as xr
 from ..analysis.common import labelled_matrix
 from ..errors import DataError
 from .array_files import numeric_values
-from .region_labels import _label_strings, _labels
+from .region_labels import checked_labels, label_strings
 
 #: How a refused missing pair is explained where the caller can keep missing pairs (``missing=True``).
 KEEP_MISSING = ("; or pass missing=True to keep them as missing pairs (NaN), which bn.fit_working_point, "
                 "bn.sweep, bn.fit_grid, bn.fit_nelder_mead and bn.fc_fit leave out")
 
 
-def _check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
+def check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
     """Refuse a matrix that is not square, symmetric and finite off the diagonal (``missing``: NaN allowed off it
     in symmetric pairs, a missing pair; ``hint`` ends the message of a refused NaN)."""
     if m.ndim == 3 and m.shape[1] == m.shape[2]:
@@ -94,7 +94,7 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.D
     ['R', 'L']
     """
     values, labels = _own_labels(values, labels, source)
-    return _fc_matrix(values, labels, source, missing, KEEP_MISSING)
+    return fc_matrix_with_hint(values, labels, source, missing, KEEP_MISSING)
 
 
 def _own_labels(values, labels, source):
@@ -106,14 +106,14 @@ def _own_labels(values, labels, source):
     if (not isinstance(m, xr.DataArray) or m.ndim != 2 or m.shape[0] != m.shape[1]
             or not all(d in m.coords for d in m.dims)):  # no labels, or not a matrix (refused as such below)
         return (m.values if isinstance(m, xr.DataArray) else m), labels
-    rows, cols = (_label_strings(m[d].values) for d in m.dims)
+    rows, cols = (label_strings(m[d].values) for d in m.dims)
     if rows != cols:
         raise DataError(f"{source}: its row labels {list(rows[:3])}... differ from its column labels "
                         f"{list(cols[:3])}...; an FC matrix lists the same regions in the same order on both axes.")
-    own = _labels(rows, len(rows), source)
+    own = checked_labels(rows, len(rows), source)
     if labels is None:
         return m.values, own
-    given = _labels(labels, len(own), source)
+    given = checked_labels(labels, len(own), source)
     if given == own:
         return m.values, own
     if set(given) != set(own):
@@ -126,14 +126,14 @@ def _own_labels(values, labels, source):
     return m.values[np.ix_(idx, idx)], given
 
 
-def _fc_matrix(values, labels, source, missing, hint):
+def fc_matrix_with_hint(values, labels, source, missing, hint):
     """:func:`fc_matrix`, a refused NaN explained by ``hint``."""
     m = numeric_values(values, source, "an FC matrix")
-    _check_square_symmetric(m, source, missing, hint)
+    check_square_symmetric(m, source, missing, hint)
     diagonal = np.diagonal(m)
     if not np.all(np.isfinite(diagonal)):
         np.fill_diagonal(m, np.where(np.isfinite(diagonal), diagonal, 1.0))
-    lab = _labels(labels, m.shape[0], source)
+    lab = checked_labels(labels, m.shape[0], source)
     coords = {}
     if lab is not None:
         coords = {d: (d, list(lab), {"long_name": "brain region"}) for d in ("region_i", "region_j")}

@@ -17,7 +17,7 @@ from ..analysis.common import check_correlatable, labelled_matrix
 from ..connectome import Connectome
 from ..errors import DataError
 from .alignment import align
-from .fc_matrices import _fc_matrix, fc_matrix
+from .fc_matrices import fc_matrix, fc_matrix_with_hint
 
 
 class FCScaleWarning(UserWarning):
@@ -118,7 +118,7 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
     if isinstance(fc, xr.DataArray) and fc.dims == ("region_i", "region_j") and "region_i" in fc.coords:
         fc = align(fc, connectome, extra="drop")
     given = np.asarray(fc, dtype=float)
-    m = _fc_matrix(given, None, name, missing, EVERY_PAIR)
+    m = fc_matrix_with_hint(given, None, name, missing, EVERY_PAIR)
     if m.shape[0] != connectome.n_regions:
         raise error(
             f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "

@@ -12,18 +12,18 @@ import numpy as np
 from ..errors import DataError
 
 
-def _label_strings(labels):
+def label_strings(labels):
     """``labels`` as a tuple of str, surrounding blanks removed (as the file readers remove them)."""
     return tuple(str(v).strip() for v in np.asarray(labels, dtype=object).ravel())
 
 
-def _labels(labels, n, what):
+def checked_labels(labels, n, what):
     """Validated tuple of ``n`` unique, non-blank string labels, blanks around them removed (or None)."""
     if labels is None:
         return None
     if isinstance(labels, str):
         raise DataError(f"labels must be a sequence of {n} strings, not the single string {labels!r}.")
-    out = _label_strings(labels)
+    out = label_strings(labels)
     empty = [k for k, v in enumerate(out) if not v]
     if empty:
         raise DataError(f"{what}: region labels must not be empty or blank; got {len(empty)} at position(s) "
@@ -36,5 +36,5 @@ def _labels(labels, n, what):
     return out
 
 
-def _region_coord(labels):
+def region_coord(labels):
     return (("region",), list(labels), {"long_name": "brain region"})

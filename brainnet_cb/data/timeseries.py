@@ -15,8 +15,8 @@ from .._checks import caller_stacklevel, real_numbers
 from ..analysis.timeseries import to_seconds
 from ..errors import DataError
 from ..simulation.cf import decimal_times
-from ..units import _is_quantity, as_plain
-from .region_labels import _labels, _region_coord
+from ..units import as_plain, is_quantity
+from .region_labels import checked_labels, region_coord
 
 LAYOUTS = ("time_region", "region_time")
 
@@ -67,18 +67,18 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     if layout == "region_time":
         v = v.T
     step = to_seconds(dt, "dt", allow_zero=False, error=DataError)
-    if step >= LONG_SAMPLING_S and not _is_quantity(dt):
+    if step >= LONG_SAMPLING_S and not is_quantity(dt):
         warnings.warn(SamplingIntervalWarning(
             f"a sampling interval of {step:g} s: the times of an empirical series are in s. If {step:g} is in ms, "
             f"pass {step / 1000:g} (or {step:g} * u.ms, brainunit)."), stacklevel=caller_stacklevel())
     start = as_plain(t0, "second", "t0", "second", DataError)
     if np.ndim(start) != 0 or not np.isfinite(start):
         raise DataError(f"t0 must be one finite time in s; got {t0!r}.")
-    lab = _labels(labels, v.shape[1], "as_timeseries")
+    lab = checked_labels(labels, v.shape[1], "as_timeseries")
     times = decimal_times(start + step * np.arange(v.shape[0]), step, start)  # 3.6, not 3.5999999999999996
     coords = {"time": ("time", times, {"units": "s", "long_name": "time"})}
     if lab is not None:
-        coords["region"] = _region_coord(lab)
+        coords["region"] = region_coord(lab)
     return xr.DataArray(v, dims=("time", "region"), coords=coords,
                         attrs={"long_name": long_name, "units": units})
 

@@ -64,7 +64,7 @@ import numpy as np
 
 from ..errors import DynamicsError
 from .fixed_points import FixedPoint, fixed_point_near
-from .spectrum import _delays, delay_args, point_of
+from .spectrum import delay_args, network_delays, point_of
 from .system import JacobianParts, build_network, in_float64, jacobian_parts
 
 __all__ = ["delayed_unstable_roots", "unstable_root_count"]
@@ -78,7 +78,7 @@ _MAX_BISECTIONS = 14
 _TAIL_GAIN = 0.5
 
 
-def _local_blocks(parts: JacobianParts):
+def local_blocks(parts: JacobianParts):
     """Each region's local block ``A_i`` ``(n, n_s, n_s)``, port ``P_i`` and sent row ``D_i`` ``(n, n_s)``."""
     L = np.moveaxis(np.asarray(parts.local, dtype=float), 2, 0)
     P = np.asarray(parts.port, dtype=float).T
@@ -87,7 +87,7 @@ def _local_blocks(parts: JacobianParts):
     return A, P, D
 
 
-def _gains(A, P, D, omega):
+def region_gains(A, P, D, omega):
     """``h_i(i omega)`` for every frequency and region, ``(len(omega), n)``."""
     ns = A.shape[1]
     M = 1j * np.asarray(omega)[:, None, None, None] * np.eye(ns) - A[None]
@@ -108,19 +108,19 @@ def _phases(A, P, D, K, tau, omega):
         np.cos(turn, out=m.real)
         np.sin(turn, out=m.imag)
         np.negative(m.imag, out=m.imag)
-        m *= -_gains(A, P, D, w)[:, :, None] * K[None]
+        m *= -region_gains(A, P, D, w)[:, :, None] * K[None]
         m[:, diag, diag] += 1.0  # I - diag(h) (K o e^{-i w tau})
         sign, _ = np.linalg.slogdet(m)
         out.append(np.angle(sign))
     return np.concatenate(out)
 
 
-def _cutoff(A, P, D, K_norm, eig):
+def gain_cutoff(A, P, D, K_norm, eig):
     """A frequency beyond which the loop gain bound stays below :data:`_TAIL_GAIN`."""
     w = 2.0 * max(float(np.max(np.abs(eig))), 1e-3)
     for _ in range(60):
         probe = w * np.geomspace(1.0, 1e3, 64)
-        if float(np.max(np.abs(_gains(A, P, D, probe)))) * K_norm < _TAIL_GAIN:
+        if float(np.max(np.abs(region_gains(A, P, D, probe)))) * K_norm < _TAIL_GAIN:
             return w
         w *= 2.0
     raise DynamicsError("the regions' transfer functions do not decay at high frequency; the delayed stability "
@@ -154,7 +154,7 @@ def unstable_root_count(parts: JacobianParts, weights, tau) -> int:
         phase count is not resolved (not close to a whole number of
         :math:`\pi`).
     """
-    A, P, D = _local_blocks(parts)
+    A, P, D = local_blocks(parts)
     eig = np.linalg.eigvals(A)
     scale = max(1.0, float(np.max(np.abs(eig))))
     if np.any(np.abs(eig.real) <= 1e-12 * scale):
@@ -166,7 +166,7 @@ def unstable_root_count(parts: JacobianParts, weights, tau) -> int:
     K_norm = float(np.linalg.norm(np.abs(K), 2))
     if K_norm == 0.0:
         return n_local
-    w_c = _cutoff(A, P, D, K_norm, eig)
+    w_c = gain_cutoff(A, P, D, K_norm, eig)
     tau_max = float(np.max(tau[K != 0])) if np.any(K != 0) else 0.0
     step = min(w_c / 256.0, _DELAY_TURN / tau_max if tau_max > 0 else np.inf)
     omega = np.linspace(0.0, w_c, int(math.ceil(w_c / step)) + 1)
@@ -181,7 +181,7 @@ def unstable_root_count(parts: JacobianParts, weights, tau) -> int:
         order = np.argsort(omega, kind="stable")
         omega, phase = omega[order], phase[order]
     turned = float(np.sum(np.angle(np.exp(1j * np.diff(phase)))))
-    loop = _gains(A, P, D, np.array([w_c]))[0][:, None] * K * np.exp(-1j * w_c * tau)
+    loop = region_gains(A, P, D, np.array([w_c]))[0][:, None] * K * np.exp(-1j * w_c * tau)
     turned -= float(np.sum(np.angle(1.0 - np.linalg.eigvals(loop))))
     half_turns = turned / math.pi
     count = n_local - int(round(half_turns))
@@ -234,4 +234,4 @@ def delayed_unstable_roots(model, connectome, coupling=None, *, speed=3.0, dt=No
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
     parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)
-    return unstable_root_count(parts, network.arrays.weights, _delays(network, speed, dt))
+    return unstable_root_count(parts, network.arrays.weights, network_delays(network, speed, dt))

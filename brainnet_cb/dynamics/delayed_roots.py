@@ -263,15 +263,15 @@ def _line_candidates(parts, weights, tau, sigma):
     :mod:`~brainnet_cb.dynamics.delay_stability`), sampled as its count samples the phase, twice as finely, up to
     the frequency beyond which no root lies; each with the right singular vector of :math:`T` of least singular
     value there."""
-    from .delay_stability import _cutoff, _gains, _local_blocks  # noqa: PLC0415  (it imports this module)
+    from .delay_stability import gain_cutoff, local_blocks, region_gains  # noqa: PLC0415  (it imports this module)
 
     L, P, a, b, D = parts
     ns, _, n = L.shape
-    A, Pi, Di = _local_blocks(JacobianParts(L - sigma * np.eye(ns)[:, :, None], P, a, b, D))
+    A, Pi, Di = local_blocks(JacobianParts(L - sigma * np.eye(ns)[:, :, None], P, a, b, D))
     K = a[:, None] * weights * np.exp(-sigma * tau)
     K_norm = float(np.linalg.norm(np.abs(K), 2))
     try:
-        w_c = _cutoff(A, Pi, Di, K_norm, np.linalg.eigvals(A))
+        w_c = gain_cutoff(A, Pi, Di, K_norm, np.linalg.eigvals(A))
     except DynamicsError:
         return []
     step = min(w_c / 512.0, math.pi / 16.0 / float(np.max(tau)))
@@ -280,7 +280,7 @@ def _line_candidates(parts, weights, tau, sigma):
     chunk = max(1, int(2_000_000 // (n * n)))
     for s in range(0, omega.size, chunk):
         w = omega[s:s + chunk]
-        m = -_gains(A, Pi, Di, w)[:, :, None] * K[None] * np.exp(-1j * w[:, None, None] * tau[None])
+        m = -region_gains(A, Pi, Di, w)[:, :, None] * K[None] * np.exp(-1j * w[:, None, None] * tau[None])
         m[:, np.arange(n), np.arange(n)] += 1.0
         logabs.append(np.linalg.slogdet(m)[1])
     g = np.concatenate(logabs)

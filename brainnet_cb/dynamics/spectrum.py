@@ -164,7 +164,7 @@ def delay_args(speed, dt):
     return v, step
 
 
-def _delays(network: Network, speed, dt):
+def network_delays(network: Network, speed, dt):
     speed, dt = delay_args(speed, dt)
     if dt is None:
         return network.lengths / speed
@@ -282,7 +282,7 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
     parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)
-    lam, info = rightmost_root(parts, network.arrays.weights, _delays(network, speed, dt),
+    lam, info = rightmost_root(parts, network.arrays.weights, network_delays(network, speed, dt),
                                tol=float(tol), max_iter=int(max_iter))
     if info["missed"] != 0:
         what = ("the count did not resolve (a root near that line)" if info["missed"] is None

@@ -43,7 +43,7 @@ __all__ = [
 STRUCTURED_TOL = 1e-12
 #: Fewest regions for which :func:`newton` and :func:`relax` solve structurally: below, the dense solve is as
 #: fast (``n_s n`` <= 64) and compiling the structured path with its fallback would cost more than it saves.
-_STRUCTURED_MIN_REGIONS = 32
+STRUCTURED_MIN_REGIONS = 32
 #: Smallest :math:`|\det L_i| / \max|L_i|^{n_s}` of a local block for the structured path (a block closer to
 #: singular than round-off sends the whole computation to the dense path).
 _LOCAL_RCOND = 1e-13
@@ -68,7 +68,7 @@ def _coupling_matrix(parts: JacobianParts, weights):
     return parts.a[:, None] * weights + jnp.diag(parts.b)
 
 
-def _operator(parts: JacobianParts, weights) -> _Structured:
+def structured_operator(parts: JacobianParts, weights) -> _Structured:
     """The delay-free Jacobian of :class:`JacobianParts` as a :class:`_Structured` matrix."""
     return _Structured(parts.local, parts.port, _coupling_matrix(parts, weights), parts.sent)
 
@@ -157,7 +157,7 @@ def _probe(shape, dtype):
     return 1.0 + 0.5 * jnp.sin(0.7 * k + 0.3)
 
 
-def _solve_checked(op: _Structured, f):
+def solve_checked(op: _Structured, f):
     """``(x, structured)``: :math:`A^{-1} f` structured where its backward error passes, else the dense solve."""
     fac = _factor(op)
     x = _factored_solve(op, fac, f)
@@ -299,8 +299,8 @@ def structured_solve(parts: JacobianParts, weights, f):
     -------
     array, the shape of ``f``
     """
-    op = _operator(parts, weights)
-    x, _ = _solve_checked(op, jnp.reshape(f, parts.port.shape))
+    op = structured_operator(parts, weights)
+    x, _ = solve_checked(op, jnp.reshape(f, parts.port.shape))
     return x.reshape(jnp.shape(f))
 
 
@@ -325,7 +325,7 @@ def structured_slogdet(parts: JacobianParts, weights):
     (sign, logabsdet)
         As :func:`jax.numpy.linalg.slogdet`.
     """
-    sign, logdet, _ = _slogdet_checked(_operator(parts, weights))
+    sign, logdet, _ = _slogdet_checked(structured_operator(parts, weights))
     return sign, logdet
 
 
@@ -363,5 +363,5 @@ def structured_inverse_rows_slogdet(parts: JacobianParts, weights, row: int):
     The sign of the determinant tells a fit whether a step took a real
     eigenvalue of :math:`J` across zero. Differentiable by JAX in ``B``.
     """
-    B, sign, logdet, _ = _inverse_rows_checked(_operator(parts, weights), row)
+    B, sign, logdet, _ = _inverse_rows_checked(structured_operator(parts, weights), row)
     return B, sign, logdet

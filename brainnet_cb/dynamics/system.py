@@ -39,7 +39,7 @@ from ..coupling import Coupling, Linear
 from ..errors import DynamicsError
 from ..nodes import CoombesByrne, CoombesByrne4D, MontbrioPazoRoxin
 from ..nodes.base import NodeModel
-from .structured import _STRUCTURED_MIN_REGIONS, _operator, _solve_checked, structured_slogdet
+from .structured import STRUCTURED_MIN_REGIONS, solve_checked, structured_operator, structured_slogdet
 
 __all__ = [
     "NetworkArrays",
@@ -360,14 +360,14 @@ def newton(x0, arrays: NetworkArrays, port: str, tol=1e-12, max_iter: int = 60):
 
 def _jacobian_solve(parts, weights, rhs, shape, h=None):
     """:math:`(J - I/h)^{-1}` ``rhs`` (``J`` alone where ``h`` is None), flat; structured from
-    :data:`_STRUCTURED_MIN_REGIONS` regions (:func:`_solve_checked`), dense below."""
-    if shape[1] < _STRUCTURED_MIN_REGIONS:
+    :data:`STRUCTURED_MIN_REGIONS` regions (:func:`solve_checked`), dense below."""
+    if shape[1] < STRUCTURED_MIN_REGIONS:
         J = assemble_jacobian(parts, weights)
         return jnp.linalg.solve(J if h is None else J - jnp.eye(J.shape[0], dtype=J.dtype) / h, rhs)
-    op = _operator(parts, weights)
+    op = structured_operator(parts, weights)
     if h is not None:
         op = op._replace(local=op.local - jnp.eye(shape[0], dtype=op.local.dtype)[:, :, None] / h)
-    return _solve_checked(op, rhs.reshape(shape))[0].ravel()
+    return solve_checked(op, rhs.reshape(shape))[0].ravel()
 
 
 @partial(jax.jit, static_argnames=("port", "max_iter"))

@@ -82,15 +82,15 @@ import numpy as np
 
 from ..dynamics.fixed_points import FixedPoint, fixed_point_at
 from ..dynamics.system import Network, in_float64
-from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, _Objective: importable from here as before
+from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objective: importable from here as before
     SLOWEST_DECAY,
-    _modulated,
-    _Objective,
-    _pairs,
-    _scanned_values,
-    _usable,
+    Objective,
     check_input_parameter,
+    connected_pairs,
     fit_effective_connectivity,
+    modulated_arrays,
+    scanned_values,
+    usable_fixed_point,
 )
 from .regional_noise import RegionalNoise, fit_regional_noise, regional_fc, slow_limit_response, two_folds
 from .side_by_side import side_by_side
@@ -284,19 +284,19 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     mask = np.asarray(mask, bool) & np.isfinite(y)
     idx = np.nonzero(mask)[0]
     weights = np.asarray(network.arrays.weights, dtype=float)
-    values0 = _scanned_values(network, parameter)
+    values0 = scanned_values(network, parameter)
     lam_u = None if noise is None else noise.shrinkage
 
     def kept(cv, refused=(), share=1.0, share_cv=None):
         return EffectiveConnectivity(weights, np.zeros((n, n)), values0, noise, fixed_point, float("inf"), cv,
                                      tuple(refused), share=share, share_cv_corr=share_cv or {})
 
-    if idx.size < 2 * n or _pairs(weights)[0].size == 0 or not (noise is None or np.isfinite(noise.shrinkage)):
+    if idx.size < 2 * n or connected_pairs(weights)[0].size == 0 or not (noise is None or np.isfinite(noise.shrinkage)):
         return kept({})
     splits = two_folds(idx, mask.size, key)
     cvs, paths, walked = {}, {}, {}
     for share in shares:
-        pairs = tuple(map(tuple, _pairs(weights, share)))
+        pairs = tuple(map(tuple, connected_pairs(weights, share)))
         if pairs in walked:  # tied pair weights (a binary SC): the same pairs as a larger share, the same path
             cvs[share], paths[share] = cvs[walked[pairs]], paths[walked[pairs]]
             continue
@@ -367,11 +367,11 @@ def _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, refi
     alone to the new weights), or None where that network is not stable with every mode faster than
     :data:`SLOWEST_DECAY`."""
     E = fraction * refit.log_modulation
-    pi, pj = _pairs(np.asarray(network.arrays.weights), refit.share)
+    pi, pj = connected_pairs(np.asarray(network.arrays.weights), refit.share)
     x = jnp.asarray(fixed_point.values, jnp.float64)
-    arrays = _modulated(network.arrays, parameter, x, jnp.asarray(pi), jnp.asarray(pj), jnp.asarray(E[pi, pj]))
+    arrays = modulated_arrays(network.arrays, parameter, x, jnp.asarray(pi), jnp.asarray(pj), jnp.asarray(E[pi, pj]))
     fp = fixed_point_at(dataclasses.replace(network, arrays=arrays), fixed_point.values, "effective connectivity")
-    if not _usable(fp):
+    if not usable_fixed_point(fp):
         return None
     noise = refit.noise
     if noise is not None:

@@ -23,7 +23,7 @@ import scipy.optimize
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
 from ..dynamics.structured import structured_inverse_rows_slogdet
 from ..dynamics.system import Network, assemble_jacobian, in_float64, jacobian_parts
-from .regional_noise import _LOG_BOUND, fit_regional_noise, misfit, slow_limit_response, spread
+from .regional_noise import LOG_BOUND, fit_regional_noise, misfit, slow_limit_response, spread
 
 __all__ = ["fit_effective_connectivity", "check_input_parameter", "SLOWEST_DECAY"]
 
@@ -37,12 +37,12 @@ _REFUSED = 1e3
 SLOWEST_DECAY = 2 * np.pi * 1e-3
 
 
-def _usable(fp: FixedPoint) -> bool:
+def usable_fixed_point(fp: FixedPoint) -> bool:
     """Whether a refinement's fixed point holds (Newton residual) with every mode faster than :data:`SLOWEST_DECAY`."""
     return bool(fp.max_real < -SLOWEST_DECAY and fp.residual <= ACCEPT)
 
 
-def _pairs(weights, share=1.0):
+def connected_pairs(weights, share=1.0):
     """Upper-triangle pairs ``(i, j)`` joined by a connection either way; of them, where ``share < 1``, those
     whose :math:`W_{ij} + W_{ji}` is at or above its ``1 - share`` quantile over the connected pairs."""
     w = np.asarray(weights, dtype=float)
@@ -54,7 +54,7 @@ def _pairs(weights, share=1.0):
     return i[on], j[on]
 
 
-def _scanned_values(network, parameter):
+def scanned_values(network, parameter):
     """The model's ``parameter`` in every region, ``(n,)``, as the network was built."""
     return np.broadcast_to(np.asarray(getattr(network.arrays.model, parameter), dtype=float), (network.n,)).copy()
 
@@ -65,7 +65,7 @@ def _input(arrays, x):
     return arrays.coupling.post(arrays.weights @ sent, sent, arrays.strength)
 
 
-def _modulated(arrays, parameter, x, pi, pj, e):
+def modulated_arrays(arrays, parameter, x, pi, pj, e):
     r"""``arrays`` with :math:`W \circ e^{E}` (``E`` symmetric from ``e``) and the parameter that holds ``x``."""
     weights = arrays.weights
     n = weights.shape[0]
@@ -81,7 +81,7 @@ def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, 
     """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
     n = x.shape[1]
     u, e = params[:n], params[n:]
-    new = _modulated(arrays, parameter, x, pi, pj, e)
+    new = modulated_arrays(arrays, parameter, x, pi, pj, e)
     # the rows of J^{-1} and sign det J from one n x n factorisation (dense where it fails its check)
     B, sign, _ = structured_inverse_rows_slogdet(jacobian_parts(x, new, port), new.weights, row)
     loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
@@ -92,7 +92,7 @@ _loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True),
                          static_argnames=("parameter", "port", "row", "global_signal"))
 
 
-class _Objective:
+class Objective:
     """The loss for scipy, refusing steps that destabilise the fixed point."""
 
     def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step,
@@ -107,7 +107,7 @@ class _Objective:
         self.spectrum_each_step = spectrum_each_step
 
     def arrays(self, e):
-        return _modulated(self.network.arrays, self.parameter, self.x, self.pi, self.pj, jnp.asarray(e))
+        return modulated_arrays(self.network.arrays, self.parameter, self.x, self.pi, self.pj, jnp.asarray(e))
 
     def __call__(self, p):
         n = self.x.shape[1]
@@ -212,27 +212,27 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     if not use.any():
         raise ValueError("mask leaves no finite entry of target to fit the connection weights to.")
     B, q = slow_limit_response(fixed_point, sigma, row)
-    pairs = _pairs(np.asarray(network.arrays.weights), share)
+    pairs = connected_pairs(np.asarray(network.arrays.weights), share)
     n_pairs = pairs[0].size
     uniform = noise_shrinkage is None
     u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
-    structural = (u_alone, np.zeros((n, n)), _scanned_values(network, parameter), fixed_point,
+    structural = (u_alone, np.zeros((n, n)), scanned_values(network, parameter), fixed_point,
                   np.concatenate([u_alone, np.zeros(n_pairs)]))
     if not np.isfinite(shrinkage) or n_pairs == 0:
         return structural
     start = structural[4] if start is None else start
     w = use / use.sum()
-    bound_u = 0.0 if uniform else _LOG_BOUND
+    bound_u = 0.0 if uniform else LOG_BOUND
     bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * n_pairs
     for spectrum_each_step in (False, True):
-        objective = _Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
+        objective = Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
                                0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal)
         res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
                                       bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
         p = res.x
         a = objective.arrays(p[n:])
         fp = fixed_point_at(dataclasses.replace(network, arrays=a), fixed_point.values, "effective connectivity")
-        if _usable(fp):
+        if usable_fixed_point(fp):
             break
     else:  # no stable refinement: the structural weights
         return structural

@@ -57,7 +57,7 @@ from ..errors import FitError
 from ..simulation import differentiable
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
-from ..units import _is_quantity
+from ..units import is_quantity
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, check_options, loss_value, result_dataset
 from .objective import check_seeds, describe_seeds, heterogeneity_maps
@@ -116,7 +116,7 @@ def fit_bounds(bounds, values, params, book=None):
         low, high = params[name].bounds
         try:
             ends = [book.plain(params[name], e, f"bounds[{name!r}]", FitError)
-                    if book is not None and _is_quantity(e) else e for e in b[:2]] + list(b[2:])
+                    if book is not None and is_quantity(e) else e for e in b[:2]] + list(b[2:])
             lo, hi = (low if ends[0] is None else float(ends[0])), (high if ends[1] is None else float(ends[1]))
         except FitError:  # a quantity of the wrong dimension: the book's message
             raise

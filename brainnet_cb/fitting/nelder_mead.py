@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from ..errors import FitError
-from ..units import _is_quantity
+from ..units import is_quantity
 from .fit import INIT_UNKNOWN, fit_bounds
 from .fit_grid import Records, progress_bar, setup
 from .fit_results import check_int
@@ -121,7 +121,7 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
             raise FitError(f"init[{name!r}] = {float(v)!r} lies outside the parameter's domain {params[name].bounds}.")
     steps = {k: float(0.2 * abs(v) if v != 0 else 0.1) for k, v in values.items()}
     for k, w in (step or {}).items():
-        if k in values and _is_quantity(w):  # a width in the parameter's unit, as init takes it
+        if k in values and is_quantity(w):  # a width in the parameter's unit, as init takes it
             w = book.plain(params[k], w, f"step[{k!r}]", FitError)
         if k not in values or not (np.isscalar(w) and float(w) > 0):
             raise FitError(f"step must map fitted names {list(values)} to widths > 0; got {step!r}.")

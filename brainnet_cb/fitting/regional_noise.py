@@ -69,7 +69,7 @@ DEFAULT_SHRINKAGES = (0.0, 1e-3, 1e-2, 1e-1, 1.0)
 #: Width (in units of FC) below which the gap of the means is smoothed: |d| ~ sqrt(d^2 + 0.01^2).
 _SMOOTH = 0.01
 #: Bounds of the log variance factors (a factor e^16 ~ 1e7 between the most and least driven region).
-_LOG_BOUND = 8.0
+LOG_BOUND = 8.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,7 +202,7 @@ def fit_regional_noise(B, q, target, mask, shrinkage, global_signal=False) -> np
             return float(value), np.asarray(grad, dtype=float)
 
         res = scipy.optimize.minimize(fun, np.zeros(n), jac=True, method="L-BFGS-B",
-                                      bounds=[(-_LOG_BOUND, _LOG_BOUND)] * n)
+                                      bounds=[(-LOG_BOUND, LOG_BOUND)] * n)
     return res.x - np.max(res.x)
 
 

@@ -118,17 +118,17 @@ from .working_point_checks import (
     NotHeldOutWarning,
     ScanEdgeWarning,
     UnrelatedTargetWarning,
-    _by_label,
-    _check_spread,
-    _check_structure,
-    _present,
-    _target,
-    _warn_if_at_an_edge,
-    _warn_if_below_baseline,
-    _warn_if_isolated,
-    _warn_if_level_off,
-    _warn_if_not_held_out,
-    _warn_if_unrelated,
+    check_spread,
+    check_structure,
+    fc_target,
+    labelled_fc,
+    present_pairs,
+    warn_if_at_an_edge,
+    warn_if_below_baseline,
+    warn_if_isolated,
+    warn_if_level_off,
+    warn_if_not_held_out,
+    warn_if_unrelated,
 )
 from .working_point_result import (
     LinearStage,
@@ -793,15 +793,15 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     if holdout == "edges" and test_fc is not None:
         raise FitError("holdout='edges' scores the held-out edges of empirical_fc; pass it without test_fc "
                        "(or drop holdout to score test_fc).")
-    fit_fc = _target(empirical_fc, connectome, "empirical_fc")
-    test = _target(test_fc, connectome, "test_fc") if test_fc is not None else None
+    fit_fc = fc_target(empirical_fc, connectome, "empirical_fc")
+    test = fc_target(test_fc, connectome, "test_fc") if test_fc is not None else None
     n = connectome.n_regions
     fit_mask, test_mask = _edge_masks(n, holdout, key)
-    fit_mask = fit_mask & _present(fit_fc)  # missing pairs are neither fitted nor scored
-    test_mask = test_mask & _present(fit_fc if test is None else test)
-    _check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
+    fit_mask = fit_mask & present_pairs(fit_fc)  # missing pairs are neither fitted nor scored
+    test_mask = test_mask & present_pairs(fit_fc if test is None else test)
+    check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
     if test is not None or holdout == "edges":
-        _check_spread(fit_fc if test is None else test, test_mask, "empirical_fc" if test is None else "test_fc",
+        check_spread(fit_fc if test is None else test, test_mask, "empirical_fc" if test is None else "test_fc",
                       "scored")
     if isinstance(global_signal, bool | np.bool_):
         gsr = bool(global_signal)
@@ -816,11 +816,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
     homologues = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])
-    _check_structure(conn, alike=m_map is None and not added.size)
-    _warn_if_unrelated(conn, fit_fc, fit_mask, by_label=_by_label(empirical_fc))  # reported as sc_baseline_fit
+    check_structure(conn, alike=m_map is None and not added.size)
+    warn_if_unrelated(conn, fit_fc, fit_mask, by_label=labelled_fc(empirical_fc))  # reported as sc_baseline_fit
     if test_fc is not None:
-        _warn_if_unrelated(conn, test, test_mask, "test_fc", "scored", by_label=_by_label(test_fc, "test_fc"))
-        _warn_if_not_held_out(fit_fc, test, test_mask)
+        warn_if_unrelated(conn, test, test_mask, "test_fc", "scored", by_label=labelled_fc(test_fc, "test_fc"))
+        warn_if_not_held_out(fit_fc, test, test_mask)
     sigma = noise_matrix(model, noise, n)
     row = model.state_index(model.sends)
     if effective_connectivity:  # the refinement holds the fixed point through the scanned parameter
@@ -1023,9 +1023,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                          t_linear, tuple(passed_over))
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)
-    _warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
-    _warn_if_isolated(conn, h_best, homologues, fit_mask, fc_best if gsr else None)
+    warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
+    warn_if_isolated(conn, h_best, homologues, fit_mask, fc_best if gsr else None)
     result = result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)
-    _warn_if_level_off(result.attrs)
-    _warn_if_below_baseline(result.attrs)
+    warn_if_level_off(result.attrs)
+    warn_if_below_baseline(result.attrs)
     return result

@@ -39,33 +39,33 @@ class UnrelatedTargetWarning(UserWarning):
     order than the connectome (an unlabelled array), or weights that are distances."""
 
 
-def _target(fc, connectome, name):
+def fc_target(fc, connectome, name):
     """An empirical FC as an (n, n) array in the connectome's region order, NaN at missing pairs
     (:func:`~brainnet_cb.data.empirical.target_fc`)."""
     return np.asarray(target_fc(fc, connectome, name=name, error=FitError, missing=True).values, dtype=float)
 
 
-def _present(fc):
+def present_pairs(fc):
     """Upper-triangle mask (``numpy.triu_indices`` order) of the pairs ``fc`` has: not missing (NaN)."""
     return np.isfinite(fc[np.triu_indices(fc.shape[0], 1)])
 
 
-def _check_spread(fc, mask, name, role):
+def check_spread(fc, mask, name, role):
     """Raise FitError where the ``mask`` entries of ``fc`` (upper triangle) are fewer than 3 or all equal: no
-    correlation with them (the whole matrix is checked by :func:`_target`; this checks the half of ``holdout``)."""
+    correlation with them (the whole matrix is checked by :func:`fc_target`; this checks the half of ``holdout``)."""
     check_correlatable(fc[np.triu_indices(fc.shape[0], 1)][mask], name, FitError,
                        pairs=f"{role} pair(s) of regions", every=f"{role} pair of regions",
                        fix=" (holdout='edges' fits one half of the pairs present and scores the other: pass a larger "
                            "network, or test_fc without holdout)")
 
 
-def _by_label(fc, name="empirical_fc"):
-    """Whether ``fc`` carries region labels, so that :func:`_target` aligns it to the connectome by label."""
+def labelled_fc(fc, name="empirical_fc"):
+    """Whether ``fc`` carries region labels, so that :func:`fc_target` aligns it to the connectome by label."""
     m = labelled_matrix(fc, name, FitError)
     return isinstance(m, xr.DataArray) and m.dims == ("region_i", "region_j") and "region_i" in m.coords
 
 
-def _warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitted", by_label=False):
+def warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitted", by_label=False):
     r"""Warn where the structural weights do not correlate positively with the fitted FC (``name``: the FC, ``role``:
     its pairs; ``"test_fc"``, ``"scored"`` for the held-out FC; ``by_label``: it was aligned by its labels).
 
@@ -98,7 +98,7 @@ def _warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitt
     warnings.warn(text, UnrelatedTargetWarning, stacklevel=3)
 
 
-def _check_structure(connectome, alike=True):
+def check_structure(connectome, alike=True):
     """Raise FitError where the weights leave no working point to find, or (``alike``: no heterogeneity map and
     no homotopic connections added) every pair of regions alike.
 
@@ -131,7 +131,7 @@ class ScanEdgeWarning(UserWarning):
     the best may lie beyond them."""
 
 
-def _warn_if_at_an_edge(point, parameter, values, scales, fractions):
+def warn_if_at_an_edge(point, parameter, values, scales, fractions):
     """Warn (:class:`ScanEdgeWarning`) where the chosen ``(value, scale, fraction)`` indices ``point`` lie at the
     lowest or highest of a scanned range of two or more (``scales``: None without a heterogeneity map)."""
     edges = []
@@ -158,7 +158,7 @@ LEVEL_FACTOR = 2.0
 LEVEL_MIN_MEAN = 0.1
 
 
-def _warn_if_level_off(attrs):
+def warn_if_level_off(attrs):
     """Warn (:class:`FCLevelWarning`) where a result's model FC has a mean over the fitted pairs (its ``attrs``
     ``fit_fc_mean_model``) below 1 / :data:`LEVEL_FACTOR` or above :data:`LEVEL_FACTOR` times the fitted FC's
     (a mean of at least :data:`LEVEL_MIN_MEAN`)."""
@@ -195,7 +195,7 @@ def _named(names, show=repr):
     return ", ".join(show(x) for x in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def _warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask, fc_after_gsr=None):
+def warn_if_isolated(connectome, homotopic_weight, pairs, fit_mask, fc_after_gsr=None):
     r"""Warn (:class:`IsolatedRegionWarning`) where regions of ``connectome`` have no connection to another region,
     in or out, and no homotopic one (``homotopic_weight > 0`` connects each region of ``pairs``), or where the
     other regions fall into two or more groups with no connection between them.
@@ -273,7 +273,7 @@ class NotHeldOutWarning(UserWarning):
     held-out one."""
 
 
-def _warn_if_not_held_out(fit_fc, test_fc, test_mask):
+def warn_if_not_held_out(fit_fc, test_fc, test_mask):
     """Warn (:class:`NotHeldOutWarning`) where ``test_fc`` equals ``fit_fc`` (to 1e-6, float32 copies included)
     on every pair it scores: the held-out score would be the fit score, and its lead over the structural baseline
     no evidence of generalisation."""
@@ -291,7 +291,7 @@ class BelowBaselineWarning(UserWarning):
     weights themselves do: the fit adds nothing to corr(SC, FC)."""
 
 
-def _warn_if_below_baseline(attrs):
+def warn_if_below_baseline(attrs):
     r"""Warn (:class:`BelowBaselineWarning`) where a result's held-out score ``test_corr`` (without a held-out FC:
     its ``fit_corr``) lies below the structural baseline :math:`\mathrm{corr}(W, FC)` of the same pairs.
 

@@ -61,16 +61,16 @@ from .._checks import caller_stacklevel
 from .._pytree import pytree_dataclass, static_field
 from .._types import Parameter, Time
 from ..errors import MonitorError
-from ..units import _is_quantity, as_plain, to_ms
+from ..units import as_plain, is_quantity, to_ms
 from .base import Monitor
 from .bold_inputs import (
-    _SAMPLING,
     DEFAULT_DT_BOLD,
+    SAMPLING,
     SHORT_TR_MS,
     ShortTRWarning,
-    _concrete,
-    _constant_in_unit,
-    _copied,
+    constant_in_unit,
+    is_concrete,
+    made_by_copy,
 )
 from .bold_scan import BoldScan
 from .hemodynamics import (
@@ -200,11 +200,11 @@ class Bold(Monitor, BoldScan):
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
-        plain = not _is_quantity(self.tr)
+        plain = not is_quantity(self.tr)
         set_("tr", as_plain(self.tr, "ms", "Bold tr", "ms", MonitorError, "0.72 * u.second"))
         if not (isinstance(self.tr, float) and math.isfinite(self.tr) and self.tr > 0):
             raise MonitorError(f"Bold tr must be a finite time > 0 (ms); got {self.tr!r}.")
-        if plain and self.tr < SHORT_TR_MS and self.substeps is None and not _copied():
+        if plain and self.tr < SHORT_TR_MS and self.substeps is None and not made_by_copy():
             warnings.warn(ShortTRWarning(
                 f"Bold tr = {self.tr:g} ms is shorter than any scanner's TR: tr is in ms. If {self.tr:g} is in "
                 f"seconds, write tr={self.tr * 1000:g} or tr={self.tr:g} * u.second (brainunit)."),
@@ -217,9 +217,9 @@ class Bold(Monitor, BoldScan):
         if not (isinstance(self.discard, float) and self.discard >= 0):
             raise MonitorError(f"Bold discard must be a time >= 0 (ms); got {self.discard!r}.")
         check_preset(self.preset)
-        if self.sampling not in _SAMPLING:
+        if self.sampling not in SAMPLING:
             raise MonitorError(
-                f"Bold sampling must be one of {_SAMPLING} ('mean' = window mean over the TR, "
+                f"Bold sampling must be one of {SAMPLING} ('mean' = window mean over the TR, "
                 f"the anti-aliased default); got {self.sampling!r}."
             )
         if not isinstance(self.variable, str):
@@ -239,13 +239,13 @@ class Bold(Monitor, BoldScan):
             set_("baseline_mode", "none" if self.baseline is None else "value")
         for field in ("baseline", "scale"):
             value = getattr(self, field)
-            if _concrete(value) and not np.all(np.isfinite(np.asarray(value, dtype=float))):
+            if is_concrete(value) and not np.all(np.isfinite(np.asarray(value, dtype=float))):
                 raise MonitorError(f"Bold {field} must be finite; got {value!r}.")
         for k, (unit, meaning, _) in HEMODYNAMIC_CONSTANTS.items():  # quantities as numbers in s, 1/s or 1
-            if _is_quantity(getattr(self, k)):
-                set_(k, _constant_in_unit(k, getattr(self, k), unit, meaning))
+            if is_quantity(getattr(self, k)):
+                set_(k, constant_in_unit(k, getattr(self, k), unit, meaning))
         overrides = {k: getattr(self, k) for k in HEMODYNAMIC_CONSTANTS}
-        check_constants({k: v for k, v in overrides.items() if _concrete(v)})
+        check_constants({k: v for k, v in overrides.items() if is_concrete(v)})
         resolve_constants(self.preset, {k: v for k, v in overrides.items() if v is not None})
 
     # --- description -----------------------------------------------------------------

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from ..errors import MonitorError
-from ..units import _brainunit
+from ..units import brainunit_module
 from .hemodynamics import PRESETS
 
 __all__ = ["DEFAULT_DT_BOLD", "SHORT_TR_MS", "ShortTRWarning"]
@@ -39,17 +39,17 @@ class ShortTRWarning(UserWarning):
     bn.ShortTRWarning)``.
     """
 
-_SAMPLING = ("mean", "point")
+SAMPLING = ("mean", "point")
 
 
-def _concrete(value):
+def is_concrete(value):
     """True for host numbers/arrays (not tracers nor placeholders)."""
     return isinstance(value, (int, float, np.ndarray, np.number, list, tuple)) and not isinstance(value, bool)
 
 
-def _constant_in_unit(name, value, unit, meaning):
+def constant_in_unit(name, value, unit, meaning):
     """The haemodynamic constant ``name`` given as a brainunit quantity, as a number in its ``unit`` (s, 1/s, 1)."""
-    u = _brainunit()
+    u = brainunit_module()
     try:
         out = np.asarray(value.to_decimal(u.parse_unit(unit)), dtype=float)
     except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
@@ -65,7 +65,7 @@ def _constant_in_unit(name, value, unit, meaning):
     return float(out) if out.ndim == 0 else out
 
 
-def _copied() -> bool:
+def made_by_copy() -> bool:
     """Whether the Bold being made is a copy of one already checked (``dataclasses.replace``, a pytree unflatten)."""
     frame = sys._getframe(1)  # __post_init__ (and pytree_dataclass's) <- the dataclass's __init__ (and its wrapper)
     while frame is not None and frame.f_code.co_name in ("__init__", "__post_init__"):

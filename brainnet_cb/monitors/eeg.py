@@ -39,7 +39,7 @@ from .._pytree import pytree_dataclass, static_field
 from .._types import ArrayLike, Time
 from ..errors import MonitorError
 from ..forward.montage import to_ras
-from ..units import _is_quantity, to_mm
+from ..units import is_quantity, to_mm
 from .base import Monitor, Observables
 from .eeg_constructors import LeadFieldConstructors
 from .eeg_inputs import cf_units, is_concrete, refuse_non_array_gain, scale_comment
@@ -161,7 +161,7 @@ class EEG(Monitor, LeadFieldConstructors):
         cls = type(self).__name__
         m = None
         refuse_non_array_gain(self.gain, cls)
-        if _is_quantity(self.gain):
+        if is_quantity(self.gain):
             raise MonitorError(
                 f"{cls} gain must be plain numbers, with their unit in units=...; got a quantity in "
                 f"{self.gain.unit}. Pass e.g. gain=L.mantissa, units='V' (the gain maps one unit of the "

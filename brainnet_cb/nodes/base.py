@@ -43,7 +43,7 @@ from .._checks import per_region
 from .._pytree import static_names
 from .._types import ArrayLike, Inputs
 from ..errors import ModelError
-from ..units import _is_quantity
+from ..units import is_quantity
 
 __all__ = ["NodeModel"]
 
@@ -76,7 +76,7 @@ class NodeModel:
         """
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if _is_quantity(value):
+            if is_quantity(value):
                 object.__setattr__(self, field.name, self._in_unit(field.name, value))
 
     @staticmethod
@@ -234,7 +234,7 @@ class NodeModel:
         out = {}
         for name, value in {**self.parameters, **inputs}.items():
             what = f"{cls}.{name}" if name in self.parameters else f"the input {name}"
-            if _is_quantity(value):  # an input (parameters are plain numbers since __post_init__)
+            if is_quantity(value):  # an input (parameters are plain numbers since __post_init__)
                 try:
                     value = value.to_decimal(type(self)._unitless())
                 except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
@@ -296,7 +296,7 @@ class NodeModel:
         rows = []
         for name in self.states:
             value = overrides.get(name, self.initial[name])
-            if _is_quantity(value):
+            if is_quantity(value):
                 value = self._state_in_unit(name, value)
             value = per_region(value, n_regions, f"initial_state[{name!r}]", ModelError)
             rows.append(np.broadcast_to(value, (n_regions,)))

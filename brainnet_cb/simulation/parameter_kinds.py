@@ -29,7 +29,7 @@ KINDS = ("model", "coupling", "noise", "speed", "seed", "heterogeneity")
 #: fits' search domain (projection, refinement); a negative ``G`` is still a valid explicit run.
 COUPLING_RANGES = {"G": (0.0, math.inf)}
 
-_INF = (-math.inf, math.inf)
+NO_BOUNDS = (-math.inf, math.inf)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Parameter:
     name: str
     kind: str
     field: str
-    bounds: tuple = _INF
+    bounds: tuple = NO_BOUNDS
     low_open: bool = False
     per_region: bool = True
     differentiable: bool = True

@@ -2,8 +2,8 @@
 
 Helpers of :class:`~brainnet_cb.simulation.parameters.ParameterBook`:
 :func:`aligned_rows` puts rows labelled by region (a DataFrame, a DataArray,
-Series) in the connectome's order; ``_without_units`` converts the
-brainunit quantities in a value; ``_check_repeats`` refuses a grid value
+Series) in the connectome's order; ``without_units`` converts the
+brainunit quantities in a value; ``check_repeats`` refuses a grid value
 given twice; :func:`noise_states` names a run's ``sigma`` rows.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import by_label, indexed_by_numbers, region_labels
-from ..units import _is_quantity
+from ..units import is_quantity
 
 __all__ = ["aligned_rows", "noise_states"]
 
-def _check_repeats(arr, label, phrasing):
+def check_repeats(arr, label, phrasing):
     """Refuse a value given twice in the values ``arr`` ``(k,)`` of a grid (``phrasing.repeated``); rows
     ``(k, n)`` (one value per region, an index coordinate) and a batch's members are not checked."""
     if not phrasing.repeated or arr.ndim != 1:
@@ -77,15 +77,15 @@ def noise_states(run) -> list:
     return [run.model.states[r] for r in run.plan.noise_rows]
 
 
-def _without_units(values, convert):
+def without_units(values, convert):
     """``values`` with every brainunit quantity in it (the whole, or items of a list or tuple) ``convert`` ed."""
-    if _is_quantity(values):
+    if is_quantity(values):
         return convert(values)
     if isinstance(values, (list, tuple)) and _holds_quantity(values):
-        return [_without_units(v, convert) for v in values]
+        return [without_units(v, convert) for v in values]
     return values
 
 
 def _holds_quantity(values) -> bool:
-    return any(_is_quantity(v) or (isinstance(v, (list, tuple)) and _holds_quantity(v)) for v in values)
+    return any(is_quantity(v) or (isinstance(v, (list, tuple)) and _holds_quantity(v)) for v in values)
 

@@ -84,9 +84,9 @@ from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SweepError
 from ..noise import Additive
-from ..units import _brainunit, to_mm_per_ms
-from .parameter_kinds import _INF, BATCH, COUPLING_RANGES, GRID, KINDS, NOISE_PREFIX, SCALE_SUFFIX, Parameter
-from .parameter_values import _check_repeats, _without_units, aligned_rows, noise_states
+from ..units import brainunit_module, to_mm_per_ms
+from .parameter_kinds import BATCH, COUPLING_RANGES, GRID, KINDS, NO_BOUNDS, NOISE_PREFIX, SCALE_SUFFIX, Parameter
+from .parameter_values import aligned_rows, check_repeats, noise_states, without_units
 from .validation import seed_keys
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
@@ -180,13 +180,13 @@ class ParameterBook:
         """The :class:`Parameter` ``name`` addresses; ``error`` (worded by ``message``) if none."""
         hits = []
         if name in self.model_fields:
-            lo, hi = self.model.param_ranges.get(name, _INF)
+            lo, hi = self.model.param_ranges.get(name, NO_BOUNDS)
             static = name in static_names(self.model)
             hits.append(Parameter(name, "model", name, (float(lo), float(hi)), differentiable=not static,
                                   static=static))
         if name in self.coupling_fields:
             ranges = {**COUPLING_RANGES, **getattr(self.coupling, "param_ranges", {})}
-            lo, hi = ranges.get(name, _INF)
+            lo, hi = ranges.get(name, NO_BOUNDS)
             static = name in static_names(self.coupling)
             hits.append(Parameter(name, "coupling", name, (float(lo), float(hi)), differentiable=not static,
                                   static=static))
@@ -194,11 +194,11 @@ class ParameterBook:
             hits.append(Parameter(name, "speed", name, (0.0, math.inf), low_open=True, per_region=False,
                                   differentiable=False))
         if name == "seed":
-            hits.append(Parameter(name, "seed", name, _INF, per_region=False, differentiable=False))
+            hits.append(Parameter(name, "seed", name, NO_BOUNDS, per_region=False, differentiable=False))
         if isinstance(name, str) and name.startswith(NOISE_PREFIX) and name[len(NOISE_PREFIX):] in self.model.states:
             hits.append(Parameter(name, "noise", name[len(NOISE_PREFIX):], (0.0, math.inf)))
         if self.scale_field(name) is not None:
-            hits.append(Parameter(name, "heterogeneity", self.scale_field(name), _INF, per_region=False))
+            hits.append(Parameter(name, "heterogeneity", self.scale_field(name), NO_BOUNDS, per_region=False))
         if not hits:
             raise error(message.format(name=name, choices=self.choices()))
         if len(hits) > 1:
@@ -257,11 +257,11 @@ class ParameterBook:
         if p.kind == "seed":
             if not np.issubdtype(arr.dtype, np.integer):
                 raise error(f"{label} must be integers (one random key per run); got {values!r}.")
-            _check_repeats(arr, label, phrasing)
+            check_repeats(arr, label, phrasing)
             return arr
         if not np.all(np.isfinite(arr)):
             raise error(f"{label} must be finite; got {values!r}.")
-        _check_repeats(arr, label, phrasing)
+        check_repeats(arr, label, phrasing)
         if p.kind == "speed" and not np.all(p.inside(arr)):
             raise error(phrasing.speed.format(label=label, vals=values, arr=arr))
         if p.kind == "noise" and not np.all(p.inside(arr)):
@@ -279,7 +279,7 @@ class ParameterBook:
         another dimension refused with ``error``; strings and booleans refused (NumPy would read ``"0.5"`` as
         0.5 and True as 1), and so is any value of a static field (:meth:`check_not_static`)."""
         self.check_not_static(p, label, error)
-        values = _without_units(values, lambda q: self._in_unit(p, q, label, error))
+        values = without_units(values, lambda q: self._in_unit(p, q, label, error))
         try:
             kind = np.asarray(values).dtype.kind
         except (TypeError, ValueError):
@@ -296,7 +296,7 @@ class ParameterBook:
             return self.noise_class.plain_amplitude(self.model, p.field, value, label, error)
         owner = {"model": self.model, "coupling": self.coupling}.get(p.kind)
         spec = (getattr(owner, "param_units", None) or {}).get(p.field, "1") if owner is not None else "1"
-        u = _brainunit()
+        u = brainunit_module()
         try:
             out = np.asarray(value.to_decimal(u.parse_unit(spec) if isinstance(spec, str) else spec), dtype=float)
         except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch

@@ -43,7 +43,7 @@ from ..nodes.base import NodeModel
 from ..noise import Noise
 from ..precision import resolve_dtype
 from ..stimulus import validate_stimuli
-from ..units import _is_quantity, to_mm_per_ms, to_ms
+from ..units import is_quantity, to_mm_per_ms, to_ms
 from . import engine
 from .cf import cf_global_attrs, decimal_times
 from .labelled import align_by_label
@@ -191,7 +191,7 @@ def validate_history(history, model, n, max_lag, x0, send_row, initial_given, dt
     if history is None:
         return jnp.broadcast_to(model.sent(x0), (L, n)).astype(dtype), x0
     unit = model.state_units.get(model.sends, "1") if model.sends in model.states else model.sent_units
-    if _is_quantity(history):  # in the unit of the sent quantity (1/ms for a rate r)
+    if is_quantity(history):  # in the unit of the sent quantity (1/ms for a rate r)
         import brainunit as u  # noqa: PLC0415 - loaded already: history is a quantity
 
         try:

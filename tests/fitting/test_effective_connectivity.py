@@ -26,12 +26,12 @@ from brainnet_cb.fitting.effective_connectivity import (
     BACKOFF_FRACTIONS,
     DEFAULT_CONNECTION_SHARES,
     DEFAULT_CONNECTION_SHRINKAGES,
-    _modulated,
-    _Objective,
-    _pairs,
+    Objective,
     check_input_parameter,
     choose_connection_shrinkage,
+    connected_pairs,
     fit_effective_connectivity,
+    modulated_arrays,
 )
 from brainnet_cb.fitting.regional_noise import RegionalNoise, fit_regional_noise, regional_fc, slow_limit_response
 
@@ -167,7 +167,7 @@ def test_modulation_is_symmetric_on_connections_only_and_the_fixed_point_is_held
     assert np.max(np.abs(fp.eigenvalues - case["fp"].eigenvalues)) > 0.05
     # the arrays the fit uses: the refined weights, their in-strengths (which Diffusive coupling uses), and eta
     arrays = case["network"].arrays
-    a = _modulated(arrays, "eta", jnp.asarray(case["fp"].values), *(jnp.asarray(k) for k in _pairs(A)),
+    a = modulated_arrays(arrays, "eta", jnp.asarray(case["fp"].values), *(jnp.asarray(k) for k in connected_pairs(A)),
                    jnp.asarray(p[N:]))
     assert np.allclose(a.weights, W, rtol=1e-15, atol=0)
     assert np.allclose(a.strength, np.sum(W, axis=1), rtol=1e-14, atol=0)
@@ -180,7 +180,7 @@ def test_the_gradient_is_that_of_the_loss_at_the_held_state(case, fits):
     target = case["target"][IU]
     w = ALL / ALL.sum()
     q = slow_limit_response(case["fp"], case["sigma"], ROW)[1]
-    obj = _Objective(case["network"], case["fp"], "eta", ROW, _pairs(case["A"]), q, target, w, 0.1, 0.01, False)
+    obj = Objective(case["network"], case["fp"], "eta", ROW, connected_pairs(case["A"]), q, target, w, 0.1, 0.01, False)
     p = 0.5 * p0  # away from the optimum, where the gradient is not ~0
     value, grad = obj(p)
     assert value < 1.0  # not a refused step
@@ -227,8 +227,8 @@ def test_a_share_of_the_pairs_is_the_strongest_by_the_weights_both_ways(case):
     A = case["A"]
     both = (A + A.T)[IU]
     connected = both > 0
-    assert np.array_equal(np.stack(_pairs(A, 1.0)), np.stack((IU[0][connected], IU[1][connected])))
-    i, j = _pairs(A, 0.5)
+    assert np.array_equal(np.stack(connected_pairs(A, 1.0)), np.stack((IU[0][connected], IU[1][connected])))
+    i, j = connected_pairs(A, 0.5)
     strong = np.zeros((N, N), bool)
     strong[i, j] = True
     strong = strong[IU]
@@ -246,7 +246,7 @@ def test_a_share_of_the_pairs_is_refined_and_the_others_keep_their_weights(case,
     u, E, values, fp, p = fit_effective_connectivity(case["network"], case["fp"], "eta", case["sigma"], ROW,
                                                      case["target"], ALL, noise_shrinkage=0.0, shrinkage=1e-3,
                                                      share=0.5)
-    i, j = _pairs(case["A"], 0.5)
+    i, j = connected_pairs(case["A"], 0.5)
     assert p.size == N + i.size == N + 19
     assert np.array_equal(E, E.T) and np.all(E[i, j] != 0)
     others = np.ones((N, N), bool)
@@ -425,7 +425,7 @@ def strong_only():
     A *= 0.5 / A.max()
     L = np.full((n, n), 10.0)
     np.fill_diagonal(L, 0.0)
-    strong = _pairs(A, 0.5)
+    strong = connected_pairs(A, 0.5)
     e_true = np.zeros((n, n))
     e_true[strong] = rng.normal(scale=0.5, size=strong[0].size)
     e_true = e_true + e_true.T
@@ -480,8 +480,8 @@ def test_a_share_selecting_the_same_pairs_as_a_larger_one_is_not_walked_again(ca
     fp = fixed_point_of(network)
     assert fp.stable
     args = (network, fp, "eta", case["sigma"], ROW, case["target"], ALL, NOISE)
-    assert all(np.array_equal(a, b) for a, b in zip(_pairs(network.arrays.weights, 0.5),
-                                                     _pairs(network.arrays.weights)))
+    assert all(np.array_equal(a, b) for a, b in zip(connected_pairs(network.arrays.weights, 0.5),
+                                                     connected_pairs(network.arrays.weights)))
     reports = []
     res = choose_connection_shrinkage(*args, key=0, shrinkages=(1.0, 0.1), report=lambda *a: reports.append(a))
     alone = choose_connection_shrinkage(*args, key=0, shrinkages=(1.0, 0.1), shares=(1.0,))

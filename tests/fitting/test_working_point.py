@@ -20,9 +20,9 @@ from brainnet_cb.fitting.working_point import (
     _edge_masks,
     _extends,
     _failures,
-    _warn_if_at_an_edge,
     fit_working_point,
     score_fc,
+    warn_if_at_an_edge,
 )
 from brainnet_cb.fitting.working_point_result import hemisphere_pairs
 from brainnet_cb.fitting.working_point_scan import heterogeneity_map, scan_branch, slow_limit_fc
@@ -913,10 +913,10 @@ def test_a_working_point_at_an_edge_of_the_scan_is_warned_about(hcp):
     assert caught[0].filename == __file__
     # by value, in whatever order the values come
     with pytest.warns(bn.ScanEdgeWarning, match=r"eta = -3 \(the lowest of values=\)"):
-        _warn_if_at_an_edge((1, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
+        warn_if_at_an_edge((1, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
     with warnings.catch_warnings():
         warnings.simplefilter("error", bn.ScanEdgeWarning)
-        _warn_if_at_an_edge((2, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
+        warn_if_at_an_edge((2, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
     with warnings.catch_warnings():  # one value, one fraction: nothing to widen that the caller did not fix
         warnings.simplefilter("error", bn.ScanEdgeWarning)
         fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0], fractions=[1.05], **quick)

@@ -25,7 +25,7 @@ LABEL_KEYS = ("labels", "region_labels", "names", "roi_names")
 CENTRE_KEYS = ("centres", "centers", "coords")
 
 
-def _strings(value):
+def cell_strings(value):
     """A MATLAB cell array or char matrix of labels as a list of str."""
     arr = np.asarray(value)
     if arr.dtype.kind in "US" and arr.ndim <= 1:
@@ -99,7 +99,7 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
                 )
             return _dense(data[explicit])
         found = [k for k in options if k in data]
-        same = (lambda a, b: _strings(a) == _strings(b)) if what == "labels" else _same
+        same = (lambda a, b: cell_strings(a) == cell_strings(b)) if what == "labels" else _same
         if len(found) > 1 and not all(same(data[found[0]], data[k]) for k in found[1:]):
             raise ConnectomeError(
                 f"'{p}' holds several {what} variables that differ, {found}; name the one to read: "
@@ -121,7 +121,7 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
     lab = pick(labels, LABEL_KEYS, "labels", False)
     cen = pick(centres, CENTRE_KEYS, "centres", False)
     try:
-        return Connectome(w, L, None if lab is None else _strings(lab), cen,
+        return Connectome(w, L, None if lab is None else cell_strings(lab), cen,
                           p.stem if name is None else name)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None

@@ -33,7 +33,7 @@ from ..files import existing_path, is_number, read_text, split_rows
 
 __all__ = ["Parcellation", "read_parcellation", "read_surface_parcellation", "read_label_table"]
 
-_SPATIAL_SCALE = {"mm": 1.0, "meter": 1000.0, "micron": 1e-3, "unknown": 1.0}
+SPATIAL_SCALE = {"mm": 1.0, "meter": 1000.0, "micron": 1e-3, "unknown": 1.0}
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,7 +299,7 @@ def read_parcellation(path: PathLike | nib.spatialimages.SpatialImage,
         raise ConnectomeError(f"{source}: region ids must be >= 0; got {int(ids_img.min())}.")
     affine = np.array(img.affine, dtype=float)
     unit = img.header.get_xyzt_units()[0] if hasattr(img.header, "get_xyzt_units") else "mm"
-    scale = _SPATIAL_SCALE.get(unit, 1.0)
+    scale = SPATIAL_SCALE.get(unit, 1.0)
     affine[:3, :] *= scale
     present = np.unique(ids_img)
     present = present[present != background]
@@ -338,7 +338,7 @@ def _summarise(ids_img, affine, table, background, source) -> Parcellation:
     return Parcellation(present, names, centroids, volumes, affine, ids_img, source)
 
 
-def _gifti_labels(path: PathLike | nib.gifti.GiftiImage, what: str = "GIFTI label") -> tuple:
+def gifti_labels(path: PathLike | nib.gifti.GiftiImage, what: str = "GIFTI label") -> tuple:
     """The vertex keys of a one-map GIFTI label file (``.label.gii``), its label table and its name for messages.
 
     Returns ``(keys, table, source, image)``: ``keys`` the integer key of
@@ -375,7 +375,7 @@ def read_surface_parcellation(path: PathLike, surface: PathLike, labels: Mapping
     are the mean vertex position per region (mm) and ``areas`` the region's
     surface area (each triangle's area split equally among its 3 vertices, mm^2).
     """
-    ids, table, source, _ = _gifti_labels(path)
+    ids, table, source, _ = gifti_labels(path)
     s = existing_path(surface, "GIFTI surface")
     try:
         coords, faces = nib.load(s).agg_data(("pointset", "triangle"))
