@@ -10,7 +10,12 @@ The stimulus is in the unit of the port's input, the unit of the coupling
 input it is added to: dimensionless for the ``v`` port of Coombes–Byrne,
 where it adds to the excitability :math:`\eta` (the model is written with a
 membrane time constant of 1 ms; ``fixed_point(v_ext=...)`` reads it the same
-way), and in the unit a plug-in model's ``port_units`` declares.
+way), and in the unit a plug-in model's ``port_units`` declares (or the
+model's ``param_units`` entry of that name: ``1/ms`` for Jansen–Rit's ``p``).
+Plain numbers are read in that unit; amplitudes and :class:`TimeSeries`
+values may also be brainunit quantities of its dimension, converted once
+(``Step(amplitude=120 * u.Hz)`` is 0.12 per ms on Jansen–Rit's ``p``); a
+quantity of another dimension is refused before anything is compiled.
 
 Like the coupling input, the stimulus of step ``n`` is evaluated at the start
 of the step, :math:`t_n = n\,dt` (ms), and held fixed over the stages of the
@@ -58,7 +63,7 @@ import numpy as np
 from ._checks import per_region
 from ._pytree import pytree_dataclass, static_field, static_names
 from .errors import SimulationError
-from .units import as_plain, to_ms
+from .units import as_plain, to_ms, to_port_unit
 
 __all__ = ["Stimulus", "Step", "Sinusoid", "PulseTrain", "TimeSeries", "validate_stimuli"]
 
@@ -110,7 +115,10 @@ class Stimulus:
                 arr = per_region(as_plain(value, "Hz", what, "Hz", SimulationError), n, what, SimulationError)
                 values[f.name] = jnp.asarray(np.broadcast_to(arr, (n,)), dtype)
             else:
-                arr = per_region(value, n, f"{type(self).__name__}.{f.name}", SimulationError)
+                what = f"{type(self).__name__}.{f.name}"
+                if f.name == "amplitude":
+                    value = to_port_unit(value, model, port, what, SimulationError)
+                arr = per_region(value, n, what, SimulationError)
                 values[f.name] = jnp.asarray(np.broadcast_to(arr, (n,)), dtype)
         if not bool(jnp.all(values["offset"] > values["onset"])):
             raise SimulationError(f"{type(self).__name__}: offset must be later than onset; got onset="
@@ -127,9 +135,10 @@ class Step(Stimulus):
 
     Parameters
     ----------
-    amplitude : float or array
+    amplitude : float, array or brainunit quantity
         One value, or one per region, in the unit of the port's input
-        (dimensionless for Coombes–Byrne's ``v``, like ``eta``; module doc).
+        (dimensionless for Coombes–Byrne's ``v``, like ``eta``; module doc),
+        or a quantity of that dimension.
     onset, offset : float or brainunit time
         The window (ms); ``offset`` default: never.
     port : str, optional
@@ -152,7 +161,8 @@ class Sinusoid(Stimulus):
 
     Parameters
     ----------
-    amplitude : float or array
+    amplitude : float, array or brainunit quantity
+        As :class:`Step`'s.
     frequency : float, array or brainunit frequency
         Hz (cycles per second).
     phase : float or array, default 0
@@ -181,7 +191,8 @@ class PulseTrain(Stimulus):
 
     Parameters
     ----------
-    amplitude : float or array
+    amplitude : float, array or brainunit quantity
+        As :class:`Step`'s.
     period, width : float or brainunit time
         Pulse period and width (ms), ``0 < width <= period``.
     onset, offset : float or brainunit time
@@ -215,9 +226,10 @@ class TimeSeries(Stimulus):
 
     Parameters
     ----------
-    values : array, shape (T,) or (T, n_regions)
+    values : array or brainunit quantity, shape (T,) or (T, n_regions)
         One value per step (the same for every region), or one per step and
-        region; zero after step ``T - 1``. Build it with
+        region, in the unit of the port's input (as :class:`Step`'s
+        amplitude); zero after step ``T - 1``. Build it with
         ``np.arange(T) * dt`` as the time of row ``n``.
     port : str, optional
     """
@@ -227,12 +239,14 @@ class TimeSeries(Stimulus):
 
     def validated(self, model, n, dtype):
         port = Step(port=self.port).validated(model, n, dtype).port
+        values = to_port_unit(self.values, model, port, "TimeSeries.values", SimulationError)
         try:
-            v = np.asarray(self.values, dtype=float) if self.values is not None else np.zeros((0,))
-        except (TypeError, ValueError):  # text, or a brainunit quantity (the amplitudes of a stimulus are numbers)
+            v = np.asarray(values, dtype=float) if values is not None else np.zeros((0,))
+        except (TypeError, ValueError):  # text, or objects
             raise SimulationError(
-                f"TimeSeries values must be plain numbers in the unit of the port {port!r} (as Step.amplitude); "
-                f"got {type(self.values).__name__} {_head(self.values)}.") from None
+                f"TimeSeries values must be numbers in the unit of the port {port!r} (as Step.amplitude) or a "
+                f"brainunit quantity of that dimension; got {type(self.values).__name__} {_head(self.values)}."
+            ) from None
         if v.ndim == 1:
             v = np.repeat(v[:, None], n, axis=1)
         if v.ndim != 2 or v.shape[1] != n or v.shape[0] == 0:

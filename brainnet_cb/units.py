@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import BrainnetError
 
-__all__ = ["to_ms", "to_mm", "to_mm_per_ms", "as_plain"]
+__all__ = ["to_ms", "to_mm", "to_mm_per_ms", "as_plain", "port_unit", "to_port_unit"]
 
 
 def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
@@ -101,3 +101,37 @@ def to_mm(value, name, error=BrainnetError):
 def to_mm_per_ms(value, name, error=BrainnetError):
     """Speed in mm/ms (numerically equal to m/s)."""
     return as_plain(value, "mm / ms", name, "mm/ms", error)
+
+
+def port_unit(model, port: str):
+    """The unit of the input to ``port`` of ``model``, as declared: a string such as ``"1/ms"``, or a unit.
+
+    A brainstate adapter's ``port_units`` entry for the port, else the
+    ``param_units`` entry of a parameter of that name (Jansen-Rit's ``p``),
+    else ``"1"`` (dimensionless: Coombes-Byrne's ports, written with a
+    membrane time constant of 1 ms).
+    """
+    declared = getattr(model, "port_units", None) or {}
+    return declared.get(port, (getattr(model, "param_units", None) or {}).get(port, "1"))
+
+
+def to_port_unit(value, model, port: str, what: str, error=BrainnetError):
+    """``value`` (a number, array or brainunit quantity) as plain numbers in the unit of ``model``'s ``port``.
+
+    Plain numbers are returned unchanged (already in that unit, :func:`port_unit`); a quantity is
+    converted, and one of another dimension raises ``error`` naming the port's unit.
+    """
+    if not is_quantity(value):
+        return value
+    u = brainunit_module()
+    spec = port_unit(model, port)
+    unit = u.parse_unit(spec) if isinstance(spec, str) else spec
+    try:
+        return np.asarray(value.to_decimal(unit), dtype=float)
+    except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+        plain = unit.is_unitless
+        raise error(
+            f"{what} is added to {type(model).__name__}'s input port {port!r}, which is "
+            f"{'dimensionless' if plain else f'in {spec}'}; got {value} (unit {u.get_unit(value)}). Pass "
+            f"{'a plain number' if plain else f'a plain number in {spec} or a quantity of that dimension'}."
+        ) from None

@@ -331,11 +331,37 @@ def test_initial_state_and_history_as_quantities_in_the_unit_of_the_state():
         run(history="x")
 
 
-def test_a_time_series_stimulus_of_quantities_or_text_is_a_simulation_error():
-    for values, got in ((np.ones(10) / u.ms, r"Quantity in kHz"), (np.array(["a"] * 10), r"ndarray \['a', 'a', 'a'\]")):
-        with pytest.raises(SimulationError, match=r"^TimeSeries values must be plain numbers in the unit of the port "
-                                                  rf"'v' \(as Step\.amplitude\); got {got}\.$"):  # NumPy's errors
-            bn.simulate(CB, PAIR, duration=2.0, stimulus=bn.stimulus.TimeSeries(values=values))
+def test_stimulus_amplitudes_as_quantities_are_read_in_the_unit_of_their_port():
+    """Refused before with "Step.amplitude must be a number or one number per region; got Quantity(...)"."""
+    jr = bn.JansenRit()
+    run = lambda model, stim: bn.simulate(model, PAIR, duration=20.0, dt=0.1, monitors=[bn.Raw()], key=0,  # noqa: E731
+                                          stimulus=stim).to_array().values
+    np.testing.assert_array_equal(run(jr, bn.stimulus.Step(amplitude=[120, 60] * u.Hz, onset=5.0)),
+                                  run(jr, bn.stimulus.Step(amplitude=[0.12, 0.06], onset=5.0)))  # p in 1/ms
+    ramp = np.linspace(0.0, 0.2, 150)
+    np.testing.assert_array_equal(run(jr, bn.stimulus.TimeSeries(values=ramp * 1000 * u.Hz)),
+                                  run(jr, bn.stimulus.TimeSeries(values=ramp)))
+    np.testing.assert_array_equal(run(CB, bn.stimulus.Sinusoid(amplitude=0.5 * u.UNITLESS, frequency=40 * u.Hz)),
+                                  run(CB, bn.stimulus.Sinusoid(amplitude=0.5, frequency=40.0)))
+
+
+@pytest.mark.parametrize("model, stim, message", [
+    (bn.JansenRit(), bn.stimulus.Step(amplitude=2 * u.mV),
+     r"^Step\.amplitude is added to JansenRit's input port 'p', which is in 1/ms; got 2 mV \(unit mV\)\. Pass a "
+     r"plain number in 1/ms or a quantity of that dimension\.$"),
+    (CB, bn.stimulus.PulseTrain(amplitude=1 / u.ms),
+     r"^PulseTrain\.amplitude is added to CoombesByrne's input port 'v', which is dimensionless; got 1 kHz "
+     r"\(unit kHz\)\. Pass a plain number\.$"),
+    (CB, bn.stimulus.TimeSeries(values=np.ones(10) / u.ms),
+     r"^TimeSeries\.values is added to CoombesByrne's input port 'v', which is dimensionless; got .* \(unit kHz\)\. "
+     r"Pass a plain number\.$"),
+    (CB, bn.stimulus.TimeSeries(values=np.array(["a"] * 10)),  # was NumPy's ValueError
+     r"^TimeSeries values must be numbers in the unit of the port 'v' \(as Step\.amplitude\) or a brainunit "
+     r"quantity of that dimension; got ndarray \['a', 'a', 'a'\]\.$"),
+])
+def test_a_stimulus_of_the_wrong_dimension_or_of_text_is_a_simulation_error(model, stim, message):
+    with pytest.raises(SimulationError, match=message):
+        bn.simulate(model, PAIR, duration=2.0, stimulus=stim)
 
 
 def test_a_grid_fit_labels_its_grid_and_fitted_values_with_their_units():

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import SimulationError
 from ..monitors import Raw
+from ..units import port_unit
 from . import engine
 from .parameters import ParameterBook
 from .spec import Simulation
@@ -287,12 +288,6 @@ class NetworkModule(brainstate.nn.Dynamics):
             self.noise_state.value = carry.aux
         return dyn.model.sent(carry.x)
 
-    def _port_unit(self):
-        """The unit of the coupling port's input, as declared (a string such as ``"1/ms"``, or a unit): the
-        model's ``port_units`` (brainstate adapters) or ``param_units`` entry for the port (Jansen-Rit's
-        ``p``), else ``"1"`` (dimensionless)."""
-        port = self.model.receives
-        return (getattr(self.model, "port_units", None) or {}).get(port, self.model.param_units.get(port, "1"))
 
     def _checked_input(self, inp, n):
         """``inp`` of :meth:`update` as a plain number or array, checked before it enters the step.
@@ -306,7 +301,7 @@ class NetworkModule(brainstate.nn.Dynamics):
         """
         port = f"{type(self.model).__name__}'s coupling port {self.model.receives!r}"
         if isinstance(inp, u.Quantity):
-            spec = self._port_unit()
+            spec = port_unit(self.model, self.model.receives)
             unit = u.parse_unit(spec) if isinstance(spec, str) else spec
             try:
                 inp = inp.to_decimal(unit)
