@@ -43,11 +43,9 @@ References
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import TYPE_CHECKING
 
 import jax
-import jax.extend.random
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import DTypeLike
@@ -55,6 +53,7 @@ from jax.typing import DTypeLike
 from ._checks import per_region
 from ._pytree import numbers_as_array, values_equal
 from .errors import NoiseError
+from .noise_draws import fold_in, normal
 from .units import brainunit_module, is_quantity, to_ms
 
 if TYPE_CHECKING:
@@ -127,10 +126,49 @@ def _unit_text(spec) -> str:
 
 
 class Noise:
-    """Base class: amplitudes :math:`\\sigma_s` per noisy state variable, by name.
+    r"""Base class: amplitudes :math:`\sigma_s` per noisy state variable, by name.
 
     Subclasses set what one step does with the increments
-    :math:`\\sigma_s\\sqrt{dt}\\,\\xi` (:meth:`scheme`, :meth:`parameters`).
+    :math:`\sigma_s\sqrt{dt}\,\xi` (:meth:`scheme`, :meth:`parameters`),
+    :math:`\xi \sim N(0, 1)` drawn independently per state, region and step
+    from the run's key. The base class itself has no scheme: it adds the
+    increment, as :class:`Additive` does (:math:`dx_s = f_s\,dt + \sigma_s\,dW_s`),
+    so the statistics of the process do not depend on ``dt``. A new kind of
+    noise subclasses it and overrides :meth:`scheme` and :meth:`parameters`
+    (and :attr:`time_power` / :attr:`per_state` where the unit of its
+    amplitudes differs).
+
+    Parameters
+    ----------
+    **sigma : float, array or brainunit.Quantity
+        One amplitude per noisy state, by its name (``v=0.05``): a number, or
+        one value per region, finite and >= 0. Plain numbers are in
+        :meth:`amplitude_unit` (for additive noise the state's unit per
+        sqrt(ms): ``1/sqrt(ms)`` for the dimensionless Coombes–Byrne states);
+        a quantity is converted to it. States without an amplitude get no noise.
+
+    Raises
+    ------
+    NoiseError
+        On a positional amplitude (which state it acts on is not said), or an
+        amplitude that is negative, non-finite or not a number or 1-D array.
+        A name that is not a state of the model is refused when the run is
+        prepared.
+
+    References
+    ----------
+    .. [1] P. E. Kloeden, E. Platen (1992). Numerical Solution of Stochastic
+       Differential Equations. Springer. (Euler–Maruyama, §9.1.)
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> noise = bn.Additive(v=0.05)  # a subclass of Noise
+    >>> noise.sigma, noise.amplitude_unit(bn.CoombesByrne(), "v")
+    ({'v': 0.05}, '1/sqrt(ms)')
+    >>> rows, sigma = noise.amplitudes(bn.CoombesByrne(), 3, np.float32)  # state rows, (rows, regions)
+    >>> rows, sigma.shape
+    ((1,), (1, 3))
     """
 
     def __init__(self, *args, **sigma):
@@ -467,7 +505,8 @@ def block_increments(key, block, rows, sigma, n_states, dt):
     rows zeros. Row ``k`` is the increment of step ``NOISE_BLOCK * block + k``.
 
     The normals come from :func:`normal` and :func:`fold_in` (``jax.random``'s,
-    bit for bit, with the Threefry hash inlined). They are materialised before they are scaled
+    bit for bit, with the Threefry hash inlined: :mod:`brainnet_cb.noise_draws`).
+    They are materialised before they are scaled
     (``optimization_barrier``): fused with the scaling, XLA compiles a single
     run and a batch member (``vmap``) into different floating-point code, and
     batches would differ from single runs in the last bit.
@@ -477,92 +516,3 @@ def block_increments(key, block, rows, sigma, n_states, dt):
     inc = sigma * jnp.sqrt(dt) * xi
     zero = jnp.zeros(inc.shape[:1] + inc.shape[2:], inc.dtype)
     return jnp.stack([inc[:, rows.index(s)] if s in rows else zero for s in range(n_states)], axis=1)
-
-
-# --- the draw: jax.random.normal with the Threefry hash inlined ---------------------------------------------------
-#
-# On CPU, JAX lowers the Threefry-2x32 hash as an out-of-line function holding a rolled loop of its five
-# four-round groups, which XLA neither unrolls nor fuses with the draw: about 11 ns per 32-bit word on the
-# 2-core machine of docs/performance.md, a third of a noisy step's time. The same hash written as plain
-# uint32 arithmetic (below) fuses into one loop over the block (about 3 ns per word). Integer arithmetic is
-# exact and the bits feed JAX's own uniform -> normal transform (jax.random.normal of a key of the PRNG
-# implementation defined here), so the normals are those of jax.random.normal(key, ...) bit for bit
-# (tests/test_noise_normal.py checks it); keys of other implementations, or JAX with
-# jax_threefry_partitionable off, take jax.random.normal itself.
-
-_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
-
-
-def _threefry2x32(k1, k2, x1, x2):
-    """The Threefry-2x32 hash (20 rounds; Salmon et al. 2011) of the word pairs ``(x1, x2)`` under key ``(k1, k2)``."""
-    ks = (k1, k2, k1 ^ k2 ^ jnp.uint32(0x1BD11BDA))
-    x1, x2 = x1 + ks[0], x2 + ks[1]
-    for group in range(5):
-        for r in _ROTATIONS[group % 2]:
-            x1 = x1 + x2
-            x2 = x1 ^ ((x2 << jnp.uint32(r)) | (x2 >> jnp.uint32(32 - r)))
-        x1 = x1 + ks[(group + 1) % 3]
-        x2 = x2 + ks[(group + 2) % 3] + jnp.uint32(group + 1)
-    return x1, x2
-
-
-def _inline_random_bits(key, bit_width, shape):
-    """``jax.random.bits`` of a Threefry key (the partitionable counter layout), hash inlined."""
-    size = math.prod(shape)
-    if bit_width not in (32, 64) or size >= 2**32:
-        return jax.extend.random.threefry_prng_impl.random_bits(key, bit_width, shape)
-    k1, k2 = key[0], key[1]
-    lo = jax.lax.iota(jnp.uint32, size).reshape(shape)  # counter i as (hi, lo) = (0, i)
-    bits1, bits2 = _threefry2x32(k1, k2, jnp.zeros_like(lo), lo)
-    if bit_width == 32:
-        return bits1 ^ bits2
-    hi, lo = bits1.astype(jnp.uint64), bits2.astype(jnp.uint64)
-    return (hi << jnp.uint64(32)) | lo
-
-
-_THREEFRY = jax.extend.random.threefry_prng_impl
-_INLINE_THREEFRY = jax.extend.random.define_prng_impl(
-    key_shape=(2,), seed=_THREEFRY.seed, split=_THREEFRY.split, random_bits=_inline_random_bits,
-    fold_in=_THREEFRY.fold_in, name="threefry2x32_inline", tag="fry_inline")
-
-
-def _inline(key) -> bool:
-    """True for a Threefry key (its hash can be inlined)."""
-    return str(jax.random.key_impl(key)) == _THREEFRY.name
-
-
-def fold_in(key, data):
-    """``jax.random.fold_in(key, data)``, bit for bit, faster on CPU for Threefry keys.
-
-    For a Threefry key ``(k1, k2)`` the new key is the hash of the word pair
-    ``(0, uint32(data))`` under ``(k1, k2)`` (JAX's definition), computed inline
-    (see the comment above :func:`_threefry2x32`).
-    """
-    if not _inline(key):
-        return jax.random.fold_in(key, data)
-    k = jax.random.key_data(key)
-    h1, h2 = _threefry2x32(k[..., 0], k[..., 1], jnp.uint32(0), jnp.asarray(data).astype(jnp.uint32))
-    return jax.random.wrap_key_data(jnp.stack([h1, h2], axis=-1), impl=_THREEFRY)
-
-
-def normal(key, shape, dtype):
-    """``jax.random.normal(key, shape, dtype)``, bit for bit, faster on CPU for Threefry keys.
-
-    Parameters
-    ----------
-    key : jax.Array
-        A typed PRNG key (``jax.random.key``).
-    shape : tuple of int
-    dtype : floating dtype
-
-    Returns
-    -------
-    jax.Array
-        Standard normal values of ``shape``: the same numbers as
-        ``jax.random.normal(key, shape, dtype)`` (same uniform -> normal
-        transform on the same bits; the Threefry hash is written inline so that
-        XLA fuses it, see the comment above).
-    """
-    if not _inline(key) or not jax.config.jax_threefry_partitionable:
-        return jax.random.normal(key, shape, dtype)
-    return jax.random.normal(jax.random.wrap_key_data(jax.random.key_data(key), impl=_INLINE_THREEFRY), shape, dtype)
