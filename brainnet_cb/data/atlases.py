@@ -135,6 +135,23 @@ _ATLASES = {
 def list_atlases() -> tuple:
     """Names of the bundled atlases, smallest first (``"tvb76"`` is the default).
 
+    The connectomes of The Virtual Brain's data (Sanz Leon et al. 2013),
+    shipped with the package: weights ``[target, source]`` in arbitrary
+    units, tract lengths in mm. :func:`atlas_info` describes each (source,
+    cleaning, licence, citation); :func:`load_atlas` loads it. The HCP
+    connectomes are not atlases: ``bn.load_empirical("hcp80").connectome``
+    and :func:`~brainnet_cb.hcp_connectome`.
+
+    Returns
+    -------
+    tuple of str
+        The names :func:`load_atlas` accepts, by increasing number of regions.
+
+    References
+    ----------
+    .. [1] P. Sanz Leon et al. (2013). The Virtual Brain: a simulator of
+       primate brain network dynamics. *Frontiers in Neuroinformatics* 7, 10.
+
     Examples
     --------
     >>> import brainnet_cb as bn

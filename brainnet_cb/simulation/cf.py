@@ -133,6 +133,22 @@ def unstamp(ds: xr.Dataset) -> xr.Dataset:
     a written file or a finished Zarr store with the in-memory result.
     ``ds`` itself is not modified.
 
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A Dataset, stamped by :func:`stamp` or not (a file opened with
+        ``xr.open_dataset``, a store opened with ``xr.open_zarr``).
+
+    Returns
+    -------
+    xarray.Dataset
+        A shallow copy (the data are shared) with the attributes above removed.
+
+    Raises
+    ------
+    BrainnetError
+        If ``ds`` is not an xarray Dataset.
+
     Examples
     --------
     >>> import xarray as xr
@@ -235,7 +251,24 @@ def time_in_seconds(data: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArra
     Every coordinate whose name starts with ``time`` (``time``, ``time_bold``,
     ``time_eeg``, ...) and whose ``units`` is ``"ms"`` is divided by 1000 and
     labelled ``"s"``; the data, other coordinates and the attributes are
-    unchanged.
+    unchanged. The neural model keeps time in ms (design convention); BOLD
+    and empirical series are usually read in s (a TR of 0.72 s).
+
+    Parameters
+    ----------
+    data : xarray.Dataset or xarray.DataArray
+        E.g. the result of :func:`brainnet_cb.simulate`, time coordinates in ms.
+
+    Returns
+    -------
+    xarray.Dataset or xarray.DataArray
+        The same type; time coordinates in ms replaced by :math:`t / 1000`
+        in s. A shallow copy when no coordinate is in ms.
+
+    Raises
+    ------
+    BrainnetError
+        If ``data`` is neither a Dataset nor a DataArray.
 
     Examples
     --------

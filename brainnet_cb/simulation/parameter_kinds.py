@@ -37,7 +37,42 @@ class Parameter:
     """One addressable name: its kind, where it lives, its bounds, and what values it takes.
 
     ``bounds`` is the closed interval ``(low, high)``, except that ``speed``'s
-    lower bound is open (``low_open``).
+    lower bound is open (``low_open``). Records are made by
+    :meth:`ParameterBook.lookup <brainnet_cb.ParameterBook.lookup>`, which
+    takes the bounds from the model's ``param_ranges`` (and the coupling's;
+    ``G >= 0`` by default), so a sweep, a batch and a fit check a value the
+    same way.
+
+    Parameters
+    ----------
+    name : str
+        The name a sweep, batch or fit uses: ``"eta"``, ``"G"``, ``"speed"``,
+        ``"seed"``, ``"noise_v"``, ``"eta_scale"``.
+    kind : str
+        One of :data:`KINDS`: ``"model"``, ``"coupling"``, ``"noise"``,
+        ``"speed"``, ``"seed"``, ``"heterogeneity"``.
+    field : str
+        The field of the model, coupling or noise that receives the value
+        (``"v"`` for ``"noise_v"``).
+    bounds : (float, float), default (-inf, inf)
+        The allowed values, in the parameter's unit (``speed`` in mm/ms,
+        noise amplitudes in the state per sqrt(ms)).
+    low_open : bool, default False
+        Whether the lower bound itself is excluded (``speed > 0``).
+    per_region : bool, default True
+        Whether a value may be one number per region (not ``speed``, ``seed``).
+    differentiable : bool, default True
+        Whether a gradient fit may train it (not ``speed``, ``seed`` or a
+        static field).
+    static : bool, default False
+        A field declared with :func:`~brainnet_cb.plugins.static_field`.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> p = bn.ParameterBook(bn.CoombesByrne()).lookup("speed")
+    >>> p.location, p.bounds, p.inside([0.0, 3.0]).tolist()
+    ('speed', (0.0, inf), [False, True])
     """
 
     name: str

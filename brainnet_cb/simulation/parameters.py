@@ -94,7 +94,7 @@ __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS"
 
 
 class ParameterBook:
-    """Every name a run of ``model`` with ``coupling`` can batch, sweep or fit.
+    r"""Every name a run of ``model`` with ``coupling`` can batch, sweep or fit.
 
     Parameters
     ----------
@@ -109,6 +109,26 @@ class ParameterBook:
     noise : Noise, optional
         The run's noise: its class sets the unit of the ``"noise"``
         amplitudes (default ``Additive``: the state per sqrt(ms)).
+
+    Raises
+    ------
+    SweepError
+        If a map names a field the model lacks, or is not a finite 1-D array.
+
+    Notes
+    -----
+    A heterogeneity scale ``a`` sets the field region by region as
+    :math:`f_i = f_0 + a\, m_i` (:meth:`expand`), with :math:`f_0` the
+    model's value (or the value given with it) and :math:`m` the map.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> book = bn.ParameterBook(bn.CoombesByrne(eta=2.0), bn.Linear(G=0.5), maps={"eta": [0.0, 1.0, 2.0]})
+    >>> book.names
+    ['Delta', 'eta', 'k', 'v_syn', 'G', 'speed', 'seed', 'noise_r', 'noise_v', 'eta_scale']
+    >>> book.lookup("noise_v").location, book.expand({"eta_scale": 0.5})["eta"].tolist()
+    ('noise.v', [2.0, 2.5, 3.0])
     """
 
     def __init__(self, model, coupling=None, maps=None, noise=None):

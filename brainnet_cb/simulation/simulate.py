@@ -16,11 +16,48 @@ __all__ = ["simulate", "prepare", "Run", "Simulation", "Execution"]
 
 
 def prepare(model, connectome=None, duration=None, dt=None, **options) -> Run:
-    """Validate everything on the host and build a :class:`~brainnet_cb.simulation.run.Run` (no compilation).
+    r"""Validate everything on the host and build a :class:`~brainnet_cb.simulation.run.Run` (no compilation).
 
     ``prepare(spec)`` or ``prepare(model, connectome, duration, dt, **options)``
     with the fields of :class:`~brainnet_cb.Simulation` as options; the same as
-    ``bn.Simulation(...).prepare()``.
+    ``bn.Simulation(...).prepare()``. Every check :func:`simulate` makes runs
+    here, before anything is compiled: the delays are fixed as
+    :math:`\tau_{ij} = \mathrm{round}(L_{ij} / (\mathrm{speed}\,dt))` steps
+    (lengths ``L`` in mm, speed in mm/ms, ``dt`` in ms), the number of steps
+    as ``round(duration / dt)``. ``run.execute()`` then compiles and runs it
+    and returns what :func:`simulate` returns.
+
+    Parameters
+    ----------
+    model : NodeModel or Simulation
+        The node model (e.g. ``bn.CoombesByrne(eta=-4.6)``), or a whole spec.
+    connectome : Connectome
+        Weights ``[target, source]`` and tract lengths (mm).
+    duration, dt : float or brainunit.Quantity
+        Simulated time and step (ms; ``dt`` default 0.1 ms).
+    **options
+        The run and execution options of :func:`simulate` (``coupling``,
+        ``speed``, ``noise``, ``monitors``, ``key``, ...).
+
+    Returns
+    -------
+    Run
+        The validated, not yet compiled run: ``n_steps``, ``max_lag`` (steps),
+        ``dt`` (ms), the resolved ``model``, ``coupling``, ``monitors`` and
+        ``attrs``; ``execute()`` runs it.
+
+    Raises
+    ------
+    BrainnetError
+        A subclass naming the bad input, as :func:`simulate` raises it.
+
+    Examples
+    --------
+    >>> import brainnet_cb as bn
+    >>> conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    >>> run = bn.prepare(bn.CoombesByrne(), conn, duration=100.0, dt=0.1, speed=3.0)
+    >>> run.n_steps, run.max_lag  # 30 mm at 3 mm/ms is 10 ms: 100 steps of 0.1 ms
+    (1000, 100)
     """
     return simulation(model, connectome, duration, dt, **options).prepare()
 
