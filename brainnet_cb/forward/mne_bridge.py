@@ -14,7 +14,9 @@ Needs the optional dependency ``mne`` (``pip install "brainnet_cb[mne]"``).
   of a monitor built by ``from_mne``). MEG channels are radial point
   magnetometers (``FIFFV_COIL_POINT_MAGNETOMETER``, the sensors of
   :meth:`brainnet_cb.MEG.sphere`) with the device frame equal to the head
-  frame, so the Info goes straight to :func:`mne.make_forward_solution`.
+  frame, so the Info goes straight to :func:`mne.make_forward_solution`;
+  ``info=`` (the recording's Info, e.g. ``forward["info"]``) gives the
+  channels their real coils, orientations and device frame instead.
 - :func:`region_gain_from_forward` reduces an :class:`mne.Forward` to one
   column per region: the forward is made fixed-orientation (normal to the
   cortex), and region :math:`j`'s column is the **mean** of its sources'
@@ -111,7 +113,35 @@ def _point_magnetometers(mne, info, pos):
 FRAME_ATTR = "sensor_frame"
 
 
-def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | None = None):
+def _take_channels(mne, raw, info, names, kind):
+    """Give ``raw``'s channels those of ``info`` with the same names: position, coil and frame, with ``info``'s
+    device-to-head transform, and for EEG its montage (the sensors of the recording whose forward built the
+    monitor)."""
+    if not isinstance(info, mne.Info):
+        raise MonitorError(f"info must be an mne.Info (raw.info, or forward['info']); got {type(info).__name__}.")
+    missing = [n for n in names if n not in info["ch_names"]]
+    if missing:
+        raise MonitorError(
+            f"info has no channel {missing[0]!r}" + (f" (nor {len(missing) - 1} other(s))" if len(missing) > 1 else "")
+            + f" of the data's {len(names)}; give the Info of the forward solution the monitor was built from "
+            "(forward['info']), or leave info out for sensors at the recorded positions.")
+    for ch, name in zip(raw.info["chs"], names):
+        idx = info["ch_names"].index(name)
+        theirs = mne.channel_type(info, idx)
+        if theirs != kind:
+            raise MonitorError(f"channel {name!r} is {theirs!r} in info, but the data are {kind!r} signals "
+                               f"({'V' if kind == 'eeg' else 'T'}); give the Info the monitor was built from.")
+        source = info["chs"][idx]
+        ch["loc"][:] = source["loc"]
+        ch["coil_type"] = source["coil_type"]
+        ch["coord_frame"] = source["coord_frame"]
+    raw.info["dev_head_t"] = info["dev_head_t"]
+    montage = info.get_montage() if kind == "eeg" and info.get("dig") else None  # a forward's Info has no dig
+    if montage is not None:
+        raw.set_montage(montage, on_missing="ignore")
+
+
+def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | None = None, info=None):
     """The EEG (or MEG) of ``ds`` as an :class:`mne.io.RawArray`.
 
     Parameters
@@ -135,7 +165,18 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
         from them differed by 35 % of the largest gain entry). ``None``: from
         the data, ``"head"`` where its attribute ``sensor_frame`` is ``"head"``
         (the monitors of ``from_mne`` write it; their ``frame`` field),
-        else ``"fitted"``.
+        else ``"fitted"``. Not used with ``info``.
+    info : mne.Info, optional
+        The Info of the recording whose forward solution built the monitor
+        (``forward["info"]``, ``raw.info``): each channel takes the definition
+        of the channel of the same name there (position, orientation, coil
+        type, coordinate frame), with its device-to-head transform and, for
+        EEG, its montage, so that a forward solution computed from the
+        returned Info is the one the monitor came from (with the recorded
+        positions alone, MEG channels become radial point magnetometers: a
+        forward of 24 tilted ``VV_MAG_T3`` coils recomputed from them differed
+        by 31 % of its largest entry). Every channel must be in it, of the
+        data's kind (``"eeg"`` for V, ``"mag"`` for T).
 
     Returns
     -------
@@ -146,7 +187,7 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
         data that already sum to zero over the channels: ``get_data()`` is
         the monitor's output), so that MNE's inverse solvers accept it; MEG channels
         are radial point magnetometers at the recorded positions (``dev_head_t``
-        the identity); ``sfreq`` ``1 / period`` (``1000 / period`` Hz for a
+        the identity), or the channels of ``info``; ``sfreq`` ``1 / period`` (``1000 / period`` Hz for a
         period in ms); ``first_samp`` the first time stamp in periods (it
         must be a whole number of them: MNE counts samples from time 0, so a
         shifted time axis is refused rather than moved); no ``meas_date``
@@ -222,12 +263,14 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
     if len(set(names)) != len(names):
         raise MonitorError(f"channel names are not unique after mapping TVB aliases: {names}.")
     kind = _KINDS[unit]
-    info = mne.create_info(names, sfreq, kind)
+    created = mne.create_info(names, sfreq, kind)
     data = np.asarray(da.values, dtype=float).T
-    raw = mne.io.RawArray(data if scale == 1.0 else data * scale, info, first_samp=int(round(first)),
+    raw = mne.io.RawArray(data if scale == 1.0 else data * scale, created, first_samp=int(round(first)),
                           verbose=False)
     keys = [f"{sdim}_{a}" for a in "xyz"]
-    if all(k in da.coords for k in keys):
+    if info is not None:
+        _take_channels(mne, raw, info, names, kind)
+    elif all(k in da.coords for k in keys):
         pos = to_ras(np.stack([np.asarray(da[k].values, dtype=float) for k in keys], axis=1),
                      da.attrs.get("sensor_axes", "RAS"))
         if frame is None:
