@@ -95,9 +95,20 @@ def test_multistability_detected_in_the_bistable_regime():
         assert p.residual < 1e-8 and np.all(p.values[0] >= 0)
 
 
-def test_monostable_regime_has_one_fixed_point():
-    fps = network_fixed_points(bn.CoombesByrne(), bn.load_atlas("tvb76"), bn.Linear(G=1.0), n_random=4)
+def test_monostable_regime_has_one_fixed_point(golden):
+    conn = bn.load_atlas("tvb76")
+    fps = network_fixed_points(bn.CoombesByrne(), conn, bn.Linear(G=1.0), n_random=4)
     assert len(fps) == 1 and fps[0].stable
+    # each region sits on the node's analytic fixed point for its own input v_ext = G (W / max W) r* (r_ext = 0):
+    # v* = k pi r / 2 - Delta / (2 pi r) and pi^4 (k^2 + 4) r^4 - 4 k pi^3 v_syn r^3 - 4 pi^2 (eta + v_ext) r^2
+    # - Delta^2 = 0 (defaults Delta = 1, eta = 2, k = 1, v_syn = -4)
+    r, v = fps[0].values
+    v_ext = 1.0 * (conn.weights / conn.weights.max()) @ r
+    quartic = 5 * np.pi**4 * r**4 + 16 * np.pi**3 * r**3 - 4 * np.pi**2 * (2.0 + v_ext) * r**2 - 1.0
+    np.testing.assert_allclose(quartic, 0.0, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(v, np.pi * r / 2 - 1 / (2 * np.pi * r), rtol=0, atol=1e-12)
+    unreached = np.flatnonzero(conn.weights.sum(axis=1) == 0)  # no input: the lone node's golden point
+    np.testing.assert_allclose(r[unreached], golden["fixed_point_vext0"]["r"], rtol=0, atol=1e-9)
 
 
 def test_fixed_point_record_is_labelled_and_restartable():

@@ -208,8 +208,9 @@ class Peaks(bn.Monitor):
                                       r"\(one value per region\): TypeError: dot_general requires contracting"),
 ])
 def test_a_monitor_whose_methods_do_not_fit_the_engine_is_refused_before_compiling(monkeypatch, f, g, message):
-    ok = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[Peaks(f=lambda s: s + 0.0)])
-    assert ok.peak_r.shape == (2, 3)
+    ok = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[Peaks(f=lambda s: s + 0.0), bn.Raw()])
+    for x in ("r", "v"):  # the well-made monitor: the maximum over each 1-ms period (10 steps)
+        np.testing.assert_array_equal(ok[f"peak_{x}"].values, ok[x].values.reshape(2, 10, 3).max(axis=1))
     from brainnet_cb.simulation import engine
 
     def compiled(*args, **kwargs):

@@ -98,6 +98,9 @@ def test_tvb96_hemispheres_from_suffix():
     conn = bn.load_atlas("tvb96")
     assert conn.hemispheres[conn.labels.index("RM-V1_R")]
     assert not conn.hemispheres[conn.labels.index("RM-V1_L")]
+    suffix = [label[-2:] for label in conn.labels]
+    assert sorted(set(suffix)) == ["_L", "_R"] and suffix.count("_R") == 48  # every label, 48 per side
+    np.testing.assert_array_equal(conn.hemispheres, [s == "_R" for s in suffix])  # True = right
 
 
 def test_unknown_atlas_lists_valid_names():

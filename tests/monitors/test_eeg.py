@@ -205,10 +205,13 @@ def test_tvb76_eeg_runs_in_the_scan():
     conn = bn.load_atlas("tvb76")
     eeg = bn.EEG.from_atlas("tvb76", period=1.0)
     sph = bn.EEG.sphere(conn, "10-20", radius=95.0, axes="ALS", name="eeg_sphere")
-    ds = bn.simulate(bn.CoombesByrne(), conn, duration=5.0, dt=0.1, monitors=[eeg, sph])
+    ds = bn.simulate(bn.CoombesByrne(), conn, duration=5.0, dt=0.1, monitors=[bn.TemporalAverage(1.0), eeg, sph])
     assert ds.eeg.shape == (5, 63) and ds.eeg_sphere.shape == (5, 21)
-    np.testing.assert_allclose(ds.eeg.values.sum(axis=1), 0.0, atol=1e-12 * np.abs(ds.eeg.values).max())
-    assert np.isfinite(ds.eeg_sphere.values).all()
+    for name, m in (("eeg", eeg), ("eeg_sphere", sph)):  # the lead field times the 1-ms means of v, average-referenced
+        y = ds[name].values
+        np.testing.assert_allclose(y, ds.v.values @ np.asarray(m.referenced_gain()).T, rtol=0,
+                                   atol=1e-12 * np.abs(y).max())  # measured 4e-16 of the largest
+        np.testing.assert_allclose(y.sum(axis=1), 0.0, atol=1e-12 * np.abs(y).max())
 
 
 def test_default_source_is_v_or_the_models_declared_eeg_source():

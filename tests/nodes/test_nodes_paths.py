@@ -21,14 +21,17 @@ CASES = {
 def test_bold_monitor_runs_on_each_model(name):
     model, coupling, source, *_ , noise = CASES[name]
     ds = bn.simulate(model, CONN, duration=2000.0, dt=0.1, coupling=coupling, noise=noise, key=2,
-                     monitors=[bn.TemporalAverage(10.0), bn.Bold(tr=500.0, variable=source, baseline="initial")])
+                     monitors=[bn.TemporalAverage(10.0),
+                               bn.Bold(tr=500.0, variable=source, baseline="initial", dt_bold=10.0)])
     bold = ds.bold.values
     assert ds.bold.dims == ("time_bold", "region") and bold.shape == (4, 3)
     assert np.all(np.isfinite(bold)) and np.ptp(bold) > 0
     assert ds.attrs["model"] == name and ds[source].attrs["units"] == model.state_units[source]
-    # the in-scan BOLD is the offline BOLD of the same (10-ms averaged) activity: one path
-    offline = bn.bold_from_activity(ds, tr=500.0, variable=source, baseline=ds[source].values[0])
-    assert offline.shape == bold.shape
+    # the in-scan BOLD (balloon stepped on 10-ms means, dt_bold = 10 ms) is the offline BOLD of the same 10-ms
+    # averaged activity, with the same baseline (the source at t = 0): one path, equal to round-off (measured 0)
+    x0 = np.asarray(model.initial_state(3, np.float64))[model.states.index(source)]
+    offline = bn.bold_from_activity(ds, tr=500.0, variable=source, baseline="initial", initial=x0)
+    np.testing.assert_allclose(offline.values, bold, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.skipif(not hasattr(bn, "simulate_batch"), reason="bn.simulate_batch not available")

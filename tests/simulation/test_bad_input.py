@@ -123,9 +123,12 @@ def test_bad_input_raises_before_compiling(make, error, message):
 
 def test_each_error_class_is_distinct_and_documented():
     classes = {c[2] for c in CASES}
-    assert len(CASES) >= 15 and len(classes) >= 7
-    for cls in classes:
-        assert cls.__doc__
+    assert len(CASES) >= 15 and len({c[3] for c in CASES}) == len(CASES)  # every case pins its own message
+    assert sorted(cls.__name__ for cls in classes) == ["ConnectomeError", "CouplingError", "IntegratorError",
+                                                        "ModelError", "MonitorError", "NoiseError", "SimulationError"]
+    for cls in classes:  # public, one family (BrainnetError, a ValueError), each with its own docstring
+        assert getattr(bn, cls.__name__) is cls and cls.__mro__[1] is bn.BrainnetError
+        assert issubclass(cls, ValueError) and cls.__doc__ and cls.__doc__ != bn.BrainnetError.__doc__
 
 
 def test_float64_without_x64_is_refused_not_truncated():
