@@ -36,8 +36,8 @@ def test_eeg_in_microvolts_is_handed_to_mne_in_volts(units, factor):
 
 
 def test_a_signal_of_another_unit_or_shape_says_what_to_pass():
-    with pytest.raises(MonitorError, match=r"in V \(EEG\) or T \(MEG\); got dims \('time', 'sensor'\) in 'a\.u\.'\. "
-                                           r"Signals in mV, uV"):
+    with pytest.raises(MonitorError, match=r"in V \(EEG\), T \(MEG\) or T/m \(MEG gradiometers\); got dims "
+                                           r"\('time', 'sensor'\) in 'a\.u\.'\. Signals in mV, uV"):
         to_mne(_eeg(units="a.u."))
     with pytest.raises(MonitorError, match=r"got a DataArray with dims \('trial', 'time', 'sensor'\)\. Select one"):
         to_mne(xr.concat([_eeg(), _eeg()], "trial"))

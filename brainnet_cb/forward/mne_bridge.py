@@ -49,10 +49,11 @@ from .montage import to_ras
 
 __all__ = ["to_mne", "region_gain_from_forward", "mne_channel_names"]
 
-_KINDS = {"V": "eeg", "T": "mag"}
-#: Units of a signal -> (SI unit, factor to it): MNE takes volts and tesla.
-_SCALE = {"V": ("V", 1.0), "T": ("T", 1.0), "mV": ("V", 1e-3), "uV": ("V", 1e-6), "µV": ("V", 1e-6),
-          "μV": ("V", 1e-6), "nV": ("V", 1e-9), "pT": ("T", 1e-12), "fT": ("T", 1e-15)}
+_KINDS = {"V": "eeg", "T": "mag", "T/m": "grad"}
+#: Units of a signal -> (SI unit, factor to it): MNE takes volts, tesla and tesla per metre.
+_SCALE = {"V": ("V", 1.0), "T": ("T", 1.0), "T/m": ("T/m", 1.0), "mV": ("V", 1e-3), "uV": ("V", 1e-6),
+          "µV": ("V", 1e-6), "μV": ("V", 1e-6), "nV": ("V", 1e-9), "pT": ("T", 1e-12), "fT": ("T", 1e-15),
+          "fT/cm": ("T/m", 1e-13)}
 
 
 class MissingMNEError(MonitorError, ImportError):
@@ -148,10 +149,11 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
     ----------
     ds : xarray.Dataset or DataArray
         A run's Dataset (``ds[name]`` is used) or the DataArray itself, with
-        dims ``(time_*, sensor*)`` in ``"V"`` (EEG channels) or ``"T"``
-        (magnetometers), or ``"mV"``, ``"uV"``/``"µV"``, ``"nV"``, ``"pT"``,
-        ``"fT"`` (converted: MNE holds volts and tesla), sampled uniformly
-        (time in ms or s, its ``units`` attribute).
+        dims ``(time_*, sensor*)`` in ``"V"`` (EEG channels), ``"T"``
+        (magnetometers) or ``"T/m"`` (planar gradiometers: with ``info``), or
+        ``"mV"``, ``"uV"``/``"µV"``, ``"nV"``, ``"pT"``, ``"fT"``, ``"fT/cm"``
+        (converted: MNE holds volts, tesla and tesla per metre), sampled
+        uniformly (time in ms or s, its ``units`` attribute).
     name : str, default "eeg"
         The data variable of a Dataset.
     frame : {None, "fitted", "head"}, default None
@@ -234,7 +236,8 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
         )
     if tdim is None or not isinstance(units, str) or units not in _SCALE:
         raise MonitorError(
-            f"to_mne needs a (time, sensor) signal in V (EEG) or T (MEG); got dims {da.dims} in {units!r}. "
+            f"to_mne needs a (time, sensor) signal in V (EEG), T (MEG) or T/m (MEG gradiometers); got dims "
+            f"{da.dims} in {units!r}. "
             f"Signals in {', '.join(u for u in _SCALE if u not in _KINDS)} are converted; build the monitor in "
             "physical units (bn.EEG.sphere, bn.EEG.from_atlas, bn.EEG.from_mne)."
         )
@@ -268,6 +271,10 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
     raw = mne.io.RawArray(data if scale == 1.0 else data * scale, created, first_samp=int(round(first)),
                           verbose=False)
     keys = [f"{sdim}_{a}" for a in "xyz"]
+    if kind == "grad" and info is None:
+        raise MonitorError(
+            f"gradiometer signals ({units}) need the recording's Info for their coils (a planar gradiometer is no "
+            f"point sensor): pass it, e.g. to_mne(ds, {name!r}, info=forward['info']).")
     if info is not None:
         _take_channels(mne, raw, info, names, kind)
     elif all(k in da.coords for k in keys):

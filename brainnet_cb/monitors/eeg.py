@@ -152,9 +152,14 @@ class EEG(Monitor, LeadFieldConstructors):
     frame: str = static_field(default="fitted")
 
     default_name = "eeg"
-    _mne_kind = "eeg"
+    _mne_kinds = ("eeg",)  # the forward channels from_mne keeps: the first by default
     _modality = "EEG"
     _long_name = "scalp potential"
+
+    @classmethod
+    def _long_name_of(cls, units: str) -> str:
+        """The output's ``long_name`` stem for a signal in ``units``."""
+        return cls._long_name
 
     def __post_init__(self):
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
@@ -389,7 +394,7 @@ class EEG(Monitor, LeadFieldConstructors):
         source_unit = source_units(source, model)[0]
         attrs = {
             "units": cf_units(self.units),  # "a.u." is no udunits string: "1", the comment says arbitrary
-            "long_name": f"{self._long_name} ({source} x lead field)",
+            "long_name": f"{self._long_name_of(self.units)} ({source} x lead field)",
             "monitor": self.describe(),
             SOURCE_ATTR: source,  # not "source": CF's name for how the data were made
             "source_units": source_unit,

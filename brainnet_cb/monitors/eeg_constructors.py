@@ -130,8 +130,8 @@ class LeadFieldConstructors:
     @classmethod
     def from_mne(cls, forward: Any, parcellation: Any, connectome: Connectome | None = None, *,
                  current_density: float = CURRENT_DENSITY, reduce: str = "mean", moment: ArrayLike | None = None,
-                 **options: Any) -> EEG:
-        """From an MNE forward solution, one column per region (needs ``mne``), in V (MEG: T).
+                 channels: str | None = None, **options: Any) -> EEG:
+        """From an MNE forward solution, one column per region (needs ``mne``), in V (MEG: T, gradiometers T/m).
 
         See :func:`brainnet_cb.forward.mne_bridge.region_gain_from_forward`: the
         fixed-orientation lead field averaged over each region's sources times
@@ -144,7 +144,12 @@ class LeadFieldConstructors:
         reorders them by label; without it they are unlabelled (MNE label names
         need not be the connectome's labels). Sensor positions
         are MNE's head frame (mm, ``axes="RAS"``, ``frame="head"``: :func:`~brainnet_cb.forward.mne_bridge.to_mne`
-        keeps them). ``**options``: ``period``,
+        keeps them). ``channels``: the forward's channels to keep, ``"eeg"``
+        for EEG; for MEG ``"mag"`` (default: magnetometers, T) or ``"grad"``
+        (planar gradiometers, T/m: a second MEG monitor, e.g.
+        ``name="meg_grad"``, records them beside the magnetometers; hand them to
+        MNE with ``to_mne(ds, "meg_grad", info=forward["info"])``, which gives
+        the channels their coils). ``**options``: ``period``,
         ``variable``, ``reference``, ``name``.
 
         ``reduce="sum"`` (TVB's rule: the sum of the sources' columns times
@@ -156,9 +161,15 @@ class LeadFieldConstructors:
         """
         from ..forward.mne_bridge import region_gain_from_forward  # noqa: PLC0415 (optional mne)
 
+        kind = cls._mne_kinds[0] if channels is None else channels
+        if kind not in cls._mne_kinds:
+            shown = " or ".join(repr(k) for k in cls._mne_kinds)
+            other = " (bn.MEG.from_mne takes 'mag' or 'grad')" if cls._modality == "EEG" else \
+                " (bn.EEG.from_mne takes 'eeg')"
+            raise MonitorError(f"{cls._modality}.from_mne channels must be {shown}; got {channels!r}{other}.")
         areas = None if connectome is None else getattr(connectome, "areas", None)
         gain, names, positions, regions = region_gain_from_forward(
-            forward, parcellation, kind=cls._mne_kind, areas=areas, current_density=current_density,
+            forward, parcellation, kind=kind, areas=areas, current_density=current_density,
             reduce=reduce, moment=moment)
         if connectome is not None and gain.shape[1] != connectome.n_regions:
             raise MonitorError(f"the parcellation has {gain.shape[1]} regions, the connectome "
@@ -166,7 +177,7 @@ class LeadFieldConstructors:
         if connectome is not None and isinstance(parcellation, (list, tuple)) and parcellation \
                 and hasattr(parcellation[0], "vertices"):
             check_label_order(regions, connectome)
-        units = "V" if cls._mne_kind == "eeg" else "T"
+        units = {"eeg": "V", "mag": "T", "grad": "T/m"}[kind]
         if reduce == "sum" and moment is None:  # unit dipoles per source (TVB): no physical moment
             units = "a.u."
         if connectome is not None:  # the columns follow the connectome's regions (checked above)

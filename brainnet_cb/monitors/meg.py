@@ -29,7 +29,8 @@ class MEG(EEG):
     As :class:`EEG`, with no reference (``reference=None``) and output
     ``meg`` with dims ``(time_meg, sensor_meg)``. Build from geometry with
     :meth:`sphere` (radial dipoles are silent), or from an MNE forward solution
-    with :meth:`from_mne` (its magnetometers, in T).
+    with :meth:`from_mne` (its magnetometers, in T, or with
+    ``channels="grad"`` its planar gradiometers, in T/m).
 
     Parameters
     ----------
@@ -72,9 +73,14 @@ class MEG(EEG):
     frame: str = static_field(default="fitted")
 
     default_name = "meg"
-    _mne_kind = "mag"
+    _mne_kinds = ("mag", "grad")
     _modality = "MEG"
     _long_name = "magnetic field"
+
+    @classmethod
+    def _long_name_of(cls, units: str) -> str:
+        """``"magnetic field gradient"`` for gradiometer signals (T/m, fT/cm), else ``"magnetic field"``."""
+        return "magnetic field gradient" if units.endswith(("/m", "/cm")) else cls._long_name
 
     def _check_reference(self):
         if self.reference is not None:

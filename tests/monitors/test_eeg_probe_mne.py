@@ -109,7 +109,7 @@ def test_tvbs_sum_of_unit_dipoles_is_not_labelled_volts():
     # the monitor's "a.u." is written as CF's dimensionless "1" (udunits has no arbitrary unit)
     assert tvb.units == "a.u." and ds.tvb.attrs["units"] == "1" and ds.tvb.values[10:].std(axis=0).mean() > 1.0
     assert ds.tvb.attrs["comment"].endswith("arbitrary units (the gain has no physical unit).")
-    with pytest.raises(bn.MonitorError, match=r"in V \(EEG\) or T \(MEG\); got .* in '1'"):
+    with pytest.raises(bn.MonitorError, match=r"in V \(EEG\), T \(MEG\) or T/m \(MEG gradiometers\); got .* in '1'"):
         to_mne(ds, "tvb")
     # with a moment per source it is volts again, the numbers unchanged by the label
     own = bn.EEG.from_mne(fwd, np.arange(4), CONN, reduce="sum", moment=2e-6)

@@ -32,7 +32,7 @@ def test_tvb_names_map_to_the_standard_montage_and_raw_is_in_volts():
     shared = [c for c in raw.ch_names if c in std]
     assert len(shared) == 61  # all but CB1, CB2
     raw.set_montage("standard_1005", on_missing="ignore")  # the names MNE knows are the standard ones
-    with pytest.raises(bn.MonitorError, match=r"in V \(EEG\) or T \(MEG\); got .* in '1'"):  # "a.u." written as "1"
+    with pytest.raises(bn.MonitorError, match=r"in V \(EEG\), T \(MEG\) or T/m \(MEG gradiometers\); got .* in '1'"):  # "a.u." written as "1"
         to_mne(bn.simulate(bn.CoombesByrne(), conn, duration=4.0, dt=0.1,
                            monitors=[bn.EEG.from_atlas("tvb76", physical=False)]))
 

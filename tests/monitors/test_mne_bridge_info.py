@@ -102,3 +102,61 @@ def test_an_info_without_the_channels_or_of_another_kind_is_refused_by_name():
     with pytest.raises(bn.MonitorError, match=r"^info must be an mne\.Info \(raw\.info, or forward\['info'\]\); got "
                                               r"dict\.$"):
         to_mne(ds, "meg", info={})
+
+
+def _neuromag_like():
+    """12 sites on a helmet, each a magnetometer and two orthogonal planar gradiometers (VV_PLANAR_T1), as a
+    MEGIN system has them."""
+    names, kinds, sites = [], [], []
+    theta, phi = np.linspace(0.3, 1.1, 12), np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    for k, (t, f) in enumerate(zip(theta, phi)):
+        names += [f"MEG{k:02d}1", f"MEG{k:02d}2", f"MEG{k:02d}3"]
+        kinds += ["mag", "grad", "grad"]
+        sites += [0.11 * np.array([np.sin(t) * np.cos(f), np.sin(t) * np.sin(f), np.cos(t)])] * 3
+    info = mne.create_info(names, 1000.0, kinds)
+    for i, (ch, p) in enumerate(zip(info["chs"], sites)):
+        frame = _frame(p)
+        if i % 3 == 2:  # the second gradiometer measures along ey: the coil frame turned by 90 degrees
+            frame = np.concatenate([frame[3:6], -frame[:3], frame[6:]])
+        ch["loc"][:3], ch["loc"][3:12] = p, frame
+        ch["coil_type"] = FIFF.FIFFV_COIL_VV_MAG_T3 if i % 3 == 0 else FIFF.FIFFV_COIL_VV_PLANAR_T1
+    info["dev_head_t"] = mne.transforms.Transform("meg", "head")
+    return info
+
+
+def test_planar_gradiometers_are_a_monitor_of_their_own_in_tesla_per_metre():
+    """MEG.from_mne kept the magnetometers only; gradiometers (channels="grad") are in T/m."""
+    fwd, mag = _gain(_neuromag_like(), "meg")
+    grad = bn.MEG.from_mne(fwd, np.arange(4), CONN, period=1.0, channels="grad", name="meg_grad")
+    assert grad.units == "T/m" and len(grad.sensors) == 24 and len(mag.sensors) == 12
+    full = mne.convert_forward_solution(fwd, surf_ori=True)
+    picks = mne.pick_types(fwd["info"], meg="grad")
+    assert list(grad.sensors) == [fwd["info"]["ch_names"][i] for i in picks]
+    ds = bn.simulate(bn.CoombesByrne(), CONN, duration=5.0, dt=0.1, monitors=[mag, grad])
+    assert ds.meg_grad.attrs["units"] == "T/m" and ds.meg_grad.attrs["long_name"].startswith("magnetic field gradient")
+    assert ds.meg.attrs["long_name"].startswith("magnetic field (")
+    # a gradiometer's gain is the forward's normal component of its row, times the region's moment
+    normal = full["sol"]["data"][picks][:, 2::3]
+    moment = np.abs(grad.gain).max() / np.abs(normal).max()
+    np.testing.assert_allclose(grad.gain, normal * moment, rtol=0, atol=1e-12 * np.abs(grad.gain).max())
+    raw = to_mne(ds, "meg_grad", info=fwd["info"])
+    assert set(raw.get_channel_types()) == {"grad"}
+    np.testing.assert_array_equal(raw.get_data(), ds.meg_grad.values.T)
+    regained = bn.MEG.from_mne(mne.make_forward_solution(raw.info, trans=None, src=_source_space(),
+                                                         bem=SPHERES["meg"], meg=True, eeg=False),
+                               np.arange(4), CONN, period=1.0, channels="grad").gain
+    np.testing.assert_allclose(regained, grad.gain, rtol=0, atol=1e-12 * np.abs(grad.gain).max())
+    with pytest.raises(bn.MonitorError, match=r"^gradiometer signals \(T/m\) need the recording's Info for their "
+                                              r"coils \(a planar gradiometer is no point sensor\): pass it, e\.g\. "
+                                              r"to_mne\(ds, 'meg_grad', info=forward\['info'\]\)\.$"):
+        to_mne(ds, "meg_grad")
+
+
+def test_a_channel_kind_of_the_other_modality_is_named():
+    fwd, _ = _gain(_neuromag_like(), "meg")
+    with pytest.raises(bn.MonitorError, match=r"^MEG\.from_mne channels must be 'mag' or 'grad'; got 'eeg' "
+                                              r"\(bn\.EEG\.from_mne takes 'eeg'\)\.$"):
+        bn.MEG.from_mne(fwd, np.arange(4), CONN, channels="eeg")
+    with pytest.raises(bn.MonitorError, match=r"^EEG\.from_mne channels must be 'eeg'; got 'grad' "
+                                              r"\(bn\.MEG\.from_mne takes 'mag' or 'grad'\)\.$"):
+        bn.EEG.from_mne(fwd, np.arange(4), CONN, channels="grad")
