@@ -252,15 +252,16 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"brainnet-cb {__version__}")
     sub = top.add_subparsers(dest="command", metavar="{run,sweep,fit,atlases,info}", parser_class=_Parser)
     run = _add_command(sub, "run", "simulate (default: resting state on tvb76 with BOLD and EEG)")
-    _common(run, "NetCDF output (= --set output.path=...; the PNG gets the same name with .png)", RunConfig)
+    _common(run, "NetCDF output, .nc (a name without suffix gets .nc; = --set output.path=...); the PNG gets "
+                 "the same name with .png", RunConfig)
     run.add_argument("--no-figure", action="store_true", help="no summary PNG")
     run.set_defaults(func=_run, out_key="output.path")
     sw = _add_command(sub, "sweep", "a parameter sweep from a CONFIG with a [sweep] table")
-    _common(sw, "NetCDF output (= --set sweep.path=...; the heat map PNG gets the same name with .png)",
-            SweepConfig)
+    _common(sw, "NetCDF output, .nc (a name without suffix gets .nc; = --set sweep.path=...); the heat map PNG "
+                "gets the same name with .png", SweepConfig)
     sw.set_defaults(func=sweep_command, no_figure=False, out_key="sweep.path")
     ft = _add_command(sub, "fit", "fit the model to empirical FC (default: working point, bundled HCP data)")
-    _common(ft, "NetCDF output (= --set fit.path=...)", FitConfig)
+    _common(ft, "NetCDF output, .nc (a name without suffix gets .nc; = --set fit.path=...)", FitConfig)
     ft.set_defaults(func=fit_command, no_figure=False, out_key="fit.path")
     _add_command(sub, "atlases", "list the bundled connectomes").set_defaults(func=_atlases)
     _add_command(sub, "info", "versions, JAX devices, node models").set_defaults(func=_info)

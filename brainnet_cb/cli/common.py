@@ -12,7 +12,7 @@ import json
 import pathlib
 import sys
 
-from .._destinations import check_destination, suffix_problem
+from .._destinations import NETCDF_SUFFIXES, check_destination, suffix_problem
 from ..errors import BrainnetError
 from .config_schema import ConfigError
 
@@ -72,13 +72,18 @@ def output_paths(path: str, args, figure: bool) -> list:
     Returns
     -------
     list of pathlib.Path
-        ``[out]`` or ``[out, figure]``.
+        ``[out]`` or ``[out, figure]``. A name without a suffix gets ``.nc`` (``--out result`` writes
+        ``result.nc`` and ``result.png``), as ``numpy.save`` adds ``.npy``.
 
     Raises
     ------
     ConfigError
-        An empty path, a folder, a Zarr store's name (``.zarr``), or a NetCDF name that the figure's would
-        equal (a ``.png`` output).
+        An empty path, a folder, a Zarr store's name (``.zarr``), or any other suffix than a NetCDF one
+        (:data:`~brainnet_cb._destinations.NETCDF_SUFFIXES`: ``.nc``, ``.nc4``, ``.netcdf``, ``.cdf``, any case):
+        ``--out x.txt`` or ``--out x.png`` would have written NetCDF under that name (and a ``.png`` output
+        would have been replaced by its own summary figure).
+    BrainnetError
+        The configuration file the command reads (``args.config``), whatever its suffix.
     """
     where = "--out" if args.out is not None else args.out_key
     example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
@@ -89,16 +94,25 @@ def output_paths(path: str, args, figure: bool) -> list:
         raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
                           f"--out {out / example}")
 
+    _refuse_config_file(out, getattr(args, "config", None))  # --out run.toml: that, rather than its suffix
     problem = suffix_problem(out, "netcdf")
     if problem:  # refused before a sweep or fit, not when its result is written
         raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}")
+    if not out.suffix:  # --out result: result.nc (and result.png); "result." (no suffix to pathlib) too
+        out = out.with_name(out.name + ("nc" if out.name.endswith(".") else ".nc"))
+        if out.is_dir():
+            raise ConfigError(f"the output path ({where}) {path!r} is written as {str(out)!r}, which is a folder; "
+                              f"give a NetCDF file name, e.g. --out {out / example}")
+    elif out.suffix.lower() not in NETCDF_SUFFIXES:
+        command = {"output.path": "run", "sweep.path": "sweep", "fit.path": "fit"}[args.out_key]
+        beside = {"run": " (its summary figure goes beside it as .png)",
+                  "sweep": " (its heat map goes beside it as .png)"}.get(command, "") if figure else ""
+        fix = out.with_suffix(".nc") if out.suffix[1:].isalpha() else out.with_name(out.name + ".nc")
+        raise ConfigError(f"the output path ({where}) {str(out)!r} ends in {out.suffix}, but brainnet-cb {command} "
+                          f"writes a NetCDF file{beside}; give a name ending in .nc (or "
+                          f"{', '.join(NETCDF_SUFFIXES[1:])}), e.g. --out {fix}")
     if not figure:
         return [out]
-    if out.suffix.lower() == ".png":  # figure_path(out) == out (or the same file on a case-blind disk)
-        no_figure = "pass --no-figure" if args.command == "run" else "--set output.figure=false"
-        raise ConfigError(f"the output path ({where}) {str(out)!r} ends in .png: the summary figure (the output's "
-                          f"name with .png) would overwrite the data; give a .nc name, e.g. --out "
-                          f"{out.with_suffix('.nc')}, or {no_figure}")
     return [out, figure_path(out)]
 
 
@@ -107,10 +121,7 @@ def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
     configuration file ``config`` being read, or that :func:`check_destination` refuses; ``paths[1]``, if given, is
     the summary figure, which ``no_figure`` (the command's switch) leaves out."""
     for i, p in enumerate(paths):
-        if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
-            raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
-                                "would replace it, --overwrite or not. Choose another --out, e.g. --out "
-                                f"{p.with_suffix('.nc')}")
+        _refuse_config_file(p, config)
         if p.exists() and not overwrite and i == 1:
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, choose another --out, or pass "
                                 f"{no_figure} (it is the summary figure of {paths[0]}).")
@@ -119,6 +130,14 @@ def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
         if not p.parent.is_dir():
             raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
         check_destination(p, overwrite=True)  # before the run: read-only folder, symbolic link, another run writing
+
+
+def _refuse_config_file(p: pathlib.Path, config):
+    """Refuse ``p`` when it is the configuration file ``config`` the command reads (any suffix, any overwrite)."""
+    if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
+        raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
+                            "would replace it, --overwrite or not. Choose another --out, e.g. --out "
+                            f"{p.with_suffix('.nc')}")
 
 
 def show_progress(args) -> bool:

@@ -182,7 +182,8 @@ class MonitorsSection:
 
 @dataclasses.dataclass(frozen=True)
 class OutputSection:
-    path: str = _f("brainnet_cb_run.nc", "NetCDF output (relative to the working folder).",
+    path: str = _f("brainnet_cb_run.nc", "NetCDF output, relative to the working folder (.nc, .nc4, .netcdf or "
+                   ".cdf; .nc is added to a name without suffix).",
                    api="bn.write_netcdf(ds, path)")
     figure: bool = _f(True, "Write a summary PNG beside the NetCDF (needs matplotlib).",
                       api="brainnet_cb.plots.summary")
@@ -224,7 +225,8 @@ class SweepSection:
     bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.sweep(band=...)")
     batch_size: int = _f(0, "Runs per compiled batch (0: sized to a 2 GiB budget).", lo=0, hi=100_000,
                          api="bn.sweep(batch_size=...)")
-    path: str = _f("brainnet_cb_sweep.nc", "NetCDF output of the sweep (a PNG heat map beside it).",
+    path: str = _f("brainnet_cb_sweep.nc", "NetCDF output of the sweep, a PNG heat map beside it (.nc, .nc4, "
+                   ".netcdf or .cdf; .nc is added to a name without suffix).",
                    api="bn.write_netcdf")
 
 
@@ -297,7 +299,9 @@ class FitSection:
     holdout: str = _f("none", "edges: without a test FC, fit half of the connections and score the rest.",
                       choices=("none", "edges"), api="bn.fit_working_point(holdout=...)")
     bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.fit_working_point(band=...)")
-    path: str = _f("brainnet_cb_fit.nc", "NetCDF output of the fit.", api="bn.write_netcdf")
+    path: str = _f("brainnet_cb_fit.nc", "NetCDF output of the fit (.nc, .nc4, .netcdf or .cdf; .nc is added to a "
+                   "name without suffix).",
+                   api="bn.write_netcdf")
 
 
 _BatchRun = _with(RunSection, duration=120_000.0)  # 100 s of BOLD after the 20-s transient: one period of 0.01 Hz

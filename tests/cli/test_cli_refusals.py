@@ -20,27 +20,59 @@ def _error(capsys):
     return captured.err.removeprefix("brainnet-cb: error: ").rstrip("\n")
 
 
-@pytest.mark.parametrize("command, name, fix", [
-    ("run", "same.png", "pass --no-figure"), ("run", "same.PNG", "pass --no-figure"),
-    ("sweep", "same.png", "--set output.figure=false"),
+@pytest.mark.parametrize("command, name, fix, beside", [
+    ("run", "result.txt", "result.nc", " (its summary figure goes beside it as .png)"),
+    ("run", "same.png", "same.nc", " (its summary figure goes beside it as .png)"),
+    ("run", "same.PNG", "same.nc", " (its summary figure goes beside it as .png)"),
+    ("run", "run.v2", "run.v2.nc", " (its summary figure goes beside it as .png)"),
+    ("sweep", "result.csv", "result.nc", " (its heat map goes beside it as .png)"),
+    ("fit", "result.txt", "result.nc", ""),
 ])
-def test_an_output_the_summary_figure_would_overwrite_is_refused_before_the_run(tmp_path, capsys, command, name,
-                                                                               fix):
+def test_an_output_with_another_suffix_than_netcdf_is_refused_before_the_run(tmp_path, capsys, command, name, fix,
+                                                                             beside):
+    """--out x.txt wrote NetCDF under that name (and --out x.png, without the figure, a NetCDF file named .png)."""
     out = tmp_path / name
     assert cli.main([command, "--out", str(out), "--quiet"]) == 2
-    assert _error(capsys) == (f"the output path (--out) {str(out)!r} ends in .png: the summary figure (the "
-                              f"output's name with .png) would overwrite the data; give a .nc name, e.g. --out "
-                              f"{tmp_path / 'same.nc'}, or {fix}")
+    assert _error(capsys) == (f"the output path (--out) {str(out)!r} ends in {out.suffix}, but brainnet-cb {command} "
+                              f"writes a NetCDF file{beside}; give a name ending in .nc (or .nc4, .netcdf, .cdf), "
+                              f"e.g. --out {tmp_path / fix}")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_png_output_is_taken_without_the_figure_and_the_figure_goes_beside_a_nc_output(tmp_path):
+def test_a_png_output_is_refused_without_the_figure_too_and_the_figure_goes_beside_a_nc_output(tmp_path):
     args = argparse.Namespace(out=None, out_key="output.path", command="run")
-    assert common.output_paths(str(tmp_path / "a.png"), args, figure=False) == [tmp_path / "a.png"]
     assert common.output_paths(str(tmp_path / "a.nc"), args, figure=True) == [tmp_path / "a.nc",
                                                                                  tmp_path / "a.png"]
-    with pytest.raises(ConfigError, match=r"^the output path \(output.path\) '.*a.png' ends in .png: "):
-        common.output_paths(str(tmp_path / "a.png"), args, figure=True)
+    assert common.output_paths(str(tmp_path / "a.NC4"), args, figure=False) == [tmp_path / "a.NC4"]
+    with pytest.raises(ConfigError, match=r"^the output path \(output.path\) '.*a.png' ends in .png, but brainnet-cb "
+                                          r"run writes a NetCDF file; give a name ending in .nc \("):
+        common.output_paths(str(tmp_path / "a.png"), args, figure=False)
+
+
+@pytest.mark.parametrize("name", ["result", "result."])
+def test_a_name_without_suffix_gets_nc_and_its_figure_png(tmp_path, name):
+    args = argparse.Namespace(out=str(tmp_path / name), out_key="output.path", command="run")
+    assert common.output_paths(str(tmp_path / name), args, figure=True) == [tmp_path / "result.nc",
+                                                                             tmp_path / "result.png"]
+    args = argparse.Namespace(out=str(tmp_path / name), out_key="fit.path", command="fit")
+    assert common.output_paths(str(tmp_path / name), args, figure=False) == [tmp_path / "result.nc"]
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "fit"])
+def test_out_without_suffix_writes_name_nc_so_an_existing_name_nc_is_refused(tmp_path, capsys, command):
+    """--out result names result.nc end to end: the file it would replace is result.nc (checked before the run)."""
+    (tmp_path / "result.nc").write_bytes(b"an earlier result")
+    assert cli.main([command, "--out", str(tmp_path / "result"), "--quiet"]) == 2
+    assert _error(capsys) == f"{tmp_path / 'result.nc'} exists; pass --overwrite to replace it, or choose another --out."
+    assert (tmp_path / "result.nc").read_bytes() == b"an earlier result"
+
+
+def test_out_without_suffix_naming_a_folder_with_nc_is_refused(tmp_path, capsys):
+    (tmp_path / "result.nc").mkdir()
+    assert cli.main(["run", "--out", str(tmp_path / "result"), "--quiet"]) == 2
+    assert _error(capsys) == (f"the output path (--out) {str(tmp_path / 'result')!r} is written as "
+                              f"{str(tmp_path / 'result.nc')!r}, which is a folder; give a NetCDF file name, e.g. "
+                              f"--out {tmp_path / 'result.nc' / 'run.nc'}")
 
 
 @pytest.mark.parametrize("command, example", [("run", "run.nc"), ("sweep", "sweep.nc"), ("fit", "fit.nc")])
