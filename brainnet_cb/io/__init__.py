@@ -13,6 +13,8 @@ from ..data.io import (
     read_surface_parcellation,
     read_tractography,
     read_tvb,
+    region_image,
+    region_map,
     write_graphml,
     write_npz,
     write_tvb,
@@ -32,5 +34,7 @@ __all__ = [
     "read_parcellation",
     "read_surface_parcellation",
     "read_label_table",
+    "region_map",
+    "region_image",
     "read_tractography",
 ]

@@ -14,8 +14,9 @@ NumPy ``.npz``         :func:`read_npz`                            :func:`write_
 matrices + labels      :func:`read_matrix` (npy, csv, tsv, txt)
 MATLAB ``.mat``        :func:`read_mat`
 GraphML                :func:`read_graphml`                        :func:`write_graphml`
-NIfTI / GIFTI parcels  :func:`read_parcellation`,
-                       :func:`read_surface_parcellation`
+NIfTI / GIFTI parcels  :func:`read_parcellation`,            :func:`region_image`,
+                       :func:`read_surface_parcellation`           :func:`region_map`
+                                                                   (region values painted)
 streamlines            :func:`read_tractography` (trk, tck)
 =====================  ==========================================  =====================
 """
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # for type checkers, IDEs and the API docs
     from .graphml import read_graphml, write_graphml
     from .matlab import read_mat
     from .parcellation import Parcellation, read_label_table, read_parcellation, read_surface_parcellation
+    from .region_maps import region_image, region_map
     from .tractography import read_tractography
 
 #: Families whose libraries are heavy, imported on first use (PEP 562): GraphML
@@ -43,6 +45,7 @@ _LAZY = {
     "read_graphml": ".graphml", "write_graphml": ".graphml", "read_mat": ".matlab",
     "Parcellation": ".parcellation", "read_label_table": ".parcellation", "read_parcellation": ".parcellation",
     "read_surface_parcellation": ".parcellation", "read_tractography": ".tractography",
+    "region_map": ".region_maps", "region_image": ".region_maps",
 }
 
 
@@ -62,6 +65,8 @@ __all__ = [
     "read_parcellation",
     "read_surface_parcellation",
     "read_label_table",
+    "region_map",
+    "region_image",
     "read_tractography",
 ]
 
