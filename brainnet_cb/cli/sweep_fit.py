@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import re
 import sys
 import time
+import warnings
 
-from ..errors import BrainnetError
+from ..errors import BrainnetError, FitError
 from .common import check_free, configuration, load, np, output_paths, save_figure, show_progress
-from .config_schema import ConfigError
+from .config_schema import ConfigError, FitSection
 
 __all__ = ["sweep_command", "fit_command", "empirical_fc", "drawable_slice"]
 
@@ -167,6 +171,52 @@ def fit_command(args) -> int:
     return 0
 
 
+def working_point_keys() -> dict:
+    """``{argument: key}``: the arguments of :func:`brainnet_cb.fit_working_point` that a key of the ``[fit]``
+    table sets, read from the schema (``fit.excitability`` sets ``values``)."""
+    keys = {}
+    for field in dataclasses.fields(FitSection):
+        named = re.search(r"fit_working_point\((\w+)=", field.metadata.get("api") or "")
+        if named:
+            keys[named.group(1)] = f"fit.{field.name}"
+    return keys
+
+
+def in_config_keys(text, keys=None) -> str:
+    """``text`` of the working-point recipe (a warning, an error) with the arguments it names (``values=``,
+    ``fractions=[0.7, 0.8]``) named as the configuration's keys (``fit.excitability``,
+    ``fit.fractions=[0.7, 0.8]``, as ``--set`` takes them): ``fit.values`` is the grid fit's, which the
+    working point does not read."""
+    keys = working_point_keys() if keys is None else keys
+    names = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+
+    def key(match):
+        value_follows = match.end() < len(text) and text[match.end()] not in " ,.;:)"
+        return keys[match.group(1)] + ("=" if value_follows else "")
+
+    return re.sub(rf"(?<![\w.])({names})=", key, text)
+
+
+@contextlib.contextmanager
+def _messages_in_config_keys():
+    """Warnings and a :class:`~brainnet_cb.errors.FitError` of the block, re-issued naming the configuration's
+    keys (:func:`in_config_keys`); the warnings also where the block fails, before its error."""
+    keys = working_point_keys()
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            yield
+    except FitError as err:
+        raise FitError(in_config_keys(str(err), keys)) from err
+    finally:
+        for w in caught:  # outside catch_warnings: shown as the command shows warnings
+            try:
+                message = type(w.message)(in_config_keys(str(w.message), keys))
+            except TypeError:  # a warning class that takes other arguments: as it is
+                message = w.message
+            warnings.warn_explicit(message, w.category, w.filename, w.lineno)
+
+
 def fit_working_point_command(cfg, base, out, args) -> int:
     """``method = "working_point"``: :func:`brainnet_cb.fit_working_point` on the configured connectome."""
     import brainnet_cb as bn  # noqa: PLC0415
@@ -189,21 +239,22 @@ def fit_working_point_command(cfg, base, out, args) -> int:
     if empirical is None:
         raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
     test = None if f.holdout == "edges" else empirical_fc(f.test, conn, base, group="test", key="fit.test")
-    result = bn.fit_working_point(
-        conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
-        weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
-        homotopic_weights=f.homotopic_weights,
-        heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity,
-        noise=configuration.build_noise(cfg.noise),
-        normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
-        tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
-        control_variate=f.control_variate, regional_noise=f.regional_noise,
-        effective_connectivity=f.effective_connectivity,
-        global_signal={"auto": "auto", "true": True, "false": False}[f.global_signal],
-        discard=cfg.monitors.bold.discard / 1000.0,
-        band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout, key=cfg.run.seed,
-        workers=f.workers or None, progress=show_progress(args),
-    )
+    with _messages_in_config_keys():  # the recipe's "widen values=" is fit.excitability here
+        result = bn.fit_working_point(
+            conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
+            weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
+            homotopic_weights=f.homotopic_weights,
+            heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity,
+            noise=configuration.build_noise(cfg.noise),
+            normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
+            tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,
+            control_variate=f.control_variate, regional_noise=f.regional_noise,
+            effective_connectivity=f.effective_connectivity,
+            global_signal={"auto": "auto", "true": True, "false": False}[f.global_signal],
+            discard=cfg.monitors.bold.discard / 1000.0,
+            band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout,
+            key=cfg.run.seed, workers=f.workers or None, progress=show_progress(args),
+        )
     result.attrs["config"] = configuration.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
     a = result.attrs
