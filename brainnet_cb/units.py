@@ -49,6 +49,12 @@ def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
             f"{name} must be a number in {unit_name} or a brainunit quantity; got {value!r} of type "
             f"{type(value).__name__}."
         )
+    if isinstance(value, (list, tuple, np.ndarray)):
+        kind = np.asarray(value).dtype.kind if not isinstance(value, np.ndarray) else value.dtype.kind
+        if kind in "USb":  # text or bools in a list: NumPy would read ["1", "2"] as numbers and True as 1
+            what = {"U": "text", "S": "bytes", "b": "bools"}[kind]
+            raise error(f"{name} must be numbers in {unit_name} or a brainunit quantity; got {what}: "
+                        f"{np.asarray(value).ravel()[:3].tolist()}.")
     try:
         out = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
