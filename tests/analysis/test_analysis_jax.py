@@ -86,7 +86,10 @@ def test_jax_path_vmaps_over_a_batch():
 def test_jax_bandpass_refuses_bad_input_like_the_numpy_path():
     with pytest.raises(bn.AnalysisError, match=r"x has 10 samples, too few for the zero-phase band-pass"):
         aj.bandpass(jnp.ones((10, 2)), 0.72)
-    with pytest.raises(bn.AnalysisError, match=r"Nyquist = 0.694444 Hz"):
+    with pytest.raises(bn.AnalysisError, match=r"^band must satisfy 0 < low < high < Nyquist frequency; got "
+                                               r"band=\(0\.01, 1\) Hz and Nyquist = 0\.694444 Hz \(sampling "
+                                               r"interval 0\.72 s\)\. Choose a band inside \(0, Nyquist\) or sample "
+                                               r"more often\.$"):
         aj.bandpass(jnp.ones((100, 2)), 0.72, band=(0.01, 1.0))
     with pytest.raises(bn.AnalysisError, match=r"dt must be a finite, positive duration in s; got 0.0"):
         aj.bandpass(jnp.ones((100, 2)), 0.0)

@@ -22,7 +22,12 @@ def test_band_pass_fc_of_20_s_warns_with_the_numbers_and_the_fix():
                                                 r"of the band-pass \(1 / 0\.01 Hz = 100 s\).*spuriously large correlations of either sign\. "
                                                 r"Record at least 100 s"):
         bn.fc(x, band=True)
-    with pytest.warns(ShortRecordWarning, match=r"1 / 0\.02 Hz = 50 s"):
+    with pytest.warns(ShortRecordWarning, match=r"^x spans 20\.16 s \(28 samples\), shorter than the slowest period "
+                                                r"of the band-pass \(1 / 0\.02 Hz = 50 s\): the filtered series is "
+                                                r"mostly the filter's edge transients and an FC of it has "
+                                                r"spuriously large correlations of either sign\. Record at least 50 "
+                                                r"s \(several times longer for a stable FC\), or raise the band's "
+                                                r"lower edge, or do not band-pass \(band=None\)\.$"):
         bn.bandpass(x, (0.02, 0.1))
 
 
@@ -68,5 +73,10 @@ def test_the_jax_band_pass_warns_like_the_numpy_one():
 
     from brainnet_cb.analysis import jax_twins
 
-    with pytest.warns(ShortRecordWarning, match=r"x spans 20\.16 s \(28 samples\)"):
+    with pytest.warns(ShortRecordWarning, match=r"^x spans 20\.16 s \(28 samples\), shorter than the slowest period "
+                                                r"of the band-pass \(1 / 0\.01 Hz = 100 s\): the filtered series is "
+                                                r"mostly the filter's edge transients and an FC of it has "
+                                                r"spuriously large correlations of either sign\. Record at least "
+                                                r"100 s \(several times longer for a stable FC\), or raise the "
+                                                r"band's lower edge, or do not band-pass \(band=None\)\.$"):
         jax_twins.bandpass(jnp.asarray(_bold(28).values), 0.72)
