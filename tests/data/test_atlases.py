@@ -107,7 +107,9 @@ def test_unknown_atlas_lists_valid_names():
     with pytest.raises(bn.ConnectomeError, match=r"unknown atlas 'tvb77'; valid names are \('tvb66', 'tvb68', "
                        r"'tvb76', 'tvb96', 'tvb192'\)\. Did you mean 'tvb76'\?"):
         bn.load_atlas("tvb77")
-    with pytest.raises(bn.ConnectomeError, match=r"unknown atlas \['x'\]"):
+    with pytest.raises(bn.ConnectomeError, match=r"^unknown atlas \['x'\]; valid names are \('tvb66', 'tvb68', "
+                                                 r"'tvb76', 'tvb96', 'tvb192'\)\. To read your own file use "
+                                                 r"brainnet_cb\.io\.read_connectome\(path\)\.$"):
         bn.load_atlas(["x"])
 
 

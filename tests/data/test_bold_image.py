@@ -85,14 +85,17 @@ def test_the_repetition_time_comes_from_the_header_in_its_unit_or_from_tr():
     img.header.set_zooms((2.0, 2.0, 2.0, 720.0))
     assert float(bn.read_bold_image(img, parc).time[1]) == 0.72
     assert float(bn.read_bold_image(img, parc, tr=2.0).time[1]) == 2.0
-    with pytest.warns(bn.SamplingIntervalWarning, match="720"):
+    with pytest.warns(bn.SamplingIntervalWarning, match=r"^a sampling interval of 720 s: the times of an empirical "
+                                                        r"series are in s\. If 720 is in ms, pass 0\.72 \(or 720 \* "
+                                                        r"u\.ms, brainunit\)\.$"):
         bn.read_bold_image(img, parc, tr=720.0)
     img.header.set_zooms((2.0, 2.0, 2.0, 0.0))
     with pytest.raises(DataError, match=r"header gives no repetition time \(pixdim\[4\] = 0\); pass tr=\.\.\. in s"):
         bn.read_bold_image(img, parc)
     img.header.set_xyzt_units("mm", "hz")
     img.header.set_zooms((2.0, 2.0, 2.0, 1.0))
-    with pytest.raises(DataError, match=r"fourth axis is in 'hz', not time"):
+    with pytest.raises(DataError, match=r"^the BOLD Nifti1Image's fourth axis is in 'hz', not time; pass tr=\.\.\. "
+                                        r"\(s\) if its volumes are a time series\.$"):
         bn.read_bold_image(img, parc)
 
 
@@ -119,7 +122,8 @@ def test_bad_inputs_are_named(tmp_path):
         bn.read_bold_image(tmp_path / "missing.nii.gz", parc)
     with pytest.raises(DataError, match=r"bold must be a NIfTI or CIFTI-2 file or a nibabel image; got ndarray"):
         bn.read_bold_image(np.zeros((2, 2, 2, 3)), parc)
-    with pytest.raises(DataError, match=r"a Parcellation has its own"):
+    with pytest.raises(DataError, match=r"^labels name the regions of a parcellation read here; a Parcellation has "
+                                        r"its own\. Pass labels to bn\.io\.read_parcellation instead\.$"):
         bn.read_bold_image(img, parc, NAMES)
     surface = Parcellation(parc.ids, parc.labels, parc.centroids, None, None, np.array([3, 5, 9]), "'lh.label.gii'")
     with pytest.raises(DataError, match=r"'lh.label.gii' is a surface parcellation"):

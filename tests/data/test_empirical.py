@@ -172,7 +172,10 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
     asymmetric[0, 1] += 0.1  # an infinite diagonal does not hide an asymmetry
     with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric; FC\[0, 1\]"):
         bn.fc_matrix(asymmetric)
-    with pytest.raises(bn.AnalysisError, match=r"empirical must be symmetric"):
+    with pytest.raises(bn.AnalysisError, match=r"^empirical must be symmetric \(FC\[i, j\] == FC\[j, i\]\); the "
+                                               r"largest difference is 0\.1 at \(0, 1\)\. Pass a correlation "
+                                               r"matrix, or symmetrize it with \(m \+ m\.T\) / 2 if the asymmetry "
+                                               r"is rounding\.$"):
         bn.fc_fit(sim, asymmetric)
 
 
