@@ -168,7 +168,8 @@ def test_bad_forward_inputs_are_refused(call, match):
 def test_gain_shape_must_match_the_connectome():
     with pytest.raises(bn.MonitorError, match=r"gain has 4 columns \(regions\) but the connectome has 3 regions"):
         bn.simulate(bn.CoombesByrne(), _conn(), duration=5.0, monitors=[bn.EEG(gain=np.ones((2, 4)))])
-    with pytest.raises(bn.MonitorError, match=r"cannot use the source 'w'"):
+    with pytest.raises(bn.MonitorError, match=r"^EEG cannot use the source 'w' with CoombesByrne; choose one of "
+                                              r"\('r', 'v', 'coupling', 'synaptic_current'\)\.$"):
         bn.simulate(bn.CoombesByrne(), _conn(), duration=5.0, monitors=[bn.EEG(gain=np.ones((2, 3)), variable="w")])
 
 

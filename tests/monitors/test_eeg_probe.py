@@ -1,5 +1,7 @@
 """A user's own lead field for bn.EEG: what is refused at construction, before any run, and why."""
 
+import re
+
 import brainunit as u
 import jax.numpy as jnp
 import numpy as np
@@ -36,7 +38,9 @@ def test_repeated_sensor_labels_are_refused():
     # two "Cz": the sensor axis and reference="Cz" were ambiguous (the first one was used)
     with pytest.raises(bn.MonitorError, match=r"sensor labels must be unique .*\['Cz'\] occur more than once"):
         bn.EEG(gain=GAIN, sensors=["Cz", "Cz", "Fz", "Pz", "Oz"], reference="Cz")
-    with pytest.raises(bn.MonitorError, match=r"\['a'\] occur more than once"):
+    with pytest.raises(bn.MonitorError, match=r"^EEG sensor labels must be unique \(they name the output's sensor "
+                                              r"axis and the reference\); \['a'\] occur more than once\. Rename or "
+                                              r"drop the repeated sensors\.$"):
         bn.EEG.sphere(CONN, (["a", "a"], [[0, 0, 90.0], [0, 90.0, 0]]))
 
 
@@ -70,7 +74,10 @@ def test_a_file_name_an_mne_forward_or_an_image_as_gain_says_how_to_load_it(tmp_
     with pytest.raises(bn.MonitorError, match=r"not a file name \(.*leadfield\.npy'\); load it first, e\.g\. "
                                               r"gain=np\.load\(path\)"):
         bn.EEG(gain=str(path))
-    with pytest.raises(bn.MonitorError, match=r"not a file name"):
+    with pytest.raises(bn.MonitorError, match="^" + re.escape(
+            f"MEG gain must be an array (sensors, regions), not a file name ({path!r}); load it first, e.g. "
+            "gain=np.load(path), or an MNE -fwd.fif file with bn.MEG.from_mne(path, parcellation, connectome).")
+            + "$"):
         bn.MEG(gain=path)
     with pytest.raises(bn.MonitorError, match=r"got a Forward\. For an MNE forward solution use "
                                               r"bn\.EEG\.from_mne\(forward, parcellation, connectome\)"):
@@ -121,7 +128,9 @@ def test_one_sensor_with_a_reference_is_refused_not_recorded_as_zeros():
     with pytest.raises(bn.MonitorError, match=r"one sensor \('top'\) and reference='average' would be zero at every "
                                               r"sample .*pass reference=None"):
         bn.EEG.sphere([[0, 0, 70.0]], top, radius=90.0, centre=[0, 0, 0], orientations=[[0, 0, 1.0]])
-    with pytest.raises(bn.MonitorError, match=r"reference='S0' would be zero"):
+    with pytest.raises(bn.MonitorError, match=r"^EEG with one sensor \('S0'\) and reference='S0' would be zero at "
+                                              r"every sample \(a sensor minus itself\); pass reference=None \(the "
+                                              r"gain's own reference\)\.$"):
         bn.EEG(gain=[[1.0, 2.0, 3.0]], reference="S0")
     one = bn.EEG(gain=[[1.0, 2.0, 3.0]], reference=None, period=0.1)
     ds = bn.simulate(bn.CoombesByrne(), CONN, duration=2.0, dt=0.1, monitors=[one, bn.Raw(name="raw")])

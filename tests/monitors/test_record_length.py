@@ -28,5 +28,7 @@ def test_a_monitor_that_records_nothing_is_refused_before_compiling(duration, mo
 def test_one_volume_after_the_discard_is_kept():
     bold = bn.Bold(tr=720.0, discard=720.0)
     bold.check_duration(1440.0)  # the volume at 1440 ms survives
-    with pytest.raises(bn.MonitorError, match=r"run at least 1440 ms"):
+    with pytest.raises(bn.MonitorError, match=r"^Bold discard = 720 ms drops every volume of a 1439 ms run \(1 "
+                                              r"volumes at TR = 720 ms, the last at 720 ms\): no BOLD would be "
+                                              r"recorded\. Lower discard below 720 ms, or run at least 1440 ms\.$"):
         bold.check_duration(1439.0)
