@@ -70,8 +70,15 @@ def test_bistable_regime_has_three_fixed_points():
     # science.md: k = 1, v_syn = 4 is bistable for eta in (-3.3010, -2.6427)
     assert len(bn.CoombesByrne(eta=-3.0, v_syn=4.0).fixed_points()) == 3
     assert len(bn.CoombesByrne(eta=-3.4, v_syn=4.0).fixed_points()) == 1
-    with pytest.raises(bn.ModelError, match="3 fixed points"):
+    with pytest.raises(bn.ModelError, match=r"^3 fixed points for these parameters \(bistable regime\): "
+                                            r"\[\(0\.1249495818\d*, -1\.077482962\d*\), \(0\.3183098861\d*, -?[\d.e-]+\), "
+                                            r"\(0\.654238113\d*, 0\.784407214\d*\)\]; use fixed_points\(\) to get all "
+                                            r"of them\.$"):
         bn.CoombesByrne(eta=-3.0, v_syn=4.0).fixed_point()
+    # the middle (saddle) point is exact: r = 1 / pi, v = k pi r / 2 - Delta / (2 pi r) = 0, and the quartic
+    # 5 pi^4 r^4 - 16 pi^3 r^3 + 12 pi^2 r^2 - 1 = 5 - 16 + 12 - 1 = 0 there
+    np.testing.assert_allclose(bn.CoombesByrne(eta=-3.0, v_syn=4.0).fixed_points()[1], [1 / np.pi, 0.0],
+                               rtol=0, atol=1e-12)
 
 
 def _extrema(t, y):

@@ -70,7 +70,10 @@ def test_paper_defaults_are_bistable():
     model = bn.MontbrioPazoRoxin()
     points = model.fixed_points()
     assert len(points) == 3
-    with pytest.raises(bn.ModelError, match="3 fixed points"):
+    with pytest.raises(bn.ModelError, match=r"^3 fixed points for these parameters \(bistable regime\): "
+                                            r"\[\(0\.0811344419\d*, -1\.961619988\d*\), \(0\.472980340\d*, "
+                                            r"-0\.336493780\d*\), \(1\.030596798\d*, -0\.154429883\d*\)\]; use "
+                                            r"fixed_points\(\) to get all of them\.$"):
         model.fixed_point()
     low = _settle(model, t=200.0, x0=(0.05, -2.0))
     high = _settle(model, t=200.0, x0=(1.5, 0.0))
