@@ -63,5 +63,7 @@ def test_the_auto_rule_is_the_sweeps_batch_size_rule():
 def test_a_bad_vectorize_is_refused_before_anything_runs(conn):
     with pytest.raises(bn.SimulationError, match=r"vectorize must be True .* or 'auto'.*got 'yes'"):
         bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": [0.1]}, vectorize="yes", **KW)
-    with pytest.raises(bn.SimulationError, match=r"got 1\."):
+    with pytest.raises(bn.SimulationError, match=r"^vectorize must be True \(one vmapped program\), False \(the "
+                                                 r"members one by one\) or 'auto' \(the faster on this backend\); "
+                                                 r"got 1\.$"):
         bn.simulate_batch(bn.CoombesByrne(), conn, batch={"G": [0.1]}, vectorize=1, **KW)

@@ -130,21 +130,32 @@ def test_gradient_of_a_trainable_parameter_equals_finite_differences_and_trainin
 def test_bad_arguments_are_refused():
     conn = _conn()
     model = bn.CoombesByrne()
-    with pytest.raises(SimulationError, match="'speed' cannot be trainable"):
+    with pytest.raises(SimulationError, match=r"^'speed' cannot be trainable: it changes integer delays or the "
+                                              r"random numbers, not a smooth parameter\. Sweep it with bn\.sweep "
+                                              r"instead\.$"):
         NetworkModule(model, conn, trainable=("speed",))
-    with pytest.raises(SimulationError, match="unknown parameter 'GG' in trainable"):
+    with pytest.raises(SimulationError, match=r"^unknown parameter 'GG' in trainable; choose from the parameters of "
+                                              r"CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\], of Linear \['G'\], "
+                                              r"'speed', 'seed', or 'noise_<state>' with a state of \['r', 'v'\] "
+                                              r"\(e\.g\. 'noise_v'\)\.$"):
         NetworkModule(model, conn, trainable=("GG",))
-    with pytest.raises(SimulationError, match="the run has no noise on 'v'"):
+    with pytest.raises(SimulationError, match=r"^trainable 'noise_v': the run has no noise on 'v'; pass e\.g\. "
+                                              r"noise=bn\.Additive\(v=0\.1\) to fit its amplitude\.$"):
         NetworkModule(model, conn, trainable=("noise_v",))
-    with pytest.raises(SimulationError, match="takes no 'duration'"):
+    with pytest.raises(SimulationError, match=r"^NetworkModule takes no 'duration': it is stepped by its user \(call "
+                                              r"update\(\) in a brainstate\.transform\.for_loop\) and returns the new "
+                                              r"state each step\.$"):
         NetworkModule(model, conn, duration=10.0)
     net = NetworkModule(model, conn, dt=0.1)
-    with pytest.raises(SimulationError, match="got batch_size=4"):
+    with pytest.raises(SimulationError, match=r"^NetworkModule steps one network; got batch_size=4\. Batch networks "
+                                              r"with brainstate\.transform\.vmap over modules, or use "
+                                              r"bn\.simulate_batch\.$"):
         net.init_state(batch_size=4)
     net.init_state()
     with brainstate.environ.context(dt=0.05 * u.ms):
-        with pytest.raises(SimulationError, match="environ dt is 0.05 ms but this NetworkModule was built with "
-                                                  "dt = 0.1"):
+        with pytest.raises(SimulationError, match=r"^brainstate\.environ dt is 0\.05 ms but this NetworkModule was "
+                                                  r"built with dt = 0\.1 ms \(its delays are rounded to that step\); "
+                                                  r"build it with the environment's dt or leave dt unset\.$"):
             net.update()
-    with pytest.raises(SimulationError, match="has states"):
+    with pytest.raises(SimulationError, match=r"^CoombesByrne has states \('r', 'v'\); got 'w'\.$"):
         net.state("w")

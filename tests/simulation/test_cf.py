@@ -175,6 +175,8 @@ def test_a_dt_that_is_no_decimal_keeps_its_multiples():
 def test_offline_bold_stamps_are_the_decimal_times():
     x = xr.DataArray(np.full((30, 2), 0.1), dims=("time", "region"),
                      coords={"time": ("time", np.round(0.7 * np.arange(1, 31), 9), {"units": "ms"})})
-    with pytest.warns(bn.ShortTRWarning):
+    with pytest.warns(bn.ShortTRWarning, match=r"^Bold tr = 2\.1 ms is shorter than any scanner's TR: tr is in ms\. "
+                                               r"If 2\.1 is in seconds, write tr=2100 or tr=2\.1 \* u\.second "
+                                               r"\(brainunit\)\.$"):
         bold = bn.bold_from_activity(x, tr=2.1)  # 3 samples of 0.7 ms: 2.0999999999999996 before
     assert bold.time_bold.values.tolist()[:4] == [2.1, 4.2, 6.3, 8.4]

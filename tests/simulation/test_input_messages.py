@@ -45,7 +45,10 @@ def test_a_vanishing_speed_is_refused_not_wrapped_to_a_one_step_delay():
 def test_a_bold_tr_given_in_seconds_is_refused_with_the_unit_hint():
     with pytest.raises(bn.MonitorError, match=r"Bold tr 0.72 ms is not a whole multiple of dt = 0.1 ms; use e.g. "
                                               r"tr=0.7 ms \(tr is in ms: a TR of 0.72 s is tr=720 or "
-                                              r"tr=0.72 \* u.second\)"), pytest.warns(bn.ShortTRWarning):
+                                              r"tr=0.72 \* u.second\)"), \
+            pytest.warns(bn.ShortTRWarning, match=r"^Bold tr = 0\.72 ms is shorter than any scanner's TR: tr is in ms\. "
+                                                  r"If 0\.72 is in seconds, write tr=720 or tr=0\.72 \* u\.second "
+                                                  r"\(brainunit\)\.$"):
         spec(duration=2000.0, monitors=[bn.Bold(tr=0.72)])
     with pytest.raises(bn.MonitorError, match=r"Bold tr 725.05 ms is not a whole multiple of dt = 0.1 ms; use e.g. "
                                               r"tr=725 ms\.$"):

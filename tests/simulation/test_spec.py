@@ -128,9 +128,14 @@ def test_options_and_execution_options_are_checked(spec):
     other = bn.Connectome(N3, 40 * N3, labels=["a", "b", "c"])  # changes given with a spec replace its fields
     assert bn.prepare(spec, other).max_lag == 133 and bn.prepare(spec).max_lag == 67
     assert bn.prepare(spec, None, 30.0).n_steps == 300 and bn.prepare(spec, dt=0.05).n_steps == 400
-    with pytest.raises(bn.SimulationError, match=r"simulate_batch does not take \['out'\]"):
+    with pytest.raises(bn.SimulationError, match=r"^simulate_batch does not take \['out'\] \(it neither streams nor "
+                                                 r"checkpoints\); its execution options are \['chunk_steps', "
+                                                 r"'progress'\]\.$"):
         bn.simulate_batch(spec, batch={"G": [0.1, 0.2]}, out="x.zarr")
-    with pytest.raises(bn.SweepError, match=r"unknown parameter 'J' in grid"):
+    with pytest.raises(bn.SweepError, match=r"^unknown parameter 'J' in grid; choose from the parameters of "
+                                            r"CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\], of Linear \['G'\], "
+                                            r"'speed', 'seed', or 'noise_<state>' with a state of \['r', 'v'\] "
+                                            r"\(e\.g\. 'noise_v'\)\.$"):
         bn.sweep(spec, {"J": [1.0]}, signal="r")
 
 

@@ -10,6 +10,7 @@ compiled programs are the same either way; only the time differs).
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -187,17 +188,22 @@ def test_streamed_simulate_returns_a_lazy_dataset_and_refuses_an_existing_store(
     path = tmp_path / "a.zarr"
     ds = bn.simulate(bn.CoombesByrne(), conn, 20.0, out=path)
     assert ds.r.variable._in_memory is False
-    with pytest.raises(bn.SimulationError, match="exists; pass overwrite=True"):
+    with pytest.raises(bn.SimulationError, match="^" + re.escape(f"out='{path}' already exists; pass overwrite=True to "
+                                                                 "replace it, or choose another path.") + "$"):
         bn.simulate(bn.CoombesByrne(), conn, 20.0, out=path)
     again = bn.simulate(bn.CoombesByrne(), conn, 10.0, out=path, overwrite=True)
     assert again.sizes["time"] == 10
     other = tmp_path / "not_a_store"
     other.mkdir()
     (other / "keep.txt").write_text("mine")
-    with pytest.raises(bn.SimulationError, match="not a Zarr store; it is not deleted"):
+    with pytest.raises(bn.SimulationError, match="^" + re.escape(f"out='{other}' exists and is not a Zarr store; it is "
+                                                                 "not deleted even with overwrite=True. Remove it "
+                                                                 "yourself or choose another path.") + "$"):
         bn.simulate(bn.CoombesByrne(), conn, 20.0, out=other, overwrite=True)
     assert (other / "keep.txt").exists()
-    with pytest.raises(bn.SimulationError, match="does not exist"):
+    with pytest.raises(bn.SimulationError, match="^" + re.escape(
+            f"cannot write out='{tmp_path / 'no' / 'such.zarr'}': the folder '{tmp_path / 'no'}' does not exist; "
+            "create it first or choose another path.") + "$"):
         bn.simulate(bn.CoombesByrne(), conn, 20.0, out=tmp_path / "no" / "such.zarr")
 
 
@@ -237,13 +243,22 @@ def test_a_checkpoint_of_another_run_is_refused_by_message(small_checkpoint, cha
 
 def test_resume_needs_the_same_kind_of_run_and_a_real_checkpoint(small_checkpoint, tmp_path):
     path, conn, kw = small_checkpoint
-    with pytest.raises(bn.CheckpointError, match="kept in memory"):
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"the checkpoint '{path}' belongs to a run kept in memory (no out=); resume it without out=, or start a "
+            "new streamed run.") + "$"):
         bn.simulate(bn.CoombesByrne(), conn, resume_from=path, out=tmp_path / "x.zarr", **kw)
-    with pytest.raises(bn.CheckpointError, match="does not exist"):
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"resume_from='{tmp_path / 'none.npz'}' does not exist; pass the checkpoint= path of the interrupted "
+            "run.") + "$"):
         bn.simulate(bn.CoombesByrne(), conn, resume_from=tmp_path / "none.npz", **kw)
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a checkpoint")
-    with pytest.raises(bn.CheckpointError, match="is not a brainnet_cb checkpoint"):
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"resume_from='{junk}' cannot be read: it is not a NumPy file (.npz or .npy): it starts with "
+            "b'not a checkpoint'. resume_from needs a brainnet_cb checkpoint (the .npz that checkpoint= writes); a "
+            "checkpoint is written to a temporary file and renamed, so a killed run never leaves a torn one: this file "
+            "was damaged afterwards or is not a brainnet_cb checkpoint. Resume from an intact copy, or start the run "
+            "again without resume_from.") + "$"):
         bn.simulate(bn.CoombesByrne(), conn, resume_from=junk, **kw)
     # a finished checkpoint resumes to the whole result at once
     done = bn.simulate(bn.CoombesByrne(), conn, resume_from=path, checkpoint=tmp_path / "copy.npz", **kw)
