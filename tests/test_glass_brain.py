@@ -19,7 +19,8 @@ def test_glass_brain_draws_the_strongest_edges_between_region_centres_in_mni_axe
     assert glass_brain(fc, conn, axes="ALS") is not None
     with pytest.raises(bn.BrainnetError, match=r"needs an \(76, 76\) matrix .* got shape \(3, 3\)"):
         glass_brain(np.eye(3), conn)
-    with pytest.raises(bn.BrainnetError, match=r"needs region centres"):
+    with pytest.raises(bn.BrainnetError, match=r"^glass_brain needs region centres: pass a Connectome with centres "
+                                               r"\(as data, or connectome= beside a matrix\)\.$"):
         glass_brain(np.eye(2), bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 1], [1, 0]]))
 
 

@@ -45,16 +45,24 @@ def test_an_unclear_region_selection_is_refused_naming_it(ds, regions, words):
 
 @pytest.mark.parametrize("draw", [plots.timeseries, plots.bold, plots.eeg, plots.summary])
 def test_a_batch_is_refused_with_how_to_pick_a_member(batch, draw):
-    with pytest.raises(bn.BrainnetError, match=r"isel\(batch=0\)"):
+    with pytest.raises(bn.BrainnetError, match=r"^expected dims \(time, region or sensor\); got \('batch', 'time', "
+                                               r"'region'\)\. Draw one member at a time: pass da\.isel\(batch=0\) "
+                                               r"\(or \.sel by its coordinate\)\.$"):
         draw(batch if draw is plots.summary else batch.r)
-    with pytest.raises(bn.BrainnetError, match=r"isel\(batch=0\)"):
+    with pytest.raises(bn.BrainnetError, match=r"^fc_matrix expects a square 2-d FC matrix; got dims \('batch', "
+                                               r"'region_i', 'region_j'\), shape \(2, 76, 76\)\. Draw one member: "
+                                               r"fc\.isel\(batch=0\)\.$"):
         plots.fc_matrix(bn.fc(batch.r))
 
 
 def test_a_dataset_without_the_monitor_names_it(batch):
-    with pytest.raises(bn.BrainnetError, match=r"no 'bold' variable.*bn\.Bold"):
+    with pytest.raises(bn.BrainnetError, match=r"^the Dataset has no 'bold' variable \(it holds \['r', 'v'\]\); run "
+                                               r"with the bn\.Bold\(tr=\.\.\.\) monitor, or pass the DataArray to "
+                                               r"draw\.$"):
         plots.bold(batch.isel(batch=0))
-    with pytest.raises(bn.BrainnetError, match=r"no 'eeg' variable.*bn\.EEG"):
+    with pytest.raises(bn.BrainnetError, match=r"^the Dataset has no 'eeg' variable \(it holds \['r', 'v'\]\); run "
+                                               r"with the bn\.EEG\.from_atlas\(\.\.\.\) monitor, or pass the "
+                                               r"DataArray to draw\.$"):
         plots.eeg(batch.isel(batch=0))
     with pytest.raises(bn.BrainnetError, match="nothing to draw"):
         plots.summary(batch.isel(batch=0)[[]])
@@ -89,7 +97,8 @@ def test_missing_fc_pairs_are_counted_and_a_fisher_z_fc_is_not_labelled_pearson_
     assert ax.get_title().endswith("(2775 pairs)") and [t.get_text() for t in ax.texts] == [
         "75 of 2850 pairs missing (NaN), left out"]
     assert len(plots.fc_scatter(fc, fc).axes[0].texts) == 0
-    with pytest.raises(bn.AnalysisError, match="at least 3 region pairs"):
+    with pytest.raises(bn.AnalysisError, match=r"^fc_scatter needs at least 3 region pairs present \(finite\) in "
+                                               r"both FCs; got 0 of 2850 \(2850 missing, NaN, in either\)\.$"):
         plots.fc_scatter(fc, emp * np.nan)
     z = bn.fc(ds.r, fisher_z=True)
     assert plots.fc_matrix(z).axes[1].get_ylabel() == "Fisher z"
@@ -101,7 +110,8 @@ def test_fc_matrix_takes_an_array_and_refuses_a_non_square_one(ds):
     fc = bn.fc(ds.r)
     fig = plots.fc_matrix(fc.values)
     np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), fc.values)
-    with pytest.raises(bn.BrainnetError, match=r"square.*\(76, 10\)"):
+    with pytest.raises(bn.BrainnetError, match=r"^fc_matrix expects a square 2-d FC matrix; got dims \('region_i', "
+                                               r"'region_j'\), shape \(76, 10\)\.$"):
         plots.fc_matrix(fc.isel(region_j=slice(0, 10)))
 
 
@@ -119,10 +129,19 @@ def test_sweep_heatmap_draws_a_third_swept_dimension_as_panels_and_refuses_to_hi
         np.testing.assert_array_equal(ax.collections[0].get_array().reshape(3, 2), res.fc_corr.isel(eta=k).values.T)
         assert ax.collections[0].get_clim() == (0.0, 23.0)  # one colour scale
     res4 = res.expand_dims(seed=[0, 1])
-    with pytest.raises(bn.SweepError, match=r"\['seed', 'eta'\] would be hidden"):
+    with pytest.raises(bn.SweepError, match=r"^sweep_heatmap draws up to 3 swept dimensions \(the third as one "
+                                            r"panel per value, at most 12\); fc_corr varies over \['seed', 'G', "
+                                            r"'speed', 'eta'\] \(seed: 2, G: 2, speed: 3, eta: 4\), and \['seed', "
+                                            r"'eta'\] would be hidden\. Pick a value, e\.g\. "
+                                            r"result\.sel\(eta=\.\.\.\) or \.isel\(eta=0\), or one figure per "
+                                            r"value\.$"):
         plots.sweep_heatmap(res4, x="G", y="speed")
     many = xr.Dataset({"fc_corr": (("G", "speed", "eta"), np.zeros((2, 2, 13)))})
-    with pytest.raises(bn.SweepError, match="at most 12"):
+    with pytest.raises(bn.SweepError, match=r"^sweep_heatmap draws up to 3 swept dimensions \(the third as one "
+                                            r"panel per value, at most 12\); fc_corr varies over \['G', 'speed', "
+                                            r"'eta'\] \(G: 2, speed: 2, eta: 13\), and \['eta'\] would be hidden\. "
+                                            r"Pick a value, e\.g\. result\.sel\(eta=\.\.\.\) or \.isel\(eta=0\), or "
+                                            r"one figure per value\.$"):
         plots.sweep_heatmap(many)
     fig = plots.sweep_heatmap(res.sel(eta=2.0))
     np.testing.assert_array_equal(fig.axes[0].collections[0].get_array().reshape(3, 2),

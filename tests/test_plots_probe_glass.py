@@ -19,7 +19,9 @@ def _fc(conn):
 def test_a_matrix_without_any_edge_is_refused_naming_why(blank):
     conn = bn.load_atlas("tvb76")
     fc = _fc(conn)
-    with pytest.raises(bn.BrainnetError, match="no edge to draw"):
+    with pytest.raises(bn.BrainnetError, match=r"^glass_brain has no edge to draw: every off-diagonal value is 0 or "
+                                               r"missing \(NaN\); pass a matrix with at least one finite, non-zero "
+                                               r"pair\.$"):
         glass_brain(fc * blank, conn, axes="ALS")
 
 def test_missing_pairs_are_left_undrawn_and_the_users_matrix_is_kept():
