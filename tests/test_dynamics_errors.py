@@ -1,5 +1,7 @@
 """Every bad input to brainnet_cb.dynamics raises a BrainnetError that says what it got and how to fix it."""
 
+import re
+
 import brainunit as u
 import jax.numpy as jnp
 import numpy as np
@@ -30,17 +32,21 @@ def test_dynamics_error_is_a_brainnet_error():
 
 
 def test_model_class_instead_of_instance(conn):
-    with pytest.raises(DynamicsError, match=r"model must be a node model .* Pass an instance, not the class"):
+    with pytest.raises(DynamicsError, match=r"^model must be a node model such as bn\.CoombesByrne\(eta=-2\.0\); "
+                                            r"got <class 'brainnet_cb\.nodes\.coombes_byrne\.CoombesByrne'>\. Pass "
+                                            r"an instance, not the class\.$"):
         network_fixed_points(bn.CoombesByrne, conn)
 
 
 def test_weights_instead_of_connectome():
-    with pytest.raises(DynamicsError, match=r"connectome must be a bn.Connectome; got ndarray"):
+    with pytest.raises(DynamicsError, match=r"^connectome must be a bn\.Connectome; got ndarray: make one from a "
+                                            r"weights matrix with bn\.Connectome\(weights, lengths\)\.$"):
         network_fixed_point(bn.CoombesByrne(), np.ones((2, 2)))
 
 
 def test_coupling_not_a_coupling(conn):
-    with pytest.raises(DynamicsError, match=r"coupling must be a coupling object such as bn.Linear\(G=0.5\); got 0.5"):
+    with pytest.raises(DynamicsError, match=r"^coupling must be a coupling object such as bn\.Linear\(G=0\.5\); got "
+                                            r"0\.5\.$"):
         network_fixed_point(bn.CoombesByrne(), conn, 0.5)
 
 
@@ -51,12 +57,15 @@ def test_unknown_normalization(conn):
 
 
 def test_bounds_on_unknown_state(conn):
-    with pytest.raises(DynamicsError, match=r"bounds must be a dict \{state: \(lo, hi\)\} over the states"):
+    with pytest.raises(DynamicsError, match=r"^bounds must be a dict \{state: \(lo, hi\)\} over the states \('r', "
+                                            r"'v'\); got \{'x': \(0, 1\)\}\.$"):
         network_fixed_points(bn.CoombesByrne(), conn, bounds={"x": (0, 1)})
 
 
 def test_start_of_wrong_shape(conn):
-    with pytest.raises(DynamicsError, match=r"start must be .* of shape \(2, 2\) .* got \(3,\)"):
+    with pytest.raises(DynamicsError, match=r"^start must be a dict \{state: value\}, a FixedPoint or a finite real "
+                                            r"array of shape \(2, 2\) \(states \('r', 'v'\) x regions\); got "
+                                            r"\(3,\)\.$"):
         network_fixed_point(bn.CoombesByrne(), conn, start=np.ones(3))
 
 
@@ -67,22 +76,23 @@ def test_start_with_unknown_state(conn):
 
 
 def test_starts_not_a_list(conn):
-    with pytest.raises(DynamicsError, match=r"starts must be a list of initial states .* got dict"):
+    with pytest.raises(DynamicsError, match=r"^starts must be a list of initial states \(dicts or arrays\); got "
+                                            r"dict\. Wrap a single state in a list\.$"):
         network_fixed_points(bn.CoombesByrne(), conn, starts={"r": 0.1})
 
 
 def test_negative_n_random(conn):
-    with pytest.raises(DynamicsError, match=r"n_random must be an integer >= 0; got -1"):
+    with pytest.raises(DynamicsError, match=r"^n_random must be an integer >= 0; got -1\.$"):
         network_fixed_points(bn.CoombesByrne(), conn, n_random=-1)
 
 
 def test_bad_key(conn):
-    with pytest.raises(DynamicsError, match=r"key must be an int seed >= 0 or a jax.random.key; got 'abc'"):
+    with pytest.raises(DynamicsError, match=r"^key must be an int seed >= 0 or a jax\.random\.key; got 'abc'\.$"):
         network_fixed_points(bn.CoombesByrne(), conn, key="abc")
 
 
 def test_bad_t_rest(conn):
-    with pytest.raises(DynamicsError, match=r"t_rest must be a finite number of ms \(>= 0\); got -5"):
+    with pytest.raises(DynamicsError, match=r"^t_rest must be a finite number of ms \(>= 0\); got -5\.$"):
         network_fixed_points(bn.CoombesByrne(), conn, t_rest=-5)
 
 
@@ -94,7 +104,9 @@ def test_jacobian_at_wrong_shape(conn):
 
 
 def test_critical_coupling_needs_scalar_G(conn):
-    with pytest.raises(DynamicsError, match=r"continues a scalar global coupling G; got .*with a scalar G"):
+    with pytest.raises(DynamicsError, match=r"^critical_coupling continues a scalar global coupling G; got "
+                                            r"Linear\(G=array\(\[1\., 2\.\]\)\)\. Pass a coupling with a scalar G "
+                                            r"\(its value is replaced\), e\.g\. bn\.Linear\(\)\.$"):
         critical_coupling(bn.CoombesByrne(), conn, bn.Linear(G=[1.0, 2.0]))
 
 
@@ -106,47 +118,57 @@ def test_critical_coupling_G_max_below_start(conn):
 def test_critical_coupling_from_unstable_start(conn):
     model = bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0)
     saddle = [p for p in network_fixed_points(model, conn, bn.Linear(G=0.0), n_random=4) if not p.stable][0]
-    with pytest.raises(DynamicsError, match=r"at G_start=0 is already unstable .* start from a stable state"):
+    with pytest.raises(DynamicsError, match=r"^the fixed point at G_start=0 is already unstable \(leading eigenvalue "
+                                            r"1\.129\+0j /ms\); start from a stable state \(start=\) or a lower "
+                                            r"G_start\.$"):  # a saddle: its leading eigenvalue is real
         critical_coupling(model, conn, start=saddle, G_max=2.0)
 
 
 def test_critical_coupling_start_not_a_fixed_point(conn):
     model = bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0)
     fp = network_fixed_point(model, conn, bn.Linear(G=0.0))
-    with pytest.raises(DynamicsError, match=r"start is not a fixed point at G_start .*moved by"):
+    with pytest.raises(DynamicsError, match=r"^start is not a fixed point at G_start \(Newton residual [0-9.e+-]+ "
+                                            r"/ms, moved by 0\.373\); pass a FixedPoint computed at G_start, or a "
+                                            r"dict/array to search from\.$"):
         critical_coupling(model, conn, start=fp, G_start=15.0, G_max=16.0)
 
 
 def test_critical_coupling_bad_max_points(conn):
-    with pytest.raises(DynamicsError, match=r"max_points must be an integer >= 2; got 1"):
+    with pytest.raises(DynamicsError, match=r"^max_points must be an integer >= 2; got 1\.$"):
         critical_coupling(bn.CoombesByrne(), conn, max_points=1)
 
 
 def test_relative_coupling_needs_a_result():
-    with pytest.raises(DynamicsError, match=r"critical must be the result of critical_coupling\(\); got float"):
+    with pytest.raises(DynamicsError, match=r"^critical must be the result of critical_coupling\(\); got float\.$"):
         relative_coupling(1.0, 2.0)
 
 
 def test_coupling_at_needs_a_number(conn):
     cc = critical_coupling(bn.CoombesByrne(), conn, G_max=1.0)
-    with pytest.raises(DynamicsError, match=r"fraction must be a finite number \(G / G_c\); got 'half'"):
+    with pytest.raises(DynamicsError, match=r"^fraction must be a finite number \(G / G_c\); got 'half'\.$"):
         cc.coupling_at("half")
 
 
 def test_delayed_bad_speed(conn):
-    with pytest.raises(DynamicsError, match=r"speed must be a finite conduction speed > 0 \(mm/ms = m/s\); got 0"):
+    with pytest.raises(DynamicsError, match=r"^speed must be a finite conduction speed > 0 \(mm/ms = m/s\); got "
+                                            r"0\.$"):
         delayed_leading_eigenvalue(bn.CoombesByrne(), conn, speed=0)
 
 
 def test_delayed_bad_dt(conn):
-    with pytest.raises(DynamicsError, match=r"dt must be a time step > 0 \(ms\) or None; got -0.1"):
+    with pytest.raises(DynamicsError, match=r"^dt must be a time step > 0 \(ms\) or None; got -0\.1\.$"):
         delayed_leading_eigenvalue(bn.CoombesByrne(), conn, dt=-0.1)
 
 
 def test_no_fixed_point_found_is_reported():
     # Jansen-Rit at a high input oscillates (a limit cycle); ask for a fixed point among tiny bounds
     conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
-    with pytest.raises(DynamicsError, match=r"no fixed point found from the start .* Try another start="):
+    with pytest.raises(DynamicsError, match=r"^no fixed point found from the start \(last Newton residual "
+                                            r"[0-9.e+-]+ /ms\) by Newton, pseudo-transient continuation or 200 ms of "
+                                            r"integration: the network may oscillate or diverge at these parameters, "
+                                            r"or sit at a saddle-node where its fixed point is lost \(a coupling at or "
+                                            r"past critical_coupling\(\.\.\.\)\.G_c\)\. Try another start=, a "
+                                            r"smaller coupling, or network_fixed_points\(\)\.$"):
         network_fixed_point(bn.CoombesByrne(), conn, bounds={"r": (0.0, 0.01)})
 
 
@@ -179,9 +201,11 @@ def test_linear_fc_takes_dt_as_a_quantity_like_simulate():
     bold = {"observable": "bold", "bold": bn.Bold(tr=720.0)}
     plain = linear_fc(*args, dt=0.1, **bold).values
     np.testing.assert_array_equal(linear_fc(*args, dt=0.1 * u.ms, **bold).values, plain)
-    with pytest.raises(DynamicsError, match=r"dt must be the run's time step > 0 \(ms\); got Quantity\(0\., .ms.\)"):
+    with pytest.raises(DynamicsError, match=r"^dt must be the run's time step > 0 \(ms\); got Quantity\(0\., "
+                                            r'"ms"\)\.$'):
         linear_fc(*args, dt=0.0 * u.ms, **bold)
-    with pytest.raises(DynamicsError, match=r"dt must be a quantity with the dimension of ms; got 0.1 mm"):
+    with pytest.raises(DynamicsError, match=r"^dt must be a quantity with the dimension of ms; got 0\.1 mm\. Pass "
+                                            r"e\.g\. dt=1\.0 \* u\.ms or a plain number in ms\.$"):
         linear_fc(*args, dt=0.1 * u.mm, **bold)
 
 
@@ -193,16 +217,22 @@ def test_relative_coupling_refuses_what_is_not_a_coupling_strength(conn):
     for G in (sweep_G, jnp.asarray([0.5, 1.0])):
         assert relative_coupling(G, cc) == pytest.approx(np.array([0.5, 1.0]) / cc.G_ref, rel=1e-6)
     for bad in (float("nan"), "1", 1 + 1j, True):
-        with pytest.raises(DynamicsError, match=r"G must be a finite coupling strength \(a number or an array"):
+        with pytest.raises(DynamicsError, match=r"^G must be a finite coupling strength \(a number or an array of "
+                                                r"numbers\); got " + re.escape(repr(bad)) + r"\. Pass the G of "
+                                                r"bn\.Linear\(G=\.\.\.\), e\.g\. relative_coupling\(0\.8, cc\)\.$"):
             relative_coupling(bad, cc)
 
 
 def test_a_complex_or_non_finite_start_is_refused_by_what_it_holds(conn):
     """A complex start array was cut to its real part (NumPy's ComplexWarning) and solved; a NaN start of the right
     shape was refused with 'got (2, 2)', the very shape asked for."""
-    with pytest.raises(DynamicsError, match=r"finite real array of shape \(2, 2\) .*; got ndarray of dtype complex128\."):
+    with pytest.raises(DynamicsError, match=r"^start must be a dict \{state: value\}, a FixedPoint or a finite real "
+                                            r"array of shape \(2, 2\) \(states \('r', 'v'\) x regions\); got "
+                                            r"ndarray of dtype complex128\.$"):
         network_fixed_point(bn.CoombesByrne(), conn, start=np.ones((2, 2)) * (0.1 + 1j))
-    with pytest.raises(DynamicsError, match=r"at must be .*; got non-finite values \(NaN or inf\)\."):
+    with pytest.raises(DynamicsError, match=r"^at must be a dict \{state: value\}, a FixedPoint or a finite real "
+                                            r"array of shape \(2, 2\) \(states \('r', 'v'\) x regions\); got "
+                                            r"non-finite values \(NaN or inf\)\.$"):
         network_jacobian(bn.CoombesByrne(), conn, at=np.full((2, 2), np.nan))
 
 
@@ -222,5 +252,6 @@ def test_relaxation_times_take_quantities_like_every_time_argument(conn):
                                  dt_rest=0.05 * u.ms)
     assert [p.start for p in timed] == [p.start for p in plain]
     np.testing.assert_array_equal(np.stack([p.values for p in timed]), np.stack([p.values for p in plain]))
-    with pytest.raises(DynamicsError, match=r"dt_rest must be a quantity with the dimension of ms; got 0.05 mm"):
+    with pytest.raises(DynamicsError, match=r"^dt_rest must be a quantity with the dimension of ms; got 0\.05 mm\. "
+                                            r"Pass e\.g\. dt_rest=1\.0 \* u\.ms or a plain number in ms\.$"):
         network_fixed_points(model, conn, t_rest=10.0, dt_rest=0.05 * u.mm)
