@@ -120,8 +120,10 @@ def test_complex_weights_are_refused_not_cast_to_their_real_part(tmp_path):
 
 def test_complex_fc_and_time_series_are_refused(tmp_path):
     fc = np.array([[1.0, 0.2], [0.2, 1.0]])
-    with pytest.raises(bn.DataError, match=r"the array holds complex numbers \(e\.g\. \(1\+1j\)\), whose imaginary "
-                                           r"part would be dropped; an FC matrix must hold real numbers"):
+    with pytest.raises(bn.DataError, match=r"^the array holds complex numbers \(e\.g\. \(1\+1j\)\), whose imaginary "
+                                           r"part would be dropped; an FC matrix must hold real numbers\. Pass its "
+                                           r"real part or modulus \(m\.real, np\.abs\(m\)\), whichever the data "
+                                           r"mean\.$"):
         bn.fc_matrix(fc + 1j * fc)
     np.save(tmp_path / "fc.npy", fc + 1j * fc)
     with pytest.raises(bn.DataError, match=r"'fc\.npy' holds complex numbers"):
@@ -218,8 +220,8 @@ def test_read_fc_takes_the_labels_an_npz_or_mat_file_stores(tmp_path):
         fc = bn.read_fc(tmp_path / name)
         assert fc.region_i.values.tolist() == ["c", "a", "b"]
         assert bn.align(fc, conn).sel(region_i="a", region_j="b").item() == 0.4
-    with pytest.raises(bn.DataError, match=r"'fc\.npz' names its regions \['c', 'a', 'b'\]\.\.\.; labels= gives "
-                                           r"\['a', 'b', 'c'\]\.\.\.\. Pass one or the other"):
+    with pytest.raises(bn.DataError, match=r"^'fc\.npz' names its regions \['c', 'a', 'b'\]\.\.\.; labels= gives "
+                                           r"\['a', 'b', 'c'\]\.\.\.\. Pass one or the other\.$"):
         bn.read_fc(tmp_path / "fc.npz", labels=["a", "b", "c"])
     np.savez(tmp_path / "short.npz", fc=_FC, labels=np.array(["c", "a"]))
     with pytest.raises(bn.DataError, match=r"'short\.npz' stores 2 region labels in its variable 'labels' for 3 "
@@ -231,15 +233,16 @@ def test_read_timeseries_takes_the_labels_an_npz_file_stores(tmp_path):
     np.savez(tmp_path / "ts.npz", bold=np.arange(30.0).reshape(10, 3), labels=np.array(["c", "a", "b"]))
     ts = bn.read_timeseries(tmp_path / "ts.npz", 0.72)
     assert ts.region.values.tolist() == ["c", "a", "b"] and ts.sel(region="a").values[1] == 4.0
-    with pytest.raises(bn.DataError, match=r"'ts\.npz' stores its region labels \['c', 'a', 'b'\]\.\.\. in its "
-                                           r"variable 'labels'; labels= gives \['a', 'b', 'c'\]"):
+    with pytest.raises(bn.DataError, match=r"^'ts\.npz' stores its region labels \['c', 'a', 'b'\]\.\.\. in its "
+                                           r"variable 'labels'; labels= gives \['a', 'b', 'c'\]\.\.\.\. Pass one or "
+                                           r"the other\.$"):
         bn.read_timeseries(tmp_path / "ts.npz", 0.72, labels=["a", "b", "c"])
 
 
 def test_empty_fc_is_refused_by_name():
     """Was numpy's 'zero-size array to reduction operation maximum which has no identity'."""
-    with pytest.raises(bn.DataError, match=r"empirical FC must describe at least one region; got an empty matrix, "
-                                           r"shape \(0, 0\), from the array"):
+    with pytest.raises(bn.DataError, match=r"^empirical FC must describe at least one region; got an empty matrix, "
+                                           r"shape \(0, 0\), from the array\.$"):
         bn.fc_matrix(np.zeros((0, 0)))
 
 

@@ -86,13 +86,19 @@ def test_a_text_cell_in_a_labelled_table_counts_rows_and_columns_of_numbers(tmp_
     cells[4] = "x"  # data row 3 (file line 4), number column 4 (after the label column)
     text[3] = ",".join(cells)
     (tmp_path / "fc.csv").write_text("\n".join(text) + "\n")
-    with pytest.raises(DataError, match=r"non-numeric cell 'x' at row 3, column 4 \(line 4 of the file"):
+    with pytest.raises(DataError, match=r"^'fc\.csv': the FC matrix file has a non-numeric cell 'x' at row 3, "
+                                        r"column 4 \(line 4 of the file; read as a comma-separated table\); "
+                                        r"expected numbers only: fix or remove that cell \(labels belong in a "
+                                        r"header row, a first column or a separate labels file\)\.$"):
         bn.read_fc(tmp_path / "fc.csv")
 
 
 def test_empty_cells_and_decimal_commas_have_their_own_messages(tmp_path):
     (tmp_path / "gap.csv").write_text("1,0.5,0.2\n0.5,,0.1\n0.2,0.1,1\n")
-    with pytest.raises(DataError, match=r"an empty cell at row 2, column 2 \(line 2 of the file"):
+    with pytest.raises(DataError, match=r"^'gap\.csv': the FC matrix file has an empty cell at row 2, column 2 "
+                                        r"\(line 2 of the file; read as a comma-separated table\); expected numbers "
+                                        r"only: fix or remove that cell \(labels belong in a header row, a first "
+                                        r"column or a separate labels file\)\.$"):
         bn.read_fc(tmp_path / "gap.csv")
     (tmp_path / "dc.csv").write_text("1,0;0,5\n0,5;1,0\n")
     with pytest.raises(DataError, match=r"'dc.csv': the FC matrix file uses decimal commas \('1,0' at row 1, "
@@ -103,14 +109,16 @@ def test_empty_cells_and_decimal_commas_have_their_own_messages(tmp_path):
 
 def test_a_ragged_table_is_reported_with_the_delimiter_its_author_used(tmp_path):
     (tmp_path / "fc.txt").write_text("1;0.5;0.2\n0.5;1\n0.2;0.1;1\n")
-    with pytest.raises(DataError, match=r"'fc.txt': ragged rows in the FC matrix: line 2 has 2 values, the first "
-                                        r"data row has 3 \(read as a semicolon-separated table\)"):
+    with pytest.raises(DataError, match=r"^'fc\.txt': ragged rows in the FC matrix: line 2 has 2 values, the first "
+                                        r"data row has 3 \(read as a semicolon-separated table\)\. Every row needs "
+                                        r"the same number of columns\.$"):
         bn.read_fc(tmp_path / "fc.txt")
 
 
 def test_ragged_rows_and_header_width_name_the_delimiter_used():
-    with pytest.raises(DataError, match=r"'x': ragged rows in the series: line 3 has 1 values, the first data "
-                                        r"row has 2 \(read as a semicolon-separated table\)"):
+    with pytest.raises(DataError, match=r"^'x': ragged rows in the series: line 3 has 1 values, the first data row "
+                                        r"has 2 \(read as a semicolon-separated table\)\. Every row needs the same "
+                                        r"number of columns\.$"):
         parse_table("1;2\n3;4\n5\n", "'x'", ";", "series", error=DataError)
     with pytest.raises(ConnectomeError, match=r"the header has 3 labels but the rows have 2 values "
                                               r"\(read as a whitespace-separated table\)"):
@@ -158,9 +166,11 @@ def test_pandas_default_index_and_numeric_region_ids_of_an_fc(tmp_path):
 def test_an_empty_corner_over_a_column_that_is_no_index_is_refused(tmp_path):
     x = np.random.default_rng(4).standard_normal((5, 3))
     pd.DataFrame(x, columns=["a", "b", "c"], index=0.72 * np.arange(1, 6)).to_csv(tmp_path / "ts.csv")
-    with pytest.raises(DataError, match=r"'ts.csv': the header's first cell is empty, as above an index column, "
-                                        r"but the first column holds \['0.72', '1.44', '2.16'\]\.\.\., neither "
-                                        r"region labels nor the row numbers 0, 1, 2, \.\.\. of a pandas index"):
+    with pytest.raises(DataError, match=r"^'ts\.csv': the header's first cell is empty, as above an index column, "
+                                        r"but the first column holds \['0\.72', '1\.44', '2\.16'\]\.\.\., neither "
+                                        r"region labels nor the row numbers 0, 1, 2, \.\.\. of a pandas index; "
+                                        r"remove that column \(pandas: df\.to_csv\(path, index=False\)\) or give it "
+                                        r"a label\.$"):
         bn.read_timeseries(tmp_path / "ts.csv", 0.72)
     (tmp_path / "gap.csv").write_text("a,,c\n1,2,3\n4,5,6\n")
     with pytest.raises(DataError, match=r"'gap.csv': the time series file's header has an empty label at "
@@ -177,8 +187,8 @@ def test_an_empty_corner_over_a_column_that_is_no_index_is_refused(tmp_path):
 @pytest.mark.parametrize("bad", ["", "  "])
 def test_empty_labels_are_refused_wherever_labels_are_taken(bad):
     m = _fc(3)
-    with pytest.raises(DataError, match=r"the array: region labels must not be empty or blank; got 1 at "
-                                        r"position\(s\) \[1\]\. Give every region a name"):
+    with pytest.raises(DataError, match=r"^the array: region labels must not be empty or blank; got 1 at "
+                                        r"position\(s\) \[1\]\. Give every region a name\.$"):
         bn.fc_matrix(m, ["a", bad, "c"])
     with pytest.raises(DataError, match=r"as_timeseries: region labels must not be empty or blank"):
         bn.as_timeseries(np.ones((4, 3)), 1.0, labels=["a", bad, "c"])
@@ -190,7 +200,7 @@ def test_blanks_around_labels_are_removed_as_the_file_readers_remove_them(tmp_pa
     m = _fc(3)
     assert bn.Connectome(np.ones((3, 3)), np.ones((3, 3)), [" a", "b ", "c"]).labels == ("a", "b", "c")
     assert list(bn.fc_matrix(m, [" a", "b ", "c"]).region_i.values) == ["a", "b", "c"]
-    with pytest.raises(ConnectomeError, match=r"labels must be unique; repeated: \['a'\]"):
+    with pytest.raises(ConnectomeError, match=r"^labels must be unique; repeated: \['a'\]\.$"):
         bn.Connectome(np.ones((3, 3)), np.ones((3, 3)), ["a", " a", "c"])
     with pytest.raises(DataError, match=r"region labels must be unique; repeated: \['a'\]"):
         bn.fc_matrix(m, ["a", "a ", "c"])
