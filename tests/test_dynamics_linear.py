@@ -171,53 +171,62 @@ def conn4():
 
 
 def test_noise_is_required(conn4):
-    with pytest.raises(DynamicsError, match=r"noise must be bn.Additive\(...\), the white noise .* got None"):
+    with pytest.raises(DynamicsError, match=r"^noise must be bn\.Additive\(\.\.\.\), the white noise that drives "
+                                            r"the fluctuations \(e\.g\. bn\.Additive\(v=0\.05\)\); got None\.$"):
         linear_fc(bn.CoombesByrne(), conn4, bn.Linear(G=1.0))
 
 
 def test_unknown_observable(conn4):
-    with pytest.raises(DynamicsError, match=r"observable must be a state variable of CoombesByrne .* got 'x'"):
+    with pytest.raises(DynamicsError, match=r"^observable must be a state variable of CoombesByrne \('r', 'v'\) or "
+                                            r"'bold'; got 'x'\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="x")
 
 
 def test_band_needs_bold(conn4):
-    with pytest.raises(DynamicsError, match=r"band and bold apply to observable='bold'"):
+    with pytest.raises(DynamicsError, match=r"^band and bold apply to observable='bold'; got observable='r' with "
+                                            r"band=True, bold=None\. Drop them, or ask for observable='bold'\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), band=True)
 
 
 def test_band_beyond_nyquist(conn4):
-    with pytest.raises(DynamicsError, match=r"band must satisfy 0 < low < high < Nyquist frequency; got band=\(0.01, 0.3\) Hz "
-                       r"and Nyquist = 0.25 Hz"):
+    with pytest.raises(DynamicsError, match=r"^band must satisfy 0 < low < high < Nyquist frequency; got "
+                                            r"band=\(0\.01, 0\.3\) Hz and Nyquist = 0\.25 Hz \(sampling interval 2 "
+                                            r"s\)\. Choose a band inside \(0, Nyquist\) or sample more often\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="bold", band=(0.01, 0.3))
 
 
 def test_band_not_a_pair(conn4):
-    with pytest.raises(DynamicsError, match=r"band must be a pair \(low, high\) in Hz"):
+    with pytest.raises(DynamicsError, match=r"^band must be a pair \(low, high\) in Hz, e\.g\. \(0\.01, 0\.1\), or "
+                                            r"True; got 'bold'\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="bold", band="bold")
 
 
 def test_bad_filter_order(conn4):
-    with pytest.raises(DynamicsError, match=r"order must be a positive integer \(Butterworth sections\); got 0"):
+    with pytest.raises(DynamicsError, match=r"^order must be a positive integer \(Butterworth sections\); got 0\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="bold", band=True, order=0)
 
 
 def test_bold_not_a_monitor(conn4):
-    with pytest.raises(DynamicsError, match=r"bold must be a bn.Bold\(...\) monitor .* got 'revised_3T'"):
+    with pytest.raises(DynamicsError, match=r"^bold must be a bn\.Bold\(\.\.\.\) monitor \(e\.g\. "
+                                            r"bn\.Bold\(tr=720\.0\)\); got 'revised_3T'\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="bold", bold="revised_3T")
 
 
 def test_bad_dt(conn4):
-    with pytest.raises(DynamicsError, match=r"dt must be the run's time step > 0 \(ms\); got 0"):
+    with pytest.raises(DynamicsError, match=r"^dt must be the run's time step > 0 \(ms\); got 0\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), dt=0)
 
 
 def test_noise_on_unknown_state(conn4):
-    with pytest.raises(BrainnetError, match=r"noise on 'x', but CoombesByrne has states"):
+    with pytest.raises(BrainnetError, match=r"^noise on 'x', but CoombesByrne has states \('r', 'v'\)\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(x=0.1))
 
 
 def test_bold_drive_below_minus_gamma(conn4):
-    with pytest.raises(DynamicsError, match=r"below -gamma .* the balloon has no steady state"):
+    with pytest.raises(DynamicsError, match=r"^the BOLD drive at the fixed point is -1\.812 in region 0, below "
+                                            r"-gamma = -0\.32: the balloon has no steady state \(inflow f <= 0\)\. "
+                                            r"Use a Bold baseline nearer the fixed point \(e\.g\. "
+                                            r"baseline='initial' with initial_state at the fixed point\)\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1), observable="bold", bold=bn.Bold(baseline=2.0))
 
 
@@ -227,12 +236,16 @@ def test_unstable_fixed_point_is_refused():
     from brainnet_cb.dynamics import network_fixed_points
 
     saddle = [p for p in network_fixed_points(model, conn, bn.Linear(G=0.0), n_random=0) if not p.stable][0]
-    with pytest.raises(DynamicsError, match=r"the fixed point is not stable .* Lower G \(see critical_coupling\)"):
+    with pytest.raises(DynamicsError, match=r"^the fixed point is not stable \(largest real eigenvalue 1\.13 /ms\): "
+                                            r"the linear predictor needs a stable fixed point\. Lower G \(see "
+                                            r"critical_coupling\) or pick another at=\.$"):
         linear_fc(model, conn, bn.Linear(G=0.0), bn.Additive(v=0.1), at=saddle)
 
 
 def test_region_without_noise_has_no_fc():
     conn = bn.Connectome(weights=[[0, 0, 0], [1, 0, 0], [0, 0, 0]], lengths=[[0, 0, 0], [10, 0, 0], [0, 0, 0]],
                          labels=["a", "b", "c"])
-    with pytest.raises(DynamicsError, match=r"region 'c' has no fluctuations of r \(variance 0\)"):
+    with pytest.raises(DynamicsError, match=r"^region 'c' has no fluctuations of r \(variance 0\): no noise reaches "
+                                            r"it\. Put noise on a state that drives it, e\.g\. "
+                                            r"bn\.Additive\(v=0\.05\)\.$"):
         linear_fc(bn.CoombesByrne(), conn, bn.Linear(G=1.0), bn.Additive(v=[0.1, 0.1, 0.0]))
