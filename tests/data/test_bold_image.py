@@ -90,7 +90,8 @@ def test_the_repetition_time_comes_from_the_header_in_its_unit_or_from_tr():
                                                         r"u\.ms, brainunit\)\.$"):
         bn.read_bold_image(img, parc, tr=720.0)
     img.header.set_zooms((2.0, 2.0, 2.0, 0.0))
-    with pytest.raises(DataError, match=r"header gives no repetition time \(pixdim\[4\] = 0\); pass tr=\.\.\. in s"):
+    with pytest.raises(DataError, match=r"^the BOLD Nifti1Image's header gives no repetition time \(pixdim\[4\] = "
+                                        r"0\); pass tr=\.\.\. in s \(e\.g\. tr=0\.72\)\.$"):
         bn.read_bold_image(img, parc)
     img.header.set_xyzt_units("mm", "hz")
     img.header.set_zooms((2.0, 2.0, 2.0, 1.0))
@@ -115,8 +116,9 @@ def test_bad_inputs_are_named(tmp_path):
     ids = _atlas_2mm()
     parc = read_parcellation(nib.Nifti1Image(ids, AFFINE_2MM), NAMES)
     img = _bold_image(ids, rng.normal(size=(4, 3)), rng)
-    with pytest.raises(DataError, match=r"must be a 4-D image \(x, y, z, time\) with two or more volumes; got shape "
-                                        r"\(6, 5, 4\)"):
+    with pytest.raises(DataError, match=r"^the BOLD Nifti1Image must be a 4-D image \(x, y, z, time\) with two or "
+                                        r"more volumes; got shape \(6, 5, 4\)\. A single volume has no time "
+                                        r"series\.$"):
         bn.read_bold_image(nib.Nifti1Image(np.zeros(ids.shape), AFFINE_2MM), parc)
     with pytest.raises(DataError, match=r"BOLD image file not found: '.*missing\.nii\.gz'"):
         bn.read_bold_image(tmp_path / "missing.nii.gz", parc)

