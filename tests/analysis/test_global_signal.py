@@ -60,7 +60,7 @@ def test_fc_after_gsr_is_recognised_and_fc_without_it_is_not():
 
 
 def test_bad_flag_is_refused():
-    with pytest.raises(AnalysisError, match=r"global_signal must be True or False; got 'yes'\."):
+    with pytest.raises(AnalysisError, match=r"^global_signal must be True or False; got 'yes'\.$"):
         bn.fc(_series(), global_signal="yes")
 
 
@@ -68,7 +68,10 @@ def test_gsr_of_regions_that_cancel_is_refused_not_an_fc_of_nan():
     v = _series(2, n=4).values.copy()
     v[:, 1], v[:, 3] = -v[:, 0], -v[:, 2]  # the mean of the regions is 0 at every sample
     x = bn.as_timeseries(v, dt=0.72)
-    with pytest.raises(AnalysisError, match=r"global signal of x \(the mean of its 4 regions\) is 0 at every sample"):
+    with pytest.raises(AnalysisError, match=r"^the global signal of x \(the mean of its 4 regions\) is 0 at every "
+                                            r"sample: the regions cancel out \(e\.g\. one is the negative of "
+                                            r"another\), so global signal regression is undefined \(0 / 0\)\. Use "
+                                            r"global_signal=False\.$"):
         bn.fc(x, global_signal=True)
     both = xr.concat([_series(3, n=4), x.assign_coords(region=_series(3, n=4).region)], dim="subject")
     with pytest.raises(AnalysisError, match=r"regression is undefined .*\(1 of 2 series\.\)"):
@@ -76,7 +79,9 @@ def test_gsr_of_regions_that_cancel_is_refused_not_an_fc_of_nan():
 
 
 def test_gsr_of_one_region_or_of_copies_of_the_global_signal_says_why():
-    with pytest.raises(AnalysisError, match=r"needs at least 2 regions; x has 1, which is its own global signal"):
+    with pytest.raises(AnalysisError, match=r"^global signal regression needs at least 2 regions; x has 1, which is "
+                                            r"its own global signal \(nothing is left after regressing it out\)\. "
+                                            r"Use global_signal=False\.$"):
         bn.fc(_series(n=1), global_signal=True)
     v = _series(n=3).values.copy()
     v[:, 1] = 2.0 * v[:, 0]
