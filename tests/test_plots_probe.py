@@ -64,7 +64,9 @@ def test_a_dataset_without_the_monitor_names_it(batch):
                                                r"with the bn\.EEG\.from_atlas\(\.\.\.\) monitor, or pass the "
                                                r"DataArray to draw\.$"):
         plots.eeg(batch.isel(batch=0))
-    with pytest.raises(bn.BrainnetError, match="nothing to draw"):
+    with pytest.raises(bn.BrainnetError, match=r"^summary has nothing to draw: the Dataset holds no time series of "
+                                               r"at least 2 samples by region or sensor \(variables \[\]\); pass "
+                                               r"the output of bn\.simulate, or fc= to draw an FC alone\.$"):
         plots.summary(batch.isel(batch=0)[[]])
 
 

@@ -126,7 +126,10 @@ def test_complex_fc_and_time_series_are_refused(tmp_path):
                                            r"mean\.$"):
         bn.fc_matrix(fc + 1j * fc)
     np.save(tmp_path / "fc.npy", fc + 1j * fc)
-    with pytest.raises(bn.DataError, match=r"'fc\.npy' holds complex numbers"):
+    with pytest.raises(bn.DataError, match=r"^'fc\.npy' holds complex numbers \(e\.g\. \(1\+1j\)\), whose imaginary "
+                                           r"part would be dropped; an FC matrix must hold real numbers\. Pass its "
+                                           r"real part or modulus \(m\.real, np\.abs\(m\)\), whichever the data "
+                                           r"mean\.$"):
         bn.read_fc(tmp_path / "fc.npy")
     with pytest.raises(bn.DataError, match=r"values holds complex numbers .*a time series must hold real numbers"):
         bn.as_timeseries(np.exp(1j * np.arange(8.0))[:, None], dt=0.72)

@@ -77,5 +77,6 @@ def test_a_brainmass_node_model_converts_to_the_module_units():
 
     wilson_cowan = brainstate_node_model(brainmass.WilsonCowanStep, sends="rE", receives="E_ext")
     assert wilson_cowan(tau_E=1 * u.second).tau_E == pytest.approx(1000.0)
-    with pytest.raises(bn.ModelError, match=r"WilsonCowan.tau_E is in ms; got 1 mV"):
+    with pytest.raises(bn.ModelError, match=r"^WilsonCowan\.tau_E is in ms; got 1 mV \(unit mV\)\. Pass a quantity "
+                                            r"with the dimension of ms, or a plain number in ms\.$"):
         wilson_cowan(tau_E=1 * u.mV)

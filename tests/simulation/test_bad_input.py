@@ -136,7 +136,9 @@ def test_float64_without_x64_is_refused_not_truncated():
 
     jax.config.update("jax_enable_x64", False)
     try:
-        with pytest.raises(bn.SimulationError, match=r"Call bn.enable_float64\(\) first"):
+        with pytest.raises(bn.SimulationError, match=r"^dtype float64 was asked for but JAX is in float32 mode "
+                                                     r"\(jax_enable_x64 is off; importing brainstate can switch it "
+                                                     r"off\)\. Call bn\.enable_float64\(\) first\.$"):
             run(dtype="float64")
         ds = run(dtype="float32")
         assert ds.r.dtype == np.float32

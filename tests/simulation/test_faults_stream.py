@@ -198,7 +198,11 @@ def test_a_failed_run_releases_its_locks(tmp_path, monkeypatch):
 def test_a_run_that_fails_before_its_first_chunk_leaves_the_replaced_store_as_it_was(tmp_path):
     out = tmp_path / "run.zarr"
     first = bn.simulate(bn.CoombesByrne(), pair(), out=out, **KW).load()
-    with pytest.raises(bn.DivergenceError, match=r"became NaN or inf at t = 0\.4 ms"):  # was: an empty store left
+    with pytest.raises(bn.DivergenceError, match=r"^the run diverged: a state variable of region 'L' \(index 0\) "
+                                                 r"became NaN or inf at t = 0\.4 ms \(step 4\)\. Lower the coupling "
+                                                 r"strength G \(the usual cause: a runaway excitation\), or use a "
+                                                 r"smaller dt \(now 0\.1 ms\), weaker noise, or a more stable "
+                                                 r"method \(e\.g\. 'heun' or 'rk4'\)\.$"):  # was: an empty store left
         bn.simulate(bn.CoombesByrne(eta=1e6), pair(), out=out, overwrite=True, **KW)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]  # no lock, no store kept aside
     with xr.open_zarr(out, chunks=None) as back:

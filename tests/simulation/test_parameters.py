@@ -92,7 +92,8 @@ def test_scalar_and_per_region_values_are_checked():
         book.rows(book.lookup("speed"), np.ones((2, 4)), 4, np.float64, BATCH)
     with pytest.raises(bn.ModelError, match=r"CoombesByrne.Delta must lie in \[0.0, inf\]"):
         book.rows(book.lookup("Delta"), [1.0, -1.0], 4, np.float64)
-    with pytest.raises(bn.SimulationError, match=r"batch\['seed'\] must be integers"):
+    with pytest.raises(bn.SimulationError, match=r"^batch\['seed'\] must be integers \(one random key per run\); "
+                                                 r"got \[0\.5\]\.$"):
         book.rows(book.lookup("seed"), [0.5], 4, np.float64, BATCH)
     assert book.point(eta, np.arange(4.0), 4, bn.FitError, "init['eta']").shape == (4,)
     with pytest.raises(bn.FitError, match=r"init\['eta'\] must be a scalar \(one global value\) or have shape \(4,\)"):
