@@ -82,6 +82,7 @@ import numpy as np
 
 from ..dynamics.fixed_points import FixedPoint, fixed_point_at
 from ..dynamics.system import Network, in_float64
+from ..errors import FitError
 from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objective: importable from here as before
     SLOWEST_DECAY,
     Objective,
@@ -276,7 +277,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     """
     given, shares = shares, sorted({float(f) for f in shares}, reverse=True)
     if not shares or not all(0.0 < f <= 1.0 for f in shares):
-        raise ValueError(f"shares must be one or more shares of the connected pairs in (0, 1]; got {given!r}.")
+        raise FitError(f"shares must be one or more shares of the connected pairs in (0, 1]; got {given!r}.")
     check_input_parameter(network, parameter, fixed_point.values)
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)

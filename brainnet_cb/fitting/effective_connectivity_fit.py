@@ -23,6 +23,7 @@ import scipy.optimize
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
 from ..dynamics.structured import structured_inverse_rows_slogdet
 from ..dynamics.system import Network, assemble_jacobian, in_float64, jacobian_parts
+from ..errors import FitError
 from .regional_noise import LOG_BOUND, fit_regional_noise, misfit, slow_limit_response, spread
 
 __all__ = ["fit_effective_connectivity", "check_input_parameter", "SLOWEST_DECAY"]
@@ -135,14 +136,14 @@ def check_input_parameter(network: Network, parameter, x) -> None:
     arrays = network.arrays
     model = arrays.model
     if not hasattr(model, parameter):
-        raise ValueError(f"{type(model).__name__} has no parameter {parameter!r}.")
+        raise FitError(f"{type(model).__name__} has no parameter {parameter!r}.")
     x = jnp.asarray(x, jnp.float64)
     c = _input(arrays, x)
     shifted = dataclasses.replace(model, **{parameter: getattr(model, parameter) + 0.25})
     a = np.asarray(shifted.dfun(x, {network.port: c}))
     b = np.asarray(model.dfun(x, {network.port: c + 0.25}))
     if not np.allclose(a, b, rtol=1e-12, atol=1e-12):
-        raise ValueError(f"{type(model).__name__}'s {parameter!r} does not add to its coupling input "
+        raise FitError(f"{type(model).__name__}'s {parameter!r} does not add to its coupling input "
                          f"({network.port!r}), so it cannot hold the fixed point while the weights change; "
                          "scan a parameter that does (eta of CoombesByrne or MontbrioPazoRoxin), or keep the "
                          "structural weights.")
@@ -203,14 +204,14 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
         or ``share`` is not in (0, 1].
     """
     if not 0.0 < share <= 1.0:
-        raise ValueError(f"share must be a share of the connected pairs in (0, 1]; got {share!r}.")
+        raise FitError(f"share must be a share of the connected pairs in (0, 1]; got {share!r}.")
     check_input_parameter(network, parameter, fixed_point.values)
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]
     use = np.asarray(mask, bool) & np.isfinite(y)
     if not use.any():
-        raise ValueError("mask leaves no finite entry of target to fit the connection weights to.")
+        raise FitError("mask leaves no finite entry of target to fit the connection weights to.")
     B, q = slow_limit_response(fixed_point, sigma, row)
     pairs = connected_pairs(np.asarray(network.arrays.weights), share)
     n_pairs = pairs[0].size

@@ -59,6 +59,7 @@ import numpy as np
 import scipy.optimize
 
 from ..analysis.global_signal import remove_global_covariance
+from ..errors import FitError
 
 __all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "misfit", "spread", "fit_regional_noise",
            "choose_shrinkage", "DEFAULT_SHRINKAGES"]
@@ -191,7 +192,7 @@ def fit_regional_noise(B, q, target, mask, shrinkage, global_signal=False) -> np
     y = np.asarray(target, dtype=float)[np.triu_indices(n, 1)]
     use = np.asarray(mask, bool) & np.isfinite(y)
     if not use.any():
-        raise ValueError("mask leaves no finite entry of target to fit the regional noise to.")
+        raise FitError("mask leaves no finite entry of target to fit the regional noise to.")
     w = use / use.sum()
     with jax.enable_x64(True):
         args = (jnp.asarray(B), jnp.asarray(q), jnp.asarray(np.where(use, y, 0.0)), jnp.asarray(w),

@@ -125,5 +125,5 @@ def test_too_few_connections_to_validate_keep_the_noise_uniform():
     target = regional_fc(B, q, np.array([1.0, 0.1, 0.5, 0.2]))
     res = choose_shrinkage(B, q, target, np.ones(6, bool))
     assert np.array_equal(res.factors, np.ones(4)) and res.shrinkage == np.inf and res.cv_corr == {}
-    with pytest.raises(ValueError, match="mask leaves no finite entry of target"):
+    with pytest.raises(bn.FitError, match=r"^mask leaves no finite entry of target to fit the regional noise to\.$"):
         fit_regional_noise(B, q, target, np.zeros(6, bool), 0.0)
