@@ -1,5 +1,7 @@
 """``brainnet-cb run`` streams its outputs into the NetCDF file: the same file as write_netcdf of the whole run."""
 
+import re
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -67,8 +69,10 @@ def test_the_written_file_opened_for_the_summary_reads_the_run(tmp_path):
 
 def test_an_existing_file_is_refused_before_the_run(tmp_path):
     (tmp_path / "run.nc").write_text("keep me")
-    with pytest.raises(bn.BrainnetError, match="exists"):
-        run_to_netcdf(_spec(), tmp_path / "run.nc")
+    path = tmp_path / "run.nc"
+    with pytest.raises(bn.BrainnetError, match=f"^{re.escape(repr(str(path)))} already exists; pass overwrite=True "
+                                               r"to replace it, or choose another path\.$"):
+        run_to_netcdf(_spec(), path)
     assert (tmp_path / "run.nc").read_text() == "keep me"
 
 
