@@ -257,13 +257,22 @@ def fit_working_point_command(cfg, base, out, args) -> int:
         )
     result.attrs["config"] = configuration.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
+    print_working_point_summary(result, out)
+    return 0
+
+
+def print_working_point_summary(result, out) -> None:
+    """The summary ``brainnet-cb fit`` prints of a ``fit_working_point`` result written to ``out``."""
     a = result.attrs
-    print(f"fitted        working point of {conn.n_regions} regions in {a['wall_s']:.1f} s wall time")
+    print(f"fitted        working point of {result.sizes['region']} regions in {a['wall_s']:.1f} s wall time")
     print(f"chosen        eta0 = {a['value']:g}, G = {a['G']:.4g} ({a['G_over_G_ref']:g} x G_ref = {a['G_ref']:.4g}, "
           f"{a['G_ref_kind']}), weights W ** {a['weight_exponent']:g}")
     if a["homotopic_pairs"]:
         print(f"{'':<13} homotopic connections {a['homotopic_weight']:g} x max(W) between "
               f"{a['homotopic_pairs']} pairs of regions")
+    else:
+        print(f"{'':<13} homotopic connections: not scanned, no homotopic pairs found (labels with hemisphere "
+              "tokens such as _L/_R, or connectome centres and hemispheres, pair them: bn.homotopic_pairs)")
     if a["regional_noise"]:
         scale = result["noise_scale"]
         if a["noise_shrinkage"] == float("inf"):
@@ -299,10 +308,12 @@ def fit_working_point_command(cfg, base, out, args) -> int:
         if f"{tag}_corr" in a:
             print(f"{name:<13} corr {a[f'{tag}_corr']:.3f} (linear {a[f'{tag}_corr_linear']:.3f}; "
                   f"SC baseline {a[f'sc_baseline_{tag}']:.3f})")
+            if f"{tag}_rmse" in a:
+                print(f"{'':<13} RMSE {a[f'{tag}_rmse']:.3f}; mean FC model {a[f'{tag}_fc_mean_model']:.3f}, data "
+                      f"{a[f'{tag}_fc_mean_empirical']:.3f}")
             if f"{tag}_corr_between" in a:
                 print(f"{'':<13} within / between hemispheres {a[f'{tag}_corr_within']:.3f} / "
                       f"{a[f'{tag}_corr_between']:.3f} (SC baseline {a[f'sc_baseline_{tag}_within']:.3f} / "
                       f"{a[f'sc_baseline_{tag}_between']:.3f})")
     print(f"written       {out}")
     print(f"run it again  bn.fitted_simulation({str(out)!r}).run()")
-    return 0
