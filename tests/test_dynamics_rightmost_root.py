@@ -222,3 +222,22 @@ def test_a_high_frequency_root_missed_by_the_discretisation_is_found_along_the_c
     monkeypatch.setattr(roots, "_PS_DIM", (800, 800))  # no finer retry
     with pytest.warns(roots.DelayedRootWarning, match=r"is not confirmed: \d+ root\(s\) lie further right"):
         delayed_leading_eigenvalue(model, conn, coupling, at=fp)
+
+
+def test_long_delays_far_from_the_axis_give_a_root_not_an_error():
+    """12 hcp80 regions at 3 mm/ms (delays to 61 ms), a strongly damped node: every full Newton step from the
+    discretisation's starts jumped far left, where e^{-lambda tau} overflows, and the call raised DynamicsError
+    ('converged from none of 16 starts'); damped steps from the same starts converge."""
+    hcp = bn.load_empirical("hcp80").connectome
+    conn = hcp.subset(list(hcp.labels[:12]))
+    model, coupling = bn.CoombesByrne(eta=-2.0), bn.Linear(G=0.3)
+    lam = delayed_leading_eigenvalue(model, conn, coupling, speed=3.0)
+    network = build_network(model, conn, coupling)
+    x = network_fixed_point(model, conn, coupling).values
+    parts = roots._numpy_parts(in_float64(jacobian_parts)(jnp.asarray(x, jnp.float64), network.arrays, network.port))
+    weights = np.asarray(network.arrays.weights)
+    tau = np.where(weights != 0, np.asarray(conn.lengths) / 3.0, 0.0)
+    T, _ = roots._char_matrix(parts, weights, lam, tau)
+    s = np.linalg.svd(T, compute_uv=False)
+    assert s[-1] < 1e-12 * s[0]  # an exact root of det T(lambda) = 0
+    assert -0.3 < lam.real < 0 and delayed_unstable_roots(model, conn, coupling, speed=3.0) == 0

@@ -60,16 +60,33 @@ def _char_matrix(parts, weights, lam, tau):
 
 
 def _newton(parts, weights, tau, lam, v, tol, max_iter):
-    """Newton on ``T(lam) v = 0, u^H v = 1`` (``u = v`` at the start); the root or None."""
+    r"""Newton on ``T(lam) v = 0, u^H v = 1`` (``u = v`` at the start); the root or None.
+
+    Where the full steps fail, damped steps from the same start: long delays pack the roots in chains
+    :math:`2\pi/\tau_{max}` apart, and a full step from a coarse start jumps far left, where :math:`e^{-\lambda\tau}`
+    overflows (hcp80 at 3 mm/ms: delays to 83 ms; a start -0.052 + 0.624i /ms stepped to -3.26 + 0.87i).
+    """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging start is dropped, not reported
-        return _newton_steps(parts, weights, tau, lam, v, tol, max_iter)
+        root = _newton_steps(parts, weights, tau, lam, v, tol, max_iter)
+        if root is None and np.max(tau) > 0:
+            root = _newton_steps(parts, weights, tau, lam, v, tol, 4 * max_iter, cap=np.pi / float(np.max(tau)))
+        return root
 
 
-def _newton_steps(parts, weights, tau, lam, v, tol, max_iter):
+def _relative_residual(parts, weights, tau, lam, v):
+    r""":math:`\|T(\lambda) v\| / (\|T(\lambda)\|_F \|v\|)`."""
+    T, _ = _char_matrix(parts, weights, lam, tau)
+    return np.linalg.norm(T @ v) / (np.linalg.norm(T) * np.linalg.norm(v))
+
+
+def _newton_steps(parts, weights, tau, lam, v, tol, max_iter, cap=None):
+    r"""Full Newton steps, or with ``cap``: steps of at most ``cap`` in :math:`\lambda`, halved until the relative
+    residual falls (at most 14 halvings)."""
     v = np.asarray(v, dtype=complex)
     v = v / np.linalg.norm(v)
     u = v.copy()
     N = v.size
+    res = _relative_residual(parts, weights, tau, lam, v) if cap is not None else None
     for _ in range(max_iter):
         T, dT = _char_matrix(parts, weights, lam, tau)
         r = np.concatenate([T @ v, [np.vdot(u, v) - 1.0]])
@@ -80,6 +97,16 @@ def _newton_steps(parts, weights, tau, lam, v, tol, max_iter):
             return None
         if not np.all(np.isfinite(step)):
             return None
+        if cap is not None:
+            t = min(1.0, cap / max(abs(step[N]), 1e-300))
+            for _ in range(14):
+                trial = _relative_residual(parts, weights, tau, lam + t * step[N], v + t * step[:N])
+                if trial < res:
+                    break
+                t /= 2
+            else:
+                return None
+            step, res = t * step, trial
         v, lam = v + step[:N], lam + step[N]
         if abs(step[N]) <= tol * max(1.0, abs(lam)):
             T, _ = _char_matrix(parts, weights, lam, tau)
@@ -245,13 +272,14 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
         return state["missed"] == 0
 
     done = pseudospectral(_PS_DIM[0], True) or line_scans(_LINE_ROUNDS)
-    if not done and state["roots"]:
-        done = pseudospectral(_PS_DIM[1], False) or line_scans(1)
+    if not done:  # also when no start converged: a finer discretisation gives better starts
+        done = pseudospectral(_PS_DIM[1], not state["roots"]) or line_scans(1)
     if not state["roots"]:
         raise DynamicsError(
             f"Newton's method on the delayed characteristic equation converged from none of {state['starts']} "
             f"starts (the rightmost eigenvalues of a Chebyshev discretisation of order {state['order']} and of the "
-            "delay-free Jacobian). Try dt=None, or a higher speed to check the trend."
+            "delay-free Jacobian). delayed_unstable_roots(...) still counts the growing modes (the stability "
+            "verdict); a higher speed (shorter delays) shows the trend."
         )
     best = max(state["roots"], key=lambda z: (z.real, z.imag))
     return best, {k: state[k] for k in ("order", "starts", "missed", "confirmed")}
