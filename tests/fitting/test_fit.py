@@ -109,31 +109,44 @@ def test_grid_fit_on_fcd_ks(conn):
 @pytest.mark.parametrize(
     "kwargs,message",
     [
-        (dict(init={}), r"init must be a non-empty dict \{name: starting value\}"),
-        (dict(init={"J": 1.0}), r"unknown parameter 'J' in init; choose from the parameters of CoombesByrne"),
-        (dict(init={"speed": 3.0}), r"'speed' cannot be fitted by gradient .* fit it with bn.fit_grid"),
-        (dict(init={"G": np.ones(3)}), r"init\['G'\] must be a scalar \(one global value\) or have shape \(4,\) "
-                                       r"\(one value per region\); got shape \(3,\)"),
-        (dict(init={"G": np.nan}), r"init\['G'\] must be finite"),
-        (dict(init={"noise_r": 0.1}), r"the run has no noise on 'r'; pass e.g. noise=bn.Additive\(r=0.1\)"),
-        (dict(bounds={"G": (2.0, 1.0)}), r"bounds\['G'\] must have low < high"),
-        (dict(bounds={"G": (1.0, 2.0)}), r"init\['G'\] = 0.6 lies outside bounds \(1.0, 2.0\)"),
+        (dict(init={}), r"^init must be a non-empty dict \{name: starting value\} of the parameters to fit, e\.g\. "
+                        r"init=\{'G': 0\.5\} or init=\{'G': 0\.5, 'eta': np\.full\(n, -4\.6\)\} \(per region\); got "
+                        r"\{\}\.$"),
+        (dict(init={"J": 1.0}), r"^unknown parameter 'J' in init; choose from the parameters of CoombesByrne "
+                                r"\['Delta', 'eta', 'k', 'v_syn'\], of Linear \['G'\], 'speed', 'seed', or "
+                                r"'noise_<state>' with a state of \['r', 'v'\] \(e\.g\. 'noise_v'\)\.$"),
+        (dict(init={"speed": 3.0}), r"^'speed' cannot be fitted by gradient \(it changes integer delays or the random "
+                                    r"key\); sweep it with bn\.sweep or fit it with bn\.fit_grid\.$"),
+        (dict(init={"G": np.ones(3)}), r"^init\['G'\] must be a scalar \(one global value\) or have shape \(4,\) "
+                                       r"\(one value per region\); got shape \(3,\)\.$"),
+        (dict(init={"G": np.nan}), r"^init\['G'\] must be finite; got nan\.$"),
+        (dict(init={"noise_r": 0.1}), r"^init\['noise_r'\]: the run has no noise on 'r'; pass e\.g\. "
+                                      r"noise=bn\.Additive\(r=0\.1\) to fit its amplitude\.$"),
+        (dict(bounds={"G": (2.0, 1.0)}), r"^bounds\['G'\] must have low < high; got \(2\.0, 1\.0\)\.$"),
+        (dict(bounds={"G": (1.0, 2.0)}), r"^init\['G'\] = 0\.6 lies outside bounds \(1\.0, 2\.0\)\.$"),
         (dict(bounds={"G": (-1.0, 2.0)}), r"^bounds\['G'\] = \(-1\.0, 2\.0\) reach outside the domain of 'G' "
                                           r"\(coupling\.G\), \[0, inf\), the values a fit searches\. Give bounds "
-                                          r"inside it, e\.g\. bounds=\{'G': \(0\.0, 2\.0\)\}"),
-        (dict(bounds={"eta": (0, 1)}), r"bounds given for 'eta', which is not fitted; fitted: \['G'\]"),
-        (dict(bounds={"G": 1.0}), r"bounds\['G'\] must be \(low, high\)"),
-        (dict(loss="mse"), r"loss must be one of \['corr', 'rmse', 'corr\+rmse'\]; got 'mse'"),
-        (dict(steps=0), r"steps must be a positive integer; got 0"),
-        (dict(learning_rate=-1.0), r"learning_rate must be a number > 0"),
-        (dict(optimizer="adam"), r"optimizer must be an optax.GradientTransformation"),
-        (dict(duration=2002.0), r"duration 2002 ms must be a whole multiple of the longest monitor period \(5 ms\)"),
-        (dict(signal="bold"), r"signal 'bold' is not an output of the monitors"),
-        (dict(discard=1.999), r"'r' has 0 samples after discarding 1.999 s; simulate longer"),
-        (dict(empirical_fc=np.eye(3)), r"empirical_fc has 3 regions but the connectome 'ring4' has 4"),
+                                          r"inside it, e\.g\. bounds=\{'G': \(0\.0, 2\.0\)\} \(None for the domain's "
+                                          r"own end\)\.$"),
+        (dict(bounds={"eta": (0, 1)}), r"^bounds given for 'eta', which is not fitted; fitted: \['G'\]\.$"),
+        (dict(bounds={"G": 1.0}), r"^bounds\['G'\] must be \(low, high\) \(None for no bound\); got 1\.0\.$"),
+        (dict(loss="mse"), r"^loss must be one of \['corr', 'rmse', 'corr\+rmse'\]; got 'mse'\.$"),
+        (dict(steps=0), r"^steps must be a positive integer; got 0\.$"),
+        (dict(learning_rate=-1.0), r"^learning_rate must be a number > 0; got -1\.0\.$"),
+        (dict(optimizer="adam"), r"^optimizer must be an optax\.GradientTransformation \(e\.g\. "
+                                 r"optax\.adam\(0\.05\)\); got 'adam'\.$"),
+        (dict(duration=2002.0), r"^duration 2002 ms must be a whole multiple of the longest monitor period \(5 ms\) "
+                                r"for a gradient fit; use e\.g\. duration=2005\.$"),
+        (dict(signal="bold"), r"^signal 'bold' is not an output of the monitors \['TemporalAverage\(period=5\.0\)'\]; "
+                              r"choose one of \['r', 'v'\] \(add e\.g\. bn\.Bold\(tr=720\.0\) to monitors for "
+                              r"'bold'\)\.$"),
+        (dict(discard=1.999), r"^'r' has 0 samples after discarding 1\.999 s; simulate longer\.$"),
+        (dict(empirical_fc=np.eye(3)), r"^empirical_fc has 3 regions but the connectome 'ring4' has 4; pass the FC of "
+                                       r"the simulated regions \(labelled, to align by label\)\.$"),
         (dict(empirical_fc=np.where(np.eye(4, dtype=bool), 1.0, 0.3)),
-         r"empirical_fc has the same value \(0.3\) at every pair of regions, so its correlation with any model FC "
-         r"is undefined"),
+         r"^empirical_fc has the same value \(0\.3\) at every pair of regions, so its correlation with any model FC "
+         r"is undefined; pass the FC matrix of the data \(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation "
+         r"matrix\)\.$"),
     ],
 )
 def test_bad_gradient_fits_are_refused(conn, target, kwargs, message):
@@ -160,7 +173,11 @@ def test_a_target_on_another_scale_is_warned_about_and_fitted_not_refused_at_tra
     refuses a concrete covariance, must not then refuse it when the objective is traced."""
     base = np.where(np.eye(4, dtype=bool), 1.0, 0.3) + np.triu(np.full((4, 4), 0.1), 1) * np.arange(4)
     base = np.triu(base) + np.triu(base, 1).T
-    with pytest.warns(bn.FCScaleWarning, match=r"it looks like a covariance"):
+    with pytest.warns(bn.FCScaleWarning, match=r"^empirical_fc has entries up to 150 in size off the diagonal, where "
+                                               r"a correlation is within \[-1, 1\] and its Fisher z within \+-5: it "
+                                               r"looks like a covariance\. Simulated FC is a correlation, and fits "
+                                               r"compare their values, means and spreads: pass the correlation matrix "
+                                               r"\(np\.corrcoef of the series, or bn\.fc\)\.$"):
         res = bn.fit_gradient(bn.CoombesByrne(), conn, 250.0 * base, init={"G": 0.6}, steps=1, loss="corr",
                               progress=False, **RUN, **FIT)
     upper = res.fc.values[np.triu_indices(4, 1)]
@@ -168,9 +185,18 @@ def test_a_target_on_another_scale_is_warned_about_and_fitted_not_refused_at_tra
 
 
 def test_empirical_fc_errors_are_data_errors(conn):
-    with pytest.raises(bn.DataError, match=r"empirical FC must be symmetric"):
+    with pytest.raises(bn.DataError, match=r"^empirical FC must be symmetric; FC\[0, 1\] = 1 but FC\[1, 0\] = 0 "
+                                           r"\(from empirical_fc\)\. Check that the file holds a correlation matrix; "
+                                           r"symmetrize with \(m \+ m\.T\) / 2 only if the difference is rounding\.$"):
         bn.fit_gradient(bn.CoombesByrne(), conn, np.triu(np.ones((4, 4))), init={"G": 0.5}, **RUN, **FIT)
-    with pytest.raises(bn.DataError, match=r"4 connectome regions are missing from the data"):
+    with pytest.raises(bn.DataError, match=r"^data \(4 regions\) does not match connectome 'ring4' \(4 regions\): 4 "
+                                           r"connectome regions are missing from the data: \['r0', 'r1', 'r2', "
+                                           r"'r3'\]; 4 data regions are not in the connectome: \['a', 'b', 'c', "
+                                           r"'d'\]\. The connectome has the default labels r0, r1, \.\.\. \(it was "
+                                           r"made without labels=\): give it the data's region labels, "
+                                           r"conn\.replace\(labels=data\.region_i\.values\), or, if the data is "
+                                           r"already in the connectome's region order, pass it without labels "
+                                           r"\(data\.values\)\.$"):
         bn.fit_gradient(bn.CoombesByrne(), conn, bn.fc_matrix(np.eye(4), list("abcd")), init={"G": 0.5},
                         **RUN, **FIT)
 
@@ -178,12 +204,13 @@ def test_empirical_fc_errors_are_data_errors(conn):
 @pytest.mark.parametrize(
     "kwargs,message",
     [
-        (dict(objective="ks"), r"objective must be one of \['corr', 'rmse', 'corr\+rmse', 'fcd_ks', 'corr\+fcd_ks'\]"),
-        (dict(objective="fcd_ks"), r"objective 'fcd_ks' needs empirical_fcd"),
-        (dict(objective="corr", empirical_fc=None), r"objective 'corr' needs empirical_fc"),
-        (dict(refine="bfgs"), r"refine must be 'grid', 'nelder-mead' or None; got 'bfgs'"),
-        (dict(refine_points=1), r"refine_points must be an integer >= 2; got 1"),
-        (dict(maxfev=0), r"maxfev must be an integer >= 1; got 0"),
+        (dict(objective="ks"), r"^objective must be one of \['corr', 'rmse', 'corr\+rmse', 'fcd_ks', "
+                               r"'corr\+fcd_ks'\]; got 'ks'\.$"),
+        (dict(objective="fcd_ks"), r"^objective 'fcd_ks' needs empirical_fcd\.$"),
+        (dict(objective="corr", empirical_fc=None), r"^objective 'corr' needs empirical_fc\.$"),
+        (dict(refine="bfgs"), r"^refine must be 'grid', 'nelder-mead' or None; got 'bfgs'\.$"),
+        (dict(refine_points=1), r"^refine_points must be an integer >= 2; got 1\.$"),
+        (dict(maxfev=0), r"^maxfev must be an integer >= 1; got 0\.$"),
     ],
 )
 def test_bad_grid_fits_are_refused(conn, target, kwargs, message):

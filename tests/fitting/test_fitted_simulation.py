@@ -1,5 +1,7 @@
 """bn.fitted_simulation: the fitted working point as a Simulation spec that reruns the fit's own realisation."""
 
+import re
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -74,27 +76,38 @@ def test_options_replace_the_fits_run_settings(fitted):
     spec = bn.fitted_simulation(fitted, duration=1_000.0, key=7, monitors=[bn.TemporalAverage(1.0)])
     assert (spec.duration, spec.key) == (1_000.0, 7)
     assert isinstance(spec.monitors[0], bn.TemporalAverage)
-    with pytest.raises(FitError, match=r"unknown Simulation field 'durashun' \(did you mean 'duration'\?\)"):
+    with pytest.raises(FitError, match=r"^unknown Simulation field 'durashun' \(did you mean 'duration'\?\); choose "
+                                       r"from \['model', 'connectome', 'duration', 'dt', 'coupling', 'speed', "
+                                       r"'noise', 'monitors', 'key', 'method', 'initial_state', 'history', "
+                                       r"'normalize', 'dtype', 'edges', 'stimulus'\]\.$"):
         bn.fitted_simulation(fitted, durashun=1_000.0)
 
 
 def test_the_model_class_comes_from_the_registry_or_the_caller(fitted):
     renamed = fitted.assign_attrs(model="MyCoombesByrne")
-    with pytest.raises(ModelError, match="MyCoombesByrne"):
+    with pytest.raises(ModelError, match=r"^unknown node model 'MyCoombesByrne'; known models are \['CoombesByrne', "
+                                         r"'CoombesByrne4D', 'JansenRit', 'MontbrioPazoRoxin'\]\. Third-party models "
+                                         r"are found through the entry-point group 'brainnet_cb\.nodes': install the "
+                                         r"package that provides it \(pip install \.\.\.\); a model of your own is "
+                                         r"registered with bn\.register_model\(cls\)\.$"):
         bn.fitted_simulation(renamed)
     spec = bn.fitted_simulation(renamed, model_class=bn.CoombesByrne)
     np.testing.assert_array_equal(spec.model.eta, fitted.excitability.values)
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda res: res.fc, r"needs the xarray.Dataset that bn.fit_working_point returns, or the path of its NetCDF "
-                         r"file; got DataArray"),
-    (lambda res: res.assign_attrs(title="something else"), r"not a result of bn.fit_working_point \(its title is "
-                                                          r"'something else'"),
-    (lambda res: res.drop_vars("fixed_point"), r"lacks fixed_point: it was written by an older brainnet_cb"),
+    (lambda res: res.fc, r"^fitted_simulation needs the xarray\.Dataset that bn\.fit_working_point returns, or the "
+                         r"path of its NetCDF file; got DataArray\.$"),
+    (lambda res: res.assign_attrs(title="something else"), r"^this Dataset is not a result of bn\.fit_working_point "
+                                                           r"\(its title is 'something else', not 'brainnet_cb "
+                                                           r"working-point fit'\)\.$"),
+    (lambda res: res.drop_vars("fixed_point"), r"^this fit result lacks fixed_point: it was written by an older "
+                                               r"brainnet_cb; run bn\.fit_working_point again to record its chosen "
+                                               r"point\.$"),
     (lambda res: xr.Dataset(attrs={k: v for k, v in res.attrs.items() if k not in ("model_parameters",
                                                                                     "noise_amplitudes")}),
-     r"lacks model_parameters, noise_amplitudes, weights, lengths, fixed_point"),
+     r"^this fit result lacks model_parameters, noise_amplitudes, weights, lengths, fixed_point: it was written by an "
+     r"older brainnet_cb; run bn\.fit_working_point again to record its chosen point\.$"),
 ])
 def test_what_is_not_a_complete_fit_result_is_refused(fitted, make, message):
     with pytest.raises(FitError, match=message):
@@ -104,7 +117,9 @@ def test_what_is_not_a_complete_fit_result_is_refused(fitted, make, message):
 @pytest.mark.float32
 def test_in_float32_mode_the_spec_asks_for_float64_or_takes_float32(fitted):
     """The fit's runs are float64; in a float32 session the spec says so, and dtype="float32" runs there."""
-    with pytest.raises(SimulationError, match=r"float64 was asked for .*Call bn.enable_float64\(\) first"):
+    with pytest.raises(SimulationError, match=r"^dtype float64 was asked for but JAX is in float32 mode "
+                                              r"\(jax_enable_x64 is off; importing brainstate can switch it off\)\. "
+                                              r"Call bn\.enable_float64\(\) first\.$"):
         bn.fitted_simulation(fitted)
     spec = bn.fitted_simulation(fitted, dtype="float32", duration=100.0, monitors=[bn.TemporalAverage(1.0)])
     ds = spec.run(progress=False)
@@ -114,10 +129,13 @@ def test_in_float32_mode_the_spec_asks_for_float64_or_takes_float32(fitted):
 
 def test_a_missing_or_damaged_file_is_refused_naming_it(fitted, tmp_path):
     missing = tmp_path / "nowhere.nc"
-    with pytest.raises(FitError, match=r"fit result file not found: '.*nowhere.nc'. Check the path"):
+    with pytest.raises(FitError, match=rf"^fit result file not found: {re.escape(repr(str(missing)))}\. Check the path "
+                                       r"and the working directory\.$"):
         bn.fitted_simulation(missing)
     path = tmp_path / "fit.nc"
     fitted.to_netcdf(path)
     path.write_bytes(path.read_bytes()[:2000])  # truncated
-    with pytest.raises(FitError, match=r"the fit result '.*fit.nc' cannot be read: .*Write it again: brainnet-cb fit"):
+    with pytest.raises(FitError, match=rf"^the fit result {re.escape(repr(str(path)))} cannot be read: it is "
+                                       r"truncated, damaged or of another format \(.+\)\. Write it again: "
+                                       r"brainnet-cb fit, or bn\.write_netcdf\(res, path\)\.$"):
         bn.fitted_simulation(path)
