@@ -257,6 +257,11 @@ def test_a_run_too_short_for_its_bold_monitor_is_refused_by_key_with_the_duratio
     cfg = config.apply_overrides(RunConfig(), [f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}",
                                                f"connectome.lengths={str(matrices / 'data' / 'l.npy')!r}",
                                                "monitors.eeg.enabled=false"])
-    with pytest.raises(ConfigError, match=r"27 volumes at TR = 720, the last at 19440; .*run.duration >= 20160"):
+    with pytest.raises(ConfigError, match=r"^monitors\.bold\.discard = 20000 drops every BOLD volume of the run "
+                                          r"\(run\.duration = 20159; 27 volumes at TR = 720, the last at 19440; ms\): "
+                                          r"set monitors\.bold\.discard below 19440 \(e\.g\. --set "
+                                          r"monitors\.bold\.discard=0\), or run\.duration >= 20160 \(--duration\); or "
+                                          r"monitors\.bold\.enabled = false for no BOLD\. run\.duration is in ms: "
+                                          r"20159 s is --duration 20159000$"):
         config.build_simulation(config.apply_overrides(cfg, ["run.duration=20159.0"]))
     assert config.build_simulation(config.apply_overrides(cfg, ["run.duration=20160.0"])).duration == 20160.0

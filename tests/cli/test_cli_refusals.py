@@ -149,8 +149,8 @@ def test_weights_without_lengths_name_the_key_that_runs_without_delays(tmp_path,
         section = config.loads(f'[connectome]\n{table}\nmissing_lengths = "zero"\n').connectome
         conn = config.build_connectome(section, tmp_path)
         assert conn.n_regions == 4 and not np.any(conn.lengths)
-    with pytest.raises(ConfigError, match='^connectome.missing_lengths = "none" is not allowed; allowed: "raise", '
-                                          '"zero"$'):
+    with pytest.raises(ConfigError, match=r'^connectome\.missing_lengths = "none" is not allowed; allowed: "raise", '
+                                          r'"zero"$'):
         config.loads('[connectome]\nmissing_lengths = "none"\n')
 
 
