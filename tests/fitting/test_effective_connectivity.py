@@ -525,17 +525,25 @@ def test_a_mask_without_finite_entries_is_refused(case):
                 fit_effective_connectivity(*args, target, mask, noise_shrinkage=0.0, shrinkage=lam)
 
 
+K_REFUSAL = (r"^CoombesByrne's 'k' does not add to its coupling input \('v'\), so it cannot hold the fixed point "
+             r"while the weights change; scan a parameter that does \(eta of CoombesByrne or MontbrioPazoRoxin\), or "
+             r"keep the structural weights\.$")
+
+
 def test_only_a_parameter_that_adds_to_the_input_can_hold_the_fixed_point(case):
     network, x = case["network"], case["fp"].values
     assert check_input_parameter(network, "eta", x) is None
     for parameter in ("k", "Delta"):
-        with pytest.raises(bn.FitError, match=rf"^CoombesByrne's '{parameter}' does not add to its coupling input"):
+        with pytest.raises(bn.FitError, match=rf"^CoombesByrne's '{parameter}' does not add to its coupling input "
+                                              r"\('v'\), so it cannot hold the fixed point while the weights "
+                                              r"change; scan a parameter that does \(eta of CoombesByrne or "
+                                              r"MontbrioPazoRoxin\), or keep the structural weights\.$"):
             check_input_parameter(network, parameter, x)
     with pytest.raises(bn.FitError, match=r"^CoombesByrne has no parameter 'G_nonexistent'\.$"):
         check_input_parameter(network, "G_nonexistent", x)
     # the fits check it themselves, before any work
     args = (case["network"], case["fp"], "k", case["sigma"], ROW, case["target"], ALL)
-    with pytest.raises(bn.FitError, match="^CoombesByrne's 'k' does not add to its coupling input"):
+    with pytest.raises(bn.FitError, match=K_REFUSAL):
         fit_effective_connectivity(*args, noise_shrinkage=0.0, shrinkage=0.01)
-    with pytest.raises(bn.FitError, match="^CoombesByrne's 'k' does not add to its coupling input"):
+    with pytest.raises(bn.FitError, match=K_REFUSAL):
         choose_connection_shrinkage(*args, None)

@@ -92,26 +92,42 @@ def test_edges_option_and_progress_reach_the_sweeps(conn, target, capsys):
 @pytest.mark.parametrize(
     "call,kwargs,message",
     [
-        ("grid", dict(seeds=[1, 1]), r"seeds must be distinct integers"),
-        ("grid", dict(seeds=[1], grid={"seed": [1, 2]}), r"give seeds= .* or a grid over 'seed', not both"),
-        ("grid", dict(grid={"eta_scale": [0.0, 1.0]}), r"unknown parameter 'eta_scale' in grid"),
+        ("grid", dict(seeds=[1, 1]), r"^seeds must be distinct integers \(one random key per noise realisation\), "
+                                     r"e\.g\. seeds=range\(4\); got \[1, 1\]\.$"),
+        ("grid", dict(seeds=[1], grid={"seed": [1, 2]}), r"^give seeds= \(realisations averaged at every point\) or a "
+                                                         r"grid over 'seed', not both\.$"),
+        ("grid", dict(grid={"eta_scale": [0.0, 1.0]}), r"^unknown parameter 'eta_scale' in grid; choose from the "
+                                                       r"parameters of CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\], "
+                                                       r"of Linear \['G'\], 'speed', 'seed', or 'noise_<state>' with "
+                                                       r"a state of \['r', 'v'\] \(e\.g\. 'noise_v'\)\.$"),
         ("grid", dict(grid={"eta_scale": [0.0]}, heterogeneity="thickness"),
-         r"heterogeneity must be None, 'strength' or an array of 4 values"),
-        ("grid", dict(grid={"eta_scale": [0.0]}, heterogeneity={"J": M}), r"heterogeneity is given for 'J'"),
-        ("grid", dict(keep_fc=1), r"keep_fc must be True or False"),
-        ("nm", dict(init={"G": np.ones(4)}), r"init\['G'\] must be a finite scalar"),
-        ("nm", dict(init={"seed": 1}), r"'seed' cannot be fitted; average over realisations with seeds="),
-        ("nm", dict(init={"G": 0.5}, bounds={"G": (1.0, 2.0)}), r"init\['G'\] = 0.5 lies outside bounds"),
+         r"^heterogeneity must be None, 'strength' or an array of 4 values \(one per region\); got 'thickness'\.$"),
+        ("grid", dict(grid={"eta_scale": [0.0]}, heterogeneity={"J": M}), r"^heterogeneity is given for 'J', which is "
+                                                                          r"not a parameter of CoombesByrne "
+                                                                          r"\['Delta', 'eta', 'k', 'v_syn'\]; pass "
+                                                                          r"heterogeneity=\{'<parameter>': map\}\.$"),
+        ("grid", dict(keep_fc=1), r"^keep_fc must be True or False; got 1\.$"),
+        ("nm", dict(init={"G": np.ones(4)}), r"^init\['G'\] must be a finite scalar \(Nelder-Mead fits global values; "
+                                             r"fit per-region values with bn\.fit_gradient or a heterogeneity "
+                                             r"scale\); got array\(\[1\., 1\., 1\., 1\.\]\)\.$"),
+        ("nm", dict(init={"seed": 1}), r"^'seed' cannot be fitted; average over realisations with seeds=\[\.\.\.\] "
+                                       r"instead\.$"),
+        ("nm", dict(init={"G": 0.5}, bounds={"G": (1.0, 2.0)}), r"^init\['G'\] = 0\.5 lies outside bounds \(1\.0, "
+                                                                r"2\.0\)\.$"),
         ("nm", dict(init={"G": 0.5}, bounds={"G": (-1.0, 2.0)}),
          r"^bounds\['G'\] = \(-1\.0, 2\.0\) reach outside the domain of 'G' \(coupling\.G\), \[0, inf\), the values "
          r"a fit searches\. Give bounds inside it, e\.g\. bounds=\{'G': \(0\.0, 2\.0\)\} \(None for the domain's "
          r"own end\)\.$"),
         ("nm", dict(init={"Delta": 1.0}, bounds={"Delta": (-0.5, None)}),
-         r"^bounds\['Delta'\] = \(-0\.5, None\) reach outside the domain of 'Delta' \(model\.Delta\), \[0, inf\), "
-         r".* e\.g\. bounds=\{'Delta': \(0\.0, None\)\}"),
+         r"^bounds\['Delta'\] = \(-0\.5, None\) reach outside the domain of 'Delta' \(model\.Delta\), \[0, inf\), the "
+         r"values a fit searches\. Give bounds inside it, e\.g\. bounds=\{'Delta': \(0\.0, None\)\} \(None for the "
+         r"domain's own end\)\.$"),
         ("nm", dict(init={"speed": 3.0}, bounds={"speed": (-1.0, 10.0)}),
-         r"^bounds\['speed'\] = \(-1\.0, 10\.0\) reach outside the domain of 'speed', \(0, inf\), "),
-        ("nm", dict(init={"G": 0.5}, step={"eta": 0.1}), r"step must map fitted names \['G'\] to widths > 0"),
+         r"^bounds\['speed'\] = \(-1\.0, 10\.0\) reach outside the domain of 'speed', \(0, inf\), the values a fit "
+         r"searches\. Give bounds inside it, e\.g\. bounds=\{'speed': \(0\.0, 10\.0\)\} \(None for the domain's own "
+         r"end\)\.$"),
+        ("nm", dict(init={"G": 0.5}, step={"eta": 0.1}), r"^step must map fitted names \['G'\] to widths > 0; got "
+                                                         r"\{'eta': 0\.1\}\.$"),
     ],
 )
 def test_bad_multi_parameter_fits_are_refused(conn, target, call, kwargs, message):

@@ -32,7 +32,7 @@ def test_an_error_in_a_job_is_raised_to_the_caller():
             raise ValueError("job 2 failed")
         return k
 
-    with pytest.raises(ValueError, match="job 2 failed"):
+    with pytest.raises(ValueError, match=r"^job 2 failed$"):
         side_by_side(job, range(4), 2)
 
 
