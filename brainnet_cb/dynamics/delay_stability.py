@@ -65,7 +65,7 @@ import numpy as np
 from ..errors import DynamicsError
 from .fixed_points import FixedPoint, fixed_point_near
 from .spectrum import delay_args, network_delays, point_of
-from .system import JacobianParts, build_network, in_float64, jacobian_parts
+from .system import JacobianParts, build_network, in_float64, jacobian_parts_compiled
 
 __all__ = ["delayed_unstable_roots", "unstable_root_count"]
 
@@ -233,5 +233,5 @@ def delayed_unstable_roots(model, connectome, coupling=None, *, speed=3.0, dt=No
     delay_args(speed, dt)  # before the fixed-point solve and its compilation
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
-    parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)
+    parts = jacobian_parts_compiled(jnp.asarray(x, jnp.float64), network.arrays, network.port)
     return unstable_root_count(parts, network.arrays.weights, network_delays(network, speed, dt))

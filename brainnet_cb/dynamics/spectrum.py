@@ -50,7 +50,7 @@ from ..errors import DynamicsError
 from ..units import to_mm_per_ms, to_ms
 from .delayed_roots import DelayedRootWarning, rightmost_root
 from .fixed_points import FixedPoint, as_state, fixed_point_near, fixed_point_of
-from .system import Network, assemble_jacobian, build_network, in_float64, jacobian_parts
+from .system import Network, build_network, in_float64, jacobian_parts_compiled, rhs_and_jacobian
 
 __all__ = ["network_jacobian", "network_spectrum", "delayed_leading_eigenvalue", "DelayedRootWarning", "point_of"]
 
@@ -97,7 +97,7 @@ def network_jacobian(model, connectome, coupling=None, *, at=None, normalize="ma
     """
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = jnp.asarray(point_of(network, at), jnp.float64)
-    J = np.asarray(assemble_jacobian(jacobian_parts(x, network.arrays, network.port), network.arrays.weights))
+    J = np.asarray(rhs_and_jacobian(x, network.arrays, network.port)[1])  # compiled once, as network_fixed_point's
     return _labelled_matrix(J, network)
 
 
@@ -139,7 +139,7 @@ def network_spectrum(model, connectome, coupling=None, *, at=None, normalize="ma
     """
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = jnp.asarray(point_of(network, at), jnp.float64)
-    J = np.asarray(assemble_jacobian(jacobian_parts(x, network.arrays, network.port), network.arrays.weights))
+    J = np.asarray(rhs_and_jacobian(x, network.arrays, network.port)[1])  # compiled once, as network_fixed_point's
     ev = np.linalg.eigvals(J)
     ev = ev[np.lexsort((-ev.imag, -ev.real))]
     return xr.DataArray(
@@ -281,7 +281,7 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
                                 f"got {value!r}.")
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
-    parts = jacobian_parts(jnp.asarray(x, jnp.float64), network.arrays, network.port)
+    parts = jacobian_parts_compiled(jnp.asarray(x, jnp.float64), network.arrays, network.port)
     lam, info = rightmost_root(parts, network.arrays.weights, network_delays(network, speed, dt),
                                tol=float(tol), max_iter=int(max_iter))
     if info["missed"] != 0:
