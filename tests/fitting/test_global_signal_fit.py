@@ -57,7 +57,7 @@ def test_fc_without_gsr_is_fitted_as_it_is_by_default():
 
 def test_bad_global_signal_is_refused(gsr_data):
     conn, fit, _ = gsr_data
-    with pytest.raises(FitError, match=r"global_signal must be True, False or 'auto'; got 'maybe'\."):
+    with pytest.raises(FitError, match=r"^global_signal must be True, False or 'auto'; got 'maybe'\.$"):
         fit_working_point(conn, fit, global_signal="maybe", **KW)
 
 
