@@ -40,9 +40,14 @@ def test_traced_substitution_differentiates_through_the_map(conn):
 
 
 def test_scale_is_unknown_without_a_map_and_maps_are_checked():
-    with pytest.raises(bn.SweepError, match=r"unknown parameter 'eta_scale' in grid"):
+    with pytest.raises(bn.SweepError, match=r"^unknown parameter 'eta_scale' in grid; choose from the parameters of "
+                                            r"CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\], of Linear \['G'\], "
+                                            r"'speed', 'seed', or 'noise_<state>' with a state of \['r', 'v'\] "
+                                            r"\(e\.g\. 'noise_v'\)\.$"):
         ParameterBook(bn.CoombesByrne()).lookup("eta_scale")
-    with pytest.raises(bn.SweepError, match=r"a heterogeneity map is given for 'J', which is not a parameter"):
+    with pytest.raises(bn.SweepError, match=r"^a heterogeneity map is given for 'J', which is not a parameter of "
+                                            r"CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\]\.$"):
         ParameterBook(bn.CoombesByrne(), maps={"J": M})
-    with pytest.raises(bn.SweepError, match=r"the heterogeneity map of 'eta' must be a finite 1-D array"):
+    with pytest.raises(bn.SweepError, match=r"^the heterogeneity map of 'eta' must be a finite 1-D array \(one value "
+                                            r"per region\); got shape \(1, 1\)\.$"):
         ParameterBook(bn.CoombesByrne(), maps={"eta": [[1.0]]})

@@ -37,11 +37,16 @@ def test_groups_of_regions_that_no_connection_joins_are_named(ten):
     w = conn.weights.copy()
     w[:5, 5:] = w[5:, :5] = 0.0
     conn = conn.replace(weights=w)
-    with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 .*' fall into 2 groups with no "
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 \(HCP group SC, mean of 7 subjects, "
+                                                      r"AAL2 80 cortical regions\)' fall into 2 groups with no "
                                                       r"connection between them \(5, 5 regions; the groups of "
                                                       r"'Precentral_L', 'Frontal_Mid_2_R'\): the model's FC between "
                                                       r"the groups is 0 at every working point, and 25 of the fitted "
-                                                      r"pairs are between them\.") as caught:
+                                                      r"pairs are between them\. Connect them \(homotopic_weights= "
+                                                      r"with labels that pair the hemispheres, or the tracts the "
+                                                      r"connectome lacks\), or fit each group on its own "
+                                                      r"\(connectome\.subset\(labels\) and the FC of those "
+                                                      r"labels\)\.$") as caught:
         res = fit_working_point(conn, fc, homotopic_weights=[0.0], **QUICK)
     assert caught[0].filename == __file__
     np.testing.assert_array_equal(res["fc"].values[:5, 5:], 0.0)
@@ -58,14 +63,19 @@ def test_after_global_signal_regression_the_groups_fc_is_called_the_regressions_
     w = conn.weights.copy()
     w[:5, 5:] = w[5:, :5] = 0.0
     conn = conn.replace(weights=w)
-    with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 .*' fall into 2 groups with no "
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 \(HCP group SC, mean of 7 subjects, "
+                                                      r"AAL2 80 cortical regions\)' fall into 2 groups with no "
                                                       r"connection between them \(5, 5 regions; the groups of "
                                                       r"'Precentral_L', 'Frontal_Mid_2_R'\): the model's fluctuations "
                                                       r"in different groups are uncorrelated at every working point; "
-                                                      r"after the global signal regression \(global_signal\) their "
-                                                      r"FC is not 0 but the regression's negative artefact \(mean "
+                                                      r"after the global signal regression \(global_signal\) their FC "
+                                                      r"is not 0 but the regression's negative artefact \(mean "
                                                       r"-0\.393, from -0\.691 to -0\.029 at the chosen point\)\. 25 "
-                                                      r"of the fitted pairs are between them\. Connect them") as caught:
+                                                      r"of the fitted pairs are between them\. Connect them "
+                                                      r"\(homotopic_weights= with labels that pair the hemispheres, "
+                                                      r"or the tracts the connectome lacks\), or fit each group on "
+                                                      r"its own \(connectome\.subset\(labels\) and the FC of those "
+                                                      r"labels\)\.$") as caught:
         res = fit_working_point(conn, fc, homotopic_weights=[0.0], global_signal=True, **QUICK)
     assert caught[0].filename == __file__ and res.attrs["global_signal_regression"] == 1
     between = res["fc"].values[:5, 5:]
@@ -78,14 +88,18 @@ def test_after_global_signal_regression_an_isolated_regions_fc_is_called_the_reg
     conn, fc, _ = ten
     w = conn.weights.copy()
     w[2, :] = w[:, 2] = 0.0
-    with pytest.warns(bn.IsolatedRegionWarning, match=r"^region 'Frontal_Sup_2_L' has no connection to another "
-                                                      r"region of 'hcp80 .*': the model's fluctuations of this region "
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^region 'Frontal_Sup_2_L' has no connection to another region "
+                                                      r"of 'hcp80 \(HCP group SC, mean of 7 subjects, AAL2 80 "
+                                                      r"cortical regions\)': the model's fluctuations of this region "
                                                       r"are uncorrelated with every other region's at every working "
                                                       r"point; after the global signal regression \(global_signal\) "
                                                       r"the FC of its pairs is not 0 but the regression's negative "
                                                       r"artefact \(mean -0\.033, from -0\.078 to -0\.006 at the "
-                                                      r"chosen point\)\. 9 of the fitted pairs are among them\. "
-                                                      r"Drop such regions") as caught:
+                                                      r"chosen point\)\. 9 of the fitted pairs are among them\. Drop "
+                                                      r"such regions from the connectome and the FC "
+                                                      r"\(connectome\.subset\(labels\) and the FC of those labels\), "
+                                                      r"or give them connections \(homotopic_weights= with labels "
+                                                      r"that pair the hemispheres\)\.$") as caught:
         res = fit_working_point(conn.replace(weights=w), fc, homotopic_weights=[0.0], global_signal=True, **QUICK)
     others = np.delete(res["fc"].values[2], 2)
     assert np.all(others < 0) and f"mean {others.mean():.3f}, from {others.min():.3f}" in str(caught[0].message)
@@ -95,8 +109,11 @@ def test_a_test_fc_equal_to_the_fitted_one_is_not_called_held_out(ten):
     """The same FC (or its float32 copy) as empirical_fc and test_fc: test_corr equals fit_corr, a fit score."""
     conn, fc, fc_test = ten
     for test in (fc, fc.values.astype(np.float32)):
-        with pytest.warns(NotHeldOutWarning, match=r"^test_fc equals empirical_fc on every pair it scores: "
-                                                   r"test_corr is then the fit score, not a held-out one\.") as caught:
+        with pytest.warns(NotHeldOutWarning, match=r"^test_fc equals empirical_fc on every pair it scores: test_corr "
+                                                   r"is then the fit score, not a held-out one\. Pass the FC of other "
+                                                   r"subjects \(or of the other half of each time series\) as "
+                                                   r"test_fc, or holdout='edges' to score connections never "
+                                                   r"fitted\.$") as caught:
             res = fit_working_point(conn, fc, test_fc=test, homotopic_weights=[0.0], **QUICK)
         assert caught[0].filename == __file__
         assert res.attrs["test_corr"] == pytest.approx(res.attrs["fit_corr"], abs=1e-6)
@@ -151,12 +168,19 @@ def test_a_score_below_the_structural_baseline_is_said(hcp):
     with pytest.warns(BelowBaselineWarning,
                       match=r"^the working point's FC correlates 0\.446 with the held-out FC \(test_corr\), below the "
                             r"structural baseline corr\(SC, FC\) of 0\.518 on the same pairs: the model predicts it "
-                            r"less well than the weights themselves\.") as caught:
+                            r"less well than the weights themselves\. Widen the scan \(values=, fractions=, "
+                            r"weight_exponents=, homotopic_weights=\), keep regional_noise= and "
+                            r"effective_connectivity= on, and check that the weights are tract strengths in the FC's "
+                            r"region order\.$") as caught:
         fit_working_point(conn, fc, test_fc=fc_test, **quick)
     assert caught[0].filename == __file__
     with pytest.warns(BelowBaselineWarning,
-                      match=r"^the working point's FC correlates 0\.252 with the fitted FC \(fit_corr; no held-out "
-                            r"FC given\), below the structural baseline corr\(SC, FC\) of 0\.321 on the same pairs"):
+                      match=r"^the working point's FC correlates 0\.252 with the fitted FC \(fit_corr; no held-out FC "
+                            r"given\), below the structural baseline corr\(SC, FC\) of 0\.321 on the same pairs: the "
+                            r"model predicts it less well than the weights themselves\. Widen the scan \(values=, "
+                            r"fractions=, weight_exponents=, homotopic_weights=\), keep regional_noise= and "
+                            r"effective_connectivity= on, and check that the weights are tract strengths in the FC's "
+                            r"region order\.$"):
         fit_working_point(conn, fc, **quick)
     with warnings.catch_warnings():
         warnings.simplefilter("error", BelowBaselineWarning)

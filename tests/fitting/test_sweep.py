@@ -139,15 +139,26 @@ def test_missing_pairs_of_the_target_are_not_scored(conn, emp):
     sparse[2, 3] = sparse[3, 2] = 0.4
     np.fill_diagonal(sparse, 1.0)
     flat = np.where(np.isnan(missing), np.nan, 0.3)
-    for target_fc, message in ((sparse, r"empirical_fc has 2 pair\(s\) of regions present \(the others missing: NaN\); "
-                                        r"a correlation needs at least 3"),
-                               (flat, r"empirical_fc has the same value \(0.3\) at every pair present"),
-                               (np.where(np.eye(6, dtype=bool), 1.0, 0.3), r"empirical_fc has the same value "
-                                                                            r"\(0.3\) at every pair of regions,")):
+    for target_fc, message in ((sparse, r"^empirical_fc has 2 pair\(s\) of regions present \(the others missing: "
+                                        r"NaN\); a correlation needs at least 3\.$"),
+                               (flat, r"^empirical_fc has the same value \(0\.3\) at every pair present \(the others "
+                                      r"missing: NaN\), so its correlation with any model FC is undefined; pass the "
+                                      r"FC matrix of the data \(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation "
+                                      r"matrix\)\.$"),
+                               (np.where(np.eye(6, dtype=bool), 1.0, 0.3), r"^empirical_fc has the same value "
+                                                                           r"\(0\.3\) at every pair of regions, so "
+                                                                           r"its correlation with any model FC is "
+                                                                           r"undefined; pass the FC matrix of the "
+                                                                           r"data \(e\.g\. bn\.read_fc or "
+                                                                           r"bn\.fc_matrix of a correlation "
+                                                                           r"matrix\)\.$")):
         with pytest.raises(bn.SweepError, match=message):
             bn.sweep(bn.CoombesByrne(), conn, {"G": [0.5]}, empirical_fc=target_fc, progress=False, **RUN)
-    with pytest.raises(bn.DataError, match=r"this fit needs every pair \(bn.fit_working_point, bn.sweep, bn.fit_grid "
-                                          r"and bn.fit_nelder_mead leave missing pairs out\)"):
+    with pytest.raises(bn.DataError, match=r"^empirical FC must be finite off the diagonal; got nan at \[0, 2\] from "
+                                           r"empirical_fc \(10 non-finite entries\)\. Drop the regions without data "
+                                           r"from the FC and the connectome \(Connectome\.subset\), or fill them; "
+                                           r"this fit needs every pair \(bn\.fit_working_point, bn\.sweep, "
+                                           r"bn\.fit_grid and bn\.fit_nelder_mead leave missing pairs out\)\.$"):
         bn.fit_gradient(bn.CoombesByrne(), conn, target, init={"G": 0.5}, steps=1, progress=False, **RUN)
 
 
@@ -175,50 +186,93 @@ N6 = r"\(6,\)"
 @pytest.mark.parametrize(
     "kwargs,error,message",
     [
-        (dict(grid={}), bn.SweepError, r"grid must be a non-empty dict \{name: values\}"),
-        (dict(grid=[0.1, 0.2]), bn.SweepError, r"grid must be a non-empty dict"),
+        (dict(grid={}), bn.SweepError, r"^grid must be a non-empty dict \{name: values\}, e\.g\. "
+                                        r"grid=\{'G': np\.linspace\(0, 2, 32\)\}; got \{\}\.$"),
+        (dict(grid=[0.1, 0.2]), bn.SweepError, r"^grid must be a non-empty dict \{name: values\}, e\.g\. "
+                                                r"grid=\{'G': np\.linspace\(0, 2, 32\)\}; got \[0\.1, 0\.2\]\.$"),
         (dict(grid={"J": [1.0]}), bn.SweepError,
-         r"unknown parameter 'J' in grid; choose from the parameters of CoombesByrne \['Delta', 'eta', 'k', "
-         r"'v_syn'\], of Linear \['G'\], 'speed', 'seed', or 'noise_<state>' with a state of \['r', 'v'\]"),
-        (dict(grid={"noise_w": [1.0]}), bn.SweepError, r"unknown parameter 'noise_w' in grid"),
+         r"^unknown parameter 'J' in grid; choose from the parameters of CoombesByrne \['Delta', 'eta', 'k', "
+         r"'v_syn'\], of Linear \['G'\], 'speed', 'seed', or 'noise_<state>' with a state of \['r', 'v'\] \(e\.g\. "
+         r"'noise_v'\)\.$"),
+        (dict(grid={"noise_w": [1.0]}), bn.SweepError, r"^unknown parameter 'noise_w' in grid; choose from the "
+                                                       r"parameters of CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\], "
+                                                       r"of Linear \['G'\], 'speed', 'seed', or 'noise_<state>' with "
+                                                       r"a state of \['r', 'v'\] \(e\.g\. 'noise_v'\)\.$"),
         (dict(grid={"G": np.ones((2, 4))}), bn.SweepError,
-         r"grid\['G'\] must have shape \(k,\) \(k values\) or \(k, 6\) \(k rows of one value per region\), "
-         r"k >= 1; got shape \(2, 4\)"),
-        (dict(grid={"G": 0.5}), bn.SweepError, r"grid\['G'\] must have shape .*got shape \(\)"),
-        (dict(grid={"G": []}), bn.SweepError, r"grid\['G'\] must have shape .*got shape \(0,\)"),
-        (dict(grid={"G": np.ones((2, 6, 1))}), bn.SweepError, r"got shape \(2, 6, 1\)"),
-        (dict(grid={"speed": np.ones((2, 6))}), bn.SweepError, r"grid\['speed'\] must have shape \(k,\) \(k values\)"),
-        (dict(grid={"speed": [3.0, 0.0]}), bn.SweepError, r"grid\['speed'\] must be conduction speeds > 0"),
-        (dict(grid={"seed": [0.5]}), bn.SweepError, r"grid\['seed'\] must be integers"),
-        (dict(grid={"G": [0.1, np.nan]}), bn.SweepError, r"grid\['G'\] must be finite"),
+         r"^grid\['G'\] must have shape \(k,\) \(k values\) or \(k, 6\) \(k rows of one value per region\), k >= 1; "
+         r"got shape \(2, 4\)\.$"),
+        (dict(grid={"G": 0.5}), bn.SweepError, r"^grid\['G'\] must have shape \(k,\) \(k values\) or \(k, 6\) \(k "
+                                               r"rows of one value per region\), k >= 1; got shape \(\)\.$"),
+        (dict(grid={"G": []}), bn.SweepError, r"^grid\['G'\] must have shape \(k,\) \(k values\) or \(k, 6\) \(k rows "
+                                              r"of one value per region\), k >= 1; got shape \(0,\)\.$"),
+        (dict(grid={"G": np.ones((2, 6, 1))}), bn.SweepError, r"^grid\['G'\] must have shape \(k,\) \(k values\) or "
+                                                              r"\(k, 6\) \(k rows of one value per region\), k >= 1; "
+                                                              r"got shape \(2, 6, 1\)\.$"),
+        (dict(grid={"speed": np.ones((2, 6))}), bn.SweepError, r"^grid\['speed'\] must have shape \(k,\) \(k "
+                                                               r"values\), k >= 1; got shape \(2, 6\)\.$"),
+        (dict(grid={"speed": [3.0, 0.0]}), bn.SweepError, r"^grid\['speed'\] must be conduction speeds > 0 \(mm/ms\); "
+                                                          r"got \[3\.0, 0\.0\]\.$"),
+        (dict(grid={"seed": [0.5]}), bn.SweepError, r"^grid\['seed'\] must be integers \(one random key per run\); "
+                                                    r"got \[0\.5\]\.$"),
+        (dict(grid={"G": [0.1, np.nan]}), bn.SweepError, r"^grid\['G'\] must be finite; got \[0\.1, nan\]\.$"),
         (dict(grid={"G": [0.1, 0.1, 0.2]}), bn.SweepError,
          r"^grid\['G'\] repeats 0\.1 \(2 times\): each value of a grid is one coordinate of the result \(a repeat "
          r"is run again for nothing, and \.sel cannot pick it\)\. Give each value once, e\.g\. grid\['G'\] = "
          r"\[0\.1, 0\.2\]\.$"),
-        (dict(grid={"seed": [3, 1, 3]}), bn.SweepError, r"^grid\['seed'\] repeats 3 \(2 times\): .* = \[3, 1\]\.$"),
-        (dict(grid={"G": ["a"]}), bn.SweepError, r"grid\['G'\] must be numbers"),
-        (dict(grid={"noise_v": [-0.1]}), bn.SweepError, r"grid\['noise_v'\] noise amplitudes must be >= 0"),
-        (dict(grid={"Delta": [-1.0]}), bn.ModelError, r"Delta"),
-        (dict(memory="lots"), bn.SweepError, r"memory must be a number of bytes or a string such as '2 GiB'"),
-        (dict(memory=-5), bn.SweepError, r"memory must be a positive number of bytes"),
-        (dict(batch_size=0), bn.SweepError, r"batch_size must be a positive integer; got 0"),
-        (dict(client="tcp://x"), bn.SweepError, r"client must be a dask.distributed.Client .* got str"),
-        (dict(signal="bold"), bn.SweepError, r"signal 'bold' is not an output of the monitors .* choose one of \['r', 'v'\]"),
-        (dict(keep=("eeg",)), bn.SweepError, r"keep=\['eeg'\]: \['eeg'\] are not outputs of the monitors"),
-        (dict(summaries={"m": 3}), bn.SweepError, r"summaries must be a dict \{name: function\(run_dataset\)\}"),
-        (dict(summaries={"fc_corr": len}), bn.SweepError, r"summary names \['fc_corr'\] clash"),
-        (dict(empirical_fc=np.ones((6, 5))), bn.DataError, r"empirical FC must be a square \(n, n\) matrix; got shape \(6, 5\)"),
-        (dict(empirical_fc=np.triu(np.ones((6, 6)))), bn.DataError, r"empirical FC must be symmetric"),
+        (dict(grid={"seed": [3, 1, 3]}), bn.SweepError, r"^grid\['seed'\] repeats 3 \(2 times\): each value of a grid "
+                                                        r"is one coordinate of the result \(a repeat is run again for "
+                                                        r"nothing, and \.sel cannot pick it\)\. Give each value once, "
+                                                        r"e\.g\. grid\['seed'\] = \[3, 1\]\.$"),
+        (dict(grid={"G": ["a"]}), bn.SweepError, r"^grid\['G'\] must be numbers; got \['a'\]\.$"),
+        (dict(grid={"noise_v": [-0.1]}), bn.SweepError, r"^grid\['noise_v'\] noise amplitudes must be >= 0; got "
+                                                        r"\[-0\.1\]\.$"),
+        (dict(grid={"Delta": [-1.0]}), bn.ModelError,
+         r"^CoombesByrne\.Delta must lie in \[0\.0, inf\]; got np\.float64\(-1\.0\)\.$"),
+        (dict(memory="lots"), bn.SweepError, r"^memory must be a number of bytes or a string such as '2 GiB'; got "
+                                             r"'lots'\.$"),
+        (dict(memory=-5), bn.SweepError, r"^memory must be a positive number of bytes or a string such as '2 GiB'; "
+                                         r"got -5\.$"),
+        (dict(batch_size=0), bn.SweepError, r"^batch_size must be a positive integer; got 0\.$"),
+        (dict(client="tcp://x"), bn.SweepError, r"^client must be a dask\.distributed\.Client \(e\.g\. "
+                                                r"Client\(LocalCluster\(n_workers=2\)\)\) or None to run here; got "
+                                                r"str\.$"),
+        (dict(signal="bold"), bn.SweepError, r"^signal 'bold' is not an output of the monitors "
+                                             r"\['TemporalAverage\(period=2\.0\)'\]; choose one of \['r', 'v'\] \(add "
+                                             r"e\.g\. bn\.Bold\(tr=720\.0\) to monitors for 'bold'\)\.$"),
+        (dict(keep=("eeg",)), bn.SweepError, r"^keep=\['eeg'\]: \['eeg'\] are not outputs of the monitors; choose "
+                                             r"from \['r', 'v', 'fc'\]\.$"),
+        (dict(summaries={"m": 3}), bn.SweepError, r"^summaries must be a dict \{name: function\(run_dataset\)\}; got "
+                                                  r"\{'m': 3\}\.$"),
+        (dict(summaries={"fc_corr": len}), bn.SweepError, r"^summary names \['fc_corr'\] clash with built-in "
+                                                          r"summaries \['fc_corr', 'fc_rmse', 'fcd_ks', 'fc_mean', "
+                                                          r"'gs_var', 'gs_fraction', 'diverged', 'diverged_at'\] or "
+                                                          r"grid names; rename them\.$"),
+        (dict(empirical_fc=np.ones((6, 5))), bn.DataError, r"^empirical FC must be a square \(n, n\) matrix; got "
+                                                           r"shape \(6, 5\) from empirical_fc\. Pass the full matrix, "
+                                                           r"not an upper triangle or a time series \(see "
+                                                           r"read_timeseries\)\.$"),
+        (dict(empirical_fc=np.triu(np.ones((6, 6)))), bn.DataError, r"^empirical FC must be symmetric; FC\[0, 1\] = 1 "
+                                                                    r"but FC\[1, 0\] = 0 \(from empirical_fc\)\. "
+                                                                    r"Check that the file holds a correlation matrix; "
+                                                                    r"symmetrize with \(m \+ m\.T\) / 2 only if the "
+                                                                    r"difference is rounding\.$"),
         (dict(empirical_fc=np.eye(5)), bn.SweepError,
-         r"empirical_fc has 5 regions but the connectome 'rand6' has 6"),
+         r"^empirical_fc has 5 regions but the connectome 'rand6' has 6; pass the FC of the simulated regions "
+         r"\(labelled, to align by label\)\.$"),
         (dict(empirical_fc=bn.fc_matrix(np.eye(6), list("abcdef"))), bn.DataError,
-         r"6 connectome regions are missing from the data"),
+         r"^data \(6 regions\) does not match connectome 'rand6' \(6 regions\): 6 connectome regions are missing from "
+         r"the data: \['r0', 'r1', 'r2', 'r3', 'r4', \.\.\. and 1 more\]; 6 data regions are not in the connectome: "
+         r"\['a', 'b', 'c', 'd', 'e', \.\.\. and 1 more\]\. The connectome has the default labels r0, r1, \.\.\. \(it "
+         r"was made without labels=\): give it the data's region labels, "
+         r"conn\.replace\(labels=data\.region_i\.values\), or, if the data is already in the connectome's region "
+         r"order, pass it without labels \(data\.values\)\.$"),
         (dict(empirical_fcd=np.eye(30), fcd_window=1.0), bn.SweepError,
-         r"fcd_window = 1 s \(500 samples of 'r'\) is longer than the simulated series: 140 samples \(0.28 s\) "
-         r"after discarding 0.02 s. Use a shorter window or a longer duration."),
-        (dict(dt=-1.0), bn.SimulationError, r"dt must be a finite time > 0"),
+         r"^fcd_window = 1 s \(500 samples of 'r'\) is longer than the simulated series: 140 samples \(0\.28 s\) "
+         r"after discarding 0\.02 s\. Use a shorter window or a longer duration\.$"),
+        (dict(dt=-1.0), bn.SimulationError, r"^dt must be a finite time > 0 \(ms\); got -1\.0\.$"),
         (dict(monitors=[]), bn.MonitorError, r"^monitors is empty: a run records nothing without at least one "
-                                             r"monitor\. Pass one, e\.g\. monitors=\[bn\.TemporalAverage\(1\.0\)\]"),
+                                             r"monitor\. Pass one, e\.g\. monitors=\[bn\.TemporalAverage\(1\.0\)\], "
+                                             r"or omit monitors for the default\.$"),
     ],
 )
 def test_bad_sweeps_are_refused(conn, kwargs, error, message):
@@ -235,8 +289,11 @@ def test_a_target_on_another_scale_is_warned_about_once_and_scored_not_refused_a
     # not see the scale; the RMSE does)
     kw = dict(RUN, duration=60.0)
     scaled = emp * 250.0
-    with pytest.warns(bn.FCScaleWarning, match=r"off the diagonal, where a correlation is within \[-1, 1\] and its "
-                                               r"Fisher z within \+-5: it looks like a covariance"):
+    with pytest.warns(bn.FCScaleWarning, match=r"^empirical_fc has entries up to 82 in size off the diagonal, where a "
+                                               r"correlation is within \[-1, 1\] and its Fisher z within \+-5: it "
+                                               r"looks like a covariance\. Simulated FC is a correlation, and fits "
+                                               r"compare their values, means and spreads: pass the correlation matrix "
+                                               r"\(np\.corrcoef of the series, or bn\.fc\)\.$"):
         res = bn.sweep(bn.CoombesByrne(), conn, {"G": [0.5]}, empirical_fc=scaled, keep=("fc",), progress=False,
                        **kw)
     f = res.fc.isel(G=0)
