@@ -575,33 +575,46 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(parameter="nope"), r"parameter 'nope' is not a parameter of CoombesByrne"),
-        (dict(values=[]), r"values must be a non-empty 1-D sequence"),
-        (dict(fractions=[0.0, 1.0]), r"fractions must be > 0 \(G / G_ref\)"),
-        (dict(weight_exponents=[1.0, 0.0]), r"weight_exponents must be > 0 \(W \*\* gamma of the normalised "
-                                            r"weights\); got \[0.0, 1.0\]"),
-        (dict(weight_exponents=[np.nan]), r"weight_exponents must be a non-empty 1-D sequence of finite numbers"),
-        (dict(extend_exponents="yes"), r"extend_exponents must be True or False; got 'yes'"),
-        (dict(homotopic_weights=[0.0, -0.5]), r"homotopic_weights must be >= 0 \(fractions of the largest weight\); "
-                                              r"got \[-0.5, 0.0\]"),
-        (dict(homotopic_weights=[np.inf]), r"homotopic_weights must be a non-empty 1-D sequence of finite numbers"),
-        (dict(heterogeneity="degree"), r"heterogeneity must be None, 'strength' or an array of 80 values"),
-        (dict(heterogeneity=np.ones(80)), r"the heterogeneity map is constant"),
-        (dict(heterogeneity=np.ones(3)), r"got shape \(3,\)"),
-        (dict(noise=0.1), r"noise must be bn.Additive"),
-        (dict(seeds=0), r"seeds must be an integer >= 1; got 0"),
-        (dict(control_variate="yes"), r"control_variate must be True or False; got 'yes'"),
-        (dict(regional_noise=1), r"regional_noise must be True or False; got 1"),
-        (dict(effective_connectivity="no"), r"effective_connectivity must be True or False; got 'no'"),
-        (dict(parameter="k", values=[0.5, 1.0]), r"effective_connectivity=True: CoombesByrne's 'k' does not add to "
-                                                 r"its coupling input \('v'\)"),
-        (dict(workers=0), r"workers must be an integer >= 1; got 0"),
-        (dict(workers=2.0), r"workers must be an integer >= 1; got 2.0"),
-        (dict(holdout="time"), r"holdout must be None or 'edges'; got 'time'"),
-        (dict(duration=60_000.0), r"too short|shorter than one period"),
-        (dict(band=(0.01, 1.0)), r"^band must satisfy 0 < low < high < Nyquist frequency; got band=\(0.01, 1\) Hz "
-                                 r"and Nyquist = 0.694444 Hz"),  # was: "duration 288 s is too short for the band-pass"
-        (dict(model="CB"), r"model must be a node model"),
+        (dict(parameter="nope"), r"^parameter 'nope' is not a parameter of CoombesByrne; choose from \['Delta', "
+                                 r"'eta', 'k', 'v_syn'\]\.$"),
+        (dict(values=[]), r"^values must be a non-empty 1-D sequence of finite numbers; got \[\]\.$"),
+        (dict(fractions=[0.0, 1.0]), r"^fractions must be > 0 \(G / G_ref\); got \[0\.0, 1\.0\]\.$"),
+        (dict(weight_exponents=[1.0, 0.0]), r"^weight_exponents must be > 0 \(W \*\* gamma of the normalised "
+                                            r"weights\); got \[0\.0, 1\.0\]\.$"),
+        (dict(weight_exponents=[np.nan]), r"^weight_exponents must be a non-empty 1-D sequence of finite numbers; got "
+                                          r"\[nan\]\.$"),
+        (dict(extend_exponents="yes"), r"^extend_exponents must be True or False; got 'yes'\.$"),
+        (dict(homotopic_weights=[0.0, -0.5]), r"^homotopic_weights must be >= 0 \(fractions of the largest weight\); "
+                                              r"got \[-0\.5, 0\.0\]\.$"),
+        (dict(homotopic_weights=[np.inf]), r"^homotopic_weights must be a non-empty 1-D sequence of finite numbers; "
+                                           r"got \[inf\]\.$"),
+        (dict(heterogeneity="degree"), r"^heterogeneity must be None, 'strength' or an array of 80 values \(one per "
+                                       r"region\); got 'degree'\.$"),
+        (dict(heterogeneity=np.ones(80)), r"^the heterogeneity map is constant; give a map that varies across "
+                                          r"regions\.$"),
+        (dict(heterogeneity=np.ones(3)), r"^heterogeneity must be None, 'strength' or a finite array of shape \(80,\) "
+                                         r"\(one value per region\); got shape \(3,\)\.$"),
+        (dict(noise=0.1), r"^noise must be bn\.Additive\(\.\.\.\); got 0\.1\.$"),
+        (dict(seeds=0), r"^seeds must be an integer >= 1; got 0\.$"),
+        (dict(control_variate="yes"), r"^control_variate must be True or False; got 'yes'\.$"),
+        (dict(regional_noise=1), r"^regional_noise must be True or False; got 1\.$"),
+        (dict(effective_connectivity="no"), r"^effective_connectivity must be True or False; got 'no'\.$"),
+        (dict(parameter="k", values=[0.5, 1.0]), r"^effective_connectivity=True: CoombesByrne's 'k' does not add to "
+                                                 r"its coupling input \('v'\), so it cannot hold the fixed point "
+                                                 r"while the weights change; scan a parameter that does \(eta of "
+                                                 r"CoombesByrne or MontbrioPazoRoxin\), or keep the structural "
+                                                 r"weights\. \(effective_connectivity=False\)$"),
+        (dict(workers=0), r"^workers must be an integer >= 1; got 0\.$"),
+        (dict(workers=2.0), r"^workers must be an integer >= 1; got 2\.0\.$"),
+        (dict(holdout="time"), r"^holdout must be None or 'edges'; got 'time'\.$"),
+        (dict(duration=60_000.0), r"^duration 60 s minus the 30-s discard is shorter than one period of the band's "
+                                  r"low edge \(100 s\); FC would be dominated by the filter\. Simulate longer, or "
+                                  r"pass band=None\.$"),
+        # was: "duration 288 s is too short for the band-pass"
+        (dict(band=(0.01, 1.0)), r"^band must satisfy 0 < low < high < Nyquist frequency; got band=\(0\.01, 1\) Hz "
+                                 r"and Nyquist = 0\.694444 Hz \(sampling interval 0\.72 s\)\. Choose a band inside "
+                                 r"\(0, Nyquist\) or sample more often\.$"),
+        (dict(model="CB"), r"^model must be a node model such as bn\.CoombesByrne\(\); got 'CB'\.$"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(hcp, kwargs, message):
@@ -610,11 +623,15 @@ def test_bad_input_is_refused_before_any_work(hcp, kwargs, message):
 
 
 def test_targets_must_match_the_connectome(hcp):
-    with pytest.raises(FitError, match=r"empirical_fc has 3 regions but the connectome"):
+    with pytest.raises(FitError, match=r"^empirical_fc has 3 regions but the connectome 'hcp80 \(HCP group SC, mean "
+                                       r"of 7 subjects, AAL2 80 cortical regions\)' has 80; pass the FC of the "
+                                       r"simulated regions \(labelled, to align by label\)\.$"):
         fit_working_point(hcp.connectome, np.eye(3), progress=False)
-    with pytest.raises(FitError, match=r"pass it without test_fc"):
+    with pytest.raises(FitError, match=r"^holdout='edges' scores the held-out edges of empirical_fc; pass it without "
+                                       r"test_fc \(or drop holdout to score test_fc\)\.$"):
         fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=hcp.fc_test, holdout="edges", progress=False)
-    with pytest.raises(FitError, match=r"connectome must be a bn.Connectome"):
+    with pytest.raises(FitError, match=r"^connectome must be a bn\.Connectome; got ndarray: make one from a weights "
+                                       r"matrix with bn\.Connectome\(weights, lengths\)\.$"):
         fit_working_point(np.eye(80), hcp.fc_fit, progress=False)
 
 
@@ -625,28 +642,36 @@ def _constant(n, value=0.3):
 
 
 def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
-    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.3\) at every pair of regions, "
-                                       r"so its correlation with any model FC is undefined"):
+    with pytest.raises(FitError, match=r"^empirical_fc has the same value \(0\.3\) at every pair of regions, so its "
+                                       r"correlation with any model FC is undefined; pass the FC matrix of the data "
+                                       r"\(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation matrix\)\.$"):
         fit_working_point(hcp.connectome, _constant(80), test_fc=hcp.fc_test, progress=False)
-    with pytest.raises(FitError, match=r"test_fc has the same value \(0.3\) at every pair of regions"):
+    with pytest.raises(FitError, match=r"^test_fc has the same value \(0\.3\) at every pair of regions, so its "
+                                       r"correlation with any model FC is undefined; pass the FC matrix of the data "
+                                       r"\(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation matrix\)\.$"):
         fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=_constant(80), progress=False)
     # held-out edges: the fitted half alone is checked (here constant, the other half not)
     fit_mask, _ = _edge_masks(80, "edges", 0)
     fc = np.asarray(hcp.fc_fit, dtype=float).copy()
     iu = np.triu_indices(80, 1)
     fc[iu[0][fit_mask], iu[1][fit_mask]] = fc[iu[1][fit_mask], iu[0][fit_mask]] = 0.25
-    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.25\) at every fitted pair"):
+    with pytest.raises(FitError, match=r"^empirical_fc has the same value \(0\.25\) at every fitted pair of regions, "
+                                       r"so its correlation with any model FC is undefined; pass the FC matrix of the "
+                                       r"data \(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation matrix\)\.$"):
         fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
     fc = np.asarray(hcp.fc_fit, dtype=float).copy()
     fc[iu[0][~fit_mask], iu[1][~fit_mask]] = fc[iu[1][~fit_mask], iu[0][~fit_mask]] = 0.25
-    with pytest.raises(FitError, match=r"empirical_fc has the same value \(0.25\) at every scored pair"):
+    with pytest.raises(FitError, match=r"^empirical_fc has the same value \(0\.25\) at every scored pair of regions, "
+                                       r"so its correlation with any model FC is undefined; pass the FC matrix of the "
+                                       r"data \(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation matrix\)\.$"):
         fit_working_point(hcp.connectome, fc, holdout="edges", progress=False)
     three = bn.Connectome(weights=1.0 - np.eye(3), lengths=30.0 * (1.0 - np.eye(3)))
-    with pytest.raises(FitError, match=r"empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
-                                       r"least 3 \(holdout='edges' fits one half of the pairs present"):
+    with pytest.raises(FitError, match=r"^empirical_fc has 1 fitted pair\(s\) of regions; a correlation needs at "
+                                       r"least 3 \(holdout='edges' fits one half of the pairs present and scores the "
+                                       r"other: pass a larger network, or test_fc without holdout\)\.$"):
         fit_working_point(three, [[1.0, 0.4, 0.2], [0.4, 1.0, 0.3], [0.2, 0.3, 1.0]], holdout="edges", progress=False)
     two = bn.Connectome(weights=[[0.0, 1.0], [1.0, 0.0]], lengths=[[0.0, 30.0], [30.0, 0.0]])
-    with pytest.raises(FitError, match=r"empirical_fc has 1 pair\(s\) of regions; a correlation needs at least 3"):
+    with pytest.raises(FitError, match=r"^empirical_fc has 1 pair\(s\) of regions; a correlation needs at least 3\.$"):
         fit_working_point(two, [[1.0, 0.4], [0.4, 1.0]], progress=False)
 
 
