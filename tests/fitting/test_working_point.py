@@ -706,15 +706,18 @@ def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refuse
     conn = hcp.connectome
     w = np.asarray(conn.weights)
     triangle = conn.replace(weights=np.triu(w))  # one triangle of a symmetric matrix: no closed loop
-    no_loop = r"has no closed loop of connections \({}\): the coupling feeds nothing back, so there is no working " \
-              r"point to find\. Pass the full weight matrix \(conn\.symmetrized\('max'\) fills the other triangle"
+    hcp80 = r"^the connectome 'hcp80 \(HCP group SC, mean of 7 subjects, AAL2 80 cortical regions\)' "
+    no_loop = hcp80 + (r"has no closed loop of connections \({}\): the coupling feeds nothing back, so there is no "
+                       r"working point to find\. Pass the full weight matrix \(conn\.symmetrized\('max'\) fills the "
+                       r"other triangle of a stored triangle\)\.$")
     cases = [
         (conn.replace(weights=np.zeros((80, 80))), no_loop.format("every weight is 0")),
         (triangle, no_loop.format("its connections form a directed acyclic graph, e\\.g\\. one triangle of a "
                                   "symmetric matrix")),
         (conn.replace(weights=1.0 - np.eye(80)),  # hcp80 binarised: 98.75 % dense, here the complete graph
-         r"has the same weight \(1\) between every pair of regions \(a complete graph with equal weights, e\.g\. "
-         r"a dense SC binarised\): every region is alike, and so is the model's FC at every pair"),
+         hcp80 + r"has the same weight \(1\) between every pair of regions \(a complete graph with equal weights, "
+                 r"e\.g\. a dense SC binarised\): every region is alike, and so is the model's FC at every pair\. "
+                 r"Pass the weighted SC\.$"),
     ]
     for connectome, message in cases:  # before the run's own checks (a series too short), so before any work
         with pytest.raises(FitError, match=message):
@@ -722,17 +725,24 @@ def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refuse
     # regions made unlike by a heterogeneity map or by homotopic connections (the default weights): not refused
     complete = conn.replace(weights=1.0 - np.eye(80))
     for options in (dict(heterogeneity=np.arange(80.0), homotopic_weights=[0.0]), {}):
-        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
+                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
+                                           r"Simulate longer, or pass band=None\.$"):
             fit_working_point(complete, hcp.fc_fit, duration=60_000.0, progress=False, **options)
-    with pytest.raises(FitError, match=r"has the same weight \(0\) between every pair of regions \(no connection "
-                                       r"between two regions\)"):  # self-connections only: regions alike
+    # self-connections only: regions alike
+    with pytest.raises(FitError, match=r"^the connectome 'hcp80 \(HCP group SC, mean of 7 subjects, AAL2 80 cortical "
+                                       r"regions\)' has the same weight \(0\) between every pair of regions \(no "
+                                       r"connection between two regions\): every region is alike, and so is the "
+                                       r"model's FC at every pair\. Pass the weighted SC\.$"):
         fit_working_point(conn.replace(weights=np.eye(80)), hcp.fc_fit, homotopic_weights=[0.0],
                           duration=60_000.0, progress=False)
     # the triangle filled in is the SC again; one closed loop (a connection back) is enough
     back = np.triu(w)
     back[1, 0] = back[0, 1]
     for connectome in (triangle.symmetrized("max"), conn.replace(weights=back)):
-        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
+                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
+                                           r"Simulate longer, or pass band=None\.$"):
             fit_working_point(connectome, hcp.fc_fit, duration=60_000.0, progress=False)
     assert np.array_equal(triangle.symmetrized("max").weights, np.maximum(w, w.T))
 
@@ -741,14 +751,21 @@ def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
     order = np.random.default_rng(0).permutation(80)
     shuffled = np.asarray(hcp.fc_fit, dtype=float)[np.ix_(order, order)]  # unlabelled: cannot be aligned
     # the warning comes before the run's own checks (here a series too short to band-pass), so before any work
-    with pytest.warns(UnrelatedTargetWarning, match=r"the structural weights correlate -0\.025 with empirical_fc "
-                                                    r"over the fitted pairs \(<= 0; usually 0\.2-0\.5\): is the FC "
-                                                    r"in the connectome's region order\?"):
-        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+    with pytest.warns(UnrelatedTargetWarning, match=r"^the structural weights correlate -0\.025 with empirical_fc "
+                                                    r"over the fitted pairs \(<= 0; usually 0\.2-0\.5\): is the FC in "
+                                                    r"the connectome's region order\? Pass it labelled "
+                                                    r"\(bn\.read_fc\(path, labels=\.\.\.\) or bn\.fc_matrix\(m, "
+                                                    r"labels\)\) to align it by label, and check that the weights are "
+                                                    r"tract strengths, not distances\.$"):
+        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
+                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
+                                           r"Simulate longer, or pass band=None\.$"):
             fit_working_point(hcp.connectome, shuffled, duration=60_000.0, progress=False)
     with warnings.catch_warnings():  # the FC in its own order (SC-FC 0.30): no warning
         warnings.simplefilter("error", UnrelatedTargetWarning)
-        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
+                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
+                                           r"Simulate longer, or pass band=None\.$"):
             fit_working_point(hcp.connectome, hcp.fc_fit, duration=60_000.0, progress=False)
 
 
@@ -762,7 +779,9 @@ def test_a_labelled_fc_or_a_few_pairs_are_not_blamed_on_the_region_order(hcp):
                                                     r"aligned to the connectome by its labels, so its region order is "
                                                     r"not the cause: check that the weights are tract strengths, not "
                                                     r"distances\.$"):
-        with pytest.raises(FitError, match=r"too short|shorter than one period"):
+        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
+                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
+                                           r"Simulate longer, or pass band=None\.$"):
             fit_working_point(hcp.connectome, mislabelled, duration=60_000.0, progress=False)
     labels = list(hcp.connectome.labels[:4])
     conn, fc = hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels)
@@ -771,7 +790,9 @@ def test_a_labelled_fc_or_a_few_pairs_are_not_blamed_on_the_region_order(hcp):
                                                         r"over the fitted pairs \(<= 0; usually 0\.2-0\.5\), within "
                                                         r"chance over 6 pairs \(\|r\| < 2/sqrt\(6\) = 0\.816\): too few "
                                                         r"pairs for it to say anything of the FC or the weights\.$"):
-            with pytest.raises(FitError, match=r"too short|shorter than one period"):
+            with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of "
+                                               r"the band's low edge \(100 s\); FC would be dominated by the filter\. "
+                                               r"Simulate longer, or pass band=None\.$"):
                 fit_working_point(conn, given, duration=60_000.0, progress=False)
 
 
@@ -814,13 +835,14 @@ class _Unreached(bn.NodeModel):
 
 
 def test_where_no_branch_has_a_working_point_the_error_says_why(hcp):
-    with pytest.raises(FitError, match=r"the default noise is on 'v', which _Unreached does not have \(its states: "
-                                       r"x, y\); pass noise=bn.Additive\(<state>=0.02\) on the state that receives"):
+    with pytest.raises(FitError, match=r"^the default noise is on 'v', which _Unreached does not have \(its states: "
+                                       r"x, y\); pass noise=bn\.Additive\(<state>=0\.02\) on the state that receives "
+                                       r"the coupling\.$"):
         fit_working_point(hcp.connectome, hcp.fc_fit, model=_Unreached(), parameter="b", progress=False)
-    with pytest.raises(FitError, match=r"no stable working point was found for any value; try other values= or "
+    with pytest.raises(FitError, match=r"^no stable working point was found for any value; try other values= or "
                                        r"fractions=\. b=0\.5, b=1: _Unreached at these parameters has no positive "
-                                       r"feedback through the coupling \(open-loop gain <= 0\): there is no "
-                                       r"working point to find\.$"):
+                                       r"feedback through the coupling \(open-loop gain <= 0\): there is no working "
+                                       r"point to find\.$"):
         fit_working_point(hcp.connectome, hcp.fc_fit, model=_Unreached(), parameter="b", values=[0.5, 1.0],
                           noise=bn.Additive(y=0.01),
                           weight_exponents=[1.0, 2.0], homotopic_weights=[0.0], effective_connectivity=False,
@@ -885,9 +907,12 @@ def test_a_labelled_heterogeneity_map_is_put_in_the_connectomes_order_by_label(h
     np.testing.assert_allclose(heterogeneity_map(as_xr, conn), expected, rtol=1e-15)
     np.testing.assert_allclose(heterogeneity_map(pd.Series(values), conn), expected, rtol=1e-15)  # positions
     other = pd.Series(values, index=[f"x{k}" for k in range(6)])
-    with pytest.raises(FitError, match=r"the heterogeneity map is labelled by region, but its labels are not the "
-                                       r"connectome's 6 regions once each \(6 labels; unknown \['x0', .*\] \.\.\., missing "
-                                       r"\['Precentral_L', .*\] \.\.\., repeated \[\]\); label it with connectome.labels, or pass a plain array"):
+    with pytest.raises(FitError, match=r"^the heterogeneity map is labelled by region, but its labels are not the "
+                                       r"connectome's 6 regions once each \(6 labels; unknown \['x0', 'x1', 'x2', "
+                                       r"'x3', 'x4'\] \.\.\., missing \['Precentral_L', 'Precentral_R', "
+                                       r"'Frontal_Sup_2_L', 'Frontal_Sup_2_R', 'Frontal_Mid_2_L'\] \.\.\., repeated "
+                                       r"\[\]\); label it with connectome\.labels, or pass a plain array in the "
+                                       r"connectome's region order\.$"):
         heterogeneity_map(other, conn)
 
 
@@ -906,8 +931,8 @@ def test_speed_and_step_as_quantities_equal_plain_numbers(hcp):
     assert plain.attrs["speed"] == units.attrs["speed"] == 3.0 and units.attrs["dt"] == plain.attrs["dt"]
     for name in plain.data_vars:
         np.testing.assert_array_equal(units[name].values, plain[name].values, err_msg=name)
-    with pytest.raises(FitError, match=r"speed must be a quantity with the dimension of mm/ms; got 3 ms\. Pass "
-                                       r"e\.g\. speed=1\.0 \* u\.mm / u\.ms"):
+    with pytest.raises(FitError, match=r"^speed must be a quantity with the dimension of mm/ms; got 3 ms\. Pass "
+                                       r"e\.g\. speed=1\.0 \* u\.mm / u\.ms or a plain number in mm/ms\.$"):
         fit_working_point(hcp.connectome.subset(labels), fc, speed=3 * u.ms, **quick)
 
 
@@ -937,7 +962,9 @@ def test_a_working_point_at_an_edge_of_the_scan_is_warned_about(hcp):
         fit_working_point(hcp.connectome, hcp.fc_fit, values=[-2.0, -1.0], fractions=[1.0, 1.05], **quick)
     assert caught[0].filename == __file__
     # by value, in whatever order the values come
-    with pytest.warns(bn.ScanEdgeWarning, match=r"eta = -3 \(the lowest of values=\)"):
+    with pytest.warns(bn.ScanEdgeWarning, match=r"^the working point chosen lies at an edge of the scan: eta = -3 "
+                                                r"\(the lowest of values=\); the best may lie beyond it: widen "
+                                                r"values= to see\.$"):
         warn_if_at_an_edge((1, 0, 1), "eta", np.array([-1.0, -3.0, -2.0]), None, np.array([0.9, 1.0, 1.1]))
     with warnings.catch_warnings():
         warnings.simplefilter("error", bn.ScanEdgeWarning)
