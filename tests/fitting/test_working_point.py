@@ -492,9 +492,10 @@ def test_a_candidate_that_the_delays_destabilise_is_not_simulated_and_the_next_l
     # the noise of every region was fitted at the point simulated (20 regions: 190 connections, enough)
     assert res.attrs["regional_noise"] == 1 and np.isfinite(res.attrs["noise_shrinkage"])
     # without the next point, the error says what stopped the candidate
-    with pytest.raises(FitError, match=r"every simulated candidate \(1: the best points of the linear scan\) is "
-                                       r"unstable with the tract delays \(a mode grows through them at that "
-                                       r"coupling, which the linear stage does not see\); scan weaker couplings"):
+    with pytest.raises(FitError, match=r"^every simulated candidate \(1: the best points of the linear scan\) is "
+                                       r"unstable with the tract delays \(a mode grows through them at that coupling, "
+                                       r"which the linear stage does not see\); scan weaker couplings \(fractions= "
+                                       r"below the kept ones\), or check that the tract lengths are in mm\.$"):
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
                           values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[1.0],
                           seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None,
@@ -535,10 +536,12 @@ def test_where_the_delays_destabilise_every_candidate_of_the_kept_scan_the_next_
     assert np.nanmax(res.linear_corr.values) == res.homotopic_linear_corr.values[0]
     assert res.attrs["G"] == res.G.values[0, 0, 0]
     # with homotopic connections of weight 1 or 2, both unstable there: the error names the scans
-    with pytest.raises(FitError, match=r"every candidate of the better scans \(\(1, 2\): weight exponent, homotopic "
+    with pytest.raises(FitError, match=r"^every candidate of the better scans \(\(1, 2\): weight exponent, homotopic "
                                        r"weight\) was unstable with the tract delays or had no usable integration "
-                                       r"step; of the next, \(1, 1\), every "
-                                       r"simulated candidate \(1\) is unstable with the tract delays"):
+                                       r"step; of the next, \(1, 1\), every simulated candidate \(1\) is unstable "
+                                       r"with the tract delays \(a mode grows through them at that coupling, which "
+                                       r"the linear stage does not see\); scan weaker couplings \(fractions= below "
+                                       r"the kept ones\), or check that the tract lengths are in mm\.$"):
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
                           values=[-2.0], fractions=[1.05], weight_exponents=[1.0], homotopic_weights=[1.0, 2.0],
                           seeds=1, candidates=1, duration=10_000.0, discard=2.0, band=None,
@@ -563,8 +566,8 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
     monkeypatch.setattr(wp, "choose_connection_shrinkage",
                         functools.partial(wp.choose_connection_shrinkage, shrinkages=(0.3, 0.1), shares=(1.0,)))
     keep = list(hcp.connectome.labels[:20])
-    with pytest.raises(FitError, match=rf"every simulated candidate \({tried}: the best points of the linear scan\) "
-                                       r"diverged or gave an undefined FC; use a smaller dt or weaker noise"):
+    with pytest.raises(FitError, match=rf"^every simulated candidate \({tried}: the best points of the linear scan\) "
+                                       r"diverged or gave an undefined FC; use a smaller dt or weaker noise\.$"):
         fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep), values=[-2.0],
                           fractions=[1.0, 1.05, 1.1, 1.15], weight_exponents=[1.0], homotopic_weights=[0.0],
                           seeds=1, candidates=1, duration=40_000.0, discard=5.0, band=None,
