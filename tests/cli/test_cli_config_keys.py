@@ -136,9 +136,10 @@ def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(ma
     fc[0, 1] = fc[1, 0] = 0.6
     (matrices / "cfg" / "fc.csv").write_text(",a,b,c,x\n" + "".join(
         f"{name}," + ",".join(map(str, row)) + "\n" for name, row in zip("abcx", fc)))
-    with pytest.raises(ConfigError, match=r"^fit.empirical = 'fc.csv': data \(4 regions\) does not match connectome "
+    with pytest.raises(ConfigError, match=r"^fit\.empirical = 'fc\.csv': data \(4 regions\) does not match connectome "
                                           r"'w' \(4 regions\): 1 connectome regions are missing from the data: "
-                                          r"\['d'\]"):
+                                          r"\['d'\]; 1 data regions are not in the connectome: \['x'\]\. Restrict the "
+                                          r"connectome with conn\.subset\(labels\) or fix the labels\.$"):
         sweep_fit.empirical_fc("fc.csv", conn, matrices / "cfg")
     np.save(matrices / "cfg" / "fc4.npy", fc)  # unlabelled, the connectome's size: taken in its order
     assert sweep_fit.empirical_fc("fc4.npy", conn, matrices / "cfg").values[0, 1] == pytest.approx(0.6)

@@ -2,6 +2,7 @@
 TOML text, seeds a random key cannot hold, and the fixes it suggests name configuration keys."""
 
 import argparse
+import re
 
 import networkx as nx
 import numpy as np
@@ -44,8 +45,10 @@ def test_a_png_output_is_refused_without_the_figure_too_and_the_figure_goes_besi
     assert common.output_paths(str(tmp_path / "a.nc"), args, figure=True) == [tmp_path / "a.nc",
                                                                                  tmp_path / "a.png"]
     assert common.output_paths(str(tmp_path / "a.NC4"), args, figure=False) == [tmp_path / "a.NC4"]
-    with pytest.raises(ConfigError, match=r"^the output path \(output.path\) '.*a.png' ends in .png, but brainnet-cb "
-                                          r"run writes a NetCDF file; give a name ending in .nc \("):
+    png, nc = re.escape(repr(str(tmp_path / "a.png"))), re.escape(str(tmp_path / "a.nc"))
+    with pytest.raises(ConfigError, match=rf"^the output path \(output\.path\) {png} ends in \.png, but brainnet-cb "
+                                          rf"run writes a NetCDF file; give a name ending in \.nc \(or \.nc4, \.netcdf, "
+                                          rf"\.cdf\), e\.g\. --out {nc}$"):
         common.output_paths(str(tmp_path / "a.png"), args, figure=False)
 
 
@@ -175,7 +178,9 @@ def test_a_weights_matrix_as_connectome_file_reads_its_lengths_and_labels(tmp_pa
     np.testing.assert_array_equal(conn.lengths, np.load(tmp_path / "l.npy"))
     assert list(conn.labels) == ["a", "b", "c", "d"]
     section = config.loads('[connectome]\nfile = "w.npy"\n').connectome
-    with pytest.raises(ConfigError, match="^connectome.file is set without connectome.lengths; delays need tract "):
+    with pytest.raises(ConfigError, match=r"^connectome\.file is set without connectome\.lengths; delays need tract "
+                                          r"lengths \(mm\)\. Set connectome\.lengths to their file, or "
+                                          r'connectome\.missing_lengths = "zero" to run without conduction delays$'):
         config.build_connectome(section, tmp_path)
 
 

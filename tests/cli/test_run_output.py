@@ -100,7 +100,10 @@ def test_a_zarr_name_is_refused_before_the_run(tmp_path, monkeypatch):
         raise AssertionError("the run was prepared")
 
     monkeypatch.setattr(Simulation, "prepare", no_run)
-    with pytest.raises(bn.BrainnetError, match=r"^'.*run\.zarr' ends in \.zarr, the suffix of a Zarr store \(a "
-                                               r"folder\), but a NetCDF result is one file; name it '.*run\.nc'"):
+    zarr, nc = re.escape(repr(str(tmp_path / "run.zarr"))), re.escape(repr(str(tmp_path / "run.nc")))
+    with pytest.raises(bn.BrainnetError, match=rf"^{zarr} ends in \.zarr, the suffix of a Zarr store \(a folder\), but "
+                                               rf"a NetCDF result is one file; name it {nc}, or write a Zarr store "
+                                               rf"with ds\.to_zarr\({zarr}\) \(a run streams into one with "
+                                               rf"bn\.simulate\(\.\.\., out={zarr}\)\)\.$"):
         run_to_netcdf(_spec(), tmp_path / "run.zarr")
     assert list(tmp_path.iterdir()) == []
