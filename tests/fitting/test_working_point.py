@@ -861,7 +861,10 @@ def test_a_working_point_whose_mean_fc_is_far_from_the_datas_is_warned_about(hcp
                  progress=False)
     with pytest.warns(bn.FCLevelWarning, match=r"^the working point chosen has a model FC of mean 0\.04\d over the "
                                                r"fitted pairs against the data's 0\.525: its correlation \(0\.\d+\) "
-                                               r"may come from a regime of weak coupling") as caught:
+                                               r"may come from a regime of weak coupling whose pattern, but not level, "
+                                               r"matches the data\. Compare the scan's linear_corr with its "
+                                               r"linear_fc_mean, and where a point with a closer mean scores nearly as "
+                                               r"well, fit around it \(values=, fractions=\)\.$") as caught:
         res = fit_working_point(hcp.connectome.subset(labels), fc, values=[-2.0], **quick)
     assert res.attrs["fit_fc_mean_model"] < res.attrs["fit_fc_mean_empirical"] / 2
     assert caught[0].filename == __file__
@@ -881,10 +884,14 @@ def test_a_region_without_connections_is_named_unless_a_homotopic_one_reaches_it
     fc = hcp.fc_fit.sel(region_i=labels, region_j=labels)
     quick = dict(values=[-2.0], weight_exponents=[1.0], effective_connectivity=False, simulate=False,
                  progress=False)
-    with pytest.warns(bn.IsolatedRegionWarning, match=r"^region 'Frontal_Sup_2_L' has no connection to another "
-                                                      r"region of 'hcp80 .*': the model's FC of its pairs is 0 at "
+    with pytest.warns(bn.IsolatedRegionWarning, match=r"^region 'Frontal_Sup_2_L' has no connection to another region "
+                                                      r"of 'hcp80 \(HCP group SC, mean of 7 subjects, AAL2 80 "
+                                                      r"cortical regions\)': the model's FC of its pairs is 0 at "
                                                       r"every working point, and 9 of the fitted pairs are among "
-                                                      r"them\.") as caught:
+                                                      r"them\. Drop such regions from the connectome and the FC "
+                                                      r"\(connectome\.subset\(labels\) and the FC of those labels\), "
+                                                      r"or give them connections \(homotopic_weights= with labels "
+                                                      r"that pair the hemispheres\)\.$") as caught:
         res = fit_working_point(conn, fc, homotopic_weights=[0.0], **quick)
     assert caught[0].filename == __file__
     i = labels.index("Frontal_Sup_2_L")
