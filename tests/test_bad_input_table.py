@@ -387,7 +387,7 @@ CLI_CASES += [
      r"non-numeric cell 'oops' at row 2, column 3"),
     ("cli: Bold discard longer than the run",
      _cli_case(lambda tmp: ["run", "--duration", "1440", "--out", str(tmp / "x.nc"), "--quiet"]),
-     r"monitors.bold.discard = 20000 drops every BOLD volume of the run \(run.duration = 1440; 2 volumes"),
+     r"monitors.bold.discard = 20000 ms drops every BOLD volume of the run \(run.duration = 1440 ms; 2 volumes"),
     ("cli: sweep empirical FC missing",
      _cli_case(lambda tmp: ["sweep", str(tmp / "c.toml"), "--out", str(tmp / "s.nc"), "--quiet"],
                config='[sweep]\nempirical = "none.npy"\n'), r"none\.npy"),

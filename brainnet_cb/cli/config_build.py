@@ -92,7 +92,7 @@ def build_connectome(section: ConnectomeSection, base=None):
     if not section.lengths and section.missing_lengths == "raise":
         raise ConfigError(f"connectome.{key} is set without connectome.lengths; delays need tract lengths (mm). "
                           'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
-                          "without conduction delays")
+                          "without conduction delays.")
     return io.read_matrix(
         path,
         existing_path("connectome.lengths", section.lengths, base) if section.lengths else None,
@@ -237,18 +237,20 @@ def _check_bold_duration(cfg: RunConfig, monitors) -> None:
     except MonitorError:
         off = "; or monitors.bold.enabled = false for no BOLD"
         need = b.tr if duration < b.tr else (math.floor(b.discard / b.tr + 1e-9) + 1) * b.tr
-        # a duration written in seconds (--duration 600 for 10 min) is the likeliest cause: say so where it fixes it
+        # a duration written in seconds (--duration 600 for 10 min) is the likeliest cause: say so where it fixes
+        # it and the number reads as seconds (at most an hour of them)
         seconds = (f". run.duration is in ms: {duration:g} s is --duration {duration * 1000:.15g}"
-                   if duration * 1000 >= need and duration * 1000 <= 1e8 else "")
+                   if duration * 1000 >= need and duration <= 3600 else "")
         if duration < b.tr:
-            raise ConfigError(f"monitors.bold.tr = {b.tr:g} is longer than the run (run.duration = {duration:g}; "
+            raise ConfigError(f"monitors.bold.tr = {b.tr:g} ms is longer than the run (run.duration = {duration:g} "
                               f"ms): no BOLD volume would be recorded. Set run.duration >= {b.tr:g} (--duration) "
-                              f"or a shorter monitors.bold.tr{off}{seconds}") from None
+                              f"or a shorter monitors.bold.tr{off}{seconds}.") from None
         n = math.floor(duration / b.tr + 1e-9)
-        raise ConfigError(f"monitors.bold.discard = {b.discard:g} drops every BOLD volume of the run (run.duration "
-                          f"= {duration:g}; {n} volumes at TR = {b.tr:g}, the last at {n * b.tr:g}; ms): set "
-                          f"monitors.bold.discard below {n * b.tr:g} (e.g. --set monitors.bold.discard=0), or "
-                          f"run.duration >= {need:g} (--duration){off}{seconds}") from None
+        raise ConfigError(f"monitors.bold.discard = {b.discard:g} ms drops every BOLD volume of the run "
+                          f"(run.duration = {duration:g} ms; {n} volumes at TR = {b.tr:g} ms, the last at "
+                          f"{n * b.tr:g} ms): set monitors.bold.discard below {n * b.tr:g} (e.g. --set "
+                          f"monitors.bold.discard=0), or run.duration >= {need:g} (--duration){off}{seconds}."
+                          ) from None
 
 
 def build_noise(table: dict):

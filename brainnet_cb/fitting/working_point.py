@@ -829,7 +829,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
             try:
                 check_input_parameter(network0, parameter, model.initial_state(n, jax.numpy.float64))
             except ValueError as err:
-                raise FitError(f"effective_connectivity=True: {err} (effective_connectivity=False)") from None
+                raise FitError(f"effective_connectivity=True: {str(err).rstrip('.')} "
+                               "(effective_connectivity=False).") from None
     if simulate:
         _check_series_length(duration_ms, tr_ms, discard, band)
     if simulate:  # the run's own checks, before any work

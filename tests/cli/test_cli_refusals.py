@@ -142,7 +142,7 @@ def test_weights_without_lengths_name_the_key_that_runs_without_delays(tmp_path,
     assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "s.nc")]) == 2
     assert _error(capsys) == ("connectome.weights is set without connectome.lengths; delays need tract lengths (mm). "
                               'Set connectome.lengths to their file, or connectome.missing_lengths = "zero" to run '
-                              "without conduction delays")
+                              "without conduction delays.")
     (tmp_path / "f.toml").write_text('[connectome]\nfile = "w.npz"\n')
     assert cli.main(["run", str(tmp_path / "f.toml"), "--out", str(tmp_path / "r.nc")]) == 2
     assert _error(capsys) == (f"'{tmp_path / 'w.npz'}': no tract lengths found (looked for keys 'lengths', "
@@ -180,7 +180,7 @@ def test_a_weights_matrix_as_connectome_file_reads_its_lengths_and_labels(tmp_pa
     section = config.loads('[connectome]\nfile = "w.npy"\n').connectome
     with pytest.raises(ConfigError, match=r"^connectome\.file is set without connectome\.lengths; delays need tract "
                                           r"lengths \(mm\)\. Set connectome\.lengths to their file, or "
-                                          r'connectome\.missing_lengths = "zero" to run without conduction delays$'):
+                                          r'connectome\.missing_lengths = "zero" to run without conduction delays\.$'):
         config.build_connectome(section, tmp_path)
 
 

@@ -606,7 +606,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
                                                  r"its coupling input \('v'\), so it cannot hold the fixed point "
                                                  r"while the weights change; scan a parameter that does \(eta of "
                                                  r"CoombesByrne or MontbrioPazoRoxin\), or keep the structural "
-                                                 r"weights\. \(effective_connectivity=False\)$"),
+                                                 r"weights \(effective_connectivity=False\)\.$"),
         (dict(workers=0), r"^workers must be an integer >= 1; got 0\.$"),
         (dict(workers=2.0), r"^workers must be an integer >= 1; got 2\.0\.$"),
         (dict(holdout="time"), r"^holdout must be None or 'edges'; got 'time'\.$"),
