@@ -126,7 +126,11 @@ def region_map(values: Any, parcellation: Parcellation, *, background: float = 0
     ConnectomeError
         Values of the wrong shape, unaligned labels, a quantity, or text.
     """
-    arr, _ = _region_values(values, parcellation)
+    return _painted(_region_values(values, parcellation)[0], parcellation, background)
+
+
+def _painted(arr: np.ndarray, parcellation: Parcellation, background: float) -> np.ndarray:
+    """:func:`region_map` of values already checked and ordered (``(n,)`` or ``(samples, n)``)."""
     data = np.asarray(parcellation.data)
     position = np.searchsorted(parcellation.ids, data)
     position = np.clip(position, 0, len(parcellation.ids) - 1)
@@ -165,13 +169,13 @@ def region_image(values: Any, parcellation: Parcellation, *, background: float =
             f"{parcellation.source} is a surface parcellation: it has no voxel grid for a NIfTI image. Use "
             "bn.io.region_map(values, parcellation), one value per vertex (nilearn.plotting.plot_surf_stat_map "
             "takes it).")
-    _, period = _region_values(values, parcellation)
-    img = nib.Nifti1Image(region_map(values, parcellation, background=background), parcellation.affine)
+    arr, period = _region_values(values, parcellation)
+    step = tr if tr is not None else (period if period is not None else 1.0)
+    if arr.ndim == 2 and not (np.isfinite(step) and step > 0):  # checked before the image is painted
+        raise ConnectomeError(f"tr must be a positive number of seconds; got {tr!r}.")
+    img = nib.Nifti1Image(_painted(arr, parcellation, background), parcellation.affine)
     img.header.set_xyzt_units("mm", "sec")
     if img.ndim == 4:
-        step = tr if tr is not None else (period if period is not None else 1.0)
-        if not np.isfinite(step) or step <= 0:
-            raise ConnectomeError(f"tr must be a positive number of seconds; got {tr!r}.")
         zooms = img.header.get_zooms()
         img.header.set_zooms((*zooms[:3], float(step)))
     return img
