@@ -23,6 +23,13 @@ def hcp():
     return load_empirical("hcp80")
 
 
+def _in_two_groups(conn):
+    """``conn`` (ten regions) with no connection between regions 0-4 and 5-9."""
+    w = conn.weights.copy()
+    w[:5, 5:] = w[5:, :5] = 0.0
+    return conn.replace(weights=w)
+
+
 @pytest.fixture(scope="module")
 def ten(hcp):
     labels = list(hcp.connectome.labels[:10])  # left and right alternate: homotopic pairs (0, 1), ..., (8, 9)
@@ -33,10 +40,7 @@ def ten(hcp):
 def test_groups_of_regions_that_no_connection_joins_are_named(ten):
     """Regions 0-4 and 5-9 with no connection between them: the model's FC between the groups is exactly 0 at every
     working point (25 of the 45 fitted pairs), and the fit said nothing. The homotopic pair (4, 5) joins them."""
-    conn, fc, _ = ten
-    w = conn.weights.copy()
-    w[:5, 5:] = w[5:, :5] = 0.0
-    conn = conn.replace(weights=w)
+    conn, fc = _in_two_groups(ten[0]), ten[1]
     with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 \(HCP group SC, mean of 7 subjects, "
                                                       r"AAL2 80 cortical regions\)' fall into 2 groups with no "
                                                       r"connection between them \(5, 5 regions; the groups of "
@@ -59,10 +63,7 @@ def test_groups_of_regions_that_no_connection_joins_are_named(ten):
 def test_after_global_signal_regression_the_groups_fc_is_called_the_regressions_negative_artefact(ten):
     """With global_signal=True the model FC is regressed as the data: between two groups that no connection joins
     it is not 0 but -(C1)_i (C1)_j / 1'C1 over the variances (mean -0.393 here); the warning said it was 0."""
-    conn, fc, _ = ten
-    w = conn.weights.copy()
-    w[:5, 5:] = w[5:, :5] = 0.0
-    conn = conn.replace(weights=w)
+    conn, fc = _in_two_groups(ten[0]), ten[1]
     with pytest.warns(bn.IsolatedRegionWarning, match=r"^the regions of 'hcp80 \(HCP group SC, mean of 7 subjects, "
                                                       r"AAL2 80 cortical regions\)' fall into 2 groups with no "
                                                       r"connection between them \(5, 5 regions; the groups of "

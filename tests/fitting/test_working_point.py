@@ -27,6 +27,10 @@ from brainnet_cb.fitting.working_point import (
 from brainnet_cb.fitting.working_point_result import hemisphere_pairs
 from brainnet_cb.fitting.working_point_scan import heterogeneity_map, scan_branch, slow_limit_fc
 
+#: fit_working_point's refusal of a 60-s run with its default band-pass and 30-s discard (the tests below use it to
+#: stop a fit after its input checks and warnings, before any work)
+SHORT_RUN = (r"^duration 60 s minus the 30-s discard is shorter than one period of the band's low edge \(100 s\); FC "
+             r"would be dominated by the filter\. Simulate longer, or pass band=None\.$")
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
 
 
@@ -610,9 +614,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(workers=0), r"^workers must be an integer >= 1; got 0\.$"),
         (dict(workers=2.0), r"^workers must be an integer >= 1; got 2\.0\.$"),
         (dict(holdout="time"), r"^holdout must be None or 'edges'; got 'time'\.$"),
-        (dict(duration=60_000.0), r"^duration 60 s minus the 30-s discard is shorter than one period of the band's "
-                                  r"low edge \(100 s\); FC would be dominated by the filter\. Simulate longer, or "
-                                  r"pass band=None\.$"),
+        (dict(duration=60_000.0), SHORT_RUN),
         # was: "duration 288 s is too short for the band-pass"
         (dict(band=(0.01, 1.0)), r"^band must satisfy 0 < low < high < Nyquist frequency; got band=\(0\.01, 1\) Hz "
                                  r"and Nyquist = 0\.694444 Hz \(sampling interval 0\.72 s\)\. Choose a band inside "
@@ -728,9 +730,7 @@ def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refuse
     # regions made unlike by a heterogeneity map or by homotopic connections (the default weights): not refused
     complete = conn.replace(weights=1.0 - np.eye(80))
     for options in (dict(heterogeneity=np.arange(80.0), homotopic_weights=[0.0]), {}):
-        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
-                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
-                                           r"Simulate longer, or pass band=None\.$"):
+        with pytest.raises(FitError, match=SHORT_RUN):
             fit_working_point(complete, hcp.fc_fit, duration=60_000.0, progress=False, **options)
     # self-connections only: regions alike
     with pytest.raises(FitError, match=r"^the connectome 'hcp80 \(HCP group SC, mean of 7 subjects, AAL2 80 cortical "
@@ -743,9 +743,7 @@ def test_a_connectome_without_a_working_point_or_with_every_pair_alike_is_refuse
     back = np.triu(w)
     back[1, 0] = back[0, 1]
     for connectome in (triangle.symmetrized("max"), conn.replace(weights=back)):
-        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
-                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
-                                           r"Simulate longer, or pass band=None\.$"):
+        with pytest.raises(FitError, match=SHORT_RUN):
             fit_working_point(connectome, hcp.fc_fit, duration=60_000.0, progress=False)
     assert np.array_equal(triangle.symmetrized("max").weights, np.maximum(w, w.T))
 
@@ -760,15 +758,11 @@ def test_an_fc_in_another_region_order_warns_before_any_work(hcp):
                                                     r"\(bn\.read_fc\(path, labels=\.\.\.\) or bn\.fc_matrix\(m, "
                                                     r"labels\)\) to align it by label, and check that the weights are "
                                                     r"tract strengths, not distances\.$"):
-        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
-                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
-                                           r"Simulate longer, or pass band=None\.$"):
+        with pytest.raises(FitError, match=SHORT_RUN):
             fit_working_point(hcp.connectome, shuffled, duration=60_000.0, progress=False)
     with warnings.catch_warnings():  # the FC in its own order (SC-FC 0.30): no warning
         warnings.simplefilter("error", UnrelatedTargetWarning)
-        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
-                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
-                                           r"Simulate longer, or pass band=None\.$"):
+        with pytest.raises(FitError, match=SHORT_RUN):
             fit_working_point(hcp.connectome, hcp.fc_fit, duration=60_000.0, progress=False)
 
 
@@ -782,9 +776,7 @@ def test_a_labelled_fc_or_a_few_pairs_are_not_blamed_on_the_region_order(hcp):
                                                     r"aligned to the connectome by its labels, so its region order is "
                                                     r"not the cause: check that the weights are tract strengths, not "
                                                     r"distances\.$"):
-        with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of the "
-                                           r"band's low edge \(100 s\); FC would be dominated by the filter\. "
-                                           r"Simulate longer, or pass band=None\.$"):
+        with pytest.raises(FitError, match=SHORT_RUN):
             fit_working_point(hcp.connectome, mislabelled, duration=60_000.0, progress=False)
     labels = list(hcp.connectome.labels[:4])
     conn, fc = hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels)
@@ -793,9 +785,7 @@ def test_a_labelled_fc_or_a_few_pairs_are_not_blamed_on_the_region_order(hcp):
                                                         r"over the fitted pairs \(<= 0; usually 0\.2-0\.5\), within "
                                                         r"chance over 6 pairs \(\|r\| < 2/sqrt\(6\) = 0\.816\): too few "
                                                         r"pairs for it to say anything of the FC or the weights\.$"):
-            with pytest.raises(FitError, match=r"^duration 60 s minus the 30-s discard is shorter than one period of "
-                                               r"the band's low edge \(100 s\); FC would be dominated by the filter\. "
-                                               r"Simulate longer, or pass band=None\.$"):
+            with pytest.raises(FitError, match=SHORT_RUN):
                 fit_working_point(conn, given, duration=60_000.0, progress=False)
 
 
