@@ -37,7 +37,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
+           "temporary_path", "label", "as_path", "suffix_problem", "netcdf_name", "NETCDF_SUFFIXES",
+           "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -49,15 +50,28 @@ def label(path, name=None) -> str:
     return f"{name}={str(path)!r}" if name else repr(str(path))
 
 
-def suffix_problem(path, kind: str) -> str | None:
-    """Why ``path`` is no name for a ``kind`` output, as it ends in the other format's suffix; or None.
+def netcdf_name(path) -> pathlib.Path:
+    """``path`` named as a NetCDF file: a suffix of letters replaced by ``.nc`` (``run.txt`` -> ``run.nc``), any
+    other suffix kept and ``.nc`` added (``run.v2`` -> ``run.v2.nc``)."""
+    p = pathlib.Path(os.fsdecode(path))
+    return p.with_suffix(".nc") if p.suffix[1:].isalpha() else p.with_name(p.name + ".nc")
+
+
+def suffix_problem(path, kind: str, *, writes="bn.write_netcdf writes a NetCDF file",
+                   example=lambda p: repr(str(p))) -> str | None:
+    """Why ``path`` is no name for a ``kind`` output, as its suffix is another format's; or None.
 
     ``kind`` is ``"netcdf"`` (one file, written by :func:`brainnet_cb.write_netcdf` and the command line) or
-    ``"zarr"`` (a store, a folder, streamed by ``out=``). The one check of both writers: a NetCDF name ending
-    in ``.zarr`` and a Zarr store named like a NetCDF file (:data:`NETCDF_SUFFIXES`) are refused, the case of
-    the suffix ignored. The text follows the path in the caller's message::
+    ``"zarr"`` (a store, a folder, streamed by ``out=``). The one check of both writers, the case of the
+    suffix ignored: a NetCDF name ending in ``.zarr``, or in any other suffix than a NetCDF one
+    (:data:`NETCDF_SUFFIXES`; a name without a suffix passes: the command line adds ``.nc``), and a Zarr store
+    named like a NetCDF file are refused. ``writes`` says who writes what (the command line: ``"brainnet-cb run
+    writes a NetCDF file (its summary figure goes beside it as .png)"``), ``example(name)`` shows the fixed
+    name (the command line: ``--out run.nc``). The text follows the path in the caller's message, which ends
+    it::
 
         'run.zarr' ends in .zarr, the suffix of a Zarr store (a folder), but a NetCDF result is one file; ...
+        'run.txt' ends in .txt, but bn.write_netcdf writes a NetCDF file; give a name ending in .nc (or .nc4, ...
         out='run.nc' names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. 'run.zarr'); ...
 
     A path that is no ``str``, ``bytes`` or ``os.PathLike`` gives None: :func:`check_destination` says what
@@ -73,6 +87,9 @@ def suffix_problem(path, kind: str) -> str | None:
     if kind == "netcdf" and suffix in ZARR_SUFFIXES:
         return (f"ends in {p.suffix}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "
                 f"name it {str(p.with_suffix('.nc'))!r}")
+    if kind == "netcdf" and suffix and suffix not in NETCDF_SUFFIXES:
+        return (f"ends in {p.suffix}, but {writes}; give a name ending in {NETCDF_SUFFIXES[0]} (or "
+                f"{', '.join(NETCDF_SUFFIXES[1:])}), e.g. {example(netcdf_name(p))}")
     if kind == "zarr" and suffix in NETCDF_SUFFIXES:
         return (f"names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. "
                 f"{str(p.with_suffix('.zarr'))!r}); for a NetCDF file, write the returned Dataset: "

@@ -12,7 +12,7 @@ import json
 import pathlib
 import sys
 
-from .._destinations import NETCDF_SUFFIXES, check_destination, suffix_problem
+from .._destinations import check_destination, suffix_problem
 from ..errors import BrainnetError
 from .config_schema import ConfigError
 
@@ -88,29 +88,25 @@ def output_paths(path: str, args, figure: bool) -> list:
     where = "--out" if args.out is not None else args.out_key
     example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
     if not path:
-        raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}")
+        raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}.")
     out = pathlib.Path(path)
     if out.is_dir() or not out.name:
         raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "
-                          f"--out {out / example}")
+                          f"--out {out / example}.")
 
     _refuse_config_file(out, getattr(args, "config", None))  # --out run.toml: that, rather than its suffix
-    problem = suffix_problem(out, "netcdf")
+    command = {"output.path": "run", "sweep.path": "sweep", "fit.path": "fit"}[args.out_key]
+    beside = {"run": " (its summary figure goes beside it as .png)",
+              "sweep": " (its heat map goes beside it as .png)"}.get(command, "") if figure else ""
+    problem = suffix_problem(out, "netcdf", writes=f"brainnet-cb {command} writes a NetCDF file{beside}",
+                             example=lambda fix: f"--out {fix}")  # bn.write_netcdf's rule, in the CLI's words
     if problem:  # refused before a sweep or fit, not when its result is written
-        raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}")
+        raise ConfigError(f"the output path ({where}) {str(out)!r} {problem}.")
     if not out.suffix:  # --out result: result.nc (and result.png); "result." (no suffix to pathlib) too
         out = out.with_name(out.name + ("nc" if out.name.endswith(".") else ".nc"))
         if out.is_dir():
             raise ConfigError(f"the output path ({where}) {path!r} is written as {str(out)!r}, which is a folder; "
-                              f"give a NetCDF file name, e.g. --out {out / example}")
-    elif out.suffix.lower() not in NETCDF_SUFFIXES:
-        command = {"output.path": "run", "sweep.path": "sweep", "fit.path": "fit"}[args.out_key]
-        beside = {"run": " (its summary figure goes beside it as .png)",
-                  "sweep": " (its heat map goes beside it as .png)"}.get(command, "") if figure else ""
-        fix = out.with_suffix(".nc") if out.suffix[1:].isalpha() else out.with_name(out.name + ".nc")
-        raise ConfigError(f"the output path ({where}) {str(out)!r} ends in {out.suffix}, but brainnet-cb {command} "
-                          f"writes a NetCDF file{beside}; give a name ending in .nc (or "
-                          f"{', '.join(NETCDF_SUFFIXES[1:])}), e.g. --out {fix}")
+                              f"give a NetCDF file name, e.g. --out {out / example}.")
     if not figure:
         return [out]
     return [out, figure_path(out)]
@@ -137,7 +133,7 @@ def _refuse_config_file(p: pathlib.Path, config):
     if config and p.exists() and p.resolve() == pathlib.Path(config).resolve():
         raise BrainnetError(f"{p} is the configuration file this command reads; writing the result there "
                             "would replace it, --overwrite or not. Choose another --out, e.g. --out "
-                            f"{p.with_suffix('.nc')}")
+                            f"{p.with_suffix('.nc')}.")
 
 
 def show_progress(args) -> bool:

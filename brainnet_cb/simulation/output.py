@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._destinations import WriteLock, check_destination, label, publish, suffix_problem, temporary_path
+from .._destinations import ZARR_SUFFIXES, WriteLock, check_destination, label, publish, suffix_problem, temporary_path
 from .._types import PathLike
 from ..errors import BrainnetError
 from .cf import stamp, without_coordinate_fill
@@ -79,15 +79,18 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
     Raises
     ------
     BrainnetError
-        An empty path or one ending in ``.zarr`` (a Zarr store's name), a
+        An empty path, one ending in ``.zarr`` (a Zarr store's name) or in
+        any other suffix than a NetCDF one (``.nc``, ``.nc4``, ``.netcdf``,
+        ``.cdf``, any case; a name without a suffix is written as it is), a
         missing or read-only folder, a symbolic link, a folder at ``path``, an
         existing file without ``overwrite``, or a file another run is writing.
     """
-    problem = suffix_problem(path, "netcdf")
+    problem = suffix_problem(path, "netcdf")  # the command line's --out rule (brainnet_cb.cli.common)
     if problem:
         text = os.fsdecode(path)
-        raise BrainnetError(f"{label(text, name)} {problem}, or write a Zarr store with ds.to_zarr({text!r}) (a run "
-                            f"streams into one with bn.simulate(..., out={text!r})).")
+        zarr = (f", or write a Zarr store with ds.to_zarr({text!r}) (a run streams into one with "
+                f"bn.simulate(..., out={text!r}))" if pathlib.Path(text).suffix.lower() in ZARR_SUFFIXES else "")
+        raise BrainnetError(f"{label(text, name)} {problem}{zarr}.")
     return check_destination(path, name=name, overwrite=overwrite, error=BrainnetError,
                              refuse_existing=_not_a_file, overwrite_hint=overwrite_hint)
 
@@ -230,7 +233,9 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
         What to write, e.g. the result of :func:`~brainnet_cb.simulate`
         (a DataArray such as an FC: ``da.to_dataset(name="fc")``).
     path : str or path-like
-        The NetCDF file (``.nc``); its folder must exist.
+        The NetCDF file: a name ending in ``.nc`` (or ``.nc4``, ``.netcdf``,
+        ``.cdf``, any case), as ``brainnet-cb --out`` takes; its folder must
+        exist. A name without a suffix is written as it is.
     overwrite : bool, default False
         Replace an existing file. Without it an existing file is refused.
 
@@ -242,7 +247,9 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     Raises
     ------
     BrainnetError
-        If ``ds`` is not a Dataset, ``path`` exists and ``overwrite`` is False,
+        If ``ds`` is not a Dataset, ``path`` ends in another suffix than a
+        NetCDF one (``x.txt``, ``x.png``, ``x.zarr``: the message names the
+        accepted ones), ``path`` exists and ``overwrite`` is False,
         its folder does not exist or is not writable, it is a symbolic link,
         another run writes it, or NetCDF cannot hold an attribute or variable
         of ``ds`` (nothing is left at ``path`` then). Attributes and variable

@@ -233,7 +233,7 @@ def test_the_config_file_itself_is_no_output_even_with_overwrite(tmp_path, capsy
     path.write_text("[run]\nseed = 1\n")
     assert cli.main([command, "c.toml", "--out", "./c.toml", "--overwrite", "--quiet"]) == 2
     assert _error(capsys) == ("c.toml is the configuration file this command reads; writing the result there would "
-                              "replace it, --overwrite or not. Choose another --out, e.g. --out c.nc")
+                              "replace it, --overwrite or not. Choose another --out, e.g. --out c.nc.")
     assert path.read_text() == "[run]\nseed = 1\n"
 
 

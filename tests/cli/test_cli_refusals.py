@@ -36,7 +36,7 @@ def test_an_output_with_another_suffix_than_netcdf_is_refused_before_the_run(tmp
     assert cli.main([command, "--out", str(out), "--quiet"]) == 2
     assert _error(capsys) == (f"the output path (--out) {str(out)!r} ends in {out.suffix}, but brainnet-cb {command} "
                               f"writes a NetCDF file{beside}; give a name ending in .nc (or .nc4, .netcdf, .cdf), "
-                              f"e.g. --out {tmp_path / fix}")
+                              f"e.g. --out {tmp_path / fix}.")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -48,7 +48,7 @@ def test_a_png_output_is_refused_without_the_figure_too_and_the_figure_goes_besi
     png, nc = re.escape(repr(str(tmp_path / "a.png"))), re.escape(str(tmp_path / "a.nc"))
     with pytest.raises(ConfigError, match=rf"^the output path \(output\.path\) {png} ends in \.png, but brainnet-cb "
                                           rf"run writes a NetCDF file; give a name ending in \.nc \(or \.nc4, \.netcdf, "
-                                          rf"\.cdf\), e\.g\. --out {nc}$"):
+                                          rf"\.cdf\), e\.g\. --out {nc}\.$"):
         common.output_paths(str(tmp_path / "a.png"), args, figure=False)
 
 
@@ -75,16 +75,16 @@ def test_out_without_suffix_naming_a_folder_with_nc_is_refused(tmp_path, capsys)
     assert cli.main(["run", "--out", str(tmp_path / "result"), "--quiet"]) == 2
     assert _error(capsys) == (f"the output path (--out) {str(tmp_path / 'result')!r} is written as "
                               f"{str(tmp_path / 'result.nc')!r}, which is a folder; give a NetCDF file name, e.g. "
-                              f"--out {tmp_path / 'result.nc' / 'run.nc'}")
+                              f"--out {tmp_path / 'result.nc' / 'run.nc'}.")
 
 
 @pytest.mark.parametrize("command, example", [("run", "run.nc"), ("sweep", "sweep.nc"), ("fit", "fit.nc")])
 def test_an_empty_or_folder_output_is_refused_before_the_run(tmp_path, capsys, command, example):
     assert cli.main([command, "--out", "", "--quiet"]) == 2
-    assert _error(capsys) == f"the output path (--out) is empty; give a NetCDF file name, e.g. --out {example}"
+    assert _error(capsys) == f"the output path (--out) is empty; give a NetCDF file name, e.g. --out {example}."
     assert cli.main([command, "--out", str(tmp_path), "--overwrite", "--quiet"]) == 2
     assert _error(capsys) == (f"the output path (--out) {str(tmp_path)!r} is a folder; give a NetCDF file name, "
-                              f"e.g. --out {tmp_path / example}")
+                              f"e.g. --out {tmp_path / example}.")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -93,7 +93,7 @@ def test_a_zarr_store_name_is_refused_before_the_run(tmp_path, capsys, command):
     out = tmp_path / "result.zarr"
     assert cli.main([command, "--out", str(out), "--quiet"]) == 2
     assert _error(capsys) == (f"the output path (--out) {str(out)!r} ends in .zarr, the suffix of a Zarr store (a "
-                              f"folder), but a NetCDF result is one file; name it {str(tmp_path / 'result.nc')!r}")
+                              f"folder), but a NetCDF result is one file; name it {str(tmp_path / 'result.nc')!r}.")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -203,19 +203,19 @@ def test_symbolic_links_are_never_written_through(tmp_path, no_run):
     real.mkdir()
     ds = xr.Dataset({"x": ("t", np.arange(3.0))})
     cases = [
-        (lambda p: bn.simulate(bn.CoombesByrne(), pair(), out=p, **KW), bn.SimulationError, "out=", True),
+        (lambda p: bn.simulate(bn.CoombesByrne(), pair(), out=p, **KW), bn.SimulationError, "out=", True, ".npz"),
         (lambda p: bn.simulate(bn.CoombesByrne(), pair(), checkpoint=p, **KW), bn.CheckpointError, "checkpoint=",
-         False),
-        (lambda p: bn.write_netcdf(ds, p, overwrite=True), bn.BrainnetError, "", False),
-        (lambda p: bio.write_npz(pair(), p, overwrite=True), bn.ConnectomeError, "", False),
+         False, ".npz"),
+        (lambda p: bn.write_netcdf(ds, p, overwrite=True), bn.BrainnetError, "", False, ".nc"),  # a NetCDF name
+        (lambda p: bio.write_npz(pair(), p, overwrite=True), bn.ConnectomeError, "", False, ".npz"),
     ]
-    for k, (write, error, name, folder) in enumerate(cases):
+    for k, (write, error, name, folder, suffix) in enumerate(cases):
         target = real / f"t{k}"
         target.mkdir() if folder else target.write_text("keep")
-        link = tmp_path / f"link{k}.npz"
+        link = tmp_path / f"link{k}{suffix}"
         link.symlink_to(target)
         before = listing(tmp_path) + listing(real)
-        with pytest.raises(error, match=rf"{name}'.*link{k}\.npz' is a symbolic link to '.*t{k}'; brainnet_cb does "
+        with pytest.raises(error, match=rf"{name}'.*link{k}\{suffix}' is a symbolic link to '.*t{k}'; brainnet_cb does "
                                         r"not write through links \(it would replace the link, not"):
             write(link)
         assert listing(tmp_path) + listing(real) == before
