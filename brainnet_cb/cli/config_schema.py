@@ -272,6 +272,10 @@ class FitSection:
     heterogeneity: str = _f("none", "Regional map of eta0 (method = working_point): none, or strength (z-scored "
                             "log in-strength, its scale scanned).", choices=("none", "strength"),
                             api="bn.fit_working_point(heterogeneity=...)")
+    heterogeneity_scales: list = _f([-1.0, -0.5, 0.0, 0.5, 1.0], "Scales a of the heterogeneity map m scanned with "
+                                    "eta0, eta_i = eta0 + a m_i (method = working_point, heterogeneity = strength; "
+                                    "unused with none). [0.0]: every region at eta0.",
+                                    api="bn.fit_working_point(heterogeneity_scales=...)", items="number")
     seeds: int = _f(2, "Noise realisations per simulated candidate (method = working_point).", lo=1, hi=1000,
                     api="bn.fit_working_point(seeds=...)")
     control_variate: bool = _f(True, "Pair each realisation with the linearised network on the same noise; the "

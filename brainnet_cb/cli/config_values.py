@@ -73,6 +73,10 @@ def _check_value(key, value, f):
                     isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                                   "expected a non-empty list of numbers")
+            bad = [v for v in value if not math.isfinite(v)]  # TOML's nan, inf
+            if bad:
+                raise ConfigError(f"{key} = {show_value(value)} holds {show_value(bad[0])}, which is not a finite "
+                                  "number; expected a non-empty list of finite numbers.")
             return [float(v) for v in value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "

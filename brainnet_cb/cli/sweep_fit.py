@@ -182,19 +182,31 @@ def working_point_keys() -> dict:
     return keys
 
 
+#: How ``--set`` spells a Python value the recipe's advice names after an argument: TOML's booleans, and the value
+#: of its key that passes None (``band=None`` is ``fit.bandpass=false``); another None stays as it is.
+_TOML_VALUES = {"True": "true", "False": "false"}
+_NONE_VALUES = {"band": "false", "holdout": "'none'", "heterogeneity": "'none'", "workers": "0", "test_fc": "''"}
+
+
 def in_config_keys(text, keys=None) -> str:
     """``text`` of the working-point recipe (a warning, an error) with the arguments it names (``values=``,
-    ``fractions=[0.7, 0.8]``) named as the configuration's keys (``fit.excitability``,
-    ``fit.fractions=[0.7, 0.8]``, as ``--set`` takes them): ``fit.values`` is the grid fit's, which the
-    working point does not read."""
+    ``fractions=[0.7, 0.8]``, a refusal's ``fractions must be > 0``) named as the configuration's keys
+    (``fit.excitability``, ``fit.fractions=[0.7, 0.8]``, ``fit.fractions must be > 0``, as ``--set`` takes
+    them; ``band=None`` as ``fit.bandpass=false``, ``True`` / ``False`` as ``true`` / ``false``): ``fit.values``
+    is the grid fit's, which the working point does not read."""
     keys = working_point_keys() if keys is None else keys
     names = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
 
     def key(match):
-        value_follows = match.end() < len(text) and text[match.end()] not in " ,.;:)"
-        return keys[match.group(1)] + ("=" if value_follows else "")
+        name, value = match.group(1), match.group(2)
+        if value is not None:
+            spelled = _NONE_VALUES.get(name, value) if value == "None" else _TOML_VALUES[value]
+            return f"{keys[name]}={spelled}"
+        after = match.string[match.end():match.end() + 1]
+        return keys[name] + ("=" if after and after not in " ,.;:)" else "")  # "fractions=[0.7]": a value follows
 
-    return re.sub(rf"(?<![\w.])({names})=", key, text)
+    text = re.sub(rf"(?<![\w.])({names})=(?:(True|False|None)(?!\w))?", key, text)
+    return re.sub(rf"(?:^|(?<=: ))({names})(?= must )", lambda m: keys[m.group(1)], text)  # the refusal's subject
 
 
 @contextlib.contextmanager
@@ -245,6 +257,7 @@ def fit_working_point_command(cfg, base, out, args) -> int:
             weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
             homotopic_weights=f.homotopic_weights,
             heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity,
+            heterogeneity_scales=f.heterogeneity_scales,
             noise=configuration.build_noise(cfg.noise),
             normalize=cfg.connectome.normalize, speed=cfg.coupling.speed, dt=cfg.run.dt, duration=cfg.run.duration,
             tr=cfg.monitors.bold.tr, seeds=f.seeds, candidates=f.candidates,

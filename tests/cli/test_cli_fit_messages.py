@@ -6,10 +6,14 @@ the grid fit's grid, which the working point never reads: advice that named
 ``values=`` sent a user to a key that changes nothing.
 """
 
+import inspect
 import warnings
+
+import pytest
 
 import brainnet_cb as bn
 from brainnet_cb import cli
+from brainnet_cb.cli import config
 from brainnet_cb.cli.sweep_fit import in_config_keys, working_point_keys
 from brainnet_cb.errors import FitError
 from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
@@ -41,8 +45,65 @@ def test_recipe_messages_name_the_keys():
         "G / G_ref = 0.5 (the lowest of fit.fractions); the best may lie beyond it: widen fit.excitability and "
         "fit.fractions to see.")
     # a value after the name stays, as --set takes it; arguments without a key stay as they are
-    assert in_config_keys("e.g. fractions=[0.7, 0.8, 0.9]; keep regional_noise= and heterogeneity_scales=.") == (
-        "e.g. fit.fractions=[0.7, 0.8, 0.9]; keep fit.regional_noise and heterogeneity_scales=.")
+    assert in_config_keys("e.g. fractions=[0.7, 0.8, 0.9]; keep regional_noise= and coarse=.") == (
+        "e.g. fit.fractions=[0.7, 0.8, 0.9]; keep fit.regional_noise and coarse=.")
+
+
+def test_recipe_values_are_spelled_as_set_takes_them_and_refusals_name_the_key():
+    """'pass band=None' became 'pass fit.bandpass=None', which --set refuses (a string, not true or false)."""
+    assert in_config_keys("Simulate longer, or pass band=None.") == "Simulate longer, or pass fit.bandpass=false."
+    assert in_config_keys("effective_connectivity=True: no fit (effective_connectivity=False).") == (
+        "fit.effective_connectivity=true: no fit (fit.effective_connectivity=false).")
+    assert in_config_keys("holdout=None, workers=None, seeds=None, band=Nonesuch") == (
+        "fit.holdout='none', fit.workers=0, fit.seeds=None, fit.bandpass=Nonesuch")
+    assert in_config_keys("fractions must be > 0 (G / G_ref); got [0.0].") == (
+        "fit.fractions must be > 0 (G / G_ref); got [0.0].")
+    assert in_config_keys("the scanned values must be finite") == "the scanned values must be finite"  # prose stays
+
+
+def test_the_heterogeneity_scales_are_a_key_of_the_fit_table_and_its_edge_warning_names_it():
+    """The recipe's edge warning said 'widen heterogeneity_scales=', which the command line had no key for."""
+    assert working_point_keys()["heterogeneity_scales"] == "fit.heterogeneity_scales"
+    default = inspect.signature(bn.fit_working_point).parameters["heterogeneity_scales"].default
+    assert config.FitConfig().fit.heterogeneity_scales == list(default)  # the recipe's own default, shown
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_if_at_an_edge((0, 1, 2), "eta", [-1.0, 0.0], [0.0, 0.5], [0.8, 0.9, 1.0])
+    (w,) = caught
+    assert in_config_keys(str(w.message)) == (
+        "the working point chosen lies at an edge of the scan: eta = -1 (the lowest of fit.excitability), the "
+        "heterogeneity scale = 0.5 (the highest of fit.heterogeneity_scales), G / G_ref = 1 (the highest of "
+        "fit.fractions); the best may lie beyond it: widen fit.excitability and fit.heterogeneity_scales and "
+        "fit.fractions to see.")
+
+
+@pytest.mark.parametrize("value, message", [
+    ("[]", "fit.heterogeneity_scales = [] is empty; expected a non-empty list of numbers, e.g. "
+           "fit.heterogeneity_scales = [0.5, 1.0]"),
+    ("[0.0, nan]", "fit.heterogeneity_scales = [0.0, nan] holds nan, which is not a finite number; expected a "
+                   "non-empty list of finite numbers."),
+    ("['a']", "fit.heterogeneity_scales = ['a'] has the wrong type (list); expected a non-empty list of numbers"),
+])
+def test_bad_heterogeneity_scales_are_refused_before_the_recipe(tmp_path, capsys, monkeypatch, value, message):
+    monkeypatch.setattr(bn, "fit_working_point", _never_called)
+    assert cli.main(["fit", "--set", "fit.heterogeneity=strength", "--set", f"fit.heterogeneity_scales={value}",
+                     "--out", str(tmp_path / "fit.nc"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"brainnet-cb: error: {message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_passes_the_heterogeneity_scales_and_its_refusals_name_the_keys(tmp_path, capsys, monkeypatch):
+    seen = {}
+
+    def recipe(connectome, empirical_fc, **kwargs):  # the recipe's own refusal of the grid it was given
+        seen.update(kwargs)
+        raise FitError("fractions must be > 0 (G / G_ref); got [0.0].")
+
+    monkeypatch.setattr(bn, "fit_working_point", recipe)
+    assert cli.main(["fit", "--set", "fit.heterogeneity=strength", "--set", "fit.heterogeneity_scales=[-2, 0, 2]",
+                     "--set", "fit.fractions=[0.0]", "--out", str(tmp_path / "fit.nc"), "--quiet"]) == 2
+    assert seen["heterogeneity"] == "strength" and seen["heterogeneity_scales"] == [-2.0, 0.0, 2.0]
+    assert capsys.readouterr().err == "brainnet-cb: error: fit.fractions must be > 0 (G / G_ref); got [0.0].\n"
 
 
 def test_fit_command_shows_the_recipes_warnings_and_errors_with_the_keys(tmp_path, capsys, monkeypatch):
@@ -61,3 +122,19 @@ def test_fit_command_shows_the_recipes_warnings_and_errors_with_the_keys(tmp_pat
         "fit.fractions.\n")
     assert not out.exists()
 
+
+
+def _never_called(*args, **kwargs):
+    raise AssertionError("the recipe ran")
+
+
+def test_the_recipes_own_refusals_name_the_keys_with_values_set_takes(tmp_path, capsys):
+    """Refused by bn.fit_working_point before anything is compiled; the advice is what --set accepts."""
+    out = str(tmp_path / "fit.nc")
+    assert cli.main(["fit", "--set", "fit.fractions=[0.0, 1.0]", "--out", out, "--quiet"]) == 2
+    assert capsys.readouterr().err == ("brainnet-cb: error: fit.fractions must be > 0 (G / G_ref); got [0.0, 1.0].\n")
+    assert cli.main(["fit", "--duration", "60000", "--out", out, "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "brainnet-cb: error: duration 60 s minus the 20-s discard is shorter than one period of the band's low edge "
+        "(100 s); FC would be dominated by the filter. Simulate longer, or pass fit.bandpass=false.\n")
+    assert list(tmp_path.iterdir()) == []
