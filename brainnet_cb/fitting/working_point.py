@@ -80,6 +80,7 @@ Coombes, S., Byrne, Á. (2019). Next generation neural mass models. In
 *Nonlinear Dynamics in Computational Neuroscience*, Springer, 1–16.
 """
 
+
 from __future__ import annotations
 
 import contextlib
@@ -92,25 +93,14 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from .. import analysis
-from ..analysis.filters import check_band, check_length, design_bandpass
-from ..analysis.global_signal import looks_global_signal_regressed
-from ..connectome import require_connectome
 from ..coupling import Linear
 from ..dynamics.system import build_network, one_blas_thread
-from ..errors import AnalysisError, DynamicsError, FitError
-from ..homotopic import add_homotopic, homotopic_pairs
-from ..monitors import Bold
-from ..nodes import CoombesByrne
-from ..nodes.base import NodeModel
-from ..noise import Additive
-from ..simulation.spec import Simulation
-from ..units import to_mm_per_ms, to_ms
+from ..errors import DynamicsError, FitError
+from ..homotopic import add_homotopic
 from . import working_point_simulation as simulation_stage
-from .effective_connectivity import check_input_parameter, choose_connection_shrinkage
-from .fit_results import check_int
+from .effective_connectivity import choose_connection_shrinkage
 from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
-from .side_by_side import default_workers, side_by_side
+from .side_by_side import side_by_side
 from .working_point_checks import (
     BelowBaselineWarning,
     FCLevelWarning,
@@ -118,31 +108,29 @@ from .working_point_checks import (
     NotHeldOutWarning,
     ScanEdgeWarning,
     UnrelatedTargetWarning,
-    check_spread,
-    check_structure,
-    fc_target,
-    labelled_fc,
-    present_pairs,
     warn_if_at_an_edge,
     warn_if_below_baseline,
     warn_if_isolated,
     warn_if_level_off,
-    warn_if_not_held_out,
-    warn_if_unrelated,
+)
+from .working_point_inputs import (
+    DEFAULT_COUPLING_FRACTIONS,
+    DEFAULT_EXCITABILITY,
+    DEFAULT_HOMOTOPIC_WEIGHTS,
+    DEFAULT_WEIGHT_EXPONENTS,
+    checked_inputs,
 )
 from .working_point_result import (
     LinearStage,
-    Options,
     Outcome,
     Scan,
     ScanPoint,
     Setup,
-    Targets,
     result_dataset,
     score_fc,
 )
-from .working_point_scan import heterogeneity_map, noise_matrix, scan_branch, slow_limit_fc, stable_step
-from .working_point_simulation import RunSettings, Simulated, exact_fc, runs_near, simulate_candidates
+from .working_point_scan import scan_branch, slow_limit_fc, stable_step
+from .working_point_simulation import Simulated, exact_fc, runs_near, simulate_candidates
 
 __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning",
            "NotHeldOutWarning", "BelowBaselineWarning",
@@ -150,48 +138,14 @@ __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FC
            "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]
 
-#: Excitabilities scanned by default (eta of Coombes-Byrne / Montbrio-Pazo-Roxin): the node's
-#: low-rate regime, where the network has a stable low-activity state whose susceptibility to
-#: coupling can be tuned, up to the default node (eta = 2). A property of the model, not of a
-#: dataset.
-DEFAULT_EXCITABILITY = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
-#: Couplings scanned, as fractions of each branch's reference coupling G_ref.
-DEFAULT_COUPLING_FRACTIONS = tuple(np.round(np.linspace(0.5, 1.5, 21), 3))
-#: Exponents gamma of the normalised weights scanned (W ** gamma): from compressed (0.5) to
-#: sharpened (3) contrast between strong and weak connections, whatever the data's weight convention.
-DEFAULT_WEIGHT_EXPONENTS = (0.5, 1.0, 2.0, 3.0)
 #: Where the best linear fit score of the weight exponents lies at the largest of them, the scan goes on to
 #: that exponent times this factor, while the score rises...
 EXPONENT_STEP = 1.5
 #: ... adding at most this many exponents (up to 3 * 1.5^4 ~ 15 from the default range).
 MAX_EXPONENT_EXTENSIONS = 4
-#: Weights h of the connections added between homotopic regions, as fractions of the largest
-#: (normalised, exponentiated) weight: none, up to twice the strongest tract.
-DEFAULT_HOMOTOPIC_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 
 
-# ----------------------------------------------------------------------------- targets and scores
-def _fitted_only(fc, mask):
-    """``fc`` with NaN wherever ``mask`` (over the upper triangle) leaves an entry out of the fit."""
-    n = fc.shape[0]
-    iu = np.triu_indices(n, 1)
-    out = np.full((n, n), np.nan)
-    out[iu] = np.where(mask, fc[iu], np.nan)
-    return np.fmax(out, out.T)
-
-
-def _edge_masks(n, holdout, key):
-    """Boolean masks over the upper triangle (i < j): the edges fitted and the edges scored."""
-    iu = np.triu_indices(n, 1)
-    fit = np.ones(iu[0].size, bool)
-    if holdout == "edges":
-        rng = np.random.default_rng(key)
-        fit = np.zeros(iu[0].size, bool)
-        fit[rng.permutation(iu[0].size)[: iu[0].size // 2]] = True
-        return fit, ~fit
-    return fit, fit
-
-
+# ----------------------------------------------------------------------------- the recipe
 def _progress(total, progress):
     if progress is None:
         progress = sys.stderr.isatty()
@@ -220,7 +174,6 @@ def _refinement_report(bar):
     return report
 
 
-# ----------------------------------------------------------------------------- the recipe
 def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
                   fit_fc, fit_mask, bar, workers, global_signal, failures=None):
     """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points.
@@ -383,33 +336,6 @@ def _with_homotopic(connectome, normalize, weight, pairs):
 def _renormalisation(normalize):
     """The normalisation that keeps already normalised weights as they are scaled: rows sum to 1, or a maximum."""
     return "row_sum" if normalize == "row_sum" else "none" if normalize in ("none", None) else "max"
-
-
-def _check_series_length(duration_ms, tr_ms, discard_s, band):
-    """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run."""
-    n = int(duration_ms // tr_ms) - int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
-    if n < 3:
-        raise FitError(f"duration {duration_ms / 1000:g} s leaves {max(n, 0)} BOLD samples after discarding "
-                       f"{discard_s:g} s; simulate longer (several minutes).")
-    if band is not None:
-        low_high = analysis.BOLD_BAND if band is True else band
-        sos = design_bandpass(check_band(low_high, 1000.0 / tr_ms, 2, FitError), 1000.0 / tr_ms, 2)
-        try:
-            check_length(n, sos, "the simulated BOLD")
-        except AnalysisError as err:
-            raise FitError(f"duration {duration_ms / 1000:g} s is too short for the band-pass: {err}") from None
-        if (duration_ms / 1000.0 - discard_s) * low_high[0] < 1.0:
-            raise FitError(f"duration {duration_ms / 1000:g} s minus the {discard_s:g}-s discard is shorter than "
-                           f"one period of the band's low edge ({1 / low_high[0]:g} s); FC would be dominated by "
-                           "the filter. Simulate longer, or pass band=None.")
-
-
-def _check_values(name, values):
-    arr = np.asarray(values, dtype=float) if values is not None else None
-    if arr is None or arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise FitError(f"{name} must be a non-empty 1-D sequence of finite numbers; got {values!r}.")
-    return arr
-
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
                       fractions=None, weight_exponents=None, extend_exponents=True, homotopic_weights=None,
@@ -741,102 +667,22 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     True
     """
     t0 = time.perf_counter()
-    model = CoombesByrne() if model is None else model
-    if not isinstance(model, NodeModel):
-        raise FitError(f"model must be a node model such as bn.CoombesByrne(); got {model!r}.")
-    require_connectome(connectome, FitError)
-    fields = [f.name for f in dataclasses.fields(model)]
-    if parameter not in fields:
-        raise FitError(f"parameter {parameter!r} is not a parameter of {type(model).__name__}; choose from {fields}.")
-    if not model.sends_state:
-        raise FitError(f"{type(model).__name__} sends a derived quantity; the linear scan needs a model that "
-                       "sends one of its states (e.g. r).")
-    values = _check_values("values", DEFAULT_EXCITABILITY if values is None else values)
-    fractions = np.sort(_check_values("fractions", DEFAULT_COUPLING_FRACTIONS if fractions is None else fractions))
-    if np.any(fractions <= 0):
-        raise FitError(f"fractions must be > 0 (G / G_ref); got {fractions.tolist()}.")
-    homotopic = np.unique(_check_values("homotopic_weights", DEFAULT_HOMOTOPIC_WEIGHTS if homotopic_weights is None
-                                        else homotopic_weights))
-    if np.any(homotopic < 0):
-        raise FitError(f"homotopic_weights must be >= 0 (fractions of the largest weight); "
-                       f"got {homotopic.tolist()}.")
-    exponents = np.unique(_check_values("weight_exponents",
-                                        DEFAULT_WEIGHT_EXPONENTS if weight_exponents is None else weight_exponents))
-    if np.any(exponents <= 0):
-        raise FitError(f"weight_exponents must be > 0 (W ** gamma of the normalised weights); "
-                       f"got {exponents.tolist()}.")
-    if not isinstance(extend_exponents, bool | np.bool_):
-        raise FitError(f"extend_exponents must be True or False; got {extend_exponents!r}.")
-    m_map = heterogeneity_map(heterogeneity, connectome)
-    scales = np.array([0.0]) if m_map is None else _check_values("heterogeneity_scales", heterogeneity_scales)
-    if noise is None and "v" not in model.states:
-        raise FitError(f"the default noise is on 'v', which {type(model).__name__} does not have (its states: "
-                       f"{', '.join(model.states)}); pass noise=bn.Additive(<state>=0.02) on the state that "
-                       "receives the coupling.")
-    noise = Additive(v=0.02) if noise is None else noise
-    if not isinstance(noise, Additive):
-        raise FitError(f"noise must be bn.Additive(...); got {noise!r}.")
-    noise = noise.resolved(model)  # quantity amplitudes as numbers (state per sqrt(ms)), before any solve
-    seeds = check_int("seeds", seeds, 1)
-    candidates = check_int("candidates", candidates, 1)
-    if not isinstance(control_variate, bool | np.bool_):
-        raise FitError(f"control_variate must be True or False; got {control_variate!r}.")
-    if not isinstance(regional_noise, bool | np.bool_):
-        raise FitError(f"regional_noise must be True or False; got {regional_noise!r}.")
-    if not isinstance(effective_connectivity, bool | np.bool_):
-        raise FitError(f"effective_connectivity must be True or False; got {effective_connectivity!r}.")
-    coarse = check_int("coarse", coarse, 4)
-    workers = default_workers() if workers is None else check_int("workers", workers, 1)
-    key = check_int("key", key, 0)
-    if holdout not in (None, "edges"):
-        raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
-    if holdout == "edges" and test_fc is not None:
-        raise FitError("holdout='edges' scores the held-out edges of empirical_fc; pass it without test_fc "
-                       "(or drop holdout to score test_fc).")
-    fit_fc = fc_target(empirical_fc, connectome, "empirical_fc")
-    test = fc_target(test_fc, connectome, "test_fc") if test_fc is not None else None
-    n = connectome.n_regions
-    fit_mask, test_mask = _edge_masks(n, holdout, key)
-    fit_mask = fit_mask & present_pairs(fit_fc)  # missing pairs are neither fitted nor scored
-    test_mask = test_mask & present_pairs(fit_fc if test is None else test)
-    check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
-    if test is not None or holdout == "edges":
-        check_spread(fit_fc if test is None else test, test_mask, "empirical_fc" if test is None else "test_fc",
-                      "scored")
-    if isinstance(global_signal, bool | np.bool_):
-        gsr = bool(global_signal)
-    elif isinstance(global_signal, str) and global_signal == "auto":
-        gsr = looks_global_signal_regressed(_fitted_only(fit_fc, fit_mask))
-    else:
-        raise FitError(f"global_signal must be True, False or 'auto'; got {global_signal!r}.")
-    if holdout == "edges":
-        test = fit_fc
-    duration_ms, tr_ms = to_ms(duration, "duration", FitError), to_ms(tr, "tr", FitError)
-    dt, speed = to_ms(dt, "dt", FitError), to_mm_per_ms(speed, "speed", FitError)
-    conn = connectome.normalized(normalize)  # the weights as given: the structural baseline
-    homologues = homotopic_pairs(connectome)
-    added = homotopic[homotopic > 0] if len(homologues) else np.array([])
-    check_structure(conn, alike=m_map is None and not added.size)
-    warn_if_unrelated(conn, fit_fc, fit_mask, by_label=labelled_fc(empirical_fc))  # reported as sc_baseline_fit
-    if test_fc is not None:
-        warn_if_unrelated(conn, test, test_mask, "test_fc", "scored", by_label=labelled_fc(test_fc, "test_fc"))
-        warn_if_not_held_out(fit_fc, test, test_mask)
-    sigma = noise_matrix(model, noise, n)
-    row = model.state_index(model.sends)
-    if effective_connectivity:  # the refinement holds the fixed point through the scanned parameter
-        with jax.enable_x64(True):
-            network0 = build_network(model, connectome, Linear(), normalize=normalize)
-            try:
-                check_input_parameter(network0, parameter, model.initial_state(n, jax.numpy.float64))
-            except ValueError as err:
-                raise FitError(f"effective_connectivity=True: {str(err).rstrip('.')} "
-                               "(effective_connectivity=False).") from None
-    if simulate:
-        _check_series_length(duration_ms, tr_ms, discard, band)
-    if simulate:  # the run's own checks, before any work
-        Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
-                   monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
-    run = RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate)
+    inp = checked_inputs(connectome, empirical_fc, test_fc=test_fc, model=model, parameter=parameter, values=values,
+                         fractions=fractions, weight_exponents=weight_exponents, extend_exponents=extend_exponents,
+                         homotopic_weights=homotopic_weights, heterogeneity=heterogeneity,
+                         heterogeneity_scales=heterogeneity_scales, noise=noise, regional_noise=regional_noise,
+                         effective_connectivity=effective_connectivity, global_signal=global_signal,
+                         normalize=normalize, speed=speed, dt=dt, duration=duration, tr=tr, seeds=seeds,
+                         candidates=candidates, control_variate=control_variate, discard=discard, band=band,
+                         holdout=holdout, key=key, coarse=coarse, simulate=simulate, workers=workers)
+    model, parameter, values, scales, m_map = inp.model, inp.parameter, inp.values, inp.scales, inp.m_map
+    fractions, exponents, homotopic, homologues, added = (inp.fractions, inp.exponents, inp.homotopic,
+                                                          inp.homologues, inp.added)
+    noise, sigma, row, coarse, workers = inp.noise, inp.sigma, inp.row, inp.coarse, inp.workers
+    candidates = inp.candidates
+    run, targets, n = inp.run, inp.targets, inp.n
+    connectome, conn, fit_fc, fit_mask = targets.connectome, targets.baseline, targets.fit_fc, targets.fit_mask
+    gsr, key, speed, dt, tr_ms = run.global_signal, run.key, run.speed, run.dt, run.tr_ms
 
     bar = _progress((exponents.size + added.size) * values.size * scales.size
                     + (candidates * run.runs if simulate else 0), progress)
@@ -1015,11 +861,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     fc_lin = sim.exact[c_best] if c_best in sim.exact else exact_fc(
         best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,
         band, best_setup.normalize, dt_best, gsr)
-    options = Options(model, parameter, values, scales, fractions, exponents, homotopic,
-                      "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str) else "user map"),
-                      noise, regional_noise, effective_connectivity, gsr, normalize, speed, dt, duration_ms, tr_ms,
-                      seeds, discard, band, holdout, key, control_variate)
-    targets = Targets(connectome, conn, fit_fc, fit_mask, test, test_mask)
+    options = inp.options(exponents)
     linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent, best_per_weight,
                          t_linear, tuple(passed_over))
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),

@@ -95,7 +95,7 @@ def warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitte
         text = (f"{head}: is the FC in the connectome's region order? Pass it labelled (bn.read_fc(path, labels=...) "
                 "or bn.fc_matrix(m, labels)) to align it by label, and check that the weights are tract strengths, "
                 "not distances.")
-    warnings.warn(text, UnrelatedTargetWarning, stacklevel=3)
+    warnings.warn(text, UnrelatedTargetWarning, stacklevel=caller_stacklevel())
 
 
 def check_structure(connectome, alike=True):

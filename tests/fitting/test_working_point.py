@@ -17,13 +17,13 @@ from brainnet_cb.fitting.working_point import (
     EXPONENT_STEP,
     MAX_EXPONENT_EXTENSIONS,
     UnrelatedTargetWarning,
-    _edge_masks,
     _extends,
     _failures,
     fit_working_point,
     score_fc,
     warn_if_at_an_edge,
 )
+from brainnet_cb.fitting.working_point_inputs import edge_masks
 from brainnet_cb.fitting.working_point_result import hemisphere_pairs
 from brainnet_cb.fitting.working_point_scan import heterogeneity_map, scan_branch, slow_limit_fc
 
@@ -229,9 +229,7 @@ def test_edge_holdout_fits_half_the_connections_and_scores_the_rest(hcp):
     a = res.attrs
     assert a["holdout"] == "edges"
     assert np.isfinite(a["test_corr"]) and a["test_corr"] > a["sc_baseline_test"]
-    from brainnet_cb.fitting.working_point import _edge_masks
-
-    fit, test = _edge_masks(80, "edges", 7)
+    fit, test = edge_masks(80, "edges", 7)
     assert not np.any(fit & test) and np.all(fit | test) and abs(fit.sum() - test.sum()) <= 1
 
 
@@ -656,7 +654,7 @@ def test_a_target_without_spread_over_its_pairs_is_refused(hcp):
                                        r"\(e\.g\. bn\.read_fc or bn\.fc_matrix of a correlation matrix\)\.$"):
         fit_working_point(hcp.connectome, hcp.fc_fit, test_fc=_constant(80), progress=False)
     # held-out edges: the fitted half alone is checked (here constant, the other half not)
-    fit_mask, _ = _edge_masks(80, "edges", 0)
+    fit_mask, _ = edge_masks(80, "edges", 0)
     fc = np.asarray(hcp.fc_fit, dtype=float).copy()
     iu = np.triu_indices(80, 1)
     fc[iu[0][fit_mask], iu[1][fit_mask]] = fc[iu[1][fit_mask], iu[0][fit_mask]] = 0.25
