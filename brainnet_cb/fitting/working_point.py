@@ -83,7 +83,6 @@ Coombes, S., Byrne, Á. (2019). Next generation neural mass models. In
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sys
 import time
@@ -94,13 +93,11 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from ..coupling import Linear
-from ..dynamics.system import build_network, one_blas_thread
-from ..errors import DynamicsError, FitError
-from ..homotopic import add_homotopic
+from ..dynamics.system import build_network
+from ..errors import FitError
 from . import working_point_simulation as simulation_stage
 from .effective_connectivity import choose_connection_shrinkage
 from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
-from .side_by_side import side_by_side
 from .working_point_checks import (
     BelowBaselineWarning,
     FCLevelWarning,
@@ -123,26 +120,27 @@ from .working_point_inputs import (
 from .working_point_result import (
     LinearStage,
     Outcome,
-    Scan,
-    ScanPoint,
     Setup,
     result_dataset,
     score_fc,
 )
-from .working_point_scan import scan_branch, slow_limit_fc, stable_step
+from .working_point_scan import stable_step
 from .working_point_simulation import Simulated, exact_fc, runs_near, simulate_candidates
+from .working_point_weights import (
+    EXPONENT_STEP,
+    MAX_EXPONENT_EXTENSIONS,
+    best_per_exponent,
+    best_per_weight,
+    ranked_scans,
+    scan_weights,
+    scanned_exponents,
+)
 
 __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning",
            "NotHeldOutWarning", "BelowBaselineWarning",
            "DEFAULT_EXCITABILITY",
            "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]
-
-#: Where the best linear fit score of the weight exponents lies at the largest of them, the scan goes on to
-#: that exponent times this factor, while the score rises...
-EXPONENT_STEP = 1.5
-#: ... adding at most this many exponents (up to 3 * 1.5^4 ~ 15 from the default range).
-MAX_EXPONENT_EXTENSIONS = 4
 
 
 # ----------------------------------------------------------------------------- the recipe
@@ -172,78 +170,6 @@ def _refinement_report(bar):
             bar.set_postfix_str(f"refining {pairs}, held-out corr by lambda_e: {', '.join(path)}")
 
     return report
-
-
-def _linear_stage(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
-                  fit_fc, fit_mask, bar, workers, global_signal, failures=None):
-    """The linear scan over ``(value, scale, fraction)``: scores, couplings, reference couplings, points.
-
-    The branches of the ``(value, scale)`` pairs are independent and run side by side. Why a branch failed is
-    appended to ``failures`` (a list, ``(i, j, branch, message)``) where one is given.
-    """
-    shape = (values.size, scales.size, fractions.size)
-    lin_corr, lin_mean, G_grid = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
-    G_ref, kinds = np.full(shape[:2], np.nan), np.full(shape[:2], "failed", dtype=object)
-    points = {}
-
-    def branch(ij):
-        i, j = ij
-        v, a = values[i], scales[j]
-        m = dataclasses.replace(model, **{parameter: v if m_map is None else v + a * m_map})
-        try:
-            G_r, kind, walk = scan_branch(m, connectome, normalize, fractions, coarse)
-        except (DynamicsError, FitError) as err:
-            G_r, kind, walk = np.nan, "failed", []
-            if failures is not None:
-                failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
-        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal) for _, fp in walk]
-        if bar is not None:
-            bar.update(1)
-        return m, G_r, kind, walk, fcs
-
-    jobs = [(i, j) for i in range(values.size) for j in range(scales.size)]
-    for (i, j), (m, G_r, kind, walk, fcs) in zip(jobs, side_by_side(branch, jobs, workers, "fit_working_point")):
-        G_ref[i, j], kinds[i, j] = G_r, kind
-        for k, ((G, fp), fc) in enumerate(zip(walk, fcs)):
-            G_grid[i, j, k] = G
-            if fp is None:
-                continue
-            sc = score_fc(fc, fit_fc, fit_mask)
-            lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
-            points[(i, j, k)] = ScanPoint(m, G, fp, fc)
-    return Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
-
-
-def _failures(failures):
-    """Why the branches failed, each reason once with the branches it stopped (in the order of the scan).
-
-    ``failures``: ``(i, j, branch, reason, (exponent, h))`` of every scan. A
-    branch that failed for a reason at some of the scanned weights only
-    names them (``eta=-2 (weight exponent 3)``).
-    """
-    scans = {f[4] for f in failures}
-    by_reason = {}
-    for _, _, branch, reason, scan in sorted(failures):
-        by_reason.setdefault(reason, {}).setdefault(branch, []).append(scan)
-
-    def where(branch, at):
-        if len(at) == len(scans):
-            return branch
-        scanned = (f"weight exponent {e:g}" + (f", homotopic weight {h:g}" if h else "") for e, h in at)
-        return f"{branch} ({'; '.join(scanned)})"
-
-    return "".join(f" {', '.join(where(b, at) for b, at in branches.items())}: {reason}"
-                   for reason, branches in by_reason.items())
-
-
-def _past_the_loss(scans, fractions):
-    """Why ``fractions`` at or above 1 gave no point: a branch that loses stability does so at its ``G_ref``
-    (``kind`` "lost"), so its fixed point is unstable at ``G >= G_ref`` by construction; "" where none did."""
-    if not (fractions >= 1).any() or not any((sc.kinds == "lost").any() for sc in scans.values()):
-        return ""
-    at = ", ".join(f"{f:g}" for f in fractions[fractions >= 1])
-    return (f" G_ref is where the branch loses stability: fractions at or above 1 (here {at}) are past it, so pass "
-            "fractions below 1 for a stable working point, e.g. fractions=[0.7, 0.8, 0.9].")
 
 
 def _delays_only(cands, sim):
@@ -276,66 +202,6 @@ def _all_failed(cands, delay_stable, no_step, passed_over=(), last=None):
             return f"{head}{what}; {advice}."
     return head + "failed: " + "; ".join(f"{count} {what}: {advice}" for count, what, advice in why if count) + "."
 
-
-def _best_score(scan):
-    """The best linear fit score of one scan (NaN where it found no stable point)."""
-    return float(np.nanmax(scan.lin_corr)) if scan.points else float("nan")
-
-
-def _extends(exponents, best) -> bool:
-    r"""Whether the scan goes on past the largest of ``exponents``: where it is the ``best`` (two or more scanned).
-
-    Weights given in a convention that compresses the contrast between
-    strong and weak connections need exponents beyond any fixed range: log
-    counts of hcp80, best at 3 (fit score 0.631 with homotopic weight 2), score
-    0.688 at 4.5. The scan does not go below the smallest exponent: as
-    :math:`\gamma \to 0`, :math:`W^\gamma` tends to the binary graph, and 0.5
-    already takes the square root of the contrast; on FC after global signal
-    regression, best at 0.5 in all four variants of the generalisation
-    benchmark, 0.333 tied (0.476 against 0.475 on gw swapped) and lowered
-    the held-out score of the linear stage from 0.646 to 0.580.
-    """
-    return len(exponents) >= 2 and best == float(np.max(exponents))
-
-
-def _same_weights(connectome, normalize, scans):
-    """The scan among ``scans`` of a network with the same normalised weights as ``connectome``, else None.
-
-    Binary weights (or weights with one value per row, normalised by row sums)
-    are the same network at every exponent: scanned once.
-    """
-    w = np.asarray(connectome.normalized(normalize).weights)
-    for sc in scans:
-        if np.array_equal(np.asarray(sc.connectome.normalized(sc.normalize).weights), w):
-            return sc
-    return None
-
-
-def _weighted(connectome, normalize, exponent):
-    """The connectome whose normalised weights are raised to ``exponent``, and the normalisation to pass on.
-
-    ``exponent == 1`` returns the connectome as given. Otherwise the weights
-    are normalised by ``normalize`` first, raised to the power, and then
-    renormalised the same way downstream (a maximum stays 1, rows sum to 1).
-    """
-    if exponent == 1.0:
-        return connectome, normalize
-    w = np.asarray(connectome.normalized(normalize).weights, dtype=float) ** exponent
-    return connectome.replace(weights=w), _renormalisation(normalize)
-
-
-def _with_homotopic(connectome, normalize, weight, pairs):
-    """The connectome with homotopic connections of ``weight > 0`` added to its normalised weights; its normalisation.
-
-    The weights are normalised first (so that ``weight`` is a fraction of the
-    largest), then renormalised the same way downstream (:func:`_renormalisation`).
-    """
-    return add_homotopic(connectome.normalized(normalize), weight, pairs), _renormalisation(normalize)
-
-
-def _renormalisation(normalize):
-    """The normalisation that keeps already normalised weights as they are scaled: rows sum to 1, or a maximum."""
-    return "row_sum" if normalize == "row_sum" else "none" if normalize in ("none", None) else "max"
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
                       fractions=None, weight_exponents=None, extend_exponents=True, homotopic_weights=None,
@@ -686,72 +552,14 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
 
     bar = _progress((exponents.size + added.size) * values.size * scales.size
                     + (candidates * run.runs if simulate else 0), progress)
-    # dense linear algebra on (n_s n)-square matrices: below ~500 one BLAS thread is faster (no thrashing); with
-    # branches side by side, one each
-    blas = one_blas_thread() if len(model.states) * n <= 512 or workers > 1 else contextlib.nullcontext()
-    scans = {}  # per (exponent, homotopic weight): its Scan
-    failures = []  # why branches of the scans failed: (i, j, branch, reason, (exponent, h))
-    allowed = {0.0, *added.tolist()} if (0.0 in homotopic or not added.size) else set(added.tolist())
-
-    def weights_scan(exponent, h, extra=False):  # the scan of W ** exponent, homotopic weight h (once)
-        if (exponent, h) not in scans:
-            if extra and bar is not None:  # a scan the progress bar did not count on
-                bar.total += values.size * scales.size
-                bar.refresh()
-            conn_w, norm_w = _weighted(connectome, normalize, exponent)
-            if h > 0:
-                conn_w, norm_w = _with_homotopic(conn_w, norm_w, h, homologues)
-            same = _same_weights(conn_w, norm_w, [sc for k, sc in scans.items() if k[1] == h])
-            if same is not None:  # e.g. binary weights: every exponent gives the same network
-                if bar is not None:
-                    bar.update(values.size * scales.size)
-                scans[(exponent, h)] = same
-            else:
-                failed = []
-                scans[(exponent, h)] = _linear_stage(model, parameter, values, scales, m_map, fractions, conn_w,
-                                                     norm_w, coarse, sigma, row, fit_fc, fit_mask, bar, workers,
-                                                     gsr, failed)
-                failures.extend((*f, (exponent, h)) for f in failed)
-        return _best_score(scans[(exponent, h)])
-
-    def kept():  # the best scanned (exponent, homotopic weight); ties to the first scanned
-        keys = [k for k in scans if k[1] in allowed]
-        return keys[int(np.argmax([np.nan_to_num(_best_score(scans[k]), nan=-2.0) for k in keys]))]
-
     try:
-        with blas:
-            for exponent in exponents:  # the weight exponents, without homotopic connections
-                weights_scan(float(exponent), 0.0)
-            if not any(sc.points for sc in scans.values()):
-                why = _failures(failures) + _past_the_loss(scans, fractions)
-                raise FitError("no stable working point was found for any value; try other values= or "
-                               f"fractions=.{why}")
-            e_best = max(scans, key=lambda k: np.nan_to_num(_best_score(scans[k]), nan=-2.0))[0]
-            for h in added:  # at the kept exponent: homotopic connections of each weight
-                weights_scan(e_best, float(h))
-            e_best, h_best = kept()
-            if extend_exponents and _extends(exponents, e_best):  # follow the score up at the kept h
-                e_new = e_best
-                for _ in range(MAX_EXPONENT_EXTENSIONS):
-                    if not weights_scan(e_new * EXPONENT_STEP, h_best, extra=True) > weights_scan(e_new, h_best):
-                        break
-                    e_new *= EXPONENT_STEP
-                if e_new != e_best:  # moved: the other homotopic weights at the new exponent
-                    for h in sorted(allowed - {h_best}):
-                        weights_scan(e_new, h, extra=True)
-                    e_best, h_best = kept()
+        weights = scan_weights(inp, bar)  # 1-2: the reference couplings, the linear scans of the weights
     except BaseException:
         if bar is not None:
             bar.close()
         raise
-    exponents = np.array(sorted({k[0] for k in scans}))
-    best_per_exponent = np.array([max((_best_score(sc) for k, sc in scans.items() if k[0] == e),
-                                      key=lambda v: np.nan_to_num(v, nan=-2.0)) for e in exponents])
-    if not scans[(e_best, h_best)].points:
-        if bar is not None:
-            bar.close()
-        raise FitError("no stable working point was found for any value; try other values= or "
-                       f"fractions=.{_failures(failures)}{_past_the_loss({0: scans[(e_best, h_best)]}, fractions)}")
+    scans = weights.scans
+    exponents = scanned_exponents(scans)
     t_linear = time.perf_counter() - t0
 
     def setups_for(scan):
@@ -815,11 +623,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         return setup_at, structure_at
 
     # the kept scan; where the tract delays destabilise every candidate of it, the next best scan's
-    ranked = [(e_best, h_best)]
-    for k in sorted((k for k in scans if k[1] in allowed and scans[k].points),
-                    key=lambda k: -np.nan_to_num(_best_score(scans[k]), nan=-2.0)):
-        if all(scans[k] is not scans[r] for r in ranked):  # one network under several keys (binary weights)
-            ranked.append(k)
+    ranked = ranked_scans(weights)
     passed_over = []  # (exponent, homotopic weight) of the scans whose candidates the delays destabilised
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)
         for e_best, h_best in ranked:
@@ -855,14 +659,13 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     finally:
         if bar is not None:
             bar.close()
-    best_per_weight = np.array([_best_score(scans[(e_best, float(h))]) if (e_best, float(h)) in scans else np.nan
-                                for h in homotopic])
     dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
     fc_lin = sim.exact[c_best] if c_best in sim.exact else exact_fc(
         best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,
         band, best_setup.normalize, dt_best, gsr)
     options = inp.options(exponents)
-    linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent, best_per_weight,
+    linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent(scans),
+                         best_per_weight(scans, e_best, homotopic),
                          t_linear, tuple(passed_over))
     outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
                       sim.corrections.get(c_best), cands, sim.delay_stable)

@@ -6,7 +6,8 @@ solve started at the previous point, as a slowly ramped run would follow it),
 finds the branch's reference coupling ``G_ref`` and returns the fixed points at
 chosen fractions of it; :func:`slow_limit_fc` gives the FC of BOLD-like slow
 signals of the linearised network at each, in about a millisecond for 80
-regions.
+regions; :func:`scan_network` scores them against the fit FC over every
+branch of one network, the branches side by side.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from ..coupling import Linear
 from ..dynamics.fixed_points import ACCEPT, fixed_point_at, fixed_point_of
 from ..dynamics.linear import noise_intensity
 from ..dynamics.system import build_network, in_float64, jacobian_slogdet, newton
-from ..errors import FitError
+from ..errors import DynamicsError, FitError
 from .regional_noise import regional_fc, slow_limit_response
+from .side_by_side import side_by_side
+from .working_point_result import Scan, ScanPoint, score_fc
 
-__all__ = ["scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "stable_step", "MAX_CHANGE",
-           "DAMPING_KEPT", "STEP_DIVISORS"]
+__all__ = ["scan_network", "scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "stable_step",
+           "MAX_CHANGE", "DAMPING_KEPT", "STEP_DIVISORS"]
 
 #: Largest relative change of the state in one continuation step (larger steps are halved).
 MAX_CHANGE = 0.05
@@ -378,3 +381,45 @@ def _steepest(network, Gs, walk, fp0, levels=3):
     m = np.array([_mean_sent(fp, network) for fp in fps])
     k = int(np.argmax(np.diff(m) / np.diff(G)))
     return float(G[k] + G[k + 1]) / 2
+
+
+# ----------------------------------------------------------------------------- one network: every branch
+def scan_network(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
+                 fit_fc, fit_mask, bar, workers, global_signal, failures=None) -> Scan:
+    """The linear scan of one network over ``(value, scale, fraction)``: scores, couplings, reference couplings,
+    points.
+
+    The branches of the ``(value, scale)`` pairs are independent and run side by side. Why a branch failed is
+    appended to ``failures`` (a list, ``(i, j, branch, message)``) where one is given.
+    """
+    shape = (values.size, scales.size, fractions.size)
+    lin_corr, lin_mean, G_grid = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    G_ref, kinds = np.full(shape[:2], np.nan), np.full(shape[:2], "failed", dtype=object)
+    points = {}
+
+    def branch(ij):
+        i, j = ij
+        v, a = values[i], scales[j]
+        m = dataclasses.replace(model, **{parameter: v if m_map is None else v + a * m_map})
+        try:
+            G_r, kind, walk = scan_branch(m, connectome, normalize, fractions, coarse)
+        except (DynamicsError, FitError) as err:
+            G_r, kind, walk = np.nan, "failed", []
+            if failures is not None:
+                failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
+        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal) for _, fp in walk]
+        if bar is not None:
+            bar.update(1)
+        return m, G_r, kind, walk, fcs
+
+    jobs = [(i, j) for i in range(values.size) for j in range(scales.size)]
+    for (i, j), (m, G_r, kind, walk, fcs) in zip(jobs, side_by_side(branch, jobs, workers, "fit_working_point")):
+        G_ref[i, j], kinds[i, j] = G_r, kind
+        for k, ((G, fp), fc) in enumerate(zip(walk, fcs)):
+            G_grid[i, j, k] = G
+            if fp is None:
+                continue
+            sc = score_fc(fc, fit_fc, fit_mask)
+            lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
+            points[(i, j, k)] = ScanPoint(m, G, fp, fc)
+    return Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)

@@ -17,8 +17,6 @@ from brainnet_cb.fitting.working_point import (
     EXPONENT_STEP,
     MAX_EXPONENT_EXTENSIONS,
     UnrelatedTargetWarning,
-    _extends,
-    _failures,
     fit_working_point,
     score_fc,
     warn_if_at_an_edge,
@@ -26,6 +24,8 @@ from brainnet_cb.fitting.working_point import (
 from brainnet_cb.fitting.working_point_inputs import edge_masks
 from brainnet_cb.fitting.working_point_result import hemisphere_pairs
 from brainnet_cb.fitting.working_point_scan import heterogeneity_map, scan_branch, slow_limit_fc
+from brainnet_cb.fitting.working_point_weights import extends as extends_past_the_largest
+from brainnet_cb.fitting.working_point_weights import why_branches_failed
 
 #: fit_working_point's refusal of a 60-s run with its default band-pass and 30-s discard (the tests below use it to
 #: stop a fit after its input checks and warnings, before any work)
@@ -194,7 +194,7 @@ def test_the_default_exponent_scan_goes_on_past_its_end_until_the_fit_score_peak
 
 def test_binary_weights_are_scanned_once_for_every_exponent(hcp, monkeypatch):
     """W ** gamma of 0/1 weights is the same network: one linear scan serves all exponents, bit for bit."""
-    import brainnet_cb.fitting.working_point as wp
+    import brainnet_cb.fitting.working_point_weights as weights_stage
 
     c = hcp.connectome
     w = np.asarray(c.weights)
@@ -202,8 +202,8 @@ def test_binary_weights_are_scanned_once_for_every_exponent(hcp, monkeypatch):
     kw = dict(test_fc=hcp.fc_test, values=[-2.0], fractions=[0.95, 1.0, 1.05], homotopic_weights=[0.0],
               regional_noise=False, effective_connectivity=False, simulate=False, progress=False)
     calls = []
-    real = wp._linear_stage
-    monkeypatch.setattr(wp, "_linear_stage", lambda *a, **k: calls.append(a[6]) or real(*a, **k))
+    real = weights_stage.scan_network
+    monkeypatch.setattr(weights_stage, "scan_network", lambda *a, **k: calls.append(a[6]) or real(*a, **k))
     every = fit_working_point(binary, hcp.fc_fit, **kw)
     assert len(calls) == 1  # 0.5, 1, 2, 3: one network
     one = fit_working_point(binary, hcp.fc_fit, weight_exponents=[0.5], **kw)
@@ -219,7 +219,7 @@ def test_binary_weights_are_scanned_once_for_every_exponent(hcp, monkeypatch):
     ([1.0], 1.0, False),  # one exponent: the weights as given, nothing to follow
 ])
 def test_the_scan_is_extended_only_past_the_largest_exponent_where_the_best_score_lies(exponents, best, extends):
-    assert _extends(np.array(exponents), best) is extends
+    assert extends_past_the_largest(np.array(exponents), best) is extends
 
 
 def test_edge_holdout_fits_half_the_connections_and_scores_the_rest(hcp):
@@ -939,7 +939,7 @@ def test_a_branch_that_failed_at_some_scanned_weights_only_names_them():
     failures = [(0, 0, "eta=-2", fold, (1.0, 0.0)), (0, 0, "eta=-2", fold, (2.0, 0.0)),
                 (1, 0, "eta=-1", fold, (2.0, 0.0)), (1, 0, "eta=-1", lost, (1.0, 0.0)),
                 (0, 0, "eta=-2", fold, (2.0, 1.0)), (1, 0, "eta=-1", fold, (2.0, 1.0))]
-    assert _failures(failures) == (" eta=-2, eta=-1 (weight exponent 2; weight exponent 2, homotopic weight 1): "
+    assert why_branches_failed(failures) == (" eta=-2, eta=-1 (weight exponent 2; weight exponent 2, homotopic weight 1): "
                                    "the branch ends in a fold eta=-1 (weight exponent 1): lost")
 
 
