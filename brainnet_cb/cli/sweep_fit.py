@@ -186,12 +186,14 @@ def working_point_keys() -> dict:
 #: of its key that passes None (``band=None`` is ``fit.bandpass=false``); another None stays as it is.
 _TOML_VALUES = {"True": "true", "False": "false"}
 _NONE_VALUES = {"band": "false", "holdout": "'none'", "heterogeneity": "'none'", "workers": "0", "test_fc": "''"}
+#: Arguments named also without ``=`` ("Pass ... as test_fc"): the FCs, which the keys fit.empirical and fit.test give.
+_BARE = ("test_fc", "empirical_fc")
 
 
 def in_config_keys(text, keys=None) -> str:
     """``text`` of the working-point recipe (a warning, an error) with the arguments it names (``values=``,
-    ``fractions=[0.7, 0.8]``, a refusal's ``fractions must be > 0``) named as the configuration's keys
-    (``fit.excitability``, ``fit.fractions=[0.7, 0.8]``, ``fit.fractions must be > 0``, as ``--set`` takes
+    ``fractions=[0.7, 0.8]``, a refusal's ``fractions must be > 0``, ``test_fc``) named as the configuration's keys
+    (``fit.excitability``, ``fit.fractions=[0.7, 0.8]``, ``fit.fractions must be > 0``, ``fit.test``, as ``--set`` takes
     them; ``band=None`` as ``fit.bandpass=false``, ``True`` / ``False`` as ``true`` / ``false``): ``fit.values``
     is the grid fit's, which the working point does not read."""
     keys = working_point_keys() if keys is None else keys
@@ -206,6 +208,8 @@ def in_config_keys(text, keys=None) -> str:
         return keys[name] + ("=" if after and after not in " ,.;:)" else "")  # "fractions=[0.7]": a value follows
 
     text = re.sub(rf"(?<![\w.])({names})=(?:(True|False|None)(?!\w))?", key, text)
+    bare = "|".join(re.escape(k) for k in _BARE if k in keys)  # "as test_fc": never a word of prose
+    text = re.sub(rf"(?<![\w.])({bare})(?![\w=])", lambda m: keys[m.group(1)], text) if bare else text
     return re.sub(rf"(?:^|(?<=: ))({names})(?= must )", lambda m: keys[m.group(1)], text)  # the refusal's subject
 
 
@@ -229,6 +233,23 @@ def _messages_in_config_keys():
             warnings.warn_explicit(message, w.category, w.filename, w.lineno)
 
 
+#: The node parameter whose values fit.excitability gives (fit_working_point's ``parameter``; no key sets it).
+SCANNED_PARAMETER = "eta"
+
+
+def _check_scanned_parameter(bn, name):
+    """Refuse a model without :data:`SCANNED_PARAMETER`: the recipe's own refusal ("parameter 'eta' is not a
+    parameter of JansenRit; choose from [...]") names an argument the command line does not have."""
+    scanned = SCANNED_PARAMETER
+    fields = [f.name for f in dataclasses.fields(bn.get_model(name))]
+    if scanned not in fields:
+        having = [m for m in bn.list_models() if scanned in (f.name for f in dataclasses.fields(bn.get_model(m)))]
+        raise BrainnetError(f"fit.method = \"working_point\" scans the node parameter {scanned} (fit.excitability), "
+                            f"which model.name = {name!r} does not have (its parameters: {', '.join(fields)}). Use "
+                            f"a model with {scanned} ({', '.join(having)}) or fit.method = \"grid\" or "
+                            "\"gradient\" with fit.parameter.")
+
+
 def fit_working_point_command(cfg, base, out, args) -> int:
     """``method = "working_point"``: :func:`brainnet_cb.fit_working_point` on the configured connectome."""
     import brainnet_cb as bn  # noqa: PLC0415
@@ -244,6 +265,7 @@ def fit_working_point_command(cfg, base, out, args) -> int:
         raise BrainnetError("fit.method = \"working_point\" predicts FC for white noise (its linear stage); "
                             f"got noise.kind = {cfg.noise['kind']!r}. Remove noise.kind and noise.tau, "
                             "or use method = \"grid\".")
+    _check_scanned_parameter(bn, cfg.model.name)
     conn = configuration.build_connectome(cfg.connectome, base)
     configuration.check_per_region(cfg, conn)
     model = bn.get_model(cfg.model.name)(**cfg.model.parameters)
@@ -253,7 +275,8 @@ def fit_working_point_command(cfg, base, out, args) -> int:
     test = None if f.holdout == "edges" else empirical_fc(f.test, conn, base, group="test", key="fit.test")
     with _messages_in_config_keys():  # the recipe's "widen values=" is fit.excitability here
         result = bn.fit_working_point(
-            conn, empirical, test_fc=test, model=model, values=f.excitability, fractions=f.fractions,
+            conn, empirical, test_fc=test, model=model, parameter=SCANNED_PARAMETER, values=f.excitability,
+            fractions=f.fractions,
             weight_exponents=f.weight_exponents, extend_exponents=f.extend_exponents,
             homotopic_weights=f.homotopic_weights,
             heterogeneity=None if f.heterogeneity == "none" else f.heterogeneity,

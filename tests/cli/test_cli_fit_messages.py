@@ -9,6 +9,7 @@ the grid fit's grid, which the working point never reads: advice that named
 import inspect
 import warnings
 
+import numpy as np
 import pytest
 
 import brainnet_cb as bn
@@ -17,7 +18,7 @@ from brainnet_cb.cli import config
 from brainnet_cb.cli.sweep_fit import in_config_keys, working_point_keys
 from brainnet_cb.errors import FitError
 from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
-from brainnet_cb.fitting.working_point_checks import ScanEdgeWarning, warn_if_at_an_edge
+from brainnet_cb.fitting.working_point_checks import ScanEdgeWarning, warn_if_at_an_edge, warn_if_not_held_out
 
 
 def _edge_warning(values, fractions):
@@ -103,6 +104,7 @@ def test_fit_passes_the_heterogeneity_scales_and_its_refusals_name_the_keys(tmp_
     assert cli.main(["fit", "--set", "fit.heterogeneity=strength", "--set", "fit.heterogeneity_scales=[-2, 0, 2]",
                      "--set", "fit.fractions=[0.0]", "--out", str(tmp_path / "fit.nc"), "--quiet"]) == 2
     assert seen["heterogeneity"] == "strength" and seen["heterogeneity_scales"] == [-2.0, 0.0, 2.0]
+    assert seen["parameter"] == "eta" and seen["values"] == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0]  # fit.excitability
     assert capsys.readouterr().err == "brainnet-cb: error: fit.fractions must be > 0 (G / G_ref); got [0.0].\n"
 
 
@@ -138,3 +140,31 @@ def test_the_recipes_own_refusals_name_the_keys_with_values_set_takes(tmp_path, 
         "brainnet-cb: error: duration 60 s minus the 20-s discard is shorter than one period of the band's low edge "
         "(100 s); FC would be dominated by the filter. Simulate longer, or pass fit.bandpass=false.\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_fcs_are_named_by_their_keys_also_without_an_equals_sign():
+    """'Pass ... as test_fc' named an argument; the command line gives the FCs with fit.test and fit.empirical."""
+    fc = np.eye(4) + 0.5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_if_not_held_out(fc, fc.copy(), np.ones(6, dtype=bool))
+    (w,) = caught
+    assert in_config_keys(str(w.message)) == (
+        "fit.test equals fit.empirical on every pair it scores: test_corr is then the fit score, not a held-out one. "
+        "Pass the FC of other subjects (or of the other half of each time series) as fit.test, or "
+        "fit.holdout='edges' to score connections never fitted.")
+    assert in_config_keys("test_fc_mean and test_fc=None") == "test_fc_mean and fit.test=''"  # a longer name stays
+
+
+def test_a_model_without_the_scanned_eta_is_refused_naming_the_keys(tmp_path, capsys, monkeypatch):
+    """The recipe said 'parameter 'eta' is not a parameter of JansenRit; choose from [...]': no key sets it."""
+    monkeypatch.setattr(bn, "fit_working_point", _never_called)
+    (tmp_path / "jr.toml").write_text('[model]\nname = "JansenRit"\n[noise]\ny1 = 0.01\n')
+    assert cli.main(["fit", str(tmp_path / "jr.toml"), "--out", str(tmp_path / "fit.nc"), "--quiet"]) == 2
+    having = ", ".join(m for m in bn.list_models() if "eta" in inspect.signature(bn.get_model(m)).parameters)
+    assert "CoombesByrne" in having and "JansenRit" not in having
+    assert capsys.readouterr().err == (
+        "brainnet-cb: error: fit.method = \"working_point\" scans the node parameter eta (fit.excitability), which "
+        "model.name = 'JansenRit' does not have (its parameters: A, B, a, b, C, e0, v0, r_s, p). Use a model with "
+        f"eta ({having}) or fit.method = \"grid\" or \"gradient\" with fit.parameter.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jr.toml"]
