@@ -152,13 +152,14 @@ def fit_command(args) -> int:
     empirical = empirical_fc(f.empirical, spec.connectome, base)
     band = True if f.bandpass else None
     start = time.perf_counter()
-    if f.method == "gradient":
-        result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
-                                      learning_rate=f.learning_rate, loss=f.loss, band=band,
-                                      progress=show_progress(args))
-    else:
-        result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical, objective=f.loss,
-                                  band=band, progress=show_progress(args))
+    with _messages_in_config_keys(GRADIENT_KEYS):  # "use e.g. duration=100800" is run.duration here
+        if f.method == "gradient":
+            result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
+                                          learning_rate=f.learning_rate, loss=f.loss, band=band,
+                                          progress=show_progress(args))
+        else:
+            result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical,
+                                      objective=f.loss, band=band, progress=show_progress(args))
     wall = time.perf_counter() - start
     result.attrs["config"] = configuration.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
@@ -213,11 +214,17 @@ def in_config_keys(text, keys=None) -> str:
     return re.sub(rf"(?:^|(?<=: ))({names})(?= must )", lambda m: keys[m.group(1)], text)  # the refusal's subject
 
 
+#: The arguments of bn.fit_gradient / bn.fit_grid their advice names (``use e.g. duration=100800``) and the keys
+#: that set them; not ``loss=``, which they name with the value of the loss.
+GRADIENT_KEYS = {"duration": "run.duration"}
+
+
 @contextlib.contextmanager
-def _messages_in_config_keys():
+def _messages_in_config_keys(keys=None):
     """Warnings and a :class:`~brainnet_cb.errors.FitError` of the block, re-issued naming the configuration's
-    keys (:func:`in_config_keys`); the warnings also where the block fails, before its error."""
-    keys = working_point_keys()
+    keys (:func:`in_config_keys`; ``keys``: :func:`working_point_keys`); the warnings also where the block
+    fails, before its error."""
+    keys = working_point_keys() if keys is None else keys
     caught = []
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -15,7 +15,7 @@ import pytest
 import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import config
-from brainnet_cb.cli.sweep_fit import in_config_keys, working_point_keys
+from brainnet_cb.cli.sweep_fit import GRADIENT_KEYS, in_config_keys, working_point_keys
 from brainnet_cb.errors import FitError
 from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
 from brainnet_cb.fitting.working_point_checks import ScanEdgeWarning, warn_if_at_an_edge, warn_if_not_held_out
@@ -168,3 +168,15 @@ def test_a_model_without_the_scanned_eta_is_refused_naming_the_keys(tmp_path, ca
         "model.name = 'JansenRit' does not have (its parameters: A, B, a, b, C, e0, v0, r_s, p). Use a model with "
         f"eta ({having}) or fit.method = \"grid\" or \"gradient\" with fit.parameter.\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jr.toml"]
+
+
+def test_the_gradient_fits_advice_names_run_duration(tmp_path, capsys):
+    """'use e.g. duration=100800' named fit_gradient's argument; the command line sets it with run.duration."""
+    out = tmp_path / "fit.nc"
+    assert cli.main(["fit", "--set", "fit.method=gradient", "--duration", "100100", "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "brainnet-cb: error: duration 100100 ms must be a whole multiple of the longest monitor period (720 ms) for "
+        "a gradient fit; use e.g. run.duration=100800.\n")
+    assert list(tmp_path.iterdir()) == []
+    assert in_config_keys("the run diverged at iteration 3 with G=[0.5]; loss=nan. Use a smaller dt.",
+                          GRADIENT_KEYS) == "the run diverged at iteration 3 with G=[0.5]; loss=nan. Use a smaller dt."
