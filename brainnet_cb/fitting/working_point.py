@@ -61,11 +61,18 @@ Scores are Pearson correlations of the upper triangles (:math:`i < j`), as
 :func:`brainnet_cb.fc_fit`, with RMSE and mean FC beside them (a correlation
 alone can be gamed by a nearly rank-one FC).
 
-This module holds the call and its linear stage; the branches are walked in
-:mod:`~brainnet_cb.fitting.working_point_scan`, the regional noise and the
-weights fitted in :mod:`~brainnet_cb.fitting.regional_noise` and
-:mod:`~brainnet_cb.fitting.effective_connectivity`, the candidates simulated
-in :mod:`~brainnet_cb.fitting.working_point_simulation` (step 3), and the
+This module holds the call; its steps are the stages of their own modules:
+the arguments checked and resolved in
+:mod:`~brainnet_cb.fitting.working_point_inputs` (with the checks and warnings
+of :mod:`~brainnet_cb.fitting.working_point_checks`), the branches walked and
+scanned in :mod:`~brainnet_cb.fitting.working_point_scan` (steps 1 and 2), the
+weights scanned in :mod:`~brainnet_cb.fitting.working_point_weights`, the
+regional noise and the weights fitted at each point in
+:mod:`~brainnet_cb.fitting.working_point_setup` (through
+:mod:`~brainnet_cb.fitting.regional_noise` and
+:mod:`~brainnet_cb.fitting.effective_connectivity`), the candidates simulated
+in :mod:`~brainnet_cb.fitting.working_point_simulation` and the point chosen in
+:mod:`~brainnet_cb.fitting.working_point_choice` (steps 3 and 4), and the
 result scored and labelled in :mod:`~brainnet_cb.fitting.working_point_result`
 (step 4).
 
@@ -80,24 +87,15 @@ Coombes, S., Byrne, Á. (2019). Next generation neural mass models. In
 *Nonlinear Dynamics in Computational Neuroscience*, Springer, 1–16.
 """
 
-
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 
-import jax
-import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from ..coupling import Linear
-from ..dynamics.system import build_network
-from ..errors import FitError
 from . import working_point_simulation as simulation_stage
-from .effective_connectivity import choose_connection_shrinkage
-from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
 from .working_point_checks import (
     BelowBaselineWarning,
     FCLevelWarning,
@@ -110,6 +108,7 @@ from .working_point_checks import (
     warn_if_isolated,
     warn_if_level_off,
 )
+from .working_point_choice import choose_point, outcome
 from .working_point_inputs import (
     DEFAULT_COUPLING_FRACTIONS,
     DEFAULT_EXCITABILITY,
@@ -117,21 +116,12 @@ from .working_point_inputs import (
     DEFAULT_WEIGHT_EXPONENTS,
     checked_inputs,
 )
-from .working_point_result import (
-    LinearStage,
-    Outcome,
-    Setup,
-    result_dataset,
-    score_fc,
-)
-from .working_point_scan import stable_step
-from .working_point_simulation import Simulated, exact_fc, runs_near, simulate_candidates
+from .working_point_result import LinearStage, result_dataset, score_fc
 from .working_point_weights import (
     EXPONENT_STEP,
     MAX_EXPONENT_EXTENSIONS,
     best_per_exponent,
     best_per_weight,
-    ranked_scans,
     scan_weights,
     scanned_exponents,
 )
@@ -143,64 +133,12 @@ __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FC
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]
 
 
-# ----------------------------------------------------------------------------- the recipe
 def _progress(total, progress):
     if progress is None:
         progress = sys.stderr.isatty()
     if not progress:
         return None
     return tqdm(total=total, desc="fit_working_point", leave=False)
-
-
-def _refinement_report(bar):
-    """The ``report`` hook of :func:`choose_connection_shrinkage` that shows its cross-validated path in ``bar``
-    (None without a bar)."""
-    if bar is None:
-        return None
-    paths = {}
-
-    def report(share, shrinkage, cv_score):
-        path = paths.setdefault(share, [])
-        pairs = "all connections" if share == 1 else f"the strongest {share:g} of the connections"
-        if cv_score is None:
-            bar.set_postfix_str(f"refitting {pairs} at lambda_e={shrinkage:g} "
-                                f"(held-out corr by lambda_e: {', '.join(path)})")
-        else:
-            path.append(f"{shrinkage:g}: {cv_score:.3f}")
-            bar.set_postfix_str(f"refining {pairs}, held-out corr by lambda_e: {', '.join(path)}")
-
-    return report
-
-
-def _delays_only(cands, sim):
-    """Whether every candidate was passed over without a run (the tract delays destabilise it, or it has no
-    usable integration step): a property of the scan's points, which another scan may not share."""
-    return not any(sim.delay_stable[(c.point, c.refined)] for c in cands)
-
-
-def _all_failed(cands, delay_stable, no_step, passed_over=(), last=None):
-    """Why no simulated candidate gave a fit score: diverged runs, points the tract delays destabilise, or points
-    without a usable integration step (and the scans passed over before this one for the delays)."""
-    keys = [(c.point, c.refined) for c in cands]
-    stepless = sum(c in no_step for c in keys)
-    unstable = sum(not delay_stable[c] for c in keys) - stepless
-    ran = len(cands) - unstable - stepless
-    head = f"every simulated candidate ({len(cands)}: the best points of the linear scan) "
-    if passed_over:  # (weight exponent, homotopic weight) of each scan
-        head = (f"every candidate of the better scans ({', '.join(f'({e:g}, {h:g})' for e, h in passed_over)}: "
-                "weight exponent, homotopic weight) was unstable with the tract delays or had no usable "
-                "integration step; of the next, "
-                f"({last[0]:g}, {last[1]:g}), every simulated candidate ({len(cands)}) ")
-    why = [(ran, "diverged or gave an undefined FC", "use a smaller dt or weaker noise"),
-           (unstable, "is unstable with the tract delays (a mode grows through them at that coupling, which the "
-                      "linear stage does not see)",
-            "scan weaker couplings (fractions= below the kept ones), or check that the tract lengths are in mm"),
-           (stepless, "has no integration step down to dt / 100 that keeps Heun's scheme stable",
-            "check the model's parameters")]
-    for count, what, advice in why:
-        if count == len(cands):
-            return f"{head}{what}; {advice}."
-    return head + "failed: " + "; ".join(f"{count} {what}: {advice}" for count, what, advice in why if count) + "."
 
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
@@ -541,137 +479,31 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                          normalize=normalize, speed=speed, dt=dt, duration=duration, tr=tr, seeds=seeds,
                          candidates=candidates, control_variate=control_variate, discard=discard, band=band,
                          holdout=holdout, key=key, coarse=coarse, simulate=simulate, workers=workers)
-    model, parameter, values, scales, m_map = inp.model, inp.parameter, inp.values, inp.scales, inp.m_map
-    fractions, exponents, homotopic, homologues, added = (inp.fractions, inp.exponents, inp.homotopic,
-                                                          inp.homologues, inp.added)
-    noise, sigma, row, coarse, workers = inp.noise, inp.sigma, inp.row, inp.coarse, inp.workers
-    candidates = inp.candidates
-    run, targets, n = inp.run, inp.targets, inp.n
-    connectome, conn, fit_fc, fit_mask = targets.connectome, targets.baseline, targets.fit_fc, targets.fit_mask
-    gsr, key, speed, dt, tr_ms = run.global_signal, run.key, run.speed, run.dt, run.tr_ms
-
-    bar = _progress((exponents.size + added.size) * values.size * scales.size
-                    + (candidates * run.runs if simulate else 0), progress)
-    try:
-        weights = scan_weights(inp, bar)  # 1-2: the reference couplings, the linear scans of the weights
-    except BaseException:
-        if bar is not None:
-            bar.close()
-        raise
-    scans = weights.scans
-    exponents = scanned_exponents(scans)
-    t_linear = time.perf_counter() - t0
-
-    def setups_for(scan):
-        """``setup_at`` and ``structure_at`` of the points of ``scan``, each fitted once."""
-        points, conn_w, norm_w = scan.points, scan.connectome, scan.normalize
-        setups = {}  # per (point, refined): what it runs with (its regional noise, its refined weights)
-        alone_fits = {}  # per point: its noise fitted alone and that fit's FC (its structural and refined setups')
-
-        def fitted_alone(p):
-            if p not in alone_fits:
-                B, q = slow_limit_response(points[p].fixed_point, sigma, row)
-                alone = choose_shrinkage(B, q, fit_fc, fit_mask, key=key, global_signal=gsr) if regional_noise else None
-                alone_fits[p] = alone, (regional_fc(B, q, alone.factors, gsr) if regional_noise else points[p].fc)
-            return alone_fits[p]
-
-        def structure_at(c):
-            """What the delay checks of ``c`` read (model, connectome, normalisation, fixed point, ``kicked``): on
-            the structural weights without fitting the noise, refined through :func:`setup_at`."""
-            if c[1]:
-                return setup_at(c)
-            m, _, fp, _ = points[c[0]]
-            return Setup(m, conn_w, norm_w, fp, None, None, None, False, None)
-
-        def setup_at(c):
-            """The connectome, normalisation, fixed point and noise of ``c = (point, refined)``, and its fits
-            (``Setup``); ``refined`` False: on the structural weights (the last resort)."""
-            if c not in setups:
-                p, refine = c
-                m, G, fp, _ = points[p]
-                alone, fc_structural = fitted_alone(p)
-                ec = None
-                scanned = conn_w.normalized(norm_w)
-                if refine:
-                    with jax.enable_x64(True):
-                        network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
-
-                    def usable(candidate):  # the slow limit ignores the delays and the nonlinearity: run it
-                        m_c = dataclasses.replace(m, **{parameter: candidate.values})
-                        conn_c = scanned.replace(weights=candidate.weights)
-                        noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
-                        return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=speed, dt=dt, tr=tr_ms,
-                                          key=key)
-
-                    ec = choose_connection_shrinkage(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone,
-                                                     key=key, accept=usable if simulate else None, global_signal=gsr,
-                                                     workers=workers, report=_refinement_report(bar))
-                    if bar is not None:
-                        bar.set_postfix_str("")
-                refined = ec is not None and np.isfinite(ec.shrinkage)
-                if refined:
-                    m_p = dataclasses.replace(m, **{parameter: ec.values})
-                    conn_p, norm_p = scanned.replace(weights=ec.weights), "none"
-                    fp_p, fitted_noise = ec.fixed_point, ec.noise
-                else:
-                    m_p, conn_p, norm_p, fp_p, fitted_noise = m, conn_w, norm_w, fp, alone
-                run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
-                setups[c] = Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, refined and simulate,
-                                  fc_structural)
-            return setups[c]
-
-        return setup_at, structure_at
-
-    # the kept scan; where the tract delays destabilise every candidate of it, the next best scan's
-    ranked = ranked_scans(weights)
-    passed_over = []  # (exponent, homotopic weight) of the scans whose candidates the delays destabilised
+    bar = _progress((inp.exponents.size + inp.added.size) * inp.values.size * inp.scales.size
+                    + (inp.candidates * inp.run.runs if simulate else 0), progress)
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)
-        for e_best, h_best in ranked:
-            kept_scan = scans[(e_best, h_best)]
-            lin_corr, points = kept_scan.lin_corr, kept_scan.points
-            order = sorted(points, key=lambda p: -np.nan_to_num(lin_corr[p], nan=-2.0))
-            chosen_lin = order[0]
-            setup_at, structure_at = setups_for(kept_scan)
-            if passed_over and bar is not None:
-                bar.total += candidates * run.runs
-            if simulate:
-                sim = simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run, candidates=candidates,
-                                          effective_connectivity=effective_connectivity, workers=workers, bar=bar,
-                                          structure_at=structure_at)
-            else:
-                sim = Simulated([], {}, {}, {}, {})
-            cands = sim.candidates
-            if cands:
-                best = max(cands, key=lambda c: np.nan_to_num(c.fit_score["corr"], nan=-2.0))
-                if not np.isfinite(best.fit_score["corr"]):
-                    if _delays_only(cands, sim) and (e_best, h_best) != ranked[-1]:
-                        passed_over.append((e_best, h_best))
-                        continue
-                    raise FitError(_all_failed(cands, sim.delay_stable, sim.no_step, passed_over, (e_best, h_best)))
-                c_best, fc_best = (best.point, best.refined), best.fc
-            else:
-                c_best = (chosen_lin, bool(effective_connectivity))
-                su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
-                fc_best = regional_fc(*slow_limit_response(su.fixed_point, sigma, row),
-                                      np.ones(n) if su.fitted_noise is None else su.fitted_noise.factors, gsr)
-            p_best, best_setup = c_best[0], setup_at(c_best)
-            break
+        weights = scan_weights(inp, bar)  # steps 1-2: G_ref of every branch, the linear scans of the weights
+        t_linear = time.perf_counter() - t0
+        choice = choose_point(weights, inp, bar)  # steps 2-4: the points' noise and weights fitted, run, chosen
     finally:
         if bar is not None:
             bar.close()
-    dt_best = best.dt if cands else stable_step(best_setup.fixed_point, dt, tr_ms)
-    fc_lin = sim.exact[c_best] if c_best in sim.exact else exact_fc(
-        best_setup.model, best_setup.connectome, points[p_best].G, best_setup.fixed_point, best_setup.noise, tr_ms,
-        band, best_setup.normalize, dt_best, gsr)
-    options = inp.options(exponents)
-    linear = LinearStage(kept_scan, e_best, h_best, len(homologues), best_per_exponent(scans),
-                         best_per_weight(scans, e_best, homotopic),
-                         t_linear, tuple(passed_over))
-    outcome = Outcome(p_best, best_setup, dt_best, fc_best, fc_lin, sim.runs_mean.get(c_best),
-                      sim.corrections.get(c_best), cands, sim.delay_stable)
-    warn_if_at_an_edge(p_best, parameter, values, scales if m_map is not None else None, fractions)
-    warn_if_isolated(conn, h_best, homologues, fit_mask, fc_best if gsr else None)
-    result = result_dataset(options, targets, linear, outcome, simulation_stage.LINEAR_REGIME_CORR, t0)
+    return _report(inp, weights, choice, t_linear, t0)  # step 4: the chosen point scored, held out
+
+
+def _report(inp, weights, choice, t_linear, t0) -> xr.Dataset:
+    """The labelled result of the chosen point (its held-out scores beside the structural baseline), with the
+    warnings about it."""
+    kept = outcome(choice, inp)
+    options = inp.options(scanned_exponents(weights.scans))
+    linear = LinearStage(choice.scan, choice.exponent, choice.homotopic_weight, len(inp.homologues),
+                         best_per_exponent(weights.scans),
+                         best_per_weight(weights.scans, choice.exponent, inp.homotopic), t_linear, choice.passed_over)
+    warn_if_at_an_edge(kept.point, inp.parameter, inp.values, inp.scales if inp.m_map is not None else None,
+                       inp.fractions)
+    warn_if_isolated(inp.targets.baseline, choice.homotopic_weight, inp.homologues, inp.targets.fit_mask,
+                     kept.fc if inp.run.global_signal else None)
+    result = result_dataset(options, inp.targets, linear, kept, simulation_stage.LINEAR_REGIME_CORR, t0)
     warn_if_level_off(result.attrs)
     warn_if_below_baseline(result.attrs)
     return result

@@ -429,7 +429,7 @@ def test_runs_outside_the_linear_regime_send_the_fit_to_the_next_points_and_the_
     """Near a stable fixed point each run tracks its linearised twin (the same noise); where the runs of the
     chosen point do not, the next linear points and the structural weights are simulated as well, and the best
     simulated fit of all of them is kept, with the records of its own setup."""
-    import brainnet_cb.fitting.working_point as wp
+    import brainnet_cb.fitting.working_point_setup as wp
     import brainnet_cb.fitting.working_point_simulation as stage
 
     # each refinement walks the shrinkages down to 0.1 on all pairs: what the default walk (both shares, down to
@@ -562,7 +562,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
     each refinement walks one share of the connections and two shrinkages, not the default two shares and up to
     five (the choice of share and shrinkage is that file's; here every refinement only has to diverge)."""
     import brainnet_cb.fitting.effective_connectivity as ec
-    import brainnet_cb.fitting.working_point as wp
+    import brainnet_cb.fitting.working_point_setup as wp
 
     monkeypatch.setattr(ec, "BACKOFF_FRACTIONS", (0.5,))
     monkeypatch.setattr(wp, "choose_connection_shrinkage",
