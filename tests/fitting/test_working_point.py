@@ -429,14 +429,14 @@ def test_runs_outside_the_linear_regime_send_the_fit_to_the_next_points_and_the_
     """Near a stable fixed point each run tracks its linearised twin (the same noise); where the runs of the
     chosen point do not, the next linear points and the structural weights are simulated as well, and the best
     simulated fit of all of them is kept, with the records of its own setup."""
-    import brainnet_cb.fitting.working_point_setup as wp
+    import brainnet_cb.fitting.working_point_setup as setup_stage
     import brainnet_cb.fitting.working_point_simulation as stage
 
     # each refinement walks the shrinkages down to 0.1 on all pairs: what the default walk (both shares, down to
     # 0.03) chooses at the first candidate, whose refinement is then the default's; the choice itself is
     # tests/fitting/test_effective_connectivity.py's
-    monkeypatch.setattr(wp, "choose_connection_shrinkage",
-                        functools.partial(wp.choose_connection_shrinkage, shrinkages=(1.0, 0.3, 0.1), shares=(1.0,)))
+    monkeypatch.setattr(setup_stage, "choose_connection_shrinkage",
+                        functools.partial(setup_stage.choose_connection_shrinkage, shrinkages=(1.0, 0.3, 0.1), shares=(1.0,)))
     labels = list(hcp.connectome.labels[:20])
     sub = hcp.connectome.subset(labels)
     fit = hcp.fc_fit.sel(region_i=labels, region_j=labels)
@@ -562,11 +562,11 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
     each refinement walks one share of the connections and two shrinkages, not the default two shares and up to
     five (the choice of share and shrinkage is that file's; here every refinement only has to diverge)."""
     import brainnet_cb.fitting.effective_connectivity as ec
-    import brainnet_cb.fitting.working_point_setup as wp
+    import brainnet_cb.fitting.working_point_setup as setup_stage
 
     monkeypatch.setattr(ec, "BACKOFF_FRACTIONS", (0.5,))
-    monkeypatch.setattr(wp, "choose_connection_shrinkage",
-                        functools.partial(wp.choose_connection_shrinkage, shrinkages=(0.3, 0.1), shares=(1.0,)))
+    monkeypatch.setattr(setup_stage, "choose_connection_shrinkage",
+                        functools.partial(setup_stage.choose_connection_shrinkage, shrinkages=(0.3, 0.1), shares=(1.0,)))
     keep = list(hcp.connectome.labels[:20])
     with pytest.raises(FitError, match=rf"^every simulated candidate \({tried}: the best points of the linear scan\) "
                                        r"diverged or gave an undefined FC; use a smaller dt or weaker noise\.$"):
