@@ -2,13 +2,18 @@ r"""The rightmost root of a delayed network's characteristic equation (pure func
 
 :math:`T(\lambda) = \lambda I - \mathrm{blockdiag}(L_i) - P (a \circ W \circ e^{-\lambda\tau}
 + \mathrm{diag}\, b) D` (see :mod:`brainnet_cb.dynamics.spectrum`); the method is described in
-:func:`~brainnet_cb.dynamics.delayed_leading_eigenvalue`, which calls :func:`rightmost_root`.
+:func:`~brainnet_cb.dynamics.delayed_leading_eigenvalue`, which calls :func:`rightmost_root`: candidates from
+:func:`pseudospectral_generator`, Newton's method on the equation itself, the argument-principle count of
+:mod:`~brainnet_cb.dynamics.delay_stability` on a shifted line to confirm them, and, far left of the axis with long
+delays, a search right of the root found (:func:`_walk_right`).
 
 References
 ----------
 D. Breda, S. Maset, R. Vermiglio (2005). Pseudospectral differencing methods for characteristic roots of delay
 differential equations. SIAM J. Sci. Comput. 27(2), 482-495.
 L. N. Trefethen (2000). Spectral Methods in MATLAB. SIAM (``cheb``).
+W. Michiels, S.-I. Niculescu (2014). Stability, Control, and Computation for Time-Delay Systems, 2nd ed. SIAM
+(the argument principle for retarded equations; roots in chains that bend left like :math:`-\ln|\lambda| / \tau`).
 """
 
 from __future__ import annotations
@@ -32,11 +37,18 @@ _PS_DIM = (800, 2400)
 #: Newton starts taken from the rightmost pseudospectral and delay-free eigenvalues (upper half-plane).
 _PS_STARTS, _FREE_STARTS = 12, 4
 #: Largest :math:`|\sigma|\,\tau_{max}` for which roots right of a line :math:`\mathrm{Re}\,\lambda = \sigma < 0` are
-#: counted (the shifted weights grow like :math:`e^{|\sigma|\tau}`, and with them the count's cost); beyond it
-#: only the roots with :math:`\mathrm{Re}\,\lambda > 0` are.
+#: counted at once (the shifted weights grow like :math:`e^{|\sigma|\tau}`, and with them the count's cost); beyond
+#: it the roots with :math:`\mathrm{Re}\,\lambda > 0` are counted first (the verdict), then :func:`_walk_right`
+#: searches right of the root within :data:`_COUNT_BUDGET`.
 _SHIFT_BUDGET = math.log(4.0)
 #: Rounds of Newton starts from the minima of the loop determinant along the line counted, and starts per round.
 _LINE_ROUNDS, _LINE_STARTS = 3, 64
+#: Largest cost of one count in the search right of a far-left root (:func:`_walk_right`): the frequencies of the
+#: count's grid times :math:`n^2 + 20` (hcp80 at 3 mm/ms, Re = -0.14 /ms: 1600 frequencies, 1.0e7, 0.7 s of one
+#: CPU core; more where many roots lie near the line and the grid is refined).
+_COUNT_BUDGET = 2.0e7
+#: Width of the strip, times :math:`\tau_{max}`, to which that search brackets the rightmost real part by bisection.
+_WALK_WIDTH = 1.0
 
 
 def _numpy_parts(parts):
@@ -215,11 +227,14 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
     Returns
     -------
     (complex, dict)
-        The root (``Im >= 0`` of a pair) and ``{"order": M, "starts": s, "missed": k, "confirmed": c}``:
-        ``M`` the last Chebyshev order (0: no delays), ``s`` the Newton starts, ``k`` the roots that the
-        argument principle counts to the right of the line checked (0: none; None: the count did not
-        resolve), ``c`` which line: ``"rightmost"`` just right of the root, ``"stability"`` the imaginary
-        axis (a stable root far left of it with long delays, where only the verdict is confirmed).
+        The root (``Im >= 0`` of a pair) and
+        ``{"order": M, "starts": s, "missed": k, "confirmed": c, "sigma": sigma}``: ``M`` the last Chebyshev
+        order (0: no delays), ``s`` the Newton starts, ``k`` the roots that the argument principle counts to
+        the right of the line :math:`\mathrm{Re}\,\lambda = \sigma` checked last (0: none; None: the count
+        did not resolve), ``c`` which line that was: ``"rightmost"`` just right of the root, ``"stability"``
+        a line between the root and the imaginary axis (a stable root far left with long delays, where
+        counting right of the root would cost more than :data:`_COUNT_BUDGET`: only the verdict, and that no
+        root lies right of :math:`\sigma`, is confirmed).
     """
     parts = _numpy_parts(parts)
     weights = np.asarray(weights, dtype=float)
@@ -231,10 +246,10 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
     free = [(complex(ev[k]), vecs[:, k]) for k in np.lexsort((-ev.imag, -ev.real)) if ev[k].imag >= 0]
     if not np.any(tau > 0):
         lam = free[0][0]
-        return lam, {"order": 0, "starts": 1, "missed": 0, "confirmed": "rightmost"}
+        return lam, {"order": 0, "starts": 1, "missed": 0, "confirmed": "rightmost", "sigma": 0.0}
     state = {"roots": [], "starts": 0, "order": 0, "missed": None, "confirmed": "rightmost", "sigma": 0.0}
 
-    def refine(cands):
+    def converge(cands):
         for lam0, v0 in cands:
             if np.linalg.norm(v0) == 0:
                 continue
@@ -242,9 +257,12 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
             lam = _newton(parts, weights, tau, lam0, v0, tol, max_iter)
             if lam is not None:
                 state["roots"].append(complex(lam.real, abs(lam.imag)))
-        if not state["roots"]:
+        return max(state["roots"], key=lambda z: (z.real, z.imag)) if state["roots"] else None
+
+    def refine(cands):
+        best = converge(cands)
+        if best is None:
             return False
-        best = max(state["roots"], key=lambda z: (z.real, z.imag))
         sigma = best.real + 1e-6 * max(1.0, abs(best))
         state["confirmed"] = "rightmost"
         if -sigma * float(np.max(tau)) > _SHIFT_BUDGET:  # W e^{-sigma tau} too strong to count cheaply
@@ -281,8 +299,119 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
             "delay-free Jacobian). delayed_unstable_roots(...) still counts the growing modes (the stability "
             "verdict); a higher speed (shorter delays) shows the trend."
         )
+    if state["confirmed"] == "stability" and state["missed"] == 0:  # stable, far left: is it the rightmost?
+        best = max(state["roots"], key=lambda z: (z.real, z.imag))
+        state["sigma"], state["missed"], state["confirmed"] = _walk_right(parts, weights, tau, best, converge)
     best = max(state["roots"], key=lambda z: (z.real, z.imag))
-    return best, {k: state[k] for k in ("order", "starts", "missed", "confirmed")}
+    return best, {k: state[k] for k in ("order", "starts", "missed", "confirmed", "sigma")}
+
+
+def _count_cost(parts, weights, tau, sigma):
+    """What counting the roots right of ``sigma`` costs: the frequencies of the count's first grid
+    (:func:`~brainnet_cb.dynamics.delay_stability.unstable_root_count` of the shifted equation) times
+    :math:`n^2 + 20`; inf where the shifted weights overflow or the regions' gains do not decay."""
+    from .delay_stability import _DELAY_TURN, gain_cutoff, local_blocks  # noqa: PLC0415  (it imports this module)
+
+    L, P, a, b, D = parts
+    ns, _, n = L.shape
+    A, Pi, Di = local_blocks(JacobianParts(L - sigma * np.eye(ns)[:, :, None], P, a, b, D))
+    with np.errstate(over="ignore", invalid="ignore"):
+        K_norm = float(np.linalg.norm(np.abs(a[:, None] * weights * np.exp(-sigma * tau)), 2))
+    if not np.isfinite(K_norm):
+        return math.inf
+    try:
+        w_c = gain_cutoff(A, Pi, Di, K_norm, np.linalg.eigvals(A))
+    except DynamicsError:
+        return math.inf
+    step = min(w_c / 256.0, _DELAY_TURN / float(np.max(tau)))
+    return (w_c / step + 1.0) * (n * n + 20.0)
+
+
+def _walk_right(parts, weights, tau, best, converge):
+    r"""The search right of a stable root ``best`` far left of the axis (:math:`|\sigma|\,\tau_{max} > \ln 4`)
+    whose line just right of it was not counted; ``(sigma, missed, confirmed)`` of the last line counted.
+
+    0. Newton from the rightmost real sign change of :math:`\det T` right of ``best`` (:func:`_real_candidates`);
+       ``best`` becomes the root found there if it lies further right.
+    1. Count the roots right of :math:`\sigma = \mathrm{Re}\,\lambda^* + 10^{-6}\max(1, |\lambda^*|)` or, where
+       that count would cost more than :data:`_COUNT_BUDGET`, right of the leftmost line within it (bisection
+       on :func:`_count_cost`, to :data:`_WALK_WIDTH` / :math:`\tau_{max}`). None: ``best`` is the rightmost
+       (``"rightmost"``) or, on the line within the budget, only the verdict stands (``"stability"``).
+    2. Otherwise bisect the rightmost real part with the count (0 right of the imaginary axis) down to a strip
+       :math:`\sigma_{lo} < \mathrm{Re}\,\lambda < \sigma_{hi}` of width :data:`_WALK_WIDTH` /
+       :math:`\tau_{max}` that holds every root right of :math:`\sigma_{lo}` (a count that does not resolve, a
+       root on the line, counts as roots right of it).
+    3. Newton (``converge``) from the minima of :math:`|F|` along the left edge of the strip, then its middle,
+       then its right edge (:func:`_line_candidates`), each line moved right of the best root so far; after
+       each, count the roots just right of the best root; none: confirmed.
+    """
+    width = _WALK_WIDTH / float(np.max(tau))
+
+    def line(z):
+        return z.real + 1e-6 * max(1.0, abs(z))
+
+    def affordable(s):
+        return _count_cost(parts, weights, tau, s) <= _COUNT_BUDGET
+
+    real = converge(_real_candidates(parts, weights, tau, line(best)))
+    best = real if line(real) > line(best) else best
+    lo, hi = line(best), 0.0
+    if affordable(lo):
+        missed = _missed_roots(parts, weights, tau, lo)
+        if missed == 0:
+            return lo, 0, "rightmost"
+    else:  # the leftmost line within the budget, counted only if no line right of it counts a root
+        if not affordable(hi):
+            return 0.0, 0, "stability"
+        while hi - lo > width:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (lo, mid) if affordable(mid) else (mid, hi)
+        lo, hi, missed = hi, 0.0, -1  # -1: not counted yet
+    while hi - lo > width:
+        mid = 0.5 * (lo + hi)
+        count = _missed_roots(parts, weights, tau, mid)
+        lo, hi, missed = (lo, mid, missed) if count == 0 else (mid, hi, count)
+    if missed == -1:  # no line right of the budget's counted a root: count that one
+        missed = _missed_roots(parts, weights, tau, lo)
+        if missed == 0:
+            return lo, 0, "stability"
+    sigma = lo
+    for edge in (lo, 0.5 * (lo + hi), hi):
+        best = converge(_line_candidates(parts, weights, tau, max(edge, sigma)))
+        if line(best) > sigma:
+            sigma = line(best)
+            missed = _missed_roots(parts, weights, tau, sigma)
+            if missed == 0:
+                return sigma, 0, "rightmost"
+    return sigma, missed, "rightmost"
+
+
+def _real_candidates(parts, weights, tau, left, points=512):
+    r"""A Newton start at the rightmost real root in ``(left, 0)``: the rightmost sign change of the real
+    :math:`\det T(s)` on a grid of at most ``points`` real ``s`` (:data:`_WALK_WIDTH` / :math:`\tau_{max}` apart
+    or closer), narrowed by 40 bisections; with the right singular vector of :math:`T` of least singular value
+    there. (With excitatory coupling, :math:`a \circ W \ge 0`, and regions whose gains :math:`h_i` peak at
+    :math:`\omega = 0`, the rightmost root is real: the Perron root of the loop matrix reaches 1 there first.)"""
+    def sign(s):
+        with np.errstate(over="ignore", invalid="ignore"):  # a far-left s whose determinant overflows: no sign
+            return np.linalg.slogdet(_char_matrix(parts, weights, s, tau)[0].real)[0]
+
+    tmax = float(np.max(tau))
+    left = max(left, -600.0 / tmax)  # e^{-s tau} finite
+    if not left < 0:
+        return []
+    grid = np.linspace(0.0, left, int(min(points, np.ceil(-left * tmax / _WALK_WIDTH) + 1)))
+    signs = np.array([sign(s) for s in grid])
+    change = np.flatnonzero(signs[1:] * signs[:-1] < 0)
+    if change.size == 0:
+        return []
+    hi, lo = grid[change[0]], grid[change[0] + 1]
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if sign(mid) == signs[change[0] + 1] else (lo, mid)
+    s0 = 0.5 * (lo + hi)
+    T, _ = _char_matrix(parts, weights, s0, tau)
+    return [(complex(s0), np.linalg.svd(T)[2][-1].conj())]
 
 
 def _line_candidates(parts, weights, tau, sigma):

@@ -33,7 +33,11 @@ delay-free-stable focus or shift its frequency.
 equation: candidates from a pseudospectral discretisation of the delayed
 network's generator (:func:`~brainnet_cb.dynamics.delayed_roots.pseudospectral_generator`), refined by Newton's
 method on the equation itself, the result confirmed by the argument principle
-(:func:`~brainnet_cb.dynamics.delayed_unstable_roots` on the shifted equation).
+(:func:`~brainnet_cb.dynamics.delayed_unstable_roots` on the shifted equation);
+far left of the axis with long delays, where the discretisation's starts are
+poor, a search right of the root found (a real sign change of the determinant,
+bisection of the count, Newton along the line that brackets the rightmost real
+part) makes it the rightmost.
 """
 
 from __future__ import annotations
@@ -179,7 +183,7 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
 
     Finds the root of largest real part of :math:`\det T(\lambda) = 0`,
     :math:`T(\lambda) = \lambda I - \mathrm{blockdiag}(L_i) - P (a \circ W \circ e^{-\lambda\tau}
-    + \mathrm{diag}\, b) D` (see the module docstring), in up to four steps:
+    + \mathrm{diag}\, b) D` (see the module docstring), in up to five steps:
 
     1. **Candidates**: the eigenvalues of a pseudospectral (Chebyshev
        collocation) discretisation of the delayed network's infinitesimal
@@ -188,7 +192,7 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
        rightmost eigenvalues converge spectrally to the rightmost roots. The
        order ``M`` resolves :math:`e^{\lambda\theta}` over the longest delay
        for every :math:`|\lambda|` that a root with :math:`\mathrm{Re}\,\lambda \ge 0`
-       can have, within a matrix of order 800 (2400 on the retry of step 3).
+       can have, within a matrix of order 800 (2400 on the retry of step 4).
     2. **Refinement**: Newton's method on :math:`T(\lambda) v = 0`,
        :math:`v^H v_0 = 1` from the 12 rightmost of them and the 4 rightmost
        delay-free eigenvalues; the rightmost converged root is kept, so the
@@ -202,19 +206,51 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
        :math:`W \circ e^{-\sigma\tau}`). Where :math:`\sigma < 0` and
        :math:`|\sigma|\,\tau_{max} > \ln 4` (a stable root far from the axis
        with long delays: the shifted weights, and the count's cost, grow like
-       :math:`e^{|\sigma|\tau}`) the line counted is the imaginary axis
-       instead: then the verdict (stable) is confirmed, not that no other
-       stable root lies between :math:`\lambda^*` and the axis.
+       :math:`e^{|\sigma|\tau}`) the line counted first is the imaginary axis
+       (the verdict), and step 5 follows.
     4. **Search along the line** where roots are counted right of it (they
        lie at frequencies the discretisation does not resolve): Newton from
        :math:`\sigma + i\omega` at the 64 deepest local minima of
        :math:`|F(\sigma + i\omega)|`, the loop determinant of
        :mod:`~brainnet_cb.dynamics.delay_stability` sampled up to the
        frequency beyond which no root lies, then step 3 again; up to 3 rounds,
-       then once more with a finer discretisation (order 2400). If roots are
-       still counted (or the count does not resolve), a
-       :class:`DelayedRootWarning` says so and the rightmost root found is
-       returned.
+       then once more with a finer discretisation (order 2400).
+    5. **Far left, the search right of a stable root** (no root counted
+       right of the imaginary axis): there the discretisation's starts are
+       poor, and the root of steps 2-4 need not be the rightmost (hcp80 at
+       3 mm/ms, delays to 83 ms: :math:`-0.1447 + 0.1755i` /ms, with 3 roots
+       right of :math:`\mathrm{Re}\,\lambda = -0.14`). Newton from the
+       rightmost real sign change of :math:`\det T(s)` between the root and
+       the axis (with excitatory coupling and regions whose gain peaks at
+       :math:`\omega = 0`, the rightmost root is real: hcp80 gives
+       :math:`-0.132294` /ms); then the count right of the best root. If it
+       counts roots, bisection of the real part with the count (0 right of the
+       axis) brackets the rightmost real part in a strip of width
+       :math:`1/\tau_{max}`, and Newton from the minima of :math:`|F|` along
+       its left edge, middle and right edge finds them; after each, the count
+       right of the best root. Each count is made only where its cost (the
+       frequencies of its grid times :math:`n^2 + 20`) stays within
+       :math:`2\cdot 10^7` (hcp80 at :math:`\mathrm{Re}\,\lambda = -0.14`:
+       :math:`1.0\cdot 10^7`, under a second); right of a root beyond it, the
+       leftmost line within it is counted instead.
+
+    **What is guaranteed.** A root returned without a warning is an exact
+    root (Newton's step below ``tol``, relative residual
+    :math:`\|T v\| / \|T\|_F \|v\| \le 10^{-8}`) with no root counted right of
+    :math:`\mathrm{Re}\,\lambda^* + 10^{-6}\max(1, |\lambda^*|)`. The count is
+    exact wherever its phase grid resolves the roots near the line (a root
+    closer to it than the grid's finest spacing, the step over :math:`2^{14}`,
+    about :math:`3\cdot 10^{-7}` /ms on hcp80, may be missed or counted
+    twice, as in :func:`delayed_unstable_roots`); far left it counts thousands of
+    roots correctly (the Lambert W roots of :math:`x' = -x + 0.01 W x(t - 50)`:
+    7773 right of :math:`-0.2`, :math:`|\sigma|\,\tau_{max} = 10`). The
+    search of step 5 is bounded by the count's cost, not by
+    :math:`|\sigma|\,\tau_{max}` (it grows like :math:`e^{|\sigma|\tau_{max}}`
+    for a region's gain decaying like :math:`1/\omega`, like
+    :math:`e^{|\sigma|\tau_{max}/2}` for :math:`1/\omega^2`, as Coombes–Byrne's
+    :math:`r`): hcp80 at 3 mm/ms (:math:`|\mathrm{Re}\,\lambda^*|\,\tau_{max}
+    = 11`) is within it; where it is not, a :class:`DelayedRootWarning` says
+    that only the verdict (stable) is confirmed.
 
     Before this method, the function followed the leading *delay-free*
     eigenvalue by Newton's method alone, and could return a stable root of a
@@ -251,7 +287,9 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     DelayedRootWarning
         The argument principle counts roots to the right of the one returned
         (the discretisation was too coarse for this network's delays), or
-        could not resolve the count. :func:`delayed_unstable_roots` still
+        could not resolve the count; or, far left with long delays, counting
+        right of the root would cost more than step 5 allows, and only the
+        verdict (stable) is confirmed. :func:`delayed_unstable_roots` still
         counts the growing modes.
 
     References
@@ -282,8 +320,8 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     network = build_network(model, connectome, coupling, normalize=normalize)
     x = fixed_point_near(network, at).values if isinstance(at, FixedPoint) else point_of(network, at)
     parts = jacobian_parts_compiled(jnp.asarray(x, jnp.float64), network.arrays, network.port)
-    lam, info = rightmost_root(parts, network.arrays.weights, network_delays(network, speed, dt),
-                               tol=float(tol), max_iter=int(max_iter))
+    tau = network_delays(network, speed, dt)
+    lam, info = rightmost_root(parts, network.arrays.weights, tau, tol=float(tol), max_iter=int(max_iter))
     if info["missed"] != 0:
         what = ("the count did not resolve (a root near that line)" if info["missed"] is None
                 else f"{info['missed']} root(s) lie further right")
@@ -291,5 +329,13 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
             f"the rightmost delayed root found, {lam:.6g} /ms, is not confirmed: {what}, after a Chebyshev "
             f"discretisation of order {info['order']} and {info['starts']} Newton starts (too coarse for these "
             "delays). delayed_unstable_roots(...) still counts the growing modes.",
+            DelayedRootWarning, stacklevel=caller_stacklevel())
+    elif info["confirmed"] == "stability":
+        tau_max = float(np.max(np.where(np.asarray(network.arrays.weights) != 0, tau, 0.0)))
+        warnings.warn(
+            f"the rightmost delayed root found, {lam:.6g} /ms, is confirmed stable (no root right of Re = "
+            f"{info['sigma']:.6g} /ms) but not as the rightmost: counting the roots right of it, so far left with "
+            f"delays up to {tau_max:.4g} ms, would cost more than the search allows (the count's cost "
+            "grows like e^(|Re lambda| tau_max)). A higher speed (shorter delays) shows the trend.",
             DelayedRootWarning, stacklevel=caller_stacklevel())
     return lam
