@@ -112,7 +112,7 @@ def from_dict(data: dict, cls=RunConfig):
         if isinstance(data, dict) and table in data and table != command:
             raise ConfigError(f"unknown key {table!r}: a [{table}] table is read by `brainnet-cb {table}`, not "
                               f"`brainnet-cb {command}`; give this file to `brainnet-cb {table}`, or remove the "
-                              f"[{table}] table")
+                              f"[{table}] table.")
     model = data.get("model")
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.
@@ -125,7 +125,7 @@ def loads(text: str, cls=RunConfig, source: str = "config"):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{source} is not valid TOML: {err}") from None
+        raise ConfigError(f"{source} is not valid TOML: {err}.") from None
     return from_dict(data, cls)
 
 
@@ -153,21 +153,21 @@ def load(path, cls=RunConfig):
     p = pathlib.Path(path)
     how = "`brainnet-cb run --print-config > run.toml`"
     if p.is_dir():
-        raise ConfigError(f"config file {str(p)!r} is a folder; give a TOML file, e.g. one written by {how}")
+        raise ConfigError(f"config file {str(p)!r} is a folder; give a TOML file, e.g. one written by {how}.")
     if not p.is_file():
-        raise ConfigError(f"config file {str(p)!r} does not exist; write one with {how}")
+        raise ConfigError(f"config file {str(p)!r} does not exist; write one with {how}.")
     try:
         text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is dropped
     except UnicodeDecodeError as err:
         raise ConfigError(f"config file {str(p)!r} is not UTF-8 text (byte {err.start}), so not a TOML file; "
-                          f"give a TOML file, e.g. one written by {how}") from None
+                          f"give a TOML file, e.g. one written by {how}.") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         other = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".ini": "INI", ".cfg": "INI"}.get(p.suffix.lower())
         hint = (f"; {p.name} looks like {other}, but a configuration is TOML, e.g. one written by {how}" if other
                 else "")
-        raise ConfigError(f"{p}: not valid TOML: {err}{hint}") from None
+        raise ConfigError(f"{p}: not valid TOML: {err}{hint}.") from None
     try:
         return from_dict(data, cls)
     except ConfigError as err:
@@ -228,14 +228,14 @@ def apply_overrides(cfg, overrides, cls=None):
     data = as_dict(cfg)
     for item in overrides:
         if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set coupling.G=0.8")
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set coupling.G=0.8.")
         key, text = item.split("=", 1)
         parts = key.strip().split(".")
         node = data
         for part in parts[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {item!r}: {part!r} is not a table")
+                raise ConfigError(f"--set {item!r}: {part!r} is not a table.")
         node[parts[-1]] = _parse_value(text.strip())
         if parts[:2] == ["model", "name"] and len(parts) == 2:
             data["model"]["parameters"] = {}

@@ -50,9 +50,9 @@ def existing_path(key: str, value: str, base=None, folder: bool = False) -> path
                  else f"the working folder, {pathlib.Path.cwd()}")
         relative = "" if pathlib.Path(value).expanduser().is_absolute() else f" (relative paths are read from {where})"
         raise ConfigError(f"{key} = {value!r}: no such file {str(path)!r}{relative}; give the path of an existing "
-                          "file")
+                          "file.")
     if path.is_dir() and not folder:
-        raise ConfigError(f"{key} = {value!r} is a folder ({str(path)!r}); give the path of a file in it")
+        raise ConfigError(f"{key} = {value!r} is a folder ({str(path)!r}); give the path of a file in it.")
     return path
 
 
@@ -65,7 +65,7 @@ def build_connectome(section: ConnectomeSection, base=None):
     ignored.
     """
     if section.file and section.weights:
-        raise ConfigError("connectome.file and connectome.weights are both set; give one of them")
+        raise ConfigError("connectome.file and connectome.weights are both set; give one of them.")
     if not (section.file or section.weights):
         return _bundled(section)
     from ..data import io  # noqa: PLC0415 - the readers of every format load nibabel, networkx, scipy.io
@@ -80,7 +80,7 @@ def build_connectome(section: ConnectomeSection, base=None):
             raise ConfigError(f"{' and '.join(beside)} {'are' if len(beside) > 1 else 'is'} read beside a "
                               f"weights matrix only; connectome.file = {section.file!r} holds its own tract "
                               f"lengths and labels. Remove {' and '.join(beside)}, or give the matrices as "
-                              "connectome.weights, connectome.lengths and connectome.labels")
+                              "connectome.weights, connectome.lengths and connectome.labels.")
         path = existing_path("connectome.file", section.file, base, folder=True)
         try:
             return io.read_connectome(path, missing_lengths=section.missing_lengths)
@@ -104,13 +104,13 @@ def build_connectome(section: ConnectomeSection, base=None):
 def _bundled(section: ConnectomeSection):
     """The bundled atlas ``connectome.atlas`` names (``hcp``, ``hcp80`` or one of ``brainnet-cb atlases``)."""
     if not section.atlas:
-        raise ConfigError("connectome: set atlas, file or weights (all are empty)")
+        raise ConfigError("connectome: set atlas, file or weights (all are empty).")
     beside = [f"connectome.{k}" for k in ("lengths", "labels") if getattr(section, k)]
     if beside:
         raise ConfigError(f"{' and '.join(beside)} {'are' if len(beside) > 1 else 'is'} read beside a weights "
                           f"matrix only, and neither connectome.weights nor connectome.file is set (the atlas "
                           f"{section.atlas!r} has its own). Set connectome.weights to the weights file, or "
-                          f"remove {' and '.join(beside)}")
+                          f"remove {' and '.join(beside)}.")
     if section.atlas == "hcp":
         from ..data.empirical import hcp_connectome  # noqa: PLC0415
 
@@ -148,7 +148,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
         if e.gain == "atlas" and not has_gain:
             raise ConfigError(f"monitors.eeg.gain = \"atlas\" needs a bundled atlas with an EEG gain "
                               f"(tvb76); this run's connectome is {connectome.name!r}. "
-                              "Use gain = \"sphere\" or \"auto\"")
+                              "Use gain = \"sphere\" or \"auto\".")
         if e.gain in ("atlas", "auto") and has_gain:
             monitors.append(EEG.from_atlas(atlas, period=e.period))
         else:
@@ -158,7 +158,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
                 return _some(monitors)
             if connectome.centres is None:
                 raise ConfigError("monitors.eeg: a sphere lead field needs region centres, and this "
-                                  "connectome has none; set monitors.eeg.enabled = false")
+                                  "connectome has none; set monitors.eeg.enabled = false.")
             monitors.append(EEG.sphere(connectome, montage=e.montage, period=e.period))
     return _some(monitors)
 
@@ -167,7 +167,7 @@ def _some(monitors: list) -> list:
     """``monitors``, refused when empty (every monitor disabled: the run would record nothing)."""
     if not monitors:
         raise ConfigError("[monitors] records nothing: monitors.activity, monitors.bold and monitors.eeg are all "
-                          "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true")
+                          "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true.")
     return monitors
 
 
@@ -183,7 +183,7 @@ def check_per_region(cfg: RunConfig, connectome) -> None:
         if isinstance(value, list) and len(value) != n:
             values = f"{len(value)} value{'s' if len(value) != 1 else ''}"
             raise ConfigError(f"{key} has {values}, and the connectome {connectome.name!r} has {n} "
-                              f"regions; give one number, or a list of one value per region ({n} values)")
+                              f"regions; give one number, or a list of one value per region ({n} values).")
 
 
 def build_simulation(cfg: RunConfig, base=None) -> Simulation:

@@ -29,21 +29,22 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
     if kind not in NOISE_KINDS:
         hint = closest_names(kind, NOISE_KINDS) if isinstance(kind, str) else ""
         raise ConfigError(f"noise.kind = {show_value(kind)} is not allowed{hint}; allowed: "
-                          f"{', '.join(map(json.dumps, NOISE_KINDS))}")
+                          f"{', '.join(map(json.dumps, NOISE_KINDS))}.")
     noise = {"kind": kind} if "kind" in table else {}
     if "tau" in table:
         if kind != "OrnsteinUhlenbeck":
             raise ConfigError('noise.tau is the correlation time of coloured noise; set noise.kind = '
-                              '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise')
+                              '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise.')
         tau = table["tau"]
         if isinstance(tau, bool) or not isinstance(tau, (int, float)):
-            raise ConfigError(f"noise.tau = {show_value(tau)} has the wrong type ({type_name(tau)}); expected a number")
+            raise ConfigError(f"noise.tau = {show_value(tau)} has the wrong type ({type_name(tau)}); "
+                              "expected a number.")
         if not (0 < tau < math.inf):
-            raise ConfigError(f"noise.tau = {show_value(tau)} is out of range; allowed: 0 < tau < inf (ms)")
+            raise ConfigError(f"noise.tau = {show_value(tau)} is out of range; allowed: 0 < tau < inf (ms).")
         noise["tau"] = float(tau)
     elif kind == "OrnsteinUhlenbeck":
         raise ConfigError('noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), '
-                          "e.g. tau = 2000.0")
+                          "e.g. tau = 2000.0.")
     for key, value in table.items():
         if key in NOISE_KEYS:
             continue
@@ -53,19 +54,19 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
             raise ConfigError(f"the default [noise] table ({shown}) is {default[0]}'s: {key!r} is not a state "
                               f"variable of {model_name} ({', '.join(cls.states)}). Give {model_name} a [noise] "
                               f"table of sigma per state variable (e.g. noise = {{{cls.states[0]} = 0.01}}), or an "
-                              "empty one for no noise (noise = {})")
+                              "empty one for no noise (noise = {}).")
         if key not in cls.states:
             raise unknown_key(full, [*NOISE_KEYS, *cls.states],
                            f"[noise] (kind, tau and the state variables of {model_name})")
         value = number_or_list(full, value)
         arr = value if isinstance(value, list) else [value]
         if any(not (v >= 0) or math.isinf(v) for v in arr):
-            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: 0 <= {key} < inf")
+            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: 0 <= {key} < inf.")
         noise[key] = value
     if kind == "Additive" or any(key not in NOISE_KEYS for key in noise):
         return noise
     raise ConfigError(f'noise.kind = "{kind}" with no amplitude; give sigma per state variable '
-                      f"(e.g. v = 0.003), or leave the [noise] table empty for no noise")
+                      f"(e.g. v = 0.003), or leave the [noise] table empty for no noise.")
 
 
 def check_tables(cfg: RunConfig) -> RunConfig:
@@ -85,7 +86,7 @@ def check_tables(cfg: RunConfig) -> RunConfig:
         if any(not (lo <= v <= hi) or math.isnan(v) for v in arr):
             meta = dict(lo=None if lo == -math.inf else lo, hi=None if hi == math.inf else hi,
                         lo_open=False, hi_open=False, unit=None)
-            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: {range_text(key, meta)}")
+            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: {range_text(key, meta)}.")
         checked[key] = value
     default = type(cfg)()
     noise = _check_noise(cfg.noise, cls, cfg.model.name, (default.model.name, default.noise))
@@ -94,7 +95,7 @@ def check_tables(cfg: RunConfig) -> RunConfig:
     if unknown:
         raise ConfigError(f"monitors.activity.variables = {toml_value(activity.variables)} names "
                           f"{', '.join(map(repr, unknown))}, not a state variable of {cfg.model.name}; choose from "
-                          f"{', '.join(map(json.dumps, (*cls.states, 'coupling')))} (or [] for all)")
+                          f"{', '.join(map(json.dumps, (*cls.states, 'coupling')))} (or [] for all).")
     model = dataclasses.replace(cfg.model, parameters=checked)
     cfg = dataclasses.replace(cfg, model=model, noise=noise)
     if isinstance(cfg, (SweepConfig, FitConfig)):
@@ -113,17 +114,17 @@ def check_tables(cfg: RunConfig) -> RunConfig:
         for key, value in cfg.sweep.grid.items():
             if value == []:
                 raise ConfigError(f"sweep.grid.{key} = [] is empty; give the values to sweep, e.g. "
-                                  f"sweep.grid.{key} = [0.5, 1.0]")
+                                  f"sweep.grid.{key} = [0.5, 1.0].")
             ok = isinstance(value, list) and value and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool)
                 or isinstance(v, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in v)
                 for v in value)
             if not ok:
                 raise ConfigError(f"sweep.grid.{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                                  "expected a non-empty list of numbers (or of per-region lists)")
+                                  "expected a non-empty list of numbers (or of per-region lists).")
             grid[key] = value
         if not grid:
-            raise ConfigError("sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0]")
+            raise ConfigError("sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0].")
         cfg = dataclasses.replace(cfg, sweep=dataclasses.replace(cfg.sweep, grid=grid))
     return cfg
 
@@ -138,9 +139,9 @@ def _parameter_unknown(cfg, name, names) -> ConfigError:
             return ConfigError(f"{shown}: {section}.{name} is one setting of the whole "
                                f"{'sweep' if isinstance(cfg, SweepConfig) else 'fit'}, not a parameter it can "
                                f"vary; set {section}.{name} instead and run once per value. Parameters: "
-                               f"{', '.join(names)}")
+                               f"{', '.join(names)}.")
     close = difflib.get_close_matches(name, names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return ConfigError(f"{shown} is not a parameter of the run{hint}; choose a parameter of {cfg.model.name}, of "
-                       f"the {cfg.coupling.kind} coupling, speed, seed or noise_<state>: {', '.join(names)}")
+                       f"the {cfg.coupling.kind} coupling, speed, seed or noise_<state>: {', '.join(names)}.")
 

@@ -32,14 +32,14 @@ def _check_number(key, value, meta, name, integer=False):
         want = "an integer" if integer else "a number"
         unit = f" ({meta['unit']})" if meta.get("unit") else ""
         raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                          f"expected {want}{unit}")
+                          f"expected {want}{unit}.")
     value = value if integer else float(value)
     lo, hi = meta.get("lo"), meta.get("hi")
     bad = (not integer and math.isnan(value)) \
         or (lo is not None and (value < lo or (meta["lo_open"] and value == lo))) \
         or (hi is not None and (value > hi or (meta["hi_open"] and value == hi)))
     if bad:
-        raise ConfigError(f"{key} = {show_value(value)} is out of range; allowed: {range_text(name, meta)}")
+        raise ConfigError(f"{key} = {show_value(value)} is out of range; allowed: {range_text(name, meta)}.")
     return value
 
 
@@ -52,27 +52,28 @@ def _check_value(key, value, f):
     if f.type in ("bool", bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                              "expected true or false")
+                              "expected true or false.")
         return value
     if f.type in ("str", str):
         if not isinstance(value, str):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                              "expected a string")
+                              "expected a string.")
         choices = meta.get("choices")
         choices = choices() if callable(choices) else choices
         if choices is not None and value not in choices:
             shown = ", ".join(json.dumps(c) for c in choices)
             hint = _closest_atlas(value, choices) if name == "atlas" else closest_names(value, choices)
-            raise ConfigError(f"{key} = {show_value(value)} is not allowed{hint}; allowed: {shown}")
+            raise ConfigError(f"{key} = {show_value(value)} is not allowed{hint}; allowed: {shown}.")
         return value
     if f.type in ("list", list):
         if meta["items"] == "number":
             if value == []:
-                raise ConfigError(f"{key} = [] is empty; expected a non-empty list of numbers, e.g. {key} = [0.5, 1.0]")
+                raise ConfigError(f"{key} = [] is empty; expected a non-empty list of numbers, e.g. "
+                                  f"{key} = [0.5, 1.0].")
             if not isinstance(value, list) or not all(
                     isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                                  "expected a non-empty list of numbers")
+                                  "expected a non-empty list of numbers.")
             bad = [v for v in value if not math.isfinite(v)]  # TOML's nan, inf
             if bad:
                 raise ConfigError(f"{key} = {show_value(value)} holds {show_value(bad[0])}, which is not a finite "
@@ -80,12 +81,12 @@ def _check_value(key, value, f):
             return [float(v) for v in value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                              "expected a list of strings")
+                              "expected a list of strings.")
         return list(value)
     if f.type in ("dict", dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                              "expected a table")
+                              "expected a table.")
         return dict(value)
     raise TypeError(f"unsupported config field type {f.type!r}")  # pragma: no cover
 
@@ -109,13 +110,13 @@ def unknown_key(key, allowed, section):
     close = difflib.get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     where = section if section.startswith("[") else (f"[{section}]" if section else "the top level")
-    return ConfigError(f"unknown key {key!r}{hint}; allowed keys in {where}: {', '.join(allowed)}")
+    return ConfigError(f"unknown key {key!r}{hint}; allowed keys in {where}: {', '.join(allowed)}.")
 
 
 def build_config(cls, data, prefix=""):
     if not isinstance(data, dict):
         raise ConfigError(f"{prefix.rstrip('.')} = {show_value(data)} has the wrong type "
-                          f"({type_name(data)}); expected a table")
+                          f"({type_name(data)}); expected a table.")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in fields:
@@ -134,13 +135,13 @@ def number_or_list(key, value):
     if isinstance(value, list):
         if not value:
             raise ConfigError(f"{key} = [] is empty; expected a number or a non-empty list of numbers (one per "
-                              "region)")
+                              "region).")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type (list); expected a number "
-                              "or a non-empty list of numbers (one per region)")
+                              "or a non-empty list of numbers (one per region).")
         return [float(v) for v in value]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                          "expected a number or a list of numbers (one per region)")
+                          "expected a number or a list of numbers (one per region).")
     return float(value)
 

@@ -54,7 +54,7 @@ def empirical_fc(source, conn, base, group="fit", key="fit.empirical"):
                 raise ConfigError(f"{key} = {source!r} is an FC of {fc.shape[0]} regions without region labels, "
                                   f"and the connectome {conn.name!r} has {conn.n_regions}: give the FC of its "
                                   f"{conn.n_regions} regions in the connectome's order, or an FC with region "
-                                  "labels (e.g. a .csv with a header row of labels) to be matched by label") from None
+                                  "labels (e.g. a .csv with a header row of labels) to be matched by label.") from None
             return align_fc(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
     except ConfigError:
         raise
@@ -79,7 +79,7 @@ def sweep_command(args) -> int:
     if cfg.sweep.signal not in outputs:
         hint = "" if "bold" in outputs else '; "bold" needs monitors.bold.enabled = true'
         raise ConfigError(f"sweep.signal = {json.dumps(cfg.sweep.signal)} is not an output of this run; choose one "
-                          f"of {', '.join(map(json.dumps, outputs))}{hint}")
+                          f"of {', '.join(map(json.dumps, outputs))}{hint}.")
     empirical = empirical_fc(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
     result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,

@@ -124,14 +124,14 @@ def test_bad_config_from_the_command_line_exits_nonzero_without_traceback(tmp_pa
                           text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == (f"brainnet-cb: error: {path}:2: coupling.speed = 0.0 is out of range; "
-                           "allowed: 0 < speed <= 1000000 (mm/ms)\n")
+                           "allowed: 0 < speed <= 1000000 (mm/ms).\n")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
 def test_set_override_errors_name_the_key(capsys):
     assert cli.main(["run", "--set", "run.dtype=float16", "--print-config"]) == 2
     assert capsys.readouterr().err == ('brainnet-cb: error: run.dtype = "float16" is not allowed (did you mean '
-                                       '"float64"?); allowed: "float32", "float64"\n')
+                                       '"float64"?); allowed: "float32", "float64".\n')
 
 
 @pytest.mark.parametrize("cls, command", [(config.RunConfig, "run"), (config.SweepConfig, "sweep"),

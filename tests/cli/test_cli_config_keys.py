@@ -35,31 +35,31 @@ def matrices(tmp_path):
 
 @pytest.mark.parametrize("command, text, line, message", [
     ("run", "# a comment\n[run]\ndt = 0.1\nduration = -1.0\n", 4,
-     "run.duration = -1.0 is out of range; allowed: 0 < duration <= 1e+08 (ms)"),
+     "run.duration = -1.0 is out of range; allowed: 0 < duration <= 1e+08 (ms)."),
     ("run", "[rnu]\nduration = 5.0\n", 1,
      "unknown key 'rnu' (did you mean 'run'?); allowed keys in the top level: run, connectome, model, coupling, "
-     "noise, monitors, output"),
+     "noise, monitors, output."),
     ("run", 'run.seed = 1\n[connectome]\natlas = "tvb77"\n', 3,
      'connectome.atlas = "tvb77" is not allowed (did you mean "tvb76"?); allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", '
-     '"hcp80"'),
+     '"hcp80".'),
     ("run", "[model.parameters]\neta = 1.0\netaa = 1.0\n", 3,
      "unknown key 'model.parameters.etaa' (did you mean 'eta'?); allowed keys in [model.parameters] (parameters of "
-     "CoombesByrne): Delta, eta, k, v_syn"),
+     "CoombesByrne): Delta, eta, k, v_syn."),
     ("run", '[monitors.activity]\nvariables = ["x", "r"]\n', 2,
      'monitors.activity.variables = ["x", "r"] names \'x\', not a state variable of CoombesByrne; choose from "r", '
-     '"v", "coupling" (or [] for all)'),
+     '"v", "coupling" (or [] for all).'),
     ("sweep", "[sweep.grid]\neta = [\n  [1.0, 2.0, 3.0],\n  [1.0]\n]\n[run]\nduration = -1.0\n", 7,  # rows: no tables
-     "run.duration = -1.0 is out of range; allowed: 0 < duration <= 1e+08 (ms)"),
+     "run.duration = -1.0 is out of range; allowed: 0 < duration <= 1e+08 (ms)."),
     ("sweep", "[sweep]\nbandpass = false\ngrid = {G = [1.0], GG = [2.0]}\n", 3,
      "sweep.grid.GG is not a parameter of the run (did you mean 'G'?); choose a parameter of CoombesByrne, of the "
-     f"Linear coupling, speed, seed or noise_<state>: {PARAMETERS}"),
+     f"Linear coupling, speed, seed or noise_<state>: {PARAMETERS}."),
     ("sweep", "[sweep.grid]\nG = [1.0]\ndt = [0.1, 0.2]\n", 3,
      "sweep.grid.dt: run.dt is one setting of the whole sweep, not a parameter it can vary; set run.dt instead and "
-     f"run once per value. Parameters: {PARAMETERS}"),
-    ("sweep", "[sweep]\ngrid = {}\n", 2, "sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0]"),
+     f"run once per value. Parameters: {PARAMETERS}."),
+    ("sweep", "[sweep]\ngrid = {}\n", 2, "sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0]."),
     ("fit", '[fit]\nmethod = "grid"\nparameter = "etaa"\n', 3,
      'fit.parameter = "etaa" is not a parameter of the run (did you mean \'eta\'?); choose a parameter of '
-     f"CoombesByrne, of the Linear coupling, speed, seed or noise_<state>: {PARAMETERS}"),
+     f"CoombesByrne, of the Linear coupling, speed, seed or noise_<state>: {PARAMETERS}."),
 ])
 def test_a_refused_key_is_named_with_its_file_and_line(tmp_path, capsys, command, text, line, message):
     path = tmp_path / "bad.toml"
@@ -82,7 +82,7 @@ def test_a_default_noise_table_beside_another_model_is_refused_as_the_default(tm
     assert _error(capsys) == (
         f"{path}: the default [noise] table (kind = \"OrnsteinUhlenbeck\", tau = 2000.0, v = 0.003) is "
         "CoombesByrne's: 'v' is not a state variable of JansenRit (y0, y1, y2, y3, y4, y5). Give JansenRit a [noise] "
-        "table of sigma per state variable (e.g. noise = {y0 = 0.01}), or an empty one for no noise (noise = {})")
+        "table of sigma per state variable (e.g. noise = {y0 = 0.01}), or an empty one for no noise (noise = {}).")
     assert cli.main(["run", "--set", "model.name=JansenRit", "--print-config"]) == 2
     assert "the default [noise] table" in _error(capsys)
     assert cli.main(["run", "--set", "model.name=JansenRit", "--set", "noise={y1 = 0.01}", "--print-config"]) == 0
@@ -91,7 +91,7 @@ def test_a_default_noise_table_beside_another_model_is_refused_as_the_default(tm
     with pytest.raises(ConfigError) as err:
         config.loads('[model]\nname = "JansenRit"\n[noise]\nv = 0.5\n')
     assert str(err.value) == ("unknown key 'noise.v'; allowed keys in [noise] (kind, tau and the state variables of "
-                              "JansenRit): kind, tau, y0, y1, y2, y3, y4, y5")
+                              "JansenRit): kind, tau, y0, y1, y2, y3, y4, y5.")
 
 
 def test_relative_connectome_paths_are_read_from_the_config_folder_and_a_missing_one_is_named(matrices, capsys,
@@ -107,15 +107,15 @@ def test_relative_connectome_paths_are_read_from_the_config_folder_and_a_missing
         config.build_connectome(missing, matrices / "cfg")
     assert str(err.value) == (f"connectome.lengths = '../data/nope.npy': no such file "
                               f"{str(matrices / 'cfg' / '../data/nope.npy')!r} (relative paths are read from the "
-                              f"config file's folder, {matrices / 'cfg'}); give the path of an existing file")
+                              f"config file's folder, {matrices / 'cfg'}); give the path of an existing file.")
     with pytest.raises(ConfigError) as err:
         config.build_connectome(ConnectomeSection(file="/no/such.zip"))
     assert str(err.value) == ("connectome.file = '/no/such.zip': no such file '/no/such.zip'; give the path of an "
-                              "existing file")
+                              "existing file.")
     with pytest.raises(ConfigError) as err:
         config.build_connectome(ConnectomeSection(weights="x.npy", missing_lengths="zero"))
     assert str(err.value) == ("connectome.weights = 'x.npy': no such file 'x.npy' (relative paths are read from the "
-                              f"working folder, {matrices / 'data'}); give the path of an existing file")
+                              f"working folder, {matrices / 'data'}); give the path of an existing file.")
 
 
 def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(matrices):
@@ -127,7 +127,7 @@ def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(ma
     assert str(err.value) == (
         "sweep.empirical = 'fc5.npy' is an FC of 5 regions without region labels, and the connectome 'w' has 4: give "
         "the FC of its 4 regions in the connectome's order, or an FC with region labels (e.g. a .csv with a header "
-        "row of labels) to be matched by label")
+        "row of labels) to be matched by label.")
     with pytest.raises(ConfigError) as err:
         sweep_fit.empirical_fc("none.npy", conn, matrices / "cfg", key="fit.test")
     assert str(err.value).startswith(f"fit.test = 'none.npy': no such file {str(matrices / 'cfg' / 'none.npy')!r} "
@@ -189,7 +189,7 @@ def test_a_per_region_list_of_another_length_is_refused_by_key_before_the_run(ma
         argv += ["--set", item]
     assert cli.main(argv) == 2
     assert _error(capsys).endswith(f"{message}, and the connectome 'w' has 4 regions; give one number, or a list of "
-                                   "one value per region (4 values)")
+                                   "one value per region (4 values).")
     assert not (matrices / "out.nc").exists()
 
 
@@ -197,11 +197,11 @@ def test_a_sweep_signal_the_run_does_not_record_is_refused_by_key(matrices, caps
     argv = ["sweep", "--set", f"connectome.weights={str(matrices / 'data' / 'w.npy')!r}", "--set",
             f"connectome.lengths={str(matrices / 'data' / 'l.npy')!r}", "--out", str(matrices / "out.nc"), "--quiet"]
     assert cli.main([*argv, "--set", "sweep.signal=r"]) == 2
-    assert _error(capsys) == 'sweep.signal = "r" is not an output of this run; choose one of "bold"'
+    assert _error(capsys) == 'sweep.signal = "r" is not an output of this run; choose one of "bold".'
     assert cli.main([*argv, "--set", "sweep.signal=activity", "--set", "monitors.bold.enabled=false", "--set",
                      "monitors.activity.enabled=true"]) == 2
     assert _error(capsys) == ('sweep.signal = "activity" is not an output of this run; choose one of "r", "v"; '
-                              '"bold" needs monitors.bold.enabled = true')
+                              '"bold" needs monitors.bold.enabled = true.')
     assert not (matrices / "out.nc").exists()
 
 
@@ -215,7 +215,7 @@ def test_a_config_of_another_command_says_which_command_reads_it(tmp_path, capsy
     line = other.splitlines().index(f"[{table}]") + 1
     assert _error(capsys) == (f"{path}:{line}: unknown key {table!r}: a [{table}] table is read by `brainnet-cb "
                               f"{table}`, not `brainnet-cb {command}`; give this file to `brainnet-cb {table}`, or "
-                              f"remove the [{table}] table")
+                              f"remove the [{table}] table.")
 
 
 def test_a_reader_that_closes_the_pipe_stops_the_command_quietly(tmp_path):

@@ -1,6 +1,8 @@
 """Command-line conventions: help, --version, one-line errors with status 2, progress only on a terminal,
 one-line warnings, ``atlases`` lists every name the configuration accepts, default configurations run."""
 
+import ast
+import pathlib
 import subprocess
 import sys
 import warnings
@@ -132,3 +134,34 @@ def test_a_sweep_whose_bold_is_too_short_for_its_band_says_so(tmp_path, capsys):
                           "band-pass pads 15 samples at each end and needs more than 15 samples of 'bold'; it has 4 "
                           "(one every 720 ms) after discarding 0 s of the 2.88-s run.")
     assert "fc_mean       NaN in every run (no FC: see the warning)\n" in out
+
+
+def _refusal_endings():
+    """``(where, ending)`` of every error the command line's modules raise (or return to raise) with a message of
+    their own: the text after the last placeholder, or the last placeholder's expression."""
+    for path in sorted(pathlib.Path(cli.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            call = node.exc if isinstance(node, ast.Raise) else node.value if isinstance(node, ast.Return) else None
+            if not (isinstance(call, ast.Call) and call.args):
+                continue
+            name = getattr(call.func, "id", getattr(call.func, "attr", ""))
+            if not name.endswith("Error") or name in ("TypeError", "ValueError"):  # not a user's refusal
+                continue
+            text = call.args[0]
+            last = text.values[-1] if isinstance(text, ast.JoinedStr) else text
+            last = last.value if isinstance(last, ast.FormattedValue) else last
+            ending = last.value if isinstance(last, ast.Constant) else "{" + ast.unparse(last) + "}"
+            yield f"{path.name}:{node.lineno}", ending
+
+
+def test_every_refusal_of_the_command_line_ends_with_a_full_stop():
+    """'--out x.png' and about forty configuration refusals ended without one ('... allowed: "raise", "zero"')."""
+    endings = dict(_refusal_endings())
+    assert len(endings) > 60  # the walk finds the refusals
+    # a refusal of the library (or of the configuration) inside one of the command line's, which ends it
+    wrapped = {"{err}", "{in_config_keys(str(err), keys)}", "{f'{p}:{line}: {err}' if line else f'{p}: {err}'}"}
+    missing = {where: ending[-40:] for where, ending in endings.items()
+               if isinstance(ending, str) and not ending.endswith(".") and ending not in wrapped}
+    assert missing == {}
+    assert {"common.py", "config_values.py", "config_tables.py", "config_build.py"} <= {
+        where.split(":")[0] for where in endings}

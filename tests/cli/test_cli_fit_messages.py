@@ -80,10 +80,10 @@ def test_the_heterogeneity_scales_are_a_key_of_the_fit_table_and_its_edge_warnin
 
 @pytest.mark.parametrize("value, message", [
     ("[]", "fit.heterogeneity_scales = [] is empty; expected a non-empty list of numbers, e.g. "
-           "fit.heterogeneity_scales = [0.5, 1.0]"),
+           "fit.heterogeneity_scales = [0.5, 1.0]."),
     ("[0.0, nan]", "fit.heterogeneity_scales = [0.0, nan] holds nan, which is not a finite number; expected a "
                    "non-empty list of finite numbers."),
-    ("['a']", "fit.heterogeneity_scales = ['a'] has the wrong type (list); expected a non-empty list of numbers"),
+    ("['a']", "fit.heterogeneity_scales = ['a'] has the wrong type (list); expected a non-empty list of numbers."),
 ])
 def test_bad_heterogeneity_scales_are_refused_before_the_recipe(tmp_path, capsys, monkeypatch, value, message):
     monkeypatch.setattr(bn, "fit_working_point", _never_called)

@@ -112,10 +112,10 @@ def test_a_config_that_is_not_utf8_text_or_is_a_folder_is_named(tmp_path, capsys
     (tmp_path / "bin.toml").write_bytes(b"\xff\xfe")
     assert cli.main(["run", "bin.toml", "--print-config"]) == 2
     assert _error(capsys) == ("config file 'bin.toml' is not UTF-8 text (byte 0), so not a TOML file; give a TOML "
-                              f"file, e.g. one written by {HOW}")
+                              f"file, e.g. one written by {HOW}.")
     (tmp_path / "somedir").mkdir()
     assert cli.main(["sweep", "somedir"]) == 2
-    assert _error(capsys) == f"config file 'somedir' is a folder; give a TOML file, e.g. one written by {HOW}"
+    assert _error(capsys) == f"config file 'somedir' is a folder; give a TOML file, e.g. one written by {HOW}."
     (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf[run]\nseed = 3\n")  # a byte-order mark: still the file
     assert config.load("bom.toml").run.seed == 3
 
@@ -123,7 +123,7 @@ def test_a_config_that_is_not_utf8_text_or_is_a_folder_is_named(tmp_path, capsys
 @pytest.mark.parametrize("seed", ["99999999999999999999999", "9223372036854775808"])
 def test_a_seed_the_random_key_cannot_hold_is_refused(capsys, seed):
     assert cli.main(["run", "--seed", seed, "--print-config"]) == 2
-    assert _error(capsys) == f"run.seed = {seed} is out of range; allowed: 0 <= seed <= 9223372036854775807"
+    assert _error(capsys) == f"run.seed = {seed} is out of range; allowed: 0 <= seed <= 9223372036854775807."
     assert config.loads("[run]\nseed = 4294967296\n").run.seed == 2**32  # its own key (seed 0's before)
 
 
@@ -153,7 +153,7 @@ def test_weights_without_lengths_name_the_key_that_runs_without_delays(tmp_path,
         conn = config.build_connectome(section, tmp_path)
         assert conn.n_regions == 4 and not np.any(conn.lengths)
     with pytest.raises(ConfigError, match=r'^connectome\.missing_lengths = "none" is not allowed; allowed: "raise", '
-                                          r'"zero"$'):
+                                          r'"zero"\.$'):
         config.loads('[connectome]\nmissing_lengths = "none"\n')
 
 
@@ -188,15 +188,15 @@ def test_a_weights_matrix_as_connectome_file_reads_its_lengths_and_labels(tmp_pa
     ('file = "w.npz"\nlabels = "labels.txt"',
      "connectome.labels is read beside a weights matrix only; connectome.file = 'w.npz' holds its own tract "
      "lengths and labels. Remove connectome.labels, or give the matrices as connectome.weights, "
-     "connectome.lengths and connectome.labels"),
+     "connectome.lengths and connectome.labels."),
     ('file = "w.npz"\nlengths = "l.npy"\nlabels = "labels.txt"',
      "connectome.lengths and connectome.labels are read beside a weights matrix only; connectome.file = 'w.npz' "
      "holds its own tract lengths and labels. Remove connectome.lengths and connectome.labels, or give the "
-     "matrices as connectome.weights, connectome.lengths and connectome.labels"),
+     "matrices as connectome.weights, connectome.lengths and connectome.labels."),
     ('lengths = "l.npy"',
      "connectome.lengths is read beside a weights matrix only, and neither connectome.weights nor connectome.file "
      "is set (the atlas 'tvb76' has its own). Set connectome.weights to the weights file, or remove "
-     "connectome.lengths"),
+     "connectome.lengths."),
 ])
 def test_lengths_or_labels_that_would_be_ignored_are_refused(tmp_path, capsys, table, message):
     _matrices(tmp_path)
@@ -231,7 +231,7 @@ def test_a_config_with_every_monitor_disabled_is_refused_before_the_run(tmp_path
     (tmp_path / "c.toml").write_text(off)
     assert cli.main(["run", str(tmp_path / "c.toml"), "--out", str(tmp_path / "r.nc")]) == 2
     assert _error(capsys) == ("[monitors] records nothing: monitors.activity, monitors.bold and monitors.eeg are all "
-                              "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true")
+                              "disabled (or EEG has no lead field); enable one, e.g. monitors.activity.enabled = true.")
     assert not (tmp_path / "r.nc").exists()
 
 
@@ -239,13 +239,13 @@ def test_a_config_with_every_monitor_disabled_is_refused_before_the_run(tmp_path
     ('file = "empty"', "connectome.file = 'empty': '{empty}' contains no weights.txt (found: []); a TVB "
                        "connectivity needs weights.txt, tract_lengths.txt and centres.txt."),
     ('weights = "empty"\nmissing_lengths = "zero"', "connectome.weights = 'empty' is a folder ('{empty}'); give the "
-                                                    "path of a file in it"),
+                                                    "path of a file in it."),
     ('weights = "w.npy"\nlengths = "empty"', "connectome.lengths = 'empty' is a folder ('{empty}'); give the path of "
-                                             "a file in it"),
+                                             "a file in it."),
     # the missing weights file is named first, not the lengths the user has not got to yet
     ('weights = "nothere.npy"', "connectome.weights = 'nothere.npy': no such file '{folder}/nothere.npy' (relative "
                                 "paths are read from the config file's folder, {folder}); give the path of an "
-                                "existing file"),
+                                "existing file."),
 ])
 def test_a_connectome_path_that_is_a_folder_or_missing_is_refused_naming_its_key(tmp_path, capsys, table, message):
     _matrices(tmp_path)
@@ -257,15 +257,15 @@ def test_a_connectome_path_that_is_a_folder_or_missing_is_refused_naming_its_key
 
 @pytest.mark.parametrize("override, message", [
     ("coupling.kind=linear", 'coupling.kind = "linear" is not allowed (did you mean "Linear"?); allowed: "Linear", '
-                             '"Diffusive", "Conductance"'),
+                             '"Diffusive", "Conductance".'),
     ("connectome.atlas=tvb67", 'connectome.atlas = "tvb67" is not allowed (did you mean "tvb66" or "tvb68"?); '
-                               'allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", "hcp80"'),
+                               'allowed: "", "tvb66", "tvb68", "tvb76", "tvb96", "tvb192", "hcp", "hcp80".'),
     ("model.name=CoomesByrne", 'model.name = "CoomesByrne" is not allowed (did you mean "CoombesByrne"?); allowed: '
-                               '"CoombesByrne", "CoombesByrne4D", "MontbrioPazoRoxin", "JansenRit"'),
+                               '"CoombesByrne", "CoombesByrne4D", "MontbrioPazoRoxin", "JansenRit".'),
     ("noise.kind=additive", 'noise.kind = "additive" is not allowed (did you mean "Additive"?); allowed: '
-                            '"Additive", "OrnsteinUhlenbeck"'),
+                            '"Additive", "OrnsteinUhlenbeck".'),
     ("model.parameters.eta=[]", "model.parameters.eta = [] is empty; expected a number or a non-empty list of numbers "
-                                "(one per region)"),
+                                "(one per region)."),
 ])
 def test_a_misspelt_choice_or_an_empty_list_is_named_with_the_fix(capsys, override, message):
     assert cli.main(["run", "--set", override, "--print-config"]) == 2
@@ -273,9 +273,9 @@ def test_a_misspelt_choice_or_an_empty_list_is_named_with_the_fix(capsys, overri
 
 
 @pytest.mark.parametrize("command, override, message", [
-    ("sweep", "sweep.grid.G=[]", "sweep.grid.G = [] is empty; give the values to sweep, e.g. sweep.grid.G = [0.5, 1.0]"),
+    ("sweep", "sweep.grid.G=[]", "sweep.grid.G = [] is empty; give the values to sweep, e.g. sweep.grid.G = [0.5, 1.0]."),
     ("fit", "fit.values=[]", "fit.values = [] is empty; expected a non-empty list of numbers, e.g. fit.values = [0.5, "
-                             "1.0]"),
+                             "1.0]."),
 ])
 def test_an_empty_list_of_values_is_called_empty(capsys, command, override, message):
     assert cli.main([command, "--set", override, "--print-config"]) == 2
@@ -297,4 +297,4 @@ def test_a_json_config_is_told_that_configurations_are_toml(tmp_path, capsys):
     path.write_text('{"run": {"duration": 100}}\n')
     assert cli.main(["run", str(path), "--print-config"]) == 2
     assert _error(capsys) == (f"{path}: not valid TOML: Invalid statement (at line 1, column 1); c.json looks like "
-                              f"JSON, but a configuration is TOML, e.g. one written by {HOW}")
+                              f"JSON, but a configuration is TOML, e.g. one written by {HOW}.")
