@@ -136,6 +136,7 @@ def test_a_search_beyond_the_budget_confirms_only_the_verdict(monkeypatch, hcp20
     returned with a DelayedRootWarning that says only stability is confirmed."""
     (model, conn, coupling), *_ = hcp20
     monkeypatch.setattr(roots, "_COUNT_BUDGET", 0.0)
+    monkeypatch.setattr(roots, "_VERDICT_MULTIPLE", 0.0)
     with pytest.warns(roots.DelayedRootWarning, match=r"^the rightmost delayed root found, -0\.198473\+0j /ms, is "
                       r"confirmed stable \(no root right of Re = 0 /ms\) but not as the rightmost: counting the roots "
                       r"right of it, so far left with delays up to 66\.99 ms, would cost more than the search allows "
@@ -143,3 +144,18 @@ def test_a_search_beyond_the_budget_confirms_only_the_verdict(monkeypatch, hcp20
                       r"delays\) shows the trend\.$"):
         lam = delayed_leading_eigenvalue(model, conn, coupling, speed=3.0)
     assert lam.real == pytest.approx(-0.1984731140, abs=1e-9)  # found (the real sign change), not confirmed
+
+
+def test_without_the_real_start_and_within_a_smaller_budget_the_bisection_finds_the_same_root(monkeypatch, hcp20):
+    """The 20 regions again, the real sign change left out and the budget cut so that the line just right of the
+    root found first (-0.23153) may not be counted: the search counts from the leftmost line within the budget,
+    brackets the rightmost real part by bisection and finds -0.198473 along the bracketing line."""
+    _, parts, weights, tau = hcp20
+    monkeypatch.setattr(roots, "_real_candidates", lambda *args: [])
+    monkeypatch.setattr(roots, "_VERDICT_MULTIPLE", 0.0)
+    monkeypatch.setattr(roots, "_COUNT_BUDGET", 1.5 * roots._count_cost(parts, weights, tau, -0.21))
+    cost = [roots._count_cost(parts, weights, tau, s) for s in (-0.2315, -0.22, -0.21, 0.0)]
+    assert cost[0] > roots._COUNT_BUDGET and cost[1] > roots._COUNT_BUDGET and max(cost[2:]) < roots._COUNT_BUDGET
+    lam, info = roots.rightmost_root(parts, weights, tau)
+    assert lam.imag == 0 and lam.real == pytest.approx(-0.1984731140, abs=1e-9)
+    assert info["confirmed"] == "rightmost" and info["missed"] == 0

@@ -45,8 +45,9 @@ _SHIFT_BUDGET = math.log(4.0)
 _LINE_ROUNDS, _LINE_STARTS = 3, 64
 #: Largest cost of one count in the search right of a far-left root (:func:`_walk_right`): the frequencies of the
 #: count's grid times :math:`n^2 + 20` (hcp80 at 3 mm/ms, Re = -0.14 /ms: 1600 frequencies, 1.0e7, 0.7 s of one
-#: CPU core; more where many roots lie near the line and the grid is refined).
-_COUNT_BUDGET = 2.0e7
+#: CPU core; more where many roots lie near the line and the grid is refined), or, where larger, a multiple of the
+#: cost of the count on the imaginary axis (the verdict, always made; it grows with :math:`\tau_{max}`).
+_COUNT_BUDGET, _VERDICT_MULTIPLE = 2.0e7, 4.0
 #: Width of the strip, times :math:`\tau_{max}`, to which that search brackets the rightmost real part by bisection.
 _WALK_WIDTH = 1.0
 
@@ -233,7 +234,8 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
         the right of the line :math:`\mathrm{Re}\,\lambda = \sigma` checked last (0: none; None: the count
         did not resolve), ``c`` which line that was: ``"rightmost"`` just right of the root, ``"stability"``
         a line between the root and the imaginary axis (a stable root far left with long delays, where
-        counting right of the root would cost more than :data:`_COUNT_BUDGET`: only the verdict, and that no
+        counting right of the root would cost more than :data:`_COUNT_BUDGET`, or :data:`_VERDICT_MULTIPLE` times
+        the count on the imaginary axis: only the verdict, and that no
         root lies right of :math:`\sigma`, is confirmed).
     """
     parts = _numpy_parts(parts)
@@ -334,7 +336,8 @@ def _walk_right(parts, weights, tau, best, converge):
     0. Newton from the rightmost real sign change of :math:`\det T` right of ``best`` (:func:`_real_candidates`);
        ``best`` becomes the root found there if it lies further right.
     1. Count the roots right of :math:`\sigma = \mathrm{Re}\,\lambda^* + 10^{-6}\max(1, |\lambda^*|)` or, where
-       that count would cost more than :data:`_COUNT_BUDGET`, right of the leftmost line within it (bisection
+       that count would cost more than the budget (:data:`_COUNT_BUDGET`, or :data:`_VERDICT_MULTIPLE` times the
+       cost of the count on the imaginary axis where that is larger), right of the leftmost line within it (bisection
        on :func:`_count_cost`, to :data:`_WALK_WIDTH` / :math:`\tau_{max}`). None: ``best`` is the rightmost
        (``"rightmost"``) or, on the line within the budget, only the verdict stands (``"stability"``).
     2. Otherwise bisect the rightmost real part with the count (0 right of the imaginary axis) down to a strip
@@ -350,8 +353,10 @@ def _walk_right(parts, weights, tau, best, converge):
     def line(z):
         return z.real + 1e-6 * max(1.0, abs(z))
 
+    budget = max(_COUNT_BUDGET, _VERDICT_MULTIPLE * _count_cost(parts, weights, tau, 0.0))
+
     def affordable(s):
-        return _count_cost(parts, weights, tau, s) <= _COUNT_BUDGET
+        return _count_cost(parts, weights, tau, s) <= budget
 
     real = converge(_real_candidates(parts, weights, tau, line(best)))
     best = real if line(real) > line(best) else best

@@ -231,8 +231,10 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
        right of the best root. Each count is made only where its cost (the
        frequencies of its grid times :math:`n^2 + 20`) stays within
        :math:`2\cdot 10^7` (hcp80 at :math:`\mathrm{Re}\,\lambda = -0.14`:
-       :math:`1.0\cdot 10^7`, under a second); right of a root beyond it, the
-       leftmost line within it is counted instead.
+       :math:`1.0\cdot 10^7`, under a second) or, where larger, 4 times the
+       cost of the count on the imaginary axis (which grows with
+       :math:`\tau_{max}`); right of a root beyond it, the leftmost line
+       within it is counted instead.
 
     **What is guaranteed.** A root returned without a warning is an exact
     root (Newton's step below ``tol``, relative residual
@@ -248,9 +250,13 @@ def delayed_leading_eigenvalue(model, connectome, coupling=None, *, speed=3.0, d
     :math:`|\sigma|\,\tau_{max}` (it grows like :math:`e^{|\sigma|\tau_{max}}`
     for a region's gain decaying like :math:`1/\omega`, like
     :math:`e^{|\sigma|\tau_{max}/2}` for :math:`1/\omega^2`, as Coombes–Byrne's
-    :math:`r`): hcp80 at 3 mm/ms (:math:`|\mathrm{Re}\,\lambda^*|\,\tau_{max}
-    = 11`) is within it; where it is not, a :class:`DelayedRootWarning` says
-    that only the verdict (stable) is confirmed.
+    :math:`r`): hcp80 with ``Linear(G=0.3)`` or ``Linear(G=-0.3)`` at 1 and
+    3 mm/ms (:math:`|\mathrm{Re}\,\lambda^*|\,\tau_{max} \approx 11`) is
+    within it; where it is not, a :class:`DelayedRootWarning` says that only the verdict (stable) is
+    confirmed. The search costs two counts where the rightmost root is real,
+    more where it is complex (hcp80 at 1 mm/ms, ``Linear(G=-0.3)``: about
+    26 s of one CPU core, where the root found first, :math:`-0.0529 + 0.0589i`
+    /ms, was not the rightmost, :math:`-0.0462 + 0.0171i`).
 
     Before this method, the function followed the leading *delay-free*
     eigenvalue by Newton's method alone, and could return a stable root of a
