@@ -316,6 +316,18 @@ def test_cross_validation_is_deterministic_in_its_key_whatever_the_threads(case,
     assert np.array_equal(again.noise.factors, chosen.noise.factors)
     assert np.array_equal(again.fixed_point.eigenvalues, chosen.fixed_point.eigenvalues)
     assert again.cv_corr == chosen.cv_corr
+    reports = []  # 4 threads: the two shares' paths side by side, each with its two folds side by side
+    both = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0), workers=4,
+                                       report=lambda *a: reports.append(a))
+    assert np.array_equal(both.weights, chosen.weights) and np.array_equal(both.values, chosen.values)
+    assert np.array_equal(both.noise.factors, chosen.noise.factors)
+    assert both.cv_corr == chosen.cv_corr and both.share_cv_corr == chosen.share_cv_corr
+    assert both.share == chosen.share and set(chosen.share_cv_corr) == {1.0, 0.5}
+    for share in (1.0, 0.5):  # each path reported in its order, the two interleaved
+        path = [r[1:] for r in reports if r[0] == share and r[2] is not None]
+        assert [lam for lam, _ in path] == [np.inf, 1.0, 0.01][:len(path)] and len(path) >= 2
+        assert max(score for lam, score in path if np.isfinite(lam)) == chosen.share_cv_corr[share]
+    assert [r[1:] for r in reports if r[0] == chosen.share and r[2] is not None] == list(chosen.cv_corr.items())
     # another split, other scores; the default shrinkages (key 1: inf, 1, 0.3, 0.1 rising, 0.03 falls: stop)
     reports = []
     other = choose_connection_shrinkage(*args, key=1, report=lambda *a: reports.append(a))
