@@ -10,7 +10,8 @@ import sys
 import time
 import warnings
 
-from ..errors import BrainnetError, FitError
+from ..errors import BrainnetError, FitError, SweepError
+from .bold_length import check_fc_series
 from .common import check_free, configuration, load, np, output_paths, save_figure, show_progress
 from .config_schema import ConfigError, FitSection
 
@@ -74,6 +75,9 @@ def sweep_command(args) -> int:
     paths = output_paths(cfg.sweep.path, args, cfg.output.figure)
     out = paths[0]
     check_free(paths, args.overwrite, args.config, no_figure="--set output.figure=false")
+    if cfg.sweep.empirical and cfg.sweep.signal == "bold" and cfg.monitors.bold.enabled:  # before the connectome
+        check_fc_series(cfg, f"the FC scored against sweep.empirical = {json.dumps(cfg.sweep.empirical)}",
+                        "sweep.bandpass", cfg.sweep.bandpass, recipe=False)
     spec = configuration.build_simulation(cfg, base)
     outputs = [name for m in spec.monitors for name in m.output_names(spec.model)]
     if cfg.sweep.signal not in outputs:
@@ -82,9 +86,10 @@ def sweep_command(args) -> int:
                           f"of {', '.join(map(json.dumps, outputs))}{hint}.")
     empirical = empirical_fc(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
-    result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
-                   band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
-                   progress=show_progress(args))
+    with _messages_in_config_keys(SWEEP_KEYS, at_once=True):  # "pass band=None" is sweep.bandpass=false here
+        result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
+                       band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
+                       progress=show_progress(args))
     wall = time.perf_counter() - start
     result.attrs["config"] = configuration.dumps(cfg)
     bn.write_netcdf(result, out, overwrite=args.overwrite)
@@ -142,6 +147,9 @@ def fit_command(args) -> int:
     f = cfg.fit
     out, = output_paths(f.path, args, figure=False)
     check_free([out], args.overwrite, args.config)
+    if f.method == "working_point" or cfg.monitors.bold.enabled:  # the FC of its BOLD, before the connectome
+        check_fc_series(cfg, f"fit.method = {json.dumps(f.method)}", "fit.bandpass", f.bandpass,
+                        recipe=f.method == "working_point")
     if f.method == "working_point":
         return fit_working_point_command(cfg, base, out, args)
     import brainnet_cb as bn  # noqa: PLC0415
@@ -152,7 +160,7 @@ def fit_command(args) -> int:
     empirical = empirical_fc(f.empirical, spec.connectome, base)
     band = True if f.bandpass else None
     start = time.perf_counter()
-    with _messages_in_config_keys(GRADIENT_KEYS):  # "use e.g. duration=100800" is run.duration here
+    with _messages_in_config_keys(GRADIENT_KEYS, GRADIENT_ADVICE):  # "duration=100800" is run.duration here
         if f.method == "gradient":
             result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
                                           learning_rate=f.learning_rate, loss=f.loss, band=band,
@@ -217,27 +225,51 @@ def in_config_keys(text, keys=None) -> str:
 #: The arguments of bn.fit_gradient / bn.fit_grid their advice names (``use e.g. duration=100800``) and the keys
 #: that set them; not ``loss=``, which they name with the value of the loss.
 GRADIENT_KEYS = {"duration": "run.duration"}
+#: The argument of bn.sweep its advice names (``pass band=None``) and the key that sets it.
+SWEEP_KEYS = {"band": "sweep.bandpass"}
+#: bn.fit_gradient's advice where its run diverges, as the command line follows it: no key sets its bounds (the
+#: fit stays inside the parameter's own domain), so a range is searched with the grid fit.
+GRADIENT_ADVICE = {
+    "Use tighter bounds, a smaller learning_rate, a smaller dt or weaker noise.":
+        "Use a smaller fit.learning_rate, a smaller run.dt, weaker noise (the [noise] table) or another "
+        "fit.initial; to search only a range of fit.parameter (the command line sets no bounds), use "
+        "fit.method = \"grid\" with fit.values.",
+}
+
+
+def _warning_in_keys(message, keys):
+    """A warning ``message`` naming the configuration's ``keys`` (a warning class that takes other arguments:
+    as it is)."""
+    try:
+        return type(message)(in_config_keys(str(message), keys))
+    except TypeError:
+        return message
 
 
 @contextlib.contextmanager
-def _messages_in_config_keys(keys=None):
-    """Warnings and a :class:`~brainnet_cb.errors.FitError` of the block, re-issued naming the configuration's
-    keys (:func:`in_config_keys`; ``keys``: :func:`working_point_keys`); the warnings also where the block
-    fails, before its error."""
+def _messages_in_config_keys(keys=None, phrases=None, at_once=False):
+    """Warnings and a :class:`~brainnet_cb.errors.FitError` or :class:`~brainnet_cb.errors.SweepError` of the block,
+    re-issued naming the configuration's keys (:func:`in_config_keys`; ``keys``: :func:`working_point_keys`); the
+    warnings after the block, also where it fails, before its error, or with ``at_once`` as they are issued (a
+    sweep's, before its runs). The error's sentences in ``phrases`` (``{sentence: as the command line says it}``,
+    e.g. :data:`GRADIENT_ADVICE`) are replaced first."""
     keys = working_point_keys() if keys is None else keys
     caught = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=not at_once) as caught:
+            if at_once:
+                show = warnings.showwarning
+                warnings.showwarning = lambda message, *where, **line: show(_warning_in_keys(message, keys), *where,
+                                                                            **line)
             yield
-    except FitError as err:
-        raise FitError(in_config_keys(str(err), keys)) from err
+    except (FitError, SweepError) as err:
+        text = str(err)
+        for sentence, said in (phrases or {}).items():
+            text = text.replace(sentence, said)
+        raise type(err)(in_config_keys(text, keys)) from err
     finally:
-        for w in caught:  # outside catch_warnings: shown as the command shows warnings
-            try:
-                message = type(w.message)(in_config_keys(str(w.message), keys))
-            except TypeError:  # a warning class that takes other arguments: as it is
-                message = w.message
-            warnings.warn_explicit(message, w.category, w.filename, w.lineno)
+        for w in caught or ():  # outside catch_warnings: shown as the command shows warnings
+            warnings.warn_explicit(_warning_in_keys(w.message, keys), w.category, w.filename, w.lineno)
 
 
 #: The node parameter whose values fit.excitability gives (fit_working_point's ``parameter``; no key sets it).

@@ -14,9 +14,12 @@ import pytest
 
 import brainnet_cb as bn
 from brainnet_cb import cli
-from brainnet_cb.cli import config
-from brainnet_cb.cli.sweep_fit import GRADIENT_KEYS, in_config_keys, working_point_keys
+from brainnet_cb.cli import config, sweep_fit
+from brainnet_cb.cli.sweep_fit import GRADIENT_ADVICE, in_config_keys, working_point_keys
 from brainnet_cb.errors import FitError
+from brainnet_cb.fitting import fit as fitting
+from brainnet_cb.fitting import sweep as sweep_module
+from brainnet_cb.fitting.sweep_summaries import check_band_fits, warn_if_no_fc
 from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
 from brainnet_cb.fitting.working_point_checks import ScanEdgeWarning, warn_if_at_an_edge, warn_if_not_held_out
 
@@ -135,11 +138,7 @@ def test_the_recipes_own_refusals_name_the_keys_with_values_set_takes(tmp_path, 
     out = str(tmp_path / "fit.nc")
     assert cli.main(["fit", "--set", "fit.fractions=[0.0, 1.0]", "--out", out, "--quiet"]) == 2
     assert capsys.readouterr().err == ("brainnet-cb: error: fit.fractions must be > 0 (G / G_ref); got [0.0, 1.0].\n")
-    assert cli.main(["fit", "--duration", "60000", "--out", out, "--quiet"]) == 2
-    assert capsys.readouterr().err == (
-        "brainnet-cb: error: duration 60 s minus the 20-s discard is shorter than one period of the band's low edge "
-        "(100 s); FC would be dominated by the filter. Simulate longer, or pass fit.bandpass=false.\n")
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # a run too short for the band-pass: test_cli_bold_length, in ms
 
 
 def test_the_fcs_are_named_by_their_keys_also_without_an_equals_sign():
@@ -178,5 +177,54 @@ def test_the_gradient_fits_advice_names_run_duration(tmp_path, capsys):
         "brainnet-cb: error: duration 100100 ms must be a whole multiple of the longest monitor period (720 ms) for "
         "a gradient fit; use e.g. run.duration=100800.\n")
     assert list(tmp_path.iterdir()) == []
-    assert in_config_keys("the run diverged at iteration 3 with G=[0.5]; loss=nan. Use a smaller dt.",
-                          GRADIENT_KEYS) == "the run diverged at iteration 3 with G=[0.5]; loss=nan. Use a smaller dt."
+
+
+def test_the_gradient_fits_divergence_advice_names_keys_the_command_line_has(tmp_path, capsys, monkeypatch):
+    """'Use tighter bounds, a smaller learning_rate, a smaller dt or weaker noise.': no key sets the bounds, and
+    learning_rate and dt are fit.learning_rate and run.dt."""
+    (advice, said), = GRADIENT_ADVICE.items()
+    assert advice in inspect.getsource(fitting.fit_gradient)  # the library's own words, which the CLI replaces
+
+    def diverging(spec, empirical_fc, **kwargs):  # as bn.fit_gradient stops where its run diverges
+        raise FitError(f"the run diverged (or its FC is undefined) at iteration 3 with G=[2.5]; loss=nan. {advice}")
+
+    monkeypatch.setattr(fitting, "fit_gradient", diverging)
+    monkeypatch.setattr(sweep_fit, "empirical_fc", lambda *args, **kwargs: None)
+    monkeypatch.setattr(config, "build_simulation", lambda cfg, base: _Spec())
+    out = tmp_path / "fit.nc"
+    assert cli.main(["fit", "--set", "fit.method=gradient", "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "brainnet-cb: error: the run diverged (or its FC is undefined) at iteration 3 with G=[2.5]; loss=nan. Use a "
+        "smaller fit.learning_rate, a smaller run.dt, weaker noise (the [noise] table) or another fit.initial; to "
+        "search only a range of fit.parameter (the command line sets no bounds), use fit.method = \"grid\" with "
+        "fit.values.\n")
+    assert not out.exists()
+    assert {"learning_rate", "initial", "parameter", "values"} <= set(config.FitConfig().fit.__dataclass_fields__)
+
+
+def test_the_sweeps_advice_names_sweep_bandpass(tmp_path, capsys, monkeypatch):
+    """bn.sweep's band-pass advice ('pass band=None', a warning where no FC is scored, else a refusal) is
+    sweep.bandpass=false on the command line; the warning is shown as it is issued, before the runs."""
+    shown = []
+
+    def short(spec, grid, **kwargs):
+        warn_if_no_fc(True, 15, 720.0, "bold", 0.0, 30.24)
+        shown.append(capsys.readouterr().err)  # the runs would start here
+        check_band_fits(True, 15, 720.0, "bold", 0.0, 30.24)
+
+    monkeypatch.setattr(sweep_module, "sweep", short)
+    monkeypatch.setattr(config, "build_simulation", lambda cfg, base: _Spec())
+    assert cli.main(["sweep", "--out", str(tmp_path / "sweep.nc"), "--quiet"]) == 2
+    told = ("sweep.bandpass=true: the zero-phase band-pass pads 15 samples at each end and needs more than 15 samples "
+            "of 'bold'; it has 15 (one every 720 ms) after discarding 0 s of the 30.24-s run. Simulate longer, "
+            "discard less, or pass sweep.bandpass=false (no band-pass).")
+    assert shown == [f"brainnet-cb: warning: fc_mean will be NaN in every run: {told}\n"]
+    assert capsys.readouterr().err == f"brainnet-cb: error: {told}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+class _Spec:
+    """What the sweep and the grid and gradient fits read of the configured simulation before they run."""
+    monitors = [bn.Bold()]
+    model = bn.CoombesByrne()
+    connectome = None
