@@ -227,7 +227,8 @@ def test_a_high_frequency_root_missed_by_the_discretisation_is_found_along_the_c
 def test_long_delays_far_from_the_axis_give_a_root_not_an_error():
     """12 hcp80 regions at 3 mm/ms (delays to 61 ms), a strongly damped node: every full Newton step from the
     discretisation's starts jumped far left, where e^{-lambda tau} overflows, and the call raised DynamicsError
-    ('converged from none of 16 starts'); damped steps from the same starts converge."""
+    ('converged from none of 16 starts'); damped steps from the same starts converge, and the search right of
+    that root (tests/test_dynamics_rightmost_walk.py) returns the rightmost one, -0.207619."""
     hcp = bn.load_empirical("hcp80").connectome
     conn = hcp.subset(list(hcp.labels[:12]))
     model, coupling = bn.CoombesByrne(eta=-2.0), bn.Linear(G=0.3)
@@ -241,3 +242,4 @@ def test_long_delays_far_from_the_axis_give_a_root_not_an_error():
     s = np.linalg.svd(T, compute_uv=False)
     assert s[-1] < 1e-12 * s[0]  # an exact root of det T(lambda) = 0
     assert -0.3 < lam.real < 0 and delayed_unstable_roots(model, conn, coupling, speed=3.0) == 0
+    assert lam == pytest.approx(-0.207619, abs=1e-6)  # the rightmost (a real root), not -0.22083+2.03251i
