@@ -160,7 +160,10 @@ def fit_command(args) -> int:
     empirical = empirical_fc(f.empirical, spec.connectome, base)
     band = True if f.bandpass else None
     start = time.perf_counter()
-    with _messages_in_config_keys(GRADIENT_KEYS, GRADIENT_ADVICE):  # "duration=100800" is run.duration here
+    # "duration=100800" is run.duration here, init['G'] fit.initial (no key sets bounds: they are G's domain)
+    initial = {f"init[{f.parameter!r}]": "fit.initial", " lies outside bounds ": f" lies outside the domain of "
+               f"{f.parameter}, "}
+    with _messages_in_config_keys(GRADIENT_KEYS, {**GRADIENT_ADVICE, **initial}):
         if f.method == "gradient":
             result = fitting.fit_gradient(spec, empirical, init={f.parameter: f.initial}, steps=f.steps,
                                           learning_rate=f.learning_rate, loss=f.loss, band=band,

@@ -22,6 +22,7 @@ from brainnet_cb.fitting import sweep as sweep_module
 from brainnet_cb.fitting.sweep_summaries import check_band_fits, warn_if_no_fc
 from brainnet_cb.fitting.working_point import DEFAULT_COUPLING_FRACTIONS, DEFAULT_EXCITABILITY
 from brainnet_cb.fitting.working_point_checks import ScanEdgeWarning, warn_if_at_an_edge, warn_if_not_held_out
+from brainnet_cb.simulation.parameters import ParameterBook
 
 
 def _edge_warning(values, fractions):
@@ -200,6 +201,31 @@ def test_the_gradient_fits_divergence_advice_names_keys_the_command_line_has(tmp
         "fit.values.\n")
     assert not out.exists()
     assert {"learning_rate", "initial", "parameter", "values"} <= set(config.FitConfig().fit.__dataclass_fields__)
+
+
+def _outside_the_domain(spec, empirical_fc, *, init, **kwargs):
+    """bn.fit_gradient's own refusal of a starting value outside the parameter's domain (on a small network)."""
+    conn = bn.Connectome([[0.0, 1.0], [1.0, 0.0]], [[0.0, 10.0], [10.0, 0.0]])
+    spec = bn.Simulation(bn.CoombesByrne(), conn, duration=100.0, dt=0.5)
+    run, book = spec.prepare(), ParameterBook.of(spec)
+    params, values = fitting.fit_parameters(init, book, run)
+    fitting.fit_bounds(None, values, params, book)
+
+
+def test_a_starting_value_outside_the_domain_is_named_fit_initial(tmp_path, capsys, monkeypatch):
+    """The gradient fit said "init['G'] = -1.0 lies outside bounds (0.0, inf).": fit.initial, and bounds no key
+    sets (the domain of G)."""
+    monkeypatch.setattr(fitting, "fit_gradient", _outside_the_domain)
+    monkeypatch.setattr(sweep_fit, "empirical_fc", lambda *args, **kwargs: None)
+    monkeypatch.setattr(config, "build_simulation", lambda cfg, base: _Spec())
+    with pytest.raises(FitError, match=r"^init\['G'\] = -1.0 lies outside bounds \(0.0, inf\).$"):
+        _outside_the_domain(None, None, init={"G": -1.0})
+    out = tmp_path / "fit.nc"
+    assert cli.main(["fit", "--set", "fit.method=gradient", "--set", "fit.initial=-1", "--out", str(out),
+                     "--quiet"]) == 2
+    assert capsys.readouterr().err == ("brainnet-cb: error: fit.initial = -1.0 lies outside the domain of G, "
+                                       "(0.0, inf).\n")
+    assert not out.exists()
 
 
 def test_the_sweeps_advice_names_sweep_bandpass(tmp_path, capsys, monkeypatch):
