@@ -37,7 +37,7 @@ class Choice(NamedTuple):
     passed_over: tuple  # (exponent, homotopic weight) of the better scans whose candidates the delays destabilised
     simulated: Simulated
     best: Candidate | None  # the best simulated candidate (None without simulation)
-    key: tuple  # (point, refined) chosen
+    chosen: tuple  # (point, refined) of the point chosen
     fc: np.ndarray  # its model FC: simulated, or the slow limit without simulation
     setup: Setup
 
@@ -87,13 +87,13 @@ def outcome(choice: Choice, inp: Inputs) -> Outcome:
     """The chosen point and what was measured there, with its linearised network's BOLD FC (computed here without
     simulation)."""
     sim, setup, run = choice.simulated, choice.setup, inp.run
-    p_best = choice.key[0]
+    p_best = choice.chosen[0]
     dt_best = choice.best.dt if sim.candidates else stable_step(setup.fixed_point, run.dt, run.tr_ms)
-    fc_lin = sim.exact[choice.key] if choice.key in sim.exact else exact_fc(
+    fc_lin = sim.exact[choice.chosen] if choice.chosen in sim.exact else exact_fc(
         setup.model, setup.connectome, choice.scan.points[p_best].G, setup.fixed_point, setup.noise, run.tr_ms,
         run.band, setup.normalize, dt_best, run.global_signal)
-    return Outcome(p_best, setup, dt_best, choice.fc, fc_lin, sim.runs_mean.get(choice.key),
-                   sim.corrections.get(choice.key), sim.candidates, sim.delay_stable)
+    return Outcome(p_best, setup, dt_best, choice.fc, fc_lin, sim.runs_mean.get(choice.chosen),
+                   sim.corrections.get(choice.chosen), sim.candidates, sim.delay_stable)
 
 
 def _delays_only(cands, sim):
