@@ -478,7 +478,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                          effective_connectivity=effective_connectivity, global_signal=global_signal,
                          normalize=normalize, speed=speed, dt=dt, duration=duration, tr=tr, seeds=seeds,
                          candidates=candidates, control_variate=control_variate, discard=discard, band=band,
-                         holdout=holdout, key=key, coarse=coarse, simulate=simulate, workers=workers)
+                         holdout=holdout, key=key, coarse=coarse, simulate=simulate, workers=workers,
+                         progress=progress)
     bar = _progress((inp.exponents.size + inp.added.size) * inp.values.size * inp.scales.size
                     + (inp.candidates * inp.run.runs if simulate else 0), progress)
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)

@@ -160,7 +160,8 @@ def check_values(name, values):
 def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, values, fractions, weight_exponents,
                    extend_exponents, homotopic_weights, heterogeneity, heterogeneity_scales, noise, regional_noise,
                    effective_connectivity, global_signal, normalize, speed, dt, duration, tr, seeds, candidates,
-                   control_variate, discard, band, holdout, key, coarse, simulate, workers) -> Inputs:
+                   control_variate, discard, band, holdout, key, coarse, simulate, workers,
+                   progress=None) -> Inputs:
     """The arguments of :func:`~brainnet_cb.fitting.working_point.fit_working_point` checked in turn and resolved.
 
     Raises :class:`FitError` at the first bad argument; warns where the
@@ -210,6 +211,10 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
         raise FitError(f"regional_noise must be True or False; got {regional_noise!r}.")
     if not isinstance(effective_connectivity, bool | np.bool_):
         raise FitError(f"effective_connectivity must be True or False; got {effective_connectivity!r}.")
+    if not isinstance(simulate, bool | np.bool_):  # "no" is truthy: it would simulate
+        raise FitError(f"simulate must be True or False (False: the linear stage only); got {simulate!r}.")
+    if progress is not None and not isinstance(progress, bool | np.bool_):
+        raise FitError(f"progress must be True, False or None (None: a bar on a terminal); got {progress!r}.")
     coarse = check_int("coarse", coarse, 4)
     workers = default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)

@@ -604,6 +604,7 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(control_variate="yes"), r"^control_variate must be True or False; got 'yes'\.$"),
         (dict(regional_noise=1), r"^regional_noise must be True or False; got 1\.$"),
         (dict(effective_connectivity="no"), r"^effective_connectivity must be True or False; got 'no'\.$"),
+        (dict(simulate="no"), r"^simulate must be True or False \(False: the linear stage only\); got 'no'\.$"),
         (dict(parameter="k", values=[0.5, 1.0]), r"^effective_connectivity=True: CoombesByrne's 'k' does not add to "
                                                  r"its coupling input \('v'\), so it cannot hold the fixed point "
                                                  r"while the weights change; scan a parameter that does \(eta of "
@@ -623,6 +624,13 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
 def test_bad_input_is_refused_before_any_work(hcp, kwargs, message):
     with pytest.raises(FitError, match=message):
         fit_working_point(hcp.connectome, hcp.fc_fit, progress=False, **kwargs)
+
+
+def test_a_progress_flag_that_is_no_bool_is_refused(hcp):
+    """progress="no" is truthy: it showed a bar; None (a bar on a terminal), True and False are the choices."""
+    with pytest.raises(FitError, match=r"^progress must be True, False or None \(None: a bar on a terminal\); "
+                                       r"got 'no'\.$"):
+        fit_working_point(hcp.connectome, hcp.fc_fit, progress="no")
 
 
 def test_targets_must_match_the_connectome(hcp):
