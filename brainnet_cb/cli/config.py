@@ -24,7 +24,7 @@ True
 >>> loads('[run]\\ndt = -1.0')
 Traceback (most recent call last):
 ...
-brainnet_cb.cli.config_schema.ConfigError: run.dt = -1.0 is out of range; allowed: 0 < dt <= 10 (ms)
+brainnet_cb.cli.config_schema.ConfigError: run.dt = -1.0 is out of range; allowed: 0 < dt <= 10 (ms).
 """
 
 from __future__ import annotations
