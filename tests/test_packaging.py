@@ -1,8 +1,9 @@
-"""The explicit package list of pyproject.toml covers every brainnet_cb sub-package."""
+"""What a wheel built from pyproject.toml holds: every brainnet_cb sub-package, every bundled file, every resource opened at run time."""
 
 import pathlib
-
 import tomllib
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -22,3 +23,119 @@ def test_every_subpackage_is_listed_in_pyproject():
     )
     assert config["package-dir"]["brainnet_cb.atlases_data"] == "atlases"
     assert (ROOT / "atlases" / "tvb" / "LICENSE").exists()
+
+
+def _package_dirs(config):
+    """Listed package -> its folder in the source tree (package-dir mappings, else the dotted path)."""
+    mapped = config.get("package-dir", {})
+    dirs = {}
+    for pkg in config["packages"]:
+        parts = pkg.split(".")
+        for i in range(len(parts), 0, -1):  # the longest mapped prefix wins, as in setuptools
+            prefix = ".".join(parts[:i])
+            if prefix in mapped:
+                dirs[pkg] = ROOT.joinpath(mapped[prefix], *parts[i:])
+                break
+        else:
+            dirs[pkg] = ROOT.joinpath(*parts)
+    return dirs
+
+
+def _shipped(config):
+    """The source files a wheel built from ``config`` ([tool.setuptools]) holds.
+
+    The modules (``*.py``) of each listed package's own folder, and the files
+    that its ``package-data`` globs (and those of ``"*"``) match there, as
+    setuptools' build_py collects them (no MANIFEST.in or SCM plug-in adds any).
+    """
+    data = config.get("package-data", {})
+    files = set()
+    for pkg, folder in _package_dirs(config).items():
+        files.update(p.resolve() for p in folder.glob("*.py"))
+        for pattern in [*data.get("*", []), *data.get(pkg, [])]:
+            files.update(p.resolve() for p in folder.glob(pattern) if p.is_file())
+    return files
+
+
+def _runtime_resources():
+    """Every bundled file the package opens at run time, as found in this tree."""
+    from brainnet_cb.data import atlases, empirical_data
+    from brainnet_cb.forward.atlas import ATLAS_GAINS
+
+    paths = [atlases.atlas_path(name) for name in atlases.list_atlases()]
+    paths += [atlases.data_dir() / rel for rel in ATLAS_GAINS.values()]
+    for name, (_, sums) in empirical_data._BUNDLED.items():
+        folder = empirical_data.empirical_path(name)
+        paths += [folder / f for f in sums] + [folder / "README.md", folder / "derive.py"]  # empirical_path's promise
+    paths += [atlases.data_dir() / "tvb" / "LICENSE"]  # atlas_info(...).licence names it
+    return [p.resolve() for p in paths]
+
+
+def _unshipped(config):
+    shipped = _shipped(config)
+    tree = [p.resolve() for top in ("brainnet_cb", "atlases") for p in (ROOT / top).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and not p.name.startswith(".")]
+    return sorted({str(p.relative_to(ROOT)) for p in [*_runtime_resources(), *tree] if p not in shipped})
+
+
+def test_every_bundled_file_and_runtime_resource_is_in_the_wheel():
+    """A file under brainnet_cb/ or atlases/, or one the package opens at run time
+    (atlas zips, the EEG gain, hcp80's arrays), that no package-data glob ships:
+    a checkout imports it from its folder, a pip-installed copy lacks it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    missing = _unshipped(config)
+    assert not missing, (
+        f"{missing} would be left out of the wheel: add a glob matching them to [tool.setuptools.package-data] "
+        "of pyproject.toml (and their folder to [tool.setuptools] packages)."
+    )
+
+
+def test_a_glob_dropped_from_package_data_is_noticed():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    config["package-data"]["brainnet_cb.atlases_data.tvb"].remove("*.zip")
+    config["packages"].remove("brainnet_cb.atlases_data.hcp80")
+    missing = _unshipped(config)
+    assert "atlases/tvb/connectivity_76.zip" in missing and "atlases/hcp80/fc.npz" in missing
+    assert "atlases/hcp80/derive.py" in missing and "atlases/tvb/eeg_gain_76.npz" not in missing
+
+
+def _too_new(project):
+    """Dependencies installed at their declared minimum whose Requires-Python excludes our oldest Python."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    oldest = min(Version(s.version) for s in SpecifierSet(project["requires-python"]) if s.operator == ">=")
+    checked, refused = [], []
+    for line in project["dependencies"]:
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        floor = [Version(s.version) for s in req.specifier if s.operator == ">="]
+        try:
+            meta = metadata.metadata(req.name)
+        except metadata.PackageNotFoundError:
+            continue
+        if not floor or Version(meta["Version"]) != max(floor):
+            continue  # a newer release may need a newer Python than the oldest allowed one does
+        checked.append(req.name)
+        needs = meta.get("Requires-Python")
+        if needs and not SpecifierSet(needs).contains(oldest):
+            refused.append(f"{req.name} {meta['Version']} needs Python {needs}")
+    return oldest, checked, refused
+
+
+def test_requires_python_admits_no_python_the_minimum_dependencies_refuse():
+    """requires-python = ">=3.10" with brainstate>=0.5.4 (Python >= 3.11): pip on Python 3.10
+    accepted the package and failed resolving brainstate ('No matching distribution found')."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    oldest, checked, refused = _too_new(project)
+    if not checked:
+        pytest.skip("no dependency is installed at its declared minimum version")
+    assert not refused, (f"requires-python admits Python {oldest}, but {refused}: raise requires-python "
+                         "(and [tool.ruff] target-version) or lower those minimum versions.")
+    if "brainstate" in checked:  # the check sees the old defect
+        old = dict(project, **{"requires-python": ">=3.10"})
+        assert any(r.startswith("brainstate ") for r in _too_new(old)[2])

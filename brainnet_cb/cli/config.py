@@ -33,7 +33,7 @@ import dataclasses
 import json
 import pathlib
 import re
-import sys
+import tomllib
 
 from .config_build import (
     build_connectome,
@@ -66,11 +66,6 @@ from .config_schema import (
 from .config_tables import check_tables
 from .config_toml import dumps, reference_rows  # noqa: F401 - reference_rows: importable from here as before
 from .config_values import build_config
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = [
     "ConfigError",

@@ -88,7 +88,7 @@ def cf_global_attrs(what: str = "network simulation") -> dict:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def stamp(ds: xr.Dataset, action: str) -> xr.Dataset:

@@ -11,10 +11,10 @@ import pathlib
 import re
 import runpy
 import shutil
+import tomllib
 
 import numpy as np
 import pytest
-import tomllib
 from scipy import signal
 
 import brainnet_cb as bn

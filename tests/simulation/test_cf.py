@@ -78,7 +78,7 @@ def test_a_streamed_store_carries_the_cf_attributes_of_a_written_file(tmp_path):
     bn.write_netcdf(memory, tmp_path / "run.nc")
     nc = xr.load_dataset(tmp_path / "run.nc").attrs
     store = bn.simulate(bn.CoombesByrne(), CONN, out=tmp_path / "run.zarr", checkpoint=tmp_path / "ck.npz", **kw)
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     zarr_attrs = xr.open_zarr(tmp_path / "run.zarr", chunks=None).attrs  # what another reader sees
     assert dict(store.attrs) == dict(zarr_attrs)
     # the same global attributes as the NetCDF file; only the moment and the action of the writing differ
