@@ -129,7 +129,8 @@ class Objective:
 
 @in_float64
 def check_input_parameter(network: Network, parameter, x) -> None:
-    """Raise ValueError unless ``parameter`` adds to the coupling input of the model at the state ``x``.
+    """Raise FitError unless ``parameter`` adds to the coupling input of the model at the state ``x`` (and the
+    network is in float64).
 
     The refinement holds the fixed point by moving ``parameter`` against the
     change of each region's input; that needs
@@ -137,6 +138,10 @@ def check_input_parameter(network: Network, parameter, x) -> None:
     """
     arrays = network.arrays
     model = arrays.model
+    if jnp.asarray(arrays.weights).dtype != jnp.float64:  # float32 fits refuse every step and keep the tracts
+        raise FitError(f"the network's weights are {jnp.asarray(arrays.weights).dtype} (made by JAX in float32, e.g. "
+                       "a Network unpickled without float64), but the refinement solves in float64; build it with "
+                       "build_network, or load it after jax.config.update('jax_enable_x64', True).")
     if not hasattr(model, parameter):
         raise FitError(f"{type(model).__name__} has no parameter {parameter!r}.")
     x = jnp.asarray(x, jnp.float64)

@@ -12,8 +12,10 @@ FC back and point the modulation (and eta) the right way, keep the structure
 and reduce to the regional noise alone at an infinite shrinkage.
 """
 
+import pickle
 import re
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -558,4 +560,21 @@ def test_only_a_parameter_that_adds_to_the_input_can_hold_the_fixed_point(case):
     with pytest.raises(bn.FitError, match=K_REFUSAL):
         fit_effective_connectivity(*args, noise_shrinkage=0.0, shrinkage=0.01)
     with pytest.raises(bn.FitError, match=K_REFUSAL):
+        choose_connection_shrinkage(*args, None)
+
+
+def test_a_network_in_float32_is_refused_before_any_work(case):
+    """A Network unpickled with JAX in float32 (its default outside these tests) has float32 arrays: every step of
+    the fit was refused by the slow spectrum check (475 s on hcp80) and the structural weights came back without
+    a word."""
+    with jax.enable_x64(False):
+        network = pickle.loads(pickle.dumps(case["network"]))
+    assert network.arrays.weights.dtype == np.float32
+    message = (r"^the network's weights are float32 \(made by JAX in float32, e\.g\. a Network unpickled without "
+               r"float64\), but the refinement solves in float64; build it with build_network, or load it after "
+               r"jax\.config\.update\('jax_enable_x64', True\)\.$")
+    args = (network, case["fp"], "eta", case["sigma"], ROW, case["target"], ALL)
+    with pytest.raises(bn.FitError, match=message):
+        fit_effective_connectivity(*args, noise_shrinkage=0.0, shrinkage=0.01)
+    with pytest.raises(bn.FitError, match=message):
         choose_connection_shrinkage(*args, None)
