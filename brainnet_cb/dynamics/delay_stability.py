@@ -127,6 +127,12 @@ def gain_cutoff(A, P, D, K_norm, eig):
                         "count needs node models whose sent variable responds to its input like a filter.")
 
 
+def count_step(w_c, tau_max):
+    """The spacing of the count's first frequency grid up to ``w_c``: at most ``w_c / 256``, and at most a phase turn
+    of :data:`_DELAY_TURN` of the longest delay ``tau_max`` (none without delays)."""
+    return min(w_c / 256.0, _DELAY_TURN / tau_max if tau_max > 0 else np.inf)
+
+
 def unstable_root_count(parts: JacobianParts, weights, tau) -> int:
     r"""The number of roots of the delayed characteristic equation with positive real part.
 
@@ -168,7 +174,7 @@ def unstable_root_count(parts: JacobianParts, weights, tau) -> int:
         return n_local
     w_c = gain_cutoff(A, P, D, K_norm, eig)
     tau_max = float(np.max(tau[K != 0])) if np.any(K != 0) else 0.0
-    step = min(w_c / 256.0, _DELAY_TURN / tau_max if tau_max > 0 else np.inf)
+    step = count_step(w_c, tau_max)
     omega = np.linspace(0.0, w_c, int(math.ceil(w_c / step)) + 1)
     phase = _phases(A, P, D, K, tau, omega)
     for _ in range(_MAX_BISECTIONS):

@@ -205,15 +205,44 @@ def _order(parts, weights, tau, dim, floor=0):
     return max(4, min(max(want, floor), (dim - ns * n) // n))
 
 
+def _right_of(z):
+    r"""The line :math:`\mathrm{Re}\,\lambda = \mathrm{Re}\,z + 10^{-6}\max(1, |z|)` just right of a root ``z``, on
+    which the roots right of it are counted."""
+    return z.real + 1e-6 * max(1.0, abs(z))
+
+
+def _shifted(parts, sigma):
+    r"""The parts of :math:`T(\sigma + \mu)` as a function of :math:`\mu`: local blocks :math:`L_i - \sigma I` (the
+    weights become :math:`W \circ e^{-\sigma\tau}`)."""
+    L, P, a, b, D = parts
+    return JacobianParts(L - sigma * np.eye(L.shape[0])[:, :, None], P, a, b, D)
+
+
+def _shifted_loop(parts, weights, tau, sigma):
+    r"""The shifted equation's region blocks ``(A, P, D)`` (:func:`~brainnet_cb.dynamics.delay_stability.local_blocks`),
+    its loop weights :math:`K = a \circ W \circ e^{-\sigma\tau}` and the frequency beyond which no root lies
+    (:func:`~brainnet_cb.dynamics.delay_stability.gain_cutoff`); None where :math:`K` overflows or the regions' gains
+    do not decay."""
+    from .delay_stability import gain_cutoff, local_blocks  # noqa: PLC0415  (it imports this module)
+
+    A, Pi, Di = local_blocks(_shifted(parts, sigma))
+    with np.errstate(over="ignore", invalid="ignore"):
+        K = parts[2][:, None] * weights * np.exp(-sigma * tau)
+        K_norm = float(np.linalg.norm(np.abs(K), 2))
+    if not np.isfinite(K_norm):
+        return None
+    try:
+        return A, Pi, Di, K, gain_cutoff(A, Pi, Di, K_norm, np.linalg.eigvals(A))
+    except DynamicsError:
+        return None
+
+
 def _missed_roots(parts, weights, tau, sigma):
     """How many roots have ``Re > sigma`` (argument principle of the shifted equation), or None if unresolved."""
     from .delay_stability import unstable_root_count  # noqa: PLC0415  (it imports this module)
 
-    L, P, a, b, D = parts
-    ns, _, n = L.shape
-    shifted = L - sigma * np.eye(ns)[:, :, None]  # T(sigma + mu): local blocks A_i - sigma I, weights W e^{-sigma tau}
     try:
-        return unstable_root_count(JacobianParts(shifted, P, a, b, D), weights * np.exp(-sigma * tau), tau)
+        return unstable_root_count(_shifted(parts, sigma), weights * np.exp(-sigma * tau), tau)
     except DynamicsError:
         return None
 
@@ -265,7 +294,7 @@ def rightmost_root(parts, weights, tau, *, tol=1e-12, max_iter=50):
         best = converge(cands)
         if best is None:
             return False
-        sigma = best.real + 1e-6 * max(1.0, abs(best))
+        sigma = _right_of(best)
         state["confirmed"] = "rightmost"
         if -sigma * float(np.max(tau)) > _SHIFT_BUDGET:  # W e^{-sigma tau} too strong to count cheaply
             sigma, state["confirmed"] = 0.0, "stability"
@@ -312,21 +341,13 @@ def _count_cost(parts, weights, tau, sigma):
     """What counting the roots right of ``sigma`` costs: the frequencies of the count's first grid
     (:func:`~brainnet_cb.dynamics.delay_stability.unstable_root_count` of the shifted equation) times
     :math:`n^2 + 20`; inf where the shifted weights overflow or the regions' gains do not decay."""
-    from .delay_stability import _DELAY_TURN, gain_cutoff, local_blocks  # noqa: PLC0415  (it imports this module)
+    from .delay_stability import count_step  # noqa: PLC0415  (it imports this module)
 
-    L, P, a, b, D = parts
-    ns, _, n = L.shape
-    A, Pi, Di = local_blocks(JacobianParts(L - sigma * np.eye(ns)[:, :, None], P, a, b, D))
-    with np.errstate(over="ignore", invalid="ignore"):
-        K_norm = float(np.linalg.norm(np.abs(a[:, None] * weights * np.exp(-sigma * tau)), 2))
-    if not np.isfinite(K_norm):
+    loop = _shifted_loop(parts, weights, tau, sigma)
+    if loop is None:
         return math.inf
-    try:
-        w_c = gain_cutoff(A, Pi, Di, K_norm, np.linalg.eigvals(A))
-    except DynamicsError:
-        return math.inf
-    step = min(w_c / 256.0, _DELAY_TURN / float(np.max(tau)))
-    return (w_c / step + 1.0) * (n * n + 20.0)
+    w_c, n = loop[-1], weights.shape[0]
+    return (w_c / count_step(w_c, float(np.max(tau))) + 1.0) * (n * n + 20.0)
 
 
 def _walk_right(parts, weights, tau, best, converge):
@@ -349,18 +370,14 @@ def _walk_right(parts, weights, tau, best, converge):
        each, count the roots just right of the best root; none: confirmed.
     """
     width = _WALK_WIDTH / float(np.max(tau))
-
-    def line(z):
-        return z.real + 1e-6 * max(1.0, abs(z))
-
     budget = max(_COUNT_BUDGET, _VERDICT_MULTIPLE * _count_cost(parts, weights, tau, 0.0))
 
     def affordable(s):
         return _count_cost(parts, weights, tau, s) <= budget
 
-    real = converge(_real_candidates(parts, weights, tau, line(best)))
-    best = real if line(real) > line(best) else best
-    lo, hi = line(best), 0.0
+    real = converge(_real_candidates(parts, weights, tau, _right_of(best)))
+    best = real if _right_of(real) > _right_of(best) else best
+    lo, hi = _right_of(best), 0.0
     if affordable(lo):
         missed = _missed_roots(parts, weights, tau, lo)
         if missed == 0:
@@ -383,8 +400,8 @@ def _walk_right(parts, weights, tau, best, converge):
     sigma = lo
     for edge in (lo, 0.5 * (lo + hi), hi):
         best = converge(_line_candidates(parts, weights, tau, max(edge, sigma)))
-        if line(best) > sigma:
-            sigma = line(best)
+        if _right_of(best) > sigma:
+            sigma = _right_of(best)
             missed = _missed_roots(parts, weights, tau, sigma)
             if missed == 0:
                 return sigma, 0, "rightmost"
@@ -393,8 +410,9 @@ def _walk_right(parts, weights, tau, best, converge):
 
 def _real_candidates(parts, weights, tau, left, points=512):
     r"""A Newton start at the rightmost real root in ``(left, 0)``: the rightmost sign change of the real
-    :math:`\det T(s)` on a grid of at most ``points`` real ``s`` (:data:`_WALK_WIDTH` / :math:`\tau_{max}` apart
-    or closer), narrowed by 40 bisections; with the right singular vector of :math:`T` of least singular value
+    :math:`\det T(s)` on a grid of real ``s`` from 0 to ``left`` (no further left than :math:`-600 / \tau_{max}`),
+    :data:`_WALK_WIDTH` / :math:`\tau_{max}` apart or closer where ``points`` suffice, else ``points`` evenly
+    spaced; narrowed by 40 bisections; with the right singular vector of :math:`T` of least singular value
     there. (With excitatory coupling, :math:`a \circ W \ge 0`, and regions whose gains :math:`h_i` peak at
     :math:`\omega = 0`, the rightmost root is real: the Perron root of the loop matrix reaches 1 there first.)"""
     def sign(s):
@@ -402,9 +420,7 @@ def _real_candidates(parts, weights, tau, left, points=512):
             return np.linalg.slogdet(_char_matrix(parts, weights, s, tau)[0].real)[0]
 
     tmax = float(np.max(tau))
-    left = max(left, -600.0 / tmax)  # e^{-s tau} finite
-    if not left < 0:
-        return []
+    left = max(left, -600.0 / tmax)  # e^{-s tau} finite; left < 0: a root far left of the axis (_walk_right)
     grid = np.linspace(0.0, left, int(min(points, np.ceil(-left * tmax / _WALK_WIDTH) + 1)))
     signs = np.array([sign(s) for s in grid])
     change = np.flatnonzero(signs[1:] * signs[:-1] < 0)
@@ -425,18 +441,14 @@ def _line_candidates(parts, weights, tau, sigma):
     :mod:`~brainnet_cb.dynamics.delay_stability`), sampled as its count samples the phase, twice as finely, up to
     the frequency beyond which no root lies; each with the right singular vector of :math:`T` of least singular
     value there."""
-    from .delay_stability import gain_cutoff, local_blocks, region_gains  # noqa: PLC0415  (it imports this module)
+    from .delay_stability import count_step, region_gains  # noqa: PLC0415  (it imports this module)
 
-    L, P, a, b, D = parts
-    ns, _, n = L.shape
-    A, Pi, Di = local_blocks(JacobianParts(L - sigma * np.eye(ns)[:, :, None], P, a, b, D))
-    K = a[:, None] * weights * np.exp(-sigma * tau)
-    K_norm = float(np.linalg.norm(np.abs(K), 2))
-    try:
-        w_c = gain_cutoff(A, Pi, Di, K_norm, np.linalg.eigvals(A))
-    except DynamicsError:
+    loop = _shifted_loop(parts, weights, tau, sigma)
+    if loop is None:
         return []
-    step = min(w_c / 512.0, math.pi / 16.0 / float(np.max(tau)))
+    A, Pi, Di, K, w_c = loop
+    n = weights.shape[0]
+    step = count_step(w_c, float(np.max(tau))) / 2.0
     omega = np.arange(0.0, w_c + step, step)
     logabs = []
     chunk = max(1, int(2_000_000 // (n * n)))
