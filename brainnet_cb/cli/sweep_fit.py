@@ -111,7 +111,7 @@ def sweep_command(args) -> int:
                           f"of {', '.join(map(json.dumps, outputs))}{hint}.")
     empirical = empirical_fc(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
-    with _messages_in_config_keys(SWEEP_KEYS, at_once=True):  # "pass band=None" is sweep.bandpass=false here
+    with _messages_in_config_keys(SWEEP_KEYS, SWEEP_PHRASES, at_once=True):  # "band=None": sweep.bandpass=false
         result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
                        band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
                        progress=show_progress(args))
@@ -255,6 +255,9 @@ def in_config_keys(text, keys=None) -> str:
 GRADIENT_KEYS = {"duration": "run.duration"}
 #: The argument of bn.sweep its advice names (``pass band=None``) and the key that sets it.
 SWEEP_KEYS = {"band": "sweep.bandpass"}
+#: What bn.sweep's messages call the BOLD monitor's discard (``...fitting.sweep_summaries.MONITOR_DISCARD``): the
+#: key that sets it.
+SWEEP_PHRASES = {"the BOLD monitor's discard": "monitors.bold.discard"}
 #: bn.fit_gradient's advice where its run diverges, as the command line follows it: no key sets its bounds (the
 #: fit stays inside the parameter's own domain), so a range is searched with the grid fit.
 GRADIENT_ADVICE = {
@@ -265,11 +268,17 @@ GRADIENT_ADVICE = {
 }
 
 
-def _warning_in_keys(message, keys):
-    """A warning ``message`` naming the configuration's ``keys`` (a warning class that takes other arguments:
-    as it is)."""
+def _in_keys(text, keys, phrases):
+    """``text`` with its sentences in ``phrases`` replaced, then naming the configuration's ``keys``."""
+    for sentence, said in phrases.items():
+        text = text.replace(sentence, said)
+    return in_config_keys(text, keys)
+
+
+def _warning_in_keys(message, keys, phrases):
+    """A warning ``message`` as :func:`_in_keys` says it (a warning class that takes other arguments: as it is)."""
     try:
-        return type(message)(in_config_keys(str(message), keys))
+        return type(message)(_in_keys(str(message), keys, phrases))
     except TypeError:
         return message
 
@@ -279,25 +288,23 @@ def _messages_in_config_keys(keys=None, phrases=None, at_once=False):
     """Warnings and a :class:`~brainnet_cb.errors.FitError` or :class:`~brainnet_cb.errors.SweepError` of the block,
     re-issued naming the configuration's keys (:func:`in_config_keys`; ``keys``: :func:`working_point_keys`); the
     warnings after the block, also where it fails, before its error, or with ``at_once`` as they are issued (a
-    sweep's, before its runs). The error's sentences in ``phrases`` (``{sentence: as the command line says it}``,
+    sweep's, before its runs). Their sentences in ``phrases`` (``{sentence: as the command line says it}``,
     e.g. :data:`GRADIENT_ADVICE`) are replaced first."""
     keys = working_point_keys() if keys is None else keys
+    phrases = phrases or {}
     caught = []
     try:
         with warnings.catch_warnings(record=not at_once) as caught:
             if at_once:
                 show = warnings.showwarning
-                warnings.showwarning = lambda message, *where, **line: show(_warning_in_keys(message, keys), *where,
-                                                                            **line)
+                warnings.showwarning = lambda message, *where, **line: show(
+                    _warning_in_keys(message, keys, phrases), *where, **line)
             yield
     except (FitError, SweepError) as err:
-        text = str(err)
-        for sentence, said in (phrases or {}).items():
-            text = text.replace(sentence, said)
-        raise type(err)(in_config_keys(text, keys)) from err
+        raise type(err)(_in_keys(str(err), keys, phrases)) from err
     finally:
         for w in caught or ():  # outside catch_warnings: shown as the command shows warnings
-            warnings.warn_explicit(_warning_in_keys(w.message, keys), w.category, w.filename, w.lineno)
+            warnings.warn_explicit(_warning_in_keys(w.message, keys, phrases), w.category, w.filename, w.lineno)
 
 
 #: The node parameter whose values fit.excitability gives (fit_working_point's ``parameter``; no key sets it).

@@ -60,8 +60,10 @@ from .sweep_summaries import (
     SUMMARIES,
     check_band_fits,
     check_fcd_target,
+    monitor_discard_ms,
     signal_samples,
     summarize,
+    too_few_samples,
     warn_if_no_fc,
 )
 
@@ -309,15 +311,16 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     emp = target_fc(empirical_fc, run.connectome, error=SweepError, missing=True)
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
+    # the series the messages describe: the monitor's discard (a BOLD monitor's) too, which samples counts
+    series = (samples, period_ms, signal, discard_s, run.n_steps * run.dt / 1000.0)
+    monitor_discard_s = monitor_discard_ms(sig_mon) / 1000.0
     if samples < 3 and (empirical_fc is not None or empirical_fcd is not None or "fc" in keep):
         # every score would be NaN (and a fit's every point +inf); a sweep of diverged / kept outputs needs none
-        raise SweepError(f"{signal!r} has {samples} samples (one every {period_ms:g} ms) after discarding "
-                         f"{discard_s:g} s of the {run.n_steps * run.dt / 1000.0:g}-s run; an FC needs at least 3: "
-                         "simulate longer or discard less.")
+        raise SweepError(too_few_samples(*series, monitor_discard_s=monitor_discard_s))
     if empirical_fc is not None or empirical_fcd is not None or "fc" in keep:
-        check_band_fits(band, samples, period_ms, signal, discard_s, run.n_steps * run.dt / 1000.0)
+        check_band_fits(band, *series, monitor_discard_s=monitor_discard_s)
     else:  # fc_mean alone depends on the FC: a sweep of other outputs still runs
-        warn_if_no_fc(band, samples, period_ms, signal, discard_s, run.n_steps * run.dt / 1000.0)
+        warn_if_no_fc(band, *series, monitor_discard_s=monitor_discard_s)
     if empirical_fcd is not None:
         w = int(np.rint(to_seconds(fcd_window, "fcd_window") * 1000.0 / period_ms))
         check_fcd_target(empirical_fcd, w * period_ms / 1000.0, period_ms / 1000.0)

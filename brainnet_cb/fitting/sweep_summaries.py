@@ -28,8 +28,8 @@ from .._checks import caller_stacklevel
 from ..analysis.filters import ShortRecordWarning, check_band, design_bandpass, pad_length
 from ..errors import AnalysisError, SweepError
 
-__all__ = ["SUMMARIES", "ATTRS", "signal_samples", "check_band_fits", "warn_if_no_fc", "summarize",
-           "check_fcd_target"]
+__all__ = ["SUMMARIES", "ATTRS", "MONITOR_DISCARD", "monitor_discard_ms", "signal_samples", "of_the_run",
+           "too_few_samples", "check_band_fits", "warn_if_no_fc", "summarize", "check_fcd_target"]
 
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
@@ -48,21 +48,53 @@ ATTRS = {
 }
 
 
+def monitor_discard_ms(monitor) -> float:
+    """The initial transient (ms) the ``monitor`` itself drops: a BOLD monitor's ``discard``, else 0."""
+    return float(getattr(monitor, "discard", 0.0)) if hasattr(monitor, "tr") else 0.0
+
+
 def signal_samples(run, monitor, discard_s):
     """``(samples, period_ms)``: samples of the signal left after the monitor's and the analysis' discards."""
     period = monitor.period_steps(run.dt) * run.dt
     total = run.n_steps // round(period / run.dt)
-    dropped = int(np.floor(getattr(monitor, "discard", 0.0) / period + 1e-9)) if hasattr(monitor, "tr") else 0
+    dropped = int(np.floor(monitor_discard_ms(monitor) / period + 1e-9))
     left = max(total - dropped, 0)
     return max(left - int(np.ceil(discard_s * 1000.0 / period - 1e-9)), 0), period
 
 
-def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s, error=SweepError):
+#: How a message names the discard of the BOLD monitor (``Bold(discard=...)``, the command line's
+#: ``monitors.bold.discard``), beside the analysis' own ``discard``.
+MONITOR_DISCARD = "the BOLD monitor's discard"
+
+
+def of_the_run(discard_s, duration_s, monitor_discard_s=0.0) -> str:
+    """What the samples counted in a message were left from: ``"after discarding 20 s of the 30.24-s run (the
+    BOLD monitor's discard)"``, the analysis' ``discard_s`` and the monitor's ``monitor_discard_s`` together;
+    ``"in the 2.88-s run"`` where nothing was discarded."""
+    total = discard_s + monitor_discard_s
+    if total <= 0:
+        return f"in the {duration_s:g}-s run"
+    whose = "" if monitor_discard_s <= 0 else f" ({MONITOR_DISCARD})" if discard_s <= 0 else \
+        f" ({monitor_discard_s:g} s of them {MONITOR_DISCARD})"
+    return f"after discarding {total:g} s of the {duration_s:g}-s run{whose}"
+
+
+def too_few_samples(samples, period_ms, signal, discard_s, duration_s, *, monitor_discard_s=0.0) -> str:
+    """Why fewer than 3 samples give no FC, and how to get one (a sweep's refusal or warning)."""
+    return (f"{signal!r} has {samples} samples (one every {period_ms:g} ms) "
+            f"{of_the_run(discard_s, duration_s, monitor_discard_s)}; an FC needs at least 3: simulate longer or "
+            "discard less.")
+
+
+def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s, error=SweepError, *,
+                    monitor_discard_s=0.0):
     """Refuse, before any run, a band-pass that the signal's series cannot take (every FC would be NaN).
 
     The band must lie below the Nyquist frequency of the signal's sampling
-    period, and the ``samples`` left after the discards must outnumber the
-    zero-phase filter's edge padding (:func:`~brainnet_cb.analysis.filters.pad_length`);
+    period, and the ``samples`` left after the discards (the analysis'
+    ``discard_s`` and the monitor's ``monitor_discard_s``, as the message
+    says them: :func:`of_the_run`) must outnumber the zero-phase filter's
+    edge padding (:func:`~brainnet_cb.analysis.filters.pad_length`);
     ``error``: the caller's exception class.
     """
     if band is None:
@@ -71,12 +103,12 @@ def check_band_fits(band, samples, period_ms, signal, discard_s, duration_s, err
     pad = pad_length(sos)
     if samples <= pad:
         raise error(f"band={band!r}: the zero-phase band-pass pads {pad} samples at each end and needs more "
-                    f"than {pad} samples of {signal!r}; it has {samples} (one every {period_ms:g} ms) after "
-                    f"discarding {discard_s:g} s of the {duration_s:g}-s run. Simulate longer, discard less, "
+                    f"than {pad} samples of {signal!r}; it has {samples} (one every {period_ms:g} ms) "
+                    f"{of_the_run(discard_s, duration_s, monitor_discard_s)}. Simulate longer, discard less, "
                     "or pass band=None (no band-pass).")
 
 
-def warn_if_no_fc(band, samples, period_ms, signal, discard_s, duration_s):
+def warn_if_no_fc(band, samples, period_ms, signal, discard_s, duration_s, *, monitor_discard_s=0.0):
     """Warn, before any run, where the signal's series cannot give an FC, so that ``fc_mean`` would be NaN in every
     run: fewer than 3 samples after the discards, or a band-pass it cannot take (:func:`check_band_fits`).
 
@@ -85,11 +117,12 @@ def warn_if_no_fc(band, samples, period_ms, signal, discard_s, duration_s):
     """
     problem = None
     if samples < 3:
-        problem = (f"{signal!r} has {samples} samples (one every {period_ms:g} ms) after discarding {discard_s:g} s "
-                   f"of the {duration_s:g}-s run; an FC needs at least 3: simulate longer or discard less.")
+        problem = too_few_samples(samples, period_ms, signal, discard_s, duration_s,
+                                  monitor_discard_s=monitor_discard_s)
     else:
         try:
-            check_band_fits(band, samples, period_ms, signal, discard_s, duration_s)
+            check_band_fits(band, samples, period_ms, signal, discard_s, duration_s,
+                            monitor_discard_s=monitor_discard_s)
         except SweepError as err:
             problem = str(err)
     if problem:

@@ -14,6 +14,7 @@ import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import bold_length, config, config_build
 from brainnet_cb.errors import FitError, SweepError
+from brainnet_cb.fitting import sweep as sweep_module
 from brainnet_cb.fitting.sweep_summaries import check_band_fits, signal_samples
 from brainnet_cb.fitting.working_point_inputs import check_series_length
 
@@ -83,6 +84,23 @@ def test_long_enough_runs_and_a_sweep_without_an_fc_pass_the_check(tmp_path, cap
         with pytest.raises(AssertionError, match="the connectome was read"):
             cli.main([*argv, "--out", str(tmp_path / "out.nc"), "--quiet"])
     assert capsys.readouterr().err == ""
+
+
+def _runs_start(*args, **kwargs):
+    raise AssertionError("the runs started")
+
+
+def test_a_sweep_without_an_fc_warns_naming_what_monitors_bold_discard_dropped(tmp_path, capsys, monkeypatch):
+    """No sweep.empirical: the sweep runs, and its warning before the runs said 'after discarding 0 s' where
+    monitors.bold.discard had dropped the first 20 s."""
+    monkeypatch.setattr(sweep_module, "_member_bytes", _runs_start)
+    with pytest.raises(AssertionError, match="the runs started"):
+        cli.main(["sweep", "--duration", "30240", "--out", str(tmp_path / "out.nc"), "--quiet"])
+    assert capsys.readouterr().err == (
+        "brainnet-cb: warning: fc_mean will be NaN in every run: sweep.bandpass=true: the zero-phase band-pass pads 15 "
+        "samples at each end and needs more than 15 samples of 'bold'; it has 15 (one every 720 ms) after discarding "
+        "20 s of the 30.24-s run (monitors.bold.discard). Simulate longer, discard less, or pass "
+        "sweep.bandpass=false (no band-pass).\n")
 
 
 @pytest.mark.parametrize("tr, discard", [(720.0, 20_000.0), (720.0, 0.0), (2000.0, 7000.0), (500.0, 21_600.0)])

@@ -132,7 +132,7 @@ def test_a_sweep_whose_bold_is_too_short_for_its_band_says_so(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert err == ("brainnet-cb: warning: fc_mean will be NaN in every run: sweep.bandpass=true: the zero-phase "
                    "band-pass pads 15 samples at each end and needs more than 15 samples of 'bold'; it has 4 (one "
-                   "every 720 ms) after discarding 0 s of the 2.88-s run. Simulate longer, discard less, or pass "
+                   "every 720 ms) in the 2.88-s run. Simulate longer, discard less, or pass "
                    "sweep.bandpass=false (no band-pass).\n")  # bn.sweep's 'band=True', 'pass band=None'
     assert "fc_mean       NaN in every run (no FC: see the warning)\n" in out
 

@@ -230,20 +230,21 @@ def test_a_starting_value_outside_the_domain_is_named_fit_initial(tmp_path, caps
 
 def test_the_sweeps_advice_names_sweep_bandpass(tmp_path, capsys, monkeypatch):
     """bn.sweep's band-pass advice ('pass band=None', a warning where no FC is scored, else a refusal) is
-    sweep.bandpass=false on the command line; the warning is shown as it is issued, before the runs."""
+    sweep.bandpass=false on the command line, and the BOLD monitor's discard monitors.bold.discard; the warning is
+    shown as it is issued, before the runs."""
     shown = []
 
     def short(spec, grid, **kwargs):
-        warn_if_no_fc(True, 15, 720.0, "bold", 0.0, 30.24)
+        warn_if_no_fc(True, 15, 720.0, "bold", 0.0, 30.24, monitor_discard_s=20.0)
         shown.append(capsys.readouterr().err)  # the runs would start here
-        check_band_fits(True, 15, 720.0, "bold", 0.0, 30.24)
+        check_band_fits(True, 15, 720.0, "bold", 0.0, 30.24, monitor_discard_s=20.0)
 
     monkeypatch.setattr(sweep_module, "sweep", short)
     monkeypatch.setattr(config, "build_simulation", lambda cfg, base: _Spec())
     assert cli.main(["sweep", "--out", str(tmp_path / "sweep.nc"), "--quiet"]) == 2
     told = ("sweep.bandpass=true: the zero-phase band-pass pads 15 samples at each end and needs more than 15 samples "
-            "of 'bold'; it has 15 (one every 720 ms) after discarding 0 s of the 30.24-s run. Simulate longer, "
-            "discard less, or pass sweep.bandpass=false (no band-pass).")
+            "of 'bold'; it has 15 (one every 720 ms) after discarding 20 s of the 30.24-s run "
+            "(monitors.bold.discard). Simulate longer, discard less, or pass sweep.bandpass=false (no band-pass).")
     assert shown == [f"brainnet-cb: warning: fc_mean will be NaN in every run: {told}\n"]
     assert capsys.readouterr().err == f"brainnet-cb: error: {told}\n"
     assert list(tmp_path.iterdir()) == []

@@ -273,6 +273,23 @@ def test_a_band_the_signal_cannot_take_is_refused_before_running(conn, target):
     assert np.isfinite(res["fc_corr"].values).all()
 
 
+def test_the_bold_monitors_discard_is_named_with_what_it_left(conn, target):
+    """The BOLD monitor's discard counted in the samples, but the message said "after discarding 0 s" (the
+    analysis' discard alone)."""
+    kw = dict(RUN, duration=20880.0, dt=0.5, monitors=[bn.Bold(tr=720.0, discard=20000.0)])
+    with pytest.raises(bn.SweepError, match=r"^'bold' has 2 samples \(one every 720 ms\) after discarding 20 s of "
+                                            r"the 20\.88-s run \(the BOLD monitor's discard\); an FC needs at least 3: "
+                                            r"simulate longer or discard less\.$"):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, signal="bold", band=None, **kw)
+    with pytest.raises(bn.SweepError, match=r"^band=True: the zero-phase band-pass pads 15 samples at each end and "
+                                            r"needs more than 15 samples of 'bold'; it has 14 \(one every 720 ms\) "
+                                            r"after discarding 22\.16 s of the 31\.68-s run \(20 s of them the BOLD "
+                                            r"monitor's discard\)\. Simulate longer, discard less, or pass band=None "
+                                            r"\(no band-pass\)\.$"):
+        bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, signal="bold", band=True,
+                 discard=2.16, **dict(kw, duration=31680.0))
+
+
 def test_a_sweep_that_needs_no_fc_runs_on_a_short_signal(conn):
     """A stability map (which runs diverge, and when) needs no samples after the discard: it is not refused, and a
     warning says before the runs why fc_mean will be NaN (it was NaN without a word)."""
@@ -283,9 +300,9 @@ def test_a_sweep_that_needs_no_fc_runs_on_a_short_signal(conn):
     assert res["diverged"].values.tolist() == [False, False] and np.all(np.isnan(res["fc_mean"].values))
     with pytest.warns(bn.ShortRecordWarning, match=r"^fc_mean will be NaN in every run: band=True: the zero-phase "
                                                    r"band-pass pads 15 samples at each end and needs more than 15 "
-                                                   r"samples of 'r'; it has 14 \(one every 5 ms\) after discarding 0 "
-                                                   r"s of the 0\.07-s run\. Simulate longer, discard less, or pass "
-                                                   r"band=None \(no band-pass\)\.$") as record:
+                                                   r"samples of 'r'; it has 14 \(one every 5 ms\) in the 0\.07-s "
+                                                   r"run\. Simulate longer, discard less, or pass band=None \(no "
+                                                   r"band-pass\)\.$") as record:
         res = bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, signal="r", band=True, **dict(RUN, duration=70.0))
     assert record[0].filename == __file__  # the caller's line
     assert res["diverged"].values.tolist() == [False] and np.isnan(res["fc_mean"].values).all()
