@@ -57,6 +57,12 @@ def load(args, cls):
     return cfg, base
 
 
+#: The key ``--out`` sets -> the command that writes there, and what it writes beside the NetCDF file (its figure).
+_WRITERS = {"output.path": ("run", " (its summary figure goes beside it as .png)"),
+            "sweep.path": ("sweep", " (its heat map goes beside it as .png)"),
+            "fit.path": ("fit", "")}
+
+
 def output_paths(path: str, args, figure: bool) -> list:
     """The output file and, with ``figure``, its summary PNG, refused before the run where they cannot be written.
 
@@ -86,7 +92,8 @@ def output_paths(path: str, args, figure: bool) -> list:
         The configuration file the command reads (``args.config``), whatever its suffix.
     """
     where = "--out" if args.out is not None else args.out_key
-    example = {"output.path": "run.nc", "sweep.path": "sweep.nc", "fit.path": "fit.nc"}[args.out_key]
+    command, figure_note = _WRITERS[args.out_key]
+    example = f"{command}.nc"
     if not path:
         raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}.")
     out = pathlib.Path(path)
@@ -95,9 +102,7 @@ def output_paths(path: str, args, figure: bool) -> list:
                           f"--out {out / example}.")
 
     _refuse_config_file(out, getattr(args, "config", None))  # --out run.toml: that, rather than its suffix
-    command = {"output.path": "run", "sweep.path": "sweep", "fit.path": "fit"}[args.out_key]
-    beside = {"run": " (its summary figure goes beside it as .png)",
-              "sweep": " (its heat map goes beside it as .png)"}.get(command, "") if figure else ""
+    beside = figure_note if figure else ""
     problem = suffix_problem(out, "netcdf", writes=f"brainnet-cb {command} writes a NetCDF file{beside}",
                              example=lambda fix: f"--out {fix}")  # bn.write_netcdf's rule, in the CLI's words
     if problem:  # refused before a sweep or fit, not when its result is written
