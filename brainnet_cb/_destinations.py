@@ -37,8 +37,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "label", "as_path", "suffix_problem", "netcdf_name", "NETCDF_SUFFIXES",
-           "ZARR_SUFFIXES"]
+           "temporary_path", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -48,13 +47,6 @@ ZARR_SUFFIXES = (".zarr",)
 def label(path, name=None) -> str:
     """How a message names ``path``: ``out='/x/run.zarr'`` (an argument) or ``'/x/run.zarr'``."""
     return f"{name}={str(path)!r}" if name else repr(str(path))
-
-
-def netcdf_name(path) -> pathlib.Path:
-    """``path`` named as a NetCDF file: a suffix of letters replaced by ``.nc`` (``run.txt`` -> ``run.nc``), any
-    other suffix kept and ``.nc`` added (``run.v2`` -> ``run.v2.nc``)."""
-    p = pathlib.Path(os.fsdecode(path))
-    return p.with_suffix(".nc") if p.suffix[1:].isalpha() else p.with_name(p.name + ".nc")
 
 
 def suffix_problem(path, kind: str, *, writes="bn.write_netcdf writes a NetCDF file",
@@ -88,8 +80,10 @@ def suffix_problem(path, kind: str, *, writes="bn.write_netcdf writes a NetCDF f
         return (f"ends in {p.suffix}, the suffix of a Zarr store (a folder), but a NetCDF result is one file; "
                 f"name it {str(p.with_suffix('.nc'))!r}")
     if kind == "netcdf" and suffix and suffix not in NETCDF_SUFFIXES:
+        # a suffix of letters replaced (run.txt -> run.nc), another kept (run.v2 -> run.v2.nc)
+        fix = p.with_suffix(".nc") if suffix[1:].isalpha() else p.with_name(p.name + ".nc")
         return (f"ends in {p.suffix}, but {writes}; give a name ending in {NETCDF_SUFFIXES[0]} (or "
-                f"{', '.join(NETCDF_SUFFIXES[1:])}), e.g. {example(netcdf_name(p))}")
+                f"{', '.join(NETCDF_SUFFIXES[1:])}), e.g. {example(fix)}")
     if kind == "zarr" and suffix in NETCDF_SUFFIXES:
         return (f"names a NetCDF file, but out= streams the run to a Zarr store (a folder, e.g. "
                 f"{str(p.with_suffix('.zarr'))!r}); for a NetCDF file, write the returned Dataset: "
