@@ -24,11 +24,11 @@ tvb192) are kept and reported in :attr:`AtlasInfo.notes`, never dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import pathlib
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,6 +45,9 @@ _TVB_CITATION = (
     "(2013) The Virtual Brain: a simulator of primate brain network dynamics. "
     "Front. Neuroinform. 7:10. doi:10.3389/fninf.2013.00010"
 )
+_TVB_LICENCE = "GPL-3.0-or-later"  # SPDX
+#: The licence's full text, relative to :func:`data_dir` (installed as brainnet_cb/atlases_data/tvb/LICENSE).
+_TVB_LICENCE_FILE = "tvb/LICENSE"
 _TVB_UNITS = "weights: arbitrary units (TVB 'au'); lengths: mm; centres: mm; areas: mm^2"
 _CLEANING = (
     "diagonal of weights and lengths set to 0 ({diag} self-weights removed); "
@@ -52,7 +55,7 @@ _CLEANING = (
 )
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class AtlasInfo:
     """What a bundled atlas is, where it comes from and what was done to it.
 
@@ -66,10 +69,17 @@ class AtlasInfo:
         Path of the data file, relative to the atlases folder.
     sha256 : str
         SHA-256 of that file (identical to tvb-data 3.0.0's copy).
-    description, source, units, cleaning, licence, citation : str
+    description, source, units, cleaning, citation : str
         Free text, shown by :func:`atlas_info`.
     notes : tuple of str
         Facts a user should know (disconnected regions, zero-length edges, ...).
+    licence : str
+        The SPDX identifier of the data's licence and where its full text is:
+        ``"GPL-3.0-or-later; full text: <licence_file>"``.
+    licence_file : pathlib.Path
+        Absolute path of the licence's full text as installed (the bundled
+        atlases folder's ``tvb/LICENSE``; in a source checkout,
+        ``atlases/tvb/LICENSE``), found the way the atlas files are.
     """
 
     name: str
@@ -81,8 +91,9 @@ class AtlasInfo:
     units: str
     cleaning: str
     notes: tuple
-    licence: str = "GPL-3.0-or-later (atlases/tvb/LICENSE)"
+    licence: str = _TVB_LICENCE  # atlas_info adds where the full text is
     citation: str = _TVB_CITATION
+    licence_file: pathlib.Path | None = None  # set by atlas_info: the installed file
 
 
 def _tvb(name, n, sha, description, diag, absent, notes):
@@ -230,8 +241,10 @@ def atlas_info(name: str = DEFAULT_ATLAS) -> AtlasInfo:
     AtlasInfo
         ``name``, ``n_regions``, ``file``, ``sha256``, and the free text
         ``description``, ``source``, ``units`` (weights in TVB's arbitrary
-        units; lengths, centres in mm), ``cleaning``, ``licence``,
-        ``citation`` and ``notes``.
+        units; lengths, centres in mm), ``cleaning``, ``licence`` (the SPDX
+        identifier and where the full text is), ``citation`` and ``notes``;
+        ``licence_file`` is the absolute path of the licence's full text in
+        the installed package.
 
     Raises
     ------
@@ -243,9 +256,13 @@ def atlas_info(name: str = DEFAULT_ATLAS) -> AtlasInfo:
     >>> import brainnet_cb as bn
     >>> info = bn.atlas_info("tvb68")
     >>> info.n_regions, info.licence
-    (68, 'GPL-3.0-or-later (atlases/tvb/LICENSE)')
+    (68, 'GPL-3.0-or-later; full text: .../tvb/LICENSE')
+    >>> "GNU GENERAL PUBLIC LICENSE" in info.licence_file.read_text()
+    True
     """
-    return _check_name(name)
+    info = _check_name(name)
+    path = data_dir() / _TVB_LICENCE_FILE
+    return dataclasses.replace(info, licence=f"{info.licence}; full text: {path}", licence_file=path)
 
 
 def data_dir() -> pathlib.Path:

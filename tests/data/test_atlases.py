@@ -138,3 +138,16 @@ def test_the_hcp_names_of_the_command_line_say_how_python_loads_them():
 def test_atlas_round_trips_through_networkx():
     conn = bn.load_atlas("tvb76")
     assert bn.Connectome.from_networkx(conn.to_networkx()) == conn
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_the_licence_names_the_installed_gpl3_text(name):
+    """licence named 'atlases/tvb/LICENSE', a path of the repository: a pip-installed package has the file at
+    brainnet_cb/atlases_data/tvb/LICENSE. It names the absolute path, found where the atlas files are."""
+    info = bn.atlas_info(name)
+    path = info.licence_file
+    assert path.is_absolute() and path == atlas_path(name).parent / "LICENSE"
+    assert info.licence == f"GPL-3.0-or-later; full text: {path}"
+    text = path.read_text()
+    assert "GNU GENERAL PUBLIC LICENSE\n                       Version 3, 29 June 2007" in text
+    assert "either\nversion 3 of the License, or (at your option) any later version." in text  # "-or-later"
