@@ -1,17 +1,24 @@
 """Empirical data in a connectome's region order, by label: :func:`align`.
 
-An error lists every mismatch (connectome regions the data lacks, data
-regions the connectome lacks) and says how to fix it.
+An error counts the mismatches (connectome regions the data lacks, data
+regions the connectome lacks), names the first few of each and says how to fix
+it; data that shares no label with the connectome is of another parcellation,
+and the error names the bundled connectome whose labels the data has, if any.
 """
 
 from __future__ import annotations
 
+import bz2
+import functools
+import zipfile
+
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from ..analysis.common import labelled_matrix
 from ..connectome import Connectome, require_connectome
-from ..errors import DataError
+from ..errors import BrainnetError, DataError
 
 
 def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
@@ -39,9 +46,29 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
     ------
     DataError
         Data without labels, repeated labels, connectome regions missing from
-        the data (all listed), or extra data regions with ``extra="raise"``.
+        the data, or extra data regions with ``extra="raise"`` (counted, the
+        first five of each named). Data that shares no region label with the
+        connectome is of another parcellation: the message says so and names
+        the bundled connectome with the data's labels, if one has them.
+
+    Examples
+    --------
+    The bundled HCP FC (AAL2 regions) against a TVB connectome:
+
+    >>> import brainnet_cb as bn
+    >>> fc = bn.load_empirical("hcp80").fc()
+    >>> try:
+    ...     bn.align(fc, bn.load_atlas("tvb66"))
+    ... except bn.DataError as err:
+    ...     print(err)
+    data (80 regions) does not match connectome 'tvb66' (66 regions): 66 connectome regions are missing from
+    the data: ['rBSTS', 'rCAC', 'rCMF', 'rCUN', 'rENT', ... and 61 more]; 80 data regions are not in the
+    connectome: ['Precentral_L', 'Precentral_R', 'Frontal_Sup_2_L', 'Frontal_Sup_2_R', 'Frontal_Mid_2_L', ...
+    and 75 more]. The data and the connectome share no region label: they are different parcellations. The
+    data has the regions of bn.load_empirical('hcp80').connectome: simulate on that connectome instead, or use
+    data computed on this connectome's 66 regions.
     """
-    return align_with_fix(data, connectome, extra, UNLABELLED_FIX)
+    return align_with_fix(data, connectome, extra, UNLABELLED_FIX, name_parcellation=True)
 
 
 #: How a user gives a connectome made without labels the data's labels (in :func:`align`'s refusal); ``{labels}``
@@ -49,7 +76,7 @@ def align(data, connectome: Connectome, *, extra="raise") -> xr.DataArray:
 UNLABELLED_FIX = ("(it was made without labels=): give it the data's region labels, conn.replace(labels={labels}), "
                   "or, if the data is already in the connectome's region order, pass it without labels ({values})")
 
-#: How many names a refusal lists where the connectome has the default labels (every name then mismatches).
+#: How many names a refusal lists on each side (the counts say how many there are in all).
 _FEW = 5
 
 
@@ -60,9 +87,55 @@ def _few(names):
     return f"{str(names[:_FEW])[:-1]}, ... and {len(names) - _FEW} more]"
 
 
-def align_with_fix(data, connectome, extra, unlabelled_fix):
+def _tvb_labels(path) -> tuple:
+    """The region labels of a TVB connectivity zip: the first field of each line of its centres.txt(.bz2)."""
+    with zipfile.ZipFile(path) as z:
+        member = next(m for m in z.namelist() if m.rsplit("/", 1)[-1] in ("centres.txt", "centres.txt.bz2"))
+        raw = z.read(member)
+    text = (bz2.decompress(raw) if member.endswith(".bz2") else raw).decode()
+    return tuple(line.split()[0] for line in text.splitlines() if line.strip())
+
+
+@functools.cache
+def _bundled_parcellations() -> tuple:
+    """``(call, labels)`` of each bundled connectome: the call that loads it and its region labels."""
+    from .atlases import atlas_path, list_atlases  # noqa: PLC0415 - read only when data and connectome disagree
+    from .empirical_data import empirical_path, list_empirical  # noqa: PLC0415
+
+    found = [(f"bn.load_atlas({name!r})", _tvb_labels(atlas_path(name))) for name in list_atlases()]
+    for name in list_empirical():
+        with np.load(empirical_path(name) / "connectome.npz", allow_pickle=False) as arrays:
+            found.append((f"bn.load_empirical({name!r}).connectome", tuple(str(x) for x in arrays["labels"])))
+    return tuple(found)
+
+
+def _other_parcellation(have, connectome, dims, frame) -> str:
+    """How to fix data whose labels ``have`` share none with the connectome's: another parcellation."""
+    try:
+        calls = [call for call, labels in _bundled_parcellations() if set(labels) == set(have)]
+    except (BrainnetError, OSError, KeyError, ValueError, StopIteration):  # a damaged installation: no name
+        calls = []
+    advice = "The data and the connectome share no region label: they are different parcellations. "
+    own = f"data computed on this connectome's {connectome.n_regions} regions"
+    if calls:
+        advice += f"The data has the regions of {calls[0]}: simulate on that connectome instead, or use {own}"
+    else:
+        advice += f"Use {own}, or the connectome of the data's parcellation"
+    if len(have) == connectome.n_regions:
+        if frame:
+            relabel = "frame.set_axis(list(conn.labels), axis=0).set_axis(list(conn.labels), axis=1)"
+        else:
+            relabel = f"data.assign_coords({', '.join(f'{d}=list(conn.labels)' for d in dims)})"
+        advice += (f"; if the data's regions are the connectome's under other names, in its order, relabel the "
+                   f"data: {relabel}")
+    return advice
+
+
+def align_with_fix(data, connectome, extra, unlabelled_fix, *, name_parcellation=False):
     """:func:`align`; ``unlabelled_fix`` says how to label a connectome with the default labels (the command line
-    names its configuration key)."""
+    names its configuration key). ``name_parcellation``: data that shares no label with the connectome is refused
+    as another parcellation, with the bundled connectome of its labels and :func:`align`'s fixes in Python (else
+    with the advice of a partial mismatch, which the command line rewrites in its configuration keys)."""
     if extra not in ("raise", "drop"):
         raise DataError(f"extra must be 'raise' or 'drop'; got {extra!r}.")
     require_connectome(connectome, DataError)
@@ -111,14 +184,15 @@ def align_with_fix(data, connectome, extra, unlabelled_fix):
     surplus = [v for v in have if v not in set(want)]
     if missing or (surplus and extra == "raise"):
         default = bool(missing) and want == [f"r{i}" for i in range(connectome.n_regions)]
-        listed = _few if default else str  # with the default labels every name mismatches: a few tell it all
-        parts = []
+        parts = []  # counted, a few named: all of them (146 for tvb66 and hcp80) hid the advice
         if missing:
-            parts.append(f"{len(missing)} connectome regions are missing from the data: {listed(missing)}")
+            parts.append(f"{len(missing)} connectome regions are missing from the data: {_few(missing)}")
         if surplus and (extra == "raise" or missing):  # with regions missing, the extra ones may be them misnamed
-            parts.append(f"{len(surplus)} data regions are not in the connectome: {listed(surplus)}")
+            parts.append(f"{len(surplus)} data regions are not in the connectome: {_few(surplus)}")
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")
+        if name_parcellation and not default and len(missing) == len(want):
+            hint = _other_parcellation(have, connectome, dims, frame)
         if default:
             labels, values = (("list(frame.columns)", "frame.to_numpy()") if frame else
                               (f"data.{dims[0]}.values", "data.values"))

