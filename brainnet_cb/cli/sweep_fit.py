@@ -314,14 +314,15 @@ SCANNED_PARAMETER = "eta"
 def _check_scanned_parameter(bn, name):
     """Refuse a model without :data:`SCANNED_PARAMETER`: the recipe's own refusal ("parameter 'eta' is not a
     parameter of JansenRit; choose from [...]") names an argument the command line does not have."""
-    scanned = SCANNED_PARAMETER
-    fields = [f.name for f in dataclasses.fields(bn.get_model(name))]
-    if scanned not in fields:
-        having = [m for m in bn.list_models() if scanned in (f.name for f in dataclasses.fields(bn.get_model(m)))]
-        raise BrainnetError(f"fit.method = \"working_point\" scans the node parameter {scanned} (fit.excitability), "
-                            f"which model.name = {name!r} does not have (its parameters: {', '.join(fields)}). Use "
-                            f"a model with {scanned} ({', '.join(having)}) or fit.method = \"grid\" or "
-                            "\"gradient\" with fit.parameter.")
+    def parameters(model):
+        return [f.name for f in dataclasses.fields(bn.get_model(model))]
+
+    if SCANNED_PARAMETER not in parameters(name):
+        having = [m for m in bn.list_models() if SCANNED_PARAMETER in parameters(m)]
+        raise BrainnetError(f"fit.method = \"working_point\" scans the node parameter {SCANNED_PARAMETER} "
+                            f"(fit.excitability), which model.name = {name!r} does not have (its parameters: "
+                            f"{', '.join(parameters(name))}). Use a model with {SCANNED_PARAMETER} "
+                            f"({', '.join(having)}) or fit.method = \"grid\" or \"gradient\" with fit.parameter.")
 
 
 def fit_working_point_command(cfg, base, out, args) -> int:
