@@ -3,8 +3,8 @@
 The five TVB connectivities of tvb-data 3.0.0 ship, byte for byte, in the
 project's ``atlases/tvb/`` folder (installed as ``brainnet_cb/atlases_data/tvb``).
 They are GPL-3.0-or-later, from The Virtual Brain (Sanz Leon et al. 2013,
-Front. Neuroinform. 7:10, doi:10.3389/fninf.2013.00010); see
-``atlases/tvb/README.md``.
+Front. Neuroinform. 7:10, doi:10.3389/fninf.2013.00010); see that folder's ``README.md`` and
+``LICENSE`` (:attr:`AtlasInfo.licence_file`).
 
 Orientation: TVB's matrices are ``[target, source]`` like ours (its coupling sums
 ``weights[i, j] * x_j`` over the source ``j``); nothing is transposed.

@@ -14,7 +14,7 @@ regions, resting-state BOLD at TR = 0.72 s):
   subject IDs) and ``test`` (the other 3), with their mean FC.
 
 The data are HCP Open Access data and keep the HCP Open Access Data Use Terms
-(see :attr:`EmpiricalData.licence` and ``atlases/hcp80/README.md``).
+(see :attr:`EmpiricalData.licence` and that folder's ``README.md``).
 
 A folder of the same layout made by you (e.g. ``derive.py`` run on another
 dataset) loads with ``load_empirical(path)``.
@@ -52,7 +52,7 @@ _HCP_LICENCE = (
     "HCP Open Access Data Use Terms (WU-Minn HCP). Derived data redistributed under those same "
     "terms: whoever uses them must accept the terms at "
     "https://www.humanconnectome.org/study/hcp-young-adult/data-use-terms "
-    "(see atlases/hcp80/README.md). Not covered by brainnet_cb's Apache-2.0 licence."
+    "(see {readme}). Not covered by brainnet_cb's Apache-2.0 licence."
 )
 _HCP_ATTRIBUTION = (
     "Data were provided [in part] by the Human Connectome Project, WU-Minn Consortium "
@@ -471,7 +471,8 @@ def load_empirical(name="hcp80") -> EmpiricalData:
     data = EmpiricalData(
         name=label, connectome=conn, fc_fit=None, fc_test=None, fc_subjects=per_subject,
         subjects_fit=fit, subjects_test=test, tr=float(a["tr_s"]), band_hz=band,
-        description=description, licence=_HCP_LICENCE if bundled else "see the folder's README",
+        description=description,
+        licence=_HCP_LICENCE.format(readme=folder / "README.md") if bundled else "see the folder's README",
         attribution=_HCP_ATTRIBUTION if bundled else "", citation=_HCP_CITATION if bundled else "",
         path=folder, _sums=dict(sums))
     fc_fit, fc_test = data.fc("fit"), data.fc("test")

@@ -1,7 +1,7 @@
 r"""Region-level EEG gains bundled beside the atlases.
 
 ``tvb76``: the 63 x 76 EEG gain of TVB's default 76-region connectivity,
-derived from tvb-data 3.0.0 (GPL-3.0-or-later, see ``atlases/tvb/README.md``):
+derived from tvb-data 3.0.0 (GPL-3.0-or-later, see the bundled atlases' ``tvb/README.md``):
 
 - ``projectionMatrix/projection_eeg_65_surface_16k.npy``: 65 sensors x 16384
   vertices of the cortical surface ``cortex_16384`` (unit dipoles normal to

@@ -98,6 +98,8 @@ def test_readme_states_terms_and_attribution():
         assert phrase in text, phrase
     data = ed.load_empirical()
     assert "Data Use Terms" in data.licence and "1U54MH091657" in data.attribution
+    readme = pathlib.Path(data.licence.split("(see ")[1].split(")")[0])  # the installed copy, not a repo path
+    assert readme.is_absolute() and readme.read_text() == text
     assert "Van Essen" in data.citation and "Cakan" in data.citation
 
 
