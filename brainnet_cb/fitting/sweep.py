@@ -61,6 +61,7 @@ from .sweep_summaries import (
     check_band_fits,
     check_fcd_target,
     monitor_discard_ms,
+    of_the_run,
     signal_samples,
     summarize,
     too_few_samples,
@@ -312,8 +313,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     emp_fcd = None
     samples, period_ms = signal_samples(run, sig_mon, discard_s)
     # the series the messages describe: the monitor's discard (a BOLD monitor's) too, which samples counts
-    series = (samples, period_ms, signal, discard_s, run.n_steps * run.dt / 1000.0)
-    monitor_discard_s = monitor_discard_ms(sig_mon) / 1000.0
+    duration_s, monitor_discard_s = run.n_steps * run.dt / 1000.0, monitor_discard_ms(sig_mon) / 1000.0
+    series = (samples, period_ms, signal, discard_s, duration_s)
     if samples < 3 and (empirical_fc is not None or empirical_fcd is not None or "fc" in keep):
         # every score would be NaN (and a fit's every point +inf); a sweep of diverged / kept outputs needs none
         raise SweepError(too_few_samples(*series, monitor_discard_s=monitor_discard_s))
@@ -330,7 +331,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
             raise SweepError(
                 f"fcd_window = {to_seconds(fcd_window, 'fcd_window'):g} s ({w} samples of {signal!r}) is "
                 f"longer than the simulated series: {samples} samples ({samples * period_ms / 1000:g} s) "
-                f"after discarding {discard_s:g} s. Use a shorter window or a longer duration."
+                f"{of_the_run(discard_s, duration_s, monitor_discard_s)}. Use a shorter window or a longer duration."
             )
     settings = dict(signal=signal, discard=discard_s, band=band, fisher_z=fisher_z, empirical_fc=emp,
                     empirical_fcd=emp_fcd, fcd_window=fcd_window, fcd_step=fcd_step, fcd_k=fcd_k,

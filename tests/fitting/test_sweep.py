@@ -268,7 +268,7 @@ N6 = r"\(6,\)"
          r"order, pass it without labels \(data\.values\)\.$"),
         (dict(empirical_fcd=np.eye(30), fcd_window=1.0), bn.SweepError,
          r"^fcd_window = 1 s \(500 samples of 'r'\) is longer than the simulated series: 140 samples \(0\.28 s\) "
-         r"after discarding 0\.02 s\. Use a shorter window or a longer duration\.$"),
+         r"after discarding 0\.02 s of the 0\.3-s run\. Use a shorter window or a longer duration\.$"),
         (dict(dt=-1.0), bn.SimulationError, r"^dt must be a finite time > 0 \(ms\); got -1\.0\.$"),
         (dict(monitors=[]), bn.MonitorError, r"^monitors is empty: a run records nothing without at least one "
                                              r"monitor\. Pass one, e\.g\. monitors=\[bn\.TemporalAverage\(1\.0\)\], "
