@@ -261,9 +261,8 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
             except ValueError as err:
                 raise FitError(f"effective_connectivity=True: {str(err).rstrip('.')} "
                                "(effective_connectivity=False).") from None
-    if simulate:
+    if simulate:  # the BOLD series' length and the run's own checks, before any work
         check_series_length(duration_ms, tr_ms, discard, band)
-    if simulate:  # the run's own checks, before any work
         Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
                    monitors=[Bold(tr=tr_ms, baseline="initial")], normalize=normalize)
     label = "none" if m_map is None else (heterogeneity if isinstance(heterogeneity, str) else "user map")

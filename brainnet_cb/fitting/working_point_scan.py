@@ -385,12 +385,12 @@ def _steepest(network, Gs, walk, fp0, levels=3):
 
 # ----------------------------------------------------------------------------- one network: every branch
 def scan_network(model, parameter, values, scales, m_map, fractions, connectome, normalize, coarse, sigma, row,
-                 fit_fc, fit_mask, bar, workers, global_signal, failures=None) -> Scan:
+                 fit_fc, fit_mask, bar, workers, global_signal, failures) -> Scan:
     """The linear scan of one network over ``(value, scale, fraction)``: scores, couplings, reference couplings,
     points.
 
     The branches of the ``(value, scale)`` pairs are independent and run side by side. Why a branch failed is
-    appended to ``failures`` (a list, ``(i, j, branch, message)``) where one is given.
+    appended to ``failures`` (a list, ``(i, j, branch, message)``).
     """
     shape = (values.size, scales.size, fractions.size)
     lin_corr, lin_mean, G_grid = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
@@ -405,8 +405,7 @@ def scan_network(model, parameter, values, scales, m_map, fractions, connectome,
             G_r, kind, walk = scan_branch(m, connectome, normalize, fractions, coarse)
         except (DynamicsError, FitError) as err:
             G_r, kind, walk = np.nan, "failed", []
-            if failures is not None:
-                failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
+            failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
         fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal) for _, fp in walk]
         if bar is not None:
             bar.update(1)

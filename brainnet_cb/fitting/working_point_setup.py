@@ -38,6 +38,7 @@ def setups_for(scan, inp: Inputs, bar=None):
     refinement of the weights shows its cross-validated path.
     """
     points, conn_w, norm_w = scan.points, scan.connectome, scan.normalize
+    scanned = conn_w.normalized(norm_w)  # the weights the refined ones scale
     fit_fc, fit_mask, run, noise, n = inp.targets.fit_fc, inp.targets.fit_mask, inp.run, inp.noise, inp.n
     gsr = run.global_signal
     setups = {}  # per (point, refined): what it runs with (its regional noise, its refined weights)
@@ -67,7 +68,6 @@ def setups_for(scan, inp: Inputs, bar=None):
             m, G, fp, _ = points[p]
             alone, fc_structural = fitted_alone(p)
             ec = None
-            scanned = conn_w.normalized(norm_w)
             if refine:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)

@@ -39,7 +39,6 @@ class Weights(NamedTuple):
     exponent: float  # the kept weight exponent
     homotopic_weight: float  # the kept homotopic weight
     allowed: set  # the homotopic weights a scan may be kept at
-    failures: list  # why branches of the scans failed: (i, j, branch, reason, (exponent, h))
 
 
 def scan_weights(inp: Inputs, bar) -> Weights:
@@ -110,7 +109,7 @@ def scan_weights(inp: Inputs, bar) -> Weights:
         raise FitError("no stable working point was found for any value; try other values= or "
                        f"fractions=.{why_branches_failed(failures)}"
                        f"{_past_the_loss({0: scans[(e_best, h_best)]}, inp.fractions)}")
-    return Weights(scans, e_best, h_best, allowed, failures)
+    return Weights(scans, e_best, h_best, allowed)
 
 
 def ranked_scans(weights: Weights) -> list:
