@@ -61,7 +61,7 @@ from ..units import is_quantity
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, check_options, loss_value, result_dataset
 from .objective import check_seeds, describe_seeds, heterogeneity_maps
-from .sweep_summaries import check_band_fits
+from .sweep_summaries import check_band_fits, monitor_discard_ms, too_few_samples
 
 __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
 
@@ -213,9 +213,12 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     tr = monitor.period_steps(run.dt) * run.dt / 1000.0
     n_drop = int(np.sum((times - times[0]) / 1000.0 < discard_s - 1e-12))
     T = times.size - n_drop
+    duration_s, monitor_discard_s = run.n_steps * run.dt / 1000.0, monitor_discard_ms(monitor) / 1000.0
     if T < 3:
-        raise FitError(f"{signal!r} has {T} samples after discarding {discard_s:g} s; simulate longer.")
-    check_band_fits(band, T, tr * 1000.0, signal, discard_s, run.n_steps * run.dt / 1000.0, FitError)
+        raise FitError(too_few_samples(T, tr * 1000.0, signal, discard_s, duration_s,
+                                       monitor_discard_s=monitor_discard_s))
+    check_band_fits(band, T, tr * 1000.0, signal, discard_s, duration_s, FitError,
+                    monitor_discard_s=monitor_discard_s)
     target = jnp.asarray(emp.values, run.dyn.table.weights.dtype)
 
     def one_fc(simulate, params):

@@ -140,7 +140,11 @@ def test_grid_fit_on_fcd_ks(conn):
         (dict(signal="bold"), r"^signal 'bold' is not an output of the monitors \['TemporalAverage\(period=5\.0\)'\]; "
                               r"choose one of \['r', 'v'\] \(add e\.g\. bn\.Bold\(tr=720\.0\) to monitors for "
                               r"'bold'\)\.$"),
-        (dict(discard=1.999), r"^'r' has 0 samples after discarding 1\.999 s; simulate longer\.$"),
+        (dict(discard=1.999), r"^'r' has 0 samples \(one every 5 ms\) after discarding 1\.999 s of the 2-s run; an FC "
+                              r"needs at least 3: simulate longer or discard less\.$"),
+        (dict(duration=500.0, monitors=[bn.Bold(tr=100.0, discard=200.0)], signal="bold", discard=0.1),
+         r"^'bold' has 2 samples \(one every 100 ms\) after discarding 0\.3 s of the 0\.5-s run \(0\.2 s of them the "
+         r"BOLD monitor's discard\); an FC needs at least 3: simulate longer or discard less\.$"),
         (dict(empirical_fc=np.eye(3)), r"^empirical_fc has 3 regions but the connectome 'ring4' has 4; pass the FC of "
                                        r"the simulated regions \(labelled, to align by label\)\.$"),
         (dict(empirical_fc=np.where(np.eye(4, dtype=bool), 1.0, 0.3)),
