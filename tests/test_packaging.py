@@ -67,7 +67,7 @@ def _runtime_resources():
     for name, (_, sums) in empirical_data._BUNDLED.items():
         folder = empirical_data.empirical_path(name)
         paths += [folder / f for f in sums] + [folder / "README.md", folder / "derive.py"]  # empirical_path's promise
-    paths += [atlases.data_dir() / "tvb" / "LICENSE"]  # atlas_info(...).licence names it
+    paths += [atlases.atlas_info(name).licence_file for name in atlases.list_atlases()]  # .licence names it
     return [p.resolve() for p in paths]
 
 
