@@ -36,7 +36,6 @@ import platform
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 import brainnet_cb as bn
@@ -102,7 +101,7 @@ def time_objective(args, share, repeats=200):
     n = network.n
     iu = np.triu_indices(n, 1)
     y = np.asarray(target)[iu]
-    B, q = slow_limit_response(fp, sigma, row)
+    _, q = slow_limit_response(fp, sigma, row)
     pairs = connected_pairs(np.asarray(network.arrays.weights), share)
     with jax.enable_x64(True):
         objective = effective_connectivity_fit.Objective(network, fp, parameter, row, pairs, q, y, mask / mask.sum(),
@@ -118,7 +117,7 @@ def time_objective(args, share, repeats=200):
         warm, whole = [], []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            jax.block_until_ready(loss(jnp.asarray(p), *args[1:]))
+            jax.block_until_ready(loss(*args))  # p as the NumPy vector the Objective passes (scipy's)
             warm.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             objective(p)
