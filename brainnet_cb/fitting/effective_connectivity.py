@@ -277,9 +277,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
 
     Raises
     ------
-    ValueError
-        ``parameter`` does not add to the coupling input (:func:`check_input_parameter`),
-        or a share is not in (0, 1].
+    FitError
+        ``parameter`` does not add to the coupling input or the network is not
+        in float64 (:func:`check_input_parameter`), or a share is not in (0, 1].
     """
     given, shares = shares, sorted({float(f) for f in shares}, reverse=True)
     if not shares or not all(0.0 < f <= 1.0 for f in shares):

@@ -138,8 +138,9 @@ def check_input_parameter(network: Network, parameter, x) -> None:
     """
     arrays = network.arrays
     model = arrays.model
-    if jnp.asarray(arrays.weights).dtype != jnp.float64:  # float32 fits refuse every step and keep the tracts
-        raise FitError(f"the network's weights are {jnp.asarray(arrays.weights).dtype} (made by JAX in float32, e.g. "
+    dtype = jnp.asarray(arrays.weights).dtype
+    if dtype != jnp.float64:  # float32 fits refuse every step and keep the tracts
+        raise FitError(f"the network's weights are {dtype} (made by JAX in float32, e.g. "
                        "a Network unpickled without float64), but the refinement solves in float64; build it with "
                        "build_network, or load it after jax.config.update('jax_enable_x64', True).")
     if not hasattr(model, parameter):
@@ -205,10 +206,10 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
 
     Raises
     ------
-    ValueError
+    FitError
         ``mask`` leaves no finite entry of ``target`` to fit, ``parameter``
-        does not add to the coupling input (:func:`check_input_parameter`),
-        or ``share`` is not in (0, 1].
+        does not add to the coupling input or the network is not in float64
+        (:func:`check_input_parameter`), or ``share`` is not in (0, 1].
     """
     if not 0.0 < share <= 1.0:
         raise FitError(f"share must be a share of the connected pairs in (0, 1]; got {share!r}.")
