@@ -89,13 +89,12 @@ Coombes, S., Byrne, Á. (2019). Next generation neural mass models. In
 
 from __future__ import annotations
 
-import sys
 import time
 
 import xarray as xr
-from tqdm.auto import tqdm
 
 from . import working_point_simulation as simulation_stage
+from .fit_grid import progress_bar
 from .working_point_checks import (
     BelowBaselineWarning,
     FCLevelWarning,
@@ -131,14 +130,6 @@ __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FC
            "DEFAULT_EXCITABILITY",
            "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]
-
-
-def _progress(total, progress):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    return tqdm(total=total, desc="fit_working_point", leave=False)
 
 
 def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, parameter="eta", values=None,
@@ -480,8 +471,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                          candidates=candidates, control_variate=control_variate, discard=discard, band=band,
                          holdout=holdout, key=key, coarse=coarse, simulate=simulate, workers=workers,
                          progress=progress)
-    bar = _progress((inp.exponents.size + inp.added.size) * inp.values.size * inp.scales.size
-                    + (inp.candidates * inp.run.runs if simulate else 0), progress)
+    bar = progress_bar(progress, (inp.exponents.size + inp.added.size) * inp.values.size * inp.scales.size
+                       + (inp.candidates * inp.run.runs if simulate else 0), "fit_working_point")
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)
         weights = scan_weights(inp, bar)  # steps 1-2: G_ref of every branch, the linear scans of the weights
         t_linear = time.perf_counter() - t0
