@@ -948,7 +948,7 @@ def test_a_branch_that_failed_at_some_scanned_weights_only_names_them():
                 (1, 0, "eta=-1", fold, (2.0, 0.0)), (1, 0, "eta=-1", lost, (1.0, 0.0)),
                 (0, 0, "eta=-2", fold, (2.0, 1.0)), (1, 0, "eta=-1", fold, (2.0, 1.0))]
     assert why_branches_failed(failures) == (" eta=-2, eta=-1 (weight exponent 2; weight exponent 2, homotopic weight 1): "
-                                   "the branch ends in a fold eta=-1 (weight exponent 1): lost")
+                                             "the branch ends in a fold eta=-1 (weight exponent 1): lost")
 
 
 def test_a_working_point_at_an_edge_of_the_scan_is_warned_about(hcp):
