@@ -315,7 +315,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         ``False`` stops after the linear scan (milliseconds per point).
     workers : int, optional
         Threads that run the branches of the linear scan, the two
-        cross-validation folds of the refined weights, and the realisations of
+        cross-validation folds of the refined weights (from 4, the paths of
+        its two shares of the connections too), and the realisations of
         the candidates side by side (default: the CPUs this process may use;
         1: one after the other). The results do not depend on it.
     progress : bool, optional
