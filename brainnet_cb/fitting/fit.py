@@ -41,7 +41,6 @@ Comput. J. 7, 308–313.
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import jax
@@ -49,6 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from .._progress import progress_bar
 from ..analysis import jax_twins as analysis_jax
 from ..analysis.filters import BOLD_BAND
 from ..analysis.timeseries import to_seconds
@@ -383,11 +383,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     path = {k: [] for k in params}
     losses, corrs, rmses = [], [], []
     best = (np.inf, None, None, -1)
-    bar = None
-    if progress or (progress is None and sys.stderr.isatty()):
-        from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
-
-        bar = tqdm(total=steps, desc="fit", leave=False)
+    bar = progress_bar(progress, steps, "fit")
     for it in range(steps):
         (value, (corr, rmse, F, bad)), grads = grad_fn(params)
         value = float(value)

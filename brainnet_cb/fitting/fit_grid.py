@@ -13,11 +13,11 @@ Comput. J. 7, 308–313.
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import numpy as np
 
+from .._progress import progress_bar
 from ..errors import FitError
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
@@ -68,15 +68,6 @@ def setup(model, connectome, objective, empirical_fc, empirical_fcd, seeds, hete
     book = ParameterBook.of(spec, heterogeneity_maps(heterogeneity, spec.model, spec.connectome))
     scorer = Scorer(spec, book, objective, empirical_fc, empirical_fcd, seeds, sweep_kwargs, client)
     return spec, book, scorer
-
-
-def progress_bar(progress, total, desc):
-    """A tqdm bar over ``total`` evaluations (None when off; default: on a terminal)."""
-    if not (progress or (progress is None and sys.stderr.isatty())):
-        return None
-    from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
-
-    return tqdm(total=total, desc=desc, leave=False)
 
 
 class Records:

@@ -26,10 +26,11 @@ import time
 
 import numpy as np
 
+from .._progress import progress_bar
 from ..errors import FitError
 from ..units import is_quantity
 from .fit import INIT_UNKNOWN, fit_bounds
-from .fit_grid import Records, progress_bar, setup
+from .fit_grid import Records, setup
 from .fit_results import check_int
 from .simplex import simplex_search
 

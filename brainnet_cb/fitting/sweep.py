@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 import time
 
 import jax
@@ -45,6 +44,7 @@ import numpy as np
 import xarray as xr
 
 from .. import analysis
+from .._progress import progress_bar
 from ..analysis.timeseries import to_seconds
 from ..data.empirical import target_fc
 from ..delays import compute_lags
@@ -139,16 +139,6 @@ def run_batch(task):
 
 
 # ----------------------------------------------------------------------------- the sweep
-def _progress(total, progress):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
-
-    return tqdm(total=total, unit="run", desc="sweep", leave=False)
-
-
 def _check_client(client):
     if client is None:
         return None
@@ -367,7 +357,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         batch = {k: values[k][1][rows[:, d]] for d, k in enumerate(names)}
         tasks.append(dict(index=b, simulation=fields, batch=batch, settings=settings, dtype=dtype_name))
 
-    bar = _progress(total, progress)
+    bar = progress_bar(progress, total, "sweep", unit="run")
     results = [None] * n_batches
     try:
         if client is None:

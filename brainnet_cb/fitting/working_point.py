@@ -93,8 +93,8 @@ import time
 
 import xarray as xr
 
+from .._progress import progress_bar
 from . import working_point_simulation as simulation_stage
-from .fit_grid import progress_bar
 from .working_point_checks import (
     BelowBaselineWarning,
     FCLevelWarning,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from functools import partial
 
 import jax
@@ -13,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from .._progress import progress_bar
 from ..errors import SimulationError
 from . import engine
 from .batch_cost import run_one_by_one
@@ -195,7 +195,8 @@ def execute_one_by_one(brun, x0, hist0, chunk_steps=None, progress=None) -> xr.D
     total = [sum(c) for c in zip(*per_piece)] or [0] * len(brun.monitors)
     buffers, counts = [None] * len(brun.monitors), [0] * len(brun.monitors)
     period = [1] + [p for p, _ in plan.levels]
-    bar = _bar(size * brun.n_steps, size * len(pieces), progress)
+    bar = progress_bar(progress, size * brun.n_steps, "brainnet_cb batch", unit="step",  # member-steps
+                       default=size * len(pieces) > 1)
     for (n_blocks, level), got in zip(pieces, per_piece):
         outputs = []
         for b in range(size):  # dispatch every member, then copy (the copies overlap the later members)
@@ -226,17 +227,6 @@ def _stack(carries):
         return members[0] if ax is None else jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *members)
 
     return jax.tree_util.tree_map(stack, engine.carry_axes(carries[0]), *carries, is_leaf=lambda x: x is None)
-
-
-def _bar(total, n_calls, progress):
-    """A progress bar over ``total`` member-steps, or None (default: several calls and a terminal)."""
-    if progress is None:
-        progress = n_calls > 1 and sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
-
-    return tqdm(total=total, unit="step", desc="brainnet_cb batch", leave=False)
 
 
 def _batch_attrs(attrs, values, book, spec, first_spec, max_lag):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 
 import jax.numpy as jnp
 import numpy as np
 
+from .._progress import progress_bar
 from ..connectome import Connectome
 from ..coupling import Coupling
 from ..errors import DivergenceError, SimulationError
@@ -162,7 +162,7 @@ class Run:
                 for k, arr in enumerate(resume.samples):
                     buffers[k] = np.empty(arr.shape[: len(lead)] + (total[k],) + arr.shape[len(lead) + 1:], arr.dtype)
                     buffers[k][(slice(None),) * len(lead) + (slice(0, counts[k]),)] = arr
-        bar = _progress_bar(self.n_steps, len(pieces) - start, progress)
+        bar = progress_bar(progress, self.n_steps, "brainnet_cb", unit="step", default=len(pieces) - start > 1)
         if bar is not None and steps_done:
             bar.update(steps_done)
         for i in range(start, len(pieces)):
@@ -334,15 +334,3 @@ def _batched_dataarrays(monitor, samples, times, model, regions):
         out[name] = xr.DataArray(np.moveaxis(data, axis, 0), dims=("batch",) + da.dims, coords=first.coords,
                                  attrs=da.attrs, name=da.name)
     return out
-
-
-def _progress_bar(total, n_pieces, progress):
-    if progress is None:
-        progress = n_pieces > 1 and sys.stderr.isatty()
-    if not progress:
-        return None
-    try:
-        from tqdm.auto import tqdm  # noqa: PLC0415 - only for a progress bar
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, unit="step", desc="brainnet_cb", leave=False)
