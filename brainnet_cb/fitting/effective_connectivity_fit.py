@@ -224,12 +224,16 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     pairs = connected_pairs(np.asarray(network.arrays.weights), share)
     n_pairs = pairs[0].size
     uniform = noise_shrinkage is None
-    u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
-    structural = (u_alone, np.zeros((n, n)), scanned_values(network, parameter), fixed_point,
-                  np.concatenate([u_alone, np.zeros(n_pairs)]))
+
+    def structural():  # the noise fitted alone on the structural weights (only where it is needed: a fit at
+        # a neighbouring shrinkage starts from its own parameters)
+        u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
+        return (u_alone, np.zeros((n, n)), scanned_values(network, parameter), fixed_point,
+                np.concatenate([u_alone, np.zeros(n_pairs)]))
+
     if not np.isfinite(shrinkage) or n_pairs == 0:
-        return structural
-    start = structural[4] if start is None else start
+        return structural()
+    start = structural()[4] if start is None else start
     w = use / use.sum()
     bound_u = 0.0 if uniform else LOG_BOUND
     bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * n_pairs
@@ -244,7 +248,7 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
         if usable_fixed_point(fp):
             break
     else:  # no stable refinement: the structural weights
-        return structural
+        return structural()
     E = np.zeros((n, n))
     E[pairs] = p[n:]
     return p[:n] - np.max(p[:n]), E + E.T, np.asarray(getattr(a.model, parameter), dtype=float), fp, p
