@@ -2,11 +2,10 @@
 
 ``bn.fit_working_point`` refuses such a run in its own arguments and in
 seconds ("duration 60 s minus the 20-s discard ..., or pass band=None");
-``bn.fit_grid`` / ``bn.fit_gradient`` say "band=True: ... after discarding
-0 s" (their own discard; the command line's is the BOLD monitor's), and
-``bn.sweep`` "... after discarding 20 s of the 30.24-s run (the BOLD
-monitor's discard)", only once the connectome is read. The command line
-knows the same limits from its keys alone:
+``bn.sweep`` / ``bn.fit_grid`` / ``bn.fit_gradient`` say "band=True: ...
+after discarding 20 s of the 30.24-s run (the BOLD monitor's discard)", only
+once the connectome is read. The command line knows the same limits from its
+keys alone:
 :func:`check_fc_series` states them as ``run.duration``,
 ``monitors.bold.discard`` and ``monitors.bold.tr`` in ms, with the fix as
 ``--duration`` takes it.
