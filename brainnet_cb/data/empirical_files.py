@@ -7,16 +7,41 @@ labels) or from ``labels=``, the two checked against each other.
 
 from __future__ import annotations
 
+import os
+import pathlib
+
 import numpy as np
 import xarray as xr
 
 from ..analysis.timeseries import to_seconds
-from ..errors import DataError
+from ..errors import ConnectomeError, DataError
 from ..units import is_quantity
 from .array_files import checked_stored_labels, data_file, numeric_values, read_array
 from .fc_matrices import check_square_symmetric, fc_matrix
+from .files import read_label_lines, read_text
 from .region_labels import checked_labels, label_strings
 from .timeseries import LAYOUTS, as_timeseries
+
+
+def _labels_file(labels, n, p):
+    """``labels=`` as given, or read from the labels file it names (one label per line, as
+    :func:`brainnet_cb.io.read_matrix` reads it), checked to hold one label for each of the ``n`` regions of
+    ``p``."""
+    if not isinstance(labels, (str, os.PathLike)):
+        return labels
+    f = pathlib.Path(os.fspath(labels))
+    if not f.is_file():
+        raise DataError(f"labels must be a sequence of {n} strings or the path of a labels file (one label per "
+                        f"line); {os.fspath(labels)!r} is not a file. Check the path and the working directory.")
+    try:
+        given = read_label_lines(read_text(f), f"'{f}'")
+    except ConnectomeError as e:
+        raise DataError(str(e)) from None
+    if len(given) != n:
+        raise DataError(f"'{f}' holds {len(given)} labels (one per line: {given[:3]}...) for the {n} regions of "
+                        f"'{p.name}'; give one label per line, one line per region in the file's order (a header "
+                        "line is read as a label: remove it).")
+    return given
 
 
 def _file_labels(given, cols, rows, n, p):
@@ -39,8 +64,10 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
         ``.npy``; ``.npz`` or ``.mat`` (``key`` names the variable when there
         are several); ``.csv``/``.tsv``/``.txt`` (comma, tab or whitespace
         separated; an optional header row and/or first column of region names).
-    labels : sequence of str, optional
-        Region labels in row order (when the file has none).
+    labels : sequence of str or path, optional
+        Region labels in row order (when the file has none), or a text file
+        of them, one per line (as :func:`brainnet_cb.io.read_matrix` reads
+        it).
     key : str, optional
         Variable inside ``.npz``/``.mat``. Not needed when the file holds one
         2-D numeric array, e.g. a plain ``np.savez(path, fc)`` (key ``arr_0``);
@@ -74,7 +101,7 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
     check_square_symmetric(m, f"'{p.name}'", missing)
     if stored is not None:
         cols = checked_stored_labels(stored, m.shape[0], p, variable)
-    lab = _file_labels(labels, cols, rows, m.shape[0], p)
+    lab = _file_labels(_labels_file(labels, m.shape[0], p), cols, rows, m.shape[0], p)
     return fc_matrix(m, lab, source=str(p), missing=missing)
 
 

@@ -72,6 +72,26 @@ def test_read_fc_from_every_format_gives_the_same_labelled_matrix(tmp_path):
     assert "region_i" not in unlabelled.coords
 
 
+def test_read_fc_takes_a_labels_file_as_read_matrix_does(tmp_path):
+    """labels= may name a text file of labels, one per line (CRLF too), as bn.io.read_matrix's does: an FC in
+    another region order is then aligned to the connectome by label. A file of another count, or a path that is
+    not a file, is refused naming it."""
+    m = _fc()
+    order = [3, 0, 4, 1, 2]
+    np.savetxt(tmp_path / "fc.csv", m[np.ix_(order, order)], delimiter=",")
+    (tmp_path / "labels.txt").write_bytes("\r\n".join(LABELS[k] for k in order).encode() + b"\r\n")
+    fc = bn.read_fc(tmp_path / "fc.csv", labels=str(tmp_path / "labels.txt"))
+    assert list(fc.region_i.values) == [LABELS[k] for k in order]
+    np.testing.assert_allclose(bn.align(fc, _conn()).values, m, atol=1e-15)
+    (tmp_path / "four.txt").write_text("\n".join(LABELS[:4]) + "\n")
+    with pytest.raises(bn.DataError, match=r"'.*four\.txt' holds 4 labels \(one per line: \['lA', 'lB', 'lC'\]\.\.\.\) "
+                                           r"for the 5 regions of 'fc\.csv'; give one label per line"):
+        bn.read_fc(tmp_path / "fc.csv", labels=tmp_path / "four.txt")
+    with pytest.raises(bn.DataError, match=r"labels must be a sequence of 5 strings or the path of a labels file "
+                                           r"\(one label per line\); 'lA' is not a file\."):
+        bn.read_fc(tmp_path / "fc.csv", labels="lA")
+
+
 def test_a_region_without_signal_is_read_as_missing_pairs_where_asked(tmp_path):
     """np.corrcoef of a flat series gives its region a row and column of NaN: refused by default (saying how to
     keep them), kept as missing pairs with missing=True, every other entry and the labels as written."""
