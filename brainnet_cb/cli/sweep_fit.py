@@ -88,6 +88,17 @@ def empirical_fc(source, conn, base, group="fit", key="fit.empirical"):
         raise ConfigError(f"{key} = {source!r}: {align_advice(err, key)}") from None
 
 
+def warn_fc_scale(fcs) -> None:
+    """Warn (:class:`~brainnet_cb.FCScaleWarning`), naming the key, of each ``(key, source, fc)`` of ``fcs`` whose
+    FC is not on a correlation's scale (Fisher z values, a covariance), before the fit: the recipe's own warning
+    comes with its other warnings only once the fit is over, minutes later."""
+    from ..data.fit_target import _warn_if_not_correlation  # noqa: PLC0415
+
+    for key, source, fc in fcs:
+        if fc is not None:
+            _warn_if_not_correlation(np.asarray(fc.values, dtype=float), f"{key} = {json.dumps(source)}")
+
+
 def sweep_command(args) -> int:
     cfg, base = load(args, configuration.SweepConfig)
     if args.print_config:
@@ -348,7 +359,9 @@ def fit_working_point_command(cfg, base, out, args) -> int:
     if empirical is None:
         raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
     test = None if f.holdout == "edges" else empirical_fc(f.test, conn, base, group="test", key="fit.test")
-    with _messages_in_config_keys():  # the recipe's "widen values=" is fit.excitability here
+    warn_fc_scale((("fit.empirical", f.empirical, empirical), ("fit.test", f.test, test)))
+    with _messages_in_config_keys(), warnings.catch_warnings():  # the recipe's "widen values=" is fit.excitability
+        warnings.filterwarnings("ignore", category=bn.FCScaleWarning)  # said above, before the fit, not after it
         result = bn.fit_working_point(
             conn, empirical, test_fc=test, model=model, parameter=SCANNED_PARAMETER, values=f.excitability,
             fractions=f.fractions,

@@ -16,6 +16,7 @@ import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import config, sweep_fit
 from brainnet_cb.cli.sweep_fit import GRADIENT_ADVICE, in_config_keys, working_point_keys
+from brainnet_cb.data.fit_target import _warn_if_not_correlation
 from brainnet_cb.errors import FitError
 from brainnet_cb.fitting import fit as fitting
 from brainnet_cb.fitting import sweep as sweep_module
@@ -255,3 +256,27 @@ class _Spec:
     monitors = [bn.Bold()]
     model = bn.CoombesByrne()
     connectome = None
+
+
+def test_fit_warns_of_an_fc_of_fisher_z_values_before_the_recipe_runs_and_once(tmp_path, capsys, monkeypatch):
+    """An FC of Fisher z values was said only with the recipe's other warnings, after the whole fit (minutes):
+    now before it, naming the key and the file, and not again after it."""
+    fc = np.asarray(bn.load_empirical("hcp80").fc_fit.values)
+    z = np.arctanh(np.where(np.eye(fc.shape[0], dtype=bool), 0.0, fc))
+    np.savetxt(tmp_path / "fc_z.csv", z, delimiter=",")
+    said = {}
+
+    def recipe(connectome, empirical_fc, **kwargs):  # what the user has seen when the fit starts; then it fails
+        said["err"] = capsys.readouterr().err
+        _warn_if_not_correlation(np.asarray(empirical_fc), "empirical_fc")  # as the recipe does
+        raise FitError("stop")
+
+    monkeypatch.setattr(bn, "fit_working_point", recipe)
+    assert cli.main(["fit", "--set", f'fit.empirical="{tmp_path / "fc_z.csv"}"', "--out", str(tmp_path / "fit.nc"),
+                     "--quiet"]) == 2
+    largest = np.max(np.abs(z))
+    assert said["err"] == (
+        f'brainnet-cb: warning: fit.empirical = "{tmp_path / "fc_z.csv"}" has entries up to {largest:.4g} in size: '
+        "it looks like Fisher z values (artanh of correlations). Simulated FC is a correlation, and fits compare "
+        "their values, means and spreads: pass the correlation matrix, np.tanh of these.\n")
+    assert capsys.readouterr().err == "brainnet-cb: error: stop\n"  # the recipe's own warning is not repeated
