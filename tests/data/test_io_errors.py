@@ -109,6 +109,11 @@ def case_mat_named_variable_missing(tmp):
     return lambda: bio.read_mat(tmp / "x.mat", weights="conn_matrix")
 
 
+def case_mat_lengths_under_another_name(tmp):
+    scipy.io.savemat(tmp / "x.mat", {"SC": W, "D": L})
+    return lambda: bio.read_mat(tmp / "x.mat")
+
+
 def case_graphml_some_lengths(tmp):
     g = nx.DiGraph()
     g.add_edge("a", "b", weight=1.0, length=3.0)
@@ -238,6 +243,11 @@ CASES = [
                                r"'connectivity', 'conn'\]\); variables: \['bar', 'foo'\]"),
     (case_mat_named_variable_missing,
      r"x\.mat' has no variable 'conn_matrix' for the weights; variables: \['SC', 'lengths'\]"),
+    (case_mat_lengths_under_another_name,
+     r"x\.mat': no tract lengths found \(looked for variables \['tract_lengths', 'lengths', 'L', 'distances', 'dist', "
+     r"'tract_length'\] among \['D', 'SC'\]; name the lengths variable with read_mat\(path, lengths='\.\.\.'\) \(the "
+     r"command line reads a \.mat file by these names only: export the matrices to \.npy and set connectome\.weights "
+     r"and connectome\.lengths\)\); delays need lengths in mm\. Add them, or pass missing_lengths='zero'"),
     (case_graphml_some_lengths, r"g\.graphml': 1 of 2 edges have no 'length' attribute \(first: b -> c\)"),
     (case_graphml_no_lengths, r"g\.graphml': no tract lengths found \(no edge has a 'length' attribute\); delays need "
                              r"lengths in mm\. Add them, or pass missing_lengths='zero'"),

@@ -117,7 +117,12 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
 
     w = pick(weights, WEIGHT_KEYS, "weights", True)
     L = pick(lengths, LENGTH_KEYS, "lengths", False)
-    L = lengths_or_zero(L, np.shape(w), f"'{p}'", f"variables {list(LENGTH_KEYS)}", missing_lengths)
+    looked_for = f"variables {list(LENGTH_KEYS)}"
+    if L is None and lengths is None and len(keys) > 1:  # the lengths may be there under another name: say the file's
+        looked_for += (f" among {keys}; name the lengths variable with read_mat(path, lengths='...') (the command "
+                       "line reads a .mat file by these names only: export the matrices to .npy and set "
+                       "connectome.weights and connectome.lengths)")
+    L = lengths_or_zero(L, np.shape(w), f"'{p}'", looked_for, missing_lengths)
     lab = pick(labels, LABEL_KEYS, "labels", False)
     cen = pick(centres, CENTRE_KEYS, "centres", False)
     try:
