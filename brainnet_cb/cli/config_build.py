@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pathlib
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 from ..errors import BrainnetError
@@ -64,6 +66,32 @@ def build_connectome(section: ConnectomeSection, base=None):
     file (which holds its own lengths and labels) those keys are refused, not
     ignored.
     """
+    key = "lengths" if section.weights else "file"
+    with _lengths_warning_in_keys(f"connectome.{key} = {getattr(section, key)!r}"):
+        return _read_connectome(section, base)
+
+
+@contextlib.contextmanager
+def _lengths_warning_in_keys(said):
+    """The block's :class:`~brainnet_cb.TractLengthWarning` (lengths in metres?) re-issued naming the key ``said``
+    and the fix a configuration can make (its advice, ``lengths * 1000`` or ``lengths * u.meter``, is Python's);
+    other warnings as they were."""
+    from ..connectome import TractLengthWarning  # noqa: PLC0415
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TractLengthWarning)
+        yield
+    for w in caught:
+        message = w.message
+        if w.category is TractLengthWarning:
+            text = str(message).split(" If they are in metres")[0]
+            message = TractLengthWarning(f"{said}: {text} If they are in metres, multiply the file's values by "
+                                         "1000 (the command line reads lengths in mm only).")
+        warnings.warn_explicit(message, w.category, w.filename, w.lineno)
+
+
+def _read_connectome(section, base):
+    """:func:`build_connectome` of a ``[connectome]`` table, its lengths' warning as the reader issues it."""
     if section.file and section.weights:
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them.")
     if not (section.file or section.weights):

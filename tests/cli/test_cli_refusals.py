@@ -298,3 +298,18 @@ def test_a_json_config_is_told_that_configurations_are_toml(tmp_path, capsys):
     assert cli.main(["run", str(path), "--print-config"]) == 2
     assert _error(capsys) == (f"{path}: not valid TOML: Invalid statement (at line 1, column 1); c.json looks like "
                               f"JSON, but a configuration is TOML, e.g. one written by {HOW}.")
+
+
+def test_lengths_in_metres_are_warned_about_naming_the_key_and_a_fix_the_configuration_can_make(tmp_path, capsys):
+    """The reader's advice ('pass lengths * 1000, or lengths * u.meter') is Python's; a configuration's user can
+    only rescale the file."""
+    _matrices(tmp_path)
+    np.save(tmp_path / "l_m.npy", np.full((4, 4), 0.03))
+    (tmp_path / "r.toml").write_text('[connectome]\nweights = "w.npy"\nlengths = "l_m.npy"\n'
+                                     "[model.parameters]\neta = [1.0, 2.0]\n")  # refused after the connectome
+    assert cli.main(["run", str(tmp_path / "r.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    warning, error = capsys.readouterr().err.splitlines()
+    assert warning == ("brainnet-cb: warning: connectome.lengths = 'l_m.npy': the longest tract length is 0.03 mm, "
+                       "shorter than any tract between brain regions: lengths are read in mm. If they are in metres, "
+                       "multiply the file's values by 1000 (the command line reads lengths in mm only).")
+    assert error.startswith("brainnet-cb: error: ") and "model.parameters.eta" in error
