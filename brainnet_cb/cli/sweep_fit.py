@@ -25,6 +25,9 @@ _ALIGN_ADVICE = {
         "Give {key} the FC of the connectome's regions, with its labels{atlas}.",
     "Use extra='drop' to ignore data regions the connectome lacks.":
         "Give {key} the FC of the connectome's regions only{atlas}.",
+    # bn.read_fc of a .mat / .npz of several matrices: the command line has no key= to pick one
+    "pass key=<name> to say which one is the FC matrix":
+        "{key} reads a file of one only: save the FC matrix alone (or as .npy or .csv) and give {key} that file",
 }
 
 

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.io
 
 import brainnet_cb as bn
 from brainnet_cb import cli
@@ -280,3 +281,18 @@ def test_fit_warns_of_an_fc_of_fisher_z_values_before_the_recipe_runs_and_once(t
         "it looks like Fisher z values (artanh of correlations). Simulated FC is a correlation, and fits compare "
         "their values, means and spreads: pass the correlation matrix, np.tanh of these.\n")
     assert capsys.readouterr().err == "brainnet-cb: error: stop\n"  # the recipe's own warning is not repeated
+
+
+def test_an_fc_file_of_several_matrices_is_refused_with_a_fix_the_configuration_can_make(tmp_path, capsys,
+                                                                                           monkeypatch):
+    """bn.read_fc's 'pass key=<name>' named an argument the command line does not have."""
+    fc = np.eye(80)
+    scipy.io.savemat(tmp_path / "fc.mat", {"FC": fc, "FC_test": fc})
+    monkeypatch.setattr(bn, "fit_working_point", _never_called)
+    assert cli.main(["fit", "--set", f'fit.empirical="{tmp_path / "fc.mat"}"', "--out", str(tmp_path / "fit.nc"),
+                     "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"brainnet-cb: error: fit.empirical = '{tmp_path / 'fc.mat'}': 'fc.mat' holds 2 2-D numeric variables among "
+        "['FC', 'FC_test']; fit.empirical reads a file of one only: save the FC matrix alone (or as .npy or .csv) "
+        "and give fit.empirical that file (shapes: 'FC' (80, 80), 'FC_test' (80, 80); a plain np.savez(path, a, b) "
+        "names them 'arr_0', 'arr_1', ...).\n")
