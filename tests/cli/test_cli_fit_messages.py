@@ -296,3 +296,24 @@ def test_an_fc_file_of_several_matrices_is_refused_with_a_fix_the_configuration_
         "['FC', 'FC_test']; fit.empirical reads a file of one only: save the FC matrix alone (or as .npy or .csv) "
         "and give fit.empirical that file (shapes: 'FC' (80, 80), 'FC_test' (80, 80); a plain np.savez(path, a, b) "
         "names them 'arr_0', 'arr_1', ...).\n")
+
+
+def test_fit_empirical_is_read_as_its_help_says_labelled_by_label_and_plain_in_the_connectomes_order(tmp_path,
+                                                                                                      capsys):
+    """--print-config says how a file of fit.empirical meets the connectome (the sweep's table said it, the
+    fit's did not): a header row of labels is matched by label, a plain matrix is taken in the connectome's order."""
+    assert cli.main(["fit", "--print-config"]) == 0
+    assert ("or a file (.npy/.npz/.csv/.txt/.mat): with a header row of region labels, matched to the connectome's "
+            "labels; without, in the connectome's region order.\n") in capsys.readouterr().out
+    conn = bn.load_empirical("hcp80").connectome
+    fc = np.asarray(bn.load_empirical("hcp80").fc_fit.values)
+    order = np.random.default_rng(0).permutation(conn.n_regions)
+    labels = [conn.labels[k] for k in order]
+    np.savetxt(tmp_path / "plain.csv", fc, delimiter=",")
+    np.savetxt(tmp_path / "shuffled.csv", fc[np.ix_(order, order)], delimiter=",", header=",".join(labels),
+               comments="")
+    plain = sweep_fit.empirical_fc("plain.csv", conn, tmp_path)
+    shuffled = sweep_fit.empirical_fc("shuffled.csv", conn, tmp_path)
+    np.testing.assert_array_equal(shuffled.values, fc)
+    np.testing.assert_array_equal(plain.values, fc)
+    assert list(shuffled.region_i.values) == list(conn.labels) == list(plain.region_i.values)
