@@ -206,6 +206,18 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
         ``<field>_effective`` (best per-region values) with
         ``heterogeneity``; ``attrs`` ``seeds``, ``seed_average``.
 
+    Raises
+    ------
+    SweepError
+        A bad grid, run or signal argument (checked, like a signal too
+        short for its band-pass, by :func:`~brainnet_cb.sweep` before any
+        run).
+    FitError
+        A bad fit argument (``objective``, ``refine``, a missing target,
+        ...), or every run diverged or gave an undefined FC.
+    DataError
+        An empirical FC of other regions than the connectome's.
+
     Examples
     --------
     >>> import numpy as np, brainnet_cb as bn
