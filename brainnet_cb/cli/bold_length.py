@@ -1,7 +1,8 @@
 """Too short a BOLD series for an FC, refused before the connectome is read, in the configuration's keys and ms.
 
 ``bn.fit_working_point`` refuses such a run in its own arguments and in
-seconds ("duration 60 s minus the 20-s discard ..., or pass band=None");
+seconds ("duration 60 s leaves 55 BOLD samples (39.6 s) after the 20-s
+discard, shorter than one period of the band's low edge ..., or pass band=None");
 ``bn.sweep`` / ``bn.fit_grid`` / ``bn.fit_gradient`` say "band=True: ...
 after discarding 20 s of the 30.24-s run (the BOLD monitor's discard)", only
 once the connectome is read. The command line knows the same limits from its
@@ -42,6 +43,11 @@ def _dropped(discard, tr, recipe):
     return int(math.floor(discard / tr + 1e-9))
 
 
+def _period_volumes(tr, low):
+    """Volumes sampled every ``tr`` ms that span one period of the band's low edge ``low`` (Hz)."""
+    return int(math.ceil(1000.0 / (low * tr) - 1e-9))
+
+
 def shortest_duration(tr, discard, band, recipe):
     """``(duration, reason)``: the shortest ``run.duration`` (ms) that gives an FC, and what sets it: ``"samples"``
     (at least 3 volumes), ``"pad"`` (more than the band-pass's edge padding) or ``"period"`` (the recipe's one
@@ -50,8 +56,8 @@ def shortest_duration(tr, discard, band, recipe):
     if band:
         low, _, pad = _band(tr)
         need["pad"] = (_dropped(discard, tr, recipe) + pad + 1) * tr
-        if recipe:
-            need["period"] = discard + 1000.0 / low
+        if recipe:  # volumes spanning one period of the low edge (bn.fc's ShortRecordWarning otherwise)
+            need["period"] = (_dropped(discard, tr, recipe) + _period_volumes(tr, low)) * tr
     reason = max(need, key=need.get)
     return need[reason], reason
 
@@ -81,9 +87,9 @@ def check_fc_series(cfg, who, bandpass_key, band, recipe) -> None:
         why = (f"it leaves {volumes}, and the zero-phase band-pass ({bandpass_key} = true) pads {pad} at each end "
                f"and needs more than {pad}")
     else:
-        why = (f"it leaves {max(duration - discard, 0):g} ms of BOLD, shorter than one period of the band-pass's "
-               f"low edge, {low:g} Hz ({1000.0 / low:g} ms; {bandpass_key} = true): the FC would be dominated by "
-               "the filter")
+        why = (f"it leaves {volumes}, {kept * tr:g} ms of BOLD, shorter than one period of the band-pass's low "
+               f"edge, {low:g} Hz ({1000.0 / low:g} ms, at least {_period_volumes(tr, low)} volumes; {bandpass_key} = "
+               "true): the FC would be dominated by the filter")
     fixes = [f"run.duration >= {need:g} (--duration {need:g})"]
     if discard > 0:
         fixes.append("a shorter monitors.bold.discard")

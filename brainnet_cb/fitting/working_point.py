@@ -262,8 +262,9 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         of BOLD does not depend on the step otherwise).
     duration : float or brainunit.Quantity, default 288 s
         Simulated time of each realisation (ms); 400 volumes of 720 ms.
-        What is left after ``discard`` must span one period of the band's
-        low edge (100 s with the default band: at least 130 s in all).
+        The volumes left after ``discard`` must span one period of the band's
+        low edge (100 s with the default band: at TR 720 ms 139 volumes after
+        the 42 the 30-s discard drops, 130.32 s in all).
     tr : float or brainunit.Quantity, default 720 ms
         BOLD sampling period (the data's TR).
     seeds : int, default 2

@@ -131,11 +131,21 @@ def edge_masks(n, holdout, key):
 
 
 def check_series_length(duration_ms, tr_ms, discard_s, band):
-    """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run."""
-    n = int(duration_ms // tr_ms) - int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
+    """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run.
+
+    The samples are counted as the fit keeps them, ``floor(duration / tr) - ceil(discard / tr)``, and must span
+    one period of the band's low edge, as :func:`~brainnet_cb.fc` asks of a band-passed series (else its
+    :class:`~brainnet_cb.ShortRecordWarning`); each refusal names the shortest ``duration`` that passes.
+    """
+    dropped = int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
+    n = int(duration_ms // tr_ms) - dropped
+
+    def shortest(samples):
+        return f"duration >= {(dropped + samples) * tr_ms:g} ms"
+
     if n < 3:
         raise FitError(f"duration {duration_ms / 1000:g} s leaves {max(n, 0)} BOLD samples after discarding "
-                       f"{discard_s:g} s; simulate longer (several minutes).")
+                       f"{discard_s:g} s; simulate longer ({shortest(3)}; several minutes for a stable FC).")
     if band is not None:
         low_high = analysis.BOLD_BAND if band is True else band
         sos = design_bandpass(check_band(low_high, 1000.0 / tr_ms, 2, FitError), 1000.0 / tr_ms, 2)
@@ -143,10 +153,12 @@ def check_series_length(duration_ms, tr_ms, discard_s, band):
             check_length(n, sos, "the simulated BOLD")
         except AnalysisError as err:
             raise FitError(f"duration {duration_ms / 1000:g} s is too short for the band-pass: {err}") from None
-        if (duration_ms / 1000.0 - discard_s) * low_high[0] < 1.0:
-            raise FitError(f"duration {duration_ms / 1000:g} s minus the {discard_s:g}-s discard is shorter than "
-                           f"one period of the band's low edge ({1 / low_high[0]:g} s); FC would be dominated by "
-                           "the filter. Simulate longer, or pass band=None.")
+        period = int(np.ceil(1000.0 / (low_high[0] * tr_ms) - 1e-9))  # samples spanning one period of the low edge
+        if n < period:
+            raise FitError(f"duration {duration_ms / 1000:g} s leaves {n} BOLD samples ({n * tr_ms / 1000:g} s) "
+                           f"after the {discard_s:g}-s discard, shorter than one period of the band's low edge "
+                           f"({1 / low_high[0]:g} s); FC would be dominated by the filter. Simulate longer "
+                           f"({shortest(period)}), or pass band=None.")
 
 
 def check_values(name, values):

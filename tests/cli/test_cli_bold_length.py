@@ -30,7 +30,7 @@ def no_connectome(monkeypatch):
     monkeypatch.setattr(config_build, "build_connectome", _never_called)
 
 
-CUT = "Set run.duration >= 120000 (--duration 120000), a shorter monitors.bold.discard or fit.bandpass = false " \
+CUT = "Set run.duration >= 120240 (--duration 120240), a shorter monitors.bold.discard or fit.bandpass = false " \
       "(no band-pass)"
 PAD = "it leaves 15 BOLD volumes (TR = 720 ms), and the zero-phase band-pass ({key} = true) pads 15 at each end " \
       "and needs more than 15. Set run.duration >= 30960 (--duration 30960), a shorter monitors.bold.discard or " \
@@ -40,13 +40,19 @@ PAD = "it leaves 15 BOLD volumes (TR = 720 ms), and the zero-phase band-pass ({k
 @pytest.mark.parametrize("argv, message", [
     (["fit", "--duration", "60000"],
      "run.duration = 60000 ms is too short for fit.method = \"working_point\": after monitors.bold.discard = 20000 "
-     "ms it leaves 40000 ms of BOLD, shorter than one period of the band-pass's low edge, 0.01 Hz (100000 ms; "
-     f"fit.bandpass = true): the FC would be dominated by the filter. {CUT}."),
+     "ms it leaves 55 BOLD volumes (TR = 720 ms), 39600 ms of BOLD, shorter than one period of the band-pass's low "
+     f"edge, 0.01 Hz (100000 ms, at least 139 volumes; fit.bandpass = true): the FC would be dominated by the filter. "
+     f"{CUT}."),
+    (["fit", "--duration", "120000"],  # 138 volumes, 99 360 ms: the 100 000 ms that bn.fc warns below
+     "run.duration = 120000 ms is too short for fit.method = \"working_point\": after monitors.bold.discard = "
+     "20000 ms it leaves 138 BOLD volumes (TR = 720 ms), 99360 ms of BOLD, shorter than one period of the "
+     "band-pass's low edge, 0.01 Hz (100000 ms, at least 139 volumes; fit.bandpass = true): the FC would be "
+     f"dominated by the filter. {CUT}."),
     (["fit", "--duration", "300"],  # 300 s meant: the hint of brainnet-cb run
      "run.duration = 300 ms is too short for fit.method = \"working_point\": after monitors.bold.discard = 20000 "
-     "ms it leaves 0 ms of BOLD, shorter than one period of the band-pass's low edge, 0.01 Hz (100000 ms; "
-     f"fit.bandpass = true): the FC would be dominated by the filter. {CUT}. run.duration is in ms: 300 s is "
-     "--duration 300000."),
+     "ms it leaves 0 BOLD volumes (TR = 720 ms), 0 ms of BOLD, shorter than one period of the band-pass's low edge, "
+     f"0.01 Hz (100000 ms, at least 139 volumes; fit.bandpass = true): the FC would be dominated by the filter. "
+     f"{CUT}. run.duration is in ms: 300 s is --duration 300000."),
     (["fit", "--duration", "21600", "--set", "fit.bandpass=false"],
      "run.duration = 21600 ms is too short for fit.method = \"working_point\": after monitors.bold.discard = 20000 "
      "ms it leaves 2 BOLD volumes (TR = 720 ms), and an FC needs at least 3. Set run.duration >= 22320 "
@@ -78,7 +84,7 @@ def test_a_run_too_short_for_an_fc_is_refused_in_the_keys_before_the_connectome_
 
 def test_long_enough_runs_and_a_sweep_without_an_fc_pass_the_check(tmp_path, capsys, no_connectome):
     """At the shortest duration each names, the command goes on to read the connectome."""
-    for argv in (["fit", "--duration", "120000"], ["fit", "--set", "fit.method=grid", "--duration", "30960"],
+    for argv in (["fit", "--duration", "120240"], ["fit", "--set", "fit.method=grid", "--duration", "30960"],
                  ["fit", "--set", "fit.bandpass=false", "--duration", "22320"],
                  ["sweep", "--duration", "30240"]):  # no sweep.empirical: its runs need no FC
         with pytest.raises(AssertionError, match="the connectome was read"):
@@ -101,6 +107,22 @@ def test_a_sweep_without_an_fc_warns_naming_what_monitors_bold_discard_dropped(t
         "samples at each end and needs more than 15 samples of 'bold'; it has 15 (one every 720 ms) after discarding "
         "20 s of the 30.24-s run (monitors.bold.discard). Simulate longer, discard less, or pass "
         "sweep.bandpass=false (no band-pass).\n")
+
+
+@pytest.mark.parametrize("duration, discard, band, message", [
+    (120_000.0, 20.0, True, "duration 120 s leaves 138 BOLD samples (99.36 s) after the 20-s discard, shorter than one "
+     "period of the band's low edge (100 s); FC would be dominated by the filter. Simulate longer (duration >= "
+     "120240 ms), or pass band=None."),
+    (1440.0, 0.0, None, "duration 1.44 s leaves 2 BOLD samples after discarding 0 s; simulate longer (duration >= "
+     "2160 ms; several minutes for a stable FC)."),
+])
+def test_the_recipe_counts_the_samples_it_keeps_and_names_the_shortest_duration(duration, discard, band, message):
+    """At 120 000 ms and a 20-s discard the recipe kept 138 volumes (99.36 s): it passed its check, which counted
+    the 100 s after the discard in time, and bn.fc then warned that the series is shorter than the band's period."""
+    with pytest.raises(FitError) as err:
+        check_series_length(duration, 720.0, discard, band)
+    assert str(err.value) == message
+    check_series_length(duration + 720.0, 720.0, discard, band)  # one volume more: accepted
 
 
 @pytest.mark.parametrize("tr, discard", [(720.0, 20_000.0), (720.0, 0.0), (2000.0, 7000.0), (500.0, 21_600.0)])

@@ -29,8 +29,9 @@ from brainnet_cb.fitting.working_point_weights import why_branches_failed
 
 #: fit_working_point's refusal of a 60-s run with its default band-pass and 30-s discard (the tests below use it to
 #: stop a fit after its input checks and warnings, before any work)
-SHORT_RUN = (r"^duration 60 s minus the 30-s discard is shorter than one period of the band's low edge \(100 s\); FC "
-             r"would be dominated by the filter\. Simulate longer, or pass band=None\.$")
+SHORT_RUN = (r"^duration 60 s leaves 41 BOLD samples \(29\.52 s\) after the 30-s discard, shorter than one period of "
+             r"the band's low edge \(100 s\); FC would be dominated by the filter\. Simulate longer \(duration >= "
+             r"130320 ms\), or pass band=None\.$")
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
 
 
