@@ -223,7 +223,11 @@ def upper(values, k=1):
 
 
 # ----------------------------------------------------------------------------- filters
-def filtered(series, band, order, name="x"):
+def filtered(series, band, order, name=None):
+    """``series`` band-passed (zero phase), checked first (:func:`~brainnet_cb.analysis.filters.check_record`);
+    messages name it ``name``, by default its DataArray's name (``'bold'``), else ``x``."""
+    if name is None:
+        name = "x" if series.data.name is None else repr(series.data.name)
     sos = check_record(series.n_time, series.fs, band, order, name)
     from scipy import signal  # noqa: PLC0415 - SciPy loads on first use (~44 MB)
 

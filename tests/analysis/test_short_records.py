@@ -29,6 +29,8 @@ def test_band_pass_fc_of_20_s_warns_with_the_numbers_and_the_fix():
                                                 r"s \(several times longer for a stable FC\), or raise the band's "
                                                 r"lower edge, or do not band-pass \(band=None\)\.$"):
         bn.bandpass(x, (0.02, 0.1))
+    with pytest.warns(ShortRecordWarning, match=r"^'bold' spans 20\.16 s \(28 samples\), shorter"):  # its own name
+        bn.fc(x.rename("bold"), band=True)
 
 
 

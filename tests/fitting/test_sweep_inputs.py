@@ -262,7 +262,7 @@ def test_a_band_the_signal_cannot_take_is_refused_before_running(conn, target):
                                             r"band inside \(0, Nyquist\) or sample more often\.$"):
         bn.sweep(bn.CoombesByrne(), conn, {"G": [1.0]}, empirical_fc=target, signal="r", band=(1.0, 150.0), **RUN)
     # 16 samples: filtered, scored
-    with pytest.warns(bn.ShortRecordWarning, match=r"^x spans 0\.016 s \(16 samples\), shorter than the slowest "
+    with pytest.warns(bn.ShortRecordWarning, match=r"^'r' spans 0\.016 s \(16 samples\), shorter than the slowest "
                                                    r"period of the band-pass \(1 / 1 Hz = 1 s\): the filtered series "
                                                    r"is mostly the filter's edge transients and an FC of it has "
                                                    r"spuriously large correlations of either sign\. Record at least 1 "
