@@ -56,7 +56,7 @@ def numeric_values(values, source, what, fix="Convert it to numbers first."):
 
 def data_file(path):
     try:
-        p = pathlib.Path(os.fspath(path))
+        p = pathlib.Path(os.fspath(path)).expanduser()  # ~/data/sc.csv, as pandas and the CLI read it
     except TypeError:
         raise DataError(f"path must be a str or os.PathLike; got {type(path).__name__}.") from None
     if p.is_dir():

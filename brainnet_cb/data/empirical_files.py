@@ -29,7 +29,7 @@ def _labels_file(labels, n, p):
     ``p``."""
     if not isinstance(labels, (str, os.PathLike)):
         return labels
-    f = pathlib.Path(os.fspath(labels))
+    f = pathlib.Path(os.fspath(labels)).expanduser()
     if not f.is_file():
         raise DataError(f"labels must be a sequence of {n} strings or the path of a labels file (one label per "
                         f"line); {os.fspath(labels)!r} is not a file. Check the path and the working directory.")

@@ -30,7 +30,7 @@ def existing_path(path, what="connectome", error: type = ConnectomeError, *, fol
         as one.
     """
     try:
-        p = pathlib.Path(os.fspath(path))
+        p = pathlib.Path(os.fspath(path)).expanduser()  # ~/data/sc.csv, as pandas and the CLI read it
     except TypeError:
         raise error(
             f"{what} path must be a str or os.PathLike; got {type(path).__name__}."
