@@ -100,7 +100,7 @@ def as_path(path, name, error, empty_fix="give the name of the file or folder to
         raise error(f"{name or 'the output path'} must be a str or os.PathLike; got {type(path).__name__}.") from None
     if not text:
         raise error(f"{name or 'the output path'} is empty; {empty_fix}.")
-    return pathlib.Path(os.fsdecode(text))  # a bytes path too, as open() takes it
+    return pathlib.Path(os.fsdecode(text)).expanduser()  # a bytes path too, as open() takes it; ~ as the readers
 
 
 def lock_file(path) -> pathlib.Path:

@@ -38,3 +38,24 @@ def test_a_missing_file_under_home_is_named_with_its_full_path(home):
     with pytest.raises(bn.DataError) as err:
         bn.read_fc("~/nothing.npy")
     assert str(err.value) == f"file not found: '{home / 'nothing.npy'}'. Check the path and the working directory."
+
+
+def test_writers_expand_the_home_folder(home):
+    import xarray as xr
+
+    ds = xr.Dataset({"r": ("time", np.arange(3.0))})
+    assert bn.write_netcdf(ds, "~/run.nc") == home / "run.nc"
+    assert np.array_equal(xr.load_dataset(home / "run.nc")["r"].values, ds["r"].values)
+    with pytest.raises(bn.BrainnetError) as err:  # the same file, named by its full path
+        bn.write_netcdf(ds, "~/run.nc")
+    assert str(err.value) == (f"'{home / 'run.nc'}' already exists; pass overwrite=True to replace it, or choose "
+                              "another path.")
+
+
+def test_the_command_line_writes_an_output_path_under_home(home, capsys):
+    from brainnet_cb import cli
+
+    argv = ["run", "--duration", "100", "--set", "output.path=~/short.nc", "--set", "monitors.bold.enabled=false",
+            "--set", "monitors.eeg.enabled=false", "--no-figure", "--quiet"]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    assert (home / "short.nc").is_file() and not (home / "~").exists()
