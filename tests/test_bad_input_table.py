@@ -274,7 +274,7 @@ CASES += [
     ("arg: align without labels", _const(lambda: bn.align(bn.fc_matrix(FC3), CONN)), DataError,
      r"data has no region labels, so it cannot be aligned"),
     ("arg: align missing regions", _const(lambda: bn.align(bn.fc_matrix(FC3, ["a", "b", "x"]), CONN)), DataError,
-     r"1 connectome regions are missing from the data: \['c'\]"),
+     r"1 connectome region is missing from the data: \['c'\]"),
     ("arg: align bad extra", _const(lambda: bn.align(bn.fc_matrix(FC3, ["a", "b", "c"]), CONN, extra="keep")),
      DataError, r"extra must be 'raise' or 'drop'"),
     ("arg: fc_matrix non-finite", _const(lambda: bn.fc_matrix(np.where(np.eye(3) > 0, 1.0, np.nan))), DataError,

@@ -87,6 +87,11 @@ def _few(names):
     return f"{str(names[:_FEW])[:-1]}, ... and {len(names) - _FEW} more]"
 
 
+def _regions(names, whose) -> str:
+    """``"3 connectome regions are"`` / ``"1 data region is"``: the count of ``names`` and its verb."""
+    return f"{len(names)} {whose} region is" if len(names) == 1 else f"{len(names)} {whose} regions are"
+
+
 def _tvb_labels(path) -> tuple:
     """The region labels of a TVB connectivity zip: the first field of each line of its centres.txt(.bz2)."""
     with zipfile.ZipFile(path) as z:
@@ -186,9 +191,9 @@ def align_with_fix(data, connectome, extra, unlabelled_fix, *, name_parcellation
         default = bool(missing) and want == [f"r{i}" for i in range(connectome.n_regions)]
         parts = []  # counted, a few named: all of them (146 for tvb66 and hcp80) hid the advice
         if missing:
-            parts.append(f"{len(missing)} connectome regions are missing from the data: {_few(missing)}")
+            parts.append(f"{_regions(missing, 'connectome')} missing from the data: {_few(missing)}")
         if surplus and (extra == "raise" or missing):  # with regions missing, the extra ones may be them misnamed
-            parts.append(f"{len(surplus)} data regions are not in the connectome: {_few(surplus)}")
+            parts.append(f"{_regions(surplus, 'data')} not in the connectome: {_few(surplus)}")
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")
         if name_parcellation and not default and len(missing) == len(want):

@@ -138,8 +138,8 @@ def test_an_empirical_fc_that_does_not_fit_the_connectome_is_named_by_its_key(ma
     (matrices / "cfg" / "fc.csv").write_text(",a,b,c,x\n" + "".join(
         f"{name}," + ",".join(map(str, row)) + "\n" for name, row in zip("abcx", fc)))
     with pytest.raises(ConfigError, match=r"^fit\.empirical = 'fc\.csv': data \(4 regions\) does not match connectome "
-                                          r"'w' \(4 regions\): 1 connectome regions are missing from the data: "
-                                          r"\['d'\]; 1 data regions are not in the connectome: \['x'\]\. Give "
+                                          r"'w' \(4 regions\): 1 connectome region is missing from the data: "
+                                          r"\['d'\]; 1 data region is not in the connectome: \['x'\]\. Give "
                                           r"fit\.empirical the FC of the connectome's regions, with its labels\.$"):
         sweep_fit.empirical_fc("fc.csv", conn, matrices / "cfg")
     np.save(matrices / "cfg" / "fc4.npy", fc)  # unlabelled, the connectome's size: taken in its order

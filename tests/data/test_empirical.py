@@ -296,7 +296,7 @@ def test_align_drops_extra_regions_only_when_asked():
     got = bn.align(data, _conn(), extra="drop")
     np.testing.assert_allclose(got.values, m[:5, :5])
     with pytest.raises(bn.DataError, match=r"^data \(6 regions\) does not match connectome 'toy' \(5 regions\): 1 "
-                                           r"data regions are not in the connectome: \['extra'\]\. Use extra='drop' "
+                                           r"data region is not in the connectome: \['extra'\]\. Use extra='drop' "
                                            r"to ignore data regions the connectome lacks\.$"):
         bn.align(data, _conn())
 
@@ -338,7 +338,7 @@ def test_a_target_fc_is_aligned_by_the_labels_it_carries_in_any_form():
     with pytest.raises(bn.DataError, match=r"test_fc: the labels of its dims 'roi' and 'roi2' differ"):
         empirical.target_fc(xr.DataArray(shuffled, dims=("roi", "roi2"), coords={"roi": names, "roi2": LABELS}),
                             conn, name="test_fc")
-    with pytest.raises(bn.DataError, match=r"1 connectome regions are missing from the data: \['rB'\]"):
+    with pytest.raises(bn.DataError, match=r"1 connectome region is missing from the data: \['rB'\]"):
         empirical.target_fc(pd.DataFrame(m, index=LABELS[:4] + ["zz"], columns=LABELS[:4] + ["zz"]), conn)
     series = np.random.default_rng(3).standard_normal((40, 5))  # a time series is not an FC, labelled or not
     for fc in (pd.DataFrame(series, columns=LABELS), xr.DataArray(series, dims=("time", "roi"),
@@ -446,10 +446,10 @@ def _bad_align_cases():
     m = _fc()
     return [
         (lambda: bn.align(empirical.fc_matrix(m, ["lA", "lB", "lC", "rA", "zz"]), _conn()),
-         r"data \(5 regions\) does not match connectome 'toy' \(5 regions\): 1 connectome regions "
-         r"are missing from the data: \['rB'\]; 1 data regions are not in the connectome: \['zz'\]"),
+         r"data \(5 regions\) does not match connectome 'toy' \(5 regions\): 1 connectome region "
+         r"is missing from the data: \['rB'\]; 1 data region is not in the connectome: \['zz'\]"),
         (lambda: bn.align(empirical.fc_matrix(_fc(n=4), LABELS[:4]), _conn()),
-         r"1 connectome regions are missing from the data: \['rB'\]\. Restrict the connectome"),
+         r"1 connectome region is missing from the data: \['rB'\]\. Restrict the connectome"),
         (lambda: bn.align(empirical.fc_matrix(m), _conn()),
          r"data has no region labels, so it cannot be aligned to the connectome by label \(it has 5 "
          r"regions and the connectome 'toy' has 5\)"),
@@ -637,8 +637,8 @@ def test_fc_matrix_refuses_labels_that_contradict_the_inputs_own():
 def test_a_target_fc_that_misses_connectome_regions_lists_the_datas_extra_ones_too():
     fc = empirical.fc_matrix(_fc(), ["lA", "lB", "lC", "rA", "zz"])
     with pytest.raises(bn.DataError, match=r"^data \(5 regions\) does not match connectome 'toy' \(5 regions\): 1 "
-                                           r"connectome regions are missing from the data: \['rB'\]; 1 data regions "
-                                           r"are not in the connectome: \['zz'\]\. Restrict the connectome with "
+                                           r"connectome region is missing from the data: \['rB'\]; 1 data region "
+                                           r"is not in the connectome: \['zz'\]\. Restrict the connectome with "
                                            r"conn\.subset\(labels\) or fix the labels\.$"):
         empirical.target_fc(fc, _conn())
     sub = empirical.target_fc(empirical.fc_matrix(_fc(n=6), LABELS + ["zz"]), _conn())  # only extra: dropped
