@@ -251,7 +251,8 @@ def check_vector_field(model, x0, ports):
     except TypeError as err:  # e.g. a tuple of rows multiplied by dt inside the integrator
         raise ModelError(f"{name}.dfun(x, inputs) fails on a state of shape {(k, n)} ({err}); {fix} "
                          "(e.g. jnp.stack(rows)).") from err
-    if not _fits(out, (k, n), x0.dtype, k == 1 or getattr(out, "shape", ())[:1] == (k,)):
+    rows_ok = k == 1 or (getattr(out, "ndim", 0) == 2 and out.shape[0] == k)  # (n,) with n == k is not rows
+    if not _fits(out, (k, n), x0.dtype, rows_ok):
         raise ModelError(f"{name}.dfun(x, inputs) returns {_kind(out)} for {n} regions; {fix} (e.g. jnp.stack(rows)).")
     if not _fits(sent, (n,), None, getattr(sent, "ndim", 2) <= 1):
         raise ModelError(f"{name}.sent(x) returns {_kind(sent)}; it must return one array of shape ({n},), "

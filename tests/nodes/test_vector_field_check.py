@@ -80,3 +80,11 @@ def test_an_initial_state_that_is_not_a_dict_is_refused_by_message(state):
     with pytest.raises(bn.ModelError, match=r"initial_state must be a dict \{state: a scalar or one value per "
                                             r"region\} over the states \('r', 'v'\).*got (ndarray of shape \(2, 3\)|list)"):
         bn.Simulation(bn.CoombesByrne(), CONN, 1.0, initial_state=state)
+
+
+def test_a_vector_of_a_multi_state_model_is_refused_when_regions_equal_states():
+    # With 2 regions and 2 states, dfun's (2,) vector broadcast over both rows (y got x's derivative) and ran.
+    pair = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]])
+    with pytest.raises(bn.ModelError, match=r"returns an array of shape \(2,\) and dtype float64 for 2 regions; it "
+                       r"must return one float64 array of shape \(2, 2\), one row per state \('x', 'y'\)"):
+        bn.Simulation(two_states(lambda self, x, inputs: -x[0] / self.tau), pair, 1.0)
