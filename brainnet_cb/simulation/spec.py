@@ -260,7 +260,7 @@ class Simulation:
 
     def with_default_monitors(self, purpose: str = "run") -> Simulation:
         """This spec, with :func:`default_monitors` of ``purpose`` when it names no monitors."""
-        return self if self.monitors is not None else self.replace(monitors=default_monitors(purpose))
+        return self if self.monitors is not None else self.replace(monitors=default_monitors(purpose, self.model))
 
     def prepare(self) -> Run:
         """A fresh :class:`~brainnet_cb.simulation.run.Run` of this spec (validated pieces, plan, initial carry)."""
@@ -334,5 +334,5 @@ def simulation(model, connectome=None, duration=None, dt=None, *, purpose="run",
         spec = model.replace(**changes) if changes else model
         return spec.with_default_monitors(purpose)
     if options.get("monitors") is None:
-        options["monitors"] = None if purpose == "run" else default_monitors(purpose)
+        options["monitors"] = None if purpose == "run" else default_monitors(purpose, model)
     return Simulation(model, connectome, duration, **options)

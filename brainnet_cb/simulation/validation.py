@@ -56,7 +56,7 @@ __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key",
 PURPOSES = ("run", "fc")
 
 
-def default_monitors(purpose: str = "run") -> tuple:
+def default_monitors(purpose: str = "run", model=None) -> tuple:
     """The monitors of a :class:`Simulation` whose ``monitors`` is ``None``: the one default.
 
     ``"run"`` (:func:`~brainnet_cb.simulate`, :func:`~brainnet_cb.prepare`,
@@ -64,12 +64,25 @@ def default_monitors(purpose: str = "run") -> tuple:
     activity averaged over 1 ms, ``(TemporalAverage(1 ms),)``. ``"fc"`` (the FC
     workflows :func:`~brainnet_cb.sweep`, :func:`~brainnet_cb.fit_grid`,
     :func:`~brainnet_cb.fit_gradient`, whose summaries and losses read
-    ``"bold"`` by default): ``(Bold(),)`` (TR 2 s). Pass ``monitors=`` to choose.
+    ``"bold"`` by default): ``(Bold(),)`` (TR 2 s), BOLD of ``r``; with a
+    ``model`` that has no state ``r`` (a plug-in model, ``bn.JansenRit``) a
+    :class:`MonitorError` says which ``Bold(variable=...)`` to pass. Pass
+    ``monitors=`` to choose.
     """
     if purpose == "run":
         return (TemporalAverage(period=1.0),)
     if purpose == "fc":
-        return (Bold(),)
+        bold = Bold()
+        states = tuple(model.states) if isinstance(model, NodeModel) else ()
+        if states and bold.variable not in states:  # anything else: the spec's own checks name it
+            name = type(model).__name__
+            example = (model.sends if model.sends in states  # the sent state, else the declared EEG observable
+                       else "eeg_source" if getattr(model, "eeg_source", None) else states[0])
+            raise MonitorError(
+                f"without monitors, sweeps and fits record BOLD of {bold.variable!r} (monitors=[bn.Bold()]), but "
+                f"{name} has no state {bold.variable!r} (its states are {states}); pass "
+                f"monitors=[bn.Bold(variable={example!r})] (or another state of {name}).")
+        return (bold,)
     raise SimulationError(f"purpose must be one of {list(PURPOSES)}; got {purpose!r}.")
 
 
