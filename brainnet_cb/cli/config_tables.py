@@ -55,6 +55,15 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
                               f"variable of {model_name} ({', '.join(cls.states)}). Give {model_name} a [noise] "
                               f"table of sigma per state variable (e.g. noise = {{{cls.states[0]} = 0.01}}), or an "
                               "empty one for no noise (noise = {}).")
+        if (key not in cls.states and default is not None and key in default[1]
+                and all(table.get(k, math.nan) == v for k, v in default[1].items())):  # the default, added to
+            example = ", ".join(f"{k} = {toml_value(v)}" for k, v in (*((k, v) for k, v in table.items()
+                                                                           if k in NOISE_KEYS),
+                                                                         (cls.states[0], 0.01)))
+            raise ConfigError(f"{full} = {toml_value(value)} is left from the default [noise] table, which is "
+                              f"{default[0]}'s (a --set noise.<state> adds to it): {key!r} is not a state variable "
+                              f"of {model_name} ({', '.join(cls.states)}). Replace the whole table, e.g. "
+                              f"--set 'noise={{{example}}}' (or a [noise] table in the file).")
         if key not in cls.states:
             raise unknown_key(full, [*NOISE_KEYS, *cls.states],
                            f"[noise] (kind, tau and the state variables of {model_name})")

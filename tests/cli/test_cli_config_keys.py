@@ -288,3 +288,17 @@ def test_a_run_too_short_for_its_bold_monitor_is_refused_by_key_with_the_duratio
                                           r"monitors\.bold\.enabled = false for no BOLD\.$"):  # 20159 reads as ms
         config.build_simulation(config.apply_overrides(cfg, ["run.duration=20159.0"]))
     assert config.build_simulation(config.apply_overrides(cfg, ["run.duration=20160.0"])).duration == 20160.0
+
+
+def test_a_state_set_on_top_of_the_default_noise_table_names_the_left_over_amplitude(capsys):
+    # was "unknown key 'noise.v'; allowed keys in [noise] ...": the user had typed noise.y1, not noise.v
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--set", "noise.y1=0.01", "--print-config"]) == 2
+    assert _error(capsys) == (
+        "noise.v = 0.003 is left from the default [noise] table, which is CoombesByrne's (a --set noise.<state> adds "
+        "to it): 'v' is not a state variable of JansenRit (y0, y1, y2, y3, y4, y5). Replace the whole table, e.g. "
+        "--set 'noise={kind = \"OrnsteinUhlenbeck\", tau = 2000.0, y0 = 0.01}' (or a [noise] table in the file).")
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--set",
+                     'noise={kind = "OrnsteinUhlenbeck", tau = 2000.0, y0 = 0.01}', "--print-config"]) == 0
+    assert '[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 2000.0\ny0 = 0.01\n' in capsys.readouterr().out
+    with pytest.raises(ConfigError, match=r"^unknown key 'noise.v'"):  # a table of the user's own: theirs
+        config.loads('[model]\nname = "JansenRit"\n[noise]\nv = 0.003\n')
