@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import pathlib
 import sys
@@ -152,6 +153,23 @@ def _bundled(section: ConnectomeSection):
     return load_atlas(section.atlas)
 
 
+def _check_bold_variable(cfg: RunConfig, cls) -> None:
+    """Refuse ``monitors.bold.variable`` if the model has no such source (JansenRit or a plug-in without ``r``),
+    and EEG if the model has no EEG source (neither ``eeg_source`` nor a state ``v``)."""
+    bold = cfg.monitors.bold
+    sources = (*cls.states, "coupling", *(("eeg_source",) if getattr(cls, "eeg_source", None) else ()))
+    if bold.enabled and bold.variable not in sources:
+        example = cls.sends if cls.sends in cls.states else cls.states[0]
+        raise ConfigError(f"monitors.bold.variable = {json.dumps(bold.variable)} is not a source of "
+                          f"{cfg.model.name}; choose one of {', '.join(map(json.dumps, sources))} (variable = "
+                          f"{json.dumps(example)} in [monitors.bold], or --set monitors.bold.variable={example}), or "
+                          "set monitors.bold.enabled = false.")
+    if cfg.monitors.eeg.enabled and not getattr(cls, "eeg_source", None) and "v" not in cls.states:
+        raise ConfigError(f"monitors.eeg: {cfg.model.name} declares no EEG source (eeg_source, a class attribute "
+                          f"{{state: coefficient}}) and has no state \"v\", the default; declare one in the model "
+                          f"(e.g. eeg_source = {{\"{cls.states[0]}\": 1.0}}), or set monitors.eeg.enabled = false.")
+
+
 def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
     """The monitors a ``[monitors]`` table asks for (activity, BOLD, EEG)."""
     from ..forward.atlas import load_gain  # noqa: PLC0415
@@ -163,7 +181,7 @@ def build_monitors(section: MonitorsSection, connectome, atlas=None) -> list:
         monitors.append(TemporalAverage(a.period, variables=tuple(a.variables) or None))
     if section.bold.enabled:
         b = section.bold
-        monitors.append(Bold(tr=b.tr, discard=b.discard, preset=b.preset))
+        monitors.append(Bold(tr=b.tr, discard=b.discard, preset=b.preset, variable=b.variable))
     e = section.eeg
     if e.enabled:
         has_gain = False
@@ -228,6 +246,7 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
 
     if cfg.run.dtype == "float64":
         enable_float64()
+    _check_bold_variable(cfg, get_model(cfg.model.name))
     conn = build_connectome(cfg.connectome, base)
     check_per_region(cfg, conn)
     uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)

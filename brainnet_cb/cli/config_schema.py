@@ -159,6 +159,8 @@ class BoldSection:
                         api="bn.Bold(discard=...)")
     preset: str = _f("revised_3T", "Haemodynamic constants.", choices=("revised_3T", "revised_1.5T", "classic"),
                      api="bn.Bold(preset=...)")
+    variable: str = _f("r", "Neural source: a state variable of the model (a model without r, e.g. JansenRit or "
+                       "a plug-in, names one of its own), or coupling.", api="bn.Bold(variable=...)")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,7 @@ table left beside another model; and what ``--help`` and ``atlases`` show."""
 
 import subprocess
 import sys
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -302,3 +303,42 @@ def test_a_state_set_on_top_of_the_default_noise_table_names_the_left_over_ampli
     assert '[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 2000.0\ny0 = 0.01\n' in capsys.readouterr().out
     with pytest.raises(ConfigError, match=r"^unknown key 'noise.v'"):  # a table of the user's own: theirs
         config.loads('[model]\nname = "JansenRit"\n[noise]\nv = 0.003\n')
+
+
+def test_bold_of_a_model_without_r_is_chosen_by_monitors_bold_variable():
+    # there was no key: BOLD of a model without 'r' (JansenRit, a plug-in) failed every run with
+    # "Bold cannot use the source 'r' with JansenRit; choose one of (...)", which no configuration could choose
+    cfg = config.loads('[model]\nname = "JansenRit"\n[noise]\n[monitors.eeg]\nenabled = false\n')
+    with pytest.raises(ConfigError) as err:
+        config.build_run(cfg)
+    assert str(err.value) == (
+        'monitors.bold.variable = "r" is not a source of JansenRit; choose one of "y0", "y1", "y2", "y3", "y4", '
+        '"y5", "coupling", "eeg_source" (variable = "y0" in [monitors.bold], or --set monitors.bold.variable=y0), '
+        "or set monitors.bold.enabled = false.")
+    kwargs = config.build_run(config.apply_overrides(cfg, ["monitors.bold.variable=eeg_source"]))
+    assert [m.variable for m in kwargs["monitors"] if isinstance(m, bn.Bold)] == ["eeg_source"]
+
+
+def test_eeg_of_a_model_without_an_eeg_source_names_the_fix():
+    @bn.node_model
+    class Leak(bn.NodeModel):
+        states: ClassVar[tuple] = ("x",)
+        initial: ClassVar[dict] = {"x": 0.0}
+        sends: ClassVar[str] = "x"
+        receives: ClassVar[str] = "x"
+        input_ports: ClassVar[tuple] = ("x",)
+
+        def dfun(self, x, inputs):
+            return -x + inputs.get("x", 0.0)
+
+    bn.register_model(Leak)
+    try:
+        cfg = config.loads('[model]\nname = "Leak"\n[noise]\nx = 0.01\n[monitors.bold]\nvariable = "x"\n')
+        with pytest.raises(ConfigError, match=r'^monitors.eeg: Leak declares no EEG source \(eeg_source, a class '
+                           r'attribute \{state: coefficient\}\) and has no state "v", the default; declare one in the '
+                           r'model \(e.g. eeg_source = \{"x": 1.0\}\), or set monitors.eeg.enabled = false.$'):
+            config.build_run(cfg)
+        kwargs = config.build_run(config.apply_overrides(cfg, ["monitors.eeg.enabled=false"]))
+        assert [type(m).__name__ for m in kwargs["monitors"]] == ["TemporalAverage", "Bold"]
+    finally:
+        bn.unregister_model("Leak")
