@@ -162,6 +162,10 @@ def _name_unknown_fields(cls, names):
             close = [n for n in names if n.lower() == unknown[0].lower()] or difflib.get_close_matches(
                 unknown[0], names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            plain = getattr(cls, unknown[0], None)
+            if not close and isinstance(plain, (int, float)) and not isinstance(plain, bool):
+                hint = (f" ({cls.__name__}.{unknown[0]} = {plain!r} is a class attribute without a type annotation, "
+                        f"so a constant, not a field: write {unknown[0]}: float = {plain!r} to make it a parameter)")
             raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{hint}; its fields are {list(names)}.")
         init(self, *args, **kwargs)
 

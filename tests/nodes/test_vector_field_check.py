@@ -88,3 +88,26 @@ def test_a_vector_of_a_multi_state_model_is_refused_when_regions_equal_states():
     with pytest.raises(bn.ModelError, match=r"returns an array of shape \(2,\) and dtype float64 for 2 regions; it "
                        r"must return one float64 array of shape \(2, 2\), one row per state \('x', 'y'\)"):
         bn.Simulation(two_states(lambda self, x, inputs: -x[0] / self.tau), pair, 1.0)
+
+
+def test_a_parameter_without_annotation_is_named_as_a_constant_when_given():
+    @bn.node_model
+    class Gain(bn.NodeModel):
+        tau: float = 10.0
+        gain = 2.0  # no annotation: a class constant, not a dataclass field
+        states: ClassVar[tuple] = ("x",)
+        initial: ClassVar[dict] = {"x": 0.0}
+        sends: ClassVar[str] = "x"
+        receives: ClassVar[str] = "x"
+        input_ports: ClassVar[tuple] = ("x",)
+
+        def dfun(self, x, inputs):
+            return (-x + self.gain) / self.tau
+
+    # was "Gain has no field 'gain'; its fields are ['tau']", with nothing on why
+    with pytest.raises(TypeError, match=r"^Gain has no field 'gain' \(Gain.gain = 2.0 is a class attribute without "
+                       r"a type annotation, so a constant, not a field: write gain: float = 2.0 to make it a "
+                       r"parameter\); its fields are \['tau'\].$"):
+        Gain(gain=3.0)
+    with pytest.raises(TypeError, match=r"^Gain has no field 'taux' \(did you mean 'tau'\?\)"):
+        Gain(taux=3.0)
