@@ -157,7 +157,13 @@ class NodeModel:
                 f"{cls.states} a default initial value."
             )
         overridden = cls.sent is not NodeModel.sent
-        if not cls.sends or (cls.sends not in cls.states and not overridden):
+        if not cls.sends:
+            raise ModelError(
+                f"{name} declares no sends, what its edges carry to the other regions; add "
+                f"sends: ClassVar[str] = {cls.states[0]!r} (a state of {cls.states}), or name a derived quantity "
+                "and override sent(x)."
+            )
+        if cls.sends not in cls.states and not overridden:
             raise ModelError(
                 f"{name}.sends is {cls.sends!r}, which is not one of its states {cls.states}; "
                 "name a state variable, or override sent(x) to send a derived quantity."

@@ -111,3 +111,19 @@ def test_a_parameter_without_annotation_is_named_as_a_constant_when_given():
         Gain(gain=3.0)
     with pytest.raises(TypeError, match=r"^Gain has no field 'taux' \(did you mean 'tau'\?\)"):
         Gain(taux=3.0)
+
+
+def test_a_model_that_does_not_declare_sends_is_told_to():
+    # was "NoSends.sends is '', which is not one of its states ('x', 'y')": an empty string the user never wrote
+    with pytest.raises(bn.ModelError, match=r"^NoSends declares no sends, what its edges carry to the other regions; "
+                       r"add sends: ClassVar\[str\] = 'x' \(a state of \('x', 'y'\)\), or name a derived quantity "
+                       r"and override sent\(x\).$"):
+        @bn.node_model
+        class NoSends(bn.NodeModel):
+            states: ClassVar[tuple] = ("x", "y")
+            initial: ClassVar[dict] = {"x": 0.0, "y": 0.0}
+            receives: ClassVar[str] = "x"
+            input_ports: ClassVar[tuple] = ("x",)
+
+            def dfun(self, x, inputs):
+                return -x
