@@ -71,6 +71,21 @@ def _dump(obj, prefix, out):
             out.append(f"[{name}]")
             for k, v in value.items():
                 out.append(f"{k} = {toml_value(v)}")
+            if name == "model.parameters" and not value:
+                out.extend(_model_defaults(obj.name))
+
+
+def _model_defaults(model_name) -> list:
+    """Commented ``name = default`` lines of a model's parameters (an empty [model.parameters] keeps them)."""
+    from ..nodes import get_model  # noqa: PLC0415 - only for a model without parameters of its own
+
+    try:
+        fields = dataclasses.fields(get_model(model_name))
+    except Exception:  # noqa: BLE001 - an unknown model is refused by the checks, not here
+        return []
+    lines = [f"# {f.name} = {toml_value(f.default)}" for f in fields
+             if isinstance(f.default, (int, float)) and not isinstance(f.default, bool)]
+    return ["# the model's defaults (a number, or a list of one value per region):", *lines] if lines else []
 
 
 def dumps(cfg) -> str:

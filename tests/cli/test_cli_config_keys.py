@@ -2,6 +2,7 @@
 empirical FC that does not fit the connectome, a swept or fitted name no run parameter has, a default noise
 table left beside another model; and what ``--help`` and ``atlases`` show."""
 
+import dataclasses
 import subprocess
 import sys
 from typing import ClassVar
@@ -13,6 +14,7 @@ import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import config, sweep_fit
 from brainnet_cb.cli.config_schema import ConfigError, ConnectomeSection, FitConfig, RunConfig, SweepConfig
+from brainnet_cb.cli.config_toml import toml_value
 
 PARAMETERS = "Delta, eta, k, v_syn, G, speed, seed, noise_r, noise_v"
 
@@ -342,3 +344,14 @@ def test_eeg_of_a_model_without_an_eeg_source_names_the_fix():
         assert [type(m).__name__ for m in kwargs["monitors"]] == ["TemporalAverage", "Bold"]
     finally:
         bn.unregister_model("Leak")
+
+
+def test_print_config_of_another_model_lists_its_parameter_defaults(capsys):
+    # [model.parameters] was printed empty: the parameters to edit were nowhere in the file
+    assert cli.main(["run", "--set", "model.name=MontbrioPazoRoxin", "--print-config"]) == 0
+    out = capsys.readouterr().out
+    defaults = {f.name: f.default for f in dataclasses.fields(bn.MontbrioPazoRoxin)}
+    lines = "".join(f"# {k} = {toml_value(v)}\n" for k, v in defaults.items())
+    assert ("[model.parameters]\n# the model's defaults (a number, or a list of one value per region):\n" + lines
+            + "\n[coupling]") in out
+    assert config.loads(out) == config.loads('[model]\nname = "MontbrioPazoRoxin"\n')  # comments only
