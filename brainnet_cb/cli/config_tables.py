@@ -32,6 +32,14 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
                           f"{', '.join(map(json.dumps, NOISE_KINDS))}.")
     noise = {"kind": kind} if "kind" in table else {}
     if "tau" in table:
+        if (kind != "OrnsteinUhlenbeck" and default is not None and "tau" in default[1]
+                and set(default[1]) <= set(table) and table["tau"] == default[1]["tau"]):
+            amplitudes = ", ".join(f"{k} = {toml_value(v)}" for k, v in table.items() if k not in NOISE_KEYS)
+            raise ConfigError(f"noise.tau = {toml_value(table['tau'])} is left from the default [noise] table "
+                              f"(coloured noise; a --set noise.kind adds to it) and has no meaning for "
+                              f"kind = {toml_value(kind)}. Replace the whole table, e.g. --set "
+                              f"'noise={{kind = {toml_value(kind)}, {amplitudes or 'v = 0.003'}}}' (or a [noise] "
+                              "table in the file).")
         if kind != "OrnsteinUhlenbeck":
             raise ConfigError('noise.tau is the correlation time of coloured noise; set noise.kind = '
                               '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise.')

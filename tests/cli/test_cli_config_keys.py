@@ -355,3 +355,16 @@ def test_print_config_of_another_model_lists_its_parameter_defaults(capsys):
     assert ("[model.parameters]\n# the model's defaults (a number, or a list of one value per region):\n" + lines
             + "\n[coupling]") in out
     assert config.loads(out) == config.loads('[model]\nname = "MontbrioPazoRoxin"\n')  # comments only
+
+
+def test_white_noise_set_on_top_of_the_default_table_names_the_left_over_tau(capsys):
+    # was "noise.tau is the correlation time of coloured noise; ... or remove it": no --set removes a key
+    assert cli.main(["run", "--set", "noise.kind=Additive", "--set", "noise.v=0.01", "--print-config"]) == 2
+    assert _error(capsys) == (
+        "noise.tau = 2000.0 is left from the default [noise] table (coloured noise; a --set noise.kind adds to it) "
+        "and has no meaning for kind = \"Additive\". Replace the whole table, e.g. --set "
+        "'noise={kind = \"Additive\", v = 0.01}' (or a [noise] table in the file).")
+    assert cli.main(["run", "--set", 'noise={kind = "Additive", v = 0.01}', "--print-config"]) == 0
+    assert '[noise]\nkind = "Additive"\nv = 0.01\n' in capsys.readouterr().out
+    with pytest.raises(ConfigError, match=r"^noise.tau is the correlation time of coloured noise"):  # the user's own
+        config.loads('[noise]\nkind = "Additive"\ntau = 5.0\nv = 0.1\n')
