@@ -45,7 +45,8 @@ def _format_summary(s, wall, paths) -> str:
         units = s.get("units", "")
         unit = f" {units}" if units not in ("", "1") else ""
         what = "" if unit else "; dimensionless"  # the unit once, after the mean
-        lines.append(f"mean rate     {s['activity']} = {s['mean']:.4f}{unit} (min {s['min']:.4f}, "
+        label = "mean rate" if s["activity"] == "r" else "mean"  # a model without r: its first output, no rate
+        lines.append(f"{label:<14}{s['activity']} = {s['mean']:.4f}{unit} (min {s['min']:.4f}, "
                      f"max {s['max']:.4f}{what})")
     if "fc_mean" in s:
         line = (f"FC ({s['fc_source']}, {s['fc_samples']} samples)  mean {s['fc_mean']:.3f}, "

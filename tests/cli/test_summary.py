@@ -47,3 +47,12 @@ def test_summary_of_the_file_read_in_slices_equals_the_float64_mean_of_memory(tm
     assert summary.summarize(ds)["mean"] == whole.mean()
     # the activity's FC (no BOLD): the full record, 3,001 samples
     assert s["fc_source"] == "r" and s["fc_samples"] == 3_001
+
+
+def test_a_model_without_r_has_its_mean_printed_without_calling_it_a_rate():
+    from brainnet_cb.cli.commands import _format_summary
+
+    s = dict(regions=76, duration_ms=1000.0, activity="y0", mean=0.01234, min=0.001, max=0.05, units="mV")
+    assert _format_summary(s, 1.25, []).splitlines()[2] == "mean          y0 = 0.0123 mV (min 0.0010, max 0.0500)"
+    s.update(activity="r", units="1/ms")
+    assert _format_summary(s, 1.25, []).splitlines()[2] == "mean rate     r = 0.0123 1/ms (min 0.0010, max 0.0500)"
