@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 RUN_ELSEWHERE = {"nodes.md", "cli.md"}
-FIT_SHORTER = ", duration=130_000.0, seeds=1)"  # 100 s after the discard: one period of 0.01 Hz
+FIT_SHORTER = ", duration=130_320.0, seeds=1)"  # 139 volumes of 720 ms after the 42 the 30-s discard drops: 100 s
 # The refinement of the weights (effective_connectivity=True, about half of the recipe's time on hcp80) runs in
 # quickstart.md's call, the same call as sweeps_and_fits.md's, and in the doctest of bn.fit_working_point; on
 # missing pairs, in tests/fitting/test_working_point.py. The other pages run the same call without it.
