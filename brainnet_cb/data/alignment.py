@@ -8,9 +8,7 @@ and the error names the bundled connectome whose labels the data has, if any.
 
 from __future__ import annotations
 
-import bz2
 import functools
-import zipfile
 
 import numpy as np
 import pandas as pd
@@ -92,22 +90,14 @@ def _regions(names, whose) -> str:
     return f"{len(names)} {whose} region is" if len(names) == 1 else f"{len(names)} {whose} regions are"
 
 
-def _tvb_labels(path) -> tuple:
-    """The region labels of a TVB connectivity zip: the first field of each line of its centres.txt(.bz2)."""
-    with zipfile.ZipFile(path) as z:
-        member = next(m for m in z.namelist() if m.rsplit("/", 1)[-1] in ("centres.txt", "centres.txt.bz2"))
-        raw = z.read(member)
-    text = (bz2.decompress(raw) if member.endswith(".bz2") else raw).decode()
-    return tuple(line.split()[0] for line in text.splitlines() if line.strip())
-
-
 @functools.cache
 def _bundled_parcellations() -> tuple:
     """``(call, labels)`` of each bundled connectome: the call that loads it and its region labels."""
     from .atlases import atlas_path, list_atlases  # noqa: PLC0415 - read only when data and connectome disagree
     from .empirical_data import empirical_path, list_empirical  # noqa: PLC0415
+    from .io.tvb import read_tvb_labels  # noqa: PLC0415
 
-    found = [(f"bn.load_atlas({name!r})", _tvb_labels(atlas_path(name))) for name in list_atlases()]
+    found = [(f"bn.load_atlas({name!r})", read_tvb_labels(atlas_path(name))) for name in list_atlases()]
     for name in list_empirical():
         with np.load(empirical_path(name) / "connectome.npz", allow_pickle=False) as arrays:
             found.append((f"bn.load_empirical({name!r}).connectome", tuple(str(x) for x in arrays["labels"])))
@@ -118,7 +108,7 @@ def _other_parcellation(have, connectome, dims, frame) -> str:
     """How to fix data whose labels ``have`` share none with the connectome's: another parcellation."""
     try:
         calls = [call for call, labels in _bundled_parcellations() if set(labels) == set(have)]
-    except (BrainnetError, OSError, KeyError, ValueError, StopIteration):  # a damaged installation: no name
+    except (BrainnetError, OSError, KeyError, ValueError):  # a damaged installation: no name
         calls = []
     advice = "The data and the connectome share no region label: they are different parcellations. "
     own = f"data computed on this connectome's {connectome.n_regions} regions"

@@ -133,3 +133,22 @@ def test_a_labels_file_keeps_labels_that_end_in_numbers(tmp_path):
     (tmp_path / "labels.txt").write_text("Area 1\nArea 2\nOther 3 4\nR_x 1.5 -2 30\n")
     conn = bio.read_matrix(w, w, labels=tmp_path / "labels.txt")
     assert conn.labels == ("Area 1", "Area 2", "Other 3 4", "R_x")  # only 'label x y z' is a centre line
+
+
+@pytest.mark.parametrize("name", bn.list_atlases())
+def test_tvb_labels_alone_are_the_labels_of_the_whole_reader(name):
+    from brainnet_cb.data.atlases import atlas_path
+    from brainnet_cb.data.io.tvb import read_tvb_labels
+
+    assert read_tvb_labels(atlas_path(name)) == tuple(bn.load_atlas(name).labels)
+
+
+def test_tvb_labels_of_a_folder_without_labels_are_none(tmp_path):
+    from brainnet_cb.data.io.tvb import read_tvb_labels
+
+    conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["a", "b"])
+    bn.io.write_tvb(conn, tmp_path / "two.zip")
+    assert read_tvb_labels(tmp_path / "two.zip") == ("a", "b")
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "weights.txt").write_text("0 1\n1 0\n")
+    assert read_tvb_labels(tmp_path / "bare") == ()

@@ -32,7 +32,7 @@ from ..files import (
     split_rows,
 )
 
-__all__ = ["read_tvb", "write_tvb"]
+__all__ = ["read_tvb", "read_tvb_labels", "write_tvb"]
 
 _FILES = {
     "weights": ("weights.txt",),
@@ -248,6 +248,17 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
         return Connectome(w, lengths, labels, centres, name, **extra)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None
+
+
+def read_tvb_labels(path: PathLike) -> tuple:
+    """The region labels of a TVB connectivity (zip or folder), read from its centres file alone (the matrices are
+    not read; ``()`` where it has no labels). Checked as :func:`read_tvb` checks them."""
+    src = _Source(pathlib.Path(path))
+    found = src.find(_FILES["centres"])
+    if not found:
+        return ()
+    labels, _ = _centres(src, found, len(split_rows(src.text(found))))
+    return tuple(labels or ())
 
 
 def write_tvb(conn: Connectome, path: PathLike, *, overwrite: bool = False) -> pathlib.Path:
