@@ -43,6 +43,7 @@ References
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from typing import TYPE_CHECKING
 
 import jax
@@ -123,6 +124,15 @@ def _unit_text(spec) -> str:
     """A state unit as the messages write it: ``""`` for dimensionless, else ``"mV "``."""
     text = str(spec).strip()
     return "" if text in ("1", "") else f"{text} "
+
+
+def _state_fix(name: str, value, model: NodeModel) -> str:
+    """``"v=0.1 in place of x=0.1"``: the state a misnamed amplitude most likely meant (a close spelling, else the
+    input port ``receives``, else the first state)."""
+    close = difflib.get_close_matches(name, model.states, n=1)
+    state = close[0] if close else model.receives if model.receives in model.states else model.states[0]
+    shown = f"{float(value):g}" if isinstance(value, (int, float, np.number)) else "..."
+    return f"{state}={shown} in place of {name}={shown}"
 
 
 class Noise:
@@ -276,7 +286,8 @@ class Noise:
         for name, value in self.resolved(model).sigma.items():
             if name not in model.states:
                 raise NoiseError(
-                    f"noise on {name!r}, but {type(model).__name__} has states {model.states}."
+                    f"noise on {name!r}, but {type(model).__name__} has states {model.states}. Put the amplitude "
+                    f"on one of them, e.g. {_state_fix(name, value, model)}."
                 )
             arr = per_region(value, n_regions, f"noise amplitude {name} of {type(self).__name__}", NoiseError)
             rows.append(model.states.index(name))

@@ -218,8 +218,21 @@ def test_bad_dt(conn4):
 
 
 def test_noise_on_unknown_state(conn4):
-    with pytest.raises(BrainnetError, match=r"^noise on 'x', but CoombesByrne has states \('r', 'v'\)\.$"):
+    with pytest.raises(BrainnetError, match=r"^noise on 'x', but CoombesByrne has states \('r', 'v'\)\. Put the "
+                                            r"amplitude on one of them, e\.g\. v=0\.1 in place of x=0\.1\.$"):
         linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(x=0.1))
+
+
+def test_misspelt_noise_state_names_the_close_state(conn4):
+    """A close spelling is named (V -> v, rr -> r); a per-region list is shown as '...'; a model whose input port
+    is not a state (Jansen-Rit receives p) gets its first state as the example."""
+    with pytest.raises(BrainnetError, match=r"e\.g\. r=\.\.\. in place of rr=\.\.\.\.$"):
+        linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(rr=[0.1] * 4))
+    with pytest.raises(BrainnetError, match=r"e\.g\. v=0\.05 in place of V=0\.05\.$"):
+        linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(V=0.05))
+    with pytest.raises(BrainnetError, match=r"has states \('y0', 'y1', 'y2', 'y3', 'y4', 'y5'\)\. Put the amplitude "
+                                            r"on one of them, e\.g\. y0=2 in place of p=2\.$"):
+        bn.simulate(bn.JansenRit(), conn4, duration=1.0, noise=bn.Additive(p=2))
 
 
 def test_bold_drive_below_minus_gamma(conn4):
