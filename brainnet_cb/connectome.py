@@ -335,7 +335,9 @@ class Connectome:
         Parameters
         ----------
         method : {"max", "row_sum", "log1p_max", "none"}
-            ``"max"``: ``W / max(W)`` (TVB's and the field's usual choice);
+            ``"max"``: ``W / max(W)`` (the field's usual choice; TVB's
+            ``scaled_weights(mode="tract")``, whereas TVB's simulator uses the
+            weights as given: ``"none"``);
             ``"row_sum"``: each target's in-strength ``sum_j W[i, j]`` becomes 1
             (rows with no input stay zero); ``"log1p_max"``: ``log(1 + W)``, then
             divided by its maximum (compresses streamline counts spanning decades);

@@ -126,7 +126,10 @@ class Linear(Coupling):
     ``normalize`` says otherwise) and the lags rounded to whole steps. ``c_i``
     enters the model's coupling port, ``v`` for Coombes–Byrne
     (:math:`\dot v_i = \dots + c_i`), as in TVB's linear coupling of its
-    ``CoombesByrne2D`` model [1]_.
+    ``CoombesByrne2D`` model [1]_. TVB's ``Linear(a, b)`` (``a * sum + b``) on
+    the weights as TVB uses them is ``Linear(G=a)`` with ``normalize="none"``
+    (or ``G = a * max(W)`` with the default ``"max"``); its offset ``b`` is a
+    constant input to ``v``, ``eta + b`` for Coombes–Byrne (docs/concepts.md).
 
     Parameters
     ----------

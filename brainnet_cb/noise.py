@@ -308,7 +308,9 @@ class Additive(Noise):
 
     One step adds :math:`\sigma_s\sqrt{dt}\,\xi` (``dt`` in ms): Euler–Maruyama
     with ``method="euler"``, stochastic Heun with ``"heun"``. Itô and
-    Stratonovich readings agree for additive noise.
+    Stratonovich readings agree for additive noise. TVB's ``noise.Additive(nsig)``
+    adds :math:`\sqrt{2\,\mathrm{nsig}\,dt}\,\xi`: it is
+    ``Additive(v=np.sqrt(2 * nsig))`` here (:math:`\mathrm{nsig} = \sigma^2/2`).
 
     Units: :math:`dW` has the unit :math:`\sqrt{\mathrm{ms}}` (its variance
     over a step is ``dt``), so :math:`\sigma_s` has the unit of the state per
