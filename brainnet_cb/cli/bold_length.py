@@ -76,9 +76,9 @@ def check_fc_series(cfg, who, bandpass_key, band, recipe) -> None:
                           f"{500.0 / tr:g} Hz, is not above the upper edge of the {low:g}-{high:g} Hz band-pass "
                           f"({bandpass_key} = true) of {who}. Set monitors.bold.tr < {500.0 / high:g} or {off}.")
     need, reason = shortest_duration(tr, discard, band, recipe)
-    if duration >= need:
+    if duration >= need - 1e-9 * tr:  # the BOLD monitor's count of volumes (Bold.check), the recipe's too
         return
-    total = int(duration // tr) if recipe else int(math.floor(duration / tr + 1e-9))  # as each counts them
+    total = int(math.floor(duration / tr + 1e-9))
     kept = max(total - _dropped(discard, tr, recipe), 0)
     volumes = f"{kept} BOLD volume{'' if kept == 1 else 's'} (TR = {tr:g} ms)"
     if reason == "samples":

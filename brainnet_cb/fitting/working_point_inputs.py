@@ -18,12 +18,12 @@ import jax
 import numpy as np
 
 from .. import analysis
-from ..analysis.filters import check_band, check_length, design_bandpass
+from ..analysis.filters import band_pair, check_band, design_bandpass, pad_length
 from ..analysis.global_signal import looks_global_signal_regressed
 from ..connectome import require_connectome
 from ..coupling import Linear
 from ..dynamics.system import build_network
-from ..errors import AnalysisError, FitError
+from ..errors import FitError
 from ..homotopic import homotopic_pairs
 from ..monitors import Bold
 from ..nodes import CoombesByrne
@@ -133,32 +133,34 @@ def edge_masks(n, holdout, key):
 def check_series_length(duration_ms, tr_ms, discard_s, band):
     """Enough BOLD samples after the discard for the band-pass (and its slowest period), before any run.
 
-    The samples are counted as the fit keeps them, ``floor(duration / tr) - ceil(discard / tr)``, and must span
-    one period of the band's low edge, as :func:`~brainnet_cb.fc` asks of a band-passed series (else its
-    :class:`~brainnet_cb.ShortRecordWarning`); each refusal names the shortest ``duration`` that passes.
+    The samples are counted as the BOLD monitor records them and :func:`~brainnet_cb.fc` keeps them,
+    ``floor(duration / tr) - ceil(discard / tr)``: at least 3, with a band-pass more than its edge padding and
+    enough to span one period of the band's low edge (else :func:`~brainnet_cb.fc`'s
+    :class:`~brainnet_cb.ShortRecordWarning`); each refusal names the shortest ``duration`` that passes them all.
     """
     dropped = int(np.ceil(discard_s * 1000.0 / tr_ms - 1e-9))
-    n = int(duration_ms // tr_ms) - dropped
-
-    def shortest(samples):
-        return f"duration >= {(dropped + samples) * tr_ms:g} ms"
-
+    n = int(np.floor(duration_ms / tr_ms + 1e-9)) - dropped  # the monitor's count (Bold.check), not duration // tr
+    need, pad, period, low = 3, None, None, None
+    if band is not None:
+        low, high = check_band(analysis.BOLD_BAND if band is True else band, 1000.0 / tr_ms, 2, FitError)
+        pad = pad_length(design_bandpass((low, high), 1000.0 / tr_ms, 2))
+        period = int(np.ceil(1000.0 / (low * tr_ms) - 1e-9))  # samples spanning one period of the low edge
+        need = max(need, pad + 1, period)
+    shortest = f"duration >= {(dropped + need) * tr_ms:g} ms"
     if n < 3:
         raise FitError(f"duration {duration_ms / 1000:g} s leaves {max(n, 0)} BOLD samples after discarding "
-                       f"{discard_s:g} s; simulate longer ({shortest(3)}; several minutes for a stable FC).")
-    if band is not None:
-        low_high = analysis.BOLD_BAND if band is True else band
-        sos = design_bandpass(check_band(low_high, 1000.0 / tr_ms, 2, FitError), 1000.0 / tr_ms, 2)
-        try:
-            check_length(n, sos, "the simulated BOLD")
-        except AnalysisError as err:
-            raise FitError(f"duration {duration_ms / 1000:g} s is too short for the band-pass: {err}") from None
-        period = int(np.ceil(1000.0 / (low_high[0] * tr_ms) - 1e-9))  # samples spanning one period of the low edge
-        if n < period:
-            raise FitError(f"duration {duration_ms / 1000:g} s leaves {n} BOLD samples ({n * tr_ms / 1000:g} s) "
-                           f"after the {discard_s:g}-s discard, shorter than one period of the band's low edge "
-                           f"({1 / low_high[0]:g} s); FC would be dominated by the filter. Simulate longer "
-                           f"({shortest(period)}), or pass band=None.")
+                       f"{discard_s:g} s; simulate longer ({shortest}; several minutes for a stable FC).")
+    if band is None:
+        return
+    if n <= pad:  # the recipe's band-pass has no order= to lower: a longer run, or none
+        raise FitError(f"duration {duration_ms / 1000:g} s leaves {n} BOLD samples after the {discard_s:g}-s discard, "
+                       f"too few for the zero-phase band-pass: it pads {pad} samples at each end and needs more than "
+                       f"{pad}. Simulate longer ({shortest}), or pass band=None.")
+    if n < period:
+        raise FitError(f"duration {duration_ms / 1000:g} s leaves {n} BOLD samples ({n * tr_ms / 1000:g} s) "
+                       f"after the {discard_s:g}-s discard, shorter than one period of the band's low edge "
+                       f"({1 / low:g} s); FC would be dominated by the filter. Simulate longer ({shortest}), or pass "
+                       "band=None.")
 
 
 def check_values(name, values):
@@ -273,6 +275,8 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
             except ValueError as err:
                 raise FitError(f"effective_connectivity=True: {str(err).rstrip('.')} "
                                "(effective_connectivity=False).") from None
+    if band is not None and band is not True:  # in Hz, as bn.fc takes it (0.01 * u.Hz too): plain numbers
+        band = band_pair(band, FitError)
     if simulate:  # the BOLD series' length and the run's own checks, before any work
         check_series_length(duration_ms, tr_ms, discard, band)
         Simulation(model, connectome, duration_ms, dt, coupling=Linear(G=1.0), noise=noise, speed=speed,
