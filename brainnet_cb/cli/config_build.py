@@ -156,8 +156,10 @@ def _bundled(section: ConnectomeSection):
 def _check_bold_variable(cfg: RunConfig, cls) -> None:
     """Refuse ``monitors.bold.variable`` if the model has no such source (JansenRit or a plug-in without ``r``),
     and EEG if the model has no EEG source (neither ``eeg_source`` nor a state ``v``)."""
+    from ..monitors.sources import _available  # noqa: PLC0415
+
     bold = cfg.monitors.bold
-    sources = (*cls.states, "coupling", *(("eeg_source",) if getattr(cls, "eeg_source", None) else ()))
+    sources = _available(cls)  # states, coupling and the derived ones (synaptic_current, eeg_source)
     if bold.enabled and bold.variable not in sources:
         example = cls.sends if cls.sends in cls.states else cls.states[0]
         raise ConfigError(f"monitors.bold.variable = {json.dumps(bold.variable)} is not a source of "

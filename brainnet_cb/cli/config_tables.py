@@ -19,6 +19,13 @@ from .config_toml import toml_value
 from .config_values import closest_names, number_or_list, show_value, type_name, unknown_key
 
 
+def _amplitudes(table: dict, cls) -> str:
+    """The amplitudes of ``table`` that ``cls`` can take (those of its state variables, as set), for a [noise] table
+    that replaces one left from the default; ``<first state> = 0.01`` where it has none."""
+    kept = [f"{k} = {toml_value(v)}" for k, v in table.items() if k in cls.states]
+    return ", ".join(kept) or f"{cls.states[0]} = 0.01"
+
+
 def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
     """The [noise] table checked: amplitudes per state variable, ``kind`` and (OrnsteinUhlenbeck) ``tau``.
 
@@ -34,11 +41,10 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
     if "tau" in table:
         if (kind != "OrnsteinUhlenbeck" and default is not None and "tau" in default[1]
                 and set(default[1]) <= set(table) and table["tau"] == default[1]["tau"]):
-            amplitudes = ", ".join(f"{k} = {toml_value(v)}" for k, v in table.items() if k not in NOISE_KEYS)
             raise ConfigError(f"noise.tau = {toml_value(table['tau'])} is left from the default [noise] table "
                               f"(coloured noise; a --set noise.kind adds to it) and has no meaning for "
                               f"kind = {toml_value(kind)}. Replace the whole table, e.g. --set "
-                              f"'noise={{kind = {toml_value(kind)}, {amplitudes or 'v = 0.003'}}}' (or a [noise] "
+                              f"'noise={{kind = {toml_value(kind)}, {_amplitudes(table, cls)}}}' (or a [noise] "
                               "table in the file).")
         if kind != "OrnsteinUhlenbeck":
             raise ConfigError('noise.tau is the correlation time of coloured noise; set noise.kind = '
@@ -65,9 +71,8 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
                               "empty one for no noise (noise = {}).")
         if (key not in cls.states and default is not None and key in default[1]
                 and all(table.get(k, math.nan) == v for k, v in default[1].items())):  # the default, added to
-            example = ", ".join(f"{k} = {toml_value(v)}" for k, v in (*((k, v) for k, v in table.items()
-                                                                           if k in NOISE_KEYS),
-                                                                         (cls.states[0], 0.01)))
+            example = ", ".join([*(f"{k} = {toml_value(v)}" for k, v in table.items() if k in NOISE_KEYS),
+                                 _amplitudes(table, cls)])
             raise ConfigError(f"{full} = {toml_value(value)} is left from the default [noise] table, which is "
                               f"{default[0]}'s (a --set noise.<state> adds to it): {key!r} is not a state variable "
                               f"of {model_name} ({', '.join(cls.states)}). Replace the whole table, e.g. "

@@ -299,10 +299,11 @@ def test_a_state_set_on_top_of_the_default_noise_table_names_the_left_over_ampli
     assert _error(capsys) == (
         "noise.v = 0.003 is left from the default [noise] table, which is CoombesByrne's (a --set noise.<state> adds "
         "to it): 'v' is not a state variable of JansenRit (y0, y1, y2, y3, y4, y5). Replace the whole table, e.g. "
-        "--set 'noise={kind = \"OrnsteinUhlenbeck\", tau = 2000.0, y0 = 0.01}' (or a [noise] table in the file).")
+        "--set 'noise={kind = \"OrnsteinUhlenbeck\", tau = 2000.0, y1 = 0.01}' (or a [noise] table in the file).")
+    # the table named keeps the user's noise.y1 (it said y0 = 0.01, noise on another state than the one asked for)
     assert cli.main(["run", "--set", "model.name=JansenRit", "--set",
-                     'noise={kind = "OrnsteinUhlenbeck", tau = 2000.0, y0 = 0.01}', "--print-config"]) == 0
-    assert '[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 2000.0\ny0 = 0.01\n' in capsys.readouterr().out
+                     'noise={kind = "OrnsteinUhlenbeck", tau = 2000.0, y1 = 0.01}', "--print-config"]) == 0
+    assert '[noise]\nkind = "OrnsteinUhlenbeck"\ntau = 2000.0\ny1 = 0.01\n' in capsys.readouterr().out
     with pytest.raises(ConfigError, match=r"^unknown key 'noise.v'"):  # a table of the user's own: theirs
         config.loads('[model]\nname = "JansenRit"\n[noise]\nv = 0.003\n')
 
@@ -319,6 +320,17 @@ def test_bold_of_a_model_without_r_is_chosen_by_monitors_bold_variable():
         "or set monitors.bold.enabled = false.")
     kwargs = config.build_run(config.apply_overrides(cfg, ["monitors.bold.variable=eeg_source"]))
     assert [m.variable for m in kwargs["monitors"] if isinstance(m, bn.Bold)] == ["eeg_source"]
+
+
+def test_bold_of_a_derived_source_the_library_records_is_taken():
+    # was refused: 'monitors.bold.variable = "synaptic_current" is not a source of CoombesByrne; choose one of "r",
+    # "v", "coupling"', a source bn.Bold(variable="synaptic_current") records
+    cfg = config.loads('[monitors.bold]\nvariable = "synaptic_current"\n')
+    kwargs = config.build_run(cfg)
+    assert [m.variable for m in kwargs["monitors"] if isinstance(m, bn.Bold)] == ["synaptic_current"]
+    with pytest.raises(ConfigError, match=r'^monitors.bold.variable = "x" is not a source of CoombesByrne; choose one '
+                                          r'of "r", "v", "coupling", "synaptic_current" \(variable = "r" in '):
+        config.build_run(config.loads('[monitors.bold]\nvariable = "x"\n'))
 
 
 def test_eeg_of_a_model_without_an_eeg_source_names_the_fix():
@@ -368,3 +380,16 @@ def test_white_noise_set_on_top_of_the_default_table_names_the_left_over_tau(cap
     assert '[noise]\nkind = "Additive"\nv = 0.01\n' in capsys.readouterr().out
     with pytest.raises(ConfigError, match=r"^noise.tau is the correlation time of coloured noise"):  # the user's own
         config.loads('[noise]\nkind = "Additive"\ntau = 5.0\nv = 0.1\n')
+
+
+def test_white_noise_of_another_model_names_a_table_of_its_own_states(capsys):
+    # was --set 'noise={kind = "Additive", v = 0.003, y1 = 0.01}': the default's v, which JansenRit refuses
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--set", "noise.kind=Additive", "--set", "noise.y1=0.01",
+                     "--print-config"]) == 2
+    assert _error(capsys).endswith("Replace the whole table, e.g. --set 'noise={kind = \"Additive\", y1 = 0.01}' (or "
+                                   "a [noise] table in the file).")
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--set", 'noise={kind = "Additive", y1 = 0.01}',
+                     "--print-config"]) == 0
+    assert '[noise]\nkind = "Additive"\ny1 = 0.01\n' in capsys.readouterr().out
+    assert cli.main(["run", "--set", "model.name=JansenRit", "--set", "noise.kind=Additive", "--print-config"]) == 2
+    assert "e.g. --set 'noise={kind = \"Additive\", y0 = 0.01}'" in _error(capsys)  # was v = 0.003
