@@ -143,7 +143,9 @@ def align_with_fix(data, connectome, extra, unlabelled_fix, *, name_parcellation
                             "series, bn.as_timeseries(frame.to_numpy(), dt, labels=list(frame.columns)).")
         if not isinstance(data, xr.DataArray):  # no labels: refused below as such
             data = xr.DataArray(data, dims=("region_i", "region_j"))
-    elif isinstance(data, xr.DataArray) and data.ndim == 2 and not {"region", "time"} & set(data.dims):
+    own_dims = None  # an FC's dims of other names, which a fix that relabels the data names
+    if not frame and isinstance(data, xr.DataArray) and data.ndim == 2 and not {"region", "time"} & set(data.dims):
+        own_dims = data.dims
         data = labelled_matrix(data, "data", DataError)  # an FC with labelled dims of other names, or on one axis
     if not isinstance(data, xr.DataArray):
         raise DataError(
@@ -187,7 +189,7 @@ def align_with_fix(data, connectome, extra, unlabelled_fix, *, name_parcellation
         hint = ("Use extra='drop' to ignore data regions the connectome lacks" if not missing else
                 "Restrict the connectome with conn.subset(labels) or fix the labels")
         if name_parcellation and not default and len(missing) == len(want):
-            hint = _other_parcellation(have, connectome, dims, frame)
+            hint = _other_parcellation(have, connectome, own_dims or dims, frame)
         if default:
             labels, values = (("list(frame.columns)", "frame.to_numpy()") if frame else
                               (f"data.{dims[0]}.values", "data.values"))

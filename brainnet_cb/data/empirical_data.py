@@ -186,7 +186,7 @@ def _need(arrays, keys, path):
 def _resolve(name):
     """``(folder, name, description, checksums)`` of a bundled name or a user folder."""
     if isinstance(name, (str, os.PathLike)) and not (isinstance(name, str) and name in _BUNDLED):
-        p = pathlib.Path(os.fspath(name))
+        p = pathlib.Path(os.fspath(name)).expanduser()  # ~/data/hcp, as the other readers
         if p.is_dir():
             missing = [f for f in _FILES if not (p / f).is_file()]
             if missing:

@@ -70,6 +70,18 @@ def test_another_parcellation_of_as_many_regions_is_told_how_to_relabel(hcp):
     assert str(err.value).endswith(tail + "data.assign_coords(region=list(conn.labels)).")
 
 
+def test_an_fc_whose_dims_have_other_names_is_told_to_relabel_its_own_dims():
+    # was data.assign_coords(region_i=..., region_j=...), which xarray refuses on dims ('roi', 'roi2')
+    conn = bn.Connectome(weights=np.ones((3, 3)) - np.eye(3), lengths=np.zeros((3, 3)), labels=["a", "b", "c"])
+    fc = xr.DataArray(np.eye(3), dims=("roi", "roi2"), coords={"roi": list("xyz"), "roi2": list("xyz")})
+    with pytest.raises(bn.DataError) as err:
+        bn.align(fc, conn)
+    assert str(err.value).endswith("relabel the data: data.assign_coords(roi=list(conn.labels), "
+                                   "roi2=list(conn.labels)).")
+    relabelled = fc.assign_coords(roi=list(conn.labels), roi2=list(conn.labels))  # the fix, as written
+    np.testing.assert_array_equal(bn.align(relabelled, conn).values, np.eye(3))
+
+
 def test_another_parcellation_of_other_size_is_not_told_to_relabel():
     conn = bn.Connectome(weights=np.ones((3, 3)) - np.eye(3), lengths=np.zeros((3, 3)), labels=["a", "b", "c"],
                          name="abc")

@@ -34,6 +34,21 @@ def test_fc_readers_expand_the_home_folder(home):
     assert np.array_equal(fc.values, FC) and list(fc.region_i.values) == list("abc")
 
 
+def test_the_readers_of_a_tvb_zip_and_of_an_empirical_folder_expand_the_home_folder(home):
+    # read_tvb_labels said "'~/two.zip' is not a readable zip archive ...: it does not exist"; load_empirical said
+    # "unknown empirical dataset '~/hcp'; valid names are ('hcp80',)"
+    import shutil
+
+    from brainnet_cb.data.empirical_data import empirical_path
+    from brainnet_cb.data.io.tvb import read_tvb_labels
+
+    bn.io.write_tvb(bn.Connectome(W, L, labels=["a", "b", "c"]), home / "three.zip")
+    assert read_tvb_labels("~/three.zip") == ("a", "b", "c") == tuple(bn.io.read_tvb("~/three.zip").labels)
+    shutil.copytree(empirical_path("hcp80"), home / "hcp")
+    data = bn.load_empirical("~/hcp")
+    assert data.path == home / "hcp" and list(data.connectome.labels) == list(bn.load_empirical().connectome.labels)
+
+
 def test_a_missing_file_under_home_is_named_with_its_full_path(home):
     with pytest.raises(bn.DataError) as err:
         bn.read_fc("~/nothing.npy")

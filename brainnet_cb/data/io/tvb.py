@@ -253,7 +253,7 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
 def read_tvb_labels(path: PathLike) -> tuple:
     """The region labels of a TVB connectivity (zip or folder), read from its centres file alone (the matrices are
     not read; ``()`` where it has no labels). Checked as :func:`read_tvb` checks them."""
-    src = _Source(pathlib.Path(path))
+    src = _Source(existing_path(path, "TVB connectivity", folder=True))  # ~ expanded, a missing path named
     found = src.find(_FILES["centres"])
     if not found:
         return ()
