@@ -13,7 +13,7 @@ which chooses the shrinkage and the share of the pairs by cross-validation
 from __future__ import annotations
 
 import dataclasses
-from functools import partial
+from functools import cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -225,9 +225,13 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     n_pairs = pairs[0].size
     uniform = noise_shrinkage is None
 
-    def structural():  # the noise fitted alone on the structural weights (only where it is needed: a fit at
-        # a neighbouring shrinkage starts from its own parameters)
-        u_alone = np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
+    @cache
+    def noise_alone():  # fitted on the structural weights only where it is needed (a fit at a neighbouring
+        # shrinkage starts from its own parameters), and once (a start and a failed refinement both use it)
+        return np.zeros(n) if uniform else fit_regional_noise(B, q, target, use, noise_shrinkage, global_signal)
+
+    def structural():
+        u_alone = noise_alone()
         return (u_alone, np.zeros((n, n)), scanned_values(network, parameter), fixed_point,
                 np.concatenate([u_alone, np.zeros(n_pairs)]))
 

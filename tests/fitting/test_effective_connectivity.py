@@ -14,6 +14,7 @@ and reduce to the regional noise alone at an infinite shrinkage.
 
 import pickle
 import re
+from types import SimpleNamespace
 
 import jax
 import jax.numpy as jnp
@@ -212,6 +213,27 @@ def test_infinite_shrinkage_keeps_the_weights_and_fits_the_noise_alone(case, fit
     assert np.array_equal(u, fit_regional_noise(B, q, target, mask, 0.1))
     assert np.array_equal(E, np.zeros((N, N))) and fp is case["fp"]
     assert np.array_equal(values, np.full(N, ETA))
+
+
+def test_the_noise_alone_is_fitted_once_where_no_refinement_is_usable(case, monkeypatch):
+    # it was fitted twice (the start, then the structural result returned) since the fit became lazy
+    import brainnet_cb.fitting.effective_connectivity_fit as module
+
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return fit_regional_noise(*args)
+
+    monkeypatch.setattr(module, "fit_regional_noise", counted)
+    monkeypatch.setattr(module, "usable_fixed_point", lambda fp: False)  # every refinement refused
+    monkeypatch.setattr(module.scipy.optimize, "minimize", lambda f, x0, **options: SimpleNamespace(x=x0))  # fast
+    u, E, values, fp, p = fit_effective_connectivity(case["network"], case["fp"], "eta", case["sigma"], ROW,
+                                                     case["target"], ALL, noise_shrinkage=0.1, shrinkage=1e-3)
+    assert len(calls) == 1
+    B, q = slow_limit_response(case["fp"], case["sigma"], ROW)
+    assert np.array_equal(u, fit_regional_noise(B, q, case["target"], ALL, 0.1))
+    assert np.array_equal(E, np.zeros((N, N))) and fp is case["fp"]
 
 
 def test_a_very_large_shrinkage_keeps_the_modulations_near_zero(case, fits):
