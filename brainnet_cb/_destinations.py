@@ -13,6 +13,10 @@ connectome writers, the command line) goes through the functions here:
   writes it, so ``overwrite=True`` from another process is refused instead of
   deleting the output underneath it. A process killed with ``kill -9`` releases
   its lock with its file descriptors; the lock file left behind holds nothing.
+  Every temporary file of an output is made while its lock is held, so one
+  found by the next writer that takes the lock is what a killed writer left
+  (a partly written ``.<name>.<id>.tmp``): :meth:`WriteLock.acquire` deletes
+  it (:func:`stale_temporaries`), and repeated kills do not fill the disk.
 - :func:`write_new_file` / :func:`publish`: the data go to a temporary file in
   the same folder (created with mode ``0o666`` less the umask, as any new file),
   which then takes the final name with ``os.link`` (fails if the name exists) or
@@ -26,6 +30,7 @@ import contextlib
 import errno
 import os
 import pathlib
+import re
 import shutil
 import uuid
 
@@ -37,7 +42,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
+           "temporary_path", "stale_temporaries", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES",
+           "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -247,6 +253,7 @@ class WriteLock:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, str(os.getpid()).encode(), 0)
                 self._fd = fd
+                _remove_stale_temporaries(self.path)
                 return self
             os.close(fd)
         raise self.error(_locked_message(self.path, self.name, "unknown"))  # pragma: no cover
@@ -272,9 +279,36 @@ class WriteLock:
 
 
 def temporary_path(path) -> pathlib.Path:
-    """A fresh hidden name beside ``path`` (same folder, so a rename is atomic)."""
+    """A fresh hidden name beside ``path`` (same folder, so a rename is atomic): ``.<name>.<12 hex digits>.tmp``."""
     path = pathlib.Path(path)
     return path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+
+
+def stale_temporaries(path) -> list:
+    """The temporary files and folders of ``path`` (``.<name>.<8 or 12 hex digits>.tmp`` beside it).
+
+    Writers make them only while they hold the lock of ``path`` and delete them before they release it, so
+    those found by a process that holds the lock now were left by a writer killed outright (``kill -9``, out of
+    memory, a job's time limit): a partly written result or checkpoint. A store moved aside by ``overwrite=True``
+    (``.<name>.<id>.old``, a previous result) is not one of them.
+    """
+    path = pathlib.Path(path)
+    name = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}(?:[0-9a-f]{{4}})?\.tmp")
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if name.fullmatch(p.name) and not p.is_symlink())
+
+
+def _remove_stale_temporaries(path) -> None:
+    """Delete what :func:`stale_temporaries` finds (call it holding the lock of ``path``)."""
+    for p in stale_temporaries(path):
+        with contextlib.suppress(OSError):
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                os.unlink(p)
 
 
 def _kept_path(path) -> pathlib.Path:
