@@ -54,6 +54,14 @@ def _warn_if_metres(lengths):
 
 NORMALIZATIONS = ("max", "row_sum", "log1p_max", "none")
 SYMMETRIZATIONS = ("mean", "max", "min")
+# TVB's names for its weight scalings (Connectivity.scaled_weights), refused with their equivalent here
+_TVB_WEIGHTS = "TVB's simulator itself uses the weights as given, which is 'none' (see docs/concepts.md)."
+_TVB_MODES = {
+    **dict.fromkeys(("tract", "edge"), f" TVB's scaled_weights(mode='tract') is 'max' (W / max W); {_TVB_WEIGHTS}"),
+    **dict.fromkeys(("region", "node"), " TVB's scaled_weights(mode='region') divides by the largest in-strength: "
+                    "pass conn.replace(weights=conn.weights / conn.weights.sum(axis=1).max()) with 'none'; "
+                    f"{_TVB_WEIGHTS}"),
+}
 
 # optional per-region fields: name -> (shape suffix, kind, unit for messages)
 _REGION_FIELDS = {
@@ -345,7 +353,7 @@ class Connectome:
         """
         if method not in NORMALIZATIONS:
             raise ConnectomeError(
-                f"unknown normalization {method!r}; choose one of {NORMALIZATIONS}."
+                f"unknown normalization {method!r}; choose one of {NORMALIZATIONS}.{_TVB_MODES.get(method, '')}"
             )
         w = self.weights
         if method == "log1p_max":

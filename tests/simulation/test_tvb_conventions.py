@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import brainnet_cb as bn
 
@@ -78,3 +79,21 @@ def test_tvb_nsig_is_sigma_squared_over_two():
     assert abs(heun / (nsig * tau) - 1) < 1e-3
     measured = float(ds.x.sel(time=slice(100, None)).var())   # 100 ms = 10 tau of transient left out
     assert abs(measured / heun - 1) < 0.03
+
+
+def test_tvb_weight_scaling_names_are_refused_with_their_equivalent():
+    """normalize="tract" (TVB's name) named only the choices; it now says which one is TVB's, and "region"
+    gives the recipe, whose largest in-strength is 1 as TVB's scaled_weights(mode="region") makes it."""
+    conn = bn.load_atlas("tvb76", clean=False)
+    choices = r"unknown normalization '{}'; choose one of \('max', 'row_sum', 'log1p_max', 'none'\)\. "
+    given = r"TVB's simulator itself uses the weights as given, which is 'none' \(see docs/concepts\.md\)\.$"
+    with pytest.raises(bn.ConnectomeError, match="^" + choices.format("tract") + r"TVB's scaled_weights\(mode='tract'\) "
+                       r"is 'max' \(W / max W\); " + given):
+        bn.Simulation(bn.CoombesByrne(), conn, duration=10.0, normalize="tract")
+    with pytest.raises(bn.ConnectomeError, match="^" + choices.format("region") + r"TVB's scaled_weights\(mode="
+                       r"'region'\) divides by the largest in-strength: pass conn\.replace\(weights=conn\.weights / "
+                       r"conn\.weights\.sum\(axis=1\)\.max\(\)\) with 'none'; " + given):
+        conn.normalized("region")
+    region = conn.replace(weights=conn.weights / conn.weights.sum(axis=1).max()).normalized("none")
+    assert region.weights.sum(axis=1).max() == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(region.weights * conn.weights.sum(axis=1).max(), conn.weights, rtol=1e-15)
