@@ -150,6 +150,11 @@ def _numeric(seq) -> bool:
     return all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in seq)
 
 
+_IN_SIZE_HINT = (" ({name} is the equations of one region, a node model of the network engine: the connectome sets "
+                 "the number of regions. As a brainstate module, step a network of it with "
+                 "bn.NetworkModule({name}(), connectome){step})")
+
+
 def _name_unknown_fields(cls, names):
     """Make ``cls(...)`` with a keyword that is none of its fields say which fields it has, and the closest one
     (the dataclass said only "unexpected keyword argument")."""
@@ -166,6 +171,10 @@ def _name_unknown_fields(cls, names):
             if not close and isinstance(plain, (int, float)) and not isinstance(plain, bool):
                 hint = (f" ({cls.__name__}.{unknown[0]} = {plain!r} is a class attribute without a type annotation, "
                         f"so a constant, not a field: write {unknown[0]}: float = {plain!r} to make it a parameter)")
+            if unknown[0] == "in_size" and callable(getattr(cls, "dfun", None)):  # a brainstate habit: Step(in_size)
+                hint = _IN_SIZE_HINT.format(name=cls.__name__, step=(
+                    ", or a population of this model as bn.CoombesByrneStep(in_size=...)"
+                    if cls.__name__ == "CoombesByrne" and cls.__module__.startswith("brainnet_cb.") else ""))
             raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{hint}; its fields are {list(names)}.")
         init(self, *args, **kwargs)
 

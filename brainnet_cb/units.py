@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import BrainnetError
 
-__all__ = ["to_ms", "to_mm", "to_mm_per_ms", "as_plain", "port_unit", "to_port_unit"]
+__all__ = ["to_ms", "to_mm", "to_mm_per_ms", "as_plain", "port_unit", "to_port_unit", "environ_dt_ms"]
 
 
 def as_plain(value, unit, name, unit_name, error=BrainnetError, example=None):
@@ -141,3 +141,35 @@ def to_port_unit(value, model, port: str, what: str, error=BrainnetError):
             f"{'dimensionless' if plain else f'in {spec}'}; got {value} (unit {u.get_unit(value)}). Pass "
             f"{'a plain number' if plain else f'a plain number in {spec} or a quantity of that dimension'}."
         ) from None
+
+
+def environ_dt_ms(dt, who, error=BrainnetError):
+    """``brainstate.environ``'s ``dt`` in ms, for a module (``who``) that steps by it.
+
+    A time quantity (``0.1 * u.ms``, ``1e-4 * u.second``) is converted, a plain
+    number is taken to be in ms. A quantity of another dimension, text, and a
+    concrete value that is not finite and > 0 raise ``error`` naming the
+    environment's ``dt`` (brainunit's message named no argument: "units are mV
+    and ms"). A traced ``dt`` is returned unchecked.
+    """
+    how = "set it as a time, brainstate.environ.set(dt=0.1 * u.ms), or a number in ms"
+    if is_quantity(dt):
+        u = brainunit_module()
+        try:
+            value = dt.to_decimal(u.ms)
+        except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
+            raise error(f"{who} steps by brainstate.environ dt, which must be a time; got {dt}: {how}.") from None
+    else:
+        value = dt
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise error(f"{who} steps by brainstate.environ dt, which must be a time; got {dt!r}: {how}.")
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(value, jax.core.Tracer):  # a dt mapped over by a transformation
+        return value
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise error(f"{who} steps by brainstate.environ dt, which must be a time; got {dt!r}: {how}.") from None
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise error(f"{who} steps by brainstate.environ dt, which must be finite and > 0; got {dt}.")
+    return value

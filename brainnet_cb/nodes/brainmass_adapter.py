@@ -16,6 +16,10 @@ public contract (:func:`brainnet_cb.node_model`):
   ``param_units``); being dataclass fields, they are batched, swept and fitted
   like the built-in models' parameters (the parameter book,
   :mod:`brainnet_cb.simulation.parameters`), scalars or one value per region;
+  attributes that are not ``Param`` (plain numbers, quantities or
+  ``braintools.init.param`` arrays, the brainpy habit) stay constants of the
+  module: the model runs with their values and has no field for them (wrap one
+  in ``brainstate.nn.Param.init`` to batch, sweep or fit it);
 - its **states** are the module's hidden states (numbers in each state's unit,
   ``state_units``), its **input ports** the arguments of ``derivative`` after
   ``(state, t)``; absent ports are zero;
@@ -166,8 +170,7 @@ def brainstate_node_model(
     Raises
     ------
     ModelError
-        If the module has no ``derivative(state, t, ...)``, no hidden states or
-        parameters the contract can hold, or ``sends``/``receives``/``states``
+        If the module has no ``derivative(state, t, ...)``, no hidden states, or ``sends``/``receives``/``states``
         name something it does not have; if building it (a class, with
         ``in_size=1``) or its ``init_state`` fails, or a hidden state is more
         than one number per node; or if its ``derivative``, traced once on the
@@ -219,8 +222,8 @@ def brainstate_node_model(
     if rename:
         raise ModelError(f"rename names {sorted(rename)}, which are not parameters of {type(template).__name__}: "
                          f"{sorted(param_attr.values())}.")
-    if not params:
-        raise ModelError(f"{type(template).__name__} has no brainstate.nn.Param parameters.")
+    # no Param at all (plain attributes, the brainpy habit) is a model without fields: its constants stay in the
+    # module (it was refused as "has no brainstate.nn.Param parameters", a module the engine integrates)
     clash = sorted(set(params) & _RESERVED)
     if clash:
         raise ModelError(f"parameters {clash} of {type(template).__name__} clash with NodeModel attributes.")

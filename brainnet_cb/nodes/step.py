@@ -16,6 +16,7 @@ from brainstate.nn import Param
 from .._pytree import numbers_as_array
 from ..errors import ModelError, NoiseError
 from ..integrators import exp_euler
+from ..units import environ_dt_ms
 from .braintools_methods import resolve_step_method
 from .coombes_byrne import CoombesByrne
 
@@ -176,6 +177,17 @@ def _checked_input(name, value, state_shape):
     return value if isinstance(value, (int, float)) else jnp.asarray(value)  # a list too
 
 
+def _check_initial(value, name, state, example):
+    """Refuse an initialiser whose values carry a unit: the step failed later, in ``update``, with jax's
+    "broadcast_arrays requires ndarray or scalar arguments"."""
+    if isinstance(value, u.Quantity) and not _dimensionless(value):
+        raise ModelError(
+            f"{name} gave {state} in {u.get_unit(value)}; CoombesByrneStep's r and v are plain numbers "
+            f"(dimensionless, time in ms). Pass an initialiser of numbers, e.g. "
+            f"{name}=braintools.init.Constant({example})."
+        )
+
+
 def _dimensionless(q) -> bool:
     unit = u.get_unit(q)
     return unit == u.UNITLESS or getattr(unit, "is_unitless", False) or u.get_dim(q).is_dimensionless
@@ -305,6 +317,8 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
         """Allocate the ``r`` and ``v`` hidden states (optional leading batch axis)."""
         self.r = brainstate.HiddenState.init(self.init_r, self.varshape, batch_size)
         self.v = brainstate.HiddenState.init(self.init_v, self.varshape, batch_size)
+        _check_initial(self.r.value, "init_r", "r", 0.1)
+        _check_initial(self.v.value, "init_v", "v", 0.0)
 
     def reset_state(self, batch_size=None, **kwargs):
         """Set ``r`` and ``v`` back to their initialisers, in place (:func:`brainstate.nn.reset_all_states`).
@@ -320,8 +334,11 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
             return
         if batch_size is None and jnp.ndim(self.r.value) > len(self.varshape):
             batch_size = jnp.shape(self.r.value)[0]
-        self.r.value = braintools.init.param(self.init_r, self.varshape, batch_size)
-        self.v.value = braintools.init.param(self.init_v, self.varshape, batch_size)
+        r = braintools.init.param(self.init_r, self.varshape, batch_size)
+        v = braintools.init.param(self.init_v, self.varshape, batch_size)
+        _check_initial(r, "init_r", "r", 0.1)
+        _check_initial(v, "init_v", "v", 0.0)
+        self.r.value, self.v.value = r, v
 
     def node(self) -> CoombesByrne:
         """The pure :class:`CoombesByrne` model holding this module's parameters."""
@@ -356,7 +373,7 @@ class CoombesByrneStep(brainstate.nn.Dynamics):
             port), held fixed over the step. ``None`` means zero.
         """
         dt = brainstate.environ.get_dt()
-        dt_ms = dt.to_decimal(u.ms) if isinstance(dt, u.Quantity) else dt
+        dt_ms = environ_dt_ms(dt, "CoombesByrneStep.update", ModelError)  # a mV or negative dt: refused, named
         r0, v0 = self.r.value, self.v.value
         r_inp = _checked_input("r_inp", r_inp, jnp.shape(r0))
         v_inp = _checked_input("v_inp", v_inp, jnp.shape(v0))

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..errors import SimulationError
 from ..monitors import Raw
-from ..units import port_unit
+from ..units import environ_dt_ms, port_unit
 from . import engine
 from .parameters import ParameterBook
 from .spec import Simulation
@@ -348,7 +348,12 @@ class NetworkModule(brainstate.nn.Dynamics):
         dt = brainstate.environ.get("dt", None)
         if dt is None:
             return
-        dt_ms = float(u.maybe_decimal(dt / u.ms)) if isinstance(dt, u.Quantity) else float(dt)
+        dt_ms = environ_dt_ms(dt, "NetworkModule.update", SimulationError)  # a mV dt failed in float()
+        if isinstance(dt_ms, jax.core.Tracer) or np.size(dt_ms) != 1:
+            raise SimulationError(
+                f"NetworkModule.update steps by brainstate.environ dt, which must be one number (its delays are "
+                f"rounded to the dt it was built with, {self.dt:g} ms); got {dt}.")
+        dt_ms = float(np.ravel(dt_ms)[0])
         if abs(dt_ms - self.dt) > 1e-12 * self.dt:
             raise SimulationError(
                 f"brainstate.environ dt is {dt_ms:g} ms but this NetworkModule was built with dt = {self.dt:g} ms "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 import types
 from collections.abc import Mapping
 
@@ -130,6 +131,14 @@ def make_key(key):
         return key, np.asarray(jax.random.key_data(key)).tolist()
     if isinstance(key, (jax.Array, np.ndarray)) and key.shape == (2,) and key.dtype == np.uint32:
         return jax.random.wrap_key_data(jnp.asarray(key)), np.asarray(key).tolist()
+    brainstate = sys.modules.get("brainstate")
+    if brainstate is not None and isinstance(key, brainstate.random.RandomState):  # its repr is its key, on 2 lines
+        raise SimulationError(
+            "key must be an int seed or a jax.random.key; got a brainstate.random.RandomState (a generator, whose "
+            "key changes as it draws; brainstate.random.seed does not reach a run). Pass key=rng.split_key() for a "
+            "key drawn from it (brainstate.random.split_key() from the global generator), or key=0 for a "
+            "reproducible run."
+        )
     raise SimulationError(
         f"key must be an int seed or a jax.random.key; got {key!r}. "
         "Pass e.g. key=0 for a reproducible run."
