@@ -142,10 +142,10 @@ def _pid_in(fd):
     return int(text) if text.isdigit() else "unknown"
 
 
-def _locked_message(path, name, pid) -> str:
+def _locked_message(path, name, pid, overwrite_hint="overwrite=True") -> str:
     who = "this process" if pid == os.getpid() else f"process {pid}"
     return (f"{label(path, name)} is being written by another run ({who}); wait until it finishes or "
-            "choose another path. overwrite=True never replaces an output that a run is still writing.")
+            f"choose another path. {overwrite_hint} never replaces an output that a run is still writing.")
 
 
 def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, refuse_existing=None,
@@ -200,7 +200,7 @@ def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, 
                     "choose a writable folder or change its permissions.")
     pid = lock_holder(p)
     if pid is not None:
-        raise error(_locked_message(p, name, pid))
+        raise error(_locked_message(p, name, pid, overwrite_hint))
     if p.exists() and not existing_ok:
         reason = refuse_existing(p) if refuse_existing is not None else None
         if reason:
@@ -218,12 +218,15 @@ class WriteLock:
     ``path`` (its content: the holder's process id); it is released by
     :meth:`release`, when the object is garbage collected, or when the process
     ends (also by ``kill -9``). Without ``fcntl`` (Windows) it does nothing.
+    ``overwrite_hint`` is how the refusal names the option that does not help
+    (``"--overwrite"`` on the command line).
     """
 
-    def __init__(self, path, name=None, error=BrainnetError):
+    def __init__(self, path, name=None, error=BrainnetError, overwrite_hint="overwrite=True"):
         self.path = pathlib.Path(path)
         self.name = name
         self.error = error
+        self.overwrite_hint = overwrite_hint
         self._fd = None
 
     @property
@@ -243,7 +246,7 @@ class WriteLock:
                 pid = _pid_in(fd)
                 os.close(fd)
                 if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise self.error(_locked_message(self.path, self.name, pid)) from None
+                    raise self.error(_locked_message(self.path, self.name, pid, self.overwrite_hint)) from None
                 raise
             try:  # the file we locked must still be the one at that name (a holder unlinks it on release)
                 same = os.stat(where).st_ino == os.fstat(fd).st_ino
@@ -256,7 +259,7 @@ class WriteLock:
                 _remove_stale_temporaries(self.path)
                 return self
             os.close(fd)
-        raise self.error(_locked_message(self.path, self.name, "unknown"))  # pragma: no cover
+        raise self.error(_locked_message(self.path, self.name, "unknown", self.overwrite_hint))  # pragma: no cover
 
     def release(self) -> None:
         """Drop the lock and remove its file (idempotent)."""

@@ -85,7 +85,8 @@ def _run(args) -> int:
     # streamed into the file chunk by chunk; summary and figure read what they need from it
     own_process = getattr(args, "own_process", False)  # a Python caller keeps JAX's caches
     ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=show_progress(args),
-                             attrs={"config": configuration.dumps(cfg)}, forget_programs=own_process)
+                             attrs={"config": configuration.dumps(cfg)}, forget_programs=own_process,
+                             overwrite_hint="--overwrite")
     with ds:
         summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
         if cfg.output.figure:

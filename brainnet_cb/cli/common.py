@@ -130,7 +130,8 @@ def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
         if not p.parent.is_dir():
             raise BrainnetError(f"cannot write {p}: the folder {p.parent} does not exist.")
-        check_destination(p, overwrite=True)  # before the run: read-only folder, symbolic link, another run writing
+        # before the run: read-only folder, symbolic link, another run writing
+        check_destination(p, overwrite=True, overwrite_hint="--overwrite")
 
 
 def _refuse_config_file(p: pathlib.Path, config):

@@ -160,7 +160,8 @@ def _forget_programs():
     release_free_memory()
 
 
-def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, forget_programs=False):
+def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, forget_programs=False,
+                  overwrite_hint="overwrite=True"):
     """Run ``spec`` with its outputs streamed into the NetCDF file ``path``.
 
     Parameters
@@ -180,6 +181,11 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
         ~20 MB) and once it is over (its scan programs, ~50 MB), handing the freed heap back
         each time. Values do not change; a later run in the same process compiles (or loads)
         its programs again.
+    overwrite_hint : str, default "overwrite=True"
+        How the refusals name the option that replaces a file (the command: ``"--overwrite"``).
+
+    The destination's lock is taken before the run is prepared: a second run of the same
+    ``path`` started meanwhile is refused before it compiles anything.
 
     Returns
     -------
@@ -189,15 +195,16 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     wall : float
         The run's wall time in seconds.
     """
-    path = check_netcdf_destination(path, overwrite)
+    path = check_netcdf_destination(path, overwrite, overwrite_hint=overwrite_hint)
     _check_attrs(attrs)  # before the run: NetCDF must be able to hold them at its end
-    start = time.perf_counter()
-    run = spec.prepare()
-    if forget_programs:
-        _forget_programs()
-    run.compile()  # every program of the run, before the file, its buffers and xarray exist
-    release_free_memory()  # what compiling freed (~100 MB), before they are allocated
-    with WriteLock(path, None, BrainnetError):
+    # the lock first: a second run started at the same time on the same --out is refused before it compiles
+    with WriteLock(path, None, BrainnetError, overwrite_hint=overwrite_hint):
+        start = time.perf_counter()
+        run = spec.prepare()
+        if forget_programs:
+            _forget_programs()
+        run.compile()  # every program of the run, before the file, its buffers and xarray exist
+        release_free_memory()  # what compiling freed (~100 MB), before they are allocated
         tmp = temporary_path(path)
         sink = NetCDFSink(tmp)
         try:
