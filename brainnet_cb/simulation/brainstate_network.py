@@ -64,10 +64,11 @@ class NetworkModule(brainstate.nn.Dynamics):
         are ignored: the module is stepped by its user).
     connectome : Connectome, optional
         Weights ``[target, source]`` and tract lengths (mm); not with a spec.
-    dt : float or brainunit.Quantity, default 0.1
-        The step (ms). Lags are rounded with it, so it is fixed at
-        construction; a different ``brainstate.environ`` ``dt`` is refused at
-        :meth:`update`.
+    dt : float or brainunit.Quantity, optional
+        The step (ms); default the ``brainstate.environ`` ``dt`` where one is
+        set when the module is built, else 0.1. Lags are rounded with it, so it
+        is fixed at construction; a different ``brainstate.environ`` ``dt`` is
+        refused at :meth:`update`.
     trainable : sequence of str, default ()
         Parameters to expose as :class:`brainstate.nn.Param` (attributes
         ``param_<name>``, also in :attr:`params`): model fields
@@ -121,7 +122,7 @@ class NetworkModule(brainstate.nn.Dynamics):
     ((1000, 2), 100.0)
     """
 
-    def __init__(self, model, connectome=None, dt=0.1, *, trainable=(), **options):
+    def __init__(self, model, connectome=None, dt=None, *, trainable=(), **options):
         for name in ("duration", "monitors"):
             if name in options:
                 raise SimulationError(
@@ -132,6 +133,9 @@ class NetworkModule(brainstate.nn.Dynamics):
                 raise SimulationError("pass either a Simulation or (model, connectome, **options), not both.")
             spec = model.replace(duration=model.dt, monitors=(Raw(),))
         else:
+            if dt is None:  # the environment's, as a brainstate module takes it (was 0.1, then refused at update)
+                env = brainstate.environ.get("dt", None)
+                dt = 0.1 if env is None else environ_dt_ms(env, "NetworkModule", SimulationError)
             spec = Simulation(model, connectome, duration=dt, dt=dt, monitors=(Raw(),), **options)
         run = spec.prepare()
         super().__init__(run.connectome.n_regions)

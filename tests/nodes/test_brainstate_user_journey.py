@@ -62,6 +62,22 @@ def test_a_network_modules_environment_dt_in_the_wrong_unit_is_refused_by_name()
             net.update()
 
 
+def test_a_network_module_built_without_dt_takes_the_environments():
+    """It took 0.1 ms and refused every update under the same environment ("build it with the environment's dt")."""
+    with brainstate.environ.context(dt=0.05 * u.ms):
+        net = bn.NetworkModule(bn.CoombesByrne(), PAIR, coupling=bn.Linear(G=0.5))
+        assert net.dt == 0.05 and net.max_lag == 67  # rint(10 mm / 3 mm/ms / 0.05 ms)
+        brainstate.nn.init_all_states(net)
+        r = brainstate.transform.for_loop(lambda i: net.update(), jnp.arange(100))
+    ds = bn.simulate(bn.CoombesByrne(), PAIR, duration=5.0, dt=0.05, coupling=bn.Linear(G=0.5), monitors=[bn.Raw()])
+    assert np.array_equal(np.asarray(r), ds.r.values)
+    assert bn.NetworkModule(bn.CoombesByrne(), PAIR).dt == 0.1  # no environment dt: the default
+    with pytest.raises(SimulationError, match=re.escape(
+            "NetworkModule steps by brainstate.environ dt, which must be a time; got 0.1 mV")):
+        with brainstate.environ.context(dt=0.1 * u.mV):
+            bn.NetworkModule(bn.CoombesByrne(), PAIR)
+
+
 @pytest.mark.parametrize("how", ["init_all_states", "reset_all_states"])
 def test_an_initialiser_with_a_unit_is_refused_when_the_states_are_made(how):
     """init_r = Constant(0.1 / u.ms) failed at the first update with jax's "broadcast_arrays requires ndarray"."""
