@@ -35,7 +35,7 @@ def test_fc_readers_expand_the_home_folder(home):
 
 
 def test_the_readers_of_a_tvb_zip_and_of_an_empirical_folder_expand_the_home_folder(home):
-    # read_tvb_labels said "'~/two.zip' is not a readable zip archive ...: it does not exist"; load_empirical said
+    # read_tvb_labels said "'~/three.zip' is not a readable zip archive ...: it does not exist"; load_empirical said
     # "unknown empirical dataset '~/hcp'; valid names are ('hcp80',)"
     import shutil
 
