@@ -42,8 +42,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "stale_temporaries", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES",
-           "ZARR_SUFFIXES"]
+           "temporary_path", "stale_temporaries", "write_failure", "label", "as_path", "suffix_problem",
+           "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -312,6 +312,44 @@ def _remove_stale_temporaries(path) -> None:
                 shutil.rmtree(p)
             else:
                 os.unlink(p)
+
+
+#: Below this many free bytes in the output's file system, a failed write is put down to a full disk.
+FULL_DISK_BYTES = 64 * 2**20
+
+
+def _size(n) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def write_failure(err, path, name=None, error=BrainnetError):
+    """``error`` saying why writing ``path`` failed with ``err``, or None when ``err`` is no failure to write.
+
+    A failure to write is an OSError of a full disk, an exhausted quota or a file-size limit (``ENOSPC``,
+    ``EDQUOT``, ``EFBIG``), or an error of the NetCDF library (``RuntimeError('NetCDF: HDF error')``, which is
+    all HDF5 says of a full disk). Call it before the temporary file is removed: the message gives the free
+    space of the output's file system, and below :data:`FULL_DISK_BYTES` says the disk is full.
+    """
+    codes = {errno.ENOSPC, errno.EFBIG} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
+    netcdf = isinstance(err, (RuntimeError, OSError)) and "NetCDF:" in str(err)
+    if not (netcdf or (isinstance(err, OSError) and err.errno in codes)):
+        return None
+    path = pathlib.Path(path)
+    what = f"NetCDF failed with {str(err)!r}" if netcdf else f"the system refused it ({err.strerror or err})"
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        free = None
+    if free is None:
+        why = "its folder can no longer be read (was it removed?)"
+    elif free < FULL_DISK_BYTES:
+        why = (f"the file system of {str(path.parent)!r} has {_size(free)} free: the disk is full (or your quota "
+               "is used up); free some space or write to another disk")
+    else:
+        why = (f"the file system of {str(path.parent)!r} has {_size(free)} free, so a disk quota, a file-size "
+               "limit (ulimit -f) or a folder removed meanwhile may be the cause; check them or write elsewhere")
+    return error(f"cannot write {label(path, name)}: {what} while writing it; nothing was left under that name. "
+                 f"Why: {why}.")
 
 
 def _kept_path(path) -> pathlib.Path:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._destinations import WriteLock, publish, temporary_path
+from .._destinations import WriteLock, publish, temporary_path, write_failure
 from ..errors import BrainnetError
 from ..simulation.cf import without_coordinate_fill
 from ..simulation.output import check_netcdf_destination, netcdf_attr_problem
@@ -213,6 +213,11 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
             sink.set_attrs(_stamped({**sink.attrs, "wall_time_s": round(wall, 3), **(attrs or {})}, path))
             sink.close()
             publish(tmp, path, overwrite=overwrite, error=BrainnetError)
+        except (RuntimeError, OSError) as err:  # a full disk: HDF5 says 'NetCDF: HDF error', after the run
+            failure = write_failure(err, path)  # the free space measured before the temporary file goes
+            if failure is None:
+                raise
+            raise failure from err
         finally:
             sink.close()
             with contextlib.suppress(FileNotFoundError):

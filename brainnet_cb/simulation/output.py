@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._destinations import ZARR_SUFFIXES, WriteLock, check_destination, label, publish, suffix_problem, temporary_path
+from .._destinations import (
+    ZARR_SUFFIXES,
+    WriteLock,
+    check_destination,
+    label,
+    publish,
+    suffix_problem,
+    temporary_path,
+    write_failure,
+)
 from .._types import PathLike
 from ..errors import BrainnetError
 from .cf import stamp, without_coordinate_fill
@@ -251,8 +260,10 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
         NetCDF one (``x.txt``, ``x.png``, ``x.zarr``: the message names the
         accepted ones), ``path`` exists and ``overwrite`` is False,
         its folder does not exist or is not writable, it is a symbolic link,
-        another run writes it, or NetCDF cannot hold an attribute or variable
-        of ``ds`` (nothing is left at ``path`` then). Attributes and variable
+        another run writes it, NetCDF cannot hold an attribute or variable
+        of ``ds``, or the file system refuses the data (a full disk, a quota,
+        a file-size limit, which HDF5 reports as ``NetCDF: HDF error``: the
+        message gives the free space) (nothing is left at ``path`` then). Attributes and variable
         types are checked before anything is written
         (:func:`check_netcdf_attrs`): the message names each attribute (of the
         Dataset, a coordinate or a variable) and its fix, e.g. ``json.dumps``
@@ -279,6 +290,11 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
                     f"cannot write {str(path)!r} as NetCDF: {err} (NetCDF attributes are strings, numbers or "
                     "arrays of them: json.dumps a dict, drop a None; variables hold numbers, strings or times)."
                 ) from err
+            except (RuntimeError, OSError) as err:  # a full disk: HDF5 says 'NetCDF: HDF error'
+                failure = write_failure(err, path)
+                if failure is None:
+                    raise
+                raise failure from err
             return publish(tmp, path, overwrite=overwrite, error=BrainnetError)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -1,0 +1,85 @@
+"""A NetCDF result that cannot be written (a full disk, a quota, a file-size limit) is named, with the free space.
+
+HDF5 reports a full disk as ``RuntimeError('NetCDF: HDF error')``, which said
+neither which file nor why (``brainnet-cb run`` printed a traceback after the
+whole run). ``bn.write_netcdf`` and the command's streamed file now raise a
+BrainnetError naming the file, the free space of its file system and the
+likely cause; the partly written temporary file is removed, so nothing is
+left under the name.
+"""
+
+import re
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import _destinations
+from brainnet_cb.cli import run_output
+from brainnet_cb.simulation.spec import Simulation
+
+
+def test_a_netcdf_file_the_system_refuses_to_grow_is_named_and_nothing_is_left(tmp_path):
+    resource = pytest.importorskip("resource")
+    import signal
+
+    path = tmp_path / "big.nc"
+    ds = xr.Dataset({"x": ("t", np.arange(1_000_000.0))})
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, limit[1]))  # writes beyond 200 kB fail (EFBIG), as on a
+    try:                                                             # full disk
+        with pytest.raises(bn.BrainnetError) as err:
+            bn.write_netcdf(ds, path)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert re.fullmatch(
+        rf"cannot write '{re.escape(str(path))}': NetCDF failed with 'NetCDF: HDF error' while writing it; nothing "
+        rf"was left under that name\. Why: the file system of '{re.escape(str(tmp_path))}' has [0-9.]+ [GM]iB free"
+        r"(, so a disk quota, a file-size limit \(ulimit -f\) or a folder removed meanwhile may be the cause; check "
+        r"them or write elsewhere|: the disk is full \(or your quota is used up\); free some space or write to "
+        r"another disk)\.", str(err.value)), str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _spec():
+    conn = bn.Connectome([[0.0, 1.0], [1.0, 0.0]], [[0.0, 30.0], [30.0, 0.0]])
+    return Simulation(bn.CoombesByrne(), conn, duration=50.0, dt=0.1, coupling=bn.Linear(G=0.5), key=3)
+
+
+def _failing_append(monkeypatch, error):
+    """The streamed file's first chunk fails with ``error``; the file system has 1.5 MiB free."""
+    def failing(self, chunk, done, total, t_ms):
+        raise error
+
+    monkeypatch.setattr(run_output.NetCDFSink, "append", failing)
+    monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 1536 * 1024})())
+
+
+def test_the_commands_streamed_file_on_a_full_disk_says_the_disk_is_full(tmp_path, monkeypatch, capsys):
+    _failing_append(monkeypatch, RuntimeError("NetCDF: HDF error"))  # what HDF5 raises on a full disk
+    path = tmp_path / "run.nc"
+    with pytest.raises(bn.BrainnetError) as err:
+        run_output.run_to_netcdf(_spec(), path)
+    assert str(err.value) == (
+        f"cannot write '{path}': NetCDF failed with 'NetCDF: HDF error' while writing it; nothing was left under "
+        f"that name. Why: the file system of '{tmp_path}' has 1.5 MiB free: the disk is full (or your quota is used "
+        "up); free some space or write to another disk.")
+    assert list(tmp_path.iterdir()) == []  # the partial temporary file and the lock are gone
+
+
+def test_a_quota_refusal_is_named_too_and_other_errors_pass_unchanged(tmp_path, monkeypatch):
+    import errno
+
+    path = tmp_path / "run.nc"
+    _failing_append(monkeypatch, OSError(errno.EDQUOT, "Disk quota exceeded"))
+    with pytest.raises(bn.BrainnetError, match=r"^cannot write '.*run\.nc': the system refused it \(Disk quota "
+                                               r"exceeded\) while writing it; nothing was left under that name\. Why: "
+                                               r"the file system of '.*' has 1\.5 MiB free: the disk is full"):
+        run_output.run_to_netcdf(_spec(), path)
+    _failing_append(monkeypatch, RuntimeError("a bug"))
+    with pytest.raises(RuntimeError, match="^a bug$"):
+        run_output.run_to_netcdf(_spec(), path)
+    assert list(tmp_path.iterdir()) == []
