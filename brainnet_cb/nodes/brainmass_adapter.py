@@ -197,7 +197,10 @@ def brainstate_node_model(
     if not callable(derivative):
         raise ModelError(
             f"{type(template).__name__} has no derivative(state, t, *inputs) method; "
-            "brainstate_node_model needs the module's vector field."
+            "brainstate_node_model needs the module's vector field. Add one that takes the tuple of hidden-state "
+            "values (in the order init_state allocates them) and one argument per input, and returns a tuple of "
+            "one derivative per state, each in the state's unit per time (as brainmass's nodes do); update may "
+            "then step with it."
         )
     args = list(inspect.signature(derivative).parameters.values())
     if len(args) < 2 or any(a.kind in (a.VAR_POSITIONAL, a.VAR_KEYWORD) for a in args):

@@ -172,3 +172,24 @@ def test_coombes_byrne_step_noise_is_reproducible_with_brainstate_random_seed():
             return np.asarray(brainstate.transform.for_loop(lambda i: node.update(), jnp.arange(20)))
 
     assert np.array_equal(run(0), run(0)) and not np.array_equal(run(0), run(1))
+
+
+def test_a_module_without_derivative_is_told_what_derivative_to_add():
+    class EulerOnly(brainstate.nn.Dynamics):  # steps itself in update, the brainpy habit
+        def __init__(self, in_size, tau=10.0):
+            super().__init__(in_size)
+            self.tau = brainstate.nn.Param.init(tau, self.varshape)
+
+        def init_state(self, batch_size=None, **kwargs):
+            self.x = brainstate.HiddenState(jnp.zeros(self.varshape))
+
+        def update(self, inp=0.0):
+            self.x.value = self.x.value + brainstate.environ.get_dt() * (inp - self.x.value) / self.tau.value()
+            return self.x.value
+
+    with pytest.raises(ModelError, match=re.escape(
+            "EulerOnly has no derivative(state, t, *inputs) method; brainstate_node_model needs the module's vector "
+            "field. Add one that takes the tuple of hidden-state values (in the order init_state allocates them) "
+            "and one argument per input, and returns a tuple of one derivative per state, each in the state's unit "
+            "per time (as brainmass's nodes do); update may then step with it.")):
+        brainstate_node_model(EulerOnly)
