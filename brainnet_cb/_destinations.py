@@ -42,8 +42,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "stale_temporaries", "write_failure", "label", "as_path", "suffix_problem",
-           "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
+           "temporary_path", "stale_temporaries", "write_failure", "missing_folder", "label", "as_path",
+           "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -148,6 +148,19 @@ def _locked_message(path, name, pid, overwrite_hint="overwrite=True") -> str:
             f"choose another path. {overwrite_hint} never replaces an output that a run is still writing.")
 
 
+def missing_folder(what, parent) -> str:
+    """Why ``what`` cannot be written in ``parent``, which is no folder: it does not exist, or it (or a folder
+    above it) is a file, which "create it first" would not get past."""
+    parent = pathlib.Path(parent)
+    for above in (parent, *parent.parents):
+        if above.is_dir():
+            break
+        if above.exists() or above.is_symlink():
+            return (f"cannot write {what}: {str(above)!r} is a file, not a folder; choose a path in a folder (or "
+                    "move that file).")
+    return f"cannot write {what}: the folder {str(parent)!r} does not exist; create it first or choose another path."
+
+
 def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, refuse_existing=None,
                       existing_ok=False, overwrite_hint="overwrite=True") -> pathlib.Path:
     """Check that a run may write ``path``; raise ``error`` naming the problem and its fix.
@@ -193,8 +206,7 @@ def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, 
                     f"(it would replace the link, not {target!r}). Pass the real path, or remove the link.")
     parent = p.parent
     if not parent.is_dir():
-        raise error(f"cannot write {what}: the folder {str(parent)!r} does not exist; create it first or "
-                    "choose another path.")
+        raise error(missing_folder(what, parent))
     if not os.access(parent, os.W_OK | os.X_OK):
         raise error(f"cannot write {what}: this user may not write in the folder {str(parent)!r} (read-only); "
                     "choose a writable folder or change its permissions.")
