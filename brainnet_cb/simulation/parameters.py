@@ -75,6 +75,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -84,7 +85,7 @@ from ..coupling import Linear
 from ..delays import build_delay_table, compute_lags
 from ..errors import SweepError
 from ..noise import Additive
-from ..units import brainunit_module, to_mm_per_ms
+from ..units import brainunit_module, is_quantity, to_mm_per_ms
 from .parameter_kinds import BATCH, COUPLING_RANGES, GRID, KINDS, NO_BOUNDS, NOISE_PREFIX, SCALE_SUFFIX, Parameter
 from .parameter_values import aligned_rows, check_repeats, noise_states, without_units
 from .validation import seed_keys
@@ -220,11 +221,24 @@ class ParameterBook:
         if self.scale_field(name) is not None:
             hits.append(Parameter(name, "heterogeneity", self.scale_field(name), NO_BOUNDS, per_region=False))
         if not hits:
-            raise error(message.format(name=name, choices=self.choices()))
+            raise error(message.format(name=name, choices=self.choices()) + self._module_constant_hint(name))
         if len(hits) > 1:
             raise error(f"{name!r} names both a {hits[0].kind} and a {hits[1].kind} parameter "
                         f"({hits[0].location} and {hits[1].location}); rename one of them.")
         return hits[0]
+
+    def _module_constant_hint(self, name) -> str:
+        """For a model made by ``brainstate_node_model``: ``name`` is a plain attribute of its module, kept as a
+        constant (no field), and how to make it a parameter; else ``""``."""
+        module = getattr(type(self.model), "module", None)
+        value = getattr(module, "__dict__", {}).get(name) if isinstance(name, str) else None
+        numbers = (int, float, np.ndarray, np.number, jax.Array)
+        if not (isinstance(value, numbers) or is_quantity(value)) or isinstance(value, bool):
+            return ""  # not a plain number or array of the module (a Param renamed, a state, a submodule)
+        owner = type(module).__name__
+        return (f" {name!r} is a plain attribute of the module {owner}, which brainstate_node_model keeps as a "
+                f"constant; make it a brainstate.nn.Param in {owner} (self.{name} = "
+                f"brainstate.nn.Param.init({name}, self.varshape)) to batch, sweep or fit it.")
 
     def coordinate_attrs(self, name, verb: str) -> dict:
         """CF attributes of the coordinate holding the values of ``name`` in a batch or sweep.

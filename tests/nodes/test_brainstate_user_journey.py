@@ -134,7 +134,11 @@ def test_a_module_whose_parameters_are_plain_attributes_runs_with_them_as_consta
         V = V + dt * (-65.0 - V + G * W @ past) / 5.0
         out.append(V)
     np.testing.assert_allclose(ds.V.values, np.array(out), rtol=0, atol=1e-12)
-    with pytest.raises(SimulationError, match=re.escape("cannot batch over 'tau'; choose parameters of Leaky []")):
+    with pytest.raises(SimulationError, match=re.escape(
+            "cannot batch over 'tau'; choose parameters of Leaky [], of Linear ['G'], 'speed', 'seed', or "
+            "'noise_<state>' with a state of ['V'] (e.g. 'noise_V'). 'tau' is a plain attribute of the module Leaky, "
+            "which brainstate_node_model keeps as a constant; make it a brainstate.nn.Param in Leaky (self.tau = "
+            "brainstate.nn.Param.init(tau, self.varshape)) to batch, sweep or fit it.")):
         bn.simulate_batch(model(), PAIR, duration=1.0, batch={"tau": [1.0, 2.0]})
 
 
