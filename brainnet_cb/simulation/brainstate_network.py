@@ -108,6 +108,12 @@ class NetworkModule(brainstate.nn.Dynamics):
     over a function that sets the parameters, calls :meth:`init_state` and
     steps, or use :func:`brainnet_cb.simulate_batch`.
 
+    The noise comes from ``key`` alone (not from :mod:`brainstate.random`),
+    fixed when the module is built: a restart repeats the same realisation,
+    bit for bit. For another one, build the module with another ``key`` (a
+    trial loop: one module per key, or ``bn.simulate_batch(...,
+    batch={"seed": [...]})``).
+
     Examples
     --------
     >>> import brainstate, jax.numpy as jnp, brainnet_cb as bn

@@ -197,3 +197,19 @@ def test_a_module_without_derivative_is_told_what_derivative_to_add():
             "and one argument per input, and returns a tuple of one derivative per state, each in the state's unit "
             "per time (as brainmass's nodes do); update may then step with it.")):
         brainstate_node_model(EulerOnly)
+
+
+def test_a_network_module_restart_repeats_its_noise_and_another_key_does_not():
+    """As documented (NetworkModule, docs/nodes.md): the key is fixed when the module is built."""
+    def trials(key, n):
+        net = bn.NetworkModule(bn.CoombesByrne(), PAIR, noise=bn.Additive(v=0.1), key=key)
+        out = []
+        for _ in range(n):
+            brainstate.random.seed(len(out))  # brainstate's generator is not read
+            brainstate.nn.init_all_states(net)
+            out.append(np.asarray(brainstate.transform.for_loop(lambda i: net.update(), jnp.arange(30))))
+        return out
+
+    first, again = trials(3, 2)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, trials(4, 1)[0])
