@@ -3,6 +3,7 @@
 
 from ..data.io import (
     Parcellation,
+    PlaceholderCentresWarning,
     read_connectome,
     read_graphml,
     read_label_table,
@@ -24,6 +25,7 @@ __all__ = [
     "read_connectome",
     "read_tvb",
     "write_tvb",
+    "PlaceholderCentresWarning",
     "read_npz",
     "write_npz",
     "read_matrix",

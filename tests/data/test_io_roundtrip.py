@@ -56,6 +56,49 @@ def test_tvb_folder_layout_and_centers_spelling(conn, tmp_path):
         bio.read_connectome(tmp_path / "folder")  # centres.txt was read, centers.txt ignored
 
 
+def test_tvb_zip_without_centres_has_placeholders_tvb_opens_and_reads_back_no_centres(tmp_path):
+    """hcp80 has no centres; TVB's reader (Connectivity._read) takes columns 1-3 of centres.txt, so labels alone
+    failed there ("Could not read from centres.txt"). The placeholders are 0 0 0, marked in info.txt, announced by a
+    warning at write time, and read back as None; the zip opens in tvb-library 2.10.0 (weights bit for bit)."""
+    import zipfile
+
+    conn = bn.load_empirical("hcp80").connectome
+    assert conn.centres is None
+    with pytest.warns(bio.PlaceholderCentresWarning, match=r"^'hcp80 \(HCP group SC, .*\)' has no region centres, "
+                      r"which TVB requires: h80\.zip's centres\.txt holds 0 0 0 placeholders, so that TVB opens it, "
+                      r"but whatever uses region positions there \(region-level EEG/MEG projections, 3-D views\) is "
+                      r"meaningless; bn\.io\.read_tvb reads them back as no centres\. For real ones, write "
+                      r"conn\.replace\(centres=\.\.\.\) \(x y z per region, mm\)\.$"):
+        path = bio.write_tvb(conn, tmp_path / "h80.zip")
+    with zipfile.ZipFile(path) as z:
+        centres = z.read("centres.txt").decode()
+    assert centres.splitlines()[:2] == ["Precentral_L 0.0 0.0 0.0", "Precentral_R 0.0 0.0 0.0"]
+    xyz = np.loadtxt(centres.splitlines(), usecols=(1, 2, 3))  # as TVB's reader parses it
+    np.testing.assert_array_equal(xyz, np.zeros((80, 3)))
+    back = bio.read_tvb(path, name=conn.name)
+    assert back == conn and back.centres is None and back.labels == conn.labels
+    np.testing.assert_array_equal(back.weights, conn.weights)
+    np.testing.assert_array_equal(back.lengths, conn.lengths)
+
+
+def test_tvb_placeholder_marker_reads_none_only_for_all_zero_centres(tmp_path):
+    """Centres filled into a placeholder zip are read (the marker does not hide them); 0 0 0 centres of a zip that
+    write_tvb did not mark (another tool's) are the file's, read as they are."""
+    import zipfile
+
+    conn = bn.Connectome([[0, 1], [2, 0]], [[0, 30], [30, 0]], labels=["a", "b"], name="two")
+    with pytest.warns(bio.PlaceholderCentresWarning):
+        path = bio.write_tvb(conn, tmp_path / "two.zip")
+    with zipfile.ZipFile(path) as z:
+        members = {m: z.read(m).decode() for m in z.namelist()}
+    for info, centres, expect in ((members["info.txt"], "a 0.0 0.0 0.0\nb 1.5 0.0 -2.0\n", [[0, 0, 0], [1.5, 0, -2]]),
+                                  ("", members["centres.txt"], [[0, 0, 0], [0, 0, 0]])):
+        with zipfile.ZipFile(tmp_path / "edited.zip", "w") as z:
+            for m, text in {**members, "info.txt": info, "centres.txt": centres}.items():
+                z.writestr(m, text)
+        np.testing.assert_array_equal(bio.read_tvb(tmp_path / "edited.zip").centres, expect)
+
+
 def test_npz_round_trip(conn, tmp_path):
     path = bio.write_npz(conn, tmp_path / "toy.npz")
     back = bio.read_connectome(path)
@@ -147,7 +190,8 @@ def test_tvb_labels_of_a_folder_without_labels_are_none(tmp_path):
     from brainnet_cb.data.io.tvb import read_tvb_labels
 
     conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["a", "b"])
-    bn.io.write_tvb(conn, tmp_path / "two.zip")
+    with pytest.warns(bio.PlaceholderCentresWarning):
+        bn.io.write_tvb(conn, tmp_path / "two.zip")
     assert read_tvb_labels(tmp_path / "two.zip") == ("a", "b")
     (tmp_path / "bare").mkdir()
     (tmp_path / "bare" / "weights.txt").write_text("0 1\n1 0\n")

@@ -29,7 +29,7 @@ from ..._lazy import lazy_getattr
 from ...errors import ConnectomeError
 from ..arrays import read_matrix, read_npz, write_npz
 from ..files import existing_path
-from .tvb import read_tvb, write_tvb
+from .tvb import PlaceholderCentresWarning, read_tvb, write_tvb
 
 if TYPE_CHECKING:  # for type checkers, IDEs and the API docs
     from .graphml import read_graphml, write_graphml
@@ -55,6 +55,7 @@ __all__ = [
     "read_connectome",
     "read_tvb",
     "write_tvb",
+    "PlaceholderCentresWarning",
     "read_npz",
     "write_npz",
     "read_matrix",

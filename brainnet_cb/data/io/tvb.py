@@ -8,16 +8,23 @@ Files (each may also be ``.bz2``-compressed, and may sit in one sub-folder):
 
 Orientation: TVB's coupling sums ``weights[i, j] * x_j`` over the source ``j``,
 so its matrices are ``[target, source]`` like ours; nothing is transposed.
+
+Centres: TVB opens a connectivity only with ``label x y z`` lines. For a
+connectome without centres, :func:`write_tvb` writes ``0 0 0`` placeholders
+(with a :class:`PlaceholderCentresWarning`) and says so in ``info.txt``;
+:func:`read_tvb` then reads no centres.
 """
 
 from __future__ import annotations
 
 import bz2
 import pathlib
+import warnings
 import zipfile
 
 import numpy as np
 
+from ..._checks import caller_stacklevel
 from ..._safe_read import DAMAGE_ERRORS, damage
 from ..._types import PathLike
 from ...connectome import Connectome
@@ -32,7 +39,22 @@ from ..files import (
     split_rows,
 )
 
-__all__ = ["read_tvb", "read_tvb_labels", "write_tvb"]
+__all__ = ["PlaceholderCentresWarning", "read_tvb", "read_tvb_labels", "write_tvb"]
+
+
+class PlaceholderCentresWarning(UserWarning):
+    """:func:`write_tvb` of a connectome without centres wrote ``0 0 0`` placeholders in ``centres.txt``.
+
+    TVB refuses a connectivity without centres, so the zip holds placeholders:
+    TVB opens it, but what uses region positions there (region-level EEG/MEG
+    projections, 3-D views) is meaningless. :func:`read_tvb` reads the
+    placeholders back as no centres. Pass real centres (mm) with
+    ``conn.replace(centres=...)`` before writing.
+    """
+
+
+#: The line of info.txt that marks centres.txt's 0 0 0 lines as placeholders (read_tvb reads them as None).
+_PLACEHOLDER_LINE = 'centres = "unknown: centres.txt holds 0 0 0 placeholders, which TVB requires"'
 
 _FILES = {
     "weights": ("weights.txt",),
@@ -203,7 +225,10 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
         ``weights[target, source]`` (TVB's own orientation), lengths in mm,
         labels and centres (mm) from ``centres.txt``, and cortical,
         hemispheres, areas (mm^2) and orientations when present. Nothing is
-        cleaned: the values are the file's.
+        cleaned: the values are the file's. Centres are ``None`` where the
+        file has none, and where they are the ``0 0 0`` placeholders that
+        :func:`write_tvb` writes for unknown centres (its ``info.txt`` says
+        so; centres edited into such a file are read).
 
     Raises
     ------
@@ -236,6 +261,8 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
     if found:
         labels, centres = _centres(src, found, n)
         named[found] = labels
+        if centres is not None and not centres.any() and _placeholders(src):
+            centres = None  # write_tvb's placeholders for unknown centres, not positions
     labels = _one_order(src, named) if labels is None else _one_order(src, named, found)
     extra = {}
     for field, kind in (("cortical", None), ("hemispheres", None), ("areas", None), ("orientations", 3)):
@@ -248,6 +275,11 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
         return Connectome(w, lengths, labels, centres, name, **extra)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None
+
+
+def _placeholders(src) -> bool:
+    """Whether ``info.txt`` says that the centres are :func:`write_tvb`'s placeholders."""
+    return "info.txt" in src.members and _PLACEHOLDER_LINE in src.text("info.txt").splitlines()
 
 
 def read_tvb_labels(path: PathLike) -> tuple:
@@ -265,10 +297,15 @@ def write_tvb(conn: Connectome, path: PathLike, *, overwrite: bool = False) -> p
     """Write ``conn`` as a TVB connectivity zip; :func:`read_tvb` reads it back equal.
 
     Matrices are written ``[target, source]`` with shortest round-trip decimals
-    (exact). ``centres.txt`` holds ``label x y z`` lines, or labels alone when
-    the centres are unknown (TVB itself requires centres). Labels must not
-    contain whitespace. The file is written atomically; an existing file is
-    replaced only with ``overwrite=True``.
+    (exact). ``centres.txt`` holds ``label x y z`` lines (mm). TVB opens a
+    connectivity only with centres, so a connectome without them (e.g.
+    ``bn.load_empirical("hcp80").connectome``) gets ``0 0 0`` placeholders,
+    marked as such in ``info.txt``, and a :class:`PlaceholderCentresWarning`:
+    TVB opens the zip (what uses positions there is meaningless), and
+    :func:`read_tvb` reads the centres back as ``None``. Pass real ones with
+    ``conn.replace(centres=...)``. Labels must not contain whitespace. The
+    file is written atomically; an existing file is replaced only with
+    ``overwrite=True``.
     """
     if not isinstance(conn, Connectome):
         raise ConnectomeError(f"write_tvb needs a Connectome; got {type(conn).__name__}.")
@@ -285,7 +322,8 @@ def write_tvb(conn: Connectome, path: PathLike, *, overwrite: bool = False) -> p
                     "orientation = \"weights[target, source]\"\n",
     }
     if conn.centres is None:
-        files["centres.txt"] = "".join(f"{x}\n" for x in conn.labels)
+        files["centres.txt"] = "".join(f"{x} 0.0 0.0 0.0\n" for x in conn.labels)
+        files["info.txt"] += _PLACEHOLDER_LINE + "\n"
     else:
         files["centres.txt"] = "".join(
             f"{x} {' '.join(repr(float(c)) for c in xyz)}\n" for x, xyz in zip(conn.labels, conn.centres)
@@ -304,4 +342,11 @@ def write_tvb(conn: Connectome, path: PathLike, *, overwrite: bool = False) -> p
             for member, text in files.items():
                 z.writestr(member, text)
 
-    return atomic_write(path, write, overwrite)
+    written = atomic_write(path, write, overwrite)
+    if conn.centres is None:
+        warnings.warn(PlaceholderCentresWarning(
+            f"{conn.name!r} has no region centres, which TVB requires: {written.name}'s centres.txt holds 0 0 0 "
+            "placeholders, so that TVB opens it, but whatever uses region positions there (region-level EEG/MEG "
+            "projections, 3-D views) is meaningless; bn.io.read_tvb reads them back as no centres. For real ones, "
+            "write conn.replace(centres=...) (x y z per region, mm)."), stacklevel=caller_stacklevel())
+    return written
