@@ -149,16 +149,17 @@ def _locked_message(path, name, pid, overwrite_hint="overwrite=True") -> str:
 
 
 def missing_folder(what, parent) -> str:
-    """Why ``what`` cannot be written in ``parent``, which is no folder: it does not exist, or it (or a folder
-    above it) is a file, which "create it first" would not get past."""
+    """Why ``what`` cannot be written in ``parent``, which is no folder (without the full stop that ends the
+    message): it does not exist, or it (or a folder above it) is a file, which "create it first" would not get
+    past."""
     parent = pathlib.Path(parent)
     for above in (parent, *parent.parents):
         if above.is_dir():
             break
         if above.exists() or above.is_symlink():
             return (f"cannot write {what}: {str(above)!r} is a file, not a folder; choose a path in a folder (or "
-                    "move that file).")
-    return f"cannot write {what}: the folder {str(parent)!r} does not exist; create it first or choose another path."
+                    "move that file)")
+    return f"cannot write {what}: the folder {str(parent)!r} does not exist; create it first or choose another path"
 
 
 def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, refuse_existing=None,
@@ -206,7 +207,7 @@ def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, 
                     f"(it would replace the link, not {target!r}). Pass the real path, or remove the link.")
     parent = p.parent
     if not parent.is_dir():
-        raise error(missing_folder(what, parent))
+        raise error(f"{missing_folder(what, parent)}.")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise error(f"cannot write {what}: this user may not write in the folder {str(parent)!r} (read-only); "
                     "choose a writable folder or change its permissions.")

@@ -129,7 +129,7 @@ def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
         if p.exists() and not overwrite:
             raise BrainnetError(f"{p} exists; pass --overwrite to replace it, or choose another --out.")
         if not p.parent.is_dir():
-            raise BrainnetError(missing_folder(p, p.parent))
+            raise BrainnetError(f"{missing_folder(p, p.parent)}.")
         # before the run: read-only folder, symbolic link, another run writing
         check_destination(p, overwrite=True, overwrite_hint="--overwrite")
 
