@@ -15,7 +15,9 @@ Conventions: a bare ``brainnet-cb`` prints the help; ``--version``; a progress
 bar only when stderr is a terminal (``--progress`` forces it, ``--quiet``
 hides it); an error (bad configuration, input or arguments) is one line on
 stderr, ``brainnet-cb: error: ...``, with exit status 2 and no traceback;
-warnings are one line each, ``brainnet-cb: warning: ...``.
+warnings are one line each, ``brainnet-cb: warning: ...``. Stopped by Ctrl-C
+(status 130) or by SIGTERM (a job's time limit, ``kill``, ``docker stop``:
+status 143), the command first removes its partly written output.
 
 Configuration keys, their ranges and the Python API they map onto are in
 :mod:`brainnet_cb.cli.config` (and ``docs/cli.md``).
@@ -24,8 +26,10 @@ Configuration keys, their ranges and the Python API they map onto are in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
+import signal
 import sys
 import warnings
 
@@ -286,6 +290,35 @@ def _parse(top, argv):
     return args
 
 
+class Terminated(BaseException):
+    """SIGTERM reached the command (a job's time limit, ``kill``, ``docker stop``, a cluster's pre-emption).
+
+    Raised where Python next runs (between two compiled chunks), so that the clean-up of an interrupted run
+    happens as on Ctrl-C: the partly written temporary file is deleted and the output's lock released, where
+    Python's default for SIGTERM ends the process at once and leaves both behind. A BaseException, as
+    KeyboardInterrupt, so that no ``except Exception`` takes it for an error of the run.
+    """
+
+
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """While the block runs, SIGTERM raises :class:`Terminated` (once: a second SIGTERM is ignored, so that
+    the clean-up it starts is not cut short; ``kill -9`` still ends the process)."""
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: Python's default stays
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``brainnet-cb`` command; returns the exit status.
 
@@ -310,7 +343,8 @@ def main(argv=None) -> int:
         from .cache import compilation_cache  # noqa: PLC0415
 
         compilation_cache()
-    with warnings.catch_warnings():
+    # the console script's own process only: a Python caller's signal handlers are left alone
+    with warnings.catch_warnings(), (_terminate_cleanly() if own_process else contextlib.nullcontext()):
         warnings.showwarning = _show_warning
         try:
             status = args.func(args)
@@ -326,6 +360,9 @@ def main(argv=None) -> int:
         except KeyboardInterrupt:  # pragma: no cover - interactive
             print("brainnet-cb: interrupted", file=sys.stderr)
             return 130
+        except Terminated:
+            print("brainnet-cb: terminated (SIGTERM)", file=sys.stderr)
+            return 143  # 128 + SIGTERM, as the shell reports a process that SIGTERM ended
 
 
 def _silence_stdout():
