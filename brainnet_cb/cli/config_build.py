@@ -97,6 +97,9 @@ def _read_connectome(section, base):
         raise ConfigError("connectome.file and connectome.weights are both set; give one of them.")
     if not (section.file or section.weights):
         return _bundled(section)
+    if not section.clean:
+        key = "weights" if section.weights else "file"
+        _refuse_clean(f"connectome.{key} = {getattr(section, key)!r} is read as it is, self-connections included")
     from ..data import io  # noqa: PLC0415 - the readers of every format load nibabel, networkx, scipy.io
     from ..data.arrays import MATRIX_SUFFIXES  # noqa: PLC0415
     from ..data.files import MissingLengthsError  # noqa: PLC0415
@@ -140,6 +143,9 @@ def _bundled(section: ConnectomeSection):
                           f"matrix only, and neither connectome.weights nor connectome.file is set (the atlas "
                           f"{section.atlas!r} has its own). Set connectome.weights to the weights file, or "
                           f"remove {' and '.join(beside)}.")
+    if section.atlas in ("hcp", "hcp80") and not section.clean:
+        _refuse_clean(f"connectome.atlas = {json.dumps(section.atlas)} is read as it is and has no "
+                      "self-connections to keep")
     if section.atlas == "hcp":
         from ..data.empirical import hcp_connectome  # noqa: PLC0415
 
@@ -150,7 +156,15 @@ def _bundled(section: ConnectomeSection):
         return load_empirical("hcp80").connectome
     from ..data.atlases import load_atlas  # noqa: PLC0415
 
-    return load_atlas(section.atlas)
+    return load_atlas(section.atlas, clean=section.clean)
+
+
+def _refuse_clean(why):
+    """``connectome.clean = false`` where no cleaning is done (a file, the HCP connectomes), refused saying ``why``."""
+    from ..data.atlases import list_atlases  # noqa: PLC0415
+
+    raise ConfigError(f"connectome.clean = false keeps the self-connections of a bundled TVB atlas "
+                      f"({', '.join(list_atlases())}); {why}. Remove connectome.clean.")
 
 
 def _check_bold_variable(cfg: RunConfig, cls) -> None:

