@@ -92,6 +92,15 @@ def _as_noise(noise, name):
         noise = numbers_as_array(noise)
     if isinstance(noise, (np.ndarray, np.number, jax.Array)) and np.asarray(noise).dtype.kind in "iuf":
         return WhiteNoise(noise)  # one amplitude per unit, as WhiteNoise(array) takes it
+    if isinstance(noise, brainstate.nn.Module):  # brainmass.OUProcess, GaussianNoise, ...: the reference takes them
+        kind = f"{type(noise).__module__.split('.')[0]}.{type(noise).__name__}"
+        port = name.replace("noise_", "") + "_inp"
+        raise NoiseError(
+            f"{name} got the noise module {kind}; CoombesByrneStep's {name} is white noise added to the state as "
+            f"an SDE increment sigma * sqrt(dt) * xi ({name}=0.05 or bn.WhiteNoise(0.05)). To add the module's "
+            f"output to the input each step, as the reference implementation does with it, pass it to update: "
+            f"node.update({port}=noise()) (after brainstate.nn.init_all_states(noise))."
+        )
     raise NoiseError(
         f"{name} must be None, a float amplitude or bn.WhiteNoise(sigma) (or a list or array of amplitudes, one "
         f"per unit); got {noise!r}."

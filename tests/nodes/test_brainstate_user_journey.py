@@ -214,3 +214,34 @@ def test_a_network_module_restart_repeats_its_noise_and_another_key_does_not():
     first, again = trials(3, 2)
     assert np.array_equal(first, again)
     assert not np.array_equal(first, trials(4, 1)[0])
+
+
+def test_a_noise_module_is_refused_with_the_update_call_that_equals_the_reference():
+    """brainmass's CoombesByrneStep takes noise_v=brainmass.OUProcess(...) and adds its output to v_inp; ours
+    refused it with the module's 20-line repr. The call the message gives equals the reference (to 1 ulp)."""
+    class Drive(brainstate.nn.Dynamics):
+        def update(self):
+            return 0.0
+
+    with pytest.raises(bn.NoiseError, match=re.escape(
+            "noise_v got the noise module test_brainstate_user_journey.Drive; CoombesByrneStep's noise_v is white "
+            "noise added to the state as an SDE increment sigma * sqrt(dt) * xi (noise_v=0.05 or "
+            "bn.WhiteNoise(0.05)). To add the module's output to the input each step, as the reference "
+            "implementation does with it, pass it to update: node.update(v_inp=noise()) (after "
+            "brainstate.nn.init_all_states(noise)).")):
+        bn.CoombesByrneStep(1, noise_v=Drive(1))
+    brainmass = pytest.importorskip("brainmass")
+
+    def run(ours):
+        brainstate.random.seed(0)
+        noise = brainmass.OUProcess(2, sigma=0.1, tau=10.0 * u.ms)
+        node = bn.CoombesByrneStep(2) if ours else brainmass.CoombesByrneStep(2, noise_v=noise)
+        brainstate.nn.init_all_states(node)
+        brainstate.nn.init_all_states(noise)
+        with brainstate.environ.context(dt=0.1 * u.ms):
+            step = (lambda i: node.update(v_inp=noise())) if ours else (lambda i: node.update())
+            return np.asarray(u.get_mantissa(brainstate.transform.for_loop(step, jnp.arange(20))))
+
+    reference, ours = run(False), run(True)
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-15)  # exp_euler with an input: to the last bit
+    assert np.ptp(ours[:, 0] - ours[:, 1]) > 1e-4  # noisy, one draw per unit
