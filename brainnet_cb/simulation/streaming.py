@@ -49,6 +49,7 @@ optional dependency: ``pip install brainnet-cb[stream]``.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import shutil
@@ -199,8 +200,9 @@ class ZarrSink(Sink):
         problem = suffix_problem(path, "zarr")  # the one check write_netcdf makes too (with "netcdf")
         if problem:
             raise SimulationError(f"out={os.fsdecode(path)!r} {problem}.")
+        refuse = None if self.resume else (_refuse_existing if self.overwrite else _refuse_existing_or_unfinished)
         return check_destination(path, name="out", overwrite=self.overwrite, error=SimulationError,
-                                 refuse_existing=None if self.resume else _refuse_existing, existing_ok=self.resume)
+                                 refuse_existing=refuse, existing_ok=self.resume)
 
     def close(self) -> None:
         """Release the store's lock (idempotent; :meth:`finish` does it too).
@@ -342,6 +344,31 @@ def _refuse_existing(path):
         return ("exists and is not a Zarr store; it is not deleted even with overwrite=True. Remove it yourself "
                 "or choose another path.")
     return None
+
+
+def unfinished_progress(path) -> str | None:
+    """The ``stream_progress`` of a store whose run was interrupted (``"50 of 84 chunks, t = 35000 ms"``), else None.
+
+    Read from the store's own attributes (``.zattrs``, Zarr v2), not through zarr: a finished store, one that
+    holds no chunk yet, or anything else gives None.
+    """
+    try:
+        attrs = json.loads((pathlib.Path(path) / ".zattrs").read_text())
+    except (OSError, ValueError):
+        return None
+    progress = attrs.get(PROGRESS_ATTR) if isinstance(attrs, dict) else None
+    return progress if isinstance(progress, str) else None
+
+
+def _refuse_existing_or_unfinished(path):
+    """:func:`_refuse_existing`, and without ``overwrite`` the store of an interrupted run: the plain "pass
+    overwrite=True" would have the user throw its finished chunks away where ``resume_from=`` continues them."""
+    reason = _refuse_existing(path)
+    if reason is None and (progress := unfinished_progress(path)) is not None:
+        reason = (f"holds the store of an interrupted run ({progress}); to continue that run, pass resume_from= "
+                  "with its checkpoint= file (and the same arguments), or overwrite=True to start again and replace "
+                  "it, or choose another path.")
+    return reason
 
 
 def _chunk_length(samples: int, sample_bytes: int) -> int:

@@ -86,8 +86,9 @@ def test_kill_9_mid_stream_leaves_a_store_that_never_claims_more_than_it_holds(t
     claimed = int(killed.attrs[PROGRESS_ATTR].split(" of ")[0])  # xarray may read either view's attrs
     assert claimed in (K - 1, K) and claimed * PER_CHUNK <= killed.sizes["time"] == K * PER_CHUNK
     np.testing.assert_array_equal(killed.r.values, full.r.values[: K * PER_CHUNK])
-    # the lock died with the process: the store is refused as existing, replaced with overwrite=True
-    with pytest.raises(bn.SimulationError, match=r"run\.zarr' already exists; pass overwrite=True"):
+    # the lock died with the process: the store is refused as an interrupted run's, replaced with overwrite=True
+    with pytest.raises(bn.SimulationError, match=r"run\.zarr' holds the store of an interrupted run \([0-9]+ of [0-9]+ "
+                                                 r"chunks, t = [0-9.]+ ms\); to continue that run, pass resume_from="):
         bn.simulate(bn.CoombesByrne(), pair(), out=path, **KW)
     again = bn.simulate(bn.CoombesByrne(), pair(), out=path, overwrite=True, **KW)
     xr.testing.assert_identical(unstamp(again.load()), full)
