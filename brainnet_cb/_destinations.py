@@ -341,13 +341,18 @@ def write_failure(err, path, name=None, error=BrainnetError):
     A failure to write is an OSError of a full disk, an exhausted quota or a file-size limit (``ENOSPC``,
     ``EDQUOT``, ``EFBIG``), or an error of the NetCDF library (``RuntimeError('NetCDF: HDF error')``, which is
     all HDF5 says of a full disk). Call it before the temporary file is removed: the message gives the free
-    space of the output's file system, and below :data:`FULL_DISK_BYTES` says the disk is full.
+    space of the output's file system, and below :data:`FULL_DISK_BYTES` says the disk is full. Any OSError or
+    NetCDF error once the output's folder is gone (a scratch space cleaned during the run) says so: HDF5 reports
+    it as ``Permission denied``.
     """
-    codes = {errno.ENOSPC, errno.EFBIG} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
+    path = pathlib.Path(path)
     netcdf = isinstance(err, (RuntimeError, OSError)) and "NetCDF:" in str(err)
+    if (netcdf or isinstance(err, OSError)) and not path.parent.is_dir():  # HDF5 says 'Permission denied'
+        return error(f"cannot write {label(path, name)}: its folder {str(path.parent)!r} was removed (or renamed) "
+                     "while the run was writing it, and the result with it. Run it again into a folder that stays.")
+    codes = {errno.ENOSPC, errno.EFBIG} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
     if not (netcdf or (isinstance(err, OSError) and err.errno in codes)):
         return None
-    path = pathlib.Path(path)
     what = f"NetCDF failed with {str(err)!r}" if netcdf else f"the system refused it ({err.strerror or err})"
     try:
         free = shutil.disk_usage(path.parent).free

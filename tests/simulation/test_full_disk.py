@@ -83,3 +83,25 @@ def test_a_quota_refusal_is_named_too_and_other_errors_pass_unchanged(tmp_path, 
     with pytest.raises(RuntimeError, match="^a bug$"):
         run_output.run_to_netcdf(_spec(), path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_removed_during_the_run_is_named(tmp_path, monkeypatch):
+    """A scratch folder cleaned while the command runs: HDF5 or the final rename failed with 'Permission denied'
+    or 'No such file or directory' on a hidden temporary name."""
+    import shutil
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    append = run_output.NetCDFSink.append
+
+    def append_after_cleaning(self, *args):
+        shutil.rmtree(scratch)  # the open file goes on; the final rename finds no folder
+        return append(self, *args)
+
+    monkeypatch.setattr(run_output.NetCDFSink, "append", append_after_cleaning)
+    with pytest.raises(bn.BrainnetError) as err:
+        run_output.run_to_netcdf(_spec(), scratch / "run.nc")
+    assert str(err.value) == (f"cannot write '{scratch}/run.nc': its folder '{scratch}' was removed (or renamed) "
+                              "while the run was writing it, and the result with it. Run it again into a folder "
+                              "that stays.")
+    assert list(tmp_path.iterdir()) == []
