@@ -176,6 +176,22 @@ def _name_unknown_fields(cls, names):
                     ", or a population of this model as bn.CoombesByrneStep(in_size=...)"
                     if cls.__name__ == "CoombesByrne" and cls.__module__.startswith("brainnet_cb.") else ""))
             raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{hint}; its fields are {list(names)}.")
+        if args and callable(getattr(cls, "dfun", None)):
+            _refuse_positional(cls, names, args)
         init(self, *args, **kwargs)
 
     cls.__init__ = __init__
+
+
+def _refuse_positional(cls, names, args):
+    """A node model takes its parameters by name: ``CoombesByrne(76)`` silently meant ``Delta=76`` (a brainstate
+    habit: ``Step(in_size)``)."""
+    spelled = ", ".join(f"{n}={a!r}" for n, a in zip(names, args))
+    count = f"{len(args)} positional argument{'s' if len(args) > 1 else ''}"
+    hint = ""
+    if len(args) == 1 and isinstance(args[0], (int, np.integer)) and not isinstance(args[0], bool):
+        hint = _IN_SIZE_HINT.format(name=cls.__name__, step=(
+            ", or a population of this model as bn.CoombesByrneStep(in_size=...)"
+            if cls.__name__ == "CoombesByrne" and cls.__module__.startswith("brainnet_cb.") else ""))
+    raise TypeError(f"{cls.__name__} takes its parameters by name, e.g. {cls.__name__}({spelled}); got "
+                    f"{count}{hint}.")

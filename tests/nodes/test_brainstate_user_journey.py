@@ -99,6 +99,22 @@ def test_a_node_model_given_in_size_points_to_its_brainstate_faces():
         bn.JansenRit(in_size=3)
 
 
+def test_a_node_model_refuses_positional_parameters():
+    """CoombesByrne(76) silently meant Delta=76 (the brainstate habit Step(in_size)); parameters go by name."""
+    with pytest.raises(TypeError, match=re.escape(
+            "CoombesByrne takes its parameters by name, e.g. CoombesByrne(Delta=76); got 1 positional argument "
+            "(CoombesByrne is the equations of one region, a node model of the network engine: the connectome sets "
+            "the number of regions. As a brainstate module, step a network of it with "
+            "bn.NetworkModule(CoombesByrne(), connectome), or a population of this model as "
+            "bn.CoombesByrneStep(in_size=...)).")):
+        bn.CoombesByrne(76)
+    with pytest.raises(TypeError, match=r"^CoombesByrne takes its parameters by name, e\.g\. "
+                                        r"CoombesByrne\(Delta=1\.0, eta=-5\.0\); got 2 positional arguments\.$"):
+        bn.CoombesByrne(1.0, -5.0)
+    assert bn.CoombesByrne(Delta=1.0, eta=-5.0).eta == -5.0
+    assert bn.Linear(0.5).G == 0.5  # couplings keep their positional form
+
+
 class Leaky(brainstate.nn.Dynamics):
     """A brainpy-style module: parameters as plain attributes, dV/dt = (V_rest - V + I) / tau, V in mV."""
 
