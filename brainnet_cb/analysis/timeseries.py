@@ -3,7 +3,10 @@
 A time series is an :class:`xarray.DataArray` with one *time* dimension (its
 name starts with ``"time"``: ``time`` for neural monitors, ``time_bold`` for
 BOLD) and one *space* dimension (``region``, or ``sensor``/``channel`` for
-EEG), plus any number of leading batch dimensions (subjects, sweep members).
+EEG; else the one dimension named ``region_...``, ``sensor_...`` or
+``channel_...``, the own axis of a named monitor such as MEG's
+``sensor_meg``), plus any number of leading batch dimensions (subjects,
+sweep members).
 The time coordinate carries its unit in ``attrs["units"]``: ``"ms"`` for
 neural outputs, ``"s"`` for empirical BOLD; both are read, and every duration
 an analysis takes (transient, window, step) is given in seconds or as a
@@ -116,9 +119,19 @@ def _find_space_dim(x, name, space_dim, tdim):
     for d in SPACE_DIMS:
         if d in x.dims:
             return d
+    # a named monitor's own axis: "sensor_meg" (bn.MEG), "sensor_<name>" (bn.EEG(..., name=...))
+    found = [d for d in x.dims if d != tdim and any(str(d).startswith(f"{s}_") for s in SPACE_DIMS)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AnalysisError(
+            f"{name} has several space dimensions {tuple(found)} (dims {x.dims}); expected one. "
+            "Pass space_dim=<name of the region or sensor dimension>."
+        )
     raise AnalysisError(
-        f"{name} has dims {x.dims} but none of {SPACE_DIMS}; expected a time series with "
-        "dims (..., time, region). Pass space_dim=<name of the region dimension>."
+        f"{name} has dims {x.dims} but none of {SPACE_DIMS}, nor one named '<one of them>_...' (a named monitor's "
+        "'sensor_meg'); expected a time series with dims (..., time, region). Pass space_dim=<name of the region "
+        "dimension>."
     )
 
 
