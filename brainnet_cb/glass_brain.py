@@ -4,8 +4,9 @@
 weights, or a functional connectivity from :func:`brainnet_cb.fc`) between the
 region centres on nilearn's glass brain (:func:`nilearn.plotting.plot_connectome`).
 nilearn expects MNI-like coordinates (mm; x right, y anterior, z up): centres
-in another frame are converted with ``axes`` (``"ALS"`` for TVB's bundled
-connectivities, whose x is anterior and y left). The figure is a matplotlib
+in another frame are converted with ``axes`` (``"ALS"``, x anterior and y
+left, for the bundled tvb76 and tvb192; ``"RAS"`` for tvb96; tvb66 and tvb68
+are not centred on the brain). The figure is a matplotlib
 ``Figure`` made without pyplot state, like those of :mod:`brainnet_cb.plots`.
 
 Examples
@@ -63,7 +64,8 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     connectome : Connectome, optional
         Gives the region centres (mm) when ``data`` is a matrix.
     axes : str, default "RAS"
-        Frame of the centres (``"ALS"`` for TVB's bundled atlases).
+        Frame of the centres (``"ALS"`` for the bundled tvb76 and tvb192,
+        ``"RAS"`` for tvb96).
     edge_threshold : str or float, default "95%"
         Edges drawn: a percentile string or an absolute value (nilearn's rule).
     title : str, optional

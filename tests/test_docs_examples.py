@@ -113,12 +113,19 @@ _atlas = _types.SimpleNamespace(maps=_nib.Nifti1Image(_d, _np.diag([2.0, 2.0, 2.
                                 labels=["Background", "A", "B", "C"])
 '''
 
+_BOLD_RUN = '''
+import numpy as _np, xarray as _xr
+ds = _xr.Dataset({"bold": _xr.DataArray(_np.random.default_rng(0).normal(size=(100, 5)), dims=("time_bold", "region"),
+                  coords={"time_bold": ("time_bold", 720.0 * _np.arange(1, 101), {"units": "ms"}),
+                          "region": list("ABCDE")})})
+'''
+
 BEFORE = {
     "connectomes.md": {1: _CONNECTOME_FILES},
     "empirical_data.md": {3: _EMPIRICAL_FILES, 4: _BOLD_IMAGE_FILES, 5: _CIFTI_FILES, 6: _GIFTI_FILES,
                           7: _FC_WITH_A_MISSING_REGION, 8: _FC_LABELLED_IN_ANOTHER_ORDER,
                           9: "my_labels = list(_h.connectome.labels)"},
-    "observations.md": {1: _EEG_RUN, 2: _LOCAL_ATLAS},
+    "observations.md": {1: _EEG_RUN, 2: _LOCAL_ATLAS, 3: _BOLD_RUN},
 }
 
 SHORTER = {

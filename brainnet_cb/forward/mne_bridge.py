@@ -207,7 +207,7 @@ def to_mne(ds: xr.Dataset | xr.DataArray, name: str = "eeg", *, frame: str | Non
     --------
     >>> import brainnet_cb as bn                                        # doctest: +SKIP
     >>> raw = to_mne(bn.simulate(..., monitors=[bn.EEG.from_atlas("tvb76")]))   # doctest: +SKIP
-    >>> raw.plot_psd()                                                  # doctest: +SKIP
+    >>> raw.compute_psd().plot()                                        # doctest: +SKIP
     """
     mne = _mne()
     if frame not in (None, "fitted", "head"):
