@@ -86,3 +86,12 @@ def test_fixed_point_search_and_filter_defaults():
     assert default(bn.dynamics.network_fixed_points, "n_corners") == 62
     assert "`order` second-order sections (default 2" in page("docs/analysis.md")
     assert default(bn.fc, "order") == 2 and default(bn.bandpass, "order") == 2
+
+
+def test_the_command_line_fit_is_the_documented_call():
+    """``brainnet-cb fit`` takes its BOLD discard from the run's [monitors.bold] table (20 s), not the call's 30 s."""
+    text = page("docs/sweeps_and_fits.md")
+    assert "except that it drops the first 20 s of BOLD, `monitors.bold.discard`, where the call drops 30 s" in text
+    assert "test_fc=data.fc_test, discard=20.0)` and writes the result" in text
+    assert config.FitConfig().monitors.bold.discard == 20_000.0
+    assert default(bn.fit_working_point, "discard") == 30.0
