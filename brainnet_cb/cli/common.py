@@ -7,12 +7,14 @@ that ``--help``, ``info`` and ``atlases`` do not load them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import pathlib
 import sys
 
-from .._destinations import check_destination, missing_folder, suffix_problem
+from .._destinations import WriteLock, check_destination, missing_folder, publish, suffix_problem, temporary_path
 from ..errors import BrainnetError
 from .config_schema import ConfigError
 
@@ -154,6 +156,15 @@ def figure_path(out: pathlib.Path) -> pathlib.Path:
 
 
 def save_figure(fig, path: pathlib.Path):
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
+    """Write ``fig`` as the PNG ``path`` (which :func:`check_free` allowed) as every output is written: under its
+    lock, through a temporary name of its own, so that two commands never write one file at once and a killed
+    one leaves a hidden ``.<name>.<id>.tmp`` that the next writer of ``path`` deletes (the fixed
+    ``.<name>.tmp.png`` of before was shared by every command and left behind)."""
+    with WriteLock(path, None, BrainnetError, overwrite_hint="--overwrite"):
+        tmp = temporary_path(path)
+        try:
+            fig.savefig(tmp, dpi=110, format="png")
+            publish(tmp, path, overwrite=True, error=BrainnetError)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
