@@ -15,8 +15,8 @@ with the seed's defaults and the bistable regime.
 1. bn.fit_grid: a vectorised sweep over G, then one finer grid around the best G
    (objective 1 - corr(FC_sim, FC_emp));
 2. optionally (--gradient-steps N) bn.fit_gradient from there: jax.grad through the
-   checkpointed simulation -> BOLD -> band-pass -> FC. On a laptop CPU one gradient
-   of a 5-min run costs ~5 forward runs; use a GPU or fewer minutes.
+   checkpointed simulation -> BOLD -> band-pass -> FC. On a 2-core CPU one gradient
+   step costs ~8-10 forward runs of the same length; use a GPU or fewer minutes.
 
 Run:  python examples/hcp_fit.py [--minutes 5] [--gradient-steps 0]
 """
