@@ -335,7 +335,7 @@ def _size(n) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
-def write_failure(err, path, name=None, error=BrainnetError):
+def write_failure(err, path, name=None, error=BrainnetError, left="nothing was left under that name"):
     """``error`` saying why writing ``path`` failed with ``err``, or None when ``err`` is no failure to write.
 
     A failure to write is an OSError of a full disk, an exhausted quota or a file-size limit (``ENOSPC``,
@@ -343,7 +343,7 @@ def write_failure(err, path, name=None, error=BrainnetError):
     all HDF5 says of a full disk). Call it before the temporary file is removed: the message gives the free
     space of the output's file system, and below :data:`FULL_DISK_BYTES` says the disk is full. Any OSError or
     NetCDF error once the output's folder is gone (a scratch space cleaned during the run) says so: HDF5 reports
-    it as ``Permission denied``.
+    it as ``Permission denied``. ``left`` says what is left at ``path`` (a checkpoint: the previous one).
     """
     path = pathlib.Path(path)
     netcdf = isinstance(err, (RuntimeError, OSError)) and "NetCDF:" in str(err)
@@ -366,7 +366,7 @@ def write_failure(err, path, name=None, error=BrainnetError):
     else:
         why = (f"the file system of {str(path.parent)!r} has {_size(free)} free, so a disk quota, a file-size "
                "limit (ulimit -f) or a folder removed meanwhile may be the cause; check them or write elsewhere")
-    return error(f"cannot write {label(path, name)}: {what} while writing it; nothing was left under that name. "
+    return error(f"cannot write {label(path, name)}: {what} while writing it; {left}. "
                  f"Why: {why}.")
 
 

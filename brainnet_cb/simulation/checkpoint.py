@@ -52,7 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._destinations import WriteLock, as_path, check_destination, publish, temporary_path
+from .._destinations import WriteLock, as_path, check_destination, publish, temporary_path, write_failure
 from .._safe_read import DAMAGE_ERRORS, reading
 from .._version import __version__
 from ..errors import CheckpointError
@@ -413,6 +413,8 @@ class Checkpointer:
         self.path = check_destination(path, name="checkpoint", overwrite=overwrite, error=CheckpointError,
                                       refuse_existing=lambda p: _refuse_existing(p, overwrite), existing_ok=resuming)
         self._replace = path.exists()  # allowed by now: the resumed checkpoint, or overwrite=True
+        self._saved = 0  # the chunk of the last checkpoint this object wrote
+        self._resuming = resuming
         self._fingerprint = None
         self._lock = WriteLock(self.path, "checkpoint", CheckpointError)
 
@@ -452,6 +454,15 @@ class Checkpointer:
                 os.fsync(fh.fileno())
             publish(tmp, self.path, overwrite=self._replace, name="checkpoint", error=CheckpointError)
             self._replace = True
+            self._saved = int(piece)
+        except OSError as err:  # a full disk: which file, how much space, and that the last checkpoint stands
+            kept = (f"the checkpoint of chunk {self._saved} is kept, and resume_from= continues from it"
+                    if self._saved else "the checkpoint being resumed is kept, and resume_from= continues from it"
+                    if self._resuming else "no checkpoint of this run was written yet")
+            failure = write_failure(err, self.path, "checkpoint", CheckpointError, left=kept)
+            if failure is None:
+                raise
+            raise failure from err
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)

@@ -105,3 +105,37 @@ def test_a_folder_removed_during_the_run_is_named(tmp_path, monkeypatch):
                               "while the run was writing it, and the result with it. Run it again into a folder "
                               "that stays.")
     assert list(tmp_path.iterdir()) == []
+
+
+PAIR = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]], labels=["L", "R"], name="pair")
+KW = dict(duration=20.0, dt=0.1, coupling=bn.Linear(G=0.3), noise=bn.Additive(v=0.1), key=5, chunk_steps=50)
+
+
+def test_a_checkpoint_on_a_full_disk_names_the_file_and_the_checkpoint_kept(tmp_path, monkeypatch):
+    """np.savez raised a bare '[Errno 28] No space left on device' in the middle of the run."""
+    import errno
+
+    from brainnet_cb.simulation import checkpoint as ck
+
+    ckpt = tmp_path / "run.ckpt.npz"
+    savez, calls = ck.np.savez, []
+
+    def filling(fh, **arrays):  # the disk fills while the third checkpoint is written
+        calls.append(1)
+        if len(calls) == 3:
+            fh.write(b"PK\x03\x04 part")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return savez(fh, **arrays)
+
+    monkeypatch.setattr(ck.np, "savez", filling)
+    monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 0})())
+    with pytest.raises(bn.CheckpointError) as err:
+        bn.simulate(bn.CoombesByrne(), PAIR, checkpoint=ckpt, **KW)
+    assert str(err.value) == (
+        f"cannot write checkpoint='{ckpt}': the system refused it (No space left on device) while writing it; the "
+        f"checkpoint of chunk 2 is kept, and resume_from= continues from it. Why: the file system of '{tmp_path}' "
+        "has 0.0 MiB free: the disk is full (or your quota is used up); free some space or write to another disk.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.ckpt.npz"]
+    monkeypatch.undo()
+    resumed = bn.simulate(bn.CoombesByrne(), PAIR, resume_from=ckpt, **KW)
+    xr.testing.assert_identical(resumed, bn.simulate(bn.CoombesByrne(), PAIR, **KW))
