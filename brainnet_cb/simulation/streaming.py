@@ -59,7 +59,7 @@ import warnings
 import numpy as np
 
 from .._checks import caller_stacklevel
-from .._destinations import WriteLock, check_destination, publish_folder, suffix_problem
+from .._destinations import WriteLock, check_destination, publish_folder, suffix_problem, write_failure
 from ..errors import CheckpointError, SimulationError
 from .cf import stamp, unstamp
 
@@ -310,12 +310,20 @@ class ZarrSink(Sink):
                 self._arrays[name] = (self._group[name], var.dims.index(dims[0]), dims[0])
 
     def append(self, chunk, done, total, t_ms):
-        for name, var in chunk.variables.items():
-            if name not in self._arrays:
-                continue
-            arr, axis, dim = self._arrays[name]
-            if var.shape[axis]:
-                arr.append(np.asarray(var.values), axis=axis)
+        try:
+            for name, var in chunk.variables.items():
+                if name not in self._arrays:
+                    continue
+                arr, axis, dim = self._arrays[name]
+                if var.shape[axis]:
+                    arr.append(np.asarray(var.values), axis=axis)
+        except OSError as err:  # a full disk: which store, how much space, and what it still holds
+            failure = write_failure(err, self.path, "out", SimulationError, left=(
+                f"the store keeps the {done - 1} chunks finished before (a run with checkpoint= continues from its "
+                "last checkpoint with resume_from=)"))
+            if failure is None:
+                raise
+            raise failure from err
         for dim in self._append_dims:
             self._lengths[dim] = self._lengths.get(dim, 0) + int(chunk.sizes.get(dim, 0))
         self._consolidate()  # the data first; the progress that announces them after

@@ -139,3 +139,30 @@ def test_a_checkpoint_on_a_full_disk_names_the_file_and_the_checkpoint_kept(tmp_
     monkeypatch.undo()
     resumed = bn.simulate(bn.CoombesByrne(), PAIR, resume_from=ckpt, **KW)
     xr.testing.assert_identical(resumed, bn.simulate(bn.CoombesByrne(), PAIR, **KW))
+
+
+def test_a_streamed_store_on_a_full_disk_names_the_store_and_what_it_keeps(tmp_path, monkeypatch):
+    """zarr raised a bare '[Errno 28] No space left on device' in the middle of the run."""
+    import errno
+
+    zarr = pytest.importorskip("zarr")
+    store, ckpt = tmp_path / "run.zarr", tmp_path / "run.ckpt.npz"
+    append = zarr.Array.append
+
+    def filling(self, data, axis=0):  # the disk fills in chunk 3 (5 samples of 1 ms per chunk of 50 steps)
+        if self.shape[axis] >= 2 * 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return append(self, data, axis=axis)
+
+    monkeypatch.setattr(zarr.Array, "append", filling)
+    monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 0})())
+    with pytest.raises(bn.SimulationError) as err:
+        bn.simulate(bn.CoombesByrne(), PAIR, out=store, checkpoint=ckpt, **KW)
+    assert str(err.value) == (
+        f"cannot write out='{store}': the system refused it (No space left on device) while writing it; the store "
+        "keeps the 2 chunks finished before (a run with checkpoint= continues from its last checkpoint with "
+        f"resume_from=). Why: the file system of '{tmp_path}' has 0.0 MiB free: the disk is full (or your quota is "
+        "used up); free some space or write to another disk.")
+    monkeypatch.undo()
+    resumed = bn.simulate(bn.CoombesByrne(), PAIR, out=store, resume_from=ckpt, **KW)
+    xr.testing.assert_identical(bn.unstamp(resumed.load()), bn.simulate(bn.CoombesByrne(), PAIR, **KW))
