@@ -87,8 +87,10 @@ def sniff_delimiter(text: str, suffix: str | None = None):
     delimiter), else the file type's own.
     """
     own = _BY_SUFFIX.get(suffix.lower() if suffix else None)
-    candidates = list(dict.fromkeys([own, ",", "\t", ";", "|", None]))
     lines = [s for _, s in _lines(text)][:200]
+    sample = "\n".join(lines)  # a delimiter absent from every line splits none of them: not tried
+    candidates = [sep for sep in dict.fromkeys([own, ",", "\t", ";", "|", None])
+                  if sep is None or sep == own or sep in sample]
     best, best_score = _most_splitting(lines, candidates, own), -1.0
     for sep in candidates:
         split = [_split(s, sep) for s in lines]
