@@ -18,7 +18,8 @@ from .._destinations import WriteLock, check_destination, missing_folder, publis
 from ..errors import BrainnetError
 from .config_schema import ConfigError
 
-__all__ = ["np", "configuration", "load", "output_paths", "check_free", "show_progress", "figure_path", "save_figure"]
+__all__ = ["np", "configuration", "load", "output_paths", "check_free", "Reservation", "show_progress", "figure_path",
+           "save_figure"]
 
 
 class _OnFirstUse:
@@ -134,6 +135,33 @@ def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
             raise BrainnetError(f"{missing_folder(p, p.parent)}.")
         # before the run: read-only folder, symbolic link, another run writing
         check_destination(p, overwrite=True, overwrite_hint="--overwrite")
+
+
+class Reservation:
+    """The lock of a command's output, held while the command computes its result (a sweep, a fit: minutes).
+
+    A second command given the same ``--out`` meanwhile is refused at once (``... is being written by another
+    run (process N) ...``) rather than after it has computed its own result. :meth:`write_netcdf` hands the lock
+    to :func:`brainnet_cb.write_netcdf`, which writes the file under it.
+    """
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        self._lock = WriteLock(self.path, None, BrainnetError, overwrite_hint="--overwrite")
+
+    def __enter__(self):
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self._lock.release()
+
+    def write_netcdf(self, result, overwrite):
+        """``bn.write_netcdf(result, path, overwrite=overwrite)``, which takes the lock this object held."""
+        from ..simulation.output import write_netcdf  # noqa: PLC0415 - loads the simulation layer (JAX)
+
+        self._lock.release()
+        return write_netcdf(result, self.path, overwrite=overwrite)
 
 
 def _refuse_config_file(p: pathlib.Path, config):

@@ -12,7 +12,7 @@ import warnings
 
 from ..errors import BrainnetError, FitError, SweepError
 from .bold_length import check_fc_series
-from .common import check_free, configuration, load, np, output_paths, save_figure, show_progress
+from .common import Reservation, check_free, configuration, load, np, output_paths, save_figure, show_progress
 from .config_schema import ConfigError, FitSection
 
 __all__ = ["sweep_command", "fit_command", "empirical_fc", "drawable_slice"]
@@ -107,13 +107,16 @@ def sweep_command(args) -> int:
     if args.print_config:
         sys.stdout.write(configuration.dumps(cfg))
         return 0
-    import brainnet_cb as bn  # noqa: PLC0415
+    paths = output_paths(cfg.sweep.path, args, cfg.output.figure)
+    check_free(paths, args.overwrite, args.config, no_figure="--set output.figure=false")
+    with Reservation(paths[0]) as reserved:  # a second sweep on this --out is refused now, not after its sweep
+        return _sweep(args, cfg, base, paths, reserved)
 
+
+def _sweep(args, cfg, base, paths, reserved) -> int:
+    """The sweep of :func:`sweep_command`, its output reserved."""
     from ..fitting.sweep import sweep  # noqa: PLC0415
 
-    paths = output_paths(cfg.sweep.path, args, cfg.output.figure)
-    out = paths[0]
-    check_free(paths, args.overwrite, args.config, no_figure="--set output.figure=false")
     if cfg.sweep.empirical and cfg.sweep.signal == "bold" and cfg.monitors.bold.enabled:  # before the connectome
         check_fc_series(cfg, f"the FC scored against sweep.empirical = {json.dumps(cfg.sweep.empirical)}",
                         "sweep.bandpass", cfg.sweep.bandpass, recipe=False)
@@ -131,7 +134,7 @@ def sweep_command(args) -> int:
                        progress=show_progress(args))
     wall = time.perf_counter() - start
     result.attrs["config"] = configuration.dumps(cfg)
-    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    reserved.write_netcdf(result, args.overwrite)
     grid = cfg.sweep.grid
     print(f"swept         {', '.join(f'{k} ({len(v)} values)' for k, v in grid.items())}: "
           f"{int(np.prod([len(v) for v in grid.values()]))} runs in {wall:.1f} s wall time")
@@ -186,13 +189,18 @@ def fit_command(args) -> int:
     f = cfg.fit
     out, = output_paths(f.path, args, figure=False)
     check_free([out], args.overwrite, args.config)
+    with Reservation(out) as reserved:  # a second fit on this --out is refused now, not after its fit
+        return _fit(args, cfg, base, out, reserved)
+
+
+def _fit(args, cfg, base, out, reserved) -> int:
+    """The fit of :func:`fit_command`, its output reserved."""
+    f = cfg.fit
     if f.method == "working_point" or cfg.monitors.bold.enabled:  # the FC of its BOLD, before the connectome
         check_fc_series(cfg, f"fit.method = {json.dumps(f.method)}", "fit.bandpass", f.bandpass,
                         recipe=f.method == "working_point")
     if f.method == "working_point":
-        return fit_working_point_command(cfg, base, out, args)
-    import brainnet_cb as bn  # noqa: PLC0415
-
+        return fit_working_point_command(cfg, base, out, args, reserved)
     from ..fitting import fit as fitting  # noqa: PLC0415
 
     spec = configuration.build_simulation(cfg, base)
@@ -212,7 +220,7 @@ def fit_command(args) -> int:
                                       objective=f.loss, band=band, progress=show_progress(args))
     wall = time.perf_counter() - start
     result.attrs["config"] = configuration.dumps(cfg)
-    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    reserved.write_netcdf(result, args.overwrite)
     print(f"fitted        {f.parameter} ({f.method}) in {wall:.1f} s wall time")
     if f.parameter in result and result[f.parameter].size == 1:
         print(f"best          {f.parameter} = {float(result[f.parameter]):.4f}")
@@ -339,7 +347,7 @@ def _check_scanned_parameter(bn, name):
                             f"({', '.join(having)}) or fit.method = \"grid\" or \"gradient\" with fit.parameter.")
 
 
-def fit_working_point_command(cfg, base, out, args) -> int:
+def fit_working_point_command(cfg, base, out, args, reserved=None) -> int:
     """``method = "working_point"``: :func:`brainnet_cb.fit_working_point` on the configured connectome."""
     import brainnet_cb as bn  # noqa: PLC0415
 
@@ -383,7 +391,10 @@ def fit_working_point_command(cfg, base, out, args) -> int:
             key=cfg.run.seed, workers=f.workers or None, progress=show_progress(args),
         )
     result.attrs["config"] = configuration.dumps(cfg)
-    bn.write_netcdf(result, out, overwrite=args.overwrite)
+    if reserved is not None:  # the command's output, reserved while the recipe ran
+        reserved.write_netcdf(result, args.overwrite)
+    else:
+        bn.write_netcdf(result, out, overwrite=args.overwrite)
     print_working_point_summary(result, out)
     return 0
 

@@ -81,3 +81,32 @@ def test_a_run_that_takes_the_lock_after_the_check_is_refused_before_this_one_co
     finally:
         held[0].release()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["sweep", "fit"])
+def test_a_sweep_or_fit_holds_its_out_while_it_computes(tmp_path, monkeypatch, capsys, command):
+    """A sweep or a fit runs for minutes: a second command on its --out is refused before it computes anything
+    (it ran its whole sweep, then its result was kept beside the first one's as <stem>.pid<N>.nc)."""
+    from brainnet_cb.cli import common, sweep_fit
+
+    out = tmp_path / f"{command}.nc"
+    check, held = sweep_fit.check_free, []
+
+    def racing(paths, *args, **kwargs):  # another command takes the output just after this one checked it
+        check(paths, *args, **kwargs)
+        held.append(WriteLock(paths[0], None, bn.BrainnetError).acquire())
+
+    def computed(*args, **kwargs):
+        raise AssertionError("the command computed before the refusal")
+
+    monkeypatch.setattr(sweep_fit, "check_free", racing)
+    monkeypatch.setattr(common.configuration, "build_simulation", computed, raising=False)
+    monkeypatch.setattr(sweep_fit, "check_fc_series", computed)
+    try:
+        assert cli.main([command, "--out", str(out), "--quiet"]) == 2
+    finally:
+        held[0].release()
+    assert capsys.readouterr().err == (
+        f"brainnet-cb: error: '{out}' is being written by another run (this process); wait until it finishes or "
+        "choose another path. --overwrite never replaces an output that a run is still writing.\n")
+    assert list(tmp_path.iterdir()) == []
