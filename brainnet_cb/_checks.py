@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 __all__ = ["per_region", "real_numbers", "region_labels", "indexed_by_numbers", "same_regions", "label_order",
-           "by_label", "caller_stacklevel", "refuse_tracers"]
+           "by_label", "caller_stacklevel", "refuse_tracers", "at_least_text"]
 
 #: What to use instead of building a run inside a JAX transformation.
 TRACED_RUN_FIX = (
@@ -174,6 +174,16 @@ def by_label(value, labels, what, error):
         return np.asarray(value, dtype=float)[order]
     except (TypeError, ValueError):
         return value  # per_region says what is wrong with the values
+
+
+def at_least_text(x) -> str:
+    """``x`` as ``:g`` writes it (6 significant digits), with more where that rounds it down: a limit a message
+    names must pass the check it names (``f"{165 * 733.3:g}"`` is ``120994``, below 120994.5)."""
+    for digits in range(6, 18):
+        text = f"{x:.{digits}g}"
+        if float(text) >= x:
+            return text
+    return repr(float(x))
 
 
 def _few(names, k=5):

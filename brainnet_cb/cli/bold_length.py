@@ -90,7 +90,10 @@ def check_fc_series(cfg, who, bandpass_key, band, recipe) -> None:
         why = (f"it leaves {volumes}, {kept * tr:g} ms of BOLD, shorter than one period of the band-pass's low "
                f"edge, {low:g} Hz ({1000.0 / low:g} ms, at least {_period_volumes(tr, low)} volumes; {bandpass_key} = "
                "true): the FC would be dominated by the filter")
-    fixes = [f"run.duration >= {need:g} (--duration {need:g})"]
+    from .._checks import at_least_text  # noqa: PLC0415 - numpy, only for a refusal
+
+    shown = at_least_text(need)  # not rounded below the limit (165 TRs of 733.3 ms: 120994.5, not 120994)
+    fixes = [f"run.duration >= {shown} (--duration {shown})"]
     if discard > 0:
         fixes.append("a shorter monitors.bold.discard")
     if reason != "samples":

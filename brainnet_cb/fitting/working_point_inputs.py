@@ -18,6 +18,7 @@ import jax
 import numpy as np
 
 from .. import analysis
+from .._checks import at_least_text
 from ..analysis.filters import band_pair, check_band, design_bandpass, pad_length
 from ..analysis.global_signal import looks_global_signal_regressed
 from ..connectome import require_connectome
@@ -146,7 +147,7 @@ def check_series_length(duration_ms, tr_ms, discard_s, band):
         pad = pad_length(design_bandpass((low, high), 1000.0 / tr_ms, 2))
         period = int(np.ceil(1000.0 / (low * tr_ms) - 1e-9))  # samples spanning one period of the low edge
         need = max(need, pad + 1, period)
-    shortest = f"duration >= {(dropped + need) * tr_ms:g} ms"
+    shortest = f"duration >= {at_least_text((dropped + need) * tr_ms)} ms"  # not rounded below the limit
     if n < 3:
         raise FitError(f"duration {duration_ms / 1000:g} s leaves {max(n, 0)} BOLD samples after discarding "
                        f"{discard_s:g} s; simulate longer ({shortest}; several minutes for a stable FC).")

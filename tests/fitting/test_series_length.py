@@ -61,3 +61,17 @@ def test_a_band_in_brainunit_frequencies_is_checked_as_in_hz():
     with pytest.raises(FitError, match=r"leaves 138 BOLD samples \(99\.36 s\) after the 30-s discard, shorter than "
                                        r"one period of the band's low edge \(100 s\)"):
         check_series_length(130_319.0, 720.0, 30.0, (0.01 * u.Hz, 0.1 * u.Hz))
+
+
+def test_the_named_duration_is_not_rounded_below_the_limit():
+    # was: 165 TRs of 733.3 ms are 120994.5 ms, written "duration >= 120994 ms" (:g, 6 digits), which the same
+    # check refused ("leaves 136 BOLD samples ... shorter than one period of the band's low edge")
+    with pytest.raises(FitError, match=r"duration >= 120994\.5 ms") as err:
+        check_series_length(30_000.0, 733.3, 20.0, True)
+    check_series_length(float(re.search(r"duration >= ([0-9.]+) ms", str(err.value)).group(1)), 733.3, 20.0, True)
+    cfg = config.loads("[run]\nduration = 30000.0\n[monitors.bold]\ntr = 733.3\ndiscard = 20000.0\n")
+    with pytest.raises(config.ConfigError, match=r"--duration 120994\.5\)") as err:
+        bold_length.check_fc_series(cfg, 'fit.method = "working_point"', "fit.bandpass", True, recipe=True)
+    shown = re.search(r"--duration ([0-9.]+)\)", str(err.value)).group(1)
+    cfg = config.loads(f"[run]\nduration = {shown}\n[monitors.bold]\ntr = 733.3\ndiscard = 20000.0\n")
+    bold_length.check_fc_series(cfg, 'fit.method = "working_point"', "fit.bandpass", True, recipe=True)
