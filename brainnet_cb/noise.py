@@ -126,13 +126,19 @@ def _unit_text(spec) -> str:
     return "" if text in ("1", "") else f"{text} "
 
 
-def _state_fix(name: str, value, model: NodeModel) -> str:
-    """``"v=0.1 in place of x=0.1"``: the state a misnamed amplitude most likely meant (a close spelling, else the
-    input port ``receives``, else the first state)."""
+def _state_fix(name: str, value, model: NodeModel, taken=()) -> str:
+    """``"Put the amplitude on one of them, e.g. v=0.1 in place of x=0.1"``: the state a misnamed amplitude most
+    likely meant (a close spelling, else the input port ``receives``, else the first state), one that ``taken`` (the
+    states given amplitudes) does not hold already; where the meant one does, that the misnamed one goes."""
     close = difflib.get_close_matches(name, model.states, n=1)
     state = close[0] if close else model.receives if model.receives in model.states else model.states[0]
+    free = [s for s in model.states if s not in taken]
+    if state in taken and not close and free:
+        state = free[0]
     shown = f"{float(value):g}" if isinstance(value, (int, float, np.number)) else "..."
-    return f"{state}={shown} in place of {name}={shown}"
+    if state in taken:  # Additive(v=0.1, V=0.05): "v=0.05 in place of V=0.05" would name v twice
+        return f"{state} has an amplitude already: remove {name}={shown}"
+    return f"Put the amplitude on one of them, e.g. {state}={shown} in place of {name}={shown}"
 
 
 class Noise:
@@ -286,8 +292,8 @@ class Noise:
         for name, value in self.resolved(model).sigma.items():
             if name not in model.states:
                 raise NoiseError(
-                    f"noise on {name!r}, but {type(model).__name__} has states {model.states}. Put the amplitude "
-                    f"on one of them, e.g. {_state_fix(name, value, model)}."
+                    f"noise on {name!r}, but {type(model).__name__} has states {model.states}. "
+                    f"{_state_fix(name, value, model, self.sigma)}."
                 )
             arr = per_region(value, n_regions, f"noise amplitude {name} of {type(self).__name__}", NoiseError)
             rows.append(model.states.index(name))

@@ -262,3 +262,16 @@ def test_region_without_noise_has_no_fc():
                                             r"it\. Put noise on a state that drives it, e\.g\. "
                                             r"bn\.Additive\(v=0\.05\)\.$"):
         linear_fc(bn.CoombesByrne(), conn, bn.Linear(G=1.0), bn.Additive(v=[0.1, 0.1, 0.0]))
+
+
+def test_noise_fix_never_names_a_state_twice(conn4):
+    """The fix for a misnamed amplitude beside a state's own never gives that state a second one: it was
+    'e.g. v=0.2 in place of x=0.2' for Additive(v=0.1, x=0.2), i.e. Additive(v=0.1, v=0.2)."""
+    with pytest.raises(BrainnetError, match=r"has states \('r', 'v'\)\. Put the amplitude on one of them, e\.g\. "
+                                            r"r=0\.2 in place of x=0\.2\.$"):
+        linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1, x=0.2))
+    with pytest.raises(BrainnetError, match=r"has states \('r', 'v'\)\. v has an amplitude already: remove "
+                                            r"vv=0\.05\.$"):
+        linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(v=0.1, vv=0.05))
+    with pytest.raises(BrainnetError, match=r"\. v has an amplitude already: remove x=0\.3\.$"):
+        linear_fc(bn.CoombesByrne(), conn4, noise=bn.Additive(r=0.1, v=0.2, x=0.3))
