@@ -230,8 +230,9 @@ class ZarrSink(Sink):
         try:
             template.to_zarr(str(tmp), mode="w-", encoding=encoding, consolidated=True, **kwargs)
             if self.overwrite and path.exists():  # kept aside until the new store holds a chunk (_drop_old)
-                self._old = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
-                os.rename(path, self._old)
+                old = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
+                os.rename(path, old)
+                self._old = old  # only once it is there: an interrupt before the rename leaves path as it was
             try:
                 publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError)
             except BaseException:
@@ -250,7 +251,7 @@ class ZarrSink(Sink):
     def _restore_old(self):
         """Put the replaced store back (the run failed before its first chunk was stored)."""
         old, self._old = self._old, None
-        if old is not None:
+        if old is not None and old.exists():  # never delete path without the old store to put in its place
             if self.path.exists():
                 shutil.rmtree(self.path)
             os.rename(old, self.path)

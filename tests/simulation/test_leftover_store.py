@@ -6,6 +6,7 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
+from brainnet_cb.simulation import streaming
 from brainnet_cb.simulation.cf import unstamp
 from brainnet_cb.simulation.streaming import LeftoverStoreWarning, ZarrSink, leftover_stores
 
@@ -59,3 +60,24 @@ def test_a_run_without_leftovers_warns_nothing(tmp_path, recwarn):
     bn.simulate(bn.CoombesByrne(), CONN, out=path, **KW)
     bn.simulate(bn.CoombesByrne(), CONN, out=path, overwrite=True, **KW)
     assert leftover_stores(path) == [] and not [w for w in recwarn if w.category is LeftoverStoreWarning]
+
+
+def test_an_interrupt_before_the_old_store_is_moved_aside_keeps_it(tmp_path, monkeypatch):
+    """Ctrl-C (KeyboardInterrupt) between naming the old store's place and renaming it there: the clean-up put
+    back an old store that was never moved, deleting the one at out= first (nothing was left, and the error was
+    a FileNotFoundError of the rename). The previous store stays, and the interrupt is what is raised."""
+    path = tmp_path / "run.zarr"
+    previous = bn.simulate(bn.CoombesByrne(), CONN, out=path, **KW).load()
+    rename = streaming.os.rename
+
+    def interrupted(src, dst, *args, **kwargs):
+        if str(dst).endswith(".old"):
+            raise KeyboardInterrupt  # arrives before the rename runs
+        return rename(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(streaming.os, "rename", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            bn.simulate(bn.CoombesByrne(eta=-4.0), CONN, out=path, overwrite=True, **KW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]
+    xr.testing.assert_identical(xr.open_zarr(path, chunks=None).load(), previous)
