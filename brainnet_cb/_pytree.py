@@ -150,9 +150,13 @@ def _numeric(seq) -> bool:
     return all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in seq)
 
 
-_IN_SIZE_HINT = (" ({name} is the equations of one region, a node model of the network engine: the connectome sets "
-                 "the number of regions. As a brainstate module, step a network of it with "
-                 "bn.NetworkModule({name}(), connectome){step})")
+def _in_size_hint(cls) -> str:
+    """Where a brainstate user's ``Step(in_size)`` goes: a node model is one region's equations."""
+    step = (", or a population of this model as bn.CoombesByrneStep(in_size=...)"
+            if cls.__name__ == "CoombesByrne" and cls.__module__.startswith("brainnet_cb.") else "")
+    return (f" ({cls.__name__} is the equations of one region, a node model of the network engine: the connectome "
+            f"sets the number of regions. As a brainstate module, step a network of it with "
+            f"bn.NetworkModule({cls.__name__}(), connectome){step})")
 
 
 def _name_unknown_fields(cls, names):
@@ -172,9 +176,7 @@ def _name_unknown_fields(cls, names):
                 hint = (f" ({cls.__name__}.{unknown[0]} = {plain!r} is a class attribute without a type annotation, "
                         f"so a constant, not a field: write {unknown[0]}: float = {plain!r} to make it a parameter)")
             if unknown[0] == "in_size" and callable(getattr(cls, "dfun", None)):  # a brainstate habit: Step(in_size)
-                hint = _IN_SIZE_HINT.format(name=cls.__name__, step=(
-                    ", or a population of this model as bn.CoombesByrneStep(in_size=...)"
-                    if cls.__name__ == "CoombesByrne" and cls.__module__.startswith("brainnet_cb.") else ""))
+                hint = _in_size_hint(cls)
             raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}{hint}; its fields are {list(names)}.")
         if args and callable(getattr(cls, "dfun", None)):
             _refuse_positional(cls, names, args)
@@ -190,8 +192,6 @@ def _refuse_positional(cls, names, args):
     count = f"{len(args)} positional argument{'s' if len(args) > 1 else ''}"
     hint = ""
     if len(args) == 1 and isinstance(args[0], (int, np.integer)) and not isinstance(args[0], bool):
-        hint = _IN_SIZE_HINT.format(name=cls.__name__, step=(
-            ", or a population of this model as bn.CoombesByrneStep(in_size=...)"
-            if cls.__name__ == "CoombesByrne" and cls.__module__.startswith("brainnet_cb.") else ""))
+        hint = _in_size_hint(cls)
     raise TypeError(f"{cls.__name__} takes its parameters by name, e.g. {cls.__name__}({spelled}); got "
                     f"{count}{hint}.")
