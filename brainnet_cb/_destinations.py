@@ -156,6 +156,9 @@ def missing_folder(what, parent) -> str:
     for above in (parent, *parent.parents):
         if above.is_dir():
             break
+        if above.is_symlink() and not above.exists():  # a link to a folder that is gone (a scratch space)
+            return (f"cannot write {what}: {str(above)!r} is a symbolic link to {os.readlink(above)!r}, which does "
+                    "not exist; create that folder or choose another path")
         if above.exists() or above.is_symlink():
             return (f"cannot write {what}: {str(above)!r} is a file, not a folder; choose a path in a folder (or "
                     "move that file)")

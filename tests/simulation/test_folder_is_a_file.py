@@ -58,3 +58,19 @@ def test_a_missing_folder_is_still_named_as_missing(tmp_path, capsys):
     assert cli.main(["run", "--out", f"{tmp_path}/no/run.nc", "--quiet"]) == 2
     assert capsys.readouterr().err == (f"brainnet-cb: error: cannot write {tmp_path}/no/run.nc: the folder "
                                        f"'{tmp_path}/no' does not exist; create it first or choose another path.\n")
+
+
+def test_a_link_to_a_missing_folder_is_named_as_such(tmp_path, capsys):
+    # was: "'.../scratch' is a file, not a folder; choose a path in a folder (or move that file)": it is a
+    # symbolic link whose folder is gone, which creating that folder fixes
+    (tmp_path / "scratch").symlink_to(tmp_path / "gone")
+    with pytest.raises(bn.BrainnetError) as err:
+        bn.write_netcdf(xr.Dataset({"x": ("t", [1.0])}), tmp_path / "scratch" / "run.nc")
+    assert str(err.value) == (f"cannot write '{tmp_path}/scratch/run.nc': '{tmp_path}/scratch' is a symbolic link to "
+                              f"'{tmp_path}/gone', which does not exist; create that folder or choose another path.")
+    assert cli.main(["run", "--out", f"{tmp_path}/scratch/sub/run.nc", "--quiet"]) == 2
+    assert capsys.readouterr().err == (f"brainnet-cb: error: cannot write {tmp_path}/scratch/sub/run.nc: "
+                                       f"'{tmp_path}/scratch' is a symbolic link to '{tmp_path}/gone', which does not "
+                                       "exist; create that folder or choose another path.\n")
+    (tmp_path / "gone").mkdir()  # the fix it names
+    bn.write_netcdf(xr.Dataset({"x": ("t", [1.0])}), tmp_path / "scratch" / "run.nc")
