@@ -319,9 +319,10 @@ class ZarrSink(Sink):
                 if var.shape[axis]:
                     arr.append(np.asarray(var.values), axis=axis)
         except OSError as err:  # a full disk: which store, how much space, and what it still holds
+            kept = done - 1
             failure = write_failure(err, self.path, "out", SimulationError, left=(
-                f"the store keeps the {done - 1} chunks finished before (a run with checkpoint= continues from its "
-                "last checkpoint with resume_from=)"))
+                f"the store keeps the {kept} chunk{'' if kept == 1 else 's'} finished before (a run with checkpoint= "
+                "continues from its last checkpoint with resume_from=)" if kept else "the store holds no chunk yet"))
             if failure is None:
                 raise
             raise failure from err

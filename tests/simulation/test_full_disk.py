@@ -166,3 +166,25 @@ def test_a_streamed_store_on_a_full_disk_names_the_store_and_what_it_keeps(tmp_p
     monkeypatch.undo()
     resumed = bn.simulate(bn.CoombesByrne(), PAIR, out=store, resume_from=ckpt, **KW)
     xr.testing.assert_identical(bn.unstamp(resumed.load()), bn.simulate(bn.CoombesByrne(), PAIR, **KW))
+
+
+@pytest.mark.parametrize("full_at, kept", [(5, "the store keeps the 1 chunk finished before (a run with checkpoint= "
+                                                "continues from its last checkpoint with resume_from=)"),
+                                           (0, "the store holds no chunk yet")])
+def test_what_a_full_store_keeps_is_counted_in_words(tmp_path, monkeypatch, full_at, kept):
+    # was: "the store keeps the 1 chunks finished before", and "the 0 chunks finished before (... resume_from=)"
+    # where the disk filled in the first chunk, which no checkpoint can continue
+    import errno
+
+    zarr = pytest.importorskip("zarr")
+    append = zarr.Array.append
+
+    def filling(self, data, axis=0):
+        if self.shape[axis] >= full_at:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return append(self, data, axis=axis)
+
+    monkeypatch.setattr(zarr.Array, "append", filling)
+    monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 0})())
+    with pytest.raises(bn.SimulationError, match=rf"while writing it; {re.escape(kept)}\. Why: "):
+        bn.simulate(bn.CoombesByrne(), PAIR, out=tmp_path / "run.zarr", **KW)
