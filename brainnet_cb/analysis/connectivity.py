@@ -232,6 +232,27 @@ def fc(x, *, discard=0.0, band=None, order=2, fisher_z: bool = False, global_sig
     return globals()["fisher_z"](out) if fisher_z else out
 
 
+def regions_of_simulated(sim_da, emp_da, emp):
+    """The empirical FC of the simulated regions where both are labelled and it has more regions.
+
+    An empirical FC of a whole atlas scores a run on part of it: its rows and columns of regions the
+    simulation lacks are left out, as the fits do (``bn.align(..., extra="drop")``). Anything else
+    is returned unchanged (and checked by :func:`aligned_pair`).
+    """
+    if sim_da is None or emp_da is None or emp.shape[-1] <= sim_da.shape[-1]:
+        return emp, emp_da
+    sd, ed = sim_da.dims[-2:], emp_da.dims[-2:]
+    if not all(d in sim_da.coords for d in sd) or not all(d in emp_da.coords for d in ed):
+        return emp, emp_da
+    sl = [str(v) for v in sim_da[sd[0]].values]
+    el = [str(v) for v in emp_da[ed[0]].values]
+    if [str(v) for v in emp_da[ed[1]].values] != el or len(set(el)) != len(el) or not set(sl) <= set(el):
+        return emp, emp_da
+    where = {v: k for k, v in enumerate(el)}
+    order = [where[v] for v in sl]
+    return emp[np.ix_(order, order)], emp_da.isel({ed[0]: order, ed[1]: order})
+
+
 def aligned_pair(sim_da, emp_da, emp):
     """Reorder the empirical matrix to the simulated labels where both are labelled."""
     if sim_da is None or emp_da is None:
@@ -263,7 +284,9 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False, check_range: bool = 
               \mathrm{RMSE} = \sqrt{\tfrac{1}{P}\textstyle\sum_p (u^{sim}_p - u^{emp}_p)^2}.
 
     Labelled matrices are matched by region label (the empirical one is
-    reordered to the simulated order). Both are correlation matrices:
+    reordered to the simulated order; its regions that the simulation lacks
+    are left out, as in the fits: the FC of a whole atlas scores a run on
+    part of it). Both are correlation matrices:
     matrices made by :func:`fisher_z` (``attrs["fisher_z"] = 1``) are
     compared as they are with ``fisher_z=False``, and a structural matrix
     used as a baseline is scored with ``check_range=False``.
@@ -318,11 +341,13 @@ def fc_fit(simulated, empirical, *, fisher_z: bool = False, check_range: bool = 
     for name, values, da in (("simulated", sim, sim_da), ("empirical", emp, emp_da)):
         if da is None or da.attrs.get("fisher_z") != 1:  # Fisher z values (bn.fisher_z) are compared as they are
             check_correlations(values, name, fisher_z=fisher_z, check_range=check_range)
+    emp, emp_da = regions_of_simulated(sim_da, emp_da, emp)
     if sim.shape[-1] != emp.shape[-1]:
         raise AnalysisError(
             f"simulated FC has {sim.shape[-1]} regions but empirical FC has {emp.shape[-1]}; "
-            "they must describe the same regions. Align the empirical data to the connectome "
-            "(bn.align) before simulating."
+            "they must describe the same regions. Pass the empirical FC of the simulated regions, "
+            "labelled (bn.fc_matrix(m, labels): its other regions are then left out) or in the "
+            "simulated region order."
         )
     emp = aligned_pair(sim_da, emp_da, emp)
     us, ue = upper(sim), upper(emp)
