@@ -338,6 +338,15 @@ def _size(n) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
+def _no_free_inodes(folder) -> bool:
+    """Whether ``folder``'s file system has no inode left for a new file (False where it does not count them)."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return False
+    return st.f_files > 0 and st.f_favail == 0
+
+
 def write_failure(err, path, name=None, error=BrainnetError, left="nothing was left under that name"):
     """``error`` saying why writing ``path`` failed with ``err``, or None when ``err`` is no failure to write.
 
@@ -366,6 +375,9 @@ def write_failure(err, path, name=None, error=BrainnetError, left="nothing was l
     elif free < FULL_DISK_BYTES:
         why = (f"the file system of {str(path.parent)!r} has {_size(free)} free: the disk is full (or your quota "
                "is used up); free some space or write to another disk")
+    elif isinstance(err, OSError) and err.errno == errno.ENOSPC and _no_free_inodes(path.parent):
+        why = (f"the file system of {str(path.parent)!r} has {_size(free)} free but no free inodes: it holds as "
+               "many files as it can (a Zarr store makes one per chunk); delete files there or write to another disk")
     else:
         why = (f"the file system of {str(path.parent)!r} has {_size(free)} free, so a disk quota, a file-size "
                "limit (ulimit -f) or a folder removed meanwhile may be the cause; check them or write elsewhere")

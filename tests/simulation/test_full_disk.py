@@ -188,3 +188,23 @@ def test_what_a_full_store_keeps_is_counted_in_words(tmp_path, monkeypatch, full
     monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 0})())
     with pytest.raises(bn.SimulationError, match=rf"while writing it; {re.escape(kept)}\. Why: "):
         bn.simulate(bn.CoombesByrne(), PAIR, out=tmp_path / "run.zarr", **KW)
+
+
+def test_a_file_system_out_of_inodes_is_named(tmp_path, monkeypatch):
+    # was: "has 10.0 GiB free, so a disk quota, a file-size limit (ulimit -f) or a folder removed meanwhile may be
+    # the cause": ENOSPC with space left is a file system that holds as many files as it can (Zarr: one per chunk)
+    import errno
+
+    monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 10 * 2**30})())
+    inodes = {"f_files": 1000, "f_favail": 0}
+    monkeypatch.setattr(_destinations.os, "statvfs", lambda path: type("Stat", (), inodes)())
+    full = OSError(errno.ENOSPC, "No space left on device")
+    err = _destinations.write_failure(full, tmp_path / "run.zarr", "out", bn.SimulationError, left="it keeps 2")
+    assert str(err) == (
+        f"cannot write out='{tmp_path}/run.zarr': the system refused it (No space left on device) while writing it; "
+        f"it keeps 2. Why: the file system of '{tmp_path}' has 10.0 GiB free but no free inodes: it holds as many "
+        "files as it can (a Zarr store makes one per chunk); delete files there or write to another disk.")
+    inodes["f_favail"] = 5  # inodes left: the other causes, as before
+    assert "a disk quota, a file-size limit" in str(_destinations.write_failure(full, tmp_path / "run.nc"))
+    inodes["f_files"] = inodes["f_favail"] = 0  # a file system that does not count inodes (btrfs)
+    assert "a disk quota, a file-size limit" in str(_destinations.write_failure(full, tmp_path / "run.nc"))
