@@ -58,7 +58,8 @@ def setup(model, connectome, objective, empirical_fc, empirical_fcd, seeds, hete
     ``caller``: the entry point (``fit_grid``, ``fit_nelder_mead``), whose name and parameters an unknown
     keyword is checked against (beside the run options and the sweep's).
     """
-    check_options(sweep_kwargs, (caller or fit_grid, sweep), FitError, exclude=() if caller is None else ("grid",))
+    check_options(sweep_kwargs, (caller or fit_grid, sweep), FitError,  # a sweep's checkpoint is not a fit's
+                  exclude=("checkpoint", "resume_from", "overwrite") + (() if caller is None else ("grid",)))
     check_objective(objective, empirical_fc, empirical_fcd)
     seeds = check_seeds(seeds, grid)
     sweep_kwargs = dict(sweep_kwargs)

@@ -52,9 +52,10 @@ from ..errors import SweepError
 from ..precision import enable_float64
 from ..simulation.batch import simulate_batch
 from ..simulation.parameters import GRID, ParameterBook
-from ..simulation.spec import Simulation, simulation
+from ..simulation.spec import Simulation, check_flag, simulation
 from .batch_size import choose_batch_size
 from .fit_results import check_options
+from .sweep_checkpoint import SweepCheckpoint, sweep_fingerprint
 from .sweep_summaries import (
     ATTRS,
     SUMMARIES,
@@ -152,7 +153,8 @@ def _check_client(client):
 
 def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd=None, signal="bold",
           discard=0.0, band=True, fisher_z=False, fcd_window=60.0, fcd_step=None, fcd_k=1, summaries=None,
-          keep=(), memory=DEFAULT_MEMORY, batch_size=None, client=None, progress=None, **options) -> xr.Dataset:
+          keep=(), memory=DEFAULT_MEMORY, batch_size=None, client=None, progress=None, checkpoint=None,
+          resume_from=None, overwrite=False, **options) -> xr.Dataset:
     r"""Run every combination of a grid of parameters and summarise each run.
 
     The cartesian product of ``grid`` (``K = \prod_p k_p`` runs) is cut into
@@ -234,6 +236,28 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         and no ``batch_size``, ``B`` is also capped at ``ceil(K / workers)``.
     progress : bool, optional
         Progress bar over runs (default: on a terminal).
+    checkpoint : str or path-like, optional
+        Save the finished batches' results to this ``.npz`` after every batch
+        (atomically: a kill leaves the previous or the new file, never a torn
+        one), with a fingerprint of everything the result depends on
+        (:mod:`brainnet_cb.fitting.sweep_checkpoint`). The destination rules
+        of :func:`~brainnet_cb.simulate`'s ``checkpoint=`` hold: checked
+        before anything runs, an earlier checkpoint replaced only with
+        ``overwrite=True``, a file that is not a checkpoint never, locked
+        while the sweep writes it.
+    resume_from : str or path-like, optional
+        Continue the sweep saved in this checkpoint: pass the *same*
+        arguments as the interrupted sweep. A checkpoint of another sweep
+        (model, connectome, run options, key, dtype, grid, analysis,
+        targets, ``batch_size``) is refused before anything is compiled,
+        naming what differs; the batches it holds are not run again, and
+        the result equals the uninterrupted sweep's bit for bit (but
+        ``wall_s``). Without ``batch_size`` the checkpoint's batch size is
+        kept (``memory`` and the client's workers are not consulted). The
+        resumed checkpoint keeps being updated unless ``checkpoint`` names
+        another file.
+    overwrite : bool, default False
+        Replace an earlier sweep's (or run's) ``checkpoint``.
 
     Returns
     -------
@@ -256,6 +280,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         longer than the series or unlike the target FCD's, a misspelt keyword;
         the errors of :func:`~brainnet_cb.simulate` for the other arguments,
         before anything runs.
+    CheckpointError
+        A ``checkpoint`` that may not be written, a ``resume_from`` that is
+        missing, damaged, not a sweep's checkpoint or another sweep's, before
+        anything runs.
 
     Examples
     --------
@@ -346,6 +374,11 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise SweepError(f"batch_size must be a positive integer; got {batch_size!r}.")
         B = min(int(batch_size), total)
+    saver, restored = None, {}
+    check_flag(overwrite, "overwrite", "True replaces an earlier checkpoint", SweepError)
+    if checkpoint is not None or resume_from is not None:
+        saver = SweepCheckpoint(checkpoint, resume_from, overwrite)
+        B, restored = saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, batch_size is not None)
     n_batches = math.ceil(total / B)
     flat = np.arange(n_batches * B)
     flat = np.minimum(flat, total - 1)  # pad the last batch with copies of the last run
@@ -358,23 +391,33 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         tasks.append(dict(index=b, simulation=fields, batch=batch, settings=settings, dtype=dtype_name))
 
     bar = progress_bar(progress, total, "sweep", unit="run")
-    results = [None] * n_batches
+    results = [restored.get(b) for b in range(n_batches)]
+    tasks = [t for t in tasks if results[t["index"]] is None]  # a resumed sweep runs only the missing batches
+
+    def finished(i, out, extra, attrs):
+        results[i] = (out, extra, attrs)
+        if saver is not None:
+            saver.save(results, n_batches, total)
+        if bar is not None:
+            bar.update(min(B, total - i * B))
+
     try:
+        if saver is not None:
+            saver.acquire()
+        if bar is not None and restored:
+            bar.update(sum(min(B, total - i * B) for i in restored))
         if client is None:
             for t in tasks:
-                i, out, extra, attrs = run_batch(t)
-                results[i] = (out, extra, attrs)
-                if bar is not None:
-                    bar.update(min(B, total - i * B))
-        else:
+                finished(*run_batch(t))
+        elif tasks:
             from distributed import as_completed  # noqa: PLC0415 - optional (the dask extra)
 
             futures = client.map(run_batch, tasks, pure=False)
-            for _, (i, out, extra, attrs) in as_completed(futures, with_results=True):
-                results[i] = (out, extra, attrs)
-                if bar is not None:
-                    bar.update(min(B, total - i * B))
+            for _, res in as_completed(futures, with_results=True):
+                finished(*res)
     finally:
+        if saver is not None:
+            saver.close()
         if bar is not None:
             bar.close()
     return _assemble(results, names, values, shape, total, n, run, dict(

@@ -359,6 +359,12 @@ def load_checkpoint(path) -> Checkpoint:
     with reading(path, error=CheckpointError, fix=_DAMAGED, name="resume_from"):
         with np.load(path, allow_pickle=False) as z:
             header = _read_header(z, path)  # before the arrays: a foreign file is refused unread
+            if header.get("kind") == "sweep":
+                raise CheckpointError(
+                    f"resume_from={str(path)!r} is the checkpoint of a sweep (bn.sweep(checkpoint=)); resume it "
+                    "with bn.sweep(..., resume_from=). bn.simulate resumes the .npz that bn.simulate(checkpoint=) "
+                    "wrote."
+                )
             missing = [k for k in HEADER_KEYS if k not in header]
             if missing:
                 raise CheckpointError(

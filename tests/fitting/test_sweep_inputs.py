@@ -63,8 +63,9 @@ def test_rows_labelled_with_other_regions_are_refused(conn):
     (lambda c, t: bn.sweep(bn.CoombesByrne(), c, {"G": [1.0]}, batchsize=1, **RUN, **FIT), bn.SweepError,
      r"^unknown bn\.sweep option 'batchsize' \(did you mean 'batch_size'\?\); choose from \['grid', 'empirical_fc', "
      r"'empirical_fcd', 'signal', 'discard', 'band', 'fisher_z', 'fcd_window', 'fcd_step', 'fcd_k', 'summaries', "
-     r"'keep', 'memory', 'batch_size', 'client', 'progress', 'duration', 'dt', 'coupling', 'speed', 'noise', "
-     r"'monitors', 'key', 'method', 'initial_state', 'history', 'normalize', 'dtype', 'edges', 'stimulus'\]\.$"),
+     r"'keep', 'memory', 'batch_size', 'client', 'progress', 'checkpoint', 'resume_from', 'overwrite', 'duration', "
+     r"'dt', 'coupling', 'speed', 'noise', 'monitors', 'key', 'method', 'initial_state', 'history', 'normalize', "
+     r"'dtype', 'edges', 'stimulus'\]\.$"),
     (lambda c, t: bn.fit_grid(bn.CoombesByrne(), c, grid={"G": [1.0]}, empirical_fc=t, refine_round=1, **RUN, **FIT),
      bn.FitError, r"^unknown bn\.fit_grid option 'refine_round' \(did you mean 'refine_rounds'\?\); choose from "
                   r"\['grid', 'empirical_fc', 'empirical_fcd', 'objective', 'refine', 'refine_points', "

@@ -1,0 +1,156 @@
+"""Sweep checkpoints: an interrupted sweep resumed equals the uninterrupted one; other sweeps' files are refused."""
+
+import re
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import brainnet_cb as bn
+
+CONN = bn.Connectome([[0, 1, 0.5], [1, 0, 1], [0.5, 1, 0]], np.full((3, 3), 20.0), name="tri")
+GRID = {"G": [0.2, 0.9, 1.5], "noise_v": [0.05, 0.1]}  # 6 runs in 3 batches of 2
+RUN = dict(duration=300.0, dt=0.1, monitors=[bn.TemporalAverage(2.0)], signal="r", band=None, discard=0.02,
+           batch_size=2, progress=False)
+
+
+class Probe:
+    """A user summary that counts the runs it sees and, like a job's time limit, stops the sweep after ``limit``."""
+
+    def __init__(self, limit=None):
+        self.calls, self.limit = 0, limit
+
+    def __call__(self, member):
+        self.calls += 1
+        if self.limit is not None and self.calls > self.limit:
+            raise KeyboardInterrupt("time limit")
+        return float(member.r.values.mean())
+
+
+def _sweep(probe, **kw):
+    return bn.sweep(bn.CoombesByrne(), CONN, GRID, summaries={"probe": probe}, keep=("r", "fc"),
+                    **dict(RUN, **kw))
+
+
+def _interrupted(path, after_batches):
+    probe = Probe(limit=2 * after_batches)  # the run after that many batches raises
+    with pytest.raises(KeyboardInterrupt):
+        _sweep(probe, checkpoint=path)
+    return probe
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    res = _sweep(Probe())
+    res.attrs.pop("wall_s")
+    return res
+
+
+def test_a_resumed_sweep_equals_the_uninterrupted_one_and_skips_finished_batches(uninterrupted, tmp_path):
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=2)
+    probe = Probe()
+    res = _sweep(probe, resume_from=path)
+    assert probe.calls == 2  # only the third batch ran again
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)  # summaries, kept r and FC, coords and attrs, bit for bit
+    again = Probe()  # the checkpoint now holds every batch: nothing runs
+    res = _sweep(again, resume_from=path)
+    assert again.calls == 0
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+
+
+def test_resume_after_the_first_batch_into_another_checkpoint(uninterrupted, tmp_path):
+    _interrupted(tmp_path / "a.npz", after_batches=1)
+    probe = Probe(limit=2)  # interrupted again after one more batch, saved to b.npz
+    with pytest.raises(KeyboardInterrupt):
+        _sweep(probe, resume_from=tmp_path / "a", checkpoint=tmp_path / "b.npz")  # the .npz suffix is found
+    probe = Probe()
+    res = _sweep(probe, resume_from=tmp_path / "b.npz")
+    assert probe.calls == 2
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+
+
+def test_another_sweep_is_refused_before_it_runs_naming_what_differs(tmp_path):
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=1)
+    probe = Probe()
+    message = (f"the checkpoint '{path}' was written by another sweep; these differ:\n"
+               "  key: checkpoint seed 0; this sweep seed 1\n"
+               "  grid: checkpoint G: [0.2, 0.9, 1.5]; noise_v: [0.05, 0.1]; this sweep G: [0.2, 0.9, 1.6]; "
+               "noise_v: [0.05, 0.1]\n"
+               "  batch size: checkpoint 2; this sweep 3\n"
+               "Resume with exactly the arguments of the interrupted sweep (model, connectome, grid, run options, "
+               "analysis, targets, batch_size), or start a new sweep without resume_from.")
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(message) + "$"):
+        bn.sweep(bn.CoombesByrne(), CONN, {"G": [0.2, 0.9, 1.6], "noise_v": [0.05, 0.1]},
+                 summaries={"probe": probe}, keep=("r", "fc"), resume_from=path, key=1, **dict(RUN, batch_size=3))
+    assert probe.calls == 0
+    with pytest.raises(bn.CheckpointError, match=r"  analysis: checkpoint signal 'r', discard 0\.02 s, band None, "
+                       r"fisher_z False, fcd_window 60\.0, fcd_step None, fcd_k 1, summaries \['probe'\], "
+                       r"keep \['r', 'fc'\]; this sweep signal 'r', discard 0\.02 s, band None, fisher_z False, "
+                       r"fcd_window 60\.0, fcd_step None, fcd_k 1, summaries \['probe'\], keep \['fc'\]\n"):
+        bn.sweep(bn.CoombesByrne(), CONN, GRID, summaries={"probe": probe}, keep=("fc",), resume_from=path, **RUN)
+    assert probe.calls == 0
+
+
+def test_files_that_are_not_this_sweeps_checkpoint_are_refused(tmp_path):
+    single = tmp_path / "run.npz"
+    bn.simulate(bn.CoombesByrne(), CONN, duration=20.0, chunk_steps=100, checkpoint=single, progress=False)
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"resume_from='{single}' is the checkpoint of a single run (bn.simulate(checkpoint=)); resume it with "
+            "bn.simulate(..., resume_from=). bn.sweep resumes the .npz that bn.sweep(checkpoint=) wrote.") + "$"):
+        _sweep(Probe(), resume_from=single)
+    mine = tmp_path / "mine.npz"
+    np.savez(mine, x=np.arange(3))
+    with pytest.raises(bn.CheckpointError, match=re.escape(
+            f"checkpoint='{mine}' exists and is not a brainnet_cb checkpoint; it is never replaced, not even with "
+            "overwrite=True.")):
+        _sweep(Probe(), checkpoint=mine, overwrite=True)
+    with pytest.raises(bn.CheckpointError, match=re.escape(
+            f"resume_from='{tmp_path / 'none.npz'}' does not exist; pass the checkpoint= path of the interrupted run.")):
+        _sweep(Probe(), resume_from=tmp_path / "none.npz")
+
+
+def test_an_earlier_checkpoint_is_replaced_only_with_overwrite(tmp_path):
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=1)
+    with pytest.raises(bn.CheckpointError, match=re.escape(
+            f"checkpoint='{path}' holds the checkpoint of an earlier run; pass resume_from= with this path")):
+        _sweep(Probe(), checkpoint=path)
+    probe = Probe(limit=2)
+    with pytest.raises(KeyboardInterrupt):
+        _sweep(probe, checkpoint=path, overwrite=True)  # starts again: the first batch runs again
+    assert probe.calls == 3
+
+
+def test_a_fit_does_not_take_a_sweeps_checkpoint():
+    with pytest.raises(bn.FitError, match=r"^unknown bn\.fit_grid option 'checkpoint'"):
+        bn.fit_grid(bn.CoombesByrne(), CONN, grid={"G": [0.2]}, empirical_fc=np.eye(3), checkpoint="x.npz", **RUN)
+
+
+def test_a_single_run_does_not_resume_a_sweeps_checkpoint(tmp_path):
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=1)
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"resume_from='{path}' is the checkpoint of a sweep (bn.sweep(checkpoint=)); resume it with "
+            "bn.sweep(..., resume_from=). bn.simulate resumes the .npz that bn.simulate(checkpoint=) wrote.") + "$"):
+        bn.simulate(bn.CoombesByrne(), CONN, duration=20.0, resume_from=path, progress=False)
+
+
+def test_a_local_sweeps_checkpoint_resumes_on_dask_workers(uninterrupted, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=1)
+    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        res = _sweep(Probe(), resume_from=path, client=client)
+    assert res.attrs.pop("distributed") == 1
+    res.attrs.pop("wall_s")
+    expected = uninterrupted.copy()
+    expected.attrs.pop("distributed")
+    xr.testing.assert_identical(res, expected)
+    with np.load(path) as z:  # the workers' batches were saved as they came back
+        assert '"done": [0, 1, 2]' in str(z["header"])
