@@ -265,6 +265,13 @@ def parser() -> argparse.ArgumentParser:
     sw = _add_command(sub, "sweep", "a parameter sweep from a CONFIG with a [sweep] table")
     _common(sw, "NetCDF output, .nc (a name without suffix gets .nc; = --set sweep.path=...); the heat map PNG "
                 "gets the same name with .png", SweepConfig)
+    sw.add_argument("--checkpoint", metavar="PATH",
+                    help="save the finished batches to this .npz after every batch (bn.sweep(checkpoint=)); an "
+                         "earlier sweep's checkpoint is replaced only with --overwrite")
+    sw.add_argument("--resume", metavar="PATH",
+                    help="continue the interrupted sweep saved in this checkpoint, with the same configuration: only "
+                         "the batches it lacks run (bn.sweep(resume_from=)); it keeps being updated unless "
+                         "--checkpoint names another file")
     sw.set_defaults(func=sweep_command, no_figure=False, out_key="sweep.path")
     ft = _add_command(sub, "fit", "fit the model to empirical FC (default: working point, bundled HCP data)")
     _common(ft, "NetCDF output, .nc (a name without suffix gets .nc; = --set fit.path=...)", FitConfig)

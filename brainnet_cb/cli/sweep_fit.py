@@ -128,10 +128,11 @@ def _sweep(args, cfg, base, paths, reserved) -> int:
                           f"of {', '.join(map(json.dumps, outputs))}{hint}.")
     empirical = empirical_fc(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
-    with _messages_in_config_keys(SWEEP_KEYS, SWEEP_PHRASES, at_once=True):  # "band=None": sweep.bandpass=false
+    with _messages_in_config_keys(SWEEP_KEYS, SWEEP_PHRASES, at_once=True), _checkpoint_options():
         result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
                        band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
-                       progress=show_progress(args))
+                       progress=show_progress(args), checkpoint=getattr(args, "checkpoint", None),
+                       resume_from=getattr(args, "resume", None), overwrite=bool(args.overwrite))
     wall = time.perf_counter() - start
     result.attrs["config"] = configuration.dumps(cfg)
     reserved.write_netcdf(result, args.overwrite)
@@ -162,6 +163,30 @@ def _sweep(args, cfg, base, paths, reserved) -> int:
     for p in paths:
         print(f"written       {p}")
     return 0
+
+
+#: bn.sweep's checkpoint messages as the command line says them.
+CHECKPOINT_OPTIONS = {"checkpoint='": "--checkpoint '", "resume_from='": "--resume '",
+                      "pass resume_from= with this path": "pass --resume with this path",
+                      "resume_from= continues": "--resume continues", "without resume_from": "without --resume",
+                      "the checkpoint= path of the interrupted run": "the --checkpoint path of the interrupted sweep",
+                      "overwrite=True": "--overwrite", "(model, connectome, grid, run options, analysis, targets, "
+                      "batch_size)": "(the same configuration)", ":\n  ": ": ", "\n  ": " / ", "\nResume": ". Resume"}
+
+
+@contextlib.contextmanager
+def _checkpoint_options():
+    """A :class:`~brainnet_cb.errors.CheckpointError` of the block in the command line's options, on one line."""
+    from ..errors import CheckpointError  # noqa: PLC0415
+
+    try:
+        yield
+    except CheckpointError as err:
+        text = str(err)
+        for said, option in CHECKPOINT_OPTIONS.items():
+            text = text.replace(said, option)
+        err.args = (text,)  # the library's refusal (ending in a full stop), in the options' words
+        raise
 
 
 def drawable_slice(da, max_panels):
