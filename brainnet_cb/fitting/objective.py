@@ -178,7 +178,7 @@ class Scorer:
         size = 1
         try:  # the number of FCD values of one run: the same windowing on a dummy series of that length
             dummy = as_timeseries(np.random.default_rng(0).standard_normal((samples, 3)),
-                                           dt=period / 1000.0)
+                                           dt=period / 1000.0, labels=["a", "b", "c"])
             d = analysis.fcd(dummy, window=window, step=step)
             size = int(np.triu_indices(d.shape[-1], int(self.kw.get("fcd_k", 1)))[0].size)
         except AnalysisError:
