@@ -23,15 +23,13 @@ under the sweep's lock, with the destination rules of single-run checkpoints
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import warnings
 
 import numpy as np
 
-from .._destinations import WriteLock, as_path, check_destination, publish, temporary_path, write_failure
+from .._destinations import WriteLock, as_path
 from .._safe_read import reading
 from ..errors import CheckpointError
 from ..simulation.checkpoint import (
@@ -40,12 +38,12 @@ from ..simulation.checkpoint import (
     _describe_mismatch,
     _digest,
     _read_header,
-    _refuse_existing,
     _resumable,
-    _same_file,
     _short,
     _software,
+    checkpoint_destination,
     fingerprint,
+    write_checkpoint_file,
 )
 from ..simulation.output import _with_suffix
 
@@ -140,15 +138,7 @@ class SweepCheckpoint:
         path = as_path(checkpoint, "checkpoint", CheckpointError, "give the name of the file to write, e.g. 'grid.npz'")
         if resume_from is not None and path == as_path(resume_from, "resume_from", CheckpointError):
             _resumable(path)
-        if path.name in ("", ".", "..") or path.is_dir():
-            raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "
-                                  f"e.g. {str(path / 'grid.npz')!r}.")
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
-        resuming = resume_from is not None and _same_file(path, resume_from)
-        self.path = check_destination(path, name="checkpoint", overwrite=overwrite, error=CheckpointError,
-                                      refuse_existing=lambda p: _refuse_existing(p, overwrite), existing_ok=resuming)
-        self._replace = path.exists()
+        self.path, self._replace, _ = checkpoint_destination(path, "grid.npz", overwrite, resume_from)
         self._lock = WriteLock(self.path, "checkpoint", CheckpointError)
         self._fingerprint = self._batch_size = None
         self.saved = _load(resume_from) if resume_from is not None else None
@@ -217,26 +207,11 @@ class SweepCheckpoint:
                   "attrs0": None if first is None else json.dumps(_encode(first, arrays, seen)),
                   "software": _software()}
         arrays["header"] = np.asarray(json.dumps(header))
-        tmp = temporary_path(self.path)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            publish(tmp, self.path, overwrite=self._replace, name="checkpoint", error=CheckpointError)
-            self._replace = True
-            self.n_saved = len(done)
-        except OSError as err:
-            kept = (f"the checkpoint of {self.n_saved} finished batches is kept, and resume_from= continues from it"
-                    if self.n_saved or self.saved is not None else "no checkpoint of this sweep was written yet")
-            failure = write_failure(err, self.path, "checkpoint", CheckpointError, left=kept)
-            if failure is None:
-                raise
-            raise failure from err
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        kept = (f"the checkpoint of {self.n_saved} finished batches is kept, and resume_from= continues from it"
+                if self.n_saved or self.saved is not None else "no checkpoint of this sweep was written yet")
+        write_checkpoint_file(self.path, arrays, replace=self._replace, kept=kept)
+        self._replace = True
+        self.n_saved = len(done)
 
 
 def _load(resume_from) -> dict:

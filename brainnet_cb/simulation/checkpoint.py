@@ -410,15 +410,7 @@ class Checkpointer:
         path = as_path(path, "checkpoint", CheckpointError, "give the name of the file to write, e.g. 'run.npz'")
         if resume_from is not None and path == resume_path(resume_from):
             _resumable(path)  # the resumed file, kept up to date: named as resume_from where it is no file
-        if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder
-            raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "
-                                  f"e.g. {str(path / 'run.npz')!r}.")
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
-        resuming = resume_from is not None and _same_file(path, resume_from)
-        self.path = check_destination(path, name="checkpoint", overwrite=overwrite, error=CheckpointError,
-                                      refuse_existing=lambda p: _refuse_existing(p, overwrite), existing_ok=resuming)
-        self._replace = path.exists()  # allowed by now: the resumed checkpoint, or overwrite=True
+        self.path, self._replace, resuming = checkpoint_destination(path, "run.npz", overwrite, resume_from)
         self._saved = 0  # the chunk of the last checkpoint this object wrote
         self._resuming = resuming
         self._fingerprint = None
@@ -451,27 +443,49 @@ class Checkpointer:
         if samples is not None:
             arrays.update({f"samples_{k}": np.asarray(s) for k, s in enumerate(samples)})
         arrays["header"] = np.asarray(json.dumps(header))
-        tmp = temporary_path(self.path)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a normal file's mode (umask)
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            publish(tmp, self.path, overwrite=self._replace, name="checkpoint", error=CheckpointError)
-            self._replace = True
-            self._saved = int(piece)
-        except OSError as err:  # a full disk: which file, how much space, and that the last checkpoint stands
-            kept = (f"the checkpoint of chunk {self._saved} is kept, and resume_from= continues from it"
-                    if self._saved else "the checkpoint being resumed is kept, and resume_from= continues from it"
-                    if self._resuming else "no checkpoint of this run was written yet")
-            failure = write_failure(err, self.path, "checkpoint", CheckpointError, left=kept)
-            if failure is None:
-                raise
-            raise failure from err
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        kept = (f"the checkpoint of chunk {self._saved} is kept, and resume_from= continues from it"
+                if self._saved else "the checkpoint being resumed is kept, and resume_from= continues from it"
+                if self._resuming else "no checkpoint of this run was written yet")
+        write_checkpoint_file(self.path, arrays, replace=self._replace, kept=kept)
+        self._replace = True
+        self._saved = int(piece)
+
+
+def checkpoint_destination(path: pathlib.Path, example: str, overwrite: bool, resume_from):
+    """``(path, replace, resuming)``: the ``.npz`` a checkpoint writer may write (``path`` with the suffix added,
+    checked as an output), whether a file is there to replace (the resumed checkpoint, or ``overwrite=True``)
+    and whether it is the checkpoint being resumed. ``example`` names a file in a folder given as ``path``."""
+    if path.name in ("", ".", "..") or path.is_dir():  # not <folder>.npz beside the folder
+        raise CheckpointError(f"checkpoint={str(path)!r} is a folder; a checkpoint is one file: pass its path, "
+                              f"e.g. {str(path / example)!r}.")
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    resuming = resume_from is not None and _same_file(path, resume_from)
+    checked = check_destination(path, name="checkpoint", overwrite=overwrite, error=CheckpointError,
+                                refuse_existing=lambda p: _refuse_existing(p, overwrite), existing_ok=resuming)
+    return checked, path.exists(), resuming
+
+
+def write_checkpoint_file(path: pathlib.Path, arrays: dict, *, replace: bool, kept: str) -> None:
+    """Write ``arrays`` as the ``.npz`` ``path`` atomically (a temporary of its own, fsync, rename; the caller
+    holds its lock); a write the file system refuses (a full disk) names the file, its free space and ``kept``,
+    what still stands."""
+    tmp = temporary_path(path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a normal file's mode (umask)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        publish(tmp, path, overwrite=replace, name="checkpoint", error=CheckpointError)
+    except OSError as err:
+        failure = write_failure(err, path, "checkpoint", CheckpointError, left=kept)
+        if failure is None:
+            raise
+        raise failure from err
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def _same_file(a, b) -> bool:
