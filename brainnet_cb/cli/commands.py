@@ -37,7 +37,7 @@ from ..errors import BrainnetError
 from .common import check_free, configuration, load, output_paths, save_figure, show_progress
 from .config_schema import FitConfig, RunConfig, SweepConfig
 from .summary import summarize
-from .sweep_fit import fit_command, sweep_command
+from .sweep_fit import CHECKPOINT_OPTIONS, checkpoint_options, fit_command, sweep_command
 
 __all__ = ["main", "summarize"]
 
@@ -61,6 +61,13 @@ def _format_summary(s, wall, paths) -> str:
     for p in paths:
         lines.append(f"written       {p}")
     return "\n".join(lines)
+
+
+#: bn.simulate's checkpoint messages as ``brainnet-cb run`` says them.
+RUN_CHECKPOINT_OPTIONS = {
+    **CHECKPOINT_OPTIONS, "the checkpoint= path of the interrupted run": "the --checkpoint path of the interrupted run",
+    "(model, connectome, dt, speed, duration, coupling, noise, monitors, key, method, dtype, initial state)":
+        "(the same configuration)"}
 
 
 # --- commands --------------------------------------------------------------------------
@@ -88,9 +95,11 @@ def _run(args) -> int:
 
     # streamed into the file chunk by chunk; summary and figure read what they need from it
     own_process = getattr(args, "own_process", False)  # a Python caller keeps JAX's caches
-    ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=show_progress(args),
-                             attrs={"config": configuration.dumps(cfg)}, forget_programs=own_process,
-                             overwrite_hint="--overwrite")
+    with checkpoint_options(RUN_CHECKPOINT_OPTIONS):
+        ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=show_progress(args),
+                                 attrs={"config": configuration.dumps(cfg)}, forget_programs=own_process,
+                                 overwrite_hint="--overwrite", checkpoint=getattr(args, "checkpoint", None),
+                                 resume_from=getattr(args, "resume", None))
     with ds:
         summary = summarize(ds, conn.normalized(cfg.connectome.normalize))
         if cfg.output.figure:
@@ -261,6 +270,14 @@ def parser() -> argparse.ArgumentParser:
     _common(run, "NetCDF output, .nc (a name without suffix gets .nc; = --set output.path=...); the PNG gets "
                  "the same name with .png", RunConfig)
     run.add_argument("--no-figure", action="store_true", help="no summary PNG")
+    run.add_argument("--checkpoint", metavar="PATH",
+                     help="save the run's state to this .npz after every chunk (bn.simulate(checkpoint=)); the "
+                          "output is written to .<name>.partial beside --out until the run ends; an earlier run's "
+                          "checkpoint is replaced only with --overwrite")
+    run.add_argument("--resume", metavar="PATH",
+                     help="continue the interrupted run saved in this checkpoint, with the same configuration: "
+                          "only the chunks it lacks run (bn.simulate(resume_from=)); it keeps being updated unless "
+                          "--checkpoint names another file")
     run.set_defaults(func=_run, out_key="output.path")
     sw = _add_command(sub, "sweep", "a parameter sweep from a CONFIG with a [sweep] table")
     _common(sw, "NetCDF output, .nc (a name without suffix gets .nc; = --set sweep.path=...); the heat map PNG "

@@ -12,6 +12,13 @@ The file holds the same variables, coordinates, attributes and values as
 dimensions, stored in chunks of one run chunk), and is published the same way:
 checked first, written to a temporary file beside it under the destination's
 lock, given its name only when complete (:mod:`brainnet_cb.simulation.output`).
+
+With a checkpoint (``brainnet-cb run --checkpoint``), the file is streamed into
+:func:`partial_path` instead, flushed to disk after every chunk and before the
+chunk's checkpoint, and kept when the run stops; ``--resume`` reopens it and
+writes from the lengths the checkpoint recorded (samples written after the
+checkpoint are written again, the same), so the published file equals an
+uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._destinations import WriteLock, publish, temporary_path, write_failure
-from ..errors import BrainnetError
+from ..errors import BrainnetError, CheckpointError
 from ..simulation.cf import without_coordinate_fill
 from ..simulation.output import check_netcdf_destination, netcdf_attr_problem
 from ..simulation.streaming import Sink
@@ -36,7 +43,10 @@ from ..simulation.streaming import Sink
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["NetCDFSink", "open_result", "release_free_memory", "run_to_netcdf"]
+__all__ = ["NetCDFSink", "open_result", "release_free_memory", "run_to_netcdf", "partial_path"]
+
+#: ``format`` of the sink state a checkpoint of ``brainnet-cb run`` records.
+PARTIAL_FORMAT = "brainnet-cb run netcdf"
 
 
 @functools.cache
@@ -71,20 +81,22 @@ class NetCDFSink(Sink):
         fresh temporary path).
     """
 
-    def __init__(self, path):
+    def __init__(self, path, synced=False):
         self.path = pathlib.Path(path)
+        self.synced = synced
         self._nc = None
         self._dims = ()
         self._count = {}
 
     def start(self, template, chunk_samples, append_dims, resume_state=None):
-        if resume_state is not None:  # pragma: no cover - the command does not resume
-            raise BrainnetError("a NetCDF run file cannot be resumed; stream to Zarr (Execution(out=...)).")
         import netCDF4  # noqa: PLC0415 - xarray's netcdf4 engine needs it too
         import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
         self._dims = tuple(append_dims)
         self.attrs = dict(template.attrs)
+        if resume_state is not None:
+            self._reopen(template, resume_state)
+            return
         template = without_coordinate_fill(template)  # no _FillValue on time, time_bold, ... (CF), as write_netcdf
         encoding = {}
         for name, var in template.variables.items():
@@ -108,6 +120,33 @@ class NetCDFSink(Sink):
         self._count = dict.fromkeys(self._dims, 0)
         release_free_memory()  # what building the file freed, before the first chunk
 
+    def _reopen(self, template, resume_state):
+        """Open the partial file of the interrupted run, as its checkpoint recorded it, to go on writing."""
+        import netCDF4  # noqa: PLC0415
+
+        lengths = {d: int(n) for d, n in resume_state["lengths"].items()}
+        try:
+            self._nc = netCDF4.Dataset(self.path, "a")
+        except OSError as err:
+            raise CheckpointError(
+                f"the partial output {str(self.path)!r} of the interrupted run cannot be read ({err}); a run "
+                "killed outright (kill -9) while writing can leave it damaged. Start the run again without "
+                "--resume.") from err
+        short = {d: len(self._nc.dimensions[d]) for d in lengths if d in self._nc.dimensions}
+        if set(self._nc.variables) != set(template.variables) or any(
+                short.get(d, -1) < n for d, n in lengths.items()):
+            self.close()
+            raise CheckpointError(
+                f"the partial output {str(self.path)!r} holds other variables or fewer samples than the "
+                "checkpoint recorded; it is not the file of the interrupted run. Start the run again without "
+                "--resume.")
+        self._nc.set_auto_maskandscale(False)
+        for var in self._nc.variables.values():
+            var.set_var_chunk_cache(size=0, nelems=0, preemption=1.0)
+        # samples written after the checkpoint (if any) are written again, the same, by the chunks that follow
+        self._count = {d: lengths.get(d, 0) for d in self._dims}
+        release_free_memory()
+
     def _time_dim(self, var):
         return next((d for d in var.dims if d in self._dims), None)
 
@@ -124,6 +163,8 @@ class NetCDFSink(Sink):
             grown[tdim] = m
         for tdim, m in grown.items():
             self._count[tdim] += m
+        if self.synced:  # on disk before the checkpoint that counts it is written
+            self._nc.sync()
         release_free_memory()  # what the chunk's samples and their Dataset held (~1 ms)
 
     def set_attrs(self, attrs: dict):
@@ -131,6 +172,10 @@ class NetCDFSink(Sink):
         for key, value in attrs.items():
             if key not in self.attrs or not np.array_equal(self.attrs[key], value):
                 self._nc.setncattr(key, value)
+
+    def state(self) -> dict:
+        """What the checkpoint records: this file and its samples per time dimension."""
+        return {"format": PARTIAL_FORMAT, "path": str(self.path.resolve()), "lengths": dict(self._count)}
 
     def close(self):
         if self._nc is not None:
@@ -160,8 +205,18 @@ def _forget_programs():
     release_free_memory()
 
 
+def partial_path(path) -> pathlib.Path:
+    """The file a checkpointed run streams into until it is complete (``.<name>.partial`` beside ``path``).
+
+    Not a temporary name (:func:`~brainnet_cb._destinations.temporary_path`): those are deleted as stale by the
+    next writer of ``path``, and this one is kept when the run is stopped, for ``--resume``.
+    """
+    path = pathlib.Path(path)
+    return path.parent / f".{path.name}.partial"
+
+
 def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, forget_programs=False,
-                  overwrite_hint="overwrite=True"):
+                  overwrite_hint="overwrite=True", checkpoint=None, resume_from=None):
     """Run ``spec`` with its outputs streamed into the NetCDF file ``path``.
 
     Parameters
@@ -170,6 +225,7 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     path : path-like
         The NetCDF result (checked before the run, as :func:`brainnet_cb.write_netcdf` checks it).
     overwrite : bool, default False
+        Also replaces an earlier run's checkpoint and partial file.
     progress : bool, optional
         Progress bar between chunks.
     attrs : dict, optional
@@ -183,6 +239,15 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
         its programs again.
     overwrite_hint : str, default "overwrite=True"
         How the refusals name the option that replaces a file (the command: ``"--overwrite"``).
+    checkpoint : path-like, optional
+        Save the run's state after every chunk (:class:`~brainnet_cb.simulation.checkpoint.Checkpointer`).
+        The file is then streamed into :func:`partial_path` (flushed to disk before each checkpoint),
+        which is kept, with the checkpoint, when the run stops before its end.
+    resume_from : path-like, optional
+        Continue the run of this checkpoint (refused before anything compiles if it is another run's) in
+        the partial file it recorded; the checkpoint keeps being updated unless ``checkpoint`` names
+        another file. The result equals the uninterrupted run's, bit for bit (but its wall time and
+        time stamps).
 
     The destination's lock is taken before the run is prepared: a second run of the same
     ``path`` started meanwhile is refused before it compiles anything.
@@ -197,37 +262,95 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     """
     path = check_netcdf_destination(path, overwrite, overwrite_hint=overwrite_hint)
     _check_attrs(attrs)  # before the run: NetCDF must be able to hold them at its end
+    saver = None
+    if checkpoint is not None or resume_from is not None:
+        from ..simulation.checkpoint import Checkpointer  # noqa: PLC0415
+
+        saver = Checkpointer(resume_from if checkpoint is None else checkpoint, overwrite=overwrite,
+                             resume_from=resume_from)
+        if resume_from is None:
+            _check_partial(partial_path(path), overwrite)
     # the lock first: a second run started at the same time on the same --out is refused before it compiles
-    with WriteLock(path, None, BrainnetError, overwrite_hint=overwrite_hint):
-        start = time.perf_counter()
-        run = spec.prepare()
-        if forget_programs:
-            _forget_programs()
-        run.compile()  # every program of the run, before the file, its buffers and xarray exist
-        release_free_memory()  # what compiling freed (~100 MB), before they are allocated
-        tmp = temporary_path(path)
-        sink = NetCDFSink(tmp)
-        try:
-            run.execute(progress=progress, sink=sink)
-            wall = time.perf_counter() - start
-            sink.set_attrs(_stamped({**sink.attrs, "wall_time_s": round(wall, 3), **(attrs or {})}, path))
-            sink.close()
-            publish(tmp, path, overwrite=overwrite, error=BrainnetError)
-        except (RuntimeError, OSError) as err:  # a full disk: HDF5 says 'NetCDF: HDF error', after the run
-            failure = write_failure(err, path)  # the free space measured before the temporary file goes
-            if failure is None:
+    try:
+        with WriteLock(path, None, BrainnetError, overwrite_hint=overwrite_hint):
+            start = time.perf_counter()
+            run = spec.prepare()
+            resume = None if resume_from is None else _restore(resume_from, run)
+            if forget_programs:
+                _forget_programs()
+            run.compile()  # every program of the run, before the file, its buffers and xarray exist
+            release_free_memory()  # what compiling freed (~100 MB), before they are allocated
+            if resume is not None:
+                tmp = pathlib.Path(resume.sink_state["path"])
+            else:
+                tmp = temporary_path(path) if saver is None else partial_path(path)
+            sink = NetCDFSink(tmp, synced=saver is not None)
+            keep = False  # the partial file a checkpoint counts on stays for --resume
+            try:
+                run.execute(progress=progress, sink=sink, checkpoint=saver, resume=resume)
+                wall = time.perf_counter() - start
+                sink.set_attrs(_stamped({**sink.attrs, "wall_time_s": round(wall, 3), **(attrs or {})}, path))
+                sink.close()
+                publish(tmp, path, overwrite=overwrite, error=BrainnetError)
+            except (RuntimeError, OSError) as err:  # a full disk: HDF5 says 'NetCDF: HDF error', after the run
+                keep = _checkpointed(saver, resume)
+                failure = write_failure(err, path)  # the free space measured before the temporary file goes
+                if failure is None:
+                    raise
+                raise failure from err
+            except BaseException:
+                keep = _checkpointed(saver, resume)
                 raise
-            raise failure from err
-        finally:
-            sink.close()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            finally:
+                sink.close()
+                if not keep:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
+    finally:
+        if saver is not None:
+            saver.close()
     del run
     if forget_programs:
         _forget_programs()
     else:
         release_free_memory()  # what the run's buffers held
     return open_result(path), wall
+
+
+def _checkpointed(saver, resume) -> bool:
+    """Whether a checkpoint counts on the partial file (one was written by this run, or is being resumed)."""
+    return saver is not None and (resume is not None or bool(getattr(saver, "_saved", 0)))
+
+
+def _check_partial(partial: pathlib.Path, overwrite: bool) -> None:
+    if partial.exists() and not overwrite:
+        raise CheckpointError(
+            f"{str(partial)!r} holds the partial output of an interrupted run (--checkpoint); pass --resume with "
+            "its checkpoint to continue that run, --overwrite to start again and replace it, or choose another "
+            "--out.")
+
+
+def _restore(resume_from, run):
+    """The state of checkpoint ``resume_from`` for ``run`` (checked against it), whose partial file exists."""
+    from ..simulation.checkpoint import load_checkpoint  # noqa: PLC0415
+
+    ckpt = load_checkpoint(resume_from)
+    state = ckpt.header.get("sink_state") or {}
+    if ckpt.streamed and state.get("format") != PARTIAL_FORMAT:
+        raise CheckpointError(
+            f"the checkpoint {str(ckpt.path)!r} belongs to a run streamed to the Zarr store "
+            f"{state.get('path')!r} (bn.simulate(out=, checkpoint=)); resume it in Python with "
+            "bn.simulate(..., out=, resume_from=).")
+    if not ckpt.streamed:
+        raise CheckpointError(
+            f"the checkpoint {str(ckpt.path)!r} belongs to a run kept in memory (bn.simulate(checkpoint=) "
+            "without out=); resume it in Python with bn.simulate(..., resume_from=).")
+    resume = ckpt.restore(run, streamed=True)
+    if not pathlib.Path(state.get("path", "")).is_file():
+        raise CheckpointError(
+            f"the partial output {state.get('path')!r} of the interrupted run does not exist (moved or deleted); "
+            "--resume continues that file. Start the run again without --resume.")
+    return resume
 
 
 def _check_attrs(attrs) -> None:

@@ -128,7 +128,7 @@ def _sweep(args, cfg, base, paths, reserved) -> int:
                           f"of {', '.join(map(json.dumps, outputs))}{hint}.")
     empirical = empirical_fc(cfg.sweep.empirical, spec.connectome, base, key="sweep.empirical")
     start = time.perf_counter()
-    with _messages_in_config_keys(SWEEP_KEYS, SWEEP_PHRASES, at_once=True), _checkpoint_options():
+    with _messages_in_config_keys(SWEEP_KEYS, SWEEP_PHRASES, at_once=True), checkpoint_options():
         result = sweep(spec, cfg.sweep.grid, empirical_fc=empirical, signal=cfg.sweep.signal,
                        band=True if cfg.sweep.bandpass else None, batch_size=cfg.sweep.batch_size or None,
                        progress=show_progress(args), checkpoint=getattr(args, "checkpoint", None),
@@ -175,15 +175,18 @@ CHECKPOINT_OPTIONS = {"checkpoint='": "--checkpoint '", "resume_from='": "--resu
 
 
 @contextlib.contextmanager
-def _checkpoint_options():
-    """A :class:`~brainnet_cb.errors.CheckpointError` of the block in the command line's options, on one line."""
+def checkpoint_options(options=None):
+    """A :class:`~brainnet_cb.errors.CheckpointError` of the block in the command line's options, on one line.
+
+    ``options``: what replaces what (default :data:`CHECKPOINT_OPTIONS`, the sweep's words).
+    """
     from ..errors import CheckpointError  # noqa: PLC0415
 
     try:
         yield
     except CheckpointError as err:
         text = str(err)
-        for said, option in CHECKPOINT_OPTIONS.items():
+        for said, option in (CHECKPOINT_OPTIONS if options is None else options).items():
             text = text.replace(said, option)
         err.args = (text,)  # the library's refusal (ending in a full stop), in the options' words
         raise
