@@ -7,7 +7,7 @@ single run's checkpoint, :func:`brainnet_cb.simulation.checkpoint.fingerprint`:
 model, connectome, edges, ``dt``, speed, duration, method, dtype, coupling,
 noise, stimulus, monitors, key, initial state), the grid (names, order and
 values), the analysis (signal, discard, band, Fisher z, FCD window, step and
-offset, the names of the user summaries, the kept outputs), the targets
+offset, the kept outputs), the user summaries (their names and code), the targets
 (empirical FC and FCD values) and the batch size.
 
 ``bn.sweep(<the same arguments>, resume_from="grid.ckpt.npz")`` refuses a
@@ -23,8 +23,10 @@ under the sweep's lock, with the destination rules of single-run checkpoints
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import types
 import warnings
 
 import numpy as np
@@ -76,7 +78,44 @@ def sweep_fingerprint(run, values, settings, empirical_fcd) -> dict:
     fp["targets"] = {"describe": (f"empirical_fc {'none' if emp is None else 'x'.join(map(str, emp.shape))}, "
                                   f"empirical_fcd {'none' if empirical_fcd is None else np.shape(empirical_fcd)}"),
                      "hash": _digest(*targets)}
+    fp["summaries"] = _summaries_component(settings["summaries"])
     return fp
+
+
+def _code(f):
+    """The code object a user summary runs (a function's, a partial's function's, a callable object's
+    ``__call__``), or None (a builtin)."""
+    while isinstance(f, functools.partial):
+        f = f.func
+    code = getattr(f, "__code__", None)
+    if code is None:
+        code = getattr(getattr(type(f), "__call__", None), "__code__", None)  # noqa: B004 - the method, not callable()
+    return code
+
+
+def _code_bytes(code) -> bytes:
+    """``code``'s bytecode, names and constants (nested functions' too), the same in every process."""
+    parts = [code.co_code, repr(code.co_names).encode()]
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            parts.append(_code_bytes(c))
+        elif isinstance(c, frozenset):  # ``x in {"a", "b"}``: its order varies with the string hash seed
+            parts.append(repr(sorted(map(repr, c))).encode())
+        else:
+            parts.append(repr(c).encode())
+    return b"\0".join(parts)
+
+
+def _summaries_component(summaries) -> dict:
+    """The user summaries: their names, and a hash of their names and code (an edited summary differs, a renamed
+    function does not; what it reads from outside its code, a closure's or an object's values, is not covered)."""
+    h = hashlib.sha256()
+    for name, f in summaries.items():
+        code = _code(f)
+        name_of = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__qualname__
+        what = _code_bytes(code) if code is not None else str(name_of).encode()  # a builtin: its name
+        h.update(repr(name).encode() + b"\1" + what + b"\2")
+    return {"describe": ", ".join(summaries) if summaries else "none", "hash": h.hexdigest()[:16]}
 
 
 # ----------------------------------------------------------------------------- exact JSON + arrays
@@ -218,7 +257,8 @@ def _load(resume_from) -> dict:
     """``{"path", "header", "results": {batch: (out, extra, attrs)}}`` of a sweep checkpoint."""
     path = _resumable(resume_from)
     with reading(path, error=CheckpointError, fix=_DAMAGED.replace("checkpoint= writes", "bn.sweep(checkpoint=) "
-                                                                   "writes"), name="resume_from"):
+                                                                   "writes"), name="resume_from",
+                 also=(IndexError, TypeError)):  # a header whose lists do not match the arrays
         with np.load(path, allow_pickle=False) as z:
             header = _read_header(z, path)
             if header.get("kind") != "sweep":

@@ -195,6 +195,9 @@ _HIDDEN = {
     "stimulus": "the stimulus arrays",
     "monitors": "the monitors' arrays (e.g. an EEG gain or a BOLD baseline)",
     "key": "the random key",
+    "grid": "grid values (those the summary leaves out, or per-region values)",
+    "targets": "the empirical FC or FCD values",
+    "summaries": "the functions' bytecode (an edited summary, or another Python version)",
     "initial state": "the initial state (initial_state=), the delay history (history=) or the monitors' start",
 }
 

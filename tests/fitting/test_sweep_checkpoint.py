@@ -1,6 +1,8 @@
 """Sweep checkpoints: an interrupted sweep resumed equals the uninterrupted one; other sweeps' files are refused."""
 
+import json
 import re
+import types
 
 import numpy as np
 import pytest
@@ -154,3 +156,42 @@ def test_a_local_sweeps_checkpoint_resumes_on_dask_workers(uninterrupted, tmp_pa
     xr.testing.assert_identical(res, expected)
     with np.load(path) as z:  # the workers' batches were saved as they came back
         assert '"done": [0, 1, 2]' in str(z["header"])
+
+
+def _mean_r(member):
+    return float(member.r.values.mean())
+
+
+def _max_r(member):
+    return float(member.r.values.max())
+
+
+def test_an_edited_user_summary_of_the_same_name_is_refused(tmp_path):
+    path = tmp_path / "grid.npz"
+    run = dict(RUN, batch_size=6)
+    bn.sweep(bn.CoombesByrne(), CONN, GRID, summaries={"s": _mean_r}, checkpoint=path, **run)
+    message = (f"the checkpoint '{path}' was written by another sweep; these differ:\n"
+               "  summaries: checkpoint s; this sweep s (same summary, different values: the functions' bytecode "
+               "(an edited summary, or another Python version) differ)\nResume")
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(message)):
+        bn.sweep(bn.CoombesByrne(), CONN, GRID, summaries={"s": _max_r}, resume_from=path, **run)
+    same = types.FunctionType(_mean_r.__code__, globals(), "renamed")  # another function, the same code
+    bn.sweep(bn.CoombesByrne(), CONN, GRID, summaries={"s": same}, resume_from=path, **run)
+    res = bn.sweep(bn.CoombesByrne(), CONN, GRID, summaries={"s": _mean_r}, resume_from=path, **run)
+    assert res.s.shape == (3, 2)
+
+
+def test_a_header_that_does_not_match_its_arrays_is_refused_as_damaged(tmp_path):
+    path = tmp_path / "grid.npz"
+    run = dict(RUN, batch_size=6)
+    bn.sweep(bn.CoombesByrne(), CONN, GRID, checkpoint=path, **run)
+    with np.load(path) as z:
+        arrays = dict(z)
+    header = json.loads(str(arrays["header"]))
+    header["done"] = [0, 1]  # a batch whose results the file does not hold
+    arrays["header"] = np.asarray(json.dumps(header))
+    np.savez(path, **arrays)
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"resume_from='{path}' cannot be read: it is damaged or truncated (IndexError: list index out of range). "
+            "resume_from needs a brainnet_cb checkpoint (the .npz that bn.sweep(checkpoint=) writes)")):
+        bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=path, **run)
