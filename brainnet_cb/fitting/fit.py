@@ -425,4 +425,4 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
             extra[f"{field}_effective"] = ("region", np.broadcast_to(np.asarray(eff[field]), (m.size,)),
                                            {"long_name": f"best per-region {field} = {field} + {field}_scale * map"})
     return result_dataset(list(params), kinds, path, losses, corrs, rmses, best[1], best[2], emp, run, attrs, extra,
-                          problem["book"])
+                          problem["book"], problem["spec"])

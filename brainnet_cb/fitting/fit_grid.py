@@ -123,7 +123,7 @@ class Records:
         data.update(extra or {})
         return result_dataset(self.names, kinds, path, [r["loss"] for r in rows], [r["corr"] for r in rows],
                               [r["rmse"] for r in rows], rows[i]["point"], rows[i]["fc"], scorer.emp,
-                              _RunLabels(spec.connectome), attrs, data, book)
+                              _RunLabels(spec.connectome), attrs, data, book, spec)
 
 
 # ----------------------------------------------------------------------------- the grid fit

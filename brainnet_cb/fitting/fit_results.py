@@ -8,6 +8,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import FitError
+from ..simulation.batch import marked_provenance
 from ..simulation.spec import Simulation, check_names
 
 __all__ = ["LOSSES", "OBJECTIVES", "loss_value", "check_choice", "check_options", "result_dataset"]
@@ -50,8 +51,12 @@ def check_int(name, value, low) -> int:
     return int(value)
 
 
-def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, run, attrs, extra=None, book=None):
+def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, run, attrs, extra=None, book=None,
+                   spec=None):
     """The Dataset both fits return: best parameters, loss/corr/rmse and parameter paths over ``iteration``.
+
+    With the fit's ``spec`` (and ``book``), the provenance attributes (``model_parameters``, ``coupling``,
+    ``noise``, ``speed``) give the fitted parameters as ``fitted``, not the starting spec's value or ``batch``.
 
     With the parameter ``book``, a fitted parameter and its path carry its ``units`` where one is declared
     (:meth:`~brainnet_cb.simulation.parameters.ParameterBook.coordinate_attrs`: ``ms`` for MPR's ``tau``,
@@ -75,5 +80,7 @@ def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, r
         data[k] = ((), b) if b.ndim == 0 else (("region",), b)
         data[k] = data[k] + ({"long_name": f"best {kinds[k]} parameter {k}", **unit},)
     data.update(extra or {})
+    if spec is not None and book is not None:
+        attrs = marked_provenance(attrs, names, book, spec, spec.noise, "fitted")
     coords = {"iteration": np.arange(len(losses)), "region": labels, "region_i": labels, "region_j": labels}
     return xr.Dataset(data, coords=coords, attrs=attrs)

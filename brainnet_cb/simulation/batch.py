@@ -231,24 +231,36 @@ def _stack(carries):
 
 def _batch_attrs(attrs, values, book, spec, first_spec, max_lag):
     """The provenance of a batch: batched values marked ``batch``, the others as in a single run."""
-    kinds = {name: book.lookup(name).kind for name in values}
     attrs = dict(attrs, batch=json.dumps(sorted(values)), max_lag_steps=max_lag)
+    return marked_provenance(attrs, values, book, spec, first_spec.noise, "batch")
+
+
+def marked_provenance(attrs, names, book, spec, noise, marker):
+    """``attrs`` with the model, coupling, noise, speed and seed of ``spec`` described, ``names`` as ``marker``.
+
+    A batch marks its batched values ``batch``; a fit's result marks the fitted ones ``fitted`` (their values
+    are the result's data variables), so that no attribute gives a starting value as the run's.
+    """
+    kinds = {name: book.lookup(name).kind for name in names}
+    attrs = dict(attrs)
     described = spec.model.describe()
-    described.update({k: "batch" for k in values if kinds[k] == "model"})
+    described.update({k: marker for k in names if kinds[k] == "model"})
     attrs["model_parameters"] = json.dumps(described)
     coupling = spec.coupling
     cfields = ", ".join(
-        f"{f.name}=batch" if f.name in values else f"{f.name}={np.asarray(getattr(coupling, f.name)).tolist()}"
+        f"{f.name}={marker}" if f.name in names else f"{f.name}={np.asarray(getattr(coupling, f.name)).tolist()}"
         for f in dataclasses.fields(coupling)
     )
     attrs["coupling"] = f"{type(coupling).__name__}({cfields})"
     for name in ("speed", "seed"):
-        if name in values:
-            attrs[name] = "batch"
+        if name in names:
+            attrs[name] = marker
     if any(kind == "noise" for kind in kinds.values()):
-        noise = first_spec.noise
+        sigma = dict(noise.sigma)
+        sigma.update({k[len(NOISE_PREFIX):]: None for k in names if kinds[k] == "noise"
+                      and k[len(NOISE_PREFIX):] not in sigma})
         attrs["noise"] = f"{type(noise).__name__}({noise._extra()}" + ", ".join(
-            f"{k}=batch" if NOISE_PREFIX + k in values else f"{k}={np.asarray(v).tolist()}"
-            for k, v in first_spec.noise.sigma.items()
+            f"{k}={marker}" if NOISE_PREFIX + k in names else f"{k}={np.asarray(v).tolist()}"
+            for k, v in sigma.items()
         ) + ")"
     return attrs
