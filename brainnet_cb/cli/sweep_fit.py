@@ -171,7 +171,12 @@ CHECKPOINT_OPTIONS = {"checkpoint='": "--checkpoint '", "resume_from='": "--resu
                       "resume_from= continues": "--resume continues", "without resume_from": "without --resume",
                       "the checkpoint= path of the interrupted run": "the --checkpoint path of the interrupted sweep",
                       "overwrite=True": "--overwrite", "(model, connectome, grid, run options, analysis, targets, "
-                      "batch_size)": "(the same configuration)", ":\n  ": ": ", "\n  ": " / ", "\nResume": ". Resume"}
+                      "batch_size)": "(the same configuration)", ":\n  ": ": ", "\n  ": " / ", "\nResume": ". Resume",
+                      # a damaged or foreign --resume file
+                      "resume_from needs a brainnet_cb": "--resume needs a brainnet_cb",
+                      "the .npz that bn.sweep(checkpoint=) writes": "the .npz that --checkpoint writes",
+                      "the .npz that checkpoint= writes": "the .npz that --checkpoint writes",
+                      "the .npz that checkpoint= wrote": "the .npz that --checkpoint wrote"}
 
 
 @contextlib.contextmanager

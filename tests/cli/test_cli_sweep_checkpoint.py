@@ -58,3 +58,18 @@ def test_a_stopped_sweep_resumes_with_its_checkpoint(setup, capsys):
     assert capsys.readouterr().err == (
         f"brainnet-cb: error: --checkpoint '{ckpt}' holds the checkpoint of an earlier run; pass --resume with this "
         "path to continue that run, --overwrite to start again and replace it, or choose another path.\n")
+
+
+def test_a_damaged_resume_file_is_refused_in_the_options_words(setup, capsys):
+    tmp_path, _, _ = setup
+    bad = tmp_path / "grid.npz"
+    bad.write_bytes(b"PK\x03\x04 half a checkpoint")
+    assert cli.main(["sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "x.nc"), "--quiet",
+                     "--resume", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"brainnet-cb: error: --resume '{bad}' cannot be read: ")
+    assert err.endswith(" --resume needs a brainnet_cb checkpoint (the .npz that --checkpoint writes); a checkpoint "
+                        "is written to a temporary file and renamed, so a killed run never leaves a torn one: this "
+                        "file was damaged afterwards or is not a brainnet_cb checkpoint. Resume from an intact copy, "
+                        "or start the run again without --resume.\n")
+    assert "resume_from" not in err and "checkpoint=" not in err
