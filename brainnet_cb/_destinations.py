@@ -166,7 +166,7 @@ def missing_folder(what, parent) -> str:
 
 
 def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, refuse_existing=None,
-                      existing_ok=False, overwrite_hint="overwrite=True") -> pathlib.Path:
+                      existing_ok=False, overwrite_hint="overwrite=True", held=None) -> pathlib.Path:
     """Check that a run may write ``path``; raise ``error`` naming the problem and its fix.
 
     Called before anything is simulated, so a run is never lost to an
@@ -190,6 +190,8 @@ def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, 
         The run continues an existing ``path`` (a resumed run): it may exist.
     overwrite_hint : str
         How the user asks for replacement (``"--overwrite"`` on the command line).
+    held : WriteLock, optional
+        The caller's lock of ``path``, held: its own lock is not "another run writing".
 
     Returns
     -------
@@ -214,7 +216,7 @@ def check_destination(path, *, name=None, overwrite=False, error=BrainnetError, 
     if not os.access(parent, os.W_OK | os.X_OK):
         raise error(f"cannot write {what}: this user may not write in the folder {str(parent)!r} (read-only); "
                     "choose a writable folder or change its permissions.")
-    pid = lock_holder(p)
+    pid = None if held is not None and held.held else lock_holder(p)
     if pid is not None:
         raise error(_locked_message(p, name, pid, overwrite_hint))
     if p.exists() and not existing_ok:

@@ -141,8 +141,8 @@ class Reservation:
     """The lock of a command's output, held while the command computes its result (a sweep, a fit: minutes).
 
     A second command given the same ``--out`` meanwhile is refused at once (``... is being written by another
-    run (process N) ...``) rather than after it has computed its own result. :meth:`write_netcdf` hands the lock
-    to :func:`brainnet_cb.write_netcdf`, which writes the file under it.
+    run (process N) ...``) rather than after it has computed its own result. :meth:`write_netcdf` writes the file
+    under that lock, held throughout (no gap in which another command could take the output).
     """
 
     def __init__(self, path):
@@ -157,11 +157,10 @@ class Reservation:
         self._lock.release()
 
     def write_netcdf(self, result, overwrite):
-        """``bn.write_netcdf(result, path, overwrite=overwrite)``, which takes the lock this object held."""
-        from ..simulation.output import write_netcdf  # noqa: PLC0415 - loads the simulation layer (JAX)
+        """``bn.write_netcdf(result, path, overwrite=overwrite)`` under the lock this object holds (then released)."""
+        from ..simulation.output import write_netcdf_holding  # noqa: PLC0415 - loads the simulation layer (JAX)
 
-        self._lock.release()
-        return write_netcdf(result, self.path, overwrite=overwrite)
+        return write_netcdf_holding(result, self._lock, overwrite=overwrite)
 
 
 def _refuse_config_file(p: pathlib.Path, config):

@@ -38,7 +38,8 @@ from .streaming import ZarrSink
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["write_netcdf", "check_netcdf_destination", "check_netcdf_attrs", "netcdf_attr_problem", "execute"]
+__all__ = ["write_netcdf", "write_netcdf_holding", "check_netcdf_destination", "check_netcdf_attrs",
+           "netcdf_attr_problem", "execute"]
 
 
 def execute(execution, run) -> xr.Dataset:
@@ -82,7 +83,7 @@ def _with_suffix(resume_from):
 
 
 def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
-                             overwrite_hint="overwrite=True") -> pathlib.Path:
+                             overwrite_hint="overwrite=True", held=None) -> pathlib.Path:
     """Check, before a run, that :func:`write_netcdf` may write ``path`` (nothing is created).
 
     Raises
@@ -101,7 +102,7 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
                 f"bn.simulate(..., out={text!r}))" if pathlib.Path(text).suffix.lower() in ZARR_SUFFIXES else "")
         raise BrainnetError(f"{label(text, name)} {problem}{zarr}.")
     return check_destination(path, name=name, overwrite=overwrite, error=BrainnetError,
-                             refuse_existing=_not_a_file, overwrite_hint=overwrite_hint)
+                             refuse_existing=_not_a_file, overwrite_hint=overwrite_hint, held=held)
 
 
 def _not_a_file(path):
@@ -270,6 +271,20 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
         a dict, drop a None, ``int`` a bool, a quantity as a number plus
         ``<name>_units``.
     """
+    return _write_netcdf(ds, path, overwrite, None)
+
+
+def write_netcdf_holding(ds: xr.Dataset, lock: WriteLock, overwrite: bool = False) -> pathlib.Path:
+    """:func:`write_netcdf` of ``ds`` to ``lock.path`` under ``lock``, already held by the caller (released at the end).
+
+    For a command that reserved its output before computing the result (``brainnet-cb sweep``, ``fit``): the
+    lock passes to the writer without being dropped, so no command started meanwhile can take the output and
+    refuse the finished result.
+    """
+    return _write_netcdf(ds, lock.path, overwrite, lock)
+
+
+def _write_netcdf(ds, path, overwrite, lock):
     import xarray as xr  # noqa: PLC0415 - loaded on first use (start-up, memory)
 
     if not isinstance(ds, xr.Dataset):
@@ -277,9 +292,9 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
         raise BrainnetError(f"write_netcdf takes an xarray.Dataset; got {type(ds).__name__}{fix}.")
     if not isinstance(overwrite, (bool, np.bool_)):  # a string such as "no" is truthy
         raise BrainnetError(f"overwrite must be True or False (True replaces an existing file); got {overwrite!r}.")
-    path = check_netcdf_destination(path, overwrite)
+    path = check_netcdf_destination(path, overwrite, held=lock)
     check_netcdf_attrs(ds, f"cannot write {str(path)!r} as NetCDF (nothing was written)")
-    with WriteLock(path, None, BrainnetError):
+    with WriteLock(path, None, BrainnetError) if lock is None else lock:  # a held lock: kept, then released
         tmp = temporary_path(path)
         try:
             try:
