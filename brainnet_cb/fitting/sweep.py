@@ -415,6 +415,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
             futures = client.map(run_batch, tasks, pure=False)
             for _, res in as_completed(futures, with_results=True):
                 finished(*res)
+        if saver is not None and not tasks and not saver.resuming:  # a finished sweep resumed into another file
+            saver.save(results, n_batches, total)
     finally:
         if saver is not None:
             saver.close()

@@ -177,7 +177,7 @@ class SweepCheckpoint:
         path = as_path(checkpoint, "checkpoint", CheckpointError, "give the name of the file to write, e.g. 'grid.npz'")
         if resume_from is not None and path == as_path(resume_from, "resume_from", CheckpointError):
             _resumable(path)
-        self.path, self._replace, _ = checkpoint_destination(path, "grid.npz", overwrite, resume_from)
+        self.path, self._replace, self.resuming = checkpoint_destination(path, "grid.npz", overwrite, resume_from)
         self._lock = WriteLock(self.path, "checkpoint", CheckpointError)
         self._fingerprint = self._batch_size = None
         self.saved = _load(resume_from) if resume_from is not None else None

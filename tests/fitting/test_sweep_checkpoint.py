@@ -195,3 +195,12 @@ def test_a_header_that_does_not_match_its_arrays_is_refused_as_damaged(tmp_path)
             f"resume_from='{path}' cannot be read: it is damaged or truncated (IndexError: list index out of range). "
             "resume_from needs a brainnet_cb checkpoint (the .npz that bn.sweep(checkpoint=) writes)")):
         bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=path, **run)
+
+
+def test_a_finished_checkpoint_resumed_into_another_file_writes_that_file(tmp_path):
+    run = dict(RUN, batch_size=6)
+    first = bn.sweep(bn.CoombesByrne(), CONN, GRID, checkpoint=tmp_path / "a.npz", **run)
+    bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=tmp_path / "a.npz", checkpoint=tmp_path / "b.npz", **run)
+    res = bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=tmp_path / "b.npz", **run)  # before: no b.npz
+    first.attrs.pop("wall_s"), res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, first)
