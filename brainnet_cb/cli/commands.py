@@ -67,7 +67,9 @@ def _format_summary(s, wall, paths) -> str:
 RUN_CHECKPOINT_OPTIONS = {
     **CHECKPOINT_OPTIONS, "the checkpoint= path of the interrupted run": "the --checkpoint path of the interrupted run",
     "(model, connectome, dt, speed, duration, coupling, noise, monitors, key, method, dtype, initial state)":
-        "(the same configuration)"}
+        "(the same configuration)",
+    "resume it with bn.sweep(..., resume_from=). bn.simulate resumes the .npz that bn.simulate(checkpoint=) wrote.":
+        "resume it with brainnet-cb sweep --resume; brainnet-cb run resumes the .npz that its --checkpoint wrote."}
 
 
 # --- commands --------------------------------------------------------------------------

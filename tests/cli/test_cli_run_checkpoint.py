@@ -1,5 +1,7 @@
 """``brainnet-cb run --checkpoint/--resume``: a run stopped after a chunk continues where it stopped."""
 
+import json
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -89,3 +91,20 @@ def test_a_checkpoint_of_bn_simulate_is_refused_before_the_run(setup, capsys):
         f"brainnet-cb: error: the checkpoint '{tmp_path / 'mem.npz'}' belongs to a run kept in memory "
         "(bn.simulate(checkpoint=) without out=); resume it in Python with bn.simulate(..., resume_from=).")
     assert chunks == [] and not (tmp_path / "m.nc").exists()
+    junk, sweep = tmp_path / "junk.npz", tmp_path / "sweep.npz"
+    junk.write_bytes(b"not a checkpoint")
+    np.savez(sweep, header=json.dumps({"kind": "sweep"}))
+    assert cli.main(["run", str(tmp_path / "r.toml"), "--out", str(tmp_path / "m.nc"), "--quiet", "--resume",
+                     str(junk)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"brainnet-cb: error: --resume '{junk}' cannot be read: it is not a NumPy file (.npz or .npy): it starts with "
+        "b'not a checkpoint'. --resume needs a brainnet_cb checkpoint (the .npz that --checkpoint writes); a "
+        "checkpoint is written to a temporary file and renamed, so a killed run never leaves a torn one: this file "
+        "was damaged afterwards or is not a brainnet_cb checkpoint. Resume from an intact copy, or start the run "
+        "again without --resume.")
+    assert cli.main(["run", str(tmp_path / "r.toml"), "--out", str(tmp_path / "m.nc"), "--quiet", "--resume",
+                     str(sweep)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"brainnet-cb: error: --resume '{sweep}' is the checkpoint of a sweep (bn.sweep(checkpoint=)); resume it "
+        "with brainnet-cb sweep --resume; brainnet-cb run resumes the .npz that its --checkpoint wrote.")
+    assert chunks == []
