@@ -174,13 +174,19 @@ def _same_summary(a: str, b: str) -> bool:
 
 def _describe_mismatch(saved, now):
     lines = []
+    # another dtype changes every array's bytes: name it alone, not every component as "different values"
+    dtype_differs = "dtype" in saved and "dtype" in now and saved["dtype"]["describe"] != now["dtype"]["describe"]
     for name in now:
         a, b = saved.get(name), now[name]
         if a is None or a["hash"] != b["hash"] or not _same_summary(a["describe"], b["describe"]):
             before = a["describe"] if a else "(absent)"
             line = f"  {name}: checkpoint {_short(before)}; this run {_short(b['describe'])}"
             if a is not None and a["describe"] == b["describe"]:  # same summary: say what else it covers
+                if dtype_differs:
+                    continue
                 line += f" (same summary, different values: {_HIDDEN.get(name, 'its arrays')} differ)"
+            elif name == "dtype":
+                line += " (the arrays are compared once the dtype is the same)"
             lines.append(line)
     return lines
 

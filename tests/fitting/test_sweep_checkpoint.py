@@ -204,3 +204,14 @@ def test_a_finished_checkpoint_resumed_into_another_file_writes_that_file(tmp_pa
     res = bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=tmp_path / "b.npz", **run)  # before: no b.npz
     first.attrs.pop("wall_s"), res.attrs.pop("wall_s")
     xr.testing.assert_identical(res, first)
+
+
+def test_another_dtype_is_named_alone_not_as_every_array_differing(tmp_path):
+    path = tmp_path / "grid.npz"
+    run = dict(RUN, batch_size=6)
+    bn.sweep(bn.CoombesByrne(), CONN, GRID, checkpoint=path, dtype="float32", **run)
+    message = (f"the checkpoint '{path}' was written by another sweep; these differ:\n"
+               "  dtype: checkpoint float32; this sweep float64 (the arrays are compared once the dtype is the "
+               "same)\nResume with exactly")
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(message)):
+        bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=path, dtype="float64", **run)
