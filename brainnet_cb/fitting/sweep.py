@@ -432,11 +432,16 @@ def _assemble(results, names, values, shape, total, n, run, sweep_attrs, setting
     for out, _, _ in results:
         for k, v in out.items():
             merged.setdefault(k, []).append(v)
-    extra = results[0][1]
-    for _, ex, _ in results[1:]:  # a summary may be known only from a batch with good runs
-        for k, v in ex.items():
-            if k not in extra or (not extra[k][1] and v[1]):
-                extra[k] = v
+    # a user summary is known only from a batch with good runs: one whose runs all diverged holds NaN of no shape
+    good = [ex for out, ex, _ in results if not np.all(out["diverged"])] or [results[0][1]]
+    extra = dict(good[0])
+    for k in settings["summaries"]:
+        shapes = {ex[k][3] for ex in good}
+        if len(shapes) > 1:
+            raise SweepError(f"summary {k!r} returned shapes {sorted(shapes)} in different batches; a summary "
+                             "must return the same shape for every run.")
+        merged[k] = [np.full(np.shape(piece)[:1] + extra[k][3], np.nan) if np.all(out["diverged"]) else piece
+                     for piece, (out, _, _) in zip(merged[k], results)]
     coords = {}
     region = [str(s) for s in run.connectome.labels]
     for k in names:

@@ -83,6 +83,23 @@ def test_divergence_is_marked_per_member_without_killing_the_batch(conn):
     assert np.isfinite(res.fc_mean.values[0, 0]) and np.isnan(res.fc_mean.values[1, 0])
 
 
+def test_a_vector_summary_survives_a_batch_whose_runs_all_diverged(conn):
+    """A batch of diverged runs only held NaN of no shape for a vector summary: np.concatenate failed in the
+    assembly ('all the input array dimensions ... must match'). It is NaN of the summary's shape, in both orders."""
+    summaries = {"r_mean": lambda d: d.r.mean("time"), "r_last": lambda d: d.r.isel(time=-1).values}
+    for noise_r in ([1e3, 0.0], [0.0, 1e3]):
+        res = bn.sweep(bn.CoombesByrne(), conn, {"noise_r": noise_r}, summaries=summaries, batch_size=1,
+                       progress=False, **RUN)
+        bad, good = (0, 1) if noise_r[0] else (1, 0)
+        assert res.diverged.values.tolist() == [bool(bad == 0), bool(bad == 1)]
+        assert res.r_mean.dims == ("noise_r", "region") and res.r_last.dims == ("noise_r", "r_last_dim0")
+        assert np.isnan(res.r_mean.values[bad]).all() and np.isnan(res.r_last.values[bad]).all()
+        one = bn.simulate(bn.CoombesByrne(), conn, duration=RUN["duration"], dt=RUN["dt"], monitors=RUN["monitors"],
+                          noise=bn.Additive(r=0.0))
+        np.testing.assert_array_equal(res.r_mean.values[good], one.r.mean("time").values)
+        np.testing.assert_array_equal(res.r_last.values[good], one.r.isel(time=-1).values)
+
+
 def test_user_summaries_per_region_grid_seeds_and_memory(conn):
     n = conn.n_regions
     eta = np.stack([np.full(n, 1.5), np.linspace(1.0, 2.0, n)])
