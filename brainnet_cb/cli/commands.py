@@ -80,6 +80,11 @@ def _run(args) -> int:
     if args.print_config:
         sys.stdout.write(configuration.dumps(cfg))
         return 0
+    if getattr(args, "resume", None) is not None:  # a finished run's --out exists: say it finished, not that
+        from .run_output import refuse_finished  # noqa: PLC0415
+
+        with checkpoint_options(RUN_CHECKPOINT_OPTIONS):
+            refuse_finished(args.resume)
     paths = output_paths(cfg.output.path, args, cfg.output.figure)
     out = paths[0]
     check_free(paths, args.overwrite, args.config)

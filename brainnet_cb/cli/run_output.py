@@ -43,7 +43,7 @@ from ..simulation.streaming import Sink
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["NetCDFSink", "open_result", "release_free_memory", "run_to_netcdf", "partial_path"]
+__all__ = ["NetCDFSink", "open_result", "release_free_memory", "run_to_netcdf", "partial_path", "refuse_finished"]
 
 #: ``format`` of the sink state a checkpoint of ``brainnet-cb run`` records.
 PARTIAL_FORMAT = "brainnet-cb run netcdf"
@@ -260,6 +260,8 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     wall : float
         The run's wall time in seconds.
     """
+    if resume_from is not None:
+        refuse_finished(resume_from)  # before the destination: its --out exists, and that is why
     path = check_netcdf_destination(path, overwrite, overwrite_hint=overwrite_hint)
     _check_attrs(attrs)  # before the run: NetCDF must be able to hold them at its end
     saver = None
@@ -328,6 +330,31 @@ def _check_partial(partial: pathlib.Path, overwrite: bool) -> None:
             f"{str(partial)!r} holds the partial output of an interrupted run (--checkpoint); pass --resume with "
             "its checkpoint to continue that run, --overwrite to start again and replace it, or choose another "
             "--out.")
+
+
+def refuse_finished(resume_from) -> None:
+    """Refuse the checkpoint of a run that ran to its end and published its output: nothing is left to resume.
+
+    Its partial file was renamed to the output, so the refusal says that, not that the file was moved or deleted.
+    A run stopped after its last chunk but before publishing (its partial file is there) is resumed as usual.
+    Any other problem of the file is left to the resume, which names it.
+    """
+    from ..simulation.checkpoint import load_checkpoint  # noqa: PLC0415
+
+    try:
+        ckpt = load_checkpoint(resume_from)
+    except CheckpointError:
+        return
+    state = ckpt.header.get("sink_state") or {}
+    partial = pathlib.Path(str(state.get("path", "")))
+    if (state.get("format") != PARTIAL_FORMAT or ckpt.piece < len(ckpt.header["schedule"]) or partial.exists()
+            or not partial.name.endswith(".partial")):
+        return
+    out = partial.parent / partial.name[1:-len(".partial")]
+    raise CheckpointError(
+        f"resume_from={str(ckpt.path)!r} is the checkpoint of a run that finished: all its {ckpt.piece} chunks ran "
+        f"and its output was written to {str(out)!r} (its partial file renamed to that name); nothing is left to "
+        "resume. Start the run again without resume_from to compute it again.")
 
 
 def _restore(resume_from, run):

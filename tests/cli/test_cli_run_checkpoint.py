@@ -108,3 +108,21 @@ def test_a_checkpoint_of_bn_simulate_is_refused_before_the_run(setup, capsys):
         f"brainnet-cb: error: --resume '{sweep}' is the checkpoint of a sweep (bn.sweep(checkpoint=)); resume it "
         "with brainnet-cb sweep --resume; brainnet-cb run resumes the .npz that its --checkpoint wrote.")
     assert chunks == []
+
+
+def test_the_checkpoint_of_a_finished_run_is_refused_as_finished(setup, capsys):
+    tmp_path, chunks, limit = setup
+    cfg, ckpt, out = str(tmp_path / "r.toml"), str(tmp_path / "run.npz"), tmp_path / "o.nc"
+    assert cli.main(["run", cfg, "--out", str(out), "--quiet", "--checkpoint", ckpt]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npz", "o.nc", "r.toml", "run.npz"]  # no .partial
+    chunks.clear()
+    capsys.readouterr()
+    finished = (f"brainnet-cb: error: --resume '{ckpt}' is the checkpoint of a run that finished: all its 5 chunks "
+                f"ran and its output was written to '{out}' (its partial file renamed to that name); nothing is left "
+                "to resume. Start the run again without --resume to compute it again.")
+    # before: 'o.nc exists; pass --overwrite', then with --overwrite 'the partial output ... does not exist (moved
+    # or deleted)'
+    for extra in ([], ["--overwrite"], ["--out", str(tmp_path / "other.nc")]):
+        assert cli.main(["run", cfg, "--out", str(out), "--quiet", "--resume", ckpt, *extra]) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == finished
+    assert chunks == [] and not (tmp_path / "other.nc").exists()
