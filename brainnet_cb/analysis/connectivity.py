@@ -246,8 +246,16 @@ def regions_of_simulated(sim_da, emp_da, emp):
         return emp, emp_da
     sl = [str(v) for v in sim_da[sd[0]].values]
     el = [str(v) for v in emp_da[ed[0]].values]
-    if [str(v) for v in emp_da[ed[1]].values] != el or len(set(el)) != len(el) or not set(sl) <= set(el):
+    if [str(v) for v in emp_da[ed[1]].values] != el or len(set(el)) != len(el):
         return emp, emp_da
+    missing = [v for v in sl if v not in set(el)]
+    if missing:
+        raise AnalysisError(
+            f"empirical FC is labelled by region and has {len(el)} regions, more than the simulated FC's "
+            f"{len(sl)}, but lacks {len(missing)} of the simulated regions: {missing[:5]}"
+            f"{' ...' if len(missing) > 5 else ''}; pass an empirical FC that holds every simulated region "
+            "(its other regions are left out), or simulate on regions it holds."
+        )
     where = {v: k for k, v in enumerate(el)}
     order = [where[v] for v in sl]
     return emp[np.ix_(order, order)], emp_da.isel({ed[0]: order, ed[1]: order})

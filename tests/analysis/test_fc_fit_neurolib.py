@@ -56,5 +56,16 @@ def test_a_labelled_fc_that_lacks_a_simulated_region_is_still_refused():
     labels = list(HCP.connectome.labels[:20])
     run_fc = HCP.fc_fit.sel(region_i=labels, region_j=labels)
     other = bn.fc_matrix(HCP.fc_test.values[20:, 20:], [f"x{k}" for k in range(60)])
-    with pytest.raises(bn.AnalysisError, match=r"^simulated FC has 20 regions but empirical FC has 60"):
+    # before: 'simulated FC has 20 regions but empirical FC has 60; ... Pass the empirical FC of the simulated
+    # regions, labelled (...)': it was labelled; what it lacked went unnamed
+    with pytest.raises(bn.AnalysisError, match=(
+            r"^empirical FC is labelled by region and has 60 regions, more than the simulated FC's 20, but lacks 20 "
+            r"of the simulated regions: \['Precentral_L', 'Precentral_R', 'Frontal_Sup_2_L', 'Frontal_Sup_2_R', "
+            r"'Frontal_Mid_2_L'\] \.\.\.; pass an empirical FC that holds every "
+            r"simulated region \(its other regions are left out\), or simulate on regions it holds\.$")):
         bn.fc_fit(run_fc, other)
+    one_short = HCP.fc_test.drop_sel(region_i=[labels[7]], region_j=[labels[7]])  # 79 regions, in atlas order
+    with pytest.raises(bn.AnalysisError, match=(
+            rf"^empirical FC is labelled by region and has 79 regions, more than the simulated FC's 20, but lacks 1 "
+            rf"of the simulated regions: \['{labels[7]}'\]; ")):
+        bn.fc_fit(run_fc, one_short)
