@@ -325,6 +325,12 @@ def _checkpointed(saver, resume) -> bool:
 
 
 def _check_partial(partial: pathlib.Path, overwrite: bool) -> None:
+    if partial.is_symlink() or (partial.exists() and not partial.is_file()):  # NetCDF would write through a link
+        kind = (f"a symbolic link to {os.readlink(partial)!r}" if partial.is_symlink()
+                else "a folder" if partial.is_dir() else "not a file")
+        raise CheckpointError(
+            f"{str(partial)!r}, where a checkpointed run writes its partial output, is {kind}; brainnet_cb neither "
+            "writes through it nor replaces it (with --overwrite neither). Remove it, or choose another --out.")
     if partial.exists() and not overwrite:
         raise CheckpointError(
             f"{str(partial)!r} holds the partial output of an interrupted run (--checkpoint); pass --resume with "

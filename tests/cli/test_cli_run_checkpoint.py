@@ -126,3 +126,26 @@ def test_the_checkpoint_of_a_finished_run_is_refused_as_finished(setup, capsys):
         assert cli.main(["run", cfg, "--out", str(out), "--quiet", "--resume", ckpt, *extra]) == 2
         assert capsys.readouterr().err.splitlines()[-1] == finished
     assert chunks == [] and not (tmp_path / "other.nc").exists()
+
+
+def test_a_link_or_folder_at_the_partial_path_is_refused_with_or_without_overwrite(setup, capsys):
+    tmp_path, chunks, _ = setup
+    cfg, out = str(tmp_path / "r.toml"), tmp_path / "o.nc"
+    partial, precious, nowhere = tmp_path / ".o.nc.partial", tmp_path / "precious.txt", tmp_path / "nowhere.nc"
+    precious.write_text("keep me")
+    # before: written through the link (precious.txt replaced by the NetCDF file, --out left a link to it); a
+    # dangling link was not even refused without --overwrite (nowhere.nc created, --out a link to it)
+    for target, extra in ((precious, ["--overwrite"]), (nowhere, [])):
+        partial.symlink_to(target)
+        assert cli.main(["run", cfg, "--out", str(out), "--quiet", "--checkpoint", str(tmp_path / "k.npz"),
+                         *extra]) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            f"brainnet-cb: error: '{partial}', where a checkpointed run writes its partial output, is a symbolic "
+            f"link to '{target}'; brainnet_cb neither writes through it nor replaces it (with --overwrite neither). "
+            "Remove it, or choose another --out.")
+        partial.unlink()
+    partial.mkdir()
+    assert cli.main(["run", cfg, "--out", str(out), "--quiet", "--checkpoint", str(tmp_path / "k.npz"),
+                     "--overwrite"]) == 2
+    assert "is a folder; brainnet_cb neither writes" in capsys.readouterr().err
+    assert precious.read_text() == "keep me" and not nowhere.exists() and not out.exists() and chunks == []
