@@ -27,7 +27,7 @@ from .empirical_files import read_fc, read_timeseries
 from .fc_matrices import fc_matrix
 from .fit_target import FCScaleWarning, target_fc
 from .hcp import HCP_LABELS, HCP_TR, hcp_connectome, hcp_data_dir, load_hcp
-from .timeseries import SamplingIntervalWarning, as_timeseries
+from .timeseries import SamplingIntervalWarning, TimeseriesLayoutWarning, as_timeseries
 
 __all__ = [
     "as_timeseries",
@@ -38,6 +38,7 @@ __all__ = [
     "target_fc",
     "FCScaleWarning",
     "SamplingIntervalWarning",
+    "TimeseriesLayoutWarning",
     "HCP_TR",
     "HCP_LABELS",
     "hcp_data_dir",

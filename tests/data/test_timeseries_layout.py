@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import brainnet_cb as bn
-from brainnet_cb.data.timeseries import TimeseriesLayoutWarning
+
+TimeseriesLayoutWarning = bn.TimeseriesLayoutWarning  # the public name users filter by
 
 X = np.random.default_rng(0).standard_normal((6, 50))  # 6 regions, 50 samples, as neurolib holds a series
 
