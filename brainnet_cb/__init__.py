@@ -92,6 +92,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
         network_fixed_points,
         network_jacobian,
         network_spectrum,
+        node_diagram,
         relative_coupling,
     )
     from .fitting.fit import fit_gradient
@@ -136,6 +137,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
     from .simulation.output import write_netcdf
     from .simulation.parameters import Parameter, ParameterBook
     from .simulation.spec import Execution, Simulation
+    from .simulation.step_stability import StepSizeWarning
     from .sweep import sweep
 
 __all__ = [
@@ -146,6 +148,7 @@ __all__ = [
     "simulate",
     "prepare",
     "simulate_batch",
+    "StepSizeWarning",
     "NetworkModule",
     "write_netcdf",
     "time_in_seconds",
@@ -216,6 +219,7 @@ __all__ = [
     "linear_covariance",
     "lyapunov_covariance",
     "linearised_model",
+    "node_diagram",
     # --- analysis ---
     "BOLD_BAND",
     "bandpass",
@@ -312,7 +316,8 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
                   "delayed_unstable_roots",
                   "linear_covariance", "linear_fc", "linearised_model", "lyapunov_covariance",
                   "network_fixed_point",
-                  "network_fixed_points", "network_jacobian", "network_spectrum", "relative_coupling"),
+                  "network_fixed_points", "network_jacobian", "network_spectrum", "node_diagram",
+                  "relative_coupling"),
     ".fitting.fit": ("fit_gradient",),
     ".fitting.fit_grid": ("fit_grid",),
     ".fitting.nelder_mead": ("fit_nelder_mead",),
@@ -341,6 +346,7 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".simulation.output": ("write_netcdf",),
     ".simulation.parameters": ("Parameter", "ParameterBook"),
     ".simulation.spec": ("Execution", "Simulation"),
+    ".simulation.step_stability": ("StepSizeWarning",),
     ".sweep": ("sweep",),
 }
 

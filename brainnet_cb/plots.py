@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 Selection = int | str | Sequence[str] | Sequence[int]
 
 __all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatmap", "summary", "figure",
-           "check_matplotlib"]
+           "check_matplotlib", "phase_plane", "node_diagram"]
 
 
 #: The error of a figure asked for without matplotlib installed.
@@ -498,3 +498,6 @@ def _title(ds):
     if "noise" in a:
         parts.append(f"noise {a['noise']}")
     return ", ".join(parts)
+
+
+from .node_plots import node_diagram, phase_plane  # noqa: E402 - one node's figures (they use figure above)

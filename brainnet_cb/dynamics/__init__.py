@@ -21,7 +21,9 @@ move a fixed point) and generic over node models and couplings:
   the noise-driven regime around a stable fixed point, from the Lyapunov
   equation (milliseconds for 80 regions);
 - :func:`linearised_model`: the linearised network as a node model, whose runs
-  share a run's noise (a control variate for simulated FC).
+  share a run's noise (a control variate for simulated FC);
+- :func:`node_diagram`: one node's fixed points and their stability along a
+  parameter (a bifurcation diagram: folds, Hopf points).
 
 Units: neural time in ms (eigenvalues in 1/ms), BOLD in s, frequencies in Hz.
 Weights ``[target, source]``, normalised exactly as :func:`brainnet_cb.simulate`
@@ -33,6 +35,7 @@ from .delay_stability import delayed_unstable_roots
 from .delayed_roots import DelayedRootWarning
 from .fixed_points import FixedPoint, network_fixed_point, network_fixed_points
 from .linear import linear_covariance, linear_fc, lyapunov_covariance
+from .node_diagram import node_diagram
 from .spectrum import delayed_leading_eigenvalue, network_jacobian, network_spectrum
 from .tangent import linearised_model
 
@@ -53,4 +56,5 @@ __all__ = [
     "linear_covariance",
     "lyapunov_covariance",
     "linearised_model",
+    "node_diagram",
 ]

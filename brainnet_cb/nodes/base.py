@@ -246,7 +246,18 @@ class NodeModel:
                 except Exception:  # noqa: BLE001 - brainunit raises several kinds on a dimension mismatch
                     raise ModelError(f"{cls}.{method}() needs {what} as a plain number (it is dimensionless); "
                                      f"got {value}.") from None
-            x = float(np.asarray(value, dtype=float))
+            try:
+                if np.asarray(value).dtype.kind in "USb":  # NumPy would read "1.5" as 1.5 and True as 1
+                    raise TypeError(value)
+                arr = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise ModelError(f"{cls}.{method}() needs {what} as one number; got {value!r}.") from None
+            if arr.ndim:  # one node, one value: a list of inputs is several analyses
+                raise ModelError(
+                    f"{cls}.{method}() analyses one node: it needs {what} as one number; got {value!r} (shape "
+                    f"{arr.shape}). Call it once per value, e.g. [model.{method}({name}=x) for x in values]."
+                )
+            x = float(arr)
             lo, hi = self.param_ranges.get(name, (-math.inf, math.inf)) if name in self.parameters else (
                 -math.inf, math.inf)
             if not math.isfinite(x) or x < lo or x > hi:
@@ -273,7 +284,15 @@ class NodeModel:
             if name in static:  # part of the compilation key (static_field): kept as it is, not a number per region
                 values[name] = value
                 continue
-            arr = per_region(value, n_regions, f"{cls}.{name}", ModelError)
+            try:
+                arr = per_region(value, n_regions, f"{cls}.{name}", ModelError)
+            except ModelError as e:
+                if np.ndim(value) != 1 or "must be a scalar or have shape" not in str(e):
+                    raise
+                raise ModelError(  # several values for a small network: most often a scan of one parameter
+                    f"{e} To run several values of {name} (one run each), give a scalar here and pass "
+                    f"batch={{'{name}': [...]}} to bn.simulate_batch."
+                ) from None
             lo, hi = self.param_ranges.get(name, (-math.inf, math.inf))
             if np.any(arr < lo) or np.any(arr > hi):
                 raise ModelError(

@@ -13,7 +13,7 @@ from .._pytree import pytree_dataclass
 from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
-from .quartic import positive_roots
+from .quartic import fold_points, positive_roots
 
 __all__ = ["CoombesByrne"]
 
@@ -127,10 +127,52 @@ class CoombesByrne(NodeModel):
         """All fixed points ``[(r*, v*), ...]`` with ``r* > 0``, by increasing ``r*``."""
         p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
         if any(a.ndim for a in p.values()):
-            raise ModelError("fixed_points() needs scalar parameters; got per-region arrays.")
+            arrays = sorted(n for n, a in p.items() if a.ndim)
+            raise ModelError(
+                f"CoombesByrne.fixed_points() analyses one node and needs scalar parameters; got per-region arrays "
+                f"for {arrays}. Call it once per value, e.g. "
+                f"[bn.CoombesByrne({arrays[0]}=x).fixed_points() for x in values], or use "
+                "brainnet_cb.dynamics.node_diagram for a parameter scan with stability."
+            )
         c = self._checked_scalars("fixed_points", v_ext=v_ext, r_ext=r_ext)
         Delta, eta, k, v_syn = (c[n] for n in ("Delta", "eta", "k", "v_syn"))
         D = Delta + math.pi * r_ext
         pi = math.pi
         coeffs = [pi**4 * (k**2 + 4), -4 * k * pi**3 * v_syn, -4 * pi**2 * (eta + v_ext), 0.0, -(D**2)]
         return [(r, k * pi * r / 2 - D / (2 * pi * r)) for r in positive_roots(coeffs)]
+
+    def folds(self, v_ext: float = 0.0, r_ext: float = 0.0) -> list[tuple[float, float, float]]:
+        r"""The saddle-nodes of one node in ``eta``: ``[(eta, r*, v*), ...]`` by increasing ``eta``.
+
+        The other parameters stay as they are. Writing the fixed-point quartic
+        (:meth:`fixed_point`) as :math:`\eta_e(r)`, two fixed points meet where
+        :math:`d\eta_e/dr = 0`:
+
+        .. math:: 2\pi^4 (k^2+4) r^4 - 4 k \pi^3 v_\mathrm{syn} r^3 + 2 D^2 = 0.
+
+        Between two folds the node has three fixed points (two stable, a saddle
+        between them): bistability, which needs :math:`v_\mathrm{syn} > 0`. No
+        fold (an empty list) means one fixed point for every ``eta``; the two
+        folds merge at the cusp
+        :math:`\eta_c = -D\sqrt{3(k^2+4)}/2` (in :math:`\eta_e`). Scalar
+        parameters only (the value of ``eta`` itself is not used).
+
+        Examples
+        --------
+        >>> import brainnet_cb as bn
+        >>> [round(eta, 4) for eta, r, v in bn.CoombesByrne(v_syn=4.0).folds()]
+        [-3.301, -2.6427]
+        """
+        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
+        if any(a.ndim for a in p.values()):
+            arrays = sorted(n for n, a in p.items() if a.ndim)
+            raise ModelError(
+                f"CoombesByrne.folds() analyses one node and needs scalar parameters; got per-region arrays for "
+                f"{arrays}. Call it once per value."
+            )
+        c = self._checked_scalars("folds", v_ext=v_ext, r_ext=r_ext)
+        Delta, k, v_syn = c["Delta"], c["k"], c["v_syn"]
+        D = Delta + math.pi * r_ext
+        pi = math.pi
+        found = fold_points(pi**4 * (k**2 + 4), 4 * k * pi**3 * v_syn, 4 * pi**2, D**2)
+        return [(eta_e - v_ext, r, k * pi * r / 2 - D / (2 * pi * r)) for eta_e, r in found]

@@ -142,15 +142,27 @@ class CoombesByrne4D(NodeModel):
                 "rate r = 0 is invariant, and its fixed points (r* = 0, v* = +-sqrt(-(eta + v_ext)) where "
                 "eta + v_ext <= 0, g* = q* = 0) are not the ones this method analyses; give Delta > 0."
             )
-        if len(points) != 1:  # CoombesByrne.fixed_point's message named fixed_points(), which this class lacks
+        if len(points) != 1:
             raise ModelError(
                 f"CoombesByrne4D.{method}() needs one fixed point; these parameters give {len(points)} (r*, v*) "
-                f"(bistable regime): {points}. CoombesByrne4D has no fixed_points(): its fixed points are those "
-                f"of bn.CoombesByrne(Delta={p['Delta']!r}, eta={p['eta']!r}, k={p['k']!r}, "
-                f"v_syn={p['v_syn']!r}).fixed_points(v_ext={p['v_ext']!r}), with g* = k*pi*r* and q* = 0."
+                f"(bistable regime): {points}. Use fixed_points() for all of them (g* = k*pi*r*, q* = 0), and "
+                f"brainnet_cb.dynamics.node_diagram(model, 'eta', [{p['eta']!r}]) for the eigenvalues at each."
             )
         r, v = points[0]
         return r, v, p["k"] * math.pi * r, 0.0
+
+    def fixed_points(self, v_ext: float = 0.0) -> list[tuple[float, float, float, float]]:
+        r"""All fixed points ``[(r*, v*, g*, q*), ...]`` with ``r* > 0``, by increasing ``r*``.
+
+        Those of the 2D model with the same parameters
+        (:meth:`CoombesByrne.fixed_points`), with :math:`g^* = k\pi r^*` and
+        :math:`q^* = 0`; several in its bistable regime. Their stability is
+        not that of the 2D model (the synapse can destabilise them): see
+        :meth:`eigenvalues`, or :func:`brainnet_cb.dynamics.node_diagram`.
+        """
+        p = self._scalars("fixed_points", v_ext)
+        two_d = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"])
+        return [(r, v, p["k"] * math.pi * r, 0.0) for r, v in two_d.fixed_points(p["v_ext"])]
 
     def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float, float, float]:
         r"""The fixed point ``(r*, v*, g*, q*)`` under a constant input ``v_ext``.

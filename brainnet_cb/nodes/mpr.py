@@ -13,7 +13,7 @@ from .._pytree import pytree_dataclass
 from .._types import Inputs, Parameter
 from ..errors import ModelError
 from .base import NodeModel
-from .quartic import positive_roots
+from .quartic import fold_points, positive_roots
 
 __all__ = ["MontbrioPazoRoxin"]
 
@@ -135,3 +135,30 @@ class MontbrioPazoRoxin(NodeModel):
                 f"{points}; use fixed_points() to get all of them."
             )
         return points[0]
+
+    def folds(self, v_ext: float = 0.0) -> list[tuple[float, float, float]]:
+        r"""The saddle-nodes of one node in ``eta``: ``[(eta, r*, v*), ...]`` by increasing ``eta``.
+
+        The other parameters stay as they are. From the quartic in
+        :math:`R = \pi\tau r` (class docstring), two fixed points meet where
+        :math:`d(\eta + I)/dR = 0`, i.e. :math:`8R^4 - 4JR^3/\pi + 2\Delta^2 = 0`;
+        between the two folds the node is bistable. Scalar parameters only
+        (the value of ``eta`` itself is not used).
+
+        Examples
+        --------
+        >>> import brainnet_cb as bn
+        >>> [round(eta, 4) for eta, r, v in bn.MontbrioPazoRoxin(Delta=0.7, J=14.5).folds()]
+        [-5.3488, -2.4518]
+        """
+        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
+        if any(a.ndim for a in p.values()):
+            arrays = sorted(n for n, a in p.items() if a.ndim)
+            raise ModelError(
+                f"MontbrioPazoRoxin.folds() analyses one node and needs scalar parameters; got per-region arrays "
+                f"for {arrays}. Call it once per value."
+            )
+        c = self._checked_scalars("folds", v_ext=v_ext)
+        tau, Delta, J = c["tau"], c["Delta"], c["J"]
+        found = fold_points(4.0, 4.0 * J / math.pi, 4.0, Delta**2)
+        return [(eta_e - v_ext, R / (math.pi * tau), -Delta / (2.0 * R)) for eta_e, R in found]

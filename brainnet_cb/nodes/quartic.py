@@ -67,3 +67,20 @@ def positive_roots(coeffs) -> list[float]:
                 continue
         out.append(r)
     return out
+
+
+def fold_points(a: float, b: float, c: float, e: float) -> list[tuple[float, float]]:
+    r"""The saddle-nodes (folds) of the fixed points of :math:`p(r) = a r^4 - b r^3 - c\,\eta\,r^2 - e` in :math:`\eta`.
+
+    For :math:`c > 0` each positive root :math:`r` of :math:`p` gives
+    :math:`\eta(r) = (a r^2 - b r - e / r^2) / c`; two fixed points meet where
+    :math:`d\eta/dr = 0`, i.e. at the positive roots of
+    :math:`2 a r^4 - b r^3 + 2 e = 0`.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(eta, r)`` of each fold, by increasing ``eta``.
+    """
+    roots = positive_roots([2.0 * a, -b, 0.0, 0.0, 2.0 * e])
+    return sorted(((a * r**2 - b * r - e / r**2) / c, r) for r in roots)

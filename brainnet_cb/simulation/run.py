@@ -257,10 +257,17 @@ class Run:
             b = hit[np.argmin(bad_steps[hit])]
             step, index = int(bad_steps[b]), int(bad_regions[b])
             where = f"batch item {b}: " if self.batched else ""
+            head = (f"the run diverged: {where}a state variable of region {self.connectome.labels[index]!r} (index "
+                    f"{index}) became NaN or inf at t = {step * self.dt:g} ms (step {step}).")
+            if not np.any(np.asarray(self.connectome.weights)):  # one node, or regions without edges
+                raise DivergenceError(
+                    f"{head} The regions are not coupled (the connectome has no edges), so the step is the cause: "
+                    f"use a smaller dt (now {self.dt:g} ms; an explicit scheme is stable only while dt times the "
+                    "node's fastest rate stays small), a more stable method ('rk4' allows about 5x Euler's dt), "
+                    "or weaker noise."
+                )
             raise DivergenceError(
-                f"the run diverged: {where}a state variable of region "
-                f"{self.connectome.labels[index]!r} (index {index}) became NaN or inf at "
-                f"t = {step * self.dt:g} ms (step {step}). Lower the coupling strength G (the usual "
+                f"{head} Lower the coupling strength G (the usual "
                 f"cause: a runaway excitation), or use a smaller dt (now {self.dt:g} ms), weaker noise, or a more "
                 "stable method (e.g. 'heun' or 'rk4')."
             )

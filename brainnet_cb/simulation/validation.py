@@ -49,6 +49,7 @@ from . import engine
 from .cf import cf_global_attrs, decimal_times
 from .labelled import align_by_label
 from .run import Run
+from .step_stability import check_step_stability
 
 __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key", "seed_keys", "validate_monitors",
            "check_monitor_outputs", "validate_history", "PURPOSES"]
@@ -425,6 +426,7 @@ def prepare_run(spec) -> Run:
         raise SimulationError(f"speed must be a finite conduction speed > 0 (mm/ms); got {spec.speed!r}.")
     method = spec.method
     get_integrator(method)
+    check_step_stability(model, method, dt)  # a StepSizeWarning where dt is past the method's limit at rest
     coupling = Linear() if spec.coupling is None else spec.coupling
     if not isinstance(coupling, Coupling):
         raise CouplingError(

@@ -91,11 +91,13 @@ def test_coombes_byrne_4d_errors_name_the_method_called(method):
         getattr(bn.CoombesByrne4D(), method)(float("nan"))  # was: "CoombesByrne.fixed_points() needs ..."
     bistable = bn.CoombesByrne4D(eta=-20.0, k=1.0, v_syn=10.0, Delta=0.5)
     with pytest.raises(bn.ModelError, match=rf"CoombesByrne4D.{method}\(\) needs one fixed point; these parameters "
-                                            r"give 3 .*has no fixed_points\(\): its fixed points are those of "
-                                            r"bn.CoombesByrne\(Delta=0.5, eta=-20.0, k=1.0, v_syn=10.0\)"):
+                                            r"give 3 .*\. Use fixed_points\(\) for all of them \(g\* = k\*pi\*r\*, "
+                                            r"q\* = 0\), and brainnet_cb\.dynamics\.node_diagram\(model, 'eta', "
+                                            r"\[-20\.0\]\) for the eigenvalues at each\.$"):
         getattr(bistable, method)()
-    two_d = bn.CoombesByrne(eta=-20.0, k=1.0, v_syn=10.0, Delta=0.5).fixed_points()
-    assert len(two_d) == 3  # the pointer in the message is a working call
+    assert len(bistable.fixed_points()) == 3  # the pointers in the message are working calls
+    from brainnet_cb.dynamics import node_diagram
+    assert node_diagram(bistable, "eta", [-20.0]).sizes["point"] == 3
     four = bn.CoombesByrne4D(eta=3.0)
     r, v, g, q = four.fixed_point()  # a valid point: the 2D model's, with g* = k pi r*, q* = 0
     assert (r, v) == bn.CoombesByrne(Delta=four.Delta, eta=3.0, k=four.k, v_syn=four.v_syn).fixed_point()
