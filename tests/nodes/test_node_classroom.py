@@ -184,3 +184,26 @@ def test_a_duration_in_seconds_is_converted_and_a_quantity_of_another_kind_refus
     assert ds.sizes["time"] == 200 and ds.attrs["duration"] == pytest.approx(20.0)
     with pytest.raises(bn.SimulationError, match=r"^duration must be a quantity with the dimension of ms; got 2 Hz\."):
         bn.simulate(bn.CoombesByrne(), ONE, duration=2 * u.Hz)
+
+
+@pytest.mark.slow  # critical_coupling compiles its continuation (7 s)
+def test_two_coupled_nodes_leave_the_down_state_at_the_closed_form_fold():
+    """A symmetric pair (W = [[0, 1], [1, 0]]) stays symmetric: each node sees v_ext = G r, so along the branch
+    G(r) = (eta_e(r) - eta) / r with eta_e(r) the node's quartic solved for eta; the down state is lost at the
+    first maximum of G(r) (the antisymmetric mode stays stable up to there). Delays do not move it."""
+    from scipy.optimize import brentq, minimize_scalar
+
+    Delta, eta, k, v_syn = 0.7, -4.6, 1.0, 5.0
+    a, b, c = np.pi**4 * (k**2 + 4), 4 * k * np.pi**3 * v_syn, 4 * np.pi**2
+
+    def coupling(r):
+        return ((a * r**2 - b * r - Delta**2 / r**2) / c - eta) / r
+
+    r_down = brentq(lambda r: coupling(r) * r, 0.01, 0.08)
+    fold = minimize_scalar(lambda r: -coupling(r), bounds=(r_down, 0.3), method="bounded",
+                           options={"xatol": 1e-12})
+    pair = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], labels=["A", "B"])
+    cc = bn.critical_coupling(bn.CoombesByrne(Delta=Delta, eta=eta, k=k, v_syn=v_syn), pair,
+                              start={"r": 0.06, "v": -1.8})
+    assert cc.kind == "saddle-node"
+    assert cc.G_c == pytest.approx(coupling(fold.x), abs=1e-6)  # 19.493452
