@@ -36,6 +36,7 @@ import numpy as np
 
 from .._destinations import WriteLock, publish, temporary_path, write_failure
 from ..errors import BrainnetError, CheckpointError
+from ..simulation.capacity import check_disk
 from ..simulation.cf import without_coordinate_fill
 from ..simulation.output import check_netcdf_destination, netcdf_attr_problem
 from ..simulation.streaming import Sink
@@ -278,6 +279,10 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
             start = time.perf_counter()
             run = spec.prepare()
             resume = None if resume_from is None else _restore(resume_from, run)
+            if resume is None:
+                check_disk(run, path)
+            else:
+                check_disk(run, path, resume.schedule, resume.piece)
             if forget_programs:
                 _forget_programs()
             run.compile()  # every program of the run, before the file, its buffers and xarray exist

@@ -16,6 +16,7 @@ from .._progress import progress_bar
 from ..errors import SimulationError
 from . import engine
 from .batch_cost import run_one_by_one
+from .capacity import check_memory
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
 from .spec import Execution, simulation, split_options
 from .validation import validate_history
@@ -150,6 +151,7 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     attrs = _batch_attrs(run.attrs, values, book, spec, first_spec, max_lag)
     brun = dataclasses.replace(run, dyn=dyn, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,
                                on_divergence=on_divergence)
+    check_memory(brun, stream_hint="run fewer members at a time (bn.sweep sizes its batches to a memory budget)")
     if vectorize == "auto":
         vectorize = not run_one_by_one(size, jax.default_backend())
     if vectorize:

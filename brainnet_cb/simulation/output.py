@@ -31,6 +31,7 @@ from .._destinations import (
 )
 from .._types import PathLike
 from ..errors import BrainnetError
+from .capacity import check_disk, check_memory
 from .cf import stamp, without_coordinate_fill
 from .checkpoint import Checkpointer, load_checkpoint, resume_path
 from .streaming import ZarrSink
@@ -47,7 +48,9 @@ def execute(execution, run) -> xr.Dataset:
 
     In this order: the destinations (``out`` store, ``checkpoint`` file) are
     checked (nothing is read, created or compiled before), then
-    ``resume_from`` is read and checked against the run, then the run
+    ``resume_from`` is read and checked against the run, then the room its
+    outputs need (:mod:`~brainnet_cb.simulation.capacity`: host memory, or the
+    store's disk), then the run
     advances holding the locks of its store and checkpoint, which are released
     however it ends (finished, failed, interrupted).
     """
@@ -64,6 +67,12 @@ def execute(execution, run) -> xr.Dataset:
         resume = None
         if resume_from is not None:
             resume = load_checkpoint(resume_from).restore(run, streamed=execution.out is not None)
+        if execution.out is None:
+            check_memory(run)
+        elif resume is None:
+            check_disk(run, execution.out, compressed=True)
+        else:
+            check_disk(run, execution.out, resume.schedule, resume.piece, compressed=True)
         return run.execute(chunk_steps=execution.chunk_steps, progress=execution.progress, sink=sink,
                            checkpoint=saver, resume=resume)
     finally:

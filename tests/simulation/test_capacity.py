@@ -1,0 +1,114 @@
+"""The room a run's outputs need, counted before the run: host memory, or the free space where they are written."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.cli.run_output import run_to_netcdf
+from brainnet_cb.errors import BrainnetError, SimulationError
+from brainnet_cb.simulation import capacity, engine
+
+CB = bn.CoombesByrne(eta=-5.0)
+
+
+def network(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0, 1, (n, n))
+    np.fill_diagonal(w, 0)
+    return bn.Connectome(weights=w, lengths=np.where(w > 0, rng.uniform(20, 60, (n, n)), 0.0))
+
+
+NET = network()
+MONITORS = [bn.Raw(), bn.TemporalAverage(1.0, name="tavg"), bn.TemporalAverage(2.0, variables=("r",), name="slow")]
+#: Longer than any machine's memory and disk can hold: 6 regions x (r, v) x 8 bytes (float64) per ms for 3e11 ms (28.8 TB).
+HUGE_MS = 3e11
+
+
+@pytest.fixture
+def no_scan(monkeypatch):
+    """A refusal must come before the run's scan is compiled (or run)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the scan was compiled before the refusal")
+
+    for name in ("advance", "advance_batched", "compile_advance"):
+        monkeypatch.setattr(engine, name, refuse)
+
+
+def test_output_bytes_are_the_bytes_of_the_returned_outputs():
+    """Three monitors with different periods, a duration that ends in a tail of lower-level pieces."""
+    spec = bn.Simulation(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS, key=0)
+    ds = bn.simulate(spec)
+    # float64: Raw 123 samples x (r, v) x 6 regions, 12 one-ms means of both, 6 two-ms means of r
+    assert capacity.output_bytes(spec.prepare()) == sum(v.nbytes for v in ds.data_vars.values())
+    assert capacity.output_bytes(spec.prepare()) == 8 * (123 * 12 + 12 * 12 + 6 * 6) == 13_248
+
+
+def test_output_bytes_of_a_batch_count_every_member():
+    ds = bn.simulate_batch(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS, batch={"G": [0.0, 0.1, 0.2]})
+    one = capacity.output_bytes(bn.Simulation(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS).prepare())
+    data = sum(ds[name].nbytes for name in ("r", "v", "tavg_r", "tavg_v", "slow_r"))
+    assert data == 3 * one
+
+
+def test_output_bytes_left_after_a_piece_are_the_rest_of_the_run():
+    run = bn.Simulation(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS).prepare()
+    pieces = run.schedule(50)
+    first = capacity.output_bytes(run, pieces[:1])
+    assert len(pieces) > 2
+    assert capacity.output_bytes(run, pieces, 1) == capacity.output_bytes(run) - first
+    assert capacity.output_bytes(run, pieces, len(pieces)) == 0
+
+
+def test_a_run_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_scan):
+    if capacity.available_memory() is None:
+        pytest.skip("this system does not say how much memory is available")
+    with pytest.raises(SimulationError, match=r"^the outputs of this run need 28\.8 TB of memory \(83,333 hours of 6 "
+                       r"regions\), more than the [0-9.]+ [GMT]B this machine has available, so it would fail \(or "
+                       r"be killed by the system\) before its end\. Stream them to disk with out='run\.zarr', record "
+                       r"fewer samples \(a longer monitor period, fewer monitors or variables\), or run a shorter "
+                       r"time\.$"):
+        bn.simulate(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0)
+
+
+def test_a_batch_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_scan):
+    if capacity.available_memory() is None:
+        pytest.skip("this system does not say how much memory is available")
+    with pytest.raises(SimulationError, match=r"^the outputs of this run need 57\.6 TB of memory for its 2 members "
+                       r".*Run fewer members at a time \(bn\.sweep sizes its batches to a memory budget\)"):
+        bn.simulate_batch(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)],
+                          batch={"G": [0.0, 0.1]})
+
+
+def test_a_netcdf_result_larger_than_the_free_disk_is_refused_before_its_scan(tmp_path, no_scan):
+    spec = bn.Simulation(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0)
+    out = tmp_path / "run.nc"
+    with pytest.raises(BrainnetError, match=rf"^the outputs of this run take 28\.8 TB uncompressed, and the file "
+                       rf"system of '{tmp_path}' has [0-9.]+ [kMGT]B free, so writing '{out}' would fail at the run's "
+                       r"end\. Write it to another disk, free some space, record fewer samples"):
+        run_to_netcdf(spec, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_zarr_store_larger_than_the_free_disk_warns_before_its_scan(tmp_path, no_scan):
+    pytest.importorskip("zarr")
+    out = tmp_path / "run.zarr"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the warning stops the run here, before the (refused) scan
+        with pytest.raises(UserWarning, match=r"^the outputs of this run take 28\.8 TB uncompressed, .* the store "
+                           r"may not fit \(its chunks are compressed"):
+            bn.simulate(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0, out=out)
+    assert not out.exists()
+
+
+def test_runs_under_a_gigabyte_are_not_checked_against_the_system(monkeypatch):
+    """Under a gigabyte of outputs the system's memory is not read (a machine that does not say runs them alike)."""
+    def unread():
+        raise AssertionError("read the system's memory for a small run")
+
+    monkeypatch.setattr(capacity, "available_memory", unread)
+    spec = bn.Simulation(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS, key=0)
+    assert capacity.output_bytes(spec.prepare()) < 2**30
+    assert bn.simulate(spec).r.shape == (123, 6)
