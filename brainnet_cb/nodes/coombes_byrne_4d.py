@@ -164,6 +164,16 @@ class CoombesByrne4D(NodeModel):
         two_d = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"])
         return [(r, v, p["k"] * math.pi * r, 0.0) for r, v in two_d.fixed_points(p["v_ext"])]
 
+    def folds(self, v_ext: float = 0.0) -> list[tuple[float, float, float, float, float]]:
+        r"""The saddle-nodes in ``eta``: ``[(eta, r*, v*, g*, q*), ...]``, those of the 2D model.
+
+        The fixed points are the 2D model's (:meth:`CoombesByrne.folds`), so are
+        the folds; the synapse adds Hopf points (:meth:`eigenvalues`).
+        """
+        p = self._scalars("folds", v_ext)
+        two_d = CoombesByrne(Delta=p["Delta"], eta=p["eta"], k=p["k"], v_syn=p["v_syn"])
+        return [(eta, r, v, p["k"] * math.pi * r, 0.0) for eta, r, v in two_d.folds(p["v_ext"])]
+
     def fixed_point(self, v_ext: float = 0.0) -> tuple[float, float, float, float]:
         r"""The fixed point ``(r*, v*, g*, q*)`` under a constant input ``v_ext``.
 

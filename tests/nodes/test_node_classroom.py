@@ -207,3 +207,30 @@ def test_two_coupled_nodes_leave_the_down_state_at_the_closed_form_fold():
                               start={"r": 0.06, "v": -1.8})
     assert cc.kind == "saddle-node"
     assert cc.G_c == pytest.approx(coupling(fold.x), abs=1e-6)  # 19.493452
+
+
+@pytest.mark.slow  # critical_coupling compiles its continuation
+def test_a_conductance_coupled_pair_loses_the_down_state_where_the_node_with_k_plus_G_over_pi_folds():
+    """With bn.Conductance the symmetric pair's input enters g: g = k pi r + G r = (k + G / pi) pi r, so each node
+    is a node with k' = k + G / pi, and the down state is lost where eta = -4.6 is the upper fold of that node:
+    G_c = pi (k' - k) = 4.0928798."""
+    from scipy.optimize import brentq
+
+    def upper_fold_minus_eta(k_prime):
+        return bn.CoombesByrne(k=k_prime, Delta=0.7, v_syn=5.0).folds()[1][0] + 4.6
+
+    k_prime = brentq(upper_fold_minus_eta, 2.0, 2.5, xtol=1e-14)
+    pair = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], labels=["A", "B"])
+    cc = bn.critical_coupling(bn.CoombesByrne(Delta=0.7, eta=-4.6, v_syn=5.0), pair, bn.Conductance(),
+                              start={"r": 0.06, "v": -1.8})
+    assert cc.kind == "saddle-node"
+    assert cc.G_c == pytest.approx(np.pi * (k_prime - 1.0), abs=1e-6)
+
+
+def test_the_4d_model_has_the_folds_and_fixed_points_of_the_2d_one():
+    p = dict(k=1.0, v_syn=10.0, Delta=0.5)
+    four, two = bn.CoombesByrne4D(eta=-10.0, **p), bn.CoombesByrne(eta=-10.0, **p)
+    assert [f[:3] for f in four.folds()] == two.folds()
+    assert [f[3] for f in four.folds()] == [np.pi * f[1] for f in two.folds()]
+    assert [f[:2] for f in four.fixed_points()] == two.fixed_points() and len(two.fixed_points()) == 3
+    assert node_diagram(four, "eta", [-10.0]).attrs["folds"] == [f[0] for f in two.folds()]
