@@ -81,9 +81,11 @@ class Monitor:
         steps = round(period / dt)
         if steps < 1 or abs(steps * dt - period) > 1e-9 * max(period, dt):
             field = getattr(self, "period_field", "period")
+            longer = (f", or a smaller dt: dt = {dt:g} ms is longer than the {field} (dt is in ms: dt=0.1 or "
+                      f"dt=0.1 * u.ms; 0.1 * u.second is 100 ms)") if period < dt else ""
             raise MonitorError(
                 f"{type(self).__name__} {field} {period} ms is not a whole multiple of "
-                f"dt = {dt} ms; use e.g. {field}={max(steps, 1) * dt:g} ms{self._period_hint(period)}."
+                f"dt = {dt} ms; use e.g. {field}={max(steps, 1) * dt:g} ms{longer}{self._period_hint(period)}."
             )
         return steps
 

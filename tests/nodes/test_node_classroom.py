@@ -234,3 +234,14 @@ def test_the_4d_model_has_the_folds_and_fixed_points_of_the_2d_one():
     assert [f[3] for f in four.folds()] == [np.pi * f[1] for f in two.folds()]
     assert [f[:2] for f in four.fixed_points()] == two.fixed_points() and len(two.fixed_points()) == 3
     assert node_diagram(four, "eta", [-10.0]).attrs["folds"] == [f[0] for f in two.folds()]
+
+
+def test_a_dt_in_seconds_is_named_by_the_warning_and_the_monitor_error():
+    import brainunit as u
+
+    with pytest.warns(bn.StepSizeWarning, match=r"^dt = 100 ms is past the stability limit of method 'heun'"), \
+            pytest.raises(bn.MonitorError, match=r"^TemporalAverage period 1\.0 ms is not a whole multiple of dt = "
+                                                 r"100\.0 ms; use e\.g\. period=100 ms, or a smaller dt: dt = 100 ms "
+                                                 r"is longer than the period \(dt is in ms: dt=0\.1 or dt=0\.1 \* "
+                                                 r"u\.ms; 0\.1 \* u\.second is 100 ms\)\.$"):
+        bn.simulate(bn.CoombesByrne(), ONE, duration=2 * u.second, dt=0.1 * u.second)
