@@ -550,6 +550,25 @@ class Connectome:
             orientations=node_attr("orientation", float),
         )
 
+    def sha256(self) -> str:
+        """SHA-256 hex digest of the weights and lengths (float64, C order) and the labels (UTF-8, one per line).
+
+        Every run records it of its connectome as passed (``attrs["connectome_sha256"]``, before
+        ``normalize``): compare it with the connectome you have to know whether a result was made from the
+        same matrices, whatever file they were read from (the name, centres and other fields do not count).
+
+        >>> import brainnet_cb as bn
+        >>> bn.load_atlas("tvb76").sha256() == bn.load_atlas("tvb76", clean=False).sha256()
+        False
+        """
+        import hashlib  # noqa: PLC0415 - rarely used
+
+        h = hashlib.sha256()
+        for matrix in (self.weights, self.lengths):
+            h.update(np.ascontiguousarray(matrix, dtype="<f8").tobytes())
+        h.update("\n".join(self.labels).encode())
+        return h.hexdigest()
+
     def __repr__(self):
         w, L = self.weights, self.lengths
         nz = w[w > 0]

@@ -102,9 +102,10 @@ def _run(args) -> int:
 
     # streamed into the file chunk by chunk; summary and figure read what they need from it
     own_process = getattr(args, "own_process", False)  # a Python caller keeps JAX's caches
+    stored = configuration.dumps(configuration.with_absolute_paths(cfg, base))  # reads back from any folder
     with checkpoint_options(RUN_CHECKPOINT_OPTIONS):
         ds, wall = run_to_netcdf(spec, out, overwrite=args.overwrite, progress=show_progress(args),
-                                 attrs={"config": configuration.dumps(cfg)}, forget_programs=own_process,
+                                 attrs={"config": stored}, forget_programs=own_process,
                                  overwrite_hint="--overwrite", checkpoint=getattr(args, "checkpoint", None),
                                  resume_from=getattr(args, "resume", None))
     with ds:

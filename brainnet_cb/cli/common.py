@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import pathlib
+import re
 import sys
 
 from .._destinations import WriteLock, check_destination, missing_folder, publish, suffix_problem, temporary_path
@@ -45,6 +46,7 @@ def load(args, cls):
     if getattr(args, "config", None):
         cfg = configuration.load(args.config, cls)
         base = pathlib.Path(args.config).resolve().parent
+        note_other_version(args.config)
     else:
         cfg, base = cls(), None
     overrides = list(getattr(args, "set", None) or [])
@@ -58,6 +60,26 @@ def load(args, cls):
     if overrides:
         cfg = configuration.apply_overrides(cfg, overrides, cls)
     return cfg, base
+
+
+_WRITTEN_BY = re.compile(r"# brainnet-cb \w+ configuration \(brainnet_cb ([^)\s]+)\)\.")
+
+
+def note_other_version(path) -> None:
+    """Say on stderr when the configuration at ``path`` was written by another brainnet_cb (its first line, as
+    ``--print-config`` and a result's ``config`` attribute write it, names the version): its run may differ."""
+    from .._version import __version__  # noqa: PLC0415
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            first = f.readline()
+    except (OSError, UnicodeDecodeError):  # load() has read it already; nothing to say
+        return
+    match = _WRITTEN_BY.match(first)
+    if match and match.group(1) != __version__:
+        print(f"brainnet-cb: note: {os.fsdecode(path)} was written by brainnet_cb {match.group(1)}, and this is "
+              f"brainnet_cb {__version__}: the run may differ from the one it came from (the same seed gives the "
+              "same run bit for bit with the same brainnet_cb, JAX and device only).", file=sys.stderr)
 
 
 #: The key ``--out`` sets -> the command that writes there, and what it writes beside the NetCDF file (its figure).

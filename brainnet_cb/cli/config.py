@@ -44,6 +44,7 @@ from .config_build import (
     check_per_region,
     existing_path,
     resolve_path,
+    with_absolute_paths,
 )
 from .config_schema import (
     ActivitySection,
@@ -82,6 +83,7 @@ __all__ = [
     "build_monitors",
     "build_noise",
     "resolve_path",
+    "with_absolute_paths",
     "existing_path",
     "check_per_region",
     "ActivitySection",

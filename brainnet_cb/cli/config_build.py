@@ -17,13 +17,35 @@ if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --pr
     from ..simulation.spec import Simulation
 
 __all__ = ["build_connectome", "build_monitors", "build_noise", "build_simulation", "build_run", "resolve_path",
-           "existing_path", "check_per_region"]
+           "existing_path", "check_per_region", "with_absolute_paths"]
+
+#: The keys that name files, read relative to the config file's folder, and the names they take that are not files.
+PATH_KEYS = {("connectome", "file"): (), ("connectome", "weights"): (), ("connectome", "lengths"): (),
+             ("connectome", "labels"): (), ("sweep", "empirical"): ("hcp",), ("fit", "empirical"): ("hcp", "hcp80"),
+             ("fit", "test"): ("hcp", "hcp80")}
 
 
 def resolve_path(path, base):
     """``path`` (``~`` expanded) relative to the folder ``base`` (the config file's), unless absolute."""
     p = pathlib.Path(path).expanduser()
     return p if p.is_absolute() or base is None else pathlib.Path(base) / p
+
+
+def with_absolute_paths(cfg, base=None):
+    """``cfg`` with every file it names as an absolute path (relative ones resolved from ``base``, the config file's
+    folder, or the working folder without one): the configuration a result stores, which reads back from anywhere."""
+    import dataclasses  # noqa: PLC0415
+
+    changes = {}
+    for (section, key), names in PATH_KEYS.items():
+        part = getattr(cfg, section, None)
+        value = getattr(part, key, "") if part is not None else ""
+        if value and value not in names:
+            path = resolve_path(value, base).absolute()
+            changes.setdefault(section, {})[key] = str(path)
+    for section, values in changes.items():
+        cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(getattr(cfg, section), **values)})
+    return cfg
 
 
 def existing_path(key: str, value: str, base=None, folder: bool = False) -> pathlib.Path:

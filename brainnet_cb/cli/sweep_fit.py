@@ -134,7 +134,7 @@ def _sweep(args, cfg, base, paths, reserved) -> int:
                        progress=show_progress(args), checkpoint=getattr(args, "checkpoint", None),
                        resume_from=getattr(args, "resume", None), overwrite=bool(args.overwrite))
     wall = time.perf_counter() - start
-    result.attrs["config"] = configuration.dumps(cfg)
+    result.attrs["config"] = configuration.dumps(configuration.with_absolute_paths(cfg, base))
     reserved.write_netcdf(result, args.overwrite)
     grid = cfg.sweep.grid
     print(f"swept         {', '.join(f'{k} ({len(v)} values)' for k, v in grid.items())}: "
@@ -252,7 +252,7 @@ def _fit(args, cfg, base, out, reserved) -> int:
             result = fitting.fit_grid(spec, grid={f.parameter: f.values}, empirical_fc=empirical,
                                       objective=f.loss, band=band, progress=show_progress(args))
     wall = time.perf_counter() - start
-    result.attrs["config"] = configuration.dumps(cfg)
+    result.attrs["config"] = configuration.dumps(configuration.with_absolute_paths(cfg, base))
     reserved.write_netcdf(result, args.overwrite)
     print(f"fitted        {f.parameter} ({f.method}) in {wall:.1f} s wall time")
     if f.parameter in result and result[f.parameter].size == 1:
@@ -423,7 +423,7 @@ def fit_working_point_command(cfg, base, out, args, reserved=None) -> int:
             band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout,
             key=cfg.run.seed, workers=f.workers or None, progress=show_progress(args),
         )
-    result.attrs["config"] = configuration.dumps(cfg)
+    result.attrs["config"] = configuration.dumps(configuration.with_absolute_paths(cfg, base))
     if reserved is not None:  # the command's output, reserved while the recipe ran
         reserved.write_netcdf(result, args.overwrite)
     else:

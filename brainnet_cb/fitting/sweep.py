@@ -59,6 +59,7 @@ from .sweep_checkpoint import SweepCheckpoint, sweep_fingerprint
 from .sweep_summaries import (
     ATTRS,
     SUMMARIES,
+    analysis_attrs,
     check_band_fits,
     check_fcd_target,
     monitor_discard_ms,
@@ -268,7 +269,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         ``diverged_at`` always; ``fc_corr``/``fc_rmse`` with ``empirical_fc``;
         ``fcd_ks`` with ``empirical_fcd``; one per user summary and kept
         output. ``attrs``: the runs' provenance, the sweep's ``batch_size``,
-        ``n_batches``, ``n_runs``, ``wall_s``.
+        ``n_batches``, ``n_runs``, ``wall_s``, how it scored (``signal``,
+        ``discard_s``, ``band_hz``, ``fisher_z``, ``fcd``, ``keep``, ``summaries``)
+        and the SHA-256 of its targets (``empirical_fc_sha256``,
+        ``empirical_fcd_sha256``; ``"none"`` without one).
 
     Raises
     ------
@@ -486,5 +490,5 @@ def _assemble(results, names, values, shape, total, n, run, sweep_attrs, setting
              "discard_s": settings["discard"], "band_hz": json.dumps(
                  None if settings["band"] is None
                  else list(analysis.BOLD_BAND if settings["band"] is True else settings["band"])),
-             **{k: v for k, v in run_attrs.items() if k != "title"}, **sweep_attrs}
+             **analysis_attrs(settings), **{k: v for k, v in run_attrs.items() if k != "title"}, **sweep_attrs}
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -29,7 +29,7 @@ from ..analysis.filters import ShortRecordWarning, check_band, design_bandpass, 
 from ..errors import AnalysisError, SweepError
 
 __all__ = ["SUMMARIES", "ATTRS", "MONITOR_DISCARD", "monitor_discard_ms", "signal_samples", "of_the_run",
-           "too_few_samples", "check_band_fits", "warn_if_no_fc", "summarize", "check_fcd_target"]
+           "too_few_samples", "check_band_fits", "warn_if_no_fc", "summarize", "check_fcd_target", "analysis_attrs"]
 
 #: The built-in summaries (data variables of a sweep's result).
 SUMMARIES = ("fc_corr", "fc_rmse", "fcd_ks", "fc_mean", "gs_var", "gs_fraction", "diverged", "diverged_at")
@@ -283,3 +283,23 @@ def summarize(ds, settings):
         extra["raw_" + name] = (var.dims[1:], {d: var[d].values for d in var.dims[1:] if d in var.coords},
                                 dict(var.attrs), var.shape[1:])
     return out, extra
+
+
+def analysis_attrs(settings) -> dict:
+    """The attributes of a sweep's result that say how its runs were scored: the FC/FCD settings, the kept
+    outputs and user summaries, and the SHA-256 of each target as scored (``"none"`` without one)."""
+    import json  # noqa: PLC0415
+
+    from ..analysis.timeseries import to_seconds  # noqa: PLC0415
+    from ..simulation.provenance import array_sha256  # noqa: PLC0415
+
+    emp, emp_fcd, step = settings["empirical_fc"], settings["empirical_fcd"], settings["fcd_step"]
+    return {
+        "fisher_z": int(bool(settings["fisher_z"])),
+        "fcd": json.dumps({"window_s": to_seconds(settings["fcd_window"], "fcd_window"),
+                           "step_s": None if step is None else to_seconds(step, "fcd_step"), "k": settings["fcd_k"]}),
+        "keep": json.dumps(list(settings["keep"]) + (["fc"] if settings["keep_fc"] else [])),
+        "summaries": json.dumps(list(settings["summaries"])),
+        "empirical_fc_sha256": "none" if emp is None else array_sha256(np.asarray(emp.values, dtype=float)),
+        "empirical_fcd_sha256": "none" if emp_fcd is None else array_sha256(np.asarray(emp_fcd, dtype=float)),
+    }

@@ -204,6 +204,20 @@ class Outcome(NamedTuple):
     delay_stable: dict  # (point, refined) -> bool, for every candidate
 
 
+def _software(connectome) -> dict:
+    """What the result was made with: CF attributes (``source``: the versions), the connectome's name and
+    :meth:`~brainnet_cb.Connectome.sha256`, the dtype of the runs, the brainnet_cb and JAX versions and the device."""
+    import jax  # noqa: PLC0415
+
+    from .._version import __version__  # noqa: PLC0415
+    from ..simulation.cf import cf_global_attrs  # noqa: PLC0415
+    from ..simulation.provenance import device_name  # noqa: PLC0415
+
+    return {**cf_global_attrs("working-point fit"), "connectome": connectome.name,
+            "connectome_sha256": connectome.sha256(), "dtype": "float64", "brainnet_cb_version": __version__,
+            "jax_version": jax.__version__, "device": device_name()}
+
+
 def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linear_regime_corr: float,
                    started: float) -> xr.Dataset:
     """The labelled result of a fit (variables, coordinates and attributes of ``fit_working_point``), its wall
@@ -242,7 +256,8 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
              "wall_linear_s": lin.wall_s,
              "scans_passed_over": json.dumps([[float(e), float(h)] for e, h in lin.passed_over]),
              "model_parameters": _json_values(best_setup.model.parameters),
-             "noise_amplitudes": _json_values(best_setup.noise.sigma)}
+             "noise_amplitudes": _json_values(best_setup.noise.sigma),
+             **_software(t.connectome)}
     halves = hemisphere_pairs(t.connectome)
     for tag, target, mask in (("fit", t.fit_fc, t.fit_mask), ("test", t.test_fc, t.test_mask)):
         if target is None:

@@ -268,7 +268,9 @@ class ZarrSink(Sink):
             )
         stored = xr.open_zarr(str(path), chunks=None)
         attrs = {k: v for k, v in unstamp(stored).attrs.items() if k != PROGRESS_ATTR}  # a finished store's stamp
-        if _canonical(attrs) != _canonical(template.attrs) or set(stored.variables) != set(template.variables):
+        mine = {k: v for k, v in template.attrs.items() if k != "device"}  # another device: the checkpoint warns
+        attrs.pop("device", None)
+        if _canonical(attrs) != _canonical(mine) or set(stored.variables) != set(template.variables):
             raise CheckpointError(
                 f"out={str(path)!r} holds another run (its variables or provenance attrs differ from this "
                 "run's); pass the store written by the run that wrote the checkpoint."

@@ -45,7 +45,7 @@ from ..noise import Noise
 from ..precision import resolve_dtype
 from ..stimulus import validate_stimuli
 from ..units import is_quantity, to_mm_per_ms, to_ms
-from . import engine
+from . import engine, provenance
 from .cf import cf_global_attrs, decimal_times
 from .labelled import align_by_label
 from .run import Run
@@ -455,7 +455,7 @@ def prepare_run(spec) -> Run:
 
     lags = compute_lags(conn.lengths, speed, dt)
     table, max_lag = build_delay_table(conn.weights, lags, dtype, spec.edges)
-    x0 = model.initial_state(n, dtype, spec.initial_state)
+    x0 = x0_given = model.initial_state(n, dtype, spec.initial_state)
     hist0, x0 = validate_history(spec.history, model_v, n, max_lag, x0, send_row,
                                  spec.initial_state is not None, dtype)
 
@@ -490,5 +490,7 @@ def prepare_run(spec) -> Run:
         "weights_normalization": normalize if normalize is not None else "none",
         "dtype": str(jnp.dtype(dtype)),
         "brainnet_cb_version": __version__,
+        **provenance.run_inputs(connectome, stimuli, spec.initial_state, x0_given,
+                                None if spec.history is None else hist0, bound_monitors, model, jkey),
     }
     return Run(model_v, conn, coupling_v, bound_monitors, plan, dyn, carry, n_steps, dt, speed, max_lag, attrs)

@@ -139,3 +139,20 @@ def test_a_missing_or_damaged_file_is_refused_naming_it(fitted, tmp_path):
                                        r"truncated, damaged or of another format \(.+\)\. Write it again: "
                                        r"brainnet-cb fit, or bn\.write_netcdf\(res, path\)\.$"):
         bn.fitted_simulation(path)
+
+
+def test_the_result_records_what_made_it(fitted, tmp_path):
+    """Was: a fit_working_point result named no brainnet_cb or JAX version, dtype, connectome nor device."""
+    import jax
+
+    from brainnet_cb.simulation.provenance import device_name
+
+    back = xr.load_dataset(bn.write_netcdf(fitted, tmp_path / "fit.nc"))
+    hcp = load_empirical("hcp80")
+    conn = hcp.connectome.subset(list(hcp.connectome.labels[:20]))
+    a = back.attrs
+    assert (a["brainnet_cb_version"], a["jax_version"], a["device"], a["dtype"]) == (
+        bn.__version__, jax.__version__, device_name(), "float64")
+    assert (a["connectome"], a["connectome_sha256"]) == (conn.name, conn.sha256())
+    assert a["source"].startswith(f"brainnet_cb {bn.__version__} (jax {jax.__version__}, ")
+    assert a["history"].startswith(f"brainnet_cb {bn.__version__}: working-point fit\n")
