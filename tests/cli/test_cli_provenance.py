@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import pathlib
 
 import numpy as np
 import pytest
@@ -81,3 +82,19 @@ def test_a_configuration_written_by_another_version_is_noted(tmp_path, version):
         assert err == (f"brainnet-cb: note: {path} was written by brainnet_cb 0.0.1, and this is brainnet_cb "
                        f"{bn.__version__}: the run may differ from the one it came from (the same seed gives the "
                        "same run bit for bit with the same brainnet_cb, JAX and device only).\n")
+
+
+def test_every_file_a_configuration_names_is_stored_by_absolute_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fit = config.apply_overrides(config.FitConfig(), ['fit.empirical="fc/fit.csv"', 'fit.test="hcp80"',
+                                                      'connectome.weights="~/w.npy"', 'fit.path="out.nc"'],
+                                 config.FitConfig)
+    stored = config.with_absolute_paths(fit, tmp_path / "cfg")
+    assert stored.fit.empirical == str(tmp_path / "cfg" / "fc" / "fit.csv")
+    assert stored.connectome.weights == str(pathlib.Path("~/w.npy").expanduser())
+    assert (stored.fit.test, stored.fit.path, stored.connectome.file) == ("hcp80", "out.nc", "")  # names, outputs
+    sweep = config.apply_overrides(config.SweepConfig(), ['sweep.empirical="hcp"', 'connectome.labels="l.txt"'],
+                                   config.SweepConfig)
+    stored = config.with_absolute_paths(sweep)  # no config file: relative to the working folder, as the run read it
+    assert (stored.sweep.empirical, stored.connectome.labels) == ("hcp", str(tmp_path / "l.txt"))
+    assert config.with_absolute_paths(config.RunConfig()) == config.RunConfig()
