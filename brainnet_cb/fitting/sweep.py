@@ -144,12 +144,108 @@ def run_batch(task):
 def _check_client(client):
     if client is None:
         return None
-    if not all(hasattr(client, a) for a in ("submit", "gather", "scheduler_info")):
+    if not all(hasattr(client, a) for a in ("submit", "gather", "nthreads", "run")):
         raise SweepError(
             f"client must be a dask.distributed.Client (e.g. Client(LocalCluster(n_workers=2))) or None "
             f"to run here; got {type(client).__name__}."
         )
+    status = str(getattr(client, "status", "running"))
+    if status not in ("running", "newly-created", "connecting"):
+        raise SweepError(f"client is {status} (its status is {status!r}); pass a running client: create a new "
+                         "Client(...) (a client cannot be reopened once closed), or client=None to run here.")
     return client
+
+
+def _count_workers(client):
+    """Workers of the client's cluster: all of them (``scheduler_info()["workers"]`` lists at most five in
+    distributed 2025.4 to 2026.6)."""
+    workers = len(client.nthreads())
+    if workers == 0:
+        raise SweepError("client has no workers (yet); the sweep cannot check them nor spread its batches. Start "
+                         "them and wait before the sweep: cluster.scale(n) then client.wait_for_workers(n) (an "
+                         "adaptive cluster: cluster.adapt(minimum=1)).")
+    return workers
+
+
+def _check_workers(client, task):
+    """Refuse, before any batch is submitted, a task the workers cannot receive.
+
+    A summary that cannot be pickled is named; every worker unpickles the task (``brainnet_cb``, the modules
+    of the user summaries and of plug-in models must be importable there) and reports its brainnet_cb
+    version, which must be this process's. Left to ``client.map``, a worker without brainnet_cb fails to read
+    the task and the sweep waits for ever.
+    """
+    import cloudpickle  # noqa: PLC0415 - a dependency of distributed (the dask extra)
+
+    for name, fn in task["settings"]["summaries"].items():
+        try:
+            cloudpickle.dumps(fn)
+        except Exception as err:  # any pickling error, reported with the summary's name
+            raise SweepError(
+                f"summary {name!r} ({fn!r}) cannot be sent to the dask workers: {type(err).__name__}: {err}. "
+                "A summary must be picklable: a function of an importable module, a lambda or a closure over "
+                "plain values; not one that holds a lock, an open file or a connection."
+            ) from err
+    try:
+        blob = cloudpickle.dumps((run_batch, task))
+    except Exception as err:
+        raise SweepError(f"the sweep's task cannot be sent to the dask workers: {type(err).__name__}: {err}. "
+                         "Every part of the simulation (model, connectome, coupling, noise, monitors, stimulus) "
+                         "must be picklable.") from err
+
+    def probe(blob):  # nested: sent by value, so a worker without brainnet_cb can still run it
+        import importlib  # noqa: PLC0415
+        import pickle  # noqa: PLC0415
+
+        try:
+            pickle.loads(blob)
+            return True, importlib.import_module("brainnet_cb").__version__
+        except Exception as err:  # noqa: BLE001 - reported to the host, not logged by the worker
+            return False, f"{type(err).__name__}: {err}"
+
+    from .._version import __version__  # noqa: PLC0415
+
+    answers = client.run(probe, blob)
+    bad = {w: msg for w, (ok, msg) in answers.items() if not ok}
+    if bad:
+        listed = "; ".join(f"{w}: {m}" for w, m in sorted(bad.items()))
+        raise SweepError(
+            f"{len(bad)} of {len(answers)} dask workers cannot load the sweep's task ({listed}). Install "
+            f"brainnet_cb {__version__} (and the modules of the user summaries and plug-in models) in the "
+            "workers' Python environment, or run them with this one."
+        )
+    other = {w: v for w, (_, v) in answers.items() if v != __version__}
+    if other:
+        listed = "; ".join(f"{w}: {v}" for w, v in sorted(other.items()))
+        raise SweepError(f"dask workers run another brainnet_cb than this process ({__version__}): {listed}. "
+                         f"Install brainnet_cb {__version__} on the workers.")
+
+
+def _submit(client, tasks, finished, results):
+    """Run ``tasks`` on the client's workers, passing each result to ``finished`` as it comes back.
+
+    When a batch fails (its error, or ``KilledWorker`` when the workers running it died), the batches that
+    have finished meanwhile are kept (``finished``) and the others cancelled before the error is raised.
+    """
+    from distributed import as_completed  # noqa: PLC0415 - optional (the dask extra)
+
+    futures = client.map(run_batch, tasks, pure=False)
+    try:
+        for fut in as_completed(futures):
+            try:
+                res = fut.result()
+            except BaseException:
+                for other in futures:
+                    if other.status == "finished":
+                        res = other.result()
+                        if results[res[0]] is None:
+                            finished(*res)
+                raise
+            finished(*res)
+    finally:
+        left = [f for f in futures if not f.done()]
+        if left:
+            client.cancel(left)
 
 
 def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd=None, signal="bold",
@@ -234,7 +330,16 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         Force ``B`` (overrides ``memory``).
     client : dask.distributed.Client, optional
         Spread the batches over its workers (default: run here). With a client
-        and no ``batch_size``, ``B`` is also capped at ``ceil(K / workers)``.
+        and no ``batch_size``, ``B`` is also capped at ``ceil(K / workers)``
+        (every worker of the cluster counted). Before any batch is submitted,
+        a closed client, one without workers, a summary that cannot be
+        pickled and workers that cannot load the task (no brainnet_cb, or
+        another version; a summary's module missing) are refused. The result
+        equals the local sweep's bit for bit at the same ``B``; without
+        ``batch_size`` the cap may change ``B``, and with it the last bits.
+        When a batch fails, the batches finished by then are kept (saved with
+        ``checkpoint``) and the others cancelled; the error's note says how
+        to resume.
     progress : bool, optional
         Progress bar over runs (default: on a terminal).
     checkpoint : str or path-like, optional
@@ -278,7 +383,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     ------
     SweepError
         An unknown parameter name, a grid value of the wrong shape, a bad
-        memory budget, batch size, client, signal or kept output, fewer than 3
+        memory budget, batch size, client (closed, without workers, whose
+        workers cannot load the task), signal or kept output, fewer than 3
         samples of the signal after ``discard`` where a target FC/FCD or
         ``keep=["fc"]`` needs them, an FCD window
         longer than the series or unlike the target FCD's, a misspelt keyword;
@@ -368,11 +474,11 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         max_lag = max(max_lag, int(compute_lags(run.connectome.lengths, float(values["speed"][1].min()), run.dt).max()))
     per_run = _member_bytes(run, max_lag)
     client = _check_client(client)
+    workers = None if client is None else _count_workers(client)
     if batch_size is None:
         budget = parse_bytes(memory)
         B = choose_batch_size(total, max(1, budget // per_run), jax.default_backend())
-        if client is not None:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
+        if workers is not None:
             B = min(B, math.ceil(total / workers))
     else:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -397,6 +503,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     bar = progress_bar(progress, total, "sweep", unit="run")
     results = [restored.get(b) for b in range(n_batches)]
     tasks = [t for t in tasks if results[t["index"]] is None]  # a resumed sweep runs only the missing batches
+    if client is not None and tasks:
+        _check_workers(client, tasks[0])
 
     def finished(i, out, extra, attrs):
         results[i] = (out, extra, attrs)
@@ -410,15 +518,17 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
             saver.acquire()
         if bar is not None and restored:
             bar.update(sum(min(B, total - i * B) for i in restored))
-        if client is None:
-            for t in tasks:
-                finished(*run_batch(t))
-        elif tasks:
-            from distributed import as_completed  # noqa: PLC0415 - optional (the dask extra)
-
-            futures = client.map(run_batch, tasks, pure=False)
-            for _, res in as_completed(futures, with_results=True):
-                finished(*res)
+        try:
+            if client is None:
+                for t in tasks:
+                    finished(*run_batch(t))
+            elif tasks:
+                _submit(client, tasks, finished, results)
+        except BaseException as err:
+            note = _lost_or_saved([i for i, r in enumerate(results) if r is not None], n_batches, saver)
+            if note:
+                err.add_note(note)
+            raise
         if saver is not None and not tasks and not saver.resuming:  # a finished sweep resumed into another file
             saver.save(results, n_batches, total)
     finally:
@@ -429,6 +539,17 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     return _assemble(results, names, values, shape, total, n, run, dict(
         batch_size=B, n_batches=n_batches, n_runs=total, bytes_per_run=per_run,
         wall_s=time.perf_counter() - t_start, distributed=int(client is not None)), settings, book)
+
+
+def _lost_or_saved(done, n_batches, saver):
+    """The note an interrupted sweep's error carries: where its finished batches are, and how to resume."""
+    if saver is not None:
+        return (f"bn.sweep: {len(done)} of {n_batches} batches are saved in the checkpoint '{saver.path}'; "
+                f"bn.sweep(<the same arguments>, resume_from='{saver.path}') runs the others.")
+    if done:
+        return (f"bn.sweep: {len(done)} of {n_batches} batches had finished and are lost (no checkpoint=); "
+                "bn.sweep(..., checkpoint='grid.npz') saves each batch as it finishes, for resume_from=.")
+    return None
 
 
 def _assemble(results, names, values, shape, total, n, run, sweep_attrs, settings, book):
