@@ -20,8 +20,10 @@ TRACED_RUN_FIX = (
     "bn.simulate_batch(..., batch={...}) called outside the transformation.")
 
 
-def refuse_tracers(fields, error):
+def refuse_tracers(fields, error, fix=TRACED_RUN_FIX):
     """Raise ``error`` if a leaf of any value of ``fields`` (``{name: value}``) is a JAX tracer.
+
+    The message names the traced field and ends with ``fix``, what to do instead.
 
     Called first by the entry points that build a run on the host: a traced
     value failed later with a message that a number was not a number
@@ -37,8 +39,7 @@ def refuse_tracers(fields, error):
         for path, leaf in leaves:
             if isinstance(leaf, jax.core.Tracer):
                 where = name + jax.tree_util.keystr(path)
-                raise error(f"{where} is a JAX tracer ({type(leaf).__name__} of shape {leaf.shape}): "
-                            f"{TRACED_RUN_FIX}")
+                raise error(f"{where} is a JAX tracer ({type(leaf).__name__} of shape {leaf.shape}): {fix}")
 
 
 def per_region(value, n, what, error, per="region", scalar="a scalar"):

@@ -87,6 +87,15 @@ def _checked_amplitudes(cls, sigma) -> dict:
     for name, value in sigma.items():
         value = numbers_as_array(value) if isinstance(value, (list, tuple)) else value
         plain = value.mantissa if is_quantity(value) else value  # converted with the model: Noise.resolved
+        if isinstance(plain, jax.core.Tracer):  # was: "... must be a number ...; got LinearizeTracer."
+            others = "" if cls == "Additive" else "..., "
+            raise NoiseError(
+                f"noise amplitude {name} of {cls} is a JAX tracer ({type(plain).__name__} of shape {plain.shape}): "
+                f"noise is checked on the host when it is built, so it cannot be built inside jax.jit, jax.grad or "
+                f"jax.vmap. To differentiate the amplitude, build the objective once, outside, with the noise "
+                f"and fit 'noise_{name}': f, params, _ = brainnet_cb.fitting.fit.fc_loss(..., "
+                f"noise=bn.{cls}({others}{name}=0.2), init={{'noise_{name}': 0.2}}); "
+                "jax.grad(lambda p: f(p)[0])(params).")
         try:
             if isinstance(plain, (str, bytes, bool, np.bool_)) or (  # NumPy would read "0.1" as 0.1, True as 1
                     isinstance(plain, (list, tuple, np.ndarray)) and np.asarray(plain).dtype.kind in "USb"):

@@ -40,6 +40,7 @@ Comput. J. 7, 308–313.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -48,6 +49,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from .._checks import refuse_tracers
 from .._progress import progress_bar
 from ..analysis import jax_twins as analysis_jax
 from ..analysis.filters import BOLD_BAND
@@ -67,6 +69,14 @@ __all__ = ["fit_gradient", "fit_grid", "fc_loss", "LOSSES", "OBJECTIVES"]
 
 #: How an unknown name in ``init`` is refused.
 INIT_UNKNOWN = "unknown parameter {name!r} in init; choose from the {choices}."
+#: What to do instead of calling fc_loss (or fit_gradient) inside a JAX transformation.
+TRACED_FIT_FIX = (
+    "fc_loss (and bn.fit_gradient) check and build the run on the host, so they cannot be called inside jax.jit, "
+    "jax.grad or jax.vmap; every argument must be a concrete value. Call fc_loss once, outside, and transform the "
+    "objective it returns: f, params, _ = fc_loss(..., init={'G': 0.5}); jax.grad(lambda p: f(p)[0])(params). "
+    "What is differentiated goes in init (a model or coupling field, 'noise_<state>'); speed (it sets the integer "
+    "delays and the size of the delay buffer), dt, duration, key and the connectome are fixed per objective: "
+    "build one objective per value.")
 
 
 def fit_parameters(init, book, run):
@@ -159,7 +169,17 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     ``objective(params) -> (loss, (corr, rmse, fc, bad_step))`` is a pure JAX
     function (``jax.grad``, ``jax.jit`` and ``jax.vmap`` through it; a name it
     cannot take, or a value that is not a scalar or one per region, is a
-    :class:`~brainnet_cb.FitError` even under ``jit``), ``params`` the starting values
+    :class:`~brainnet_cb.FitError` even under ``jit``). ``params`` may hold any
+    differentiable name of the book, not only those of ``init``; ``speed`` and
+    ``seed`` are refused (they are fixed per objective: call ``fc_loss`` once
+    per value). ``fc`` is the simulated FC, for a loss of your own
+    (``jax.grad(lambda q: my_loss(f(q)[1][2]))``); ``bad_step`` is the first
+    integration step whose state is not finite (at ``t = bad_step * dt`` ms),
+    ``-1`` for a finite run: a run that diverges gives a NaN loss and NaN
+    gradients and raises nothing (it is traced), so check ``bad_step`` or the
+    loss, as :func:`fit_gradient` does. ``fc_loss`` itself checks its
+    arguments on the host: call it outside ``jit``/``grad``/``vmap`` (a traced
+    argument is refused, named). ``params`` the starting values
     from ``init`` as arrays, and ``problem`` a dict with the ``spec``, the
     prepared ``run``, the parameter ``kinds`` and ``parameters`` (the book's
     :class:`~brainnet_cb.simulation.parameters.Parameter` entries), the checked
@@ -183,6 +203,9 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     >>> sorted(g)
     ['G']
     """
+    given = ({f.name: getattr(model, f.name) for f in dataclasses.fields(model)} if isinstance(model, Simulation)
+             else {"model": model})
+    refuse_tracers({**given, "init": init, "empirical_fc": empirical_fc, **options}, FitError, TRACED_FIT_FIX)
     check_choice(loss, LOSSES, "loss")
     check_options(options, (fit_gradient, fc_loss))  # a misspelt keyword of the fit, named as such
     if isinstance(model, Simulation) and empirical_fc is None:
@@ -219,6 +242,7 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
                                        monitor_discard_s=monitor_discard_s))
     check_band_fits(band, T, tr * 1000.0, signal, discard_s, duration_s, FitError,
                     monitor_discard_s=monitor_discard_s)
+    _check_bold_moves(monitor, signal, times[n_drop:], tr * 1000.0)
     target = jnp.asarray(emp.values, run.dyn.table.weights.dtype)
 
     def one_fc(simulate, params):
@@ -228,10 +252,8 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
             x = analysis_jax.bandpass(x, tr, BOLD_BAND if band is True else band)
         return analysis_jax.fc(x), bad
 
-    n_regions = run.connectome.n_regions
-
     def objective(params):
-        _check_point(params, book, n_regions)
+        _check_point(params, book, run)
         params = book.expand(params, xp=jnp)
         if len(sims) == 1:
             F, bad = one_fc(sims[0][0], params)
@@ -247,15 +269,46 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
              seeds=seeds)
 
 
-def _check_point(params, book, n):
+def _check_bold_moves(monitor, signal, used_ms, period_ms):
+    """Refuse a BOLD signal that is zero at all but fewer than 3 of the samples the loss uses.
+
+    ``Bold(baseline="rest")`` drives the balloon with nothing until ``rest_after`` (it learns the resting level
+    first), so every sample stamped at or before it is exactly 0: a run that ends there has a NaN FC, a NaN loss
+    and a gradient of exactly 0 (the samples do not depend on the parameters), which a descent does not leave.
+    """
+    if getattr(monitor, "baseline_mode", None) != "rest":
+        return
+    rest = float(monitor.rest_after)
+    moving = int(np.sum(used_ms > rest * (1 + 1e-12)))
+    if moving < 3:
+        raise FitError(
+            f"{signal!r} is 0 until rest_after = {rest:g} ms (Bold(baseline='rest') drives the balloon only once "
+            f"it knows the source's resting level), and {moving} of the {used_ms.size} samples the loss uses are "
+            f"stamped after it; an FC needs at least 3 that move (all zero: a NaN loss and a gradient of 0). "
+            f"Simulate longer (duration >= {rest + 3 * period_ms:g} ms), or pass an earlier "
+            f"Bold(rest_after=...) or baseline='initial'.")
+
+
+def _check_point(params, book, run):
     """The names and shapes of ``objective(params)`` (known under ``jit``/``vmap`` too), checked before the
-    engine broadcasts them: a value of another length failed inside with JAX's 'Incompatible types for
-    broadcasting'."""
+    engine substitutes them: a value of another length failed inside with JAX's 'Incompatible types for
+    broadcasting', a name the objective cannot substitute ('speed', 'seed') was silently ignored (its gradient
+    0), and a noise amplitude on a state without noise failed with "'r' is not in list"."""
     if not isinstance(params, dict):
         raise FitError(f"objective(params) takes a dict {{name: value}} like the params fc_loss returns; got "
                        f"{type(params).__name__}.")
+    n = run.connectome.n_regions
     for name, value in params.items():
         p = book.lookup(name, FitError, "objective(params): unknown parameter {name!r}; choose from the {choices}.")
+        label = f"objective(params)[{name!r}]"
+        book.check_not_static(p, label, FitError)
+        if not p.differentiable:
+            fix = "key=..." if name == "seed" else f"{name}=..."
+            raise FitError(
+                f"{label}: {name!r} is not a differentiable parameter (it changes integer delays or the random "
+                f"key), and the objective would ignore its value. Build one objective per value, "
+                f"fc_loss(..., {fix}), or sweep it with bn.sweep / fit it with bn.fit_grid.")
+        book.check_noise_row(p, run, FitError, label)
         shape = tuple(jnp.shape(value))
         if shape not in (((), (n,)) if p.per_region else ((),)):
             takes = f"a scalar or one value per region ({n},)" if p.per_region else "a scalar"
@@ -391,8 +444,11 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
             path[k].append(np.asarray(params[k]))
         if not np.isfinite(value) or int(bad) >= 0 or not all(np.all(np.isfinite(g)) for g in grads.values()):
             where = ", ".join(f"{k}={np.asarray(v).round(6).tolist()}" for k, v in params.items())
+            when = (f" (its state is not finite from t = {int(bad) * run.dt:g} ms, step {int(bad)})"
+                    if int(bad) >= 0 else " (its state stayed finite: the FC is undefined, e.g. a region's "
+                    "signal is constant, or the gradient is not finite)")
             raise FitError(
-                f"the run diverged (or its FC is undefined) at iteration {it} with {where}; loss={value}. "
+                f"the run diverged (or its FC is undefined) at iteration {it} with {where}{when}; loss={value}. "
                 "Use tighter bounds, a smaller learning_rate, a smaller dt or weaker noise."
             )
         losses.append(value)
