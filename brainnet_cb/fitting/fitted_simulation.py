@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -82,6 +83,23 @@ def _check_result(result) -> None:
                        "run bn.fit_working_point again to record its chosen point.")
 
 
+def _warn_if_other_software(attrs) -> None:
+    """A RuntimeWarning where the result names another brainnet_cb, JAX or device than this process's."""
+    import jax  # noqa: PLC0415
+
+    from .._version import __version__  # noqa: PLC0415
+    from ..simulation.provenance import device_name  # noqa: PLC0415
+
+    here = {"brainnet_cb_version": __version__, "jax_version": jax.__version__, "device": device_name()}
+    other = {k: str(attrs[k]) for k in here if k in attrs and str(attrs[k]) != here[k]}
+    if other:
+        made = ", ".join(f"{k} {v!r}" for k, v in other.items())
+        now = ", ".join(f"{k} {here[k]!r}" for k in other)
+        warnings.warn(f"this fit result was made with {made}; this process has {now}: the spec reruns the fit's "
+                      "first realisation, but bit for bit only with the same brainnet_cb, JAX and device.",
+                      RuntimeWarning, stacklevel=3)
+
+
 def _values(text: str) -> dict:
     return {k: (np.asarray(v, dtype=float) if isinstance(v, list) else float(v)) for k, v in json.loads(text).items()}
 
@@ -131,6 +149,13 @@ def fitted_simulation(result: xr.Dataset | str | os.PathLike, *, model_class: ty
     ModelError
         No model is registered under the recorded name (pass ``model_class``).
 
+    Warns
+    -----
+    RuntimeWarning
+        The result records another brainnet_cb or JAX version or another
+        device (``brainnet_cb_version``, ``jax_version``, ``device``) than
+        this process's: the run is the same run, but its last bits may differ.
+
     Examples
     --------
     >>> import brainnet_cb as bn
@@ -141,6 +166,7 @@ def fitted_simulation(result: xr.Dataset | str | os.PathLike, *, model_class: ty
     if isinstance(result, (str, os.PathLike)):
         result = _read(result)
     _check_result(result)
+    _warn_if_other_software(result.attrs)
     check_names(options, [f.name for f in dataclasses.fields(Simulation)], "Simulation field", FitError)
     a = result.attrs
     if model_class is None:

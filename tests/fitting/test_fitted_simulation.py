@@ -156,3 +156,19 @@ def test_the_result_records_what_made_it(fitted, tmp_path):
     assert (a["connectome"], a["connectome_sha256"]) == (conn.name, conn.sha256())
     assert a["source"].startswith(f"brainnet_cb {bn.__version__} (jax {jax.__version__}, ")
     assert a["history"].startswith(f"brainnet_cb {bn.__version__}: working-point fit\n")
+
+
+def test_a_result_made_with_other_software_is_warned_about(fitted):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = bn.fitted_simulation(fitted)  # this brainnet_cb, JAX and device: nothing to say
+    old = fitted.copy()
+    old.attrs = dict(fitted.attrs, brainnet_cb_version="0.0.1")
+    with pytest.warns(RuntimeWarning, match="^" + re.escape(
+            f"this fit result was made with brainnet_cb_version '0.0.1'; this process has brainnet_cb_version "
+            f"'{bn.__version__}': the spec reruns the fit's first realisation, but bit for bit only with the same "
+            "brainnet_cb, JAX and device.") + "$"):
+        spec = bn.fitted_simulation(old)
+    _same_spec(spec, same)
