@@ -375,7 +375,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         ``fcd_ks`` with ``empirical_fcd``; one per user summary and kept
         output. ``attrs``: the runs' provenance, the sweep's ``batch_size``,
         ``n_batches``, ``n_runs``, ``wall_s``, how it scored (``signal``,
-        ``discard_s``, ``band_hz``, ``fisher_z``, ``fcd``, ``keep``, ``summaries``)
+        ``discard_s``, ``band_hz``, ``scored_fisher_z``, ``fcd``, ``keep``,
+        ``summaries``)
         and the SHA-256 of its targets (``empirical_fc_sha256``,
         ``empirical_fcd_sha256``; ``"none"`` without one).
 

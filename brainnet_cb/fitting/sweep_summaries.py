@@ -295,7 +295,7 @@ def analysis_attrs(settings) -> dict:
 
     emp, emp_fcd, step = settings["empirical_fc"], settings["empirical_fcd"], settings["fcd_step"]
     return {
-        "fisher_z": int(bool(settings["fisher_z"])),
+        "scored_fisher_z": int(bool(settings["fisher_z"])),  # not "fisher_z": an FC marked so holds z values
         "fcd": json.dumps({"window_s": to_seconds(settings["fcd_window"], "fcd_window"),
                            "step_s": None if step is None else to_seconds(step, "fcd_step"), "k": settings["fcd_k"]}),
         "keep": json.dumps(list(settings["keep"]) + (["fc"] if settings["keep_fc"] else [])),

@@ -22,7 +22,7 @@ def test_the_best_point_of_a_sweep_is_made_again_bit_for_bit_from_its_file(tmp_p
                    monitors=[bn.TemporalAverage(2.0)], key=4, progress=False, batch_size=1)
     back = xr.load_dataset(bn.write_netcdf(res, tmp_path / "sweep.nc"))
     a = back.attrs
-    assert (a["fisher_z"], a["keep"], a["summaries"]) == (1, '["r"]', "[]")
+    assert (a["scored_fisher_z"], a["keep"], a["summaries"]) == (1, '["r"]', "[]")
     assert a["batch_size"] == 1  # members run one by one through the single-run engine (vectorised: to 1 ulp)
     assert json.loads(a["fcd"]) == {"window_s": 0.05, "step_s": None, "k": 1}
     assert a["empirical_fc_sha256"] == array_sha256(TARGET) and a["empirical_fcd_sha256"] == "none"
@@ -48,6 +48,6 @@ def test_a_sweep_without_targets_says_so():
                    monitors=[bn.TemporalAverage(1.0)], summaries={"peak": lambda ds: float(ds.r.max())},
                    progress=False)
     a = res.attrs
-    assert (a["empirical_fc_sha256"], a["empirical_fcd_sha256"], a["fisher_z"]) == ("none", "none", 0)
+    assert (a["empirical_fc_sha256"], a["empirical_fcd_sha256"], a["scored_fisher_z"]) == ("none", "none", 0)
     assert (a["keep"], a["summaries"]) == ("[]", '["peak"]')
     assert json.loads(a["fcd"]) == {"window_s": 60.0, "step_s": None, "k": 1}
