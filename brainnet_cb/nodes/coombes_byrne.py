@@ -91,6 +91,19 @@ class CoombesByrne(NodeModel):
         dv = v**2 - (jnp.pi * r) ** 2 + self.eta + (self.v_syn - v) * g + inputs.get("v", 0.0)
         return jnp.stack([dr, dv])
 
+    def _jacobian_at(self, point) -> np.ndarray:
+        r"""The Jacobian (2 x 2, 1/ms) of one uncoupled node at ``point = (r, v)``; scalar parameters.
+
+        .. math::
+
+           \begin{pmatrix} 2v - 2k\pi r & 2r\\
+           -2\pi^2 r + k\pi (v_\mathrm{syn} - v) & 2v - k\pi r \end{pmatrix}
+        """
+        r, v = (float(c) for c in point)
+        k, v_syn, pi = float(self.k), float(self.v_syn), math.pi
+        return np.array([[2 * v - 2 * k * pi * r, 2 * r],
+                         [-2 * pi**2 * r + k * pi * (v_syn - v), 2 * v - k * pi * r]])
+
     def fixed_point(self, v_ext: float = 0.0, r_ext: float = 0.0) -> tuple[float, float]:
         r"""The fixed point ``(r*, v*)`` of one node under constant inputs.
 

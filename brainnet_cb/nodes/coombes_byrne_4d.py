@@ -200,14 +200,18 @@ class CoombesByrne4D(NodeModel):
 
     def _jacobian(self, v_ext, method: str) -> np.ndarray:
         p = self._scalars(method, v_ext)
-        r, v, g, _ = self._fixed_point(p, method)
-        a = p["alpha"]
+        return self._jacobian_at(self._fixed_point(p, method))
+
+    def _jacobian_at(self, point) -> np.ndarray:
+        """The Jacobian (4 x 4, 1/ms) of one node without inputs at ``point = (r, v, g, q)`` (:meth:`jacobian`)."""
+        r, v, g, _ = (float(c) for c in point)
+        a, k, v_syn = float(self.alpha), float(self.k), float(self.v_syn)
         return np.array(
             [
                 [2 * v - g, 2 * r, -r, 0.0],
-                [-2 * math.pi**2 * r, 2 * v - g, p["v_syn"] - v, 0.0],
+                [-2 * math.pi**2 * r, 2 * v - g, v_syn - v, 0.0],
                 [0.0, 0.0, 0.0, a],
-                [a * p["k"] * math.pi, 0.0, -a, -2 * a],
+                [a * k * math.pi, 0.0, -a, -2 * a],
             ]
         )
 

@@ -101,6 +101,17 @@ class MontbrioPazoRoxin(NodeModel):
         dv = (v**2 + self.eta + self.J * tau * r - (jnp.pi * tau * r) ** 2 + inputs.get("v", 0.0)) / tau
         return jnp.stack([dr, dv])
 
+    def _jacobian_at(self, point) -> np.ndarray:
+        r"""The Jacobian (2 x 2, 1/ms) of one uncoupled node at ``point = (r, v)``; scalar parameters.
+
+        .. math::
+
+           \begin{pmatrix} 2v/\tau & 2r/\tau\\ J - 2\pi^2\tau r & 2v/\tau \end{pmatrix}
+        """
+        r, v = (float(c) for c in point)
+        tau, J = float(self.tau), float(self.J)
+        return np.array([[2 * v / tau, 2 * r / tau], [J - 2 * math.pi**2 * tau * r, 2 * v / tau]])
+
     def fixed_points(self, v_ext: float = 0.0) -> list[tuple[float, float]]:
         """All fixed points ``[(r*, v*), ...]`` under a constant current ``v_ext``, by increasing ``r*``.
 

@@ -19,6 +19,7 @@ from .batch_cost import run_one_by_one
 from .capacity import check_memory
 from .parameters import BATCH, NOISE_PREFIX, ParameterBook
 from .spec import Execution, simulation, split_options
+from .step_stability import check_batch_stability, one_call
 from .validation import validate_history
 
 __all__ = ["simulate_batch", "execute_one_by_one", "VECTORIZE"]
@@ -129,14 +130,17 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     if not any(vectorize is v for v in VECTORIZE):
         raise SimulationError(f"vectorize must be True (one vmapped program), False (the members one by one) "
                               f"or 'auto' (the faster on this backend); got {vectorize!r}.")
-    spec = simulation(model, connectome, duration, dt, **sim_options)
-    book = ParameterBook.of(spec)
-    n = spec.connectome.n_regions
-    values, size = batch_values(batch, book, n, spec.prepare().dyn.table.weights.dtype, spec.connectome.labels)
+    with one_call():  # one StepSizeWarning for the batch, about its members (not the values they replace)
+        with one_call(quiet=True):
+            spec = simulation(model, connectome, duration, dt, **sim_options)
+        book = ParameterBook.of(spec)
+        n = spec.connectome.n_regions
+        values, size = batch_values(batch, book, n, spec.prepare().dyn.table.weights.dtype, spec.connectome.labels)
+        check_batch_stability(spec.model, spec.method, spec.prepare().dt, values)
 
-    # The first item, through the ordinary validation; then every value stacked along a batch axis.
-    first_spec = book.apply(spec, {name: v[0] for name, v in values.items()})
-    run = first_spec.prepare()
+        # The first item, through the ordinary validation; then every value stacked along a batch axis.
+        first_spec = book.apply(spec, {name: v[0] for name, v in values.items()})
+        run = first_spec.prepare()
     dyn, batched, max_lag = book.stack(run, values, size)
     dtype = run.dyn.table.weights.dtype
     hist0, x0 = run.carry.hist, run.carry.x

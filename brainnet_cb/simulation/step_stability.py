@@ -10,12 +10,22 @@ on ``bn.CoombesByrne(eta=10)`` at dt = 0.12 ms swings r between 0.01 and 40).
 For node models whose fixed points are known in closed form (``fixed_points()``:
 ``CoombesByrne``, ``CoombesByrne4D``, ``MontbrioPazoRoxin``) with one value per
 parameter, the stable fixed points of one uncoupled node are checked before the
-run and a :class:`StepSizeWarning` names the largest stable ``dt``. Coupling
+run and a :class:`StepSizeWarning` names the largest stable ``dt``; every
+member of a batch is checked, with one warning for the batch. Coupling
 moves the fixed points, so this is a first check, not a proof.
+
+The built-in models give their Jacobian in closed form (``_jacobian_at``), so
+the check costs well under a millisecond per parameter set; another model with
+``fixed_points()`` is differentiated with ``jax.jacfwd`` (one compilation per
+process). Within :func:`one_call` (a sweep, a batch, a fit's seeds) each
+distinct parameter set is checked, and warned about, once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import functools
 import math
 import warnings
@@ -24,7 +34,8 @@ import numpy as np
 
 from .._checks import caller_stacklevel
 
-__all__ = ["StepSizeWarning", "check_step_stability", "largest_stable_dt", "amplification"]
+__all__ = ["StepSizeWarning", "check_step_stability", "check_batch_stability", "one_call", "largest_stable_dt",
+           "amplification"]
 
 
 class StepSizeWarning(UserWarning):
@@ -83,6 +94,40 @@ def largest_stable_dt(method: str, jacobian) -> float:
     return lo
 
 
+_QUIET = "quiet"
+#: The parameter sets already checked in the current call (see :func:`one_call`), or _QUIET, or None.
+_SCOPE = contextvars.ContextVar("brainnet_cb_step_stability_scope", default=None)
+
+
+@contextlib.contextmanager
+def one_call(quiet: bool = False):
+    """Within the block, each distinct ``(model, method, dt)`` is checked and warned about at most once.
+
+    Nested blocks share the outermost one's memory. ``quiet=True``: nothing is
+    checked in the block (its caller checked already, e.g. a sweep before its
+    batches run).
+    """
+    if _SCOPE.get() is not None and not quiet:
+        yield
+        return
+    token = _SCOPE.set(_QUIET if quiet else set())
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _first_time(key) -> bool:
+    """False where the current call checked ``key`` already, or checks nothing."""
+    seen = _SCOPE.get()
+    if seen is None:
+        return True
+    if seen is _QUIET or key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
 @functools.cache
 def _jacobian_fn():
     import jax  # noqa: PLC0415 - loaded already by the run
@@ -95,6 +140,9 @@ def _jacobian_fn():
 
 
 def _node_jacobian(model, point):
+    closed_form = getattr(model, "_jacobian_at", None)
+    if callable(closed_form):  # the built-in models: numpy, no compilation
+        return np.asarray(closed_form(point), dtype=float)
     import jax  # noqa: PLC0415 - loaded already by the run
     import jax.numpy as jnp  # noqa: PLC0415
 
@@ -102,7 +150,7 @@ def _node_jacobian(model, point):
         return np.asarray(_jacobian_fn()(model, jnp.asarray(point, dtype=jnp.float64)))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
 def _stable_points(cls, params):
     """``[(point, jacobian)]`` of the stable fixed points of one uncoupled node (cached by parameter values)."""
     model = cls(**dict(params))
@@ -114,35 +162,92 @@ def _stable_points(cls, params):
     return tuple(out)
 
 
+def _scalar_parameters(model):
+    """``((name, float), ...)`` of ``model``, or None where a parameter has one value per region (or is traced)."""
+    try:
+        params = tuple((k, float(v)) for k, v in model.parameters.items() if np.ndim(v) == 0)
+    except Exception:  # noqa: BLE001 - a traced or odd value: no single node to check
+        return None
+    return params if len(params) == len(model.parameters) else None
+
+
+def _checkable(model, method, dt) -> bool:
+    return callable(getattr(model, "fixed_points", None)) and amplification(method, np.zeros((1, 1)), dt) is not None
+
+
+def _violation(cls, params, method, dt):
+    """``(limit, point, J)`` at the first stable fixed point that ``dt`` destabilises, or None."""
+    try:
+        points = _stable_points(cls, params)
+    except Exception:  # noqa: BLE001 - a check that cannot run (no fixed point, odd model) must not stop a run
+        return None
+    for point, J in points:
+        if _radius(method, J, dt) > 1.0:
+            return largest_stable_dt(method, J), point, J
+    return None
+
+
+def _message(cls, states, method, dt, found, members=""):
+    limit, point, J = found
+    where = ", ".join(f"{s}* = {c:.4g}" for s, c in zip(states, point))
+    step = 10.0 ** math.floor(math.log10(limit)) if limit > 0 else limit
+    suggest = math.floor(limit / step) * step if limit > 0 else limit
+    rk4 = largest_stable_dt("rk4", J)
+    other = f"; or method='rk4' (stable up to {rk4:.3g} ms there)" if method != "rk4" and rk4 > dt else ""
+    return (f"dt = {dt:g} ms is past the stability limit of method {method!r} at the stable fixed point of one "
+            f"uncoupled {cls.__name__} node{members} ({where}): there the largest stable dt is {limit:.3g} ms. "
+            f"The run can diverge, or oscillate where the model rests; use dt <= {suggest:.2g} ms{other}.")
+
+
 def check_step_stability(model, method: str, dt: float) -> None:
     """Warn (:class:`StepSizeWarning`) when ``dt`` makes a stable fixed point of one uncoupled node unstable.
 
     Only for models with ``fixed_points()`` and one value per parameter, and
     the engine's methods; anything else is not checked (and never refused).
     """
-    if not callable(getattr(model, "fixed_points", None)) or amplification(method, np.zeros((1, 1)), dt) is None:
+    if not _checkable(model, method, dt):
         return
-    try:
-        params = tuple((k, float(v)) for k, v in model.parameters.items() if np.ndim(v) == 0)
-        if len(params) != len(model.parameters):
-            return  # per-region values: no single node to check
-        points = _stable_points(type(model), params)
-    except Exception:  # noqa: BLE001 - a check that cannot run (no fixed point, odd model) must not stop a run
+    params = _scalar_parameters(model)
+    if params is None or not _first_time((type(model), params, method, dt)):
         return
-    for point, J in points:
-        if _radius(method, J, dt) <= 1.0:
+    found = _violation(type(model), params, method, dt)
+    if found is not None:
+        warnings.warn(_message(type(model), model.states, method, dt, found), StepSizeWarning,
+                      stacklevel=caller_stacklevel())
+
+
+def check_batch_stability(model, method: str, dt: float, values: dict) -> None:
+    """:func:`check_step_stability` for every member of a batch: one warning for all of them.
+
+    ``values``: ``{name: (B,) or (B, n) array}`` of the batch; the names that
+    are not parameters of ``model`` (``G``, ``speed``, ...) do not move the
+    uncoupled node's fixed points. Per-region values are not checked.
+    """
+    if not _checkable(model, method, dt):
+        return
+    base = _scalar_parameters(dataclasses.replace(model, **{k: 0.0 for k in values if k in model.parameters}))
+    batched = {k: np.asarray(v, dtype=float) for k, v in values.items() if k in model.parameters}
+    if base is None or any(v.ndim != 1 for v in batched.values()):
+        return
+    names = list(batched)
+    rows = np.stack([batched[k] for k in names], axis=-1) if names else np.zeros((1, 0))
+    sets = {}  # distinct parameter sets -> the members that have them
+    for i, row in enumerate(rows):
+        sets.setdefault(tuple(float(c) for c in row), []).append(i)
+    bad = []
+    for row, members in sets.items():
+        params = tuple((k, dict(zip(names, row)).get(k, v)) for k, v in base)
+        if not _first_time((type(model), params, method, dt)):
             continue
-        limit = largest_stable_dt(method, J)
-        rk4 = largest_stable_dt("rk4", J)
-        where = ", ".join(f"{s}* = {c:.4g}" for s, c in zip(model.states, point))
-        step = 10.0 ** math.floor(math.log10(limit)) if limit > 0 else limit
-        suggest = math.floor(limit / step) * step if limit > 0 else limit
-        other = f"; or method='rk4' (stable up to {rk4:.3g} ms there)" if method != "rk4" else ""
-        warnings.warn(
-            f"dt = {dt:g} ms is past the stability limit of method {method!r} at the stable fixed point of one "
-            f"uncoupled {type(model).__name__} node ({where}): there the largest stable dt is {limit:.3g} ms. "
-            f"The run can diverge, or oscillate where the model rests; use dt <= {suggest:.2g} ms{other}.",
-            StepSizeWarning,
-            stacklevel=caller_stacklevel(),
-        )
+        found = _violation(type(model), params, method, dt)
+        if found is not None:
+            bad.append((found[0], row, members, found))
+    if not bad:
         return
+    limit, row, _, found = min(bad, key=lambda b: b[0])
+    n_bad = sum(len(b[2]) for b in bad)
+    shown = ", ".join(f"{k} = {c:g}" for k, c in zip(names, row))
+    members = (f" for {n_bad} of the {len(rows)} members of this batch; the tightest limit at {shown}"
+               if names else "")
+    warnings.warn(_message(type(model), model.states, method, dt, found, members), StepSizeWarning,
+                  stacklevel=caller_stacklevel())
