@@ -170,7 +170,8 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     function (``jax.grad``, ``jax.jit`` and ``jax.vmap`` through it; a name it
     cannot take, or a value that is not a scalar or one per region, is a
     :class:`~brainnet_cb.FitError` even under ``jit``). ``params`` may hold any
-    differentiable name of the book, not only those of ``init``; ``speed`` and
+    differentiable name of the book, not only those of ``init`` (a name left
+    out keeps the run's own value, not its ``init``); ``speed`` and
     ``seed`` are refused (they are fixed per objective: call ``fc_loss`` once
     per value). ``fc`` is the simulated FC, for a loss of your own
     (``jax.grad(lambda q: my_loss(f(q)[1][2]))``); ``bad_step`` is the first
