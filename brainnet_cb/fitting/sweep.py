@@ -510,7 +510,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     def finished(i, out, extra, attrs):
         results[i] = (out, extra, attrs)
         if saver is not None:
-            saver.save(results, n_batches, total)
+            saver.save(results, n_batches, total, i)
         if bar is not None:
             bar.update(min(B, total - i * B))
 

@@ -15,28 +15,43 @@ checkpoint whose fingerprint differs (naming what differs) before anything is
 compiled, runs only the batches the checkpoint lacks, and returns the Dataset
 an uninterrupted sweep returns, bit for bit (but ``wall_s``).
 
-The file is one ``.npz`` (NumPy arrays and a JSON header, no pickle), written
-to a temporary file beside it, flushed to disk and renamed over the old one
-under the sweep's lock, with the destination rules of single-run checkpoints
+The file (format 2) is :data:`~brainnet_cb.simulation.checkpoint.SWEEP_MAGIC`
+and then records: a header (the fingerprint, the batch size, the number of
+batches), then one record per finished batch, each an ``.npz`` (NumPy arrays
+and JSON, no pickle) preceded by its length and followed by its SHA-256. The
+first save of a sweep writes the file whole (to a temporary file beside it,
+flushed to disk and renamed over the old one); later saves append the new
+batch's record alone, so a sweep of ``n`` batches writes ``O(n)`` bytes, not
+``O(n^2)`` as format 1 did (one ``.npz`` of every finished batch, rewritten
+after each; still read, and rewritten as records at the first save of a
+resume into it). A kill while appending leaves a record cut short, which a
+resume leaves out (its batch runs again) and overwrites. All under the
+sweep's lock, with the destination rules of single-run checkpoints
 (:class:`~brainnet_cb.simulation.checkpoint.Checkpointer`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import io
 import json
+import os
+import struct
+import time
 import types
 import warnings
 
 import numpy as np
 
-from .._destinations import WriteLock, as_path
+from .._destinations import WriteLock, as_path, write_failure
 from .._safe_read import reading
 from ..errors import CheckpointError
 from ..simulation.checkpoint import (
     _DAMAGED,
     CHECKPOINT_FORMAT,
+    SWEEP_MAGIC,
     _describe_mismatch,
     _digest,
     _read_header,
@@ -45,6 +60,7 @@ from ..simulation.checkpoint import (
     _software,
     checkpoint_destination,
     fingerprint,
+    is_sweep_records,
     write_checkpoint_file,
 )
 from ..simulation.output import _with_suffix
@@ -162,6 +178,50 @@ def _decode(obj, arrays):
 
 
 # ----------------------------------------------------------------------------- the file
+#: The layout of a sweep checkpoint written now: records appended, one per batch (format 1: one .npz, rewritten).
+SWEEP_FORMAT = 2
+#: At most one ``fsync`` of appended records per this many seconds (and one when the sweep ends).
+SYNC_EVERY_S = 1.0
+_LENGTH = struct.Struct("<Q")  # a record: its payload's length, the payload (an .npz), the payload's SHA-256
+_DIGEST = hashlib.sha256().digest_size
+
+
+def _record(arrays: dict) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    payload = buf.getvalue()
+    return _LENGTH.pack(len(payload)) + payload + hashlib.sha256(payload).digest()
+
+
+def _batch_record(b: int, result) -> bytes:
+    """Batch ``b``'s record: its outputs, its extras and (batch 0: the sweep's attributes come from it) attrs."""
+    out, extra, attrs = result
+    arrays, seen = {f"out/{k}": np.asarray(v) for k, v in out.items()}, {}
+    meta = {"batch": int(b), "keys": list(out), "extra": _encode(extra, arrays, seen),
+            "attrs": _encode(attrs, arrays, seen) if b == 0 else None, "software": _software()}
+    arrays["record"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)  # UTF-8: a str array is 4 bytes a letter
+    return _record(arrays)
+
+
+def _records(data: bytes):
+    """``(payloads, length, damage)``: the whole records after the magic, the bytes they fill, and what is wrong
+    with the bytes after them (None: nothing, or a record cut short at the end by a kill while it was appended).
+    A record whose checksum fails ends the reading too: a crash of the system can leave the records appended
+    since the last ``fsync`` filled with anything; it and those after it are left out (their batches run again)."""
+    pos, payloads = len(SWEEP_MAGIC), []
+    while pos + _LENGTH.size <= len(data):
+        (n,) = _LENGTH.unpack_from(data, pos)
+        stop = pos + _LENGTH.size + n + _DIGEST
+        if stop > len(data):
+            break
+        payload = data[pos + _LENGTH.size: stop - _DIGEST]
+        if hashlib.sha256(payload).digest() != data[stop - _DIGEST: stop]:
+            return payloads, pos, f"its record {len(payloads)} (at byte {pos}) does not match its checksum"
+        payloads.append(payload)
+        pos = stop
+    return payloads, pos, None
+
+
 class SweepCheckpoint:
     """The checkpoint a sweep writes (``checkpoint``) and the one it resumes (``resume_from``).
 
@@ -182,6 +242,10 @@ class SweepCheckpoint:
         self._fingerprint = self._batch_size = None
         self.saved = _load(resume_from) if resume_from is not None else None
         self.n_saved = 0
+        # bytes of whole records in the file being appended to; None: the next save writes the file whole (a new
+        # file, another sweep's replaced, or a resumed one of format 1, rewritten once as records)
+        self._length = self.saved["length"] if self.resuming and self.saved["format"] == SWEEP_FORMAT else None
+        self._synced, self._unsynced = time.monotonic(), False
 
     def restore(self, fp, batch_size, given):
         """Check the resumed checkpoint against this sweep; ``(B, {batch: results})``.
@@ -204,80 +268,154 @@ class SweepCheckpoint:
                 + "\nResume with exactly the arguments of the interrupted sweep (model, connectome, grid, run "
                 "options, analysis, targets, batch_size), or start a new sweep without resume_from."
             )
-        if header.get("software") != _software():
+        others = [s for s in self.saved["software"] if s != _software()]
+        if others:
             warnings.warn(
-                f"the checkpoint {str(path)!r} was written with {header.get('software')}, this process runs "
+                f"the checkpoint {str(path)!r} was written with {others[0]}, this process runs "
                 f"{_software()}; the resumed sweep is correct but its new batches may differ from an uninterrupted "
                 "sweep in the last bits.", RuntimeWarning, stacklevel=3)
         self._batch_size = saved_b
+        self.n_saved = len(self.saved["results"]) if self.resuming else 0
         return saved_b, self.saved["results"]
 
     def acquire(self):
         self._lock.acquire()
 
     def close(self):
-        self._lock.release()
+        """``fsync`` what was appended since the last one, and release the lock."""
+        try:
+            if self._unsynced and self._lock.held:
+                with contextlib.suppress(OSError), open(self.path, "rb") as fh:
+                    os.fsync(fh.fileno())
+        finally:
+            self._unsynced = False
+            self._lock.release()
 
-    def save(self, results, n_batches, n_runs):
-        """Write every finished batch (``results[b]``: ``(out, extra, attrs)`` or None)."""
+    def save(self, results, n_batches, n_runs, batch=None):
+        """Save finished batch ``batch`` (``results[b]``: ``(out, extra, attrs)`` or None).
+
+        The first save of this object writes the file whole (a header and every finished batch, to a temporary
+        file, ``fsync``, renamed over the old one); later ones append ``batch``'s record alone, with an ``fsync``
+        at most every :data:`SYNC_EVERY_S` seconds and at :meth:`close` (an ``fsync`` costs milliseconds, as much
+        as a small batch). A kill while appending leaves a record cut short, which :func:`_load` leaves out (that
+        batch runs again); a crash of the system can lose the batches appended since the last ``fsync``.
+        """
         self._lock.acquire()
-        done = [b for b, r in enumerate(results) if r is not None]
-        arrays, seen, extras, extra_of, stacked = {}, {}, [], [], {}
-        for key in dict.fromkeys(k for b in done for k in results[b][0]):
-            pieces = [np.asarray(results[b][0][key]) for b in done]
-            if all(p.shape == pieces[0].shape and p.dtype == pieces[0].dtype for p in pieces):
-                arrays[f"out/{key}"] = np.stack(pieces)
-                stacked[key] = True
-            else:  # a user summary of no good run in a batch: its shape differs; kept per batch
-                for b, p in zip(done, pieces):
-                    arrays[f"out/{key}/{b}"] = p
-                stacked[key] = False
-        for b in done:
-            text = json.dumps(_encode(results[b][1], arrays, seen))
-            if text not in extras:
-                extras.append(text)
-            extra_of.append(extras.index(text))
-        first = results[done[0]][2] if done and done[0] == 0 else None  # the sweep's attrs come from batch 0
-        header = {"format": CHECKPOINT_FORMAT, "kind": "sweep", "fingerprint": self._fingerprint,
-                  "batch_size": self._batch_size, "n_batches": n_batches, "n_runs": n_runs, "done": done,
-                  "keys": stacked,
-                  "key_order": [list(results[b][0]) for b in done],
-                  "extras": extras, "extra_of": extra_of,
-                  "attrs0": None if first is None else json.dumps(_encode(first, arrays, seen)),
-                  "software": _software()}
-        arrays["header"] = np.asarray(json.dumps(header))
         kept = (f"the checkpoint of {self.n_saved} finished batches is kept, and resume_from= continues from it"
                 if self.n_saved or self.saved is not None else "no checkpoint of this sweep was written yet")
-        write_checkpoint_file(self.path, arrays, replace=self._replace, kept=kept)
-        self._replace = True
-        self.n_saved = len(done)
+        if self._length is not None and _size(self.path) < self._length:  # removed or cut meanwhile: write it anew
+            self._length, self._replace = None, self.path.exists()
+        if self._length is None:
+            header = {"format": SWEEP_FORMAT, "kind": "sweep", "fingerprint": self._fingerprint,
+                      "batch_size": self._batch_size, "n_batches": n_batches, "n_runs": n_runs,
+                      "software": _software()}
+            data = SWEEP_MAGIC + _record({"header": np.asarray(json.dumps(header))}) + b"".join(
+                _batch_record(b, r) for b, r in enumerate(results) if r is not None)
+            write_checkpoint_file(self.path, data, replace=self._replace, kept=kept)
+            self._replace, self._length = True, len(data)
+        elif batch is not None:
+            sync = time.monotonic() - self._synced >= SYNC_EVERY_S
+            self._length = _append(self.path, self._length, _batch_record(batch, results[batch]), kept, sync)
+            self._synced, self._unsynced = (time.monotonic(), False) if sync else (self._synced, True)
+        self.n_saved = sum(r is not None for r in results)
+
+
+def _size(path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def _append(path, length: int, record: bytes, kept: str, sync: bool) -> int:
+    """Write ``record`` at byte ``length`` of ``path`` (over a record cut short there), cut the file after it and
+    ``fsync`` if ``sync``; the new length. A write the file system refuses is undone (cut back to ``length``)."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            try:
+                os.lseek(fd, length, os.SEEK_SET)
+                view = memoryview(record)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.ftruncate(fd, length + len(record))
+                if sync:
+                    os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, length)
+                raise
+        finally:
+            os.close(fd)
+    except OSError as err:
+        failure = write_failure(err, path, "checkpoint", CheckpointError, left=kept)
+        if failure is None:
+            raise
+        raise failure from err
+    return length + len(record)
 
 
 def _load(resume_from) -> dict:
-    """``{"path", "header", "results": {batch: (out, extra, attrs)}}`` of a sweep checkpoint."""
+    """``{"path", "header", "results": {batch: (out, extra, attrs)}, "format", "length", "software"}`` of a sweep
+    checkpoint (``length``: the bytes of its whole records; ``software``: what wrote them)."""
     path = _resumable(resume_from)
     with reading(path, error=CheckpointError, fix=_DAMAGED.replace("checkpoint= writes", "bn.sweep(checkpoint=) "
                                                                    "writes"), name="resume_from",
                  also=(IndexError, TypeError)):  # a header whose lists do not match the arrays
-        with np.load(path, allow_pickle=False) as z:
+        if not is_sweep_records(path):
+            return _load_format_1(path)
+        payloads, length, damage = _records(path.read_bytes())
+        if not payloads:
+            raise EOFError
+        if damage is not None:
+            warnings.warn(f"resume_from={str(path)!r}: {damage} (a crash of the system while it was written, or "
+                          f"damage since); it and the {_size(path) - length} bytes after it are left out, and "
+                          "the batches they held run again.", RuntimeWarning, stacklevel=4)
+        with np.load(io.BytesIO(payloads[0]), allow_pickle=False) as z:
             header = _read_header(z, path)
-            if header.get("kind") != "sweep":
-                what = ("the checkpoint of a single run (bn.simulate(checkpoint=)); resume it with "
-                        "bn.simulate(..., resume_from=)" if "piece" in header else "not a sweep checkpoint")
-                raise CheckpointError(f"resume_from={str(path)!r} is {what}. bn.sweep resumes the .npz that "
-                                      "bn.sweep(checkpoint=) wrote.")
-            if header.get("format") != CHECKPOINT_FORMAT:
-                raise CheckpointError(
-                    f"resume_from={str(path)!r} has checkpoint format {header.get('format')!r}; this brainnet_cb "
-                    f"reads format {CHECKPOINT_FORMAT}. Resume it with the version that wrote it "
-                    f"({header.get('software', {}).get('brainnet_cb')!r}).")
-            arrays = {k: z[k] for k in z.files if k != "header"}
-            results = {}
-            for j, b in enumerate(header["done"]):
-                out = {}
-                for key in header["key_order"][j]:
-                    out[key] = arrays[f"out/{key}"][j] if header["keys"][key] else arrays[f"out/{key}/{b}"]
-                extra = _decode(json.loads(header["extras"][header["extra_of"][j]]), arrays)
-                attrs = _decode(json.loads(header["attrs0"]), arrays) if b == 0 and header["attrs0"] else None
-                results[b] = (out, extra, attrs)
-    return {"path": path, "header": header, "results": results}
+        _check_format(header, path, SWEEP_FORMAT)
+        results, software = {}, [header.get("software")]
+        for payload in payloads[1:]:
+            with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            meta = json.loads(arrays.pop("record").tobytes().decode())
+            b = meta["batch"]
+            if not isinstance(b, int) or not 0 <= b < int(header["n_batches"]):
+                raise ValueError(f"a record holds batch {b!r} of a sweep of {header['n_batches']} batches")
+            out = {k: arrays[f"out/{k}"] for k in meta["keys"]}
+            attrs = _decode(meta["attrs"], arrays) if meta["attrs"] is not None else None
+            results[b] = (out, _decode(meta["extra"], arrays), attrs)
+            software.append(meta["software"])
+    return {"path": path, "header": header, "results": results, "format": SWEEP_FORMAT, "length": length,
+            "software": software}
+
+
+def _check_format(header, path, expected):
+    if header.get("kind") != "sweep":
+        what = ("the checkpoint of a single run (bn.simulate(checkpoint=)); resume it with "
+                "bn.simulate(..., resume_from=)" if "piece" in header else "not a sweep checkpoint")
+        raise CheckpointError(f"resume_from={str(path)!r} is {what}. bn.sweep resumes the .npz that "
+                              "bn.sweep(checkpoint=) wrote.")
+    if header.get("format") != expected:
+        raise CheckpointError(
+            f"resume_from={str(path)!r} has checkpoint format {header.get('format')!r}; this brainnet_cb "
+            f"reads formats {CHECKPOINT_FORMAT} and {SWEEP_FORMAT}. Resume it with the version that wrote it "
+            f"({header.get('software', {}).get('brainnet_cb')!r}).")
+
+
+def _load_format_1(path) -> dict:
+    """A sweep checkpoint of format 1: one ``.npz`` of every finished batch (brainnet_cb before 2026-12-06)."""
+    with np.load(path, allow_pickle=False) as z:
+        header = _read_header(z, path)
+        _check_format(header, path, CHECKPOINT_FORMAT)
+        arrays = {k: z[k] for k in z.files if k != "header"}
+    results = {}
+    for j, b in enumerate(header["done"]):
+        out = {}
+        for key in header["key_order"][j]:
+            out[key] = arrays[f"out/{key}"][j] if header["keys"][key] else arrays[f"out/{key}/{b}"]
+        extra = _decode(json.loads(header["extras"][header["extra_of"][j]]), arrays)
+        attrs = _decode(json.loads(header["attrs0"]), arrays) if b == 0 and header["attrs0"] else None
+        results[b] = (out, extra, attrs)
+    return {"path": path, "header": header, "results": results, "format": CHECKPOINT_FORMAT, "length": None,
+            "software": [header.get("software")]}

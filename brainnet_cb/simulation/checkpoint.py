@@ -325,8 +325,24 @@ def _read_header(z, path) -> dict:
     return header
 
 
+#: How a sweep checkpoint of format 2 starts (a sequence of records, each an ``.npz``; see
+#: :mod:`brainnet_cb.fitting.sweep_checkpoint`). Format 1 of a sweep, and every run checkpoint, is one ``.npz``.
+SWEEP_MAGIC = b"\x93BRAINNET_CB sweep checkpoint\n"
+
+
+def is_sweep_records(path) -> bool:
+    """Whether ``path`` starts as a sweep checkpoint of records (format 2) does."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(SWEEP_MAGIC)) == SWEEP_MAGIC
+    except OSError:
+        return False
+
+
 def is_checkpoint(path) -> bool:
     """Whether ``path`` is a readable brainnet_cb checkpoint (its header is read, not its arrays)."""
+    if is_sweep_records(path):
+        return True
     try:
         with np.load(path, allow_pickle=False) as z:
             return "format" in _read_header(z, path)
@@ -366,8 +382,8 @@ def load_checkpoint(path) -> Checkpoint:
     """
     path = _resumable(path)
     with reading(path, error=CheckpointError, fix=_DAMAGED, name="resume_from"):
-        with np.load(path, allow_pickle=False) as z:
-            header = _read_header(z, path)  # before the arrays: a foreign file is refused unread
+        with np.load(path, allow_pickle=False) if not is_sweep_records(path) else contextlib.nullcontext() as z:
+            header = _read_header(z, path) if z is not None else {"kind": "sweep"}  # a foreign file: unread
             if header.get("kind") == "sweep":
                 raise CheckpointError(
                     f"resume_from={str(path)!r} is the checkpoint of a sweep (bn.sweep(checkpoint=)); resume it "
@@ -475,15 +491,18 @@ def checkpoint_destination(path: pathlib.Path, example: str, overwrite: bool, re
     return checked, path.exists(), resuming
 
 
-def write_checkpoint_file(path: pathlib.Path, arrays: dict, *, replace: bool, kept: str) -> None:
+def write_checkpoint_file(path: pathlib.Path, arrays, *, replace: bool, kept: str) -> None:
     """Write ``arrays`` as the ``.npz`` ``path`` atomically (a temporary of its own, fsync, rename; the caller
     holds its lock); a write the file system refuses (a full disk) names the file, its free space and ``kept``,
-    what still stands."""
+    what still stands. ``arrays`` given as ``bytes`` are written as they are (a sweep checkpoint's records)."""
     tmp = temporary_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a normal file's mode (umask)
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            if isinstance(arrays, bytes):
+                fh.write(arrays)
+            else:
+                np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
         publish(tmp, path, overwrite=replace, name="checkpoint", error=CheckpointError)

@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
+from brainnet_cb.fitting import sweep_checkpoint
 
 CONN = bn.Connectome([[0, 1, 0.5], [1, 0, 1], [0.5, 1, 0]], np.full((3, 3), 20.0), name="tri")
 GRID = {"G": [0.2, 0.9, 1.5], "noise_v": [0.05, 0.1]}  # 6 runs in 3 batches of 2
@@ -154,8 +155,7 @@ def test_a_local_sweeps_checkpoint_resumes_on_dask_workers(uninterrupted, tmp_pa
     expected = uninterrupted.copy()
     expected.attrs.pop("distributed")
     xr.testing.assert_identical(res, expected)
-    with np.load(path) as z:  # the workers' batches were saved as they came back
-        assert '"done": [0, 1, 2]' in str(z["header"])
+    assert sorted(sweep_checkpoint._load(path)["results"]) == [0, 1, 2]  # the workers' batches were saved
 
 
 def _mean_r(member):
@@ -185,6 +185,7 @@ def test_a_header_that_does_not_match_its_arrays_is_refused_as_damaged(tmp_path)
     path = tmp_path / "grid.npz"
     run = dict(RUN, batch_size=6)
     bn.sweep(bn.CoombesByrne(), CONN, GRID, checkpoint=path, **run)
+    _as_format_1(path)
     with np.load(path) as z:
         arrays = dict(z)
     header = json.loads(str(arrays["header"]))
@@ -215,3 +216,141 @@ def test_another_dtype_is_named_alone_not_as_every_array_differing(tmp_path):
                "same)\nResume with exactly")
     with pytest.raises(bn.CheckpointError, match="^" + re.escape(message)):
         bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=path, dtype="float64", **run)
+
+
+def _as_format_1(path):
+    """Rewrite the checkpoint at ``path`` as brainnet_cb wrote sweep checkpoints before 2026-12-06 (format 1: one
+    .npz of every finished batch, rewritten after each)."""
+    saved = sweep_checkpoint._load(path)
+    done, res = sorted(saved["results"]), saved["results"]
+    arrays, seen, extras, extra_of, stacked = {}, {}, [], [], {}
+    for key in dict.fromkeys(k for b in done for k in res[b][0]):
+        pieces = [np.asarray(res[b][0][key]) for b in done]
+        if all(p.shape == pieces[0].shape and p.dtype == pieces[0].dtype for p in pieces):
+            arrays[f"out/{key}"], stacked[key] = np.stack(pieces), True
+        else:
+            arrays.update({f"out/{key}/{b}": p for b, p in zip(done, pieces)})
+            stacked[key] = False
+    for b in done:
+        text = json.dumps(sweep_checkpoint._encode(res[b][1], arrays, seen))
+        extras.append(text) if text not in extras else None
+        extra_of.append(extras.index(text))
+    header = dict(saved["header"], format=1, done=done, keys=stacked, key_order=[list(res[b][0]) for b in done],
+                  extras=extras, extra_of=extra_of, attrs0=json.dumps(sweep_checkpoint._encode(
+                      res[0][2], arrays, seen)) if 0 in res else None)
+    np.savez(path, header=np.asarray(json.dumps(header)), **arrays)
+
+
+def _saves(monkeypatch):
+    """The checkpoint file's bytes after each save."""
+    after, save = [], sweep_checkpoint.SweepCheckpoint.save
+
+    def recorded(self, *args):
+        save(self, *args)
+        after.append(self.path.read_bytes())
+
+    monkeypatch.setattr(sweep_checkpoint.SweepCheckpoint, "save", recorded)
+    return after
+
+
+def test_each_save_appends_the_new_batch_and_keeps_the_bytes_before(monkeypatch, tmp_path):
+    after = _saves(monkeypatch)
+    _sweep(Probe(), checkpoint=tmp_path / "grid.npz")
+    assert len(after) == 3
+    for before, now in zip(after, after[1:]):
+        assert now.startswith(before)  # nothing written before is written again
+        assert len(now) - len(before) < len(after[0])  # one batch's record, not the header and the batches again
+
+
+@pytest.mark.parametrize("cut", [3, 500, -7])  # in the last record's length, its payload, its checksum
+def test_a_record_cut_short_by_a_kill_is_left_out_and_its_batch_runs_again(uninterrupted, monkeypatch, tmp_path,
+                                                                           cut):
+    path = tmp_path / "grid.npz"
+    after = _saves(monkeypatch)
+    _interrupted(path, after_batches=2)
+    start = len(after[0])  # where batch 1's record starts
+    path.write_bytes(after[1][:start + cut] if cut > 0 else after[1][:cut])
+    probe = Probe()
+    res = _sweep(probe, resume_from=path)
+    assert probe.calls == 4  # batches 1 and 2
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+    assert sorted(sweep_checkpoint._load(path)["results"]) == [0, 1, 2]  # appended over the cut record
+
+
+def test_a_record_that_fails_its_checksum_is_left_out_with_those_after_it_and_named(uninterrupted, monkeypatch,
+                                                                                    tmp_path):
+    path = tmp_path / "grid.npz"
+    after = _saves(monkeypatch)
+    _interrupted(path, after_batches=2)
+    data = bytearray(path.read_bytes())
+    data[len(after[0]) - 100] ^= 0xFF  # a byte of batch 0's record (the file's record 1) changed; batch 1's follows
+    path.write_bytes(bytes(data))
+    magic = sweep_checkpoint.SWEEP_MAGIC
+    at = len(magic) + 8 + int.from_bytes(data[len(magic):len(magic) + 8], "little") + 32  # after the header record
+    probe = Probe()
+    with pytest.warns(RuntimeWarning, match="^" + re.escape(
+            f"resume_from='{path}': its record 1 (at byte {at}) does not match its checksum (a crash of the system "
+            f"while it was written, or damage since); it and the {len(data) - at} bytes after it are left out, and "
+            "the batches they held run again.")):
+        res = _sweep(probe, resume_from=path)
+    assert probe.calls == 6  # every batch ran again
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+
+
+def test_a_checkpoint_of_format_1_resumes_and_is_then_written_as_records(uninterrupted, tmp_path):
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=2)
+    _as_format_1(path)
+    assert path.read_bytes().startswith(b"PK")
+    probe = Probe()
+    res = _sweep(probe, resume_from=path)
+    assert probe.calls == 2
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+    assert path.read_bytes().startswith(sweep_checkpoint.SWEEP_MAGIC)
+    assert sorted(sweep_checkpoint._load(path)["results"]) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(("every", "expected"), [(0.0, 3), (1e9, 2)])
+def test_appended_records_are_synced_at_most_every_second_and_when_the_sweep_ends(monkeypatch, tmp_path, every,
+                                                                                   expected):
+    synced, fsync = [], sweep_checkpoint.os.fsync
+    monkeypatch.setattr(sweep_checkpoint.os, "fsync", lambda fd: (synced.append(fd), fsync(fd)))
+    monkeypatch.setattr(sweep_checkpoint, "SYNC_EVERY_S", every)
+    _sweep(Probe(), checkpoint=tmp_path / "grid.npz")
+    # the file written whole after batch 0; then each append (every 0 s), or none but the one at the end
+    assert len(synced) == expected
+
+
+def test_an_append_the_disk_refuses_is_undone_and_named(uninterrupted, monkeypatch, tmp_path):
+    import errno
+
+    from brainnet_cb import _destinations
+
+    path = tmp_path / "grid.npz"
+    after, write = _saves(monkeypatch), sweep_checkpoint.os.write
+
+    def filling(fd, data):  # the disk fills halfway through batch 2's record
+        if len(after) == 2:
+            write(fd, bytes(data)[:len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(fd, data)
+
+    monkeypatch.setattr(sweep_checkpoint.os, "write", filling)
+    monkeypatch.setattr(_destinations.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 0})())
+    with pytest.raises(bn.CheckpointError) as err:
+        _sweep(Probe(), checkpoint=path)
+    assert str(err.value) == (
+        f"cannot write checkpoint='{path}': the system refused it (No space left on device) while writing it; the "
+        "checkpoint of 2 finished batches is kept, and resume_from= continues from it. Why: the file system of "
+        f"'{tmp_path}' has 0.0 MiB free: the disk is full (or your quota is used up); free some space or write to "
+        "another disk.")
+    assert path.read_bytes() == after[1]  # cut back to the two batches saved
+    monkeypatch.undo()
+    probe = Probe()
+    res = _sweep(probe, resume_from=path)
+    assert probe.calls == 2
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
