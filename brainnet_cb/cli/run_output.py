@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._destinations import WriteLock, publish, temporary_path, write_failure
+from .._destinations import WriteLock, lock_holder, publish, temporary_path, write_failure
 from ..errors import BrainnetError, CheckpointError
 from ..simulation.capacity import check_disk
 from ..simulation.cf import without_coordinate_fill
@@ -88,6 +88,7 @@ class NetCDFSink(Sink):
         self._nc = None
         self._dims = ()
         self._count = {}
+        self.out = None  # the output the finished file becomes (recorded in the checkpoint's state)
 
     def start(self, template, chunk_samples, append_dims, resume_state=None):
         import netCDF4  # noqa: PLC0415 - xarray's netcdf4 engine needs it too
@@ -176,7 +177,8 @@ class NetCDFSink(Sink):
 
     def state(self) -> dict:
         """What the checkpoint records: this file and its samples per time dimension."""
-        return {"format": PARTIAL_FORMAT, "path": str(self.path.resolve()), "lengths": dict(self._count)}
+        state = {"format": PARTIAL_FORMAT, "path": str(self.path.resolve()), "lengths": dict(self._count)}
+        return state if self.out is None else dict(state, out=str(self.out.resolve()))
 
     def close(self):
         if self._nc is not None:
@@ -265,7 +267,7 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
         refuse_finished(resume_from)  # before the destination: its --out exists, and that is why
     path = check_netcdf_destination(path, overwrite, overwrite_hint=overwrite_hint)
     _check_attrs(attrs)  # before the run: NetCDF must be able to hold them at its end
-    saver = None
+    saver = partial_lock = None
     if checkpoint is not None or resume_from is not None:
         from ..simulation.checkpoint import Checkpointer  # noqa: PLC0415
 
@@ -273,9 +275,13 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
                              resume_from=resume_from)
         if resume_from is None:
             _check_partial(partial_path(path), overwrite)
+        partial = partial_path(path) if resume_from is None else _partial_of(resume_from)
+        partial_lock = _PartialLock(partial) if partial is not None else None
     # the lock first: a second run started at the same time on the same --out is refused before it compiles
     try:
         with WriteLock(path, None, BrainnetError, overwrite_hint=overwrite_hint):
+            if partial_lock is not None:
+                partial_lock.acquire()
             start = time.perf_counter()
             run = spec.prepare()
             resume = None if resume_from is None else _restore(resume_from, run)
@@ -292,6 +298,7 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
             else:
                 tmp = temporary_path(path) if saver is None else partial_path(path)
             sink = NetCDFSink(tmp, synced=saver is not None)
+            sink.out = path  # where it goes: a resume may name another --out than the run that began it
             keep = False  # the partial file a checkpoint counts on stays for --resume
             try:
                 run.execute(progress=progress, sink=sink, checkpoint=saver, resume=resume)
@@ -316,6 +323,8 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
     finally:
         if saver is not None:
             saver.close()
+        if partial_lock is not None:
+            partial_lock.release()
     del run
     if forget_programs:
         _forget_programs()
@@ -327,6 +336,34 @@ def run_to_netcdf(spec, path, *, overwrite=False, progress=None, attrs=None, for
 def _checkpointed(saver, resume) -> bool:
     """Whether a checkpoint counts on the partial file (one was written by this run, or is being resumed)."""
     return saver is not None and (resume is not None or bool(getattr(saver, "_saved", 0)))
+
+
+def _partial_of(resume_from):
+    """The partial output the checkpoint ``resume_from`` continues (None: not known; the resume names why)."""
+    from ..simulation.checkpoint import load_checkpoint  # noqa: PLC0415
+
+    try:
+        state = load_checkpoint(resume_from).header.get("sink_state") or {}
+    except CheckpointError:
+        return None
+    return pathlib.Path(state["path"]) if state.get("format") == PARTIAL_FORMAT else None
+
+
+class _PartialLock(WriteLock):
+    """The lock of a checkpointed run's partial output, held by the run that writes it (the first run, or a
+    ``--resume`` of its checkpoint, whatever ``--out`` it names): two writers of one partial file are refused."""
+
+    def __init__(self, partial):
+        super().__init__(partial, None, CheckpointError)
+
+    def acquire(self):
+        if not self.held and (pid := lock_holder(self.path)) is not None:
+            who = "this process" if pid == os.getpid() else f"process {pid}"
+            raise CheckpointError(
+                f"the partial output {str(self.path)!r} of a checkpointed run is being written by another run "
+                f"({who}): the run that started it, or a --resume of its checkpoint. Two runs cannot write one "
+                "partial output; wait until that run stops (if it stops before its end, --resume continues it).")
+        return super().acquire()  # (a writer that came in between: the general message)
 
 
 def _check_partial(partial: pathlib.Path, overwrite: bool) -> None:
@@ -361,7 +398,7 @@ def refuse_finished(resume_from) -> None:
     if (state.get("format") != PARTIAL_FORMAT or ckpt.piece < len(ckpt.header["schedule"]) or partial.exists()
             or not partial.name.endswith(".partial")):
         return
-    out = partial.parent / partial.name[1:-len(".partial")]
+    out = pathlib.Path(state.get("out") or partial.parent / partial.name[1:-len(".partial")])  # (before 2026-12-06)
     raise CheckpointError(
         f"resume_from={str(ckpt.path)!r} is the checkpoint of a run that finished: all its {ckpt.piece} chunks ran "
         f"and its output was written to {str(out)!r} (its partial file renamed to that name); nothing is left to "
