@@ -4,22 +4,26 @@
 weights, or a functional connectivity from :func:`brainnet_cb.fc`) between the
 region centres on nilearn's glass brain (:func:`nilearn.plotting.plot_connectome`).
 nilearn expects MNI-like coordinates (mm; x right, y anterior, z up): centres
-in another frame are converted with ``axes`` (``"ALS"``, x anterior and y
-left, for the bundled tvb76 and tvb192; ``"RAS"`` for tvb96; tvb66 and tvb68
-are not centred on the brain). The figure is a matplotlib
-``Figure`` made without pyplot state, like those of :mod:`brainnet_cb.plots`.
+in another frame are converted with ``axes``. A bundled atlas's centres (or a
+subset's) are drawn in its frame by default (``"ALS"``, x anterior and y left,
+for tvb76 and tvb192; ``"RAS"`` for tvb96: :attr:`AtlasInfo.centres_frame
+<brainnet_cb.data.atlases.AtlasInfo>`; tvb66 and tvb68 are not centred on the
+brain); other centres as RAS, with a warning where their hemispheres say they
+are not. The figure is a matplotlib ``Figure`` made without pyplot state, like
+those of :mod:`brainnet_cb.plots`.
 
 Examples
 --------
 >>> import brainnet_cb as bn                               # doctest: +SKIP
 >>> from brainnet_cb.glass_brain import glass_brain        # doctest: +SKIP
->>> fig = glass_brain(bn.load_atlas("tvb76"), axes="ALS")  # doctest: +SKIP
+>>> fig = glass_brain(bn.load_atlas("tvb76"))              # doctest: +SKIP
 >>> fig.savefig("tvb76_glass_brain.png")                   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -49,7 +53,7 @@ def _nilearn_plotting():
 
 
 def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connectome | None = None, *,
-                axes: str = "RAS", edge_threshold: str | float = "95%", title: str | None = None,
+                axes: str | None = None, edge_threshold: str | float = "95%", title: str | None = None,
                 figsize=(9.0, 3.5), **options):
     """A glass-brain view of a connectome's weights or of an FC matrix (needs nilearn).
 
@@ -63,9 +67,16 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
         not drawn; a matrix without any finite non-zero pair is refused.
     connectome : Connectome, optional
         Gives the region centres (mm) when ``data`` is a matrix.
-    axes : str, default "RAS"
-        Frame of the centres (``"ALS"`` for the bundled tvb76 and tvb192,
-        ``"RAS"`` for tvb96).
+    axes : str, optional
+        Frame of the centres: where +x, +y, +z point, one letter each from
+        R/L, A/P, S/I (``"RAS"``: MNI-like; ``"ALS"``: x anterior, y left,
+        z superior, TVB's). By default, a bundled atlas's frame where the
+        centres are that atlas's (``"ALS"`` for tvb76 and tvb192, ``"RAS"``
+        for tvb96, also for a subset of their regions), else ``"RAS"``; then
+        a connectome whose hemispheres are known and whose right-hemisphere
+        regions do not lie at larger x than its left ones gets a
+        ``UserWarning`` naming the axis that separates them and the fix
+        (its brain would be drawn rotated or mirrored).
     edge_threshold : str or float, default "95%"
         Edges drawn: a percentile string or an absolute value (nilearn's rule).
     title : str, optional
@@ -106,11 +117,57 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     if not np.any(m):
         raise BrainnetError("glass_brain has no edge to draw: every off-diagonal value is 0 or missing (NaN); "
                             "pass a matrix with at least one finite, non-zero pair.")
+    if axes is None:
+        axes = _atlas_frame(conn)
+        if axes is None:
+            axes = "RAS"
+            _warn_unless_ras(conn)
     coords = to_ras(np.asarray(conn.centres, dtype=float), axes)
     threshold = _edge_threshold(m, edge_threshold)
     fig = figure(figsize)
     plotting.plot_connectome(m, coords, edge_threshold=threshold, figure=fig, title=title, **options)
     return fig
+
+
+def _atlas_frame(conn):
+    """The frame of the centres of ``conn`` where they are those of the bundled atlas it is named after (all its
+    regions or some, by label), else None."""
+    from .data.atlases import _ATLASES, load_atlas  # noqa: PLC0415 - the atlases' data on first use
+
+    info = _ATLASES.get(conn.name)
+    if info is None or info.centres_frame is None:
+        return None
+    atlas = load_atlas(info.name)  # cached
+    where = {label: i for i, label in enumerate(atlas.labels)}
+    if not all(label in where for label in conn.labels):
+        return None
+    ref = np.asarray(atlas.centres, dtype=float)[[where[label] for label in conn.labels]]
+    return info.centres_frame if np.array_equal(ref, np.asarray(conn.centres, dtype=float)) else None
+
+
+def _warn_unless_ras(conn):
+    """Warn where the hemispheres of ``conn`` say that its centres are not RAS: the axis along which the mean
+    centres of its right and left regions differ most (relative to the spread) is not x, or its right regions
+    lie at smaller x."""
+    if conn.hemispheres is None:
+        return
+    right = np.asarray(conn.hemispheres, dtype=bool)
+    if right.all() or not right.any():
+        return
+    c = np.asarray(conn.centres, dtype=float)
+    spread = c.std(axis=0)
+    score = (c[right].mean(axis=0) - c[~right].mean(axis=0)) / np.where(spread > 0, spread, np.inf)
+    d = int(np.argmax(np.abs(score)))
+    if d == 0 and score[0] > 0:
+        return
+    side = "right" if score[d] > 0 else "left"
+    warnings.warn(
+        f"glass_brain draws the centres of {conn.name!r} as RAS (x right, y anterior, z superior: nilearn's "
+        f"MNI-like frame), but its hemispheres say otherwise: its right-hemisphere regions lie at "
+        f"{'larger' if score[d] > 0 else 'smaller'} {'xyz'[d]} than its left ones, so +{'xyz'[d]} points {side} "
+        "and the brain would be drawn rotated or mirrored. Pass axes= the frame of the centres, one letter per "
+        "axis for where it points (e.g. axes='ALS': x anterior, y left, z superior, the frame of TVB's "
+        "connectivities).", UserWarning, stacklevel=3)
 
 
 def _edge_threshold(m, edge_threshold):

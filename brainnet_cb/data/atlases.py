@@ -80,6 +80,12 @@ class AtlasInfo:
         Absolute path of the licence's full text as installed (the bundled
         atlases folder's ``tvb/LICENSE``; in a source checkout,
         ``atlases/tvb/LICENSE``), found the way the atlas files are.
+    centres_frame : str or None
+        Where the centres' axes point, one letter each (``"ALS"``: x
+        anterior, y left, z superior, as in TVB's default connectivities;
+        ``"RAS"``: MNI-like); None where no frame puts them on a brain (not
+        centred on it). :func:`brainnet_cb.glass_brain.glass_brain` draws
+        the atlas in it by default.
     """
 
     name: str
@@ -94,14 +100,15 @@ class AtlasInfo:
     licence: str = _TVB_LICENCE  # atlas_info adds where the full text is
     citation: str = _TVB_CITATION
     licence_file: pathlib.Path | None = None  # set by atlas_info: the installed file
+    centres_frame: str | None = None
 
 
-def _tvb(name, n, sha, description, diag, absent, notes):
+def _tvb(name, n, sha, description, diag, absent, notes, frame=None):
     file = f"connectivity_{n}.zip"
     return AtlasInfo(
         name=name, n_regions=n, file=f"tvb/{file}", sha256=sha, description=description,
         source=_TVB_SOURCE.format(file=file), units=_TVB_UNITS,
-        cleaning=_CLEANING.format(diag=diag, absent=absent), notes=tuple(notes),
+        cleaning=_CLEANING.format(diag=diag, absent=absent), notes=tuple(notes), centres_frame=frame,
     )
 
 
@@ -114,31 +121,37 @@ _ATLASES = {
              ["weights asymmetric (1316 entries differ from the transpose)",
               "diagonal tract lengths were non-zero (61 entries)",
               "only centres.txt besides the matrices: no cortical/areas/orientations",
-              "hemispheres derived from the label prefix r/l"]),
+              "hemispheres derived from the label prefix r/l",
+              "centres not centred on the brain (their mean is near (112, 84, 53) mm): in no known frame"]),
         _tvb("tvb68", 68, "c474b6722b95762a850f2f5b2b50c7b6852bfdc3e30dfd0492fbfbb80191f8c5",
              "TVB 68-region Desikan-Killiany cortical connectivity (labels r_xxx/l_xxx).",
              68, 0,
              ["weights symmetric", "files are bz2-compressed inside the zip",
               "diagonal tract lengths were non-zero (68 entries)",
-              "hemispheres derived from the label prefix r_/l_"]),
+              "hemispheres derived from the label prefix r_/l_",
+              "centres not centred on the brain (their mean is near (108, 107, 38) mm): in no known frame"]),
         _tvb("tvb76", 76, "8b856d5fa80a8593e01dc18b95efff829ca98d2daf43cea38fd3309fed726b2e",
              "TVB's default 76-region connectivity (38 regions per hemisphere); the default atlas.",
              66, 3908,
              ["weights asymmetric (1170 entries differ from the transpose), values 0..3",
               "disconnected regions kept: rCC, lCC (corpus callosum entries; no edge in or out)",
-              "hemispheres derived from the label prefix r/l"]),
+              "hemispheres derived from the label prefix r/l",
+              "centres in the frame ALS (x anterior, y left, z superior), mm"], "ALS"),
         _tvb("tvb96", 96, "5f6d8b1512c7fb2c6ee50f214b0dd2d1b898625d2acacb9ffe7c3c2422b55cf7",
              "TVB 96-region connectivity (48 per hemisphere, labels with suffix _R/_L).",
              79, 5260,
              ["weights take the values 0, 1, 2, 3 and are asymmetric",
-              "hemispheres derived from the label suffix _R/_L"]),
+              "hemispheres derived from the label suffix _R/_L",
+              "centres in the frame RAS (x right, y anterior, z superior; MNI-like), mm"], "RAS"),
         _tvb("tvb192", 192, "d9626a029da18108c3a34cf717d52a665033f227810d71a0ed732c19e2cfd93d",
              "TVB 192-region connectivity: the 76-region set plus 58 thalamic nuclei per hemisphere.",
              66, 19126,
              ["disconnected regions kept: lCC, rCC (corpus callosum entries)",
               "22 off-diagonal edges have weight > 0 and length 0 (zero delay), kept as is",
               "thalamic nuclei share centres; their areas, cortical flags and orientations are 0",
-              "hemispheres derived from the label prefix r/l"]),
+              "hemispheres derived from the label prefix r/l",
+              "centres in the frame ALS (x anterior, y left, z superior), mm; they disagree with the labels' "
+              "sides: every r... region lies at y > 0, on the left"], "ALS"),
     )
 }
 
