@@ -16,8 +16,10 @@ outputs of ten hours of 76 regions sampled every millisecond take 21.9 GB in
 float32.
 
 Available memory is read from the system (``MemAvailable`` and ``SwapFree`` of
-``/proc/meminfo``, bounded by the cgroup's ``memory.max`` where one is set);
-where the system does not say, nothing is checked.
+``/proc/meminfo``, bounded by the room under the cgroup's limit where one is
+set: v2 ``memory.max`` or v1 ``memory.limit_in_bytes``, its parents' included,
+reclaimable page cache counted as room); where the system does not say,
+nothing is checked.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import warnings
 
 import numpy as np
 
+from .._checks import caller_stacklevel
 from ..errors import BrainnetError, SimulationError
 
 __all__ = ["output_bytes", "available_memory", "check_memory", "check_disk"]
@@ -62,35 +65,87 @@ def _meminfo() -> dict:
     return out
 
 
-def _cgroup_room() -> int | None:
-    """Bytes the process's cgroup (v2) may still take, or None when it sets no limit."""
+#: Where the cgroup file systems are mounted (v2: the unified hierarchy; v1: one folder per controller).
+CGROUP_ROOT = pathlib.Path("/sys/fs/cgroup")
+#: A v1 memory limit at or above this is "no limit" (the kernel writes 2**63 - 4096, rounded to its page size).
+_V1_UNLIMITED = 2**60
+
+
+def _stat(folder, *names) -> dict:
+    out = {}
+    for line in (folder / "memory.stat").read_text().splitlines():
+        key, _, value = line.partition(" ")
+        if key in names:
+            out[key] = int(value)
+    return out
+
+
+def _own_folder(base: pathlib.Path, rel: str) -> pathlib.Path:
+    """The process's cgroup folder under ``base``; ``base`` itself where the path is not visible (a container
+    whose cgroup namespace makes its own cgroup the root)."""
+    folder = base / rel.lstrip("/")
+    return folder if folder.is_dir() else base
+
+
+def _v2_room(folder: pathlib.Path, root: pathlib.Path) -> int | None:
+    """The least room left under ``memory.max`` of ``folder`` and its ancestors up to ``root`` (a parent's limit
+    binds the child), counting reclaimable page cache (``inactive_file``) as room."""
+    rooms = []
+    while True:
+        limit = folder / "memory.max"
+        if limit.is_file() and limit.read_text().strip() != "max":
+            used = int((folder / "memory.current").read_text()) - _stat(folder, "inactive_file").get("inactive_file", 0)
+            rooms.append(max(int(limit.read_text()) - used, 0))
+        if folder == root or folder == folder.parent:
+            return min(rooms) if rooms else None
+        folder = folder.parent
+
+
+def _v1_room(folder: pathlib.Path) -> int | None:
+    """Room under the v1 limit of ``folder`` (``hierarchical_memory_limit``: the least of it and its ancestors')."""
+    stat = _stat(folder, "hierarchical_memory_limit", "total_inactive_file")
+    limit = stat.get("hierarchical_memory_limit", int((folder / "memory.limit_in_bytes").read_text()))
+    if limit >= _V1_UNLIMITED:
+        return None
+    used = int((folder / "memory.usage_in_bytes").read_text()) - stat.get("total_inactive_file", 0)
+    return max(limit - used, 0)
+
+
+def _cgroup_room(root: pathlib.Path = CGROUP_ROOT, proc: str = "/proc/self/cgroup") -> int | None:
+    """Bytes the process's cgroup (v2, else v1) may still take, or None when it sets no limit (or says nothing).
+
+    Page cache the kernel can drop (``inactive_file``) counts as room, as it does in ``MemAvailable``: a
+    container that has read large files is not full.
+    """
     try:
-        with open("/proc/self/cgroup") as f:
-            rel = next((line.split(":", 2)[2].strip() for line in f if line.startswith("0::")), None)
-        if rel is None:
-            return None
-        folder = pathlib.Path("/sys/fs/cgroup") / rel.lstrip("/")
-        limit = (folder / "memory.max").read_text().strip()
-        if limit == "max":
-            return None
-        return max(int(limit) - int((folder / "memory.current").read_text().strip()), 0)
-    except (OSError, ValueError, IndexError):
+        with open(proc) as f:
+            entries = [line.rstrip("\n").split(":", 2) for line in f if line.count(":") >= 2]
+        for hierarchy, controllers, rel in entries:
+            if hierarchy == "0" and controllers == "" and (root / "cgroup.controllers").is_file():
+                return _v2_room(_own_folder(root, rel), root)
+        for _hierarchy, controllers, rel in entries:
+            if "memory" in controllers.split(","):
+                base = root / "memory"
+                return _v1_room(_own_folder(base, rel)) if base.is_dir() else None
+        return None
+    except (OSError, ValueError):
         return None
 
 
 def available_memory() -> int | None:
-    """Bytes of memory a new allocation can still get (RAM the system can free, and free swap), or None."""
+    """Bytes of memory a new allocation can still get (RAM the system can free, and free swap), or None.
+
+    ``MemAvailable + SwapFree`` of ``/proc/meminfo``, bounded by the room under the cgroup's limit (v2
+    ``memory.max`` or v1 ``memory.limit_in_bytes``, and those of its parents); None where ``/proc/meminfo``
+    does not say (then nothing is checked: the free pages alone would count the page cache as used).
+    """
     try:
         info = _meminfo()
     except OSError:
-        info = {}
-    if "MemAvailable" in info:
-        room = info["MemAvailable"] + info.get("SwapFree", 0)
-    else:
-        try:
-            room = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            return None
+        return None
+    if "MemAvailable" not in info:
+        return None
+    room = info["MemAvailable"] + info.get("SwapFree", 0)
     cgroup = _cgroup_room()
     return room if cgroup is None else min(room, cgroup)
 
@@ -103,7 +158,10 @@ def _size(n) -> str:
 
 
 def _duration(ms) -> str:
-    return f"{ms / 1e3:,.6g} s" if ms < 1e9 else f"{ms / 3.6e6:,.0f} hours"
+    hours = ms / 3.6e6
+    if hours < 2:
+        return f"{ms / 1e3:,.6g} s"
+    return f"{hours:.2g} hours" if hours < 10 else f"{hours:,.0f} hours"
 
 
 def check_memory(run, error=SimulationError, stream_hint="stream them to disk with out='run.zarr'") -> None:
@@ -160,7 +218,7 @@ def check_disk(run, path, pieces=None, start=0, compressed=False, error=Brainnet
     if compressed:
         warnings.warn(f"{text}: the store may not fit (its chunks are compressed: a noisy tvb76 run's to about "
                       "75 %, a steady one's to far less). Write it to another disk, or record fewer samples, if it "
-                      "fails.", UserWarning, stacklevel=4)
+                      "fails.", UserWarning, stacklevel=caller_stacklevel())
         return
     raise error(f"{text}, so writing {str(path)!r} would fail at the run's end. Write it to another disk, free some "
                 "space, record fewer samples (a longer monitor period, fewer monitors or variables), or run a shorter "

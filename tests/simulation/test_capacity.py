@@ -101,6 +101,11 @@ def test_a_zarr_store_larger_than_the_free_disk_warns_before_its_scan(tmp_path, 
                            r"may not fit \(its chunks are compressed"):
             bn.simulate(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0, out=out)
     assert not out.exists()
+    run = bn.Simulation(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0).prepare()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        capacity.check_disk(run, out, compressed=True)
+    assert [w.filename for w in caught] == [__file__]  # the caller's line
 
 
 def test_runs_under_a_gigabyte_are_not_checked_against_the_system(monkeypatch):
@@ -112,3 +117,65 @@ def test_runs_under_a_gigabyte_are_not_checked_against_the_system(monkeypatch):
     spec = bn.Simulation(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS, key=0)
     assert capacity.output_bytes(spec.prepare()) < 2**30
     assert bn.simulate(spec).r.shape == (123, 6)
+
+
+def _files(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def test_the_cgroup_v2_room_is_the_least_of_its_ancestors_and_counts_page_cache_as_room(tmp_path):
+    """Job limited to 8 GB inside a slice limited to 4 GB; 3.5 GB charged to the job, 3 GB of it dropable page
+    cache: 3.5 GB is left (the slice binds), not 0.5 GB (the cache counted as used refused ordinary runs)."""
+    stat = "anon 500000000\ninactive_file 3000000000\nactive_file 0\n"
+    _files(tmp_path, {"cgroup.controllers": "memory", "slice/memory.max": "4000000000",
+                      "slice/memory.current": "3500000000", "slice/memory.stat": stat,
+                      "slice/job/memory.max": "8000000000", "slice/job/memory.current": "3500000000",
+                      "slice/job/memory.stat": stat})
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/slice/job\n")
+    assert capacity._cgroup_room(tmp_path, str(proc)) == 3_500_000_000
+    (tmp_path / "slice/memory.max").write_text("max\n")
+    assert capacity._cgroup_room(tmp_path, str(proc)) == 7_500_000_000
+    proc.write_text("0::/elsewhere\n")  # a cgroup namespace: the process's own cgroup is the mount's root
+    assert capacity._cgroup_room(tmp_path, str(proc)) is None
+
+
+def test_the_cgroup_v1_memory_limit_bounds_the_room(tmp_path):
+    """cgroup v1 (memory controller in its own hierarchy): hierarchical_memory_limit minus the usage, page cache
+    (total_inactive_file) counted as room; 2**63 - 4096 means no limit. v1 was not read before."""
+    _files(tmp_path, {"memory/docker/abc/memory.limit_in_bytes": "2147483648",
+                      "memory/docker/abc/memory.usage_in_bytes": "1610612736",
+                      "memory/docker/abc/memory.stat": "cache 600000000\nhierarchical_memory_limit 2147483648\n"
+                                                       "total_inactive_file 536870912\n"})
+    proc = tmp_path / "cgroup"
+    proc.write_text("12:pids:/docker/abc\n4:memory:/docker/abc\n0::/docker/abc\n")
+    assert capacity._cgroup_room(tmp_path, str(proc)) == 2147483648 - 1610612736 + 536870912
+    (tmp_path / "memory/docker/abc/memory.stat").write_text("hierarchical_memory_limit 9223372036854771712\n")
+    assert capacity._cgroup_room(tmp_path, str(proc)) is None
+
+
+def test_without_proc_meminfo_nothing_is_checked(monkeypatch):
+    def missing():
+        raise FileNotFoundError("/proc/meminfo")
+
+    monkeypatch.setattr(capacity, "_meminfo", missing)
+    assert capacity.available_memory() is None
+
+
+@pytest.mark.float32
+def test_the_default_job_is_refused_only_where_memory_is_really_short(monkeypatch):
+    """One hour of tvb76 sampled every ms in float32: 2.19 GB, refused with 2 GB available, run with 3 GB."""
+    conn = bn.Connectome(np.ones((76, 76)) - np.eye(76), np.full((76, 76), 30.0))
+    run = bn.Simulation(CB, conn, duration=3.6e6, dt=0.1, monitors=[bn.TemporalAverage(1.0)]).prepare()
+    assert capacity.output_bytes(run) == 3_600_000 * 2 * 76 * 4
+    monkeypatch.setattr(capacity, "available_memory", lambda: 3_000_000_000)
+    capacity.check_memory(run)
+    monkeypatch.setattr(capacity, "available_memory", lambda: 2_000_000_000)
+    with pytest.raises(SimulationError, match=r"^the outputs of this run need 2\.2 GB of memory \(3,600 s of 76 "
+                       r"regions\), more than the 2\.0 GB this machine has available"):
+        capacity.check_memory(run)
+    assert [capacity._duration(h * 3.6e6) for h in (1, 2.5, 10, 83333.3)] == [
+        "3,600 s", "2.5 hours", "10 hours", "83,333 hours"]  # was "36,000 s" for ten hours
