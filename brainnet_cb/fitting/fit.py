@@ -59,6 +59,7 @@ from ..errors import FitError
 from ..simulation import differentiable
 from ..simulation.parameters import ParameterBook
 from ..simulation.spec import Simulation, simulation
+from ..simulation.step_stability import one_call
 from ..units import is_quantity
 from .fit_grid import fit_grid
 from .fit_results import LOSSES, OBJECTIVES, check_choice, check_options, loss_value, result_dataset
@@ -230,7 +231,8 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
         raise FitError(f"fisher_z must be True or False; got {fisher_z!r}.")
     discard_s = to_seconds(discard, "discard")
     under = list(book.expand({k: values[k] for k in params}))  # what the engine substitutes (eta for eta_scale)
-    runs = [run] if seeds is None else [spec.replace(key=s).prepare() for s in seeds]
+    with one_call(quiet=True):  # the seeds' copies of the spec: checked above, as spec (one StepSizeWarning)
+        runs = [run] if seeds is None else [spec.replace(key=s).prepare() for s in seeds]
     sims = [differentiable.build(r, under, signal, checkpoint=checkpoint) for r in runs]
     times = sims[0][1]
     _, _, monitor, _ = differentiable.output_location(run, signal)

@@ -98,3 +98,15 @@ def test_within_one_call_each_parameter_set_warns_once_and_quiet_checks_nothing(
         with one_call(quiet=True):
             check_step_stability(bn.CoombesByrne(eta=10.0), "euler", 0.12)
     assert [str(w.message).split("(stable up to ")[1] for w in caught] == ["0.548 ms there).", "0.561 ms there)."]
+
+
+def test_a_fit_over_seeds_warns_once():
+    """fc_loss with three seeds rebuilds the spec per seed; the model and dt are the same: one warning."""
+    from brainnet_cb.fitting.fit import fc_loss
+
+    target = np.array([[1.0, 0.5], [0.5, 1.0]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fc_loss(bn.CoombesByrne(eta=10.0), TWO, target, init={"G": 0.5}, seeds=[0, 1, 2], signal="r", band=None, loss="rmse",
+                duration=12.0, dt=0.12, method="exp_euler", monitors=[bn.TemporalAverage(1.2)])
+    assert [w.category for w in caught if issubclass(w.category, bn.StepSizeWarning)] == [bn.StepSizeWarning]
