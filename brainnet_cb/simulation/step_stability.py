@@ -175,6 +175,7 @@ def _checkable(model, method, dt) -> bool:
     return callable(getattr(model, "fixed_points", None)) and amplification(method, np.zeros((1, 1)), dt) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def _violation(cls, params, method, dt):
     """``(limit, point, J)`` at the first stable fixed point that ``dt`` destabilises, or None."""
     try:
