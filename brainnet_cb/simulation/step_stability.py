@@ -19,6 +19,14 @@ the check costs well under a millisecond per parameter set; another model with
 ``fixed_points()`` is differentiated with ``jax.jacfwd`` (one compilation per
 process). Within :func:`one_call` (a sweep, a batch, a fit's seeds) each
 distinct parameter set is checked, and warned about, once.
+
+References
+----------
+.. [1] E. Hairer, G. Wanner (1996). Solving Ordinary Differential Equations II,
+   2nd ed., Sec. IV.2 (stability functions of explicit Runge-Kutta methods).
+   Springer.
+.. [2] M. Hochbruck, A. Ostermann (2010). Exponential integrators. Acta
+   Numerica 19, 209-286.
 """
 
 from __future__ import annotations
