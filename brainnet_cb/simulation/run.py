@@ -25,7 +25,7 @@ from .cf import sample_times
 
 __all__ = ["Run", "CHUNK_OUTPUT_BYTES", "MAX_CHUNK_STEPS"]
 
-#: Soft cap on the host memory of one chunk's outputs (bytes).
+#: Soft cap on the memory of one chunk's outputs (bytes; all members of a batch together).
 CHUNK_OUTPUT_BYTES = 64 * 2**20
 #: Upper bound on integration steps per compiled chunk.
 MAX_CHUNK_STEPS = 200_000
@@ -67,8 +67,13 @@ class Run:
         """The pieces ``(n_blocks, level)`` the run advances by, in order.
 
         Whole top-level periods in chunks of ``chunk_steps`` steps (default:
-        sized so that one chunk's outputs stay under 64 MiB), then the tail
-        at the lower levels.
+        sized so that one chunk's outputs, those of every member of a batch
+        together, stay under :data:`CHUNK_OUTPUT_BYTES` = 64 MiB, and at most
+        :data:`MAX_CHUNK_STEPS` steps), then the tail at the lower levels. A
+        chunk is a whole number of top-level periods (the longest monitor
+        period, e.g. a ``Bold`` TR), at least one, and may be shortened (to
+        no less than half) to a divisor of the run, so that one compiled
+        chunk serves it.
         """
         levels = self.plan.levels
         top = len(levels) - 1
@@ -228,7 +233,8 @@ class Run:
         if chunk_steps is None:
             itemsize = jnp.dtype(self.dyn.table.weights.dtype).itemsize
             n = self.connectome.n_regions
-            per_step = sum(
+            members = self.batch_size if self.batched else 1  # a batch's chunk holds every member's outputs
+            per_step = members * sum(
                 math.prod(m.sample_shape(self.model, n)) * itemsize / p
                 for p, idx in self.plan.levels
                 for m in (self.monitors[i] for i in idx)

@@ -63,8 +63,14 @@ class Execution:
     Parameters
     ----------
     chunk_steps : int, optional
-        Steps per compiled chunk (default: sized so that one chunk's outputs
-        stay under 64 MiB).
+        Steps per compiled chunk (default: sized so that one chunk's outputs,
+        those of every member of a batch together, stay under 64 MiB, and at
+        most 200,000 steps). A chunk is a whole number of periods of the
+        slowest monitor (a ``Bold`` TR of 720 ms at dt = 0.1 ms: 7,200
+        steps), at least one, and may be shortened (to no less than half) to
+        a divisor of the run. The outputs equal those of any other chunking
+        bit for bit; each distinct chunk length is one more compiled program,
+        so keep it the same across runs that should share them.
     progress : bool, optional
         Show a progress bar between chunks (default: when on a terminal and
         there is more than one chunk).
