@@ -58,7 +58,8 @@ def worker(case, streamed, minutes):
     bn.enable_float64()
     conn = bn.load_atlas("tvb76")
     if case == "default":
-        monitors = [bn.TemporalAverage(10.0), bn.Bold(tr=720.0, discard=20_000.0),
+        # 20 s discarded, or half a short run (--minutes 0.5 and below: a check of the script)
+        monitors = [bn.TemporalAverage(10.0), bn.Bold(tr=720.0, discard=min(20_000.0, minutes * 30_000.0)),
                     bn.EEG.from_atlas("tvb76", period=5.0)]
     elif case == "bold":
         monitors = [bn.Bold(tr=2000.0)]

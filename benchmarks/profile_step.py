@@ -264,8 +264,8 @@ def main():
     def no_finite():
         one = _engine._one_step
 
-        def _one_step(carry, dyn, plan):  # the bookkeeping's results unused: XLA drops it
-            return one(carry, dyn, plan)._replace(bad_step=carry.bad_step, bad_region=carry.bad_region)
+        def _one_step(carry, dyn, plan, dW=None, settled=()):  # the bookkeeping's results unused: XLA drops it
+            return one(carry, dyn, plan, dW, settled)._replace(bad_step=carry.bad_step, bad_region=carry.bad_region)
 
         _engine._one_step = _one_step
 
