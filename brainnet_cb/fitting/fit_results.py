@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 import numpy as np
@@ -9,7 +10,7 @@ import xarray as xr
 
 from ..errors import FitError
 from ..simulation.batch import marked_provenance
-from ..simulation.spec import Simulation, check_names
+from ..simulation.spec import Execution, Simulation, check_names
 
 __all__ = ["LOSSES", "OBJECTIVES", "loss_value", "check_choice", "check_options", "result_dataset"]
 
@@ -41,7 +42,16 @@ def check_options(options, functions, error=FitError, exclude=()):
     own = [name for f in functions for name, p in inspect.signature(f).parameters.items()
            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in ("model", "connectome", *exclude)]
     allowed = list(dict.fromkeys(own + ["duration", *Simulation.option_names()]))
-    check_names(options, allowed, f"bn.{functions[0].__name__} option", error)
+    entry = f"bn.{functions[0].__name__}"
+    runs = dict.fromkeys((f.name for f in dataclasses.fields(Execution)), "bn.simulate")
+    runs.update(dict.fromkeys(("chunk_steps", "progress"), "bn.simulate and bn.simulate_batch"),
+                vectorize="bn.simulate_batch", on_divergence="bn.simulate_batch")
+    for name in options:  # a knob of a single run or batch: say so, rather than suggest a similar name
+        if name in runs and name not in allowed and name not in exclude:
+            sizing = " (set the size of its batches with memory= or batch_size=)" if "batch_size" in own else ""
+            raise error(f"{entry} does not take {name!r}, an option of {runs[name]}: {entry} runs and summarises "
+                        f"its simulations itself{sizing}.")
+    check_names(options, allowed, f"{entry} option", error)
 
 
 def check_int(name, value, low) -> int:

@@ -324,8 +324,8 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         and state fit in it (and at most ``K``; at least 1); within that, the
         fastest per the measured cost of a batch on this backend
         (:func:`~brainnet_cb.fitting.batch_size.choose_batch_size`: on a CPU,
-        single runs for small sweeps, batches of 8 or more for large ones; on
-        a GPU the largest batch).
+        single runs for ``K <= 2``, one batch of ``K`` for ``3 <= K <= 32``,
+        batches of at most 32 beyond; on a GPU the largest batch).
     batch_size : int, optional
         Force ``B`` (overrides ``memory``).
     client : dask.distributed.Client, optional
