@@ -25,6 +25,14 @@ NetCDF attribute (text or numbers, never a dict or None):
     whatever file they were read from.
 ``monitors``
     JSON list of each monitor's description.
+``coupling_parameters``, ``noise_parameters``, ``monitor_parameters``
+    JSON: ``{"kind": <class>, <field>: <value>, ...}`` of the coupling, of the
+    noise (its amplitudes under ``"sigma"``; ``null`` without noise) and a
+    list of one per monitor (its fields as the run used them), which
+    :meth:`~brainnet_cb.Simulation.from_result` rebuilds without evaluating
+    any text: numbers, strings and lists as they are, an array of more than
+    one value per region (an ``EEG``'s ``gain``) as ``{"shape", "dtype",
+    "sha256"}`` and a value JSON cannot hold as ``{"repr": ...}``.
 ``key_impl``
     The random key's implementation (``"threefry2x32"``, JAX's default;
     ``"rbg"``, ...): ``seed`` holds an int seed or the key's data, which
@@ -45,7 +53,7 @@ import json
 import jax
 import numpy as np
 
-__all__ = ["array_sha256", "run_inputs", "device_name"]
+__all__ = ["array_sha256", "run_inputs", "device_name", "described", "plain"]
 
 
 def array_sha256(*arrays) -> str:
@@ -82,7 +90,40 @@ def _stimulus(stim, n) -> dict:
     return out
 
 
-def run_inputs(connectome, stimuli, initial_state, x0, history, monitors, model, key) -> dict:
+def plain(value):
+    """``value`` as JSON (see ``coupling_parameters`` in the module docstring): exact, never a repr to evaluate."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)) and not any(isinstance(v, (int, float, np.number)) for v in value):
+        return [plain(v) for v in value]
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001 - not an array: kept as its repr, refused on rebuild
+        return {"repr": repr(value)}
+    if arr.dtype.kind in "biuf" and type(value).__module__.split(".")[0] in ("numpy", "jax", "jaxlib", "builtins"):
+        if arr.ndim <= 1:
+            return arr.tolist()
+        return {"shape": list(arr.shape), "dtype": str(arr.dtype), "sha256": array_sha256(arr)}
+    return {"repr": repr(value)}
+
+
+def described(obj) -> dict | None:
+    """``{"kind": <class name>, <field>: plain(value), ...}`` of a coupling, noise, monitor or stimulus."""
+    if obj is None:
+        return None
+    if dataclasses.is_dataclass(obj):
+        fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
+    else:  # a Noise: its options and its amplitudes by state
+        fields = dict(vars(obj))
+    return {"kind": type(obj).__name__, **{k: plain(v) for k, v in fields.items()}}
+
+
+def run_inputs(connectome, stimuli, initial_state, x0, history, monitors, model, key, coupling=None,
+               noise=None) -> dict:
     """The attributes of the module docstring.
 
     ``stimuli`` validated, ``initial_state`` as given (None: the model's),
@@ -101,6 +142,9 @@ def run_inputs(connectome, stimuli, initial_state, x0, history, monitors, model,
         "delay_history": held,
         "connectome_sha256": connectome.sha256(),
         "monitors": json.dumps([m.describe() for m in monitors]),
+        "coupling_parameters": json.dumps(described(coupling)),
+        "noise_parameters": json.dumps(described(noise)),
+        "monitor_parameters": json.dumps([described(m) for m in monitors]),
         "key_impl": str(jax.random.key_impl(key)),
         "jax_version": jax.__version__,
         "device": device_name(),

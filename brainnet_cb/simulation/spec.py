@@ -255,6 +255,68 @@ class Simulation:
         """The run options: every field but ``model``, ``connectome`` and ``duration``."""
         return tuple(f.name for f in dataclasses.fields(cls))[3:]
 
+    @classmethod
+    def from_result(cls, result, connectome=None, *, model=None, coupling=None, noise=None, monitors=None,
+                    stimulus=None, history=None) -> Simulation:
+        """The spec of the run that made ``result``: ``bn.simulate(spec)`` is that run again, bit for bit.
+
+        Rebuilt from the result's attributes (docs/concepts.md, Reproducibility)
+        without evaluating any text: the built-in model (by its registered name),
+        coupling, noise, monitors and stimuli from their recorded fields, the
+        key, ``initial_state``, ``dt``, ``duration``, ``speed``, ``method``,
+        ``normalize``, ``dtype`` and ``edges``. The spec is then checked: what
+        it would record must equal what the result records, or it is refused.
+
+        Parameters
+        ----------
+        result : xarray.Dataset or path
+            What :func:`~brainnet_cb.simulate` (or ``brainnet-cb run``)
+            returned, or its NetCDF file or Zarr store (the path, or the
+            Dataset read back).
+        connectome : Connectome, optional
+            The run's connectome, checked against its recorded
+            ``connectome_sha256``. Default: the bundled atlas the result names
+            (:func:`~brainnet_cb.load_atlas`, cleaned or raw, whichever has that
+            digest); any other connectome must be passed.
+        model, coupling, noise, monitors, stimulus : optional
+            What the run had, where the result cannot rebuild it: a plug-in
+            node model or coupling (not registered here), an ``EEG``/``MEG``
+            monitor (its gain matrix is recorded as a digest only; pass every
+            monitor of the run), a ``TimeSeries`` stimulus (its values are
+            recorded as a digest; pass every stimulus). Checked like the rest.
+        history : array, optional
+            The ``history`` the run was given (recorded as a digest), required
+            for such a run.
+
+        Raises
+        ------
+        SimulationError
+            ``result`` is not a ``bn.simulate`` result, lacks the attributes
+            a rerun needs (written by an older brainnet_cb: they are named),
+            names a class that is not built in, holds a digest of something
+            that must be passed, or the connectome or anything passed is not
+            the run's (both digests, or the differing attributes, named).
+
+        Warns
+        -----
+        RuntimeWarning
+            The result records another brainnet_cb or JAX version or device
+            than this process's: the same run, bit for bit only with the same.
+
+        Examples
+        --------
+        >>> import brainnet_cb as bn
+        >>> conn = bn.Connectome([[0, 1], [1, 0]], [[0, 30], [30, 0]])
+        >>> ds = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, duration=5.0, noise=bn.Additive(v=0.1), key=7)
+        >>> again = bn.simulate(bn.Simulation.from_result(ds, conn))
+        >>> bool((again.r == ds.r).all())
+        True
+        """
+        from .rebuild import simulation_from_result  # noqa: PLC0415
+
+        return simulation_from_result(cls, result, connectome, model=model, coupling=coupling, noise=noise,
+                                      monitors=monitors, stimulus=stimulus, history=history)
+
     def as_kwargs(self) -> dict:
         """Every field as a dict (``bn.Simulation(**spec.as_kwargs())`` rebuilds the spec)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

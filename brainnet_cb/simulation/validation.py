@@ -491,6 +491,7 @@ def prepare_run(spec) -> Run:
         "dtype": str(jnp.dtype(dtype)),
         "brainnet_cb_version": __version__,
         **provenance.run_inputs(connectome, stimuli, spec.initial_state, x0_given,
-                                None if spec.history is None else hist0, bound_monitors, model, jkey),
+                                None if spec.history is None else hist0, bound_monitors, model, jkey,
+                                coupling=coupling, noise=noise),
     }
     return Run(model_v, conn, coupling_v, bound_monitors, plan, dyn, carry, n_steps, dt, speed, max_lag, attrs)

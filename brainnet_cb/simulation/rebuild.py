@@ -1,0 +1,256 @@
+"""The :class:`~brainnet_cb.Simulation` of a run's result, rebuilt from what it records (no text evaluated).
+
+:meth:`Simulation.from_result <brainnet_cb.Simulation.from_result>` reads the
+attributes :func:`~brainnet_cb.simulation.validation.prepare_run` and
+:mod:`~brainnet_cb.simulation.provenance` write (``model_parameters``,
+``coupling_parameters``, ``noise_parameters``, ``monitor_parameters``,
+``stimulus_parameters``, ``initial_state``, ``seed``, ...), rebuilds the
+built-in classes they name from a fixed table (a plug-in class is passed in),
+finds the connectome (a bundled atlas by its name, whichever of its cleaned or
+raw matrices has the recorded SHA-256, or the one passed), and then checks the
+spec: the attributes it would record must equal those recorded, so the spec
+is the recorded run or is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import numpy as np
+
+from ..errors import SimulationError
+
+__all__ = ["simulation_from_result"]
+
+_TITLE = "brainnet_cb network simulation"
+#: What a result must record to be rebuilt (each written since brainnet_cb's "provenance for reruns").
+_REQUIRED = ("model", "model_parameters", "coupling_parameters", "noise_parameters", "monitor_parameters",
+             "stimulus_parameters", "initial_state", "delay_history", "connectome", "connectome_sha256", "seed",
+             "key_impl", "method", "dt", "duration", "speed", "edges", "weights_normalization", "dtype")
+#: Attributes the rebuilt spec must record as the result does (its run's numbers depend on them).
+_SAME = ("model", "model_parameters", "coupling_parameters", "noise_parameters", "monitor_parameters",
+         "stimulus_parameters", "initial_state", "delay_history", "connectome_sha256", "seed", "key_impl", "method",
+         "dt", "duration", "speed", "max_lag_steps", "edges", "weights_normalization", "dtype")
+
+
+def _classes(kind: str) -> dict:
+    """The built-in classes a result may name, by name: ``coupling``, ``noise``, ``monitor`` or ``stimulus``."""
+    from .. import coupling, monitors, noise, stimulus  # noqa: PLC0415
+
+    return {"coupling": {c.__name__: c for c in (coupling.Linear, coupling.Diffusive, coupling.Conductance)},
+            "noise": {c.__name__: c for c in (noise.Additive, noise.OrnsteinUhlenbeck, noise.Multiplicative)},
+            "monitor": {c.__name__: c for c in (monitors.TemporalAverage, monitors.SubSample, monitors.Raw,
+                                                monitors.Bold, monitors.EEG, monitors.MEG)},
+            "stimulus": {c.__name__: c for c in (stimulus.Step, stimulus.Sinusoid, stimulus.PulseTrain,
+                                                 stimulus.TimeSeries)}}[kind]
+
+
+class _Missing(Exception):
+    """A recorded value the result does not hold (an array's digest, or a repr)."""
+
+    def __init__(self, field, value):
+        super().__init__(field)
+        self.field, self.value = field, value
+
+
+def _value(field, v):
+    """A field's value from its JSON: numbers as arrays, other lists as lists; an array's digest is missing."""
+    if isinstance(v, dict):
+        if set(v) == {"shape", "dtype", "sha256"} or set(v) == {"repr"}:
+            raise _Missing(field, v)
+        return {k: _value(field, x) for k, x in v.items()}
+    if isinstance(v, list):
+        if v and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            return np.asarray(v)
+        return [_value(field, x) for x in v]
+    return v
+
+
+def _missing_text(e: _Missing) -> str:
+    v = e.value
+    if "sha256" in v:
+        return f"its {e.field} (an array of shape {tuple(v['shape'])}, {v['dtype']}, sha256 {v['sha256']})"
+    return f"its {e.field} ({v['repr']}, which the file keeps as text only)"
+
+
+def _rebuilt(kind: str, record: dict, passed_as: str, what: str):
+    """The built-in object of ``record`` (``{"kind": name, field: value}``), or an error saying what to pass."""
+    fields = dict(record)
+    name = fields.pop("kind")
+    cls = _classes(kind).get(name)
+    if cls is None:
+        raise SimulationError(
+            f"this run's {what} is a {name}, which is not one of brainnet_cb's built-in {kind} classes "
+            f"({', '.join(_classes(kind))}): pass it, Simulation.from_result(ds, {passed_as}=...), as the run "
+            f"had it (recorded: {json.dumps(record)}).")
+    try:
+        values = {k: _value(k, v) for k, v in fields.items()}
+    except _Missing as e:
+        raise SimulationError(
+            f"this run's {what} needs {_missing_text(e)}, which the result does not hold: pass "
+            f"{passed_as}=... as the run had it (Simulation.from_result(ds, {passed_as}=...)).") from None
+    if kind == "noise":
+        sigma = values.pop("sigma")
+        return cls(**values, **sigma)
+    return cls(**values)
+
+
+def _connectome(attrs, connectome):
+    from ..connectome import Connectome  # noqa: PLC0415
+
+    digest, name = str(attrs["connectome_sha256"]), str(attrs["connectome"])
+    if connectome is not None:
+        if not isinstance(connectome, Connectome):
+            raise SimulationError(f"connectome must be a bn.Connectome (the run's, sha256 {digest}); got "
+                                  f"{type(connectome).__name__}.")
+        if connectome.sha256() != digest:
+            raise SimulationError(
+                f"connectome {connectome.name!r} is not the run's: its sha256 is {connectome.sha256()}, the run's "
+                f"connectome {name!r} had {digest} (Connectome.sha256() of the weights, lengths and labels as "
+                "passed to the run, before normalisation). Pass the connectome the run was made from.")
+        return connectome
+    if "config" in attrs:  # a brainnet-cb run output: its [connectome] table, files by absolute path
+        return _configured(attrs, digest)
+    from ..data.atlases import list_atlases, load_atlas  # noqa: PLC0415
+
+    if name in list_atlases():
+        tried = {}
+        for clean in (True, False):
+            conn = load_atlas(name, clean=clean)
+            if conn.sha256() == digest:
+                return conn
+            tried[clean] = conn.sha256()
+        raise SimulationError(
+            f"the run's connectome {name!r} (sha256 {digest}) is not the bundled atlas {name!r} (clean=True: "
+            f"sha256 {tried[True]}; clean=False: {tried[False]}): it was edited or is another file of that name. "
+            "Pass it, Simulation.from_result(ds, connectome=conn).")
+    raise SimulationError(
+        f"the run's connectome {name!r} (sha256 {digest}) is not a bundled atlas, and the result holds only its "
+        "digest: pass it, Simulation.from_result(ds, connectome=conn) (it is checked against the digest).")
+
+
+def _configured(attrs, digest):
+    """The connectome of a ``brainnet-cb run`` output's stored configuration, checked against ``digest``."""
+    from ..cli import config  # noqa: PLC0415
+    from ..cli.config_build import build_connectome  # noqa: PLC0415
+    from ..errors import BrainnetError  # noqa: PLC0415
+
+    section = config.loads(str(attrs["config"])).connectome
+    key = "file" if section.file else "weights" if section.weights else "atlas"
+    named = f"connectome.{key} = {getattr(section, key)!r}"
+    try:
+        conn = build_connectome(section)
+    except (BrainnetError, OSError) as e:
+        raise SimulationError(
+            f"the run's configuration names its connectome as {named}, which does not read back here ({e}). "
+            f"Pass it, Simulation.from_result(ds, connectome=conn) (its sha256 must be {digest}).") from None
+    if conn.sha256() != digest:
+        raise SimulationError(
+            f"the run's configuration names its connectome as {named}, which now has sha256 {conn.sha256()}, not "
+            f"the run's {digest}: the file changed since the run. Pass the run's connectome, "
+            "Simulation.from_result(ds, connectome=conn).")
+    return conn
+
+
+def _warn_if_other_software(attrs) -> None:
+    import jax  # noqa: PLC0415
+
+    from .._version import __version__  # noqa: PLC0415
+    from .provenance import device_name  # noqa: PLC0415
+
+    here = {"brainnet_cb_version": __version__, "jax_version": jax.__version__, "device": device_name()}
+    other = {k: str(attrs[k]) for k in here if k in attrs and str(attrs[k]) != here[k]}
+    if other:
+        made = ", ".join(f"{k} {v!r}" for k, v in other.items())
+        now = ", ".join(f"{k} {here[k]!r}" for k in other)
+        warnings.warn(f"this result was made with {made}; this process has {now}: the spec is the same run, but "
+                      "reruns it bit for bit only with the same brainnet_cb, JAX and device.",
+                      RuntimeWarning, stacklevel=4)
+
+
+def _attrs(result) -> dict:
+    import xarray as xr  # noqa: PLC0415
+
+    if isinstance(result, (str, os.PathLike)):
+        from .._safe_read import reading  # noqa: PLC0415
+        from ..data.files import existing_path  # noqa: PLC0415
+
+        p = existing_path(result, "result", SimulationError, folder=True)  # a Zarr store is a folder
+        with reading(p, "the result", SimulationError, "Write it again: bn.write_netcdf(ds, path)."):
+            opened = xr.open_zarr(p) if os.path.isdir(p) else xr.open_dataset(p)
+            with opened as ds:
+                return dict(ds.attrs)
+    if not isinstance(result, xr.Dataset):
+        raise SimulationError(f"Simulation.from_result needs the xarray.Dataset that bn.simulate returns (or read "
+                              f"back from its NetCDF or Zarr file), or the file's path; got {type(result).__name__}.")
+    return dict(result.attrs)
+
+
+def simulation_from_result(cls, result, connectome=None, *, model=None, coupling=None, noise=None, monitors=None,
+                           stimulus=None, history=None):
+    """The body of :meth:`Simulation.from_result <brainnet_cb.Simulation.from_result>` (``cls``: Simulation)."""
+    import jax  # noqa: PLC0415
+
+    a = _attrs(result)
+    if a.get("title") != _TITLE:
+        raise SimulationError(f"Simulation.from_result rebuilds the run of a bn.simulate result (title {_TITLE!r}); "
+                              f"this Dataset's title is {a.get('title')!r}.")
+    missing = [k for k in _REQUIRED if k not in a]
+    if missing:
+        raise SimulationError(
+            f"this result lacks the attributes {', '.join(missing)}: it was written by brainnet_cb "
+            f"{a.get('brainnet_cb_version', '(version not recorded)')}, before results recorded what a rerun "
+            "needs. Rebuild the call by hand from its attributes (docs/concepts.md, Reproducibility), or run it "
+            "again with this version.")
+    _warn_if_other_software(a)
+    conn = _connectome(a, connectome)
+    if model is None:
+        from ..errors import ModelError  # noqa: PLC0415
+        from ..nodes.registry import get_model  # noqa: PLC0415
+
+        try:
+            model_class = get_model(str(a["model"]))
+        except ModelError:
+            raise SimulationError(
+                f"this run's node model {a['model']!r} is not registered in this process: pass it, "
+                f"Simulation.from_result(ds, model=...), with the parameters recorded in model_parameters "
+                f"({a['model_parameters']}).") from None
+        model = model_class(**{k: np.asarray(v) if isinstance(v, list) else v
+                               for k, v in json.loads(a["model_parameters"]).items()})
+    if coupling is None:
+        coupling = _rebuilt("coupling", json.loads(a["coupling_parameters"]), "coupling", "coupling")
+    if noise is None:
+        record = json.loads(a["noise_parameters"])
+        noise = None if record is None else _rebuilt("noise", record, "noise", "noise")
+    if monitors is None:
+        monitors = [_rebuilt("monitor", m, "monitors", f"monitor {i} ({m['kind']})")
+                    for i, m in enumerate(json.loads(a["monitor_parameters"]))]
+    if stimulus is None:
+        stimulus = [_rebuilt("stimulus", s, "stimulus", f"stimulus {i} ({s['kind']} on port {s.get('port')!r})")
+                    for i, s in enumerate(json.loads(a["stimulus_parameters"]))]
+    held = str(a["delay_history"])
+    if history is None and held != "constant":
+        raise SimulationError(
+            f"this run started from a given delay history ({held}), which the result does not hold: pass it, "
+            "Simulation.from_result(ds, history=...), the array given to the run.")
+    seed = json.loads(a["seed"])
+    key = seed if isinstance(seed, int) else jax.random.wrap_key_data(np.asarray(seed, dtype=np.uint32),
+                                                                       impl=str(a["key_impl"]))
+    initial = json.loads(a["initial_state"])
+    spec = cls(model, conn, float(a["duration"]), dt=float(a["dt"]), coupling=coupling, speed=float(a["speed"]),
+               noise=noise, monitors=monitors, key=key, method=str(a["method"]),
+               initial_state={k: np.asarray(v) for k, v in initial.items()} or None, history=history,
+               normalize=str(a["weights_normalization"]), dtype=str(a["dtype"]), edges=str(a["edges"]),
+               stimulus=stimulus)
+    rebuilt = spec.prepare().attrs
+    differ = [k for k in _SAME if k in a and str(rebuilt.get(k)) != str(a[k])]
+    if differ:
+        k = differ[0]
+        raise SimulationError(
+            f"the rebuilt simulation is not the recorded run: its {', '.join(differ)} "
+            f"{'differ' if len(differ) > 1 else 'differs'} (recorded {k} "
+            f"{a[k]!s}; rebuilt {rebuilt.get(k)!s}). Pass what the run had (model=, coupling=, noise=, monitors=, "
+            "stimulus=, history=, connectome=).")
+    return spec
