@@ -1,5 +1,6 @@
 """Sweep checkpoints: an interrupted sweep resumed equals the uninterrupted one; other sweeps' files are refused."""
 
+import hashlib
 import json
 import re
 import types
@@ -354,3 +355,20 @@ def test_an_append_the_disk_refuses_is_undone_and_named(uninterrupted, monkeypat
     assert probe.calls == 2
     res.attrs.pop("wall_s")
     xr.testing.assert_identical(res, uninterrupted)
+
+
+@pytest.mark.parametrize(("listed", "why"), [
+    (["record", "|u1", [10**6]], "its array 'record' runs past the end of its record"),
+    (["record", "|O", [1]], "its array 'record' is of dtype '|O', which holds Python objects"),
+])
+def test_a_record_that_does_not_hold_what_it_lists_is_refused_as_damaged(tmp_path, listed, why):
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=1)
+    meta = json.dumps([listed]).encode()
+    length = sweep_checkpoint._LENGTH.pack
+    payload = length(len(meta)) + meta + b"{}"
+    path.write_bytes(path.read_bytes() + length(len(payload)) + payload + hashlib.sha256(payload).digest())
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"resume_from='{path}' cannot be read: its contents are damaged or of another layout (ValueError: {why}). "
+            "resume_from needs a brainnet_cb checkpoint")):
+        _sweep(Probe(), resume_from=path)
