@@ -1,4 +1,4 @@
-"""Figures of simulation outputs (needs the ``plots`` extra: ``pip install "brainnet-cb[plots]"``).
+"""Figures of simulation outputs (matplotlib, a dependency of ``pip install brainnet-cb``).
 
 Each function takes the xarray output of :func:`brainnet_cb.simulate` (or of
 the analysis functions) and returns a :class:`matplotlib.figure.Figure`. No
@@ -37,7 +37,8 @@ __all__ = ["timeseries", "bold", "eeg", "fc_matrix", "fc_scatter", "sweep_heatma
 
 
 #: The error of a figure asked for without matplotlib installed.
-_NO_MATPLOTLIB = "brainnet_cb.plots needs matplotlib; install it with pip install \"brainnet-cb[plots]\"."
+_NO_MATPLOTLIB = ("brainnet_cb.plots needs matplotlib, a dependency of brainnet-cb that is missing here; "
+                  "install it with pip install matplotlib.")
 
 
 def check_matplotlib() -> None:

@@ -150,3 +150,64 @@ def test_jax_is_capped_below_the_release_that_does_not_compile_a_run():
     reqs = {r.name: r for r in map(Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])}
     for name in ("jax", "jaxlib"):
         assert "0.11.2" in reqs[name].specifier and "0.12.0.1" not in reqs[name].specifier, reqs[name]
+
+
+def _imported_packages():
+    """Top-level third-party packages imported anywhere in brainnet_cb (module level or in a function)."""
+    import ast
+    import sys
+
+    found = {}
+    for path in sorted((ROOT / "brainnet_cb").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "brainnet_cb":
+                    found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
+
+
+def _declared(project):
+    """Normalised distribution names: (dependencies, {extra: names})."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def names(lines):
+        return {canonicalize_name(Requirement(line).name) for line in lines}
+
+    return names(project["dependencies"]), {k: names(v) for k, v in project["optional-dependencies"].items()}
+
+
+def test_every_package_brainnet_cb_imports_is_declared():
+    """A package imported by brainnet_cb but declared nowhere works only where something else brought it
+    (cloudpickle came with distributed, matplotlib with braintools) and breaks without a word when that
+    package stops bringing it."""
+    from packaging.utils import canonicalize_name
+
+    deps, extras = _declared(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"])
+    anywhere = deps.union(*extras.values())
+    imported = _imported_packages()
+    assert {"jax", "numpy", "matplotlib", "zarr", "nilearn"} <= set(imported)  # the scan sees lazy imports
+    missing = {top: where for top, where in imported.items() if canonicalize_name(top) not in anywhere}
+    assert not missing, (f"brainnet_cb imports {missing} (package: first module importing it), declared neither in "
+                         "[project] dependencies nor in an extra of pyproject.toml; declare each where its feature is.")
+
+
+def test_what_the_default_commands_use_is_a_dependency_not_an_extra():
+    """`pip install . && brainnet-cb run` (README) writes the summary PNG; so does `brainnet-cb sweep`:
+    matplotlib must come with the plain install (it was only in the plots extra)."""
+    from brainnet_cb.cli.config_schema import RunConfig, SweepConfig
+
+    deps, extras = _declared(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"])
+    assert RunConfig().output.figure and SweepConfig().output.figure
+    assert "matplotlib" in deps, "the default run draws a figure: matplotlib belongs in [project] dependencies"
+    # and the packages the default run, sweep and fit import are dependencies, none only an extra
+    for top in ("jax", "brainstate", "braintools", "brainunit", "numpy", "scipy", "xarray", "pandas", "netcdf4",
+                "networkx", "nibabel", "tqdm", "threadpoolctl", "optax"):
+        assert top in deps, top

@@ -87,13 +87,7 @@ def _run(args) -> int:
             refuse_finished(args.resume)
     paths = output_paths(cfg.output.path, args, cfg.output.figure)
     out = paths[0]
-    check_free(paths, args.overwrite, args.config)
-    if cfg.output.figure:
-        # fail before the run if matplotlib is missing; the run path imports modules, not the face
-        # (``bn.<name>`` also loads brainstate, which a run in float32 does not need)
-        from ..plots import check_matplotlib  # noqa: PLC0415
-
-        check_matplotlib()
+    check_free(paths, args.overwrite, args.config)  # and matplotlib for the figure, before the run
     spec = configuration.build_simulation(cfg, base)
     conn = spec.connectome
     print(f"brainnet-cb: {cfg.model.name} on {conn.name} ({conn.n_regions} regions), "

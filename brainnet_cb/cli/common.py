@@ -145,7 +145,15 @@ def output_paths(path: str, args, figure: bool) -> list:
 def check_free(paths, overwrite, config=None, no_figure="--no-figure"):
     """Refuse, before the run, an output that exists (without ``overwrite``), whose folder is missing, that is the
     configuration file ``config`` being read, or that :func:`check_destination` refuses; ``paths[1]``, if given, is
-    the summary figure, which ``no_figure`` (the command's switch) leaves out."""
+    the summary figure, which ``no_figure`` (the command's switch) leaves out and which needs matplotlib (looked
+    for, not imported: a sweep without it ran to its end and then failed at the figure)."""
+    if len(paths) > 1:
+        from ..plots import check_matplotlib  # noqa: PLC0415 - plots loads numpy and xarray
+
+        try:
+            check_matplotlib()
+        except BrainnetError as err:
+            raise BrainnetError(f"{err} Or write no figure: {no_figure}.") from None
     for i, p in enumerate(paths):
         _refuse_config_file(p, config)
         if p.exists() and not overwrite and i == 1:
