@@ -53,6 +53,7 @@ from ..precision import enable_float64
 from ..simulation.batch import simulate_batch
 from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.spec import Simulation, check_flag, simulation
+from ..simulation.step_stability import check_batch_stability, one_call
 from .batch_size import choose_batch_size
 from .fit_results import check_options
 from .sweep_checkpoint import SweepCheckpoint, sweep_fingerprint
@@ -134,10 +135,22 @@ def run_batch(task):
     """
     if task["dtype"] == "float64":
         enable_float64()  # a fresh worker process starts in float32
-    spec = Simulation(**task["simulation"])
-    ds = simulate_batch(spec, batch=task["batch"], on_divergence="keep", progress=False)
+    with one_call(quiet=True):  # sweep() checked the step for every member, once
+        spec = Simulation(**task["simulation"])
+        ds = simulate_batch(spec, batch=task["batch"], on_divergence="keep", progress=False)
     out, extra = summarize(ds, task["settings"])
     return task["index"], out, extra, dict(ds.attrs)
+
+
+def _check_steps(spec, run, values):
+    """One :class:`~brainnet_cb.StepSizeWarning` for the grid's members past the step's stability limit (the
+    batches check nothing: :func:`run_batch`)."""
+    axes = [(d, k, v) for d, (k, (_, v)) in enumerate(values.items()) if k in spec.model.parameters]
+    if any(v.ndim != 1 for _, _, v in axes):
+        return  # one value per region: no single node to check
+    shape = tuple(v.shape[0] for _, v in values.values())
+    index = np.indices(shape).reshape(len(shape), -1)  # every member's position on each axis
+    check_batch_stability(spec.model, spec.method, run.dt, {k: v[index[d]] for d, k, v in axes}, what="sweep")
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -410,13 +423,15 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         model, connectome, grid = model, None, connectome  # sweep(spec, grid)
     check_options(options, (sweep,), SweepError)  # a misspelt keyword of the sweep, named as such
     # Everything but the grid through the ordinary validation, before anything is compiled.
-    spec = simulation(model, connectome, purpose="fc", **options)
+    with one_call(quiet=True):  # the step is checked for the grid's members below, not the values they replace
+        spec = simulation(model, connectome, purpose="fc", **options)
     run = spec.prepare()
     n = run.connectome.n_regions
     dtype_name = str(np.dtype(run.dyn.table.weights.dtype))
     book = ParameterBook.of(spec)
     values = grid_values(grid, book, n, run.dyn.table.weights.dtype, run.connectome.labels)
     names = list(values)
+    _check_steps(spec, run, values)
 
     # Analysis settings.
     sig_mon = run.signal_monitor(signal, SweepError)

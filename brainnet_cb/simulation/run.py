@@ -269,7 +269,7 @@ class Run:
                 raise DivergenceError(
                     f"{head} The regions are not coupled (the connectome has no edges), so the step is the cause: "
                     f"use a smaller dt (now {self.dt:g} ms; an explicit scheme is stable only while dt times the "
-                    "node's fastest rate stays small), a more stable method ('rk4' allows about 5x Euler's dt), "
+                    "node's fastest rate stays small), a method with a larger stability region ('rk4'), "
                     "or weaker noise."
                 )
             raise DivergenceError(

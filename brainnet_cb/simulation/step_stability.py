@@ -225,12 +225,13 @@ def check_step_stability(model, method: str, dt: float) -> None:
                       stacklevel=caller_stacklevel())
 
 
-def check_batch_stability(model, method: str, dt: float, values: dict) -> None:
+def check_batch_stability(model, method: str, dt: float, values: dict, what: str = "batch") -> None:
     """:func:`check_step_stability` for every member of a batch: one warning for all of them.
 
     ``values``: ``{name: (B,) or (B, n) array}`` of the batch; the names that
     are not parameters of ``model`` (``G``, ``speed``, ...) do not move the
     uncoupled node's fixed points. Per-region values are not checked.
+    ``what`` names the members' whole in the message (``"batch"``, ``"sweep"``).
     """
     if not _checkable(model, method, dt):
         return
@@ -240,23 +241,22 @@ def check_batch_stability(model, method: str, dt: float, values: dict) -> None:
         return
     names = list(batched)
     rows = np.stack([batched[k] for k in names], axis=-1) if names else np.zeros((1, 0))
-    sets = {}  # distinct parameter sets -> the members that have them
-    for i, row in enumerate(rows):
-        sets.setdefault(tuple(float(c) for c in row), []).append(i)
+    distinct, counts = np.unique(rows, axis=0, return_counts=True)  # each parameter set, and its members
     bad = []
-    for row, members in sets.items():
+    for row, count in zip(distinct, counts):
+        row = tuple(float(c) for c in row)
         params = tuple((k, dict(zip(names, row)).get(k, v)) for k, v in base)
         if not _first_time((type(model), params, method, dt)):
             continue
         found = _violation(type(model), params, method, dt)
         if found is not None:
-            bad.append((found[0], row, members, found))
+            bad.append((found[0], row, int(count), found))
     if not bad:
         return
     limit, row, _, found = min(bad, key=lambda b: b[0])
-    n_bad = sum(len(b[2]) for b in bad)
+    n_bad = sum(b[2] for b in bad)
     shown = ", ".join(f"{k} = {c:g}" for k, c in zip(names, row))
-    members = (f" for {n_bad} of the {len(rows)} members of this batch; the tightest limit at {shown}"
+    members = (f" for {n_bad} of the {len(rows)} members of this {what}; the tightest limit at {shown}"
                if names else "")
     warnings.warn(_message(type(model), model.states, method, dt, found, members), StepSizeWarning,
                   stacklevel=caller_stacklevel())
