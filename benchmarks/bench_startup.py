@@ -120,6 +120,8 @@ def main(argv=None):
             job = cli + ["run", "--quiet", "--overwrite"]
             if args.duration:
                 job += ["--duration", str(args.duration)]
+                if args.duration <= 40_000:  # the default BOLD discard (20 s) would drop every volume
+                    job += ["--set", f"monitors.bold.discard={args.duration / 2}"]
             for k in range(args.main_repeats):
                 cache = os.path.join(tmp, f"cache{k}")
                 run_env = dict(env, BRAINNET_CB_CACHE=cache)
