@@ -258,6 +258,9 @@ def marked_provenance(attrs, names, book, spec, noise, marker):
         for f in dataclasses.fields(coupling)
     )
     attrs["coupling"] = f"{type(coupling).__name__}({cfields})"
+    if "coupling_parameters" in attrs:  # the same as data, the marked values as the marker
+        record = json.loads(attrs["coupling_parameters"])
+        attrs["coupling_parameters"] = json.dumps({k: marker if k in names else v for k, v in record.items()})
     for name in ("speed", "seed"):
         if name in names:
             attrs[name] = marker
@@ -269,4 +272,9 @@ def marked_provenance(attrs, names, book, spec, noise, marker):
             f"{k}={marker}" if NOISE_PREFIX + k in names else f"{k}={np.asarray(v).tolist()}"
             for k, v in sigma.items()
         ) + ")"
+        record = json.loads(attrs.get("noise_parameters", "null"))
+        if record is not None:
+            record["sigma"] = {k: marker if NOISE_PREFIX + k in names else v
+                               for k, v in {**{k: None for k in sigma}, **record["sigma"]}.items()}
+            attrs["noise_parameters"] = json.dumps(record)
     return attrs

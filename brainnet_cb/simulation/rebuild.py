@@ -197,6 +197,11 @@ def simulation_from_result(cls, result, connectome=None, *, model=None, coupling
     if a.get("title") != _TITLE:
         raise SimulationError(f"Simulation.from_result rebuilds the run of a bn.simulate result (title {_TITLE!r}); "
                               f"this Dataset's title is {a.get('title')!r}.")
+    if "batch" in a:
+        raise SimulationError(
+            f"this result is a batch of runs (bn.simulate_batch, batched {a['batch']}): Simulation.from_result "
+            "rebuilds a single run. Rebuild the batch's spec by hand with the batched values of each member "
+            "(they are the result's batch coordinates), and run it with bn.simulate_batch.")
     missing = [k for k in _REQUIRED if k not in a]
     if missing:
         raise SimulationError(

@@ -298,3 +298,16 @@ def test_a_streamed_zarr_store_is_rebuilt_from_its_path(tmp_path):
     first = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, duration=10.0, noise=bn.Additive(v=0.2), key=6,
                         out=tmp_path / "run.zarr", chunk_steps=30).load()
     _same(_rerun(tmp_path / "run.zarr", conn), first)
+
+
+def test_a_batch_marks_its_batched_values_and_is_refused():
+    conn = _trio()
+    ds = bn.simulate_batch(bn.CoombesByrne(eta=-4.6), conn, duration=2.0, noise=bn.Additive(v=0.1),
+                           batch={"G": [0.1, 0.2], "noise_r": [0.1, 0.2]})
+    assert json.loads(ds.attrs["coupling_parameters"]) == {"kind": "Linear", "G": "batch"}  # not the first member's
+    assert json.loads(ds.attrs["noise_parameters"]) == {"kind": "Additive", "sigma": {"v": 0.1, "r": "batch"}}
+    with pytest.raises(SimulationError, match=re.escape(
+            'this result is a batch of runs (bn.simulate_batch, batched ["G", "noise_r"]): Simulation.from_result '
+            "rebuilds a single run. Rebuild the batch's spec by hand with the batched values of each member (they "
+            "are the result's batch coordinates), and run it with bn.simulate_batch.")):
+        bn.Simulation.from_result(ds, conn)
