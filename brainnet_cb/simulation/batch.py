@@ -123,7 +123,9 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     unsupported = [k for k in exe if k not in BATCH_EXECUTION]
     if unsupported:
         raise SimulationError(f"simulate_batch does not take {unsupported} (it neither streams nor "
-                              f"checkpoints); its execution options are {list(BATCH_EXECUTION)}.")
+                              f"checkpoints); its execution options are {list(BATCH_EXECUTION)}. To stream or "
+                              "checkpoint, run the members one by one with bn.simulate(..., out=..., checkpoint=...); "
+                              "to keep only summaries of many runs, use bn.sweep(..., checkpoint=...).")
     Execution(**exe)  # chunk_steps, progress: checked as for a single run
     if on_divergence not in ("raise", "keep"):
         raise SimulationError(f"on_divergence must be 'raise' or 'keep'; got {on_divergence!r}.")

@@ -134,7 +134,10 @@ def test_options_and_execution_options_are_checked(spec):
     assert bn.prepare(spec, None, 30.0).n_steps == 300 and bn.prepare(spec, dt=0.05).n_steps == 400
     with pytest.raises(bn.SimulationError, match=r"^simulate_batch does not take \['out'\] \(it neither streams nor "
                                                  r"checkpoints\); its execution options are \['chunk_steps', "
-                                                 r"'progress'\]\.$"):
+                                                 r"'progress'\]\. To stream or checkpoint, run the members one by "
+                                                 r"one with bn\.simulate\(\.\.\., out=\.\.\., checkpoint=\.\.\.\); "
+                                                 r"to keep only summaries of many runs, use "
+                                                 r"bn\.sweep\(\.\.\., checkpoint=\.\.\.\)\.$"):
         bn.simulate_batch(spec, batch={"G": [0.1, 0.2]}, out="x.zarr")
     with pytest.raises(bn.SweepError, match=r"^unknown parameter 'J' in grid; choose from the parameters of "
                                             r"CoombesByrne \['Delta', 'eta', 'k', 'v_syn'\], of Linear \['G'\], "
