@@ -88,6 +88,11 @@ def _rebuilt(kind: str, record: dict, passed_as: str, what: str):
     try:
         values = {k: _value(k, v) for k, v in fields.items()}
     except _Missing as e:
+        if e.field == "gain":  # an EEG's or MEG's lead field
+            raise SimulationError(
+                f"this run's {what} needs {_missing_text(e)}, which the result does not hold: pass the lead field, "
+                f"Simulation.from_result(ds, lead_field=gain) ({{{_output_name(record)!r}: gain}} where several "
+                "monitors need one), or every monitor of the run, monitors=[...].") from None
         raise SimulationError(
             f"this run's {what} needs {_missing_text(e)}, which the result does not hold: pass "
             f"{passed_as}=... as the run had it (Simulation.from_result(ds, {passed_as}=...)).") from None
@@ -95,6 +100,45 @@ def _rebuilt(kind: str, record: dict, passed_as: str, what: str):
         sigma = values.pop("sigma")
         return cls(**values, **sigma)
     return cls(**values)
+
+
+def _output_name(record) -> str:
+    """The name a monitor's outputs go by: its ``name``, else its class's default (``"eeg"``, ``"meg"``)."""
+    cls = _classes("monitor").get(record["kind"])
+    return record.get("name") or getattr(cls, "default_name", record["kind"].lower())
+
+
+def _lead_fields(records, lead_field):
+    """The monitor ``records`` with the gain of each EEG/MEG replaced by the ``lead_field`` given for it, checked."""
+    from .provenance import array_sha256  # noqa: PLC0415
+
+    needing = [r for r in records if isinstance(r.get("gain"), dict) and "sha256" in r["gain"]]
+    names = [_output_name(r) for r in needing]
+    if not needing:
+        raise SimulationError("lead_field is given, but no monitor of this run has a gain matrix (an EEG or MEG); "
+                              f"its monitors are {[r['kind'] for r in records]}. Leave lead_field out.")
+    if not isinstance(lead_field, dict):
+        if len(needing) > 1:
+            raise SimulationError(f"this run has {len(needing)} monitors with a gain matrix ({', '.join(names)}): "
+                                  f"pass lead_field as {{name: gain}}, e.g. {{{names[0]!r}: ...}}.")
+        lead_field = {names[0]: lead_field}
+    unknown = sorted(set(lead_field) - set(names))
+    if unknown:
+        raise SimulationError(f"lead_field names {unknown}, which are not this run's monitors with a gain matrix "
+                              f"({', '.join(names)}).")
+    out = []
+    for r in records:
+        name = _output_name(r) if r in needing else None
+        if name in lead_field:
+            rec = r["gain"]
+            gain = np.asarray(lead_field[name], dtype=rec["dtype"])
+            if list(gain.shape) != rec["shape"] or array_sha256(gain) != rec["sha256"]:
+                raise SimulationError(
+                    f"lead_field for monitor {name!r} is not the run's: shape {gain.shape}, sha256 "
+                    f"{array_sha256(gain)}; the run's gain had shape {tuple(rec['shape'])}, sha256 {rec['sha256']}.")
+            r = {**r, "gain": gain}
+        out.append(r)
+    return out
 
 
 def _connectome(attrs, connectome):
@@ -189,7 +233,7 @@ def _attrs(result) -> dict:
 
 
 def simulation_from_result(cls, result, connectome=None, *, model=None, coupling=None, noise=None, monitors=None,
-                           stimulus=None, history=None):
+                           stimulus=None, history=None, lead_field=None):
     """The body of :meth:`Simulation.from_result <brainnet_cb.Simulation.from_result>` (``cls``: Simulation)."""
     import jax  # noqa: PLC0415
 
@@ -230,8 +274,13 @@ def simulation_from_result(cls, result, connectome=None, *, model=None, coupling
         record = json.loads(a["noise_parameters"])
         noise = None if record is None else _rebuilt("noise", record, "noise", "noise")
     if monitors is None:
-        monitors = [_rebuilt("monitor", m, "monitors", f"monitor {i} ({m['kind']})")
-                    for i, m in enumerate(json.loads(a["monitor_parameters"]))]
+        records = json.loads(a["monitor_parameters"])
+        if lead_field is not None:
+            records = _lead_fields(records, lead_field)
+        monitors = [_rebuilt("monitor", m, "monitors", f"monitor {i} ({m['kind']})") for i, m in enumerate(records)]
+    elif lead_field is not None:
+        raise SimulationError("give monitors= or lead_field=, not both: lead_field is the gain of the run's "
+                              "recorded EEG/MEG monitor; monitors= replaces every monitor.")
     if stimulus is None:
         stimulus = [_rebuilt("stimulus", s, "stimulus", f"stimulus {i} ({s['kind']} on port {s.get('port')!r})")
                     for i, s in enumerate(json.loads(a["stimulus_parameters"]))]

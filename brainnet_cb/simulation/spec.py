@@ -257,7 +257,7 @@ class Simulation:
 
     @classmethod
     def from_result(cls, result, connectome=None, *, model=None, coupling=None, noise=None, monitors=None,
-                    stimulus=None, history=None) -> Simulation:
+                    stimulus=None, history=None, lead_field=None) -> Simulation:
         """The spec of the run that made ``result``: ``bn.simulate(spec)`` is that run again, bit for bit.
 
         Rebuilt from the result's attributes (docs/concepts.md, Reproducibility)
@@ -281,12 +281,18 @@ class Simulation:
         model, coupling, noise, monitors, stimulus : optional
             What the run had, where the result cannot rebuild it: a plug-in
             node model or coupling (not registered here), an ``EEG``/``MEG``
-            monitor (its gain matrix is recorded as a digest only; pass every
-            monitor of the run), a ``TimeSeries`` stimulus (its values are
-            recorded as a digest; pass every stimulus). Checked like the rest.
+            monitor (its gain matrix is recorded as a digest only: pass every
+            monitor of the run, or ``lead_field``), a ``TimeSeries`` stimulus
+            (its values are recorded as a digest; pass every stimulus).
+            Checked like the rest.
         history : array, optional
             The ``history`` the run was given (recorded as a digest), required
             for such a run.
+        lead_field : array or dict, optional
+            The gain matrix ``(sensors, regions)`` of the run's ``EEG`` or
+            ``MEG`` monitor (``{name: gain}`` by output name, e.g. ``"eeg"``,
+            where several have one), checked against its recorded SHA-256;
+            the monitor's other fields are rebuilt from the result.
 
         Raises
         ------
@@ -315,7 +321,7 @@ class Simulation:
         from .rebuild import simulation_from_result  # noqa: PLC0415
 
         return simulation_from_result(cls, result, connectome, model=model, coupling=coupling, noise=noise,
-                                      monitors=monitors, stimulus=stimulus, history=history)
+                                      monitors=monitors, stimulus=stimulus, history=history, lead_field=lead_field)
 
     def as_kwargs(self) -> dict:
         """Every field as a dict (``bn.Simulation(**spec.as_kwargs())`` rebuilds the spec)."""

@@ -16,6 +16,7 @@ import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.errors import SimulationError
+from brainnet_cb.simulation.provenance import array_sha256
 from brainnet_cb.stimulus import PulseTrain, Sinusoid, TimeSeries
 
 #: Attributes a rerun may change: when the file was written.
@@ -160,8 +161,9 @@ def test_a_timeseries_stimulus_and_an_eeg_monitor_must_be_passed():
     gain = json.loads(first.attrs["monitor_parameters"])[1]["gain"]
     with pytest.raises(SimulationError, match=re.escape(
             f"this run's monitor 1 (EEG) needs its gain (an array of shape (2, 3), float64, sha256 "
-            f"{gain['sha256']}), which the result does not hold: pass monitors=... as the run had it "
-            "(Simulation.from_result(ds, monitors=...)).")):
+            f"{gain['sha256']}), which the result does not hold: pass the lead field, Simulation.from_result(ds, "
+            "lead_field=gain) ({'eeg': gain} where several monitors need one), or every monitor of the run, "
+            "monitors=[...].")):
         bn.Simulation.from_result(first, conn)
     with pytest.raises(SimulationError, match=re.escape(
             f"this run's stimulus 1 (TimeSeries on port 'v') needs its values (an array of shape (50, 3), float64, "
@@ -170,10 +172,36 @@ def test_a_timeseries_stimulus_and_an_eeg_monitor_must_be_passed():
         bn.Simulation.from_result(first, conn, monitors=monitors)
     stimulus = [Sinusoid(amplitude=0.05, frequency=40.0), TimeSeries(values=series)]
     _same(_rerun(first, conn, stimulus=stimulus, monitors=monitors), first)
+    _same(_rerun(first, conn, stimulus=stimulus, lead_field=eeg.gain), first)  # the lead field alone
+    assert bn.Simulation.from_result(first, conn, stimulus=stimulus, lead_field={"eeg": eeg.gain}).monitors[1] == eeg
+    with pytest.raises(SimulationError, match=re.escape(
+            f"lead_field for monitor 'eeg' is not the run's: shape (2, 3), sha256 {array_sha256(np.ones((2, 3)))}; "
+            f"the run's gain had shape (2, 3), sha256 {gain['sha256']}.")):
+        bn.Simulation.from_result(first, conn, stimulus=stimulus, lead_field=np.ones((2, 3)))
+    with pytest.raises(SimulationError, match=re.escape(
+            "lead_field names ['meg'], which are not this run's monitors with a gain matrix (eeg).")):
+        bn.Simulation.from_result(first, conn, stimulus=stimulus, lead_field={"meg": eeg.gain})
+    with pytest.raises(SimulationError, match=re.escape(
+            "give monitors= or lead_field=, not both: lead_field is the gain of the run's recorded EEG/MEG monitor; "
+            "monitors= replaces every monitor.")):
+        bn.Simulation.from_result(first, conn, stimulus=stimulus, lead_field=eeg.gain, monitors=monitors)
     with pytest.raises(SimulationError, match=r"^the rebuilt simulation is not the recorded run: its "
                                               r"monitor_parameters differs"):
         bn.Simulation.from_result(first, conn, stimulus=stimulus,
                                   monitors=[bn.TemporalAverage(1.0), bn.EEG(gain=np.ones((2, 3)), period=1.0)])
+    plain = bn.simulate(bn.CoombesByrne(), conn, duration=1.0)
+    with pytest.raises(SimulationError, match=re.escape(
+            "lead_field is given, but no monitor of this run has a gain matrix (an EEG or MEG); its monitors are "
+            "['TemporalAverage']. Leave lead_field out.")):
+        bn.Simulation.from_result(plain, conn, lead_field=eeg.gain)
+    two = [bn.EEG(gain=eeg.gain, period=1.0, name="eeg1"), bn.EEG(gain=eeg.gain * 2, period=1.0, name="eeg2")]
+    recorded = xr.Dataset(attrs=bn.Simulation(bn.CoombesByrne(), conn, 2.0, monitors=two).prepare().attrs)
+    with pytest.raises(SimulationError, match=re.escape(
+            "this run has 2 monitors with a gain matrix (eeg1, eeg2): pass lead_field as {name: gain}, e.g. "
+            "{'eeg1': ...}.")):
+        bn.Simulation.from_result(recorded, conn, lead_field=eeg.gain)
+    spec = bn.Simulation.from_result(recorded, conn, lead_field={"eeg1": eeg.gain, "eeg2": eeg.gain * 2})
+    assert spec.monitors == tuple(two)
 
 
 def _edited(ds, **attrs):
