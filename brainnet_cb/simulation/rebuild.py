@@ -145,10 +145,14 @@ def _connectome(attrs, connectome):
     from ..connectome import Connectome  # noqa: PLC0415
 
     digest, name = str(attrs["connectome_sha256"]), str(attrs["connectome"])
+    if isinstance(connectome, (str, os.PathLike)):  # a connectome file: read, then checked as one passed
+        from ..data.io import read_connectome  # noqa: PLC0415 - the readers load nibabel, networkx, scipy.io
+
+        connectome = read_connectome(connectome)
     if connectome is not None:
         if not isinstance(connectome, Connectome):
-            raise SimulationError(f"connectome must be a bn.Connectome (the run's, sha256 {digest}); got "
-                                  f"{type(connectome).__name__}.")
+            raise SimulationError(f"connectome must be a bn.Connectome or the path of its file (the run's, sha256 "
+                                  f"{digest}); got {type(connectome).__name__}.")
         if connectome.sha256() != digest:
             raise SimulationError(
                 f"connectome {connectome.name!r} is not the run's: its sha256 is {connectome.sha256()}, the run's "

@@ -273,8 +273,9 @@ class Simulation:
             What :func:`~brainnet_cb.simulate` (or ``brainnet-cb run``)
             returned, or its NetCDF file or Zarr store (the path, or the
             Dataset read back).
-        connectome : Connectome, optional
-            The run's connectome, checked against its recorded
+        connectome : Connectome or path, optional
+            The run's connectome (or its file, read with
+            :func:`~brainnet_cb.io.read_connectome`), checked against its recorded
             ``connectome_sha256``. Default: the bundled atlas the result names
             (:func:`~brainnet_cb.load_atlas`, cleaned or raw, whichever has that
             digest); any other connectome must be passed.

@@ -242,6 +242,23 @@ def test_refusals_name_what_is_wrong_and_what_to_pass():
             "normalisation). Pass the connectome the run was made from.")):
         bn.Simulation.from_result(first, other)
     with pytest.raises(SimulationError, match=re.escape(
+            f"connectome must be a bn.Connectome or the path of its file (the run's, sha256 {conn.sha256()}); got "
+            "ndarray.")):
+        bn.Simulation.from_result(first, conn.weights)
+
+
+def test_a_connectome_file_is_read_and_checked(tmp_path):
+    conn = _trio()
+    first = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, duration=2.0, noise=bn.Additive(v=0.1))
+    np.savez(tmp_path / "trio.npz", weights=conn.weights, lengths=conn.lengths, labels=np.array(conn.labels))
+    _same(_rerun(first, tmp_path / "trio.npz"), first)
+    np.savez(tmp_path / "other.npz", weights=conn.weights * 2, lengths=conn.lengths, labels=np.array(conn.labels))
+    other = bn.io.read_connectome(tmp_path / "other.npz")
+    with pytest.raises(SimulationError, match=re.escape(
+            f"connectome {other.name!r} is not the run's: its sha256 is {other.sha256()}, the run's connectome "
+            f"'trio' had {conn.sha256()}")):
+        bn.Simulation.from_result(first, str(tmp_path / "other.npz"))
+    with pytest.raises(SimulationError, match=re.escape(
             "this run's node model 'MyNode' is not registered in this process: pass it, Simulation.from_result(ds, "
             f"model=...), with the parameters recorded in model_parameters ({first.attrs['model_parameters']}).")):
         bn.Simulation.from_result(_edited(first, model="MyNode"), conn)
