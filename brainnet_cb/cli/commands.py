@@ -163,7 +163,9 @@ def _info(args) -> int:
     for d in jax.devices():
         print(f"JAX device    {d}")
     print("node models   " + ", ".join(f"{k} ({v})" for k, v in bn.list_models().items()))
-    print("atlases       " + ", ".join(bn.list_atlases()))
+    others = [name for name in _OTHER_ATLASES if name not in bn.list_atlases()]
+    print("atlases       " + ", ".join(bn.list_atlases()) + f"; also {', '.join(others)} as connectome.atlas "
+          "(brainnet-cb atlases describes each)")
     return 0
 
 

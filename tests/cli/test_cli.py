@@ -180,6 +180,8 @@ def test_info_and_atlases_list_versions_devices_models(capsys):
     assert f"brainnet_cb   {bn.__version__}" in text and "JAX device    " in text
     for name in bn.list_models():
         assert name in text
+    assert ("atlases       " + ", ".join(bn.list_atlases()) + "; also hcp80, hcp as connectome.atlas (brainnet-cb "
+            "atlases describes each)\n") in text  # every name connectome.atlas takes, as `atlases` lists them
     assert cli.main(["atlases"]) == 0
     listed = capsys.readouterr().out
     assert all(name in listed for name in bn.list_atlases())
