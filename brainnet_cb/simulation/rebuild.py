@@ -14,6 +14,7 @@ is the recorded run or is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
@@ -75,8 +76,38 @@ def _missing_text(e: _Missing) -> str:
     return f"its {e.field} ({v['repr']}, which the file keeps as text only)"
 
 
+@contextlib.contextmanager
+def _recorded(a, name: str, passed_as: str | None = None):
+    """Refuse, naming the attribute, a record that does not parse or rebuild (edited or damaged since the run).
+
+    JSON is parsed and built-in classes are called, nothing is evaluated; a value they refuse (a ValueError,
+    brainnet_cb's errors among them, a TypeError or a KeyError of a missing field) is this refusal, a
+    :class:`SimulationError` raised on purpose goes through.
+    """
+    try:
+        yield
+    except SimulationError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+        text = _short(str(a.get(name)))
+        instead = (f"pass {passed_as}=... as the run had it, or " if passed_as else "")
+        raise SimulationError(
+            f"this result's attribute {name} does not rebuild ({type(err).__name__}: {err}; recorded: {text}): "
+            "it was edited or damaged since the run was written, or written by another brainnet_cb "
+            f"({a.get('brainnet_cb_version', 'version not recorded')!s}). Either {instead}run the simulation "
+            "again.") from None
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _rebuilt(kind: str, record: dict, passed_as: str, what: str):
     """The built-in object of ``record`` (``{"kind": name, field: value}``), or an error saying what to pass."""
+    if not isinstance(record, dict):
+        raise TypeError(f"the {what} is recorded as a {type(record).__name__}, not a JSON object")
+    if not isinstance(record.get("kind"), str):
+        raise ValueError(f"the {what} is recorded without its kind (its class's name)")
     fields = dict(record)
     name = fields.pop("kind")
     cls = _classes(kind).get(name)
@@ -270,34 +301,66 @@ def simulation_from_result(cls, result, connectome=None, *, model=None, coupling
                 f"this run's node model {a['model']!r} is not registered in this process: pass it, "
                 f"Simulation.from_result(ds, model=...), with the parameters recorded in model_parameters "
                 f"({a['model_parameters']}).") from None
-        model = model_class(**{k: np.asarray(v) if isinstance(v, list) else v
-                               for k, v in json.loads(a["model_parameters"]).items()})
+        with _recorded(a, "model_parameters", "model"):
+            record = json.loads(a["model_parameters"])
+            if not isinstance(record, dict):
+                raise TypeError(f"the model's parameters are recorded as a {type(record).__name__}, not a JSON object")
+            model = model_class(**{k: np.asarray(v) if isinstance(v, list) else v for k, v in record.items()})
     if coupling is None:
-        coupling = _rebuilt("coupling", json.loads(a["coupling_parameters"]), "coupling", "coupling")
+        with _recorded(a, "coupling_parameters", "coupling"):
+            coupling = _rebuilt("coupling", json.loads(a["coupling_parameters"]), "coupling", "coupling")
     if noise is None:
-        record = json.loads(a["noise_parameters"])
-        noise = None if record is None else _rebuilt("noise", record, "noise", "noise")
+        with _recorded(a, "noise_parameters", "noise"):
+            record = json.loads(a["noise_parameters"])
+            noise = None if record is None else _rebuilt("noise", record, "noise", "noise")
     if monitors is None:
-        records = json.loads(a["monitor_parameters"])
-        if lead_field is not None:
-            records = _lead_fields(records, lead_field)
-        monitors = [_rebuilt("monitor", m, "monitors", f"monitor {i} ({m['kind']})") for i, m in enumerate(records)]
+        with _recorded(a, "monitor_parameters", "monitors"):
+            records = json.loads(a["monitor_parameters"])
+            if not isinstance(records, list) or not all(isinstance(m, dict) for m in records):
+                raise TypeError("monitor_parameters is not a list of objects")
+            if lead_field is not None:
+                records = _lead_fields(records, lead_field)
+            monitors = [_rebuilt("monitor", m, "monitors", f"monitor {i} ({m.get('kind')})")
+                        for i, m in enumerate(records)]
     elif lead_field is not None:
         raise SimulationError("give monitors= or lead_field=, not both: lead_field is the gain of the run's "
                               "recorded EEG/MEG monitor; monitors= replaces every monitor.")
     if stimulus is None:
-        stimulus = [_rebuilt("stimulus", s, "stimulus", f"stimulus {i} ({s['kind']} on port {s.get('port')!r})")
-                    for i, s in enumerate(json.loads(a["stimulus_parameters"]))]
+        with _recorded(a, "stimulus_parameters", "stimulus"):
+            records = json.loads(a["stimulus_parameters"])
+            if not isinstance(records, list) or not all(isinstance(s, dict) for s in records):
+                raise TypeError("stimulus_parameters is not a list of objects")
+            stimulus = [_rebuilt("stimulus", s, "stimulus", f"stimulus {i} ({s.get('kind', 'kind not recorded')} "
+                                 f"on port {s.get('port')!r})") for i, s in enumerate(records)]
     held = str(a["delay_history"])
     if history is None and held != "constant":
         raise SimulationError(
             f"this run started from a given delay history ({held}), which the result does not hold: pass it, "
             "Simulation.from_result(ds, history=...), the array given to the run.")
-    seed = json.loads(a["seed"])
-    key = seed if isinstance(seed, int) else jax.random.wrap_key_data(np.asarray(seed, dtype=np.uint32),
-                                                                       impl=str(a["key_impl"]))
-    initial = json.loads(a["initial_state"])
-    spec = cls(model, conn, float(a["duration"]), dt=float(a["dt"]), coupling=coupling, speed=float(a["speed"]),
+    with _recorded(a, "seed"):
+        seed = json.loads(a["seed"])
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            key = seed
+        elif isinstance(seed, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in seed):
+            key = jax.random.wrap_key_data(np.asarray(seed, dtype=np.uint32), impl=str(a["key_impl"]))
+        else:
+            raise TypeError(f"the seed is a {type(seed).__name__}, not an int or the key's data (a list of ints)")
+    with _recorded(a, "initial_state"):
+        initial = json.loads(a["initial_state"])
+        if not isinstance(initial, dict) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                or isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                for v in initial.values()):
+            raise TypeError("initial_state is not an object of a number or a list of numbers per state")
+        unknown = sorted(set(initial) - set(model.states))
+        if unknown:
+            raise ValueError(f"it names states {unknown} that {type(model).__name__} does not have "
+                             f"({', '.join(model.states)})")
+    numbers = {}
+    for name in ("duration", "dt", "speed"):
+        with _recorded(a, name):
+            numbers[name] = float(a[name])
+    spec = cls(model, conn, numbers["duration"], dt=numbers["dt"], coupling=coupling, speed=numbers["speed"],
                noise=noise, monitors=monitors, key=key, method=str(a["method"]),
                initial_state={k: np.asarray(v) for k, v in initial.items()} or None, history=history,
                normalize=str(a["weights_normalization"]), dtype=str(a["dtype"]), edges=str(a["edges"]),

@@ -77,7 +77,7 @@ class Execution:
     out : str or path-like, optional
         Stream the outputs to this Zarr store chunk by chunk while the run
         goes (:mod:`brainnet_cb.simulation.streaming`; needs ``pip install
-        brainnet-cb[stream]``); the store is readable after every chunk and
+        'brainnet-cb[stream]'``); the store is readable after every chunk and
         the returned Dataset reads from it lazily.
     overwrite : bool, default False
         Replace an existing ``out`` store or an earlier run's ``checkpoint``;
@@ -302,7 +302,9 @@ class Simulation:
             a rerun needs (written by an older brainnet_cb: they are named),
             names a class that is not built in, holds a digest of something
             that must be passed, or the connectome or anything passed is not
-            the run's (both digests, or the differing attributes, named).
+            the run's (both digests, or the differing attributes, named); an
+            attribute that does not parse or rebuild (edited or damaged since
+            the run) is named.
 
         Warns
         -----
