@@ -46,7 +46,7 @@ def _nilearn_plotting():
         from nilearn import plotting  # noqa: PLC0415 (optional dependency)
     except ImportError as e:
         raise MissingNilearnError(
-            "glass_brain needs nilearn and matplotlib; install them with pip install 'brainnet_cb[nilearn]' (or "
+            "glass_brain needs nilearn and matplotlib; install them with pip install 'brainnet-cb[nilearn]' (or "
             f"pip install nilearn matplotlib). Importing nilearn.plotting failed: {e}"
         ) from None
     return plotting
@@ -93,7 +93,7 @@ def glass_brain(data: Connectome | xr.DataArray | np.ndarray, connectome: Connec
     MissingNilearnError
         nilearn or matplotlib is not installed (an :class:`ImportError`, and a
         :class:`~brainnet_cb.BrainnetError`): the message names the extra,
-        ``pip install 'brainnet_cb[nilearn]'``.
+        ``pip install 'brainnet-cb[nilearn]'``.
     BrainnetError
         No region centres, a matrix of another shape or of other regions, or
         no edge to draw.

