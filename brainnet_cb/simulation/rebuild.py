@@ -172,6 +172,36 @@ def _lead_fields(records, lead_field):
     return out
 
 
+def _configured_gains(attrs, conn, records) -> dict:
+    """``{name: gain}`` of the run's EEG/MEG monitors that a ``brainnet-cb run`` output's stored configuration
+    builds again with the recorded SHA-256 (none where it does not, or the result has no configuration)."""
+    from .provenance import array_sha256, described  # noqa: PLC0415
+
+    needing = {_output_name(r): r["gain"] for r in records if isinstance(r.get("gain"), dict) and "sha256" in r["gain"]}
+    if not needing or "config" not in attrs:
+        return {}
+    from ..cli import config  # noqa: PLC0415
+    from ..cli.config_build import build_monitors  # noqa: PLC0415
+    from ..errors import BrainnetError  # noqa: PLC0415
+
+    try:
+        cfg = config.loads(str(attrs["config"]))
+        uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
+        built = build_monitors(cfg.monitors, conn, cfg.connectome.atlas if uses_atlas else None)
+    except (BrainnetError, OSError):  # the configuration does not build here: the gain is asked for
+        return {}
+    gains = {}
+    for m in built:
+        gain = getattr(m, "gain", None)
+        name = _output_name(described(m))
+        if gain is not None and name in needing:
+            rec = needing[name]
+            gain = np.asarray(gain, dtype=rec["dtype"])
+            if list(gain.shape) == rec["shape"] and array_sha256(gain) == rec["sha256"]:
+                gains[name] = gain
+    return gains
+
+
 def _connectome(attrs, connectome):
     from ..connectome import Connectome  # noqa: PLC0415
 
@@ -320,6 +350,10 @@ def simulation_from_result(cls, result, connectome=None, *, model=None, coupling
                 raise TypeError("monitor_parameters is not a list of objects")
             if lead_field is not None:
                 records = _lead_fields(records, lead_field)
+            elif "config" in a:  # a brainnet-cb run output: its EEG's gain as its configuration builds it
+                gains = _configured_gains(a, conn, records)
+                if gains:
+                    records = _lead_fields(records, gains)
             monitors = [_rebuilt("monitor", m, "monitors", f"monitor {i} ({m.get('kind')})")
                         for i, m in enumerate(records)]
     elif lead_field is not None:

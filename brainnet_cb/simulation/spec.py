@@ -293,7 +293,9 @@ class Simulation:
             The gain matrix ``(sensors, regions)`` of the run's ``EEG`` or
             ``MEG`` monitor (``{name: gain}`` by output name, e.g. ``"eeg"``,
             where several have one), checked against its recorded SHA-256;
-            the monitor's other fields are rebuilt from the result.
+            the monitor's other fields are rebuilt from the result. Not
+            needed for a ``brainnet-cb run`` output whose stored
+            configuration builds the gain again with that SHA-256.
 
         Raises
         ------
