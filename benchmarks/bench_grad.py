@@ -11,7 +11,11 @@ gather, whose backward step costs a pass over the whole ``(L, n)`` cotangent, ag
 fused push + read whose backward scatters into the incoming cotangent in place (measured 2026-12-06 on a loaded
 2-core CPU, load 7-13: at L = 463, 6.3-14.1 s against 1.6 s, the same gradient; at L = 116, 1.8-1.9 s against
 1.0-1.2 s; the forward 0.15-0.26 s in all four). A custom_vjp has no
-forward mode: ``jax.jacfwd`` and ``jax.hessian`` of ``fc_loss``'s objective, which work today, would fail.
+forward mode: ``jax.jacfwd`` and ``jax.hessian`` of ``fc_loss``'s objective would fail. The engine's
+differentiable path now pushes and reads through ``brainnet_cb.delays.push_read``, a ``linear_call`` with the
+same in-place transpose that keeps forward mode (measured 2026-12-06, load 4-7, tvb76 10 s, value and
+gradient: 23.2, 14.9, 19.5 s before against 9.1, 6.1, 6.1 s after, alternating in one process). XLA still
+copies the ``(L, n)`` cotangent twice per backward step (a while-loop carry read and written in one step).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ __all__ = [
     "init_history",
     "read_delayed",
     "push",
+    "push_read",
 ]
 
 #: Accepted values of ``edges=``.
@@ -186,3 +187,59 @@ def read_delayed(hist, step, table):
 def push(hist, step, value):
     """Write ``value`` (the sent variable at step ``step``) into the ring buffer."""
     return hist.at[step % hist.shape[0]].set(value)
+
+
+def _indices(step, offsets, L, n):
+    """Flat-buffer indices of the edges at ``step`` (as :func:`read_delayed`)."""
+    idx = (step % L) * n + offsets
+    return jnp.where(idx < 0, idx + L * n, idx)
+
+
+def _push_gather(res, lin):
+    """``(hist, value) -> (hist with value pushed, the edges' delayed values)``: linear in ``lin``."""
+    step, offsets = res
+    hist, value = lin
+    hist = push(hist, step, value)
+    L, n = hist.shape
+    return hist, hist.reshape(-1)[_indices(step, offsets, L, n)]
+
+
+def _push_gather_transpose(res, cts):
+    """The transpose of :func:`_push_gather`: the edges' cotangents scattered into the buffer's, in place."""
+    step, offsets = res
+    ct_hist, ct_edges = cts
+    L, n = ct_hist.shape
+    flat = ct_hist.reshape(-1).at[_indices(step, offsets, L, n).reshape(-1)].add(ct_edges.reshape(-1))
+    ct_hist = flat.reshape(L, n)
+    row = step % L
+    return ct_hist.at[row].set(0), ct_hist[row]
+
+
+def push_read(hist, step, value, table):
+    """:func:`push` then :func:`read_delayed`: ``(hist, coupling sum)``, the same values, a cheaper gradient.
+
+    The push and the gather are one ``jax.custom_derivatives.linear_call``
+    whose transpose adds the edges' cotangents into the incoming cotangent of
+    the buffer in place, touching only the rows read. JAX's own transpose of
+    the gather scatters them into a fresh zero buffer and adds that, three
+    passes over the ``(max_lag + 1, n)`` buffer per step (on tvb76 at
+    ``max_lag`` 462, 10 s of ``fc_loss``: a value and gradient in 6.1-9.1 s
+    against 14.9-23.2 s, ``benchmarks/bench_grad.py``). The gradient equals
+    JAX's to the order of the sums (an edge cotangent is added onto the
+    buffer's, not first into zeros). Forward
+    mode (``jax.jvp``, ``jax.jacfwd``, ``jax.hessian``) and ``jax.vmap``
+    work as before (:mod:`brainnet_cb._linear_call`); the forward values are
+    those of :func:`push` and :func:`read_delayed`, bit for bit.
+    """
+    from . import _linear_call  # noqa: PLC0415  (registers the rules linear_call lacks)
+
+    if not _linear_call.AVAILABLE:  # pragma: no cover - other JAX versions
+        hist = push(hist, step, value)
+        return hist, read_delayed(hist, step, table)
+    hist, edges = jax.custom_derivatives.linear_call(
+        _push_gather, _push_gather_transpose, (step, table.offsets), (hist, value))
+    n = hist.shape[1]
+    if isinstance(table, EdgeTable):
+        return hist, jax.ops.segment_sum(table.weights * edges, table.targets, num_segments=n,
+                                         indices_are_sorted=True)
+    return hist, jnp.sum(table.weights * edges, axis=1)

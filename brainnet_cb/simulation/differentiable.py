@@ -9,7 +9,9 @@ initial carry, and scans the engine's period step
 (:func:`brainnet_cb.simulation.engine.advance_period`) over the top-level monitor periods. The
 scan body is wrapped in :func:`jax.checkpoint`, so reverse-mode memory is one
 carry per top-level period (e.g. per TR) plus one period's residuals, not one
-per integration step.
+per integration step. The push and the read of the delays are one
+:func:`brainnet_cb.delays.push_read`, whose transpose touches only the rows
+read (JAX's own makes three passes over the ring buffer per step).
 
 It reuses the engine's step unchanged: the values equal those of
 :func:`brainnet_cb.simulate` with the same parameters and key.
@@ -49,7 +51,7 @@ def build(run, names, signal, checkpoint=True):
     monitor period (checked by the caller). Samples the monitor would discard
     (e.g. ``Bold(discard=...)``) are dropped, as in the Dataset.
     """
-    plan = run.plan
+    plan = run.plan._replace(fused_delays=True)  # the delays' transpose in place (delays.push_read)
     top = len(plan.levels) - 1
     p_top = plan.levels[top][0]
     n_top = run.n_steps // p_top

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ..delays import push, read_delayed
+from ..delays import push, push_read, read_delayed
 from ..integrators import INTEGRATORS
 from ..monitors.base import COUPLING
 from ..noise import NOISE_BLOCK, block_increments
@@ -50,6 +50,9 @@ class Plan(NamedTuple):
     noise_rows: tuple
     levels: tuple
     noise_scheme: object = None  # the noise class's step hook (brainnet_cb.noise), None: additive
+    # True: push and read the delays as one delays.push_read (the same values; its transpose scatters in
+    # place, so reverse mode costs a few forward runs, not ~20): the differentiable path sets it.
+    fused_delays: bool = False
 
 
 class Dynamic(NamedTuple):
@@ -147,8 +150,12 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None, settled: tuple = 
     x = INTEGRATORS[plan.method](f, carry.x, dyn.dt, dW)
     step = carry.step + 1
     sent = model.sent(x)  # default: x[send_row]
-    hist = push(carry.hist, step, sent)
-    c = _coupling_input(hist, step, sent, dyn)
+    if plan.fused_delays:
+        hist, S = push_read(carry.hist, step, sent, dyn.table)
+        c = dyn.coupling.post(S, sent, dyn.table.strength)
+    else:
+        hist = push(carry.hist, step, sent)
+        c = _coupling_input(hist, step, sent, dyn)
     obs = _observables(model, x, c)
     quiet = {i for i, _ in settled}
     mon = tuple(m.accumulate(s, obs, model) if i in quiet else m.update(s, obs, model)

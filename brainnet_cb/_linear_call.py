@@ -1,0 +1,63 @@
+"""``jax.custom_derivatives.linear_call`` made usable under ``vmap`` and nested forward mode.
+
+:func:`brainnet_cb.delays.push_read` is a ``linear_call``: a linear function
+with a hand-written transpose, so that reverse mode scatters the delayed
+read's cotangent into the ring buffer's cotangent in place (JAX's own
+transpose of a gather builds a zero buffer and adds it, a pass over the whole
+buffer every step). JAX 0.10 gives the primitive a forward-mode rule and a
+transpose rule but no batching rule (``jax.jacfwd``, ``jax.hessian`` and
+``jax.vmap`` batch it), and its forward-mode rule passes symbolic zero
+tangents on to ``bind`` (``jax.hessian`` through a ``scan`` hits it). This
+module registers both, once, at import; :data:`AVAILABLE` is False where the
+JAX internals they need are missing, and the caller then keeps JAX's own
+transpose.
+"""
+
+from __future__ import annotations
+
+import jax
+
+try:
+    from jax._src import core
+    from jax._src.ad_util import Zero, instantiate
+    from jax._src.custom_derivatives import linear_call_p
+    from jax._src.interpreters import ad, batching
+except ImportError:  # pragma: no cover - other JAX versions
+    AVAILABLE = False
+else:
+    AVAILABLE = True
+
+
+def _batch(axis_data, args, dims, **params):
+    """vmap: a ``linear_call`` of the vmapped function and the vmapped transpose (outputs batched on axis 0)."""
+    callee, transpose_thunk = params["callee"], params["transpose_thunk"]
+    if all(d is None for d in dims):
+        return linear_call_p.bind(*args, **params), [None] * len(callee.out_avals)
+    size = axis_data.size
+    n_consts = params["num_callee_consts"]
+    k = n_consts + params["num_res"]
+    res, res_axes = list(args[:k]), list(dims[:k])
+    lin = [batching.bdim_at_front(x, d, size) for x, d in zip(args[k:], dims[k:])]
+
+    def fun(r, x):
+        return jax.vmap(lambda r, x: core.jaxpr_as_fun(callee)(*r, *x), in_axes=(res_axes, 0), axis_size=size)(r, x)
+
+    def fun_t(r, ct):
+        t_jaxpr, t_consts = transpose_thunk()
+        return jax.vmap(lambda r, ct: core.jaxpr_as_fun(t_jaxpr)(*t_consts, *r[n_consts:], *ct),
+                        in_axes=(res_axes, 0), axis_size=size)(r, ct)
+
+    out = jax.custom_derivatives.linear_call(fun, fun_t, res, lin)
+    return out, [0] * len(out)
+
+
+def _jvp(primals, tangents, **params):
+    """JAX's rule, with the linear inputs' symbolic zero tangents made arrays before ``bind``."""
+    k = params["num_callee_consts"] + params["num_res"]
+    lin = [instantiate(t) if type(t) is Zero else t for t in tangents[k:]]
+    return linear_call_p.bind(*primals, **params), linear_call_p.bind(*primals[:k], *lin, **params)
+
+
+if AVAILABLE:
+    batching.fancy_primitive_batchers[linear_call_p] = _batch
+    ad.primitive_jvps[linear_call_p] = _jvp
