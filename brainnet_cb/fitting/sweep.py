@@ -75,6 +75,10 @@ __all__ = ["sweep", "DEFAULT_MEMORY", "SUMMARIES"]
 
 #: Default memory budget of one batch (bytes).
 DEFAULT_MEMORY = 2 * 2**30
+#: Seconds each dask worker has, in the check before any batch is submitted, to load the sweep's task (its first
+#: import of brainnet_cb and JAX takes about a second); one that takes longer (an import or a summary's unpickling
+#: that hangs) is named and the sweep refused, as is a cluster that has not answered this much later.
+WORKER_CHECK_TIMEOUT_S = 120.0
 
 _UNITS = {"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
           "tib": 2**40}
@@ -206,19 +210,29 @@ def _check_workers(client, task):
                          "Every part of the simulation (model, connectome, coupling, noise, monitors, stimulus) "
                          "must be picklable.") from err
 
-    def probe(blob):  # nested: sent by value, so a worker without brainnet_cb can still run it
+    def probe(blob, timeout):  # nested: sent by value, so a worker without brainnet_cb can still run it
         import importlib  # noqa: PLC0415
         import pickle  # noqa: PLC0415
+        import threading  # noqa: PLC0415
 
-        try:
-            pickle.loads(blob)
-            return True, importlib.import_module("brainnet_cb").__version__
-        except Exception as err:  # noqa: BLE001 - reported to the host, not logged by the worker
-            return False, f"{type(err).__name__}: {err}"
+        answer = []
+
+        def load():
+            try:
+                pickle.loads(blob)
+                answer.append((True, importlib.import_module("brainnet_cb").__version__))
+            except BaseException as err:  # noqa: BLE001 - reported to the host, not logged by the worker
+                answer.append((False, f"{type(err).__name__}: {err}"))
+
+        loading = threading.Thread(target=load, daemon=True)  # a load that hangs is left behind, not waited for
+        loading.start()
+        loading.join(timeout)
+        return answer[0] if answer else (False, f"did not load it within {timeout:g} s (an import or a summary's "
+                                                "unpickling that hangs?)")
 
     from .._version import __version__  # noqa: PLC0415
 
-    answers = client.run(probe, blob)
+    answers = _run_with_timeout(client, probe, blob, WORKER_CHECK_TIMEOUT_S)
     bad = {w: msg for w, (ok, msg) in answers.items() if not ok}
     if bad:
         listed = "; ".join(f"{w}: {m}" for w, m in sorted(bad.items()))
@@ -232,6 +246,31 @@ def _check_workers(client, task):
         listed = "; ".join(f"{w}: {v}" for w, v in sorted(other.items()))
         raise SweepError(f"dask workers run another brainnet_cb than this process ({__version__}): {listed}. "
                          f"Install brainnet_cb {__version__} on the workers.")
+
+
+def _run_with_timeout(client, probe, blob, timeout):
+    """``client.run(probe, blob, timeout)``, refused when the cluster has not answered 30 s after ``timeout``
+    (a worker whose event loop is blocked answers nothing: the check would wait for ever)."""
+    import threading  # noqa: PLC0415
+
+    box = {}
+
+    def call():
+        try:
+            box["answers"] = client.run(probe, blob, timeout)
+        except BaseException as err:  # noqa: BLE001 - raised on the caller's thread
+            box["error"] = err
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(timeout + 30.0)
+    if "error" in box:
+        raise box["error"]
+    if "answers" not in box:
+        raise SweepError(f"the dask workers did not answer the sweep's check within {timeout + 30.0:g} s (a worker "
+                         "busy in its event loop, or a scheduler that lost them): nothing was submitted. Restart "
+                         "the workers (client.restart()) or run here, client=None.")
+    return box["answers"]
 
 
 def _submit(client, tasks, finished, results):
