@@ -8,8 +8,9 @@ buffer every step). JAX 0.10 gives the primitive a forward-mode rule and a
 transpose rule but no batching rule (``jax.jacfwd``, ``jax.hessian`` and
 ``jax.vmap`` batch it), and its forward-mode rule passes symbolic zero
 tangents on to ``bind`` (``jax.hessian`` through a ``scan`` hits it). This
-module registers both, once, at import; :data:`AVAILABLE` is False where the
-JAX internals they need are missing, and the caller then keeps JAX's own
+module registers both, once, at import, for the JAX releases it was checked
+against (:data:`CHECKED_JAX`); :data:`AVAILABLE` is False elsewhere, or where
+the JAX internals they need are missing, and the caller then keeps JAX's own
 transpose.
 """
 
@@ -17,15 +18,21 @@ from __future__ import annotations
 
 import jax
 
+#: The JAX releases whose internals these rules were written and checked against (their signatures are private
+#: and change between releases); elsewhere the caller keeps JAX's own transpose, slower but the same values.
+CHECKED_JAX = ((0, 10), (0, 12))
+
 try:
     from jax._src import core
     from jax._src.ad_util import Zero, instantiate
     from jax._src.custom_derivatives import linear_call_p
     from jax._src.interpreters import ad, batching
-except ImportError:  # pragma: no cover - other JAX versions
+
+    AVAILABLE = (CHECKED_JAX[0] <= tuple(int(x) for x in jax.__version__.split(".")[:2]) < CHECKED_JAX[1]
+                 and isinstance(getattr(batching, "fancy_primitive_batchers", None), dict)
+                 and isinstance(getattr(ad, "primitive_jvps", None), dict))
+except (ImportError, AttributeError, ValueError):  # pragma: no cover - other JAX versions
     AVAILABLE = False
-else:
-    AVAILABLE = True
 
 
 def _batch(axis_data, args, dims, **params):
