@@ -25,6 +25,7 @@ CHECKED_JAX = ((0, 10), (0, 12))
 try:
     from jax._src import core
     from jax._src.ad_util import Zero, instantiate
+    from jax._src.custom_derivatives import _linear_call_jvp_rule as _jax_jvp
     from jax._src.custom_derivatives import linear_call_p
     from jax._src.interpreters import ad, batching
 
@@ -59,10 +60,15 @@ def _batch(axis_data, args, dims, **params):
 
 
 def _jvp(primals, tangents, **params):
-    """JAX's rule, with the linear inputs' symbolic zero tangents made arrays before ``bind``."""
+    """JAX's own rule, called with the linear inputs' symbolic zero tangents made arrays.
+
+    The rule applies to every ``linear_call`` in the process, so it is JAX's rule itself (its check that the
+    residuals carry no tangent included: a residual that depends on a differentiated input stays refused, not
+    silently treated as a constant), given arrays where it would pass a symbolic zero on to ``bind``.
+    """
     k = params["num_callee_consts"] + params["num_res"]
     lin = [instantiate(t) if type(t) is Zero else t for t in tangents[k:]]
-    return linear_call_p.bind(*primals, **params), linear_call_p.bind(*primals[:k], *lin, **params)
+    return _jax_jvp(primals, [*tangents[:k], *lin], **params)
 
 
 if AVAILABLE:
