@@ -85,16 +85,11 @@ def _check_result(result) -> None:
 
 def _warn_if_other_software(attrs) -> None:
     """A RuntimeWarning where the result names another brainnet_cb, JAX or device than this process's."""
-    import jax  # noqa: PLC0415
+    from ..simulation.provenance import software_differences  # noqa: PLC0415
 
-    from .._version import __version__  # noqa: PLC0415
-    from ..simulation.provenance import device_name  # noqa: PLC0415
-
-    here = {"brainnet_cb_version": __version__, "jax_version": jax.__version__, "device": device_name()}
-    other = {k: str(attrs[k]) for k in here if k in attrs and str(attrs[k]) != here[k]}
-    if other:
-        made = ", ".join(f"{k} {v!r}" for k, v in other.items())
-        now = ", ".join(f"{k} {here[k]!r}" for k in other)
+    differences = software_differences(attrs)
+    if differences:
+        made, now = differences
         warnings.warn(f"this fit result was made with {made}; this process has {now}: the spec reruns the fit's "
                       "first realisation, but bit for bit only with the same brainnet_cb, JAX and device.",
                       RuntimeWarning, stacklevel=3)

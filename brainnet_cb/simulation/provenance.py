@@ -53,7 +53,7 @@ import json
 import jax
 import numpy as np
 
-__all__ = ["array_sha256", "run_inputs", "device_name", "described", "plain"]
+__all__ = ["array_sha256", "run_inputs", "device_name", "described", "plain", "software_differences"]
 
 
 def array_sha256(*arrays) -> str:
@@ -68,6 +68,21 @@ def device_name() -> str:
     """The platform and kind of JAX's default device, e.g. ``"cpu cpu"``."""
     dev = jax.devices()[0]
     return f"{dev.platform} {dev.device_kind}"
+
+
+def software_differences(attrs) -> tuple[str, str] | None:
+    """``(recorded, here)`` texts where ``attrs`` name another brainnet_cb, JAX or device than this process's.
+
+    E.g. ``("jax_version '0.9.0'", "jax_version '0.10.2'")``; None when every recorded one is this process's
+    (or none is recorded). A rerun is bit for bit only with the same software and device.
+    """
+    from .._version import __version__  # noqa: PLC0415
+
+    here = {"brainnet_cb_version": __version__, "jax_version": jax.__version__, "device": device_name()}
+    other = {k: str(attrs[k]) for k in here if k in attrs and str(attrs[k]) != here[k]}
+    if not other:
+        return None
+    return ", ".join(f"{k} {v!r}" for k, v in other.items()), ", ".join(f"{k} {here[k]!r}" for k in other)
 
 
 def _compact(value, n):

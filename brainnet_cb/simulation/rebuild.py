@@ -264,16 +264,11 @@ def _configured(attrs, digest):
 
 
 def _warn_if_other_software(attrs) -> None:
-    import jax  # noqa: PLC0415
+    from .provenance import software_differences  # noqa: PLC0415
 
-    from .._version import __version__  # noqa: PLC0415
-    from .provenance import device_name  # noqa: PLC0415
-
-    here = {"brainnet_cb_version": __version__, "jax_version": jax.__version__, "device": device_name()}
-    other = {k: str(attrs[k]) for k in here if k in attrs and str(attrs[k]) != here[k]}
-    if other:
-        made = ", ".join(f"{k} {v!r}" for k, v in other.items())
-        now = ", ".join(f"{k} {here[k]!r}" for k in other)
+    differences = software_differences(attrs)
+    if differences:
+        made, now = differences
         warnings.warn(f"this result was made with {made}; this process has {now}: the spec is the same run, but "
                       "reruns it bit for bit only with the same brainnet_cb, JAX and device.",
                       RuntimeWarning, stacklevel=4)
