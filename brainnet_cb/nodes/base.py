@@ -227,6 +227,15 @@ class NodeModel:
             )
         return self.states.index(name)
 
+    def _refuse_per_region(self, method: str, hint: str = "Call it once per value.") -> None:
+        """Refuse (:class:`ModelError`) per-region parameter arrays in a host analysis of one node (``method``)."""
+        arrays = sorted(n for n, v in self.parameters.items() if np.ndim(v))
+        if arrays:
+            raise ModelError(
+                f"{type(self).__name__}.{method}() analyses one node and needs scalar parameters; got per-region "
+                f"arrays for {arrays}. {hint.format(first=arrays[0])}"
+            )
+
     def _checked_scalars(self, method: str, **inputs: float) -> dict[str, float]:
         """The scalar parameters and the constant ``inputs`` as floats, checked as a run checks them.
 

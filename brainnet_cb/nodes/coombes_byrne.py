@@ -138,15 +138,9 @@ class CoombesByrne(NodeModel):
 
     def fixed_points(self, v_ext: float = 0.0, r_ext: float = 0.0) -> list[tuple[float, float]]:
         """All fixed points ``[(r*, v*), ...]`` with ``r* > 0``, by increasing ``r*``."""
-        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
-        if any(a.ndim for a in p.values()):
-            arrays = sorted(n for n, a in p.items() if a.ndim)
-            raise ModelError(
-                f"CoombesByrne.fixed_points() analyses one node and needs scalar parameters; got per-region arrays "
-                f"for {arrays}. Call it once per value, e.g. "
-                f"[bn.CoombesByrne({arrays[0]}=x).fixed_points() for x in values], or use "
-                "brainnet_cb.dynamics.node_diagram for a parameter scan with stability."
-            )
+        self._refuse_per_region("fixed_points", "Call it once per value, e.g. [bn.CoombesByrne({first}=x)"
+                                ".fixed_points() for x in values], or use brainnet_cb.dynamics.node_diagram for a "
+                                "parameter scan with stability.")
         c = self._checked_scalars("fixed_points", v_ext=v_ext, r_ext=r_ext)
         Delta, eta, k, v_syn = (c[n] for n in ("Delta", "eta", "k", "v_syn"))
         D = Delta + math.pi * r_ext
@@ -176,13 +170,7 @@ class CoombesByrne(NodeModel):
         >>> [round(eta, 4) for eta, r, v in bn.CoombesByrne(v_syn=4.0).folds()]
         [-3.301, -2.6427]
         """
-        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
-        if any(a.ndim for a in p.values()):
-            arrays = sorted(n for n, a in p.items() if a.ndim)
-            raise ModelError(
-                f"CoombesByrne.folds() analyses one node and needs scalar parameters; got per-region arrays for "
-                f"{arrays}. Call it once per value."
-            )
+        self._refuse_per_region("folds")
         c = self._checked_scalars("folds", v_ext=v_ext, r_ext=r_ext)
         Delta, k, v_syn = c["Delta"], c["k"], c["v_syn"]
         D = Delta + math.pi * r_ext

@@ -162,13 +162,7 @@ class MontbrioPazoRoxin(NodeModel):
         >>> [round(eta, 4) for eta, r, v in bn.MontbrioPazoRoxin(Delta=0.7, J=14.5).folds()]
         [-5.3488, -2.4518]
         """
-        p = {k: np.asarray(v, dtype=float) for k, v in self.parameters.items()}
-        if any(a.ndim for a in p.values()):
-            arrays = sorted(n for n, a in p.items() if a.ndim)
-            raise ModelError(
-                f"MontbrioPazoRoxin.folds() analyses one node and needs scalar parameters; got per-region arrays "
-                f"for {arrays}. Call it once per value."
-            )
+        self._refuse_per_region("folds")
         c = self._checked_scalars("folds", v_ext=v_ext)
         tau, Delta, J = c["tau"], c["Delta"], c["J"]
         found = fold_points(4.0, 4.0 * J / math.pi, 4.0, Delta**2)
