@@ -159,7 +159,7 @@ def _imported_packages():
 
     found = {}
     for path in sorted((ROOT / "brainnet_cb").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_bytes())):  # bytes: the source encoding, not the locale's
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
