@@ -229,7 +229,11 @@ def push_read(hist, step, value, table):
     buffer's, not first into zeros). Forward
     mode (``jax.jvp``, ``jax.jacfwd``, ``jax.hessian``) and ``jax.vmap``
     work as before (:mod:`brainnet_cb._linear_call`); the forward values are
-    those of :func:`push` and :func:`read_delayed`, bit for bit.
+    those of :func:`push` and :func:`read_delayed`, bit for bit. Reverse mode
+    needs both ``hist`` and ``value`` to carry a tangent (as in the engine's
+    scan, where the buffer holds earlier states): differentiating through one
+    of them alone fails in JAX's transpose of ``linear_call``; use :func:`push`
+    and :func:`read_delayed` there.
     """
     from . import _linear_call  # noqa: PLC0415  (registers the rules linear_call lacks)
 
