@@ -223,8 +223,8 @@ def push_read(hist, step, value, table):
     the buffer in place, touching only the rows read. JAX's own transpose of
     the gather scatters them into a fresh zero buffer and adds that, three
     passes over the ``(max_lag + 1, n)`` buffer per step (on tvb76 at
-    ``max_lag`` 462, 10 s of ``fc_loss``: a value and gradient in 6.1-9.1 s
-    against 14.9-23.2 s, ``benchmarks/bench_grad.py``). The gradient equals
+    ``max_lag`` 462, 10 s of ``fc_loss``: a value and gradient in 6.1-11.7 s
+    against 14.9-23.2 s on a loaded 2-core CPU, ``benchmarks/bench_grad.py``). The gradient equals
     JAX's to the order of the sums (an edge cotangent is added onto the
     buffer's, not first into zeros). Forward
     mode (``jax.jvp``, ``jax.jacfwd``, ``jax.hessian``) and ``jax.vmap``
