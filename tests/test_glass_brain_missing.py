@@ -16,7 +16,7 @@ def test_without_nilearn_the_error_is_an_import_error_naming_the_extra(monkeypat
     conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]], centres=[[-30, 0, 40], [30, 0, 40]])
     # it was a BrainnetError (a ValueError): `except ImportError` around an optional plot missed it
     with pytest.raises(ImportError, match=r"^glass_brain needs nilearn and matplotlib; install them with pip install "
-                                          r"'brainnet_cb\[nilearn\]' \(or pip install nilearn matplotlib\)\. Importing "
+                                          r"'brainnet-cb\[nilearn\]' \(or pip install nilearn matplotlib\)\. Importing "
                                           r"nilearn\.plotting failed: ") as err:
         glass_brain(conn)
     assert isinstance(err.value, bn.BrainnetError)  # as before
