@@ -42,6 +42,14 @@ def refuse_tracers(fields, error, fix=TRACED_RUN_FIX):
                 raise error(f"{where} is a JAX tracer ({type(leaf).__name__} of shape {leaf.shape}): {fix}")
 
 
+def float_array(value) -> np.ndarray:
+    """``value`` as a float array; TypeError for text, bytes and booleans, which NumPy would read as numbers
+    ("1.5" as 1.5, True as 1), and TypeError / ValueError for what is not numeric (the caller names it)."""
+    if np.asarray(value).dtype.kind in "USb":
+        raise TypeError(value)
+    return np.asarray(value, dtype=float)
+
+
 def per_region(value, n, what, error, per="region", scalar="a scalar"):
     """``value`` as a float array that is a scalar or has shape ``(n,)``, all finite.
 
@@ -49,9 +57,7 @@ def per_region(value, n, what, error, per="region", scalar="a scalar"):
     received and what is expected: one value, or one value per ``per``.
     """
     try:
-        if np.asarray(value).dtype.kind in "USb":  # NumPy would read "3.25" as 3.25 and True as 1
-            raise TypeError(value)
-        arr = np.asarray(value, dtype=float)
+        arr = float_array(value)
     except (TypeError, ValueError):
         raise error(f"{what} must be a number or one number per {per}; got {value!r}.") from None
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n):

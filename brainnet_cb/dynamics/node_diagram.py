@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import float_array
 from ..errors import DynamicsError
 from .system import in_float64
 
@@ -45,9 +46,7 @@ def _values(parameter, values, model):
     if is_quantity(values):  # the model converts it, or refuses it naming the unit it wants (a ModelError)
         values = dataclasses.replace(model, **{parameter: values}).parameters[parameter]
     try:
-        if np.asarray(values).dtype.kind in "USb":
-            raise TypeError(values)
-        arr = np.asarray(values, dtype=float)
+        arr = float_array(values)
     except (TypeError, ValueError):
         raise DynamicsError(f"node_diagram: values must be numbers (the values of {parameter}); got "
                             f"{values!r}.") from None

@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import DTypeLike
 
-from .._checks import per_region
+from .._checks import float_array, per_region
 from .._pytree import static_names
 from .._types import ArrayLike, Inputs
 from ..errors import ModelError
@@ -256,9 +256,7 @@ class NodeModel:
                     raise ModelError(f"{cls}.{method}() needs {what} as a plain number (it is dimensionless); "
                                      f"got {value}.") from None
             try:
-                if np.asarray(value).dtype.kind in "USb":  # NumPy would read "1.5" as 1.5 and True as 1
-                    raise TypeError(value)
-                arr = np.asarray(value, dtype=float)
+                arr = float_array(value)
             except (TypeError, ValueError):
                 raise ModelError(f"{cls}.{method}() needs {what} as one number; got {value!r}.") from None
             if arr.ndim:  # one node, one value: a list of inputs is several analyses
