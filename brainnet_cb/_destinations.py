@@ -42,8 +42,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
-           "temporary_path", "stale_temporaries", "write_failure", "missing_folder", "label", "as_path",
-           "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
+           "temporary_path", "open_new_binary", "stale_temporaries", "write_failure", "missing_folder", "label",
+           "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -299,6 +299,16 @@ class WriteLock:
             self.release()
 
 
+def open_new_binary(path) -> int:
+    """A file descriptor of the new file ``path`` (``O_EXCL``: never an existing one), open for writing bytes.
+
+    Mode ``0o666`` less the umask, as any new file. ``O_BINARY`` on Windows: a descriptor from ``os.open`` is in
+    text mode there, and every byte 10 (``\\n``) written through it would become 13, 10, corrupting a NetCDF,
+    ``.npz`` or checkpoint file.
+    """
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+
+
 def temporary_path(path) -> pathlib.Path:
     """A fresh hidden name beside ``path`` (same folder, so a rename is atomic): ``.<name>.<12 hex digits>.tmp``."""
     path = pathlib.Path(path)
@@ -398,11 +408,27 @@ def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.
     Without ``overwrite`` the name is taken with ``os.link``, which fails when
     ``path`` exists: if another writer created it meanwhile, nothing of theirs
     is replaced, this result is kept as ``<stem>.pid<N><suffix>`` beside it and
-    ``error`` says so. With ``overwrite`` the rename replaces ``path`` in one step.
+    ``error`` says so. With ``overwrite`` the rename replaces ``path`` in one step;
+    where the system refuses it (Windows: ``path`` is open in a program, e.g. a
+    Dataset read from it and not closed) the result is kept the same way and
+    ``error`` says what to close. A file system without hard links (FAT and exFAT
+    drives, some network shares) takes the name with a check and a rename.
     """
     tmp, path = pathlib.Path(tmp), pathlib.Path(path)
     if overwrite:
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except PermissionError as exc:
+            kept = _kept_path(path)
+            try:
+                os.replace(tmp, kept)
+            except OSError:
+                kept = tmp
+            raise error(
+                f"cannot replace {label(path, name)}: the system refused it ({exc.strerror or exc}). On Windows a "
+                "file that a program holds open cannot be replaced: close it there (a Dataset read from it: "
+                "ds.close()) and write again, or choose another path. This result is kept in "
+                f"{str(kept)!r}.") from None
         return path
     try:
         os.link(tmp, path)
@@ -417,7 +443,10 @@ def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.
             f"replaced. This result is kept in {str(kept)!r}: rename it if it is the one you want."
         ) from None
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+        # EINVAL: Windows on a FAT or exFAT drive or a share without hard links (ERROR_INVALID_FUNCTION,
+        # ERROR_NOT_SUPPORTED)
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.EINVAL,
+                             errno.ENOSYS):
             raise
         # a file system without hard links: under the run's lock, check and rename
         if path.exists():
@@ -450,8 +479,7 @@ def write_new_file(path, write, *, overwrite=False, name=None, error=BrainnetErr
     with WriteLock(path, name, error):
         tmp = temporary_path(path)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "wb") as fh:
+            with os.fdopen(open_new_binary(tmp), "wb") as fh:
                 write(fh)
                 if fsync:
                     fh.flush()

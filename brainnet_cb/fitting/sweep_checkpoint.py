@@ -361,7 +361,7 @@ def _append(path, length: int, record: bytes, kept: str, sync: bool) -> int:
     """Write ``record`` at byte ``length`` of ``path`` (over a record cut short there), cut the file after it and
     ``fsync`` if ``sync``; the new length. A write the file system refuses is undone (cut back to ``length``)."""
     try:
-        fd = os.open(path, os.O_WRONLY)
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))  # Windows: no newline translation
         try:
             try:
                 os.lseek(fd, length, os.SEEK_SET)

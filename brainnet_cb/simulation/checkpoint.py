@@ -52,7 +52,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._destinations import WriteLock, as_path, check_destination, publish, temporary_path, write_failure
+from .._destinations import (
+    WriteLock,
+    as_path,
+    check_destination,
+    open_new_binary,
+    publish,
+    temporary_path,
+    write_failure,
+)
 from .._safe_read import DAMAGE_ERRORS, reading
 from .._version import __version__
 from ..errors import CheckpointError
@@ -497,8 +505,7 @@ def write_checkpoint_file(path: pathlib.Path, arrays, *, replace: bool, kept: st
     what still stands. ``arrays`` given as ``bytes`` are written as they are (a sweep checkpoint's records)."""
     tmp = temporary_path(path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a normal file's mode (umask)
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(open_new_binary(tmp), "wb") as fh:  # a normal file's mode (umask)
             if isinstance(arrays, bytes):
                 fh.write(arrays)
             else:
