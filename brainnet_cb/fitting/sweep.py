@@ -191,6 +191,9 @@ def _check_workers(client, task):
     of the user summaries and of plug-in models must be importable there) and reports its brainnet_cb
     version, which must be this process's. Left to ``client.map``, a worker without brainnet_cb fails to read
     the task and the sweep waits for ever.
+
+    Returns the JAX backend the workers run on (``"cpu"``, ``"gpu"``, ...) when they all report the same one,
+    else None.
     """
     import cloudpickle  # noqa: PLC0415 - a dependency of distributed (the dask extra)
 
@@ -220,7 +223,8 @@ def _check_workers(client, task):
         def load():
             try:
                 pickle.loads(blob)
-                answer.append((True, importlib.import_module("brainnet_cb").__version__))
+                answer.append((True, (importlib.import_module("brainnet_cb").__version__,
+                                      importlib.import_module("jax").default_backend())))
             except BaseException as err:  # noqa: BLE001 - reported to the host, not logged by the worker
                 answer.append((False, f"{type(err).__name__}: {err}"))
 
@@ -241,11 +245,13 @@ def _check_workers(client, task):
             f"brainnet_cb {__version__} (and the modules of the user summaries and plug-in models) in the "
             "workers' Python environment, or run them with this one."
         )
-    other = {w: v for w, (_, v) in answers.items() if v != __version__}
+    other = {w: v for w, (_, (v, _)) in answers.items() if v != __version__}
     if other:
         listed = "; ".join(f"{w}: {v}" for w, v in sorted(other.items()))
         raise SweepError(f"dask workers run another brainnet_cb than this process ({__version__}): {listed}. "
                          f"Install brainnet_cb {__version__} on the workers.")
+    backends = {backend for _, (_, backend) in answers.values()}
+    return backends.pop() if len(backends) == 1 else None
 
 
 def _run_with_timeout(client, probe, blob, timeout):
@@ -374,8 +380,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     memory : int or str, default 2 GiB
         Budget of one batch. ``B`` is at most the number of runs whose outputs
         and state fit in it (and at most ``K``; at least 1); within that, the
-        fastest per the measured cost of a batch on this backend
-        (:func:`~brainnet_cb.fitting.batch_size.choose_batch_size`: on a CPU,
+        fastest per the measured cost of a batch on the backend the runs use
+        (this process's; with a ``client``, its workers' when they all report
+        the same one: a CPU login node with GPU workers sizes the batches for
+        the GPU) (:func:`~brainnet_cb.fitting.batch_size.choose_batch_size`: on a CPU,
         single runs for ``K <= 2``, one batch of ``K`` for ``3 <= K <= 32``,
         batches of at most 32 beyond; on a GPU the largest batch).
     batch_size : int, optional
@@ -530,11 +538,13 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     per_run = _member_bytes(run, max_lag)
     client = _check_client(client)
     workers = None if client is None else _count_workers(client)
+
+    def chosen_size(backend):
+        size = choose_batch_size(total, max(1, parse_bytes(memory) // per_run), backend)
+        return size if workers is None else min(size, math.ceil(total / workers))
+
     if batch_size is None:
-        budget = parse_bytes(memory)
-        B = choose_batch_size(total, max(1, budget // per_run), jax.default_backend())
-        if workers is not None:
-            B = min(B, math.ceil(total / workers))
+        B = chosen_size(jax.default_backend())
     else:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise SweepError(f"batch_size must be a positive integer; got {batch_size!r}.")
@@ -544,22 +554,29 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     if checkpoint is not None or resume_from is not None:
         saver = SweepCheckpoint(checkpoint, resume_from, overwrite)
         B, restored = saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, batch_size is not None)
-    n_batches = math.ceil(total / B)
-    flat = np.arange(n_batches * B)
-    flat = np.minimum(flat, total - 1)  # pad the last batch with copies of the last run
-    index = np.stack(np.unravel_index(flat, shape), axis=-1) if names else flat[:, None]
     fields = dict(spec.as_kwargs(), dtype=dtype_name)  # rebuilt (validated) where the batch runs
-    tasks = []
-    for b in range(n_batches):
-        rows = index[b * B:(b + 1) * B]
-        batch = {k: values[k][1][rows[:, d]] for d, k in enumerate(names)}
-        tasks.append(dict(index=b, simulation=fields, batch=batch, settings=settings, dtype=dtype_name))
 
-    bar = progress_bar(progress, total, "sweep", unit="run")
+    def batches(B):
+        n_batches = math.ceil(total / B)
+        flat = np.minimum(np.arange(n_batches * B), total - 1)  # pad the last batch with copies of the last run
+        index = np.stack(np.unravel_index(flat, shape), axis=-1) if names else flat[:, None]
+        return n_batches, [dict(index=b, simulation=fields, batch={k: values[k][1][index[b * B:(b + 1) * B, d]]
+                                                                   for d, k in enumerate(names)},
+                                settings=settings, dtype=dtype_name) for b in range(n_batches)]
+
+    n_batches, tasks = batches(B)
     results = [restored.get(b) for b in range(n_batches)]
     tasks = [t for t in tasks if results[t["index"]] is None]  # a resumed sweep runs only the missing batches
     if client is not None and tasks:
-        _check_workers(client, tasks[0])
+        backend = _check_workers(client, tasks[0])
+        fresh = batch_size is None and not restored and (saver is None or saver.saved is None)
+        if fresh and backend is not None and backend != jax.default_backend() and chosen_size(backend) != B:
+            B = chosen_size(backend)  # batches sized for the workers' backend (a CPU login node, GPU workers)
+            if saver is not None:
+                saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, False)
+            n_batches, tasks = batches(B)
+            results = [None] * n_batches
+    bar = progress_bar(progress, total, "sweep", unit="run")
 
     def finished(i, out, extra, attrs):
         results[i] = (out, extra, attrs)
