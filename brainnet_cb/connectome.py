@@ -202,6 +202,18 @@ class Connectome:
         Region (surface) areas in mm^2.
     orientations : array_like, shape (n, 3), optional
         Average orientation of each region (unit vector, dimensionless).
+    source : dict, optional
+        Where the connectome was read from, set by the readers of
+        :mod:`brainnet_cb.io`: ``{"reader": "read_npz", "path": "/abs/sc.npz",
+        "arguments": {...}}`` (the reader, the file's absolute path and the
+        other arguments it was given, as JSON). Every run records it
+        (``attrs["connectome_source"]``), and
+        :meth:`Simulation.from_result <brainnet_cb.Simulation.from_result>`
+        reads the file again where it still has the recorded
+        ``connectome_sha256``. ``None`` (default) for a connectome built from
+        arrays, and for a copy whose weights, lengths or labels
+        :meth:`replace` changed (``normalized``, ``subset``, ...): the file does
+        not hold it.
 
     Raises
     ------
@@ -233,6 +245,7 @@ class Connectome:
     cortical: np.ndarray = None
     areas: np.ndarray = None
     orientations: np.ndarray = None
+    source: dict = None
 
     def __post_init__(self):
         weights, given_lengths, labels = in_one_order(self.weights, self.lengths, self.labels)
@@ -296,6 +309,7 @@ class Connectome:
         object.__setattr__(self, "name", str(self.name))
         for field in _REGION_FIELDS:
             object.__setattr__(self, field, _region_field(field, getattr(self, field), n))
+        object.__setattr__(self, "source", _checked_source(self.source))
 
     @property
     def n_regions(self) -> int:
@@ -330,7 +344,13 @@ class Connectome:
     __hash__ = None
 
     def replace(self, **changes) -> Connectome:
-        """Return a validated copy with some fields replaced (``dataclasses.replace``)."""
+        """Return a validated copy with some fields replaced (``dataclasses.replace``).
+
+        The copy keeps :attr:`source` only where ``weights``, ``lengths`` and ``labels`` are not among the
+        changes (or ``source=`` is): other matrices are not the file's.
+        """
+        if "source" not in changes and not {"weights", "lengths", "labels"}.isdisjoint(changes):
+            changes["source"] = None
         token = _COPY_OF_SHORT.set(0.0 < float(np.max(self.lengths)) < 1.0)  # flagged (or a quantity) at its making
         try:
             return dataclasses.replace(self, **changes)
@@ -580,6 +600,55 @@ class Connectome:
             f"n_edges={self.n_edges}, density={self.density:.3g}, "
             f"weights[target, source] {wr}, lengths {lr}, max_length={L.max():.4g} mm)"
         )
+
+
+#: The readers a :attr:`Connectome.source` may name (functions of :mod:`brainnet_cb.io`).
+SOURCE_READERS = ("read_tvb", "read_npz", "read_matrix", "read_mat", "read_graphml", "read_tractography")
+
+
+def _checked_source(source):
+    """``source`` as a plain dict ``{"reader", "path", "arguments"}`` (None stays None), or a ConnectomeError."""
+    if source is None:
+        return None
+    import json  # noqa: PLC0415 - only for a connectome read from a file
+
+    fix = ('source is set by the readers of bn.io: {"reader": one of ' f"{list(SOURCE_READERS)}, "
+           '"path": the file\'s absolute path, "arguments": {keyword: JSON value}}; leave it out for a connectome '
+           "built from arrays")
+    if not isinstance(source, dict) or set(source) != {"reader", "path", "arguments"}:
+        raise ConnectomeError(f"{fix}; got {source!r}.")
+    if source["reader"] not in SOURCE_READERS or not isinstance(source["path"], str) \
+            or not isinstance(source["arguments"], dict):
+        raise ConnectomeError(f"{fix}; got {source!r}.")
+    try:
+        return json.loads(json.dumps(source))  # a copy, of JSON values only
+    except (TypeError, ValueError):
+        raise ConnectomeError(f"{fix}; got {source!r}, which is not JSON.") from None
+
+
+def read_from(conn: Connectome, reader: str, path, **arguments) -> Connectome:
+    """``conn`` with its :attr:`~Connectome.source`: read by ``reader`` from ``path`` with ``arguments``.
+
+    Paths among the arguments (``os.PathLike``) are made absolute; arguments that are None are left out. Where
+    an argument is not a path, a string, a number, a bool or a list of strings (an array given in place of a
+    file), ``conn`` is returned without a source: the file alone does not make it again.
+    """
+    def plain(v):
+        if isinstance(v, os.PathLike):
+            return os.path.abspath(os.fspath(v))
+        if v is None or isinstance(v, (str, bool, int, float)):
+            return v
+        if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
+            return list(v)
+        raise TypeError(type(v).__name__)
+
+    try:
+        source = {"reader": reader, "path": os.path.abspath(os.fspath(path)),
+                  "arguments": {k: plain(v) for k, v in arguments.items() if v is not None}}
+    except TypeError:
+        return conn
+    object.__setattr__(conn, "source", _checked_source(source))
+    return conn
 
 
 def require_connectome(value, error, name: str = "connectome") -> Connectome:

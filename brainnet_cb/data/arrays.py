@@ -12,7 +12,7 @@ import pathlib
 import numpy as np
 
 from .._safe_read import DAMAGE_ERRORS, damage
-from ..connectome import Connectome
+from ..connectome import Connectome, read_from
 from ..errors import ConnectomeError
 from .files import atomic_write, existing_path, lengths_or_zero, read_label_lines, read_text
 from .tables import parse_table
@@ -117,6 +117,9 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
     missing_lengths : {"raise", "zero"}
         Without ``lengths``: refuse (delays need lengths) or use zeros (no delays).
     """
+    as_path = (lambda v: pathlib.Path(v) if isinstance(v, str) else v)  # noqa: E731 - a file by its path
+    files = {"weights": as_path(weights), "lengths": as_path(lengths), "centres": as_path(centres),
+             "labels": [str(x) for x in labels] if isinstance(labels, (list, tuple, np.ndarray)) else as_path(labels)}
     source = "weights array"
     labels_file = None if labels is None or isinstance(labels, (list, tuple, np.ndarray)) else labels
     labels = _labels_arg(labels)
@@ -148,8 +151,11 @@ def read_matrix(weights, lengths=None, *, labels=None, centres=None, name=None,
             f"{np.shape(weights)[0]} regions of {source}; give one label per line, one line per region in the "
             "weights' order (a header line is read as a label: remove it)."
         )
-    return Connectome(weights, lengths, labels, centres,
+    conn = Connectome(weights, lengths, labels, centres,
                       "unnamed" if name is None else name)
+    if not isinstance(files["weights"], pathlib.Path):  # arrays given: no file makes it again
+        return conn
+    return read_from(conn, "read_matrix", files.pop("weights"), **files, name=name, missing_lengths=missing_lengths)
 
 
 def _npz_error(p, e):
@@ -283,10 +289,12 @@ def read_npz(path, *, key=None, lengths_key=None, name=None, missing_lengths="ra
     if name is None:
         name = stored_name if stored_name is not None else p.stem
     try:
-        return Connectome(weights, lengths, None if labels is None else labels.tolist(),
+        conn = Connectome(weights, lengths, None if labels is None else labels.tolist(),
                           centres, name, **data)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None
+    return read_from(conn, "read_npz", p, key=key, lengths_key=lengths_key, name=name,
+                     missing_lengths=missing_lengths)
 
 
 def write_npz(conn: Connectome, path, *, overwrite=False) -> pathlib.Path:

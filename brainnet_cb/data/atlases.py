@@ -359,7 +359,7 @@ def _load(name: str, clean: bool) -> Connectome:
 
     info = _ATLASES[name]
     conn = read_tvb(data_dir() / info.file, name=info.name)
-    conn = conn.replace(hemispheres=_hemispheres(conn.labels))
+    conn = conn.replace(hemispheres=_hemispheres(conn.labels), source=None)  # reloaded by its name, not its file
     if clean:
         w = np.array(conn.weights)
         lengths = np.array(conn.lengths)

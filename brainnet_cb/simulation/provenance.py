@@ -23,6 +23,10 @@ NetCDF attribute (text or numbers, never a dict or None):
     :meth:`~brainnet_cb.Connectome.sha256` of the connectome as passed (before
     ``normalize``): the same hex for the same weights, lengths and labels,
     whatever file they were read from.
+``connectome_source``
+    Only for a connectome read from a file (:attr:`~brainnet_cb.Connectome.source`): JSON
+    ``{"reader": "read_npz", "path": <absolute path>, "arguments": {...}}``, from which
+    :meth:`~brainnet_cb.Simulation.from_result` reads it again (checked against ``connectome_sha256``).
 ``monitors``
     JSON list of each monitor's description.
 ``coupling_parameters``, ``noise_parameters``, ``monitor_parameters``
@@ -156,6 +160,7 @@ def run_inputs(connectome, stimuli, initial_state, x0, history, monitors, model,
         "initial_state": json.dumps(given),
         "delay_history": held,
         "connectome_sha256": connectome.sha256(),
+        **({} if connectome.source is None else {"connectome_source": json.dumps(connectome.source)}),
         "monitors": json.dumps([m.describe() for m in monitors]),
         "coupling_parameters": json.dumps(described(coupling)),
         "noise_parameters": json.dumps(described(noise)),

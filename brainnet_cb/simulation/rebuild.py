@@ -224,6 +224,12 @@ def _connectome(attrs, connectome):
         return _configured(attrs, digest)
     from ..data.atlases import list_atlases, load_atlas  # noqa: PLC0415
 
+    if "connectome_source" in attrs:  # read from a file in Python: read again from it (a bundled atlas of the
+        conn, refusal = _from_source(attrs, digest)  # same digest, the file gone, does too)
+        if conn is not None:
+            return conn
+        if name not in list_atlases() or digest not in {load_atlas(name, clean=c).sha256() for c in (True, False)}:
+            raise SimulationError(refusal)
     if name in list_atlases():
         tried = {}
         for clean in (True, False):
@@ -238,6 +244,35 @@ def _connectome(attrs, connectome):
     raise SimulationError(
         f"the run's connectome {name!r} (sha256 {digest}) is not a bundled atlas, and the result holds only its "
         "digest: pass it, Simulation.from_result(ds, connectome=conn) (it is checked against the digest).")
+
+
+def _from_source(attrs, digest):
+    """``(connectome, None)`` read again from the run's recorded ``connectome_source`` with the recorded
+    ``digest``, or ``(None, why not)``: the refusal, naming the file and what differs."""
+    from ..connectome import SOURCE_READERS  # noqa: PLC0415
+    from ..data import io  # noqa: PLC0415 - the readers load nibabel, networkx, scipy.io
+    from ..errors import BrainnetError  # noqa: PLC0415
+
+    name = str(attrs["connectome"])
+    with _recorded(attrs, "connectome_source", "connectome"):
+        source = json.loads(attrs["connectome_source"])
+        if not isinstance(source, dict) or source.get("reader") not in SOURCE_READERS \
+                or not isinstance(source.get("path"), str) or not isinstance(source.get("arguments"), dict):
+            raise ValueError(f"it is not {{'reader': one of {list(SOURCE_READERS)}, 'path': str, 'arguments': {{}}}}")
+    reader, path = source["reader"], source["path"]
+    read = f"{reader}({path!r}{''.join(f', {k}={v!r}' for k, v in source['arguments'].items())})"
+    fix = f"Pass the run's connectome, Simulation.from_result(ds, connectome=conn) (its sha256 must be {digest})."
+    if not os.path.exists(path):
+        return None, f"the run's connectome {name!r} was read from '{path}' ({read}), which does not exist here. {fix}"
+    try:
+        conn = getattr(io, reader)(path, **source["arguments"])
+    except (BrainnetError, OSError, TypeError) as e:
+        return None, (f"the run's connectome {name!r} was read from '{path}' ({read}), which does not read back "
+                      f"here ({e}). {fix}")
+    if conn.sha256() != digest:
+        return None, (f"the run's connectome {name!r} was read from '{path}' ({read}), which now has sha256 "
+                      f"{conn.sha256()}, not the run's {digest}: the file changed since the run. {fix}")
+    return conn, None
 
 
 def _configured(attrs, digest):
@@ -315,6 +350,10 @@ def simulation_from_result(cls, result, connectome=None, *, model=None, coupling
             "again with this version.")
     _warn_if_other_software(a)
     conn = _connectome(a, connectome)
+    with _recorded(a, "connectome_source", "connectome"):  # the run's record of where it was read, as it was
+        source = json.loads(a["connectome_source"]) if "connectome_source" in a else None
+        if conn.source != source:  # the same matrices (checked by their digest), read elsewhere or built
+            conn = conn.replace(source=source)
     if model is None:
         from ..errors import ModelError  # noqa: PLC0415
         from ..nodes.registry import get_model  # noqa: PLC0415

@@ -276,9 +276,12 @@ class Simulation:
         connectome : Connectome or path, optional
             The run's connectome (or its file, read with
             :func:`~brainnet_cb.io.read_connectome`), checked against its recorded
-            ``connectome_sha256``. Default: the bundled atlas the result names
-            (:func:`~brainnet_cb.load_atlas`, cleaned or raw, whichever has that
-            digest); any other connectome must be passed.
+            ``connectome_sha256``. Default: the file a connectome read with
+            :mod:`brainnet_cb.io` was read from (its recorded
+            ``connectome_source``), where it still has that digest; the
+            bundled atlas the result names (:func:`~brainnet_cb.load_atlas`,
+            cleaned or raw, whichever has that digest); any other connectome
+            (built from arrays, or its file changed or gone) must be passed.
         model, coupling, noise, monitors, stimulus : optional
             What the run had, where the result cannot rebuild it: a plug-in
             node model or coupling (not registered here), an ``EEG``/``MEG``

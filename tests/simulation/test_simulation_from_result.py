@@ -356,3 +356,53 @@ def test_a_batch_marks_its_batched_values_and_is_refused():
             "rebuilds a single run. Rebuild the batch's spec by hand with the batched values of each member (they "
             "are the result's batch coordinates), and run it with bn.simulate_batch.")):
         bn.Simulation.from_result(ds, conn)
+
+
+def test_a_connectome_read_in_python_is_read_again_from_its_file_while_it_has_the_recorded_digest(tmp_path):
+    """Connectome.source: the reader, the file and its arguments, recorded as connectome_source; reloaded from."""
+    conn = _trio()
+    np.savez(tmp_path / "trio.npz", weights=conn.weights, lengths=conn.lengths, labels=np.array(conn.labels))
+    read = bn.io.read_connectome(tmp_path / "trio.npz")
+    assert read == conn and conn.source is None
+    assert read.source == {"reader": "read_npz", "path": str(tmp_path / "trio.npz"),
+                           "arguments": {"name": "trio", "missing_lengths": "raise"}}
+    assert read.normalized("max").source is None and read.subset(["a", "b"]).source is None  # not the file's
+    first = bn.simulate(bn.CoombesByrne(eta=-4.6), read, duration=2.0, noise=bn.Additive(v=0.1), key=3)
+    assert json.loads(first.attrs["connectome_source"]) == read.source
+    path = bn.write_netcdf(first, tmp_path / "first.nc")
+    _same(_rerun(path), first)  # no connectome passed: read again from trio.npz
+    _same(_rerun(first, conn), first)  # passed as arrays: the same matrices, the run's record kept
+    assert "connectome_source" not in bn.simulate(bn.CoombesByrne(), conn, duration=1.0).attrs
+
+    digest = conn.sha256()
+    np.savez(tmp_path / "trio.npz", weights=conn.weights * 2, lengths=conn.lengths, labels=np.array(conn.labels))
+    read_as = f"read_npz({str(tmp_path / 'trio.npz')!r}, name='trio', missing_lengths='raise')"
+    fix = f"Pass the run's connectome, Simulation.from_result(ds, connectome=conn) (its sha256 must be {digest})."
+    with pytest.raises(SimulationError, match=re.escape(
+            f"the run's connectome 'trio' was read from '{tmp_path / 'trio.npz'}' ({read_as}), which now has sha256 "
+            f"{bn.io.read_npz(tmp_path / 'trio.npz').sha256()}, not the run's {digest}: the file changed since the "
+            f"run. {fix}")):
+        bn.Simulation.from_result(path)
+    (tmp_path / "trio.npz").unlink()
+    with pytest.raises(SimulationError, match=re.escape(
+            f"the run's connectome 'trio' was read from '{tmp_path / 'trio.npz'}' ({read_as}), which does not exist "
+            f"here. {fix}")):
+        bn.Simulation.from_result(path)
+    _same(_rerun(path, conn), first)
+
+
+def test_read_matrix_records_its_files_and_no_source_for_arrays(tmp_path):
+    np.save(tmp_path / "w.npy", [[0, 1.0], [2.0, 0]])
+    np.save(tmp_path / "l.npy", [[0, 10.0], [10.0, 0]])
+    read = bn.io.read_matrix(str(tmp_path / "w.npy"), tmp_path / "l.npy", labels=np.array(["x", "y"]))
+    assert read.source == {"reader": "read_matrix", "path": str(tmp_path / "w.npy"), "arguments": {
+        "lengths": str(tmp_path / "l.npy"), "labels": ["x", "y"], "name": "w", "missing_lengths": "raise"}}
+    assert bn.io.read_matrix(tmp_path / "w.npy", np.load(tmp_path / "l.npy")).source is None  # an array: no file
+    assert bn.load_atlas("tvb66").source is None and bn.load_atlas("tvb66", clean=False).source is None
+    first = bn.simulate(bn.CoombesByrne(eta=-4.6), read, duration=1.0)
+    _same(_rerun(first), first)
+    with pytest.raises(bn.errors.ConnectomeError, match=re.escape(
+            "source is set by the readers of bn.io: {\"reader\": one of ['read_tvb', 'read_npz', 'read_matrix', "
+            "'read_mat', 'read_graphml', 'read_tractography'], \"path\": the file's absolute path, \"arguments\": "
+            "{keyword: JSON value}}; leave it out for a connectome built from arrays; got 'w.npy'.")):
+        read.replace(source="w.npy")

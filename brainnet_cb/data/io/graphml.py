@@ -11,7 +11,7 @@ import pathlib
 import networkx as nx
 
 from ..._types import PathLike
-from ...connectome import Connectome
+from ...connectome import Connectome, read_from
 from ...errors import ConnectomeError
 from ..files import MissingLengthsError, atomic_write, check_missing_lengths, existing_path
 
@@ -75,6 +75,7 @@ def read_graphml(path: PathLike, *, name: str | None = None, missing_lengths: st
     elif "name" not in g.graph:
         g.graph["name"] = p.stem
     try:
-        return Connectome.from_networkx(g)
+        conn = Connectome.from_networkx(g)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None
+    return read_from(conn, "read_graphml", p, name=name, missing_lengths=missing_lengths)

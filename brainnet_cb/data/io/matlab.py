@@ -8,7 +8,7 @@ import scipy.sparse
 
 from ..._safe_read import reading
 from ..._types import PathLike
-from ...connectome import Connectome
+from ...connectome import Connectome, read_from
 from ...errors import ConnectomeError
 from ..files import existing_path, lengths_or_zero
 
@@ -126,7 +126,9 @@ def read_mat(path: PathLike, *, weights: str | None = None, lengths: str | None 
     lab = pick(labels, LABEL_KEYS, "labels", False)
     cen = pick(centres, CENTRE_KEYS, "centres", False)
     try:
-        return Connectome(w, L, None if lab is None else cell_strings(lab), cen,
+        conn = Connectome(w, L, None if lab is None else cell_strings(lab), cen,
                           p.stem if name is None else name)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None
+    return read_from(conn, "read_mat", p, weights=weights, lengths=lengths, labels=labels, centres=centres,
+                     name=name, missing_lengths=missing_lengths)

@@ -17,7 +17,7 @@ import nibabel as nib
 import numpy as np
 
 from ..._types import ArrayLike, PathLike
-from ...connectome import Connectome
+from ...connectome import Connectome, read_from
 from ...errors import ConnectomeError
 from ..files import existing_path
 from .parcellation import Parcellation, read_parcellation
@@ -78,6 +78,7 @@ def read_tractography(streamlines: PathLike | Sequence[ArrayLike], parcellation:
         centres (mm) of the parcellation. Regions that no streamline reaches
         are kept (see :meth:`Connectome.disconnected`).
     """
+    given_parcellation = parcellation
     if not isinstance(parcellation, Parcellation):
         parcellation = read_parcellation(parcellation, labels)
     lines, header, source = _load_streamlines(streamlines)
@@ -129,4 +130,8 @@ def read_tractography(streamlines: PathLike | Sequence[ArrayLike], parcellation:
     if name is None:
         name = pathlib.Path(streamlines).stem if isinstance(streamlines, (str, pathlib.Path)) else "tractography"
     conn = Connectome(counts, mean_length, parcellation.labels, parcellation.centroids, name)
+    if isinstance(streamlines, (str, pathlib.Path)):  # the files read again make it again (not arrays given)
+        as_path = (lambda v: pathlib.Path(v) if isinstance(v, str) else v)  # noqa: E731
+        conn = read_from(conn, "read_tractography", as_path(streamlines), parcellation=as_path(given_parcellation),
+                         labels=as_path(labels), name=name, check_space=check_space)
     return (conn, summary) if return_summary else conn

@@ -27,14 +27,16 @@ import numpy as np
 from ..._checks import caller_stacklevel
 from ..._safe_read import DAMAGE_ERRORS, damage
 from ..._types import PathLike
-from ...connectome import Connectome
+from ...connectome import Connectome, read_from
 from ...errors import ConnectomeError
 from ..files import (
+    SAVE_AS_UTF8,
     atomic_write,
     existing_path,
     format_matrix,
     is_number,
     lengths_or_zero,
+    not_utf8,
     parse_table,
     split_rows,
 )
@@ -118,9 +120,9 @@ class _Source:
             raw = handle.read_bytes() if self.path.is_dir() else self.zip.read(handle)
             if rel.endswith(".bz2"):
                 raw = bz2.decompress(raw)
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ConnectomeError(f"{where} is not a UTF-8 text file.") from None
+            return raw.decode("utf-8-sig")  # a byte-order mark (a file saved by a Windows editor) is dropped
+        except UnicodeDecodeError as err:
+            raise ConnectomeError(f"{where} is not a UTF-8 text file ({not_utf8(err)}); {SAVE_AS_UTF8}.") from None
         except DAMAGE_ERRORS as e:
             raise ConnectomeError(
                 f"{where} cannot be read: {damage(e, None)}; the file is truncated or corrupt. "
@@ -272,9 +274,10 @@ def read_tvb(path: PathLike, *, name: str | None = None, missing_lengths: str = 
     if name is None:
         name = p.name[:-4] if p.name.lower().endswith(".zip") else p.name
     try:
-        return Connectome(w, lengths, labels, centres, name, **extra)
+        conn = Connectome(w, lengths, labels, centres, name, **extra)
     except ConnectomeError as e:
         raise ConnectomeError(f"'{p}': {e}") from None
+    return read_from(conn, "read_tvb", p, name=name, missing_lengths=missing_lengths)
 
 
 def _placeholders(src) -> bool:
