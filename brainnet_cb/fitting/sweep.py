@@ -34,6 +34,7 @@ Sci. Rep. 7, 3095.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -552,8 +553,9 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     saver, restored = None, {}
     check_flag(overwrite, "overwrite", "True replaces an earlier checkpoint", SweepError)
     if checkpoint is not None or resume_from is not None:
-        saver = SweepCheckpoint(checkpoint, resume_from, overwrite)
-        B, restored = saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, batch_size is not None)
+        saver = SweepCheckpoint(checkpoint, resume_from, overwrite)  # holds the lock of a checkpoint it resumes
+        with saver.closed_on_error():
+            B, restored = saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, batch_size is not None)
     fields = dict(spec.as_kwargs(), dtype=dtype_name)  # rebuilt (validated) where the batch runs
 
     def batches(B):
@@ -568,14 +570,15 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     results = [restored.get(b) for b in range(n_batches)]
     tasks = [t for t in tasks if results[t["index"]] is None]  # a resumed sweep runs only the missing batches
     if client is not None and tasks:
-        backend = _check_workers(client, tasks[0])
-        fresh = batch_size is None and not restored and (saver is None or saver.saved is None)
-        if fresh and backend is not None and backend != jax.default_backend() and chosen_size(backend) != B:
-            B = chosen_size(backend)  # batches sized for the workers' backend (a CPU login node, GPU workers)
-            if saver is not None:
-                saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, False)
-            n_batches, tasks = batches(B)
-            results = [None] * n_batches
+        with saver.closed_on_error() if saver is not None else contextlib.nullcontext():
+            backend = _check_workers(client, tasks[0])
+            fresh = batch_size is None and not restored and (saver is None or saver.saved is None)
+            if fresh and backend is not None and backend != jax.default_backend() and chosen_size(backend) != B:
+                B = chosen_size(backend)  # batches sized for the workers' backend (a CPU login node, GPU workers)
+                if saver is not None:
+                    saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, False)
+                n_batches, tasks = batches(B)
+                results = [None] * n_batches
     bar = progress_bar(progress, total, "sweep", unit="run")
 
     def finished(i, out, extra, attrs):

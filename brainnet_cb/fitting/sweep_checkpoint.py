@@ -26,8 +26,13 @@ batch's record alone, so a sweep of ``n`` batches writes ``O(n)`` bytes, not
 ``O(n^2)`` as format 1 did (one ``.npz`` of every finished batch, rewritten
 after each; still read, and rewritten as records at the first save of a
 resume into it). A kill while appending leaves a record cut short, which a
-resume leaves out (its batch runs again) and overwrites. All under the
-sweep's lock, with the destination rules of single-run checkpoints
+resume leaves out (its batch runs again) and overwrites. A record that fails
+its checksum, or whose length runs past the end of the file where the arrays
+it lists do not (a changed length field), is named in a ``RuntimeWarning``
+(the file, the record's index and byte); the records before it are kept, it
+and those after it run again. All under the sweep's lock (taken before a
+resumed checkpoint is read, so that no other sweep appends to it in between),
+with the destination rules of single-run checkpoints
 (:class:`~brainnet_cb.simulation.checkpoint.Checkpointer`).
 """
 
@@ -233,16 +238,46 @@ def _batch_record(b: int, result) -> bytes:
     return _record(arrays)
 
 
+def _past_the_end(data: bytes, pos: int, n: int, index: int) -> str | None:
+    """Why record ``index`` at byte ``pos``, whose length ``n`` runs past the end of ``data``, is damaged, or
+    None where the bytes after its length can be that record cut short by a kill (its list of arrays, when
+    there, gives the payload's length: a length field that differs was changed since, and would hide the
+    records after it)."""
+    rest = memoryview(data)[pos + _LENGTH.size:]
+    if len(rest) < _LENGTH.size:
+        return None
+    (m,) = _LENGTH.unpack_from(rest, 0)
+    where = (f"its record {index} (at byte {pos}) gives its length as {n} bytes, past the end of the file "
+             f"({len(data)} bytes)")
+    if _LENGTH.size + m > n:
+        return f"{where}, less than its list of arrays alone ({m} bytes): its length is damaged"
+    if _LENGTH.size + m > len(rest):
+        return None  # cut within its list of arrays
+    try:
+        listed = json.loads(bytes(rest[_LENGTH.size:_LENGTH.size + m]))
+        size = _LENGTH.size + m + sum(math.prod(shape) * np.dtype(dtype).itemsize for _, dtype, shape in listed)
+    except (ValueError, TypeError):
+        return f"{where}, and its list of arrays does not read: it is damaged"
+    if size != n:
+        return f"{where}, but the arrays it lists fill {size}: its length is damaged"
+    return None
+
+
 def _records(data: bytes):
     """``(payloads, length, damage)``: the whole records after the magic, the bytes they fill, and what is wrong
     with the bytes after them (None: nothing, or a record cut short at the end by a kill while it was appended).
     A record whose checksum fails ends the reading too: a crash of the system can leave the records appended
-    since the last ``fsync`` filled with anything; it and those after it are left out (their batches run again)."""
+    since the last ``fsync`` filled with anything; it and those after it are left out (their batches run again).
+    So does a record whose length runs past the end of the file where the arrays it lists do not (a changed
+    length field, not a record cut short: :func:`_past_the_end`)."""
     pos, payloads = len(SWEEP_MAGIC), []
     while pos + _LENGTH.size <= len(data):
         (n,) = _LENGTH.unpack_from(data, pos)
         stop = pos + _LENGTH.size + n + _DIGEST
         if stop > len(data):
+            damage = _past_the_end(data, pos, n, len(payloads))
+            if damage is not None:
+                return payloads, pos, damage
             break
         payload = data[pos + _LENGTH.size: stop - _DIGEST]
         if hashlib.sha256(payload).digest() != data[stop - _DIGEST: stop]:
@@ -270,12 +305,16 @@ class SweepCheckpoint:
         self.path, self._replace, self.resuming = checkpoint_destination(path, "grid.npz", overwrite, resume_from)
         self._lock = WriteLock(self.path, "checkpoint", CheckpointError)
         self._fingerprint = self._batch_size = None
-        self.saved = _load(resume_from) if resume_from is not None else None
+        self.saved = None
+        self._synced, self._unsynced = time.monotonic(), False
+        if resume_from is not None:  # the lock first: a sweep that appended to it after the reading would have its
+            self._lock.acquire()     # records overwritten by this one's, appended after what was read
+            with self.closed_on_error():
+                self.saved = _load(resume_from)
         self.n_saved = 0
         # bytes of whole records in the file being appended to; None: the next save writes the file whole (a new
         # file, another sweep's replaced, or a resumed one of format 1, rewritten once as records)
         self._length = self.saved["length"] if self.resuming and self.saved["format"] == SWEEP_FORMAT else None
-        self._synced, self._unsynced = time.monotonic(), False
 
     def restore(self, fp, batch_size, given):
         """Check the resumed checkpoint against this sweep; ``(B, {batch: results})``.
@@ -310,6 +349,15 @@ class SweepCheckpoint:
 
     def acquire(self):
         self._lock.acquire()
+
+    @contextlib.contextmanager
+    def closed_on_error(self):
+        """Release the lock where the block raises (the sweep has not begun: its ``finally`` does not close)."""
+        try:
+            yield
+        except BaseException:
+            self.close()
+            raise
 
     def close(self):
         """``fsync`` what was appended since the last one, and release the lock."""

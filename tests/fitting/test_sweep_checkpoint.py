@@ -372,3 +372,64 @@ def test_a_record_that_does_not_hold_what_it_lists_is_refused_as_damaged(tmp_pat
             f"resume_from='{path}' cannot be read: its contents are damaged or of another layout (ValueError: {why}). "
             "resume_from needs a brainnet_cb checkpoint")):
         _sweep(Probe(), resume_from=path)
+
+
+@pytest.mark.parametrize("record", [1, 2])  # batch 0's record (batch 1's follows it), batch 1's (the last)
+def test_a_record_whose_length_was_changed_is_named_and_those_before_it_are_kept(uninterrupted, monkeypatch,
+                                                                                 tmp_path, record):
+    """A length field running past the end is not taken for a record cut short where the arrays it lists say
+    otherwise: format 2 read it as the end of the file and left it and every later record out without a word."""
+    path = tmp_path / "grid.npz"
+    after = _saves(monkeypatch)
+    _interrupted(path, after_batches=2)
+    data = bytearray(path.read_bytes())
+    magic = sweep_checkpoint.SWEEP_MAGIC
+    at = len(magic) + 8 + int.from_bytes(data[len(magic):len(magic) + 8], "little") + 32  # after the header
+    at = at if record == 1 else len(after[0])  # batch 1's record follows the first save's (header, batch 0)
+    n = int.from_bytes(data[at:at + 8], "little")
+    data[at + 3] ^= 0x01  # one bit: 2**24 bytes more
+    path.write_bytes(bytes(data))
+    probe = Probe()
+    with pytest.warns(RuntimeWarning, match="^" + re.escape(
+            f"resume_from='{path}': its record {record} (at byte {at}) gives its length as {n + 2**24} bytes, past "
+            f"the end of the file ({len(data)} bytes), but the arrays it lists fill {n}: its length is damaged (a "
+            f"crash of the system while it was written, or damage since); it and the {len(data) - at} bytes after "
+            "it are left out, and the batches they held run again.")):
+        res = _sweep(probe, resume_from=path)
+    assert probe.calls == (6 if record == 1 else 4)  # the batches from the damaged record on ran again
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+    assert sorted(sweep_checkpoint._load(path)["results"]) == [0, 1, 2]
+
+
+def test_a_resumed_checkpoint_is_locked_before_it_is_read(uninterrupted, monkeypatch, tmp_path):
+    """Another sweep that finished the file between this one's reading and its first save had its appended records
+    overwritten (this one appended after what it had read): the lock is now taken before the reading."""
+    path = tmp_path / "grid.npz"
+    _interrupted(path, after_batches=1)
+    load, others = sweep_checkpoint._load, []
+
+    def another_sweep_meanwhile(resume_from):
+        saved = load(resume_from)
+        if not others:
+            others.append(Probe())
+            try:
+                _sweep(others[0], resume_from=path)
+            except bn.CheckpointError as e:
+                others.append(str(e))
+        return saved
+
+    monkeypatch.setattr(sweep_checkpoint, "_load", another_sweep_meanwhile)
+    probe = Probe()
+    res = _sweep(probe, resume_from=path)
+    assert others[1:] == [f"checkpoint={str(path)!r} is being written by another run (this process); wait until it "
+                          "finishes or choose another path. overwrite=True never replaces an output that a run is "
+                          "still writing."] and others[0].calls == 0
+    assert probe.calls == 4
+    res.attrs.pop("wall_s")
+    xr.testing.assert_identical(res, uninterrupted)
+    monkeypatch.setattr(sweep_checkpoint, "_load", load)
+    assert sorted(sweep_checkpoint._load(path)["results"]) == [0, 1, 2]
+    with pytest.raises(bn.CheckpointError, match="was written by another sweep"):  # refused, and the lock released
+        bn.sweep(bn.CoombesByrne(), CONN, GRID, resume_from=path, key=1, **RUN)
+    _sweep(Probe(), resume_from=path)
