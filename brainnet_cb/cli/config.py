@@ -36,11 +36,13 @@ import re
 import tomllib
 
 from .config_build import (
+    BACKSLASH_FIX,
     build_connectome,
     build_monitors,
     build_noise,
     build_run,
     build_simulation,
+    check_path_text,
     check_per_region,
     existing_path,
     resolve_path,
@@ -114,7 +116,7 @@ def from_dict(data: dict, cls=RunConfig):
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.
         data = {**data, "model": {**model, "parameters": {}}}
-    return check_tables(build_config(cls, data))
+    return check_path_text(check_tables(build_config(cls, data)))
 
 
 def loads(text: str, cls=RunConfig, source: str = "config"):
@@ -163,13 +165,21 @@ def load(path, cls=RunConfig):
     except tomllib.TOMLDecodeError as err:
         other = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".ini": "INI", ".cfg": "INI"}.get(p.suffix.lower())
         hint = (f"; {p.name} looks like {other}, but a configuration is TOML, e.g. one written by {how}" if other
-                else "")
+                else _backslash_hint(text, str(err)))
         raise ConfigError(f"{p}: not valid TOML: {err}{hint}.") from None
     try:
         return from_dict(data, cls)
     except ConfigError as err:
         line = key_line(text, _key_of(str(err)))
         raise ConfigError(f"{p}:{line}: {err}" if line else f"{p}: {err}") from None
+
+
+def _backslash_hint(text: str, message: str) -> str:
+    """Advice for a TOML error on a line with a backslash in a double-quoted string: a Windows path."""
+    at = re.search(r"\(at line (\d+), column \d+\)", message)
+    lines = text.splitlines()
+    line = lines[int(at.group(1)) - 1] if at and 0 < int(at.group(1)) <= len(lines) else ""
+    return f"; {BACKSLASH_FIX}" if re.search(r'"[^"]*\\', line) else ""
 
 
 def _key_of(message: str) -> str:

@@ -17,12 +17,37 @@ if TYPE_CHECKING:  # the engine (JAX) is imported by build_simulation only: --pr
     from ..simulation.spec import Simulation
 
 __all__ = ["build_connectome", "build_monitors", "build_noise", "build_simulation", "build_run", "resolve_path",
-           "existing_path", "check_per_region", "with_absolute_paths"]
+           "existing_path", "check_per_region", "with_absolute_paths", "check_path_text", "BACKSLASH_FIX"]
 
 #: The keys that name files, read relative to the config file's folder, and the names they take that are not files.
 PATH_KEYS = {("connectome", "file"): (), ("connectome", "weights"): (), ("connectome", "lengths"): (),
              ("connectome", "labels"): (), ("sweep", "empirical"): ("hcp",), ("fit", "empirical"): ("hcp", "hcp80"),
              ("fit", "test"): ("hcp", "hcp80")}
+
+
+#: The keys that name files to write.
+OUTPUT_KEYS = (("output", "path"), ("sweep", "path"), ("fit", "path"))
+
+#: How to write a Windows path in TOML: in a "basic string" a backslash starts an escape (\n, \t, \U...).
+BACKSLASH_FIX = ("in a TOML \"...\" string a backslash starts an escape (\\n, \\t, \\U...), so write a Windows path in "
+                 "single quotes, 'C:\\Users\\me\\sc.csv', or with forward slashes, \"C:/Users/me/sc.csv\"")
+
+_ESCAPED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
+def check_path_text(cfg):
+    """Refuse a file name that holds a newline, tab or other control character: a Windows path written in
+    double quotes (``"C:\\new\\table.csv"``), whose backslashes TOML read as escapes."""
+    for section, key in (*PATH_KEYS, *OUTPUT_KEYS):
+        value = getattr(getattr(cfg, section, None), key, "")
+        if not isinstance(value, str) or not any(c in value for c in _ESCAPED):
+            continue
+        typed = "".join(_ESCAPED.get(c, c) for c in value)
+        forward = typed.replace("\\", "/")
+        shown = ", ".join(e for c, e in _ESCAPED.items() if c in value)
+        raise ConfigError(f"{section}.{key} = {value!r} holds a control character ({shown}), which no file name "
+                          f"should: {BACKSLASH_FIX}. Here: {section}.{key} = '{typed}', or \"{forward}\".")
+    return cfg
 
 
 def resolve_path(path, base):

@@ -22,7 +22,7 @@ from .._safe_read import damage, reading
 from ..analysis.common import is_number
 from ..errors import DataError
 from .io.matlab import MAT_DAMAGE_ERRORS
-from .tables import parse_table
+from .tables import SAVE_AS_UTF8, not_utf8, parse_table, read_utf8
 
 #: What a file holds, with its article (for messages).
 ARTICLES = {"FC matrix": "an FC matrix"}
@@ -91,10 +91,11 @@ def pick_array(arrays, key, p, kind):
 def read_text_table(p, delimiter, kind):
     """``(values, column_labels, row_labels)`` of a text table (:func:`brainnet_cb.data.tables.parse_table`)."""
     try:
-        text = p.read_text()
-    except UnicodeDecodeError:
-        raise DataError(f"'{p.name}' is not a text file (it does not decode as UTF-8); expected a comma-, "
-                        "tab- or whitespace-separated table.") from None
+        text = read_utf8(p)
+    except UnicodeDecodeError as err:
+        raise DataError(f"'{p.name}' is not a text file (it does not decode as UTF-8): {not_utf8(err)}; expected a "
+                        f"comma-, tab- or whitespace-separated table. A table in another encoding: {SAVE_AS_UTF8}."
+                        ) from None
     except OSError as err:  # no permission
         raise DataError(f"'{p}' cannot be read: {damage(err, p)}.") from None
     return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix)

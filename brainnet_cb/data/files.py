@@ -10,7 +10,9 @@ import numpy as np
 from .._destinations import write_new_file
 from .._safe_read import damage
 from ..errors import ConnectomeError
-from .tables import is_number, parse_table, split_rows  # noqa: F401 - the readers import them from here
+
+# is_number, parse_table, split_rows: the readers import them from here
+from .tables import SAVE_AS_UTF8, is_number, not_utf8, parse_table, read_utf8, split_rows  # noqa: F401
 
 MISSING_LENGTHS = ("raise", "zero")
 
@@ -84,13 +86,14 @@ class MissingLengthsError(ConnectomeError):
 
 
 def read_text(path: pathlib.Path) -> str:
-    """The text of ``path``; a file that is not UTF-8 text, or cannot be read, is refused (:class:`ConnectomeError`)."""
+    """The text of ``path`` (UTF-8 on every system, :func:`~brainnet_cb.data.tables.read_utf8`); a file that is not
+    UTF-8 text, or cannot be read, is refused (:class:`ConnectomeError`)."""
     try:
-        return path.read_text()
-    except UnicodeDecodeError:
+        return read_utf8(path)
+    except UnicodeDecodeError as err:
         raise ConnectomeError(
-            f"'{path}' is not a text file (it does not decode as UTF-8); expected a "
-            "whitespace-, comma- or tab-separated table."
+            f"'{path}' is not a text file (it does not decode as UTF-8): {not_utf8(err)}; expected a "
+            f"whitespace-, comma- or tab-separated table. A table in another encoding: {SAVE_AS_UTF8}."
         ) from None
     except OSError as e:  # a folder, no permission
         raise ConnectomeError(f"'{path}' cannot be read: {damage(e, path)}.") from None

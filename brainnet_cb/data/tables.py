@@ -28,6 +28,8 @@ become the labels. Empty labels are refused.
 
 from __future__ import annotations
 
+import codecs
+import pathlib
 import re
 
 import numpy as np
@@ -41,6 +43,30 @@ DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical b
 _BY_SUFFIX = {".csv": ",", ".tsv": "\t"}
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+([eE][-+]?\d+)?$")
 _INTEGER = re.compile(r"^[-+]?\d+$")
+
+
+#: How to fix a text file that is not UTF-8 (Windows programs save tables in the system's code page or UTF-16).
+SAVE_AS_UTF8 = ("save it again as UTF-8 text (Excel: Save As 'CSV UTF-8'; a text editor: the encoding UTF-8), the "
+                "encoding brainnet_cb reads on every system")
+
+
+def read_utf8(path) -> str:
+    """The text of the UTF-8 file ``path``, whatever the system's own encoding (Windows: cp1252).
+
+    A leading byte-order mark (Excel's 'CSV UTF-8', Notepad) is dropped and line ends are ``\\n`` (Windows'
+    ``\\r\\n`` and old Mac ``\\r`` too). Raises :class:`UnicodeDecodeError` for other bytes
+    (:func:`not_utf8` says where) and :class:`OSError` where the file cannot be read.
+    """
+    raw = pathlib.Path(path).read_bytes()
+    text = raw[len(codecs.BOM_UTF8):].decode("utf-8") if raw.startswith(codecs.BOM_UTF8) else raw.decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def not_utf8(err: UnicodeDecodeError) -> str:
+    """Where a file is not UTF-8: ``"byte 0xe4 on line 2"`` (the first byte that does not decode)."""
+    raw = err.object
+    line = raw[:err.start].count(b"\n") + 1
+    return f"byte 0x{raw[err.start]:02x} on line {line}"
 
 
 def is_number(token: str) -> bool:

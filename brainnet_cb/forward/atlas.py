@@ -88,7 +88,8 @@ def derive_tvb_gain(tvb_data_dir=None):
     d = pathlib.Path(tvb_data_dir)
     P = np.load(d / "projectionMatrix" / "projection_eeg_65_surface_16k.npy")
     rm = np.loadtxt(d / "regionMapping" / "regionMapping_16k_76.txt", dtype=int)
-    rows = [line.split() for line in (d / "sensors" / "eeg_brainstorm_65.txt").read_text().splitlines() if line.strip()]
+    sensors = (d / "sensors" / "eeg_brainstorm_65.txt").read_text(encoding="utf-8")
+    rows = [line.split() for line in sensors.splitlines() if line.strip()]
     labels = np.array([r[0] for r in rows])
     positions = np.array([[float(v) for v in r[1:4]] for r in rows])
     import zipfile  # noqa: PLC0415

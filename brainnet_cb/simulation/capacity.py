@@ -56,7 +56,7 @@ def output_bytes(run, pieces=None, start=0) -> int:
 
 def _meminfo() -> dict:
     out = {}
-    with open("/proc/meminfo") as f:
+    with open("/proc/meminfo", encoding="utf-8") as f:
         for line in f:
             name, _, rest = line.partition(":")
             parts = rest.split()
@@ -73,7 +73,7 @@ _V1_UNLIMITED = 2**60
 
 def _stat(folder, *names) -> dict:
     out = {}
-    for line in (folder / "memory.stat").read_text().splitlines():
+    for line in (folder / "memory.stat").read_text(encoding="utf-8").splitlines():
         key, _, value = line.partition(" ")
         if key in names:
             out[key] = int(value)
@@ -93,9 +93,10 @@ def _v2_room(folder: pathlib.Path, root: pathlib.Path) -> int | None:
     rooms = []
     while True:
         limit = folder / "memory.max"
-        if limit.is_file() and limit.read_text().strip() != "max":
-            used = int((folder / "memory.current").read_text()) - _stat(folder, "inactive_file").get("inactive_file", 0)
-            rooms.append(max(int(limit.read_text()) - used, 0))
+        if limit.is_file() and limit.read_text(encoding="utf-8").strip() != "max":
+            used = (int((folder / "memory.current").read_text(encoding="utf-8"))
+                    - _stat(folder, "inactive_file").get("inactive_file", 0))
+            rooms.append(max(int(limit.read_text(encoding="utf-8")) - used, 0))
         if folder == root or folder == folder.parent:
             return min(rooms) if rooms else None
         folder = folder.parent
@@ -104,10 +105,10 @@ def _v2_room(folder: pathlib.Path, root: pathlib.Path) -> int | None:
 def _v1_room(folder: pathlib.Path) -> int | None:
     """Room under the v1 limit of ``folder`` (``hierarchical_memory_limit``: the least of it and its ancestors')."""
     stat = _stat(folder, "hierarchical_memory_limit", "total_inactive_file")
-    limit = stat.get("hierarchical_memory_limit", int((folder / "memory.limit_in_bytes").read_text()))
+    limit = stat.get("hierarchical_memory_limit", int((folder / "memory.limit_in_bytes").read_text(encoding="utf-8")))
     if limit >= _V1_UNLIMITED:
         return None
-    used = int((folder / "memory.usage_in_bytes").read_text()) - stat.get("total_inactive_file", 0)
+    used = int((folder / "memory.usage_in_bytes").read_text(encoding="utf-8")) - stat.get("total_inactive_file", 0)
     return max(limit - used, 0)
 
 
@@ -118,7 +119,7 @@ def _cgroup_room(root: pathlib.Path = CGROUP_ROOT, proc: str = "/proc/self/cgrou
     container that has read large files is not full.
     """
     try:
-        with open(proc) as f:
+        with open(proc, encoding="utf-8") as f:
             entries = [line.rstrip("\n").split(":", 2) for line in f if line.count(":") >= 2]
         for hierarchy, controllers, rel in entries:
             if hierarchy == "0" and controllers == "" and (root / "cgroup.controllers").is_file():

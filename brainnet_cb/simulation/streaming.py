@@ -365,7 +365,7 @@ def unfinished_progress(path) -> str | None:
     holds no chunk yet, or anything else gives None.
     """
     try:
-        attrs = json.loads((pathlib.Path(path) / ".zattrs").read_text())
+        attrs = json.loads((pathlib.Path(path) / ".zattrs").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     progress = attrs.get(PROGRESS_ATTR) if isinstance(attrs, dict) else None
