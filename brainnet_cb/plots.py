@@ -424,7 +424,9 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
     (e.g. BOLD of a run no longer than its discarded transient), are left out.
     ``fc`` is the FC matrix to show; by default ``bn.fc`` of the BOLD signal
     when it has at least 3 volumes, else of the activity (``r``), and the
-    panel's title names the one used.
+    panel's title names the one used. A run of one region has no FC (no pair
+    of regions to correlate; its 1 x 1 "matrix" is 1 by definition): its FC
+    panel is left blank, titled "No FC: one region" and saying so.
     """
     panels = []
     activity = next((v for v in ("r", "y0", "x") if v in ds.data_vars and "region" in ds[v].dims), None)
@@ -462,8 +464,9 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
         tdim = _time_dim(da)
         show = da.isel({tdim: slice(-min(da.sizes[tdim], 200), None)})  # the last 200 samples
         _draw_traces(ax, show)
-        ax.set_title(f"{_label(ds[activity], activity)} of {da.sizes['region']} regions (last "
-                     f"{show.sizes[tdim]} samples)")
+        n = da.sizes["region"]
+        ax.set_title(f"{_label(ds[activity], activity)} of {n} region{'s' * (n != 1)} (last {show.sizes[tdim]} "
+                     "samples)")
         row += 1
     if "bold" in panels:
         ax = fig.add_subplot(grid[row, 0])
@@ -479,7 +482,13 @@ def summary(ds: xr.Dataset, regions: Selection = 4, *, fc: xr.DataArray | None =
         show = da.isel({tdim: slice(-min(da.sizes[tdim], 400), None)})
         _draw_traces(ax, _pick(show, _space_dim(da, tdim), 6), offset=True)
         ax.set_title(f"EEG, 6 of {da.sizes[_space_dim(da, tdim)]} sensors (last {show.sizes[tdim]} samples)")
-    if fc is not None:
+    if fc is not None and fc.sizes[fc.dims[0]] < 2:  # one region: nothing to correlate, no 1 x 1 "matrix"
+        ax = fig.add_subplot(grid[:, 1])
+        ax.axis("off")
+        ax.set_title("No FC: one region")
+        ax.text(0.5, 0.5, "Functional connectivity correlates pairs of regions;\nthis run has one region, so it has "
+                "none\n(its 1 x 1 FC is 1 by definition).", ha="center", va="center", transform=ax.transAxes)
+    elif fc is not None:
         kind = "volumes" if source == "BOLD" else "samples"
         samples = f", {fc.attrs['n_samples']} {kind}" if "n_samples" in fc.attrs else ""
         of = f" of {source}" if source else ""

@@ -49,3 +49,19 @@ def test_a_given_fc_is_titled_by_its_own_source_only():
     assert "FC (4 regions)" in [ax.get_title() for ax in plots.summary(ds, fc=fc).axes]
     fc.attrs["source"] = "v"
     assert "FC of v (4 regions)" in [ax.get_title() for ax in plots.summary(ds, fc=fc).axes]
+
+
+def test_a_one_region_run_has_no_fc_matrix_but_a_panel_saying_why():
+    one = _ds(5).isel(region=[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.summary(one)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["population firing rate (dimensionless) of 1 region (last 50 samples)",
+                      "BOLD of the same regions (TR 720 ms)", "No FC: one region"]
+    assert not any(ax.images for ax in fig.axes)  # no 1 x 1 heat map, no colour bar
+    assert [t.get_text() for t in fig.axes[-1].texts] == [
+        "Functional connectivity correlates pairs of regions;\nthis run has one region, so it has none\n(its 1 x 1 FC "
+        "is 1 by definition)."]
+    fc = xr.DataArray(np.ones((1, 1)), dims=("region_i", "region_j"), coords={"region_i": ["a"], "region_j": ["a"]})
+    assert [ax.get_title() for ax in plots.summary(one, fc=fc).axes][-1] == "No FC: one region"  # a given one too
