@@ -355,6 +355,8 @@ def main(argv=None) -> int:
     ``argv``, JAX's process-wide configuration is left alone.
     """
     own_process = argv is None
+    if own_process:
+        _printable_stdout()
     argv = list(sys.argv[1:] if argv is None else argv)
     top = parser()
     if not argv:
@@ -391,6 +393,16 @@ def main(argv=None) -> int:
         except Terminated:
             print("brainnet-cb: terminated (SIGTERM)", file=sys.stderr)
             return 143  # 128 + SIGTERM, as the shell reports a process that SIGTERM ended
+
+
+def _printable_stdout():
+    """Let stdout write any text: a character its encoding lacks becomes ``\\uXXXX`` instead of failing the command
+    after its run (Windows writes redirected output in its code page, cp1252, which has no 'ł' of an output path
+    under C:\\Users\\Łukasz; a C locale has ASCII only). stderr does so already."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="backslashreplace")
 
 
 def _silence_stdout():
