@@ -195,17 +195,25 @@ def validate_monitors(monitors, model, dt):
 
 def check_monitor_samples(monitors, n_steps, dt):
     """Refuse monitors that would record nothing in a run of ``n_steps`` steps (a period longer
-    than the run; a monitor's own ``check_duration``, e.g. a Bold discard longer than the run)."""
+    than the run; a monitor's own ``check_duration``, e.g. a Bold discard longer than the run).
+
+    A run shorter than one period that the same number in seconds would sample (``duration=60`` with a TR
+    of 720 ms: most likely 60 s meant) is told how to say that, in the refusal only: a short run that
+    records is never warned about."""
+    duration = n_steps * dt
     for m in monitors:
         steps = m.period_steps(dt)
+        period = steps * dt
         if steps > n_steps:
+            seconds = (f" duration is in ms: {duration:.10g} s is duration={duration * 1000:.10g}."
+                       if period <= duration * 1000 else "")
             raise MonitorError(
-                f"{m.describe()} samples every {steps * dt:g} ms, longer than the run ({n_steps * dt:g} ms): "
-                f"it would record nothing. Run at least {steps * dt:g} ms or choose a shorter period."
+                f"{m.describe()} samples every {period:g} ms, longer than the run ({duration:g} ms): "
+                f"it would record nothing. Run at least {period:g} ms or choose a shorter period.{seconds}"
             )
         check = getattr(m, "check_duration", None)
         if check is not None:
-            check(n_steps * dt)
+            check(duration)
 
 
 def validate_history(history, model, n, max_lag, x0, send_row, initial_given, dtype):
