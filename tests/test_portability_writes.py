@@ -12,6 +12,8 @@ destination another program holds open.
 
 import errno
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -97,3 +99,39 @@ def test_replacing_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_
     assert bn.io.read_npz(path).weights.max() == 2.0  # the old file, untouched
     assert bn.io.read_npz(kept).weights.max() == 4.0  # the new result, kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sc.npz", kept.name]
+
+
+WINDOWS_LIKE = """
+import os, sys
+for name in ("fcntl", "resource", "termios", "pwd", "grp"):
+    sys.modules[name] = None  # `import fcntl` raises ImportError, as on Windows
+for name in ("pread", "pwrite", "statvfs", "sched_getaffinity", "getuid", "geteuid", "getloadavg", "fork"):
+    if hasattr(os, name):
+        delattr(os, name)  # absent on Windows (sched_getaffinity, /proc: macOS too)
+import numpy as np
+import brainnet_cb as bn
+from brainnet_cb import _destinations
+from brainnet_cb.cli.commands import main
+from brainnet_cb.fitting.side_by_side import default_workers
+from brainnet_cb.simulation.capacity import available_memory
+
+assert _destinations.fcntl is None and default_workers() >= 1
+conn = bn.Connectome(weights=np.array([[0, 1.0], [1.0, 0]]), lengths=np.array([[0, 10.0], [10.0, 0]]),
+                     labels=["Präcuneus", "Insula"])
+bn.io.write_npz(conn, "sc.npz")
+assert _destinations.lock_holder("sc.npz") is None  # no lock to ask: nothing is refused as being written
+ds = bn.simulate(bn.CoombesByrne(), bn.io.read_npz("sc.npz"), duration=20.0, dt=0.1, key=0, checkpoint="ck.npz")
+bn.write_netcdf(ds, "run.nc")
+assert main(["run", "--print-config"]) == 0
+print(sorted(os.listdir(".")), ds.r.shape)
+"""
+
+
+def test_the_package_imports_and_writes_without_fcntl_and_other_posix_calls(tmp_path):
+    """Windows has no fcntl (no output locks), os.pread/pwrite/statvfs or sched_getaffinity; macOS no
+    sched_getaffinity nor /proc. `import brainnet_cb`, a run with a checkpoint and the writers must not need them."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", WINDOWS_LIKE], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.splitlines()[-1] == "['ck.npz', 'run.nc', 'sc.npz'] (20, 2)"  # 20 ms of 1 ms averages
