@@ -268,8 +268,11 @@ class ZarrSink(Sink):
             )
         stored = xr.open_zarr(str(path), chunks=None)
         attrs = {k: v for k, v in unstamp(stored).attrs.items() if k != PROGRESS_ATTR}  # a finished store's stamp
-        mine = {k: v for k, v in template.attrs.items() if k != "device"}  # another device: the checkpoint warns
+        # another device: the checkpoint warns; the connectome's file: the same matrices (their sha256 is compared)
+        # may be read from a copy elsewhere, or passed as arrays
+        mine = {k: v for k, v in template.attrs.items() if k not in ("device", "connectome_source")}
         attrs.pop("device", None)
+        attrs.pop("connectome_source", None)
         if _canonical(attrs) != _canonical(mine) or set(stored.variables) != set(template.variables):
             raise CheckpointError(
                 f"out={str(path)!r} holds another run (its variables or provenance attrs differ from this "

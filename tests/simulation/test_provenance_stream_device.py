@@ -45,3 +45,33 @@ def test_a_streamed_run_resumed_on_another_device_continues_its_store(tmp_path, 
     other = dict(KW, key=3)  # another run is still refused
     with pytest.raises(bn.CheckpointError):
         bn.simulate(bn.CoombesByrne(), PAIR, out=out, resume_from=path, **other)
+
+
+def test_a_streamed_run_resumed_with_its_connectome_read_from_elsewhere_continues_its_store(tmp_path, monkeypatch):
+    """connectome_source names the file the connectome was read from; the same matrices read from a copy (or
+    passed as arrays) are the same run: its sha256 is compared, not its path."""
+    np.savez(tmp_path / "pair.npz", weights=PAIR.weights, lengths=PAIR.lengths)
+    read = bn.io.read_npz(tmp_path / "pair.npz")
+    straight = bn.simulate(bn.CoombesByrne(), PAIR, **KW)
+    save = ck.Checkpointer.save
+
+    def stopping_save(self, carry, piece, *args, **kwargs):
+        save(self, carry, piece, *args, **kwargs)
+        if piece == 2:
+            raise _Stop
+
+    monkeypatch.setattr(ck.Checkpointer, "save", stopping_save)
+    out, path = tmp_path / "run.zarr", tmp_path / "run.npz"
+    with pytest.raises(_Stop):
+        bn.simulate(bn.CoombesByrne(), read, out=out, checkpoint=path, **KW)
+    monkeypatch.setattr(ck.Checkpointer, "save", save)
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "pair.npz").rename(tmp_path / "copy" / "pair.npz")
+    resumed = bn.simulate(bn.CoombesByrne(), bn.io.read_npz(tmp_path / "copy" / "pair.npz"), out=out,
+                          resume_from=path, **KW)
+    np.testing.assert_array_equal(resumed.r.values, straight.r.values)
+    with xr.open_zarr(out) as store:
+        assert store.attrs["connectome_source"] == resumed.attrs["connectome_source"]
+        assert str(tmp_path / "pair.npz") in store.attrs["connectome_source"]  # where the run began reading
+    with pytest.raises(bn.CheckpointError):  # other matrices are still another run
+        bn.simulate(bn.CoombesByrne(), PAIR.replace(weights=PAIR.weights * 2), out=out, resume_from=path, **KW)
