@@ -191,3 +191,20 @@ def test_a_windows_path_whose_escapes_are_valid_toml_is_refused_with_the_fix(tmp
                         ("C:\\new\\table.csv", "C:\\new\\table.csv")]:
         cfg = configuration.apply_overrides(configuration.RunConfig(), [f"connectome.weights={text}"])
         assert cfg.connectome.weights == value
+
+
+def test_a_config_printed_through_windows_powershell_5_reads(tmp_path, capsys):
+    """Windows PowerShell 5's ``>`` writes UTF-16 (little-endian, with a byte-order mark) and CRLF:
+    ``brainnet-cb run --print-config > run.toml`` then ``brainnet-cb run run.toml``."""
+    from brainnet_cb import cli
+
+    assert cli.main(["run", "--seed", "7", "--set", 'connectome.labels="Präcuneus.txt"', "--print-config"]) == 0
+    printed = capsys.readouterr().out
+    (tmp_path / "run.toml").write_bytes(printed.replace("\n", "\r\n").encode("utf-16"))
+    assert (tmp_path / "run.toml").read_bytes()[:2] == b"\xff\xfe"
+    cfg = configuration.load(tmp_path / "run.toml")
+    assert cfg == configuration.loads(printed)
+    assert (cfg.run.seed, cfg.connectome.labels) == (7, "Präcuneus.txt")
+    (tmp_path / "odd.toml").write_bytes(b"\xff\xfe[\x00r")  # cut inside a UTF-16 character
+    with pytest.raises(ConfigError, match=r"config file '.*odd\.toml' is not UTF-8 text \(byte 4\), so not a TOML"):
+        configuration.load(tmp_path / "odd.toml")

@@ -29,6 +29,7 @@ brainnet_cb.cli.config_schema.ConfigError: run.dt = -1.0 is out of range; allowe
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import pathlib
@@ -156,7 +157,7 @@ def load(path, cls=RunConfig):
     if not p.is_file():
         raise ConfigError(f"config file {str(p)!r} does not exist; write one with {how}.")
     try:
-        text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is dropped
+        text = config_text(p.read_bytes())
     except UnicodeDecodeError as err:
         raise ConfigError(f"config file {str(p)!r} is not UTF-8 text (byte {err.start}), so not a TOML file; "
                           f"give a TOML file, e.g. one written by {how}.") from None
@@ -180,6 +181,15 @@ def _backslash_hint(text: str, message: str) -> str:
     lines = text.splitlines()
     line = lines[int(at.group(1)) - 1] if at and 0 < int(at.group(1)) <= len(lines) else ""
     return f"; {BACKSLASH_FIX}" if re.search(r'"[^"]*\\', line) else ""
+
+
+def config_text(raw: bytes) -> str:
+    """The text of a configuration file: UTF-8, as TOML requires, a leading byte-order mark dropped (Windows
+    editors); UTF-16 with its byte-order mark too, what Windows PowerShell 5's ``>`` writes
+    (``brainnet-cb run --print-config > run.toml``). Raises :class:`UnicodeDecodeError` for other bytes."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")
 
 
 def _key_of(message: str) -> str:

@@ -109,7 +109,7 @@ def test_the_printed_config_writes_where_out_says(capsys, command, cls, key):
 
 def test_a_config_that_is_not_utf8_text_or_is_a_folder_is_named(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "bin.toml").write_bytes(b"\xff\xfe")
+    (tmp_path / "bin.toml").write_bytes(b"\xff\xff")
     assert cli.main(["run", "bin.toml", "--print-config"]) == 2
     assert _error(capsys) == ("config file 'bin.toml' is not UTF-8 text (byte 0), so not a TOML file; give a TOML "
                               f"file, e.g. one written by {HOW}.")
