@@ -13,6 +13,7 @@ branch of one network, the branches side by side.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import jax
@@ -23,7 +24,8 @@ from .._checks import by_label
 from ..coupling import Linear
 from ..dynamics.fixed_points import ACCEPT, fixed_point_at, fixed_point_of
 from ..dynamics.linear import noise_intensity
-from ..dynamics.system import build_network, in_float64, jacobian_slogdet, newton
+from ..dynamics.structured import STRUCTURED_MIN_REGIONS, structured_inverse_rows
+from ..dynamics.system import build_network, in_float64, jacobian_parts, jacobian_slogdet, newton
 from ..errors import DynamicsError, FitError
 from .regional_noise import regional_fc, slow_limit_response
 from .side_by_side import side_by_side
@@ -40,7 +42,7 @@ DAMPING_KEPT = 0.5
 STEP_DIVISORS = (1, 1.25, 1.6, 2, 2.5, 4, 5, 8, 10, 20, 50, 100)
 
 
-def slow_limit_fc(fixed_point, sigma, row, global_signal=False) -> np.ndarray:
+def slow_limit_fc(fixed_point, sigma, row, global_signal=False, network=None) -> np.ndarray:
     r"""FC of slow signals (BOLD) driven by noise around a stable fixed point, in the slow limit.
 
     For the linearised network :math:`\dot{\delta x} = J\,\delta x + \Sigma\,\xi`
@@ -63,13 +65,37 @@ def slow_limit_fc(fixed_point, sigma, row, global_signal=False) -> np.ndarray:
     global_signal : bool
         The FC after global signal regression
         (:func:`~brainnet_cb.fitting.regional_noise.regional_fc`).
+    network : Network, optional
+        The point's network at its coupling (``with_strength(G)``): from
+        :data:`~brainnet_cb.dynamics.structured.STRUCTURED_MIN_REGIONS` regions the rows of :math:`J^{-1}` then
+        come from the Jacobian's structure (:func:`inverse_rows`, one ``n x n`` LU) instead of the dense inverse
+        of ``fixed_point.jacobian`` (``n_s n`` square; the same to ~2e-15 relative, 4.5x faster at 200
+        regions, 7.5x at 400).
 
     Returns
     -------
     ndarray, shape (n, n)
     """
-    B, q = slow_limit_response(fixed_point, sigma, row)
+    if network is not None and fixed_point.values.shape[1] >= STRUCTURED_MIN_REGIONS:
+        B = inverse_rows(network, fixed_point.values, row)
+        q = np.asarray(sigma, dtype=float).reshape(-1) ** 2
+    else:
+        B, q = slow_limit_response(fixed_point, sigma, row)
     return regional_fc(B, q, np.ones(B.shape[0]), global_signal)  # the same noise in every region
+
+
+@in_float64
+def inverse_rows(network, x, row):
+    r"""The rows of :math:`J^{-1}` of state ``row`` (``(n, n_s n)``) at the state ``x`` of ``network``, from the
+    Jacobian's structure (:func:`~brainnet_cb.dynamics.structured.structured_inverse_rows`: checked, the dense
+    inverse where the check fails): what :func:`~brainnet_cb.fitting.regional_noise.slow_limit_response` takes
+    from the dense inverse of the assembled Jacobian."""
+    return np.asarray(_inverse_rows(jnp.asarray(x, jnp.float64), network.arrays, network.port, row))
+
+
+@functools.partial(jax.jit, static_argnames=("port", "row"))
+def _inverse_rows(x, arrays, port, row):
+    return structured_inverse_rows(jacobian_parts(x, arrays, port), arrays.weights, row)
 
 
 def heterogeneity_map(heterogeneity, connectome):
@@ -406,7 +432,9 @@ def scan_network(model, parameter, values, scales, m_map, fractions, connectome,
         except (DynamicsError, FitError) as err:
             G_r, kind, walk = np.nan, "failed", []
             failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
-        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal) for _, fp in walk]
+        net = None if not walk else build_network(m, connectome, Linear(), normalize=normalize)
+        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal, net.with_strength(G))
+               for G, fp in walk]
         if bar is not None:
             bar.update(1)
         return m, G_r, kind, walk, fcs
