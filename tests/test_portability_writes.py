@@ -135,3 +135,23 @@ def test_the_package_imports_and_writes_without_fcntl_and_other_posix_calls(tmp_
                          timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.splitlines()[-1] == "['ck.npz', 'run.nc', 'sc.npz'] (20, 2)"  # 20 ms of 1 ms averages
+
+
+@pytest.mark.parametrize("locks", [True, False])  # False: Windows, no fcntl
+def test_a_sweep_checkpoint_is_synced_at_its_end_through_a_writable_descriptor(tmp_path, monkeypatch, locks):
+    import fcntl
+
+    from brainnet_cb import _destinations
+
+    if not locks:
+        monkeypatch.setattr(_destinations, "fcntl", None)
+    synced, fsync = [], os.fsync
+    monkeypatch.setattr(sweep_checkpoint.os, "fsync", lambda fd: (
+        synced.append(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE), fsync(fd)))
+    ckpt = sweep_checkpoint.SweepCheckpoint(checkpoint=tmp_path / "grid.npz")
+    ckpt.acquire()
+    (tmp_path / "grid.npz").write_bytes(sweep_checkpoint.SWEEP_MAGIC)
+    ckpt._unsynced = True  # a record appended since the last fsync
+    ckpt.close()
+    assert synced == [os.O_RDWR]  # Windows' FlushFileBuffers needs write access; "rb" was silently not synced
+    assert not ckpt._lock.held and not ckpt._unsynced
