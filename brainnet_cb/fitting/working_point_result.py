@@ -205,8 +205,11 @@ class Outcome(NamedTuple):
 
 
 def _software(connectome) -> dict:
-    """What the result was made with: CF attributes (``source``: the versions), the connectome's name and
-    :meth:`~brainnet_cb.Connectome.sha256`, the dtype of the runs, the brainnet_cb and JAX versions and the device."""
+    """What the result was made with: CF attributes (``source``: the versions), the connectome's name,
+    :meth:`~brainnet_cb.Connectome.sha256` and file (``connectome_source``, JSON, where it was read from one), the
+    dtype of the runs, the brainnet_cb and JAX versions and the device."""
+    import json  # noqa: PLC0415
+
     import jax  # noqa: PLC0415
 
     from .._version import __version__  # noqa: PLC0415
@@ -215,7 +218,8 @@ def _software(connectome) -> dict:
 
     return {**cf_global_attrs("working-point fit"), "connectome": connectome.name,
             "connectome_sha256": connectome.sha256(), "dtype": "float64", "brainnet_cb_version": __version__,
-            "jax_version": jax.__version__, "device": device_name()}
+            "jax_version": jax.__version__, "device": device_name(),
+            **({} if connectome.source is None else {"connectome_source": json.dumps(connectome.source)})}
 
 
 def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linear_regime_corr: float,

@@ -172,3 +172,19 @@ def test_a_result_made_with_other_software_is_warned_about(fitted):
             "brainnet_cb, JAX and device.") + "$"):
         spec = bn.fitted_simulation(old)
     _same_spec(spec, same)
+
+
+def test_a_fit_records_the_file_its_connectome_was_read_from(tmp_path):
+    """A working-point fit's provenance names the connectome's file (as runs do), and only where there is one."""
+    import json
+
+    from brainnet_cb.fitting.working_point_result import _software
+
+    conn = bn.load_atlas("tvb76")
+    path = bn.io.write_graphml(conn, tmp_path / "sc.graphml")
+    read = bn.io.read_graphml(path)
+    recorded = _software(read)
+    assert json.loads(recorded["connectome_source"]) == read.source
+    assert read.source["path"] == str(path.resolve())
+    assert recorded["connectome_sha256"] == read.sha256()
+    assert "connectome_source" not in _software(conn)
