@@ -26,6 +26,11 @@ computed inside the scan from the step number (:class:`TimeSeries` reads its
 own array), so a stimulus costs no memory per step, and chunked, resumed,
 batched and fitted runs see the same input.
 
+In a float32 run, ``t = n dt`` is spaced 0.125 ms apart from 17.5 min on (0.25 ms from 35 min on),
+more than a step; the run times :class:`Step`, :class:`Sinusoid` and :class:`PulseTrain` by step
+numbers computed on the host in float64 (:func:`on_step_grid`), so that they are on at the steps
+of the float64 run at any time of a run, and a sinusoid keeps its phase to 1e-6.
+
 Pass one stimulus or a list to ``stimulus=`` of :func:`brainnet_cb.simulate`
 (any entry point taking a :class:`~brainnet_cb.Simulation`: batches, sweeps,
 fits, :class:`~brainnet_cb.simulation.brainstate_network.NetworkModule`).
@@ -271,21 +276,186 @@ def _head(values) -> str:
     return repr(np.asarray(values, dtype=object).ravel()[:3].tolist())
 
 
-def validate_stimuli(stimulus, model, n: int, dtype) -> tuple:
-    """``stimulus`` (None, one :class:`Stimulus` or a sequence) as a tuple of validated stimuli."""
+def _items(stimulus) -> tuple:
+    """``stimulus`` (None, one object or a sequence) as a tuple."""
     if stimulus is None:
         return ()
     items = (stimulus,) if isinstance(stimulus, (Stimulus, str, bytes, dict)) else stimulus
     try:
-        items = tuple(items)
+        return tuple(items)
     except TypeError:
-        items = (items,)
+        return (items,)
+
+
+def validate_stimuli(stimulus, model, n: int, dtype) -> tuple:
+    """``stimulus`` (None, one :class:`Stimulus` or a sequence) as a tuple of validated stimuli."""
+    items = _items(stimulus)
     for s in items:
         if not isinstance(s, Stimulus):
             raise SimulationError(
                 f"stimulus must be a brainnet_cb.stimulus object (Step, Sinusoid, PulseTrain, TimeSeries) or a "
                 f"list of them; got {s!r}.")
     return tuple(s.validated(model, n, dtype) for s in items)
+
+
+#: Largest step number of a run (the engine's step counter is an int32); an offset of +inf is this step.
+_LAST_STEP = 2**31 - 1
+
+
+def on_step_grid(stimulus, stimuli: tuple, dt: float, dtype) -> tuple:
+    """Float32 runs: the built-in ``stimuli`` (validated) timed by step numbers computed on the host.
+
+    ``stimulus`` is what the run was given (the times as the user wrote them: a float32 field
+    rounds an onset of 1,800,000.3 ms to 1,800,000.25 ms).
+
+    In float32, ``t = step * dt`` has a spacing of 0.125 ms from 2**20 ms (17.5 min) on and 0.25 ms
+    from 2**21 ms (35 min) on, more than a step of 0.1 ms; an onset on the grid then fired up to 3 steps
+    early or late (measured: 152 of 200 onsets near 60 min). :class:`Step`, :class:`Sinusoid` and
+    :class:`PulseTrain` are wrapped in a :class:`OnStepGrid` that holds their first and last step
+    (integers computed in float64, exact) and computes the time since the onset from integers:
+    they are on at the steps of the float64 run. Float64 runs and other stimuli are returned as
+    they are (bit for bit).
+    """
+    if jnp.dtype(dtype) != jnp.dtype("float32"):
+        return stimuli
+    return tuple(OnStepGrid.of(raw, s, dt, dtype) if type(s) in (Step, Sinusoid, PulseTrain) else s
+                 for raw, s in zip(_items(stimulus), stimuli))
+
+
+#: The fields of the built-in stimuli that :func:`on_step_grid` reads as given (float64).
+_GRID_FIELDS = ("onset", "offset", "period", "frequency")
+
+
+def _given(raw, name: str, n: int) -> np.ndarray:
+    """Field ``name`` of the stimulus ``raw`` as given, in ms (Hz for ``frequency``), float64, shape ``(n,)``."""
+    value = getattr(raw, name)
+    plain = (as_plain(value, "Hz", "frequency", "Hz", SimulationError) if name == "frequency"
+             else to_ms(value, name, SimulationError))
+    return np.broadcast_to(np.asarray(plain, np.float64), (n,))
+
+
+def as_given(stimulus, stimuli: tuple, dtype) -> tuple:
+    """The record of a float32 run's ``stimuli`` (validated): the fields :func:`on_step_grid` reads as given.
+
+    A float32 field rounds them (an onset of 57.7 ms is 57.70000076 ms); recorded so, a rerun from
+    the result's attributes (``Simulation.from_result``) put the onset a step later. Float64 runs
+    and other stimuli are returned as they are.
+    """
+    if jnp.dtype(dtype) != jnp.dtype("float32"):
+        return stimuli
+    out = []
+    for raw, s in zip(_items(stimulus), stimuli):
+        if type(s) in (Step, Sinusoid, PulseTrain):
+            n = s.amplitude.shape[0]
+            s = dataclasses.replace(s, **{f.name: _given(raw, f.name, n) for f in dataclasses.fields(s)
+                                          if f.name in _GRID_FIELDS})
+        out.append(s)
+    return tuple(out)
+
+
+def _first_step(t: np.ndarray, dt: float) -> np.ndarray:
+    """The first step ``n`` with ``n dt >= t`` (to 1e-6 of a step; +inf: past the last step), as int32."""
+    n = np.ceil(np.asarray(t, dtype=np.float64) / dt - 1e-6)
+    return np.clip(np.nan_to_num(n, posinf=_LAST_STEP), -_LAST_STEP, _LAST_STEP).astype(np.int32)
+
+
+def _split(c: np.ndarray, dtype) -> tuple:
+    """``c`` (float64) as ``(c1, c2, c_lo)`` in ``dtype``: ``c1 + c2`` is ``c`` rounded to ``dtype``, each of
+    ``c1`` and ``c2`` with at most 12 significant bits (Veltkamp's split), ``c_lo`` the rest."""
+    f = np.dtype(dtype).type
+    c_hi = np.asarray(c, dtype)
+    t = np.asarray(f(2**12 + 1) * c_hi, dtype)
+    c1 = np.asarray(t - np.asarray(t - c_hi, dtype), dtype)
+    c2 = np.asarray(c_hi - c1, dtype)
+    return c1, c2, np.asarray(c - c_hi.astype(np.float64), dtype)
+
+
+def _frac(x):
+    return x - jnp.floor(x)
+
+
+@pytree_dataclass
+class OnStepGrid:
+    """A float32 run's :class:`Step`, :class:`Sinusoid` or :class:`PulseTrain`, timed by step numbers.
+
+    Fields, computed on the host in float64 from the times as given (:func:`on_step_grid`):
+    ``first`` / ``stop``, the first step at or after the onset and the offset (int32); ``lead``,
+    ``first dt - onset`` (ms, in ``[0, dt)``); for a :class:`PulseTrain` whose period is a whole
+    number of steps for every region, ``period_steps``; else, for a :class:`Sinusoid` or
+    :class:`PulseTrain`, the cycles per step ``c = dt / T`` (``T`` the period: ``1000 / f`` ms) in
+    three parts (``cycles``, :func:`_split`) and the cycles at ``first``, ``lead / T``. :meth:`at`
+    gives the stimulus's formula with the phase since the onset from the int32 step count
+    ``k = step - first``: ``(k mod period_steps)`` exactly, or the fraction of ``k c`` summed from
+    exact float32 products of 11-bit pieces of ``k`` and 12-bit pieces of ``c`` (error ~1e-7 cycles
+    at any ``k``; ``sin(2 pi f t)`` with ``t = step * dt`` in float32 was off by 0.17 at 40 Hz after
+    an hour). The frequency and the period enter through these host values: the float32 program
+    does not differentiate with respect to them (amplitude and phase it does).
+    """
+
+    stimulus: Any
+    first: Any
+    stop: Any
+    lead: Any
+    period_steps: Any = None
+    cycles: Any = None  # rows c1, c2, c_lo of c = dt / period, shape (3, n)
+    cycles0: Any = None  # lead / period
+
+    @property
+    def port(self):
+        return self.stimulus.port
+
+    @classmethod
+    def of(cls, raw, stim, dt: float, dtype) -> OnStepGrid:
+        """``stim`` (validated) on the grid of ``dt``, its times read from ``raw`` (as given) in float64."""
+        n = stim.amplitude.shape[0]
+
+        def ms(name):
+            return _given(raw, name, n)
+
+        onset = ms("onset")
+        first = _first_step(onset, dt)
+        lead = first.astype(np.float64) * dt - onset
+        fields = {}
+        if isinstance(stim, (Sinusoid, PulseTrain)):
+            if isinstance(stim, Sinusoid):
+                hz = _given(raw, "frequency", n)
+                with np.errstate(divide="ignore"):
+                    period = 1000.0 / hz  # 0 Hz: an infinite period, no cycles
+            else:
+                period = ms("period")
+            p = period / dt
+            if isinstance(stim, PulseTrain) and np.all(np.abs(p - np.round(p)) <= 1e-6 * np.maximum(p, 1.0)):
+                fields["period_steps"] = jnp.asarray(np.round(p), jnp.int32)
+            else:
+                fields["cycles"] = jnp.asarray(np.stack(_split(dt / period, dtype)), dtype)
+                fields["cycles0"] = jnp.asarray(lead / period, dtype)
+        return cls(stim, jnp.asarray(first), jnp.asarray(_first_step(ms("offset"), dt)), jnp.asarray(lead, dtype),
+                   **fields)
+
+    def _cycles(self, k, dtype):
+        """The fraction of a period since the onset at step count ``k``: ``frac(k c + cycles0)``."""
+        c1, c2, c_lo = self.cycles
+        total = _frac(self.cycles0 + k.astype(dtype) * c_lo)
+        for shift in (22, 11, 0):  # k = a 2**22 + b 2**11 + e: each piece times c1, c2 is exact in float32
+            piece = ((k >> shift) if shift == 22 else ((k >> shift) & 2047)).astype(dtype) * (2.0 ** shift)
+            total = _frac(total + _frac(piece * c1))
+            total = _frac(total + _frac(piece * c2))
+        return total
+
+    def at(self, step, dt):
+        s = self.stimulus
+        f = dt.dtype
+        k = step - self.first
+        window = ((k >= 0) & (step < self.stop)).astype(f)
+        if isinstance(s, Step):
+            return s.amplitude * window
+        if isinstance(s, Sinusoid):
+            return s.amplitude * jnp.sin(2.0 * jnp.pi * self._cycles(k, f) + s.phase) * window
+        if self.period_steps is not None:  # (k mod period) in steps, exact
+            phase = jnp.round(jnp.mod(k, self.period_steps).astype(f) + self.lead / dt)
+        else:
+            phase = jnp.round(self._cycles(k, f) * s.period / dt)
+        return s.amplitude * (phase < jnp.round(s.width / dt)).astype(f) * window
 
 
 def add_stimuli(inputs: dict, stimuli: tuple, step, dt) -> dict:

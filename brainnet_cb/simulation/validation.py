@@ -43,7 +43,7 @@ from ..monitors import Bold, Monitor, TemporalAverage
 from ..nodes.base import NodeModel
 from ..noise import Noise
 from ..precision import resolve_dtype
-from ..stimulus import validate_stimuli
+from ..stimulus import as_given, on_step_grid, validate_stimuli
 from ..units import is_quantity, to_mm_per_ms, to_ms
 from . import engine, provenance
 from .cf import cf_global_attrs, decimal_times
@@ -56,6 +56,8 @@ __all__ = ["prepare_run", "default_monitors", "check_positive_time", "make_key",
 
 #: What the FC workflows (sweeps, fits) record when the spec names no monitors.
 PURPOSES = ("run", "fc")
+#: Most integration steps of one run: the engine's step counter is an int32 (59.7 hours at dt = 0.1 ms).
+MAX_STEPS = 2**31 - 1
 
 
 def default_monitors(purpose: str = "run", model=None) -> tuple:
@@ -429,6 +431,12 @@ def prepare_run(spec) -> Run:
             f"duration {duration:g} ms is not a whole multiple of dt = {dt:g} ms; "
             f"use e.g. duration={max(n_steps, 1) * dt:g} ms."
         )
+    if n_steps > MAX_STEPS:
+        raise SimulationError(
+            f"duration {duration:g} ms is {n_steps} steps of dt = {dt:g} ms, more than a run counts: its step "
+            f"counter is an int32 (at most {MAX_STEPS} steps, {MAX_STEPS * dt / 3.6e6:.1f} hours at this dt). "
+            f"Use a larger dt, or a duration of at most {int(MAX_STEPS * dt)} ms."
+        )
     speed = to_mm_per_ms(spec.speed, "speed", SimulationError)
     if not isinstance(speed, float) or not math.isfinite(speed) or speed <= 0:
         raise SimulationError(f"speed must be a finite conduction speed > 0 (mm/ms); got {spec.speed!r}.")
@@ -473,7 +481,7 @@ def prepare_run(spec) -> Run:
     plan = engine.Plan(method, send_row, port, noise_rows, levels, None if noise is None else noise.scheme())
     dyn = engine.Dynamic(
         model_v, coupling_v, bound_monitors, table, sigma, jkey, jnp.asarray(dt, dtype),
-        () if noise is None else noise.parameters(n, dtype), stimuli,
+        () if noise is None else noise.parameters(n, dtype), on_step_grid(spec.stimulus, stimuli, dt, dtype),
     )
     carry = engine.initial_carry(x0, hist0, dyn, plan)
     attrs = {
@@ -498,7 +506,7 @@ def prepare_run(spec) -> Run:
         "weights_normalization": normalize if normalize is not None else "none",
         "dtype": str(jnp.dtype(dtype)),
         "brainnet_cb_version": __version__,
-        **provenance.run_inputs(connectome, stimuli, spec.initial_state, x0_given,
+        **provenance.run_inputs(connectome, as_given(spec.stimulus, stimuli, dtype), spec.initial_state, x0_given,
                                 None if spec.history is None else hist0, bound_monitors, model, jkey,
                                 coupling=coupling, noise=noise),
     }

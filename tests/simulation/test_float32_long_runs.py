@@ -1,0 +1,136 @@
+"""Long runs in float32 (30-60 min of simulated time at dt = 0.1 ms: 18-36 million steps).
+
+float32 spaces its numbers 0.125 ms apart from 2**20 ms (17.5 min) on and 0.25 ms from 2**21 ms
+(35 min) on, more than a step; every clock of a run must therefore count steps in integers. A late
+part of a long run is emulated cheaply by starting a short run at a large step number (the carry's
+counter, as a resumed run has it): the numbers of a step depend on the step alone.
+"""
+
+from typing import ClassVar
+
+import brainunit as u
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.simulation.validation import MAX_STEPS
+from brainnet_cb.stimulus import PulseTrain, Sinusoid, Step
+
+
+@bn.node_model
+class Integrator(bn.NodeModel):
+    r"""A pure integrator of its input, :math:`\dot a = I`: the input of step ``n`` is ``(a_{n+1} - a_n) / dt``."""
+
+    states: ClassVar[tuple] = ("a",)
+    state_units: ClassVar[dict] = {"a": "1"}
+    long_names: ClassVar[dict] = {"a": "a"}
+    initial: ClassVar[dict] = {"a": 0.0}
+    sends: ClassVar[str] = "a"
+    receives: ClassVar[str] = "a"
+    input_ports: ClassVar[tuple] = ("a",)
+
+    def dfun(self, x, inputs):
+        return jnp.stack([inputs["a"] + 0 * x[0]])
+
+
+DT = 0.1
+ONE = bn.Connectome(np.zeros((1, 1)), np.zeros((1, 1)), labels=["x"])
+
+
+def _inputs_from(first_step, stimulus, n_steps=400, dtype="float32"):
+    """The input of steps ``first_step ..`` (a run started at that step), read back from the integrator."""
+    run = bn.Simulation(Integrator(), ONE, duration=n_steps * DT, dt=DT, method="euler", monitors=[bn.Raw()],
+                        stimulus=stimulus, dtype=dtype).prepare()
+    run.carry = run.carry._replace(step=jnp.asarray(first_step, jnp.int32))
+    a = run.execute().a.values[:, 0].astype(np.float64)
+    return np.diff(np.concatenate([[0.0], a])) / np.float64(np.float32(DT) if dtype == "float32" else DT)
+
+
+@pytest.mark.parametrize("minutes", [30, 60])
+def test_a_step_and_a_pulse_train_are_on_at_their_exact_steps_late_in_a_float32_run(minutes):
+    """A Step at t = 1,800,000.3 ms fires at step 18,000,003 and a 5-ms pulse every 50 ms lasts 50 steps.
+
+    With t = step * dt in float32 the Step fired a step early (1,800,000.2 and 1,800,000.3 are both
+    1,800,000.25 there) and the 50-step pulses lasted 48 or 49 steps (600 of 100,000 steps wrong).
+    """
+    onset_step = minutes * 600_000 + 3
+    start = onset_step - 100
+    steps = np.arange(start, start + 400)
+    got = _inputs_from(start, Step(amplitude=1.0, onset=onset_step * DT))
+    np.testing.assert_array_equal(got != 0, steps >= onset_step)
+    got = _inputs_from(start, PulseTrain(amplitude=1.0, period=50.0, width=5.0, onset=onset_step * DT,
+                                         offset=(onset_step + 350) * DT))
+    k = steps - onset_step
+    np.testing.assert_array_equal(got != 0, (k >= 0) & (k < 350) & (np.mod(k, 500) < 50))
+
+
+@pytest.mark.parametrize("frequency", [10.0, 40.0, 7.3])
+def test_a_sinusoid_keeps_its_phase_after_an_hour_in_float32(frequency):
+    """sin(2 pi f t) at t ~ 1 h in float32 to 1e-5 (with t = step * dt in float32 it was off by 0.17 at 40 Hz)."""
+    start = 36_000_000 + 12_345
+    got = _inputs_from(start, Sinusoid(amplitude=1.0, frequency=frequency, phase=0.4, onset=1000.05))
+    t = (start + np.arange(400)) * DT
+    expected = np.sin(2 * np.pi * frequency * (t - 1000.05) / 1000.0 + 0.4)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+
+def test_a_pulse_train_whose_period_is_not_a_whole_number_of_steps_keeps_its_phase_in_float32():
+    """Period 100/3 ms (333.33 steps): the pulses of float64, step for step, late in a float32 run.
+
+    (A period of 333 1/3 steps keeps the phase in steps away from the ties of rounding, n + 1/2.)
+    """
+    start = 30_000_000 + 77
+    stim = PulseTrain(amplitude=1.0, period=100 / 3, width=3.0, onset=12.3)
+    t = (start + np.arange(2000)) * DT
+    on64 = np.round(np.mod(t - 12.3, 100 / 3) / DT) < 30
+    np.testing.assert_array_equal(_inputs_from(start, stim, 2000) != 0, on64)
+
+
+def test_float32_stimuli_are_on_at_the_steps_of_float64_at_the_start_of_a_run():
+    """Early in a run the two precisions switch the same steps (onsets on and off the grid)."""
+    stims = [Step(amplitude=1.0, onset=0.3, offset=2.05), PulseTrain(amplitude=1.0, period=0.7, width=0.2, onset=0.13)]
+    for stim in stims:
+        on32 = _inputs_from(0, stim, 60) != 0
+        on64 = _inputs_from(0, stim, 60, dtype="float64") != 0
+        np.testing.assert_array_equal(on32, on64, err_msg=type(stim).__name__)
+
+
+def test_a_delayed_network_with_monitors_runs_the_same_at_step_zero_and_near_the_int32_limit():
+    """Delay ring buffer, noise-free dynamics, TemporalAverage and Bold depend on step differences only."""
+    rng = np.random.default_rng(0)
+    w = rng.random((3, 3))
+    np.fill_diagonal(w, 0)
+    conn = bn.Connectome(w, 5 + 20 * rng.random((3, 3)))
+    spec = bn.Simulation(bn.CoombesByrne(eta=-4.6), conn, duration=100.0, dt=DT, coupling=bn.Linear(G=0.5),
+                         monitors=[bn.TemporalAverage(1.0), bn.Bold(tr=50 * u.ms, baseline="initial")], dtype="float32")
+    ref = spec.run()
+    run = spec.prepare()
+    run.carry = run.carry._replace(step=jnp.asarray(MAX_STEPS - 1000, jnp.int32))
+    late = run.execute()
+    for name in ("r", "v", "bold"):
+        np.testing.assert_array_equal(late[name].values, ref[name].values, err_msg=name)
+
+
+def test_a_run_longer_than_the_int32_step_counter_is_refused():
+    with pytest.raises(bn.SimulationError, match=(
+            r"^duration 3e\+08 ms is 3000000000 steps of dt = 0\.1 ms, more than a run counts: its step counter is an "
+            r"int32 \(at most 2147483647 steps, 59\.7 hours at this dt\)\. Use a larger dt, or a duration of at most "
+            r"214748364 ms\.$")):
+        bn.Simulation(bn.CoombesByrne(), ONE, duration=3e8, dt=DT).prepare()
+    assert bn.Simulation(bn.CoombesByrne(), ONE, duration=MAX_STEPS * 0.5, dt=0.5).prepare().n_steps == MAX_STEPS
+
+
+def test_a_float32_run_with_stimuli_reruns_from_its_result_bit_for_bit():
+    """The record keeps the times as given: 57.7 ms, not float32's 57.70000076 ms (one step later on the grid)."""
+    rng = np.random.default_rng(2)
+    w = rng.random((3, 3))
+    np.fill_diagonal(w, 0)
+    conn = bn.Connectome(w, 10 + 30 * rng.random((3, 3)))
+    stim = [PulseTrain(amplitude=[2.0, 0.0, 1.0], period=10.0, width=1.0, onset=5.0),
+            Sinusoid(amplitude=0.3, frequency=[40.0, 7.3, 0.0]), Step(amplitude=0.2, onset=57.7)]
+    ds = bn.simulate(bn.CoombesByrne(eta=-4.6), conn, duration=100.0, monitors=[bn.Raw()], coupling=bn.Linear(G=0.3),
+                     stimulus=stim, dtype="float32")
+    assert '"onset": 57.7' in ds.attrs["stimulus_parameters"]
+    again = bn.Simulation.from_result(ds, connectome=conn).run()
+    np.testing.assert_array_equal(again.r.values, ds.r.values)
