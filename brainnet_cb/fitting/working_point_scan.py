@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -29,7 +30,7 @@ from ..dynamics.system import build_network, in_float64, jacobian_parts, jacobia
 from ..errors import DynamicsError, FitError
 from .regional_noise import regional_fc, slow_limit_response
 from .side_by_side import side_by_side
-from .working_point_result import Scan, ScanPoint, score_fc
+from .working_point_result import Scan, score_fc
 
 __all__ = ["scan_network", "scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "stable_step",
            "MAX_CHANGE", "DAMPING_KEPT", "STEP_DIVISORS"]
@@ -432,21 +433,77 @@ def scan_network(model, parameter, values, scales, m_map, fractions, connectome,
         except (DynamicsError, FitError) as err:
             G_r, kind, walk = np.nan, "failed", []
             failures.append((i, j, f"{parameter}={v:g}" + ("" if m_map is None else f" (scale {a:g})"), str(err)))
-        net = None if not walk else build_network(m, connectome, Linear(), normalize=normalize)
-        fcs = [None if fp is None else slow_limit_fc(fp, sigma, row, global_signal, net.with_strength(G))
-               for G, fp in walk]
+        scored = _scored(m, connectome, normalize, walk, (sigma, row, global_signal), fit_fc, fit_mask)
         if bar is not None:
             bar.update(1)
-        return m, G_r, kind, walk, fcs
+        return G_r, kind, scored
 
     jobs = [(i, j) for i in range(values.size) for j in range(scales.size)]
-    for (i, j), (m, G_r, kind, walk, fcs) in zip(jobs, side_by_side(branch, jobs, workers, "fit_working_point")):
+    for (i, j), (G_r, kind, scored) in zip(jobs, side_by_side(branch, jobs, workers, "fit_working_point")):
         G_ref[i, j], kinds[i, j] = G_r, kind
-        for k, ((G, fp), fc) in enumerate(zip(walk, fcs)):
+        for k, (G, point, sc) in enumerate(scored):
             G_grid[i, j, k] = G
-            if fp is None:
+            if point is None:
                 continue
-            sc = score_fc(fc, fit_fc, fit_mask)
             lin_corr[i, j, k], lin_mean[i, j, k] = sc["corr"], sc["mean_model"]
-            points[(i, j, k)] = ScanPoint(m, G, fp, fc)
+            points[(i, j, k)] = point
     return Scan(lin_corr, lin_mean, G_grid, G_ref, kinds, points, connectome, normalize)
+
+
+@in_float64  # a branch may run in a thread of its own: JAX's float64 switch does not follow it there
+def _scored(model, connectome, normalize, walk, fc_args, fit_fc, fit_mask):
+    """``[(G, point, score)]`` of one branch's walk: the slow-limit FC of every stable point scored against the fit
+    FC, each point a :class:`LazyScanPoint` (its Jacobian and FC dropped once scored, rebuilt when read)."""
+    net = None if not walk else build_network(model, connectome, Linear(), normalize=normalize)
+    scored = []
+    for G, fp in walk:
+        if fp is None:
+            scored.append((G, None, None))
+            continue
+        at = net.with_strength(G)
+        fc = slow_limit_fc(fp, *fc_args, network=at)
+        scored.append((G, LazyScanPoint(model, G, fp, fc, at, fc_args), score_fc(fc, fit_fc, fit_mask)))
+    return scored
+
+
+class LazyScanPoint:
+    r"""A stable point of the linear scan, as :class:`~brainnet_cb.fitting.working_point_result.ScanPoint` (its
+    ``model``, ``G``, ``fixed_point``, ``fc``; unpacked as that 4-tuple), that keeps only the state.
+
+    From :data:`~brainnet_cb.dynamics.structured.STRUCTURED_MIN_REGIONS` regions the
+    :class:`~brainnet_cb.dynamics.fixed_points.FixedPoint` (its dense ``n_s n`` square Jacobian: 32 MB at 1,000
+    regions) and the slow-limit FC (``n x n``) are dropped once the point is scored and rebuilt, the same bit
+    for bit, when first read (by the few candidates and the chosen point): a scan keeps ~100 points per network
+    scanned, which held ~40 MB each at 1,000 regions. Below, the point keeps them as given.
+    """
+
+    def __init__(self, model, G, fixed_point, fc, network, fc_args):
+        self.model, self.G = model, float(G)
+        self._network, self._fc_args = network, fc_args  # the point's network (with_strength(G)); (sigma, row, gsr)
+        self._values, self._residual = fixed_point.values, fixed_point.residual
+        if fixed_point.values.shape[1] < STRUCTURED_MIN_REGIONS:
+            self.__dict__.update(fixed_point=fixed_point, fc=fc)  # small: kept (what cached_property reads first)
+
+    @functools.cached_property
+    def fixed_point(self):
+        """The :class:`~brainnet_cb.dynamics.fixed_points.FixedPoint` (rebuilt by ``fixed_point_at``, as the walk
+        built it)."""
+        fp = fixed_point_at(self._network, self._values, "continuation")
+        if fp.residual != self._residual:  # not the point scanned: a bug, never a user's input
+            raise RuntimeError(f"the rebuilt fixed point at G={self.G:g} differs from the scanned one.")
+        return fp
+
+    @functools.cached_property
+    def fc(self):
+        """The slow-limit FC with the same noise in every region (:func:`slow_limit_fc`)."""
+        sigma, row, gsr = self._fc_args
+        return slow_limit_fc(_StateOnly(self._values), sigma, row, gsr, self._network)
+
+    def __iter__(self):
+        return iter((self.model, self.G, self.fixed_point, self.fc))
+
+
+class _StateOnly(NamedTuple):
+    """What :func:`slow_limit_fc` reads of a point on its structured path: the state."""
+
+    values: np.ndarray

@@ -14,7 +14,7 @@ from brainnet_cb.data.empirical_data import load_empirical
 from brainnet_cb.dynamics.fixed_points import fixed_point_of
 from brainnet_cb.dynamics.structured import STRUCTURED_MIN_REGIONS
 from brainnet_cb.dynamics.system import build_network
-from brainnet_cb.fitting.working_point_scan import inverse_rows, scan_branch, slow_limit_fc
+from brainnet_cb.fitting.working_point_scan import LazyScanPoint, inverse_rows, scan_branch, slow_limit_fc
 
 
 def _points(model, conn, fractions):
@@ -63,3 +63,24 @@ def test_structured_rows_of_a_four_state_model_and_the_dense_path_below_the_thre
     sigma = _sigma(4, small.n_regions, model.state_index("v"))
     # fewer regions than the structured solves start at: the dense inverse, bit for bit
     assert np.array_equal(slow_limit_fc(fp, sigma, r, network=net), slow_limit_fc(fp, sigma, r))
+
+
+def test_a_scanned_point_rebuilds_its_fixed_point_and_fc_bit_for_bit():
+    """The scan keeps only the state of each point; what a candidate reads later is what the walk computed."""
+    conn = load_empirical("hcp80").connectome
+    model = bn.CoombesByrne(eta=-2.0)
+    (fp, net), = _points(model, conn, [0.9])
+    G = float(net.arrays.coupling.G[0])
+    sigma = _sigma(2, conn.n_regions, 1)
+    fc = slow_limit_fc(fp, sigma, 0, network=net)
+    point = LazyScanPoint(model, G, fp, fc, net, (sigma, 0, False))
+    assert "fixed_point" not in point.__dict__ and "fc" not in point.__dict__  # 80 regions: dropped
+    m, G_point, rebuilt, fc_again = point
+    assert m is model and G_point == G > 0
+    assert np.array_equal(rebuilt.jacobian, fp.jacobian) and np.array_equal(rebuilt.values, fp.values)
+    assert rebuilt.residual == fp.residual and np.array_equal(rebuilt.eigenvalues, fp.eigenvalues)
+    assert fp.max_real < 0 and np.array_equal(fc_again, fc)
+    small = conn.subset(list(conn.labels[:STRUCTURED_MIN_REGIONS - 8]))
+    (fp, net), = _points(model, small, [0.9])
+    kept = LazyScanPoint(model, G, fp, "fc", net, (sigma[:, :small.n_regions], 0, False))
+    assert kept.fixed_point is fp and kept.fc == "fc"  # below the structured path: kept as given
