@@ -134,3 +134,32 @@ def test_a_float32_run_with_stimuli_reruns_from_its_result_bit_for_bit():
     assert '"onset": 57.7' in ds.attrs["stimulus_parameters"]
     again = bn.Simulation.from_result(ds, connectome=conn).run()
     np.testing.assert_array_equal(again.r.values, ds.r.values)
+
+
+def test_the_noise_of_a_step_late_in_a_float32_run_is_row_step_mod_10_of_its_block():
+    """Step n draws row n % 10 of block n // 10 (int32 arithmetic): a run resumed at step 30,000,003 sees them."""
+    from brainnet_cb.noise import block_increments
+
+    start = 30_000_003
+    run = bn.Simulation(Integrator(), ONE, duration=3.0, dt=DT, method="euler", monitors=[bn.Raw()],
+                        noise=bn.Additive(a=0.5), key=7, dtype="float32").prepare()
+    run.carry = run.carry._replace(step=jnp.asarray(start, jnp.int32))
+    a = run.execute().a.values[:, 0].astype(np.float64)
+    got = np.diff(np.concatenate([[0.0], a]))  # a_{n+1} - a_n = dW_n (no drift)
+    blocks = [np.asarray(block_increments(run.dyn.key, jnp.asarray(b, jnp.int32), run.plan.noise_rows, run.dyn.sigma,
+                                          1, run.dyn.dt))[:, 0, 0] for b in (start // 10, start // 10 + 1, start // 10 + 2,
+                                                                            start // 10 + 3)]
+    expected = np.concatenate(blocks)[start % 10: start % 10 + 30]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    assert np.std(expected) > 0.05  # sigma sqrt(dt) = 0.16: the noise is there
+
+
+def test_sample_times_late_in_an_hour_are_the_decimal_multiples_of_the_period():
+    """Time stamps are computed on the host in float64, whatever the run's dtype."""
+    from brainnet_cb.simulation.cf import sample_times
+
+    assert sample_times(35_999_998, 2, 1, DT).tolist() == [3599999.9, 3600000.0]
+    assert sample_times(4_998, 2, 7200, DT).tolist() == [3599280.0, 3600000.0]
+    run = bn.Simulation(Integrator(), ONE, duration=1.0, dt=DT, monitors=[bn.Raw()], dtype="float32").prepare()
+    ds = run.to_dataset(run.empty_samples([np.zeros((2, 1, 1), np.float32)]), first=[35_999_998])
+    assert ds.time.dtype == np.float64 and ds.time.values.tolist() == [3599999.9, 3600000.0]
