@@ -9,7 +9,8 @@ summary and the figure then read what they need from the written file.
 
 The file holds the same variables, coordinates, attributes and values as
 ``bn.write_netcdf`` of the in-memory Dataset (the time axes are unlimited
-dimensions, stored in chunks of one run chunk), and is published the same way:
+dimensions, stored in chunks of one run chunk, compressed as ``bn.write_netcdf`` compresses its series:
+zlib level 1 after the byte shuffle, lossless), and is published the same way:
 checked first, written to a temporary file beside it under the destination's
 lock, given its name only when complete (:mod:`brainnet_cb.simulation.output`).
 
@@ -38,7 +39,7 @@ from .._destinations import WriteLock, lock_holder, publish, temporary_path, wri
 from ..errors import BrainnetError, CheckpointError
 from ..simulation.capacity import check_disk
 from ..simulation.cf import without_coordinate_fill
-from ..simulation.output import check_netcdf_destination, netcdf_attr_problem
+from ..simulation.output import NETCDF_COMPRESSION, check_netcdf_destination, netcdf_attr_problem
 from ..simulation.streaming import Sink
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ class NetCDFSink(Sink):
             if tdim is not None:
                 encoding[name] = {"chunksizes": tuple(max(1, chunk_samples[tdim]) if d == tdim else var.sizes[d]
                                                       for d in var.dims)}
+                if var.dtype.kind in "biuf":  # lossless, as write_netcdf stores its series
+                    encoding[name].update(NETCDF_COMPRESSION)
             if "_FillValue" in var.encoding:  # an encoding given here replaces the variable's
                 encoding.setdefault(name, {})["_FillValue"] = var.encoding["_FillValue"]
         # what template.to_netcdf(engine="netcdf4") writes, through a store on our own handle: to_netcdf

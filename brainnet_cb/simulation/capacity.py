@@ -201,8 +201,8 @@ def check_disk(run, path, pieces=None, start=0, compressed=False, error=Brainnet
     """Refuse (or warn, for a compressed store) when the outputs left to write exceed the free space at ``path``.
 
     ``compressed``: the destination compresses its chunks (a Zarr store), so the uncompressed size is an upper
-    bound (a noisy run's series take about 75 % of it) and an excess only warns. Otherwise (a NetCDF file, written
-    uncompressed) the run is refused, naming both sizes.
+    bound (a noisy run's series take about 75 % of it) and an excess only warns. Otherwise (a NetCDF file, whose
+    series are compressed too, but a noisy run's only to about 60-70 %) the run is refused, naming both sizes.
     """
     need = output_bytes(run, pieces, start)
     if need < 2**20:

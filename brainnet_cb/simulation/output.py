@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["write_netcdf", "write_netcdf_holding", "check_netcdf_destination", "check_netcdf_attrs",
-           "netcdf_attr_problem", "execute"]
+           "netcdf_attr_problem", "execute", "NETCDF_COMPRESSION", "compressed"]
 
 
 def execute(execution, run) -> xr.Dataset:
@@ -116,6 +116,46 @@ def check_netcdf_destination(path: PathLike, overwrite: bool = False, name=None,
 
 def _not_a_file(path):
     return "is a folder; a NetCDF result is one file. Choose a file path." if path.is_dir() else None
+
+
+#: How the NetCDF outputs store their larger variables: zlib level 1 after HDF5's byte shuffle, lossless (the
+#: values read back bit for bit); every netCDF-4 reader decompresses it (netCDF-C, so MATLAB and R, HDF5, h5py).
+NETCDF_COMPRESSION = {"zlib": True, "complevel": 1, "shuffle": True}
+#: Variables smaller than this stay contiguous and uncompressed: a chunk index costs more than it saves.
+_COMPRESS_MIN_BYTES = 64 * 2**10
+#: Upper bound on one HDF5 chunk of a compressed variable (whole rows of its first dimension, e.g. time).
+_CHUNK_BYTES = 4 * 2**20
+
+
+def compressed(ds: xr.Dataset) -> xr.Dataset:
+    """A shallow copy of ``ds`` whose numeric variables of 64 KiB or more are written with :data:`NETCDF_COMPRESSION`.
+
+    Each such variable is stored in chunks of whole rows of its first dimension (``time`` for a series), at most
+    4 MiB each, so that a time window reads a few chunks and ``xr.open_dataset(path, chunks={})`` gives dask
+    chunks of that size. A variable whose encoding already says how to store it (``zlib``, ``compression`` or
+    ``contiguous``, as a Dataset read from a file carries) keeps it; strings and small variables are left as
+    they are. The values do not change; ``ds`` itself is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from brainnet_cb.simulation.output import compressed
+    >>> ds = xr.Dataset({"r": (("time", "region"), np.zeros((1000, 76), np.float32))})
+    >>> enc = compressed(ds).r.encoding
+    >>> enc["zlib"], enc["complevel"], enc["shuffle"], enc["chunksizes"], ds.r.encoding
+    (True, 1, True, (1000, 76), {})
+    """
+    out = ds.copy(deep=False)
+    for var in out.variables.values():
+        enc = var.encoding
+        if (var.dtype.kind not in "biuf" or var.ndim == 0 or var.nbytes < _COMPRESS_MIN_BYTES
+                or any(k in enc for k in ("zlib", "compression", "contiguous"))):
+            continue
+        enc.update(NETCDF_COMPRESSION)
+        if enc.get("chunksizes") is None:
+            row = max(1, var.nbytes // max(1, var.shape[0]))
+            enc["chunksizes"] = (max(1, min(var.shape[0], _CHUNK_BYTES // row)), *var.shape[1:])
+    return out
 
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -261,7 +301,11 @@ def write_netcdf(ds: xr.Dataset, path: PathLike, overwrite: bool = False) -> pat
     Returns
     -------
     pathlib.Path
-        The path written. ``xarray.load_dataset(path)`` reads it back.
+        The path written. ``xarray.load_dataset(path)`` reads it back, bit for bit: the series (numeric
+        variables of 64 KiB or more) are stored compressed, losslessly (:func:`compressed`: zlib level 1
+        after the byte shuffle, in chunks of whole time rows of at most 4 MiB), which every netCDF-4
+        reader decompresses (netCDF-C and so MATLAB's ``ncread`` and R's ncdf4, h5py, xarray's
+        ``netcdf4`` and ``h5netcdf`` engines).
 
     Raises
     ------
@@ -308,7 +352,7 @@ def _write_netcdf(ds, path, overwrite, lock):
         try:
             try:
                 stamped = stamp(ds, f"written to {path.name} by brainnet_cb.write_netcdf")
-                without_coordinate_fill(stamped).to_netcdf(tmp, engine="netcdf4")
+                compressed(without_coordinate_fill(stamped)).to_netcdf(tmp, engine="netcdf4")
             except (TypeError, ValueError) as err:
                 raise BrainnetError(
                     f"cannot write {str(path)!r} as NetCDF: {err} (NetCDF attributes are strings, numbers or "

@@ -25,7 +25,7 @@ def test_a_netcdf_file_the_system_refuses_to_grow_is_named_and_nothing_is_left(t
     import signal
 
     path = tmp_path / "big.nc"
-    ds = xr.Dataset({"x": ("t", np.arange(1_000_000.0))})
+    ds = xr.Dataset({"x": ("t", np.random.default_rng(0).random(1_000_000))})  # 8 MB that zlib cannot shrink much
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)
     handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, limit[1]))  # writes beyond 200 kB fail (EFBIG), as on a
