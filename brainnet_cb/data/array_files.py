@@ -88,8 +88,9 @@ def pick_array(arrays, key, p, kind):
     return arrays[numeric[0]]
 
 
-def read_text_table(p, delimiter, kind):
-    """``(values, column_labels, row_labels)`` of a text table (:func:`brainnet_cb.data.tables.parse_table`)."""
+def read_text_table(p, delimiter, kind, empty=None):
+    """``(values, column_labels, row_labels)`` of a text table (:func:`brainnet_cb.data.tables.parse_table`;
+    ``empty``: the value of an empty cell, else refused)."""
     try:
         text = read_utf8(p)
     except UnicodeDecodeError as err:
@@ -98,7 +99,7 @@ def read_text_table(p, delimiter, kind):
                         ) from None
     except OSError as err:  # no permission
         raise DataError(f"'{p}' cannot be read: {damage(err, p)}.") from None
-    return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix)
+    return parse_table(text, f"'{p.name}'", delimiter, kind, error=DataError, suffix=p.suffix, empty=empty)
 
 
 #: Names of a variable of region labels beside the data in a .npz or .mat file (those :func:`read_mat` reads).
@@ -118,9 +119,10 @@ def stored_labels(arrays, p):
     return None, None
 
 
-def read_array(p, suffix, key, delimiter, kind):
+def read_array(p, suffix, key, delimiter, kind, empty=None):
     """``(values, column_labels, row_labels, stored)`` from any supported file; ``stored`` is ``(variable,
-    labels)`` of a .npz / .mat file's variable of region labels, or ``(None, None)``."""
+    labels)`` of a .npz / .mat file's variable of region labels, or ``(None, None)``; ``empty``: the value of an
+    empty cell of a text table, else refused."""
     if suffix == ".npy":
         try:
             return np.load(p, allow_pickle=False), None, None, (None, None)
@@ -153,7 +155,7 @@ def read_array(p, suffix, key, delimiter, kind):
         return (numeric_values(pick_array(arrays, key, p, kind), where, ARTICLES.get(kind, f"a {kind}"),
                          "Pass key= of a numeric variable, or convert this one to numbers in MATLAB."), None, None,
                 stored_labels(arrays, p))
-    return (*read_text_table(p, delimiter, kind), (None, None))
+    return (*read_text_table(p, delimiter, kind, empty), (None, None))
 
 
 def checked_stored_labels(stored, n, p, variable):

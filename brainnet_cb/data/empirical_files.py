@@ -81,7 +81,9 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
         Keep NaN off the diagonal as missing pairs (NaN at ``[i, j]`` and
         ``[j, i]``; e.g. the row and column of a region without signal), as
         :func:`fc_matrix` does; :func:`brainnet_cb.fit_working_point` and
-        the sweeps and grid fits leave them out. ``False``: refused.
+        the sweeps and grid fits leave them out. An empty cell of a text
+        table is such a NaN (pandas' ``to_csv`` writes NaN as one).
+        ``False``: refused.
 
     Returns
     -------
@@ -96,7 +98,8 @@ def read_fc(path, *, labels=None, key=None, delimiter=None, missing=False) -> xr
         the wrong number, repeated or contradicting the file's own.
     """
     p, suffix = data_file(path)
-    m, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "FC matrix")
+    m, cols, rows, (variable, stored) = read_array(p, suffix, key, delimiter, "FC matrix",
+                                                   np.nan if missing else None)  # pandas writes NaN as ""
     m = numeric_values(m, f"'{p.name}'", "an FC matrix")
     check_square_symmetric(m, f"'{p.name}'", missing)
     if stored is not None:

@@ -21,6 +21,23 @@ KEEP_MISSING = ("; or pass missing=True to keep them as missing pairs (NaN), whi
                 "bn.sweep, bn.fit_grid, bn.fit_nelder_mead and bn.fc_fit leave out")
 
 
+#: Decimals a text file may round an FC to (a step of 10**-d) whose rounding may differ between [i, j] and [j, i].
+ROUNDED_DECIMALS = range(2, 7)
+
+
+def _rounding_step(values) -> float:
+    """The step 10**-d of the fewest decimals d in :data:`ROUNDED_DECIMALS` that every one of ``values`` is written
+    with (a CSV of rounded numbers; one unit of the last decimal, plus round-off, is then the asymmetry that rounding
+    an asymmetric float32 copy gives), else 0."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    for d in ROUNDED_DECIMALS:
+        scaled = v * 10.0**d
+        if v.size and np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled)) + 1e-9):
+            return 10.0**-d * (1 + 1e-6)
+    return 0.0
+
+
 def check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
     """Refuse a matrix that is not square, symmetric and finite off the diagonal (``missing``: NaN allowed off it
     in symmetric pairs, a missing pair; ``hint`` ends the message of a refused NaN)."""
@@ -55,7 +72,7 @@ def check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
     with np.errstate(invalid="ignore"):  # inf - inf on a diagonal of inf
         diff = np.abs(m - m.T)
     diff[~off | gap] = 0.0
-    if diff.max() > 1e-6 * max(1.0, np.abs(np.where(~off | gap, 0.0, m)).max()):
+    if diff.max() > max(1e-6 * max(1.0, np.abs(np.where(~off | gap, 0.0, m)).max()), _rounding_step(m[off & ~gap])):
         i, j = np.unravel_index(np.argmax(diff), diff.shape)
         raise DataError(
             f"empirical FC must be symmetric; FC[{i}, {j}] = {m[i, j]:.6g} but FC[{j}, {i}] = "

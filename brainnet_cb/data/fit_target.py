@@ -38,7 +38,7 @@ def _warn_if_not_correlation(m, name):
     it beyond 1 in size (by more than round-off, 1e-6).
     """
     d = np.diagonal(m)
-    finite = d[np.isfinite(d)]
+    finite = d[np.isfinite(d) & ~_silent(m)]  # a region without signal may have 0 there, the others 1
     off = m[~np.eye(m.shape[0], dtype=bool)]
     largest = float(np.max(np.abs(off[~np.isnan(off)]), initial=0.0))  # NaN: a missing pair
     if finite.size and np.ptp(finite) > 1e-6 * max(1.0, float(np.max(np.abs(finite)))):
@@ -56,6 +56,32 @@ def _warn_if_not_correlation(m, name):
     warnings.warn(FCScaleWarning(
         f"{name} has {what}: it looks like {looks}. Simulated FC is a correlation, and fits compare their values, "
         f"means and spreads: pass the correlation matrix{fix}."), stacklevel=caller_stacklevel())
+
+
+def _silent(m):
+    """Regions whose pairs (off the diagonal) are all missing (NaN) or all exactly 0: no signal."""
+    off = np.where(np.eye(m.shape[0], dtype=bool), np.nan, m)
+    with np.errstate(invalid="ignore"):
+        return np.all(np.isnan(off) | (off == 0), axis=1)
+
+
+def _check_no_zero_rows(m, labels, name, error, missing):
+    """Raise ``error`` where a region's FC with every other region is exactly 0 (NaN pairs aside): the row and
+    column a pipeline fills with 0 for a region without signal, which a fit would take as data."""
+    with np.errstate(invalid="ignore"):
+        zero = _silent(m) & (np.sum(m == 0, axis=1) - (np.diagonal(m) == 0) >= 2)
+    if m.shape[0] < 3 or not zero.any() or zero.all():  # every row 0: no spread, refused as such
+        return
+    names = [str(labels[i]) for i in np.flatnonzero(zero)]
+    one = len(names) == 1
+    which = (f"region {names[0]!r}" if one else
+             f"each of the {len(names)} regions {', '.join(map(repr, names[:5]))}{' ...' if len(names) > 5 else ''}")
+    its, it = ("its", "it") if one else ("their", "them")
+    fix = (f"Mark {its} pairs missing (fc[i, :] = fc[:, i] = np.nan; the fit leaves missing pairs out), or drop {it}"
+           if missing else f"Drop {it}")
+    raise error(f"{name} is exactly 0 between {which} and every other region: a region without signal whose row and "
+                "column were filled with 0, which the fit would take as data (no correlation is exactly 0). "
+                f"{fix} from the FC and the connectome (connectome.subset(labels)).")
 
 
 def _check_correlatable(fc, name, error):
@@ -111,6 +137,10 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
         A matrix that is not square, symmetric and finite off the diagonal
         (but for missing pairs, with ``missing``), or labels that do not
         match the connectome's (:func:`align`).
+    error
+        A region whose FC with every other region is exactly 0 (a region
+        without signal filled with 0: mark its pairs NaN, with ``missing``,
+        or drop it).
     """
     if fc is None:
         return None
@@ -124,6 +154,7 @@ def target_fc(fc, connectome: Connectome, *, name="empirical_fc", error=DataErro
             f"{name} has {m.shape[0]} regions but the connectome {connectome.name!r} has "
             f"{connectome.n_regions}; pass the FC of the simulated regions (labelled, to align by label)."
         )
+    _check_no_zero_rows(m.values, connectome.labels, name, error, missing)
     _warn_if_not_correlation(given, name)
     if correlated:
         _check_correlatable(m.values, name, error)

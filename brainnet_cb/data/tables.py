@@ -203,7 +203,7 @@ def _how(delimiter) -> str:
 
 
 def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=ConnectomeError,
-                suffix: str | None = None, sniff: bool = True, square: bool = True):
+                suffix: str | None = None, sniff: bool = True, square: bool = True, empty=None):
     """Parse a numeric table; return ``(array, column_labels, row_labels)``.
 
     Parameters
@@ -228,6 +228,9 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
         that row labels must equal the column labels; ``False`` for a table of
         one row per region (centres: a first column of labels under a header
         such as ``label,x,y,z``).
+    empty : float, optional
+        The value of an empty data cell (NaN for an FC read with missing
+        pairs: pandas writes NaN as an empty cell); ``None``: refused.
 
     Returns
     -------
@@ -268,9 +271,9 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
             "that column (pandas: df.to_csv(path, index=False)) or give it a label."
         )
     for labels, where in ((header, "header"), (row_labels, "first column")):
-        empty = [j for j, t in enumerate(labels or (), start=1) if t == ""]
-        if empty:
-            raise error(f"{source}: the {what} file's {where} has an empty label at position {empty[0]}; give "
+        unnamed = [j for j, t in enumerate(labels or (), start=1) if t == ""]
+        if unnamed:
+            raise error(f"{source}: the {what} file's {where} has an empty label at position {unnamed[0]}; give "
                         "every region a label.")
     width = len(rows[0][1])
     for k, tokens in rows:
@@ -281,7 +284,8 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
             )
     for i, (k, tokens) in enumerate(rows, start=1):
         for j, t in enumerate(tokens, start=1):
-            if is_number(t):
+            corner = i == j == 1 and header is None and row_labels is None and len(rows) > 1
+            if is_number(t) or (t == "" and empty is not None and not corner):  # a corner: numeric ids, below
                 continue
             if _DECIMAL_COMMA.match(t):
                 raise error(
@@ -292,7 +296,7 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
             cell = "an empty cell" if t == "" else f"a non-numeric cell {t!r}"
             fix = ("fix or remove that cell (labels belong in a header row, a first column or a separate labels "
                    "file)")
-            if t == "" and i == j == 1 and header is None and row_labels is None and len(rows) > 1:
+            if t == "" and corner:
                 fix = ("if the first row and column are region ids, they are read as labels only when they are the "
                        "same distinct integers in ascending order in both, else write them as text (e.g. "
                        "'r10') or remove them and pass labels=; if not, fill that cell")
@@ -300,7 +304,8 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
                 f"{source}: the {what} file has {cell} at row {i}, column {j} (line {k} of the file; "
                 f"{_how(delimiter)}); expected numbers only: {fix}."
             )
-    matrix = np.array([[float(t) for t in r] for _, r in rows], dtype=float).reshape(len(rows), width)
+    matrix = np.array([[float(t) if t != "" else empty for t in r] for _, r in rows],
+                      dtype=float).reshape(len(rows), width)
     if header is not None and len(header) != width:
         raise error(
             f"{source}: the header has {len(header)} labels but the rows have {width} values "

@@ -102,6 +102,7 @@ from .working_point_checks import (
     NotHeldOutWarning,
     ScanEdgeWarning,
     UnrelatedTargetWarning,
+    unrelated,
     warn_if_at_an_edge,
     warn_if_below_baseline,
     warn_if_isolated,
@@ -410,11 +411,17 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
     ScanEdgeWarning
         The working point chosen lies at the lowest or highest of
         ``values``, ``heterogeneity_scales`` or ``fractions`` (of two or
-        more): the best may lie beyond.
+        more): the best may lie beyond. Not given, nor
+        :class:`FCLevelWarning`, after an :class:`UnrelatedTargetWarning`
+        about ``empirical_fc`` that names a cause (its region order, or
+        weights that are distances): the scan's edge and level say nothing
+        until that is fixed (an unlabelled hcp80 FC in another order gave
+        all three).
     FCLevelWarning
         The model FC of the working point chosen has a mean over the fitted
-        pairs below half or above twice the data's (a data mean of 0.1 or
-        more): its correlation may come from a regime whose pattern, but not
+        pairs below half or above twice the data's (a data mean from 0.1 to
+        1; beyond 1 the FC is no correlation, which :class:`FCScaleWarning`
+        says): its correlation may come from a regime whose pattern, but not
         level, matches the data (10 hcp80 regions, one excitability and
         one weight exponent: 0.047 against 0.525).
     IsolatedRegionWarning
@@ -493,11 +500,14 @@ def _report(inp, weights, choice, t_linear, t0) -> xr.Dataset:
     linear = LinearStage(choice.scan, choice.exponent, choice.homotopic_weight, len(inp.homologues),
                          best_per_exponent(weights.scans),
                          best_per_weight(weights.scans, choice.exponent, inp.homotopic), t_linear, choice.passed_over)
-    warn_if_at_an_edge(kept.point, inp.parameter, inp.values, inp.scales if inp.m_map is not None else None,
-                       inp.fractions)
+    result = result_dataset(options, inp.targets, linear, kept, simulation_stage.LINEAR_REGIME_CORR, t0)
+    said = unrelated(result.attrs, inp.targets.fit_mask)  # UnrelatedTargetWarning named the cause: no more
+    if not said:
+        warn_if_at_an_edge(kept.point, inp.parameter, inp.values, inp.scales if inp.m_map is not None else None,
+                           inp.fractions)
     warn_if_isolated(inp.targets.baseline, choice.homotopic_weight, inp.homologues, inp.targets.fit_mask,
                      kept.fc if inp.run.global_signal else None)
-    result = result_dataset(options, inp.targets, linear, kept, simulation_stage.LINEAR_REGIME_CORR, t0)
-    warn_if_level_off(result.attrs)
+    if not said:
+        warn_if_level_off(result.attrs)
     warn_if_below_baseline(result.attrs)
     return result

@@ -85,7 +85,7 @@ def warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitte
         return
     head = f"the structural weights correlate {rho:.3f} with {name} over the {role} pairs (<= 0; usually 0.2-0.5)"
     pairs = int(np.count_nonzero(mask))
-    if pairs < FEW_PAIRS and abs(rho) < 2.0 / np.sqrt(pairs):
+    if not beyond_chance(rho, pairs):
         text = (f"{head}, within chance over {pairs} pairs (|r| < 2/sqrt({pairs}) = {2.0 / np.sqrt(pairs):.3f}): too "
                 "few pairs for it to say anything of the FC or the weights.")
     elif by_label:
@@ -96,6 +96,20 @@ def warn_if_unrelated(connectome, fit_fc, mask, name="empirical_fc", role="fitte
                 "or bn.fc_matrix(m, labels)) to align it by label, and check that the weights are tract strengths, "
                 "not distances.")
     warnings.warn(text, UnrelatedTargetWarning, stacklevel=caller_stacklevel())
+
+
+def beyond_chance(rho, pairs) -> bool:
+    r"""Whether a correlation ``rho`` over ``pairs`` pairs says anything: :data:`FEW_PAIRS` pairs or more, or
+    :math:`|\rho| \ge 2/\sqrt{n}`."""
+    return pairs >= FEW_PAIRS or abs(rho) >= 2.0 / np.sqrt(pairs)
+
+
+def unrelated(attrs, fit_mask) -> bool:
+    """Whether a result's structural baseline over the fitted pairs (``attrs["sc_baseline_fit"]``) is at or below
+    0 beyond chance: :class:`UnrelatedTargetWarning` then named the cause (the FC's region order, weights that are
+    distances), and the scan's edge and its FC level say nothing of the fit until that is fixed."""
+    rho = attrs["sc_baseline_fit"]
+    return bool(np.isfinite(rho) and rho <= 0 and beyond_chance(rho, int(np.count_nonzero(fit_mask))))
 
 
 def check_structure(connectome, alike=True):
@@ -161,9 +175,12 @@ LEVEL_MIN_MEAN = 0.1
 def warn_if_level_off(attrs):
     """Warn (:class:`FCLevelWarning`) where a result's model FC has a mean over the fitted pairs (its ``attrs``
     ``fit_fc_mean_model``) below 1 / :data:`LEVEL_FACTOR` or above :data:`LEVEL_FACTOR` times the fitted FC's
-    (a mean of at least :data:`LEVEL_MIN_MEAN`)."""
+    (a mean of at least :data:`LEVEL_MIN_MEAN`, and at most 1: beyond, the FC is no correlation, a covariance or Fisher
+    z values, which :class:`~brainnet_cb.FCScaleWarning` names, and "a regime of weak coupling" would mislead)."""
     model, data, corr = attrs["fit_fc_mean_model"], attrs["fit_fc_mean_empirical"], attrs["fit_corr"]
     if not (data >= LEVEL_MIN_MEAN and np.isfinite(model)) or data / LEVEL_FACTOR <= model <= data * LEVEL_FACTOR:
+        return
+    if data > 1.0:  # no correlation's mean: a covariance or Fisher z values, which FCScaleWarning named
         return
     regime = "weak" if model < data else "strong"
     warnings.warn(FCLevelWarning(
