@@ -279,7 +279,7 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
              if k not in ("title", "wall_s", "batch_size", "n_batches", "n_runs", "swept")}
     attrs.update(refine=str(refine), wall_s=time.perf_counter() - t0)
     gdims = tuple(f"grid_{k}" for k in names)
-    extra = {"grid_loss": (gdims, surf, {"long_name": "loss over the coarse grid (inf: diverged)"})}
+    extra = {"grid_loss": (gdims, surf, {"long_name": "loss over the coarse grid (inf: diverged)", "units": "1"})}
     ds = records.dataset(spec, book, scorer, "brainnet_cb grid fit", attrs, keep_fc, extra)
     ds.attrs["wall_s"] = time.perf_counter() - t0
     return ds.assign_coords({  # a global grid's values with their unit; per-region rows by their index

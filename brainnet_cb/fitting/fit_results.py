@@ -92,5 +92,8 @@ def result_dataset(names, kinds, path, losses, corr, rmse, best, fc_best, emp, r
     data.update(extra or {})
     if spec is not None and book is not None:
         attrs = marked_provenance(attrs, names, book, spec, spec.noise, "fitted")
-    coords = {"iteration": np.arange(len(losses)), "region": labels, "region_i": labels, "region_j": labels}
+    coords = {"iteration": ("iteration", np.arange(len(losses)), {"long_name": "evaluation of the fit, in order"}),
+              "region": ("region", labels, {"long_name": "brain region"}),
+              "region_i": ("region_i", labels, {"long_name": "brain region (FC row)"}),
+              "region_j": ("region_j", labels, {"long_name": "brain region (FC column)"})}
     return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -127,3 +127,23 @@ def test_the_streamed_file_is_compressed_as_write_netcdf_stores_it(runs, tmp_pat
     with xr.open_dataset(tmp_path / "streamed.nc") as back:
         for name in ("r", "v", "time"):
             np.testing.assert_array_equal(_bits(back[name].values), _bits(runs[0][name].values), err_msg=name)
+
+
+def test_a_fit_result_labels_every_variable_and_coordinate_as_netcdf_stores_it(tmp_path):
+    """A CF reader (Panoply, ncview, MATLAB's ncinfo) shows each variable by its long_name: the fit's coordinates
+    ``iteration``, ``region``, ``region_i``, ``region_j`` had none, and ``grid_loss`` no units."""
+    w = np.array([[0, 1, 0, 0.5], [1, 0, 1, 0], [0, 1, 0, 1], [0.5, 0, 1, 0]], float)
+    conn = bn.Connectome(w, np.full((4, 4), 20.0), name="ring4", labels=list("abcd"))
+    target = np.corrcoef(np.random.default_rng(0).random((4, 40)))
+    res = bn.fit_grid(bn.CoombesByrne(), conn, grid={"G": [0.0, 0.7]}, objective="rmse", refine="grid",
+                      refine_points=2, refine_rounds=1, duration=500.0, dt=0.1, noise=bn.Additive(v=0.1),
+                      monitors=[bn.TemporalAverage(5.0)], signal="r", discard=0.1, band=None, empirical_fc=target)
+    bn.write_netcdf(res, tmp_path / "fit.nc")
+    with netCDF4.Dataset(tmp_path / "fit.nc") as nc:
+        unlabelled = [name for name, var in nc.variables.items() if "long_name" not in var.ncattrs()]
+        assert unlabelled == []
+        assert nc["iteration"].long_name == "evaluation of the fit, in order"
+        assert [nc[n].long_name for n in ("region", "region_i", "region_j")] == [
+            "brain region", "brain region (FC row)", "brain region (FC column)"]
+        assert nc["region"][:].tolist() == list("abcd")
+        assert nc["grid_loss"].units == nc["loss"].units == "1"
