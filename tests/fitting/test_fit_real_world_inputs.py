@@ -160,3 +160,26 @@ def test_a_covariance_is_named_once_not_as_a_regime_of_weak_coupling(hcp):
     assert [w.category for w in ours] == [bn.FCScaleWarning]
     assert str(ours[0].message).startswith("empirical_fc has a diagonal from ")
     assert "it looks like a covariance" in str(ours[0].message)
+
+
+def test_the_command_line_reads_a_pandas_csv_of_a_region_without_signal_as_missing_pairs(hcp, tmp_path, capsys,
+                                                                                         monkeypatch):
+    """`brainnet-cb fit` reads its FC files with missing pairs kept, but a pandas CSV (labels in the first column,
+    the region without signal as empty cells) was refused: "the FC matrix file has an empty cell"."""
+    conn = hcp.connectome
+    order = np.random.default_rng(1).permutation(80)  # the file in another order: matched by its labels
+    fc = hcp.fc_fit.values.copy()
+    fc[7] = fc[:, 7] = np.nan
+    labels = [conn.labels[i] for i in order]
+    pd.DataFrame(fc[np.ix_(order, order)], index=labels, columns=labels).to_csv(tmp_path / "fc.csv")
+    got = {}
+
+    def recipe(connectome, empirical_fc, **kwargs):
+        got["fc"] = np.asarray(empirical_fc)
+        raise FitError("stop")
+
+    monkeypatch.setattr(bn, "fit_working_point", recipe)
+    assert cli.main(["fit", "--set", f'fit.empirical="{tmp_path / "fc.csv"}"', "--out", str(tmp_path / "fit.nc"),
+                     "--quiet"]) == 2
+    assert capsys.readouterr().err == "brainnet-cb: error: stop\n"
+    np.testing.assert_array_equal(got["fc"], np.where(np.eye(80, dtype=bool), 1.0, fc))  # in the connectome's order
