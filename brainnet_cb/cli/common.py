@@ -137,6 +137,9 @@ def output_paths(path: str, args, figure: bool) -> list:
         if out.is_dir():
             raise ConfigError(f"the output path ({where}) {path!r} is written as {str(out)!r}, which is a folder; "
                               f"give a NetCDF file name, e.g. --out {out / example}.")
+    if not out.parent.is_dir():  # the key (or --out) named, before check_free's words for any writer
+        reason = missing_folder(out, out.parent).removeprefix(f"cannot write {out}: ")
+        raise ConfigError(f"the output path ({where}) {str(out)!r} cannot be written: {reason}.")
     if not figure:
         return [out]
     return [out, figure_path(out)]

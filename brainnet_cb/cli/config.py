@@ -125,6 +125,9 @@ def loads(text: str, cls=RunConfig, source: str = "config"):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
+        twice = _twice(text, err, source)
+        if twice:
+            raise twice from None
         raise ConfigError(f"{source} is not valid TOML: {err}.") from None
     return from_dict(data, cls)
 
@@ -164,6 +167,9 @@ def load(path, cls=RunConfig):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
+        twice = _twice(text, err, p)
+        if twice:
+            raise twice from None
         other = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".ini": "INI", ".cfg": "INI"}.get(p.suffix.lower())
         hint = (f"; {p.name} looks like {other}, but a configuration is TOML, e.g. one written by {how}" if other
                 else _backslash_hint(text, str(err)))
@@ -210,21 +216,53 @@ def key_line(text: str, key: str) -> int:
     """
     if not key:
         return 0
-    best, depth, table = 0, 0, ""
+    best, depth = 0, 0
+    for number, name in _names(text):
+        if (name == key or key.startswith(name + ".")) and name.count(".") + 1 > depth:
+            best, depth = number, name.count(".") + 1
+    return best
+
+
+def _names(text: str):
+    """``(line, dotted name)`` of each table header and ``name = value`` line of TOML ``text``."""
+    table = ""
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         header = re.fullmatch(r"\[\[?\s*([A-Za-z_\"'][\w\-.\"' ]*?)\s*\]\]?\s*(#.*)?", line)  # not an array's row
         if header:
             table = _dotted(header.group(1))
-            name = table
-        else:
-            assign = re.match(r"([A-Za-z0-9_\-.\"' ]+?)\s*=", line)
-            if not assign:
-                continue
-            name = ".".join(filter(None, (table, _dotted(assign.group(1)))))
-        if (name == key or key.startswith(name + ".")) and name.count(".") + 1 > depth:
-            best, depth = number, name.count(".") + 1
-    return best
+            yield number, table
+            continue
+        assign = re.match(r"([A-Za-z0-9_\-.\"' ]+?)\s*=", line)
+        if assign:
+            yield number, ".".join(filter(None, (table, _dotted(assign.group(1)))))
+
+
+def _twice(text: str, err: tomllib.TOMLDecodeError, where):
+    """The refusal of TOML that sets a key or declares a table twice (tomllib says "Cannot overwrite a value (at
+    line 3, column 7)"), at ``where`` (the file), naming the key, both lines and the fix; None for any other TOML
+    error."""
+    message = str(err)
+    at = re.search(r"\(at line (\d+), column \d+\)$", message)
+    if not at or not message.startswith(("Cannot overwrite a value", "Cannot declare", "Duplicate inline table key")):
+        return None
+    line = int(at.group(1))
+    names = list(_names(text))
+    key = next((name for number, name in names if number == line), "")
+    inline = re.match(r"Duplicate inline table key '([^']*)'", message)
+    declared = re.match(r"Cannot declare \((.*)\) twice", message)
+    if inline:
+        key = f"{key}.{inline.group(1)}"
+    elif declared:
+        key = ".".join(re.findall(r"'([^']*)'", declared.group(1))) or key
+    if not key:
+        return None
+    first = next((number for number, name in names if number < line and (name == key or name.startswith(key + "."))),
+                 line)
+    lines = f"lines {first} and {line}" if first != line else f"line {line}"
+    what, fix = ((f"the table [{key}] is declared", f"keep one [{key}] table, with all its keys") if declared
+                 else (f"{key} is set", "keep one of them"))
+    return ConfigError(f"{where}:{line}: {what} twice ({lines}); TOML allows it once: {fix}.")
 
 
 def _dotted(name: str) -> str:

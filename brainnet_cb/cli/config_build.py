@@ -310,6 +310,7 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
     if cfg.run.dtype == "float64":
         enable_float64()
     _check_bold_variable(cfg, get_model(cfg.model.name))
+    check_periods(cfg)
     conn = build_connectome(cfg.connectome, base)
     check_per_region(cfg, conn)
     uses_atlas = not (cfg.connectome.file or cfg.connectome.weights)
@@ -331,6 +332,31 @@ def build_simulation(cfg: RunConfig, base=None) -> Simulation:
         normalize=cfg.connectome.normalize,
         dtype=cfg.run.dtype,
     )
+
+
+def check_periods(cfg: RunConfig) -> None:
+    """Refuse, naming the keys, a monitor's period (``monitors.activity.period``, ``monitors.eeg.period``,
+    ``monitors.bold.tr``) that is not a whole multiple of ``run.dt``, or of the next shorter period of another
+    monitor (the engine samples the monitors on nested clocks), before the monitors are built."""
+    dt, m = cfg.run.dt, cfg.monitors
+    periods = [(key, p) for key, p, on in (("monitors.activity.period", m.activity.period, m.activity.enabled),
+                                           ("monitors.eeg.period", m.eeg.period, m.eeg.enabled),
+                                           ("monitors.bold.tr", m.bold.tr, m.bold.enabled)) if on]
+    steps = {}
+    for key, p in periods:
+        n = round(p / dt)
+        if n < 1 or abs(n * dt - p) > 1e-9 * max(p, dt):
+            raise ConfigError(f"{key} = {p:g} ms is not a whole multiple of run.dt = {dt:g} ms; set {key} = "
+                              f"{max(n, 1) * dt:g} (or a run.dt that divides it).")
+        steps[key] = n
+    shorter = None
+    for key, p in sorted(periods, key=lambda kp: steps[kp[0]]):
+        if shorter is not None and steps[key] % steps[shorter[0]]:
+            n = steps[key] // steps[shorter[0]] or 1
+            raise ConfigError(f"{key} = {p:g} ms is not a whole multiple of {shorter[0]} = {shorter[1]:g} ms, the "
+                              f"next shorter period (the monitors sample on nested clocks); set {key} = "
+                              f"{n * steps[shorter[0]] * dt:g}, or a {shorter[0]} that divides it.")
+        shorter = shorter if shorter is not None and steps[key] == steps[shorter[0]] else (key, p)
 
 
 def _check_bold_duration(cfg: RunConfig, monitors) -> None:

@@ -14,9 +14,9 @@ import difflib
 import json
 import math
 
-from .config_schema import NOISE_KEYS, NOISE_KINDS, ConfigError, FitConfig, RunConfig, SweepConfig, range_text
+from .config_schema import NOISE_KEYS, NOISE_KINDS, ConfigError, FitConfig, RunConfig, SweepConfig
 from .config_toml import toml_value
-from .config_values import closest_names, number_or_list, show_value, type_name, unknown_key
+from .config_values import check_items, check_number, closest_names, per_region, show_value, unknown_key
 
 
 def _amplitudes(table: dict, cls) -> str:
@@ -49,13 +49,7 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
         if kind != "OrnsteinUhlenbeck":
             raise ConfigError('noise.tau is the correlation time of coloured noise; set noise.kind = '
                               '"OrnsteinUhlenbeck" to use it, or remove it for white (Additive) noise.')
-        tau = table["tau"]
-        if isinstance(tau, bool) or not isinstance(tau, (int, float)):
-            raise ConfigError(f"noise.tau = {show_value(tau)} has the wrong type ({type_name(tau)}); "
-                              "expected a number.")
-        if not (0 < tau < math.inf):
-            raise ConfigError(f"noise.tau = {show_value(tau)} is out of range; allowed: 0 < tau < inf (ms).")
-        noise["tau"] = float(tau)
+        noise["tau"] = check_number("noise.tau", table["tau"], "tau", {"lo": 0, "lo_open": True, "unit": "ms"})
     elif kind == "OrnsteinUhlenbeck":
         raise ConfigError('noise.kind = "OrnsteinUhlenbeck" needs its correlation time: set noise.tau (ms), '
                           "e.g. tau = 2000.0.")
@@ -80,11 +74,7 @@ def _check_noise(table: dict, cls, model_name: str, default=None) -> dict:
         if key not in cls.states:
             raise unknown_key(full, [*NOISE_KEYS, *cls.states],
                            f"[noise] (kind, tau and the state variables of {model_name})")
-        value = number_or_list(full, value)
-        arr = value if isinstance(value, list) else [value]
-        if any(not (v >= 0) or math.isinf(v) for v in arr):
-            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: 0 <= {key} < inf.")
-        noise[key] = value
+        noise[key] = per_region(full, value, key, {"lo": 0})
     if kind == "Additive" or any(key not in NOISE_KEYS for key in noise):
         return noise
     raise ConfigError(f'noise.kind = "{kind}" with no amplitude; give sigma per state variable '
@@ -102,14 +92,8 @@ def check_tables(cfg: RunConfig) -> RunConfig:
         full = f"model.parameters.{key}"
         if key not in params:
             raise unknown_key(full, params, f"[model.parameters] (parameters of {cfg.model.name})")
-        value = number_or_list(full, value)
         lo, hi = cls.param_ranges.get(key, (-math.inf, math.inf))
-        arr = value if isinstance(value, list) else [value]
-        if any(not (lo <= v <= hi) or math.isnan(v) for v in arr):
-            meta = dict(lo=None if lo == -math.inf else lo, hi=None if hi == math.inf else hi,
-                        lo_open=False, hi_open=False, unit=None)
-            raise ConfigError(f"{full} = {show_value(value)} is out of range; allowed: {range_text(key, meta)}.")
-        checked[key] = value
+        checked[key] = per_region(full, value, key, {"lo": lo, "hi": hi})
     default = type(cfg)()
     noise = _check_noise(cfg.noise, cls, cfg.model.name, (default.model.name, default.noise))
     activity = cfg.monitors.activity
@@ -137,18 +121,36 @@ def check_tables(cfg: RunConfig) -> RunConfig:
             if value == []:
                 raise ConfigError(f"sweep.grid.{key} = [] is empty; give the values to sweep, e.g. "
                                   f"sweep.grid.{key} = [0.5, 1.0].")
-            ok = isinstance(value, list) and value and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool)
-                or isinstance(v, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in v)
-                for v in value)
-            if not ok:
-                raise ConfigError(f"sweep.grid.{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
-                                  "expected a non-empty list of numbers (or of per-region lists).")
-            grid[key] = value
+            meta, integer = _domain(cfg, cls, key)
+            grid[key] = check_items(f"sweep.grid.{key}", value, key, meta, integer=integer,
+                                    rows=key not in ("speed", "seed"), distinct=True)
         if not grid:
             raise ConfigError("sweep.grid is empty; name at least one parameter, e.g. G = [0.5, 1.0].")
         cfg = dataclasses.replace(cfg, sweep=dataclasses.replace(cfg.sweep, grid=grid))
+    if isinstance(cfg, FitConfig) and cfg.fit.method in ("grid", "gradient"):
+        f = cfg.fit
+        meta, integer = _domain(cfg, cls, f.parameter)
+        if f.method == "grid":
+            check_items("fit.values", f.values, f.parameter, meta, distinct=True)  # numbers, as the schema reads them
+        elif not integer:  # a seed is refused by the gradient itself (it has no derivative)
+            check_number("fit.initial", f.initial, f.parameter, meta)
     return cfg
+
+
+def _domain(cfg, model, name) -> tuple:
+    """``(range, integer)`` of the values a sweep or a fit gives the run parameter ``name``: those of the key that
+    sets it for one run (``coupling.G``, ``coupling.speed``, ``run.seed``), the model's ``param_ranges``, a noise
+    amplitude's ``>= 0``; any finite number otherwise (:func:`~brainnet_cb.cli.config_values.check_number`)."""
+    keys = {"G": cfg.coupling, "speed": cfg.coupling, "seed": cfg.run}
+    if name in keys:
+        f = next(f for f in dataclasses.fields(keys[name]) if f.name == name)
+        return f.metadata, f.type in ("int", int)
+    if name in model.param_ranges:
+        lo, hi = model.param_ranges[name]
+        return {"lo": lo, "hi": hi}, False
+    if name.startswith("noise_"):
+        return {"lo": 0}, False
+    return {}, False
 
 
 def _parameter_unknown(cfg, name, names) -> ConfigError:

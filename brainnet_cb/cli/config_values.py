@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import json
 import math
+import re
 
 from .config_schema import ConfigError, range_text
 
@@ -23,32 +24,86 @@ def type_name(value):
 
 
 def show_value(value):
+    """``value`` as TOML writes it (``"text"``, ``true``, ``[1.0, nan]``, ``{a = 1}``), as the file has it."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else json.dumps(k)} = {show_value(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(show_value, value)) + "]"
     return json.dumps(value) if isinstance(value, (str, bool)) else repr(value)
 
 
-def _check_number(key, value, meta, name, integer=False):
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok:
+def bounds(lo=None, hi=None, lo_open=False, hi_open=False, unit=None, **_) -> dict:
+    """A range as :func:`range_text` writes it, a missing (or infinite) bound as an open infinite one: every
+    configured number is finite (TOML's ``inf`` and ``nan`` are refused), so ``-inf < eta < inf``."""
+    lo, hi = (-math.inf if lo is None else lo), (math.inf if hi is None else hi)
+    return dict(lo=lo, hi=hi, lo_open=lo_open or math.isinf(lo), hi_open=hi_open or math.isinf(hi), unit=unit)
+
+
+def outside(value: float, meta: dict) -> bool:
+    """Whether ``value`` is not a finite number within the range ``meta`` (:func:`bounds`)."""
+    return (not math.isfinite(value) or value < meta["lo"] or (meta["lo_open"] and value == meta["lo"])
+            or value > meta["hi"] or (meta["hi_open"] and value == meta["hi"]))
+
+
+def _is_number(value, integer=False) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int if integer else (int, float))
+
+
+def check_number(key, value, name, meta=None, integer=False):
+    """The one check of a configured number: its type (an integer where ``integer``; a boolean, which Python
+    counts as an integer, refused), finite and within the range ``meta`` (``lo``, ``hi``, ``lo_open``, ``hi_open``,
+    ``unit``; a missing bound: any finite number). ``name`` is the range's variable (``dt`` in ``0 < dt <= 10``).
+    Returns the number (a float unless ``integer``)."""
+    meta = bounds(**(meta or {}))
+    if not _is_number(value, integer):
         want = "an integer" if integer else "a number"
         unit = f" ({meta['unit']})" if meta.get("unit") else ""
         raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
                           f"expected {want}{unit}.")
     value = value if integer else float(value)
-    lo, hi = meta.get("lo"), meta.get("hi")
-    bad = (not integer and math.isnan(value)) \
-        or (lo is not None and (value < lo or (meta["lo_open"] and value == lo))) \
-        or (hi is not None and (value > hi or (meta["hi_open"] and value == hi)))
-    if bad:
+    if outside(value, meta):
         raise ConfigError(f"{key} = {show_value(value)} is out of range; allowed: {range_text(name, meta)}.")
     return value
+
+
+def check_items(key, values, name, meta=None, integer=False, rows=False, distinct=False):
+    """A list of configured numbers (``rows``: a number or a list of them per item, one value per region), each
+    checked as :func:`check_number` checks one; ``distinct``: no value twice (a grid's). The refusal shows the
+    list and names the item that is wrong."""
+    kind = "integers" if integer else "numbers"
+    want = f"a non-empty list of {kind}" + (" (or of per-region lists)" if rows else "")
+    if not isinstance(values, list) or not values:
+        if values == []:
+            example = "[1, 2]" if integer else "[0.5, 1.0]"
+            raise ConfigError(f"{key} = [] is empty; expected {want}, e.g. {key} = {example}.")
+        raise ConfigError(f"{key} = {show_value(values)} has the wrong type ({type_name(values)}); expected {want}.")
+    flat = [w for v in values for w in (v if rows and isinstance(v, list) and v else [v])]
+    if not all(_is_number(v, integer) for v in flat):
+        wrong = next(v for v in flat if not _is_number(v, integer))
+        raise ConfigError(f"{key} = {show_value(values)} holds {show_value(wrong)} ({type_name(wrong)}); "
+                          f"expected {want}.")
+    meta = bounds(**(meta or {}))
+    for v in flat:
+        if outside(v, meta):
+            what = "out of range" if math.isfinite(v) else "not a finite number"
+            raise ConfigError(f"{key} = {show_value(values)} holds {show_value(v)}, which is {what}; allowed: "
+                              f"{range_text(name, meta)}.")
+    if distinct:  # as numbers: 1 and 1.0 are one value (seeds as integers, which floats would round)
+        same = [json.dumps(v if integer else [float(w) for w in v] if isinstance(v, list) else float(v))
+                for v in values]
+        twice = next((v for i, v in enumerate(values) if same[i] in same[:i]), None)
+        if twice is not None:
+            raise ConfigError(f"{key} = {show_value(values)} holds {show_value(twice)} twice; give each value once.")
+    return values
 
 
 def _check_value(key, value, f):
     meta, name = f.metadata, f.name
     if f.type in ("float", float):
-        return _check_number(key, value, meta, name)
+        return check_number(key, value, name, meta)
     if f.type in ("int", int):
-        return _check_number(key, value, meta, name, integer=True)
+        return check_number(key, value, name, meta, integer=True)
     if f.type in ("bool", bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{key} = {show_value(value)} has the wrong type ({type_name(value)}); "
@@ -129,6 +184,15 @@ def build_config(cls, data, prefix=""):
         else:
             values[key] = _check_value(prefix + key, value, f)
     return cls(**values)
+
+
+def per_region(key, value, name, meta=None):
+    """A number or a list of one per region (a model parameter, a noise amplitude), each finite and within the
+    range ``meta`` (:func:`check_number`'s); a list as :func:`check_items` refuses it."""
+    value = number_or_list(key, value)
+    if isinstance(value, list):
+        return [float(v) for v in check_items(key, value, name, meta)]
+    return check_number(key, value, name, meta)
 
 
 def number_or_list(key, value):

@@ -89,7 +89,7 @@ def test_the_heterogeneity_scales_are_a_key_of_the_fit_table_and_its_edge_warnin
            "fit.heterogeneity_scales = [0.5, 1.0]."),
     ("[0.0, nan]", "fit.heterogeneity_scales = [0.0, nan] holds nan, which is not a finite number; expected a "
                    "non-empty list of finite numbers."),
-    ("['a']", "fit.heterogeneity_scales = ['a'] has the wrong type (list); expected a non-empty list of numbers."),
+    ("['a']", 'fit.heterogeneity_scales = ["a"] has the wrong type (list); expected a non-empty list of numbers.'),
 ])
 def test_bad_heterogeneity_scales_are_refused_before_the_recipe(tmp_path, capsys, monkeypatch, value, message):
     monkeypatch.setattr(bn, "fit_working_point", _never_called)
@@ -223,11 +223,18 @@ def test_a_starting_value_outside_the_domain_is_named_fit_initial(tmp_path, caps
     with pytest.raises(FitError, match=r"^init\['G'\] = -1.0 lies outside bounds \(0.0, inf\).$"):
         _outside_the_domain(None, None, init={"G": -1.0})
     out = tmp_path / "fit.nc"
-    assert cli.main(["fit", "--set", "fit.method=gradient", "--set", "fit.initial=-1", "--out", str(out),
-                     "--quiet"]) == 2
+    # the fit's own refusal, where a starting value inside coupling.G's range lies outside the fit's domain
+    monkeypatch.setattr(sweep_fit, "load", lambda args, cls: (config.FitConfig(fit=config.FitSection(
+        method="gradient", initial=-1.0)), None))
+    assert cli.main(["fit", "--out", str(out), "--quiet"]) == 2
     assert capsys.readouterr().err == ("brainnet-cb: error: fit.initial = -1.0 lies outside the domain of G, "
                                        "(0.0, inf).\n")
     assert not out.exists()
+    monkeypatch.undo()  # the configuration refuses it first, by G's range (coupling.G's), before any fit
+    assert cli.main(["fit", "--set", "fit.method=gradient", "--set", "fit.initial=-1", "--out", str(out),
+                     "--quiet"]) == 2
+    assert capsys.readouterr().err == ("brainnet-cb: error: fit.initial = -1.0 is out of range; allowed: "
+                                       "0 <= G <= 1000000.\n")
 
 
 def test_the_sweeps_advice_names_sweep_bandpass(tmp_path, capsys, monkeypatch):

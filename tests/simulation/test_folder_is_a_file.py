@@ -50,14 +50,16 @@ def test_every_writer_names_the_file_in_the_way(a_file, no_run, below):
 
 def test_the_command_line_names_the_file_in_the_way(a_file, capsys):
     assert cli.main(["run", "--out", f"{a_file}/run.nc", "--quiet"]) == 2
-    assert capsys.readouterr().err == (f"brainnet-cb: error: cannot write {a_file}/run.nc: '{a_file}' is a file, not "
-                                       "a folder; choose a path in a folder (or move that file).\n")
+    assert capsys.readouterr().err == (f"brainnet-cb: error: the output path (--out) '{a_file}/run.nc' cannot be "
+                                       f"written: '{a_file}' is a file, not a folder; choose a path in a folder (or "
+                                       "move that file).\n")
 
 
 def test_a_missing_folder_is_still_named_as_missing(tmp_path, capsys):
     assert cli.main(["run", "--out", f"{tmp_path}/no/run.nc", "--quiet"]) == 2
-    assert capsys.readouterr().err == (f"brainnet-cb: error: cannot write {tmp_path}/no/run.nc: the folder "
-                                       f"'{tmp_path}/no' does not exist; create it first or choose another path.\n")
+    assert capsys.readouterr().err == (f"brainnet-cb: error: the output path (--out) '{tmp_path}/no/run.nc' cannot be "
+                                       f"written: the folder '{tmp_path}/no' does not exist; create it first or "
+                                       "choose another path.\n")
 
 
 def test_a_link_to_a_missing_folder_is_named_as_such(tmp_path, capsys):
@@ -69,8 +71,8 @@ def test_a_link_to_a_missing_folder_is_named_as_such(tmp_path, capsys):
     assert str(err.value) == (f"cannot write '{tmp_path}/scratch/run.nc': '{tmp_path}/scratch' is a symbolic link to "
                               f"'{tmp_path}/gone', which does not exist; create that folder or choose another path.")
     assert cli.main(["run", "--out", f"{tmp_path}/scratch/sub/run.nc", "--quiet"]) == 2
-    assert capsys.readouterr().err == (f"brainnet-cb: error: cannot write {tmp_path}/scratch/sub/run.nc: "
-                                       f"'{tmp_path}/scratch' is a symbolic link to '{tmp_path}/gone', which does not "
+    assert capsys.readouterr().err == (f"brainnet-cb: error: the output path (--out) '{tmp_path}/scratch/sub/run.nc' "
+                                       f"cannot be written: '{tmp_path}/scratch' is a symbolic link to '{tmp_path}/gone', which does not "
                                        "exist; create that folder or choose another path.\n")
     (tmp_path / "gone").mkdir()  # the fix it names
     bn.write_netcdf(xr.Dataset({"x": ("t", [1.0])}), tmp_path / "scratch" / "run.nc")
