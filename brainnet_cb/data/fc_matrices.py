@@ -47,6 +47,13 @@ def check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
             f"{m.shape[0]} FCs (one per subject?). Pass their group mean (e.g. fc.mean(axis=0), or "
             "fc.mean('subject') of a DataArray), or fit each one."
         )
+    if m.ndim == 2 and max(m.shape) >= 2 * min(m.shape) >= 4:  # many more samples than regions: a series
+        regions, layout = min(m.shape), "" if m.shape[0] > m.shape[1] else ", layout='region_time'"
+        raise DataError(
+            f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}, a time series of "
+            f"{regions} regions? Pass its FC: bn.fc(bn.as_timeseries(series, tr{layout})) (band=True to band-pass "
+            "it first; bn.read_timeseries(path, tr) reads a file of one)."
+        )
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise DataError(
             f"empirical FC must be a square (n, n) matrix; got shape {m.shape} from {source}. "

@@ -183,3 +183,18 @@ def test_the_command_line_reads_a_pandas_csv_of_a_region_without_signal_as_missi
                      "--quiet"]) == 2
     assert capsys.readouterr().err == "brainnet-cb: error: stop\n"
     np.testing.assert_array_equal(got["fc"], np.where(np.eye(80, dtype=bool), 1.0, fc))  # in the connectome's order
+
+
+def test_a_bold_time_series_given_as_the_fc_is_refused_saying_how_to_make_its_fc(hcp):
+    """A (time, region) series passed as the FC was told to pass "the full matrix, not an upper triangle or a time
+    series (see read_timeseries)", which reads a series but makes no FC of it."""
+    bold = np.asarray(hcp.bold.isel(subject=0).values)
+    for given, layout in ((bold, ""), (bold.T, ", layout='region_time'")):
+        with pytest.raises(bn.DataError, match=rf"^empirical FC must be a square \(n, n\) matrix; got shape "
+                                               rf"\({given.shape[0]}, {given.shape[1]}\) from empirical_fc, a time "
+                                               r"series of 80 regions\? Pass its FC: bn\.fc\(bn\.as_timeseries\("
+                                               rf"series, tr{re.escape(layout)}\)\) \(band=True to band-pass it "
+                                               r"first; bn\.read_timeseries\(path, tr\) reads a file of one\)\.$"):
+            bn.fit_working_point(hcp.connectome, given, **LINEAR)
+    fc = bn.fc(bn.as_timeseries(bold.T, hcp.tr, layout="region_time"), band=True)  # the fix, as the message says
+    np.testing.assert_allclose(fc.values, hcp.fc_subjects.values[0], atol=1e-5)
