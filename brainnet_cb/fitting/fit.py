@@ -43,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -52,12 +53,12 @@ import xarray as xr
 from .._checks import refuse_tracers
 from .._progress import progress_bar
 from ..analysis import jax_twins as analysis_jax
-from ..analysis.filters import BOLD_BAND
+from ..analysis.filters import BOLD_BAND, band_pair
 from ..analysis.timeseries import to_seconds
 from ..data.empirical import target_fc
 from ..errors import FitError
 from ..simulation import differentiable
-from ..simulation.parameters import ParameterBook
+from ..simulation.parameters import ParameterBook, expand_point
 from ..simulation.spec import Simulation, simulation
 from ..simulation.step_stability import one_call
 from ..units import is_quantity
@@ -187,6 +188,14 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     :class:`~brainnet_cb.simulation.parameters.Parameter` entries), the checked
     ``values``, the aligned ``empirical_fc`` and the ``book``.
 
+    The objective runs one compiled program per structure of the run (model
+    and coupling class, connectome size, delays, monitors, ``dt``,
+    ``duration``, ``signal``, ``discard``, ``band``, ``loss``, the number of
+    seeds), kept in JAX's jit cache: the run's values, the target FC and the
+    noise key are its arguments, so another ``fc_loss`` (or
+    :func:`fit_gradient`) of the same structure with other starting values,
+    another target or another key compiles nothing.
+
     With ``seeds`` the loss is that of the mean FC over the realisations,
     :math:`\overline{FC} = \frac1S\sum_s FC^{(s)}` (one differentiable run per
     seed, in one compiled program); with ``heterogeneity`` the book has the
@@ -205,6 +214,16 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     >>> sorted(g)
     ['G']
     """
+    objective, params, problem, _ = _fc_loss(
+        model, connectome, empirical_fc, init=init, loss=loss, signal=signal, discard=discard, band=band,
+        fisher_z=fisher_z, checkpoint=checkpoint, seeds=seeds, heterogeneity=heterogeneity, **options)
+    return objective, params, problem
+
+
+def _fc_loss(model, connectome, empirical_fc, *, init, loss, signal, discard, band, fisher_z, checkpoint, seeds,
+             heterogeneity, **options):
+    """:func:`fc_loss`'s ``(objective, params, problem)`` and ``(data, structure)``, the arguments of the
+    compiled loss (:data:`_loss_program`, :data:`_value_and_grad_program`)."""
     given = ({f.name: getattr(model, f.name) for f in dataclasses.fields(model)} if isinstance(model, Simulation)
              else {"model": model})
     refuse_tracers({**given, "init": init, "empirical_fc": empirical_fc, **options}, FitError, TRACED_FIT_FIX)
@@ -230,11 +249,9 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     if not isinstance(fisher_z, (bool, np.bool_)):
         raise FitError(f"fisher_z must be True or False; got {fisher_z!r}.")
     discard_s = to_seconds(discard, "discard")
-    under = list(book.expand({k: values[k] for k in params}))  # what the engine substitutes (eta for eta_scale)
     with one_call(quiet=True):  # the seeds' copies of the spec: checked above, as spec (one StepSizeWarning)
         runs = [run] if seeds is None else [spec.replace(key=s).prepare() for s in seeds]
-    sims = [differentiable.build(r, under, signal, checkpoint=checkpoint) for r in runs]
-    times = sims[0][1]
+    lay, times = differentiable.layout(run, signal, checkpoint)
     _, _, monitor, _ = differentiable.output_location(run, signal)
     tr = monitor.period_steps(run.dt) * run.dt / 1000.0
     n_drop = int(np.sum((times - times[0]) / 1000.0 < discard_s - 1e-12))
@@ -246,30 +263,66 @@ def fc_loss(model, connectome=None, empirical_fc=None, *, init, loss="corr+rmse"
     check_band_fits(band, T, tr * 1000.0, signal, discard_s, duration_s, FitError,
                     monitor_discard_s=monitor_discard_s)
     _check_bold_moves(monitor, signal, times[n_drop:], tr * 1000.0)
-    target = jnp.asarray(emp.values, run.dyn.table.weights.dtype)
-
-    def one_fc(simulate, params):
-        x, bad = simulate(params)
-        x = x[n_drop:]
-        if band is not None:
-            x = analysis_jax.bandpass(x, tr, BOLD_BAND if band is True else band)
-        return analysis_jax.fc(x), bad
+    dtype = run.dyn.table.weights.dtype
+    # What the compiled loss takes as arguments (one program for every call of the same structure) ...
+    data = dict(runs=tuple((r.dyn, r.carry.x, r.carry.hist) for r in runs), target=jnp.asarray(emp.values, dtype),
+                scales={f: (getattr(book.model, f), m) for f, m in book.maps.items()})
+    # ... and what it is compiled for (its key in JAX's jit cache).
+    structure = _Structure(lay, n_drop, None if band is None else band_pair(band, FitError), tr, loss,
+                           bool(fisher_z))
 
     def objective(params):
         _check_point(params, book, run)
-        params = book.expand(params, xp=jnp)
-        if len(sims) == 1:
-            F, bad = one_fc(sims[0][0], params)
-        else:  # the mean FC over noise realisations, then the score
-            out = [one_fc(sim, params) for sim, _ in sims]
-            F = jnp.mean(jnp.stack([o[0] for o in out]), axis=0)
-            bad = jnp.max(jnp.stack([o[1] for o in out]))
-        corr, rmse = analysis_jax.fc_fit(F, target, fisher_z=bool(fisher_z), check_range=False)  # target_fc warned
-        return loss_value(loss, corr, rmse), (corr, rmse, F, bad)
+        return _loss_program(params, data, structure)
 
-    return objective, {k: jnp.asarray(v, run.dyn.table.weights.dtype) for k, v in values.items()}, \
+    return objective, {k: jnp.asarray(v, dtype) for k, v in values.items()}, \
         dict(spec=spec, run=run, kinds=kinds, parameters=params, empirical_fc=emp, values=values, book=book,
-             seeds=seeds)
+             seeds=seeds), (data, structure)
+
+
+class _Structure(NamedTuple):
+    """What an FC loss is compiled for besides the shapes and pytree structures of its arguments (hashable: with
+    them, the key of its program in JAX's jit cache, as the engine's :class:`~brainnet_cb.simulation.engine.Plan`
+    is for a run). Everything numeric (the run's dynamic arguments, its initial state and history, the noise key,
+    the target FC, heterogeneity maps) is an argument: a call with other values runs the compiled program."""
+
+    layout: differentiable.Layout
+    n_drop: int  # samples dropped (discard)
+    band: tuple | None  # band-pass (low, high) in Hz, None: none
+    tr: float  # sampling interval of the signal, s
+    loss: str
+    fisher_z: bool
+
+
+def _loss(params, data, structure):
+    """The FC loss of ``params`` (traced): ``(loss, (corr, rmse, fc, bad_step))``; ``data`` the arguments of
+    :func:`fc_loss`'s run (per noise realisation its dynamic arguments, initial state and history), its target
+    and heterogeneity maps."""
+    s = structure
+    params = expand_point(params, data["scales"], xp=jnp)
+
+    def one_fc(dyn, x0, hist0):
+        x, bad = differentiable.samples(s.layout, differentiable.substitute(s.layout, dyn, params), x0, hist0)
+        x = x[s.n_drop:]
+        if s.band is not None:
+            x = analysis_jax.bandpass(x, s.tr, s.band)
+        return analysis_jax.fc(x), bad
+
+    if len(data["runs"]) == 1:
+        F, bad = one_fc(*data["runs"][0])
+    else:  # the mean FC over noise realisations, then the score
+        out = [one_fc(*r) for r in data["runs"]]
+        F = jnp.mean(jnp.stack([o[0] for o in out]), axis=0)
+        bad = jnp.max(jnp.stack([o[1] for o in out]))
+    corr, rmse = analysis_jax.fc_fit(F, data["target"], fisher_z=s.fisher_z, check_range=False)  # target_fc warned
+    return loss_value(s.loss, corr, rmse), (corr, rmse, F, bad)
+
+
+#: The loss and its value and gradient, compiled once per :class:`_Structure` (and shapes) and kept in JAX's
+#: jit cache, as the engine's ``advance`` is: a second fit of the same structure, with other starting values,
+#: another target FC or another noise key, compiles nothing.
+_loss_program = jax.jit(_loss, static_argnames="structure")
+_value_and_grad_program = jax.jit(jax.value_and_grad(_loss, has_aux=True), static_argnames="structure")
 
 
 def _check_bold_moves(monitor, signal, used_ms, period_ms):
@@ -421,7 +474,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     t0 = time.perf_counter()
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise FitError(f"steps must be a positive integer; got {steps!r}.")
-    objective, params, problem = fc_loss(
+    _, params, problem, (data, structure) = _fc_loss(
         model, connectome, empirical_fc, init=init, loss=loss, signal=signal, discard=discard, band=band,
         fisher_z=fisher_z, checkpoint=checkpoint, seeds=seeds, heterogeneity=heterogeneity, **options)
     run, kinds, emp, values = problem["run"], problem["kinds"], problem["empirical_fc"], problem["values"]
@@ -434,7 +487,9 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         optimizer = optax.adam(float(learning_rate))
     if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
         raise FitError(f"optimizer must be an optax.GradientTransformation (e.g. optax.adam(0.05)); got {optimizer!r}.")
-    grad_fn = jax.jit(jax.value_and_grad(objective, has_aux=True))
+    def grad_fn(params):
+        return _value_and_grad_program(params, data, structure=structure)
+
     opt_state = optimizer.init(params)
     path = {k: [] for k in params}
     losses, corrs, rmses = [], [], []

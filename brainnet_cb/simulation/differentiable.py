@@ -15,9 +15,18 @@ read (JAX's own makes three passes over the ring buffer per step).
 
 It reuses the engine's step unchanged: the values equal those of
 :func:`brainnet_cb.simulate` with the same parameters and key.
+
+:func:`build` keeps the run's values as constants of ``simulate``. A compiled
+loss that should serve every run of one structure (:func:`brainnet_cb.fit_gradient`,
+``fc_loss``) splits it instead: :func:`layout` is the static part (hashable,
+with the shapes the key of the compiled program), :func:`substitute` and
+:func:`samples` take the run's dynamic arguments, initial state and history as
+arguments.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -26,7 +35,7 @@ from . import engine
 from .cf import sample_times
 from .parameters import ParameterBook
 
-__all__ = ["build", "output_location"]
+__all__ = ["build", "output_location", "Layout", "layout", "substitute", "samples"]
 
 
 def output_location(run, signal):
@@ -40,6 +49,80 @@ def output_location(run, signal):
     raise KeyError(signal)
 
 
+class Layout(NamedTuple):
+    """The static structure of a differentiable run (hashable: part of the key of its compiled program).
+
+    ``plan`` the engine's plan (delays pushed and read as one :func:`~brainnet_cb.delays.push_read`),
+    ``n_top`` the number of top-level periods scanned, ``level``/``pos``/``row`` where the output sits in the
+    engine's samples, ``first`` the first sample kept, ``checkpoint`` whether the scan body is rematerialised,
+    ``n_regions`` the number of regions.
+    """
+
+    plan: engine.Plan
+    n_top: int
+    level: int
+    pos: int
+    row: int
+    first: int
+    checkpoint: bool
+    n_regions: int
+
+
+class _RunView(NamedTuple):
+    """What :meth:`ParameterBook.substitute` reads of a run, with the run's dynamic arguments given."""
+
+    dyn: engine.Dynamic
+    connectome: object  # .n_regions
+    model: object  # .states
+    plan: engine.Plan  # .noise_rows
+
+
+class _Regions(NamedTuple):
+    n_regions: int
+
+
+def layout(run, signal, checkpoint=True):
+    """``(Layout, times)`` of the output ``signal`` of a prepared ``run``: what :func:`samples` needs besides
+    the run's values, and the time stamps (ms) of the samples it keeps."""
+    plan = run.plan._replace(fused_delays=True)  # the delays' transpose in place (delays.push_read)
+    top = len(plan.levels) - 1
+    p_top = plan.levels[top][0]
+    level, pos, monitor, row = output_location(run, signal)
+    period_steps = plan.levels[level][0]
+    times = sample_times(0, run.n_steps // period_steps, period_steps, run.dt)  # the Dataset's stamps
+    keep = np.ones(times.size, bool)
+    if hasattr(monitor, "tr") and getattr(monitor, "discard", 0.0):
+        keep = times > monitor.discard + 1e-9 * monitor.tr
+    first = int(np.argmax(keep)) if keep.any() else times.size
+    lay = Layout(plan, run.n_steps // p_top, level, pos, row, first, bool(checkpoint), run.connectome.n_regions)
+    return lay, times[first:]
+
+
+def substitute(lay, dyn, params):
+    """Traced: ``dyn`` (a run's dynamic arguments) with ``params`` substituted, as
+    :meth:`ParameterBook.substitute` does for the run itself (heterogeneity scales already expanded)."""
+    view = _RunView(dyn, _Regions(lay.n_regions), dyn.model, lay.plan)
+    return ParameterBook(dyn.model, dyn.coupling).substitute(view, params)
+
+
+def samples(lay, dyn, x0, hist0):
+    """Traced: ``(samples (T, n), bad_step)`` of the output of :func:`layout` for the dynamic arguments ``dyn``
+    and the initial state ``x0`` and history ``hist0``."""
+    plan = lay.plan
+    top = len(plan.levels) - 1
+    carry = engine.initial_carry(x0, hist0, dyn, plan)
+
+    def body(c, _):
+        return engine.advance_period(c, dyn, plan, top)
+
+    if lay.checkpoint:
+        body = jax.checkpoint(body)
+    carry, ys = jax.lax.scan(body, carry, None, length=lay.n_top)
+    out = ys[lay.level][lay.pos]
+    out = out.reshape((-1,) + out.shape[-2:])[:, lay.row, :]
+    return out[lay.first:], carry.bad_step
+
+
 def build(run, names, signal, checkpoint=True):
     """``simulate(params) -> (T, n)`` samples of ``signal`` for a prepared ``run``.
 
@@ -49,37 +132,17 @@ def build(run, names, signal, checkpoint=True):
     :meth:`~brainnet_cb.simulation.parameters.ParameterBook.substitute`. The run's duration must be a whole
     number of the longest
     monitor period (checked by the caller). Samples the monitor would discard
-    (e.g. ``Bold(discard=...)``) are dropped, as in the Dataset.
+    (e.g. ``Bold(discard=...)``) are dropped, as in the Dataset. The run's values are constants of the
+    function; :func:`layout`, :func:`substitute` and :func:`samples` take them as arguments (one compiled
+    program for every run of the same structure).
     """
-    plan = run.plan._replace(fused_delays=True)  # the delays' transpose in place (delays.push_read)
-    top = len(plan.levels) - 1
-    p_top = plan.levels[top][0]
-    n_top = run.n_steps // p_top
-    level, pos, monitor, row = output_location(run, signal)
-    period_steps = plan.levels[level][0]
-    times = sample_times(0, run.n_steps // period_steps, period_steps, run.dt)  # the Dataset's stamps
-    keep = np.ones(times.size, bool)
-    if hasattr(monitor, "tr") and getattr(monitor, "discard", 0.0):
-        keep = times > monitor.discard + 1e-9 * monitor.tr
-    first = int(np.argmax(keep)) if keep.any() else times.size
+    lay, times = layout(run, signal, checkpoint)
     x0, hist0 = run.carry.x, run.carry.hist
     book = ParameterBook(run.model, run.coupling)
     for name in names:
         book.lookup(name)
 
     def simulate(params):
-        dyn = book.substitute(run, params)
-        carry = engine.initial_carry(x0, hist0, dyn, plan)
+        return samples(lay, book.substitute(run, params), x0, hist0)
 
-        def body(c, _):
-            return engine.advance_period(c, dyn, plan, top)
-
-        if checkpoint:
-            body = jax.checkpoint(body)
-        carry, ys = jax.lax.scan(body, carry, None, length=n_top)
-        samples = ys[level][pos]
-        samples = samples.reshape((-1,) + samples.shape[-2:])[:, row, :]
-        return samples[first:], carry.bad_step
-
-    return simulate, times[first:]
-
+    return simulate, times

@@ -91,7 +91,29 @@ from .parameter_values import aligned_rows, check_repeats, noise_states, without
 from .validation import seed_keys
 
 __all__ = ["Parameter", "ParameterBook", "NOISE_PREFIX", "SCALE_SUFFIX", "KINDS", "COUPLING_RANGES", "GRID",
-           "BATCH", "aligned_rows"]
+           "BATCH", "aligned_rows", "expand_point"]
+
+
+def expand_point(point: dict, scales: dict, batched: bool = False, xp=np) -> dict:
+    r"""``point`` with each heterogeneity scale ``"<f>_scale"`` it holds turned into per-region values of ``f``.
+
+    ``scales``: ``{f: (f_0, m)}``, the model's value of ``f`` (used where ``point`` has no ``f``) and its map;
+    :math:`f_i = f_0 + a\, m_i` (:meth:`ParameterBook.expand`, which passes its model's values and maps;
+    a compiled loss passes them as arguments).
+    """
+    fields = [f for f in scales if f + SCALE_SUFFIX in point]
+    if not fields:
+        return point
+    out = {k: v for k, v in point.items() if not (isinstance(k, str) and k.endswith(SCALE_SUFFIX)
+                                                   and k[:-len(SCALE_SUFFIX)] in scales)}
+    for field in fields:
+        a = xp.asarray(point[field + SCALE_SUFFIX])
+        base = xp.asarray(point[field] if field in point else scales[field][0])
+        if batched:
+            a = a.reshape(-1, 1)
+            base = base.reshape(-1, 1) if field in point and base.ndim == 1 else base
+        out[field] = base + a * xp.asarray(scales[field][1])
+    return out
 
 
 class ParameterBook:
@@ -185,17 +207,7 @@ class ParameterBook:
         or ``(B, n)``). ``xp=jax.numpy`` keeps it traceable.
         """
         fields = {self.scale_field(k) for k in point} - {None}
-        if not fields:
-            return point
-        out = {k: v for k, v in point.items() if self.scale_field(k) is None}
-        for field in fields:
-            a = xp.asarray(point[field + SCALE_SUFFIX])
-            base = xp.asarray(point[field] if field in point else getattr(self.model, field))
-            if batched:
-                a = a.reshape(-1, 1)
-                base = base.reshape(-1, 1) if field in point and base.ndim == 1 else base
-            out[field] = base + a * xp.asarray(self.maps[field])
-        return out
+        return expand_point(point, {f: (getattr(self.model, f), self.maps[f]) for f in fields}, batched, xp)
 
     def lookup(self, name, error=SweepError, message=GRID.unknown) -> Parameter:
         """The :class:`Parameter` ``name`` addresses; ``error`` (worded by ``message``) if none."""
