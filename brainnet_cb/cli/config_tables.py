@@ -10,13 +10,12 @@ couplings) on first use, so ``--print-config`` loads no engine.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 
 from .config_schema import NOISE_KEYS, NOISE_KINDS, ConfigError, FitConfig, RunConfig, SweepConfig
 from .config_toml import toml_value
-from .config_values import check_items, check_number, closest_names, per_region, show_value, unknown_key
+from .config_values import check_items, check_number, closest, closest_names, per_region, show_value, unknown_key
 
 
 def _amplitudes(table: dict, cls) -> str:
@@ -164,8 +163,8 @@ def _parameter_unknown(cfg, name, names) -> ConfigError:
                                f"{'sweep' if isinstance(cfg, SweepConfig) else 'fit'}, not a parameter it can "
                                f"vary; set {section}.{name} instead and run once per value. Parameters: "
                                f"{', '.join(names)}.")
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(name, names)
+    hint = f" (did you mean {close!r}?)" if close else ""
     return ConfigError(f"{shown} is not a parameter of the run{hint}; choose a parameter of {cfg.model.name}, of "
                        f"the {cfg.coupling.kind} coupling, speed, seed or noise_<state>: {', '.join(names)}.")
 

@@ -146,11 +146,17 @@ def _check_value(key, value, f):
     raise TypeError(f"unsupported config field type {f.type!r}")  # pragma: no cover
 
 
-def closest_names(value, choices) -> str:
-    """`` (did you mean "X"?)`` for a misspelt choice (another case first, then the closest spelling), else ``""``."""
+def closest(value, choices):
+    """The allowed name ``value`` most likely misspells (another case first, then the closest spelling), or None."""
     same = [c for c in choices if c and c.lower() == value.lower()]
     close = same or difflib.get_close_matches(value, [c for c in choices if c], n=1)
-    return f" (did you mean {json.dumps(close[0])}?)" if close else ""
+    return close[0] if close else None
+
+
+def closest_names(value, choices) -> str:
+    """`` (did you mean "X"?)`` for a misspelt choice (:func:`closest`), else ``""``."""
+    close = closest(value, choices)
+    return f" (did you mean {json.dumps(close)}?)" if close else ""
 
 
 def _closest_atlas(value, choices) -> str:
@@ -162,8 +168,8 @@ def _closest_atlas(value, choices) -> str:
 
 
 def unknown_key(key, allowed, section):
-    close = difflib.get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(key.rsplit(".", 1)[-1], allowed)
+    hint = f" (did you mean {close!r}?)" if close else ""
     where = section if section.startswith("[") else (f"[{section}]" if section else "the top level")
     return ConfigError(f"unknown key {key!r}{hint}; allowed keys in {where}: {', '.join(allowed)}.")
 

@@ -84,6 +84,11 @@ REPRESENTATIVE = [
      "allowed keys in [monitors.bold]: enabled, tr, discard, preset, variable."),
     ("run", "[model.parameters]\netaa = 1.0\n", "CASE:2: unknown key 'model.parameters.etaa' (did you mean "
      "'eta'?); allowed keys in [model.parameters] (parameters of CoombesByrne): Delta, eta, k, v_syn."),
+    ("run", "[run]\nDT = 0.1\n", "CASE:2: unknown key 'run.DT' (did you mean 'dt'?); allowed keys in [run]: "
+     "duration, dt, method, seed, dtype."),
+    ("fit", '[fit]\nmethod = "grid"\nparameter = "g"\n', "CASE:3: fit.parameter = \"g\" is not a parameter of the "
+     "run (did you mean 'G'?); choose a parameter of CoombesByrne, of the Linear coupling, speed, seed or "
+     "noise_<state>: Delta, eta, k, v_syn, G, speed, seed, noise_r, noise_v."),
     ("run", "[noise]\nvv = 0.1\n", "CASE:2: unknown key 'noise.vv' (did you mean 'v'?); allowed keys in [noise] "
      "(kind, tau and the state variables of CoombesByrne): kind, tau, r, v."),
     # a wrong choice: another case, a misspelling, an atlas that does not exist, an empty string
