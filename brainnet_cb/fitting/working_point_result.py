@@ -355,7 +355,20 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
             coords["connection_share"] = list(best_setup.ec.share_cv_corr)
     if cands:
         coords["candidate"] = np.arange(len(cands))
+    names = _coordinate_names(o.parameter)  # what a CF reader (ncdump, Panoply, MATLAB's ncinfo) shows for each
+    coords = {k: (k, v, {"long_name": names[k]}) for k, v in coords.items()}
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _coordinate_names(parameter):
+    """The ``long_name`` of each coordinate of :func:`result_dataset`'s Dataset."""
+    return {"value": f"scanned {parameter}", "scale": "heterogeneity scale", "fraction": "G / G_ref",
+            "weight_exponent": "exponent of the structural weights", "homotopic_weight": "weight of the homotopic "
+            "connections", "region_i": "brain region (FC row)", "region_j": "brain region (FC column)",
+            "region": "brain region", "state": "state variable of the model", "shrinkage": "shrinkage of the "
+            "regional noise fit", "connection_shrinkage": "shrinkage of the effective-"
+            "connectivity fit (inf: the structural weights)", "connection_share": "share of the connections refined "
+            "(the strongest by W_ij + W_ji; 1: all)", "candidate": "candidate working point, in order"}
 
 
 def _json_values(values: dict) -> str:

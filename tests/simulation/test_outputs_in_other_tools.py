@@ -147,3 +147,21 @@ def test_a_fit_result_labels_every_variable_and_coordinate_as_netcdf_stores_it(t
             "brain region", "brain region (FC row)", "brain region (FC column)"]
         assert nc["region"][:].tolist() == list("abcd")
         assert nc["grid_loss"].units == nc["loss"].units == "1"
+
+
+def test_a_working_point_fit_labels_every_coordinate_as_netcdf_stores_it(tmp_path):
+    """``brainnet-cb fit``'s default result: its coordinates (value, scale, fraction, weight_exponent, ...) had no
+    attributes at all, so a CF reader listed them unnamed."""
+    hcp = bn.load_empirical("hcp80")
+    labels = list(hcp.connectome.labels[:12])
+    res = bn.fit_working_point(hcp.connectome.subset(labels), hcp.fc_fit.sel(region_i=labels, region_j=labels),
+                               values=[-2.0], fractions=[0.9, 1.0, 1.1], weight_exponents=[1.0],
+                               homotopic_weights=[1.0], simulate=False, effective_connectivity=False,
+                               regional_noise=True, progress=False)
+    bn.write_netcdf(res, tmp_path / "fit.nc")
+    with netCDF4.Dataset(tmp_path / "fit.nc") as nc:
+        unlabelled = [name for name, var in nc.variables.items() if "long_name" not in var.ncattrs()]
+        assert unlabelled == []
+        assert nc["value"].long_name == f"scanned {res.attrs['parameter']}"
+        assert nc["fraction"].long_name == "G / G_ref" and nc["fraction"][:].tolist() == [0.9, 1.0, 1.1]
+        assert nc["region"][:].tolist() == labels
