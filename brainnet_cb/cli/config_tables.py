@@ -114,6 +114,8 @@ def check_tables(cfg: RunConfig) -> RunConfig:
         for key in asked:
             if key not in names:
                 raise _parameter_unknown(cfg, key, names)
+        if isinstance(cfg, FitConfig):
+            _check_fitted(cfg.fit)
     if isinstance(cfg, SweepConfig):
         grid = {}
         for key, value in cfg.sweep.grid.items():
@@ -134,6 +136,20 @@ def check_tables(cfg: RunConfig) -> RunConfig:
         elif not integer:  # a seed is refused by the gradient itself (it has no derivative)
             check_number("fit.initial", f.initial, f.parameter, meta)
     return cfg
+
+
+def _check_fitted(f) -> None:
+    """Refuse a fitted parameter the method cannot fit: the seed (by any method), the speed by gradient (they
+    change the random numbers or the integer delays; the fit found it only after compiling its first program)."""
+    if f.method == "working_point":
+        return
+    if f.parameter == "seed":
+        raise ConfigError('fit.parameter = "seed" is the random seed, which no fit can choose (the best seed is the '
+                          "luckiest noise, not a better model); set run.seed, or sweep seeds (sweep.grid.seed with "
+                          "brainnet-cb sweep) to see how much the results vary.")
+    if f.parameter == "speed" and f.method == "gradient":
+        raise ConfigError('fit.parameter = "speed" cannot be fitted by gradient (it changes integer delays); set '
+                          'fit.method = "grid" to fit it on fit.values.')
 
 
 def _domain(cfg, model, name) -> tuple:

@@ -1,10 +1,11 @@
 """Configuration values given wrongly, one case of each kind of mistake and every case that was refused badly.
 
 ``benchmarks/cli_config_fuzz.py`` gives every key of ``brainnet-cb run``, ``sweep`` and ``fit`` (and the
-parameters of every model, the noise and coupling kinds) wrong values: 2,324 cases. Before, 163 of them were
+parameters of every model, the noise and coupling kinds) wrong values: 2,327 cases. Before, 166 of them were
 refused without naming the key (a model's ``CoombesByrne.eta must be finite``, a monitor's ``TemporalAverage period
 ... use e.g. period=0.2 ms``, ``cannot write ...``), with no allowed range (``allowed: eta.``), or not at all: a
-sweep ran ``G = [-1.0]``, ``G = [nan]``, ``speed = [0.0]`` or ``seed = [1.5]``, a fit started from ``initial = inf``.
+sweep ran ``G = [-1.0]``, ``G = [nan]``, ``speed = [0.0]`` or ``seed = [1.5]``, a fit started from ``initial = inf``
+or compiled before it found that it cannot fit the seed, or the speed by gradient.
 Each is refused now as every value is: naming the key, the value and what is allowed, before anything compiles
 (the computation is replaced here by a function that fails the test if reached).
 """
@@ -173,6 +174,12 @@ WERE_BAD = [
      "-inf < initial < inf."),
     ("fit", "[fit]\ninitial = inf\n", "CASE:2: fit.initial = inf is out of range; allowed: -inf < initial < inf."),
     ("fit", "[fit]\ninitial = nan\n", "CASE:2: fit.initial = nan is out of range; allowed: -inf < initial < inf."),
+    # a parameter the fit's method cannot fit: found after the fit had compiled its first program
+    ("fit", '[fit]\nmethod = "gradient"\nparameter = "speed"\n', 'CASE:3: fit.parameter = "speed" cannot be fitted '
+     'by gradient (it changes integer delays); set fit.method = "grid" to fit it on fit.values.'),
+    ("fit", '[fit]\nmethod = "grid"\nparameter = "seed"\n', 'CASE:3: fit.parameter = "seed" is the random seed, '
+     "which no fit can choose (the best seed is the luckiest noise, not a better model); set run.seed, or sweep "
+     "seeds (sweep.grid.seed with brainnet-cb sweep) to see how much the results vary."),
     ("fit", '[fit]\nmethod = "grid"\nparameter = "eta"\nvalues = [0.0, inf]\n', "CASE:4: fit.values = [0.0, inf] "
      "holds inf, which is not a finite number; expected a non-empty list of finite numbers."),
 ]
