@@ -87,7 +87,9 @@ def _lines(text: str):
 
 def _split(s: str, delimiter):
     tokens = s.split(delimiter) if delimiter else s.split()
-    return [t.strip().strip('"').strip("'") for t in tokens]
+    if '"' in s or "'" in s:
+        return [t.strip().strip('"').strip("'") for t in tokens]
+    return [t.strip() for t in tokens] if delimiter else tokens  # no quotes to strip (split() leaves no blanks)
 
 
 def split_rows(text: str, delimiter=None):
@@ -282,6 +284,12 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
                 f"{source}: ragged rows in the {what}: line {k} has {len(tokens)} values, the first data "
                 f"row has {width} ({_how(delimiter)}). Every row needs the same number of columns."
             )
+    try:  # every cell a number (the usual table): one float() per cell, nothing to check cell by cell
+        matrix = np.array([[float(t) for t in r] for _, r in rows], dtype=float).reshape(len(rows), width)
+    except ValueError:  # a cell that is not a number: an empty one read as missing, or one named below
+        matrix = None
+    if matrix is not None:
+        return _checked_table(matrix, header, row_labels, source, delimiter, square, error)
     for i, (k, tokens) in enumerate(rows, start=1):
         for j, t in enumerate(tokens, start=1):
             corner = i == j == 1 and header is None and row_labels is None and len(rows) > 1
@@ -306,6 +314,12 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
             )
     matrix = np.array([[float(t) if t != "" else empty for t in r] for _, r in rows],
                       dtype=float).reshape(len(rows), width)
+    return _checked_table(matrix, header, row_labels, source, delimiter, square, error)
+
+
+def _checked_table(matrix, header, row_labels, source, delimiter, square, error):
+    """``(matrix, header, row_labels)`` of :func:`parse_table`, its labels checked against the matrix."""
+    width = matrix.shape[1]
     if header is not None and len(header) != width:
         raise error(
             f"{source}: the header has {len(header)} labels but the rows have {width} values "
