@@ -1,9 +1,17 @@
 """Gradients through a run: memory and time of fc_loss's value and gradient, with and without checkpointing.
 
-``python benchmarks/bench_grad.py`` runs three rows, each in its own subprocess (its peak RSS its own):
-``forward`` (the loss alone), ``ckpt`` (value and gradient, ``checkpoint=True``, the default) and ``nockpt``
-(``checkpoint=False``), on tvb76, 10 s at dt = 0.1 ms, speed 3 mm/ms (max_lag 462), ``Bold(tr=1 s)``, float64,
-the gradient by ``G``. ``--duration`` and ``--speed`` change the run.
+``python benchmarks/bench_grad.py`` runs four rows, each in its own subprocess (its peak RSS its own): ``forward``
+(the loss alone), ``ckpt`` (value and gradient, ``checkpoint=True``, the default), ``nockpt`` (``checkpoint=False``)
+and ``repeat`` (below), on tvb76, 10 s at dt = 0.1 ms, speed 3 mm/ms (max_lag 462), ``Bold(tr=1 s)``, float64, the
+gradient by ``G``. ``--duration`` and ``--speed`` change the run. The ``repeat`` row (also alone, ``--repeat``)
+times two calls of the same structure with other values, first against second: ``fc_loss`` and
+``jax.value_and_grad`` of its objective, then a 3-step ``bn.fit_gradient``, each with another ``init`` and another
+target FC, printing each call's wall time and the seconds JAX spent compiling in it (the loss is one compiled
+program per structure, kept in JAX's jit cache: the second call compiles nothing). Measured 2026-12-06 on the loaded
+2-core CPU (load 9-10), tvb76 10 s, four calls each: ``fit_gradient`` 69.4 s with 24.3 s of compile, then 61.8,
+61.1, 63.3 s with none (before: every call compiled, 10.6-28.6 s of 56.6-100.7 s); ``fc_loss`` +
+``jax.value_and_grad`` 39.3 s with 17.7 s of compile, then 21.4, 20.1, 21.3 s with none (before: 16.3-51.9 s of
+compile in each of 45.3-100.4 s).
 
 ``python benchmarks/bench_grad.py --delay-backward`` times a stand-alone model of the engine's delay ring buffer
 (76 regions, 20 delayed inputs each, 20,000 steps) at two buffer lengths: JAX's own transpose of the push and the
@@ -67,6 +75,58 @@ def row(mode: str, duration: float, speed: float) -> None:
     grad = "" if mode == "forward" else f" dG={float(out[1]['G']):.12g}"
     print(f"{mode:8s} max_lag={problem['run'].max_lag} compile={t1 - t0:.1f}s calls={[round(t, 2) for t in times]}s "
           f"peak_rss={_peak_rss_gb():.2f}GB xla_temp={temp:.2f}GB{grad}", flush=True)
+
+
+def repeat(duration: float, speed: float) -> None:
+    """First against second call of the same structure with other values: wall time and compile time of each."""
+    import contextlib
+
+    import jax
+    import numpy as np
+    from jax import monitoring
+
+    import brainnet_cb as bn
+    from brainnet_cb.fitting.fit import fc_loss
+
+    compiling = ("/jax/core/compile/backend_compile_duration", "/jax/core/compile/jaxpr_trace_duration",
+                 "/jax/core/compile/jaxpr_to_mlir_module_duration")
+
+    @contextlib.contextmanager
+    def compile_seconds():
+        total = [0.0]
+
+        def listener(name, seconds, **_):
+            if name in compiling:
+                total[0] += seconds
+
+        monitoring.register_event_duration_secs_listener(listener)
+        try:
+            yield total
+        finally:
+            monitoring.unregister_event_duration_listener(listener)
+
+    bn.enable_float64()
+    conn = bn.load_atlas("tvb76")
+    rng = np.random.default_rng(0)
+    targets = [np.corrcoef(rng.normal(size=(conn.n_regions, 200))) for _ in range(2)]
+    run = dict(duration=duration, dt=0.1, speed=speed, noise=bn.Additive(v=0.05), signal="bold",
+               monitors=[bn.Bold(tr=1000.0)], band=None, key=0)
+
+    def value_and_grad(G, target):
+        f, p, _ = fc_loss(bn.CoombesByrne(eta=-4.6), conn, target, init={"G": G}, **run)
+        return jax.block_until_ready(jax.value_and_grad(f, has_aux=True)(p))
+
+    def fit(G, target):
+        return bn.fit_gradient(bn.CoombesByrne(eta=-4.6), conn, target, init={"G": G}, steps=3, progress=False,
+                               **run)
+
+    for name, call in (("fc_loss value+grad", value_and_grad), ("fit_gradient 3 steps", fit)):
+        for which, (G, target) in (("first", (0.5, targets[0])), ("second", (0.6, targets[1]))):
+            with compile_seconds() as compiled:
+                t = time.perf_counter()
+                call(G, target)
+                wall = time.perf_counter() - t
+            print(f"repeat   {name} {which} call (G={G}): {wall:.1f}s, compiling {compiled[0]:.1f}s", flush=True)
 
 
 def delay_backward(L: int, steps: int = 20_000) -> None:
@@ -144,9 +204,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10_000.0, help="simulated ms (default 10 s)")
     parser.add_argument("--speed", type=float, default=3.0, help="conduction speed, mm/ms")
-    parser.add_argument("--row", choices=("forward", "ckpt", "nockpt"), help=argparse.SUPPRESS)
+    parser.add_argument("--row", choices=("forward", "ckpt", "nockpt", "repeat"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", action="store_true", help="first against second call of one structure")
     parser.add_argument("--delay-backward", action="store_true", help="the ring buffer's backward pass")
     args = parser.parse_args()
+    if args.row == "repeat" or args.repeat:
+        repeat(args.duration, args.speed)
+        return
     if args.row:
         row(args.row, args.duration, args.speed)
         return
@@ -155,7 +219,7 @@ def main() -> None:
         for L in (116, 463):
             delay_backward(L)
         return
-    for mode in ("forward", "ckpt", "nockpt"):
+    for mode in ("forward", "ckpt", "nockpt", "repeat"):
         subprocess.run([sys.executable, __file__, "--row", mode, "--duration", str(args.duration),
                         "--speed", str(args.speed)], check=True)
 
