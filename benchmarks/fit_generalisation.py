@@ -43,7 +43,7 @@ Variants:
   ``hcp80-subject`` variants (355 volumes: halves of 177 and 178); ``gw-gsr`` and
   ``gw-gsr-swapped``: ``gw`` and ``gw-swapped`` after global signal regression.
 - ``schaefer100-edr``, ``schaefer100-edr-edges``, ``schaefer100-edr-subject``, ``schaefer200-edr-edges``,
-  and, only when named in ``--only`` (the linear stage alone takes half an hour each on 2 cores),
+  and, only when named in ``--only`` (the linear stage alone takes about 8 minutes each on 2 busy cores),
   ``schaefer400-edr`` and ``schaefer400-edr-edges``
   (when BrainSpace's data files are installed: ``pip install --no-deps brainspace``): another
   parcellation, the 100 (200, 400) cortical regions of Schaefer et al. 2018, with the group FCs of
@@ -227,7 +227,7 @@ def schaefer_variants(subject=0, with_400=False):
                                               test_fc=np.loadtxt(singles[subject], delimiter=","))
     out["schaefer200-edr-edges"] = dict(connectome=conn200, empirical_fc=group_fc("main_group", 200),
                                         holdout="edges")
-    if with_400:  # half an hour each for the linear stage on 2 cores: run when named
+    if with_400:  # about 8 minutes each for the linear stage on 2 busy cores: run when named
         conn400, main400 = _schaefer_connectome(base, 400), group_fc("main_group", 400)
         out["schaefer400-edr"] = dict(connectome=conn400, empirical_fc=main400, test_fc=group_fc("holdout_group", 400))
         out["schaefer400-edr-edges"] = dict(connectome=conn400, empirical_fc=main400, holdout="edges")
