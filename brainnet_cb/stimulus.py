@@ -359,6 +359,17 @@ def _first_step(t: np.ndarray, dt: float) -> np.ndarray:
     return np.clip(np.nan_to_num(n, posinf=_LAST_STEP), -_LAST_STEP, _LAST_STEP).astype(np.int32)
 
 
+def _before_start(onset: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """``onset`` (ms, float64) moved forward by whole periods to the last one at or before ``t = 0`` where it lies
+    earlier (0 for an infinite period: a Step), so that the step count since it stays within an int32: an onset
+    far before the run (``onset=-1e9``, a stimulus on from the start) clipped ``first`` to ``-(2**31 - 1)`` and
+    ``step - first`` wrapped around to negative, switching the stimulus off."""
+    periodic = np.isfinite(period) & (period > 0)
+    with np.errstate(invalid="ignore"):
+        moved = np.where(periodic, onset + np.floor(-onset / np.where(periodic, period, 1.0)) * period, 0.0)
+    return np.where(onset < 0, np.minimum(moved, 0.0), onset)
+
+
 def _split(c: np.ndarray, dtype) -> tuple:
     """``c`` (float64) as ``(c1, c2, c_lo)`` in ``dtype``: ``c1 + c2`` is ``c`` rounded to ``dtype``, each of
     ``c1`` and ``c2`` with at most 12 significant bits (Veltkamp's split), ``c_lo`` the rest."""
@@ -412,17 +423,17 @@ class OnStepGrid:
         def ms(name):
             return _given(raw, name, n)
 
-        onset = ms("onset")
+        period = np.full(n, np.inf)  # a Step: no cycles
+        if isinstance(stim, Sinusoid):
+            with np.errstate(divide="ignore"):
+                period = 1000.0 / _given(raw, "frequency", n)  # 0 Hz: an infinite period, no cycles
+        elif isinstance(stim, PulseTrain):
+            period = ms("period")
+        onset = _before_start(ms("onset"), period)
         first = _first_step(onset, dt)
         lead = first.astype(np.float64) * dt - onset
         fields = {}
         if isinstance(stim, (Sinusoid, PulseTrain)):
-            if isinstance(stim, Sinusoid):
-                hz = _given(raw, "frequency", n)
-                with np.errstate(divide="ignore"):
-                    period = 1000.0 / hz  # 0 Hz: an infinite period, no cycles
-            else:
-                period = ms("period")
             p = period / dt
             if isinstance(stim, PulseTrain) and np.all(np.abs(p - np.round(p)) <= 1e-6 * np.maximum(p, 1.0)):
                 fields["period_steps"] = jnp.asarray(np.round(p), jnp.int32)

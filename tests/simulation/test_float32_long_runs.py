@@ -6,6 +6,7 @@ part of a long run is emulated cheaply by starting a short run at a large step n
 counter, as a resumed run has it): the numbers of a step depend on the step alone.
 """
 
+from fractions import Fraction
 from typing import ClassVar
 
 import brainunit as u
@@ -94,6 +95,20 @@ def test_float32_stimuli_are_on_at_the_steps_of_float64_at_the_start_of_a_run():
         on32 = _inputs_from(0, stim, 60) != 0
         on64 = _inputs_from(0, stim, 60, dtype="float64") != 0
         np.testing.assert_array_equal(on32, on64, err_msg=type(stim).__name__)
+
+
+def test_float32_stimuli_with_an_onset_long_before_the_run_are_on_from_its_start():
+    """An onset of -1e9 ms (on from the start): its step count since the onset wrapped around the int32 (off)."""
+    t = np.arange(300) * DT
+    assert np.all(_inputs_from(0, Step(amplitude=1.0, onset=-1e9), 300) != 0)
+    got = _inputs_from(0, Sinusoid(amplitude=1.0, frequency=7.3, phase=0.4, onset=-1e9 - 0.05), 300)
+    np.testing.assert_allclose(got, np.sin(2 * np.pi * 7.3 * (t + 1e9 + 0.05) / 1000.0 + 0.4), rtol=0, atol=1e-5)
+    for period in (Fraction(5), Fraction(100, 3)):  # a whole number of steps, and not; exact phases, no ties
+        onset = Fraction(-10**9) + Fraction(1234, 1000)
+        in_steps = [((k * Fraction(1, 10) - onset) % period) * 10 for k in range(300)]
+        on = np.array([round(x) < 10 for x in in_steps])
+        stim = PulseTrain(amplitude=1.0, period=float(period), width=1.0, onset=float(onset))
+        np.testing.assert_array_equal(_inputs_from(0, stim, 300) != 0, on, err_msg=f"period {period}")
 
 
 def test_a_delayed_network_with_monitors_runs_the_same_at_step_zero_and_near_the_int32_limit():
