@@ -105,6 +105,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
         IsolatedRegionWarning,
         NotHeldOutWarning,
         ScanEdgeWarning,
+        SelfConnectionWarning,
         UnrelatedTargetWarning,
         fit_working_point,
     )
@@ -260,6 +261,7 @@ __all__ = [
     "FCLevelWarning",
     "NotHeldOutWarning",
     "BelowBaselineWarning",
+    "SelfConnectionWarning",
     "fitted_simulation",
     "fit_nelder_mead",
     # --- errors (all subclasses of BrainnetError, itself a ValueError) ---
@@ -322,7 +324,8 @@ _LAZY_NAMES: dict[str, tuple[str, ...]] = {
     ".fitting.fit_grid": ("fit_grid",),
     ".fitting.nelder_mead": ("fit_nelder_mead",),
     ".fitting.working_point": ("fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning",
-                              "IsolatedRegionWarning", "NotHeldOutWarning", "BelowBaselineWarning"),
+                              "IsolatedRegionWarning", "NotHeldOutWarning", "BelowBaselineWarning",
+                              "SelfConnectionWarning"),
     ".fitting.fitted_simulation": ("fitted_simulation",),
     ".forward.mne_bridge": ("to_mne",),
     ".distance_rule": ("distance_rule_connectome",),

@@ -101,6 +101,7 @@ from .working_point_checks import (
     IsolatedRegionWarning,
     NotHeldOutWarning,
     ScanEdgeWarning,
+    SelfConnectionWarning,
     UnrelatedTargetWarning,
     unrelated,
     warn_if_at_an_edge,
@@ -127,7 +128,7 @@ from .working_point_weights import (
 )
 
 __all__ = ["fit_working_point", "UnrelatedTargetWarning", "ScanEdgeWarning", "FCLevelWarning", "IsolatedRegionWarning",
-           "NotHeldOutWarning", "BelowBaselineWarning",
+           "NotHeldOutWarning", "BelowBaselineWarning", "SelfConnectionWarning",
            "DEFAULT_EXCITABILITY",
            "DEFAULT_COUPLING_FRACTIONS", "DEFAULT_WEIGHT_EXPONENTS", "DEFAULT_HOMOTOPIC_WEIGHTS", "EXPONENT_STEP",
            "MAX_EXPONENT_EXTENSIONS", "score_fc"]
@@ -432,6 +433,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         it is not 0 but the regression's negative artefact, whose mean and range
         at the chosen point the message gives (hcp80 with the hemispheres
         disconnected: mean -0.26 between them).
+    SelfConnectionWarning
+        The connectome has weights on its diagonal (streamlines within a
+        region, kept in raw counts): each region is coupled to its own rate,
+        and the weights are scaled by the largest, which may be one of them
+        (before any work). Drop them unless the model is meant to have them.
     NotHeldOutWarning
         ``test_fc`` equals ``empirical_fc`` on the pairs it scores: ``test_corr``
         is then a fit score, not a held-out one.

@@ -42,6 +42,7 @@ from .working_point_checks import (
     labelled_fc,
     present_pairs,
     warn_if_not_held_out,
+    warn_if_self_connected,
     warn_if_unrelated,
 )
 from .working_point_result import Options, Targets
@@ -262,6 +263,7 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
     homologues = homotopic_pairs(connectome)
     added = homotopic[homotopic > 0] if len(homologues) else np.array([])
     check_structure(conn, alike=m_map is None and not added.size)
+    warn_if_self_connected(connectome)
     warn_if_unrelated(conn, fit_fc, fit_mask, by_label=labelled_fc(empirical_fc))  # reported as sc_baseline_fit
     if test_fc is not None:
         warn_if_unrelated(conn, test, test_mask, "test_fc", "scored", by_label=labelled_fc(test_fc, "test_fc"))

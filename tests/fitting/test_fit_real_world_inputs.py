@@ -198,3 +198,31 @@ def test_a_bold_time_series_given_as_the_fc_is_refused_saying_how_to_make_its_fc
             bn.fit_working_point(hcp.connectome, given, **LINEAR)
     fc = bn.fc(bn.as_timeseries(bold.T, hcp.tr, layout="region_time"), band=True)  # the fix, as the message says
     np.testing.assert_allclose(fc.values, hcp.fc_subjects.values[0], atol=1e-5)
+
+
+def test_self_connections_are_warned_about_before_any_work(hcp):
+    """Raw streamline counts keep those within a region on the diagonal, often the largest entries: the recipe
+    coupled each region to itself, and scaled the weights by them, without a word (held-out score of the linear
+    stage on 40 regions, default settings: 0.778 without, 0.745 with a diagonal of 5 times the largest weight)."""
+    conn, fc = _sub(hcp)
+    w = np.array(conn.weights)
+    np.fill_diagonal(w, 5 * w.max())
+    w[3, 3] = 0.0
+    selfish = conn.replace(weights=w)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(FitError, match=r"^duration 1 s leaves 0 BOLD samples"):  # the warning came before it
+            bn.fit_working_point(selfish, fc, duration=1000.0, progress=False)
+    ours = [w for w in caught if issubclass(w.category, bn.SelfConnectionWarning)]
+    assert [(w.category, w.filename) for w in ours] == [(bn.SelfConnectionWarning, __file__)]
+    assert str(ours[0].message) == (
+        f"the connectome {conn.name!r} has 19 self-connections (weights on its diagonal up to {5 * conn.weights.max():.4g}"
+        ", 5 times its largest weight between two regions): the coupling feeds each region's own rate back to it, and "
+        "the weights are scaled by the largest. Streamlines within a region are no long-range coupling: drop them (w = "
+        "np.array(conn.weights); np.fill_diagonal(w, 0); conn.replace(weights=w)), as the bundled atlases are, unless "
+        "the model is meant to have them.")
+    np.fill_diagonal(w, 0)  # the fix the message gives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bn.SelfConnectionWarning)
+        with pytest.raises(FitError, match=r"^duration 1 s leaves 0 BOLD samples"):
+            bn.fit_working_point(selfish.replace(weights=w), fc, duration=1000.0, progress=False)
