@@ -14,6 +14,10 @@ the sweep, the fit) replaced by a stub that stops the command where it would sta
 - ``traceback``: an exception other than the command's own errors escaped ``main``;
 - ``accepted``: the command went on to compute with the wrong value (silently accepted nonsense).
 
+A few cases are expected to get through (:data:`EXPECTED`); one of them, a sweep's or fit's [output] key that an
+earlier ``--print-config`` wrote (``output.path = "brainnet_cb_run.nc"``), with a one-line ``brainnet-cb: warning:``
+that names the key (``unnamed`` without it).
+
 Usage::
 
     python benchmarks/cli_config_fuzz.py            # the counts and every case that is not good
@@ -36,7 +40,7 @@ import traceback
 
 import brainnet_cb  # noqa: F401 - imported before the stubs
 from brainnet_cb.cli import main
-from brainnet_cb.cli.config_schema import FitConfig, RunConfig, SweepConfig
+from brainnet_cb.cli.config_schema import PRINTED_OUTPUT, FitConfig, OutputSection, RunConfig, SweepConfig
 from brainnet_cb.cli.config_toml import toml_value
 
 
@@ -113,7 +117,9 @@ EAGER = _eager()
 #: the value lies within the key's documented range.
 EXPECTED = {"recipe": "refused by the computing function, by key, before it compiles (see --real)",
             "ignored": "a key this command (or this fit.method) does not use",
-            "allowed": "within the key's documented range"}
+            "allowed": "within the key's documented range",
+            "legacy": "a key this command does not use, as an earlier --print-config wrote it (or a fit's figure = "
+                      "false, what the fit does): a warning names it"}
 COMMANDS = {"run": RunConfig, "sweep": SweepConfig, "fit": FitConfig}
 PATH_KEYS = {"connectome.file", "connectome.weights", "connectome.lengths", "connectome.labels",
              "sweep.empirical", "fit.empirical", "fit.test"}
@@ -126,7 +132,7 @@ class Case:
     key: str  # the dotted key the refusal must name
     text: str  # the TOML file
     what: str  # what is wrong
-    expect: str = "refuse"  # or "recipe", "ignored", "allowed": see EXPECTED
+    expect: str = "refuse"  # or "recipe", "ignored", "allowed", "legacy": see EXPECTED
 
 
 def _leaves(obj, prefix=""):
@@ -203,13 +209,28 @@ def _own_source(command):
     return '[monitors.bold]\nvariable = "y1"\n' + ('[fit]\nmethod = "grid"\n' if command == "fit" else "")
 
 
+def _unused_output(default):
+    """``(dotted key, field, value)`` of the run's [output] keys that ``default`` (a sweep's, a fit's configuration)
+    does not have, as an earlier ``--print-config`` wrote them (:data:`PRINTED_OUTPUT`)."""
+    have = {f.name for f in dataclasses.fields(default.output)}
+    return [(f"output.{f.name}", f, PRINTED_OUTPUT[f.name]) for f in dataclasses.fields(OutputSection)
+            if f.name not in have]
+
+
 def cases():
     from brainnet_cb.nodes import get_model, list_models
 
     out = []
     for command, cls in COMMANDS.items():
         default = cls()
-        for key, f, value in _leaves(default):
+        unused = _unused_output(default) if command != "run" else []
+        for key, _, value in unused:  # as an earlier --print-config wrote it: warned of
+            out.append(Case(command, key, _setting(key, toml_value(value)), "the value --print-config wrote",
+                            "legacy"))
+        if command == "fit":
+            out.append(Case(command, "output.figure", _setting("output.figure", "false"), "no figure (none is written)",
+                            "legacy"))
+        for key, f, value in [*_leaves(default), *unused]:
             for what, text in wrong_values(f, value):
                 if key in ("model.parameters", "noise") and text == "{a = 1}":
                     continue  # a table there is right; its keys below
@@ -223,6 +244,7 @@ def cases():
                 out.append(Case(command, key, _setting(key, '"."'), "a folder"))
                 out.append(Case(command, key, _setting(key, '"out.txt"'), "not NetCDF"))
                 out.append(Case(command, key, _setting(key, '""'), "empty"))
+                out.append(Case(command, key, _setting(key, '"  "'), "blank"))
             # a misspelt key beside it
             table, _, name = key.rpartition(".")
             out.append(Case(command, key.rpartition(".")[0] + "." + _misspelt(name) if table else _misspelt(name),
@@ -338,8 +360,6 @@ def cases():
     out.append(Case("run", "output.regions", "[output]\nregions = 1000\n", "more regions than the atlas has",
                     "allowed"))
     for case in out:
-        if case.command != "run" and case.key in ("output.path", "output.regions"):
-            case.expect = "ignored"  # a sweep or fit writes sweep.path / fit.path, and no activity figure
         if (case.command == "fit" and case.key in GRADIENT_GRID_KEYS and "method" not in case.text
                 and case.what in ("-1e308", "1e308", "above its range")):
             case.expect = "ignored"  # a finite number the default method (working_point) does not use
@@ -361,6 +381,10 @@ def run_case(case, folder):
         try:
             status = main([case.command, str(path), "--quiet"])
         except Reached as stop:
+            warned = [line for line in err.getvalue().splitlines() if line.startswith("brainnet-cb: warning:")]
+            if case.expect == "legacy" and not any(re.search(rf"(?<![\w.]){re.escape(case.key)}(?!\w)", line)
+                                                   for line in warned):
+                return "unnamed", "accepted without a warning that names the key"
             if case.expect != "refuse":
                 return "expected", f"accepted: {EXPECTED[case.expect]}"
             return "accepted", " ".join(map(str, stop.args))

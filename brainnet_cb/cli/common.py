@@ -121,6 +121,9 @@ def output_paths(path: str, args, figure: bool) -> list:
     example = f"{command}.nc"
     if not path:
         raise ConfigError(f"the output path ({where}) is empty; give a NetCDF file name, e.g. --out {example}.")
+    if not path.strip():
+        raise ConfigError(f"the output path ({where}) {path!r} is blank (spaces only); give a NetCDF file name, "
+                          f"e.g. --out {example}.")
     out = pathlib.Path(path).expanduser()  # output.path = "~/run.nc", as the input paths are read
     if out.is_dir() or not out.name:
         raise ConfigError(f"the output path ({where}) {str(out)!r} is a folder; give a NetCDF file name, e.g. "

@@ -34,7 +34,9 @@ import dataclasses
 import json
 import pathlib
 import re
+import shlex
 import tomllib
+import warnings
 
 from .config_build import (
     BACKSLASH_FIX,
@@ -50,6 +52,7 @@ from .config_build import (
     with_absolute_paths,
 )
 from .config_schema import (
+    PRINTED_OUTPUT,
     ActivitySection,
     BoldSection,
     ConfigError,
@@ -65,11 +68,12 @@ from .config_schema import (
     RunSection,
     SweepConfig,
     SweepSection,
+    UnusedKeyWarning,
     range_text,
 )
 from .config_tables import check_tables
 from .config_toml import dumps, reference_rows  # noqa: F401 - reference_rows: importable from here as before
-from .config_values import build_config
+from .config_values import build_config, show_value
 
 __all__ = [
     "ConfigError",
@@ -113,11 +117,68 @@ def from_dict(data: dict, cls=RunConfig):
             raise ConfigError(f"unknown key {table!r}: a [{table}] table is read by `brainnet-cb {table}`, not "
                               f"`brainnet-cb {command}`; give this file to `brainnet-cb {table}`, or remove the "
                               f"[{table}] table.")
+    data = _without_unused_output(data, cls, command)
     model = data.get("model")
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.
         data = {**data, "model": {**model, "parameters": {}}}
     return check_path_text(check_tables(build_config(cls, data)))
+
+
+def _without_unused_output(data, cls, command):
+    """``data`` without the keys of its [output] table that ``command`` (sweep, fit) does not use: the run's
+    ``path``, ``regions`` (and a fit's ``figure``), which ``--print-config`` wrote in every sweep and fit
+    configuration before this change (brainnet_cb 0.1.0). Each is named: a warning (:class:`UnusedKeyWarning`)
+    where it holds the value printed then (:data:`PRINTED_OUTPUT`; a fit's ``figure = false`` too, which asks for
+    what the fit does), a :class:`ConfigError` otherwise (the user meant it: a sweep's result does not go to
+    ``output.path``)."""
+    output = data.get("output") if isinstance(data, dict) else None
+    if command == "run" or not isinstance(output, dict):
+        return data
+    used = {f.name for f in dataclasses.fields(next(f for f in dataclasses.fields(cls) if f.name == "output")
+                                               .metadata["section"])}
+    table = data.get(command)
+    path = table.get("path") if isinstance(table, dict) and "path" in table else getattr(cls(), command).path
+    goes = f"{command}.path (now {show_value(path)})"
+    kept = {}
+    for key, value in output.items():
+        full = f"output.{key}"
+        if key in used or (used and key not in PRINTED_OUTPUT):
+            kept[key] = value  # used, or misspelt (refused by build_config, which names the closest key)
+        elif key not in PRINTED_OUTPUT:
+            raise ConfigError(f"unknown key {full!r}: brainnet-cb {command} reads no [output] table, and its "
+                              f"result goes to {goes}; remove {full}.")
+        else:
+            _unused_output_key(command, key, value, goes)
+    return {**data, "output": kept}
+
+
+def _unused_output_key(command, key, value, goes) -> None:
+    """Warn of, or refuse, the [output] key ``key = value`` that ``command`` does not use
+    (:func:`_without_unused_output`); ``goes``: where its result goes, in words."""
+    full = f"output.{key}"
+    said = (f"{full} is not used by brainnet-cb {command}: " + (
+        f"its result goes to {goes}" if key == "path" else
+        f"it writes no figure, only its result to {goes}" if command == "fit" else
+        "its figure is the heat map of the scores, not regions' activity"))
+    printed = PRINTED_OUTPUT[key]
+    if (value == printed and type(value) is type(printed)) or (command == "fit" and key == "figure"
+                                                               and value is False):
+        why = ("is the value an earlier --print-config wrote" if value == printed
+               else "asks for no figure, and the fit writes none")
+        warnings.warn(f"{said}. {full} = {show_value(value)} {why}, so it is ignored; remove it (brainnet-cb "
+                      f"{command} --print-config writes the configuration without it).", UnusedKeyWarning,
+                      stacklevel=4)
+        return
+    if key == "path" and isinstance(value, str) and value.strip():
+        fix = (f"to write {show_value(value)}, set {command}.path = {show_value(value)} (or give --out "
+               f"{shlex.quote(value)}) "
+               f"and remove {full}")
+    elif key == "path":
+        fix = f"set {command}.path to the NetCDF file to write, and remove {full}"
+    else:
+        fix = f"remove {full}"
+    raise ConfigError(f"{said}. {full} = {show_value(value)} has no effect here: {fix}.")
 
 
 def loads(text: str, cls=RunConfig, source: str = "config"):
@@ -175,10 +236,21 @@ def load(path, cls=RunConfig):
                 else _backslash_hint(text, str(err)))
         raise ConfigError(f"{p}: not valid TOML: {err}{hint}.") from None
     try:
-        return from_dict(data, cls)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UnusedKeyWarning)
+            cfg = from_dict(data, cls)
     except ConfigError as err:
         line = key_line(text, _key_of(str(err)))
         raise ConfigError(f"{p}:{line}: {err}" if line else f"{p}: {err}") from None
+    finally:
+        for w in caught:  # an unused key's warning at its line, as a refusal is; any other as it was
+            if issubclass(w.category, UnusedKeyWarning):
+                line = key_line(text, _key_of(str(w.message)))
+                warnings.warn(f"{p}:{line}: {w.message}" if line else f"{p}: {w.message}", UnusedKeyWarning,
+                              stacklevel=2)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return cfg
 
 
 def _backslash_hint(text: str, message: str) -> str:

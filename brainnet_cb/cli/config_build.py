@@ -35,9 +35,22 @@ BACKSLASH_FIX = ("in a TOML \"...\" string a backslash starts an escape (\\n, \\
 _ESCAPED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
 
 
+#: What an input path key's empty value means, for the refusal of a blank one (``"  "``).
+_UNSET = {"file": 'or "" to use connectome.atlas', "weights": 'or "" to use connectome.atlas',
+          "lengths": 'or "" for none', "labels": 'or "" for none', ("sweep", "empirical"): 'or "" to score none',
+          ("fit", "empirical"): 'or "hcp80", the bundled FC', ("fit", "test"): 'or "" for none'}
+
+
 def check_path_text(cfg):
     """Refuse a file name that holds a newline, tab or other control character: a Windows path written in
-    double quotes (``"C:\\new\\table.csv"``), whose backslashes TOML read as escapes."""
+    double quotes (``"C:\\new\\table.csv"``), whose backslashes TOML read as escapes; and an input file name of
+    spaces only (``connectome.file = "  "``), which names no file (an output's: :func:`..common.output_paths`)."""
+    for section, key in PATH_KEYS:
+        value = getattr(getattr(cfg, section, None), key, "")
+        if isinstance(value, str) and value and not value.strip():
+            unset = _UNSET.get(key) or _UNSET[section, key]
+            raise ConfigError(f"{section}.{key} = {json.dumps(value)} is blank (spaces only), which names no file; "
+                              f"give the path of a file, {unset}.")
     for section, key in (*PATH_KEYS, *OUTPUT_KEYS):
         value = getattr(getattr(cfg, section, None), key, "")
         if not isinstance(value, str) or not any(c in value for c in _ESCAPED):

@@ -16,11 +16,16 @@ from ..errors import BrainnetError
 
 __all__ = ["ConfigError", "RunConfig", "SweepConfig", "FitConfig", "RunSection", "ConnectomeSection",
            "ModelSection", "CouplingSection", "ActivitySection", "BoldSection", "EEGSection", "MonitorsSection",
-           "OutputSection", "SweepSection", "FitSection", "range_text"]
+           "OutputSection", "SweepOutputSection", "FitOutputSection", "SweepSection", "FitSection",
+           "PRINTED_OUTPUT", "UnusedKeyWarning", "range_text"]
 
 
 class ConfigError(BrainnetError):
     """A configuration file or override has an unknown key, a bad type or a value out of range."""
+
+
+class UnusedKeyWarning(UserWarning):
+    """A configuration sets a key its command does not use, to the value an earlier ``--print-config`` wrote."""
 
 
 def _f(default, doc, *, unit=None, lo=None, hi=None, lo_open=False, hi_open=False, choices=None, api=None,
@@ -197,6 +202,23 @@ class OutputSection:
     regions: int = _f(4, "How many regions the figure's activity panel shows.", lo=1, hi=1000)
 
 
+@dataclasses.dataclass(frozen=True)
+class SweepOutputSection:
+    figure: bool = _f(True, "Write the sweep's heat map as a PNG beside sweep.path (needs matplotlib).",
+                      api="brainnet_cb.plots.sweep_heatmap")
+
+
+@dataclasses.dataclass(frozen=True)
+class FitOutputSection:
+    """No keys: ``brainnet-cb fit`` writes fit.path only (no figure)."""
+
+
+#: The [output] table that ``brainnet-cb sweep --print-config`` and ``brainnet-cb fit --print-config`` wrote up to
+#: this change, in brainnet_cb 0.1.0 (the run's, whose keys those commands do not read): a file written then holds
+#: these values.
+PRINTED_OUTPUT = {"path": "brainnet_cb_run.nc", "figure": True, "regions": 4}
+
+
 #: The resting state of ``brainnet-cb run`` on tvb76 (docs/observations.md, "The default resting state"):
 #: eta = -2 and G = 1.50, just below (0.99 x) the coupling where the network's mean rate rises fastest
 #: with G (``bn.dynamics.critical_coupling(bn.CoombesByrne(eta=-2), bn.load_atlas("tvb76")).G_ref`` = 1.516),
@@ -319,7 +341,6 @@ class FitSection:
 
 
 _BatchRun = _with(RunSection, duration=120_000.0)  # 100 s of BOLD after the 20-s transient: one period of 0.01 Hz
-_BatchOutput = _with(OutputSection, figure=True)
 _HcpConnectome = _with(ConnectomeSection, atlas="hcp80")
 _FitRun = _with(RunSection, duration=288_000.0, dt=0.2)
 _BatchMonitors = _with(MonitorsSection, activity=_with(ActivitySection, enabled=False)(),
@@ -335,7 +356,7 @@ class SweepConfig(RunConfig):
     coupling: CouplingSection = _section(CouplingSection, "Long-range coupling")
     noise: dict = _f({"v": 0.3}, NOISE_DOC, api=NOISE_API, shown=NOISE_SHOWN)
     monitors: _BatchMonitors = _section(_BatchMonitors, "What each run records (the sweep summarises BOLD)")
-    output: _BatchOutput = _section(_BatchOutput, "Files")
+    output: SweepOutputSection = _section(SweepOutputSection, "The heat map (the NetCDF file: sweep.path)")
     sweep: SweepSection = _section(SweepSection, "Grid and objective")
 
 
@@ -350,7 +371,7 @@ class FitConfig(RunConfig):
     noise: dict = _f({"v": 0.02}, "Additive white noise: sigma per state variable; weak, so the network stays "
                      "near its working point.", api="bn.Additive(**noise)", shown=NOISE_SHOWN)
     monitors: _BatchMonitors = _section(_BatchMonitors, "What each run records (the fit uses BOLD)")
-    output: _BatchOutput = _section(_BatchOutput, "Files")
+    output: FitOutputSection = _section(FitOutputSection, "No keys: the fit writes fit.path only")
     fit: FitSection = _section(FitSection, "What to fit and how")
 
 

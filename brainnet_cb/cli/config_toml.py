@@ -61,6 +61,8 @@ def _dump(obj, prefix, out):
     for f in tables:
         name = prefix + f.name
         value = getattr(obj, f.name)
+        if f.metadata.get("section") and not dataclasses.fields(value):
+            continue  # a table of no keys (a fit's [output]): not written
         out.append("")
         if f.metadata.get("section"):
             if any(not g.metadata.get("section") for g in dataclasses.fields(value)):
