@@ -31,6 +31,8 @@ import jax
 import numpy as np
 from jax.tree_util import GetAttrKey
 
+from .units import is_quantity
+
 T = TypeVar("T", bound=type)
 
 __all__ = ["pytree_dataclass", "static_field", "static_names"]
@@ -56,9 +58,12 @@ def pytree_dataclass(cls: T) -> T:
     (see :func:`numbers_as_array`) before the class's own ``__post_init__``.
     """
     own_eq = "__eq__" in cls.__dict__
+    own_repr = "__repr__" in cls.__dict__
     _convert_numbers_first(cls)
     cls = dataclasses.dataclass(frozen=True)(cls)
     fields = dataclasses.fields(cls)
+    if not own_repr:  # the dataclass's repr printed every entry of a per-region array (76 lines in a notebook)
+        cls.__repr__ = _fields_repr
     if not own_eq:  # the dataclass's == compared field tuples: an array field raised "truth value ... ambiguous"
         cls.__eq__ = _fields_equal
     _name_unknown_fields(cls, tuple(f.name for f in fields if f.init))
@@ -115,6 +120,37 @@ def numbers_as_array(value):
     except (TypeError, ValueError):  # ragged, or traced values (TracerArrayConversionError is a TypeError)
         return value
     return arr.astype(float) if arr.dtype.kind in "iuf" else value
+
+
+def _fields_repr(self) -> str:
+    """``Class(name=value, ...)`` as the dataclass writes it, but an array of more than a few values summarised."""
+    shown = ", ".join(f"{f.name}={short_repr(getattr(self, f.name))}" for f in dataclasses.fields(self) if f.repr)
+    return f"{type(self).__qualname__}({shown})"
+
+
+def short_repr(value, most: int = 4) -> str:
+    """``repr(value)``, except an array (or array quantity) of more than ``most`` values: its shape and range.
+
+    ``short_repr(np.linspace(1, 2, 76))`` is ``'<76 values in [1, 2]>'``; a 76 x 76 matrix
+    ``'<76x76 values in [0, 3]>'``; a quantity adds its unit. Tuples, lists and dicts are summarised entry by entry.
+    """
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(short_repr(v, most) for v in value)
+        return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {short_repr(v, most)}" for k, v in value.items()) + "}"
+    unit = ""
+    mantissa = value
+    if is_quantity(value):
+        mantissa, unit = value.mantissa, f" {value.unit}"
+    if isinstance(mantissa, jax.core.Tracer) or not hasattr(mantissa, "shape") or np.size(mantissa) <= most:
+        return repr(value)
+    arr = np.asarray(mantissa)
+    shape = "x".join(map(str, arr.shape))
+    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).any():
+        return f"<{shape} values{unit}>" if unit else f"<{shape} {arr.dtype} values>"
+    lo, hi = np.nanmin(arr[np.isfinite(arr)]), np.nanmax(arr[np.isfinite(arr)])
+    return f"<{shape} values in [{lo:.4g}, {hi:.4g}]{unit}>"
 
 
 def _fields_equal(self, other):

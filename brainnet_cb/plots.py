@@ -52,13 +52,13 @@ def check_matplotlib() -> None:
 
 
 def figure(figsize):
-    """An empty matplotlib ``Figure`` (constrained layout); a :class:`~brainnet_cb.BrainnetError`
-    naming the install command when matplotlib is missing."""
+    """An empty matplotlib ``Figure`` (constrained layout) that a notebook draws, once, without pyplot;
+    a :class:`~brainnet_cb.BrainnetError` naming the install command when matplotlib is missing."""
     try:
-        from matplotlib.figure import Figure  # noqa: PLC0415
+        from ._figure import NotebookFigure  # noqa: PLC0415
     except ImportError:  # pragma: no cover - depends on the environment
         raise BrainnetError(_NO_MATPLOTLIB) from None
-    return Figure(figsize=figsize, layout="constrained")
+    return NotebookFigure(figsize=figsize, layout="constrained")
 
 
 def _label(da, fallback):

@@ -439,7 +439,7 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
         :func:`~brainnet_cb.fit_grid`: ``"<field>_scale"`` :math:`a` becomes
         fittable, :math:`f_i = f_0 + a\,m_i`.
     progress : bool, optional
-        Progress bar over steps (default: on a terminal).
+        Progress bar over steps (default: on a terminal or in a Jupyter notebook).
 
     Returns
     -------

@@ -72,7 +72,7 @@ def fit_nelder_mead(model, connectome=None, *, init, step=None, bounds=None, emp
     xatol, fatol : float
         Convergence tolerances of the simplex (parameters, loss).
     progress : bool, optional
-        A progress bar over evaluations (default: on a terminal).
+        A progress bar over evaluations (default: on a terminal or in a Jupyter notebook).
     **sweep_kwargs
         Run options (fields of :class:`~brainnet_cb.Simulation`) and the
         analysis options of :func:`~brainnet_cb.sweep`.

@@ -402,7 +402,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         ``checkpoint``) and the others cancelled; the error's note says how
         to resume.
     progress : bool, optional
-        Progress bar over runs (default: on a terminal).
+        Progress bar over runs (default: on a terminal or in a Jupyter notebook).
     checkpoint : str or path-like, optional
         Save the finished batches' results to this ``.npz`` after every batch
         (atomically: a kill leaves the previous or the new file, never a torn

@@ -323,7 +323,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         the candidates side by side (default: the CPUs this process may use;
         1: one after the other). The results do not depend on it.
     progress : bool, optional
-        A progress bar over the stages (default: on a terminal).
+        A progress bar over the stages (default: on a terminal or in a Jupyter notebook).
 
     Returns
     -------

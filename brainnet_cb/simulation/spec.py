@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._pytree import short_repr
 from ..connectome import Connectome
 from ..coupling import Coupling, Linear
 from ..errors import SimulationError
@@ -72,8 +73,8 @@ class Execution:
         bit for bit; each distinct chunk length is one more compiled program,
         so keep it the same across runs that should share them.
     progress : bool, optional
-        Show a progress bar between chunks (default: when on a terminal and
-        there is more than one chunk).
+        Show a progress bar between chunks (default: when on a terminal or in
+        a Jupyter notebook, and there is more than one chunk).
     out : str or path-like, optional
         Stream the outputs to this Zarr store chunk by chunk while the run
         goes (:mod:`brainnet_cb.simulation.streaming`; needs ``pip install
@@ -236,7 +237,7 @@ class Simulation:
         object.__setattr__(self, "_run", run)
 
     def __repr__(self):
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self)
+        shown = ", ".join(f"{f.name}={short_repr(getattr(self, f.name))}" for f in dataclasses.fields(self)
                           if f.name not in ("model", "connectome", "duration")
                           and getattr(self, f.name) is not f.default)
         head = f"{self.model!r}, <Connectome {self.connectome.name!r}, {self.connectome.n_regions} regions>, " \

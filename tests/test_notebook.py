@@ -1,0 +1,77 @@
+"""What a notebook user sees: short reprs, figures drawn once without pyplot, the progress bar's choice."""
+
+import importlib.util
+import sys
+import types
+import warnings
+
+import numpy as np
+import xarray as xr
+
+import brainnet_cb as bn
+from brainnet_cb import _progress, plots
+
+
+def test_a_per_region_parameter_is_summarised_not_printed():
+    """The dataclass repr printed all 76 values of eta over 16 lines."""
+    model = bn.CoombesByrne(eta=np.linspace(1.0, 2.0, 76))
+    assert repr(model) == "CoombesByrne(Delta=1.0, eta=<76 values in [1, 2]>, k=1.0, v_syn=-4.0)"
+    assert repr(bn.Linear(G=np.full((76, 76), 0.5))) == "Linear(G=<76x76 values in [0.5, 0.5]>)"
+    assert repr(bn.Linear(G=[0.5, 0.8])) == "Linear(G=array([0.5, 0.8]))"  # a few values stay as they are
+    assert repr(bn.Additive(v=0.1)) == "Additive(v=0.1)"
+
+
+def test_a_simulation_repr_is_one_short_line():
+    conn = bn.load_atlas("tvb76")
+    sim = bn.Simulation(bn.CoombesByrne(eta=np.linspace(1.0, 2.0, 76)), conn, duration=100.0,
+                        coupling=bn.Linear(G=0.5), initial_state={"r": np.full(76, 0.1)})
+    assert repr(sim) == ("Simulation(CoombesByrne(Delta=1.0, eta=<76 values in [1, 2]>, k=1.0, v_syn=-4.0), "
+                         "<Connectome 'tvb76', 76 regions>, duration=100.0, coupling=Linear(G=0.5), "
+                         "initial_state={'r': <76 values in [0.1, 0.1]>})")
+
+
+def _traces():
+    t = np.arange(50.0)
+    return xr.DataArray(np.sin(t[:, None] / (3 + np.arange(4))), dims=("time", "region"),
+                        coords={"time": t, "region": list("abcd")}, name="r", attrs={"units": "1"})
+
+
+def test_a_figure_draws_itself_in_ipython_without_pyplot_state():
+    """A notebook that had not imported pyplot showed '<Figure size 800x320 with 1 Axes>', not the plot."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig = plots.timeseries(_traces())
+    assert plt.get_fignums() == before  # not held by pyplot, so a notebook draws it once, not twice
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
+    if importlib.util.find_spec("IPython") is not None:  # IPython is no dependency; where it is here, ask it
+        from IPython.core.interactiveshell import InteractiveShell
+
+        data, _ = InteractiveShell.instance().display_formatter.format(fig)
+        assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_default_bar_shows_in_a_jupyter_kernel(monkeypatch):
+    """progress=None showed nothing in a notebook (stderr is no terminal there), and progress=True
+    printed tqdm's "IProgress not found" warning where ipywidgets is missing."""
+    kernel_shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: kernel_shell))
+    real = _progress.importlib.util.find_spec
+    monkeypatch.setattr(_progress.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ipywidgets" else real(name, *a))
+    assert _progress.in_jupyter()
+    assert _progress.progress_bar(None, 10, "x", default=False) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bar = _progress.progress_bar(None, 10, "x")
+    from tqdm.std import tqdm
+
+    assert type(bar) is tqdm
+    bar.close()
+
+
+def test_outside_a_kernel_the_default_bar_follows_the_terminal(monkeypatch):
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: None))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not _progress.in_jupyter()
+    assert _progress.progress_bar(None, 10, "x") is None
