@@ -6,6 +6,7 @@ import types
 import warnings
 
 import numpy as np
+import pytest
 import xarray as xr
 
 import brainnet_cb as bn
@@ -75,3 +76,41 @@ def test_outside_a_kernel_the_default_bar_follows_the_terminal(monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert not _progress.in_jupyter()
     assert _progress.progress_bar(None, 10, "x") is None
+
+
+def _stop_at_second_chunk(monkeypatch):
+    """engine.advance as it is, but the second call raises KeyboardInterrupt (the notebook's stop button)."""
+    from brainnet_cb.simulation import engine
+
+    real, calls = engine.advance, []
+
+    def advance(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "advance", advance)
+    return calls
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_stopped_run_closes_its_bar_and_the_next_run_works(monkeypatch, batched):
+    """The bar of a run stopped mid-way stayed open (the traceback keeps it alive), so every later bar in
+    the kernel was drawn one line down, with cursor-up escapes a notebook prints as text."""
+    from tqdm.std import tqdm
+
+    monkeypatch.setattr(_progress.importlib.util, "find_spec", lambda name, *a: None)  # the plain text bar
+    conn = bn.load_atlas("tvb76")
+    kw = dict(duration=40.0, dt=0.1, coupling=bn.Linear(G=0.5), chunk_steps=100, progress=True, key=0)
+    run = ((lambda: bn.simulate_batch(bn.CoombesByrne(eta=2.0), conn, batch={"G": [0.3, 0.5]}, vectorize=False,
+                                      **kw)) if batched else (lambda: bn.simulate(bn.CoombesByrne(eta=2.0), conn, **kw)))
+    open_before = len(tqdm._instances)
+    with monkeypatch.context() as m:
+        calls = _stop_at_second_chunk(m)
+        with pytest.raises(KeyboardInterrupt) as stopped:  # kept, as IPython keeps sys.last_traceback
+            run()
+        assert len(calls) == 2
+    assert len(tqdm._instances) == open_before, stopped.traceback[-1]
+    ds = run()
+    assert ds.r.sizes["time"] == 40 and np.isfinite(ds.r).all()

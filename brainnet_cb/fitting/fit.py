@@ -495,35 +495,37 @@ def fit_gradient(model, connectome=None, empirical_fc=None, *, init, steps=30, l
     losses, corrs, rmses = [], [], []
     best = (np.inf, None, None, -1)
     bar = progress_bar(progress, steps, "fit")
-    for it in range(steps):
-        (value, (corr, rmse, F, bad)), grads = grad_fn(params)
-        value = float(value)
-        for k in params:
-            path[k].append(np.asarray(params[k]))
-        if not np.isfinite(value) or int(bad) >= 0 or not all(np.all(np.isfinite(g)) for g in grads.values()):
-            where = ", ".join(f"{k}={np.asarray(v).round(6).tolist()}" for k, v in params.items())
-            when = (f" (its state is not finite from t = {int(bad) * run.dt:g} ms, step {int(bad)})"
-                    if int(bad) >= 0 else " (its state stayed finite: the FC is undefined, e.g. a region's "
-                    "signal is constant, or the gradient is not finite)")
-            raise FitError(
-                f"the run diverged (or its FC is undefined) at iteration {it} with {where}{when}; loss={value}. "
-                "Use tighter bounds, a smaller learning_rate, a smaller dt or weaker noise."
-            )
-        losses.append(value)
-        corrs.append(float(corr))
-        rmses.append(float(rmse))
-        if value < best[0]:
-            best = (value, {k: np.asarray(v) for k, v in params.items()}, np.asarray(F), it)
+    try:
+        for it in range(steps):
+            (value, (corr, rmse, F, bad)), grads = grad_fn(params)
+            value = float(value)
+            for k in params:
+                path[k].append(np.asarray(params[k]))
+            if not np.isfinite(value) or int(bad) >= 0 or not all(np.all(np.isfinite(g)) for g in grads.values()):
+                where = ", ".join(f"{k}={np.asarray(v).round(6).tolist()}" for k, v in params.items())
+                when = (f" (its state is not finite from t = {int(bad) * run.dt:g} ms, step {int(bad)})"
+                        if int(bad) >= 0 else " (its state stayed finite: the FC is undefined, e.g. a region's "
+                        "signal is constant, or the gradient is not finite)")
+                raise FitError(
+                    f"the run diverged (or its FC is undefined) at iteration {it} with {where}{when}; loss={value}. "
+                    "Use tighter bounds, a smaller learning_rate, a smaller dt or weaker noise."
+                )
+            losses.append(value)
+            corrs.append(float(corr))
+            rmses.append(float(rmse))
+            if value < best[0]:
+                best = (value, {k: np.asarray(v) for k, v in params.items()}, np.asarray(F), it)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.4f}")
+            if it == steps - 1:
+                break
+            updates, opt_state = optimizer.update(grads, opt_state, params)
+            params = optax.apply_updates(params, updates)
+            params = {k: jnp.clip(v, lims[k][0], lims[k][1]) for k, v in params.items()}
+    finally:  # the stop button too: a bar left open pushed every later bar a line down
         if bar is not None:
-            bar.update(1)
-            bar.set_postfix(loss=f"{value:.4f}")
-        if it == steps - 1:
-            break
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        params = optax.apply_updates(params, updates)
-        params = {k: jnp.clip(v, lims[k][0], lims[k][1]) for k, v in params.items()}
-    if bar is not None:
-        bar.close()
+            bar.close()
     attrs = {k: v for k, v in run.attrs.items() if k != "title"}
     attrs.update(title="brainnet_cb gradient fit", fitted=json.dumps(list(params)), loss=loss,
                  seeds=describe_seeds(problem["seeds"]),

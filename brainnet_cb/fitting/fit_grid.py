@@ -255,26 +255,28 @@ def fit_grid(model, connectome=None, *, grid, empirical_fc=None, empirical_fcd=N
         steps = {k: float(np.min(np.diff(np.unique(values[k])))) for k in refinable}  # sorted: any order given
         fixed = {k: values[k][[best_idx[d]]] for d, k in enumerate(names) if k not in refinable}
         bar = progress_bar(progress, refine_rounds if refine == "grid" else maxfev, "refine")
-        if refine == "grid":
-            for _ in range(refine_rounds):
-                g = {}
-                for k in names:
-                    if k in refinable:
-                        # points strictly between the neighbours, none already evaluated
-                        g[k] = bounded(book.lookup(k), np.linspace(center[k] - steps[k], center[k] + steps[k],
-                                                                   refine_points + 2)[1:-1])
-                    else:
-                        g[k] = fixed[k]
-                records.add(scorer.evaluate(g), "refine")
-                i = records.best()
-                center.update({k: float(records.rows[i]["point"][k]) for k in refinable})
-                steps = {k: 2 * steps[k] / (refine_points + 1) for k in refinable}
-                if bar is not None:
-                    bar.update(1)
-        else:
-            simplex_search(scorer, records, names, fixed, refinable, center, steps, book, maxfev, bar)
-        if bar is not None:
-            bar.close()
+        try:
+            if refine == "grid":
+                for _ in range(refine_rounds):
+                    g = {}
+                    for k in names:
+                        if k in refinable:
+                            # points strictly between the neighbours, none already evaluated
+                            g[k] = bounded(book.lookup(k), np.linspace(center[k] - steps[k], center[k] + steps[k],
+                                                                       refine_points + 2)[1:-1])
+                        else:
+                            g[k] = fixed[k]
+                    records.add(scorer.evaluate(g), "refine")
+                    i = records.best()
+                    center.update({k: float(records.rows[i]["point"][k]) for k in refinable})
+                    steps = {k: 2 * steps[k] / (refine_points + 1) for k in refinable}
+                    if bar is not None:
+                        bar.update(1)
+            else:
+                simplex_search(scorer, records, names, fixed, refinable, center, steps, book, maxfev, bar)
+        finally:  # the stop button too: a bar left open pushed every later bar a line down
+            if bar is not None:
+                bar.close()
     attrs = {k: v for k, v in res.attrs.items()
              if k not in ("title", "wall_s", "batch_size", "n_batches", "n_runs", "swept")}
     attrs.update(refine=str(refine), wall_s=time.perf_counter() - t0)

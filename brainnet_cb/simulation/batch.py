@@ -205,26 +205,28 @@ def execute_one_by_one(brun, x0, hist0, chunk_steps=None, progress=None) -> xr.D
     period = [1] + [p for p, _ in plan.levels]
     bar = progress_bar(progress, size * brun.n_steps, "brainnet_cb batch", unit="step",  # member-steps
                        default=size * len(pieces) > 1)
-    for (n_blocks, level), got in zip(pieces, per_piece):
-        outputs = []
-        for b in range(size):  # dispatch every member, then copy (the copies overlap the later members)
-            carries[b], ys = engine.advance(carries[b], dyns[b], plan, n_blocks, level)
-            outputs.append(ys)
-        for b, ys in enumerate(outputs):
-            for lvl, outs in enumerate(ys):
-                for k, arr in zip(plan.levels[lvl][1], outs):
-                    arr = np.asarray(arr)
-                    arr = arr.reshape((-1,) + arr.shape[-2:])
-                    if buffers[k] is None:
-                        buffers[k] = np.empty((size, total[k]) + arr.shape[1:], arr.dtype)
-                    buffers[k][b, counts[k]: counts[k] + arr.shape[0]] = arr
-            if bar is not None:
-                bar.update(n_blocks * period[level + 1])
-        counts = [c + g for c, g in zip(counts, got)]
-        brun.check_finite(carries[0]._replace(bad_step=np.stack([np.asarray(c.bad_step) for c in carries]),
-                                               bad_region=np.stack([np.asarray(c.bad_region) for c in carries])))
-    if bar is not None:
-        bar.close()
+    try:
+        for (n_blocks, level), got in zip(pieces, per_piece):
+            outputs = []
+            for b in range(size):  # dispatch every member, then copy (the copies overlap the later members)
+                carries[b], ys = engine.advance(carries[b], dyns[b], plan, n_blocks, level)
+                outputs.append(ys)
+            for b, ys in enumerate(outputs):
+                for lvl, outs in enumerate(ys):
+                    for k, arr in zip(plan.levels[lvl][1], outs):
+                        arr = np.asarray(arr)
+                        arr = arr.reshape((-1,) + arr.shape[-2:])
+                        if buffers[k] is None:
+                            buffers[k] = np.empty((size, total[k]) + arr.shape[1:], arr.dtype)
+                        buffers[k][b, counts[k]: counts[k] + arr.shape[0]] = arr
+                if bar is not None:
+                    bar.update(n_blocks * period[level + 1])
+            counts = [c + g for c, g in zip(counts, got)]
+            brun.check_finite(carries[0]._replace(bad_step=np.stack([np.asarray(c.bad_step) for c in carries]),
+                                                   bad_region=np.stack([np.asarray(c.bad_region) for c in carries])))
+    finally:  # the stop button too: a bar left open pushed every later bar a line down
+        if bar is not None:
+            bar.close()
     brun.carry = _stack(carries)
     return brun.to_dataset(brun.empty_samples(buffers))
 

@@ -170,41 +170,43 @@ class Run:
         bar = progress_bar(progress, self.n_steps, "brainnet_cb", unit="step", default=len(pieces) - start > 1)
         if bar is not None and steps_done:
             bar.update(steps_done)
-        for i in range(start, len(pieces)):
-            n_blocks, level = pieces[i]
-            if self.batched:
-                carry, ys = engine.advance_batched(carry, self.dyn, self.plan, n_blocks, level, self.axes)
-            else:
-                carry, ys = engine.advance(carry, self.dyn, self.plan, n_blocks, level)
-            chunk = [None] * len(self.monitors)
-            for lvl, outs in enumerate(ys):
-                for idx, arr in zip(levels[lvl][1], outs):
-                    arr = np.asarray(arr)
-                    chunk[idx] = arr.reshape(lead + (-1,) + arr.shape[-2:])
-            self.check_finite(carry)
-            steps_done += n_blocks * period[level + 1]
-            if sink is not None:
-                sink.append(self.to_dataset(self.empty_samples(chunk), first=counts), i + 1, len(pieces),
-                            steps_done * self.dt)
-            else:
-                for k, arr in enumerate(chunk):
-                    if arr is None:
-                        continue
-                    if buffers[k] is None:
-                        buffers[k] = np.empty(arr.shape[: len(lead)] + (total[k],) + arr.shape[len(lead) + 1:],
-                                              arr.dtype)
-                    m = arr.shape[len(lead)]
-                    buffers[k][(slice(None),) * len(lead) + (slice(counts[k], counts[k] + m),)] = arr
-            counts = [c + (0 if a is None else a.shape[len(lead)]) for c, a in zip(counts, chunk)]
-            if checkpoint is not None:
-                kept = None
-                if sink is None:
-                    kept = [self._filled(k, buffers[k], counts[k]) for k in range(len(self.monitors))]
-                checkpoint.save(carry, i + 1, pieces, kept, None if sink is None else sink.state())
+        try:
+            for i in range(start, len(pieces)):
+                n_blocks, level = pieces[i]
+                if self.batched:
+                    carry, ys = engine.advance_batched(carry, self.dyn, self.plan, n_blocks, level, self.axes)
+                else:
+                    carry, ys = engine.advance(carry, self.dyn, self.plan, n_blocks, level)
+                chunk = [None] * len(self.monitors)
+                for lvl, outs in enumerate(ys):
+                    for idx, arr in zip(levels[lvl][1], outs):
+                        arr = np.asarray(arr)
+                        chunk[idx] = arr.reshape(lead + (-1,) + arr.shape[-2:])
+                self.check_finite(carry)
+                steps_done += n_blocks * period[level + 1]
+                if sink is not None:
+                    sink.append(self.to_dataset(self.empty_samples(chunk), first=counts), i + 1, len(pieces),
+                                steps_done * self.dt)
+                else:
+                    for k, arr in enumerate(chunk):
+                        if arr is None:
+                            continue
+                        if buffers[k] is None:
+                            buffers[k] = np.empty(arr.shape[: len(lead)] + (total[k],) + arr.shape[len(lead) + 1:],
+                                                  arr.dtype)
+                        m = arr.shape[len(lead)]
+                        buffers[k][(slice(None),) * len(lead) + (slice(counts[k], counts[k] + m),)] = arr
+                counts = [c + (0 if a is None else a.shape[len(lead)]) for c, a in zip(counts, chunk)]
+                if checkpoint is not None:
+                    kept = None
+                    if sink is None:
+                        kept = [self._filled(k, buffers[k], counts[k]) for k in range(len(self.monitors))]
+                    checkpoint.save(carry, i + 1, pieces, kept, None if sink is None else sink.state())
+                if bar is not None:
+                    bar.update(n_blocks * period[level + 1])
+        finally:  # the stop button too: a bar left open pushed every later bar a line down
             if bar is not None:
-                bar.update(n_blocks * period[level + 1])
-        if bar is not None:
-            bar.close()
+                bar.close()
         self.carry = carry
         if sink is not None:
             return sink.finish()
