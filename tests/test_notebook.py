@@ -114,3 +114,17 @@ def test_a_stopped_run_closes_its_bar_and_the_next_run_works(monkeypatch, batche
     assert len(tqdm._instances) == open_before, stopped.traceback[-1]
     ds = run()
     assert ds.r.sizes["time"] == 40 and np.isfinite(ds.r).all()
+
+
+@pytest.mark.parametrize("call", ["fc", "fcd", "bandpass", "jax bandpass"])
+def test_a_short_record_warning_points_at_the_callers_line(call):
+    """A fixed stacklevel=4 was right for bn.fc only: from bn.sweep a notebook showed
+    brainnet_cb/fitting/sweep_summaries.py:226, from analysis_jax.bandpass a line above the caller's."""
+    t = np.arange(40) * 2.0
+    x = xr.DataArray(np.random.default_rng(0).standard_normal((40, 5)), dims=("time", "region"),
+                     coords={"time": ("time", t, {"units": "s"}), "region": list("abcde")}, name="bold")
+    run = {"fc": lambda: bn.fc(x, band=True), "fcd": lambda: bn.fcd(x, band=True), "bandpass": lambda: bn.bandpass(x),
+           "jax bandpass": lambda: bn.analysis_jax.bandpass(x.values, 2.0)}[call]
+    with pytest.warns(bn.ShortRecordWarning) as record:
+        run()
+    assert {(w.filename, w.lineno) for w in record} == {(__file__, run.__code__.co_firstlineno)}

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .._checks import caller_stacklevel
 from ..errors import AnalysisError
 from ..units import as_plain, is_quantity
 
@@ -162,6 +163,6 @@ def check_record(n_time, fs, band, order=2, name="x") -> np.ndarray:
             "(several times longer for a stable FC), or raise the band's lower edge, or do not band-pass "
             "(band=None).",
             ShortRecordWarning,
-            stacklevel=4,  # check_record <- filtered <- bn.fc / bn.bandpass <- the caller
+            stacklevel=caller_stacklevel(),  # the user's line, however deep (a fixed 4 pointed into bn.sweep)
         )
     return sos
