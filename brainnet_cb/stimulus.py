@@ -363,7 +363,9 @@ def _before_start(onset: np.ndarray, period: np.ndarray) -> np.ndarray:
     """``onset`` (ms, float64) moved forward by whole periods to the last one at or before ``t = 0`` where it lies
     earlier (0 for an infinite period: a Step), so that the step count since it stays within an int32: an onset
     far before the run (``onset=-1e9``, a stimulus on from the start) clipped ``first`` to ``-(2**31 - 1)`` and
-    ``step - first`` wrapped around to negative, switching the stimulus off."""
+    ``step - first`` wrapped around to negative, switching the stimulus off. A negative period (a Sinusoid of
+    negative frequency) is a period of its size: moving the onset to 0 shifted that sine's phase."""
+    period = np.abs(period)
     periodic = np.isfinite(period) & (period > 0)
     with np.errstate(invalid="ignore"):
         moved = np.where(periodic, onset + np.floor(-onset / np.where(periodic, period, 1.0)) * period, 0.0)
