@@ -34,7 +34,8 @@ def test_chunks_resume_batch_and_rerun_equal_the_whole_float32_run(tmp_path, sto
         bn.simulate(model, CONN, chunk_steps=3777, checkpoint=path, **spec)
     resumed = bn.simulate(model, CONN, chunk_steps=3777, resume_from=path, **spec)
     kw = {k: v for k, v in spec.items() if k not in ("coupling", "key")}
-    batch = bn.simulate_batch(model, CONN, coupling=bn.Linear(), batch={"G": [0.9, 0.4]}, key=5, **kw)
+    batch = bn.simulate_batch(model, CONN, coupling=bn.Linear(), batch={"G": [0.9, 0.4]}, key=5,
+                               vectorize=True, **kw)  # vmap: bcomp one per member
     rerun = bn.Simulation.from_result(whole, CONN).run()
     for name, other in [("chunked", parts), ("resumed", resumed), ("rerun", rerun)]:
         assert other.bold.values.tobytes() == whole.bold.values.tobytes(), name
