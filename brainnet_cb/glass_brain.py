@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from ._checks import label_order
+from ._checks import caller_stacklevel, label_order
 from .connectome import Connectome
 from .errors import BrainnetError
 from .forward.montage import to_ras
@@ -167,7 +167,7 @@ def _warn_unless_ras(conn):
         f"{'larger' if score[d] > 0 else 'smaller'} {'xyz'[d]} than its left ones, so +{'xyz'[d]} points {side} "
         "and the brain would be drawn rotated or mirrored. Pass axes= the frame of the centres, one letter per "
         "axis for where it points (e.g. axes='ALS': x anterior, y left, z superior, the frame of TVB's "
-        "connectivities).", UserWarning, stacklevel=3)
+        "connectivities).", UserWarning, stacklevel=caller_stacklevel())
 
 
 def _edge_threshold(m, edge_threshold):

@@ -128,3 +128,13 @@ def test_a_short_record_warning_points_at_the_callers_line(call):
     with pytest.warns(bn.ShortRecordWarning) as record:
         run()
     assert {(w.filename, w.lineno) for w in record} == {(__file__, run.__code__.co_firstlineno)}
+
+
+def test_a_glass_brain_frame_warning_points_at_the_callers_line():
+    """Library warnings take caller_stacklevel() (the first frame outside brainnet_cb), not a fixed depth."""
+    atlas = bn.load_atlas("tvb76")  # ALS centres, given as plain coordinates: drawn as RAS, with a warning
+    conn = atlas.replace(name="mine", centres=np.asarray(atlas.centres))
+    with pytest.warns(UserWarning, match="drawn rotated or mirrored") as record:
+        line = sys._getframe().f_lineno + 1
+        bn.glass_brain(conn)
+    assert [(w.filename, w.lineno) for w in record if "mirrored" in str(w.message)] == [(__file__, line)]

@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from .._checks import caller_stacklevel
 from ..coupling import Linear
 from ..errors import DynamicsError
 from .fixed_points import FixedPoint, fixed_point_at, fixed_point_of
@@ -445,7 +446,7 @@ def _warn_past(found, G_max):
     warnings.warn(
         f"the fixed point loses stability ({found.kind}) at G={found.G_c:.6g}, past G_max={G_max:.6g}: "
         f"reported as stable up to G_max (G_c=inf, kind='none'). Raise G_max above {found.G_c:.6g} "
-        "to have it reported as G_c.", CouplingRangeWarning, stacklevel=4)
+        "to have it reported as G_c.", CouplingRangeWarning, stacklevel=caller_stacklevel())
     return True
 
 

@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from .._checks import caller_stacklevel
 from .._safe_read import reading
 from ..connectome import Connectome
 from ..coupling import Linear
@@ -92,7 +93,7 @@ def _warn_if_other_software(attrs) -> None:
         made, now = differences
         warnings.warn(f"this fit result was made with {made}; this process has {now}: the spec reruns the fit's "
                       "first realisation, but bit for bit only with the same brainnet_cb, JAX and device.",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning, stacklevel=caller_stacklevel())
 
 
 def _values(text: str) -> dict:

@@ -51,6 +51,7 @@ import warnings
 
 import numpy as np
 
+from .._checks import caller_stacklevel
 from .._destinations import WriteLock, as_path, write_failure
 from .._safe_read import reading
 from ..errors import CheckpointError
@@ -342,7 +343,7 @@ class SweepCheckpoint:
             warnings.warn(
                 f"the checkpoint {str(path)!r} was written with {others[0]}, this process runs "
                 f"{_software()}; the resumed sweep is correct but its new batches may differ from an uninterrupted "
-                "sweep in the last bits.", RuntimeWarning, stacklevel=3)
+                "sweep in the last bits.", RuntimeWarning, stacklevel=caller_stacklevel())
         self._batch_size = saved_b
         self.n_saved = len(self.saved["results"]) if self.resuming else 0
         return saved_b, self.saved["results"]
@@ -451,7 +452,7 @@ def _load(resume_from) -> dict:
         if damage is not None:
             warnings.warn(f"resume_from={str(path)!r}: {damage} (a crash of the system while it was written, or "
                           f"damage since); it and the {_size(path) - length} bytes after it are left out, and "
-                          "the batches they held run again.", RuntimeWarning, stacklevel=4)
+                          "the batches they held run again.", RuntimeWarning, stacklevel=caller_stacklevel())
         header = _json(_arrays(payloads[0])["header"])
         if not isinstance(header, dict):
             raise ValueError(f"its header is a {type(header).__name__}, not a JSON object")

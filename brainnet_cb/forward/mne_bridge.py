@@ -41,6 +41,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from .._checks import caller_stacklevel
 from ..analysis.timeseries import seconds_per_unit
 from ..errors import MonitorError
 from .atlas import standard_name
@@ -325,7 +326,7 @@ def _fixed_gain(mne, fwd):
             "every source of the forward solution has the normal (0, 0, 1), MNE's placeholder for a grid made "
             "without an MRI (mne.setup_volume_source_space(sphere=...)): the gain is that of vertical dipoles. "
             "Give the orientations with mne.setup_volume_source_space(pos=dict(rr=..., nn=...)).",
-            UserWarning, stacklevel=4)
+            UserWarning, stacklevel=caller_stacklevel())
     fwd = mne.convert_forward_solution(fwd, surf_ori=True, force_fixed=False, use_cps=True, verbose=False)
     G = np.asarray(fwd["sol"]["data"], dtype=float)
     return fwd, (G if fixed else G[:, 2::3])

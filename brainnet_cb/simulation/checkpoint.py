@@ -52,6 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import caller_stacklevel
 from .._destinations import (
     WriteLock,
     as_path,
@@ -266,7 +267,7 @@ class Checkpoint:
                 "the resumed run continues correctly but may differ from an uninterrupted run in the last "
                 "bits.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=caller_stacklevel(),
             )
         if self.streamed != streamed:
             where = self.header.get("sink_state") or {}

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from .._checks import caller_stacklevel
 from ..errors import SimulationError
 
 __all__ = ["simulation_from_result"]
@@ -306,7 +307,7 @@ def _warn_if_other_software(attrs) -> None:
         made, now = differences
         warnings.warn(f"this result was made with {made}; this process has {now}: the spec is the same run, but "
                       "reruns it bit for bit only with the same brainnet_cb, JAX and device.",
-                      RuntimeWarning, stacklevel=4)
+                      RuntimeWarning, stacklevel=caller_stacklevel())
 
 
 def _attrs(result) -> dict:
