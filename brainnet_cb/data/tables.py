@@ -292,7 +292,10 @@ def parse_table(text: str, source: str, delimiter=None, what="matrix", *, error=
         return _checked_table(matrix, header, row_labels, source, delimiter, square, error)
     for i, (k, tokens) in enumerate(rows, start=1):
         for j, t in enumerate(tokens, start=1):
-            corner = i == j == 1 and header is None and row_labels is None and len(rows) > 1
+            # an empty corner: above region ids in the first column, beside them in the first row; with the
+            # rest of both empty too, the row and column of a region without signal (pandas writes NaN as "")
+            corner = (i == j == 1 and header is None and row_labels is None and len(rows) > 1
+                      and (any(rows[0][1][1:]) or any(r[0] for _, r in rows[1:])))
             if is_number(t) or (t == "" and empty is not None and not corner):  # a corner: numeric ids, below
                 continue
             if _DECIMAL_COMMA.match(t):
