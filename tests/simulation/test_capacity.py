@@ -22,8 +22,11 @@ def network(n=6, seed=0):
 
 NET = network()
 MONITORS = [bn.Raw(), bn.TemporalAverage(1.0, name="tavg"), bn.TemporalAverage(2.0, variables=("r",), name="slow")]
-#: Longer than any machine's memory and disk can hold: 6 regions x (r, v) x 8 bytes (float64) per ms for 3e11 ms (28.8 TB).
-HUGE_MS = 3e11
+#: More than any machine's memory and disk can hold, in fewer steps than a run counts (2**31 - 1): a ring of 600
+#: regions, every step of r and v recorded in float64 for 2e8 ms at dt = 0.1 ms (19.2 TB).
+RING = bn.Connectome(weights=np.roll(np.eye(600), 1, axis=1) + np.roll(np.eye(600), -1, axis=1),
+                     lengths=30.0 * (np.roll(np.eye(600), 1, axis=1) + np.roll(np.eye(600), -1, axis=1)))
+HUGE_MS = 2e8
 
 
 @pytest.fixture
@@ -65,27 +68,27 @@ def test_output_bytes_left_after_a_piece_are_the_rest_of_the_run():
 def test_a_run_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_scan):
     if capacity.available_memory() is None:
         pytest.skip("this system does not say how much memory is available")
-    with pytest.raises(SimulationError, match=r"^the outputs of this run need 28\.8 TB of memory \(83,333 hours of 6 "
+    with pytest.raises(SimulationError, match=r"^the outputs of this run need 19\.2 TB of memory \(56 hours of 600 "
                        r"regions\), more than the [0-9.]+ [GMT]B this machine has available, so it would fail \(or "
                        r"be killed by the system\) before its end\. Stream them to disk with out='run\.zarr', record "
                        r"fewer samples \(a longer monitor period, fewer monitors or variables\), or run a shorter "
                        r"time\.$"):
-        bn.simulate(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0)
+        bn.simulate(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()], key=0)
 
 
 def test_a_batch_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_scan):
     if capacity.available_memory() is None:
         pytest.skip("this system does not say how much memory is available")
-    with pytest.raises(SimulationError, match=r"^the outputs of this run need 57\.6 TB of memory for its 2 members "
+    with pytest.raises(SimulationError, match=r"^the outputs of this run need 38\.4 TB of memory for its 2 members "
                        r".*Run fewer members at a time \(bn\.sweep sizes its batches to a memory budget\)"):
-        bn.simulate_batch(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)],
+        bn.simulate_batch(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()],
                           batch={"G": [0.0, 0.1]})
 
 
 def test_a_netcdf_result_larger_than_the_free_disk_is_refused_before_its_scan(tmp_path, no_scan):
-    spec = bn.Simulation(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0)
+    spec = bn.Simulation(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()], key=0)
     out = tmp_path / "run.nc"
-    with pytest.raises(BrainnetError, match=rf"^the outputs of this run take 28\.8 TB uncompressed, and the file "
+    with pytest.raises(BrainnetError, match=rf"^the outputs of this run take 19\.2 TB uncompressed, and the file "
                        rf"system of '{tmp_path}' has [0-9.]+ [kMGT]B free, so writing '{out}' would fail at the run's "
                        r"end\. Write it to another disk, free some space, record fewer samples"):
         run_to_netcdf(spec, out)
@@ -97,11 +100,11 @@ def test_a_zarr_store_larger_than_the_free_disk_warns_before_its_scan(tmp_path, 
     out = tmp_path / "run.zarr"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the warning stops the run here, before the (refused) scan
-        with pytest.raises(UserWarning, match=r"^the outputs of this run take 28\.8 TB uncompressed, .* the store "
+        with pytest.raises(UserWarning, match=r"^the outputs of this run take 19\.2 TB uncompressed, .* the store "
                            r"may not fit \(its chunks are compressed"):
-            bn.simulate(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0, out=out)
+            bn.simulate(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()], key=0, out=out)
     assert not out.exists()
-    run = bn.Simulation(CB, NET, duration=HUGE_MS, dt=0.1, monitors=[bn.TemporalAverage(1.0)], key=0).prepare()
+    run = bn.Simulation(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()], key=0).prepare()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         capacity.check_disk(run, out, compressed=True)
