@@ -80,7 +80,9 @@ def _check_no_zero_rows(m, labels, name, error, missing):
     fix = (f"Mark {its} pairs missing (fc[i, :] = fc[:, i] = np.nan; the fit leaves missing pairs out), or drop {it}"
            if missing else f"Drop {it}")
     raise error(f"{name} is exactly 0 between {which} and every other region: a region without signal whose row and "
-                "column were filled with 0, which the fit would take as data (no correlation is exactly 0). "
+                "column were filled with 0, which the fit would take as data (a correlation of measured signals is "
+                "never exactly 0; a sparse estimate that zeroed all of a region's pairs leaves nothing there to fit "
+                "either). "
                 f"{fix} from the FC and the connectome (connectome.subset(labels)).")
 
 

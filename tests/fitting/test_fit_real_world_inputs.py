@@ -67,8 +67,9 @@ def test_a_region_without_signal_filled_with_zeros_is_refused_before_any_work(hc
         warnings.simplefilter("error")  # no FCScaleWarning ("a diagonal from 0 to 1 ... a covariance")
         with pytest.raises(FitError, match=rf"^empirical_fc is exactly 0 between region {re.escape(repr(label))} and "
                                            r"every other region: a region without signal whose row and column were "
-                                           r"filled with 0, which the fit would take as data \(no correlation is "
-                                           r"exactly 0\)\. Mark its pairs missing \(fc\[i, :\] = fc\[:, i\] = "
+                                           r"filled with 0, which the fit would take as data \(a correlation of "
+                                           r"measured signals is never exactly 0; a sparse estimate that zeroed all "
+                                           r"of a region's pairs leaves nothing there to fit either\)\. Mark its pairs missing \(fc\[i, :\] = fc\[:, i\] = "
                                            r"np\.nan; the fit leaves missing pairs out\), or drop it from the FC "
                                            r"and the connectome \(connectome\.subset\(labels\)\)\.$"):
             bn.fit_working_point(conn, m, **LINEAR)
@@ -94,8 +95,9 @@ def test_the_command_line_reports_a_region_filled_with_zeros_in_its_keys(hcp, tm
                      "--quiet"]) == 2
     assert capsys.readouterr().err == (
         f"brainnet-cb: error: fit.empirical is exactly 0 between region {conn.labels[7]!r} and every other region: a "
-        "region without signal whose row and column were filled with 0, which the fit would take as data (no "
-        "correlation is exactly 0). Mark its pairs missing (fc[i, :] = fc[:, i] = np.nan; the fit leaves missing "
+        "region without signal whose row and column were filled with 0, which the fit would take as data (a "
+        "correlation of measured signals is never exactly 0; a sparse estimate that zeroed all of a region's pairs "
+        "leaves nothing there to fit either). Mark its pairs missing (fc[i, :] = fc[:, i] = np.nan; the fit leaves missing "
         "pairs out), or drop it from the FC and the connectome (connectome.subset(labels)).\n")
     assert not (tmp_path / "fit.nc").exists()
 
