@@ -287,10 +287,16 @@ class Checkpoint:
             arr = self.arrays.get(name) if k < n_saved else None
             ref = np.asarray(ref)
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype or n_saved != len(leaves):
+                written = self.header.get("software", {}).get("brainnet_cb")
+                version = ("" if written in (None, __version__) else
+                           f" It was written by brainnet_cb {written}, whose run state differs from this version's "
+                           f"({__version__}): resume it with brainnet_cb {written}, or run again from the start.")
+                what = (f"{n_saved} arrays saved, {len(leaves)} in this run's state" if n_saved != len(leaves) else
+                        f"state {k}: saved {None if arr is None else (arr.shape, str(arr.dtype))}, "
+                        f"expected {(ref.shape, str(ref.dtype))}")
                 raise CheckpointError(
-                    f"the checkpoint {str(self.path)!r} holds a run state of another layout "
-                    f"(state {k}: saved {None if arr is None else (arr.shape, str(arr.dtype))}, "
-                    f"expected {(ref.shape, str(ref.dtype))}); it cannot resume this run."
+                    f"the checkpoint {str(self.path)!r} holds a run state of another layout ({what}); it cannot "
+                    f"resume this run.{version}"
                 )
             restored.append(jnp.asarray(arr))
         carry = jax.tree_util.tree_unflatten(treedef, restored)
