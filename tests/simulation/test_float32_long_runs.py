@@ -199,3 +199,14 @@ def test_the_bold_resting_level_does_not_wander_over_an_hour_in_float32():
     assert b32.dtype == np.float32 and b64.dtype == np.float64
     late = slice(-len(b64) // 6, None)
     assert np.abs(b32[late] - b64[late]).max() < 5e-4 * b64.std(), np.abs(b32[late] - b64[late]).max() / b64.std()
+
+
+@pytest.mark.float32
+@pytest.mark.parametrize("onset", [-12.34, -1e9 - 0.05])
+def test_a_sinusoid_of_negative_frequency_keeps_its_phase_from_an_onset_before_the_run(onset):
+    """A negative frequency has a negative period 1000 / f, once taken for no period at all: the onset was moved
+    to 0, shifting the phase by 2 pi f onset (0.56 off at onset = -12.34 ms, -7.3 Hz)."""
+    stim = Sinusoid(amplitude=1.0, frequency=-7.3, phase=0.4, onset=onset)
+    got = _inputs_from(0, stim, n_steps=300)
+    t = np.arange(300) * DT
+    np.testing.assert_allclose(got, np.sin(2 * np.pi * -7.3 * (t - onset) / 1000.0 + 0.4), rtol=0, atol=1e-5)
