@@ -90,3 +90,25 @@ def stop_after_chunk(monkeypatch):
             monkeypatch.setattr(ck.Checkpointer, "save", save)
 
     return stop
+
+
+@pytest.fixture
+def counting_compiles():
+    """A context manager yielding a one-element list: the number of backend compiles while its block runs."""
+    from jax import monitoring
+
+    @contextlib.contextmanager
+    def counting():
+        count = [0]
+
+        def listener(name, _seconds, **_):
+            if name == "/jax/core/compile/backend_compile_duration":
+                count[0] += 1
+
+        monitoring.register_event_duration_secs_listener(listener)
+        try:
+            yield count
+        finally:
+            monitoring.unregister_event_duration_listener(listener)
+
+    return counting

@@ -8,29 +8,11 @@ shape that follows a value would compile again on each call: the count of backen
 (``jax.monitoring``) catches it.
 """
 
-import contextlib
 
 import numpy as np
-from jax import monitoring
 
 import brainnet_cb as bn
 from brainnet_cb.dynamics import critical_coupling, delayed_leading_eigenvalue, linear_fc, network_spectrum
-
-
-@contextlib.contextmanager
-def counting_compiles():
-    """Yield a one-element list holding the number of backend compiles while the block runs."""
-    count = [0]
-
-    def listener(name, _seconds, **_):
-        if name == "/jax/core/compile/backend_compile_duration":
-            count[0] += 1
-
-    monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield count
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
 
 
 def network(n=6, seed=0):
@@ -40,7 +22,7 @@ def network(n=6, seed=0):
     return bn.Connectome(weights=w, lengths=np.where(w > 0, rng.uniform(20, 60, (n, n)), 0.0))
 
 
-def test_linear_fc_with_other_values_compiles_nothing():
+def test_linear_fc_with_other_values_compiles_nothing(counting_compiles):
     conn = network()
     bold = bn.Bold(tr=720.0, baseline="initial")
     first = linear_fc(bn.CoombesByrne(eta=-2.0), conn, bn.Linear(G=0.3), bn.Additive(v=0.05),
@@ -54,7 +36,7 @@ def test_linear_fc_with_other_values_compiles_nothing():
     assert not np.array_equal(first.values, other.values)  # the new values were used
 
 
-def test_spectrum_and_delayed_root_with_another_coupling_compile_nothing():
+def test_spectrum_and_delayed_root_with_another_coupling_compile_nothing(counting_compiles):
     conn, model = network(), bn.CoombesByrne(eta=-2.0)
     network_spectrum(model, conn, bn.Linear(G=0.3))
     lam = delayed_leading_eigenvalue(model, conn, bn.Linear(G=0.3), speed=3.0)
@@ -65,7 +47,7 @@ def test_spectrum_and_delayed_root_with_another_coupling_compile_nothing():
     assert lam2 != lam
 
 
-def test_critical_coupling_of_another_model_compiles_nothing():
+def test_critical_coupling_of_another_model_compiles_nothing(counting_compiles):
     conn = network()
     g1 = critical_coupling(bn.CoombesByrne(eta=-2.0), conn).G_ref
     with counting_compiles() as count:

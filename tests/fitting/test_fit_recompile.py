@@ -4,15 +4,13 @@ The loss is one program per structure (model and coupling class, connectome size
 duration, signal, discard, band, loss): the starting values, the target FC and the noise key are its
 arguments, not constants, so a multi-start fit or a loop over subjects pays the compile once. A value baked
 into the program would compile again on each call, and a stale one would give the first call's answer: the
-count of backend compiles (``jax.monitoring``, as tests/test_dynamics_recompile.py counts them) catches the
+count of backend compiles (``jax.monitoring``, the counting_compiles fixture of tests/conftest.py) catches the
 first, a fresh program with the values as constants the second.
 """
 
-import contextlib
 
 import jax
 import numpy as np
-from jax import monitoring
 
 import brainnet_cb as bn
 from brainnet_cb.fitting.fit import fc_loss
@@ -22,28 +20,12 @@ RUN = dict(duration=600.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=[bn.Tempor
            band=None)
 
 
-@contextlib.contextmanager
-def counting_compiles():
-    """Yield a one-element list holding the number of backend compiles while the block runs."""
-    count = [0]
-
-    def listener(name, _seconds, **_):
-        if name == "/jax/core/compile/backend_compile_duration":
-            count[0] += 1
-
-    monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield count
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
-
-
 def targets():
     rng = np.random.default_rng(7)
     return [np.corrcoef(rng.normal(size=(3, 40))) for _ in range(2)]
 
 
-def test_a_second_gradient_fit_with_other_values_compiles_nothing():
+def test_a_second_gradient_fit_with_other_values_compiles_nothing(counting_compiles):
     first_target, other_target = targets()
     first = bn.fit_gradient(bn.CoombesByrne(), CONN, first_target, init={"G": 1.0}, steps=2, progress=False,
                             key=0, **RUN)
@@ -58,7 +40,7 @@ def test_a_second_gradient_fit_with_other_values_compiles_nothing():
     assert abs(float(other.loss[0]) - float(first.loss[0])) > 1e-3
 
 
-def test_a_second_fc_loss_value_and_gradient_compiles_nothing():
+def test_a_second_fc_loss_value_and_gradient_compiles_nothing(counting_compiles):
     first_target, other_target = targets()
     f, p, _ = fc_loss(bn.CoombesByrne(), CONN, first_target, init={"G": 1.0, "eta": -4.0}, key=0, **RUN)
     (loss, _), grad = jax.value_and_grad(f, has_aux=True)(p)
@@ -69,7 +51,7 @@ def test_a_second_fc_loss_value_and_gradient_compiles_nothing():
     assert abs(float(other_loss) - float(loss)) > 1e-3 and float(other_grad["G"]) != float(grad["G"])
 
 
-def test_another_structure_compiles_its_own_program():
+def test_another_structure_compiles_its_own_program(counting_compiles):
     first_target, _ = targets()
     bn.fit_gradient(bn.CoombesByrne(), CONN, first_target, init={"G": 1.0}, steps=1, progress=False, **RUN)
     with counting_compiles() as count:  # the loss is part of the structure: another program (the counter counts)
