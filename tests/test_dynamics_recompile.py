@@ -8,7 +8,6 @@ shape that follows a value would compile again on each call: the count of backen
 (``jax.monitoring``) catches it.
 """
 
-
 import numpy as np
 
 import brainnet_cb as bn

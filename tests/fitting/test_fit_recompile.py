@@ -8,7 +8,6 @@ count of backend compiles (``jax.monitoring``, the counting_compiles fixture of 
 first, a fresh program with the values as constants the second.
 """
 
-
 import jax
 import numpy as np
 
