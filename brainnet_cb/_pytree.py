@@ -132,7 +132,8 @@ def short_repr(value, most: int = 4) -> str:
     """``repr(value)``, except an array (or array quantity) of more than ``most`` values: its shape and range.
 
     ``short_repr(np.linspace(1, 2, 76))`` is ``'<76 values in [1, 2]>'``; a 76 x 76 matrix
-    ``'<76x76 values in [0, 3]>'``; a quantity adds its unit. Tuples, lists and dicts are summarised entry by entry.
+    ``'<76x76 values in [0, 3]>'``; a quantity adds its unit, and NaN or inf entries are counted
+    (``'<76 values in [1, 2], 1 NaN>'``). Tuples, lists and dicts are summarised entry by entry.
     """
     if isinstance(value, (tuple, list)):
         inner = ", ".join(short_repr(v, most) for v in value)
@@ -147,10 +148,15 @@ def short_repr(value, most: int = 4) -> str:
         return repr(value)
     arr = np.asarray(mantissa)
     shape = "x".join(map(str, arr.shape))
-    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).any():
+    if arr.dtype.kind not in "iuf":
         return f"<{shape} values{unit}>" if unit else f"<{shape} {arr.dtype} values>"
-    lo, hi = np.nanmin(arr[np.isfinite(arr)]), np.nanmax(arr[np.isfinite(arr)])
-    return f"<{shape} values in [{lo:.4g}, {hi:.4g}]{unit}>"
+    finite = np.isfinite(arr)
+    n_nan = int(np.isnan(arr).sum())
+    bad = "".join(f", {n} {what}" for n, what in ((n_nan, "NaN"), (arr.size - int(finite.sum()) - n_nan, "inf")) if n)
+    if not finite.any():  # all NaN or inf: said, not hidden behind the dtype
+        return f"<{shape} values{unit}{bad}>"
+    lo, hi = arr[finite].min(), arr[finite].max()
+    return f"<{shape} values in [{lo:.4g}, {hi:.4g}]{unit}{bad}>"
 
 
 def _fields_equal(self, other):

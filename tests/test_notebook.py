@@ -138,3 +138,15 @@ def test_a_glass_brain_frame_warning_points_at_the_callers_line():
         line = sys._getframe().f_lineno + 1
         bn.glass_brain(conn)
     assert [(w.filename, w.lineno) for w in record if "mirrored" in str(w.message)] == [(__file__, line)]
+
+
+def test_a_summary_counts_nan_and_inf_entries():
+    """A NaN among the values read as '<76 values in [1, 2]>', and all NaN or all inf as '<76 float64 values>':
+    the summary hid exactly what a user checking a parameter needs to see."""
+    eta = np.linspace(1.0, 2.0, 76)
+    eta[3] = np.nan
+    assert repr(bn.CoombesByrne(eta=eta)) == "CoombesByrne(Delta=1.0, eta=<76 values in [1, 2], 1 NaN>, k=1.0, v_syn=-4.0)"
+    eta[[5, 6]] = [np.inf, -np.inf]
+    assert "eta=<76 values in [1, 2], 1 NaN, 2 inf>" in repr(bn.CoombesByrne(eta=eta))
+    assert "eta=<76 values, 76 NaN>" in repr(bn.CoombesByrne(eta=np.full(76, np.nan)))
+    assert "G=<3x3 values, 9 inf>" in repr(bn.Linear(G=np.full((3, 3), np.inf)))
