@@ -52,7 +52,7 @@ import numpy as np
 from jax.typing import DTypeLike
 
 from ._checks import per_region
-from ._pytree import numbers_as_array, values_equal
+from ._pytree import numbers_as_array, short_repr, values_equal
 from .errors import NoiseError
 from .noise_draws import fold_in, normal
 from .units import brainunit_module, is_quantity, to_ms
@@ -150,6 +150,13 @@ def _state_fix(name: str, value, model: NodeModel, taken=()) -> str:
     return f"Put the amplitude on one of them, e.g. {state}={shown} in place of {name}={shown}"
 
 
+def _spelled_values(value, short: bool) -> str:
+    """An amplitude (or time constant) as a noise's repr writes it: a list, or summarised where ``short``."""
+    if is_quantity(value):
+        return short_repr(value) if short else repr(value)
+    return short_repr(np.asarray(value)) if short and np.size(value) > 4 else str(np.asarray(value).tolist())
+
+
 class Noise:
     r"""Base class: amplitudes :math:`\sigma_s` per noisy state variable, by name.
 
@@ -203,7 +210,7 @@ class Noise:
                              f"{', '.join(map(repr, args))}.")
         self.sigma = _checked_amplitudes(type(self).__name__, sigma)
 
-    def _extra(self) -> str:
+    def _extra(self, short: bool = False) -> str:
         return ""
 
     def __eq__(self, other):
@@ -217,9 +224,17 @@ class Noise:
         return hash((type(self), tuple(sorted(self.sigma))))  # equal noises have the same noisy states
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" if is_quantity(v) else f"{k}={np.asarray(v).tolist()}"
-                         for k, v in self.sigma.items())
-        return f"{type(self).__name__}({self._extra()}{args})"
+        """One short line: amplitudes per region summarised (``v=<76 values in [0.01, 0.05]>``), as a model's."""
+        return self._spelled(short=True)
+
+    def _full_repr(self) -> str:
+        """The repr with every amplitude listed: a run's ``noise`` attribute and its checkpoint's summary (kept, so
+        a checkpoint written before reprs were summarised still resumes)."""
+        return self._spelled(short=False)
+
+    def _spelled(self, short: bool) -> str:
+        args = ", ".join(f"{k}={_spelled_values(v, short)}" for k, v in self.sigma.items())
+        return f"{type(self).__name__}({self._extra(short)}{args})"
 
     def replace_sigma(self, **sigma) -> Noise:
         """The same noise with the amplitudes ``sigma`` (the other options kept)."""
@@ -420,8 +435,8 @@ class OrnsteinUhlenbeck(Noise):
         self.tau = arr.item() if arr.ndim == 0 else arr
         self.initial = initial
 
-    def _extra(self):
-        extra = f"tau={np.asarray(self.tau).tolist()}, "
+    def _extra(self, short=False):
+        extra = f"tau={_spelled_values(self.tau, short)}, "
         return extra + ("initial='zero', " if self.initial == "zero" else "")
 
     def scheme(self):
@@ -473,7 +488,7 @@ class Multiplicative(Noise):
         super().__init__(**sigma)
         self.convention = convention
 
-    def _extra(self):
+    def _extra(self, short=False):
         return "convention='stratonovich', " if self.convention == "stratonovich" else ""
 
     def scheme(self):

@@ -150,3 +150,20 @@ def test_a_summary_counts_nan_and_inf_entries():
     assert "eta=<76 values in [1, 2], 1 NaN, 2 inf>" in repr(bn.CoombesByrne(eta=eta))
     assert "eta=<76 values, 76 NaN>" in repr(bn.CoombesByrne(eta=np.full(76, np.nan)))
     assert "G=<3x3 values, 9 inf>" in repr(bn.Linear(G=np.full((3, 3), np.inf)))
+
+
+def test_regional_noise_is_summarised_as_a_models_parameters():
+    """Additive(v=<76 values>) printed all 76 amplitudes (and so did a Simulation holding it), where the
+    quickstart says noise prints as one short line; a few amplitudes are still listed, exactly."""
+    assert repr(bn.Additive(v=np.linspace(0.01, 0.05, 76))) == "Additive(v=<76 values in [0.01, 0.05]>)"
+    assert repr(bn.OrnsteinUhlenbeck(tau=[5.0, 6.0], v=0.1)) == "OrnsteinUhlenbeck(tau=[5.0, 6.0], v=0.1)"
+    assert repr(bn.Additive(v=[0.05, 0.1])) == "Additive(v=[0.05, 0.1])"
+
+
+def test_a_runs_noise_attribute_still_lists_every_amplitude():
+    """The attribute is the checkpoint's summary of the noise: summarised like the repr, a checkpoint written
+    before would no longer resume ("noise: checkpoint Additive(v=[0.01, ...]); this run Additive(v=<76 ...>)")."""
+    v = np.linspace(0.01, 0.05, 76)
+    ds = bn.simulate(bn.CoombesByrne(eta=-5.0), bn.load_atlas("tvb76"), duration=1.0, dt=0.1,
+                     noise=bn.Additive(v=v), key=0, monitors=[bn.Raw()])
+    assert ds.attrs["noise"] == f"Additive(v={v.tolist()})"

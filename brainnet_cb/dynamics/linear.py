@@ -411,7 +411,7 @@ def _predict(model, connectome, coupling, noise, observable, bold, band, order, 
             "predictor needs a stable fixed point. Lower G (see critical_coupling) or pick another at=."
         )
     attrs = {"observable": observable, "method": "Lyapunov equation, delay-free linearisation",
-             "max_real_eigenvalue_per_ms": float(lead), "noise": repr(noise),
+             "max_real_eigenvalue_per_ms": float(lead), "noise": noise._full_repr(),
              "weights_normalization": normalize}
     if observable == "bold":
         cov, band = _bold(network, fp.values, (A, lam, V), q, Bold() if bold is None else _check_bold(bold),

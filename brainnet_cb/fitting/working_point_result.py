@@ -237,7 +237,7 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
              "G_ref": float(scan.G_ref[i, j]), "G_ref_kind": str(scan.kinds[i, j]),
              "G_over_G_ref": float(o.fractions[k]),
              "heterogeneity": o.heterogeneity,
-             "noise": repr(o.noise), "regional_noise": int(bool(o.regional_noise)),
+             "noise": o.noise._full_repr(), "regional_noise": int(bool(o.regional_noise)),
              "noise_shrinkage": best_setup.fitted_noise.shrinkage if o.regional_noise else float("nan"),
              "effective_connectivity": int(bool(o.effective_connectivity)),
              "global_signal_regression": int(o.global_signal),

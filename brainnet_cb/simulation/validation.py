@@ -490,7 +490,7 @@ def prepare_run(spec) -> Run:
         "model": type(model).__name__,
         "model_parameters": json.dumps(model.describe()),
         "coupling": coupling.describe(),
-        "noise": repr(noise) if noise is not None else "none",
+        "noise": noise._full_repr() if noise is not None else "none",  # every amplitude (a checkpoint's summary)
         "stimulus": ", ".join(f"{type(s).__name__}(port={s.port!r})" for s in stimuli) or "none",
         "method": method,
         "dt": dt,
