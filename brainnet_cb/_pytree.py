@@ -135,10 +135,10 @@ def short_repr(value, most: int = 4) -> str:
     ``'<76x76 values in [0, 3]>'``; a quantity adds its unit, and NaN or inf entries are counted
     (``'<76 values in [1, 2], 1 NaN>'``). Tuples, lists and dicts are summarised entry by entry.
     """
-    if isinstance(value, (tuple, list)):
+    if type(value) in (tuple, list):  # not a subclass (a namedtuple): its own repr names it
         inner = ", ".join(short_repr(v, most) for v in value)
         return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
-    if isinstance(value, dict):
+    if type(value) is dict:
         return "{" + ", ".join(f"{k!r}: {short_repr(v, most)}" for k, v in value.items()) + "}"
     unit = ""
     mantissa = value

@@ -167,3 +167,15 @@ def test_a_runs_noise_attribute_still_lists_every_amplitude():
     ds = bn.simulate(bn.CoombesByrne(eta=-5.0), bn.load_atlas("tvb76"), duration=1.0, dt=0.1,
                      noise=bn.Additive(v=v), key=0, monitors=[bn.Raw()])
     assert ds.attrs["noise"] == f"Additive(v={v.tolist()})"
+
+
+def test_a_namedtuple_or_dict_subclass_keeps_its_own_repr():
+    """short_repr spelled a namedtuple as a bare tuple and an OrderedDict as a dict: the type was lost."""
+    import collections
+
+    from brainnet_cb._pytree import short_repr
+
+    Pair = collections.namedtuple("Pair", "lo hi")
+    assert short_repr(Pair(1.0, 2.0)) == "Pair(lo=1.0, hi=2.0)"
+    assert short_repr(collections.OrderedDict(a=1)) == repr(collections.OrderedDict(a=1))  # 'OrderedDict(...)'
+    assert short_repr((np.arange(5.0),)) == "(<5 values in [0, 4]>,)"
