@@ -100,7 +100,9 @@ def test_a_stopped_run_closes_its_bar_and_the_next_run_works(monkeypatch, batche
     the kernel was drawn one line down, with cursor-up escapes a notebook prints as text."""
     from tqdm.std import tqdm
 
-    monkeypatch.setattr(_progress.importlib.util, "find_spec", lambda name, *a: None)  # the plain text bar
+    real = _progress.importlib.util.find_spec
+    monkeypatch.setattr(_progress.importlib.util, "find_spec",  # no ipywidgets: the plain text bar
+                        lambda name, *a: None if name == "ipywidgets" else real(name, *a))
     conn = bn.load_atlas("tvb76")
     kw = dict(duration=40.0, dt=0.1, coupling=bn.Linear(G=0.5), chunk_steps=100, progress=True, key=0)
     run = ((lambda: bn.simulate_batch(bn.CoombesByrne(eta=2.0), conn, batch={"G": [0.3, 0.5]}, vectorize=False,
