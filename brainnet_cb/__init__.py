@@ -363,7 +363,7 @@ _LAZY_SUBMODULES = ("analysis", "analysis_jax", "cli", "data", "dynamics", "fitt
 _WHERE = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 
 #: Public functions named like the sub-module that defines them.
-_SHADOWED = ("simulate", "sweep")
+_SHADOWED = ("simulate", "sweep", "glass_brain")
 
 
 def _x64():
@@ -411,7 +411,7 @@ def __dir__() -> list[str]:
 
 class _Face(types.ModuleType):
     """The package module: when the import system binds the sub-module ``brainnet_cb.simulate``
-    (or ``.sweep``) to its parent on first import, ``bn.simulate`` stays the function."""
+    (or ``.sweep``, ``.glass_brain``) to its parent on first import, ``bn.simulate`` stays the function."""
 
     def __setattr__(self, name, value):
         if name in _SHADOWED and isinstance(value, types.ModuleType):

@@ -53,7 +53,7 @@ def test_import_and_help_load_no_heavy_package_and_a_run_loads_only_what_it_uses
 
 
 def test_every_public_name_has_one_home_and_modules_named_like_functions_stay_functions():
-    """bn.simulate / bn.sweep are the functions even when their old-path modules are imported first."""
+    """bn.simulate / bn.sweep / bn.glass_brain are the functions even when their modules are imported first."""
     lazy = [name for names in bn._LAZY_NAMES.values() for name in names]
     eager = ["__version__", *errors.__all__]
     listed = lazy + eager + list(bn._LAZY_SUBMODULES)
@@ -74,6 +74,18 @@ def test_every_public_name_has_one_home_and_modules_named_like_functions_stay_fu
         " isinstance(bn.simulate, types.ModuleType)]))\n"
     )
     assert _python(code) == [True, True, False]
+    # every public function named like a sub-module (bn.glass_brain was the module once a test imported it)
+    named_like = sorted(n for n in lazy if (pathlib.Path(bn.__file__).parent / f"{n}.py").is_file())
+    assert named_like == sorted(bn._SHADOWED) == ["glass_brain", "simulate", "sweep"]
+    code = (
+        "import importlib, json, types\n"
+        f"names = {named_like!r}\n"
+        "modules = [importlib.import_module('brainnet_cb.' + n) for n in names]\n"
+        "import brainnet_cb as bn\n"
+        "print(json.dumps([callable(getattr(bn, n)) and not isinstance(getattr(bn, n), types.ModuleType)"
+        " for n in names]))\n"
+    )
+    assert _python(code) == [True, True, True]
 
 
 def test_every_sub_package_is_an_attribute_of_a_fresh_import_and_is_listed_by_dir():
