@@ -397,9 +397,16 @@ def write_failure(err, path, name=None, error=BrainnetError, left="nothing was l
                  f"Why: {why}.")
 
 
-def _kept_path(path) -> pathlib.Path:
+def _kept_beside(tmp, path, place) -> pathlib.Path:
+    """Where the finished ``tmp`` is kept when ``path`` cannot take it: ``<stem>.pid<N><suffix>`` beside ``path``,
+    given with ``place(tmp, kept)`` (``os.replace`` or ``os.link``), else ``tmp`` itself."""
     path = pathlib.Path(path)
-    return path.with_name(f"{path.stem}.pid{os.getpid()}{path.suffix}")
+    kept = path.with_name(f"{path.stem}.pid{os.getpid()}{path.suffix}")
+    try:
+        place(tmp, kept)
+    except OSError:
+        return tmp
+    return kept
 
 
 def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.Path:
@@ -419,11 +426,7 @@ def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
-            kept = _kept_path(path)
-            try:
-                os.replace(tmp, kept)
-            except OSError:
-                kept = tmp
+            kept = _kept_beside(tmp, path, os.replace)
             raise error(
                 f"cannot replace {label(path, name)}: the system refused it ({exc.strerror or exc}). On Windows a "
                 "file that a program holds open cannot be replaced: close it there (a Dataset read from it: "
@@ -433,11 +436,7 @@ def publish(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.
     try:
         os.link(tmp, path)
     except FileExistsError:
-        kept = _kept_path(path)
-        try:
-            os.link(tmp, kept)
-        except OSError:
-            kept = tmp
+        kept = _kept_beside(tmp, path, os.link)
         raise error(
             f"{label(path, name)} was created by another writer while this one was writing it; it was not "
             f"replaced. This result is kept in {str(kept)!r}: rename it if it is the one you want."
