@@ -43,14 +43,14 @@ def load(args, cls):
     """``(config, base)``: the command's configuration (``cls``: its file, else the defaults) with ``--set``,
     ``--duration``, ``--seed``, ``--out`` and ``--no-figure`` applied, and the folder its relative paths start from
     (None without a file)."""
+    out_key = getattr(args, "out_key", "output.path")  # run: output.path; sweep, fit: sweep.path, fit.path
     if getattr(args, "config", None):
-        cfg = configuration.load(args.config, cls)
+        cfg = configuration.load(args.config, cls, out=_command_line_out(args, out_key))
         base = pathlib.Path(args.config).resolve().parent
         note_other_version(args.config)
     else:
         cfg, base = cls(), None
     overrides = list(getattr(args, "set", None) or [])
-    out_key = getattr(args, "out_key", "output.path")  # run: output.path; sweep, fit: sweep.path, fit.path
     for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
         value = getattr(args, flag, None)
         if value is not None:
@@ -60,6 +60,18 @@ def load(args, cls):
     if overrides:
         cfg = configuration.apply_overrides(cfg, overrides, cls)
     return cfg, base
+
+
+def _command_line_out(args, out_key):
+    """``(where, path)``: the output the command line gives, which replaces the configuration file's ``out_key``
+    (``--out``, else the last ``--set out_key=...``, as :func:`load` applies them), or None."""
+    if getattr(args, "out", None) is not None:
+        return "--out", args.out
+    for item in reversed(getattr(args, "set", None) or []):
+        key, _, text = item.partition("=")
+        if key.strip() == out_key:
+            return out_key, configuration.parse_value(text.strip())
+    return None
 
 
 _WRITTEN_BY = re.compile(r"# brainnet-cb \w+ configuration \(brainnet_cb ([^)\s]+)\)\.")

@@ -109,15 +109,15 @@ __all__ = [
 
 
 
-def from_dict(data: dict, cls=RunConfig):
-    """Build and validate a configuration from a (TOML-parsed) dict."""
+def from_dict(data: dict, cls=RunConfig, *, out=None):
+    """Build and validate a configuration from a (TOML-parsed) dict; ``out``: as :func:`load` takes it."""
     command = {SweepConfig: "sweep", FitConfig: "fit"}.get(cls, "run")
     for table in ("sweep", "fit"):
         if isinstance(data, dict) and table in data and table != command:
             raise ConfigError(f"unknown key {table!r}: a [{table}] table is read by `brainnet-cb {table}`, not "
                               f"`brainnet-cb {command}`; give this file to `brainnet-cb {table}`, or remove the "
                               f"[{table}] table.")
-    data = _without_unused_output(data, cls, command)
+    data = _without_unused_output(data, cls, command, out)
     model = data.get("model")
     if isinstance(model, dict) and "name" in model and "parameters" not in model:
         # Another model without its own table: that model's defaults, not Coombes-Byrne's.
@@ -125,13 +125,14 @@ def from_dict(data: dict, cls=RunConfig):
     return check_path_text(check_tables(build_config(cls, data)))
 
 
-def _without_unused_output(data, cls, command):
+def _without_unused_output(data, cls, command, out=None):
     """``data`` without the keys of its [output] table that ``command`` (sweep, fit) does not use: the run's
     ``path``, ``regions`` (and a fit's ``figure``), which ``--print-config`` wrote in every sweep and fit
     configuration before this change (brainnet_cb 0.1.0). Each is named: a warning (:class:`UnusedKeyWarning`)
     where it holds the value printed then (:data:`PRINTED_OUTPUT`; a fit's ``figure = false`` too, which asks for
     what the fit does), a :class:`ConfigError` otherwise (the user meant it: a sweep's result does not go to
-    ``output.path``)."""
+    ``output.path``). Each names where the result goes: ``out`` (``(where, path)``, the command line's) where given,
+    else the ``{command}.path`` of ``data``."""
     output = data.get("output") if isinstance(data, dict) else None
     if command == "run" or not isinstance(output, dict):
         return data
@@ -139,7 +140,8 @@ def _without_unused_output(data, cls, command):
                                                .metadata["section"])}
     table = data.get(command)
     path = table.get("path") if isinstance(table, dict) and "path" in table else getattr(cls(), command).path
-    goes = f"{command}.path (now {show_value(path)})"
+    where, path = out or (f"{command}.path", path)
+    goes = f"{where} (now {show_value(path)})"
     kept = {}
     for key, value in output.items():
         full = f"output.{key}"
@@ -193,7 +195,7 @@ def loads(text: str, cls=RunConfig, source: str = "config"):
     return from_dict(data, cls)
 
 
-def load(path, cls=RunConfig):
+def load(path, cls=RunConfig, *, out=None):
     """Read and validate a TOML configuration file.
 
     Parameters
@@ -202,6 +204,10 @@ def load(path, cls=RunConfig):
         The TOML file (UTF-8 text, as TOML requires; a leading byte-order mark is dropped).
     cls : type, optional
         The configuration class: :class:`RunConfig`, :class:`SweepConfig` or :class:`FitConfig`.
+    out : tuple of (str, object), optional
+        Where the command line sends a sweep's or fit's result instead of the file's ``sweep.path`` or
+        ``fit.path``: ``("--out", "x.nc")``, or ``("sweep.path", "x.nc")`` for ``--set sweep.path=x.nc``. The
+        warning or refusal of an [output] key the command does not use names it as where the result goes.
 
     Returns
     -------
@@ -238,7 +244,7 @@ def load(path, cls=RunConfig):
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UnusedKeyWarning)
-            cfg = from_dict(data, cls)
+            cfg = from_dict(data, cls, out=out)
     except ConfigError as err:
         line = key_line(text, _key_of(str(err)))
         raise ConfigError(f"{p}:{line}: {err}" if line else f"{p}: {err}") from None
@@ -342,7 +348,8 @@ def _dotted(name: str) -> str:
     return ".".join(part.strip().strip("\"'") for part in name.split("."))
 
 
-def _parse_value(text):
+def parse_value(text):
+    """The value of ``--set KEY=VALUE`` (TOML syntax; a bare word is a string)."""
     try:
         return tomllib.loads(f"x = {text}")["x"]
     except tomllib.TOMLDecodeError:
@@ -363,7 +370,7 @@ def apply_overrides(cfg, overrides, cls=None):
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"--set {item!r}: {part!r} is not a table.")
-        node[parts[-1]] = _parse_value(text.strip())
+        node[parts[-1]] = parse_value(text.strip())
         if parts[:2] == ["model", "name"] and len(parts) == 2:
             data["model"]["parameters"] = {}
     return from_dict(data, cls)

@@ -76,6 +76,28 @@ def test_a_file_of_an_earlier_print_config_runs_as_before_with_a_warning_per_unu
     assert out == config.dumps(cls())  # the file rewritten without them, the configuration the same
 
 
+@pytest.mark.parametrize("command, argv, goes", [
+    ("sweep", ["--out", "elsewhere.nc"], '--out (now "elsewhere.nc")'),
+    ("fit", ["--set", "fit.path=other.nc", "--out", "elsewhere"], '--out (now "elsewhere")'),
+    ("fit", ["--set", "fit.path=set.nc"], 'fit.path (now "set.nc")'),
+    ("sweep", ["--set", "sweep.path='a b.nc'", "--set", "coupling.G=0.5"], 'sweep.path (now "a b.nc")'),
+])
+def test_an_unused_output_key_names_where_the_command_line_sends_the_result(tmp_path, capsys, command, argv, goes):
+    path = tmp_path / "old.toml"
+    path.write_text(_old_print_config(FitConfig if command == "fit" else SweepConfig))
+    status, out, err = _main(capsys, command, str(path), *argv, "--print-config")
+    assert status == 0
+    assert err.splitlines()[0] == (f"brainnet-cb: warning: {path}:123: output.path is not used by brainnet-cb "
+                                   f"{command}: its result goes to {goes}. output.path = \"brainnet_cb_run.nc\" "
+                                   + IGNORED.format(command=command))
+    path.write_text('[sweep]\npath = "s.nc"\n[output]\npath = "mine.nc"\n' if command == "sweep"
+                    else '[fit]\npath = "s.nc"\n[output]\npath = "mine.nc"\n')
+    status, out, err = _main(capsys, command, str(path), *argv, "--print-config")
+    assert (status, out) == (2, "")
+    assert err.startswith(f"brainnet-cb: error: {path}:4: output.path is not used by brainnet-cb {command}: its "
+                          f"result goes to {goes}. output.path = \"mine.nc\" has no effect here: ")
+
+
 @pytest.mark.parametrize("command, text, line, message", [
     ("sweep", '[sweep]\npath = "s.nc"\n[output]\npath = "mine.nc"\n', 4,
      'output.path is not used by brainnet-cb sweep: its result goes to sweep.path (now "s.nc"). output.path = '
