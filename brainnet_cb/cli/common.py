@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
 import pathlib
 import re
@@ -18,6 +17,7 @@ import sys
 from .._destinations import WriteLock, check_destination, missing_folder, publish, suffix_problem, temporary_path
 from ..errors import BrainnetError
 from .config_schema import ConfigError
+from .config_toml import toml_string
 
 __all__ = ["np", "configuration", "load", "output_paths", "check_free", "Reservation", "show_progress", "figure_path",
            "save_figure"]
@@ -54,7 +54,7 @@ def load(args, cls):
     for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
         value = getattr(args, flag, None)
         if value is not None:
-            overrides.append(f"{key}={json.dumps(value)}" if isinstance(value, str) else f"{key}={value}")
+            overrides.append(f"{key}={toml_string(value)}" if isinstance(value, str) else f"{key}={value}")
     if getattr(args, "no_figure", False):
         overrides.append("output.figure=false")
     if overrides:

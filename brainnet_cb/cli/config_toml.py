@@ -11,10 +11,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 
 from .config_schema import FitConfig, RunConfig, SweepConfig, range_text
 
 __all__ = ["dumps", "reference_rows"]
+
+
+def toml_string(text: str) -> str:
+    r"""``text`` as a TOML basic string, in ASCII: ``"``, ``\`` and control characters escaped as JSON escapes them,
+    any other non-ASCII character as ``\uXXXX``, or ``\UXXXXXXXX`` beyond the Basic Multilingual Plane (JSON's
+    surrogate pair, ``\ud83e\udde0``, is no Unicode scalar value, which TOML refuses). ASCII, so that the text
+    reads back whatever encoding the terminal or ``>`` writes in.
+
+    >>> print(toml_string('C:\\Users\\\u0141ukasz\\\U0001f9e0.nc'))
+    "C:\\Users\\\u0141ukasz\\\U0001f9e0.nc"
+    """
+    return re.sub(r"[^\x20-\x7e]", _escaped, json.dumps(text, ensure_ascii=False))
+
+
+def _escaped(match) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
 
 def toml_value(value):
     if isinstance(value, bool):
@@ -23,7 +42,9 @@ def toml_value(value):
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         return repr(value)
-    if isinstance(value, (int, str)):
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, int):
         return json.dumps(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"

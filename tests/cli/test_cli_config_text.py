@@ -1,0 +1,58 @@
+"""A configuration as text: ``--print-config`` writes any Unicode text so that it reads back (TOML has no surrogate
+pairs)."""
+
+import contextlib
+import io
+import tomllib
+
+import pytest
+
+from brainnet_cb import cli
+from brainnet_cb.cli import config
+from brainnet_cb.cli.config_toml import toml_string
+
+#: Text that a path or a label may hold: accents and other scripts, astral-plane characters (emoji, mathematical
+#: letters, the last code point), a byte-order mark, TOML's own specials, and a backslash before "u" (a Windows path).
+TEXTS = ["plain.nc", "\u0141ukasz/caf\u00e9.nc", "\U0001f9e0 brain.nc", "\U0001d518\U0001f600\U0010ffff.nc",
+         "\u4e2d\u6587\u2028\ufeff.nc", 'q"uote\\back slash.nc', "C:\\ud83e\\udde0\\U0001f9e0.nc"]
+
+
+def _main(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = cli.main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_printed_configuration_reads_back_any_unicode_text(text):
+    cfg = config.apply_overrides(config.RunConfig(), [f"output.path={toml_string(text)}"])
+    assert cfg.output.path == text
+    printed = config.dumps(cfg)
+    assert printed.isascii()  # whatever encoding the terminal or `>` writes it in
+    assert tomllib.loads(printed)["output"]["path"] == text
+    assert config.loads(printed) == cfg
+
+
+@pytest.mark.parametrize("text", [*TEXTS, "tab\tnew\nline\r\x00\x01\x1f\x7f\x80\x9f\u00a0", ""])
+def test_toml_string_reads_back_as_the_text(text):  # control characters too (a path refuses them, a label not)
+    written = toml_string(text)
+    assert written.isascii() and tomllib.loads(f"x = {written}") == {"x": text}
+
+
+def test_toml_string_escapes_beyond_the_basic_plane_as_one_code_point():
+    assert toml_string("\U0001f9e0\u00e9\\u") == '"\\U0001f9e0\\u00e9\\\\u"'  # JSON wrote "\ud83e\udde0\u00e9\\u"
+
+
+@pytest.mark.parametrize("command, key, cls", [("run", "output", config.RunConfig),
+                                               ("sweep", "sweep", config.SweepConfig),
+                                               ("fit", "fit", config.FitConfig)])
+def test_out_of_any_unicode_text_is_printed_and_read_back_as_given(tmp_path, command, key, cls):
+    name = str(tmp_path / "\U0001f9e0 caf\u00e9 \U0001d518.nc")
+    status, out, err = _main(command, "--out", name, "--print-config")
+    assert (status, err) == (0, "")
+    assert f'path = {toml_string(name)}\n' in out
+    assert getattr(config.loads(out, cls), key).path == name  # before: the text '"\ud83e\udde0 ..."', quotes included
+    (tmp_path / "printed.toml").write_text(out, encoding="utf-8")
+    status, again, err = _main(command, str(tmp_path / "printed.toml"), "--print-config")
+    assert (status, again, err) == (0, out, "")
