@@ -82,9 +82,8 @@ def note_other_version(path) -> None:
     ``--print-config`` and a result's ``config`` attribute write it, names the version): its run may differ."""
     from .._version import __version__  # noqa: PLC0415
 
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            first = f.readline()
+    try:  # decoded as load() decodes it: UTF-8, or UTF-16 with its byte-order mark (Windows PowerShell 5's `>`)
+        first = configuration.config_text(pathlib.Path(path).read_bytes()).partition("\n")[0]
     except (OSError, UnicodeDecodeError):  # load() has read it already; nothing to say
         return
     match = _WRITTEN_BY.match(first)

@@ -201,7 +201,8 @@ def load(path, cls=RunConfig, *, out=None):
     Parameters
     ----------
     path : str or pathlib.Path
-        The TOML file (UTF-8 text, as TOML requires; a leading byte-order mark is dropped).
+        The TOML file: UTF-8 text, as TOML requires (a leading byte-order mark is dropped), or UTF-16 with its
+        byte-order mark (:func:`config_text`).
     cls : type, optional
         The configuration class: :class:`RunConfig`, :class:`SweepConfig` or :class:`FitConfig`.
     out : tuple of (str, object), optional

@@ -1,12 +1,14 @@
 """A configuration as text: ``--print-config`` writes any Unicode text so that it reads back (TOML has no surrogate
-pairs)."""
+pairs), and a file's first line, which names the brainnet_cb that wrote it, is read as the loader reads the file."""
 
+import codecs
 import contextlib
 import io
 import tomllib
 
 import pytest
 
+import brainnet_cb as bn
 from brainnet_cb import cli
 from brainnet_cb.cli import config
 from brainnet_cb.cli.config_toml import toml_string
@@ -56,3 +58,16 @@ def test_out_of_any_unicode_text_is_printed_and_read_back_as_given(tmp_path, com
     (tmp_path / "printed.toml").write_text(out, encoding="utf-8")
     status, again, err = _main(command, str(tmp_path / "printed.toml"), "--print-config")
     assert (status, again, err) == (0, out, "")
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", codecs.BOM_UTF8),
+                                           ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)])
+def test_the_version_note_reads_the_file_as_the_loader_does(tmp_path, encoding, bom):
+    text = config.dumps(config.RunConfig()).replace(f"(brainnet_cb {bn.__version__})", "(brainnet_cb 0.0.1)")
+    path = tmp_path / "old.toml"
+    path.write_bytes(bom + text.replace("\n", "\r\n").encode(encoding))  # Windows PowerShell 5: UTF-16 LE, CRLF
+    status, out, err = _main("run", str(path), "--print-config")
+    assert (status, out) == (0, config.dumps(config.RunConfig()))
+    assert err == (f"brainnet-cb: note: {path} was written by brainnet_cb 0.0.1, and this is brainnet_cb "
+                   f"{bn.__version__}: the run may differ from the one it came from (the same seed gives the "
+                   "same run bit for bit with the same brainnet_cb, JAX and device only).\n")
