@@ -41,7 +41,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory locks, the other checks still apply
     fcntl = None
 
-__all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder",
+__all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder", "move_aside",
            "temporary_path", "open_new_binary", "stale_temporaries", "write_failure", "missing_folder", "label",
            "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
 
@@ -489,20 +489,41 @@ def write_new_file(path, write, *, overwrite=False, name=None, error=BrainnetErr
                 os.unlink(tmp)
 
 
-def publish_folder(tmp, path, *, overwrite, name=None, error=BrainnetError) -> pathlib.Path:
+def move_aside(path, *, name=None, error=BrainnetError, left="") -> pathlib.Path:
+    """Rename the folder ``path`` that ``overwrite=True`` replaces to the hidden ``.<name>.<id>.old`` beside it,
+    and return that; call it under the lock.
+
+    Where the system refuses (Windows: a program holds a file in it open, or a window has it as its folder),
+    ``error`` says which folder, what to close and that ``path`` is as it was; ``left`` adds what became of the
+    new output (``"; the run stopped before its first chunk"``).
+    """
+    path = pathlib.Path(path)
+    old = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
+    try:
+        os.rename(path, old)
+    except PermissionError as exc:
+        raise error(
+            f"cannot replace {label(path, name)}: the system refused to move it aside ({exc.strerror or exc}). On "
+            "Windows a folder cannot be moved or deleted while a program holds a file in it open (a Dataset "
+            "opened from it: ds.close()) or has it as its folder (a terminal, an Explorer window): close it there "
+            f"and write again, or choose another path. {str(path)!r} is kept as it was{left}.") from None
+    return old
+
+
+def publish_folder(tmp, path, *, overwrite, name=None, error=BrainnetError, left="") -> pathlib.Path:
     """Move the finished folder ``tmp`` (e.g. a new Zarr store) to ``path``; call it under the lock.
 
     A new ``path`` is taken with a rename that fails on a non-empty folder. With
-    ``overwrite`` the old folder is first moved aside, the new one renamed into
-    place, then the old one deleted: ``path`` is always a complete folder.
+    ``overwrite`` the old folder is first moved aside (:func:`move_aside`, whose
+    ``left`` this is), the new one renamed into place, then the old one deleted:
+    ``path`` is always a complete folder.
     """
     tmp, path = pathlib.Path(tmp), pathlib.Path(path)
     old = None
     if path.exists() or path.is_symlink():
         if not overwrite:
             raise error(f"{label(path, name)} was created by another writer meanwhile; it was not replaced.")
-        old = temporary_path(path).with_suffix(".old")
-        os.rename(path, old)
+        old = move_aside(path, name=name, error=error, left=left)
     try:
         os.rename(tmp, path)
     except OSError as exc:

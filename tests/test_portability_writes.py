@@ -17,6 +17,7 @@ import sys
 
 import numpy as np
 import pytest
+import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.errors import ConnectomeError
@@ -100,6 +101,32 @@ def test_replacing_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_
     assert bn.io.read_npz(kept).weights.max() == 4.0  # the new result, kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sc.npz", kept.name]
 
+
+
+def test_write_netcdf_over_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_path, monkeypatch):
+    path = tmp_path / "run.nc"
+    kw = dict(duration=10.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=[bn.TemporalAverage(1.0)])
+    first = bn.simulate(bn.CoombesByrne(), _connectome(), key=1, **kw)
+    second = bn.simulate(bn.CoombesByrne(), _connectome(), key=2, **kw)
+    bn.write_netcdf(first, path)
+    real = os.replace
+
+    def held_open(src, dst, **kwargs):
+        if os.fspath(dst) == os.fspath(path):
+            raise PermissionError(errno.EACCES, "Access is denied")  # Windows: the file is open elsewhere
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", held_open)
+    kept = tmp_path / f"run.pid{os.getpid()}.nc"
+    with pytest.raises(bn.BrainnetError, match=(
+            rf"^cannot replace '{path}': the system refused it \(Access is denied\)\. On Windows a file that a "
+            r"program holds open cannot be replaced: close it there \(a Dataset read from it: ds\.close\(\)\) and "
+            rf"write again, or choose another path\. This result is kept in '{kept}'\.$")):
+        bn.write_netcdf(second, path, overwrite=True)
+    with xr.open_dataset(path) as old, xr.open_dataset(kept) as new:  # the old file untouched, the result kept
+        np.testing.assert_array_equal(old.r.values, first.r.values)
+        np.testing.assert_array_equal(new.r.values, second.r.values)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc", kept.name]
 
 WINDOWS_LIKE = """
 import os, sys

@@ -36,7 +36,10 @@ its outputs in memory. The store is valid after every chunk:
   renamed into place; the old one is deleted once the new one holds the run's
   first chunk, and put back if the run fails before (a model that diverges at
   once, an interrupt): a failed ``overwrite=True`` never loses the old result
-  to an empty store. A process killed outright (``kill -9``, out of memory) in
+  to an empty store. Where the system refuses to move the old store aside
+  (Windows: a program holds a file in it open), the run stops before its
+  first chunk with an error naming the store and what to close, and the store
+  stays as it was. A process killed outright (``kill -9``, out of memory) in
   that window cannot put it back: the previous store stays in the hidden
   folder ``.<name>.<id>.old`` beside the path. Nothing deletes or moves it; the
   next run writing to that path warns (:class:`LeftoverStoreWarning`, naming
@@ -59,7 +62,14 @@ import warnings
 import numpy as np
 
 from .._checks import caller_stacklevel
-from .._destinations import WriteLock, check_destination, publish_folder, suffix_problem, write_failure
+from .._destinations import (
+    WriteLock,
+    check_destination,
+    move_aside,
+    publish_folder,
+    suffix_problem,
+    write_failure,
+)
 from ..errors import CheckpointError, SimulationError
 from .cf import stamp, unstamp
 
@@ -69,6 +79,8 @@ __all__ = ["Sink", "ZarrSink", "PROGRESS_ATTR", "LeftoverStoreWarning", "leftove
 PROGRESS_ATTR = "stream_progress"
 #: Upper bound on the bytes of one Zarr chunk.
 ZARR_CHUNK_BYTES = 16 * 2**20
+#: What a store that cannot be replaced leaves of the run (:func:`~brainnet_cb._destinations.move_aside`).
+_NOTHING_RUN = "; the run stopped before its first chunk, so nothing was simulated"
 
 def _zarr():
     try:
@@ -230,11 +242,11 @@ class ZarrSink(Sink):
         try:
             template.to_zarr(str(tmp), mode="w-", encoding=encoding, consolidated=True, **kwargs)
             if self.overwrite and path.exists():  # kept aside until the new store holds a chunk (_drop_old)
-                old = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.old"
-                os.rename(path, old)
-                self._old = old  # only once it is there: an interrupt before the rename leaves path as it was
+                # only once it is there: an interrupt before the rename leaves path as it was
+                self._old = move_aside(path, name="out", error=SimulationError, left=_NOTHING_RUN)
             try:
-                publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError)
+                publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError,
+                               left=_NOTHING_RUN)
             except BaseException:
                 self._restore_old()
                 raise

@@ -7,6 +7,7 @@ with ``kill -9`` leaves a readable store whose progress attribute never
 announces more chunks than the store holds, and its lock goes with it.
 """
 
+import errno
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import pytest
 import xarray as xr
 
 import brainnet_cb as bn
+from brainnet_cb._destinations import publish_folder
 from brainnet_cb.simulation import streaming
 from brainnet_cb.simulation.cf import unstamp
 from brainnet_cb.simulation.run import Run
@@ -230,3 +232,49 @@ def test_the_replaced_store_goes_once_the_new_one_holds_a_chunk(tmp_path, monkey
     with xr.open_zarr(out, chunks=None) as back:  # the new run's first chunk: the old store is gone
         assert back.sizes["time"] == KW["chunk_steps"] // 10 and back.attrs["seed"] == "9"
         assert back.attrs[PROGRESS_ATTR].startswith("1 of ")
+
+
+def test_a_store_held_open_is_kept_and_the_refusal_says_what_to_close(tmp_path, monkeypatch):
+    out = tmp_path / "run.zarr"
+    first = bn.simulate(bn.CoombesByrne(), pair(), out=out, **KW).load()
+    real = os.rename
+
+    def held_open(src, dst, *args, **kwargs):
+        if os.fspath(src) == os.fspath(out):
+            raise PermissionError(errno.EACCES, "Access is denied")  # Windows: a file in the store is open elsewhere
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", held_open)
+    with pytest.raises(bn.SimulationError, match=(
+            rf"^cannot replace out='{out}': the system refused to move it aside \(Access is denied\)\. On Windows "
+            r"a folder cannot be moved or deleted while a program holds a file in it open \(a Dataset opened from "
+            r"it: ds\.close\(\)\) or has it as its folder \(a terminal, an Explorer window\): close it there and "
+            rf"write again, or choose another path\. '{out}' is kept as it was; the run stopped before its first "
+            r"chunk, so nothing was simulated\.$")):  # was: a bare PermissionError
+        bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, **dict(KW, key=9))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]  # no lock, no new store, none kept aside
+    with xr.open_zarr(out, chunks=None) as back:
+        xr.testing.assert_identical(back.load(), first)
+    monkeypatch.setattr(os, "rename", real)
+    again = bn.simulate(bn.CoombesByrne(), pair(), out=out, overwrite=True, **dict(KW, key=9))  # closed: replaced
+    assert again.attrs["seed"] == "9" and sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]
+
+
+def test_a_folder_that_appeared_meanwhile_and_is_held_open_is_kept(tmp_path, monkeypatch):
+    new, path = tmp_path / ".new.tmp", tmp_path / "run.zarr"
+    for folder, text in ((new, "new"), (path, "old")):
+        folder.mkdir()
+        (folder / ".zgroup").write_text(text)
+    real = os.rename
+
+    def held_open(src, dst, *args, **kwargs):
+        if os.fspath(src) == os.fspath(path):
+            raise PermissionError(errno.EACCES, "Access is denied")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", held_open)
+    with pytest.raises(bn.SimulationError, match=rf"^cannot replace out='{path}': the system refused to move it "
+                                                 rf"aside \(Access is denied\)\. .* '{path}' is kept as it was\.$"):
+        publish_folder(new, path, overwrite=True, name="out", error=bn.SimulationError)
+    assert [(p.name, (p / ".zgroup").read_text()) for p in sorted(tmp_path.iterdir())] == [(".new.tmp", "new"),
+                                                                                         ("run.zarr", "old")]
