@@ -16,6 +16,7 @@ import math
 import re
 
 from .config_schema import ConfigError, range_text
+from .config_toml import toml_string
 
 
 def type_name(value):
@@ -30,7 +31,9 @@ def show_value(value):
                                for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(map(show_value, value)) + "]"
-    return json.dumps(value) if isinstance(value, (str, bool)) else repr(value)
+    if isinstance(value, str):
+        return toml_string(value)  # an emoji as \U0001f9e0, which TOML reads (not JSON's surrogate pair)
+    return json.dumps(value) if isinstance(value, bool) else repr(value)
 
 
 def bounds(lo=None, hi=None, lo_open=False, hi_open=False, unit=None, **_) -> dict:

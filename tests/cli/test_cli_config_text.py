@@ -71,3 +71,16 @@ def test_the_version_note_reads_the_file_as_the_loader_does(tmp_path, encoding, 
     assert err == (f"brainnet-cb: note: {path} was written by brainnet_cb 0.0.1, and this is brainnet_cb "
                    f"{bn.__version__}: the run may differ from the one it came from (the same seed gives the "
                    "same run bit for bit with the same brainnet_cb, JAX and device only).\n")
+
+
+def test_a_refusal_shows_a_value_as_toml_reads_it(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[output]\npath = "\U0001f9e0.nc"\n', encoding="utf-8")
+    status, out, err = _main("sweep", str(path), "--print-config")
+    assert (status, out) == (2, "")
+    assert err == (f"brainnet-cb: error: {path}:2: output.path is not used by brainnet-cb sweep: its result goes to "
+                   'sweep.path (now "brainnet_cb_sweep.nc"). output.path = "\\U0001f9e0.nc" has no effect here: to '
+                   'write "\\U0001f9e0.nc", set sweep.path = "\\U0001f9e0.nc" (or give --out \'\U0001f9e0.nc\') and '
+                   "remove output.path.\n")  # JSON's "\ud83e\udde0.nc", which TOML refuses
+    fix = err.split("set ")[1].split(" (or")[0]
+    assert tomllib.loads(fix) == {"sweep": {"path": "\U0001f9e0.nc"}}
