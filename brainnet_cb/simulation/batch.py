@@ -157,7 +157,8 @@ def simulate_batch(model, connectome=None, duration=None, dt=None, *, batch, on_
     attrs = _batch_attrs(run.attrs, values, book, spec, first_spec, max_lag)
     brun = dataclasses.replace(run, dyn=dyn, max_lag=max_lag, attrs=attrs, axes=axes, batch_size=size,
                                on_divergence=on_divergence)
-    check_memory(brun, stream_hint="run fewer members at a time (bn.sweep sizes its batches to a memory budget)")
+    check_memory(brun, stream_hint="run fewer members at a time (bn.sweep sizes its batches to a memory budget)",
+                 chunk_steps=exe.get("chunk_steps"))
     if vectorize == "auto":
         vectorize = not run_one_by_one(size, jax.default_backend())
     if vectorize:

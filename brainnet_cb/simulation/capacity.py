@@ -15,6 +15,15 @@ of being killed by the system (or failing to write) when its end comes: the
 outputs of ten hours of 76 regions sampled every millisecond take 21.9 GB in
 float32.
 
+Running takes more than the outputs (:func:`working_bytes`): the chunk just
+run stays in memory while the next one is compiled and run, and compiling a
+run's programs takes XLA :data:`XLA_WORKING_BYTES` of transient memory. Across
+tvb76, tvb192 and 400- and 1,000-region networks with TemporalAverage, BOLD and
+EEG, float32 and float64, single runs and a batch of 8, the peak resident set
+rose by the outputs plus one chunk's outputs plus 67-116 MiB
+(``benchmarks/bench_memory_estimates.py``); :func:`needed_bytes` is what
+:func:`check_memory` compares with the memory available.
+
 Available memory is read from the system (``MemAvailable`` and ``SwapFree`` of
 ``/proc/meminfo``, bounded by the room under the cgroup's limit where one is
 set: v2 ``memory.max`` or v1 ``memory.limit_in_bytes``, its parents' included,
@@ -35,7 +44,13 @@ import numpy as np
 from .._checks import caller_stacklevel
 from ..errors import BrainnetError, SimulationError
 
-__all__ = ["output_bytes", "available_memory", "check_memory", "check_disk"]
+__all__ = ["output_bytes", "working_bytes", "needed_bytes", "available_memory", "check_memory", "check_disk",
+           "XLA_WORKING_BYTES"]
+
+#: Transient memory of XLA compiling and loading a run's programs (and the runtime's buffers) beyond the outputs
+#: and one chunk's outputs: 67-116 MiB measured on a CPU (``benchmarks/bench_memory_estimates.py``, tvb76 to
+#: 1,000 regions), counted as 128 MiB.
+XLA_WORKING_BYTES = 128 * 2**20
 
 
 def output_bytes(run, pieces=None, start=0) -> int:
@@ -52,6 +67,25 @@ def output_bytes(run, pieces=None, start=0) -> int:
     return members * itemsize * sum(
         s * math.prod(m.sample_shape(run.model, n)) for s, m in zip(samples, run.monitors)
     )
+
+
+def working_bytes(run, chunk_steps=None) -> int:
+    """Bytes running ``run`` takes on top of its kept outputs: one chunk's outputs and XLA compiling its programs.
+
+    The largest piece of ``run.schedule(chunk_steps)`` (its outputs, every member of a batch: at most
+    :data:`~brainnet_cb.simulation.run.CHUNK_OUTPUT_BYTES` by default) stays in memory while the next piece is
+    compiled and run, and compiling takes :data:`XLA_WORKING_BYTES`. A run streamed to disk (``out=``) holds this
+    and not its outputs.
+    """
+    pieces = dict.fromkeys(run.schedule(chunk_steps))
+    chunk = max((output_bytes(run, (piece,)) for piece in pieces), default=0)
+    return chunk + XLA_WORKING_BYTES
+
+
+def needed_bytes(run, chunk_steps=None) -> int:
+    """Bytes of memory ``run`` takes at its peak beyond what the process holds before it: its outputs, kept in
+    memory, and :func:`working_bytes`."""
+    return output_bytes(run) + working_bytes(run, chunk_steps)
 
 
 def _meminfo() -> dict:
@@ -165,28 +199,35 @@ def _duration(ms) -> str:
     return f"{hours:.2g} hours" if hours < 10 else f"{hours:,.0f} hours"
 
 
-def check_memory(run, error=SimulationError, stream_hint="stream them to disk with out='run.zarr'") -> None:
-    """Refuse ``run`` when the outputs it keeps in host memory exceed the memory available.
+def check_memory(run, error=SimulationError, stream_hint="stream them to disk with out='run.zarr'",
+                 chunk_steps=None) -> None:
+    """Refuse ``run`` when the memory it needs at its peak (:func:`needed_bytes`: its outputs kept in host memory,
+    one chunk's outputs and XLA compiling its programs) exceeds the memory available.
+
+    Runs whose outputs take less than a gigabyte are not checked.
 
     Raises
     ------
     SimulationError
-        Naming both sizes and the ways out: stream the outputs to disk, record
+        Naming the sizes and the ways out: stream the outputs to disk, record
         fewer samples (a longer monitor period, fewer monitors or variables),
         run a shorter time (or fewer batch members).
     """
-    need = output_bytes(run)
-    if need < 2**30:  # below a gigabyte there is nothing to check
+    outputs = output_bytes(run)
+    if outputs < 2**30:  # below a gigabyte there is nothing to check
         return
     room = available_memory()
+    need = outputs + working_bytes(run, chunk_steps)
     if room is None or need <= room:
         return
     members = f" for its {run.batch_size} members" if run.batched else ""
     raise error(
-        f"the outputs of this run need {_size(need)} of memory{members} ({_duration(run.n_steps * run.dt)} of "
-        f"{run.connectome.n_regions} regions), more than the {_size(room)} this machine has available, so it would "
-        f"fail (or be killed by the system) before its end. {stream_hint[0].upper() + stream_hint[1:]}, record fewer "
-        "samples (a longer monitor period, fewer monitors or variables), or run a shorter time."
+        f"this run needs {_size(need)} of memory{members}: its outputs take {_size(outputs)} "
+        f"({_duration(run.n_steps * run.dt)} of {run.connectome.n_regions} regions), and running it "
+        f"{_size(need - outputs)} more (one chunk's outputs, XLA compiling its programs). That is more than the "
+        f"{_size(room)} this machine has available, so it would fail (or be killed by the system) before its end. "
+        f"{stream_hint[0].upper() + stream_hint[1:]}, record fewer samples (a longer monitor period, fewer monitors "
+        "or variables), or run a shorter time."
     )
 
 

@@ -68,7 +68,7 @@ def execute(execution, run) -> xr.Dataset:
         if resume_from is not None:
             resume = load_checkpoint(resume_from).restore(run, streamed=execution.out is not None)
         if execution.out is None:
-            check_memory(run)
+            check_memory(run, chunk_steps=execution.chunk_steps)
         elif resume is None:
             check_disk(run, execution.out, compressed=True)
         else:

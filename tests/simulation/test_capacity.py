@@ -68,8 +68,10 @@ def test_output_bytes_left_after_a_piece_are_the_rest_of_the_run():
 def test_a_run_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_scan):
     if capacity.available_memory() is None:
         pytest.skip("this system does not say how much memory is available")
-    with pytest.raises(SimulationError, match=r"^the outputs of this run need 19\.2 TB of memory \(56 hours of 600 "
-                       r"regions\), more than the [0-9.]+ [GMT]B this machine has available, so it would fail \(or "
+    with pytest.raises(SimulationError, match=r"^this run needs 19\.2 TB of memory: its outputs take 19\.2 TB \(56 "
+                       r"hours of 600 regions\), and running it 195\.7 MB more \(one chunk's outputs, XLA compiling "
+                       r"its programs\)\. That is more than the [0-9.]+ [GMT]B this machine has available, so it "
+                       r"would fail \(or "
                        r"be killed by the system\) before its end\. Stream them to disk with out='run\.zarr', record "
                        r"fewer samples \(a longer monitor period, fewer monitors or variables\), or run a shorter "
                        r"time\.$"):
@@ -79,7 +81,7 @@ def test_a_run_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_sca
 def test_a_batch_whose_outputs_exceed_the_memory_is_refused_before_its_scan(no_scan):
     if capacity.available_memory() is None:
         pytest.skip("this system does not say how much memory is available")
-    with pytest.raises(SimulationError, match=r"^the outputs of this run need 38\.4 TB of memory for its 2 members "
+    with pytest.raises(SimulationError, match=r"^this run needs 38\.4 TB of memory for its 2 members: "
                        r".*Run fewer members at a time \(bn\.sweep sizes its batches to a memory budget\)"):
         bn.simulate_batch(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()],
                           batch={"G": [0.0, 0.1]})
@@ -177,8 +179,26 @@ def test_the_default_job_is_refused_only_where_memory_is_really_short(monkeypatc
     monkeypatch.setattr(capacity, "available_memory", lambda: 3_000_000_000)
     capacity.check_memory(run)
     monkeypatch.setattr(capacity, "available_memory", lambda: 2_000_000_000)
-    with pytest.raises(SimulationError, match=r"^the outputs of this run need 2\.2 GB of memory \(3,600 s of 76 "
-                       r"regions\), more than the 2\.0 GB this machine has available"):
+    with pytest.raises(SimulationError, match=r"^this run needs 2\.3 GB of memory: its outputs take 2\.2 GB \(3,600 "
+                       r"s of 76 regions\), and running it 146\.4 MB more \(one chunk's outputs, XLA compiling its "
+                       r"programs\)\. That is more than the 2\.0 GB this machine has available"):
+        capacity.check_memory(run)
+    # Room for the outputs but not for running them: refused (was run, and killed by the system at its end).
+    monkeypatch.setattr(capacity, "available_memory", lambda: capacity.output_bytes(run) + 100 * 2**20)
+    with pytest.raises(SimulationError, match=r"^this run needs 2\.3 GB of memory: .* more than the 2\.3 GB"):
         capacity.check_memory(run)
     assert [capacity._duration(h * 3.6e6) for h in (1, 2.5, 10, 83333.3)] == [
         "3,600 s", "2.5 hours", "10 hours", "83,333 hours"]  # was "36,000 s" for ten hours
+
+
+def test_running_a_run_takes_its_largest_chunk_of_outputs_and_the_compiler_s_memory():
+    """working_bytes: the outputs of the largest piece of the schedule (the chunk alive while the next one is
+    compiled and run) plus XLA_WORKING_BYTES; chunks of 50 steps are 2 periods of 2 ms (40 steps): Raw 40 samples
+    of (r, v) x 6 regions, 4 one-ms means of both, 2 two-ms means of r, in float64."""
+    run = bn.Simulation(CB, NET, duration=12.3, dt=0.1, monitors=MONITORS).prepare()
+    chunk = bn.Simulation(CB, NET, duration=4.0, dt=0.1, monitors=MONITORS).prepare()
+    assert capacity.output_bytes(chunk) == 8 * (40 * 12 + 4 * 12 + 2 * 6) == 4_320
+    assert capacity.working_bytes(run, 50) == 4_320 + capacity.XLA_WORKING_BYTES
+    assert capacity.needed_bytes(run, 50) == capacity.output_bytes(run) + 4_320 + capacity.XLA_WORKING_BYTES
+    # The default chunk: the run's 6 whole periods of 2 ms (its outputs but the tail's 3 steps of Raw).
+    assert capacity.working_bytes(run) == 8 * (120 * 12 + 12 * 12 + 6 * 6) + capacity.XLA_WORKING_BYTES
