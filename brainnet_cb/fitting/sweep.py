@@ -51,8 +51,9 @@ from ..data.empirical import target_fc
 from ..delays import compute_lags
 from ..errors import SweepError
 from ..precision import enable_float64
+from ..simulation import capacity
 from ..simulation.batch import simulate_batch
-from ..simulation.capacity import XLA_WORKING_BYTES, output_bytes
+from ..simulation.capacity import XLA_WORKING_BYTES, _size, output_bytes
 from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.run import CHUNK_OUTPUT_BYTES
 from ..simulation.spec import Simulation, check_flag, simulation
@@ -139,10 +140,34 @@ def _member_bytes(run, max_lag, monitor=None):
     return output_bytes(run) + SUMMARY_COPIES * 8 * signal + 4 * itemsize * carry
 
 
-def _batch_cap(memory, per_run):
-    """The most members whose bytes fit in ``memory`` once a batch's own working memory (one chunk's outputs, at most
-    :data:`~brainnet_cb.simulation.run.CHUNK_OUTPUT_BYTES`, and XLA compiling its programs) is set aside; at least 1."""
-    return max(1, (parse_bytes(memory) - CHUNK_OUTPUT_BYTES - XLA_WORKING_BYTES) // per_run)
+#: A batch's own working memory beside its members': one chunk's outputs (at most CHUNK_OUTPUT_BYTES, every member
+#: together) and XLA compiling its programs.
+BATCH_WORKING_BYTES = CHUNK_OUTPUT_BYTES + XLA_WORKING_BYTES
+
+
+def _batch_cap(memory, per_run, room=None):
+    """The most members whose bytes fit in ``memory`` (and in ``room``, the memory available where the batches run
+    here) once :data:`BATCH_WORKING_BYTES` is set aside; at least 1."""
+    budget = parse_bytes(memory) if room is None else min(parse_bytes(memory), room)
+    return max(1, (budget - BATCH_WORKING_BYTES) // per_run)
+
+
+def _check_batch_memory(B, per_run, room, signal, forced):
+    """Refuse a batch of ``B`` that cannot fit in the memory available (``room``; None: not known), before any run
+    (batches needing less than a gigabyte are not checked, as single runs)."""
+    need = B * per_run + BATCH_WORKING_BYTES
+    if room is None or need < 2**30 or need <= room:
+        return
+    runs = f"a batch of {B} runs" if B > 1 else "one run"
+    ways = "record fewer samples (a longer monitor period, fewer monitors or variables), or run a shorter time."
+    if forced and B > 1:
+        ways = f"pass a smaller batch_size= (or none: the batches are sized to the memory available), {ways}"
+    raise SweepError(
+        f"{runs} of this sweep need{'s' if B == 1 else ''} {_size(need)} of memory: {_size(B * per_run)} for the "
+        f"outputs, carries and the summaries' float64 copies of {signal!r}, and {_size(BATCH_WORKING_BYTES)} for "
+        f"running the batch; more than the {_size(room)} this machine has available, so it would fail (or be killed "
+        f"by the system). {ways[0].upper() + ways[1:]}"
+    )
 
 
 # ----------------------------------------------------------------------------- one batch
@@ -398,7 +423,9 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         Budget of one batch. ``B`` is at most the number of runs whose outputs,
         state and the summaries' float64 copies of their signal fit in it once
         the batch's own working memory (one chunk's outputs and compiling, 192
-        MiB) is set aside (and at most ``K``; at least 1); within that, the
+        MiB) is set aside, in ``memory`` and in the memory available (without
+        a ``client``: a batch that cannot fit even so is refused before any
+        run) (and at most ``K``; at least 1); within that, the
         fastest per the measured cost of a batch on the backend the runs use
         (this process's; with a ``client``, its workers' when they all report
         the same one: a CPU login node with GPU workers sizes the batches for
@@ -557,9 +584,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     per_run = _member_bytes(run, max_lag, sig_mon)
     client = _check_client(client)
     workers = None if client is None else _count_workers(client)
+    room = capacity.available_memory() if client is None else None  # the workers' memory is theirs
 
     def chosen_size(backend):
-        size = choose_batch_size(total, _batch_cap(memory, per_run), backend)
+        size = choose_batch_size(total, _batch_cap(memory, per_run, room), backend)
         return size if workers is None else min(size, math.ceil(total / workers))
 
     if batch_size is None:
@@ -568,6 +596,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise SweepError(f"batch_size must be a positive integer; got {batch_size!r}.")
         B = min(int(batch_size), total)
+    _check_batch_memory(B, per_run, room, signal, batch_size is not None)
     saver, restored = None, {}
     check_flag(overwrite, "overwrite", "True replaces an earlier checkpoint", SweepError)
     if checkpoint is not None or resume_from is not None:

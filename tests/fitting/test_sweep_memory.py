@@ -4,6 +4,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+import pytest
 import xarray as xr
 
 import brainnet_cb as bn
@@ -59,3 +60,31 @@ def test_the_batch_s_working_memory_is_set_aside_before_members_are_counted():
     per = 10 * 2**20
     assert sweep_module._batch_cap("2 GiB", per) == (2 * 2**30 - CHUNK_OUTPUT_BYTES - XLA_WORKING_BYTES) // per == 185
     assert sweep_module._batch_cap("100 MB", per) == 1  # not even one member beside it: one at a time
+
+
+def test_the_batches_are_sized_to_the_memory_available_and_a_batch_that_cannot_fit_is_refused(monkeypatch):
+    """memory= (2 GiB) is the budget, but a machine with less available sizes the batches to what it has: room for
+    4.5 members beside the batch's working memory gives batches of 4 (8 with the room of this machine's 2 GiB). A
+    forced batch_size whose batch cannot fit is refused before any run, naming the sizes and the ways out."""
+    from brainnet_cb.simulation import capacity
+
+    kw = dict(duration=20.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)], signal="r", band=None, progress=False)
+    run = bn.Simulation(bn.CoombesByrne(), CONN, duration=20.0, dt=0.1, monitors=kw["monitors"]).prepare()
+    per = sweep_module._member_bytes(run, run.max_lag, run.monitors[0])
+    monkeypatch.setattr(capacity, "available_memory", lambda: sweep_module.BATCH_WORKING_BYTES + int(4.5 * per))
+    res = bn.sweep(bn.CoombesByrne(), CONN, {"G": np.linspace(0.0, 0.7, 8)}, **kw)
+    assert res.attrs["batch_size"] == 4 and res.attrs["n_batches"] == 2 and res.attrs["bytes_per_run"] == per
+
+    long = dict(kw, duration=2e6, monitors=[bn.Raw()])  # 2e7 steps of r, v of 5 regions: 1.6 GB + 4.0 GB of copies
+    monkeypatch.setattr(capacity, "available_memory", lambda: 3 * 10**9)
+    monkeypatch.setattr(sweep_module, "simulate_batch", None)  # nothing may run
+    with pytest.raises(bn.SweepError, match=r"^a batch of 2 runs of this sweep need 11\.4 GB of memory: 11\.2 GB for "
+                       r"the outputs, carries and the summaries' float64 copies of 'r', and 201\.3 MB for running the "
+                       r"batch; more than the 3\.0 GB this machine has available, so it would fail \(or be killed by "
+                       r"the system\)\. Pass a smaller batch_size= \(or none: the batches are sized to the memory "
+                       r"available\), record fewer samples \(a longer monitor period, fewer monitors or variables\), or "
+                       r"run a shorter time\.$"):
+        bn.sweep(bn.CoombesByrne(), CONN, {"G": [0.1, 0.2]}, batch_size=2, **long)
+    with pytest.raises(bn.SweepError, match=r"^one run of this sweep needs 5\.8 GB of memory: .* available, so it "
+                       r"would fail \(or be killed by the system\)\. Record fewer samples"):
+        bn.sweep(bn.CoombesByrne(), CONN, {"G": [0.1, 0.2]}, **long)
