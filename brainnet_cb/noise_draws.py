@@ -74,12 +74,19 @@ def fold_in(key, data):
     For a Threefry key ``(k1, k2)`` the new key is the hash of the word pair
     ``(0, uint32(data))`` under ``(k1, k2)`` (JAX's definition), computed inline
     (see the comment above :func:`_threefry2x32`).
+
+    The new key is materialised (``optimization_barrier``) before it is used:
+    otherwise XLA fuses this hash into the elementwise loop of the draw that
+    follows (:func:`normal`), recomputing it for every word; inside a run's
+    ``scan`` LLVM took over 10 minutes on that fused kernel with jax/jaxlib
+    0.12.0.1 (``brainnet-cb run`` never finished compiling). The key's words
+    are integers, so the values are the same bit for bit.
     """
     if not _inline(key):
         return jax.random.fold_in(key, data)
     k = jax.random.key_data(key)
     h1, h2 = _threefry2x32(k[..., 0], k[..., 1], jnp.uint32(0), jnp.asarray(data).astype(jnp.uint32))
-    return jax.random.wrap_key_data(jnp.stack([h1, h2], axis=-1), impl=_THREEFRY)
+    return jax.random.wrap_key_data(jax.lax.optimization_barrier(jnp.stack([h1, h2], axis=-1)), impl=_THREEFRY)
 
 
 def normal(key, shape, dtype):

@@ -65,6 +65,16 @@ def test_fold_in_is_jax_random_fold_in_bit_for_bit(seed):
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 
 
+def test_fold_in_hands_the_draw_a_materialised_key():
+    """Fused into the elementwise loop of the draw, the inlined fold_in hash (recomputed for every word)
+    took LLVM over 10 minutes inside a run's scan with jax/jaxlib 0.12.0.1 (`brainnet-cb run` never
+    finished compiling); the key's two words go through an optimization_barrier first."""
+    text = jax.jit(lambda k, b: normal(fold_in(k, b), (NOISE_BLOCK, 1, 3), jnp.float32)).lower(
+        jax.random.key(0), jnp.int32(4)).as_text()
+    barriers = [line.split(":")[-1].strip() for line in text.splitlines() if "optimization_barrier" in line]
+    assert barriers == ["tensor<2xui32>"], barriers
+
+
 def test_fold_in_of_other_implementations_is_jax_random_fold_in():
     key = jax.random.key(0, impl="rbg")
     np.testing.assert_array_equal(np.asarray(jax.random.key_data(fold_in(key, 3))),
