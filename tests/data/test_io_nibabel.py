@@ -100,7 +100,7 @@ def test_trk_streamlines_to_connectome(tmp_path):
     header = {"voxel_to_rasmm": TRACT_AFFINE, "dimensions": (10, 10, 10),
               "voxel_sizes": (2.0, 2.0, 2.0), "voxel_order": "RAS"}
     tractogram = nib.streamlines.Tractogram(STREAMLINES, affine_to_rasmm=np.eye(4))
-    nib.streamlines.save(tractogram, tmp_path / "t.trk", header=header)
+    nib.streamlines.save(tractogram, str(tmp_path / "t.trk"), header=header)  # nibabel 5.2: a str path only
     conn, summary = bio.read_tractography(tmp_path / "t.trk", parc, return_summary=True)
     _expected(conn)
     assert conn.name == "t"
@@ -110,7 +110,7 @@ def test_trk_streamlines_to_connectome(tmp_path):
 def test_tck_streamlines_to_connectome(tmp_path):
     _tract_parcellation(tmp_path)  # writes parc.nii.gz, read below by path
     tractogram = nib.streamlines.Tractogram(STREAMLINES, affine_to_rasmm=np.eye(4))
-    nib.streamlines.save(tractogram, tmp_path / "t.tck")
+    nib.streamlines.save(tractogram, str(tmp_path / "t.tck"))
     conn = bio.read_tractography(tmp_path / "t.tck", tmp_path / "parc.nii.gz",
                                  labels={1: "A", 2: "B", 5: "C"})
     _expected(conn)
@@ -121,7 +121,7 @@ def test_trk_on_another_grid_is_refused(tmp_path):
     header = {"voxel_to_rasmm": np.diag([1.0, 1.0, 1.0, 1.0]), "dimensions": (20, 20, 20),
               "voxel_sizes": (1.0, 1.0, 1.0), "voxel_order": "RAS"}
     nib.streamlines.save(nib.streamlines.Tractogram(STREAMLINES, affine_to_rasmm=np.eye(4)),
-                         tmp_path / "t.trk", header=header)
+                         str(tmp_path / "t.trk"), header=header)
     with pytest.raises(bn.ConnectomeError, match=r"t\.trk' was made on a different image grid than the "
                        r"parcellation '.*parc\.nii\.gz': trk dimensions \(20, 20, 20\)"):
         bio.read_tractography(tmp_path / "t.trk", parc)
@@ -130,7 +130,7 @@ def test_trk_on_another_grid_is_refused(tmp_path):
 def test_tck_in_another_space_is_refused(tmp_path):
     parc = _tract_parcellation(tmp_path)
     shifted = [s + np.float32(500) for s in STREAMLINES]
-    nib.streamlines.save(nib.streamlines.Tractogram(shifted, affine_to_rasmm=np.eye(4)), tmp_path / "s.tck")
+    nib.streamlines.save(nib.streamlines.Tractogram(shifted, affine_to_rasmm=np.eye(4)), str(tmp_path / "s.tck"))
     with pytest.raises(bn.ConnectomeError, match=r"only 0 of 12 streamline end points fall inside the "
                        r"parcellation's grid \(10, 10, 10\)"):
         bio.read_tractography(tmp_path / "s.tck", parc)

@@ -34,7 +34,7 @@ def _load_streamlines(streamlines):
                 f"'{p}': unsupported tractography format {p.suffix!r}; expected .trk or .tck."
             )
         try:
-            tfile = nib.streamlines.load(p)
+            tfile = nib.streamlines.load(str(p))  # nibabel 5.2 tells the format of a str only
         except Exception as e:  # noqa: BLE001 - nibabel raises several header/format errors
             raise ConnectomeError(
                 f"'{p}' is not a readable {p.suffix} file ({type(e).__name__}: {e})."
