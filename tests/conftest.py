@@ -109,6 +109,11 @@ def counting_compiles():
         try:
             yield count
         finally:
-            monitoring.unregister_event_duration_listener(listener)
+            # public from jax 0.8.1; jax 0.8.0 (the oldest brainnet_cb allows) has the private one only
+            unregister = getattr(monitoring, "unregister_event_duration_listener", None)
+            if unregister is None:
+                from jax._src import monitoring as _monitoring
+                unregister = _monitoring._unregister_event_duration_listener_by_callback
+            unregister(listener)
 
     return counting

@@ -12,6 +12,10 @@ the result NumPy gives for the whole float64 array, bit for bit:
   :func:`pairwise_sum` follows these splits down to slices of at most
   :data:`LEAF` values and lets NumPy sum each of those, so every addition is
   the one NumPy performs;
+- NumPy before 2.3 reduces a contiguous array in buffers of 8,192 values
+  (:data:`NUMPY_BUFFER`), sums each pairwise and adds those sums in order;
+  there :func:`pairwise_sum` reads whole buffers and adds their sums in the
+  same order;
 - minimum and maximum do not depend on the order.
 
 The mean is that sum divided by the number of values, as ``numpy.mean``
@@ -25,6 +29,8 @@ __all__ = ["LEAF", "pairwise_sum", "summarize"]
 
 #: Most values read (and converted to float64) at once: 262,144 (2 MiB of float64).
 LEAF = 1 << 18
+#: The buffer in which NumPy < 2.3 reduces a contiguous array (its default ``np.getbufsize()``).
+NUMPY_BUFFER = 8192
 
 
 def _c_order_reader(da):
@@ -57,7 +63,8 @@ def pairwise_sum(read, n: int, leaf: int | None = None) -> tuple[float, float, f
         How many values there are (at least 1).
     leaf : int, optional
         Most values read at once (default :data:`LEAF`; at least 128, NumPy's
-        smallest pairwise block).
+        smallest pairwise block; with NumPy < 2.3 rounded down to whole buffers of
+        :data:`NUMPY_BUFFER` values, at least one).
 
     Returns
     -------
@@ -72,6 +79,16 @@ def pairwise_sum(read, n: int, leaf: int | None = None) -> tuple[float, float, f
         x = read(0, n)
         return float(np.add.reduce(x)), float(x.min()), float(x.max())
     low, high = np.inf, -np.inf
+    if np.lib.NumpyVersion(np.__version__) < "2.3.0":
+        step = max(leaf // NUMPY_BUFFER, 1) * NUMPY_BUFFER
+        total = None
+        for lo in range(0, n, step):
+            x = read(lo, min(lo + step, n))
+            low, high = np.minimum(low, x.min()), np.maximum(high, x.max())
+            for b in range(0, x.size, NUMPY_BUFFER):
+                part = np.add.reduce(x[b:b + NUMPY_BUFFER])
+                total = part if total is None else total + part
+        return float(total), float(low), float(high)
 
     def visit(lo, m):
         nonlocal low, high
