@@ -145,28 +145,51 @@ def _member_bytes(run, max_lag, monitor=None):
 BATCH_WORKING_BYTES = CHUNK_OUTPUT_BYTES + XLA_WORKING_BYTES
 
 
-def _batch_cap(memory, per_run, room=None):
-    """The most members whose bytes fit in ``memory`` (and in ``room``, the memory available where the batches run
-    here) once :data:`BATCH_WORKING_BYTES` is set aside; at least 1."""
-    budget = parse_bytes(memory) if room is None else min(parse_bytes(memory), room)
+def _kept_bytes(run, keep):
+    """Bytes one run adds to the sweep's result through ``keep``: each kept output's series (as returned) and, for
+    ``"fc"``, its ``n x n`` float64 FC."""
+    n = run.connectome.n_regions
+    itemsize = np.dtype(run.dyn.table.weights.dtype).itemsize
+    monitors = run.outputs()
+    samples = [sum(c) for c in zip(*(run.samples_per_piece(p) for p in run.schedule(max(run.n_steps, 1))))]
+    total = 0
+    for name in keep:
+        if name == "fc":
+            total += 8 * n * n
+            continue
+        m = monitors[name]
+        k = next(i for i, mon in enumerate(run.monitors) if mon is m)
+        total += samples[k] * math.prod(m.sample_shape(run.model, n)) // len(m.output_names(run.model)) * itemsize
+    return total
+
+
+def _batch_cap(memory, per_run, room=None, held=0):
+    """The most members whose bytes fit, once :data:`BATCH_WORKING_BYTES` is set aside, in ``memory`` (the budget of
+    one batch) and in ``room`` less ``held`` (the memory available where the batches run here, less the kept outputs
+    of every run that the results gather); at least 1."""
+    budget = parse_bytes(memory) if room is None else min(parse_bytes(memory), room - held)
     return max(1, (budget - BATCH_WORKING_BYTES) // per_run)
 
 
-def _check_batch_memory(B, per_run, room, signal, forced):
-    """Refuse a batch of ``B`` that cannot fit in the memory available (``room``; None: not known), before any run
-    (batches needing less than a gigabyte are not checked, as single runs)."""
-    need = B * per_run + BATCH_WORKING_BYTES
+def _check_batch_memory(B, per_run, room, signal, forced, held=0, total=1):
+    """Refuse a batch of ``B`` that cannot fit, with the kept outputs of all ``total`` runs (``held``), in the memory
+    available (``room``; None: not known), before any run (less than a gigabyte is not checked, as a single run)."""
+    need = B * per_run + BATCH_WORKING_BYTES + held
     if room is None or need < 2**30 or need <= room:
         return
     runs = f"a batch of {B} runs" if B > 1 else "one run"
+    parts = [f"{_size(B * per_run)} for the outputs, carries and the summaries' float64 copies of {signal!r}",
+             f"{_size(BATCH_WORKING_BYTES)} for running the batch"]
     ways = "record fewer samples (a longer monitor period, fewer monitors or variables), or run a shorter time."
+    if held:
+        parts.append(f"{_size(held)} for what keep= holds of all {total} runs (kept, then assembled)")
+        ways = f"keep fewer outputs, {ways}"
     if forced and B > 1:
         ways = f"pass a smaller batch_size= (or none: the batches are sized to the memory available), {ways}"
     raise SweepError(
-        f"{runs} of this sweep need{'s' if B == 1 else ''} {_size(need)} of memory: {_size(B * per_run)} for the "
-        f"outputs, carries and the summaries' float64 copies of {signal!r}, and {_size(BATCH_WORKING_BYTES)} for "
-        f"running the batch; more than the {_size(room)} this machine has available, so it would fail (or be killed "
-        f"by the system). {ways[0].upper() + ways[1:]}"
+        f"{runs} of this sweep need{'s' if B == 1 else ''} {_size(need)} of memory: {', '.join(parts[:-1])}, and "
+        f"{parts[-1]}; more than the {_size(room)} this machine has available, so it would fail (or be killed by the "
+        f"system). {ways[0].upper() + ways[1:]}"
     )
 
 
@@ -585,9 +608,10 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     client = _check_client(client)
     workers = None if client is None else _count_workers(client)
     room = capacity.available_memory() if client is None else None  # the workers' memory is theirs
+    held = 2 * total * _kept_bytes(run, keep)  # the results hold every run's kept outputs; assembling copies them
 
     def chosen_size(backend):
-        size = choose_batch_size(total, _batch_cap(memory, per_run, room), backend)
+        size = choose_batch_size(total, _batch_cap(memory, per_run, room, held), backend)
         return size if workers is None else min(size, math.ceil(total / workers))
 
     if batch_size is None:
@@ -596,7 +620,7 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise SweepError(f"batch_size must be a positive integer; got {batch_size!r}.")
         B = min(int(batch_size), total)
-    _check_batch_memory(B, per_run, room, signal, batch_size is not None)
+    _check_batch_memory(B, per_run, room, signal, batch_size is not None, held, total)
     saver, restored = None, {}
     check_flag(overwrite, "overwrite", "True replaces an earlier checkpoint", SweepError)
     if checkpoint is not None or resume_from is not None:

@@ -279,7 +279,9 @@ def summarize(ds, settings):
         extra[name] = extra[name] + (shape,)
     for name in settings["keep"]:
         var = ds[name]
-        out["raw_" + name] = var.values  # every member, diverged ones included
+        # every member, diverged ones included; a copy: a view would keep the batch's whole output buffer (all its
+        # monitor's variables) alive until the sweep ends
+        out["raw_" + name] = np.array(var.values)
         extra["raw_" + name] = (var.dims[1:], {d: var[d].values for d in var.dims[1:] if d in var.coords},
                                 dict(var.attrs), var.shape[1:])
     return out, extra

@@ -71,9 +71,14 @@ def test_the_batches_are_sized_to_the_memory_available_and_a_batch_that_cannot_f
     kw = dict(duration=20.0, dt=0.1, monitors=[bn.TemporalAverage(1.0)], signal="r", band=None, progress=False)
     run = bn.Simulation(bn.CoombesByrne(), CONN, duration=20.0, dt=0.1, monitors=kw["monitors"]).prepare()
     per = sweep_module._member_bytes(run, run.max_lag, run.monitors[0])
-    monkeypatch.setattr(capacity, "available_memory", lambda: sweep_module.BATCH_WORKING_BYTES + int(4.5 * per))
-    res = bn.sweep(bn.CoombesByrne(), CONN, {"G": np.linspace(0.0, 0.7, 8)}, **kw)
+    kept = sweep_module._kept_bytes(run, ("r", "fc"))  # r: 20 samples x 5 regions in float64; fc: 5 x 5 float64
+    assert kept == 8 * 20 * 5 + 8 * 5 * 5
+    held = 2 * 8 * kept  # the results gather every run's, and assembling them copies them once
+    monkeypatch.setattr(capacity, "available_memory",
+                        lambda: sweep_module.BATCH_WORKING_BYTES + int(4.5 * per) + held)
+    res = bn.sweep(bn.CoombesByrne(), CONN, {"G": np.linspace(0.0, 0.7, 8)}, keep=("r", "fc"), **kw)
     assert res.attrs["batch_size"] == 4 and res.attrs["n_batches"] == 2 and res.attrs["bytes_per_run"] == per
+    assert res.raw_r.nbytes + res.fc.nbytes == 8 * kept  # what keep= holds is what the result holds
 
     long = dict(kw, duration=2e6, monitors=[bn.Raw()])  # 2e7 steps of r, v of 5 regions: 1.6 GB + 4.0 GB of copies
     monkeypatch.setattr(capacity, "available_memory", lambda: 3 * 10**9)
@@ -88,3 +93,10 @@ def test_the_batches_are_sized_to_the_memory_available_and_a_batch_that_cannot_f
     with pytest.raises(bn.SweepError, match=r"^one run of this sweep needs 5\.8 GB of memory: .* available, so it "
                        r"would fail \(or be killed by the system\)\. Record fewer samples"):
         bn.sweep(bn.CoombesByrne(), CONN, {"G": [0.1, 0.2]}, **long)
+
+    with pytest.raises(bn.SweepError, match=r"^one run of this sweep needs 9\.0 GB of memory: 5\.6 GB for the "
+                       r"outputs, carries and the summaries' float64 copies of 'r', 201\.3 MB for running the batch, "
+                       r"and 3\.2 GB for what keep= holds of all 2 runs \(kept, then assembled\); more than the 3\.0 GB "
+                       r"this machine has available, so it would fail \(or be killed by the system\)\. Keep fewer "
+                       r"outputs, record fewer samples"):
+        bn.sweep(bn.CoombesByrne(), CONN, {"G": [0.1, 0.2]}, keep=("r",), **long)
