@@ -241,11 +241,7 @@ def _solve_near(network, G, x_prev, max_change, sign=None):
     than either).
     """
     net = network.with_strength(float(G))
-    x0 = jnp.asarray(x_prev, jnp.float64)
-    if sign is None:
-        x, res, _ = newton(x0, net.arrays, net.port, 1e-12)
-    else:
-        x, res, s = _newton_sign(x0, net.arrays, net.port, 1e-12)
+    x, res, _ = newton(jnp.asarray(x_prev, jnp.float64), net.arrays, net.port, 1e-12)
     x = np.asarray(x)
     if not (float(res) <= ACCEPT and net.in_bounds(x)):
         return None
@@ -254,19 +250,8 @@ def _solve_near(network, G, x_prev, max_change, sign=None):
     if sign is None:
         fp = fixed_point_at(net, x, "continuation")
         return fp if fp.stable else None
-    s = float(s)
+    s = _sign_at(net, x)
     return _Provisional(x, float(G), s) if s == sign else None
-
-
-@functools.partial(jax.jit, static_argnames=("port", "max_iter"))
-def _newton_sign(x0, arrays, port, tol, max_iter=60):
-    r"""``(x, residual, sign)``: :func:`~brainnet_cb.dynamics.system.newton` from ``x0`` and, where it converged
-    (residual at most :data:`~brainnet_cb.dynamics.fixed_points.ACCEPT`), the sign of :math:`\det J` at ``x``
-    (:func:`~brainnet_cb.dynamics.system.jacobian_slogdet`; 0 where it did not converge) in one program: the
-    walk's step without a second call and its transfers (the same ``x`` and sign as the two calls, bit for bit)."""
-    x, res, _ = newton(x0, arrays, port, tol, max_iter)
-    sign = jax.lax.cond(res <= ACCEPT, lambda: jacobian_slogdet(x, arrays, port)[0], lambda: jnp.zeros((), x.dtype))
-    return x, res, sign
 
 
 def _confirmed(network, point):

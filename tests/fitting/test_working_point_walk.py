@@ -15,15 +15,8 @@ from brainnet_cb.coupling import Linear
 from brainnet_cb.data.empirical_data import load_empirical
 from brainnet_cb.dynamics import critical_coupling
 from brainnet_cb.dynamics.fixed_points import fixed_point_of
-from brainnet_cb.dynamics.system import build_network, in_float64, jacobian_slogdet, newton
-from brainnet_cb.fitting.working_point_scan import (
-    _det_sign,
-    _newton_sign,
-    _open_loop_scale,
-    _walk,
-    scan_branch,
-    slow_limit_fc,
-)
+from brainnet_cb.dynamics.system import build_network, in_float64
+from brainnet_cb.fitting.working_point_scan import _det_sign, _open_loop_scale, _walk, scan_branch, slow_limit_fc
 
 BISTABLE = dict(Delta=0.7, eta=-4.6, k=1.0, v_syn=5.0)
 HOPF_4D = dict(eta=3.0, Delta=0.5, alpha=0.95, v_syn=-10.0, k=1.0)  # below the node's own Hopf at eta 3.93
@@ -115,27 +108,6 @@ def test_a_walk_confirmed_at_its_end_confirms_the_last_point_reached_when_the_la
     end, _ = _walk(network, Gs, fp0, 0.0, confirm="end", recheck="each")
     assert [p is None for p in end] == [p is None for p in every] == [False, True, True]
     assert np.array_equal(end[0].values, every[0].values)
-
-
-@in_float64
-def test_the_walks_newton_step_and_its_sign_in_one_program_are_the_two_calls_bit_for_bit():
-    """_newton_sign (one compiled program per step of a walk) returns newton's point and residual and
-    jacobian_slogdet's sign there, the same bits as the two calls; 0 where Newton did not converge."""
-    import jax.numpy as jnp
-
-    network = build_network(bn.CoombesByrne(eta=-2.0), load_empirical("hcp80").connectome, Linear(),
-                            normalize="max")  # 80 regions: the structured solves
-    x0 = jnp.asarray(fixed_point_of(network.with_strength(4.0)).values)
-    for G in (4.3, 5.0):
-        net = network.with_strength(G)
-        x, res, sign = _newton_sign(x0, net.arrays, net.port, 1e-12)
-        x_ref, res_ref, _ = newton(x0, net.arrays, net.port, 1e-12)
-        assert float(res) <= 1e-12
-        assert np.array_equal(np.asarray(x), np.asarray(x_ref)) and float(res) == float(res_ref)
-        assert float(sign) == float(jacobian_slogdet(x_ref, net.arrays, net.port)[0]) == 1.0
-    net = network.with_strength(4.3)
-    _, res, sign = _newton_sign(x0, net.arrays, net.port, 1e-12, max_iter=1)  # one step: not converged
-    assert float(res) > 1e-8 and float(sign) == 0.0
 
 
 @in_float64
