@@ -84,6 +84,7 @@ CASES = {
     "tvb76-batch8": ("batch", 76, "ta", 30_000.0, "float32", {"batch": 8}),
     "tvb76-sweep": ("sweep", 76, "ta", 30_000.0, "float32", {"memory": "200MB", "values": 8}),
     "tvb76-sweep-b8": ("sweep", 76, "ta", 30_000.0, "float32", {"memory": "2GB", "values": 8}),
+    "tvb76-sweep-keep": ("sweep", 76, "ta", 30_000.0, "float32", {"memory": "400MB", "values": 24, "keep": ("r",)}),
     "n400-sweep": ("sweep", 400, "ta", 5_000.0, "float32", {"memory": "200MB", "values": 8}),
 }
 
@@ -142,9 +143,12 @@ def worker(name):
         est["member_bytes"] = per
         est["sweep_cap"] = sweep_mod.parse_bytes(extra["memory"])
         est["batch_estimate"] = B * per + fixed
+        if hasattr(sweep_mod, "_kept_bytes"):
+            est["batch_estimate"] += 2 * extra["values"] * sweep_mod._kept_bytes(run, extra.get("keep", ()))
         before = _status("VmRSS")
         t0 = time.perf_counter()
         ds = bn.sweep(model, conn, {"G": G}, signal="r", memory=extra["memory"], progress=False,
+                      keep=extra.get("keep", ()),
                       duration=duration, dt=dt, **{k: v for k, v in common.items() if k != "dtype"}, dtype=dtype)
         est["batch"] = int(ds.attrs.get("batch_size", B))
     wall = time.perf_counter() - t0
