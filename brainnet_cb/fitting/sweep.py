@@ -187,7 +187,7 @@ def _check_batch_memory(B, per_run, room, signal, forced, held=0, total=1):
     if forced and B > 1:
         ways = f"pass a smaller batch_size= (or none: the batches are sized to the memory available), {ways}"
     raise SweepError(
-        f"{runs} of this sweep need{'s' if B == 1 else ''} {_size(need)} of memory: {', '.join(parts[:-1])}, and "
+        f"{runs} of this sweep needs {_size(need)} of memory: {', '.join(parts[:-1])}, and "
         f"{parts[-1]}; more than the {_size(room)} this machine has available, so it would fail (or be killed by the "
         f"system). {ways[0].upper() + ways[1:]}"
     )

@@ -83,7 +83,7 @@ def test_the_batches_are_sized_to_the_memory_available_and_a_batch_that_cannot_f
     long = dict(kw, duration=2e6, monitors=[bn.Raw()])  # 2e7 steps of r, v of 5 regions: 1.6 GB + 4.0 GB of copies
     monkeypatch.setattr(capacity, "available_memory", lambda: 3 * 10**9)
     monkeypatch.setattr(sweep_module, "simulate_batch", None)  # nothing may run
-    with pytest.raises(bn.SweepError, match=r"^a batch of 2 runs of this sweep need 11\.4 GB of memory: 11\.2 GB for "
+    with pytest.raises(bn.SweepError, match=r"^a batch of 2 runs of this sweep needs 11\.4 GB of memory: 11\.2 GB for "
                        r"the outputs, carries and the summaries' float64 copies of 'r', and 201\.3 MB for running the "
                        r"batch; more than the 3\.0 GB this machine has available, so it would fail \(or be killed by "
                        r"the system\)\. Pass a smaller batch_size= \(or none: the batches are sized to the memory "
