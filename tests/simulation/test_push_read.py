@@ -78,6 +78,10 @@ def test_forward_mode_vmap_and_hessian_through_a_scan():
                                rtol=1e-13, atol=0)
 
 
+# measured: jax 0.10.2 builds no such buffer; jax 0.8.0 (the oldest brainnet_cb allows) still builds one (the
+# gradient is the same there: test_values_bit_for_bit_and_gradient_as_jax_transpose)
+@pytest.mark.skipif(tuple(int(p) for p in jax.__version__.split(".")[:2]) < (0, 10),
+                    reason="before jax 0.10 (measured: 0.8.0) the scan's transpose builds a zero buffer whatever push_read does")
 def test_reverse_mode_scatters_into_the_buffer_cotangent():
     """The backward program adds the edges' cotangents into the buffer's: no zero buffer of the history's size."""
     table, max_lag = _table("padded")
