@@ -139,12 +139,9 @@ def fit_point(name, data, **kw):
         res = bn.fit_working_point(conn, data["fc1"], test_fc=data["fc2"], progress=False, **kw)
     a = res.attrs
     fc = res.fc.values
-    if data["het"]:
-        noise = corr_log = float(np.corrcoef(np.log(res.noise_scale.values), np.log(data["scale"]))[0, 1]) \
-            if "noise_scale" in res else float("nan")
-    else:
-        noise = float(np.std(np.log(res.noise_scale.values))) if "noise_scale" in res else 0.0
-        corr_log = None
+    fitted = np.log(res.noise_scale.values) if "noise_scale" in res else np.zeros(conn.n_regions)
+    # heterogeneous truth: how closely the fitted amplitudes follow the true ones; uniform truth: their spread
+    noise = float(np.corrcoef(fitted, np.log(data["scale"]))[0, 1]) if data["het"] else float(np.std(fitted))
     return dict(name=name, eta=float(data["eta"]), eta_fit=a["value"], frac=float(data["frac"]),
                 frac_fit=a["G_over_G_ref"], gamma=a["weight_exponent"], h=a["homotopic_weight"],
                 sc=a["sc_baseline_test"], ceiling=corr(data["fc1"], data["fc2"]),
@@ -153,7 +150,7 @@ def fit_point(name, data, **kw):
                 test=a["test_corr"], vs_true=corr(fc, data["expected"]),
                 split_half=corr(data["half1_1"], data["half2_1"]), meanfc=float(fc[iu].mean()),
                 meanfc_true=float(np.asarray(data["expected"])[iu].mean()), lam_n=a["noise_shrinkage"],
-                lam_e=a["connection_shrinkage"], noise=noise, het=corr_log is not None,
+                lam_e=a["connection_shrinkage"], noise=noise, het=bool(data["het"]),
                 warnings=",".join(sorted({type(w.message).__name__ for w in caught})) or "-",
                 wall=time.perf_counter() - t0)
 
