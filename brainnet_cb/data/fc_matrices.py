@@ -64,7 +64,9 @@ def check_square_symmetric(m, source, missing=False, hint=KEEP_MISSING):
                         f"from {source}.")
     off = ~np.eye(len(m), dtype=bool)  # the diagonal is not data (NaN or, after Fisher's z, inf in some toolboxes)
     gap = np.isnan(m) & off
-    bad = ~np.isfinite(m) & off & ~(gap if missing else False)
+    bad = ~np.isfinite(m) & off
+    if missing:  # (not ``~False``: Python 3.12 deprecates ~ on a bool, and the warning reached the CLI's output)
+        bad &= ~gap
     if bad.any():
         i, j = np.argwhere(bad)[0]
         pairs = np.array_equal(bad, np.isnan(m) & off) and np.array_equal(bad, bad.T)  # missing=True would take them
