@@ -171,11 +171,13 @@ def test_delays_do_not_move_a_real_crossing(bistable_tvb_critical):
 def test_delayed_eigenvalue_tends_to_the_delay_free_one_at_high_speed():
     conn = pair()
     model, coupling = bn.CoombesByrne(), bn.Linear(G=0.8)
-    ev = network_spectrum(model, conn, coupling).values[0]
+    ev = np.asarray(network_spectrum(model, conn, coupling).values)
+    # The pair's two complex modes share their real part (to the last bits, which order them differently under
+    # other NumPy/LAPACK builds): the delayed root is either of them, and as far right as the leading one.
     lam = delayed_leading_eigenvalue(model, conn, coupling, speed=1e6)
-    assert abs(lam - ev) < 1e-4
+    assert np.min(np.abs(lam - ev)) < 1e-4 and abs(lam.real - ev[0].real) < 1e-4
     slow = delayed_leading_eigenvalue(model, conn, coupling, speed=3.0, dt=0.1)
-    assert abs(slow - ev) > 1e-3  # a complex mode moves with 10 ms delays
+    assert np.min(np.abs(slow - ev)) > 1e-3  # a complex mode moves with 10 ms delays
 
 
 def test_no_instability_in_the_default_regime():
