@@ -205,14 +205,28 @@ def _push_gather(res, lin):
 
 
 def _push_gather_transpose(res, cts):
-    """The transpose of :func:`_push_gather`: the edges' cotangents scattered into the buffer's, in place."""
+    """The transpose of :func:`_push_gather`: the edges' cotangents scattered into the buffer's, in place.
+
+    The pushed row's cotangent is that row's incoming cotangent plus the lag-0 edges' (one small scatter, in
+    the edges' order), and the row of the buffer's cotangent becomes ``row - row`` = 0, an update of the
+    buffer's one scatter (the other edges never touch that row). The buffer's scatter takes ``-row`` from the
+    small scatter's output, so XLA orders every read of the buffer before its one in-place update: reading the
+    row after the scatter and then zeroing it made XLA copy the ``(L, n)`` buffer twice per backward step.
+    The values are those of scatter, read, zero, bit for bit, where the row's cotangent is finite (an
+    infinite or NaN one leaves NaN in the row, not 0: the gradient is not finite either way).
+    """
     step, offsets = res
     ct_hist, ct_edges = cts
     L, n = ct_hist.shape
-    flat = ct_hist.reshape(-1).at[_indices(step, offsets, L, n).reshape(-1)].add(ct_edges.reshape(-1))
-    ct_hist = flat.reshape(L, n)
     row = step % L
-    return ct_hist.at[row].set(0), ct_hist[row]
+    offsets, ct_edges = offsets.reshape(-1), ct_edges.reshape(-1)
+    lag0 = offsets >= 0  # offsets = source - lag * n: lag 0 (and the padding) reads the row pushed at this step
+    ct_row = jax.lax.dynamic_index_in_dim(ct_hist, row, keepdims=False)
+    both = jnp.concatenate([ct_row, -ct_row]).at[jnp.where(lag0, offsets, 2 * n)].add(ct_edges, mode="drop")
+    idx = jnp.concatenate([jnp.where(lag0, L * n, _indices(step, offsets, L, n)),
+                           row * n + jnp.arange(n, dtype=offsets.dtype)])
+    flat = ct_hist.reshape(-1).at[idx].add(jnp.concatenate([ct_edges, both[n:]]), mode="drop")
+    return flat.reshape(L, n), both[:n]
 
 
 def push_read(hist, step, value, table):
