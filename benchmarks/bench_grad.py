@@ -23,8 +23,9 @@ forward mode: ``jax.jacfwd`` and ``jax.hessian`` of ``fc_loss``'s objective woul
 differentiable path now pushes and reads through ``brainnet_cb.delays.push_read``, a ``linear_call`` with the
 same in-place transpose that keeps forward mode (measured 2026-12-06, load 4-7, tvb76 10 s, value and
 gradient: 23.2, 14.9, 19.5 s before against 9.1, 6.1, 6.1 s after for the prototype, 21.4, 15.4, 23.0 s against
-7.5, 7.2, 11.7 s for the committed code, alternating in one process). XLA still
-copies the ``(L, n)`` cotangent twice per backward step (a while-loop carry read and written in one step).
+7.5, 7.2, 11.7 s for the committed code, alternating in one process). Its transpose no longer copies the
+``(L, n)`` cotangent per backward step (it did twice: a while-loop carry read and written in one step); the same
+gradient bit for bit, 5.2-5.5 CPU s against 5.7-10.0 before (tvb76 10 s, load 4-5, alternating in one process).
 """
 
 from __future__ import annotations
