@@ -80,17 +80,22 @@ def test_a_drive_without_hard_links_still_takes_the_file(tmp_path, monkeypatch):
         bn.io.write_npz(_connectome(), tmp_path / "sc.npz")
 
 
-def test_replacing_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_path, monkeypatch):
-    path = tmp_path / "sc.npz"
-    bn.io.write_npz(_connectome(), path)
+def _hold_open(monkeypatch, path):
+    """Fault injection on the OS call: replacing ``path`` is refused, as Windows refuses a file held open."""
     real = os.replace
 
     def held_open(src, dst, **kwargs):
         if os.fspath(dst) == os.fspath(path):
-            raise PermissionError(errno.EACCES, "Access is denied")  # Windows: the file is open elsewhere
+            raise PermissionError(errno.EACCES, "Access is denied")
         return real(src, dst, **kwargs)
 
     monkeypatch.setattr(os, "replace", held_open)
+
+
+def test_replacing_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_path, monkeypatch):
+    path = tmp_path / "sc.npz"
+    bn.io.write_npz(_connectome(), path)
+    _hold_open(monkeypatch, path)
     kept = tmp_path / f"sc.pid{os.getpid()}.npz"
     with pytest.raises(ConnectomeError, match=(
             rf"cannot replace '{path}': the system refused it \(Access is denied\)\. On Windows a file that a "
@@ -102,21 +107,13 @@ def test_replacing_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sc.npz", kept.name]
 
 
-
 def test_write_netcdf_over_a_file_held_open_keeps_the_result_and_says_what_to_close(tmp_path, monkeypatch):
     path = tmp_path / "run.nc"
     kw = dict(duration=10.0, dt=0.1, noise=bn.Additive(v=0.1), monitors=[bn.TemporalAverage(1.0)])
     first = bn.simulate(bn.CoombesByrne(), _connectome(), key=1, **kw)
     second = bn.simulate(bn.CoombesByrne(), _connectome(), key=2, **kw)
     bn.write_netcdf(first, path)
-    real = os.replace
-
-    def held_open(src, dst, **kwargs):
-        if os.fspath(dst) == os.fspath(path):
-            raise PermissionError(errno.EACCES, "Access is denied")  # Windows: the file is open elsewhere
-        return real(src, dst, **kwargs)
-
-    monkeypatch.setattr(os, "replace", held_open)
+    _hold_open(monkeypatch, path)
     kept = tmp_path / f"run.pid{os.getpid()}.nc"
     with pytest.raises(bn.BrainnetError, match=(
             rf"^cannot replace '{path}': the system refused it \(Access is denied\)\. On Windows a file that a "
