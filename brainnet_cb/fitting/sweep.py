@@ -125,17 +125,21 @@ def grid_values(grid, book, n, dtype, labels=None):
 SUMMARY_COPIES = 5
 
 
+def _variable_values(run, monitor):
+    """How many values one variable of ``monitor``'s series holds over the whole of ``run``."""
+    k = next(i for i, m in enumerate(run.monitors) if m is monitor)
+    samples = sum(run.samples_per_piece(p)[k] for p in run.schedule(max(run.n_steps, 1)))
+    n = run.connectome.n_regions
+    return samples * math.prod(monitor.sample_shape(run.model, n)) // len(monitor.output_names(run.model))
+
+
 def _member_bytes(run, max_lag, monitor=None):
     """Bytes one batch member adds to a batch's peak: its outputs (kept in host memory until the batch ends), the
     :data:`SUMMARY_COPIES` float64 copies of its signal (``monitor``'s series of one variable) that the summaries
     make, and its carry (the delay history and states, a few copies on the device)."""
     itemsize = np.dtype(run.dyn.table.weights.dtype).itemsize
     n = run.connectome.n_regions
-    signal = 0
-    if monitor is not None:
-        k = next(i for i, m in enumerate(run.monitors) if m is monitor)
-        samples = sum(run.samples_per_piece(p)[k] for p in run.schedule(max(run.n_steps, 1)))
-        signal = samples * math.prod(monitor.sample_shape(run.model, n)) // len(monitor.output_names(run.model))
+    signal = 0 if monitor is None else _variable_values(run, monitor)
     carry = (max_lag + 1 + 2 * len(run.model.states) + 16) * n
     return output_bytes(run) + SUMMARY_COPIES * 8 * signal + 4 * itemsize * carry
 
@@ -151,16 +155,7 @@ def _kept_bytes(run, keep):
     n = run.connectome.n_regions
     itemsize = np.dtype(run.dyn.table.weights.dtype).itemsize
     monitors = run.outputs()
-    samples = [sum(c) for c in zip(*(run.samples_per_piece(p) for p in run.schedule(max(run.n_steps, 1))))]
-    total = 0
-    for name in keep:
-        if name == "fc":
-            total += 8 * n * n
-            continue
-        m = monitors[name]
-        k = next(i for i, mon in enumerate(run.monitors) if mon is m)
-        total += samples[k] * math.prod(m.sample_shape(run.model, n)) // len(m.output_names(run.model)) * itemsize
-    return total
+    return sum(8 * n * n if name == "fc" else _variable_values(run, monitors[name]) * itemsize for name in keep)
 
 
 def _batch_cap(memory, per_run, room=None, held=0):
