@@ -53,6 +53,10 @@ def load(args, cls):
     overrides = list(getattr(args, "set", None) or [])
     for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
         value = getattr(args, flag, None)
+        if isinstance(value, str) and _not_text(value):
+            raise ConfigError(
+                f"--{flag} {value!r} holds bytes that are not text in this system's encoding (UTF-8; the "
+                "\\udcXX above), so it cannot be written into a configuration: give a name of valid characters.")
         if value is not None:
             overrides.append(f"{key}={toml_string(value)}" if isinstance(value, str) else f"{key}={value}")
     if getattr(args, "no_figure", False):
@@ -60,6 +64,15 @@ def load(args, cls):
     if overrides:
         cfg = configuration.apply_overrides(cfg, overrides, cls)
     return cfg, base
+
+
+def _not_text(value: str) -> bool:
+    """Whether ``value`` holds a lone surrogate: the bytes of a command-line argument that were not UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _command_line_out(args, out_key):

@@ -60,6 +60,17 @@ def test_out_of_any_unicode_text_is_printed_and_read_back_as_given(tmp_path, com
     assert (status, again, err) == (0, out, "")
 
 
+def test_out_of_bytes_that_are_not_text_is_refused_by_name(tmp_path):
+    # Linux hands an argument whose bytes are not UTF-8 to Python as lone surrogates (b"\xff" -> "\udcff"), which no
+    # TOML text can hold: the name became the literal text '"x\udcffy.nc"', quotes included.
+    name = str(tmp_path / "x\udcffy.nc")
+    status, out, err = _main("run", "--out", name, "--print-config")
+    assert (status, out) == (2, "")
+    assert err == (f"brainnet-cb: error: --out {name!r} holds bytes that are not text in this system's encoding "
+                   "(UTF-8; the \\udcXX above), so it cannot be written into a configuration: give a name of valid "
+                   "characters.\n")
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", codecs.BOM_UTF8),
                                            ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)])
 def test_the_version_note_reads_the_file_as_the_loader_does(tmp_path, encoding, bom):
