@@ -44,6 +44,7 @@ def load(args, cls):
     ``--duration``, ``--seed``, ``--out`` and ``--no-figure`` applied, and the folder its relative paths start from
     (None without a file)."""
     out_key = getattr(args, "out_key", "output.path")  # run: output.path; sweep, fit: sweep.path, fit.path
+    _refuse_not_text(args)  # before the configuration file reads the output path that --out or --set gives
     if getattr(args, "config", None):
         cfg = configuration.load(args.config, cls, out=_command_line_out(args, out_key))
         base = pathlib.Path(args.config).resolve().parent
@@ -53,10 +54,6 @@ def load(args, cls):
     overrides = list(getattr(args, "set", None) or [])
     for flag, key in (("duration", "run.duration"), ("seed", "run.seed"), ("out", out_key)):
         value = getattr(args, flag, None)
-        if isinstance(value, str) and _not_text(value):
-            raise ConfigError(
-                f"--{flag} {value!r} holds bytes that are not text in this system's encoding (UTF-8; the "
-                "\\udcXX above), so it cannot be written into a configuration: give a name of valid characters.")
         if value is not None:
             overrides.append(f"{key}={toml_string(value)}" if isinstance(value, str) else f"{key}={value}")
     if getattr(args, "no_figure", False):
@@ -64,6 +61,21 @@ def load(args, cls):
     if overrides:
         cfg = configuration.apply_overrides(cfg, overrides, cls)
     return cfg, base
+
+
+def _refuse_not_text(args) -> None:
+    """Refuse, naming the option, a ``--set``, ``--out``, ``--duration`` or ``--seed`` value that holds bytes that are
+    not UTF-8: no configuration (``--print-config``, the ``config`` a result stores) can hold it, and netCDF4 cannot
+    name a file with it (``--set output.path=...`` failed with a traceback once the run had started)."""
+    given = [(f"--{flag}", getattr(args, flag, None)) for flag in ("duration", "seed", "out")]
+    for item in getattr(args, "set", None) or []:
+        key, _, text = item.partition("=")
+        given.append((f"--set {key.strip()}", text.strip()) if not _not_text(key) else ("--set", item))
+    for where, value in given:
+        if isinstance(value, str) and _not_text(value):
+            raise ConfigError(f"{where} {value!r} holds bytes that are not text in this system's encoding (UTF-8; the "
+                              "\\udcXX above), so it cannot be written into a configuration: give a name of valid "
+                              "characters.")
 
 
 def _not_text(value: str) -> bool:

@@ -71,6 +71,43 @@ def test_out_of_bytes_that_are_not_text_is_refused_by_name(tmp_path):
                    "characters.\n")
 
 
+def _never_built(*args, **kwargs):
+    raise AssertionError("the simulation was built")
+
+
+@pytest.mark.parametrize("command, key, value", [
+    ("run", "output.path", "{folder}/x\udcffy.nc"), ("run", "output.path", "'{folder}/x\udcffy.nc'"),
+    ("sweep", "sweep.path", "{folder}/x\udcffy.nc"), ("fit", "fit.path", "{folder}/x\udcffy.nc"),
+    ("run", "connectome.weights", "{folder}/w\udcff.npy"), ("sweep", "sweep.empirical", "{folder}/fc\udcff.npy"),
+    ("fit", "fit.test", "{folder}/fc\udcff.npy"), ("run", "model.name", "Coombes\udcffByrne")])
+@pytest.mark.parametrize("with_file", [False, True])
+def test_set_of_bytes_that_are_not_text_is_refused_by_name_before_anything_runs(tmp_path, monkeypatch, command, key,
+                                                                                value, with_file):
+    # --set output.path=<bytes that are not UTF-8> failed with netCDF4's UnicodeEncodeError once the run had started,
+    # and any other such value went into a stored configuration that does not read back (TOML has no \udcff); with a
+    # configuration file, the file's loader reads the output path --set gives before anything else.
+    monkeypatch.setattr(config, "build_simulation", _never_built)
+    value = value.format(folder=tmp_path / "out")
+    argv = [command, "--set", f"{key}={value}", "--quiet"]
+    if with_file:
+        (tmp_path / "c.toml").write_text(config.dumps(config.RunConfig()) if command == "run" else "", encoding="utf-8")
+        argv.insert(1, str(tmp_path / "c.toml"))
+    status, out, err = _main(*argv)
+    assert (status, out) == (2, "")
+    assert err == (f"brainnet-cb: error: --set {key} {value!r} holds bytes that are not text in this system's "
+                   "encoding (UTF-8; the \\udcXX above), so it cannot be written into a configuration: give a name "
+                   "of valid characters.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["c.toml"] if with_file else [])
+
+
+def test_set_whose_key_holds_bytes_that_are_not_text_is_refused_as_given():
+    status, out, err = _main("run", "--set", "output.pa\udcffth=x.nc", "--print-config")
+    assert (status, out) == (2, "")
+    assert err == ("brainnet-cb: error: --set 'output.pa\\udcffth=x.nc' holds bytes that are not text in this "
+                   "system's encoding (UTF-8; the \\udcXX above), so it cannot be written into a configuration: give a "
+                   "name of valid characters.\n")
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", codecs.BOM_UTF8),
                                            ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)])
 def test_the_version_note_reads_the_file_as_the_loader_does(tmp_path, encoding, bom):
