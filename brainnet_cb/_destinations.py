@@ -33,6 +33,7 @@ import pathlib
 import re
 import shutil
 import uuid
+import warnings
 
 from .errors import BrainnetError
 
@@ -42,8 +43,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, the other 
     fcntl = None
 
 __all__ = ["check_destination", "WriteLock", "lock_holder", "write_new_file", "publish", "publish_folder", "move_aside",
-           "temporary_path", "open_new_binary", "stale_temporaries", "write_failure", "missing_folder", "label",
-           "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
+           "drop_moved_aside", "temporary_path", "open_new_binary", "stale_temporaries", "write_failure",
+           "missing_folder", "label", "as_path", "suffix_problem", "NETCDF_SUFFIXES", "ZARR_SUFFIXES"]
 
 #: Suffixes of a NetCDF file (refused as the name of a Zarr store) and of a Zarr store (refused for a NetCDF file).
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf")
@@ -320,7 +321,8 @@ def stale_temporaries(path) -> list:
 
     Writers make them only while they hold the lock of ``path`` and delete them before they release it, so
     those found by a process that holds the lock now were left by a writer killed outright (``kill -9``, out of
-    memory, a job's time limit): a partly written result or checkpoint. A store moved aside by ``overwrite=True``
+    memory, a job's time limit): a partly written result or checkpoint, or what is left of a replaced store that
+    the system refused to delete (:func:`drop_moved_aside`). A store moved aside by ``overwrite=True``
     (``.<name>.<id>.old``, a previous result) is not one of them.
     """
     path = pathlib.Path(path)
@@ -510,12 +512,14 @@ def move_aside(path, *, name=None, error=BrainnetError, left="") -> pathlib.Path
     return old
 
 
-def publish_folder(tmp, path, *, overwrite, name=None, error=BrainnetError, left="") -> pathlib.Path:
+def publish_folder(tmp, path, *, overwrite, name=None, error=BrainnetError, left="",
+                   category=UserWarning) -> pathlib.Path:
     """Move the finished folder ``tmp`` (e.g. a new Zarr store) to ``path``; call it under the lock.
 
     A new ``path`` is taken with a rename that fails on a non-empty folder. With
     ``overwrite`` the old folder is first moved aside (:func:`move_aside`, whose
-    ``left`` this is), the new one renamed into place, then the old one deleted:
+    ``left`` this is), the new one renamed into place, then the old one deleted
+    (:func:`drop_moved_aside`, which warns ``category`` where the system refuses):
     ``path`` is always a complete folder.
     """
     tmp, path = pathlib.Path(tmp), pathlib.Path(path)
@@ -535,5 +539,40 @@ def publish_folder(tmp, path, *, overwrite, name=None, error=BrainnetError, left
                         "replaced.") from None
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        drop_moved_aside(old, path, name=name, category=category)
     return path
+
+
+def drop_moved_aside(old, path, *, name=None, category=UserWarning) -> None:
+    """Delete the folder ``old`` that :func:`move_aside` made of ``path``, now that the new ``path`` is in place.
+
+    It is first renamed to ``.<name>.<id>.tmp``, one of the :func:`stale_temporaries` of ``path``, then deleted.
+    Where the system refuses (Windows: a program holds a file in it open) the writer does not fail, as the new
+    output is in place, but warns (``category``), naming what is left: the rename refused, ``old`` is kept whole
+    (the previous output, which the next writer names); the deletion refused, what is left of it is no output any
+    more, and the next writer that takes the lock of ``path`` deletes it.
+    """
+    from ._checks import caller_stacklevel  # noqa: PLC0415
+
+    old = pathlib.Path(old)
+    doomed = old.with_name(f"{old.name.removesuffix('.old')}.tmp")
+    try:
+        os.rename(old, doomed)
+    except OSError as exc:
+        warnings.warn(
+            f"{label(path, name)} holds the new output, but the one it replaced, moved aside to {str(old)!r}, "
+            f"could not be deleted: the system refused to move it ({exc.strerror or exc}). It is kept whole; on "
+            "Windows a folder cannot be moved or deleted while a program holds a file in it open (a Dataset opened "
+            f"from it: ds.close()): close it there, then delete {old.name!r}.", category,
+            stacklevel=caller_stacklevel())
+        return
+    try:
+        shutil.rmtree(doomed)
+    except OSError as exc:
+        shutil.rmtree(doomed, ignore_errors=True)  # all that can go
+        if doomed.exists():
+            warnings.warn(
+                f"{label(path, name)} holds the new output, but what is left of the one it replaced, "
+                f"{str(doomed)!r}, could not be deleted: the system refused ({exc.strerror or exc}); on Windows a "
+                "file that a program holds open cannot be deleted. It is no output any more: the next write to "
+                f"{label(path, name)} deletes it, or delete it yourself.", category, stacklevel=caller_stacklevel())

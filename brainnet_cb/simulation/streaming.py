@@ -43,7 +43,13 @@ its outputs in memory. The store is valid after every chunk:
   that window cannot put it back: the previous store stays in the hidden
   folder ``.<name>.<id>.old`` beside the path. Nothing deletes or moves it; the
   next run writing to that path warns (:class:`LeftoverStoreWarning`, naming
-  the folder and what it holds) until the user restores or deletes it.
+  the folder and what it holds) until the user restores or deletes it. Where
+  the system refuses to delete the replaced store once the new one holds a
+  chunk (Windows: a program holds a file in it open), the run goes on and
+  warns (:class:`LeftoverStoreWarning`) naming what is left: the store kept
+  whole as ``.<name>.<id>.old`` where it could not even be moved, else what is
+  left of it as ``.<name>.<id>.tmp``, no result any more, which the next run
+  writing to that path deletes.
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
@@ -65,6 +71,7 @@ from .._checks import caller_stacklevel
 from .._destinations import (
     WriteLock,
     check_destination,
+    drop_moved_aside,
     move_aside,
     publish_folder,
     suffix_problem,
@@ -99,14 +106,16 @@ def _zarr_major(zarr) -> int:
 
 
 class LeftoverStoreWarning(UserWarning):
-    """A store that a killed ``overwrite=True`` run moved aside (``.<name>.<id>.old``) lies beside ``out=``."""
+    """A store that an ``overwrite=True`` run moved aside (``.<name>.<id>.old``), or what is left of it, lies beside
+    ``out=``: the run was killed before it could delete or restore it, or the system refused to delete it."""
 
 
 def leftover_stores(path) -> list:
     """The hidden folders ``.<name>.<id>.old`` beside ``path``: stores moved aside by an ``overwrite=True`` run.
 
     A run puts its moved-aside store back or deletes it itself; one found while no run holds the path's lock
-    was left by a process killed in between, and holds the store that run was replacing.
+    was left by a process killed in between, or by a run that the system refused to move it for deletion (a
+    program held a file in it open), and holds the store that run was replacing.
     """
     path = pathlib.Path(path)
     head = f".{path.name}."
@@ -123,9 +132,10 @@ def _warn_leftovers(path):
         state = "does not exist" if not path.exists() else "is there"
         warnings.warn(
             f"{str(old)!r} holds the store that was at out={str(path)!r} before a run with overwrite=True "
-            f"replaced it and was killed before it could delete or restore it (the previous result; it is kept, "
-            f"and {path.name!r} {state}). To put it back: remove {path.name!r}, then rename {old.name!r} to "
-            f"{path.name!r}; if you no longer need it, delete {old.name!r}.", LeftoverStoreWarning,
+            f"replaced it and did not delete or restore it (the run was killed, or the system refused to delete "
+            f"it; the previous result: it is kept, and {path.name!r} {state}). To put it back: remove "
+            f"{path.name!r}, then rename {old.name!r} to {path.name!r}; if you no longer need it, delete "
+            f"{old.name!r}.", LeftoverStoreWarning,
             stacklevel=caller_stacklevel())
 
 
@@ -246,7 +256,7 @@ class ZarrSink(Sink):
                 self._old = move_aside(path, name="out", error=SimulationError, left=_NOTHING_RUN)
             try:
                 publish_folder(tmp, path, overwrite=self.overwrite, name="out", error=SimulationError,
-                               left=_NOTHING_RUN)
+                               left=_NOTHING_RUN, category=LeftoverStoreWarning)
             except BaseException:
                 self._restore_old()
                 raise
@@ -255,10 +265,11 @@ class ZarrSink(Sink):
                 shutil.rmtree(tmp)
 
     def _drop_old(self):
-        """Delete the replaced store (the new one holds a finished chunk)."""
+        """Delete the replaced store (the new one holds a finished chunk); what the system refuses to delete is
+        named in a :class:`LeftoverStoreWarning` (:func:`~brainnet_cb._destinations.drop_moved_aside`)."""
         old, self._old = self._old, None
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            drop_moved_aside(old, self.path, name="out", category=LeftoverStoreWarning)
 
     def _restore_old(self):
         """Put the replaced store back (the run failed before its first chunk was stored)."""
