@@ -91,8 +91,11 @@ def test_a_netcdf_result_larger_than_the_free_disk_is_refused_before_its_scan(tm
     spec = bn.Simulation(CB, RING, duration=HUGE_MS, dt=0.1, monitors=[bn.Raw()], key=0)
     out = tmp_path / "run.nc"
     with pytest.raises(BrainnetError, match=rf"^the outputs of this run take 19\.2 TB uncompressed, and the file "
-                       rf"system of '{tmp_path}' has [0-9.]+ [kMGT]B free, so writing '{out}' would fail at the run's "
-                       r"end\. Write it to another disk, free some space, record fewer samples"):
+                       rf"system of '{tmp_path}' has [0-9.]+ [kMGT]B free, so '{out}' may not fit: its series are "
+                       r"compressed, but by how much is known only once they are written \(a noisy run's take about "
+                       r"65-90 % of that size, a steady one's less\), and a disk that fills stops the run before its "
+                       r"end\. Write it to another disk, free some space, record fewer samples \(a longer monitor "
+                       r"period, fewer monitors or variables\), or run a shorter time\.$"):
         run_to_netcdf(spec, out)
     assert list(tmp_path.iterdir()) == []
 
