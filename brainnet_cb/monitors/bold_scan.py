@@ -71,7 +71,10 @@ class BoldScan:
             "base": base,
         }
         if self.baseline_mode == "rest":  # running mean and count of the sub-step means after rest_after
-            state.update(bmean=jnp.zeros((n,), dtype), bcount=jnp.zeros((), dtype), nsub=jnp.asarray(0, jnp.int32))
+            # the counts are integers: a float32 count stops at 2**24 (2**24 + 1 rounds back), and the mean
+            # became a moving average of the last 2**24 sub-steps (after 23.3 h at dt_bold = 5 ms)
+            zero = jnp.asarray(0, jnp.int32)
+            state.update(bmean=jnp.zeros((n,), dtype), bcount=zero, nsub=zero)
             if dtype == jnp.float32:  # the rounding of the running mean, carried to its next update (Kahan)
                 state["bcomp"] = jnp.zeros((n,), dtype)
         return state
@@ -121,10 +124,11 @@ class BoldScan:
         """``z = scale (xbar - b) / |b|``, ``b`` the running mean of the sub-step means after ``rest_after``."""
         nsub = st["nsub"] + 1
         on = nsub > int(math.floor(self.rest_after / self.dt_bold + 1e-9))  # this sub-step ends after rest_after
-        bcount = st["bcount"] + on.astype(st["bmean"].dtype)
+        bcount = st["bcount"] + on.astype(st["bcount"].dtype)
         # running mean updated in place (b += (x - b) / count): no large sum to round in float32,
-        # and a constant source keeps b exactly equal to it
-        step = jnp.where(on, (xbar - st["bmean"]) / jnp.maximum(bcount, 1.0), 0.0)
+        # and a constant source keeps b exactly equal to it; the count in the run's dtype is exact below
+        # 2**24, rounded to 6e-8 of itself above (float32), never stuck
+        step = jnp.where(on, (xbar - st["bmean"]) / jnp.maximum(bcount, 1).astype(st["bmean"].dtype), 0.0)
         if "bcomp" in st:
             # float32: once (x - b) / count falls under half a unit in the last place of b (after ~1e5
             # sub-steps, ~10 min at 5 ms), each update rounds; b wandered 1.4e-4 off the mean within an hour
