@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import SimulationError
 from ..monitors import Raw
+from ..noise import NOISE_BLOCK
 from ..units import environ_dt_ms, port_unit
 from . import engine
 from .parameters import ParameterBook
@@ -87,13 +88,24 @@ class NetworkModule(brainstate.nn.Dynamics):
     ----------
     x : brainstate.HiddenState
         Node state, shape ``(n_states, n_regions)`` (rows in ``model.states`` order).
-    hist, c, step, noise_block, noise_state, bad_step, bad_region : brainstate.ShortTermState
+    hist, c, step, epoch, noise_block, noise_state, bad_step, bad_region : brainstate.ShortTermState
         The rest of the engine's carry: the ring buffer of the sent quantity
         ``(max_lag + 1, n)``, the coupling input of the current step, the step
-        counter, the increments of the current noise block, the state of the
+        counter (int32) and how many times it went past ``steps_per_epoch`` and
+        started again (the step is ``epoch * steps_per_epoch + step``), the
+        increments of the current noise block, the state of the
         noise (the coloured process of :class:`~brainnet_cb.OrnsteinUhlenbeck`;
         None for white noise), and the first non-finite step and region
         (``-1`` while finite).
+    steps_per_epoch : int
+        About 2**30 (29.8 h at 0.1 ms), a multiple of the ring buffer's length
+        and of the noise block: the counter restarts from 0 there, so that a
+        module stepped past 2**31 - 1 times (an int32's limit, where
+        :func:`~brainnet_cb.simulate` stops) keeps its delays, its noise
+        blocks (numbered from the absolute step, in int32: 2**31 blocks of 10
+        steps, 597 h at 0.1 ms) and :attr:`t`. Stimuli
+        and ``bad_step`` count absolute steps in int32, as a run does: they are
+        right for the first 2**31 - 1 steps.
 
     Notes
     -----
@@ -150,6 +162,11 @@ class NetworkModule(brainstate.nn.Dynamics):
         self.connectome = run.connectome
         self.dt = run.dt
         self.max_lag = run.max_lag
+        # The step counter is an int32, 2**31 - 1 steps at most (59.7 h at 0.1 ms): it counts from 0 to
+        # steps_per_epoch (~2**30, a whole number of ring buffers and noise blocks) and starts again, with
+        # epoch counting the restarts; the ring position and the noise block continue unchanged.
+        whole = math.lcm(self.max_lag + 1, NOISE_BLOCK)
+        self.steps_per_epoch = max(1, 2**30 // whole) * whole
         # The engine's pieces, without monitors: the module's user observes the state.
         self._plan = run.plan._replace(levels=())
         self._dyn = run.dyn._replace(monitors=())
@@ -231,8 +248,8 @@ class NetworkModule(brainstate.nn.Dynamics):
     def _initial_values(self, dyn):
         """The values of the states at step 0 for the dynamic arguments ``dyn`` (name -> array)."""
         carry = engine.initial_carry(self._x0, self._hist0, dyn, self._plan)
-        values = dict(x=carry.x, hist=carry.hist, step=carry.step, c=carry.c, bad_step=carry.bad_step,
-                      bad_region=carry.bad_region)
+        values = dict(x=carry.x, hist=carry.hist, step=carry.step, epoch=jnp.zeros((), jnp.int32), c=carry.c,
+                      bad_step=carry.bad_step, bad_region=carry.bad_region)
         nz = engine._noise_block(carry, dyn, self._plan)
         if nz is not None:
             values["noise_block"] = nz
@@ -246,7 +263,7 @@ class NetworkModule(brainstate.nn.Dynamics):
         trace would hold a dead tracer afterwards, and a compiled loop would keep stepping the old objects)."""
         values = self._initial_values(self._dyn)
         self.x = brainstate.HiddenState(values["x"])
-        for name in ("hist", "step", "c", "bad_step", "bad_region"):
+        for name in ("hist", "step", "epoch", "c", "bad_step", "bad_region"):
             setattr(self, name, brainstate.ShortTermState(values[name]))
         self.noise_block = brainstate.ShortTermState(values["noise_block"]) if "noise_block" in values else None
         self.noise_state = brainstate.ShortTermState(values["noise_state"]) if "noise_state" in values else None
@@ -285,10 +302,14 @@ class NetworkModule(brainstate.nn.Dynamics):
             inp = self._checked_input(inp, carry.c.shape[-1])
             carry = carry._replace(c=carry.c + jnp.broadcast_to(jnp.asarray(inp, carry.c.dtype), carry.c.shape))
         nz = None if self.noise_block is None else self.noise_block.value
-        carry, nz = engine._step((carry, nz), dyn, self._plan)
+        epoch, whole = self.epoch.value, self.steps_per_epoch
+        before = (epoch * whole, epoch * (whole // NOISE_BLOCK))  # the steps and noise blocks of the past epochs
+        carry, nz = engine._step((carry, nz), dyn, self._plan, before=before)
+        over = carry.step >= whole  # a whole epoch: the counter starts again (ring and noise block positions kept)
         self.x.value = carry.x
         self.hist.value = carry.hist
-        self.step.value = carry.step
+        self.step.value = jnp.where(over, carry.step - whole, carry.step)
+        self.epoch.value = epoch + over.astype(epoch.dtype)
         self.c.value = carry.c
         self.bad_step.value = carry.bad_step
         self.bad_region.value = carry.bad_region
@@ -372,14 +393,16 @@ class NetworkModule(brainstate.nn.Dynamics):
     # ------------------------------------------------------------------ reading the state
     @property
     def t(self) -> float:
-        """The time of the current step (ms), ``step * dt`` (host value; not inside a trace)."""
+        """The time of the current step (ms), ``(epoch * steps_per_epoch + step) * dt`` (host value; not inside a
+        trace)."""
         self._check_initialised()
-        step = self.step.value
-        if isinstance(step, jax.core.Tracer):
+        step, epoch = self.step.value, self.epoch.value
+        if isinstance(step, jax.core.Tracer) or isinstance(epoch, jax.core.Tracer):
             raise SimulationError(
                 "net.t is a host value (a Python float) and cannot be read inside a brainstate for_loop or jit; "
-                "there use the traced time net.step.value * net.dt, or read net.t after the loop.")
-        return float(step) * self.dt
+                "there use the traced time net.step.value * net.dt (plus net.epoch.value * net.steps_per_epoch * "
+                "net.dt past net.steps_per_epoch steps), or read net.t after the loop.")
+        return float(int(epoch) * self.steps_per_epoch + int(step)) * self.dt
 
     def state(self, name: str):
         """The row of the node state ``name`` (e.g. ``"v"``), shape ``(n,)`` (``(members, n)`` after a ``vmap``

@@ -106,12 +106,17 @@ def initial_carry(x0, hist0, dyn, plan):
     return Carry(x0, hist0, step, c, mon, minus1, minus1, aux)
 
 
-def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan):
-    """Increments ``(NOISE_BLOCK, n_states, n)`` of the noise block holding ``carry.step`` (None without noise)."""
+def _noise_block(carry: Carry, dyn: Dynamic, plan: Plan, before: tuple | None = None):
+    """Increments ``(NOISE_BLOCK, n_states, n)`` of the noise block holding ``carry.step`` (None without noise).
+
+    ``before``: ``(steps, blocks)`` counted before ``carry.step``'s 0 (a
+    :class:`~brainnet_cb.simulation.brainstate_network.NetworkModule` past its
+    ``steps_per_epoch``); the block drawn is the absolute one. None: none.
+    """
     if not plan.noise_rows:
         return None
-    return block_increments(dyn.key, carry.step // NOISE_BLOCK, plan.noise_rows, dyn.sigma,
-                            carry.x.shape[0], dyn.dt)
+    block = carry.step // NOISE_BLOCK if before is None else carry.step // NOISE_BLOCK + before[1]
+    return block_increments(dyn.key, block, plan.noise_rows, dyn.sigma, carry.x.shape[0], dyn.dt)
 
 
 def _settled(dyn: Dynamic, plan: Plan, level: int) -> tuple:
@@ -133,13 +138,15 @@ def _settled(dyn: Dynamic, plan: Plan, level: int) -> tuple:
     return tuple(out)
 
 
-def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None, settled: tuple = ()) -> Carry:
+def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None, settled: tuple = (), before=None) -> Carry:
     """One integration step; ``dW`` the step's noise increment ``(n_states, n)`` or None.
 
     ``settled``: :func:`_settled` of the enclosing loop (those monitors only ``accumulate``).
+    ``before``: as for :func:`_noise_block`; stimuli and ``bad_step`` see the absolute step.
     """
     model = dyn.model
-    inputs = add_stimuli({plan.port: carry.c}, dyn.stimuli, carry.step, dyn.dt)
+    inputs = add_stimuli({plan.port: carry.c}, dyn.stimuli, carry.step if before is None else carry.step + before[0],
+                         dyn.dt)
 
     def f(y):
         return model.dfun(y, inputs)
@@ -163,7 +170,7 @@ def _one_step(carry: Carry, dyn: Dynamic, plan: Plan, dW=None, settled: tuple = 
     # One reduction per step: a sum of finite states is finite (short of overflow,
     # which is a divergence too); the region is looked up only when it happens.
     newly_bad = (carry.bad_step < 0) & ~jnp.isfinite(jnp.sum(x))
-    bad_step = jnp.where(newly_bad, step, carry.bad_step)
+    bad_step = jnp.where(newly_bad, step if before is None else step + before[0], carry.bad_step)
     bad_region = jax.lax.cond(
         newly_bad,
         lambda: jnp.argmin(jnp.all(jnp.isfinite(x), axis=0)).astype(jnp.int32),
@@ -182,14 +189,17 @@ def _emit(carry: Carry, dyn: Dynamic, indices, steps):
     return carry._replace(monitors=tuple(mon)), tuple(samples)
 
 
-def _step(state, dyn: Dynamic, plan: Plan, settled: tuple = ()):
-    """One step of ``state = (carry, noise block)``; draws the next block at a block boundary."""
+def _step(state, dyn: Dynamic, plan: Plan, settled: tuple = (), before=None):
+    """One step of ``state = (carry, noise block)``; draws the next block at a block boundary.
+
+    ``before``: as for :func:`_noise_block` (None in a run).
+    """
     carry, nz = state
     if nz is None:
-        return _one_step(carry, dyn, plan, settled=settled), None
+        return _one_step(carry, dyn, plan, settled=settled, before=before), None
     dW = jax.lax.dynamic_index_in_dim(nz, carry.step % NOISE_BLOCK, keepdims=False)
-    carry = _one_step(carry, dyn, plan, dW, settled)
-    nz = jax.lax.cond(carry.step % NOISE_BLOCK == 0, lambda: _noise_block(carry, dyn, plan), lambda: nz)
+    carry = _one_step(carry, dyn, plan, dW, settled, before)
+    nz = jax.lax.cond(carry.step % NOISE_BLOCK == 0, lambda: _noise_block(carry, dyn, plan, before), lambda: nz)
     return carry, nz
 
 
