@@ -120,10 +120,14 @@ class BoldScan:
             return f"scale * ({v} - rest) / |rest|, rest = running mean of {v} after {self.rest_after:g} ms"
         return {"initial": f"scale * ({v} - {v}(t=0))", "value": f"scale * ({v} - baseline)"}.get(mode, f"scale * {v}")
 
+    def _rest_substeps(self) -> int:
+        """The sub-steps that end within ``rest_after``: the resting level is the mean of the sub-steps after them."""
+        return int(math.floor(self.rest_after / self.dt_bold + 1e-9))
+
     def _relative_drive(self, xbar, st):
         """``z = scale (xbar - b) / |b|``, ``b`` the running mean of the sub-step means after ``rest_after``."""
         nsub = st["nsub"] + 1
-        on = nsub > int(math.floor(self.rest_after / self.dt_bold + 1e-9))  # this sub-step ends after rest_after
+        on = nsub > self._rest_substeps()  # this sub-step ends after rest_after
         bcount = st["bcount"] + on.astype(st["bcount"].dtype)
         # running mean updated in place (b += (x - b) / count): no large sum to round in float32,
         # and a constant source keeps b exactly equal to it; the count in the run's dtype is exact below

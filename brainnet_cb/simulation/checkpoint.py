@@ -65,6 +65,7 @@ from .._destinations import (
 from .._safe_read import DAMAGE_ERRORS, reading
 from .._version import __version__
 from ..errors import CheckpointError
+from ..monitors.bold_scan import BoldScan
 from ..noise import NOISE_BLOCK
 
 __all__ = ["Checkpointer", "ResumeState", "fingerprint", "load_checkpoint", "is_checkpoint", "resume_path",
@@ -222,6 +223,50 @@ def _short(text, width=160):
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+#: A float32 count stops at 2**24: ``2**24 + 1`` rounds back to it.
+_FLOAT32_COUNT_LIMIT = 2**24
+
+
+def _float_rest_counts(run, arrays) -> dict:
+    """``{k: (monitor, nsub position)}``: the carry leaves ``k`` that are a ``Bold(baseline="rest")`` count
+    (``bcount``, an int32) saved as a float of the run's dtype, as brainnet_cb 0.1.0 held it before the count
+    became an integer (2026-12-06).
+
+    Only this leaf: a checkpoint names its leaves by position alone, so a float leaf where this version holds
+    an integer is known to be the same counter only where the change that made it one is known; any other
+    float-for-integer leaf is another layout, refused.
+    """
+    paths = [tuple(p) for p, _ in jax.tree_util.tree_flatten_with_path(run.carry)[0]]
+    leaves = jax.tree_util.tree_leaves(run.carry)
+    where = {p: k for k, p in enumerate(paths)}
+    found = {}
+    for k, path in enumerate(paths):
+        if not (len(path) == 3 and getattr(path[0], "name", None) == "monitors"
+                and getattr(path[2], "key", None) == "bcount"):
+            continue
+        i = getattr(path[1], "idx", None)
+        monitor = run.monitors[i] if isinstance(i, int) and i < len(run.monitors) else None
+        if not (isinstance(monitor, BoldScan) and monitor.baseline_mode == "rest"):
+            continue
+        ref, arr = np.asarray(leaves[k]), arrays.get(f"carry_{k}")
+        mean = where.get((*path[:2], jax.tree_util.DictKey("bmean")))
+        nsub = where.get((*path[:2], jax.tree_util.DictKey("nsub")))
+        if (arr is not None and mean is not None and nsub is not None and ref.dtype == np.int32
+                and arr.shape == ref.shape and arr.dtype == np.asarray(leaves[mean]).dtype):
+            found[k] = (monitor, nsub)
+    return found
+
+
+def _as_count(arr, dtype):
+    """``arr`` (a float count) as ``dtype``, or None unless its values are finite non-negative integers that
+    ``dtype`` holds exactly."""
+    values = arr.astype(np.float64)
+    if not (np.all(np.isfinite(values)) and np.all(values >= 0) and np.all(values == np.floor(values))
+            and np.all(values <= np.iinfo(dtype).max)):
+        return None
+    return values.astype(dtype)
+
+
 class Checkpoint:
     """A checkpoint file read from disk (see :func:`load_checkpoint`)."""
 
@@ -250,7 +295,20 @@ class Checkpoint:
             the other way round).
         """
         now = fingerprint(run)
-        diff = _describe_mismatch(self.header["fingerprint"], now)
+        saved = self.header["fingerprint"]
+        # a Bold(baseline="rest") count saved as a float (brainnet_cb 0.1.0 before 2026-12-06): the initial state
+        # was hashed with that float; the checkpoint is that run's if the hash of the float layout matches
+        floats = _float_rest_counts(run, self.arrays)
+        if floats:
+            leaves = jax.tree_util.tree_leaves(run.carry)
+            old = [np.asarray(v).astype(self.arrays[f"carry_{k}"].dtype) if k in floats else v
+                   for k, v in enumerate(leaves)]
+            old_hash = _digest(old)
+            if saved.get("initial state", {}).get("hash") == old_hash:
+                now = dict(now, **{"initial state": dict(now["initial state"], hash=old_hash)})
+            else:
+                floats = {}
+        diff = _describe_mismatch(saved, now)
         if diff:
             raise CheckpointError(
                 f"the checkpoint {str(self.path)!r} was written by another run; these differ:\n"
@@ -286,6 +344,8 @@ class Checkpoint:
             name = f"carry_{k}"
             arr = self.arrays.get(name) if k < n_saved else None
             ref = np.asarray(ref)
+            if k in floats and n_saved == len(leaves) and (count := _as_count(arr, ref.dtype)) is not None:
+                arr = count  # the float count of an earlier layout, exact as an integer
             if arr is None or arr.shape != ref.shape or arr.dtype != ref.dtype or n_saved != len(leaves):
                 written = self.header.get("software", {}).get("brainnet_cb")
                 version = ("" if written in (None, __version__) else
@@ -300,6 +360,7 @@ class Checkpoint:
                 )
             restored.append(jnp.asarray(arr))
         carry = jax.tree_util.tree_unflatten(treedef, restored)
+        self._warn_stopped_counts(floats, restored)
         samples = None
         if not self.streamed:
             missing = [f"samples_{k}" for k in range(len(run.monitors)) if f"samples_{k}" not in self.arrays]
@@ -311,6 +372,26 @@ class Checkpoint:
             samples = tuple(self.arrays[f"samples_{k}"] for k in range(len(run.monitors)))
         schedule = tuple(tuple(int(v) for v in p) for p in self.header["schedule"])
         return ResumeState(carry, self.piece, schedule, samples, self.header.get("sink_state"))
+
+    def _warn_stopped_counts(self, floats, restored) -> None:
+        """Warn where a float32 count of an earlier layout had stopped at 2**24 sub-steps (``floats``: see
+        :func:`_float_rest_counts`): the resting level it holds is a moving average of about the last 2**24
+        sub-steps, not their mean. Its ``nsub``, an integer, says how many sub-steps ran."""
+        for k, (monitor, nsub) in floats.items():
+            if self.arrays[f"carry_{k}"].dtype != np.float32:
+                continue
+            past = np.asarray(restored[nsub]).astype(np.int64) - monitor._rest_substeps() - _FLOAT32_COUNT_LIMIT
+            if np.any(past > 0):
+                warnings.warn(
+                    f"the checkpoint {str(self.path)!r} was written by a brainnet_cb whose Bold(baseline='rest') "
+                    "counted the sub-steps of its resting level in float32, a count that stops at 2**24: it stayed "
+                    f"at 2**24 for the last {int(np.max(past))} sub-steps before the checkpoint, so the resting level "
+                    "it holds is a moving average of about the last 2**24 sub-steps, not their mean. The run "
+                    "resumes and counts on from 2**24; for a resting level that is the mean of every sub-step, run "
+                    "again from the start.",
+                    RuntimeWarning,
+                    stacklevel=caller_stacklevel(),
+                )
 
 
 def _software() -> dict:

@@ -1,0 +1,167 @@
+"""A checkpoint whose Bold(baseline="rest") count is a float resumes exactly.
+
+brainnet_cb 0.1.0 held that count (``bcount``, the number of sub-steps in the running resting level) in the run's
+dtype until 2026-12-06, when it became an int32 (a float32 count stops at 2**24). A checkpoint it wrote holds the
+count as a float, and its fingerprint hashed the initial state with that float. ``_old_layout`` makes the current
+code write such a checkpoint: its ``init`` gives the float count of 0.1.0, and the update adds to the count in the
+count's own dtype, as 0.1.0 did (a checkpoint written this way is byte for byte the one 0.1.0 writes, arrays and
+header, float32 with x64 on and off and float64). A float count that is no count, and any other leaf saved as a
+float where this version holds an integer, is still another layout.
+"""
+
+import contextlib
+import re
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import brainnet_cb as bn
+from brainnet_cb.monitors.bold_scan import BoldScan
+from brainnet_cb.simulation.checkpoint import load_checkpoint
+from brainnet_cb.simulation.engine import initial_carry
+
+N = 4
+RNG = np.random.default_rng(3)
+W = RNG.random((N, N))
+np.fill_diagonal(W, 0.0)
+CONN = bn.Connectome(W, RNG.uniform(4, 40, (N, N)))
+MODEL = bn.CoombesByrne(eta=-4.6)
+REST = 20  # sub-steps within rest_after (100 ms at dt_bold = 5 ms)
+
+
+def _spec(dtype):
+    return dict(duration=1500.0, dt=0.2, coupling=bn.Linear(G=0.4), speed=3.0, noise=bn.Additive(v=0.05), key=5,
+                dtype=dtype, monitors=[bn.Bold(tr=300.0, rest_after=100.0)])
+
+
+def _kw(dtype):
+    return dict(_spec(dtype), chunk_steps=1777)  # chunks of a TR (1500 steps): 3 of them hold 180 sub-steps
+
+
+def _run(dtype):
+    """The prepared run (its initial carry)."""
+    return bn.Simulation(MODEL, CONN, **_spec(dtype)).prepare()
+
+
+@contextlib.contextmanager
+def _old_layout(monkeypatch):
+    """BoldScan as brainnet_cb 0.1.0 had it before 2026-12-06: the count in the run's dtype (the compiled initial
+    carry, traced with this version's init, is traced again, and again after)."""
+    init = BoldScan.init
+
+    def float_count(self, obs, model):
+        state = init(self, obs, model)
+        return dict(state, bcount=jnp.zeros((), state["bmean"].dtype)) if "bcount" in state else state
+
+    monkeypatch.setattr(BoldScan, "init", float_count)
+    initial_carry.clear_cache()
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(BoldScan, "init", init)
+        initial_carry.clear_cache()
+
+
+def _positions(dtype):
+    """The carry positions of the Bold monitor's ``bcount`` and ``nsub``."""
+    carry = _run(dtype).carry
+    paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(carry)[0]]
+    return paths.index(".monitors[0]['bcount']"), paths.index(".monitors[0]['nsub']")
+
+
+def _checkpoint(path, dtype, monkeypatch, stop_after_chunk, old=True):
+    with stop_after_chunk(3), _old_layout(monkeypatch) if old else contextlib.nullcontext():
+        bn.simulate(MODEL, CONN, checkpoint=path, **_kw(dtype))
+
+
+def _rewrite(path, **leaves):
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(leaves)
+    np.savez(path, **arrays)
+
+
+def _layout_error(path, k, saved):
+    return re.escape(f"the checkpoint '{path}' holds a run state of another layout (state {k}: saved ((), "
+                     f"'{saved}'), expected ((), 'int32')); it cannot resume this run.") + "$"
+
+
+def _resumes_bit_for_bit(tmp_path, monkeypatch, stop_after_chunk, dtype):
+    whole = bn.simulate(MODEL, CONN, **_kw(dtype))
+    path = tmp_path / "old.ckpt.npz"
+    _checkpoint(path, dtype, monkeypatch, stop_after_chunk)
+    k, _ = _positions(dtype)
+    with np.load(path) as z:
+        assert z[f"carry_{k}"].dtype == np.dtype(dtype) and float(z[f"carry_{k}"]) == 160.0  # 180 sub-steps, 20 in rest_after
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # an exact count: no warning
+        resumed = bn.simulate(MODEL, CONN, resume_from=path, **_kw(dtype))
+    assert whole.bold.dtype == dtype and np.ptp(whole.bold.values) > 0
+    assert resumed.bold.values.tobytes() == whole.bold.values.tobytes()
+
+
+@pytest.mark.float32
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_a_float32_count_resumes_bit_for_bit(tmp_path, monkeypatch, stop_after_chunk):
+    """float32 as a user who never enables float64 runs it (jax_enable_x64 off)."""
+    _resumes_bit_for_bit(tmp_path, monkeypatch, stop_after_chunk, "float32")
+
+
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_a_float64_count_resumes_bit_for_bit(tmp_path, monkeypatch, stop_after_chunk):
+    _resumes_bit_for_bit(tmp_path, monkeypatch, stop_after_chunk, "float64")
+
+
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_a_float_count_that_is_no_count_is_another_layout(tmp_path, monkeypatch, stop_after_chunk):
+    path, copy = tmp_path / "old.ckpt.npz", tmp_path / "copy.npz"
+    _checkpoint(path, "float64", monkeypatch, stop_after_chunk)
+    k, _ = _positions("float64")
+    run = _run("float64")
+    assert int(load_checkpoint(path).restore(run, streamed=False).carry.monitors[0]["bcount"]) == 160
+    for value in [160.5, -1.0, np.nan, np.inf, 2.0**31]:
+        copy.write_bytes(path.read_bytes())
+        _rewrite(copy, **{f"carry_{k}": np.asarray(value)})
+        with pytest.raises(bn.CheckpointError, match=_layout_error(copy, k, "float64")):
+            bn.simulate(MODEL, CONN, resume_from=copy, **_kw("float64"))
+
+
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_another_float_for_an_integer_is_another_layout(tmp_path, monkeypatch, stop_after_chunk):
+    """Another counter saved as a float (nsub), or a float count in a checkpoint of this version's layout (its
+    fingerprint hashed an int32 count): no version wrote them."""
+    k, j = _positions("float64")
+    old, new = tmp_path / "old.ckpt.npz", tmp_path / "new.ckpt.npz"
+    _checkpoint(old, "float64", monkeypatch, stop_after_chunk)
+    _rewrite(old, **{f"carry_{j}": np.asarray(180.0)})  # its value, as a float
+    _checkpoint(new, "float64", monkeypatch, stop_after_chunk, old=False)
+    _rewrite(new, **{f"carry_{k}": np.asarray(160.0)})
+    for path, leaf in [(old, j), (new, k)]:
+        with pytest.raises(bn.CheckpointError, match=_layout_error(path, leaf, "float64")):
+            bn.simulate(MODEL, CONN, resume_from=path, **_kw("float64"))
+
+
+@pytest.mark.float32
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_a_float32_count_stopped_at_2_to_the_24_resumes_with_a_warning(tmp_path, monkeypatch, stop_after_chunk):
+    """The count is what the run held; past 2**24 sub-steps after rest_after (nsub says how many) its resting
+    level was a moving average, which the warning says."""
+    path = tmp_path / "old.ckpt.npz"
+    _checkpoint(path, "float32", monkeypatch, stop_after_chunk)
+    k, j = _positions("float32")
+    run = _run("float32")
+    for past in [0, 1000]:
+        _rewrite(path, **{f"carry_{k}": np.float32(2**24), f"carry_{j}": np.int32(REST + 2**24 + past)})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            state = load_checkpoint(path).restore(run, streamed=False).carry.monitors[0]
+        assert state["bcount"].dtype == jnp.int32 and int(state["bcount"]) == 2**24
+        assert [str(w.message) for w in caught if w.category is RuntimeWarning] == ([] if not past else [
+            f"the checkpoint '{path}' was written by a brainnet_cb whose Bold(baseline='rest') counted the sub-steps "
+            "of its resting level in float32, a count that stops at 2**24: it stayed at 2**24 for the last 1000 "
+            "sub-steps before the checkpoint, so the resting level it holds is a moving average of about the last "
+            "2**24 sub-steps, not their mean. The run resumes and counts on from 2**24; for a resting level that is "
+            "the mean of every sub-step, run again from the start."])
