@@ -317,18 +317,23 @@ class SweepCheckpoint:
         # file, another sweep's replaced, or a resumed one of format 1, rewritten once as records)
         self._length = self.saved["length"] if self.resuming and self.saved["format"] == SWEEP_FORMAT else None
 
-    def restore(self, fp, batch_size, given):
+    def restore(self, fp, batch_size, given, float_count=None):
         """Check the resumed checkpoint against this sweep; ``(B, {batch: results})``.
 
         ``batch_size``: the sweep's ``B``; ``given``: whether the caller forced it (a saved ``B`` that
         differs is then refused; otherwise the saved one is kept, so the batches are the same).
+        ``float_count``: the ``"initial state"`` hash a sweep of the same results had while ``Bold(baseline=
+        "rest")`` counted in floats (:func:`~brainnet_cb.simulation.checkpoint.float_count_results_hash`), or None.
         """
         self._fingerprint = fp
         if self.saved is None:
             self._batch_size = batch_size
             return batch_size, {}
         header, path = self.saved["header"], self.saved["path"]
-        diff = [line.replace("; this run ", "; this sweep ") for line in _describe_mismatch(header["fingerprint"], fp)]
+        saved = header["fingerprint"]
+        if float_count is not None and saved.get("initial state", {}).get("hash") == float_count:
+            fp = dict(fp, **{"initial state": dict(fp["initial state"], hash=float_count)})  # the same batches
+        diff = [line.replace("; this run ", "; this sweep ") for line in _describe_mismatch(saved, fp)]
         saved_b = int(header["batch_size"])
         if given and saved_b != batch_size:
             diff.append(f"  batch size: checkpoint {saved_b}; this sweep {batch_size}")

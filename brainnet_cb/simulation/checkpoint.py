@@ -227,10 +227,10 @@ def _short(text, width=160):
 _FLOAT32_COUNT_LIMIT = 2**24
 
 
-def _float_rest_counts(run, arrays) -> dict:
-    """``{k: (monitor, nsub position)}``: the carry leaves ``k`` that are a ``Bold(baseline="rest")`` count
-    (``bcount``, an int32) saved as a float of the run's dtype, as brainnet_cb 0.1.0 held it before the count
-    became an integer (2026-12-06).
+def _rest_counts(run) -> dict:
+    """``{k: (monitor, dtype, nsub)}``: the carry leaves ``k`` that are a ``Bold(baseline="rest")`` count
+    (``bcount``, an int32), the dtype brainnet_cb 0.1.0 held it in before it became an integer (2026-12-06: its
+    running mean's, the run's dtype), and the position of the monitor's ``nsub`` (its sub-steps, an int32).
 
     Only this leaf: a checkpoint names its leaves by position alone, so a float leaf where this version holds
     an integer is known to be the same counter only where the change that made it one is known; any other
@@ -246,15 +246,33 @@ def _float_rest_counts(run, arrays) -> dict:
             continue
         i = getattr(path[1], "idx", None)
         monitor = run.monitors[i] if isinstance(i, int) and i < len(run.monitors) else None
-        if not (isinstance(monitor, BoldScan) and monitor.baseline_mode == "rest"):
-            continue
-        ref, arr = np.asarray(leaves[k]), arrays.get(f"carry_{k}")
         mean = where.get((*path[:2], jax.tree_util.DictKey("bmean")))
         nsub = where.get((*path[:2], jax.tree_util.DictKey("nsub")))
-        if (arr is not None and mean is not None and nsub is not None and ref.dtype == np.int32
-                and arr.shape == ref.shape and arr.dtype == np.asarray(leaves[mean]).dtype):
-            found[k] = (monitor, nsub)
+        if (isinstance(monitor, BoldScan) and monitor.baseline_mode == "rest" and mean is not None
+                and nsub is not None and np.asarray(leaves[k]).dtype == np.int32):
+            found[k] = (monitor, np.asarray(leaves[mean]).dtype, nsub)
     return found
+
+
+def float_count_hash(run, counts=None) -> str | None:
+    """The ``"initial state"`` hash of ``run``'s :func:`fingerprint` as brainnet_cb wrote it while its
+    ``Bold(baseline="rest")`` counts were floats of the run's dtype (before 2026-12-06); None if it has none.
+    ``counts``: :func:`_rest_counts` of ``run``."""
+    counts = _rest_counts(run) if counts is None else counts
+    if not counts:
+        return None
+    leaves = jax.tree_util.tree_leaves(run.carry)
+    return _digest([np.asarray(v).astype(counts[k][1]) if k in counts else v for k, v in enumerate(leaves)])
+
+
+def float_count_results_hash(run) -> str | None:
+    """:func:`float_count_hash` where a float count gave this version's results (a sweep's finished batches): not
+    where a float32 count would have stopped at 2**24 within the run (then None)."""
+    counts = _rest_counts(run)
+    for monitor, dtype, _ in counts.values():
+        if dtype == np.float32 and run.n_steps // monitor.substeps - monitor._rest_substeps() > _FLOAT32_COUNT_LIMIT:
+            return None
+    return float_count_hash(run, counts)
 
 
 def _as_count(arr, dtype):
@@ -298,16 +316,15 @@ class Checkpoint:
         saved = self.header["fingerprint"]
         # a Bold(baseline="rest") count saved as a float (brainnet_cb 0.1.0 before 2026-12-06): the initial state
         # was hashed with that float; the checkpoint is that run's if the hash of the float layout matches
-        floats = _float_rest_counts(run, self.arrays)
-        if floats:
-            leaves = jax.tree_util.tree_leaves(run.carry)
-            old = [np.asarray(v).astype(self.arrays[f"carry_{k}"].dtype) if k in floats else v
-                   for k, v in enumerate(leaves)]
-            old_hash = _digest(old)
-            if saved.get("initial state", {}).get("hash") == old_hash:
-                now = dict(now, **{"initial state": dict(now["initial state"], hash=old_hash)})
-            else:
-                floats = {}
+        leaves = jax.tree_util.tree_leaves(run.carry)
+        counts = _rest_counts(run)
+        floats = {k: (monitor, nsub) for k, (monitor, dtype, nsub) in counts.items()
+                  if (arr := self.arrays.get(f"carry_{k}")) is not None and arr.dtype == dtype
+                  and arr.shape == np.shape(leaves[k])}
+        if floats and saved.get("initial state", {}).get("hash") == (old := float_count_hash(run, counts)):
+            now = dict(now, **{"initial state": dict(now["initial state"], hash=old)})
+        else:
+            floats = {}
         diff = _describe_mismatch(saved, now)
         if diff:
             raise CheckpointError(

@@ -17,10 +17,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import xarray as xr
 
 import brainnet_cb as bn
 from brainnet_cb.monitors.bold_scan import BoldScan
-from brainnet_cb.simulation.checkpoint import load_checkpoint
+from brainnet_cb.simulation.checkpoint import fingerprint, float_count_hash, float_count_results_hash, load_checkpoint
 from brainnet_cb.simulation.engine import initial_carry
 
 N = 4
@@ -165,3 +166,55 @@ def test_a_float32_count_stopped_at_2_to_the_24_resumes_with_a_warning(tmp_path,
             "sub-steps before the checkpoint, so the resting level it holds is a moving average of about the last "
             "2**24 sub-steps, not their mean. The run resumes and counts on from 2**24; for a resting level that is "
             "the mean of every sub-step, run again from the start."])
+
+
+TRI = bn.Connectome([[0, 1, 0.5], [1, 0, 1], [0.5, 1, 0]], np.full((3, 3), 20.0), name="tri")
+
+
+class _Probe:
+    """A summary that counts the runs it sees and stops the sweep after ``limit`` of them."""
+
+    def __init__(self, limit=None):
+        self.calls, self.limit = 0, limit
+
+    def __call__(self, member):
+        self.calls += 1
+        if self.limit is not None and self.calls > self.limit:
+            raise KeyboardInterrupt("time limit")
+        return float(member.bold.values.mean())
+
+
+def _sweep(probe, **kw):
+    return bn.sweep(MODEL, TRI, {"G": [0.2, 0.9, 1.5], "noise_v": [0.05, 0.1]}, summaries={"probe": probe},
+                    keep=("fc",), duration=1500.0, dt=0.2, monitors=[bn.Bold(tr=300.0, rest_after=100.0)],
+                    signal="bold", band=None, discard=0.0, batch_size=2, progress=False, **kw)
+
+
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_a_sweep_checkpointed_with_a_float_count_resumes_bit_for_bit(tmp_path, monkeypatch):
+    """Its finished batches are this version's results (the count never passed 2**24): they are kept."""
+    whole = _sweep(_Probe())
+    path = tmp_path / "grid.npz"
+    with _old_layout(monkeypatch), pytest.raises(KeyboardInterrupt):
+        _sweep(_Probe(limit=4), checkpoint=path)  # 2 of the 3 batches of 2 runs
+    probe = _Probe()
+    resumed = _sweep(probe, resume_from=path)
+    assert probe.calls == 2  # the third batch alone ran
+    whole.attrs.pop("wall_s")
+    resumed.attrs.pop("wall_s")
+    assert np.ptp(whole.fc.values) > 0
+    xr.testing.assert_identical(resumed, whole)
+
+
+@pytest.mark.float32
+def test_a_sweep_whose_float32_count_would_stop_at_2_to_the_24_keeps_its_refusal():
+    """Past 2**24 counted sub-steps a float count gave other numbers than this version: a sweep checkpointed then
+    holds batches an uninterrupted sweep does not give, and is refused as another sweep (prepared runs only)."""
+    hashes = []
+    for steps in [2**24 + 100, 2**24 + 101]:  # a sub-step per step, 100 of them within rest_after
+        run = bn.Simulation(MODEL, TRI, duration=steps * 0.1, dt=0.1, dtype="float32",
+                            monitors=[bn.Bold(tr=1000.0, dt_bold=0.1, rest_after=10.0)]).prepare()
+        assert run.n_steps == steps and run.monitors[0]._rest_substeps() == 100
+        hashes.append(float_count_results_hash(run))
+    assert hashes[0] == float_count_hash(run) != fingerprint(run)["initial state"]["hash"]
+    assert hashes[1] is None
