@@ -550,7 +550,9 @@ def drop_moved_aside(old, path, *, name=None, category=UserWarning) -> None:
     Where the system refuses (Windows: a program holds a file in it open) the writer does not fail, as the new
     output is in place, but warns (``category``), naming what is left: the rename refused, ``old`` is kept whole
     (the previous output, which the next writer names); the deletion refused, what is left of it is no output any
-    more, and the next writer that takes the lock of ``path`` deletes it.
+    more, and the next writer that takes the lock of ``path`` deletes it. Without ``fcntl`` (Windows) there is no
+    lock, so no writer deletes it (:func:`stale_temporaries` are deleted only under the lock): the warning says to
+    delete it.
     """
     from ._checks import caller_stacklevel  # noqa: PLC0415
 
@@ -571,8 +573,11 @@ def drop_moved_aside(old, path, *, name=None, category=UserWarning) -> None:
     except OSError as exc:
         shutil.rmtree(doomed, ignore_errors=True)  # all that can go
         if doomed.exists():
+            later = (f"the next write to {label(path, name)} deletes it, or delete it yourself" if fcntl is not None
+                     else "delete it yourself once the program closes it (on this system no lock tells a later write "
+                     "that its writer is gone, so none deletes it)")
             warnings.warn(
                 f"{label(path, name)} holds the new output, but what is left of the one it replaced, "
                 f"{str(doomed)!r}, could not be deleted: the system refused ({exc.strerror or exc}); on Windows a "
-                "file that a program holds open cannot be deleted. It is no output any more: the next write to "
-                f"{label(path, name)} deletes it, or delete it yourself.", category, stacklevel=caller_stacklevel())
+                f"file that a program holds open cannot be deleted. It is no output any more: {later}.", category,
+                stacklevel=caller_stacklevel())

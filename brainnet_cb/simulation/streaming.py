@@ -49,7 +49,8 @@ its outputs in memory. The store is valid after every chunk:
   warns (:class:`LeftoverStoreWarning`) naming what is left: the store kept
   whole as ``.<name>.<id>.old`` where it could not even be moved, else what is
   left of it as ``.<name>.<id>.tmp``, no result any more, which the next run
-  writing to that path deletes.
+  writing to that path deletes (Windows has no locks, so there no run does:
+  the warning says to delete it).
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an

@@ -126,6 +126,35 @@ def test_a_replaced_store_the_system_refuses_to_delete_is_named_and_the_next_run
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.zarr"]
 
 
+def test_without_locks_what_is_left_of_a_replaced_store_is_for_the_user_to_delete(tmp_path, monkeypatch):
+    """Windows (no fcntl): no lock tells a writer that the one who left a .tmp is gone, so no write deletes it
+    (docs/install.md). The warning said the next write would, and the next write left it."""
+    from brainnet_cb import _destinations
+
+    path = tmp_path / "run.zarr"
+    _previous_store_with_a_held_file(path)
+    monkeypatch.setattr(_destinations, "fcntl", None)
+    unlink = os.unlink
+
+    def held_open(target, *args, **kwargs):
+        if os.path.basename(os.fsdecode(target)) == "held.bin":
+            raise PermissionError(errno.EACCES, "Access is denied", os.fsdecode(target))
+        return unlink(target, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "unlink", held_open)
+        with pytest.warns(LeftoverStoreWarning) as record:
+            bn.simulate(bn.CoombesByrne(eta=-4.0), CONN, out=path, overwrite=True, **KW)
+    [left] = [p for p in tmp_path.iterdir() if p.name != "run.zarr"]
+    assert [str(w.message) for w in record] == [
+        f"out={str(path)!r} holds the new output, but what is left of the one it replaced, {str(left)!r}, could not "
+        f"be deleted: the system refused (Access is denied); on Windows a file that a program holds open cannot be "
+        f"deleted. It is no output any more: delete it yourself once the program closes it (on this system no lock "
+        f"tells a later write that its writer is gone, so none deletes it)."]
+    bn.simulate(bn.CoombesByrne(), CONN, out=path, overwrite=True, **KW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run.zarr", left.name])  # still there
+
+
 def test_a_replaced_store_the_system_refuses_to_move_for_deletion_is_kept_whole_and_named(tmp_path, monkeypatch):
     path = tmp_path / "run.zarr"
     previous = _previous_store_with_a_held_file(path)
