@@ -54,7 +54,7 @@ from ..precision import enable_float64
 from ..simulation import capacity
 from ..simulation.batch import simulate_batch
 from ..simulation.capacity import XLA_WORKING_BYTES, _size, output_bytes
-from ..simulation.checkpoint import float_count_results_hash
+from ..simulation.checkpoint import float_count_hash, float_count_results_hash
 from ..simulation.parameters import GRID, ParameterBook
 from ..simulation.run import CHUNK_OUTPUT_BYTES
 from ..simulation.spec import Simulation, check_flag, simulation
@@ -622,8 +622,9 @@ def sweep(model, connectome=None, grid=None, *, empirical_fc=None, empirical_fcd
     if checkpoint is not None or resume_from is not None:
         saver = SweepCheckpoint(checkpoint, resume_from, overwrite)  # holds the lock of a checkpoint it resumes
         with saver.closed_on_error():
+            exact = float_count_results_hash(run)  # None also where a float32 count would have stopped at 2**24
             B, restored = saver.restore(sweep_fingerprint(run, values, settings, emp_fcd), B, batch_size is not None,
-                                        float_count_results_hash(run))
+                                        exact, float_count_hash(run) if exact is None else None)
     fields = dict(spec.as_kwargs(), dtype=dtype_name)  # rebuilt (validated) where the batch runs
 
     def batches(B):

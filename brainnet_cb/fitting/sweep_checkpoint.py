@@ -317,13 +317,16 @@ class SweepCheckpoint:
         # file, another sweep's replaced, or a resumed one of format 1, rewritten once as records)
         self._length = self.saved["length"] if self.resuming and self.saved["format"] == SWEEP_FORMAT else None
 
-    def restore(self, fp, batch_size, given, float_count=None):
+    def restore(self, fp, batch_size, given, float_count=None, stopped_count=None):
         """Check the resumed checkpoint against this sweep; ``(B, {batch: results})``.
 
         ``batch_size``: the sweep's ``B``; ``given``: whether the caller forced it (a saved ``B`` that
         differs is then refused; otherwise the saved one is kept, so the batches are the same).
         ``float_count``: the ``"initial state"`` hash a sweep of the same results had while ``Bold(baseline=
         "rest")`` counted in floats (:func:`~brainnet_cb.simulation.checkpoint.float_count_results_hash`), or None.
+        ``stopped_count``: that hash where a float32 count would have stopped at 2**24 sub-steps within a run of
+        the sweep (:func:`~brainnet_cb.simulation.checkpoint.float_count_hash`; then ``float_count`` is None): a
+        checkpoint of it holds batches this version does not give, refused as such.
         """
         self._fingerprint = fp
         if self.saved is None:
@@ -331,12 +334,22 @@ class SweepCheckpoint:
             return batch_size, {}
         header, path = self.saved["header"], self.saved["path"]
         saved = header["fingerprint"]
-        if float_count is not None and saved.get("initial state", {}).get("hash") == float_count:
-            fp = dict(fp, **{"initial state": dict(fp["initial state"], hash=float_count)})  # the same batches
+        old = saved.get("initial state", {}).get("hash")
+        stopped = stopped_count is not None and old == stopped_count
+        if (float_count is not None and old == float_count) or stopped:
+            fp = dict(fp, **{"initial state": dict(fp["initial state"], hash=old)})  # the same runs
         diff = [line.replace("; this run ", "; this sweep ") for line in _describe_mismatch(saved, fp)]
         saved_b = int(header["batch_size"])
         if given and saved_b != batch_size:
             diff.append(f"  batch size: checkpoint {saved_b}; this sweep {batch_size}")
+        if stopped and not diff:
+            raise CheckpointError(
+                f"the checkpoint {str(path)!r} was written by an earlier brainnet_cb, whose Bold(baseline='rest') "
+                "counted the sub-steps of its resting level in float32, a count that stops at 2**24: the runs of "
+                "this sweep count past 2**24 sub-steps, so its finished batches hold numbers this version does not "
+                "give, and they cannot be continued bit for bit. Run the sweep again from the start: without "
+                "resume_from, with overwrite=True to replace this checkpoint or with another checkpoint path."
+            )
         if diff:
             raise CheckpointError(
                 f"the checkpoint {str(path)!r} was written by another sweep; these differ:\n" + "\n".join(diff)

@@ -218,3 +218,46 @@ def test_a_sweep_whose_float32_count_would_stop_at_2_to_the_24_keeps_its_refusal
         hashes.append(float_count_results_hash(run))
     assert hashes[0] == float_count_hash(run) != fingerprint(run)["initial state"]["hash"]
     assert hashes[1] is None
+
+
+def _stopped_refusal(path):
+    return (f"the checkpoint '{path}' was written by an earlier brainnet_cb, whose Bold(baseline='rest') counted the "
+            "sub-steps of its resting level in float32, a count that stops at 2**24: the runs of this sweep count "
+            "past 2**24 sub-steps, so its finished batches hold numbers this version does not give, and they cannot "
+            "be continued bit for bit. Run the sweep again from the start: without resume_from, with overwrite=True "
+            "to replace this checkpoint or with another checkpoint path.")
+
+
+@pytest.mark.float32
+@pytest.mark.filterwarnings("ignore::brainnet_cb.ShortTRWarning")
+def test_a_float32_sweep_past_the_count_limit_is_refused_saying_why(tmp_path, monkeypatch):
+    """A real float32 sweep checkpoint of the float-count layout, its runs counting 280 sub-steps after rest_after
+    (300 of 5 ms, 20 within 100 ms); the limit lowered from 2**24 to 279 makes them count past it (the test above
+    checks the real limit): the refusal says why and what to do, in the command line's words too. A checkpoint
+    that also differs otherwise names what differs, as that of any other sweep."""
+    from brainnet_cb.cli.sweep_fit import checkpoint_options
+    from brainnet_cb.simulation import checkpoint
+
+    path = tmp_path / "grid.npz"
+    with _old_layout(monkeypatch), pytest.raises(KeyboardInterrupt):
+        _sweep(_Probe(limit=4), checkpoint=path)
+    monkeypatch.setattr(checkpoint, "_FLOAT32_COUNT_LIMIT", 279)
+    probe = _Probe()
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(_stopped_refusal(path)) + "$"):
+        _sweep(probe, resume_from=path)
+    cli = (f"the checkpoint '{path}' was written by an earlier brainnet_cb, whose Bold(baseline='rest') counted the "
+           "sub-steps of its resting level in float32, a count that stops at 2**24: the runs of this sweep count past "
+           "2**24 sub-steps, so its finished batches hold numbers this version does not give, and they cannot be "
+           "continued bit for bit. Run the sweep again from the start: without --resume, with --overwrite to replace "
+           "this checkpoint or with another checkpoint path.")
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(cli) + "$"), checkpoint_options():
+        _sweep(probe, resume_from=path)
+    with pytest.raises(bn.CheckpointError, match="^" + re.escape(
+            f"the checkpoint '{path}' was written by another sweep; these differ:\n"
+            "  batch size: checkpoint 2; this sweep 3\n")):
+        bn.sweep(MODEL, TRI, {"G": [0.2, 0.9, 1.5], "noise_v": [0.05, 0.1]}, summaries={"probe": probe},
+                 keep=("fc",), duration=1500.0, dt=0.2, monitors=[bn.Bold(tr=300.0, rest_after=100.0)],
+                 signal="bold", band=None, discard=0.0, batch_size=3, progress=False, resume_from=path)
+    assert probe.calls == 0
+    monkeypatch.setattr(checkpoint, "_FLOAT32_COUNT_LIMIT", 280)  # at the limit: the count was exact, it resumes
+    assert _sweep(probe, resume_from=path).probe.shape == (3, 2) and probe.calls == 2
