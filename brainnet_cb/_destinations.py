@@ -275,7 +275,7 @@ class WriteLock:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, str(os.getpid()).encode(), 0)
                 self._fd = fd
-                _remove_stale_temporaries(self.path)
+                _remove_stale_temporaries(self.path, self.name)
                 return self
             os.close(fd)
         raise self.error(_locked_message(self.path, self.name, "unknown", self.overwrite_hint))  # pragma: no cover
@@ -334,14 +334,39 @@ def stale_temporaries(path) -> list:
     return sorted(p for p in entries if name.fullmatch(p.name) and not p.is_symlink())
 
 
-def _remove_stale_temporaries(path) -> None:
-    """Delete what :func:`stale_temporaries` finds (call it holding the lock of ``path``)."""
+def _remove_stale_temporaries(path, name=None) -> None:
+    """Delete what :func:`stale_temporaries` finds (call it holding the lock of ``path``, named ``name`` as in
+    :func:`label`).
+
+    Where the system refuses (a read-only folder in it), the writer goes on, as what is left is no output, but
+    warns, naming it: a folder (a store) in a :class:`~brainnet_cb.simulation.streaming.LeftoverStoreWarning`, a
+    file in a ``UserWarning``. Each writer of ``path`` tries again.
+    """
+    from ._checks import caller_stacklevel  # noqa: PLC0415
+
     for p in stale_temporaries(path):
-        with contextlib.suppress(OSError):
-            if p.is_dir():
+        folder = p.is_dir()
+        try:
+            if folder:
                 shutil.rmtree(p)
             else:
                 os.unlink(p)
+        except OSError as exc:
+            if folder:
+                shutil.rmtree(p, ignore_errors=True)  # all that can go
+            if not p.exists():
+                continue
+            if folder:
+                from .simulation.streaming import LeftoverStoreWarning as category  # noqa: PLC0415
+                what = "what is left of a replaced store, or one that a killed run did not finish"
+            else:
+                category, what = UserWarning, "a file that a killed writer did not finish"
+            fix = (f"delete it yourself, once made writable where it is read-only (chmod -R u+w {str(p)!r})"
+                   if exc.errno in (errno.EACCES, errno.EPERM) else "delete it yourself")
+            warnings.warn(
+                f"what an earlier write to {label(path, name)} left beside it, {str(p)!r}, could not be deleted: the "
+                f"system refused ({exc.strerror or exc}). It is no output ({what}): {fix}; until then each write to "
+                f"{label(path, name)} tries again.", category, stacklevel=caller_stacklevel())
 
 
 #: Below this many free bytes in the output's file system, a failed write is put down to a full disk.

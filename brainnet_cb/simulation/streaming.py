@@ -50,7 +50,9 @@ its outputs in memory. The store is valid after every chunk:
   whole as ``.<name>.<id>.old`` where it could not even be moved, else what is
   left of it as ``.<name>.<id>.tmp``, no result any more, which the next run
   writing to that path deletes (Windows has no locks, so there no run does:
-  the warning says to delete it).
+  the warning says to delete it). Where the system refuses that run too (a
+  read-only folder in it), it goes on and warns, naming it, and each later
+  run tries again.
 
 The store uses the Zarr v2 format (consolidated metadata is part of that
 specification), readable by zarr-python 2 and 3 and by xarray. Zarr is an
