@@ -284,8 +284,8 @@ def patch_cond_argmin():
 
     orig = _engine._one_step
 
-    def _one_step(carry, dyn, plan, dW=None, settled=()):  # the engine's signature
-        new = orig(carry, dyn, plan, dW, settled)
+    def _one_step(carry, dyn, plan, dW=None, settled=(), before=None):  # the engine's signature
+        new = orig(carry, dyn, plan, dW, settled, before)
         newly_bad = (carry.bad_step < 0) & (new.bad_step >= 0)
         bad_region = jax.lax.cond(
             newly_bad,
@@ -310,8 +310,8 @@ def patch_sum_check():
 
     orig = _engine._one_step
 
-    def _one_step(carry, dyn, plan, dW=None, settled=()):  # the engine's signature
-        new = orig(carry, dyn, plan, dW, settled)  # its own bookkeeping is dropped as dead code
+    def _one_step(carry, dyn, plan, dW=None, settled=(), before=None):  # the engine's signature
+        new = orig(carry, dyn, plan, dW, settled, before)  # its own bookkeeping is dropped as dead code
         newly_bad = (carry.bad_step < 0) & ~jnp.isfinite(jnp.sum(new.x))
         bad_step = jnp.where(newly_bad, new.step, carry.bad_step)
         bad_region = jax.lax.cond(

@@ -106,8 +106,8 @@ def main_job(args):
         engine._one_step, engine._noise_block = orig["one"], orig["nb"]
 
     def no_div():
-        def one(carry, dyn, plan, dW=None, settled=()):
-            new = orig["one"](carry, dyn, plan, dW, settled)
+        def one(carry, dyn, plan, dW=None, settled=(), before=None):
+            new = orig["one"](carry, dyn, plan, dW, settled, before)
             return new._replace(bad_step=carry.bad_step, bad_region=carry.bad_region)
 
         engine._one_step = one
@@ -264,8 +264,9 @@ def main():
     def no_finite():
         one = _engine._one_step
 
-        def _one_step(carry, dyn, plan, dW=None, settled=()):  # the bookkeeping's results unused: XLA drops it
-            return one(carry, dyn, plan, dW, settled)._replace(bad_step=carry.bad_step, bad_region=carry.bad_region)
+        def _one_step(carry, dyn, plan, dW=None, settled=(), before=None):  # bookkeeping unused: XLA drops it
+            new = one(carry, dyn, plan, dW, settled, before)
+            return new._replace(bad_step=carry.bad_step, bad_region=carry.bad_region)
 
         _engine._one_step = _one_step
 

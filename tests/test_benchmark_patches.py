@@ -2,7 +2,7 @@
 
 ``benchmarks/profile_step.py`` and ``benchmarks/bench_core.py`` time variants of the
 step by replacing ``engine._one_step`` with a wrapper. When the engine's step gained
-its ``dW`` and ``settled`` arguments, the wrappers that took ``(carry, dyn, plan)``
+its ``dW`` and ``settled`` arguments (and later ``before``), the wrappers that took ``(carry, dyn, plan)``
 made ``profile_step.py`` and the ``cond-f64`` row fail with ``_one_step() got an
 unexpected keyword argument 'settled'``; the scripts are not run by the tests, so
 this checks their signatures instead.
@@ -39,7 +39,7 @@ def stand_ins(path: pathlib.Path) -> dict[str, list[str]]:
 @pytest.mark.parametrize("script", ["profile_step.py", "bench_core.py"])
 def test_one_step_stand_ins_take_the_engines_arguments(script):
     expected = list(inspect.signature(engine._one_step).parameters)
-    assert expected == ["carry", "dyn", "plan", "dW", "settled"]
+    assert expected == ["carry", "dyn", "plan", "dW", "settled", "before"]
     found = stand_ins(BENCHMARKS / script)
     assert found  # the script still patches the step (else this test checks nothing)
     assert {name: args for name, args in found.items() if args != expected} == {}
