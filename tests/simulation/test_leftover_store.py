@@ -98,12 +98,9 @@ def _previous_store_with_a_held_file(path):
     return previous
 
 
-def test_a_replaced_store_the_system_refuses_to_delete_is_named_and_the_next_run_deletes_it(tmp_path, monkeypatch):
-    """Fault injection on the OS call: deleting one file of the replaced store is refused, as Windows refuses a
-    file a program holds open. It was deleted with ignore_errors: half a store stayed as .<name>.<id>.old without a
-    word, and the next run named it as the previous result, to be renamed back."""
-    path = tmp_path / "run.zarr"
-    _previous_store_with_a_held_file(path)
+def _replace_refusing_held_file(path, monkeypatch):
+    """Overwrite the store at ``path`` while deleting its ``held.bin`` is refused (fault injection on the OS call,
+    as Windows refuses a file a program holds open); the warnings recorded."""
     unlink = os.unlink
 
     def held_open(target, *args, **kwargs):
@@ -115,6 +112,16 @@ def test_a_replaced_store_the_system_refuses_to_delete_is_named_and_the_next_run
         m.setattr(os, "unlink", held_open)
         with pytest.warns(LeftoverStoreWarning) as record:
             bn.simulate(bn.CoombesByrne(eta=-4.0), CONN, out=path, overwrite=True, **KW)
+    return record
+
+
+def test_a_replaced_store_the_system_refuses_to_delete_is_named_and_the_next_run_deletes_it(tmp_path, monkeypatch):
+    """Fault injection on the OS call: deleting one file of the replaced store is refused, as Windows refuses a
+    file a program holds open. It was deleted with ignore_errors: half a store stayed as .<name>.<id>.old without a
+    word, and the next run named it as the previous result, to be renamed back."""
+    path = tmp_path / "run.zarr"
+    _previous_store_with_a_held_file(path)
+    record = _replace_refusing_held_file(path, monkeypatch)
     [left] = [p for p in tmp_path.iterdir() if p.name != "run.zarr"]
     assert re.fullmatch(r"\.run\.zarr\.[0-9a-f]{8}\.tmp", left.name)
     assert [str(w.message) for w in record] == [
@@ -139,17 +146,7 @@ def test_without_locks_what_is_left_of_a_replaced_store_is_for_the_user_to_delet
     path = tmp_path / "run.zarr"
     _previous_store_with_a_held_file(path)
     monkeypatch.setattr(_destinations, "fcntl", None)
-    unlink = os.unlink
-
-    def held_open(target, *args, **kwargs):
-        if os.path.basename(os.fsdecode(target)) == "held.bin":
-            raise PermissionError(errno.EACCES, "Access is denied", os.fsdecode(target))
-        return unlink(target, *args, **kwargs)
-
-    with monkeypatch.context() as m:
-        m.setattr(os, "unlink", held_open)
-        with pytest.warns(LeftoverStoreWarning) as record:
-            bn.simulate(bn.CoombesByrne(eta=-4.0), CONN, out=path, overwrite=True, **KW)
+    record = _replace_refusing_held_file(path, monkeypatch)
     [left] = [p for p in tmp_path.iterdir() if p.name != "run.zarr"]
     assert [str(w.message) for w in record] == [
         f"out={str(path)!r} holds the new output, but what is left of the one it replaced, {str(left)!r}, could not "
