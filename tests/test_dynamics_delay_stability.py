@@ -125,3 +125,5 @@ def test_the_working_point_fit_refuses_a_point_with_growing_delayed_modes_before
     growing = network_fixed_point(model, PAIR, bn.Linear(G=8.0))
     monkeypatch.setattr(stage, "simulate", lambda *a, **k: pytest.fail("the point was simulated"))
     assert not stage.decays_with_delays(model, PAIR, 8.0, growing, normalize="max", speed=10.0, dt=0.01)
+    # no finer step is tried for a mode of the continuous-time network
+    assert stage.delay_stable_step(model, PAIR, 8.0, growing, normalize="max", speed=10.0, dt=0.01) is None

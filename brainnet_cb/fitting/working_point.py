@@ -261,7 +261,10 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         The largest integration step (ms). Each candidate runs with the largest
         ``dt / k`` that Heun's scheme keeps stable at its fixed point
         (:func:`~brainnet_cb.fitting.working_point_scan.stable_step`; the FC
-        of BOLD does not depend on the step otherwise).
+        of BOLD does not depend on the step otherwise), or where a noise-free
+        kick grows at that step with the tract delays, the largest finer one,
+        down to a quarter of it, at which the kick dies out
+        (:func:`~brainnet_cb.fitting.working_point_simulation.delay_stable_step`).
     duration : float or brainunit.Quantity, default 288 s
         Simulated time of each realisation (ms); 400 volumes of 720 ms.
         The volumes left after ``discard`` must span one period of the band's

@@ -134,7 +134,7 @@ class Setup(NamedTuple):
     noise: Additive  # with the regional amplitudes
     fitted_noise: RegionalNoise | None  # None: the same noise everywhere
     ec: EffectiveConnectivity | None  # None: not fitted
-    kicked: bool  # its refinement already passed the delay checks (runs_near): the candidate need not repeat them
+    step: float | None  # the step its refinement's delay checks passed at (runs_near); None: not checked yet
     fc_structural: np.ndarray  # the slow-limit FC of the structural weights with the noise fitted alone
 
 
@@ -404,8 +404,8 @@ def _candidate_variables(o: Options, t: Targets, scan: Scan, cands, delay_stable
                          "fit of all is kept)"}),
         "candidate_delay_stable": ("candidate", [delay_stable[(c.point, c.refined)] for c in cands],
                                    {"long_name": "no growing mode with the delays, and a small kick off the "
-                                                 "fixed point dies out (else, or without a stable step, not "
-                                                 "simulated)"}),
+                                                 "fixed point dies out at candidate_dt (else, or without a stable "
+                                                 "step, not simulated)"}),
     }
     if t.test_fc is not None:
         data["candidate_test_corr"] = ("candidate", [score_fc(c.fc, t.test_fc, t.test_mask)["corr"]

@@ -33,7 +33,7 @@ from .side_by_side import side_by_side
 from .working_point_result import Scan, score_fc
 
 __all__ = ["scan_network", "scan_branch", "slow_limit_fc", "heterogeneity_map", "noise_matrix", "stable_step",
-           "MAX_CHANGE", "DAMPING_KEPT", "STEP_DIVISORS"]
+           "candidate_steps", "MAX_CHANGE", "DAMPING_KEPT", "STEP_DIVISORS"]
 
 #: Largest relative change of the state in one continuation step (larger steps are halved).
 MAX_CHANGE = 0.05
@@ -123,6 +123,13 @@ def heterogeneity_map(heterogeneity, connectome):
     return (values - values.mean()) / sd
 
 
+def candidate_steps(dt_max, tr=None) -> list[float]:
+    """The steps ``dt_max / k`` for ``k`` in :data:`STEP_DIVISORS`, largest first, that leave ``tr`` (ms; None: any)
+    a whole multiple of the step."""
+    return [dt_max / k for k in STEP_DIVISORS
+            if tr is None or abs(tr * k / dt_max - round(tr * k / dt_max)) <= 1e-9 * tr * k / dt_max]
+
+
 def stable_step(fixed_point, dt_max, tr=None) -> float:
     r"""The largest step ``dt_max / k`` at which Heun's scheme damps every linear mode of a fixed point.
 
@@ -158,13 +165,11 @@ def stable_step(fixed_point, dt_max, tr=None) -> float:
         No step down to ``dt_max / 100`` is accepted.
     """
     lam = np.asarray(fixed_point.eigenvalues, dtype=complex)
-    for k in STEP_DIVISORS:
-        if tr is not None and abs(tr * k / dt_max - round(tr * k / dt_max)) > 1e-9 * tr * k / dt_max:
-            continue
-        z = (dt_max / k) * lam
+    for step in candidate_steps(dt_max, tr):
+        z = step * lam
         kept = 1.0 - np.abs(1.0 + z + z * z / 2.0)
         if np.all(kept >= DAMPING_KEPT * (1.0 - np.exp(z.real))):
-            return dt_max / k
+            return step
     raise FitError(f"no integration step down to {dt_max / STEP_DIVISORS[-1]:g} ms keeps Heun's scheme stable at "
                    f"this working point (fastest mode {lam[np.argmax(np.abs(lam))]:.3g} /ms); check the model's "
                    "parameters.")

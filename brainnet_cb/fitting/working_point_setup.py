@@ -53,12 +53,12 @@ def setups_for(scan, inp: Inputs, bar=None):
         return alone_fits[p]
 
     def structure_at(c):
-        """What the delay checks of ``c`` read (model, connectome, normalisation, fixed point, ``kicked``): on
+        """What the delay checks of ``c`` read (model, connectome, normalisation, fixed point, ``step``): on
         the structural weights without fitting the noise, refined through :func:`setup_at`."""
         if c[1]:
             return setup_at(c)
         m, _, fp, _ = points[c[0]]
-        return Setup(m, conn_w, norm_w, fp, None, None, None, False, None)
+        return Setup(m, conn_w, norm_w, fp, None, None, None, None, None)
 
     def setup_at(c):
         """The connectome, normalisation, fixed point and noise of ``c = (point, refined)``, and its fits
@@ -67,7 +67,7 @@ def setups_for(scan, inp: Inputs, bar=None):
             p, refine = c
             m, G, fp, _ = points[p]
             alone, fc_structural = fitted_alone(p)
-            ec = None
+            ec, accepted = None, {}  # accepted: id -> (refit, the step its delay checks passed at or None)
             if refine:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
@@ -76,8 +76,10 @@ def setups_for(scan, inp: Inputs, bar=None):
                     m_c = dataclasses.replace(m, **{inp.parameter: candidate.values})
                     conn_c = scanned.replace(weights=candidate.weights)
                     noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
-                    return runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=run.speed, dt=run.dt,
+                    step = runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=run.speed, dt=run.dt,
                                      tr=run.tr_ms, key=run.key)
+                    accepted[id(candidate)] = candidate, step
+                    return step is not None
 
                 ec = choose_connection_shrinkage(network, fp, inp.parameter, inp.sigma, inp.row, fit_fc, fit_mask,
                                                  alone, key=run.key, accept=usable if inp.simulate else None,
@@ -93,8 +95,8 @@ def setups_for(scan, inp: Inputs, bar=None):
             else:
                 m_p, conn_p, norm_p, fp_p, fitted_noise = m, conn_w, norm_w, fp, alone
             run_noise = noise if fitted_noise is None else fitted_noise.apply(noise, n)
-            setups[c] = Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, refined and inp.simulate,
-                              fc_structural)
+            step = accepted[id(ec)][1] if refined and id(ec) in accepted else None
+            setups[c] = Setup(m_p, conn_p, norm_p, fp_p, run_noise, fitted_noise, ec, step, fc_structural)
         return setups[c]
 
     return setup_at, structure_at

@@ -23,14 +23,15 @@ from .. import analysis
 from ..coupling import Linear
 from ..dynamics import delayed_unstable_roots, linear_fc, linearised_model
 from ..errors import DivergenceError, DynamicsError, FitError
-from ..monitors import Bold, TemporalAverage
+from ..monitors import Bold, SubSample, TemporalAverage
 from ..simulation.simulate import simulate
 from .side_by_side import side_by_side
 from .working_point_result import Candidate, score_fc
-from .working_point_scan import stable_step
+from .working_point_scan import candidate_steps, stable_step
 
 __all__ = ["LINEAR_REGIME_CORR", "RunSettings", "Simulated", "simulate_candidates", "simulate_seed", "exact_fc",
-           "tracks_twin", "decays_with_delays", "runs_near", "ATTEMPTS"]
+           "tracks_twin", "kick_dies_out", "kick_decays", "decays_with_delays", "delay_stable_step", "runs_near",
+           "ATTEMPTS", "KICK_HORIZON", "KICK_WINDOWS", "KICK_SIZE", "KICK_GONE", "FINEST_STEP_RATIO"]
 
 #: Batches of ``candidates`` points simulated in turn, best first, while every one so far diverged or left its
 #: linear regime (then, with refined weights, the first batch again on the structural weights).
@@ -109,7 +110,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
     structure_at : callable, optional
         ``structure_at((point, refined))``: the fields of its ``Setup`` that
         the delay checks read (model, connectome, normalisation, fixed point,
-        ``kicked``), without the fits a point that fails them does not need;
+        ``step``), without the fits a point that fails them does not need;
         default ``setup_at``.
     """
     pair = run.pair
@@ -133,16 +134,16 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         """Whether the candidate ``c = (point, refined)`` passes the delay checks (then its step is set); one
         that does not is reported, not simulated."""
         su = (structure_at or setup_at)(c)
-        try:
-            steps[c] = stable_step(su.fixed_point, run.dt, run.tr_ms)
-        except FitError:  # no usable step
-            steps[c] = None
-            no_step.add(c)
-        delay_stable[c] = steps[c] is not None and (su.kicked or decays_with_delays(
-            su.model, su.connectome, points[c[0]].G, su.fixed_point, normalize=su.normalize, speed=run.speed,
-            dt=steps[c]))
-        if not delay_stable[c]:
-            steps[c] = None
+        if su.step is not None:  # its refinement's checks found it
+            steps[c] = su.step
+        else:
+            try:
+                steps[c] = delay_stable_step(su.model, su.connectome, points[c[0]].G, su.fixed_point,
+                                             normalize=su.normalize, speed=run.speed, dt=run.dt, tr=run.tr_ms)
+            except FitError:  # no usable step
+                steps[c] = None
+                no_step.add(c)
+        delay_stable[c] = steps[c] is not None
         return delay_stable[c]
 
     def run_checked(batch):
@@ -277,8 +278,48 @@ def tracks_twin(fc_runs, fc_twins):
     return bool(np.corrcoef(fc_runs[iu], fc_twins[iu])[0, 1] >= LINEAR_REGIME_CORR)
 
 
-def decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=3000.0, kick=1e-3):
-    """Whether the fixed point is stable with the tract delays: no growing mode, and a small kick dies out.
+#: The kick test of :func:`decays_with_delays`: its run (ms), the windows its envelope is taken over, the kick (a
+#: relative change of every state) and the fall below which the kick counts as gone (the envelope then sits at the
+#: round-off floor, whose trend is noise).
+KICK_HORIZON = 10_000.0
+KICK_WINDOWS = 20
+KICK_SIZE = 1e-3
+KICK_GONE = 1e-6
+
+
+def kick_dies_out(gap, windows=KICK_WINDOWS, gone=KICK_GONE) -> bool:
+    r"""Whether a kick's distance from the fixed point, sampled at even times, dies out.
+
+    ``gap`` is the largest distance over the regions at each sample. Its
+    envelope :math:`e_w` (the largest ``gap`` per window, ``windows`` of them)
+    must end below its start, :math:`e_{W-1} < e_0`, and over the later half of
+    the windows either fall below ``gone`` times its start or shrink: the
+    least-squares slope of :math:`\log e_w` must be negative. The trend of
+    the later half is what a slowly growing mode shows first: its share of
+    the kick is small, so the decaying modes dominate the start, and it
+    overtakes them only later (on a refined network of cuBNM's HCP subject
+    100206, Schaefer 100, a mode growing at 0.46 /s under Heun's step at
+    0.08 ms ended 10 s 1.6 times below the kick yet rose steadily from 1.5 s
+    on).
+    """
+    gap = np.asarray(gap, dtype=float)
+    if gap.size < windows or not np.all(np.isfinite(gap)):
+        return False
+    env = gap[: gap.size // windows * windows].reshape(windows, -1).max(axis=1)
+    if not env[-1] < env[0]:
+        return False
+    late = env[windows // 2:]
+    if late[-1] < gone * env[0]:
+        return True
+    with np.errstate(divide="ignore"):
+        log_late = np.log(late)
+    if not np.all(np.isfinite(log_late)):
+        return True  # exactly back at the fixed point
+    return bool(np.polyfit(np.arange(late.size), log_late, 1)[0] < 0)
+
+
+def decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=KICK_HORIZON, kick=KICK_SIZE):
+    r"""Whether the fixed point is stable with the tract delays: no growing mode, and a small kick dies out.
 
     The linear stage judges stability from the delay-free Jacobian; transmission
     delays can destabilise the same fixed point. Two checks, the cheap and
@@ -287,52 +328,110 @@ def decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizo
     - no root of the delayed characteristic equation in the right half-plane
       (:func:`~brainnet_cb.dynamics.delayed_unstable_roots`, the delays rounded
       to whole steps of ``dt``): every mode, however slowly it grows;
-    - the time-stepped network (one noise-free run) damps a kick: the state is
-      scaled by ``1 + kick`` at ``t = 0`` and the largest distance of the sent
-      variable from the fixed point over the last tenth of ``horizon`` ms must
-      be smaller than over the first tenth (the step itself can amplify a
-      lightly damped mode that the continuous-time count calls stable).
+    - the time-stepped network damps a kick (:func:`kick_decays`): the step
+      itself can amplify a lightly damped mode that the continuous-time count
+      calls stable (without delays, Heun's scheme multiplies a mode of
+      frequency :math:`\omega` by more than one per step unless it is damped
+      by about :math:`\omega^4 h^3 / 8`).
     """
+    return (not _grows_with_delays(model, connectome, G, fp, normalize=normalize, speed=speed, dt=dt)
+            and kick_decays(model, connectome, G, fp, normalize=normalize, speed=speed, dt=dt, horizon=horizon,
+                            kick=kick))
+
+
+def _grows_with_delays(model, connectome, G, fp, *, normalize, speed, dt):
+    """Whether the delayed characteristic equation (delays rounded to steps of ``dt``) has a root with ``Re >= 0``."""
     try:
-        if delayed_unstable_roots(model, connectome, Linear(G=G), speed=speed, dt=dt, at=fp, normalize=normalize):
-            return False
+        return bool(delayed_unstable_roots(model, connectome, Linear(G=G), speed=speed, dt=dt, at=fp,
+                                           normalize=normalize))
     except DynamicsError:  # a root on the imaginary axis: not a point to simulate
-        return False
-    start = {s: v * (1.0 + kick) for s, v in fp.as_initial_state().items()}
+        return True
+
+
+def kick_decays(model, connectome, G, fp, *, normalize, speed, dt, horizon=KICK_HORIZON, kick=KICK_SIZE):
+    """Whether a small kick of the fixed point dies out in the time-stepped network (one noise-free run).
+
+    Every state is scaled by ``1 + kick * xi`` at ``t = 0`` (``xi`` standard
+    normal, a fixed seed, so that every mode is excited: a kick the same in
+    every region leaves the modes that are odd between regions at rest) and
+    the network is run for ``horizon`` ms at step ``dt`` with the tract
+    delays; the sent variable's largest distance from the fixed point,
+    sampled about every millisecond, must die out (:func:`kick_dies_out`).
+    """
+    rng = np.random.default_rng(0)
+    start = {s: v * (1.0 + kick * rng.standard_normal(np.shape(v))) for s, v in fp.as_initial_state().items()}
+    period = dt * max(1, round(1.0 / dt))
     with jax.enable_x64(True):
         try:
-            ds = simulate(model, connectome, horizon, dt, coupling=Linear(G=G), initial_state=start,
-                          monitors=[TemporalAverage(horizon / 10.0)], normalize=normalize, speed=speed,
-                          progress=False, dtype="float64")
+            ds = simulate(model, connectome, period * np.ceil(horizon / period), dt, coupling=Linear(G=G),
+                          initial_state=start, monitors=[SubSample(period, variables=(model.sends,))],
+                          normalize=normalize, speed=speed, progress=False, dtype="float64")
         except DivergenceError:
             return False
     sent = np.asarray(ds[model.sends].values)
-    gap = np.max(np.abs(sent - fp.values[model.state_index(model.sends)][None, :]), axis=1)
-    return bool(np.isfinite(gap).all() and gap[-1] < gap[0])
+    return kick_dies_out(np.max(np.abs(sent - fp.values[model.state_index(model.sends)][None, :]), axis=1))
+
+
+#: How many times finer than :func:`~brainnet_cb.fitting.working_point_scan.stable_step` a candidate's step may be
+#: made for its kick to die out (its runs cost as many times more).
+FINEST_STEP_RATIO = 4.0
+
+
+def delay_stable_step(model, connectome, G, fp, *, normalize, speed, dt, tr=None):
+    """The step a candidate runs at with the tract delays, or None where the delays destabilise it.
+
+    Starting from :func:`~brainnet_cb.fitting.working_point_scan.stable_step`
+    (the delay-free Jacobian's), the steps ``dt / k`` down to
+    :data:`FINEST_STEP_RATIO` times finer (each leaving ``tr`` a whole multiple)
+    are tried in turn: the first at which :func:`decays_with_delays` passes is
+    returned; a root of the delayed equation with ``Re >= 0`` ends the search
+    (a growing mode of the continuous-time network, which no step removes).
+    Only the step's own amplification is what a finer step cures: on a refined
+    network of cuBNM's HCP subject 100206 (Schaefer 100), the delayed
+    network's rightmost root was -0.0025 + 10.4i /ms (stable), yet at 0.08 ms
+    a mode grew at 0.46 /s and both realisations diverged after 24-26 s; at
+    0.04 ms the kick dies out.
+
+    Raises
+    ------
+    FitError
+        No step keeps Heun's scheme stable without the delays (:func:`stable_step`).
+    """
+    first = stable_step(fp, dt, tr)
+    for step in candidate_steps(dt, tr):
+        if step > first * (1.0 + 1e-12):
+            continue
+        if step < first / FINEST_STEP_RATIO * (1.0 - 1e-12):
+            break
+        if _grows_with_delays(model, connectome, G, fp, normalize=normalize, speed=speed, dt=step):
+            return None
+        if kick_decays(model, connectome, G, fp, normalize=normalize, speed=speed, dt=step):
+            return step
+    return None
 
 
 def runs_near(model, connectome, G, fp, noise, *, speed, dt, tr, key, duration=10_000.0):
-    """Whether a refined network stays near its fixed point: a kick dies out with the delays, and a short noisy run
-    stays finite (``normalize="none"``).
+    """The step at which a refined network stays near its fixed point, or None: a kick dies out with the delays,
+    and a short noisy run stays finite (``normalize="none"``).
 
     The refinement is fitted in the slow limit, which sees neither the delays
     nor the nonlinearity: on hcp80's edge half-split, refined networks that
     passed a kick diverged under noise within 5 s (their linearised twins,
     after 256 s: a slowly growing delayed mode, which the count of growing
     modes in :func:`decays_with_delays` now finds), so the delays are checked
-    and 10 s with the run's own noise and key are run first.
+    (:func:`delay_stable_step`) and 10 s with the run's own noise and key are run first.
     """
     try:
-        step = stable_step(fp, dt, tr)
+        step = delay_stable_step(model, connectome, G, fp, normalize="none", speed=speed, dt=dt, tr=tr)
     except FitError:
-        return False
-    if not decays_with_delays(model, connectome, G, fp, normalize="none", speed=speed, dt=step):
-        return False
+        return None
+    if step is None:
+        return None
     with jax.enable_x64(True):
         try:
             ds = simulate(model, connectome, duration, step, coupling=Linear(G=G), noise=noise,
                           monitors=[TemporalAverage(100.0)], initial_state=fp.as_initial_state(), normalize="none",
                           speed=speed, key=key, progress=False, dtype="float64")
         except DivergenceError:
-            return False
-    return bool(np.isfinite(np.asarray(ds[model.sends].values)).all())
+            return None
+    return step if np.isfinite(np.asarray(ds[model.sends].values)).all() else None

@@ -138,11 +138,11 @@ def test_where_refinements_diverge_at_points_the_delays_destabilise_the_scan_is_
     points = {p: SimpleNamespace(G=1.0) for p in order}
 
     def setup_at(c):
-        return SimpleNamespace(fixed_point=c, kicked=False, model=None, connectome=None, normalize="none", noise=None)
+        return SimpleNamespace(fixed_point=c, step=None, model=None, connectome=None, normalize="none", noise=None)
 
-    monkeypatch.setattr(ws, "stable_step", lambda fp, dt, tr: dt)
     # the structural weights of p0-p2 are unstable with the delays, their refinements and every p3+ pass
-    monkeypatch.setattr(ws, "decays_with_delays", lambda model, conn, G, fp, **kw: fp[1] or fp[0][2] >= 3)
+    monkeypatch.setattr(ws, "delay_stable_step",
+                        lambda model, conn, G, fp, **kw: kw["dt"] if fp[1] or fp[0][2] >= 3 else None)
     # the refinements of p0-p2 diverge, p3 runs
     monkeypatch.setattr(ws, "simulate_seed", lambda model, conn, G, fp, **kw: fit_fc if fp[0][2] >= 3 else None)
     run = ws.RunSettings(3.0, 0.2, 720.0, 144_000.0, 30.0, True, False, 0, 1, False)
@@ -153,7 +153,7 @@ def test_where_refinements_diverge_at_points_the_delays_destabilise_the_scan_is_
     assert [c.seeds_kept for c in sim.candidates] == [0, 0, 0, 0, 1]
     assert sim.candidates[-1].fit_score["corr"] == pytest.approx(1.0)
     # every candidate delay-stable and diverged (the noise's doing): no walk
-    monkeypatch.setattr(ws, "decays_with_delays", lambda *a, **kw: True)
+    monkeypatch.setattr(ws, "delay_stable_step", lambda *a, **kw: kw["dt"])
     sim = ws.simulate_candidates(order, points, setup_at, fit_fc, np.ones(6, bool), run, candidates=1,
                                  effective_connectivity=True, workers=1)
     assert [(c.point[2], c.refined) for c in sim.candidates] == [(0, True), (1, True), (2, True), (0, False)]

@@ -60,3 +60,66 @@ def test_the_step_it_refuses_is_the_one_that_blows_up_near_the_working_point():
                                    dtype="float64")
         diverged[dt] = float(ds["diverged_at"].values[0])
     assert np.isfinite(diverged[0.2]) and np.isnan(diverged[0.125])
+
+
+PAIR = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+RINGING = bn.CoombesByrne(Delta=0.1, eta=1.0)  # a lightly damped node
+
+
+def _envelope_run(decay, growth, share, n=4000, horizon=10_000.0):
+    t = np.linspace(0.0, horizon, n)
+    return np.exp(-decay * t) + share * np.exp(growth * t)
+
+
+def test_a_kick_dies_out_only_if_its_late_envelope_shrinks():
+    from brainnet_cb.fitting.working_point_simulation import kick_dies_out
+
+    assert kick_dies_out(_envelope_run(2.5e-3, 0.0, 0.0))
+    # a mode growing at 0.46 /s with a thousandth of the kick: 10 s end below the start (0.1 vs 1), yet it grows
+    # from about 1.5 s on; the old test (last tenth below the first) passed it
+    slow = _envelope_run(2.5e-3, 4.6e-4, 1e-3)
+    assert slow[-1] < slow[0] and not kick_dies_out(slow)
+    assert not kick_dies_out(_envelope_run(2.5e-3, 4.6e-4, 1.0))  # ends above the start
+    # gone down to the round-off floor: the floor's trend is noise, not growth
+    floor = np.maximum(_envelope_run(0.05, 0.0, 0.0), 1e-16 * (1 + np.random.default_rng(0).random(4000)))
+    assert kick_dies_out(floor) and kick_dies_out(np.where(floor > 1e-12, floor, 0.0))
+    assert not kick_dies_out(np.append(_envelope_run(2.5e-3, 0.0, 0.0)[:-1], np.nan))
+    assert not kick_dies_out(np.ones(10))  # fewer samples than windows
+
+
+def test_a_step_that_amplifies_a_mode_the_continuous_count_calls_stable_is_made_finer():
+    """A pair of ringing nodes at G = 7 with 3-ms delays: no root of the delayed equation grows and Heun's step of
+    0.4 ms keeps half the damping of every delay-free mode, yet at that step a kick that differs between the two
+    regions grows (the odd mode; a kick the same in both leaves it at rest and dies out). 0.32 ms damps it."""
+    from brainnet_cb.dynamics import delayed_unstable_roots, network_fixed_point
+    from brainnet_cb.fitting import working_point_simulation as stage
+
+    with jax.enable_x64(True):
+        fp = network_fixed_point(RINGING, PAIR, bn.Linear(G=7.0))
+        assert delayed_unstable_roots(RINGING, PAIR, bn.Linear(G=7.0), speed=10.0, dt=0.4, at=fp,
+                                      normalize="max") == 0
+        assert stable_step(fp, 0.4) == 0.4
+        even = bn.simulate(RINGING, PAIR, 3000.0, 0.4, coupling=bn.Linear(G=7.0), speed=10.0,
+                           initial_state={s: v * 1.001 for s, v in fp.as_initial_state().items()},
+                           monitors=[bn.SubSample(0.4)], progress=False, dtype="float64")
+    assert np.max(np.abs(even["r"].values[-100:] - fp.values[0])) < 1e-12
+    kw = dict(normalize="max", speed=10.0)
+    assert not stage.kick_decays(RINGING, PAIR, 7.0, fp, dt=0.4, **kw)
+    assert stage.kick_decays(RINGING, PAIR, 7.0, fp, dt=0.32, **kw)
+    assert stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.4, **kw) == 0.32
+    # a TR that 0.32 ms does not divide (1.2 / 0.32 = 3.75, 1.2 / 0.25 = 4.8): the next finer one that does
+    assert stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.4, tr=1.2, **kw) == 0.2
+    # the search starts at the delay-free step (0.8 ms asked, 0.4 ms stable without delays)
+    assert stable_step(fp, 0.8) == 0.4 and stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.8, **kw) == 0.32
+
+
+def test_no_step_finer_than_the_ratio_is_tried(monkeypatch):
+    from brainnet_cb.dynamics import network_fixed_point
+    from brainnet_cb.fitting import working_point_simulation as stage
+
+    with jax.enable_x64(True):
+        fp = network_fixed_point(RINGING, PAIR, bn.Linear(G=7.0))
+    monkeypatch.setattr(stage, "FINEST_STEP_RATIO", 1.25)
+    assert stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.4, normalize="max", speed=10.0) == 0.32
+    monkeypatch.setattr(stage, "FINEST_STEP_RATIO", 1.2)
+    assert stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.4, normalize="max", speed=10.0) is None
