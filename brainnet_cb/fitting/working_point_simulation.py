@@ -311,11 +311,9 @@ def kick_dies_out(gap, windows=KICK_WINDOWS, gone=KICK_GONE) -> bool:
     late = env[windows // 2:]
     if late[-1] < gone * env[0]:
         return True
-    with np.errstate(divide="ignore"):
-        log_late = np.log(late)
-    if not np.all(np.isfinite(log_late)):
-        return True  # exactly back at the fixed point
-    return bool(np.polyfit(np.arange(late.size), log_late, 1)[0] < 0)
+    if not np.all(late > 0):  # back exactly at the fixed point for a window, then away from it again
+        return False
+    return bool(np.polyfit(np.arange(late.size), np.log(late), 1)[0] < 0)
 
 
 def decays_with_delays(model, connectome, G, fp, *, normalize, speed, dt, horizon=KICK_HORIZON, kick=KICK_SIZE):

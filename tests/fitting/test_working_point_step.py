@@ -123,3 +123,16 @@ def test_no_step_finer_than_the_ratio_is_tried(monkeypatch):
     assert stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.4, normalize="max", speed=10.0) == 0.32
     monkeypatch.setattr(stage, "FINEST_STEP_RATIO", 1.2)
     assert stage.delay_stable_step(RINGING, PAIR, 7.0, fp, dt=0.4, normalize="max", speed=10.0) is None
+
+
+def test_a_kick_back_exactly_at_the_fixed_point_that_leaves_it_again_has_not_died_out():
+    from brainnet_cb.fitting.working_point_simulation import kick_dies_out
+
+    # a window exactly at the fixed point, then a growing departure that ends 1e-3 of the kick away: neither gone
+    # (below 1e-6 of it) nor shrinking
+    t = np.linspace(0.0, 10_000.0, 4000)
+    gap = np.where(t < 6000.0, np.exp(-5e-3 * t), 0.0)
+    gap[t >= 8000.0] = 1e-3 * np.exp(5e-4 * (t[t >= 8000.0] - 10_000.0))
+    assert gap[-1] < gap[0] and not kick_dies_out(gap)
+    gap[t >= 8000.0] = 0.0  # and staying there: gone
+    assert kick_dies_out(gap)
