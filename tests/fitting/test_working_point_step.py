@@ -136,3 +136,47 @@ def test_a_kick_back_exactly_at_the_fixed_point_that_leaves_it_again_has_not_die
     assert gap[-1] < gap[0] and not kick_dies_out(gap)
     gap[t >= 8000.0] = 0.0  # and staying there: gone
     assert kick_dies_out(gap)
+
+
+def test_a_refined_candidate_runs_at_the_step_its_refits_checks_passed_at(monkeypatch):
+    """The refit the weights' refinement keeps is the one whose checks (``runs_near``) passed, and the step they
+    passed at (finer than the Jacobian's where the kick grew at that one) is the step its candidate runs at, without
+    checking it again; refits refused on the way (and the structural weights) carry none. Stubbed: the refinement
+    offers two refits, refuses the first and keeps the second, which passes at 0.05 ms of 0.2."""
+    from types import SimpleNamespace
+
+    from brainnet_cb.fitting import working_point_setup as setup_stage
+    from brainnet_cb.fitting import working_point_simulation as stage
+    from brainnet_cb.fitting.working_point_result import ScanPoint
+
+    conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    refits = [SimpleNamespace(values=np.array([-2.0, -2.0]), weights=np.array([[0.0, w], [w, 0.0]]), noise=None,
+                              fixed_point=f"refit {w}", shrinkage=0.1) for w in (1.5, 1.2)]
+
+    def refine(network, fp, parameter, sigma, row, fit_fc, fit_mask, alone, *, accept, **kw):
+        return next(r for r in refits if accept(r))
+
+    monkeypatch.setattr(setup_stage, "build_network", lambda *a, **kw: SimpleNamespace(with_strength=lambda G: None))
+    monkeypatch.setattr(setup_stage, "slow_limit_response", lambda *a: (None, None))
+    monkeypatch.setattr(setup_stage, "choose_connection_shrinkage", refine)
+    monkeypatch.setattr(setup_stage, "runs_near", lambda m, c, G, fp, noise, **kw: None if fp == "refit 1.5" else 0.05)
+    p = (0, 0, 0)
+    scan = SimpleNamespace(points={p: ScanPoint(bn.CoombesByrne(eta=-2.0), 1.0, "structural", np.eye(2))},
+                           connectome=conn, normalize="max")
+    run = stage.RunSettings(10.0, 0.2, 720.0, 14_400.0, 2.0, None, False, 0, 1, False)
+    inp = SimpleNamespace(targets=SimpleNamespace(fit_fc=np.eye(2), fit_mask=np.ones(1, bool)), run=run, noise=None,
+                          n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1)
+    setup_at, structure_at = setup_stage.setups_for(scan, inp)
+    assert setup_at((p, True)).fixed_point == "refit 1.2" and setup_at((p, True)).step == 0.05
+    assert structure_at((p, False)).step is None
+
+    def checked(model, connectome, G, fp, **kw):  # the structural weights (tried after the refit's run diverged)
+        assert fp == "structural", "the refit was checked again"
+
+    monkeypatch.setattr(stage, "delay_stable_step", checked)
+    dts = []
+    monkeypatch.setattr(stage, "simulate_seed", lambda *a, dt, **kw: dts.append(dt))  # None: diverged
+    sim = stage.simulate_candidates([p], scan.points, setup_at, np.eye(2), np.ones(1, bool), run, candidates=1,
+                                    effective_connectivity=True, workers=1, structure_at=structure_at)
+    assert dts == [0.05] and (sim.candidates[0].refined, sim.candidates[0].dt) == (True, 0.05)
+    assert sim.delay_stable == {(p, True): True, (p, False): False}
