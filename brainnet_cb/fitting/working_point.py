@@ -49,8 +49,9 @@ constant tuned to one dataset:
    the sampling noise (a control variate). A candidate with a growing mode
    once the tract delays (which the linear stage ignores) are included
    (:func:`brainnet_cb.delayed_unstable_roots`), or whose kick off its fixed
-   point grows in a noise-free run, is not simulated, and the next linear
-   point takes its place.
+   point grows in a noise-free run at every step down to a quarter of the one
+   its Jacobian allows, is not simulated, and the next linear point takes its
+   place.
 4. **Choice and report.** The candidate with the best simulated fit score is
    the working point. Its FC is then scored against the held-out FC (another
    group of subjects, another half of the time series, or the held-out half

@@ -1,7 +1,7 @@
 """The simulation stage of :func:`~brainnet_cb.fitting.working_point.fit_working_point`: its candidates run in full.
 
 The best points of the linear scan are checked with the tract delays
-(:func:`decays_with_delays`) and simulated (nonlinear, delayed, BOLD,
+(:func:`delay_stable_step`) and simulated (nonlinear, delayed, BOLD,
 band-pass) over a few noise realisations, each paired with its linearised twin
 on the same noise (a control variate: the model's FC is the twin's exact FC
 plus their mean difference). Where every candidate diverged or left the linear
@@ -42,7 +42,7 @@ class RunSettings(NamedTuple):
     """How every realisation of a candidate is run and turned into an FC."""
 
     speed: float  # conduction speed, mm/ms
-    dt: float  # the step asked for (each candidate takes the stable step its Jacobian allows, at most this)
+    dt: float  # the step asked for (each candidate takes the step delay_stable_step finds, at most this)
     tr_ms: float
     duration_ms: float
     discard_s: float
