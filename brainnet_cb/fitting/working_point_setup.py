@@ -67,7 +67,7 @@ def setups_for(scan, inp: Inputs, bar=None):
             p, refine = c
             m, G, fp, _ = points[p]
             alone, fc_structural = fitted_alone(p)
-            ec, accepted = None, {}  # accepted: id -> (refit, the step its delay checks passed at or None)
+            ec, accepted = None, {}  # id -> (an accepted refit, the step its delay checks passed at)
             if refine:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
@@ -78,7 +78,8 @@ def setups_for(scan, inp: Inputs, bar=None):
                     noise_c = noise if candidate.noise is None else candidate.noise.apply(noise, n)
                     step = runs_near(m_c, conn_c, G, candidate.fixed_point, noise_c, speed=run.speed, dt=run.dt,
                                      tr=run.tr_ms, key=run.key)
-                    accepted[id(candidate)] = candidate, step
+                    if step is not None:  # refused refits are not kept (on 400 regions ~10 MB each)
+                        accepted[id(candidate)] = candidate, step
                     return step is not None
 
                 ec = choose_connection_shrinkage(network, fp, inp.parameter, inp.sigma, inp.row, fit_fc, fit_mask,
