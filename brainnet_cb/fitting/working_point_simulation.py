@@ -30,7 +30,8 @@ from .working_point_result import Candidate, score_fc
 from .working_point_scan import candidate_steps, stable_step
 
 __all__ = ["LINEAR_REGIME_CORR", "RunSettings", "Simulated", "simulate_candidates", "simulate_seed", "exact_fc",
-           "tracks_twin", "kick_dies_out", "kick_decays", "decays_with_delays", "delay_stable_step", "runs_near",
+           "tracks_twin", "kick_dies_out", "kick_decays", "decays_with_delays", "grows_with_delays",
+           "delay_stable_step", "runs_near",
            "ATTEMPTS", "KICK_HORIZON", "KICK_WINDOWS", "KICK_SIZE", "KICK_GONE", "FINEST_STEP_RATIO"]
 
 #: Batches of ``candidates`` points simulated in turn, best first, while every one so far diverged or left its
@@ -136,6 +137,8 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         su = (structure_at or setup_at)(c)
         if su.step is not None:  # its refinement's checks found it
             steps[c] = su.step
+        elif su.delays_grow:  # counted on its structural weights before its refinement (not refined)
+            steps[c] = None
         else:
             try:
                 steps[c] = delay_stable_step(su.model, su.connectome, points[c[0]].G, su.fixed_point,
@@ -344,6 +347,17 @@ def _grows_with_delays(model, connectome, G, fp, *, normalize, speed, dt):
                                            normalize=normalize))
     except DynamicsError:  # a root on the imaginary axis: not a point to simulate
         return True
+
+
+def grows_with_delays(model, connectome, G, fp, *, normalize, speed, dt, tr=None) -> bool:
+    """Whether the delays destabilise a fixed point where :func:`delay_stable_step` would start: a root of the
+    delayed characteristic equation with ``Re >= 0`` at :func:`~brainnet_cb.fitting.working_point_scan.stable_step`'s
+    step (False where no step keeps Heun's scheme stable without the delays: left to :func:`delay_stable_step`)."""
+    try:
+        first = stable_step(fp, dt, tr)
+    except FitError:
+        return False
+    return _grows_with_delays(model, connectome, G, fp, normalize=normalize, speed=speed, dt=first)
 
 
 def kick_decays(model, connectome, G, fp, *, normalize, speed, dt, horizon=KICK_HORIZON, kick=KICK_SIZE):

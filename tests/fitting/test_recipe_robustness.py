@@ -138,7 +138,8 @@ def test_where_refinements_diverge_at_points_the_delays_destabilise_the_scan_is_
     points = {p: SimpleNamespace(G=1.0) for p in order}
 
     def setup_at(c):
-        return SimpleNamespace(fixed_point=c, step=None, model=None, connectome=None, normalize="none", noise=None)
+        return SimpleNamespace(fixed_point=c, step=None, model=None, connectome=None, normalize="none", noise=None,
+                               delays_grow=False)
 
     # the structural weights of p0-p2 are unstable with the delays, their refinements and every p3+ pass
     monkeypatch.setattr(ws, "delay_stable_step",

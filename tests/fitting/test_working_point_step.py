@@ -160,6 +160,7 @@ def test_a_refined_candidate_runs_at_the_step_its_refits_checks_passed_at(monkey
     monkeypatch.setattr(setup_stage, "slow_limit_response", lambda *a: (None, None))
     monkeypatch.setattr(setup_stage, "choose_connection_shrinkage", refine)
     monkeypatch.setattr(setup_stage, "runs_near", lambda m, c, G, fp, noise, **kw: None if fp == "refit 1.5" else 0.05)
+    monkeypatch.setattr(setup_stage, "grows_with_delays", lambda *a, **kw: False)
     p = (0, 0, 0)
     scan = SimpleNamespace(points={p: ScanPoint(bn.CoombesByrne(eta=-2.0), 1.0, "structural", np.eye(2))},
                            connectome=conn, normalize="max")
@@ -180,3 +181,45 @@ def test_a_refined_candidate_runs_at_the_step_its_refits_checks_passed_at(monkey
                                     effective_connectivity=True, workers=1, structure_at=structure_at)
     assert dts == [0.05] and (sim.candidates[0].refined, sim.candidates[0].dt) == (True, 0.05)
     assert sim.delay_stable == {(p, True): True, (p, False): False}
+
+
+@pytest.mark.parametrize("G, grows", [(4.0, False), (8.0, True)])
+def test_a_point_the_delays_destabilise_on_its_structural_weights_is_not_refined(monkeypatch, G, grows):
+    """A pair of lightly damped nodes with 3-ms delays: at G = 8 the delayed equation has growing roots on the
+    structural weights, so the point's refinement (refits fitted without the delays, scaled back toward those
+    weights: on an HCP subject every one was refused, ~10 s each) is not tried, and its candidate is reported as
+    destabilised by the delays without counting its roots again or running it; at G = 4 it is refined."""
+    from types import SimpleNamespace
+
+    from brainnet_cb.dynamics import network_fixed_point
+    from brainnet_cb.fitting import working_point_setup as setup_stage
+    from brainnet_cb.fitting import working_point_simulation as stage
+    from brainnet_cb.fitting.working_point_result import ScanPoint
+
+    model = bn.CoombesByrne(Delta=0.1, eta=1.0)
+    conn = bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    with jax.enable_x64(True):
+        fp = network_fixed_point(model, conn, bn.Linear(G=G))
+    refined = []
+
+    def refine(*a, **kw):
+        refined.append(True)
+
+    monkeypatch.setattr(setup_stage, "slow_limit_response", lambda *a: (None, None))
+    monkeypatch.setattr(setup_stage, "choose_connection_shrinkage", refine)
+    p = (0, 0, 0)
+    scan = SimpleNamespace(points={p: ScanPoint(model, G, fp, np.eye(2))}, connectome=conn, normalize="max")
+    run = stage.RunSettings(10.0, 0.01, 720.0, 14_400.0, 2.0, None, False, 0, 1, False)
+    inp = SimpleNamespace(targets=SimpleNamespace(fit_fc=np.eye(2), fit_mask=np.ones(1, bool)), run=run, noise=None,
+                          n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1)
+    setup_at, structure_at = setup_stage.setups_for(scan, inp)
+    assert setup_at((p, True)).delays_grow is grows and refined == ([] if grows else [True])
+    assert structure_at((p, False)).delays_grow is grows
+    if not grows:
+        return
+    monkeypatch.setattr(stage, "delay_stable_step", lambda *a, **kw: pytest.fail("its roots were counted again"))
+    monkeypatch.setattr(stage, "simulate_seed", lambda *a, **kw: pytest.fail("the point was run"))
+    sim = stage.simulate_candidates([p], scan.points, setup_at, np.eye(2), np.ones(1, bool), run, candidates=1,
+                                    effective_connectivity=True, workers=1, structure_at=structure_at)
+    assert sim.delay_stable == {(p, True): False, (p, False): False} and sim.no_step == frozenset()
+    assert [(c.refined, np.isnan(c.fit_score["corr"])) for c in sim.candidates] == [(True, True), (False, True)]
