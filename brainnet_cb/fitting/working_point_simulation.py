@@ -369,9 +369,19 @@ def kick_decays(model, connectome, G, fp, *, normalize, speed, dt, horizon=KICK_
     the network is run for ``horizon`` ms at step ``dt`` with the tract
     delays; the sent variable's largest distance from the fixed point,
     sampled about every millisecond, must die out (:func:`kick_dies_out`).
+    A state at 0 is moved by ``kick * xi`` times the largest magnitude of
+    that state over the regions, else of any state, else 1 (a node model at
+    rest at the origin would otherwise not be kicked at all, and a kick that
+    never left counts as not dying out).
     """
     rng = np.random.default_rng(0)
-    start = {s: v * (1.0 + kick * rng.standard_normal(np.shape(v))) for s, v in fp.as_initial_state().items()}
+    rest = fp.as_initial_state()
+    overall = max(float(np.max(np.abs(v), initial=0.0)) for v in rest.values()) or 1.0
+    start = {}
+    for s, v in rest.items():
+        xi = rng.standard_normal(np.shape(v))
+        own = float(np.max(np.abs(v), initial=0.0)) or overall
+        start[s] = np.where(v != 0, v * (1.0 + kick * xi), kick * own * xi)
     period = dt * max(1, round(1.0 / dt))
     with jax.enable_x64(True):
         try:

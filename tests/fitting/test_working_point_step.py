@@ -223,3 +223,34 @@ def test_a_point_the_delays_destabilise_on_its_structural_weights_is_not_refined
                                     effective_connectivity=True, workers=1, structure_at=structure_at)
     assert sim.delay_stable == {(p, True): False, (p, False): False} and sim.no_step == frozenset()
     assert [(c.refined, np.isnan(c.fit_score["corr"])) for c in sim.candidates] == [(True, True), (False, True)]
+
+
+def test_a_node_at_rest_at_the_origin_is_kicked_too():
+    """A leaky rate unit with no drive rests at x = 0 in every region; scaling the states would leave it there (a
+    kick that never left, not a kick that died out). Coupled at G = 0.5 it is stable (modes -0.05 and -0.15 /ms) and
+    the kick, moved by 1e-3 xi, dies out; at G = 1.5 the odd... even mode grows (+0.05 /ms) and the kick grows."""
+    from typing import ClassVar
+
+    from brainnet_cb.dynamics import network_fixed_point
+    from brainnet_cb.fitting import working_point_simulation as stage
+
+    @bn.node_model
+    class _Leaky(bn.NodeModel):
+        tau: float = 10.0
+        I: float = 0.0
+        states: ClassVar[tuple] = ("x",)
+        initial: ClassVar[dict] = {"x": 0.0}
+        sends: ClassVar[str] = "x"
+        receives: ClassVar[str] = "x"
+        input_ports: ClassVar[tuple] = ("x",)
+
+        def dfun(self, x, inputs):
+            return (-x + self.I + inputs.get("x", 0.0)) / self.tau
+
+    model, conn = _Leaky(), bn.Connectome(weights=[[0, 1], [1, 0]], lengths=[[0, 30], [30, 0]])
+    kw = dict(normalize="max", speed=10.0, dt=0.5, horizon=2000.0)
+    with jax.enable_x64(True):
+        rest = network_fixed_point(model, conn, bn.Linear(G=0.5))
+    assert np.all(rest.values == 0.0)
+    assert stage.kick_decays(model, conn, 0.5, rest, **kw)
+    assert not stage.kick_decays(model, conn, 1.5, rest, **kw)
