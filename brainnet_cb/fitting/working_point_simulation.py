@@ -76,7 +76,7 @@ class Simulated(NamedTuple):
 
 
 def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSettings, *, candidates,
-                        effective_connectivity, workers, bar=None, structure_at=None) -> Simulated:
+                        effective_connectivity, workers, bar=None, structure_at=None, walk_limit=None) -> Simulated:
     """Simulate the best points of the linear scan until one stays in its linear regime (module doc).
 
     Up to :data:`ATTEMPTS` batches of ``candidates`` points, best first (then,
@@ -113,6 +113,10 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         the delay checks read (model, connectome, normalisation, fixed point,
         ``step``), without the fits a point that fails them does not need;
         default ``setup_at``.
+    walk_limit : int, optional
+        Where every candidate so far was passed over for the delays, no
+        point from ``order[walk_limit]`` on is tried (there the next scan's
+        best point comes first in the linear order); default: to the end.
     """
     pair = run.pair
     steps, delay_stable, twins, exact, runs_mean, corrections = {}, {}, {}, {}, {}, {}
@@ -188,7 +192,10 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
     plan = [(a, True) for a in range(ATTEMPTS)] + ([(0, False)] if effective_connectivity else [])
     for attempt, as_configured in plan:
         refine = bool(effective_connectivity) and as_configured
-        batch = [(p, refine) for p in order[attempt * candidates:(attempt + 1) * candidates]]
+        end = (attempt + 1) * candidates
+        if as_configured and walk_limit is not None and not any(delay_stable.values()):
+            end = min(end, walk_limit)  # every one so far passed over for the delays: the next scan's best first
+        batch = [(p, refine) for p in order[attempt * candidates:end]]
         if (attempt or not as_configured) and bar is not None:
             bar.total += len(batch) * run.runs
         for c in batch:
@@ -203,10 +210,12 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
     # delay checks at a point the delays destabilise on the structural weights diverged, e.g. on a directed SC):
     # on down the linear order, points the delays destabilise on the structural weights passed over without a
     # run, batches simulated as above
-    rest = iter(order[ATTEMPTS * candidates:])
+    rest = iter(enumerate(order[ATTEMPTS * candidates:], start=ATTEMPTS * candidates))
     for _ in range(ATTEMPTS):
         batch = []
-        for p in rest:
+        for i, p in rest:
+            if walk_limit is not None and i >= walk_limit and not any(delay_stable.values()):
+                break  # every one so far passed over for the delays: the next scan's best comes first
             if not check((p, False)):
                 run_checked([(p, False)])  # reported
                 continue

@@ -551,6 +551,23 @@ def test_where_the_delays_destabilise_every_candidate_of_the_kept_scan_the_next_
                           effective_connectivity=False, progress=False)
 
 
+def test_the_walk_past_points_the_delays_destabilise_stops_where_the_next_scans_best_comes_first(hcp):
+    """With homotopic connections (h = 1) the linear stage ranks 1.05 G_ref first (0.575), unstable with the delays
+    (above), then 0.95 G_ref (0.497), below the best point without them (h = 0, 1.05 G_ref: 0.515): that one is
+    simulated next, not the scan's second point (the walk used to go down the kept scan first: on cuBNM's HCP
+    subject 100206 past 80 points, to one scoring 0.491 held out against 0.701 in the linear stage)."""
+    keep = list(hcp.connectome.labels[:20])
+    res = fit_working_point(hcp.connectome.subset(keep), hcp.fc_fit.sel(region_i=keep, region_j=keep),
+                            values=[-2.0], fractions=[0.95, 1.05], weight_exponents=[1.0],
+                            homotopic_weights=[0.0, 1.0], seeds=1, candidates=1, duration=10_000.0, discard=2.0,
+                            band=None, effective_connectivity=False, progress=False)
+    lin_h = res.homotopic_linear_corr.values
+    assert lin_h[1] > lin_h[0] > 0.497  # h = 1 first; h = 0's best above h = 1's 0.95 G_ref
+    assert res.attrs["homotopic_weight"] == 0.0 and json.loads(res.attrs["scans_passed_over"]) == [[1.0, 1.0]]
+    assert res.attrs["G_over_G_ref"] == 1.05 and res.candidate_delay_stable.values.tolist() == [True]
+    assert np.isfinite(res.attrs["fit_corr"])
+
+
 @pytest.mark.parametrize("refined, tried", [(False, 3), (True, 4)])
 def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_then_the_error_says_so(hcp, refined,
                                                                                                    tried, monkeypatch):
