@@ -124,6 +124,7 @@ STAGES = (
     ("working_point_scan", "_scored", "  slow-limit FC of every stable point, scored"),
     ("working_point", "choose_point", "noise, weights, simulation and choice"),
     ("working_point_setup", "choose_shrinkage", "  regional noise (cross-validated)"),
+    ("working_point_setup", "grows_with_delays", "  delayed roots of the structural weights (before refining)"),
     ("working_point_setup", "choose_connection_shrinkage", "  effective connectivity (cross-validated)"),
     ("effective_connectivity", "fit_effective_connectivity", "    its L-BFGS-B fits"),
     ("working_point_setup", "runs_near", "    its check of the refit (delays, kick, 10 s run)"),
