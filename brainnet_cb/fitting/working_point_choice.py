@@ -45,7 +45,8 @@ class Choice(NamedTuple):
 
 def choose_point(weights: Weights, inp: Inputs, bar=None) -> Choice:
     """The candidate with the best simulated fit score, of the first scan of :func:`ranked_scans` whose candidates
-    the tract delays do not all destabilise (without simulation: the best linear point of the kept scan).
+    the tract delays do not all destabilise, down to where the next scan's best point comes first in the linear
+    order (without simulation: the best linear point of the kept scan).
 
     Raises :class:`FitError` where no candidate gave a fit score (:func:`_all_failed` says why).
     """
@@ -58,9 +59,10 @@ def choose_point(weights: Weights, inp: Inputs, bar=None) -> Choice:
         # the walk past points the delays destabilise stops where the next scan's best point comes first (on cuBNM's
         # HCP subject 100206 fitted to the group FC of 303 others it passed over the kept scan's 80 best points and
         # ended at one scoring 0.491 held out)
-        limit = (None if rank + 1 == len(ranked) else
-                 sum(np.nan_to_num(lin_corr[p], nan=-2.0) >= best_score(weights.scans[ranked[rank + 1]])
-                     for p in order))
+        limit = None
+        if rank + 1 < len(ranked):
+            floor = best_score(weights.scans[ranked[rank + 1]])
+            limit = sum(np.nan_to_num(lin_corr[p], nan=-2.0) >= floor for p in order)
         setup_at, structure_at = setups_for(kept_scan, inp, bar)
         if passed_over and bar is not None:
             bar.total += inp.candidates * inp.run.runs
