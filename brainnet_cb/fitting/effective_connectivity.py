@@ -187,7 +187,7 @@ def _corr(x, y):
 def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask,
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
                                 accept=None, global_signal=False, workers=1, report=None,
-                                shares=DEFAULT_CONNECTION_SHARES) -> EffectiveConnectivity:
+                                shares=DEFAULT_CONNECTION_SHARES, scale_back=True) -> EffectiveConnectivity:
     r"""Weights and regional noise fitted to ``target`` over ``mask``; :math:`\lambda_e` and the share of the
     connections refined chosen by two-fold CV.
 
@@ -270,6 +270,10 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     shares : sequence of float in (0, 1]
         The shares of the connected pairs tried (1: all of them; see
         :func:`fit_effective_connectivity`).
+    scale_back : bool
+        Whether the best refused refit is scaled back toward the structural
+        weights where ``accept`` refused every refit (False where those
+        weights themselves would be refused: the scale-backs lead toward them).
 
     Returns
     -------
@@ -336,7 +340,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
                 return candidate
             best_refused = best_refused or candidate
         refused.append(best)
-    if best_refused is not None:  # every refit refused: the best one, scaled back toward the structural weights
+    if best_refused is not None and scale_back:  # every refit refused: the best one, scaled back toward the weights
         for fraction in BACKOFF_FRACTIONS:
             candidate = _scaled_back(network, fixed_point, parameter, sigma, row, target, mask, best_refused,
                                      fraction, global_signal, tuple(refused))

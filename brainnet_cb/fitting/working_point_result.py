@@ -136,7 +136,7 @@ class Setup(NamedTuple):
     ec: EffectiveConnectivity | None  # None: not fitted
     step: float | None  # the step its refinement's delay checks passed at (runs_near); None: not checked yet
     fc_structural: np.ndarray  # the slow-limit FC of the structural weights with the noise fitted alone
-    delays_grow: bool = False  # its structural weights grow with the delays (counted before refining; not refined)
+    delays_grow: bool = False  # its structural weights grow with the delays (counted before refining: no scale-back)
 
 
 class Options(NamedTuple):

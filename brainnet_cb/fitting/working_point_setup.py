@@ -76,11 +76,10 @@ def setups_for(scan, inp: Inputs, bar=None):
             m, G, fp, _ = points[p]
             alone, fc_structural = fitted_alone(p)
             ec, accepted = None, {}  # id -> (an accepted refit, the step its delay checks passed at)
-            # where the delays destabilise the point on its structural weights, its refits (fitted without the
-            # delays) and their scale-backs toward those weights are not tried (on an HCP subject, 100 regions:
-            # 15 refused at ~10 s each, per point)
+            # where the delays destabilise the point on its structural weights, a refused refit is not scaled back
+            # toward them (on an HCP subject, 100 regions: every scale-back refused, 9 x ~10 s per point)
             grows = refine and inp.simulate and grows_structurally(p)
-            if refine and not grows:
+            if refine:
                 with jax.enable_x64(True):
                     network = build_network(m, conn_w, Linear(), normalize=norm_w).with_strength(G)
 
@@ -97,7 +96,7 @@ def setups_for(scan, inp: Inputs, bar=None):
                 ec = choose_connection_shrinkage(network, fp, inp.parameter, inp.sigma, inp.row, fit_fc, fit_mask,
                                                  alone, key=run.key, accept=usable if inp.simulate else None,
                                                  global_signal=gsr, workers=inp.workers,
-                                                 report=refinement_report(bar))
+                                                 report=refinement_report(bar), scale_back=not grows)
                 if bar is not None:
                     bar.set_postfix_str("")
             refined = ec is not None and np.isfinite(ec.shrinkage)

@@ -141,7 +141,7 @@ def simulate_candidates(order, points, setup_at, fit_fc, fit_mask, run: RunSetti
         su = (structure_at or setup_at)(c)
         if su.step is not None:  # its refinement's checks found it
             steps[c] = su.step
-        elif su.delays_grow:  # counted on its structural weights before its refinement (not refined)
+        elif su.delays_grow:  # not refined, and its structural weights grow with the delays (counted before)
             steps[c] = None
         else:
             try:

@@ -433,6 +433,13 @@ def test_accept_refusing_every_full_refit_scales_the_best_back(case, chosen):
     full = _corr(_fc(case, np.log(chosen.noise.factors), chosen.fixed_point), target)
     assert structural + 0.02 < half < full - 0.005  # 0.960, 0.989, 0.9998
     assert "x0.5 of the refit" in repr(res)
+    # where the structural weights themselves would be refused (the delays destabilise them), no scale-back: kept
+    seen = []
+    res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
+                                      NOISE, key=0, shrinkages=(0.01, 1.0), scale_back=False,
+                                      accept=lambda c: seen.append(c.modulation_fraction) or accept(c))
+    assert seen == [1.0, 1.0] and res.shrinkage == np.inf and res.refused == (0.01, 1.0)
+    assert np.array_equal(res.weights, case["A"])
 
 
 def test_accept_refusing_the_best_refit_uses_the_next_best(case, chosen):

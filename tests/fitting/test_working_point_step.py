@@ -184,11 +184,11 @@ def test_a_refined_candidate_runs_at_the_step_its_refits_checks_passed_at(monkey
 
 
 @pytest.mark.parametrize("G, grows", [(4.0, False), (8.0, True)])
-def test_a_point_the_delays_destabilise_on_its_structural_weights_is_not_refined(monkeypatch, G, grows):
+def test_a_refused_refit_is_not_scaled_back_toward_structural_weights_the_delays_destabilise(monkeypatch, G, grows):
     """A pair of lightly damped nodes with 3-ms delays: at G = 8 the delayed equation has growing roots on the
-    structural weights, so the point's refinement (refits fitted without the delays, scaled back toward those
-    weights: on an HCP subject every one was refused, ~10 s each) is not tried, and its candidate is reported as
-    destabilised by the delays without counting its roots again or running it; at G = 4 it is refined."""
+    structural weights, so where every refit is refused none is scaled back toward them (on an HCP subject every
+    scale-back was refused, ~10 s each), and the candidate left on those weights is reported as destabilised by the
+    delays without counting its roots again or running it; at G = 4 a refused refit is scaled back."""
     from types import SimpleNamespace
 
     from brainnet_cb.dynamics import network_fixed_point
@@ -202,8 +202,8 @@ def test_a_point_the_delays_destabilise_on_its_structural_weights_is_not_refined
         fp = network_fixed_point(model, conn, bn.Linear(G=G))
     refined = []
 
-    def refine(*a, **kw):
-        refined.append(True)
+    def refine(*a, scale_back, **kw):  # every refit refused: the structural weights kept
+        refined.append(scale_back)
 
     monkeypatch.setattr(setup_stage, "slow_limit_response", lambda *a: (None, None))
     monkeypatch.setattr(setup_stage, "choose_connection_shrinkage", refine)
@@ -213,7 +213,7 @@ def test_a_point_the_delays_destabilise_on_its_structural_weights_is_not_refined
     inp = SimpleNamespace(targets=SimpleNamespace(fit_fc=np.eye(2), fit_mask=np.ones(1, bool)), run=run, noise=None,
                           n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1)
     setup_at, structure_at = setup_stage.setups_for(scan, inp)
-    assert setup_at((p, True)).delays_grow is grows and refined == ([] if grows else [True])
+    assert setup_at((p, True)).delays_grow is grows and refined == [not grows]
     assert structure_at((p, False)).delays_grow is grows
     if not grows:
         return
