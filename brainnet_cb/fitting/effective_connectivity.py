@@ -223,8 +223,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     structural weights, :math:`e \to f\,e` for :math:`f` in
     :data:`BACKOFF_FRACTIONS` (largest first; the fixed point held, the
     regional noise refitted alone), and the first that is stable and
-    accepted is used (``modulation_fraction = f``); else the structural
-    weights are kept. Refits and scale-backs stay within the chosen share. (On hcp80's group FC after global signal
+    accepted is used (``modulation_fraction = f``; not with
+    ``scale_back=False``); else the structural weights are kept. Refits
+    and scale-backs stay within the chosen share. (On hcp80's group FC after global signal
     regression, each raw series regressed before the band-pass, every refit
     pushed its slowest mode to the bound and had 44 modes growing with the
     delays; nine tenths of it had none and scored 0.686 held out against

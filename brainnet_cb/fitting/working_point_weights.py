@@ -5,7 +5,9 @@ runs once per network: on the normalised weights raised to each exponent
 :math:`W^\gamma`, then, at the exponent of the best linear fit score, with
 homotopic connections of each weight :math:`h` added; where that score is
 best at the largest exponent, on past it by :data:`EXPONENT_STEP` while the
-score rises (:func:`scan_weights`). The scans that may be simulated are then
+score rises; then, at the kept weight, every exponent again, and at a better
+exponent its weights, until the kept pair is the best of its exponent's
+weights and of its weight's exponents (:func:`scan_weights`). The scans that may be simulated are then
 taken best first (:func:`ranked_scans`).
 """
 
@@ -105,6 +107,14 @@ def scan_weights(inp: Inputs, bar) -> Weights:
                 for h in sorted(allowed - {h_best}):
                     weights_scan(e_new, h, extra=True)
                 e_best, h_best = kept()
+        while True:  # the pair is chosen together: the best of its exponent's weights and of its weight's exponents
+            for exponent in scanned_exponents(scans):
+                weights_scan(float(exponent), h_best, extra=True)
+            for h in sorted(allowed):
+                weights_scan(e_best, h, extra=True)
+            if kept() == (e_best, h_best):
+                break
+            e_best, h_best = kept()
     if not scans[(e_best, h_best)].points:
         raise FitError("no stable working point was found for any value; try other values= or "
                        f"fractions=.{why_branches_failed(failures)}"

@@ -234,6 +234,29 @@ def test_edge_holdout_fits_half_the_connections_and_scores_the_rest(hcp):
     assert not np.any(fit & test) and np.all(fit | test) and abs(fit.sum() - test.sum()) <= 1
 
 
+def test_the_weight_exponent_and_the_homotopic_weight_are_chosen_together(hcp):
+    """An FC made by the model at a known pair (gamma 2, h 0.5) is fitted by that pair, exactly.
+
+    Without homotopic connections gamma = 3 fits that FC best (the scan goes
+    on to 4.5): scanning the homotopic weights at 3 alone kept (3, 0.5) (fit
+    0.969, held-out group 0.320).
+    At h = 0.5 every exponent is scanned again, and 2 is better there; its
+    homotopic weights then keep 0.5.
+    """
+    kw = dict(values=[-2.0], regional_noise=False, effective_connectivity=False, simulate=False, progress=False)
+    truth = fit_working_point(hcp.connectome, hcp.fc_fit, weight_exponents=[2.0], homotopic_weights=[0.5],
+                              fractions=[0.95], **kw)
+    res = fit_working_point(hcp.connectome, truth.fc, test_fc=hcp.fc_test, fractions=[0.9, 0.95, 1.0, 1.05], **kw)
+    a = res.attrs
+    assert (a["weight_exponent"], a["homotopic_weight"], a["G_over_G_ref"]) == (2.0, 0.5, 0.95)
+    assert a["fit_corr"] == pytest.approx(1.0, abs=1e-9)
+    per_exponent = res.exponent_linear_corr  # every exponent scanned at h = 0.5 (4.5: 3 led at h = 0): 2 the best
+    assert list(per_exponent.weight_exponent) == [0.5, 1.0, 2.0, 3.0, 4.5]
+    assert float(per_exponent.idxmax()) == 2.0
+    per_weight = res.homotopic_linear_corr.values  # every weight scanned at gamma = 2: 0.5 the best
+    assert np.all(np.isfinite(per_weight)) and int(np.argmax(per_weight)) == 1
+
+
 def test_homotopic_connections_restore_the_fc_across_hemispheres(hcp):
     """Tractography misses most homotopic tracts; the fit FC alone picks their weight, and the held-out FC agrees.
 
