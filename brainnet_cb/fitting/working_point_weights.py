@@ -103,15 +103,13 @@ def scan_weights(inp: Inputs, bar) -> Weights:
                 if not weights_scan(e_new * EXPONENT_STEP, h_best, extra=True) > weights_scan(e_new, h_best):
                     break
                 e_new *= EXPONENT_STEP
-            if e_new != e_best:  # moved: the other homotopic weights at the new exponent
-                for h in sorted(allowed - {h_best}):
-                    weights_scan(e_new, h, extra=True)
-                e_best, h_best = kept()
+            e_best, h_best = kept()
         while True:  # the pair is chosen together: the best of its exponent's weights and of its weight's exponents
-            for exponent in scanned_exponents(scans):
-                weights_scan(float(exponent), h_best, extra=True)
-            for h in sorted(allowed):
+            for h in sorted(allowed):  # the weights at the kept exponent (after an extension, at the new one)
                 weights_scan(e_best, h, extra=True)
+            e_best, h_best = kept()
+            for exponent in scanned_exponents(scans):  # the exponents at the kept weight
+                weights_scan(float(exponent), h_best, extra=True)
             if kept() == (e_best, h_best):
                 break
             e_best, h_best = kept()
