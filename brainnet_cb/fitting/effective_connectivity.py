@@ -83,6 +83,7 @@ import numpy as np
 from ..dynamics.fixed_points import FixedPoint, fixed_point_at
 from ..dynamics.system import Network, in_float64
 from ..errors import FitError
+from .effective_connectivity_delays import fit_delay_stable
 from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objective: importable from here as before
     SLOWEST_DECAY,
     Objective,
@@ -148,6 +149,11 @@ class EffectiveConnectivity:
     share_cv_corr : dict
         Best cross-validated fit score over the finite shrinkages, per share
         tried (the share of the best is ``share``).
+    delay_rounds : int
+        The refits that moved the roots of the delayed characteristic
+        equation left of :math:`-\\kappa` after ``accept`` refused the refit
+        (:func:`~brainnet_cb.fitting.effective_connectivity_delays.fit_delay_stable`);
+        0: the refit as fitted.
     """
 
     weights: np.ndarray
@@ -161,12 +167,15 @@ class EffectiveConnectivity:
     modulation_fraction: float = 1.0
     share: float = 1.0
     share_cv_corr: dict = dataclasses.field(default_factory=dict)
+    delay_rounds: int = 0
 
     def __repr__(self):
         on = self.weights > 0
         spread = float(np.std(self.log_modulation[on])) if on.any() else 0.0
         noise = "none (uniform)" if self.noise is None else format(self.noise.shrinkage, "g")
         kept = "" if self.modulation_fraction == 1.0 else f" (x{self.modulation_fraction:g} of the refit)"
+        if self.delay_rounds:
+            kept += f" (delayed roots moved left in {self.delay_rounds} refits)"
         refined = np.isfinite(self.shrinkage) and self.share != 1.0
         share = f", the strongest {self.share:g} of the pairs refined" if refined else ""
         return (f"EffectiveConnectivity(shrinkage={self.shrinkage:g}, {int(on.sum())} connections{share}, "
@@ -187,7 +196,8 @@ def _corr(x, y):
 def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask,
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
                                 accept=None, global_signal=False, workers=1, report=None,
-                                shares=DEFAULT_CONNECTION_SHARES, scale_back=True) -> EffectiveConnectivity:
+                                shares=DEFAULT_CONNECTION_SHARES, scale_back=True,
+                                delays=None) -> EffectiveConnectivity:
     r"""Weights and regional noise fitted to ``target`` over ``mask``; :math:`\lambda_e` and the share of the
     connections refined chosen by two-fold CV.
 
@@ -275,6 +285,13 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         Whether the best refused refit is scaled back toward the structural
         weights where ``accept`` refused every refit (False where those
         weights themselves would be refused: the scale-backs lead toward them).
+    delays : array (n, n), optional
+        The tract delays (ms) ``[target, source]`` as simulated. Where given,
+        a refit that ``accept`` refuses and whose delayed characteristic
+        equation has growing roots is refitted at the same shrinkage with
+        those roots moved left of :math:`-\kappa`
+        (:func:`~brainnet_cb.fitting.effective_connectivity_delays.fit_delay_stable`),
+        and that refit offered to ``accept`` before the next shrinkage is tried.
 
     Returns
     -------
@@ -329,16 +346,27 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
             break
         if report is not None:
             report(share, best, None)
-        u, E, values, fp, _ = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
-                                                         noise_shrinkage=lam_u, shrinkage=best,
-                                                         start=path[best],  # from the first fold's fit
-                                                         global_signal=global_signal, share=share)
+        u, E, values, fp, params = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target,
+                                                              mask, noise_shrinkage=lam_u, shrinkage=best,
+                                                              start=path[best],  # from the first fold's fit
+                                                              global_signal=global_signal, share=share)
         if E.any():
             refined = None if noise is None else RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
             candidate = EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, best, cv, tuple(refused),
                                               share=share, share_cv_corr=share_cv)
             if accept is None or accept(candidate):
                 return candidate
+            steered = None if delays is None else fit_delay_stable(
+                network, fixed_point, parameter, sigma, row, target, mask, noise_shrinkage=lam_u, shrinkage=best,
+                start=params, delays=delays, global_signal=global_signal, share=share)
+            if steered is not None:
+                u, E, values, fp, _, rounds = steered
+                refined = None if noise is None else RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
+                candidate_steered = dataclasses.replace(candidate, weights=weights * np.exp(E), log_modulation=E,
+                                                        values=values, noise=refined, fixed_point=fp,
+                                                        delay_rounds=rounds)
+                if accept(candidate_steered):
+                    return candidate_steered
             best_refused = best_refused or candidate
         refused.append(best)
     if best_refused is not None and scale_back:  # every refit refused: the best one, scaled back toward the weights

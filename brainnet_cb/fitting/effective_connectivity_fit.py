@@ -36,6 +36,9 @@ _MAX_ITERATIONS = 2000
 _REFUSED = 1e3
 #: Every mode of a refinement decays faster than this (1/ms; 2 pi x 1 Hz): the slow limit's validity (module doc).
 SLOWEST_DECAY = 2 * np.pi * 1e-3
+#: Weight of the penalty on tracked delayed roots right of -SLOWEST_DECAY (:func:`_loss`): a root at the
+#: imaginary axis costs as much as the whole fit score.
+ROOT_PENALTY = 1.0
 
 
 def usable_fixed_point(fp: FixedPoint) -> bool:
@@ -77,15 +80,50 @@ def modulated_arrays(arrays, parameter, x, pi, pj, e):
     return new._replace(model=dataclasses.replace(arrays.model, **{parameter: value}))
 
 
+def root_real_parts(parts, weights, delays, roots):
+    r"""The real parts of tracked roots of the delayed characteristic equation, to first order, for the network of
+    ``parts`` and ``weights`` (traceable by JAX).
+
+    :math:`\mathrm{Re}\,\big(\lambda - w^H T(\lambda)\, v / s\big)` for each root :math:`\lambda` with its null
+    vectors :math:`v, w` and slope :math:`s = w^H T'(\lambda) v` at the network where it was found
+    (:class:`~brainnet_cb.dynamics.delayed_roots.DelayedRoot`), :math:`T` the characteristic matrix of the network
+    given (:mod:`brainnet_cb.dynamics.delay_stability`). ``roots`` stacks them: ``(values (k,), right (k, N),
+    left (k, N), slopes (k,))``; one root at a time (:func:`jax.lax.map`), so that the memory holds one
+    :math:`n \times n` matrix of :math:`e^{-\lambda\tau}` rather than ``k``.
+    """
+    ns, _, n = parts.local.shape
+
+    def one(root):
+        lam, v, w, slope = root
+        v, w = v.reshape(ns, n), jnp.conj(w.reshape(ns, n))
+        local = jnp.einsum("si,sti,ti->", w, parts.local, v)
+        into, sent = jnp.sum(w * parts.port, axis=0), jnp.sum(parts.sent * v, axis=0)
+        coupled = into @ ((parts.a[:, None] * weights * jnp.exp(-lam * delays)) @ sent) + jnp.sum(into * parts.b * sent)
+        return jnp.real(lam - (lam * jnp.sum(w * v) - local - coupled) / slope)
+
+    return jax.lax.map(one, roots)
+
+
 @partial(jax.jit, static_argnames=("parameter", "port", "row", "global_signal"))
-def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e, global_signal=False):
-    """Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``."""
+def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e, global_signal=False,
+          steer=None):
+    r"""Minus the fit of :func:`fit_effective_connectivity` (module doc) at ``params = (u, e)``; ``sign det J``.
+
+    ``steer``: ``(delays, roots)``, the tracked roots of the delayed equation
+    (:func:`root_real_parts`) and their penalty, :data:`ROOT_PENALTY`
+    :math:`\sum_k \max(0,\, 1 + \mathrm{Re}\,\lambda_k / \kappa)^2`,
+    :math:`\kappa` = :data:`SLOWEST_DECAY`.
+    """
     n = x.shape[1]
     u, e = params[:n], params[n:]
     new = modulated_arrays(arrays, parameter, x, pi, pj, e)
+    parts = jacobian_parts(x, new, port)
     # the rows of J^{-1} and sign det J from one n x n factorisation (dense where it fails its check)
-    B, sign, _ = structured_inverse_rows_slogdet(jacobian_parts(x, new, port), new.weights, row)
+    B, sign, _ = structured_inverse_rows_slogdet(parts, new.weights, row)
     loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
+    if steer is not None:
+        re = root_real_parts(parts, new.weights, *steer)
+        loss = loss + ROOT_PENALTY * jnp.sum(jax.nn.relu(1.0 + re / SLOWEST_DECAY) ** 2)
     return loss, sign
 
 
@@ -97,7 +135,7 @@ class Objective:
     """The loss for scipy, refusing steps that destabilise the fixed point."""
 
     def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step,
-                 global_signal=False):
+                 global_signal=False, delays=None, roots=()):
         self.network, self.parameter, self.row = network, parameter, row
         self.global_signal = bool(global_signal)
         self.pi, self.pj = (jnp.asarray(k) for k in pairs)
@@ -106,6 +144,8 @@ class Objective:
         self.args = (jnp.asarray(q), jnp.asarray(target), jnp.asarray(w), jnp.asarray(float(lam_u)),
                      jnp.asarray(float(lam_e)))
         self.spectrum_each_step = spectrum_each_step
+        self.steer = None if not roots else (jnp.asarray(delays, jnp.float64), tuple(
+            jnp.asarray(np.array([getattr(r, k) for r in roots])) for k in ("value", "right", "left", "slope")))
 
     def arrays(self, e):
         return modulated_arrays(self.network.arrays, self.parameter, self.x, self.pi, self.pj, jnp.asarray(e))
@@ -115,7 +155,7 @@ class Objective:
         # p goes in as the NumPy array scipy gives (jit puts it on the device: jnp.asarray took ~60 us of each call)
         (value, sign), grad = _loss_and_grad(np.asarray(p, dtype=float), self.x, self.network.arrays, self.parameter,
                                              self.network.port, self.row, self.pi, self.pj, *self.args,
-                                             global_signal=self.global_signal)
+                                             global_signal=self.global_signal, steer=self.steer)
         value = float(value)
         if float(sign) != self.sign or not np.isfinite(value):
             return _REFUSED, np.zeros_like(p)
@@ -159,7 +199,8 @@ def check_input_parameter(network: Network, parameter, x) -> None:
 
 @in_float64
 def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask, *,
-                               noise_shrinkage, shrinkage, start=None, global_signal=False, share=1.0):
+                               noise_shrinkage, shrinkage, start=None, global_signal=False, share=1.0, delays=None,
+                               roots=(), reach=None):
     r"""Log noise factors ``u`` (n,), log modulations ``E`` (n, n) and excitabilities of the best fit (module doc).
 
     Parameters
@@ -195,6 +236,17 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
         The share of the connected pairs modulated: the strongest by
         :math:`W_{ij} + W_{ji}` (at or above its :math:`1 - \text{share}`
         quantile); the others keep their structural weights. 1: all of them.
+    delays : array (n, n), optional
+        The tract delays (ms) ``[target, source]`` as simulated; with ``roots``.
+    roots : sequence of DelayedRoot
+        Roots of the delayed characteristic equation whose first-order real
+        parts (:func:`root_real_parts`) are kept left of :math:`-\kappa`
+        by a penalty (:func:`_loss`;
+        :func:`~brainnet_cb.fitting.effective_connectivity_delays.fit_delay_stable`
+        tracks them). Empty: the fit of the module doc.
+    reach : float, optional
+        Where given, each log modulation stays within ``reach`` of its value
+        in ``start`` (a trust region), within the global bound.
 
     Returns
     -------
@@ -241,9 +293,13 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     w = use / use.sum()
     bound_u = 0.0 if uniform else LOG_BOUND
     bounds = [(-bound_u, bound_u)] * n + [(-_MODULATION_BOUND, _MODULATION_BOUND)] * n_pairs
+    if reach is not None:  # each log modulation within reach of its start
+        e0 = np.asarray(start, dtype=float)[n:]
+        bounds[n:] = [(max(-_MODULATION_BOUND, a - reach), min(_MODULATION_BOUND, a + reach)) for a in e0]
     for spectrum_each_step in (False, True):
         objective = Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
-                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal)
+                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal,
+                               delays, roots)
         res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
                                       bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
         p = res.x
