@@ -38,11 +38,13 @@ the structural weights fit 0.760-0.883. On the Schaefer network two refits
 left none growing; the result scored 0.949 held out (linear) and its
 simulation with the delays stayed near the fixed point.
 
+It is a repair, and it competes:
 :func:`~brainnet_cb.fitting.effective_connectivity.choose_connection_shrinkage`
-uses it where it is given ``delays``; :func:`~brainnet_cb.fit_working_point`
-does not yet: on one of the ten-region networks the scale-back of the refused
-refit toward the structural weights (x0.3) fitted 0.948, the delay-stable
-refit 0.891, so which of the two to keep is still to be settled.
+(given ``delays``, as :func:`~brainnet_cb.fit_working_point` gives them)
+keeps it only where the candidate it would otherwise use fits the target
+no better. On one of the ten-region networks the refused refit scaled back
+toward the structural weights (x0.3) fitted 0.948 and the delay-stable
+refit 0.891: there the scale-back is kept.
 """
 
 from __future__ import annotations

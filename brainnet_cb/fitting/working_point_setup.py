@@ -19,11 +19,14 @@ import jax
 import numpy as np
 
 from ..coupling import Linear
+from ..dynamics.spectrum import network_delays
 from ..dynamics.system import build_network
+from ..errors import FitError
 from .effective_connectivity import choose_connection_shrinkage
 from .regional_noise import choose_shrinkage, regional_fc, slow_limit_response
 from .working_point_inputs import Inputs
 from .working_point_result import Setup
+from .working_point_scan import stable_step
 from .working_point_simulation import grows_with_delays, runs_near
 
 __all__ = ["setups_for", "refinement_report"]
@@ -96,7 +99,8 @@ def setups_for(scan, inp: Inputs, bar=None):
                 ec = choose_connection_shrinkage(network, fp, inp.parameter, inp.sigma, inp.row, fit_fc, fit_mask,
                                                  alone, key=run.key, accept=usable if inp.simulate else None,
                                                  global_signal=gsr, workers=inp.workers,
-                                                 report=refinement_report(bar), scale_back=not grows)
+                                                 report=refinement_report(bar), scale_back=not grows,
+                                                 delays=simulated_delays(network, fp, run) if inp.simulate else None)
                 if bar is not None:
                     bar.set_postfix_str("")
             refined = ec is not None and np.isfinite(ec.shrinkage)
@@ -112,6 +116,17 @@ def setups_for(scan, inp: Inputs, bar=None):
         return setups[c]
 
     return setup_at, structure_at
+
+
+def simulated_delays(network, fp, run):
+    """The tract delays (ms) ``[target, source]`` rounded to the step the runs at ``fp`` start from
+    (:func:`~brainnet_cb.fitting.working_point_scan.stable_step`), or None where no step keeps Heun's scheme
+    stable (the point is not run)."""
+    try:
+        step = stable_step(fp, run.dt, run.tr_ms)
+    except FitError:
+        return None
+    return np.asarray(network_delays(network, run.speed, step))
 
 
 def refinement_report(bar):

@@ -145,26 +145,44 @@ def test_a_start_without_growing_roots_is_not_refitted(case):
                             noise_shrinkage=None, shrinkage=1e-3, start=start, delays=case["delays"]) is None
 
 
-def test_a_refit_refused_for_its_delays_is_steered_before_the_next_shrinkage(case):
-    """With ``delays``, the refit that ``accept`` refuses (its delayed roots grow) is refitted stable and used
-    before the next shrinkage is tried."""
+def _choose(case, accept, **kw):
+    return choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
+                                       None, key=0, shrinkages=(0.1, 0.01), accept=accept, **kw)  # uniform noise
+
+
+def test_the_delay_stable_refit_is_kept_where_it_fits_better_than_what_is_accepted(case):
+    """With ``delays``, the best refit that ``accept`` refuses (its delayed roots grow) is also refitted stable with
+    the delays; it is kept unless an accepted alternative fits the target better. Where the scale-backs toward the
+    structural weights are refused too, it is used (without delays: the structural weights)."""
     seen = []
 
-    def accept(candidate):
+    def no_scale_back(candidate):
         seen.append(candidate.delay_rounds)
-        return _growing(candidate.weights, candidate.values, case) == 0
+        return candidate.modulation_fraction == 1.0 and _growing(candidate.weights, candidate.values, case) == 0
 
-    args = (case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL, None)  # uniform noise
-    steered = choose_connection_shrinkage(*args, key=0, shrinkages=(0.1, 0.01), accept=accept,
-                                          delays=case["delays"])
+    steered = _choose(case, no_scale_back, delays=case["delays"])
     best = max((lam for lam in steered.cv_corr if np.isfinite(lam)), key=lambda lam: steered.cv_corr[lam])
     assert steered.cv_corr[best] > steered.cv_corr[np.inf] + 0.03  # 0.933 against 0.880
     assert steered.shrinkage == best and steered.refused == () and steered.delay_rounds >= 1
-    assert seen == [0, steered.delay_rounds]
+    assert seen[:2] == [0, steered.delay_rounds]  # the refused refit, then its delay-stable refit
     assert "delayed roots moved left" in repr(steered)
     assert _growing(steered.weights, steered.values, case) == 0
     assert _score(case, np.zeros(N), steered.fixed_point) > _score(case, np.zeros(N), case["fp"])  # 0.891, 0.880
-    # without delays the refused refit is scaled back toward the structural weights (here x0.3, which fits 0.948:
-    # better than the delay-stable refit, which is why the recipe does not steer yet)
-    plain = choose_connection_shrinkage(*args, key=0, shrinkages=(0.1, 0.01), accept=accept)
-    assert plain.refused[0] == best and plain.delay_rounds == 0 and plain.modulation_fraction < 1
+    plain = _choose(case, no_scale_back)
+    assert plain.shrinkage == np.inf and plain.refused[0] == best  # every refit refused: the structural weights
+
+
+def test_an_accepted_alternative_that_fits_better_is_kept(case):
+    """Here the refused refit scaled back toward the structural weights (x0.3, the first fraction whose roots do
+    not grow) fits 0.948 and the delay-stable refit 0.891: the scale-back is kept, as without delays."""
+    seen = []
+
+    def stable(candidate):
+        seen.append(candidate.delay_rounds)
+        return _growing(candidate.weights, candidate.values, case) == 0
+
+    res = _choose(case, stable, delays=case["delays"])
+    assert any(seen) and res.delay_rounds == 0 and res.modulation_fraction == pytest.approx(0.3)
+    plain = _choose(case, stable)
+    assert np.array_equal(res.weights, plain.weights) and res.refused == plain.refused
+    assert _score(case, np.zeros(N), res.fixed_point) > 0.94

@@ -159,6 +159,7 @@ def test_a_refined_candidate_runs_at_the_step_its_refits_checks_passed_at(monkey
     monkeypatch.setattr(setup_stage, "build_network", lambda *a, **kw: SimpleNamespace(with_strength=lambda G: None))
     monkeypatch.setattr(setup_stage, "slow_limit_response", lambda *a: (None, None))
     monkeypatch.setattr(setup_stage, "choose_connection_shrinkage", refine)
+    monkeypatch.setattr(setup_stage, "simulated_delays", lambda *a: None)
     monkeypatch.setattr(setup_stage, "runs_near", lambda m, c, G, fp, noise, **kw: None if fp == "refit 1.5" else 0.05)
     monkeypatch.setattr(setup_stage, "grows_with_delays", lambda *a, **kw: False)
     p = (0, 0, 0)
