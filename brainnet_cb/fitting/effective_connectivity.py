@@ -83,7 +83,7 @@ import numpy as np
 from ..dynamics.fixed_points import FixedPoint, fixed_point_at
 from ..dynamics.system import Network, in_float64
 from ..errors import FitError
-from .effective_connectivity_delays import fit_delay_stable
+from .effective_connectivity_delays import fit_delay_stable, fit_score
 from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objective: importable from here as before
     SLOWEST_DECAY,
     Objective,
@@ -150,8 +150,8 @@ class EffectiveConnectivity:
         Best cross-validated fit score over the finite shrinkages, per share
         tried (the share of the best is ``share``).
     delay_rounds : int
-        The refits that moved the roots of the delayed characteristic
-        equation left of :math:`-\\kappa` after ``accept`` refused the refit
+        The refits that left no growing root of the delayed characteristic
+        equation after ``accept`` refused the refit
         (:func:`~brainnet_cb.fitting.effective_connectivity_delays.fit_delay_stable`);
         0: the refit as fitted.
     """
@@ -353,8 +353,11 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     refused, best_refused, steered = [], None, None
 
     def fits_better(a, b):  # a's slow-limit FC correlates with target over mask at least as well as b's
-        return _mask_score(a, sigma, row, target, mask, global_signal) >= _mask_score(b, sigma, row, target, mask,
-                                                                                    global_signal)
+        def score(c):
+            u = np.zeros(n) if c.noise is None else np.log(c.noise.factors)
+            return fit_score(u, c.fixed_point, sigma, row, target, mask, global_signal)
+
+        return score(a) >= score(b)
 
     def chosen(candidate):  # an accepted candidate, or the delay-stable refit where that fits better
         return steered if steered is not None and fits_better(steered, candidate) else candidate
@@ -386,16 +389,6 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
             if candidate is not None and accept(candidate):
                 return chosen(candidate)
     return steered if steered is not None else kept(cv, refused, share, share_cv)
-
-
-def _mask_score(candidate, sigma, row, target, mask, global_signal):
-    """The correlation of ``candidate``'s slow-limit FC with ``target`` over ``mask`` (its finite entries)."""
-    n = candidate.fixed_point.values.shape[1]
-    iu = np.triu_indices(n, 1)
-    y = np.asarray(target, dtype=float)[iu]
-    use = np.asarray(mask, bool) & np.isfinite(y)
-    u = np.zeros(n) if candidate.noise is None else np.log(candidate.noise.factors)
-    return _corr(_fc_of(candidate.fixed_point, sigma, row, u, global_signal)[iu][use], y[use])
 
 
 def _delay_stable(network, fixed_point, parameter, sigma, row, target, mask, refused_refit, params, delays,

@@ -60,7 +60,7 @@ from ..errors import DynamicsError
 from .effective_connectivity_fit import SLOWEST_DECAY, connected_pairs, fit_effective_connectivity, modulated_arrays
 from .regional_noise import regional_fc, slow_limit_response
 
-__all__ = ["fit_delay_stable", "DELAY_ROUNDS"]
+__all__ = ["fit_delay_stable", "fit_score", "DELAY_ROUNDS", "REACH"]
 
 #: Most refits of :func:`fit_delay_stable`, each with the growing roots found added to those tracked.
 DELAY_ROUNDS = 8
@@ -73,19 +73,15 @@ def _same_root(a, b) -> bool:
     return abs(a.value - b.value) <= 1e-7 * max(1.0, abs(a.value))
 
 
-def _fits_better(fit, structural, fixed_point, sigma, row, target, mask, global_signal) -> bool:
-    """Whether the slow-limit FC of ``fit`` correlates better with ``target`` over ``mask`` than that of the
-    structural weights (their noise fitted alone)."""
+def fit_score(u, fixed_point, sigma, row, target, mask, global_signal=False) -> float:
+    """The correlation of the slow-limit FC at ``fixed_point`` (regional noise factors :math:`e^u`) with ``target``
+    over the finite entries of ``mask``."""
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]
     use = np.asarray(mask, bool) & np.isfinite(y)
-
-    def corr(u, fp):
-        fc = regional_fc(*slow_limit_response(fp, sigma, row), np.exp(u), global_signal)[iu]
-        return float(np.corrcoef(fc[use], y[use])[0, 1])
-
-    return corr(fit[0], fit[3]) > corr(structural[0], structural[3])
+    fc = regional_fc(*slow_limit_response(fixed_point, sigma, row), np.exp(u), global_signal)[iu]
+    return float(np.corrcoef(fc[use], y[use])[0, 1])
 
 
 @in_float64
@@ -132,8 +128,12 @@ def fit_delay_stable(network: Network, fixed_point: FixedPoint, parameter, sigma
         except DynamicsError:  # a root on the imaginary axis
             growing = None
         if growing == 0:
-            return None if fit is None or not _fits_better(fit, structural(), fixed_point, sigma, row, target,
-                                                            mask, global_signal) else (*fit, done)
+            if fit is None:
+                return None
+            kept = structural()
+            better = (fit_score(fit[0], fit[3], sigma, row, target, mask, global_signal)
+                      > fit_score(kept[0], kept[3], sigma, row, target, mask, global_signal))
+            return (*fit, done) if better else None
         if done == rounds:
             return None
         found, _ = roots_right_of(parts, arrays.weights, delays, 0.0, SLOWEST_DECAY)
