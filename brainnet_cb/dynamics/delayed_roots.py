@@ -27,7 +27,7 @@ from ..errors import DynamicsError
 from .system import JacobianParts
 
 __all__ = ["DelayedRootWarning", "DelayedRoot", "pseudospectral_generator", "rightmost_root", "roots_right_of",
-           "root_near"]
+           "root_near", "same_root"]
 
 
 class DelayedRootWarning(UserWarning):
@@ -555,10 +555,15 @@ def roots_right_of(parts, weights, tau, sigma, spacing, *, tol=1e-12, max_iter=5
         root = root_near(parts, weights, tau, lam0, v0, tol=tol, max_iter=max_iter)
         if root is None or not root.value.real > sigma:
             continue
-        if any(abs(root.value - r.value) <= 1e-7 * max(1.0, abs(root.value)) for r in roots):
+        if any(same_root(root, r) for r in roots):
             continue
         roots.append(root)
     return sorted(roots, key=lambda r: (-r.value.real, r.value.imag)), count
+
+
+def same_root(a: DelayedRoot, b: DelayedRoot) -> bool:
+    """Whether two roots found by Newton's method are the same (within :math:`10^{-7}` relative)."""
+    return abs(a.value - b.value) <= 1e-7 * max(1.0, abs(a.value))
 
 
 def root_near(parts, weights, tau, value, right, *, tol=1e-12, max_iter=50):

@@ -53,7 +53,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..dynamics.delay_stability import unstable_root_count
-from ..dynamics.delayed_roots import root_near, roots_right_of
+from ..dynamics.delayed_roots import root_near, roots_right_of, same_root
 from ..dynamics.fixed_points import FixedPoint
 from ..dynamics.system import Network, in_float64, jacobian_parts
 from ..errors import DynamicsError
@@ -67,10 +67,6 @@ DELAY_ROUNDS = 8
 #: How far each log modulation may move in one refit of :func:`fit_delay_stable` (a trust region: the roots are
 #: tracked to first order; e^0.2, a fifth of the weight).
 REACH = 0.2
-
-
-def _same_root(a, b) -> bool:
-    return abs(a.value - b.value) <= 1e-7 * max(1.0, abs(a.value))
 
 
 def fit_score(u, fixed_point, sigma, row, target, mask, global_signal=False) -> float:
@@ -141,7 +137,7 @@ def fit_delay_stable(network: Network, fixed_point: FixedPoint, parameter, sigma
             return None
         # the roots tracked before, linearised afresh where they moved to (dropped where Newton loses them)
         moved = [root_near(parts, arrays.weights, delays, t.value, t.right) for t in tracked]
-        tracked = found + [r for r in moved if r is not None and not any(_same_root(r, f) for f in found)]
+        tracked = found + [r for r in moved if r is not None and not any(same_root(r, f) for f in found)]
         fit = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
                                          noise_shrinkage=noise_shrinkage, shrinkage=shrinkage, start=params,
                                          global_signal=global_signal, share=share, delays=delays,
