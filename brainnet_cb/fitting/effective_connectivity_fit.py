@@ -261,7 +261,8 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     FitError
         ``mask`` leaves no finite entry of ``target`` to fit, ``parameter``
         does not add to the coupling input or the network is not in float64
-        (:func:`check_input_parameter`), or ``share`` is not in (0, 1].
+        (:func:`check_input_parameter`), ``share`` is not in (0, 1], or
+        ``roots`` are given without ``delays`` of shape (n, n).
     """
     if not 0.0 < share <= 1.0:
         raise FitError(f"share must be a share of the connected pairs in (0, 1]; got {share!r}.")
@@ -272,6 +273,9 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     use = np.asarray(mask, bool) & np.isfinite(y)
     if not use.any():
         raise FitError("mask leaves no finite entry of target to fit the connection weights to.")
+    if len(roots) and (delays is None or np.shape(delays) != (n, n)):
+        raise FitError(f"roots are steered with the tract delays: pass delays as an ({n}, {n}) array in ms "
+                       f"[target, source]; got {None if delays is None else np.shape(delays)}.")
     B, q = slow_limit_response(fixed_point, sigma, row)
     pairs = connected_pairs(np.asarray(network.arrays.weights), share)
     n_pairs = pairs[0].size

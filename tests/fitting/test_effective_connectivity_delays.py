@@ -12,6 +12,8 @@ argument principle, independently of the roots it tracked) at the same
 fixed point, and keep most of the fit that the structural weights lack.
 """
 
+import re
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -186,3 +188,13 @@ def test_an_accepted_alternative_that_fits_better_is_kept(case):
     plain = _choose(case, stable)
     assert np.array_equal(res.weights, plain.weights) and res.refused == plain.refused
     assert _score(case, np.zeros(N), res.fixed_point) > 0.94
+
+
+def test_roots_without_their_delays_are_refused_before_the_fit(case):
+    """Roots are steered through the delayed characteristic matrix, so they need the delays: an exact FitError."""
+    root = roots.DelayedRoot(0.1 + 1.0j, np.ones(2 * N, complex), np.ones(2 * N, complex), 1.0 + 0j)
+    for delays, got in ((None, "None"), (np.ones((N - 1, N - 1)), f"({N - 1}, {N - 1})")):
+        with pytest.raises(bn.FitError, match=(rf"^roots are steered with the tract delays: pass delays as an "
+                                               rf"\({N}, {N}\) array in ms \[target, source\]; got {re.escape(got)}\.$")):
+            fit_effective_connectivity(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
+                                       noise_shrinkage=None, shrinkage=1e-3, delays=delays, roots=[root])
