@@ -467,7 +467,8 @@ def print_working_point_summary(result, out) -> None:
                                            "the connected pairs)")
             print(f"{'':<13} {ratio.size} connection weights{which} refined to the fit FC: x {ratio.min():.3g} to "
                   f"{ratio.max():.3g} of the tracts' (median {float(np.median(ratio)):.3g}), shrinkage "
-                  f"{a['connection_shrinkage']:g} (cross-validated)"
+                  f"{a['connection_shrinkage']:g} (half the cross-validated "
+                  f"{2 * a['connection_shrinkage']:g}, refitted on all connections)"
                   + (f", scaled back to {a['connection_modulation_fraction']:g} of the refit (the whole refit "
                      "grew with the delays)" if a["connection_modulation_fraction"] < 1 else ""))
     if a["global_signal_regression"]:

@@ -62,7 +62,7 @@ from ..analysis.global_signal import remove_global_covariance
 from ..errors import FitError
 
 __all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "misfit", "spread", "fit_regional_noise",
-           "choose_shrinkage", "DEFAULT_SHRINKAGES"]
+           "choose_shrinkage", "DEFAULT_SHRINKAGES", "FOLD_SHARE"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
 #: to a nearly uniform noise.
@@ -205,6 +205,15 @@ def fit_regional_noise(B, q, target, mask, shrinkage, global_signal=False) -> np
         res = scipy.optimize.minimize(fun, np.zeros(n), jac=True, method="L-BFGS-B",
                                       bounds=[(-LOG_BOUND, LOG_BOUND)] * n)
     return res.x - np.max(res.x)
+
+
+#: The share of the fitted entries that each fold of :func:`two_folds` fits. A fit's data term is a mean over
+#: the entries fitted while its shrinkage term is not, so the connection weights' shrinkage chosen on the folds
+#: is refitted on all the entries times this share
+#: (:func:`~brainnet_cb.fitting.effective_connectivity.choose_connection_shrinkage`): the prior weighs against
+#: the data as it did on a fold (ridge regression's best penalty on a mean loss falls as one over the number of
+#: entries). The regional noise's own shrinkage is refitted as chosen (halving it did not help).
+FOLD_SHARE = 0.5
 
 
 def two_folds(idx, size, key):

@@ -140,7 +140,7 @@ def refinement_report(bar):
         path = paths.setdefault(share, [])
         pairs = "all connections" if share == 1 else f"the strongest {share:g} of the connections"
         if cv_score is None:
-            bar.set_postfix_str(f"refitting {pairs} at lambda_e={shrinkage:g} "
+            bar.set_postfix_str(f"refitting {pairs} at lambda_e={shrinkage:g}, half the folds' "
                                 f"(held-out corr by lambda_e: {', '.join(path)})")
         else:
             path.append(f"{shrinkage:g}: {cv_score:.3f}")

@@ -105,7 +105,7 @@ def test_fit_command_refines_the_connection_weights_and_scores_held_out_connecti
     ratio = w[w0 > 0] / w0[w0 > 0]
     assert (f"{ratio.size} connection weights refined to the fit FC: x {ratio.min():.3g} to {ratio.max():.3g} of "
             f"the tracts' (median {np.median(ratio):.3g}), shrinkage {a['connection_shrinkage']:g} "
-            "(cross-validated)") in text
+            f"(half the cross-validated {2 * a['connection_shrinkage']:g}, refitted on all connections)") in text
     # the held-out connections (never fitted) are predicted well beyond the structural baseline
     assert a["test_corr_linear"] > a["test_corr_linear_structural"] + 0.1 > a["sc_baseline_test"] + 0.2
 

@@ -36,7 +36,13 @@ from brainnet_cb.fitting.effective_connectivity import (
     fit_effective_connectivity,
     modulated_arrays,
 )
-from brainnet_cb.fitting.regional_noise import RegionalNoise, fit_regional_noise, regional_fc, slow_limit_response
+from brainnet_cb.fitting.regional_noise import (
+    FOLD_SHARE,
+    RegionalNoise,
+    fit_regional_noise,
+    regional_fc,
+    slow_limit_response,
+)
 
 N = 10
 G = 3.0  # the low branch of CoombesByrne(eta=-2) on these weights is stable up to G ~ 4 (a fold near 4.2)
@@ -321,7 +327,7 @@ def test_cross_validation_chooses_to_refine_the_weights_of_a_modulated_network(c
     res = chosen
     assert set(res.cv_corr) == {np.inf, 0.01, 1.0}  # 0.01 scores above 1.0: both tried
     _check_search(res.cv_corr, (0.01, 1.0))
-    assert res.shrinkage == 0.01 and res.refused == ()
+    assert res.shrinkage == 0.01 * FOLD_SHARE and res.refused == ()  # refitted on all entries at half the folds'
     assert res.cv_corr[0.01] > res.cv_corr[np.inf] + 0.1
     # every connection carries its own planted modulation: refining all of them validates better than the half
     assert res.share == 1.0 and list(res.share_cv_corr) == list(DEFAULT_CONNECTION_SHARES)
@@ -358,7 +364,7 @@ def test_cross_validation_is_deterministic_in_its_key_whatever_the_threads(case,
     _check_search(other.cv_corr, DEFAULT_CONNECTION_SHRINKAGES)
     assert len(other.cv_corr) < len(DEFAULT_CONNECTION_SHRINKAGES) + 1  # the early stop happened
     assert other.cv_corr[np.inf] != chosen.cv_corr[np.inf]
-    assert other.shrinkage == max(other.cv_corr, key=other.cv_corr.get) and other.share == 1.0
+    assert other.shrinkage == max(other.cv_corr, key=other.cv_corr.get) * FOLD_SHARE and other.share == 1.0
     # the hook saw each share's path as it went (share, shrinkage, score, in the order tried), then the one refit
     paths = {f: {lam: score for g, lam, score in reports[:-1] if g == f} for f in DEFAULT_CONNECTION_SHARES}
     assert reports[:len(other.cv_corr)] == [(1.0, *item) for item in other.cv_corr.items()]
@@ -381,7 +387,7 @@ def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
                                       NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept,
                                       report=lambda *a: reports.append(a))
     assert res.cv_corr == chosen.cv_corr and res.share == 1.0 and res.share_cv_corr == chosen.share_cv_corr
-    assert reports[-2:] == [(1.0, 0.01, None), (1.0, 1.0, None)]  # each refit of the chosen share announced
+    assert reports[-2:] == [(1.0, 0.005, None), (1.0, 0.5, None)]  # each refit of the chosen share announced
     assert res.refused == (0.01, 1.0)  # every finite shrinkage tried, by decreasing CV score
     assert res.shrinkage == np.inf and res.modulation_fraction == 1.0
     assert np.array_equal(res.weights, case["A"]) and not res.log_modulation.any()
@@ -393,7 +399,7 @@ def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):
     first = calls[0]
     assert np.array_equal(first.weights, chosen.weights) and np.array_equal(first.values, chosen.values)
     assert np.array_equal(first.noise.factors, chosen.noise.factors) and first.shrinkage == chosen.shrinkage
-    assert [c.shrinkage for c in calls] == [0.01, 1.0] + [0.01] * len(BACKOFF_FRACTIONS)
+    assert [c.shrinkage for c in calls] == [0.005, 0.5] + [0.005] * len(BACKOFF_FRACTIONS)  # FOLD_SHARE x the CV's
     assert all(c.share == 1.0 for c in calls)
     assert calls[1].refused == (0.01,)
     assert [c.modulation_fraction for c in calls] == [1.0, 1.0, *BACKOFF_FRACTIONS]
@@ -414,7 +420,7 @@ def test_accept_refusing_every_full_refit_scales_the_best_back(case, chosen):
 
     res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
                                       NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept)
-    assert res.modulation_fraction == 0.5 and res.shrinkage == chosen.shrinkage == 0.01
+    assert res.modulation_fraction == 0.5 and res.shrinkage == chosen.shrinkage == 0.005
     assert res.refused == (0.01, 1.0) and res.cv_corr == chosen.cv_corr
     assert np.allclose(res.log_modulation, 0.5 * chosen.log_modulation, rtol=0, atol=1e-15)
     assert np.allclose(res.weights, case["A"] * np.exp(res.log_modulation), rtol=1e-14, atol=0)
@@ -449,7 +455,7 @@ def test_accept_refusing_the_best_refit_uses_the_next_best(case, chosen):
     res = choose_connection_shrinkage(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
                                       NOISE, key=0, shrinkages=(0.01, 1.0), accept=accept)
     assert res.refused == (0.01,)
-    assert res.shrinkage == 1.0 and res.cv_corr == chosen.cv_corr
+    assert res.shrinkage == 0.5 and res.cv_corr == chosen.cv_corr
     assert res.log_modulation.any() and not np.array_equal(res.weights, chosen.weights)
     assert np.max(np.abs(res.log_modulation)) < np.max(np.abs(chosen.log_modulation))  # shrunk harder
     _check_held(case, res.weights, res.values, res.fixed_point)
@@ -495,7 +501,7 @@ def test_cross_validation_refines_the_strongest_half_where_the_weak_connections_
     res = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0))
     every = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0), shares=(1.0,))
     assert res.share == 0.5 and res.share_cv_corr[0.5] > res.share_cv_corr[1.0] + 0.05
-    assert res.share_cv_corr[0.5] == res.cv_corr[res.shrinkage] and np.isfinite(res.shrinkage)
+    assert res.share_cv_corr[0.5] == res.cv_corr[res.shrinkage / FOLD_SHARE] and np.isfinite(res.shrinkage)
     assert every.share == 1.0 and every.share_cv_corr == {1.0: res.share_cv_corr[1.0]}  # the same folds
     strong, E = c["strong"], res.log_modulation
     weak = np.ones((20, 20), bool)
