@@ -44,7 +44,7 @@ It is a repair, and it competes:
 keeps it only where the candidate it would otherwise use fits the target
 no better. On one of the ten-region networks the refused refit scaled back
 toward the structural weights (x0.3) fitted 0.948 and the delay-stable
-refit 0.891: there the scale-back is kept.
+refit 0.921: there the scale-back is kept.
 """
 
 from __future__ import annotations

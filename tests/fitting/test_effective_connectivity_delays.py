@@ -169,14 +169,14 @@ def test_the_delay_stable_refit_is_kept_where_it_fits_better_than_what_is_accept
     assert seen[:2] == [0, steered.delay_rounds]  # the refused refit, then its delay-stable refit
     assert "delayed roots moved left" in repr(steered)
     assert _growing(steered.weights, steered.values, case) == 0
-    assert _score(case, np.zeros(N), steered.fixed_point) > _score(case, np.zeros(N), case["fp"])  # 0.891, 0.880
+    assert _score(case, np.zeros(N), steered.fixed_point) > _score(case, np.zeros(N), case["fp"])  # 0.921, 0.883
     plain = _choose(case, no_scale_back)
     assert plain.shrinkage == np.inf and plain.refused[0] == best  # every refit refused: the structural weights
 
 
 def test_an_accepted_alternative_that_fits_better_is_kept(case):
     """Here the refused refit scaled back toward the structural weights (x0.3, the first fraction whose roots do
-    not grow) fits 0.948 and the delay-stable refit 0.891: the scale-back is kept, as without delays."""
+    not grow) fits 0.948 and the delay-stable refit 0.921: the scale-back is kept, as without delays."""
     seen = []
 
     def stable(candidate):
