@@ -394,7 +394,11 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         scan saw it), ``fit_corr_linear_structural`` and
         ``test_corr_linear_structural`` (slow limit, the regional noise on the
         structural weights), ``noise_shrinkage``, ``connection_shrinkage``
-        (``inf``: the structural weights kept), ``connection_modulation_fraction``
+        (``inf``: the structural weights kept; half the cross-validated one),
+        ``connection_delay_rounds`` (the refits that moved the roots of the
+        delayed characteristic equation left, where the refit as fitted grew
+        with the delays; 0 as fitted or without refined weights),
+        ``connection_modulation_fraction``
         (1, or less where every refit was refused with the delays and one was
         scaled back toward the structural weights; NaN without refined
         weights), ``connection_share`` (the share of the connections whose

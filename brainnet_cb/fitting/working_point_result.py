@@ -244,6 +244,8 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
              "global_signal_regression": int(o.global_signal),
              "connection_shrinkage": (best_setup.ec.shrinkage if best_setup.ec is not None
                                       else float("inf") if o.effective_connectivity else float("nan")),
+             "connection_delay_rounds": (best_setup.ec.delay_rounds if best_setup.ec is not None
+                                         and np.isfinite(best_setup.ec.shrinkage) else 0),
              "connection_modulation_fraction": (best_setup.ec.modulation_fraction if best_setup.ec is not None
                                                 and np.isfinite(best_setup.ec.shrinkage) else float("nan")),
              "connection_share": (best_setup.ec.share if best_setup.ec is not None

@@ -43,3 +43,28 @@ def test_no_homotopic_pairs_is_said_with_how_to_give_them(unpaired_fit, capsys):
     assert (" " * 14 + "homotopic connections: not scanned, no homotopic pairs found (labels with hemisphere tokens "
             "such as _L/_R, or connectome centres and hemispheres, pair them: bn.homotopic_pairs)\n"
             ) in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def refined_fit():
+    """20 hcp80 regions, the edges split, the weights refined (the linear stage only: no delay checks)."""
+    data = bn.load_empirical("hcp80")
+    labels = list(data.connectome.labels[:20])
+    fit = data.fc_fit.sel(region_i=labels, region_j=labels)
+    return bn.fit_working_point(data.connectome.subset(labels), fit, values=[-2.0], fractions=[1.0, 1.05],
+                                weight_exponents=[1.0], homotopic_weights=[1.0], holdout="edges", key=3,
+                                simulate=False, workers=1, progress=False)
+
+
+def test_refits_made_stable_with_the_delays_are_counted_in_the_summary(refined_fit, capsys):
+    a = refined_fit.attrs
+    assert np.isfinite(a["connection_shrinkage"]) and a["connection_delay_rounds"] == 0  # nothing checked, none moved
+    print_working_point_summary(refined_fit, "fit.nc")
+    shown = capsys.readouterr().out
+    assert f"shrinkage {a['connection_shrinkage']:g} (half the cross-validated " in shown
+    assert "with the delays" not in shown
+    steered = refined_fit.copy()
+    steered.attrs = {**a, "connection_delay_rounds": 3}
+    print_working_point_summary(steered, "fit.nc")
+    assert "refitted on all connections), refitted 3 times with the delays (the refit grew with them)\n" in \
+        capsys.readouterr().out
