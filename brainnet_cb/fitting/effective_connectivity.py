@@ -377,17 +377,16 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     for best in sorted(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam), reverse=True):
         if not np.isfinite(best):
             break
+        refit = best * FOLD_SHARE  # on all the entries, where each fold fitted half
         if report is not None:
-            report(share, best * FOLD_SHARE, None)
+            report(share, refit, None)
         u, E, values, fp, params = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target,
-                                                              mask, noise_shrinkage=lam_u,
-                                                              shrinkage=best * FOLD_SHARE,
+                                                              mask, noise_shrinkage=lam_u, shrinkage=refit,
                                                               start=path[best],  # from the first fold's fit
                                                               global_signal=global_signal, share=share)
         if E.any():
             refined = None if noise is None else RegionalNoise(np.exp(u), noise.shrinkage, noise.cv_corr)
-            candidate = EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, best * FOLD_SHARE, cv,
-                                              tuple(refused),
+            candidate = EffectiveConnectivity(weights * np.exp(E), E, values, refined, fp, refit, cv, tuple(refused),
                                               share=share, share_cv_corr=share_cv)
             if accept is None or accept(candidate):
                 return chosen(candidate)
