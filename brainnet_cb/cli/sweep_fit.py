@@ -472,7 +472,7 @@ def print_working_point_summary(result, out) -> None:
                   + (f", scaled back to {a['connection_modulation_fraction']:g} of the refit (the whole refit "
                      "grew with the delays)" if a["connection_modulation_fraction"] < 1 else "")
                   + (f", refitted {a['connection_delay_rounds']} times with the delays (the refit grew with them)"
-                     if a.get("connection_delay_rounds", 0) > 0 else ""))
+                     if a["connection_delay_rounds"] > 0 else ""))
     if a["global_signal_regression"]:
         print(f"{'':<13} global signal regressed out of every model FC, as out of the empirical FC")
     if a["control_variate"]:

@@ -96,7 +96,14 @@ from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objecti
     scanned_values,
     usable_fixed_point,
 )
-from .regional_noise import FOLD_SHARE, RegionalNoise, fit_regional_noise, regional_fc, slow_limit_response, two_folds
+from .regional_noise import (
+    FOLD_SHARE,
+    RegionalNoise,
+    fit_regional_noise,
+    regional_slow_limit_fc,
+    slow_limit_response,
+    two_folds,
+)
 from .side_by_side import side_by_side
 
 __all__ = ["EffectiveConnectivity", "fit_effective_connectivity", "choose_connection_shrinkage",
@@ -186,12 +193,6 @@ class EffectiveConnectivity:
         share = f", the strongest {self.share:g} of the pairs refined" if refined else ""
         return (f"EffectiveConnectivity(shrinkage={self.shrinkage:g}, {int(on.sum())} connections{share}, "
                 f"sd of log modulation {spread:.3g}{kept}, noise shrinkage {noise})")
-
-
-
-def _fc_of(fp, sigma, row, u, global_signal=False):
-    B, q = slow_limit_response(fp, sigma, row)
-    return regional_fc(B, q, np.exp(u), global_signal)
 
 
 def _corr(x, y):
@@ -438,7 +439,7 @@ def _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits,
             u, _, _, fp, p = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, train,
                                                         noise_shrinkage=lam_u, shrinkage=lam, start=starts[f],
                                                         global_signal=global_signal, share=share)
-            return p, _corr(_fc_of(fp, sigma, row, u, global_signal)[iu][held], y[held])
+            return p, _corr(regional_slow_limit_fc(fp, sigma, row, np.exp(u), global_signal)[iu][held], y[held])
 
         (starts[0], score0), (starts[1], score1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
         path[lam] = starts[0]

@@ -58,7 +58,7 @@ from ..dynamics.fixed_points import FixedPoint
 from ..dynamics.system import Network, in_float64, jacobian_parts
 from ..errors import DynamicsError
 from .effective_connectivity_fit import SLOWEST_DECAY, connected_pairs, fit_effective_connectivity, modulated_arrays
-from .regional_noise import regional_fc, slow_limit_response
+from .regional_noise import regional_slow_limit_fc
 
 __all__ = ["fit_delay_stable", "fit_score", "DELAY_ROUNDS", "REACH"]
 
@@ -76,7 +76,7 @@ def fit_score(u, fixed_point, sigma, row, target, mask, global_signal=False) -> 
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]
     use = np.asarray(mask, bool) & np.isfinite(y)
-    fc = regional_fc(*slow_limit_response(fixed_point, sigma, row), np.exp(u), global_signal)[iu]
+    fc = regional_slow_limit_fc(fixed_point, sigma, row, np.exp(u), global_signal)[iu]
     return float(np.corrcoef(fc[use], y[use])[0, 1])
 
 

@@ -61,8 +61,8 @@ import scipy.optimize
 from ..analysis.global_signal import remove_global_covariance
 from ..errors import FitError
 
-__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "misfit", "spread", "fit_regional_noise",
-           "choose_shrinkage", "DEFAULT_SHRINKAGES", "FOLD_SHARE"]
+__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "misfit", "spread",
+           "fit_regional_noise", "choose_shrinkage", "DEFAULT_SHRINKAGES", "FOLD_SHARE"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
 #: to a nearly uniform noise.
@@ -127,6 +127,12 @@ def regional_fc(B, q, factors, global_signal=False):
         S = remove_global_covariance(S)
     d = np.sqrt(np.clip(np.diag(S), 1e-300, None))
     return S / np.outer(d, d)
+
+
+def regional_slow_limit_fc(fixed_point, sigma, row, factors, global_signal=False):
+    """The slow-limit FC at ``fixed_point`` with the noise variance of region ``i`` scaled by ``factors[i]``:
+    :func:`regional_fc` of :func:`slow_limit_response`."""
+    return regional_fc(*slow_limit_response(fixed_point, sigma, row), factors, global_signal)
 
 
 def misfit(u, B, q, target, weights, global_signal=False):

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import FitError
-from .regional_noise import regional_fc, slow_limit_response
+from .regional_noise import regional_slow_limit_fc
 from .working_point_inputs import Inputs
 from .working_point_result import Candidate, Outcome, Scan, Setup
 from .working_point_scan import stable_step
@@ -85,9 +85,9 @@ def choose_point(weights: Weights, inp: Inputs, bar=None) -> Choice:
         else:
             c_best = (order[0], bool(inp.effective_connectivity))
             su = setup_at(c_best)  # the slow limit of the linear scan, with the point's fitted noise (and weights)
-            fc_best = regional_fc(*slow_limit_response(su.fixed_point, inp.sigma, inp.row),
-                                  np.ones(inp.n) if su.fitted_noise is None else su.fitted_noise.factors,
-                                  inp.run.global_signal)
+            fc_best = regional_slow_limit_fc(su.fixed_point, inp.sigma, inp.row,
+                                             np.ones(inp.n) if su.fitted_noise is None else su.fitted_noise.factors,
+                                             inp.run.global_signal)
         break
     return Choice(e_best, h_best, kept_scan, tuple(passed_over), sim, best, c_best, fc_best, setup_at(c_best))
 

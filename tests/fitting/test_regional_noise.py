@@ -12,6 +12,7 @@ from brainnet_cb.fitting.regional_noise import (
     choose_shrinkage,
     fit_regional_noise,
     regional_fc,
+    regional_slow_limit_fc,
     slow_limit_response,
 )
 from brainnet_cb.fitting.working_point_scan import slow_limit_fc
@@ -44,6 +45,9 @@ def test_regional_fc_is_the_correlation_of_the_slow_limit_covariance(response):
         S = X @ X.T
         expected = S / np.sqrt(np.outer(np.diag(S), np.diag(S)))
         assert np.allclose(regional_fc(B, q, factors), expected, rtol=0, atol=1e-10)
+        assert np.allclose(regional_slow_limit_fc(fp, sigma, 0, factors), expected, rtol=0, atol=1e-10)
+        assert np.allclose(regional_slow_limit_fc(fp, sigma, 0, factors, global_signal=True),
+                           regional_fc(B, q, factors, global_signal=True), rtol=0, atol=1e-14)
     assert np.array_equal(regional_fc(B, q, np.ones(24)), slow_limit_fc(fp, sigma, 0))  # the scan's uniform case
     # a common scale of the factors leaves the FC as it is; a regional one does not
     assert np.allclose(regional_fc(B, q, 7.0 * f), regional_fc(B, q, f), atol=1e-13)
