@@ -243,7 +243,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         structural weights among the choices) on all connections and on the
         strongest half (:math:`W_{ij} + W_{ji}` at or above its median; the
         others kept structural), the share whose best cross-validated score
-        is higher kept, and ``parameter`` of every
+        is higher kept and refitted on all connections at half the shrinkage
+        chosen on the folds' halves, and ``parameter`` of every
         region moved so that the fixed point stays the scanned one
         (:func:`brainnet_cb.fitting.effective_connectivity.choose_connection_shrinkage`).
         A refinement that the tract delays destabilise (a growing mode of the
