@@ -99,6 +99,7 @@ from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objecti
 from .regional_noise import (
     FOLD_SHARE,
     RegionalNoise,
+    fc_corr,
     fit_regional_noise,
     regional_slow_limit_fc,
     slow_limit_response,
@@ -194,9 +195,6 @@ class EffectiveConnectivity:
         return (f"EffectiveConnectivity(shrinkage={self.shrinkage:g}, {int(on.sum())} connections{share}, "
                 f"sd of log modulation {spread:.3g}{kept}, noise shrinkage {noise})")
 
-
-def _corr(x, y):
-    return float(np.corrcoef(x, y)[0, 1]) if np.ptp(x) > 0 else float("nan")
 
 
 @in_float64
@@ -439,7 +437,7 @@ def _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits,
             u, _, _, fp, p = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, train,
                                                         noise_shrinkage=lam_u, shrinkage=lam, start=starts[f],
                                                         global_signal=global_signal, share=share)
-            return p, _corr(regional_slow_limit_fc(fp, sigma, row, np.exp(u), global_signal)[iu][held], y[held])
+            return p, fc_corr(regional_slow_limit_fc(fp, sigma, row, np.exp(u), global_signal)[iu][held], y[held])
 
         (starts[0], score0), (starts[1], score1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
         path[lam] = starts[0]

@@ -58,7 +58,7 @@ from ..dynamics.fixed_points import FixedPoint
 from ..dynamics.system import Network, in_float64, jacobian_parts
 from ..errors import DynamicsError
 from .effective_connectivity_fit import SLOWEST_DECAY, connected_pairs, fit_effective_connectivity, modulated_arrays
-from .regional_noise import regional_slow_limit_fc
+from .regional_noise import fc_corr, regional_slow_limit_fc
 
 __all__ = ["fit_delay_stable", "fit_score", "DELAY_ROUNDS", "REACH"]
 
@@ -71,13 +71,13 @@ REACH = 0.2
 
 def fit_score(u, fixed_point, sigma, row, target, mask, global_signal=False) -> float:
     """The correlation of the slow-limit FC at ``fixed_point`` (regional noise factors :math:`e^u`) with ``target``
-    over the finite entries of ``mask``."""
+    over the finite entries of ``mask``; NaN where that FC is constant over them."""
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]
     use = np.asarray(mask, bool) & np.isfinite(y)
     fc = regional_slow_limit_fc(fixed_point, sigma, row, np.exp(u), global_signal)[iu]
-    return float(np.corrcoef(fc[use], y[use])[0, 1])
+    return fc_corr(fc[use], y[use])
 
 
 @in_float64

@@ -61,8 +61,8 @@ import scipy.optimize
 from ..analysis.global_signal import remove_global_covariance
 from ..errors import FitError
 
-__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "misfit", "spread",
-           "fit_regional_noise", "choose_shrinkage", "DEFAULT_SHRINKAGES", "FOLD_SHARE"]
+__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "fc_corr", "misfit",
+           "spread", "fit_regional_noise", "choose_shrinkage", "DEFAULT_SHRINKAGES", "FOLD_SHARE"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
 #: to a nearly uniform noise.
@@ -133,6 +133,12 @@ def regional_slow_limit_fc(fixed_point, sigma, row, factors, global_signal=False
     """The slow-limit FC at ``fixed_point`` with the noise variance of region ``i`` scaled by ``factors[i]``:
     :func:`regional_fc` of :func:`slow_limit_response`."""
     return regional_fc(*slow_limit_response(fixed_point, sigma, row), factors, global_signal)
+
+
+def fc_corr(x, y) -> float:
+    """Pearson correlation of the FC entries ``x`` (model) with ``y`` (target); NaN where ``x`` is constant (no
+    correlation is defined; ``np.corrcoef`` would warn and give NaN)."""
+    return float(np.corrcoef(x, y)[0, 1]) if np.ptp(x) > 0 else float("nan")
 
 
 def misfit(u, B, q, target, weights, global_signal=False):
@@ -265,7 +271,7 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, g
         for train, held in two_folds(idx, mask.size, key):
             x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam, global_signal)),
                             global_signal)[iu]
-            scores.append(float(np.corrcoef(x[held], y[held])[0, 1]) if np.ptp(x[held]) > 0 else np.nan)
+            scores.append(fc_corr(x[held], y[held]))
         cv[float(lam)] = float(np.mean(scores))
     best = max(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam))
     return RegionalNoise(np.exp(fit_regional_noise(B, q, target, mask, best, global_signal)), best, cv)

@@ -1,5 +1,7 @@
 """Per-region noise fitted in the slow limit (brainnet_cb.fitting.regional_noise): gradient, recovery, shrinkage."""
 
+import warnings
+
 import jax
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from brainnet_cb.fitting.regional_noise import (
     _loss,
     _loss_and_grad,
     choose_shrinkage,
+    fc_corr,
     fit_regional_noise,
     regional_fc,
     regional_slow_limit_fc,
@@ -107,6 +110,17 @@ def test_cross_validation_keeps_the_planted_factors_and_shrinks_noise(response):
     res = choose_shrinkage(B, q, uniform + (e + e.T) / 2, mask, key=0)
     assert res.shrinkage == 1.0
     assert np.std(np.log(res.factors)) < 0.1
+
+
+def test_fc_corr_is_pearson_and_nan_without_a_warning_for_a_constant_model():
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=40), rng.normal(size=40)
+    xc, yc = x - x.mean(), y - y.mean()
+    assert fc_corr(x, y) == pytest.approx(xc @ yc / np.sqrt((xc @ xc) * (yc @ yc)), abs=1e-14)
+    assert fc_corr(2.0 * x + 3.0, y) == pytest.approx(fc_corr(x, y), abs=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(fc_corr(np.full(40, 0.3), y))
 
 
 def test_apply_scales_every_amplitude_of_a_region():
