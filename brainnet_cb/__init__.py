@@ -54,7 +54,18 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
         simulation,
         stimulus,
     )
-    from .analysis import BOLD_BAND, bandpass, fc, fc_fit, fcd, fisher_z, ks_distance, peak_frequency, spectrum
+    from .analysis import (
+        BOLD_BAND,
+        bandpass,
+        fc,
+        fc_fit,
+        fc_reliability,
+        fcd,
+        fisher_z,
+        ks_distance,
+        peak_frequency,
+        spectrum,
+    )
     from .analysis.filters import ShortRecordWarning
     from .analysis.graph import graph_metrics, shortest_path_lengths
     from .connectome import Connectome, TractLengthWarning
@@ -226,6 +237,7 @@ __all__ = [
     "bandpass",
     "fc",
     "fc_fit",
+    "fc_reliability",
     "fcd",
     "fisher_z",
     "ks_distance",
@@ -302,8 +314,8 @@ __all__ = [
 #: its module's tuple here (a new module gets a new line) and to the
 #: ``TYPE_CHECKING`` imports above (tests/test_startup.py checks that the three agree).
 _LAZY_NAMES: dict[str, tuple[str, ...]] = {
-    ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fcd", "fisher_z", "ks_distance", "peak_frequency",
-                  "spectrum"),
+    ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fc_reliability", "fcd", "fisher_z", "ks_distance",
+                  "peak_frequency", "spectrum"),
     ".analysis.filters": ("ShortRecordWarning",),
     ".analysis.graph": ("graph_metrics", "shortest_path_lengths"),
     ".connectome": ("Connectome", "TractLengthWarning"),

@@ -202,7 +202,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
                                 accept=None, global_signal=False, workers=1, report=None,
                                 shares=DEFAULT_CONNECTION_SHARES, scale_back=True,
-                                delays=None) -> EffectiveConnectivity:
+                                delays=None, ceiling=None) -> EffectiveConnectivity:
     r"""Weights and regional noise fitted to ``target`` over ``mask``; :math:`\lambda_e` and the share of the
     connections refined chosen by two-fold CV.
 
@@ -214,7 +214,10 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     the noise alone fitted) and going down, each fit started from the
     previous one. From the second finite shrinkage on, the first whose mean
     score is not above the previous one's ends the search (the smaller ones
-    fit the noise of the folds, and take longest).
+    fit the noise of the folds, and take longest). With a noise ``ceiling``,
+    a finite shrinkage whose fits correlate with the entries they were
+    fitted to (mean over the folds) above it ends the search too, and is not
+    chosen (:func:`~brainnet_cb.fitting.regional_noise.choose_shrinkage`).
 
     This path is walked for each share of the connected pairs in ``shares``
     (all of them, and the strongest half by :math:`W_{ij} + W_{ji}` by
@@ -313,6 +316,10 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         refitted at its shrinkage with no growing root of the delayed
         characteristic equation, and that refit offered to ``accept``, until
         it takes one (see above).
+    ceiling : float, optional
+        The noise ceiling of ``target``
+        (:func:`~brainnet_cb.fitting.regional_noise.noise_ceiling` of its
+        reliability); None: no ceiling.
 
     Returns
     -------
@@ -352,7 +359,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
 
     def walk(share):
         return _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits, lam_u, shrinkages, share,
-                               global_signal, max(1, workers // side), report)
+                               global_signal, max(1, workers // side), report, ceiling)
 
     walks = dict(zip(distinct, side_by_side(walk, distinct, side, "effective_connectivity_paths")))
     cvs = {share: walks[same[share]][0] for share in shares}
@@ -423,9 +430,10 @@ def _delay_stable(network, fixed_point, parameter, sigma, row, target, mask, ref
 
 
 def _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits, lam_u, shrinkages, share,
-                    global_signal, workers, report):
+                    global_signal, workers, report, ceiling=None):
     """The two-fold scores ``{lambda_e: score}`` and first-fold fits ``{lambda_e: params}`` of the path of one
-    share of the connected pairs (:func:`choose_connection_shrinkage`)."""
+    share of the connected pairs (:func:`choose_connection_shrinkage`); it ends before the first finite
+    shrinkage whose folds fit their own entries above ``ceiling``."""
     n = fixed_point.values.shape[1]
     iu = np.triu_indices(n, 1)
     y = np.asarray(target, dtype=float)[iu]
@@ -437,10 +445,14 @@ def _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits,
             u, _, _, fp, p = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, train,
                                                         noise_shrinkage=lam_u, shrinkage=lam, start=starts[f],
                                                         global_signal=global_signal, share=share)
-            return p, fc_corr(regional_slow_limit_fc(fp, sigma, row, np.exp(u), global_signal)[iu][held], y[held])
+            x = regional_slow_limit_fc(fp, sigma, row, np.exp(u), global_signal)[iu]
+            return p, fc_corr(x[held], y[held]), fc_corr(x[train], y[train])
 
-        (starts[0], score0), (starts[1], score1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
-        path[lam] = starts[0]
+        (p0, score0, fitted0), (p1, score1, fitted1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
+        if np.isfinite(lam) and ceiling is not None and (fitted0 + fitted1) / 2 > ceiling:
+            break  # it fits the target's sampling noise, which the folds share
+        starts[:] = p0, p1
+        path[lam] = p0
         cv[lam] = float(np.mean([score0, score1]))
         if report is not None:
             report(share, lam, cv[lam])

@@ -61,8 +61,9 @@ import scipy.optimize
 from ..analysis.global_signal import remove_global_covariance
 from ..errors import FitError
 
-__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "fc_corr", "misfit",
-           "spread", "fit_regional_noise", "choose_shrinkage", "DEFAULT_SHRINKAGES", "FOLD_SHARE"]
+__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "fc_corr",
+           "noise_ceiling", "misfit", "spread", "fit_regional_noise", "choose_shrinkage", "DEFAULT_SHRINKAGES",
+           "FOLD_SHARE"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
 #: to a nearly uniform noise.
@@ -133,6 +134,31 @@ def regional_slow_limit_fc(fixed_point, sigma, row, factors, global_signal=False
     """The slow-limit FC at ``fixed_point`` with the noise variance of region ``i`` scaled by ``factors[i]``:
     :func:`regional_fc` of :func:`slow_limit_response`."""
     return regional_fc(*slow_limit_response(fixed_point, sigma, row), factors, global_signal)
+
+
+def noise_ceiling(reliability) -> float:
+    r"""The noise ceiling :math:`\sqrt{R}` of an FC of reliability :math:`R`, checked to be in (0, 1].
+
+    :math:`R` is the expected correlation (over the pairs) of the FC with an
+    independent repeat of its measurement. Where each entry is the truth plus
+    independent sampling noise, :math:`R = v_t / (v_t + v_n)` and the truth
+    itself correlates :math:`\sqrt{R}` with the FC: a model that correlates
+    more with the FC it was fitted to fits its noise (Lage-Castellanos et al.
+    2019, PLoS Comput Biol 15, e1006397).
+
+    Raises
+    ------
+    FitError
+        ``reliability`` is not a number in (0, 1].
+    """
+    try:
+        r = float(reliability)
+    except (TypeError, ValueError):
+        r = float("nan")
+    if not 0.0 < r <= 1.0:  # NaN fails too
+        raise FitError(f"fc_reliability must be a number in (0, 1] (the expected correlation of the FC with an "
+                       f"independent repeat of it, e.g. bn.fc_reliability of its series); got {reliability!r}.")
+    return float(np.sqrt(r))
 
 
 def fc_corr(x, y) -> float:
@@ -242,8 +268,9 @@ def two_folds(idx, size, key):
     return splits
 
 
-def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, global_signal=False) -> RegionalNoise:
-    """Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
+def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, global_signal=False,
+                     ceiling=None) -> RegionalNoise:
+    r"""Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
 
     The fitted connections are split at random (seeded by ``key``) into two
     halves; for each shrinkage the factors are fitted on one half and scored
@@ -253,6 +280,14 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, g
     than 5 regions with every connection fitted, 9 with half of them) there
     is too little to validate a factor per region: the noise stays uniform
     (factors 1, shrinkage ``inf``). ``global_signal`` as in :func:`regional_fc`.
+
+    ``ceiling``: the noise ceiling of ``target``, :math:`\sqrt{R}` for its
+    reliability :math:`R` (:func:`noise_ceiling`). A shrinkage whose fit
+    correlates with the entries it was fitted to (mean over the two folds)
+    above the ceiling fits the target's sampling noise, which the folds
+    share (the entries of one region share its series) and so cannot
+    see: it is not chosen. Where every shrinkage is above it, the noise
+    stays uniform (shrinkage ``inf``, ``cv_corr`` as measured).
 
     Returns
     -------
@@ -265,13 +300,18 @@ def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, g
     idx = np.nonzero(mask)[0]
     if idx.size < 2 * n:
         return RegionalNoise(np.ones(n), float("inf"), {})
-    cv = {}
+    cv, below = {}, []
     for lam in shrinkages:
-        scores = []
+        scores, fitted = [], []
         for train, held in two_folds(idx, mask.size, key):
             x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam, global_signal)),
                             global_signal)[iu]
             scores.append(fc_corr(x[held], y[held]))
+            fitted.append(fc_corr(x[train], y[train]))
         cv[float(lam)] = float(np.mean(scores))
-    best = max(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam))
+        if ceiling is None or np.mean(fitted) <= ceiling:
+            below.append(float(lam))
+    if not below:
+        return RegionalNoise(np.ones(n), float("inf"), cv)
+    best = max(below, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam))
     return RegionalNoise(np.exp(fit_regional_noise(B, q, target, mask, best, global_signal)), best, cv)

@@ -34,6 +34,7 @@ from ..simulation.spec import Simulation
 from ..units import to_mm_per_ms, to_ms
 from .effective_connectivity import check_input_parameter
 from .fit_results import check_int
+from .regional_noise import noise_ceiling
 from .side_by_side import default_workers
 from .working_point_checks import (
     check_spread,
@@ -96,6 +97,7 @@ class Inputs(NamedTuple):
     holdout: str | None
     targets: Targets
     run: RunSettings
+    ceiling: float | None = None  # the noise ceiling of the fit FC (sqrt of fc_reliability); None: none
 
     @property
     def n(self) -> int:
@@ -108,7 +110,8 @@ class Inputs(NamedTuple):
         return Options(self.model, self.parameter, self.values, self.scales, self.fractions, exponents,
                        self.homotopic, self.heterogeneity, self.noise, self.regional_noise,
                        self.effective_connectivity, r.global_signal, self.normalize, r.speed, r.dt, r.duration_ms,
-                       r.tr_ms, r.seeds, r.discard_s, r.band, self.holdout, r.key, r.control_variate)
+                       r.tr_ms, r.seeds, r.discard_s, r.band, self.holdout, r.key, r.control_variate,
+                       float("nan") if self.ceiling is None else self.ceiling ** 2)
 
 
 def fitted_only(fc, mask):
@@ -177,7 +180,7 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
                    extend_exponents, homotopic_weights, heterogeneity, heterogeneity_scales, noise, regional_noise,
                    effective_connectivity, global_signal, normalize, speed, dt, duration, tr, seeds, candidates,
                    control_variate, discard, band, holdout, key, coarse, simulate, workers,
-                   progress=None) -> Inputs:
+                   progress=None, fc_reliability=None) -> Inputs:
     """The arguments of :func:`~brainnet_cb.fitting.working_point.fit_working_point` checked in turn and resolved.
 
     Raises :class:`FitError` at the first bad argument; warns where the
@@ -234,6 +237,7 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
     coarse = check_int("coarse", coarse, 4)
     workers = default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
+    ceiling = None if fc_reliability is None else noise_ceiling(fc_reliability)
     if holdout not in (None, "edges"):
         raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
     if holdout == "edges" and test_fc is not None:
@@ -288,4 +292,4 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
     return Inputs(model, parameter, values, scales, m_map, label, fractions, exponents, extend_exponents, homotopic,
                   homologues, added, noise, sigma, row, regional_noise, effective_connectivity, normalize, coarse,
                   workers, candidates, simulate, holdout, Targets(connectome, conn, fit_fc, fit_mask, test, test_mask),
-                  RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate))
+                  RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate), ceiling)

@@ -14,9 +14,11 @@ from brainnet_cb.fitting.regional_noise import (
     choose_shrinkage,
     fc_corr,
     fit_regional_noise,
+    noise_ceiling,
     regional_fc,
     regional_slow_limit_fc,
     slow_limit_response,
+    two_folds,
 )
 from brainnet_cb.fitting.working_point_scan import slow_limit_fc
 
@@ -110,6 +112,46 @@ def test_cross_validation_keeps_the_planted_factors_and_shrinks_noise(response):
     res = choose_shrinkage(B, q, uniform + (e + e.T) / 2, mask, key=0)
     assert res.shrinkage == 1.0
     assert np.std(np.log(res.factors)) < 0.1
+
+
+def _in_sample(B, q, target, mask, lam):
+    """The mean over the two folds of each fit's correlation with the entries it was fitted to."""
+    iu = np.triu_indices(B.shape[0], 1)
+    scores = []
+    for train, _ in two_folds(np.nonzero(mask)[0], mask.size, 0):
+        x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam)))[iu]
+        scores.append(np.corrcoef(x[train], target[iu][train])[0, 1])
+    return float(np.mean(scores))
+
+
+def test_a_noise_ceiling_rules_out_the_shrinkages_that_fit_above_it(response):
+    """Of the shrinkages whose folds fit their own entries at or below the ceiling, the best cross-validated one is
+    kept; above every one, the noise stays uniform; a ceiling of 1 changes nothing."""
+    _, _, (B, q) = response
+    mask = np.ones(24 * 23 // 2, bool)
+    rng = np.random.default_rng(8)
+    e = rng.normal(scale=0.03, size=(24, 24))
+    target = regional_fc(B, q, np.exp(rng.normal(scale=0.5, size=24))) + (e + e.T) / 2
+    free = choose_shrinkage(B, q, target, mask, key=0)
+    assert free.shrinkage == 0.1  # the best cross-validated score
+    same = choose_shrinkage(B, q, target, mask, key=0, ceiling=1.0)
+    assert same.shrinkage == free.shrinkage and np.array_equal(same.factors, free.factors)
+    fitted = {lam: _in_sample(B, q, target, mask, lam) for lam in free.cv_corr}
+    assert fitted[0.0] > fitted[0.1] > fitted[1.0]  # less shrinkage fits the fitted entries more closely
+    ceiling = (fitted[0.1] + fitted[1.0]) / 2
+    capped = choose_shrinkage(B, q, target, mask, key=0, ceiling=ceiling)
+    assert [lam for lam in free.cv_corr if fitted[lam] <= ceiling] == [1.0]
+    assert capped.shrinkage == 1.0 and capped.cv_corr == free.cv_corr
+    assert np.allclose(capped.factors, np.exp(fit_regional_noise(B, q, target, mask, 1.0)))
+    uniform = choose_shrinkage(B, q, target, mask, key=0, ceiling=min(fitted.values()) - 1e-3)
+    assert uniform.shrinkage == np.inf and np.array_equal(uniform.factors, np.ones(24))
+
+
+def test_the_noise_ceiling_is_the_square_root_of_a_reliability_in_0_1():
+    assert noise_ceiling(0.64) == pytest.approx(0.8, abs=1e-15) and noise_ceiling(1) == 1.0
+    for bad in (0.0, -0.2, 1.01, np.nan, "x", None):
+        with pytest.raises(bn.FitError, match=r"^fc_reliability must be a number in \(0, 1\]"):
+            noise_ceiling(bad)
 
 
 def test_fc_corr_is_pearson_and_nan_without_a_warning_for_a_constant_model():

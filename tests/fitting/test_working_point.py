@@ -136,6 +136,22 @@ def test_linearised_recipe_beats_the_structural_baseline_out_of_sample(hcp):
     assert hemisphere_pairs(unlabelled.replace(labels=[f"r{k}" for k in range(80)])) == {}
 
 
+def test_a_noise_ceiling_at_the_uniform_fit_keeps_the_noise_uniform(hcp):
+    """With the reliability whose ceiling is the scan's own fit score, every regional noise fits its folds above it
+    (without a ceiling the regional noise fits 0.1 better): the noise stays uniform and the fit is the scan's."""
+    kw = dict(test_fc=hcp.fc_test, values=[-2.0], fractions=[0.95, 1.0, 1.05], weight_exponents=[1.0],
+              homotopic_weights=[0.0], simulate=False, effective_connectivity=False, progress=False)
+    free = fit_working_point(hcp.connectome, hcp.fc_fit, **kw)
+    best = float(free.linear_corr.max())
+    assert free.attrs["fit_corr"] > best + 0.1 and np.isnan(free.attrs["fc_reliability"])
+    res = fit_working_point(hcp.connectome, hcp.fc_fit, fc_reliability=best ** 2, **kw)
+    a = res.attrs
+    assert a["fc_reliability"] == best ** 2 and a["noise_shrinkage"] == np.inf
+    assert np.array_equal(res.noise_scale.values, np.ones(80))
+    assert a["fit_corr"] == pytest.approx(best, abs=1e-12)
+    assert a["test_corr"] == pytest.approx(a["test_corr_linear_uniform_noise"], abs=1e-12)
+
+
 def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp):
     """log(1 + counts) squeezes strong and weak connections together; the fit FC alone picks W ** gamma, gamma > 1.
 
@@ -655,6 +671,10 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(workers=0), r"^workers must be an integer >= 1; got 0\.$"),
         (dict(workers=2.0), r"^workers must be an integer >= 1; got 2\.0\.$"),
         (dict(holdout="time"), r"^holdout must be None or 'edges'; got 'time'\.$"),
+        *[(dict(fc_reliability=r), r"^fc_reliability must be a number in \(0, 1\] \(the expected correlation of the "
+                                   r"FC with an independent repeat of it, e\.g\. bn\.fc_reliability of its series\); "
+                                   rf"got {text}\.$")
+          for r, text in ((0.0, r"0\.0"), (1.2, r"1\.2"), (np.nan, "nan"), ("high", "'high'"), ([0.5], r"\[0\.5\]"))],
         (dict(duration=60_000.0), SHORT_RUN),
         # was: "duration 288 s is too short for the band-pass"
         (dict(band=(0.01, 1.0)), r"^band must satisfy 0 < low < high < Nyquist frequency; got band=\(0\.01, 1\) Hz "
