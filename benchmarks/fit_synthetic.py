@@ -34,7 +34,7 @@ Usage::
     python benchmarks/fit_synthetic.py --only tvb76-e2-g95    # one point
     python benchmarks/fit_synthetic.py --simulate             # the whole recipe (its simulation stage too)
     python benchmarks/fit_synthetic.py --cache /tmp/synthetic # keep the simulated FCs between runs
-    python benchmarks/fit_synthetic.py --reliability          # with fc_reliability from the first run's halves
+    python benchmarks/fit_synthetic.py --time-split           # fc_halves: the first run's halves
 
 The linear stage chooses the point (``candidates=1`` simulates the best linear
 point alone), so ``--simulate`` changes the scores by the simulated correction
@@ -55,7 +55,6 @@ import jax
 import numpy as np
 
 import brainnet_cb as bn
-from brainnet_cb.analysis.reliability import spearman_brown
 from brainnet_cb.dynamics import linear_fc
 from brainnet_cb.fitting.working_point_scan import scan_branch, stable_step
 
@@ -127,12 +126,6 @@ def synthetic(name, duration, cache=None):
     return out
 
 
-def split_half_reliability(name, data):
-    """The first run's FC reliability from its halves' FCs (:func:`brainnet_cb.fc_reliability`'s formula)."""
-    iu = np.triu_indices(connectome({**POINTS, **WEAK}[name][0]).n_regions, 1)
-    return spearman_brown(np.corrcoef(data["half1_1"][iu], data["half2_1"][iu])[0, 1])
-
-
 def fit_point(name, data, **kw):
     """Fit the first FC with the recipe's defaults (and ``kw``), score on the second: one row of the table."""
     conn = connectome({**POINTS, **WEAK}[name][0])
@@ -182,8 +175,8 @@ def main():
     p.add_argument("--duration", type=float, default=600.0, help="seconds of BOLD per run, after the discard")
     p.add_argument("--simulate", action="store_true", help="the whole recipe, its simulation stage too")
     p.add_argument("--cache", help="folder to keep the simulated FCs in between runs")
-    p.add_argument("--reliability", action="store_true",
-                   help="pass fc_reliability: Spearman-Brown of the first run's split-half correlation")
+    p.add_argument("--time-split", action="store_true",
+                   help="pass fc_halves: the FCs of the first run's halves (the shrinkages' time split)")
     args = p.parse_args()
     names = args.only or list(POINTS)
     unknown = [n for n in names if n not in {**POINTS, **WEAK}]
@@ -193,7 +186,7 @@ def main():
     for name in names:
         t0 = time.perf_counter()
         data = synthetic(name, args.duration, args.cache)
-        kw = {"fc_reliability": split_half_reliability(name, data)} if args.reliability else {}
+        kw = {"fc_halves": (data["half1_1"], data["half2_1"])} if args.time_split else {}
         rows.append(fit_point(name, data, simulate=args.simulate, **kw))
         print(f"{name}: done in {time.perf_counter() - t0:.0f} s", flush=True)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; brainnet_cb "

@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers, IDEs and the
         bandpass,
         fc,
         fc_fit,
+        fc_halves,
         fc_reliability,
         fcd,
         fisher_z,
@@ -237,6 +238,7 @@ __all__ = [
     "bandpass",
     "fc",
     "fc_fit",
+    "fc_halves",
     "fc_reliability",
     "fcd",
     "fisher_z",
@@ -314,8 +316,8 @@ __all__ = [
 #: its module's tuple here (a new module gets a new line) and to the
 #: ``TYPE_CHECKING`` imports above (tests/test_startup.py checks that the three agree).
 _LAZY_NAMES: dict[str, tuple[str, ...]] = {
-    ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fc_reliability", "fcd", "fisher_z", "ks_distance",
-                  "peak_frequency", "spectrum"),
+    ".analysis": ("BOLD_BAND", "bandpass", "fc", "fc_fit", "fc_halves", "fc_reliability", "fcd", "fisher_z",
+                  "ks_distance", "peak_frequency", "spectrum"),
     ".analysis.filters": ("ShortRecordWarning",),
     ".analysis.graph": ("graph_metrics", "shortest_path_lengths"),
     ".connectome": ("Connectome", "TractLengthWarning"),

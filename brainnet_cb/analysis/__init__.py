@@ -39,7 +39,7 @@ power spectra. IEEE Trans. Audio Electroacoust. 15, 70–73.
 
 from .connectivity import bandpass, fc, fc_fit, fisher_z
 from .filters import BOLD_BAND
-from .reliability import fc_reliability
+from .reliability import fc_halves, fc_reliability
 from .spectra import peak_frequency, spectrum
 from .windowed import fcd, ks_distance
 
@@ -49,6 +49,7 @@ __all__ = [
     "fc",
     "fcd",
     "fc_fit",
+    "fc_halves",
     "fc_reliability",
     "fisher_z",
     "ks_distance",

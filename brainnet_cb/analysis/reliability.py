@@ -1,4 +1,6 @@
-r"""How reliable an FC is: the split-half correlation of a series' FC, stepped up to its whole length.
+r"""The FCs of a series' two halves (:func:`fc_halves`), and how reliable its FC is (:func:`fc_reliability`).
+
+:func:`fc_halves` gives ``fit_working_point(fc_halves=...)`` its time split.
 
 An FC measured from a finite series carries sampling noise. Its reliability
 :math:`R` is the expected correlation (over the region pairs) of the FC with
@@ -25,12 +27,13 @@ performance of computational models of fMRI responses. PLoS Comput. Biol. 15, e1
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
 from ..errors import AnalysisError
 from .connectivity import fc
 from .timeseries import as_series
 
-__all__ = ["fc_reliability", "spearman_brown"]
+__all__ = ["fc_halves", "fc_reliability", "spearman_brown"]
 
 
 def spearman_brown(r, k=2.0):
@@ -47,16 +50,63 @@ def spearman_brown(r, k=2.0):
     return k * r / (1.0 + (k - 1.0) * r)
 
 
+def fc_halves(x, *, discard=0.0, band=None, order=2, global_signal: bool = False, time_dim=None,
+              space_dim=None) -> tuple[xr.DataArray, xr.DataArray]:
+    """The FCs of the first and of the second half of the series ``x``.
+
+    The first ``discard`` seconds of the whole series are dropped, the rest
+    cut at its middle sample (an odd last sample is left out) and each half's
+    FC is :func:`~brainnet_cb.analysis.fc` with ``band``, ``order`` and
+    ``global_signal``: the time split of
+    ``fit_working_point(empirical_fc=bn.fc(x, ...), fc_halves=bn.fc_halves(x, ...))``.
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        One series, dims ``(time, region)`` (as :func:`~brainnet_cb.analysis.fc`).
+    discard, band, order, global_signal, time_dim, space_dim
+        As in :func:`~brainnet_cb.analysis.fc`.
+
+    Returns
+    -------
+    (xarray.DataArray, xarray.DataArray)
+        The two FCs, labelled as :func:`~brainnet_cb.analysis.fc`'s.
+
+    Raises
+    ------
+    AnalysisError
+        ``x`` is not one series (leading dims), too short to split (fewer
+        than 4 samples per half), or as :func:`~brainnet_cb.analysis.fc`.
+
+    Examples
+    --------
+    >>> import numpy as np, brainnet_cb as bn
+    >>> x = bn.as_timeseries(np.random.default_rng(0).standard_normal((400, 3)), dt=0.72)
+    >>> first, second = bn.fc_halves(x)
+    >>> bool(np.allclose(first.values, np.corrcoef(x.values[:200].T)))
+    True
+    """
+    s = as_series(x, time_dim=time_dim, space_dim=space_dim, need_time=band is not None, discard=discard,
+                  min_time=8)
+    if s.values.ndim != 2:
+        lead = [d for d in s.data.dims if d not in (s.tdim, s.sdim)]
+        raise AnalysisError(f"x must be one series with dims (time, region); got the leading dims {tuple(lead)}. "
+                            f"Pass one of them (x.isel({lead[0]}=0)); for a group, the mean over the subjects of "
+                            "each half's FC.")
+    half = s.n_time // 2
+    return tuple(fc(s.data.isel({s.tdim: part}), band=band, order=order, global_signal=global_signal,
+                    time_dim=s.tdim, space_dim=s.sdim) for part in (slice(0, half), slice(half, 2 * half)))
+
+
 def fc_reliability(x, *, discard=0.0, band=None, order=2, global_signal: bool = False, time_dim=None,
                    space_dim=None) -> float:
     r"""The reliability of the FC of the series ``x``: :math:`2r / (1 + r)` for the correlation :math:`r`
     between the FCs of its first and second half (module doc).
 
-    Each half's FC is :func:`~brainnet_cb.analysis.fc` with ``band``,
-    ``order`` and ``global_signal``, after the first ``discard`` seconds of
-    the whole series are dropped; :math:`r` is the Pearson correlation of
-    their upper triangles. Pass it to ``fit_working_point(fc_reliability=...)``
-    with the FC of the whole series, computed with the same settings.
+    The halves' FCs are :func:`fc_halves`'s; :math:`r` is the Pearson
+    correlation of their upper triangles. :math:`\sqrt R` is the noise
+    ceiling of a model of the series' FC: what the true FC would score
+    against it.
 
     The formula assumes that the halves are independent repeats; against
     the BOLD signal's slow autocorrelation and the band-pass's edges they are
@@ -81,8 +131,7 @@ def fc_reliability(x, *, discard=0.0, band=None, order=2, global_signal: bool = 
     Raises
     ------
     AnalysisError
-        ``x`` is not one series (leading dims), too short to split (fewer
-        than 4 samples per half), or as :func:`~brainnet_cb.analysis.fc`.
+        As :func:`fc_halves`.
 
     Examples
     --------
@@ -93,15 +142,7 @@ def fc_reliability(x, *, discard=0.0, band=None, order=2, global_signal: bool = 
     >>> bool(bn.fc_reliability(x) > 0.95)
     True
     """
-    s = as_series(x, time_dim=time_dim, space_dim=space_dim, need_time=band is not None, discard=discard,
-                  min_time=8)
-    if s.values.ndim != 2:
-        lead = [d for d in s.data.dims if d not in (s.tdim, s.sdim)]
-        raise AnalysisError(f"x must be one series with dims (time, region); got the leading dims {tuple(lead)}. "
-                            f"Pass one of them (x.isel({lead[0]}=0)); for a group, spearman_brown of the "
-                            "correlation between two halves' mean FCs.")
-    half = s.n_time // 2
-    fcs = [fc(s.data.isel({s.tdim: part}), band=band, order=order, global_signal=global_signal,
-              time_dim=s.tdim, space_dim=s.sdim).values for part in (slice(0, half), slice(half, 2 * half))]
+    fcs = [h.values for h in fc_halves(x, discard=discard, band=band, order=order, global_signal=global_signal,
+                                       time_dim=time_dim, space_dim=space_dim)]
     iu = np.triu_indices(fcs[0].shape[0], 1)
     return spearman_brown(np.corrcoef(fcs[0][iu], fcs[1][iu])[0, 1])

@@ -332,10 +332,6 @@ class FitSection:
                       "and the realisations side by side (method = working_point); 0: the CPUs the process may use.",
                       lo=0, hi=1024,
                       api="bn.fit_working_point(workers=...)")
-    fc_reliability: float = _f(0.0, "Reliability R of the fit FC, its expected correlation with an independent "
-                               "repeat (bn.fc_reliability of the series it came from); the refinements stop at the "
-                               "noise ceiling sqrt(R) (method = working_point). 0: no ceiling.", lo=0, hi=1,
-                               api="bn.fit_working_point(fc_reliability=...)")
     holdout: str = _f("none", "edges: without a test FC, fit half of the connections and score the rest.",
                       choices=("none", "edges"), api="bn.fit_working_point(holdout=...)")
     bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.fit_working_point(band=...)")

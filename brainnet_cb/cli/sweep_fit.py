@@ -422,7 +422,6 @@ def fit_working_point_command(cfg, base, out, args, reserved=None) -> int:
             discard=cfg.monitors.bold.discard / 1000.0,
             band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout,
             key=cfg.run.seed, workers=f.workers or None, progress=show_progress(args),
-            fc_reliability=f.fc_reliability or None,
         )
     result.attrs["config"] = configuration.dumps(configuration.with_absolute_paths(cfg, base))
     if reserved is not None:  # the command's output, reserved while the recipe ran

@@ -99,11 +99,11 @@ from .effective_connectivity_fit import (  # noqa: F401 - SLOWEST_DECAY, Objecti
 from .regional_noise import (
     FOLD_SHARE,
     RegionalNoise,
+    cross_validation_folds,
     fc_corr,
     fit_regional_noise,
     regional_slow_limit_fc,
     slow_limit_response,
-    two_folds,
 )
 from .side_by_side import side_by_side
 
@@ -202,7 +202,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,
                                 accept=None, global_signal=False, workers=1, report=None,
                                 shares=DEFAULT_CONNECTION_SHARES, scale_back=True,
-                                delays=None, ceiling=None) -> EffectiveConnectivity:
+                                delays=None, halves=None) -> EffectiveConnectivity:
     r"""Weights and regional noise fitted to ``target`` over ``mask``; :math:`\lambda_e` and the share of the
     connections refined chosen by two-fold CV.
 
@@ -214,10 +214,10 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     the noise alone fitted) and going down, each fit started from the
     previous one. From the second finite shrinkage on, the first whose mean
     score is not above the previous one's ends the search (the smaller ones
-    fit the noise of the folds, and take longest). With a noise ``ceiling``,
-    a finite shrinkage whose fits correlate with the entries they were
-    fitted to (mean over the folds) above it ends the search too, and is not
-    chosen (:func:`~brainnet_cb.fitting.regional_noise.choose_shrinkage`).
+    fit the noise of the folds, and take longest). With ``halves``,
+    the two folds are a time split instead (the FC of each half of the
+    series fitted and the other's scored, over all of ``mask``;
+    :func:`~brainnet_cb.fitting.regional_noise.cross_validation_folds`).
 
     This path is walked for each share of the connected pairs in ``shares``
     (all of them, and the strongest half by :math:`W_{ij} + W_{ji}` by
@@ -316,10 +316,9 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         refitted at its shrinkage with no growing root of the delayed
         characteristic equation, and that refit offered to ``accept``, until
         it takes one (see above).
-    ceiling : float, optional
-        The noise ceiling of ``target``
-        (:func:`~brainnet_cb.fitting.regional_noise.noise_ceiling` of its
-        reliability); None: no ceiling.
+    halves : (array (n, n), array (n, n)), optional
+        The FCs of the first and the second half of the series behind
+        ``target``: the folds' time split (above).
 
     Returns
     -------
@@ -350,7 +349,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
 
     if idx.size < 2 * n or connected_pairs(weights)[0].size == 0 or not (noise is None or np.isfinite(noise.shrinkage)):
         return kept({})
-    splits = two_folds(idx, mask.size, key)
+    splits = cross_validation_folds(target, mask, key, halves)
     walked, same = {}, {}  # per set of pairs, the first (largest) share selecting it; per share, whose path it takes
     for share in shares:  # tied pair weights (a binary SC): the same pairs as a larger share, the same path
         same[share] = walked.setdefault(tuple(map(tuple, connected_pairs(weights, share))), share)
@@ -358,8 +357,8 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     side = min(len(distinct), max(1, workers // 2))  # paths walked side by side, each with its folds side by side
 
     def walk(share):
-        return _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits, lam_u, shrinkages, share,
-                               global_signal, max(1, workers // side), report, ceiling)
+        return _shrinkage_path(network, fixed_point, parameter, sigma, row, splits, lam_u, shrinkages, share,
+                               global_signal, max(1, workers // side), report)
 
     walks = dict(zip(distinct, side_by_side(walk, distinct, side, "effective_connectivity_paths")))
     cvs = {share: walks[same[share]][0] for share in shares}
@@ -383,7 +382,7 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
     for best in sorted(cv, key=lambda lam: (np.nan_to_num(cv[lam], nan=-2.0), lam), reverse=True):
         if not np.isfinite(best):
             break
-        refit = best * FOLD_SHARE  # on all the entries, where each fold fitted half
+        refit = best * FOLD_SHARE  # each fold fitted half the entries, or an FC of half the series
         if report is not None:
             report(share, refit, None)
         u, E, values, fp, params = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target,
@@ -429,30 +428,25 @@ def _delay_stable(network, fixed_point, parameter, sigma, row, target, mask, ref
     return candidate if accept(candidate) else None
 
 
-def _shrinkage_path(network, fixed_point, parameter, sigma, row, target, splits, lam_u, shrinkages, share,
-                    global_signal, workers, report, ceiling=None):
+def _shrinkage_path(network, fixed_point, parameter, sigma, row, splits, lam_u, shrinkages, share, global_signal,
+                    workers, report):
     """The two-fold scores ``{lambda_e: score}`` and first-fold fits ``{lambda_e: params}`` of the path of one
-    share of the connected pairs (:func:`choose_connection_shrinkage`); it ends before the first finite
-    shrinkage whose folds fit their own entries above ``ceiling``."""
-    n = fixed_point.values.shape[1]
-    iu = np.triu_indices(n, 1)
-    y = np.asarray(target, dtype=float)[iu]
+    share of the connected pairs (:func:`choose_connection_shrinkage`) over the folds ``splits``
+    (:func:`~brainnet_cb.fitting.regional_noise.cross_validation_folds`)."""
+    iu = np.triu_indices(fixed_point.values.shape[1], 1)
     starts, cv, path = [None, None], {}, {}
     for lam in [float("inf"), *sorted((float(s) for s in shrinkages), reverse=True)]:
 
-        def fold(f, lam=lam):  # fit on one half from this fold's previous fit; score on the other half
-            train, held = splits[f]
-            u, _, _, fp, p = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, train,
-                                                        noise_shrinkage=lam_u, shrinkage=lam, start=starts[f],
-                                                        global_signal=global_signal, share=share)
+        def fold(f, lam=lam):  # fit one fold from its previous fit; score the other
+            fit_target, fit_mask, score_target, score_mask = splits[f]
+            u, _, _, fp, p = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, fit_target,
+                                                        fit_mask, noise_shrinkage=lam_u, shrinkage=lam,
+                                                        start=starts[f], global_signal=global_signal, share=share)
             x = regional_slow_limit_fc(fp, sigma, row, np.exp(u), global_signal)[iu]
-            return p, fc_corr(x[held], y[held]), fc_corr(x[train], y[train])
+            return p, fc_corr(x[score_mask], np.asarray(score_target, dtype=float)[iu][score_mask])
 
-        (p0, score0, fitted0), (p1, score1, fitted1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
-        if np.isfinite(lam) and ceiling is not None and (fitted0 + fitted1) / 2 > ceiling:
-            break  # it fits the target's sampling noise, which the folds share
-        starts[:] = p0, p1
-        path[lam] = p0
+        (starts[0], score0), (starts[1], score1) = side_by_side(fold, (0, 1), workers, "effective_connectivity")
+        path[lam] = starts[0]
         cv[lam] = float(np.mean([score0, score1]))
         if report is not None:
             report(share, lam, cv[lam])

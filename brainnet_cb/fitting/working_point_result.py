@@ -165,7 +165,7 @@ class Options(NamedTuple):
     holdout: str | None
     key: int
     control_variate: bool
-    fc_reliability: float = float("nan")  # of empirical_fc as given; NaN: no noise ceiling
+    time_split: bool = False  # the refinements' shrinkages chosen on the halves' FCs (fc_halves), not on pairs
 
 
 class Targets(NamedTuple):
@@ -241,7 +241,7 @@ def result_dataset(o: Options, t: Targets, lin: LinearStage, out: Outcome, linea
              "heterogeneity": o.heterogeneity,
              "noise": o.noise._full_repr(), "regional_noise": int(bool(o.regional_noise)),
              "noise_shrinkage": best_setup.fitted_noise.shrinkage if o.regional_noise else float("nan"),
-             "fc_reliability": o.fc_reliability,
+             "shrinkage_folds": "time halves" if o.time_split else "pairs",
              "effective_connectivity": int(bool(o.effective_connectivity)),
              "global_signal_regression": int(o.global_signal),
              "connection_shrinkage": (best_setup.ec.shrinkage if best_setup.ec is not None

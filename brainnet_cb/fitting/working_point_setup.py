@@ -58,7 +58,7 @@ def setups_for(scan, inp: Inputs, bar=None):
     def fitted_alone(p):
         if p not in alone_fits:
             B, q = slow_limit_response(points[p].fixed_point, inp.sigma, inp.row)
-            alone = (choose_shrinkage(B, q, fit_fc, fit_mask, key=run.key, global_signal=gsr, ceiling=inp.ceiling)
+            alone = (choose_shrinkage(B, q, fit_fc, fit_mask, key=run.key, global_signal=gsr, halves=inp.halves)
                      if inp.regional_noise else None)
             alone_fits[p] = alone, (regional_fc(B, q, alone.factors, gsr) if inp.regional_noise else points[p].fc)
         return alone_fits[p]
@@ -101,7 +101,7 @@ def setups_for(scan, inp: Inputs, bar=None):
                                                  global_signal=gsr, workers=inp.workers,
                                                  report=refinement_report(bar), scale_back=not grows,
                                                  delays=simulated_delays(network, fp, run) if inp.simulate else None,
-                                                 ceiling=inp.ceiling)
+                                                 halves=inp.halves)
                 if bar is not None:
                     bar.set_postfix_str("")
             refined = ec is not None and np.isfinite(ec.shrinkage)

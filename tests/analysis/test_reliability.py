@@ -31,6 +31,16 @@ def test_it_is_spearman_brown_of_the_correlation_of_the_halves_fcs_after_the_dis
     assert bn.fc_reliability(x, discard=10.0) == pytest.approx(2 * r / (1 + r), abs=1e-12)
 
 
+def test_the_halves_fcs_are_those_of_the_two_halves_after_the_discard_band_passed_alone():
+    x = bn.as_timeseries(np.random.default_rng(3).standard_normal((301, N)) @ _mixing().T, dt=0.72,
+                         labels=[f"r{k}" for k in range(N)])
+    first, second = bn.fc_halves(x, discard=7.2, band=True)  # 10 samples dropped, halves of 145
+    for got, part in ((first, slice(10, 155)), (second, slice(155, 300))):
+        assert np.allclose(got.values, bn.fc(x.isel(time=part), band=True).values, atol=1e-12)
+        assert list(got.region_i.values) == [f"r{k}" for k in range(N)]
+    assert not np.allclose(first.values, second.values, atol=0.05)
+
+
 def test_on_white_noise_it_estimates_the_correlation_of_two_independent_repeats():
     """For a series without autocorrelation the halves are independent repeats of half the length: the estimate
     from one series matches, on average over 12 seeds, the correlation between the FCs of two independent series of
@@ -50,10 +60,10 @@ def test_on_white_noise_it_estimates_the_correlation_of_two_independent_repeats(
 
 def test_more_than_one_series_is_refused_with_the_way_out():
     x = xr.DataArray(np.random.default_rng(2).standard_normal((2, 50, 4)), dims=("subject", "time", "region"))
-    with pytest.raises(AnalysisError, match=r"^x must be one series with dims \(time, region\); got the leading dims "
-                                            r"\('subject',\)\. Pass one of them \(x\.isel\(subject=0\)\); for a "
-                                            r"group, spearman_brown of the correlation between two halves' mean "
-                                            r"FCs\.$"):
-        bn.fc_reliability(x)
+    for f in (bn.fc_halves, bn.fc_reliability):
+        with pytest.raises(AnalysisError, match=r"^x must be one series with dims \(time, region\); got the leading "
+                                                r"dims \('subject',\)\. Pass one of them \(x\.isel\(subject=0\)\); "
+                                                r"for a group, the mean over the subjects of each half's FC\.$"):
+            f(x)
     with pytest.raises(AnalysisError, match=r"x has 7 samples along 'time'"):
         bn.fc_reliability(x.isel(subject=0, time=slice(0, 7)))

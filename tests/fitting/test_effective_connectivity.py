@@ -375,20 +375,18 @@ def test_cross_validation_is_deterministic_in_its_key_whatever_the_threads(case,
     assert other.share_cv_corr == {f: max(v for lam, v in paths[f].items() if np.isfinite(lam)) for f in paths}
 
 
-def test_a_noise_ceiling_ends_the_path_before_the_first_fit_above_it(case, chosen):
-    """The folds fit their own entries 0.979 with the structural weights, 0.993 at lambda_e = 1 and 0.99998 at 0.01:
-    a ceiling of 0.995 ends the path after 1 (refitted at half of it), one of 0.99 before it (the structural
-    weights kept, where all pairs are refined or none); one of 1 changes nothing."""
+def test_fc_halves_make_the_folds_a_time_split(case, chosen):
+    """The target itself as both halves: each fold fits all of its pairs and scores them (above the held-out pairs'
+    0.939 at lambda_e 0.01), the least shrinkage fits best, and it is refitted at half of it (an FC of half the
+    series has about twice the sampling variance of the whole)."""
     args = (case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL, NOISE)
-    same = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0), ceiling=1.0)
-    assert np.array_equal(same.weights, chosen.weights) and same.cv_corr == chosen.cv_corr
-    capped = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0), ceiling=0.995)
-    assert capped.cv_corr == {lam: chosen.cv_corr[lam] for lam in (np.inf, 1.0)}
-    assert capped.shrinkage == 1.0 * FOLD_SHARE and capped.share == 1.0
-    _check_held(case, capped.weights, capped.values, capped.fixed_point)
-    kept = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0), ceiling=0.99, shares=(1.0,))
-    assert kept.shrinkage == np.inf and np.array_equal(kept.weights, case["A"])
-    assert kept.cv_corr == {np.inf: chosen.cv_corr[np.inf]}
+    res = choose_connection_shrinkage(*args, key=0, shrinkages=(0.01, 1.0), shares=(1.0,),
+                                      halves=(case["target"], case["target"]))
+    assert list(res.cv_corr) == [np.inf, 1.0, 0.01]
+    assert res.cv_corr[0.01] > res.cv_corr[1.0] > res.cv_corr[np.inf]
+    assert res.cv_corr[0.01] > chosen.cv_corr[0.01] + 0.05
+    assert res.shrinkage == 0.01 * FOLD_SHARE
+    _check_held(case, res.weights, res.values, res.fixed_point)
 
 
 def test_accept_refusing_every_refit_keeps_the_structural_weights(case, chosen):

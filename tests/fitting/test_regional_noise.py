@@ -12,9 +12,9 @@ from brainnet_cb.fitting.regional_noise import (
     _loss,
     _loss_and_grad,
     choose_shrinkage,
+    cross_validation_folds,
     fc_corr,
     fit_regional_noise,
-    noise_ceiling,
     regional_fc,
     regional_slow_limit_fc,
     slow_limit_response,
@@ -114,44 +114,49 @@ def test_cross_validation_keeps_the_planted_factors_and_shrinks_noise(response):
     assert np.std(np.log(res.factors)) < 0.1
 
 
-def _in_sample(B, q, target, mask, lam):
-    """The mean over the two folds of each fit's correlation with the entries it was fitted to."""
-    iu = np.triu_indices(B.shape[0], 1)
-    scores = []
-    for train, _ in two_folds(np.nonzero(mask)[0], mask.size, 0):
-        x = regional_fc(B, q, np.exp(fit_regional_noise(B, q, target, train, lam)))[iu]
-        scores.append(np.corrcoef(x[train], target[iu][train])[0, 1])
-    return float(np.mean(scores))
-
-
-def test_a_noise_ceiling_rules_out_the_shrinkages_that_fit_above_it(response):
-    """Of the shrinkages whose folds fit their own entries at or below the ceiling, the best cross-validated one is
-    kept; above every one, the noise stays uniform; a ceiling of 1 changes nothing."""
+def test_a_time_split_sees_sampling_noise_organised_by_region_that_the_pairs_split_fits(response):
+    """Uniform truth; each half's FC adds a random offset per region to every pair of it (a region that correlated
+    with the rest by chance) and a little independent noise. The pairs' folds share the offsets and fit them
+    (shrinkage 0.01, log factors of SD 1.07, the fitted FC 0.834 from the truth); fitting one half and scoring the
+    other, they do not transfer: the largest shrinkage, factors near uniform (SD 0.09), the fitted FC 0.999 from
+    the truth."""
     _, _, (B, q) = response
+    truth = regional_fc(B, q, np.ones(24))
+    rng = np.random.default_rng(9)
+
+    def half():
+        offset = rng.normal(scale=0.03, size=24)
+        e = rng.normal(scale=0.01, size=(24, 24))
+        m = truth + offset[:, None] + offset[None, :] + (e + e.T) / 2
+        np.fill_diagonal(m, 1.0)
+        return m
+
+    a, b = half(), half()
     mask = np.ones(24 * 23 // 2, bool)
-    rng = np.random.default_rng(8)
-    e = rng.normal(scale=0.03, size=(24, 24))
-    target = regional_fc(B, q, np.exp(rng.normal(scale=0.5, size=24))) + (e + e.T) / 2
-    free = choose_shrinkage(B, q, target, mask, key=0)
-    assert free.shrinkage == 0.1  # the best cross-validated score
-    same = choose_shrinkage(B, q, target, mask, key=0, ceiling=1.0)
-    assert same.shrinkage == free.shrinkage and np.array_equal(same.factors, free.factors)
-    fitted = {lam: _in_sample(B, q, target, mask, lam) for lam in free.cv_corr}
-    assert fitted[0.0] > fitted[0.1] > fitted[1.0]  # less shrinkage fits the fitted entries more closely
-    ceiling = (fitted[0.1] + fitted[1.0]) / 2
-    capped = choose_shrinkage(B, q, target, mask, key=0, ceiling=ceiling)
-    assert [lam for lam in free.cv_corr if fitted[lam] <= ceiling] == [1.0]
-    assert capped.shrinkage == 1.0 and capped.cv_corr == free.cv_corr
-    assert np.allclose(capped.factors, np.exp(fit_regional_noise(B, q, target, mask, 1.0)))
-    uniform = choose_shrinkage(B, q, target, mask, key=0, ceiling=min(fitted.values()) - 1e-3)
-    assert uniform.shrinkage == np.inf and np.array_equal(uniform.factors, np.ones(24))
+    iu = np.triu_indices(24, 1)
+    pairs = choose_shrinkage(B, q, (a + b) / 2, mask, key=0)
+    time = choose_shrinkage(B, q, (a + b) / 2, mask, key=0, halves=(a, b))
+    assert pairs.shrinkage <= 0.01 and np.std(np.log(pairs.factors)) > 0.5
+    assert time.shrinkage == 1.0 and np.std(np.log(time.factors)) < 0.15
+    assert time.cv_corr[1.0] == max(time.cv_corr.values())
+    fit = {k: np.corrcoef(regional_fc(B, q, r.factors)[iu], truth[iu])[0, 1] for k, r in (("p", pairs), ("t", time))}
+    assert fit["t"] > 0.99 > fit["p"] + 0.1
 
 
-def test_the_noise_ceiling_is_the_square_root_of_a_reliability_in_0_1():
-    assert noise_ceiling(0.64) == pytest.approx(0.8, abs=1e-15) and noise_ceiling(1) == 1.0
-    for bad in (0.0, -0.2, 1.01, np.nan, "x", None):
-        with pytest.raises(bn.FitError, match=r"^fc_reliability must be a number in \(0, 1\]"):
-            noise_ceiling(bad)
+def test_the_time_split_fits_each_half_and_scores_the_other_where_all_three_are_finite():
+    target, a, b = (np.random.default_rng(k).normal(size=(5, 5)) for k in range(3))
+    a[0, 2] = a[2, 0] = np.nan
+    mask = np.ones(10, bool)
+    mask[9] = False
+    folds = cross_validation_folds(target, mask, halves=(a, b))
+    both = mask.copy()
+    both[1] = False  # (0, 2) in the upper triangle's order
+    assert folds[0][0] is a and folds[0][2] is b and folds[1][0] is b and folds[1][2] is a
+    assert all(np.array_equal(f[1], both) and np.array_equal(f[3], both) for f in folds)
+    pairs = cross_validation_folds(target, mask, key=3)
+    expected = two_folds(np.nonzero(mask)[0], 10, 3)
+    assert all(f[0] is target and f[2] is target for f in pairs)
+    assert all(np.array_equal(f[1], e[0]) and np.array_equal(f[3], e[1]) for f, e in zip(pairs, expected))
 
 
 def test_fc_corr_is_pearson_and_nan_without_a_warning_for_a_constant_model():

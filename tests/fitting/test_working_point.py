@@ -136,20 +136,23 @@ def test_linearised_recipe_beats_the_structural_baseline_out_of_sample(hcp):
     assert hemisphere_pairs(unlabelled.replace(labels=[f"r{k}" for k in range(80)])) == {}
 
 
-def test_a_noise_ceiling_at_the_uniform_fit_keeps_the_noise_uniform(hcp):
-    """With the reliability whose ceiling is the scan's own fit score, every regional noise fits its folds above it
-    (without a ceiling the regional noise fits 0.1 better): the noise stays uniform and the fit is the scan's."""
+def test_fc_halves_choose_the_noise_shrinkage_on_a_time_split(hcp):
+    """hcp80's fit group with the mean FCs of the first and the second half of each subject's series: the regional
+    noise's shrinkage is cross-validated on them (each half's FC fitted, the other's scored), the scan is not."""
     kw = dict(test_fc=hcp.fc_test, values=[-2.0], fractions=[0.95, 1.0, 1.05], weight_exponents=[1.0],
               homotopic_weights=[0.0], simulate=False, effective_connectivity=False, progress=False)
-    free = fit_working_point(hcp.connectome, hcp.fc_fit, **kw)
-    best = float(free.linear_corr.max())
-    assert free.attrs["fit_corr"] > best + 0.1 and np.isnan(free.attrs["fc_reliability"])
-    res = fit_working_point(hcp.connectome, hcp.fc_fit, fc_reliability=best ** 2, **kw)
-    a = res.attrs
-    assert a["fc_reliability"] == best ** 2 and a["noise_shrinkage"] == np.inf
-    assert np.array_equal(res.noise_scale.values, np.ones(80))
-    assert a["fit_corr"] == pytest.approx(best, abs=1e-12)
-    assert a["test_corr"] == pytest.approx(a["test_corr_linear_uniform_noise"], abs=1e-12)
+    pairs = fit_working_point(hcp.connectome, hcp.fc_fit, **kw)
+    halves = [hcp.fc_half(part, "fit") for part in ("first", "second")]
+    res = fit_working_point(hcp.connectome, hcp.fc_fit, fc_halves=halves, **kw)
+    a, b = res.attrs, pairs.attrs
+    assert (a["shrinkage_folds"], b["shrinkage_folds"]) == ("time halves", "pairs")
+    assert (a["value"], a["G"]) == (b["value"], b["G"])
+    # a half's FC is noisier than the whole: each shrinkage scores lower on the other half than on held-out pairs
+    assert np.all(res.noise_shrinkage_cv.values < pairs.noise_shrinkage_cv.values)
+    # the same FC as both halves: each fold fits and scores it; the least shrinkage fits it best
+    same = fit_working_point(hcp.connectome, hcp.fc_fit, fc_halves=(hcp.fc_fit, hcp.fc_fit), **kw)
+    cv = same.noise_shrinkage_cv.sortby("shrinkage").values
+    assert np.all(np.diff(cv) < 0) and same.attrs["noise_shrinkage"] == 0.0
 
 
 def test_the_weight_exponent_restores_the_contrast_of_log_compressed_weights(hcp):
@@ -671,10 +674,12 @@ def test_where_every_candidate_diverges_the_next_linear_points_are_simulated_the
         (dict(workers=0), r"^workers must be an integer >= 1; got 0\.$"),
         (dict(workers=2.0), r"^workers must be an integer >= 1; got 2\.0\.$"),
         (dict(holdout="time"), r"^holdout must be None or 'edges'; got 'time'\.$"),
-        *[(dict(fc_reliability=r), r"^fc_reliability must be a number in \(0, 1\] \(the expected correlation of the "
-                                   r"FC with an independent repeat of it, e\.g\. bn\.fc_reliability of its series\); "
-                                   rf"got {text}\.$")
-          for r, text in ((0.0, r"0\.0"), (1.2, r"1\.2"), (np.nan, "nan"), ("high", "'high'"), ([0.5], r"\[0\.5\]"))],
+        *[(dict(fc_halves=h), r"^fc_halves must be two FCs, of the first and of the second half of each series "
+                              rf"behind empirical_fc \(bn\.fc_halves\(series\)\); got {text}\.$")
+          for h, text in ((np.eye(80), "ndarray of length 80"), ("ab", "str of length 2"), (0.5, "float"),
+                          ([np.eye(80)], "list of length 1"))],
+        (dict(fc_halves=(load_empirical("hcp80").fc_fit, np.eye(3))),
+         r"^fc_halves\[1\] has 3 regions but the connectome 'hcp80 "),
         (dict(duration=60_000.0), SHORT_RUN),
         # was: "duration 288 s is too short for the band-pass"
         (dict(band=(0.01, 1.0)), r"^band must satisfy 0 < low < high < Nyquist frequency; got band=\(0\.01, 1\) Hz "

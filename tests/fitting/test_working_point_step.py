@@ -167,7 +167,8 @@ def test_a_refined_candidate_runs_at_the_step_its_refits_checks_passed_at(monkey
                            connectome=conn, normalize="max")
     run = stage.RunSettings(10.0, 0.2, 720.0, 14_400.0, 2.0, None, False, 0, 1, False)
     inp = SimpleNamespace(targets=SimpleNamespace(fit_fc=np.eye(2), fit_mask=np.ones(1, bool)), run=run, noise=None,
-                          n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1)
+                          n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1,
+                          halves=None)
     setup_at, structure_at = setup_stage.setups_for(scan, inp)
     assert setup_at((p, True)).fixed_point == "refit 1.2" and setup_at((p, True)).step == 0.05
     assert structure_at((p, False)).step is None
@@ -212,7 +213,8 @@ def test_a_refused_refit_is_not_scaled_back_toward_structural_weights_the_delays
     scan = SimpleNamespace(points={p: ScanPoint(model, G, fp, np.eye(2))}, connectome=conn, normalize="max")
     run = stage.RunSettings(10.0, 0.01, 720.0, 14_400.0, 2.0, None, False, 0, 1, False)
     inp = SimpleNamespace(targets=SimpleNamespace(fit_fc=np.eye(2), fit_mask=np.ones(1, bool)), run=run, noise=None,
-                          n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1)
+                          n=2, sigma=0.02, row=0, regional_noise=False, parameter="eta", simulate=True, workers=1,
+                          halves=None)
     setup_at, structure_at = setup_stage.setups_for(scan, inp)
     assert setup_at((p, True)).delays_grow is grows and refined == [not grows]
     assert structure_at((p, False)).delays_grow is grows
