@@ -58,7 +58,7 @@ def fc_halves(x, *, discard=0.0, band=None, order=2, global_signal: bool = False
     cut at its middle sample (an odd last sample is left out) and each half's
     FC is :func:`~brainnet_cb.analysis.fc` with ``band``, ``order`` and
     ``global_signal``: the time split of
-    ``fit_working_point(empirical_fc=bn.fc(x, ...), fc_halves=bn.fc_halves(x, ...))``.
+    ``bn.fit_working_point(connectome, bn.fc(x, ...), fc_halves=bn.fc_halves(x, ...))``.
 
     Parameters
     ----------
@@ -117,10 +117,8 @@ def fc_reliability(x, *, discard=0.0, band=None, order=2, global_signal: bool = 
 
     Parameters
     ----------
-    x : xarray.DataArray
-        One series, dims ``(time, region)`` (as :func:`~brainnet_cb.analysis.fc`).
-    discard, band, order, global_signal, time_dim, space_dim
-        As in :func:`~brainnet_cb.analysis.fc`.
+    x, discard, band, order, global_signal, time_dim, space_dim
+        As in :func:`fc_halves`.
 
     Returns
     -------

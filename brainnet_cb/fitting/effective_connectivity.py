@@ -196,7 +196,6 @@ class EffectiveConnectivity:
                 f"sd of log modulation {spread:.3g}{kept}, noise shrinkage {noise})")
 
 
-
 @in_float64
 def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, parameter, sigma, row, target, mask,
                                 noise: RegionalNoise | None, key=0, shrinkages=DEFAULT_CONNECTION_SHRINKAGES,

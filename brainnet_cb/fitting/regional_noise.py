@@ -25,7 +25,8 @@ shrinkage of the spread of the factors,
    \qquad FC(u) = \mathrm{corr}\,S(e^u),
 
 and :math:`\lambda` is chosen by two-fold cross-validation over the fitted
-connections (:func:`choose_shrinkage`). The mean term keeps the fit off a
+connections, or over the two halves of the series behind the FC where
+their FCs are given (:func:`choose_shrinkage`, :func:`cross_validation_folds`). The mean term keeps the fit off a
 nearly rank-one FC: by correlation alone, a few strongly driven regions
 whose fluctuations spread through the whole network (mean FC far above the
 data's) can score well and generalise badly. Correlations do not depend on a
@@ -61,8 +62,8 @@ import scipy.optimize
 from ..analysis.global_signal import remove_global_covariance
 from ..errors import FitError
 
-__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "fc_corr",
-           "misfit", "spread", "fit_regional_noise", "choose_shrinkage", "cross_validation_folds", "DEFAULT_SHRINKAGES",
+__all__ = ["RegionalNoise", "slow_limit_response", "regional_fc", "regional_slow_limit_fc", "fc_corr", "misfit",
+           "spread", "fit_regional_noise", "cross_validation_folds", "choose_shrinkage", "DEFAULT_SHRINKAGES",
            "FOLD_SHARE"]
 
 #: Shrinkages :math:`\lambda` of the spread of the log factors tried by :func:`choose_shrinkage`: from none
@@ -274,7 +275,7 @@ def cross_validation_folds(target, mask, key=0, halves=None):
 
 def choose_shrinkage(B, q, target, mask, key=0, shrinkages=DEFAULT_SHRINKAGES, global_signal=False,
                      halves=None) -> RegionalNoise:
-    r"""Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
+    """Regional noise fitted to ``target`` over ``mask``, its shrinkage chosen by two-fold cross-validation.
 
     The fitted connections are split at random (seeded by ``key``) into two
     halves; for each shrinkage the factors are fitted on one half and scored

@@ -230,7 +230,7 @@ def fit_working_point(connectome, empirical_fc, *, test_fc=None, model=None, par
         :math:`u` of :math:`\rho(FC(u), FC^\mathrm{emp}) - |\overline{FC(u)}
         - \overline{FC^\mathrm{emp}}| - \lambda\,\mathrm{var}(u)` in the slow limit, with
         variances :math:`\sigma^2 e^{u_i}`, :math:`\lambda` chosen by two-fold
-        cross-validation over the fitted connections
+        cross-validation over the fitted connections (or ``fc_halves``)
         (:func:`brainnet_cb.fitting.regional_noise.choose_shrinkage`). The
         factors are scaled so that no region is driven harder than ``noise``.
         On hcp80 the held-out score of the linear stage rises from 0.61 to
