@@ -332,6 +332,11 @@ class FitSection:
                       "and the realisations side by side (method = working_point); 0: the CPUs the process may use.",
                       lo=0, hi=1024,
                       api="bn.fit_working_point(workers=...)")
+    empirical_halves: list = _f([], "The FCs of the first and of the second half of each series behind "
+                                "fit.empirical (two files, as fit.empirical): the shrinkages of the regional noise "
+                                "and the refined weights are cross-validated on them, a time split, instead of on "
+                                "halves of the connections (method = working_point). []: the connections.",
+                                api="bn.fit_working_point(fc_halves=...)")
     holdout: str = _f("none", "edges: without a test FC, fit half of the connections and score the rest.",
                       choices=("none", "edges"), api="bn.fit_working_point(holdout=...)")
     bandpass: bool = _f(True, "Band-pass 0.01-0.1 Hz before FC.", api="bn.fit_working_point(band=...)")

@@ -403,6 +403,11 @@ def fit_working_point_command(cfg, base, out, args, reserved=None) -> int:
     if empirical is None:
         raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
     test = None if f.holdout == "edges" else empirical_fc(f.test, conn, base, group="test", key="fit.test")
+    if f.empirical_halves and len(f.empirical_halves) != 2:
+        raise BrainnetError(f"fit.empirical_halves must name two FC files, of the first and of the second half of "
+                            f"each series behind fit.empirical, or none; got {len(f.empirical_halves)}.")
+    halves = [empirical_fc(path, conn, base, key=f"fit.empirical_halves[{k}]")
+              for k, path in enumerate(f.empirical_halves)] or None
     warn_fc_scale((("fit.empirical", f.empirical, empirical), ("fit.test", f.test, test)))
     with _messages_in_config_keys(), warnings.catch_warnings():  # the recipe's "widen values=" is fit.excitability
         warnings.filterwarnings("ignore", category=bn.FCScaleWarning)  # said above, before the fit, not after it
@@ -421,7 +426,7 @@ def fit_working_point_command(cfg, base, out, args, reserved=None) -> int:
             global_signal={"auto": "auto", "true": True, "false": False}[f.global_signal],
             discard=cfg.monitors.bold.discard / 1000.0,
             band=True if f.bandpass else None, holdout=None if f.holdout == "none" else f.holdout,
-            key=cfg.run.seed, workers=f.workers or None, progress=show_progress(args),
+            key=cfg.run.seed, workers=f.workers or None, progress=show_progress(args), fc_halves=halves,
         )
     result.attrs["config"] = configuration.dumps(configuration.with_absolute_paths(cfg, base))
     if reserved is not None:  # the command's output, reserved while the recipe ran

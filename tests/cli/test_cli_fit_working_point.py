@@ -129,3 +129,38 @@ def test_fit_working_point_refuses_noise_its_linear_stage_cannot_predict(tmp_pat
     assert cli.main(["fit", str(path), "--out", str(tmp_path / "fit.nc"), "--quiet"]) == 2
     assert capsys.readouterr().err == f"brainnet-cb: error: {message}\n"
     assert not (tmp_path / "fit.nc").exists()
+
+
+def test_fit_command_cross_validates_on_the_halves_it_is_given(tmp_path, capsys):
+    """fit.empirical_halves: the 20 regions' FCs of the first and second half of the fit group's series; the
+    shrinkages are chosen on them (a time split) and the file says so; one file alone is refused."""
+    hcp = bn.load_empirical("hcp80")
+    labels = list(hcp.connectome.labels[:20])
+    sub = hcp.connectome.subset(labels)
+    np.save(tmp_path / "w.npy", np.asarray(sub.weights))
+    np.save(tmp_path / "l.npy", np.asarray(sub.lengths))
+    (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n")
+    for name, fc in (("fc", hcp.fc_fit), ("test", hcp.fc_test), *((part, hcp.fc_half(part, "fit"))
+                                                                 for part in ("first", "second"))):
+        np.save(tmp_path / f"{name}.npy", fc.sel(region_i=labels, region_j=labels).values)
+    sets = {"connectome.atlas": '""', "connectome.weights": '"w.npy"', "connectome.lengths": '"l.npy"',
+            "connectome.labels": '"labels.txt"', "fit.empirical": '"fc.npy"', "fit.test": '"test.npy"',
+            "fit.empirical_halves": '["first.npy", "second.npy"]', "fit.excitability": "[-2.0]",
+            "fit.fractions": "[1.0, 1.05]", "fit.weight_exponents": "[1.0]", "fit.homotopic_weights": "[0.0]",
+            "fit.seeds": "1", "fit.workers": "1", "fit.effective_connectivity": "false", "fit.bandpass": "false",
+            "monitors.bold.discard": "5000.0"}
+    (tmp_path / "fit.toml").write_text("")
+    args = ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
+            "--duration", "36000", "--out", str(tmp_path / "fit.nc"), "--quiet"]
+    assert cli.main(args) == 0
+    with xr.open_dataset(tmp_path / "fit.nc") as res:
+        assert res.attrs["shrinkage_folds"] == "time halves" and res.attrs["regional_noise"] == 1
+    sets["fit.empirical_halves"] = '["first.npy"]'
+    args = ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
+            "--duration", "36000", "--out", str(tmp_path / "other.nc"), "--quiet"]
+    capsys.readouterr()
+    assert cli.main(args) == 2
+    assert capsys.readouterr().err == ("brainnet-cb: error: fit.empirical_halves must name two FC files, of the "
+                                       "first and of the second half of each series behind fit.empirical, or none; "
+                                       "got 1.\n")
+    assert not (tmp_path / "other.nc").exists()
