@@ -78,25 +78,36 @@ def test_fit_command_short_mode_scores_fit_and_held_out_groups_beside_the_baseli
             f"(SC baseline {a['sc_baseline_test_within']:.3f} / {a['sc_baseline_test_between']:.3f})") in text
 
 
-def test_fit_command_refines_the_connection_weights_and_scores_held_out_connections(tmp_path, capsys):
-    """20 hcp80 regions from files, half of the connections held out: the refined weights are said and written."""
+def _twenty_regions(tmp_path, **fcs):
+    """The first 20 hcp80 regions as files (weights, lengths, labels, and each of ``fcs`` as ``<name>.npy``) and
+    the ``--set`` pairs that read them."""
     hcp = bn.load_empirical("hcp80")
     labels = list(hcp.connectome.labels[:20])
     sub = hcp.connectome.subset(labels)
     np.save(tmp_path / "w.npy", np.asarray(sub.weights))
     np.save(tmp_path / "l.npy", np.asarray(sub.lengths))
     (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n")
-    np.save(tmp_path / "fc.npy", hcp.fc_fit.sel(region_i=labels, region_j=labels).values)
-    out = tmp_path / "fit.nc"
-    sets = {"connectome.atlas": '""', "connectome.weights": '"w.npy"', "connectome.lengths": '"l.npy"',
-            "connectome.labels": '"labels.txt"', "fit.empirical": '"fc.npy"', "fit.test": '""',
-            "fit.holdout": '"edges"', "fit.excitability": "[-2.0]", "fit.fractions": "[1.0, 1.05]",
-            "fit.weight_exponents": "[1.0]", "fit.homotopic_weights": "[1.0]", "fit.seeds": "1",
-            "fit.workers": "1", "fit.bandpass": "false", "monitors.bold.discard": "5000.0"}
+    for name, fc in fcs.items():
+        np.save(tmp_path / f"{name}.npy", fc.sel(region_i=labels, region_j=labels).values)
     (tmp_path / "fit.toml").write_text("")
-    args = ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
+    return {"connectome.atlas": '""', "connectome.weights": '"w.npy"', "connectome.lengths": '"l.npy"',
+            "connectome.labels": '"labels.txt"', "fit.excitability": "[-2.0]", "fit.fractions": "[1.0, 1.05]",
+            "fit.weight_exponents": "[1.0]", "fit.seeds": "1", "fit.workers": "1", "fit.bandpass": "false",
+            "monitors.bold.discard": "5000.0"}
+
+
+def _fit_args(tmp_path, sets, out):
+    return ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
             "--duration", "36000", "--out", str(out), "--quiet"]
-    assert cli.main(args) == 0
+
+
+def test_fit_command_refines_the_connection_weights_and_scores_held_out_connections(tmp_path, capsys):
+    """20 hcp80 regions from files, half of the connections held out: the refined weights are said and written."""
+    hcp = bn.load_empirical("hcp80")
+    out = tmp_path / "fit.nc"
+    sets = {**_twenty_regions(tmp_path, fc=hcp.fc_fit), "fit.empirical": '"fc.npy"', "fit.test": '""',
+            "fit.holdout": '"edges"', "fit.homotopic_weights": "[1.0]"}
+    assert cli.main(_fit_args(tmp_path, sets, out)) == 0
     text = capsys.readouterr().out
     with xr.open_dataset(out) as res:
         a = dict(res.attrs)
@@ -135,31 +146,16 @@ def test_fit_command_cross_validates_on_the_halves_it_is_given(tmp_path, capsys)
     """fit.empirical_halves: the 20 regions' FCs of the first and second half of the fit group's series; the
     shrinkages are chosen on them (a time split) and the file says so; one file alone is refused."""
     hcp = bn.load_empirical("hcp80")
-    labels = list(hcp.connectome.labels[:20])
-    sub = hcp.connectome.subset(labels)
-    np.save(tmp_path / "w.npy", np.asarray(sub.weights))
-    np.save(tmp_path / "l.npy", np.asarray(sub.lengths))
-    (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n")
-    for name, fc in (("fc", hcp.fc_fit), ("test", hcp.fc_test), *((part, hcp.fc_half(part, "fit"))
-                                                                 for part in ("first", "second"))):
-        np.save(tmp_path / f"{name}.npy", fc.sel(region_i=labels, region_j=labels).values)
-    sets = {"connectome.atlas": '""', "connectome.weights": '"w.npy"', "connectome.lengths": '"l.npy"',
-            "connectome.labels": '"labels.txt"', "fit.empirical": '"fc.npy"', "fit.test": '"test.npy"',
-            "fit.empirical_halves": '["first.npy", "second.npy"]', "fit.excitability": "[-2.0]",
-            "fit.fractions": "[1.0, 1.05]", "fit.weight_exponents": "[1.0]", "fit.homotopic_weights": "[0.0]",
-            "fit.seeds": "1", "fit.workers": "1", "fit.effective_connectivity": "false", "fit.bandpass": "false",
-            "monitors.bold.discard": "5000.0"}
-    (tmp_path / "fit.toml").write_text("")
-    args = ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
-            "--duration", "36000", "--out", str(tmp_path / "fit.nc"), "--quiet"]
-    assert cli.main(args) == 0
+    halves = {part: hcp.fc_half(part, "fit") for part in ("first", "second")}
+    sets = {**_twenty_regions(tmp_path, fc=hcp.fc_fit, test=hcp.fc_test, **halves), "fit.empirical": '"fc.npy"',
+            "fit.test": '"test.npy"', "fit.empirical_halves": '["first.npy", "second.npy"]',
+            "fit.homotopic_weights": "[0.0]", "fit.effective_connectivity": "false"}
+    assert cli.main(_fit_args(tmp_path, sets, tmp_path / "fit.nc")) == 0
     with xr.open_dataset(tmp_path / "fit.nc") as res:
         assert res.attrs["shrinkage_folds"] == "time halves" and res.attrs["regional_noise"] == 1
     sets["fit.empirical_halves"] = '["first.npy"]'
-    args = ["fit", str(tmp_path / "fit.toml"), *[x for k, v in sets.items() for x in ("--set", f"{k}={v}")],
-            "--duration", "36000", "--out", str(tmp_path / "other.nc"), "--quiet"]
     capsys.readouterr()
-    assert cli.main(args) == 2
+    assert cli.main(_fit_args(tmp_path, sets, tmp_path / "other.nc")) == 2
     assert capsys.readouterr().err == ("brainnet-cb: error: fit.empirical_halves must name two FC files, of the "
                                        "first and of the second half of each series behind fit.empirical, or none; "
                                        "got 1.\n")
