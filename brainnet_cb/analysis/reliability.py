@@ -26,11 +26,10 @@ performance of computational models of fMRI responses. PLoS Comput. Biol. 15, e1
 
 from __future__ import annotations
 
-import numpy as np
 import xarray as xr
 
 from ..errors import AnalysisError
-from .connectivity import fc
+from .connectivity import fc, fc_fit
 from .timeseries import as_series
 
 __all__ = ["fc_halves", "fc_reliability", "spearman_brown"]
@@ -104,7 +103,7 @@ def fc_reliability(x, *, discard=0.0, band=None, order=2, global_signal: bool = 
     between the FCs of its first and second half (module doc).
 
     The halves' FCs are :func:`fc_halves`'s; :math:`r` is the Pearson
-    correlation of their upper triangles. :math:`\sqrt R` is the noise
+    correlation of their upper triangles (:func:`~brainnet_cb.analysis.fc_fit`). :math:`\sqrt R` is the noise
     ceiling of a model of the series' FC: what the true FC would score
     against it.
 
@@ -140,7 +139,6 @@ def fc_reliability(x, *, discard=0.0, band=None, order=2, global_signal: bool = 
     >>> bool(bn.fc_reliability(x) > 0.95)
     True
     """
-    fcs = [h.values for h in fc_halves(x, discard=discard, band=band, order=order, global_signal=global_signal,
-                                       time_dim=time_dim, space_dim=space_dim)]
-    iu = np.triu_indices(fcs[0].shape[0], 1)
-    return spearman_brown(np.corrcoef(fcs[0][iu], fcs[1][iu])[0, 1])
+    first, second = fc_halves(x, discard=discard, band=band, order=order, global_signal=global_signal,
+                              time_dim=time_dim, space_dim=space_dim)
+    return spearman_brown(fc_fit(first, second).corr)
