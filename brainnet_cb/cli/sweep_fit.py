@@ -403,9 +403,6 @@ def fit_working_point_command(cfg, base, out, args, reserved=None) -> int:
     if empirical is None:
         raise BrainnetError("fit.empirical is empty; the fit needs an empirical FC ('hcp80' or a file).")
     test = None if f.holdout == "edges" else empirical_fc(f.test, conn, base, group="test", key="fit.test")
-    if f.empirical_halves and len(f.empirical_halves) != 2:
-        raise BrainnetError(f"fit.empirical_halves must name two FC files, of the first and of the second half of "
-                            f"each series behind fit.empirical, or none; got {len(f.empirical_halves)}.")
     halves = [empirical_fc(path, conn, base, key=f"fit.empirical_halves[{k}]")
               for k, path in enumerate(f.empirical_halves)] or None
     warn_fc_scale((("fit.empirical", f.empirical, empirical), ("fit.test", f.test, test)))

@@ -144,19 +144,25 @@ def test_fit_working_point_refuses_noise_its_linear_stage_cannot_predict(tmp_pat
 
 def test_fit_command_cross_validates_on_the_halves_it_is_given(tmp_path, capsys):
     """fit.empirical_halves: the 20 regions' FCs of the first and second half of the fit group's series; the
-    shrinkages are chosen on them (a time split) and the file says so; one file alone is refused."""
+    regional noise's shrinkage is chosen on them (a time split: its own cv curve and choice, not the pairs'), and
+    one file alone is refused by the recipe's own check of fc_halves, naming the key."""
     hcp = bn.load_empirical("hcp80")
     halves = {part: hcp.fc_half(part, "fit") for part in ("first", "second")}
     sets = {**_twenty_regions(tmp_path, fc=hcp.fc_fit, test=hcp.fc_test, **halves), "fit.empirical": '"fc.npy"',
             "fit.test": '"test.npy"', "fit.empirical_halves": '["first.npy", "second.npy"]',
             "fit.homotopic_weights": "[0.0]", "fit.effective_connectivity": "false"}
     assert cli.main(_fit_args(tmp_path, sets, tmp_path / "fit.nc")) == 0
-    with xr.open_dataset(tmp_path / "fit.nc") as res:
-        assert res.attrs["shrinkage_folds"] == "time halves" and res.attrs["regional_noise"] == 1
+    assert cli.main(_fit_args(tmp_path, {**sets, "fit.empirical_halves": "[]"}, tmp_path / "pairs.nc")) == 0
+    with xr.open_dataset(tmp_path / "fit.nc") as res, xr.open_dataset(tmp_path / "pairs.nc") as pairs:
+        assert res.attrs["shrinkage_folds"] == "time halves" and pairs.attrs["shrinkage_folds"] == "pairs"
+        chosen = [float(r.shrinkage.values[np.argmax(r.noise_shrinkage_cv.values)]) for r in (res, pairs)]
+        assert [res.attrs["noise_shrinkage"], pairs.attrs["noise_shrinkage"]] == chosen == [0.0, 0.01]
+        # the halves' folds score every pair of the other half's FC: a curve of their own (0.665 vs 0.602 at 0)
+        assert np.max(np.abs(res.noise_shrinkage_cv.values - pairs.noise_shrinkage_cv.values)) > 0.05
     sets["fit.empirical_halves"] = '["first.npy"]'
     capsys.readouterr()
     assert cli.main(_fit_args(tmp_path, sets, tmp_path / "other.nc")) == 2
-    assert capsys.readouterr().err == ("brainnet-cb: error: fit.empirical_halves must name two FC files, of the "
-                                       "first and of the second half of each series behind fit.empirical, or none; "
-                                       "got 1.\n")
+    assert capsys.readouterr().err == ("brainnet-cb: error: fit.empirical_halves must be two FCs, of the first and "
+                                       "of the second half of each series behind fit.empirical "
+                                       "(bn.fc_halves(series)); got list of length 1.\n")
     assert not (tmp_path / "other.nc").exists()
