@@ -53,7 +53,14 @@ eigenvalue crossing zero) is refused and the line search backs off; the
 result's spectrum is confirmed to lie left of :math:`-\kappa`,
 :math:`\kappa = 2\pi \cdot 1\,\mathrm{Hz}` (where a pair crossed unseen,
 or a mode came slower than that, the fit is redone with the spectrum at every
-step). The slow limit holds for modes much faster than the haemodynamics
+step). A fit that keeps meeting that wall (more than 1 % of its evaluations
+refused: it then stalls a few iterations from its start, as fits of an FC
+after global signal regression do) is refitted from the same start with a
+smooth barrier added to its loss,
+:math:`\sum_k \max(0,\, 1 + \mathrm{Re}\,\lambda_k / 5\kappa)^2` over the
+eigenvalues of the delay-free Jacobian (from its eigendecomposition at every
+step), which lets it go on with its slowest mode held near :math:`-5\kappa`.
+The slow limit holds for modes much faster than the haemodynamics
 (below 0.2 Hz): a mode at :math:`-\kappa` keeps 96 % of its slow-limit power
 up to 0.2 Hz, while a mode brought near zero is overrated there (after
 global signal regression on hcp80, a refinement with a mode at

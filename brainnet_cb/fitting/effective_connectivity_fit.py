@@ -4,7 +4,10 @@ The weights of the connected pairs are scaled by :math:`e^{e_{ij}}` (``e``
 symmetric), the excitability of every region moved so that the fixed point
 is held, and the log modulations fitted jointly with the regional noise by
 L-BFGS-B on the slow-limit FC; a step that changes the sign of the
-Jacobian's determinant is refused. The equations, the score and the reasons
+Jacobian's determinant is refused. A fit that stalls against that wall
+(more than :data:`STALLED_SHARE` of its evaluations refused) is refitted
+from the same start with a smooth barrier on the Jacobian's slow modes
+(:func:`wall_penalty`). The equations, the score and the reasons
 are in the docstring of :mod:`brainnet_cb.fitting.effective_connectivity`,
 which chooses the shrinkage and the share of the pairs by cross-validation
 (:func:`~brainnet_cb.fitting.effective_connectivity.choose_connection_shrinkage`).
@@ -18,6 +21,7 @@ from functools import cache, partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg
 import scipy.optimize
 
 from ..dynamics.fixed_points import ACCEPT, FixedPoint, fixed_point_at
@@ -39,6 +43,14 @@ SLOWEST_DECAY = 2 * np.pi * 1e-3
 #: Weight of the penalty on tracked delayed roots right of -SLOWEST_DECAY (:func:`_loss`): a root at the
 #: imaginary axis costs as much as the whole fit score.
 ROOT_PENALTY = 1.0
+#: A fit stalled at the wall of stability when more than this share of its evaluations was refused (a fit that
+#: does not meet the wall refuses at most a few in 10,000; one that stalls, 5-30 %).
+STALLED_SHARE = 0.01
+#: Width of the barrier of a stalled fit's refit, in units of :data:`SLOWEST_DECAY`: modes of the delay-free
+#: Jacobian right of :math:`-5\kappa` are pushed left (:func:`wall_penalty`).
+WALL_BAND = 5.0
+#: Tracked modes handed to :func:`wall_penalty` are padded to a multiple of this (one compilation per multiple).
+_MODE_BLOCK = 8
 
 
 def usable_fixed_point(fp: FixedPoint) -> bool:
@@ -131,11 +143,59 @@ _loss_and_grad = jax.jit(jax.value_and_grad(_loss, has_aux=True),
                          static_argnames=("parameter", "port", "row", "global_signal"))
 
 
+def wall_penalty(e, x, arrays, parameter, port, pi, pj, modes):
+    r""":data:`ROOT_PENALTY` :math:`\sum_k \max(0,\, 1 + \mathrm{Re}\,\lambda_k / (b\kappa))^2` over the given modes
+    of the delay-free Jacobian at the log modulations ``e``, :math:`b` = :data:`WALL_BAND`, :math:`\kappa` =
+    :data:`SLOWEST_DECAY` (traceable by JAX).
+
+    ``modes`` stacks eigenvalues with their right and left eigenvectors and
+    :math:`w^H v` as the roots of :func:`root_real_parts` (zero delays),
+    found at ``e`` itself: there the first-order real parts are the
+    eigenvalues' own, and their gradient the eigenvalue's derivative
+    :math:`\partial\lambda = w^H \partial J\, v / w^H v`. Padding modes
+    (value :math:`-10^6`, zero vectors) add nothing.
+    """
+    new = modulated_arrays(arrays, parameter, x, pi, pj, e)
+    parts = jacobian_parts(x, new, port)
+    re = root_real_parts(parts, new.weights, jnp.zeros_like(new.weights), modes)
+    return ROOT_PENALTY * jnp.sum(jax.nn.relu(1.0 + re / (WALL_BAND * SLOWEST_DECAY)) ** 2)
+
+
+_wall_penalty_and_grad = jax.jit(jax.value_and_grad(wall_penalty), static_argnames=("parameter", "port"))
+
+
+@partial(jax.jit, static_argnames=("parameter", "port"))
+def _jacobian_at(e, x, arrays, parameter, port, pi, pj):
+    """The delay-free Jacobian at the log modulations ``e``, the state ``x`` held."""
+    new = modulated_arrays(arrays, parameter, x, pi, pj, e)
+    return assemble_jacobian(jacobian_parts(x, new, port), new.weights)
+
+
+def slow_modes(J):
+    r"""The modes of ``J`` right of :math:`-b\kappa` (:func:`wall_penalty`), padded to a multiple of
+    :data:`_MODE_BLOCK`, and the largest real part of ``J``'s eigenvalues."""
+    lam, left, right = scipy.linalg.eig(J, left=True, right=True)
+    near = np.flatnonzero(lam.real > -WALL_BAND * SLOWEST_DECAY)
+    size = -(-near.size // _MODE_BLOCK) * _MODE_BLOCK
+    values = np.full(size, -1e6, complex)
+    lefts, rights, slopes = np.zeros((size, J.shape[0]), complex), np.zeros((size, J.shape[0]), complex), np.ones(
+        size, complex)
+    values[:near.size], rights[:near.size], lefts[:near.size] = lam[near], right[:, near].T, left[:, near].T
+    slopes[:near.size] = np.sum(np.conj(lefts[:near.size]) * rights[:near.size], axis=1)
+    return (values, rights, lefts, slopes), float(np.max(lam.real))
+
+
 class Objective:
-    """The loss for scipy, refusing steps that destabilise the fixed point."""
+    r"""The loss for scipy, refusing steps that destabilise the fixed point.
+
+    ``spectrum_each_step``: also refuse steps that put a mode right of
+    :math:`-\kappa`; ``barrier``: the same, and add :func:`wall_penalty`
+    (both from the whole spectrum at each step). ``calls`` and ``refused``
+    count the evaluations.
+    """
 
     def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step,
-                 global_signal=False, delays=None, roots=()):
+                 global_signal=False, delays=None, roots=(), barrier=False):
         self.network, self.parameter, self.row = network, parameter, row
         self.global_signal = bool(global_signal)
         self.pi, self.pj = (jnp.asarray(k) for k in pairs)
@@ -146,11 +206,19 @@ class Objective:
         self.spectrum_each_step = spectrum_each_step
         self.steer = None if not roots else (jnp.asarray(delays, jnp.float64), tuple(
             jnp.asarray(np.array([getattr(r, k) for r in roots])) for k in ("value", "right", "left", "slope")))
+        self.barrier = bool(barrier)
+        self.calls = self.refused = 0
 
     def arrays(self, e):
         return modulated_arrays(self.network.arrays, self.parameter, self.x, self.pi, self.pj, jnp.asarray(e))
 
     def __call__(self, p):
+        self.calls += 1
+        value, grad = self._evaluate(p)
+        self.refused += value == _REFUSED
+        return value, grad
+
+    def _evaluate(self, p):
         n = self.x.shape[1]
         # p goes in as the NumPy array scipy gives (jit puts it on the device: jnp.asarray took ~60 us of each call)
         (value, sign), grad = _loss_and_grad(np.asarray(p, dtype=float), self.x, self.network.arrays, self.parameter,
@@ -159,11 +227,22 @@ class Objective:
         value = float(value)
         if float(sign) != self.sign or not np.isfinite(value):
             return _REFUSED, np.zeros_like(p)
-        if self.spectrum_each_step:
-            a = self.arrays(p[n:])
-            J = assemble_jacobian(jacobian_parts(self.x, a, self.network.port), a.weights)
-            if np.max(np.linalg.eigvals(np.asarray(J)).real) >= -SLOWEST_DECAY:
+        if self.spectrum_each_step or self.barrier:
+            J = np.asarray(_jacobian_at(np.asarray(p[n:], dtype=float), self.x, self.network.arrays, self.parameter,
+                                        self.network.port, self.pi, self.pj))
+            if not self.barrier:
+                if np.max(np.linalg.eigvals(J).real) >= -SLOWEST_DECAY:
+                    return _REFUSED, np.zeros_like(p)
+                return value, np.asarray(grad, dtype=float)
+            modes, rightmost = slow_modes(J)
+            if rightmost >= -SLOWEST_DECAY:
                 return _REFUSED, np.zeros_like(p)
+            grad = np.array(grad, dtype=float)
+            if modes[0].size:
+                penalty, g = _wall_penalty_and_grad(np.asarray(p[n:], dtype=float), self.x, self.network.arrays,
+                                                    self.parameter, self.network.port, self.pi, self.pj, modes)
+                value, grad[n:] = value + float(penalty), grad[n:] + np.asarray(g)
+            return value, grad
         return value, np.asarray(grad, dtype=float)
 
 
@@ -300,19 +379,24 @@ def fit_effective_connectivity(network: Network, fixed_point: FixedPoint, parame
     if reach is not None:  # each log modulation within reach of its start
         e0 = np.asarray(start, dtype=float)[n:]
         bounds[n:] = [(max(-_MODULATION_BOUND, a - reach), min(_MODULATION_BOUND, a + reach)) for a in e0]
-    for spectrum_each_step in (False, True):
+
+    def refine(spectrum_each_step, barrier=False):
         objective = Objective(network, fixed_point, parameter, row, pairs, q, np.where(use, y, 0.0), w,
-                               0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal,
-                               delays, roots)
+                              0.0 if uniform else noise_shrinkage, shrinkage, spectrum_each_step, global_signal,
+                              delays, roots, barrier)
         res = scipy.optimize.minimize(objective, np.asarray(start, dtype=float), jac=True, method="L-BFGS-B",
                                       bounds=bounds, options={"maxiter": _MAX_ITERATIONS})
-        p = res.x
-        a = objective.arrays(p[n:])
+        a = objective.arrays(res.x[n:])
         fp = fixed_point_at(dataclasses.replace(network, arrays=a), fixed_point.values, "effective connectivity")
-        if usable_fixed_point(fp):
-            break
-    else:  # no stable refinement: the structural weights
-        return structural()
+        return objective, res.x, a, fp
+
+    objective, p, a, fp = refine(False)
+    if objective.refused > STALLED_SHARE * objective.calls:  # stalled at the wall: refit with the barrier
+        objective, p, a, fp = refine(False, barrier=True)
+    if not usable_fixed_point(fp):
+        objective, p, a, fp = refine(True)
+        if not usable_fixed_point(fp):  # no stable refinement: the structural weights
+            return structural()
     E = np.zeros((n, n))
     E[pairs] = p[n:]
     return p[:n] - np.max(p[:n]), E + E.T, np.asarray(getattr(a.model, parameter), dtype=float), fp, p

@@ -12,6 +12,7 @@ FC back and point the modulation (and eta) the right way, keep the structure
 and reduce to the regional noise alone at an infinite shrinkage.
 """
 
+import dataclasses
 import pickle
 import re
 from types import SimpleNamespace
@@ -20,11 +21,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import scipy.optimize
 
 import brainnet_cb as bn
 from brainnet_cb.coupling import Linear
 from brainnet_cb.dynamics.fixed_points import fixed_point_at, fixed_point_of
 from brainnet_cb.dynamics.system import build_network
+from brainnet_cb.fitting import effective_connectivity_fit
 from brainnet_cb.fitting.effective_connectivity import (
     BACKOFF_FRACTIONS,
     DEFAULT_CONNECTION_SHARES,
@@ -200,6 +203,72 @@ def test_the_gradient_is_that_of_the_loss_at_the_held_state(case, fits):
         fd = (obj(p + d)[0] - obj(p - d)[0]) / (2 * h)
         assert grad[k] == pytest.approx(fd, rel=1e-5, abs=1e-9)
     assert np.max(np.abs(grad[N:])) > 1e-3
+
+
+def test_the_barrier_adds_the_penalty_of_the_slow_modes_with_its_gradient(case):
+    """Near the fold of the low branch (G = 4.374, its slowest mode at -0.027/ms, inside the barrier's band
+    -5 kappa = -0.031/ms): the barrier objective is the plain one plus ROOT_PENALTY sum max(0, 1 + Re lambda /
+    (5 kappa))^2 over the eigenvalues of the network rebuilt from the modulated weights and held eta, and its
+    gradient matches central differences of that."""
+    network = build_network(bn.CoombesByrne(eta=ETA), bn.Connectome(case["A"], case["L"]), Linear(),
+                            normalize="none").with_strength(4.374)
+    fp = fixed_point_of(network)
+    kappa = effective_connectivity_fit.SLOWEST_DECAY
+    band = effective_connectivity_fit.WALL_BAND * kappa
+    assert -band < np.max(fp.eigenvalues.real) < -kappa
+    pairs = connected_pairs(case["A"])
+    q = slow_limit_response(fp, case["sigma"], ROW)[1]
+    args = (network, fp, "eta", ROW, pairs, q, case["target"][IU], ALL / ALL.sum(), 0.1, 0.01, False)
+    plain, barrier = Objective(*args), Objective(*args, barrier=True)
+    p = np.concatenate([np.zeros(N), 0.02 * np.random.default_rng(1).normal(size=pairs[0].size)])
+
+    def penalty(p):
+        E = np.zeros((N, N))
+        E[pairs] = p[N:]
+        W = case["A"] * np.exp(E + E.T)
+        rebuilt = fixed_point_at(_network(W, case["L"], ETA - 4.374 * ((W - case["A"]) @ fp.values[0])).with_strength(
+            4.374), fp.values)
+        assert rebuilt.residual <= 1e-10
+        ev = np.linalg.eigvals(np.asarray(rebuilt.jacobian)).real
+        return effective_connectivity_fit.ROOT_PENALTY * np.sum(np.maximum(0.0, 1.0 + ev / band) ** 2)
+
+    (value, grad), (value0, grad0) = barrier(p), plain(p)
+    assert penalty(p) > 1e-3  # a mode inside the band
+    assert value - value0 == pytest.approx(penalty(p), rel=1e-9)
+    h = 1e-6
+    for k in (N + 0, N + 5, N + 20, N + 37):
+        d = np.zeros_like(p)
+        d[k] = h
+        fd = (penalty(p + d) - penalty(p - d)) / (2 * h)
+        assert grad[k] - grad0[k] == pytest.approx(fd, rel=1e-5, abs=1e-9)
+    assert np.array_equal(grad[:N], grad0[:N])  # the noise factors do not move the Jacobian
+    assert (barrier.calls, barrier.refused) == (1, 0)
+
+
+def test_a_fit_stalled_at_the_wall_is_refitted_with_the_barrier(case):
+    """At G = 4.2 fitted to the FC of the network at G = 4.375 (its slowest mode at -0.022/ms, mean FC 0.9997), the
+    plain refinement runs into the wall: more than STALLED_SHARE of its evaluations refused, its slowest mode ends
+    inside the band right of -5 kappa. The fit refits with the barrier, which holds the slowest mode at the band's
+    edge."""
+    def network(G):
+        return build_network(bn.CoombesByrne(eta=ETA), bn.Connectome(case["A"], case["L"]), Linear(),
+                             normalize="none").with_strength(G)
+
+    target = regional_fc(*slow_limit_response(fixed_point_of(network(4.375)), case["sigma"], ROW), np.ones(N))
+    fp = fixed_point_of(network(4.2))
+    band = effective_connectivity_fit.WALL_BAND * effective_connectivity_fit.SLOWEST_DECAY
+    pairs = connected_pairs(case["A"])
+    plain = Objective(network(4.2), fp, "eta", ROW, pairs, slow_limit_response(fp, case["sigma"], ROW)[1],
+                      target[IU], ALL / ALL.sum(), 0.0, 1e-3, False)
+    bounds = [(0.0, 0.0)] * N + [(-4.0, 4.0)] * pairs[0].size
+    res = scipy.optimize.minimize(plain, np.zeros(N + pairs[0].size), jac=True, method="L-BFGS-B", bounds=bounds)
+    assert plain.refused > effective_connectivity_fit.STALLED_SHARE * plain.calls
+    alone = fixed_point_at(dataclasses.replace(plain.network, arrays=plain.arrays(res.x[N:])), fp.values)
+    assert -band < alone.max_real < -effective_connectivity_fit.SLOWEST_DECAY
+    u, E, values, refined, p = fit_effective_connectivity(network(4.2), fp, "eta", case["sigma"], ROW, target, ALL,
+                                                          noise_shrinkage=None, shrinkage=1e-3)
+    assert -1.001 * band < refined.max_real < -0.999 * band
+    assert np.abs(E).max() > 0.1  # refined, not the structural weights kept
 
 
 def test_infinite_shrinkage_keeps_the_weights_and_fits_the_noise_alone(case, fits):
