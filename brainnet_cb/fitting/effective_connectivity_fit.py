@@ -188,7 +188,7 @@ def _null_vectors(J, value):
 
 def slow_modes(J):
     r"""The modes of ``J`` right of :math:`-b\kappa` (:func:`wall_penalty`), padded to a multiple of
-    :data:`_MODE_BLOCK`, and the largest real part of ``J``'s eigenvalues.
+    :data:`_MODE_BLOCK`.
 
     The eigenvalues of the whole ``J``; the null vectors of those in the band
     alone (:func:`_null_vectors`: an eigendecomposition with every vector
@@ -203,16 +203,17 @@ def slow_modes(J):
     for k, value in enumerate(near):
         rights[k], lefts[k] = _null_vectors(J, value)
         values[k], slopes[k] = value, np.vdot(lefts[k], rights[k])
-    return (values, rights, lefts, slopes), float(np.max(lam.real))
+    return values, rights, lefts, slopes
 
 
 class Objective:
     r"""The loss for scipy, refusing steps that destabilise the fixed point.
 
     ``spectrum_each_step``: also refuse steps that put a mode right of
-    :math:`-\kappa`; ``barrier``: the same, and add :func:`wall_penalty`
-    (both from the whole spectrum at each step). ``calls`` and ``refused``
-    count the evaluations.
+    :math:`-\kappa`; ``barrier``: add :func:`wall_penalty` instead (both
+    from the whole spectrum at each step: a refusal at :math:`-\kappa` beside
+    the barrier stalled the line search, GSR subject 0.658 against 0.687 held
+    out). ``calls`` and ``refused`` count the evaluations.
     """
 
     def __init__(self, network, fixed_point, parameter, row, pairs, q, target, w, lam_u, lam_e, spectrum_each_step,
@@ -240,7 +241,6 @@ class Objective:
         return value, grad
 
     def _evaluate(self, p):
-        n = self.x.shape[1]
         # p goes in as the NumPy array scipy gives (jit puts it on the device: jnp.asarray took ~60 us of each call)
         (value, sign), grad = _loss_and_grad(np.asarray(p, dtype=float), self.x, self.network.arrays, self.parameter,
                                              self.network.port, self.row, self.pi, self.pj, *self.args,
@@ -248,23 +248,26 @@ class Objective:
         value = float(value)
         if float(sign) != self.sign or not np.isfinite(value):
             return _REFUSED, np.zeros_like(p)
-        if self.spectrum_each_step or self.barrier:
-            J = np.asarray(_jacobian_at(np.asarray(p[n:], dtype=float), self.x, self.network.arrays, self.parameter,
-                                        self.network.port, self.pi, self.pj))
-            if not self.barrier:
-                if np.max(np.linalg.eigvals(J).real) >= -SLOWEST_DECAY:
-                    return _REFUSED, np.zeros_like(p)
-                return value, np.asarray(grad, dtype=float)
-            modes, rightmost = slow_modes(J)
-            if rightmost >= -SLOWEST_DECAY:
-                return _REFUSED, np.zeros_like(p)
-            grad = np.array(grad, dtype=float)
-            if modes[0].size:
-                penalty, g = _wall_penalty_and_grad(np.asarray(p[n:], dtype=float), self.x, self.network.arrays,
-                                                    self.parameter, self.network.port, self.pi, self.pj, modes)
-                value, grad[n:] = value + float(penalty), grad[n:] + np.asarray(g)
-            return value, grad
+        if self.barrier:
+            return self._with_barrier(p, value, np.array(grad, dtype=float))
+        if self.spectrum_each_step and np.max(np.linalg.eigvals(self.jacobian(p)).real) >= -SLOWEST_DECAY:
+            return _REFUSED, np.zeros_like(p)
         return value, np.asarray(grad, dtype=float)
+
+    def jacobian(self, p):
+        """The delay-free Jacobian at the parameters ``p`` (NumPy)."""
+        n = self.x.shape[1]
+        return np.asarray(_jacobian_at(np.asarray(p[n:], dtype=float), self.x, self.network.arrays, self.parameter,
+                                       self.network.port, self.pi, self.pj))
+
+    def _with_barrier(self, p, value, grad):
+        n = self.x.shape[1]
+        modes = slow_modes(self.jacobian(p))
+        if modes[0].size:  # a mode in the band
+            penalty, g = _wall_penalty_and_grad(np.asarray(p[n:], dtype=float), self.x, self.network.arrays,
+                                                self.parameter, self.network.port, self.pi, self.pj, modes)
+            value, grad[n:] = value + float(penalty), grad[n:] + np.asarray(g)
+        return value, grad
 
 
 @in_float64
