@@ -51,8 +51,8 @@ STALLED_SHARE = 0.01
 WALL_BAND = 5.0
 #: Trial steps of a line search in a refit with the barrier (scipy's default 20 elsewhere): such a refit starts
 #: with its slowest mode at the barrier's edge, and backing off from L-BFGS-B's first trial step (of length 1/|g|)
-#: to one that does not cross the wall took more than 20 (GSR subject: 20 of 42 fits stopped there, 0.687 held
-#: out; 0 of 42 with 50, 0.713).
+#: to one that does not cross the wall took more than 20 (GSR subject: 7 of 21 refits stopped within one
+#: iteration, 0.687 held out; 1 of 20 with 50, 0.713).
 _BARRIER_LINE_SEARCH = 50
 #: Tracked modes handed to :func:`wall_penalty` are padded to a multiple of this (one compilation per multiple).
 _MODE_BLOCK = 8
