@@ -210,8 +210,7 @@ def test_the_barrier_adds_the_penalty_of_the_slow_modes_with_its_gradient(case):
     -5 kappa = -0.031/ms): the barrier objective is the plain one plus ROOT_PENALTY sum max(0, 1 + Re lambda /
     (5 kappa))^2 over the eigenvalues of the network rebuilt from the modulated weights and held eta, and its
     gradient matches central differences of that."""
-    network = build_network(bn.CoombesByrne(eta=ETA), bn.Connectome(case["A"], case["L"]), Linear(),
-                            normalize="none").with_strength(4.374)
+    network = _network(case["A"], case["L"]).with_strength(4.374)
     fp = fixed_point_of(network)
     kappa = effective_connectivity_fit.SLOWEST_DECAY
     band = effective_connectivity_fit.WALL_BAND * kappa
@@ -251,8 +250,7 @@ def test_a_fit_stalled_at_the_wall_is_refitted_with_the_barrier(case):
     inside the band right of -5 kappa. The fit refits with the barrier, which holds the slowest mode at the band's
     edge."""
     def network(G):
-        return build_network(bn.CoombesByrne(eta=ETA), bn.Connectome(case["A"], case["L"]), Linear(),
-                             normalize="none").with_strength(G)
+        return _network(case["A"], case["L"]).with_strength(G)
 
     target = regional_fc(*slow_limit_response(fixed_point_of(network(4.375)), case["sigma"], ROW), np.ones(N))
     fp = fixed_point_of(network(4.2))
