@@ -16,7 +16,10 @@ Rows, for each ``--workers``: the first call in the process (tracing and XLA com
 calls after it (``--repeats``; median and best). Columns: wall seconds, objective (loss + gradient) calls, wall
 per call, and the chosen shrinkage and share (the same in every row: the folds are independent, so the threads
 change nothing). Then the compiled objective alone: its first call at a new shape (compile) and its median time
-per call, beside the time of a whole objective call (the same plus the work in Python).
+per call, beside the time of a whole objective call (the same plus the work in Python) and of one with the
+barrier that a fit stalled at the wall of stability is refitted with (the Jacobian's eigenvalues at every call).
+``--barrier-sizes``: the same two whole calls on seeded synthetic networks of those sizes
+(``bench_linear_stage.synthetic``, ``CoombesByrne(eta=-5)``, ``Linear(G=0.3)``, log modulations 0.05 N(0, 1)).
 
 Usage::
 
@@ -24,6 +27,7 @@ Usage::
     python benchmarks/bench_effective_connectivity.py --quick         # shrinkages 1 and 0.3, all pairs (~1 min)
     python benchmarks/bench_effective_connectivity.py --workers 2 --repeats 3
     python benchmarks/bench_effective_connectivity.py --workers 2,4  # 4: the shares' paths side by side (4+ cores)
+    python benchmarks/bench_effective_connectivity.py --quick --barrier-sizes 80,200,400   # + the barrier's cost
 
 Run it on an otherwise idle machine: the header and the footer print the load average.
 """
@@ -131,6 +135,39 @@ def time_objective(args, share, repeats=200):
     return (first, *(1e3 * float(np.median(t)) for t in (warm, whole, walled)), pairs[0].size)
 
 
+def time_barrier_sizes(sizes, repeats=5):
+    """Rows ``(n, pairs, plain ms, barrier ms)``: medians of whole ``Objective`` calls without and with the barrier
+    on seeded synthetic networks of ``n`` regions (module doc)."""
+    from bench_linear_stage import synthetic  # a sibling script (benchmarks/ is on the path when run as one)
+
+    rows = []
+    with jax.enable_x64(True):
+        for n in sizes:
+            network = build_network(bn.CoombesByrne(eta=-5.0), synthetic(n), Linear(G=0.3))
+            fp = fixed_point_of(network)
+            sigma = np.zeros((2, n))
+            sigma[1] = 0.02
+            iu = np.triu_indices(n, 1)
+            _, q = slow_limit_response(fp, sigma, 0)
+            target = np.corrcoef(np.random.default_rng(0).normal(size=(n, 3 * n)))[iu]
+            pairs = connected_pairs(np.asarray(network.arrays.weights))
+            p = np.concatenate([np.zeros(n), 0.05 * np.random.default_rng(1).normal(size=pairs[0].size)])
+            medians = []
+            for barrier in (False, True):
+                objective = effective_connectivity_fit.Objective(network, fp, "eta", 0, pairs, q, target,
+                                                                 np.full(iu[0].size, 1.0 / iu[0].size), 0.01, 0.03,
+                                                                 False, barrier=barrier)
+                objective(p)  # compiles
+                times = []
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    objective(p)
+                    times.append(time.perf_counter() - t0)
+                medians.append(1e3 * float(np.median(times)))
+            rows.append((n, pairs[0].size, *medians))
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", default="1,2", help="comma-separated thread counts (default 1,2)")
@@ -138,6 +175,8 @@ def main():
     p.add_argument("--fraction", type=float, default=0.9,
                    help="G as a fraction of G_c, or of G_slowest without a finite G_c (default 0.9)")
     p.add_argument("--quick", action="store_true", help="shrinkages 1 and 0.3 and all pairs only")
+    p.add_argument("--barrier-sizes", default="",
+                   help="comma-separated region counts: the barrier's cost on synthetic networks (default: none)")
     args = p.parse_args()
     shrinkages = (1.0, 0.3) if args.quick else (1.0, 0.3, 0.1, 0.03, 0.01)
     shares = (1.0,) if args.quick else (1.0, 0.5)
@@ -174,6 +213,11 @@ def main():
     for share in shares:
         first, warm, whole, walled, n_pairs = time_objective(work, share)
         print(f"share {share:g} | {n_pairs} | {first:.2f} | {warm:.3f} | {whole:.3f} | {walled:.3f}")
+    if args.barrier_sizes:
+        print("\nsynthetic network | pairs | whole Objective call ms | with the barrier ms | ratio")
+        print("--- | --- | --- | --- | ---")
+        for n, n_pairs, plain, walled in time_barrier_sizes([int(k) for k in args.barrier_sizes.split(",")]):
+            print(f"{n} regions | {n_pairs} | {plain:.1f} | {walled:.1f} | {walled / plain:.1f}")
     print(f"\nload at the end {os.getloadavg()[0]:.1f} (at the start {load0:.1f})")
 
 
