@@ -121,6 +121,12 @@ def root_real_parts(parts, weights, delays, roots):
     return jax.lax.map(one, roots)
 
 
+def _right_of_penalty(re, width):
+    r""":data:`ROOT_PENALTY` :math:`\sum_k \max(0,\, 1 + \mathrm{Re}\,\lambda_k / w)^2` of the real parts ``re``:
+    zero for modes left of :math:`-w`, smooth, one :data:`ROOT_PENALTY` for a mode at the imaginary axis."""
+    return ROOT_PENALTY * jnp.sum(jax.nn.relu(1.0 + re / width) ** 2)
+
+
 @partial(jax.jit, static_argnames=("parameter", "port", "row", "global_signal"))
 def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, lam_e, global_signal=False,
           steer=None):
@@ -140,7 +146,7 @@ def _loss(params, x, arrays, parameter, port, row, pi, pj, q, target, w, lam_u, 
     loss = misfit(u, B, q, target, w, global_signal) + lam_u * spread(u) + lam_e * (jnp.mean(e**2) if e.size else 0.0)
     if steer is not None:
         re = root_real_parts(parts, new.weights, *steer)
-        loss = loss + ROOT_PENALTY * jnp.sum(jax.nn.relu(1.0 + re / SLOWEST_DECAY) ** 2)
+        loss = loss + _right_of_penalty(re, SLOWEST_DECAY)
     return loss, sign
 
 
@@ -163,7 +169,7 @@ def wall_penalty(e, x, arrays, parameter, port, pi, pj, modes):
     new = modulated_arrays(arrays, parameter, x, pi, pj, e)
     parts = jacobian_parts(x, new, port)
     re = root_real_parts(parts, new.weights, jnp.zeros_like(new.weights), modes)
-    return ROOT_PENALTY * jnp.sum(jax.nn.relu(1.0 + re / (WALL_BAND * SLOWEST_DECAY)) ** 2)
+    return _right_of_penalty(re, WALL_BAND * SLOWEST_DECAY)
 
 
 _wall_penalty_and_grad = jax.jit(jax.value_and_grad(wall_penalty), static_argnames=("parameter", "port"))
