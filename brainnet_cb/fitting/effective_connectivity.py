@@ -58,8 +58,11 @@ refused: it then stalls a few iterations from its start, as fits of an FC
 after global signal regression do) is refitted from the same start with a
 smooth barrier added to its loss,
 :math:`\sum_k \max(0,\, 1 + \mathrm{Re}\,\lambda_k / 5\kappa)^2` over the
-eigenvalues of the delay-free Jacobian (from its eigendecomposition at every
-step), which lets it go on with its slowest mode held near :math:`-5\kappa`.
+slow eigenvalues of the delay-free Jacobian (those within :math:`50\kappa`
+of the origin, by shift-invert Arnoldi at every step), which lets it go on
+with its slowest mode held near :math:`-5\kappa`, and without the stop of
+L-BFGS-B on a small relative reduction of the loss (which ended refits
+starting beside the wall after their first backed-off steps).
 The slow limit holds for modes much faster than the haemodynamics
 (below 0.2 Hz): a mode at :math:`-\kappa` keeps 96 % of its slow-limit power
 up to 0.2 Hz, while a mode brought near zero is overrated there (after

@@ -244,11 +244,56 @@ def test_the_barrier_adds_the_penalty_of_the_slow_modes_with_its_gradient(case):
     assert (barrier.calls, barrier.refused) == (1, 0)
 
 
+def test_the_slow_modes_of_a_large_jacobian_come_from_arnoldi_and_match_the_known_spectrum():
+    """A 300 x 300 non-normal J = V diag(lambda) V^-1 of known eigenvalues (above _DENSE_SPECTRUM: shift-invert
+    Arnoldi): twelve within SLOW_RADIUS of the origin (more than the first request of _MODE_BLOCK, so the request
+    grows), three of them in the barrier's band, one more pair in the band but outside the disc, the rest fast.
+    Every eigenvalue of the disc is found (to the Arnoldi tolerance), the barrier's modes are the three, refined to
+    1e-10, with their null vectors, and the whole spectrum was not computed."""
+    fit = effective_connectivity_fit
+    band, radius = fit.WALL_BAND * fit.SLOWEST_DECAY, fit.SLOW_RADIUS
+    assert radius == pytest.approx(0.314, abs=1e-3)
+    rng = np.random.default_rng(3)
+    in_band = np.array([-0.01, -0.02 + 0.2j, -0.02 - 0.2j])
+    in_disc = np.concatenate([in_band, [-0.1, -0.15, -0.2, -0.25, -0.05 + 0.1j, -0.05 - 0.1j, -0.2 + 0.2j,
+                                        -0.2 - 0.2j, -0.3]])
+    outside = np.array([-0.01 + 1.0j, -0.01 - 1.0j])  # in the band, 1/ms from the origin
+    fast = -rng.uniform(0.5, 3.0, 286 // 2) + 1j * rng.uniform(0.0, 3.0, 286 // 2)
+    lam = np.concatenate([in_disc, outside, fast, fast.conj()])
+    assert lam.size == 300 > fit._DENSE_SPECTRUM and np.sum(np.abs(lam) <= radius) == 12 > fit._MODE_BLOCK
+
+    def real_block(values):  # a real matrix with these eigenvalues (conjugate pairs as 2 x 2 rotations)
+        D, k = np.zeros((values.size, values.size)), 0
+        for v in sorted(values, key=lambda v: (v.real, abs(v.imag))):
+            if v.imag < 0:
+                continue
+            if v.imag == 0:
+                D[k, k], k = v.real, k + 1
+            else:
+                D[k:k + 2, k:k + 2], k = [[v.real, v.imag], [-v.imag, v.real]], k + 2
+        return D
+
+    V = np.eye(300) + 0.3 * rng.normal(size=(300, 300)) / np.sqrt(300)
+    J = V @ real_block(lam) @ np.linalg.inv(V)
+    found = fit.slow_eigenvalues(J)
+    assert found.size < 300 // 4  # Arnoldi, not the whole spectrum
+    for value in lam[np.abs(lam) <= radius]:  # to a relative tolerance of 1 / (lambda - s)
+        assert np.min(np.abs(found - value)) < 10 * fit._ARNOLDI_TOLERANCE * abs(value - band)
+    values, rights, lefts, slopes = fit.slow_modes(J)
+    assert values.size == fit._MODE_BLOCK and np.all(values[3:] == -1e6)
+    assert np.sort_complex(values[:3]) == pytest.approx(np.sort_complex(in_band), abs=1e-10)
+    for value, right, left, slope in zip(values[:3], rights, lefts, slopes):
+        assert np.linalg.norm(J @ right - value * right) < 1e-8
+        assert np.linalg.norm(left.conj() @ J - value * left.conj()) < 1e-8
+        assert slope == pytest.approx(np.vdot(left, right))
+    assert np.max(-values[:3].real) < band
+
+
 def test_a_fit_stalled_at_the_wall_is_refitted_with_the_barrier(case):
     """At G = 4.2 fitted to the FC of the network at G = 4.375 (its slowest mode at -0.022/ms, mean FC 0.9997), the
     plain refinement runs into the wall: more than STALLED_SHARE of its evaluations refused, its slowest mode ends
     inside the band right of -5 kappa. The fit refits with the barrier, which holds the slowest mode at the band's
-    edge."""
+    edge, to a stationary point of the barrier objective."""
     def network(G):
         return _network(case["A"], case["L"]).with_strength(G)
 
@@ -256,8 +301,9 @@ def test_a_fit_stalled_at_the_wall_is_refitted_with_the_barrier(case):
     fp = fixed_point_of(network(4.2))
     band = effective_connectivity_fit.WALL_BAND * effective_connectivity_fit.SLOWEST_DECAY
     pairs = connected_pairs(case["A"])
-    plain = Objective(network(4.2), fp, "eta", ROW, pairs, slow_limit_response(fp, case["sigma"], ROW)[1],
-                      target[IU], ALL / ALL.sum(), 0.0, 1e-3, False)
+    plain_args = (network(4.2), fp, "eta", ROW, pairs, slow_limit_response(fp, case["sigma"], ROW)[1], target[IU],
+                  ALL / ALL.sum(), 0.0, 1e-3, False)
+    plain = Objective(*plain_args)
     bounds = [(0.0, 0.0)] * N + [(-4.0, 4.0)] * pairs[0].size
     res = scipy.optimize.minimize(plain, np.zeros(N + pairs[0].size), jac=True, method="L-BFGS-B", bounds=bounds)
     assert plain.refused > effective_connectivity_fit.STALLED_SHARE * plain.calls
@@ -267,6 +313,12 @@ def test_a_fit_stalled_at_the_wall_is_refitted_with_the_barrier(case):
                                                           noise_shrinkage=None, shrinkage=1e-3)
     assert -1.001 * band < refined.max_real < -0.999 * band
     assert np.abs(E).max() > 0.1  # refined, not the structural weights kept
+    # the refit ran to a stationary point of the barrier objective (projected gradient at scipy's pgtol; it stopped
+    # at 1.0e-4 on L-BFGS-B's small relative reduction before _BARRIER_FTOL)
+    walled = Objective(*plain_args, barrier=True)
+    g = walled(p)[1][N:]
+    assert np.all(np.abs(p[N:]) < 4.0)  # no modulation at its bound: the whole gradient is the projected one
+    assert np.max(np.abs(g)) <= 1e-5
 
 
 def test_infinite_shrinkage_keeps_the_weights_and_fits_the_noise_alone(case, fits):
