@@ -319,9 +319,12 @@ def choose_connection_shrinkage(network: Network, fixed_point: FixedPoint, param
         Whether the best refused refit is scaled back toward the structural
         weights where ``accept`` refused every refit (False where those
         weights themselves would be refused: the scale-backs lead toward them).
-    delays : array (n, n), optional
+    delays : array (n, n) or callable, optional
         The tract delays (ms) ``[target, source]`` as simulated (rounded to
-        the step). Where given, each refit that ``accept`` refuses is
+        the step), or a function of a refit's :class:`FixedPoint` returning
+        those it runs with (the step can follow the refit's Jacobian;
+        :func:`~brainnet_cb.fitting.effective_connectivity_delays.fit_delay_stable`).
+        Where given, each refit that ``accept`` refuses is
         refitted at its shrinkage with no growing root of the delayed
         characteristic equation, and that refit offered to ``accept``, until
         it takes one (see above).

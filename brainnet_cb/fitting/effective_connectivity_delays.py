@@ -49,12 +49,14 @@ refit 0.921: there the scale-back is kept.
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax.numpy as jnp
 import numpy as np
 
 from ..dynamics.delay_stability import unstable_root_count
 from ..dynamics.delayed_roots import root_near, roots_right_of, same_root
-from ..dynamics.fixed_points import FixedPoint
+from ..dynamics.fixed_points import FixedPoint, fixed_point_at
 from ..dynamics.system import Network, in_float64, jacobian_parts
 from ..errors import DynamicsError
 from .effective_connectivity_fit import SLOWEST_DECAY, connected_pairs, fit_effective_connectivity, modulated_arrays
@@ -92,8 +94,11 @@ def fit_delay_stable(network: Network, fixed_point: FixedPoint, parameter, sigma
         As in :func:`~brainnet_cb.fitting.effective_connectivity_fit.fit_effective_connectivity`.
     start : array (n + n_pairs,)
         The raw parameters ``(u, e)`` of the refit whose roots are to move (its fifth return value).
-    delays : array (n, n)
-        The tract delays (ms) ``[target, source]`` as simulated (rounded to the step).
+    delays : array (n, n) or callable
+        The tract delays (ms) ``[target, source]`` as simulated (rounded to the step); or a function of the
+        :class:`FixedPoint` of the weights at hand returning them (None where that network cannot be run),
+        where the step a network runs at depends on its Jacobian: each round counts and steers the roots with
+        the delays of the weights it starts from, and the result has none growing with its own.
     rounds : int
         The most refits.
 
@@ -102,13 +107,14 @@ def fit_delay_stable(network: Network, fixed_point: FixedPoint, parameter, sigma
     (u, E, values, FixedPoint, params, rounds) or None
         As :func:`~brainnet_cb.fitting.effective_connectivity_fit.fit_effective_connectivity`, and how many
         refits it took; None where ``start`` has no growing root, where growing roots are counted but none
-        is found or some are left after ``rounds`` refits, where a refit finds no stable refinement, or
-        where the result fits ``target`` over ``mask`` no better than the structural weights.
+        is found or some are left after ``rounds`` refits, where a refit finds no stable refinement, where
+        ``delays`` gives None, or where the result fits ``target`` over ``mask`` no better than the
+        structural weights.
     """
     n = fixed_point.values.shape[1]
     x = jnp.asarray(fixed_point.values, jnp.float64)
     pi, pj = (jnp.asarray(k) for k in connected_pairs(np.asarray(network.arrays.weights), share))
-    delays = np.asarray(delays, dtype=float)
+    given = None if callable(delays) else np.asarray(delays, dtype=float)
     tracked, params, fit = [], np.asarray(start, dtype=float), None
 
     def structural():  # the structural weights with the noise fitted alone
@@ -119,8 +125,15 @@ def fit_delay_stable(network: Network, fixed_point: FixedPoint, parameter, sigma
     for done in range(rounds + 1):
         arrays = modulated_arrays(network.arrays, parameter, x, pi, pj, jnp.asarray(params[n:]))
         parts = jacobian_parts(x, arrays, network.port)
+        tau = given
+        if callable(delays):  # the delays of the weights at hand: their fixed point's step
+            tau = delays(fit[3] if fit is not None else fixed_point_at(dataclasses.replace(network, arrays=arrays),
+                                                                         x, "delay-stable refit"))
+            if tau is None:
+                return None
+            tau = np.asarray(tau, dtype=float)
         try:
-            growing = unstable_root_count(parts, arrays.weights, delays)
+            growing = unstable_root_count(parts, arrays.weights, tau)
         except DynamicsError:  # a root on the imaginary axis
             growing = None
         if growing == 0:
@@ -132,15 +145,15 @@ def fit_delay_stable(network: Network, fixed_point: FixedPoint, parameter, sigma
             return (*fit, done) if better else None
         if done == rounds:
             return None
-        found, _ = roots_right_of(parts, arrays.weights, delays, 0.0, SLOWEST_DECAY)
+        found, _ = roots_right_of(parts, arrays.weights, tau, 0.0, SLOWEST_DECAY)
         if not found:
             return None
         # the roots tracked before, linearised afresh where they moved to (dropped where Newton loses them)
-        moved = [root_near(parts, arrays.weights, delays, t.value, t.right) for t in tracked]
+        moved = [root_near(parts, arrays.weights, tau, t.value, t.right) for t in tracked]
         tracked = found + [r for r in moved if r is not None and not any(same_root(r, f) for f in found)]
         fit = fit_effective_connectivity(network, fixed_point, parameter, sigma, row, target, mask,
                                          noise_shrinkage=noise_shrinkage, shrinkage=shrinkage, start=params,
-                                         global_signal=global_signal, share=share, delays=delays,
+                                         global_signal=global_signal, share=share, delays=tau,
                                          roots=tuple(tracked), reach=REACH)
         if not fit[1].any():  # no stable refinement
             return None

@@ -198,3 +198,28 @@ def test_roots_without_their_delays_are_refused_before_the_fit(case):
                                                rf"\({N}, {N}\) array in ms \[target, source\]; got {re.escape(got)}\.$")):
             fit_effective_connectivity(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
                                        noise_shrinkage=None, shrinkage=1e-3, delays=delays, roots=[root])
+
+
+def test_delays_that_follow_the_fixed_point_are_taken_afresh_each_round(case):
+    """Where the delays are a function of the weights' fixed point (the step a network runs at follows its
+    Jacobian, and the delays are rounded to it), each round counts and steers with the delays of the weights it
+    starts from: the last fixed point asked is the result's, and with its delays no root grows."""
+    asked = []
+
+    def step_of(fp):  # a step that follows the fastest mode of fp's Jacobian (as Heun's stable step does)
+        return 2.0 / np.max(np.abs(fp.eigenvalues))
+
+    def rounded(fp):  # the tract delays rounded to it, as simulated
+        asked.append(fp)
+        return np.round(case["delays"] / step_of(fp)) * step_of(fp)
+
+    params = case["refit"][4]
+    steered = fit_delay_stable(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
+                               noise_shrinkage=None, shrinkage=1e-3, start=params, delays=rounded)
+    u2, E2, values2, fp2, params2, rounds = steered
+    assert len(asked) == rounds + 1 and asked[-1] is fp2
+    assert np.allclose(asked[0].jacobian, case["refit"][3].jacobian, atol=1e-12)  # the start's own fixed point
+    assert delayed_unstable_roots(_model(values2), bn.Connectome(case["A"] * np.exp(E2), case["L"]), bn.Linear(G=G),
+                                  speed=SPEED, dt=step_of(fp2), at=fp2.values, normalize="none") == 0
+    assert fit_delay_stable(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
+                            noise_shrinkage=None, shrinkage=1e-3, start=params, delays=lambda fp: None) is None
