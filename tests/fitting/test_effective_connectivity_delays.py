@@ -23,6 +23,7 @@ from brainnet_cb.coupling import Linear
 from brainnet_cb.dynamics import delayed_roots as roots
 from brainnet_cb.dynamics import delayed_unstable_roots
 from brainnet_cb.dynamics.fixed_points import fixed_point_at, fixed_point_of
+from brainnet_cb.dynamics.spectrum import network_delays
 from brainnet_cb.dynamics.system import build_network, in_float64, jacobian_parts
 from brainnet_cb.fitting.effective_connectivity import choose_connection_shrinkage
 from brainnet_cb.fitting.effective_connectivity_delays import fit_delay_stable
@@ -211,7 +212,7 @@ def test_delays_that_follow_the_fixed_point_are_taken_afresh_each_round(case):
 
     def rounded(fp):  # the tract delays rounded to it, as simulated
         asked.append(fp)
-        return np.round(case["delays"] / step_of(fp)) * step_of(fp)
+        return np.asarray(network_delays(case["network"], SPEED, step_of(fp)))
 
     params = case["refit"][4]
     steered = fit_delay_stable(case["network"], case["fp"], "eta", case["sigma"], ROW, case["target"], ALL,
